@@ -1,0 +1,2 @@
+// enfinitoctl: administration commands.
+int main() { return 0; }

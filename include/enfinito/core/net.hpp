@@ -1,0 +1,20 @@
+#pragma once
+/** @file Namespace aliases used across Enfinito. The only place aliases are defined. */
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+namespace boost::beast {}
+namespace boost::beast::http {}
+namespace boost::beast::websocket {}
+namespace boost::json {}
+namespace boost::asio::ssl {}
+
+namespace enfinito {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+namespace json = boost::json;
+namespace ssl = boost::asio::ssl;
+using executor = net::any_io_executor;
+}  // namespace enfinito
