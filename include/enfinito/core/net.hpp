@@ -1,5 +1,8 @@
 #pragma once
-/** @file Namespace aliases used across Enfinito. The only place aliases are defined. */
+/**
+ * @file Namespace aliases used across Enfinito. The only place aliases are defined.
+ * There is no `http` alias: `enfinito::http` is our HTTP module; Beast's is `beast::http`.
+ */
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -12,7 +15,6 @@ namespace boost::asio::ssl {}
 namespace enfinito {
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 namespace json = boost::json;
 namespace ssl = boost::asio::ssl;

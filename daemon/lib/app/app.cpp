@@ -1,0 +1,178 @@
+// app::app: wires config, store, reactors, routes and listeners; owns signals and shutdown.
+#include <enfinito/app/app.hpp>
+#include <enfinito/core/io_context_pool.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/core/sd_notify.hpp>
+#include <enfinito/http/server.hpp>
+#include <enfinito/store/store.hpp>
+
+#include "app/ops_routes.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+namespace enfinito::app {
+
+struct app::impl {
+  config::settings cfg;
+  std::unique_ptr<store::store> db;
+  std::unique_ptr<core::io_context_pool> pool;
+  http::router routes;
+  std::unique_ptr<http::request_metrics> metrics;
+  std::unique_ptr<http::server> server;
+  net::io_context control{1};
+  bool started = false;
+};
+
+namespace {
+
+
+core::log::level parse_level(const std::string& s) {
+  if (s == "debug") return core::log::level::debug;
+  if (s == "warn") return core::log::level::warn;
+  if (s == "error") return core::log::level::error;
+  return core::log::level::info;
+}
+
+// Creates the directory that holds the database (mode 0700) when it does not exist.
+void ensure_state_dir(const std::string& db_path) {
+  auto dir = std::filesystem::path(db_path).parent_path();
+  if (dir.empty() || std::filesystem::exists(dir)) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw startup_error(dir.string() + ": cannot create state directory: " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+}
+
+std::shared_ptr<ssl::context> tls_context(const config::server_settings& s) {
+  if (!s.tls()) return nullptr;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                       ssl::context::single_dh_use,
+                   ec);
+  ctx->use_certificate_chain_file(s.tls_cert_file, ec);
+  if (ec) throw startup_error(s.tls_cert_file + ": cannot load TLS certificate chain");
+  ctx->use_private_key_file(s.tls_key_file, ssl::context::pem, ec);
+  if (ec) throw startup_error(s.tls_key_file + ": cannot load TLS private key (or it does not match)");
+  return ctx;
+}
+
+}  // namespace
+
+app::app(config::settings s) : impl_(std::make_unique<impl>()) { impl_->cfg = std::move(s); }
+
+app::~app() {
+  // Reactors first: destroying them destroys any session left, which still uses the server
+  // state and the metrics.
+  if (impl_->pool) {
+    impl_->pool->stop();
+    impl_->pool->join();
+    impl_->pool.reset();
+  }
+  impl_->server.reset();
+  if (impl_->db) impl_->db->stop();
+}
+
+void app::start() {
+  auto& c = impl_->cfg;
+  core::log::set_level(parse_level(c.log_level));
+  if (c.dev)
+    core::log::warn("dev_mode", {{"warning", "DEV MODE: loopback only, local database, not for production"},
+                                 {"db", c.store.path}});
+
+  // 1. The store: lock, pragmas, migrations, integrity check.
+  ensure_state_dir(c.store.path);
+  std::string why;
+  store::options so{c.store.path, c.store.synchronous == "full", c.store.read_connections,
+                    c.store.commit_batch_max, c.store.busy_timeout};
+  auto db = store::store::open(so, &why);
+  if (!db) throw startup_error(why.empty() ? "cannot open the database" : why);
+  impl_->db = std::move(*db);
+
+  // 2. Reactors and routes.
+  impl_->pool = std::make_unique<core::io_context_pool>(c.server.reactors);
+  register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics});
+  impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
+
+  // 3. Listeners.
+  http::server_options ho;
+  ho.header_bytes = c.limits.header_bytes;
+  ho.body_bytes = c.limits.body_bytes;
+  ho.header_timeout = c.limits.header_timeout;
+  ho.body_idle_timeout = c.limits.body_idle_timeout;
+  ho.write_timeout = c.limits.write_timeout;
+  ho.keepalive_timeout = c.limits.keepalive_timeout;
+  ho.max_connections = c.limits.max_connections;
+  ho.max_requests_per_connection = c.limits.max_requests_per_connection;
+  ho.tls = tls_context(c.server);
+  impl_->server = std::make_unique<http::server>(*impl_->pool, impl_->routes, ho, *impl_->metrics);
+  if (auto ec = impl_->server->listen(c.server.listen, c.server.port, &why)) throw startup_error(why);
+  impl_->server->start();
+  impl_->pool->run();
+  impl_->started = true;
+  core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},
+                                {"tls", c.server.tls()}, {"reactors", impl_->pool->size()},
+                                {"schema_version", impl_->db->schema_version()}});
+}
+
+void app::request_stop() {
+  net::post(impl_->control, [this] { impl_->control.stop(); });
+}
+
+int app::run() {
+  if (!impl_->started) start();
+  auto& control = impl_->control;
+  net::signal_set signals(control, SIGTERM, SIGINT);
+  signals.async_wait([&](core::error_code ec, int sig) {
+    if (ec) return;
+    core::log::info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    control.stop();
+  });
+  // Watchdog: ping at half the interval systemd expects, from the control thread, but only
+  // while reactor 0 answers (a wedged reactor stops the pings and systemd restarts us).
+  net::steady_timer watchdog(control);
+  std::function<void()> ping;
+  if (auto interval = core::systemd::watchdog_interval()) {
+    ping = [&, half = *interval / 2] {
+      watchdog.expires_after(half);
+      watchdog.async_wait([&](core::error_code ec) {
+        if (ec) return;
+        net::post(impl_->pool->at(0), [] { core::systemd::watchdog(); });
+        ping();
+      });
+    };
+    ping();
+  }
+  core::systemd::ready();
+  control.run();
+
+  // Drain.
+  core::systemd::stopping();
+  core::log::info("draining", {{"open_connections", impl_->server->open_connections()},
+                               {"deadline_ms", impl_->cfg.limits.drain_timeout.count()}});
+  impl_->server->stop_accepting();
+  impl_->server->drain();
+  auto deadline = std::chrono::steady_clock::now() + impl_->cfg.limits.drain_timeout;
+  while (impl_->server->open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto left = impl_->server->open_connections();
+  impl_->pool->stop();
+  impl_->pool->join();
+  impl_->db->stop();  // commits everything already queued
+  core::log::info("stopped", {{"connections_cut", left}});
+  return 0;
+}
+
+std::uint16_t app::port() const { return impl_->server ? impl_->server->port() : 0; }
+store::store& app::database() { return *impl_->db; }
+
+}  // namespace enfinito::app

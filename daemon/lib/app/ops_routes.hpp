@@ -1,0 +1,20 @@
+#pragma once
+// Operational routes: /healthz, /readyz, /metrics, /v1/openapi.json.
+#include <enfinito/http/metrics.hpp>
+#include <enfinito/http/router.hpp>
+#include <enfinito/http/server.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <memory>
+
+namespace enfinito::app {
+
+struct ops_context {
+  store::store& db;
+  std::unique_ptr<http::server>& server;            // set after routes are registered
+  std::unique_ptr<http::request_metrics>& metrics;  // likewise
+};
+
+void register_ops_routes(http::router& r, ops_context ctx);
+
+}  // namespace enfinito::app

@@ -1,0 +1,322 @@
+// config::settings: the key table, TOML and environment parsing, validation, secret files.
+#include <enfinito/config/settings.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <toml++/toml.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <variant>
+
+extern char** environ;
+
+namespace enfinito::config {
+namespace {
+
+// A raw value from TOML or the environment, before it is checked against its key.
+using raw_value = std::variant<std::string, std::int64_t, bool>;
+
+enum class kind { text, integer, boolean };
+
+struct key_def {
+  std::string_view name;  // "section.key"
+  kind type;
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  std::function<void(settings&, const raw_value&)> set;
+  std::function<std::string(const settings&)> show;
+  std::string_view doc;
+};
+
+template <class Get>
+key_def text_key(std::string_view name, Get get, std::string_view doc) {
+  return {name, kind::text, 0, 0,
+          [get](settings& s, const raw_value& v) { get(s) = std::get<std::string>(v); },
+          [get](const settings& s) { return "\"" + get(const_cast<settings&>(s)) + "\""; }, doc};
+}
+
+template <class Get>
+key_def int_key(std::string_view name, std::int64_t lo, std::int64_t hi, Get get,
+                std::string_view doc) {
+  return {name, kind::integer, lo, hi,
+          [get](settings& s, const raw_value& v) {
+            using T = std::remove_reference_t<decltype(get(s))>;
+            get(s) = static_cast<T>(std::get<std::int64_t>(v));
+          },
+          [get](const settings& s) { return std::to_string(get(const_cast<settings&>(s))); },
+          doc};
+}
+
+template <class Get>
+key_def ms_key(std::string_view name, std::int64_t lo, std::int64_t hi, Get get,
+               std::string_view doc) {
+  return {name, kind::integer, lo, hi,
+          [get](settings& s, const raw_value& v) {
+            get(s) = milliseconds(std::get<std::int64_t>(v));
+          },
+          [get](const settings& s) { return std::to_string(get(const_cast<settings&>(s)).count()); },
+          doc};
+}
+
+// The one list of configuration keys. A key missing here is an error wherever it appears.
+const std::vector<key_def>& keys() {
+  static const std::vector<key_def> table = {
+      text_key("server.listen", [](settings& s) -> auto& { return s.server.listen; },
+               "address to bind (IPv4 or IPv6 literal)"),
+      int_key("server.port", 0, 65535, [](settings& s) -> auto& { return s.server.port; },
+              "TCP port; 0 picks a free port (tests)"),
+      int_key("server.reactors", 0, 256, [](settings& s) -> auto& { return s.server.reactors; },
+              "reactor threads; 0 = one per core"),
+      text_key("server.public_url", [](settings& s) -> auto& { return s.server.public_url; },
+               "external base URL used in links and callback URLs"),
+      text_key("tls.cert_file", [](settings& s) -> auto& { return s.server.tls_cert_file; },
+               "PEM certificate chain; TLS is on when cert_file and key_file are set"),
+      text_key("tls.key_file", [](settings& s) -> auto& { return s.server.tls_key_file; },
+               "PEM private key"),
+      int_key("limits.header_bytes", 1024, 1 << 20, [](settings& s) -> auto& { return s.limits.header_bytes; },
+              "request line + headers; larger gets 431"),
+      int_key("limits.body_bytes", 1024, 1ll << 32, [](settings& s) -> auto& { return s.limits.body_bytes; },
+              "default request body limit; larger gets 413"),
+      ms_key("limits.header_timeout_ms", 100, 600'000, [](settings& s) -> auto& { return s.limits.header_timeout; },
+             "time to receive a request's headers; then 408"),
+      ms_key("limits.body_idle_timeout_ms", 100, 600'000, [](settings& s) -> auto& { return s.limits.body_idle_timeout; },
+             "longest pause while receiving a body; then 408"),
+      ms_key("limits.write_timeout_ms", 100, 600'000, [](settings& s) -> auto& { return s.limits.write_timeout; },
+             "time to send a response"),
+      ms_key("limits.keepalive_timeout_ms", 100, 3'600'000, [](settings& s) -> auto& { return s.limits.keepalive_timeout; },
+             "idle keep-alive connection lifetime"),
+      int_key("limits.max_connections", 1, 1'000'000, [](settings& s) -> auto& { return s.limits.max_connections; },
+              "open connections across all reactors; more are closed at once"),
+      int_key("limits.max_requests_per_connection", 1, 1'000'000,
+              [](settings& s) -> auto& { return s.limits.max_requests_per_connection; },
+              "requests served on one keep-alive connection before it is closed"),
+      int_key("limits.json_max_depth", 2, 256, [](settings& s) -> auto& { return s.limits.json_max_depth; },
+              "nesting depth of JSON bodies; deeper gets 400"),
+      int_key("limits.json_max_elements", 16, 10'000'000, [](settings& s) -> auto& { return s.limits.json_max_elements; },
+              "values in one JSON body; more gets 400"),
+      ms_key("limits.drain_timeout_ms", 0, 600'000, [](settings& s) -> auto& { return s.limits.drain_timeout; },
+             "on SIGTERM, how long in-flight requests may take"),
+      text_key("store.path", [](settings& s) -> auto& { return s.store.path; }, "SQLite database file"),
+      text_key("store.synchronous", [](settings& s) -> auto& { return s.store.synchronous; },
+               "full (a 202 survives power loss) or normal"),
+      int_key("store.read_connections", 1, 64, [](settings& s) -> auto& { return s.store.read_connections; },
+              "read-only SQLite connections (and threads)"),
+      int_key("store.commit_batch_max", 1, 100'000, [](settings& s) -> auto& { return s.store.commit_batch_max; },
+              "writes grouped into one transaction at most"),
+      ms_key("store.busy_timeout_ms", 0, 600'000, [](settings& s) -> auto& { return s.store.busy_timeout; },
+             "SQLite busy timeout"),
+      text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
+      text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
+               "directory of secret files; default $CREDENTIALS_DIRECTORY"),
+  };
+  return table;
+}
+
+const key_def* find_key(std::string_view name) {
+  for (const auto& k : keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string env_name(std::string_view key) {
+  std::string out = "ENFINITO_";
+  for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void apply(settings& s, const key_def& k, const raw_value& v, std::string_view origin) {
+  auto fail = [&](const std::string& why) {
+    throw config_error(std::string(origin) + ": " + std::string(k.name) + ": " + why);
+  };
+  switch (k.type) {
+    case kind::text:
+      if (!std::holds_alternative<std::string>(v)) fail("expected a string");
+      break;
+    case kind::boolean:
+      if (!std::holds_alternative<bool>(v)) fail("expected true or false");
+      break;
+    case kind::integer: {
+      if (!std::holds_alternative<std::int64_t>(v)) fail("expected an integer");
+      auto n = std::get<std::int64_t>(v);
+      if (n < k.min || n > k.max)
+        fail("must be between " + std::to_string(k.min) + " and " + std::to_string(k.max));
+      break;
+    }
+  }
+  k.set(s, v);
+}
+
+raw_value from_env_text(const key_def& k, const std::string& text, const std::string& var) {
+  if (k.type == kind::text) return text;
+  if (k.type == kind::boolean) {
+    if (text == "true" || text == "1") return true;
+    if (text == "false" || text == "0") return false;
+    throw config_error(var + ": expected true or false");
+  }
+  std::int64_t n = 0;
+  std::size_t used = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw config_error(var + ": expected an integer");
+  return n;
+}
+
+void apply_toml(settings& s, const toml::table& root, const std::string& origin) {
+  for (const auto& [section, node] : root) {
+    const auto* table = node.as_table();
+    if (!table) throw config_error(origin + ": " + std::string(section.str()) + ": unknown key (expected a [section])");
+    for (const auto& [key, value] : *table) {
+      std::string name = std::string(section.str()) + "." + std::string(key.str());
+      const key_def* k = find_key(name);
+      if (!k) throw config_error(origin + ": " + name + ": unknown key");
+      raw_value v;
+      if (auto str = value.as_string()) v = str->get();
+      else if (auto i = value.as_integer()) v = i->get();
+      else if (auto b = value.as_boolean()) v = b->get();
+      else throw config_error(origin + ": " + name + ": unsupported value type");
+      apply(s, *k, v, origin);
+    }
+  }
+}
+
+void apply_env(settings& s, const std::map<std::string, std::string>& env) {
+  for (const auto& [var, text] : env) {
+    if (var == "ENFINITO_CONFIG") continue;  // names the file, not a key
+    const key_def* match = nullptr;
+    for (const auto& k : keys())
+      if (env_name(k.name) == var) match = &k;
+    if (!match) throw config_error("environment: " + var + ": unknown key");
+    apply(s, *match, from_env_text(*match, text, var), "environment " + var);
+  }
+}
+
+bool is_loopback(const std::string& address) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
+}
+
+void validate(settings& s) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(s.server.listen, ec);
+  if (ec) throw config_error("server.listen: not an IP address literal");
+  auto& url = s.server.public_url;
+  if (!(url.starts_with("http://") || url.starts_with("https://")) || url.size() < 10)
+    throw config_error("server.public_url: must be an absolute http(s) URL");
+  while (url.ends_with("/")) url.pop_back();
+  if (s.server.tls_cert_file.empty() != s.server.tls_key_file.empty())
+    throw config_error("tls.cert_file / tls.key_file: set both or neither");
+  if (s.store.synchronous != "full" && s.store.synchronous != "normal")
+    throw config_error("store.synchronous: must be full or normal");
+  if (s.store.path.empty()) throw config_error("store.path: must not be empty");
+  static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
+  if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())
+    throw config_error("log.level: must be debug, info, warn or error");
+  if (s.dev && !is_loopback(s.server.listen))
+    throw config_error("server.listen: dev mode listens on loopback only");
+}
+
+}  // namespace
+
+settings parse(std::string_view text, const load_options& opts) {
+  settings s;
+  s.dev = opts.dev;
+  if (opts.dev) s.store.path = "var/enfinito.db";
+  std::string origin = opts.file.empty() ? "config" : opts.file.string();
+  try {
+    auto root = toml::parse(text, origin);
+    apply_toml(s, root, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+        << e.description();
+    throw config_error(msg.str());
+  }
+  apply_env(s, opts.env);
+  validate(s);
+  return s;
+}
+
+settings load(const load_options& opts) {
+  if (opts.file.empty()) return parse("", opts);
+  std::ifstream in(opts.file, std::ios::binary);
+  if (!in) throw config_error(opts.file.string() + ": cannot open configuration file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), opts);
+}
+
+std::map<std::string, std::string> environment_overrides() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (!kv.starts_with("ENFINITO_")) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::string describe_keys() {
+  settings defaults;
+  std::string out;
+  for (const auto& k : keys()) {
+    out += std::string(k.name) + " = " + k.show(defaults) + "  # " + std::string(k.doc) + " (" +
+           env_name(k.name) + ")\n";
+  }
+  return out;
+}
+
+core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,
+                                                   std::string* why) {
+  auto say = [&](std::string text) {
+    if (why) *why = std::move(text);
+    return core::result<core::secret_string>(std::make_error_code(std::errc::permission_denied));
+  };
+  std::string dir = s.secrets_dir;
+  if (dir.empty()) {
+    const char* cred = std::getenv("CREDENTIALS_DIRECTORY");
+    if (cred) dir = cred;
+  }
+  if (dir.empty()) return say("no secrets directory: set secrets.dir or run under systemd LoadCredential=");
+  if (name.find('/') != std::string::npos) return say("secret names are plain file names");
+  std::string path = dir + "/" + name;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return say(path + ": missing or unreadable secret file");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return say(path + ": not a regular file");
+  }
+  if (st.st_mode & 077) {
+    ::close(fd);
+    return say(path + ": readable or writable by group or others (chmod 600)");
+  }
+  std::string content;
+  char buf[4096];
+  for (;;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    content.append(buf, static_cast<std::size_t>(n));
+    if (content.size() > (1 << 20)) break;
+  }
+  ::close(fd);
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+  core::secret_string out(std::move(content));
+  if (out.empty()) return say(path + ": empty secret file");
+  return out;
+}
+
+}  // namespace enfinito::config

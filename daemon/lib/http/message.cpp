@@ -1,0 +1,177 @@
+// http::request accessors and the JSON / problem+json response builders.
+#include <enfinito/http/message.hpp>
+
+#include <boost/json.hpp>
+
+#include <array>
+
+namespace enfinito::http {
+
+std::string_view request::param(std::string_view name) const {
+  for (const auto& [k, v] : params)
+    if (k == name) return v;
+  return {};
+}
+
+std::optional<std::string_view> request::header(std::string_view name) const {
+  auto it = msg.find(name);
+  if (it == msg.end()) return std::nullopt;
+  return it->value();
+}
+
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      auto hex = [](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        return -1;
+      };
+      int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    if (c == '\0') return std::nullopt;
+    out += c;
+  }
+  return out;
+}
+
+std::optional<std::string> request::query_param(std::string_view name) const {
+  std::string_view q = query;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    if (key != name) continue;
+    if (eq == std::string_view::npos) return std::string();
+    return percent_decode(pair.substr(eq + 1), true);
+  }
+  return std::nullopt;
+}
+
+std::string redact_query(std::string_view query) {
+  static constexpr std::array<std::string_view, 8> secret_keys = {
+      "access_token", "token", "code", "password", "hub.verify_token", "ticket", "state", "key"};
+  std::string out;
+  std::string_view q = query;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    if (!out.empty()) out += '&';
+    bool secret = false;
+    for (auto k : secret_keys) secret = secret || key == k;
+    if (secret && eq != std::string_view::npos) {
+      out += key;
+      out += "=[redacted]";
+    } else {
+      out += pair;
+    }
+  }
+  return out;
+}
+
+response json_response(status s, std::string serialized) {
+  response res{s, 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = std::move(serialized);
+  res.prepare_payload();
+  return res;
+}
+
+response json_response(status s, const boost::json::value& body) {
+  return json_response(s, boost::json::serialize(body));
+}
+
+response problem(status s, std::string_view code, std::string_view title, std::string_view detail) {
+  boost::json::object o;
+  o["type"] = "urn:enfinito:problem:" + std::string(code);
+  o["title"] = title;
+  o["status"] = static_cast<int>(s);
+  o["code"] = code;
+  if (!detail.empty()) o["detail"] = detail;
+  response res = json_response(s, boost::json::serialize(o));
+  res.set(bhttp::field::content_type, "application/problem+json");
+  return res;
+}
+
+response field_problem(std::string_view field, std::string_view detail, std::string_view code) {
+  boost::json::object o;
+  o["type"] = "urn:enfinito:problem:" + std::string(code);
+  o["title"] = "A field of the request is invalid";
+  o["status"] = 400;
+  o["code"] = code;
+  o["field"] = field;
+  o["detail"] = detail;
+  response res = json_response(status::bad_request, boost::json::serialize(o));
+  res.set(bhttp::field::content_type, "application/problem+json");
+  return res;
+}
+
+response no_content() {
+  response res{status::no_content, 11};
+  return res;
+}
+
+namespace {
+// Counts values (not keys) in a parsed document, stopping early past the limit.
+bool within_elements(const boost::json::value& v, std::size_t& budget) {
+  if (budget == 0) return false;
+  --budget;
+  if (auto* o = v.if_object()) {
+    for (const auto& kv : *o)
+      if (!within_elements(kv.value(), budget)) return false;
+  } else if (auto* a = v.if_array()) {
+    for (const auto& e : *a)
+      if (!within_elements(e, budget)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+json_body parse_json(const request& req, const json_limits& limits) {
+  json_body out;
+  auto ct = req.header("Content-Type").value_or("");
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json"))) {
+    out.error = problem(status::unsupported_media_type, "unsupported_media_type",
+                        "The body must be JSON", "Send Content-Type: application/json");
+    return out;
+  }
+  boost::json::parse_options opts;
+  opts.max_depth = limits.max_depth;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(req.msg.body(), ec, {}, opts);
+  if (ec) {
+    bool deep = ec == boost::json::error::too_deep;
+    out.error = problem(status::bad_request, deep ? "json_too_deep" : "invalid_json", "Malformed JSON",
+                        deep ? "The JSON body is nested too deeply"
+                             : "The body is not valid JSON (or not valid UTF-8)");
+    return out;
+  }
+  std::size_t budget = limits.max_elements;
+  if (!within_elements(v, budget)) {
+    out.error = problem(status::bad_request, "json_too_large", "Malformed JSON",
+                        "The JSON body has too many elements");
+    return out;
+  }
+  out.value = std::move(v);
+  return out;
+}
+
+}  // namespace enfinito::http

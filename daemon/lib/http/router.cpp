@@ -1,0 +1,94 @@
+// http::router: pattern parsing and matching (literal segments beat parameters).
+#include <enfinito/http/router.hpp>
+
+#include <stdexcept>
+
+namespace enfinito::http {
+namespace {
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path[0] != '/') return out;
+  std::size_t i = 1;
+  while (i <= path.size()) {
+    auto j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool is_param(std::string_view seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+
+// Does `route_segs` match `path_segs`? Returns a specificity score (higher = more literal,
+// earlier), or -1.
+long score(const std::vector<std::string_view>& route_segs, const std::vector<std::string_view>& path_segs) {
+  if (route_segs.size() != path_segs.size()) return -1;
+  long s = 0;
+  for (std::size_t i = 0; i < route_segs.size(); ++i) {
+    s <<= 1;
+    if (is_param(route_segs[i])) {
+      if (path_segs[i].empty()) return -1;
+    } else if (route_segs[i] != path_segs[i]) {
+      return -1;
+    } else {
+      s |= 1;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+const route& router::add(verb method, std::string pattern, std::string name, handler fn,
+                         route_options options) {
+  auto segs = split(pattern);
+  if (segs.empty()) throw std::invalid_argument("route pattern must start with '/': " + pattern);
+  for (auto s : segs)
+    if (s.find_first_of("{}") != std::string_view::npos && !is_param(s))
+      throw std::invalid_argument("malformed route segment in " + pattern);
+  for (const auto& r : routes_)
+    if (r->method == method && r->pattern == pattern)
+      throw std::invalid_argument("duplicate route " + pattern);
+  auto r = std::make_unique<route>(route{method, std::move(pattern), std::move(name), std::move(fn),
+                                         options, routes_.size()});
+  routes_.push_back(std::move(r));
+  return *routes_.back();
+}
+
+match_result router::match(verb method, std::string_view path) const {
+  match_result out;
+  auto path_segs = split(path);
+  long best = -1;
+  for (const auto& r : routes_) {
+    auto route_segs = split(r->pattern);
+    long s = score(route_segs, path_segs);
+    if (s < 0) continue;
+    out.path_known = true;
+    if (r->method != method) {
+      std::string m(bhttp::to_string(r->method));
+      if (out.allow.find(m) == std::string::npos) out.allow += (out.allow.empty() ? "" : ", ") + m;
+      continue;
+    }
+    if (s > best) {
+      best = s;
+      out.found = r.get();
+    }
+  }
+  if (!out.found) return out;
+  auto route_segs = split(out.found->pattern);
+  for (std::size_t i = 0; i < route_segs.size(); ++i) {
+    if (!is_param(route_segs[i])) continue;
+    auto decoded = percent_decode(path_segs[i]);
+    if (!decoded) {
+      out.bad_encoding = true;
+      out.found = nullptr;
+      return out;
+    }
+    out.params.emplace_back(route_segs[i].substr(1, route_segs[i].size() - 2), std::move(*decoded));
+  }
+  return out;
+}
+
+}  // namespace enfinito::http

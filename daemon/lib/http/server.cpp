@@ -1,0 +1,453 @@
+// http::server: per-reactor acceptors and the HTTP/1.1 session coroutine (plain and TLS).
+//
+// Timeouts use one steady_timer per session whose expiry cancels the socket's pending
+// operation (rather than beast::tcp_stream's expiry, which closes the socket): after a header
+// or body timeout the session can still answer 408 before closing.
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/http/server.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <random>
+#include <unordered_set>
+
+namespace enfinito::http {
+
+using tcp = net::ip::tcp;
+using clock = std::chrono::steady_clock;
+using parser_t = bhttp::request_parser<bhttp::string_body>;
+
+namespace {
+
+class session_base;
+
+// State owned by one reactor: its acceptor and its live sessions. Touched only on that reactor.
+struct reactor_state {
+  std::size_t index = 0;
+  net::io_context* ctx = nullptr;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unordered_set<session_base*> sessions;
+};
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  auto v = rng();
+  for (int i = 0; i < 16; ++i) id[i] = hex[(v >> (i * 4)) & 0xf];
+  return id;
+}
+
+bool timed_out_code(const core::error_code& ec) { return ec == net::error::operation_aborted; }
+
+}  // namespace
+
+struct server::impl {
+  impl(const router& r, server_options o, request_metrics& m, std::atomic<bool>* d)
+      : routes(r), opts(std::move(o)), metrics(m), draining(d) {}
+  const router& routes;
+  server_options opts;
+  request_metrics& metrics;
+  std::vector<reactor_state> reactors;
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool>* draining = nullptr;
+  bool tls() const { return static_cast<bool>(opts.tls); }
+};
+
+namespace {
+
+class session_base {
+ public:
+  virtual ~session_base() = default;
+  /** Closes the connection now if it is between requests (drain). */
+  virtual void on_drain() = 0;
+};
+
+/** Adds the headers every response carries. */
+void decorate(response& res, const std::string& request_id, bool tls) {
+  res.set("X-Request-Id", request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Frame-Options", "DENY");
+  if (res.find(bhttp::field::cache_control) == res.end()) res.set(bhttp::field::cache_control, "no-store");
+  if (res.find("Content-Security-Policy") == res.end())
+    res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  if (tls) res.set(bhttp::field::strict_transport_security, "max-age=31536000");
+}
+
+template <class Stream>
+class session final : public session_base, public std::enable_shared_from_this<session<Stream>> {
+ public:
+  template <class... Args>
+  session(server::impl& srv, std::shared_ptr<server::impl> keep, reactor_state& r, tcp::socket sock,
+          Args&&... stream_args)
+      : srv_(srv),
+        keep_(std::move(keep)),
+        reactor_(r),
+        stream_(std::move(sock), std::forward<Args>(stream_args)...),
+        timer_(lowest().get_executor()) {
+    boost::system::error_code ec;
+    remote_ = lowest().remote_endpoint(ec).address();
+  }
+
+  ~session() override {
+    reactor_.sessions.erase(this);
+    srv_.open.fetch_sub(1);
+    srv_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void start() {
+    reactor_.sessions.insert(this);
+    net::co_spawn(lowest().get_executor(), run(this->shared_from_this()), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        core::log::error("http.session_crashed", {{"what", ex.what()}});
+      }
+      std::terminate();
+    });
+  }
+
+  void on_drain() override {
+    if (idle_) {
+      closing_ = true;
+      boost::system::error_code ec;
+      lowest().cancel(ec);
+    }
+  }
+
+ private:
+  tcp::socket& lowest() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) return stream_;
+    else return stream_.next_layer();
+  }
+
+  // Arms the session timer; on expiry the pending socket operation is cancelled.
+  void arm(clock::time_point deadline) {
+    timed_out_ = false;
+    timer_.expires_at(deadline);
+    timer_.async_wait([weak = this->weak_from_this()](core::error_code ec) {
+      if (ec) return;
+      auto self = weak.lock();
+      if (!self) return;
+      self->timed_out_ = true;
+      boost::system::error_code ignored;
+      self->lowest().cancel(ignored);
+    });
+  }
+  void disarm() { timer_.cancel(); }
+
+  net::awaitable<void> write(response res, bool keep_alive) {
+    decorate(res, request_id_, srv_.tls());
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    arm(clock::now() + srv_.opts.write_timeout);
+    core::error_code ec;
+    co_await bhttp::async_write(stream_, res, net::redirect_error(net::use_awaitable, ec));
+    disarm();
+    last_status_ = res.result_int();
+    if (ec) write_failed_ = true;
+  }
+
+  // Answers an error and closes: the connection's framing can no longer be trusted.
+  net::awaitable<void> fail(status s, std::string_view code, std::string_view title) {
+    co_await write(problem(s, code, title), false);
+  }
+
+  net::awaitable<void> shutdown() {
+    boost::system::error_code ec;
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      arm(clock::now() + std::chrono::seconds(2));
+      co_await stream_.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+      disarm();
+    }
+    lowest().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().close(ec);
+  }
+
+  static net::awaitable<void> run(std::shared_ptr<session> self) { co_await self->serve(); }
+
+  net::awaitable<void> serve() {
+    core::error_code ec;
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      arm(clock::now() + srv_.opts.header_timeout);
+      co_await stream_.async_handshake(ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
+      disarm();
+      if (ec) {
+        if (!core::is_benign(ec) && !timed_out_)
+          core::log::debug("http.tls_handshake_failed", {{"error", ec.message()}});
+        co_return;
+      }
+    }
+    std::size_t served = 0;
+    for (;;) {
+      bool keep = co_await serve_one(served == 0);
+      ++served;
+      if (!keep || write_failed_ || served >= srv_.opts.max_requests_per_connection) break;
+    }
+    co_await shutdown();
+  }
+
+  // Reads, handles and answers one request. Returns whether to keep the connection.
+  net::awaitable<bool> serve_one(bool first) {
+    core::error_code ec;
+    parser_t parser;
+    parser.header_limit(static_cast<std::uint32_t>(srv_.opts.header_bytes));
+    parser.body_limit(srv_.opts.body_bytes);
+    request_id_ = new_request_id();
+
+    // 1. Headers. Until the first byte arrives the connection is idle (keep-alive timeout);
+    //    from the first byte the request must complete its headers within header_timeout.
+    bool got_bytes = buffer_.size() > 0;
+    idle_ = !got_bytes;
+    if (closing_ || *srv_.draining) co_return false;
+    auto idle_deadline = clock::now() + (first ? srv_.opts.header_timeout : srv_.opts.keepalive_timeout);
+    arm(got_bytes ? clock::now() + srv_.opts.header_timeout : idle_deadline);
+    auto started = clock::now();
+    while (!parser.is_header_done()) {
+      co_await bhttp::async_read_some(stream_, buffer_, parser, net::redirect_error(net::use_awaitable, ec));
+      if (!got_bytes && (buffer_.size() > 0 || parser.got_some())) {
+        got_bytes = true;
+        idle_ = false;
+        started = clock::now();
+        arm(started + srv_.opts.header_timeout);
+      }
+      if (ec) break;
+    }
+    disarm();
+    idle_ = false;
+    if (ec) {
+      if (closing_) co_return false;
+      if (timed_out_ && timed_out_code(ec)) {
+        if (got_bytes) co_await fail(status::request_timeout, "request_timeout", "Request headers took too long");
+        co_return false;
+      }
+      if (ec == bhttp::error::header_limit) {
+        co_await fail(status::request_header_fields_too_large, "headers_too_large",
+                      "Request line and headers are too large");
+        co_return false;
+      }
+      if (core::is_benign(ec) || ec == bhttp::error::partial_message) co_return false;
+      co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request");
+      co_return false;
+    }
+
+    auto& msg = parser.get();
+    // Request smuggling defences: one framing only.
+    if ((msg.count(bhttp::field::content_length) > 0 && msg.count(bhttp::field::transfer_encoding) > 0) ||
+        msg.count(bhttp::field::content_length) > 1 || msg.count(bhttp::field::host) > 1) {
+      co_await fail(status::bad_request, "malformed_http", "Conflicting message framing headers");
+      co_return false;
+    }
+
+    // 2. Route, which decides the body limit.
+    std::string_view target = msg.target();
+    auto qpos = target.find('?');
+    std::string_view path = target.substr(0, qpos);
+    std::string_view query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
+    auto m = srv_.routes.match(msg.method(), path);
+    std::size_t limit = srv_.opts.body_bytes;
+    if (m.found && m.found->options.body_limit) limit = m.found->options.body_limit;
+    if (auto cl = parser.content_length(); cl && *cl > limit) {
+      co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
+      co_return false;
+    }
+    parser.body_limit(limit);
+
+    // 3. Body, each read bounded by the idle timeout.
+    if (!parser.is_done()) {
+      if (bhttp::token_list(msg[bhttp::field::expect]).exists("100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{status::continue_, 11};
+        arm(clock::now() + srv_.opts.write_timeout);
+        co_await bhttp::async_write(stream_, cont, net::redirect_error(net::use_awaitable, ec));
+        disarm();
+        if (ec) co_return false;
+      }
+      while (!parser.is_done()) {
+        arm(clock::now() + srv_.opts.body_idle_timeout);
+        co_await bhttp::async_read_some(stream_, buffer_, parser, net::redirect_error(net::use_awaitable, ec));
+        disarm();
+        if (ec) break;
+      }
+      if (ec) {
+        if (timed_out_ && timed_out_code(ec))
+          co_await fail(status::request_timeout, "request_timeout", "Request body stalled");
+        else if (ec == bhttp::error::body_limit)
+          co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
+        else if (!core::is_benign(ec) && ec != bhttp::error::partial_message)
+          co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request body");
+        co_return false;
+      }
+    }
+
+    // 4. Handle.
+    bool keep = msg.keep_alive() && !*srv_.draining;
+    response res;
+    std::size_t route_index = srv_.routes.routes().size();
+    if (m.found) {
+      route_index = m.found->index;
+      request req{msg, path, query, std::move(m.params), request_id_, remote_, reactor_.index, m.found};
+      try {
+        res = co_await m.found->fn(req);
+      } catch (const std::exception& e) {
+        core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
+                                                {"what", e.what()}});
+        res = problem(status::internal_server_error, "internal_error", "Internal error");
+      }
+    } else if (m.bad_encoding) {
+      res = problem(status::bad_request, "malformed_path", "Malformed percent-encoding in the path");
+    } else if (m.path_known) {
+      res = problem(status::method_not_allowed, "method_not_allowed", "Method not allowed");
+      res.set(bhttp::field::allow, m.allow);
+    } else {
+      res = problem(status::not_found, "not_found", "No such resource");
+    }
+    if (msg.method() == verb::head) res.body().clear();
+
+    // 5. Answer.
+    keep = keep && !*srv_.draining;
+    co_await write(std::move(res), keep);
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
+    srv_.metrics.observe(route_index, last_status_, took);
+    core::log::info("http.request",
+                    {{"request_id", request_id_},
+                     {"method", std::string_view(bhttp::to_string(msg.method()))},
+                     {"path", path},
+                     {"query", redact_query(query)},
+                     {"route", m.found ? std::string_view(m.found->name) : std::string_view("-")},
+                     {"status", last_status_},
+                     {"us", took.count()}});
+    co_return keep;
+  }
+
+  server::impl& srv_;
+  std::shared_ptr<server::impl> keep_;  // the server state outlives every session
+  reactor_state& reactor_;
+  Stream stream_;
+  net::steady_timer timer_;
+  beast::flat_buffer buffer_{64 * 1024};
+  net::ip::address remote_;
+  std::string request_id_;
+  unsigned last_status_ = 0;
+  bool idle_ = true;
+  bool closing_ = false;
+  bool timed_out_ = false;
+  bool write_failed_ = false;
+};
+
+net::awaitable<void> accept_loop(std::shared_ptr<server::impl> srv, reactor_state& r) {
+  net::steady_timer backoff(*r.ctx);
+  for (;;) {
+    core::error_code ec;
+    tcp::socket sock(*r.ctx);
+    co_await r.acceptor->async_accept(sock, net::redirect_error(net::use_awaitable, ec));
+    if (ec == net::error::operation_aborted || !r.acceptor->is_open()) co_return;
+    if (ec) {
+      // EMFILE/ENFILE and friends: pause instead of spinning on the error.
+      core::log::warn("http.accept_failed", {{"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(net::redirect_error(net::use_awaitable, ec));
+      continue;
+    }
+    srv->metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+    if (srv->open.fetch_add(1) >= srv->opts.max_connections) {
+      srv->open.fetch_sub(1);
+      srv->metrics.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      boost::system::error_code ignored;
+      sock.close(ignored);
+      continue;
+    }
+    srv->metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+    sock.set_option(tcp::no_delay(true), ec);
+    if (srv->tls()) {
+      std::make_shared<session<ssl::stream<tcp::socket>>>(*srv, srv, r, std::move(sock), *srv->opts.tls)->start();
+    } else {
+      std::make_shared<session<tcp::socket>>(*srv, srv, r, std::move(sock))->start();
+    }
+  }
+}
+
+}  // namespace
+
+server::server(core::io_context_pool& pool, const router& routes, server_options opts,
+               request_metrics& metrics)
+    : pool_(pool), impl_(std::make_shared<impl>(routes, std::move(opts), metrics, &draining_)) {
+  impl_->reactors.resize(pool.size());
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    impl_->reactors[i].index = i;
+    impl_->reactors[i].ctx = &pool.at(i);
+  }
+}
+
+server::~server() = default;
+
+core::error_code server::listen(const std::string& address, std::uint16_t port, std::string* why) {
+  core::error_code ec;
+  auto addr = net::ip::make_address(address, ec);
+  if (ec) {
+    if (why) *why = "server.listen: not an IP address";
+    return ec;
+  }
+  std::uint16_t bound = port;
+  for (auto& r : impl_->reactors) {
+    auto acc = std::make_unique<tcp::acceptor>(*r.ctx);
+    tcp::endpoint ep(addr, bound);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+    // SO_REUSEPORT: every reactor has its own accept queue and the kernel spreads connections.
+    if (!ec) acc->set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      if (why) *why = "cannot listen on " + address + ":" + std::to_string(bound) + ": " + ec.message();
+      return ec;
+    }
+    bound = acc->local_endpoint().port();  // port 0: the first bind chooses, the rest share it
+    r.acceptor = std::move(acc);
+  }
+  port_ = bound;
+  return {};
+}
+
+void server::start() {
+  listening_ = true;
+  for (auto& r : impl_->reactors) {
+    net::co_spawn(*r.ctx, accept_loop(impl_, r), net::detached);
+  }
+}
+
+void server::stop_accepting() {
+  listening_ = false;
+  for (auto& r : impl_->reactors) {
+    net::post(*r.ctx, [keep = impl_, &r] {
+      boost::system::error_code ec;
+      if (r.acceptor) r.acceptor->close(ec);
+    });
+  }
+}
+
+void server::drain() {
+  draining_ = true;
+  for (auto& r : impl_->reactors) {
+    net::post(*r.ctx, [keep = impl_, &r] {
+      // Copy first: on_drain may end a session, which erases it from the set.
+      std::vector<session_base*> live(r.sessions.begin(), r.sessions.end());
+      for (auto* s : live) s->on_drain();
+    });
+  }
+}
+
+std::size_t server::open_connections() const noexcept { return impl_->open.load(); }
+
+}  // namespace enfinito::http

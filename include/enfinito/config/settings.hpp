@@ -1,0 +1,97 @@
+#pragma once
+/**
+ * @file The daemon's configuration: an immutable `settings` built once at startup.
+ *
+ * Sources, later ones winning: embedded defaults → the TOML file → `ENFINITO_<SECTION>_<KEY>`
+ * environment variables → `--dev` adjustments. Every key is declared once in a table in
+ * settings.cpp (name, type, bounds, doc); unknown keys and bad values are errors that name the
+ * key. Secrets never live here: the TOML names no secret, secrets come from files in the
+ * credentials directory (systemd `LoadCredential=`), read by `read_secret_file`.
+ */
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/secret.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace enfinito::config {
+
+using std::chrono::milliseconds;
+
+struct server_settings {
+  std::string listen = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned reactors = 0;  // 0: one per core
+  std::string public_url = "http://127.0.0.1:8080";
+  std::string tls_cert_file;  // TLS is on when both files are set
+  std::string tls_key_file;
+  bool tls() const { return !tls_cert_file.empty() && !tls_key_file.empty(); }
+};
+
+struct limit_settings {
+  std::size_t header_bytes = 8 * 1024;
+  std::size_t body_bytes = 1024 * 1024;
+  milliseconds header_timeout{10'000};
+  milliseconds body_idle_timeout{10'000};
+  milliseconds write_timeout{10'000};
+  milliseconds keepalive_timeout{60'000};
+  std::size_t max_connections = 10'000;
+  std::size_t max_requests_per_connection = 10'000;
+  std::size_t json_max_depth = 32;
+  std::size_t json_max_elements = 100'000;
+  milliseconds drain_timeout{10'000};
+};
+
+struct store_settings {
+  std::string path = "/var/lib/enfinitod/enfinito.db";
+  std::string synchronous = "full";  // full | normal
+  unsigned read_connections = 2;
+  std::size_t commit_batch_max = 1024;
+  milliseconds busy_timeout{5'000};
+};
+
+struct settings {
+  server_settings server;
+  limit_settings limits;
+  store_settings store;
+  std::string log_level = "info";
+  std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
+  bool dev = false;
+};
+
+/** A configuration error; `what()` names the key and never contains a secret value. */
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct load_options {
+  std::filesystem::path file;            // empty: no file (embedded defaults)
+  bool dev = false;
+  std::map<std::string, std::string> env;  // ENFINITO_* variables to apply
+};
+
+/** Builds settings. Throws config_error (startup only). */
+settings load(const load_options& opts);
+
+/** Parses TOML text (for tests and --check-config). Throws config_error. */
+settings parse(std::string_view toml_text, const load_options& opts = {});
+
+/** The ENFINITO_* variables of this process's environment. */
+std::map<std::string, std::string> environment_overrides();
+
+/** Every documented key as `section.key = default  # doc`, for the README and --help. */
+std::string describe_keys();
+
+/**
+ * Reads a secret from `<secrets_dir>/<name>`: refuses a missing, empty, or group/world-readable
+ * file with a message naming the file but never its content. Trailing newlines are trimmed.
+ */
+core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,
+                                                   std::string* why = nullptr);
+
+}  // namespace enfinito::config

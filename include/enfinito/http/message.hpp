@@ -1,0 +1,83 @@
+#pragma once
+/**
+ * @file What a route handler sees (`http::request`) and returns (`http::response`), and the
+ * helpers that build JSON and problem+json answers.
+ *
+ * Errors follow RFC 9457 (`application/problem+json`) with a stable machine-readable `code`;
+ * the `detail` is always our own text, never echoed client input or upstream bodies.
+ */
+#include <enfinito/core/net.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace enfinito::http {
+
+namespace bhttp = boost::beast::http;
+using beast_request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+using status = bhttp::status;
+using verb = bhttp::verb;
+
+struct route;
+
+/** A request as a handler sees it. Lives on one reactor for the duration of the handler. */
+struct request {
+  beast_request& msg;
+  std::string_view path;   // raw (still percent-encoded) path, without the query
+  std::string_view query;  // raw query string without '?'
+  std::vector<std::pair<std::string_view, std::string>> params;  // path parameters, decoded
+  std::string request_id;
+  net::ip::address remote;
+  std::size_t reactor = 0;
+  const route* matched = nullptr;
+
+  /** A path parameter by name (empty when absent). */
+  std::string_view param(std::string_view name) const;
+  /** A header value, if present. */
+  std::optional<std::string_view> header(std::string_view name) const;
+  /** The first query parameter with that name, percent-decoded. */
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+/** Limits applied when parsing a JSON body. */
+struct json_limits {
+  std::size_t max_depth = 32;
+  std::size_t max_elements = 100'000;
+};
+
+/** A JSON response with `Content-Type: application/json`. */
+response json_response(status s, const boost::json::value& body);
+response json_response(status s, std::string serialized);
+/** An RFC 9457 problem: `{type, title, status, code, detail?}`. */
+response problem(status s, std::string_view code, std::string_view title,
+                 std::string_view detail = {});
+/** A problem naming the offending field (validation errors): adds `field`. */
+response field_problem(std::string_view field, std::string_view detail,
+                       std::string_view code = "invalid_field");
+/** 204 No Content. */
+response no_content();
+
+/** The outcome of parsing a body: the value, or the problem to answer with. */
+struct json_body {
+  std::optional<boost::json::value> value;
+  std::optional<response> error;
+};
+/** Checks the content type, UTF-8, depth and element count, then parses. */
+json_body parse_json(const request& req, const json_limits& limits);
+
+/** Replaces the values of secret-bearing query keys with [redacted] (for logs). */
+std::string redact_query(std::string_view query);
+/** Percent-decodes (`+` as space only in query strings); nullopt on bad escapes or a NUL. */
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
+
+}  // namespace enfinito::http

@@ -1,0 +1,58 @@
+#pragma once
+/**
+ * @file http::router: method + path pattern → handler, with 404/405 answered by the server.
+ *
+ * Patterns are literal segments and `{name}` parameters (`/v1/instances/{id}/messages`), the
+ * same syntax as OpenAPI paths, so the route table can be checked against the OpenAPI
+ * document. Literal segments win over parameters. The table is built at startup and then only
+ * read (by every reactor, without locks).
+ */
+#include <enfinito/http/message.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace enfinito::http {
+
+using handler = std::function<net::awaitable<response>(request&)>;
+
+struct route_options {
+  std::size_t body_limit = 0;  // 0: the server's default (limits.body_bytes)
+  bool public_doc = true;      // listed in the OpenAPI document
+};
+
+struct route {
+  verb method;
+  std::string pattern;
+  std::string name;  // stable metric label, e.g. "instances.get"
+  handler fn;
+  route_options options;
+  std::size_t index = 0;  // position in the table (metrics)
+};
+
+struct match_result {
+  const route* found = nullptr;
+  std::vector<std::pair<std::string_view, std::string>> params;
+  bool path_known = false;        // some route has this path (→ 405 when !found)
+  std::string allow;              // the Allow header for a 405
+  bool bad_encoding = false;      // a parameter had a malformed %-escape (→ 400)
+};
+
+class router {
+ public:
+  /** Adds a route. Throws std::invalid_argument on a duplicate or malformed pattern (startup). */
+  const route& add(verb method, std::string pattern, std::string name, handler fn,
+                   route_options options = {});
+  match_result match(verb method, std::string_view path) const;
+  const std::vector<std::unique_ptr<route>>& routes() const noexcept { return routes_; }
+
+ private:
+  std::vector<std::unique_ptr<route>> routes_;
+};
+
+}  // namespace enfinito::http
