@@ -87,8 +87,9 @@ core::result<void> create_keyring_file(const std::filesystem::path& path);
  * (and must pass every check of `load_keyring`), then replaced atomically: the new content is
  * written to a 0600 temporary file in the same directory, fsynced, renamed over `path`, and
  * the directory is fsynced. A crash leaves either the old or the new file, never a mix.
- * Not safe against two concurrent `add_key` calls on the same file (`enfinitoctl` is the only
- * writer).
+ * The new file is mode 0600 and replaces `path` itself (a symlink at `path` is replaced, not
+ * followed). Not safe against two concurrent `add_key` calls on the same file (`enfinitoctl`
+ * is the only writer).
  */
 core::result<std::uint32_t> add_key(const std::filesystem::path& path);
 

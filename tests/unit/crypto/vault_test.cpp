@@ -118,6 +118,10 @@ BOOST_FIXTURE_TEST_CASE(bound_to_table_row_and_field, vault_fixture) {
   BOOST_TEST(!v.decrypt(shifted, {"a", "bc", "f"}).has_value());
   BOOST_TEST(!v.decrypt(shifted, {"abc", "", "f"}).has_value());
   BOOST_TEST(v.decrypt(shifted, {"ab", "c", "f"}).has_value());
+  const std::string shifted2 = v.encrypt("x", {"t", "ab", "c"});
+  BOOST_TEST(!v.decrypt(shifted2, {"t", "a", "bc"}).has_value());
+  BOOST_TEST(!v.decrypt(shifted2, {"t", "abc", ""}).has_value());
+  BOOST_TEST(v.decrypt(shifted2, {"t", "ab", "c"}).has_value());
 }
 
 BOOST_FIXTURE_TEST_CASE(edited_and_unknown_key_ids, vault_fixture) {
