@@ -175,4 +175,11 @@ int app::run() {
 std::uint16_t app::port() const { return impl_->server ? impl_->server->port() : 0; }
 store::store& app::database() { return *impl_->db; }
 
+std::vector<std::string> app::route_list() const {
+  std::vector<std::string> out;
+  for (const auto& r : impl_->routes.routes())
+    if (r->options.public_doc) out.push_back(std::string(http::bhttp::to_string(r->method)) + " " + r->pattern);
+  return out;
+}
+
 }  // namespace enfinito::app

@@ -148,6 +148,27 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
   void disarm() { timer_.cancel(); }
 
+  // Reads whatever bytes are available into buffer_ (bounded by its max size).
+  net::awaitable<std::size_t> read_some(core::error_code& ec) {
+    if (buffer_.size() >= buffer_.max_size()) {
+      ec = bhttp::error::header_limit;
+      co_return 0;
+    }
+    auto space = std::min<std::size_t>(16 * 1024, buffer_.max_size() - buffer_.size());
+    std::size_t n = co_await stream_.async_read_some(buffer_.prepare(space), net::redirect_error(net::use_awaitable, ec));
+    buffer_.commit(n);
+    co_return n;
+  }
+
+  // RFC 9112 §5.2: a server must reject obsolete line folding (or rewrite it); we reject.
+  bool has_obs_fold() const {
+    auto data = buffer_.data();
+    std::string_view text(static_cast<const char*>(data.data()), data.size());
+    auto end = text.find("\r\n\r\n");
+    auto head = text.substr(0, end);
+    return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
+  }
+
   net::awaitable<void> write(response res, bool keep_alive) {
     decorate(res, request_id_, srv_.tls());
     res.keep_alive(keep_alive);
@@ -192,7 +213,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     }
     std::size_t served = 0;
     for (;;) {
-      bool keep = co_await serve_one(served == 0);
+      bool keep = co_await serve_one(served == 0, served + 1 >= srv_.opts.max_requests_per_connection);
       ++served;
       if (!keep || write_failed_ || served >= srv_.opts.max_requests_per_connection) break;
     }
@@ -200,24 +221,36 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   // Reads, handles and answers one request. Returns whether to keep the connection.
-  net::awaitable<bool> serve_one(bool first) {
+  net::awaitable<bool> serve_one(bool first, bool last) {
     core::error_code ec;
     parser_t parser;
     parser.header_limit(static_cast<std::uint32_t>(srv_.opts.header_bytes));
-    parser.body_limit(srv_.opts.body_bytes);
+    // The body limit depends on the route, known only after the headers: until then, none.
+    parser.body_limit(boost::none);
     request_id_ = new_request_id();
 
     // 1. Headers. Until the first byte arrives the connection is idle (keep-alive timeout);
-    //    from the first byte the request must complete its headers within header_timeout.
+    //    from the first byte the request must complete its headers within header_timeout,
+    //    however slowly the bytes trickle in. Reads are done here, byte counts in hand, rather
+    //    than by beast::http::async_read_some, which waits internally for a complete header.
     bool got_bytes = buffer_.size() > 0;
     idle_ = !got_bytes;
     if (closing_ || *srv_.draining) co_return false;
-    auto idle_deadline = clock::now() + (first ? srv_.opts.header_timeout : srv_.opts.keepalive_timeout);
-    arm(got_bytes ? clock::now() + srv_.opts.header_timeout : idle_deadline);
     auto started = clock::now();
-    while (!parser.is_header_done()) {
-      co_await bhttp::async_read_some(stream_, buffer_, parser, net::redirect_error(net::use_awaitable, ec));
-      if (!got_bytes && (buffer_.size() > 0 || parser.got_some())) {
+    arm(started + (got_bytes || first ? srv_.opts.header_timeout : srv_.opts.keepalive_timeout));
+    for (;;) {
+      if (buffer_.size() > 0) {
+        if (has_obs_fold()) {
+          ec = bhttp::error::bad_value;
+          break;
+        }
+        auto used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == bhttp::error::need_more) ec = {};
+        if (ec || parser.is_header_done()) break;
+      }
+      std::size_t n = co_await read_some(ec);
+      if (!got_bytes && n > 0) {
         got_bytes = true;
         idle_ = false;
         started = clock::now();
@@ -238,7 +271,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
                       "Request line and headers are too large");
         co_return false;
       }
-      if (core::is_benign(ec) || ec == bhttp::error::partial_message) co_return false;
+      if (core::is_benign(ec)) co_return false;
       co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request");
       co_return false;
     }
@@ -274,10 +307,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
         disarm();
         if (ec) co_return false;
       }
+      parser.eager(true);
       while (!parser.is_done()) {
+        if (buffer_.size() > 0) {
+          auto used = parser.put(buffer_.data(), ec);
+          buffer_.consume(used);
+          if (ec == bhttp::error::need_more) ec = {};
+          if (ec || parser.is_done()) break;
+        }
         arm(clock::now() + srv_.opts.body_idle_timeout);
-        co_await bhttp::async_read_some(stream_, buffer_, parser, net::redirect_error(net::use_awaitable, ec));
+        co_await read_some(ec);
         disarm();
+        if (ec == net::error::eof) ec = bhttp::error::partial_message;
         if (ec) break;
       }
       if (ec) {
@@ -285,14 +326,14 @@ class session final : public session_base, public std::enable_shared_from_this<s
           co_await fail(status::request_timeout, "request_timeout", "Request body stalled");
         else if (ec == bhttp::error::body_limit)
           co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
-        else if (!core::is_benign(ec) && ec != bhttp::error::partial_message)
+        else if (!core::is_benign(ec))
           co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request body");
         co_return false;
       }
     }
 
     // 4. Handle.
-    bool keep = msg.keep_alive() && !*srv_.draining;
+    bool keep = msg.keep_alive() && !*srv_.draining && !last;
     response res;
     std::size_t route_index = srv_.routes.routes().size();
     if (m.found) {

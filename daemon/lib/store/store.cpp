@@ -4,6 +4,7 @@
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -262,11 +263,12 @@ void store::commit_batch(std::vector<request>& batch) {
   }
   if (!tx_ec) tx_ec = c.exec("COMMIT");
   if (tx_ec) {
+    std::string sqlite_message = c.last_message();
     c.exec("ROLLBACK");
     stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     writable_.store(false);
     core::log::error("store.commit_failed",
-                     {{"batch", batch.size()}, {"error", tx_ec.message()}, {"sqlite", c.last_message()}});
+                     {{"batch", batch.size()}, {"error", tx_ec.message()}, {"sqlite", sqlite_message}});
     for (auto& r : results)
       if (!r) r = tx_ec;
   } else {
@@ -344,8 +346,12 @@ namespace {
 template <class Submit>
 core::error_code wait_sync(Submit submit) {
   net::io_context ctx(1);
+  auto guard = net::make_work_guard(ctx);  // run() must wait for the posted completion
   core::error_code out;
-  submit(ctx.get_executor(), [&out](core::error_code ec) { out = ec; });
+  submit(ctx.get_executor(), [&out, &guard](core::error_code ec) {
+    out = ec;
+    guard.reset();
+  });
   ctx.run();
   return out;
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace enfinito::store {
 class store;
@@ -40,6 +41,8 @@ class app {
   void request_stop();
 
   std::uint16_t port() const;
+  /** Every route as "METHOD /pattern" (the OpenAPI test compares it with the document). */
+  std::vector<std::string> route_list() const;
   store::store& database();
 
   struct impl;

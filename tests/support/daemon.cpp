@@ -1,0 +1,141 @@
+#include "support/daemon.hpp"
+
+#include <enfinito/core/log.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace enfinito::test {
+
+config::settings test_settings(const temp_dir& dir) {
+  config::settings s;
+  s.server.listen = "127.0.0.1";
+  s.server.port = 0;
+  s.server.reactors = 2;
+  s.store.path = (dir / "enfinito.db").string();
+  s.log_level = "warn";
+  s.limits.drain_timeout = std::chrono::milliseconds(3000);
+  return s;
+}
+
+running_app::running_app(std::function<void(config::settings&)> tweak) {
+  settings = test_settings(dir_);
+  if (tweak) tweak(settings);
+  app_ = std::make_unique<app::app>(settings);
+  app_->start();
+  port_ = app_->port();
+  runner_ = std::thread([this] { app_->run(); });
+}
+
+running_app::~running_app() {
+  app_->request_stop();
+  runner_.join();
+  app_.reset();
+  core::log::set_level(core::log::level::info);
+}
+
+daemon_process::daemon_process(const std::filesystem::path& dir, std::string toml, std::string name)
+    : dir_(dir), config_(dir / (name + ".toml")), log_(dir / (name + ".log")) {
+  write_file(config_, toml, 0600);
+}
+
+daemon_process::~daemon_process() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int st;
+    ::waitpid(pid_, &st, 0);
+  }
+}
+
+bool daemon_process::start(std::chrono::milliseconds timeout) {
+  std::size_t log_offset = read_file(log_).size();
+  int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(log_fd, 2);
+    ::dup2(log_fd, 1);
+    std::string cfg = config_.string();
+    ::execl(ENFINITOD_PATH, ENFINITOD_PATH, "--config", cfg.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  // The daemon logs `event=listening ... port=N` once its listeners are up. The log may hold
+  // earlier runs (restarts), so only what this start appended counts.
+  static const std::regex listening(R"(event=listening .*port=(\d+))");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  port_ = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = read_file(log_);
+    std::string mine = text.substr(std::min(log_offset, text.size()));
+    std::smatch m;
+    if (std::regex_search(mine, m, listening)) {
+      port_ = static_cast<unsigned short>(std::stoi(m[1]));
+      return true;
+    }
+    int st;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void daemon_process::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+int daemon_process::wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      if (WIFEXITED(st)) return WEXITSTATUS(st);
+      if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+std::string daemon_process::log() const { return read_file(log_); }
+
+int run_program(const std::vector<std::string>& argv, std::string* output,
+                const std::vector<std::string>& extra_env) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::dup2(pipefd[1], 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    for (const auto& e : extra_env) ::putenv(const_cast<char*>(e.c_str()));
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(pipefd[0]);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  if (output) *output = out;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+}  // namespace enfinito::test

@@ -1,0 +1,142 @@
+// config::settings: good and bad files, environment overrides, dev mode, secret files.
+#include "support/temp_dir.hpp"
+
+#include <enfinito/config/settings.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace enfinito;
+
+namespace {
+// Asserts that parsing fails and the message names `key`.
+void expect_error(const std::string& toml, const std::string& key, config::load_options opts = {}) {
+  try {
+    config::parse(toml, opts);
+    BOOST_FAIL("expected a configuration error naming " + key);
+  } catch (const config::config_error& e) {
+    BOOST_TEST_CONTEXT("message: " << e.what()) {
+      BOOST_TEST(std::string(e.what()).find(key) != std::string::npos);
+    }
+  }
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config_settings)
+
+BOOST_AUTO_TEST_CASE(defaults_are_safe) {
+  auto s = config::parse("");
+  BOOST_TEST(s.server.listen == "127.0.0.1");
+  BOOST_TEST(s.limits.header_bytes == 8192u);
+  BOOST_TEST(s.limits.body_bytes == 1024u * 1024u);
+  BOOST_TEST(s.limits.header_timeout.count() == 10000);
+  BOOST_TEST(s.limits.keepalive_timeout.count() == 60000);
+  BOOST_TEST(s.store.synchronous == "full");
+  BOOST_TEST(!s.server.tls());
+}
+
+BOOST_AUTO_TEST_CASE(good_file) {
+  auto s = config::parse(R"(
+[server]
+listen = "::1"
+port = 9443
+reactors = 4
+public_url = "https://gw.example.com/"
+[tls]
+cert_file = "/etc/enfinito/cert.pem"
+key_file = "/etc/enfinito/key.pem"
+[limits]
+body_bytes = 2097152
+header_timeout_ms = 5000
+[store]
+path = "/tmp/x.db"
+synchronous = "normal"
+[log]
+level = "debug"
+)");
+  BOOST_TEST(s.server.listen == "::1");
+  BOOST_TEST(s.server.port == 9443);
+  BOOST_TEST(s.server.reactors == 4u);
+  BOOST_TEST(s.server.public_url == "https://gw.example.com");  // trailing slash trimmed
+  BOOST_TEST(s.server.tls());
+  BOOST_TEST(s.limits.body_bytes == 2097152u);
+  BOOST_TEST(s.limits.header_timeout.count() == 5000);
+  BOOST_TEST(s.store.synchronous == "normal");
+  BOOST_TEST(s.log_level == "debug");
+}
+
+BOOST_AUTO_TEST_CASE(bad_files_name_the_key) {
+  expect_error("[server]\nprot = 1\n", "server.prot");
+  expect_error("[nope]\nx = 1\n", "nope.x");
+  expect_error("toplevel = 1\n", "toplevel");
+  expect_error("[server]\nport = \"eighty\"\n", "server.port");
+  expect_error("[server]\nport = 70000\n", "server.port");
+  expect_error("[server]\nlisten = \"localhost\"\n", "server.listen");
+  expect_error("[server]\npublic_url = \"ftp://x\"\n", "server.public_url");
+  expect_error("[limits]\nheader_bytes = 10\n", "limits.header_bytes");
+  expect_error("[store]\nsynchronous = \"off\"\n", "store.synchronous");
+  expect_error("[tls]\ncert_file = \"/x.pem\"\n", "tls.cert_file");
+  expect_error("[log]\nlevel = \"loud\"\n", "log.level");
+  expect_error("[server\nport = 1\n", "config:1");  // syntax error: file and line
+}
+
+BOOST_AUTO_TEST_CASE(environment_overrides_the_file) {
+  config::load_options o;
+  o.env = {{"ENFINITO_SERVER_PORT", "9000"}, {"ENFINITO_LIMITS_BODY_BYTES", "4096"}, {"ENFINITO_CONFIG", "/x"}};
+  auto s = config::parse("[server]\nport = 1\n", o);
+  BOOST_TEST(s.server.port == 9000);
+  BOOST_TEST(s.limits.body_bytes == 4096u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_environment_is_an_error) {
+  config::load_options o;
+  o.env = {{"ENFINITO_SERVER_PROT", "1"}};
+  expect_error("", "ENFINITO_SERVER_PROT", o);
+  o.env = {{"ENFINITO_SERVER_PORT", "12x"}};
+  expect_error("", "ENFINITO_SERVER_PORT", o);
+}
+
+BOOST_AUTO_TEST_CASE(dev_mode_is_loopback_only) {
+  config::load_options o;
+  o.dev = true;
+  auto s = config::parse("", o);
+  BOOST_TEST(s.dev);
+  BOOST_TEST(s.store.path == "var/enfinito.db");
+  expect_error("[server]\nlisten = \"0.0.0.0\"\n", "server.listen", o);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_error) {
+  config::load_options o;
+  o.file = "/nonexistent/enfinitod.toml";
+  BOOST_CHECK_THROW(config::load(o), config::config_error);
+}
+
+BOOST_AUTO_TEST_CASE(describe_lists_every_key_with_its_variable) {
+  auto d = config::describe_keys();
+  BOOST_TEST(d.find("server.port = 8080") != std::string::npos);
+  BOOST_TEST(d.find("ENFINITO_LIMITS_HEADER_BYTES") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(secret_files_are_checked) {
+  test::temp_dir dir;
+  config::settings s;
+  s.secrets_dir = dir.path().string();
+  std::string why;
+  BOOST_TEST(!config::read_secret_file(s, "missing", &why));
+  BOOST_TEST(why.find("missing") != std::string::npos);
+
+  test::write_file(dir / "loose", "hunter2-canary\n", 0644);
+  BOOST_TEST(!config::read_secret_file(s, "loose", &why));
+  BOOST_TEST(why.find("group or others") != std::string::npos);
+  BOOST_TEST(why.find("hunter2") == std::string::npos);  // never the content
+
+  test::write_file(dir / "empty", "", 0600);
+  BOOST_TEST(!config::read_secret_file(s, "empty", &why));
+
+  test::write_file(dir / "good", "hunter2-canary\n", 0600);
+  auto v = config::read_secret_file(s, "good", &why);
+  BOOST_REQUIRE(v);
+  BOOST_TEST(v->reveal() == "hunter2-canary");
+  BOOST_TEST(!config::read_secret_file(s, "../good", &why));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,76 @@
+// http::router: matching, parameters, literal priority, 405 with Allow, bad encoding.
+#include <enfinito/http/router.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace enfinito;
+using http::verb;
+
+namespace {
+http::handler nop() {
+  return [](http::request&) -> net::awaitable<http::response> { co_return http::no_content(); };
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_router)
+
+BOOST_AUTO_TEST_CASE(matches_literals_and_parameters) {
+  http::router r;
+  r.add(verb::get, "/v1/instances", "instances.list", nop());
+  r.add(verb::get, "/v1/instances/{id}", "instances.get", nop());
+  r.add(verb::delete_, "/v1/instances/{id}", "instances.delete", nop());
+  r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", nop());
+
+  auto m = r.match(verb::get, "/v1/instances/abc%20d");
+  BOOST_REQUIRE(m.found);
+  BOOST_TEST(m.found->name == "instances.get");
+  BOOST_REQUIRE(m.params.size() == 1u);
+  BOOST_TEST(m.params[0].first == "id");
+  BOOST_TEST(m.params[0].second == "abc d");
+
+  m = r.match(verb::get, "/v1/instances/7/messages");
+  BOOST_REQUIRE(m.found);
+  BOOST_TEST(m.found->name == "messages.list");
+
+  BOOST_TEST(!r.match(verb::get, "/v1/instances/7/nope").found);
+  BOOST_TEST(!r.match(verb::get, "/v1/instances/7/nope").path_known);
+  BOOST_TEST(!r.match(verb::get, "/v1/instances/").found);  // empty parameter
+  BOOST_TEST(!r.match(verb::get, "").found);
+}
+
+BOOST_AUTO_TEST_CASE(literal_beats_parameter) {
+  http::router r;
+  r.add(verb::get, "/v1/users/{id}", "users.get", nop());
+  r.add(verb::get, "/v1/users/me", "users.me", nop());
+  BOOST_TEST(r.match(verb::get, "/v1/users/me").found->name == "users.me");
+  BOOST_TEST(r.match(verb::get, "/v1/users/42").found->name == "users.get");
+}
+
+BOOST_AUTO_TEST_CASE(method_not_allowed_lists_allow) {
+  http::router r;
+  r.add(verb::get, "/v1/me", "me.get", nop());
+  r.add(verb::patch, "/v1/me", "me.patch", nop());
+  auto m = r.match(verb::post, "/v1/me");
+  BOOST_TEST(!m.found);
+  BOOST_TEST(m.path_known);
+  BOOST_TEST(m.allow == "GET, PATCH");
+}
+
+BOOST_AUTO_TEST_CASE(bad_percent_encoding_is_flagged) {
+  http::router r;
+  r.add(verb::get, "/v1/x/{id}", "x", nop());
+  BOOST_TEST(r.match(verb::get, "/v1/x/%zz").bad_encoding);
+  BOOST_TEST(r.match(verb::get, "/v1/x/%4").bad_encoding);
+  BOOST_TEST(r.match(verb::get, "/v1/x/a%00b").bad_encoding);  // NUL
+  BOOST_TEST(r.match(verb::get, "/v1/x/a+b").params[0].second == "a+b");  // '+' is literal in paths
+}
+
+BOOST_AUTO_TEST_CASE(bad_patterns_are_refused_at_startup) {
+  http::router r;
+  r.add(verb::get, "/a/{b}", "a", nop());
+  BOOST_CHECK_THROW(r.add(verb::get, "/a/{b}", "dup", nop()), std::invalid_argument);
+  BOOST_CHECK_THROW(r.add(verb::get, "no-slash", "x", nop()), std::invalid_argument);
+  BOOST_CHECK_THROW(r.add(verb::get, "/a/{b", "x", nop()), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

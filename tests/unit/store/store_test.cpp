@@ -1,0 +1,254 @@
+// store: migrations, the group-commit writer (completions, isolation of failures, failed
+// commits), readers, the process lock and online backup.
+#include "support/temp_dir.hpp"
+
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+using namespace enfinito;
+
+namespace {
+
+struct store_fixture {
+  test::temp_dir dir;
+  std::unique_ptr<store::store> db;
+  store_fixture() {
+    std::string why;
+    auto r = store::store::open({(dir / "t.db").string(), true, 2, 1024, std::chrono::milliseconds(5000)}, &why);
+    BOOST_REQUIRE_MESSAGE(r, why);
+    db = std::move(*r);
+    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
+      return c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
+    }));
+  }
+  std::int64_t count(std::string_view sql = "SELECT COUNT(*) FROM t") {
+    std::int64_t n = -1;
+    db->read_sync([&](store::connection& c) {
+      auto r = c.scalar_int(sql);
+      if (r) n = *r;
+      return r ? core::error_code{} : r.error();
+    });
+    return n;
+  }
+};
+
+store::work_fn insert(std::string v) {
+  return [v = std::move(v)](store::connection& c) {
+    core::error_code ec;
+    auto* st = c.prepare("INSERT INTO t(v) VALUES(?1)", ec);
+    if (ec) return ec;
+    return st->bind(1, v).run();
+  };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_migrations)
+
+BOOST_AUTO_TEST_CASE(splits_blocks_in_order) {
+  auto m = store::migrations("-- header\n-- migration: 1\nCREATE TABLE a(x);\n-- migration: 2\nCREATE TABLE b(y);\n");
+  BOOST_REQUIRE(m.size() == 2u);
+  BOOST_TEST(m[0].first == 1);
+  BOOST_TEST(m[0].second.find("CREATE TABLE a") != std::string::npos);
+  BOOST_TEST(m[0].second.find("CREATE TABLE b") == std::string::npos);
+  BOOST_TEST(m[1].first == 2);
+}
+
+BOOST_AUTO_TEST_CASE(applies_pending_blocks_once) {
+  test::temp_dir dir;
+  auto c = store::connection::open((dir / "m.db").string(), false);
+  BOOST_REQUIRE(c);
+  std::string v1 = "-- migration: 1\nCREATE TABLE a(x);\n";
+  std::string v2 = v1 + "-- migration: 2\nCREATE TABLE b(y);\n";
+  BOOST_TEST(!store::migrate(**c, v1, nullptr));
+  BOOST_TEST(*(*c)->scalar_int("PRAGMA user_version") == 1);
+  BOOST_TEST(!store::migrate(**c, v2, nullptr));  // only block 2 runs (block 1 would fail: exists)
+  BOOST_TEST(*(*c)->scalar_int("PRAGMA user_version") == 2);
+  BOOST_TEST(!store::migrate(**c, v2, nullptr));  // idempotent
+}
+
+BOOST_AUTO_TEST_CASE(failed_block_rolls_back_and_reports) {
+  test::temp_dir dir;
+  auto c = store::connection::open((dir / "m.db").string(), false);
+  std::string why;
+  auto ec = store::migrate(**c, "-- migration: 1\nCREATE TABLE a(x);\nCREATE TABLE a(x);\n", &why);
+  BOOST_TEST(ec.failed());
+  BOOST_TEST(why.find("migration 1") != std::string::npos);
+  BOOST_TEST(*(*c)->scalar_int("PRAGMA user_version") == 0);
+  BOOST_TEST(*(*c)->scalar_int("SELECT COUNT(*) FROM sqlite_master WHERE name='a'") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_newer_database) {
+  test::temp_dir dir;
+  auto c = store::connection::open((dir / "m.db").string(), false);
+  (*c)->exec("PRAGMA user_version = 99");
+  std::string why;
+  BOOST_TEST(store::migrate(**c, "-- migration: 1\nCREATE TABLE a(x);\n", &why) == store::make_error_code(store::error::schema_too_new));
+  BOOST_TEST(why.find("newer") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(embedded_schema_applies_to_a_fresh_database) {
+  test::temp_dir dir;
+  std::string why;
+  auto db = store::store::open({(dir / "e.db").string(), true, 1, 64, std::chrono::milliseconds(1000)}, &why);
+  BOOST_REQUIRE_MESSAGE(db, why);
+  auto blocks = store::migrations(store::embedded_schema());
+  BOOST_REQUIRE(!blocks.empty());
+  BOOST_TEST((*db)->schema_version() == blocks.back().first);
+  std::string mode, fk, secure;
+  (*db)->write_sync([&](store::connection& c) {
+    mode = *c.scalar_text("PRAGMA journal_mode");
+    fk = std::to_string(*c.scalar_int("PRAGMA foreign_keys"));
+    secure = std::to_string(*c.scalar_int("PRAGMA secure_delete"));
+    return core::error_code{};
+  });
+  BOOST_TEST(mode == "wal");
+  BOOST_TEST(fk == "1");
+  BOOST_TEST(secure == "1");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(store_group_commit)
+
+BOOST_FIXTURE_TEST_CASE(many_concurrent_writers_each_completed_once, store_fixture) {
+  constexpr int threads = 64, per_thread = 50;
+  net::io_context ctx(1);
+  auto guard = net::make_work_guard(ctx);
+  std::atomic<int> completions{0}, failures{0};
+  std::vector<std::atomic<int>> seen(threads * per_thread);
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        int id = t * per_thread + i;
+        db->submit_write(insert("v" + std::to_string(id)), ctx.get_executor(), [&, id](core::error_code ec) {
+          seen[id].fetch_add(1);
+          if (ec) failures++;
+          if (++completions == threads * per_thread) ctx.stop();
+        });
+      }
+    });
+  }
+  std::thread runner([&] { ctx.run(); });
+  for (auto& w : writers) w.join();
+  runner.join();
+  BOOST_TEST(completions.load() == threads * per_thread);
+  BOOST_TEST(failures.load() == 0);
+  for (auto& s : seen) BOOST_TEST(s.load() == 1);
+  BOOST_TEST(count() == threads * per_thread);
+  // Group commit happened: fewer transactions than writes.
+  BOOST_TEST(db->stats().batches.load() < db->stats().writes.load());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failing_write_fails_alone, store_fixture) {
+  // Block the writer so that the next writes land in one group.
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  net::io_context ctx(1);
+  auto guard = net::make_work_guard(ctx);
+  db->submit_write([gate](store::connection&) { gate.wait(); return core::error_code{}; }, ctx.get_executor(),
+                   [](core::error_code) {});
+  std::vector<core::error_code> results(5);
+  int done = 0;
+  std::vector<std::string> values = {"a", "b", "a", "c", "d"};  // the second "a" violates UNIQUE
+  for (std::size_t i = 0; i < values.size(); ++i)
+    db->submit_write(insert(values[i]), ctx.get_executor(), [&, i](core::error_code ec) {
+      results[i] = ec;
+      if (++done == 5) ctx.stop();
+    });
+  release.set_value();
+  ctx.run();
+  BOOST_TEST(!results[0]);
+  BOOST_TEST(!results[1]);
+  BOOST_TEST(results[2] == store::make_error_code(store::error::constraint));
+  BOOST_TEST(!results[3]);
+  BOOST_TEST(!results[4]);
+  BOOST_TEST(count() == 4);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_commit_is_reported_to_every_writer, store_fixture) {
+  // A deferred foreign key is checked at COMMIT: one bad row makes the whole group's COMMIT
+  // fail, and every writer of that group must hear about it.
+  BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
+    return c.exec("CREATE TABLE p(id INTEGER PRIMARY KEY);"
+                  "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
+  }));
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  net::io_context ctx(1);
+  auto guard = net::make_work_guard(ctx);
+  db->submit_write([gate](store::connection&) { gate.wait(); return core::error_code{}; }, ctx.get_executor(),
+                   [](core::error_code) {});
+  std::vector<core::error_code> results(4);
+  int done = 0;
+  for (int i = 0; i < 4; ++i) {
+    store::work_fn fn = i == 2 ? store::work_fn([](store::connection& c) { return c.exec("INSERT INTO ch(p) VALUES(999)"); })
+                               : insert("x" + std::to_string(i));
+    db->submit_write(std::move(fn), ctx.get_executor(), [&, i](core::error_code ec) {
+      results[i] = ec;
+      if (++done == 4) ctx.stop();
+    });
+  }
+  release.set_value();
+  ctx.run();
+  for (auto& r : results) BOOST_TEST(r == store::make_error_code(store::error::constraint));
+  BOOST_TEST(count() == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM ch") == 0);
+  BOOST_TEST(db->stats().failed_commits.load() == 1u);
+  // The writer recovers: the next write commits.
+  BOOST_TEST(!db->write_sync(insert("after")));
+  BOOST_TEST(count() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(completions_run_on_the_callers_executor, store_fixture) {
+  net::io_context ctx(1);
+  auto guard = net::make_work_guard(ctx);
+  std::thread::id where;
+  db->submit_write(insert("z"), ctx.get_executor(), [&](core::error_code) {
+    where = std::this_thread::get_id();
+    guard.reset();
+  });
+  ctx.run();  // returns once the completion ran here
+  BOOST_TEST((where == std::this_thread::get_id()));
+}
+
+BOOST_FIXTURE_TEST_CASE(readers_cannot_write, store_fixture) {
+  auto ec = db->read_sync([](store::connection& c) { return c.exec("INSERT INTO t(v) VALUES('r')"); });
+  BOOST_TEST(ec.failed());
+  BOOST_TEST(count() == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(stopped_store_refuses_new_work, store_fixture) {
+  db->stop();
+  BOOST_TEST(db->write_sync(insert("late")) == store::make_error_code(store::error::stopped));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_second_store_on_the_same_file_is_refused, store_fixture) {
+  std::string why;
+  auto second = store::store::open({(dir / "t.db").string(), true, 1, 64, std::chrono::milliseconds(100)}, &why);
+  BOOST_TEST(!second);
+  BOOST_TEST(second.error() == store::make_error_code(store::error::locked_by_other_process));
+  BOOST_TEST(why.find("in use by another enfinitod") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(online_backup_copies_committed_rows, store_fixture) {
+  BOOST_REQUIRE(!db->write_sync(insert("kept")));
+  std::string why;
+  auto dest = (dir / "backup.db").string();
+  BOOST_REQUIRE_MESSAGE(!store::backup(db->path(), dest, &why), why);
+  auto c = store::connection::open(dest, true);
+  BOOST_REQUIRE(c);
+  BOOST_TEST(*(*c)->scalar_int("SELECT COUNT(*) FROM t WHERE v='kept'") == 1);
+  BOOST_TEST(store::backup(db->path(), dest, &why).failed());  // never overwrites
+}
+
+BOOST_AUTO_TEST_SUITE_END()
