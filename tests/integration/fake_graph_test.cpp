@@ -4,7 +4,7 @@
 #include "fake_graph/codec.hpp"
 #include "fake_graph/core.hpp"
 #include "fake_graph/server.hpp"
-#include "support/fake_graph_client.hpp"
+#include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_certs.hpp"
 

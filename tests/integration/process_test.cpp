@@ -8,6 +8,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +104,35 @@ BOOST_AUTO_TEST_CASE(drain_deadline_cuts_a_stuck_request) {
   BOOST_TEST((took >= 400ms));
   BOOST_TEST((took < 3s));
   BOOST_TEST(d.log().find("connections_cut=1") != std::string::npos);
+}
+
+// systemd's notify protocol: READY=1 once listening, STOPPING=1 when the drain starts.
+BOOST_AUTO_TEST_CASE(sd_notify_ready_then_stopping) {
+  temp_dir dir;
+  auto sock_path = (dir / "notify.sock").string();
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  ::setenv("NOTIFY_SOCKET", sock_path.c_str(), 1);
+  daemon_process d(dir.path(), base_toml(dir));
+  bool started = d.start();
+  ::unsetenv("NOTIFY_SOCKET");
+  BOOST_REQUIRE_MESSAGE(started, d.log());
+  auto receive = [&](std::chrono::milliseconds timeout) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::string();
+    char buf[256];
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  };
+  BOOST_TEST(receive(3s) == "READY=1");
+  BOOST_TEST(http_call(d.port(), "GET", "/healthz").status == 200);  // ready means serving
+  d.signal(SIGTERM);
+  BOOST_TEST(receive(3s) == "STOPPING=1");
+  BOOST_TEST(d.wait() == 0);
+  ::close(fd);
 }
 
 BOOST_AUTO_TEST_CASE(a_second_daemon_on_the_same_database_is_refused) {

@@ -1,4 +1,6 @@
 // app::app: wires config, store, reactors, routes and listeners; owns signals and shutdown.
+#include <enfinito/api/routes.hpp>
+#include <enfinito/api/services.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/core/io_context_pool.hpp>
 #include <enfinito/core/log.hpp>
@@ -27,6 +29,8 @@ struct app::impl {
   http::router routes;
   std::unique_ptr<http::request_metrics> metrics;
   std::unique_ptr<http::server> server;
+  std::unique_ptr<net::thread_pool> blocking;
+  std::unique_ptr<api::services> services;
   net::io_context control{1};
   bool started = false;
 };
@@ -73,12 +77,15 @@ app::app(config::settings s) : impl_(std::make_unique<impl>()) { impl_->cfg = st
 app::~app() {
   // Reactors first: destroying them destroys any session left, which still uses the server
   // state and the metrics.
+  // The acceptors belong to the reactors' contexts: they go before the contexts do.
   if (impl_->pool) {
     impl_->pool->stop();
     impl_->pool->join();
+    if (impl_->server) impl_->server->release_acceptors();
     impl_->pool.reset();
   }
   impl_->server.reset();
+  if (impl_->blocking) impl_->blocking->join();
   if (impl_->db) impl_->db->stop();
 }
 
@@ -100,7 +107,12 @@ void app::start() {
 
   // 2. Reactors and routes.
   impl_->pool = std::make_unique<core::io_context_pool>(c.server.reactors);
+  impl_->blocking = std::make_unique<net::thread_pool>(2);
+  impl_->services = std::make_unique<api::services>(api::services{
+      impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking, nullptr,
+      http::json_limits{c.limits.json_max_depth, c.limits.json_max_elements}});
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics});
+  api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
 
   // 3. Listeners.
@@ -167,6 +179,7 @@ int app::run() {
   auto left = impl_->server->open_connections();
   impl_->pool->stop();
   impl_->pool->join();
+  impl_->blocking->join();
   impl_->db->stop();  // commits everything already queued
   core::log::info("stopped", {{"connections_cut", left}});
   return 0;

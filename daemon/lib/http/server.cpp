@@ -489,6 +489,10 @@ void server::drain() {
   }
 }
 
+void server::release_acceptors() {
+  for (auto& r : impl_->reactors) r.acceptor.reset();
+}
+
 std::size_t server::open_connections() const noexcept { return impl_->open.load(); }
 
 }  // namespace enfinito::http

@@ -243,11 +243,18 @@ void store::commit_batch(std::vector<request>& batch) {
   auto& c = *writer_conn_;
   auto started = std::chrono::steady_clock::now();
   std::vector<core::error_code> results(batch.size());
-  core::error_code tx_ec = c.exec("BEGIN IMMEDIATE");
+  // Transaction control statements are prepared once (cached): sqlite3_exec would parse them
+  // again for every write.
+  auto run = [&c](std::string_view sql) {
+    core::error_code ec;
+    auto* st = c.prepare(sql, ec);
+    return ec ? ec : st->run();
+  };
+  core::error_code tx_ec = run("BEGIN IMMEDIATE");
   if (!tx_ec) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       // A savepoint per request: one failing request rolls back alone, the group still commits.
-      if ((tx_ec = c.exec("SAVEPOINT w"))) break;
+      if ((tx_ec = run("SAVEPOINT w"))) break;
       core::error_code ec;
       try {
         ec = batch[i].fn(c);
@@ -256,15 +263,15 @@ void store::commit_batch(std::vector<request>& batch) {
       }
       if (ec) {
         results[i] = ec;
-        c.exec("ROLLBACK TO w");
+        run("ROLLBACK TO w");
       }
-      if ((tx_ec = c.exec("RELEASE w"))) break;
+      if ((tx_ec = run("RELEASE w"))) break;
     }
   }
-  if (!tx_ec) tx_ec = c.exec("COMMIT");
+  if (!tx_ec) tx_ec = run("COMMIT");
   if (tx_ec) {
     std::string sqlite_message = c.last_message();
-    c.exec("ROLLBACK");
+    run("ROLLBACK");
     stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     writable_.store(false);
     core::log::error("store.commit_failed",

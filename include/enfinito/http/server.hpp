@@ -55,6 +55,8 @@ class server {
   /** Closes idle keep-alive connections now; busy ones close after their current response. */
   void drain();
   bool draining() const noexcept { return draining_.load(); }
+  /** Destroys the acceptors. Only once the reactors stopped, before their contexts go. */
+  void release_acceptors();
   std::size_t open_connections() const noexcept;
   bool listening() const noexcept { return listening_.load(); }
 

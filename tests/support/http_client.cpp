@@ -1,6 +1,6 @@
 // Synchronous test client: runs Beast's async operations on a private io_context so that
 // tcp_stream deadlines apply (Beast's synchronous calls have no timeouts).
-#include "support/fake_graph_client.hpp"
+#include "support/http_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -1,0 +1,38 @@
+#pragma once
+/**
+ * @file api::services: what REST handlers may use. Built once by app::app and passed by
+ * reference to every `register_*_routes` function in daemon/lib/api/.
+ *
+ * The api module holds the handlers of the public REST API (`/v1/...`, the Graph-compatible
+ * routes, webhooks in). It sits between http and app: handlers validate input, authenticate
+ * (api/auth_guard.hpp), call typed store functions (no SQL here) and answer JSON or
+ * problem+json. Handlers never block: SQLite goes through the store threads, password hashing
+ * and other slow work through `blocking`.
+ */
+#include <enfinito/config/settings.hpp>
+#include <enfinito/core/io_context_pool.hpp>
+#include <enfinito/http/message.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+
+namespace enfinito::store {
+class store;
+}
+namespace enfinito::crypto {
+class vault;
+}
+
+namespace enfinito::api {
+
+struct services {
+  const config::settings& cfg;
+  store::store& db;
+  core::io_context_pool& reactors;
+  net::thread_pool& blocking;              // password hashing, SMTP, file I/O
+  std::shared_ptr<const crypto::vault> vault;  // null until a vault key is configured
+  http::json_limits json{};
+};
+
+}  // namespace enfinito::api
