@@ -1,6 +1,7 @@
 // http::request accessors and the JSON / problem+json response builders.
 #include <enfinito/http/message.hpp>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
 #include <array>
@@ -58,6 +59,31 @@ std::optional<std::string> request::query_param(std::string_view name) const {
     return percent_decode(pair.substr(eq + 1), true);
   }
   return std::nullopt;
+}
+
+std::string loggable_headers(const beast_request& msg) {
+  static constexpr std::array<std::string_view, 5> secret = {"authorization", "cookie", "set-cookie",
+                                                             "proxy-authorization", "x-api-key"};
+  static constexpr std::array<std::string_view, 10> shown = {
+      "host", "user-agent", "content-type", "content-length", "accept", "origin",
+      "sec-fetch-site", "idempotency-key", "transfer-encoding", "connection"};
+  auto is = [](auto& list, std::string_view name) {
+    for (auto k : list)
+      if (boost::beast::iequals(k, name)) return true;
+    return false;
+  };
+  std::string out;
+  for (const auto& f : msg) {
+    auto name = f.name_string();
+    if (!out.empty()) out += "; ";
+    out += name;
+    if (is(secret, name)) out += ": [redacted]";
+    else if (is(shown, name)) {
+      out += ": ";
+      out += f.value();
+    }
+  }
+  return out;
 }
 
 std::string redact_query(std::string_view query) {

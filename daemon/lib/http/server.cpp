@@ -360,6 +360,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
     keep = keep && !*srv_.draining;
     co_await write(std::move(res), keep);
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
+    if (core::log::enabled(core::log::level::debug))
+      core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(msg)}});
     srv_.metrics.observe(route_index, last_status_, took);
     core::log::info("http.request",
                     {{"request_id", request_id_},

@@ -75,6 +75,13 @@ struct json_body {
 /** Checks the content type, UTF-8, depth and element count, then parses. */
 json_body parse_json(const request& req, const json_limits& limits);
 
+/**
+ * Request headers as one log field: an allowlist is shown, credentials (`Authorization`,
+ * `Cookie`, `Set-Cookie`, `Proxy-Authorization`, `X-Api-Key`) become [redacted], anything else
+ * shows its name only. Used for debug logging; bodies are never logged.
+ */
+std::string loggable_headers(const beast_request& msg);
+
 /** Replaces the values of secret-bearing query keys with [redacted] (for logs). */
 std::string redact_query(std::string_view query);
 /** Percent-decodes (`+` as space only in query strings); nullopt on bad escapes or a NUL. */

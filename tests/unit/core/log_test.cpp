@@ -41,4 +41,21 @@ BOOST_AUTO_TEST_CASE(query_secrets_are_redacted) {
   BOOST_TEST(http::redact_query("") == "");
 }
 
+BOOST_AUTO_TEST_CASE(credential_headers_are_redacted) {
+  http::beast_request msg;
+  msg.set(http::bhttp::field::authorization, "Bearer enf_live_canary");
+  msg.set(http::bhttp::field::cookie, "enfinito_session=canary-session");
+  msg.set("X-Api-Key", "canary-key");
+  msg.set(http::bhttp::field::proxy_authorization, "Basic canary");
+  msg.set(http::bhttp::field::user_agent, "curl/8");
+  msg.set("X-Unknown", "maybe-secret");
+  auto line = http::loggable_headers(msg);
+  BOOST_TEST(line.find("canary") == std::string::npos);
+  BOOST_TEST(line.find("maybe-secret") == std::string::npos);
+  BOOST_TEST(line.find("Authorization: [redacted]") != std::string::npos);
+  BOOST_TEST(line.find("Cookie: [redacted]") != std::string::npos);
+  BOOST_TEST(line.find("User-Agent: curl/8") != std::string::npos);
+  BOOST_TEST(line.find("X-Unknown") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
