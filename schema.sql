@@ -12,3 +12,84 @@ CREATE TABLE meta_kv (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+
+-- migration: 2
+-- Accounts (issue 3). Public ids are opaque `<prefix>_<random>` strings, never sequential.
+-- Everything that belongs to a user references users(id) ON DELETE CASCADE, so deleting the
+-- user row in one transaction removes all of it (privacy promise P4). Secrets (passwords,
+-- session tokens, API keys, reset tokens) are stored only as hashes.
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,                 -- usr_...
+  email         TEXT NOT NULL UNIQUE,             -- lower-cased
+  name          TEXT NOT NULL,
+  password_hash TEXT,                             -- Argon2id string; NULL: no password (Google only)
+  role          TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user')),
+  status        TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'active', 'rejected', 'suspended')),
+  created_at    INTEGER NOT NULL,                 -- unix seconds
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX users_status ON users(status, created_at);
+
+CREATE TABLE sessions (
+  id             TEXT PRIMARY KEY,                -- ses_... (shown in the export, not a secret)
+  token_hash     TEXT NOT NULL UNIQUE,            -- SHA-256 hex of the cookie token
+  user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at     INTEGER NOT NULL,
+  last_seen_at   INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,                -- absolute timeout
+  client_address TEXT NOT NULL DEFAULT '',
+  method         TEXT NOT NULL DEFAULT 'password' -- password | google
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_keys (
+  id           TEXT PRIMARY KEY,                  -- key_...
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  prefix       TEXT NOT NULL,                     -- first characters of the key, for display
+  key_hash     TEXT NOT NULL UNIQUE,              -- SHA-256 hex of the whole key
+  read_only    INTEGER NOT NULL DEFAULT 0,
+  instance_ids TEXT NOT NULL DEFAULT '',          -- space-separated; empty = all of the user's
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at   INTEGER
+);
+CREATE INDEX api_keys_user ON api_keys(user_id);
+
+CREATE TABLE password_resets (
+  token_hash TEXT PRIMARY KEY,                    -- SHA-256 hex of the emailed token
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX password_resets_user ON password_resets(user_id);
+
+-- Who did what, when, from where. Never a secret, never an email address. Entries about a
+-- user go with the user (subject_id cascades); the deletion itself is recorded with no
+-- subject, naming only the opaque id that no longer resolves to anyone.
+CREATE TABLE audit_log (
+  id             INTEGER PRIMARY KEY,
+  subject_id     TEXT REFERENCES users(id) ON DELETE CASCADE,
+  actor_id       TEXT REFERENCES users(id) ON DELETE SET NULL,
+  action         TEXT NOT NULL,
+  detail         TEXT NOT NULL DEFAULT '',
+  client_address TEXT NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX audit_log_subject ON audit_log(subject_id, id);
+
+-- Durable mail outbox: the HTTP request commits a row, the sender loop submits it to SMTP and
+-- deletes it. A user's pending mail goes with the user.
+CREATE TABLE mail_outbox (
+  id              INTEGER PRIMARY KEY,
+  user_id         TEXT REFERENCES users(id) ON DELETE CASCADE,
+  recipient       TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);

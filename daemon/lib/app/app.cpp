@@ -2,6 +2,7 @@
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
 #include <enfinito/app/app.hpp>
+#include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/io_context_pool.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/core/sd_notify.hpp>
@@ -111,6 +112,10 @@ void app::start() {
   impl_->services = std::make_unique<api::services>(api::services{
       impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking, nullptr,
       http::json_limits{c.limits.json_max_depth, c.limits.json_max_elements}});
+  impl_->services->auth = std::make_shared<auth::runtime>(
+      impl_->pool->size(), auth::throttle_policy{c.auth.signin_max_failures_per_account,
+                                                 c.auth.signin_max_failures_per_address,
+                                                 std::chrono::seconds(c.auth.signin_window_s)});
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics});
   api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());

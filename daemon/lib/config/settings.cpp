@@ -113,6 +113,42 @@ const std::vector<key_def>& keys() {
               "writes grouped into one transaction at most"),
       ms_key("store.busy_timeout_ms", 0, 600'000, [](settings& s) -> auto& { return s.store.busy_timeout; },
              "SQLite busy timeout"),
+      int_key("auth.session_idle_timeout_s", 60, 365ll * 24 * 3600,
+              [](settings& s) -> auto& { return s.auth.session_idle_timeout_s; },
+              "a session unused this long ends"),
+      int_key("auth.session_absolute_timeout_s", 60, 365ll * 24 * 3600,
+              [](settings& s) -> auto& { return s.auth.session_absolute_timeout_s; },
+              "a session ends this long after sign-in, used or not"),
+      int_key("auth.reset_token_ttl_s", 60, 24 * 3600, [](settings& s) -> auto& { return s.auth.reset_token_ttl_s; },
+              "password-reset link lifetime"),
+      int_key("auth.recent_signin_s", 0, 24 * 3600, [](settings& s) -> auto& { return s.auth.recent_signin_s; },
+              "DELETE /v1/me needs the password unless the session is this recent"),
+      int_key("auth.signin_max_failures_per_account", 1, 99,
+              [](settings& s) -> auto& { return s.auth.signin_max_failures_per_account; },
+              "failed sign-ins on one account per window before 429"),
+      int_key("auth.signin_max_failures_per_address", 1, 10'000,
+              [](settings& s) -> auto& { return s.auth.signin_max_failures_per_address; },
+              "failed sign-ins from one client address per window before 429"),
+      int_key("auth.signin_window_s", 1, 24 * 3600, [](settings& s) -> auto& { return s.auth.signin_window_s; },
+              "sign-in throttle window (longest lock-out of an account)"),
+      text_key("smtp.host", [](settings& s) -> auto& { return s.smtp.host; },
+               "SMTP submission server; empty: mail stays in the outbox (dev mode writes files)"),
+      int_key("smtp.port", 1, 65535, [](settings& s) -> auto& { return s.smtp.port; }, "SMTP port"),
+      text_key("smtp.from", [](settings& s) -> auto& { return s.smtp.from; }, "sender address"),
+      text_key("smtp.starttls", [](settings& s) -> auto& { return s.smtp.starttls; },
+               "required (refuse to send without STARTTLS) or off (loopback test servers)"),
+      text_key("smtp.username", [](settings& s) -> auto& { return s.smtp.username; },
+               "SMTP AUTH user; the password is the secret file smtp.password"),
+      ms_key("smtp.timeout_ms", 100, 600'000, [](settings& s) -> auto& { return s.smtp.timeout; },
+             "one SMTP submission, connection included"),
+      ms_key("smtp.retry_base_ms", 10, 3'600'000, [](settings& s) -> auto& { return s.smtp.retry_base; },
+             "first retry delay after a failed submission; doubles per attempt"),
+      ms_key("smtp.retry_max_ms", 10, 86'400'000, [](settings& s) -> auto& { return s.smtp.retry_max; },
+             "longest retry delay"),
+      ms_key("smtp.poll_interval_ms", 10, 600'000, [](settings& s) -> auto& { return s.smtp.poll_interval; },
+             "how often the mail sender looks for due mail"),
+      text_key("mail.dev_dir", [](settings& s) -> auto& { return s.smtp.dev_dir; },
+               "dev mode: directory where mails are written as files"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
@@ -207,6 +243,10 @@ bool is_loopback(const std::string& address) {
   return !ec && a.is_loopback();
 }
 
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || is_loopback(host);
+}
+
 void validate(settings& s) {
   boost::system::error_code ec;
   boost::asio::ip::make_address(s.server.listen, ec);
@@ -223,6 +263,13 @@ void validate(settings& s) {
   static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())
     throw config_error("log.level: must be debug, info, warn or error");
+  if (s.smtp.starttls != "required" && s.smtp.starttls != "off")
+    throw config_error("smtp.starttls: must be required or off");
+  if (s.smtp.starttls == "off" && !s.smtp.host.empty() && !s.dev && !is_loopback_host(s.smtp.host))
+    throw config_error("smtp.starttls: off is allowed only for a loopback SMTP server");
+  if (!s.smtp.host.empty() && s.smtp.from.empty()) throw config_error("smtp.from: required when smtp.host is set");
+  for (const auto* v : {&s.smtp.from, &s.smtp.host, &s.smtp.username})
+    if (v->find_first_of("\r\n") != std::string::npos) throw config_error("smtp: no line breaks in values");
   if (s.dev && !is_loopback(s.server.listen))
     throw config_error("server.listen: dev mode listens on loopback only");
 }

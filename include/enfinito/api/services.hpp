@@ -24,6 +24,10 @@ namespace enfinito::crypto {
 class vault;
 }
 
+namespace enfinito::auth {
+class runtime;
+}
+
 namespace enfinito::api {
 
 struct services {
@@ -33,6 +37,7 @@ struct services {
   net::thread_pool& blocking;              // password hashing, SMTP, file I/O
   std::shared_ptr<const crypto::vault> vault;  // null until a vault key is configured
   http::json_limits json{};
+  std::shared_ptr<auth::runtime> auth{};   // sign-in throttle, API-key cache (auth/runtime.hpp)
 };
 
 }  // namespace enfinito::api

@@ -55,8 +55,28 @@ struct store_settings {
   milliseconds busy_timeout{5'000};
 };
 
+struct auth_settings {
+  std::int64_t session_idle_timeout_s = 24 * 3600;        // unused this long: signed out
+  std::int64_t session_absolute_timeout_s = 30 * 24 * 3600;  // signed out this long after sign-in
+  std::int64_t reset_token_ttl_s = 30 * 60;             // password-reset link lifetime
+  std::int64_t recent_signin_s = 10 * 60;               // DELETE /v1/me without password
+  unsigned signin_max_failures_per_account = 10;        // per window
+  unsigned signin_max_failures_per_address = 50;        // per window
+  std::int64_t signin_window_s = 15 * 60;
+};
+
+struct smtp_settings {
+  std::string host;  // empty: no SMTP (dev mode writes files instead)
+  std::uint16_t port = 587;
+  std::string from;  // envelope and header From
+  std::string starttls = "required";  // required | off (loopback test servers only)
+  std::string username;  // empty: no AUTH; the password is the secret file `smtp.password`
+  milliseconds timeout{30'000};
+
 struct settings {
   server_settings server;
+  auth_settings auth;
+  smtp_settings smtp;
   limit_settings limits;
   store_settings store;
   std::string log_level = "info";

@@ -1,0 +1,69 @@
+// auth::runtime: the sign-in throttle's windows and the generation-checked API-key cache.
+#include <enfinito/auth/runtime.hpp>
+
+namespace enfinito::auth {
+
+std::optional<std::chrono::seconds> signin_throttle::check(const std::string& key, unsigned max,
+                                                           clock::time_point now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  auto& e = it->second;
+  if (now - e.window_start >= policy_.window) {
+    entries_.erase(it);
+    return std::nullopt;
+  }
+  if (e.failures < max) return std::nullopt;
+  auto left = std::chrono::ceil<std::chrono::seconds>(e.window_start + policy_.window - now);
+  return left.count() > 0 ? left : std::chrono::seconds(1);
+}
+
+std::optional<std::chrono::seconds> signin_throttle::blocked(std::string_view account, std::string_view address,
+                                                             clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto a = check("a:" + std::string(account), policy_.max_per_account, now);
+  auto b = check("i:" + std::string(address), policy_.max_per_address, now);
+  if (a && b) return std::max(*a, *b);
+  return a ? a : b;
+}
+
+void signin_throttle::count(const std::string& key, clock::time_point now) {
+  auto& e = entries_[key];
+  if (e.failures == 0 || now - e.window_start >= policy_.window) {
+    e.failures = 0;
+    e.window_start = now;
+  }
+  ++e.failures;
+}
+
+void signin_throttle::failure(std::string_view account, std::string_view address, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  // Bound memory under a spray of addresses: drop expired windows when the map grows large.
+  if (entries_.size() > 100'000)
+    std::erase_if(entries_, [&](const auto& kv) { return now - kv.second.window_start >= policy_.window; });
+  count("a:" + std::string(account), now);
+  count("i:" + std::string(address), now);
+}
+
+void signin_throttle::success(std::string_view account) {
+  std::lock_guard lock(mu_);
+  entries_.erase("a:" + std::string(account));
+}
+
+cached_key* key_cache::get(std::size_t r, const std::string& key_hash) {
+  auto& m = per_reactor_[r % per_reactor_.size()].map;
+  auto it = m.find(key_hash);
+  if (it == m.end()) return nullptr;
+  if (it->second.generation != generation()) {
+    m.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void key_cache::put(std::size_t r, const std::string& key_hash, cached_key k) {
+  auto& m = per_reactor_[r % per_reactor_.size()].map;
+  if (m.size() > 50'000) m.clear();  // bounded; a miss only costs a read
+  m[key_hash] = std::move(k);
+}
+
+}  // namespace enfinito::auth

@@ -1,0 +1,77 @@
+#pragma once
+/**
+ * @file api::authenticate: who is calling, and may they do this? Every `/v1` handler that is
+ * not public starts with it:
+ *
+ *     auto who = co_await api::authenticate(req, s, api::access::write);
+ *     if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+ *     auto& p = std::get<api::principal>(who);
+ *
+ * Two credentials are accepted:
+ * - `Authorization: Bearer <API key>` (programs). Never from the query string. Keys are
+ *   looked up by SHA-256 in a per-reactor cache (auth/runtime.hpp) that revocation,
+ *   suspension and deletion invalidate at once on every reactor.
+ * - The session cookie (people, in a browser). For unsafe methods (anything but GET/HEAD)
+ *   CSRF is refused by requiring `Content-Type: application/json` (a non-simple type a
+ *   cross-site form cannot send) and, when the browser says where the request comes from,
+ *   an `Origin` equal to `server.public_url`'s origin and `Sec-Fetch-Site` of `same-origin`
+ *   or `none`.
+ * Only users whose status is `active` get a principal. Failures answer 401 (no or bad
+ * credentials) or 403 (CSRF, read-only key, not an admin) as problem+json.
+ *
+ * Sessions are created by `start_session` after any successful sign-in (password here, Google
+ * in auth/oidc): it returns the `Set-Cookie` value to put on the response.
+ */
+#include <enfinito/api/services.hpp>
+#include <enfinito/http/message.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace enfinito::api {
+
+enum class access { read, write, admin };
+
+struct principal {
+  std::string user_id;  // opaque public id, e.g. "usr_…"
+  std::string role;     // "admin" | "user"
+  bool via_api_key = false;
+  std::string api_key_id;  // when via_api_key
+  bool read_only = false;  // API key limited to reads
+  std::vector<std::string> instance_ids;  // API key limited to these instances; empty = all of the user's
+  std::string session_id;         // when signed in by cookie
+  std::int64_t session_created_at = 0;  // unix seconds (recent sign-in checks)
+  bool may_use_instance(std::string_view instance_id) const;
+};
+
+/**
+ * Authenticates `Authorization: Bearer <API key>` or the session cookie (CSRF-checked for
+ * unsafe methods). Returns the principal, or the problem response to send (401/403).
+ * Thread safety: call on the reactor that runs the request.
+ */
+net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s,
+                                                                      access need);
+
+/** The name of the session cookie: `__Host-enfinito_session` with TLS, else `enfinito_session`. */
+std::string session_cookie_name(const config::settings& cfg);
+
+/**
+ * Creates a session for an active user (after a successful sign-in by password or Google):
+ * a new random token, stored hashed, with the configured timeouts; records the sign-in in the
+ * audit log. Returns the `Set-Cookie` header value, or an error from the store.
+ * `method` is "password" or "google".
+ */
+net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req,
+                                                        std::string_view user_id, std::string_view method);
+
+/** A `Set-Cookie` value that deletes the session cookie. */
+std::string expired_session_cookie(const config::settings& cfg);
+
+/** The client address as recorded in the audit log. */
+std::string client_address(const http::request& req);
+
+}  // namespace enfinito::api

@@ -1,0 +1,105 @@
+#pragma once
+/**
+ * @file auth::runtime: the in-memory state of authentication that lives as long as the daemon:
+ * the sign-in throttle and the per-reactor API-key cache. One instance per app, shared by
+ * every reactor through `api::services::auth`.
+ *
+ * ## API-key cache
+ * An API key is checked on every API request, so its lookup (SHA-256 of the key → owner,
+ * limits) is cached per reactor: each reactor touches only its own map, without a lock.
+ * Invalidation must be immediate on every reactor (a revoked key must fail on the very next
+ * request), and a posted "forget this key" message would race with that next request. So the
+ * cache is invalidated by generation instead: one atomic counter, bumped after any revocation,
+ * suspension or deletion commits. Each entry remembers the generation read *before* its
+ * database lookup began; an entry older than the current generation is a miss. A lookup that
+ * raced a revocation thus carries the old generation and is never served.
+ *
+ * ## Sign-in throttle
+ * Failed sign-ins are counted per account (email) and per client address in fixed windows.
+ * Past the limit the next attempts are refused (429) until the window ends, so an attacker
+ * gets at most `max_per_account` guesses per window on an account, and the owner is locked out
+ * for at most one window (and can still reset the password). A success clears the account's
+ * count. Thread safety: a mutex (sign-ins are rare next to API calls).
+ */
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace enfinito::auth {
+
+struct throttle_policy {
+  unsigned max_per_account = 10;
+  unsigned max_per_address = 50;
+  std::chrono::seconds window{900};
+};
+
+class signin_throttle {
+ public:
+  using clock = std::chrono::steady_clock;
+  explicit signin_throttle(throttle_policy p) : policy_(p) {}
+  /** Seconds to wait when the account or address is over its limit; nullopt when allowed. */
+  std::optional<std::chrono::seconds> blocked(std::string_view account, std::string_view address,
+                                              clock::time_point now = clock::now());
+  void failure(std::string_view account, std::string_view address, clock::time_point now = clock::now());
+  void success(std::string_view account);
+
+ private:
+  struct entry {
+    unsigned failures = 0;
+    clock::time_point window_start;
+  };
+  std::optional<std::chrono::seconds> check(const std::string& key, unsigned max, clock::time_point now);
+  void count(const std::string& key, clock::time_point now);
+  throttle_policy policy_;
+  std::mutex mu_;
+  std::unordered_map<std::string, entry> entries_;
+};
+
+/** What the API-key cache remembers of a key (no secret: it is found by the key's hash). */
+struct cached_key {
+  std::string key_id;
+  std::string user_id;
+  std::string role;
+  bool read_only = false;
+  std::vector<std::string> instance_ids;
+  std::int64_t last_touch_s = 0;  // last time last_used_at was written
+  std::uint64_t generation = 0;
+};
+
+class key_cache {
+ public:
+  explicit key_cache(std::size_t reactors) : per_reactor_(reactors ? reactors : 1) {}
+  /** Read before the database lookup whose result goes into `put`. */
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+  /** Makes every entry on every reactor stale at once. Call after the change committed. */
+  void invalidate() noexcept { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  /** Reactor-local: only reactor `r` calls these with `r`. */
+  cached_key* get(std::size_t r, const std::string& key_hash);
+  void put(std::size_t r, const std::string& key_hash, cached_key k);
+
+ private:
+  struct shard {
+    std::unordered_map<std::string, cached_key> map;
+  };
+  std::atomic<std::uint64_t> generation_{1};
+  std::vector<shard> per_reactor_;
+};
+
+class runtime {
+ public:
+  runtime(std::size_t reactors, throttle_policy p) : throttle_(p), keys_(reactors) {}
+  signin_throttle& throttle() noexcept { return throttle_; }
+  key_cache& keys() noexcept { return keys_; }
+
+ private:
+  signin_throttle throttle_;
+  key_cache keys_;
+};
+
+}  // namespace enfinito::auth
