@@ -44,6 +44,14 @@ key_def text_key(std::string_view name, Get get, std::string_view doc) {
 }
 
 template <class Get>
+key_def bool_key(std::string_view name, Get get, std::string_view doc) {
+  return {name, kind::boolean, 0, 0,
+          [get](settings& s, const raw_value& v) { get(s) = std::get<bool>(v); },
+          [get](const settings& s) { return std::string(get(const_cast<settings&>(s)) ? "true" : "false"); },
+          doc};
+}
+
+template <class Get>
 key_def int_key(std::string_view name, std::int64_t lo, std::int64_t hi, Get get,
                 std::string_view doc) {
   return {name, kind::integer, lo, hi,
@@ -149,6 +157,26 @@ const std::vector<key_def>& keys() {
              "how often the mail sender looks for due mail"),
       text_key("mail.dev_dir", [](settings& s) -> auto& { return s.smtp.dev_dir; },
                "dev mode: directory where mails are written as files"),
+      bool_key("google.enabled", [](settings& s) -> auto& { return s.google.enabled; },
+               "Google Sign-In on; needs google.client_id and the secret file google.client_secret"),
+      text_key("google.client_id", [](settings& s) -> auto& { return s.google.client_id; },
+               "OAuth client id of this deployment"),
+      text_key("google.authorization_endpoint",
+               [](settings& s) -> auto& { return s.google.authorization_endpoint; },
+               "provider authorization endpoint (https)"),
+      text_key("google.token_endpoint", [](settings& s) -> auto& { return s.google.token_endpoint; },
+               "provider token endpoint (https; http only on loopback)"),
+      text_key("google.jwks_uri", [](settings& s) -> auto& { return s.google.jwks_uri; },
+               "provider JWKS URL (https; http only on loopback)"),
+      text_key("google.issuer", [](settings& s) -> auto& { return s.google.issuer; },
+               "accepted ID token iss (Google's default also accepts accounts.google.com)"),
+      text_key("google.ca_file", [](settings& s) -> auto& { return s.google.ca_file; },
+               "extra PEM CA file trusted for the provider (tests); empty: system store only"),
+      ms_key("google.timeout_ms", 100, 120'000, [](settings& s) -> auto& { return s.google.timeout; },
+             "deadline of one call to the token endpoint or JWKS"),
+      int_key("google.jwks_min_refresh_s", 0, 3600,
+              [](settings& s) -> auto& { return s.google.jwks_min_refresh_s; },
+              "an unknown key id refetches the JWKS at most once per this many seconds"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
@@ -247,6 +275,25 @@ bool is_loopback_host(const std::string& host) {
   return host == "localhost" || is_loopback(host);
 }
 
+// https anywhere; plain http only to a loopback host (a local test provider).
+bool provider_url_allowed(const std::string& url) {
+  if (url.starts_with("https://") && url.size() > 8) return true;
+  if (!url.starts_with("http://")) return false;
+  auto rest = std::string_view(url).substr(7);
+  auto end = rest.find_first_of("/?#");
+  auto authority = rest.substr(0, end);
+  if (authority.find('@') != std::string_view::npos) return false;
+  std::string host;
+  if (authority.starts_with("[")) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = std::string(authority.substr(1, close - 1));
+  } else {
+    host = std::string(authority.substr(0, authority.find(':')));
+  }
+  return host == "localhost" || is_loopback(host);
+}
+
 void validate(settings& s) {
   boost::system::error_code ec;
   boost::asio::ip::make_address(s.server.listen, ec);
@@ -270,6 +317,17 @@ void validate(settings& s) {
   if (!s.smtp.host.empty() && s.smtp.from.empty()) throw config_error("smtp.from: required when smtp.host is set");
   for (const auto* v : {&s.smtp.from, &s.smtp.host, &s.smtp.username})
     if (v->find_first_of("\r\n") != std::string::npos) throw config_error("smtp: no line breaks in values");
+  if (s.google.enabled) {
+    if (s.google.client_id.empty()) throw config_error("google.client_id: required when google.enabled");
+    if (s.google.issuer.empty()) throw config_error("google.issuer: must not be empty");
+    for (auto [name, url] : {std::pair<const char*, const std::string*>{"google.authorization_endpoint",
+                                                                        &s.google.authorization_endpoint},
+                             {"google.token_endpoint", &s.google.token_endpoint},
+                             {"google.jwks_uri", &s.google.jwks_uri}}) {
+      if (!provider_url_allowed(*url))
+        throw config_error(std::string(name) + ": must be an https URL (http only for a loopback host)");
+    }
+  }
   if (s.dev && !is_loopback(s.server.listen))
     throw config_error("server.listen: dev mode listens on loopback only");
 }

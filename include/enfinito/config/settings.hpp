@@ -73,8 +73,22 @@ struct smtp_settings {
   std::string username;  // empty: no AUTH; the password is the secret file `smtp.password`
   milliseconds timeout{30'000};
 
+/** Google Sign-In (OpenID Connect). The client secret is the secret file `google.client_secret`. */
+struct google_settings {
+  bool enabled = false;
+  std::string client_id;
+  std::string authorization_endpoint = "https://accounts.google.com/o/oauth2/v2/auth";
+  std::string token_endpoint = "https://oauth2.googleapis.com/token";
+  std::string jwks_uri = "https://www.googleapis.com/oauth2/v3/certs";
+  std::string issuer = "https://accounts.google.com";  // Google's also accepts "accounts.google.com"
+  std::string ca_file;  // extra PEM CA for the provider's TLS (tests); system store otherwise
+  milliseconds timeout{10'000};
+  std::int64_t jwks_min_refresh_s = 30;  // at most one JWKS refetch (unknown kid) per this long
+};
+
 struct settings {
   server_settings server;
+  google_settings google;
   auth_settings auth;
   smtp_settings smtp;
   limit_settings limits;
