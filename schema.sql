@@ -93,3 +93,31 @@ CREATE TABLE mail_outbox (
   last_error      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);
+
+-- migration: 4
+-- Google Sign-In (issue 3; privacy promise P3). A linked Google account keeps its subject id
+-- (`sub`, the identity), email, name and picture URL, and nothing else: no Google access or
+-- refresh token is ever written. One Google account per user and one user per Google account.
+CREATE TABLE google_identities (
+  user_id     TEXT NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+  sub         TEXT NOT NULL UNIQUE,
+  email       TEXT NOT NULL DEFAULT '',
+  name        TEXT NOT NULL DEFAULT '',
+  picture_url TEXT NOT NULL DEFAULT '',
+  linked_at   INTEGER NOT NULL
+);
+
+-- Sign-in and link flows in progress (10 minutes at most), deleted when the callback uses
+-- them. The row is found by a keyed hash of `state`; the nonce and PKCE verifier are sealed
+-- (AES-256-GCM) under a key derived from `state`, which only the browser holds, so a copy of
+-- the database cannot complete a flow. A link flow names the signed-in user who started it.
+CREATE TABLE google_flows (
+  state_hash TEXT PRIMARY KEY,
+  sealed     BLOB NOT NULL,
+  purpose    TEXT NOT NULL CHECK (purpose IN ('sign_in', 'link')),
+  user_id    TEXT REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX google_flows_expiry ON google_flows(expires_at);
+CREATE INDEX google_flows_user ON google_flows(user_id);

@@ -1,0 +1,107 @@
+// store::google: the SQL of Google identities and sign-in flows (schema migration 4).
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/google.hpp>
+
+namespace enfinito::store::google {
+namespace {
+
+#define ENF_GOOGLE_PREPARE(var, sql)           \
+  core::error_code var##_ec;                   \
+  statement* var = c.prepare(sql, var##_ec);   \
+  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
+
+constexpr const char* identity_cols = "user_id, sub, email, name, picture_url, linked_at";
+
+identity read_identity(statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
+}
+
+core::result<std::optional<identity>> one_identity(statement& s) {
+  core::error_code ec;
+  std::optional<identity> out;
+  if (s.step(ec)) out = read_identity(s);
+  s.reset();
+  if (ec) return ec;
+  return out;
+}
+
+}  // namespace
+
+core::error_code insert_flow(connection& c, const flow& f, std::int64_t now) {
+  {
+    ENF_GOOGLE_PREPARE(purge, "DELETE FROM google_flows WHERE expires_at <= ?1");
+    purge->bind(1, now);
+    if (auto ec = purge->run()) return ec;
+  }
+  auto live = count_flows(c);
+  if (!live) return live.error();
+  if (*live >= max_live_flows) return make_error_code(error::constraint);
+  ENF_GOOGLE_PREPARE(s,
+                     "INSERT INTO google_flows(state_hash, sealed, purpose, user_id, created_at, expires_at) "
+                     "VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6)");
+  s->bind(1, f.state_hash).bind_blob(2, f.sealed).bind(3, f.purpose).bind(4, f.user_id)
+      .bind(5, f.created_at ? f.created_at : now).bind(6, f.expires_at);
+  return s->run();
+}
+
+core::result<std::optional<flow>> take_flow(connection& c, std::string_view state_hash, std::int64_t now) {
+  std::optional<flow> out;
+  {
+    ENF_GOOGLE_PREPARE(s,
+                       "SELECT state_hash, sealed, purpose, COALESCE(user_id, ''), created_at, expires_at "
+                       "FROM google_flows WHERE state_hash = ?1");
+    s->bind(1, state_hash);
+    core::error_code ec;
+    if (s->step(ec))
+      out = flow{s->text(0), s->blob(1), s->text(2), s->text(3), s->int64(4), s->int64(5)};
+    s->reset();
+    if (ec) return ec;
+  }
+  if (!out) return out;
+  ENF_GOOGLE_PREPARE(d, "DELETE FROM google_flows WHERE state_hash = ?1");
+  d->bind(1, state_hash);
+  if (auto ec = d->run()) return ec;
+  if (out->expires_at <= now) return std::optional<flow>();
+  return out;
+}
+
+core::result<std::int64_t> count_flows(connection& c) {
+  return c.scalar_int("SELECT COUNT(*) FROM google_flows");
+}
+
+core::error_code insert_identity(connection& c, const identity& id) {
+  ENF_GOOGLE_PREPARE(s, "INSERT INTO google_identities(user_id, sub, email, name, picture_url, linked_at) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  s->bind(1, id.user_id).bind(2, id.sub).bind(3, id.email).bind(4, id.name).bind(5, id.picture_url)
+      .bind(6, id.linked_at);
+  return s->run();
+}
+
+core::result<std::optional<identity>> find_by_sub(connection& c, std::string_view sub) {
+  ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + identity_cols + " FROM google_identities WHERE sub = ?1");
+  s->bind(1, sub);
+  return one_identity(*s);
+}
+
+core::result<std::optional<identity>> find_by_user(connection& c, std::string_view user_id) {
+  ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + identity_cols + " FROM google_identities WHERE user_id = ?1");
+  s->bind(1, user_id);
+  return one_identity(*s);
+}
+
+core::error_code update_identity(connection& c, const identity& id) {
+  ENF_GOOGLE_PREPARE(s, "UPDATE google_identities SET email = ?2, name = ?3, picture_url = ?4 WHERE sub = ?1");
+  s->bind(1, id.sub).bind(2, id.email).bind(3, id.name).bind(4, id.picture_url);
+  return s->run();
+}
+
+core::error_code delete_identity(connection& c, std::string_view user_id) {
+  ENF_GOOGLE_PREPARE(s, "DELETE FROM google_identities WHERE user_id = ?1");
+  s->bind(1, user_id);
+  if (auto ec = s->run()) return ec;
+  return c.changes() == 0 ? make_error_code(error::not_found) : core::error_code{};
+}
+
+#undef ENF_GOOGLE_PREPARE
+
+}  // namespace enfinito::store::google

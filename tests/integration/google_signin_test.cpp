@@ -1,0 +1,457 @@
+// Google Sign-In end to end: the real daemon, a local OpenID provider over HTTPS (RS256 keys
+// made at test time), a real database file. Privacy promise P3: scopes are exactly
+// `openid email profile`, and no Google access or refresh token reaches the database or logs.
+#include "support/daemon.hpp"
+#include "support/http_client.hpp"
+#include "support/oidc_provider.hpp"
+#include "support/temp_dir.hpp"
+
+#include <enfinito/api/auth_guard.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/http/message.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/google.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace json = boost::json;
+namespace acc = enfinito::store::accounts;
+namespace gstore = enfinito::store::google;
+using namespace enfinito;
+using namespace enfinito::test;
+
+namespace {
+
+std::string json_code(const http_result& r) {
+  boost::system::error_code ec;
+  auto v = json::parse(r.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("code")) return "";
+  return std::string(v.at("code").as_string());
+}
+
+bool has_set_cookie(const http_result& r) {
+  for (const auto& [k, v] : r.headers)
+    if (boost::iequals(k, "Set-Cookie")) return true;
+  return false;
+}
+
+// The query of a URL as key → decoded value.
+std::map<std::string, std::string> query_of(const std::string& url) {
+  std::map<std::string, std::string> out;
+  auto q = url.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view rest = std::string_view(url).substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    auto eq = part.find('=');
+    out[std::string(part.substr(0, eq))] = http::percent_decode(part.substr(eq + 1), true).value_or("?");
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+struct google_fixture {
+  temp_dir provider_dir;
+  oidc_provider provider{provider_dir.path()};
+  temp_dir log_dir;
+  int log_fd = -1;
+  running_app app{[this](config::settings& s) { configure(s); }};
+
+  void configure(config::settings& s) {
+    s.google.enabled = true;
+    s.google.client_id = oidc_provider::client_id;
+    s.google.authorization_endpoint = provider.base_url() + "/authorize";
+    s.google.token_endpoint = provider.base_url() + "/token";
+    s.google.jwks_uri = provider.base_url() + "/jwks";
+    s.google.ca_file = provider.ca_file().string();
+    s.google.jwks_min_refresh_s = 0;
+    if (s.secrets_dir.empty()) {
+      s.secrets_dir = (provider_dir / "credentials").string();
+      std::filesystem::create_directories(s.secrets_dir);
+      std::filesystem::permissions(s.secrets_dir, std::filesystem::perms::owner_all);
+    }
+    write_file(std::filesystem::path(s.secrets_dir) / "google.client_secret",
+               std::string(oidc_provider::client_secret) + "\n", 0600);
+    // Everything the daemon logs during the test goes to a file we can search (P3).
+    s.log_level = "debug";
+    log_fd = ::open((log_dir / "daemon.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    core::log::set_fd(log_fd);
+  }
+  ~google_fixture() {
+    core::log::set_fd(2);
+    if (log_fd >= 0) ::close(log_fd);
+  }
+
+  struct flow {
+    http_result callback;
+    std::string authorize_url;
+    std::string callback_target;
+  };
+
+  // start → provider /authorize → callback, the way a browser follows the redirects.
+  flow run_flow(const header_list& callback_headers = {}, std::string authorize_url = {}) {
+    flow f;
+    if (authorize_url.empty()) {
+      auto start = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+      BOOST_TEST_REQUIRE(start.status == 302u);
+      BOOST_TEST(!has_set_cookie(start));
+      authorize_url = start.header("Location");
+    }
+    f.authorize_url = authorize_url;
+    BOOST_TEST_REQUIRE(authorize_url.rfind(provider.base_url() + "/authorize?", 0) == 0u);
+    auto auth = https_request("127.0.0.1", provider.port(), "GET",
+                              authorize_url.substr(provider.base_url().size()), {}, "",
+                              provider.ca_file().string());
+    BOOST_TEST_REQUIRE(auth.status == 302u);
+    auto cb = auth.header("Location");
+    const auto& pub = app.settings.server.public_url;
+    BOOST_TEST_REQUIRE(cb.rfind(pub + "/v1/auth/google/callback?", 0) == 0u);
+    f.callback_target = cb.substr(pub.size());
+    f.callback = http_request("127.0.0.1", app.port(), "GET", f.callback_target, callback_headers);
+    return f;
+  }
+
+  std::int64_t count(const std::string& sql) {
+    std::int64_t n = -1;
+    app.get().database().read_sync([&](store::connection& c) -> core::error_code {
+      auto r = c.scalar_int(sql);
+      if (!r) return r.error();
+      n = *r;
+      return {};
+    });
+    return n;
+  }
+
+  void set_status(const std::string& email, const std::string& status) {
+    auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
+      auto u = acc::find_user_by_email(c, email);
+      if (!u || !*u) return make_error_code(store::error::not_found);
+      return acc::set_user_status(c, (*u)->id, status);
+    });
+    BOOST_TEST_REQUIRE(!ec);
+  }
+
+  // An active password user with a live session; returns the Cookie header value.
+  std::string password_user_with_session(const std::string& email, std::string* user_id = nullptr) {
+    acc::user u;
+    u.id = "usr_" + crypto::random_token(16);
+    u.email = email;
+    u.name = "Password Person";
+    u.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    u.status = "active";
+    auto token = crypto::random_token(32);
+    acc::session ses;
+    ses.id = "ses_" + crypto::random_token(16);
+    ses.user_id = u.id;
+    ses.created_at = acc::now_s();
+    ses.last_seen_at = ses.created_at;
+    ses.expires_at = ses.created_at + 3600;
+    ses.method = "password";
+    auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
+      if (auto e = acc::insert_user(c, u)) return e;
+      return acc::insert_session(c, ses, crypto::sha256_hex(token));
+    });
+    BOOST_TEST_REQUIRE(!ec);
+    if (user_id) *user_id = u.id;
+    return api::session_cookie_name(app.settings) + "=" + token;
+  }
+
+  // Everything written to disk by the daemon: database, WAL, and the log.
+  std::string everything_on_disk() {
+    std::string all;
+    for (const auto& e : std::filesystem::directory_iterator(app.dir().path()))
+      if (e.is_regular_file()) all += read_file(e.path());
+    all += read_file(log_dir / "daemon.log");
+    return all;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(google_signin)
+
+BOOST_FIXTURE_TEST_CASE(first_sign_in_creates_a_pending_account_keeping_only_sub_name_email_picture,
+                        google_fixture) {
+  auto f = run_flow();
+  // The browser was sent to the provider with exactly these scopes and a PKCE S256 challenge.
+  auto q = query_of(f.authorize_url);
+  BOOST_TEST(q["scope"] == "openid email profile");
+  BOOST_TEST(q["response_type"] == "code");
+  BOOST_TEST(q["code_challenge_method"] == "S256");
+  BOOST_TEST(q["code_challenge"].size() == 43u);
+  BOOST_TEST(q["client_id"] == oidc_provider::client_id);
+  BOOST_TEST(!q["nonce"].empty());
+  BOOST_TEST(q.count("access_type") == 0u);  // no offline access: no refresh token asked for
+  BOOST_TEST(provider.authorize_queries().size() == 1u);
+
+  BOOST_TEST(f.callback.status == 202u, f.callback.body);
+  BOOST_TEST(!has_set_cookie(f.callback));
+  BOOST_TEST(count("SELECT COUNT(*) FROM users WHERE email = 'grace@example.com' AND status = 'pending'"
+                   " AND password_hash IS NULL") == 1);
+  std::optional<gstore::identity> id;
+  app.get().database().read_sync([&](store::connection& c) -> core::error_code {
+    auto r = gstore::find_by_sub(c, "112233445566778899000");
+    if (r) id = *r;
+    return {};
+  });
+  BOOST_TEST_REQUIRE(id.has_value());
+  BOOST_TEST(id->email == "grace@example.com");
+  BOOST_TEST(id->name == "Grace Hopper");
+  BOOST_TEST(id->picture_url == "https://lh3.example/photo.jpg");
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_flows") == 0);  // the flow is gone once used
+
+  // Pending accounts cannot sign in.
+  auto again = run_flow();
+  BOOST_TEST(again.callback.status == 403u);
+  BOOST_TEST(json_code(again.callback) == "account_pending");
+  BOOST_TEST(!has_set_cookie(again.callback));
+
+  // Approved: the next Google sign-in gets a session, and the session works.
+  set_status("grace@example.com", "active");
+  auto ok = run_flow();
+  BOOST_TEST_REQUIRE(ok.callback.status == 303u, ok.callback.body);
+  auto cookie = ok.callback.header("Set-Cookie");
+  BOOST_TEST(cookie.find("HttpOnly") != std::string::npos);
+  BOOST_TEST(cookie.find("SameSite=Lax") != std::string::npos);
+  auto me = http_request("127.0.0.1", app.port(), "GET", "/v1/me/google",
+                         {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  BOOST_TEST(me.status == 200u, me.body);
+  BOOST_TEST(me.body.find("112233445566778899000") != std::string::npos);
+  BOOST_TEST(count("SELECT COUNT(*) FROM sessions WHERE method = 'google'") == 1);
+
+  // P3: the provider handed out an access and a refresh token three times; neither (nor the
+  // client secret, nor an authorization code) is anywhere in the database files or the log.
+  BOOST_TEST(provider.token_calls == 3);
+  auto disk = everything_on_disk();
+  BOOST_TEST(disk.find(oidc_provider::access_token_canary) == std::string::npos);
+  BOOST_TEST(disk.find(oidc_provider::refresh_token_canary) == std::string::npos);
+  BOOST_TEST(disk.find(oidc_provider::client_secret) == std::string::npos);
+  BOOST_TEST(disk.find("AUTHCODE-CANARY") == std::string::npos);
+  BOOST_TEST(disk.find(query_of(ok.callback_target)["state"]) == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(token_request_carries_the_pkce_verifier_and_the_client_secret, google_fixture) {
+  run_flow();
+  auto reqs = provider.token_requests();
+  BOOST_TEST_REQUIRE(reqs.size() == 1u);
+  BOOST_TEST(reqs[0].find("code_verifier=") != std::string::npos);
+  BOOST_TEST(reqs[0].find("grant_type=authorization_code") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_state_works_once, google_fixture) {
+  auto f = run_flow();
+  BOOST_TEST(f.callback.status == 202u);
+  auto replay = http_request("127.0.0.1", app.port(), "GET", f.callback_target);
+  BOOST_TEST(replay.status == 400u);
+  BOOST_TEST(json_code(replay) == "invalid_state");
+  BOOST_TEST(!has_set_cookie(replay));
+  BOOST_TEST(provider.token_calls == 1);  // the replay never reached the token endpoint
+  auto forged = http_request("127.0.0.1", app.port(), "GET",
+                             "/v1/auth/google/callback?code=x&state=" + crypto::random_token(32));
+  BOOST_TEST(forged.status == 400u);
+  auto missing = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/callback?code=x");
+  BOOST_TEST(missing.status == 400u);
+}
+
+BOOST_FIXTURE_TEST_CASE(bad_id_tokens_are_refused_without_a_session_or_account, google_fixture) {
+  using grant = oidc_provider::grant;
+  // A nonce the daemon issued for another flow (started, never finished).
+  auto other = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+  const std::string other_nonce = query_of(other.header("Location"))["nonce"];
+  BOOST_TEST_REQUIRE(!other_nonce.empty());
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+
+  struct bad_case {
+    const char* name;
+    oidc_provider::mint_fn mint;
+  };
+  std::vector<bad_case> cases = {
+      {"wrong aud", [](const oidc_provider& p, const grant& g) {
+         auto c = p.claims(g);
+         c["aud"] = "someone-else.apps.example";
+         c["azp"] = "someone-else.apps.example";
+         return p.key_a.token(c);
+       }},
+      {"wrong iss", [](const oidc_provider& p, const grant& g) {
+         auto c = p.claims(g);
+         c["iss"] = "https://evil.example";
+         return p.key_a.token(c);
+       }},
+      {"expired", [now](const oidc_provider& p, const grant& g) {
+         auto c = p.claims(g);
+         c["iat"] = now - 7200;
+         c["exp"] = now - 3600;
+         return p.key_a.token(c);
+       }},
+      {"issued in the future", [now](const oidc_provider& p, const grant& g) {
+         auto c = p.claims(g);
+         c["iat"] = now + 3600;
+         return p.key_a.token(c);
+       }},
+      {"bad signature", [](const oidc_provider& p, const grant& g) {
+         auto t = p.key_a.token(p.claims(g));
+         auto& last = t[t.size() - 10];
+         last = last == 'A' ? 'B' : 'A';
+         return t;
+       }},
+      {"signed by another key under kid-a", [](const oidc_provider& p, const grant& g) {
+         return p.key_c.token(p.claims(g), json::object{{"kid", "kid-a"}});
+       }},
+      {"alg none", [](const oidc_provider& p, const grant& g) {
+         return unsigned_token(p.claims(g), "kid-a");
+       }},
+      {"HS256 keyed with the public key", [](const oidc_provider& p, const grant& g) {
+         return hs256_token(p.claims(g), "kid-a", p.key_a.public_pem());
+       }},
+      {"header-supplied jwk", [](const oidc_provider& p, const grant& g) {
+         return p.key_c.token(p.claims(g), json::object{{"kid", "kid-c"}, {"jwk", p.key_c.jwk()}});
+       }},
+      {"header-supplied jku", [](const oidc_provider& p, const grant& g) {
+         return p.key_c.token(p.claims(g),
+                              json::object{{"kid", "kid-c"}, {"jku", p.base_url() + "/evil-jwks"}});
+       }},
+      {"nonce of another flow", [other_nonce](const oidc_provider& p, const grant& g) {
+         auto c = p.claims(g);
+         c["nonce"] = other_nonce;
+         return p.key_a.token(c);
+       }},
+      {"no nonce", [](const oidc_provider& p, const grant& g) {
+         auto c = p.claims(g);
+         c.erase("nonce");
+         return p.key_a.token(c);
+       }},
+  };
+  for (auto& bc : cases) {
+    BOOST_TEST_CONTEXT(bc.name) {
+      provider.set_mint(bc.mint);
+      auto f = run_flow();
+      BOOST_TEST(f.callback.status == 401u, f.callback.body);
+      BOOST_TEST(json_code(f.callback) == "google_token_refused");
+      BOOST_TEST(!has_set_cookie(f.callback));
+    }
+  }
+  BOOST_TEST(count("SELECT COUNT(*) FROM users") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM sessions") == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(unknown_kid_refetches_the_jwks_and_stays_refused, google_fixture) {
+  BOOST_TEST(run_flow().callback.status == 202u);  // first sign-in fetches the keys once
+  BOOST_TEST(provider.jwks_fetches == 1);
+  provider.set_mint([](const oidc_provider& p, const oidc_provider::grant& g) {
+    return p.key_c.token(p.claims(g));  // kid-c is never published
+  });
+  auto f = run_flow();
+  BOOST_TEST(f.callback.status == 401u);
+  BOOST_TEST(!has_set_cookie(f.callback));
+  BOOST_TEST(provider.jwks_fetches == 2);  // refreshed once, still unknown: refused
+
+  // A key the provider rotates in is picked up by the same refresh.
+  provider.publish_b = true;
+  provider.set_subject("99887766", "rotated@example.com", "Rotated Key");
+  provider.set_mint([](const oidc_provider& p, const oidc_provider::grant& g) {
+    return p.key_b.token(p.claims(g));
+  });
+  auto rotated = run_flow();
+  BOOST_TEST(rotated.callback.status == 202u, rotated.callback.body);
+  BOOST_TEST(provider.jwks_fetches == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_existing_email_is_never_linked_silently, google_fixture) {
+  password_user_with_session("grace@example.com");
+  auto f = run_flow();
+  BOOST_TEST(f.callback.status == 409u);
+  BOOST_TEST(json_code(f.callback) == "email_in_use");
+  BOOST_TEST(!has_set_cookie(f.callback));
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM users") == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(unverified_google_email_creates_nothing, google_fixture) {
+  provider.set_mint([](const oidc_provider& p, const oidc_provider::grant& g) {
+    auto c = p.claims(g);
+    c["email_verified"] = false;
+    return p.key_a.token(c);
+  });
+  auto f = run_flow();
+  BOOST_TEST(f.callback.status == 403u);
+  BOOST_TEST(json_code(f.callback) == "google_email_unverified");
+  BOOST_TEST(count("SELECT COUNT(*) FROM users") == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(linking_happens_only_from_the_signed_in_session, google_fixture) {
+  std::string user_id;
+  auto cookie = password_user_with_session("ada@example.com", &user_id);
+  const auto& origin = app.settings.server.public_url;
+  header_list unsafe = {{"Cookie", cookie}, {"Content-Type", "application/json"}, {"Origin", origin}};
+
+  // Without a session: refused.
+  auto anon = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link",
+                           {{"Content-Type", "application/json"}}, "{}");
+  BOOST_TEST(anon.status == 401u);
+
+  // A link flow finished without the session cookie (someone else's browser): refused.
+  auto start = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", unsafe, "{}");
+  BOOST_TEST_REQUIRE(start.status == 200u, start.body);
+  auto url = std::string(json::parse(start.body).at("authorization_url").as_string());
+  BOOST_TEST(query_of(url)["scope"] == "openid email profile");
+  auto stranger = run_flow({}, url);
+  BOOST_TEST(stranger.callback.status == 401u);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
+
+  // From the session that started it: linked (the Google email differs; it does not matter).
+  start = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", unsafe, "{}");
+  url = std::string(json::parse(start.body).at("authorization_url").as_string());
+  auto linked = run_flow({{"Cookie", cookie}}, url);
+  BOOST_TEST(linked.callback.status == 303u, linked.callback.body);
+  BOOST_TEST(!has_set_cookie(linked.callback));
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities WHERE user_id = '" + user_id +
+                   "' AND sub = '112233445566778899000'") == 1);
+
+  // Now Google signs this (active) user in.
+  auto signin = run_flow();
+  BOOST_TEST(signin.callback.status == 303u);
+  BOOST_TEST(has_set_cookie(signin.callback));
+
+  // A second link is refused; unlink needs the session and works (the user has a password).
+  auto again = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", unsafe, "{}");
+  BOOST_TEST(again.status == 409u);
+  auto unlink = http_request("127.0.0.1", app.port(), "DELETE", "/v1/me/google", unsafe);
+  BOOST_TEST(unlink.status == 204u, unlink.body);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
+  auto gone = http_request("127.0.0.1", app.port(), "GET", "/v1/me/google", {{"Cookie", cookie}});
+  BOOST_TEST(gone.status == 404u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_google_only_account_cannot_unlink_its_only_sign_in, google_fixture) {
+  BOOST_TEST(run_flow().callback.status == 202u);
+  set_status("grace@example.com", "active");
+  auto ok = run_flow();
+  auto cookie = ok.callback.header("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  auto r = http_request("127.0.0.1", app.port(), "DELETE", "/v1/me/google",
+                        {{"Cookie", cookie}, {"Content-Type", "application/json"},
+                         {"Origin", app.settings.server.public_url}});
+  BOOST_TEST(r.status == 409u);
+  BOOST_TEST(json_code(r) == "last_sign_in_method");
+}
+
+BOOST_AUTO_TEST_CASE(disabled_google_routes_answer_404) {
+  running_app app;
+  auto r = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+  BOOST_TEST(r.status == 404u);
+  BOOST_TEST(json_code(r) == "google_signin_disabled");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
