@@ -1,4 +1,5 @@
 // enfinitoctl: administration commands run by an operator on the daemon's host.
+#include <enfinito/app/accounts_ctl.hpp>
 #include <enfinito/config/settings.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
       opts.file = argv[++i];
       file_given = true;
     } else if (a == "--help" || a == "-h") {
-      std::printf("%s", usage);
+      std::printf("%s%s", usage, app::accounts_usage);
       return 0;
     } else {
       args.push_back(a);
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (int rc = app::accounts_command(settings, args, stdin); rc >= 0) {
+    if (rc == 2) std::fprintf(stderr, "%s%s", usage, app::accounts_usage);
+    return rc;
+  }
   const std::string& cmd = args[0];
   if (cmd == "check-config") {
     std::printf("configuration ok\n");

@@ -60,11 +60,15 @@ std::string public_origin(const config::settings& cfg) {
 }
 
 // CSRF defence for cookie-authenticated unsafe requests (README, "Security").
+// A cross-site HTML form can only send GET or POST, with a "simple" content type; other
+// methods need a CORS preflight we never grant. So a POST, and any request with a body, must
+// be application/json, and every unsafe request must come from our own origin.
 std::optional<http::response> csrf_check(const http::request& req, const services& s) {
   auto ct = req.header("Content-Type");
   std::string type = ct ? trim(ct->substr(0, ct->find(';'))) : std::string();
   std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (type != "application/json")
+  bool needs_json = req.msg.method() == http::verb::post || !req.msg.body().empty();
+  if (needs_json && type != "application/json")
     return forbidden("csrf_rejected", "cookie-authenticated changes must send Content-Type: application/json");
   auto origin = req.header("Origin");
   if (!origin || *origin != public_origin(s.cfg))
@@ -107,8 +111,11 @@ net::awaitable<std::variant<principal, http::response>> by_api_key(http::request
   auto now = acc::now_s();
   if (now - hit->last_touch_s >= touch_every_s) {
     hit->last_touch_s = now;
-    s.db.submit_write([id = hit->key_id, now](store::connection& c) { return acc::touch_api_key(c, id, now); },
-                      co_await net::this_coro::executor, [](core::error_code) {});
+    // No co_await in the same expression as a capturing lambda: GCC 12 destroys such
+    // temporaries twice (see auth::run_blocking).
+    auto ex = co_await net::this_coro::executor;
+    store::work_fn touch = [id = hit->key_id, now](store::connection& c) { return acc::touch_api_key(c, id, now); };
+    s.db.submit_write(std::move(touch), ex, [](core::error_code) {});
   }
   if (auto r = check_access(p, need)) co_return std::move(*r);
   co_return p;
@@ -137,9 +144,11 @@ net::awaitable<std::variant<principal, http::response>> by_session(http::request
     co_return unauthenticated("no valid session");
   if (unsafe(req.msg.method()))
     if (auto r = csrf_check(req, s)) co_return std::move(*r);
-  if (now - ses->last_seen_at >= touch_every_s)
-    s.db.submit_write([id = ses->id, now](store::connection& c) { return acc::touch_session(c, id, now); },
-                      co_await net::this_coro::executor, [](core::error_code) {});
+  if (now - ses->last_seen_at >= touch_every_s) {
+    auto ex = co_await net::this_coro::executor;
+    store::work_fn touch = [id = ses->id, now](store::connection& c) { return acc::touch_session(c, id, now); };
+    s.db.submit_write(std::move(touch), ex, [](core::error_code) {});
+  }
   principal p{usr->id, usr->role};
   p.session_id = ses->id;
   p.session_created_at = ses->created_at;

@@ -1,11 +1,13 @@
 // api::register_all: every group of REST routes, in one list. A new group adds one line here
 // and its routes to docs/openapi.json (a test compares the two).
 #include <enfinito/api/google_routes.hpp>
+#include <enfinito/api/accounts.hpp>
 #include <enfinito/api/routes.hpp>
 
 namespace enfinito::api {
 
 void register_all(http::router& r, services& s) {
+  register_accounts_routes(r, s);
   register_google_routes(r, s);
   (void)r;
   (void)s;

@@ -3,6 +3,7 @@
 #include <enfinito/api/services.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
+#include <enfinito/mail/outbox.hpp>
 #include <enfinito/core/io_context_pool.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/core/sd_notify.hpp>
@@ -134,6 +135,8 @@ void app::start() {
   impl_->server = std::make_unique<http::server>(*impl_->pool, impl_->routes, ho, *impl_->metrics);
   if (auto ec = impl_->server->listen(c.server.listen, c.server.port, &why)) throw startup_error(why);
   impl_->server->start();
+  // 4. Background work: the mail outbox sender, on reactor 0.
+  mail::start_sender(impl_->cfg, *impl_->db, *impl_->blocking, impl_->pool->at(0).get_executor());
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},

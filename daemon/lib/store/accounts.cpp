@@ -182,7 +182,7 @@ core::error_code delete_session(connection& c, std::string_view id) {
 }
 
 core::error_code delete_user_sessions(connection& c, std::string_view user_id, std::string_view keep_id) {
-  ENF_PREPARE(s, "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2");
+  ENF_PREPARE(s, "DELETE FROM sessions WHERE user_id = ?1 AND id <> COALESCE(?2, '')");
   s->bind(1, user_id).bind(2, keep_id);
   return s->run();
 }

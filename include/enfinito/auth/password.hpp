@@ -12,7 +12,9 @@
  */
 #include <enfinito/core/net.hpp>
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -43,14 +45,25 @@ void verify_dummy(std::string_view password);
 bool password_length_ok(std::string_view password);
 
 /**
- * Runs `fn()` on `pool` and resumes the calling coroutine on its own executor with the result.
- * Lifetime: `fn` is moved into the pool's coroutine; captures must outlive it.
+ * Runs `fn()` on `pool` and resumes the calling coroutine on its own executor with the result:
+ * `auto h = co_await run_blocking(s.blocking, [pw] { return hash_password(pw); });`
+ *
+ * GCC 12 destroys some class-type temporaries of a `co_await` expression twice (a lambda
+ * capturing a std::string by value crashed here), so this is not a coroutine, and callers
+ * capture by reference only: the awaiting coroutine's frame outlives the job (the app joins
+ * the blocking pool before it destroys the reactors).
  */
-template <class Fn>
-net::awaitable<std::invoke_result_t<Fn>> run_blocking(net::thread_pool& pool, Fn fn) {
-  co_return co_await net::co_spawn(
-      pool, [fn = std::move(fn)]() mutable -> net::awaitable<std::invoke_result_t<Fn>> { co_return fn(); },
-      net::use_awaitable);
+template <class Fn, class R = std::invoke_result_t<Fn>>
+net::awaitable<R> run_blocking(net::thread_pool& pool, Fn fn) {
+  return net::async_initiate<const net::use_awaitable_t<>, void(R)>(
+      [&pool](auto handler, Fn f) {
+        net::post(pool, [h = std::move(handler), f = std::move(f)]() mutable {
+          R result = f();
+          auto ex = net::get_associated_executor(h);
+          net::post(ex, [h = std::move(h), result = std::move(result)]() mutable { std::move(h)(std::move(result)); });
+        });
+      },
+      net::use_awaitable, std::move(fn));
 }
 
 }  // namespace enfinito::auth

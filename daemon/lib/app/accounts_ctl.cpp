@@ -1,0 +1,147 @@
+// enfinitoctl create-admin and approve: bootstrap the first administrator, approve sign-ups.
+#include <enfinito/app/accounts_ctl.hpp>
+#include <enfinito/api/accounts.hpp>
+#include <enfinito/auth/password.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/store.hpp>
+
+#include "api/accounts_validate.hpp"
+
+#include <functional>
+
+namespace enfinito::app {
+namespace acc = store::accounts;
+
+const char* const accounts_usage =
+    "  create-admin --email E --name N   create an administrator (password on stdin)\n"
+    "  approve EMAIL         approve a pending sign-up (mails the user)\n";
+
+namespace {
+
+// Runs `fn` in one write transaction: through the store when the daemon is not running (which
+// also creates the schema), else on a connection of our own next to the daemon.
+core::error_code with_write(const config::settings& s, const std::function<core::error_code(store::connection&)>& fn,
+                            std::string* why) {
+  store::options so{s.store.path, true, 1, 16, s.store.busy_timeout};
+  auto db = store::store::open(so, why);
+  if (db) {
+    auto ec = (*db)->write_sync(fn);
+    (*db)->stop();
+    return ec;
+  }
+  if (db.error() != store::error::locked_by_other_process) return db.error();
+  why->clear();
+  auto conn = store::connection::open(s.store.path, false, why);
+  if (!conn) return conn.error();
+  auto& c = **conn;
+  if (auto ec = c.exec("PRAGMA busy_timeout = " + std::to_string(s.store.busy_timeout.count()) +
+                       "; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; BEGIN IMMEDIATE"))
+    return ec;
+  auto ec = fn(c);
+  if (ec) {
+    c.exec("ROLLBACK");
+    return ec;
+  }
+  return c.exec("COMMIT");
+}
+
+int create_admin(const config::settings& s, const std::vector<std::string>& args, std::FILE* in) {
+  std::string email_arg, name;
+  for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--email") email_arg = args[i + 1];
+    else if (args[i] == "--name") name = args[i + 1];
+    else return 2;
+  }
+  if (args.size() % 2 == 0) return 2;
+  auto email = api::detail::normalize_email(email_arg);
+  if (!email) {
+    std::fprintf(stderr, "enfinitoctl: create-admin: --email is not a valid email address\n");
+    return 2;
+  }
+  if (!api::detail::name_ok(name)) {
+    std::fprintf(stderr, "enfinitoctl: create-admin: --name must be 1 to 100 characters\n");
+    return 2;
+  }
+  std::string password;
+  for (int ch; (ch = std::fgetc(in)) != EOF && ch != '\n';) password += static_cast<char>(ch);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (!auth::password_length_ok(password)) {
+    std::fprintf(stderr, "enfinitoctl: create-admin: the password (first line of stdin) must be 8 to 1024 characters\n");
+    return 2;
+  }
+  acc::user u;
+  u.id = "usr_" + crypto::random_token(16);
+  u.email = *email;
+  u.name = name;
+  u.password_hash = auth::hash_password(password);
+  u.role = "admin";
+  u.status = "active";
+  u.created_at = acc::now_s();
+  std::string why;
+  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
+    if (auto e = acc::insert_user(c, u)) return e;
+    return acc::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
+  }, &why);
+  if (ec == store::error::constraint) {
+    std::fprintf(stderr, "enfinitoctl: create-admin: an account with this email exists\n");
+    return 1;
+  }
+  if (ec) {
+    std::fprintf(stderr, "enfinitoctl: create-admin: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
+    return 1;
+  }
+  std::printf("administrator %s created\n", u.id.c_str());
+  return 0;
+}
+
+int approve(const config::settings& s, const std::string& email_arg) {
+  auto email = api::detail::normalize_email(email_arg);
+  if (!email) {
+    std::fprintf(stderr, "enfinitoctl: approve: not a valid email address\n");
+    return 2;
+  }
+  api::user_action_result outcome = api::user_action_result::done;
+  std::string why;
+  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
+    auto u = acc::find_user_by_email(c, *email);
+    if (!u) return u.error();
+    if (!*u) {
+      outcome = api::user_action_result::not_found;
+      return {};
+    }
+    return api::apply_user_action(c, s, (*u)->id, "approve", "", "local", outcome);
+  }, &why);
+  if (ec) {
+    std::fprintf(stderr, "enfinitoctl: approve: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
+    return 1;
+  }
+  if (outcome == api::user_action_result::not_found) {
+    std::fprintf(stderr, "enfinitoctl: approve: no account with this email\n");
+    return 1;
+  }
+  if (outcome == api::user_action_result::invalid_transition) {
+    std::fprintf(stderr, "enfinitoctl: approve: the account is not pending\n");
+    return 1;
+  }
+  std::printf("approved\n");
+  return 0;
+}
+
+}  // namespace
+
+int accounts_command(const config::settings& settings, const std::vector<std::string>& args, std::FILE* in) {
+  if (args.empty()) return -1;
+  if (args[0] == "create-admin") {
+    int rc = create_admin(settings, args, in);
+    if (rc == 2 && args.size() % 2 == 0) std::fprintf(stderr, "usage: enfinitoctl create-admin --email E --name N\n");
+    return rc;
+  }
+  if (args[0] == "approve") {
+    if (args.size() != 2) return 2;
+    return approve(settings, args[1]);
+  }
+  return -1;
+}
+
+}  // namespace enfinito::app

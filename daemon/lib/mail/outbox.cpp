@@ -1,0 +1,234 @@
+// mail: notification texts, the outbox enqueue, libcurl SMTP submission and the sender loop.
+#include <enfinito/mail/outbox.hpp>
+#include <enfinito/auth/password.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+namespace enfinito::mail {
+namespace acc = store::accounts;
+namespace {
+
+bool has_line_break(std::string_view v) { return v.find_first_of("\r\n") != std::string_view::npos; }
+
+std::string rfc5322_date() {
+  char buf[64];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string domain_of(std::string_view addr) {
+  auto at = addr.rfind('@');
+  return at == std::string_view::npos ? std::string("localhost") : std::string(addr.substr(at + 1));
+}
+
+// CRLF line endings and dot-stuffing are libcurl's job for the body; we only normalise LF.
+std::string crlf(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '\r') continue;
+    if (ch == '\n') out += "\r\n";
+    else out += ch;
+  }
+  return out;
+}
+
+struct upload {
+  std::string data;
+  std::size_t pos = 0;
+};
+
+std::size_t read_cb(char* ptr, std::size_t size, std::size_t n, void* user) {
+  auto* u = static_cast<upload*>(user);
+  std::size_t room = size * n;
+  std::size_t len = std::min(room, u->data.size() - u->pos);
+  std::memcpy(ptr, u->data.data() + u->pos, len);
+  u->pos += len;
+  return len;
+}
+
+void curl_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Writes the mail as a file (dev mode).
+send_result write_file(const config::settings& cfg, const acc::mail& m) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.smtp.dev_dir, ec);
+  auto path = std::filesystem::path(cfg.smtp.dev_dir) / ("mail-" + std::to_string(m.id) + ".eml");
+  std::ofstream out(path, std::ios::binary);
+  out << render(cfg, m);
+  if (!out) return {false, "cannot write " + path.string()};
+  return {true, {}};
+}
+
+net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, net::thread_pool& pool) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  for (;;) {
+    timer.expires_after(cfg.smtp.poll_interval);
+    auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec) co_return;
+    std::vector<acc::mail> due;
+    auto now = acc::now_s();
+    auto rec = co_await db.read([&](store::connection& c) -> core::error_code {
+      auto r = acc::due_mail(c, now, 16);
+      if (!r) return r.error();
+      due = std::move(*r);
+      return {};
+    });
+    if (rec) continue;
+    for (auto& m : due) {
+      auto res = co_await auth::run_blocking(pool, [&cfg, &m] {
+        return cfg.dev && cfg.smtp.host.empty() ? write_file(cfg, m) : smtp_send(cfg, m);
+      });
+      if (res.ok) {
+        core::log::info("mail_sent", {{"mail_id", m.id}, {"attempts", m.attempts + 1}});
+        co_await db.write([id = m.id](store::connection& c) { return acc::mail_sent(c, id); });
+      } else {
+        // Exponential backoff: base * 2^attempts, capped.
+        auto delay = cfg.smtp.retry_base;
+        for (int i = 0; i < m.attempts && delay < cfg.smtp.retry_max; ++i) delay *= 2;
+        delay = std::min(delay, cfg.smtp.retry_max);
+        auto next = acc::now_s() + std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::seconds>(delay).count());
+        if (delay < std::chrono::seconds(1)) next = acc::now_s();  // sub-second (tests): due at once
+        core::log::warn("mail_retry", {{"mail_id", m.id}, {"attempts", m.attempts + 1},
+                                       {"retry_in_ms", delay.count()}, {"error", res.error}});
+        co_await db.write([&m, next, &res](store::connection& c) { return acc::mail_failed(c, m.id, next, res.error); });
+        if (delay < std::chrono::seconds(1)) {
+          timer.expires_after(delay);
+          co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+message approved(std::string_view user_id, std::string_view to, const config::settings& cfg) {
+  return {std::string(user_id), std::string(to), "Your Enfinito account is approved",
+          "Hello,\n\nyour Enfinito account has been approved. You can sign in at:\n\n" + cfg.server.public_url +
+              "/\n"};
+}
+
+message password_reset(std::string_view user_id, std::string_view to, std::string_view token,
+                       const config::settings& cfg) {
+  auto minutes = std::max<std::int64_t>(1, cfg.auth.reset_token_ttl_s / 60);
+  return {std::string(user_id), std::string(to), "Reset your Enfinito password",
+          "Hello,\n\nsomeone asked to reset the password of your Enfinito account. To choose a new password, "
+          "open this link within " +
+              std::to_string(minutes) + " minutes:\n\n" + cfg.server.public_url + "/reset-password#token=" +
+              std::string(token) + "\n\nIf you did not ask for this, ignore this mail; your password is unchanged.\n"};
+}
+
+core::error_code enqueue(store::connection& c, const message& m) {
+  if (has_line_break(m.to) || has_line_break(m.subject) || m.to.empty())
+    return make_error_code(std::errc::invalid_argument);
+  acc::mail row;
+  row.user_id = m.user_id;
+  row.recipient = m.to;
+  row.subject = m.subject;
+  row.body = m.body;
+  return acc::enqueue_mail(c, row);
+}
+
+std::string render(const config::settings& cfg, const acc::mail& m) {
+  std::string from = cfg.smtp.from.empty() ? "enfinito@localhost" : cfg.smtp.from;
+  std::string out;
+  out += "Date: " + rfc5322_date() + "\r\n";
+  out += "From: " + from + "\r\n";
+  out += "To: " + m.recipient + "\r\n";
+  out += "Subject: " + m.subject + "\r\n";
+  out += "Message-ID: <" + crypto::random_hex(16) + "@" + domain_of(from) + ">\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\n";
+  out += "Content-Transfer-Encoding: 8bit\r\n";
+  out += "\r\n";
+  out += crlf(m.body);
+  return out;
+}
+
+send_result smtp_send(const config::settings& cfg, const acc::mail& m) {
+  // Defence in depth: the outbox refuses these already.
+  if (has_line_break(m.recipient) || has_line_break(m.subject) || has_line_break(cfg.smtp.from))
+    return {false, "line break in a header value"};
+  curl_init_once();
+  CURL* curl = curl_easy_init();
+  if (!curl) return {false, "curl_easy_init failed"};
+  upload up{render(cfg, m), 0};
+  std::string url = "smtp://" + cfg.smtp.host + ":" + std::to_string(cfg.smtp.port);
+  std::string from = "<" + cfg.smtp.from + ">";
+  std::string rcpt = "<" + m.recipient + ">";
+  curl_slist* rcpts = curl_slist_append(nullptr, rcpt.c_str());
+  core::secret_string password;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp");
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &up);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg.smtp.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg.smtp.timeout.count()));
+  if (cfg.smtp.starttls == "required") curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  send_result res;
+  if (!cfg.smtp.username.empty()) {
+    std::string why;
+    auto pw = config::read_secret_file(cfg, "smtp.password", &why);
+    if (!pw) {
+      curl_slist_free_all(rcpts);
+      curl_easy_cleanup(curl);
+      return {false, "smtp.password: " + why};
+    }
+    password = std::move(*pw);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, cfg.smtp.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, password.reveal().c_str());
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  if (rc == CURLE_OK) {
+    res.ok = true;
+  } else {
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    res.error = std::string(curl_easy_strerror(rc)) + (code ? " (smtp " + std::to_string(code) + ")" : "");
+  }
+  curl_slist_free_all(rcpts);
+  curl_easy_cleanup(curl);
+  return res;
+}
+
+void start_sender(const config::settings& cfg, store::store& db, net::thread_pool& pool, executor ex) {
+  if (cfg.smtp.host.empty() && !cfg.dev) {
+    core::log::warn("mail_disabled", {{"reason", "smtp.host is not set: mail stays in the outbox"}});
+    return;
+  }
+  net::co_spawn(ex, sender_loop(cfg, db, pool), [](std::exception_ptr e) {
+    if (e) {
+      core::log::error("mail_sender_failed", {});
+      std::terminate();
+    }
+  });
+}
+
+}  // namespace enfinito::mail

@@ -1,0 +1,605 @@
+// Accounts end to end against the real daemon, a real database file, a real SMTP server
+// (aiosmtpd) and the real enfinitoctl: sign-up and approval, sessions and CSRF, throttling,
+// API keys and their invalidation on every reactor, password reset, suspension, export and
+// deletion (P4, P6, P7, P8).
+#include "support/daemon.hpp"
+#include "support/raw_client.hpp"
+#include "support/smtp_server.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace enfinito;
+using namespace enfinito::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Every Set-Cookie name any accounts test saw (P6: only the session cookie, ever).
+std::set<std::string>& seen_cookies() {
+  static std::set<std::string> s;
+  return s;
+}
+
+void record_cookies(const raw_response& r) {
+  auto all = r.header("set-cookie");
+  std::size_t pos = 0;
+  while (pos < all.size()) {
+    auto end = all.find(", ", pos);
+    auto one = all.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    seen_cookies().insert(one.substr(0, one.find('=')));
+    if (end == std::string::npos) break;
+    pos = end + 2;
+  }
+}
+
+boost::json::value body_json(const raw_response& r) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  return ec ? boost::json::value() : v;
+}
+
+std::string str(const boost::json::value& v, std::string_view key) {
+  if (!v.is_object() || !v.as_object().contains(key) || !v.at(key).is_string()) return {};
+  return std::string(v.at(key).as_string());
+}
+
+// A browser-like client: keeps the session cookie, sends Origin and JSON like the web app.
+struct client {
+  unsigned short port;
+  std::string origin = "http://127.0.0.1:8080";  // the default server.public_url
+  std::string cookie;                             // "name=value"
+  std::string bearer;
+
+  raw_response call(const std::string& method, const std::string& target, const std::string& body = {},
+                    std::map<std::string, std::string> headers = {}) {
+    if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+    if (!origin.empty() && !headers.count("Origin")) headers["Origin"] = origin;
+    if (!cookie.empty()) headers["Cookie"] = cookie;
+    if (!bearer.empty()) headers["Authorization"] = "Bearer " + bearer;
+    auto r = http_call(port, method, target, body, headers);
+    record_cookies(r);
+    auto sc = r.header("set-cookie");
+    if (!sc.empty()) {
+      auto first = sc.substr(0, sc.find(';'));
+      cookie = first.ends_with("=") ? std::string() : first;
+    }
+    return r;
+  }
+};
+
+std::string signup_body(const std::string& name, const std::string& email, const std::string& password) {
+  return boost::json::serialize(boost::json::object{{"name", name}, {"email", email}, {"password", password}});
+}
+std::string signin_body(const std::string& email, const std::string& password) {
+  return boost::json::serialize(boost::json::object{{"email", email}, {"password", password}});
+}
+
+// Writes a TOML for enfinitoctl pointing at the test daemon's database.
+std::string ctl_config(const running_app& app) {
+  auto path = (app.dir() / "ctl.toml").string();
+  std::ofstream(path) << "[store]\npath = \"" << app.settings.store.path << "\"\n";
+  return path;
+}
+
+int ctl(const running_app& app, const std::string& args, const std::string& stdin_text, std::string* out = nullptr) {
+  std::string cmd = "printf '%s\\n' '" + stdin_text + "' | " + ENFINITOCTL_PATH + " --config " + ctl_config(app) + " " + args;
+  return run_program({"/bin/sh", "-c", cmd}, out);
+}
+
+const std::string admin_email = "admin@example.com";
+const std::string admin_password = "correct horse battery staple";
+
+// Creates the first administrator with enfinitoctl and signs in.
+client admin_client(running_app& app) {
+  std::string out;
+  BOOST_REQUIRE_MESSAGE(ctl(app, "create-admin --email " + admin_email + " --name Admin", admin_password, &out) == 0, out);
+  client a{app.port()};
+  auto r = a.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password));
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  return a;
+}
+
+// Signs up `email`, approves it as `admin`, signs in; returns the user's client and id.
+std::pair<client, std::string> active_user(running_app& app, client& admin, const std::string& email,
+                                           const std::string& password = "user password 123") {
+  client u{app.port()};
+  auto r = u.call("POST", "/v1/auth/signup", signup_body("User", email, password));
+  BOOST_REQUIRE(r.status == 202);
+  auto list = admin.call("GET", "/v1/admin/users?status=pending");
+  BOOST_REQUIRE(list.status == 200);
+  std::string id;
+  auto doc = body_json(list);
+  for (auto& v : doc.at("users").as_array())
+    if (str(v, "email") == email) id = str(v, "id");
+  BOOST_REQUIRE(!id.empty());
+  BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + id + "/approve", "{}").status == 200);
+  auto s = u.call("POST", "/v1/auth/signin", signin_body(email, password));
+  BOOST_REQUIRE_MESSAGE(s.status == 200, s.body);
+  return {u, id};
+}
+
+void with_smtp(config::settings& s, unsigned short port) {
+  s.smtp.host = "127.0.0.1";
+  s.smtp.port = port;
+  s.smtp.from = "noreply@enfinito.example";
+  s.smtp.starttls = "off";
+  s.smtp.retry_base = 200ms;
+  s.smtp.retry_max = 400ms;
+  s.smtp.poll_interval = 50ms;
+  s.smtp.timeout = 3000ms;
+}
+
+// Opens the test daemon's database read-write (WAL lets us next to the daemon).
+struct raw_db {
+  sqlite3* db = nullptr;
+  explicit raw_db(const std::string& path) { sqlite3_open(path.c_str(), &db); sqlite3_busy_timeout(db, 5000); }
+  ~raw_db() { sqlite3_close(db); }
+  std::int64_t scalar(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+    std::int64_t v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  }
+  std::vector<std::string> column(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+    std::vector<std::string> out;
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    return out;
+  }
+};
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(accounts)
+
+BOOST_AUTO_TEST_CASE(no_default_account_and_ctl_bootstraps_the_admin) {
+  running_app app;
+  client a{app.port()};
+  BOOST_TEST(a.call("POST", "/v1/auth/signin", signin_body("admin@localhost.localdomain", "admin")).status == 401);
+  BOOST_TEST(a.call("GET", "/v1/admin/users").status == 401);
+  std::string out;
+  BOOST_TEST(ctl(app, "create-admin --email " + admin_email + " --name Admin", "short", &out) == 2);
+  BOOST_TEST(ctl(app, "create-admin --email not-an-email --name Admin", admin_password, &out) == 2);
+  auto admin = admin_client(app);
+  BOOST_TEST(ctl(app, "create-admin --email " + admin_email + " --name Again", admin_password, &out) == 1);
+  auto me = admin.call("GET", "/v1/me");
+  BOOST_TEST(me.status == 200);
+  BOOST_TEST(str(body_json(me), "role") == "admin");
+  BOOST_TEST(str(body_json(me), "id").starts_with("usr_"));
+}
+
+BOOST_AUTO_TEST_CASE(signup_approval_mail_signin_and_signout) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  auto admin = admin_client(app);
+  client u{app.port()};
+  auto r = u.call("POST", "/v1/auth/signup", signup_body("Ada Lovelace", "Ada@Example.com", "analytical engine"));
+  BOOST_TEST(r.status == 202);
+  BOOST_TEST(u.cookie.empty());
+  // Pending: the right password learns it is pending, no session.
+  auto p = u.call("POST", "/v1/auth/signin", signin_body("ada@example.com", "analytical engine"));
+  BOOST_TEST(p.status == 403);
+  BOOST_TEST(str(body_json(p), "code") == "account_not_active");
+  BOOST_TEST(u.cookie.empty());
+  // Users are not admins.
+  auto list = admin.call("GET", "/v1/admin/users?status=pending");
+  BOOST_REQUIRE(list.status == 200);
+  auto users = body_json(list).at("users").as_array();
+  BOOST_REQUIRE(users.size() == 1u);
+  auto id = str(users[0], "id");
+  BOOST_TEST(admin.call("POST", "/v1/admin/users/" + id + "/approve", "{}").status == 200);
+  BOOST_TEST(admin.call("POST", "/v1/admin/users/" + id + "/approve", "{}").status == 409);
+  BOOST_TEST(admin.call("POST", "/v1/admin/users/usr_nope/approve", "{}").status == 404);
+  // The approval mail: to the user, with the sign-in URL, and nothing else about them (P7).
+  auto mails = smtp.wait_for(1);
+  BOOST_REQUIRE(mails.size() == 1u);
+  BOOST_TEST(mails[0].find("To: ada@example.com") != std::string::npos);
+  BOOST_TEST(mails[0].find("From: noreply@enfinito.example") != std::string::npos);
+  BOOST_TEST(mails[0].find("http://127.0.0.1:8080/") != std::string::npos);
+  BOOST_TEST(mails[0].find("Ada Lovelace") == std::string::npos);
+  BOOST_TEST(mails[0].find(id) == std::string::npos);
+  // Sign in: the cookie's attributes.
+  auto s = u.call("POST", "/v1/auth/signin", signin_body("ada@example.com", "analytical engine"));
+  BOOST_REQUIRE(s.status == 200);
+  auto sc = s.header("set-cookie");
+  BOOST_TEST(sc.starts_with("enfinito_session="));
+  BOOST_TEST(sc.find("HttpOnly") != std::string::npos);
+  BOOST_TEST(sc.find("SameSite=Lax") != std::string::npos);
+  BOOST_TEST(sc.find("Path=/") != std::string::npos);
+  BOOST_TEST(sc.find("Secure") == std::string::npos);  // plain HTTP here; TLS adds Secure and __Host-
+  auto token = u.cookie.substr(u.cookie.find('=') + 1);
+  BOOST_TEST(token.size() >= 22u);  // >= 128 bits in base64url
+  BOOST_TEST(u.call("GET", "/v1/me").status == 200);
+  BOOST_TEST(u.call("GET", "/v1/admin/users").status == 403);
+  // The database holds only the token's hash.
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = '" + token + "'") == 0);
+  // Sign-out deletes the session on the server: the old cookie is dead.
+  auto old = u.cookie;
+  auto out = u.call("POST", "/v1/auth/signout", "{}");
+  BOOST_TEST(out.status == 204);
+  BOOST_TEST(out.header("set-cookie").find("Max-Age=0") != std::string::npos);
+  u.cookie = old;
+  BOOST_TEST(u.call("GET", "/v1/me").status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(same_answer_whether_or_not_the_email_exists) {
+  running_app app;
+  client c{app.port()};
+  auto first = c.call("POST", "/v1/auth/signup", signup_body("A", "someone@example.com", "password one"));
+  auto again = c.call("POST", "/v1/auth/signup", signup_body("B", "someone@example.com", "password two"));
+  BOOST_TEST(first.status == again.status);
+  BOOST_TEST(first.body == again.body);
+  auto known = c.call("POST", "/v1/auth/password/forgot", R"({"email":"someone@example.com"})");
+  auto unknown = c.call("POST", "/v1/auth/password/forgot", R"({"email":"nobody@example.com"})");
+  BOOST_TEST(known.status == 202);
+  BOOST_TEST(known.status == unknown.status);
+  BOOST_TEST(known.body == unknown.body);
+  // Sign-in: unknown email and wrong password give the same answer, in about the same time
+  // (both run one Argon2id verification).
+  auto time = [&](const std::string& email) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = c.call("POST", "/v1/auth/signin", signin_body(email, "wrong password"));
+    return std::make_pair(r, std::chrono::steady_clock::now() - t0);
+  };
+  auto [a, ta] = time("someone@example.com");
+  auto [b, tb] = time("nobody@example.com");
+  BOOST_TEST(a.status == 401);
+  BOOST_TEST(a.status == b.status);
+  BOOST_TEST(a.body == b.body);
+  BOOST_TEST((tb > ta / 3));  // no fast path for an unknown address
+  BOOST_TEST((ta > tb / 3));
+}
+
+BOOST_AUTO_TEST_CASE(cookie_requests_are_csrf_checked) {
+  running_app app;
+  auto admin = admin_client(app);
+  // Reads need no Origin.
+  auto no_origin = admin;
+  no_origin.origin.clear();
+  BOOST_TEST(no_origin.call("GET", "/v1/me").status == 200);
+  // Unsafe methods: JSON content type and our own Origin.
+  BOOST_TEST(no_origin.call("PATCH", "/v1/me", R"({"name":"X"})").status == 403);
+  auto evil = admin;
+  evil.origin = "https://evil.example";
+  auto r = evil.call("PATCH", "/v1/me", R"({"name":"X"})");
+  BOOST_TEST(r.status == 403);
+  BOOST_TEST(str(body_json(r), "code") == "csrf_rejected");
+  BOOST_TEST(admin.call("PATCH", "/v1/me", R"({"name":"X"})", {{"Content-Type", "text/plain"}}).status == 403);
+  BOOST_TEST(admin.call("PATCH", "/v1/me", R"({"name":"X"})", {{"Sec-Fetch-Site", "cross-site"}}).status == 403);
+  auto ok = admin.call("PATCH", "/v1/me", R"({"name":"New Name"})", {{"Sec-Fetch-Site", "same-origin"}});
+  BOOST_TEST(ok.status == 200);
+  BOOST_TEST(str(body_json(ok), "name") == "New Name");
+}
+
+BOOST_AUTO_TEST_CASE(failed_signins_are_throttled_per_account_without_locking_out_others) {
+  running_app app([](config::settings& s) { s.auth.signin_max_failures_per_account = 5; });
+  auto admin = admin_client(app);
+  client c{app.port()};
+  for (int i = 0; i < 5; ++i)
+    BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body(admin_email, "wrong password")).status == 401);
+  // Past the limit even the right password waits (no oracle), with Retry-After.
+  auto r = c.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password));
+  BOOST_TEST(r.status == 429);
+  BOOST_TEST(!r.header("retry-after").empty());
+  BOOST_TEST(std::stoi(r.header("retry-after")) <= 900);
+  // Another account from the same address is not affected.
+  BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body("other@example.com", "x wrong x")).status == 401);
+  // The audit log recorded the failures, from where, and no password.
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'signin_failed' AND client_address = '127.0.0.1'") >= 5);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%wrong password%'") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(api_keys_are_shown_once_hashed_limited_and_revoked_on_every_reactor) {
+  running_app app;
+  auto admin = admin_client(app);
+  auto [u, uid] = active_user(app, admin, "keys@example.com");
+  auto created = u.call("POST", "/v1/api-keys", R"({"name":"ci"})");
+  BOOST_REQUIRE(created.status == 201);
+  auto key = str(body_json(created), "key");
+  auto key_id = str(body_json(created), "id");
+  BOOST_TEST(key.starts_with("enf_live_"));
+  BOOST_TEST(key.size() >= 9u + 43u);  // 256 bits after the prefix
+  BOOST_TEST(key_id.starts_with("key_"));
+  // Listed without the key or its hash.
+  auto list = u.call("GET", "/v1/api-keys");
+  BOOST_TEST(list.body.find(key) == std::string::npos);
+  BOOST_TEST(list.body.find("hash") == std::string::npos);
+  BOOST_TEST(list.body.find(key.substr(0, 16)) != std::string::npos);  // the prefix
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM api_keys WHERE instr(key_hash, '" + key + "') > 0 OR prefix = '" + key + "'") == 0);
+  // Bearer works; query string never does.
+  client k{app.port(), ""};
+  k.bearer = key;
+  BOOST_TEST(k.call("GET", "/v1/me").status == 200);
+  client q{app.port(), ""};
+  BOOST_TEST(q.call("GET", "/v1/me?access_token=" + key).status == 401);
+  BOOST_TEST(q.call("GET", "/v1/me?api_key=" + key).status == 401);
+  // Keys cannot manage keys (a leaked key cannot mint more).
+  BOOST_TEST(k.call("POST", "/v1/api-keys", R"({"name":"more"})").status == 403);
+  // Read-only keys read but do not write.
+  auto ro = u.call("POST", "/v1/api-keys", R"({"name":"ro","read_only":true,"instance_ids":["ins_a"]})");
+  BOOST_REQUIRE(ro.status == 201);
+  client r{app.port(), ""};
+  r.bearer = str(body_json(ro), "key");
+  BOOST_TEST(r.call("GET", "/v1/me").status == 200);
+  BOOST_TEST(r.call("POST", "/v1/auth/signout", "{}").status == 403);
+  auto w = r.call("PATCH", "/v1/me", R"({"name":"X"})");
+  BOOST_TEST(w.status == 403);
+  BOOST_TEST(str(body_json(w), "code") == "read_only_key");
+  // Cross-tenant: another user cannot revoke it, and learns nothing.
+  auto [other, oid] = active_user(app, admin, "other@example.com");
+  auto x = other.call("DELETE", "/v1/api-keys/" + key_id);
+  BOOST_TEST(x.status == 404);
+  BOOST_TEST(str(body_json(x), "code") == "api_key_not_found");
+  // Warm the cache on every reactor (each connection lands on some reactor), then revoke:
+  // the very next request on every reactor fails.
+  for (int i = 0; i < 16; ++i) BOOST_TEST(k.call("GET", "/v1/me").status == 200);
+  BOOST_TEST(u.call("DELETE", "/v1/api-keys/" + key_id).status == 204);
+  for (int i = 0; i < 16; ++i) BOOST_TEST(k.call("GET", "/v1/me").status == 401);
+  BOOST_TEST(u.call("DELETE", "/v1/api-keys/" + key_id).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(suspension_ends_sessions_and_keys_at_once_and_reinstating_restores_keys) {
+  running_app app;
+  auto admin = admin_client(app);
+  auto [u, uid] = active_user(app, admin, "sus@example.com");
+  auto key = str(body_json(u.call("POST", "/v1/api-keys", R"({"name":"k"})")), "key");
+  client k{app.port(), ""};
+  k.bearer = key;
+  for (int i = 0; i < 8; ++i) BOOST_TEST(k.call("GET", "/v1/me").status == 200);
+  BOOST_TEST(admin.call("POST", "/v1/admin/users/" + uid + "/suspend", "{}").status == 200);
+  for (int i = 0; i < 8; ++i) BOOST_TEST(k.call("GET", "/v1/me").status == 401);
+  BOOST_TEST(u.call("GET", "/v1/me").status == 401);
+  BOOST_TEST(u.call("POST", "/v1/auth/signin", signin_body("sus@example.com", "user password 123")).status == 403);
+  BOOST_TEST(admin.call("POST", "/v1/admin/users/" + uid + "/reinstate", "{}").status == 200);
+  BOOST_TEST(k.call("GET", "/v1/me").status == 200);
+  // Reject applies to pending users only.
+  BOOST_TEST(admin.call("POST", "/v1/admin/users/" + uid + "/reject", "{}").status == 409);
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user_suspended' AND subject_id = '" + uid + "'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(password_reset_link_is_single_use_and_ends_every_session) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) {
+    with_smtp(s, smtp.port());
+    s.server.public_url = "https://enfinito.example.com";
+  });
+  client admin{app.port(), "https://enfinito.example.com"};
+  {
+    std::string out;
+    BOOST_REQUIRE(ctl(app, "create-admin --email " + admin_email + " --name Admin", admin_password, &out) == 0);
+    BOOST_REQUIRE(admin.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 200);
+  }
+  auto old_cookie = admin.cookie;
+  client c{app.port(), "https://enfinito.example.com"};
+  BOOST_TEST(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})",
+                    {{"X-Forwarded-Host", "attacker.example"}}).status == 202);
+  auto mails = smtp.wait_for(1);
+  BOOST_REQUIRE(mails.size() == 1u);
+  std::smatch m;
+  BOOST_REQUIRE(std::regex_search(mails[0], m, std::regex("https://enfinito\\.example\\.com/reset-password#token=([A-Za-z0-9_-]+)")));
+  BOOST_TEST(mails[0].find("attacker") == std::string::npos);
+  std::string token = m[1];
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM password_resets WHERE token_hash = '" + token + "'") == 0);  // hashed
+  BOOST_TEST(c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"short"})").status == 400);
+  auto done = c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"a brand new password"})");
+  BOOST_TEST(done.status == 204);
+  auto again = c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"another new password"})");
+  BOOST_TEST(again.status == 400);
+  BOOST_TEST(str(body_json(again), "field") == "token");
+  admin.cookie = old_cookie;
+  BOOST_TEST(admin.call("GET", "/v1/me").status == 401);  // every session ended
+  BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 401);
+  BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body(admin_email, "a brand new password")).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(changing_the_password_ends_the_other_sessions) {
+  running_app app;
+  auto a = admin_client(app);
+  client b{app.port()};
+  BOOST_REQUIRE(b.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 200);
+  auto wrong = a.call("POST", "/v1/me/password", R"({"current_password":"nope nope","new_password":"the next password"})");
+  BOOST_TEST(wrong.status == 400);
+  BOOST_TEST(str(body_json(wrong), "field") == "current_password");
+  auto r = a.call("POST", "/v1/me/password",
+                  boost::json::serialize(boost::json::object{{"current_password", admin_password},
+                                                             {"new_password", "the next password"}}));
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(a.call("GET", "/v1/me").status == 200);
+  BOOST_TEST(b.call("GET", "/v1/me").status == 401);
+  // An email change needs the current password.
+  auto e = a.call("PATCH", "/v1/me", R"({"email":"new@example.com"})");
+  BOOST_TEST(e.status == 400);
+  BOOST_TEST(str(body_json(e), "field") == "current_password");
+  auto e2 = a.call("PATCH", "/v1/me", R"({"email":"new@example.com","current_password":"the next password"})");
+  BOOST_TEST(e2.status == 200);
+  BOOST_TEST(str(body_json(e2), "email") == "new@example.com");
+}
+
+BOOST_AUTO_TEST_CASE(mail_survives_an_smtp_outage_and_is_retried) {
+  auto port = free_port();
+  temp_dir dir;
+  running_app app([&](config::settings& s) { with_smtp(s, port); });
+  client c{app.port()};
+  c.call("POST", "/v1/auth/signup", signup_body("Bob", "bob@example.com", "bob password"));
+  auto admin = admin_client(app);
+  auto list = admin.call("GET", "/v1/admin/users?status=pending");
+  auto id = str(body_json(list).at("users").as_array()[0], "id");
+  BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + id + "/approve", "{}").status == 200);  // did not wait on SMTP
+  raw_db db(app.settings.store.path);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.scalar("SELECT MAX(attempts) FROM mail_outbox") < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(db.scalar("SELECT MAX(attempts) FROM mail_outbox") >= 2);  // tried, failed, kept
+  smtp_server smtp(dir.path(), port);
+  BOOST_REQUIRE(smtp.start());
+  auto mails = smtp.wait_for(1);
+  BOOST_REQUIRE(mails.size() == 1u);
+  BOOST_TEST(mails[0].find("To: bob@example.com") != std::string::npos);
+  deadline = std::chrono::steady_clock::now() + 5s;
+  while (db.scalar("SELECT COUNT(*) FROM mail_outbox") != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0);  // sent mail is not kept
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
+  running_app app;
+  client c{app.port()};
+  struct tcase {
+    std::string target, body, field;
+  };
+  std::vector<tcase> cases = {
+      {"/v1/auth/signup", R"({"name":"A","email":"not-an-email","password":"long enough"})", "email"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@b","password":"long enough"})", "email"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com\r\nBcc: x@y.z","password":"long enough"})", "email"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a,b@example.com","password":"long enough"})", "email"},
+      {"/v1/auth/signup", R"({"name":")" + std::string(101, 'n') + R"(","email":"a@example.com","password":"long enough"})", "name"},
+      {"/v1/auth/signup", R"({"name":"","email":"a@example.com","password":"long enough"})", "name"},
+      {"/v1/auth/signup", R"({"name":"A\nB","email":"a@example.com","password":"long enough"})", "name"},
+      {"/v1/auth/signup", R"({"email":"a@example.com","password":"long enough"})", "name"},
+      {"/v1/auth/signup", R"({"name":42,"email":"a@example.com","password":"long enough"})", "name"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"short"})", "password"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":")" + std::string(1025, 'p') + R"("})", "password"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","role":"admin"})", "role"},
+      {"/v1/auth/signin", R"({"email":"a@example.com"})", "password"},
+      {"/v1/auth/signin", R"({"email":["a@example.com"],"password":"x"})", "email"},
+      {"/v1/auth/password/forgot", R"({"email":null})", "email"},
+      {"/v1/auth/password/reset", R"({"token":"","password":"long enough"})", "token"},
+      {"/v1/auth/signup", R"([1,2])", "body"},
+  };
+  for (const auto& t : cases) {
+    BOOST_TEST_CONTEXT(t.target << " " << t.body.substr(0, 80)) {
+      auto r = c.call("POST", t.target, t.body);
+      BOOST_TEST(r.status == 400);
+      BOOST_TEST(r.header("content-type") == "application/problem+json");
+      BOOST_TEST(str(body_json(r), "field") == t.field);
+    }
+  }
+  // 64 characters and multi-byte passwords are fine, counted as characters.
+  BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("Émile", "emile@example.com", std::string(64, 'x'))).status == 202);
+  BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("Zoë", "zoe@example.com", "ääääääää")).status == 202);
+  // Not UTF-8, not JSON, wrong content type.
+  auto bad = c.call("POST", "/v1/auth/signup", std::string("{\"name\":\"\xff\xfe\",\"email\":\"x@example.com\",\"password\":\"long enough\"}"));
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(c.call("POST", "/v1/auth/signup", "{not json").status == 400);
+  BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("A", "a@example.com", "long enough"), {{"Content-Type", "text/plain"}}).status / 100 == 4);
+  // Admin list: bad status filter.
+  auto admin = admin_client(app);
+  auto r = admin.call("GET", "/v1/admin/users?status=everyone");
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(str(body_json(r), "field") == "status");
+  auto k = admin.call("POST", "/v1/api-keys", R"({"name":"k","instance_ids":"ins_1"})");
+  BOOST_TEST(str(body_json(k), "field") == "instance_ids");
+  auto k2 = admin.call("POST", "/v1/api-keys", R"({"name":"k","read_only":"yes"})");
+  BOOST_TEST(str(body_json(k2), "field") == "read_only");
+}
+
+BOOST_AUTO_TEST_CASE(export_holds_the_users_data_without_secrets) {
+  running_app app;
+  auto admin = admin_client(app);
+  auto [u, uid] = active_user(app, admin, "exp@example.com");
+  auto key = str(body_json(u.call("POST", "/v1/api-keys", R"({"name":"exported"})")), "key");
+  auto r = u.call("GET", "/v1/me/export");
+  BOOST_REQUIRE(r.status == 200);
+  auto doc = body_json(r);
+  BOOST_TEST(str(doc.at("profile"), "email") == "exp@example.com");
+  BOOST_TEST(doc.at("api_keys").as_array().size() == 1u);
+  BOOST_TEST(doc.at("sessions").as_array().size() == 1u);
+  BOOST_TEST(doc.at("audit_log").as_array().size() >= 3u);  // signup, approval, sign-in, key
+  BOOST_TEST(r.body.find(key) == std::string::npos);
+  BOOST_TEST(r.body.find("$argon2") == std::string::npos);
+  BOOST_TEST(r.body.find("hash") == std::string::npos);
+  BOOST_TEST(r.body.find("admin@example.com") == std::string::npos);  // nobody else's data
+}
+
+BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plaintext) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());  // never started: the reset mail stays queued, then goes with the user
+  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  auto admin = admin_client(app);
+  const std::string email = "delete.me.unique@example.org";
+  auto [u, uid] = active_user(app, admin, email, "deletable password");
+  BOOST_REQUIRE(u.call("POST", "/v1/api-keys", R"({"name":"gone"})").status == 201);
+  auto key = str(body_json(u.call("POST", "/v1/api-keys", R"({"name":"gone too"})")), "key");
+  client other{app.port()};
+  BOOST_REQUIRE(other.call("POST", "/v1/auth/password/forgot", R"({"email":")" + email + R"("})").status == 202);
+  client second{app.port()};
+  BOOST_REQUIRE(second.call("POST", "/v1/auth/signin", signin_body(email, "deletable password")).status == 200);
+  // A stale session needs the password; a wrong one is refused.
+  auto wrong = u.call("DELETE", "/v1/me", R"({"password":"not it at all"})");
+  BOOST_TEST(wrong.status == 400);
+  auto r = u.call("DELETE", "/v1/me", R"({"password":"deletable password"})");
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(second.call("GET", "/v1/me").status == 401);
+  client k{app.port(), ""};
+  k.bearer = key;
+  BOOST_TEST(k.call("GET", "/v1/me").status == 401);
+  // Every table: no row mentions the user's id or email.
+  raw_db db(app.settings.store.path);
+  auto tables = db.column("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  BOOST_TEST(tables.size() >= 7u);
+  for (const auto& t : tables) {
+    auto cols = db.column("SELECT name FROM pragma_table_info('" + t + "')");
+    for (const auto& needle : {uid, email}) {
+      std::string sql = "SELECT COUNT(*) FROM \"" + t + "\" WHERE 0";
+      for (const auto& col : cols) sql += " OR instr(CAST(\"" + col + "\" AS TEXT), '" + needle + "') > 0";
+      BOOST_TEST_CONTEXT(t << " " << needle) { BOOST_TEST(db.scalar(sql) == 0); }
+    }
+  }
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted'") == 1);
+  // And the file keeps no copy (secure_delete; the WAL checkpointed first).
+  int rc = SQLITE_BUSY;
+  for (int i = 0; i < 100 && rc != SQLITE_OK; ++i) {
+    int log = 0, ckpt = 0;
+    rc = sqlite3_wal_checkpoint_v2(db.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
+    if (rc != SQLITE_OK) std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(rc == SQLITE_OK);
+  auto bytes = file_bytes(app.settings.store.path) + file_bytes(app.settings.store.path + "-wal");
+  BOOST_TEST(bytes.find(email) == std::string::npos);
+  BOOST_TEST(bytes.find(uid) == std::string::npos);
+  BOOST_TEST(bytes.find("admin@example.com") != std::string::npos);  // the check can see emails
+}
+
+// Last in the suite: every Set-Cookie the accounts tests saw is the session cookie (P6).
+BOOST_AUTO_TEST_CASE(only_the_session_cookie_is_ever_set) {
+  {
+    running_app app;
+    auto admin = admin_client(app);
+    admin.call("POST", "/v1/auth/signout", "{}");
+  }
+  BOOST_TEST(!seen_cookies().empty());
+  for (const auto& name : seen_cookies())
+    BOOST_TEST_CONTEXT(name) { BOOST_TEST((name == "enfinito_session" || name == "__Host-enfinito_session")); }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
