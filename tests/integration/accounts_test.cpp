@@ -9,6 +9,9 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <enfinito/crypto/hash.hpp>
+
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include <fstream>
@@ -588,6 +591,84 @@ BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plain
   BOOST_TEST(bytes.find(email) == std::string::npos);
   BOOST_TEST(bytes.find(uid) == std::string::npos);
   BOOST_TEST(bytes.find("admin@example.com") != std::string::npos);  // the check can see emails
+}
+
+BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {
+  running_app app;
+  auto a = admin_client(app);
+  client b{app.port()};
+  BOOST_REQUIRE(b.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 200);
+  BOOST_TEST(a.call("GET", "/v1/me").status == 200);
+  BOOST_TEST(b.call("GET", "/v1/me").status == 200);
+  raw_db db(app.settings.store.path);
+  auto hash_of = [&](const client& c) {
+    return crypto::sha256_hex(c.cookie.substr(c.cookie.find('=') + 1));
+  };
+  // a: unused for longer than the idle timeout; b: past its absolute expiry though just used.
+  auto idle = app.settings.auth.session_idle_timeout_s;
+  sqlite3_exec(db.db, ("UPDATE sessions SET last_seen_at = last_seen_at - " + std::to_string(idle + 5) +
+                       " WHERE token_hash = '" + hash_of(a) + "'").c_str(), nullptr, nullptr, nullptr);
+  sqlite3_exec(db.db, ("UPDATE sessions SET expires_at = strftime('%s','now') - 1 WHERE token_hash = '" +
+                       hash_of(b) + "'").c_str(), nullptr, nullptr, nullptr);
+  BOOST_TEST(a.call("GET", "/v1/me").status == 401);
+  BOOST_TEST(b.call("GET", "/v1/me").status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(an_old_hash_is_upgraded_at_sign_in) {
+  running_app app;
+  auto a = admin_client(app);
+  char weak[crypto_pwhash_STRBYTES];
+  BOOST_REQUIRE(crypto_pwhash_str_alg(weak, admin_password.data(), admin_password.size(), 1, 8 * 1024 * 1024,
+                                      crypto_pwhash_ALG_ARGON2ID13) == 0);
+  raw_db db(app.settings.store.path);
+  sqlite3_exec(db.db, ("UPDATE users SET password_hash = '" + std::string(weak) + "'").c_str(), nullptr, nullptr,
+               nullptr);
+  client b{app.port()};
+  BOOST_REQUIRE(b.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 200);
+  auto stored = db.column("SELECT password_hash FROM users");
+  BOOST_REQUIRE(stored.size() == 1u);
+  BOOST_TEST(stored[0].starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+}
+
+BOOST_AUTO_TEST_CASE(starttls_required_never_sends_in_clear) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());  // plain SMTP, no STARTTLS on offer
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) {
+    with_smtp(s, smtp.port());
+    s.smtp.starttls = "required";
+  });
+  client c{app.port()};
+  auto admin = admin_client(app);
+  BOOST_REQUIRE(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})").status == 202);
+  raw_db db(app.settings.store.path);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.scalar("SELECT MAX(attempts) FROM mail_outbox") < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(db.scalar("SELECT MAX(attempts) FROM mail_outbox") >= 1);  // refused, kept for later
+  BOOST_TEST(smtp.messages().empty());
+}
+
+BOOST_AUTO_TEST_CASE(dev_mode_writes_mails_as_files) {
+  temp_dir mail_dir;
+  running_app app([&](config::settings& s) {
+    s.dev = true;
+    s.smtp.dev_dir = (mail_dir / "mail").string();
+    s.smtp.poll_interval = 50ms;
+  });
+  client c{app.port()};
+  auto admin = admin_client(app);
+  BOOST_REQUIRE(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})").status == 202);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string text;
+  while (text.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    if (std::filesystem::exists(mail_dir / "mail", ec))
+      for (const auto& e : std::filesystem::directory_iterator(mail_dir / "mail", ec)) text = file_bytes(e.path().string());
+    std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST(text.find("To: admin@example.com") != std::string::npos);
+  BOOST_TEST(text.find("/reset-password#token=") != std::string::npos);
 }
 
 // Last in the suite: every Set-Cookie the accounts tests saw is the session cookie (P6).
