@@ -94,6 +94,38 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);
 
+-- migration: 3
+-- WhatsApp instances (issue 4): the Meta Cloud API credentials of one business phone number,
+-- owned by one user. The five credentials and the webhook verify token are vault blobs
+-- (AES-256-GCM, key id in the blob, AAD = ("instances", id, column name): privacy promise
+-- P1); the phone number id is also kept as a keyed lookup hash for routing Meta's webhooks.
+-- Only a display mask of the token (its last 4 characters) is kept in the clear. Message
+-- logs and queue rows of an instance will reference instances(id) ON DELETE CASCADE, so
+-- deleting an instance (or its user) removes them in the same transaction (P4).
+CREATE TABLE instances (
+  id                   TEXT PRIMARY KEY,          -- ins_...
+  user_id              TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name                 TEXT NOT NULL,
+  phone_number_id_enc  BLOB NOT NULL,
+  waba_id_enc          BLOB NOT NULL,
+  access_token_enc     BLOB NOT NULL,
+  app_secret_enc       BLOB NOT NULL,
+  app_id_enc           BLOB NOT NULL,
+  verify_token_enc     BLOB NOT NULL,
+  phone_number_lookup  TEXT NOT NULL UNIQUE,      -- vault lookup hash of the phone number id
+  token_last4          TEXT NOT NULL,
+  display_phone_number TEXT NOT NULL DEFAULT '',  -- as Meta reported it at verification
+  verified_name        TEXT NOT NULL DEFAULT '',
+  quality_rating       TEXT NOT NULL DEFAULT '',
+  status               TEXT NOT NULL DEFAULT 'active'
+                       CHECK (status IN ('active', 'needs_reauth', 'disabled')),
+  status_reason        TEXT NOT NULL DEFAULT '',
+  verified_at          INTEGER,
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL
+);
+CREATE INDEX instances_user ON instances(user_id, id);
+
 -- migration: 4
 -- Google Sign-In (issue 3; privacy promise P3). A linked Google account keeps its subject id
 -- (`sub`, the identity), email, name and picture URL, and nothing else: no Google access or

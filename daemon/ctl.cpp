@@ -1,6 +1,9 @@
 // enfinitoctl: administration commands run by an operator on the daemon's host.
 #include <enfinito/app/accounts_ctl.hpp>
+#include <enfinito/app/rekey.hpp>
 #include <enfinito/config/settings.hpp>
+#include <enfinito/crypto/keyring.hpp>
+#include <enfinito/store/connection.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <cstdio>
@@ -14,7 +17,74 @@ constexpr const char* usage =
     "usage: enfinitoctl [--config FILE | --dev] COMMAND [ARGS]\n"
     "commands:\n"
     "  check-config          validate the configuration\n"
-    "  backup DEST           online backup of the database to DEST (must not exist)\n";
+    "  backup DEST           online backup of the database to DEST (must not exist)\n"
+    "  create-key            create the vault key file (refuses to overwrite one)\n"
+    "  rotate-key            add a vault key and re-encrypt every credential under it, online\n"
+    "  rekey                 re-encrypt credentials still under an older key (resumes rotate-key)\n"
+    "  retire-key ID         delete vault key ID from the key file once nothing uses it\n";
+
+// The vault commands. They work on the live database next to a running daemon: the daemon
+// re-reads the key file when it meets the new key id, so no restart is needed.
+int vault_command(const enfinito::config::settings& settings, const std::vector<std::string>& args) {
+  using namespace enfinito;
+  const std::string& cmd = args[0];
+  const auto key_path = config::vault_key_path(settings);
+  if (key_path.empty()) {
+    std::fprintf(stderr, "enfinitoctl: vault.key_file: no secrets directory (set secrets.dir or "
+                         "$CREDENTIALS_DIRECTORY, or give an absolute path)\n");
+    return 2;
+  }
+  auto fail = [&](const std::string& what, const std::string& why) {
+    std::fprintf(stderr, "enfinitoctl: %s: %s: %s\n", cmd.c_str(), what.c_str(), why.c_str());
+    return 1;
+  };
+  if (cmd == "create-key") {
+    if (auto r = crypto::create_keyring_file(key_path); !r) return fail(key_path.string(), r.error().message());
+    std::printf("vault key file created: %s (mode 0600, key id 1)\n", key_path.c_str());
+    return 0;
+  }
+  std::uint32_t retire_id = 0;
+  if (cmd == "retire-key") {
+    const auto& a = args[1];
+    if (a.empty() || a.size() > 10 || a.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(a) == 0 || std::stoull(a) > 0xffffffffull) {
+      std::fprintf(stderr, "enfinitoctl: retire-key: ID must be a key id (a positive integer)\n");
+      return 2;
+    }
+    retire_id = static_cast<std::uint32_t>(std::stoull(a));
+  }
+  if (cmd == "rotate-key") {
+    auto id = crypto::add_key(key_path);
+    if (!id) return fail(key_path.string(), id.error().message());
+    std::printf("added vault key %u; re-encrypting credentials...\n", *id);
+  }
+  auto ring = crypto::load_keyring(key_path);
+  if (!ring) return fail(key_path.string(), ring.error().message());
+  const crypto::vault v(std::move(*ring));
+
+  std::string why;
+  auto conn = store::connection::open(settings.store.path, false, &why);
+  if (!conn) return fail(settings.store.path, why.empty() ? conn.error().message() : why);
+  (*conn)->exec("PRAGMA busy_timeout = " + std::to_string(settings.store.busy_timeout.count()) +
+                "; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;");
+  if (cmd == "retire-key") {
+    auto n = app::count_blobs_with_key(**conn, retire_id);
+    if (!n) return fail(settings.store.path, "cannot read instances (has the daemon created the schema?)");
+    if (*n > 0) {
+      std::fprintf(stderr, "enfinitoctl: retire-key: %zu stored credentials still use key %u; run "
+                           "`enfinitoctl rekey` first\n", *n, retire_id);
+      return 1;
+    }
+    if (auto r = crypto::remove_key(key_path, retire_id); !r) return fail(key_path.string(), r.error().message());
+    std::printf("vault key %u retired\n", retire_id);
+    return 0;
+  }
+  auto report = app::rekey_instances(**conn, v, 100, 5, &why);
+  if (!report) return fail(settings.store.path, why.empty() ? report.error().message() : why);
+  std::printf("re-encrypted %zu instance(s) under key %u (%zu scanned, %d pass(es))\n",
+              report->rekeyed, v.active_key_id(), report->scanned, report->passes);
+  return 0;
+}
 
 }  // namespace
 
@@ -71,6 +141,9 @@ int main(int argc, char** argv) {
     std::printf("backup written to %s\n", args[1].c_str());
     return 0;
   }
+  if (((cmd == "create-key" || cmd == "rotate-key" || cmd == "rekey") && args.size() == 1) ||
+      (cmd == "retire-key" && args.size() == 2))
+    return vault_command(settings, args);
   std::fprintf(stderr, "enfinitoctl: unknown command or arguments\n%s", usage);
   return 2;
 }

@@ -1,6 +1,7 @@
 #include "support/daemon.hpp"
 
 #include <enfinito/core/log.hpp>
+#include <enfinito/crypto/keyring.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,12 +15,27 @@ extern char** environ;
 
 namespace enfinito::test {
 
+namespace {
+// Every daemon needs its vault key file. Tests get one per directory, in `<dir>/credentials`
+// (the shape systemd's LoadCredential= gives), created once and kept across restarts.
+std::filesystem::path ensure_test_credentials(const std::filesystem::path& dir) {
+  const auto cred = dir / "credentials";
+  std::filesystem::create_directories(cred);
+  std::filesystem::permissions(cred, std::filesystem::perms::owner_all);
+  if (!std::filesystem::exists(cred / "vault.key"))
+    if (auto r = crypto::create_keyring_file(cred / "vault.key"); !r)
+      throw std::runtime_error("cannot create the test vault key");
+  return cred;
+}
+}  // namespace
+
 config::settings test_settings(const temp_dir& dir) {
   config::settings s;
   s.server.listen = "127.0.0.1";
   s.server.port = 0;
   s.server.reactors = 2;
   s.store.path = (dir / "enfinito.db").string();
+  s.secrets_dir = ensure_test_credentials(dir.path()).string();
   s.log_level = "warn";
   s.limits.drain_timeout = std::chrono::milliseconds(3000);
   return s;
@@ -44,6 +60,7 @@ running_app::~running_app() {
 daemon_process::daemon_process(const std::filesystem::path& dir, std::string toml, std::string name)
     : dir_(dir), config_(dir / (name + ".toml")), log_(dir / (name + ".log")) {
   write_file(config_, toml, 0600);
+  ensure_test_credentials(dir_);
 }
 
 daemon_process::~daemon_process() {
@@ -57,10 +74,13 @@ daemon_process::~daemon_process() {
 bool daemon_process::start(std::chrono::milliseconds timeout) {
   std::size_t log_offset = read_file(log_).size();
   int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  // As under systemd: the vault key comes from $CREDENTIALS_DIRECTORY unless the TOML says.
+  std::string cred_env = "CREDENTIALS_DIRECTORY=" + (dir_ / "credentials").string();
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(log_fd, 2);
     ::dup2(log_fd, 1);
+    ::putenv(cred_env.data());
     std::string cfg = config_.string();
     ::execl(ENFINITOD_PATH, ENFINITOD_PATH, "--config", cfg.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);

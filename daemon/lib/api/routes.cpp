@@ -2,11 +2,13 @@
 // and its routes to docs/openapi.json (a test compares the two).
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/accounts.hpp>
+#include <enfinito/api/instances.hpp>
 #include <enfinito/api/routes.hpp>
 
 namespace enfinito::api {
 
 void register_all(http::router& r, services& s) {
+  register_instance_routes(r, s);
   register_accounts_routes(r, s);
   register_google_routes(r, s);
   (void)r;

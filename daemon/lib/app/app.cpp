@@ -7,6 +7,8 @@
 #include <enfinito/core/io_context_pool.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/core/sd_notify.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/meta/client.hpp>
 #include <enfinito/http/server.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -72,6 +74,37 @@ std::shared_ptr<ssl::context> tls_context(const config::server_settings& s) {
   return ctx;
 }
 
+// The credential vault's keys (P1). Outside dev mode a missing, short, malformed or
+// group/world-readable key file stops the daemon; dev mode creates one, loudly, when missing.
+std::shared_ptr<crypto::vault_source> open_vault(const config::settings& c) {
+  const auto path = config::vault_key_path(c);
+  if (path.empty())
+    throw startup_error("vault.key_file: no secrets directory to find \"" + c.vault.key_file +
+                        "\" in: set secrets.dir, run under systemd LoadCredential=, or give an "
+                        "absolute path");
+  if (c.dev && !std::filesystem::exists(path)) {
+    if (auto r = crypto::create_keyring_file(path); !r)
+      throw startup_error(path.string() + ": cannot create the dev vault key: " + r.error().message());
+    core::log::warn("dev_vault_key_created",
+                    {{"warning", "DEV MODE: generated a new vault key; credentials encrypted with "
+                                 "it are lost if this file is lost. Never use in production."},
+                     {"path", path.string()}});
+  }
+  auto v = crypto::vault_source::open(path);
+  if (!v)
+    throw startup_error(path.string() + ": vault key file refused: " + v.error().message() +
+                        " (create one with `enfinitoctl create-key`, mode 0600)");
+  core::log::info("vault_ready", {{"active_key_id", (*v)->current()->active_key_id()}});
+  return std::move(*v);
+}
+
+std::shared_ptr<const meta::client> make_meta_client(const config::settings& c) {
+  auto m = meta::client::make({c.meta.base_url, c.meta.graph_version, c.meta.ca_file,
+                               c.meta.timeout, c.meta.max_response_bytes});
+  if (!m) throw startup_error("meta: cannot set up the Graph API client: " + m.error().message());
+  return std::move(*m);
+}
+
 }  // namespace
 
 app::app(config::settings s) : impl_(std::make_unique<impl>()) { impl_->cfg = std::move(s); }
@@ -117,6 +150,8 @@ void app::start() {
       impl_->pool->size(), auth::throttle_policy{c.auth.signin_max_failures_per_account,
                                                  c.auth.signin_max_failures_per_address,
                                                  std::chrono::seconds(c.auth.signin_window_s)});
+  impl_->services->vault = open_vault(c);
+  impl_->services->meta = make_meta_client(c);
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics});
   api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());

@@ -177,6 +177,19 @@ const std::vector<key_def>& keys() {
       int_key("google.jwks_min_refresh_s", 0, 3600,
               [](settings& s) -> auto& { return s.google.jwks_min_refresh_s; },
               "an unknown key id refetches the JWKS at most once per this many seconds"),
+      text_key("vault.key_file", [](settings& s) -> auto& { return s.vault.key_file; },
+               "vault key file: a name in the secrets directory, or an absolute path"),
+      text_key("meta.base_url", [](settings& s) -> auto& { return s.meta.base_url; },
+               "Graph API origin, http(s)://host[:port] (tests point it at the fake)"),
+      text_key("meta.graph_version", [](settings& s) -> auto& { return s.meta.graph_version; },
+               "Graph API version used in every call, vNN.N"),
+      text_key("meta.ca_file", [](settings& s) -> auto& { return s.meta.ca_file; },
+               "extra PEM CA trusted for the Graph API (on top of the system store)"),
+      ms_key("meta.timeout_ms", 100, 600'000, [](settings& s) -> auto& { return s.meta.timeout; },
+             "deadline of one Graph API call (connect, TLS, request, response)"),
+      int_key("meta.max_response_bytes", 1024, 1ll << 30,
+              [](settings& s) -> auto& { return s.meta.max_response_bytes; },
+              "largest Graph API response body accepted"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
@@ -328,6 +341,28 @@ void validate(settings& s) {
         throw config_error(std::string(name) + ": must be an https URL (http only for a loopback host)");
     }
   }
+  if (s.vault.key_file.empty()) throw config_error("vault.key_file: must not be empty");
+  {
+    auto& b = s.meta.base_url;
+    while (b.ends_with("/")) b.pop_back();
+    const auto scheme_end = b.find("://");
+    const auto scheme = scheme_end == std::string::npos ? std::string() : b.substr(0, scheme_end);
+    const auto rest = scheme_end == std::string::npos ? std::string() : b.substr(scheme_end + 3);
+    if ((scheme != "http" && scheme != "https") || rest.empty() ||
+        rest.find_first_of("/?#@ ") != std::string::npos)
+      throw config_error("meta.base_url: must be http(s)://host[:port] with no path");
+  }
+  {
+    const auto& v = s.meta.graph_version;
+    const auto dot = v.find('.');
+    auto digits = [](std::string_view d) {
+      return !d.empty() && d.size() <= 4 &&
+             std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (v.size() < 4 || v[0] != 'v' || dot == std::string::npos ||
+        !digits(std::string_view(v).substr(1, dot - 1)) || !digits(std::string_view(v).substr(dot + 1)))
+      throw config_error("meta.graph_version: must look like v23.0");
+  }
   if (s.dev && !is_loopback(s.server.listen))
     throw config_error("server.listen: dev mode listens on loopback only");
 }
@@ -382,6 +417,21 @@ std::string describe_keys() {
            env_name(k.name) + ")\n";
   }
   return out;
+}
+
+std::filesystem::path vault_key_path(const settings& s) {
+  std::filesystem::path file(s.vault.key_file);
+  if (file.is_absolute()) return file;
+  std::string dir = s.secrets_dir;
+  if (dir.empty()) {
+    if (const char* cred = std::getenv("CREDENTIALS_DIRECTORY")) dir = cred;
+  }
+  if (!dir.empty()) return std::filesystem::path(dir) / file;
+  if (s.dev) {
+    auto state = std::filesystem::path(s.store.path).parent_path();
+    return (state.empty() ? std::filesystem::path(".") : state) / file;
+  }
+  return {};
 }
 
 core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,

@@ -54,6 +54,10 @@ class category final : public boost::system::error_category {
         return "TLS host name is empty or could not be set";
       case error::tls_context:
         return "TLS context could not be created or configured";
+      case error::no_such_key:
+        return "the key file holds no key with that id";
+      case error::key_is_active:
+        return "the active (highest) key cannot be retired";
     }
     return "unknown crypto error";
   }

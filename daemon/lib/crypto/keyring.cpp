@@ -142,6 +142,24 @@ void append_new_key_line(std::string& out, std::string_view label) {
   out += '\n';
 }
 
+// Replaces `path` atomically with `content`: a 0600 temporary file in the same directory
+// (mkstemp), fsync, rename over `path`, fsync the directory.
+core::result<void> replace_file(const std::filesystem::path& path, std::string_view content) {
+  std::string tmp = path.string() + ".tmp.XXXXXX";
+  fd_guard fd(::mkstemp(tmp.data()));
+  if (fd.get() < 0) return last_system_error();
+  core::result<void> r = ::fchmod(fd.get(), 0600) == 0 ? core::result<void>{} : last_system_error();
+  if (r) r = write_all(fd.get(), content);
+  if (r && ::fsync(fd.get()) != 0) r = last_system_error();
+  if (r && ::close(fd.release()) != 0) r = last_system_error();
+  if (r && ::rename(tmp.c_str(), path.c_str()) != 0) r = last_system_error();
+  if (!r) {
+    ::unlink(tmp.c_str());
+    return r;
+  }
+  return fsync_parent_dir(path);
+}
+
 }  // namespace
 
 core::result<keyring> keyring::make(std::map<std::uint32_t, core::secret_bytes> keys,
@@ -254,21 +272,32 @@ core::result<std::uint32_t> add_key(const std::filesystem::path& path) {
   if (!content.s.empty() && content.s.back() != '\n') content.s += '\n';
   append_new_key_line(content.s, std::to_string(id));
 
-  // mkstemp creates the file 0600 in the same directory, so rename() is atomic.
-  std::string tmp = path.string() + ".tmp.XXXXXX";
-  fd_guard fd(::mkstemp(tmp.data()));
-  if (fd.get() < 0) return last_system_error();
-  core::result<void> r = ::fchmod(fd.get(), 0600) == 0 ? core::result<void>{} : last_system_error();
-  if (r) r = write_all(fd.get(), content.s);
-  if (r && ::fsync(fd.get()) != 0) r = last_system_error();
-  if (r && ::close(fd.release()) != 0) r = last_system_error();
-  if (r && ::rename(tmp.c_str(), path.c_str()) != 0) r = last_system_error();
-  if (!r) {
-    ::unlink(tmp.c_str());
-    return r.error();
-  }
-  if (auto d = fsync_parent_dir(path); !d) return d.error();
+  if (auto r = replace_file(path, content.s); !r) return r.error();
   return id;
+}
+
+core::result<void> remove_key(const std::filesystem::path& path, std::uint32_t id) {
+  wiped_string content;
+  if (auto r = read_key_file(path, content); !r) return r.error();
+  auto ring = parse_keyring(content.s);
+  if (!ring) return ring.error();
+  if (!ring->find(id)) return error::no_such_key;
+  if (ring->active_id() == id) return error::key_is_active;
+
+  // Drop the one line whose label is the id; keep everything else (comments included).
+  wiped_string kept;
+  const std::string label = std::to_string(id);
+  std::string_view text = content.s;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const std::string_view raw = text.substr(0, nl == std::string_view::npos ? text.size() : nl + 1);
+    text.remove_prefix(raw.size());
+    const std::string_view line = trim(raw.substr(0, raw.find('\n')));
+    const auto sep = line.find_first_of(" \t");
+    if (sep != std::string_view::npos && line.substr(0, sep) == label) continue;
+    kept.s += raw;
+  }
+  return replace_file(path, kept.s);
 }
 
 }  // namespace enfinito::crypto

@@ -21,7 +21,10 @@ namespace enfinito::store {
 class store;
 }
 namespace enfinito::crypto {
-class vault;
+class vault_source;
+}
+namespace enfinito::meta {
+class client;
 }
 
 namespace enfinito::auth {
@@ -35,9 +38,12 @@ struct services {
   store::store& db;
   core::io_context_pool& reactors;
   net::thread_pool& blocking;              // password hashing, SMTP, file I/O
-  std::shared_ptr<const crypto::vault> vault;  // null until a vault key is configured
+  // The credential vault (always set once the app started: a daemon without its key refuses
+  // to start). `vault->current()` per use; it picks up keys added by `enfinitoctl rotate-key`.
+  std::shared_ptr<crypto::vault_source> vault;
   http::json_limits json{};
   std::shared_ptr<auth::runtime> auth{};   // sign-in throttle, API-key cache (auth/runtime.hpp)
+  std::shared_ptr<const meta::client> meta{};  // Graph API calls (instance verification)
 };
 
 }  // namespace enfinito::api

@@ -86,6 +86,22 @@ struct google_settings {
   std::int64_t jwks_min_refresh_s = 30;  // at most one JWKS refetch (unknown kid) per this long
 };
 
+/** The credential vault's key file (privacy promise P1). */
+struct vault_settings {
+  // A plain name is looked up in the secrets directory (systemd LoadCredential=); an absolute
+  // path is used as is. In dev mode without a secrets directory: next to the database.
+  std::string key_file = "vault.key";
+};
+
+/** Meta's Graph API, the only upstream of the WhatsApp Cloud API. */
+struct meta_settings {
+  std::string base_url = "https://graph.facebook.com";  // scheme://host[:port], no path
+  std::string graph_version = "v23.0";
+  std::string ca_file;  // extra trusted CA (PEM) on top of the system store; tests use it
+  milliseconds timeout{10'000};  // one whole upstream call: connect + TLS + request + response
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
+};
+
 struct settings {
   server_settings server;
   google_settings google;
@@ -93,6 +109,8 @@ struct settings {
   smtp_settings smtp;
   limit_settings limits;
   store_settings store;
+  vault_settings vault;
+  meta_settings meta;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;
@@ -127,5 +145,12 @@ std::string describe_keys();
  */
 core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,
                                                    std::string* why = nullptr);
+
+/**
+ * Where the vault key file is: `vault.key_file` if absolute, else in the secrets directory
+ * (`secrets.dir` or $CREDENTIALS_DIRECTORY), else — dev mode only — next to the database.
+ * Empty when none applies (the daemon then refuses to start, naming the key).
+ */
+std::filesystem::path vault_key_path(const settings& s);
 
 }  // namespace enfinito::config

@@ -55,6 +55,10 @@ enum class error {
   tls_bad_host,
   /** TLS: OpenSSL could not create or configure a context. */
   tls_context,
+  /** The key file holds no key with that id (retire). */
+  no_such_key,
+  /** The active (highest) key cannot be retired: it seals every new ciphertext. */
+  key_is_active,
 };
 
 /** The category of `crypto::error`; its name is "enfinito.crypto". */

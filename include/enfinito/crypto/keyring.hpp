@@ -93,4 +93,12 @@ core::result<void> create_keyring_file(const std::filesystem::path& path);
  */
 core::result<std::uint32_t> add_key(const std::filesystem::path& path);
 
+/**
+ * Removes key `id` from the key file (same atomic replacement as `add_key`). Refuses the
+ * active key (`key_is_active`) and an id the file does not hold (`no_such_key`). The caller
+ * (`enfinitoctl retire-key`) must first make sure no ciphertext still uses the key: this
+ * function cannot know, and a retired key's ciphertexts are lost.
+ */
+core::result<void> remove_key(const std::filesystem::path& path, std::uint32_t id);
+
 }  // namespace enfinito::crypto

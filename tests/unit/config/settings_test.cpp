@@ -139,4 +139,26 @@ BOOST_AUTO_TEST_CASE(secret_files_are_checked) {
   BOOST_TEST(!config::read_secret_file(s, "../good", &why));
 }
 
+BOOST_AUTO_TEST_CASE(vault_and_meta_keys) {
+  auto s = config::parse("[meta]\nbase_url = \"http://127.0.0.1:9/\"\ngraph_version = \"v24.0\"\n"
+                         "timeout_ms = 1500\n[vault]\nkey_file = \"/run/keys/vault.key\"\n");
+  BOOST_TEST(s.meta.base_url == "http://127.0.0.1:9");
+  BOOST_TEST(s.meta.graph_version == "v24.0");
+  BOOST_TEST(s.meta.timeout.count() == 1500);
+  BOOST_TEST(config::vault_key_path(s) == "/run/keys/vault.key");
+  BOOST_CHECK_THROW(config::parse("[meta]\nbase_url = \"https://graph.facebook.com/v23.0\"\n"), config::config_error);
+  BOOST_CHECK_THROW(config::parse("[meta]\nbase_url = \"graph.facebook.com\"\n"), config::config_error);
+  BOOST_CHECK_THROW(config::parse("[meta]\ngraph_version = \"23.0\"\n"), config::config_error);
+  BOOST_CHECK_THROW(config::parse("[vault]\nkey_file = \"\"\n"), config::config_error);
+  // A plain name lives in the secrets directory; dev mode without one keeps it by the database.
+  auto named = config::parse("[secrets]\ndir = \"/run/credentials/enfinitod.service\"\n");
+  BOOST_TEST(config::vault_key_path(named) == "/run/credentials/enfinitod.service/vault.key");
+  config::load_options dev;
+  dev.dev = true;
+  if (!std::getenv("CREDENTIALS_DIRECTORY")) {
+    BOOST_TEST(config::vault_key_path(config::parse("", dev)) == "var/vault.key");
+    BOOST_TEST(config::vault_key_path(config::parse("")).empty());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,89 @@
+// app::rekey: re-encrypts every instance credential under the vault's active key, online.
+//
+// Runs in `enfinitoctl` against the live database file (the daemon keeps running): short
+// write transactions of one batch each, and a compare-and-swap per row (store::instances::
+// replace_blobs) so that a row the daemon changed meanwhile is left alone and simply seen
+// again on the next pass. Passes repeat until one finds nothing left to re-key.
+#include <enfinito/app/rekey.hpp>
+
+#include <enfinito/store/instances.hpp>
+
+#include <thread>
+
+namespace enfinito::app {
+namespace si = store::instances;
+
+core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v,
+                                           std::size_t batch, int max_passes, std::string* why) {
+  rekey_report report;
+  for (int pass = 0; pass < max_passes; ++pass) {
+    std::size_t found = 0;
+    std::string after;
+    for (;;) {
+      std::vector<si::instance> rows;
+      if (auto ec = si::scan(c, after, batch, rows)) {
+        if (why) *why = "cannot read instances: " + c.last_message();
+        return ec;
+      }
+      if (rows.empty()) break;
+      after = rows.back().id;
+      if (auto ec = c.exec("BEGIN IMMEDIATE")) {
+        if (why) *why = "cannot start a transaction: " + c.last_message();
+        return ec;
+      }
+      for (const auto& row : rows) {
+        ++report.scanned;
+        bool stale = false;
+        for (const auto& b : row.blobs) stale = stale || v.needs_rekey(b);
+        if (!stale) continue;
+        ++found;
+        si::instance fresh = row;
+        for (std::size_t i = 0; i < si::credential_count; ++i) {
+          const crypto::field_ref where{si::table, row.id, si::credential_fields[i]};
+          auto plain = v.decrypt(row.blobs[i], where);
+          if (!plain) {
+            c.exec("ROLLBACK");
+            if (why) *why = "instance " + row.id + " field " + si::credential_fields[i] + ": " + plain.error().message();
+            return plain.error();
+          }
+          fresh.blobs[i] = v.encrypt(plain->reveal(), where);
+        }
+        bool swapped = false;
+        if (auto ec = si::replace_blobs(c, row, fresh, swapped)) {
+          c.exec("ROLLBACK");
+          if (why) *why = "cannot update instance " + row.id + ": " + c.last_message();
+          return ec;
+        }
+        if (swapped) ++report.rekeyed;
+      }
+      if (auto ec = c.exec("COMMIT")) {
+        c.exec("ROLLBACK");
+        if (why) *why = "commit failed: " + c.last_message();
+        return ec;
+      }
+    }
+    ++report.passes;
+    if (found == 0) return report;
+    // A daemon that sealed a row with the previous key just before it noticed the new key
+    // file: give it a moment, then look again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (why) *why = "rows are still being re-encrypted under an older key; run `enfinitoctl rekey` again";
+  return make_error_code(std::errc::resource_unavailable_try_again);
+}
+
+core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
+  std::size_t n = 0;
+  std::string after;
+  for (;;) {
+    std::vector<si::instance> rows;
+    if (auto ec = si::scan(c, after, 500, rows)) return ec;
+    if (rows.empty()) return n;
+    after = rows.back().id;
+    for (const auto& row : rows)
+      for (const auto& b : row.blobs)
+        if (crypto::vault::blob_key_id(b) == key_id) ++n;
+  }
+}
+
+}  // namespace enfinito::app

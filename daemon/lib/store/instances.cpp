@@ -1,0 +1,145 @@
+// store::instances: the SQL of WhatsApp instances. Blobs in, blobs out; no crypto here.
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/instances.hpp>
+
+namespace enfinito::store::instances {
+namespace {
+
+#define ENF_PREPARE(var, sql)                \
+  core::error_code var##_ec;                 \
+  statement* var = c.prepare(sql, var##_ec); \
+  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
+
+constexpr const char* cols =
+    "id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, app_secret_enc, "
+    "app_id_enc, verify_token_enc, phone_number_lookup, token_last4, display_phone_number, "
+    "verified_name, quality_rating, status, status_reason, verified_at, created_at, updated_at";
+
+instance read_row(statement& s) {
+  instance i;
+  i.id = s.text(0);
+  i.user_id = s.text(1);
+  i.name = s.text(2);
+  for (std::size_t k = 0; k < credential_count; ++k) i.blobs[k] = s.blob(3 + static_cast<int>(k));
+  i.phone_number_lookup = s.text(9);
+  i.token_last4 = s.text(10);
+  i.display_phone_number = s.text(11);
+  i.verified_name = s.text(12);
+  i.quality_rating = s.text(13);
+  i.status = s.text(14);
+  i.status_reason = s.text(15);
+  if (!s.is_null(16)) i.verified_at = s.int64(16);
+  i.created_at = s.int64(17);
+  i.updated_at = s.int64(18);
+  return i;
+}
+
+core::error_code read_all(statement& s, std::vector<instance>& out) {
+  core::error_code ec;
+  while (s.step(ec)) out.push_back(read_row(s));
+  s.reset();
+  return ec;
+}
+
+core::error_code read_one(statement& s, instance& out) {
+  core::error_code ec;
+  const bool row = s.step(ec);
+  if (row) out = read_row(s);
+  s.reset();
+  if (ec) return ec;
+  return row ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code run_changing(connection& c, statement& s) {
+  if (auto ec = s.run()) return ec;
+  return c.changes() == 0 ? make_error_code(error::not_found) : core::error_code{};
+}
+
+}  // namespace
+
+core::error_code insert(connection& c, const instance& i) {
+  ENF_PREPARE(s, "INSERT INTO instances (id, user_id, name, phone_number_id_enc, waba_id_enc, "
+                 "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, "
+                 "phone_number_lookup, token_last4, display_phone_number, verified_name, "
+                 "quality_rating, status, status_reason, verified_at, created_at, updated_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                 "?17, ?18, ?19)");
+  s->bind(1, i.id).bind(2, i.user_id).bind(3, i.name);
+  for (std::size_t k = 0; k < credential_count; ++k) s->bind_blob(4 + static_cast<int>(k), i.blobs[k]);
+  s->bind(10, i.phone_number_lookup).bind(11, i.token_last4).bind(12, i.display_phone_number);
+  s->bind(13, i.verified_name).bind(14, i.quality_rating).bind(15, i.status).bind(16, i.status_reason);
+  s->bind(17, i.verified_at).bind(18, i.created_at).bind(19, i.updated_at);
+  return s->run();
+}
+
+core::error_code update(connection& c, const instance& i) {
+  ENF_PREPARE(s, "UPDATE instances SET name = ?3, phone_number_id_enc = ?4, waba_id_enc = ?5, "
+                 "access_token_enc = ?6, app_secret_enc = ?7, app_id_enc = ?8, verify_token_enc = ?9, "
+                 "phone_number_lookup = ?10, token_last4 = ?11, display_phone_number = ?12, "
+                 "verified_name = ?13, quality_rating = ?14, status = ?15, status_reason = ?16, "
+                 "verified_at = ?17, updated_at = ?18 WHERE id = ?1 AND user_id = ?2");
+  s->bind(1, i.id).bind(2, i.user_id).bind(3, i.name);
+  for (std::size_t k = 0; k < credential_count; ++k) s->bind_blob(4 + static_cast<int>(k), i.blobs[k]);
+  s->bind(10, i.phone_number_lookup).bind(11, i.token_last4).bind(12, i.display_phone_number);
+  s->bind(13, i.verified_name).bind(14, i.quality_rating).bind(15, i.status).bind(16, i.status_reason);
+  s->bind(17, i.verified_at).bind(18, i.updated_at);
+  return run_changing(c, *s);
+}
+
+core::error_code get(connection& c, std::string_view user_id, std::string_view id, instance& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id = ?1 AND user_id = ?2");
+  s->bind(1, id).bind(2, user_id);
+  return read_one(*s, out);
+}
+
+core::error_code get_any(connection& c, std::string_view id, instance& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id = ?1");
+  s->bind(1, id);
+  return read_one(*s, out);
+}
+
+core::error_code list(connection& c, std::string_view user_id, std::string_view after,
+                      std::size_t limit, std::vector<instance>& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols +
+                     " FROM instances WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+  s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+  return read_all(*s, out);
+}
+
+core::error_code remove(connection& c, std::string_view user_id, std::string_view id) {
+  ENF_PREPARE(s, "DELETE FROM instances WHERE id = ?1 AND user_id = ?2");
+  s->bind(1, id).bind(2, user_id);
+  return run_changing(c, *s);
+}
+
+core::error_code set_status(connection& c, std::string_view id, std::string_view status,
+                            std::string_view reason, std::int64_t now) {
+  ENF_PREPARE(s, "UPDATE instances SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1");
+  s->bind(1, id).bind(2, status).bind(3, reason).bind(4, now);
+  return run_changing(c, *s);
+}
+
+core::error_code scan(connection& c, std::string_view after, std::size_t limit,
+                      std::vector<instance>& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id > ?1 ORDER BY id LIMIT ?2");
+  s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  return read_all(*s, out);
+}
+
+core::error_code replace_blobs(connection& c, const instance& old, const instance& fresh, bool& swapped) {
+  ENF_PREPARE(s, "UPDATE instances SET phone_number_id_enc = ?2, waba_id_enc = ?3, "
+                 "access_token_enc = ?4, app_secret_enc = ?5, app_id_enc = ?6, verify_token_enc = ?7 "
+                 "WHERE id = ?1 AND phone_number_id_enc = ?8 AND waba_id_enc = ?9 AND "
+                 "access_token_enc = ?10 AND app_secret_enc = ?11 AND app_id_enc = ?12 AND "
+                 "verify_token_enc = ?13");
+  s->bind(1, fresh.id);
+  for (std::size_t k = 0; k < credential_count; ++k) {
+    s->bind_blob(2 + static_cast<int>(k), fresh.blobs[k]);
+    s->bind_blob(8 + static_cast<int>(k), old.blobs[k]);
+  }
+  if (auto ec = s->run()) return ec;
+  swapped = c.changes() > 0;
+  return {};
+}
+
+}  // namespace enfinito::store::instances

@@ -1,0 +1,71 @@
+#pragma once
+/**
+ * @file store::instances: the SQL of WhatsApp instances (schema.sql migration 3).
+ *
+ * Rows carry vault blobs, never plaintext credentials: the caller (api/instances.cpp,
+ * enfinitoctl) encrypts and decrypts; this file only moves bytes. Every per-user function
+ * takes the owner's id and matches on it, so another user's instance is simply not found.
+ * All functions run on a store thread, inside `store::write` / `store::read`.
+ */
+#include <enfinito/core/error.hpp>
+#include <enfinito/store/connection.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace enfinito::store::instances {
+
+/** The credential columns, in schema order; also the vault AAD field names. */
+inline constexpr const char* credential_fields[] = {"phone_number_id", "waba_id", "access_token",
+                                                    "app_secret", "app_id", "verify_token"};
+inline constexpr std::size_t credential_count = std::size(credential_fields);
+/** The vault AAD table name. */
+inline constexpr const char* table = "instances";
+
+struct instance {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string blobs[credential_count];  // vault blobs, indexed like credential_fields
+  std::string phone_number_lookup;
+  std::string token_last4;
+  std::string display_phone_number;
+  std::string verified_name;
+  std::string quality_rating;
+  std::string status = "active";  // active | needs_reauth | disabled
+  std::string status_reason;
+  std::optional<std::int64_t> verified_at;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/** Inserts; `constraint` when the phone number is already connected (lookup hash unique). */
+core::error_code insert(connection& c, const instance& i);
+/** Replaces every mutable column of the user's instance `i.id`; `not_found` otherwise. */
+core::error_code update(connection& c, const instance& i);
+/** The user's instance; `not_found` when absent or someone else's. */
+core::error_code get(connection& c, std::string_view user_id, std::string_view id, instance& out);
+/** Any user's instance by id (webhooks, the send path). */
+core::error_code get_any(connection& c, std::string_view id, instance& out);
+/** The user's instances with id > `after`, ascending, at most `limit`. */
+core::error_code list(connection& c, std::string_view user_id, std::string_view after,
+                      std::size_t limit, std::vector<instance>& out);
+/** Deletes the user's instance (and, by cascade, everything hanging off it). */
+core::error_code remove(connection& c, std::string_view user_id, std::string_view id);
+/** Sets the health state; `not_found` when the instance is gone. */
+core::error_code set_status(connection& c, std::string_view id, std::string_view status,
+                            std::string_view reason, std::int64_t now);
+
+/** Every instance with id > `after` (any user), ascending: the re-key job's batches. */
+core::error_code scan(connection& c, std::string_view after, std::size_t limit,
+                      std::vector<instance>& out);
+/**
+ * Replaces the blobs of `fresh.id` only if they still equal `old`'s (compare-and-swap: a
+ * concurrent update by the daemon wins, and the re-key job sees the row again on its next
+ * pass). Sets `swapped`.
+ */
+core::error_code replace_blobs(connection& c, const instance& old, const instance& fresh, bool& swapped);
+
+}  // namespace enfinito::store::instances
