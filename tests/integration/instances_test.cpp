@@ -6,6 +6,7 @@
 #include "support/daemon.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_certs.hpp"
 
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -16,6 +17,7 @@
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -65,9 +67,13 @@ struct fake_meta {
   std::unique_ptr<fg::server> srv;
   std::thread thread;
   std::uint16_t port = 0;
-  fake_meta() {
+  explicit fake_meta(const cert_files* tls = nullptr) {
     fg::server_options o;
     o.config_json = fake_config();
+    if (tls) {
+      o.tls_cert_file = tls->cert_path.string();
+      o.tls_key_file = tls->key_path.string();
+    }
     srv = std::make_unique<fg::server>(ioc, std::move(o));
     port = srv->start();
     thread = std::thread([this] { ioc.run(); });
@@ -435,6 +441,52 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   // The plain ids are shown by the API but are not stored in the clear either.
   BOOST_TEST(db_bytes.find(phone_a) == std::string::npos);
   BOOST_TEST(db_bytes.find(waba_a) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(meta_over_tls_verifies_the_certificate_and_host_name) {
+  temp_dir certs;
+  const auto files = write_self_signed(certs.path());
+  fake_meta meta(&files);
+  const std::string base = "https://localhost:" + std::to_string(meta.port);
+  // Trusting the fake's certificate: verified, created.
+  {
+    running_app app([&](config::settings& s) {
+      s.meta.base_url = base;
+      s.meta.ca_file = files.cert_path.string();
+    });
+    api client{app.port()};
+    auto t = make_tenant(app.get().database(), "tls@example.com");
+    auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+    BOOST_TEST(r.status == 201u, r.body);
+  }
+  // Not trusting it (system store only), or reaching it under a name the certificate does not
+  // carry: nothing is sent, nothing saved, a 503 that says Meta was not reached.
+  std::vector<std::pair<std::string, std::string>> cases{{base, std::string()}};
+  // A name of this machine that resolves to loopback but is not in the certificate, if any.
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0 && std::string(host) != "localhost") {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::resolver res(ioc);
+    boost::system::error_code ec;
+    auto found = res.resolve(host, "0", ec);
+    if (!ec && !found.empty() && found.begin()->endpoint().address().to_string() == "127.0.0.1")
+      cases.emplace_back("https://" + std::string(host) + ":" + std::to_string(meta.port), files.cert_path.string());
+  }
+  BOOST_TEST_MESSAGE("TLS refusal cases: " << cases.size());
+  for (const auto& [url, ca] : cases) {
+    running_app app([&](config::settings& s) {
+      s.meta.base_url = url;
+      s.meta.ca_file = ca;
+      s.meta.timeout = std::chrono::milliseconds(3000);
+    });
+    api client{app.port()};
+    auto t = make_tenant(app.get().database(), "tls2@example.com");
+    auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+    BOOST_TEST_CONTEXT(url << " ca=" << ca) {
+      BOOST_TEST(r.status == 503u);
+      BOOST_TEST(str(body_of(r), "code") == "meta_unavailable");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(daemon_refuses_a_missing_or_readable_vault_key) {
