@@ -72,6 +72,7 @@ struct smtp_settings {
   std::string starttls = "required";  // required | off (loopback test servers only)
   std::string username;  // empty: no AUTH; the password is the secret file `smtp.password`
   milliseconds timeout{30'000};
+};
 
 /** Google Sign-In (OpenID Connect). The client secret is the secret file `google.client_secret`. */
 struct google_settings {
