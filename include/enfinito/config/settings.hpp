@@ -72,6 +72,10 @@ struct smtp_settings {
   std::string starttls = "required";  // required | off (loopback test servers only)
   std::string username;  // empty: no AUTH; the password is the secret file `smtp.password`
   milliseconds timeout{30'000};
+  milliseconds retry_base{5'000};       // first retry after a failed submission, then doubling
+  milliseconds retry_max{3'600'000};    // the longest wait between two attempts
+  milliseconds poll_interval{1'000};    // how often the sender looks at the outbox
+  std::string dev_dir = "var/mail";     // dev mode: mails are written here as .eml files
 };
 
 /** Google Sign-In (OpenID Connect). The client secret is the secret file `google.client_secret`. */
