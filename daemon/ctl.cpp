@@ -110,18 +110,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s", usage);
     return 2;
   }
-  if (!file_given) {
-    if (const char* env = std::getenv("ENFINITO_CONFIG")) opts.file = env;
-    else if (!opts.dev) opts.file = "/etc/enfinito/enfinitod.toml";
-  }
-  opts.env = config::environment_overrides();
-  config::settings settings;
-  try {
-    settings = config::load(opts);
-  } catch (const config::config_error& e) {
-    std::fprintf(stderr, "enfinitoctl: configuration error: %s\n", e.what());
-    return 2;
-  }
+  auto loaded = config::load_for_cli(opts, file_given, "enfinitoctl");
+  if (!loaded) return 2;
+  config::settings settings = std::move(*loaded);
 
   if (int rc = app::accounts_command(settings, args, stdin); rc >= 0) {
     if (rc == 2) std::fprintf(stderr, "%s%s", usage, app::accounts_usage);

@@ -45,19 +45,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!file_given) {
-    if (const char* env = std::getenv("ENFINITO_CONFIG")) opts.file = env;
-    else if (!opts.dev) opts.file = "/etc/enfinito/enfinitod.toml";
-  }
-  opts.env = config::environment_overrides();
-
-  config::settings settings;
-  try {
-    settings = config::load(opts);
-  } catch (const config::config_error& e) {
-    std::fprintf(stderr, "enfinitod: configuration error: %s\n", e.what());
-    return 2;
-  }
+  auto loaded = config::load_for_cli(opts, file_given, "enfinitod");
+  if (!loaded) return 2;
+  config::settings settings = std::move(*loaded);
   if (check_only) {
     std::printf("configuration ok\n");
     return 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -395,6 +396,20 @@ settings load(const load_options& opts) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse(ss.str(), opts);
+}
+
+std::optional<settings> load_for_cli(load_options opts, bool file_given, const char* program) {
+  if (!file_given) {
+    if (const char* env = std::getenv("ENFINITO_CONFIG")) opts.file = env;
+    else if (!opts.dev) opts.file = "/etc/enfinito/enfinitod.toml";
+  }
+  opts.env = environment_overrides();
+  try {
+    return load(opts);
+  } catch (const config_error& e) {
+    std::fprintf(stderr, "%s: configuration error: %s\n", program, e.what());
+    return std::nullopt;
+  }
 }
 
 std::map<std::string, std::string> environment_overrides() {

@@ -46,19 +46,29 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
   return out;
 }
 
-std::optional<std::string> request::query_param(std::string_view name) const {
-  std::string_view q = query;
+namespace {
+// Calls fn(key, value, has_value, raw_pair) for each `&`-separated pair until fn returns false.
+template <class Fn>
+void for_each_query_pair(std::string_view q, Fn fn) {
   while (!q.empty()) {
     auto amp = q.find('&');
     auto pair = q.substr(0, amp);
     q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
     auto eq = pair.find('=');
-    auto key = pair.substr(0, eq);
-    if (key != name) continue;
-    if (eq == std::string_view::npos) return std::string();
-    return percent_decode(pair.substr(eq + 1), true);
+    bool has_value = eq != std::string_view::npos;
+    if (!fn(pair.substr(0, eq), has_value ? pair.substr(eq + 1) : std::string_view{}, has_value, pair)) return;
   }
-  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> request::query_param(std::string_view name) const {
+  std::optional<std::string> out;
+  for_each_query_pair(query, [&](std::string_view key, std::string_view value, bool has_value, std::string_view) {
+    if (key != name) return true;
+    out = has_value ? percent_decode(value, true) : std::optional<std::string>(std::string());
+    return false;
+  });
+  return out;
 }
 
 std::string loggable_headers(const beast_request& msg) {
@@ -90,23 +100,18 @@ std::string redact_query(std::string_view query) {
   static constexpr std::array<std::string_view, 8> secret_keys = {
       "access_token", "token", "code", "password", "hub.verify_token", "ticket", "state", "key"};
   std::string out;
-  std::string_view q = query;
-  while (!q.empty()) {
-    auto amp = q.find('&');
-    auto pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto key = pair.substr(0, eq);
+  for_each_query_pair(query, [&](std::string_view key, std::string_view, bool has_value, std::string_view pair) {
     if (!out.empty()) out += '&';
     bool secret = false;
     for (auto k : secret_keys) secret = secret || key == k;
-    if (secret && eq != std::string_view::npos) {
+    if (secret && has_value) {
       out += key;
       out += "=[redacted]";
     } else {
       out += pair;
     }
-  }
+    return true;
+  });
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -137,6 +138,13 @@ settings load(const load_options& opts);
 
 /** Parses TOML text (for tests and --check-config). Throws config_error. */
 settings parse(std::string_view toml_text, const load_options& opts = {});
+
+/**
+ * For enfinitod and enfinitoctl: without an explicit `--config`, the file is $ENFINITO_CONFIG,
+ * else /etc/enfinito/enfinitod.toml (none in dev mode); adds the ENFINITO_* environment and
+ * loads. A configuration error is printed to stderr as "<program>: configuration error: …".
+ */
+std::optional<settings> load_for_cli(load_options opts, bool file_given, const char* program);
 
 /** The ENFINITO_* variables of this process's environment. */
 std::map<std::string, std::string> environment_overrides();
