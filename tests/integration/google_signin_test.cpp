@@ -419,6 +419,13 @@ BOOST_FIXTURE_TEST_CASE(linking_happens_only_from_the_signed_in_session, google_
   BOOST_TEST(count("SELECT COUNT(*) FROM google_identities WHERE user_id = '" + user_id +
                    "' AND sub = '112233445566778899000'") == 1);
 
+  // The personal-data export (P8) carries the linked Google identity: sub, email, name, picture.
+  auto exported = http_request("127.0.0.1", app.port(), "GET", "/v1/me/export", {{"Cookie", cookie}});
+  BOOST_TEST(exported.status == 200u, exported.body);
+  auto google_section = json::parse(exported.body).as_object().at("google_identity");
+  BOOST_REQUIRE(google_section.is_object());
+  BOOST_TEST(google_section.as_object().at("sub").as_string() == "112233445566778899000");
+
   // Now Google signs this (active) user in.
   auto signin = run_flow();
   BOOST_TEST(signin.callback.status == 303u);
@@ -432,6 +439,8 @@ BOOST_FIXTURE_TEST_CASE(linking_happens_only_from_the_signed_in_session, google_
   BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
   auto gone = http_request("127.0.0.1", app.port(), "GET", "/v1/me/google", {{"Cookie", cookie}});
   BOOST_TEST(gone.status == 404u);
+  auto after = http_request("127.0.0.1", app.port(), "GET", "/v1/me/export", {{"Cookie", cookie}});
+  BOOST_TEST(json::parse(after.body).as_object().at("google_identity").is_null());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_google_only_account_cannot_unlink_its_only_sign_in, google_fixture) {

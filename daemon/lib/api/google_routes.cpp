@@ -10,6 +10,7 @@
 // - Linking happens only from a signed-in session: POST /v1/me/google/link starts a flow
 //   bound to that user, and the callback must arrive with the same user's session cookie.
 // - The Google access and refresh tokens never leave auth::google_client (P3).
+#include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/auth/google_client.hpp>
@@ -24,6 +25,7 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <mutex>
 #include <cctype>
 
 namespace enfinito::api {
@@ -349,7 +351,30 @@ struct google_routes {
 
 }  // namespace
 
+namespace {
+// The personal-data export (P8) includes the linked Google identity, or null.
+core::error_code export_google_identity(store::connection& c, const std::string& user_id,
+                                        boost::json::object& out) {
+  auto found = store::google::find_by_user(c, user_id);
+  if (!found) return found.error();
+  if (!*found) {
+    out["google_identity"] = nullptr;
+    return {};
+  }
+  const auto& id = **found;
+  out["google_identity"] = boost::json::object{{"sub", id.sub},
+                                               {"email", id.email},
+                                               {"name", id.name},
+                                               {"picture_url", id.picture_url},
+                                               {"linked_at", id.linked_at}};
+  return {};
+}
+}  // namespace
+
 void register_google_routes(http::router& r, services& s) {
+  // The export registry is process-wide (tests start many apps in one process): once.
+  static std::once_flag exported;
+  std::call_once(exported, [] { add_export_section("google_identity", export_google_identity); });
   std::shared_ptr<auth::google_client> client;
   if (s.cfg.google.enabled) client = auth::google_client::from_settings(s.cfg);  // throws on bad config
   auto g = std::make_shared<google_routes>(google_routes{s, std::move(client)});
