@@ -29,6 +29,26 @@ struct store_fixture {
       return c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
     }));
   }
+  // Holds the writer on a first write until every fn is queued, so that they all land in one
+  // group commit; returns each fn's completion code.
+  std::vector<core::error_code> commit_as_one_group(std::vector<store::work_fn> fns) {
+    std::promise<void> release;
+    auto gate = release.get_future().share();
+    net::io_context ctx(1);
+    auto guard = net::make_work_guard(ctx);
+    db->submit_write([gate](store::connection&) { gate.wait(); return core::error_code{}; }, ctx.get_executor(),
+                     [](core::error_code) {});
+    std::vector<core::error_code> results(fns.size());
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < fns.size(); ++i)
+      db->submit_write(std::move(fns[i]), ctx.get_executor(), [&, i](core::error_code ec) {
+        results[i] = ec;
+        if (++done == results.size()) ctx.stop();
+      });
+    release.set_value();
+    ctx.run();
+    return results;
+  }
   std::int64_t count(std::string_view sql = "SELECT COUNT(*) FROM t") {
     std::int64_t n = -1;
     db->read_sync([&](store::connection& c) {
@@ -150,23 +170,8 @@ BOOST_FIXTURE_TEST_CASE(many_concurrent_writers_each_completed_once, store_fixtu
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failing_write_fails_alone, store_fixture) {
-  // Block the writer so that the next writes land in one group.
-  std::promise<void> release;
-  auto gate = release.get_future().share();
-  net::io_context ctx(1);
-  auto guard = net::make_work_guard(ctx);
-  db->submit_write([gate](store::connection&) { gate.wait(); return core::error_code{}; }, ctx.get_executor(),
-                   [](core::error_code) {});
-  std::vector<core::error_code> results(5);
-  int done = 0;
-  std::vector<std::string> values = {"a", "b", "a", "c", "d"};  // the second "a" violates UNIQUE
-  for (std::size_t i = 0; i < values.size(); ++i)
-    db->submit_write(insert(values[i]), ctx.get_executor(), [&, i](core::error_code ec) {
-      results[i] = ec;
-      if (++done == 5) ctx.stop();
-    });
-  release.set_value();
-  ctx.run();
+  // The second "a" violates UNIQUE.
+  auto results = commit_as_one_group({insert("a"), insert("b"), insert("a"), insert("c"), insert("d")});
   BOOST_TEST(!results[0]);
   BOOST_TEST(!results[1]);
   BOOST_TEST(results[2] == store::make_error_code(store::error::constraint));
@@ -182,24 +187,10 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_is_reported_to_every_writer, store_fixtu
     return c.exec("CREATE TABLE p(id INTEGER PRIMARY KEY);"
                   "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
   }));
-  std::promise<void> release;
-  auto gate = release.get_future().share();
-  net::io_context ctx(1);
-  auto guard = net::make_work_guard(ctx);
-  db->submit_write([gate](store::connection&) { gate.wait(); return core::error_code{}; }, ctx.get_executor(),
-                   [](core::error_code) {});
-  std::vector<core::error_code> results(4);
-  int done = 0;
-  for (int i = 0; i < 4; ++i) {
-    store::work_fn fn = i == 2 ? store::work_fn([](store::connection& c) { return c.exec("INSERT INTO ch(p) VALUES(999)"); })
-                               : insert("x" + std::to_string(i));
-    db->submit_write(std::move(fn), ctx.get_executor(), [&, i](core::error_code ec) {
-      results[i] = ec;
-      if (++done == 4) ctx.stop();
-    });
-  }
-  release.set_value();
-  ctx.run();
+  auto results = commit_as_one_group(
+      {insert("x0"), insert("x1"), [](store::connection& c) { return c.exec("INSERT INTO ch(p) VALUES(999)"); },
+       insert("x3")});
+  BOOST_REQUIRE(results.size() == 4u);
   for (auto& r : results) BOOST_TEST(r == store::make_error_code(store::error::constraint));
   BOOST_TEST(count() == 0);
   BOOST_TEST(count("SELECT COUNT(*) FROM ch") == 0);
