@@ -13,6 +13,7 @@
 #include <enfinito/api/instances.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/error.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/meta/client.hpp>
@@ -36,16 +37,14 @@ namespace si = store::instances;
 using http::response;
 using http::status;
 
-enum field_index { f_phone = 0, f_waba = 1, f_token = 2, f_secret = 3, f_app = 4, f_verify = 5 };
+using namespace crypto;  // instance_field indexes f_phone … f_verify
 
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-crypto::field_ref where(const std::string& id, std::size_t field) {
-  return {si::table, id, si::credential_fields[field]};
-}
+crypto::field_ref where(const std::string& id, std::size_t field) { return crypto::instance_field_ref(id, field); }
 
 // ---- validation ------------------------------------------------------------------------
 
@@ -186,41 +185,16 @@ response verification_problem(const meta::verification& v) {
            "the credentials were not checked and nothing was saved");
 }
 
-// ---- the vault, refreshed off the reactor ---------------------------------------------
+// ---- the vault (crypto/instance_fields.hpp) ---------------------------------------
 
-// The vault, after re-reading the key file if `enfinitoctl rotate-key` changed it (a stat,
-// and a read only after a change: on the blocking pool, never on the reactor).
 net::awaitable<std::shared_ptr<const crypto::vault>> fresh_vault(services& s) {
-  // (Plain statements around every co_await in this file: GCC 12 miscompiles co_await
-  // inside ?:, inside larger expressions and in loops that co_return.)
-  auto src = s.vault;
-  auto job = [src]() -> net::awaitable<std::shared_ptr<const crypto::vault>> {
-    std::shared_ptr<const crypto::vault> out;
-    auto r = src->refresh();
-    if (r) out = *r;
-    else {
-      core::log::error("vault_reload_failed", {{"reason", r.error().message()}});
-      out = src->current();
-    }
-    co_return out;
-  };
-  std::shared_ptr<const crypto::vault> v = co_await net::co_spawn(s.blocking, std::move(job), net::use_awaitable);
+  auto v = co_await crypto::fresh_vault(*s.vault, s.blocking);
   co_return v;
 }
 
-// Decrypts one field; on an unknown key id reloads the keyring once and retries.
 net::awaitable<core::result<core::secret_string>> open_field(services& s, const si::instance& row,
                                                              std::size_t field) {
-  auto v = s.vault->current();
-  auto r = v->decrypt(row.blobs[field], where(row.id, field));
-  if (!r && r.error() == crypto::error::unknown_key_id) {
-    v = co_await fresh_vault(s);
-    r = v->decrypt(row.blobs[field], where(row.id, field));
-  }
-  if (!r)
-    core::log::error("vault_decrypt_failed", {{"instance", row.id},
-                                              {"field", si::credential_fields[field]},
-                                              {"reason", r.error().message()}});
+  auto r = co_await crypto::open_instance_field(*s.vault, s.blocking, row, field);
   co_return r;
 }
 
