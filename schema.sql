@@ -153,3 +153,77 @@ CREATE TABLE google_flows (
 );
 CREATE INDEX google_flows_expiry ON google_flows(expires_at);
 CREATE INDEX google_flows_user ON google_flows(user_id);
+
+-- migration: 5
+-- The message log (outbound and inbound), the outbound send queue, idempotency keys and the
+-- event log. Everything hangs off an instance and goes with it (P4); events also go with
+-- their user.
+
+-- One row per message, either direction. Outbound rows are written at accept time (202), in
+-- the same transaction as their send job; inbound rows when Meta's webhook is committed.
+CREATE TABLE messages (
+  seq                INTEGER PRIMARY KEY,       -- insertion order: cursors, job key
+  id                 TEXT NOT NULL UNIQUE,      -- msg_... (public)
+  instance_id        TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  direction          TEXT NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+  peer               TEXT NOT NULL,             -- the customer: `to` (outbound) / `from` (inbound), meta::recipient_key form
+  type               TEXT NOT NULL,             -- text, image, template, ... (inbound: Meta's type, kept as given)
+  body               TEXT NOT NULL,             -- outbound: JSON to POST to Meta; inbound: Meta's message object
+  status             TEXT NOT NULL              -- outbound: accepted|sending|sent|delivered|read|failed|dead; inbound: received
+                     CHECK (status IN ('accepted', 'sending', 'sent', 'delivered', 'read',
+                                       'failed', 'dead', 'received')),
+  wamid              TEXT,                      -- Meta's id (outbound: once Meta answered)
+  error_code         INTEGER,                   -- the last Graph error code (sync or from a status webhook)
+  error_title        TEXT,                      -- its short title, never Meta's free-text details
+  attempts           INTEGER NOT NULL DEFAULT 0,
+  possible_duplicate INTEGER NOT NULL DEFAULT 0, -- a send may have reached Meta before a crash; resent once
+  api_key_id         TEXT,                      -- outbound: the key that sent it (NULL: a session)
+  created_at         INTEGER NOT NULL,          -- unix ms
+  updated_at         INTEGER NOT NULL           -- unix ms
+);
+CREATE UNIQUE INDEX messages_wamid ON messages (instance_id, wamid) WHERE wamid IS NOT NULL;
+CREATE INDEX messages_log ON messages (instance_id, seq);
+
+-- The outbound queue: one row per unresolved outbound message; deleted when it resolves
+-- (sent, failed, dead), so the due-scan stays small however long the log grows. `sending`
+-- rows carry a lease: a row whose lease expired belongs to nobody (a crashed daemon) and is
+-- sent again, flagged possible_duplicate.
+CREATE TABLE send_jobs (
+  message_seq      INTEGER PRIMARY KEY REFERENCES messages(seq) ON DELETE CASCADE,
+  instance_id      TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  peer             TEXT NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('queued', 'sending')),
+  next_attempt_at  INTEGER NOT NULL,            -- unix ms
+  lease_owner      TEXT,                        -- daemon run id while sending
+  lease_expires_at INTEGER                      -- unix ms
+);
+CREATE INDEX send_jobs_by_instance ON send_jobs (instance_id, message_seq);
+
+-- Idempotency-Key: the first answer to (scope, key), kept at least 24 hours. scope is the API
+-- key id, or "usr:<user id>" for a session.
+CREATE TABLE idempotency_keys (
+  scope        TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  request_hash TEXT NOT NULL,                   -- SHA-256 of method, target and body
+  status       INTEGER NOT NULL,                -- the HTTP status answered
+  response     TEXT NOT NULL,                   -- the body answered
+  created_at   INTEGER NOT NULL,                -- unix s
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);
+
+-- Every state change the customer can observe (message accepted/sent/delivered/read/failed/
+-- dead/received, instance status): the live feed and customer webhooks read from here, and
+-- `GET /v1/events?after=` pages through it. AUTOINCREMENT: ids are never reused, even after
+-- the newest rows are purged, so a client resuming from an id never misses or repeats one.
+CREATE TABLE events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  instance_id TEXT REFERENCES instances(id) ON DELETE CASCADE,
+  type        TEXT NOT NULL,                    -- message.accepted, message.sent, ..., instance.status
+  data        TEXT NOT NULL,                    -- JSON object
+  created_at  INTEGER NOT NULL                  -- unix ms
+);
+CREATE INDEX events_by_user ON events (user_id, id);
+CREATE INDEX events_age ON events (created_at);
