@@ -99,8 +99,9 @@ std::shared_ptr<crypto::vault_source> open_vault(const config::settings& c) {
 }
 
 std::shared_ptr<const meta::client> make_meta_client(const config::settings& c) {
-  auto m = meta::client::make({c.meta.base_url, c.meta.graph_version, c.meta.ca_file,
-                               c.meta.timeout, c.meta.max_response_bytes});
+  auto m = meta::client::make({c.meta.base_url, c.meta.graph_version, c.meta.ca_file, c.meta.timeout,
+                               c.meta.connect_timeout, c.meta.max_response_bytes,
+                               c.meta.max_idle_connections, c.meta.idle_timeout});
   if (!m) throw startup_error("meta: cannot set up the Graph API client: " + m.error().message());
   return std::move(*m);
 }
@@ -117,6 +118,8 @@ app::~app() {
     impl_->pool->stop();
     impl_->pool->join();
     if (impl_->server) impl_->server->release_acceptors();
+    // Kept-alive upstream sockets belong to the reactors' contexts too.
+    if (impl_->services && impl_->services->meta) impl_->services->meta->close_idle();
     impl_->pool.reset();
   }
   impl_->server.reset();

@@ -1,190 +1,41 @@
-// meta::client: one Graph API call per connection (resolve → connect → TLS → write → read),
-// under one deadline; and verify_number, the credential check used by instances.
+// meta::client: Graph API calls over upstream::client (base URL, version, bearer token);
+// and verify_number, the credential check used by instances.
 #include <enfinito/meta/client.hpp>
 
 #include <enfinito/crypto/tls.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 namespace enfinito::meta {
-namespace {
-
-using tcp = net::ip::tcp;
-constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
-
-class error_category_impl final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "enfinito.meta"; }
-  std::string message(int ev) const override {
-    switch (static_cast<error>(ev)) {
-      case error::timeout: return "Graph API call timed out";
-      case error::resolve_failed: return "cannot resolve the Graph API host";
-      case error::connect_failed: return "cannot connect to the Graph API";
-      case error::tls_failed: return "TLS handshake with the Graph API failed";
-      case error::io_failed: return "Graph API connection broke";
-      case error::response_too_large: return "Graph API response too large";
-      case error::bad_response: return "Graph API response is not valid HTTP";
-      case error::bad_base_url: return "meta.base_url is not http(s)://host[:port]";
-    }
-    return "meta error";
-  }
-};
-
-// Everything one call owns. Shared with the deadline timer's handler, which closes the socket.
-struct call_state {
-  call_state(const executor& ex, ssl::context& ctx) : resolver(ex), stream(ex, ctx), timer(ex) {}
-  tcp::resolver resolver;
-  ssl::stream<tcp::socket> stream;
-  net::steady_timer timer;
-  bool timed_out = false;
-  void close() {
-    resolver.cancel();
-    core::error_code ignored;
-    stream.next_layer().close(ignored);
-  }
-};
-
-// The serialized request, wiped when it goes away (it holds the bearer token).
-struct wiped {
-  std::string s;
-  ~wiped() { if (!s.empty()) core::detail::secure_wipe(s.data(), s.size()); }
-};
-
-template <class Stream>
-net::awaitable<core::result<response>> exchange(Stream& s, const std::string& wire, std::size_t cap) {
-  auto [wec, n] = co_await net::async_write(s, net::buffer(wire), tuple_awaitable);
-  (void)n;
-  if (wec) co_return error::io_failed;
-  beast::flat_buffer buf;
-  boost::beast::http::response_parser<boost::beast::http::string_body> parser;
-  parser.header_limit(64 * 1024);
-  parser.body_limit(cap);
-  auto [rec, m] = co_await boost::beast::http::async_read(s, buf, parser, tuple_awaitable);
-  (void)m;
-  if (rec == boost::beast::http::error::body_limit) co_return error::response_too_large;
-  if (rec == boost::beast::http::error::header_limit) co_return error::response_too_large;
-  if (rec) co_return error::io_failed;
-  auto msg = parser.release();
-  co_return response{msg.result_int(), std::move(msg.body())};
-}
-
-}  // namespace
-
-const boost::system::error_category& category() noexcept {
-  static const error_category_impl c;
-  return c;
-}
 
 core::result<std::shared_ptr<client>> client::make(client_options opts) {
   std::shared_ptr<client> c(new client(std::move(opts)));
   std::string_view b = c->opts_.base_url;
   while (b.ends_with('/')) b.remove_suffix(1);
-  if (b.starts_with("https://")) {
-    c->ep_.tls = true;
-    b.remove_prefix(8);
-  } else if (b.starts_with("http://")) {
-    c->ep_.tls = false;
-    b.remove_prefix(7);
-  } else {
-    return error::bad_base_url;
-  }
-  if (b.empty() || b.find_first_of("/?#@ ") != std::string_view::npos) return error::bad_base_url;
-  // host[:port], IPv6 literals in brackets.
-  std::string_view host = b, port;
-  if (b.front() == '[') {
-    const auto close = b.find(']');
-    if (close == std::string_view::npos) return error::bad_base_url;
-    host = b.substr(1, close - 1);
-    if (close + 1 < b.size()) {
-      if (b[close + 1] != ':') return error::bad_base_url;
-      port = b.substr(close + 2);
-    }
-  } else if (const auto colon = b.rfind(':'); colon != std::string_view::npos) {
-    host = b.substr(0, colon);
-    port = b.substr(colon + 1);
-  }
-  if (host.empty()) return error::bad_base_url;
-  if (!port.empty() && (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos))
-    return error::bad_base_url;
-  if (!port.empty() && (std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535))
-    return error::bad_base_url;
-  c->ep_.host = std::string(host);
-  c->ep_.port = port.empty() ? (c->ep_.tls ? "443" : "80") : std::string(port);
+  auto parts = upstream::parse_url(b);
+  if (!parts) return parts.error();
+  if (parts->target != "/") return upstream::error::bad_url;  // a base URL has no path
   auto ctx = crypto::make_client_context(
       c->opts_.ca_file.empty() ? std::nullopt : std::optional<std::string>(c->opts_.ca_file));
   if (!ctx) return ctx.error();
-  c->tls_ = std::move(*ctx);
+  upstream::options o;
+  o.timeout = c->opts_.timeout;
+  o.connect_timeout = c->opts_.connect_timeout;
+  o.max_response_bytes = c->opts_.max_response_bytes;
+  o.max_idle_per_reactor = c->opts_.max_idle_per_reactor;
+  o.idle_timeout = c->opts_.idle_timeout;
+  c->http_ = upstream::client::make(std::move(parts->where), o, std::move(*ctx));
   return c;
 }
 
 net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token) const {
-  auto ex = co_await net::this_coro::executor;
-  auto st = std::make_shared<call_state>(ex, *tls_);
-
-  // One deadline for the whole call: closing the socket ends whichever operation is pending.
-  st->timer.expires_after(opts_.timeout);
-  st->timer.async_wait([w = std::weak_ptr<call_state>(st)](core::error_code ec) {
-    if (ec) return;
-    if (auto s = w.lock()) {
-      s->timed_out = true;
-      s->close();
-    }
-  });
-  auto finish = [&](core::result<response> res) -> core::result<response> {
-    st->timer.cancel();
-    if (st->timed_out) return error::timeout;
-    return res;
-  };
-
-  auto [rec, results] = co_await st->resolver.async_resolve(ep_.host, ep_.port, tuple_awaitable);
-  if (rec) co_return finish(error::resolve_failed);
-  auto [cec, endpoint] = co_await net::async_connect(st->stream.next_layer(), results, tuple_awaitable);
-  (void)endpoint;
-  if (cec) co_return finish(error::connect_failed);
-  if (ep_.tls) {
-    if (auto ec = crypto::prepare_client_stream(st->stream, ep_.host)) co_return finish(ec);
-    auto [hec] = co_await st->stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
-    if (hec) co_return finish(error::tls_failed);
-  }
-
-  // HTTP/1.1 by hand: a flat buffer we can wipe, since it carries the token.
-  wiped wire;
-  const bool ipv6 = ep_.host.find(':') != std::string::npos;
-  const bool default_port = ep_.port == (ep_.tls ? "443" : "80");
-  wire.s.reserve(256 + r.target.size() + r.body.size() + token.reveal().size());
-  wire.s += r.method + " " + r.target + " HTTP/1.1\r\nHost: ";
-  wire.s += ipv6 ? "[" + ep_.host + "]" : ep_.host;
-  if (!default_port) wire.s += ":" + ep_.port;
-  wire.s += "\r\nUser-Agent: enfinito/" ENFINITO_VERSION "\r\nAccept: application/json\r\n";
-  wire.s += "Connection: close\r\nAuthorization: Bearer ";
-  wire.s += token.reveal();
-  wire.s += "\r\n";
-  if (!r.body.empty() || r.method == "POST") {
-    wire.s += "Content-Type: " + (r.content_type.empty() ? std::string("application/json") : r.content_type);
-    wire.s += "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n";
-  }
-  wire.s += "\r\n";
-  wire.s += r.body;
-
-  // (Not a ?: over two co_awaits: GCC 12 destroys the result twice.)
-  core::result<response> res = response{};
-  if (ep_.tls) res = co_await exchange(st->stream, wire.s, opts_.max_response_bytes);
-  else res = co_await exchange(st->stream.next_layer(), wire.s, opts_.max_response_bytes);
-  // No TLS close_notify dance: the response is complete (length-delimited) and the
-  // connection is not reused, so closing is enough.
-  st->close();
-  co_return finish(std::move(res));
+  upstream::request u;
+  u.method = r.method;
+  u.target = r.target;
+  u.body = r.body;
+  u.content_type = r.content_type;
+  u.bearer = &token;
+  auto got = co_await http_->call(u);
+  if (!got) co_return got.error();
+  co_return response{got->status, std::move(got->body), std::move(got->content_type)};
 }
 
 namespace {

@@ -106,6 +106,9 @@ struct meta_settings {
   std::string ca_file;  // extra trusted CA (PEM) on top of the system store; tests use it
   milliseconds timeout{10'000};  // one whole upstream call: connect + TLS + request + response
   std::size_t max_response_bytes = 4 * 1024 * 1024;
+  milliseconds connect_timeout{5'000};    // resolve + connect + TLS of a new connection
+  std::size_t max_idle_connections = 32;  // kept-alive connections per reactor; 0: none
+  milliseconds idle_timeout{30'000};      // idle longer than this: closed, not reused
 };
 
 struct settings {

@@ -1,30 +1,25 @@
 #pragma once
 /**
- * @file meta::client: HTTPS (or plain HTTP, for the fake) calls to the Graph API, on Beast.
+ * @file meta::client: Graph API calls, over the daemon's outbound client (upstream/client.hpp):
+ * kept-alive TLS connections per reactor, TLS session resumption, SNI and host-name
+ * verification, connect and call deadlines, a response-size cap.
  *
- * Shape: the Beast `http/client/async-ssl` example as a coroutine — resolve, connect, TLS
- * handshake with SNI and host-name verification (crypto::prepare_client_stream, TLS 1.2+ from
- * crypto::make_client_context), write, read with a body-size cap. One deadline covers the
- * whole call (`meta.timeout_ms`): a timer closes the socket, so every pending operation ends.
- *
- * Connections: one per call, closed afterwards. That is enough for instance verification
- * (rare); the outbound send queue will need kept-alive connections per instance and reactor
- * (a pool modelled on Boost.MySQL's sans-I/O connection pool) — TODO(instances): add it with
- * the queue.
+ * This file adds what is Meta's: the base URL and Graph version, and the bearer token on
+ * every call. Requests are built and answers parsed in meta::graph (sans-I/O).
  *
  * Secrets: the bearer token is copied only into the serialized request, which is wiped after
  * the write. Bodies are never logged; `graph_error` keeps upstream text for diagnostics only.
  *
  * *Thread safety:* a client is immutable after `make`; `send` may run concurrently on any
- * executors. *Lifetime:* keep the shared_ptr alive while calls run (the coroutine holds it).
- * *Errors:* transport failures are `meta::error` codes; Graph errors are `graph_error`.
+ * executors. *Lifetime:* keep the shared_ptr alive while calls run; `close_idle()` before the
+ * reactors' io_contexts are destroyed.
+ * *Errors:* transport failures are `upstream::error` codes; Graph errors are `graph_error`.
  */
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
 #include <enfinito/meta/graph.hpp>
-
-#include <boost/asio/ssl/context.hpp>
+#include <enfinito/upstream/client.hpp>
 
 #include <chrono>
 #include <memory>
@@ -32,55 +27,42 @@
 
 namespace enfinito::meta {
 
-enum class error {
-  timeout = 1,         // the call's deadline passed
-  resolve_failed,      // DNS
-  connect_failed,      // TCP
-  tls_failed,          // handshake or certificate verification
-  io_failed,           // write or read broke mid-way
-  response_too_large,  // the body exceeded max_response_bytes
-  bad_response,        // not parseable HTTP
-  bad_base_url,
-};
-const boost::system::error_category& category() noexcept;
-inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), category()}; }
-
 struct client_options {
   std::string base_url = "https://graph.facebook.com";
   std::string version = "v23.0";
   std::string ca_file;  // extra trust (tests)
   std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds connect_timeout{5'000};
   std::size_t max_response_bytes = 4 * 1024 * 1024;
+  std::size_t max_idle_per_reactor = 32;  // kept-alive connections per reactor; 0: none
+  std::chrono::milliseconds idle_timeout{30'000};
 };
 
 /** A raw answer: any HTTP status, body capped. */
 struct response {
   unsigned status = 0;
   std::string body;
+  std::string content_type;
   bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 
 class client {
  public:
-  /** Parses the base URL and builds the TLS context. Errors: bad_base_url, crypto tls_*. */
+  /** Parses the base URL (scheme://host[:port], no path) and builds the TLS context. Errors: upstream bad_url, crypto tls_*. */
   static core::result<std::shared_ptr<client>> make(client_options opts);
 
   /** Sends `r` with `Authorization: Bearer <token>`; completes on the caller's executor. */
   net::awaitable<core::result<response>> send(request r, const core::secret_string& token) const;
 
   const std::string& version() const noexcept { return opts_.version; }
-
-  struct endpoint {
-    bool tls = true;
-    std::string host;
-    std::string port;
-  };
+  upstream::client_stats stats() const noexcept { return http_->stats(); }
+  /** Closes idle connections (shutdown, before the reactors' contexts go). */
+  void close_idle() const { http_->close_idle(); }
 
  private:
   explicit client(client_options o) : opts_(std::move(o)) {}
   client_options opts_;
-  endpoint ep_;
-  std::shared_ptr<ssl::context> tls_;
+  std::shared_ptr<upstream::client> http_;
 };
 
 /** The verdict on a set of credentials (instance create/update). */
@@ -112,6 +94,3 @@ net::awaitable<verification> verify_number(const client& c, std::string phone_nu
                                            std::string waba_id, const core::secret_string& token);
 
 }  // namespace enfinito::meta
-
-template <>
-struct boost::system::is_error_code_enum<enfinito::meta::error> : std::true_type {};

@@ -1,0 +1,409 @@
+// upstream::client: outbound HTTP(S) calls with kept-alive connections per reactor and TLS
+// session resumption. See include/enfinito/upstream/client.hpp for the contract.
+#include <enfinito/upstream/client.hpp>
+
+#include <enfinito/crypto/tls.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/url/parse.hpp>
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace enfinito::upstream {
+namespace {
+
+using tcp = net::ip::tcp;
+using clock = std::chrono::steady_clock;
+constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
+
+class error_category_impl final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "enfinito.upstream"; }
+  std::string message(int ev) const override {
+    switch (static_cast<error>(ev)) {
+      case error::timeout: return "upstream call timed out";
+      case error::resolve_failed: return "cannot resolve the upstream host";
+      case error::connect_failed: return "cannot connect to the upstream host";
+      case error::tls_failed: return "TLS handshake with the upstream host failed";
+      case error::io_failed: return "upstream connection broke";
+      case error::response_too_large: return "upstream response too large";
+      case error::bad_response: return "upstream response is not valid HTTP";
+      case error::bad_url: return "URL is not http(s)://host[:port][/path]";
+    }
+    return "upstream error";
+  }
+};
+
+// One connection: the (maybe TLS) stream and what is left in its read buffer.
+struct connection {
+  connection(const executor& ex, ssl::context& ctx) : stream(ex, ctx) {}
+  ssl::stream<tcp::socket> stream;
+  beast::flat_buffer buf;
+  clock::time_point idle_since{};
+  std::size_t uses = 0;
+  bool clean = false;  // the last exchange completed: the TLS session is sound
+  void close() {
+    // Closing without close_notify makes OpenSSL mark the session unresumable when the SSL
+    // object is freed. After a complete answer the session is sound, so say it was shut down.
+    if (clean) SSL_set_shutdown(stream.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    core::error_code ignored;
+    stream.next_layer().close(ignored);
+  }
+};
+
+// An idle connection is worth reusing only if the peer has neither closed it nor sent
+// anything since the last answer (a TLS close_notify, or junk). Non-blocking peek.
+bool still_usable(connection& c) {
+  auto& sock = c.stream.next_layer();
+  if (!sock.is_open() || c.buf.size() != 0) return false;
+  char byte;
+  const auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n >= 0) return false;  // 0: closed; >0: unexpected bytes
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "DELETE";
+}
+
+bool header_safe(std::string_view s) {
+  return s.find_first_of("\r\n") == std::string_view::npos && s.find('\0') == std::string_view::npos;
+}
+
+// The serialized request, wiped when it goes away (it may hold a bearer token).
+struct wiped {
+  std::string s;
+  ~wiped() {
+    if (!s.empty()) core::detail::secure_wipe(s.data(), s.size());
+  }
+};
+
+std::string serialize(const request& r, const origin& o, bool keep_alive) {
+  std::string w;
+  w.reserve(256 + r.target.size() + r.body.size());
+  w.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\nHost: ").append(o.authority());
+  w.append("\r\nUser-Agent: enfinito/" ENFINITO_VERSION "\r\nAccept: ").append(r.accept).append("\r\n");
+  if (!keep_alive) w.append("Connection: close\r\n");
+  if (r.bearer) w.append("Authorization: Bearer ").append(r.bearer->reveal()).append("\r\n");
+  if (!r.body.empty() || r.method == "POST") {
+    w.append("Content-Type: ").append(r.content_type.empty() ? std::string_view("application/json") : r.content_type);
+    w.append("\r\nContent-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  }
+  w.append("\r\n").append(r.body);
+  return w;
+}
+
+// What one write + read on a connection gave.
+struct exchange_result {
+  core::error_code ec;
+  response answer;
+  bool keep_alive = false;
+  bool got_some = false;  // any byte of the answer arrived (then the request surely reached the peer)
+};
+
+template <class Stream>
+net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, const std::string& wire,
+                                         const options& o) {
+  exchange_result out;
+  auto [wec, n] = co_await net::async_write(s, net::buffer(wire), tuple_awaitable);
+  (void)n;
+  if (wec) {
+    out.ec = error::io_failed;
+    co_return out;
+  }
+  beast::http::response_parser<beast::http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
+  parser.body_limit(o.max_response_bytes);
+  auto [rec, m] = co_await beast::http::async_read(s, buf, parser, tuple_awaitable);
+  (void)m;
+  out.got_some = parser.got_some();
+  if (rec == beast::http::error::body_limit || rec == beast::http::error::header_limit) {
+    out.ec = error::response_too_large;
+    co_return out;
+  }
+  // The peer closing (before or during the answer) is a broken connection, not bad HTTP.
+  const bool closed = rec == beast::http::error::end_of_stream || rec == beast::http::error::partial_message;
+  if (rec && !closed && rec.category() == make_error_code(beast::http::error::bad_version).category()) {
+    out.ec = error::bad_response;
+    co_return out;
+  }
+  if (rec) {
+    out.ec = error::io_failed;
+    co_return out;
+  }
+  auto msg = parser.release();
+  out.keep_alive = msg.keep_alive();
+  out.answer.status = msg.result_int();
+  if (auto ct = msg.find(beast::http::field::content_type); ct != msg.end())
+    out.answer.content_type = std::string(ct->value());
+  out.answer.body = std::move(msg.body());
+  co_return out;
+}
+
+}  // namespace
+
+const boost::system::error_category& category() noexcept {
+  static const error_category_impl c;
+  return c;
+}
+
+std::string origin::authority() const {
+  std::string a = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (port != (tls ? "443" : "80")) a += ":" + port;
+  return a;
+}
+
+core::result<url_parts> parse_url(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return error::bad_url;
+  url_parts p;
+  const auto scheme = u->scheme();
+  if (scheme == "https") p.where.tls = true;
+  else if (scheme == "http") p.where.tls = false;
+  else return error::bad_url;
+  if (u->has_userinfo() || !u->has_authority() || u->has_fragment()) return error::bad_url;
+  p.where.host = u->host_address();  // IPv6 without brackets
+  if (p.where.host.empty()) return error::bad_url;
+  if (u->has_port()) {
+    // (port_number() wraps values over 65535, so the text is checked.)
+    const std::string port(u->port());
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+      return error::bad_url;
+    const auto n = std::stoul(port);
+    if (n == 0 || n > 65535) return error::bad_url;
+    p.where.port = std::to_string(n);
+  } else {
+    p.where.port = p.where.tls ? "443" : "80";
+  }
+  p.target = std::string(u->encoded_path());
+  if (p.target.empty()) p.target = "/";
+  if (u->has_query()) p.target += "?" + std::string(u->encoded_query());
+  return p;
+}
+
+// Idle connections per io_context, the TLS session to resume, and the counters.
+struct client::pool {
+  std::mutex mu;
+  std::unordered_map<net::execution_context*, std::vector<std::unique_ptr<connection>>> idle;
+  SSL_SESSION* session = nullptr;  // the newest resumable session (owned)
+  bool closed = false;
+  std::atomic<std::uint64_t> opened{0}, reused{0}, resumed{0};
+
+  ~pool() {
+    if (session) SSL_SESSION_free(session);
+  }
+
+  std::unique_ptr<connection> take(net::execution_context* ctx, const options& o) {
+    std::vector<std::unique_ptr<connection>> stale;  // closed outside the lock
+    std::unique_ptr<connection> out;
+    {
+      std::lock_guard lock(mu);
+      auto it = idle.find(ctx);
+      if (it == idle.end()) return nullptr;
+      auto& list = it->second;
+      const auto now = clock::now();
+      while (!list.empty() && !out) {
+        auto c = std::move(list.back());
+        list.pop_back();
+        if (now - c->idle_since < o.idle_timeout && still_usable(*c)) out = std::move(c);
+        else stale.push_back(std::move(c));
+      }
+    }
+    for (auto& c : stale) c->close();
+    return out;
+  }
+
+  void give_back(net::execution_context* ctx, std::unique_ptr<connection> c, const options& o) {
+    c->idle_since = clock::now();
+    std::lock_guard lock(mu);
+    if (closed) return;  // destroyed here, closing the socket
+    auto& list = idle[ctx];
+    if (list.size() < o.max_idle_per_reactor) list.push_back(std::move(c));
+  }
+
+  void offer_session(SSL* ssl) {
+    SSL_SESSION* s = SSL_get1_session(ssl);
+    if (!s) return;
+    if (!SSL_SESSION_is_resumable(s)) {
+      SSL_SESSION_free(s);
+      return;
+    }
+    std::lock_guard lock(mu);
+    if (session) SSL_SESSION_free(session);
+    session = s;
+  }
+
+  void resume_into(SSL* ssl) {
+    std::lock_guard lock(mu);
+    if (session) SSL_set_session(ssl, session);  // takes its own reference
+  }
+};
+
+client::client(origin where, options opts, std::shared_ptr<ssl::context> tls)
+    : origin_(std::move(where)), opts_(opts), tls_(std::move(tls)), pool_(std::make_unique<pool>()) {}
+
+client::~client() = default;
+
+std::shared_ptr<client> client::make(origin where, options opts, std::shared_ptr<ssl::context> tls) {
+  return std::shared_ptr<client>(new client(std::move(where), opts, std::move(tls)));
+}
+
+client_stats client::stats() const noexcept {
+  return {pool_->opened.load(), pool_->reused.load(), pool_->resumed.load()};
+}
+
+void client::close_idle() {
+  std::unordered_map<net::execution_context*, std::vector<std::unique_ptr<connection>>> all;
+  {
+    std::lock_guard lock(pool_->mu);
+    pool_->closed = true;
+    all.swap(pool_->idle);
+  }
+  for (auto& [ctx, list] : all)
+    for (auto& c : list) c->close();
+}
+
+namespace {
+
+// Everything one call owns, shared with the deadline timer's handler, which closes the
+// socket (ending whichever operation is pending).
+struct call_state {
+  explicit call_state(const executor& ex) : resolver(ex), timer(ex) {}
+  tcp::resolver resolver;
+  net::steady_timer timer;
+  std::unique_ptr<connection> conn;
+  bool timed_out = false;
+  void close() {
+    resolver.cancel();
+    if (conn) conn->close();
+  }
+};
+
+void arm(const std::shared_ptr<call_state>& st, clock::time_point deadline) {
+  st->timer.expires_at(deadline);
+  st->timer.async_wait([w = std::weak_ptr<call_state>(st)](core::error_code ec) {
+    if (ec) return;  // re-armed or cancelled
+    if (auto s = w.lock()) {
+      s->timed_out = true;
+      s->close();
+    }
+  });
+}
+
+}  // namespace
+
+// One attempt: on `st->conn` if set (a reused connection), else on a fresh one.
+static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, const origin& o,
+                                               const options& opts, ssl::context& tls,
+                                               client::pool& pool, const std::string& wire,
+                                               clock::time_point deadline) {
+  exchange_result out;
+  const bool fresh = !st->conn;
+  if (fresh) {
+    auto ex = co_await net::this_coro::executor;
+    st->conn = std::make_unique<connection>(ex, tls);
+    arm(st, std::min(deadline, clock::now() + opts.connect_timeout));
+    auto [rec, results] = co_await st->resolver.async_resolve(o.host, o.port, tuple_awaitable);
+    if (rec) {
+      out.ec = error::resolve_failed;
+      co_return out;
+    }
+    auto [cec, peer] = co_await net::async_connect(st->conn->stream.next_layer(), results, tuple_awaitable);
+    (void)peer;
+    if (cec) {
+      out.ec = error::connect_failed;
+      co_return out;
+    }
+    core::error_code nodelay_ec;
+    st->conn->stream.next_layer().set_option(tcp::no_delay(true), nodelay_ec);
+    pool.opened.fetch_add(1, std::memory_order_relaxed);
+    if (o.tls) {
+      if (auto ec = crypto::prepare_client_stream(st->conn->stream, o.host)) {
+        out.ec = ec;
+        co_return out;
+      }
+      pool.resume_into(st->conn->stream.native_handle());
+      auto [hec] = co_await st->conn->stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
+      if (hec) {
+        out.ec = error::tls_failed;
+        co_return out;
+      }
+      if (SSL_session_reused(st->conn->stream.native_handle()))
+        pool.resumed.fetch_add(1, std::memory_order_relaxed);
+    }
+    arm(st, deadline);
+  }
+  // (Not a ?: over two co_awaits: GCC 12 destroys the result twice.)
+  if (o.tls) out = co_await exchange(st->conn->stream, st->conn->buf, wire, opts);
+  else out = co_await exchange(st->conn->stream.next_layer(), st->conn->buf, wire, opts);
+  st->conn->clean = !out.ec;
+  // TLS 1.3 tickets arrive after the handshake: the session is worth keeping only now.
+  if (!out.ec && fresh && o.tls) pool.offer_session(st->conn->stream.native_handle());
+  co_return out;
+}
+
+net::awaitable<core::result<response>> client::call(request r) {
+  if (!header_safe(r.method) || !header_safe(r.target) || !header_safe(r.content_type) ||
+      !header_safe(r.accept) || r.target.empty() || r.target.front() != '/' ||
+      r.target.find(' ') != std::string_view::npos)
+    co_return error::bad_url;
+  auto ex = co_await net::this_coro::executor;
+  auto* ctx = &net::query(ex, net::execution::context);
+  const bool keep = opts_.max_idle_per_reactor > 0;
+  const auto deadline = clock::now() + opts_.timeout;
+  wiped wire;
+  wire.s = serialize(r, origin_, keep);
+
+  auto st = std::make_shared<call_state>(ex);
+  if (keep) st->conn = pool_->take(ctx, opts_);
+  const bool reused = st->conn != nullptr;
+  if (reused) {
+    pool_->reused.fetch_add(1, std::memory_order_relaxed);
+    arm(st, deadline);
+  }
+  exchange_result res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire.s, deadline);
+  // A kept-alive connection the peer closed while we were writing: nothing was answered, so
+  // an idempotent request is safe to send once more on a fresh connection.
+  const bool retry = reused && res.ec == error::io_failed && !res.got_some && !st->timed_out &&
+                     idempotent(r.method);
+  if (retry) {
+    st->conn->close();
+    st->conn.reset();
+    res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire.s, deadline);
+  }
+  st->timer.cancel();
+  if (st->timed_out) {
+    st->close();
+    co_return error::timeout;
+  }
+  if (res.ec) {
+    st->close();
+    co_return res.ec;
+  }
+  st->conn->uses++;
+  if (keep && res.keep_alive && st->conn->uses < opts_.max_requests_per_connection)
+    pool_->give_back(ctx, std::move(st->conn), opts_);
+  else
+    st->close();
+  co_return std::move(res.answer);
+}
+
+}  // namespace enfinito::upstream
