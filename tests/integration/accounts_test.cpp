@@ -154,6 +154,7 @@ struct raw_db {
     sqlite3_finalize(st);
     return v;
   }
+  bool exec(const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK; }
   std::vector<std::string> column(const std::string& sql) {
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
@@ -344,8 +345,21 @@ BOOST_AUTO_TEST_CASE(api_keys_are_shown_once_hashed_limited_and_revoked_on_every
   BOOST_TEST(q.call("GET", "/v1/me?api_key=" + key).status == 401);
   // Keys cannot manage keys (a leaked key cannot mint more).
   BOOST_TEST(k.call("POST", "/v1/api-keys", R"({"name":"more"})").status == 403);
+  // A key may be limited only to the caller's own instances.
+  auto [other, oid] = active_user(app, admin, "other@example.com");
+  for (auto [id, owner] : {std::pair{"ins_theirs", oid}, std::pair{"ins_mine", uid}})
+    BOOST_REQUIRE(db.exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, "
+                          "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, "
+                          "token_last4, created_at, updated_at) VALUES('" + std::string(id) + "', '" + owner +
+                          "', 'n', x'00', x'00', x'00', x'00', x'00', x'00', '" + id + "', '0000', 0, 0)"));
+  for (auto bad : {R"(["ins_theirs"])", R"(["ins_mine","ins_nowhere"])"}) {
+    auto refused = u.call("POST", "/v1/api-keys", std::string(R"({"name":"x","instance_ids":)") + bad + "}");
+    BOOST_TEST(refused.status == 400);
+    BOOST_TEST(str(body_json(refused), "code") == "unknown_instance");
+    BOOST_TEST(str(body_json(refused), "field") == "instance_ids");
+  }
   // Read-only keys read but do not write.
-  auto ro = u.call("POST", "/v1/api-keys", R"({"name":"ro","read_only":true,"instance_ids":["ins_a"]})");
+  auto ro = u.call("POST", "/v1/api-keys", R"({"name":"ro","read_only":true,"instance_ids":["ins_mine"]})");
   BOOST_REQUIRE(ro.status == 201);
   client r{app.port(), ""};
   r.bearer = str(body_json(ro), "key");
@@ -355,7 +369,6 @@ BOOST_AUTO_TEST_CASE(api_keys_are_shown_once_hashed_limited_and_revoked_on_every
   BOOST_TEST(w.status == 403);
   BOOST_TEST(str(body_json(w), "code") == "read_only_key");
   // Cross-tenant: another user cannot revoke it, and learns nothing.
-  auto [other, oid] = active_user(app, admin, "other@example.com");
   auto x = other.call("DELETE", "/v1/api-keys/" + key_id);
   BOOST_TEST(x.status == 404);
   BOOST_TEST(str(body_json(x), "code") == "api_key_not_found");

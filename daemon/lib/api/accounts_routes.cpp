@@ -10,6 +10,7 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/mail/outbox.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/instances.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -514,7 +515,7 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
   k.prefix = key.substr(0, 16);
   k.read_only = read_only.value_or(false);
   k.created_at = acc::now_s();
-  bool too_many_keys = false;
+  bool too_many_keys = false, unknown_instance = false;
   auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
     auto existing = acc::list_api_keys(c, p.user_id);
     if (!existing) return existing.error();
@@ -522,12 +523,26 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
       too_many_keys = true;
       return {};
     }
+    // A key limited to instances may name only the caller's own (checked in the same
+    // transaction as the insert, so a concurrent delete cannot slip between).
+    store::instances::instance row;
+    for (const auto& id : k.instance_ids) {
+      auto e = store::instances::get(c, p.user_id, id, row);
+      if (e == store::error::not_found) {
+        unknown_instance = true;
+        return {};
+      }
+      if (e) return e;
+    }
     if (auto e = acc::insert_api_key(c, k, crypto::sha256_hex(key))) return e;
     return acc::audit(c, p.user_id, p.user_id, "api_key_created", "key=" + k.id, client_address(req));
   });
   if (ec) co_return store_problem();
   if (too_many_keys)
     co_return http::problem(http::status::conflict, "too_many_api_keys", "Conflict", "revoke an API key first");
+  if (unknown_instance)
+    co_return http::field_problem("instance_ids", "names an instance that is not yours or does not exist",
+                                  "unknown_instance");
   auto o = key_json(k);
   o["key"] = key;  // shown once, never again
   co_return http::json_response(http::status::created, o);
