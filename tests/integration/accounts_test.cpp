@@ -487,6 +487,35 @@ BOOST_AUTO_TEST_CASE(mail_survives_an_smtp_outage_and_is_retried) {
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0);  // sent mail is not kept
 }
 
+BOOST_AUTO_TEST_CASE(a_mail_the_server_refuses_for_good_is_dead_lettered_not_retried_forever) {
+  temp_dir dir;
+  smtp_server smtp(dir.path());
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  client c{app.port()};
+  // The test server answers 550 at RCPT for addresses starting with "bounce".
+  c.call("POST", "/v1/auth/signup", signup_body("Bo", "bounce@example.com", "bob password"));
+  c.call("POST", "/v1/auth/signup", signup_body("Al", "al@example.com", "al password"));
+  auto admin = admin_client(app);
+  auto list = body_json(admin.call("GET", "/v1/admin/users?status=pending")).at("users").as_array();
+  BOOST_REQUIRE_EQUAL(list.size(), 2u);
+  std::string bounce_id;
+  for (auto& u : list) {
+    BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + str(u, "id") + "/approve", "{}").status == 200);
+    if (str(u, "email") == "bounce@example.com") bounce_id = str(u, "id");
+  }
+  auto mails = smtp.wait_for(1);
+  BOOST_REQUIRE_EQUAL(mails.size(), 1u);
+  BOOST_TEST(mails[0].find("To: al@example.com") != std::string::npos);
+  raw_db db(app.settings.store.path);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.scalar("SELECT COUNT(*) FROM mail_outbox") != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0);  // refused once, not retried
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'mail_undeliverable' AND subject_id = '" +
+                       bounce_id + "' AND detail LIKE '%550%'") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
   running_app app;
   client c{app.port()};

@@ -50,14 +50,31 @@ smtp_server::~smtp_server() { stop(); }
 bool smtp_server::start(std::chrono::milliseconds timeout) {
   std::string listen = "127.0.0.1:" + std::to_string(port_);
   std::string dir = maildir_.string();
+  // Debian's Maildir handler, except that recipients whose address starts with "bounce"
+  // are refused with a permanent 550 at RCPT (the mail tests' dead-letter case).
+  const auto module_dir = maildir_.parent_path() / "smtp_handler";
+  std::filesystem::create_directories(module_dir);
+  {
+    std::ofstream py(module_dir / "bouncing.py");
+    py << R"(from aiosmtpd.handlers import Mailbox
+class Handler(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith('bounce'):
+            return '550 5.1.1 mailbox unavailable'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+)";
+  }
+  const std::string pythonpath = module_dir.string();
   pid_ = ::fork();
   if (pid_ == 0) {
     // Quiet child: the server's log is not the test's business.
     int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
     ::dup2(null, 2);
+    ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
     ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
-            "aiosmtpd.handlers.Mailbox", dir.c_str(), static_cast<char*>(nullptr));
+            "bouncing.Handler", dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;

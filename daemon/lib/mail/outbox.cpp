@@ -101,9 +101,21 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
       auto res = co_await auth::run_blocking(pool, [&cfg, &m] {
         return cfg.dev && cfg.smtp.host.empty() ? write_file(cfg, m) : smtp_send(cfg, m);
       });
+      const bool too_old = acc::now_s() - m.created_at > cfg.smtp.give_up_after.count() / 1000;
       if (res.ok) {
         core::log::info("mail_sent", {{"mail_id", m.id}, {"attempts", m.attempts + 1}});
         co_await db.write([id = m.id](store::connection& c) { return acc::mail_sent(c, id); });
+      } else if (res.permanent || too_old) {
+        // Dead letter: dropped from the outbox (its body may hold a reset link) and recorded
+        // in the user's audit log, where an administrator can see why.
+        core::log::warn("mail_dead", {{"mail_id", m.id}, {"attempts", m.attempts + 1},
+                                      {"reason", res.permanent ? "refused" : "too_old"}, {"error", res.error}});
+        const std::string detail = (res.permanent ? "refused: " : "gave up: ") + res.error;
+        auto bury = [&m, &detail](store::connection& c) -> core::error_code {
+          if (auto e = acc::mail_sent(c, m.id)) return e;
+          return acc::audit(c, m.user_id, "", "mail_undeliverable", detail, "");
+        };
+        co_await db.write(bury);
       } else {
         // Exponential backoff: base * 2^attempts, capped.
         auto delay = cfg.smtp.retry_base;
@@ -212,6 +224,9 @@ send_result smtp_send(const config::settings& cfg, const acc::mail& m) {
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     res.error = std::string(curl_easy_strerror(rc)) + (code ? " (smtp " + std::to_string(code) + ")" : "");
+    // RFC 5321 §4.2.1: 5yz is a permanent negative reply (no such mailbox, policy refusal).
+    // Authentication refusals (535) are the operator's to fix: those keep being retried.
+    res.permanent = code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED;
   }
   curl_slist_free_all(rcpts);
   curl_easy_cleanup(curl);

@@ -299,11 +299,12 @@ core::error_code enqueue_mail(connection& c, const mail& m) {
 }
 
 core::result<std::vector<mail>> due_mail(connection& c, std::int64_t now, std::size_t limit) {
-  ENF_PREPARE(s, "SELECT id, COALESCE(user_id, ''), recipient, subject, body, attempts FROM mail_outbox "
+  ENF_PREPARE(s, "SELECT id, COALESCE(user_id, ''), recipient, subject, body, attempts, created_at FROM mail_outbox "
                  "WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
   s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
   return all<mail>(*s, [](statement& st) {
-    return mail{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), static_cast<int>(st.int64(5))};
+    return mail{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), static_cast<int>(st.int64(5)),
+                st.int64(6)};
   });
 }
 

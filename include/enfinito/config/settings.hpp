@@ -76,6 +76,7 @@ struct smtp_settings {
   milliseconds retry_base{5'000};       // first retry after a failed submission, then doubling
   milliseconds retry_max{3'600'000};    // the longest wait between two attempts
   milliseconds poll_interval{1'000};    // how often the sender looks at the outbox
+  milliseconds give_up_after{3 * 24 * 3'600'000};  // a mail still unsent this long after it was queued is dropped
   std::string dev_dir = "var/mail";     // dev mode: mails are written here as .eml files
 };
 

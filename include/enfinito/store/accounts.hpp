@@ -73,6 +73,7 @@ struct mail {
   std::string subject;
   std::string body;
   int attempts = 0;
+  std::int64_t created_at = 0;  // unix seconds (set by enqueue_mail)
 };
 
 // ---- users ----
