@@ -656,6 +656,31 @@ BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {
   BOOST_TEST(b.call("GET", "/v1/me").status == 401);
 }
 
+BOOST_AUTO_TEST_CASE(housekeeping_sweeps_expired_rows_nobody_presents_again) {
+  running_app app([](config::settings& s) { s.store.housekeeping_interval = 100ms; });
+  auto a = admin_client(app);
+  client b{app.port()};
+  BOOST_REQUIRE(b.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 200);
+  raw_db db(app.settings.store.path);
+  BOOST_REQUIRE(db.scalar("SELECT COUNT(*) FROM sessions") == 2);
+  auto uid = db.column("SELECT id FROM users")[0];
+  // One session past its absolute expiry, one still live; a spent reset token and flow.
+  BOOST_REQUIRE(db.exec("UPDATE sessions SET expires_at = 1 WHERE rowid = (SELECT MIN(rowid) FROM sessions)"));
+  BOOST_REQUIRE(db.exec("INSERT INTO password_resets VALUES('h1', '" + uid + "', 0, 1), ('h2', '" + uid +
+                        "', 0, strftime('%s','now') + 600)"));
+  BOOST_REQUIRE(db.exec("INSERT INTO google_flows(state_hash, sealed, purpose, created_at, expires_at) "
+                        "VALUES('s1', x'00', 'sign_in', 0, 1)"));
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (db.scalar("SELECT COUNT(*) FROM sessions") != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(300ms);  // a few more ticks: the live rows must survive them
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM sessions") == 1);
+  BOOST_TEST(db.column("SELECT token_hash FROM password_resets") == std::vector<std::string>{"h2"});
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM google_flows") == 0);
+  // The surviving session is the one that works.
+  BOOST_TEST(a.call("GET", "/v1/me").status + b.call("GET", "/v1/me").status == 200u + 401u);
+}
+
 BOOST_AUTO_TEST_CASE(an_old_hash_is_upgraded_at_sign_in) {
   running_app app;
   auto a = admin_client(app);

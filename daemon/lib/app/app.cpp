@@ -1,6 +1,7 @@
 // app::app: wires config, store, reactors, routes and listeners; owns signals and shutdown.
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
+#include <enfinito/app/housekeeping.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -175,6 +176,8 @@ void app::start() {
   impl_->server->start();
   // 4. Background work: the mail outbox sender, on reactor 0.
   mail::start_sender(impl_->cfg, *impl_->db, *impl_->blocking, impl_->pool->at(0).get_executor());
+  start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.store.housekeeping_interval,
+                     account_sweeps(c.auth.session_idle_timeout_s));
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},

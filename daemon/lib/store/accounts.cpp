@@ -200,6 +200,25 @@ core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t id
   return s->run();
 }
 
+core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s, std::size_t limit,
+                                std::size_t& removed) {
+  ENF_PREPARE(s, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+                 "WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)");
+  s->bind(1, now).bind(2, now - idle_s).bind(3, static_cast<std::int64_t>(limit));
+  if (auto ec = s->run()) return ec;
+  removed = static_cast<std::size_t>(c.changes());
+  return {};
+}
+
+core::error_code purge_password_resets(connection& c, std::int64_t now, std::size_t limit, std::size_t& removed) {
+  ENF_PREPARE(s, "DELETE FROM password_resets WHERE token_hash IN (SELECT token_hash FROM password_resets "
+                 "WHERE expires_at <= ?1 LIMIT ?2)");
+  s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+  if (auto ec = s->run()) return ec;
+  removed = static_cast<std::size_t>(c.changes());
+  return {};
+}
+
 // ---- API keys ----
 
 core::error_code insert_api_key(connection& c, const api_key& k, std::string_view key_hash) {

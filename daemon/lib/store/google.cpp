@@ -27,6 +27,15 @@ core::result<std::optional<identity>> one_identity(statement& s) {
 
 }  // namespace
 
+core::error_code purge_flows(connection& c, std::int64_t now, std::size_t limit, std::size_t& removed) {
+  ENF_GOOGLE_PREPARE(s, "DELETE FROM google_flows WHERE state_hash IN (SELECT state_hash FROM google_flows "
+                        "WHERE expires_at <= ?1 LIMIT ?2)");
+  s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+  if (auto ec = s->run()) return ec;
+  removed = static_cast<std::size_t>(c.changes());
+  return {};
+}
+
 core::error_code insert_flow(connection& c, const flow& f, std::int64_t now) {
   {
     ENF_GOOGLE_PREPARE(purge, "DELETE FROM google_flows WHERE expires_at <= ?1");

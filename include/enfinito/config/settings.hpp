@@ -54,6 +54,7 @@ struct store_settings {
   unsigned read_connections = 2;
   std::size_t commit_batch_max = 1024;
   milliseconds busy_timeout{5'000};
+  milliseconds housekeeping_interval{60'000};  // how often rows whose time is up are swept
 };
 
 struct auth_settings {

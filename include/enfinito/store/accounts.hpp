@@ -104,6 +104,10 @@ core::error_code delete_user_sessions(connection& c, std::string_view user_id, s
 core::result<std::vector<session>> list_sessions(connection& c, std::string_view user_id);
 /** Removes sessions past their absolute expiry or idle longer than `idle_s`. */
 core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s);
+/** The housekeeping forms: at most `limit` rows, `removed` set (expired or idle sessions; expired reset tokens). */
+core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s, std::size_t limit,
+                                std::size_t& removed);
+core::error_code purge_password_resets(connection& c, std::int64_t now, std::size_t limit, std::size_t& removed);
 
 // ---- API keys ----
 core::error_code insert_api_key(connection& c, const api_key& k, std::string_view key_hash);

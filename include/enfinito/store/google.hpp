@@ -42,6 +42,8 @@ core::error_code insert_flow(connection& c, const flow& f, std::int64_t now);
 /** Deletes and returns the live flow with this state hash: each flow is usable once. */
 core::result<std::optional<flow>> take_flow(connection& c, std::string_view state_hash, std::int64_t now);
 core::result<std::int64_t> count_flows(connection& c);
+/** Removes at most `limit` expired flows (housekeeping); sets `removed`. */
+core::error_code purge_flows(connection& c, std::int64_t now, std::size_t limit, std::size_t& removed);
 
 /** `error::constraint` when the sub or the user is already linked. */
 core::error_code insert_identity(connection& c, const identity& id);

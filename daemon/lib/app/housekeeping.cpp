@@ -1,0 +1,77 @@
+// app::housekeeping: the periodic sweep loop and the account tables' sweep tasks.
+#include <enfinito/app/housekeeping.hpp>
+
+#include <enfinito/core/log.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/google.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace enfinito::app {
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+net::awaitable<void> sweep_loop(store::store& db, std::chrono::milliseconds interval,
+                                std::vector<sweep_task> tasks, std::size_t batch) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  std::size_t removed = 0;
+  std::int64_t now = 0;
+  const sweep_task* current = nullptr;
+  // The work function reads `current`, `now` and `removed` from this frame (pointers only:
+  // docs/engineering-notes.md, GCC 12).
+  auto work = [&current, &now, &batch, &removed](store::connection& c) {
+    return current->run(c, now, batch, removed);
+  };
+  for (;;) {
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec) co_return;
+    for (const auto& t : tasks) {
+      current = &t;
+      now = now_ms();
+      removed = 0;
+      auto wec = co_await db.write(work);
+      if (wec) core::log::warn("housekeeping_failed", {{"task", t.name}, {"error", wec.message()}});
+      else if (removed) core::log::info("housekeeping", {{"task", t.name}, {"removed", removed}});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<sweep_task> account_sweeps(std::int64_t session_idle_timeout_s) {
+  namespace acc = store::accounts;
+  std::vector<sweep_task> out;
+  out.push_back({"sessions", [session_idle_timeout_s](store::connection& c, std::int64_t now, std::size_t batch,
+                                                      std::size_t& removed) {
+                   return acc::purge_sessions(c, now / 1000, session_idle_timeout_s, batch, removed);
+                 }});
+  out.push_back({"password_resets", [](store::connection& c, std::int64_t now, std::size_t batch, std::size_t& removed) {
+                   return acc::purge_password_resets(c, now / 1000, batch, removed);
+                 }});
+  out.push_back({"google_flows", [](store::connection& c, std::int64_t now, std::size_t batch, std::size_t& removed) {
+                   return store::google::purge_flows(c, now / 1000, batch, removed);
+                 }});
+  return out;
+}
+
+void start_housekeeping(store::store& db, executor ex, std::chrono::milliseconds interval,
+                        std::vector<sweep_task> tasks, std::size_t batch) {
+  net::co_spawn(ex, sweep_loop(db, interval, std::move(tasks), batch), [](std::exception_ptr e) {
+    if (e) {
+      core::log::error("housekeeping_crashed", {});
+      std::terminate();
+    }
+  });
+}
+
+}  // namespace enfinito::app
