@@ -586,6 +586,31 @@ BOOST_AUTO_TEST_CASE(export_holds_the_users_data_without_secrets) {
   BOOST_TEST(r.body.find("admin@example.com") == std::string::npos);  // nobody else's data
 }
 
+BOOST_AUTO_TEST_CASE(export_streams_a_large_account_page_by_page) {
+  running_app app;
+  auto admin = admin_client(app);
+  auto [u, uid] = active_user(app, admin, "big@example.com");
+  raw_db db(app.settings.store.path);
+  // 12,345 audit entries: many pages of 500, and more than the old in-memory cap of 10,000.
+  BOOST_REQUIRE(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345) "
+                        "INSERT INTO audit_log(subject_id, actor_id, action, detail, client_address, created_at) "
+                        "SELECT '" + uid + "', '" + uid + "', 'bulk', 'row ' || i, '127.0.0.1', 0 FROM n"));
+  const auto expected = db.scalar("SELECT COUNT(*) FROM audit_log WHERE subject_id = '" + uid + "'");
+  auto r = u.call("GET", "/v1/me/export");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.header("transfer-encoding") == "chunked");
+  auto doc = body_json(r);  // one well-formed document
+  const auto& audit = doc.at("audit_log").as_array();
+  BOOST_TEST(static_cast<std::int64_t>(audit.size()) == expected);
+  BOOST_TEST(str(audit.back(), "detail") == "row 12345");  // oldest first, nothing skipped at page edges
+  std::set<std::string> details;
+  for (const auto& e : audit)
+    if (str(e, "action") == "bulk") details.insert(std::string(e.at("detail").as_string()));
+  BOOST_TEST(details.size() == 12345u);  // and nothing repeated
+  BOOST_TEST(doc.at("exported_at").is_string());
+  BOOST_TEST(str(doc.at("profile"), "email") == "big@example.com");
+}
+
 BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plaintext) {
   temp_dir smtp_dir;
   smtp_server smtp(smtp_dir.path());  // never started: the reset mail stays queued, then goes with the user

@@ -27,7 +27,7 @@ namespace {
 
 constexpr std::size_t max_api_keys = 100;
 constexpr std::size_t max_key_instances = 100;
-constexpr std::size_t export_audit_limit = 10'000;
+constexpr std::size_t export_page_rows = 500;  // rows per store read while streaming the export
 
 // Unwraps a checked<T> or returns its problem from the handler.
 #define ENF_TRY(var, expr)                                                       \
@@ -46,6 +46,11 @@ constexpr std::size_t export_audit_limit = 10'000;
 std::vector<std::pair<std::string, export_section>>& export_sections() {
   static std::vector<std::pair<std::string, export_section>> sections;
   return sections;
+}
+
+std::vector<std::pair<std::string, export_pager>>& export_streams() {
+  static std::vector<std::pair<std::string, export_pager>> streams;
+  return streams;
 }
 
 std::string iso8601(std::int64_t t) {
@@ -395,6 +400,81 @@ net::awaitable<http::response> me_password(services& s, http::request& req) {
   co_return http::no_content();
 }
 
+// ---- the personal-data export (P8), streamed ------------------------------------------
+//
+// One JSON document: the small parts (profile, keys, sessions, instances, Google identity)
+// are read at once; the parts that grow with use (audit log, message logs) are streamed page
+// by page, each page one store read, so the export never holds a large account in memory.
+// Pages are read one after another, not in one snapshot: a row written meanwhile may or may
+// not appear, which is fine for a copy of one's data.
+
+struct export_state {
+  services* s = nullptr;
+  std::string user_id;
+  std::string head;                // `{"profile":…,…` without the closing brace
+  std::size_t stream = 0;          // index into the streams, export_streams().size() = done
+  bool in_array = false;           // the current stream's `[` was written
+  bool first_row = true;
+  std::string cursor;
+  std::vector<std::pair<std::string, export_pager>> streams;
+};
+
+net::awaitable<boost::system::result<bool>> export_next(std::shared_ptr<export_state> st, std::string& chunk) {
+  if (!st->head.empty()) {
+    chunk = std::move(st->head);
+    st->head.clear();
+    co_return true;
+  }
+  if (st->stream == st->streams.size()) {
+    chunk = ",\"exported_at\":\"" + iso8601(acc::now_s()) + "\"}";
+    co_return false;
+  }
+  auto& [name, pager] = st->streams[st->stream];
+  if (!st->in_array) {
+    chunk = ",\"" + name + "\":[";
+    st->in_array = true;
+    st->first_row = true;
+    st->cursor.clear();
+  }
+  boost::json::array page;
+  const std::string* uid = &st->user_id;
+  std::string* cursor = &st->cursor;
+  export_pager* fn = &pager;
+  auto read = [uid, cursor, fn, &page](store::connection& c) { return (*fn)(c, *uid, *cursor, export_page_rows, page); };
+  auto ec = co_await st->s->db.read(read);
+  if (ec) co_return boost::system::result<bool>(boost::system::in_place_error, ec);
+  for (const auto& row : page) {
+    if (!st->first_row) chunk += ',';
+    st->first_row = false;
+    chunk += boost::json::serialize(row);
+  }
+  if (st->cursor.empty()) {  // that was the last page
+    chunk += ']';
+    st->in_array = false;
+    ++st->stream;
+  }
+  co_return true;
+}
+
+// The audit log as an export stream: entries about the user, oldest first.
+export_pager audit_pager() {
+  return [](store::connection& c, const std::string& user_id, std::string& cursor, std::size_t limit,
+            boost::json::array& page) -> core::error_code {
+    const std::int64_t after = cursor.empty() ? 0 : std::stoll(cursor);
+    auto audit = acc::list_audit(c, user_id, after, limit);
+    if (!audit) return audit.error();
+    for (const auto& a : *audit)
+      page.push_back(boost::json::object{
+          {"action", a.action},
+          {"detail", a.detail},
+          {"by", a.actor_id == user_id ? "you" : (a.actor_id.empty() ? "system" : "administrator")},
+          {"client_address", a.client_address},
+          {"at", iso8601(a.created_at)}});
+    cursor = audit->size() < limit ? std::string() : std::to_string(audit->back().id);
+    return {};
+  };
+}
+
 net::awaitable<http::response> me_export(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   boost::json::object out;
@@ -413,25 +493,24 @@ net::awaitable<http::response> me_export(services& s, http::request& req) {
     boost::json::array sa;
     for (const auto& x : *sessions) sa.push_back(session_json(x, p.session_id));
     out["sessions"] = std::move(sa);
-    auto audit = acc::list_audit(c, p.user_id, 0, export_audit_limit);
-    if (!audit) return audit.error();
-    boost::json::array aa;
-    for (const auto& a : *audit)
-      aa.push_back(boost::json::object{{"action", a.action},
-                                       {"detail", a.detail},
-                                       {"by", a.actor_id == p.user_id ? "you" : (a.actor_id.empty() ? "system" : "administrator")},
-                                       {"client_address", a.client_address},
-                                       {"at", iso8601(a.created_at)}});
-    out["audit_log"] = std::move(aa);
     for (auto& [name, fn] : export_sections())
       if (auto e = fn(c, p.user_id, out)) return e;
     return {};
   });
   if (ec == store::error::not_found) co_return http::problem(http::status::not_found, "user_not_found", "Not found");
   if (ec) co_return store_problem();
-  out["exported_at"] = iso8601(acc::now_s());
-  auto res = http::json_response(http::status::ok, out);
+  auto st = std::make_shared<export_state>();
+  st->s = &s;
+  st->user_id = p.user_id;
+  st->head = boost::json::serialize(out);
+  st->head.pop_back();  // the closing brace comes after the streamed parts
+  st->streams.emplace_back("audit_log", audit_pager());
+  for (const auto& x : export_streams()) st->streams.push_back(x);
+  req.stream_body = [st](std::string& chunk) { return export_next(st, chunk); };
+  http::response res{http::status::ok, 11};
+  res.set(http::bhttp::field::content_type, "application/json");
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"enfinito-export.json\"");
+  res.set(http::bhttp::field::cache_control, "no-store");
   co_return res;
 }
 
@@ -649,6 +728,10 @@ core::error_code apply_user_action(store::connection& c, const config::settings&
 
 void add_export_section(std::string name, export_section fn) {
   export_sections().emplace_back(std::move(name), std::move(fn));
+}
+
+void add_export_stream(std::string name, export_pager fn) {
+  export_streams().emplace_back(std::move(name), std::move(fn));
 }
 
 void register_accounts_routes(http::router& r, services& s) {

@@ -181,6 +181,48 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (ec) write_failed_ = true;
   }
 
+  // A streamed answer: the head with chunked encoding, then each part the producer gives.
+  net::awaitable<void> write_streamed(response head, body_producer produce, bool keep_alive, bool head_only) {
+    decorate(head, request_id_, srv_.tls());
+    bhttp::response<bhttp::empty_body> h{head.result(), 11};
+    for (const auto& f : head) h.set(f.name_string(), f.value());
+    h.keep_alive(keep_alive);
+    h.chunked(true);
+    last_status_ = h.result_int();
+    bhttp::response_serializer<bhttp::empty_body> sr{h};
+    core::error_code ec;
+    arm(clock::now() + srv_.opts.write_timeout);
+    co_await bhttp::async_write_header(stream_, sr, net::redirect_error(net::use_awaitable, ec));
+    disarm();
+    if (ec) {
+      write_failed_ = true;
+      co_return;
+    }
+    if (head_only) co_return;  // HEAD: the head says chunked, and no body follows
+    std::string chunk;
+    boost::system::result<bool> more = true;
+    while (more && *more) {
+      chunk.clear();
+      more = co_await produce(chunk);
+      if (!more) break;
+      if (chunk.empty()) continue;
+      arm(clock::now() + srv_.opts.write_timeout);
+      co_await net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk)),
+                                net::redirect_error(net::use_awaitable, ec));
+      disarm();
+      if (ec) break;
+    }
+    if (!more || ec) {
+      if (!more) core::log::error("http.stream_aborted", {{"request_id", request_id_}, {"error", more.error().message()}});
+      write_failed_ = true;  // no last chunk: the client sees an incomplete body
+      co_return;
+    }
+    arm(clock::now() + srv_.opts.write_timeout);
+    co_await net::async_write(stream_, bhttp::make_chunk_last(), net::redirect_error(net::use_awaitable, ec));
+    disarm();
+    if (ec) write_failed_ = true;
+  }
+
   // Answers an error and closes: the connection's framing can no longer be trusted.
   net::awaitable<void> fail(status s, std::string_view code, std::string_view title) {
     co_await write(problem(s, code, title), false);
@@ -335,12 +377,14 @@ class session final : public session_base, public std::enable_shared_from_this<s
     // 4. Handle.
     bool keep = msg.keep_alive() && !*srv_.draining && !last;
     response res;
+    body_producer streamed;
     std::size_t route_index = srv_.routes.routes().size();
     if (m.found) {
       route_index = m.found->index;
       request req{msg, path, query, std::move(m.params), request_id_, remote_, reactor_.index, m.found};
       try {
         res = co_await m.found->fn(req);
+        streamed = std::move(req.stream_body);
       } catch (const std::exception& e) {
         core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
                                                 {"what", e.what()}});
@@ -358,7 +402,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
     // 5. Answer.
     keep = keep && !*srv_.draining;
-    co_await write(std::move(res), keep);
+    if (streamed) co_await write_streamed(std::move(res), std::move(streamed), keep, msg.method() == verb::head);
+    else co_await write(std::move(res), keep);
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(msg)}});

@@ -46,4 +46,16 @@ using export_section = std::function<core::error_code(store::connection& c, cons
 /** Adds a section to every export. Call at startup, before the server runs (not thread-safe). */
 void add_export_section(std::string name, export_section fn);
 
+/**
+ * A part of the export that grows with use (audit log, message logs), streamed one page at a
+ * time so the export never holds it whole: fills `page` with at most `limit` JSON values for
+ * `user_id`, starting after `cursor` (empty: from the start), and sets `cursor` to resume
+ * after this page, or empty when this was the last page. Runs on a store reader.
+ */
+using export_pager = std::function<core::error_code(store::connection& c, const std::string& user_id,
+                                                    std::string& cursor, std::size_t limit,
+                                                    boost::json::array& page)>;
+/** Adds a streamed array member `name` to every export (startup only, not thread-safe). */
+void add_export_stream(std::string name, export_pager fn);
+
 }  // namespace enfinito::api

@@ -14,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,13 @@ using verb = bhttp::verb;
 
 struct route;
 
+/**
+ * A streamed response body: called repeatedly; appends the next part to `chunk` and returns
+ * true while more follows, false after the last part. An error aborts the response mid-way
+ * (the connection is closed without the final chunk, so the client sees it incomplete).
+ */
+using body_producer = std::function<net::awaitable<boost::system::result<bool>>(std::string& chunk)>;
+
 /** A request as a handler sees it. Lives on one reactor for the duration of the handler. */
 struct request {
   beast_request& msg;
@@ -40,6 +48,12 @@ struct request {
   net::ip::address remote;
   std::size_t reactor = 0;
   const route* matched = nullptr;
+  /**
+   * Set by a handler whose answer is too large to build in memory (the personal-data export):
+   * the handler returns the status and headers, and the server sends this producer's parts
+   * with chunked transfer encoding, each under the write timeout.
+   */
+  body_producer stream_body{};
 
   /** A path parameter by name (empty when absent). */
   std::string_view param(std::string_view name) const;
