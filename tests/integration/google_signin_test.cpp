@@ -37,11 +37,25 @@ std::string json_code(const http_result& r) {
   return std::string(v.at("code").as_string());
 }
 
-bool has_set_cookie(const http_result& r) {
+// Every Set-Cookie value of a response.
+std::vector<std::string> set_cookies(const http_result& r) {
+  std::vector<std::string> out;
   for (const auto& [k, v] : r.headers)
-    if (boost::iequals(k, "Set-Cookie")) return true;
-  return false;
+    if (boost::iequals(k, "Set-Cookie")) out.push_back(v);
+  return out;
 }
+
+// The Set-Cookie value for cookie `name`, or "".
+std::string set_cookie_named(const http_result& r, std::string_view name) {
+  for (const auto& c : set_cookies(r))
+    if (c.rfind(std::string(name) + "=", 0) == 0) return c;
+  return "";
+}
+
+// "name=value" of a Set-Cookie value.
+std::string cookie_pair(const std::string& set_cookie) { return set_cookie.substr(0, set_cookie.find(';')); }
+
+constexpr std::string_view binding_cookie = "enfinito_oauth";  // the flow's browser binding (no TLS here)
 
 // The query of a URL as key → decoded value.
 std::map<std::string, std::string> query_of(const std::string& url) {
@@ -98,13 +112,23 @@ struct google_fixture {
     std::string callback_target;
   };
 
-  // start → provider /authorize → callback, the way a browser follows the redirects.
-  flow run_flow(const header_list& callback_headers = {}, std::string authorize_url = {}) {
+  // Did the response sign someone in (set the session cookie)?
+  bool sets_session(const http_result& r) {
+    return !set_cookie_named(r, api::session_cookie_name(app.settings)).empty();
+  }
+
+  // start → provider /authorize → callback, the way a browser follows the redirects, sending
+  // back the binding cookie that start (or link) set. `binding` empty with a given URL: a
+  // browser that never started this flow.
+  flow run_flow(const header_list& callback_headers = {}, std::string authorize_url = {},
+                std::string binding = {}) {
     flow f;
     if (authorize_url.empty()) {
       auto start = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
       BOOST_TEST_REQUIRE(start.status == 302u);
-      BOOST_TEST(!has_set_cookie(start));
+      BOOST_TEST(!sets_session(start));
+      binding = cookie_pair(set_cookie_named(start, binding_cookie));
+      BOOST_TEST_REQUIRE(!binding.empty());
       authorize_url = start.header("Location");
     }
     f.authorize_url = authorize_url;
@@ -117,7 +141,17 @@ struct google_fixture {
     const auto& pub = app.settings.server.public_url;
     BOOST_TEST_REQUIRE(cb.rfind(pub + "/v1/auth/google/callback?", 0) == 0u);
     f.callback_target = cb.substr(pub.size());
-    f.callback = http_request("127.0.0.1", app.port(), "GET", f.callback_target, callback_headers);
+    header_list headers;
+    std::string cookies = binding;
+    for (const auto& [k, v] : callback_headers) {
+      if (boost::iequals(k, "Cookie")) cookies += (cookies.empty() ? "" : "; ") + v;
+      else headers.emplace_back(k, v);
+    }
+    if (!cookies.empty()) headers.emplace_back("Cookie", cookies);
+    f.callback = http_request("127.0.0.1", app.port(), "GET", f.callback_target, headers);
+    // Whatever the outcome, the callback clears the binding cookie.
+    auto cleared = set_cookie_named(f.callback, binding_cookie);
+    BOOST_TEST(cleared.find("Max-Age=0") != std::string::npos, cleared);
     return f;
   }
 
@@ -195,7 +229,7 @@ BOOST_FIXTURE_TEST_CASE(first_sign_in_creates_a_pending_account_keeping_only_sub
   BOOST_TEST(provider.authorize_queries().size() == 1u);
 
   BOOST_TEST(f.callback.status == 202u, f.callback.body);
-  BOOST_TEST(!has_set_cookie(f.callback));
+  BOOST_TEST(!sets_session(f.callback));
   BOOST_TEST(count("SELECT COUNT(*) FROM users WHERE email = 'grace@example.com' AND status = 'pending'"
                    " AND password_hash IS NULL") == 1);
   std::optional<gstore::identity> id;
@@ -214,13 +248,13 @@ BOOST_FIXTURE_TEST_CASE(first_sign_in_creates_a_pending_account_keeping_only_sub
   auto again = run_flow();
   BOOST_TEST(again.callback.status == 403u);
   BOOST_TEST(json_code(again.callback) == "account_pending");
-  BOOST_TEST(!has_set_cookie(again.callback));
+  BOOST_TEST(!sets_session(again.callback));
 
   // Approved: the next Google sign-in gets a session, and the session works.
   set_status("grace@example.com", "active");
   auto ok = run_flow();
   BOOST_TEST_REQUIRE(ok.callback.status == 303u, ok.callback.body);
-  auto cookie = ok.callback.header("Set-Cookie");
+  auto cookie = set_cookie_named(ok.callback, api::session_cookie_name(app.settings));
   BOOST_TEST(cookie.find("HttpOnly") != std::string::npos);
   BOOST_TEST(cookie.find("SameSite=Lax") != std::string::npos);
   auto me = http_request("127.0.0.1", app.port(), "GET", "/v1/me/google",
@@ -254,7 +288,7 @@ BOOST_FIXTURE_TEST_CASE(a_state_works_once, google_fixture) {
   auto replay = http_request("127.0.0.1", app.port(), "GET", f.callback_target);
   BOOST_TEST(replay.status == 400u);
   BOOST_TEST(json_code(replay) == "invalid_state");
-  BOOST_TEST(!has_set_cookie(replay));
+  BOOST_TEST(!sets_session(replay));
   BOOST_TEST(provider.token_calls == 1);  // the replay never reached the token endpoint
   auto forged = http_request("127.0.0.1", app.port(), "GET",
                              "/v1/auth/google/callback?code=x&state=" + crypto::random_token(32));
@@ -338,7 +372,7 @@ BOOST_FIXTURE_TEST_CASE(bad_id_tokens_are_refused_without_a_session_or_account, 
       auto f = run_flow();
       BOOST_TEST(f.callback.status == 401u, f.callback.body);
       BOOST_TEST(json_code(f.callback) == "google_token_refused");
-      BOOST_TEST(!has_set_cookie(f.callback));
+      BOOST_TEST(!sets_session(f.callback));
     }
   }
   BOOST_TEST(count("SELECT COUNT(*) FROM users") == 0);
@@ -354,7 +388,7 @@ BOOST_FIXTURE_TEST_CASE(unknown_kid_refetches_the_jwks_and_stays_refused, google
   });
   auto f = run_flow();
   BOOST_TEST(f.callback.status == 401u);
-  BOOST_TEST(!has_set_cookie(f.callback));
+  BOOST_TEST(!sets_session(f.callback));
   BOOST_TEST(provider.jwks_fetches == 2);  // refreshed once, still unknown: refused
 
   // A key the provider rotates in is picked up by the same refresh.
@@ -373,7 +407,7 @@ BOOST_FIXTURE_TEST_CASE(an_existing_email_is_never_linked_silently, google_fixtu
   auto f = run_flow();
   BOOST_TEST(f.callback.status == 409u);
   BOOST_TEST(json_code(f.callback) == "email_in_use");
-  BOOST_TEST(!has_set_cookie(f.callback));
+  BOOST_TEST(!sets_session(f.callback));
   BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
   BOOST_TEST(count("SELECT COUNT(*) FROM users") == 1);
 }
@@ -405,17 +439,24 @@ BOOST_FIXTURE_TEST_CASE(linking_happens_only_from_the_signed_in_session, google_
   auto start = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", unsafe, "{}");
   BOOST_TEST_REQUIRE(start.status == 200u, start.body);
   auto url = std::string(json::parse(start.body).at("authorization_url").as_string());
+  auto binding = cookie_pair(set_cookie_named(start, binding_cookie));
+  BOOST_TEST_REQUIRE(!binding.empty());
   BOOST_TEST(query_of(url)["scope"] == "openid email profile");
+  // Another browser has neither the binding nor the session: no such flow for it.
   auto stranger = run_flow({}, url);
-  BOOST_TEST(stranger.callback.status == 401u);
+  BOOST_TEST(stranger.callback.status == 400u);
+  BOOST_TEST(json_code(stranger.callback) == "invalid_state");
+  // The binding without the session that started it: refused too.
+  auto no_session = run_flow({}, url, binding);
+  BOOST_TEST(no_session.callback.status == 401u);
   BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
 
   // From the session that started it: linked (the Google email differs; it does not matter).
   start = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", unsafe, "{}");
   url = std::string(json::parse(start.body).at("authorization_url").as_string());
-  auto linked = run_flow({{"Cookie", cookie}}, url);
+  auto linked = run_flow({{"Cookie", cookie}}, url, cookie_pair(set_cookie_named(start, binding_cookie)));
   BOOST_TEST(linked.callback.status == 303u, linked.callback.body);
-  BOOST_TEST(!has_set_cookie(linked.callback));
+  BOOST_TEST(!sets_session(linked.callback));
   BOOST_TEST(count("SELECT COUNT(*) FROM google_identities WHERE user_id = '" + user_id +
                    "' AND sub = '112233445566778899000'") == 1);
 
@@ -429,7 +470,7 @@ BOOST_FIXTURE_TEST_CASE(linking_happens_only_from_the_signed_in_session, google_
   // Now Google signs this (active) user in.
   auto signin = run_flow();
   BOOST_TEST(signin.callback.status == 303u);
-  BOOST_TEST(has_set_cookie(signin.callback));
+  BOOST_TEST(sets_session(signin.callback));
 
   // A second link is refused; unlink needs the session and works (the user has a password).
   auto again = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", unsafe, "{}");
@@ -447,13 +488,45 @@ BOOST_FIXTURE_TEST_CASE(a_google_only_account_cannot_unlink_its_only_sign_in, go
   BOOST_TEST(run_flow().callback.status == 202u);
   set_status("grace@example.com", "active");
   auto ok = run_flow();
-  auto cookie = ok.callback.header("Set-Cookie");
-  cookie = cookie.substr(0, cookie.find(';'));
+  auto cookie = cookie_pair(set_cookie_named(ok.callback, api::session_cookie_name(app.settings)));
   auto r = http_request("127.0.0.1", app.port(), "DELETE", "/v1/me/google",
                         {{"Cookie", cookie}, {"Content-Type", "application/json"},
                          {"Origin", app.settings.server.public_url}});
   BOOST_TEST(r.status == 409u);
   BOOST_TEST(json_code(r) == "last_sign_in_method");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_flow_finishes_only_in_the_browser_that_started_it, google_fixture) {
+  // Login CSRF: an attacker runs the flow with their own Google account up to the callback,
+  // then gets a victim's browser to open that callback URL. Without the attacker's binding
+  // cookie the victim's browser finds no flow: nobody is signed in.
+  auto start = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+  BOOST_TEST_REQUIRE(start.status == 302u);
+  auto set = set_cookie_named(start, binding_cookie);
+  for (auto attr : {"HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=600"})
+    BOOST_TEST(set.find(attr) != std::string::npos, attr);
+  auto attacker_binding = cookie_pair(set);
+  const auto url = start.header("Location");
+  auto victim = run_flow({}, url);  // no binding
+  BOOST_TEST(victim.callback.status == 400u);
+  BOOST_TEST(json_code(victim.callback) == "invalid_state");
+  BOOST_TEST(!sets_session(victim.callback));
+  auto wrong = run_flow({}, url, std::string(binding_cookie) + "=" + crypto::random_token(32));
+  BOOST_TEST(wrong.callback.status == 400u);
+  BOOST_TEST(provider.token_calls == 0);  // no code was ever exchanged
+  // In the browser that started it, the flow still works (once).
+  auto own = run_flow({}, url, attacker_binding);
+  BOOST_TEST(own.callback.status == 202u, own.callback.body);
+}
+
+BOOST_FIXTURE_TEST_CASE(starts_are_limited_per_client_address, google_fixture) {
+  for (int i = 0; i < 30; ++i)
+    BOOST_TEST_REQUIRE(http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start").status == 302u);
+  auto limited = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+  BOOST_TEST(limited.status == 429u);
+  BOOST_TEST(json_code(limited) == "too_many_attempts");
+  BOOST_TEST(!limited.header("Retry-After").empty());
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_flows") == 30);
 }
 
 BOOST_AUTO_TEST_CASE(disabled_google_routes_answer_404) {

@@ -38,6 +38,8 @@ std::string trim(std::string_view v) {
   return std::string(v);
 }
 
+}  // namespace
+
 // The value of cookie `name` in a Cookie header, if present.
 std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
@@ -50,6 +52,14 @@ std::optional<std::string> cookie_value(std::string_view header, std::string_vie
   }
   return std::nullopt;
 }
+
+std::optional<std::string> request_cookie(const http::request& req, std::string_view name) {
+  auto header = req.header("Cookie");
+  if (!header) return std::nullopt;
+  return cookie_value(*header, name);
+}
+
+namespace {
 
 // scheme://host[:port] of the public URL (validated absolute by config).
 std::string public_origin(const config::settings& cfg) {

@@ -10,11 +10,20 @@
 // - Linking happens only from a signed-in session: POST /v1/me/google/link starts a flow
 //   bound to that user, and the callback must arrive with the same user's session cookie.
 // - The Google access and refresh tokens never leave auth::google_client (P3).
+// - Login CSRF: a flow is bound to the browser that started it. /start (and link) set a
+//   short-lived HttpOnly cookie holding a random binding; the flow is stored under
+//   hash(state + binding), so a callback URL replayed in another browser (an attacker's
+//   finished flow planted on a victim, to sign the victim into the attacker's account)
+//   finds no flow. This cookie is the "CSRF token where needed" P6 allows; it is cleared
+//   by the callback and expires with the flow.
+// - /start is limited per client address (google_start_per_address_limit per window), since
+//   each start stores a flow row.
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/auth/google_client.hpp>
 #include <enfinito/auth/oidc.hpp>
+#include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
@@ -37,6 +46,23 @@ namespace oidc = auth::oidc;
 using http::status;
 
 constexpr std::int64_t flow_ttl_s = 10 * 60;
+constexpr unsigned google_start_per_address_limit = 30;  // per auth.signin_window_s
+
+std::string binding_cookie_name(const config::settings& cfg) {
+  return cfg.server.tls() ? "__Host-enfinito_oauth" : "enfinito_oauth";
+}
+
+std::string binding_cookie(const config::settings& cfg, std::string_view value, std::int64_t max_age) {
+  std::string c = binding_cookie_name(cfg) + "=" + std::string(value) +
+                  "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age);
+  if (cfg.server.tls()) c += "; Secure";
+  return c;
+}
+
+// The flow's key: its state bound to the browser's binding cookie.
+std::string bound_state_hash(std::string_view state, std::string_view binding) {
+  return oidc::flow_state_hash(std::string(state) + "." + std::string(binding));
+}
 
 http::response see_other(const std::string& location) {
   http::response res{status::see_other, 11};
@@ -75,11 +101,17 @@ struct google_routes {
   services& s;
   std::shared_ptr<auth::google_client> client;  // null when google.enabled is false
 
-  // Stores a new flow and returns the provider URL to send the browser to.
-  net::awaitable<core::result<std::string>> new_flow(std::string purpose, std::string user_id) {
+  struct started_flow {
+    std::string url;         // where to send the browser
+    std::string set_cookie;  // the binding cookie to set with it
+  };
+
+  // Stores a new flow bound to a fresh browser binding.
+  net::awaitable<core::result<started_flow>> new_flow(std::string purpose, std::string user_id) {
     auto secrets = oidc::new_flow_secrets();
+    const auto binding = crypto::random_token(32);
     gstore::flow f;
-    f.state_hash = oidc::flow_state_hash(secrets.state);
+    f.state_hash = bound_state_hash(secrets.state, binding);
     f.sealed = oidc::seal_flow(secrets.state, secrets.nonce, secrets.code_verifier);
     f.purpose = std::move(purpose);
     f.user_id = std::move(user_id);
@@ -87,33 +119,51 @@ struct google_routes {
     f.expires_at = f.created_at + flow_ttl_s;
     auto ec = co_await s.db.write([&](store::connection& c) { return gstore::insert_flow(c, f, f.created_at); });
     if (ec) co_return ec;
-    co_return oidc::authorization_url(client->provider(), secrets);
+    co_return started_flow{oidc::authorization_url(client->provider(), secrets),
+                           binding_cookie(s.cfg, binding, flow_ttl_s)};
   }
 
   // GET /v1/auth/google/start
-  net::awaitable<http::response> start(http::request&) {
+  net::awaitable<http::response> start(http::request& req) {
     if (!client) co_return disabled();
-    auto url = co_await new_flow("sign_in", "");
-    if (!url) co_return store_unavailable();
+    const std::string address = client_address(req);
+    if (auto wait = s.auth->throttle().hit("google_start:" + address, google_start_per_address_limit)) {
+      auto r = http::problem(status::too_many_requests, "too_many_attempts", "Too many sign-in attempts",
+                             "wait before starting another Google sign-in");
+      r.set(http::bhttp::field::retry_after, std::to_string(wait->count()));
+      co_return r;
+    }
+    auto flow = co_await new_flow("sign_in", "");
+    if (!flow) co_return store_unavailable();
     http::response res{status::found, 11};
-    res.set(http::bhttp::field::location, *url);
+    res.set(http::bhttp::field::location, flow->url);
+    res.set(http::bhttp::field::set_cookie, flow->set_cookie);
     res.set(http::bhttp::field::cache_control, "no-store");
     res.content_length(0);
     co_return res;
   }
 
-  // GET /v1/auth/google/callback?code&state
+  // GET /v1/auth/google/callback?code&state — whatever the outcome, the binding cookie is
+  // cleared (each binding serves one flow).
   net::awaitable<http::response> callback(http::request& req) {
+    auto res = co_await finish_callback(req);
+    res.insert(http::bhttp::field::set_cookie, binding_cookie(s.cfg, "", 0));
+    co_return res;
+  }
+
+  net::awaitable<http::response> finish_callback(http::request& req) {
     if (!client) co_return disabled();
     auto state = req.query_param("state");
     if (!state || state->empty() || state->size() > 128)
       co_return http::field_problem("state", "missing or malformed", "invalid_state");
+    // Without this browser's binding, no flow matches: the same answer as an unknown state.
+    const std::string binding = request_cookie(req, binding_cookie_name(s.cfg)).value_or("");
 
     // The flow is consumed first, whatever happens next: a state works once.
     std::optional<gstore::flow> flow;
     const auto now = acc::now_s();
     auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
-      auto r = gstore::take_flow(c, oidc::flow_state_hash(*state), now);
+      auto r = gstore::take_flow(c, bound_state_hash(*state, binding), now);
       if (!r) return r.error();
       flow = std::move(*r);
       return {};
@@ -122,7 +172,7 @@ struct google_routes {
     if (!flow)
       co_return http::problem(status::bad_request, "invalid_state",
                               "This sign-in link is unknown, expired or already used",
-                              "Start again from the sign-in page");
+                              "Start again from the sign-in page, in this browser");
     if (req.query_param("error"))
       co_return http::problem(status::forbidden, "google_signin_cancelled",
                               "The sign-in was cancelled or refused at Google");
@@ -290,9 +340,10 @@ struct google_routes {
     if (existing)
       co_return http::problem(status::conflict, "google_already_linked",
                               "A Google account is already linked; unlink it first");
-    auto url = co_await new_flow("link", p.user_id);
-    if (!url) co_return store_unavailable();
-    auto res = http::json_response(status::ok, boost::json::object{{"authorization_url", *url}});
+    auto flow = co_await new_flow("link", p.user_id);
+    if (!flow) co_return store_unavailable();
+    auto res = http::json_response(status::ok, boost::json::object{{"authorization_url", flow->url}});
+    res.set(http::bhttp::field::set_cookie, flow->set_cookie);
     res.set(http::bhttp::field::cache_control, "no-store");
     co_return res;
   }

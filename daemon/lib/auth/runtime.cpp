@@ -44,6 +44,16 @@ void signin_throttle::failure(std::string_view account, std::string_view address
   count("i:" + std::string(address), now);
 }
 
+std::optional<std::chrono::seconds> signin_throttle::hit(std::string_view key, unsigned max, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (entries_.size() > 100'000)
+    std::erase_if(entries_, [&](const auto& kv) { return now - kv.second.window_start >= policy_.window; });
+  const std::string k = "e:" + std::string(key);
+  if (auto wait = check(k, max, now)) return wait;
+  count(k, now);
+  return std::nullopt;
+}
+
 void signin_throttle::success(std::string_view account) {
   std::lock_guard lock(mu_);
   entries_.erase("a:" + std::string(account));

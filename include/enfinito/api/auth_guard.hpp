@@ -27,6 +27,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -70,6 +71,10 @@ net::awaitable<core::result<std::string>> start_session(services& s, const http:
 
 /** A `Set-Cookie` value that deletes the session cookie. */
 std::string expired_session_cookie(const config::settings& cfg);
+
+/** The value of cookie `name` in a `Cookie` header value / in the request, if present. */
+std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
+std::optional<std::string> request_cookie(const http::request& req, std::string_view name);
 
 /** The client address as recorded in the audit log. */
 std::string client_address(const http::request& req);

@@ -48,6 +48,11 @@ class signin_throttle {
                                               clock::time_point now = clock::now());
   void failure(std::string_view account, std::string_view address, clock::time_point now = clock::now());
   void success(std::string_view account);
+  /**
+   * Counts one event for `key` (e.g. "google_start:<address>") in its own window; returns the
+   * wait when `key` already had `max` events in the current window (that event is refused).
+   */
+  std::optional<std::chrono::seconds> hit(std::string_view key, unsigned max, clock::time_point now = clock::now());
 
  private:
   struct entry {
