@@ -22,18 +22,46 @@ core::result<std::shared_ptr<client>> client::make(client_options opts) {
   o.max_response_bytes = c->opts_.max_response_bytes;
   o.max_idle_per_reactor = c->opts_.max_idle_per_reactor;
   o.idle_timeout = c->opts_.idle_timeout;
-  c->http_ = upstream::client::make(std::move(parts->where), o, std::move(*ctx));
+  c->tls_ = std::move(*ctx);
+  c->http_ = upstream::client::make(std::move(parts->where), o, c->tls_);
   return c;
 }
 
 net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token) const {
+  auto res = co_await send(std::move(r), token, call_options{});
+  co_return res;
+}
+
+net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token,
+                                                    call_options o) const {
   upstream::request u;
   u.method = r.method;
   u.target = r.target;
   u.body = r.body;
   u.content_type = r.content_type;
   u.bearer = &token;
+  u.timeout = o.timeout;
+  u.max_response_bytes = o.max_response_bytes;
   auto got = co_await http_->call(u);
+  if (!got) co_return got.error();
+  co_return response{got->status, std::move(got->body), std::move(got->content_type)};
+}
+
+net::awaitable<core::result<response>> client::fetch(std::string url, const core::secret_string& token,
+                                                     call_options o) const {
+  auto parts = upstream::parse_url(url);
+  if (!parts) co_return parts.error();
+  upstream::options opts;
+  opts.timeout = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
+  opts.connect_timeout = opts_.connect_timeout;
+  opts.max_response_bytes = o.max_response_bytes ? o.max_response_bytes : opts_.max_response_bytes;
+  opts.max_idle_per_reactor = 0;
+  auto once = upstream::client::make(std::move(parts->where), opts, tls_);
+  upstream::request u;
+  u.target = parts->target;
+  u.accept = "*/*";
+  u.bearer = &token;
+  auto got = co_await once->call(u);
   if (!got) co_return got.error();
   co_return response{got->status, std::move(got->body), std::move(got->content_type)};
 }

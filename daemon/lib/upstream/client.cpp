@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <mutex>
 #include <unordered_map>
@@ -96,9 +97,11 @@ struct wiped {
   }
 };
 
-std::string serialize(const request& r, const origin& o, bool keep_alive) {
+// The request head (it may hold the token: the caller wipes it). The body goes out as its
+// own buffer, so a large upload is not copied into the head.
+std::string serialize_head(const request& r, const origin& o, bool keep_alive) {
   std::string w;
-  w.reserve(256 + r.target.size() + r.body.size());
+  w.reserve(256 + r.target.size());
   w.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\nHost: ").append(o.authority());
   w.append("\r\nUser-Agent: enfinito/" ENFINITO_VERSION "\r\nAccept: ").append(r.accept).append("\r\n");
   if (!keep_alive) w.append("Connection: close\r\n");
@@ -107,7 +110,7 @@ std::string serialize(const request& r, const origin& o, bool keep_alive) {
     w.append("Content-Type: ").append(r.content_type.empty() ? std::string_view("application/json") : r.content_type);
     w.append("\r\nContent-Length: ").append(std::to_string(r.body.size())).append("\r\n");
   }
-  w.append("\r\n").append(r.body);
+  w.append("\r\n");
   return w;
 }
 
@@ -119,11 +122,19 @@ struct exchange_result {
   bool got_some = false;  // any byte of the answer arrived (then the request surely reached the peer)
 };
 
+// What goes on the wire: the head and the body, and the answer's cap.
+struct outgoing {
+  const std::string* head;
+  std::string_view body;
+  std::size_t max_response_bytes;
+};
+
 template <class Stream>
-net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, const std::string& wire,
+net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, const outgoing& out_msg,
                                          const options& o) {
   exchange_result out;
-  auto [wec, n] = co_await net::async_write(s, net::buffer(wire), tuple_awaitable);
+  const std::array<net::const_buffer, 2> wire{net::buffer(*out_msg.head), net::buffer(out_msg.body)};
+  auto [wec, n] = co_await net::async_write(s, wire, tuple_awaitable);
   (void)n;
   if (wec) {
     out.ec = error::io_failed;
@@ -131,7 +142,7 @@ net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, con
   }
   beast::http::response_parser<beast::http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
-  parser.body_limit(o.max_response_bytes);
+  parser.body_limit(out_msg.max_response_bytes);
   auto [rec, m] = co_await beast::http::async_read(s, buf, parser, tuple_awaitable);
   (void)m;
   out.got_some = parser.got_some();
@@ -313,7 +324,7 @@ void arm(const std::shared_ptr<call_state>& st, clock::time_point deadline) {
 // One attempt: on `st->conn` if set (a reused connection), else on a fresh one.
 static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, const origin& o,
                                                const options& opts, ssl::context& tls,
-                                               client::pool& pool, const std::string& wire,
+                                               client::pool& pool, const outgoing& wire,
                                                clock::time_point deadline) {
   exchange_result out;
   const bool fresh = !st->conn;
@@ -368,9 +379,10 @@ net::awaitable<core::result<response>> client::call(request r) {
   auto ex = co_await net::this_coro::executor;
   auto* ctx = &net::query(ex, net::execution::context);
   const bool keep = opts_.max_idle_per_reactor > 0;
-  const auto deadline = clock::now() + opts_.timeout;
-  wiped wire;
-  wire.s = serialize(r, origin_, keep);
+  const auto deadline = clock::now() + (r.timeout.count() > 0 ? r.timeout : opts_.timeout);
+  wiped head;
+  head.s = serialize_head(r, origin_, keep);
+  const outgoing wire{&head.s, r.body, r.max_response_bytes ? r.max_response_bytes : opts_.max_response_bytes};
 
   auto st = std::make_shared<call_state>(ex);
   if (keep) st->conn = pool_->take(ctx, opts_);
@@ -379,7 +391,7 @@ net::awaitable<core::result<response>> client::call(request r) {
     pool_->reused.fetch_add(1, std::memory_order_relaxed);
     arm(st, deadline);
   }
-  exchange_result res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire.s, deadline);
+  exchange_result res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire, deadline);
   // A kept-alive connection the peer closed while we were writing: nothing was answered, so
   // an idempotent request is safe to send once more on a fresh connection.
   const bool retry = reused && res.ec == error::io_failed && !res.got_some && !st->timed_out &&
@@ -387,7 +399,7 @@ net::awaitable<core::result<response>> client::call(request r) {
   if (retry) {
     st->conn->close();
     st->conn.reset();
-    res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire.s, deadline);
+    res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire, deadline);
   }
   st->timer.cancel();
   if (st->timed_out) {

@@ -27,6 +27,9 @@
 
 namespace enfinito::meta {
 
+/** Transport failures of Graph API calls are the outbound client's (timeout, connect_failed, …). */
+using error = upstream::error;
+
 struct client_options {
   std::string base_url = "https://graph.facebook.com";
   std::string version = "v23.0";
@@ -36,6 +39,12 @@ struct client_options {
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   std::size_t max_idle_per_reactor = 32;  // kept-alive connections per reactor; 0: none
   std::chrono::milliseconds idle_timeout{30'000};
+};
+
+/** Per-call overrides (media moves more bytes than a JSON call); 0 keeps the client's default. */
+struct call_options {
+  std::size_t max_response_bytes = 0;
+  std::chrono::milliseconds timeout{0};
 };
 
 /** A raw answer: any HTTP status, body capped. */
@@ -53,8 +62,20 @@ class client {
 
   /** Sends `r` with `Authorization: Bearer <token>`; completes on the caller's executor. */
   net::awaitable<core::result<response>> send(request r, const core::secret_string& token) const;
+  /** The same with a different deadline or body cap (media uploads). */
+  net::awaitable<core::result<response>> send(request r, const core::secret_string& token, call_options o) const;
+
+  /**
+   * GETs an absolute http(s) URL with `Authorization: Bearer <token>`: the short-lived media
+   * download URL Meta hands out, which lives on another host than the Graph API. One
+   * connection per call (nothing kept alive to that host). The caller checks the URL first
+   * (meta::media_url_allowed) so the token only goes to Meta. Errors: bad_url, then as `send`.
+   */
+  net::awaitable<core::result<response>> fetch(std::string url, const core::secret_string& token,
+                                               call_options o) const;
 
   const std::string& version() const noexcept { return opts_.version; }
+  const std::string& base_url() const noexcept { return opts_.base_url; }
   upstream::client_stats stats() const noexcept { return http_->stats(); }
   /** Closes idle connections (shutdown, before the reactors' contexts go). */
   void close_idle() const { http_->close_idle(); }
@@ -62,6 +83,7 @@ class client {
  private:
   explicit client(client_options o) : opts_(std::move(o)) {}
   client_options opts_;
+  std::shared_ptr<ssl::context> tls_;
   std::shared_ptr<upstream::client> http_;
 };
 

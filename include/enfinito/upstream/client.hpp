@@ -92,6 +92,9 @@ struct request {
   std::string_view content_type;  // sent with a body, or with any POST
   std::string_view accept = "application/json";
   const core::secret_string* bearer = nullptr;  // Authorization: Bearer …
+  // Per-call overrides (media moves more bytes, more slowly, than a JSON call); 0: the client's.
+  std::chrono::milliseconds timeout{0};
+  std::size_t max_response_bytes = 0;
 };
 
 struct response {
