@@ -4,6 +4,7 @@
 // own); everything about instances goes through the public API.
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_certs.hpp"
@@ -61,33 +62,11 @@ std::string fake_config() {
   return json::serialize(cfg);
 }
 
-// The fake Graph API on its own thread.
-struct fake_meta {
-  boost::asio::io_context ioc{1};
-  std::unique_ptr<fg::server> srv;
-  std::thread thread;
-  std::uint16_t port = 0;
-  explicit fake_meta(const cert_files* tls = nullptr) {
-    fg::server_options o;
-    o.config_json = fake_config();
-    if (tls) {
-      o.tls_cert_file = tls->cert_path.string();
-      o.tls_key_file = tls->key_path.string();
-    }
-    srv = std::make_unique<fg::server>(ioc, std::move(o));
-    port = srv->start();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~fake_meta() {
-    srv->stop();
-    ioc.stop();
-    thread.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port); }
+// The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
+struct fake_shop : test::fake_meta {
+  explicit fake_shop(const cert_files* tls = nullptr) : test::fake_meta(fake_config(), tls) {}
   void admin(const std::string& what, const json::object& body) {
-    auto r = http_request("127.0.0.1", port, "POST", "/_admin/" + what,
-                          {{"content-type", "application/json"}}, json::serialize(body));
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
+    BOOST_REQUIRE_EQUAL(test::fake_meta::admin(what, body), 200u);
   }
 };
 
@@ -151,7 +130,7 @@ std::string str(const json::object& o, const char* k) { return std::string(o.at(
 
 // A running daemon pointed at the fake.
 struct instances_fixture {
-  fake_meta meta;
+  fake_shop meta;
   running_app app{[this](config::settings& s) {
     s.meta.base_url = meta.base_url();
     s.meta.timeout = std::chrono::milliseconds(5000);
@@ -362,7 +341,7 @@ BOOST_FIXTURE_TEST_CASE(delete_removes_everything, instances_fixture) {
 }
 
 BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_usable) {
-  fake_meta meta;
+  fake_shop meta;
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
   const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
@@ -446,8 +425,8 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
 BOOST_AUTO_TEST_CASE(meta_over_tls_verifies_the_certificate_and_host_name) {
   temp_dir certs;
   const auto files = write_self_signed(certs.path());
-  fake_meta meta(&files);
-  const std::string base = "https://localhost:" + std::to_string(meta.port);
+  fake_shop meta(&files);
+  const std::string base = "https://localhost:" + std::to_string(meta.port());
   // Trusting the fake's certificate: verified, created.
   {
     running_app app([&](config::settings& s) {
@@ -470,7 +449,7 @@ BOOST_AUTO_TEST_CASE(meta_over_tls_verifies_the_certificate_and_host_name) {
     boost::system::error_code ec;
     auto found = res.resolve(host, "0", ec);
     if (!ec && !found.empty() && found.begin()->endpoint().address().to_string() == "127.0.0.1")
-      cases.emplace_back("https://" + std::string(host) + ":" + std::to_string(meta.port), files.cert_path.string());
+      cases.emplace_back("https://" + std::string(host) + ":" + std::to_string(meta.port()), files.cert_path.string());
   }
   BOOST_TEST_MESSAGE("TLS refusal cases: " << cases.size());
   for (const auto& [url, ca] : cases) {

@@ -1,0 +1,43 @@
+#pragma once
+// The fake Graph API (tools/fake_graph) on its own thread, for integration tests and
+// harnesses: started on a free loopback port, stopped and joined on destruction.
+#include "support/test_certs.hpp"
+
+#include <fake_graph/server.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace enfinito::test {
+
+class fake_meta {
+ public:
+  /** `config_json` empty: the fake's built-in default. `tls`: serve HTTPS with these files. */
+  explicit fake_meta(std::string config_json = {}, const cert_files* tls = nullptr);
+  ~fake_meta();
+  fake_meta(const fake_meta&) = delete;
+  fake_meta& operator=(const fake_meta&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  /** http://127.0.0.1:PORT (https with TLS), for `meta.base_url`. */
+  std::string base_url() const;
+  /** POSTs `body` to `/_admin/<what>`; returns the HTTP status. */
+  unsigned admin(const std::string& what, const boost::json::object& body);
+  /** GETs `/_admin/<what>` and parses the JSON answer. */
+  boost::json::object admin_get(const std::string& what);
+
+ private:
+  boost::asio::io_context ioc_{1};
+  std::unique_ptr<fake_graph::server> srv_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  bool tls_ = false;
+  std::string ca_file_;
+};
+
+}  // namespace enfinito::test
