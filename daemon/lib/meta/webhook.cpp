@@ -130,6 +130,7 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
               if (auto p = c->find("profile"); p != c->end() && p->value().is_object())
                 u.contact_name = str(p->value().get_object(), "name");
               u.user_id = str(*c, "user_id");
+              u.contact = boost::json::serialize(*c);
             }
           } else if (kind == update_kind::status) {
             u.id = str(io, "id");

@@ -46,6 +46,8 @@ struct update {
   std::int64_t timestamp = 0;   // unix seconds (Meta sends a string)
   std::string contact_name;     // value.contacts[] profile name matching `from`, if any
   std::string user_id;          // business-scoped user id, when present
+  std::string contact;          // message: the matching value.contacts[] object as JSON (name,
+                                // user_id, username, … whatever Meta sends), or empty
   std::optional<std::int64_t> error_code;  // first errors[] code (failed statuses, error updates)
   std::string error_title;
   std::string raw;              // the item's own JSON (message, status, error, or the field's value)
