@@ -13,6 +13,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "app/ops_routes.hpp"
+#include "app/retention.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -170,8 +171,10 @@ void app::start() {
   impl_->server = std::make_unique<http::server>(*impl_->pool, impl_->routes, ho, *impl_->metrics);
   if (auto ec = impl_->server->listen(c.server.listen, c.server.port, &why)) throw startup_error(why);
   impl_->server->start();
-  // 4. Background work: the mail outbox sender, on reactor 0.
+  // 4. Background work: the mail outbox sender and the retention job, on reactor 0.
   mail::start_sender(impl_->cfg, *impl_->db, *impl_->blocking, impl_->pool->at(0).get_executor());
+  // The retention job (P9), on reactor 0 too: it only queues store writes.
+  start_retention(impl_->cfg, *impl_->db, impl_->pool->at(0).get_executor());
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},
