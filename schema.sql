@@ -249,5 +249,16 @@ CREATE TABLE pending_statuses (
   PRIMARY KEY (instance_id, wamid, status)
 );
 CREATE INDEX pending_statuses_age ON pending_statuses (created_at);
+-- Updates that carry no id of their own (template status, account updates, other fields): a
+-- digest of (field, entry time, value) per instance, so that Meta redelivering a POST we had
+-- already committed (our 200 was lost) does not emit the same event twice. Kept as long as
+-- events are.
+CREATE TABLE update_receipts (
+  instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  digest      TEXT NOT NULL,                    -- SHA-256 hex
+  created_at  INTEGER NOT NULL,                 -- unix ms
+  PRIMARY KEY (instance_id, digest)
+);
+CREATE INDEX update_receipts_age ON update_receipts (created_at);
 -- The retention job (privacy promise P9) deletes the oldest messages first.
 CREATE INDEX messages_age ON messages (created_at);

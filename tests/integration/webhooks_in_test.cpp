@@ -574,6 +574,34 @@ BOOST_FIXTURE_TEST_CASE(another_phone_numbers_updates_are_never_stored_here, hoo
   BOOST_TEST(t[0].at("data").as_object().at("value").as_object().at("reason").as_string() == "INVALID_FORMAT");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_redelivered_template_update_is_one_event, hooks_fixture) {
+  auto update = [](std::int64_t time, const char* event) {
+    return json::serialize(json::object{
+        {"object", "whatsapp_business_account"},
+        {"entry", json::array{json::object{{"id", waba_a}, {"time", time},
+            {"changes", json::array{json::object{{"field", "message_template_status_update"},
+                {"value", json::object{{"event", event}, {"message_template_id", 9}}}}}}}}}});
+  };
+  // Our 200 was lost: Meta posts the same bytes again.
+  BOOST_TEST(post(update(1700000000, "APPROVED")).status == 200u);
+  BOOST_TEST(post(update(1700000000, "APPROVED")).status == 200u);
+  BOOST_TEST(all_events(alice, "&type=template.status").size() == 1u);
+  // Paused, then approved again later: new updates, new events.
+  BOOST_TEST(post(update(1700000100, "PAUSED")).status == 200u);
+  BOOST_TEST(post(update(1700000200, "APPROVED")).status == 200u);
+  BOOST_TEST(all_events(alice, "&type=template.status").size() == 3u);
+  // Account updates too (the shared fixtures' kind of field), and the field name maps.
+  const auto account = json::serialize(json::object{
+      {"object", "whatsapp_business_account"},
+      {"entry", json::array{json::object{{"id", waba_a}, {"time", 1700000300},
+          {"changes", json::array{json::object{{"field", "account_update"}, {"value", json::object{{"event", "ACCOUNT_VIOLATION"}}}},
+                                  json::object{{"field", "some_future_field"}, {"value", json::object{{"x", 1}}}}}}}}}});
+  BOOST_TEST(post(account).status == 200u);
+  BOOST_TEST(post(account).status == 200u);
+  BOOST_TEST(all_events(alice, "&type=account.update").size() == 1u);
+  BOOST_TEST(all_events(alice, "&type=meta.some_future_field").size() == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_new_app_secret_is_used_at_once, hooks_fixture) {
   const std::string body = envelope(phone_a, "messages", json::array{text_message("wamid.rot1")});
   BOOST_TEST(post(body).status == 200u);  // the cache now holds the old secret
@@ -665,6 +693,10 @@ BOOST_AUTO_TEST_CASE(retention_purges_old_messages_and_events) {
   for (int i = 0; i < 10; ++i)
     BOOST_REQUIRE(f.post(envelope(phone_a, "messages", json::array{text_message("wamid.old." + std::to_string(i))})).status == 200u);
   BOOST_REQUIRE(f.post(envelope(phone_a, "statuses", json::array{status_item("wamid.never", "sent")})).status == 200u);
+  BOOST_REQUIRE(f.post(json::serialize(json::object{
+      {"object", "whatsapp_business_account"},
+      {"entry", json::array{json::object{{"id", waba_a}, {"time", 1700000000},
+          {"changes", json::array{json::object{{"field", "account_update"}, {"value", json::object{{"event", "X"}}}}}}}}}})).status == 200u);
   // A queued outbound message is not history yet.
   f.plant_outbound("wamid.queued", "accepted");
   auto ec = f.app.get().database().write_sync([&](store::connection& c) {
@@ -675,6 +707,7 @@ BOOST_AUTO_TEST_CASE(retention_purges_old_messages_and_events) {
   BOOST_TEST(f.inbound_rows() == 10);
   BOOST_REQUIRE(wait_until([&] { return f.inbound_rows() == 0 && f.event_rows() == 0; }, std::chrono::seconds(5)));
   BOOST_TEST(f.count("SELECT COUNT(*) FROM pending_statuses") == 0);
+  BOOST_TEST(f.count("SELECT COUNT(*) FROM update_receipts") == 0);
   BOOST_TEST(f.count("SELECT COUNT(*) FROM messages WHERE wamid = 'wamid.queued'") == 1);
 }
 

@@ -237,9 +237,22 @@ struct batch {
   in::owner owner;
   std::vector<in::message> messages;
   std::vector<in::status> statuses;
-  std::vector<std::pair<std::string, std::string>> events;  // (type, data)
+  struct event {
+    std::string type;
+    std::string data;
+    std::string digest;  // non-empty: emitted once per instance (redeliveries are ignored)
+  };
+  std::vector<event> events;
   std::size_t misrouted = 0;
 };
+
+// What identifies an update that has no id: Meta redelivers the same bytes, so the same
+// field, entry time and value. Without an entry time there is nothing to tell a redelivery
+// from a new, identical update: no digest, no deduplication.
+std::string update_digest(const meta::update& u) {
+  if (u.entry_time == 0) return {};
+  return crypto::sha256_hex(u.field + '\n' + std::to_string(u.entry_time) + '\n' + u.waba_id + '\n' + u.raw);
+}
 
 std::string other_field_data(const meta::update& u, std::string_view instance_id) {
   json::object d{{"instance_id", instance_id}, {"waba_id", u.waba_id}, {"field", u.field}};
@@ -302,19 +315,21 @@ batch prepare(meta::notification& n, const credentials& cred, std::string_view i
         break;
       }
       case meta::update_kind::error:
-        b.events.emplace_back("meta.error", error_data(u, instance_id));
+        // No id and no time: two identical errors may well be two events. Not deduplicated.
+        b.events.push_back({"meta.error", error_data(u, instance_id), {}});
         break;
       case meta::update_kind::other_field:
-        b.events.emplace_back(field_event_type(u.field), other_field_data(u, instance_id));
+        b.events.push_back({field_event_type(u.field), other_field_data(u, instance_id), update_digest(u)});
         break;
     }
   }
   if (b.misrouted)
-    b.events.emplace_back("webhook.misrouted",
-                          json::serialize(json::object{{"instance_id", instance_id},
-                                                       {"dropped_updates", b.misrouted},
-                                                       {"reason", "phone number or WhatsApp Business Account "
-                                                                  "is not this instance's"}}));
+    b.events.push_back({"webhook.misrouted",
+                        json::serialize(json::object{{"instance_id", instance_id},
+                                                     {"dropped_updates", b.misrouted},
+                                                     {"reason", "phone number or WhatsApp Business Account "
+                                                                "is not this instance's"}}),
+                        {}});
   return b;
 }
 
@@ -324,8 +339,11 @@ core::error_code commit(store::connection& c, const batch& b, in::outcome& out) 
     if (auto ec = in::store_message(c, b.owner, m, now, out)) return ec;
   for (const auto& st : b.statuses)
     if (auto ec = in::apply_status(c, b.owner, st, meta::status_advances, now, out)) return ec;
-  for (const auto& [type, data] : b.events)
-    if (auto ec = in::append_event(c, b.owner, type, data, out)) return ec;
+  for (const auto& e : b.events) {
+    auto ec = e.digest.empty() ? in::append_event(c, b.owner, e.type, e.data, out)
+                               : in::append_event_once(c, b.owner, e.digest, e.type, e.data, now, out);
+    if (ec) return ec;
+  }
   return {};
 }
 

@@ -1,11 +1,11 @@
 // The retention job (privacy promise P9: "message logs older than a configured retention are
 // purged"). Every `retention.interval_ms` it deletes messages older than
 // `retention.messages_days` (either direction; rows still queued for sending are not history
-// yet and stay), events older than `retention.events_days`, and status webhooks whose message
-// never became known after `retention.pending_statuses_hours`. Deletion goes through ordinary
-// store writes of at most `retention.batch_rows` rows each, so a large backlog never holds the
-// writer for long and sends and webhooks keep flowing between batches. `secure_delete` (store
-// pragmas) overwrites the freed pages.
+// yet and stay), events and update receipts older than `retention.events_days`, and status
+// webhooks whose message never became known after `retention.pending_statuses_hours`.
+// Deletion goes through ordinary store writes of at most `retention.batch_rows` rows each, so
+// a large backlog never holds the writer for long and sends and webhooks keep flowing between
+// batches. `secure_delete` (store pragmas) overwrites the freed pages.
 #include "app/retention.hpp"
 
 #include <enfinito/core/log.hpp>
@@ -28,7 +28,7 @@ std::int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-enum class what { messages, events, pending };
+enum class what { messages, events, receipts, pending };
 
 // Deletes one batch of `w` older than `before`; returns the rows deleted, or an error.
 net::awaitable<core::result<std::size_t>> purge_batch(store::store& db, what w, std::int64_t before,
@@ -38,6 +38,7 @@ net::awaitable<core::result<std::size_t>> purge_batch(store::store& db, what w, 
     switch (w) {
       case what::messages: return store::inbound::purge_messages(c, before, limit, deleted);
       case what::events: return store::events::purge(c, before, limit, deleted);
+      case what::receipts: return store::inbound::purge_receipts(c, before, limit, deleted);
       case what::pending: return store::inbound::purge_pending(c, before, limit, deleted);
     }
     return {};
@@ -94,8 +95,9 @@ net::awaitable<retention_pass> run_retention_once(const config::retention_settin
   const auto limit = r.batch_rows;
   auto m = co_await purge_all(db, what::messages, now - r.messages.count(), limit);
   auto e = co_await purge_all(db, what::events, now - r.events.count(), limit);
+  auto u = co_await purge_all(db, what::receipts, now - r.events.count(), limit);
   auto p = co_await purge_all(db, what::pending, now - r.pending_statuses.count(), limit);
-  pass.failed = !m || !e || !p;
+  pass.failed = !m || !e || !u || !p;
   if (m) pass.messages = *m;
   if (e) pass.events = *e;
   if (p) pass.pending_statuses = *p;

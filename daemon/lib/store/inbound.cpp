@@ -263,6 +263,31 @@ core::error_code append_event(connection& c, const owner& o, std::string type, s
   return emit(c, o, std::move(type), std::move(data), out);
 }
 
+core::error_code append_event_once(connection& c, const owner& o, std::string_view digest, std::string type,
+                                   std::string data, std::int64_t now_ms, outcome& out) {
+  core::error_code ec;
+  auto* s = c.prepare("INSERT OR IGNORE INTO update_receipts(instance_id, digest, created_at) VALUES(?1, ?2, ?3)", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, o.instance_id).bind(2, digest).bind(3, now_ms);
+  if (auto rc = s->run()) return rc;
+  if (c.changes() == 0) {
+    ++out.ignored;
+    return {};
+  }
+  return emit(c, o, std::move(type), std::move(data), out);
+}
+
+core::error_code purge_receipts(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
+  core::error_code ec;
+  auto* s = c.prepare("DELETE FROM update_receipts WHERE rowid IN (SELECT rowid FROM update_receipts "
+                      "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
+  if (auto rc = s->run()) return rc;
+  deleted = static_cast<std::size_t>(c.changes());
+  return {};
+}
+
 core::error_code purge_messages(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
   core::error_code ec;
   // Oldest first through messages_age; a message still queued for sending is not history yet.

@@ -36,6 +36,7 @@ enum class update_kind { message, status, error, other_field };
 struct update {
   update_kind kind = update_kind::other_field;
   std::string waba_id;          // entry[].id
+  std::int64_t entry_time = 0;  // entry[].time (non-`messages` fields), 0 when absent
   std::string field;            // changes[].field ("messages", "message_template_status_update", …)
   std::string phone_number_id;  // value.metadata.phone_number_id (messages field only)
   std::string display_phone_number;

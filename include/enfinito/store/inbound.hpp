@@ -106,11 +106,22 @@ core::error_code append_event(connection& c, const owner& o, std::string type, s
                               outcome& out);
 
 /**
+ * Appends the event unless an update with the same `digest` (SHA-256 hex of what identifies
+ * it: field, entry time, value) was already recorded for the instance: a redelivered template
+ * or account update emits nothing. Counts a repeat in `out.ignored`.
+ */
+core::error_code append_event_once(connection& c, const owner& o, std::string_view digest, std::string type,
+                                   std::string data, std::int64_t now_ms, outcome& out);
+
+/**
  * Retention (privacy promise P9): deletes at most `limit` messages (either direction) created
  * before `before_ms`, oldest first, except those still in the send queue, and the status
  * receipts of that age. Sets `deleted` (messages only).
  */
 core::error_code purge_messages(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted);
+
+/** Deletes at most `limit` update receipts older than `before_ms` (with the events). */
+core::error_code purge_receipts(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted);
 
 /** Deletes at most `limit` pending statuses older than `before_ms` (wamids never recorded). */
 core::error_code purge_pending(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted);

@@ -174,6 +174,24 @@ BOOST_AUTO_TEST_CASE(unknown_future_statuses_are_one_receipt_each) {
   BOOST_TEST(event_types() == std::vector<std::string>{"message.status"}, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(an_update_without_id_is_one_event_per_digest) {
+  auto once = [&](const std::string& digest, std::int64_t now) {
+    in::outcome out;
+    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
+      return in::append_event_once(c, alice, digest, "template.status", "{}", now, out);
+    }));
+    return out;
+  };
+  BOOST_TEST(once("d1", 100).events == 1u);
+  BOOST_TEST(once("d1", 200).ignored == 1u);
+  BOOST_TEST(once("d2", 300).events == 1u);
+  BOOST_TEST(event_types().size() == 2u);
+  std::size_t deleted = 0;
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_receipts(c, 250, 10, deleted); }));
+  BOOST_TEST(deleted == 1u);
+  BOOST_TEST(once("d1", 400).events == 1u);  // forgotten after retention: as good as new
+}
+
 BOOST_AUTO_TEST_CASE(retention_purges_old_rows_but_not_queued_ones) {
   for (int i = 0; i < 5; ++i) outbound("wamid.old" + std::to_string(i), "read", 100 + i);
   outbound("wamid.queued", "accepted", 50);
