@@ -21,6 +21,11 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <enfinito/core/log.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -709,6 +714,60 @@ BOOST_AUTO_TEST_CASE(retention_purges_old_messages_and_events) {
   BOOST_TEST(f.count("SELECT COUNT(*) FROM pending_statuses") == 0);
   BOOST_TEST(f.count("SELECT COUNT(*) FROM update_receipts") == 0);
   BOOST_TEST(f.count("SELECT COUNT(*) FROM messages WHERE wamid = 'wamid.queued'") == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_commit_stores_nothing_and_metas_retry_lands_once, hooks_fixture) {
+  // Make the store fail on one message of a batch (a trigger on the writer's database).
+  auto& db = app.get().database();
+  BOOST_REQUIRE(!db.write_sync([](store::connection& c) {
+    return c.exec("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.data LIKE '%wamid.poison%' "
+                  "BEGIN SELECT RAISE(ABORT, 'test failure'); END");
+  }));
+  const auto batch = envelope(phone_a, "messages",
+                              json::array{text_message("wamid.fine1"), text_message("wamid.fine2"), text_message("wamid.poison")});
+  auto r = post(batch);
+  BOOST_TEST(r.status >= 500u);
+  BOOST_TEST(inbound_rows() == 0);  // all or nothing
+  BOOST_TEST(event_rows() == 0);
+
+  // Meta (the fake) retries a failed POST: once the store works again it lands, once.
+  meta.admin("knobs", {{"retry_initial_ms", 100}, {"retry_factor", 1}, {"retry_max_attempts", 50}});
+  meta.admin("inbound", {{"type", "text"}, {"id", "wamid.poison.fake"}});
+  BOOST_REQUIRE(wait_until([&] { return meta.stats().at("webhooks").as_object().at("failures").to_number<std::int64_t>() >= 2; }));
+  BOOST_TEST(inbound_rows() == 0);
+  BOOST_REQUIRE(!db.write_sync([](store::connection& c) { return c.exec("DROP TRIGGER poison"); }));
+  BOOST_REQUIRE(wait_until([&] { return inbound_rows() == 1; }));
+  BOOST_TEST(post(batch).status == 200u);
+  BOOST_TEST(inbound_rows() == 4);
+  BOOST_TEST(all_events(alice).size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(no_secret_reaches_the_log) {
+  temp_dir logs;
+  const int fd = ::open((logs / "daemon.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  BOOST_REQUIRE(fd >= 0);
+  core::log::set_fd(fd);
+  std::string verify;
+  {
+    hooks_fixture f([](config::settings& s) { s.log_level = "debug"; });
+    verify = f.verify_token;
+    f.meta.admin("verify", {{"phone_number_id", phone_a}});
+    f.meta.admin("verify", {{"phone_number_id", phone_a}, {"verify_token", "wrong-token"}});
+    f.meta.admin("inbound", {{"type", "text"}});
+    BOOST_REQUIRE(wait_until([&] { return f.inbound_rows() == 1; }));
+    const auto body = envelope(phone_a, "messages", json::array{text_message("wamid.log1")});
+    f.post(body);
+    f.post(body, signature(body, "wrongSECRETwrongSECRET"));
+    http_request("127.0.0.1", f.app.port(), "GET",
+                 "/webhooks/meta/" + f.instance_id + "?hub.mode=subscribe&hub.challenge=5&hub.verify_token=" + verify);
+  }
+  core::log::set_fd(2);
+  ::close(fd);
+  const std::string log = slurp(logs / "daemon.log");
+  BOOST_TEST(log.find("webhook_stored") != std::string::npos);  // the log was captured
+  BOOST_TEST(log.find(secret) == std::string::npos);
+  BOOST_TEST(log.find(verify) == std::string::npos);
+  BOOST_TEST(log.find(token) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
