@@ -158,6 +158,51 @@ status from_pending(std::string wamid, std::string value, std::optional<std::int
   return s;
 }
 
+// Applies the pending statuses of the known row `r` (then removes them). Cheap when there is
+// none: one primary-key range lookup.
+core::error_code drain_pending(connection& c, const owner& o, row& r, std::string_view wamid, status_order order,
+                               std::int64_t now_ms, outcome& out) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT status, error_code, error_title, data FROM pending_statuses "
+                      "WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, o.instance_id).bind(2, wamid);
+  std::vector<status> waiting;
+  while (s->step(ec)) {
+    std::optional<std::int64_t> code;
+    if (!s->is_null(1)) code = s->int64(1);
+    waiting.push_back(from_pending(std::string(wamid), s->text(0), code, s->is_null(2) ? "" : s->text(2), s->text(3)));
+  }
+  s->reset();
+  if (ec || waiting.empty()) return ec;
+  auto* del = c.prepare("DELETE FROM pending_statuses WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'", ec);
+  if (!del) return misuse(ec);
+  del->bind(1, o.instance_id).bind(2, wamid);
+  if (auto rc = del->run()) return rc;
+  // Meta's order: repeatedly take the smallest step forward from the current status, so a
+  // customer sees sent, delivered, read in that order whatever order Meta posted them.
+  for (;;) {
+    auto next = waiting.end();
+    for (auto it = waiting.begin(); it != waiting.end(); ++it) {
+      if (!column_status(it->value) || !order(r.status, it->value)) continue;
+      const bool smallest = std::none_of(waiting.begin(), waiting.end(), [&](const status& t) {
+        return &t != &*it && column_status(t.value) && order(r.status, t.value) && order(t.value, it->value);
+      });
+      if (smallest) {
+        next = it;
+        break;
+      }
+    }
+    if (next == waiting.end()) break;
+    if (auto e = apply_known(c, o, r, *next, order, now_ms, out)) return e;
+    waiting.erase(next);
+  }
+  for (const auto& st : waiting)
+    if (!column_status(st.value))
+      if (auto e = apply_known(c, o, r, st, order, now_ms, out)) return e;
+  return {};
+}
+
 }  // namespace
 
 core::error_code store_message(connection& c, const owner& o, const message& m, std::int64_t now_ms,
@@ -199,7 +244,12 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
   }
   core::error_code ec;
   row r;
-  if (find(c, o.instance_id, s.wamid, r, ec)) return apply_known(c, o, r, s, order, now_ms, out);
+  if (find(c, o.instance_id, s.wamid, r, ec)) {
+    // Statuses that arrived before the wamid was recorded come first, should the send path
+    // not have applied them yet; then this one.
+    if (auto e = drain_pending(c, o, r, s.wamid, order, now_ms, out)) return e;
+    return apply_known(c, o, r, s, order, now_ms, out);
+  }
   if (ec) return ec;
   // Not known yet: the send queue may not have committed this wamid. Keep it for apply_pending.
   bool inserted = false;
@@ -212,49 +262,11 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
 core::error_code apply_pending(connection& c, std::string_view instance_id, std::string_view wamid,
                                status_order order, std::int64_t now_ms, std::size_t* applied) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT status, error_code, error_title, data FROM pending_statuses "
-                      "WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'", ec);
-  if (!s) return misuse(ec);
-  s->bind(1, instance_id).bind(2, wamid);
-  std::vector<status> waiting;
-  while (s->step(ec)) {
-    std::optional<std::int64_t> code;
-    if (!s->is_null(1)) code = s->int64(1);
-    waiting.push_back(from_pending(std::string(wamid), s->text(0), code, s->is_null(2) ? "" : s->text(2), s->text(3)));
-  }
-  s->reset();
-  if (ec) return ec;
-  if (waiting.empty()) return {};
   row r;
   if (!find(c, instance_id, wamid, r, ec)) return ec;  // still unknown: keep waiting
-  auto* del = c.prepare("DELETE FROM pending_statuses WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'", ec);
-  if (!del) return misuse(ec);
-  del->bind(1, instance_id).bind(2, wamid);
-  if (auto rc = del->run()) return rc;
-
   const owner o{std::string(instance_id), r.user_id};
   outcome out;
-  // Meta's order: repeatedly take the smallest step forward from the current status, so a
-  // customer sees sent, delivered, read in that order whatever order Meta posted them.
-  for (;;) {
-    auto next = waiting.end();
-    for (auto it = waiting.begin(); it != waiting.end(); ++it) {
-      if (!column_status(it->value) || !order(r.status, it->value)) continue;
-      const bool smallest = std::none_of(waiting.begin(), waiting.end(), [&](const status& t) {
-        return &t != &*it && column_status(t.value) && order(r.status, t.value) && order(t.value, it->value);
-      });
-      if (smallest) {
-        next = it;
-        break;
-      }
-    }
-    if (next == waiting.end()) break;
-    if (auto e = apply_known(c, o, r, *next, order, now_ms, out)) return e;
-    waiting.erase(next);
-  }
-  for (const auto& st : waiting)
-    if (!column_status(st.value))
-      if (auto e = apply_known(c, o, r, st, order, now_ms, out)) return e;
+  if (auto e = drain_pending(c, o, r, wamid, order, now_ms, out)) return e;
   if (applied) *applied = out.applied;
   return {};
 }

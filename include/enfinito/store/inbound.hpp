@@ -95,8 +95,9 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
  *
  * Applies every pending status of (instance_id, wamid) in Meta's order (sent, delivered, read;
  * failed), each emitting its event as `apply_status` would, then removes them. Cheap when there
- * is none (one primary-key lookup). `applied` (optional) counts the statuses that changed the
- * row or emitted an event.
+ * is none (two primary-key lookups). `applied` (optional) counts the statuses that changed the
+ * row or emitted an event. As a safety net, `apply_status` also drains them when the next
+ * status for a known wamid arrives, but only this call makes them visible without one.
  */
 core::error_code apply_pending(connection& c, std::string_view instance_id, std::string_view wamid,
                                status_order order, std::int64_t now_ms, std::size_t* applied = nullptr);

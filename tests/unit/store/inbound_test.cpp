@@ -166,6 +166,17 @@ BOOST_AUTO_TEST_CASE(early_statuses_wait_and_are_applied_in_metas_order) {
   BOOST_TEST(event_types().size() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(the_next_status_also_applies_what_was_pending) {
+  status("wamid.n", "sent");
+  status("wamid.n", "delivered");
+  outbound("wamid.n", "sending");  // recorded without apply_pending
+  BOOST_TEST(status("wamid.n", "read").applied == 3u);
+  BOOST_TEST(text("SELECT status FROM messages") == "read");
+  BOOST_TEST(event_types() == (std::vector<std::string>{"message.sent", "message.delivered", "message.read"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(scalar("SELECT COUNT(*) FROM pending_statuses") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_future_statuses_are_one_receipt_each) {
   outbound("wamid.u", "delivered");
   BOOST_TEST(status("wamid.u", "teleported").applied == 1u);
