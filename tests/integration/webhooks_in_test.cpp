@@ -535,6 +535,14 @@ BOOST_FIXTURE_TEST_CASE(payloads_up_to_meta_size_pass_and_larger_get_413, hooks_
   const std::string huge = envelope(phone_a, "messages", json::array{text_message("wamid.huge", std::string(3'200'000, 'b'))});
   BOOST_TEST(post(huge).status == 413u);
   BOOST_TEST(inbound_rows() == 1);
+  // Large events page in bounded responses (a few MiB each), none lost.
+  for (int i = 0; i < 4; ++i)
+    BOOST_REQUIRE(post(envelope(phone_a, "messages", json::array{text_message("wamid.big" + std::to_string(i), pad)})).status == 200u);
+  auto r = call(alice, "GET", "/v1/events?limit=1000");
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  BOOST_TEST(r.body.size() < 6'000'000u);
+  BOOST_TEST(body_of(r).at("has_more").as_bool());
+  BOOST_TEST(all_events(alice, "", 1000).size() == 5u);
 }
 
 BOOST_FIXTURE_TEST_CASE(another_phone_numbers_updates_are_never_stored_here, hooks_fixture) {

@@ -22,6 +22,9 @@ using http::status;
 constexpr std::size_t max_limit = 1000;
 constexpr std::size_t default_limit = 100;
 constexpr std::size_t max_filter_items = 20;
+// A page stops early past this much event data (at least one event is always returned): an
+// inbound message can be megabytes, and 1000 of them must not become one response.
+constexpr std::size_t page_data_budget = 4 * 1024 * 1024;
 
 // "a,b,c" → items; false when an item is empty or fails `ok`, or there are too many.
 template <class Ok>
@@ -123,8 +126,15 @@ net::awaitable<response> list(services& s, http::request& req) {
   auto ec = co_await s.db.read(read);
   if (ec) co_return http::problem(status::internal_server_error, "store_error", "The database failed");
   if (missing) co_return not_found();
-  const bool more = rows.size() > wanted;
+  bool more = rows.size() > wanted;
   if (more) rows.resize(wanted);
+  std::size_t budget = 0, kept = 0;
+  while (kept < rows.size() && (kept == 0 || budget + rows[kept].data.size() <= page_data_budget))
+    budget += rows[kept++].data.size();
+  if (kept < rows.size()) {
+    rows.resize(kept);
+    more = true;
+  }
   json::array data;
   for (const auto& e : rows) data.push_back(view(e));
   json::object out;
