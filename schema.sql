@@ -227,3 +227,38 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_user ON events (user_id, id);
 CREATE INDEX events_age ON events (created_at);
+
+-- migration: 7
+-- Inbound (issue 6). Status webhooks that the message row cannot take when they arrive:
+-- - state 'pending': Meta's status for a wamid the send queue has not recorded yet (Meta can
+--   answer the send and post `sent` before our commit of the wamid). Applied, in order, by
+--   store::inbound::apply_pending in the same write that records the wamid; kept at most
+--   retention.pending_statuses_hours, then dropped (a wamid sent by another system).
+-- - state 'seen': a receipt for statuses messages.status cannot hold (`played`, statuses Meta
+--   adds later), so a duplicate of one is recognised and emits no second event.
+-- One row per (instance, wamid, status): the same pair arriving twice is stored once.
+CREATE TABLE pending_statuses (
+  instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  wamid       TEXT NOT NULL,
+  status      TEXT NOT NULL,                    -- Meta's status value, as given
+  state       TEXT NOT NULL CHECK (state IN ('pending', 'seen')),
+  error_code  INTEGER,                          -- failed: Meta's error code
+  error_title TEXT,                             -- failed: its short title
+  data        TEXT NOT NULL,                    -- Meta's status object as received
+  created_at  INTEGER NOT NULL,                 -- unix ms
+  PRIMARY KEY (instance_id, wamid, status)
+);
+CREATE INDEX pending_statuses_age ON pending_statuses (created_at);
+-- Updates that carry no id of their own (template status, account updates, other fields): a
+-- digest of (field, entry time, value) per instance, so that Meta redelivering a POST we had
+-- already committed (our 200 was lost) does not emit the same event twice. Kept as long as
+-- events are.
+CREATE TABLE update_receipts (
+  instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  digest      TEXT NOT NULL,                    -- SHA-256 hex
+  created_at  INTEGER NOT NULL,                 -- unix ms
+  PRIMARY KEY (instance_id, digest)
+);
+CREATE INDEX update_receipts_age ON update_receipts (created_at);
+-- The retention job (privacy promise P9) deletes the oldest messages first.
+CREATE INDEX messages_age ON messages (created_at);

@@ -11,6 +11,7 @@
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances.hpp>
+#include <enfinito/api/webhooks.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/error.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
@@ -449,6 +450,7 @@ net::awaitable<response> reverify_and_save(services& s, si::instance row, creden
     co_return http::problem(status::conflict, "phone_number_in_use",
                             "This phone number is already connected to an instance");
   if (ec) co_return store_problem(ec);
+  instance_credentials_changed();  // webhooks must see the new app secret / number at once
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
@@ -481,6 +483,7 @@ net::awaitable<response> patch(services& s, http::request& req) {
   auto ec = co_await s.db.write([&](store::connection& c) { return si::update(c, row); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
+  instance_credentials_changed();
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
@@ -507,6 +510,7 @@ net::awaitable<response> remove(services& s, http::request& req) {
   auto ec = co_await s.db.write([&](store::connection& c) { return si::remove(c, uid, id); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
+  instance_credentials_changed();  // its webhooks stop being accepted at once
   core::log::info("instance_deleted", {{"instance", id}, {"user", uid}});
   co_return http::no_content();
 }

@@ -2,8 +2,10 @@
 // and its routes to docs/openapi.json (a test compares the two).
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/accounts.hpp>
+#include <enfinito/api/events.hpp>
 #include <enfinito/api/instances.hpp>
 #include <enfinito/api/routes.hpp>
+#include <enfinito/api/webhooks.hpp>
 
 namespace enfinito::api {
 
@@ -11,6 +13,8 @@ void register_all(http::router& r, services& s) {
   register_instance_routes(r, s);
   register_accounts_routes(r, s);
   register_google_routes(r, s);
+  register_webhook_routes(r, s);
+  register_event_routes(r, s);
   (void)r;
   (void)s;
 }

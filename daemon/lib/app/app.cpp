@@ -174,10 +174,14 @@ void app::start() {
   impl_->server = std::make_unique<http::server>(*impl_->pool, impl_->routes, ho, *impl_->metrics);
   if (auto ec = impl_->server->listen(c.server.listen, c.server.port, &why)) throw startup_error(why);
   impl_->server->start();
-  // 4. Background work: the mail outbox sender, on reactor 0.
+  // 4. Background work on reactor 0 (each only queues store writes or blocking work): the mail
+  // outbox sender, the housekeeping sweep and the retention job.
   mail::start_sender(impl_->cfg, *impl_->db, *impl_->blocking, impl_->pool->at(0).get_executor());
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.store.housekeeping_interval,
                      account_sweeps(c.auth.session_idle_timeout_s));
+  // Retention (P9): messages, events and stale pending statuses past their configured age.
+  start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
+                     retention_sweeps(c.retention), c.retention.batch_rows);
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},

@@ -1,8 +1,10 @@
-// app::housekeeping: the periodic sweep loop and the account tables' sweep tasks.
+// app::housekeeping: the periodic sweep loop, the account tables' sweeps and retention (P9).
 #include <enfinito/app/housekeeping.hpp>
 
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/events.hpp>
+#include <enfinito/store/inbound.hpp>
 #include <enfinito/store/google.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -38,10 +40,16 @@ net::awaitable<void> sweep_loop(store::store& db, std::chrono::milliseconds inte
     for (const auto& t : tasks) {
       current = &t;
       now = now_ms();
-      removed = 0;
-      auto wec = co_await db.write(work);
+      std::size_t total = 0;
+      core::error_code wec;
+      // Batches until one comes back short (no co_return inside the loop: GCC 12).
+      do {
+        removed = 0;
+        wec = co_await db.write(work);
+        total += removed;
+      } while (!wec && removed == batch);
       if (wec) core::log::warn("housekeeping_failed", {{"task", t.name}, {"error", wec.message()}});
-      else if (removed) core::log::info("housekeeping", {{"task", t.name}, {"removed", removed}});
+      else if (total) core::log::info("housekeeping", {{"task", t.name}, {"removed", total}});
     }
   }
 }
@@ -60,6 +68,28 @@ std::vector<sweep_task> account_sweeps(std::int64_t session_idle_timeout_s) {
                  }});
   out.push_back({"google_flows", [](store::connection& c, std::int64_t now, std::size_t batch, std::size_t& removed) {
                    return store::google::purge_flows(c, now / 1000, batch, removed);
+                 }});
+  return out;
+}
+
+std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
+  std::vector<sweep_task> out;
+  const std::int64_t messages = r.messages.count(), events = r.events.count(), pending = r.pending_statuses.count();
+  out.push_back({"retention.messages", [messages](store::connection& c, std::int64_t now, std::size_t batch,
+                                                  std::size_t& removed) {
+                   return store::inbound::purge_messages(c, now - messages, batch, removed);
+                 }});
+  out.push_back({"retention.events", [events](store::connection& c, std::int64_t now, std::size_t batch,
+                                              std::size_t& removed) {
+                   return store::events::purge(c, now - events, batch, removed);
+                 }});
+  out.push_back({"retention.update_receipts", [events](store::connection& c, std::int64_t now, std::size_t batch,
+                                                       std::size_t& removed) {
+                   return store::inbound::purge_receipts(c, now - events, batch, removed);
+                 }});
+  out.push_back({"retention.pending_statuses", [pending](store::connection& c, std::int64_t now,
+                                                         std::size_t batch, std::size_t& removed) {
+                   return store::inbound::purge_pending(c, now - pending, batch, removed);
                  }});
   return out;
 }

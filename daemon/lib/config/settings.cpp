@@ -75,6 +75,18 @@ key_def ms_key(std::string_view name, std::int64_t lo, std::int64_t hi, Get get,
           doc};
 }
 
+// A duration key given in a coarser unit (days, hours) and kept in milliseconds.
+template <class Get>
+key_def unit_key(std::string_view name, std::int64_t lo, std::int64_t hi, std::int64_t unit_ms, Get get,
+                 std::string_view doc) {
+  return {name, kind::integer, lo, hi,
+          [get, unit_ms](settings& s, const raw_value& v) {
+            get(s) = milliseconds(std::get<std::int64_t>(v) * unit_ms);
+          },
+          [get, unit_ms](const settings& s) { return std::to_string(get(const_cast<settings&>(s)).count() / unit_ms); },
+          doc};
+}
+
 // The one list of configuration keys. A key missing here is an error wherever it appears.
 const std::vector<key_def>& keys() {
   static const std::vector<key_def> table = {
@@ -204,6 +216,26 @@ const std::vector<key_def>& keys() {
               "kept-alive Graph API connections per reactor (0: a new connection per call)"),
       ms_key("meta.idle_timeout_ms", 1'000, 3'600'000, [](settings& s) -> auto& { return s.meta.idle_timeout; },
              "an idle Graph API connection unused this long is closed, not reused"),
+      // [webhooks] and [retention] (issue 6: Meta's webhooks in, P9).
+      int_key("webhooks.max_body_bytes", 1024, 64ll << 20,
+              [](settings& s) -> auto& { return s.webhooks.max_body_bytes; },
+              "largest Meta webhook body accepted (Meta documents 3 MB); larger gets 413"),
+      ms_key("webhooks.credential_cache_ttl_ms", 0, 3'600'000,
+             [](settings& s) -> auto& { return s.webhooks.credential_cache_ttl; },
+             "how long a reactor keeps an instance's decrypted app secret and verify token; 0 = no cache"),
+      unit_key("retention.messages_days", 1, 36'500, 24ll * 3600 * 1000,
+               [](settings& s) -> auto& { return s.retention.messages; },
+               "messages (either direction) older than this are deleted (privacy promise P9)"),
+      unit_key("retention.events_days", 1, 36'500, 24ll * 3600 * 1000,
+               [](settings& s) -> auto& { return s.retention.events; },
+               "events older than this are deleted; GET /v1/events and the live feed reach back this far"),
+      unit_key("retention.pending_statuses_hours", 1, 24 * 365, 3600ll * 1000,
+               [](settings& s) -> auto& { return s.retention.pending_statuses; },
+               "a status webhook for a message never recorded is dropped after this long"),
+      ms_key("retention.interval_ms", 100, 86'400'000, [](settings& s) -> auto& { return s.retention.interval; },
+             "how often the retention job runs"),
+      int_key("retention.batch_rows", 1, 100'000, [](settings& s) -> auto& { return s.retention.batch_rows; },
+              "rows deleted per store write by the retention job (keeps each write short)"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),

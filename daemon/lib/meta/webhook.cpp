@@ -78,6 +78,8 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
     if (!entry.is_object()) return bad();
     const auto& eo = entry.get_object();
     std::string waba = str(eo, "id");
+    std::int64_t entry_time = 0;
+    if (auto t = eo.find("time"); t != eo.end() && t->value().is_int64()) entry_time = t->value().get_int64();
     auto changes = eo.find("changes");
     if (changes == eo.end() || !changes->value().is_array()) continue;
     for (const auto& change : changes->value().get_array()) {
@@ -90,6 +92,7 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
       auto base = [&] {
         update u;
         u.waba_id = waba;
+        u.entry_time = entry_time;
         u.field = field;
         if (auto m = value.find("metadata"); m != value.end() && m->value().is_object()) {
           u.phone_number_id = str(m->value().get_object(), "phone_number_id");
@@ -130,6 +133,7 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
               if (auto p = c->find("profile"); p != c->end() && p->value().is_object())
                 u.contact_name = str(p->value().get_object(), "name");
               u.user_id = str(*c, "user_id");
+              u.contact = boost::json::serialize(*c);
             }
           } else if (kind == update_kind::status) {
             u.id = str(io, "id");

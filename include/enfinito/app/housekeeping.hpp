@@ -8,11 +8,17 @@
  * presented, but its row (hashed token, client address) would otherwise stay in the database
  * for as long as nobody signs in again. Data is kept only while it serves a purpose (P9).
  *
- * Each task runs in its own store write and removes at most `batch` rows per tick, so a large
- * backlog is worked off over several ticks without one long transaction holding the writer.
+ * Each tick runs every task in store writes of at most `batch` rows each, repeating a task
+ * until a write comes back short: a large backlog is drained in short transactions, so sends
+ * and webhooks keep flowing between them. `secure_delete` overwrites the freed pages.
+ *
+ * Two schedules use it: the account sweeps (`store.housekeeping_interval_ms`) and the
+ * retention job of privacy promise P9 (`retention.*`: message logs, events, update receipts
+ * and status webhooks whose message never became known, each past its configured age).
  *
  * *Thread safety:* `start` is called once, from the app; the loop runs on the given executor.
  */
+#include <enfinito/config/settings.hpp>
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/store/connection.hpp>
@@ -37,6 +43,13 @@ struct sweep_task {
 
 /** The account tables' tasks (sessions, password resets, Google flows). */
 std::vector<sweep_task> account_sweeps(std::int64_t session_idle_timeout_s);
+
+/**
+ * Retention (P9): messages of either direction older than `messages` (rows still queued for
+ * sending are not history yet and stay), events and update receipts older than `events`,
+ * pending statuses older than `pending_statuses`.
+ */
+std::vector<sweep_task> retention_sweeps(const config::retention_settings& r);
 
 /** Runs every task every `interval`, forever (until the executor stops). */
 void start_housekeeping(store::store& db, executor ex, std::chrono::milliseconds interval,

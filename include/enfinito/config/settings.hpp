@@ -113,8 +113,25 @@ struct meta_settings {
   milliseconds idle_timeout{30'000};      // idle longer than this: closed, not reused
 };
 
+/** Meta's webhooks in (`/webhooks/meta/{instance}`, issue 6). */
+struct webhook_settings {
+  std::size_t max_body_bytes = 3 * 1024 * 1024;  // Meta's documented largest payload; larger gets 413
+  milliseconds credential_cache_ttl{60'000};      // per-reactor cache of an instance's app secret etc.
+};
+
+/** How long logs are kept (privacy promise P9) and how the purge job runs. */
+struct retention_settings {
+  milliseconds messages{90ll * 24 * 3600 * 1000};        // message log, either direction
+  milliseconds events{30ll * 24 * 3600 * 1000};          // event log (GET /v1/events, live feed)
+  milliseconds pending_statuses{72ll * 3600 * 1000};     // statuses whose message never became known
+  milliseconds interval{3600'000};                       // how often the purge runs
+  std::size_t batch_rows = 1000;                          // rows deleted per store write
+};
+
 struct settings {
   server_settings server;
+  webhook_settings webhooks;
+  retention_settings retention;
   google_settings google;
   auth_settings auth;
   smtp_settings smtp;

@@ -36,6 +36,7 @@ enum class update_kind { message, status, error, other_field };
 struct update {
   update_kind kind = update_kind::other_field;
   std::string waba_id;          // entry[].id
+  std::int64_t entry_time = 0;  // entry[].time (non-`messages` fields), 0 when absent
   std::string field;            // changes[].field ("messages", "message_template_status_update", …)
   std::string phone_number_id;  // value.metadata.phone_number_id (messages field only)
   std::string display_phone_number;
@@ -46,6 +47,8 @@ struct update {
   std::int64_t timestamp = 0;   // unix seconds (Meta sends a string)
   std::string contact_name;     // value.contacts[] profile name matching `from`, if any
   std::string user_id;          // business-scoped user id, when present
+  std::string contact;          // message: the matching value.contacts[] object as JSON (name,
+                                // user_id, username, … whatever Meta sends), or empty
   std::optional<std::int64_t> error_code;  // first errors[] code (failed statuses, error updates)
   std::string error_title;
   std::string raw;              // the item's own JSON (message, status, error, or the field's value)
