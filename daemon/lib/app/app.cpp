@@ -119,6 +119,11 @@ app::~app() {
     impl_->pool->stop();
     impl_->pool->join();
     if (impl_->server) impl_->server->release_acceptors();
+    // Store work still in flight (a started app destroyed without run(): the send queue's
+    // first sweep) runs against coroutine frames that live in the contexts and posts its
+    // completion to them: finish it while the contexts exist.
+    if (impl_->blocking) impl_->blocking->join();
+    if (impl_->db) impl_->db->stop();
     impl_->queue.reset();  // its timers belong to the contexts
     impl_->pool.reset();
   }
