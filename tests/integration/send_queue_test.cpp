@@ -9,12 +9,15 @@
 #include "support/temp_dir.hpp"
 
 #include <enfinito/crypto/hash.hpp>
+#include <enfinito/outbound/queue.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -156,6 +159,31 @@ struct api {
     return m;
   }
 };
+
+// Runs queue::wait_for_outcome on a context of the test's own, as a route handler would.
+std::optional<outbound::send_outcome> wait_outcome(app::app& a, const std::string& id, std::chrono::milliseconds t) {
+  boost::asio::io_context ioc{1};
+  auto fut = boost::asio::co_spawn(ioc, a.send_queue()->wait_for_outcome(id, t), boost::asio::use_future);
+  ioc.run();
+  return fut.get();
+}
+
+// Counts rows of `table` whose `column` equals `value`, straight from the database.
+std::int64_t count_rows(store::store& db, const std::string& table, const std::string& column,
+                        const std::string& value) {
+  std::int64_t n = -1;
+  auto ec = db.read_sync([&](store::connection& c) {
+    core::error_code e;
+    auto* st = c.prepare("SELECT COUNT(*) FROM " + table + " WHERE " + column + " = ?1", e);
+    if (!st) return e;
+    st->bind(1, value);
+    if (st->step(e)) n = st->int64(0);
+    st->reset();
+    return e;
+  });
+  BOOST_REQUIRE(!ec);
+  return n;
+}
 
 void tune(config::settings& s, const fake_meta& meta, unsigned max_attempts = 8) {
   s.meta.base_url = meta.base_url();
@@ -380,6 +408,114 @@ BOOST_FIXTURE_TEST_CASE(token_190_pauses_the_instance_instead_of_failing_message
   m = client.wait_status(alice, id, {"sent"});
   BOOST_TEST(str(m, "status") == "sent");
   BOOST_TEST(meta.received().size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(wait_for_outcome_reports_the_first_final_outcome, queue_fixture) {
+  // Live: the waiter is registered before Meta answers (Meta is slow), and gets wa_id too.
+  meta.admin("knobs", {{"latency_ms", 300}});
+  const auto id = accepted("+1 555 123 0006", "waited for");
+  auto out = wait_outcome(app.get(), id, 5s);
+  BOOST_REQUIRE(out.has_value());
+  BOOST_TEST(static_cast<int>(out->what) == static_cast<int>(outbound::send_outcome::kind::sent));
+  BOOST_TEST(out->wamid == str(client.get(alice, id), "wamid"));
+  BOOST_TEST(out->wa_id == "15551230006");
+  // Already resolved: read back from the log.
+  auto again = wait_outcome(app.get(), id, 5s);
+  BOOST_REQUIRE(again.has_value());
+  BOOST_TEST(again->wamid == out->wamid);
+  meta.admin("knobs", {{"latency_ms", 0}});
+  // A permanent failure is an outcome too, with Meta's code.
+  meta.admin("inject", {{"code", 131026}, {"count", 1}, {"phone_number_id", phone}});
+  const auto failed = accepted("15551230007", "undeliverable");
+  auto f = wait_outcome(app.get(), failed, 5s);
+  BOOST_REQUIRE(f.has_value());
+  BOOST_TEST(static_cast<int>(f->what) == static_cast<int>(outbound::send_outcome::kind::failed));
+  BOOST_TEST(f->error_code.value_or(0) == 131026);
+  BOOST_TEST(f->http_status == 400u);
+  // Still queued (retrying): nothing within the timeout.
+  meta.admin("inject", {{"code", 131000}, {"count", -1}, {"phone_number_id", phone}});
+  const auto pending = accepted("15551230008", "retrying");
+  const auto t0 = std::chrono::steady_clock::now();
+  BOOST_TEST(!wait_outcome(app.get(), pending, 300ms).has_value());
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 290ms));
+  meta.admin("inject", {}, "DELETE");
+}
+
+BOOST_FIXTURE_TEST_CASE(disabled_instance_queues_nothing, queue_fixture) {
+  auto p = client.call(alice, "PATCH", "/v1/instances/" + instance, R"({"status":"disabled"})");
+  BOOST_REQUIRE_MESSAGE(p.status == 200u, p.body);
+  auto r = client.send(alice, instance, "15551230009", "x");
+  BOOST_TEST(r.status == 409u);
+  BOOST_TEST(str(body_of(r), "code") == "instance_disabled");
+  BOOST_TEST(count_rows(app.get().database(), "messages", "instance_id", instance) == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(deleting_the_user_removes_messages_jobs_events_and_keys, queue_fixture) {
+  // Queued work that cannot go out (Meta keeps failing), an idempotency answer, events.
+  meta.admin("inject", {{"code", 131000}, {"count", -1}, {"phone_number_id", phone}});
+  for (int i = 0; i < 5; ++i) accepted("1555123001" + std::to_string(i), "pending");
+  BOOST_REQUIRE_EQUAL(client.send(alice, instance, "15551230019", "k", {{"idempotency-key", "del-1"}}).status, 202u);
+  auto& db = app.get().database();
+  BOOST_TEST(count_rows(db, "messages", "instance_id", instance) == 6);
+  BOOST_TEST(count_rows(db, "send_jobs", "instance_id", instance) == 6);
+  BOOST_TEST(count_rows(db, "events", "user_id", alice.user_id) >= 6);
+  BOOST_TEST(count_rows(db, "idempotency_keys", "user_id", alice.user_id) == 1);
+  // The account deletion's one statement (DELETE /v1/me): the cascades take everything.
+  BOOST_REQUIRE(!db.write_sync([&](store::connection& c) {
+    core::error_code e;
+    auto* st = c.prepare("DELETE FROM users WHERE id = ?1", e);
+    if (!st) return e;
+    st->bind(1, alice.user_id);
+    return st->run();
+  }));
+  for (const auto* table : {"messages", "send_jobs"})
+    BOOST_TEST(count_rows(db, table, "instance_id", instance) == 0);
+  for (const auto* table : {"events", "idempotency_keys"})
+    BOOST_TEST(count_rows(db, table, "user_id", alice.user_id) == 0);
+  // The queue lets go of the deleted instance; the daemon keeps serving.
+  std::this_thread::sleep_for(500ms);
+  meta.admin("inject", {}, "DELETE");
+  BOOST_TEST(http_request("127.0.0.1", app.port(), "GET", "/readyz").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_small_window_still_delivers_everything_in_order) {
+  // 16 jobs in memory for 300 queued: the dispatcher reloads from disk as it goes.
+  fake_meta meta;
+  running_app app{[&](config::settings& s) {
+    tune(s, meta, 30);
+    s.queue.window = 16;
+  }};
+  api client{app.port()};
+  tenant t;
+  BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return plant(c, t, "w@example.com"); }));
+  const auto instance = client.create_instance(t);
+  meta.admin("inject", {{"code", 131000}, {"count", -1}, {"fraction", 0.2}, {"phone_number_id", phone}});
+  std::vector<std::string> ids;
+  for (int n = 0; n < 100; ++n)
+    for (int p = 0; p < 3; ++p) {
+      auto r = client.send(t, instance, "1555300000" + std::to_string(p), std::to_string(n));
+      BOOST_REQUIRE_EQUAL(r.status, 202u);
+      ids.push_back(str(body_of(r), "id"));
+    }
+  auto until = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < until && count_rows(app.get().database(), "send_jobs", "instance_id", instance) > 0)
+    std::this_thread::sleep_for(50ms);
+  meta.admin("inject", {}, "DELETE");
+  BOOST_REQUIRE_EQUAL(count_rows(app.get().database(), "send_jobs", "instance_id", instance), 0);
+  BOOST_TEST(count_rows(app.get().database(), "messages", "status", "sent") == 300);
+  std::map<std::string, std::vector<int>> by_peer;
+  for (const auto& e : meta.received()) {
+    const auto& o = e.as_object();
+    by_peer[str(o, "wa_id")].push_back(
+        std::stoi(std::string(o.at("request").as_object().at("text").as_object().at("body").as_string())));
+  }
+  BOOST_REQUIRE_EQUAL(by_peer.size(), 3u);
+  for (const auto& [peer, seq] : by_peer) {
+    BOOST_TEST_CONTEXT("peer " << peer) {
+      BOOST_REQUIRE_EQUAL(seq.size(), 100u);
+      BOOST_TEST(std::is_sorted(seq.begin(), seq.end()));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(dead_after_max_attempts_then_retry_sends_it) {

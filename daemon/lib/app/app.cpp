@@ -248,6 +248,7 @@ int app::run() {
 
 std::uint16_t app::port() const { return impl_->server ? impl_->server->port() : 0; }
 store::store& app::database() { return *impl_->db; }
+outbound::queue* app::send_queue() { return impl_->queue.get(); }
 
 std::vector<std::string> app::route_list() const {
   std::vector<std::string> out;
