@@ -256,25 +256,74 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     co_return true;
   }
 
+  void pick_due(std::int64_t now, steady::time_point steady_now, std::vector<std::int64_t>& pick,
+                std::int64_t& next_due, steady::time_point& token_at);
+  void launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick);
   net::awaitable<void> run();
   net::awaitable<void> send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr);
 };
 
+// Chooses what to send now: per peer only its earliest job, if due, the peer not paced, a
+// token in the bucket and room under the in-flight cap. Sets when to look again otherwise.
+void dispatcher::pick_due(std::int64_t now, steady::time_point steady_now, std::vector<std::int64_t>& pick,
+                          std::int64_t& next_due, steady::time_point& token_at) {
+  std::unordered_set<std::string_view> seen;
+  for (auto& [seq, j] : window) {
+    if (in_flight + pick.size() >= q.cfg.queue.max_in_flight) break;
+    if (!seen.insert(j.peer).second || j.in_flight) continue;
+    if (j.due > now) {
+      next_due = std::min(next_due, j.due);
+      continue;
+    }
+    if (auto p = paces.find(j.peer); p != paces.end() && p->second.until > now) {
+      next_due = std::min(next_due, p->second.until);
+      continue;
+    }
+    if (!bucket.try_take(steady_now)) {
+      token_at = bucket.next_available(steady_now);
+      break;
+    }
+    pick.push_back(seq);
+  }
+}
+
+// Starts one send per leased job; forgets picked jobs that could not be leased (resolved or
+// deleted meanwhile).
+void dispatcher::launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick) {
+  std::unordered_set<std::int64_t> got;
+  for (auto& l : leased) {
+    got.insert(l.seq);
+    window[l.seq].in_flight = true;
+    ++in_flight;
+    q.in_flight.fetch_add(1);
+    net::co_spawn(sh.ctx, send_one(std::move(l), creds), check_spawn);
+  }
+  for (auto seq : pick)
+    if (!got.contains(seq)) window.erase(seq);
+}
+
 net::awaitable<void> dispatcher::run() {
+  // Every local lives outside the loop (GCC 12 coroutine rule, docs/engineering-notes.md).
   auto self = shared_from_this();
   std::vector<std::int64_t> pick;
   std::vector<sm::leased> leased;
-  std::unordered_set<std::string_view> seen;
-  const auto idle = q.cfg.queue.sweep_interval * 4;
+  const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(q.cfg.queue.sweep_interval * 4);
   bool gone = false;
-  bool alive = true;
   bool ok = true;
   core::error_code ec;
+  std::int64_t now = 0;
+  std::int64_t next_due = 0;
+  auto steady_now = steady::now();
+  auto token_at = steady_now;
+  auto wait = idle;
+  auto lease_fn = [&](store::connection& c) {
+    return sm::lease(c, instance_id, pick, q.run_id, now, now + q.cfg.queue.lease.count(), leased);
+  };
   while (!stopping && !gone) {
     // 1. Load what the database holds when the window has room for a batch, or when asked.
     if (rescan || (!exhausted && (window.empty() || window.size() + cap() / 4 <= cap()))) {
-      alive = co_await refresh();
-      if (!alive) {
+      ok = co_await refresh();
+      if (!ok) {
         gone = true;
         continue;
       }
@@ -291,59 +340,29 @@ net::awaitable<void> dispatcher::run() {
       }
     }
 
-    // 2. Pick: per peer only its earliest job; due; peer not paced; a token; in-flight cap.
+    // 2. Pick.
     pick.clear();
-    seen.clear();
-    const auto steady_now = steady::now();
-    const auto now = now_ms();
-    std::int64_t next_due = std::numeric_limits<std::int64_t>::max();
-    auto token_at = steady::time_point::max();
-    for (auto& [seq, j] : window) {
-      if (in_flight + pick.size() >= q.cfg.queue.max_in_flight) break;
-      if (!seen.insert(j.peer).second || j.in_flight) continue;
-      if (j.due > now) {
-        next_due = std::min(next_due, j.due);
-        continue;
-      }
-      if (auto p = paces.find(j.peer); p != paces.end() && p->second.until > now) {
-        next_due = std::min(next_due, p->second.until);
-        continue;
-      }
-      if (!bucket.try_take(steady_now)) {
-        token_at = bucket.next_available(steady_now);
-        break;
-      }
-      pick.push_back(seq);
-    }
+    steady_now = steady::now();
+    now = now_ms();
+    next_due = std::numeric_limits<std::int64_t>::max();
+    token_at = steady::time_point::max();
+    pick_due(now, steady_now, pick, next_due, token_at);
 
     // 3. Lease in SQLite before calling Meta (bodies come back in the same write).
     if (!pick.empty()) {
       leased.clear();
-      const auto expires = now + q.cfg.queue.lease.count();
-      auto fn = [&](store::connection& c) {
-        return sm::lease(c, instance_id, pick, q.run_id, now, expires, leased);
-      };
-      ec = co_await q.db.write(fn);
+      ec = co_await q.db.write(lease_fn);
       if (ec) {
         core::log::warn("send_queue_lease_failed", {{"instance", instance_id}, {"reason", ec.message()}});
         co_await sleep(std::chrono::milliseconds(1000));
         continue;
       }
-      std::unordered_set<std::int64_t> got;
-      for (auto& l : leased) {
-        got.insert(l.seq);
-        window[l.seq].in_flight = true;
-        ++in_flight;
-        q.in_flight.fetch_add(1);
-        net::co_spawn(sh.ctx, send_one(std::move(l), creds), check_spawn);
-      }
-      for (auto seq : pick)
-        if (!got.contains(seq)) window.erase(seq);  // resolved or deleted meanwhile
+      launch(leased, pick);
       continue;
     }
 
     // 4. Wait for the next due time, token or completion (a notify wakes us earlier).
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(idle);
+    wait = idle;
     if (next_due != std::numeric_limits<std::int64_t>::max())
       wait = std::min(wait, std::chrono::milliseconds(next_due - now));
     if (token_at != steady::time_point::max())
@@ -536,9 +555,15 @@ void queue::impl::deliver(const std::string& message_id, const send_outcome& o) 
 net::awaitable<void> queue::impl::sweep() {
   auto self = shared_from_this();
   std::vector<std::string> ids;
+  std::int64_t now = 0;
   std::int64_t last_purge = 0;
+  std::size_t deleted = 0;
   bool first = true;
   core::error_code ec;
+  auto due_fn = [&](store::connection& c) { return sm::instances_with_due_jobs(c, now, 100'000, ids); };
+  auto purge_fn = [&](store::connection& c) {
+    return sm::idempotency_purge(c, now / 1000 - cfg.queue.idempotency_retention_s, 5000, deleted);
+  };
   while (!stopping.load()) {
     if (!first) {
       sweep_timer->expires_after(cfg.queue.sweep_interval);
@@ -548,17 +573,13 @@ net::awaitable<void> queue::impl::sweep() {
     }
     first = false;
     ids.clear();
-    const auto now = now_ms();
-    auto fn = [&](store::connection& c) { return sm::instances_with_due_jobs(c, now, 100'000, ids); };
-    ec = co_await db.read(fn);
+    now = now_ms();
+    ec = co_await db.read(due_fn);
     if (ec) core::log::warn("send_queue_sweep_failed", {{"reason", ec.message()}});
     for (const auto& id : ids) notify(id, 0, {});
     if (now - last_purge >= 60'000) {
       last_purge = now;
-      std::size_t deleted = 0;
-      const auto before = now / 1000 - cfg.queue.idempotency_retention_s;
-      auto purge = [&](store::connection& c) { return sm::idempotency_purge(c, before, 5000, deleted); };
-      ec = co_await db.write(purge);
+      ec = co_await db.write(purge_fn);
       if (ec) core::log::warn("idempotency_purge_failed", {{"reason", ec.message()}});
     }
   }
