@@ -30,17 +30,13 @@ namespace enfinito::api {
 namespace {
 
 namespace sm = store::messages;
+using sm::now_ms;
 namespace si = store::instances;
 using http::response;
 using http::status;
 
 constexpr std::size_t max_idempotency_key = 255;
 constexpr std::size_t max_id = 64;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 response store_problem(core::error_code ec) {
   if (ec == store::error::full)
@@ -150,6 +146,24 @@ net::awaitable<response> send(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& inst = std::get<si::instance>(loaded);
 
+  // Same key: the first answer again (same request, whatever happened since) or 422 (a
+  // different one). The request is compared by its raw bytes.
+  const std::string scope = p.via_api_key ? p.api_key_id : "usr:" + p.user_id;
+  const std::string hash = crypto::sha256_hex(std::string(req.msg.method_string()) + " " +
+                                              std::string(req.path) + "\n" + req.msg.body());
+  const auto not_before = now_ms() / 1000 - s.cfg.queue.idempotency_retention_s;
+  sm::idempotent_answer earlier;
+  core::error_code ec;
+  if (!key.empty()) {
+    auto fn = [&](store::connection& c) { return sm::idempotency_get(c, scope, key, not_before, earlier); };
+    ec = co_await s.db.read(fn);
+    if (!ec) {
+      if (earlier.request_hash != hash) co_return key_reused();
+      co_return replay(earlier);
+    }
+    if (ec != store::error::not_found) co_return store_problem(ec);
+  }
+
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   // Meta's envelope defaults, filled in before the check as check_message itself would.
@@ -173,23 +187,6 @@ net::awaitable<response> send(services& s, http::request& req) {
   if (inst.status != "active")
     co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
                             "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
-
-  // Same key: the first answer again (same request) or 422 (a different one).
-  const std::string scope = p.via_api_key ? p.api_key_id : "usr:" + p.user_id;
-  const std::string hash = crypto::sha256_hex(std::string(req.msg.method_string()) + " " +
-                                              std::string(req.path) + "\n" + req.msg.body());
-  const auto not_before = now_ms() / 1000 - s.cfg.queue.idempotency_retention_s;
-  sm::idempotent_answer earlier;
-  core::error_code ec;
-  if (!key.empty()) {
-    auto fn = [&](store::connection& c) { return sm::idempotency_get(c, scope, key, not_before, earlier); };
-    ec = co_await s.db.read(fn);
-    if (!ec) {
-      if (earlier.request_hash != hash) co_return key_reused();
-      co_return replay(earlier);
-    }
-    if (ec != store::error::not_found) co_return store_problem(ec);
-  }
 
   sm::message m;
   m.id = "msg_" + crypto::random_token(16);

@@ -35,13 +35,9 @@ namespace enfinito::outbound {
 namespace {
 
 namespace sm = store::messages;
+using sm::now_ms;
 namespace si = store::instances;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 void check_spawn(std::exception_ptr e) {
   if (!e) return;

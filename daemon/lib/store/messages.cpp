@@ -20,11 +20,6 @@ namespace {
   statement* var = c.prepare(sql, var##_ec); \
   if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 constexpr const char* cols =
     "m.seq, m.id, m.instance_id, m.direction, m.peer, m.type, m.body, m.status, m.wamid, "
     "m.error_code, m.error_title, m.attempts, m.possible_duplicate, m.api_key_id, m.created_at, "
@@ -89,6 +84,11 @@ core::error_code get_by_seq(connection& c, std::int64_t seq, message& out) {
 }
 
 }  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 core::error_code insert_outbound(connection& c, message& m, std::string_view user_id) {
   if (m.created_at == 0) m.created_at = now_ms();
@@ -159,13 +159,12 @@ core::error_code list(connection& c, const list_filter& f, std::vector<message>&
 
 core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq,
                              std::size_t limit, std::vector<job_ref>& out) {
-  ENF_PREPARE(s, "SELECT j.message_seq, j.peer, j.next_attempt_at, m.attempts FROM send_jobs j "
-                 "JOIN messages m ON m.seq = j.message_seq "
-                 "WHERE j.instance_id = ?1 AND j.message_seq > ?2 AND j.state = 'queued' "
-                 "ORDER BY j.message_seq LIMIT ?3");
+  ENF_PREPARE(s, "SELECT message_seq, peer, next_attempt_at FROM send_jobs "
+                 "WHERE instance_id = ?1 AND message_seq > ?2 AND state = 'queued' "
+                 "ORDER BY message_seq LIMIT ?3");
   s->bind(1, instance_id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
   core::error_code ec;
-  while (s->step(ec)) out.push_back({s->int64(0), s->text(1), s->int64(2), s->int64(3)});
+  while (s->step(ec)) out.push_back({s->int64(0), s->text(1), s->int64(2)});
   s->reset();
   return ec;
 }

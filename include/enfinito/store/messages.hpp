@@ -35,6 +35,9 @@
 
 namespace enfinito::store::messages {
 
+/** Now, in unix milliseconds (the unit of this file's times). */
+std::int64_t now_ms();
+
 struct message {
   std::int64_t seq = 0;
   std::string id;           // msg_...
@@ -87,7 +90,6 @@ struct job_ref {
   std::int64_t seq = 0;
   std::string peer;
   std::int64_t next_attempt_at = 0;
-  std::int64_t attempts = 0;
 };
 
 /** Queued jobs of an instance with seq > `after_seq`, ascending, at most `limit`. */
