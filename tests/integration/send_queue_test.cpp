@@ -353,6 +353,23 @@ BOOST_FIXTURE_TEST_CASE(each_error_code_is_classified, queue_fixture) {
   BOOST_TEST(client.call(alice, "POST", "/v1/messages/" + failed_id + "/retry").status == 409u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_lost_answer_is_resent_once_and_flagged, queue_fixture) {
+  // Meta takes the message but the connection is reset before its answer: the retry may be a
+  // duplicate, so the message says so.
+  meta.admin("reset_connections", {{"count", 1}, {"after_processing", true}});
+  const auto id = accepted("15551230020", "answer lost");
+  auto m = client.wait_status(alice, id, {"sent", "dead", "failed"});
+  BOOST_REQUIRE_EQUAL(str(m, "status"), "sent");
+  BOOST_TEST(m.at("possible_duplicate").as_bool());
+  BOOST_TEST(m.at("attempts").as_int64() == 2);
+  BOOST_TEST(meta.received().size() == 2u);
+  // An error Meta answered is known not to have sent anything: retried, not flagged.
+  meta.admin("inject", {{"code", 131000}, {"count", 1}, {"phone_number_id", phone}});
+  const auto other = accepted("15551230021", "plain retry");
+  m = client.wait_status(alice, other, {"sent", "dead", "failed"});
+  BOOST_TEST(!m.at("possible_duplicate").as_bool());
+}
+
 BOOST_FIXTURE_TEST_CASE(order_per_recipient_holds_under_retries, queue_fixture) {
   meta.admin("inject", {{"code", 131000}, {"count", -1}, {"fraction", 0.3}, {"phone_number_id", phone}});
   std::vector<std::string> ids;

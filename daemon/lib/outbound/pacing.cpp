@@ -82,7 +82,12 @@ verdict judge(const meta::graph_error* e, core::error_code transport, std::int64
     return v;
   };
   if (!e) {
+    // Meta unreachable or cut off: likely not this message's fault. The whole instance backs
+    // off too (a simple circuit breaker), so an outage costs a trickle of attempts, not one
+    // per queued message.
     v.possible_duplicate = may_have_arrived(transport);
+    v.hold_instance = true;
+    v.delay = backoff(p, attempts, unit);
     return retry_or_dead();
   }
   if (e->envelope) v.code = e->code;

@@ -113,9 +113,9 @@ struct queue_settings {
   unsigned rate_per_instance = 80;         // messages per second to Meta, per instance (token bucket)
   unsigned burst = 16;                    // bucket capacity: most messages sent back to back
   unsigned max_in_flight = 32;            // concurrent Graph API calls per instance
-  unsigned max_attempts = 8;              // failed attempts (retryable errors) before `dead`
+  unsigned max_attempts = 12;             // failed attempts (retryable errors) before `dead`
   milliseconds backoff_base{1'000};       // first retry delay; doubles per attempt, with jitter
-  milliseconds backoff_max{300'000};      // longest retry delay
+  milliseconds backoff_max{900'000};      // longest retry delay (12 attempts: ~45 min)
   milliseconds pair_wait{6'000};          // 131056: that recipient waits this, times 4 per repeat
   milliseconds lease{60'000};             // a job leased longer than this belongs to nobody
   milliseconds sweep_interval{5'000};     // safety net: look for due work this often

@@ -44,8 +44,12 @@
  * permanent → `failed`; 190/0 → the instance becomes `needs_reauth` (store::instances::
  * set_status), its queue pauses and the message stays queued; it resumes when the instance
  * is `active` again (found by the sweep). 131056 → only that recipient waits; throughput
- * errors (130429, 4, 80007) → the whole instance waits. Throttles and reauth do not use up
- * attempts.
+ * errors (130429, 4, 80007) and transport errors (Meta unreachable) → the whole instance waits
+ * too. Throttles and reauth do not use up attempts.
+ *
+ * Known limit: the window holds the earliest `queue.window` jobs; if all of them belong to
+ * recipients that must wait (one peer paced by 131056 with thousands queued), later jobs to
+ * other peers wait until the window moves.
  *
  * *Thread safety:* `notify`, `wait_for_outcome` and the metrics may be called from any
  * thread; `recover`, `start`, `stop` from the composition root. *Lifetime:* destroy the queue

@@ -115,6 +115,7 @@ BOOST_AUTO_TEST_CASE(transport_errors_retry_and_flag_when_the_request_may_have_a
   BOOST_TEST(static_cast<int>(v.what) == static_cast<int>(verdict::kind::retry));
   BOOST_TEST(!v.possible_duplicate);
   BOOST_TEST(!v.code.has_value());
+  BOOST_TEST(v.hold_instance);  // an outage slows the instance, not just this message
   v = judge(nullptr, meta::error::timeout, 1, 0, p, 0.5);
   BOOST_TEST(v.possible_duplicate);
   v = judge(nullptr, meta::error::io_failed, 3, 0, p, 0.5);
