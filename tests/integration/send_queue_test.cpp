@@ -257,6 +257,14 @@ BOOST_FIXTURE_TEST_CASE(text_round_trip_reaches_meta_with_the_wamid_visible, que
   BOOST_TEST(client.call(alice, "GET", "/v1/instances/" + instance + "/messages?limit=0").status == 400u);
   BOOST_TEST(client.call(alice, "GET", "/v1/instances/" + instance + "/messages?status=bogus").status == 400u);
 
+  // The personal-data export carries it.
+  auto exp = client.call(alice, "GET", "/v1/me/export");
+  BOOST_REQUIRE_EQUAL(exp.status, 200u);
+  const auto exported = body_of(exp).at("messages").as_array();
+  BOOST_REQUIRE_EQUAL(exported.size(), 1u);
+  BOOST_TEST(str(exported[0].as_object(), "wamid") == wamid);
+  BOOST_TEST(exp.body.find(token) == std::string::npos);
+
   auto metrics = http_request("127.0.0.1", app.port(), "GET", "/metrics");
   BOOST_TEST(metrics.body.find("enfinito_queue_sent_total 1") != std::string::npos);
   BOOST_TEST(metrics.body.find("enfinito_queue_meta_latency_seconds_count 1") != std::string::npos);
