@@ -72,15 +72,20 @@ core::error_code append_event(connection& c, std::string_view user_id, std::stri
   return events::append(c, ev);
 }
 
+// Steps a bound one-row query into `out`; `not_found` without a row.
+core::error_code read_one(statement& s, message& out) {
+  core::error_code ec;
+  const bool row = s.step(ec);
+  if (row) out = read_row(s);
+  s.reset();
+  if (ec) return ec;
+  return row ? core::error_code{} : make_error_code(error::not_found);
+}
+
 core::error_code get_by_seq(connection& c, std::int64_t seq, message& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM messages m WHERE m.seq = ?1");
   s->bind(1, seq);
-  core::error_code ec;
-  const bool row = s->step(ec);
-  if (row) out = read_row(*s);
-  s->reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
+  return read_one(*s, out);
 }
 
 }  // namespace
@@ -118,23 +123,13 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
                      " FROM messages m JOIN instances i ON i.id = m.instance_id "
                      "WHERE m.id = ?1 AND i.user_id = ?2");
   s->bind(1, id).bind(2, user_id);
-  core::error_code ec;
-  const bool row = s->step(ec);
-  if (row) out = read_row(*s);
-  s->reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
+  return read_one(*s, out);
 }
 
 core::error_code get_by_id(connection& c, std::string_view id, message& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM messages m WHERE m.id = ?1");
   s->bind(1, id);
-  core::error_code ec;
-  const bool row = s->step(ec);
-  if (row) out = read_row(*s);
-  s->reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
+  return read_one(*s, out);
 }
 
 core::error_code list(connection& c, const list_filter& f, std::vector<message>& out) {
