@@ -160,6 +160,17 @@ struct api {
   }
 };
 
+// What Meta received, per recipient in arrival order: the numbers the texts carry.
+std::map<std::string, std::vector<int>> numbers_by_peer(fake_meta& meta) {
+  std::map<std::string, std::vector<int>> out;
+  for (const auto& e : meta.received()) {
+    const auto& o = e.as_object();
+    out[str(o, "wa_id")].push_back(
+        std::stoi(std::string(o.at("request").as_object().at("text").as_object().at("body").as_string())));
+  }
+  return out;
+}
+
 // Runs queue::wait_for_outcome on a context of the test's own, as a route handler would.
 std::optional<outbound::send_outcome> wait_outcome(app::app& a, const std::string& id, std::chrono::milliseconds t) {
   boost::asio::io_context ioc{1};
@@ -388,12 +399,7 @@ BOOST_FIXTURE_TEST_CASE(order_per_recipient_holds_under_retries, queue_fixture) 
     BOOST_REQUIRE_EQUAL(str(m, "status"), "sent");
   }
   meta.admin("inject", {}, "DELETE");
-  std::map<std::string, std::vector<int>> by_peer;
-  for (const auto& e : meta.received()) {
-    const auto& o = e.as_object();
-    by_peer[str(o, "wa_id")].push_back(
-        std::stoi(std::string(o.at("request").as_object().at("text").as_object().at("body").as_string())));
-  }
+  const auto by_peer = numbers_by_peer(meta);
   BOOST_REQUIRE_EQUAL(by_peer.size(), 5u);
   for (const auto& [peer, seq] : by_peer) {
     BOOST_TEST_CONTEXT("peer " << peer) {
@@ -528,12 +534,7 @@ BOOST_AUTO_TEST_CASE(a_small_window_still_delivers_everything_in_order) {
   meta.admin("inject", {}, "DELETE");
   BOOST_REQUIRE_EQUAL(count_rows(app.get().database(), "send_jobs", "instance_id", instance), 0);
   BOOST_TEST(count_rows(app.get().database(), "messages", "status", "sent") == 300);
-  std::map<std::string, std::vector<int>> by_peer;
-  for (const auto& e : meta.received()) {
-    const auto& o = e.as_object();
-    by_peer[str(o, "wa_id")].push_back(
-        std::stoi(std::string(o.at("request").as_object().at("text").as_object().at("body").as_string())));
-  }
+  const auto by_peer = numbers_by_peer(meta);
   BOOST_REQUIRE_EQUAL(by_peer.size(), 3u);
   for (const auto& [peer, seq] : by_peer) {
     BOOST_TEST_CONTEXT("peer " << peer) {
