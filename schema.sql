@@ -228,7 +228,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_user ON events (user_id, id);
 CREATE INDEX events_age ON events (created_at);
 
--- migration: 7
+-- migration: 6
 -- Inbound (issue 6). Status webhooks that the message row cannot take when they arrive:
 -- - state 'pending': Meta's status for a wamid the send queue has not recorded yet (Meta can
 --   answer the send and post `sent` before our commit of the wamid). Applied, in order, by

@@ -10,6 +10,7 @@
 #include <enfinito/core/sd_notify.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/meta/client.hpp>
+#include <enfinito/outbound/queue.hpp>
 #include <enfinito/http/server.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -36,6 +37,7 @@ struct app::impl {
   std::unique_ptr<http::server> server;
   std::unique_ptr<net::thread_pool> blocking;
   std::unique_ptr<api::services> services;
+  std::unique_ptr<outbound::queue> queue;  // after pool: destroyed before the contexts are
   net::io_context control{1};
   bool started = false;
 };
@@ -121,6 +123,12 @@ app::~app() {
     if (impl_->server) impl_->server->release_acceptors();
     // Kept-alive upstream sockets belong to the reactors' contexts too.
     if (impl_->services && impl_->services->meta) impl_->services->meta->close_idle();
+    // Store work still in flight (a started app destroyed without run(): the send queue's
+    // first sweep) runs against coroutine frames that live in the contexts and posts its
+    // completion to them: finish it while the contexts exist.
+    if (impl_->blocking) impl_->blocking->join();
+    if (impl_->db) impl_->db->stop();
+    impl_->queue.reset();  // its timers belong to the contexts
     impl_->pool.reset();
   }
   impl_->server.reset();
@@ -156,7 +164,12 @@ void app::start() {
                                                  std::chrono::seconds(c.auth.signin_window_s)});
   impl_->services->vault = open_vault(c);
   impl_->services->meta = make_meta_client(c);
-  register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics});
+  // The send queue: requeue what an earlier run left leased (before anything is sent).
+  impl_->queue = std::make_unique<outbound::queue>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
+                                                   impl_->services->vault, impl_->services->meta);
+  if (auto ec = impl_->queue->recover()) throw startup_error("send queue: cannot recover leases: " + ec.message());
+  impl_->services->queue = impl_->queue.get();
+  register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get()});
   api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
 
@@ -182,6 +195,7 @@ void app::start() {
   // Retention (P9): messages, events and stale pending statuses past their configured age.
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
                      retention_sweeps(c.retention), c.retention.batch_rows);
+  impl_->queue->start();
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},
@@ -230,6 +244,10 @@ int app::run() {
   while (impl_->server->open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto left = impl_->server->open_connections();
+  // Sends in flight commit their outcome; what is left keeps its lease for the next start.
+  impl_->queue->stop(std::max(std::chrono::milliseconds(100),
+                              std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  deadline - std::chrono::steady_clock::now())));
   impl_->pool->stop();
   impl_->pool->join();
   impl_->blocking->join();
@@ -240,6 +258,7 @@ int app::run() {
 
 std::uint16_t app::port() const { return impl_->server ? impl_->server->port() : 0; }
 store::store& app::database() { return *impl_->db; }
+outbound::queue* app::send_queue() { return impl_->queue.get(); }
 
 std::vector<std::string> app::route_list() const {
   std::vector<std::string> out;

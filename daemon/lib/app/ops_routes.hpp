@@ -7,12 +7,17 @@
 
 #include <memory>
 
+namespace enfinito::outbound {
+class queue;
+}
+
 namespace enfinito::app {
 
 struct ops_context {
   store::store& db;
   std::unique_ptr<http::server>& server;            // set after routes are registered
   std::unique_ptr<http::request_metrics>& metrics;  // likewise
+  outbound::queue* queue = nullptr;                 // the send queue's families, when set
 };
 
 void register_ops_routes(http::router& r, ops_context ctx);

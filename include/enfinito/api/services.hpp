@@ -30,6 +30,9 @@ class client;
 namespace enfinito::auth {
 class runtime;
 }
+namespace enfinito::outbound {
+class queue;
+}
 
 namespace enfinito::api {
 
@@ -44,6 +47,9 @@ struct services {
   http::json_limits json{};
   std::shared_ptr<auth::runtime> auth{};   // sign-in throttle, API-key cache (auth/runtime.hpp)
   std::shared_ptr<const meta::client> meta{};  // Graph API calls (instance verification)
+  // The outbound send queue (outbound/queue.hpp): `notify` after an accept commit,
+  // `wait_for_outcome` for the Graph-compatible routes. Owned by app::app.
+  outbound::queue* queue = nullptr;
 };
 
 }  // namespace enfinito::api

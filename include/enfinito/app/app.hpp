@@ -18,6 +18,9 @@
 namespace enfinito::store {
 class store;
 }
+namespace enfinito::outbound {
+class queue;
+}
 
 namespace enfinito::app {
 
@@ -44,6 +47,8 @@ class app {
   /** Every route as "METHOD /pattern" (the OpenAPI test compares it with the document). */
   std::vector<std::string> route_list() const;
   store::store& database();
+  /** The outbound send queue (set once started). */
+  outbound::queue* send_queue();
 
   struct impl;
 

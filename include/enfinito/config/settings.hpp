@@ -128,6 +128,21 @@ struct retention_settings {
   std::size_t batch_rows = 1000;                          // rows deleted per store write
 };
 
+/** The outbound send queue (issue 5): pacing, retries, leases, idempotency. */
+struct queue_settings {
+  unsigned rate_per_instance = 80;         // messages per second to Meta, per instance (token bucket)
+  unsigned burst = 16;                    // bucket capacity: most messages sent back to back
+  unsigned max_in_flight = 32;            // concurrent Graph API calls per instance
+  unsigned max_attempts = 12;             // failed attempts (retryable errors) before `dead`
+  milliseconds backoff_base{1'000};       // first retry delay; doubles per attempt, with jitter
+  milliseconds backoff_max{900'000};      // longest retry delay (12 attempts: ~45 min)
+  milliseconds pair_wait{6'000};          // 131056: that recipient waits this, times 4 per repeat
+  milliseconds lease{60'000};             // a job leased longer than this belongs to nobody
+  milliseconds sweep_interval{5'000};     // safety net: look for due work this often
+  std::size_t window = 4096;              // jobs per instance held in memory (ids and peers only)
+  std::int64_t idempotency_retention_s = 24 * 3600;  // Idempotency-Key answers kept this long
+};
+
 struct settings {
   server_settings server;
   webhook_settings webhooks;
@@ -139,6 +154,7 @@ struct settings {
   store_settings store;
   vault_settings vault;
   meta_settings meta;
+  queue_settings queue;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;

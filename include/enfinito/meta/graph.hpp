@@ -97,4 +97,28 @@ struct phone_number_page {
 };
 boost::system::result<phone_number_page, parse_failure> parse_phone_number_page(std::string_view body);
 
+/**
+ * `POST /{version}/{phone_number_id}/messages` with `body` (a JSON message object as
+ * meta::check_message produced it) as `application/json`.
+ */
+request send_message(std::string_view version, std::string_view phone_number_id, std::string body);
+
+/** Meta's answer to a send (REFERENCE.md §1.3). */
+struct send_result {
+  std::string wamid;           // messages[0].id
+  std::string wa_id;           // contacts[0].wa_id (may differ from what was sent in `to`)
+  std::string input;           // contacts[0].input
+  std::string message_status;  // messages[0].message_status: empty, or accepted |
+                               // held_for_quality_assessment | paused (template pacing)
+};
+/** Parses a 2xx send answer; `wrong_shape` without a `messages[0].id` string. */
+boost::system::result<send_result, parse_failure> parse_send_response(std::string_view body);
+
+/**
+ * A short title for a Graph error code, in our own words (REFERENCE.md §2.3), for the API
+ * and the message log: Meta's `message` and `details` are upstream text and never shown.
+ * Unknown codes get a generic title.
+ */
+std::string_view error_title(std::int64_t code) noexcept;
+
 }  // namespace enfinito::meta

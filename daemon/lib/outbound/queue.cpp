@@ -1,0 +1,735 @@
+// outbound::queue: per-instance dispatchers on their owning reactors, leases in SQLite, the
+// sweep, outcome waiters and the queue's metrics. The design essay is in outbound/queue.hpp.
+#include <enfinito/outbound/queue.hpp>
+
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/meta/client.hpp>
+#include <enfinito/outbound/pacing.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/events.hpp>
+#include <enfinito/store/instances.hpp>
+#include <enfinito/store/messages.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace enfinito::outbound {
+namespace {
+
+namespace sm = store::messages;
+using sm::now_ms;
+namespace si = store::instances;
+constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
+
+void check_spawn(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    core::log::error("send_queue_crashed", {{"what", x.what()}});
+  } catch (...) {
+    core::log::error("send_queue_crashed", {});
+  }
+  std::terminate();
+}
+
+// A queued job as the dispatcher holds it: no body.
+struct job {
+  std::string peer;
+  std::int64_t due = 0;  // unix ms
+  bool in_flight = false;
+};
+
+// 131056 pacing of one recipient.
+struct peer_pace {
+  std::int64_t until = 0;  // unix ms
+  unsigned repeats = 0;
+};
+
+// Latency histogram bounds (seconds) of calls to Meta.
+constexpr std::array<double, 11> latency_bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+struct queue_metrics {
+  std::atomic<std::uint64_t> sent{0}, failed{0}, dead{0}, retried{0}, reauth{0}, released{0};
+  std::array<std::atomic<std::uint64_t>, latency_bounds.size() + 1> latency{};
+  std::atomic<std::uint64_t> latency_us{0}, latency_count{0};
+  std::mutex mu;
+  std::map<std::string, std::uint64_t> failures;  // by Graph code, or "transport"
+
+  void observe(std::chrono::steady_clock::duration d) {
+    const double s = std::chrono::duration<double>(d).count();
+    std::size_t i = 0;
+    while (i < latency_bounds.size() && s > latency_bounds[i]) ++i;
+    latency[i].fetch_add(1, std::memory_order_relaxed);
+    latency_us.fetch_add(static_cast<std::uint64_t>(s * 1e6), std::memory_order_relaxed);
+    latency_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  void failure(const std::optional<std::int64_t>& code) {
+    std::lock_guard lock(mu);
+    ++failures[code ? std::to_string(*code) : std::string("transport")];
+  }
+};
+
+struct waiter {
+  explicit waiter(const executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  std::optional<send_outcome> result;
+};
+
+}  // namespace
+
+struct dispatcher;
+
+// One reactor's share: the dispatchers of the instances it owns. Touched only on its thread.
+struct shard {
+  explicit shard(net::io_context& c) : ctx(c), rng(std::random_device{}()) {}
+  net::io_context& ctx;
+  std::unordered_map<std::string, std::shared_ptr<dispatcher>> dispatchers;
+  std::mt19937_64 rng;
+  double unit() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+};
+
+struct queue::impl : std::enable_shared_from_this<queue::impl> {
+  impl(const config::settings& c, store::store& d, core::io_context_pool& r, net::thread_pool& b,
+       std::shared_ptr<crypto::vault_source> v, std::shared_ptr<const meta::client> m)
+      : cfg(c), db(d), reactors(r), blocking(b), vault(std::move(v)), meta(std::move(m)),
+        run_id("run_" + crypto::random_token(12)),
+        policy{c.queue.max_attempts, c.queue.backoff_base, c.queue.backoff_max, c.queue.pair_wait} {
+    for (std::size_t i = 0; i < reactors.size(); ++i) shards.push_back(std::make_unique<shard>(reactors.at(i)));
+  }
+
+  const config::settings& cfg;
+  store::store& db;
+  core::io_context_pool& reactors;
+  net::thread_pool& blocking;
+  std::shared_ptr<crypto::vault_source> vault;
+  std::shared_ptr<const meta::client> meta;
+  const std::string run_id;
+  const retry_policy policy;
+  std::vector<std::unique_ptr<shard>> shards;
+  std::unique_ptr<net::steady_timer> sweep_timer;  // on reactor 0
+  std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> in_flight{0};
+  queue_metrics stats;
+  std::mutex waiters_mu;
+  std::unordered_multimap<std::string, std::shared_ptr<waiter>> waiters;
+
+  std::size_t owner(std::string_view instance_id) const {
+    // The same choice as core::io_context_pool::owner_of.
+    return std::hash<std::string_view>{}(instance_id) % shards.size();
+  }
+  void notify(std::string_view instance_id, std::int64_t seq, std::string_view peer);
+  void deliver(const std::string& message_id, const send_outcome& o);
+  net::awaitable<void> sweep();
+};
+
+// The send loop of one instance, on its owning reactor.
+struct dispatcher : std::enable_shared_from_this<dispatcher> {
+  dispatcher(queue::impl& q_, shard& sh_, std::string id)
+      : q(q_), sh(sh_), instance_id(std::move(id)), timer(sh_.ctx),
+        bucket(static_cast<double>(q_.cfg.queue.rate_per_instance), static_cast<double>(q_.cfg.queue.burst),
+               steady::now()) {}
+
+  queue::impl& q;
+  shard& sh;
+  const std::string instance_id;
+  std::string user_id;
+  net::steady_timer timer;
+  bool woken = false;
+  bool running = false;
+  bool stopping = false;
+  bool rescan = true;       // next load starts from the beginning of the instance's jobs
+  bool exhausted = false;   // every queued job of the instance is in `window`
+  std::uint64_t notify_gen = 0;  // notifications not folded into the window
+  bool paused = false;      // instance needs_reauth or disabled
+  std::map<std::int64_t, job> window;  // seq → job, ascending
+  std::int64_t cursor = 0;  // highest seq loaded
+  std::unordered_map<std::string, peer_pace> paces;
+  token_bucket bucket;
+  unsigned in_flight = 0;
+  si::instance row;
+  std::string row_key;      // the credential blobs the row had (detects an update)
+  std::string creds_key;    // ... and those `creds` were opened from
+  std::shared_ptr<const crypto::graph_credentials> creds;
+
+  std::size_t cap() const { return q.cfg.queue.window; }
+
+  void wake() {
+    woken = true;
+    timer.cancel();
+  }
+
+  // New work: a job handed over directly, or (seq 0) "look in the database".
+  void offer(std::int64_t seq, std::string peer) {
+    if (seq > 0 && exhausted && !rescan && window.size() < cap()) {
+      if (!window.contains(seq)) window.emplace(seq, job{std::move(peer), now_ms(), false});
+      cursor = std::max(cursor, seq);
+    } else {
+      if (seq <= 0) rescan = true;
+      exhausted = false;
+      ++notify_gen;
+    }
+    wake();
+  }
+
+  net::awaitable<void> sleep(std::chrono::milliseconds d) {
+    if (woken) {
+      woken = false;
+      co_return;
+    }
+    timer.expires_after(std::max(d, std::chrono::milliseconds(1)));
+    auto r = co_await timer.async_wait(tuple_awaitable);
+    (void)r;
+    woken = false;
+  }
+
+  // Reads the instance row and loads queued jobs. False when the instance is gone.
+  net::awaitable<bool> refresh() {
+    const bool from_start = rescan;
+    rescan = false;
+    const auto gen = notify_gen;
+    const std::size_t room = cap() > window.size() ? cap() - window.size() : 0;
+    const std::int64_t after = from_start ? 0 : cursor;
+    si::instance r;
+    std::vector<sm::job_ref> jobs;
+    bool found = true;
+    auto fn = [&](store::connection& c) -> core::error_code {
+      auto ec = si::get_any(c, instance_id, r);
+      if (ec == store::error::not_found) {
+        found = false;
+        return {};
+      }
+      if (ec) return ec;
+      if (room == 0) return {};
+      return sm::queued_jobs(c, instance_id, after, room, jobs);
+    };
+    auto ec = co_await q.db.read(fn);
+    if (ec) {
+      core::log::warn("send_queue_load_failed", {{"instance", instance_id}, {"reason", ec.message()}});
+      rescan = from_start;
+      co_await sleep(std::chrono::milliseconds(1000));
+      co_return true;
+    }
+    if (!found) co_return false;
+    user_id = r.user_id;
+    row_key = r.blobs[crypto::f_phone] + r.blobs[crypto::f_token];
+    const bool was_paused = paused;
+    paused = r.status != "active";
+    if (paused || row_key != creds_key) creds.reset();
+    if (was_paused && !paused) core::log::info("send_queue_resumed", {{"instance", instance_id}});
+    row = std::move(r);
+    for (auto& j : jobs) {
+      cursor = std::max(cursor, j.seq);
+      if (!window.contains(j.seq)) window.emplace(j.seq, job{std::move(j.peer), j.next_attempt_at, false});
+    }
+    exhausted = jobs.size() < room && gen == notify_gen;
+    co_return true;
+  }
+
+  net::awaitable<bool> open_credentials() {
+    auto r = co_await crypto::open_graph_credentials(*q.vault, q.blocking, row);
+    if (!r) co_return false;  // logged by crypto (never the value)
+    creds = std::make_shared<const crypto::graph_credentials>(std::move(*r));
+    creds_key = row_key;
+    co_return true;
+  }
+
+  void pick_due(std::int64_t now, steady::time_point steady_now, std::vector<std::int64_t>& pick,
+                std::int64_t& next_due, steady::time_point& token_at);
+  void launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick);
+  net::awaitable<void> run();
+  net::awaitable<void> send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr);
+};
+
+// Chooses what to send now: per peer only its earliest job, if due, the peer not paced, a
+// token in the bucket and room under the in-flight cap. Sets when to look again otherwise.
+void dispatcher::pick_due(std::int64_t now, steady::time_point steady_now, std::vector<std::int64_t>& pick,
+                          std::int64_t& next_due, steady::time_point& token_at) {
+  std::unordered_set<std::string_view> seen;
+  for (auto& [seq, j] : window) {
+    if (in_flight + pick.size() >= q.cfg.queue.max_in_flight) break;
+    if (!seen.insert(j.peer).second || j.in_flight) continue;
+    if (j.due > now) {
+      next_due = std::min(next_due, j.due);
+      continue;
+    }
+    if (auto p = paces.find(j.peer); p != paces.end() && p->second.until > now) {
+      next_due = std::min(next_due, p->second.until);
+      continue;
+    }
+    if (!bucket.try_take(steady_now)) {
+      token_at = bucket.next_available(steady_now);
+      break;
+    }
+    pick.push_back(seq);
+  }
+}
+
+// Starts one send per leased job; forgets picked jobs that could not be leased (resolved or
+// deleted meanwhile).
+void dispatcher::launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick) {
+  std::unordered_set<std::int64_t> got;
+  for (auto& l : leased) {
+    got.insert(l.seq);
+    window[l.seq].in_flight = true;
+    ++in_flight;
+    q.in_flight.fetch_add(1);
+    net::co_spawn(sh.ctx, send_one(std::move(l), creds), check_spawn);
+  }
+  for (auto seq : pick)
+    if (!got.contains(seq)) window.erase(seq);
+}
+
+net::awaitable<void> dispatcher::run() {
+  // Every local lives outside the loop (GCC 12 coroutine rule, docs/engineering-notes.md).
+  auto self = shared_from_this();
+  std::vector<std::int64_t> pick;
+  std::vector<sm::leased> leased;
+  const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(q.cfg.queue.sweep_interval * 4);
+  bool gone = false;
+  bool ok = true;
+  core::error_code ec;
+  std::int64_t now = 0;
+  std::int64_t next_due = 0;
+  auto steady_now = steady::now();
+  auto token_at = steady_now;
+  auto wait = idle;
+  auto lease_fn = [&](store::connection& c) {
+    return sm::lease(c, instance_id, pick, q.run_id, now, now + q.cfg.queue.lease.count(), leased);
+  };
+  while (!stopping && !gone) {
+    // 1. Load what the database holds when the window has room for a batch, or when asked.
+    if (rescan || (!exhausted && (window.empty() || window.size() + cap() / 4 <= cap()))) {
+      ok = co_await refresh();
+      if (!ok) {
+        gone = true;
+        continue;
+      }
+    }
+    if (paused || window.empty()) {
+      co_await sleep(idle);  // the sweep or a notify wakes us
+      continue;
+    }
+    if (!creds) {
+      ok = co_await open_credentials();
+      if (!ok) {
+        co_await sleep(q.cfg.queue.sweep_interval);
+        continue;
+      }
+    }
+
+    // 2. Pick.
+    pick.clear();
+    steady_now = steady::now();
+    now = now_ms();
+    next_due = std::numeric_limits<std::int64_t>::max();
+    token_at = steady::time_point::max();
+    pick_due(now, steady_now, pick, next_due, token_at);
+
+    // 3. Lease in SQLite before calling Meta (bodies come back in the same write).
+    if (!pick.empty()) {
+      leased.clear();
+      ec = co_await q.db.write(lease_fn);
+      if (ec) {
+        core::log::warn("send_queue_lease_failed", {{"instance", instance_id}, {"reason", ec.message()}});
+        co_await sleep(std::chrono::milliseconds(1000));
+        continue;
+      }
+      launch(leased, pick);
+      continue;
+    }
+
+    // 4. Wait for the next due time, token or completion (a notify wakes us earlier).
+    wait = idle;
+    if (next_due != std::numeric_limits<std::int64_t>::max())
+      wait = std::min(wait, std::chrono::milliseconds(next_due - now));
+    if (token_at != steady::time_point::max())
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(token_at - steady_now));
+    co_await sleep(wait);
+  }
+  running = false;
+  if (gone) {
+    // The instance was deleted: its jobs went with it (ON DELETE CASCADE).
+    core::log::info("send_queue_instance_gone", {{"instance", instance_id}});
+    sh.dispatchers.erase(instance_id);
+  }
+}
+
+net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr) {
+  auto self = shared_from_this();
+  const auto seq = l.seq;
+  const std::string message_id = l.id;
+  auto req = meta::send_message(q.meta->version(), cr->phone_number_id, std::move(l.body));
+  const auto t0 = steady::now();
+  auto res = co_await q.meta->send(std::move(req), cr->access_token);
+  q.stats.observe(steady::now() - t0);
+
+  // Judge the attempt.
+  const auto now = now_ms();
+  sm::outcome o;
+  verdict v;
+  std::string wa_id;
+  unsigned http_status = 0;
+  std::string fbtrace;
+  std::string peer;
+  if (auto it = window.find(seq); it != window.end()) peer = it->second.peer;
+  const unsigned repeats = paces.contains(peer) ? paces[peer].repeats : 0;
+  bool accepted = false;
+  if (res && res->ok()) {
+    auto parsed = meta::parse_send_response(res->body);
+    if (parsed) {
+      accepted = true;
+      o.what = sm::outcome::kind::sent;
+      o.wamid = parsed->wamid;
+      wa_id = parsed->wa_id;
+    } else {
+      // A 2xx we cannot read: Meta may have taken it. Retry, flagged.
+      v = judge(nullptr, meta::error::bad_response, l.attempts, repeats, q.policy, sh.unit());
+    }
+  } else if (res) {
+    http_status = res->status;
+    const auto ge = meta::parse_error(res->status, res->body);
+    fbtrace = ge.fbtrace_id;
+    v = judge(&ge, {}, l.attempts, repeats, q.policy, sh.unit());
+  } else {
+    v = judge(nullptr, res.error(), l.attempts, repeats, q.policy, sh.unit());
+  }
+  bool first_reauth = false;
+  if (!accepted) {
+    o.error_code = v.code;
+    if (v.code) o.error_title = meta::error_title(*v.code);
+    else if (!res) o.error_title = res.error().message();  // our own text (meta::error)
+    else if (res->ok()) o.error_title = "Unreadable answer from the Graph API";
+    else o.error_title = "Graph API answered HTTP " + std::to_string(res->status);
+    switch (v.what) {
+      case verdict::kind::failed: o.what = sm::outcome::kind::failed; break;
+      case verdict::kind::dead: o.what = sm::outcome::kind::dead; break;
+      case verdict::kind::sent:  // not produced for a failure
+      case verdict::kind::retry:
+      case verdict::kind::reauth:
+        o.what = sm::outcome::kind::retry;
+        o.next_attempt_at = now + v.delay.count();
+        o.undo_attempt = !v.counts;
+        o.possible_duplicate = v.possible_duplicate;
+        break;
+    }
+    if (v.what == verdict::kind::reauth) {
+      first_reauth = !paused;
+      paused = true;
+      creds.reset();
+    }
+    if (v.hold_instance) bucket.hold_until(steady::now() + v.delay);
+    if (v.pair_throttle) {
+      auto& p = paces[peer];
+      p.until = now + v.delay.count();
+      ++p.repeats;
+    }
+    q.stats.failure(v.code);
+    core::log::info("send_attempt_failed",
+                    {{"instance", instance_id}, {"message", message_id}, {"attempt", l.attempts},
+                     {"code", v.code ? std::to_string(*v.code) : std::string("transport")},
+                     {"http_status", http_status}, {"fbtrace_id", fbtrace},
+                     {"transport", res ? std::string() : res.error().message()},
+                     {"verdict", static_cast<int>(v.what)}});
+  }
+
+  // Commit the outcome (and, on 190, the instance's new status) with its events.
+  const std::string reason = "Meta refused the access token (error " +
+                             (v.code ? std::to_string(*v.code) : std::string("190")) +
+                             ") while sending: update access_token";
+  auto fn = [&](store::connection& c) -> core::error_code {
+    if (auto ec = sm::resolve(c, seq, q.run_id, o, user_id, instance_id, now)) return ec;
+    if (!first_reauth) return {};
+    if (auto ec = si::set_status(c, instance_id, "needs_reauth", reason, now / 1000)) return ec;
+    store::events::event e;
+    e.user_id = user_id;
+    e.instance_id = instance_id;
+    e.type = "instance.status";
+    e.data = json::serialize(json::object{{"instance_id", instance_id}, {"status", "needs_reauth"}, {"reason", reason}});
+    return store::events::append(c, e);
+  };
+  auto ec = co_await q.db.write(fn);
+
+  // Bring memory in line with what committed.
+  --in_flight;
+  q.in_flight.fetch_sub(1);
+  auto it = window.find(seq);
+  if (ec == store::error::not_found) {
+    if (it != window.end()) window.erase(it);  // instance deleted, or the job is not ours any more
+  } else if (ec) {
+    // Our lease stays in the database; lease() accepts our own lease again later.
+    core::log::error("send_queue_commit_failed", {{"instance", instance_id}, {"message", message_id},
+                                                  {"reason", ec.message()}});
+    if (first_reauth) paused = false;
+    if (it != window.end()) {
+      it->second.in_flight = false;
+      it->second.due = now + 1000;
+    }
+  } else if (o.what == sm::outcome::kind::retry) {
+    q.stats.retried.fetch_add(1, std::memory_order_relaxed);
+    if (v.what == verdict::kind::reauth) q.stats.reauth.fetch_add(1, std::memory_order_relaxed);
+    if (it != window.end()) {
+      it->second.in_flight = false;
+      it->second.due = o.next_attempt_at;
+    }
+    if (first_reauth)
+      core::log::warn("send_queue_paused_needs_reauth", {{"instance", instance_id}, {"message", message_id}});
+  } else {
+    if (it != window.end()) window.erase(it);
+    send_outcome out;
+    if (o.what == sm::outcome::kind::sent) {
+      q.stats.sent.fetch_add(1, std::memory_order_relaxed);
+      paces.erase(peer);
+      out.what = send_outcome::kind::sent;
+      out.wamid = o.wamid;
+      out.wa_id = wa_id;
+    } else {
+      (o.what == sm::outcome::kind::failed ? q.stats.failed : q.stats.dead).fetch_add(1, std::memory_order_relaxed);
+      out.what = o.what == sm::outcome::kind::failed ? send_outcome::kind::failed : send_outcome::kind::dead;
+      out.error_code = o.error_code;
+      out.error_title = o.error_title;
+      out.http_status = http_status;
+    }
+    q.deliver(message_id, out);
+  }
+  wake();
+}
+
+// ---- queue::impl -----------------------------------------------------------------------
+
+void queue::impl::notify(std::string_view instance_id, std::int64_t seq, std::string_view peer) {
+  if (stopping.load()) return;  // the job is in the database; the next start sends it
+  const auto idx = owner(instance_id);
+  net::post(shards[idx]->ctx, [self = shared_from_this(), idx, id = std::string(instance_id), seq,
+                                peer = std::string(peer)]() mutable {
+    if (self->stopping.load()) return;
+    auto& sh = *self->shards[idx];
+    auto& d = sh.dispatchers[id];
+    if (!d) d = std::make_shared<dispatcher>(*self, sh, id);
+    d->offer(seq, std::move(peer));
+    if (!d->running) {
+      d->running = true;
+      net::co_spawn(sh.ctx, d->run(), check_spawn);
+    }
+  });
+}
+
+void queue::impl::deliver(const std::string& message_id, const send_outcome& o) {
+  std::vector<std::shared_ptr<waiter>> ws;
+  {
+    std::lock_guard lock(waiters_mu);
+    auto [b, e] = waiters.equal_range(message_id);
+    for (auto it = b; it != e; ++it) ws.push_back(it->second);
+  }
+  for (auto& w : ws)
+    net::post(w->timer.get_executor(), [w, o] {
+      if (!w->result) w->result = o;
+      w->timer.cancel();
+    });
+}
+
+// The safety net: finds instances with due jobs nobody announced, and purges old
+// idempotency answers. Runs on reactor 0; the first pass right away (jobs of an earlier run).
+net::awaitable<void> queue::impl::sweep() {
+  auto self = shared_from_this();
+  std::vector<std::string> ids;
+  std::int64_t now = 0;
+  std::int64_t last_purge = 0;
+  std::size_t deleted = 0;
+  bool first = true;
+  core::error_code ec;
+  auto due_fn = [&](store::connection& c) { return sm::instances_with_due_jobs(c, now, 100'000, ids); };
+  auto purge_fn = [&](store::connection& c) {
+    return sm::idempotency_purge(c, now / 1000 - cfg.queue.idempotency_retention_s, 5000, deleted);
+  };
+  while (!stopping.load()) {
+    if (!first) {
+      sweep_timer->expires_after(cfg.queue.sweep_interval);
+      auto r = co_await sweep_timer->async_wait(tuple_awaitable);
+      (void)r;
+      if (stopping.load()) break;
+    }
+    first = false;
+    ids.clear();
+    now = now_ms();
+    ec = co_await db.read(due_fn);
+    if (ec) core::log::warn("send_queue_sweep_failed", {{"reason", ec.message()}});
+    for (const auto& id : ids) notify(id, 0, {});
+    if (now - last_purge >= 60'000) {
+      last_purge = now;
+      ec = co_await db.write(purge_fn);
+      if (ec) core::log::warn("idempotency_purge_failed", {{"reason", ec.message()}});
+    }
+  }
+}
+
+// ---- queue -----------------------------------------------------------------------------
+
+queue::queue(const config::settings& cfg, store::store& db, core::io_context_pool& reactors,
+             net::thread_pool& blocking, std::shared_ptr<crypto::vault_source> vault,
+             std::shared_ptr<const meta::client> meta)
+    : impl_(std::make_shared<impl>(cfg, db, reactors, blocking, std::move(vault), std::move(meta))) {}
+
+queue::~queue() {
+  // Reactors are stopped: drop dispatchers (their timers) while the contexts still exist.
+  for (auto& sh : impl_->shards) sh->dispatchers.clear();
+  impl_->sweep_timer.reset();
+}
+
+core::error_code queue::recover() {
+  std::size_t released = 0;
+  const auto owner = impl_->run_id;
+  const auto now = now_ms();
+  auto ec = impl_->db.write_sync([&](store::connection& c) { return sm::release_leases(c, owner, now, released); });
+  if (ec) return ec;
+  impl_->stats.released.fetch_add(released);
+  if (released > 0)
+    core::log::warn("send_queue_recovered_leases",
+                    {{"jobs", released}, {"note", "sent again, flagged possible_duplicate: they may have reached Meta"}});
+  return {};
+}
+
+void queue::start() {
+  auto& ctx = impl_->shards[0]->ctx;
+  impl_->sweep_timer = std::make_unique<net::steady_timer>(ctx);
+  net::co_spawn(ctx, impl_->sweep(), check_spawn);
+}
+
+void queue::stop(std::chrono::milliseconds deadline) {
+  impl_->stopping.store(true);
+  for (auto& sh : impl_->shards)
+    net::post(sh->ctx, [s = sh.get(), self = impl_] {
+      for (auto& [id, d] : s->dispatchers) {
+        d->stopping = true;
+        d->wake();
+      }
+      if (s == self->shards[0].get() && self->sweep_timer) self->sweep_timer->cancel();
+    });
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (auto left = impl_->in_flight.load(); left > 0)
+    core::log::warn("send_queue_stopped_with_sends_in_flight",
+                    {{"sends", left}, {"note", "resent after restart, flagged possible_duplicate"}});
+}
+
+void queue::notify(std::string_view instance_id, std::int64_t seq, std::string_view peer) {
+  impl_->notify(instance_id, seq, peer);
+}
+
+net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string message_id,
+                                                                     std::chrono::milliseconds timeout) {
+  auto self = impl_;
+  auto ex = co_await net::this_coro::executor;
+  auto w = std::make_shared<waiter>(ex);
+  {
+    std::lock_guard lock(self->waiters_mu);
+    self->waiters.emplace(message_id, w);
+  }
+  // An outcome committed before we registered is in the log.
+  sm::message m;
+  bool found = false;
+  auto fn = [&](store::connection& c) -> core::error_code {
+    auto ec = sm::get_by_id(c, message_id, m);
+    if (ec == store::error::not_found) return {};
+    found = !ec;
+    return ec;
+  };
+  auto ec = co_await self->db.read(fn);
+  if (!ec && found && !w->result) {
+    if (m.status == "sent" || m.status == "delivered" || m.status == "read") {
+      send_outcome o;
+      o.wamid = m.wamid.value_or("");
+      w->result = o;
+    } else if (m.status == "failed" || m.status == "dead") {
+      send_outcome o;
+      o.what = m.status == "failed" ? send_outcome::kind::failed : send_outcome::kind::dead;
+      o.error_code = m.error_code;
+      o.error_title = m.error_title.value_or("");
+      w->result = o;
+    }
+  }
+  if (!w->result) {
+    w->timer.expires_after(timeout);
+    auto r = co_await w->timer.async_wait(tuple_awaitable);
+    (void)r;
+  }
+  {
+    std::lock_guard lock(self->waiters_mu);
+    auto [b, e] = self->waiters.equal_range(message_id);
+    for (auto it = b; it != e; ++it)
+      if (it->second == w) {
+        self->waiters.erase(it);
+        break;
+      }
+  }
+  co_return w->result;
+}
+
+net::awaitable<void> queue::render_metrics(std::string& out) {
+  auto& st = impl_->stats;
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  counter("enfinito_queue_sent_total", "Messages Meta accepted.", st.sent.load());
+  counter("enfinito_queue_failed_total", "Messages failed for good (permanent Graph error).", st.failed.load());
+  counter("enfinito_queue_dead_total", "Messages dead after the last allowed attempt.", st.dead.load());
+  counter("enfinito_queue_retries_total", "Attempts rescheduled (retryable error, throttle, reauth).",
+          st.retried.load());
+  counter("enfinito_queue_reauth_total", "Attempts refused with 190/0 (instance paused).", st.reauth.load());
+  counter("enfinito_queue_recovered_leases_total", "Jobs leased by an earlier run, requeued as possible duplicates.",
+          st.released.load());
+  out += "# HELP enfinito_queue_send_failures_total Failed send attempts by Graph error code.\n"
+         "# TYPE enfinito_queue_send_failures_total counter\n";
+  {
+    std::lock_guard lock(st.mu);
+    for (const auto& [code, n] : st.failures)
+      out += "enfinito_queue_send_failures_total{code=\"" + code + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP enfinito_queue_meta_latency_seconds Time of one send call to Meta.\n"
+         "# TYPE enfinito_queue_meta_latency_seconds histogram\n";
+  std::uint64_t cum = 0;
+  for (std::size_t i = 0; i < latency_bounds.size(); ++i) {
+    cum += st.latency[i].load();
+    out += "enfinito_queue_meta_latency_seconds_bucket{le=\"" + std::to_string(latency_bounds[i]) + "\"} " +
+           std::to_string(cum) + "\n";
+  }
+  cum += st.latency[latency_bounds.size()].load();
+  out += "enfinito_queue_meta_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(cum) + "\n";
+  out += "enfinito_queue_meta_latency_seconds_sum " + std::to_string(static_cast<double>(st.latency_us.load()) / 1e6) + "\n";
+  out += "enfinito_queue_meta_latency_seconds_count " + std::to_string(st.latency_count.load()) + "\n";
+  out += "# HELP enfinito_queue_sends_in_flight Graph API send calls in flight.\n"
+         "# TYPE enfinito_queue_sends_in_flight gauge\n"
+         "enfinito_queue_sends_in_flight " + std::to_string(impl_->in_flight.load()) + "\n";
+  std::vector<std::pair<std::string, std::int64_t>> depth;
+  auto fn = [&](store::connection& c) { return store::messages::depth_by_instance(c, depth); };
+  auto ec = co_await impl_->db.read(fn);
+  out += "# HELP enfinito_queue_depth Unresolved outbound messages per instance.\n"
+         "# TYPE enfinito_queue_depth gauge\n";
+  if (!ec)
+    for (const auto& [id, n] : depth)
+      out += "enfinito_queue_depth{instance=\"" + id + "\"} " + std::to_string(n) + "\n";
+}
+
+const std::string& queue::run_id() const noexcept { return impl_->run_id; }
+
+}  // namespace enfinito::outbound

@@ -1,0 +1,334 @@
+// store::messages: the SQL of the message log, the send queue (send_jobs) and idempotency
+// keys. Each state change writes its event through store::events::append in the same write.
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/events.hpp>
+#include <enfinito/store/messages.hpp>
+
+#include <enfinito/core/net.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+namespace enfinito::store::messages {
+namespace {
+
+#define ENF_PREPARE(var, sql)                \
+  core::error_code var##_ec;                 \
+  statement* var = c.prepare(sql, var##_ec); \
+  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
+
+constexpr const char* cols =
+    "m.seq, m.id, m.instance_id, m.direction, m.peer, m.type, m.body, m.status, m.wamid, "
+    "m.error_code, m.error_title, m.attempts, m.possible_duplicate, m.api_key_id, m.created_at, "
+    "m.updated_at";
+
+message read_row(statement& s) {
+  message m;
+  m.seq = s.int64(0);
+  m.id = s.text(1);
+  m.instance_id = s.text(2);
+  m.direction = s.text(3);
+  m.peer = s.text(4);
+  m.type = s.text(5);
+  m.body = s.text(6);
+  m.status = s.text(7);
+  if (!s.is_null(8)) m.wamid = s.text(8);
+  if (!s.is_null(9)) m.error_code = s.int64(9);
+  if (!s.is_null(10)) m.error_title = s.text(10);
+  m.attempts = s.int64(11);
+  m.possible_duplicate = s.int64(12) != 0;
+  if (!s.is_null(13)) m.api_key_id = s.text(13);
+  m.created_at = s.int64(14);
+  m.updated_at = s.int64(15);
+  return m;
+}
+
+// The event of a message state change: what the live feed and customer webhooks show.
+core::error_code append_event(connection& c, std::string_view user_id, std::string_view instance_id,
+                              std::string_view type, const message& m, std::int64_t now) {
+  json::object d;
+  d["message_id"] = m.id;
+  d["instance_id"] = instance_id;
+  d["status"] = m.status;
+  d["to"] = m.peer;
+  if (m.wamid) d["wamid"] = *m.wamid;
+  if (m.error_code || m.error_title) {
+    json::object e;
+    if (m.error_code) e["code"] = *m.error_code;
+    else e["code"] = nullptr;
+    e["title"] = m.error_title.value_or("");
+    d["error"] = std::move(e);
+  }
+  if (m.possible_duplicate) d["possible_duplicate"] = true;
+  events::event ev;
+  ev.user_id = std::string(user_id);
+  ev.instance_id = std::string(instance_id);
+  ev.type = std::string(type);
+  ev.data = json::serialize(d);
+  ev.created_at = now;
+  return events::append(c, ev);
+}
+
+// Steps a bound one-row query into `out`; `not_found` without a row.
+core::error_code read_one(statement& s, message& out) {
+  core::error_code ec;
+  const bool row = s.step(ec);
+  if (row) out = read_row(s);
+  s.reset();
+  if (ec) return ec;
+  return row ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code get_by_seq(connection& c, std::int64_t seq, message& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM messages m WHERE m.seq = ?1");
+  s->bind(1, seq);
+  return read_one(*s, out);
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+core::error_code insert_outbound(connection& c, message& m, std::string_view user_id) {
+  if (m.created_at == 0) m.created_at = now_ms();
+  m.updated_at = m.created_at;
+  m.direction = "outbound";
+  m.status = "accepted";
+  {
+    ENF_PREPARE(s, "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, "
+                   "attempts, possible_duplicate, api_key_id, created_at, updated_at) "
+                   "VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, 'accepted', 0, 0, ?6, ?7, ?7)");
+    s->bind(1, m.id).bind(2, m.instance_id).bind(3, m.peer).bind(4, m.type).bind(5, m.body);
+    s->bind(6, m.api_key_id).bind(7, m.created_at);
+    if (auto ec = s->run()) return ec;
+    m.seq = c.last_insert_rowid();
+  }
+  {
+    ENF_PREPARE(s, "INSERT INTO send_jobs (message_seq, instance_id, peer, state, next_attempt_at) "
+                   "VALUES (?1, ?2, ?3, 'queued', ?4)");
+    s->bind(1, m.seq).bind(2, m.instance_id).bind(3, m.peer).bind(4, m.created_at);
+    if (auto ec = s->run()) return ec;
+  }
+  return append_event(c, user_id, m.instance_id, "message.accepted", m, m.created_at);
+}
+
+core::error_code get(connection& c, std::string_view user_id, std::string_view id, message& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols +
+                     " FROM messages m JOIN instances i ON i.id = m.instance_id "
+                     "WHERE m.id = ?1 AND i.user_id = ?2");
+  s->bind(1, id).bind(2, user_id);
+  return read_one(*s, out);
+}
+
+core::error_code get_by_id(connection& c, std::string_view id, message& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM messages m WHERE m.id = ?1");
+  s->bind(1, id);
+  return read_one(*s, out);
+}
+
+core::error_code list(connection& c, const list_filter& f, std::vector<message>& out) {
+  // Optional filters are written as "?N = '' OR column = ?N" so one statement text (one cached
+  // statement) serves every combination; messages_log (instance_id, seq) drives the scan.
+  ENF_PREPARE(s, std::string("SELECT ") + cols +
+                     " FROM messages m JOIN instances i ON i.id = m.instance_id "
+                     "WHERE m.instance_id = ?1 AND i.user_id = ?2 AND m.seq < ?3 "
+                     "AND (?4 = '' OR m.direction = ?4) AND (?5 = '' OR m.status = ?5) "
+                     "AND (?6 = '' OR m.peer = ?6) AND m.created_at >= ?7 AND m.created_at < ?8 "
+                     "ORDER BY m.seq DESC LIMIT ?9");
+  s->bind(1, f.instance_id).bind(2, f.user_id);
+  s->bind(3, f.before_seq > 0 ? f.before_seq : std::numeric_limits<std::int64_t>::max());
+  s->bind(4, f.direction).bind(5, f.status).bind(6, f.peer);
+  s->bind(7, f.since_ms).bind(8, f.until_ms > 0 ? f.until_ms : std::numeric_limits<std::int64_t>::max());
+  s->bind(9, static_cast<std::int64_t>(f.limit));
+  core::error_code ec;
+  while (s->step(ec)) out.push_back(read_row(*s));
+  s->reset();
+  return ec;
+}
+
+core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq,
+                             std::size_t limit, std::vector<job_ref>& out) {
+  ENF_PREPARE(s, "SELECT message_seq, peer, next_attempt_at FROM send_jobs "
+                 "WHERE instance_id = ?1 AND message_seq > ?2 AND state = 'queued' "
+                 "ORDER BY message_seq LIMIT ?3");
+  s->bind(1, instance_id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
+  core::error_code ec;
+  while (s->step(ec)) out.push_back({s->int64(0), s->text(1), s->int64(2)});
+  s->reset();
+  return ec;
+}
+
+core::error_code instances_with_due_jobs(connection& c, std::int64_t now_ms, std::size_t limit,
+                                         std::vector<std::string>& out) {
+  ENF_PREPARE(s, "SELECT DISTINCT instance_id FROM send_jobs WHERE state = 'queued' "
+                 "AND next_attempt_at <= ?1 LIMIT ?2");
+  s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
+  core::error_code ec;
+  while (s->step(ec)) out.push_back(s->text(0));
+  s->reset();
+  return ec;
+}
+
+core::error_code lease(connection& c, std::string_view instance_id, const std::vector<std::int64_t>& seqs,
+                       std::string_view owner, std::int64_t now, std::int64_t expires,
+                       std::vector<leased>& out) {
+  ENF_PREPARE(take, "UPDATE send_jobs SET state = 'sending', lease_owner = ?3, lease_expires_at = ?4 "
+                    "WHERE message_seq = ?1 AND instance_id = ?2 AND (state = 'queued' OR lease_owner = ?3)");
+  ENF_PREPARE(mark, "UPDATE messages SET attempts = attempts + 1, status = 'sending', updated_at = ?2 "
+                    "WHERE seq = ?1 RETURNING id, body, attempts, possible_duplicate");
+  for (auto seq : seqs) {
+    take->bind(1, seq).bind(2, instance_id).bind(3, owner).bind(4, expires);
+    if (auto ec = take->run()) return ec;
+    if (c.changes() == 0) continue;
+    mark->bind(1, seq).bind(2, now);
+    core::error_code ec;
+    if (mark->step(ec)) out.push_back({seq, mark->text(0), mark->text(1), mark->int64(2), mark->int64(3) != 0});
+    mark->reset();
+    if (ec) return ec;
+  }
+  return {};
+}
+
+core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner, const outcome& o,
+                         std::string_view user_id, std::string_view instance_id, std::int64_t now) {
+  using k = outcome::kind;
+  // The job must still be ours: gone (instance deleted) or re-leased after a lost lease means
+  // another attempt owns the message now.
+  if (o.what == k::retry) {
+    ENF_PREPARE(s, "UPDATE send_jobs SET state = 'queued', next_attempt_at = ?3, lease_owner = NULL, "
+                   "lease_expires_at = NULL WHERE message_seq = ?1 AND lease_owner = ?2 AND state = 'sending'");
+    s->bind(1, seq).bind(2, owner).bind(3, o.next_attempt_at);
+    if (auto ec = s->run()) return ec;
+    if (c.changes() == 0) return make_error_code(error::not_found);
+    ENF_PREPARE(m, "UPDATE messages SET status = 'accepted', error_code = ?2, error_title = ?3, "
+                   "attempts = attempts - ?4, possible_duplicate = MAX(possible_duplicate, ?5), "
+                   "updated_at = ?6 WHERE seq = ?1");
+    m->bind(1, seq).bind(2, o.error_code);
+    if (o.error_title.empty()) m->bind_null(3);
+    else m->bind(3, o.error_title);
+    m->bind(4, o.undo_attempt ? 1 : 0).bind(5, o.possible_duplicate ? 1 : 0).bind(6, now);
+    return m->run();
+  }
+  {
+    ENF_PREPARE(s, "DELETE FROM send_jobs WHERE message_seq = ?1 AND lease_owner = ?2 AND state = 'sending'");
+    s->bind(1, seq).bind(2, owner);
+    if (auto ec = s->run()) return ec;
+    if (c.changes() == 0) return make_error_code(error::not_found);
+  }
+  const char* status = o.what == k::sent ? "sent" : o.what == k::failed ? "failed" : "dead";
+  {
+    // A status webhook (store/inbound.cpp) may already have moved a sent message further
+    // (delivered, read): never downgrade it, only fill in the wamid.
+    ENF_PREPARE(s, "UPDATE messages SET status = CASE WHEN status IN ('delivered', 'read') THEN status "
+                   "ELSE ?2 END, wamid = COALESCE(?3, wamid), error_code = ?4, error_title = ?5, "
+                   "updated_at = ?6 WHERE seq = ?1");
+    s->bind(1, seq).bind(2, status);
+    if (o.what == k::sent) s->bind(3, o.wamid).bind_null(4).bind_null(5);
+    else {
+      s->bind_null(3).bind(4, o.error_code);
+      s->bind(5, o.error_title);
+    }
+    s->bind(6, now);
+    if (auto ec = s->run()) return ec;
+  }
+  message m;
+  if (auto ec = get_by_seq(c, seq, m)) return ec;
+  const char* type = o.what == k::sent ? "message.sent" : o.what == k::failed ? "message.failed" : "message.dead";
+  return append_event(c, user_id, instance_id, type, m, now);
+}
+
+core::error_code release_leases(connection& c, std::string_view owner, std::int64_t now,
+                                std::size_t& released) {
+  {
+    ENF_PREPARE(s, "UPDATE messages SET possible_duplicate = 1, status = 'accepted', updated_at = ?2 "
+                   "WHERE seq IN (SELECT message_seq FROM send_jobs WHERE state = 'sending' "
+                   "AND lease_owner IS NOT ?1)");
+    s->bind(1, owner).bind(2, now);
+    if (auto ec = s->run()) return ec;
+  }
+  ENF_PREPARE(s, "UPDATE send_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, "
+                 "next_attempt_at = ?2 WHERE state = 'sending' AND lease_owner IS NOT ?1");
+  s->bind(1, owner).bind(2, now);
+  if (auto ec = s->run()) return ec;
+  released = static_cast<std::size_t>(c.changes());
+  return {};
+}
+
+core::error_code requeue(connection& c, std::string_view user_id, std::string_view id,
+                         const std::vector<std::int64_t>& retryable_codes, std::int64_t now,
+                         message& out) {
+  if (auto ec = get(c, user_id, id, out)) return ec;
+  const bool retryable_failure =
+      out.status == "failed" && out.error_code &&
+      std::find(retryable_codes.begin(), retryable_codes.end(), *out.error_code) != retryable_codes.end();
+  if (out.direction != "outbound" || !(out.status == "dead" || retryable_failure))
+    return make_error_code(error::constraint);
+  {
+    ENF_PREPARE(s, "UPDATE messages SET status = 'accepted', attempts = 0, updated_at = ?2 WHERE seq = ?1");
+    s->bind(1, out.seq).bind(2, now);
+    if (auto ec = s->run()) return ec;
+  }
+  ENF_PREPARE(s, "INSERT INTO send_jobs (message_seq, instance_id, peer, state, next_attempt_at) "
+                 "VALUES (?1, ?2, ?3, 'queued', ?4)");
+  s->bind(1, out.seq).bind(2, out.instance_id).bind(3, out.peer).bind(4, now);
+  if (auto ec = s->run()) return ec;
+  out.status = "accepted";
+  out.attempts = 0;
+  out.updated_at = now;
+  return append_event(c, user_id, out.instance_id, "message.accepted", out, now);
+}
+
+core::error_code depth_by_instance(connection& c, std::vector<std::pair<std::string, std::int64_t>>& out) {
+  ENF_PREPARE(s, "SELECT instance_id, COUNT(*) FROM send_jobs GROUP BY instance_id");
+  core::error_code ec;
+  while (s->step(ec)) out.emplace_back(s->text(0), s->int64(1));
+  s->reset();
+  return ec;
+}
+
+core::error_code idempotency_get(connection& c, std::string_view scope, std::string_view key,
+                                 std::int64_t not_before_s, idempotent_answer& out) {
+  ENF_PREPARE(s, "SELECT request_hash, status, response, created_at FROM idempotency_keys "
+                 "WHERE scope = ?1 AND key = ?2 AND created_at >= ?3");
+  s->bind(1, scope).bind(2, key).bind(3, not_before_s);
+  core::error_code ec;
+  const bool row = s->step(ec);
+  if (row) out = {s->text(0), static_cast<int>(s->int64(1)), s->text(2), s->int64(3)};
+  s->reset();
+  if (ec) return ec;
+  return row ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code idempotency_put(connection& c, std::string_view scope, std::string_view key,
+                                 std::string_view user_id, const idempotent_answer& a,
+                                 std::int64_t not_before_s) {
+  {
+    // An expired answer (not yet purged) does not hold the key any more.
+    ENF_PREPARE(s, "DELETE FROM idempotency_keys WHERE scope = ?1 AND key = ?2 AND created_at < ?3");
+    s->bind(1, scope).bind(2, key).bind(3, not_before_s);
+    if (auto ec = s->run()) return ec;
+  }
+  ENF_PREPARE(s, "INSERT INTO idempotency_keys (scope, key, user_id, request_hash, status, response, "
+                 "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s->bind(1, scope).bind(2, key).bind(3, user_id).bind(4, a.request_hash).bind(5, a.status);
+  s->bind(6, a.response).bind(7, a.created_at);
+  return s->run();
+}
+
+core::error_code idempotency_purge(connection& c, std::int64_t before_s, std::size_t limit,
+                                   std::size_t& deleted) {
+  ENF_PREPARE(s, "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys "
+                 "WHERE created_at < ?1 LIMIT ?2)");
+  s->bind(1, before_s).bind(2, static_cast<std::int64_t>(limit));
+  if (auto ec = s->run()) return ec;
+  deleted = static_cast<std::size_t>(c.changes());
+  return {};
+}
+
+}  // namespace enfinito::store::messages
