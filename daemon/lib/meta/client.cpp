@@ -76,7 +76,8 @@ net::awaitable<core::result<response>> exchange(Stream& s, const std::string& wi
   if (rec == boost::beast::http::error::header_limit) co_return error::response_too_large;
   if (rec) co_return error::io_failed;
   auto msg = parser.release();
-  co_return response{msg.result_int(), std::move(msg.body())};
+  std::string type(msg[boost::beast::http::field::content_type]);
+  co_return response{msg.result_int(), std::move(msg.body()), std::move(type)};
 }
 
 }  // namespace
@@ -129,6 +130,54 @@ core::result<std::shared_ptr<client>> client::make(client_options opts) {
 }
 
 net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token) const {
+  auto res = co_await call(ep_, std::move(r), token, opts_.max_response_bytes);
+  co_return res;
+}
+
+namespace {
+
+// http(s)://host[:port]/path?query → endpoint + origin-form target. No userinfo, no IPv6
+// literals (Meta's download hosts are names), no whitespace.
+bool split_url(std::string_view url, client::endpoint& ep, std::string& target) {
+  if (url.starts_with("https://")) {
+    ep.tls = true;
+    url.remove_prefix(8);
+  } else if (url.starts_with("http://")) {
+    ep.tls = false;
+    url.remove_prefix(7);
+  } else {
+    return false;
+  }
+  const auto slash = url.find_first_of("/?");
+  const std::string_view authority = url.substr(0, slash);
+  if (authority.empty() || authority.find_first_of("@[] \t\r\n") != std::string_view::npos) return false;
+  std::string_view host = authority, port;
+  if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  }
+  if (host.empty()) return false;
+  ep.host = std::string(host);
+  ep.port = port.empty() ? (ep.tls ? "443" : "80") : std::string(port);
+  target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  if (target.front() == '?') target.insert(0, "/");
+  return std::none_of(target.begin(), target.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; });
+}
+
+}  // namespace
+
+net::awaitable<core::result<response>> client::fetch(std::string url, const core::secret_string& token,
+                                                     std::size_t max_bytes) const {
+  endpoint ep;
+  request r;
+  if (!split_url(url, ep, r.target)) co_return error::bad_base_url;
+  auto res = co_await call(std::move(ep), std::move(r), token, max_bytes);
+  co_return res;
+}
+
+net::awaitable<core::result<response>> client::call(endpoint ep, request r, const core::secret_string& token,
+                                                    std::size_t max_bytes) const {
   auto ex = co_await net::this_coro::executor;
   auto st = std::make_shared<call_state>(ex, *tls_);
 
@@ -147,25 +196,25 @@ net::awaitable<core::result<response>> client::send(request r, const core::secre
     return res;
   };
 
-  auto [rec, results] = co_await st->resolver.async_resolve(ep_.host, ep_.port, tuple_awaitable);
+  auto [rec, results] = co_await st->resolver.async_resolve(ep.host, ep.port, tuple_awaitable);
   if (rec) co_return finish(error::resolve_failed);
   auto [cec, endpoint] = co_await net::async_connect(st->stream.next_layer(), results, tuple_awaitable);
   (void)endpoint;
   if (cec) co_return finish(error::connect_failed);
-  if (ep_.tls) {
-    if (auto ec = crypto::prepare_client_stream(st->stream, ep_.host)) co_return finish(ec);
+  if (ep.tls) {
+    if (auto ec = crypto::prepare_client_stream(st->stream, ep.host)) co_return finish(ec);
     auto [hec] = co_await st->stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
     if (hec) co_return finish(error::tls_failed);
   }
 
   // HTTP/1.1 by hand: a flat buffer we can wipe, since it carries the token.
   wiped wire;
-  const bool ipv6 = ep_.host.find(':') != std::string::npos;
-  const bool default_port = ep_.port == (ep_.tls ? "443" : "80");
+  const bool ipv6 = ep.host.find(':') != std::string::npos;
+  const bool default_port = ep.port == (ep.tls ? "443" : "80");
   wire.s.reserve(256 + r.target.size() + r.body.size() + token.reveal().size());
   wire.s += r.method + " " + r.target + " HTTP/1.1\r\nHost: ";
-  wire.s += ipv6 ? "[" + ep_.host + "]" : ep_.host;
-  if (!default_port) wire.s += ":" + ep_.port;
+  wire.s += ipv6 ? "[" + ep.host + "]" : ep.host;
+  if (!default_port) wire.s += ":" + ep.port;
   wire.s += "\r\nUser-Agent: enfinito/" ENFINITO_VERSION "\r\nAccept: application/json\r\n";
   wire.s += "Connection: close\r\nAuthorization: Bearer ";
   wire.s += token.reveal();
@@ -179,8 +228,8 @@ net::awaitable<core::result<response>> client::send(request r, const core::secre
 
   // (Not a ?: over two co_awaits: GCC 12 destroys the result twice.)
   core::result<response> res = response{};
-  if (ep_.tls) res = co_await exchange(st->stream, wire.s, opts_.max_response_bytes);
-  else res = co_await exchange(st->stream.next_layer(), wire.s, opts_.max_response_bytes);
+  if (ep.tls) res = co_await exchange(st->stream, wire.s, max_bytes);
+  else res = co_await exchange(st->stream.next_layer(), wire.s, max_bytes);
   // No TLS close_notify dance: the response is complete (length-delimited) and the
   // connection is not reused, so closing is enough.
   st->close();

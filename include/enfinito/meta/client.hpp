@@ -57,6 +57,7 @@ struct client_options {
 struct response {
   unsigned status = 0;
   std::string body;
+  std::string content_type;  // the answer's Content-Type (media downloads)
   bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 
@@ -68,7 +69,18 @@ class client {
   /** Sends `r` with `Authorization: Bearer <token>`; completes on the caller's executor. */
   net::awaitable<core::result<response>> send(request r, const core::secret_string& token) const;
 
+  /**
+   * GETs an absolute http(s) URL with `Authorization: Bearer <token>`, body capped at
+   * `max_bytes`: the short-lived media download URL Meta hands out, which lives on another
+   * host than the Graph API. The caller checks the URL first (meta::media_url_allowed) so the
+   * token only goes to Meta. Errors: bad_base_url for a URL that is not http(s)://host/..., then
+   * as `send`.
+   */
+  net::awaitable<core::result<response>> fetch(std::string url, const core::secret_string& token,
+                                               std::size_t max_bytes) const;
+
   const std::string& version() const noexcept { return opts_.version; }
+  const std::string& base_url() const noexcept { return opts_.base_url; }
 
   struct endpoint {
     bool tls = true;
@@ -78,6 +90,8 @@ class client {
 
  private:
   explicit client(client_options o) : opts_(std::move(o)) {}
+  net::awaitable<core::result<response>> call(endpoint ep, request r, const core::secret_string& token,
+                                              std::size_t max_bytes) const;
   client_options opts_;
   endpoint ep_;
   std::shared_ptr<ssl::context> tls_;
