@@ -3,6 +3,7 @@
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/instances.hpp>
+#include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>
 
 namespace enfinito::api {
@@ -11,6 +12,7 @@ void register_all(http::router& r, services& s) {
   register_instance_routes(r, s);
   register_accounts_routes(r, s);
   register_google_routes(r, s);
+  register_meta_routes(r, s);
   (void)r;
   (void)s;
 }

@@ -191,6 +191,13 @@ const std::vector<key_def>& keys() {
       int_key("meta.max_response_bytes", 1024, 1ll << 30,
               [](settings& s) -> auto& { return s.meta.max_response_bytes; },
               "largest Graph API response body accepted"),
+      // media passthrough routes (api/meta_routes.cpp)
+      int_key("media.upload_body_bytes", 1024, 1ll << 30,
+              [](settings& s) -> auto& { return s.media.upload_body_bytes; },
+              "request body limit of POST /v1/instances/{id}/media (multipart framing included)"),
+      int_key("media.download_max_bytes", 1024, 1ll << 30,
+              [](settings& s) -> auto& { return s.media.download_max_bytes; },
+              "largest media file GET /v1/instances/{id}/media/{media_id}/content relays"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),

@@ -108,6 +108,18 @@ struct meta_settings {
   std::size_t max_response_bytes = 4 * 1024 * 1024;
 };
 
+/**
+ * The media passthrough routes (/v1/instances/{id}/media). Both are held in memory while a
+ * request runs (the HTTP layer buffers bodies), so they bound memory per request as well.
+ */
+struct media_settings {
+  // Upload route body limit (replaces limits.body_bytes there): Meta's largest kind
+  // (documents, 100 MB) plus room for the multipart framing.
+  std::size_t upload_body_bytes = 100 * 1024 * 1024 + 64 * 1024;
+  // Largest media file the download proxy relays (Meta's inbound limit is 100 MB).
+  std::size_t download_max_bytes = 100 * 1024 * 1024;
+};
+
 struct settings {
   server_settings server;
   google_settings google;
@@ -117,6 +129,7 @@ struct settings {
   store_settings store;
   vault_settings vault;
   meta_settings meta;
+  media_settings media;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;
