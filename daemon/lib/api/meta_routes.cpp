@@ -181,9 +181,9 @@ struct meta_answer {
 };
 
 net::awaitable<meta_answer> call_meta(services& s, const target& t, meta::request rq, std::string_view op,
-                                      bool media = false) {
+                                      bool media = false, meta::call_options o = {}) {
   meta_answer a;
-  auto res = co_await s.meta->send(std::move(rq), t.creds.access_token);
+  auto res = co_await s.meta->send(std::move(rq), t.creds.access_token, o);
   if (!res) {
     core::log::warn("meta_unreachable", {{"instance", t.row.id}, {"op", op}, {"error", res.error().message()}});
     a.problem = transport_problem(res.error());
@@ -325,7 +325,7 @@ net::awaitable<response> upload(services& s, http::request& req) {
   std::string boundary = "enfinito-" + crypto::random_token(32);
   while (in.bytes.find(boundary) != std::string_view::npos) boundary = "enfinito-" + crypto::random_token(32);
   auto rq = meta::upload_media(s.meta->version(), t.creds.phone_number_id, in.mime, in.filename, in.bytes, boundary);
-  auto a = co_await call_meta(s, t, std::move(rq), "media_upload");
+  auto a = co_await call_meta(s, t, std::move(rq), "media_upload", false, {.timeout = s.cfg.media.timeout});
   if (a.problem) co_return std::move(*a.problem);
   auto id = meta::parse_id(a.ok->body);
   if (!id) co_return unexpected_answer();
@@ -406,7 +406,8 @@ net::awaitable<response> media_content(services& s, http::request& req) {
     core::log::warn("media_url_refused", {{"instance", t.row.id}});
     co_return unexpected_answer();
   }
-  auto got = co_await s.meta->fetch(m.info.url, t.creds.access_token, cap);
+  const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
+  auto got = co_await s.meta->fetch(m.info.url, t.creds.access_token, download);
   if (!got && got.error() == meta::error::response_too_large) co_return too_large();
   if (!got) co_return transport_problem(got.error());
   if (got->status == 404)

@@ -198,6 +198,8 @@ const std::vector<key_def>& keys() {
       int_key("media.download_max_bytes", 1024, 1ll << 30,
               [](settings& s) -> auto& { return s.media.download_max_bytes; },
               "largest media file GET /v1/instances/{id}/media/{media_id}/content relays"),
+      ms_key("media.timeout_ms", 1000, 3'600'000, [](settings& s) -> auto& { return s.media.timeout; },
+             "deadline of one media upload to Meta or download from it"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),

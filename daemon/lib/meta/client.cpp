@@ -17,6 +17,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <array>
+
 namespace enfinito::meta {
 namespace {
 
@@ -61,9 +63,13 @@ struct wiped {
   ~wiped() { if (!s.empty()) core::detail::secure_wipe(s.data(), s.size()); }
 };
 
+// Writes the head (which holds the token) and the body as two buffers, so a large body (a
+// media upload) is not copied once more into the head's buffer.
 template <class Stream>
-net::awaitable<core::result<response>> exchange(Stream& s, const std::string& wire, std::size_t cap) {
-  auto [wec, n] = co_await net::async_write(s, net::buffer(wire), tuple_awaitable);
+net::awaitable<core::result<response>> exchange(Stream& s, const std::string& head, const std::string& body,
+                                                std::size_t cap) {
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(body)};
+  auto [wec, n] = co_await net::async_write(s, wire, tuple_awaitable);
   (void)n;
   if (wec) co_return error::io_failed;
   beast::flat_buffer buf;
@@ -130,7 +136,13 @@ core::result<std::shared_ptr<client>> client::make(client_options opts) {
 }
 
 net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token) const {
-  auto res = co_await call(ep_, std::move(r), token, opts_.max_response_bytes);
+  auto res = co_await call(ep_, std::move(r), token, call_options{});
+  co_return res;
+}
+
+net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token,
+                                                    call_options o) const {
+  auto res = co_await call(ep_, std::move(r), token, o);
   co_return res;
 }
 
@@ -168,21 +180,22 @@ bool split_url(std::string_view url, client::endpoint& ep, std::string& target) 
 }  // namespace
 
 net::awaitable<core::result<response>> client::fetch(std::string url, const core::secret_string& token,
-                                                     std::size_t max_bytes) const {
+                                                     call_options o) const {
   endpoint ep;
   request r;
   if (!split_url(url, ep, r.target)) co_return error::bad_base_url;
-  auto res = co_await call(std::move(ep), std::move(r), token, max_bytes);
+  auto res = co_await call(std::move(ep), std::move(r), token, o);
   co_return res;
 }
 
 net::awaitable<core::result<response>> client::call(endpoint ep, request r, const core::secret_string& token,
-                                                    std::size_t max_bytes) const {
+                                                    call_options o) const {
   auto ex = co_await net::this_coro::executor;
   auto st = std::make_shared<call_state>(ex, *tls_);
+  const std::size_t max_bytes = o.max_response_bytes ? o.max_response_bytes : opts_.max_response_bytes;
 
   // One deadline for the whole call: closing the socket ends whichever operation is pending.
-  st->timer.expires_after(opts_.timeout);
+  st->timer.expires_after(o.timeout.count() > 0 ? o.timeout : opts_.timeout);
   st->timer.async_wait([w = std::weak_ptr<call_state>(st)](core::error_code ec) {
     if (ec) return;
     if (auto s = w.lock()) {
@@ -211,7 +224,7 @@ net::awaitable<core::result<response>> client::call(endpoint ep, request r, cons
   wiped wire;
   const bool ipv6 = ep.host.find(':') != std::string::npos;
   const bool default_port = ep.port == (ep.tls ? "443" : "80");
-  wire.s.reserve(256 + r.target.size() + r.body.size() + token.reveal().size());
+  wire.s.reserve(256 + r.target.size() + token.reveal().size());
   wire.s += r.method + " " + r.target + " HTTP/1.1\r\nHost: ";
   wire.s += ipv6 ? "[" + ep.host + "]" : ep.host;
   if (!default_port) wire.s += ":" + ep.port;
@@ -224,12 +237,11 @@ net::awaitable<core::result<response>> client::call(endpoint ep, request r, cons
     wire.s += "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n";
   }
   wire.s += "\r\n";
-  wire.s += r.body;
 
   // (Not a ?: over two co_awaits: GCC 12 destroys the result twice.)
   core::result<response> res = response{};
-  if (ep.tls) res = co_await exchange(st->stream, wire.s, max_bytes);
-  else res = co_await exchange(st->stream.next_layer(), wire.s, max_bytes);
+  if (ep.tls) res = co_await exchange(st->stream, wire.s, r.body, max_bytes);
+  else res = co_await exchange(st->stream.next_layer(), wire.s, r.body, max_bytes);
   // No TLS close_notify dance: the response is complete (length-delimited) and the
   // connection is not reused, so closing is enough.
   st->close();

@@ -118,6 +118,8 @@ struct media_settings {
   std::size_t upload_body_bytes = 100 * 1024 * 1024 + 64 * 1024;
   // Largest media file the download proxy relays (Meta's inbound limit is 100 MB).
   std::size_t download_max_bytes = 100 * 1024 * 1024;
+  // Deadline of one media upload to Meta or download from it (meta.timeout_ms is for JSON calls).
+  milliseconds timeout{300'000};
 };
 
 struct settings {

@@ -53,6 +53,12 @@ struct client_options {
   std::size_t max_response_bytes = 4 * 1024 * 1024;
 };
 
+/** Per-call overrides (media moves more bytes than a JSON call); 0 keeps the client's default. */
+struct call_options {
+  std::size_t max_response_bytes = 0;
+  std::chrono::milliseconds timeout{0};
+};
+
 /** A raw answer: any HTTP status, body capped. */
 struct response {
   unsigned status = 0;
@@ -68,16 +74,18 @@ class client {
 
   /** Sends `r` with `Authorization: Bearer <token>`; completes on the caller's executor. */
   net::awaitable<core::result<response>> send(request r, const core::secret_string& token) const;
+  /** The same with a different deadline or body cap (media uploads). */
+  net::awaitable<core::result<response>> send(request r, const core::secret_string& token, call_options o) const;
 
   /**
    * GETs an absolute http(s) URL with `Authorization: Bearer <token>`, body capped at
-   * `max_bytes`: the short-lived media download URL Meta hands out, which lives on another
+   * `o.max_response_bytes`: the short-lived media download URL Meta hands out, which lives on another
    * host than the Graph API. The caller checks the URL first (meta::media_url_allowed) so the
    * token only goes to Meta. Errors: bad_base_url for a URL that is not http(s)://host/..., then
    * as `send`.
    */
   net::awaitable<core::result<response>> fetch(std::string url, const core::secret_string& token,
-                                               std::size_t max_bytes) const;
+                                               call_options o) const;
 
   const std::string& version() const noexcept { return opts_.version; }
   const std::string& base_url() const noexcept { return opts_.base_url; }
@@ -91,7 +99,7 @@ class client {
  private:
   explicit client(client_options o) : opts_(std::move(o)) {}
   net::awaitable<core::result<response>> call(endpoint ep, request r, const core::secret_string& token,
-                                              std::size_t max_bytes) const;
+                                              call_options o) const;
   client_options opts_;
   endpoint ep_;
   std::shared_ptr<ssl::context> tls_;
