@@ -465,6 +465,38 @@ BOOST_FIXTURE_TEST_CASE(meta_unreachable_is_upstream_unavailable, meta_routes_fi
   BOOST_TEST(client.call(alice, "GET", at("/business-profile")).status == 200u);  // it recovers
 }
 
+BOOST_FIXTURE_TEST_CASE(media_transfers_in_flight_are_capped, meta_routes_fixture) {
+  // This daemon allows 8; a second one allowing 1, on the same fake, shows the cap.
+  running_app one([this](config::settings& s) {
+    s.meta.base_url = meta.base_url();
+    s.media.max_concurrent = 1;
+  });
+  api c1{one.port()};
+  auto t = make_tenant(one.get().database(), "one@example.com");
+  json::object creds{{"name", "Shop"}, {"phone_number_id", phone_b}, {"waba_id", waba_b}, {"access_token", token},
+                     {"app_secret", secret}, {"app_id", "1234567890123"}};
+  auto made = c1.call(t, "POST", "/v1/instances", json::serialize(creds));
+  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
+  const auto base = "/v1/instances/" + str(body_of(made), "id");
+  // Meta answers slowly: the first upload holds the only slot while the second arrives.
+  meta.admin("knobs", {{"latency_ms", 1500}});
+  http_result first;
+  std::thread slow([&] {
+    api c{one.port()};
+    first = c.call(t, "POST", base + "/media", png(100), "image/png");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto busy = c1.call(t, "POST", base + "/media", png(100), "image/png");
+  slow.join();
+  meta.admin("knobs", {{"latency_ms", 0}});
+  BOOST_TEST(first.status == 201u, first.body);
+  BOOST_TEST(busy.status == 503u, busy.body);
+  BOOST_TEST(code_of(busy) == "media_busy");
+  BOOST_TEST(busy.header("retry-after") == "5");
+  // The slot is given back.
+  BOOST_TEST(c1.call(t, "POST", base + "/media", png(100), "image/png").status == 201u);
+}
+
 BOOST_FIXTURE_TEST_CASE(no_secret_in_any_answer, meta_routes_fixture) {
   const auto wamid = str(meta.admin("inbound", {{"phone_number_id", phone_a}, {"type", "text"}}), "id");
   client.call(alice, "POST", at("/messages/" + wamid + "/read"));

@@ -25,6 +25,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <variant>
@@ -199,6 +200,35 @@ net::awaitable<meta_answer> call_meta(services& s, const target& t, meta::reques
   co_return a;
 }
 
+// ---- media transfers in flight ------------------------------------------------------------------
+
+// Uploads and downloads hold whole files in memory, so only `media.max_concurrent` run at once
+// in the process; the others are told to come back (503) rather than queued in memory.
+std::atomic<unsigned> media_in_flight{0};
+
+class media_slot {
+ public:
+  explicit media_slot(unsigned max) : held_(media_in_flight.fetch_add(1) < max) {
+    if (!held_) media_in_flight.fetch_sub(1);
+  }
+  ~media_slot() {
+    if (held_) media_in_flight.fetch_sub(1);
+  }
+  media_slot(const media_slot&) = delete;
+  media_slot& operator=(const media_slot&) = delete;
+  bool held() const noexcept { return held_; }
+
+ private:
+  bool held_;
+};
+
+response media_busy() {
+  auto r = http::problem(status::service_unavailable, "media_busy", "Too many media transfers in progress",
+                         "retry in a few seconds");
+  r.set(http::bhttp::field::retry_after, "5");
+  return r;
+}
+
 // ---- mark as read -------------------------------------------------------------------------------
 
 // A wamid as a path segment: base64-ish with a `wamid.` prefix in practice.
@@ -321,6 +351,8 @@ net::awaitable<response> upload(services& s, http::request& req) {
   auto got = read_upload(req);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
   const auto& in = std::get<upload_input>(got);
+  media_slot slot(s.cfg.media.max_concurrent);
+  if (!slot.held()) co_return media_busy();
   // A boundary that cannot occur in the file (a random 32-byte token almost never does).
   std::string boundary = "enfinito-" + crypto::random_token(32);
   while (in.bytes.find(boundary) != std::string_view::npos) boundary = "enfinito-" + crypto::random_token(32);
@@ -371,6 +403,8 @@ net::awaitable<response> media_get(services& s, http::request& req) {
   auto m = co_await lookup_media(s, t, media_id);
   if (m.problem) co_return std::move(*m.problem);
   // Meta's URL is left out: it only works with the instance's token. The content route fetches it.
+  // (The lookup passes phone_number_id, which Meta documents as restricting it to media of that
+  // number, so an API key scoped to one instance cannot reach another number's media.)
   json::object o{{"id", media_id},
                  {"mime_type", m.info.mime_type},
                  {"sha256", m.info.sha256},
@@ -406,6 +440,8 @@ net::awaitable<response> media_content(services& s, http::request& req) {
     core::log::warn("media_url_refused", {{"instance", t.row.id}});
     co_return unexpected_answer();
   }
+  media_slot slot(s.cfg.media.max_concurrent);
+  if (!slot.held()) co_return media_busy();
   const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
   auto got = co_await s.meta->fetch(m.info.url, t.creds.access_token, download);
   if (!got && got.error() == meta::error::response_too_large) co_return too_large();

@@ -200,6 +200,8 @@ const std::vector<key_def>& keys() {
               "largest media file GET /v1/instances/{id}/media/{media_id}/content relays"),
       ms_key("media.timeout_ms", 1000, 3'600'000, [](settings& s) -> auto& { return s.media.timeout; },
              "deadline of one media upload to Meta or download from it"),
+      int_key("media.max_concurrent", 1, 1024, [](settings& s) -> auto& { return s.media.max_concurrent; },
+              "media uploads and downloads in flight at once; more wait for none and get 503"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),

@@ -120,6 +120,9 @@ struct media_settings {
   std::size_t download_max_bytes = 100 * 1024 * 1024;
   // Deadline of one media upload to Meta or download from it (meta.timeout_ms is for JSON calls).
   milliseconds timeout{300'000};
+  // Uploads and downloads in flight at once (process-wide): with the two limits above, this
+  // bounds the memory media can take.
+  unsigned max_concurrent = 8;
 };
 
 struct settings {
