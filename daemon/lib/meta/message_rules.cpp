@@ -502,7 +502,9 @@ check interactive_message(const json::object& msg) {
 // Which parameter types a component may carry (REFERENCE §1.2: text-only body parameters).
 bool parameter_allowed(std::string_view component, std::string_view ptype) {
   if (component == "body") return one_of(ptype, {"text", "currency", "date_time"});
-  if (component == "header") return one_of(ptype, {"text", "currency", "date_time", "image", "video", "document", "location"});
+  // `product`: the header of a product card in a carousel.
+  if (component == "header")
+    return one_of(ptype, {"text", "currency", "date_time", "image", "video", "document", "location", "product"});
   if (component == "button") return one_of(ptype, {"payload", "text", "action", "coupon_code"});
   return true;  // carousel cards and newer components: Meta decides
 }
@@ -510,9 +512,9 @@ bool parameter_allowed(std::string_view component, std::string_view ptype) {
 check template_parameter(const json::object& p, const std::string& base, std::string_view component) {
   const auto* t = p.if_contains("type");
   if (!t) return missing(at(base, "type"));
-  static constexpr std::array<std::string_view, 11> types = {"text", "currency", "date_time", "image", "video",
+  static constexpr std::array<std::string_view, 12> types = {"text", "currency", "date_time", "image", "video",
                                                              "document", "location", "payload", "action",
-                                                             "coupon_code", "product"};
+                                                             "coupon_code", "product", "limited_time_offer"};
   if (!t->is_string() || std::find(types.begin(), types.end(), std::string_view(t->get_string())) == types.end())
     return invalid(at(base, "type"), "is not a template parameter type Meta knows");
   const std::string_view pt = t->get_string();
@@ -543,7 +545,7 @@ check template_parameter(const json::object& p, const std::string& base, std::st
     if (o->contains("caption")) return invalid(at(op, "caption"), "is not allowed in a template parameter");
     return media_object(*o, op, pt);
   }
-  return std::nullopt;  // action, product: objects whose content Meta checks against the template
+  return std::nullopt;  // action, product, limited_time_offer: Meta checks them against the template
 }
 
 check template_components(const json::array& components, const std::string& base, int depth);

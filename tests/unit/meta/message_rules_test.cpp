@@ -462,6 +462,12 @@ BOOST_AUTO_TEST_CASE(interactive_cta_flow_and_commerce_rules) {
 
 BOOST_AUTO_TEST_CASE(template_rules) {
   BOOST_TEST(check_message(parse(R"({"to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}})")).ok);
+  // A product-card carousel and a limited-time offer: newer component kinds Meta documents.
+  BOOST_TEST(check_message(patched(carousel_body, "/template/components/1/cards/0/components/0/parameters/0",
+                                   R"({"type":"product","product":{"product_retailer_id":"sku","catalog_id":"1"}})")).ok);
+  BOOST_TEST(check_message(patched(template_body, "/template/components/4",
+                                   R"({"type":"limited_time_offer","parameters":[{"type":"limited_time_offer",
+                                       "limited_time_offer":{"expiration_time_ms":1700000000000}}]})")).ok);
   const char* C = "/template/components";
   auto c = [&](const char* leaf) { return std::string(C) + leaf; };
   const bad_case bad[] = {
