@@ -1,10 +1,14 @@
 // meta::graph, the passthrough block: request builders for mark-as-read, media, templates
 // and the business profile; their answer parsers (on Meta's own samples); per-type media
 // limits; and which download URLs may receive the instance's token.
+#include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 
 #include "support/temp_dir.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -206,6 +210,25 @@ BOOST_AUTO_TEST_CASE(download_urls_that_may_get_the_token) {
   BOOST_TEST(media_url_allowed("http://127.0.0.1:4000/_media/download?mid=1", "http://127.0.0.1:4000"));
   BOOST_TEST(!media_url_allowed("http://127.0.0.1:4001/_media/download?mid=1", "http://127.0.0.1:4000"));
   BOOST_TEST(!media_url_allowed("http://127.0.0.2:4000/x", "http://127.0.0.1:4000"));
+}
+
+// fetch() refuses a URL it cannot take apart safely before any connection is made.
+BOOST_AUTO_TEST_CASE(fetch_refuses_odd_urls_without_connecting) {
+  auto c = client::make({"http://127.0.0.1:9", "v23.0"});
+  BOOST_TEST_REQUIRE(c.has_value());
+  const core::secret_string token(std::string("EAAGsecretTOKEN"));
+  for (const char* url : {"ftp://lookaside.fbsbx.com/x", "https://user@lookaside.fbsbx.com/x", "https:///x",
+                          "https://lookaside.fbsbx.com:99x/x", "https://lookaside.fbsbx.com/a b",
+                          "https://[::1]/x", "lookaside.fbsbx.com/x"}) {
+    BOOST_TEST_CONTEXT(url) {
+      boost::asio::io_context ioc;
+      auto done = boost::asio::co_spawn(ioc, (*c)->fetch(url, token, {}), boost::asio::use_future);
+      ioc.run();
+      auto r = done.get();
+      BOOST_TEST(!r.has_value());
+      if (!r) BOOST_TEST((r.error() == error::bad_base_url));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
