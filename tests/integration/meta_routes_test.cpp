@@ -497,6 +497,37 @@ BOOST_FIXTURE_TEST_CASE(media_transfers_in_flight_are_capped, meta_routes_fixtur
   BOOST_TEST(c1.call(t, "POST", base + "/media", png(100), "image/png").status == 201u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_slow_reader_gets_the_whole_download, meta_routes_fixture) {
+  // JSON answers must be written within 300 ms here; the download route has media.timeout_ms.
+  running_app slow_app([this](config::settings& s) {
+    s.meta.base_url = meta.base_url();
+    s.limits.write_timeout = std::chrono::milliseconds(300);
+    s.media.timeout = std::chrono::milliseconds(20'000);
+  });
+  api c{slow_app.port()};
+  auto t = make_tenant(slow_app.get().database(), "slow@example.com");
+  json::object creds{{"name", "Shop"}, {"phone_number_id", phone_b}, {"waba_id", waba_b}, {"access_token", token},
+                     {"app_secret", secret}, {"app_id", "1234567890123"}};
+  auto made = c.call(t, "POST", "/v1/instances", json::serialize(creds));
+  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
+  const auto base = "/v1/instances/" + str(body_of(made), "id");
+  std::string video(15 * MB, '\0');
+  for (std::size_t i = 0; i < video.size(); ++i) video[i] = static_cast<char>(i * 31 % 251);
+  auto up = c.call(t, "POST", base + "/media", video, "video/mp4");
+  BOOST_REQUIRE_MESSAGE(up.status == 201u, up.body);
+  // More than the socket buffers hold, and the reader waits well past 300 ms before reading.
+  raw_conn conn(slow_app.port());
+  conn.send("GET " + base + "/media/" + str(body_of(up), "id") + "/content HTTP/1.1\r\nHost: x\r\n"
+            "Authorization: Bearer " + t.key + "\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto r = conn.read_response(std::chrono::seconds(20));
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->status == 200);
+  BOOST_TEST(r->header("content-type") == "video/mp4");
+  BOOST_TEST(r->body.size() == video.size());
+  BOOST_TEST((r->body == video));
+}
+
 BOOST_FIXTURE_TEST_CASE(no_secret_in_any_answer, meta_routes_fixture) {
   const auto wamid = str(meta.admin("inbound", {{"phone_number_id", phone_a}, {"type", "text"}}), "id");
   client.call(alice, "POST", at("/messages/" + wamid + "/read"));

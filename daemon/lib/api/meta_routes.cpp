@@ -700,7 +700,10 @@ void register_meta_routes(http::router& r, services& s) {
   r.add(verb::post, "/v1/instances/{id}/media", "media.upload", on(upload), upload_options);
   r.add(verb::get, "/v1/instances/{id}/media/{media_id}", "media.get", on(media_get));
   r.add(verb::delete_, "/v1/instances/{id}/media/{media_id}", "media.delete", on(media_delete));
-  r.add(verb::get, "/v1/instances/{id}/media/{media_id}/content", "media.content", on(media_content));
+  http::route_options download_options;
+  download_options.write_timeout = s.cfg.media.timeout;  // a large file to a slow client
+  r.add(verb::get, "/v1/instances/{id}/media/{media_id}/content", "media.content", on(media_content),
+        download_options);
   r.add(verb::get, "/v1/instances/{id}/templates", "templates.list", on(templates_list));
   r.add(verb::post, "/v1/instances/{id}/templates", "templates.create", on(templates_create));
   r.add(verb::get, "/v1/instances/{id}/business-profile", "business_profile.get", on(profile_get));
