@@ -5,6 +5,7 @@
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/instances.hpp>
 #include <enfinito/api/messages.hpp>
+#include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/webhooks.hpp>
 
@@ -17,6 +18,7 @@ void register_all(http::router& r, services& s) {
   register_webhook_routes(r, s);
   register_event_routes(r, s);
   register_messages_routes(r, s);
+  register_meta_routes(r, s);
   (void)r;
   (void)s;
 }

@@ -169,11 +169,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
     return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
   }
 
-  net::awaitable<void> write(response res, bool keep_alive) {
+  net::awaitable<void> write(response res, bool keep_alive, std::chrono::milliseconds timeout = {}) {
     decorate(res, request_id_, srv_.tls());
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    arm(clock::now() + srv_.opts.write_timeout);
+    arm(clock::now() + (timeout.count() > 0 ? timeout : srv_.opts.write_timeout));
     core::error_code ec;
     co_await bhttp::async_write(stream_, res, net::redirect_error(net::use_awaitable, ec));
     disarm();
@@ -402,8 +402,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
     // 5. Answer.
     keep = keep && !*srv_.draining;
+    const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
     if (streamed) co_await write_streamed(std::move(res), std::move(streamed), keep, msg.method() == verb::head);
-    else co_await write(std::move(res), keep);
+    else co_await write(std::move(res), keep, write_timeout);
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(msg)}});

@@ -8,6 +8,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace enfinito::meta {
 namespace {
@@ -245,6 +246,252 @@ std::string_view error_title(std::int64_t code) noexcept {
     case 135000: return "Generic user error";
     default: return "Graph API error";
   }
+}
+
+// ---- media, templates, business profile, mark as read -------------------------------------
+
+namespace {
+
+constexpr std::size_t kib = 1024;
+constexpr std::size_t mib = 1024 * kib;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// `type/subtype` without parameters, trimmed, lowercase.
+std::string mime_essence(std::string_view mime) {
+  mime = mime.substr(0, mime.find(';'));
+  while (!mime.empty() && (mime.front() == ' ' || mime.front() == '\t')) mime.remove_prefix(1);
+  while (!mime.empty() && (mime.back() == ' ' || mime.back() == '\t')) mime.remove_suffix(1);
+  return lower(mime);
+}
+
+// An animated WebP has a VP8X chunk whose flags byte has the animation bit (0x02).
+bool animated_webp(std::string_view head) {
+  return head.size() >= 21 && head.substr(0, 4) == "RIFF" && head.substr(8, 4) == "WEBP" &&
+         head.substr(12, 4) == "VP8X" && (static_cast<unsigned char>(head[20]) & 0x02) != 0;
+}
+
+// A filename safe inside a quoted multipart header: no quotes, controls or path separators.
+std::string header_safe_filename(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, 200)) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+                    c == ' ' || c == '(' || c == ')' || c == '+' || c == ',';
+    out.push_back(ok ? c : '_');
+  }
+  return out.empty() ? "file" : out;
+}
+
+request json_post(std::string target, std::string body) {
+  request r;
+  r.method = "POST";
+  r.target = std::move(target);
+  r.body = std::move(body);
+  r.content_type = "application/json";
+  return r;
+}
+
+std::string root(std::string_view version, std::string_view id) {
+  return "/" + std::string(version) + "/" + enc(id);
+}
+
+// scheme and lowercase host[:port] of an absolute URL; empty on anything odd (userinfo too).
+std::pair<std::string, std::string> origin_of(std::string_view url) {
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) return {};
+  const std::string scheme = lower(url.substr(0, sep));
+  std::string_view rest = url.substr(sep + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return {};
+  if (std::any_of(authority.begin(), authority.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; }))
+    return {};
+  return {scheme, lower(authority)};
+}
+
+}  // namespace
+
+std::string_view to_string(media_kind k) noexcept {
+  switch (k) {
+    case media_kind::image: return "image";
+    case media_kind::video: return "video";
+    case media_kind::audio: return "audio";
+    case media_kind::document: return "document";
+    case media_kind::sticker: return "sticker";
+  }
+  return "document";
+}
+
+std::optional<media_limit> media_limit_for(std::string_view mime, std::string_view head) {
+  const std::string m = mime_essence(mime);
+  // REFERENCE.md §4: the MIME types Meta lists per kind, with their limits.
+  if (m == "image/jpeg" || m == "image/png") return media_limit{media_kind::image, 5 * mib};
+  if (m == "video/mp4" || m == "video/3gpp") return media_limit{media_kind::video, 16 * mib};
+  if (m == "audio/aac" || m == "audio/amr" || m == "audio/mpeg" || m == "audio/mp4" || m == "audio/ogg")
+    return media_limit{media_kind::audio, 16 * mib};
+  if (m == "image/webp") return media_limit{media_kind::sticker, animated_webp(head) ? 500 * kib : 100 * kib};
+  static constexpr std::string_view documents[] = {
+      "text/plain",
+      "application/pdf",
+      "application/vnd.ms-excel",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/msword",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.ms-powerpoint",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  };
+  if (std::find(std::begin(documents), std::end(documents), m) != std::end(documents))
+    return media_limit{media_kind::document, 100 * mib};
+  return std::nullopt;
+}
+
+request mark_read(std::string_view version, std::string_view phone_number_id, std::string_view message_id,
+                  bool typing_indicator) {
+  json::object body{{"messaging_product", "whatsapp"}, {"status", "read"}, {"message_id", message_id}};
+  if (typing_indicator) body["typing_indicator"] = json::object{{"type", "text"}};
+  return json_post(root(version, phone_number_id) + "/messages", json::serialize(body));
+}
+
+request upload_media(std::string_view version, std::string_view phone_number_id, std::string_view mime,
+                     std::string_view filename, std::string_view bytes, std::string_view boundary) {
+  const std::string type = mime_essence(mime);
+  const std::string b(boundary);
+  request r;
+  r.method = "POST";
+  r.target = root(version, phone_number_id) + "/media";
+  r.content_type = "multipart/form-data; boundary=" + b;
+  auto field = [&](std::string_view name, std::string_view value) {
+    r.body += "--" + b + "\r\nContent-Disposition: form-data; name=\"" + std::string(name) + "\"\r\n\r\n";
+    r.body += value;
+    r.body += "\r\n";
+  };
+  r.body.reserve(bytes.size() + 512);
+  field("messaging_product", "whatsapp");
+  field("type", type);
+  r.body += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+            header_safe_filename(filename) + "\"\r\nContent-Type: " + type + "\r\n\r\n";
+  r.body += bytes;
+  r.body += "\r\n--" + b + "--\r\n";
+  return r;
+}
+
+request get_media(std::string_view version, std::string_view media_id, std::string_view phone_number_id) {
+  request r;
+  r.target = root(version, media_id) + "?phone_number_id=" + enc(phone_number_id);
+  return r;
+}
+
+request delete_media(std::string_view version, std::string_view media_id, std::string_view phone_number_id) {
+  request r = get_media(version, media_id, phone_number_id);
+  r.method = "DELETE";
+  return r;
+}
+
+request list_templates(std::string_view version, std::string_view waba_id, const template_query& q) {
+  request r;
+  r.target = root(version, waba_id) + "/message_templates?limit=" + std::to_string(q.limit);
+  auto add = [&](std::string_view key, const std::string& v) {
+    if (!v.empty()) r.target += "&" + std::string(key) + "=" + enc(v);
+  };
+  add("after", q.after);
+  add("before", q.before);
+  add("name", q.name);
+  add("status", q.status);
+  add("language", q.language);
+  return r;
+}
+
+request create_template(std::string_view version, std::string_view waba_id, std::string body_json) {
+  return json_post(root(version, waba_id) + "/message_templates", std::move(body_json));
+}
+
+request get_business_profile(std::string_view version, std::string_view phone_number_id) {
+  request r;
+  r.target = root(version, phone_number_id) +
+             "/whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical";
+  return r;
+}
+
+request update_business_profile(std::string_view version, std::string_view phone_number_id,
+                                json::object fields) {
+  fields["messaging_product"] = "whatsapp";
+  return json_post(root(version, phone_number_id) + "/whatsapp_business_profile", json::serialize(fields));
+}
+
+boost::system::result<media_info, parse_failure> parse_media_info(std::string_view body) {
+  auto v = parse_quietly(body);
+  if (!v) return parse_failure::not_json;
+  if (!v->is_object()) return parse_failure::wrong_shape;
+  const auto& o = v->as_object();
+  media_info m{str_or(o, "id"), str_or(o, "url"), str_or(o, "mime_type"), str_or(o, "sha256"), 0};
+  const auto size = int_or(o, "file_size");
+  m.file_size = size > 0 ? static_cast<std::uint64_t>(size) : 0;
+  if (m.url.empty() || m.mime_type.empty()) return parse_failure::wrong_shape;
+  return m;
+}
+
+boost::system::result<std::string, parse_failure> parse_id(std::string_view body) {
+  auto v = parse_quietly(body);
+  if (!v) return parse_failure::not_json;
+  if (!v->is_object()) return parse_failure::wrong_shape;
+  auto id = str_or(v->as_object(), "id");
+  if (id.empty()) return parse_failure::wrong_shape;
+  return id;
+}
+
+bool parse_success(std::string_view body) {
+  auto v = parse_quietly(body);
+  if (!v || !v->is_object()) return false;
+  const auto* s = v->as_object().if_contains("success");
+  return s && s->is_bool() && s->get_bool();
+}
+
+boost::system::result<template_page, parse_failure> parse_template_page(std::string_view body) {
+  auto v = parse_quietly(body);
+  if (!v) return parse_failure::not_json;
+  if (!v->is_object()) return parse_failure::wrong_shape;
+  auto& o = v->as_object();
+  auto* data = o.if_contains("data");
+  if (!data || !data->is_array()) return parse_failure::wrong_shape;
+  template_page page;
+  page.data = std::move(data->as_array());
+  if (const auto* paging = o.if_contains("paging"); paging && paging->is_object()) {
+    // Graph gives `next` / `previous` only when that page exists.
+    const auto& p = paging->as_object();
+    if (const auto* c = p.if_contains("cursors"); c && c->is_object()) {
+      if (p.if_contains("next")) page.after = str_or(c->as_object(), "after");
+      if (p.if_contains("previous")) page.before = str_or(c->as_object(), "before");
+    }
+  }
+  return page;
+}
+
+boost::system::result<json::object, parse_failure> parse_business_profile(std::string_view body) {
+  auto v = parse_quietly(body);
+  if (!v) return parse_failure::not_json;
+  if (!v->is_object()) return parse_failure::wrong_shape;
+  const auto* data = v->as_object().if_contains("data");
+  if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_object())
+    return parse_failure::wrong_shape;
+  json::object profile = data->as_array()[0].as_object();
+  profile.erase("messaging_product");
+  return profile;
+}
+
+bool media_url_allowed(std::string_view url, std::string_view base_url) {
+  const auto [scheme, host] = origin_of(url);
+  if (scheme.empty() || host.empty()) return false;
+  const auto [base_scheme, base_host] = origin_of(base_url);
+  if (scheme == base_scheme && host == base_host) return true;
+  if (scheme != "https") return false;
+  // Meta's hosts, by registrable domain (a port is not expected on them).
+  static constexpr std::string_view meta_domains[] = {"fbsbx.com", "facebook.com", "whatsapp.net", "fbcdn.net"};
+  return std::any_of(std::begin(meta_domains), std::end(meta_domains), [&](std::string_view d) {
+    return host == d || (host.size() > d.size() && host.ends_with(d) && host[host.size() - d.size() - 1] == '.');
+  });
 }
 
 }  // namespace enfinito::meta

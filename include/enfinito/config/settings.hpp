@@ -143,6 +143,23 @@ struct queue_settings {
   std::int64_t idempotency_retention_s = 24 * 3600;  // Idempotency-Key answers kept this long
 };
 
+/**
+ * The media passthrough routes (/v1/instances/{id}/media). Both are held in memory while a
+ * request runs (the HTTP layer buffers bodies), so they bound memory per request as well.
+ */
+struct media_settings {
+  // Upload route body limit (replaces limits.body_bytes there): Meta's largest kind
+  // (documents, 100 MB) plus room for the multipart framing.
+  std::size_t upload_body_bytes = 100 * 1024 * 1024 + 64 * 1024;
+  // Largest media file the download proxy relays (Meta's inbound limit is 100 MB).
+  std::size_t download_max_bytes = 100 * 1024 * 1024;
+  // Deadline of one media upload to Meta or download from it (meta.timeout_ms is for JSON calls).
+  milliseconds timeout{300'000};
+  // Uploads and downloads in flight at once (process-wide): with the two limits above, this
+  // bounds the memory media can take.
+  unsigned max_concurrent = 8;
+};
+
 struct settings {
   server_settings server;
   webhook_settings webhooks;
@@ -155,6 +172,7 @@ struct settings {
   vault_settings vault;
   meta_settings meta;
   queue_settings queue;
+  media_settings media;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;

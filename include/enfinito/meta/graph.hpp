@@ -121,4 +121,91 @@ boost::system::result<send_result, parse_failure> parse_send_response(std::strin
  */
 std::string_view error_title(std::int64_t code) noexcept;
 
+// ---- media, templates, business profile, mark as read (the /v1 passthrough routes) ---------
+
+/** The WhatsApp media kinds Meta accepts uploads of (REFERENCE.md §4). */
+enum class media_kind { image, video, audio, document, sticker };
+
+/** Stable lowercase name (`image`, `video`, ...). */
+std::string_view to_string(media_kind k) noexcept;
+
+/** What Meta allows for one MIME type: its kind and the largest file (bytes). */
+struct media_limit {
+  media_kind kind;
+  std::size_t max_bytes;
+};
+
+/**
+ * Meta's size limit for a MIME type (parameters after `;` ignored, case-insensitive), or
+ * nothing for a type Meta does not take. `image/webp` is a sticker: 100 KB static, 500 KB
+ * animated, told apart by the WebP VP8X animation flag in `head` (the file's first bytes).
+ */
+std::optional<media_limit> media_limit_for(std::string_view mime, std::string_view head = {});
+
+/** `POST /{version}/{phone}/messages` with the mark-as-read body (+ typing indicator). */
+request mark_read(std::string_view version, std::string_view phone_number_id, std::string_view message_id,
+                  bool typing_indicator);
+
+/**
+ * `POST /{version}/{phone}/media`, multipart/form-data: messaging_product, type, file.
+ * `boundary` must not occur in `bytes` (pass a long random token). `filename` is reduced to
+ * characters safe in a header (quotes, control characters and path separators dropped).
+ */
+request upload_media(std::string_view version, std::string_view phone_number_id, std::string_view mime,
+                     std::string_view filename, std::string_view bytes, std::string_view boundary);
+
+/** `GET /{version}/{media_id}?phone_number_id=…` (restricted to media of that number). */
+request get_media(std::string_view version, std::string_view media_id, std::string_view phone_number_id);
+/** `DELETE /{version}/{media_id}?phone_number_id=…` */
+request delete_media(std::string_view version, std::string_view media_id, std::string_view phone_number_id);
+
+/** `GET /{version}/{waba}/message_templates` with optional filters and one cursor. */
+struct template_query {
+  std::size_t limit = 25;
+  std::string after, before, name, status, language;
+};
+request list_templates(std::string_view version, std::string_view waba_id, const template_query& q);
+/** `POST /{version}/{waba}/message_templates` with a JSON template definition. */
+request create_template(std::string_view version, std::string_view waba_id, std::string body_json);
+
+/** `GET /{version}/{phone}/whatsapp_business_profile?fields=…` (every documented field). */
+request get_business_profile(std::string_view version, std::string_view phone_number_id);
+/** `POST /{version}/{phone}/whatsapp_business_profile`; `messaging_product` is added. */
+request update_business_profile(std::string_view version, std::string_view phone_number_id,
+                                boost::json::object fields);
+
+/** The answer to `GET /{media_id}`. `file_size` comes as a string or a number. */
+struct media_info {
+  std::string id;
+  std::string url;  // short-lived (5 min), needs the bearer token
+  std::string mime_type;
+  std::string sha256;
+  std::uint64_t file_size = 0;
+};
+boost::system::result<media_info, parse_failure> parse_media_info(std::string_view body);
+
+/** `{"id": "..."}` (media upload, template create). */
+boost::system::result<std::string, parse_failure> parse_id(std::string_view body);
+/** `{"success": true}`. */
+bool parse_success(std::string_view body);
+
+/** A page of templates, Meta's objects as they are, with the cursors to go on. */
+struct template_page {
+  boost::json::array data;
+  std::string after;   // set only when Meta says a next page exists
+  std::string before;  // set only when Meta says a previous page exists
+};
+boost::system::result<template_page, parse_failure> parse_template_page(std::string_view body);
+
+/** The first (only) object of the business-profile GET's `data`, without `messaging_product`. */
+boost::system::result<boost::json::object, parse_failure> parse_business_profile(std::string_view body);
+
+/**
+ * Whether the gateway may send the instance's token to a media download URL from Meta: https
+ * on a Meta host (`*.fbsbx.com`, `*.facebook.com`, `*.whatsapp.net`, `*.fbcdn.net`), or the
+ * configured Graph base URL's own scheme and host (the fake Graph API in tests). Anything
+ * else would hand the token to a stranger.
+ */
+bool media_url_allowed(std::string_view url, std::string_view base_url);
+
 }  // namespace enfinito::meta

@@ -873,6 +873,8 @@ struct graph_core::impl {
       json::object paging{{"cursors", json::object{{"before", base64_encode("cursor:" + std::to_string(start))},
                                                    {"after", base64_encode("cursor:" + std::to_string(last))}}}};
       if (last + 1 < items.size()) paging["next"] = "has-more";
+      // Graph's cursor paging names a `previous` page whenever this one is not the first.
+      if (start > 0) paging["previous"] = "has-previous";
       out["paging"] = std::move(paging);
     }
     return out;

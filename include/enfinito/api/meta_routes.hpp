@@ -1,0 +1,25 @@
+#pragma once
+/**
+ * @file The Meta passthrough routes: calls to Meta's Graph API on behalf of one of the
+ * caller's instances (daemon/lib/api/meta_routes.cpp).
+ *
+ * - `POST /v1/instances/{id}/messages/{wamid}/read`: mark as read (+ typing indicator)
+ * - `POST /v1/instances/{id}/media`: upload (multipart/form-data or a raw body)
+ * - `GET|DELETE /v1/instances/{id}/media/{media_id}`, `GET …/{media_id}/content` (download proxy)
+ * - `GET|POST /v1/instances/{id}/templates`: list (Meta's cursors) and create
+ * - `GET|PATCH /v1/instances/{id}/business-profile`
+ *
+ * Every call: authenticate, load the caller's instance (404 when not theirs or outside the
+ * API key's scope; 409 when `needs_reauth` or `disabled`), open its credentials, call Meta.
+ * Meta's answers map to ours: a Graph error is a 502 `meta_error` with `meta_code` (never
+ * Meta's text), 190 is a 409 `instance_needs_reauth` and marks the instance, a transport
+ * failure a 502/504 `upstream_unavailable`.
+ */
+#include <enfinito/api/services.hpp>
+#include <enfinito/http/router.hpp>
+
+namespace enfinito::api {
+
+void register_meta_routes(http::router& r, services& s);
+
+}  // namespace enfinito::api
