@@ -190,14 +190,7 @@ net::awaitable<response> send(services& s, http::request& req) {
     co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
                             "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
 
-  sm::message m;
-  m.id = "msg_" + crypto::random_token(16);
-  m.instance_id = inst.id;
-  m.peer = meta::recipient_key(checked.message.to);
-  m.type = checked.message.type;
-  m.body = std::move(checked.message.body);
-  if (p.via_api_key) m.api_key_id = p.api_key_id;
-  m.created_at = now_ms();
+  sm::message m = new_outbound(p, inst.id, std::move(checked.message));
   json::object answer{{"id", m.id},
                       {"object", "message"},
                       {"status", "accepted"},
@@ -362,6 +355,18 @@ core::error_code export_messages(store::connection& c, const std::string& user_i
 }
 
 }  // namespace
+
+sm::message new_outbound(const principal& p, std::string_view instance_id, meta::checked_message checked) {
+  sm::message m;
+  m.id = "msg_" + crypto::random_token(16);
+  m.instance_id = std::string(instance_id);
+  m.peer = meta::recipient_key(checked.to);
+  m.type = std::move(checked.type);
+  m.body = std::move(checked.body);
+  if (p.via_api_key) m.api_key_id = p.api_key_id;
+  m.created_at = now_ms();
+  return m;
+}
 
 void register_messages_routes(http::router& r, services& s) {
   using http::verb;

@@ -133,17 +133,8 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
 
 // ---- calling Meta -------------------------------------------------------------------------------
 
-// Records that Meta refused the token, so the send queue and the console see it.
 net::awaitable<void> mark_needs_reauth(services& s, const target& t, const meta::graph_error& e) {
-  const std::string id = t.row.id;
-  const std::string reason = e.subcode == 463 ? "Meta says the access token has expired (error 190/463): update access_token"
-                             : e.subcode == 460 ? "Meta says the access token was revoked (error 190/460): update access_token"
-                                                : "Meta refused the access token (error 190): update access_token";
-  const std::int64_t now = now_s();
-  auto work = [&id, &reason, now](store::connection& c) { return si::set_status(c, id, "needs_reauth", reason, now); };
-  auto ec = co_await s.db.write(work);
-  core::log::warn("instance_needs_reauth", {{"instance", id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
-                                            {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
+  co_await record_needs_reauth(s, t.row.id, e);
 }
 
 // What to make of a Graph error. `media` turns "no such object" into a 404 for media ids.
@@ -688,6 +679,20 @@ net::awaitable<response> profile_update(services& s, http::request& req) {
 }
 
 }  // namespace
+
+// Records that Meta refused an instance's token, so the send queue and the console see it.
+net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e) {
+  const std::string reason = e.subcode == 463 ? "Meta says the access token has expired (error 190/463): update access_token"
+                             : e.subcode == 460 ? "Meta says the access token was revoked (error 190/460): update access_token"
+                                                : "Meta refused the access token (error 190): update access_token";
+  const std::int64_t now = now_s();
+  auto work = [&instance_id, &reason, now](store::connection& c) {
+    return store::instances::set_status(c, instance_id, "needs_reauth", reason, now);
+  };
+  auto ec = co_await s.db.write(work);
+  core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
+                                            {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
+}
 
 void register_meta_routes(http::router& r, services& s) {
   using http::verb;

@@ -1,6 +1,7 @@
 // api::register_all: every group of REST routes, in one list. A new group adds one line here
 // and its routes to docs/openapi.json (a test compares the two).
 #include <enfinito/api/google_routes.hpp>
+#include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/instances.hpp>
@@ -18,6 +19,7 @@ void register_all(http::router& r, services& s) {
   register_webhook_routes(r, s);
   register_event_routes(r, s);
   register_messages_routes(r, s);
+  register_graph_routes(r, s);
   register_meta_routes(r, s);
   (void)r;
   (void)s;

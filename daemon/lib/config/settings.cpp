@@ -271,6 +271,10 @@ const std::vector<key_def>& keys() {
              "deadline of one media upload to Meta or download from it"),
       int_key("media.max_concurrent", 1, 1024, [](settings& s) -> auto& { return s.media.max_concurrent; },
               "media uploads and downloads in flight at once; more wait for none and get 503"),
+      text_key("graph.prefix", [](settings& s) -> auto& { return s.graph.prefix; },
+               "path prefix of the Graph-compatible routes (e.g. /graph); empty turns them off"),
+      ms_key("graph.sync_wait_ms", 0, 60'000, [](settings& s) -> auto& { return s.graph.sync_wait; },
+             "how long a Graph-compatible send waits for Meta's answer to return the real wamid; 0: never"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
@@ -443,6 +447,18 @@ void validate(settings& s) {
     if (v.size() < 4 || v[0] != 'v' || dot == std::string::npos ||
         !digits(std::string_view(v).substr(1, dot - 1)) || !digits(std::string_view(v).substr(dot + 1)))
       throw config_error("meta.graph_version: must look like v23.0");
+  }
+  {
+    // A path prefix of its own: /graph, /whatsapp/graph …; never one of Enfinito's own roots.
+    const auto& p = s.graph.prefix;
+    const bool shape = p.empty() || (p.size() <= 64 && p.front() == '/' && p.back() != '/' &&
+                                     std::all_of(p.begin(), p.end(), [](char c) {
+                                       return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_';
+                                     }) && p.find("//") == std::string::npos);
+    const bool clash = p == "/v1" || p.starts_with("/v1/") || p == "/webhooks" || p.starts_with("/webhooks/") ||
+                       p == "/healthz" || p == "/readyz" || p == "/metrics";
+    if (!shape || clash)
+      throw config_error("graph.prefix: must be empty or a path like /graph (letters, digits, - _ /), not under /v1 or /webhooks");
   }
   if (s.dev && !is_loopback(s.server.listen))
     throw config_error("server.listen: dev mode listens on loopback only");

@@ -92,6 +92,13 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
   return read_one(*s, out);
 }
 
+core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup,
+                              instance& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE phone_number_lookup = ?1 AND user_id = ?2");
+  s->bind(1, phone_lookup).bind(2, user_id);
+  return read_one(*s, out);
+}
+
 core::error_code get_any(connection& c, std::string_view id, instance& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id = ?1");
   s->bind(1, id);

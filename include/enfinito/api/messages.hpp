@@ -6,10 +6,20 @@
  * filters) and `POST /v1/messages/{id}/retry` (requeue a dead message).
  */
 #include <enfinito/api/services.hpp>
+#include <enfinito/api/auth_guard.hpp>
 #include <enfinito/http/router.hpp>
+#include <enfinito/meta/message_rules.hpp>
+#include <enfinito/store/messages.hpp>
 
 namespace enfinito::api {
 
 void register_messages_routes(http::router& r, services& s);
+
+/**
+ * A new outbound message of `instance_id` from a checked body (meta::check_message): its id,
+ * peer (recipient key), type, body and sender. The caller writes it with
+ * store::messages::insert_outbound and, after the commit, notifies the queue.
+ */
+store::messages::message new_outbound(const principal& p, std::string_view instance_id, meta::checked_message checked);
 
 }  // namespace enfinito::api

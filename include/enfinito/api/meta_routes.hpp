@@ -17,9 +17,13 @@
  */
 #include <enfinito/api/services.hpp>
 #include <enfinito/http/router.hpp>
+#include <enfinito/meta/graph.hpp>
 
 namespace enfinito::api {
 
 void register_meta_routes(http::router& r, services& s);
+
+/** Marks the instance `needs_reauth` after Meta refused its token (190/0), with a reason for the owner. */
+net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e);
 
 }  // namespace enfinito::api

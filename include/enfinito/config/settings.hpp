@@ -160,6 +160,12 @@ struct media_settings {
   unsigned max_concurrent = 8;
 };
 
+/** The Graph-compatible routes (api/graph_routes.hpp). */
+struct graph_settings {
+  std::string prefix = "/graph";       // where they are served; empty: turned off
+  milliseconds sync_wait{5'000};       // how long a send waits for Meta's answer (the wamid); 0: never
+};
+
 struct settings {
   server_settings server;
   webhook_settings webhooks;
@@ -172,6 +178,7 @@ struct settings {
   vault_settings vault;
   meta_settings meta;
   queue_settings queue;
+  graph_settings graph;
   media_settings media;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY

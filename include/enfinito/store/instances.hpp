@@ -47,6 +47,13 @@ core::error_code insert(connection& c, const instance& i);
 core::error_code update(connection& c, const instance& i);
 /** The user's instance; `not_found` when absent or someone else's. */
 core::error_code get(connection& c, std::string_view user_id, std::string_view id, instance& out);
+/**
+ * The user's instance whose phone number id has this vault lookup hash
+ * (`vault.lookup_hash("phone_number_id", id)`): the Graph-compatible routes name instances by
+ * phone number id. `not_found` when absent or someone else's.
+ */
+core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup,
+                              instance& out);
 /** Any user's instance by id (webhooks, the send path). */
 core::error_code get_any(connection& c, std::string_view id, instance& out);
 /** The user's instances with id > `after`, ascending, at most `limit`. */

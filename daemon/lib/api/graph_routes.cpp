@@ -1,0 +1,341 @@
+// The Graph-compatible routes: a program written for the WhatsApp Cloud API (or one of its
+// SDKs) works against Enfinito by changing its base URL to `{public_url}{graph.prefix}` and
+// its token to an Enfinito API key.
+//
+//   POST   {prefix}/{version}/{phone-number-id}/messages   send (queued, durable) or mark as read
+//   POST   {prefix}/{version}/{phone-number-id}/media      upload (relayed to Meta)
+//   GET    {prefix}/{version}/{media-id}                   media URL (points at Enfinito's proxy)
+//   DELETE {prefix}/{version}/{media-id}                   delete media
+//
+// Shapes are Meta's: requests as Meta documents them, answers `{messaging_product, contacts[],
+// messages[{id}]}`, errors in Meta's envelope `{"error":{message,type,code,error_data,
+// fbtrace_id}}` with Meta's codes (190 for a bad token, 100 for a bad parameter, 131008 for a
+// missing one, 100/33 for an unknown or foreign phone number id). Meta's own answers to
+// relayed calls (mark-as-read, media) pass through unchanged: they are the caller's own data.
+//
+// Sends: the message is checked (meta::check_message), committed with its job, and handed to
+// the instance's queue like a REST send; then the route waits up to `graph.sync_wait_ms` for
+// Meta's answer, so the caller gets the real wamid as from Meta. If Meta is slower (or the
+// instance is throttled), the answer carries Enfinito's message id instead, with
+// `message_status: "accepted"`; the message is durable and will be sent either way
+// (`GET /v1/messages/{id}` shows the wamid later). `X-Enfinito-Message-Id` is always set.
+//
+// Tenancy: a phone number id is looked up by its vault lookup hash among the caller's own
+// instances only (and an API key's instance scope); anything else is Meta's "object does not
+// exist" error, the same for a foreign number as for an unknown one.
+#include <enfinito/api/auth_guard.hpp>
+#include <enfinito/api/graph_routes.hpp>
+#include <enfinito/api/messages.hpp>
+#include <enfinito/api/meta_routes.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/meta/client.hpp>
+#include <enfinito/meta/graph.hpp>
+#include <enfinito/meta/message_rules.hpp>
+#include <enfinito/outbound/queue.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/instances.hpp>
+#include <enfinito/store/messages.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <variant>
+
+namespace enfinito::api {
+namespace {
+
+namespace si = store::instances;
+namespace sm = store::messages;
+using http::response;
+using http::status;
+
+// ---- Meta's error envelope ------------------------------------------------------------------
+
+response meta_error(status http_status, std::int64_t code, std::string_view type, std::string_view title,
+                    std::string_view details, const http::request& req, std::int64_t subcode = 0) {
+  json::object err{{"message", "(#" + std::to_string(code) + ") " + std::string(title)},
+                   {"type", type},
+                   {"code", code},
+                   {"fbtrace_id", req.request_id}};
+  if (subcode) err["error_subcode"] = subcode;
+  if (!details.empty()) err["error_data"] = json::object{{"messaging_product", "whatsapp"}, {"details", details}};
+  auto res = http::json_response(http_status, json::object{{"error", std::move(err)}});
+  if (http_status == status::unauthorized) res.set(http::bhttp::field::www_authenticate, "Bearer");
+  return res;
+}
+
+response invalid_parameter(std::string_view details, const http::request& req) {
+  return meta_error(status::bad_request, 100, "OAuthException", "Invalid parameter", details, req);
+}
+
+response unknown_object(std::string_view id, const http::request& req) {
+  return meta_error(status::bad_request, 100, "GraphMethodException",
+                    "Unsupported request. Object with ID '" + std::string(id) +
+                        "' does not exist, cannot be loaded due to missing permissions, or does not support this "
+                        "operation",
+                    {}, req, 33);
+}
+
+response service_unavailable(const http::request& req) {
+  return meta_error(status::service_unavailable, 2, "OAuthException", "Service temporarily unavailable",
+                    "retry the request later", req);
+}
+
+// Enfinito's own refusals (no or bad key, read-only key, CSRF) in Meta's words.
+response auth_refusal(const response& ours, const http::request& req) {
+  if (ours.result() == status::unauthorized)
+    return meta_error(status::unauthorized, 190, "OAuthException", "Invalid OAuth access token",
+                      "send an Enfinito API key as Authorization: Bearer", req);
+  return meta_error(status::forbidden, 200, "OAuthException", "Permission denied",
+                    "this API key may not do this (read-only, or limited to other instances)", req);
+}
+
+// A relayed answer from Meta, unchanged.
+response relay(const meta::response& r) {
+  response res{static_cast<status>(r.status), 11};
+  res.set(http::bhttp::field::content_type, r.content_type.empty() ? "application/json" : r.content_type);
+  res.body() = r.body;
+  return res;
+}
+
+// ---- the instance behind a phone number id --------------------------------------------------
+
+struct graph_target {
+  si::instance row;
+  crypto::graph_credentials creds;
+};
+
+bool digits(std::string_view v, std::size_t max) {
+  return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// An instance row that may call Meta: its status checked, its credentials opened.
+net::awaitable<std::variant<graph_target, response>> ready(services& s, si::instance row, const http::request& req) {
+  if (row.status == "needs_reauth")
+    co_return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
+                         "Meta refused this instance's access token: update it in Enfinito", req);
+  if (row.status != "active")
+    co_return meta_error(status::forbidden, 10, "OAuthException", "Permission denied",
+                         "this instance is disabled in Enfinito", req);
+  graph_target t;
+  t.row = std::move(row);
+  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, t.row);
+  if (!creds) co_return service_unavailable(req);
+  t.creds = std::move(*creds);
+  co_return t;
+}
+
+// The caller's instance for `phone` (a phone number id), ready to call Meta.
+net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
+                                                              const http::request& req) {
+  if (!digits(phone, 32)) co_return unknown_object(phone.substr(0, 32), req);
+  const std::string lookup = s.vault->current()->lookup_hash("phone_number_id", phone);
+  si::instance row;
+  const std::string uid = p.user_id;
+  auto fn = [&row, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, row); };
+  auto ec = co_await s.db.read(fn);
+  if (ec == store::error::not_found || (!ec && !p.may_use_instance(row.id))) co_return unknown_object(phone, req);
+  if (ec) co_return service_unavailable(req);
+  auto t = co_await ready(s, std::move(row), req);
+  co_return t;
+}
+
+// For media ids (which do not name a number): `?phone_number_id=` if given, else the caller's
+// only instance (or the API key's only one).
+net::awaitable<std::variant<graph_target, response>> for_media(services& s, const principal& p,
+                                                               const http::request& req) {
+  auto phone = req.query_param("phone_number_id");
+  if (phone) {
+    auto t = co_await by_phone(s, p, *phone, req);
+    co_return t;
+  }
+  std::vector<si::instance> rows;
+  const std::string uid = p.user_id;
+  auto fn = [&rows, &uid](store::connection& c) { return si::list(c, uid, "", 1000, rows); };
+  auto ec = co_await s.db.read(fn);
+  if (ec) co_return service_unavailable(req);
+  std::erase_if(rows, [&p](const si::instance& r) { return !p.may_use_instance(r.id); });
+  if (rows.size() != 1)
+    co_return invalid_parameter("several instances could own this media id: add ?phone_number_id=", req);
+  auto t = co_await ready(s, std::move(rows[0]), req);
+  co_return t;
+}
+
+// A Graph error from a relayed call: 190 also marks the instance (the queue pauses it).
+net::awaitable<void> note_meta_answer(services& s, const graph_target& t, const meta::response& r) {
+  if (r.ok()) co_return;
+  const auto e = meta::parse_error(r.status, r.body);
+  if (meta::classify(e) == meta::disposition::needs_reauth) co_await record_needs_reauth(s, t.row.id, e);
+}
+
+// ---- handlers -------------------------------------------------------------------------------
+
+struct graph_routes {
+  services& s;
+
+  net::awaitable<std::variant<principal, response>> who(http::request& req, access need) {
+    if (!meta::valid_version(req.param("version"))) co_return invalid_parameter("unknown Graph API version", req);
+    auto w = co_await authenticate(req, s, need);
+    if (auto* r = std::get_if<response>(&w)) co_return auth_refusal(*r, req);
+    co_return std::get<principal>(std::move(w));
+  }
+
+  // POST {prefix}/{version}/{phone}/messages
+  net::awaitable<response> messages(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto& p = std::get<principal>(w);
+    auto target = co_await by_phone(s, p, std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+
+    auto body = http::parse_json(req, s.json);
+    if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    auto checked = meta::check_message(*body.value);
+    if (!checked.ok) {
+      const auto& v = checked.error;
+      const std::string details = (v.field.empty() ? std::string("body") : v.field) + ": " + v.detail;
+      if (v.missing)
+        co_return meta_error(status::bad_request, 131008, "OAuthException", "Required parameter is missing", details, req);
+      co_return invalid_parameter(details, req);
+    }
+    if (checked.message.what == meta::checked_message::kind::mark_read) {
+      auto res = co_await mark_read(req, t, checked.message);
+      co_return res;
+    }
+    auto res = co_await send(req, p, t, std::move(checked.message));
+    co_return res;
+  }
+
+  net::awaitable<response> mark_read(http::request& req, const graph_target& t, const meta::checked_message& m) {
+    const auto call = meta::mark_read(s.meta->version(), t.creds.phone_number_id, m.message_id, m.typing_indicator);
+    auto got = co_await s.meta->send(call, t.creds.access_token);
+    if (!got) co_return service_unavailable(req);
+    co_await note_meta_answer(s, t, *got);
+    co_return relay(*got);
+  }
+
+  net::awaitable<response> send(http::request& req, const principal& p, const graph_target& t, meta::checked_message m) {
+    const std::string to = m.to;
+    sm::message msg = new_outbound(p, t.row.id, std::move(m));
+    const std::string uid = p.user_id;
+    auto write = [&msg, &uid](store::connection& c) { return sm::insert_outbound(c, msg, uid); };
+    auto ec = co_await s.db.write(write);
+    if (ec) co_return service_unavailable(req);
+    if (s.queue) s.queue->notify(msg.instance_id, msg.seq, msg.peer);
+
+    std::optional<outbound::send_outcome> out;
+    if (s.queue && s.cfg.graph.sync_wait.count() > 0) {
+      auto waited = co_await s.queue->wait_for_outcome(msg.id, s.cfg.graph.sync_wait);
+      out = std::move(waited);
+    }
+    response res;
+    if (out && out->what != outbound::send_outcome::kind::sent) {
+      // Meta refused it (or it went dead): Meta's code, our short title (never Meta's text).
+      const std::int64_t code = out->error_code.value_or(131000);
+      const auto http_status = out->http_status >= 400 ? static_cast<status>(out->http_status) : status::bad_request;
+      res = meta_error(http_status, code, "OAuthException", out->error_title.empty() ? "Message failed" : out->error_title,
+                       "Enfinito message " + msg.id + " is " + (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
+                       req);
+    } else {
+      json::object answer{{"messaging_product", "whatsapp"}};
+      std::string wa_id = out && !out->wa_id.empty() ? out->wa_id : meta::recipient_key(to);
+      answer["contacts"] = json::array{json::object{{"input", to}, {"wa_id", wa_id}}};
+      json::object first;
+      if (out) first["id"] = out->wamid;
+      else {
+        first["id"] = msg.id;  // Meta has not answered yet: Enfinito's id, durable and queued
+        first["message_status"] = "accepted";
+      }
+      answer["messages"] = json::array{std::move(first)};
+      res = http::json_response(status::ok, answer);
+    }
+    res.set("X-Enfinito-Message-Id", msg.id);
+    co_return res;
+  }
+
+  // POST {prefix}/{version}/{phone}/media: the caller's multipart body, relayed as is.
+  net::awaitable<response> media_upload(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto target = co_await by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    auto ct = req.header("Content-Type");
+    if (!ct || ct->find("multipart/form-data") == std::string_view::npos)
+      co_return invalid_parameter("upload media as multipart/form-data (messaging_product, type, file)", req);
+    meta::request call;
+    call.method = "POST";
+    call.target = "/" + s.meta->version() + "/" + t.creds.phone_number_id + "/media";
+    call.body = req.msg.body();
+    call.content_type = std::string(*ct);
+    const meta::call_options slow{0, s.cfg.media.timeout};
+    auto got = co_await s.meta->send(std::move(call), t.creds.access_token, slow);
+    if (!got) co_return service_unavailable(req);
+    co_await note_meta_answer(s, t, *got);
+    co_return relay(*got);
+  }
+
+  // GET {prefix}/{version}/{media-id}: Meta's answer with `url` pointing at Enfinito's proxy
+  // (Meta's own URL needs Meta's token, which the caller does not have).
+  net::awaitable<response> media_get(http::request& req) {
+    auto w = co_await who(req, access::read);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    const std::string media_id(req.param("media_id"));
+    if (!digits(media_id, 32)) co_return unknown_object(media_id.substr(0, 32), req);
+    auto target = co_await for_media(s, std::get<principal>(w), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    const auto call = meta::get_media(s.meta->version(), media_id, t.creds.phone_number_id);
+    auto got = co_await s.meta->send(call, t.creds.access_token);
+    if (!got) co_return service_unavailable(req);
+    co_await note_meta_answer(s, t, *got);
+    if (!got->ok()) co_return relay(*got);
+    boost::system::error_code jec;
+    auto doc = json::parse(got->body, jec);
+    if (jec || !doc.is_object()) co_return relay(*got);
+    auto& o = doc.as_object();
+    if (o.contains("url"))
+      o["url"] = s.cfg.server.public_url + "/v1/instances/" + t.row.id + "/media/" + media_id + "/content";
+    co_return http::json_response(status::ok, o);
+  }
+
+  // DELETE {prefix}/{version}/{media-id}
+  net::awaitable<response> media_delete(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    const std::string media_id(req.param("media_id"));
+    if (!digits(media_id, 32)) co_return unknown_object(media_id.substr(0, 32), req);
+    auto target = co_await for_media(s, std::get<principal>(w), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    const auto call = meta::delete_media(s.meta->version(), media_id, t.creds.phone_number_id);
+    auto got = co_await s.meta->send(call, t.creds.access_token);
+    if (!got) co_return service_unavailable(req);
+    co_await note_meta_answer(s, t, *got);
+    co_return relay(*got);
+  }
+};
+
+}  // namespace
+
+void register_graph_routes(http::router& r, services& s) {
+  if (s.cfg.graph.prefix.empty()) return;  // turned off
+  auto g = std::make_shared<graph_routes>(graph_routes{s});
+  const std::string& p = s.cfg.graph.prefix;
+  http::route_options upload;
+  upload.body_limit = s.cfg.media.upload_body_bytes;
+  r.add(http::verb::post, p + "/{version}/{phone}/messages", "graph.messages",
+        [g](http::request& q) { return g->messages(q); });
+  r.add(http::verb::post, p + "/{version}/{phone}/media", "graph.media_upload",
+        [g](http::request& q) { return g->media_upload(q); }, upload);
+  r.add(http::verb::get, p + "/{version}/{media_id}", "graph.media_get",
+        [g](http::request& q) { return g->media_get(q); });
+  r.add(http::verb::delete_, p + "/{version}/{media_id}", "graph.media_delete",
+        [g](http::request& q) { return g->media_delete(q); });
+}
+
+}  // namespace enfinito::api

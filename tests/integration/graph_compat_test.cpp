@@ -1,0 +1,229 @@
+// The Graph-compatible routes: a client written for Meta's Cloud API talks to Enfinito with an
+// Enfinito API key and gets Meta's shapes back: the send answer with the real wamid, Meta's
+// error envelope and codes, mark-as-read and media relayed, and no way to reach another
+// tenant's number.
+#include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
+#include "support/http_client.hpp"
+
+#include <enfinito/app/app.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace enfinito;
+using namespace enfinito::test;
+namespace json = boost::json;
+namespace acc = store::accounts;
+
+namespace {
+
+constexpr const char* phone = "106540352242922";
+constexpr const char* waba = "102290129340398";
+constexpr const char* meta_token = "EAAGgraphCompatTOKEN0123456789abcdef";
+
+// One number, one WABA, one token that reaches them (tools/fake_graph/README.md).
+std::string fake_config() {
+  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550783881"},
+                      {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
+  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "A"}}}},
+                   {"phone_numbers", json::array{number}},
+                   {"tokens", json::array{json::object{{"token", meta_token}, {"waba_ids", json::array{waba}}}}},
+                   {"seed_templates", false}};
+  return json::serialize(cfg);
+}
+
+std::string plant_key(store::store& db, const std::string& email) {
+  std::string key = "enf_live_" + crypto::random_token(32);
+  auto ec = db.write_sync([&](store::connection& c) -> core::error_code {
+    acc::user u;
+    u.id = "usr_" + crypto::random_token(12);
+    u.email = email;
+    u.name = "Graph";
+    u.status = "active";
+    u.created_at = u.updated_at = acc::now_s();
+    if (auto e = acc::insert_user(c, u)) return e;
+    acc::api_key k;
+    k.id = "key_" + crypto::random_token(12);
+    k.user_id = u.id;
+    k.name = "sdk";
+    k.prefix = key.substr(0, 16);
+    k.created_at = u.created_at;
+    return acc::insert_api_key(c, k, crypto::sha256_hex(key));
+  });
+  BOOST_REQUIRE(!ec);
+  return key;
+}
+
+struct graph_fixture {
+  fake_meta meta{fake_config()};
+  running_app app{[this](config::settings& s) {
+    s.meta.base_url = meta.base_url();
+    s.queue.backoff_base = std::chrono::milliseconds(50);
+  }};
+  std::string key = plant_key(app.get().database(), "sdk@example.com");
+  std::string instance_id;
+
+  graph_fixture() {
+    json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
+                       {"access_token", meta_token}, {"app_secret", "graphcompatsecret0123456789"},
+                       {"app_id", "1234567890123"}};
+    auto r = call("POST", "/v1/instances", json::serialize(creds));
+    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+    instance_id = std::string(json::parse(r.body).at("id").as_string());
+  }
+
+  http_result call(const std::string& method, const std::string& target, const std::string& body = {},
+                   std::string bearer = {}, std::string content_type = "application/json") {
+    header_list h{{"Authorization", "Bearer " + (bearer.empty() ? key : bearer)}};
+    if (!body.empty()) h.emplace_back("Content-Type", content_type);
+    return http_request("127.0.0.1", app.port(), method, target, h, body);
+  }
+};
+
+json::object error_of(const http_result& r) {
+  auto v = json::parse(r.body);
+  BOOST_REQUIRE(v.is_object() && v.as_object().contains("error"));
+  return v.as_object().at("error").as_object();
+}
+
+std::int64_t code_of(const http_result& r) { return error_of(r).at("code").to_number<std::int64_t>(); }
+
+const std::string send_path = std::string("/graph/v23.0/") + phone + "/messages";
+const std::string text_body =
+    R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"+1 (650) 555-1234","type":"text","text":{"preview_url":false,"body":"Hello from an SDK"}})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(graph_compat)
+
+BOOST_FIXTURE_TEST_CASE(a_cloud_api_send_gets_metas_answer_with_the_real_wamid, graph_fixture) {
+  auto r = call("POST", send_path, text_body);
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  auto o = json::parse(r.body).as_object();
+  BOOST_TEST(o.at("messaging_product").as_string() == "whatsapp");
+  const auto& contact = o.at("contacts").as_array().at(0).as_object();
+  BOOST_TEST(contact.at("input").as_string() == "+1 (650) 555-1234");
+  BOOST_TEST(contact.at("wa_id").as_string() == "16505551234");
+  const std::string wamid(o.at("messages").as_array().at(0).at("id").as_string());
+  BOOST_TEST(wamid.rfind("wamid.", 0) == 0u, wamid);
+  // The same wamid is what the fake Meta handed out, and what Enfinito's log shows.
+  auto at_fake = meta.admin_get("messages").at("messages").as_array();
+  BOOST_REQUIRE_EQUAL(at_fake.size(), 1u);
+  BOOST_TEST(at_fake[0].at("wamid").as_string() == wamid);
+  const auto id = r.header("X-Enfinito-Message-Id");
+  BOOST_TEST(id.rfind("msg_", 0) == 0u);
+  auto logged = call("GET", "/v1/messages/" + id);
+  BOOST_REQUIRE(logged.status == 200u);
+  BOOST_TEST(json::parse(logged.body).at("wamid").as_string() == wamid);
+}
+
+BOOST_FIXTURE_TEST_CASE(without_a_prompt_answer_the_message_is_still_accepted_and_sent, graph_fixture) {
+  // Meta answers after 1.5 s, past a 200 ms wait: Enfinito's id now, the wamid later.
+  BOOST_REQUIRE_EQUAL(meta.admin("knobs", {{"latency_ms", 1500}}), 200u);
+  running_app quick([this](config::settings& s) {
+    s.meta.base_url = meta.base_url();
+    s.graph.sync_wait = std::chrono::milliseconds(200);
+  });
+  const auto k = plant_key(quick.get().database(), "quick@example.com");
+  json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", meta_token},
+                     {"app_secret", "graphcompatsecret0123456789"}, {"app_id", "1234567890123"}};
+  header_list h{{"Authorization", "Bearer " + k}, {"Content-Type", "application/json"}};
+  BOOST_REQUIRE(http_request("127.0.0.1", quick.port(), "POST", "/v1/instances", h, json::serialize(creds)).status == 201u);
+  auto r = http_request("127.0.0.1", quick.port(), "POST", send_path, h, text_body);
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  auto first = json::parse(r.body).at("messages").as_array().at(0).as_object();
+  BOOST_TEST(first.at("id").as_string() == r.header("X-Enfinito-Message-Id"));
+  BOOST_TEST(first.at("message_status").as_string() == "accepted");
+  // Durable and queued: it reaches Meta.
+  std::string status;
+  for (int i = 0; i < 100 && status != "sent"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto m = http_request("127.0.0.1", quick.port(), "GET", "/v1/messages/" + r.header("X-Enfinito-Message-Id"),
+                          {{"Authorization", "Bearer " + k}});
+    status = std::string(json::parse(m.body).at("status").as_string());
+  }
+  BOOST_TEST(status == "sent");
+}
+
+BOOST_FIXTURE_TEST_CASE(errors_come_in_metas_envelope_with_metas_codes, graph_fixture) {
+  // No or a wrong token: 190, as Meta answers a bad access token.
+  auto bad = call("POST", send_path, text_body, "enf_live_wrong");
+  BOOST_TEST(bad.status == 401u);
+  BOOST_TEST(code_of(bad) == 190);
+  BOOST_TEST(error_of(bad).at("type").as_string() == "OAuthException");
+  // A missing required parameter: 131008; an invalid one: 100, naming the field in details.
+  auto missing = call("POST", send_path, R"({"messaging_product":"whatsapp","type":"text","text":{"body":"x"}})");
+  BOOST_TEST(missing.status == 400u);
+  BOOST_TEST(code_of(missing) == 131008);
+  auto invalid = call("POST", send_path, R"({"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{"body":7}})");
+  BOOST_TEST(invalid.status == 400u);
+  BOOST_TEST(code_of(invalid) == 100);
+  BOOST_TEST(std::string(error_of(invalid).at("error_data").at("details").as_string()).find("text.body") !=
+             std::string::npos);
+  auto not_json = call("POST", send_path, "{nope");
+  BOOST_TEST(code_of(not_json) == 100);
+  auto version = call("POST", std::string("/graph/latest/") + phone + "/messages", text_body);
+  BOOST_TEST(code_of(version) == 100);
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());  // nothing reached Meta
+
+  // Meta refuses the message (permanent 131026): its code comes back, the log says failed.
+  BOOST_REQUIRE_EQUAL(meta.admin("inject", {{"code", 131026}, {"count", 1}, {"mode", "sync"}}), 200u);
+  auto refused = call("POST", send_path, text_body);
+  BOOST_TEST(refused.status >= 400u);
+  BOOST_TEST(code_of(refused) == 131026);
+  auto logged = call("GET", "/v1/messages/" + refused.header("X-Enfinito-Message-Id"));
+  BOOST_TEST(json::parse(logged.body).at("status").as_string() == "failed");
+}
+
+BOOST_FIXTURE_TEST_CASE(another_tenants_number_is_an_unknown_object, graph_fixture) {
+  const auto other = plant_key(app.get().database(), "other@example.com");
+  for (const auto& target : {send_path, std::string("/graph/v23.0/999999999999/messages")}) {
+    BOOST_TEST_CONTEXT(target) {
+      auto r = call("POST", target, text_body, other);
+      BOOST_TEST(r.status == 400u);
+      BOOST_TEST(code_of(r) == 100);
+      BOOST_TEST(error_of(r).at("error_subcode").to_number<std::int64_t>() == 33);
+      BOOST_TEST(r.body.find(instance_id) == std::string::npos);
+    }
+  }
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(mark_as_read_and_media_are_relayed_with_metas_answers, graph_fixture) {
+  // A customer's message to mark read (the fake makes one up and returns its wamid).
+  auto in = http_request("127.0.0.1", meta.port(), "POST", "/_admin/inbound", {{"Content-Type", "application/json"}},
+                         R"({"type":"text","from":"16505551234"})");
+  BOOST_REQUIRE_MESSAGE(in.status == 200u, in.body);
+  const std::string inbound_wamid(json::parse(in.body).at("id").as_string());
+  auto read = call("POST", send_path,
+                   R"({"messaging_product":"whatsapp","status":"read","message_id":")" + inbound_wamid + R"("})");
+  BOOST_TEST(read.status == 200u, read.body);
+  BOOST_TEST(read.body.find("\"success\":true") != std::string::npos);
+
+  // Upload as an SDK does (multipart), then read it back: the URL points at Enfinito's proxy.
+  const std::string boundary = "sdkBoundary7MA4YWxk";
+  std::string form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n" +
+                     "--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nimage/png\r\n" +
+                     "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n" +
+                     "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n0123456789\r\n--" + boundary + "--\r\n";
+  auto up = call("POST", std::string("/graph/v23.0/") + phone + "/media", form, {},
+                 "multipart/form-data; boundary=" + boundary);
+  BOOST_REQUIRE_MESSAGE(up.status == 200u, up.body);
+  const std::string media_id(json::parse(up.body).at("id").as_string());
+  auto got = call("GET", "/graph/v23.0/" + media_id);
+  BOOST_REQUIRE_MESSAGE(got.status == 200u, got.body);
+  const std::string url(json::parse(got.body).at("url").as_string());
+  BOOST_TEST(url == app.settings.server.public_url + "/v1/instances/" + instance_id + "/media/" + media_id + "/content");
+  auto content = call("GET", url.substr(app.settings.server.public_url.size()));
+  BOOST_TEST(content.status == 200u);
+  BOOST_TEST(content.body.find("0123456789") != std::string::npos);
+  auto del = call("DELETE", "/graph/v23.0/" + media_id);
+  BOOST_TEST(del.status == 200u, del.body);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
