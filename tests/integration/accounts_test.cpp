@@ -595,6 +595,17 @@ BOOST_AUTO_TEST_CASE(export_streams_a_large_account_page_by_page) {
   BOOST_REQUIRE(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345) "
                         "INSERT INTO audit_log(subject_id, actor_id, action, detail, client_address, created_at) "
                         "SELECT '" + uid + "', '" + uid + "', 'bulk', 'row ' || i, '127.0.0.1', 0 FROM n"));
+  // Two instances with 700 messages each: the message stream crosses pages and instances.
+  for (std::string ins : {"ins_big1", "ins_big2"}) {
+    BOOST_REQUIRE(db.exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, "
+                          "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, "
+                          "token_last4, created_at, updated_at) VALUES('" + ins + "', '" + uid +
+                          "', 'n', x'00', x'00', x'00', x'00', x'00', x'00', '" + ins + "', '0000', 0, 0)"));
+    BOOST_REQUIRE(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700) "
+                          "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, created_at, "
+                          "updated_at) SELECT 'msg_" + ins + "_' || i, '" + ins + "', 'inbound', '1555', 'text', "
+                          "'{}', 'received', i, i FROM n"));
+  }
   const auto expected = db.scalar("SELECT COUNT(*) FROM audit_log WHERE subject_id = '" + uid + "'");
   auto r = u.call("GET", "/v1/me/export");
   BOOST_REQUIRE(r.status == 200);
@@ -607,6 +618,13 @@ BOOST_AUTO_TEST_CASE(export_streams_a_large_account_page_by_page) {
   for (const auto& e : audit)
     if (str(e, "action") == "bulk") details.insert(std::string(e.at("detail").as_string()));
   BOOST_TEST(details.size() == 12345u);  // and nothing repeated
+  const auto& messages = doc.at("messages").as_array();
+  BOOST_TEST(messages.size() == 1400u);
+  std::set<std::string> ids;
+  for (const auto& m : messages) ids.insert(std::string(m.at("id").as_string()));
+  BOOST_TEST(ids.size() == 1400u);
+  BOOST_TEST(str(messages.front(), "id") == "msg_ins_big1_700");  // instance by instance, newest first
+  BOOST_TEST(str(messages.back(), "id") == "msg_ins_big2_1");
   BOOST_TEST(doc.at("exported_at").is_string());
   BOOST_TEST(str(doc.at("profile"), "email") == "big@example.com");
 }

@@ -324,33 +324,44 @@ net::awaitable<response> retry(services& s, http::request& req) {
   co_return http::json_response(status::accepted, view(m));
 }
 
-// The messages part of GET /v1/me/export (P8): every message of the user's instances, as
-// the API shows them (the export is built in memory for now: issue 3 notes the gap).
-core::error_code export_messages(store::connection& c, const std::string& user_id, json::object& out) {
-  json::array items;
-  std::string after;
-  std::vector<si::instance> instances;
-  std::vector<sm::message> page;
-  for (;;) {
-    instances.clear();
-    if (auto ec = si::list(c, user_id, after, 100, instances)) return ec;
-    if (instances.empty()) break;
-    after = instances.back().id;
-    for (const auto& inst : instances) {
-      sm::list_filter f;
-      f.user_id = user_id;
-      f.instance_id = inst.id;
-      f.limit = 1000;
-      for (;;) {
-        page.clear();
-        if (auto ec = sm::list(c, f, page)) return ec;
-        for (const auto& m : page) items.push_back(view(m));
-        if (page.size() < f.limit) break;
-        f.before_seq = page.back().seq;
-      }
+// The messages part of GET /v1/me/export (P8), streamed: every message of the user's
+// instances, as the API shows them, instance by instance (id order), newest first within
+// one. The cursor is "<instance id>|<seq to continue below>" (0: from the newest).
+core::error_code export_messages_page(store::connection& c, const std::string& user_id, std::string& cursor,
+                                      std::size_t limit, json::array& page) {
+  std::string inst;
+  std::int64_t before = 0;
+  if (const auto bar = cursor.find('|'); bar != std::string::npos) {
+    inst = cursor.substr(0, bar);
+    before = std::stoll(cursor.substr(bar + 1));
+  }
+  std::vector<si::instance> next;
+  auto first_after = [&](const std::string& after) -> core::error_code {
+    next.clear();
+    if (auto ec = si::list(c, user_id, after, 1, next)) return ec;
+    inst = next.empty() ? std::string() : next[0].id;
+    before = 0;
+    return {};
+  };
+  if (inst.empty())
+    if (auto ec = first_after("")) return ec;
+  std::vector<sm::message> rows;
+  while (!inst.empty() && page.size() < limit) {
+    sm::list_filter f;
+    f.user_id = user_id;
+    f.instance_id = inst;
+    f.before_seq = before;
+    f.limit = limit - page.size();
+    rows.clear();
+    if (auto ec = sm::list(c, f, rows)) return ec;
+    for (const auto& m : rows) page.push_back(view(m));
+    if (rows.size() < f.limit) {
+      if (auto ec = first_after(inst)) return ec;  // this instance is done: the next one
+    } else {
+      before = rows.back().seq;
     }
   }
-  out["messages"] = std::move(items);
+  cursor = inst.empty() ? std::string() : inst + "|" + std::to_string(before);
   return {};
 }
 
@@ -372,7 +383,7 @@ void register_messages_routes(http::router& r, services& s) {
   using http::verb;
   // The export registry is process-wide (tests start many apps in one process): once.
   static std::once_flag exported;
-  std::call_once(exported, [] { add_export_section("messages", export_messages); });
+  std::call_once(exported, [] { add_export_stream("messages", export_messages_page); });
   r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", [&s](http::request& q) { return send(s, q); });
   r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", [&s](http::request& q) { return list(s, q); });
   r.add(verb::get, "/v1/messages/{id}", "messages.get", [&s](http::request& q) { return get_one(s, q); });
