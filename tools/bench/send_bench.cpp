@@ -1,0 +1,235 @@
+// send_bench: the send path end to end, against a baseline in the same run.
+//
+//   build/release/tools/bench/send_bench [seconds=5] [connections=64] [instances=100]
+//
+// One process, loopback only, bounded in time:
+//   - the fake Graph API (tools/fake_graph) on its own thread, with `instances` numbers whose
+//     throughput is raised (as Meta does for high-tier numbers) and the 24 h window off;
+//   - Enfinito (app::app, release build, its default reactors and store writer) pointed at it;
+//   - a load generator on its own thread posting text messages to
+//     POST /v1/instances/{id}/messages over kept-alive connections, spread over the instances
+//     and over 1,000 recipients per instance.
+// Phases:
+//   1. baseline: the same load against a bare Beast server that answers 202 with a canned body
+//      and does no work (same machine, same load generator, same connections);
+//   2. closed loop: as fast as Enfinito accepts, then until the fake received every accepted
+//      message: accepted/s, delivered-to-fake/s, accept latency p50/p99;
+//   3. open loop at a fixed rate (5,000/s): accept latency p50/p99 (measured from each
+//      request's scheduled time, so a stall is not hidden by the load generator waiting);
+//   4. CPU: the daemon's CPU time (every thread but the fake's and the load generator's) per
+//      relayed message.
+// Prints one key=value line per figure; docs/performance.md keeps the latest numbers.
+#include "loadgen.hpp"
+
+#include <enfinito/app/app.hpp>
+#include <enfinito/config/settings.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/keyring.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/store.hpp>
+#include <fake_graph/server.hpp>
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace enfinito;
+using namespace enfinito::bench;
+namespace bhttp = beast::http;
+using clock_type = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* waba = "102290129340001";
+constexpr const char* token = "EAAGbenchTOKENbenchTOKENbenchTOKEN0001";
+
+std::string phone_of(int i) { return std::to_string(106540352200000LL + i); }
+
+std::string fake_config(int instances) {
+  json::array numbers;
+  for (int i = 0; i < instances; ++i)
+    numbers.push_back(json::object{{"id", phone_of(i)}, {"waba_id", waba},
+                                   {"display_phone_number", std::to_string(15550100000LL + i)},
+                                   {"verified_name", "Bench"}, {"quality_rating", "GREEN"},
+                                   {"mps", 1000}, {"pair_interval_ms", 0}, {"pair_burst", 1000000}});
+  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "Bench"}}}},
+                   {"phone_numbers", std::move(numbers)},
+                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
+                   {"seed_templates", false},
+                   {"knobs", json::object{{"window_mode", "off"}}}};
+  return json::serialize(cfg);
+}
+
+// POST /v1/instances/{id}/messages, spread over the instances and 1,000 recipients each.
+std::function<http_request(std::uint64_t)> send_requests(std::vector<std::string> ids, std::string key) {
+  return [ids = std::move(ids), key = std::move(key)](std::uint64_t n) {
+    const std::string target = ids.empty() ? std::string("/v1/instances/bare/messages")
+                                           : "/v1/instances/" + ids[n % ids.size()] + "/messages";
+    http_request req{bhttp::verb::post, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.set(bhttp::field::authorization, "Bearer " + key);
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = R"({"to":"+1555)" + std::to_string(1000000 + n % 1000) +
+                 R"(","type":"text","text":{"body":"bench message )" + std::to_string(n) + R"("}})";
+    return req;
+  };
+}
+
+std::uint64_t fake_accepted(std::uint16_t fake_port) {
+  auto stats = json::parse(call(fake_port, "GET", "/_admin/stats").body).as_object();
+  std::uint64_t total = 0;
+  if (auto* m = stats.if_contains("messages_accepted"))
+    for (auto& [k, v] : m->as_object()) total += static_cast<std::uint64_t>(v.to_number<double>());
+  return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int seconds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const int connections = argc > 2 ? std::clamp(std::atoi(argv[2]), 1, 1000) : 64;
+  const int instances = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, 1000) : 100;
+  core::log::set_level(core::log::level::error);
+
+  // A scratch directory with the vault key, as systemd's LoadCredential= would give it.
+  char tmpl[] = "/tmp/send_bench.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  fs::create_directories(dir / "credentials");
+  fs::permissions(dir / "credentials", fs::perms::owner_all);
+  if (!crypto::create_keyring_file(dir / "credentials" / "vault.key")) return 1;
+
+  // The fake Graph API, on its own thread.
+  net::io_context fake_ioc(1);
+  fake_graph::server fake(fake_ioc, {.config_json = fake_config(instances)});
+  const auto fake_port = fake.start();
+  int fake_tid = 0;
+  std::thread fake_thread([&] {
+    fake_tid = this_tid();
+    fake_ioc.run();
+  });
+
+  // Enfinito, in this process, with its defaults except where the benchmark needs room.
+  config::settings s;
+  s.server.listen = "127.0.0.1";
+  s.server.port = 0;
+  s.store.path = (dir / "enfinito.db").string();
+  s.secrets_dir = (dir / "credentials").string();
+  s.log_level = "error";
+  s.meta.base_url = "http://127.0.0.1:" + std::to_string(fake_port);
+  s.queue.rate_per_instance = 1000;  // the fake's numbers are high-throughput ones
+  s.queue.burst = 200;
+  auto daemon = std::make_unique<app::app>(s);
+  daemon->start();
+  std::thread runner([&] { daemon->run(); });
+  const auto port = daemon->port();
+
+  // A user with an API key, planted in the store, and the instances created through the API
+  // (each one verified against the fake).
+  const std::string key = "enf_live_" + crypto::random_token(32);
+  daemon->database().write_sync([&](store::connection& c) -> core::error_code {
+    namespace acc = store::accounts;
+    acc::user u;
+    u.id = "usr_bench";
+    u.email = "bench@example.com";
+    u.name = "Bench";
+    u.status = "active";
+    u.created_at = u.updated_at = acc::now_s();
+    if (auto e = acc::insert_user(c, u)) return e;
+    acc::api_key k;
+    k.id = "key_bench";
+    k.user_id = u.id;
+    k.name = "bench";
+    k.prefix = key.substr(0, 16);
+    k.created_at = u.created_at;
+    return acc::insert_api_key(c, k, crypto::sha256_hex(key));
+  });
+  std::vector<std::string> ids;
+  for (int i = 0; i < instances; ++i) {
+    json::object body{{"name", "bench " + std::to_string(i)}, {"phone_number_id", phone_of(i)}, {"waba_id", waba},
+                      {"access_token", token}, {"app_secret", "benchsecretbenchsecret01"}, {"app_id", "1234567890123"}};
+    auto r = call(port, "POST", "/v1/instances", json::serialize(body), {{"Authorization", "Bearer " + key}});
+    if (r.status != 201) {
+      std::fprintf(stderr, "instance %d: %u %s\n", i, r.status, r.body.c_str());
+      return 1;
+    }
+    ids.emplace_back(json::parse(r.body).at("id").as_string());
+  }
+
+  const std::chrono::milliseconds duration(seconds * 1000);
+  std::printf("send_bench seconds=%d connections=%d instances=%d reactors=%u\n", seconds, connections, instances,
+              std::thread::hardware_concurrency());
+
+  // 1. Baseline: a bare server, same load.
+  load_result base;
+  double bare_cpu = 0;
+  {
+    bare_server bare(2, [](const http_request&) {
+      http_response res{bhttp::status::accepted, 11};
+      res.set(bhttp::field::content_type, "application/json");
+      res.body() = R"({"id":"msg_0000000000000000000000","object":"message","status":"accepted"})";
+      return res;
+    });
+    const double p0 = process_cpu_s(), f0 = thread_cpu_s(fake_tid);
+    base = run_load({bare.port(), connections, duration, 0, 202, send_requests({}, key)});
+    bare_cpu = (process_cpu_s() - p0) - (thread_cpu_s(fake_tid) - f0) - base.cpu_s;
+  }
+  print_load("baseline_bare_beast", base);
+
+  // 2. Closed loop against Enfinito, then until the fake has everything.
+  const std::uint64_t before = fake_accepted(fake_port);
+  const double cpu0 = process_cpu_s(), fake_cpu0 = thread_cpu_s(fake_tid);
+  const auto t0 = clock_type::now();
+  auto closed = run_load({port, connections, duration, 0, 202, send_requests(ids, key)});
+  print_load("enfinito_accept", closed);
+  const auto drain_deadline = clock_type::now() + std::chrono::seconds(120);
+  std::uint64_t delivered = 0;
+  while (clock_type::now() < drain_deadline) {
+    delivered = fake_accepted(fake_port) - before;
+    if (delivered >= closed.ok) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const double relay_s = std::chrono::duration<double>(clock_type::now() - t0).count();
+  const double cpu1 = process_cpu_s(), fake_cpu1 = thread_cpu_s(fake_tid);
+  std::printf("enfinito_relay delivered=%llu of %llu delivered_per_s=%.0f seconds=%.2f\n",
+              static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(closed.ok),
+              double(delivered) / relay_s, relay_s);
+  std::printf("ratio accepted_per_s_vs_bare=%.3f p99_vs_bare=%.2f\n",
+              closed.per_second() / base.per_second(),
+              base.p(0.99) > 0 ? closed.p(0.99) / base.p(0.99) : 0.0);
+
+  // 4. CPU per relayed message: the whole process minus the fake's thread and the load
+  // generator's (the daemon's reactors, store writer, readers, everything it runs). The bare
+  // server's CPU per request is the floor any HTTP server pays for the same requests.
+  const double fake_cpu = fake_cpu1 - fake_cpu0;
+  const double daemon_cpu = (cpu1 - cpu0) - fake_cpu - closed.cpu_s;
+  const double per_msg_us = delivered ? daemon_cpu * 1e6 / double(delivered) : 0.0;
+  const double bare_us = base.ok ? bare_cpu * 1e6 / double(base.ok) : 0.0;
+  std::printf("cpu daemon_us_per_relayed_message=%.1f bare_server_us_per_request=%.1f "
+              "fake_us_per_message=%.1f loadgen_us_per_request=%.1f\n",
+              per_msg_us, bare_us, delivered ? fake_cpu * 1e6 / double(delivered) : 0.0,
+              closed.ok ? closed.cpu_s * 1e6 / double(closed.ok) : 0.0);
+
+  // 3. Open loop at 5,000/s: latency from each request's scheduled time.
+  auto open = run_load({port, connections, duration, 5000, 202, send_requests(ids, key)});
+  print_load("enfinito_open_5000_per_s", open);
+
+  daemon->request_stop();
+  runner.join();
+  daemon.reset();
+  fake.stop();
+  fake_ioc.stop();
+  fake_thread.join();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return 0;
+}
