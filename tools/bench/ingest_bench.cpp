@@ -1,0 +1,179 @@
+// ingest_bench: Meta's webhooks in, against a baseline in the same run.
+//
+//   build/release/tools/bench/ingest_bench [seconds=5] [connections=32] [updates_per_post=50]
+//
+// Signed Meta notifications (each a batch of inbound text messages with fresh wamids, the way
+// Meta batches) are POSTed to Enfinito's /webhooks/meta/{instance}: signature check over the
+// raw bytes, parse, one store write per POST (group commit, fsync) with the rows and events,
+// then 200. The baseline answers the same requests after only the signature check and the
+// parse (the same sans-I/O code), on a bare Beast server. Reports updates/s and p50/p99 per
+// POST for both, and the ratio. Loopback only, bounded in time.
+#include "loadgen.hpp"
+
+#include <enfinito/app/app.hpp>
+#include <enfinito/config/settings.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/keyring.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/meta/webhook.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/store.hpp>
+#include <fake_graph/server.hpp>
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+using namespace enfinito;
+using namespace enfinito::bench;
+namespace bhttp = beast::http;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* phone = "106540352242922";
+constexpr const char* waba = "102290129340398";
+constexpr const char* token = "EAAGingestTOKENingestTOKENingest0001";
+constexpr const char* app_secret = "ingestbenchappsecret0123456789ab";
+
+std::string fake_config() {
+  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550783881"},
+                      {"verified_name", "Bench"}, {"quality_rating", "GREEN"}};
+  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "Bench"}}}},
+                   {"phone_numbers", json::array{number}},
+                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
+                   {"seed_templates", false}};
+  return json::serialize(cfg);
+}
+
+// One notification carrying `k` inbound text messages with ids unique to POST `n`.
+std::string notification(std::uint64_t n, int k) {
+  std::string msgs;
+  for (int i = 0; i < k; ++i) {
+    if (i) msgs += ',';
+    msgs += R"({"from":"1555)" + std::to_string(1000000 + (n * 7 + static_cast<std::uint64_t>(i)) % 1000) +
+            R"(","id":"wamid.bench)" + std::to_string(n) + "_" + std::to_string(i) +
+            R"(","timestamp":"1764000000","type":"text","text":{"body":"inbound benchmark message"}})";
+  }
+  return R"({"object":"whatsapp_business_account","entry":[{"id":")" + std::string(waba) +
+         R"(","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":")" +
+         phone + R"("},"contacts":[{"profile":{"name":"Bench"},"wa_id":"15551000000"}],"messages":[)" + msgs +
+         R"(]},"field":"messages"}]}]})";
+}
+
+std::function<http_request(std::uint64_t)> webhook_posts(std::string target, int k) {
+  return [target = std::move(target), k](std::uint64_t n) {
+    http_request req{bhttp::verb::post, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = notification(n, k);
+    req.set("X-Hub-Signature-256", "sha256=" + crypto::hmac_sha256_hex(std::string_view(app_secret), req.body()));
+    return req;
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int seconds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const int connections = argc > 2 ? std::clamp(std::atoi(argv[2]), 1, 1000) : 32;
+  const int per_post = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, 1000) : 50;
+  core::log::set_level(core::log::level::error);
+
+  char tmpl[] = "/tmp/ingest_bench.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  fs::create_directories(dir / "credentials");
+  fs::permissions(dir / "credentials", fs::perms::owner_all);
+  if (!crypto::create_keyring_file(dir / "credentials" / "vault.key")) return 1;
+
+  net::io_context fake_ioc(1);
+  fake_graph::server fake(fake_ioc, {.config_json = fake_config()});
+  const auto fake_port = fake.start();
+  std::thread fake_thread([&] { fake_ioc.run(); });
+
+  config::settings s;
+  s.server.listen = "127.0.0.1";
+  s.server.port = 0;
+  s.store.path = (dir / "enfinito.db").string();
+  s.secrets_dir = (dir / "credentials").string();
+  s.log_level = "error";
+  s.meta.base_url = "http://127.0.0.1:" + std::to_string(fake_port);
+  auto daemon = std::make_unique<app::app>(s);
+  daemon->start();
+  std::thread runner([&] { daemon->run(); });
+  const auto port = daemon->port();
+
+  const std::string key = "enf_live_" + crypto::random_token(32);
+  daemon->database().write_sync([&](store::connection& c) -> core::error_code {
+    namespace acc = store::accounts;
+    acc::user u;
+    u.id = "usr_bench";
+    u.email = "bench@example.com";
+    u.name = "Bench";
+    u.status = "active";
+    u.created_at = u.updated_at = acc::now_s();
+    if (auto e = acc::insert_user(c, u)) return e;
+    acc::api_key k;
+    k.id = "key_bench";
+    k.user_id = u.id;
+    k.name = "bench";
+    k.prefix = key.substr(0, 16);
+    k.created_at = u.created_at;
+    return acc::insert_api_key(c, k, crypto::sha256_hex(key));
+  });
+  json::object creds{{"name", "bench"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
+                     {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+  auto created = call(port, "POST", "/v1/instances", json::serialize(creds), {{"Authorization", "Bearer " + key}});
+  if (created.status != 201) {
+    std::fprintf(stderr, "instance: %u %s\n", created.status, created.body.c_str());
+    return 1;
+  }
+  const std::string instance(json::parse(created.body).at("id").as_string());
+  const std::chrono::milliseconds duration(seconds * 1000);
+  std::printf("ingest_bench seconds=%d connections=%d updates_per_post=%d\n", seconds, connections, per_post);
+
+  // Baseline: signature check and parse only.
+  load_result base;
+  {
+    bare_server bare(2, [](const http_request& req) {
+      http_response res{bhttp::status::ok, 11};
+      const bool ok = meta::verify_signature(req.body(), req["X-Hub-Signature-256"], app_secret) &&
+                      meta::parse_notification(req.body()).has_value();
+      if (!ok) res.result(bhttp::status::unauthorized);
+      return res;
+    });
+    base = run_load({bare.port(), connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post)});
+  }
+  print_load("baseline_verify_and_parse", base);
+
+  // Enfinito: verified, parsed, committed (rows + events), answered.
+  auto ingest = run_load({port, connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post)});
+  print_load("enfinito_ingest", ingest);
+  std::int64_t stored = 0;
+  daemon->database().read_sync([&](store::connection& c) -> core::error_code {
+    auto r = c.scalar_int("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
+    if (r) stored = *r;
+    return {};
+  });
+  std::printf("updates baseline_per_s=%.0f enfinito_per_s=%.0f ratio=%.3f stored=%lld expected=%llu\n",
+              base.per_second() * per_post, ingest.per_second() * per_post,
+              base.per_second() > 0 ? ingest.per_second() / base.per_second() : 0.0, static_cast<long long>(stored),
+              static_cast<unsigned long long>(ingest.ok) * static_cast<unsigned long long>(per_post));
+
+  daemon->request_stop();
+  runner.join();
+  daemon.reset();
+  fake.stop();
+  fake_ioc.stop();
+  fake_thread.join();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return 0;
+}
