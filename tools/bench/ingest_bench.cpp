@@ -8,18 +8,14 @@
 // then 200. The baseline answers the same requests after only the signature check and the
 // parse (the same sans-I/O code), on a bare Beast server. Reports updates/s and p50/p99 per
 // POST for both, and the ratio. Loopback only, bounded in time.
+#include "gateway.hpp"
 #include "loadgen.hpp"
 
-#include <enfinito/app/app.hpp>
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
-#include <enfinito/crypto/keyring.hpp>
-#include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/webhook.hpp>
-#include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
-#include <fake_graph/server.hpp>
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -27,14 +23,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <thread>
 
 using namespace enfinito;
 using namespace enfinito::bench;
 namespace bhttp = beast::http;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -85,57 +79,11 @@ int main(int argc, char** argv) {
   const int seconds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   const int connections = argc > 2 ? std::clamp(std::atoi(argv[2]), 1, 1000) : 32;
   const int per_post = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, 1000) : 50;
-  core::log::set_level(core::log::level::error);
 
-  char tmpl[] = "/tmp/ingest_bench.XXXXXX";
-  const fs::path dir = ::mkdtemp(tmpl);
-  fs::create_directories(dir / "credentials");
-  fs::permissions(dir / "credentials", fs::perms::owner_all);
-  if (!crypto::create_keyring_file(dir / "credentials" / "vault.key")) return 1;
-
-  net::io_context fake_ioc(1);
-  fake_graph::server fake(fake_ioc, {.config_json = fake_config()});
-  const auto fake_port = fake.start();
-  std::thread fake_thread([&] { fake_ioc.run(); });
-
-  config::settings s;
-  s.server.listen = "127.0.0.1";
-  s.server.port = 0;
-  s.store.path = (dir / "enfinito.db").string();
-  s.secrets_dir = (dir / "credentials").string();
-  s.log_level = "error";
-  s.meta.base_url = "http://127.0.0.1:" + std::to_string(fake_port);
-  auto daemon = std::make_unique<app::app>(s);
-  daemon->start();
-  std::thread runner([&] { daemon->run(); });
-  const auto port = daemon->port();
-
-  const std::string key = "enf_live_" + crypto::random_token(32);
-  daemon->database().write_sync([&](store::connection& c) -> core::error_code {
-    namespace acc = store::accounts;
-    acc::user u;
-    u.id = "usr_bench";
-    u.email = "bench@example.com";
-    u.name = "Bench";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    if (auto e = acc::insert_user(c, u)) return e;
-    acc::api_key k;
-    k.id = "key_bench";
-    k.user_id = u.id;
-    k.name = "bench";
-    k.prefix = key.substr(0, 16);
-    k.created_at = u.created_at;
-    return acc::insert_api_key(c, k, crypto::sha256_hex(key));
-  });
-  json::object creds{{"name", "bench"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
-                     {"app_secret", app_secret}, {"app_id", "1234567890123"}};
-  auto created = call(port, "POST", "/v1/instances", json::serialize(creds), {{"Authorization", "Bearer " + key}});
-  if (created.status != 201) {
-    std::fprintf(stderr, "instance: %u %s\n", created.status, created.body.c_str());
-    return 1;
-  }
-  const std::string instance(json::parse(created.body).at("id").as_string());
+  gateway gw(fake_config());
+  const auto port = gw.port();
+  const std::string instance = gw.create_instance(phone, waba, token, app_secret);
+  if (instance.empty()) return 1;
   const std::chrono::milliseconds duration(seconds * 1000);
   std::printf("ingest_bench seconds=%d connections=%d updates_per_post=%d\n", seconds, connections, per_post);
 
@@ -157,7 +105,7 @@ int main(int argc, char** argv) {
   auto ingest = run_load({port, connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post)});
   print_load("enfinito_ingest", ingest);
   std::int64_t stored = 0;
-  daemon->database().read_sync([&](store::connection& c) -> core::error_code {
+  gw.daemon().database().read_sync([&](store::connection& c) -> core::error_code {
     auto r = c.scalar_int("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
     if (r) stored = *r;
     return {};
@@ -167,13 +115,5 @@ int main(int argc, char** argv) {
               base.per_second() > 0 ? ingest.per_second() / base.per_second() : 0.0, static_cast<long long>(stored),
               static_cast<unsigned long long>(ingest.ok) * static_cast<unsigned long long>(per_post));
 
-  daemon->request_stop();
-  runner.join();
-  daemon.reset();
-  fake.stop();
-  fake_ioc.stop();
-  fake_thread.join();
-  std::error_code ec;
-  fs::remove_all(dir, ec);
   return 0;
 }

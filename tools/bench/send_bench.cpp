@@ -19,17 +19,11 @@
 //   4. CPU: the daemon's CPU time (every thread but the fake's and the load generator's) per
 //      relayed message.
 // Prints one key=value line per figure; docs/performance.md keeps the latest numbers.
+#include "gateway.hpp"
 #include "loadgen.hpp"
 
-#include <enfinito/app/app.hpp>
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/log.hpp>
-#include <enfinito/crypto/hash.hpp>
-#include <enfinito/crypto/keyring.hpp>
-#include <enfinito/crypto/random.hpp>
-#include <enfinito/store/accounts.hpp>
-#include <enfinito/store/store.hpp>
-#include <fake_graph/server.hpp>
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -37,7 +31,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,7 +39,6 @@ using namespace enfinito;
 using namespace enfinito::bench;
 namespace bhttp = beast::http;
 using clock_type = std::chrono::steady_clock;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -101,70 +93,19 @@ int main(int argc, char** argv) {
   const int instances = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, 1000) : 100;
   core::log::set_level(core::log::level::error);
 
-  // A scratch directory with the vault key, as systemd's LoadCredential= would give it.
-  char tmpl[] = "/tmp/send_bench.XXXXXX";
-  const fs::path dir = ::mkdtemp(tmpl);
-  fs::create_directories(dir / "credentials");
-  fs::permissions(dir / "credentials", fs::perms::owner_all);
-  if (!crypto::create_keyring_file(dir / "credentials" / "vault.key")) return 1;
-
-  // The fake Graph API, on its own thread.
-  net::io_context fake_ioc(1);
-  fake_graph::server fake(fake_ioc, {.config_json = fake_config(instances)});
-  const auto fake_port = fake.start();
-  int fake_tid = 0;
-  std::thread fake_thread([&] {
-    fake_tid = this_tid();
-    fake_ioc.run();
+  gateway gw(fake_config(instances), [](config::settings& s) {
+    s.queue.rate_per_instance = 1000;  // the fake's numbers are high-throughput ones
+    s.queue.burst = 200;
   });
-
-  // Enfinito, in this process, with its defaults except where the benchmark needs room.
-  config::settings s;
-  s.server.listen = "127.0.0.1";
-  s.server.port = 0;
-  s.store.path = (dir / "enfinito.db").string();
-  s.secrets_dir = (dir / "credentials").string();
-  s.log_level = "error";
-  s.meta.base_url = "http://127.0.0.1:" + std::to_string(fake_port);
-  s.queue.rate_per_instance = 1000;  // the fake's numbers are high-throughput ones
-  s.queue.burst = 200;
-  auto daemon = std::make_unique<app::app>(s);
-  daemon->start();
-  std::thread runner([&] { daemon->run(); });
-  const auto port = daemon->port();
-
-  // A user with an API key, planted in the store, and the instances created through the API
-  // (each one verified against the fake).
-  const std::string key = "enf_live_" + crypto::random_token(32);
-  daemon->database().write_sync([&](store::connection& c) -> core::error_code {
-    namespace acc = store::accounts;
-    acc::user u;
-    u.id = "usr_bench";
-    u.email = "bench@example.com";
-    u.name = "Bench";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    if (auto e = acc::insert_user(c, u)) return e;
-    acc::api_key k;
-    k.id = "key_bench";
-    k.user_id = u.id;
-    k.name = "bench";
-    k.prefix = key.substr(0, 16);
-    k.created_at = u.created_at;
-    return acc::insert_api_key(c, k, crypto::sha256_hex(key));
-  });
+  const auto port = gw.port();
+  const auto fake_port = gw.fake_port();
+  const int fake_tid = gw.fake_tid();
+  const std::string key = gw.api_key();
   std::vector<std::string> ids;
   for (int i = 0; i < instances; ++i) {
-    json::object body{{"name", "bench " + std::to_string(i)}, {"phone_number_id", phone_of(i)}, {"waba_id", waba},
-                      {"access_token", token}, {"app_secret", "benchsecretbenchsecret01"}, {"app_id", "1234567890123"}};
-    auto r = call(port, "POST", "/v1/instances", json::serialize(body), {{"Authorization", "Bearer " + key}});
-    if (r.status != 201) {
-      std::fprintf(stderr, "instance %d: %u %s\n", i, r.status, r.body.c_str());
-      return 1;
-    }
-    ids.emplace_back(json::parse(r.body).at("id").as_string());
+    ids.push_back(gw.create_instance(phone_of(i), waba, token, "benchsecretbenchsecret01"));
+    if (ids.back().empty()) return 1;
   }
-
   const std::chrono::milliseconds duration(seconds * 1000);
   std::printf("send_bench seconds=%d connections=%d instances=%d reactors=%u\n", seconds, connections, instances,
               std::thread::hardware_concurrency());
@@ -223,13 +164,5 @@ int main(int argc, char** argv) {
   auto open = run_load({port, connections, duration, 5000, 202, send_requests(ids, key)});
   print_load("enfinito_open_5000_per_s", open);
 
-  daemon->request_stop();
-  runner.join();
-  daemon.reset();
-  fake.stop();
-  fake_ioc.stop();
-  fake_thread.join();
-  std::error_code ec;
-  fs::remove_all(dir, ec);
   return 0;
 }
