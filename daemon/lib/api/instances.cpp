@@ -18,6 +18,7 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/meta/client.hpp>
+#include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
@@ -451,6 +452,7 @@ net::awaitable<response> reverify_and_save(services& s, si::instance row, creden
                             "This phone number is already connected to an instance");
   if (ec) co_return store_problem(ec);
   instance_credentials_changed();  // webhooks must see the new app secret / number at once
+  if (s.queue) s.queue->notify(row.id);  // a fixed token resumes a paused queue now, not at the next sweep
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
@@ -484,6 +486,7 @@ net::awaitable<response> patch(services& s, http::request& req) {
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
   instance_credentials_changed();
+  if (s.queue) s.queue->notify(row.id);  // a new status or token reaches the queue now
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
