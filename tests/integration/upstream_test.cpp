@@ -105,7 +105,9 @@ class scripted_server {
       if (ec || mode_ == mode::close_after) return;
       if (mode_ == mode::drop_idle) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        raw.close(ec);
+        // Shut down, not close: the destructor may shut the same socket down from the main
+        // thread, and close() would write the socket object under its feet (ThreadSanitizer).
+        raw.shutdown(tcp::socket::shutdown_both, ec);
         return;
       }
     }

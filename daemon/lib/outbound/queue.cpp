@@ -455,12 +455,16 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   const std::string reason = "Meta refused the access token (error " +
                              (v.code ? std::to_string(*v.code) : std::string("190")) +
                              ") while sending: update access_token";
+  // The work runs on the store writer while this reactor may run refresh(), which reassigns
+  // the dispatcher's user_id: the lambda reads a copy in this frame, never the member
+  // (ThreadSanitizer found the race).
+  const std::string owner = user_id;
   auto fn = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sm::resolve(c, seq, q.run_id, o, user_id, instance_id, now)) return ec;
+    if (auto ec = sm::resolve(c, seq, q.run_id, o, owner, instance_id, now)) return ec;
     if (!first_reauth) return {};
     if (auto ec = si::set_status(c, instance_id, "needs_reauth", reason, now / 1000)) return ec;
     store::events::event e;
-    e.user_id = user_id;
+    e.user_id = owner;
     e.instance_id = instance_id;
     e.type = "instance.status";
     e.data = json::serialize(json::object{{"instance_id", instance_id}, {"status", "needs_reauth"}, {"reason", reason}});

@@ -356,18 +356,16 @@ net::awaitable<core::error_code> store::read(work_fn fn) {
 }
 
 namespace {
-// Runs a submission and blocks the calling (non-reactor) thread until it completes.
+// Runs a submission and blocks the calling (non-reactor) thread until it completes. The
+// completion goes to the system executor (process-wide, never destroyed) and hands the result
+// over through a promise: a private io_context here could be destroyed by this thread while
+// the store thread is still inside the post that woke it (ThreadSanitizer found that race).
 template <class Submit>
 core::error_code wait_sync(Submit submit) {
-  net::io_context ctx(1);
-  auto guard = net::make_work_guard(ctx);  // run() must wait for the posted completion
-  core::error_code out;
-  submit(ctx.get_executor(), [&out, &guard](core::error_code ec) {
-    out = ec;
-    guard.reset();
-  });
-  ctx.run();
-  return out;
+  auto result = std::make_shared<std::promise<core::error_code>>();
+  auto done = result->get_future();
+  submit(net::system_executor(), [result](core::error_code ec) { result->set_value(ec); });
+  return done.get();
 }
 }  // namespace
 
