@@ -18,6 +18,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <random>
 #include <unordered_set>
 
@@ -225,6 +226,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   // Answers an error and closes: the connection's framing can no longer be trusted.
   net::awaitable<void> fail(status s, std::string_view code, std::string_view title) {
+    linger_ = true;
     co_await write(problem(s, code, title), false);
   }
 
@@ -236,7 +238,24 @@ class session final : public session_base, public std::enable_shared_from_this<s
       disarm();
     }
     lowest().shutdown(tcp::socket::shutdown_send, ec);
+    if (linger_) co_await drain_unread();
     lowest().close(ec);
+  }
+
+  // After refusing a request whose body we did not read (413, a malformed body), closing at
+  // once would make the kernel answer the client's still-arriving bytes with a reset, which
+  // can destroy our answer before the client reads it (RFC 9112 §9.6). So read and discard
+  // for a short, bounded while (1 s, 16 MiB) until the client closes its side.
+  net::awaitable<void> drain_unread() {
+    std::array<char, 16 * 1024> sink;
+    std::size_t total = 0;
+    core::error_code ec;
+    arm(clock::now() + std::chrono::seconds(1));
+    while (!ec && total < 16 * 1024 * 1024) {
+      const auto n = co_await lowest().async_read_some(net::buffer(sink), net::redirect_error(net::use_awaitable, ec));
+      total += n;
+    }
+    disarm();
   }
 
   static net::awaitable<void> run(std::shared_ptr<session> self) { co_await self->serve(); }
@@ -433,6 +452,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   bool closing_ = false;
   bool timed_out_ = false;
   bool write_failed_ = false;
+  bool linger_ = false;  // the client may still be sending: drain before closing
 };
 
 net::awaitable<void> accept_loop(std::shared_ptr<server::impl> srv, reactor_state& r) {
