@@ -7,7 +7,7 @@
 // Routes without parameters (lists, /v1/me, /v1/events, the export) must not carry it either.
 // The route list comes from app::route_list(), so a new route is covered without editing this.
 //
-// Long version (repeats the sweep with fresh tenants): ENFINITO_ISOLATION_ROUNDS=N.
+// Long version (repeats the sweep with fresh tenants): ENFTEST_ISOLATION_ROUNDS=N.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
@@ -501,7 +501,7 @@ BOOST_AUTO_TEST_SUITE(isolation)
 
 BOOST_AUTO_TEST_CASE(tenant_b_never_reaches_or_sees_tenant_a_on_any_route) {
   int rounds = 1;
-  if (const char* env = std::getenv("ENFINITO_ISOLATION_ROUNDS")) rounds = std::max(1, std::min(100, std::atoi(env)));
+  if (const char* env = std::getenv("ENFTEST_ISOLATION_ROUNDS")) rounds = std::max(1, std::min(100, std::atoi(env)));
   sweep_figures f;
   std::set<std::string> unmapped;
   for (int i = 0; i < rounds; ++i) run_round(f, unmapped);
