@@ -112,6 +112,11 @@ verdict judge(const meta::graph_error* e, core::error_code transport, std::int64
     v.counts = false;
     v.hold_instance = true;
     v.delay = backoff(p, 1, unit);
+  } else if (!e->envelope || e->http_status >= 500) {
+    // Meta (or the proxy in front of it) failing on its side is an outage like a transport
+    // error: the whole instance backs off, or every queued message would be tried (and use up
+    // its attempts) at the full send rate for as long as the outage lasts.
+    v.hold_instance = true;
   }
   return retry_or_dead();
 }

@@ -71,7 +71,7 @@ struct verdict {
   kind what = kind::sent;
   milliseconds delay{0};            // retry
   bool counts = true;               // the attempt counts toward max_attempts
-  bool hold_instance = false;       // throughput throttle or transport error: the whole instance waits `delay`
+  bool hold_instance = false;       // throttle, transport or server error: the whole instance waits `delay`
   bool pair_throttle = false;       // 131056: only this recipient waits `delay`
   bool possible_duplicate = false;  // the request may have reached Meta (timeout, cut answer)
   std::optional<std::int64_t> code; // Meta's code (none for transport errors)

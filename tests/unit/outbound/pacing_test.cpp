@@ -124,8 +124,28 @@ BOOST_AUTO_TEST_CASE(transport_errors_retry_and_flag_when_the_request_may_have_a
   meta::graph_error proxy;
   proxy.http_status = 502;
   BOOST_TEST(static_cast<int>(judge(&proxy, {}, 1, 0, p, 0.5).what) == static_cast<int>(verdict::kind::retry));
+  BOOST_TEST(judge(&proxy, {}, 1, 0, p, 0.5).hold_instance);
   proxy.http_status = 400;
   BOOST_TEST(static_cast<int>(judge(&proxy, {}, 1, 0, p, 0.5).what) == static_cast<int>(verdict::kind::failed));
+}
+
+BOOST_AUTO_TEST_CASE(server_errors_hold_the_instance_like_an_outage) {
+  // Found by the upstream outage harness (chaos_outage): a 503 from Meta held only the one
+  // message, so a whole backlog was tried at the full send rate through the outage.
+  retry_policy p{3, 100ms, 1000ms, 6000ms};
+  for (auto [code, http] : {std::pair<std::int64_t, unsigned>{2, 503}, {131000, 500}, {1, 500}}) {
+    BOOST_TEST_CONTEXT("code " << code) {
+      auto e = graph(code, http);
+      auto v = judge(&e, {}, 1, 0, p, 0.5);
+      BOOST_TEST(static_cast<int>(v.what) == static_cast<int>(verdict::kind::retry));
+      BOOST_TEST(v.hold_instance);
+      BOOST_TEST(v.counts);
+      BOOST_TEST(v.delay.count() > 0);
+    }
+  }
+  // A retryable error Meta answers with a 4xx is about the request, not an outage.
+  auto e = graph(133004, 400);
+  BOOST_TEST(!judge(&e, {}, 1, 0, p, 0.5).hold_instance);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,291 @@
+// Canary secrets end to end (issue 7): the real daemon binary at log level debug, a real SMTP
+// server, the fake Graph API as Meta, and credentials planted with recognisable values:
+// passwords (administrator, user, the password after a reset), an API key, session cookies, a
+// password-reset token, a Meta access token, an app secret and a webhook verify token. The
+// scenario walks sign-up, approval, sign-in, key creation, an instance, sends, inbound webhooks,
+// the verify handshake, a password reset, the export and sign-out; then every log line, every
+// response body (except the one that legitimately returns a secret once), every email (except
+// the reset mail carrying its own token), the export, enfinitoctl's output and the database
+// files are searched for every canary: zero hits.
+#include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
+#include "support/http_client.hpp"
+#include "support/smtp_server.hpp"
+#include "support/temp_dir.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+namespace json = boost::json;
+using namespace enfinito;
+using namespace enfinito::test;
+using namespace std::chrono_literals;
+
+constexpr const char* phone = "106540352290001";
+constexpr const char* waba = "102290129390001";
+constexpr const char* meta_token = "EAAGcanaryE2EtokenZk2Lw9Xv4Rt6Yp1Mn3Bb8Cc0";
+constexpr const char* app_secret = "canaryE2EappSECRET4d9c2b7e1f";
+const std::string admin_password = "canary-admin-pw-Qz81x";
+const std::string user_password = "canary-user-pw-Lk29v";
+const std::string new_password = "canary-new-pw-Hy73m";
+const std::string origin = "http://127.0.0.1:8080";
+
+std::string fake_config() {
+  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550190001"},
+                      {"verified_name", "Canary Shop"}, {"quality_rating", "GREEN"}};
+  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "K"}}}},
+                   {"phone_numbers", json::array{number}},
+                   {"tokens", json::array{json::object{{"token", meta_token}, {"waba_ids", json::array{waba}}}}},
+                   {"seed_templates", false},
+                   {"knobs", json::object{{"window_mode", "off"}}}};
+  return json::serialize(cfg);
+}
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A client that keeps its cookie and records every response body it saw.
+struct client {
+  unsigned short port;
+  std::string* seen;
+  std::string cookie;  // name=value
+  std::string bearer;
+  http_result call(const std::string& method, const std::string& target, const std::string& body = {},
+                   bool record = true) {
+    header_list h;
+    if (!bearer.empty()) h.emplace_back("authorization", "Bearer " + bearer);
+    if (!cookie.empty()) h.emplace_back("cookie", cookie);
+    if (method != "GET") {
+      h.emplace_back("origin", origin);
+      h.emplace_back("content-type", "application/json");
+    }
+    auto r = http_request("127.0.0.1", port, method, target, h, body);
+    if (record) *seen += r.body + "\n";
+    auto sc = r.header("set-cookie");
+    if (!sc.empty()) {
+      auto first = sc.substr(0, sc.find(';'));
+      cookie = first.ends_with("=") ? std::string() : first;
+    }
+    return r;
+  }
+};
+
+json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
+std::string str(const json::value& v, const char* k) { return std::string(v.as_object().at(k).as_string()); }
+
+template <class Pred>
+bool wait_until(Pred p, std::chrono::milliseconds timeout = 15s) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return p();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(canary_secrets)
+
+BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_or_database) {
+  temp_dir dir, smtp_dir;
+  smtp_server smtp(smtp_dir.path());
+  BOOST_REQUIRE(smtp.start());
+  fake_meta meta(fake_config());
+  const auto db_path = (dir / "enfinito.db").string();
+  const std::string toml =
+      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
+      "[store]\npath = \"" + db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n"
+      "[meta]\nbase_url = \"" + meta.base_url() + "\"\n[log]\nlevel = \"debug\"\n"
+      "[queue]\nbackoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n"
+      "[smtp]\nhost = \"127.0.0.1\"\nport = " + std::to_string(smtp.port()) +
+      "\nfrom = \"noreply@enfinito.example\"\nstarttls = \"off\"\nretry_base_ms = 200\nretry_max_ms = 400\n"
+      "poll_interval_ms = 50\ntimeout_ms = 3000\n";
+  daemon_process d(dir.path(), toml);
+  BOOST_REQUIRE_MESSAGE(d.start(), d.log());
+  std::string seen, legit, tool_output;
+
+  // The first administrator, by enfinitoctl (the password on stdin).
+  const std::string cfg = (dir / "enfinitod.toml").string();
+  const std::string cred_env = "CREDENTIALS_DIRECTORY=" + (dir / "credentials").string();
+  {
+    std::string out;
+    const std::string cmd = "printf '%s\\n' '" + admin_password + "' | " + ENFINITOCTL_PATH + " --config " + cfg +
+                            " create-admin --email admin@example.com --name Admin";
+    BOOST_REQUIRE_MESSAGE(run_program({"/bin/sh", "-c", cmd}, &out, {cred_env}) == 0, out);
+    tool_output += out;
+  }
+  client admin{d.port(), &seen};
+  BOOST_REQUIRE(admin.call("POST", "/v1/auth/signin",
+                           json::serialize(json::object{{"email", "admin@example.com"}, {"password", admin_password}}))
+                    .status == 200u);
+  const std::string admin_cookie = admin.cookie;
+
+  // A user signs up, is approved, signs in.
+  client user{d.port(), &seen};
+  BOOST_REQUIRE(user.call("POST", "/v1/auth/signup",
+                          json::serialize(json::object{{"name", "Carol"}, {"email", "carol@example.com"},
+                                                       {"password", user_password}}))
+                    .status == 202u);
+  auto pending = admin.call("GET", "/v1/admin/users?status=pending");
+  std::string user_id;
+  const auto pending_doc = body_of(pending);
+  for (const auto& u : pending_doc.at("users").as_array())
+    if (str(u, "email") == "carol@example.com") user_id = str(u, "id");
+  BOOST_REQUIRE(!user_id.empty());
+  BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + user_id + "/approve", "{}").status == 200u);
+  BOOST_REQUIRE(user.call("POST", "/v1/auth/signin",
+                          json::serialize(json::object{{"email", "carol@example.com"}, {"password", user_password}}))
+                    .status == 200u);
+  const std::string user_cookie = user.cookie;
+  BOOST_REQUIRE(!user_cookie.empty());
+
+  // An API key: its one legitimate appearance is the creation answer (kept out of `seen`).
+  auto created = user.call("POST", "/v1/api-keys", R"({"name":"canary key"})", false);
+  BOOST_REQUIRE_MESSAGE(created.status == 201u, created.body);
+  legit += created.body;
+  const std::string api_key = str(body_of(created), "key");
+  client keyed{d.port(), &seen};
+  keyed.bearer = api_key;
+
+  // An instance with the Meta token and app secret; the verify token comes back in its views.
+  auto inst = keyed.call("POST", "/v1/instances",
+                         json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
+                                                      {"access_token", meta_token}, {"app_secret", app_secret},
+                                                      {"app_id", "1234567890123"}}));
+  BOOST_REQUIRE_MESSAGE(inst.status == 201u, inst.body);
+  const std::string instance = str(body_of(inst), "id");
+  const std::string verify_token = str(body_of(inst).at("webhook"), "verify_token");
+  BOOST_REQUIRE_EQUAL(meta.admin("numbers", {{"id", phone},
+                                             {"callback_url", "http://127.0.0.1:" + std::to_string(d.port()) +
+                                                                  "/webhooks/meta/" + instance},
+                                             {"app_secret", app_secret}, {"verify_token", verify_token}}),
+                      200u);
+  // Meta's subscription handshake (the verify token travels in the query string).
+  BOOST_TEST(meta.admin("verify", {{"phone_number_id", phone}}) == 200u);
+
+  // Messages out through the queue, and in through signed webhooks.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = keyed.call("POST", "/v1/instances/" + instance + "/messages",
+                        json::serialize(json::object{{"to", "1555777000" + std::to_string(i)}, {"type", "text"},
+                                                     {"text", json::object{{"body", "hello " + std::to_string(i)}}}}));
+    BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
+    ids.push_back(str(body_of(r), "id"));
+  }
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(meta.admin("inbound", {{"phone_number_id", phone}, {"type", "text"}}), 200u);
+  BOOST_TEST(wait_until([&] {
+    auto r = keyed.call("GET", "/v1/events", {}, false);
+    return r.body.find("message.received") != std::string::npos;
+  }));
+  for (const auto& id : ids) keyed.call("GET", "/v1/messages/" + id);
+  keyed.call("GET", "/v1/instances/" + instance + "/messages");
+  keyed.call("GET", "/v1/events");
+  keyed.call("GET", "/v1/instances");
+  user.call("GET", "/v1/api-keys");
+  user.call("GET", "/v1/me");
+  admin.call("GET", "/v1/admin/users");
+  // A wrong secret and a wrong password are refused without echoing what was sent.
+  client stranger{d.port(), &seen};
+  stranger.call("POST", "/v1/auth/signin",
+                json::serialize(json::object{{"email", "carol@example.com"}, {"password", user_password + "x"}}));
+  stranger.bearer = api_key + "x";
+  stranger.call("GET", "/v1/me");
+
+  // A password reset: the mail carries the token (its one legitimate place).
+  const auto mails_before = smtp.messages().size();
+  client anon{d.port(), &seen};
+  BOOST_TEST(anon.call("POST", "/v1/auth/password/forgot", R"({"email":"carol@example.com"})").status == 202u);
+  auto mails = smtp.wait_for(mails_before + 1);
+  BOOST_REQUIRE(mails.size() > mails_before);
+  std::smatch m;
+  std::string reset_mail;
+  for (const auto& mail : mails)
+    if (std::regex_search(mail, m, std::regex("reset-password#token=([A-Za-z0-9_-]+)"))) reset_mail = mail;
+  BOOST_REQUIRE(!reset_mail.empty());
+  std::regex_search(reset_mail, m, std::regex("reset-password#token=([A-Za-z0-9_-]+)"));
+  const std::string reset_token = m[1];
+  BOOST_TEST(anon.call("POST", "/v1/auth/password/reset",
+                       json::serialize(json::object{{"token", reset_token}, {"password", new_password}}))
+                 .status == 204u);
+  client again{d.port(), &seen};
+  BOOST_REQUIRE(again.call("POST", "/v1/auth/signin",
+                           json::serialize(json::object{{"email", "carol@example.com"}, {"password", new_password}}))
+                    .status == 200u);
+  const std::string new_cookie = again.cookie;
+
+  // The export (a whole account's data) and sign-out.
+  auto exported = again.call("GET", "/v1/me/export");
+  BOOST_TEST(exported.status == 200u);
+  again.call("POST", "/v1/auth/signout", "{}");
+  admin.call("POST", "/v1/auth/signout", "{}");
+
+  d.signal(SIGTERM);
+  BOOST_REQUIRE_EQUAL(d.wait(), 0);
+  const auto log = d.log();
+  BOOST_TEST(log.find("event=") != std::string::npos);
+  BOOST_TEST(log.find("level=debug") != std::string::npos, "the log is at debug level");
+  std::string db_bytes;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    if (e.path().filename().string().rfind("enfinito.db", 0) == 0) db_bytes += read_all(e.path());
+  BOOST_TEST(db_bytes.size() > 4096u);
+  std::string other_mail;
+  for (const auto& mail : smtp.messages())
+    if (mail != reset_mail) other_mail += mail;
+
+  auto token_of = [](const std::string& cookie) { return cookie.substr(cookie.find('=') + 1); };
+  const std::map<std::string, std::string> canaries{
+      {"admin password", admin_password},       {"user password", user_password},
+      {"new password", new_password},           {"API key", api_key},
+      {"admin session", token_of(admin_cookie)}, {"user session", token_of(user_cookie)},
+      {"new session", token_of(new_cookie)},    {"reset token", reset_token},
+      {"Meta access token", meta_token},        {"app secret", app_secret},
+      {"verify token", verify_token}};
+  // The search can find things: the verify token is in the instance views it saw, the key in
+  // its one creation answer, the reset token in its mail.
+  BOOST_TEST(seen.find(verify_token) != std::string::npos);
+  BOOST_TEST(legit.find(api_key) != std::string::npos);
+  BOOST_TEST(reset_mail.find(reset_token) != std::string::npos);
+  int hits = 0;
+  for (const auto& [what, value] : canaries) {
+    BOOST_TEST_CONTEXT(what) {
+      BOOST_REQUIRE(value.size() >= 16u);
+      auto none = [&](const std::string& where, const std::string& hay) {
+        if (hay.find(value) == std::string::npos) return;
+        ++hits;
+        BOOST_ERROR(what << " found in " << where);
+      };
+      none("the daemon log", log);
+      none("the database files", db_bytes);
+      none("the export", exported.body);
+      none("enfinitoctl's output", tool_output);
+      // The verify token is shown to its owner in the instance views (Meta's form needs it).
+      if (what != "verify token") none("a response body", seen);
+      // The reset mail carries its own token and nothing else of this list.
+      none("a mail", other_mail);
+      if (what != "reset token") none("the reset mail", reset_mail);
+    }
+  }
+  BOOST_TEST_MESSAGE("canary secrets: " << canaries.size() << " canaries, searched in " << log.size()
+                     << " bytes of debug log, " << seen.size() << " bytes of responses, " << smtp.messages().size()
+                     << " mails, " << exported.body.size() << " bytes of export, " << db_bytes.size()
+                     << " bytes of database files: " << hits << " hits");
+  BOOST_TEST(hits == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
