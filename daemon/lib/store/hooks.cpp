@@ -277,7 +277,7 @@ core::error_code record_attempt(connection& c, const delivery& d, const attempt_
   auto* pause = c.prepare("UPDATE webhook_endpoints SET state = 'paused', updated_at = ?2, paused_reason = "
                           "'failed ' || failure_count || ' consecutive attempts since ' || "
                           "strftime('%Y-%m-%dT%H:%M:%SZ', failing_since / 1000, 'unixepoch') || ' (last: ' || ?5 || ')' "
-                          "WHERE id = ?1 AND state = 'active' AND (failure_count >= ?3 OR (?4 > 0 AND ?2 - failing_since >= ?4))",
+                          "WHERE id = ?1 AND state = 'active' AND failure_count >= ?3 AND ?2 - failing_since >= ?4",
                           ec);
   if (!pause) return misuse(ec);
   pause->bind(1, d.endpoint_id).bind(2, now_ms).bind(3, p.max_failures).bind(4, p.max_failing_ms);

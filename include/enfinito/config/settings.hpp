@@ -130,9 +130,9 @@ struct webhooks_out_settings {
   milliseconds retry_base{10'000};    // first retry delay; doubles per attempt, with jitter
   milliseconds retry_max{3'600'000};  // longest retry delay
   milliseconds retry_after_max{3'600'000};  // a Retry-After longer than this is capped
-  unsigned max_attempts = 40;         // attempts of one delivery before it is given up (~1.5 days by default)
-  unsigned pause_after_failures = 50; // consecutive failed attempts of an endpoint that pause it...
-  milliseconds pause_after{3ll * 24 * 3600 * 1000};  // ...or failing continuously this long
+  unsigned max_attempts = 45;         // attempts of one delivery before it is given up (26 to 35 hours by default)
+  unsigned pause_after_failures = 50; // an endpoint is paused after this many consecutive failed attempts...
+  milliseconds pause_after{3ll * 24 * 3600 * 1000};  // ...spanning at least this long of continuous failure
   unsigned max_in_flight = 4;         // concurrent deliveries per endpoint
   unsigned max_endpoints_per_instance = 10;
 };

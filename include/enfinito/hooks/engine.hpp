@@ -19,7 +19,7 @@
  * response body is read up to a cap and discarded). 2xx: delivered. Anything else: retried
  * with exponential backoff and jitter, or after the endpoint's Retry-After (capped), until
  * `max_attempts`; the endpoint's failure run pauses it (visible reason) when it reaches both
- * `pause_after_failures` attempts and `pause_after_ms` of continuous failure.
+ * `pause_after_failures` attempts AND `pause_after_ms` of continuous failure.
  *
  * *Thread safety:* `notify` and `stop` may be called from any thread; the rest is internal.
  */

@@ -101,8 +101,9 @@ struct attempt_outcome {
   std::string error;                      // short reason when not delivered
   std::optional<std::int64_t> retry_at;   // not delivered: next attempt (nullopt: give up)
 };
-/** The endpoint's failure-run policy: paused at `max_failures` consecutive failed attempts or
-    after failing continuously for `max_failing_ms`. */
+/** The endpoint's failure-run policy: paused once it has BOTH `max_failures` consecutive failed
+    attempts and `max_failing_ms` of continuous failure (a burst of events during a short
+    outage makes many failed attempts quickly, yet should not pause an endpoint). */
 struct pause_policy {
   std::int64_t max_failures = 50;
   std::int64_t max_failing_ms = 0;
