@@ -19,6 +19,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 
@@ -150,7 +151,8 @@ net::awaitable<std::optional<response>> check_target(services& s, const std::str
   std::optional<response> out;
   if (why.empty()) {
     auto parts = upstream::parse_url(url);
-    why = co_await hooks::check_host(parts->where.host, parts->where.port, allowed);
+    auto resolved = co_await hooks::check_host(parts->where.host, parts->where.port, allowed);
+    why = std::move(resolved);
   }
   if (!why.empty()) out = http::field_problem("url", why, "url_refused");
   co_return out;
@@ -169,7 +171,7 @@ struct found {
   core::error_code ec;
 };
 
-net::awaitable<found> find(services& s, const principal& p, const std::string& instance_id,
+net::awaitable<found> lookup(services& s, const principal& p, const std::string& instance_id,
                            const std::string& webhook_id) {
   found f;
   auto read = [&](store::connection& c) -> core::error_code {
@@ -208,7 +210,7 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need, bool wit
     if (!id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) c.stop = instance_missing();
     else if (with_endpoint && !id_like(wid, "whk_")) c.stop = webhook_missing();
     if (!c.stop) {
-      auto f = co_await find(s, c.who, c.instance_id, wid);
+      auto f = co_await lookup(s, c.who, c.instance_id, wid);
       if (f.ec) c.stop = store_problem(f.ec);
       else if (!f.instance) c.stop = instance_missing();
       else if (with_endpoint && !f.endpoint) c.stop = webhook_missing();

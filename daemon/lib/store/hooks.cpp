@@ -150,7 +150,7 @@ core::error_code remove(connection& c, std::string_view user_id, std::string_vie
 }
 
 core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before,
-                                 std::size_t limit, const std::string& capacity, std::vector<delivery>& out) {
+                                 std::size_t limit, std::vector<delivery>& out) {
   core::error_code ec;
   auto* s = c.prepare(std::string("SELECT ") + delivery_columns +
                           " FROM webhook_deliveries WHERE endpoint_id = ?1 AND (?2 = 0 OR rowid < ?2) "
