@@ -66,8 +66,8 @@ struct reply {
 
 class receiver {
  public:
-  using script = std::function<reply(std::size_t nth)>;  // nth request, from 0
-  explicit receiver(script s = {}) : st_(std::make_shared<state>()) {
+  using script_fn = std::function<reply(std::size_t nth)>;  // nth request, from 0
+  explicit receiver(script_fn s = {}) : st_(std::make_shared<state>()) {
     st_->script = s ? std::move(s) : [](std::size_t) { return reply{}; };
     st_->acceptor.open(tcp::v4());
     st_->acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -112,7 +112,7 @@ class receiver {
     std::vector<std::thread> threads;
     std::atomic<std::size_t> seen{0};
     std::atomic<bool> stopping{false};
-    script script;
+    script_fn script;
   };
 
   static void accept_loop(std::shared_ptr<state> st) {
