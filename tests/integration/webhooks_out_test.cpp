@@ -79,12 +79,18 @@ class receiver {
   ~receiver() {
     st_->stopping = true;
     boost::system::error_code ec;
+    {
+      // A blocking accept does not notice close(): wake it with one connection.
+      boost::asio::io_context io;
+      tcp::socket poke(io);
+      poke.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
+    }
+    accept_thread_.join();
     st_->acceptor.close(ec);
     {
       std::lock_guard lk(st_->mu);
       for (auto& s : st_->sockets) s->shutdown(tcp::socket::shutdown_both, ec);
     }
-    accept_thread_.join();
     std::vector<std::thread> ts;
     {
       std::lock_guard lk(st_->mu);
@@ -120,7 +126,7 @@ class receiver {
       auto sock = std::make_shared<tcp::socket>(st->ioc);
       boost::system::error_code ec;
       st->acceptor.accept(*sock, ec);
-      if (ec) return;
+      if (ec || st->stopping) return;
       std::lock_guard lk(st->mu);
       st->sockets.push_back(sock);
       st->threads.emplace_back([st, sock] { serve(st, sock); });
