@@ -520,7 +520,7 @@ BOOST_AUTO_TEST_CASE(other_tenants_get_404_and_the_secret_is_shown_once) {
   ::dup2(fd, 2);
   std::string secret, rotated, id;
   {
-    fixture f;
+    fixture f([](config::settings& s) { s.log_level = "debug"; });  // everything that is logged
     std::tie(id, secret) = f.add_endpoint(rx.url());
     auto bob = make_tenant(f.app.get().database(), "bob@example.com");
     auto scoped = make_tenant(f.app.get().database(), "carol@example.com", {"ins_other"});
