@@ -14,6 +14,11 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/crypto/tls.hpp>
+#include <enfinito/upstream/client.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -564,6 +569,64 @@ BOOST_AUTO_TEST_CASE(other_tenants_get_404_and_the_secret_is_shown_once) {
   BOOST_TEST(all.str().find("webhook_endpoint_created") != std::string::npos);  // the capture worked
   BOOST_TEST(all.str().find(secret.substr(6)) == std::string::npos);
   BOOST_TEST(all.str().find(rotated.substr(6)) == std::string::npos);
+}
+
+// The hook added to upstream::client for this: every resolved address goes through the filter
+// before any connection; a refusal is `address_refused` with no connection made. Extra
+// headers are sent, and Retry-After comes back.
+BOOST_AUTO_TEST_CASE(upstream_client_address_filter_headers_and_retry_after) {
+  receiver rx([](std::size_t) {
+    reply r{429};
+    r.headers.emplace_back("Retry-After", "7");
+    return r;
+  });
+  auto call = [&](bool allow) {
+    upstream::options o;
+    o.address_filter = [allow](const boost::asio::ip::address& a) { return allow || !a.is_loopback(); };
+    auto c = upstream::client::make({false, "localhost", std::to_string(rx.port())}, o, *crypto::make_client_context());
+    boost::asio::io_context ioc(1);
+    std::optional<core::result<upstream::response>> out;
+    const std::pair<std::string_view, std::string_view> extra[] = {{"webhook-id", "whd_x"}};
+    boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+      upstream::request r;
+      r.method = "POST";
+      r.body = "{}";
+      r.headers = extra;
+      auto got = co_await c->call(r);
+      out.emplace(std::move(got));
+    }, boost::asio::detached);
+    ioc.run();
+    auto opened = c->stats().connections_opened;
+    c->close_idle();
+    return std::make_pair(std::move(*out), opened);
+  };
+  auto [refused, opened] = call(false);
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST((refused.error() == upstream::make_error_code(upstream::error::address_refused)));
+  BOOST_TEST(opened == 0u);
+  BOOST_TEST(rx.count() == 0u);
+  auto [ok, opened2] = call(true);
+  BOOST_REQUIRE(ok);
+  BOOST_TEST(ok->status == 429u);
+  BOOST_TEST(ok->retry_after == "7");
+  BOOST_TEST(opened2 == 1u);
+  BOOST_REQUIRE(rx.count() == 1u);
+  BOOST_TEST(rx.got()[0].headers.at("webhook-id") == "whd_x");
+  // A header value with a line break is refused before anything is sent.
+  upstream::options o;
+  auto c = upstream::client::make({false, "127.0.0.1", std::to_string(rx.port())}, o, *crypto::make_client_context());
+  boost::asio::io_context ioc(1);
+  std::optional<core::result<upstream::response>> out;
+  const std::pair<std::string_view, std::string_view> bad[] = {{"webhook-id", "x\r\nInjected: 1"}};
+  boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+    upstream::request r;
+    r.headers = bad;
+    auto got = co_await c->call(r);
+    out.emplace(std::move(got));
+  }, boost::asio::detached);
+  ioc.run();
+  BOOST_TEST(!*out);
+  BOOST_TEST(rx.count() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
