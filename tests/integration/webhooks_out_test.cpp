@@ -12,6 +12,7 @@
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/error.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/store.hpp>
 #include <enfinito/crypto/tls.hpp>
@@ -569,6 +570,31 @@ BOOST_AUTO_TEST_CASE(other_tenants_get_404_and_the_secret_is_shown_once) {
   BOOST_TEST(all.str().find("webhook_endpoint_created") != std::string::npos);  // the capture worked
   BOOST_TEST(all.str().find(secret.substr(6)) == std::string::npos);
   BOOST_TEST(all.str().find(rotated.substr(6)) == std::string::npos);
+}
+
+// Deleting the instance removes its endpoints, their deliveries and kept Meta payloads (P4).
+BOOST_AUTO_TEST_CASE(deleting_the_instance_removes_its_webhooks) {
+  receiver rx;
+  fixture f;
+  auto [id, secret] = f.add_endpoint(rx.url(), {{"format", "meta"}});
+  f.inbound_text();
+  BOOST_REQUIRE(wait_until([&] { return rx.count() >= 1; }));
+  BOOST_REQUIRE(f.call(f.alice, "DELETE", "/v1/instances/" + f.instance_id).status == 204u);
+  std::int64_t endpoints = -1, deliveries = -1, payloads = -1;
+  auto ec = f.app.get().database().write_sync([&](store::connection& c) -> core::error_code {
+    auto a = c.scalar_int("SELECT COUNT(*) FROM webhook_endpoints");
+    auto b = c.scalar_int("SELECT COUNT(*) FROM webhook_deliveries");
+    auto m = c.scalar_int("SELECT COUNT(*) FROM meta_payloads");
+    if (!a || !b || !m) return make_error_code(store::error::failed);
+    endpoints = *a;
+    deliveries = *b;
+    payloads = *m;
+    return {};
+  });
+  BOOST_REQUIRE(!ec);
+  BOOST_TEST(endpoints == 0);
+  BOOST_TEST(deliveries == 0);
+  BOOST_TEST(payloads == 0);
 }
 
 // The hook added to upstream::client for this: every resolved address goes through the filter
