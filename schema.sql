@@ -262,3 +262,58 @@ CREATE TABLE update_receipts (
 CREATE INDEX update_receipts_age ON update_receipts (created_at);
 -- The retention job (privacy promise P9) deletes the oldest messages first.
 CREATE INDEX messages_age ON messages (created_at);
+
+-- migration: 7
+-- Customer webhooks out (issue 6). An endpoint is a customer URL that receives an instance's
+-- events, signed with its own secret (sealed by the vault, AAD = webhook_endpoints, id,
+-- signing_secret). `cursor` is the id of the last event the delivery engine looked at for this
+-- endpoint: events after it become deliveries (one write: deliveries inserted, cursor moved),
+-- so none is missed or created twice. A new endpoint starts at the newest event (no backfill).
+CREATE TABLE webhook_endpoints (
+  id              TEXT PRIMARY KEY,             -- whk_…
+  instance_id     TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  url             TEXT NOT NULL,
+  event_types     TEXT NOT NULL,                -- JSON array of event types; [] = every type
+  format          TEXT NOT NULL CHECK (format IN ('enfinito', 'meta')),
+  signing_secret  BLOB NOT NULL,                -- vault blob of "whsec_…"
+  state           TEXT NOT NULL CHECK (state IN ('active', 'paused')),
+  paused_reason   TEXT,
+  failing_since   INTEGER,                      -- unix ms of the first failure of the current run
+  failure_count   INTEGER NOT NULL DEFAULT 0,   -- consecutive failed attempts
+  cursor          INTEGER NOT NULL DEFAULT 0,   -- last events.id considered
+  created_at      INTEGER NOT NULL,             -- unix ms
+  updated_at      INTEGER NOT NULL
+);
+CREATE INDEX webhook_endpoints_by_instance ON webhook_endpoints (instance_id, created_at);
+-- The outbox and delivery log: one row per (endpoint, event). `delivered_at` set: done.
+-- `next_attempt_at` NULL and not delivered: given up (kept for the log and manual redelivery).
+-- The row id is the Standard Webhooks `webhook-id` (stable across retries and redeliveries).
+CREATE TABLE webhook_deliveries (
+  id              TEXT PRIMARY KEY,             -- whd_…
+  endpoint_id     TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id        INTEGER NOT NULL,             -- events.id (the event may be purged later)
+  event_type      TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,                      -- unix ms; NULL: nothing scheduled
+  last_status     INTEGER,                      -- HTTP status of the last attempt (NULL: no answer)
+  last_error      TEXT,                         -- our short reason (never the response body)
+  last_attempt_at INTEGER,
+  delivered_at    INTEGER,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (endpoint_id, created_at);
+-- Meta's original webhook bodies, for endpoints with format 'meta' (passthrough): written in
+-- the same store write as the events a POST produced, with the range of those event ids. A
+-- 'meta' endpoint gets one delivery per payload (keyed by its first event id).
+CREATE TABLE meta_payloads (
+  instance_id     TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  first_event_id  INTEGER NOT NULL,
+  last_event_id   INTEGER NOT NULL,
+  body            BLOB NOT NULL,                -- the exact bytes Meta signed
+  created_at      INTEGER NOT NULL,
+  PRIMARY KEY (instance_id, first_event_id)
+);
+CREATE INDEX meta_payloads_age ON meta_payloads (created_at);

@@ -4,6 +4,7 @@
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/events.hpp>
+#include <enfinito/api/hooks.hpp>
 #include <enfinito/api/instances.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
@@ -18,6 +19,7 @@ void register_all(http::router& r, services& s) {
   register_google_routes(r, s);
   register_webhook_routes(r, s);
   register_event_routes(r, s);
+  register_hook_routes(r, s);
   register_messages_routes(r, s);
   register_graph_routes(r, s);
   register_meta_routes(r, s);

@@ -28,6 +28,7 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/hooks.hpp>
 #include <enfinito/store/inbound.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
@@ -333,8 +334,15 @@ batch prepare(meta::notification& n, const credentials& cred, std::string_view i
   return b;
 }
 
-core::error_code commit(store::connection& c, const batch& b, in::outcome& out) {
+// `raw`: Meta's exact bytes, kept (store::hooks) for customer webhooks of format `meta` when
+// the instance has one and this POST produced events; the range of event ids ties them.
+core::error_code commit(store::connection& c, const batch& b, std::string_view raw, in::outcome& out) {
   const auto now = now_ms();
+  bool passthrough = false;
+  std::int64_t before = 0;
+  if (auto ec = store::hooks::has_meta_endpoint(c, b.owner.instance_id, passthrough)) return ec;
+  if (passthrough)
+    if (auto ec = store::hooks::max_event_id(c, before)) return ec;
   for (const auto& m : b.messages)
     if (auto ec = in::store_message(c, b.owner, m, now, out)) return ec;
   for (const auto& st : b.statuses)
@@ -343,6 +351,12 @@ core::error_code commit(store::connection& c, const batch& b, in::outcome& out) 
     auto ec = e.digest.empty() ? in::append_event(c, b.owner, e.type, e.data, out)
                                : in::append_event_once(c, b.owner, e.digest, e.type, e.data, now, out);
     if (ec) return ec;
+  }
+  if (passthrough && out.events > 0) {
+    std::int64_t after = 0;
+    if (auto ec = store::hooks::max_event_id(c, after)) return ec;
+    if (after > before)
+      if (auto ec = store::hooks::store_meta_payload(c, b.owner.instance_id, before + 1, after, raw, now)) return ec;
   }
   return {};
 }
@@ -380,7 +394,8 @@ net::awaitable<response> receive(services& s, credential_cache& cache, http::req
     core::log::warn("webhook_misrouted", {{"request_id", req.request_id}, {"instance", id},
                                           {"dropped_updates", b.misrouted}});
   in::outcome out;
-  auto write = [&](store::connection& c) { return commit(c, b, out); };
+  const std::string_view raw = req.msg.body();
+  auto write = [&](store::connection& c) { return commit(c, b, raw, out); };
   auto ec = co_await s.db.write(write);
   if (ec) {
     core::log::error("webhook_store_failed", {{"request_id", req.request_id}, {"instance", id},

@@ -2,6 +2,7 @@
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
 #include <enfinito/app/housekeeping.hpp>
+#include <enfinito/hooks/engine.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -38,6 +39,7 @@ struct app::impl {
   std::unique_ptr<net::thread_pool> blocking;
   std::unique_ptr<api::services> services;
   std::unique_ptr<outbound::queue> queue;  // after pool: destroyed before the contexts are
+  std::unique_ptr<hooks::engine> hooks;    // customer webhooks out; likewise
   net::io_context control{1};
   bool started = false;
 };
@@ -123,12 +125,14 @@ app::~app() {
     if (impl_->server) impl_->server->release_acceptors();
     // Kept-alive upstream sockets belong to the reactors' contexts too.
     if (impl_->services && impl_->services->meta) impl_->services->meta->close_idle();
+    if (impl_->hooks) impl_->hooks->close_idle();
     // Store work still in flight (a started app destroyed without run(): the send queue's
     // first sweep) runs against coroutine frames that live in the contexts and posts its
     // completion to them: finish it while the contexts exist.
     if (impl_->blocking) impl_->blocking->join();
     if (impl_->db) impl_->db->stop();
     impl_->queue.reset();  // its timers belong to the contexts
+    impl_->hooks.reset();
     impl_->pool.reset();
   }
   impl_->server.reset();
@@ -169,6 +173,9 @@ void app::start() {
                                                    impl_->services->vault, impl_->services->meta);
   if (auto ec = impl_->queue->recover()) throw startup_error("send queue: cannot recover leases: " + ec.message());
   impl_->services->queue = impl_->queue.get();
+  impl_->hooks = std::make_unique<hooks::engine>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
+                                                 impl_->services->vault);
+  impl_->services->hooks = impl_->hooks.get();
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get()});
   api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
@@ -196,6 +203,7 @@ void app::start() {
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
                      retention_sweeps(c.retention), c.retention.batch_rows);
   impl_->queue->start();
+  impl_->hooks->start();
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},

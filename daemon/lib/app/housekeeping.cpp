@@ -4,6 +4,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/events.hpp>
+#include <enfinito/store/hooks.hpp>
 #include <enfinito/store/inbound.hpp>
 #include <enfinito/store/google.hpp>
 #include <enfinito/store/store.hpp>
@@ -90,6 +91,11 @@ std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
   out.push_back({"retention.pending_statuses", [pending](store::connection& c, std::int64_t now,
                                                          std::size_t batch, std::size_t& removed) {
                    return store::inbound::purge_pending(c, now - pending, batch, removed);
+                 }});
+  // Customer webhooks out: finished delivery log rows and Meta payloads, as old as events.
+  out.push_back({"retention.webhook_deliveries", [events](store::connection& c, std::int64_t now,
+                                                          std::size_t batch, std::size_t& removed) {
+                   return store::hooks::purge(c, now - events, batch, removed);
                  }});
   return out;
 }

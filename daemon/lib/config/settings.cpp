@@ -1,6 +1,7 @@
 // config::settings: the key table, TOML and environment parsing, validation, secret files.
 #include <enfinito/config/settings.hpp>
 
+#include <enfinito/core/ip_policy.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
 
@@ -236,6 +237,44 @@ const std::vector<key_def>& keys() {
              "how often the retention job runs"),
       int_key("retention.batch_rows", 1, 100'000, [](settings& s) -> auto& { return s.retention.batch_rows; },
               "rows deleted per store write by the retention job (keeps each write short)"),
+      // [webhooks_out]: customer webhooks (hooks/engine.hpp).
+      bool_key("webhooks_out.allow_http", [](settings& s) -> auto& { return s.webhooks_out.allow_http; },
+               "accept http:// customer webhook URLs (tests, local development); default https only"),
+      text_key("webhooks_out.allow_ranges", [](settings& s) -> auto& { return s.webhooks_out.allow_ranges; },
+               "comma-separated CIDR ranges webhooks may reach although not public (e.g. 127.0.0.0/8)"),
+      ms_key("webhooks_out.poll_interval_ms", 10, 60'000,
+             [](settings& s) -> auto& { return s.webhooks_out.poll_interval; },
+             "how often new events and due webhook deliveries are looked for"),
+      ms_key("webhooks_out.timeout_ms", 100, 300'000, [](settings& s) -> auto& { return s.webhooks_out.timeout; },
+             "deadline of one webhook delivery attempt (connect, TLS, request, response)"),
+      ms_key("webhooks_out.connect_timeout_ms", 100, 300'000,
+             [](settings& s) -> auto& { return s.webhooks_out.connect_timeout; },
+             "deadline of resolve + connect + TLS of a webhook delivery"),
+      int_key("webhooks_out.max_response_bytes", 1, 16ll << 20,
+              [](settings& s) -> auto& { return s.webhooks_out.max_response_bytes; },
+              "a customer endpoint's response body is read up to this size and discarded (larger: failed)"),
+      ms_key("webhooks_out.retry_base_ms", 1, 86'400'000,
+             [](settings& s) -> auto& { return s.webhooks_out.retry_base; },
+             "first delivery retry delay; doubles per attempt, with jitter"),
+      ms_key("webhooks_out.retry_max_ms", 1, 7ll * 86'400'000,
+             [](settings& s) -> auto& { return s.webhooks_out.retry_max; },
+             "longest delay between two attempts of a delivery"),
+      ms_key("webhooks_out.retry_after_max_ms", 0, 7ll * 86'400'000,
+             [](settings& s) -> auto& { return s.webhooks_out.retry_after_max; },
+             "a customer's Retry-After is honoured up to this long"),
+      int_key("webhooks_out.max_attempts", 1, 1'000, [](settings& s) -> auto& { return s.webhooks_out.max_attempts; },
+              "attempts of one delivery before it is given up (with the default delays: 26 to 35 hours)"),
+      int_key("webhooks_out.pause_after_failures", 1, 1'000'000,
+              [](settings& s) -> auto& { return s.webhooks_out.pause_after_failures; },
+              "an endpoint is paused after this many consecutive failed attempts (and pause_after_ms of failure)"),
+      ms_key("webhooks_out.pause_after_ms", 1, 365ll * 86'400'000,
+             [](settings& s) -> auto& { return s.webhooks_out.pause_after; },
+             "an endpoint is paused once failing continuously this long (and pause_after_failures attempts)"),
+      int_key("webhooks_out.max_in_flight", 1, 256, [](settings& s) -> auto& { return s.webhooks_out.max_in_flight; },
+              "concurrent deliveries to one endpoint"),
+      int_key("webhooks_out.max_endpoints_per_instance", 1, 1'000,
+              [](settings& s) -> auto& { return s.webhooks_out.max_endpoints_per_instance; },
+              "webhook endpoints one instance may have"),
       // [queue]: the outbound send queue (outbound/queue.hpp).
       int_key("queue.rate_per_instance", 1, 100'000, [](settings& s) -> auto& { return s.queue.rate_per_instance; },
               "messages per second sent to Meta per instance (raise it when Meta raises the number's throughput)"),
@@ -426,6 +465,10 @@ void validate(settings& s) {
         throw config_error(std::string(name) + ": must be an https URL (http only for a loopback host)");
     }
   }
+  if (!core::parse_ranges(s.webhooks_out.allow_ranges))
+    throw config_error("webhooks_out.allow_ranges: expected comma-separated CIDR ranges, e.g. 127.0.0.0/8");
+  if (s.webhooks_out.retry_max < s.webhooks_out.retry_base)
+    throw config_error("webhooks_out.retry_max_ms: must be at least webhooks_out.retry_base_ms");
   if (s.vault.key_file.empty()) throw config_error("vault.key_file: must not be empty");
   {
     auto& b = s.meta.base_url;

@@ -48,6 +48,7 @@ class error_category_impl final : public boost::system::error_category {
       case error::response_too_large: return "upstream response too large";
       case error::bad_response: return "upstream response is not valid HTTP";
       case error::bad_url: return "URL is not http(s)://host[:port][/path]";
+      case error::address_refused: return "the upstream host resolves to a refused address";
     }
     return "upstream error";
   }
@@ -89,6 +90,12 @@ bool header_safe(std::string_view s) {
   return s.find_first_of("\r\n") == std::string_view::npos && s.find('\0') == std::string_view::npos;
 }
 
+bool headers_safe(std::span<const std::pair<std::string_view, std::string_view>> hs) {
+  for (const auto& [n, v] : hs)
+    if (n.empty() || !header_safe(n) || n.find(':') != std::string_view::npos || !header_safe(v)) return false;
+  return true;
+}
+
 // The serialized request, wiped when it goes away (it may hold a bearer token).
 struct wiped {
   std::string s;
@@ -106,6 +113,7 @@ std::string serialize_head(const request& r, const origin& o, bool keep_alive) {
   w.append("\r\nUser-Agent: enfinito/" ENFINITO_VERSION "\r\nAccept: ").append(r.accept).append("\r\n");
   if (!keep_alive) w.append("Connection: close\r\n");
   if (r.bearer) w.append("Authorization: Bearer ").append(r.bearer->reveal()).append("\r\n");
+  for (const auto& [name, value] : r.headers) w.append(name).append(": ").append(value).append("\r\n");
   if (!r.body.empty() || r.method == "POST") {
     w.append("Content-Type: ").append(r.content_type.empty() ? std::string_view("application/json") : r.content_type);
     w.append("\r\nContent-Length: ").append(std::to_string(r.body.size())).append("\r\n");
@@ -165,6 +173,8 @@ net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, con
   out.answer.status = msg.result_int();
   if (auto ct = msg.find(beast::http::field::content_type); ct != msg.end())
     out.answer.content_type = std::string(ct->value());
+  if (auto ra = msg.find(beast::http::field::retry_after); ra != msg.end())
+    out.answer.retry_after = std::string(ra->value().substr(0, 64));
   out.answer.body = std::move(msg.body());
   co_return out;
 }
@@ -337,6 +347,15 @@ static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, c
       out.ec = error::resolve_failed;
       co_return out;
     }
+    // The SSRF guard: every resolved address must pass, and only those are connected to.
+    bool refused = false;
+    if (opts.address_filter)
+      for (const auto& e : results)
+        if (!opts.address_filter(e.endpoint().address())) refused = true;
+    if (refused) {
+      out.ec = error::address_refused;
+      co_return out;
+    }
     auto [cec, peer] = co_await net::async_connect(st->conn->stream.next_layer(), results, tuple_awaitable);
     (void)peer;
     if (cec) {
@@ -373,7 +392,7 @@ static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, c
 
 net::awaitable<core::result<response>> client::call(request r) {
   if (!header_safe(r.method) || !header_safe(r.target) || !header_safe(r.content_type) ||
-      !header_safe(r.accept) || r.target.empty() || r.target.front() != '/' ||
+      !header_safe(r.accept) || !headers_safe(r.headers) || r.target.empty() || r.target.front() != '/' ||
       r.target.find(' ') != std::string_view::npos)
     co_return error::bad_url;
   auto ex = co_await net::this_coro::executor;

@@ -33,6 +33,9 @@ class runtime;
 namespace enfinito::outbound {
 class queue;
 }
+namespace enfinito::hooks {
+class engine;
+}
 
 namespace enfinito::api {
 
@@ -50,6 +53,8 @@ struct services {
   // The outbound send queue (outbound/queue.hpp): `notify` after an accept commit,
   // `wait_for_outcome` for the Graph-compatible routes. Owned by app::app.
   outbound::queue* queue = nullptr;
+  // Customer webhooks out (hooks/engine.hpp): `notify` after a redelivery or a resume.
+  hooks::engine* hooks = nullptr;
 };
 
 }  // namespace enfinito::api

@@ -119,6 +119,24 @@ struct webhook_settings {
   milliseconds credential_cache_ttl{60'000};      // per-reactor cache of an instance's app secret etc.
 };
 
+/** Customer webhooks out (issue 6): endpoints, delivery engine, SSRF guard. */
+struct webhooks_out_settings {
+  bool allow_http = false;            // http:// endpoint URLs (tests, local development); else https only
+  std::string allow_ranges;           // comma-separated CIDRs allowed although not public, e.g. "127.0.0.0/8"
+  milliseconds poll_interval{200};    // how often new events and due deliveries are looked for
+  milliseconds timeout{10'000};       // one delivery attempt: connect, TLS, request, response
+  milliseconds connect_timeout{5'000};
+  std::size_t max_response_bytes = 64 * 1024;  // response body read at most this far, then discarded
+  milliseconds retry_base{10'000};    // first retry delay; doubles per attempt, with jitter
+  milliseconds retry_max{3'600'000};  // longest retry delay
+  milliseconds retry_after_max{3'600'000};  // a Retry-After longer than this is capped
+  unsigned max_attempts = 45;         // attempts of one delivery before it is given up (26 to 35 hours by default)
+  unsigned pause_after_failures = 50; // an endpoint is paused after this many consecutive failed attempts...
+  milliseconds pause_after{3ll * 24 * 3600 * 1000};  // ...spanning at least this long of continuous failure
+  unsigned max_in_flight = 4;         // concurrent deliveries per endpoint
+  unsigned max_endpoints_per_instance = 10;
+};
+
 /** How long logs are kept (privacy promise P9) and how the purge job runs. */
 struct retention_settings {
   milliseconds messages{90ll * 24 * 3600 * 1000};        // message log, either direction
@@ -169,6 +187,7 @@ struct graph_settings {
 struct settings {
   server_settings server;
   webhook_settings webhooks;
+  webhooks_out_settings webhooks_out;
   retention_settings retention;
   google_settings google;
   auth_settings auth;

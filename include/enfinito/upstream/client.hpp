@@ -35,9 +35,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <span>
 #include <string_view>
+#include <utility>
+
+#include <boost/asio/ip/address.hpp>
 
 namespace boost::asio::ssl {
 class context;
@@ -54,6 +59,7 @@ enum class error {
   response_too_large,  // header or body over the cap
   bad_response,        // not parseable HTTP
   bad_url,             // not http(s)://host[:port][/path][?query]
+  address_refused,     // a resolved address failed options::address_filter (SSRF guard)
 };
 const boost::system::error_category& category() noexcept;
 inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), category()}; }
@@ -83,6 +89,14 @@ struct options {
   std::size_t max_idle_per_reactor = 32;  // 0: no keep-alive (one connection per call)
   std::chrono::milliseconds idle_timeout{30'000};
   std::size_t max_requests_per_connection = 10'000;
+  /**
+   * Connect-time address check (customer webhooks' SSRF guard): when set, EVERY address the
+   * host name resolves to must pass it, or the call fails with `address_refused` before any
+   * connection is made; the connection then goes only to those checked addresses (no second
+   * lookup, so DNS rebinding between check and connect is impossible). Host header and SNI
+   * keep the original host name.
+   */
+  std::function<bool(const boost::asio::ip::address&)> address_filter;
 };
 
 struct request {
@@ -95,12 +109,15 @@ struct request {
   // Per-call overrides (media moves more bytes, more slowly, than a JSON call); 0: the client's.
   std::chrono::milliseconds timeout{0};
   std::size_t max_response_bytes = 0;
+  // Extra request headers, "Name: value\r\n" each (CR/LF inside a value is refused).
+  std::span<const std::pair<std::string_view, std::string_view>> headers{};
 };
 
 struct response {
   unsigned status = 0;
   std::string body;
   std::string content_type;
+  std::string retry_after;  // the Retry-After header, as given (empty when absent)
   bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 

@@ -1,0 +1,365 @@
+// store::hooks: the SQL of customer webhooks out (endpoints, deliveries, Meta payloads).
+#include <enfinito/store/hooks.hpp>
+
+#include <enfinito/store/error.hpp>
+
+namespace enfinito::store::hooks {
+namespace {
+
+constexpr const char* endpoint_columns =
+    "id, instance_id, user_id, url, event_types, format, signing_secret, state, COALESCE(paused_reason, ''), "
+    "failing_since, failure_count, created_at, updated_at";
+
+endpoint read_endpoint(const statement& s) {
+  endpoint e;
+  e.id = s.text(0);
+  e.instance_id = s.text(1);
+  e.user_id = s.text(2);
+  e.url = s.text(3);
+  e.event_types = s.text(4);
+  e.format = s.text(5);
+  e.secret_blob = s.blob(6);
+  e.state = s.text(7);
+  e.paused_reason = s.text(8);
+  if (!s.is_null(9)) e.failing_since = s.int64(9);
+  e.failure_count = s.int64(10);
+  e.created_at = s.int64(11);
+  e.updated_at = s.int64(12);
+  return e;
+}
+
+constexpr const char* delivery_columns =
+    "id, endpoint_id, event_id, event_type, attempts, next_attempt_at, last_status, COALESCE(last_error, ''), "
+    "last_attempt_at, delivered_at, created_at, rowid";
+
+delivery read_delivery(const statement& s) {
+  delivery d;
+  d.id = s.text(0);
+  d.endpoint_id = s.text(1);
+  d.event_id = s.int64(2);
+  d.event_type = s.text(3);
+  d.attempts = s.int64(4);
+  if (!s.is_null(5)) d.next_attempt_at = s.int64(5);
+  if (!s.is_null(6)) d.last_status = s.int64(6);
+  d.last_error = s.text(7);
+  if (!s.is_null(8)) d.last_attempt_at = s.int64(8);
+  if (!s.is_null(9)) d.delivered_at = s.int64(9);
+  d.created_at = s.int64(10);
+  d.seq = s.int64(11);
+  return d;
+}
+
+// One row into `out`; not_found when there is none.
+template <class Read, class Out>
+core::error_code one(statement* s, core::error_code& ec, Read read, Out& out) {
+  const bool found = s->step(ec);
+  if (found) out = read(*s);
+  s->reset();
+  if (ec) return ec;
+  return found ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code misuse(const core::error_code& ec) { return ec ? ec : make_error_code(error::misuse); }
+
+}  // namespace
+
+core::error_code insert(connection& c, const endpoint& e) {
+  core::error_code ec;
+  auto* s = c.prepare("INSERT INTO webhook_endpoints(id, instance_id, user_id, url, event_types, format, "
+                      "signing_secret, state, paused_reason, failure_count, cursor, created_at, updated_at) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), 0, "
+                      "(SELECT COALESCE(MAX(id), 0) FROM events), ?10, ?10)", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, e.id).bind(2, e.instance_id).bind(3, e.user_id).bind(4, e.url).bind(5, e.event_types);
+  s->bind(6, e.format).bind_blob(7, e.secret_blob).bind(8, e.state).bind(9, e.paused_reason).bind(10, e.created_at);
+  return s->run();
+}
+
+core::error_code count_for_instance(connection& c, std::string_view instance_id, std::int64_t& out) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT COUNT(*) FROM webhook_endpoints WHERE instance_id = ?1", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, instance_id);
+  out = s->step(ec) ? s->int64(0) : 0;
+  s->reset();
+  return ec;
+}
+
+core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id,
+                     endpoint& out) {
+  core::error_code ec;
+  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns +
+                          " FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id).bind(2, user_id).bind(3, instance_id);
+  return one(s, ec, read_endpoint, out);
+}
+
+core::error_code get_any(connection& c, std::string_view id, endpoint& out) {
+  core::error_code ec;
+  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns + " FROM webhook_endpoints WHERE id = ?1", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id);
+  return one(s, ec, read_endpoint, out);
+}
+
+core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
+                      std::vector<endpoint>& out) {
+  core::error_code ec;
+  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns +
+                          " FROM webhook_endpoints WHERE user_id = ?1 AND instance_id = ?2 ORDER BY created_at, id",
+                      ec);
+  if (!s) return misuse(ec);
+  s->bind(1, user_id).bind(2, instance_id);
+  while (s->step(ec)) out.push_back(read_endpoint(*s));
+  s->reset();
+  return ec;
+}
+
+core::error_code update(connection& c, const endpoint& e, std::int64_t now_ms) {
+  core::error_code ec;
+  // Becoming active (a resume) starts a new failure run.
+  auto* s = c.prepare("UPDATE webhook_endpoints SET url = ?4, event_types = ?5, format = ?6, "
+                      "failure_count = CASE WHEN ?7 = 'active' AND state <> 'active' THEN 0 ELSE failure_count END, "
+                      "failing_since = CASE WHEN ?7 = 'active' AND state <> 'active' THEN NULL ELSE failing_since END, "
+                      "state = ?7, paused_reason = NULLIF(?8, ''), updated_at = ?9 "
+                      "WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, e.id).bind(2, e.user_id).bind(3, e.instance_id).bind(4, e.url).bind(5, e.event_types);
+  s->bind(6, e.format).bind(7, e.state).bind(8, e.paused_reason).bind(9, now_ms);
+  if (auto rc = s->run()) return rc;
+  return c.changes() ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code set_secret(connection& c, std::string_view id, std::string_view blob, std::int64_t now_ms) {
+  core::error_code ec;
+  auto* s = c.prepare("UPDATE webhook_endpoints SET signing_secret = ?2, updated_at = ?3 WHERE id = ?1", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id).bind_blob(2, blob).bind(3, now_ms);
+  if (auto rc = s->run()) return rc;
+  return c.changes() ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code remove(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id) {
+  core::error_code ec;
+  auto* s = c.prepare("DELETE FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id).bind(2, user_id).bind(3, instance_id);
+  if (auto rc = s->run()) return rc;
+  return c.changes() ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before,
+                                 std::size_t limit, std::vector<delivery>& out) {
+  core::error_code ec;
+  auto* s = c.prepare(std::string("SELECT ") + delivery_columns +
+                          " FROM webhook_deliveries WHERE endpoint_id = ?1 AND (?2 = 0 OR rowid < ?2) "
+                          "ORDER BY rowid DESC LIMIT ?3", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, endpoint_id).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
+  while (s->step(ec)) out.push_back(read_delivery(*s));
+  s->reset();
+  return ec;
+}
+
+core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::string_view id, delivery& out) {
+  core::error_code ec;
+  auto* s = c.prepare(std::string("SELECT ") + delivery_columns +
+                          " FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id).bind(2, endpoint_id);
+  return one(s, ec, read_delivery, out);
+}
+
+core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms) {
+  core::error_code ec;
+  auto* s = c.prepare("UPDATE webhook_deliveries SET next_attempt_at = ?3, attempts = 0, delivered_at = NULL "
+                      "WHERE id = ?1 AND endpoint_id = ?2", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id).bind(2, endpoint_id).bind(3, now_ms);
+  if (auto rc = s->run()) return rc;
+  return c.changes() ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t window, std::size_t& created) {
+  created = 0;
+  core::error_code ec;
+  // Where this pass stops: the newest event, but at most `window` ids past the oldest cursor,
+  // so a long backlog becomes several short writes.
+  auto* top = c.prepare("SELECT MIN((SELECT COALESCE(MAX(id), 0) FROM events), "
+                        "(SELECT COALESCE(MIN(cursor), 0) FROM webhook_endpoints) + ?1)", ec);
+  if (!top) return misuse(ec);
+  top->bind(1, window);
+  const std::int64_t upto = top->step(ec) ? top->int64(0) : 0;
+  top->reset();
+  if (ec) return ec;
+  // Paused endpoints collect deliveries too: they go out once the endpoint is resumed.
+  auto* own = c.prepare(
+      "INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, event_id, event_type, next_attempt_at, created_at) "
+      "SELECT 'whd_' || lower(hex(randomblob(12))), ep.id, e.id, e.type, ?2, ?2 "
+      "FROM webhook_endpoints ep JOIN events e ON e.user_id = ep.user_id AND e.id > ep.cursor AND e.id <= ?1 "
+      "AND e.instance_id = ep.instance_id "
+      "WHERE ep.format = 'enfinito' AND ep.cursor < ?1 AND (ep.event_types = '[]' OR e.type IN "
+      "(SELECT value FROM json_each(ep.event_types))) ORDER BY e.id", ec);
+  if (!own) return misuse(ec);
+  own->bind(1, upto).bind(2, now_ms);
+  if (auto rc = own->run()) return rc;
+  created += static_cast<std::size_t>(c.changes());
+  auto* meta = c.prepare(
+      "INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, event_id, event_type, next_attempt_at, created_at) "
+      "SELECT 'whd_' || lower(hex(randomblob(12))), ep.id, mp.first_event_id, 'meta.payload', ?2, ?2 "
+      "FROM webhook_endpoints ep JOIN meta_payloads mp ON mp.instance_id = ep.instance_id "
+      "AND mp.first_event_id > ep.cursor AND mp.first_event_id <= ?1 "
+      "WHERE ep.format = 'meta' AND ep.cursor < ?1 AND (ep.event_types = '[]' OR EXISTS (SELECT 1 FROM events e "
+      "WHERE e.user_id = ep.user_id AND e.id BETWEEN mp.first_event_id AND mp.last_event_id "
+      "AND e.type IN (SELECT value FROM json_each(ep.event_types)))) ORDER BY mp.first_event_id", ec);
+  if (!meta) return misuse(ec);
+  meta->bind(1, upto).bind(2, now_ms);
+  if (auto rc = meta->run()) return rc;
+  created += static_cast<std::size_t>(c.changes());
+  auto* move = c.prepare("UPDATE webhook_endpoints SET cursor = ?1 WHERE cursor < ?1", ec);
+  if (!move) return misuse(ec);
+  move->bind(1, upto);
+  return move->run();
+}
+
+core::error_code claim_due(connection& c, std::int64_t now_ms, std::int64_t lease_until, std::size_t per_endpoint,
+                           std::size_t limit, const std::string& capacity, std::vector<delivery>& out) {
+  core::error_code ec;
+  auto* s = c.prepare(
+      "SELECT id, endpoint_id, event_id, event_type, attempts, next_attempt_at, last_status, COALESCE(last_error, ''), "
+      "last_attempt_at, delivered_at, created_at, rid FROM ("
+      "SELECT d.*, d.rowid AS rid, ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.event_id) "
+      "AS n FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
+      "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active') "
+      "WHERE n <= COALESCE(json_extract(?4, '$.\"' || endpoint_id || '\"'), ?2) ORDER BY next_attempt_at LIMIT ?3", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(per_endpoint)).bind(3, static_cast<std::int64_t>(limit));
+  s->bind(4, capacity);
+  std::vector<delivery> picked;
+  while (s->step(ec)) picked.push_back(read_delivery(*s));
+  s->reset();
+  if (ec) return ec;
+  auto* lease = c.prepare("UPDATE webhook_deliveries SET next_attempt_at = ?2 WHERE id = ?1", ec);
+  if (!lease) return misuse(ec);
+  for (auto& d : picked) {
+    lease->bind(1, d.id).bind(2, lease_until);
+    if (auto rc = lease->run()) return rc;
+    out.push_back(std::move(d));
+  }
+  return {};
+}
+
+core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms,
+                                const pause_policy& p, bool& paused) {
+  paused = false;
+  core::error_code ec;
+  auto* s = c.prepare("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?2, "
+                      "last_error = NULLIF(?3, ''), last_attempt_at = ?4, next_attempt_at = ?5, "
+                      "delivered_at = CASE WHEN ?6 THEN ?4 ELSE delivered_at END WHERE id = ?1", ec);
+  if (!s) return misuse(ec);
+  std::optional<std::int64_t> next;
+  if (!o.delivered) next = o.retry_at;
+  s->bind(1, d.id).bind(2, o.status).bind(3, o.error).bind(4, now_ms).bind(5, next);
+  s->bind(6, static_cast<std::int64_t>(o.delivered ? 1 : 0));
+  if (auto rc = s->run()) return rc;
+  if (o.delivered) {
+    auto* ok = c.prepare("UPDATE webhook_endpoints SET failure_count = 0, failing_since = NULL WHERE id = ?1", ec);
+    if (!ok) return misuse(ec);
+    ok->bind(1, d.endpoint_id);
+    return ok->run();
+  }
+  auto* bad = c.prepare("UPDATE webhook_endpoints SET failure_count = failure_count + 1, "
+                        "failing_since = COALESCE(failing_since, ?2) WHERE id = ?1", ec);
+  if (!bad) return misuse(ec);
+  bad->bind(1, d.endpoint_id).bind(2, now_ms);
+  if (auto rc = bad->run()) return rc;
+  auto* pause = c.prepare("UPDATE webhook_endpoints SET state = 'paused', updated_at = ?2, paused_reason = "
+                          "'failed ' || failure_count || ' consecutive attempts since ' || "
+                          "strftime('%Y-%m-%dT%H:%M:%SZ', failing_since / 1000, 'unixepoch') || ' (last: ' || ?5 || ')' "
+                          "WHERE id = ?1 AND state = 'active' AND failure_count >= ?3 AND ?2 - failing_since >= ?4",
+                          ec);
+  if (!pause) return misuse(ec);
+  pause->bind(1, d.endpoint_id).bind(2, now_ms).bind(3, p.max_failures).bind(4, p.max_failing_ms);
+  pause->bind(5, o.error.empty() ? std::string("failed") : o.error);
+  if (auto rc = pause->run()) return rc;
+  paused = c.changes() > 0;
+  return {};
+}
+
+core::error_code meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
+                              std::string& body) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT body FROM meta_payloads WHERE instance_id = ?1 AND first_event_id = ?2", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, instance_id).bind(2, first_event_id);
+  return one(s, ec, [](const statement& st) { return st.blob(0); }, body);
+}
+
+core::error_code store_meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
+                                    std::int64_t last_event_id, std::string_view body, std::int64_t now_ms) {
+  core::error_code ec;
+  auto* s = c.prepare("INSERT OR IGNORE INTO meta_payloads(instance_id, first_event_id, last_event_id, body, created_at) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5)", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, instance_id).bind(2, first_event_id).bind(3, last_event_id).bind_blob(4, body).bind(5, now_ms);
+  return s->run();
+}
+
+core::error_code event_row(connection& c, std::int64_t id, std::string& instance_id, std::string& type,
+                           std::string& data, std::int64_t& created_at) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT COALESCE(instance_id, ''), type, data, created_at FROM events WHERE id = ?1", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id);
+  const bool found = s->step(ec);
+  if (found) {
+    instance_id = s->text(0);
+    type = s->text(1);
+    data = s->text(2);
+    created_at = s->int64(3);
+  }
+  s->reset();
+  if (ec) return ec;
+  return found ? core::error_code{} : make_error_code(error::not_found);
+}
+
+core::error_code has_meta_endpoint(connection& c, std::string_view instance_id, bool& out) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE instance_id = ?1 AND format = 'meta')", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, instance_id);
+  out = s->step(ec) && s->int64(0) != 0;
+  s->reset();
+  return ec;
+}
+
+core::error_code max_event_id(connection& c, std::int64_t& out) {
+  core::error_code ec;
+  // sqlite_sequence holds the AUTOINCREMENT high-water mark, which survives purges.
+  auto* s = c.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)", ec);
+  if (!s) return misuse(ec);
+  out = s->step(ec) ? s->int64(0) : 0;
+  s->reset();
+  return ec;
+}
+
+core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
+  core::error_code ec;
+  deleted = 0;
+  auto* d = c.prepare("DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM webhook_deliveries "
+                      "WHERE created_at < ?1 AND next_attempt_at IS NULL LIMIT ?2)", ec);
+  if (!d) return misuse(ec);
+  d->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
+  if (auto rc = d->run()) return rc;
+  deleted += static_cast<std::size_t>(c.changes());
+  auto* m = c.prepare("DELETE FROM meta_payloads WHERE rowid IN (SELECT rowid FROM meta_payloads "
+                      "WHERE created_at < ?1 LIMIT ?2)", ec);
+  if (!m) return misuse(ec);
+  m->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
+  if (auto rc = m->run()) return rc;
+  deleted += static_cast<std::size_t>(c.changes());
+  return {};
+}
+
+}  // namespace enfinito::store::hooks

@@ -1,0 +1,134 @@
+#pragma once
+/**
+ * @file store::hooks: the SQL of customer webhooks out (schema.sql migration 7): endpoints,
+ * the delivery outbox/log, and Meta's original payloads kept for `meta`-format endpoints.
+ *
+ * How events become deliveries: `enqueue_new` runs in one write, inserting a delivery per
+ * (endpoint, matching event) for events after each endpoint's cursor, then moving every
+ * cursor to the same id; the unique (endpoint, event) pair makes a repeat harmless. A `meta`
+ * endpoint gets one delivery per stored Meta payload (keyed by its first event id) when any
+ * of that payload's events matches its filter.
+ *
+ * How deliveries are sent: `claim_due` picks due rows of active endpoints (at most
+ * `per_endpoint` each, so a backlog of one endpoint never crowds out another) and leases them
+ * by moving `next_attempt_at` to the lease end in the same write; `record_attempt` stores an
+ * outcome, schedules the retry (or gives up) and pauses an endpoint that keeps failing.
+ *
+ * Every reading function the API uses takes the owner's user id and instance id. Times are
+ * unix milliseconds.
+ */
+#include <enfinito/core/error.hpp>
+#include <enfinito/store/connection.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace enfinito::store::hooks {
+
+/** The vault AAD of a signing secret: (table, endpoint id, field). */
+inline constexpr const char* table = "webhook_endpoints";
+inline constexpr const char* secret_field = "signing_secret";
+
+struct endpoint {
+  std::string id;
+  std::string instance_id;
+  std::string user_id;
+  std::string url;
+  std::string event_types = "[]";  // JSON array
+  std::string format = "enfinito";
+  std::string secret_blob;         // vault blob
+  std::string state = "active";
+  std::string paused_reason;
+  std::optional<std::int64_t> failing_since;
+  std::int64_t failure_count = 0;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/** Inserts; the cursor starts at the newest event (an endpoint receives what happens next). */
+core::error_code insert(connection& c, const endpoint& e);
+core::error_code count_for_instance(connection& c, std::string_view instance_id, std::int64_t& out);
+core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id,
+                     endpoint& out);
+/** Any endpoint by id (the delivery engine). */
+core::error_code get_any(connection& c, std::string_view id, endpoint& out);
+core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
+                      std::vector<endpoint>& out);
+/** Updates url, event_types, format, state and paused_reason (and resets the failure run when
+    the state becomes active). `not_found` when it is not the user's. */
+core::error_code update(connection& c, const endpoint& e, std::int64_t now_ms);
+core::error_code set_secret(connection& c, std::string_view id, std::string_view blob, std::int64_t now_ms);
+core::error_code remove(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id);
+
+struct delivery {
+  std::string id;
+  std::string endpoint_id;
+  std::int64_t event_id = 0;
+  std::string event_type;
+  std::int64_t attempts = 0;
+  std::optional<std::int64_t> next_attempt_at;
+  std::optional<std::int64_t> last_status;
+  std::string last_error;
+  std::optional<std::int64_t> last_attempt_at;
+  std::optional<std::int64_t> delivered_at;
+  std::int64_t created_at = 0;
+  std::int64_t seq = 0;  // rowid: the log's page cursor
+};
+
+/** The endpoint's deliveries, newest first, with seq < `before` (0: from the newest). */
+core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before,
+                                 std::size_t limit, std::vector<delivery>& out);
+core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::string_view id, delivery& out);
+/** Schedules the delivery again now, with a fresh attempt count (its id, the webhook-id, stays). */
+core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms);
+
+/** Turns events after the endpoints' cursors into deliveries (at most `window` event ids). */
+core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t window, std::size_t& created);
+
+/** Due deliveries of active endpoints, leased until `lease_until`: at most `per_endpoint` per
+    endpoint, or fewer for endpoints named in `capacity` ({"<endpoint id>": free slots}, for
+    endpoints with attempts running). */
+core::error_code claim_due(connection& c, std::int64_t now_ms, std::int64_t lease_until, std::size_t per_endpoint,
+                           std::size_t limit, const std::string& capacity, std::vector<delivery>& out);
+
+/** What one attempt gave. */
+struct attempt_outcome {
+  bool delivered = false;
+  std::optional<std::int64_t> status;     // HTTP status, when there was an answer
+  std::string error;                      // short reason when not delivered
+  std::optional<std::int64_t> retry_at;   // not delivered: next attempt (nullopt: give up)
+};
+/** The endpoint's failure-run policy: paused once it has BOTH `max_failures` consecutive failed
+    attempts and `max_failing_ms` of continuous failure (a burst of events during a short
+    outage makes many failed attempts quickly, yet should not pause an endpoint). */
+struct pause_policy {
+  std::int64_t max_failures = 50;
+  std::int64_t max_failing_ms = 0;
+};
+/** Stores the outcome of an attempt and updates the endpoint's failure run; `paused` tells
+    whether this attempt paused the endpoint. */
+core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms,
+                                const pause_policy& p, bool& paused);
+
+/** For a `meta` endpoint's delivery: the Meta payload whose first event id is `first_event_id`. */
+core::error_code meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
+                              std::string& body);
+/** Keeps Meta's original body with the range of event ids the same write appended. */
+core::error_code store_meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
+                                    std::int64_t last_event_id, std::string_view body, std::int64_t now_ms);
+/** One event by id (any owner: the engine checks the endpoint's instance); not_found when purged. */
+core::error_code event_row(connection& c, std::int64_t id, std::string& instance_id, std::string& type,
+                           std::string& data, std::int64_t& created_at);
+/** Does the instance have a `meta`-format endpoint (then Meta's bodies are worth keeping)? */
+core::error_code has_meta_endpoint(connection& c, std::string_view instance_id, bool& out);
+/** The newest event id overall (0 when none): bounds what a write appended. */
+core::error_code max_event_id(connection& c, std::int64_t& out);
+
+/** Retention: deletes delivery log rows and Meta payloads older than `before_ms` (at most
+    `limit` of each; undelivered rows still scheduled stay). */
+core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted);
+
+}  // namespace enfinito::store::hooks
