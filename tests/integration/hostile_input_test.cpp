@@ -4,6 +4,7 @@
 // without anyone remembering to add it here.
 #include "support/daemon.hpp"
 #include "support/raw_client.hpp"
+#include "support/tenants.hpp"
 
 #include <enfinito/app/app.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -24,26 +25,9 @@ namespace {
 
 // An active administrator with an API key, planted through the store.
 std::string admin_key(running_app& app) {
-  std::string key = "enf_live_" + crypto::random_token(32);
-  auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
-    acc::user u;
-    u.id = "usr_" + crypto::random_token(12);
-    u.email = "hostile-admin@example.com";
-    u.name = "Admin";
-    u.role = "admin";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    if (auto e = acc::insert_user(c, u)) return e;
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = u.id;
-    k.name = "hostile";
-    k.prefix = key.substr(0, 16);
-    k.created_at = u.created_at;
-    return acc::insert_api_key(c, k, crypto::sha256_hex(key));
-  });
-  BOOST_REQUIRE(!ec);
-  return key;
+  tenant_options admin;
+  admin.role = "admin";
+  return make_tenant(app.get().database(), "hostile-admin@example.com", admin).key;
 }
 
 std::string concrete(const std::string& pattern) {

@@ -65,9 +65,6 @@ std::string fake_config() {
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
 struct fake_shop : test::fake_meta {
   explicit fake_shop(const cert_files* tls = nullptr) : test::fake_meta(fake_config(), tls) {}
-  void admin(const std::string& what, const json::object& body) {
-    BOOST_REQUIRE_EQUAL(test::fake_meta::admin(what, body), 200u);
-  }
 };
 
 // An active user with an API key, planted in the database.

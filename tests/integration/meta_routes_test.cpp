@@ -4,6 +4,8 @@
 // needs_reauth; the per-type media limits and the upload route's own body limit.
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
+#include "support/tenants.hpp"
 #include "support/http_client.hpp"
 #include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
@@ -50,65 +52,11 @@ std::string fake_config() {
   return json::serialize(cfg);
 }
 
-struct fake_meta {
-  boost::asio::io_context ioc{1};
-  std::unique_ptr<fg::server> srv;
-  std::thread thread;
-  std::uint16_t port = 0;
-  fake_meta() {
-    fg::server_options o;
-    o.config_json = fake_config();
-    srv = std::make_unique<fg::server>(ioc, std::move(o));
-    port = srv->start();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~fake_meta() {
-    srv->stop();
-    ioc.stop();
-    thread.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port); }
-  json::object admin(const std::string& what, const json::object& body) {
-    auto r = http_request("127.0.0.1", port, "POST", "/_admin/" + what, {{"content-type", "application/json"}},
-                          json::serialize(body));
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
-    return json::parse(r.body).as_object();
-  }
-  std::int64_t requests() {
-    auto r = http_request("127.0.0.1", port, "GET", "/_admin/stats");
-    return json::parse(r.body).at("requests").to_number<std::int64_t>();
-  }
+// The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
+struct fake_shop : test::fake_meta {
+  fake_shop() : test::fake_meta(fake_config()) {}
 };
 
-struct tenant {
-  std::string user_id;
-  std::string key;
-};
-
-tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> ids = {}) {
-  tenant t;
-  auto ec = db.write_sync([&](store::connection& c) {
-    acc::user u;
-    u.id = "usr_" + crypto::random_token(12);
-    u.email = email;
-    u.name = "Tenant";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    if (auto e = acc::insert_user(c, u)) return e;
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = u.id;
-    k.name = "test";
-    t.key = "enf_live_" + crypto::random_token(24);
-    k.prefix = t.key.substr(0, 12);
-    k.instance_ids = ids;
-    k.created_at = u.created_at;
-    t.user_id = u.id;
-    return acc::insert_api_key(c, k, crypto::sha256_hex(t.key));
-  });
-  BOOST_REQUIRE(!ec);
-  return t;
-}
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 std::string str(const json::object& o, const char* k) { return std::string(o.at(k).as_string()); }
@@ -154,7 +102,7 @@ std::string multipart(const std::string& boundary, const std::string& mime, cons
 }
 
 struct meta_routes_fixture {
-  fake_meta meta;
+  fake_shop meta;
   running_app app{[this](config::settings& s) {
     s.meta.base_url = meta.base_url();
     s.meta.timeout = std::chrono::milliseconds(10000);

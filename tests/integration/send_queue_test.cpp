@@ -5,6 +5,7 @@
 // admin endpoints (`/_admin/messages` is what Meta received, `/_admin/inject` its errors).
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -56,35 +57,18 @@ std::string fake_config() {
 }
 
 // The fake Graph API on its own thread.
-struct fake_meta {
-  boost::asio::io_context ioc{1};
-  std::unique_ptr<fg::server> srv;
-  std::thread thread;
-  std::uint16_t port = 0;
-  fake_meta() {
-    fg::server_options o;
-    o.config_json = fake_config();
-    srv = std::make_unique<fg::server>(ioc, std::move(o));
-    port = srv->start();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~fake_meta() {
-    srv->stop();
-    ioc.stop();
-    thread.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port); }
-  void admin(const std::string& what, const json::object& body, const std::string& method = "POST") {
-    auto r = http_request("127.0.0.1", port, method, "/_admin/" + what, {{"content-type", "application/json"}},
+// The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
+struct fake_shop : test::fake_meta {
+  fake_shop() : test::fake_meta(fake_config()) {}
+  using test::fake_meta::admin;
+  // The admin endpoints that take another method (DELETE /_admin/inject clears injections).
+  void admin(const std::string& what, const json::object& body, const std::string& method) {
+    auto r = http_request("127.0.0.1", port(), method, "/_admin/" + what, {{"content-type", "application/json"}},
                           json::serialize(body));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
   }
   // What Meta received (accepted sends), in arrival order.
-  json::array received() {
-    auto r = http_request("127.0.0.1", port, "GET", std::string("/_admin/messages?phone_number_id=") + phone);
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
-    return json::parse(r.body).at("messages").as_array();
-  }
+  json::array received() { return admin_get(std::string("messages?phone_number_id=") + phone).at("messages").as_array(); }
 };
 
 struct tenant {
@@ -161,7 +145,7 @@ struct api {
 };
 
 // What Meta received, per recipient in arrival order: the numbers the texts carry.
-std::map<std::string, std::vector<int>> numbers_by_peer(fake_meta& meta) {
+std::map<std::string, std::vector<int>> numbers_by_peer(fake_shop& meta) {
   std::map<std::string, std::vector<int>> out;
   for (const auto& e : meta.received()) {
     const auto& o = e.as_object();
@@ -196,7 +180,7 @@ std::int64_t count_rows(store::store& db, const std::string& table, const std::s
   return n;
 }
 
-void tune(config::settings& s, const fake_meta& meta, unsigned max_attempts = 8) {
+void tune(config::settings& s, const fake_shop& meta, unsigned max_attempts = 8) {
   s.meta.base_url = meta.base_url();
   s.meta.timeout = 5000ms;
   s.queue.backoff_base = 40ms;
@@ -209,7 +193,7 @@ void tune(config::settings& s, const fake_meta& meta, unsigned max_attempts = 8)
 }
 
 struct queue_fixture {
-  fake_meta meta;
+  fake_shop meta;
   running_app app{[this](config::settings& s) { tune(s, meta); }};
   api client{app.port()};
   tenant alice = make("alice@example.com");
@@ -454,11 +438,13 @@ BOOST_FIXTURE_TEST_CASE(wait_for_outcome_reports_the_first_final_outcome, queue_
   auto again = wait_outcome(app.get(), id, 5s);
   BOOST_REQUIRE(again.has_value());
   BOOST_TEST(again->wamid == out->wamid);
-  meta.admin("knobs", {{"latency_ms", 0}});
-  // A permanent failure is an outcome too, with Meta's code.
+  // A permanent failure is an outcome too, with Meta's code and HTTP status. (Meta stays slow
+  // so the waiter is registered before the answer: read back from the log, an outcome has no
+  // HTTP status.)
   meta.admin("inject", {{"code", 131026}, {"count", 1}, {"phone_number_id", phone}});
   const auto failed = accepted("15551230007", "undeliverable");
   auto f = wait_outcome(app.get(), failed, 5s);
+  meta.admin("knobs", {{"latency_ms", 0}});
   BOOST_REQUIRE(f.has_value());
   BOOST_TEST(static_cast<int>(f->what) == static_cast<int>(outbound::send_outcome::kind::failed));
   BOOST_TEST(f->error_code.value_or(0) == 131026);
@@ -511,7 +497,7 @@ BOOST_FIXTURE_TEST_CASE(deleting_the_user_removes_messages_jobs_events_and_keys,
 
 BOOST_AUTO_TEST_CASE(a_small_window_still_delivers_everything_in_order) {
   // 16 jobs in memory for 300 queued: the dispatcher reloads from disk as it goes.
-  fake_meta meta;
+  fake_shop meta;
   running_app app{[&](config::settings& s) {
     tune(s, meta, 30);
     s.queue.window = 16;
@@ -545,7 +531,7 @@ BOOST_AUTO_TEST_CASE(a_small_window_still_delivers_everything_in_order) {
 }
 
 BOOST_AUTO_TEST_CASE(dead_after_max_attempts_then_retry_sends_it) {
-  fake_meta meta;
+  fake_shop meta;
   running_app app{[&](config::settings& s) { tune(s, meta, 3); }};
   api client{app.port()};
   tenant t;
@@ -571,7 +557,7 @@ BOOST_AUTO_TEST_CASE(dead_after_max_attempts_then_retry_sends_it) {
 }
 
 BOOST_AUTO_TEST_CASE(a_burst_never_exceeds_the_configured_rate_at_meta) {
-  fake_meta meta;
+  fake_shop meta;
   running_app app{[&](config::settings& s) {
     tune(s, meta);
     s.queue.rate_per_instance = 100;
@@ -622,7 +608,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(send_queue_crash)
 
 BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged) {
-  fake_meta meta;
+  fake_shop meta;
   meta.admin("knobs", {{"latency_ms", 2}});  // sends take a moment: some are in flight at the kill
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();

@@ -5,6 +5,8 @@
 // is another component) are planted in the database.
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
+#include "support/tenants.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -60,65 +62,11 @@ std::string fake_config() {
   return json::serialize(cfg);
 }
 
-struct fake_meta {
-  boost::asio::io_context ioc{1};
-  std::unique_ptr<fg::server> srv;
-  std::thread thread;
-  std::uint16_t port = 0;
-  fake_meta() {
-    fg::server_options o;
-    o.config_json = fake_config();
-    srv = std::make_unique<fg::server>(ioc, std::move(o));
-    port = srv->start();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~fake_meta() {
-    srv->stop();
-    ioc.stop();
-    thread.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port); }
-  json::object admin(const std::string& what, const json::object& body) {
-    auto r = http_request("127.0.0.1", port, "POST", "/_admin/" + what, {{"content-type", "application/json"}},
-                          json::serialize(body));
-    BOOST_REQUIRE_MESSAGE(r.status == 200u, what + ": " + r.body);
-    return json::parse(r.body).as_object();
-  }
-  json::object stats() {
-    auto r = http_request("127.0.0.1", port, "GET", "/_admin/stats");
-    return json::parse(r.body).as_object();
-  }
+// The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
+struct fake_shop : test::fake_meta {
+  fake_shop() : test::fake_meta(fake_config()) {}
 };
 
-struct tenant {
-  std::string user_id;
-  std::string key;
-};
-
-tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> instance_ids = {}) {
-  tenant t;
-  auto ec = db.write_sync([&](store::connection& c) -> core::error_code {
-    acc::user u;
-    u.id = "usr_" + crypto::random_token(12);
-    u.email = email;
-    u.name = "Tenant";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    if (auto e = acc::insert_user(c, u)) return e;
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = u.id;
-    k.name = "test";
-    t.key = "enf_live_" + crypto::random_token(24);
-    k.prefix = t.key.substr(0, 12);
-    k.instance_ids = std::move(instance_ids);
-    k.created_at = u.created_at;
-    t.user_id = u.id;
-    return acc::insert_api_key(c, k, crypto::sha256_hex(t.key));
-  });
-  BOOST_REQUIRE(!ec);
-  return t;
-}
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 
@@ -165,7 +113,7 @@ bool wait_until(Pred p, std::chrono::milliseconds timeout = std::chrono::seconds
 
 // A daemon, the fake as Meta, a tenant with an instance whose callback is this daemon.
 struct hooks_fixture {
-  fake_meta meta;
+  fake_shop meta;
   running_app app;
   tenant alice;
   std::string instance_id;
@@ -484,7 +432,7 @@ BOOST_FIXTURE_TEST_CASE(statuses_from_the_fake_after_a_real_send_reach_the_row, 
   // wamid as the queue would, whenever it happens to commit relative to the webhooks.
   meta.admin("templates", {{"waba_id", waba_a}, {"name", "hello_world"}, {"language", "en_US"}, {"status", "APPROVED"},
                            {"components", json::array{json::object{{"type", "BODY"}, {"text", "Hello World"}}}}});
-  auto r = http_request("127.0.0.1", meta.port, "POST", std::string("/v23.0/") + phone_a + "/messages",
+  auto r = http_request("127.0.0.1", meta.port(), "POST", std::string("/v23.0/") + phone_a + "/messages",
                    {{"authorization", std::string("Bearer ") + token}, {"content-type", "application/json"}},
                    R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}})");
   BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
@@ -741,7 +689,7 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_stores_nothing_and_metas_retry_lands_onc
   // Meta (the fake) retries a failed POST: once the store works again it lands, once.
   meta.admin("knobs", {{"retry_initial_ms", 100}, {"retry_factor", 1}, {"retry_max_attempts", 50}});
   meta.admin("inbound", {{"type", "text"}, {"id", "wamid.poison.fake"}});
-  BOOST_REQUIRE(wait_until([&] { return meta.stats().at("webhooks").as_object().at("failures").to_number<std::int64_t>() >= 2; }));
+  BOOST_REQUIRE(wait_until([&] { return meta.admin_get("stats").at("webhooks").as_object().at("failures").to_number<std::int64_t>() >= 2; }));
   BOOST_TEST(inbound_rows() == 0);
   BOOST_REQUIRE(!db.write_sync([](store::connection& c) { return c.exec("DROP TRIGGER poison"); }));
   BOOST_REQUIRE(wait_until([&] { return inbound_rows() == 1; }));

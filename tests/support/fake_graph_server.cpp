@@ -3,6 +3,7 @@
 #include "support/http_client.hpp"
 
 #include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 
 namespace enfinito::test {
 
@@ -30,12 +31,24 @@ std::string fake_meta::base_url() const {
   return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
 }
 
-unsigned fake_meta::admin(const std::string& what, const boost::json::object& body) {
+unsigned fake_meta::admin_status(const std::string& what, const boost::json::object& body) {
   header_list h{{"content-type", "application/json"}};
   auto r = tls_ ? https_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body), ca_file_)
                 : http_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body));
   return r.status;
 }
+
+boost::json::object fake_meta::admin(const std::string& what, const boost::json::object& body) {
+  header_list h{{"content-type", "application/json"}};
+  auto r = tls_ ? https_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body), ca_file_)
+                : http_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body));
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, "fake admin " << what << ": " << r.status << " " << r.body);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  return !ec && v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+std::int64_t fake_meta::requests() { return admin_get("stats").at("requests").to_number<std::int64_t>(); }
 
 boost::json::object fake_meta::admin_get(const std::string& what) {
   auto r = tls_ ? https_request("127.0.0.1", port_, "GET", "/_admin/" + what, {}, "", ca_file_)

@@ -26,8 +26,12 @@ class fake_meta {
   std::uint16_t port() const { return port_; }
   /** http://127.0.0.1:PORT (https with TLS), for `meta.base_url`. */
   std::string base_url() const;
-  /** POSTs `body` to `/_admin/<what>`; returns the HTTP status. */
-  unsigned admin(const std::string& what, const boost::json::object& body);
+  /** POSTs `body` to `/_admin/<what>`, requires a 200 and returns the answer (an empty object if not JSON). */
+  boost::json::object admin(const std::string& what, const boost::json::object& body);
+  /** The same without the requirement: the HTTP status. */
+  unsigned admin_status(const std::string& what, const boost::json::object& body);
+  /** Requests the fake has served (`/_admin/stats` `requests`). */
+  std::int64_t requests();
   /** GETs `/_admin/<what>` and parses the JSON answer. */
   boost::json::object admin_get(const std::string& what);
 

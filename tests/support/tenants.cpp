@@ -1,0 +1,52 @@
+#include "support/tenants.hpp"
+
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+namespace enfinito::test {
+
+namespace acc = store::accounts;
+
+core::error_code plant_tenant(store::connection& c, tenant& t, const std::string& email, const tenant_options& o) {
+  acc::user u;
+  u.id = o.existing_user_id.empty() ? "usr_" + crypto::random_token(12) : o.existing_user_id;
+  u.email = email;
+  u.name = "Tenant";
+  u.role = o.role;
+  u.status = "active";
+  u.created_at = u.updated_at = acc::now_s();
+  if (o.existing_user_id.empty())
+    if (auto ec = acc::insert_user(c, u)) return ec;
+  acc::api_key k;
+  k.id = "key_" + crypto::random_token(12);
+  k.user_id = u.id;
+  k.name = "test";
+  t.key = "enf_live_" + crypto::random_token(32);
+  k.prefix = t.key.substr(0, 16);
+  k.read_only = o.read_only;
+  k.instance_ids = o.instance_ids;
+  k.created_at = u.created_at;
+  t.user_id = u.id;
+  t.key_id = k.id;
+  return acc::insert_api_key(c, k, crypto::sha256_hex(t.key));
+}
+
+tenant make_tenant(store::store& db, const std::string& email, const tenant_options& o) {
+  tenant t;
+  auto ec = db.write_sync([&](store::connection& c) { return plant_tenant(c, t, email, o); });
+  BOOST_REQUIRE_MESSAGE(!ec, "planting " << email << ": " << ec.message());
+  return t;
+}
+
+tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> instance_ids, bool read_only) {
+  tenant_options o;
+  o.instance_ids = std::move(instance_ids);
+  o.read_only = read_only;
+  return make_tenant(db, email, o);
+}
+
+}  // namespace enfinito::test

@@ -1,0 +1,37 @@
+#pragma once
+// Tenants for integration tests: an active user and an API key, planted straight through the
+// accounts store (no sign-up, approval or sign-in round trips).
+#include <enfinito/core/error.hpp>
+#include <enfinito/store/connection.hpp>
+
+#include <string>
+#include <vector>
+
+namespace enfinito::store {
+class store;
+}
+
+namespace enfinito::test {
+
+struct tenant {
+  std::string user_id;
+  std::string key;     // the API key (enf_live_…), to send as Authorization: Bearer
+  std::string key_id;
+};
+
+struct tenant_options {
+  std::vector<std::string> instance_ids;  // the key's instance scope; empty: all of the user's
+  bool read_only = false;
+  std::string role = "user";              // or "admin"
+  std::string existing_user_id;           // set: only a new key for this user
+};
+
+/** Plants inside a store write (several tenants in one transaction). */
+core::error_code plant_tenant(store::connection& c, tenant& out, const std::string& email,
+                              const tenant_options& o = {});
+/** Plants in its own write; fails the test on error. */
+tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> instance_ids = {},
+                   bool read_only = false);
+tenant make_tenant(store::store& db, const std::string& email, const tenant_options& o);
+
+}  // namespace enfinito::test
