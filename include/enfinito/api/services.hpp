@@ -33,6 +33,10 @@ class runtime;
 namespace enfinito::outbound {
 class queue;
 }
+namespace enfinito::feed {
+class bus;
+class ticket_book;
+}
 
 namespace enfinito::api {
 
@@ -50,6 +54,9 @@ struct services {
   // The outbound send queue (outbound/queue.hpp): `notify` after an accept commit,
   // `wait_for_outcome` for the Graph-compatible routes. Owned by app::app.
   outbound::queue* queue = nullptr;
+  // The live feed (feed/bus.hpp) and its browser tickets, for /v1/stream. Owned by app::app.
+  feed::bus* feed = nullptr;
+  feed::ticket_book* tickets = nullptr;
 };
 
 }  // namespace enfinito::api
