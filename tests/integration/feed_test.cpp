@@ -510,6 +510,25 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
   BOOST_TEST(slow_got == produced, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_write_stalled_past_the_write_timeout_drops_the_connection) {
+  // A queue large enough never to fill: only the write deadline can end the stalled socket.
+  feed_fixture f([](config::settings& s) {
+    s.feed.max_queued_messages = 1'000'000;
+    s.feed.max_queued_bytes = 1ll << 30;
+    s.feed.write_timeout = std::chrono::milliseconds(300);
+  });
+  ws_client stalled;
+  BOOST_REQUIRE(stalled.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice),
+                                {{"Authorization", "Bearer " + f.alice.key}}, std::chrono::seconds(5), 4096));
+  for (int i = 0; i < 300; ++i) f.append(f.alice, 2, "test.big", {}, 16 * 1024);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  std::size_t got = 0;
+  while (stalled.next()) ++got;
+  BOOST_TEST(got < 600u);
+  BOOST_TEST(!stalled.timed_out());      // the connection ended...
+  BOOST_TEST(stalled.s.reason().code == 0u);  // ...without a close frame: it was dropped
+}
+
 BOOST_AUTO_TEST_CASE(pings_keep_readers_and_drop_silent_peers) {
   feed_fixture f([](config::settings& s) { s.feed.ping_interval = std::chrono::milliseconds(200); });
   ws_client reader, silent;

@@ -99,7 +99,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     last_queued_ = id;
     queued_bytes_ += payload->size();
     queue_.push_back({id, std::move(payload)});
-    wake_.cancel();
+    if (writer_waiting_) wake_.cancel();  // a busy writer finds it when its write completes
   }
 
   void close_with(std::uint16_t code, std::string reason) {
@@ -221,7 +221,9 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     while (!closing_ || !queue_.empty()) {
       if (queue_.empty()) {
         wake_.expires_at(clock::time_point::max());
+        writer_waiting_ = true;
         co_await wake_.async_wait(net::redirect_error(net::use_awaitable, ec));
+        writer_waiting_ = false;
         continue;
       }
       ec = co_await write_front();
@@ -231,11 +233,14 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     if (too_slow_)
       close_reason_ = "too slow, resume with after=" + std::to_string(last_sent_);
     if (close_code_ == 0) close_code_ = websocket::close_code::normal;
-    arm_write_deadline();
+    write_started_ = clock::now();
+    writing_ = true;
+    arm_watchdog();
     websocket::close_reason why;
     why.code = close_code_;  // close_code is an enum of the registered codes; 4008 is ours
     why.reason = close_reason_;
     co_await ws_.async_close(why, net::redirect_error(net::use_awaitable, ec));
+    writing_ = false;
     write_deadline_.cancel();
   }
 
@@ -244,20 +249,33 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     auto msg = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= msg.payload->size();
-    arm_write_deadline();
+    // The watchdog checks this write's start time: no timer operation per message.
+    write_started_ = clock::now();
+    writing_ = true;
+    arm_watchdog();
     co_await ws_.async_write(net::buffer(*msg.payload), net::redirect_error(net::use_awaitable, ec));
-    write_deadline_.cancel();
+    writing_ = false;
     if (!ec) last_sent_ = msg.id;
     co_return ec;
   }
 
-  // A write that does not finish in time (a peer that stopped reading, a dead link): drop the
-  // TCP connection; the peer can no longer be told why, it resumes by id.
-  void arm_write_deadline() {
-    write_deadline_.expires_after(ctx_.opts.write_timeout);
+  // A write that does not finish in time (a peer that stopped reading, a dead link) drops
+  // the TCP connection; the peer can no longer be told why, it resumes by id. One watchdog
+  // timer per socket, armed when idle and re-armed on expiry, rather than a timer per write.
+  void arm_watchdog() {
+    if (watchdog_armed_ || dead_) return;
+    watchdog_armed_ = true;
+    write_deadline_.expires_at(write_started_ + ctx_.opts.write_timeout);
     write_deadline_.async_wait([weak = this->weak_from_this()](core::error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->close_now();
+      auto self = weak.lock();
+      if (!self) return;
+      self->watchdog_armed_ = false;
+      if (ec || self->dead_) return;
+      if (self->writing_ && clock::now() - self->write_started_ >= self->ctx_.opts.write_timeout) {
+        self->close_now();
+        return;
+      }
+      if (self->writing_) self->arm_watchdog();  // a later write is in progress: check it
     });
   }
 
@@ -306,6 +324,10 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
   bool closing_ = false;
   bool too_slow_ = false;
   bool dead_ = false;  // the connection is gone: no close handshake
+  bool writer_waiting_ = false;
+  bool writing_ = false;
+  bool watchdog_armed_ = false;
+  clock::time_point write_started_{};
 };
 
 }  // namespace
