@@ -6,6 +6,7 @@
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
 #include "support/http_client.hpp"
+#include "support/test_certs.hpp"
 
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -20,6 +21,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -561,6 +564,45 @@ BOOST_FIXTURE_TEST_CASE(an_oversized_client_message_closes_with_1009, feed_fixtu
   // The close frame arrived (its code is recorded); the server then dropped the connection
   // with the oversized message unread, so the client's own teardown may see a reset.
   BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(ws::close_code::too_big));
+}
+
+// Over TLS the server hands the TLS stream itself to the feed (the other upgrade path).
+BOOST_AUTO_TEST_CASE(the_feed_works_over_tls) {
+  temp_dir certs;
+  auto files = write_self_signed(certs.path());
+  running_app app([&](config::settings& s) {
+    s.server.tls_cert_file = files.cert_path.string();
+    s.server.tls_key_file = files.key_path.string();
+  });
+  auto t = make_tenant(app.get().database(), "tls@example.com");
+  namespace ssl = boost::asio::ssl;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(files.cert_path.string());
+  ctx.set_verify_mode(ssl::verify_peer);
+  boost::asio::io_context ioc;
+  ws::stream<ssl::stream<tcp::socket>> s(ioc, ctx);
+  SSL_set_tlsext_host_name(s.next_layer().native_handle(), "localhost");
+  s.next_layer().set_verify_callback(ssl::host_name_verification("localhost"));
+  boost::beast::get_lowest_layer(s).connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), app.port()));
+  s.next_layer().handshake(ssl::stream_base::client);
+  s.set_option(ws::stream_base::decorator([&](ws::request_type& req) { req.set("Authorization", "Bearer " + t.key); }));
+  s.handshake("localhost", "/v1/stream?after=0");
+  store::events::event e{0, t.user_id, "", "test.tls", "{\"ok\":true}", 0};
+  BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return store::events::append(c, e); }));
+  boost::beast::flat_buffer buf;
+  boost::system::error_code ec;
+  bool done = false;
+  s.async_read(buf, [&](boost::system::error_code e2, std::size_t) {
+    ec = e2;
+    done = true;
+  });
+  ioc.run_for(std::chrono::seconds(5));
+  BOOST_REQUIRE(done);
+  BOOST_REQUIRE(!ec);
+  auto got = json::parse(boost::beast::buffers_to_string(buf.data())).as_object();
+  BOOST_TEST(got.at("id").as_int64() == e.id);
+  BOOST_TEST(std::string(got.at("type").as_string()) == "test.tls");
+  BOOST_TEST(got.at("data").as_object().at("ok").as_bool());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
