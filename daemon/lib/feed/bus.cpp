@@ -79,7 +79,7 @@ bus::~bus() = default;
 
 std::size_t bus::subscribers() const noexcept {
   std::size_t n = 0;
-  for (const auto& r : reactors_) n += r->count.load(std::memory_order_relaxed);
+  for (const auto& r : reactors_) n += r->count.load();
   return n;
 }
 
@@ -95,7 +95,9 @@ void bus::publish(std::vector<store::events::event>& committed) {
 void bus::publish(batch items) {
   published.fetch_add(items->size(), std::memory_order_relaxed);
   for (const auto& r : reactors_) {
-    if (r->count.load(std::memory_order_acquire) == 0) continue;
+    // Sequentially consistent with subscribe's increment: if this sees no subscriber, that
+    // subscriber's later database read sees this (already committed) event. Skipping is safe.
+    if (r->count.load() == 0) continue;
     net::post(*r->ctx, [r, items] { fan_out(r->by_user, *items); });
   }
 }
@@ -103,7 +105,7 @@ void bus::publish(batch items) {
 void bus::subscribe(std::size_t reactor, subscriber& s) {
   auto& r = *reactors_.at(reactor);
   r.by_user[s.user_id()].push_back(&s);
-  r.count.fetch_add(1, std::memory_order_release);
+  r.count.fetch_add(1);  // seq_cst: see publish
 }
 
 void bus::unsubscribe(std::size_t reactor, subscriber& s) {
@@ -115,7 +117,7 @@ void bus::unsubscribe(std::size_t reactor, subscriber& s) {
   if (pos == v.end()) return;
   v.erase(pos);
   if (v.empty()) r.by_user.erase(found);
-  r.count.fetch_sub(1, std::memory_order_release);
+  r.count.fetch_sub(1);
 }
 
 bool bus::try_acquire_connection(std::size_t max) noexcept {
