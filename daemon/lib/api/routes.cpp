@@ -9,6 +9,7 @@
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>
+#include <enfinito/api/stream.hpp>
 #include <enfinito/api/webhooks.hpp>
 
 namespace enfinito::api {
@@ -20,6 +21,7 @@ void register_all(http::router& r, services& s) {
   register_webhook_routes(r, s);
   register_event_routes(r, s);
   register_hook_routes(r, s);
+  if (s.feed) register_stream_routes(r, s);
   register_messages_routes(r, s);
   register_graph_routes(r, s);
   register_meta_routes(r, s);

@@ -10,6 +10,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/core/sd_notify.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/feed/bus.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/http/server.hpp>
@@ -40,6 +41,9 @@ struct app::impl {
   std::unique_ptr<api::services> services;
   std::unique_ptr<outbound::queue> queue;  // after pool: destroyed before the contexts are
   std::unique_ptr<hooks::engine> hooks;    // customer webhooks out; likewise
+  // The live feed: the store writer publishes to it (db->stop() comes before it goes).
+  std::unique_ptr<feed::bus> feed;
+  std::unique_ptr<feed::ticket_book> tickets;
   net::io_context control{1};
   bool started = false;
 };
@@ -176,6 +180,14 @@ void app::start() {
   impl_->hooks = std::make_unique<hooks::engine>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
                                                  impl_->services->vault);
   impl_->services->hooks = impl_->hooks.get();
+  // The live feed: committed events go from the store writer to the bus, and nowhere else.
+  impl_->feed = std::make_unique<feed::bus>(*impl_->pool);
+  impl_->tickets = std::make_unique<feed::ticket_book>(c.feed.ticket_ttl);
+  impl_->services->feed = impl_->feed.get();
+  impl_->services->tickets = impl_->tickets.get();
+  impl_->db->on_events_committed([bus = impl_->feed.get()](std::vector<store::events::event>& committed) {
+    bus->publish(committed);
+  });
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get()});
   api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
@@ -248,8 +260,10 @@ int app::run() {
                                {"deadline_ms", impl_->cfg.limits.drain_timeout.count()}});
   impl_->server->stop_accepting();
   impl_->server->drain();
+  impl_->feed->shutdown();  // feed sockets close with 1001; clients resume elsewhere by id
   auto deadline = std::chrono::steady_clock::now() + impl_->cfg.limits.drain_timeout;
-  while (impl_->server->open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
+  while ((impl_->server->open_connections() > 0 || impl_->feed->connections() > 0) &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto left = impl_->server->open_connections();
   // Sends in flight commit their outcome; what is left keeps its lease for the next start.

@@ -17,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
 #include <random>
@@ -260,6 +261,17 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   static net::awaitable<void> run(std::shared_ptr<session> self) { co_await self->serve(); }
 
+  // Gives the stream to the upgrade handler; this session ends without touching it again.
+  void hand_over(upgrade_handler upgrade, beast_request msg) {
+    disarm();
+    handed_over_ = true;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      if (upgrade.plain) upgrade.plain(std::move(stream_), std::move(msg));
+    } else {
+      if (upgrade.tls) upgrade.tls(std::move(stream_), std::move(msg));
+    }
+  }
+
   net::awaitable<void> serve() {
     core::error_code ec;
     if constexpr (!std::is_same_v<Stream, tcp::socket>) {
@@ -278,6 +290,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       ++served;
       if (!keep || write_failed_ || served >= srv_.opts.max_requests_per_connection) break;
     }
+    if (handed_over_) co_return;  // the socket belongs to an upgrade handler now
     co_await shutdown();
   }
 
@@ -397,6 +410,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     bool keep = msg.keep_alive() && !*srv_.draining && !last;
     response res;
     body_producer streamed;
+    upgrade_handler upgrade;
     std::size_t route_index = srv_.routes.routes().size();
     if (m.found) {
       route_index = m.found->index;
@@ -404,6 +418,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       try {
         res = co_await m.found->fn(req);
         streamed = std::move(req.stream_body);
+        upgrade = std::move(req.upgrade);
       } catch (const std::exception& e) {
         core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
                                                 {"what", e.what()}});
@@ -418,6 +433,19 @@ class session final : public session_base, public std::enable_shared_from_this<s
       res = problem(status::not_found, "not_found", "No such resource");
     }
     if (msg.method() == verb::head) res.body().clear();
+
+    // 4b. Upgrade (WebSocket): the handler accepted it; hand the connection over, unless bytes
+    //     past the request already arrived (a client must wait for 101 before sending frames).
+    if (upgrade && beast::websocket::is_upgrade(msg) && buffer_.size() == 0 && !*srv_.draining) {
+      // Logged first: `path` and `query` point into the request being handed over.
+      auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
+      srv_.metrics.observe(route_index, 101, took_us);
+      core::log::info("http.request", {{"request_id", request_id_}, {"method", "GET"}, {"path", path},
+                                       {"query", redact_query(query)}, {"route", m.found->name},
+                                       {"status", 101}, {"us", took_us.count()}});
+      hand_over(std::move(upgrade), parser.release());
+      co_return false;
+    }
 
     // 5. Answer.
     keep = keep && !*srv_.draining;
@@ -453,6 +481,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   bool timed_out_ = false;
   bool write_failed_ = false;
   bool linger_ = false;  // the client may still be sending: drain before closing
+  bool handed_over_ = false;
 };
 
 net::awaitable<void> accept_loop(std::shared_ptr<server::impl> srv, reactor_state& r) {

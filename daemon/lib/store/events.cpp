@@ -31,6 +31,8 @@ core::error_code append(connection& c, event& e) {
   s->bind(1, e.user_id).bind(2, e.instance_id).bind(3, e.type).bind(4, e.data).bind(5, e.created_at);
   if (auto rc = s->run()) return rc;
   e.id = c.last_insert_rowid();
+  // Recorded for the live feed; the store writer publishes it only if this write commits.
+  if (auto* sink = c.event_sink()) sink->push_back(e);
   return {};
 }
 

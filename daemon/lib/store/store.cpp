@@ -220,6 +220,11 @@ std::size_t store::queue_depth() const {
   return write_queue_.size();
 }
 
+void store::on_events_committed(events_committed_fn fn) {
+  std::lock_guard lk(write_mu_);
+  on_events_ = std::move(fn);
+}
+
 void store::writer_loop() {
   pthread_setname_np(pthread_self(), "store-writer");
   std::vector<request> batch;
@@ -233,8 +238,12 @@ void store::writer_loop() {
         batch.push_back(std::move(write_queue_.front()));
         write_queue_.pop_front();
       }
+      if (!publish_ && on_events_) publish_ = on_events_;  // set once at startup
     }
+    // With a subscriber, events::append records into the sink (see commit_batch).
+    writer_conn_->set_event_sink(publish_ ? &committed_events_ : nullptr);
     commit_batch(batch);
+    writer_conn_->set_event_sink(nullptr);
     batch.clear();
   }
 }
@@ -255,6 +264,7 @@ void store::commit_batch(std::vector<request>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       // A savepoint per request: one failing request rolls back alone, the group still commits.
       if ((tx_ec = run("SAVEPOINT w"))) break;
+      const std::size_t events_before = committed_events_.size();
       core::error_code ec;
       try {
         ec = batch[i].fn(c);
@@ -264,6 +274,7 @@ void store::commit_batch(std::vector<request>& batch) {
       if (ec) {
         results[i] = ec;
         run("ROLLBACK TO w");
+        committed_events_.resize(events_before);  // its events are gone with it
       }
       if ((tx_ec = run("RELEASE w"))) break;
     }
@@ -280,7 +291,18 @@ void store::commit_batch(std::vector<request>& batch) {
       if (!r) r = tx_ec;
   } else {
     writable_.store(true);
+    // The one publish point of the live feed: after COMMIT, before any write is acknowledged,
+    // with the events of the writes that were not rolled back.
+    // A failed group publishes nothing: the sink is cleared below either way.
+    if (publish_ && !committed_events_.empty()) {
+      try {
+        publish_(committed_events_);
+      } catch (const std::exception& e) {  // out of memory: the feed misses them, the store goes on
+        core::log::error("store.publish_failed", {{"events", committed_events_.size()}, {"what", e.what()}});
+      }
+    }
   }
+  committed_events_.clear();
   auto micros = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   stats_.batches.fetch_add(1, std::memory_order_relaxed);

@@ -36,6 +36,10 @@ class queue;
 namespace enfinito::hooks {
 class engine;
 }
+namespace enfinito::feed {
+class bus;
+class ticket_book;
+}
 
 namespace enfinito::api {
 
@@ -55,6 +59,9 @@ struct services {
   outbound::queue* queue = nullptr;
   // Customer webhooks out (hooks/engine.hpp): `notify` after a redelivery or a resume.
   hooks::engine* hooks = nullptr;
+  // The live feed (feed/bus.hpp) and its browser tickets, for /v1/stream. Owned by app::app.
+  feed::bus* feed = nullptr;
+  feed::ticket_book* tickets = nullptr;
 };
 
 }  // namespace enfinito::api

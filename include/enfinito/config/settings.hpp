@@ -184,8 +184,21 @@ struct graph_settings {
   milliseconds sync_wait{5'000};       // how long a send waits for Meta's answer (the wamid); 0: never
 };
 
+/** The live WebSocket feed (`GET /v1/stream`, issue 6). */
+struct feed_settings {
+  std::size_t max_connections = 10'000;           // feed sockets at once (past it: 503 before upgrade)
+  std::size_t max_queued_messages = 4096;         // per socket; a fuller queue closes it with 4008
+  std::size_t max_queued_bytes = 8 * 1024 * 1024; // per socket, likewise
+  milliseconds ping_interval{30'000};             // ping after this long without traffic; 2× silent: closed
+  milliseconds write_timeout{10'000};             // one message write stalled longer: connection dropped
+  std::size_t max_client_message_bytes = 4096;    // bigger client messages close with 1009
+  milliseconds ticket_ttl{60'000};                // POST /v1/stream/ticket validity
+  std::size_t catchup_page = 500;                 // events read per store read while resuming
+};
+
 struct settings {
   server_settings server;
+  feed_settings feed;
   webhook_settings webhooks;
   webhooks_out_settings webhooks_out;
   retention_settings retention;

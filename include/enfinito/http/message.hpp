@@ -9,6 +9,7 @@
 #include <enfinito/core/net.hpp>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
@@ -20,6 +21,11 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace boost::asio::ssl {
+template <class>
+class stream;
+}
 
 namespace enfinito::http {
 
@@ -38,6 +44,17 @@ struct route;
  */
 using body_producer = std::function<net::awaitable<boost::system::result<bool>>(std::string& chunk)>;
 
+/**
+ * Takes over a connection whose request was an accepted `Upgrade` (the WebSocket feed): it
+ * receives the socket (plain or TLS, per the listener) and the request, and owns them from
+ * then on; the HTTP session ends without answering or closing.
+ */
+struct upgrade_handler {
+  std::function<void(net::ip::tcp::socket&&, beast_request&&)> plain;
+  std::function<void(ssl::stream<net::ip::tcp::socket>&&, beast_request&&)> tls;
+  explicit operator bool() const noexcept { return plain || tls; }
+};
+
 /** A request as a handler sees it. Lives on one reactor for the duration of the handler. */
 struct request {
   beast_request& msg;
@@ -54,6 +71,13 @@ struct request {
    * with chunked transfer encoding, each under the write timeout.
    */
   body_producer stream_body{};
+  /**
+   * Set by a handler that accepts a WebSocket upgrade (after authenticating and validating):
+   * when the request is a valid `Upgrade: websocket`, the server hands the connection to it
+   * instead of writing the returned response. The handler must answer the non-upgrade case
+   * itself (426), so the returned response is only used when no hand-over happens.
+   */
+  upgrade_handler upgrade{};
 
   /** A path parameter by name (empty when absent). */
   std::string_view param(std::string_view name) const;

@@ -15,11 +15,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace enfinito::store {
+
+namespace events {
+struct event;
+}
 
 /** One prepared statement. Bind indexes start at 1, column indexes at 0 (as in SQLite). */
 class statement {
@@ -82,10 +87,19 @@ class connection {
   std::string last_message() const;
   sqlite3* native() const noexcept { return db_; }
 
+  /**
+   * Where events::append records what it appended (the writer connection only; null
+   * elsewhere). The store writer owns the vector and publishes it after COMMIT: see
+   * store::on_events_committed.
+   */
+  void set_event_sink(std::vector<events::event>* sink) noexcept { event_sink_ = sink; }
+  std::vector<events::event>* event_sink() const noexcept { return event_sink_; }
+
  private:
   explicit connection(sqlite3* db) noexcept : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<statement>, std::less<>> cache_;
+  std::vector<events::event>* event_sink_ = nullptr;
 };
 
 }  // namespace enfinito::store

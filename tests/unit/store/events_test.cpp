@@ -1,10 +1,16 @@
 // store::events: append order, per-user scoping, filters, and purge.
 #include "support/temp_dir.hpp"
 
+#include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <mutex>
 
 using namespace enfinito;
 namespace ev = store::events;
@@ -67,6 +73,53 @@ BOOST_AUTO_TEST_CASE(purge_removes_old_events_but_ids_are_never_reused) {
   // Delete the newest too: AUTOINCREMENT must still hand out a larger id.
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return ev::purge(c, 10'000, 100, deleted); }));
   BOOST_TEST(add("usr_a", "message.sent") > kept);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The live feed's single publish point (store::on_events_committed): only the events of
+// writes that committed are handed on, after COMMIT, and a write that rolled back to its
+// savepoint publishes nothing, even in the same group as writes that committed.
+BOOST_AUTO_TEST_SUITE(store_events_publish)
+
+BOOST_FIXTURE_TEST_CASE(only_committed_writes_publish_their_events, events_fixture) {
+  std::mutex mu;
+  std::vector<ev::event> seen;
+  db->on_events_committed([&](std::vector<ev::event>& committed) {
+    std::lock_guard lk(mu);
+    for (auto& e : committed) seen.push_back(std::move(e));
+  });
+  // Many writes queued at once land in a few groups; every third fails after appending.
+  boost::asio::io_context ioc;
+  auto guard = boost::asio::make_work_guard(ioc);  // run_one waits for completions
+  std::atomic<int> done{0};
+  std::vector<std::int64_t> failed_ids;
+  std::mutex fmu;
+  constexpr int n = 300;
+  for (int i = 0; i < n; ++i) {
+    auto fn = [i, &failed_ids, &fmu](store::connection& c) -> core::error_code {
+      ev::event e{0, "usr_a", "", i % 3 == 0 ? "test.fails" : "test.ok", "{\"i\":" + std::to_string(i) + "}", 0};
+      if (auto ec = ev::append(c, e)) return ec;
+      if (i % 3 == 0) {
+        std::lock_guard lk(fmu);
+        failed_ids.push_back(e.id);
+        return make_error_code(store::error::constraint);
+      }
+      return {};
+    };
+    db->submit_write(fn, ioc.get_executor(), [&](core::error_code) { ++done; });
+  }
+  while (done.load() < n) ioc.run_one();
+  // A read after the last completion: its group has committed and published.
+  std::lock_guard lk(mu);
+  BOOST_TEST(seen.size() == static_cast<std::size_t>(n - (n + 2) / 3));
+  for (const auto& e : seen) BOOST_TEST(e.type == "test.ok");
+  for (std::size_t i = 1; i < seen.size(); ++i) BOOST_TEST(seen[i - 1].id < seen[i].id);
+  // What was published is exactly what the database holds.
+  auto stored = list({"usr_a", 0, {}, {}, 1000});
+  BOOST_REQUIRE_EQUAL(stored.size(), seen.size());
+  for (std::size_t i = 0; i < seen.size(); ++i) BOOST_TEST(stored[i].id == seen[i].id);
+  BOOST_TEST(!failed_ids.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

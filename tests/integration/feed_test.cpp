@@ -1,0 +1,608 @@
+// The live WebSocket feed (GET /v1/stream), end to end: the real daemon in-process, a real
+// database file, real sockets with a Beast WebSocket client, and the fake Graph API as Meta
+// for events produced by a real action (a signed inbound webhook). Bulk events are appended
+// through the store writer (store::events::append in a write), which is the real and only
+// publish point; users, API keys and sessions are planted in the database.
+#include "fake_graph/server.hpp"
+#include "support/daemon.hpp"
+#include "support/http_client.hpp"
+#include "support/test_certs.hpp"
+
+#include <enfinito/api/auth_guard.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/connection.hpp>
+#include <enfinito/store/events.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+namespace {
+
+namespace json = boost::json;
+namespace fg = enfinito::fake_graph;
+namespace acc = enfinito::store::accounts;
+namespace ws = boost::beast::websocket;
+using namespace enfinito;
+using namespace enfinito::test;
+using tcp = boost::asio::ip::tcp;
+
+constexpr const char* phone_a = "106540352242922";
+constexpr const char* waba_a = "102290129340398";
+constexpr const char* phone_b = "106540352249999";
+constexpr const char* waba_b = "102290129349999";
+constexpr const char* token = "EAAGfeedTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8xx";
+constexpr const char* secret = "feedSECRET4d9c2b7e1f0a3b8c";
+
+std::string fake_config() {
+  json::object a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
+                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
+  json::object b{{"id", phone_b}, {"waba_id", waba_b}, {"display_phone_number", "15550001111"},
+                 {"verified_name", "Other Shop"}, {"quality_rating", "GREEN"}};
+  json::object cfg{
+      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
+      {"phone_numbers", json::array{a, b}},
+      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}}}},
+      {"seed_templates", false}};
+  return json::serialize(cfg);
+}
+
+struct fake_meta {
+  boost::asio::io_context ioc{1};
+  std::unique_ptr<fg::server> srv;
+  std::thread thread;
+  std::uint16_t port = 0;
+  fake_meta() {
+    fg::server_options o;
+    o.config_json = fake_config();
+    srv = std::make_unique<fg::server>(ioc, std::move(o));
+    port = srv->start();
+    thread = std::thread([this] { ioc.run(); });
+  }
+  ~fake_meta() {
+    srv->stop();
+    ioc.stop();
+    thread.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  json::object admin(const std::string& what, const json::object& body) {
+    auto r = http_request("127.0.0.1", port, "POST", "/_admin/" + what, {{"content-type", "application/json"}},
+                          json::serialize(body));
+    BOOST_REQUIRE_MESSAGE(r.status == 200u, what + ": " + r.body);
+    return json::parse(r.body).as_object();
+  }
+};
+
+struct tenant {
+  std::string user_id;
+  std::string key;
+};
+
+tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> instance_ids = {},
+                   std::string user_id = {}) {
+  tenant t;
+  auto ec = db.write_sync([&](store::connection& c) -> core::error_code {
+    acc::user u;
+    u.id = user_id.empty() ? "usr_" + crypto::random_token(12) : user_id;
+    if (user_id.empty()) {
+      u.email = email;
+      u.name = "Tenant";
+      u.status = "active";
+      u.created_at = u.updated_at = acc::now_s();
+      if (auto e = acc::insert_user(c, u)) return e;
+    }
+    acc::api_key k;
+    k.id = "key_" + crypto::random_token(12);
+    k.user_id = u.id;
+    k.name = "test";
+    t.key = "enf_live_" + crypto::random_token(24);
+    k.prefix = t.key.substr(0, 12);
+    k.instance_ids = std::move(instance_ids);
+    k.created_at = acc::now_s();
+    t.user_id = u.id;
+    return acc::insert_api_key(c, k, crypto::sha256_hex(t.key));
+  });
+  BOOST_REQUIRE(!ec);
+  return t;
+}
+
+// A WebSocket client for tests: blocking calls, except reads, which run on the client's own
+// io_context with a deadline (asio's blocking reads ignore SO_RCVTIMEO). A read that timed
+// out leaves the stream unusable, which the tests treat as the end.
+struct ws_client {
+  boost::asio::io_context ioc;
+  ws::stream<tcp::socket> s{ioc};
+  ws::response_type handshake;
+  boost::system::error_code ec;  // of the last operation
+  bool timed_out_flag = false;
+  std::chrono::milliseconds timeout{5000};
+  int pings = 0;
+
+  bool connect(std::uint16_t port, const std::string& target, const header_list& headers = {},
+               std::chrono::milliseconds read_timeout = std::chrono::seconds(5), int rcvbuf = 0) {
+    tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
+    s.next_layer().open(tcp::v4());
+    if (rcvbuf) {
+      int v = rcvbuf;
+      ::setsockopt(s.next_layer().native_handle(), SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    }
+    s.next_layer().connect(ep);
+    timeout = read_timeout;
+    s.set_option(ws::stream_base::decorator([headers](ws::request_type& req) {
+      for (const auto& [k, v] : headers) req.set(k, v);
+    }));
+    s.control_callback([this](ws::frame_type kind, boost::beast::string_view) {
+      if (kind == ws::frame_type::ping) ++pings;
+    });
+    s.read_message_max(64 * 1024 * 1024);
+    s.handshake(handshake, "127.0.0.1:" + std::to_string(port), target, ec);
+    return !ec;
+  }
+  void set_timeout(std::chrono::milliseconds t) { timeout = t; }
+  // The next event, or nullopt (timeout, close: see ec, timed_out() and s.reason()).
+  std::optional<json::object> next() {
+    if (timed_out_flag) return std::nullopt;
+    boost::beast::flat_buffer buf;
+    bool done = false;
+    s.async_read(buf, [&](boost::system::error_code e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    ioc.restart();
+    ioc.run_for(timeout);
+    if (!done) {
+      timed_out_flag = true;
+      boost::system::error_code ignored;
+      s.next_layer().cancel(ignored);
+      ioc.restart();
+      ioc.run();
+      return std::nullopt;
+    }
+    if (ec) return std::nullopt;
+    return json::parse(boost::beast::buffers_to_string(buf.data())).as_object();
+  }
+  // Reads events until `n` arrived or a read fails.
+  std::vector<json::object> take(std::size_t n) {
+    std::vector<json::object> out;
+    while (out.size() < n) {
+      auto e = next();
+      if (!e) break;
+      out.push_back(std::move(*e));
+    }
+    return out;
+  }
+  bool timed_out() const { return timed_out_flag; }
+};
+
+template <class Pred>
+bool wait_until(Pred p, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p();
+}
+
+std::int64_t id_of(const json::object& e) { return e.at("id").as_int64(); }
+
+struct feed_fixture {
+  fake_meta meta;
+  running_app app;
+  tenant alice;
+  tenant bob;
+  std::string instance_id;    // alice's, phone_a, wired to the fake as Meta
+  std::string instance_b_id;  // alice's second instance
+
+  explicit feed_fixture(std::function<void(config::settings&)> tweak = {})
+      : app([this, tweak](config::settings& s) {
+          s.meta.base_url = meta.base_url();
+          s.meta.timeout = std::chrono::milliseconds(5000);
+          s.server.public_url = "https://app.example.test";
+          if (tweak) tweak(s);
+        }) {
+    alice = make_tenant(app.get().database(), "alice@example.com");
+    bob = make_tenant(app.get().database(), "bob@example.com");
+    instance_id = create_instance(phone_a, waba_a);
+    instance_b_id = create_instance(phone_b, waba_b);
+    auto r = call(alice, "GET", "/v1/instances/" + instance_id);
+    BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+    auto verify_token = std::string(json::parse(r.body).as_object().at("webhook").as_object().at("verify_token").as_string());
+    meta.admin("numbers", {{"id", phone_a},
+                           {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
+                           {"app_secret", secret},
+                           {"verify_token", verify_token}});
+  }
+  std::string create_instance(const char* phone, const char* waba) {
+    auto r = call(alice, "POST", "/v1/instances",
+                  json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
+                                               {"access_token", token}, {"app_secret", secret},
+                                               {"app_id", "1234567890123"}}));
+    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+    return std::string(json::parse(r.body).as_object().at("id").as_string());
+  }
+  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {}) {
+    header_list h{{"authorization", "Bearer " + t.key}};
+    if (!body.empty()) h.emplace_back("content-type", "application/json");
+    return http_request("127.0.0.1", app.port(), method, target, h, body);
+  }
+  // Appends events through the store writer: the real publish point.
+  std::vector<std::int64_t> append(const tenant& t, int n, const std::string& type = "test.tick",
+                                   const std::string& instance = {}, std::size_t pad = 0) {
+    std::vector<std::int64_t> ids;
+    std::string data = "{\"pad\":\"" + std::string(pad, 'x') + "\"}";
+    auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
+      for (int i = 0; i < n; ++i) {
+        store::events::event e{0, t.user_id, instance, type, data, 0};
+        if (auto e2 = store::events::append(c, e)) return e2;
+        ids.push_back(e.id);
+      }
+      return {};
+    });
+    BOOST_REQUIRE(!ec);
+    return ids;
+  }
+  std::int64_t newest(const tenant& t) {
+    std::int64_t id = 0;
+    auto ec = app.get().database().read_sync(
+        [&](store::connection& c) { return store::events::newest_id(c, t.user_id, id); });
+    BOOST_REQUIRE(!ec);
+    return id;
+  }
+  // "?after=<newest>" (or "&after=…"): a socket whose handshake returned may not have
+  // subscribed yet; resuming from the newest id makes what the test appends next certain to
+  // arrive (by the catch-up or live) without sleeping.
+  std::string from_now(const tenant& t, const std::string& query = {}) {
+    return query + (query.empty() ? "?" : "&") + "after=" + std::to_string(newest(t));
+  }
+  bool open(ws_client& c, const tenant& t, const std::string& query = {}) {
+    auto q = query.find("after=") == std::string::npos ? from_now(t, query) : query;
+    return c.connect(app.port(), "/v1/stream" + q, {{"Authorization", "Bearer " + t.key}});
+  }
+  std::string session_cookie(const tenant& t) {
+    auto tok = crypto::random_token(32);
+    acc::session ses;
+    ses.id = "ses_" + crypto::random_token(16);
+    ses.user_id = t.user_id;
+    ses.created_at = acc::now_s();
+    ses.last_seen_at = ses.created_at;
+    ses.expires_at = ses.created_at + 3600;
+    ses.method = "password";
+    auto ec = app.get().database().write_sync(
+        [&](store::connection& c) { return acc::insert_session(c, ses, crypto::sha256_hex(tok)); });
+    BOOST_REQUIRE(!ec);
+    return api::session_cookie_name(app.settings) + "=" + tok;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(feed)
+
+BOOST_FIXTURE_TEST_CASE(credentials_are_checked_before_the_upgrade, feed_fixture) {
+  {  // none: a plain 401, no upgrade
+    ws_client c;
+    BOOST_TEST(!c.connect(app.port(), "/v1/stream"));
+    BOOST_TEST(c.handshake.result_int() == 401u);
+  }
+  {  // a wrong key
+    ws_client c;
+    BOOST_TEST(!c.connect(app.port(), "/v1/stream", {{"Authorization", "Bearer enf_live_nope"}}));
+    BOOST_TEST(c.handshake.result_int() == 401u);
+  }
+  {  // an API key
+    ws_client c;
+    BOOST_TEST(open(c, alice));
+    BOOST_TEST(c.handshake.result_int() == 101u);
+  }
+  {  // a plain GET with a key: not a WebSocket
+    auto r = call(alice, "GET", "/v1/stream");
+    BOOST_TEST(r.status == 426u);
+  }
+  // A ticket: single use.
+  auto r = http_request("127.0.0.1", app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + alice.key}});
+  BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+  auto ticket = std::string(json::parse(r.body).as_object().at("ticket").as_string());
+  {
+    ws_client c;
+    BOOST_TEST(c.connect(app.port(), "/v1/stream" + from_now(alice, "?ticket=" + ticket)));
+    append(alice, 1);
+    auto e = c.next();
+    BOOST_TEST(e.has_value());
+  }
+  {
+    ws_client c;
+    BOOST_TEST(!c.connect(app.port(), "/v1/stream?ticket=" + ticket));
+    BOOST_TEST(c.handshake.result_int() == 401u);
+  }
+  {  // a made-up ticket
+    ws_client c;
+    BOOST_TEST(!c.connect(app.port(), "/v1/stream?ticket=abcdefghijklmnop"));
+    BOOST_TEST(c.handshake.result_int() == 401u);
+  }
+  // The session cookie: only from our own origin.
+  const auto cookie = session_cookie(alice);
+  {
+    ws_client c;
+    BOOST_TEST(c.connect(app.port(), "/v1/stream" + from_now(alice), {{"Cookie", cookie}, {"Origin", "https://app.example.test"}}));
+    append(alice, 1);
+    BOOST_TEST(c.next().has_value());
+  }
+  {
+    ws_client c;
+    BOOST_TEST(!c.connect(app.port(), "/v1/stream", {{"Cookie", cookie}, {"Origin", "https://evil.example"}}));
+    BOOST_TEST(c.handshake.result_int() == 403u);
+  }
+  {
+    ws_client c;
+    BOOST_TEST(!c.connect(app.port(), "/v1/stream", {{"Cookie", cookie}}));
+    BOOST_TEST(c.handshake.result_int() == 403u);
+  }
+  {  // a bad filter is a 400 before the upgrade
+    ws_client c;
+    BOOST_TEST(!open(c, alice, "?types=Not%20A%20Type"));
+    BOOST_TEST(c.handshake.result_int() == 400u);
+  }
+  {  // another tenant's instance is a 404
+    ws_client c;
+    BOOST_TEST(!open(c, bob, "?instances=" + instance_id));
+    BOOST_TEST(c.handshake.result_int() == 404u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(tickets_expire) {
+  feed_fixture f([](config::settings& s) { s.feed.ticket_ttl = std::chrono::milliseconds(1000); });
+  auto r = http_request("127.0.0.1", f.app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + f.alice.key}});
+  BOOST_REQUIRE(r.status == 201u);
+  auto ticket = std::string(json::parse(r.body).as_object().at("ticket").as_string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  ws_client c;
+  BOOST_TEST(!c.connect(f.app.port(), "/v1/stream?ticket=" + ticket));
+  BOOST_TEST(c.handshake.result_int() == 401u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_real_inbound_message_reaches_its_tenant_only, feed_fixture) {
+  ws_client mine, theirs, scoped_other;
+  BOOST_REQUIRE(open(mine, alice));
+  BOOST_REQUIRE(open(theirs, bob));
+  // An API key of alice's limited to her second instance does not see the first one's events.
+  auto limited = make_tenant(app.get().database(), "", {instance_b_id}, alice.user_id);
+  BOOST_REQUIRE(open(scoped_other, limited));
+  auto wamid = std::string(meta.admin("inbound", {{"type", "text"}}).at("id").as_string());
+  auto e = mine.next();
+  BOOST_REQUIRE_MESSAGE(e.has_value(), mine.ec.message());
+  BOOST_TEST(std::string(e->at("type").as_string()) == "message.received");
+  BOOST_TEST(std::string(e->at("instance_id").as_string()) == instance_id);
+  BOOST_TEST(e->at("created_at").as_int64() > 0);
+  BOOST_TEST(std::string(e->at("data").as_object().at("wamid").as_string()) == wamid);
+  // The same event as the log holds.
+  auto log = json::parse(call(alice, "GET", "/v1/events?after=" + std::to_string(id_of(*e) - 1) + "&limit=1").body);
+  BOOST_TEST(log.as_object().at("data").as_array().at(0).as_object().at("id").as_int64() == id_of(*e));
+  theirs.set_timeout(std::chrono::milliseconds(500));
+  scoped_other.set_timeout(std::chrono::milliseconds(500));
+  BOOST_TEST(!theirs.next().has_value());
+  BOOST_TEST(theirs.timed_out());
+  BOOST_TEST(!scoped_other.next().has_value());
+  BOOST_TEST(scoped_other.timed_out());
+}
+
+BOOST_FIXTURE_TEST_CASE(filters_by_type_and_instance, feed_fixture) {
+  ws_client by_type, by_instance;
+  BOOST_REQUIRE(open(by_type, alice, "?types=test.wanted,test.also"));
+  BOOST_REQUIRE(open(by_instance, alice, "?instances=" + instance_b_id));
+  append(alice, 1, "test.unwanted");
+  auto wanted = append(alice, 1, "test.wanted", instance_id);
+  append(alice, 1, "test.unwanted", instance_id);
+  auto on_b = append(alice, 1, "test.also", instance_b_id);
+  auto e1 = by_type.next();
+  auto e2 = by_type.next();
+  BOOST_REQUIRE(e1 && e2);
+  BOOST_TEST(id_of(*e1) == wanted[0]);
+  BOOST_TEST(id_of(*e2) == on_b[0]);
+  auto e3 = by_instance.next();
+  BOOST_REQUIRE(e3);
+  BOOST_TEST(id_of(*e3) == on_b[0]);
+  BOOST_TEST(std::string(e3->at("instance_id").as_string()) == instance_b_id);
+  by_type.set_timeout(std::chrono::milliseconds(300));
+  by_instance.set_timeout(std::chrono::milliseconds(300));
+  BOOST_TEST(!by_type.next());
+  BOOST_TEST(!by_instance.next());
+}
+
+BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, feed_fixture) {
+  append(alice, 5);  // before the first connection: "now" excludes these
+  std::atomic<bool> stop{false};
+  std::vector<std::int64_t> produced;
+  std::mutex mu;
+  ws_client first;
+  // Without `after`: from now. The only wait on timing in this file: the session subscribes
+  // right after its handshake, well within 300 ms.
+  BOOST_REQUIRE(first.connect(app.port(), "/v1/stream", {{"Authorization", "Bearer " + alice.key}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto marker = append(alice, 1);
+  auto e0 = first.next();
+  BOOST_REQUIRE(e0);
+  BOOST_TEST(id_of(*e0) == marker[0]);  // not one of the 5 older ones
+  // A producer that keeps committing events in small groups the whole time.
+  std::thread producer([&] {
+    while (!stop) {
+      auto ids = append(alice, 3);
+      std::lock_guard lk(mu);
+      produced.insert(produced.end(), ids.begin(), ids.end());
+    }
+  });
+  std::vector<std::int64_t> got;
+  for (auto& e : first.take(50)) got.push_back(id_of(e));
+  BOOST_TEST_MESSAGE("first socket got " << got.size());
+  BOOST_REQUIRE_EQUAL(got.size(), 50u);
+  first.s.next_layer().close();  // an abrupt disconnect
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // events keep coming meanwhile
+  ws_client second;
+  BOOST_REQUIRE(open(second, alice, "?after=" + std::to_string(got.back())));
+  // Read until caught up with everything produced by the time the producer stops.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  stop = true;
+  producer.join();
+  std::size_t total = 0;
+  {
+    std::lock_guard lk(mu);
+    total = produced.size();
+  }
+  while (got.size() < total) {
+    auto e = second.next();
+    BOOST_REQUIRE_MESSAGE(e, "stalled at " << got.size() << " of " << total << ": " << second.ec.message());
+    got.push_back(id_of(*e));
+  }
+  BOOST_TEST(got == produced, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
+  feed_fixture f([](config::settings& s) {
+    s.feed.max_queued_messages = 64;
+    s.feed.write_timeout = std::chrono::milliseconds(30'000);
+  });
+  ws_client slow, fast;
+  // A small receive buffer so the kernel cannot absorb the whole backlog.
+  BOOST_REQUIRE(slow.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice), {{"Authorization", "Bearer " + f.alice.key}},
+                             std::chrono::seconds(5), 4096));
+  BOOST_REQUIRE(f.open(fast, f.alice));
+  std::vector<std::int64_t> produced;
+  std::vector<std::int64_t> fast_got;
+  std::thread reader([&] {
+    for (auto& e : fast.take(600)) fast_got.push_back(id_of(e));
+  });
+  for (int i = 0; i < 300; ++i) {
+    auto ids = f.append(f.alice, 2, "test.big", {}, 16 * 1024);
+    produced.insert(produced.end(), ids.begin(), ids.end());
+  }
+  reader.join();
+  BOOST_TEST(fast_got == produced, boost::test_tools::per_element());
+  // Now the slow one reads: what was on the wire, then the close with the resume point.
+  std::vector<std::int64_t> slow_got;
+  for (;;) {
+    auto e = slow.next();
+    if (!e) break;
+    slow_got.push_back(id_of(*e));
+  }
+  BOOST_TEST((slow.ec == ws::error::closed), slow.ec.message());
+  BOOST_TEST(slow.s.reason().code == 4008);
+  const std::string reason(slow.s.reason().reason.c_str());
+  BOOST_TEST(reason.find("too slow, resume with after=") == 0u);
+  BOOST_REQUIRE(slow_got.size() < produced.size());
+  const auto resume = reason.substr(reason.find('=') + 1);
+  BOOST_TEST(resume == std::to_string(slow_got.empty() ? 0 : slow_got.back()));
+  // Resuming from the id in the reason gets the rest, no gap, no duplicate.
+  ws_client again;
+  BOOST_REQUIRE(f.open(again, f.alice, "?after=" + resume));
+  for (auto& e : again.take(produced.size() - slow_got.size())) slow_got.push_back(id_of(e));
+  BOOST_TEST(slow_got == produced, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_write_stalled_past_the_write_timeout_drops_the_connection) {
+  // A queue large enough never to fill: only the write deadline can end the stalled socket.
+  feed_fixture f([](config::settings& s) {
+    s.feed.max_queued_messages = 1'000'000;
+    s.feed.max_queued_bytes = 1ll << 30;
+    s.feed.write_timeout = std::chrono::milliseconds(300);
+  });
+  ws_client stalled;
+  BOOST_REQUIRE(stalled.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice),
+                                {{"Authorization", "Bearer " + f.alice.key}}, std::chrono::seconds(5), 4096));
+  for (int i = 0; i < 300; ++i) f.append(f.alice, 2, "test.big", {}, 16 * 1024);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  std::size_t got = 0;
+  while (stalled.next()) ++got;
+  BOOST_TEST(got < 600u);
+  BOOST_TEST(!stalled.timed_out());      // the connection ended...
+  BOOST_TEST(stalled.s.reason().code == 0u);  // ...without a close frame: it was dropped
+}
+
+BOOST_AUTO_TEST_CASE(pings_keep_readers_and_drop_silent_peers) {
+  feed_fixture f([](config::settings& s) { s.feed.ping_interval = std::chrono::milliseconds(200); });
+  ws_client reader, silent;
+  BOOST_REQUIRE(f.open(reader, f.alice));
+  BOOST_REQUIRE(f.open(silent, f.alice));
+  // The reader's reads answer pings; the silent peer reads nothing (no pongs) for 1.5 s.
+  std::thread produce_later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    f.append(f.alice, 1);
+  });
+  auto e = reader.next();
+  produce_later.join();
+  BOOST_TEST(e.has_value());
+  BOOST_TEST(reader.pings >= 2);
+  // The silent peer was dropped: its reads find the connection gone, not a timeout.
+  silent.set_timeout(std::chrono::milliseconds(2000));
+  std::optional<json::object> got;
+  do got = silent.next();
+  while (got);
+  BOOST_TEST(!silent.timed_out());
+}
+
+BOOST_FIXTURE_TEST_CASE(an_oversized_client_message_closes_with_1009, feed_fixture) {
+  ws_client c;
+  BOOST_REQUIRE(open(c, alice));
+  c.s.write(boost::asio::buffer(std::string(100, 'a')));  // small ones are ignored
+  c.s.write(boost::asio::buffer(std::string(8 * 1024, 'a')));
+  BOOST_TEST(!c.next().has_value());
+  BOOST_TEST(!c.timed_out());
+  // The close frame arrived (its code is recorded); the server then dropped the connection
+  // with the oversized message unread, so the client's own teardown may see a reset.
+  BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(ws::close_code::too_big));
+}
+
+// Over TLS the server hands the TLS stream itself to the feed (the other upgrade path).
+BOOST_AUTO_TEST_CASE(the_feed_works_over_tls) {
+  temp_dir certs;
+  auto files = write_self_signed(certs.path());
+  running_app app([&](config::settings& s) {
+    s.server.tls_cert_file = files.cert_path.string();
+    s.server.tls_key_file = files.key_path.string();
+  });
+  auto t = make_tenant(app.get().database(), "tls@example.com");
+  namespace ssl = boost::asio::ssl;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(files.cert_path.string());
+  ctx.set_verify_mode(ssl::verify_peer);
+  boost::asio::io_context ioc;
+  ws::stream<ssl::stream<tcp::socket>> s(ioc, ctx);
+  SSL_set_tlsext_host_name(s.next_layer().native_handle(), "localhost");
+  s.next_layer().set_verify_callback(ssl::host_name_verification("localhost"));
+  boost::beast::get_lowest_layer(s).connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), app.port()));
+  s.next_layer().handshake(ssl::stream_base::client);
+  s.set_option(ws::stream_base::decorator([&](ws::request_type& req) { req.set("Authorization", "Bearer " + t.key); }));
+  s.handshake("localhost", "/v1/stream?after=0");
+  store::events::event e{0, t.user_id, "", "test.tls", "{\"ok\":true}", 0};
+  BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return store::events::append(c, e); }));
+  boost::beast::flat_buffer buf;
+  boost::system::error_code ec;
+  bool done = false;
+  s.async_read(buf, [&](boost::system::error_code e2, std::size_t) {
+    ec = e2;
+    done = true;
+  });
+  ioc.run_for(std::chrono::seconds(5));
+  BOOST_REQUIRE(done);
+  BOOST_REQUIRE(!ec);
+  auto got = json::parse(boost::beast::buffers_to_string(buf.data())).as_object();
+  BOOST_TEST(got.at("id").as_int64() == e.id);
+  BOOST_TEST(std::string(got.at("type").as_string()) == "test.tls");
+  BOOST_TEST(got.at("data").as_object().at("ok").as_bool());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
