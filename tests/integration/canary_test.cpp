@@ -171,13 +171,13 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   BOOST_REQUIRE_MESSAGE(inst.status == 201u, inst.body);
   const std::string instance = str(body_of(inst), "id");
   const std::string verify_token = str(body_of(inst).at("webhook"), "verify_token");
-  BOOST_REQUIRE_EQUAL(meta.admin("numbers", {{"id", phone},
+  BOOST_REQUIRE_EQUAL(meta.admin_status("numbers", {{"id", phone},
                                              {"callback_url", "http://127.0.0.1:" + std::to_string(d.port()) +
                                                                   "/webhooks/meta/" + instance},
                                              {"app_secret", app_secret}, {"verify_token", verify_token}}),
                       200u);
   // Meta's subscription handshake (the verify token travels in the query string).
-  BOOST_TEST(meta.admin("verify", {{"phone_number_id", phone}}) == 200u);
+  BOOST_TEST(meta.admin_status("verify", {{"phone_number_id", phone}}) == 200u);
 
   // Messages out through the queue, and in through signed webhooks.
   std::vector<std::string> ids;
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
     BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
     ids.push_back(str(body_of(r), "id"));
   }
-  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(meta.admin("inbound", {{"phone_number_id", phone}, {"type", "text"}}), 200u);
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(meta.admin_status("inbound", {{"phone_number_id", phone}, {"type", "text"}}), 200u);
   BOOST_TEST(wait_until([&] {
     auto r = keyed.call("GET", "/v1/events", {}, false);
     return r.body.find("message.received") != std::string::npos;

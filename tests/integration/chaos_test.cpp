@@ -127,7 +127,7 @@ struct chaos_rig {
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = body_of(r);
     instance = str(o, "id");
-    BOOST_REQUIRE_EQUAL(meta.admin("numbers", {{"id", phone},
+    BOOST_REQUIRE_EQUAL(meta.admin_status("numbers", {{"id", phone},
                                                {"callback_url", "http://127.0.0.1:" + std::to_string(port) +
                                                                     "/webhooks/meta/" + instance},
                                                {"app_secret", app_secret},
@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(sigkill_under_load_loses_nothing_and_flags_every_duplicate)
   const int kills = env_int("ENFTEST_CHAOS_KILLS", 3, 1, 1000);
   chaos_rig rig(100000, "rate_per_instance = 1000\nburst = 50\nmax_in_flight = 32\nbackoff_base_ms = 50\n"
                         "backoff_max_ms = 500\nsweep_interval_ms = 200\n");
-  rig.meta.admin("knobs", {{"latency_ms", 3}});  // sends take a moment: some are in flight at a kill
+  rig.meta.admin_status("knobs", {{"latency_ms", 3}});  // sends take a moment: some are in flight at a kill
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> pause_ms(400, 1500);
 
@@ -486,17 +486,17 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
     };
   };
   stretch("503 (code 2)", [&] {
-    BOOST_REQUIRE_EQUAL(rig.meta.admin("inject", {{"code", 2}, {"count", -1}, {"mode", "sync"}, {"http_status", 503}}), 200u);
+    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("inject", {{"code", 2}, {"count", -1}, {"mode", "sync"}, {"http_status", 503}}), 200u);
   }, by_code("2"));
   stretch("connection resets", [&] {
     http_request("127.0.0.1", rig.meta.port(), "DELETE", "/_admin/inject");
-    BOOST_REQUIRE_EQUAL(rig.meta.admin("reset_connections", {{"fraction", 1.0}}), 200u);
+    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("reset_connections", {{"fraction", 1.0}}), 200u);
   }, [](const json::object& a, const json::object& b) {
     return b.at("connection_resets").as_int64() - a.at("connection_resets").as_int64();
   });
   stretch("130429 throttle", [&] {
-    BOOST_REQUIRE_EQUAL(rig.meta.admin("reset_connections", {{"count", 0}, {"fraction", 0.0}}), 200u);
-    BOOST_REQUIRE_EQUAL(rig.meta.admin("inject", {{"code", 130429}, {"count", -1}, {"mode", "sync"}}), 200u);
+    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("reset_connections", {{"count", 0}, {"fraction", 0.0}}), 200u);
+    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("inject", {{"code", 130429}, {"count", -1}, {"mode", "sync"}}), 200u);
   }, by_code("130429"));
   load.halt();
   // Meta is back: the backlog drains at the instance's rate.
