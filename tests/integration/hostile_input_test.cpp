@@ -127,7 +127,10 @@ BOOST_AUTO_TEST_CASE(every_route_answers_bad_bodies_with_a_problem_and_stays_up)
   BOOST_TEST(refused * 10 >= tried * 8, refused << " of " << tried);
   // Still healthy, and the bad input did not leave memory behind.
   BOOST_TEST(http_call(app.port(), "GET", "/healthz").status == 200);
+  // (Not under AddressSanitizer: its quarantine keeps freed memory, up to 256 MiB.)
+#if !defined(__SANITIZE_ADDRESS__)
   BOOST_TEST(rss_kib() - rss_before < 64 * 1024, "RSS grew by " << rss_kib() - rss_before << " KiB");
+#endif
 }
 
 BOOST_AUTO_TEST_SUITE_END()
