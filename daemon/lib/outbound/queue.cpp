@@ -130,7 +130,13 @@ struct queue::impl : std::enable_shared_from_this<queue::impl> {
   std::atomic<std::int64_t> in_flight{0};
   queue_metrics stats;
   std::mutex waiters_mu;
-  std::unordered_multimap<std::string, std::shared_ptr<waiter>> waiters;
+  // A waiter's timer belongs to its own executor: others only post to that executor and hold
+  // the waiter weakly, so it is never destroyed (nor its timer touched) on another thread.
+  struct waiter_ref {
+    executor ex;
+    std::weak_ptr<waiter> w;
+  };
+  std::unordered_multimap<std::string, waiter_ref> waiters;
 
   std::size_t owner(std::string_view instance_id) const {
     // The same choice as core::io_context_pool::owner_of.
@@ -537,16 +543,16 @@ void queue::impl::notify(std::string_view instance_id, std::int64_t seq, std::st
 }
 
 void queue::impl::deliver(const std::string& message_id, const send_outcome& o) {
-  std::vector<std::shared_ptr<waiter>> ws;
-  {
-    std::lock_guard lock(waiters_mu);
-    auto [b, e] = waiters.equal_range(message_id);
-    for (auto it = b; it != e; ++it) ws.push_back(it->second);
-  }
-  for (auto& w : ws)
-    net::post(w->timer.get_executor(), [w, o] {
-      if (!w->result) w->result = o;
-      w->timer.cancel();
+  // Posting under the lock: a waiter removes itself under the same lock before it returns,
+  // so its executor is still alive here (ASan found a post racing a waiter that had gone).
+  std::lock_guard lock(waiters_mu);
+  auto [b, e] = waiters.equal_range(message_id);
+  for (auto it = b; it != e; ++it)
+    net::post(it->second.ex, [wk = it->second.w, o] {
+      if (auto w = wk.lock()) {
+        if (!w->result) w->result = o;
+        w->timer.cancel();
+      }
     });
 }
 
@@ -646,7 +652,7 @@ net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string 
   auto w = std::make_shared<waiter>(ex);
   {
     std::lock_guard lock(self->waiters_mu);
-    self->waiters.emplace(message_id, w);
+    self->waiters.emplace(message_id, impl::waiter_ref{ex, w});
   }
   // An outcome committed before we registered is in the log.
   sm::message m;
@@ -680,7 +686,7 @@ net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string 
     std::lock_guard lock(self->waiters_mu);
     auto [b, e] = self->waiters.equal_range(message_id);
     for (auto it = b; it != e; ++it)
-      if (it->second == w) {
+      if (it->second.w.lock() == w) {
         self->waiters.erase(it);
         break;
       }
