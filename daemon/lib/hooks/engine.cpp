@@ -19,6 +19,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <optional>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
@@ -46,7 +48,8 @@ constexpr std::size_t max_clients = 10'000;      // cached upstream clients (one
 struct engine::state : std::enable_shared_from_this<engine::state> {
   state(const config::settings& c, store::store& d, core::io_context_pool& r, net::thread_pool& b,
         std::shared_ptr<crypto::vault_source> v)
-      : cfg(c), db(d), reactors(r), blocking(b), vault(std::move(v)), timer(r.at(0).get_executor()) {
+      : cfg(c), db(d), reactors(r), blocking(b), vault(std::move(v)) {
+    timer.emplace(r.at(0).get_executor());
     allowed = core::parse_ranges(cfg.webhooks_out.allow_ranges).value_or(std::vector<core::ip_range>{});
     auto ctx = crypto::make_client_context(std::nullopt);
     if (ctx) tls = std::move(*ctx);
@@ -59,7 +62,10 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
   std::shared_ptr<crypto::vault_source> vault;
   std::shared_ptr<ssl::context> tls;
   std::vector<core::ip_range> allowed;
-  net::steady_timer timer;  // reactor 0; the loop's sleep, cut short by notify()
+  // Reactor 0; the loop's sleep, cut short by notify(). Optional: ~engine destroys it while the
+  // reactors' contexts still exist, because in-flight deliveries on other reactors may hold the
+  // state until their context goes (ASan: the timer outlived reactor 0's timer service).
+  std::optional<net::steady_timer> timer;
   std::atomic<bool> poke{false};
 
   mutable std::mutex mu;  // guards everything below (held for map operations only)
@@ -316,8 +322,8 @@ net::awaitable<void> loop(std::shared_ptr<engine::state> st) {
     stop = r.stop;
     // More due right now (a full claim) or a notify(): go again at once.
     if (!stop && !r.busy && !st->poke.load()) {
-      st->timer.expires_after(st->cfg.webhooks_out.poll_interval);
-      auto [wec] = co_await st->timer.async_wait(net::as_tuple(net::use_awaitable));
+      st->timer->expires_after(st->cfg.webhooks_out.poll_interval);
+      auto [wec] = co_await st->timer->async_wait(net::as_tuple(net::use_awaitable));
       (void)wec;
     }
   }
@@ -329,7 +335,10 @@ engine::engine(const config::settings& cfg, store::store& db, core::io_context_p
                net::thread_pool& blocking, std::shared_ptr<crypto::vault_source> vault)
     : st_(std::make_shared<state>(cfg, db, reactors, blocking, std::move(vault))) {}
 
-engine::~engine() { close_idle(); }
+engine::~engine() {
+  close_idle();
+  st_->timer.reset();  // the reactors are stopped (app::~app), their contexts not yet destroyed
+}
 
 void engine::start() {
   if (!st_->tls) {
@@ -346,8 +355,8 @@ void engine::start() {
 
 void engine::notify() {
   st_->poke.store(true);
-  net::post(st_->timer.get_executor(), [w = std::weak_ptr<state>(st_)] {
-    if (auto s = w.lock()) s->timer.cancel();
+  net::post(st_->reactors.at(0).get_executor(), [w = std::weak_ptr<state>(st_)] {
+    if (auto s = w.lock(); s && s->timer) s->timer->cancel();
   });
 }
 
