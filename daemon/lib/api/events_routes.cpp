@@ -6,6 +6,8 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
+#include "api/event_filter.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -16,48 +18,17 @@
 namespace enfinito::api {
 namespace {
 
+using namespace detail;  // the shared filter parsing (event_filter.hpp)
+
 using http::response;
 using http::status;
 
 constexpr std::size_t max_limit = 1000;
 constexpr std::size_t default_limit = 100;
-constexpr std::size_t max_filter_items = 20;
 // A page stops early past this much event data (at least one event is always returned): an
 // inbound message can be megabytes, and 1000 of them must not become one response.
 constexpr std::size_t page_data_budget = 4 * 1024 * 1024;
 
-// "a,b,c" → items; false when an item is empty or fails `ok`, or there are too many.
-template <class Ok>
-bool split_list(std::string_view s, std::vector<std::string>& out, Ok ok) {
-  while (true) {
-    auto comma = s.find(',');
-    auto item = s.substr(0, comma);
-    if (item.empty() || !ok(item) || out.size() == max_filter_items) return false;
-    if (std::find(out.begin(), out.end(), item) == out.end()) out.emplace_back(item);
-    if (comma == std::string_view::npos) return true;
-    s = s.substr(comma + 1);
-  }
-}
-
-bool event_type_like(std::string_view t) {
-  return t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-         });
-}
-
-bool instance_id_like(std::string_view t) {
-  return t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
-}
-
-std::optional<std::int64_t> parse_count(std::string_view s, std::int64_t lo, std::int64_t hi) {
-  std::int64_t v = 0;
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
-  return v;
-}
 
 response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 

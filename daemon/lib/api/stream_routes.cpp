@@ -10,6 +10,8 @@
 
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include "api/event_filter.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -20,41 +22,14 @@
 namespace enfinito::api {
 namespace {
 
+using namespace detail;  // the shared filter parsing (event_filter.hpp)
+
 using http::response;
 using http::status;
 
-constexpr std::size_t max_filter_items = 20;
-
-template <class Ok>
-bool split_list(std::string_view s, std::vector<std::string>& out, Ok ok) {
-  while (true) {
-    auto comma = s.find(',');
-    auto item = s.substr(0, comma);
-    if (item.empty() || !ok(item) || out.size() == max_filter_items) return false;
-    if (std::find(out.begin(), out.end(), item) == out.end()) out.emplace_back(item);
-    if (comma == std::string_view::npos) return true;
-    s = s.substr(comma + 1);
-  }
-}
-
-bool event_type_like(std::string_view t) {
-  return t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-         });
-}
-
-bool instance_id_like(std::string_view t) {
-  return t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
-}
 
 std::optional<std::int64_t> parse_id(std::string_view s) {
-  std::int64_t v = 0;
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
+  return parse_count(s, 0, INT64_MAX);
 }
 
 // scheme://host[:port] of server.public_url (validated absolute by config).
