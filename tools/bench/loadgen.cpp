@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -159,9 +160,13 @@ double this_thread_cpu_s() {
 
 int this_tid() { return static_cast<int>(::syscall(SYS_gettid)); }
 
-double thread_cpu_s(int tid) {
-  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/stat");
+namespace {
+// utime + stime of one /proc/self/task/<tid>/stat, and its thread name.
+double stat_cpu_s(const std::string& path, std::string* name) {
+  std::ifstream f(path);
   std::string s((std::istreambuf_iterator<char>(f)), {});
+  const auto open = s.find('(');
+  if (name && open != std::string::npos) *name = s.substr(open + 1, s.rfind(')') - open - 1);
   const auto close = s.rfind(')');
   if (close == std::string::npos) return 0;
   std::istringstream rest(s.substr(close + 2));
@@ -172,6 +177,34 @@ double thread_cpu_s(int tid) {
     if (i == 15) stime = std::stoul(field);
   }
   return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+}  // namespace
+
+double thread_cpu_s(int tid) { return stat_cpu_s("/proc/self/task/" + std::to_string(tid) + "/stat", nullptr); }
+
+io_counters process_io() {
+  io_counters out;
+  std::ifstream f("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (f >> key >> value) {
+    if (key == "wchar:") out.wchar = value;
+    if (key == "write_bytes:") out.write_bytes = value;
+  }
+  return out;
+}
+
+std::map<std::string, double> cpu_by_thread_name() {
+  std::map<std::string, double> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string name;
+    const double s = stat_cpu_s(e.path().string() + "/stat", &name);
+    if (auto dash = name.find_last_of('-'); dash != std::string::npos &&
+        name.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+      name.resize(dash);  // reactor-0, reactor-1 -> reactor
+    out[name] += s;
+  }
+  return out;
 }
 
 answer call(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body,

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,15 @@ class bare_server {
 /** CPU seconds: the whole process; one thread by tid; the calling thread; the caller's tid. */
 double process_cpu_s();
 double thread_cpu_s(int tid);
+// CPU seconds of this process's threads grouped by thread name (`reactor-0` and `reactor-1` count
+// as `reactor`): which part of the daemon spends the time.
+std::map<std::string, double> cpu_by_thread_name();
+// This process's write counters from /proc/self/io.
+struct io_counters {
+  std::uint64_t wchar = 0;        // bytes passed to write(2) and friends
+  std::uint64_t write_bytes = 0;  // bytes sent to the storage layer
+};
+io_counters process_io();
 double this_thread_cpu_s();
 int this_tid();
 

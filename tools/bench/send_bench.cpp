@@ -24,6 +24,7 @@
 
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/store/store.hpp>
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -129,6 +130,10 @@ int main(int argc, char** argv) {
   // 2. Closed loop against Enfinito, then until the fake has everything.
   const std::uint64_t before = fake_accepted(fake_port);
   const double cpu0 = process_cpu_s(), fake_cpu0 = thread_cpu_s(fake_tid);
+  const auto threads0 = cpu_by_thread_name();
+  const auto io0 = process_io();
+  const auto& wstats = gw.daemon().database().stats();
+  const std::uint64_t commits0 = wstats.batches.load(), writes0 = wstats.writes.load();
   const auto t0 = clock_type::now();
   auto closed = run_load({port, connections, duration, 0, 202, send_requests(ids, key)});
   print_load("enfinito_accept", closed);
@@ -141,6 +146,9 @@ int main(int argc, char** argv) {
   }
   const double relay_s = std::chrono::duration<double>(clock_type::now() - t0).count();
   const double cpu1 = process_cpu_s(), fake_cpu1 = thread_cpu_s(fake_tid);
+  const auto threads1 = cpu_by_thread_name();
+  const auto io1 = process_io();
+  const std::uint64_t commits = wstats.batches.load() - commits0, writes = wstats.writes.load() - writes0;
   std::printf("enfinito_relay delivered=%llu of %llu delivered_per_s=%.0f seconds=%.2f\n",
               static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(closed.ok),
               double(delivered) / relay_s, relay_s);
@@ -159,6 +167,24 @@ int main(int argc, char** argv) {
               "fake_us_per_message=%.1f loadgen_us_per_request=%.1f\n",
               per_msg_us, bare_us, delivered ? fake_cpu * 1e6 / double(delivered) : 0.0,
               closed.ok ? closed.cpu_s * 1e6 / double(closed.ok) : 0.0);
+  // Where the daemon's share goes, by thread name (the bench's own threads, the fake's and the
+  // load generator's, are the process name).
+  std::printf("cpu_us_per_relayed_message_by_thread");
+  for (const auto& [name, s1] : threads1) {
+    auto before_it = threads0.find(name);
+    const double used = s1 - (before_it == threads0.end() ? 0.0 : before_it->second);
+    if (delivered && used > 0) std::printf(" %s=%.1f", name.c_str(), used * 1e6 / double(delivered));
+  }
+  std::printf("\n");
+  // The store's I/O: bytes handed to write(2) (the WAL, and the checkpoints into the database
+  // file) and bytes the kernel sent to the disk, per relayed message.
+  if (delivered)
+    std::printf("io bytes_written_per_relayed_message=%.0f disk_bytes_per_relayed_message=%.0f\n",
+                double(io1.wchar - io0.wchar) / double(delivered),
+                double(io1.write_bytes - io0.write_bytes) / double(delivered));
+  if (delivered && commits)
+    std::printf("store writes_per_relayed_message=%.2f writes_per_commit=%.2f commits_per_s=%.0f\n",
+                double(writes) / double(delivered), double(writes) / double(commits), double(commits) / relay_s);
 
   // 3. Open loop at 5,000/s: latency from each request's scheduled time.
   auto open = run_load({port, connections, duration, 5000, 202, send_requests(ids, key)});
