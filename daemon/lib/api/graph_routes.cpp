@@ -23,6 +23,7 @@
 // Tenancy: a phone number id is looked up by its vault lookup hash among the caller's own
 // instances only (and an API key's instance scope); anything else is Meta's "object does not
 // exist" error, the same for a foreign number as for an unknown one.
+#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/messages.hpp>
@@ -135,8 +136,17 @@ net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const
   const std::string lookup = s.vault->current()->lookup_hash("phone_number_id", phone);
   si::instance row;
   const std::string uid = p.user_id;
-  auto fn = [&row, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, row); };
-  auto ec = co_await s.db.read(fn);
+  const std::string cache_key = instance_cache::key(uid, "phone", lookup);
+  const auto* hit = s.instance_rows ? s.instance_rows->get(req.reactor, cache_key) : nullptr;
+  core::error_code ec;
+  if (hit) {
+    row = *hit;
+  } else {
+    const auto generation = instances_generation();  // before the read: see instance_cache.hpp
+    auto fn = [&row, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, row); };
+    ec = co_await s.db.read(fn);
+    if (!ec && s.instance_rows) s.instance_rows->put(req.reactor, cache_key, row, generation);
+  }
   if (ec == store::error::not_found || (!ec && !p.may_use_instance(row.id))) co_return unknown_object(phone, req);
   if (ec) co_return service_unavailable(req);
   auto t = co_await ready(s, std::move(row), req);

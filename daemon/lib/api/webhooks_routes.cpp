@@ -5,7 +5,7 @@
 //     a per-reactor cache (decrypting four vault fields per webhook would dominate the cost),
 //     filled from the store and the vault on a miss. Entries expire after
 //     `webhooks.credential_cache_ttl_ms` and all at once when any instance changes
-//     (instance_credentials_changed(), a generation counter as in auth::key_cache).
+//     (api::instances_changed(), the generation of api/instance_cache.hpp).
 //  2. `X-Hub-Signature-256` over the exact body bytes, in constant time, before any parsing.
 //     Missing, malformed or wrong: 401, nothing stored. An unknown instance gets the same 401,
 //     so the endpoint does not tell which instance ids exist.
@@ -20,6 +20,7 @@
 // this instance's owner, who owns that Meta app) rather than 4xx: Meta retries a non-2xx for up
 // to 7 days and holds back the whole batch, including this instance's own updates in it, and
 // a retry cannot succeed until someone changes the configuration anyway.
+#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/webhooks.hpp>
 #include <enfinito/core/log.hpp>
@@ -50,8 +51,6 @@ using http::response;
 using http::status;
 using steady = std::chrono::steady_clock;
 
-std::atomic<std::uint64_t> credentials_generation{1};
-
 // What a webhook needs of its instance. Secrets stay secret_string; ids are routing data.
 struct credentials {
   std::string user_id;
@@ -73,7 +72,7 @@ class credential_cache {
     auto& m = shards_[r % shards_.size()];
     auto it = m.find(id);
     if (it == m.end()) return std::nullopt;
-    if (it->second.generation != credentials_generation.load(std::memory_order_acquire) ||
+    if (it->second.generation != instances_generation() ||
         steady::now() - it->second.fetched >= ttl_) {
       m.erase(it);
       return std::nullopt;
@@ -135,7 +134,7 @@ net::awaitable<lookup> load(services& s, credential_cache& cache, std::size_t re
   out.found = cache.get(reactor, id);
   if (!out.found) {
     // The generation is read before the lookup: a change racing it leaves the entry stale.
-    const auto generation = credentials_generation.load(std::memory_order_acquire);
+    const auto generation = instances_generation();
     si::instance row;
     auto read = [&](store::connection& c) { return si::get_any(c, id, row); };
     auto ec = co_await s.db.read(read);
@@ -412,10 +411,6 @@ net::awaitable<response> receive(services& s, credential_cache& cache, http::req
 }
 
 }  // namespace
-
-void instance_credentials_changed() noexcept {
-  credentials_generation.fetch_add(1, std::memory_order_acq_rel);
-}
 
 void register_webhook_routes(http::router& r, services& s) {
   using http::verb;

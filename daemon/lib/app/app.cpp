@@ -1,4 +1,5 @@
 // app::app: wires config, store, reactors, routes and listeners; owns signals and shutdown.
+#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
 #include <enfinito/app/housekeeping.hpp>
@@ -171,6 +172,7 @@ void app::start() {
                                                  c.auth.signin_max_failures_per_address,
                                                  std::chrono::seconds(c.auth.signin_window_s)});
   impl_->services->vault = open_vault(c);
+  impl_->services->instance_rows = std::make_shared<api::instance_cache>(impl_->pool->size(), c.queue.instance_cache_ttl);
   impl_->services->meta = make_meta_client(c);
   // The send queue: requeue what an earlier run left leased (before anything is sent).
   impl_->queue = std::make_unique<outbound::queue>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,

@@ -318,6 +318,9 @@ const std::vector<key_def>& keys() {
       int_key("queue.idempotency_retention_s", 24 * 3600, 30ll * 24 * 3600,
               [](settings& s) -> auto& { return s.queue.idempotency_retention_s; },
               "how long an Idempotency-Key answer is kept (at least 24 hours)"),
+      ms_key("queue.instance_cache_ttl_ms", 0, 60'000, [](settings& s) -> auto& { return s.queue.instance_cache_ttl; },
+             "how long the send API and Graph-compatible routes reuse an instance row per reactor (0: read it "
+             "every time); API changes to an instance apply at once, the queue's own needs_reauth within this time"),
       // media passthrough routes (api/meta_routes.cpp)
       int_key("media.upload_body_bytes", 1024, 1ll << 30,
               [](settings& s) -> auto& { return s.media.upload_body_bytes; },

@@ -82,12 +82,6 @@ core::error_code read_one(statement& s, message& out) {
   return row ? core::error_code{} : make_error_code(error::not_found);
 }
 
-core::error_code get_by_seq(connection& c, std::int64_t seq, message& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM messages m WHERE m.seq = ?1");
-  s->bind(1, seq);
-  return read_one(*s, out);
-}
-
 }  // namespace
 
 std::int64_t now_ms() {
@@ -222,12 +216,15 @@ core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner
     if (c.changes() == 0) return make_error_code(error::not_found);
   }
   const char* status = o.what == k::sent ? "sent" : o.what == k::failed ? "failed" : "dead";
+  // A status webhook (store/inbound.cpp) may already have moved a sent message further
+  // (delivered, read): never downgrade it, only fill in the wamid. The event needs what the row
+  // holds then (RETURNING: no second read of the row, body and all).
+  message m;
   {
-    // A status webhook (store/inbound.cpp) may already have moved a sent message further
-    // (delivered, read): never downgrade it, only fill in the wamid.
     ENF_PREPARE(s, "UPDATE messages SET status = CASE WHEN status IN ('delivered', 'read') THEN status "
                    "ELSE ?2 END, wamid = COALESCE(?3, wamid), error_code = ?4, error_title = ?5, "
-                   "updated_at = ?6 WHERE seq = ?1");
+                   "updated_at = ?6 WHERE seq = ?1 "
+                   "RETURNING id, status, peer, wamid, error_code, error_title, possible_duplicate");
     s->bind(1, seq).bind(2, status);
     if (o.what == k::sent) s->bind(3, o.wamid).bind_null(4).bind_null(5);
     else {
@@ -235,10 +232,22 @@ core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner
       s->bind(5, o.error_title);
     }
     s->bind(6, now);
-    if (auto ec = s->run()) return ec;
+    core::error_code ec;
+    const bool row = s->step(ec);
+    if (row) {
+      m.seq = seq;
+      m.id = s->text(0);
+      m.status = s->text(1);
+      m.peer = s->text(2);
+      if (!s->is_null(3)) m.wamid = s->text(3);
+      if (!s->is_null(4)) m.error_code = s->int64(4);
+      if (!s->is_null(5)) m.error_title = s->text(5);
+      m.possible_duplicate = s->int64(6) != 0;
+    }
+    s->reset();
+    if (ec) return ec;
+    if (!row) return make_error_code(error::not_found);
   }
-  message m;
-  if (auto ec = get_by_seq(c, seq, m)) return ec;
   const char* type = o.what == k::sent ? "message.sent" : o.what == k::failed ? "message.failed" : "message.dead";
   return append_event(c, user_id, instance_id, type, m, now);
 }

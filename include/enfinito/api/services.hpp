@@ -43,6 +43,8 @@ class ticket_book;
 
 namespace enfinito::api {
 
+class instance_cache;
+
 struct services {
   const config::settings& cfg;
   store::store& db;
@@ -62,6 +64,8 @@ struct services {
   // The live feed (feed/bus.hpp) and its browser tickets, for /v1/stream. Owned by app::app.
   feed::bus* feed = nullptr;
   feed::ticket_book* tickets = nullptr;
+  // Instance rows of the send paths, per reactor (api/instance_cache.hpp). Null: no cache.
+  std::shared_ptr<instance_cache> instance_rows{};
 };
 
 }  // namespace enfinito::api

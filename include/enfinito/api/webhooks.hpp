@@ -17,11 +17,4 @@ namespace enfinito::api {
 
 void register_webhook_routes(http::router& r, services& s);
 
-/**
- * Every reactor's cached webhook credentials (app secret, verify token, phone number id, WABA)
- * become stale at once. Call after a change to an instance's credentials, or its deletion,
- * has committed. Thread safety: any thread.
- */
-void instance_credentials_changed() noexcept;
-
 }  // namespace enfinito::api

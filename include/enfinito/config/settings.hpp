@@ -159,6 +159,7 @@ struct queue_settings {
   milliseconds sweep_interval{5'000};     // safety net: look for due work this often
   std::size_t window = 4096;              // jobs per instance held in memory (ids and peers only)
   std::int64_t idempotency_retention_s = 24 * 3600;  // Idempotency-Key answers kept this long
+  milliseconds instance_cache_ttl{1'000};  // the send paths reuse an instance row this long (api/instance_cache.hpp)
 };
 
 /**

@@ -150,6 +150,7 @@ class store {
   void reader_loop(connection& conn);
   void commit_batch(std::vector<request>& batch);
   static void complete(request& r, core::error_code ec);
+  static void complete_batch(std::vector<request>& batch, const std::vector<core::error_code>& results);
 
   options opts_;
   int lock_fd_ = -1;

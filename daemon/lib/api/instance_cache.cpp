@@ -1,0 +1,45 @@
+// api::instance_cache and the process-wide "instances changed" generation (see
+// include/enfinito/api/instance_cache.hpp for the invalidation scheme).
+#include <enfinito/api/instance_cache.hpp>
+
+#include <atomic>
+
+namespace enfinito::api {
+namespace {
+std::atomic<std::uint64_t> generation{1};
+}
+
+void instances_changed() noexcept { generation.fetch_add(1, std::memory_order_acq_rel); }
+
+std::uint64_t instances_generation() noexcept { return generation.load(std::memory_order_acquire); }
+
+instance_cache::instance_cache(std::size_t reactors, std::chrono::milliseconds ttl)
+    : shards_(reactors ? reactors : 1), ttl_(ttl) {}
+
+std::string instance_cache::key(std::string_view user_id, std::string_view how, std::string_view value) {
+  std::string k;
+  k.reserve(user_id.size() + how.size() + value.size() + 2);
+  k.append(user_id).append("/").append(how).append("/").append(value);
+  return k;
+}
+
+const store::instances::instance* instance_cache::get(std::size_t r, const std::string& key) {
+  auto& m = shards_[r % shards_.size()];
+  auto it = m.find(key);
+  if (it == m.end()) return nullptr;
+  if (it->second.generation != instances_generation() || clock::now() - it->second.fetched >= ttl_) {
+    m.erase(it);
+    return nullptr;
+  }
+  return &it->second.row;
+}
+
+void instance_cache::put(std::size_t r, const std::string& key, const store::instances::instance& row,
+                         std::uint64_t gen) {
+  if (ttl_.count() == 0) return;
+  auto& m = shards_[r % shards_.size()];
+  if (m.size() >= max_entries) m.clear();  // bounded; refilling is one store read per instance
+  m[key] = entry{row, clock::now(), gen};
+}
+
+}  // namespace enfinito::api

@@ -1,0 +1,56 @@
+#pragma once
+/**
+ * @file api::instance_cache: instance rows the hot paths (the send API, the Graph-compatible
+ * routes) read on every request, cached per reactor so a send costs no store read.
+ *
+ * Same scheme as the API-key cache (auth/runtime.hpp): each reactor touches only its own map,
+ * without a lock, and one process-wide generation, bumped by `instances_changed()` after any
+ * change to an instance commits (update, status, deletion, account deletion), makes every
+ * entry on every reactor stale at once. An entry carries the generation read *before* its
+ * store read began, so a read that raced a change is never served. Changes the queue makes on
+ * its own (an instance marked `needs_reauth` by a 190 while sending) reach the cache within
+ * `queue.instance_cache_ttl_ms`, the entries' lifetime; meanwhile the dispatcher has paused.
+ *
+ * Keys carry the owner's user id (`instance_cache::key`), so one tenant's cached row never
+ * answers another tenant's lookup. Only found rows are cached.
+ */
+#include <enfinito/store/instances.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace enfinito::api {
+
+/** Every cached instance row and webhook credential goes stale at once. Thread safety: any thread. */
+void instances_changed() noexcept;
+/** Read before the store read whose result is cached. */
+std::uint64_t instances_generation() noexcept;
+
+class instance_cache {
+ public:
+  instance_cache(std::size_t reactors, std::chrono::milliseconds ttl);
+
+  /** "<user id>/<how>/<value>": `how` is "id" (instance id) or "phone" (phone number lookup hash). */
+  static std::string key(std::string_view user_id, std::string_view how, std::string_view value);
+
+  /** Reactor-local: only reactor `r` calls these with `r`. nullptr on a miss or a stale entry. */
+  const store::instances::instance* get(std::size_t r, const std::string& key);
+  void put(std::size_t r, const std::string& key, const store::instances::instance& row, std::uint64_t generation);
+
+ private:
+  using clock = std::chrono::steady_clock;
+  struct entry {
+    store::instances::instance row;
+    clock::time_point fetched;
+    std::uint64_t generation = 0;
+  };
+  static constexpr std::size_t max_entries = 10'000;  // per reactor; a full map is cleared
+  std::vector<std::unordered_map<std::string, entry>> shards_;
+  std::chrono::milliseconds ttl_;
+};
+
+}  // namespace enfinito::api
