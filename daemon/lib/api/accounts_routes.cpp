@@ -1,7 +1,6 @@
 // The accounts routes: sign-up, sign-in/out, password reset, profile, export, deletion,
 // API keys and the admin approval flow. Handlers validate, authenticate, hash passwords on the
 // blocking pool and call store::accounts inside store writes; mail goes through the outbox.
-#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/webhooks.hpp>
@@ -541,7 +540,7 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
   });
   if (ec) co_return store_problem();
   s.auth->keys().invalidate();
-  instances_changed();  // the user's instances went too: their webhooks stop now
+  store::instances::changed();  // the user's instances went too: their webhooks stop now
   core::log::info("account_deleted", {{"user_id", p.user_id}});
   auto res = http::no_content();
   res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));

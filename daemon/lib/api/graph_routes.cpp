@@ -142,7 +142,7 @@ net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const
   if (hit) {
     row = *hit;
   } else {
-    const auto generation = instances_generation();  // before the read: see instance_cache.hpp
+    const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
     auto fn = [&row, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, row); };
     ec = co_await s.db.read(fn);
     if (!ec && s.instance_rows) s.instance_rows->put(req.reactor, cache_key, row, generation);

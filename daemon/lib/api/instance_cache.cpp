@@ -1,17 +1,7 @@
-// api::instance_cache and the process-wide "instances changed" generation (see
-// include/enfinito/api/instance_cache.hpp for the invalidation scheme).
+// api::instance_cache (see include/enfinito/api/instance_cache.hpp for the invalidation scheme).
 #include <enfinito/api/instance_cache.hpp>
 
-#include <atomic>
-
 namespace enfinito::api {
-namespace {
-std::atomic<std::uint64_t> generation{1};
-}
-
-void instances_changed() noexcept { generation.fetch_add(1, std::memory_order_acq_rel); }
-
-std::uint64_t instances_generation() noexcept { return generation.load(std::memory_order_acquire); }
 
 instance_cache::instance_cache(std::size_t reactors, std::chrono::milliseconds ttl)
     : shards_(reactors ? reactors : 1), ttl_(ttl) {}
@@ -27,7 +17,7 @@ const store::instances::instance* instance_cache::get(std::size_t r, const std::
   auto& m = shards_[r % shards_.size()];
   auto it = m.find(key);
   if (it == m.end()) return nullptr;
-  if (it->second.generation != instances_generation() || clock::now() - it->second.fetched >= ttl_) {
+  if (it->second.generation != store::instances::generation() || clock::now() - it->second.fetched >= ttl_) {
     m.erase(it);
     return nullptr;
   }

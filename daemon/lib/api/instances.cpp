@@ -8,7 +8,6 @@
 //
 // Tenancy: every store call matches user_id, and an API key limited to some instances sees
 // only those; anything else answers the same 404 as an id that does not exist.
-#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances.hpp>
@@ -452,7 +451,7 @@ net::awaitable<response> reverify_and_save(services& s, si::instance row, creden
     co_return http::problem(status::conflict, "phone_number_in_use",
                             "This phone number is already connected to an instance");
   if (ec) co_return store_problem(ec);
-  instances_changed();  // webhooks must see the new app secret / number at once
+  store::instances::changed();  // webhooks must see the new app secret / number at once
   if (s.queue) s.queue->notify(row.id);  // a fixed token resumes a paused queue now, not at the next sweep
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
@@ -486,7 +485,7 @@ net::awaitable<response> patch(services& s, http::request& req) {
   auto ec = co_await s.db.write([&](store::connection& c) { return si::update(c, row); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
-  instances_changed();
+  store::instances::changed();
   if (s.queue) s.queue->notify(row.id);  // a new status or token reaches the queue now
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
@@ -514,7 +513,7 @@ net::awaitable<response> remove(services& s, http::request& req) {
   auto ec = co_await s.db.write([&](store::connection& c) { return si::remove(c, uid, id); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
-  instances_changed();  // its webhooks stop being accepted at once
+  store::instances::changed();  // its webhooks stop being accepted at once
   core::log::info("instance_deleted", {{"instance", id}, {"user", uid}});
   co_return http::no_content();
 }

@@ -98,7 +98,7 @@ net::awaitable<std::variant<si::instance, response>> load_instance(services& s, 
   const std::string cache_key = instance_cache::key(uid, "id", iid);
   if (s.instance_rows)
     if (const auto* hit = s.instance_rows->get(reactor, cache_key)) co_return *hit;
-  const auto generation = instances_generation();  // before the read: see instance_cache.hpp
+  const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
   auto fn = [&](store::connection& c) { return si::get(c, uid, iid, row); };
   auto ec = co_await s.db.read(fn);
   if (ec == store::error::not_found) co_return instance_not_found();
@@ -376,7 +376,7 @@ core::error_code export_messages_page(store::connection& c, const std::string& u
 
 sm::message new_outbound(const principal& p, std::string_view instance_id, meta::checked_message checked) {
   sm::message m;
-  m.id = "msg_" + crypto::random_token(16);
+  m.id = "msg_" + crypto::time_ordered_token(16);  // index locality: see crypto/random.hpp
   m.instance_id = std::string(instance_id);
   m.peer = meta::recipient_key(checked.to);
   m.type = std::move(checked.type);

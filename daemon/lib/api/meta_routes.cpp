@@ -10,7 +10,6 @@
 // once as the multipart body for Meta, and a download once as Meta's answer and once as ours
 // (moved, not copied). `media.upload_body_bytes` and `media.download_max_bytes` bound both.
 // TODO(media): stream uploads and downloads once the HTTP server can stream bodies.
-#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/log.hpp>
@@ -691,7 +690,7 @@ net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, c
     return store::instances::set_status(c, instance_id, "needs_reauth", reason, now);
   };
   auto ec = co_await s.db.write(work);
-  if (!ec) instances_changed();  // the send paths refuse it from the next request on
+  if (!ec) store::instances::changed();  // the send paths refuse it from the next request on
   core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
                                             {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
 }

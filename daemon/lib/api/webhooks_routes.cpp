@@ -5,7 +5,7 @@
 //     a per-reactor cache (decrypting four vault fields per webhook would dominate the cost),
 //     filled from the store and the vault on a miss. Entries expire after
 //     `webhooks.credential_cache_ttl_ms` and all at once when any instance changes
-//     (api::instances_changed(), the generation of api/instance_cache.hpp).
+//     (store::instances::changed(), see api/instance_cache.hpp).
 //  2. `X-Hub-Signature-256` over the exact body bytes, in constant time, before any parsing.
 //     Missing, malformed or wrong: 401, nothing stored. An unknown instance gets the same 401,
 //     so the endpoint does not tell which instance ids exist.
@@ -20,7 +20,6 @@
 // this instance's owner, who owns that Meta app) rather than 4xx: Meta retries a non-2xx for up
 // to 7 days and holds back the whole batch, including this instance's own updates in it, and
 // a retry cannot succeed until someone changes the configuration anyway.
-#include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/webhooks.hpp>
 #include <enfinito/core/log.hpp>
@@ -72,7 +71,7 @@ class credential_cache {
     auto& m = shards_[r % shards_.size()];
     auto it = m.find(id);
     if (it == m.end()) return std::nullopt;
-    if (it->second.generation != instances_generation() ||
+    if (it->second.generation != store::instances::generation() ||
         steady::now() - it->second.fetched >= ttl_) {
       m.erase(it);
       return std::nullopt;
@@ -134,7 +133,7 @@ net::awaitable<lookup> load(services& s, credential_cache& cache, std::size_t re
   out.found = cache.get(reactor, id);
   if (!out.found) {
     // The generation is read before the lookup: a change racing it leaves the entry stale.
-    const auto generation = instances_generation();
+    const auto generation = store::instances::generation();
     si::instance row;
     auto read = [&](store::connection& c) { return si::get_any(c, id, row); };
     auto ec = co_await s.db.read(read);
@@ -292,7 +291,7 @@ batch prepare(meta::notification& n, const credentials& cred, std::string_view i
     switch (u.kind) {
       case meta::update_kind::message: {
         in::message m;
-        m.id = "msg_" + crypto::random_token(16);
+        m.id = "msg_" + crypto::time_ordered_token(16);  // index locality: see crypto/random.hpp
         m.wamid = std::move(u.id);
         m.peer = !u.from.empty() ? std::move(u.from) : u.user_id;
         m.type = std::move(u.type);

@@ -6,7 +6,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -46,6 +48,15 @@ void random_bytes(std::span<unsigned char> out) noexcept {
 
 std::string random_token(std::size_t bytes) {
   return random_encoded(bytes, [](std::span<const unsigned char> b) { return base64url_encode(b); });
+}
+
+std::string time_ordered_token(std::size_t bytes) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+  char time_hex[13];
+  std::snprintf(time_hex, sizeof time_hex, "%012llx",
+                static_cast<unsigned long long>(ms) & 0xffffffffffffULL);  // 48 bits: until year 10889
+  return std::string(time_hex) + random_token(bytes);
 }
 
 std::string random_hex(std::size_t bytes) {

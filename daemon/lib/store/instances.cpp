@@ -2,7 +2,18 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 
+#include <atomic>
+
 namespace enfinito::store::instances {
+
+namespace {
+std::atomic<std::uint64_t> generation_counter{1};
+}
+
+void changed() noexcept { generation_counter.fetch_add(1, std::memory_order_acq_rel); }
+
+std::uint64_t generation() noexcept { return generation_counter.load(std::memory_order_acquire); }
+
 namespace {
 
 #define ENF_PREPARE(var, sql)                \

@@ -4,12 +4,12 @@
  * routes) read on every request, cached per reactor so a send costs no store read.
  *
  * Same scheme as the API-key cache (auth/runtime.hpp): each reactor touches only its own map,
- * without a lock, and one process-wide generation, bumped by `instances_changed()` after any
- * change to an instance commits (update, status, deletion, account deletion), makes every
- * entry on every reactor stale at once. An entry carries the generation read *before* its
- * store read began, so a read that raced a change is never served. Changes the queue makes on
- * its own (an instance marked `needs_reauth` by a 190 while sending) reach the cache within
- * `queue.instance_cache_ttl_ms`, the entries' lifetime; meanwhile the dispatcher has paused.
+ * without a lock, and one process-wide generation (`store::instances::generation()`), bumped by
+ * `store::instances::changed()` after any change to an instance commits (update, status, the
+ * queue's `needs_reauth`, deletion, account deletion), makes every entry on every reactor stale
+ * at once. An entry carries the generation read *before* its store read began, so a read that
+ * raced a change is never served. Entries also expire after `queue.instance_cache_ttl_ms`, a
+ * safety net for a change that forgot to bump.
  *
  * Keys carry the owner's user id (`instance_cache::key`), so one tenant's cached row never
  * answers another tenant's lookup. Only found rows are cached.
@@ -24,11 +24,6 @@
 #include <vector>
 
 namespace enfinito::api {
-
-/** Every cached instance row and webhook credential goes stale at once. Thread safety: any thread. */
-void instances_changed() noexcept;
-/** Read before the store read whose result is cached. */
-std::uint64_t instances_generation() noexcept;
 
 class instance_cache {
  public:

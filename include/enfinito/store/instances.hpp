@@ -41,6 +41,15 @@ struct instance {
   std::int64_t updated_at = 0;
 };
 
+/**
+ * The process-wide generation of instance rows: caches of instance rows or of what they hold
+ * (api::instance_cache, the webhook credential cache) remember the generation read before
+ * their store read and drop entries once it moved. `changed()` moves it: call it after a
+ * change to an instance (or its deletion, or its account's) has committed. Any thread.
+ */
+void changed() noexcept;
+std::uint64_t generation() noexcept;
+
 /** Inserts; `constraint` when the phone number is already connected (lookup hash unique). */
 core::error_code insert(connection& c, const instance& i);
 /** Replaces every mutable column of the user's instance `i.id`; `not_found` otherwise. */

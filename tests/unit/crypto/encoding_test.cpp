@@ -5,8 +5,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace enfinito::crypto;
@@ -125,6 +127,21 @@ BOOST_AUTO_TEST_CASE(token_and_hex_shapes) {
   BOOST_TEST(h.size() == 32u);
   BOOST_TEST(h.find_first_not_of("0123456789abcdef") == std::string::npos);
   BOOST_TEST(random_token(0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(time_ordered_tokens_sort_by_creation_and_stay_random) {
+  const std::string first = time_ordered_token(16);
+  BOOST_TEST(first.size() == 12u + 22u);
+  BOOST_TEST(first.substr(0, 12).find_first_not_of("0123456789abcdef") == std::string::npos);
+  auto raw = base64url_decode(first.substr(12));
+  BOOST_TEST_REQUIRE(raw.has_value());
+  BOOST_TEST(raw->size() == 16u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  const std::string later = time_ordered_token(16);
+  BOOST_TEST(first < later);                                   // byte order = creation order
+  BOOST_TEST(first.substr(12) != later.substr(12));            // the random part is not derived
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) BOOST_TEST(seen.insert(time_ordered_token(16)).second);  // same ms: still unique
 }
 
 BOOST_AUTO_TEST_CASE(values_do_not_repeat) {
