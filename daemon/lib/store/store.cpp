@@ -214,7 +214,7 @@ int store::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
 }
 
 void store::checkpoint_loop() {
-  pthread_setname_np(pthread_self(), "store-checkpoint");
+  pthread_setname_np(pthread_self(), "store-ckpt");  // at most 15 characters
   for (;;) {
     {
       std::unique_lock lk(checkpoint_mu_);
