@@ -38,6 +38,8 @@ namespace sm = store::messages;
 using sm::now_ms;
 namespace si = store::instances;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
+// How often a send's outcome whose commit failed (disk full) is written again.
+constexpr std::chrono::milliseconds outcome_retry_every{250};
 
 void check_spawn(std::exception_ptr e) {
   if (!e) return;
@@ -477,6 +479,23 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     return store::events::append(c, e);
   };
   auto ec = co_await q.db.write(fn);
+  // A failed commit (disk full, I/O error) is retried with the same outcome while the job stays
+  // in flight: leasing it again would send the message to Meta a second time without the
+  // possible_duplicate flag. Bounded by the queue stopping: the lease then stays in the
+  // database, and the next start resends the message flagged.
+  auto ex = co_await net::this_coro::executor;
+  net::steady_timer pause(ex);
+  bool told = false;
+  while (ec && ec != store::error::not_found && ec != store::error::stopped && !stopping) {
+    if (!told)
+      core::log::warn("send_queue_outcome_retrying", {{"instance", instance_id}, {"message", message_id},
+                                                      {"reason", ec.message()}});
+    told = true;
+    pause.expires_after(outcome_retry_every);
+    auto r = co_await pause.async_wait(tuple_awaitable);
+    (void)r;
+    ec = co_await q.db.write(fn);
+  }
 
   // Bring memory in line with what committed.
   --in_flight;

@@ -110,6 +110,14 @@ core::error_code apply_pragmas(connection& c, const options& o, bool writer) {
   return c.exec(sql);
 }
 
+// Ends a transaction that an earlier failure left open on the writer connection (its
+// ROLLBACK failed too). ROLLBACK needs no free space, so a retry here normally succeeds.
+void abandon_stale_transaction(connection& c) {
+  core::log::warn("store.stale_transaction", {{"sqlite", c.last_message()}});
+  for (int attempt = 0; attempt < 2 && c.in_transaction(); ++attempt) c.exec("ROLLBACK");
+  if (c.in_transaction()) core::log::error("store.rollback_failed", {{"sqlite", c.last_message()}});
+}
+
 void bucket(std::atomic<std::uint64_t>* buckets, const std::uint64_t* bounds, std::size_t n,
             std::uint64_t v) {
   std::size_t i = 0;
@@ -259,6 +267,9 @@ void store::commit_batch(std::vector<request>& batch) {
     auto* st = c.prepare(sql, ec);
     return ec ? ec : st->run();
   };
+  // A transaction left open by an earlier failure would make BEGIN fail for every later
+  // group: the writer would be poisoned for good. Never start inside one.
+  if (c.in_transaction()) abandon_stale_transaction(c);
   core::error_code tx_ec = run("BEGIN IMMEDIATE");
   if (!tx_ec) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -273,8 +284,14 @@ void store::commit_batch(std::vector<request>& batch) {
       }
       if (ec) {
         results[i] = ec;
-        run("ROLLBACK TO w");
         committed_events_.resize(events_before);  // its events are gone with it
+        if (!c.in_transaction()) {
+          // SQLite rolled the whole group back itself (disk full, I/O error): the writes
+          // before this one are gone too, so none of the group may be acknowledged.
+          tx_ec = ec;
+          break;
+        }
+        run("ROLLBACK TO w");
       }
       if ((tx_ec = run("RELEASE w"))) break;
     }
@@ -282,7 +299,7 @@ void store::commit_batch(std::vector<request>& batch) {
   if (!tx_ec) tx_ec = run("COMMIT");
   if (tx_ec) {
     std::string sqlite_message = c.last_message();
-    run("ROLLBACK");
+    if (c.in_transaction()) run("ROLLBACK");
     stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     writable_.store(false);
     core::log::error("store.commit_failed",
