@@ -183,6 +183,7 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
   };
   const auto outbox = [&] { return r.count("SELECT COUNT(*) FROM mail_outbox"); };
   const auto tried = [&] { return r.count("SELECT COUNT(*) FROM mail_outbox WHERE attempts >= 1"); };
+  const auto attempts = [&] { return r.count("SELECT COALESCE(SUM(attempts), 0) FROM mail_outbox"); };
 
   auto healthy = measure("healthy");
   BOOST_TEST(smtp->wait_for(mails_per_phase).size() == static_cast<std::size_t>(mails_per_phase));
@@ -199,9 +200,11 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
   std::int64_t kept_while_hanging = 0;
   {
     blackhole hang(port);
+    const auto attempts_before = attempts();
     auto hanging = measure("hanging (accepts, never speaks)");
-    // Attempts take smtp.timeout each: at least one of the new mails is tried in a few seconds.
-    BOOST_TEST(wait_until([&] { return tried() > mails_per_phase; }, 10s), tried());
+    // The sender keeps trying (each attempt waits smtp.timeout for a greeting), and gives up
+    // on nothing.
+    BOOST_TEST(wait_until([&] { return attempts() >= attempts_before + 2; }, 10s), attempts());
     kept_while_hanging = outbox();
     faults.push_back(refused);
     faults.push_back(hanging);
@@ -225,12 +228,15 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
   for (const auto& f : faults) {
     BOOST_TEST_CONTEXT(f.name) {
       BOOST_TEST(within_twice(f.send.pct(50), healthy.send.pct(50), 2.0), f.send.summary() << " vs " << healthy.send.summary());
-      BOOST_TEST(within_twice(f.send.pct(99), healthy.send.pct(99), 10.0), f.send.summary() << " vs " << healthy.send.summary());
+      BOOST_TEST(within_twice(f.send.pct(99), healthy.send.pct(99), 15.0), f.send.summary() << " vs " << healthy.send.summary());
       // The reset answer never waits on SMTP: it only queues the mail.
       BOOST_TEST(within_twice(f.forgot.pct(99), healthy.forgot.pct(99), 20.0), f.forgot.summary() << " vs " << healthy.forgot.summary());
       BOOST_TEST(f.forgot.max() < 500.0);
-      // Sign-up hashes the password on the blocking pool, which SMTP attempts share.
-      BOOST_TEST(within_twice(f.signup.pct(99), healthy.signup.pct(99), 50.0), f.signup.summary() << " vs " << healthy.signup.summary());
+      // Sign-up hashes the password on the blocking pool, which SMTP attempts share (one
+      // thread of two at most: the sender submits one mail at a time). Never a wait for
+      // SMTP: well under smtp.timeout.
+      BOOST_TEST(within_twice(f.signup.pct(50), healthy.signup.pct(50), 20.0), f.signup.summary() << " vs " << healthy.signup.summary());
+      BOOST_TEST(f.signup.max() < 500.0);
     }
   }
 }
@@ -322,7 +328,7 @@ BOOST_AUTO_TEST_CASE(google_unreachable_fails_fast_and_the_api_keeps_its_latency
       }
       BOOST_TEST(callback_ms.max() < t.bound_ms);
       BOOST_TEST(within_twice(during.pct(50), baseline.pct(50), 2.0), during.summary() << " vs " << baseline.summary());
-      BOOST_TEST(within_twice(during.pct(99), baseline.pct(99), 10.0), during.summary() << " vs " << baseline.summary());
+      BOOST_TEST(within_twice(during.pct(99), baseline.pct(99), 15.0), during.summary() << " vs " << baseline.summary());
     }
   }
 }
