@@ -28,6 +28,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -486,14 +487,14 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   auto ex = co_await net::this_coro::executor;
   net::steady_timer pause(ex);
   bool told = false;
+  std::tuple<boost::system::error_code> waited;  // outside the loop (GCC 12 coroutine rule)
   while (ec && ec != store::error::not_found && ec != store::error::stopped && !stopping) {
     if (!told)
       core::log::warn("send_queue_outcome_retrying", {{"instance", instance_id}, {"message", message_id},
                                                       {"reason", ec.message()}});
     told = true;
     pause.expires_after(outcome_retry_every);
-    auto r = co_await pause.async_wait(tuple_awaitable);
-    (void)r;
+    waited = co_await pause.async_wait(tuple_awaitable);
     ec = co_await q.db.write(fn);
   }
 
