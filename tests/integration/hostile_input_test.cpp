@@ -343,7 +343,11 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
   BOOST_TEST(open_early >= (slow_n + deaf_n) * 9 / 10);
   BOOST_TEST(sl.open_now() == 0u);
   BOOST_TEST(sl.closed >= slow_n);  // each of the first wave, at least, was closed by the daemon
-  BOOST_TEST(sl.longest_ms < static_cast<double>(header_timeout.count()) + 1500.0);
+  // Closed by the header timeout, not left to live out the attack. Measured from the byte we
+  // sent, so it includes time in the accept queue, which grows with the reconnect churn of
+  // bigger runs (4,000 connections: 2,000 reconnects a second): a quarter of the attack allowed.
+  const double longest_bound = static_cast<double>(header_timeout.count()) + std::max(1500.0, attack_s * 1000.0 / 4);
+  BOOST_TEST(sl.longest_ms < longest_bound);
   BOOST_TEST(sl.refused == 0);
   BOOST_TEST(deaf.size() == static_cast<std::size_t>(deaf_n));
   BOOST_TEST(deaf_closed == deaf.size());
