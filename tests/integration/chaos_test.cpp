@@ -706,7 +706,8 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   BOOST_TEST_MESSAGE("  daemon log: store.commit_failed " << occurrences("store.commit_failed")
                      << ", send_queue_outcome_retrying " << occurrences("send_queue_outcome_retrying")
                      << ", send_queue_lease_failed " << occurrences("send_queue_lease_failed")
-                     << ", store.stale_transaction " << occurrences("store.stale_transaction"));
+                     << ", store.stale_transaction " << occurrences("store.stale_transaction")
+                     << ", store.commit_recovered " << occurrences("store.commit_recovered"));
   if (!load.odd_answer.empty()) BOOST_TEST_MESSAGE("  an odd answer: " << load.odd_answer);
   BOOST_TEST(filled > 0u);
   BOOST_TEST(load.by_status[503] >= 50);
@@ -722,6 +723,10 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   BOOST_TEST(dup_unflagged == 0u);
   BOOST_TEST((ic.has_value() && *ic == "ok"));
   BOOST_TEST(log.find("store.commit_failed") != std::string::npos);
+  // Told once a second at most while full (hundreds of groups fail each second), and told when
+  // it is over.
+  BOOST_TEST(occurrences("store.commit_failed") <= static_cast<std::size_t>(full_ms / 1000 + 6));
+  BOOST_TEST(occurrences("store.commit_recovered") >= 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -118,6 +118,44 @@ void abandon_stale_transaction(connection& c) {
   if (c.in_transaction()) core::log::error("store.rollback_failed", {{"sqlite", c.last_message()}});
 }
 
+// Failed commits are logged at most once a second: with the disk full every group fails, and
+// one line per group (about 500 a second under load, chaos_disk_full) would flood the journal,
+// which may well live on the same full disk. A line carries how many failures were not logged;
+// the first success after failures says how many groups failed (also at most once a second:
+// while full, small commits that fit in WAL space already on disk succeed now and then). The
+// state is thread_local: each store has exactly one writer thread, so this is per store.
+struct commit_failure_log {
+  std::chrono::steady_clock::time_point failed_logged{}, recovered_logged{};
+  std::uint64_t unlogged = 0, failed = 0;
+};
+thread_local commit_failure_log failure_log;
+constexpr std::chrono::seconds commit_failure_log_every{1};
+
+void note_commit_failed(std::size_t batch, core::error_code ec, const std::string& sqlite_message) {
+  auto& f = failure_log;
+  ++f.failed;
+  const auto now = std::chrono::steady_clock::now();
+  if (f.failed_logged != std::chrono::steady_clock::time_point{} && now - f.failed_logged < commit_failure_log_every) {
+    ++f.unlogged;
+    return;
+  }
+  core::log::error("store.commit_failed", {{"batch", batch}, {"error", ec.message()}, {"sqlite", sqlite_message},
+                                           {"failed_groups_not_logged", f.unlogged}});
+  f.failed_logged = now;
+  f.unlogged = 0;
+}
+
+void note_commit_succeeded() {
+  auto& f = failure_log;
+  if (f.failed == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (f.recovered_logged != std::chrono::steady_clock::time_point{} && now - f.recovered_logged < commit_failure_log_every)
+    return;  // counted into the next note
+  core::log::warn("store.commit_recovered", {{"failed_groups", f.failed}});
+  f.recovered_logged = now;
+  f.failed = 0;
+}
+
 void bucket(std::atomic<std::uint64_t>* buckets, const std::uint64_t* bounds, std::size_t n,
             std::uint64_t v) {
   std::size_t i = 0;
@@ -302,11 +340,11 @@ void store::commit_batch(std::vector<request>& batch) {
     if (c.in_transaction()) run("ROLLBACK");
     stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     writable_.store(false);
-    core::log::error("store.commit_failed",
-                     {{"batch", batch.size()}, {"error", tx_ec.message()}, {"sqlite", sqlite_message}});
+    note_commit_failed(batch.size(), tx_ec, sqlite_message);
     for (auto& r : results)
       if (!r) r = tx_ec;
   } else {
+    note_commit_succeeded();
     writable_.store(true);
     // The one publish point of the live feed: after COMMIT, before any write is acknowledged,
     // with the events of the writes that were not rolled back.
