@@ -480,15 +480,16 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     return store::events::append(c, e);
   };
   auto ec = co_await q.db.write(fn);
-  // A failed commit (disk full, I/O error) is retried with the same outcome while the job stays
-  // in flight: leasing it again would send the message to Meta a second time without the
-  // possible_duplicate flag. Bounded by the queue stopping: the lease then stays in the
-  // database, and the next start resends the message flagged.
+  // A commit that failed for want of space or I/O is retried with the same outcome while the
+  // job stays in flight: leasing it again would send the message to Meta a second time without
+  // the possible_duplicate flag. Bounded by the queue stopping: the lease then stays in the
+  // database, and the next start resends the message flagged. (Any other error is a bug that
+  // retrying cannot cure: handled below as before.)
   auto ex = co_await net::this_coro::executor;
   net::steady_timer pause(ex);
   bool told = false;
   std::tuple<boost::system::error_code> waited;  // outside the loop (GCC 12 coroutine rule)
-  while (ec && ec != store::error::not_found && ec != store::error::stopped && !stopping) {
+  while ((ec == store::error::full || ec == store::error::io || ec == store::error::busy) && !stopping) {
     if (!told)
       core::log::warn("send_queue_outcome_retrying", {{"instance", instance_id}, {"message", message_id},
                                                       {"reason", ec.message()}});
