@@ -13,6 +13,11 @@
 //   queue: attempts stay bounded (backoff, no hot loop), the daemon's RSS stays flat while the
 //   backlog grows on disk, and afterwards the backlog drains at the per-instance rate.
 //   Short: 3 s per phase. Long: ENFTEST_OUTAGE_SECONDS=60.
+// chaos_disk_full: the database lives on its own 8 MiB tmpfs; while messages are posted a
+//   filler file takes every free byte. Sends must then get 503 problem+json with Retry-After
+//   (never a 500, never a 202 that is lost); once the filler is deleted sends succeed again with
+//   no restart, and every 202 is in the database and at Meta. Needs root (mount); without it the
+//   test says so and passes vacuously. Longer full stretch: ENFTEST_DISKFULL_MS=60000.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
@@ -26,12 +31,17 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -104,16 +114,20 @@ json::object body_of(const http_result& r) { return json::parse(r.body).as_objec
 std::string str(const json::object& o, const char* k) { return std::string(o.at(k).as_string()); }
 
 // The daemon as a child process on a fixed port, a tenant with an API key, one instance.
+// `data_dir` (default: the rig's own temp dir) holds the database, its WAL and lock file; the
+// daemon's config, log and credentials stay in the temp dir (the disk-full harness fills only
+// the data dir).
 struct chaos_rig {
   fake_meta meta;
   temp_dir dir;
-  std::string db_path = (dir / "enfinito.db").string();
+  std::string db_path;
   unsigned short port = free_port();
   daemon_process d;
   std::string key, instance;
 
-  chaos_rig(unsigned mps, const std::string& queue_toml)
+  chaos_rig(unsigned mps, const std::string& queue_toml, const std::filesystem::path& data_dir = {})
       : meta(fake_config(mps)),
+        db_path(((data_dir.empty() ? dir.path() : data_dir) / "enfinito.db").string()),
         d(dir.path(), "[server]\nlisten = \"127.0.0.1\"\nport = " + std::to_string(port) +
                           "\nreactors = 2\n[store]\npath = \"" + db_path +
                           "\"\n[limits]\ndrain_timeout_ms = 2000\n[meta]\nbase_url = \"" + meta.base_url() +
@@ -206,6 +220,9 @@ struct load_generator {
   std::atomic<long> refused{0}, unknown{0};
   std::mutex mu;
   std::map<std::string, std::string> accepted;  // message id → text
+  std::map<unsigned, long> by_status;           // every answer's status
+  long well_formed_503 = 0;                     // 503s that are problem+json with a Retry-After
+  std::string odd_answer;                       // the last answer neither 202 nor a proper 503
   std::vector<std::thread> threads;
   int per_thread_pause_ms;
 
@@ -228,11 +245,16 @@ struct load_generator {
       const std::string text = "load-" + std::to_string(n);
       try {
         auto r = rig.send("1555300" + std::to_string(1000 + n % 500), text);
+        std::lock_guard lock(mu);
+        ++by_status[r.status];
         if (r.status == 202u) {
-          std::lock_guard lock(mu);
           accepted[str(body_of(r), "id")] = text;
         } else {
           ++refused;
+          const bool proper = r.status == 503u && r.header("content-type") == "application/problem+json" &&
+                              !r.header("retry-after").empty();
+          if (proper) ++well_formed_503;
+          else odd_answer = std::to_string(r.status) + " " + r.header("content-type") + " " + r.body.substr(0, 200);
         }
       } catch (const std::exception&) {
         ++unknown;  // the daemon died with the request in flight: it may or may not be committed
@@ -548,6 +570,163 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
   const double expected_ms = std::max(0.0, static_cast<double>(drained - burst)) * 1000.0 / rate;
   BOOST_TEST(static_cast<double>(drain_ms) >= expected_ms * 0.8, drain_ms << " ms for " << drained);
   BOOST_TEST(static_cast<double>(drain_ms) <= expected_ms * 1.5 + 2500.0, drain_ms << " ms for " << drained);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// A small tmpfs mounted under a temp dir for the test's life (root only; `why` says otherwise).
+struct tmpfs_mount {
+  temp_dir base;
+  std::filesystem::path path = base / "data";
+  bool mounted = false;
+  std::string why;
+  explicit tmpfs_mount(const std::string& size) {
+    std::filesystem::create_directories(path);
+    const std::string opts = "size=" + size + ",mode=0700";
+    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) == 0) mounted = true;
+    else why = std::strerror(errno);
+  }
+  ~tmpfs_mount() {
+    if (mounted) ::umount2(path.c_str(), MNT_DETACH);  // before temp_dir removes the directory
+  }
+};
+
+// Takes every free byte of the filesystem holding `file`: 64 KiB writes, then single pages,
+// until ENOSPC (bounded by the filesystem's size). Returns the bytes written.
+std::size_t fill_until_full(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  BOOST_REQUIRE(fd >= 0);
+  std::string chunk(64 * 1024, 'f');
+  std::size_t total = 0;
+  for (std::size_t step : {std::size_t{64 * 1024}, std::size_t{4096}, std::size_t{512}}) {
+    for (int i = 0; i < 1'000'000; ++i) {
+      auto n = ::write(fd, chunk.data(), step);
+      if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
+    }
+  }
+  ::close(fd);
+  return total;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(chaos_disk_full)
+
+BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_without_restart) {
+  const int full_ms = env_int("ENFTEST_DISKFULL_MS", 1500, 100, 600'000);  // how long the disk stays full
+  tmpfs_mount fs("8m");
+  if (!fs.mounted) {
+    BOOST_TEST_MESSAGE("*** chaos_disk_full SKIPPED: cannot mount a tmpfs (" << fs.why
+                       << "); this harness needs root. NOTHING WAS TESTED. ***");
+    BOOST_TEST(true);
+    return;
+  }
+  chaos_rig rig(100000, "rate_per_instance = 1000\nburst = 50\nmax_in_flight = 32\nbackoff_base_ms = 50\n"
+                        "backoff_max_ms = 500\nsweep_interval_ms = 200\n", fs.path);
+  // Sends take a while at Meta: some are in flight when the disk fills, so their outcomes
+  // meet the full disk (they must be committed later, not sent again unflagged).
+  rig.meta.admin_status("knobs", {{"latency_ms", 100}});
+  for (int i = 0; i < 20; ++i) BOOST_REQUIRE_EQUAL(rig.send("15553200" + std::to_string(100 + i), "warm").status, 202u);
+
+  load_generator load(rig, 3, 5);
+  std::this_thread::sleep_for(500ms);
+  const auto filler = fs.path / "filler";
+  const auto accepted_before_fill = load.size();
+  const auto t_fill = clock_type::now();
+  const auto filled = fill_until_full(filler);
+  // Full: keep posting until the refusals are plain (bounded), then a while longer.
+  BOOST_TEST(wait_until([&] { std::lock_guard l(load.mu); return load.by_status[503] >= 50; }, 20s));
+  const long first_refusals_ms = ms_since(t_fill);
+  std::size_t accepted_while_full = 0;
+  long refused_while_full = 0;
+  {
+    const auto a0 = load.size();
+    const long r0 = load.refused;
+    std::this_thread::sleep_for(std::chrono::milliseconds(full_ms));
+    accepted_while_full = load.size() - a0;
+    refused_while_full = load.refused - r0;
+  }
+  auto ready_full = http_request("127.0.0.1", rig.port, "GET", "/readyz");
+  // What /readyz and the WAL looked like while full.
+  const auto wal_bytes_full = std::filesystem::file_size(rig.db_path + "-wal");
+
+  // Space again: the same process must take new messages, no restart.
+  std::filesystem::remove(filler);
+  const auto t_free = clock_type::now();
+  const auto accepted_at_free = load.size();
+  BOOST_TEST(wait_until([&] { return load.size() > accepted_at_free + 20; }, 20s, 10ms));
+  const long recover_ms = ms_since(t_free);
+  std::this_thread::sleep_for(1s);
+  load.halt();
+  BOOST_TEST(rig.d.running());
+  auto ready_after = http_request("127.0.0.1", rig.port, "GET", "/readyz");
+
+  // Everything accepted drains to Meta.
+  BOOST_TEST(wait_until([&] { return rig.count("SELECT COUNT(*) FROM send_jobs") == 0; }, 60s));
+  std::map<std::string, int> at_meta;
+  for (const auto& e : rig.received())
+    ++at_meta[std::string(e.as_object().at("request").as_object().at("text").as_object().at("body").as_string())];
+  auto c = rig.db();
+  std::size_t lost_db = 0, lost_meta = 0, dup_unflagged = 0, dup_flagged = 0;
+  for (const auto& [id, text] : load.accepted) {
+    auto n = c->scalar_int("SELECT COUNT(*) FROM messages WHERE id = '" + id + "' AND status IN ('sent', 'delivered', 'read')");
+    if (!n || *n != 1) ++lost_db;
+    const int times = at_meta[text];
+    if (times < 1) ++lost_meta;
+    if (times > 1) {
+      auto flag = c->scalar_int("SELECT possible_duplicate FROM messages WHERE id = '" + id + "'");
+      (flag && *flag ? dup_flagged : dup_unflagged) += 1;
+    }
+  }
+  auto ic = c->scalar_text("PRAGMA integrity_check");
+  const auto wal_bytes_after = std::filesystem::file_size(rig.db_path + "-wal");
+  auto log = rig.d.log();
+  std::string statuses;
+  for (const auto& [st, n] : load.by_status) statuses += " " + std::to_string(st) + "x" + std::to_string(n);
+
+  BOOST_TEST_MESSAGE("disk full: filler took " << filled / 1024 << " KiB of 8 MiB; accepted before the fill "
+                     << accepted_before_fill << ", first 50 refusals within " << first_refusals_ms
+                     << " ms of the fill; in the next " << full_ms << " ms while full: accepted " << accepted_while_full << ", refused "
+                     << refused_while_full << "; /readyz while full " << ready_full.status << ", after "
+                     << ready_after.status << "; WAL " << wal_bytes_full / 1024 << " KiB while full, "
+                     << wal_bytes_after / 1024 << " KiB after");
+  BOOST_TEST_MESSAGE("  answers:" << statuses << " (503 problem+json with Retry-After: " << load.well_formed_503
+                     << "); sends again " << recover_ms << " ms after the filler was deleted (no restart); accepted "
+                     << load.accepted.size() << ", lost from db " << lost_db << ", never at Meta " << lost_meta
+                     << ", sent twice flagged " << dup_flagged << " / unflagged " << dup_unflagged
+                     << ", transport errors " << load.unknown);
+  const auto occurrences = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  BOOST_TEST_MESSAGE("  daemon log: store.commit_failed " << occurrences("store.commit_failed")
+                     << ", send_queue_outcome_retrying " << occurrences("send_queue_outcome_retrying")
+                     << ", send_queue_lease_failed " << occurrences("send_queue_lease_failed")
+                     << ", store.stale_transaction " << occurrences("store.stale_transaction")
+                     << ", store.commit_recovered " << occurrences("store.commit_recovered"));
+  if (!load.odd_answer.empty()) BOOST_TEST_MESSAGE("  an odd answer: " << load.odd_answer);
+  BOOST_TEST(filled > 0u);
+  BOOST_TEST(load.by_status[503] >= 50);
+  // Every refusal is the documented 503, nothing else (no 500, no transport error).
+  BOOST_TEST(load.well_formed_503 == load.refused.load());
+  BOOST_TEST(load.unknown == 0);
+  BOOST_TEST((load.by_status.size() == 2u && load.by_status.count(202) && load.by_status.count(503)));
+  // (/readyz while full is reported, not asserted: a commit that fits in WAL space already on
+  // disk can still succeed, so the probe may pass between refusals.)
+  BOOST_TEST(ready_after.status == 200u);
+  BOOST_TEST(lost_db == 0u);
+  BOOST_TEST(lost_meta == 0u);
+  BOOST_TEST(dup_unflagged == 0u);
+  BOOST_TEST((ic.has_value() && *ic == "ok"));
+  BOOST_TEST(log.find("store.commit_failed") != std::string::npos);
+  // Told once a second at most while full (hundreds of groups fail each second), and told when
+  // it is over.
+  BOOST_TEST(occurrences("store.commit_failed") <= static_cast<std::size_t>(full_ms / 1000 + 6));
+  BOOST_TEST(occurrences("store.commit_recovered") >= 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -80,9 +80,12 @@ response unknown_object(std::string_view id, const http::request& req) {
                     {}, req, 33);
 }
 
+// Also the answer when the disk is full: nothing was stored, the client may retry.
 response service_unavailable(const http::request& req) {
-  return meta_error(status::service_unavailable, 2, "OAuthException", "Service temporarily unavailable",
-                    "retry the request later", req);
+  auto r = meta_error(status::service_unavailable, 2, "OAuthException", "Service temporarily unavailable",
+                      "retry the request later", req);
+  r.set(http::bhttp::field::retry_after, "5");
+  return r;
 }
 
 // Enfinito's own refusals (no or bad key, read-only key, CSRF) in Meta's words.

@@ -16,6 +16,8 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/client.hpp>
 
+#include "api/store_problem.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -40,11 +42,7 @@ std::int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-response store_problem(core::error_code ec) {
-  if (ec == store::error::full)
-    return http::problem(status::service_unavailable, "storage_full", "The server cannot store more data now");
-  return http::problem(status::internal_server_error, "store_error", "The database failed");
-}
+using detail::store_problem;  // 503 + Retry-After when the disk is full
 response instance_missing() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response webhook_missing() { return http::problem(status::not_found, "webhook_not_found", "No such webhook endpoint"); }
 response vault_problem() {

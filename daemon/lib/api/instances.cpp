@@ -23,6 +23,8 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
+#include "api/store_problem.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -249,11 +251,7 @@ response vault_problem() {
                        "the operator has been told (see the daemon log)");
 }
 
-response store_problem(core::error_code ec) {
-  if (ec == store::error::full)
-    return http::problem(status::service_unavailable, "storage_full", "The server cannot store more data now");
-  return http::problem(status::internal_server_error, "store_error", "The database failed");
-}
+using detail::store_problem;  // 503 + Retry-After when the disk is full
 
 response not_found() {
   return http::problem(status::not_found, "instance_not_found", "No such instance");

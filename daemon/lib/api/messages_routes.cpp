@@ -23,6 +23,8 @@
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
 
+#include "api/store_problem.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -41,11 +43,7 @@ using http::status;
 constexpr std::size_t max_idempotency_key = 255;
 constexpr std::size_t max_id = 64;
 
-response store_problem(core::error_code ec) {
-  if (ec == store::error::full)
-    return http::problem(status::service_unavailable, "storage_full", "The server cannot store more data now");
-  return http::problem(status::internal_server_error, "store_error", "The database failed");
-}
+using detail::store_problem;  // 503 + Retry-After when the disk is full
 
 response instance_not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response message_not_found() { return http::problem(status::not_found, "message_not_found", "No such message"); }

@@ -21,6 +21,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "api/multipart.hpp"
+#include "api/store_problem.hpp"
 
 #include <boost/json.hpp>
 
@@ -77,11 +78,7 @@ response problem_with(status st, std::string_view code, std::string_view title, 
 
 response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 
-response store_problem(core::error_code ec) {
-  if (ec == store::error::full)
-    return http::problem(status::service_unavailable, "storage_full", "The server cannot store more data now");
-  return http::problem(status::internal_server_error, "store_error", "The database failed");
-}
+using detail::store_problem;  // 503 + Retry-After when the disk is full
 
 response vault_problem() {
   return http::problem(status::internal_server_error, "vault_error", "Stored credentials could not be decrypted",

@@ -158,8 +158,10 @@ response unauthorized() {
 }
 
 response unavailable() {
-  return http::problem(status::service_unavailable, "unavailable", "The webhook could not be stored now",
-                       "nothing was stored; Meta retries");
+  auto r = http::problem(status::service_unavailable, "unavailable", "The webhook could not be stored now",
+                         "nothing was stored; Meta retries");
+  r.set(http::bhttp::field::retry_after, "5");
+  return r;
 }
 
 response plain(status st, std::string body) {

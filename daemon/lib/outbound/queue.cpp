@@ -28,6 +28,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -38,6 +39,8 @@ namespace sm = store::messages;
 using sm::now_ms;
 namespace si = store::instances;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
+// How often a send's outcome whose commit failed (disk full) is written again.
+constexpr std::chrono::milliseconds outcome_retry_every{250};
 
 void check_spawn(std::exception_ptr e) {
   if (!e) return;
@@ -478,6 +481,26 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     return store::events::append(c, e);
   };
   auto ec = co_await q.db.write(fn);
+  // A commit that failed for want of space or I/O is retried with the same outcome while the
+  // job stays in flight: leasing it again would send the message to Meta a second time without
+  // the possible_duplicate flag. Bounded by the queue stopping: the lease then stays in the
+  // database, and the next start resends the message flagged. (Any other error is a bug that
+  // retrying cannot cure: handled below as before.)
+  auto retryable = [](core::error_code e) {
+    return e == store::error::full || e == store::error::io || e == store::error::busy;
+  };
+  if (retryable(ec)) {
+    // Only here: a timer per send would cost every message a timer-queue registration.
+    core::log::warn("send_queue_outcome_retrying", {{"instance", instance_id}, {"message", message_id},
+                                                    {"reason", ec.message()}});
+    net::steady_timer pause(sh.ctx);
+    std::tuple<boost::system::error_code> waited;  // outside the loop (GCC 12 coroutine rule)
+    while (retryable(ec) && !stopping) {
+      pause.expires_after(outcome_retry_every);
+      waited = co_await pause.async_wait(tuple_awaitable);
+      ec = co_await q.db.write(fn);
+    }
+  }
   // The send paths cache instance rows (api/instance_cache.hpp) and must refuse new messages
   // from now on. The bump inside the write drops entries read before it; this one drops those
   // read between it and the commit.

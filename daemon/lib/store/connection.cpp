@@ -154,6 +154,7 @@ core::result<std::string> connection::scalar_text(std::string_view sql) {
 
 std::int64_t connection::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 int connection::changes() const noexcept { return sqlite3_changes(db_); }
+bool connection::in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
 std::string connection::last_message() const { return sqlite3_errmsg(db_); }
 
 }  // namespace enfinito::store

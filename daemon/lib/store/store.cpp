@@ -111,6 +111,52 @@ core::error_code apply_pragmas(connection& c, const options& o, bool writer) {
   return c.exec(sql);
 }
 
+// Ends a transaction that an earlier failure left open on the writer connection (its
+// ROLLBACK failed too). ROLLBACK needs no free space, so a retry here normally succeeds.
+void abandon_stale_transaction(connection& c) {
+  core::log::warn("store.stale_transaction", {{"sqlite", c.last_message()}});
+  for (int attempt = 0; attempt < 2 && c.in_transaction(); ++attempt) c.exec("ROLLBACK");
+  if (c.in_transaction()) core::log::error("store.rollback_failed", {{"sqlite", c.last_message()}});
+}
+
+// Failed commits are logged at most once a second: with the disk full every group fails, and
+// one line per group (about 500 a second under load, chaos_disk_full) would flood the journal,
+// which may well live on the same full disk. A line carries how many failures were not logged;
+// the first success after failures says how many groups failed (also at most once a second:
+// while full, small commits that fit in WAL space already on disk succeed now and then). The
+// state is thread_local: each store has exactly one writer thread, so this is per store.
+struct commit_failure_log {
+  std::chrono::steady_clock::time_point failed_logged{}, recovered_logged{};
+  std::uint64_t unlogged = 0, failed = 0;
+};
+thread_local commit_failure_log failure_log;
+constexpr std::chrono::seconds commit_failure_log_every{1};
+
+void note_commit_failed(std::size_t batch, core::error_code ec, const std::string& sqlite_message) {
+  auto& f = failure_log;
+  ++f.failed;
+  const auto now = std::chrono::steady_clock::now();
+  if (f.failed_logged != std::chrono::steady_clock::time_point{} && now - f.failed_logged < commit_failure_log_every) {
+    ++f.unlogged;
+    return;
+  }
+  core::log::error("store.commit_failed", {{"batch", batch}, {"error", ec.message()}, {"sqlite", sqlite_message},
+                                           {"failed_groups_not_logged", f.unlogged}});
+  f.failed_logged = now;
+  f.unlogged = 0;
+}
+
+void note_commit_succeeded() {
+  auto& f = failure_log;
+  if (f.failed == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (f.recovered_logged != std::chrono::steady_clock::time_point{} && now - f.recovered_logged < commit_failure_log_every)
+    return;  // counted into the next note
+  core::log::warn("store.commit_recovered", {{"failed_groups", f.failed}});
+  f.recovered_logged = now;
+  f.failed = 0;
+}
+
 void bucket(std::atomic<std::uint64_t>* buckets, const std::uint64_t* bounds, std::size_t n,
             std::uint64_t v) {
   std::size_t i = 0;
@@ -327,6 +373,9 @@ void store::commit_batch(std::vector<request>& batch) {
     auto* st = c.prepare(sql, ec);
     return ec ? ec : st->run();
   };
+  // A transaction left open by an earlier failure would make BEGIN fail for every later
+  // group: the writer would be poisoned for good. Never start inside one.
+  if (c.in_transaction()) abandon_stale_transaction(c);
   core::error_code tx_ec = run("BEGIN IMMEDIATE");
   if (!tx_ec) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -341,8 +390,14 @@ void store::commit_batch(std::vector<request>& batch) {
       }
       if (ec) {
         results[i] = ec;
-        run("ROLLBACK TO w");
         committed_events_.resize(events_before);  // its events are gone with it
+        if (!c.in_transaction()) {
+          // SQLite rolled the whole group back itself (disk full, I/O error): the writes
+          // before this one are gone too, so none of the group may be acknowledged.
+          tx_ec = ec;
+          break;
+        }
+        run("ROLLBACK TO w");
       }
       if ((tx_ec = run("RELEASE w"))) break;
     }
@@ -350,14 +405,14 @@ void store::commit_batch(std::vector<request>& batch) {
   if (!tx_ec) tx_ec = run("COMMIT");
   if (tx_ec) {
     std::string sqlite_message = c.last_message();
-    run("ROLLBACK");
+    if (c.in_transaction()) run("ROLLBACK");
     stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     writable_.store(false);
-    core::log::error("store.commit_failed",
-                     {{"batch", batch.size()}, {"error", tx_ec.message()}, {"sqlite", sqlite_message}});
+    note_commit_failed(batch.size(), tx_ec, sqlite_message);
     for (auto& r : results)
       if (!r) r = tx_ec;
   } else {
+    note_commit_succeeded();
     writable_.store(true);
     // The one publish point of the live feed: after COMMIT, before any write is acknowledged,
     // with the events of the writes that were not rolled back.

@@ -83,6 +83,11 @@ class connection {
 
   std::int64_t last_insert_rowid() const noexcept;
   int changes() const noexcept;
+  /**
+   * Is a transaction open? SQLite may roll back a whole transaction by itself after
+   * SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM; the writer checks this instead of assuming.
+   */
+  bool in_transaction() const noexcept;
   /** SQLite's last message, for logs; never shown to clients. */
   std::string last_message() const;
   sqlite3* native() const noexcept { return db_; }

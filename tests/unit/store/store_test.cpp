@@ -206,6 +206,26 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_is_reported_to_every_writer, store_fixtu
   BOOST_TEST(count() == 1);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_group_sqlite_rolled_back_itself_fails_every_writer_with_that_error, store_fixture) {
+  // After SQLITE_FULL or an I/O error SQLite may roll back the whole transaction on its own
+  // (the disk-full harness, chaos_disk_full). Here a write does it explicitly: the writes
+  // before it are gone too, so none may be acknowledged, and all hear the real cause (a 503
+  // for a full disk), not the failed RELEASE of a savepoint that no longer exists.
+  const auto full = store::make_error_code(store::error::full);
+  auto results = commit_as_one_group({insert("y0"), insert("y1"),
+                                      [full](store::connection& c) {
+                                        c.exec("ROLLBACK");
+                                        return full;
+                                      },
+                                      insert("y3")});
+  BOOST_REQUIRE(results.size() == 4u);
+  for (auto& r : results) BOOST_TEST(r == full, r.message());
+  BOOST_TEST(count() == 0);
+  // Not poisoned: the next write commits.
+  BOOST_TEST(!db->write_sync(insert("after")));
+  BOOST_TEST(count() == 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(completions_run_on_the_callers_executor, store_fixture) {
   net::io_context ctx(1);
   auto guard = net::make_work_guard(ctx);

@@ -1,0 +1,30 @@
+#pragma once
+// The answer every REST route gives when the store refuses a read or write: a full disk is a
+// 503 the client should retry (nothing was stored), anything else a 500.
+#include <enfinito/core/error.hpp>
+#include <enfinito/http/message.hpp>
+#include <enfinito/store/error.hpp>
+
+#include <string>
+
+namespace enfinito::api::detail {
+
+/**
+ * How long a client is told to wait when the disk is full. Freeing space is an operator's job,
+ * so retrying sooner only adds load; the store itself recovers with the first commit that fits.
+ */
+inline constexpr int storage_full_retry_after_s = 5;
+
+inline http::response storage_full() {
+  auto r = http::problem(http::status::service_unavailable, "storage_full", "The server cannot store more data now",
+                         "nothing was stored; retry later");
+  r.set(http::bhttp::field::retry_after, std::to_string(storage_full_retry_after_s));
+  return r;
+}
+
+inline http::response store_problem(core::error_code ec) {
+  if (ec == store::error::full) return storage_full();
+  return http::problem(http::status::internal_server_error, "store_error", "The database failed");
+}
+
+}  // namespace enfinito::api::detail
