@@ -33,9 +33,6 @@ void render_store(std::string& out, const store::store& db) {
   out += "# HELP enfinito_store_failed_commits_total Group commits that failed (nothing acknowledged).\n";
   out += "# TYPE enfinito_store_failed_commits_total counter\n";
   out += "enfinito_store_failed_commits_total " + std::to_string(st.failed_commits.load()) + "\n";
-  out += "# HELP enfinito_store_checkpoints_total WAL checkpoints run by the checkpointer thread.\n";
-  out += "# TYPE enfinito_store_checkpoints_total counter\n";
-  out += "enfinito_store_checkpoints_total " + std::to_string(st.checkpoints.load()) + "\n";
   out += "# HELP enfinito_store_commit_batch_size Writes per group commit.\n";
   out += "# TYPE enfinito_store_commit_batch_size histogram\n";
   std::uint64_t cum = 0;

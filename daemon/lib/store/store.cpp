@@ -193,21 +193,12 @@ core::result<std::unique_ptr<store>> store::open(const options& opts, std::strin
   if (auto ec = migrate(wc, embedded_schema(), why)) return ec;
   if (auto v = wc.scalar_int("PRAGMA user_version")) s->schema_version_ = *v;
 
-  // Checkpoints move to their own thread and connection (see store.hpp, "Checkpoints"):
-  // installing a WAL hook replaces SQLite's automatic checkpoint on the writer.
-  auto cp = connection::open(opts.path, false, why);
-  if (!cp) return cp.error();
-  if (auto ec = apply_pragmas(**cp, opts, true)) return ec;
-  s->checkpoint_conn_ = std::move(*cp);
-  sqlite3_wal_hook(wc.native(), &store::on_wal_commit, s.get());
-
   for (unsigned i = 0; i < opts.read_connections; ++i) {
     auto r = connection::open(opts.path, true, why);
     if (!r) return r.error();
     if (auto ec = apply_pragmas(**r, opts, false)) return ec;
     s->reader_conns_.push_back(std::move(*r));
   }
-  s->checkpointer_ = std::thread([p = s.get()] { p->checkpoint_loop(); });
   s->writer_ = std::thread([p = s.get()] { p->writer_loop(); });
   for (auto& c : s->reader_conns_)
     s->readers_.emplace_back([p = s.get(), conn = c.get()] { p->reader_loop(*conn); });
@@ -217,7 +208,6 @@ core::result<std::unique_ptr<store>> store::open(const options& opts, std::strin
 store::~store() {
   stop();
   reader_conns_.clear();
-  checkpoint_conn_.reset();
   if (writer_conn_) {
     // A clean close checkpoints the WAL; a crash leaves it for the next open to recover.
     writer_conn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -240,46 +230,6 @@ void store::stop() {
   for (auto& t : readers_)
     if (t.joinable()) t.join();
   readers_.clear();
-  {
-    std::lock_guard lk(checkpoint_mu_);
-    checkpoint_stop_ = true;
-  }
-  checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
-}
-
-// Runs on the writer thread after each commit: only signals, never checkpoints itself.
-int store::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
-  auto* s = static_cast<store*>(self);
-  if (frames >= 0 && static_cast<unsigned>(frames) >= s->opts_.checkpoint_pages) {
-    std::lock_guard lk(s->checkpoint_mu_);
-    s->checkpoint_wanted_ = true;
-    s->checkpoint_cv_.notify_one();
-  }
-  return SQLITE_OK;
-}
-
-void store::checkpoint_loop() {
-  pthread_setname_np(pthread_self(), "store-ckpt");  // at most 15 characters
-  for (;;) {
-    {
-      std::unique_lock lk(checkpoint_mu_);
-      checkpoint_cv_.wait(lk, [&] { return checkpoint_stop_ || checkpoint_wanted_; });
-      if (checkpoint_stop_) return;
-      checkpoint_wanted_ = false;
-    }
-    int log_frames = 0, done_frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->native(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                       &done_frames);
-    if (rc == SQLITE_OK) {
-      stats_.checkpoints.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      // Busy or out of space: the WAL keeps the data; the next commit past the threshold asks again.
-      core::log::warn("store.checkpoint_failed",
-                      {{"sqlite", checkpoint_conn_->last_message()}, {"wal_frames", log_frames}});
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // no hot loop while it fails
-    }
-  }
 }
 
 void store::complete(request& r, core::error_code ec) {

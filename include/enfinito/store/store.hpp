@@ -30,15 +30,6 @@
  * - One process per database: an exclusive `flock` on `<db>.lock` is held for the store's
  *   lifetime; a second daemon gets `error::locked_by_other_process` and a clear message.
  *
- * ## Checkpoints
- * SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold, so the
- * writer (and every write waiting on it) would stall for a copy of the WAL into the database
- * and an fsync of the database file: 14% of the writer's time under send_bench. Instead a
- * checkpointer thread with its own connection runs PASSIVE checkpoints (which never block the
- * writer) whenever a commit leaves `checkpoint_pages` or more frames in the WAL; the writer only
- * signals it. The WAL restarts from its beginning once a checkpoint has caught up, so its size
- * stays near the threshold. A clean close still truncates the WAL.
- *
  * ## Schema
  * `schema.sql` (embedded at build time) is split into blocks headed `-- migration: N`.
  * Opening applies each block above `PRAGMA user_version` in its own transaction and sets
@@ -70,7 +61,6 @@ struct options {
   unsigned read_connections = 2;
   std::size_t commit_batch_max = 1024;
   std::chrono::milliseconds busy_timeout{5000};
-  unsigned checkpoint_pages = 1000;  // WAL frames after a commit that wake the checkpointer
 };
 
 /** A unit of work run on a store thread with its connection. Returns its outcome. */
@@ -91,7 +81,6 @@ struct writer_stats {
   std::atomic<std::uint64_t> commit_micros_total{0};
   std::atomic<std::uint64_t> last_batch_size{0};
   std::atomic<std::uint64_t> max_batch_size{0};
-  std::atomic<std::uint64_t> checkpoints{0};         // PASSIVE checkpoints run by the checkpointer
   // Commit latency histogram; bucket upper bounds in microseconds.
   static constexpr std::uint64_t bounds_us[] = {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000};
   std::atomic<std::uint64_t> commit_buckets[std::size(bounds_us) + 1]{};
@@ -159,8 +148,6 @@ class store {
   explicit store(options opts) : opts_(std::move(opts)) {}
   void writer_loop();
   void reader_loop(connection& conn);
-  void checkpoint_loop();
-  static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
   void commit_batch(std::vector<request>& batch);
   static void complete(request& r, core::error_code ec);
   static void complete_batch(std::vector<request>& batch, const std::vector<core::error_code>& results);
@@ -182,15 +169,8 @@ class store {
   std::deque<request> read_queue_;
   bool stopping_ = false;  // guarded by both mutexes (set under each)
 
-  std::unique_ptr<connection> checkpoint_conn_;
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
-  bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
-
   std::thread writer_;
   std::vector<std::thread> readers_;
-  std::thread checkpointer_;
   std::atomic<bool> writable_{true};
   writer_stats stats_;
 };
