@@ -66,6 +66,25 @@ net::awaitable<core::result<response>> client::fetch(std::string url, const core
   co_return response{got->status, std::move(got->body), std::move(got->content_type)};
 }
 
+net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> client::open_fetch(
+    std::string url, const core::secret_string& token, call_options o) const {
+  auto parts = upstream::parse_url(url);
+  if (!parts) co_return parts.error();
+  upstream::options opts;
+  opts.timeout = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
+  opts.connect_timeout = opts_.connect_timeout;
+  opts.max_response_bytes = o.max_response_bytes ? o.max_response_bytes : opts_.max_response_bytes;
+  opts.max_idle_per_reactor = 0;
+  // The reader owns its connection; the client only lends it the origin, options and TLS context.
+  auto once = upstream::client::make(std::move(parts->where), opts, tls_);
+  upstream::request u;
+  u.target = parts->target;
+  u.accept = "*/*";
+  u.bearer = &token;
+  auto got = co_await once->open(u);
+  co_return got;
+}
+
 namespace {
 
 verification from_graph_error(const graph_error& e) {
