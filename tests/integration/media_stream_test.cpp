@@ -77,7 +77,7 @@ struct media_rig {
   daemon_process d{dir.path(), "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n[store]\npath = \"" +
                                    db_path + "\"\n[meta]\nbase_url = \"" + meta.base_url() +
                                    "\"\n[media]\ndownload_max_bytes = " + std::to_string(100 * MB) +
-                                   "\ntimeout_ms = 60000\n"};
+                                   "\ntimeout_ms = 60000\nfetch_poll_ms = 100\n"};
   std::string key, instance;
 
   media_rig() {
@@ -128,6 +128,14 @@ struct media_rig {
   std::pair<std::string, std::string> generated(std::size_t size, const std::string& mime = "application/pdf") {
     auto o = meta.admin("media", {{"phone_number_id", phone}, {"file_size", size}, {"mime_type", mime}});
     return {str(o, "id"), str(o, "sha256")};
+  }
+  std::int64_t count(const std::string& sql) {
+    auto conn = store::connection::open(db_path, false);
+    BOOST_REQUIRE(conn.has_value());
+    (*conn)->exec("PRAGMA busy_timeout = 5000;");
+    auto n = (*conn)->scalar_int(sql);
+    BOOST_REQUIRE(n.has_value());
+    return *n;
   }
   std::string content_path(const std::string& media_id) {
     return "/v1/instances/" + instance + "/media/" + media_id + "/content";
@@ -258,6 +266,34 @@ BOOST_FIXTURE_TEST_CASE(the_size_cap_still_holds_when_streaming, media_rig) {
   BOOST_TEST(r.status == 502u, r.body.substr(0, 300));
   BOOST_TEST(r.body.find("media_too_large_to_relay") != std::string::npos);
   BOOST_TEST(call("GET", "/healthz").status == 200u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_pending_inbound_fetch_survives_kill_9, media_rig) {
+  // The instance keeps its inbound media, and Meta's webhooks come here.
+  auto on = call("PATCH", "/v1/instances/" + instance, R"({"media_fetch":true})");
+  BOOST_REQUIRE_MESSAGE(on.status == 200u, on.body);
+  meta.admin("numbers", {{"id", phone},
+                         {"callback_url", "http://127.0.0.1:" + std::to_string(d.port()) + "/webhooks/meta/" + instance},
+                         {"app_secret", app_secret},
+                         {"verify_token", str(body_of(on).at("webhook").as_object(), "verify_token")}});
+  // Meta answers slowly: the fetch is in flight when the daemon dies.
+  meta.admin("knobs", {{"latency_ms", 3000}});
+  auto [media_id, sha] = generated(100 * 1024, "image/jpeg");
+  json::object image{{"id", media_id}, {"mime_type", "image/jpeg"}, {"sha256", sha}};
+  meta.admin("inbound", {{"phone_number_id", phone}, {"type", "image"}, {"image", image}});
+  BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM media_files WHERE state = 'pending'") == 1; }));
+  std::this_thread::sleep_for(500ms);  // several polls: the lookup is waiting on Meta
+  d.signal(SIGKILL);
+  BOOST_REQUIRE_EQUAL(d.wait(), 128 + SIGKILL);
+  BOOST_TEST(count("SELECT COUNT(*) FROM media_files WHERE state = 'pending'") == 1);  // the job survived
+  meta.admin("knobs", {{"latency_ms", 0}});
+  BOOST_REQUIRE_MESSAGE(d.start(), d.log());
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return count("SELECT COUNT(*) FROM media_files WHERE state = 'stored'") == 1; }, 20s),
+                        d.log());
+  auto got = call("GET", "/v1/instances/" + instance + "/inbound-media/" + media_id);
+  BOOST_REQUIRE_EQUAL(got.status, 200u);
+  BOOST_TEST(sha256_b64(got.body) == sha);
+  BOOST_TEST(got.body.size() == 100u * 1024u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
