@@ -368,6 +368,19 @@ BOOST_FIXTURE_TEST_CASE(deleting_the_account_removes_the_file, inbound_fixture) 
   BOOST_TEST(count("SELECT COUNT(*) FROM media_files") == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(media_meta_does_not_know_is_marked_failed, inbound_fixture) {
+  connect(true);
+  json::object image{{"id", "990000000000001"}, {"mime_type", "image/jpeg"}, {"sha256", "x"}};
+  meta.admin("inbound", {{"phone_number_id", phone}, {"type", "image"}, {"image", image}});
+  // Meta answers "no such object": no point in retrying.
+  BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM media_files WHERE state = 'failed'") == 1; }));
+  BOOST_TEST(count("SELECT attempts FROM media_files") == 1);
+  BOOST_TEST(files_on_disk() == 0u);
+  auto r = call(alice, "GET", kept_path("990000000000001"));
+  BOOST_TEST(r.status == 404u);
+  BOOST_TEST(r.body.find("media_fetch_failed") != std::string::npos);
+}
+
 BOOST_FIXTURE_TEST_CASE(retention_removes_old_files, inbound_fixture) {
   connect(true);
   auto [media_id, sha] = inbound_image(5000);
