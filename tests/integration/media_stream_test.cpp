@@ -313,6 +313,13 @@ BOOST_FIXTURE_TEST_CASE(an_inbound_image_is_kept_and_downloadable_later, inbound
   auto again = call(alice, "GET", kept_path(media_id));
   BOOST_TEST(again.status == 200u);
   BOOST_TEST(sha256_b64(again.body) == sha);
+  // The export lists it (P8), with where to download it.
+  auto exported = call(alice, "GET", "/v1/me/export");
+  BOOST_REQUIRE_EQUAL(exported.status, 200u);
+  const auto kept = json::parse(exported.body).at("inbound_media").as_array();
+  BOOST_REQUIRE_EQUAL(kept.size(), 1u);
+  BOOST_TEST(str(kept[0].as_object(), "media_id") == media_id);
+  BOOST_TEST(str(kept[0].as_object(), "download") == kept_path(media_id));
   // Someone else's instance, or an unknown id, is a 404 like a missing one.
   auto bob = make_tenant(app.get().database(), "bob@example.com");
   auto other = call(bob, "GET", kept_path(media_id));

@@ -1,6 +1,7 @@
 // api::media_inbound: the inbound media fetcher (Meta → a file under media.inbound_dir), the
 // trash of deleted rows, and the route that streams a kept file back. See the header for the
 // flow; store/media.cpp holds the SQL.
+#include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/media_inbound.hpp>
 #include <enfinito/auth/password.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,6 +29,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -451,6 +454,24 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
   co_return res;
 }
 
+// The kept media part of GET /v1/me/export (P8): what is kept and where to download it (the
+// files themselves are not inlined: each is up to 100 MB).
+core::error_code export_inbound_media_page(store::connection& c, const std::string& user_id, std::string& cursor,
+                                           std::size_t limit, json::array& page) {
+  std::vector<sm::media_file> rows;
+  if (auto ec = sm::list_for_user(c, user_id, cursor, limit, rows)) return ec;
+  for (const auto& f : rows) {
+    json::object o{{"instance_id", f.instance_id}, {"media_id", f.media_id}, {"message_id", f.message_id},
+                   {"mime_type", f.mime_type}, {"sha256", f.sha256}, {"state", f.state},
+                   {"created_at", f.created_at}};
+    o["size"] = f.size ? json::value(*f.size) : json::value(nullptr);
+    if (f.state == "stored") o["download"] = "/v1/instances/" + f.instance_id + "/inbound-media/" + f.media_id;
+    page.push_back(std::move(o));
+  }
+  cursor = rows.size() < limit ? std::string() : rows.back().id;
+  return {};
+}
+
 }  // namespace
 
 fs::path inbound_media_dir(const config::settings& cfg) {
@@ -469,6 +490,9 @@ void start_media_fetcher(services& s, executor ex) {
 }
 
 void register_inbound_media_routes(http::router& r, services& s) {
+  // The export registry is process-wide (tests start many apps in one process): once.
+  static std::once_flag exported;
+  std::call_once(exported, [] { add_export_stream("inbound_media", export_inbound_media_page); });
   http::route_options download_options;
   download_options.write_timeout = s.cfg.media.timeout;  // each piece, to a slow client
   r.add(http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",

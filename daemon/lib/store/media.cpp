@@ -112,6 +112,18 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
   return row ? core::error_code{} : make_error_code(error::not_found);
 }
 
+core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
+                               std::vector<media_file>& out) {
+  ENF_PREPARE(s, std::string("SELECT ") + cols +
+                     " FROM media_files f JOIN instances i ON i.id = f.instance_id "
+                     "WHERE i.user_id = ?1 AND f.id > ?2 ORDER BY f.id LIMIT ?3");
+  s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+  core::error_code ec;
+  while (s->step(ec)) out.push_back(read_row(*s));
+  s->reset();
+  return ec;
+}
+
 core::error_code exists(connection& c, std::string_view id, bool& found) {
   ENF_PREPARE(s, "SELECT 1 FROM media_files WHERE id = ?1");
   s->bind(1, id);

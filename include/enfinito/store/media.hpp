@@ -62,6 +62,10 @@ core::error_code mark_attempt_failed(connection& c, std::string_view id, std::st
 core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
                      std::string_view media_id, media_file& out);
 
+/** The user's rows (every instance) with id > `after`, ascending, at most `limit` (the export). */
+core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
+                               std::vector<media_file>& out);
+
 /** Whether a row with this id exists (start-up check for files left without one). */
 core::error_code exists(connection& c, std::string_view id, bool& found);
 
