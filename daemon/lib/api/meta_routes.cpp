@@ -9,9 +9,11 @@
 // Memory: a download is streamed: Meta's answer is read in 64 KiB pieces that go out as the
 // chunks of our answer (upstream::body_reader → request::stream_body), so a transfer holds
 // one fixed buffer whatever the file's size; `media.download_max_bytes` still caps the size
-// and `media.timeout` the whole transfer. An upload is still buffered: the HTTP layer holds
-// the request, and the multipart body for Meta is built beside it (`media.upload_body_bytes`).
-// TODO(media): stream uploads too.
+// and `media.timeout` the whole transfer. An upload is held once: the HTTP layer buffers the
+// request (`media.upload_body_bytes`), and the file goes to Meta from there, between its
+// multipart framing, without a copy (meta::request::borrowed).
+// TODO(media): spool uploads to a bounded temp file once the HTTP server can hand a route its
+// body in pieces.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/log.hpp>

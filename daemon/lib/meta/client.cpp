@@ -38,6 +38,7 @@ net::awaitable<core::result<response>> client::send(request r, const core::secre
   u.method = r.method;
   u.target = r.target;
   u.body = r.body;
+  u.body_more = {r.borrowed, r.tail};
   u.content_type = r.content_type;
   u.bearer = &token;
   u.timeout = o.timeout;

@@ -115,9 +115,10 @@ std::string serialize_head(const request& r, const origin& o, bool keep_alive) {
   if (!keep_alive) w.append("Connection: close\r\n");
   if (r.bearer) w.append("Authorization: Bearer ").append(r.bearer->reveal()).append("\r\n");
   for (const auto& [name, value] : r.headers) w.append(name).append(": ").append(value).append("\r\n");
-  if (!r.body.empty() || r.method == "POST") {
+  const std::size_t length = r.body.size() + r.body_more[0].size() + r.body_more[1].size();
+  if (length > 0 || r.method == "POST") {
     w.append("Content-Type: ").append(r.content_type.empty() ? std::string_view("application/json") : r.content_type);
-    w.append("\r\nContent-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+    w.append("\r\nContent-Length: ").append(std::to_string(length)).append("\r\n");
   }
   w.append("\r\n");
   return w;
@@ -131,10 +132,15 @@ struct exchange_result {
   bool got_some = false;  // any byte of the answer arrived (then the request surely reached the peer)
 };
 
+// The head and the body's parts, as one gather write.
+using wire_buffers = std::array<net::const_buffer, 4>;
+wire_buffers gather(const std::string& head, const request& r) {
+  return {net::buffer(head), net::buffer(r.body), net::buffer(r.body_more[0]), net::buffer(r.body_more[1])};
+}
+
 // What goes on the wire: the head and the body, and the answer's cap.
 struct outgoing {
-  const std::string* head;
-  std::string_view body;
+  wire_buffers wire;
   std::size_t max_response_bytes;
 };
 
@@ -142,8 +148,7 @@ template <class Stream>
 net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, const outgoing& out_msg,
                                          const options& o) {
   exchange_result out;
-  const std::array<net::const_buffer, 2> wire{net::buffer(*out_msg.head), net::buffer(out_msg.body)};
-  auto [wec, n] = co_await net::async_write(s, wire, tuple_awaitable);
+  auto [wec, n] = co_await net::async_write(s, out_msg.wire, tuple_awaitable);
   (void)n;
   if (wec) {
     out.ec = error::io_failed;
@@ -403,7 +408,7 @@ net::awaitable<core::result<response>> client::call(request r) {
   const auto deadline = clock::now() + (r.timeout.count() > 0 ? r.timeout : opts_.timeout);
   wiped head;
   head.s = serialize_head(r, origin_, keep);
-  const outgoing wire{&head.s, r.body, r.max_response_bytes ? r.max_response_bytes : opts_.max_response_bytes};
+  const outgoing wire{gather(head.s, r), r.max_response_bytes ? r.max_response_bytes : opts_.max_response_bytes};
 
   auto st = std::make_shared<call_state>(ex);
   if (keep) st->conn = pool_->take(ctx, opts_);
@@ -480,7 +485,7 @@ core::error_code read_failure(const call_state& st, core::error_code ec) {
 using body_parser = beast::http::response_parser<beast::http::buffer_body>;
 
 template <class Stream>
-net::awaitable<core::error_code> write_all(Stream& s, const std::array<net::const_buffer, 2>& wire) {
+net::awaitable<core::error_code> write_all(Stream& s, const wire_buffers& wire) {
   auto [ec, n] = co_await net::async_write(s, wire, tuple_awaitable);
   (void)n;
   co_return ec;
@@ -544,7 +549,7 @@ net::awaitable<core::result<std::unique_ptr<body_reader>>> client::open(request 
   {
     wiped head;
     head.s = serialize_head(r, origin_, false);
-    const std::array<net::const_buffer, 2> wire{net::buffer(head.s), net::buffer(r.body)};
+    const wire_buffers wire = gather(head.s, r);
     core::error_code wec;
     if (st->tls) wec = co_await write_all(st->call->conn->stream, wire);
     else wec = co_await write_all(st->call->conn->stream.next_layer(), wire);

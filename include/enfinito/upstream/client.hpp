@@ -32,6 +32,7 @@
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -104,6 +105,9 @@ struct request {
   std::string_view method = "GET";
   std::string_view target = "/";  // origin-form
   std::string_view body;
+  // More of the body after `body`, each sent as its own buffer (a multipart upload: the file
+  // between its framing), so a large body is never joined into one string.
+  std::array<std::string_view, 2> body_more{};
   std::string_view content_type;  // sent with a body, or with any POST
   std::string_view accept = "application/json";
   const core::secret_string* bearer = nullptr;  // Authorization: Bearer …
