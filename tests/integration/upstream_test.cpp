@@ -194,9 +194,10 @@ streamed read_streamed(std::shared_ptr<upstream::client> c, std::size_t max) {
     out.length = reader->content_length();
     bool more = true;
     std::string piece;
+    core::result<bool> got = true;  // outside the loop (GCC 12)
     while (more) {
       piece.clear();
-      auto got = co_await reader->read(piece, max);
+      got = co_await reader->read(piece, max);
       if (!got) {
         out.read_error = got.error();
         more = false;

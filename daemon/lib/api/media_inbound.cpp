@@ -32,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace enfinito::api {
@@ -138,9 +139,10 @@ net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reade
   const char* p = nullptr;
   std::size_t n = 0;
   auto write_piece = [&fd, &p, &n] { return write_all(fd, p, n); };
+  core::result<bool> got = true;  // outside the loop (GCC 12)
   while (more && ok) {
     buf.clear();
-    auto got = co_await reader.read(buf, piece);
+    got = co_await reader.read(buf, piece);
     if (!got) ok = false;
     else more = *got;
     if (ok && !buf.empty()) {
@@ -238,11 +240,12 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
   co_return out;
 }
 
-// One job: fetch, then record the outcome (or retry later).
-net::awaitable<void> fetch_and_record(services& s, const sm::media_file& job) {
+// One job: fetch, then record the outcome (or retry later). False when nothing could be
+// recorded (the row stays due: the loop must not come back to it at once).
+net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
   if (!path_safe(job.id) || !path_safe(job.instance_id)) {
     core::log::error("media_fetch_bad_id", {{"file", job.id}});
-    co_return;
+    co_return false;
   }
   auto got = co_await fetch(s, job);
   const std::int64_t now = now_ms();
@@ -265,7 +268,7 @@ net::awaitable<void> fetch_and_record(services& s, const sm::media_file& job) {
     }
     core::log::info("media_fetched", {{"instance", job.instance_id}, {"file", job.id}, {"bytes", got.size},
                                       {"recorded", !ec && still_there}});
-    co_return;
+    co_return !ec;
   }
   const auto attempt = static_cast<std::size_t>(job.attempts);  // failures so far
   std::optional<std::int64_t> next;
@@ -276,10 +279,11 @@ net::awaitable<void> fetch_and_record(services& s, const sm::media_file& job) {
   auto ec = co_await s.db.write(fn);
   core::log::warn("media_fetch_failed", {{"instance", job.instance_id}, {"file", job.id}, {"reason", got.reason},
                                          {"attempt", job.attempts + 1}, {"final", !next}, {"recorded", !ec}});
+  co_return !ec;
 }
 
 // Files of deleted rows: remove each, then forget it.
-net::awaitable<void> empty_trash(services& s, const std::vector<sm::trashed>& items) {
+net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& items) {
   const fs::path root = inbound_media_dir(s.cfg);
   const fs::path* rootp = &root;
   const auto* list = &items;
@@ -293,6 +297,7 @@ net::awaitable<void> empty_trash(services& s, const std::vector<sm::trashed>& it
   auto ec = co_await s.db.write(forget);
   if (ec) core::log::warn("media_trash_failed", {{"error", ec.message()}});
   else core::log::info("media_files_removed", {{"count", items.size()}});
+  co_return !ec;
 }
 
 // At start: files no row names (a crash between rename and commit, a deletion during a
@@ -317,10 +322,11 @@ net::awaitable<void> sweep_leftovers(services& s) {
   bool found = false;
   const std::string* name = nullptr;
   auto exists_fn = [&name, &found](store::connection& c) { return sm::exists(c, *name, found); };
+  core::error_code ec;  // outside the loop (GCC 12)
   for (const auto& f : files) {
     name = &f.second;
     found = true;
-    auto ec = co_await s.db.read(exists_fn);
+    ec = co_await s.db.read(exists_fn);
     if (!ec && !found) orphans.push_back(f.first);
   }
   auto* orphansp = &orphans;
@@ -343,22 +349,33 @@ net::awaitable<void> fetch_loop(services& s) {
   std::int64_t now = 0;
   auto due_fn = [&jobs, &now](store::connection& c) { return sm::due(c, now, due_batch, jobs); };
   auto trash_fn = [&trash](store::connection& c) { return sm::trash(c, trash_batch, trash); };
+  // Locals outside the loop, co_awaits as plain assignments (GCC 12: docs/engineering-notes.md).
+  std::tuple<core::error_code> waited;
+  core::error_code tec, dec;
   bool running = true;
+  bool backlog = false;  // the last look found a full batch: look again without waiting
+  bool emptied = true, recorded = true, ok = true;
   while (running) {
-    timer.expires_after(s.cfg.media.fetch_poll);
-    auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-    if (ec) {
+    timer.expires_after(backlog ? std::chrono::milliseconds(0) : s.cfg.media.fetch_poll);
+    waited = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (std::get<0>(waited)) {
       running = false;
       continue;
     }
     trash.clear();
-    auto tec = co_await s.db.read(trash_fn);
-    if (!tec && !trash.empty()) co_await empty_trash(s, trash);
+    tec = co_await s.db.read(trash_fn);
+    emptied = true;
+    if (!tec && !trash.empty()) emptied = co_await empty_trash(s, trash);
     jobs.clear();
     now = now_ms();
-    auto dec = co_await s.db.read(due_fn);
+    dec = co_await s.db.read(due_fn);
     if (dec) core::log::warn("media_fetch_poll_failed", {{"error", dec.message()}});
-    for (std::size_t i = 0; !dec && i < jobs.size(); ++i) co_await fetch_and_record(s, jobs[i]);
+    recorded = true;
+    for (std::size_t i = 0; !dec && i < jobs.size(); ++i) {
+      ok = co_await fetch_and_record(s, jobs[i]);
+      recorded = recorded && ok;
+    }
+    backlog = !dec && !tec && emptied && recorded && (jobs.size() == due_batch || trash.size() == trash_batch);
   }
 }
 

@@ -441,8 +441,9 @@ net::awaitable<boost::system::result<bool>> next_piece(std::shared_ptr<download_
 net::awaitable<std::string> read_error_body(upstream::body_reader& reader) {
   std::string body;
   bool more = true;
+  core::result<bool> got = true;  // outside the loop (GCC 12)
   while (more && body.size() < piece) {
-    auto got = co_await reader.read(body, piece - body.size());
+    got = co_await reader.read(body, piece - body.size());
     more = got && *got;
   }
   co_return body;

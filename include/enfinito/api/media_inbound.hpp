@@ -5,7 +5,8 @@
  *
  * Flow: an inbound media message commits with a pending `media_files` row (store/media.hpp),
  * so a crash loses no fetch. The fetcher, a coroutine on reactor 0, looks every
- * `media.fetch_poll_ms` for due rows and, one at a time, asks Meta for the media's
+ * `media.fetch_poll_ms` (at once again after a full batch) for due rows and, one at a time,
+ * asks Meta for the media's
  * short-lived URL (valid 5 minutes), downloads it in 64 KiB pieces (upstream::body_reader)
  * into `<media.inbound_dir>/<instance>/<file>.part` on the blocking pool, fsyncs, renames it
  * to its final name and marks the row stored. A failed attempt is retried with backoff (10 s
