@@ -317,3 +317,43 @@ CREATE TABLE meta_payloads (
   PRIMARY KEY (instance_id, first_event_id)
 );
 CREATE INDEX meta_payloads_age ON meta_payloads (created_at);
+
+-- migration: 8
+-- Inbound media kept by Enfinito (issue 5). Per instance and off by default (`media_fetch`):
+-- when on, an inbound image/video/audio/document/sticker message gets a row here in the same
+-- write that stores the message, so a fetch survives a crash; the fetcher (api/media_inbound)
+-- downloads it from Meta within its URL window into a file under media.dir (temp name, then
+-- renamed) and marks it 'stored'. Files, not blobs: media run to 100 MB, which would pass
+-- twice through the WAL and the writer thread, and bloat every backup.
+-- `state`: 'pending' (due at next_attempt_at), 'stored' (file present, `size` bytes),
+-- 'failed' (gave up; kept so the customer sees why). Deleting a row (its instance or account
+-- deleted, retention) moves its file name to media_trash by trigger, so the file goes too,
+-- whichever way the row went.
+ALTER TABLE instances ADD COLUMN media_fetch INTEGER NOT NULL DEFAULT 0 CHECK (media_fetch IN (0, 1));
+CREATE TABLE media_files (
+  id              TEXT PRIMARY KEY,             -- med_…: also the file's name on disk
+  instance_id     TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  media_id        TEXT NOT NULL,                -- Meta's media id, as in the webhook
+  message_id      TEXT NOT NULL,                -- our msg_… of the inbound message
+  mime_type       TEXT NOT NULL DEFAULT '',
+  sha256          TEXT NOT NULL DEFAULT '',     -- Meta's (base64), checked after the download
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'stored', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,             -- unix ms
+  last_error      TEXT,                         -- our short reason, never Meta's text
+  size            INTEGER,
+  created_at      INTEGER NOT NULL,             -- unix ms
+  stored_at       INTEGER,
+  UNIQUE (instance_id, media_id)
+);
+CREATE INDEX media_files_due ON media_files (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX media_files_age ON media_files (created_at);
+-- Files whose row is gone: the fetcher removes each file, then its row here.
+CREATE TABLE media_trash (
+  file_id     TEXT PRIMARY KEY,
+  instance_id TEXT NOT NULL                     -- the file's directory (the instance may be gone)
+);
+CREATE TRIGGER media_files_trash AFTER DELETE ON media_files
+BEGIN
+  INSERT OR IGNORE INTO media_trash (file_id, instance_id) VALUES (OLD.id, OLD.instance_id);
+END;

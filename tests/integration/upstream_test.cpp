@@ -21,6 +21,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 using namespace enfinito;
@@ -35,6 +36,8 @@ enum class mode {
   drop_idle,        // 200 keep-alive, then close the socket 50 ms later
   never_answer,     // read the request, say nothing
   huge_body,        // 200 with a body over any small cap
+  chunked_big,      // 200, chunked: three chunks of 100 KiB, no Content-Length
+  stall_body,       // 200 announcing 1 MB, sends 1000 bytes, then nothing
 };
 
 // A blocking loopback server, one thread per connection (a handful per test). Records the
@@ -96,6 +99,19 @@ class scripted_server {
         buf.consume(len);
       }
       if (mode_ == mode::never_answer) continue;
+      if (mode_ == mode::chunked_big) {
+        std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (char c : {'a', 'b', 'c'}) answer += "19000\r\n" + std::string(100 * 1024, c) + "\r\n";
+        answer += "0\r\n\r\n";
+        net::write(s, net::buffer(answer), ec);
+        if (ec) return;
+        continue;
+      }
+      if (mode_ == mode::stall_body) {
+        std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + std::string(1000, 'z');
+        net::write(s, net::buffer(answer), ec);
+        return;  // the socket stays open (the server holds it): the client must give up itself
+      }
       std::string body = mode_ == mode::huge_body ? std::string(64 * 1024, 'x') : std::string("{\"ok\":true}");
       std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n";
@@ -153,9 +169,106 @@ std::vector<core::result<upstream::response>> run_calls(std::shared_ptr<upstream
   return out;
 }
 
+// Opens one streamed answer and reads it in pieces of at most `max`; records each piece's size.
+struct streamed {
+  core::error_code open_error;
+  unsigned status = 0;
+  std::optional<std::uint64_t> length;
+  std::string body;
+  std::vector<std::size_t> pieces;
+  core::error_code read_error;
+};
+
+streamed read_streamed(std::shared_ptr<upstream::client> c, std::size_t max) {
+  net::io_context ioc(1);
+  streamed out;
+  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+    upstream::request r;
+    auto opened = co_await c->open(r);
+    if (!opened) {
+      out.open_error = opened.error();
+      co_return;
+    }
+    auto reader = std::move(*opened);
+    out.status = reader->status();
+    out.length = reader->content_length();
+    bool more = true;
+    std::string piece;
+    core::result<bool> got = true;  // outside the loop (GCC 12)
+    while (more) {
+      piece.clear();
+      got = co_await reader->read(piece, max);
+      if (!got) {
+        out.read_error = got.error();
+        more = false;
+      } else {
+        more = *got;
+        out.pieces.push_back(piece.size());
+        out.body += piece;
+      }
+    }
+  }, net::detached);
+  ioc.run();
+  c->close_idle();
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(upstream_client)
+
+BOOST_AUTO_TEST_CASE(a_streamed_answer_arrives_in_bounded_pieces) {
+  scripted_server srv(mode::chunked_big);
+  auto c = upstream::client::make(plain(srv), {}, *crypto::make_client_context());
+  auto got = read_streamed(c, 4096);
+  BOOST_TEST(!got.open_error);
+  BOOST_TEST(!got.read_error);
+  BOOST_TEST(got.status == 200u);
+  BOOST_TEST(!got.length.has_value());  // chunked: no length announced
+  BOOST_TEST(got.body == std::string(100 * 1024, 'a') + std::string(100 * 1024, 'b') + std::string(100 * 1024, 'c'));
+  BOOST_TEST(got.pieces.size() >= 75u);  // 300 KiB in pieces of at most 4 KiB
+  for (auto n : got.pieces) BOOST_TEST(n <= 4096u);
+  // The connection was this answer's alone: a second answer opens another.
+  read_streamed(c, 65536);
+  BOOST_TEST(srv.connections() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_streamed_body_over_the_cap_fails_mid_way) {
+  {
+    // Announced: refused before any byte of the body.
+    scripted_server srv(mode::huge_body);
+    upstream::options o;
+    o.max_response_bytes = 1024;
+    auto c = upstream::client::make(plain(srv), o, *crypto::make_client_context());
+    auto got = read_streamed(c, 4096);
+    const auto too_large = make_error_code(upstream::error::response_too_large);
+    BOOST_TEST((got.open_error == too_large || got.read_error == too_large));
+    BOOST_TEST(got.body.empty());
+  }
+  // Not announced (chunked): the read that crosses the cap fails.
+  scripted_server srv(mode::chunked_big);
+  upstream::options o;
+  o.max_response_bytes = 150 * 1024;
+  auto c = upstream::client::make(plain(srv), o, *crypto::make_client_context());
+  auto got = read_streamed(c, 8192);
+  BOOST_TEST(!got.open_error);
+  BOOST_TEST((got.read_error == make_error_code(upstream::error::response_too_large)));
+  BOOST_TEST(got.body.size() <= 150u * 1024u);
+}
+
+BOOST_AUTO_TEST_CASE(the_deadline_covers_the_streamed_body) {
+  scripted_server srv(mode::stall_body);
+  upstream::options o;
+  o.timeout = std::chrono::milliseconds(300);
+  auto c = upstream::client::make(plain(srv), o, *crypto::make_client_context());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto got = read_streamed(c, 4096);
+  BOOST_TEST(!got.open_error);
+  BOOST_TEST((got.length == std::optional<std::uint64_t>(1000000)));
+  BOOST_TEST(got.body.size() == 1000u);
+  BOOST_TEST((got.read_error == make_error_code(upstream::error::timeout)));
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3)));
+}
 
 BOOST_AUTO_TEST_CASE(urls_are_split_into_origin_and_target) {
   auto p = upstream::parse_url("https://graph.facebook.com/v23.0/123?fields=id");

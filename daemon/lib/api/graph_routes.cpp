@@ -283,7 +283,7 @@ struct graph_routes {
     meta::request call;
     call.method = "POST";
     call.target = "/" + s.meta->version() + "/" + t.creds.phone_number_id + "/media";
-    call.body = req.msg.body();
+    call.borrowed = req.msg.body();  // relayed from the request itself, not copied
     call.content_type = std::string(*ct);
     const meta::call_options slow{0, s.cfg.media.timeout};
     auto got = co_await s.meta->send(std::move(call), t.creds.access_token, slow);

@@ -80,6 +80,7 @@ struct credential_input {
   std::optional<std::string> name;
   std::optional<core::secret_string> values[5];  // f_phone .. f_app
   std::optional<std::string> status;             // PATCH only: active | disabled
+  std::optional<bool> media_fetch;               // keep inbound media (api/media_inbound.cpp)
 };
 
 // Checks the body's fields; returns the problem to answer, or nothing.
@@ -97,6 +98,9 @@ std::optional<response> read_input(const json::value& body, bool create, credent
       if (!value.is_string() || (value.get_string() != "active" && value.get_string() != "disabled"))
         return http::field_problem("status", "active or disabled");
       in.status = std::string(value.get_string());
+    } else if (k == "media_fetch") {
+      if (!value.is_bool()) return http::field_problem("media_fetch", "true or false");
+      in.media_fetch = value.get_bool();
     } else if (idx != std::end(names)) {
       const auto i = static_cast<std::size_t>(idx - std::begin(names));
       // Never echo the value back, not even in an error.
@@ -240,6 +244,7 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   if (row.verified_at) o["verified_at"] = *row.verified_at;
   else o["verified_at"] = nullptr;
   o["created_at"] = row.created_at;
+  o["media_fetch"] = row.media_fetch;
   o["updated_at"] = row.updated_at;
   core::detail::secure_wipe(values[3].data(), values[3].size());
   co_return o;
@@ -327,6 +332,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   row.quality_rating = verdict.number.quality_rating;
   row.created_at = row.updated_at = now_s();
   row.verified_at = row.created_at;
+  row.media_fetch = in.media_fetch.value_or(false);
   {
     const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2], *in.values[3],
                                            *in.values[4], core::secret_string(crypto::random_token(24))};
@@ -436,6 +442,7 @@ net::awaitable<response> reverify_and_save(services& s, si::instance row, creden
     co_return verification_problem(verdict);
   }
   if (in.name) row.name = *in.name;
+  if (in.media_fetch) row.media_fetch = *in.media_fetch;
   if (in.status) {
     row.status = *in.status == "disabled" ? "disabled" : (ok ? "active" : row.status);
     if (row.status != "needs_reauth") row.status_reason.clear();
@@ -475,6 +482,7 @@ net::awaitable<response> patch(services& s, http::request& req) {
     co_return res;
   }
   if (in.name) row.name = *in.name;
+  if (in.media_fetch) row.media_fetch = *in.media_fetch;
   if (in.status) {
     row.status = *in.status;
     row.status_reason.clear();

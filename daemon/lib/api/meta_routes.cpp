@@ -6,10 +6,14 @@
 // map Meta's answer. Upstream text (Graph `message`, `details`) never reaches a client or a
 // log line; the Graph code, subcode and fbtrace id do (they are what Meta support asks for).
 //
-// Memory: the HTTP layer buffers whole bodies, so an upload is held once as the request and
-// once as the multipart body for Meta, and a download once as Meta's answer and once as ours
-// (moved, not copied). `media.upload_body_bytes` and `media.download_max_bytes` bound both.
-// TODO(media): stream uploads and downloads once the HTTP server can stream bodies.
+// Memory: a download is streamed: Meta's answer is read in 64 KiB pieces that go out as the
+// chunks of our answer (upstream::body_reader → request::stream_body), so a transfer holds
+// one fixed buffer whatever the file's size; `media.download_max_bytes` still caps the size
+// and `media.timeout` the whole transfer. An upload is held once: the HTTP layer buffers the
+// request (`media.upload_body_bytes`), and the file goes to Meta from there, between its
+// multipart framing, without a copy (meta::request::borrowed).
+// TODO(media): spool uploads to a bounded temp file once the HTTP server can hand a route its
+// body in pieces.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/log.hpp>
@@ -190,8 +194,9 @@ net::awaitable<meta_answer> call_meta(services& s, const target& t, meta::reques
 
 // ---- media transfers in flight ------------------------------------------------------------------
 
-// Uploads and downloads hold whole files in memory, so only `media.max_concurrent` run at once
-// in the process; the others are told to come back (503) rather than queued in memory.
+// Uploads hold whole files in memory (and each download a connection to Meta), so only
+// `media.max_concurrent` run at once in the process; the others are told to come back (503)
+// rather than queued in memory.
 std::atomic<unsigned> media_in_flight{0};
 
 class media_slot {
@@ -409,6 +414,38 @@ bool header_safe(std::string_view v) {
 // A Content-Type we can safely repeat: `type/subtype[; params]`.
 bool safe_content_type(std::string_view ct) { return header_safe(ct) && ct.find('/') != std::string_view::npos; }
 
+// What a streamed download holds until its last piece is sent: Meta's answer being read and
+// the transfer's slot. One fixed buffer per transfer (the server's chunk string, `piece` bytes).
+constexpr std::size_t piece = 64 * 1024;
+
+struct download_state {
+  explicit download_state(unsigned max) : slot(max) {}
+  media_slot slot;
+  std::unique_ptr<upstream::body_reader> reader;
+  std::string instance_id;
+};
+
+net::awaitable<boost::system::result<bool>> next_piece(std::shared_ptr<download_state> st, std::string& chunk) {
+  auto more = co_await st->reader->read(chunk, piece);
+  if (!more) {
+    core::log::warn("media_download_broke", {{"instance", st->instance_id}, {"error", more.error().message()}});
+    co_return more;
+  }
+  co_return *more;
+}
+
+// Meta's error answer to a download: a Graph envelope, small; at most `piece` bytes are read.
+net::awaitable<std::string> read_error_body(upstream::body_reader& reader) {
+  std::string body;
+  bool more = true;
+  core::result<bool> got = true;  // outside the loop (GCC 12)
+  while (more && body.size() < piece) {
+    got = co_await reader.read(body, piece - body.size());
+    more = got && *got;
+  }
+  co_return body;
+}
+
 net::awaitable<response> media_content(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
@@ -428,30 +465,34 @@ net::awaitable<response> media_content(services& s, http::request& req) {
     core::log::warn("media_url_refused", {{"instance", t.row.id}});
     co_return unexpected_answer();
   }
-  media_slot slot(s.cfg.media.max_concurrent);
-  if (!slot.held()) co_return media_busy();
+  auto st = std::make_shared<download_state>(s.cfg.media.max_concurrent);
+  if (!st->slot.held()) co_return media_busy();
+  st->instance_id = t.row.id;
   const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
-  auto got = co_await s.meta->fetch(m.info.url, t.creds.access_token, download);
+  auto got = co_await s.meta->open_fetch(m.info.url, t.creds.access_token, download);
   if (!got && got.error() == meta::error::response_too_large) co_return too_large();
   if (!got) co_return transport_problem(got.error());
-  if (got->status == 404)
+  st->reader = std::move(*got);
+  if (st->reader->status() == 404)
     co_return http::problem(status::not_found, "media_not_found", "No such media",
                             "Meta no longer serves this file (media from webhooks can be downloaded for 7 days)");
-  if (!got->ok()) {
-    const auto e = meta::parse_error(got->status, got->body);
+  if (st->reader->status() < 200 || st->reader->status() >= 300) {
+    auto body = co_await read_error_body(*st->reader);
+    const auto e = meta::parse_error(st->reader->status(), body);
     auto p = co_await graph_error_answer(s, t, e, "media_download", true);
     co_return p;
   }
+  // The head now; the body follows piece by piece (chunked), straight from Meta's answer.
   response res{status::ok, 11};
-  const std::string type = safe_content_type(got->content_type) ? got->content_type
+  const std::string& ct = st->reader->content_type();
+  const std::string type = safe_content_type(ct)                ? ct
                            : safe_content_type(m.info.mime_type) ? m.info.mime_type
                                                                  : "application/octet-stream";
   res.set(http::bhttp::field::content_type, type);
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
   res.set(http::bhttp::field::cache_control, "private, no-store");
   if (header_safe(m.info.sha256)) res.set("X-Media-SHA256", m.info.sha256);
-  res.body() = std::move(got->body);
-  res.prepare_payload();
+  req.stream_body = [st](std::string& chunk) { return next_piece(st, chunk); };
   co_return res;
 }
 

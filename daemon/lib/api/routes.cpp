@@ -6,6 +6,7 @@
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/api/instances.hpp>
+#include <enfinito/api/media_inbound.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>
@@ -25,6 +26,7 @@ void register_all(http::router& r, services& s) {
   register_messages_routes(r, s);
   register_graph_routes(r, s);
   register_meta_routes(r, s);
+  register_inbound_media_routes(r, s);
   (void)r;
   (void)s;
 }

@@ -2,6 +2,7 @@
 #include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
+#include <enfinito/api/media_inbound.hpp>
 #include <enfinito/app/housekeeping.hpp>
 #include <enfinito/hooks/engine.hpp>
 #include <enfinito/app/app.hpp>
@@ -218,6 +219,8 @@ void app::start() {
                      retention_sweeps(c.retention), c.retention.batch_rows);
   impl_->queue->start();
   impl_->hooks->start();
+  // Inbound media kept for instances that asked (api/media_inbound.hpp).
+  api::start_media_fetcher(*impl_->services, impl_->pool->at(0).get_executor());
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},

@@ -6,6 +6,7 @@
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/inbound.hpp>
+#include <enfinito/store/media.hpp>
 #include <enfinito/store/google.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -96,6 +97,13 @@ std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
   out.push_back({"retention.webhook_deliveries", [events](store::connection& c, std::int64_t now,
                                                           std::size_t batch, std::size_t& removed) {
                    return store::hooks::purge(c, now - events, batch, removed);
+                 }});
+  // Inbound media kept by Enfinito (media_fetch): the rows go here, their files by the
+  // fetcher's trash (api/media_inbound.cpp).
+  const std::int64_t media = r.inbound_media.count();
+  out.push_back({"retention.inbound_media", [media](store::connection& c, std::int64_t now, std::size_t batch,
+                                                    std::size_t& removed) {
+                   return store::media::purge(c, now - media, batch, removed);
                  }});
   return out;
 }

@@ -184,7 +184,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   // A streamed answer: the head with chunked encoding, then each part the producer gives.
-  net::awaitable<void> write_streamed(response head, body_producer produce, bool keep_alive, bool head_only) {
+  // Each part is written under the route's write timeout (a media download to a slow client
+  // may wait on it for long), else the server's.
+  net::awaitable<void> write_streamed(response head, body_producer produce, bool keep_alive, bool head_only,
+                                      std::chrono::milliseconds part_timeout) {
+    if (part_timeout.count() <= 0) part_timeout = srv_.opts.write_timeout;
     decorate(head, request_id_, srv_.tls());
     bhttp::response<bhttp::empty_body> h{head.result(), 11};
     for (const auto& f : head) h.set(f.name_string(), f.value());
@@ -208,7 +212,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       more = co_await produce(chunk);
       if (!more) break;
       if (chunk.empty()) continue;
-      arm(clock::now() + srv_.opts.write_timeout);
+      arm(clock::now() + part_timeout);
       co_await net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk)),
                                 net::redirect_error(net::use_awaitable, ec));
       disarm();
@@ -450,7 +454,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
     // 5. Answer.
     keep = keep && !*srv_.draining;
     const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
-    if (streamed) co_await write_streamed(std::move(res), std::move(streamed), keep, msg.method() == verb::head);
+    if (streamed)
+      co_await write_streamed(std::move(res), std::move(streamed), keep, msg.method() == verb::head, write_timeout);
     else co_await write(std::move(res), keep, write_timeout);
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))

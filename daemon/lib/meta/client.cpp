@@ -38,6 +38,7 @@ net::awaitable<core::result<response>> client::send(request r, const core::secre
   u.method = r.method;
   u.target = r.target;
   u.body = r.body;
+  u.body_more = {r.borrowed, r.tail};
   u.content_type = r.content_type;
   u.bearer = &token;
   u.timeout = o.timeout;
@@ -64,6 +65,25 @@ net::awaitable<core::result<response>> client::fetch(std::string url, const core
   auto got = co_await once->call(u);
   if (!got) co_return got.error();
   co_return response{got->status, std::move(got->body), std::move(got->content_type)};
+}
+
+net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> client::open_fetch(
+    std::string url, const core::secret_string& token, call_options o) const {
+  auto parts = upstream::parse_url(url);
+  if (!parts) co_return parts.error();
+  upstream::options opts;
+  opts.timeout = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
+  opts.connect_timeout = opts_.connect_timeout;
+  opts.max_response_bytes = o.max_response_bytes ? o.max_response_bytes : opts_.max_response_bytes;
+  opts.max_idle_per_reactor = 0;
+  // The reader owns its connection; the client only lends it the origin, options and TLS context.
+  auto once = upstream::client::make(std::move(parts->where), opts, tls_);
+  upstream::request u;
+  u.target = parts->target;
+  u.accept = "*/*";
+  u.bearer = &token;
+  auto got = co_await once->open(u);
+  co_return got;
 }
 
 namespace {

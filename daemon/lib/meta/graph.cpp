@@ -368,13 +368,13 @@ request upload_media(std::string_view version, std::string_view phone_number_id,
     r.body += value;
     r.body += "\r\n";
   };
-  r.body.reserve(bytes.size() + 512);
   field("messaging_product", "whatsapp");
   field("type", type);
   r.body += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
             header_safe_filename(filename) + "\"\r\nContent-Type: " + type + "\r\n\r\n";
-  r.body += bytes;
-  r.body += "\r\n--" + b + "--\r\n";
+  // The file is not copied: it goes out as its own buffer between the framing.
+  r.borrowed = bytes;
+  r.tail = "\r\n--" + b + "--\r\n";
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/inbound.hpp>
+#include <enfinito/store/media.hpp>
 
 #include <boost/json.hpp>
 
@@ -221,6 +222,8 @@ core::error_code store_message(connection& c, const owner& o, const message& m, 
     return {};
   }
   ++out.stored;
+  // The instance may keep its inbound media (migration 8): the fetch job commits with the message.
+  if (auto e = media::enqueue_inbound(c, o.instance_id, m.id, type, m.body, now_ms)) return e;
   json::object d;
   d["message_id"] = m.id;
   d["instance_id"] = o.instance_id;

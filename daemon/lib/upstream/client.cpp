@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -114,9 +115,10 @@ std::string serialize_head(const request& r, const origin& o, bool keep_alive) {
   if (!keep_alive) w.append("Connection: close\r\n");
   if (r.bearer) w.append("Authorization: Bearer ").append(r.bearer->reveal()).append("\r\n");
   for (const auto& [name, value] : r.headers) w.append(name).append(": ").append(value).append("\r\n");
-  if (!r.body.empty() || r.method == "POST") {
+  const std::size_t length = r.body.size() + r.body_more[0].size() + r.body_more[1].size();
+  if (length > 0 || r.method == "POST") {
     w.append("Content-Type: ").append(r.content_type.empty() ? std::string_view("application/json") : r.content_type);
-    w.append("\r\nContent-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+    w.append("\r\nContent-Length: ").append(std::to_string(length)).append("\r\n");
   }
   w.append("\r\n");
   return w;
@@ -130,10 +132,15 @@ struct exchange_result {
   bool got_some = false;  // any byte of the answer arrived (then the request surely reached the peer)
 };
 
+// The head and the body's parts, as one gather write.
+using wire_buffers = std::array<net::const_buffer, 4>;
+wire_buffers gather(const std::string& head, const request& r) {
+  return {net::buffer(head), net::buffer(r.body), net::buffer(r.body_more[0]), net::buffer(r.body_more[1])};
+}
+
 // What goes on the wire: the head and the body, and the answer's cap.
 struct outgoing {
-  const std::string* head;
-  std::string_view body;
+  wire_buffers wire;
   std::size_t max_response_bytes;
 };
 
@@ -141,8 +148,7 @@ template <class Stream>
 net::awaitable<exchange_result> exchange(Stream& s, beast::flat_buffer& buf, const outgoing& out_msg,
                                          const options& o) {
   exchange_result out;
-  const std::array<net::const_buffer, 2> wire{net::buffer(*out_msg.head), net::buffer(out_msg.body)};
-  auto [wec, n] = co_await net::async_write(s, wire, tuple_awaitable);
+  auto [wec, n] = co_await net::async_write(s, out_msg.wire, tuple_awaitable);
   (void)n;
   if (wec) {
     out.ec = error::io_failed;
@@ -331,6 +337,39 @@ void arm(const std::shared_ptr<call_state>& st, clock::time_point deadline) {
 
 }  // namespace
 
+// A fresh connection into `st->conn`: resolve (with the SSRF guard), connect, TLS handshake
+// with session resumption, all under the connect deadline; then the call's deadline is armed.
+static net::awaitable<core::error_code> connect_fresh(std::shared_ptr<call_state> st, const origin& o,
+                                                      const options& opts, ssl::context& tls,
+                                                      client::pool& pool, clock::time_point deadline) {
+  auto ex = co_await net::this_coro::executor;
+  st->conn = std::make_unique<connection>(ex, tls);
+  arm(st, std::min(deadline, clock::now() + opts.connect_timeout));
+  auto [rec, results] = co_await st->resolver.async_resolve(o.host, o.port, tuple_awaitable);
+  if (rec) co_return error::resolve_failed;
+  // The SSRF guard: every resolved address must pass, and only those are connected to.
+  bool refused = false;
+  if (opts.address_filter)
+    for (const auto& e : results)
+      if (!opts.address_filter(e.endpoint().address())) refused = true;
+  if (refused) co_return error::address_refused;
+  auto [cec, peer] = co_await net::async_connect(st->conn->stream.next_layer(), results, tuple_awaitable);
+  (void)peer;
+  if (cec) co_return error::connect_failed;
+  core::error_code nodelay_ec;
+  st->conn->stream.next_layer().set_option(tcp::no_delay(true), nodelay_ec);
+  pool.opened.fetch_add(1, std::memory_order_relaxed);
+  if (o.tls) {
+    if (auto ec = crypto::prepare_client_stream(st->conn->stream, o.host)) co_return ec;
+    pool.resume_into(st->conn->stream.native_handle());
+    auto [hec] = co_await st->conn->stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
+    if (hec) co_return error::tls_failed;
+    if (SSL_session_reused(st->conn->stream.native_handle())) pool.resumed.fetch_add(1, std::memory_order_relaxed);
+  }
+  arm(st, deadline);
+  co_return core::error_code{};
+}
+
 // One attempt: on `st->conn` if set (a reused connection), else on a fresh one.
 static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, const origin& o,
                                                const options& opts, ssl::context& tls,
@@ -339,47 +378,11 @@ static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, c
   exchange_result out;
   const bool fresh = !st->conn;
   if (fresh) {
-    auto ex = co_await net::this_coro::executor;
-    st->conn = std::make_unique<connection>(ex, tls);
-    arm(st, std::min(deadline, clock::now() + opts.connect_timeout));
-    auto [rec, results] = co_await st->resolver.async_resolve(o.host, o.port, tuple_awaitable);
-    if (rec) {
-      out.ec = error::resolve_failed;
+    auto ec = co_await connect_fresh(st, o, opts, tls, pool, deadline);
+    if (ec) {
+      out.ec = ec;
       co_return out;
     }
-    // The SSRF guard: every resolved address must pass, and only those are connected to.
-    bool refused = false;
-    if (opts.address_filter)
-      for (const auto& e : results)
-        if (!opts.address_filter(e.endpoint().address())) refused = true;
-    if (refused) {
-      out.ec = error::address_refused;
-      co_return out;
-    }
-    auto [cec, peer] = co_await net::async_connect(st->conn->stream.next_layer(), results, tuple_awaitable);
-    (void)peer;
-    if (cec) {
-      out.ec = error::connect_failed;
-      co_return out;
-    }
-    core::error_code nodelay_ec;
-    st->conn->stream.next_layer().set_option(tcp::no_delay(true), nodelay_ec);
-    pool.opened.fetch_add(1, std::memory_order_relaxed);
-    if (o.tls) {
-      if (auto ec = crypto::prepare_client_stream(st->conn->stream, o.host)) {
-        out.ec = ec;
-        co_return out;
-      }
-      pool.resume_into(st->conn->stream.native_handle());
-      auto [hec] = co_await st->conn->stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
-      if (hec) {
-        out.ec = error::tls_failed;
-        co_return out;
-      }
-      if (SSL_session_reused(st->conn->stream.native_handle()))
-        pool.resumed.fetch_add(1, std::memory_order_relaxed);
-    }
-    arm(st, deadline);
   }
   // (Not a ?: over two co_awaits: GCC 12 destroys the result twice.)
   if (o.tls) out = co_await exchange(st->conn->stream, st->conn->buf, wire, opts);
@@ -390,18 +393,22 @@ static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, c
   co_return out;
 }
 
+// Nothing in the request may break the head's framing.
+static bool request_safe(const request& r) {
+  return header_safe(r.method) && header_safe(r.target) && header_safe(r.content_type) && header_safe(r.accept) &&
+         headers_safe(r.headers) && !r.target.empty() && r.target.front() == '/' &&
+         r.target.find(' ') == std::string_view::npos;
+}
+
 net::awaitable<core::result<response>> client::call(request r) {
-  if (!header_safe(r.method) || !header_safe(r.target) || !header_safe(r.content_type) ||
-      !header_safe(r.accept) || !headers_safe(r.headers) || r.target.empty() || r.target.front() != '/' ||
-      r.target.find(' ') != std::string_view::npos)
-    co_return error::bad_url;
+  if (!request_safe(r)) co_return error::bad_url;
   auto ex = co_await net::this_coro::executor;
   auto* ctx = &net::query(ex, net::execution::context);
   const bool keep = opts_.max_idle_per_reactor > 0;
   const auto deadline = clock::now() + (r.timeout.count() > 0 ? r.timeout : opts_.timeout);
   wiped head;
   head.s = serialize_head(r, origin_, keep);
-  const outgoing wire{&head.s, r.body, r.max_response_bytes ? r.max_response_bytes : opts_.max_response_bytes};
+  const outgoing wire{gather(head.s, r), r.max_response_bytes ? r.max_response_bytes : opts_.max_response_bytes};
 
   auto st = std::make_shared<call_state>(ex);
   if (keep) st->conn = pool_->take(ctx, opts_);
@@ -435,6 +442,127 @@ net::awaitable<core::result<response>> client::call(request r) {
   else
     st->close();
   co_return std::move(res.answer);
+}
+
+// ---- streamed answers ------------------------------------------------------------------------
+
+// A buffer_body parser reads the body straight into the caller's buffer: the only other
+// memory is the connection's read buffer (one socket read, about 64 KiB at most).
+struct body_reader::state {
+  std::shared_ptr<call_state> call;
+  bool tls = false;
+  beast::http::response_parser<beast::http::buffer_body> parser;
+  std::string content_type;
+  ~state() {
+    call->timer.cancel();
+    call->close();
+  }
+};
+
+body_reader::body_reader(std::shared_ptr<state> st) : st_(std::move(st)) {}
+body_reader::~body_reader() = default;
+
+unsigned body_reader::status() const noexcept { return st_->parser.get().result_int(); }
+const std::string& body_reader::content_type() const noexcept { return st_->content_type; }
+std::optional<std::uint64_t> body_reader::content_length() const noexcept {
+  const auto n = st_->parser.content_length();
+  if (!n) return std::nullopt;
+  return *n;
+}
+
+namespace {
+
+// A read error as the caller sees it (the deadline closes the socket, so check it first).
+core::error_code read_failure(const call_state& st, core::error_code ec) {
+  if (st.timed_out) return error::timeout;
+  if (ec == beast::http::error::body_limit || ec == beast::http::error::header_limit) return error::response_too_large;
+  const bool closed = ec == beast::http::error::end_of_stream || ec == beast::http::error::partial_message;
+  if (!closed && ec.category() == make_error_code(beast::http::error::bad_version).category())
+    return error::bad_response;
+  return error::io_failed;
+}
+
+using body_parser = beast::http::response_parser<beast::http::buffer_body>;
+
+template <class Stream>
+net::awaitable<core::error_code> write_all(Stream& s, const wire_buffers& wire) {
+  auto [ec, n] = co_await net::async_write(s, wire, tuple_awaitable);
+  (void)n;
+  co_return ec;
+}
+
+template <class Stream>
+net::awaitable<core::error_code> read_head(Stream& s, beast::flat_buffer& buf, body_parser& p) {
+  auto [ec, n] = co_await beast::http::async_read_header(s, buf, p, tuple_awaitable);
+  (void)n;
+  co_return ec;
+}
+
+template <class Stream>
+net::awaitable<core::error_code> read_piece(Stream& s, beast::flat_buffer& buf, body_parser& p) {
+  auto [ec, n] = co_await beast::http::async_read_some(s, buf, p, tuple_awaitable);
+  (void)n;
+  co_return ec;
+}
+
+}  // namespace
+
+net::awaitable<core::result<bool>> body_reader::read(std::string& out, std::size_t max) {
+  auto& st = *st_;
+  if (st.parser.is_done()) co_return false;
+  if (max == 0) co_return true;
+  const std::size_t before = out.size();
+  out.resize(before + max);
+  auto& body = st.parser.get().body();
+  body.data = out.data() + before;
+  body.size = max;
+  // (Two plain statements, not a ?: over co_awaits: GCC 12.)
+  core::error_code ec;
+  if (st.tls) ec = co_await read_piece(st.call->conn->stream, st.call->conn->buf, st.parser);
+  else ec = co_await read_piece(st.call->conn->stream.next_layer(), st.call->conn->buf, st.parser);
+  out.resize(before + (max - body.size));
+  body.data = nullptr;
+  body.size = 0;
+  if (ec == beast::http::error::need_buffer) ec = {};
+  if (ec || st.call->timed_out) {
+    core::result<bool> failed(boost::system::in_place_error, read_failure(*st.call, ec));
+    co_return failed;
+  }
+  co_return !st.parser.is_done();
+}
+
+net::awaitable<core::result<std::unique_ptr<body_reader>>> client::open(request r) {
+  if (!request_safe(r)) co_return error::bad_url;
+  auto ex = co_await net::this_coro::executor;
+  const auto deadline = clock::now() + (r.timeout.count() > 0 ? r.timeout : opts_.timeout);
+  auto st = std::make_shared<body_reader::state>();
+  st->call = std::make_shared<call_state>(ex);
+  st->tls = origin_.tls;
+  st->parser.header_limit(static_cast<std::uint32_t>(opts_.max_header_bytes));
+  st->parser.body_limit(r.max_response_bytes ? r.max_response_bytes : opts_.max_response_bytes);
+  // From here on the state's destructor cancels the deadline and closes the socket.
+  auto cec = co_await connect_fresh(st->call, origin_, opts_, *tls_, *pool_, deadline);
+  if (cec) {
+    if (st->call->timed_out) co_return error::timeout;
+    co_return cec;
+  }
+  {
+    wiped head;
+    head.s = serialize_head(r, origin_, false);
+    const wire_buffers wire = gather(head.s, r);
+    core::error_code wec;
+    if (st->tls) wec = co_await write_all(st->call->conn->stream, wire);
+    else wec = co_await write_all(st->call->conn->stream.next_layer(), wire);
+    if (st->call->timed_out) co_return error::timeout;
+    if (wec) co_return error::io_failed;
+  }
+  core::error_code rec;
+  if (st->tls) rec = co_await read_head(st->call->conn->stream, st->call->conn->buf, st->parser);
+  else rec = co_await read_head(st->call->conn->stream.next_layer(), st->call->conn->buf, st->parser);
+  if (rec || st->call->timed_out) co_return read_failure(*st->call, rec);
+  if (auto ct = st->parser.get().find(beast::http::field::content_type); ct != st->parser.get().end())
+    st->content_type = std::string(ct->value().substr(0, 256));
+  co_return std::make_unique<body_reader>(std::move(st));
 }
 
 }  // namespace enfinito::upstream

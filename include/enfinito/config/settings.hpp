@@ -142,6 +142,7 @@ struct retention_settings {
   milliseconds messages{90ll * 24 * 3600 * 1000};        // message log, either direction
   milliseconds events{30ll * 24 * 3600 * 1000};          // event log (GET /v1/events, live feed)
   milliseconds pending_statuses{72ll * 3600 * 1000};     // statuses whose message never became known
+  milliseconds inbound_media{30ll * 24 * 3600 * 1000};   // inbound media files kept (media_fetch)
   milliseconds interval{3600'000};                       // how often the purge runs
   std::size_t batch_rows = 1000;                          // rows deleted per store write
 };
@@ -177,6 +178,10 @@ struct media_settings {
   // Uploads and downloads in flight at once (process-wide): with the two limits above, this
   // bounds the memory media can take.
   unsigned max_concurrent = 8;
+  // Inbound media kept for instances with media_fetch on (api/media_inbound.cpp): the files'
+  // directory (empty: "media" next to the database) and how often the fetcher looks for work.
+  std::string inbound_dir;
+  milliseconds fetch_poll{1000};
 };
 
 /** The Graph-compatible routes (api/graph_routes.hpp). */

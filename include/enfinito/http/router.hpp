@@ -25,8 +25,8 @@ using handler = std::function<net::awaitable<response>(request&)>;
 struct route_options {
   std::size_t body_limit = 0;  // 0: the server's default (limits.body_bytes)
   bool public_doc = true;      // listed in the OpenAPI document
-  // Deadline for writing the whole response; 0: the server's (limits.write_timeout). Routes
-  // that answer with large bodies (media downloads) need longer than a JSON answer.
+  // Deadline for writing the whole response (for a streamed one: each part); 0: the server's
+  // (limits.write_timeout). Routes that answer with large bodies (media downloads) need longer.
   std::chrono::milliseconds write_timeout{0};
 };
 

@@ -74,6 +74,14 @@ class client {
   net::awaitable<core::result<response>> fetch(std::string url, const core::secret_string& token,
                                                call_options o) const;
 
+  /**
+   * The same GET, but the body is left to a reader that hands it out in bounded pieces
+   * (upstream::body_reader), so a large file is never held whole. `o.max_response_bytes`
+   * caps the body and `o.timeout` bounds the whole transfer. Errors: bad_url, then as `send`.
+   */
+  net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> open_fetch(
+      std::string url, const core::secret_string& token, call_options o) const;
+
   const std::string& version() const noexcept { return opts_.version; }
   const std::string& base_url() const noexcept { return opts_.base_url; }
   upstream::client_stats stats() const noexcept { return http_->stats(); }

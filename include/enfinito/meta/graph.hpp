@@ -34,6 +34,10 @@ struct request {
   std::string target;
   std::string body;          // empty for GET/DELETE
   std::string content_type;  // set when body is set
+  // A media upload's file, sent after `body` and before `tail` without being copied into
+  // either: it points into the caller's memory, which must outlive the call.
+  std::string_view borrowed;
+  std::string tail;
 };
 
 /** What the gateway should do about a failed call. */

@@ -39,6 +39,7 @@ struct instance {
   std::optional<std::int64_t> verified_at;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  bool media_fetch = false;  // keep inbound media (migration 8; api/media_inbound.cpp)
 };
 
 /**

@@ -32,11 +32,13 @@
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <span>
 #include <string_view>
@@ -103,6 +105,9 @@ struct request {
   std::string_view method = "GET";
   std::string_view target = "/";  // origin-form
   std::string_view body;
+  // More of the body after `body`, each sent as its own buffer (a multipart upload: the file
+  // between its framing), so a large body is never joined into one string.
+  std::array<std::string_view, 2> body_more{};
   std::string_view content_type;  // sent with a body, or with any POST
   std::string_view accept = "application/json";
   const core::secret_string* bearer = nullptr;  // Authorization: Bearer …
@@ -119,6 +124,38 @@ struct response {
   std::string content_type;
   std::string retry_after;  // the Retry-After header, as given (empty when absent)
   bool ok() const noexcept { return status >= 200 && status < 300; }
+};
+
+/**
+ * An answer whose body is read in bounded pieces (media downloads): `open` returns once the
+ * head has arrived; `read` then hands out the body a piece at a time, so memory per transfer
+ * is one fixed buffer however large the file. The connection is used for this answer only
+ * and closed when the reader goes. The call's deadline (`request::timeout`) and body cap
+ * (`request::max_response_bytes`) cover the whole transfer, head and body.
+ *
+ * *Thread safety:* one reader, one coroutine at a time, on the executor that opened it.
+ */
+class body_reader {
+ public:
+  struct state;  // client.cpp
+  explicit body_reader(std::shared_ptr<state> st);
+  ~body_reader();
+  body_reader(const body_reader&) = delete;
+  body_reader& operator=(const body_reader&) = delete;
+
+  unsigned status() const noexcept;
+  const std::string& content_type() const noexcept;
+  /** The announced Content-Length, if any (chunked answers have none). */
+  std::optional<std::uint64_t> content_length() const noexcept;
+  /**
+   * Appends the next piece of the body (at most `max` bytes) to `out`; true while more
+   * follows, false once the body is complete (`out` may still have received bytes).
+   * Errors: timeout, io_failed, response_too_large, bad_response.
+   */
+  net::awaitable<core::result<bool>> read(std::string& out, std::size_t max);
+
+ private:
+  std::shared_ptr<state> st_;
 };
 
 /** Counters, for tests, metrics and benchmarks. */
@@ -138,6 +175,12 @@ class client {
 
   /** One request/answer; completes on the caller's executor. Any HTTP status is a success. */
   net::awaitable<core::result<response>> call(request r);
+  /**
+   * The same request, but the answer's body is left to a `body_reader` (any HTTP status is a
+   * success). On a fresh connection, never a kept-alive one, and never retried: the caller
+   * streams what it reads onwards, so a second attempt could not be told apart.
+   */
+  net::awaitable<core::result<std::unique_ptr<body_reader>>> open(request r);
 
   const origin& where() const noexcept { return origin_; }
   client_stats stats() const noexcept;

@@ -48,7 +48,11 @@ BOOST_AUTO_TEST_CASE(mark_read_body_is_metas) {
 
 BOOST_AUTO_TEST_CASE(upload_is_multipart_with_the_three_fields) {
   const std::string bytes("\x89PNG\r\n\x1a\n--not-the-boundary", 26);
-  auto r = upload_media("v23.0", "106540352242922", "image/PNG; charset=x", "my \"pic\"\r\n.png", bytes, "b0UND");
+  auto sent = upload_media("v23.0", "106540352242922", "image/PNG; charset=x", "my \"pic\"\r\n.png", bytes, "b0UND");
+  // The file is borrowed, not copied: the body on the wire is body + borrowed + tail.
+  BOOST_TEST(sent.borrowed.data() == bytes.data());
+  auto r = sent;
+  r.body = sent.body + std::string(sent.borrowed) + sent.tail;
   BOOST_TEST(r.method == "POST");
   BOOST_TEST(r.target == "/v23.0/106540352242922/media");
   BOOST_TEST(r.content_type == "multipart/form-data; boundary=b0UND");

@@ -146,6 +146,20 @@ std::string sha256_base64(std::string_view data) {
   return base64_encode(std::string_view(reinterpret_cast<const char*>(md.data()), md.size()));
 }
 
+std::string generated_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  std::uint64_t x = 0x9E3779B97F4A7C15ull ^ n;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % 8 == 0) {
+      x ^= x >> 12;
+      x ^= x << 25;
+      x ^= x >> 27;
+    }
+    out[i] = static_cast<char>((x * 0x2545F4914F6CDD1Dull) >> (8 * (i % 8)));
+  }
+  return out;
+}
+
 std::size_t utf8_length(std::string_view s) {
   std::size_t n = 0;
   for (const char c : s)

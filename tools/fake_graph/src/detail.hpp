@@ -17,6 +17,8 @@ std::string random_bytes(std::size_t n);
 std::string random_token(std::size_t n);
 /** base64 of the SHA-256 of data (media `sha256` field). */
 std::string sha256_base64(std::string_view data);
+/** n pseudo-random bytes that depend only on n (xorshift64*): large generated media. */
+std::string generated_bytes(std::size_t n);
 
 struct multipart_part {
   std::string name;

@@ -1,0 +1,519 @@
+// api::media_inbound: the inbound media fetcher (Meta → a file under media.inbound_dir), the
+// trash of deleted rows, and the route that streams a kept file back. See the header for the
+// flow; store/media.cpp holds the SQL.
+#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/auth_guard.hpp>
+#include <enfinito/api/media_inbound.hpp>
+#include <enfinito/auth/password.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/meta/client.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/instances.hpp>
+#include <enfinito/store/media.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace enfinito::api {
+namespace {
+
+namespace sm = store::media;
+namespace si = store::instances;
+namespace fs = std::filesystem;
+using http::response;
+using http::status;
+
+constexpr std::size_t piece = 64 * 1024;  // bytes per read from Meta or disk, per transfer
+constexpr std::size_t due_batch = 4;       // rows taken per look (fetched one after another)
+constexpr std::size_t trash_batch = 100;
+// Delays after the 1st..5th failed attempt; the 6th failure is final.
+constexpr std::chrono::seconds backoff[] = {std::chrono::seconds(10), std::chrono::seconds(30),
+                                            std::chrono::minutes(2), std::chrono::minutes(10),
+                                            std::chrono::hours(1)};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Ids become path components: only [A-Za-z0-9_-], bounded (they are ours, but a path is no
+// place to trust that).
+bool path_safe(std::string_view id) {
+  return !id.empty() && id.size() <= 100 && std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+         });
+}
+
+// ---- files (blocking: run on the blocking pool) ------------------------------------------------
+
+bool write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    const auto w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+void fsync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// Opens `<dir>/<instance>/<file>.part` for writing (the instance's directory made 0700).
+int open_part(const fs::path& instance_dir, const std::string& file_id) {
+  ::mkdir(instance_dir.parent_path().c_str(), 0700);
+  ::mkdir(instance_dir.c_str(), 0700);
+  const auto part = instance_dir / (file_id + ".part");
+  return ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+// fsync, close, rename to the final name, fsync the directory: the file is whole or absent.
+bool publish(int fd, const fs::path& instance_dir, const std::string& file_id) {
+  const bool synced = ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
+  const auto part = instance_dir / (file_id + ".part");
+  if (!synced || !closed || std::rename(part.c_str(), (instance_dir / file_id).c_str()) != 0) {
+    ::unlink(part.c_str());
+    return false;
+  }
+  fsync_dir(instance_dir);
+  return true;
+}
+
+// Removes a file and its leftovers; the instance's directory too once empty.
+void remove_file(const fs::path& instance_dir, const std::string& file_id) {
+  ::unlink((instance_dir / file_id).c_str());
+  ::unlink((instance_dir / (file_id + ".part")).c_str());
+  ::rmdir(instance_dir.c_str());  // fails while other files remain: fine
+}
+
+// ---- one fetch ------------------------------------------------------------------------------
+
+struct fetch_outcome {
+  bool stored = false;
+  std::int64_t size = 0;
+  bool permanent = false;  // no point in trying again
+  std::string reason;      // our words, never Meta's text
+};
+
+fetch_outcome failed(std::string reason, bool permanent = false) {
+  fetch_outcome o;
+  o.reason = std::move(reason);
+  o.permanent = permanent;
+  return o;
+}
+
+// The bytes of Meta's answer into an open file, piece by piece. Returns the size, or -1.
+net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reader, int fd) {
+  std::string buf;
+  buf.reserve(piece);
+  std::int64_t total = 0;
+  bool more = true;
+  bool ok = true;
+  const char* p = nullptr;
+  std::size_t n = 0;
+  auto write_piece = [&fd, &p, &n] { return write_all(fd, p, n); };
+  core::result<bool> got = true;  // outside the loop (GCC 12)
+  while (more && ok) {
+    buf.clear();
+    got = co_await reader.read(buf, piece);
+    if (!got) ok = false;
+    else more = *got;
+    if (ok && !buf.empty()) {
+      p = buf.data();
+      n = buf.size();
+      ok = co_await auth::run_blocking(s.blocking, write_piece);
+      total += static_cast<std::int64_t>(n);
+    }
+  }
+  co_return ok ? total : -1;
+}
+
+// Meta's answer to the media lookup: the URL, or why not.
+struct lookup_result {
+  std::optional<meta::media_info> info;
+  fetch_outcome problem;
+};
+
+net::awaitable<lookup_result> lookup(services& s, const sm::media_file& job, const crypto::graph_credentials& creds) {
+  lookup_result out;
+  auto rq = meta::get_media(s.meta->version(), job.media_id, creds.phone_number_id);
+  auto got = co_await s.meta->send(std::move(rq), creds.access_token);
+  if (!got) {
+    out.problem = failed("Meta could not be reached");
+    co_return out;
+  }
+  if (!got->ok()) {
+    const auto e = meta::parse_error(got->status, got->body);
+    core::log::info("media_fetch_refused", {{"instance", job.instance_id}, {"file", job.id}, {"meta_code", e.code},
+                                            {"meta_subcode", e.subcode}, {"fbtrace_id", e.fbtrace_id}});
+    const bool unknown = e.envelope && e.code == 100;
+    out.problem = failed(unknown ? "Meta does not know this media id" : "Meta refused the media lookup",
+                         unknown || meta::classify(e) == meta::disposition::permanent);
+    co_return out;
+  }
+  auto info = meta::parse_media_info(got->body);
+  if (!info) out.problem = failed("Meta answered the media lookup in an unexpected shape");
+  else out.info = std::move(*info);
+  co_return out;
+}
+
+// Meta's lookup, then the download into `<dir>/<instance>/<id>.part`, renamed when whole.
+net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
+  if (!s.meta) co_return failed("no Graph API client is configured");
+  si::instance row;
+  si::instance* rowp = &row;
+  const std::string* iid = &job.instance_id;
+  auto load = [rowp, iid](store::connection& c) { return si::get_any(c, *iid, *rowp); };
+  auto lec = co_await s.db.read(load);
+  if (lec == store::error::not_found) co_return failed("the instance is gone", true);
+  if (lec) co_return failed("the database failed");
+  if (row.status != "active") co_return failed("the instance is not active (" + row.status + ")");
+  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, row);
+  if (!creds) co_return failed("the instance's credentials could not be opened");
+  auto found = co_await lookup(s, job, *creds);
+  if (!found.info) co_return found.problem;
+  const auto cap = s.cfg.media.download_max_bytes;
+  if (found.info->file_size > cap) co_return failed("larger than media.download_max_bytes", true);
+  // The token goes only to Meta's own hosts.
+  if (!meta::media_url_allowed(found.info->url, s.meta->base_url())) {
+    core::log::warn("media_url_refused", {{"instance", job.instance_id}});
+    co_return failed("Meta's media URL is not on a Meta host");
+  }
+  const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
+  auto opened = co_await s.meta->open_fetch(found.info->url, creds->access_token, download);
+  if (!opened) co_return failed(opened.error() == meta::error::response_too_large ? "larger than media.download_max_bytes"
+                                                                                 : "the download from Meta failed");
+  auto reader = std::move(*opened);
+  if (reader->status() < 200 || reader->status() >= 300)
+    co_return failed("Meta answered the download with HTTP " + std::to_string(reader->status()));
+  const fs::path dir = inbound_media_dir(s.cfg) / job.instance_id;
+  const std::string* fid = &job.id;
+  const fs::path* dirp = &dir;
+  auto open_fn = [dirp, fid] { return open_part(*dirp, *fid); };
+  int fd = co_await auth::run_blocking(s.blocking, open_fn);
+  if (fd < 0) co_return failed("the media directory is not writable");
+  const auto size = co_await copy_body(s, *reader, fd);
+  reader.reset();  // the connection to Meta goes now
+  bool ok = size >= 0;
+  if (ok) {
+    auto publish_fn = [&fd, dirp, fid] { return publish(fd, *dirp, *fid); };
+    ok = co_await auth::run_blocking(s.blocking, publish_fn);
+  } else {
+    auto drop_fn = [&fd, dirp, fid] {
+      ::close(fd);
+      remove_file(*dirp, *fid);
+      return true;
+    };
+    co_await auth::run_blocking(s.blocking, drop_fn);
+  }
+  if (!ok) co_return failed(size >= 0 ? "the file could not be written" : "the download from Meta broke off");
+  fetch_outcome out;
+  out.stored = true;
+  out.size = size;
+  co_return out;
+}
+
+// One job: fetch, then record the outcome (or retry later). False when nothing could be
+// recorded (the row stays due: the loop must not come back to it at once).
+net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
+  if (!path_safe(job.id) || !path_safe(job.instance_id)) {
+    core::log::error("media_fetch_bad_id", {{"file", job.id}});
+    co_return false;
+  }
+  auto got = co_await fetch(s, job);
+  const std::int64_t now = now_ms();
+  const std::string* id = &job.id;
+  if (got.stored) {
+    bool still_there = true;
+    auto fn = [id, &got, now, &still_there](store::connection& c) {
+      return sm::mark_stored(c, *id, got.size, now, still_there);
+    };
+    auto ec = co_await s.db.write(fn);
+    if (ec || !still_there) {
+      // The row went while we fetched (its instance deleted): so does the file.
+      const fs::path dir = inbound_media_dir(s.cfg) / job.instance_id;
+      const fs::path* dirp = &dir;
+      auto drop_fn = [dirp, id] {
+        remove_file(*dirp, *id);
+        return true;
+      };
+      co_await auth::run_blocking(s.blocking, drop_fn);
+    }
+    core::log::info("media_fetched", {{"instance", job.instance_id}, {"file", job.id}, {"bytes", got.size},
+                                      {"recorded", !ec && still_there}});
+    co_return !ec;
+  }
+  const auto attempt = static_cast<std::size_t>(job.attempts);  // failures so far
+  std::optional<std::int64_t> next;
+  if (!got.permanent && attempt < std::size(backoff))
+    next = now + std::chrono::duration_cast<std::chrono::milliseconds>(backoff[attempt]).count();
+  const std::string* reason = &got.reason;
+  auto fn = [id, reason, next](store::connection& c) { return sm::mark_attempt_failed(c, *id, *reason, next); };
+  auto ec = co_await s.db.write(fn);
+  core::log::warn("media_fetch_failed", {{"instance", job.instance_id}, {"file", job.id}, {"reason", got.reason},
+                                         {"attempt", job.attempts + 1}, {"final", !next}, {"recorded", !ec}});
+  co_return !ec;
+}
+
+// Files of deleted rows: remove each, then forget it.
+net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& items) {
+  const fs::path root = inbound_media_dir(s.cfg);
+  const fs::path* rootp = &root;
+  const auto* list = &items;
+  auto remove_fn = [rootp, list] {
+    for (const auto& t : *list)
+      if (path_safe(t.file_id) && path_safe(t.instance_id)) remove_file(*rootp / t.instance_id, t.file_id);
+    return true;
+  };
+  co_await auth::run_blocking(s.blocking, remove_fn);
+  auto forget = [list](store::connection& c) { return sm::forget_trash(c, *list); };
+  auto ec = co_await s.db.write(forget);
+  if (ec) core::log::warn("media_trash_failed", {{"error", ec.message()}});
+  else core::log::info("media_files_removed", {{"count", items.size()}});
+  co_return !ec;
+}
+
+// At start: files no row names (a crash between rename and commit, a deletion during a
+// fetch) and `.part` leftovers (no fetch runs yet) go.
+net::awaitable<void> sweep_leftovers(services& s) {
+  const fs::path root = inbound_media_dir(s.cfg);
+  std::vector<std::pair<fs::path, std::string>> files;  // (path, file id)
+  const fs::path* rootp = &root;
+  auto* filesp = &files;
+  auto list_fn = [rootp, filesp] {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(*rootp, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      const auto name = it->path().filename().string();
+      if (name.ends_with(".part")) ::unlink(it->path().c_str());
+      else filesp->emplace_back(it->path(), name);
+    }
+    return true;
+  };
+  co_await auth::run_blocking(s.blocking, list_fn);
+  std::vector<fs::path> orphans;
+  bool found = false;
+  const std::string* name = nullptr;
+  auto exists_fn = [&name, &found](store::connection& c) { return sm::exists(c, *name, found); };
+  core::error_code ec;  // outside the loop (GCC 12)
+  for (const auto& f : files) {
+    name = &f.second;
+    found = true;
+    ec = co_await s.db.read(exists_fn);
+    if (!ec && !found) orphans.push_back(f.first);
+  }
+  auto* orphansp = &orphans;
+  auto unlink_fn = [orphansp] {
+    for (const auto& o : *orphansp) {
+      ::unlink(o.c_str());
+      ::rmdir(o.parent_path().c_str());  // the instance's directory, once empty
+    }
+    return true;
+  };
+  co_await auth::run_blocking(s.blocking, unlink_fn);
+  if (!orphans.empty()) core::log::info("media_leftovers_removed", {{"count", orphans.size()}});
+}
+
+net::awaitable<void> fetch_loop(services& s) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  co_await sweep_leftovers(s);
+  std::vector<sm::media_file> jobs;
+  std::vector<sm::trashed> trash;
+  std::int64_t now = 0;
+  auto due_fn = [&jobs, &now](store::connection& c) { return sm::due(c, now, due_batch, jobs); };
+  auto trash_fn = [&trash](store::connection& c) { return sm::trash(c, trash_batch, trash); };
+  // Locals outside the loop, co_awaits as plain assignments (GCC 12: docs/engineering-notes.md).
+  std::tuple<core::error_code> waited;
+  core::error_code tec, dec;
+  bool running = true;
+  bool backlog = false;  // the last look found a full batch: look again without waiting
+  bool emptied = true, recorded = true, ok = true;
+  while (running) {
+    timer.expires_after(backlog ? std::chrono::milliseconds(0) : s.cfg.media.fetch_poll);
+    waited = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (std::get<0>(waited)) {
+      running = false;
+      continue;
+    }
+    trash.clear();
+    tec = co_await s.db.read(trash_fn);
+    emptied = true;
+    if (!tec && !trash.empty()) emptied = co_await empty_trash(s, trash);
+    jobs.clear();
+    now = now_ms();
+    dec = co_await s.db.read(due_fn);
+    if (dec) core::log::warn("media_fetch_poll_failed", {{"error", dec.message()}});
+    recorded = true;
+    for (std::size_t i = 0; !dec && i < jobs.size(); ++i) {
+      ok = co_await fetch_and_record(s, jobs[i]);
+      recorded = recorded && ok;
+    }
+    backlog = !dec && !tec && emptied && recorded && (jobs.size() == due_batch || trash.size() == trash_batch);
+  }
+}
+
+// ---- the download route ---------------------------------------------------------------------------
+
+bool media_id_like(std::string_view id) {
+  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool header_safe(std::string_view v) {
+  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+struct file_stream {
+  services* s = nullptr;
+  int fd = -1;
+  file_stream() = default;
+  file_stream(const file_stream&) = delete;
+  file_stream& operator=(const file_stream&) = delete;
+  ~file_stream() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+net::awaitable<boost::system::result<bool>> next_file_piece(std::shared_ptr<file_stream> st, std::string& chunk) {
+  chunk.resize(piece);
+  char* p = chunk.data();
+  const int fd = st->fd;
+  auto read_fn = [&p, &fd] {
+    ssize_t n;
+    do n = ::read(fd, p, piece);
+    while (n < 0 && errno == EINTR);
+    return n;
+  };
+  const ssize_t n = co_await auth::run_blocking(st->s->blocking, read_fn);
+  if (n < 0) {
+    chunk.clear();
+    boost::system::result<bool> broke(boost::system::in_place_error, std::make_error_code(std::errc::io_error));
+    co_return broke;
+  }
+  chunk.resize(static_cast<std::size_t>(n));
+  co_return n > 0;
+}
+
+response not_stored(std::string_view code, std::string_view title, std::string_view detail) {
+  return http::problem(status::not_found, code, title, detail);
+}
+
+net::awaitable<response> inbound_media_content(services& s, http::request& req) {
+  auto who = co_await authenticate(req, s, access::read);
+  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
+  auto& p = std::get<principal>(who);
+  const std::string id(req.param("id"));
+  if (id.size() > 64 || !p.may_use_instance(id))
+    co_return http::problem(status::not_found, "instance_not_found", "No such instance");
+  const std::string media_id(req.param("media_id"));
+  if (!media_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
+  sm::media_file f;
+  const std::string uid = p.user_id;
+  auto get_fn = [&uid, &id, &media_id, &f](store::connection& c) { return sm::get(c, uid, id, media_id, f); };
+  auto ec = co_await s.db.read(get_fn);
+  if (ec == store::error::not_found)
+    co_return not_stored("media_not_found", "No kept copy of this media",
+                         "Enfinito keeps inbound media only for instances with media_fetch on, for "
+                         "retention.inbound_media_days");
+  if (ec) co_return http::problem(status::internal_server_error, "store_error", "The database failed");
+  if (f.state == "pending") {
+    auto r = not_stored("media_pending", "The media is still being fetched from Meta", "retry in a few seconds");
+    r.set(http::bhttp::field::retry_after, "5");
+    co_return r;
+  }
+  if (f.state != "stored")
+    co_return not_stored("media_fetch_failed", "Enfinito could not fetch this media from Meta",
+                         "download it from Meta with GET /v1/instances/{id}/media/{media_id}/content while Meta keeps it");
+  auto st = std::make_shared<file_stream>();
+  st->s = &s;
+  const fs::path path = inbound_media_dir(s.cfg) / f.instance_id / f.id;
+  const fs::path* pathp = &path;
+  auto open_fn = [pathp] { return ::open(pathp->c_str(), O_RDONLY | O_CLOEXEC); };
+  if (path_safe(f.id) && path_safe(f.instance_id)) st->fd = co_await auth::run_blocking(s.blocking, open_fn);
+  if (st->fd < 0) {
+    core::log::error("media_file_missing", {{"instance", f.instance_id}, {"file", f.id}});
+    co_return not_stored("media_not_found", "No kept copy of this media", "the file is missing on the server");
+  }
+  response res{status::ok, 11};
+  const bool typed = header_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
+  res.set(http::bhttp::field::content_type, typed ? f.mime_type : "application/octet-stream");
+  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
+  res.set(http::bhttp::field::cache_control, "private, no-store");
+  if (header_safe(f.sha256)) res.set("X-Media-SHA256", f.sha256);
+  if (f.size) res.set("X-Media-Size", std::to_string(*f.size));
+  req.stream_body = [st](std::string& chunk) { return next_file_piece(st, chunk); };
+  co_return res;
+}
+
+// The kept media part of GET /v1/me/export (P8): what is kept and where to download it (the
+// files themselves are not inlined: each is up to 100 MB).
+core::error_code export_inbound_media_page(store::connection& c, const std::string& user_id, std::string& cursor,
+                                           std::size_t limit, json::array& page) {
+  std::vector<sm::media_file> rows;
+  if (auto ec = sm::list_for_user(c, user_id, cursor, limit, rows)) return ec;
+  for (const auto& f : rows) {
+    json::object o{{"instance_id", f.instance_id}, {"media_id", f.media_id}, {"message_id", f.message_id},
+                   {"mime_type", f.mime_type}, {"sha256", f.sha256}, {"state", f.state},
+                   {"created_at", f.created_at}};
+    o["size"] = f.size ? json::value(*f.size) : json::value(nullptr);
+    if (f.state == "stored") o["download"] = "/v1/instances/" + f.instance_id + "/inbound-media/" + f.media_id;
+    page.push_back(std::move(o));
+  }
+  cursor = rows.size() < limit ? std::string() : rows.back().id;
+  return {};
+}
+
+}  // namespace
+
+fs::path inbound_media_dir(const config::settings& cfg) {
+  if (!cfg.media.inbound_dir.empty()) return cfg.media.inbound_dir;
+  const auto parent = fs::path(cfg.store.path).parent_path();
+  return (parent.empty() ? fs::path(".") : parent) / "media";
+}
+
+void start_media_fetcher(services& s, executor ex) {
+  net::co_spawn(ex, fetch_loop(s), [](std::exception_ptr e) {
+    if (e) {
+      core::log::error("media_fetcher_crashed", {});
+      std::terminate();
+    }
+  });
+}
+
+void register_inbound_media_routes(http::router& r, services& s) {
+  // The export registry is process-wide (tests start many apps in one process): once.
+  static std::once_flag exported;
+  std::call_once(exported, [] { add_export_stream("inbound_media", export_inbound_media_page); });
+  http::route_options download_options;
+  download_options.write_timeout = s.cfg.media.timeout;  // each piece, to a slow client
+  r.add(http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
+        [&s](http::request& q) { return inbound_media_content(s, q); }, download_options);
+}
+
+}  // namespace enfinito::api
