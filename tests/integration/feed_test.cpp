@@ -201,6 +201,21 @@ bool wait_until(Pred p, std::chrono::milliseconds timeout = std::chrono::seconds
 
 std::int64_t id_of(const json::object& e) { return e.at("id").as_int64(); }
 
+// The value of an unlabelled family on /metrics, or -1 when it is absent.
+double metric(std::uint16_t port, const std::string& name) {
+  auto r = http_request("127.0.0.1", port, "GET", "/metrics");
+  BOOST_REQUIRE(r.status == 200u);
+  const auto at = r.body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(r.body.substr(at + name.size() + 2));
+}
+
+// A first text message as a browser sends it right after `open`.
+void send_text(ws_client& c, const std::string& text) {
+  c.s.text(true);
+  c.s.write(boost::asio::buffer(text));
+}
+
 struct feed_fixture {
   fake_meta meta;
   running_app app;
@@ -287,6 +302,11 @@ struct feed_fixture {
         [&](store::connection& c) { return acc::insert_session(c, ses, crypto::sha256_hex(tok)); });
     BOOST_REQUIRE(!ec);
     return api::session_cookie_name(app.settings) + "=" + tok;
+  }
+  std::string ticket(const tenant& t) {
+    auto r = http_request("127.0.0.1", app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + t.key}});
+    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+    return std::string(json::parse(r.body).as_object().at("ticket").as_string());
   }
 };
 
@@ -471,6 +491,101 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   BOOST_TEST(got == produced, boost::test_tools::per_element());
 }
 
+// A browser that cannot choose its URL per reconnect (or a client library that reuses one)
+// resumes with its first message instead of ?after=: same guarantee, no gap, no duplicate.
+BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, feed_fixture) {
+  const auto resumes_before = metric(app.port(), "enfinito_feed_resumes_total");
+  const auto delivered_before = metric(app.port(), "enfinito_feed_events_delivered_total");
+  BOOST_REQUIRE(resumes_before >= 0 && delivered_before >= 0);
+  std::atomic<bool> stop{false};
+  std::vector<std::int64_t> produced;
+  std::mutex mu;
+  ws_client first;
+  BOOST_REQUIRE(open(first, alice));
+  std::thread producer([&] {
+    while (!stop) {
+      auto ids = append(alice, 3);
+      std::lock_guard lk(mu);
+      produced.insert(produced.end(), ids.begin(), ids.end());
+    }
+  });
+  std::vector<std::int64_t> got;
+  for (auto& e : first.take(50)) got.push_back(id_of(e));
+  BOOST_REQUIRE_EQUAL(got.size(), 50u);
+  BOOST_TEST(metric(app.port(), "enfinito_feed_subscribers") >= 1);
+  first.s.next_layer().close();  // an abrupt disconnect
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // events keep coming meanwhile
+  // The browser's way in: a ticket in the URL (no header, no after=), then the resume point
+  // as the first text message, sent as soon as the socket opened.
+  ws_client second;
+  BOOST_REQUIRE(second.connect(app.port(), "/v1/stream?ticket=" + ticket(alice)));
+  send_text(second, json::serialize(json::object{{"resume_after", got.back()}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  stop = true;
+  producer.join();
+  std::size_t total = 0;
+  {
+    std::lock_guard lk(mu);
+    total = produced.size();
+  }
+  BOOST_TEST_MESSAGE("produced " << total << ", first socket got 50, resumed from " << got.back());
+  while (got.size() < total) {
+    auto e = second.next();
+    BOOST_REQUIRE_MESSAGE(e, "stalled at " << got.size() << " of " << total << ": " << second.ec.message());
+    got.push_back(id_of(*e));
+  }
+  BOOST_TEST(got == produced, boost::test_tools::per_element());
+  second.set_timeout(std::chrono::milliseconds(300));
+  BOOST_TEST(!second.next());  // and nothing after the last one: no duplicate at the seam
+  BOOST_TEST(second.timed_out());
+  // Both sockets resumed from the database (after= and the first message), and every event
+  // written to either counts as delivered.
+  BOOST_TEST(metric(app.port(), "enfinito_feed_resumes_total") == resumes_before + 2);
+  BOOST_TEST(metric(app.port(), "enfinito_feed_events_delivered_total") >= delivered_before + total);
+  BOOST_TEST(metric(app.port(), "enfinito_feed_events_replayed_total") >= 1);
+}
+
+// The first-message protocol's edges: "start now" ends the wait at once; a resume request
+// that comes too late or is not an event id closes with 1008 rather than being ignored.
+BOOST_AUTO_TEST_CASE(first_message_resume_rules) {
+  feed_fixture f([](config::settings& s) { s.feed.resume_wait = std::chrono::milliseconds(5'000); });
+  {  // {"resume_after": null}: from now, without waiting out the 5 s
+    ws_client c;
+    BOOST_REQUIRE(c.connect(f.app.port(), "/v1/stream", {{"Authorization", "Bearer " + f.alice.key}}));
+    send_text(c, R"({"resume_after": null})");
+    // The session subscribes right after its handshake, well within 300 ms.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto marker = f.append(f.alice, 1);
+    c.set_timeout(std::chrono::milliseconds(2'500));
+    auto e = c.next();
+    BOOST_REQUIRE_MESSAGE(e, "not live within 2.5 s: " << c.ec.message());
+    BOOST_TEST(id_of(*e) == marker[0]);
+  }
+  auto refused = [&](const std::string& query, std::vector<std::string> messages) {
+    ws_client c;
+    BOOST_REQUIRE(c.connect(f.app.port(), "/v1/stream" + query, {{"Authorization", "Bearer " + f.alice.key}}));
+    for (const auto& m : messages) send_text(c, m);
+    c.set_timeout(std::chrono::milliseconds(3'000));
+    while (c.next()) {
+    }
+    BOOST_TEST(!c.timed_out());
+    BOOST_TEST((c.ec == ws::error::closed), c.ec.message());
+    BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(ws::close_code::policy_error));
+    return std::string(c.s.reason().reason.c_str());
+  };
+  // With after= in the URL the resume point is set already.
+  auto why = refused(f.from_now(f.alice), {R"({"resume_after": 1})"});
+  BOOST_TEST(why.find("only as the first message") != std::string::npos);
+  // Not the first message.
+  why = refused("", {"hello", R"({"resume_after": 1})"});
+  BOOST_TEST(why.find("only as the first message") != std::string::npos);
+  // Not an event id; the reason does not echo it.
+  why = refused("", {R"({"resume_after": "secret-looking-value"})"});
+  BOOST_TEST(why.find("must be an event id") != std::string::npos);
+  BOOST_TEST(why.find("secret-looking-value") == std::string::npos);
+  refused("", {R"({"resume_after": -5})"});
+}
+
 BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
   feed_fixture f([](config::settings& s) {
     s.feed.max_queued_messages = 64;
@@ -506,6 +621,7 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
   BOOST_REQUIRE(slow_got.size() < produced.size());
   const auto resume = reason.substr(reason.find('=') + 1);
   BOOST_TEST(resume == std::to_string(slow_got.empty() ? 0 : slow_got.back()));
+  BOOST_TEST(metric(f.app.port(), "enfinito_feed_closed_too_slow_total") == 1);
   // Resuming from the id in the reason gets the rest, no gap, no duplicate.
   ws_client again;
   BOOST_REQUIRE(f.open(again, f.alice, "?after=" + resume));

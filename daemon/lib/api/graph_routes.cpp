@@ -205,21 +205,14 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
 
-    auto body = http::parse_json(req, s.json);
-    if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
-    auto checked = meta::check_message(*body.value);
-    if (!checked.ok) {
-      const auto& v = checked.error;
-      const std::string details = (v.field.empty() ? std::string("body") : v.field) + ": " + v.detail;
-      if (v.missing)
-        co_return meta_error(status::bad_request, 131008, "OAuthException", "Required parameter is missing", details, req);
-      co_return invalid_parameter(details, req);
-    }
-    if (checked.message.what == meta::checked_message::kind::mark_read) {
-      auto res = co_await mark_read(req, t, checked.message);
+    auto checked = check_graph_message_body(req, s.json);
+    if (auto* r = std::get_if<response>(&checked)) co_return std::move(*r);
+    auto& m = std::get<meta::checked_message>(checked);
+    if (m.what == meta::checked_message::kind::mark_read) {
+      auto res = co_await mark_read(req, t, m);
       co_return res;
     }
-    auto res = co_await send(req, p, t, std::move(checked.message));
+    auto res = co_await send(req, p, t, std::move(m));
     co_return res;
   }
 
@@ -334,6 +327,21 @@ struct graph_routes {
 };
 
 }  // namespace
+
+std::variant<meta::checked_message, http::response> check_graph_message_body(const http::request& req,
+                                                                             const http::json_limits& limits) {
+  auto body = http::parse_json(req, limits);
+  if (body.error) return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+  auto checked = meta::check_message(*body.value);
+  if (!checked.ok) {
+    const auto& v = checked.error;
+    const std::string details = (v.field.empty() ? std::string("body") : v.field) + ": " + v.detail;
+    if (v.missing)
+      return meta_error(status::bad_request, 131008, "OAuthException", "Required parameter is missing", details, req);
+    return invalid_parameter(details, req);
+  }
+  return std::move(checked.message);
+}
 
 void register_graph_routes(http::router& r, services& s) {
   if (s.cfg.graph.prefix.empty()) return;  // turned off

@@ -171,22 +171,8 @@ net::awaitable<response> send(services& s, http::request& req) {
     if (ec != store::error::not_found) co_return store_problem(ec);
   }
 
-  auto body = http::parse_json(req, s.json);
-  if (body.error) co_return std::move(*body.error);
-  // Meta's envelope defaults, filled in before the check as check_message itself would.
-  // (The interim check_message inserts them after taking a pointer into the object, which a
-  // reallocation leaves dangling; with the keys present nothing is inserted.)
-  if (auto* o = body.value->if_object()) {
-    if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";
-    if (!o->contains("recipient_type")) (*o)["recipient_type"] = "individual";
-  }
-  auto checked = meta::check_message(*body.value);
-  if (!checked.ok)
-    co_return http::field_problem(checked.error.field, checked.error.detail,
-                                  checked.error.missing ? "missing_field" : "invalid_field");
-  if (checked.message.what != meta::checked_message::kind::message)
-    co_return http::field_problem("status", "mark-as-read and typing indicators are not messages",
-                                  "not_a_message");
+  auto checked = check_send_body(req, s.json);
+  if (auto* r = std::get_if<response>(&checked)) co_return std::move(*r);
   if (inst.status == "needs_reauth")
     co_return http::problem(status::conflict, "instance_needs_reauth",
                             "Meta refused this instance's access token",
@@ -195,7 +181,7 @@ net::awaitable<response> send(services& s, http::request& req) {
     co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
                             "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
 
-  sm::message m = new_outbound(p, inst.id, std::move(checked.message));
+  sm::message m = new_outbound(p, inst.id, std::get<meta::checked_message>(std::move(checked)));
   json::object answer{{"id", m.id},
                       {"object", "message"},
                       {"status", "accepted"},
@@ -371,6 +357,24 @@ core::error_code export_messages_page(store::connection& c, const std::string& u
 }
 
 }  // namespace
+
+std::variant<meta::checked_message, http::response> check_send_body(const http::request& req,
+                                                                    const http::json_limits& limits) {
+  auto body = http::parse_json(req, limits);
+  if (body.error) return std::move(*body.error);
+  // Meta's envelope defaults, filled in before the check as check_message itself would.
+  if (auto* o = body.value->if_object()) {
+    if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";
+    if (!o->contains("recipient_type")) (*o)["recipient_type"] = "individual";
+  }
+  auto checked = meta::check_message(*body.value);
+  if (!checked.ok)
+    return http::field_problem(checked.error.field, checked.error.detail,
+                               checked.error.missing ? "missing_field" : "invalid_field");
+  if (checked.message.what != meta::checked_message::kind::message)
+    return http::field_problem("status", "mark-as-read and typing indicators are not messages", "not_a_message");
+  return std::move(checked.message);
+}
 
 sm::message new_outbound(const principal& p, std::string_view instance_id, meta::checked_message checked) {
   sm::message m;

@@ -152,7 +152,8 @@ net::awaitable<response> stream(services& s, http::request& req) {
   ctx->reactor = req.reactor;
   ctx->sub = std::move(sub);
   ctx->opts = feed::session_options{f.max_queued_messages, f.max_queued_bytes, f.ping_interval, f.write_timeout,
-                                    s.cfg.limits.header_timeout, f.max_client_message_bytes, f.catchup_page};
+                                    s.cfg.limits.header_timeout, f.max_client_message_bytes, f.catchup_page,
+                                    f.resume_wait};
   req.upgrade.plain = [ctx, slot](net::ip::tcp::socket&& sock, http::beast_request&& msg) {
     feed::start_session(std::move(sock), std::move(msg), take(*ctx, *slot));
   };

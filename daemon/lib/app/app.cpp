@@ -191,7 +191,8 @@ void app::start() {
   impl_->db->on_events_committed([bus = impl_->feed.get()](std::vector<store::events::event>& committed) {
     bus->publish(committed);
   });
-  register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get()});
+  register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
+                                                    impl_->feed.get()});
   api::register_all(impl_->routes, *impl_->services);
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
 

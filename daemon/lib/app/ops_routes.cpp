@@ -2,6 +2,7 @@
 #include "app/ops_routes.hpp"
 
 #include <enfinito/app/app.hpp>
+#include <enfinito/feed/bus.hpp>
 #include <enfinito/outbound/queue.hpp>
 
 #include <boost/json.hpp>
@@ -89,6 +90,7 @@ void register_ops_routes(http::router& r, ops_context ctx) {
     std::string out;
     if (ctx.metrics) ctx.metrics->render(out, r);
     render_store(out, ctx.db);
+    if (ctx.feed) ctx.feed->render_metrics(out);
     if (ctx.queue) co_await ctx.queue->render_metrics(out);
     co_return text(http::status::ok, std::move(out), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -10,6 +10,9 @@
 namespace enfinito::outbound {
 class queue;
 }
+namespace enfinito::feed {
+class bus;
+}
 
 namespace enfinito::app {
 
@@ -18,6 +21,7 @@ struct ops_context {
   std::unique_ptr<http::server>& server;            // set after routes are registered
   std::unique_ptr<http::request_metrics>& metrics;  // likewise
   outbound::queue* queue = nullptr;                 // the send queue's families, when set
+  feed::bus* feed = nullptr;                        // the live feed's families, when set
 };
 
 void register_ops_routes(http::router& r, ops_context ctx);

@@ -231,11 +231,14 @@ const std::vector<key_def>& keys() {
              "a feed message not written within this (peer not reading) drops the connection"),
       int_key("feed.max_client_message_bytes", 16, 1 << 20,
               [](settings& s) -> auto& { return s.feed.max_client_message_bytes; },
-              "largest message a feed client may send (they are ignored); bigger closes with 1009"),
+              "largest message a feed client may send (only a first {\"resume_after\": id} is read); bigger closes with 1009"),
       ms_key("feed.ticket_ttl_ms", 1'000, 600'000, [](settings& s) -> auto& { return s.feed.ticket_ttl; },
              "validity of a single-use stream ticket from POST /v1/stream/ticket"),
       int_key("feed.catchup_page", 1, 10'000, [](settings& s) -> auto& { return s.feed.catchup_page; },
               "events read per store read when a feed resumes with after="),
+      ms_key("feed.resume_wait_ms", 0, 10'000, [](settings& s) -> auto& { return s.feed.resume_wait; },
+             "without after=, how long a new feed socket waits for a first message {\"resume_after\": id} "
+             "before starting at now (live events meanwhile are held, not lost); 0: no first-message resume"),
       // [webhooks] and [retention] (issue 6: Meta's webhooks in, P9).
       int_key("webhooks.max_body_bytes", 1024, 64ll << 20,
               [](settings& s) -> auto& { return s.webhooks.max_body_bytes; },

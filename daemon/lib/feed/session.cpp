@@ -1,6 +1,7 @@
 // feed::start_session: one live-feed WebSocket: handshake, catch-up from the store, then the
 // bounded live queue with its single writer. The protocol is described in feed/session.hpp.
 #include <enfinito/core/log.hpp>
+#include <enfinito/feed/client_message.hpp>
 #include <enfinito/feed/session.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -41,7 +42,11 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
  public:
   session(NextLayer&& s, beast_request req, session_context ctx)
       : ws_(std::move(s)), req_(std::move(req)), ctx_(std::move(ctx)),
-        wake_(ws_.get_executor()), write_deadline_(ws_.get_executor()) {}
+        wake_(ws_.get_executor()), write_deadline_(ws_.get_executor()), first_wait_(ws_.get_executor()),
+        // A first-message resume only without after= in the URL, and only with a database
+        // to resume from (benchmarks run without one and must not wait).
+        awaiting_first_(!ctx_.sub.after && ctx_.db && ctx_.opts.resume_wait.count() > 0),
+        reader_(awaiting_first_, ctx_.opts.max_client_message) {}
 
   ~session() override {
     if (subscribed_) ctx_.events->unsubscribe(ctx_.reactor, *this);
@@ -110,6 +115,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     queue_.clear();  // whatever is not on the wire yet is not sent: the client resumes by id
     queued_bytes_ = 0;
     wake_.cancel();
+    first_wait_.cancel();
   }
 
   static net::awaitable<void> run(std::shared_ptr<session> self) { co_await self->serve(); }
@@ -154,6 +160,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
   // Sends stored events after `after` (or starts at the newest id). False on a store error.
   net::awaitable<bool> catch_up() {
     if (!ctx_.db) co_return true;
+    bool from_now = false;
     if (!ctx_.sub.after) {
       std::int64_t newest = 0;
       auto read_newest = [&](store::connection& c) {
@@ -163,8 +170,20 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
       if (ec) co_return false;
       last_queued_ = newest;
       last_sent_ = newest;
-      co_return true;
+      // Live events meanwhile are held in pending_ (after `newest`, so none is lost); a
+      // first message {"resume_after": id} turns this into a resume from `id`.
+      co_await await_first_message();
+      if (resume_from_) {
+        ctx_.sub.after = resume_from_;
+      } else if (dropped_generation_ == 0) {
+        co_return true;
+      } else {
+        // Live events overflowed pending_ during the wait: read them back from "now".
+        ctx_.sub.after = newest;
+        from_now = true;
+      }
     }
+    if (!from_now) ctx_.events->resumes.fetch_add(1, std::memory_order_relaxed);
     last_queued_ = *ctx_.sub.after;
     last_sent_ = last_queued_;
     store::events::filter f;
@@ -193,9 +212,32 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
         continue;
       }
       for (const auto& e : page) enqueue_catch_up(e);
+      ctx_.events->replayed.fetch_add(page.size(), std::memory_order_relaxed);
       co_await write_queued();  // a page at a time: memory stays bounded by the page size
     }
     co_return !failed;
+  }
+
+  // Waits (up to resume_wait) for the client's first message, unless it already came.
+  net::awaitable<void> await_first_message() {
+    core::error_code ec;
+    if (awaiting_first_ && !closing_) {
+      first_wait_.expires_after(ctx_.opts.resume_wait);
+      co_await first_wait_.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    awaiting_first_ = false;
+    reader_.resume_window_closed();
+  }
+
+  // One complete client message (from read_loop): the protocol is client_reader's.
+  void on_client_message(std::string_view payload, bool text) {
+    const auto a = reader_.on_message(payload, text);
+    if (awaiting_first_) {
+      awaiting_first_ = false;  // any first message ends the wait
+      first_wait_.cancel();
+    }
+    if (a.what == client_action::kind::resume) resume_from_ = a.resume_after;
+    else if (a.what == client_action::kind::close) close_with(a.close_code, std::string(a.reason));
   }
 
   void enqueue_catch_up(const store::events::event& e) {
@@ -255,7 +297,10 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     arm_watchdog();
     co_await ws_.async_write(net::buffer(*msg.payload), net::redirect_error(net::use_awaitable, ec));
     writing_ = false;
-    if (!ec) last_sent_ = msg.id;
+    if (!ec) {
+      last_sent_ = msg.id;
+      ctx_.events->count_delivered(ctx_.reactor);
+    }
     co_return ec;
   }
 
@@ -287,15 +332,22 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     core::error_code ignored;
     boost::beast::get_lowest_layer(ws_).close(ignored);
     wake_.cancel();
+    first_wait_.cancel();
   }
 
-  // Client messages: read (bounded by read_message_max: bigger closes with 1009) and ignored.
-  // The read also runs Beast's control-frame handling: pongs, and the peer's close.
+  // Client messages: read (bounded by read_message_max: bigger closes with 1009) and handed
+  // to on_client_message. The read also runs Beast's control-frame handling: pongs, and the
+  // peer's close.
   static net::awaitable<void> read_loop(std::shared_ptr<session> self) {
     boost::beast::flat_buffer buf;
     core::error_code ec;
+    std::string_view payload;
     while (!ec) {
       co_await self->ws_.async_read(buf, net::redirect_error(net::use_awaitable, ec));
+      if (!ec) {
+        payload = std::string_view(static_cast<const char*>(buf.data().data()), buf.size());
+        self->on_client_message(payload, self->ws_.got_text());
+      }
       buf.consume(buf.size());
     }
     // The peer closed, timed out or broke the protocol: Beast already answered as needed.
@@ -304,6 +356,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     self->queue_.clear();
     self->queued_bytes_ = 0;
     self->wake_.cancel();
+    self->first_wait_.cancel();
   }
 
   websocket::stream<NextLayer> ws_;
@@ -311,6 +364,10 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
   session_context ctx_;
   net::steady_timer wake_;
   net::steady_timer write_deadline_;
+  net::steady_timer first_wait_;  // the wait for a first-message resume request
+  bool awaiting_first_;           // waiting for (or not yet past) the first client message
+  client_reader reader_;
+  std::optional<std::int64_t> resume_from_;  // set by a first-message resume request
   std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
   std::vector<queued> pending_;  // live events that arrived during the catch-up

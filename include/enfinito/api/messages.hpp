@@ -11,9 +11,19 @@
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/store/messages.hpp>
 
+#include <variant>
+
 namespace enfinito::api {
 
 void register_messages_routes(http::router& r, services& s);
+
+/**
+ * The pure part of a REST send, without sockets or the store (the fuzz harness calls it):
+ * parses the body with `limits`, fills Meta's envelope defaults and runs meta::check_message.
+ * The checked message, or the problem+json to answer (415 for a non-JSON type, else 400).
+ */
+std::variant<meta::checked_message, http::response> check_send_body(const http::request& req,
+                                                                    const http::json_limits& limits);
 
 /**
  * A new outbound message of `instance_id` from a checked body (meta::check_message): its id,

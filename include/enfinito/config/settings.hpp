@@ -200,6 +200,7 @@ struct feed_settings {
   std::size_t max_client_message_bytes = 4096;    // bigger client messages close with 1009
   milliseconds ticket_ttl{60'000};                // POST /v1/stream/ticket validity
   std::size_t catchup_page = 500;                 // events read per store read while resuming
+  milliseconds resume_wait{1'000};                // wait for a first-message {"resume_after": id}; 0: off
 };
 
 struct settings {

@@ -7,7 +7,9 @@
  *
  * 1. subscribe to the bus first, buffering live events;
  * 2. catch up: with `after`, every stored event after it (store::events::list, paged); without,
- *    start at the newest stored id ("now");
+ *    start at the newest stored id ("now"), unless the client's first message, within
+ *    `resume_wait` of the handshake, is `{"resume_after": <id>}` (feed/client_message.hpp):
+ *    then every stored event after that id, as with `after`;
  * 3. go live: buffered events with an id already sent are dropped, the rest queued. Events
  *    commit in id order and are published after commit, so there is neither gap nor duplicate.
  *
@@ -15,9 +17,11 @@
  * that lets the queue fill is closed with 4008 and the last id it was sent in the reason, to
  * resume with `after`. Pings (Beast's keep-alive) every `ping_interval`; a peer silent for twice
  * that is dropped. A single write stalled past `write_timeout` drops the connection. Client
- * messages larger than `max_client_message` close with 1009; others are ignored.
+ * messages larger than `max_client_message` close with 1009; a malformed or late resume request
+ * closes with 1008; anything else is ignored.
  *
- * Close codes: 1000 normal, 1001 daemon stopping, 1009 client message too big,
+ * Close codes: 1000 normal, 1001 daemon stopping, 1008 bad or late resume request, 1009 client
+ * message too big,
  * 4008 too slow (reason "too slow, resume with after=<id>"), 1011 database error.
  */
 #include <enfinito/core/net.hpp>
@@ -64,6 +68,7 @@ struct session_options {
   std::chrono::milliseconds handshake_timeout{10'000};
   std::size_t max_client_message = 4096;
   std::size_t catchup_page = 500;
+  std::chrono::milliseconds resume_wait{1'000};  // wait for a first-message resume; 0: none
 };
 
 struct session_context {
