@@ -83,6 +83,10 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
   if (!report) return fail(settings.store.path, why.empty() ? report.error().message() : why);
   std::printf("re-encrypted %zu instance(s) under key %u (%zu scanned, %d pass(es))\n",
               report->rekeyed, v.active_key_id(), report->scanned, report->passes);
+  auto hooks = app::rekey_webhook_secrets(**conn, v, 100, 5, &why);
+  if (!hooks) return fail(settings.store.path, why.empty() ? hooks.error().message() : why);
+  std::printf("re-encrypted %zu webhook signing secret(s) under key %u (%zu scanned, %d pass(es))\n",
+              hooks->rekeyed, v.active_key_id(), hooks->scanned, hooks->passes);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/keyring.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/store.hpp>
@@ -343,7 +344,8 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   const auto db_path = (dir / "enfinito.db").string();
   const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
                            "[store]\npath = \"" + db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-                           "[meta]\nbase_url = \"" + meta.base_url() + "\"\n[log]\nlevel = \"debug\"\n";
+                           "[meta]\nbase_url = \"" + meta.base_url() + "\"\n[log]\nlevel = \"debug\"\n"
+                           "[webhooks_out]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n";
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE(d.start());
   std::string seen;
@@ -364,6 +366,22 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
     ids.push_back(str(body_of(r), "id"));
   }
   client.call(t, "GET", "/v1/instances");
+  // A customer webhook endpoint: its signing secret is sealed by the same vault.
+  auto hook = client.call(t, "POST", "/v1/instances/" + ids[0] + "/webhooks",
+                          R"({"url":"http://127.0.0.1:9/hook"})");
+  BOOST_REQUIRE_MESSAGE(hook.status == 201u, hook.body);
+  const auto signing_key_id = [&] {
+    auto conn = store::connection::open(db_path, true);
+    BOOST_REQUIRE(conn.has_value());
+    core::error_code ec;
+    auto* st = (*conn)->prepare("SELECT signing_secret FROM webhook_endpoints", ec);
+    BOOST_REQUIRE(st != nullptr);
+    BOOST_REQUIRE(st->step(ec));
+    auto id = crypto::vault::blob_key_id(st->blob(0));
+    st->reset();
+    return id.value_or(0);
+  };
+  BOOST_TEST(signing_key_id() == 1u);
 
   // Rotate online: a new key, every row re-encrypted, the daemon still running.
   const std::string cred_env = "CREDENTIALS_DIRECTORY=" + (dir / "credentials").string();
@@ -371,6 +389,8 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   std::string out;
   BOOST_REQUIRE_MESSAGE(run_program({ENFINITOCTL_PATH, "--config", cfg, "rotate-key"}, &out, {cred_env}) == 0, out);
   BOOST_TEST(out.find("re-encrypted 2 instance(s) under key 2") != std::string::npos, out);
+  BOOST_TEST(out.find("re-encrypted 1 webhook signing secret(s) under key 2") != std::string::npos, out);
+  BOOST_TEST(signing_key_id() == 2u);  // so retiring key 1 below cannot orphan it
   // The running daemon reads rows sealed under a key it had not loaded, and still calls Meta.
   for (const auto& id : ids) {
     auto g = client.call(t, "GET", "/v1/instances/" + id);

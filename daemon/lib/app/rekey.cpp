@@ -1,4 +1,5 @@
-// app::rekey: re-encrypts every instance credential under the vault's active key, online.
+// app::rekey: re-encrypts every sealed secret (instance credentials, customer webhook signing
+// secrets) under the vault's active key, online.
 //
 // Runs in `enfinitoctl` against the live database file (the daemon keeps running): short
 // write transactions of one batch each, and a compare-and-swap per row (store::instances::
@@ -6,62 +7,25 @@
 // again on the next pass. Passes repeat until one finds nothing left to re-key.
 #include <enfinito/app/rekey.hpp>
 
+#include <enfinito/store/hooks.hpp>
 #include <enfinito/store/instances.hpp>
 
 #include <thread>
 
 namespace enfinito::app {
 namespace si = store::instances;
+namespace sh = store::hooks;
 
-core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v,
-                                           std::size_t batch, int max_passes, std::string* why) {
+namespace {
+
+// Passes of `one_pass` (which adds to `report` and says how many stale rows it found) until one
+// finds none, at most `max_passes`.
+template <class Pass>
+core::result<rekey_report> run_passes(int max_passes, std::string* why, Pass one_pass) {
   rekey_report report;
   for (int pass = 0; pass < max_passes; ++pass) {
     std::size_t found = 0;
-    std::string after;
-    for (;;) {
-      std::vector<si::instance> rows;
-      if (auto ec = si::scan(c, after, batch, rows)) {
-        if (why) *why = "cannot read instances: " + c.last_message();
-        return ec;
-      }
-      if (rows.empty()) break;
-      after = rows.back().id;
-      if (auto ec = c.exec("BEGIN IMMEDIATE")) {
-        if (why) *why = "cannot start a transaction: " + c.last_message();
-        return ec;
-      }
-      for (const auto& row : rows) {
-        ++report.scanned;
-        bool stale = false;
-        for (const auto& b : row.blobs) stale = stale || v.needs_rekey(b);
-        if (!stale) continue;
-        ++found;
-        si::instance fresh = row;
-        for (std::size_t i = 0; i < si::credential_count; ++i) {
-          const crypto::field_ref where{si::table, row.id, si::credential_fields[i]};
-          auto plain = v.decrypt(row.blobs[i], where);
-          if (!plain) {
-            c.exec("ROLLBACK");
-            if (why) *why = "instance " + row.id + " field " + si::credential_fields[i] + ": " + plain.error().message();
-            return plain.error();
-          }
-          fresh.blobs[i] = v.encrypt(plain->reveal(), where);
-        }
-        bool swapped = false;
-        if (auto ec = si::replace_blobs(c, row, fresh, swapped)) {
-          c.exec("ROLLBACK");
-          if (why) *why = "cannot update instance " + row.id + ": " + c.last_message();
-          return ec;
-        }
-        if (swapped) ++report.rekeyed;
-      }
-      if (auto ec = c.exec("COMMIT")) {
-        c.exec("ROLLBACK");
-        if (why) *why = "commit failed: " + c.last_message();
-        return ec;
-      }
-    }
+    if (auto ec = one_pass(report, found)) return ec;
     ++report.passes;
     if (found == 0) return report;
     // A daemon that sealed a row with the previous key just before it noticed the new key
@@ -70,6 +34,107 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
   }
   if (why) *why = "rows are still being re-encrypted under an older key; run `enfinitoctl rekey` again";
   return make_error_code(std::errc::resource_unavailable_try_again);
+}
+
+// BEGIN IMMEDIATE; fn(); COMMIT, or ROLLBACK with `why` filled when anything fails.
+template <class Fn>
+core::error_code in_transaction(store::connection& c, std::string* why, Fn fn) {
+  if (auto ec = c.exec("BEGIN IMMEDIATE")) {
+    if (why) *why = "cannot start a transaction: " + c.last_message();
+    return ec;
+  }
+  if (auto ec = fn()) {
+    c.exec("ROLLBACK");
+    return ec;
+  }
+  if (auto ec = c.exec("COMMIT")) {
+    if (why) *why = "commit failed: " + c.last_message();
+    c.exec("ROLLBACK");
+    return ec;
+  }
+  return {};
+}
+
+}  // namespace
+
+core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v,
+                                           std::size_t batch, int max_passes, std::string* why) {
+  return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
+    std::string after;
+    for (;;) {
+      std::vector<si::instance> rows;
+      if (auto ec = si::scan(c, after, batch, rows)) {
+        if (why) *why = "cannot read instances: " + c.last_message();
+        return ec;
+      }
+      if (rows.empty()) return {};
+      after = rows.back().id;
+      auto ec = in_transaction(c, why, [&]() -> core::error_code {
+        for (const auto& row : rows) {
+          ++report.scanned;
+          bool stale = false;
+          for (const auto& b : row.blobs) stale = stale || v.needs_rekey(b);
+          if (!stale) continue;
+          ++found;
+          si::instance fresh = row;
+          for (std::size_t i = 0; i < si::credential_count; ++i) {
+            const crypto::field_ref where{si::table, row.id, si::credential_fields[i]};
+            auto plain = v.decrypt(row.blobs[i], where);
+            if (!plain) {
+              if (why) *why = "instance " + row.id + " field " + si::credential_fields[i] + ": " + plain.error().message();
+              return plain.error();
+            }
+            fresh.blobs[i] = v.encrypt(plain->reveal(), where);
+          }
+          bool swapped = false;
+          if (auto e = si::replace_blobs(c, row, fresh, swapped)) {
+            if (why) *why = "cannot update instance " + row.id + ": " + c.last_message();
+            return e;
+          }
+          if (swapped) ++report.rekeyed;
+        }
+        return {};
+      });
+      if (ec) return ec;
+    }
+  });
+}
+
+core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
+                                                 std::size_t batch, int max_passes, std::string* why) {
+  return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
+    std::string after;
+    for (;;) {
+      std::vector<sh::sealed_secret> rows;
+      if (auto ec = sh::scan_secrets(c, after, batch, rows)) {
+        if (why) *why = "cannot read webhook endpoints: " + c.last_message();
+        return ec;
+      }
+      if (rows.empty()) return {};
+      after = rows.back().id;
+      auto ec = in_transaction(c, why, [&]() -> core::error_code {
+        for (const auto& row : rows) {
+          ++report.scanned;
+          if (!v.needs_rekey(row.blob)) continue;
+          ++found;
+          const crypto::field_ref where{sh::table, row.id, sh::secret_field};
+          auto plain = v.decrypt(row.blob, where);
+          if (!plain) {
+            if (why) *why = "webhook endpoint " + row.id + " signing secret: " + plain.error().message();
+            return plain.error();
+          }
+          bool swapped = false;
+          if (auto e = sh::replace_secret(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
+            if (why) *why = "cannot update webhook endpoint " + row.id + ": " + c.last_message();
+            return e;
+          }
+          if (swapped) ++report.rekeyed;
+        }
+        return {};
+      });
+      if (ec) return ec;
+    }
+  });
 }
 
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
@@ -83,6 +148,15 @@ core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32
     for (const auto& row : rows)
       for (const auto& b : row.blobs)
         if (crypto::vault::blob_key_id(b) == key_id) ++n;
+  }
+  after.clear();
+  for (;;) {
+    std::vector<sh::sealed_secret> rows;
+    if (auto ec = sh::scan_secrets(c, after, 500, rows)) return ec;
+    if (rows.empty()) return n;
+    after = rows.back().id;
+    for (const auto& row : rows)
+      if (crypto::vault::blob_key_id(row.blob) == key_id) ++n;
   }
 }
 

@@ -140,6 +140,27 @@ core::error_code set_secret(connection& c, std::string_view id, std::string_view
   return c.changes() ? core::error_code{} : make_error_code(error::not_found);
 }
 
+core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit, std::vector<sealed_secret>& out) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT id, signing_secret FROM webhook_endpoints WHERE id > ?1 ORDER BY id LIMIT ?2", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  while (s->step(ec)) out.push_back({s->text(0), s->blob(1)});
+  s->reset();
+  return ec;
+}
+
+core::error_code replace_secret(connection& c, std::string_view id, std::string_view old_blob,
+                                std::string_view new_blob, bool& swapped) {
+  core::error_code ec;
+  auto* s = c.prepare("UPDATE webhook_endpoints SET signing_secret = ?3 WHERE id = ?1 AND signing_secret = ?2", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, id).bind_blob(2, old_blob).bind_blob(3, new_blob);
+  if (auto rc = s->run()) return rc;
+  swapped = c.changes() > 0;
+  return {};
+}
+
 core::error_code remove(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id) {
   core::error_code ec;
   auto* s = c.prepare("DELETE FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);

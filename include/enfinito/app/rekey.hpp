@@ -1,6 +1,6 @@
 #pragma once
 /**
- * @file Vault key rotation over the stored credentials (`enfinitoctl rotate-key`, `rekey`,
+ * @file Vault key rotation over the stored credentials and webhook signing secrets (`enfinitoctl rotate-key`, `rekey`,
  * `retire-key`). Synchronous: for a tool, on a connection of its own; safe while the daemon
  * runs (the daemon re-reads the key file when it meets the new key id, see
  * crypto/vault_source.hpp).
@@ -26,7 +26,13 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
                                            std::size_t batch = 100, int max_passes = 5,
                                            std::string* why = nullptr);
 
-/** How many stored blobs are sealed under `key_id` (retire-key refuses unless 0). */
+/** The same for customer webhook endpoints' signing secrets (store/hooks.hpp). */
+core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
+                                                 std::size_t batch = 100, int max_passes = 5,
+                                                 std::string* why = nullptr);
+
+/** How many stored blobs (instance credentials and webhook signing secrets) are sealed under
+    `key_id` (retire-key refuses unless 0). */
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id);
 
 }  // namespace enfinito::app

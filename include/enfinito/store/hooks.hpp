@@ -61,6 +61,18 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
     the state becomes active). `not_found` when it is not the user's. */
 core::error_code update(connection& c, const endpoint& e, std::int64_t now_ms);
 core::error_code set_secret(connection& c, std::string_view id, std::string_view blob, std::int64_t now_ms);
+
+/** A signing secret as key rotation sees it (`enfinitoctl rotate-key`, app/rekey.cpp). */
+struct sealed_secret {
+  std::string id;    // endpoint id
+  std::string blob;  // vault blob
+};
+/** Up to `limit` endpoints' secrets with id > `after`, in id order (every tenant: a tool's scan). */
+core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit, std::vector<sealed_secret>& out);
+/** Compare-and-swap: replaces the secret only if it is still `old_blob` (the daemon may have
+    rotated it meanwhile); `swapped` says whether it did. */
+core::error_code replace_secret(connection& c, std::string_view id, std::string_view old_blob,
+                                std::string_view new_blob, bool& swapped);
 core::error_code remove(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id);
 
 struct delivery {
