@@ -12,6 +12,7 @@
 #include "support/http_client.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -87,16 +88,6 @@ struct client {
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 std::string str(const json::value& v, const char* k) { return std::string(v.as_object().at(k).as_string()); }
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout = 15s) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return p();
-}
 
 }  // namespace
 

@@ -22,6 +22,8 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -53,7 +55,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;
 using namespace std::chrono_literals;
@@ -155,26 +156,7 @@ struct chaos_rig {
     }
   }
 
-  void plant_tenant() {
-    auto conn = store::connection::open(db_path, false);
-    BOOST_REQUIRE(conn.has_value());
-    (*conn)->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
-    acc::user u;
-    u.id = "usr_" + crypto::random_token(12);
-    u.email = "chaos@example.com";
-    u.name = "Chaos";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    BOOST_REQUIRE(!acc::insert_user(**conn, u));
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = u.id;
-    k.name = "chaos";
-    key = "enf_live_" + crypto::random_token(24);
-    k.prefix = key.substr(0, 12);
-    k.created_at = u.created_at;
-    BOOST_REQUIRE(!acc::insert_api_key(**conn, k, crypto::sha256_hex(key)));
-  }
+  void plant_tenant() { key = plant_tenant_in_file(db_path, "chaos@example.com").key; }
 
   http_result call(const std::string& method, const std::string& target, const std::string& body = {},
                    std::chrono::milliseconds timeout = 10s) {
@@ -290,16 +272,6 @@ struct inbound_generator {
     if (thread.joinable()) thread.join();
   }
 };
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout, std::chrono::milliseconds step = 50ms) {
-  const auto end = clock_type::now() + timeout;
-  while (clock_type::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(step);
-  }
-  return p();
-}
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/store/store.hpp>
 
@@ -55,16 +56,6 @@ std::string fake_config() {
                    {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
                    {"seed_templates", false}};
   return json::serialize(cfg);
-}
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout, std::chrono::milliseconds step = 50ms) {
-  const auto end = clock_type::now() + timeout;
-  while (clock_type::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(step);
-  }
-  return p();
 }
 
 // The daemon in-process with the fake as Meta, one tenant and one instance; `tweak` wires the

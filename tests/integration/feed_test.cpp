@@ -7,6 +7,7 @@
 #include "support/daemon.hpp"
 #include "support/http_client.hpp"
 #include "support/test_certs.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -188,16 +189,6 @@ struct ws_client {
   }
   bool timed_out() const { return timed_out_flag; }
 };
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return p();
-}
 
 std::int64_t id_of(const json::object& e) { return e.at("id").as_int64(); }
 

@@ -11,6 +11,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/app/app.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -128,16 +129,6 @@ http_result call(unsigned short port, const tenant& t, via how, const std::strin
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 std::string str(const json::value& v, const char* k) { return std::string(v.as_object().at(k).as_string()); }
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout = 15s) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
-}
 
 // A random string of the same shape: the prefix up to the first '_' or '.' kept, the rest
 // replaced by random characters of the same length (an id that could exist but does not).

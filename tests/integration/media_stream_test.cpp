@@ -10,6 +10,7 @@
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/crypto/encoding.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -96,26 +97,7 @@ struct media_rig {
     }
   }
 
-  void plant_tenant() {
-    auto conn = store::connection::open(db_path, false);
-    BOOST_REQUIRE(conn.has_value());
-    (*conn)->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
-    acc::user u;
-    u.id = "usr_" + crypto::random_token(12);
-    u.email = "media@example.com";
-    u.name = "Media";
-    u.status = "active";
-    u.created_at = u.updated_at = acc::now_s();
-    BOOST_REQUIRE(!acc::insert_user(**conn, u));
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = u.id;
-    k.name = "media";
-    key = "enf_live_" + crypto::random_token(24);
-    k.prefix = key.substr(0, 12);
-    k.created_at = u.created_at;
-    BOOST_REQUIRE(!acc::insert_api_key(**conn, k, crypto::sha256_hex(key)));
-  }
+  void plant_tenant() { key = plant_tenant_in_file(db_path, "media@example.com").key; }
 
   http_result call(const std::string& method, const std::string& target, const std::string& body = {},
                    std::chrono::milliseconds timeout = 10s) {
@@ -141,16 +123,6 @@ struct media_rig {
     return "/v1/instances/" + instance + "/media/" + media_id + "/content";
   }
 };
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout = 10s) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
-}
 
 // The daemon in-process, the fake as Meta sending its webhooks to it, a tenant with an instance.
 struct inbound_fixture {

@@ -6,9 +6,10 @@
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
-#include "support/tenants.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 
 #include <enfinito/crypto/hash.hpp>
@@ -99,16 +100,6 @@ json::object status_item(const std::string& wamid, const std::string& st, int ts
 json::object text_message(const std::string& wamid, const std::string& text = "hi") {
   return {{"from", "16505551234"}, {"id", wamid}, {"timestamp", "1700000000"}, {"type", "text"},
           {"text", json::object{{"body", text}}}};
-}
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return p();
 }
 
 // A daemon, the fake as Meta, a tenant with an instance whose callback is this daemon.

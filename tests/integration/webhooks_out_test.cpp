@@ -7,10 +7,11 @@
 #include "support/blackhole.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
-#include "support/tenants.hpp"
 #include "support/http_client.hpp"
 #include "support/latency.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/crypto/encoding.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -199,16 +200,6 @@ struct fake_shop : test::fake_meta {
 
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
-
-template <class Pred>
-bool wait_until(Pred p, milliseconds timeout = milliseconds(10'000)) {
-  const auto end = steady::now() + timeout;
-  while (steady::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return p();
-}
 
 // Standard Webhooks, computed here from the spec: v1,base64(HMAC-SHA256(base64decode(secret
 // after "whsec_"), "{id}.{timestamp}.{body}")).

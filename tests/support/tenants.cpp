@@ -49,4 +49,14 @@ tenant make_tenant(store::store& db, const std::string& email, std::vector<std::
   return make_tenant(db, email, o);
 }
 
+tenant plant_tenant_in_file(const std::string& db_path, const std::string& email) {
+  auto conn = store::connection::open(db_path, false);
+  BOOST_REQUIRE(conn.has_value());
+  (*conn)->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+  tenant t;
+  auto ec = plant_tenant(**conn, t, email);
+  BOOST_REQUIRE_MESSAGE(!ec, "planting " << email << ": " << ec.message());
+  return t;
+}
+
 }  // namespace enfinito::test

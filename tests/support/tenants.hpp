@@ -33,5 +33,8 @@ core::error_code plant_tenant(store::connection& c, tenant& out, const std::stri
 tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> instance_ids = {},
                    bool read_only = false);
 tenant make_tenant(store::store& db, const std::string& email, const tenant_options& o);
+/** Plants through a connection of its own on the database file of a daemon running as a child
+    process (as enfinitoctl would); fails the test on error. */
+tenant plant_tenant_in_file(const std::string& db_path, const std::string& email);
 
 }  // namespace enfinito::test

@@ -1,6 +1,7 @@
 // store::accounts: the SQL of users, sessions, API keys, reset tokens, audit log and outbox.
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/prepare.hpp"
 
 #include <chrono>
 #include <sstream>
@@ -9,11 +10,6 @@ namespace enfinito::store::accounts {
 namespace {
 
 // Prepares `sql` or returns its error from the enclosing function.
-#define ENF_PREPARE(var, sql)                  \
-  core::error_code var##_ec;                   \
-  statement* var = c.prepare(sql, var##_ec);   \
-  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
-
 constexpr const char* user_cols =
     "id, email, name, COALESCE(password_hash, ''), role, status, created_at, updated_at";
 

@@ -1,6 +1,7 @@
 // store::instances: the SQL of WhatsApp instances. Blobs in, blobs out; no crypto here.
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
+#include "store/prepare.hpp"
 
 #include <atomic>
 
@@ -15,11 +16,6 @@ void changed() noexcept { generation_counter.fetch_add(1, std::memory_order_acq_
 std::uint64_t generation() noexcept { return generation_counter.load(std::memory_order_acquire); }
 
 namespace {
-
-#define ENF_PREPARE(var, sql)                \
-  core::error_code var##_ec;                 \
-  statement* var = c.prepare(sql, var##_ec); \
-  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
 
 constexpr const char* cols =
     "id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, app_secret_enc, "

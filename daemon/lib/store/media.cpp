@@ -3,16 +3,12 @@
 #include <enfinito/core/net.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/media.hpp>
+#include "store/prepare.hpp"
 
 #include <boost/json.hpp>
 
 namespace enfinito::store::media {
 namespace {
-
-#define ENF_PREPARE(var, sql)                \
-  core::error_code var##_ec;                 \
-  statement* var = c.prepare(sql, var##_ec); \
-  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
 
 constexpr const char* cols =
     "f.id, f.instance_id, f.media_id, f.message_id, f.mime_type, f.sha256, f.state, f.attempts, "

@@ -3,6 +3,7 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/messages.hpp>
+#include "store/prepare.hpp"
 
 #include <enfinito/core/net.hpp>
 
@@ -14,11 +15,6 @@
 
 namespace enfinito::store::messages {
 namespace {
-
-#define ENF_PREPARE(var, sql)                \
-  core::error_code var##_ec;                 \
-  statement* var = c.prepare(sql, var##_ec); \
-  if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
 
 constexpr const char* cols =
     "m.seq, m.id, m.instance_id, m.direction, m.peer, m.type, m.body, m.status, m.wamid, "
