@@ -218,15 +218,21 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
 
   for (const auto& f : faults) {
     BOOST_TEST_CONTEXT(f.name) {
+#if ENFTEST_TIMING_BOUNDS
       BOOST_TEST(within_twice(f.send.pct(50), healthy.send.pct(50), 2.0), f.send.summary() << " vs " << healthy.send.summary());
       BOOST_TEST(within_twice(f.send.pct(99), healthy.send.pct(99), 15.0), f.send.summary() << " vs " << healthy.send.summary());
+#endif
       // The reset answer never waits on SMTP: it only queues the mail.
+#if ENFTEST_TIMING_BOUNDS
       BOOST_TEST(within_twice(f.forgot.pct(99), healthy.forgot.pct(99), 20.0), f.forgot.summary() << " vs " << healthy.forgot.summary());
+#endif
       BOOST_TEST(f.forgot.max() < 500.0);
       // Sign-up hashes the password on the blocking pool, which SMTP attempts share (one
       // thread of two at most: the sender submits one mail at a time). Never a wait for
       // SMTP: well under smtp.timeout.
+#if ENFTEST_TIMING_BOUNDS
       BOOST_TEST(within_twice(f.signup.pct(50), healthy.signup.pct(50), 20.0), f.signup.summary() << " vs " << healthy.signup.summary());
+#endif
       BOOST_TEST(f.signup.max() < 500.0);
     }
   }
@@ -318,8 +324,10 @@ BOOST_AUTO_TEST_CASE(google_unreachable_fails_fast_and_the_api_keeps_its_latency
         BOOST_TEST(a.body.find("google_unavailable") != std::string::npos, a.body);
       }
       BOOST_TEST(callback_ms.max() < t.bound_ms);
+#if ENFTEST_TIMING_BOUNDS
       BOOST_TEST(within_twice(during.pct(50), baseline.pct(50), 2.0), during.summary() << " vs " << baseline.summary());
       BOOST_TEST(within_twice(during.pct(99), baseline.pct(99), 15.0), during.summary() << " vs " << baseline.summary());
+#endif
     }
   }
 }

@@ -248,11 +248,12 @@ struct feed_fixture {
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   }
   // Appends events through the store writer: the real publish point.
-  std::vector<std::int64_t> append(const tenant& t, int n, const std::string& type = "test.tick",
-                                   const std::string& instance = {}, std::size_t pad = 0) {
-    std::vector<std::int64_t> ids;
+  // Without any Boost.Test assertion: callable from the tests' own threads (Boost.Test is not
+  // thread-safe; ThreadSanitizer reports its log buffer).
+  core::error_code try_append(const tenant& t, int n, std::vector<std::int64_t>& ids, const std::string& type = "test.tick",
+                              const std::string& instance = {}, std::size_t pad = 0) {
     std::string data = "{\"pad\":\"" + std::string(pad, 'x') + "\"}";
-    auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
+    return app.get().database().write_sync([&](store::connection& c) -> core::error_code {
       for (int i = 0; i < n; ++i) {
         store::events::event e{0, t.user_id, instance, type, data, 0};
         if (auto e2 = store::events::append(c, e)) return e2;
@@ -260,7 +261,11 @@ struct feed_fixture {
       }
       return {};
     });
-    BOOST_REQUIRE(!ec);
+  }
+  std::vector<std::int64_t> append(const tenant& t, int n, const std::string& type = "test.tick",
+                                   const std::string& instance = {}, std::size_t pad = 0) {
+    std::vector<std::int64_t> ids;
+    BOOST_REQUIRE(!try_append(t, n, ids, type, instance, pad));
     return ids;
   }
   std::int64_t newest(const tenant& t) {
@@ -450,9 +455,12 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   BOOST_REQUIRE(e0);
   BOOST_TEST(id_of(*e0) == marker[0]);  // not one of the 5 older ones
   // A producer that keeps committing events in small groups the whole time.
+  std::atomic<bool> producer_failed{false};
   std::thread producer([&] {
-    while (!stop) {
-      auto ids = append(alice, 3);
+    std::vector<std::int64_t> ids;
+    while (!stop && !producer_failed) {
+      ids.clear();
+      if (try_append(alice, 3, ids)) producer_failed = true;
       std::lock_guard lk(mu);
       produced.insert(produced.end(), ids.begin(), ids.end());
     }
@@ -469,6 +477,7 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   stop = true;
   producer.join();
+  BOOST_REQUIRE(!producer_failed);
   std::size_t total = 0;
   {
     std::lock_guard lk(mu);
@@ -493,9 +502,12 @@ BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, fee
   std::mutex mu;
   ws_client first;
   BOOST_REQUIRE(open(first, alice));
+  std::atomic<bool> producer_failed{false};
   std::thread producer([&] {
-    while (!stop) {
-      auto ids = append(alice, 3);
+    std::vector<std::int64_t> ids;
+    while (!stop && !producer_failed) {
+      ids.clear();
+      if (try_append(alice, 3, ids)) producer_failed = true;
       std::lock_guard lk(mu);
       produced.insert(produced.end(), ids.begin(), ids.end());
     }
@@ -514,6 +526,7 @@ BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, fee
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   stop = true;
   producer.join();
+  BOOST_REQUIRE(!producer_failed);
   std::size_t total = 0;
   {
     std::lock_guard lk(mu);
@@ -645,12 +658,15 @@ BOOST_AUTO_TEST_CASE(pings_keep_readers_and_drop_silent_peers) {
   BOOST_REQUIRE(f.open(reader, f.alice));
   BOOST_REQUIRE(f.open(silent, f.alice));
   // The reader's reads answer pings; the silent peer reads nothing (no pongs) for 1.5 s.
+  core::error_code produced_later;
   std::thread produce_later([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    f.append(f.alice, 1);
+    std::vector<std::int64_t> ids;
+    produced_later = f.try_append(f.alice, 1, ids);
   });
   auto e = reader.next();
   produce_later.join();
+  BOOST_REQUIRE(!produced_later);
   BOOST_TEST(e.has_value());
   BOOST_TEST(reader.pings >= 2);
   // The silent peer was dropped: its reads find the connection gone, not a timeout.

@@ -74,11 +74,27 @@ std::map<std::string, std::string> query_of(const std::string& url) {
   return out;
 }
 
+// The daemon's log redirected to a file for the test's life. Declared before the app in the
+// fixture, so it is restored (and the file closed) only after the app's reactors stopped
+// writing to it: ThreadSanitizer caught a close racing a reactor's write.
+struct log_capture {
+  int fd = -1;
+  void open(const std::filesystem::path& file) {
+    if (fd >= 0) return;  // the app configured again (a restart): same file
+    fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    core::log::set_fd(fd);
+  }
+  ~log_capture() {
+    core::log::set_fd(2);
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 struct google_fixture {
   temp_dir provider_dir;
   oidc_provider provider{provider_dir.path()};
   temp_dir log_dir;
-  int log_fd = -1;
+  log_capture log;
   running_app app{[this](config::settings& s) { configure(s); }};
 
   void configure(config::settings& s) {
@@ -98,12 +114,7 @@ struct google_fixture {
                std::string(oidc_provider::client_secret) + "\n", 0600);
     // Everything the daemon logs during the test goes to a file we can search (P3).
     s.log_level = "debug";
-    log_fd = ::open((log_dir / "daemon.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    core::log::set_fd(log_fd);
-  }
-  ~google_fixture() {
-    core::log::set_fd(2);
-    if (log_fd >= 0) ::close(log_fd);
+    log.open(log_dir / "daemon.log");
   }
 
   struct flow {

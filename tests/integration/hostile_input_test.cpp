@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(every_route_answers_bad_bodies_with_a_problem_and_stays_up)
   // Still healthy, and the bad input did not leave memory behind.
   BOOST_TEST(http_call(app.port(), "GET", "/healthz").status == 200);
   // (Not under AddressSanitizer: its quarantine keeps freed memory, up to 256 MiB.)
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   BOOST_TEST(rss_kib() - rss_before < 64 * 1024, "RSS grew by " << rss_kib() - rss_before << " KiB");
 #endif
 }
@@ -346,16 +346,20 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
   // Closed by the header timeout, not left to live out the attack. Measured from the byte we
   // sent, so it includes time in the accept queue, which grows with the reconnect churn of
   // bigger runs (4,000 connections: 2,000 reconnects a second): a quarter of the attack allowed.
+#if ENFTEST_TIMING_BOUNDS
   const double longest_bound = static_cast<double>(header_timeout.count()) + std::max(1500.0, attack_s * 1000.0 / 4);
   BOOST_TEST(sl.longest_ms < longest_bound);
+#endif
   BOOST_TEST(sl.refused == 0);
   BOOST_TEST(deaf.size() == static_cast<std::size_t>(deaf_n));
   BOOST_TEST(deaf_closed == deaf.size());
+#if ENFTEST_TIMING_BOUNDS
   BOOST_TEST(under_attack.size() >= 50u);
   BOOST_TEST(within_twice(under_attack.pct(50), baseline.pct(50), 1.0),
              under_attack.summary() << " vs " << baseline.summary());
   BOOST_TEST(within_twice(under_attack.pct(99), baseline.pct(99), 10.0),
              under_attack.summary() << " vs " << baseline.summary());
+#endif
   BOOST_TEST(http_call(app.port(), "GET", "/healthz").status == 200);
 }
 
