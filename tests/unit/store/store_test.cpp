@@ -32,12 +32,18 @@ struct store_fixture {
   // Holds the writer on a first write until every fn is queued, so that they all land in one
   // group commit; returns each fn's completion code.
   std::vector<core::error_code> commit_as_one_group(std::vector<store::work_fn> fns) {
-    std::promise<void> release;
+    std::promise<void> release, entered;
     auto gate = release.get_future().share();
     net::io_context ctx(1);
     auto guard = net::make_work_guard(ctx);
-    db->submit_write([gate](store::connection&) { gate.wait(); return core::error_code{}; }, ctx.get_executor(),
-                     [](core::error_code) {});
+    db->submit_write([gate, &entered](store::connection&) {
+      entered.set_value();
+      gate.wait();
+      return core::error_code{};
+    }, ctx.get_executor(), [](core::error_code) {});
+    // The writer must be inside the gate's group before the others are queued: otherwise the
+    // first of them can join the gate's group (ThreadSanitizer's slowness made that happen).
+    entered.get_future().wait();
     std::vector<core::error_code> results(fns.size());
     std::size_t done = 0;
     for (std::size_t i = 0; i < fns.size(); ++i)
