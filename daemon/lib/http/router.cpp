@@ -52,7 +52,8 @@ const route& router::add(verb method, std::string pattern, std::string name, han
     if (r->method == method && r->pattern == pattern)
       throw std::invalid_argument("duplicate route " + pattern);
   auto r = std::make_unique<route>(route{method, std::move(pattern), std::move(name), std::move(fn),
-                                         options, routes_.size()});
+                                         options, routes_.size(), {}});
+  r->segments = split(r->pattern);
   routes_.push_back(std::move(r));
   return *routes_.back();
 }
@@ -62,8 +63,7 @@ match_result router::match(verb method, std::string_view path) const {
   auto path_segs = split(path);
   long best = -1;
   for (const auto& r : routes_) {
-    auto route_segs = split(r->pattern);
-    long s = score(route_segs, path_segs);
+    long s = score(r->segments, path_segs);
     if (s < 0) continue;
     out.path_known = true;
     if (r->method != method) {
@@ -77,7 +77,7 @@ match_result router::match(verb method, std::string_view path) const {
     }
   }
   if (!out.found) return out;
-  auto route_segs = split(out.found->pattern);
+  const auto& route_segs = out.found->segments;
   for (std::size_t i = 0; i < route_segs.size(); ++i) {
     if (!is_param(route_segs[i])) continue;
     auto decoded = percent_decode(path_segs[i]);

@@ -37,6 +37,9 @@ struct route {
   handler fn;
   route_options options;
   std::size_t index = 0;  // position in the table (metrics)
+  // The pattern split at '/' (views into `pattern`; a route never moves: routes are held by
+  // unique_ptr), once at add(): match() runs per request over every route.
+  std::vector<std::string_view> segments;
 };
 
 struct match_result {
