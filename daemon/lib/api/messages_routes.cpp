@@ -156,8 +156,10 @@ net::awaitable<response> send(services& s, http::request& req) {
   // Same key: the first answer again (same request, whatever happened since) or 422 (a
   // different one). The request is compared by its raw bytes.
   const std::string scope = p.via_api_key ? p.api_key_id : "usr:" + p.user_id;
-  const std::string hash = crypto::sha256_hex(std::string(req.msg.method_string()) + " " +
-                                              std::string(req.path) + "\n" + req.msg.body());
+  // Hashed only when there is a key to remember it under: most sends carry none.
+  const std::string hash = key.empty() ? std::string()
+                                       : crypto::sha256_hex(std::string(req.msg.method_string()) + " " +
+                                                            std::string(req.path) + "\n" + req.msg.body());
   const auto not_before = now_ms() / 1000 - s.cfg.queue.idempotency_retention_s;
   sm::idempotent_answer earlier;
   core::error_code ec;
