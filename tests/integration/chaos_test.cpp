@@ -22,6 +22,7 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tmpfs.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -36,7 +37,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -565,23 +565,6 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
-
-// A small tmpfs mounted under a temp dir for the test's life (root only; `why` says otherwise).
-struct tmpfs_mount {
-  temp_dir base;
-  std::filesystem::path path = base / "data";
-  bool mounted = false;
-  std::string why;
-  explicit tmpfs_mount(const std::string& size) {
-    std::filesystem::create_directories(path);
-    const std::string opts = "size=" + size + ",mode=0700";
-    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) == 0) mounted = true;
-    else why = std::strerror(errno);
-  }
-  ~tmpfs_mount() {
-    if (mounted) ::umount2(path.c_str(), MNT_DETACH);  // before temp_dir removes the directory
-  }
-};
 
 // Takes every free byte of the filesystem holding `file`: 64 KiB writes, then single pages,
 // until ENOSPC (bounded by the filesystem's size). Returns the bytes written.

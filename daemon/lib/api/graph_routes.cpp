@@ -276,7 +276,7 @@ struct graph_routes {
     meta::request call;
     call.method = "POST";
     call.target = "/" + s.meta->version() + "/" + t.creds.phone_number_id + "/media";
-    call.borrowed = req.msg.body();  // relayed from the request itself, not copied
+    call.borrowed = req.body();  // relayed from the spooled request itself, not copied
     call.content_type = std::string(*ct);
     const meta::call_options slow{0, s.cfg.media.timeout};
     auto got = co_await s.meta->send(std::move(call), t.creds.access_token, slow);
@@ -349,6 +349,7 @@ void register_graph_routes(http::router& r, services& s) {
   const std::string& p = s.cfg.graph.prefix;
   http::route_options upload;
   upload.body_limit = s.cfg.media.upload_body_bytes;
+  upload.spool_dir = upload_spool_dir(s.cfg);
   r.add(http::verb::post, p + "/{version}/{phone}/messages", "graph.messages",
         [g](http::request& q) { return g->messages(q); });
   r.add(http::verb::post, p + "/{version}/{phone}/media", "graph.media_upload",

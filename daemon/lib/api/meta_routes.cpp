@@ -9,11 +9,10 @@
 // Memory: a download is streamed: Meta's answer is read in 64 KiB pieces that go out as the
 // chunks of our answer (upstream::body_reader → request::stream_body), so a transfer holds
 // one fixed buffer whatever the file's size; `media.download_max_bytes` still caps the size
-// and `media.timeout` the whole transfer. An upload is held once: the HTTP layer buffers the
-// request (`media.upload_body_bytes`), and the file goes to Meta from there, between its
-// multipart framing, without a copy (meta::request::borrowed).
-// TODO(media): spool uploads to a bounded temp file once the HTTP server can hand a route its
-// body in pieces.
+// and `media.timeout` the whole transfer. An upload is never held in the heap: the HTTP layer
+// spools the request body to an unnamed file in upload_spool_dir() as it arrives (at most
+// `media.upload_body_bytes`) and maps it read-only; the file goes to Meta from that mapping,
+// between its multipart framing, without a copy (meta::request::borrowed).
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/log.hpp>
@@ -32,7 +31,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <variant>
 
 namespace enfinito::api {
@@ -269,7 +270,7 @@ std::string essence(std::string_view mime) {
 
 // multipart/form-data: `file` (with its Content-Type) and optional `type` / `messaging_product`.
 std::variant<upload_input, response> read_multipart(const http::request& req, std::string_view content_type) {
-  auto parts = multipart::parse(content_type, req.msg.body());
+  auto parts = multipart::parse(content_type, req.body());
   if (!parts) return http::field_problem("", multipart::describe(parts.error()), "invalid_multipart");
   upload_input in;
   const multipart::part* file = nullptr;
@@ -318,7 +319,7 @@ std::variant<upload_input, response> read_upload(const http::request& req) {
       if (f->empty() || chars(*f) > 200) return http::field_problem("filename", "1 to 200 characters");
       in.filename = *f;
     }
-    in.bytes = req.msg.body();
+    in.bytes = req.body();
   }
   auto& in = std::get<upload_input>(got);
   const auto limit = meta::media_limit_for(in.mime, in.bytes.substr(0, 64));
@@ -733,6 +734,20 @@ net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, c
                                             {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
 }
 
+std::string upload_spool_dir(const config::settings& cfg) {
+  namespace fs = std::filesystem;
+  fs::path dir = cfg.media.spool_dir;
+  if (dir.empty()) {
+    const auto parent = fs::path(cfg.store.path).parent_path();
+    dir = (parent.empty() ? fs::path(".") : parent) / "spool";
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::owner_all, ec);
+  if (ec) throw std::runtime_error("media.spool_dir " + dir.string() + ": " + ec.message());
+  return dir.string();
+}
+
 void register_meta_routes(http::router& r, services& s) {
   using http::verb;
   auto on = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
@@ -740,6 +755,7 @@ void register_meta_routes(http::router& r, services& s) {
   };
   http::route_options upload_options;
   upload_options.body_limit = s.cfg.media.upload_body_bytes;
+  upload_options.spool_dir = upload_spool_dir(s.cfg);
   r.add(verb::post, "/v1/instances/{id}/messages/{wamid}/read", "messages.mark_read", on(mark_read));
   r.add(verb::post, "/v1/instances/{id}/media", "media.upload", on(upload), upload_options);
   r.add(verb::get, "/v1/instances/{id}/media/{media_id}", "media.get", on(media_get));

@@ -340,6 +340,8 @@ const std::vector<key_def>& keys() {
               "media uploads and downloads in flight at once; more wait for none and get 503"),
       text_key("media.inbound_dir", [](settings& s) -> auto& { return s.media.inbound_dir; },
                "directory of inbound media kept for instances with media_fetch on; empty: media/ next to the database"),
+      text_key("media.spool_dir", [](settings& s) -> auto& { return s.media.spool_dir; },
+               "directory where upload bodies are spooled while relayed to Meta (unnamed files); empty: spool/ next to the database"),
       ms_key("media.fetch_poll_ms", 50, 60'000, [](settings& s) -> auto& { return s.media.fetch_poll; },
              "how often the inbound media fetcher looks for new work and deleted files"),
       text_key("graph.prefix", [](settings& s) -> auto& { return s.graph.prefix; },

@@ -1,5 +1,6 @@
 // http::request accessors and the JSON / problem+json response builders.
 #include <enfinito/http/message.hpp>
+#include <enfinito/http/router.hpp>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
@@ -12,6 +13,11 @@ std::string_view request::param(std::string_view name) const {
   for (const auto& [k, v] : params)
     if (k == name) return v;
   return {};
+}
+
+std::string_view request::body() const {
+  if (matched && !matched->options.spool_dir.empty()) return spooled_body;
+  return msg.body();
 }
 
 std::optional<std::string_view> request::header(std::string_view name) const {

@@ -20,14 +20,20 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
+#include <optional>
 #include <random>
 #include <unordered_set>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 namespace enfinito::http {
 
 using tcp = net::ip::tcp;
 using clock = std::chrono::steady_clock;
 using parser_t = bhttp::request_parser<bhttp::string_body>;
+using spool_parser_t = bhttp::request_parser<bhttp::file_body>;
 
 namespace {
 
@@ -51,6 +57,53 @@ std::string new_request_id() {
 }
 
 bool timed_out_code(const core::error_code& ec) { return ec == net::error::operation_aborted; }
+
+// A request body spooled to disk (route_options::spool_dir), mapped read-only for the
+// handler. The file is unnamed (O_TMPFILE): it vanishes with its last reference, even after
+// kill -9, so there is nothing to clean up. The bytes sit in the page cache, which the kernel
+// may write back and drop, never in the daemon's heap.
+class spooled_body {
+ public:
+  spooled_body() = default;
+  spooled_body(const spooled_body&) = delete;
+  spooled_body& operator=(const spooled_body&) = delete;
+  ~spooled_body() {
+    if (map_) ::munmap(map_, size_);
+  }
+
+  // An unnamed file in `dir` for the parser's body to be written to.
+  static core::error_code open(const std::string& dir, spool_parser_t& p) {
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) return {errno, boost::system::system_category()};
+    beast::file_posix f;
+    f.native_handle(fd);  // owns it from here
+    core::error_code ec;
+    p.get().body().reset(std::move(f), ec);
+    return ec;
+  }
+
+  // Maps what the parser wrote (the file closes with the parser; the mapping outlives it).
+  core::error_code map(spool_parser_t& p) {
+    const int fd = p.get().body().file().native_handle();
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return {errno, boost::system::system_category()};
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ == 0) return {};
+    void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+      size_ = 0;
+      return {errno, boost::system::system_category()};
+    }
+    map_ = m;
+    return {};
+  }
+
+  std::string_view bytes() const { return {static_cast<const char*>(map_), map_ ? size_ : 0}; }
+
+ private:
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 }  // namespace
 
@@ -298,6 +351,28 @@ class session final : public session_base, public std::enable_shared_from_this<s
     co_await shutdown();
   }
 
+  // Reads the rest of a request's body into parser `p` (string or spool file), each read
+  // bounded by the body idle timeout.
+  template <class Parser>
+  net::awaitable<core::error_code> read_body(Parser& p) {
+    core::error_code ec;
+    p.eager(true);
+    while (!p.is_done()) {
+      if (buffer_.size() > 0) {
+        auto used = p.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == bhttp::error::need_more) ec = {};
+        if (ec || p.is_done()) break;
+      }
+      arm(clock::now() + srv_.opts.body_idle_timeout);
+      co_await read_some(ec);
+      disarm();
+      if (ec == net::error::eof) ec = bhttp::error::partial_message;
+      if (ec) break;
+    }
+    co_return ec;
+  }
+
   // Reads, handles and answers one request. Returns whether to keep the connection.
   net::awaitable<bool> serve_one(bool first, bool last) {
     core::error_code ec;
@@ -376,7 +451,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
     }
     parser.body_limit(limit);
 
-    // 3. Body, each read bounded by the idle timeout.
+    // 3. Body, each read bounded by the idle timeout. A route with a spool_dir (uploads) gets
+    //    its body written to an unnamed file there instead of memory.
+    std::optional<spool_parser_t> spooling;
+    spooled_body spooled;
+    beast_request spooled_head;  // a spooled request's header (its body is in the file)
     if (!parser.is_done()) {
       if (bhttp::token_list(msg[bhttp::field::expect]).exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont{status::continue_, 11};
@@ -385,40 +464,46 @@ class session final : public session_base, public std::enable_shared_from_this<s
         disarm();
         if (ec) co_return false;
       }
-      parser.eager(true);
-      while (!parser.is_done()) {
-        if (buffer_.size() > 0) {
-          auto used = parser.put(buffer_.data(), ec);
-          buffer_.consume(used);
-          if (ec == bhttp::error::need_more) ec = {};
-          if (ec || parser.is_done()) break;
+      if (m.found && !m.found->options.spool_dir.empty()) {
+        // `msg` is moved-from from here on; `path` and `query` still point into its fields,
+        // which the move hands to `spooling` without copying (alive until we return).
+        spooling.emplace(std::move(parser));
+        spooling->body_limit(limit);
+        spooled_head.base() = spooling->get().base();
+        if (auto e = spooled_body::open(m.found->options.spool_dir, *spooling)) {
+          core::log::error("http.spool_failed", {{"request_id", request_id_}, {"reason", e.message()}});
+          co_await fail(status::service_unavailable, "upload_spool_unavailable", "Cannot take an upload now");
+          co_return false;
         }
-        arm(clock::now() + srv_.opts.body_idle_timeout);
-        co_await read_some(ec);
-        disarm();
-        if (ec == net::error::eof) ec = bhttp::error::partial_message;
-        if (ec) break;
+        ec = co_await read_body(*spooling);
+        if (!ec) ec = spooled.map(*spooling);
+      } else {
+        ec = co_await read_body(parser);
       }
       if (ec) {
         if (timed_out_ && timed_out_code(ec))
           co_await fail(status::request_timeout, "request_timeout", "Request body stalled");
         else if (ec == bhttp::error::body_limit)
           co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
+        else if (ec == std::errc::no_space_on_device || ec == std::errc::file_too_large)
+          co_await fail(status::service_unavailable, "storage_full", "No room to take this upload now");
         else if (!core::is_benign(ec))
           co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request body");
         co_return false;
       }
     }
+    auto& head = spooling ? spooled_head : msg;
 
     // 4. Handle.
-    bool keep = msg.keep_alive() && !*srv_.draining && !last;
+    bool keep = head.keep_alive() && !*srv_.draining && !last;
     response res;
     body_producer streamed;
     upgrade_handler upgrade;
     std::size_t route_index = srv_.routes.routes().size();
     if (m.found) {
       route_index = m.found->index;
-      request req{msg, path, query, std::move(m.params), request_id_, remote_, reactor_.index, m.found};
+      request req{head, path, query, std::move(m.params), request_id_, remote_, reactor_.index, m.found};
+      req.spooled_body = spooled.bytes();
       try {
         res = co_await m.found->fn(req);
         streamed = std::move(req.stream_body);
@@ -436,11 +521,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
     } else {
       res = problem(status::not_found, "not_found", "No such resource");
     }
-    if (msg.method() == verb::head) res.body().clear();
+    if (head.method() == verb::head) res.body().clear();
 
     // 4b. Upgrade (WebSocket): the handler accepted it; hand the connection over, unless bytes
     //     past the request already arrived (a client must wait for 101 before sending frames).
-    if (upgrade && beast::websocket::is_upgrade(msg) && buffer_.size() == 0 && !*srv_.draining) {
+    if (upgrade && !spooling && beast::websocket::is_upgrade(msg) && buffer_.size() == 0 && !*srv_.draining) {
       // Logged first: `path` and `query` point into the request being handed over.
       auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
       srv_.metrics.observe(route_index, 101, took_us);
@@ -455,15 +540,15 @@ class session final : public session_base, public std::enable_shared_from_this<s
     keep = keep && !*srv_.draining;
     const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
     if (streamed)
-      co_await write_streamed(std::move(res), std::move(streamed), keep, msg.method() == verb::head, write_timeout);
+      co_await write_streamed(std::move(res), std::move(streamed), keep, head.method() == verb::head, write_timeout);
     else co_await write(std::move(res), keep, write_timeout);
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))
-      core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(msg)}});
+      core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
     srv_.metrics.observe(route_index, last_status_, took);
     core::log::info("http.request",
                     {{"request_id", request_id_},
-                     {"method", std::string_view(bhttp::to_string(msg.method()))},
+                     {"method", std::string_view(bhttp::to_string(head.method()))},
                      {"path", path},
                      {"query", redact_query(query)},
                      {"route", m.found ? std::string_view(m.found->name) : std::string_view("-")},

@@ -23,6 +23,13 @@ namespace enfinito::api {
 
 void register_meta_routes(http::router& r, services& s);
 
+/**
+ * Where upload bodies are spooled while they are relayed to Meta (unnamed files: nothing
+ * stays behind): `media.spool_dir`, or spool/ next to the database. Created (0700) if missing;
+ * throws std::runtime_error when it cannot be (startup).
+ */
+std::string upload_spool_dir(const config::settings& cfg);
+
 /** Marks the instance `needs_reauth` after Meta refused its token (190/0), with a reason for the owner. */
 net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e);
 

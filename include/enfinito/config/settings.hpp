@@ -181,6 +181,7 @@ struct media_settings {
   // Inbound media kept for instances with media_fetch on (api/media_inbound.cpp): the files'
   // directory (empty: "media" next to the database) and how often the fetcher looks for work.
   std::string inbound_dir;
+  std::string spool_dir;  // uploads being relayed (unnamed files); empty: spool/ next to the database
   milliseconds fetch_poll{1000};
 };
 

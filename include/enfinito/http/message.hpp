@@ -78,6 +78,11 @@ struct request {
    * itself (426), so the returned response is only used when no hand-over happens.
    */
   upgrade_handler upgrade{};
+  /** The body of a route with route_options::spool_dir, mapped from its file; else empty. */
+  std::string_view spooled_body{};
+
+  /** The request body: the spooled file's bytes, or the message's. */
+  std::string_view body() const;
 
   /** A path parameter by name (empty when absent). */
   std::string_view param(std::string_view name) const;

@@ -28,6 +28,10 @@ struct route_options {
   // Deadline for writing the whole response (for a streamed one: each part); 0: the server's
   // (limits.write_timeout). Routes that answer with large bodies (media downloads) need longer.
   std::chrono::milliseconds write_timeout{0};
+  // Non-empty: the request body is written to an unnamed file in this directory as it arrives
+  // and the handler reads it through request::body() (a read-only mapping), so a large upload
+  // never sits in memory. Empty: the body is read into the request.
+  std::string spool_dir;
 };
 
 struct route {
