@@ -357,3 +357,10 @@ CREATE TRIGGER media_files_trash AFTER DELETE ON media_files
 BEGIN
   INSERT OR IGNORE INTO media_trash (file_id, instance_id) VALUES (OLD.id, OLD.instance_id);
 END;
+
+-- migration: 9
+-- The number's throughput level as Meta reports it (`throughput.level` of the phone number,
+-- read when the instance is verified; raised by a phone_number_quality_update THROUGHPUT_UPGRADE
+-- webhook). The send queue paces each instance at queue.rate_per_instance for STANDARD and
+-- queue.rate_high_throughput for HIGH [D-TP: 80 and 1,000 messages per second].
+ALTER TABLE instances ADD COLUMN throughput_level TEXT NOT NULL DEFAULT 'STANDARD';

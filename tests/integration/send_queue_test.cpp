@@ -8,6 +8,7 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/outbound/queue.hpp>
@@ -556,6 +557,43 @@ BOOST_AUTO_TEST_CASE(dead_after_max_attempts_then_retry_sends_it) {
   BOOST_TEST(client.call(t, "POST", "/v1/messages/" + id + "/retry").status == 409u);  // sent: no
 }
 
+// Sends `total` texts to distinct recipients from four threads (much faster than any rate
+// under test), waits until Meta holds `already + total` messages and returns the arrival
+// times (ms) of the new ones, sorted.
+std::vector<std::int64_t> burst_at_meta(api& client, const tenant& t, const std::string& instance, fake_shop& meta,
+                                        int total, std::size_t already) {
+  std::atomic<int> ok{0};
+  std::vector<std::thread> senders;
+  for (int w = 0; w < 4; ++w)
+    senders.emplace_back([&, w] {
+      for (int i = w; i < total; i += 4)
+        if (client.send(t, instance, "1555100" + std::to_string(1000 + already + i), "burst").status == 202u) ++ok;
+    });
+  for (auto& s : senders) s.join();
+  BOOST_REQUIRE_EQUAL(ok.load(), total);
+  json::array got;
+  wait_until([&] {
+    got = meta.received();
+    return got.size() >= already + total;
+  }, 30s, 100ms);
+  BOOST_REQUIRE_EQUAL(got.size(), already + total);
+  std::vector<std::int64_t> at;
+  for (std::size_t i = already; i < got.size(); ++i)
+    at.push_back(got[i].as_object().at("received_at_ms").to_number<std::int64_t>());
+  std::sort(at.begin(), at.end());
+  return at;
+}
+
+// The most messages any one-second window holds.
+std::size_t busiest_second(const std::vector<std::int64_t>& at) {
+  std::size_t worst = 0;
+  for (std::size_t i = 0, j = 0; i < at.size(); ++i) {
+    while (j < at.size() && at[j] < at[i] + 1000) ++j;
+    worst = std::max(worst, j - i);
+  }
+  return worst;
+}
+
 BOOST_AUTO_TEST_CASE(a_burst_never_exceeds_the_configured_rate_at_meta) {
   fake_shop meta;
   running_app app{[&](config::settings& s) {
@@ -568,37 +606,65 @@ BOOST_AUTO_TEST_CASE(a_burst_never_exceeds_the_configured_rate_at_meta) {
   BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return plant(c, t, "r@example.com"); }));
   const auto instance = client.create_instance(t);
   constexpr int total = 500;
-  // Four senders: the burst arrives much faster than 100/s.
-  std::atomic<int> ok{0};
-  std::vector<std::thread> senders;
-  for (int w = 0; w < 4; ++w)
-    senders.emplace_back([&, w] {
-      for (int i = w; i < total; i += 4)
-        if (client.send(t, instance, "1555100" + std::to_string(1000 + i), "burst").status == 202u) ++ok;
-    });
-  for (auto& s : senders) s.join();
-  BOOST_REQUIRE_EQUAL(ok.load(), total);
-  auto until = std::chrono::steady_clock::now() + 30s;
-  json::array got;
-  while (std::chrono::steady_clock::now() < until) {
-    got = meta.received();
-    if (got.size() >= static_cast<std::size_t>(total)) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  BOOST_REQUIRE_EQUAL(got.size(), static_cast<std::size_t>(total));
-  std::vector<std::int64_t> at;
-  for (const auto& e : got) at.push_back(e.as_object().at("received_at_ms").to_number<std::int64_t>());
-  std::sort(at.begin(), at.end());
+  const auto at = burst_at_meta(client, t, instance, meta, total, 0);
   // Any one-second window holds at most burst + rate (one more for millisecond rounding).
-  std::size_t worst = 0;
-  for (std::size_t i = 0, j = 0; i < at.size(); ++i) {
-    while (j < at.size() && at[j] < at[i] + 1000) ++j;
-    worst = std::max(worst, j - i);
-  }
+  const auto worst = busiest_second(at);
   BOOST_TEST_MESSAGE("busiest second at the fake: " << worst << " messages");
   BOOST_TEST(worst <= 111u);
   BOOST_TEST(worst >= 90u);  // and the limiter does not starve the instance either
   BOOST_TEST(at.back() - at.front() >= (total - 10) * 10 - 200);
+}
+
+// Meta upgrades the number to higher throughput [D-TP]: from its THROUGHPUT_UPGRADE webhook
+// on, the instance is paced at queue.rate_high_throughput, with no restart or config change.
+BOOST_AUTO_TEST_CASE(the_rate_rises_when_meta_upgrades_the_numbers_throughput) {
+  fake_shop meta;
+  running_app app{[&](config::settings& s) {
+    tune(s, meta);
+    s.queue.rate_per_instance = 40;
+    s.queue.rate_high_throughput = 150;
+    s.queue.burst = 10;
+  }};
+  api client{app.port()};
+  tenant t;
+  BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return plant(c, t, "u@example.com"); }));
+  const auto instance = client.create_instance(t);
+  auto throughput = [&] {
+    auto r = client.call(t, "GET", "/v1/instances/" + instance);
+    BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+    return body_of(r).at("throughput").as_object();
+  };
+  BOOST_TEST(str(throughput(), "level") == "STANDARD");
+  BOOST_TEST(throughput().at("messages_per_second").to_number<int>() == 40);
+
+  // Another number of the WABA is upgraded; the update reaches this instance's URL too (Meta
+  // sends WABA-wide fields to the app) but names the other number: nothing changes here.
+  const std::string callback = "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance;
+  meta.admin("numbers", json::object{{"id", "106540352299999"}, {"waba_id", waba}, {"display_phone_number", "15550009999"},
+                                     {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  meta.admin("numbers", json::object{{"id", "106540352299999"}, {"throughput_level", "HIGH"}});
+  BOOST_REQUIRE(wait_until([&] {
+    return meta.admin_get("stats").at("webhooks").as_object().at("posts_delivered").to_number<int>() >= 1;
+  }));
+  BOOST_TEST(str(throughput(), "level") == "STANDARD");
+  // This number's webhooks go to this instance too.
+  meta.admin("numbers", json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+
+  const auto before = burst_at_meta(client, t, instance, meta, 120, 0);
+  const auto worst_before = busiest_second(before);
+  BOOST_TEST(worst_before <= 51u);  // burst + 40/s + rounding
+
+  // The upgrade (the fake's own limit stays out of the way): Meta tells the WABA by webhook.
+  meta.admin("numbers", json::object{{"id", phone}, {"throughput_level", "HIGH"}, {"mps", 100000}});
+  BOOST_REQUIRE(wait_until([&] { return str(throughput(), "level") == "HIGH"; }, 10s));
+  BOOST_TEST(throughput().at("messages_per_second").to_number<int>() == 150);
+
+  const auto after = burst_at_meta(client, t, instance, meta, 450, before.size());
+  const auto worst_after = busiest_second(after);
+  BOOST_TEST_MESSAGE("busiest second at the fake: " << worst_before << " before the upgrade, " << worst_after
+                                                    << " after");
+  BOOST_TEST(worst_after <= 161u);  // burst + 150/s + rounding
+  BOOST_TEST(worst_after >= 100u);  // far above what 40/s allows
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -236,6 +236,11 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   o["display_phone_number"] = row.display_phone_number;
   o["verified_name"] = row.verified_name;
   o["quality_rating"] = row.quality_rating;
+  // Meta's throughput level for the number and the send rate Enfinito keeps to because of it.
+  o["throughput"] = json::object{
+      {"level", row.throughput_level},
+      {"messages_per_second", row.throughput_level == "HIGH" ? s.cfg.queue.rate_high_throughput
+                                                             : s.cfg.queue.rate_per_instance}};
   o["status"] = row.status;
   if (!row.status_reason.empty()) o["status_reason"] = row.status_reason;
   else o["status_reason"] = nullptr;
@@ -330,6 +335,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   row.display_phone_number = verdict.number.display_phone_number;
   row.verified_name = verdict.number.verified_name;
   row.quality_rating = verdict.number.quality_rating;
+  if (!verdict.number.throughput_level.empty()) row.throughput_level = verdict.number.throughput_level;
   row.created_at = row.updated_at = now_s();
   row.verified_at = row.created_at;
   row.media_fetch = in.media_fetch.value_or(false);
@@ -431,6 +437,7 @@ net::awaitable<response> reverify_and_save(services& s, si::instance row, creden
     row.display_phone_number = verdict.number.display_phone_number;
     row.verified_name = verdict.number.verified_name;
     row.quality_rating = verdict.number.quality_rating;
+    if (!verdict.number.throughput_level.empty()) row.throughput_level = verdict.number.throughput_level;
     row.verified_at = now_s();
     if (row.status == "needs_reauth") {
       row.status = "active";

@@ -57,6 +57,7 @@ struct credentials {
   core::secret_string verify_token;
   std::string phone_number_id;
   std::string waba_id;
+  std::string display_phone_number;  // not secret: matches WABA-wide updates that name a number
   steady::time_point fetched;
   std::uint64_t generation = 0;
 };
@@ -123,6 +124,7 @@ net::awaitable<std::optional<credentials>> open_credentials(services& s, const s
     c->verify_token = std::move(*verify);
     c->phone_number_id = phone->reveal();
     c->waba_id = waba->reveal();
+    c->display_phone_number = row.display_phone_number;
   }
   co_return c;
 }
@@ -245,6 +247,7 @@ struct batch {
   };
   std::vector<event> events;
   std::size_t misrouted = 0;
+  std::string throughput_level;  // non-empty: Meta raised this number's throughput to it
 };
 
 // What identifies an update that has no id: Meta redelivers the same bytes, so the same
@@ -253,6 +256,27 @@ struct batch {
 std::string update_digest(const meta::update& u) {
   if (u.entry_time == 0) return {};
   return crypto::sha256_hex(u.field + '\n' + std::to_string(u.entry_time) + '\n' + u.waba_id + '\n' + u.raw);
+}
+
+std::string digits_of(std::string_view s) {
+  std::string out;
+  for (char ch : s)
+    if (ch >= '0' && ch <= '9') out += ch;
+  return out;
+}
+
+// Meta's automatic upgrade to higher throughput [D-TP]: a phone_number_quality_update with
+// event THROUGHPUT_UPGRADE, sent WABA-wide and naming the number by its display number.
+bool throughput_upgrade_for(const meta::update& u, const credentials& cred) {
+  if (u.field != "phone_number_quality_update" || cred.display_phone_number.empty()) return false;
+  boost::system::error_code ec;
+  auto v = json::parse(u.raw, ec);
+  if (ec || !v.is_object()) return false;
+  const auto& o = v.get_object();
+  const auto* event = o.if_contains("event");
+  const auto* number = o.if_contains("display_phone_number");
+  return event && event->is_string() && event->get_string() == "THROUGHPUT_UPGRADE" && number &&
+         number->is_string() && digits_of(number->get_string()) == digits_of(cred.display_phone_number);
 }
 
 std::string other_field_data(const meta::update& u, std::string_view instance_id) {
@@ -320,6 +344,7 @@ batch prepare(meta::notification& n, const credentials& cred, std::string_view i
         b.events.push_back({"meta.error", error_data(u, instance_id), {}});
         break;
       case meta::update_kind::other_field:
+        if (throughput_upgrade_for(u, cred)) b.throughput_level = "HIGH";
         b.events.push_back({field_event_type(u.field), other_field_data(u, instance_id), update_digest(u)});
         break;
     }
@@ -336,8 +361,11 @@ batch prepare(meta::notification& n, const credentials& cred, std::string_view i
 
 // `raw`: Meta's exact bytes, kept (store::hooks) for customer webhooks of format `meta` when
 // the instance has one and this POST produced events; the range of event ids ties them.
-core::error_code commit(store::connection& c, const batch& b, std::string_view raw, in::outcome& out) {
+core::error_code commit(store::connection& c, const batch& b, std::string_view raw, in::outcome& out,
+                        bool& throughput_changed) {
   const auto now = now_ms();
+  if (!b.throughput_level.empty())
+    if (auto ec = si::set_throughput(c, b.owner.instance_id, b.throughput_level, now, throughput_changed)) return ec;
   bool passthrough = false;
   std::int64_t before = 0;
   if (auto ec = store::hooks::has_meta_endpoint(c, b.owner.instance_id, passthrough)) return ec;
@@ -395,8 +423,14 @@ net::awaitable<response> receive(services& s, credential_cache& cache, http::req
                                           {"dropped_updates", b.misrouted}});
   in::outcome out;
   const std::string_view raw = req.msg.body();
-  auto write = [&](store::connection& c) { return commit(c, b, raw, out); };
+  bool throughput_changed = false;
+  auto write = [&](store::connection& c) { return commit(c, b, raw, out, throughput_changed); };
   auto ec = co_await s.db.write(write);
+  if (!ec && throughput_changed) {
+    store::instances::changed();  // the instance's dispatcher re-reads its row: the new rate
+    core::log::info("instance_throughput_raised", {{"request_id", req.request_id}, {"instance", id},
+                                                   {"throughput", b.throughput_level}});
+  }
   if (ec) {
     core::log::error("webhook_store_failed", {{"request_id", req.request_id}, {"instance", id},
                                               {"error", ec.message()}});

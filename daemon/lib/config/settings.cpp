@@ -302,7 +302,11 @@ const std::vector<key_def>& keys() {
               "webhook endpoints one instance may have"),
       // [queue]: the outbound send queue (outbound/queue.hpp).
       int_key("queue.rate_per_instance", 1, 100'000, [](settings& s) -> auto& { return s.queue.rate_per_instance; },
-              "messages per second sent to Meta per instance (raise it when Meta raises the number's throughput)"),
+              "messages per second sent to Meta per instance whose number has Meta's STANDARD throughput"),
+      int_key("queue.rate_high_throughput", 1, 100'000,
+              [](settings& s) -> auto& { return s.queue.rate_high_throughput; },
+              "messages per second per instance once Meta reports the number's throughput HIGH (verification, or a "
+              "THROUGHPUT_UPGRADE webhook)"),
       int_key("queue.burst", 1, 100'000, [](settings& s) -> auto& { return s.queue.burst; },
               "token-bucket capacity: messages an idle instance may send back to back"),
       int_key("queue.max_in_flight", 1, 10'000, [](settings& s) -> auto& { return s.queue.max_in_flight; },

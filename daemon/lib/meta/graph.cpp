@@ -45,8 +45,16 @@ std::optional<json::value> parse_quietly(std::string_view body) {
 }
 
 phone_number_info number_from(const json::object& o) {
-  return {str_or(o, "id"), str_or(o, "display_phone_number"), str_or(o, "verified_name"),
-          str_or(o, "quality_rating")};
+  phone_number_info n{str_or(o, "id"), str_or(o, "display_phone_number"), str_or(o, "verified_name"),
+                      str_or(o, "quality_rating"), {}};
+  if (const auto* t = o.if_contains("throughput"); t && t->is_object()) {
+    // Kept only if it looks like one of Meta's level names (STANDARD, HIGH, ...).
+    std::string level = str_or(t->get_object(), "level");
+    const bool plain = !level.empty() && level.size() <= 32 &&
+                       std::all_of(level.begin(), level.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || ch == '_'; });
+    if (plain) n.throughput_level = std::move(level);
+  }
+  return n;
 }
 
 }  // namespace
@@ -122,7 +130,7 @@ bool valid_version(std::string_view v) noexcept {
 request get_phone_number(std::string_view version, std::string_view phone_number_id) {
   request r;
   r.target = "/" + std::string(version) + "/" + enc(phone_number_id) +
-             "?fields=id,display_phone_number,verified_name,quality_rating";
+             "?fields=id,display_phone_number,verified_name,quality_rating,throughput";
   return r;
 }
 

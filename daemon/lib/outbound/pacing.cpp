@@ -41,6 +41,11 @@ void token_bucket::hold_until(steady::time_point until) noexcept {
   last_ = hold_;
 }
 
+void token_bucket::set_rate(double rate, steady::time_point now) noexcept {
+  refill(now);  // what accrued so far, at the old rate
+  rate_ = std::max(rate, 0.001);
+}
+
 milliseconds backoff(const retry_policy& p, std::int64_t attempts, double unit) noexcept {
   const auto n = std::clamp<std::int64_t>(attempts, 1, 40) - 1;
   const double full = std::min(static_cast<double>(p.max.count()),

@@ -150,6 +150,7 @@ struct retention_settings {
 /** The outbound send queue (issue 5): pacing, retries, leases, idempotency. */
 struct queue_settings {
   unsigned rate_per_instance = 80;         // messages per second to Meta, per instance (token bucket)
+  unsigned rate_high_throughput = 1000;    // ... for an instance whose number Meta upgraded (throughput HIGH)
   unsigned burst = 16;                    // bucket capacity: most messages sent back to back
   unsigned max_in_flight = 32;            // concurrent Graph API calls per instance
   unsigned max_attempts = 12;             // failed attempts (retryable errors) before `dead`

@@ -33,6 +33,9 @@ class token_bucket {
   steady::time_point next_available(steady::time_point now) const noexcept;
   /** No token before `until` (Meta said 130429/4/80007: back off as a whole). Empties the bucket. */
   void hold_until(steady::time_point until) noexcept;
+  /** Changes the rate (Meta raised or lowered the number's throughput); keeps the tokens. */
+  void set_rate(double rate, steady::time_point now) noexcept;
+  double rate() const noexcept { return rate_; }
 
  private:
   void refill(steady::time_point now) noexcept;

@@ -40,6 +40,7 @@ struct instance {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   bool media_fetch = false;  // keep inbound media (migration 8; api/media_inbound.cpp)
+  std::string throughput_level = "STANDARD";  // Meta's level for the number (migration 9): STANDARD | HIGH
 };
 
 /**
@@ -74,6 +75,10 @@ core::error_code remove(connection& c, std::string_view user_id, std::string_vie
 /** Sets the health state; `not_found` when the instance is gone. */
 core::error_code set_status(connection& c, std::string_view id, std::string_view status,
                             std::string_view reason, std::int64_t now);
+
+/** Sets Meta's throughput level of the number; `changed` says whether it was different. */
+core::error_code set_throughput(connection& c, std::string_view id, std::string_view level, std::int64_t now,
+                                bool& changed);
 
 /** Every instance with id > `after` (any user), ascending: the re-key job's batches. */
 core::error_code scan(connection& c, std::string_view after, std::size_t limit,

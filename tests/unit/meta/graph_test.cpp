@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(non_envelopes_fall_back_to_the_status) {
 BOOST_AUTO_TEST_CASE(builds_targets_without_the_token) {
   auto r = get_phone_number("v23.0", "106540352242922");
   BOOST_TEST(r.method == "GET");
-  BOOST_TEST(r.target == "/v23.0/106540352242922?fields=id,display_phone_number,verified_name,quality_rating");
+  BOOST_TEST(r.target == "/v23.0/106540352242922?fields=id,display_phone_number,verified_name,quality_rating,throughput");
   auto l = list_waba_phone_numbers("v23.0", "102290129340398", "QVFI a&b");
   BOOST_TEST(l.target == "/v23.0/102290129340398/phone_numbers?limit=100&after=QVFI%20a%26b");
   // Path injection is encoded away.
@@ -103,6 +103,16 @@ BOOST_AUTO_TEST_CASE(parses_phone_numbers) {
     BOOST_TEST(n->display_phone_number == "15550783881");
     BOOST_TEST(n->verified_name == "Lucky Shrub");
     BOOST_TEST(n->quality_rating == "GREEN");
+    BOOST_TEST(n->throughput_level == "STANDARD");  // the fixture's `throughput.level`
+  }
+  // Meta's level is kept as given when it looks like one; anything else is ignored.
+  auto high = parse_phone_number(R"({"id":"1","display_phone_number":"15550001111","throughput":{"level":"HIGH"}})");
+  BOOST_REQUIRE(high.has_value());
+  BOOST_TEST(high->throughput_level == "HIGH");
+  for (const char* odd : {R"({"level":"high; DROP"})", R"({"level":42})", R"("HIGH")", R"({})"}) {
+    auto n = parse_phone_number(std::string(R"({"id":"1","display_phone_number":"1","throughput":)") + odd + "}");
+    BOOST_REQUIRE(n.has_value());
+    BOOST_TEST(n->throughput_level.empty(), odd);
   }
   // A WABA object (what Graph returns when a WABA id is used as a phone number id).
   auto waba = parse_phone_number(R"({"id":"102290129340398","name":"Lucky Shrub","currency":"USD"})");

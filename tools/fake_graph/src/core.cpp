@@ -1074,6 +1074,25 @@ struct graph_core::impl {
       }
   }
 
+  // Meta's automatic upgrade to higher throughput [D-TP]: the number takes 1,000 mps (unless
+  // the caller set its own) and the WABA hears of it in a phone_number_quality_update.
+  void throughput_upgraded(number_rec& n, bool set_mps) {
+    if (set_mps) {
+      n.mps = 1000;
+      n.mps_bucket = {n.mps, clock()};
+    }
+    if (n.callback_url.empty()) return;
+    pending_update u;
+    u.phone = n.id;
+    u.field = "phone_number_quality_update";
+    u.kind = "event";
+    u.item = json::object{{"display_phone_number", n.display},
+                          {"event", "THROUGHPUT_UPGRADE"},
+                          {"current_limit", "TIER_UNLIMITED"},
+                          {"max_daily_conversations_per_business", "TIER_UNLIMITED"}};
+    schedule(clock(), std::move(u));
+  }
+
   // ---------------------------------------------------------------- sends
   static std::string normalise_to(const number_rec& n, std::string_view to, const std::string& digits) {
     // Without "+" and a national-length number, Meta prepends the business number's country
@@ -1667,7 +1686,9 @@ struct graph_core::impl {
         if (!wabas.count(str_or(o, "waba_id"))) return bad("new number needs a known waba_id");
         update_number(numbers[id], o, true);
       } else {
+        const bool was_high = it->second.throughput == "HIGH";
         update_number(it->second, o, false);
+        if (!was_high && it->second.throughput == "HIGH") throughput_upgraded(it->second, !o.contains("mps"));
       }
       return ok();
     }
