@@ -48,25 +48,6 @@ net::awaitable<core::result<response>> client::send(request r, const core::secre
   co_return response{got->status, std::move(got->body), std::move(got->content_type)};
 }
 
-net::awaitable<core::result<response>> client::fetch(std::string url, const core::secret_string& token,
-                                                     call_options o) const {
-  auto parts = upstream::parse_url(url);
-  if (!parts) co_return parts.error();
-  upstream::options opts;
-  opts.timeout = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
-  opts.connect_timeout = opts_.connect_timeout;
-  opts.max_response_bytes = o.max_response_bytes ? o.max_response_bytes : opts_.max_response_bytes;
-  opts.max_idle_per_reactor = 0;
-  auto once = upstream::client::make(std::move(parts->where), opts, tls_);
-  upstream::request u;
-  u.target = parts->target;
-  u.accept = "*/*";
-  u.bearer = &token;
-  auto got = co_await once->call(u);
-  if (!got) co_return got.error();
-  co_return response{got->status, std::move(got->body), std::move(got->content_type)};
-}
-
 net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> client::open_fetch(
     std::string url, const core::secret_string& token, call_options o) const {
   auto parts = upstream::parse_url(url);

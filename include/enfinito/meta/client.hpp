@@ -69,15 +69,10 @@ class client {
    * GETs an absolute http(s) URL with `Authorization: Bearer <token>`: the short-lived media
    * download URL Meta hands out, which lives on another host than the Graph API. One
    * connection per call (nothing kept alive to that host). The caller checks the URL first
-   * (meta::media_url_allowed) so the token only goes to Meta. Errors: bad_url, then as `send`.
-   */
-  net::awaitable<core::result<response>> fetch(std::string url, const core::secret_string& token,
-                                               call_options o) const;
-
-  /**
-   * The same GET, but the body is left to a reader that hands it out in bounded pieces
-   * (upstream::body_reader), so a large file is never held whole. `o.max_response_bytes`
-   * caps the body and `o.timeout` bounds the whole transfer. Errors: bad_url, then as `send`.
+   * (meta::media_url_allowed) so the token only goes to Meta. The body is left to a reader
+   * that hands it out in bounded pieces (upstream::body_reader), so a large file is never held
+   * whole. `o.max_response_bytes` caps the body and `o.timeout` bounds the whole transfer.
+   * Errors: bad_url, then as `send`.
    */
   net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> open_fetch(
       std::string url, const core::secret_string& token, call_options o) const;

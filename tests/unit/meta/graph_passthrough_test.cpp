@@ -216,8 +216,8 @@ BOOST_AUTO_TEST_CASE(download_urls_that_may_get_the_token) {
   BOOST_TEST(!media_url_allowed("http://127.0.0.2:4000/x", "http://127.0.0.1:4000"));
 }
 
-// fetch() refuses a URL it cannot take apart safely before any connection is made. (Which
-// hosts may receive the token is media_url_allowed's decision, tested above.)
+// open_fetch() refuses a URL it cannot take apart safely before any connection is made.
+// (Which hosts may receive the token is media_url_allowed's decision, tested above.)
 BOOST_AUTO_TEST_CASE(fetch_refuses_odd_urls_without_connecting) {
   auto c = client::make({"http://127.0.0.1:9", "v23.0"});
   BOOST_TEST_REQUIRE(c.has_value());
@@ -227,7 +227,7 @@ BOOST_AUTO_TEST_CASE(fetch_refuses_odd_urls_without_connecting) {
                           "lookaside.fbsbx.com/x"}) {
     BOOST_TEST_CONTEXT(url) {
       boost::asio::io_context ioc;
-      auto done = boost::asio::co_spawn(ioc, (*c)->fetch(url, token, {}), boost::asio::use_future);
+      auto done = boost::asio::co_spawn(ioc, (*c)->open_fetch(url, token, {}), boost::asio::use_future);
       ioc.run();
       auto r = done.get();
       BOOST_TEST(!r.has_value());
