@@ -327,6 +327,47 @@ BOOST_FIXTURE_TEST_CASE(a_full_spool_refuses_the_upload_with_503_and_recovers, s
   BOOST_TEST(std::filesystem::is_empty(spool_fs.path));
 }
 
+// How many spool files (unnamed: "<spool>/#<inode> (deleted)") process `pid` holds open.
+int open_spool_files(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code rl;
+    const auto target = std::filesystem::read_symlink(e.path(), rl).string();
+    if (!rl && target.find("/spool/#") != std::string::npos) ++n;
+  }
+  return n;
+}
+
+struct two_upload_rig : media_rig {
+  two_upload_rig() : media_rig("max_concurrent = 2\n") {}
+};
+
+BOOST_FIXTURE_TEST_CASE(uploads_past_max_concurrent_are_refused_before_their_body, two_upload_rig) {
+  const std::string head = "POST /v1/instances/" + instance + "/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           key + "\r\nContent-Type: video/mp4\r\nContent-Length: 1000000\r\n";
+  // Two uploads under way, their bodies still arriving.
+  auto a = std::make_unique<raw_conn>(d.port());
+  raw_conn b(d.port());
+  a->send(head + "\r\n" + std::string(1000, 'v'));
+  b.send(head + "\r\n" + std::string(1000, 'v'));
+  BOOST_REQUIRE(wait_until([&] { return open_spool_files(d.pid()) == 2; }, 10s));
+  // A third is refused at its headers: no 100 Continue, not a byte of its body spooled.
+  raw_conn c(d.port());
+  c.send(head + "Expect: 100-continue\r\n\r\n");
+  auto r = c.read_response(5s);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->status == 503);
+  BOOST_TEST(r->body.find("media_busy") != std::string::npos, r->body);
+  BOOST_TEST(open_spool_files(d.pid()) == 2);
+  // One client goes away: its place and its file go with it, and the next upload fits.
+  a.reset();
+  BOOST_REQUIRE(wait_until([&] { return open_spool_files(d.pid()) == 1; }, 10s));
+  auto small = http_request("127.0.0.1", d.port(), "POST", "/v1/instances/" + instance + "/media",
+                            {{"authorization", "Bearer " + key}, {"content-type", "video/mp4"}}, std::string(1000, 'v'), 30s);
+  BOOST_TEST(small.status == 201u, small.body);
+}
+
 BOOST_FIXTURE_TEST_CASE(the_size_cap_still_holds_when_streaming, media_rig) {
   // Meta announces the size: refused before any byte is relayed.
   auto [id, sha] = generated(101 * MB);

@@ -347,9 +347,7 @@ void register_graph_routes(http::router& r, services& s) {
   if (s.cfg.graph.prefix.empty()) return;  // turned off
   auto g = std::make_shared<graph_routes>(graph_routes{s});
   const std::string& p = s.cfg.graph.prefix;
-  http::route_options upload;
-  upload.body_limit = s.cfg.media.upload_body_bytes;
-  upload.spool_dir = upload_spool_dir(s.cfg);
+  const auto upload = upload_route_options(s.cfg);
   r.add(http::verb::post, p + "/{version}/{phone}/messages", "graph.messages",
         [g](http::request& q) { return g->messages(q); });
   r.add(http::verb::post, p + "/{version}/{phone}/media", "graph.media_upload",

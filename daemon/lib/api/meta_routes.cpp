@@ -195,9 +195,9 @@ net::awaitable<meta_answer> call_meta(services& s, const target& t, meta::reques
 
 // ---- media transfers in flight ------------------------------------------------------------------
 
-// Uploads hold whole files in memory (and each download a connection to Meta), so only
+// Each upload holds a spooled file (and each download a connection to Meta), so only
 // `media.max_concurrent` run at once in the process; the others are told to come back (503)
-// rather than queued in memory.
+// rather than queued.
 std::atomic<unsigned> media_in_flight{0};
 
 class media_slot {
@@ -734,6 +734,8 @@ net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, c
                                             {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
 }
 
+namespace {
+
 std::string upload_spool_dir(const config::settings& cfg) {
   namespace fs = std::filesystem;
   fs::path dir = cfg.media.spool_dir;
@@ -748,14 +750,25 @@ std::string upload_spool_dir(const config::settings& cfg) {
   return dir.string();
 }
 
+}  // namespace
+
+http::route_options upload_route_options(const config::settings& cfg) {
+  // One count for the process, like media_in_flight: both routes draw on the same spool.
+  static const auto spooling = std::make_shared<std::atomic<std::size_t>>(0);
+  http::route_options o;
+  o.body_limit = cfg.media.upload_body_bytes;
+  o.spool_dir = upload_spool_dir(cfg);
+  o.spool_max = cfg.media.max_concurrent;
+  o.spooling = spooling;
+  return o;
+}
+
 void register_meta_routes(http::router& r, services& s) {
   using http::verb;
   auto on = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
     return [&s, fn](http::request& q) { return fn(s, q); };
   };
-  http::route_options upload_options;
-  upload_options.body_limit = s.cfg.media.upload_body_bytes;
-  upload_options.spool_dir = upload_spool_dir(s.cfg);
+  const auto upload_options = upload_route_options(s.cfg);
   r.add(verb::post, "/v1/instances/{id}/messages/{wamid}/read", "messages.mark_read", on(mark_read));
   r.add(verb::post, "/v1/instances/{id}/media", "media.upload", on(upload), upload_options);
   r.add(verb::get, "/v1/instances/{id}/media/{media_id}", "media.get", on(media_get));

@@ -69,6 +69,7 @@ class spooled_body {
   spooled_body& operator=(const spooled_body&) = delete;
   ~spooled_body() {
     if (map_) ::munmap(map_, size_);
+    if (place_) place_->fetch_sub(1);
   }
 
   // An unnamed file in `dir` for the parser's body to be written to.
@@ -100,9 +101,21 @@ class spooled_body {
 
   std::string_view bytes() const { return {static_cast<const char*>(map_), map_ ? size_ : 0}; }
 
+  // One of the route's spool places (route_options::spool_max), held until the request ends.
+  bool reserve(const route_options& o) {
+    if (!o.spooling || o.spool_max == 0) return true;
+    if (o.spooling->fetch_add(1) >= o.spool_max) {
+      o.spooling->fetch_sub(1);
+      return false;
+    }
+    place_ = o.spooling;
+    return true;
+  }
+
  private:
   void* map_ = nullptr;
   std::size_t size_ = 0;
+  std::shared_ptr<std::atomic<std::size_t>> place_;
 };
 
 }  // namespace
@@ -457,6 +470,12 @@ class session final : public session_base, public std::enable_shared_from_this<s
     spooled_body spooled;
     beast_request spooled_head;  // a spooled request's header (its body is in the file)
     if (!parser.is_done()) {
+      const bool spool = m.found && !m.found->options.spool_dir.empty();
+      // Refused before the body (and before a 100 Continue): a client never uploads in vain.
+      if (spool && !spooled.reserve(m.found->options)) {
+        co_await fail(status::service_unavailable, "media_busy", "Too many uploads in progress");
+        co_return false;
+      }
       if (bhttp::token_list(msg[bhttp::field::expect]).exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont{status::continue_, 11};
         arm(clock::now() + srv_.opts.write_timeout);
@@ -464,7 +483,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
         disarm();
         if (ec) co_return false;
       }
-      if (m.found && !m.found->options.spool_dir.empty()) {
+      if (spool) {
         // `msg` is moved-from from here on; `path` and `query` still point into its fields,
         // which the move hands to `spooling` without copying (alive until we return).
         spooling.emplace(std::move(parser));

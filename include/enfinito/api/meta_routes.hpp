@@ -24,11 +24,13 @@ namespace enfinito::api {
 void register_meta_routes(http::router& r, services& s);
 
 /**
- * Where upload bodies are spooled while they are relayed to Meta (unnamed files: nothing
- * stays behind): `media.spool_dir`, or spool/ next to the database. Created (0700) if missing;
- * throws std::runtime_error when it cannot be (startup).
+ * The options of both upload routes (ours and the Graph-compatible one): body limit
+ * `media.upload_body_bytes`, the body spooled (unnamed files: nothing stays behind) to
+ * `media.spool_dir` or spool/ next to the database, at most `media.max_concurrent` spooling at
+ * once across both. Creates the directory (0700) if missing; throws std::runtime_error when it
+ * cannot (startup).
  */
-std::string upload_spool_dir(const config::settings& cfg);
+http::route_options upload_route_options(const config::settings& cfg);
 
 /** Marks the instance `needs_reauth` after Meta refused its token (190/0), with a reason for the owner. */
 net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e);

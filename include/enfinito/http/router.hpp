@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,6 +33,11 @@ struct route_options {
   // and the handler reads it through request::body() (a read-only mapping), so a large upload
   // never sits in memory. Empty: the body is read into the request.
   std::string spool_dir;
+  // At most `spool_max` bodies spooled at once across the routes sharing `spooling` (0: no
+  // cap): the next gets 503 `media_busy` before a byte of its body is read, so the spool
+  // holds at most spool_max × body_limit, whoever sends.
+  std::size_t spool_max = 0;
+  std::shared_ptr<std::atomic<std::size_t>> spooling;
 };
 
 struct route {
