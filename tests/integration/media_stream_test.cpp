@@ -321,6 +321,7 @@ BOOST_FIXTURE_TEST_CASE(a_full_spool_refuses_the_upload_with_503_and_recovers, s
   auto big = http_request("127.0.0.1", d.port(), "POST", target, h, std::string(2 * MB, 'v'), 30s);
   BOOST_TEST(big.status == 503u, big.status << " " << big.body);
   BOOST_TEST(big.body.find("storage_full") != std::string::npos, big.body);
+  BOOST_TEST(big.header("retry-after") == "5");
   // The refused upload's file went with its request: the next one fits.
   auto small = http_request("127.0.0.1", d.port(), "POST", target, h, std::string(200 * 1024, 'v'), 30s);
   BOOST_TEST(small.status == 201u, small.body);
@@ -359,6 +360,7 @@ BOOST_FIXTURE_TEST_CASE(uploads_past_max_concurrent_are_refused_before_their_bod
   BOOST_REQUIRE(r);
   BOOST_TEST(r->status == 503);
   BOOST_TEST(r->body.find("media_busy") != std::string::npos, r->body);
+  BOOST_TEST(r->header("retry-after") == "5");
   BOOST_TEST(open_spool_files(d.pid()) == 2);
   // One client goes away: its place and its file go with it, and the next upload fits.
   a.reset();

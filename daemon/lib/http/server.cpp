@@ -301,6 +301,15 @@ class session final : public session_base, public std::enable_shared_from_this<s
     co_await write(problem(s, code, title), false);
   }
 
+  // A 503 the client may retry (no place to spool an upload now): Retry-After as the routes
+  // give theirs.
+  net::awaitable<void> fail_retry_later(std::string_view code, std::string_view title) {
+    linger_ = true;
+    auto res = problem(status::service_unavailable, code, title);
+    res.set(bhttp::field::retry_after, "5");
+    co_await write(std::move(res), false);
+  }
+
   net::awaitable<void> shutdown() {
     boost::system::error_code ec;
     if constexpr (!std::is_same_v<Stream, tcp::socket>) {
@@ -473,7 +482,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       const bool spool = m.found && !m.found->options.spool_dir.empty();
       // Refused before the body (and before a 100 Continue): a client never uploads in vain.
       if (spool && !spooled.reserve(m.found->options)) {
-        co_await fail(status::service_unavailable, "media_busy", "Too many uploads in progress");
+        co_await fail_retry_later("media_busy", "Too many media transfers in progress");
         co_return false;
       }
       if (bhttp::token_list(msg[bhttp::field::expect]).exists("100-continue")) {
@@ -491,7 +500,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
         spooled_head.base() = spooling->get().base();
         if (auto e = spooled_body::open(m.found->options.spool_dir, *spooling)) {
           core::log::error("http.spool_failed", {{"request_id", request_id_}, {"reason", e.message()}});
-          co_await fail(status::service_unavailable, "upload_spool_unavailable", "Cannot take an upload now");
+          co_await fail_retry_later("upload_spool_unavailable", "Cannot take an upload now");
           co_return false;
         }
         ec = co_await read_body(*spooling);
@@ -505,7 +514,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
         else if (ec == bhttp::error::body_limit)
           co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
         else if (ec == std::errc::no_space_on_device || ec == std::errc::file_too_large)
-          co_await fail(status::service_unavailable, "storage_full", "No room to take this upload now");
+          co_await fail_retry_later("storage_full", "No room to take this upload now");
         else if (!core::is_benign(ec))
           co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request body");
         co_return false;
