@@ -594,17 +594,29 @@ std::size_t busiest_second(const std::vector<std::int64_t>& at) {
   return worst;
 }
 
-BOOST_AUTO_TEST_CASE(a_burst_never_exceeds_the_configured_rate_at_meta) {
+// A daemon pacing instances at `standard` messages a second (`high` once Meta reports the
+// number's throughput HIGH), burst 10, with one tenant and one instance on the fake.
+struct paced_rig {
+  paced_rig(unsigned standard, unsigned high)
+      : app([this, standard, high](config::settings& s) {
+          tune(s, meta);
+          s.queue.rate_per_instance = standard;
+          s.queue.rate_high_throughput = high;
+          s.queue.burst = 10;
+        }) {
+    BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return plant(c, t, "r@example.com"); }));
+    instance = client.create_instance(t);
+  }
   fake_shop meta;
-  running_app app{[&](config::settings& s) {
-    tune(s, meta);
-    s.queue.rate_per_instance = 100;
-    s.queue.burst = 10;
-  }};
+  running_app app;
   api client{app.port()};
   tenant t;
-  BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return plant(c, t, "r@example.com"); }));
-  const auto instance = client.create_instance(t);
+  std::string instance;
+};
+
+BOOST_AUTO_TEST_CASE(a_burst_never_exceeds_the_configured_rate_at_meta) {
+  paced_rig rig(100, 1000);
+  auto& [meta, app, client, t, instance] = rig;
   constexpr int total = 500;
   const auto at = burst_at_meta(client, t, instance, meta, total, 0);
   // Any one-second window holds at most burst + rate (one more for millisecond rounding).
@@ -618,17 +630,8 @@ BOOST_AUTO_TEST_CASE(a_burst_never_exceeds_the_configured_rate_at_meta) {
 // Meta upgrades the number to higher throughput [D-TP]: from its THROUGHPUT_UPGRADE webhook
 // on, the instance is paced at queue.rate_high_throughput, with no restart or config change.
 BOOST_AUTO_TEST_CASE(the_rate_rises_when_meta_upgrades_the_numbers_throughput) {
-  fake_shop meta;
-  running_app app{[&](config::settings& s) {
-    tune(s, meta);
-    s.queue.rate_per_instance = 40;
-    s.queue.rate_high_throughput = 150;
-    s.queue.burst = 10;
-  }};
-  api client{app.port()};
-  tenant t;
-  BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return plant(c, t, "u@example.com"); }));
-  const auto instance = client.create_instance(t);
+  paced_rig rig(40, 150);
+  auto& [meta, app, client, t, instance] = rig;
   auto throughput = [&] {
     auto r = client.call(t, "GET", "/v1/instances/" + instance);
     BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
