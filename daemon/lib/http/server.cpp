@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace enfinito::http {
 
@@ -74,7 +75,14 @@ class spooled_body {
 
   // An unnamed file in `dir` for the parser's body to be written to.
   static core::error_code open(const std::string& dir, spool_parser_t& p) {
-    const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+      // A filesystem without O_TMPFILE: a named file, unlinked at once (a crash between the
+      // two calls can leave one behind; it holds nothing of anyone's until written).
+      std::string name = dir + "/upload-XXXXXX";
+      fd = ::mkostemp(name.data(), O_CLOEXEC);
+      if (fd >= 0) ::unlink(name.c_str());
+    }
     if (fd < 0) return {errno, boost::system::system_category()};
     beast::file_posix f;
     f.native_handle(fd);  // owns it from here
