@@ -440,11 +440,43 @@ BOOST_FIXTURE_TEST_CASE(filters_by_type_and_instance, feed_fixture) {
   BOOST_TEST(!by_instance.next());
 }
 
+// Commits events for `t` in groups of 3 on a thread of its own until stop(), keeping their ids
+// in commit order. Failures are recorded, not asserted (Boost.Test is not thread-safe).
+class event_producer {
+ public:
+  event_producer(feed_fixture& f, const tenant& t)
+      : thread_([this, &f, &t] {
+          std::vector<std::int64_t> ids;
+          while (!stop_ && !failed_) {
+            ids.clear();
+            if (f.try_append(t, 3, ids)) failed_ = true;
+            std::lock_guard lk(mu_);
+            produced_.insert(produced_.end(), ids.begin(), ids.end());
+          }
+        }) {}
+  ~event_producer() {
+    if (thread_.joinable()) stop();
+  }
+  event_producer(const event_producer&) = delete;
+  event_producer& operator=(const event_producer&) = delete;
+  // Stops the thread; every id it committed, in order.
+  std::vector<std::int64_t> stop() {
+    stop_ = true;
+    thread_.join();
+    return produced_;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};
+  std::mutex mu_;
+  std::vector<std::int64_t> produced_;
+  std::thread thread_;  // last: it starts once the members it uses exist
+};
+
 BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, feed_fixture) {
   append(alice, 5);  // before the first connection: "now" excludes these
-  std::atomic<bool> stop{false};
-  std::vector<std::int64_t> produced;
-  std::mutex mu;
   ws_client first;
   // Without `after`: from now. The only wait on timing in this file: the session subscribes
   // right after its handshake, well within 300 ms.
@@ -455,16 +487,7 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   BOOST_REQUIRE(e0);
   BOOST_TEST(id_of(*e0) == marker[0]);  // not one of the 5 older ones
   // A producer that keeps committing events in small groups the whole time.
-  std::atomic<bool> producer_failed{false};
-  std::thread producer([&] {
-    std::vector<std::int64_t> ids;
-    while (!stop && !producer_failed) {
-      ids.clear();
-      if (try_append(alice, 3, ids)) producer_failed = true;
-      std::lock_guard lk(mu);
-      produced.insert(produced.end(), ids.begin(), ids.end());
-    }
-  });
+  event_producer producer(*this, alice);
   std::vector<std::int64_t> got;
   for (auto& e : first.take(50)) got.push_back(id_of(e));
   BOOST_TEST_MESSAGE("first socket got " << got.size());
@@ -475,14 +498,9 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   BOOST_REQUIRE(open(second, alice, "?after=" + std::to_string(got.back())));
   // Read until caught up with everything produced by the time the producer stops.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  stop = true;
-  producer.join();
-  BOOST_REQUIRE(!producer_failed);
-  std::size_t total = 0;
-  {
-    std::lock_guard lk(mu);
-    total = produced.size();
-  }
+  const auto produced = producer.stop();
+  BOOST_REQUIRE(!producer.failed());
+  const std::size_t total = produced.size();
   while (got.size() < total) {
     auto e = second.next();
     BOOST_REQUIRE_MESSAGE(e, "stalled at " << got.size() << " of " << total << ": " << second.ec.message());
@@ -497,21 +515,9 @@ BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, fee
   const auto resumes_before = metric(app.port(), "enfinito_feed_resumes_total");
   const auto delivered_before = metric(app.port(), "enfinito_feed_events_delivered_total");
   BOOST_REQUIRE(resumes_before >= 0 && delivered_before >= 0);
-  std::atomic<bool> stop{false};
-  std::vector<std::int64_t> produced;
-  std::mutex mu;
   ws_client first;
   BOOST_REQUIRE(open(first, alice));
-  std::atomic<bool> producer_failed{false};
-  std::thread producer([&] {
-    std::vector<std::int64_t> ids;
-    while (!stop && !producer_failed) {
-      ids.clear();
-      if (try_append(alice, 3, ids)) producer_failed = true;
-      std::lock_guard lk(mu);
-      produced.insert(produced.end(), ids.begin(), ids.end());
-    }
-  });
+  event_producer producer(*this, alice);
   std::vector<std::int64_t> got;
   for (auto& e : first.take(50)) got.push_back(id_of(e));
   BOOST_REQUIRE_EQUAL(got.size(), 50u);
@@ -524,14 +530,9 @@ BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, fee
   BOOST_REQUIRE(second.connect(app.port(), "/v1/stream?ticket=" + ticket(alice)));
   send_text(second, json::serialize(json::object{{"resume_after", got.back()}}));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  stop = true;
-  producer.join();
-  BOOST_REQUIRE(!producer_failed);
-  std::size_t total = 0;
-  {
-    std::lock_guard lk(mu);
-    total = produced.size();
-  }
+  const auto produced = producer.stop();
+  BOOST_REQUIRE(!producer.failed());
+  const std::size_t total = produced.size();
   BOOST_TEST_MESSAGE("produced " << total << ", first socket got 50, resumed from " << got.back());
   while (got.size() < total) {
     auto e = second.next();
