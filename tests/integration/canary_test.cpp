@@ -14,6 +14,8 @@
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
+#include <fake_graph/core.hpp>
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -43,14 +45,9 @@ const std::string new_password = "canary-new-pw-Hy73m";
 const std::string origin = "http://127.0.0.1:8080";
 
 std::string fake_config() {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550190001"},
-                      {"verified_name", "Canary Shop"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "K"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", meta_token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false},
-                   {"knobs", json::object{{"window_mode", "off"}}}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, meta_token,
+                                       {{"display_phone_number", "15550190001"}, {"verified_name", "Canary Shop"}},
+                                       {{"knobs", json::object{{"window_mode", "off"}}}});
 }
 
 std::string read_all(const std::filesystem::path& p) {

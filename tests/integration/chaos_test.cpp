@@ -31,6 +31,8 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/connection.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -76,17 +78,12 @@ long ms_since(clock_type::time_point t) {
 }
 
 std::string fake_config(unsigned mps) {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550180001"},
-                      {"verified_name", "Chaos Shop"}, {"quality_rating", "GREEN"}, {"mps", mps},
-                      {"pair_burst", 100000}, {"pair_interval_ms", 1}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "C"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false},
-                   // Webhook retries outlast a restart (about 11 s in all).
-                   {"knobs", json::object{{"window_mode", "off"}, {"retry_max_attempts", 10},
-                                          {"retry_max_ms", 3000}}}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, token,
+                                       {{"display_phone_number", "15550180001"}, {"verified_name", "Chaos Shop"}, {"mps", mps},
+                                        {"pair_burst", 100000}, {"pair_interval_ms", 1}},
+                                       // Webhook retries outlast a restart (about 11 s in all).
+                                       {{"knobs", json::object{{"window_mode", "off"}, {"retry_max_attempts", 10},
+                                                              {"retry_max_ms", 3000}}}});
 }
 
 // A free loopback port (the daemon keeps one port across restarts, as under systemd).

@@ -24,6 +24,8 @@
 
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -49,13 +51,7 @@ constexpr const char* app_secret = "degradedSECRET4d9c2b7e1f0a3b";
 constexpr int sends_per_figure = 150;
 
 std::string fake_config() {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550180077"},
-                      {"verified_name", "Degraded Shop"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "D"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, token, {{"display_phone_number", "15550180077"}, {"verified_name", "Degraded Shop"}});
 }
 
 // The daemon in-process with the fake as Meta, one tenant and one instance; `tweak` wires the

@@ -13,6 +13,8 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -29,13 +31,7 @@ constexpr const char* meta_token = "EAAGgraphCompatTOKEN0123456789abcdef";
 
 // One number, one WABA, one token that reaches them (tools/fake_graph/README.md).
 std::string fake_config() {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550783881"},
-                      {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "A"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", meta_token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, meta_token);
 }
 
 std::string plant_key(store::store& db, const std::string& email) { return make_tenant(db, email).key; }

@@ -21,6 +21,8 @@
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -47,13 +49,7 @@ constexpr const char* app_secret = "canarySECRETmediaStream9b1e";
 constexpr std::size_t MB = 1024 * 1024;
 
 std::string fake_config() {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550180077"},
-                      {"verified_name", "Media Shop"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "M"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, token, {{"display_phone_number", "15550180077"}, {"verified_name", "Media Shop"}});
 }
 
 // A line of /proc/<pid>/status in KiB (VmRSS, VmHWM).

@@ -17,6 +17,8 @@
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -46,15 +48,9 @@ constexpr const char* token = "EAAGqueueTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8Cc0Dd5Ee";
 
 std::string fake_config() {
   // Meta's limits are raised so that only Enfinito's own pacing shows in the timings.
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550783881"},
-                      {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}, {"mps", 100000},
-                      {"pair_burst", 100000}, {"pair_interval_ms", 1}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "A"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false},
-                   {"knobs", json::object{{"window_mode", "off"}}}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, token,
+                                       {{"mps", 100000}, {"pair_burst", 100000}, {"pair_interval_ms", 1}},
+                                       {{"knobs", json::object{{"window_mode", "off"}}}});
 }
 
 // The fake Graph API on its own thread.

@@ -23,6 +23,8 @@
 #include <enfinito/crypto/tls.hpp>
 #include <enfinito/upstream/client.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
@@ -184,13 +186,7 @@ class receiver {
 // ---- the fake Graph API, tenants, the daemon -----------------------------------------------
 
 std::string fake_config() {
-  json::object a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}}},
-                   {"phone_numbers", json::array{a}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a}}}}},
-                   {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone_a, waba_a, token);
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).

@@ -17,6 +17,8 @@
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
@@ -38,13 +40,7 @@ constexpr const char* token = "EAAGingestTOKENingestTOKENingest0001";
 constexpr const char* app_secret = "ingestbenchappsecret0123456789ab";
 
 std::string fake_config() {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550783881"},
-                      {"verified_name", "Bench"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "Bench"}}}},
-                   {"phone_numbers", json::array{number}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}});
 }
 
 // One notification carrying `k` inbound text messages with ids unique to POST `n`.

@@ -4,7 +4,24 @@
 
 #include "detail.hpp"
 
+#include <boost/json.hpp>
+
 namespace enfinito::fake_graph {
+
+std::string one_number_config(std::string_view phone_id, std::string_view waba_id, std::string_view token,
+                              boost::json::object number, boost::json::object extra) {
+  namespace json = boost::json;
+  json::object n{{"id", phone_id}, {"waba_id", waba_id}, {"display_phone_number", "15550783881"},
+                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
+  for (auto& [k, v] : number) n[k] = std::move(v);
+  const json::value name = n["verified_name"];
+  json::object cfg{{"wabas", json::array{json::object{{"id", waba_id}, {"name", name}}}},
+                   {"phone_numbers", json::array{std::move(n)}},
+                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_id}}}}},
+                   {"seed_templates", false}};
+  for (auto& [k, v] : extra) cfg[k] = std::move(v);
+  return json::serialize(cfg);
+}
 
 // Ids are Meta's documentation values (REFERENCE §9) so the shared fixtures work as-is.
 // Templates listed here are seeded into every WABA when "seed_templates" is true.

@@ -16,9 +16,20 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 namespace enfinito::fake_graph {
 
 using steady_time = std::chrono::steady_clock::time_point;
+
+/**
+ * A configuration for the fake: one WABA, one GREEN phone number of it and one token over the
+ * WABA, no seeded templates — what most tests and benches start from. `number` adds to or
+ * overrides the number's fields (display_phone_number, verified_name, mps, ...; the WABA takes
+ * the verified name as its own), `extra` the top-level ones (knobs, ...).
+ */
+std::string one_number_config(std::string_view phone_id, std::string_view waba_id, std::string_view token,
+                              boost::json::object number = {}, boost::json::object extra = {});
 
 /** One parsed HTTP request, independent of Beast. Header names compare case-insensitively. */
 struct http_request {
