@@ -26,6 +26,7 @@
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/meta/message_rules.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/hooks.hpp>
@@ -258,13 +259,6 @@ std::string update_digest(const meta::update& u) {
   return crypto::sha256_hex(u.field + '\n' + std::to_string(u.entry_time) + '\n' + u.waba_id + '\n' + u.raw);
 }
 
-std::string digits_of(std::string_view s) {
-  std::string out;
-  for (char ch : s)
-    if (ch >= '0' && ch <= '9') out += ch;
-  return out;
-}
-
 // Meta's automatic upgrade to higher throughput [D-TP]: a phone_number_quality_update with
 // event THROUGHPUT_UPGRADE, sent WABA-wide and naming the number by its display number.
 bool throughput_upgrade_for(const meta::update& u, const credentials& cred) {
@@ -276,7 +270,8 @@ bool throughput_upgrade_for(const meta::update& u, const credentials& cred) {
   const auto* event = o.if_contains("event");
   const auto* number = o.if_contains("display_phone_number");
   return event && event->is_string() && event->get_string() == "THROUGHPUT_UPGRADE" && number &&
-         number->is_string() && digits_of(number->get_string()) == digits_of(cred.display_phone_number);
+         number->is_string() &&
+         meta::recipient_key(number->get_string()) == meta::recipient_key(cred.display_phone_number);
 }
 
 std::string other_field_data(const meta::update& u, std::string_view instance_id) {
