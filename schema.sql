@@ -364,3 +364,13 @@ END;
 -- webhook). The send queue paces each instance at queue.rate_per_instance for STANDARD and
 -- queue.rate_high_throughput for HIGH [D-TP: 80 and 1,000 messages per second].
 ALTER TABLE instances ADD COLUMN throughput_level TEXT NOT NULL DEFAULT 'STANDARD';
+
+-- migration: 10
+-- Status routing by biz_opaque_callback_data (meta/graph.hpp, callback_tag_prefix). An outbound
+-- message the customer sent without biz_opaque_callback_data goes to Meta with Enfinito's tag
+-- there (callback_tagged = 1), and its status webhooks find the row by message id. Only the
+-- other rows (inbound messages, outbound ones whose customer set the field) need their wamid
+-- indexed: Meta's wamids are random, so every indexed wamid dirties a page of its own.
+ALTER TABLE messages ADD COLUMN callback_tagged INTEGER NOT NULL DEFAULT 0;
+DROP INDEX messages_wamid;
+CREATE UNIQUE INDEX messages_wamid ON messages (instance_id, wamid) WHERE wamid IS NOT NULL AND callback_tagged = 0;

@@ -262,6 +262,55 @@ BOOST_FIXTURE_TEST_CASE(text_round_trip_reaches_meta_with_the_wamid_visible, que
   BOOST_TEST(metrics.body.find("enfinito_queue_meta_latency_seconds_count 1") != std::string::npos);
 }
 
+// Meta's statuses find their message through biz_opaque_callback_data (meta/graph.hpp):
+// Enfinito's tag when the customer set none, which the customer never sees; the customer's own
+// value goes to Meta untouched and those statuses are found by wamid.
+BOOST_FIXTURE_TEST_CASE(statuses_reach_the_message_by_our_tag_or_by_wamid, queue_fixture) {
+  const std::string callback = "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance;
+  meta.admin("numbers", json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  const auto tagged = accepted("+1 555 123 0002", "tag me");
+  auto r = client.call(alice, "POST", "/v1/instances/" + instance + "/messages",
+                       R"({"to":"15551230003","type":"text","text":{"body":"mine"},"biz_opaque_callback_data":"order-7"})");
+  BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
+  const auto own = str(body_of(r), "id");
+  for (const auto& id : {tagged, own}) {
+    auto m = client.wait_status(alice, id, {"read"});
+    BOOST_TEST(str(m, "status") == "read", id);
+    BOOST_TEST(m.find("biz_opaque_callback_data") == m.end());
+    BOOST_TEST(m.at("message").as_object().contains("biz_opaque_callback_data") == (id == own));
+  }
+
+  std::map<std::string, std::string> sent_with;  // text body → biz_opaque_callback_data at Meta
+  const auto received = meta.received();
+  for (const auto& g : received) {
+    const auto& req = g.as_object().at("request").as_object();
+    sent_with[str(req.at("text").as_object(), "body")] = str(req, "biz_opaque_callback_data");
+  }
+  BOOST_TEST(sent_with["tag me"] == "enfinito:" + tagged);
+  BOOST_TEST(sent_with["mine"] == "order-7");
+  BOOST_TEST(count_rows(app.get().database(), "messages", "callback_tagged = 1 AND id", tagged) == 1);
+  BOOST_TEST(count_rows(app.get().database(), "messages", "callback_tagged = 0 AND id", own) == 1);
+
+  // delivered and read each (Meta's `sent` repeats what the send's answer already recorded),
+  // in the events the customer reads, with Meta's objects: the customer's value is there, our
+  // tag is not.
+  auto ev = client.call(alice, "GET", "/v1/events?limit=100");
+  BOOST_REQUIRE_EQUAL(ev.status, 200u);
+  std::map<std::string, std::string> statuses;  // message id → its status events, in order
+  const auto events = body_of(ev);
+  for (const auto& e : events.at("data").as_array()) {
+    const auto& d = e.as_object().at("data").as_object();
+    if (!d.contains("meta")) continue;
+    statuses[str(d, "message_id")] += str(d, "status") + " ";
+    const auto& m = d.at("meta").as_object();
+    if (str(d, "message_id") == own) BOOST_TEST(str(m, "biz_opaque_callback_data") == "order-7");
+    else BOOST_TEST(!m.contains("biz_opaque_callback_data"));
+  }
+  BOOST_TEST(statuses[tagged] == "delivered read ");
+  BOOST_TEST(statuses[own] == "delivered read ");
+  BOOST_TEST(ev.body.find("enfinito:") == std::string::npos);
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_bodies_name_the_field_and_queue_nothing, queue_fixture) {
   auto r = client.call(alice, "POST", "/v1/instances/" + instance + "/messages",
                        R"({"to":"15551230001","type":"text","text":{}})");

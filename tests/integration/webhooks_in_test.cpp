@@ -404,7 +404,7 @@ BOOST_FIXTURE_TEST_CASE(a_status_before_its_message_is_applied_when_the_wamid_is
   BOOST_TEST(status_of("wamid.early") == "sent");
   std::size_t applied = 0;
   auto ec = app.get().database().write_sync([&](store::connection& c) {
-    return store::inbound::apply_pending(c, instance_id, "wamid.early", meta::status_advances, 1, &applied);
+    return store::inbound::apply_pending(c, instance_id, "wamid.early", "", meta::status_advances, 1, &applied);
   });
   BOOST_REQUIRE(!ec);
   BOOST_TEST(applied == 2u);  // sent was already the row's status
@@ -431,7 +431,7 @@ BOOST_FIXTURE_TEST_CASE(statuses_from_the_fake_after_a_real_send_reach_the_row, 
   BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM pending_statuses") >= 3; }));
   plant_outbound(wamid, "sent");
   auto ec = app.get().database().write_sync([&](store::connection& c) {
-    return store::inbound::apply_pending(c, instance_id, wamid, meta::status_advances, 1);
+    return store::inbound::apply_pending(c, instance_id, wamid, "", meta::status_advances, 1);
   });
   BOOST_REQUIRE(!ec);
   BOOST_TEST(status_of(wamid) == "read");

@@ -385,6 +385,7 @@ sm::message new_outbound(const principal& p, std::string_view instance_id, meta:
   m.peer = meta::recipient_key(checked.to);
   m.type = std::move(checked.type);
   m.body = std::move(checked.body);
+  m.callback_tagged = !meta::sets_callback_data(m.body);  // statuses find it by id (meta/graph.hpp)
   if (p.via_api_key) m.api_key_id = p.api_key_id;
   m.created_at = now_ms();
   return m;

@@ -180,6 +180,32 @@ request send_message(std::string_view version, std::string_view phone_number_id,
   return r;
 }
 
+bool sets_callback_data(std::string_view body) {
+  // check_message's JSON has every key quoted and unescaped; inside a string value the same
+  // word would read \"biz_opaque_callback_data\" and not match. A false match only costs the
+  // message its tag (its statuses are then found by wamid), never a wrong routing.
+  return body.find("\"biz_opaque_callback_data\"") != std::string_view::npos;
+}
+
+std::string with_callback_tag(std::string body, std::string_view message_id) {
+  if (body.empty() || body.front() != '{') return body;
+  const std::string value = std::string(callback_tag_prefix) + std::string(message_id);
+  const std::string tag = boost::json::serialize(boost::json::string_view(value));
+  std::string out;
+  out.reserve(body.size() + tag.size() + 32);
+  out += "{\"biz_opaque_callback_data\":";
+  out += tag;
+  const auto first = body.find_first_not_of(" \t\r\n", 1);
+  if (first != std::string::npos && body[first] != '}') out += ',';
+  out.append(body, 1);
+  return out;
+}
+
+std::string_view tagged_message_id(std::string_view callback_data) {
+  if (!callback_data.starts_with(callback_tag_prefix)) return {};
+  return callback_data.substr(callback_tag_prefix.size());
+}
+
 boost::system::result<send_result, parse_failure> parse_send_response(std::string_view body) {
   auto v = parse_quietly(body);
   if (!v) return parse_failure::not_json;

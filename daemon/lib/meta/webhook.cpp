@@ -1,5 +1,6 @@
 // meta::webhook: signature check over raw bytes, envelope parsing, status ordering.
 #include <enfinito/crypto/hash.hpp>
+#include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/webhook.hpp>
 
 #include <boost/json.hpp>
@@ -140,12 +141,19 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
             u.type = str(io, "status");
             u.from = str(io, "recipient_id");
             u.user_id = str(io, "recipient_user_id");
+            u.tagged_message = std::string(tagged_message_id(str(io, "biz_opaque_callback_data")));
           } else {  // a value-level error is itself {code, title, ...}
             u.type = "error";
             if (auto c = io.find("code"); c != io.end() && c->value().is_int64()) u.error_code = c->value().get_int64();
             u.error_title = str(io, "title");
           }
-          u.raw = boost::json::serialize(item);
+          if (u.tagged_message.empty()) {
+            u.raw = boost::json::serialize(item);
+          } else {
+            auto untagged = io;  // the tag is ours, not the customer's
+            untagged.erase("biz_opaque_callback_data");
+            u.raw = boost::json::serialize(untagged);
+          }
           n.updates.push_back(std::move(u));
           if (n.updates.size() > limits.max_updates) return false;
         }
@@ -159,6 +167,31 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
     }
   }
   return n;
+}
+
+std::string strip_callback_tags(std::string_view raw) {
+  if (raw.find(callback_tag_prefix) == std::string_view::npos) return std::string(raw);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(raw, ec);
+  if (ec || !v.is_object()) return std::string(raw);
+  auto each_object = [](boost::json::value* parent, const char* key, auto&& fn) {
+    if (!parent || !parent->is_object()) return;
+    auto* a = parent->get_object().if_contains(key);
+    if (!a || !a->is_array()) return;
+    for (auto& x : a->get_array())
+      if (x.is_object()) fn(x);
+  };
+  each_object(&v, "entry", [&](boost::json::value& entry) {
+    each_object(&entry, "changes", [&](boost::json::value& change) {
+      each_object(change.get_object().if_contains("value"), "statuses", [](boost::json::value& st) {
+        auto& o = st.get_object();
+        if (const auto* d = o.if_contains("biz_opaque_callback_data");
+            d && d->is_string() && !tagged_message_id(d->get_string()).empty())
+          o.erase("biz_opaque_callback_data");
+      });
+    });
+  });
+  return boost::json::serialize(v);
 }
 
 int status_rank(std::string_view s) noexcept {

@@ -6,9 +6,11 @@
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/client.hpp>
+#include <enfinito/meta/webhook.hpp>
 #include <enfinito/outbound/pacing.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
+#include <enfinito/store/inbound.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
@@ -400,7 +402,10 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   auto self = shared_from_this();
   const auto seq = l.seq;
   const std::string message_id = l.id;
-  auto req = meta::send_message(q.meta->version(), cr->phone_number_id, std::move(l.body));
+  const bool tagged = l.callback_tagged;
+  auto req = meta::send_message(q.meta->version(), cr->phone_number_id,
+                                tagged ? meta::with_callback_tag(std::move(l.body), message_id)
+                                                  : std::move(l.body));
   const auto t0 = steady::now();
   auto res = co_await q.meta->send(std::move(req), cr->access_token);
   q.stats.observe(steady::now() - t0);
@@ -484,6 +489,11 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   const std::string owner = user_id;
   auto fn = [&](store::connection& c) -> core::error_code {
     if (auto ec = sm::resolve(c, seq, q.run_id, o, owner, instance_id, now)) return ec;
+    // Statuses Meta posted before this commit wait in pending_statuses (store/inbound.hpp).
+    if (o.what == sm::outcome::kind::sent)
+      if (auto ec = store::inbound::apply_pending(c, instance_id, o.wamid, tagged ? message_id : std::string(),
+                                                  meta::status_advances, now))
+        return ec;
     if (!first_reauth) return {};
     if (auto ec = si::set_status(c, instance_id, "needs_reauth", reason, now / 1000)) return ec;
     si::changed();  // here and again after the commit: see below

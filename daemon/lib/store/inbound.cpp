@@ -44,16 +44,25 @@ struct row {
   std::string user_id;
 };
 
-// The instance's message with that wamid (and its owner); false when unknown.
-bool find(connection& c, std::string_view instance_id, std::string_view wamid, row& r, core::error_code& ec) {
-  auto* s = c.prepare("SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
-                      "JOIN instances i ON i.id = m.instance_id "
-                      "WHERE m.instance_id = ?1 AND m.wamid = ?2", ec);
+// The instance's message with that wamid (and its owner); false when unknown. A tagged status
+// (meta::callback_tag_prefix) names the message id: the row is found through the id index and
+// must hold that wamid. Otherwise only rows whose wamid is indexed can match (messages_wamid is
+// partial: `callback_tagged = 0` in the query lets SQLite use it).
+bool find(connection& c, std::string_view instance_id, std::string_view wamid, std::string_view tagged_message,
+          row& r, core::error_code& ec) {
+  auto* s = tagged_message.empty()
+                ? c.prepare("SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
+                            "JOIN instances i ON i.id = m.instance_id "
+                            "WHERE m.instance_id = ?1 AND m.wamid = ?2 AND m.callback_tagged = 0", ec)
+                : c.prepare("SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
+                            "JOIN instances i ON i.id = m.instance_id "
+                            "WHERE m.id = ?3 AND m.instance_id = ?1 AND m.wamid = ?2", ec);
   if (!s) {
     ec = misuse(ec);
     return false;
   }
   s->bind(1, instance_id).bind(2, wamid);
+  if (!tagged_message.empty()) s->bind(3, tagged_message);
   const bool found = s->step(ec);
   if (found) r = {s->int64(0), s->text(1), s->text(2), s->text(3), s->text(4)};
   s->reset();
@@ -247,7 +256,7 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
   }
   core::error_code ec;
   row r;
-  if (find(c, o.instance_id, s.wamid, r, ec)) {
+  if (find(c, o.instance_id, s.wamid, s.tagged_message, r, ec)) {
     // Statuses that arrived before the wamid was recorded come first, should the send path
     // not have applied them yet; then this one.
     if (auto e = drain_pending(c, o, r, s.wamid, order, now_ms, out)) return e;
@@ -263,10 +272,21 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
 }
 
 core::error_code apply_pending(connection& c, std::string_view instance_id, std::string_view wamid,
-                               status_order order, std::int64_t now_ms, std::size_t* applied) {
+                               std::string_view tagged_message, status_order order, std::int64_t now_ms,
+                               std::size_t* applied) {
   core::error_code ec;
+  {
+    // The send queue calls this for every message Meta accepted; almost always nothing waits.
+    auto* probe = c.prepare("SELECT 1 FROM pending_statuses WHERE instance_id = ?1 AND wamid = ?2 "
+                            "AND state = 'pending' LIMIT 1", ec);
+    if (!probe) return misuse(ec);
+    probe->bind(1, instance_id).bind(2, wamid);
+    const bool waiting = probe->step(ec);
+    probe->reset();
+    if (ec || !waiting) return ec;
+  }
   row r;
-  if (!find(c, instance_id, wamid, r, ec)) return ec;  // still unknown: keep waiting
+  if (!find(c, instance_id, wamid, tagged_message, r, ec)) return ec;  // still unknown: keep waiting
   const owner o{std::string(instance_id), r.user_id};
   outcome out;
   if (auto e = drain_pending(c, o, r, wamid, order, now_ms, out)) return e;

@@ -92,10 +92,10 @@ core::error_code insert_outbound(connection& c, message& m, std::string_view use
   m.status = "accepted";
   {
     ENF_PREPARE(s, "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, "
-                   "attempts, possible_duplicate, api_key_id, created_at, updated_at) "
-                   "VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, 'accepted', 0, 0, ?6, ?7, ?7)");
+                   "attempts, possible_duplicate, api_key_id, created_at, updated_at, callback_tagged) "
+                   "VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, 'accepted', 0, 0, ?6, ?7, ?7, ?8)");
     s->bind(1, m.id).bind(2, m.instance_id).bind(3, m.peer).bind(4, m.type).bind(5, m.body);
-    s->bind(6, m.api_key_id).bind(7, m.created_at);
+    s->bind(6, m.api_key_id).bind(7, m.created_at).bind(8, m.callback_tagged ? 1 : 0);
     if (auto ec = s->run()) return ec;
     m.seq = c.last_insert_rowid();
   }
@@ -171,14 +171,15 @@ core::error_code lease(connection& c, std::string_view instance_id, const std::v
   ENF_PREPARE(take, "UPDATE send_jobs SET state = 'sending', lease_owner = ?3, lease_expires_at = ?4 "
                     "WHERE message_seq = ?1 AND instance_id = ?2 AND (state = 'queued' OR lease_owner = ?3)");
   ENF_PREPARE(mark, "UPDATE messages SET attempts = attempts + 1, status = 'sending', updated_at = ?2 "
-                    "WHERE seq = ?1 RETURNING id, body, attempts, possible_duplicate");
+                    "WHERE seq = ?1 RETURNING id, body, attempts, possible_duplicate, callback_tagged");
   for (auto seq : seqs) {
     take->bind(1, seq).bind(2, instance_id).bind(3, owner).bind(4, expires);
     if (auto ec = take->run()) return ec;
     if (c.changes() == 0) continue;
     mark->bind(1, seq).bind(2, now);
     core::error_code ec;
-    if (mark->step(ec)) out.push_back({seq, mark->text(0), mark->text(1), mark->int64(2), mark->int64(3) != 0});
+    if (mark->step(ec))
+      out.push_back({seq, mark->text(0), mark->text(1), mark->int64(2), mark->int64(3) != 0, mark->int64(4) != 0});
     mark->reset();
     if (ec) return ec;
   }

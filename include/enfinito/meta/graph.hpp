@@ -108,6 +108,24 @@ boost::system::result<phone_number_page, parse_failure> parse_phone_number_page(
  */
 request send_message(std::string_view version, std::string_view phone_number_id, std::string body);
 
+/**
+ * Status routing by biz_opaque_callback_data. Meta echoes a message's
+ * `biz_opaque_callback_data` in every status webhook of that message [D-ST]. When the customer
+ * did not set one, Enfinito sends `callback_tag_prefix` + its own message id there, so a status
+ * finds its row through the message-id index, which grows in time order, instead of through a
+ * wamid index: wamids are random, and indexing every outbound wamid made each message dirty a
+ * page of its own (~9 KB written and ~12 µs of the store writer per message, docs in README
+ * "Send path"). The webhook parser takes the tag out of the status before anything is stored
+ * or forwarded (meta::parse_notification, meta::strip_callback_tags): customers never see it.
+ */
+inline constexpr std::string_view callback_tag_prefix = "enfinito:";
+/** Does this message body (check_message's JSON) set biz_opaque_callback_data itself? */
+bool sets_callback_data(std::string_view body);
+/** `body` with biz_opaque_callback_data = callback_tag_prefix + message_id added. */
+std::string with_callback_tag(std::string body, std::string_view message_id);
+/** The message id a status's biz_opaque_callback_data names, or empty when it is not our tag. */
+std::string_view tagged_message_id(std::string_view callback_data);
+
 /** Meta's answer to a send (REFERENCE.md §1.3). */
 struct send_result {
   std::string wamid;           // messages[0].id

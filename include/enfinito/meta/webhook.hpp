@@ -52,6 +52,8 @@ struct update {
   std::optional<std::int64_t> error_code;  // first errors[] code (failed statuses, error updates)
   std::string error_title;
   std::string raw;              // the item's own JSON (message, status, error, or the field's value)
+  std::string tagged_message;   // status: the message id of Enfinito's biz_opaque_callback_data tag
+                                // (meta::callback_tag_prefix), taken out of `raw`; else empty
 };
 
 struct notification {
@@ -67,6 +69,12 @@ struct parse_limits {
 
 /** Parses a verified notification. Errors: not JSON, too large/deep, wrong shape. */
 core::result<notification> parse_notification(std::string_view raw, const parse_limits& limits = {});
+
+/**
+ * `raw` (a notification) without Enfinito's biz_opaque_callback_data tags in its statuses, for
+ * customer webhooks of format `meta`; `raw` itself when it carries none.
+ */
+std::string strip_callback_tags(std::string_view raw);
 
 /** 0 unknown, 1 sent, 2 delivered, 3 read, 4 played; failed is handled by status_advances. */
 int status_rank(std::string_view status) noexcept;

@@ -9,7 +9,10 @@
  *   redelivery a no-op: `store_message` inserts OR IGNOREs and emits `message.received` only
  *   for a new row.
  * - A status (`sent`, `delivered`, `read`, `failed`) moves an OUTBOUND row found by
- *   (instance_id, wamid) forward, never backwards: the caller passes the order
+ *   (instance_id, wamid) forward, never backwards. A status carrying Enfinito's tag
+ *   (meta::callback_tag_prefix) is looked up by (instance_id, message id) and must still name
+ *   the row's wamid; an untagged one among the rows whose wamid is indexed (inbound rows and
+ *   messages sent with the customer's own biz_opaque_callback_data): the caller passes the order
  *   (meta::status_advances; the store does not depend on the meta module). `failed` keeps
  *   Meta's error code and title. Each change emits `message.<status>`; a status that does not
  *   advance (a duplicate, `delivered` after `read`) changes nothing and emits nothing.
@@ -65,6 +68,7 @@ struct status {
   std::optional<std::int64_t> error_code;  // failed: first errors[].code
   std::string error_title;
   std::string raw;         // the status object, serialized JSON
+  std::string tagged_message;  // the message id of Enfinito's biz_opaque_callback_data tag, or empty
 };
 
 /** What a webhook write did (counters for logs, metrics and tests). */
@@ -90,17 +94,19 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
  * (after setting its own status), so that statuses Meta posted before that commit are not
  * lost:
  *
- *     messages::set_wamid(c, seq, wamid, ...);                        // the queue's own SQL
- *     store::inbound::apply_pending(c, instance_id, wamid, meta::status_advances, now_ms);
+ *     messages::resolve(c, seq, ...);                                  // the queue's own SQL
+ *     store::inbound::apply_pending(c, instance_id, wamid, message_id, meta::status_advances, now_ms);
  *
  * Applies every pending status of (instance_id, wamid) in Meta's order (sent, delivered, read;
  * failed), each emitting its event as `apply_status` would, then removes them. Cheap when there
  * is none (two primary-key lookups). `applied` (optional) counts the statuses that changed the
  * row or emitted an event. As a safety net, `apply_status` also drains them when the next
  * status for a known wamid arrives, but only this call makes them visible without one.
+ * `tagged_message`: the message's id when it was sent with Enfinito's tag, else empty.
  */
 core::error_code apply_pending(connection& c, std::string_view instance_id, std::string_view wamid,
-                               status_order order, std::int64_t now_ms, std::size_t* applied = nullptr);
+                               std::string_view tagged_message, status_order order, std::int64_t now_ms,
+                               std::size_t* applied = nullptr);
 
 /** Appends an event about the instance (template status, account update, …). */
 core::error_code append_event(connection& c, const owner& o, std::string type, std::string data,

@@ -55,6 +55,9 @@ struct message {
   std::optional<std::string> api_key_id;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // Outbound: sent to Meta with Enfinito's biz_opaque_callback_data tag, so its statuses find
+  // it by id and its wamid is left out of the wamid index (meta::callback_tag_prefix).
+  bool callback_tagged = false;
 };
 
 /**
@@ -107,6 +110,7 @@ struct leased {
   std::string body;
   std::int64_t attempts = 0;  // after this lease
   bool possible_duplicate = false;
+  bool callback_tagged = false;  // send `body` with meta::with_callback_tag
 };
 /**
  * Leases the given jobs of `instance_id` that are still queued (state=sending, owner,

@@ -1,6 +1,7 @@
 // meta::webhook: signatures over exact bytes, envelope parsing of every update kind, batches,
 // unknown types kept, and status ordering. Meta's published samples are used when present.
 #include <enfinito/crypto/hash.hpp>
+#include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/webhook.hpp>
 
 #include <boost/json.hpp>
@@ -162,6 +163,47 @@ BOOST_AUTO_TEST_CASE(malformed_and_oversized_payloads_are_refused) {
   tight = {};
   tight.max_depth = 4;
   BOOST_TEST(!meta::parse_notification(own_batch, tight));
+}
+
+// Enfinito's biz_opaque_callback_data tag (meta/graph.hpp): set on the way out only when the
+// customer set none; on the way in it names the message and is taken out of what is kept.
+BOOST_AUTO_TEST_CASE(callback_tags_are_ours_only_and_never_kept) {
+  const std::string body = R"({"messaging_product":"whatsapp","to":"15550001234","type":"text","text":{"body":"say \"biz_opaque_callback_data\""}})";
+  BOOST_TEST(!meta::sets_callback_data(body));  // the word inside a string value is not the field
+  BOOST_TEST(meta::sets_callback_data(R"({"to":"1","biz_opaque_callback_data":"order-7"})"));
+  const auto tagged = meta::with_callback_tag(body, "msg_0193abc");
+  auto v = boost::json::parse(tagged).as_object();
+  BOOST_TEST(v.at("biz_opaque_callback_data").as_string() == "enfinito:msg_0193abc");
+  v.erase("biz_opaque_callback_data");
+  BOOST_TEST(v == boost::json::parse(body).as_object());
+  BOOST_TEST(meta::with_callback_tag("{}", "msg_1") == R"({"biz_opaque_callback_data":"enfinito:msg_1"})");
+  BOOST_TEST(meta::tagged_message_id("enfinito:msg_1") == "msg_1");
+  BOOST_TEST(meta::tagged_message_id("order-7").empty());
+
+  const std::string raw = R"({"object":"whatsapp_business_account","entry":[{"id":"900000000000001","changes":[
+   {"field":"messages","value":{"messaging_product":"whatsapp",
+    "metadata":{"display_phone_number":"15550001111","phone_number_id":"800000000000001"},
+    "statuses":[
+     {"id":"wamid.t-1","status":"delivered","timestamp":"1760000002","recipient_id":"4915112345678",
+      "biz_opaque_callback_data":"enfinito:msg_0193abc"},
+     {"id":"wamid.c-1","status":"read","timestamp":"1760000003","recipient_id":"4915112345678",
+      "biz_opaque_callback_data":"order-7"}]}}]}]})";
+  auto n = meta::parse_notification(raw);
+  BOOST_REQUIRE(n.has_value());
+  BOOST_REQUIRE_EQUAL(n->updates.size(), 2u);
+  BOOST_TEST(n->updates[0].tagged_message == "msg_0193abc");
+  BOOST_TEST(n->updates[0].raw.find("biz_opaque_callback_data") == std::string::npos);
+  BOOST_TEST(n->updates[0].raw.find("wamid.t-1") != std::string::npos);
+  BOOST_TEST(n->updates[1].tagged_message.empty());
+  BOOST_TEST(n->updates[1].raw.find("order-7") != std::string::npos);
+
+  // What a customer webhook of format `meta` forwards: the customer's value stays, ours goes.
+  const auto forwarded = meta::strip_callback_tags(raw);
+  BOOST_TEST(forwarded.find("enfinito:") == std::string::npos);
+  BOOST_TEST(forwarded.find("order-7") != std::string::npos);
+  BOOST_TEST(meta::parse_notification(forwarded)->updates.size() == 2u);
+  const std::string untouched = R"({"object":"whatsapp_business_account","entry":[]})";
+  BOOST_TEST(meta::strip_callback_tags(untouched) == untouched);  // nothing of ours: the exact bytes
 }
 
 BOOST_AUTO_TEST_CASE(statuses_never_move_backwards) {

@@ -149,12 +149,12 @@ BOOST_AUTO_TEST_CASE(early_statuses_wait_and_are_applied_in_metas_order) {
   // Nothing to apply while the wamid is unknown; the rows stay.
   std::size_t applied = 99;
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
-    return in::apply_pending(c, "ins_a", "wamid.e", meta::status_advances, 3000, &applied);
+    return in::apply_pending(c, "ins_a", "wamid.e", "", meta::status_advances, 3000, &applied);
   }));
   BOOST_TEST(scalar("SELECT COUNT(*) FROM pending_statuses") == 3);
   outbound("wamid.e", "sent");
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
-    return in::apply_pending(c, "ins_a", "wamid.e", meta::status_advances, 3000, &applied);
+    return in::apply_pending(c, "ins_a", "wamid.e", "", meta::status_advances, 3000, &applied);
   }));
   BOOST_TEST(applied == 3u);
   BOOST_TEST(text("SELECT status FROM messages") == "read");
