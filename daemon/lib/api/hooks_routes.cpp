@@ -45,9 +45,6 @@ std::int64_t now_ms() {
 using detail::store_problem;  // 503 + Retry-After when the disk is full
 response instance_missing() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response webhook_missing() { return http::problem(status::not_found, "webhook_not_found", "No such webhook endpoint"); }
-response vault_problem() {
-  return http::problem(status::internal_server_error, "vault_error", "The signing secret cannot be sealed");
-}
 
 bool event_type_like(std::string_view t) {
   return !t.empty() && t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {

@@ -9,11 +9,11 @@
  *   redelivery a no-op: `store_message` inserts OR IGNOREs and emits `message.received` only
  *   for a new row.
  * - A status (`sent`, `delivered`, `read`, `failed`) moves an OUTBOUND row found by
- *   (instance_id, wamid) forward, never backwards. A status carrying Enfinito's tag
- *   (meta::callback_tag_prefix) is looked up by (instance_id, message id) and must still name
- *   the row's wamid; an untagged one among the rows whose wamid is indexed (inbound rows and
- *   messages sent with the customer's own biz_opaque_callback_data): the caller passes the order
- *   (meta::status_advances; the store does not depend on the meta module). `failed` keeps
+ *   (instance_id, wamid) forward, never backwards: the caller passes the order
+ *   (meta::status_advances; the store does not depend on the meta module). A status carrying
+ *   Enfinito's tag (meta::callback_tag_prefix) is looked up by (instance_id, message id) and
+ *   must still name the row's wamid; an untagged one only among the rows whose wamid is indexed
+ *   (inbound rows, and messages sent with the customer's own biz_opaque_callback_data). `failed` keeps
  *   Meta's error code and title. Each change emits `message.<status>`; a status that does not
  *   advance (a duplicate, `delivered` after `read`) changes nothing and emits nothing.
  * - Statuses the row cannot hold (`played`, anything Meta adds later) are kept as a receipt in
