@@ -188,9 +188,28 @@ int main(int argc, char** argv) {
     std::printf("store writes_per_relayed_message=%.2f writes_per_commit=%.2f commits_per_s=%.0f\n",
                 double(writes) / double(delivered), double(writes) / double(commits), double(commits) / relay_s);
 
-  // 3. Open loop at 5,000/s: latency from each request's scheduled time.
+  // 3. Open loop at 5,000/s: latency from each request's scheduled time. The store writer's
+  // slow commits in the same seconds tell whether a latency stall was the disk (fsync, a
+  // checkpoint) or happened elsewhere.
+  auto commit_counts = [&] {
+    std::vector<std::uint64_t> v;
+    for (const auto& b : wstats.commit_buckets) v.push_back(b.load());
+    return v;
+  };
+  const auto slow0 = commit_counts();
   auto open = run_load({port, connections, duration, 5000, 202, send_requests(ids, key)});
   print_load("enfinito_open_5000_per_s", open);
+  const auto slow1 = commit_counts();
+  std::printf("store_commits_during_open_loop");
+  for (std::size_t i = 0; i < slow1.size(); ++i) {
+    const auto n = slow1[i] - slow0[i];
+    if (i < std::size(store::writer_stats::bounds_us))
+      std::printf(" le_%lluus=%llu", static_cast<unsigned long long>(store::writer_stats::bounds_us[i]),
+                  static_cast<unsigned long long>(n));
+    else
+      std::printf(" over=%llu", static_cast<unsigned long long>(n));
+  }
+  std::printf("\n");
 
   return 0;
 }
