@@ -517,6 +517,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
         ec = co_await read_body(parser);
       }
       if (ec) {
+        // The spool file goes before the answer does: a client that retries at once (the disk
+        // was full) must find the space this body took already free. (`path` and `query`,
+        // which point into the spooled head, are not used past this point.)
+        spooling.reset();
         if (timed_out_ && timed_out_code(ec))
           co_await fail(status::request_timeout, "request_timeout", "Request body stalled");
         else if (ec == bhttp::error::body_limit)
