@@ -239,8 +239,7 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   // Meta's throughput level for the number and the send rate Enfinito keeps to because of it.
   o["throughput"] = json::object{
       {"level", row.throughput_level},
-      {"messages_per_second", row.throughput_level == "HIGH" ? s.cfg.queue.rate_high_throughput
-                                                             : s.cfg.queue.rate_per_instance}};
+      {"messages_per_second", outbound::send_rate(s.cfg.queue, row.throughput_level)}};
   o["status"] = row.status;
   if (!row.status_reason.empty()) o["status_reason"] = row.status_reason;
   else o["status_reason"] = nullptr;

@@ -493,8 +493,7 @@ core::error_code export_inbound_media_page(store::connection& c, const std::stri
 
 fs::path inbound_media_dir(const config::settings& cfg) {
   if (!cfg.media.inbound_dir.empty()) return cfg.media.inbound_dir;
-  const auto parent = fs::path(cfg.store.path).parent_path();
-  return (parent.empty() ? fs::path(".") : parent) / "media";
+  return config::beside_database(cfg, "media");
 }
 
 void start_media_fetcher(services& s, executor ex) {

@@ -738,11 +738,8 @@ namespace {
 
 std::string upload_spool_dir(const config::settings& cfg) {
   namespace fs = std::filesystem;
-  fs::path dir = cfg.media.spool_dir;
-  if (dir.empty()) {
-    const auto parent = fs::path(cfg.store.path).parent_path();
-    dir = (parent.empty() ? fs::path(".") : parent) / "spool";
-  }
+  const fs::path dir =
+      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : fs::path(cfg.media.spool_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (!ec) fs::permissions(dir, fs::perms::owner_all, ec);

@@ -619,11 +619,13 @@ std::filesystem::path vault_key_path(const settings& s) {
     if (const char* cred = std::getenv("CREDENTIALS_DIRECTORY")) dir = cred;
   }
   if (!dir.empty()) return std::filesystem::path(dir) / file;
-  if (s.dev) {
-    auto state = std::filesystem::path(s.store.path).parent_path();
-    return (state.empty() ? std::filesystem::path(".") : state) / file;
-  }
+  if (s.dev) return beside_database(s, file);
   return {};
+}
+
+std::filesystem::path beside_database(const settings& s, const std::filesystem::path& name) {
+  const auto state = std::filesystem::path(s.store.path).parent_path();
+  return (state.empty() ? std::filesystem::path(".") : state) / name;
 }
 
 core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,

@@ -183,10 +183,6 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
   std::shared_ptr<const crypto::graph_credentials> creds;
 
   std::size_t cap() const { return q.cfg.queue.window; }
-  // Meta's throughput for the number [D-TP]: 80 mps by default, 1,000 once upgraded.
-  double rate_for(std::string_view level) const {
-    return static_cast<double>(level == "HIGH" ? q.cfg.queue.rate_high_throughput : q.cfg.queue.rate_per_instance);
-  }
 
   void wake() {
     woken = true;
@@ -249,7 +245,7 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     row_generation = generation;
     user_id = r.user_id;
     row_key = r.blobs[crypto::f_phone] + r.blobs[crypto::f_token];
-    if (const double rate = rate_for(r.throughput_level); rate != bucket.rate()) {
+    if (const double rate = send_rate(q.cfg.queue, r.throughput_level); rate != bucket.rate()) {
       bucket.set_rate(rate, steady::now());
       core::log::info("send_queue_rate", {{"instance", instance_id}, {"throughput", r.throughput_level},
                                           {"per_second", static_cast<std::int64_t>(rate)}});
@@ -576,6 +572,10 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
 }
 
 // ---- queue::impl -----------------------------------------------------------------------
+
+unsigned send_rate(const config::queue_settings& q, std::string_view level) noexcept {
+  return level == "HIGH" ? q.rate_high_throughput : q.rate_per_instance;
+}
 
 void queue::impl::notify(std::string_view instance_id, std::int64_t seq, std::string_view peer) {
   if (stopping.load()) return;  // the job is in the database; the next start sends it

@@ -263,6 +263,9 @@ std::string describe_keys();
 core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,
                                                    std::string* why = nullptr);
 
+/** `name` in the directory that holds the database (the working directory if it has none). */
+std::filesystem::path beside_database(const settings& s, const std::filesystem::path& name);
+
 /**
  * Where the vault key file is: `vault.key_file` if absolute, else in the secrets directory
  * (`secrets.dir` or $CREDENTIALS_DIRECTORY), else — dev mode only — next to the database.

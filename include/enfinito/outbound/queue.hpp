@@ -82,6 +82,12 @@ class client;
 
 namespace enfinito::outbound {
 
+/**
+ * Messages per second the queue sends for an instance whose number has Meta's throughput
+ * `level` [D-TP]: `rate_high_throughput` for HIGH, `rate_per_instance` otherwise (STANDARD).
+ */
+unsigned send_rate(const config::queue_settings& q, std::string_view level) noexcept;
+
 /** The first final outcome of one message, as `wait_for_outcome` reports it. */
 struct send_outcome {
   enum class kind { sent, failed, dead };
