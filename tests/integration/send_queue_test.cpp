@@ -260,6 +260,11 @@ BOOST_FIXTURE_TEST_CASE(text_round_trip_reaches_meta_with_the_wamid_visible, que
   auto metrics = http_request("127.0.0.1", app.port(), "GET", "/metrics");
   BOOST_TEST(metrics.body.find("enfinito_queue_sent_total 1") != std::string::npos);
   BOOST_TEST(metrics.body.find("enfinito_queue_meta_latency_seconds_count 1") != std::string::npos);
+  // The send went over a Graph API connection the pool counted.
+  const auto opened_at = metrics.body.find("\nenfinito_meta_connections_opened_total ");
+  BOOST_REQUIRE(opened_at != std::string::npos);
+  BOOST_TEST(std::stoi(metrics.body.substr(opened_at + 40)) >= 1);
+  BOOST_TEST(metrics.body.find("\nenfinito_meta_connections_reused_total ") != std::string::npos);
 }
 
 // Meta's statuses find their message through biz_opaque_callback_data (meta/graph.hpp):

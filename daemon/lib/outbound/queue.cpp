@@ -779,6 +779,12 @@ net::awaitable<void> queue::render_metrics(std::string& out) {
   out += "enfinito_queue_meta_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(cum) + "\n";
   out += "enfinito_queue_meta_latency_seconds_sum " + std::to_string(static_cast<double>(st.latency_us.load()) / 1e6) + "\n";
   out += "enfinito_queue_meta_latency_seconds_count " + std::to_string(st.latency_count.load()) + "\n";
+  // Connections opened against calls that reused one: a high ratio under steady load means
+  // the idle pool ([meta] max_idle_connections) is below the sends in flight.
+  const auto pool = impl_->meta->stats();
+  counter("enfinito_meta_connections_opened_total", "Graph API connections opened (TCP, and TLS in production).",
+          pool.connections_opened);
+  counter("enfinito_meta_connections_reused_total", "Graph API calls made on a kept-alive connection.", pool.calls_on_reused_connection);
   out += "# HELP enfinito_queue_sends_in_flight Graph API send calls in flight.\n"
          "# TYPE enfinito_queue_sends_in_flight gauge\n"
          "enfinito_queue_sends_in_flight " + std::to_string(impl_->in_flight.load()) + "\n";

@@ -109,7 +109,10 @@ struct meta_settings {
   milliseconds timeout{10'000};  // one whole upstream call: connect + TLS + request + response
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   milliseconds connect_timeout{5'000};    // resolve + connect + TLS of a new connection
-  std::size_t max_idle_connections = 32;  // kept-alive connections per reactor; 0: none
+  // Kept-alive connections per reactor; 0: none. At least the sends a reactor has in flight
+  // at a busy moment: a connection returned to a full pool is closed, and the next send opens
+  // (and in production TLS-handshakes) a new one.
+  std::size_t max_idle_connections = 256;
   milliseconds idle_timeout{30'000};      // idle longer than this: closed, not reused
 };
 
