@@ -316,6 +316,35 @@ BOOST_FIXTURE_TEST_CASE(statuses_reach_the_message_by_our_tag_or_by_wamid, queue
   BOOST_TEST(ev.body.find("enfinito:") == std::string::npos);
 }
 
+// Meta can post a message's statuses before its answer to the send reaches us. They find no
+// wamid on the row yet and wait in pending_statuses; the queue's write that records the wamid
+// applies them (store::inbound::apply_pending). Without that the message would stay `sent`:
+// no status of it arrives after the answer.
+BOOST_FIXTURE_TEST_CASE(statuses_that_beat_the_send_answer_are_applied_with_the_wamid, queue_fixture) {
+  const std::string callback = "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance;
+  meta.admin("numbers", json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  // The fake answers after 700 ms; its statuses go out 20, 40 and 60 ms after the request.
+  BOOST_REQUIRE_EQUAL(meta.admin_status("knobs", {{"latency_ms", 700}}), 200u);
+  auto& db = app.get().database();
+  for (const auto& [to, own] : {std::pair{"15551230005", ""}, std::pair{"15551230006", "order-8"}}) {
+    std::string body = std::string(R"({"to":")") + to + R"(","type":"text","text":{"body":"early"}})";
+    if (*own) body.insert(body.size() - 1, std::string(R"(,"biz_opaque_callback_data":")") + own + "\"");
+    auto r = client.call(alice, "POST", "/v1/instances/" + instance + "/messages", body);
+    BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
+    const auto id = str(body_of(r), "id");
+    // All three statuses are parked while the send still waits for its answer.
+    const auto parked_by = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
+    while (count_rows(db, "pending_statuses", "state", "pending") < 3 && std::chrono::steady_clock::now() < parked_by)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(count_rows(db, "pending_statuses", "state", "pending") == 3, own);
+    BOOST_TEST(str(body_of(client.call(alice, "GET", "/v1/messages/" + id)), "status") == "sending");
+    // The answer's write takes them: the message is read, and nothing waits any more.
+    auto m = client.wait_status(alice, id, {"read"});
+    BOOST_TEST(str(m, "status") == "read", own);
+    BOOST_TEST(count_rows(db, "pending_statuses", "state", "pending") == 0, own);
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_bodies_name_the_field_and_queue_nothing, queue_fixture) {
   auto r = client.call(alice, "POST", "/v1/instances/" + instance + "/messages",
                        R"({"to":"15551230001","type":"text","text":{}})");
