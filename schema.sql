@@ -374,3 +374,22 @@ ALTER TABLE instances ADD COLUMN throughput_level TEXT NOT NULL DEFAULT 'STANDAR
 ALTER TABLE messages ADD COLUMN callback_tagged INTEGER NOT NULL DEFAULT 0;
 DROP INDEX messages_wamid;
 CREATE UNIQUE INDEX messages_wamid ON messages (instance_id, wamid) WHERE wamid IS NOT NULL AND callback_tagged = 0;
+
+-- migration: 11
+-- messages.status's CHECK as comparisons instead of IN (...). SQLite evaluates an IN list of
+-- three or more values through a temporary b-tree that it builds on every INSERT, and on every
+-- UPDATE of status (a pager, a page cache and eight inserts): three times per outbound message.
+-- The rule is the same and the rows on disk already satisfy it, so the table's text is
+-- rewritten in place (writable_schema); RESET makes this connection parse the new text. The
+-- temporary table fails the migration if the old text was not found.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql,
+  'CHECK (status IN (''accepted'', ''sending'', ''sent'', ''delivered'', ''read'',' || char(10) ||
+  '                                       ''failed'', ''dead'', ''received''))',
+  'CHECK (status = ''accepted'' OR status = ''sending'' OR status = ''sent'' OR status = ''delivered''' || char(10) ||
+  '                            OR status = ''read'' OR status = ''failed'' OR status = ''dead'' OR status = ''received'')')
+WHERE type = 'table' AND name = 'messages';
+PRAGMA writable_schema = RESET;
+CREATE TEMP TABLE migration_11_check (rewritten INTEGER NOT NULL CHECK (rewritten));
+INSERT INTO migration_11_check SELECT instr(sql, 'status IN (') = 0 FROM sqlite_schema WHERE type = 'table' AND name = 'messages';
+DROP TABLE migration_11_check;

@@ -144,6 +144,42 @@ BOOST_AUTO_TEST_CASE(embedded_schema_applies_to_a_fresh_database) {
   BOOST_TEST(secure == "1");
 }
 
+// Migration 11: messages.status keeps its rule, and writing status builds no temporary b-tree
+// (an IN list of three or more values did, on every insert and every status update).
+BOOST_AUTO_TEST_CASE(message_status_is_checked_without_a_temporary_btree) {
+  test::temp_dir dir;
+  std::string why;
+  auto db = store::store::open({(dir / "s.db").string(), true, 1, 64, std::chrono::milliseconds(1000)}, &why);
+  BOOST_REQUIRE_MESSAGE(db, why);
+  auto ephemeral_opens = [&](const std::string& sql) {
+    int n = -1;
+    (*db)->write_sync([&](store::connection& c) {
+      core::error_code ec;
+      auto* st = c.prepare("EXPLAIN " + sql, ec);
+      if (!st) return ec;
+      n = 0;
+      while (st->step(ec))
+        if (st->text(1) == "OpenEphemeral") ++n;
+      st->reset();
+      return ec;
+    });
+    return n;
+  };
+  BOOST_TEST(ephemeral_opens("UPDATE messages SET status = 'sent', updated_at = 1 WHERE seq = 1") == 0);
+  BOOST_TEST(ephemeral_opens("INSERT INTO messages (id, instance_id, direction, peer, type, body, status, "
+                             "created_at, updated_at) VALUES ('m', 'i', 'outbound', 'p', 'text', '{}', 'accepted', 1, 1)") == 0);
+  // The rule itself still holds (SQLite checks it before the instance's foreign key).
+  std::string outcome;
+  auto ec = (*db)->write_sync([&](store::connection& c) {
+    auto e = c.exec("INSERT INTO messages (id, instance_id, direction, peer, type, body, status, created_at, "
+                    "updated_at) VALUES ('m1', 'i', 'outbound', 'p', 'text', '{}', 'bogus', 1, 1)");
+    outcome = c.last_message();
+    return e;
+  });
+  BOOST_TEST(static_cast<bool>(ec));
+  BOOST_TEST(outcome.find("CHECK constraint failed") != std::string::npos, outcome);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(store_group_commit)
