@@ -40,7 +40,8 @@ BOOST_AUTO_TEST_CASE(health_ready_and_metrics) {
   BOOST_TEST(m.header("content-type").find("text/plain") == 0u);
   for (auto family : {"enfinito_http_requests_total{route=\"ops.healthz\",status=\"200\"} 1",
                       "enfinito_http_request_duration_seconds_bucket", "enfinito_http_connections_open",
-                      "enfinito_store_commit_batch_size_bucket", "enfinito_store_commit_duration_seconds_count"})
+                      "enfinito_store_commit_batch_size_bucket", "enfinito_store_commit_duration_seconds_count",
+                      "enfinito_store_checkpoint_duration_seconds_count"})
     BOOST_TEST_CONTEXT(family) { BOOST_TEST(m.body.find(family) != std::string::npos); }
 }
 

@@ -203,27 +203,30 @@ int main(int argc, char** argv) {
                 double(writes) / double(delivered), double(writes) / double(commits), double(commits) / relay_s);
 
   // 3. Open loop at 5,000/s: latency from each request's scheduled time. The store writer's
-  // slow commits in the same seconds tell whether a latency stall was the disk (fsync, a
-  // checkpoint) or happened elsewhere.
-  auto commit_counts = [&] {
+  // slow commits and checkpoints in the same seconds tell whether a latency stall was the
+  // writer (a commit, or a checkpoint's fsyncs) or happened elsewhere.
+  auto counts = [](const auto& buckets) {
     std::vector<std::uint64_t> v;
-    for (const auto& b : wstats.commit_buckets) v.push_back(b.load());
+    for (const auto& b : buckets) v.push_back(b.load());
     return v;
   };
-  const auto slow0 = commit_counts();
+  const auto commits0_open = counts(wstats.commit_buckets), checkpoints0_open = counts(wstats.checkpoint_buckets);
   auto open = run_load({port, connections, duration, 5000, 202, send_requests(ids, key)});
   print_load("enfinito_open_5000_per_s", open);
-  const auto slow1 = commit_counts();
-  std::printf("store_commits_during_open_loop");
-  for (std::size_t i = 0; i < slow1.size(); ++i) {
-    const auto n = slow1[i] - slow0[i];
-    if (i < std::size(store::writer_stats::bounds_us))
-      std::printf(" le_%lluus=%llu", static_cast<unsigned long long>(store::writer_stats::bounds_us[i]),
-                  static_cast<unsigned long long>(n));
-    else
-      std::printf(" over=%llu", static_cast<unsigned long long>(n));
-  }
-  std::printf("\n");
+  auto print_histogram = [](const char* name, const std::vector<std::uint64_t>& before,
+                            const std::vector<std::uint64_t>& after) {
+    std::printf("%s", name);
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      const auto n = static_cast<unsigned long long>(after[i] - before[i]);
+      if (i < std::size(store::writer_stats::bounds_us))
+        std::printf(" le_%lluus=%llu", static_cast<unsigned long long>(store::writer_stats::bounds_us[i]), n);
+      else
+        std::printf(" over=%llu", n);
+    }
+    std::printf("\n");
+  };
+  print_histogram("store_commits_during_open_loop", commits0_open, counts(wstats.commit_buckets));
+  print_histogram("store_checkpoints_during_open_loop", checkpoints0_open, counts(wstats.checkpoint_buckets));
 
   return 0;
 }

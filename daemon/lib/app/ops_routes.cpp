@@ -46,20 +46,25 @@ void render_store(std::string& out, const store::store& db) {
   out += "enfinito_store_commit_batch_size_bucket{le=\"+Inf\"} " + std::to_string(cum) + "\n";
   out += "enfinito_store_commit_batch_size_sum " + std::to_string(st.writes.load()) + "\n";
   out += "enfinito_store_commit_batch_size_count " + std::to_string(st.batches.load()) + "\n";
-  out += "# HELP enfinito_store_commit_duration_seconds Time of one group commit, fsync included.\n";
-  out += "# TYPE enfinito_store_commit_duration_seconds histogram\n";
-  cum = 0;
-  for (std::size_t i = 0; i < std::size(store::writer_stats::bounds_us); ++i) {
-    cum += st.commit_buckets[i].load();
-    out += "enfinito_store_commit_duration_seconds_bucket{le=\"" +
-           std::to_string(static_cast<double>(store::writer_stats::bounds_us[i]) / 1e6) + "\"} " +
-           std::to_string(cum) + "\n";
-  }
-  cum += st.commit_buckets[std::size(store::writer_stats::bounds_us)].load();
-  out += "enfinito_store_commit_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(cum) + "\n";
-  out += "enfinito_store_commit_duration_seconds_sum " +
-         std::to_string(static_cast<double>(st.commit_micros_total.load()) / 1e6) + "\n";
-  out += "enfinito_store_commit_duration_seconds_count " + std::to_string(st.batches.load()) + "\n";
+  auto seconds_histogram = [&out](const std::string& name, const char* help, const auto& buckets,
+                                  std::uint64_t micros_total, std::uint64_t count) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+    std::uint64_t running = 0;
+    for (std::size_t i = 0; i < std::size(store::writer_stats::bounds_us); ++i) {
+      running += buckets[i].load();
+      out += name + "_bucket{le=\"" + std::to_string(static_cast<double>(store::writer_stats::bounds_us[i]) / 1e6) +
+             "\"} " + std::to_string(running) + "\n";
+    }
+    running += buckets[std::size(store::writer_stats::bounds_us)].load();
+    out += name + "_bucket{le=\"+Inf\"} " + std::to_string(running) + "\n";
+    out += name + "_sum " + std::to_string(static_cast<double>(micros_total) / 1e6) + "\n";
+    out += name + "_count " + std::to_string(count) + "\n";
+  };
+  seconds_histogram("enfinito_store_commit_duration_seconds", "Time of one group commit.", st.commit_buckets,
+                    st.commit_micros_total.load(), st.batches.load());
+  seconds_histogram("enfinito_store_checkpoint_duration_seconds",
+                    "Time of one WAL checkpoint the writer ran between groups, fsyncs included.",
+                    st.checkpoint_buckets, st.checkpoint_micros_total.load(), st.checkpoints.load());
   out += "# HELP enfinito_store_queue_depth Writes waiting for the writer.\n";
   out += "# TYPE enfinito_store_queue_depth gauge\n";
   out += "enfinito_store_queue_depth " + std::to_string(db.queue_depth()) + "\n";

@@ -164,6 +164,15 @@ void bucket(std::atomic<std::uint64_t>* buckets, const std::uint64_t* bounds, st
   buckets[i].fetch_add(1, std::memory_order_relaxed);
 }
 
+// SQLite's default auto-checkpoint threshold, kept (store::checkpoint_if_due).
+constexpr int checkpoint_pages = 1000;
+
+// The writer connection's WAL hook: called by SQLite after each commit with the WAL's size.
+int note_wal_size(void* pages, sqlite3*, const char*, int wal_pages) {
+  *static_cast<int*>(pages) = wal_pages;
+  return SQLITE_OK;
+}
+
 }  // namespace
 
 core::result<std::unique_ptr<store>> store::open(const options& opts, std::string* why) {
@@ -178,6 +187,9 @@ core::result<std::unique_ptr<store>> store::open(const options& opts, std::strin
     if (why) *why = opts.path + ": " + wc.last_message();
     return ec;
   }
+  // Replaces SQLite's auto-checkpoint (itself a WAL hook): the writer checkpoints between
+  // groups instead, see checkpoint_if_due.
+  sqlite3_wal_hook(wc.native(), note_wal_size, &s->wal_pages_);
   auto mode = wc.scalar_text("PRAGMA journal_mode");
   if (!mode || *mode != "wal") {
     if (why) *why = opts.path + ": cannot enable WAL mode";
@@ -289,6 +301,28 @@ void store::on_events_committed(events_committed_fn fn) {
   on_events_ = std::move(fn);
 }
 
+// SQLite's auto-checkpoint runs inside the COMMIT that takes the WAL past its threshold, so
+// that group's writers also waited for the checkpoint: copying pages back into the database and
+// its two fsyncs (with synchronous = NORMAL, the only fsyncs there are). Here the same PASSIVE
+// checkpoint, at the same threshold, runs after the group's writers were answered; the next
+// group still waits for it. Its time is measured apart from the commits, so a latency stall
+// shows whether the disk's flush or the commit itself was slow.
+void store::checkpoint_if_due() {
+  if (wal_pages_ < checkpoint_pages) return;
+  wal_pages_ = 0;  // the next commit's hook says how large the WAL is then
+  const auto started = std::chrono::steady_clock::now();
+  int log_frames = 0, done_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(writer_conn_->native(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                     &done_frames);
+  const auto micros = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)  // BUSY: another checkpoint (enfinitoctl) holds the lock
+    core::log::warn("store.checkpoint_failed", {{"sqlite", writer_conn_->last_message()}});
+  stats_.checkpoints.fetch_add(1, std::memory_order_relaxed);
+  stats_.checkpoint_micros_total.fetch_add(micros, std::memory_order_relaxed);
+  bucket(stats_.checkpoint_buckets, writer_stats::bounds_us, std::size(writer_stats::bounds_us), micros);
+}
+
 void store::writer_loop() {
   pthread_setname_np(pthread_self(), "store-writer");
   std::vector<request> batch;
@@ -309,6 +343,7 @@ void store::writer_loop() {
     commit_batch(batch);
     writer_conn_->set_event_sink(nullptr);
     batch.clear();
+    checkpoint_if_due();
   }
 }
 

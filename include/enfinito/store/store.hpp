@@ -87,6 +87,11 @@ struct writer_stats {
   // Batch size histogram; upper bounds in writes.
   static constexpr std::uint64_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
   std::atomic<std::uint64_t> batch_buckets[std::size(batch_bounds) + 1]{};
+  // WAL checkpoints the writer ran between groups (store::checkpoint_if_due), timed apart from
+  // the commits; same bucket bounds as commits.
+  std::atomic<std::uint64_t> checkpoints{0};
+  std::atomic<std::uint64_t> checkpoint_micros_total{0};
+  std::atomic<std::uint64_t> checkpoint_buckets[std::size(bounds_us) + 1]{};
 };
 
 class store {
@@ -149,6 +154,7 @@ class store {
   void writer_loop();
   void reader_loop(connection& conn);
   void commit_batch(std::vector<request>& batch);
+  void checkpoint_if_due();
   static void complete(request& r, core::error_code ec);
   static void complete_batch(std::vector<request>& batch, const std::vector<core::error_code>& results);
 
@@ -156,6 +162,7 @@ class store {
   int lock_fd_ = -1;
   std::int64_t schema_version_ = 0;
   std::unique_ptr<connection> writer_conn_;
+  int wal_pages_ = 0;  // the WAL's size in pages after the last commit (writer thread only)
   std::vector<std::unique_ptr<connection>> reader_conns_;
 
   mutable std::mutex write_mu_;
