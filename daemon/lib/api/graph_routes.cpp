@@ -332,7 +332,7 @@ std::variant<meta::checked_message, http::response> check_graph_message_body(con
                                                                              const http::json_limits& limits) {
   auto body = http::parse_json(req, limits);
   if (body.error) return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
-  auto checked = meta::check_message(*body.value);
+  auto checked = meta::check_message(std::move(*body.value));
   if (!checked.ok) {
     const auto& v = checked.error;
     const std::string details = (v.field.empty() ? std::string("body") : v.field) + ": " + v.detail;

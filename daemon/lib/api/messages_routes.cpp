@@ -369,7 +369,7 @@ std::variant<meta::checked_message, http::response> check_send_body(const http::
     if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";
     if (!o->contains("recipient_type")) (*o)["recipient_type"] = "individual";
   }
-  auto checked = meta::check_message(*body.value);
+  auto checked = meta::check_message(std::move(*body.value));
   if (!checked.ok)
     return http::field_problem(checked.error.field, checked.error.detail,
                                checked.error.missing ? "missing_field" : "invalid_field");

@@ -193,7 +193,11 @@ json_body parse_json(const request& req, const json_limits& limits) {
   boost::json::parse_options opts;
   opts.max_depth = limits.max_depth;
   boost::system::error_code ec;
-  auto v = boost::json::parse(req.msg.body(), ec, {}, opts);
+  // One arena per body, released with the value: a parsed body lives for one request, and
+  // allocating each of its strings, arrays and objects from the heap was a tenth of the
+  // mallocs of a send. The arena's first block is sized from the body.
+  auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(req.msg.body().size() * 2 + 256);
+  auto v = boost::json::parse(req.msg.body(), ec, std::move(arena), opts);
   if (ec) {
     bool deep = ec == boost::json::error::too_deep;
     out.error = problem(status::bad_request, deep ? "json_too_deep" : "invalid_json", "Malformed JSON",

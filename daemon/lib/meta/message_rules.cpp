@@ -729,9 +729,11 @@ std::string recipient_key(std::string_view to) {
   return out;
 }
 
-message_check check_message(const json::value& body) {
+message_check check_message(const json::value& body) { return check_message(json::value(body)); }
+
+message_check check_message(json::value&& body) {
   if (!body.is_object()) return fail({"", "the body must be a JSON object", false});
-  json::object o = body.get_object();
+  json::object& o = body.get_object();  // ours: the envelope defaults are filled in place
   if (o.contains("status") && !o.contains("type")) return mark_read(std::move(o));
 
   const auto* rt = o.if_contains("recipient_type");

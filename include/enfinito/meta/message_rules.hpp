@@ -47,6 +47,8 @@ struct message_check {
 
 /** Checks one outbound body (the parsed JSON of a send request). */
 message_check check_message(const boost::json::value& body);
+/** The same, consuming the body: no copy of it (the send routes' hot path). */
+message_check check_message(boost::json::value&& body);
 
 /**
  * The recipient as a digits-only key for per-recipient ordering and pair pacing: strips `+`,
