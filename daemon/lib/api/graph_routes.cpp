@@ -140,7 +140,7 @@ net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const
   si::instance row;
   const std::string uid = p.user_id;
   const std::string cache_key = instance_cache::key(uid, "phone", lookup);
-  const auto* hit = s.instance_rows ? s.instance_rows->get(req.reactor, cache_key) : nullptr;
+  const auto hit = s.instance_rows ? s.instance_rows->get(req.reactor, cache_key) : nullptr;
   core::error_code ec;
   if (hit) {
     row = *hit;
@@ -148,7 +148,8 @@ net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const
     const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
     auto fn = [&row, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, row); };
     ec = co_await s.db.read(fn);
-    if (!ec && s.instance_rows) s.instance_rows->put(req.reactor, cache_key, row, generation);
+    if (!ec && s.instance_rows)
+      s.instance_rows->put(req.reactor, cache_key, std::make_shared<const si::instance>(row), generation);
   }
   if (ec == store::error::not_found || (!ec && !p.may_use_instance(row.id))) co_return unknown_object(phone, req);
   if (ec) co_return service_unavailable(req);

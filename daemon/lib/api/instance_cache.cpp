@@ -13,7 +13,7 @@ std::string instance_cache::key(std::string_view user_id, std::string_view how, 
   return k;
 }
 
-const store::instances::instance* instance_cache::get(std::size_t r, const std::string& key) {
+instance_cache::row_ptr instance_cache::get(std::size_t r, const std::string& key) {
   auto& m = shards_[r % shards_.size()];
   auto it = m.find(key);
   if (it == m.end()) return nullptr;
@@ -21,15 +21,14 @@ const store::instances::instance* instance_cache::get(std::size_t r, const std::
     m.erase(it);
     return nullptr;
   }
-  return &it->second.row;
+  return it->second.row;
 }
 
-void instance_cache::put(std::size_t r, const std::string& key, const store::instances::instance& row,
-                         std::uint64_t gen) {
+void instance_cache::put(std::size_t r, const std::string& key, row_ptr row, std::uint64_t gen) {
   if (ttl_.count() == 0) return;
   auto& m = shards_[r % shards_.size()];
   if (m.size() >= max_entries) m.clear();  // bounded; refilling is one store read per instance
-  m[key] = entry{row, clock::now(), gen};
+  m[key] = entry{std::move(row), clock::now(), gen};
 }
 
 }  // namespace enfinito::api

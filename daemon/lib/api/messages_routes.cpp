@@ -88,16 +88,17 @@ json::object view(const sm::message& m) {
 
 // Loads the caller's instance (404 for anything not theirs or outside the key's scope).
 // Served from the reactor's instance cache when it holds a fresh row: a send costs no read.
-net::awaitable<std::variant<si::instance, response>> load_instance(services& s, const principal& p,
-                                                                   std::string_view id, std::size_t reactor) {
+net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(services& s, const principal& p,
+                                                                               std::string_view id,
+                                                                               std::size_t reactor) {
   if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
-  si::instance row;
   const std::string uid = p.user_id, iid(id);
   const std::string cache_key = instance_cache::key(uid, "id", iid);
   if (s.instance_rows)
-    if (const auto* hit = s.instance_rows->get(reactor, cache_key)) co_return *hit;
+    if (auto hit = s.instance_rows->get(reactor, cache_key)) co_return hit;
   const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
-  auto fn = [&](store::connection& c) { return si::get(c, uid, iid, row); };
+  auto row = std::make_shared<si::instance>();
+  auto fn = [&](store::connection& c) { return si::get(c, uid, iid, *row); };
   auto ec = co_await s.db.read(fn);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
@@ -151,7 +152,7 @@ net::awaitable<response> send(services& s, http::request& req) {
 
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& inst = std::get<si::instance>(loaded);
+  const auto& inst = *std::get<instance_cache::row_ptr>(loaded);
 
   // Same key: the first answer again (same request, whatever happened since) or 422 (a
   // different one). The request is compared by its raw bytes.
@@ -269,7 +270,7 @@ net::awaitable<response> list(services& s, http::request& req) {
   sm::list_filter f;
   if (auto bad = read_filter(req, f)) co_return std::move(*bad);
   f.user_id = p.user_id;
-  f.instance_id = std::get<si::instance>(loaded).id;
+  f.instance_id = std::get<instance_cache::row_ptr>(loaded)->id;
   const std::size_t limit = f.limit;
   f.limit = limit + 1;
   std::vector<sm::message> rows;

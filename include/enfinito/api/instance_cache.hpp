@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,14 +33,17 @@ class instance_cache {
   /** "<user id>/<how>/<value>": `how` is "id" (instance id) or "phone" (phone number lookup hash). */
   static std::string key(std::string_view user_id, std::string_view how, std::string_view value);
 
+  /** A cached row, shared: a hit copies a pointer, not the row's fifteen strings. */
+  using row_ptr = std::shared_ptr<const store::instances::instance>;
+
   /** Reactor-local: only reactor `r` calls these with `r`. nullptr on a miss or a stale entry. */
-  const store::instances::instance* get(std::size_t r, const std::string& key);
-  void put(std::size_t r, const std::string& key, const store::instances::instance& row, std::uint64_t generation);
+  row_ptr get(std::size_t r, const std::string& key);
+  void put(std::size_t r, const std::string& key, row_ptr row, std::uint64_t generation);
 
  private:
   using clock = std::chrono::steady_clock;
   struct entry {
-    store::instances::instance row;
+    row_ptr row;
     clock::time_point fetched;
     std::uint64_t generation = 0;
   };
