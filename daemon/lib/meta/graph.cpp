@@ -191,12 +191,20 @@ bool sets_callback_data(std::string_view body) {
 
 std::string with_callback_tag(std::string body, std::string_view message_id) {
   if (body.empty() || body.front() != '{') return body;
-  const std::string value = std::string(callback_tag_prefix) + std::string(message_id);
-  const std::string tag = boost::json::serialize(boost::json::string_view(value));
   std::string out;
-  out.reserve(body.size() + tag.size() + 32);
+  out.reserve(body.size() + callback_tag_prefix.size() + message_id.size() + 32);
   out += "{\"biz_opaque_callback_data\":";
-  out += tag;
+  // Our ids are letters, digits, _ and -: nothing to escape. Anything else goes through the
+  // JSON serialiser.
+  const bool plain = std::all_of(message_id.begin(), message_id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (plain) {
+    out.append("\"").append(callback_tag_prefix).append(message_id).append("\"");
+  } else {
+    const std::string value = std::string(callback_tag_prefix) + std::string(message_id);
+    out += boost::json::serialize(boost::json::string_view(value));
+  }
   const auto first = body.find_first_not_of(" \t\r\n", 1);
   if (first != std::string::npos && body[first] != '}') out += ',';
   out.append(body, 1);

@@ -177,6 +177,9 @@ BOOST_AUTO_TEST_CASE(callback_tags_are_ours_only_and_never_kept) {
   v.erase("biz_opaque_callback_data");
   BOOST_TEST(v == boost::json::parse(body).as_object());
   BOOST_TEST(meta::with_callback_tag("{}", "msg_1") == R"({"biz_opaque_callback_data":"enfinito:msg_1"})");
+  // An id with characters JSON must escape still makes valid JSON carrying it exactly.
+  const auto odd = boost::json::parse(meta::with_callback_tag("{}", "a\"b\\c")).as_object();
+  BOOST_TEST(odd.at("biz_opaque_callback_data").as_string() == "enfinito:a\"b\\c");
   BOOST_TEST(meta::tagged_message_id("enfinito:msg_1") == "msg_1");
   BOOST_TEST(meta::tagged_message_id("order-7").empty());
 
