@@ -586,14 +586,16 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
     srv_.metrics.observe(route_index, last_status_, took);
-    core::log::info("http.request",
-                    {{"request_id", request_id_},
-                     {"method", std::string_view(bhttp::to_string(head.method()))},
-                     {"path", path},
-                     {"query", redact_query(query)},
-                     {"route", m.found ? std::string_view(m.found->name) : std::string_view("-")},
-                     {"status", last_status_},
-                     {"us", took.count()}});
+    // The fields (copies, the redacted query) are built only when the line is written.
+    if (core::log::enabled(core::log::level::info))
+      core::log::info("http.request",
+                      {{"request_id", request_id_},
+                       {"method", std::string_view(bhttp::to_string(head.method()))},
+                       {"path", path},
+                       {"query", redact_query(query)},
+                       {"route", m.found ? std::string_view(m.found->name) : std::string_view("-")},
+                       {"status", last_status_},
+                       {"us", took.count()}});
     co_return keep;
   }
 
