@@ -5,6 +5,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace enfinito::http {
@@ -195,8 +196,10 @@ json_body parse_json(const request& req, const json_limits& limits) {
   boost::system::error_code ec;
   // One arena per body, released with the value: a parsed body lives for one request, and
   // allocating each of its strings, arrays and objects from the heap was a tenth of the
-  // mallocs of a send. The arena's first block is sized from the body.
-  auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(req.msg.body().size() * 2 + 256);
+  // mallocs of a send. The arena's first block is sized from the body, up to 64 KiB (it grows
+  // by blocks past that, so a large body does not reserve twice its size up front).
+  const std::size_t first_block = std::min<std::size_t>(req.msg.body().size() * 2 + 256, 64 * 1024);
+  auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(first_block);
   auto v = boost::json::parse(req.msg.body(), ec, std::move(arena), opts);
   if (ec) {
     bool deep = ec == boost::json::error::too_deep;

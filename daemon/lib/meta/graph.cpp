@@ -40,8 +40,9 @@ std::int64_t int_or(const json::object& o, std::string_view key) {
 std::optional<json::value> parse_quietly(std::string_view body) {
   boost::system::error_code ec;
   // Read once and dropped: one arena for the whole tree instead of a malloc per node (see
-  // http::parse_json).
-  auto v = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(body.size() * 2 + 256));
+  // http::parse_json; the first block is capped the same way).
+  const std::size_t first_block = std::min<std::size_t>(body.size() * 2 + 256, 64 * 1024);
+  auto v = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(first_block));
   if (ec) return std::nullopt;
   return v;
 }
