@@ -254,12 +254,14 @@ struct fixture {
 
   // A genuine Meta webhook (signed with the instance's App Secret) carrying one inbound text:
   // the real action that produces a `message.received` event. Returns the exact bytes.
-  std::string inbound_text(const std::string& text = "hello") {
+  // One inbound text, plus `statuses` when given, posted as Meta signs them; returns the body.
+  std::string inbound_text(const std::string& text = "hello", json::array statuses = {}) {
     json::object msg{{"from", "16505551234"}, {"id", "wamid.HOOKS" + std::to_string(++wamid_seq)},
                      {"timestamp", "1700000000"}, {"type", "text"}, {"text", json::object{{"body", text}}}};
     json::object value{{"messaging_product", "whatsapp"},
                        {"metadata", json::object{{"display_phone_number", "15550783881"}, {"phone_number_id", phone_a}}},
                        {"messages", json::array{msg}}};
+    if (!statuses.empty()) value["statuses"] = std::move(statuses);
     json::object root{{"object", "whatsapp_business_account"},
                       {"entry", json::array{json::object{
                                     {"id", waba_a},
@@ -415,6 +417,29 @@ BOOST_AUTO_TEST_CASE(meta_format_passes_the_original_payload_through) {
   BOOST_TEST(got.headers.at("x-hub-signature-256") != "sha256=" + crypto::hmac_sha256_hex(app_secret, got.body));
   std::this_thread::sleep_for(milliseconds(300));
   BOOST_TEST(rx.count() == 1u);  // one payload, one delivery
+}
+
+// Enfinito's own biz_opaque_callback_data tag (meta/graph.hpp) never reaches a customer: the
+// hooks engine takes it out of Meta's bytes when it sends a delivery of format meta. The
+// customer's own value, and everything else, stays.
+BOOST_AUTO_TEST_CASE(meta_format_forwards_statuses_without_enfinitos_tag) {
+  receiver rx;
+  fixture f;
+  auto [id, secret] = f.add_endpoint(rx.url(), {{"format", "meta"}});
+  auto status = [](const char* wamid, const char* callback_data) {
+    return json::object{{"id", wamid}, {"status", "delivered"}, {"timestamp", "1700000001"},
+                        {"recipient_id", "16505550000"}, {"biz_opaque_callback_data", callback_data}};
+  };
+  const std::string sent = f.inbound_text("with statuses", json::array{status("wamid.OURS", "enfinito:msg_0193abc"),
+                                                                       status("wamid.THEIRS", "order-7")});
+  BOOST_REQUIRE(wait_until([&] { return rx.count() >= 1; }));
+  auto got = rx.got()[0];
+  BOOST_TEST(got.body.find("enfinito:") == std::string::npos);
+  BOOST_TEST(got.headers.at("x-hub-signature-256") == "sha256=" + crypto::hmac_sha256_hex(secret, got.body));
+  auto expected = json::parse(sent);
+  auto& statuses = expected.at("entry").at(0).at("changes").at(0).at("value").at("statuses").as_array();
+  statuses[0].as_object().erase("biz_opaque_callback_data");
+  BOOST_TEST(json::parse(got.body) == expected);  // the customer's order-7 and the message kept
 }
 
 BOOST_AUTO_TEST_CASE(private_addresses_are_refused_at_registration) {

@@ -356,8 +356,9 @@ batch prepare(meta::notification& n, const credentials& cred, std::string_view i
 }
 
 // `raw`: Meta's exact bytes, kept (store::hooks) for customer webhooks of format `meta` when
-// the instance has one and this POST produced events (without Enfinito's status tags); the
-// range of event ids ties them.
+// the instance has one and this POST produced events; the range of event ids ties them. The
+// hooks engine takes Enfinito's status tags out when it sends them (not here: this runs on
+// the store writer, which every write waits for).
 core::error_code commit(store::connection& c, const batch& b, std::string_view raw, in::outcome& out,
                         bool& throughput_changed) {
   const auto now = now_ms();
@@ -380,12 +381,8 @@ core::error_code commit(store::connection& c, const batch& b, std::string_view r
   if (passthrough && out.events > 0) {
     std::int64_t after = 0;
     if (auto ec = store::hooks::max_event_id(c, after)) return ec;
-    if (after > before) {
-      // Meta's bytes as they came, less Enfinito's own status tags (meta/graph.hpp).
-      const std::string forwarded = meta::strip_callback_tags(raw);
-      if (auto ec = store::hooks::store_meta_payload(c, b.owner.instance_id, before + 1, after, forwarded, now))
-        return ec;
-    }
+    if (after > before)
+      if (auto ec = store::hooks::store_meta_payload(c, b.owner.instance_id, before + 1, after, raw, now)) return ec;
   }
   return {};
 }

@@ -8,6 +8,7 @@
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/hooks/signing.hpp>
+#include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/store.hpp>
@@ -175,7 +176,9 @@ net::awaitable<prepared> prepare(engine::state& st, const sh::delivery& d) {
   else if (event_missing) p.fail = "the event is no longer retained";
   else if (p.ep.format != "meta" && inst != p.ep.instance_id) p.fail = "the event is not this instance's";
   else {
-    if (p.ep.format != "meta") p.body = event_json(d.event_id, inst, type, data, created);
+    // Format meta: Meta's bytes as they came, less Enfinito's own status tags (meta/graph.hpp).
+    if (p.ep.format == "meta") p.body = meta::strip_callback_tags(p.body);
+    else p.body = event_json(d.event_id, inst, type, data, created);
     p.ok = true;
   }
   co_return p;

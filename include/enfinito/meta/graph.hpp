@@ -115,8 +115,9 @@ request send_message(std::string_view version, std::string_view phone_number_id,
  * finds its row through the message-id index, which grows in time order, instead of through a
  * wamid index: wamids are random, and indexing every outbound wamid made each message dirty a
  * page of its own (~9 KB written and ~12 µs of the store writer per message, docs in README
- * "Send path"). The webhook parser takes the tag out of the status before anything is stored
- * or forwarded (meta::parse_notification, meta::strip_callback_tags): customers never see it.
+ * "Send path"). The webhook parser takes the tag out of each status before it is stored
+ * (meta::parse_notification), and the hooks engine out of Meta's bytes before a delivery of
+ * format `meta` is sent (meta::strip_callback_tags): customers never see it.
  */
 inline constexpr std::string_view callback_tag_prefix = "enfinito:";
 /** Does this message body (check_message's JSON) set biz_opaque_callback_data itself? */
