@@ -87,11 +87,14 @@ std::uint64_t fake_accepted(std::uint16_t fake_port) {
   return total;
 }
 
-// One unlabelled counter from the daemon's /metrics (0 when absent).
-std::uint64_t daemon_counter(std::uint16_t port, const std::string& name) {
+// The daemon's Graph API connection counters (/metrics, one fetch): {opened, reused}.
+std::pair<std::uint64_t, std::uint64_t> meta_connections(std::uint16_t port) {
   const std::string text = call(port, "GET", "/metrics").body;
-  const auto at = text.find("\n" + name + " ");
-  return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 2));
+  auto counter = [&text](const std::string& name) -> std::uint64_t {
+    const auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 2));
+  };
+  return {counter("enfinito_meta_connections_opened_total"), counter("enfinito_meta_connections_reused_total")};
 }
 
 }  // namespace
@@ -143,8 +146,7 @@ int main(int argc, char** argv) {
   const auto io0 = process_io();
   const auto& wstats = gw.daemon().database().stats();
   const std::uint64_t commits0 = wstats.batches.load(), writes0 = wstats.writes.load();
-  const auto opened0 = daemon_counter(port, "enfinito_meta_connections_opened_total");
-  const auto reused0 = daemon_counter(port, "enfinito_meta_connections_reused_total");
+  const auto [opened0, reused0] = meta_connections(port);
   const auto t0 = clock_type::now();
   auto closed = run_load({port, connections, duration, 0, 202, send_requests(ids, key)});
   print_load("enfinito_accept", closed);
@@ -195,9 +197,9 @@ int main(int argc, char** argv) {
                 double(io1.write_bytes - io0.write_bytes) / double(delivered));
   // Graph API connections: a pool smaller than the sends in flight opens (and in production
   // TLS-handshakes) a connection per overflow.
-  std::printf("meta_connections opened=%llu reused=%llu\n",
-              static_cast<unsigned long long>(daemon_counter(port, "enfinito_meta_connections_opened_total") - opened0),
-              static_cast<unsigned long long>(daemon_counter(port, "enfinito_meta_connections_reused_total") - reused0));
+  const auto [opened1, reused1] = meta_connections(port);
+  std::printf("meta_connections opened=%llu reused=%llu\n", static_cast<unsigned long long>(opened1 - opened0),
+              static_cast<unsigned long long>(reused1 - reused0));
   if (delivered && commits)
     std::printf("store writes_per_relayed_message=%.2f writes_per_commit=%.2f commits_per_s=%.0f\n",
                 double(writes) / double(delivered), double(writes) / double(commits), double(commits) / relay_s);
