@@ -161,14 +161,14 @@ double this_thread_cpu_s() {
 int this_tid() { return static_cast<int>(::syscall(SYS_gettid)); }
 
 namespace {
-// utime + stime of one /proc/self/task/<tid>/stat, and its thread name.
-double stat_cpu_s(const std::string& path, std::string* name) {
+// utime and stime of one /proc/self/task/<tid>/stat, and its thread name.
+cpu_split stat_cpu(const std::string& path, std::string* name) {
   std::ifstream f(path);
   std::string s((std::istreambuf_iterator<char>(f)), {});
   const auto open = s.find('(');
   if (name && open != std::string::npos) *name = s.substr(open + 1, s.rfind(')') - open - 1);
   const auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
+  if (close == std::string::npos) return {};
   std::istringstream rest(s.substr(close + 2));
   std::string field;
   unsigned long utime = 0, stime = 0;
@@ -176,11 +176,12 @@ double stat_cpu_s(const std::string& path, std::string* name) {
     if (i == 14) utime = std::stoul(field);
     if (i == 15) stime = std::stoul(field);
   }
-  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+  const double tick = double(sysconf(_SC_CLK_TCK));
+  return {double(utime) / tick, double(stime) / tick};
 }
 }  // namespace
 
-double thread_cpu_s(int tid) { return stat_cpu_s("/proc/self/task/" + std::to_string(tid) + "/stat", nullptr); }
+double thread_cpu_s(int tid) { return stat_cpu("/proc/self/task/" + std::to_string(tid) + "/stat", nullptr).total(); }
 
 io_counters process_io() {
   io_counters out;
@@ -194,15 +195,16 @@ io_counters process_io() {
   return out;
 }
 
-std::map<std::string, double> cpu_by_thread_name() {
-  std::map<std::string, double> out;
+std::map<std::string, cpu_split> cpu_by_thread_name() {
+  std::map<std::string, cpu_split> out;
   for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
     std::string name;
-    const double s = stat_cpu_s(e.path().string() + "/stat", &name);
+    const cpu_split s = stat_cpu(e.path().string() + "/stat", &name);
     if (auto dash = name.find_last_of('-'); dash != std::string::npos &&
         name.find_first_not_of("0123456789", dash + 1) == std::string::npos)
       name.resize(dash);  // reactor-0, reactor-1 -> reactor
-    out[name] += s;
+    out[name].user_s += s.user_s;
+    out[name].system_s += s.system_s;
   }
   return out;
 }

@@ -65,8 +65,12 @@ class bare_server {
 double process_cpu_s();
 double thread_cpu_s(int tid);
 // CPU seconds of this process's threads grouped by thread name (`reactor-0` and `reactor-1` count
-// as `reactor`): which part of the daemon spends the time.
-std::map<std::string, double> cpu_by_thread_name();
+// as `reactor`): which part of the daemon spends the time, in user space and in the kernel.
+struct cpu_split {
+  double user_s = 0, system_s = 0;
+  double total() const { return user_s + system_s; }
+};
+std::map<std::string, cpu_split> cpu_by_thread_name();
 // This process's write counters from /proc/self/io.
 struct io_counters {
   std::uint64_t wchar = 0;        // bytes passed to write(2) and friends
