@@ -6,6 +6,7 @@
 #include <enfinito/api/webhooks.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -564,12 +565,7 @@ net::awaitable<http::response> keys_list(services& s, http::request& req) {
   co_return http::json_response(http::status::ok, boost::json::object{{"api_keys", std::move(a)}});
 }
 
-bool instance_id_ok(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (unsigned char ch : id)
-    if (!std::isalnum(ch) && ch != '_' && ch != '-') return false;
-  return true;
-}
+bool instance_id_ok(std::string_view id) { return !id.empty() && id.size() <= 64 && core::url_safe_chars(id); }
 
 net::awaitable<http::response> keys_create(services& s, http::request& req) {
   ENF_AUTH(p, access::write);
@@ -649,6 +645,7 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
 
 net::awaitable<http::response> admin_list(services& s, http::request& req) {
   ENF_AUTH(p, access::admin);
+  (void)p;  // an administrator sees every account: nothing here is scoped to the caller
   std::string status;
   if (auto q = req.query_param("status")) {
     status = *q;

@@ -1,8 +1,9 @@
 #pragma once
 // The event filters shared by GET /v1/events and GET /v1/stream: "a,b,c" lists of event types
 // and instance ids, and decimal ids and counts. Internal to daemon/lib/api.
+#include <enfinito/core/ids.hpp>
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -33,11 +34,7 @@ inline bool event_type_like(std::string_view t) {
          });
 }
 
-inline bool instance_id_like(std::string_view t) {
-  return t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
-}
+inline bool instance_id_like(std::string_view t) { return t.size() <= 64 && core::url_safe_chars(t); }
 
 // A decimal integer in [lo, hi], nothing else.
 inline std::optional<std::int64_t> parse_count(std::string_view s, std::int64_t lo, std::int64_t hi) {

@@ -1,6 +1,7 @@
 // /v1/instances/{id}/webhooks…: customer webhook endpoints, their delivery log, redelivery.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/hooks.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/ip_policy.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/error.hpp>
@@ -21,7 +22,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 
@@ -52,11 +52,6 @@ bool event_type_like(std::string_view t) {
   });
 }
 
-bool id_like(std::string_view t, std::string_view prefix) {
-  return t.size() <= 64 && t.starts_with(prefix) && std::all_of(t.begin(), t.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
-}
 
 json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
@@ -202,8 +197,8 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need, bool wit
     c.who = std::get<principal>(who);
     c.instance_id = std::string(req.param("id"));
     const std::string wid = with_endpoint ? std::string(req.param("webhook_id")) : std::string();
-    if (!id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) c.stop = instance_missing();
-    else if (with_endpoint && !id_like(wid, "whk_")) c.stop = webhook_missing();
+    if (!core::id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) c.stop = instance_missing();
+    else if (with_endpoint && !core::id_like(wid, "whk_")) c.stop = webhook_missing();
     if (!c.stop) {
       auto f = co_await lookup(s, c.who, c.instance_id, wid);
       if (f.ec) c.stop = store_problem(f.ec);
@@ -376,7 +371,7 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::write, true);
   if (c.stop) co_return std::move(*c.stop);
   const std::string did(req.param("delivery_id"));
-  if (!id_like(did, "whd_"))
+  if (!core::id_like(did, "whd_"))
     co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   sh::delivery d;
   const auto now = now_ms();

@@ -5,6 +5,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/media_inbound.hpp>
 #include <enfinito/auth/password.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/meta/client.hpp>
@@ -59,11 +60,7 @@ std::int64_t now_ms() {
 
 // Ids become path components: only [A-Za-z0-9_-], bounded (they are ours, but a path is no
 // place to trust that).
-bool path_safe(std::string_view id) {
-  return !id.empty() && id.size() <= 100 && std::all_of(id.begin(), id.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
-}
+bool path_safe(std::string_view id) { return !id.empty() && id.size() <= 100 && core::url_safe_chars(id); }
 
 // ---- files (blocking: run on the blocking pool) ------------------------------------------------
 
@@ -381,10 +378,6 @@ net::awaitable<void> fetch_loop(services& s) {
 
 // ---- the download route ---------------------------------------------------------------------------
 
-bool media_id_like(std::string_view id) {
-  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 bool header_safe(std::string_view v) {
   return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
@@ -432,7 +425,7 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
   if (id.size() > 64 || !p.may_use_instance(id))
     co_return http::problem(status::not_found, "instance_not_found", "No such instance");
   const std::string media_id(req.param("media_id"));
-  if (!media_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
+  if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   sm::media_file f;
   const std::string uid = p.user_id;
   auto get_fn = [&uid, &id, &media_id, &f](store::connection& c) { return sm::get(c, uid, id, media_id, f); };

@@ -15,6 +15,7 @@
 // between its multipart framing, without a copy (meta::request::borrowed).
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/meta_routes.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -363,11 +364,6 @@ net::awaitable<response> upload(services& s, http::request& req) {
 
 // ---- media info, download, delete ---------------------------------------------------------------
 
-// Graph ids are decimal.
-bool media_id_like(std::string_view id) {
-  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // The media's metadata from Meta (and its short-lived URL). Sets `problem` on failure.
 struct media_lookup {
   meta::media_info info;
@@ -393,7 +389,7 @@ net::awaitable<response> media_get(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   const std::string media_id(req.param("media_id"));
-  if (!media_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
+  if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   auto m = co_await lookup_media(s, t, media_id);
   if (m.problem) co_return std::move(*m.problem);
   // Meta's URL is left out: it only works with the instance's token. The content route fetches it.
@@ -452,7 +448,7 @@ net::awaitable<response> media_content(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   const std::string media_id(req.param("media_id"));
-  if (!media_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
+  if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   auto m = co_await lookup_media(s, t, media_id);
   if (m.problem) co_return std::move(*m.problem);
   const std::size_t cap = s.cfg.media.download_max_bytes;
@@ -502,7 +498,7 @@ net::awaitable<response> media_delete(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   const std::string media_id(req.param("media_id"));
-  if (!media_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
+  if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   auto rq = meta::delete_media(s.meta->version(), media_id, t.creds.phone_number_id);
   auto a = co_await call_meta(s, t, std::move(rq), "media_delete", true);
   if (a.problem) co_return std::move(*a.problem);

@@ -22,6 +22,7 @@
 // a retry cannot succeed until someone changes the configuration anyway.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/webhooks.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
@@ -38,7 +39,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <unordered_map>
 
@@ -104,12 +104,7 @@ std::int64_t now_ms() {
 }
 
 // Instance ids are `ins_` + URL-safe random; anything else cannot exist.
-bool plausible_instance_id(std::string_view id) {
-  if (id.size() < 5 || id.size() > 64 || !id.starts_with("ins_")) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
-  return true;
-}
+bool plausible_instance_id(std::string_view id) { return core::id_like(id, "ins_"); }
 
 // Decrypts what a webhook needs of `row`; nullopt when the vault cannot open a field.
 net::awaitable<std::optional<credentials>> open_credentials(services& s, const si::instance& row) {

@@ -1,6 +1,7 @@
 // meta::graph: Graph API request builders, error-envelope parsing and the retry policy.
 #include <enfinito/meta/graph.hpp>
 
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/net.hpp>
 
 #include <boost/json.hpp>
@@ -197,9 +198,7 @@ std::string with_callback_tag(std::string body, std::string_view message_id) {
   out += "{\"biz_opaque_callback_data\":";
   // Our ids are letters, digits, _ and -: nothing to escape. Anything else goes through the
   // JSON serialiser.
-  const bool plain = std::all_of(message_id.begin(), message_id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
+  const bool plain = core::url_safe_chars(message_id);
   if (plain) {
     out.append("\"").append(callback_tag_prefix).append(message_id).append("\"");
   } else {
