@@ -28,6 +28,7 @@
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
@@ -108,25 +109,22 @@ response relay(const meta::response& r) {
 // ---- the instance behind a phone number id --------------------------------------------------
 
 struct graph_target {
-  si::instance row;
+  std::shared_ptr<const si::instance> row;  // shared with the instance cache, never copied
   crypto::graph_credentials creds;
 };
 
-bool digits(std::string_view v, std::size_t max) {
-  return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // An instance row that may call Meta: its status checked, its credentials opened.
-net::awaitable<std::variant<graph_target, response>> ready(services& s, si::instance row, const http::request& req) {
-  if (row.status == "needs_reauth")
+net::awaitable<std::variant<graph_target, response>> ready(services& s, std::shared_ptr<const si::instance> row,
+                                                           const http::request& req) {
+  if (row->status == "needs_reauth")
     co_return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
                          "Meta refused this instance's access token: update it in Enfinito", req);
-  if (row.status != "active")
+  if (row->status != "active")
     co_return meta_error(status::forbidden, 10, "OAuthException", "Permission denied",
                          "this instance is disabled in Enfinito", req);
   graph_target t;
   t.row = std::move(row);
-  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, t.row);
+  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, *t.row);
   if (!creds) co_return service_unavailable(req);
   t.creds = std::move(*creds);
   co_return t;
@@ -135,23 +133,23 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s, si::inst
 // The caller's instance for `phone` (a phone number id), ready to call Meta.
 net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
                                                               const http::request& req) {
-  if (!digits(phone, 32)) co_return unknown_object(phone.substr(0, 32), req);
+  if (!core::graph_id_like(phone)) co_return unknown_object(phone.substr(0, 32), req);
   const std::string lookup = s.vault->current()->lookup_hash("phone_number_id", phone);
-  si::instance row;
   const std::string uid = p.user_id;
   const std::string cache_key = instance_cache::key(uid, "phone", lookup);
-  const auto hit = s.instance_rows ? s.instance_rows->get(req.reactor, cache_key) : nullptr;
+  auto row = s.instance_rows ? s.instance_rows->get(req.reactor, cache_key) : nullptr;
   core::error_code ec;
-  if (hit) {
-    row = *hit;
-  } else {
+  if (!row) {
     const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
-    auto fn = [&row, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, row); };
+    si::instance read;
+    auto fn = [&read, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, read); };
     ec = co_await s.db.read(fn);
-    if (!ec && s.instance_rows)
-      s.instance_rows->put(req.reactor, cache_key, std::make_shared<const si::instance>(row), generation);
+    if (!ec) {
+      row = std::make_shared<const si::instance>(std::move(read));
+      if (s.instance_rows) s.instance_rows->put(req.reactor, cache_key, row, generation);
+    }
   }
-  if (ec == store::error::not_found || (!ec && !p.may_use_instance(row.id))) co_return unknown_object(phone, req);
+  if (ec == store::error::not_found || (!ec && !p.may_use_instance(row->id))) co_return unknown_object(phone, req);
   if (ec) co_return service_unavailable(req);
   auto t = co_await ready(s, std::move(row), req);
   co_return t;
@@ -174,7 +172,7 @@ net::awaitable<std::variant<graph_target, response>> for_media(services& s, cons
   std::erase_if(rows, [&p](const si::instance& r) { return !p.may_use_instance(r.id); });
   if (rows.size() != 1)
     co_return invalid_parameter("several instances could own this media id: add ?phone_number_id=", req);
-  auto t = co_await ready(s, std::move(rows[0]), req);
+  auto t = co_await ready(s, std::make_shared<const si::instance>(std::move(rows[0])), req);
   co_return t;
 }
 
@@ -182,7 +180,7 @@ net::awaitable<std::variant<graph_target, response>> for_media(services& s, cons
 net::awaitable<void> note_meta_answer(services& s, const graph_target& t, const meta::response& r) {
   if (r.ok()) co_return;
   const auto e = meta::parse_error(r.status, r.body);
-  if (meta::classify(e) == meta::disposition::needs_reauth) co_await record_needs_reauth(s, t.row.id, e);
+  if (meta::classify(e) == meta::disposition::needs_reauth) co_await record_needs_reauth(s, t.row->id, e);
 }
 
 // ---- handlers -------------------------------------------------------------------------------
@@ -227,7 +225,7 @@ struct graph_routes {
 
   net::awaitable<response> send(http::request& req, const principal& p, const graph_target& t, meta::checked_message m) {
     const std::string to = m.to;
-    sm::message msg = new_outbound(p, t.row.id, std::move(m));
+    sm::message msg = new_outbound(p, t.row->id, std::move(m));
     const std::string uid = p.user_id;
     auto write = [&msg, &uid](store::connection& c) { return sm::insert_outbound(c, msg, uid); };
     auto ec = co_await s.db.write(write);
@@ -292,7 +290,7 @@ struct graph_routes {
     auto w = co_await who(req, access::read);
     if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
     const std::string media_id(req.param("media_id"));
-    if (!digits(media_id, 32)) co_return unknown_object(media_id.substr(0, 32), req);
+    if (!core::graph_id_like(media_id)) co_return unknown_object(media_id.substr(0, 32), req);
     auto target = co_await for_media(s, std::get<principal>(w), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
@@ -306,7 +304,7 @@ struct graph_routes {
     if (jec || !doc.is_object()) co_return relay(*got);
     auto& o = doc.as_object();
     if (o.contains("url"))
-      o["url"] = s.cfg.server.public_url + "/v1/instances/" + t.row.id + "/media/" + media_id + "/content";
+      o["url"] = s.cfg.server.public_url + "/v1/instances/" + t.row->id + "/media/" + media_id + "/content";
     co_return http::json_response(status::ok, o);
   }
 
@@ -315,7 +313,7 @@ struct graph_routes {
     auto w = co_await who(req, access::write);
     if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
     const std::string media_id(req.param("media_id"));
-    if (!digits(media_id, 32)) co_return unknown_object(media_id.substr(0, 32), req);
+    if (!core::graph_id_like(media_id)) co_return unknown_object(media_id.substr(0, 32), req);
     auto target = co_await for_media(s, std::get<principal>(w), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
