@@ -52,7 +52,6 @@ bool event_type_like(std::string_view t) {
   });
 }
 
-
 json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
 json::object view(const sh::endpoint& e) {
