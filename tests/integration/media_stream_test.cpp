@@ -495,6 +495,26 @@ BOOST_FIXTURE_TEST_CASE(media_meta_does_not_know_is_marked_failed, inbound_fixtu
   BOOST_TEST(r.body.find("media_fetch_failed") != std::string::npos);
 }
 
+// Meta declares a digest the bytes it serves do not have (a file altered or cut short on the
+// way): Enfinito keeps nothing, and the attempt counts as failed, to be retried later.
+BOOST_FIXTURE_TEST_CASE(a_download_that_does_not_match_metas_sha256_is_not_kept, inbound_fixture) {
+  connect(true);
+  const std::string declared = sha256_b64("not the bytes Meta serves");
+  auto m = meta.admin("media", {{"phone_number_id", phone}, {"file_size", 4000}, {"mime_type", "image/jpeg"},
+                                {"declared_sha256", declared}});
+  BOOST_REQUIRE_EQUAL(str(m, "sha256"), declared);
+  const std::string media_id = str(m, "id");
+  json::object image{{"id", media_id}, {"mime_type", "image/jpeg"}, {"sha256", declared}};
+  meta.admin("inbound", {{"phone_number_id", phone}, {"type", "image"}, {"image", image}});
+  const std::string row = "FROM media_files WHERE media_id = '" + media_id + "'";
+  BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) " + row + " AND attempts >= 1") == 1; }));
+  BOOST_TEST(count("SELECT COUNT(*) " + row + " AND state = 'pending' AND last_error LIKE '%sha256%'") == 1);
+  BOOST_TEST(files_on_disk() == 0u);
+  auto r = call(alice, "GET", kept_path(media_id));
+  BOOST_TEST(r.status == 404u);
+  BOOST_TEST(r.body.find("media_pending") != std::string::npos);
+}
+
 BOOST_FIXTURE_TEST_CASE(retention_removes_old_files, inbound_fixture) {
   connect(true);
   auto [media_id, sha] = inbound_image(5000);

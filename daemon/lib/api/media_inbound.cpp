@@ -7,6 +7,8 @@
 #include <enfinito/auth/password.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/crypto/encoding.hpp>
+#include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/store/error.hpp>
@@ -126,8 +128,9 @@ fetch_outcome failed(std::string reason, bool permanent = false) {
   return o;
 }
 
-// The bytes of Meta's answer into an open file, piece by piece. Returns the size, or -1.
-net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reader, int fd) {
+// The bytes of Meta's answer into an open file, piece by piece, hashed on the way (on the
+// blocking pool, with the write). Returns the size, or -1.
+net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reader, int fd, crypto::sha256_stream& hash) {
   std::string buf;
   buf.reserve(piece);
   std::int64_t total = 0;
@@ -135,7 +138,10 @@ net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reade
   bool ok = true;
   const char* p = nullptr;
   std::size_t n = 0;
-  auto write_piece = [&fd, &p, &n] { return write_all(fd, p, n); };
+  auto write_piece = [&fd, &p, &n, &hash] {
+    hash.update(std::string_view(p, n));
+    return write_all(fd, p, n);
+  };
   core::result<bool> got = true;  // outside the loop (GCC 12)
   while (more && ok) {
     buf.clear();
@@ -150,6 +156,16 @@ net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reade
     }
   }
   co_return ok ? total : -1;
+}
+
+// The digest Meta declares for a media file: standard base64 of the 32 bytes, as in its
+// webhooks and media lookups (64 hex digits are taken too). nullopt: nothing to check against.
+std::optional<crypto::digest256> declared_sha256(std::string_view v) {
+  auto raw = v.size() == 64 ? crypto::hex_decode(v) : crypto::base64_decode(v);
+  if (!raw || raw->size() != 32) return std::nullopt;
+  crypto::digest256 d;
+  std::copy(raw->begin(), raw->end(), d.begin());
+  return d;
 }
 
 // Meta's answer to the media lookup: the URL, or why not.
@@ -214,11 +230,18 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
   const std::string* fid = &job.id;
   const fs::path* dirp = &dir;
   auto open_fn = [dirp, fid] { return open_part(*dirp, *fid); };
+  // The lookup's digest, else the webhook's. A file that does not match it is not kept: a
+  // download cut short or altered on the way is retried like any failed one.
+  auto expected = declared_sha256(found.info->sha256);
+  if (!expected) expected = declared_sha256(job.sha256);
+  if (!expected) core::log::info("media_sha256_unchecked", {{"instance", job.instance_id}, {"file", job.id}});
   int fd = co_await auth::run_blocking(s.blocking, open_fn);
   if (fd < 0) co_return failed("the media directory is not writable");
-  const auto size = co_await copy_body(s, *reader, fd);
+  crypto::sha256_stream hash;
+  const auto size = co_await copy_body(s, *reader, fd, hash);
   reader.reset();  // the connection to Meta goes now
-  bool ok = size >= 0;
+  const bool matches = size >= 0 && (!expected || hash.finish() == *expected);
+  bool ok = matches;
   if (ok) {
     auto publish_fn = [&fd, dirp, fid] { return publish(fd, *dirp, *fid); };
     ok = co_await auth::run_blocking(s.blocking, publish_fn);
@@ -230,7 +253,9 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
     };
     co_await auth::run_blocking(s.blocking, drop_fn);
   }
-  if (!ok) co_return failed(size >= 0 ? "the file could not be written" : "the download from Meta broke off");
+  if (size < 0) co_return failed("the download from Meta broke off");
+  if (!matches) co_return failed("the download does not match the sha256 Meta declared");
+  if (!ok) co_return failed("the file could not be written");
   fetch_outcome out;
   out.stored = true;
   out.size = size;

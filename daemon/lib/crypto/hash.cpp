@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <memory>
+
 namespace enfinito::crypto {
 namespace {
 
@@ -48,6 +50,22 @@ digest256 sha256(std::string_view data) {
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
+
+sha256_stream::sha256_stream() {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(detail::check_ptr(EVP_MD_CTX_new()), &EVP_MD_CTX_free);
+  detail::check(EVP_DigestInit_ex(ctx.get(), sha256_md(), nullptr));  // throws: ctx is freed
+  ctx_ = ctx.release();
+}
+sha256_stream::~sha256_stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void sha256_stream::update(std::string_view piece) {
+  detail::check(EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), piece.data(), piece.size()));
+}
+digest256 sha256_stream::finish() {
+  digest256 out;
+  unsigned int len = 0;
+  detail::check(EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len));
+  return out;
+}
 
 digest256 hmac_sha256(std::span<const unsigned char> key, std::string_view data) {
   thread_local hmac_context h;

@@ -25,6 +25,24 @@ digest256 sha256(std::string_view data);
 /** SHA-256 of `data` as lowercase hex (64 characters). */
 std::string sha256_hex(std::string_view data);
 
+/**
+ * SHA-256 of data that arrives in pieces (a download as it streams to disk).
+ *
+ * One object per stream, used by one thread at a time; `finish` once, after the last piece.
+ */
+class sha256_stream {
+ public:
+  sha256_stream();
+  ~sha256_stream();
+  sha256_stream(const sha256_stream&) = delete;
+  sha256_stream& operator=(const sha256_stream&) = delete;
+  void update(std::string_view piece);
+  digest256 finish();
+
+ private:
+  void* ctx_ = nullptr;  // EVP_MD_CTX, kept out of this header
+};
+
 /** HMAC-SHA256 of `data` under `key` (any length, including empty). */
 digest256 hmac_sha256(std::span<const unsigned char> key, std::string_view data);
 /** HMAC-SHA256 under a key given as text (e.g. a Meta App Secret). */

@@ -24,6 +24,19 @@ BOOST_AUTO_TEST_CASE(sha256_known_values) {
   BOOST_TEST(d[31] == 0xad);
 }
 
+// The same digest whether the data comes at once or in pieces of any size (a download).
+BOOST_AUTO_TEST_CASE(sha256_stream_equals_the_one_shot_digest) {
+  std::string data;
+  for (int i = 0; i < 200000; ++i) data.push_back(static_cast<char>(i * 7 + (i >> 9)));
+  for (std::size_t piece : {std::size_t{1}, std::size_t{63}, std::size_t{64}, std::size_t{65536}, data.size()}) {
+    sha256_stream s;
+    for (std::size_t at = 0; at < data.size(); at += piece) s.update(std::string_view(data).substr(at, piece));
+    BOOST_TEST((s.finish() == sha256(data)), "piece size " << piece);
+  }
+  sha256_stream empty;
+  BOOST_TEST((empty.finish() == sha256("")));
+}
+
 // RFC 4231 section 4: test cases 1, 2 and 6 (short key, text key, key longer than a block).
 BOOST_AUTO_TEST_CASE(hmac_rfc4231_vectors) {
   const std::vector<unsigned char> key1(20, 0x0b);
