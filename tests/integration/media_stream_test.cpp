@@ -26,11 +26,13 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <span>
 #include <thread>
 
@@ -493,6 +495,33 @@ BOOST_FIXTURE_TEST_CASE(media_meta_does_not_know_is_marked_failed, inbound_fixtu
   auto r = call(alice, "GET", kept_path("990000000000001"));
   BOOST_TEST(r.status == 404u);
   BOOST_TEST(r.body.find("media_fetch_failed") != std::string::npos);
+}
+
+// Several files arriving together are fetched at the same time, not one after another: with
+// Meta taking a second for each lookup and each download, one after another would store them
+// at least two seconds apart; a batch fetched together is stored within moments.
+BOOST_FIXTURE_TEST_CASE(files_arriving_together_are_fetched_at_the_same_time, inbound_fixture) {
+  connect(true);
+  meta.admin("knobs", {{"latency_ms", 1000}});
+  std::vector<std::pair<std::string, std::string>> sent;
+  for (int i = 0; i < 4; ++i) sent.push_back(inbound_image(1000 + static_cast<std::size_t>(i)));
+  BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM media_files WHERE state = 'stored'") == 4; }, 30s));
+  meta.admin("knobs", {{"latency_ms", 0}});
+  std::vector<std::int64_t> stored_at;
+  auto ec = app.get().database().read_sync([&](store::connection& c) {
+    core::error_code e;
+    auto* st = c.prepare("SELECT stored_at FROM media_files ORDER BY stored_at", e);
+    while (!e && st->step(e)) stored_at.push_back(st->int64(0));
+    if (st) st->reset();
+    return e;
+  });
+  BOOST_REQUIRE(!ec);
+  BOOST_REQUIRE_EQUAL(stored_at.size(), 4u);
+  std::int64_t closest = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t i = 1; i < stored_at.size(); ++i) closest = std::min(closest, stored_at[i] - stored_at[i - 1]);
+  BOOST_TEST_MESSAGE("closest stored_at gap: " << closest << " ms");
+  BOOST_TEST(closest < 1000);
+  for (const auto& [media_id, sha] : sent) expect_kept(media_id, sha);
 }
 
 // Meta declares a digest the bytes it serves do not have (a file altered or cut short on the

@@ -48,7 +48,7 @@ using http::response;
 using http::status;
 
 constexpr std::size_t piece = 64 * 1024;  // bytes per read from Meta or disk, per transfer
-constexpr std::size_t due_batch = 4;       // rows taken per look (fetched one after another)
+constexpr std::size_t due_batch = 4;       // rows taken per look, fetched at the same time
 constexpr std::size_t trash_batch = 100;
 // Delays after the 1st..5th failed attempt; the 6th failure is final.
 constexpr std::chrono::seconds backoff[] = {std::chrono::seconds(10), std::chrono::seconds(30),
@@ -304,6 +304,34 @@ net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
   co_return !ec;
 }
 
+// fetch_and_record on a job of its own: the spawned fetches of a batch must not point into the
+// fetch loop's vector.
+net::awaitable<bool> fetch_owned(services& s, sm::media_file job) { co_return co_await fetch_and_record(s, job); }
+
+// The fetches of one batch run at the same time: each mostly waits on Meta (the lookup, then the
+// download), and one slow file no longer holds up the others. True when every outcome was
+// recorded.
+net::awaitable<bool> fetch_batch(services& s, const std::vector<sm::media_file>& jobs) {
+  struct join {
+    join(const executor& ex, std::size_t n) : left(n), done(ex, net::steady_timer::time_point::max()) {}
+    std::size_t left;
+    bool recorded = true;
+    net::steady_timer done;  // made to expire when the last fetch ends
+  };
+  const executor ex = co_await net::this_coro::executor;
+  auto j = std::make_shared<join>(ex, jobs.size());
+  for (const auto& job : jobs)
+    net::co_spawn(ex, fetch_owned(s, job), [j](std::exception_ptr e, bool recorded) {
+      if (e) core::log::error("media_fetch_crashed", {});
+      j->recorded = j->recorded && recorded && !e;
+      if (--j->left == 0) j->done.expires_at(net::steady_timer::time_point::min());  // wakes the wait below
+    });
+  // Locals outside the loop, co_awaits as plain assignments (GCC 12: docs/engineering-notes.md).
+  std::tuple<boost::system::error_code> waited;
+  while (j->left > 0) waited = co_await j->done.async_wait(net::as_tuple(net::use_awaitable));
+  co_return j->recorded;
+}
+
 // Files of deleted rows: remove each, then forget it.
 net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& items) {
   const fs::path root = inbound_media_dir(s.cfg);
@@ -376,7 +404,7 @@ net::awaitable<void> fetch_loop(services& s) {
   core::error_code tec, dec;
   bool running = true;
   bool backlog = false;  // the last look found a full batch: look again without waiting
-  bool emptied = true, recorded = true, ok = true;
+  bool emptied = true, recorded = true;
   while (running) {
     timer.expires_after(backlog ? std::chrono::milliseconds(0) : s.cfg.media.fetch_poll);
     waited = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
@@ -393,10 +421,7 @@ net::awaitable<void> fetch_loop(services& s) {
     dec = co_await s.db.read(due_fn);
     if (dec) core::log::warn("media_fetch_poll_failed", {{"error", dec.message()}});
     recorded = true;
-    for (std::size_t i = 0; !dec && i < jobs.size(); ++i) {
-      ok = co_await fetch_and_record(s, jobs[i]);
-      recorded = recorded && ok;
-    }
+    if (!dec && !jobs.empty()) recorded = co_await fetch_batch(s, jobs);
     backlog = !dec && !tec && emptied && recorded && (jobs.size() == due_batch || trash.size() == trash_batch);
   }
 }
