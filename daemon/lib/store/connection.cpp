@@ -2,6 +2,8 @@
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/error.hpp>
 
+#include "store/wal_vfs.hpp"
+
 #include <sqlite3.h>
 
 namespace enfinito::store {
@@ -85,21 +87,26 @@ constexpr int statement_journal_spill_bytes = 8 << 20;
 // takes one process-wide mutex so sqlite3_memory_used() stays exact. Nothing here reads those
 // figures, and the store writer and the readers allocate on different threads, so the mutex
 // only costs (the send bench's writer spent ~5% of its time in its unlock).
+//
+// Then the writer's VFS (store/wal_vfs.cpp): registering it initialises SQLite, so it comes
+// after the settings above.
 bool configure_sqlite() {
   int rc = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, statement_journal_spill_bytes);
   if (rc == SQLITE_OK) rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  detail::register_wal_gathering_vfs();  // if refused, open() falls back to the default VFS
   return rc == SQLITE_OK;  // SQLITE_MISUSE: someone initialised SQLite first; defaults apply
 }
 }  // namespace
 
 core::result<std::unique_ptr<connection>> connection::open(const std::string& path, bool read_only,
-                                                           std::string* why) {
+                                                           std::string* why, const char* vfs) {
   static const bool configured = configure_sqlite();
   (void)configured;
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE |
               (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (vfs && !sqlite3_vfs_find(vfs)) vfs = nullptr;  // not registered: the default VFS
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
   if (rc != SQLITE_OK) {
     if (why) *why = path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);

@@ -2,6 +2,7 @@
 // The design essay is at the top of include/enfinito/store/store.hpp.
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/store.hpp>
+#include "store/wal_vfs.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -179,7 +180,9 @@ core::result<std::unique_ptr<store>> store::open(const options& opts, std::strin
   std::unique_ptr<store> s(new store(opts));
   if (auto ec = take_process_lock(opts.path, s->lock_fd_, why)) return ec;
 
-  auto w = connection::open(opts.path, false, why);
+  // With synchronous = FULL the writer's WAL writes are gathered into one pwrite per commit
+  // (store/wal_vfs.cpp); with NORMAL that would not be safe, and the default VFS is used.
+  auto w = connection::open(opts.path, false, why, opts.synchronous_full ? detail::wal_gathering_vfs : nullptr);
   if (!w) return w.error();
   s->writer_conn_ = std::move(*w);
   auto& wc = *s->writer_conn_;

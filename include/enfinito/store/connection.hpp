@@ -66,9 +66,10 @@ class statement {
 
 class connection {
  public:
-  /** Opens a connection; `read_only` connections refuse writes (query_only). */
+  /** Opens a connection; `read_only` connections refuse writes (query_only). `vfs`: the name of
+   *  a registered SQLite VFS, nullptr for the default. */
   static core::result<std::unique_ptr<connection>> open(const std::string& path, bool read_only,
-                                                        std::string* why = nullptr);
+                                                        std::string* why = nullptr, const char* vfs = nullptr);
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
   ~connection();

@@ -20,6 +20,10 @@
  * `commit_batch_max`), so batching adapts to load with no added delay: an idle store commits
  * a single write at once, a busy one amortises the fsync over hundreds.
  *
+ * With `synchronous=FULL` the write connection opens through a VFS of ours
+ * (`daemon/lib/store/wal_vfs.cpp`) that keeps a group's WAL frames in memory until the commit's
+ * sync and writes them in a few large `pwrite`s instead of two per frame.
+ *
  * ## Invariants
  * - A completion runs exactly once, on the executor the caller gave, never on the writer.
  * - `done(success)` is posted only after COMMIT returned: an acknowledged write is durable.
