@@ -1,11 +1,11 @@
 // http::request accessors and the JSON / problem+json response builders.
 #include <enfinito/http/message.hpp>
+#include <enfinito/core/json_arena.hpp>
 #include <enfinito/http/router.hpp>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <array>
 
 namespace enfinito::http {
@@ -194,13 +194,8 @@ json_body parse_json(const request& req, const json_limits& limits) {
   boost::json::parse_options opts;
   opts.max_depth = limits.max_depth;
   boost::system::error_code ec;
-  // One arena per body, released with the value: a parsed body lives for one request, and
-  // allocating each of its strings, arrays and objects from the heap was a tenth of the
-  // mallocs of a send. The arena's first block is sized from the body, up to 64 KiB (it grows
-  // by blocks past that, so a large body does not reserve twice its size up front).
-  const std::size_t first_block = std::min<std::size_t>(req.msg.body().size() * 2 + 256, 64 * 1024);
-  auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(first_block);
-  auto v = boost::json::parse(req.msg.body(), ec, std::move(arena), opts);
+  // One arena per body, released with the value (core/json_arena.hpp says why).
+  auto v = boost::json::parse(req.msg.body(), ec, core::json_arena_for(req.msg.body().size()), opts);
   if (ec) {
     bool deep = ec == boost::json::error::too_deep;
     out.error = problem(status::bad_request, deep ? "json_too_deep" : "invalid_json", "Malformed JSON",

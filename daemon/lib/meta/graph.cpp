@@ -2,6 +2,7 @@
 #include <enfinito/meta/graph.hpp>
 
 #include <enfinito/core/ids.hpp>
+#include <enfinito/core/json_arena.hpp>
 #include <enfinito/core/net.hpp>
 
 #include <boost/json.hpp>
@@ -40,10 +41,8 @@ std::int64_t int_or(const json::object& o, std::string_view key) {
 
 std::optional<json::value> parse_quietly(std::string_view body) {
   boost::system::error_code ec;
-  // Read once and dropped: one arena for the whole tree instead of a malloc per node (see
-  // http::parse_json; the first block is capped the same way).
-  const std::size_t first_block = std::min<std::size_t>(body.size() * 2 + 256, 64 * 1024);
-  auto v = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(first_block));
+  // Read once and dropped: one arena for the whole tree (core/json_arena.hpp).
+  auto v = json::parse(body, ec, core::json_arena_for(body.size()));
   if (ec) return std::nullopt;
   return v;
 }
