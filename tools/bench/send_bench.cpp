@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   // Where the daemon's share goes, by thread name (the bench's own threads, the fake's and the
   // load generator's, are the process name).
   // The kernel's part (system time: sockets, the WAL's writes and fsyncs, wake-ups) is printed
-  // apart: it is the share that no change to Enfinito's own code removes.
+  // apart: Enfinito's code moves it only by making fewer syscalls or writing fewer pages.
   std::printf("cpu_us_per_relayed_message_by_thread");
   std::string kernel_line;
   for (const auto& [name, s1] : threads1) {

@@ -180,7 +180,7 @@ core::result<std::unique_ptr<store>> store::open(const options& opts, std::strin
   std::unique_ptr<store> s(new store(opts));
   if (auto ec = take_process_lock(opts.path, s->lock_fd_, why)) return ec;
 
-  // With synchronous = FULL the writer's WAL writes are gathered into one pwrite per commit
+  // With synchronous = FULL the writer's WAL writes are gathered until the commit's sync
   // (store/wal_vfs.cpp); with NORMAL that would not be safe, and the default VFS is used.
   auto w = connection::open(opts.path, false, why, opts.synchronous_full ? detail::wal_gathering_vfs : nullptr);
   if (!w) return w.error();
