@@ -19,7 +19,7 @@ const hooks = { banner: () => {}, unauthorized: () => {} };
 // The shell tells the api how to show the connection banner and where a 401 leads.
 export function configure(h) { Object.assign(hooks, h); }
 
-// api('GET', '/v1/me') → parsed JSON (null for 204). opts: {query, quiet401, headers}
+// api('GET', '/v1/me') → parsed JSON (null for 204). opts: {query, quiet401, noBanner, headers}
 export async function api(method, path, body, opts = {}) {
   let url = path;
   if (opts.query) {
@@ -37,11 +37,10 @@ export async function api(method, path, body, opts = {}) {
   try {
     res = await fetch(url, init);
   } catch {
-    hooks.banner('offline');
+    if (!opts.noBanner) hooks.banner('offline');
     throw new ApiError(0, {});
   }
-  if (res.status >= 500) hooks.banner('server');
-  else hooks.banner(null);
+  if (!opts.noBanner) hooks.banner(res.status >= 500 ? 'server' : null);
   const type = res.headers.get('Content-Type') || '';
   let data = null;
   if (res.status !== 204 && /json/.test(type)) {

@@ -53,7 +53,7 @@ async function connect() {
   setState(wasConnected ? 'reconnecting' : 'connecting');
   let ticket;
   try {
-    ticket = (await post('/v1/stream/ticket', undefined, { quiet401: true })).ticket;
+    ticket = (await post('/v1/stream/ticket', undefined, { quiet401: true, noBanner: true })).ticket;
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) { running = false; setState('stopped'); return; }
     return later();

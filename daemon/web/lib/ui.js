@@ -8,7 +8,13 @@ import { ApiError, metaErrorTable } from './api.js';
 // ---- page frame ----
 
 // The page heading: focused after each navigation (tabindex -1 makes it focusable by script).
-export const heading = (text, ...extra) => h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, text), ...extra);
+// Badges among `extra` sit beside the title; everything else goes to the right.
+export function heading(text, ...extra) {
+  const flat = extra.flat().filter(Boolean);
+  const badges = flat.filter((x) => x.classList?.contains('badge'));
+  return h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { tabindex: '-1' }, text), ...badges),
+    ...flat.filter((x) => !badges.includes(x)));
+}
 
 export const card = (title, ...children) =>
   h('section', { class: 'card', 'aria-labelledby': null }, title ? h('h2', null, title) : null, ...children);

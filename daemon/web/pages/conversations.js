@@ -94,6 +94,7 @@ export async function view({ params, onLeave }) {
   const older = h('button', { type: 'button', class: 'btn btn-small' }, t('conv.older'));
   const windowEl = h('p', { class: 'window-state', role: 'status' });
   const title = h('span');
+  const subtitle = h('p', { class: 'muted mono small' });
 
   async function loadConv() {
     try {
@@ -132,7 +133,9 @@ export async function view({ params, onLeave }) {
   }
 
   function drawHeader() {
-    replace(title, conv?.profile_name || messages.find((m) => m.direction === 'inbound' && m.profile_name)?.profile_name || `+${peer}`);
+    const name = conv?.profile_name;
+    replace(title, name || `+${peer}`);
+    replace(subtitle, name ? `+${peer}` : '');
   }
 
   // Read receipts: only while this page is visible and focused, once per newest inbound message.
@@ -191,7 +194,7 @@ export async function view({ params, onLeave }) {
     h('div', null,
       h('p', { class: 'crumbs' }, h('a', { href: '/instances' }, t('inst.title')), ' / ', h('a', { href: `/instances/${enc(id)}` }, inst.name), ' / ',
         h('a', { href: `/instances/${enc(id)}/conversations` }, t('conv.title'))),
-      h('div', { class: 'convo-head' }, h('div', null, h('h1', { tabindex: '-1' }, title), h('p', { class: 'muted mono small' }, `+${peer}`)), windowEl)),
+      h('div', { class: 'convo-head' }, h('div', null, h('h1', { tabindex: '-1' }, title), subtitle), windowEl)),
     h('div', null, h('div', { class: 'row' }, older), thread),
     composer.el);
 }
@@ -208,7 +211,7 @@ function makeComposer({ base, peer, windowState, windowEl, onSent }) {
 
   // Free text.
   const text = field(t('conv.text'), { name: 'text', rows: '2', required: true, maxlength: '4096' }, null, { tag: 'textarea' });
-  const closedNote = h('p', { class: 'hint warn' }, t('conv.closed_note'));
+  const closedNote = h('p', { class: 'closed-note' }, t('conv.closed_note'));
   text.input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); textForm.requestSubmit(); }
   });

@@ -37,7 +37,7 @@ function passwordCard(me) {
   const cur = field(t('field.current_password'), { type: 'password', name: 'current_password', required: true, autocomplete: 'current-password' });
   const next = field(t('field.new_password'), { type: 'password', name: 'new_password', required: true, minlength: '8', autocomplete: 'new-password' }, t('auth.password_hint'));
   const f = form({
-    children: [cur.wrap, next.wrap], submit: t('set.change_password'),
+    children: [userHint(me), cur.wrap, next.wrap], submit: t('set.change_password'),
     fields: { current_password: cur.input, new_password: next.input },
     onSubmit: async (v) => {
       await post('/v1/me/password', v);
@@ -95,13 +95,16 @@ async function sessionsCard() {
   return card(t('set.sessions'), h('p', { class: 'muted small' }, t('set.sessions_help')), el);
 }
 
+// Password managers (and Chrome's checks) expect the account name in every password form.
+const userHint = (me) => h('input', { type: 'email', name: 'username', autocomplete: 'username', value: me.email, hidden: true, tabindex: '-1', 'aria-hidden': 'true' });
+
 const exportCard = () => card(t('set.export'), h('p', { class: 'muted' }, t('set.export_text')),
   h('a', { class: 'btn', href: '/v1/me/export', download: 'enfinito-export.json' }, t('set.export_download')));
 
 function deleteCard(me) {
   const pw = field(t('field.password'), { type: 'password', name: 'password', autocomplete: 'current-password', required: me.has_password !== false });
   const f = form({
-    children: [h('p', null, t('set.delete_text')), me.has_password === false ? null : pw.wrap], submit: t('set.delete'),
+    children: [h('p', null, t('set.delete_text')), userHint(me), me.has_password === false ? null : pw.wrap], submit: t('set.delete'),
     fields: { password: pw.input },
     onSubmit: async (v) => {
       if (!await confirmDialog({ title: t('set.delete_title'), text: t('set.delete_confirm_text'), confirm: t('set.delete') })) return;
