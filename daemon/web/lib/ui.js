@@ -256,7 +256,8 @@ export const pre = (obj) => h('pre', { class: 'json', tabindex: '0' }, JSON.stri
 
 // A table with a caption (for screen readers) and one header row.
 export function table(caption, headers, rows, { captionVisible = false } = {}) {
-  return h('div', { class: 'table-wrap' },
+  // Focusable so keyboard users can scroll a wide table on a phone.
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', null,
       h('caption', { class: captionVisible ? null : 'sr-only' }, caption),
       h('thead', null, h('tr', null, ...headers.map((x) => h('th', { scope: 'col' }, x)))),

@@ -125,7 +125,7 @@ export async function view({ params, onLeave }) {
       h('span', { class: 'sr-only' }, m.direction === 'inbound' ? t('conv.they_wrote') : t('conv.you_wrote')),
       content(m, id),
       m.status === 'failed' || m.status === 'dead' ? await errorExplained(m.error || { title: t('msg.failed') }) : null,
-      h('div', { class: 'foot' }, h('a', { href: `/messages/${enc(m.id)}`, 'aria-label': t('conv.details_of', { time: new Date(m.created_at).toLocaleString() }) }, timeEl(m.created_at)),
+      h('div', { class: 'foot' }, h('a', { href: `/messages/${enc(m.id)}` }, timeEl(m.created_at), h('span', { class: 'sr-only' }, ` ${t('conv.details')}`)),
         m.direction === 'outbound' ? tick(m.status) : null))));
     replace(thread, ...(messages.length ? bubbles : [h('li', { class: 'muted' }, t('conv.no_messages'))]));
     if (stick || !thread.dataset.drawn) thread.scrollTop = thread.scrollHeight;

@@ -120,7 +120,7 @@ export async function detail({ params }) {
 }
 
 function deliveryTable(rows, base, redraw) {
-  return table(t('hooks.deliveries'), [t('hooks.d_event'), t('hooks.d_state'), t('hooks.d_attempts'), t('hooks.d_last'), t('hooks.d_result'), h('span', { class: 'sr-only' }, t('common.actions'))],
+  return table(t('hooks.deliveries_caption'), [t('hooks.d_event'), t('hooks.d_state'), t('hooks.d_attempts'), t('hooks.d_last'), t('hooks.d_result'), h('span', { class: 'sr-only' }, t('common.actions'))],
     rows.map((d) => {
       const again = h('button', { type: 'button', class: 'btn btn-small' }, t('hooks.redeliver'));
       again.addEventListener('click', () => act(again, async () => { await post(`${base}/deliveries/${enc(d.id)}/redeliver`); await redraw(); }, t('hooks.redelivered')));

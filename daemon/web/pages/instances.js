@@ -121,10 +121,13 @@ function body(inst, update) {
       inst.status_reason ? [h('dt', null, t('inst.status_reason')), h('dd', null, inst.status_reason)] : null),
     verifyButton(inst, update))));
   out.push(settingsCard(inst, update));
-  if (session.providers.sandbox) out.push(simulate(inst));
+  if (session.providers.sandbox && isSandbox(inst)) out.push(simulate(inst));
   out.push(dangerCard(inst));
   return out;
 }
+
+// Sandbox numbers belong to the fake Graph API's WABA and carry its verified name.
+const isSandbox = (inst) => inst.waba_id === '102290129340398' || inst.verified_name === 'Enfinito Sandbox';
 
 function verifyButton(inst, update) {
   const b = h('button', { type: 'button', class: 'btn' }, t('inst.verify'));
