@@ -78,6 +78,7 @@ export default {
   'auth.back_to_signin': 'Back to sign in',
   'auth.password_hint': 'At least 8 characters. A long passphrase is best.',
   'auth.dev_note': 'Development mode: the first account that signs up becomes the administrator and can sign in at once.',
+  'auth.first_admin': 'Welcome! As the first account in development mode, you are the administrator.',
   'auth.signed_out': 'You are signed out.',
   'auth.session_ended': 'Your session has ended. Please sign in again.',
 

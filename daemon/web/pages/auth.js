@@ -55,7 +55,14 @@ export function signup() {
     submit: t('auth.signup'),
     fields: { name: name.input, email: email.input, password: password.input },
     onSubmit: async (v) => {
-      await post('/v1/auth/signup', v);
+      const r = await post('/v1/auth/signup', v);
+      if (r?.status === 'active') {
+        // Dev mode's first account is the administrator and active at once: sign it in.
+        await post('/v1/auth/signin', { email: v.email, password: v.password });
+        toast(t('auth.first_admin'));
+        await auth.signedIn('/instances');
+        return;
+      }
       navigate('/pending?from=signup');
     },
   });

@@ -204,7 +204,13 @@ export async function view({ params, onLeave }) {
 function makeComposer({ base, peer, windowState, windowEl, onSent }) {
   let idem = crypto.randomUUID();
   const send = async (body) => {
-    await api('POST', `${base}/messages`, { to: peer, ...body }, { headers: { 'Idempotency-Key': idem } });
+    // The same key on a retry after a lost connection: the daemon then answers without sending twice.
+    try {
+      await api('POST', `${base}/messages`, { to: peer, ...body }, { headers: { 'Idempotency-Key': idem } });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 0) idem = crypto.randomUUID();
+      throw e;
+    }
     idem = crypto.randomUUID();
     onSent();
   };
