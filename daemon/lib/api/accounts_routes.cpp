@@ -20,6 +20,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 
 namespace enfinito::api {
@@ -571,6 +572,54 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
   ENF_AUTH(p, access::write);
   if (p.via_api_key) co_return session_required();
   ENF_TRY(body, body_object(req, s.json));
+// ---- sessions (the settings page's "active sessions") ----
+
+// Times are unix milliseconds here, like the rest of the web app's API (sessions store seconds).
+boost::json::object session_view(const acc::session& x, std::string_view current) {
+  return {{"id", x.id},
+          {"created_at", x.created_at * 1000},
+          {"last_seen_at", x.last_seen_at > 0 ? boost::json::value(x.last_seen_at * 1000) : boost::json::value(nullptr)},
+          {"expires_at", x.expires_at * 1000},
+          {"method", x.method},
+          {"client_address", x.client_address},
+          {"current", x.id == current}};
+}
+
+net::awaitable<http::response> sessions_list(services& s, http::request& req) {
+  ENF_AUTH(p, access::read);
+  if (p.via_api_key) co_return session_required();
+  std::vector<acc::session> rows;
+  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
+    auto r = acc::list_sessions(c, p.user_id);
+    if (!r) return r.error();
+    rows = std::move(*r);
+    return {};
+  });
+  if (ec) co_return store_problem();
+  boost::json::array a;
+  for (const auto& x : rows) a.push_back(session_view(x, p.session_id));
+  co_return http::json_response(http::status::ok, boost::json::object{{"data", std::move(a)}});
+}
+
+// Signs one of the caller's sessions out (another device, or this one: then the cookie goes too).
+net::awaitable<http::response> sessions_revoke(services& s, http::request& req) {
+  ENF_AUTH(p, access::write);
+  if (p.via_api_key) co_return session_required();
+  const std::string id(req.param("id"));
+  if (!core::id_like(id, "ses_")) co_return http::problem(http::status::not_found, "session_not_found", "No such session");
+  auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
+    if (auto e = acc::delete_user_session(c, p.user_id, id)) return e;
+    return acc::audit(c, p.user_id, p.user_id, "session_revoked", "session=" + id, client_address(req));
+  });
+  // Another user's session is "not found" too: no hint that it exists.
+  if (ec == store::error::not_found)
+    co_return http::problem(http::status::not_found, "session_not_found", "No such session");
+  if (ec) co_return store_problem();
+  auto res = http::no_content();
+  if (id == p.session_id) res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
+  co_return res;
+}
+
   if (auto r = only_fields(body, {"name", "read_only", "instance_ids"})) co_return std::move(*r);
   ENF_TRY(name, name_field(body, true));
   ENF_TRY(read_only, bool_field(body, "read_only"));
@@ -664,6 +713,73 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
   for (const auto& u : users) a.push_back(user_json(u));
   co_return http::json_response(http::status::ok, boost::json::object{{"users", std::move(a)}});
 }
+// ---- admin: the audit log ----
+
+// An audit entry's detail ("key=key_… fields=name,email") as an object; free text as {"text": …}.
+boost::json::object audit_detail(std::string_view detail) {
+  boost::json::object o;
+  while (!detail.empty()) {
+    const auto sp = detail.find(' ');
+    const auto part = detail.substr(0, sp);
+    const auto eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) return {{"text", detail}};
+    o[part.substr(0, eq)] = part.substr(eq + 1);
+    detail = sp == std::string_view::npos ? std::string_view() : detail.substr(sp + 1);
+  }
+  return o;
+}
+
+net::awaitable<http::response> audit_list(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  if (p.via_api_key) co_return session_required();
+  acc::audit_filter f;
+  if (auto l = req.query_param("limit")) {
+    const bool ok = !l->empty() && l->size() <= 3 && std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!ok || std::stoul(*l) < 1 || std::stoul(*l) > 200) co_return http::field_problem("limit", "1 to 200");
+    f.limit = std::stoul(*l);
+  }
+  if (auto c = req.query_param("cursor")) {
+    const bool ok = !c->empty() && c->size() <= 18 && std::all_of(c->begin(), c->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!ok) co_return http::field_problem("cursor", "not a cursor from this API");
+    f.before_id = std::stoll(*c);
+  }
+  if (auto u = req.query_param("user")) {
+    if (!core::id_like(*u, "usr_")) co_return http::field_problem("user", "a user id (usr_…)");
+    f.user = *u;
+  }
+  if (auto a = req.query_param("action")) {
+    const bool ok = !a->empty() && a->size() <= 64 && core::url_safe_chars(*a);
+    if (!ok) co_return http::field_problem("action", "an action name such as signin or api_key_created");
+    f.action = *a;
+  }
+  const std::size_t limit = f.limit;
+  f.limit = limit + 1;
+  std::vector<acc::audit_entry> rows;
+  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
+    auto r = acc::list_audit_newest(c, f);
+    if (!r) return r.error();
+    rows = std::move(*r);
+    return {};
+  });
+  if (ec) co_return store_problem();
+  const bool more = rows.size() > limit;
+  if (more) rows.resize(limit);
+  auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
+  boost::json::array data;
+  for (const auto& a : rows)
+    data.push_back(boost::json::object{{"id", a.id},
+                                       {"at", a.created_at * 1000},
+                                       {"actor_user_id", opt(a.actor_id)},
+                                       {"subject_user_id", opt(a.subject_id)},
+                                       {"action", a.action},
+                                       {"client_ip", opt(a.client_address)},
+                                       {"detail", audit_detail(a.detail)}});
+  boost::json::object out{{"data", std::move(data)}};
+  if (more) out["next_cursor"] = std::to_string(rows.back().id);
+  else out["next_cursor"] = nullptr;
+  co_return http::json_response(http::status::ok, out);
+}
+
 
 net::awaitable<http::response> admin_action(services& s, http::request& req, std::string action) {
   ENF_AUTH(p, access::admin);
@@ -758,3 +874,6 @@ void register_accounts_routes(http::router& r, services& s) {
 }
 
 }  // namespace enfinito::api
+  r.add(verb::get, "/v1/me/sessions", "me.sessions_list", bind(sessions_list));
+  r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
+  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(audit_list));
