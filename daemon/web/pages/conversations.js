@@ -257,7 +257,7 @@ function makeComposer({ base, peer, windowState, windowEl, onSent }) {
     let inputs = [];
     let chosen = null;
     const draw = () => {
-      chosen = tpls[Number(pick.input.value)] || null;
+      chosen = pick.input.value === '' ? null : tpls[Number(pick.input.value)] || null;
       inputs = [];
       replace(params);
       pvWrap.hidden = sendBtn.hidden = !chosen;
