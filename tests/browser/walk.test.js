@@ -23,7 +23,7 @@ const w = {};  // the shared world: processes, browser, contexts, ids found alon
 let broken = null;
 
 // One step of the walk. Skipped (with the reason) once an earlier step failed.
-function step(name, fn, timeout = 30000) {
+function step(name, fn, timeout = 60000) {
   it(name, { timeout }, async (t) => {
     if (broken) { t.skip(`skipped: "${broken}" failed`); return; }
     try {
@@ -113,7 +113,328 @@ describe('web app walk', { concurrency: 1 }, () => {
     w.user_page = page;
     await page.goto(w.daemon.public_url + '/');
     await page.waitForURL(/\/signin$/);
-    await page.getByRole('heading', { level: 1 }).waitFor();
+    await h1(page, 'Sign in to Enfinito');
+    assert.match(await page.title(), /Sign in to Enfinito · Enfinito/);
     await check_page(page, w.user_ctx, 'signin');
   });
+
+  step('a new user signs up and is told to wait for approval', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Create one' }).click();
+    await page.waitForURL(/\/signup$/);
+    await h1(page, 'Create your account');
+    await check_page(page, w.user_ctx, 'signup');
+    await page.getByLabel('Name').fill(user.name);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/pending/);
+    await h1(page, 'Your account awaits approval');
+    await check_page(page, w.user_ctx, 'pending');
+  });
+
+  step('the administrator signs in and approves the sign-up in the browser', async () => {
+    const page = await w.admin_ctx.context.newPage();
+    w.admin_page = page;
+    await sign_in(page, admin.email, admin.password);
+    await page.goto(w.daemon.public_url + '/admin/users');
+    await h1(page, 'Users');
+    const approve = page.getByRole('button', { name: `Approve ${user.email}` });
+    await approve.waitFor();
+    await check_page(page, w.admin_ctx, 'admin-users');
+    await approve.click();
+    await page.locator('#toasts').getByText(`${user.email} approved`).waitFor();
+    await approve.waitFor({ state: 'detached' });
+    assert.deepEqual(w.admin_ctx.take_problems(), []);
+  });
+
+  step('the approval mail arrives and links to the sign-in page', async () => {
+    const m = await w.smtp.wait_for_mail(user.email, /approved[\s\S]*?(http:\/\/\S+)/);
+    const link = m[1].trim();
+    assert.ok(link.startsWith(w.daemon.public_url), `the mail links to the public URL: ${link}`);
+    await w.user_page.goto(link);
+    await w.user_page.waitForURL(/\/signin$/);
+    await h1(w.user_page, 'Sign in to Enfinito');
+    assert.deepEqual(w.user_ctx.take_problems(), []);
+  });
+
+  step('the user signs in with the keyboard only (Tab, typing, Enter)', async () => {
+    const page = w.user_page;
+    await tab_to(page, 'Email');
+    await page.keyboard.type(user.email);
+    await tab_to(page, 'Password');
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/instances$/);
+    await h1(page, 'Instances');
+    await page.getByText('No WhatsApp number connected yet').waitFor();
+    await check_page(page, w.user_ctx, 'instances-empty');
+  });
+
+  step('the user connects an instance with the fake Graph API credentials', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Connect a number' }).first().click();
+    await page.waitForURL(/\/instances\/new$/);
+    await h1(page, 'Connect a WhatsApp number');
+    // A phone number typed where the Phone Number ID belongs is called out while typing.
+    await page.getByLabel('Phone Number ID').fill('+49 151 1234567');
+    await page.getByText('This looks like a phone number').waitFor();
+    await check_page(page, w.user_ctx, 'instance-connect');
+    await page.getByLabel('Instance name').fill('Shop');
+    await page.getByLabel('Phone Number ID').fill(fake_credentials.phone_number_id);
+    await page.getByLabel('WhatsApp Business Account ID').fill(fake_credentials.waba_id);
+    await page.getByLabel('App ID').fill(fake_credentials.app_id);
+    await page.getByLabel('Access token').fill(fake_credentials.access_token);
+    await page.getByLabel('App secret').fill(fake_credentials.app_secret);
+    await page.getByRole('button', { name: 'Check with Meta and connect' }).click();
+    await page.waitForURL(/\/instances\/ins_[^/]+$/);
+    w.instance = page.url().split('/').pop();
+    await h1(page, 'Shop');
+    // The page shows what to paste into Meta; the "Meta" here is the fake, configured with it.
+    const callback_url = await page.getByLabel('Callback URL').inputValue();
+    const verify_token = await page.getByLabel('Verify token').inputValue();
+    assert.equal(callback_url, `${w.daemon.public_url}/webhooks/meta/${w.instance}`);
+    assert.ok(verify_token.length >= 16, 'a verify token is shown');
+    await w.meta.admin('POST', 'numbers', {
+      id: fake_credentials.phone_number_id, callback_url, verify_token, app_secret: fake_credentials.app_secret,
+    });
+    const v = await w.meta.admin('POST', 'verify', { phone_number_id: fake_credentials.phone_number_id });
+    assert.equal(v.ok, true, `Meta's verification handshake succeeds: ${JSON.stringify(v)}`);
+    await check_page(page, w.user_ctx, 'instance');
+  });
+
+  step('a customer\'s message arrives live in the conversation list', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Conversations' }).first().click();
+    await page.waitForURL(/\/conversations$/);
+    await h1(page, 'Conversations');
+    await page.getByText('No conversations yet').waitFor();
+    await feed_connected(page);
+    await w.meta.admin('POST', 'inbound', {
+      phone_number_id: fake_credentials.phone_number_id, from: peer.wa_id, name: peer.name,
+      type: 'text', text: { body: 'Hello, is my order on its way?' },
+    });
+    const item = page.getByRole('link', { name: new RegExp(peer.name) });
+    await item.waitFor({ timeout: 10000 });
+    await page.getByText('Hello, is my order on its way?').waitFor();
+    await page.getByText('Window open').first().waitFor();
+    await check_page(page, w.user_ctx, 'conversations');
+    await item.click();
+    await page.waitForURL(new RegExp(`/conversations/${peer.wa_id}$`));
+    await h1(page, peer.name);
+  });
+
+  step('the user replies with the keyboard only and sees the ticks change live', async () => {
+    const page = w.user_page;
+    const text = 'Yes, it ships today.';
+    await tab_to(page, 'Message');
+    await page.keyboard.type(text);
+    await tab_to(page, 'Send', 'button');
+    await page.keyboard.press('Enter');
+    const bubble = page.locator('.bubble.out', { hasText: text });
+    await bubble.waitFor();
+    const seen = await tick_sequence(bubble, 'read');
+    assert.ok(seen.length >= 2, `the tick changed while the page stayed open: ${seen.join(' → ')}`);
+    await check_page(page, w.user_ctx, 'conversation');
+  });
+
+  step('the user sends a template with parameters and it is read too', async () => {
+    const page = w.user_page;
+    await page.getByText('Send a template', { exact: true }).click();
+    const pick = page.getByLabel('Template', { exact: true });
+    await pick.waitFor();
+    await pick.selectOption({ label: 'appointment_reminder (en_US)' });
+    const params = page.getByLabel(/^Body parameter/);
+    const n = await params.count();
+    assert.ok(n >= 1, 'the template asks for its parameters');
+    for (let i = 0; i < n; ++i) await params.nth(i).fill(`value ${i + 1}`);
+    await page.locator('.preview-box').getByText('value 1').waitFor();
+    await page.getByRole('button', { name: 'Send the template' }).click();
+    await page.locator('#toasts').getByText('Template queued.').waitFor();
+    const bubbles = page.locator('.bubble.out');
+    await wait_for('the template bubble', async () => (await bubbles.count()) >= 2);
+    await tick_sequence(bubbles.last(), 'read');
+    assert.deepEqual(w.user_ctx.take_problems(), []);
+  });
+
+  step('the message log and a message timeline show what happened', async () => {
+    const page = w.user_page;
+    await page.goto(`${w.daemon.public_url}/instances/${w.instance}/messages`);
+    await h1(page, 'Message log');
+    await page.getByText('Yes, it ships today.').first().waitFor();
+    await check_page(page, w.user_ctx, 'message-log');
+    const r = await api('GET', `/v1/instances/${w.instance}/messages?limit=10`, { cookie_ctx: w.user_ctx });
+    const sent = r.json.data.find((m) => m.direction === 'outbound' && m.type === 'text');
+    assert.ok(sent, 'the text is in the log');
+    await page.goto(`${w.daemon.public_url}/messages/${sent.id}`);
+    await h1(page, /Message/);
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await check_page(page, w.user_ctx, 'message');
+  });
+
+  step('the user creates an API key and it works once copied', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'API keys' }).first().click();
+    await page.waitForURL(/\/api-keys$/);
+    await h1(page, 'API keys');
+    await check_page(page, w.user_ctx, 'api-keys-empty', { shots: false });
+    await page.getByLabel('Name').fill('walk key');
+    await page.getByRole('button', { name: 'Create the key' }).click();
+    const key = await page.getByLabel('API key', { exact: true }).inputValue();
+    assert.ok(key.length > 20, 'the key is shown once');
+    const curl = await page.getByLabel('Try it with curl').inputValue();
+    assert.ok(curl.includes(key) && curl.includes(w.daemon.public_url), 'the curl line uses the key and this server');
+    const r = await api('GET', '/v1/instances', { bearer: key });
+    assert.equal(r.status, 200);
+    assert.ok(r.json.data.some((i) => i.id === w.instance));
+    await check_page(page, w.user_ctx, 'api-keys');
+  });
+
+  step('the user adds a customer webhook and its test event arrives', async () => {
+    const page = w.user_page;
+    await page.goto(`${w.daemon.public_url}/instances/${w.instance}/hooks`);
+    await h1(page, 'Webhooks');
+    await page.getByLabel('Endpoint URL').fill(w.hooks.url);
+    await page.getByRole('button', { name: 'Add the webhook' }).click();
+    const secret = await page.getByRole('textbox', { name: 'Signing secret' }).inputValue();
+    assert.ok(secret.length > 10, 'the signing secret is shown once');
+    await check_page(page, w.user_ctx, 'hooks');
+    await page.getByRole('link', { name: 'Open the webhook' }).click();
+    await page.waitForURL(/\/hooks\/[^/]+$/);
+    await h1(page, /Webhook/);
+    const before = w.hooks.received.length;
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.locator('#toasts').getByText('Test event sent').waitFor();
+    await wait_for('the test event at the endpoint', () =>
+      w.hooks.received.slice(before).some((m) => m.body.includes('webhook.test')));
+    await check_page(page, w.user_ctx, 'hook');
+  });
+
+  step('the live feed page shows a new inbound message as it arrives', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Live feed' }).first().click();
+    await page.waitForURL(/\/live$/);
+    await h1(page, 'Live feed');
+    await feed_connected(page);
+    await w.meta.admin('POST', 'inbound', {
+      phone_number_id: fake_credentials.phone_number_id, from: peer.wa_id, name: peer.name,
+      type: 'text', text: { body: 'Thanks!' },
+    });
+    await page.locator('[data-testid="live-events"]').getByText('message.received').first().waitFor();
+    await check_page(page, w.user_ctx, 'live');
+  });
+
+  step('the user downloads the export from the settings', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Settings' }).first().click();
+    await page.waitForURL(/\/settings$/);
+    await h1(page, 'Settings');
+    await check_page(page, w.user_ctx, 'settings');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download the export' }).click(),
+    ]);
+    const file = path.join(w.dir, 'export.json');
+    await download.saveAs(file);
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(JSON.parse(text) && text.includes(user.email), 'the export is JSON about this user');
+    assert.ok(!text.includes(fake_credentials.access_token) && !text.includes(fake_credentials.app_secret),
+      'no secret in the export');
+  });
+
+  step('the user signs out and resets the password from the link in the mail', async () => {
+    const page = w.user_page;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/signin/);
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.waitForURL(/\/forgot-password$/);
+    await h1(page, 'Reset your password');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByRole('button', { name: 'Send the reset link' }).click();
+    await page.getByText('a reset link is on its way').waitFor();
+    await check_page(page, w.user_ctx, 'forgot-password');
+    const m = await w.smtp.wait_for_mail(user.email, /(http:\/\/\S+\/reset-password#token=\S+)/);
+    await page.goto(m[1].trim());
+    await h1(page, 'Choose a new password');
+    assert.ok(!page.url().includes('token='), 'the token leaves the address bar once read');
+    await check_page(page, w.user_ctx, 'reset-password');
+    await page.getByLabel('New password', { exact: true }).fill(new_password);
+    await page.getByLabel('Repeat the new password').fill(new_password);
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.waitForURL(/\/signin$/);
+    await sign_in(page, user.email, new_password);
+  });
+
+  step('the user deletes the account with the password', async () => {
+    const page = w.user_page;
+    await page.goto(`${w.daemon.public_url}/settings`);
+    await h1(page, 'Settings');
+    const card = page.locator('section', { has: page.getByRole('heading', { name: 'Delete your account' }) });
+    await card.getByLabel('Password').fill(new_password);
+    await card.getByRole('button', { name: 'Delete my account' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL(/\/signin/);
+    const r = await api('POST', '/v1/auth/signin', { body: { email: user.email, password: new_password } });
+    assert.equal(r.status, 401, 'the account is gone');
+    assert.deepEqual(w.user_ctx.take_problems(), []);
+  });
+
+  step('the administrator\'s audit log and an unknown address render clean', async () => {
+    const page = w.admin_page;
+    await page.goto(`${w.daemon.public_url}/admin/audit`);
+    await h1(page, 'Audit log');
+    await check_page(page, w.admin_ctx, 'admin-audit');
+    await page.goto(`${w.daemon.public_url}/no/such/page`);
+    await h1(page, 'Page not found');
+    await check_page(page, w.admin_ctx, 'not-found');
+  });
 });
+
+// ---- helpers ------------------------------------------------------------------------------
+
+async function h1(page, name) {
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+async function sign_in(page, email, password) {
+  if (!/\/signin/.test(page.url())) await page.goto(w.daemon.public_url + '/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(/\/instances$/);
+}
+
+// Presses Tab until the focused element is the field labelled `label` (or the button named so);
+// bounded, so a page whose tab order never reaches it fails here.
+async function tab_to(page, label, kind = 'field') {
+  for (let i = 0; i < 40; ++i) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate((kind) => {
+      const el = document.activeElement;
+      if (!el) return null;
+      if (kind === 'button') return el.tagName === 'BUTTON' ? el.textContent.trim() : null;
+      return el.labels?.[0]?.textContent.trim() ?? null;
+    }, kind);
+    if (name === label) return;
+  }
+  throw new Error(`Tab never reached the ${kind} "${label}"`);
+}
+
+async function feed_connected(page) {
+  await page.locator('[data-testid="feed-state"][data-state="connected"]').waitFor({ timeout: 10000 });
+}
+
+// Watches an outbound bubble's tick until it shows `final`; returns the statuses it went through.
+async function tick_sequence(bubble, final) {
+  const seen = [];
+  await wait_for(`the tick to reach ${final} (seen: ${seen.join(' → ')})`, async () => {
+    const cls = await bubble.locator('.tick').getAttribute('class').catch(() => null);
+    const status = /tick-(\w+)/.exec(cls ?? '')?.[1];
+    if (status && seen.at(-1) !== status) seen.push(status);
+    if (status === 'failed' || status === 'dead') throw new Error(`the message ${status}: ${await bubble.textContent()}`);
+    return status === final;
+  }, 15000, 50);
+  return seen;
+}

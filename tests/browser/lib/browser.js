@@ -23,6 +23,15 @@ export async function launch() {
 
 const loopback = new Set(['127.0.0.1', '[::1]']);
 
+// Chromium logs every 4xx answer as a console error. One is part of the app's design: the
+// boot-time session probe (GET /v1/me) answers 401 to a visitor who is not signed in. Only that
+// one is excused; any other failed request is an error.
+function expected_failure(msg) {
+  if (!/^Failed to load resource: the server responded with a status of 401/.test(msg.text())) return false;
+  const url = msg.location().url;
+  return !!url && new URL(url).pathname === '/v1/me';
+}
+
 // A browser context (one user's cookie jar) whose pages are all watched. `problems` collects what
 // went wrong in the order it happened; take_problems() hands them over and starts afresh, so a
 // step can assert that it, and only it, was clean.
@@ -48,11 +57,18 @@ export async function watched_context(browser, options = {}) {
   });
   const watch = (page) => {
     page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error on ${page.url()}: ${msg.text()}`);
+      if (msg.type() === 'error') {
+        if (expected_failure(msg)) return;
+        problems.push(`console error on ${page.url()}: ${msg.text()} (${msg.location().url || 'no location'})`);
+      }
+      // The app's i18n says so when a text has no entry (it would show the bare key).
+      else if (/^i18n: missing key/.test(msg.text())) problems.push(`${msg.text()} on ${page.url()}`);
     });
     page.on('pageerror', (err) => problems.push(`uncaught exception on ${page.url()}: ${err.stack || err}`));
   };
   context.on('page', watch);
+  // Well under a step's own timeout, so a missing element fails with its name, not a step timeout.
+  context.setDefaultTimeout(10000);
   const take_problems = () => problems.splice(0);
   return { context, take_problems };
 }

@@ -99,9 +99,9 @@ export async function stop_all() {
 export const fake_credentials = {
   phone_number_id: '106540352242922',
   waba_id: '102290129340398',
-  access_token: 'fake-token',
+  access_token: 'browser-walk-access-token-0123456789',  // registered in the fake by start_fake_graph
   app_id: '1234567890123',
-  app_secret: 'browser-walk-app-secret-0123456789',
+  app_secret: '5e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b',  // Meta's shape: 32 hex digits
 };
 
 export async function start_fake_graph(dir) {
@@ -118,6 +118,9 @@ export async function start_fake_graph(dir) {
     if (!r.ok) throw new Error(`fake-graph ${method} /_admin/${what}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : {};
   };
+  // The fake's built-in token is shorter than a real Meta token, which the daemon refuses.
+  await admin('POST', 'tokens', { token: fake_credentials.access_token, phone_number_ids: [fake_credentials.phone_number_id],
+    waba_ids: [fake_credentials.waba_id] });
   return { base_url, admin, log: () => log_of(child) };
 }
 
