@@ -188,7 +188,6 @@ export async function start_daemon(dir, { meta_base_url, smtp_port, extra_toml =
     'starttls = "off"', 'retry_base_ms = 200', 'retry_max_ms = 1000', 'poll_interval_ms = 50', 'timeout_ms = 5000',
     '[webhooks_out]', 'allow_http = true', 'allow_ranges = "127.0.0.0/8"', 'poll_interval_ms = 50',
     '[log]', 'level = "info"',
-    extra_toml,
   ].join('\n') + '\n', { mode: 0o600 });
   // A clean environment: the daemon reads ENFINITO_* variables as configuration.
   const env = { PATH: '/usr/bin:/bin', HOME: dir, CREDENTIALS_DIRECTORY: cred };
@@ -198,6 +197,8 @@ export async function start_daemon(dir, { meta_base_url, smtp_port, extra_toml =
     return (await p).stdout;
   };
   await ctl(['create-key']);
+  // Sections only the daemon accepts (e.g. [dev], valid with --dev alone) come after the key.
+  if (extra_toml) fs.appendFileSync(config, extra_toml + '\n');
   const child = start_child('enfinitod', binaries().enfinitod, ['--config', config, ...args], { env, cwd: dir },
     path.join(dir, 'enfinitod.log'));
   await wait_for_log(child, 'enfinitod', /event=listening .*port=(\d+)/);
