@@ -371,6 +371,7 @@ export default {
   'live.empty_text': 'Send a message or simulate a customer message: it appears here at once.',
   'live.message': 'Open the message',
   'live.json': 'JSON',
+  'live.status_line': '{status}, to +{peer}',
 
   'set.title': 'Settings',
   'set.profile': 'Profile',

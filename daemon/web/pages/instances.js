@@ -9,10 +9,14 @@ import { navigate } from '../lib/router.js';
 import { session } from '../lib/session.js';
 import { heading, card, empty, field, form, toast, act, copyField, confirmDialog, statusBadge, when, describe } from '../lib/ui.js';
 
-export const instanceLinks = (id) => h('nav', { class: 'row', 'aria-label': t('inst.sections') },
-  h('a', { class: 'btn btn-small', href: `/instances/${enc(id)}/conversations` }, t('nav.conversations')),
-  h('a', { class: 'btn btn-small', href: `/instances/${enc(id)}/messages` }, t('nav.messages')),
-  h('a', { class: 'btn btn-small', href: `/instances/${enc(id)}/hooks` }, t('nav.hooks')));
+export function instanceLinks(id) {
+  const link = (path, text) => {
+    const href = `/instances/${enc(id)}/${path}`;
+    return h('a', { class: 'btn btn-small', href, 'aria-current': location.pathname === href ? 'page' : null }, text);
+  };
+  return h('nav', { class: 'row', 'aria-label': t('inst.sections') },
+    link('conversations', t('nav.conversations')), link('messages', t('nav.messages')), link('hooks', t('nav.hooks')));
+}
 
 function sandboxButton() {
   if (!session.providers.sandbox) return null;

@@ -4,6 +4,7 @@ import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { on as onFeed, onState } from '../lib/feed.js';
 import { heading, empty, field, badge, timeEl, pre } from '../lib/ui.js';
+import { preview } from '../lib/messages.js';
 
 const MAX = 200;
 
@@ -21,7 +22,16 @@ export function live({ onLeave }) {
     h('div', { class: 'row' }, badge(ev.type, ev.type.includes('fail') || ev.type.includes('dead') ? 'danger' : 'neutral'), timeEl(ev.created_at),
       h('span', { class: 'muted small mono' }, `#${ev.id}`), ev.instance_id ? h('span', { class: 'muted small mono' }, ev.instance_id) : null,
       ev.data?.message_id ? h('a', { href: `/messages/${encodeURIComponent(ev.data.message_id)}`, class: 'small' }, t('live.message')) : null),
+    summary(ev) ? h('p', { class: 'small' }, summary(ev)) : null,
     h('details', null, h('summary', { class: 'small' }, t('live.json')), pre(ev)));
+
+  // One line a person can read: who wrote what, or which status a message reached.
+  function summary(ev) {
+    const d = ev.data || {};
+    if (ev.type === 'message.received') return `+${d.from}: ${preview({ message: d.message, type: d.type })}`;
+    if (d.status && (d.recipient_id || d.peer)) return t('live.status_line', { status: t(`msg.${d.status}`), peer: d.recipient_id || d.peer });
+    return '';
+  }
 
   function draw() {
     const f = filter.input.value.trim();
