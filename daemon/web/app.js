@@ -2,7 +2,7 @@
 // feed indicator, banner, toast region), maps URLs to page modules and renders them.
 import { h, replace } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { configure, post } from './lib/api.js';
+import { configure, post, ApiError } from './lib/api.js';
 import { route, start, match, navigate, setCurrent } from './lib/router.js';
 import { session, loadMe, loadProviders, isAdmin, auth } from './lib/session.js';
 import { startFeed, stopFeed, onState } from './lib/feed.js';
@@ -154,8 +154,9 @@ async function render(loc) {
       content = await fn({ params: m.params, query: new URLSearchParams(loc.search), onLeave: (f) => cleanups.push(f) });
     }
   } catch (e) {
-    console.error(e);
-    content = h('div', null, heading(t('error.page_title')), h('p', { class: 'form-error' }, await describe(e)));
+    if (!(e instanceof ApiError)) console.error(e);  // an API refusal is shown, not a bug
+    content = h('div', null, heading(t('error.page_title')), h('p', { class: 'form-error' }, await describe(e)),
+      h('p', null, h('a', { href: '/instances' }, t('notfound.home'))));
   }
   if (mySeq !== seq) return;  // a newer navigation won
   replace(main, content);

@@ -228,6 +228,7 @@ export default {
   'msg.failed': 'Failed',
   'msg.dead': 'Gave up',
   'msg.received': 'Received',
+  'msg.played': 'Played',
   'msg.image_alt': 'Image from the customer',
   'msg.media_missing': '[{type}: not kept; turn on "Keep copies of received media" on the instance]',
   'msg.download': 'Download the {type}',
