@@ -402,8 +402,9 @@ DROP TABLE migration_11_check;
 -- send path (one index entry per message). `conversations` holds what the log cannot answer
 -- cheaply and is written only off the send path: by the inbound webhook write (profile name,
 -- when the customer last wrote: the 24 h customer-service window runs from there) and by the
--- mark-read route (the local read mark: inbound messages above read_seq are unread).
-CREATE INDEX messages_peer ON messages (instance_id, peer, seq);
+-- mark-read route (the local read mark: inbound messages above read_seq are unread). `direction`
+-- in the index lets the unread count read the index alone.
+CREATE INDEX messages_peer ON messages (instance_id, peer, seq, direction);
 CREATE TABLE conversations (
   instance_id     TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
   peer            TEXT NOT NULL,                -- messages.peer

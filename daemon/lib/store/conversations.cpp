@@ -1,6 +1,7 @@
 // store::conversations: the SQL of the web app's conversations (schema.sql migration 13). The
-// list takes each peer's newest message from the messages_peer index (instance_id, peer, seq)
-// and joins the `conversations` row (profile name, window, read mark) for the page only.
+// list finds the page's newest-message seqs (page_seqs: a short walk of the newest messages,
+// or grouping messages_peer when one peer fills the log), then reads those rows only, with
+// their `conversations` row (profile name, window, read mark) and unread count.
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
 #include "store/prepare.hpp"
@@ -33,26 +34,68 @@ conversation read_row(statement& s) {
   return v;
 }
 
+// The page's newest-message seqs, newest first. Usually the newest messages hold the newest
+// peers: walking the log backwards (messages_log) and keeping each row that is its peer's
+// newest (one messages_peer probe) finds a page within a few rows per conversation. When one
+// chatty peer fills the log, the walk stops after `walk_max` rows and the page comes from
+// grouping the instance's messages_peer entries instead: bounded either way.
+core::error_code page_seqs(connection& c, std::string_view instance_id, std::int64_t before, std::size_t limit,
+                           std::vector<std::int64_t>& out) {
+  constexpr std::int64_t walk_max = 1000;
+  ENF_PREPARE(walk, "SELECT seq, peer FROM messages WHERE instance_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3");
+  ENF_PREPARE(newer, "SELECT 1 FROM messages WHERE instance_id = ?1 AND peer = ?2 AND seq > ?3 LIMIT 1");
+  walk->bind(1, instance_id).bind(2, before).bind(3, walk_max);
+  std::int64_t walked = 0;
+  core::error_code ec;
+  while (out.size() < limit && walk->step(ec)) {
+    ++walked;
+    const auto seq = walk->int64(0);
+    newer->bind(1, instance_id).bind(2, walk->text_view(1)).bind(3, seq);
+    const bool superseded = newer->step(ec);
+    newer->reset();
+    if (ec) break;
+    if (!superseded) out.push_back(seq);
+  }
+  walk->reset();
+  if (ec) return ec;
+  if (out.size() >= limit || walked < walk_max) return {};
+  out.clear();
+  ENF_PREPARE(group, "SELECT MAX(seq) FROM messages WHERE instance_id = ?1 GROUP BY peer HAVING MAX(seq) < ?2 "
+                     "ORDER BY 1 DESC LIMIT ?3");
+  group->bind(1, instance_id).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
+  while (group->step(ec)) out.push_back(group->int64(0));
+  group->reset();
+  return ec;
+}
+
 }  // namespace
 
 core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
                       std::int64_t before_seq, std::size_t limit, std::vector<conversation>& out) {
-  // The inner query picks the page (each peer's newest seq, a walk of the instance's
-  // messages_peer entries that reads no table row); only the page's rows are then read and
-  // counted. The LIMIT inside keeps SQLite from computing the unread counts of every peer.
+  {
+    ENF_PREPARE(own, "SELECT 1 FROM instances WHERE id = ?1 AND user_id = ?2");
+    own->bind(1, instance_id).bind(2, user_id);
+    core::error_code ec;
+    const bool mine = own->step(ec);
+    own->reset();
+    if (ec) return ec;
+    if (!mine) return {};
+  }
+  std::vector<std::int64_t> seqs;
+  const auto before = before_seq > 0 ? before_seq : std::numeric_limits<std::int64_t>::max();
+  if (auto ec = page_seqs(c, instance_id, before, limit, seqs)) return ec;
+  // Only the page's rows are read and their unread messages counted.
   ENF_PREPARE(s, std::string("SELECT ") + cols +
-                     " FROM (SELECT MAX(seq) AS last FROM messages WHERE instance_id = ?1 GROUP BY peer "
-                     "HAVING MAX(seq) < ?2 ORDER BY 1 DESC LIMIT ?3) t "
-                     "JOIN messages m ON m.seq = t.last "
-                     "LEFT JOIN conversations c ON c.instance_id = ?1 AND c.peer = m.peer "
-                     "WHERE EXISTS (SELECT 1 FROM instances i WHERE i.id = ?1 AND i.user_id = ?4) "
-                     "ORDER BY m.seq DESC");
-  s->bind(1, instance_id).bind(2, before_seq > 0 ? before_seq : std::numeric_limits<std::int64_t>::max());
-  s->bind(3, static_cast<std::int64_t>(limit)).bind(4, user_id);
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_row(*s));
-  s->reset();
-  return ec;
+                     " FROM messages m LEFT JOIN conversations c ON c.instance_id = ?1 AND c.peer = m.peer "
+                     "WHERE m.seq = ?2 AND m.instance_id = ?1");
+  for (const auto seq : seqs) {
+    s->bind(1, instance_id).bind(2, seq);
+    core::error_code ec;
+    if (s->step(ec)) out.push_back(read_row(*s));
+    s->reset();
+    if (ec) return ec;
+  }
+  return {};
 }
 
 core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,

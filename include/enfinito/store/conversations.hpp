@@ -4,10 +4,12 @@
  * migration 13): one conversation per (instance, peer), read from the message log.
  *
  * ## What is stored, and where the cost goes
- * - The list and a conversation's page read `messages` through the `messages_peer` index
- *   (instance_id, peer, seq): the newest message of each peer is one index probe, and a page of
- *   one peer's messages walks only that peer's entries. The index is the one cost on the send
- *   path (one more b-tree entry per accepted message); nothing else there changed.
+ * - The list walks the instance's newest messages backwards and keeps each one that is its
+ *   peer's newest (one probe of the `messages_peer` index (instance_id, peer, seq, direction));
+ *   after 1,000 rows without a full page (one chatty peer) it groups the instance's
+ *   messages_peer entries instead, so a page costs at most about that. A page of one peer's
+ *   messages walks only that peer's entries. The index is the one cost on the send path (one
+ *   more b-tree entry per accepted message); nothing else there changed.
  * - `conversations` holds what the log cannot say cheaply, written only off the send path:
  *   the customer's profile name and the time of their newest message (by the inbound webhook
  *   write, `note_inbound`), and the local read mark (`mark_read`). Unread = inbound messages
