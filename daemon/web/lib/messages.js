@@ -21,7 +21,8 @@ export function preview(m) {
 }
 
 // The body of a bubble: text, or a media preview with its caption.
-export function content(m, instanceId) {
+// mediaFetch: whether the instance keeps received media (else the proxy has nothing to show).
+export function content(m, instanceId, mediaFetch = true) {
   const b = m.message || {};
   const type = b.type || m.type;
   if (!MEDIA.includes(type)) return h('div', { class: 'text' }, preview(m));
@@ -33,8 +34,14 @@ export function content(m, instanceId) {
   const src = `/v1/instances/${enc(instanceId)}/inbound-media/${enc(media.id)}`;
   if (type === 'image' || type === 'sticker') {
     const img = h('img', { src, alt: media.caption || t('msg.image_alt'), loading: 'lazy' });
-    const fallback = h('div', { class: 'kind' }, t('msg.media_missing', { type: t(`type.${type}`) }));
-    img.addEventListener('error', () => img.replaceWith(fallback));
+    // The copy is fetched from Meta just after the message arrives: try once more, then offer
+    // the file as a download (or say why there is none).
+    let retried = false;
+    img.addEventListener('error', () => {
+      if (!retried && mediaFetch) { retried = true; setTimeout(() => { img.src = `${src}?retry=1`; }, 2500); return; }
+      img.replaceWith(mediaFetch ? h('a', { href: src, download: true }, t('msg.download', { type: t(`type.${type}`) }))
+        : h('div', { class: 'kind' }, t('msg.media_missing', { type: t(`type.${type}`) })));
+    });
     return h('div', null, img, caption);
   }
   return h('div', null, h('a', { href: src, download: media.filename || true }, t('msg.download', { type: t(`type.${type}`) })), caption);

@@ -123,7 +123,7 @@ export async function view({ params, onLeave }) {
     const stick = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
     const bubbles = await Promise.all(messages.map(async (m) => h('li', { class: `bubble ${m.direction === 'inbound' ? 'in' : 'out'}` },
       h('span', { class: 'sr-only' }, m.direction === 'inbound' ? t('conv.they_wrote') : t('conv.you_wrote')),
-      content(m, id),
+      content(m, id, inst.media_fetch),
       m.status === 'failed' || m.status === 'dead' ? await errorExplained(m.error || { title: t('msg.failed') }) : null,
       h('div', { class: 'foot' }, h('a', { href: `/messages/${enc(m.id)}` }, timeEl(m.created_at), h('span', { class: 'sr-only' }, ` ${t('conv.details')}`)),
         m.direction === 'outbound' ? tick(m.status) : null))));
@@ -350,6 +350,9 @@ async function upload(base, f) {
     throw new ApiError(0, {});
   }
   const data = await res.json().catch(() => ({}));
+  // The daemon's CSRF rule admits only JSON bodies from cookie sessions, so a browser upload may
+  // be refused: say so plainly instead of "cross-site request".
+  if (res.status === 403 && data.code === 'csrf_rejected') throw new ApiError(403, { field: 'file', detail: t('conv.upload_refused') });
   if (!res.ok) throw new ApiError(res.status, { ...data, field: data.field === 'file' || !data.field ? 'file' : data.field });
   return data;
 }
