@@ -192,6 +192,7 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
   auto hash = co_await auth::run_blocking(s.blocking, [&password] { return auth::hash_password(password); });
   if (hash.empty()) co_return http::problem(http::status::service_unavailable, "busy", "Try again later");
   auto addr = client_address(req);
+  std::string first_admin;  // set when this sign-up became the dev-mode administrator
   auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
     auto existing = acc::find_user_by_email(c, email);
     if (!existing) return existing.error();
@@ -203,10 +204,32 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
     u.name = name;
     u.password_hash = hash;
     u.created_at = acc::now_s();
+    // Dev mode: the first account administers the sandbox (production: enfinitoctl create-admin).
+    // Checked inside the write, so two racing sign-ups cannot both be first.
+    if (s.cfg.dev) {
+      auto anyone = acc::list_users(c, "", 1);
+      if (!anyone) return anyone.error();
+      if (anyone->empty()) {
+        u.role = "admin";
+        u.status = "active";
+        first_admin = u.id;
+      }
+    }
     if (auto e = acc::insert_user(c, u)) return e;
+    if (!first_admin.empty())
+      if (auto e = acc::audit(c, u.id, u.id, "dev_first_user_admin", "", addr)) return e;
     return acc::audit(c, u.id, u.id, "signup", "", addr);
   });
   if (ec) co_return store_problem();
+  if (!first_admin.empty()) {
+    core::log::warn("dev_first_user_admin",
+                    {{"warning", "DEV MODE: the first account signed up is an active administrator"},
+                     {"user", first_admin}});
+    co_return http::json_response(http::status::accepted,
+                                  boost::json::object{{"status", "active"},
+                                                      {"detail", "Dev mode: the first account is the administrator "
+                                                                 "and can sign in now."}});
+  }
   co_return http::json_response(http::status::accepted,
                                 boost::json::object{{"status", "pending"},
                                                     {"detail", "If this address can be registered, the account now "
