@@ -37,11 +37,12 @@ conversation read_row(statement& s) {
 // The page's newest-message seqs, newest first. Usually the newest messages hold the newest
 // peers: walking the log backwards (messages_log) and keeping each row that is its peer's
 // newest (one messages_peer probe) finds a page within a few rows per conversation. When one
-// chatty peer fills the log, the walk stops after `walk_max` rows and the page comes from
-// grouping the instance's messages_peer entries instead: bounded either way.
+// chatty peer fills the log, the walk stops after eight rows per conversation asked for and
+// the page comes from grouping the instance's messages_peer entries instead: bounded either
+// way, and the walk wasted on the way there stays small.
 core::error_code page_seqs(connection& c, std::string_view instance_id, std::int64_t before, std::size_t limit,
                            std::vector<std::int64_t>& out) {
-  constexpr std::int64_t walk_max = 1000;
+  const auto walk_max = static_cast<std::int64_t>(8 * limit);
   ENF_PREPARE(walk, "SELECT seq, peer FROM messages WHERE instance_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3");
   ENF_PREPARE(newer, "SELECT 1 FROM messages WHERE instance_id = ?1 AND peer = ?2 AND seq > ?3 LIMIT 1");
   walk->bind(1, instance_id).bind(2, before).bind(3, walk_max);

@@ -6,7 +6,7 @@
  * ## What is stored, and where the cost goes
  * - The list walks the instance's newest messages backwards and keeps each one that is its
  *   peer's newest (one probe of the `messages_peer` index (instance_id, peer, seq, direction));
- *   after 1,000 rows without a full page (one chatty peer) it groups the instance's
+ *   after eight rows per conversation asked for without a full page (one chatty peer) it groups the instance's
  *   messages_peer entries instead, so a page costs at most about that. A page of one peer's
  *   messages walks only that peer's entries. The index is the one cost on the send path (one
  *   more b-tree entry per accepted message); nothing else there changed.
