@@ -572,29 +572,6 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
   co_return res;
 }
 
-// ---- API keys ----
-
-net::awaitable<http::response> keys_list(services& s, http::request& req) {
-  ENF_AUTH(p, access::read);
-  std::vector<acc::api_key> keys;
-  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
-    auto r = acc::list_api_keys(c, p.user_id);
-    if (!r) return r.error();
-    keys = std::move(*r);
-    return {};
-  });
-  if (ec) co_return store_problem();
-  boost::json::array a;
-  for (const auto& k : keys) a.push_back(key_json(k));
-  co_return http::json_response(http::status::ok, boost::json::object{{"api_keys", std::move(a)}});
-}
-
-bool instance_id_ok(std::string_view id) { return !id.empty() && id.size() <= 64 && core::url_safe_chars(id); }
-
-net::awaitable<http::response> keys_create(services& s, http::request& req) {
-  ENF_AUTH(p, access::write);
-  if (p.via_api_key) co_return session_required();
-  ENF_TRY(body, body_object(req, s.json));
 // ---- sessions (the settings page's "active sessions") ----
 
 // Times are unix milliseconds here, like the rest of the web app's API (sessions store seconds).
@@ -643,6 +620,29 @@ net::awaitable<http::response> sessions_revoke(services& s, http::request& req) 
   co_return res;
 }
 
+// ---- API keys ----
+
+net::awaitable<http::response> keys_list(services& s, http::request& req) {
+  ENF_AUTH(p, access::read);
+  std::vector<acc::api_key> keys;
+  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
+    auto r = acc::list_api_keys(c, p.user_id);
+    if (!r) return r.error();
+    keys = std::move(*r);
+    return {};
+  });
+  if (ec) co_return store_problem();
+  boost::json::array a;
+  for (const auto& k : keys) a.push_back(key_json(k));
+  co_return http::json_response(http::status::ok, boost::json::object{{"api_keys", std::move(a)}});
+}
+
+bool instance_id_ok(std::string_view id) { return !id.empty() && id.size() <= 64 && core::url_safe_chars(id); }
+
+net::awaitable<http::response> keys_create(services& s, http::request& req) {
+  ENF_AUTH(p, access::write);
+  if (p.via_api_key) co_return session_required();
+  ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"name", "read_only", "instance_ids"})) co_return std::move(*r);
   ENF_TRY(name, name_field(body, true));
   ENF_TRY(read_only, bool_field(body, "read_only"));
@@ -713,29 +713,6 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   co_return http::no_content();
 }
 
-// ---- admin ----
-
-net::awaitable<http::response> admin_list(services& s, http::request& req) {
-  ENF_AUTH(p, access::admin);
-  (void)p;  // an administrator sees every account: nothing here is scoped to the caller
-  std::string status;
-  if (auto q = req.query_param("status")) {
-    status = *q;
-    if (status != "pending" && status != "active" && status != "rejected" && status != "suspended")
-      co_return http::field_problem("status", "must be pending, active, rejected or suspended", "invalid_field");
-  }
-  std::vector<acc::user> users;
-  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
-    auto r = acc::list_users(c, status, 1000);
-    if (!r) return r.error();
-    users = std::move(*r);
-    return {};
-  });
-  if (ec) co_return store_problem();
-  boost::json::array a;
-  for (const auto& u : users) a.push_back(user_json(u));
-  co_return http::json_response(http::status::ok, boost::json::object{{"users", std::move(a)}});
-}
 // ---- admin: the audit log ----
 
 // An audit entry's detail ("key=key_… fields=name,email") as an object; free text as {"text": …}.
@@ -803,6 +780,29 @@ net::awaitable<http::response> audit_list(services& s, http::request& req) {
   co_return http::json_response(http::status::ok, out);
 }
 
+// ---- admin ----
+
+net::awaitable<http::response> admin_list(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  (void)p;  // an administrator sees every account: nothing here is scoped to the caller
+  std::string status;
+  if (auto q = req.query_param("status")) {
+    status = *q;
+    if (status != "pending" && status != "active" && status != "rejected" && status != "suspended")
+      co_return http::field_problem("status", "must be pending, active, rejected or suspended", "invalid_field");
+  }
+  std::vector<acc::user> users;
+  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
+    auto r = acc::list_users(c, status, 1000);
+    if (!r) return r.error();
+    users = std::move(*r);
+    return {};
+  });
+  if (ec) co_return store_problem();
+  boost::json::array a;
+  for (const auto& u : users) a.push_back(user_json(u));
+  co_return http::json_response(http::status::ok, boost::json::object{{"users", std::move(a)}});
+}
 
 net::awaitable<http::response> admin_action(services& s, http::request& req, std::string action) {
   ENF_AUTH(p, access::admin);
@@ -890,13 +890,13 @@ void register_accounts_routes(http::router& r, services& s) {
   r.add(verb::get, "/v1/api-keys", "api_keys.list", bind(keys_list));
   r.add(verb::post, "/v1/api-keys", "api_keys.create", bind(keys_create));
   r.add(verb::delete_, "/v1/api-keys/{id}", "api_keys.revoke", bind(keys_revoke));
+  r.add(verb::get, "/v1/me/sessions", "me.sessions_list", bind(sessions_list));
+  r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
   r.add(verb::get, "/v1/admin/users", "admin.users_list", bind(admin_list));
+  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(audit_list));
   for (std::string action : {"approve", "reject", "suspend", "reinstate"})
     r.add(verb::post, "/v1/admin/users/{id}/" + action, "admin.users_" + action,
           [&s, action](http::request& req) { return admin_action(s, req, action); });
 }
 
 }  // namespace enfinito::api
-  r.add(verb::get, "/v1/me/sessions", "me.sessions_list", bind(sessions_list));
-  r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
-  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(audit_list));
