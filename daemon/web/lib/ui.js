@@ -226,8 +226,13 @@ export function tick(status) {
     glyph ? h('span', { 'aria-hidden': 'true' }, glyph) : null, sr(t(`msg.${status}`)));
 }
 
-// Accepts unix ms or an ISO string (the accounts API uses ISO).
-export const toDate = (v) => (v === null || v === undefined || v === '' ? null : new Date(typeof v === 'number' ? v : Date.parse(v)));
+// Accepts unix ms, unix seconds (instances report seconds) or an ISO string (accounts). A number
+// below 1e11 is seconds: as milliseconds it would fall in 1973.
+export function toDate(v) {
+  if (v === null || v === undefined || v === '' || v === 0) return null;
+  if (typeof v === 'number') return new Date(v < 1e11 ? v * 1000 : v);
+  return new Date(Date.parse(v));
+}
 
 const dtf = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
 const tf = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });

@@ -7,7 +7,7 @@ import { t } from '../lib/i18n.js';
 import { get, post, api, enc, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { on as onFeed } from '../lib/feed.js';
-import { heading, empty, field, form, toast, badge, tick, timeEl, duration, describe, showFieldError } from '../lib/ui.js';
+import { heading, empty, field, form, toast, badge, tick, timeEl, toDate, duration, describe, showFieldError } from '../lib/ui.js';
 import { preview, content, errorExplained } from '../lib/messages.js';
 import { instanceLinks } from './instances.js';
 
@@ -115,7 +115,7 @@ export async function view({ params, onLeave }) {
   function windowState() {
     if (conv?.window) return conv.window;
     const last = messages.filter((m) => m.direction === 'inbound').at(-1);
-    const until = last ? Number(new Date(last.created_at)) + DAY : null;
+    const until = last ? toDate(last.created_at).getTime() + DAY : null;
     return { open: !!until && until > Date.now(), open_until: until };
   }
 
