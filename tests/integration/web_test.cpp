@@ -234,6 +234,80 @@ BOOST_AUTO_TEST_CASE(assets_are_immutable_with_etags_304_and_gzip) {
   is_json_404(http_call(app.port(), "GET", base + "../index.html", {}, browser));
 }
 
+BOOST_AUTO_TEST_CASE(the_binary_holds_daemon_web_as_it_is_on_disk) {
+  // Every embedded file is the source file's bytes (index.html: with the bundle in its asset URLs).
+  const std::filesystem::path src = std::filesystem::path(ENFINITO_SOURCE_DIR) / "daemon" / "web";
+  for (const auto& f : web::files()) {
+    BOOST_TEST_CONTEXT(f.path) {
+      std::string disk = read_file(src / std::string(f.path));
+      if (f.path == "index.html") {
+        std::string rewritten;
+        for (std::size_t i = 0; i < disk.size(); ++i) {
+          if (disk.compare(i, 9, "\"/assets/") == 0) {
+            rewritten += "\"/assets/" + std::string(web::bundle_hash()) + "/";
+            i += 8;
+          } else {
+            rewritten += disk[i];
+          }
+        }
+        disk = rewritten;
+      }
+      BOOST_TEST(f.bytes == disk);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_generator_embeds_binary_files_byte_exact) {
+  // tools/embed_web.cmake on a tree of its own: a file with every byte value, a nested text
+  // file, a file type that is not shipped, a dot-file.
+  temp_dir d;
+  std::filesystem::create_directories(d / "web" / "img");
+  std::string every;
+  for (int i = 0; i < 256; ++i) every += static_cast<char>(i);
+  write_file(d / "web" / "img" / "all.png", every + every, 0644);
+  write_file(d / "web" / "index.html", R"(<script type="module" src="/assets/app.js"></script>)", 0644);
+  write_file(d / "web" / "app.js", std::string(2000, 'a'), 0644);
+  write_file(d / "web" / "notes.md", "not shipped", 0644);
+  write_file(d / "web" / ".hidden.js", "not shipped", 0644);
+  std::string out;
+  const std::string script = std::string(ENFINITO_SOURCE_DIR) + "/tools/embed_web.cmake";
+  BOOST_REQUIRE(run_program({"cmake", "-DSRC=" + (d / "web").string(), "-DOUT=" + (d / "out.cpp").string(),
+                             "-DWORK=" + (d / "work").string(), "-DGZIP=gzip", "-P", script},
+                            &out) == 0);
+  const std::string cpp = read_file(d / "out.cpp");
+  BOOST_TEST(cpp.find("notes.md") == std::string::npos);
+  BOOST_TEST(cpp.find(".hidden.js") == std::string::npos);
+  // The table is sorted by path; each row names its arrays.
+  const auto app = cpp.find("{\"app.js\""), png = cpp.find("{\"img/all.png\""), index = cpp.find("{\"index.html\"");
+  BOOST_TEST((app < png && png < index && index != std::string::npos));
+  // Decode the png's array (f1: the second file by path) back to bytes.
+  auto start = cpp.find("const unsigned char f1[] = {");
+  BOOST_REQUIRE(start != std::string::npos);
+  auto end = cpp.find("};", start);
+  std::string bytes;
+  for (auto p = cpp.find("0x", start); p != std::string::npos && p < end; p = cpp.find("0x", p + 4))
+    bytes += static_cast<char>(std::stoi(cpp.substr(p + 2, 2), nullptr, 16));
+  BOOST_TEST(bytes.size() == 512u);
+  BOOST_TEST((bytes == every + every));
+  BOOST_TEST(cpp.find("\"img/all.png\", \"image/png\", f1, 512, g1, 0,") != std::string::npos);  // png: never gzipped
+  BOOST_TEST(cpp.find("\"app.js\", \"text/javascript; charset=utf-8\", f0, 2000, g0, 0,") == std::string::npos);  // gzipped
+  // The page's asset URLs carry the bundle hash, which the table states.
+  auto bundle_at = cpp.find("embedded_bundle = \"");
+  BOOST_REQUIRE(bundle_at != std::string::npos);
+  const std::string bundle = cpp.substr(bundle_at + 19, 12);
+  BOOST_TEST(read_file(d / "work" / "index.html").find("\"/assets/" + bundle + "/app.js\"") != std::string::npos);
+  // Same input, same output (gzip -n: no time stamp); another byte, another bundle.
+  const std::string before = cpp;
+  std::filesystem::remove(d / "out.cpp");
+  BOOST_REQUIRE(run_program({"cmake", "-DSRC=" + (d / "web").string(), "-DOUT=" + (d / "out.cpp").string(),
+                             "-DWORK=" + (d / "work").string(), "-DGZIP=gzip", "-P", script}) == 0);
+  BOOST_TEST(read_file(d / "out.cpp") == before);
+  write_file(d / "web" / "app.js", std::string(2000, 'b'), 0644);
+  BOOST_REQUIRE(run_program({"cmake", "-DSRC=" + (d / "web").string(), "-DOUT=" + (d / "out.cpp").string(),
+                             "-DWORK=" + (d / "work").string(), "-DGZIP=gzip", "-P", script}) == 0);
+  BOOST_TEST(read_file(d / "out.cpp").find("embedded_bundle = \"" + bundle) == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(providers_say_what_sign_in_offers) {
   {
     running_app app;
