@@ -166,6 +166,17 @@ export async function act(btn, fn, okText) {
   }
 }
 
+// Redraws part of a page without losing the keyboard user's place: the control that had focus
+// (found again by its name or its text) gets it back, else the page heading.
+export async function keepFocus(root, redraw) {
+  const a = document.activeElement;
+  const had = a && root.contains(a) ? { name: a.getAttribute('name'), text: a.textContent, tag: a.tagName } : null;
+  await redraw();
+  if (!had) return;
+  const same = [...root.querySelectorAll(had.tag)].find((el) => (had.name ? el.getAttribute('name') === had.name : el.textContent === had.text));
+  (same || root.querySelector('h1'))?.focus();
+}
+
 // ---- copy, confirm ----
 
 export function copyField(label, value, { multiline = false } = {}) {

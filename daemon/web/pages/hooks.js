@@ -5,7 +5,7 @@ import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { get, post, patch, del, enc, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
-import { heading, card, empty, field, form, toast, act, confirmDialog, statusBadge, badge, when, copyField, table } from '../lib/ui.js';
+import { heading, card, empty, field, form, toast, act, confirmDialog, statusBadge, badge, when, copyField, table, keepFocus } from '../lib/ui.js';
 import { instanceLinks } from './instances.js';
 
 const EVENT_TYPES = ['message.received', 'message.accepted', 'message.sent', 'message.delivered', 'message.read',
@@ -62,8 +62,8 @@ export async function detail({ params }) {
     const [w, d] = await Promise.all([get(base), get(`${base}/deliveries`, { limit: 50 })]);
     deliveries = d.data || [];
     before = d.next_before;
-    const pause = h('button', { type: 'button', class: 'btn' }, w.state === 'paused' ? t('hooks.resume') : t('hooks.pause'));
-    pause.addEventListener('click', () => act(pause, async () => { await patch(base, { state: w.state === 'paused' ? 'active' : 'paused' }); await draw(); },
+    const pause = h('button', { type: 'button', class: 'btn', name: 'pause' }, w.state === 'paused' ? t('hooks.resume') : t('hooks.pause'));
+    pause.addEventListener('click', () => act(pause, async () => { await patch(base, { state: w.state === 'paused' ? 'active' : 'paused' }); await keepFocus(root, draw); },
       w.state === 'paused' ? t('hooks.resumed') : t('hooks.paused')));
     const test = h('button', { type: 'button', class: 'btn' }, t('hooks.test'));
     test.addEventListener('click', () => act(test, async () => {
@@ -86,7 +86,7 @@ export async function detail({ params }) {
       await act(remove, async () => { await del(base); navigate(`/instances/${enc(id)}/hooks`); }, t('hooks.deleted'));
     });
     const refresh = h('button', { type: 'button', class: 'btn btn-small' }, t('common.refresh'));
-    refresh.addEventListener('click', () => act(refresh, draw));
+    refresh.addEventListener('click', () => act(refresh, () => keepFocus(root, draw)));
     const more = h('button', { type: 'button', class: 'btn' }, t('common.load_more'));
     more.hidden = !before;
     const logEl = h('div');

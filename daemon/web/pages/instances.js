@@ -7,7 +7,7 @@ import { t } from '../lib/i18n.js';
 import { get, post, patch, del, enc } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { session } from '../lib/session.js';
-import { heading, card, empty, field, form, toast, act, copyField, confirmDialog, statusBadge, when, describe } from '../lib/ui.js';
+import { heading, card, empty, field, form, toast, act, copyField, confirmDialog, statusBadge, when, describe, keepFocus } from '../lib/ui.js';
 
 export function instanceLinks(id) {
   const link = (path, text) => {
@@ -100,7 +100,7 @@ export async function detail({ params }) {
   const id = params.id;
   let inst = await get(`/v1/instances/${enc(id)}`);
   const root = h('div');
-  const draw = () => replace(root, ...body(inst, (next) => { inst = next; draw(); }));
+  const draw = () => keepFocus(root, () => replace(root, ...body(inst, (next) => { inst = next; draw(); })));
   draw();
   return root;
 }

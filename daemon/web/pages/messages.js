@@ -5,7 +5,7 @@ import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { get, post, enc, ApiError } from '../lib/api.js';
 import { setQuery } from '../lib/router.js';
-import { heading, card, empty, field, form, toast, act, badge, tick, timeEl, when, pre, table, describe } from '../lib/ui.js';
+import { heading, card, empty, field, form, act, keepFocus, badge, tick, timeEl, when, pre, table, describe } from '../lib/ui.js';
 import { preview, content, errorExplained } from '../lib/messages.js';
 import { instanceLinks } from './instances.js';
 
@@ -78,7 +78,7 @@ export async function detail({ params }) {
     const m = await get(`/v1/messages/${enc(id)}`);
     const retry = (m.status === 'dead' || m.status === 'failed') && m.direction === 'outbound'
       ? h('button', { type: 'button', class: 'btn btn-primary' }, t('msg.retry')) : null;
-    retry?.addEventListener('click', () => act(retry, async () => { await post(`/v1/messages/${enc(id)}/retry`); await draw(); }, t('msg.retried')));
+    retry?.addEventListener('click', () => act(retry, async () => { await post(`/v1/messages/${enc(id)}/retry`); await keepFocus(root, draw); }, t('msg.retried')));
     replace(root,
       h('p', { class: 'crumbs' }, h('a', { href: '/instances' }, t('inst.title')), ' / ',
         h('a', { href: `/instances/${enc(m.instance_id)}/messages` }, t('log.title')), ' / ',
