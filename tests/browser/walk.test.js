@@ -90,6 +90,18 @@ async function api(method, url, { cookie_ctx, bearer, body } = {}) {
   return { status: r.status, headers: r.headers, text, json };
 }
 
+// One browser and one process registry for both walks, torn down whatever happens.
+describe('browser', { concurrency: 1 }, () => {
+before(async () => {
+  w.browser = await launch();
+});
+
+after(async () => {
+  for (const f of findings) console.log(`finding: ${f}`);
+  await w.browser?.close().catch(() => {});
+  await stop_all();
+});
+
 describe('web app walk', { concurrency: 1 }, () => {
   before(async () => {
     w.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enfinito-browser-'));
@@ -100,17 +112,15 @@ describe('web app walk', { concurrency: 1 }, () => {
     w.hooks = await start_hook_receiver();
     w.daemon = await start_daemon(w.dir, { meta_base_url: w.meta.base_url, smtp_port: w.smtp.port });
     await w.daemon.create_admin(admin.email, admin.name, admin.password);
-    w.browser = await launch();
     w.admin_ctx = await watched_context(w.browser);
     w.user_ctx = await watched_context(w.browser);
   });
 
   after(async () => {
-    for (const f of findings) console.log(`finding: ${f}`);
-    await w.browser?.close().catch(() => {});
-    await stop_all();
+    await w.admin_ctx?.context.close().catch(() => {});
+    await w.user_ctx?.context.close().catch(() => {});
     if (!broken && w.dir) fs.rmSync(w.dir, { recursive: true, force: true });
-    else if (w.dir) console.error(`browser walk: logs kept in ${w.dir}`);
+    else if (w.dir) console.log(`browser walk: logs kept in ${w.dir}`);
   });
 
   step('the app is served at / with its security headers', async () => {
@@ -253,6 +263,7 @@ describe('web app walk', { concurrency: 1 }, () => {
     await bubble.waitFor();
     const seen = await tick_sequence(bubble, 'read');
     assert.ok(seen.length >= 2, `the tick changed while the page stayed open: ${seen.join(' → ')}`);
+    console.log(`ticks seen live: ${seen.join(' → ')}`);
     await check_page(page, w.user_ctx, 'conversation');
   });
 
@@ -412,6 +423,73 @@ describe('web app walk', { concurrency: 1 }, () => {
     await check_page(page, w.admin_ctx, 'not-found');
   });
 });
+
+// Dev mode as `tools/dev run` gives it to a newcomer: the first sign-up is the administrator, a
+// sandbox instance talks to the fake Graph API, and a simulated customer writes in.
+describe('dev mode sandbox walk', { concurrency: 1 }, () => {
+  const d = {};
+  before(async () => {
+    if (broken) return;
+    d.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enfinito-browser-dev-'));
+    d.meta = await start_fake_graph(d.dir);
+    d.smtp = await start_smtp_sink(d.dir);
+    d.daemon = await start_daemon(d.dir, {
+      meta_base_url: d.meta.base_url, smtp_port: d.smtp.port, args: ['--dev'],
+      extra_toml: `[dev]\nsandbox_url = "${d.meta.base_url}"`,
+    });
+    d.ctx = await watched_context(w.browser);
+    w.daemon = d.daemon;  // the helpers (sign_in, api, failure evidence) follow this daemon now
+    w.user_ctx = d.ctx;
+    w.admin_ctx = null;
+  });
+  after(async () => {
+    await d.ctx?.context.close().catch(() => {});
+    if (!broken && d.dir) fs.rmSync(d.dir, { recursive: true, force: true });
+    else if (d.dir) console.log(`dev walk: logs kept in ${d.dir}`);
+  });
+
+  step('the first sign-up becomes the administrator and is signed in at once', async () => {
+    const providers = await api('GET', '/v1/auth/providers');
+    assert.equal(providers.json.dev, true);
+    assert.equal(providers.json.sandbox, true);
+    const page = await d.ctx.context.newPage();
+    d.page = page;
+    await page.goto(d.daemon.public_url + '/signup');
+    await h1(page, 'Create your account');
+    await page.getByText('Development mode: the first account').waitFor();
+    await check_page(page, d.ctx, 'dev-signup');
+    await page.getByLabel('Name').fill('Newcomer');
+    await page.getByLabel('Email').fill('newcomer@example.com');
+    await page.getByLabel('Password').fill('newcomer-password-1234');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/instances$/);
+    await h1(page, 'Instances');
+    assert.match(d.daemon.log(), /dev_first_user_admin/, 'the log says the first account is the administrator');
+    await page.getByRole('link', { name: 'Users' }).first().waitFor();
+    await check_page(page, d.ctx, 'dev-instances-empty');
+  });
+
+  step('a sandbox instance is one click away and a simulated customer writes in', async () => {
+    const page = d.page;
+    await page.getByRole('button', { name: 'Create a sandbox instance' }).first().click();
+    await page.waitForURL(/\/instances\/ins_[^/]+$/);
+    await page.getByRole('heading', { name: 'Simulate a customer message' }).waitFor();
+    await check_page(page, d.ctx, 'dev-instance');
+    await page.getByRole('button', { name: 'Send as the customer' }).click();
+    await page.locator('#toasts').getByText('The customer\'s message is on its way.').waitFor();
+    await page.getByRole('link', { name: 'Open this customer\'s conversation' }).click();
+    await page.waitForURL(/\/conversations\/\d+$/);
+    await page.locator('.bubble.in').getByText('Hi! Is my order on its way?').waitFor();
+    await page.getByLabel('Message', { exact: true }).fill('On its way, arriving tomorrow.');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const bubble = page.locator('.bubble.out', { hasText: 'On its way, arriving tomorrow.' });
+    await bubble.waitFor();
+    await tick_sequence(bubble, 'read');
+    await check_page(page, d.ctx, 'dev-conversation');
+  });
+});
+
+});  // describe('browser')
 
 // ---- helpers ------------------------------------------------------------------------------
 
