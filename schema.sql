@@ -413,6 +413,13 @@ CREATE TABLE conversations (
   read_seq        INTEGER NOT NULL DEFAULT 0,   -- messages.seq up to which the peer's messages are read
   PRIMARY KEY (instance_id, peer)
 );
+-- When retention (P9) or a deletion removes a peer's last message, the conversation goes too:
+-- its profile name is personal data and must not outlive the messages it came with.
+CREATE TRIGGER conversations_forget AFTER DELETE ON messages
+WHEN NOT EXISTS (SELECT 1 FROM messages m WHERE m.instance_id = OLD.instance_id AND m.peer = OLD.peer)
+BEGIN
+  DELETE FROM conversations WHERE instance_id = OLD.instance_id AND peer = OLD.peer;
+END;
 -- The message timeline (GET /v1/messages/{id}/timeline): send attempts that did not end in
 -- `sent` (a retry, a failure, giving up), with Meta's code and our title, written in the write
 -- that records that outcome (store::messages::resolve). A successful attempt writes no row: its

@@ -1,10 +1,12 @@
 // store::conversations: the page of conversations whichever way it is found (walking the
 // newest messages, or grouping when one chatty peer fills the log), unread counts and the read
-// mark, the window's time never moving backwards, and tenancy.
+// mark, the window's time never moving backwards, the row going with the last message, and
+// tenancy.
 #include "support/temp_dir.hpp"
 
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/inbound.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -44,6 +46,16 @@ struct convo_store {
           return ec;
       return {};
     }));
+  }
+  std::int64_t scalar(const std::string& sql) {
+    std::int64_t v = -1;
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
+      auto r = c.scalar_int(sql);
+      if (!r) return r.error();
+      v = *r;
+      return core::error_code{};
+    }));
+    return v;
   }
   std::vector<sc::conversation> page(std::int64_t before, std::size_t limit, const std::string& user = "usr_a") {
     std::vector<sc::conversation> out;
@@ -122,6 +134,27 @@ BOOST_FIXTURE_TEST_CASE(the_window_follows_the_newest_customer_message, convo_st
   BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sc::get(c, "usr_a", "ins_a", "1", v); }));
   BOOST_TEST(*v.last_inbound_at == 9000);
   BOOST_TEST(*v.profile_name == "Ada L.");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_conversation_goes_with_its_last_message, convo_store) {
+  // Retention (P9) deletes messages oldest first: the profile name must not outlive them.
+  messages("1", 2, "inbound");
+  messages("2", 1, "inbound");
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) -> core::error_code {
+    if (auto ec = sc::note_inbound(c, "ins_a", "1", 1, "Ada")) return ec;
+    return sc::note_inbound(c, "ins_a", "2", 2, "Bo");
+  }));
+  std::size_t deleted = 0;
+  auto purge = [&](std::int64_t before) {
+    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return store::inbound::purge_messages(c, before, 100, deleted); }));
+  };
+  purge(1);  // msg 0 of peer 1: peer 1 still has one
+  BOOST_TEST(deleted == 1u);
+  BOOST_TEST(scalar("SELECT COUNT(*) FROM conversations") == 2);
+  purge(2);  // peer 1's last message
+  BOOST_TEST(scalar("SELECT COUNT(*) FROM conversations WHERE peer = '1'") == 0);
+  BOOST_TEST(scalar("SELECT COUNT(*) FROM conversations WHERE peer = '2'") == 1);
+  BOOST_TEST(peers(0, 10) == (strings{"2"}));
 }
 
 BOOST_FIXTURE_TEST_CASE(another_users_instance_shows_nothing, convo_store) {
