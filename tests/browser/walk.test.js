@@ -505,6 +505,26 @@ describe('dev mode sandbox walk', { concurrency: 1 }, () => {
     await tick_sequence(bubble, 'read');
     await check_page(page, d.ctx, 'dev-conversation');
   });
+
+  step('a lost connection is said, the draft is kept, and sending works once it is back', async () => {
+    const page = d.page;
+    const draft = 'Sent once the connection is back.';
+    const box = page.getByLabel('Message', { exact: true });
+    await box.fill(draft);
+    const sends = '**/v1/instances/*/messages';
+    await page.route(sends, (r) => (r.request().method() === 'POST' ? r.abort('internetdisconnected') : r.continue()));
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('#banner').getByText('Connection lost').waitFor();
+    assert.equal(await box.inputValue(), draft, 'what the user typed is still there');
+    await screenshots(page, 'dev-offline');
+    await page.unroute(sends);
+    // Chromium logs the cut request itself; nothing else may have gone wrong.
+    assert.deepEqual(d.ctx.take_problems().filter((p) => !/ERR_INTERNET_DISCONNECTED/.test(p)), []);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('.bubble.out', { hasText: draft }).waitFor();
+    await page.locator('#banner').waitFor({ state: 'hidden' });
+    assert.deepEqual(d.ctx.take_problems(), []);
+  });
 });
 
 });  // describe('browser')
