@@ -58,8 +58,13 @@ async function check_page(page, ctx, name, { shots = true } = {}) {
   await page.waitForLoadState('networkidle').catch(() => {});
   const problems = ctx.take_problems();
   assert.deepEqual(problems, [], `${name}: the page must be clean`);
-  const axe = await axe_violations(page);
-  assert.equal(axe.length, 0, `${name}: axe-core found serious/critical violations:\n${describe_axe(axe)}`);
+  // Both themes: a colour contrast can fail in one only.
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const axe = await axe_violations(page);
+    assert.equal(axe.length, 0, `${name} (${scheme}): axe-core found serious/critical violations:\n${describe_axe(axe)}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
   if (shots) await screenshots(page, name);
   await look_for_findings(page, name);
   assert.deepEqual(ctx.take_problems(), [], `${name}: clean after the checks`);
