@@ -1,6 +1,6 @@
 // The real processes a browser walk needs, each on a loopback port: the fake Graph API, an SMTP
 // sink (aiosmtpd) and enfinitod itself, plus a small HTTP receiver standing in for a customer's
-// webhook endpoint. Every process is killed by stopAll(); nothing listens beyond 127.0.0.1.
+// webhook endpoint. Everything is stopped by stop_all(); nothing listens beyond 127.0.0.1.
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -14,7 +14,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 export const browser_dir = path.resolve(here, '..');
 export const source_dir = path.resolve(browser_dir, '../..');
 
-const children = [];
+// How to stop each thing started, for stop_all().
+const running = [];
 
 // The binaries come from CTest (tests/CMakeLists.txt); a developer may run the walk by hand
 // against build/dev with no variables set.
@@ -61,7 +62,7 @@ async function port_open(port) {
   });
 }
 
-// Spawns a child whose stdout+stderr go to `log_path`; remembered for stopAll().
+// Spawns a child whose stdout+stderr go to `log_path`; remembered for stop_all().
 function start_child(name, cmd, args, opts, log_path) {
   const log = fs.openSync(log_path, 'a');
   const child = spawn(cmd, args, { ...opts, stdio: ['ignore', log, log] });
@@ -70,8 +71,18 @@ function start_child(name, cmd, args, opts, log_path) {
   child.exited = null;
   child.on('exit', (code, signal) => { child.exited = { code, signal }; });
   child.on('error', (err) => { child.exited = { error: `${cmd}: ${err.message}` }; });
-  children.push(child);
+  running.push(() => stop_child(child));
   return child;
+}
+
+// SIGTERM (the daemon drains), then SIGKILL if it is still there after 3 s.
+async function stop_child(child) {
+  if (child.exited) return;
+  const gone = once(child, 'exit');
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await gone;
+  clearTimeout(t);
 }
 
 function log_of(child) {
@@ -86,13 +97,7 @@ async function wait_for_log(child, name, regex, timeout_ms = 15000) {
 }
 
 export async function stop_all() {
-  const live = children.splice(0).filter((c) => !c.exited);
-  for (const c of live) c.kill('SIGTERM');
-  await Promise.all(live.map(async (c) => {
-    const t = setTimeout(() => c.kill('SIGKILL'), 3000);
-    if (!c.exited) await once(c, 'exit').catch(() => {});
-    clearTimeout(t);
-  }));
+  await Promise.all(running.splice(0).map((stop) => stop().catch(() => {})));
 }
 
 // ---- fake Graph API -------------------------------------------------------------------------
@@ -165,8 +170,8 @@ export async function start_hook_receiver() {
   });
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
-  children.push({ exited: null, kill: () => { srv.close(); srv.closeAllConnections?.(); }, once: () => {} });
-  return { url: `http://127.0.0.1:${srv.address().port}/hook`, received, close: () => srv.close() };
+  running.push(() => new Promise((resolve) => { srv.close(resolve); srv.closeAllConnections?.(); }));
+  return { url: `http://127.0.0.1:${srv.address().port}/hook`, received };
 }
 
 // ---- enfinitod ----------------------------------------------------------------------------
