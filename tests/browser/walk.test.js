@@ -230,7 +230,16 @@ describe('web app walk', { concurrency: 1 }, () => {
     await page.getByLabel('Phone Number ID').fill(fake_credentials.phone_number_id);
     await page.getByLabel('WhatsApp Business Account ID').fill(fake_credentials.waba_id);
     await page.getByLabel('App ID').fill(fake_credentials.app_id);
-    await page.getByLabel('Access token').fill(fake_credentials.access_token);
+    // An error the API pins on one field shows next to that field, not as raw JSON.
+    const token = page.getByLabel('Access token');
+    await token.fill('too-short');
+    await page.getByLabel('App secret').fill(fake_credentials.app_secret);
+    await page.getByRole('button', { name: 'Check with Meta and connect' }).click();
+    await page.locator(`#${await token.getAttribute('id')}-err`).getByText(/access token/i).waitFor();
+    assert.equal(await token.getAttribute('aria-invalid'), 'true');
+    // Chromium logs the 400 it provoked; nothing else may have gone wrong.
+    assert.deepEqual(w.user_ctx.take_problems().filter((p) => !/status of 400 .*\/v1\/instances\)$/.test(p)), []);
+    await token.fill(fake_credentials.access_token);
     await page.getByLabel('App secret').fill(fake_credentials.app_secret);
     await page.getByRole('button', { name: 'Check with Meta and connect' }).click();
     await page.waitForURL(/\/instances\/ins_[^/]+$/);
@@ -302,6 +311,18 @@ describe('web app walk', { concurrency: 1 }, () => {
     await wait_for('the template bubble', async () => (await bubbles.count()) >= 2);
     await tick_sequence(bubbles.last(), 'read');
     assert.deepEqual(w.user_ctx.take_problems(), []);
+  });
+
+  step('a message Meta refuses shows as failed with Meta\'s error explained', async () => {
+    const page = w.user_page;
+    await w.meta.admin('POST', 'inject', { code: 131026, count: 1, mode: 'async' });
+    await page.getByLabel('Message', { exact: true }).fill('This one cannot be delivered.');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const bubble = page.locator('.bubble.out', { hasText: 'This one cannot be delivered.' });
+    await bubble.locator('.tick-failed').waitFor();
+    await bubble.getByText('Meta error 131026: Message undeliverable').waitFor();
+    await bubble.getByText('WhatsApp could not deliver it').waitFor();
+    await check_page(page, w.user_ctx, 'conversation-failed');
   });
 
   step('the message log and a message timeline show what happened', async () => {

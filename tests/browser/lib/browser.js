@@ -96,6 +96,8 @@ export async function screenshots(page, name) {
   fs.mkdirSync(screenshot_dir, { recursive: true });
   const before = page.viewportSize();
   const shots = [['phone', 'light'], ['desktop', 'light'], ['desktop', 'dark']];
+  // From the top: a full-page shot of a scrolled page draws the sticky top bar mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const [vp, scheme] of shots) {
     await page.setViewportSize(viewports[vp]);
     await page.emulateMedia({ colorScheme: scheme });
