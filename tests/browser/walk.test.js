@@ -291,6 +291,11 @@ describe('web app walk', { concurrency: 1 }, () => {
     const seen = await tick_sequence(bubble, 'read');
     assert.ok(seen.length >= 2, `the tick changed while the page stayed open: ${seen.join(' → ')}`);
     console.log(`ticks seen live: ${seen.join(' → ')}`);
+    // The conversation was visible and focused, so the customer's message is marked read.
+    await wait_for('the inbound message marked read', async () => {
+      const c = await api('GET', `/v1/instances/${w.instance}/conversations/${peer.wa_id}`, { cookie_ctx: w.user_ctx });
+      return c.json?.unread_inbound === 0;
+    });
     await check_page(page, w.user_ctx, 'conversation');
   });
 
