@@ -330,6 +330,32 @@ describe('web app walk', { concurrency: 1 }, () => {
     await check_page(page, w.user_ctx, 'conversation-failed');
   });
 
+  step('a new conversation is templates-only until the customer writes, then opens live', async () => {
+    const page = w.user_page;
+    const other = '4917612345678';
+    await page.getByRole('link', { name: 'Conversations' }).last().click();
+    await page.waitForURL(/\/conversations$/);
+    await page.getByText('Start a conversation').click();
+    await page.getByLabel('Customer\'s number').fill(other);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.waitForURL(new RegExp(`/conversations/${other}$`));
+    const box = page.getByLabel('Message', { exact: true });
+    await page.getByText('Templates only').first().waitFor();
+    assert.equal(await box.isDisabled(), true, 'free text is off while the window is closed');
+    await page.getByLabel('Template', { exact: true }).waitFor();  // the picker opened by itself
+    // No conversation yet: the API's 404 conversation_not_found is the expected answer.
+    await page.waitForLoadState('networkidle').catch(() => {});
+    const not_yet = new RegExp(`status of 404 .*/conversations/${other}\\)$`);
+    assert.deepEqual(w.user_ctx.take_problems().filter((p) => !not_yet.test(p)), []);
+    await check_page(page, w.user_ctx, 'conversation-closed');
+    await w.meta.admin('POST', 'inbound', {
+      phone_number_id: fake_credentials.phone_number_id, from: other, name: 'Olga', type: 'text', text: { body: 'Hi there' },
+    });
+    await page.locator('.bubble.in').getByText('Hi there').waitFor();
+    await wait_for('free text to come back', async () => !(await box.isDisabled()));
+    await page.getByText('Window open').first().waitFor();
+  });
+
   step('the message log and a message timeline show what happened', async () => {
     const page = w.user_page;
     await page.goto(`${w.daemon.public_url}/instances/${w.instance}/messages`);
