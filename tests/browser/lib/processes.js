@@ -136,7 +136,7 @@ export async function start_smtp_sink(dir) {
   fs.mkdirSync(mail_dir, { recursive: true });
   const child = start_child('smtp sink', '/usr/bin/python3',
     ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'smtp_sink.DirectorySink', mail_dir],
-    { cwd: browser_dir, env: { PATH: '/usr/bin:/bin', PYTHONPATH: browser_dir } },
+    { cwd: browser_dir, env: { PATH: '/usr/bin:/bin', PYTHONPATH: browser_dir, PYTHONDONTWRITEBYTECODE: '1' } },
     path.join(dir, 'smtp.log'));
   await wait_for('the SMTP sink to listen', async () => {
     if (child.exited) throw new Error(`the SMTP sink exited: ${log_of(child)}`);
