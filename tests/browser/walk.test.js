@@ -13,7 +13,7 @@ import {
   axe_violations, describe_axe, launch, screenshots, screenshot_dir, viewports, watched_context,
 } from './lib/browser.js';
 import {
-  fake_credentials, start_daemon, start_fake_graph, start_hook_receiver, start_smtp_sink, stop_all, wait_for,
+  fake_credentials, sleep, start_daemon, start_fake_graph, start_hook_receiver, start_smtp_sink, stop_all, wait_for,
 } from './lib/processes.js';
 
 const admin = { email: 'admin@example.com', name: 'Ada Admin', password: 'admin-password-1234' };
@@ -429,6 +429,40 @@ describe('web app walk', { concurrency: 1 }, () => {
     });
     await page.locator('[data-testid="live-events"]').getByText('message.received').first().waitFor();
     await check_page(page, w.user_ctx, 'live');
+  });
+
+  step('the feed shows it lost the connection and resumes without a gap', async () => {
+    const page = w.user_page;
+    const events = page.locator('[data-testid="live-events"]');
+    const state = page.locator('[data-testid="feed-state"]');
+    const inbound = (body) => w.meta.admin('POST', 'inbound', {
+      phone_number_id: fake_credentials.phone_number_id, from: peer.wa_id, name: peer.name, type: 'text', text: { body },
+    });
+    // Test instrumentation, not app code: keep a handle on the page's WebSockets to cut them.
+    await page.addInitScript(() => {
+      const Native = globalThis.WebSocket;
+      globalThis.__enfinito_sockets = [];
+      globalThis.WebSocket = class extends Native {
+        constructor(...args) { super(...args); globalThis.__enfinito_sockets.push(this); }
+      };
+    });
+    await page.reload();
+    await h1(page, 'Live feed');
+    await feed_connected(page);
+    await inbound('Before the gap');
+    await events.getByText(': Before the gap').waitFor();
+    // The connection drops and no new ticket can be had: the feed says so and waits.
+    await page.route('**/v1/stream/ticket', (r) => r.abort('connectionrefused'));
+    await page.evaluate(() => globalThis.__enfinito_sockets.forEach((s) => s.close(4000)));
+    await page.locator('[data-testid="feed-state"][data-state="reconnecting"]').waitFor();
+    await inbound('Sent while the feed was down');
+    await sleep(500);
+    await page.unroute('**/v1/stream/ticket');
+    await feed_connected(page);
+    await events.getByText(': Sent while the feed was down').waitFor();
+    assert.equal(await state.getAttribute('data-state'), 'connected');
+    // Chromium logs the ticket requests refused on purpose.
+    assert.deepEqual(w.user_ctx.take_problems().filter((p) => !/ERR_CONNECTION_REFUSED/.test(p)), []);
   });
 
   step('the user downloads the export from the settings', async () => {
