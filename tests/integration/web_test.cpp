@@ -451,4 +451,58 @@ BOOST_AUTO_TEST_CASE(sandbox_instance_sends_and_receives_through_the_fake) {
   BOOST_TEST(nobody.call("POST", "/v1/dev/sandbox-instance", "{}").status == 401u);
 }
 
+BOOST_AUTO_TEST_CASE(a_new_fake_learns_the_sandbox_instances_at_startup) {
+  // Each `tools/dev run` starts a fresh fake Graph API, but keeps the database: the daemon
+  // tells the new fake about every sandbox instance, so yesterday's instance still works.
+  temp_dir d;
+  const auto port = free_port();
+  const std::string public_url = "http://127.0.0.1:" + std::to_string(port);
+  config::settings first_settings;
+  std::string id, phone;
+  auto tweak = [&](const fake_meta& f) {
+    return [&, url = f.base_url()](config::settings& s) {
+      dev_mode(s, d.path());
+      s.server.port = port;
+      s.server.public_url = public_url;
+      s.sandbox_url = url;
+      s.meta.base_url = url;
+      if (!first_settings.store.path.empty()) {  // the second run: the first one's database and key
+        s.store.path = first_settings.store.path;
+        s.secrets_dir = first_settings.secrets_dir;
+      }
+    };
+  };
+  {
+    fake_meta fake;
+    running_app app(tweak(fake));
+    first_settings = app.settings;
+    browser_client ada{app.port(), public_url, {}};
+    ada.signup("ada@example.com");
+    BOOST_REQUIRE(ada.signin("ada@example.com").status == 200u);
+    auto created = ada.call("POST", "/v1/dev/sandbox-instance", "{}");
+    BOOST_REQUIRE_MESSAGE(created.status == 201u, created.body);
+    id = std::string(body_of(created).at("id").as_string());
+    phone = std::string(body_of(created).at("phone_number_id").as_string());
+  }
+  fake_meta fresh;
+  auto knows = [&] {
+    const auto cfg = fresh.admin_get("config");
+    for (const auto& n : cfg.at("phone_numbers").as_array())
+      if (n.at("id").as_string() == phone) return n.at("callback_url").as_string() == public_url + "/webhooks/meta/" + id;
+    return false;
+  };
+  BOOST_TEST(!knows());
+  running_app app(tweak(fresh));
+  BOOST_TEST(wait_until(knows));
+  browser_client ada{app.port(), public_url, {}};
+  BOOST_REQUIRE(ada.signin("ada@example.com").status == 200u);
+  auto in = ada.call("POST", "/v1/dev/instances/" + id + "/inbound", R"({"text":"still here"})");
+  BOOST_TEST(in.status == 202u, in.body);
+  const std::string list = "/v1/instances/" + id + "/messages?direction=inbound";
+  BOOST_TEST(wait_until([&] { return ada.call("GET", list).body.find("still here") != std::string::npos; }));
+  // The token works with the new fake too: the instance still verifies.
+  auto verified = ada.call("POST", "/v1/instances/" + id + "/verify", "{}");
+  BOOST_TEST(verified.status == 200u, verified.body);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

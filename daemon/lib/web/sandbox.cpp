@@ -12,9 +12,11 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/client.hpp>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <vector>
 
 namespace enfinito::web {
 namespace {
@@ -25,6 +27,8 @@ using http::status;
 
 // The WABA every sandbox number belongs to: the fake's default one (tools/fake_graph/README.md).
 constexpr std::string_view sandbox_waba = "102290129340398";
+// The verified name the fake gives sandbox numbers: restore() looks only at these rows.
+constexpr std::string_view sandbox_name = "Enfinito Sandbox";
 
 struct sandbox {
   api::services& s;
@@ -81,9 +85,17 @@ net::awaitable<std::optional<json::value>> admin(const sandbox& sb, std::string_
 }
 
 // The bodies, built outside the coroutines (GCC 12 miscompiles braced initialisers there).
-json::object number_body(const std::string& phone) {
-  return {{"id", phone}, {"waba_id", sandbox_waba}, {"display_phone_number", "1555" + random_digits(7)},
-          {"verified_name", "Enfinito Sandbox"}, {"quality_rating", "GREEN"}};
+json::object number_body(const std::string& phone, const std::string& display) {
+  return {{"id", phone}, {"waba_id", sandbox_waba}, {"display_phone_number", display},
+          {"verified_name", sandbox_name}, {"quality_rating", "GREEN"}};
+}
+
+json::object callback_for(const config::settings& cfg, const std::string& phone, const core::secret_string& secret,
+                          const std::string& instance_id, const json::value& verify_token) {
+  return {{"id", phone},
+          {"callback_url", cfg.server.public_url + "/webhooks/meta/" + instance_id},
+          {"app_secret", secret.reveal()},
+          {"verify_token", verify_token}};
 }
 
 json::object token_body(const core::secret_string& token, const std::string& phone) {
@@ -116,10 +128,7 @@ std::optional<std::pair<std::string, json::object>> callback_body(const config::
   if (!id || !id->is_string() || !hook || !hook->is_object() || !hook->as_object().contains("verify_token"))
     return std::nullopt;
   std::string instance_id(id->get_string());
-  json::object o{{"id", phone},
-                 {"callback_url", cfg.server.public_url + "/webhooks/meta/" + instance_id},
-                 {"app_secret", secret.reveal()},
-                 {"verify_token", hook->as_object().at("verify_token")}};
+  auto o = callback_for(cfg, phone, secret, instance_id, hook->as_object().at("verify_token"));
   return std::pair{std::move(instance_id), std::move(o)};
 }
 
@@ -147,7 +156,7 @@ net::awaitable<response> create_instance(sandbox& sb, http::request& req) {
   // 1. A number of its own in the fake, and a token of its own (for the sandbox WABA).
   const std::string phone = random_digits(15), app_id = random_digits(15);
   const core::secret_string token("sandbox_" + crypto::random_hex(24)), secret(crypto::random_hex(16));
-  if (!co_await admin(sb, "/_admin/numbers", number_body(phone)) ||
+  if (!co_await admin(sb, "/_admin/numbers", number_body(phone, "1555" + random_digits(7))) ||
       !co_await admin(sb, "/_admin/tokens", token_body(token, phone)))
     co_return fake_failed();
 
@@ -231,6 +240,45 @@ net::awaitable<response> inbound(sandbox& sb, http::request& req) {
   co_return inbound_answer(*answer);
 }
 
+// ---- restore: a new fake (each tools/dev run starts one) learns the sandbox instances ----
+
+// Tells the fake about one instance made by create_instance (its number, token and callback),
+// from the sealed credentials. False for any other instance.
+net::awaitable<bool> restore_one(const sandbox& sb, const store::instances::instance& row) {
+  if (row.verified_name != sandbox_name) co_return false;
+  auto& s = sb.s;
+  auto waba = co_await crypto::open_instance_field(*s.vault, s.blocking, row, crypto::f_waba);
+  if (!waba || waba->reveal() != sandbox_waba) co_return false;
+  auto phone = co_await crypto::open_instance_field(*s.vault, s.blocking, row, crypto::f_phone);
+  auto token = co_await crypto::open_instance_field(*s.vault, s.blocking, row, crypto::f_token);
+  auto secret = co_await crypto::open_instance_field(*s.vault, s.blocking, row, crypto::f_secret);
+  auto verify = co_await crypto::open_instance_field(*s.vault, s.blocking, row, crypto::f_verify);
+  if (!phone || !token || !secret || !verify) co_return false;
+  const std::string number = phone->reveal();
+  const json::value verify_token(json::string(verify->reveal()));
+  const bool ok = co_await admin(sb, "/_admin/numbers", number_body(number, row.display_phone_number)) &&
+                  co_await admin(sb, "/_admin/tokens", token_body(*token, number)) &&
+                  co_await admin(sb, "/_admin/numbers", callback_for(s.cfg, number, *secret, row.id, verify_token));
+  co_return ok;
+}
+
+// At startup: every sandbox instance in the database (any user's), in id order.
+net::awaitable<void> restore(std::shared_ptr<sandbox> sb) {
+  std::string after;
+  std::vector<store::instances::instance> rows;
+  std::size_t restored = 0;
+  bool more = true;
+  while (more) {
+    rows.clear();
+    auto ec = co_await sb->s.db.read([&](store::connection& c) { return store::instances::scan(c, after, 100, rows); });
+    more = !ec && !rows.empty();
+    if (more) after = rows.back().id;
+    for (const auto& row : rows)
+      if (co_await restore_one(*sb, row)) ++restored;
+  }
+  core::log::info("sandbox_restored", {{"instances", restored}});
+}
+
 }  // namespace
 
 void register_sandbox_routes(http::router& r, api::services& s) {
@@ -244,6 +292,11 @@ void register_sandbox_routes(http::router& r, api::services& s) {
       // The client wants a TLS context whatever the scheme (the sandbox URL is plain http).
       auto tls = crypto::make_client_context(std::nullopt);
       if (tls) sb->fake = upstream::client::make(url->where, o, std::move(*tls));
+      // The fake forgets everything when it stops; the database does not.
+      if (sb->fake)
+        net::co_spawn(s.reactors.at(0).get_executor(), restore(sb), [](std::exception_ptr e) {
+          if (e) core::log::error("sandbox_restore_failed", {});
+        });
       core::log::warn("dev_sandbox", {{"warning", "DEV MODE: sandbox routes /v1/dev/... on, fake Graph API at"},
                                       {"url", s.cfg.sandbox_url}});
     }
