@@ -214,6 +214,10 @@ describe('web app walk', { concurrency: 1 }, () => {
     await page.waitForURL(/\/instances$/);
     await h1(page, 'Instances');
     await page.getByText('No WhatsApp number connected yet').waitFor();
+    // Privacy promise P6: the session cookie is the only cookie, and scripts cannot read it.
+    const cookies = await w.user_ctx.context.cookies();
+    assert.equal(cookies.length, 1, `one cookie: ${cookies.map((c) => c.name).join(', ')}`);
+    assert.equal(cookies[0].httpOnly, true);
     await check_page(page, w.user_ctx, 'instances-empty');
   });
 
