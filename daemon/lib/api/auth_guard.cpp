@@ -69,7 +69,7 @@ std::string public_origin(const config::settings& cfg) {
   return slash == std::string::npos ? u : u.substr(0, slash);
 }
 
-// CSRF defence for cookie-authenticated unsafe requests (README, "Security").
+// CSRF defence for cookie-authenticated unsafe requests (docs/security.md).
 // A cross-site HTML form can only send GET or POST, with a "simple" content type; other
 // methods need a CORS preflight we never grant. So a POST, and any request with a body, must
 // be application/json, and every unsafe request must come from our own origin.
