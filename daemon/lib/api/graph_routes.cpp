@@ -330,7 +330,12 @@ struct graph_routes {
 std::variant<meta::checked_message, http::response> check_graph_message_body(const http::request& req,
                                                                              const http::json_limits& limits) {
   auto body = http::parse_json(req, limits);
-  if (body.error) return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+  if (body.error) {
+    // A duplicate member or a number that would change (I-JSON) is named, as Meta names fields.
+    if (body.refusal && !body.refusal->field.empty())
+      return invalid_parameter(body.refusal->field + ": " + body.refusal->detail, req);
+    return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+  }
   auto checked = meta::check_message(std::move(*body.value));
   if (!checked.ok) {
     const auto& v = checked.error;
