@@ -140,7 +140,8 @@ net::awaitable<void> mark_needs_reauth(services& s, const target& t, const meta:
   co_await record_needs_reauth(s, t.row.id, e);
 }
 
-// What to make of a Graph error. `media` turns "no such object" into a 404 for media ids.
+// What to make of a Graph error. `media` turns "no such object" and "not yours" into a 404 for
+// media ids (see media_not_found).
 net::awaitable<response> graph_error_answer(services& s, const target& t, const meta::graph_error& e,
                                             std::string_view op, bool media) {
   core::log::info("meta_call_failed", {{"instance", t.row.id}, {"op", op}, {"http_status", e.http_status},
@@ -150,9 +151,7 @@ net::awaitable<response> graph_error_answer(services& s, const target& t, const 
     co_await mark_needs_reauth(s, t, e);
     co_return needs_reauth_problem();
   }
-  // Graph's "object does not exist / unsupported request" (100, subcode 33), and a media id
-  // that belongs to another number (the phone_number_id filter answers the same).
-  if (media && e.envelope && e.code == 100 && (e.subcode == 33 || e.subcode == 0))
+  if (media && media_not_found(e))
     co_return http::problem(status::not_found, "media_not_found", "No such media",
                             "Meta does not know this media id for this instance (uploaded media live 30 days)");
   const bool retry = meta::classify(e) == meta::disposition::retryable;
@@ -754,6 +753,18 @@ http::route_options upload_route_options(const config::settings& cfg) {
   o.spool_max = cfg.media.max_concurrent;
   o.spooling = spooling;
   return o;
+}
+
+bool media_not_found(const meta::graph_error& e) noexcept {
+  if (!e.envelope) return false;
+  // Graph's "object does not exist, cannot be loaded due to missing permissions, or does not
+  // support this operation" (100, subcode 33; a media id of another number on the same token
+  // answers the same through the phone_number_id filter).
+  if (e.code == 100 && (e.subcode == 33 || e.subcode == 0)) return true;
+  // A media id of another business's number: Meta refuses our token on it (403, code 10
+  // "Permission denied", or an API permission error 200-299). On a lookup by id that only
+  // means "not this instance's": nothing about the instance's token follows from it.
+  return e.code == 10 || (e.code >= 200 && e.code <= 299);
 }
 
 void register_meta_routes(http::router& r, services& s) {

@@ -1,5 +1,5 @@
 // app::rekey: re-encrypts every sealed secret (instance credentials, customer webhook signing
-// secrets) under the vault's active key, online.
+// secrets, pending mail bodies) under the vault's active key, online.
 //
 // Runs in `enfinitoctl` against the live database file (the daemon keeps running): short
 // write transactions of one batch each, and a compare-and-swap per row (store::instances::
@@ -7,6 +7,7 @@
 // again on the next pass. Passes repeat until one finds nothing left to re-key.
 #include <enfinito/app/rekey.hpp>
 
+#include <enfinito/store/accounts.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/instances.hpp>
 
@@ -15,6 +16,7 @@
 namespace enfinito::app {
 namespace si = store::instances;
 namespace sh = store::hooks;
+namespace acc = store::accounts;
 
 namespace {
 
@@ -137,13 +139,51 @@ core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const cry
   });
 }
 
+core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v,
+                                             std::size_t batch, int max_passes, std::string* why) {
+  return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
+    std::int64_t after = 0;
+    for (;;) {
+      std::vector<acc::sealed_mail> rows;
+      if (auto ec = acc::scan_sealed_mail(c, after, batch, rows)) {
+        if (why) *why = "cannot read the mail outbox: " + c.last_message();
+        return ec;
+      }
+      if (rows.empty()) return {};
+      after = rows.back().id;
+      auto ec = in_transaction(c, why, [&]() -> core::error_code {
+        for (const auto& row : rows) {
+          ++report.scanned;
+          if (!v.needs_rekey(row.blob)) continue;
+          ++found;
+          const std::string id = std::to_string(row.id);
+          const crypto::field_ref where{acc::mail_table, id, acc::mail_body_field};
+          auto plain = v.decrypt(row.blob, where);
+          if (!plain) {
+            if (why) *why = "mail " + id + " body: " + plain.error().message();
+            return plain.error();
+          }
+          bool swapped = false;
+          if (auto e = acc::replace_sealed_mail(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
+            if (why) *why = "cannot update mail " + id + ": " + c.last_message();
+            return e;
+          }
+          if (swapped) ++report.rekeyed;
+        }
+        return {};
+      });
+      if (ec) return ec;
+    }
+  });
+}
+
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
   std::size_t n = 0;
   std::string after;
   for (;;) {
     std::vector<si::instance> rows;
     if (auto ec = si::scan(c, after, 500, rows)) return ec;
-    if (rows.empty()) return n;
+    if (rows.empty()) break;
     after = rows.back().id;
     for (const auto& row : rows)
       for (const auto& b : row.blobs)
@@ -153,8 +193,17 @@ core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32
   for (;;) {
     std::vector<sh::sealed_secret> rows;
     if (auto ec = sh::scan_secrets(c, after, 500, rows)) return ec;
-    if (rows.empty()) return n;
+    if (rows.empty()) break;
     after = rows.back().id;
+    for (const auto& row : rows)
+      if (crypto::vault::blob_key_id(row.blob) == key_id) ++n;
+  }
+  std::int64_t mail_after = 0;
+  for (;;) {
+    std::vector<acc::sealed_mail> rows;
+    if (auto ec = acc::scan_sealed_mail(c, mail_after, 500, rows)) return ec;
+    if (rows.empty()) return n;
+    mail_after = rows.back().id;
     for (const auto& row : rows)
       if (crypto::vault::blob_key_id(row.blob) == key_id) ++n;
   }

@@ -1,5 +1,6 @@
 // http::request accessors and the JSON / problem+json response builders.
 #include <enfinito/http/message.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/json_arena.hpp>
 #include <enfinito/core/json_strict.hpp>
 #include <enfinito/http/router.hpp>
@@ -7,6 +8,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace enfinito::http {
@@ -104,20 +106,31 @@ std::string loggable_headers(const beast_request& msg) {
   return out;
 }
 
+// Query parameters whose values are logged: the API's paging, filters and Meta's handshake
+// mode. Everything else (a key or token put in the query by mistake, `access_token`, `code`,
+// `state`, names nobody foresaw) is logged as `[redacted]`. Personal data (`peer`, a phone
+// number) and credentials (`phone_number_id`) are not on the list either.
+constexpr std::string_view loggable_query_keys[] = {
+    "cursor", "limit", "after",    "before", "direction", "status", "since",    "until",         "type",
+    "types",  "instance", "instances", "fields", "language", "name", "hub.mode", "hub.challenge"};
+
+bool loggable_key_name(std::string_view key) {
+  return !key.empty() && key.size() <= 32 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return core::url_safe_char(c) || c == '.'; });
+}
+
 std::string redact_query(std::string_view query) {
-  static constexpr std::array<std::string_view, 8> secret_keys = {
-      "access_token", "token", "code", "password", "hub.verify_token", "ticket", "state", "key"};
   std::string out;
   for_each_query_pair(query, [&](std::string_view key, std::string_view, bool has_value, std::string_view pair) {
     if (!out.empty()) out += '&';
-    bool secret = false;
-    for (auto k : secret_keys) secret = secret || key == k;
-    if (secret && has_value) {
-      out += key;
-      out += "=[redacted]";
-    } else {
+    if (std::find(std::begin(loggable_query_keys), std::end(loggable_query_keys), key) != std::end(loggable_query_keys)) {
       out += pair;
+      return true;
     }
+    // A name we do not know may itself be the secret (`?enf_live_…`): kept only if it looks
+    // like a parameter name, and then only the name.
+    out += loggable_key_name(key) ? key : std::string_view("[redacted]");
+    if (has_value) out += "=[redacted]";
     return true;
   });
   return out;

@@ -131,7 +131,9 @@ json_body parse_json(const request& req, const json_limits& limits);
  */
 std::string loggable_headers(const beast_request& msg);
 
-/** Replaces the values of secret-bearing query keys with [redacted] (for logs). */
+/** The query string as it may be logged: values only for an allow-list of harmless keys
+    (paging, filters, `hub.mode`), `[redacted]` for every other value and for key names that do
+    not look like parameter names. */
 std::string redact_query(std::string_view query);
 /** Percent-decodes (`+` as space only in query strings); nullopt on bad escapes or a NUL. */
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
