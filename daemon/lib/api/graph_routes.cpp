@@ -31,6 +31,7 @@
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
@@ -309,10 +310,11 @@ struct graph_routes {
     co_await note_meta_answer(s, t, *got);
     if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     if (!got->ok()) co_return relay(*got);
-    boost::system::error_code jec;
-    auto doc = json::parse(got->body, jec);
-    if (jec || !doc.is_object()) co_return relay(*got);
-    auto& o = doc.as_object();
+    // Strict (I-JSON), as every JSON Enfinito takes in: only an answer that means exactly
+    // what Meta wrote is re-serialized; anything else goes through as Meta's bytes.
+    auto doc = core::parse_json_strict(got->body);
+    if (!doc.value || !doc.value->is_object()) co_return relay(*got);
+    auto& o = doc.value->as_object();
     if (o.contains("url"))
       o["url"] = s.cfg.server.public_url + "/v1/instances/" + t.row->id + "/media/" + media_id + "/content";
     co_return http::json_response(status::ok, o);

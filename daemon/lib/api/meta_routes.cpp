@@ -16,6 +16,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -630,9 +631,12 @@ net::awaitable<response> templates_create(services& s, http::request& req) {
   auto rq = meta::create_template(s.meta->version(), t.creds.waba_id, json::serialize(*body.value));
   auto a = co_await call_meta(s, t, std::move(rq), "template_create");
   if (a.problem) co_return std::move(*a.problem);
-  boost::system::error_code ec;
-  auto answer = json::parse(a.ok->body, ec);
-  if (ec || !answer.is_object() || !answer.as_object().if_contains("id")) co_return unexpected_answer();
+  // Strict (I-JSON): an answer whose members repeat or whose numbers would change is not
+  // relayed with a meaning Meta may not have sent.
+  auto parsed = core::parse_json_strict(a.ok->body);
+  if (!parsed.value || !parsed.value->is_object() || !parsed.value->as_object().if_contains("id"))
+    co_return unexpected_answer();
+  const auto& answer = *parsed.value;
   // Meta's answer: id, status (PENDING, or APPROVED for some utility templates), category.
   json::object out;
   for (const char* k : {"id", "status", "category"})
