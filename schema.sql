@@ -405,3 +405,45 @@ DROP TABLE migration_11_check;
 -- they are. secure_delete (on for every connection) zeroes what the DELETE frees.
 ALTER TABLE mail_outbox ADD COLUMN body_enc BLOB;
 DELETE FROM mail_outbox WHERE body LIKE '%/reset-password#token=%';
+
+-- migration: 13
+-- The web app's views (issue 16).
+-- Conversations: one per (instance, peer), read from the message log. `messages_peer` finds a
+-- peer's newest message (the list) and pages one peer's messages (GET .../messages?peer=)
+-- without walking the rest of the instance's log; it is the only cost this block adds to the
+-- send path (one index entry per message). `conversations` holds what the log cannot answer
+-- cheaply and is written only off the send path: by the inbound webhook write (profile name,
+-- when the customer last wrote: the 24 h customer-service window runs from there) and by the
+-- mark-read route (the local read mark: inbound messages above read_seq are unread). `direction`
+-- in the index lets the unread count read the index alone.
+CREATE INDEX messages_peer ON messages (instance_id, peer, seq, direction);
+CREATE TABLE conversations (
+  instance_id     TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  peer            TEXT NOT NULL,                -- messages.peer
+  profile_name    TEXT,                         -- the customer's WhatsApp profile name, as Meta sent it
+  last_inbound_at INTEGER,                      -- unix ms the customer's newest message was sent (Meta's timestamp)
+  read_seq        INTEGER NOT NULL DEFAULT 0,   -- messages.seq up to which the peer's messages are read
+  PRIMARY KEY (instance_id, peer)
+);
+-- When retention (P9) or a deletion removes a peer's last message, the conversation goes too:
+-- its profile name is personal data and must not outlive the messages it came with.
+CREATE TRIGGER conversations_forget AFTER DELETE ON messages
+WHEN NOT EXISTS (SELECT 1 FROM messages m WHERE m.instance_id = OLD.instance_id AND m.peer = OLD.peer)
+BEGIN
+  DELETE FROM conversations WHERE instance_id = OLD.instance_id AND peer = OLD.peer;
+END;
+-- The message timeline (GET /v1/messages/{id}/timeline): send attempts that did not end in
+-- `sent` (a retry, a failure, giving up), with Meta's code and our title, written in the write
+-- that records that outcome (store::messages::resolve). A successful attempt writes no row: its
+-- `message.sent` event already holds the wamid, so the common send path's work is unchanged.
+CREATE TABLE message_attempts (
+  id          INTEGER PRIMARY KEY,
+  message_seq INTEGER NOT NULL REFERENCES messages(seq) ON DELETE CASCADE,
+  attempt     INTEGER NOT NULL,                 -- messages.attempts when it was made
+  outcome     TEXT NOT NULL CHECK (outcome = 'retry' OR outcome = 'failed' OR outcome = 'dead'),
+  error_code  INTEGER,                          -- Meta's code (NULL: no answer, e.g. a timeout)
+  error_title TEXT,                             -- our short title, never Meta's text
+  next_attempt_at INTEGER,                      -- retry: when the next attempt is due (unix ms)
+  created_at  INTEGER NOT NULL                  -- unix ms
+);
+CREATE INDEX message_attempts_by_message ON message_attempts (message_seq, id);

@@ -21,6 +21,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 
 namespace enfinito::api {
@@ -192,6 +193,7 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
   auto hash = co_await auth::run_blocking(s.blocking, [&password] { return auth::hash_password(password); });
   if (hash.empty()) co_return http::problem(http::status::service_unavailable, "busy", "Try again later");
   auto addr = client_address(req);
+  std::string first_admin;  // set when this sign-up became the dev-mode administrator
   auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
     auto existing = acc::find_user_by_email(c, email);
     if (!existing) return existing.error();
@@ -203,10 +205,32 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
     u.name = name;
     u.password_hash = hash;
     u.created_at = acc::now_s();
+    // Dev mode: the first account administers the sandbox (production: enfinitoctl create-admin).
+    // Checked inside the write, so two racing sign-ups cannot both be first.
+    if (s.cfg.dev) {
+      auto anyone = acc::list_users(c, "", 1);
+      if (!anyone) return anyone.error();
+      if (anyone->empty()) {
+        u.role = "admin";
+        u.status = "active";
+        first_admin = u.id;
+      }
+    }
     if (auto e = acc::insert_user(c, u)) return e;
+    if (!first_admin.empty())
+      if (auto e = acc::audit(c, u.id, u.id, "dev_first_user_admin", "", addr)) return e;
     return acc::audit(c, u.id, u.id, "signup", "", addr);
   });
   if (ec) co_return store_problem();
+  if (!first_admin.empty()) {
+    core::log::warn("dev_first_user_admin",
+                    {{"warning", "DEV MODE: the first account signed up is an active administrator"},
+                     {"user", first_admin}});
+    co_return http::json_response(http::status::accepted,
+                                  boost::json::object{{"status", "active"},
+                                                      {"detail", "Dev mode: the first account is the administrator "
+                                                                 "and can sign in now."}});
+  }
   co_return http::json_response(http::status::accepted,
                                 boost::json::object{{"status", "pending"},
                                                     {"detail", "If this address can be registered, the account now "
@@ -550,6 +574,54 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
   co_return res;
 }
 
+// ---- sessions (the settings page's "active sessions") ----
+
+// Times are unix milliseconds here, like the rest of the web app's API (sessions store seconds).
+boost::json::object session_view(const acc::session& x, std::string_view current) {
+  return {{"id", x.id},
+          {"created_at", x.created_at * 1000},
+          {"last_seen_at", x.last_seen_at > 0 ? boost::json::value(x.last_seen_at * 1000) : boost::json::value(nullptr)},
+          {"expires_at", x.expires_at * 1000},
+          {"method", x.method},
+          {"client_address", x.client_address},
+          {"current", x.id == current}};
+}
+
+net::awaitable<http::response> sessions_list(services& s, http::request& req) {
+  ENF_AUTH(p, access::read);
+  if (p.via_api_key) co_return session_required();
+  std::vector<acc::session> rows;
+  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
+    auto r = acc::list_sessions(c, p.user_id);
+    if (!r) return r.error();
+    rows = std::move(*r);
+    return {};
+  });
+  if (ec) co_return store_problem();
+  boost::json::array a;
+  for (const auto& x : rows) a.push_back(session_view(x, p.session_id));
+  co_return http::json_response(http::status::ok, boost::json::object{{"data", std::move(a)}});
+}
+
+// Signs one of the caller's sessions out (another device, or this one: then the cookie goes too).
+net::awaitable<http::response> sessions_revoke(services& s, http::request& req) {
+  ENF_AUTH(p, access::write);
+  if (p.via_api_key) co_return session_required();
+  const std::string id(req.param("id"));
+  if (!core::id_like(id, "ses_")) co_return http::problem(http::status::not_found, "session_not_found", "No such session");
+  auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
+    if (auto e = acc::delete_user_session(c, p.user_id, id)) return e;
+    return acc::audit(c, p.user_id, p.user_id, "session_revoked", "session=" + id, client_address(req));
+  });
+  // Another user's session is "not found" too: no hint that it exists.
+  if (ec == store::error::not_found)
+    co_return http::problem(http::status::not_found, "session_not_found", "No such session");
+  if (ec) co_return store_problem();
+  auto res = http::no_content();
+  if (id == p.session_id) res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
+  co_return res;
+}
+
 // ---- API keys ----
 
 net::awaitable<http::response> keys_list(services& s, http::request& req) {
@@ -641,6 +713,73 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   if (ec) co_return store_problem();
   s.auth->keys().invalidate();  // every reactor refuses it from the next request on
   co_return http::no_content();
+}
+
+// ---- admin: the audit log ----
+
+// An audit entry's detail ("key=key_… fields=name,email") as an object; free text as {"text": …}.
+boost::json::object audit_detail(std::string_view detail) {
+  boost::json::object o;
+  while (!detail.empty()) {
+    const auto sp = detail.find(' ');
+    const auto part = detail.substr(0, sp);
+    const auto eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) return {{"text", detail}};
+    o[part.substr(0, eq)] = part.substr(eq + 1);
+    detail = sp == std::string_view::npos ? std::string_view() : detail.substr(sp + 1);
+  }
+  return o;
+}
+
+net::awaitable<http::response> audit_list(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  if (p.via_api_key) co_return session_required();
+  acc::audit_filter f;
+  if (auto l = req.query_param("limit")) {
+    const bool ok = !l->empty() && l->size() <= 3 && std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!ok || std::stoul(*l) < 1 || std::stoul(*l) > 200) co_return http::field_problem("limit", "1 to 200");
+    f.limit = std::stoul(*l);
+  }
+  if (auto c = req.query_param("cursor")) {
+    const bool ok = !c->empty() && c->size() <= 18 && std::all_of(c->begin(), c->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!ok) co_return http::field_problem("cursor", "not a cursor from this API");
+    f.before_id = std::stoll(*c);
+  }
+  if (auto u = req.query_param("user")) {
+    if (!core::id_like(*u, "usr_")) co_return http::field_problem("user", "a user id (usr_…)");
+    f.user = *u;
+  }
+  if (auto a = req.query_param("action")) {
+    const bool ok = !a->empty() && a->size() <= 64 && core::url_safe_chars(*a);
+    if (!ok) co_return http::field_problem("action", "an action name such as signin or api_key_created");
+    f.action = *a;
+  }
+  const std::size_t limit = f.limit;
+  f.limit = limit + 1;
+  std::vector<acc::audit_entry> rows;
+  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
+    auto r = acc::list_audit_newest(c, f);
+    if (!r) return r.error();
+    rows = std::move(*r);
+    return {};
+  });
+  if (ec) co_return store_problem();
+  const bool more = rows.size() > limit;
+  if (more) rows.resize(limit);
+  auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
+  boost::json::array data;
+  for (const auto& a : rows)
+    data.push_back(boost::json::object{{"id", a.id},
+                                       {"at", a.created_at * 1000},
+                                       {"actor_user_id", opt(a.actor_id)},
+                                       {"subject_user_id", opt(a.subject_id)},
+                                       {"action", a.action},
+                                       {"client_ip", opt(a.client_address)},
+                                       {"detail", audit_detail(a.detail)}});
+  boost::json::object out{{"data", std::move(data)}};
+  if (more) out["next_cursor"] = std::to_string(rows.back().id);
+  else out["next_cursor"] = nullptr;
+  co_return http::json_response(http::status::ok, out);
 }
 
 // ---- admin ----
@@ -755,7 +894,10 @@ void register_accounts_routes(http::router& r, services& s) {
   r.add(verb::get, "/v1/api-keys", "api_keys.list", bind(keys_list));
   r.add(verb::post, "/v1/api-keys", "api_keys.create", bind(keys_create));
   r.add(verb::delete_, "/v1/api-keys/{id}", "api_keys.revoke", bind(keys_revoke));
+  r.add(verb::get, "/v1/me/sessions", "me.sessions_list", bind(sessions_list));
+  r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
   r.add(verb::get, "/v1/admin/users", "admin.users_list", bind(admin_list));
+  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(audit_list));
   for (std::string action : {"approve", "reject", "suspend", "reinstate"})
     r.add(verb::post, "/v1/admin/users/{id}/" + action, "admin.users_" + action,
           [&s, action](http::request& req) { return admin_action(s, req, action); });

@@ -387,6 +387,24 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   co_return http::json_response(status::accepted, view(d));
 }
 
+// POST …/webhooks/{webhook_id}/test: a `webhook.test` event delivered to this endpoint only,
+// through the engine like any delivery (signed, retried, in the delivery log). A 'meta'
+// endpoint gets a Meta-shaped body with no entries, signed as Meta signs.
+net::awaitable<response> send_test(services& s, http::request& req) {
+  auto c = co_await begin(s, req, access::write, true);
+  if (c.stop) co_return std::move(*c.stop);
+  if (c.ep.state != "active")
+    co_return http::problem(status::conflict, "webhook_paused", "This webhook endpoint is paused",
+                            "resume it (PATCH with state active) to send a test event");
+  const std::string did = "whd_" + crypto::random_hex(12);
+  const auto now = now_ms();
+  static constexpr std::string_view meta_body = R"({"object":"whatsapp_business_account","entry":[]})";
+  auto write = [&](store::connection& conn) { return sh::insert_test_delivery(conn, c.ep, did, meta_body, now); };
+  if (auto ec = co_await s.db.write(write)) co_return store_problem(ec);
+  if (s.hooks) s.hooks->notify();
+  co_return http::json_response(status::accepted, json::object{{"delivery_id", did}});
+}
+
 }  // namespace
 
 void register_hook_routes(http::router& r, services& s) {
@@ -403,6 +421,7 @@ void register_hook_routes(http::router& r, services& s) {
         [&s](http::request& q) { return deliveries(s, q); });
   r.add(verb::post, base + "/{webhook_id}/deliveries/{delivery_id}/redeliver", "webhooks_out.redeliver",
         [&s](http::request& q) { return redeliver(s, q); });
+  r.add(verb::post, base + "/{webhook_id}/test", "webhooks_out.test", [&s](http::request& q) { return send_test(s, q); });
 }
 
 }  // namespace enfinito::api

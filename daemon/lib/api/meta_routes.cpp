@@ -14,6 +14,7 @@
 // `media.upload_body_bytes`) and maps it read-only; the file goes to Meta from that mapping,
 // between its multipart framing, without a copy (meta::request::borrowed).
 #include <enfinito/api/auth_guard.hpp>
+#include <enfinito/api/conversations.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/json_strict.hpp>
@@ -21,6 +22,8 @@
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/client.hpp>
+#include <enfinito/meta/errors.hpp>
+#include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
@@ -251,6 +254,42 @@ net::awaitable<response> mark_read(services& s, http::request& req) {
   if (a.problem) co_return std::move(*a.problem);
   if (!meta::parse_success(a.ok->body)) co_return unexpected_answer();
   co_return http::json_response(status::ok, json::object{{"success", true}});
+}
+
+// POST /v1/instances/{id}/conversations/{peer}/read: the web app read a conversation. The
+// local read mark moves first (the unread count is ours), then Meta gets a read receipt for
+// the newest inbound message (blue ticks on the customer's phone) like mark_read above.
+net::awaitable<response> conversation_read(services& s, http::request& req) {
+  auto resolved = co_await resolve(s, req, access::write);
+  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
+  auto& t = std::get<target>(resolved);
+  const auto peer = peer_from_path(req.param("peer"));
+  if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
+  std::string wamid;
+  const std::string uid = t.who.user_id, iid = t.row.id;
+  auto write = [&](store::connection& c) { return store::conversations::mark_read(c, uid, iid, *peer, wamid); };
+  auto ec = co_await s.db.write(write);
+  if (ec == store::error::not_found)
+    co_return http::problem(status::not_found, "conversation_not_found", "No such conversation",
+                            "no message to or from this peer in this instance");
+  if (ec) co_return store_problem(ec);
+  if (!wamid.empty()) {
+    auto a = co_await call_meta(s, t, meta::mark_read(s.meta->version(), t.creds.phone_number_id, wamid, false),
+                                "mark_read");
+    if (a.problem) co_return std::move(*a.problem);
+  }
+  co_return http::no_content();
+}
+
+// GET /v1/meta/errors: the table of Meta's error codes explained (meta/errors.hpp). Public:
+// it is documentation, the same for everyone.
+net::awaitable<response> errors_list(services&, http::request&) {
+  json::array data;
+  for (const auto& e : meta::error_table())
+    data.push_back(json::object{{"code", e.code}, {"title", e.title}, {"explanation", e.explanation}, {"action", e.action}});
+  auto res = http::json_response(status::ok, json::object{{"data", std::move(data)}});
+  res.set(http::bhttp::field::cache_control, "public, max-age=3600");
+  co_return res;
 }
 
 // ---- media upload -------------------------------------------------------------------------------
@@ -778,6 +817,8 @@ void register_meta_routes(http::router& r, services& s) {
   };
   const auto upload_options = upload_route_options(s.cfg);
   r.add(verb::post, "/v1/instances/{id}/messages/{wamid}/read", "messages.mark_read", on(mark_read));
+  r.add(verb::post, "/v1/instances/{id}/conversations/{peer}/read", "conversations.read", on(conversation_read));
+  r.add(verb::get, "/v1/meta/errors", "meta.errors", on(errors_list));
   r.add(verb::post, "/v1/instances/{id}/media", "media.upload", on(upload), upload_options);
   r.add(verb::get, "/v1/instances/{id}/media/{media_id}", "media.get", on(media_get));
   r.add(verb::delete_, "/v1/instances/{id}/media/{media_id}", "media.delete", on(media_delete));

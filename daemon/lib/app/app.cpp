@@ -17,6 +17,7 @@
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/http/server.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/web/routes.hpp>
 
 #include "app/ops_routes.hpp"
 
@@ -194,6 +195,7 @@ void app::start() {
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
                                                     impl_->feed.get()});
   api::register_all(impl_->routes, *impl_->services);
+  web::register_routes(impl_->routes, *impl_->services);  // last: it sets the router's fallback
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
 
   // 3. Listeners.

@@ -355,6 +355,9 @@ const std::vector<key_def>& keys() {
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
+      text_key("dev.sandbox_url", [](settings& s) -> auto& { return s.sandbox_url; },
+               "--dev only: the fake Graph API's http://loopback:port (tools/dev run), which turns on "
+               "the sandbox routes /v1/dev/..."),
   };
   return table;
 }
@@ -537,9 +540,23 @@ void validate(settings& s) {
                                        return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_';
                                      }) && p.find("//") == std::string::npos);
     const bool clash = p == "/v1" || p.starts_with("/v1/") || p == "/webhooks" || p.starts_with("/webhooks/") ||
-                       p == "/healthz" || p == "/readyz" || p == "/metrics";
+                       p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/assets" ||
+                       p.starts_with("/assets/");
     if (!shape || clash)
-      throw config_error("graph.prefix: must be empty or a path like /graph (letters, digits, - _ /), not under /v1 or /webhooks");
+      throw config_error("graph.prefix: must be empty or a path like /graph (letters, digits, - _ /), not under /v1, /webhooks or /assets");
+  }
+  if (!s.sandbox_url.empty()) {
+    // The sandbox tells the fake Graph API where to send webhooks: never outside dev mode,
+    // never past this machine.
+    if (!s.dev) throw config_error("dev.sandbox_url: only with --dev");
+    auto& u = s.sandbox_url;
+    while (u.ends_with("/")) u.pop_back();
+    if (!u.starts_with("http://") || !provider_url_allowed(u) ||
+        u.substr(7).find_first_of("/?#") != std::string::npos)
+      throw config_error("dev.sandbox_url: must be http://<loopback address>:<port> with no path");
+    // The sandbox's instances are verified and served by the same fake: Meta's URL follows.
+    if (s.meta.base_url == meta_settings{}.base_url) s.meta.base_url = u;
+    else if (s.meta.base_url != u) throw config_error("meta.base_url: must be dev.sandbox_url (or unset) with the sandbox");
   }
   if (s.dev && !is_loopback(s.server.listen))
     throw config_error("server.listen: dev mode listens on loopback only");

@@ -58,11 +58,23 @@ const route& router::add(verb method, std::string pattern, std::string name, han
   return *routes_.back();
 }
 
+const route& router::set_fallback(std::string name, std::function<bool(verb, std::string_view)> applies,
+                                  handler fn, route_options options) {
+  if (fallback_) throw std::invalid_argument("a second fallback route");
+  options.public_doc = false;  // not an API operation: never in the OpenAPI document
+  routes_.push_back(std::make_unique<route>(
+      route{verb::get, "*", std::move(name), std::move(fn), options, routes_.size(), {}}));
+  fallback_ = routes_.back().get();
+  fallback_applies_ = std::move(applies);
+  return *fallback_;
+}
+
 match_result router::match(verb method, std::string_view path) const {
   match_result out;
   auto path_segs = split(path);
   long best = -1;
   for (const auto& r : routes_) {
+    if (r.get() == fallback_) continue;
     long s = score(r->segments, path_segs);
     if (s < 0) continue;
     out.path_known = true;
@@ -76,7 +88,10 @@ match_result router::match(verb method, std::string_view path) const {
       out.found = r.get();
     }
   }
-  if (!out.found) return out;
+  if (!out.found) {
+    if (fallback_ && !out.path_known && fallback_applies_(method, path)) out.found = fallback_;
+    return out;
+  }
   const auto& route_segs = out.found->segments;
   for (std::size_t i = 0; i < route_segs.size(); ++i) {
     if (!is_param(route_segs[i])) continue;

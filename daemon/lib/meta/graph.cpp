@@ -5,6 +5,7 @@
 #include <enfinito/core/json_arena.hpp>
 #include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
+#include <enfinito/meta/errors.hpp>
 
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
@@ -238,58 +239,9 @@ boost::system::result<send_result, parse_failure> parse_send_response(std::strin
 }
 
 std::string_view error_title(std::int64_t code) noexcept {
-  switch (code) {
-    case 0: return "Authentication failed";
-    case 1: return "Unknown API error";
-    case 2: return "Service temporarily unavailable";
-    case 3: return "Capability or permission issue";
-    case 4: return "Application request limit reached";
-    case 10: return "Permission denied";
-    case 33: return "Phone number deleted";
-    case 100: return "Invalid parameter";
-    case 104: return "Access token missing";
-    case 190: return "Access token expired or invalid";
-    case 200: return "API permission missing";
-    case 368: return "Temporarily blocked for policy violations";
-    case 80007: return "WhatsApp Business Account rate limit reached";
-    case 130403: return "The business has blocked this user";
-    case 130429: return "Message throughput reached";
-    case 130472: return "Recipient is part of an experiment";
-    case 130497: return "Messaging to this country is restricted";
-    case 131000: return "Something went wrong";
-    case 131005: return "Access denied";
-    case 131008: return "Required parameter is missing";
-    case 131009: return "Parameter value is not valid";
-    case 131016: return "Service unavailable";
-    case 131021: return "Recipient cannot be sender";
-    case 131026: return "Message undeliverable";
-    case 131030: return "Recipient not in allowed list";
-    case 131031: return "Business account locked";
-    case 131037: return "Display name not approved";
-    case 131042: return "Business eligibility (payment) issue";
-    case 131045: return "Phone number registration error";
-    case 131047: return "Re-engagement message (24 hour window closed)";
-    case 131048: return "Spam rate limit hit";
-    case 131049: return "Not delivered to maintain ecosystem engagement";
-    case 131050: return "User stopped marketing messages";
-    case 131051: return "Unsupported message type";
-    case 131052: return "Media download error";
-    case 131053: return "Media upload error";
-    case 131056: return "Pair rate limit hit";
-    case 131057: return "Account in maintenance mode";
-    case 132000: return "Template parameter count mismatch";
-    case 132001: return "Template does not exist";
-    case 132005: return "Template text too long";
-    case 132007: return "Template format policy violated";
-    case 132012: return "Template parameter format mismatch";
-    case 132015: return "Template paused";
-    case 132016: return "Template disabled";
-    case 133000: return "Incomplete deregistration";
-    case 133004: return "Server temporarily unavailable";
-    case 133010: return "Phone number not registered";
-    case 135000: return "Generic user error";
-    default: return "Graph API error";
-  }
+  // One table serves the message log's titles and GET /v1/meta/errors (meta/errors.hpp).
+  const auto* e = find_error(code);
+  return e ? e->title : std::string_view("Graph API error");
 }
 
 // ---- media, templates, business profile, mark as read -------------------------------------

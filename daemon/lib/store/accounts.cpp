@@ -4,6 +4,7 @@
 #include "store/prepare.hpp"
 
 #include <chrono>
+#include <limits>
 #include <sstream>
 
 namespace enfinito::store::accounts {
@@ -183,6 +184,13 @@ core::error_code delete_user_sessions(connection& c, std::string_view user_id, s
   return s->run();
 }
 
+core::error_code delete_user_session(connection& c, std::string_view user_id, std::string_view id) {
+  ENF_PREPARE(s, "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2");
+  s->bind(1, id).bind(2, user_id);
+  if (auto ec = s->run()) return ec;
+  return c.changes() == 0 ? make_error_code(error::not_found) : core::error_code{};
+}
+
 core::result<std::vector<session>> list_sessions(connection& c, std::string_view user_id) {
   ENF_PREPARE(s, std::string("SELECT ") + session_cols +
                      " FROM sessions WHERE user_id = ?1 ORDER BY created_at, id");
@@ -292,6 +300,18 @@ core::error_code audit(connection& c, std::string_view subject_id, std::string_v
   s->bind(1, subject_id).bind(2, actor_id).bind(3, action).bind(4, detail).bind(5, client_address)
       .bind(6, now_s());
   return s->run();
+}
+
+core::result<std::vector<audit_entry>> list_audit_newest(connection& c, const audit_filter& f) {
+  // The primary key drives the walk (newest first); the filters are rare admin searches.
+  ENF_PREPARE(s, "SELECT id, COALESCE(subject_id, ''), COALESCE(actor_id, ''), action, detail, client_address, "
+                 "created_at FROM audit_log WHERE id < ?1 AND (?2 = '' OR subject_id = ?2 OR actor_id = ?2) "
+                 "AND (?3 = '' OR action = ?3) ORDER BY id DESC LIMIT ?4");
+  s->bind(1, f.before_id > 0 ? f.before_id : std::numeric_limits<std::int64_t>::max());
+  s->bind(2, f.user).bind(3, f.action).bind(4, static_cast<std::int64_t>(f.limit));
+  return all<audit_entry>(*s, [](statement& st) {
+    return audit_entry{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6)};
+  });
 }
 
 core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,

@@ -1,7 +1,11 @@
 // store::hooks: the SQL of customer webhooks out (endpoints, deliveries, Meta payloads).
 #include <enfinito/store/hooks.hpp>
 
+#include <enfinito/core/net.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/events.hpp>
+
+#include <boost/json.hpp>
 
 namespace enfinito::store::hooks {
 namespace {
@@ -202,6 +206,31 @@ core::error_code redeliver(connection& c, std::string_view endpoint_id, std::str
   return c.changes() ? core::error_code{} : make_error_code(error::not_found);
 }
 
+core::error_code insert_test_delivery(connection& c, const endpoint& e, std::string_view delivery_id,
+                                      std::string_view meta_body, std::int64_t now_ms) {
+  events::event ev;
+  ev.user_id = e.user_id;
+  ev.instance_id = e.instance_id;
+  ev.type = std::string(test_event_type);
+  json::object d;
+  d["webhook_id"] = e.id;
+  d["instance_id"] = e.instance_id;
+  d["message"] = "A test event from Enfinito: this endpoint receives and verifies deliveries.";
+  ev.data = json::serialize(d);
+  ev.created_at = now_ms;
+  if (auto ec = events::append(c, ev)) return ec;
+  core::error_code ec;
+  if (e.format == "meta") {
+    if (auto rc = store_meta_payload(c, e.instance_id, ev.id, ev.id, meta_body, now_ms)) return rc;
+  }
+  auto* s = c.prepare("INSERT INTO webhook_deliveries(id, endpoint_id, event_id, event_type, next_attempt_at, created_at) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?5)", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, delivery_id).bind(2, e.id).bind(3, ev.id);
+  s->bind(4, e.format == "meta" ? std::string_view("meta.payload") : test_event_type).bind(5, now_ms);
+  return s->run();
+}
+
 core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t window, std::size_t& created) {
   created = 0;
   core::error_code ec;
@@ -220,7 +249,7 @@ core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t wi
       "SELECT 'whd_' || lower(hex(randomblob(12))), ep.id, e.id, e.type, ?2, ?2 "
       "FROM webhook_endpoints ep JOIN events e ON e.user_id = ep.user_id AND e.id > ep.cursor AND e.id <= ?1 "
       "AND e.instance_id = ep.instance_id "
-      "WHERE ep.format = 'enfinito' AND ep.cursor < ?1 AND (ep.event_types = '[]' OR e.type IN "
+      "WHERE ep.format = 'enfinito' AND ep.cursor < ?1 AND e.type <> 'webhook.test' AND (ep.event_types = '[]' OR e.type IN "
       "(SELECT value FROM json_each(ep.event_types))) ORDER BY e.id", ec);
   if (!own) return misuse(ec);
   own->bind(1, upto).bind(2, now_ms);
@@ -231,7 +260,9 @@ core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t wi
       "SELECT 'whd_' || lower(hex(randomblob(12))), ep.id, mp.first_event_id, 'meta.payload', ?2, ?2 "
       "FROM webhook_endpoints ep JOIN meta_payloads mp ON mp.instance_id = ep.instance_id "
       "AND mp.first_event_id > ep.cursor AND mp.first_event_id <= ?1 "
-      "WHERE ep.format = 'meta' AND ep.cursor < ?1 AND (ep.event_types = '[]' OR EXISTS (SELECT 1 FROM events e "
+      "WHERE ep.format = 'meta' AND ep.cursor < ?1 "
+      "AND NOT EXISTS (SELECT 1 FROM events t WHERE t.id = mp.first_event_id AND t.type = 'webhook.test') "
+      "AND (ep.event_types = '[]' OR EXISTS (SELECT 1 FROM events e "
       "WHERE e.user_id = ep.user_id AND e.id BETWEEN mp.first_event_id AND mp.last_event_id "
       "AND e.type IN (SELECT value FROM json_each(ep.event_types)))) ORDER BY mp.first_event_id", ec);
   if (!meta) return misuse(ec);

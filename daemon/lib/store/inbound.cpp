@@ -2,6 +2,7 @@
 // receipts, their events, and the message-log retention purge.
 #include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
+#include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/inbound.hpp>
@@ -35,6 +36,18 @@ std::string with_raw(const json::object& o, std::string_view key, std::string_vi
   s += raw.empty() ? std::string_view("null") : raw;
   s += '}';
   return s;
+}
+
+// The sender's WhatsApp profile name from the webhook's contacts[] object, or empty.
+std::string profile_name(std::string_view contact) {
+  if (contact.empty()) return {};
+  boost::system::error_code ec;
+  const auto v = json::parse(contact, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* p = v.as_object().if_contains("profile");
+  const auto* n = p && p->is_object() ? p->as_object().if_contains("name") : nullptr;
+  if (!n || !n->is_string()) return {};
+  return std::string(n->as_string().subview());
 }
 
 struct row {
@@ -233,6 +246,11 @@ core::error_code store_message(connection& c, const owner& o, const message& m, 
     return {};
   }
   ++out.stored;
+  // The conversation's window runs from when the customer wrote (Meta's time, not our receipt:
+  // a webhook Meta retried arrives late), and its profile name is the contact's (migration 13).
+  const std::int64_t sent_at = m.timestamp > 0 ? m.timestamp * 1000 : now_ms;
+  if (auto e = conversations::note_inbound(c, o.instance_id, m.peer, std::min(sent_at, now_ms), profile_name(m.contact)))
+    return e;
   // The instance may keep its inbound media (migration 8): the fetch job commits with the message.
   if (auto e = media::enqueue_inbound(c, o.instance_id, m.id, type, m.body, now_ms)) return e;
   json::object d;

@@ -79,6 +79,21 @@ core::error_code read_one(statement& s, message& out) {
   return row ? core::error_code{} : make_error_code(error::not_found);
 }
 
+// The timeline's record of an attempt that did not end in `sent` (schema.sql migration 13),
+// numbered by the row's attempts counter as the lease left it (before a retry gives it back).
+core::error_code record_attempt(connection& c, std::int64_t seq, const outcome& o, std::int64_t now) {
+  using k = outcome::kind;
+  ENF_PREPARE(s, "INSERT INTO message_attempts (message_seq, attempt, outcome, error_code, error_title, "
+                 "next_attempt_at, created_at) SELECT seq, attempts, ?2, ?3, NULLIF(?4, ''), ?5, ?6 "
+                 "FROM messages WHERE seq = ?1");
+  s->bind(1, seq).bind(2, o.what == k::retry ? "retry" : o.what == k::failed ? "failed" : "dead");
+  s->bind(3, o.error_code).bind(4, o.error_title);
+  if (o.what == k::retry) s->bind(5, o.next_attempt_at);
+  else s->bind_null(5);
+  s->bind(6, now);
+  return s->run();
+}
+
 }  // namespace
 
 std::int64_t now_ms() {
@@ -127,13 +142,22 @@ core::error_code get_by_id(connection& c, std::string_view id, message& out) {
 
 core::error_code list(connection& c, const list_filter& f, std::vector<message>& out) {
   // Optional filters are written as "?N = '' OR column = ?N" so one statement text (one cached
-  // statement) serves every combination; messages_log (instance_id, seq) drives the scan.
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  // statement) serves every combination; messages_log (instance_id, seq) drives the scan. A
+  // peer's messages (a conversation page) have their own text, so that messages_peer
+  // (instance_id, peer, seq) drives it and the scan skips the other peers' messages.
+  static const std::string any_peer = std::string("SELECT ") + cols +
                      " FROM messages m JOIN instances i ON i.id = m.instance_id "
                      "WHERE m.instance_id = ?1 AND i.user_id = ?2 AND m.seq < ?3 "
                      "AND (?4 = '' OR m.direction = ?4) AND (?5 = '' OR m.status = ?5) "
                      "AND (?6 = '' OR m.peer = ?6) AND m.created_at >= ?7 AND m.created_at < ?8 "
-                     "ORDER BY m.seq DESC LIMIT ?9");
+                     "ORDER BY m.seq DESC LIMIT ?9";
+  static const std::string one_peer = std::string("SELECT ") + cols +
+                     " FROM messages m JOIN instances i ON i.id = m.instance_id "
+                     "WHERE m.instance_id = ?1 AND m.peer = ?6 AND i.user_id = ?2 AND m.seq < ?3 "
+                     "AND (?4 = '' OR m.direction = ?4) AND (?5 = '' OR m.status = ?5) "
+                     "AND m.created_at >= ?7 AND m.created_at < ?8 "
+                     "ORDER BY m.seq DESC LIMIT ?9";
+  ENF_PREPARE(s, f.peer.empty() ? any_peer : one_peer);
   s->bind(1, f.instance_id).bind(2, f.user_id);
   s->bind(3, f.before_seq > 0 ? f.before_seq : std::numeric_limits<std::int64_t>::max());
   s->bind(4, f.direction).bind(5, f.status).bind(6, f.peer);
@@ -204,6 +228,7 @@ core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner
     s->bind(1, seq).bind(2, owner).bind(3, o.next_attempt_at);
     if (auto ec = s->run()) return ec;
     if (c.changes() == 0) return make_error_code(error::not_found);
+    if (auto ec = record_attempt(c, seq, o, now)) return ec;
     ENF_PREPARE(m, "UPDATE messages SET status = 'accepted', error_code = ?2, error_title = ?3, "
                    "attempts = attempts - ?4, possible_duplicate = MAX(possible_duplicate, ?5), "
                    "updated_at = ?6 WHERE seq = ?1");
@@ -219,6 +244,8 @@ core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner
     if (auto ec = s->run()) return ec;
     if (c.changes() == 0) return make_error_code(error::not_found);
   }
+  if (o.what != k::sent)
+    if (auto ec = record_attempt(c, seq, o, now)) return ec;
   const char* status = o.what == k::sent ? "sent" : o.what == k::failed ? "failed" : "dead";
   // A status webhook (store/inbound.cpp) may already have moved a sent message further
   // (delivered, read): never downgrade it, only fill in the wamid. The event needs what the row

@@ -3,7 +3,8 @@
  * @file The REST send API and message log (daemon/lib/api/messages_routes.cpp):
  * `POST /v1/instances/{id}/messages` (202 after the commit, Idempotency-Key),
  * `GET /v1/messages/{id}`, `GET /v1/instances/{id}/messages` (the log, cursor pagination,
- * filters) and `POST /v1/messages/{id}/retry` (requeue a dead message).
+ * filters), `POST /v1/messages/{id}/retry` (requeue a dead message) and
+ * `GET /v1/messages/{id}/timeline` (everything stored about one message, oldest first).
  */
 #include <enfinito/api/services.hpp>
 #include <enfinito/api/auth_guard.hpp>

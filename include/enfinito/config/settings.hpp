@@ -227,6 +227,9 @@ struct settings {
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;
+  // [dev] sandbox_url: the fake Graph API beside a dev daemon (web/sandbox.hpp); --dev only,
+  // loopback only. Empty: no sandbox (the /v1/dev routes answer 404).
+  std::string sandbox_url;
 };
 
 /** A configuration error; `what()` names the key and never contains a secret value. */

@@ -65,11 +65,20 @@ class router {
   /** Adds a route. Throws std::invalid_argument on a duplicate or malformed pattern (startup). */
   const route& add(verb method, std::string pattern, std::string name, handler fn,
                    route_options options = {});
+  /**
+   * The route for requests no pattern matches (not even with another method) and for which
+   * `applies(method, path)` holds: the web app's static files and its page (web/routes.hpp).
+   * It joins the table (metrics, name) but never matches a pattern. One per router; startup.
+   */
+  const route& set_fallback(std::string name, std::function<bool(verb, std::string_view)> applies, handler fn,
+                            route_options options = {});
   match_result match(verb method, std::string_view path) const;
   const std::vector<std::unique_ptr<route>>& routes() const noexcept { return routes_; }
 
  private:
   std::vector<std::unique_ptr<route>> routes_;
+  const route* fallback_ = nullptr;
+  std::function<bool(verb, std::string_view)> fallback_applies_;
 };
 
 }  // namespace enfinito::http

@@ -113,6 +113,8 @@ core::error_code delete_session(connection& c, std::string_view id);
 /** Ends every session of the user except `keep_id` (empty: all). */
 core::error_code delete_user_sessions(connection& c, std::string_view user_id, std::string_view keep_id = {});
 core::result<std::vector<session>> list_sessions(connection& c, std::string_view user_id);
+/** Ends the user's session `id`; `not_found` when the user has no such session. */
+core::error_code delete_user_session(connection& c, std::string_view user_id, std::string_view id);
 /** Removes sessions past their absolute expiry or idle longer than `idle_s`. */
 core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s);
 /** The housekeeping forms: at most `limit` rows, `removed` set (expired or idle sessions; expired reset tokens). */
@@ -146,6 +148,15 @@ core::error_code audit(connection& c, std::string_view subject_id, std::string_v
                        std::string_view action, std::string_view detail, std::string_view client_address);
 core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,
                                                   std::int64_t after_id, std::size_t limit);
+/** The admin's view: newest first, ids below `before_id` (0: from the newest); `user` matches
+ *  the subject or the actor (empty: anyone), `action` exactly (empty: any). */
+struct audit_filter {
+  std::int64_t before_id = 0;
+  std::string user;
+  std::string action;
+  std::size_t limit = 50;
+};
+core::result<std::vector<audit_entry>> list_audit_newest(connection& c, const audit_filter& f);
 
 // ---- mail outbox ----
 /** Inserts `m` (recipient, subject, user) with its body sealed: `seal(id)` is called with the

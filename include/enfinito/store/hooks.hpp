@@ -97,6 +97,17 @@ core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::
 /** Schedules the delivery again now, with a fresh attempt count (its id, the webhook-id, stays). */
 core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms);
 
+/** The event type of a test delivery: delivered only to the endpoint it was made for. */
+inline constexpr std::string_view test_event_type = "webhook.test";
+/**
+ * A test event for endpoint `e` alone (POST …/webhooks/{id}/test): appends a `webhook.test`
+ * event (the user's feed shows it), for a 'meta' endpoint also a Meta-shaped payload
+ * (`meta_body`), and a delivery `delivery_id` due now. enqueue_new never fans a test event
+ * out to the instance's other endpoints.
+ */
+core::error_code insert_test_delivery(connection& c, const endpoint& e, std::string_view delivery_id,
+                                      std::string_view meta_body, std::int64_t now_ms);
+
 /** Turns events after the endpoints' cursors into deliveries (at most `window` event ids). */
 core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t window, std::size_t& created);
 

@@ -1,0 +1,74 @@
+// The pure parts of the conversations API: Meta's 24-hour window on a manual clock, the
+// preview of a message, and the peer as a path segment.
+#include <enfinito/api/conversations.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace enfinito;
+
+namespace {
+constexpr std::int64_t hour = 60 * 60 * 1000;
+constexpr std::int64_t t0 = 1'765'000'000'000;  // the customer writes
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(conversations_pure)
+
+BOOST_AUTO_TEST_CASE(the_window_opens_with_an_inbound_message_and_closes_24_hours_later) {
+  // Never written: templates only.
+  auto w = api::window_state(std::nullopt, t0);
+  BOOST_TEST(!w.open);
+  BOOST_TEST(!w.open_until.has_value());
+  // The clock moves on from the customer's message.
+  for (std::int64_t now : {t0, t0 + 1, t0 + hour, t0 + 23 * hour, t0 + 24 * hour - 1}) {
+    w = api::window_state(t0, now);
+    BOOST_TEST_CONTEXT(now - t0) {
+      BOOST_TEST(w.open);
+      BOOST_REQUIRE(w.open_until.has_value());
+      BOOST_TEST(*w.open_until == t0 + 24 * hour);
+    }
+  }
+  for (std::int64_t now : {t0 + 24 * hour, t0 + 24 * hour + 1, t0 + 48 * hour}) {
+    w = api::window_state(t0, now);
+    BOOST_TEST(!w.open);
+    BOOST_TEST(!w.open_until.has_value());
+  }
+  // A new message reopens it, for 24 hours from that one.
+  w = api::window_state(t0 + 30 * hour, t0 + 31 * hour);
+  BOOST_TEST(w.open);
+  BOOST_TEST(*w.open_until == t0 + 54 * hour);
+}
+
+BOOST_AUTO_TEST_CASE(previews_say_what_the_message_is) {
+  using api::message_preview;
+  BOOST_TEST(message_preview("text", R"({"type":"text","text":{"body":"Hello there"}})") == "Hello there");
+  BOOST_TEST(message_preview("image", R"({"image":{"id":"1","caption":"Our shop"}})") == "Our shop");
+  BOOST_TEST(message_preview("image", R"({"image":{"id":"1"}})") == "[image]");
+  BOOST_TEST(message_preview("audio", R"({"audio":{"id":"1"}})") == "[audio]");
+  BOOST_TEST(message_preview("template", R"({"template":{"name":"order_update","language":{"code":"en"}}})") ==
+             "[template: order_update]");
+  BOOST_TEST(message_preview("interactive", R"({"interactive":{"type":"button","body":{"text":"Pick one"}}})") ==
+             "Pick one");
+  BOOST_TEST(message_preview("reaction", R"({"reaction":{"message_id":"w","emoji":"👍"}})") == "[reaction: 👍]");
+  BOOST_TEST(message_preview("hologram", "not json") == "[hologram]");
+  BOOST_TEST(message_preview("", "{}") == "[message]");
+  // At most 120 characters, counted as characters (never a cut inside a UTF-8 sequence).
+  std::string long_text;
+  for (int i = 0; i < 200; ++i) long_text += "é";
+  const auto p = message_preview("text", R"({"text":{"body":")" + long_text + R"("}})");
+  BOOST_TEST(p.size() == 240u);  // 120 two-byte characters
+  BOOST_TEST(p == long_text.substr(0, 240));
+  BOOST_TEST(message_preview("text", R"({"text":{"body":")" + std::string(130, 'a') + R"("}})").size() == 120u);
+}
+
+BOOST_AUTO_TEST_CASE(peers_in_paths) {
+  BOOST_TEST(*api::peer_from_path("4915112345678") == "4915112345678");
+  BOOST_TEST(*api::peer_from_path("+49 (151) 123-45678") == "4915112345678");
+  BOOST_TEST(*api::peer_from_path("US.13491208655302741918") == "US.13491208655302741918");
+  BOOST_TEST(!api::peer_from_path(""));
+  BOOST_TEST(!api::peer_from_path("+"));
+  BOOST_TEST(!api::peer_from_path("49151'; DROP"));
+  BOOST_TEST(!api::peer_from_path("a/b"));
+  BOOST_TEST(!api::peer_from_path(std::string(65, '1')));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,149 @@
+// web_bench: what the web app asks of the daemon, with 10,000 messages in one instance.
+//
+//   build/release/tools/bench/web_bench [seconds=5] [connections=4] [peers=500]
+//
+// The instance's log is filled with 10,000 messages (both directions) spread over `peers`
+// customers, as the send and inbound paths leave them (rows, conversations rows). Then, closed
+// loop over kept-alive loopback connections, with an API key:
+// - the conversations list (GET /v1/instances/{id}/conversations, the first page of 50);
+// - a conversation page (GET /v1/instances/{id}/messages?peer=…, 50 messages of one peer,
+//   the peer changing with each request);
+// and, in the same run, a static asset of the web app (/assets/<bundle>/app.js, the name read
+// from the page; plain, and gzip as browsers ask for it) against /healthz: requests/s of each
+// and the ratios. Prints p50/p99 per request. Loopback only, bounded in time.
+#include "gateway.hpp"
+#include "loadgen.hpp"
+
+#include <enfinito/store/conversations.hpp>
+#include <enfinito/store/messages.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <fake_graph/core.hpp>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace enfinito;
+using namespace enfinito::bench;
+namespace bhttp = beast::http;
+
+namespace {
+
+constexpr const char* phone = "106540352242922";
+constexpr const char* waba = "102290129340398";
+constexpr const char* token = "EAAGwebbenchTOKENwebbenchTOKEN0001";
+constexpr const char* app_secret = "webbenchappsecret0123456789abcdef";
+constexpr int messages = 10000;
+
+std::string peer_of(int i) { return "4915" + std::to_string(100000000 + i); }
+
+// 10,000 messages over `peers` customers, oldest first, every third one inbound; the
+// conversations rows the inbound path writes with them.
+bool fill(app::app& d, const std::string& instance, int peers) {
+  const auto now = store::messages::now_ms();
+  auto ec = d.database().write_sync([&](store::connection& c) -> core::error_code {
+    core::error_code prepared;
+    auto* s = c.prepare("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
+                        "updated_at) VALUES(?1, ?2, ?3, ?4, 'text', ?5, ?6, ?7, ?8, ?8)", prepared);
+    if (!s) return prepared;
+    for (int i = 0; i < messages; ++i) {
+      const bool in = i % 3 == 0;
+      const auto peer = peer_of(i % peers);
+      const std::int64_t at = now - (messages - i) * 1000LL;
+      s->bind(1, "msg_bench" + std::to_string(i)).bind(2, instance).bind(3, in ? "inbound" : "outbound");
+      s->bind(4, peer).bind(5, R"({"type":"text","text":{"body":"benchmark message )" + std::to_string(i) + R"("}})");
+      s->bind(6, in ? "received" : "delivered").bind(7, "wamid.bench" + std::to_string(i)).bind(8, at);
+      if (auto e = s->run()) return e;
+      if (in)
+        if (auto e = store::conversations::note_inbound(c, instance, peer, at, "Customer " + std::to_string(i % peers)))
+          return e;
+    }
+    return {};
+  });
+  if (ec) std::fprintf(stderr, "fill failed: %s\n", ec.message().c_str());
+  return !ec;
+}
+
+// GET requests; `key`: an API key to send; `gzip`: accept a gzip body, as browsers do.
+std::function<http_request(std::uint64_t)> get(std::function<std::string(std::uint64_t)> target, std::string key,
+                                               bool gzip = false) {
+  return [target = std::move(target), key = std::move(key), gzip](std::uint64_t n) {
+    http_request req{bhttp::verb::get, target(n), 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    if (!key.empty()) req.set(bhttp::field::authorization, "Bearer " + key);
+    if (gzip) req.set(bhttp::field::accept_encoding, "gzip");
+    return req;
+  };
+}
+
+// The app's script under its bundle name, as the page names it ("" when the page has none).
+std::string asset_path(std::uint16_t port) {
+  net::io_context ioc;
+  net::ip::tcp::socket sock(ioc);
+  boost::system::error_code ec;
+  sock.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {};
+  http_request req{bhttp::verb::get, "/", 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::accept, "text/html");
+  bhttp::write(sock, req, ec);
+  beast::flat_buffer buf;
+  http_response res;
+  bhttp::read(sock, buf, res, ec);
+  if (ec) return {};
+  const auto& page = res.body();
+  const auto end = page.find("/app.js\"");
+  const auto begin = end == std::string::npos ? std::string::npos : page.rfind("\"/assets/", end);
+  return begin == std::string::npos ? std::string() : page.substr(begin + 1, end + 7 - begin - 1);
+}
+
+void print_latency(const char* name, const load_result& r) {
+  std::printf("%-24s requests=%llu per_s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%llu\n", name,
+              static_cast<unsigned long long>(r.ok), r.per_second(), r.p(0.50), r.p(0.99),
+              static_cast<unsigned long long>(r.errors + r.refused));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int seconds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const int connections = argc > 2 ? std::clamp(std::atoi(argv[2]), 1, 256) : 4;
+  const int peers = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, messages) : 500;
+
+  gateway gw(fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}}));
+  const auto port = gw.port();
+  const std::string instance = gw.create_instance(phone, waba, token, app_secret);
+  if (instance.empty() || !fill(gw.daemon(), instance, peers)) return 1;
+  const std::chrono::milliseconds duration(seconds * 1000);
+  std::printf("web_bench seconds=%d connections=%d messages=%d peers=%d\n", seconds, connections, messages, peers);
+
+  const std::string base = "/v1/instances/" + instance;
+  auto list = run_load({port, connections, duration, 0, 200,
+                        get([&](std::uint64_t) { return base + "/conversations?limit=50"; }, gw.api_key())});
+  print_latency("conversations_list", list);
+  auto page = run_load({port, connections, duration, 0, 200,
+                        get([&](std::uint64_t n) { return base + "/messages?limit=50&peer=" + peer_of(int(n % peers)); },
+                            gw.api_key())});
+  print_latency("conversation_page", page);
+
+  const std::string asset = asset_path(port);
+  if (asset.empty()) {
+    std::printf("static asset: the page names no /assets/…/app.js; skipped\n");
+    return 0;
+  }
+  auto health = run_load({port, connections, duration, 0, 200, get([](std::uint64_t) { return "/healthz"; }, "")});
+  print_latency("healthz", health);
+  auto app_js = run_load({port, connections, duration, 0, 200, get([&](std::uint64_t) { return asset; }, "")});
+  print_latency("asset_app_js", app_js);
+  auto app_js_gz = run_load({port, connections, duration, 0, 200, get([&](std::uint64_t) { return asset; }, "", true)});
+  print_latency("asset_app_js_gzip", app_js_gz);
+  const auto ratio = [&](const load_result& r) { return health.per_second() > 0 ? r.per_second() / health.per_second() : 0.0; };
+  std::printf("asset %s per_s=%.0f gzip_per_s=%.0f healthz_per_s=%.0f ratio=%.3f gzip_ratio=%.3f\n", asset.c_str(),
+              app_js.per_second(), app_js_gz.per_second(), health.per_second(), ratio(app_js), ratio(app_js_gz));
+  return 0;
+}
