@@ -2,6 +2,7 @@
 // the creation of sessions shared by every sign-in method.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/auth/runtime.hpp>
+#include <enfinito/core/text.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
@@ -32,11 +33,7 @@ http::response forbidden(std::string_view code, std::string_view detail) {
 
 bool unsafe(http::verb v) { return v != http::verb::get && v != http::verb::head && v != http::verb::options; }
 
-std::string trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return std::string(v);
-}
+std::string trim(std::string_view v) { return std::string(core::trim_ows(v)); }
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // http::decide_framing: the request framing table of RFC 9112 §6 (see framing.hpp), and the
 // server's admission of a head Beast parsed, checked against Beast's own framing.
 #include <enfinito/http/framing.hpp>
+#include <enfinito/core/text.hpp>
 
 #include <boost/beast/http/parser.hpp>
 
@@ -15,21 +16,14 @@ framing_verdict reject(unsigned status, std::string_view code, std::string_view 
 }
 framing_verdict bad(std::string_view reason) { return reject(400, bad_request_code, reason); }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using core::is_ows;
+constexpr auto iequals = core::iequals_ascii;
 
 // RFC 9110 §5.6.2: tchar.
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
 bool has_line_break(std::string_view v) { return v.find_first_of("\r\n") != std::string_view::npos; }
 
 struct coding {
