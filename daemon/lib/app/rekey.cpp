@@ -102,14 +102,32 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
   });
 }
 
-core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
-                                                 std::size_t batch, int max_passes, std::string* why) {
+namespace {
+
+std::string id_text(const std::string& id) { return id; }
+std::string id_text(std::int64_t id) { return std::to_string(id); }
+
+// What a table with one sealed blob per row is called in messages.
+struct blob_table_words {
+  const char* rows;   // "webhook endpoints": cannot read <rows>
+  const char* row;    // "webhook endpoint": <row> <id> ...
+  const char* blob;   // "signing secret": <row> <id> <blob>: why
+};
+
+// Re-seals the one blob of every row whose key is not the active one: batches of `scan(c,
+// after, batch, rows)` (rows with `id` and `blob`), each in a transaction, each row by the
+// compare-and-swap `replace(c, id, old_blob, new_blob, swapped)`.
+template <class Row, class Cursor, class Scan, class Replace>
+core::result<rekey_report> rekey_blob_rows(store::connection& c, const crypto::vault& v, std::size_t batch,
+                                           int max_passes, std::string* why, const char* table,
+                                           const char* field, blob_table_words words, Scan scan,
+                                           Replace replace) {
   return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
-    std::string after;
+    Cursor after{};
     for (;;) {
-      std::vector<sh::sealed_secret> rows;
-      if (auto ec = sh::scan_secrets(c, after, batch, rows)) {
-        if (why) *why = "cannot read webhook endpoints: " + c.last_message();
+      std::vector<Row> rows;
+      if (auto ec = scan(c, after, batch, rows)) {
+        if (why) *why = std::string("cannot read ") + words.rows + ": " + c.last_message();
         return ec;
       }
       if (rows.empty()) return {};
@@ -119,15 +137,16 @@ core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const cry
           ++report.scanned;
           if (!v.needs_rekey(row.blob)) continue;
           ++found;
-          const crypto::field_ref where{sh::table, row.id, sh::secret_field};
+          const std::string id = id_text(row.id);
+          const crypto::field_ref where{table, id, field};
           auto plain = v.decrypt(row.blob, where);
           if (!plain) {
-            if (why) *why = "webhook endpoint " + row.id + " signing secret: " + plain.error().message();
+            if (why) *why = std::string(words.row) + " " + id + " " + words.blob + ": " + plain.error().message();
             return plain.error();
           }
           bool swapped = false;
-          if (auto e = sh::replace_secret(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
-            if (why) *why = "cannot update webhook endpoint " + row.id + ": " + c.last_message();
+          if (auto e = replace(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
+            if (why) *why = std::string("cannot update ") + words.row + " " + id + ": " + c.last_message();
             return e;
           }
           if (swapped) ++report.rekeyed;
@@ -139,42 +158,20 @@ core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const cry
   });
 }
 
+}  // namespace
+
+core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
+                                                 std::size_t batch, int max_passes, std::string* why) {
+  return rekey_blob_rows<sh::sealed_secret, std::string>(
+      c, v, batch, max_passes, why, sh::table, sh::secret_field,
+      {"webhook endpoints", "webhook endpoint", "signing secret"}, sh::scan_secrets, sh::replace_secret);
+}
+
 core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v,
                                              std::size_t batch, int max_passes, std::string* why) {
-  return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
-    std::int64_t after = 0;
-    for (;;) {
-      std::vector<acc::sealed_mail> rows;
-      if (auto ec = acc::scan_sealed_mail(c, after, batch, rows)) {
-        if (why) *why = "cannot read the mail outbox: " + c.last_message();
-        return ec;
-      }
-      if (rows.empty()) return {};
-      after = rows.back().id;
-      auto ec = in_transaction(c, why, [&]() -> core::error_code {
-        for (const auto& row : rows) {
-          ++report.scanned;
-          if (!v.needs_rekey(row.blob)) continue;
-          ++found;
-          const std::string id = std::to_string(row.id);
-          const crypto::field_ref where{acc::mail_table, id, acc::mail_body_field};
-          auto plain = v.decrypt(row.blob, where);
-          if (!plain) {
-            if (why) *why = "mail " + id + " body: " + plain.error().message();
-            return plain.error();
-          }
-          bool swapped = false;
-          if (auto e = acc::replace_sealed_mail(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
-            if (why) *why = "cannot update mail " + id + ": " + c.last_message();
-            return e;
-          }
-          if (swapped) ++report.rekeyed;
-        }
-        return {};
-      });
-      if (ec) return ec;
-    }
-  });
+  return rekey_blob_rows<acc::sealed_mail, std::int64_t>(
+      c, v, batch, max_passes, why, acc::mail_table, acc::mail_body_field,
+      {"the mail outbox", "mail", "body"}, acc::scan_sealed_mail, acc::replace_sealed_mail);
 }
 
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
