@@ -394,6 +394,18 @@ CREATE TEMP TABLE migration_11_check (rewritten INTEGER NOT NULL CHECK (rewritte
 INSERT INTO migration_11_check SELECT instr(sql, 'status IN (') = 0 FROM sqlite_schema WHERE type = 'table' AND name = 'messages';
 DROP TABLE migration_11_check;
 
+-- migration: 12
+-- Mail bodies sealed (issue 23). A password-reset mail carries a usable token, and a row the
+-- sender deletes still lies in the WAL (the page as inserted) until a checkpoint overwrites it,
+-- so a body may never be written in the clear. Since this migration the body is only in
+-- `body_enc`, a vault blob (AES-256-GCM, AAD = ("mail_outbox", id, "body"); re-sealed by
+-- `enfinitoctl rotate-key`), and `body` is ''. Rows from before: an unsent reset mail is
+-- dropped (its link was on disk in the clear; the user asks for another, the token simply
+-- expires), the other notices ("your account is approved") carry no secret and are sent as
+-- they are. secure_delete (on for every connection) zeroes what the DELETE frees.
+ALTER TABLE mail_outbox ADD COLUMN body_enc BLOB;
+DELETE FROM mail_outbox WHERE body LIKE '%/reset-password#token=%';
+
 -- migration: 13
 -- The web app's views (issue 16).
 -- Conversations: one per (instance, peer), read from the message log. `messages_peer` finds a

@@ -19,7 +19,7 @@ constexpr const char* usage =
     "  check-config          validate the configuration\n"
     "  backup DEST           online backup of the database to DEST (must not exist)\n"
     "  create-key            create the vault key file (refuses to overwrite one)\n"
-    "  rotate-key            add a vault key and re-encrypt every credential under it, online\n"
+    "  rotate-key            add a vault key and re-encrypt every credential (and pending mail) under it, online\n"
     "  rekey                 re-encrypt credentials still under an older key (resumes rotate-key)\n"
     "  retire-key ID         delete vault key ID from the key file once nothing uses it\n";
 
@@ -87,6 +87,10 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
   if (!hooks) return fail(settings.store.path, why.empty() ? hooks.error().message() : why);
   std::printf("re-encrypted %zu webhook signing secret(s) under key %u (%zu scanned, %d pass(es))\n",
               hooks->rekeyed, v.active_key_id(), hooks->scanned, hooks->passes);
+  auto mails = app::rekey_mail_bodies(**conn, v, 100, 5, &why);
+  if (!mails) return fail(settings.store.path, why.empty() ? mails.error().message() : why);
+  std::printf("re-encrypted %zu pending mail(s) under key %u (%zu scanned, %d pass(es))\n",
+              mails->rekeyed, v.active_key_id(), mails->scanned, mails->passes);
   return 0;
 }
 

@@ -1,54 +1,119 @@
-// Fuzz harness: an HTTP/1.1 request as the server sees it — Beast's parser with the daemon's
-// limits, then routing, query decoding, log redaction and the JSON body parser with limits.
-#include <enfinito/http/message.hpp>
-#include <enfinito/http/router.hpp>
+// Fuzz harness: the server's HTTP request admission (http/framing.hpp), as the server runs it
+// and on raw header fields. Beyond "no crash", it checks properties that could fail:
+// - Beast's own framing of a head never differs from an accepted verdict of decide_framing
+//   (the smuggling invariant: admit_head's "ambiguous framing" refusal must stay unreachable);
+// - every refusal closes the connection, with a status of the table (400, 413, 501, 505);
+// - an accepted verdict is what an independent reading of the raw fields gives: `chunked`
+//   only for Transfer-Encoding fields that spell exactly "chunked" (case, OWS and empty
+//   elements aside), a length only for one Content-Length of digits with that value;
+// - the replayed connection (tests/http_framing/replay.hpp) never uses more bytes than it got.
+#include "../http_framing/replay.hpp"
+
+#include <enfinito/http/framing.hpp>
 
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <span>
+#include <string_view>
+#include <vector>
 
 using namespace enfinito;
 
 namespace {
-const http::router& routes() {
-  static const http::router r = [] {
-    http::router t;
-    auto nop = [](http::request&) -> net::awaitable<http::response> { co_return http::no_content(); };
-    t.add(http::verb::get, "/healthz", "h", nop);
-    t.add(http::verb::get, "/v1/instances", "l", nop);
-    t.add(http::verb::post, "/v1/instances", "c", nop);
-    t.add(http::verb::get, "/v1/instances/{id}", "g", nop);
-    t.add(http::verb::post, "/v1/instances/{id}/messages", "m", nop);
-    t.add(http::verb::get, "/webhooks/meta/{instance}", "w", nop);
-    t.add(http::verb::post, "/graph/{version}/{phone}/messages", "gm", nop);
-    return t;
-  }();
-  return r;
+
+constexpr std::uint64_t limit = 64 * 1024;
+
+void require(bool ok) {
+  if (!ok) std::abort();
 }
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = lower(c);
+  return out;
+}
+
+void check_verdict(const http::framing_verdict& v, std::span<const http::header_field> fields) {
+  if (!v.ok()) {
+    require(v.close);
+    require(v.status == 400 || v.status == 413 || v.status == 501 || v.status == 505);
+    require(!v.code.empty() && !v.reason.empty());
+    return;
+  }
+  std::string te;
+  std::vector<std::string_view> cl;
+  for (const auto& f : fields) {
+    const auto name = lowered(f.name);
+    if (name == "transfer-encoding") te += std::string(f.value) + ",";
+    if (name == "content-length") cl.push_back(f.value);
+  }
+  switch (v.kind) {
+    case http::body_framing::chunked: {
+      std::string bare;
+      for (char c : te)
+        if (c != ' ' && c != '\t' && c != ',') bare += lower(c);
+      require(bare == "chunked" && cl.empty());
+      break;
+    }
+    case http::body_framing::length: {
+      require(te.empty() && cl.size() == 1 && v.length <= limit);
+      std::string digits;
+      for (char c : cl[0])
+        if (c != ' ' && c != '\t') digits += c;
+      digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+      require(digits == std::to_string(v.length));
+      break;
+    }
+    case http::body_framing::none: require(te.empty() && cl.empty()); break;
+    case http::body_framing::reject: break;
+  }
+}
+
+// The raw path: any bytes split into fields as received (http::raw_fields), straight into
+// decide_framing, which must hold up to values Beast would never pass on.
+void raw_path(std::string_view in) {
+  const auto request_line = in.substr(0, in.find("\r\n"));
+  const auto method = request_line.substr(0, request_line.find(' '));
+  const unsigned version = request_line.ends_with("HTTP/1.0") ? 10 : request_line.ends_with("HTTP/1.1") ? 11 : 20;
+  const auto fields = http::raw_fields(in);
+  const auto v = http::decide_framing({method, version, fields}, limit);
+  check_verdict(v, fields);
+  const auto again = http::decide_framing({method, version, fields}, limit);
+  require(again.kind == v.kind && again.length == v.length && again.status == v.status && again.close == v.close);
+}
+
+// The server's path: Beast parses the head, the table decides on the head's raw fields, and
+// Beast's framing must be the verdict's.
+void beast_path(std::string_view in) {
+  namespace bhttp = boost::beast::http;
+  if (http::has_obs_fold(in)) return;  // the server refuses before Beast sees it
+  bhttp::request_parser<bhttp::string_body> p;
+  p.header_limit(8 * 1024);
+  p.body_limit(boost::none);
+  boost::system::error_code ec;
+  const auto used = p.put(boost::asio::buffer(in.data(), in.size()), ec);
+  if (ec || !p.is_header_done()) return;
+  const auto& msg = p.get();
+  const auto fields = http::raw_fields(in.substr(0, used));
+  const auto v = http::decide_framing({msg.method_string(), msg.version(), fields}, limit);
+  check_verdict(v, fields);
+  if (v.ok()) require(http::beast_agrees(v, p));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  http::bhttp::request_parser<http::bhttp::string_body> parser;
-  parser.header_limit(8 * 1024);
-  parser.body_limit(64 * 1024);
-  parser.eager(true);
-  boost::system::error_code ec;
-  parser.put(boost::asio::buffer(data, size), ec);
-  if (!parser.is_header_done()) return 0;
-  auto& msg = parser.get();
-  std::string_view target = msg.target();
-  auto q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-  auto m = routes().match(msg.method(), path);
-  http::request req{msg, path, query, std::move(m.params), "fuzz", {}, 0, m.found};
-  (void)req.query_param("after");
-  (void)req.param("id");
-  (void)http::redact_query(query);
-  (void)http::loggable_headers(msg);
-  if (parser.is_done()) {
-    auto body = http::parse_json(req, http::json_limits{16, 1000});
-    (void)body;
-  }
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  raw_path(in);
+  beast_path(in);
+  const auto r = test::replay_admission(in, 8 * 1024, limit, 16);
+  require(r.consumed <= size);
+  if (r.end == test::replay_end::refused)
+    require(r.status == 400 || r.status == 413 || r.status == 431 || r.status == 501 || r.status == 505);
   return 0;
 }

@@ -297,6 +297,18 @@ BOOST_AUTO_TEST_CASE(cookie_requests_are_csrf_checked) {
   auto ok = admin.call("PATCH", "/v1/me", R"({"name":"New Name"})", {{"Sec-Fetch-Site", "same-origin"}});
   BOOST_TEST(ok.status == 200);
   BOOST_TEST(str(body_json(ok), "name") == "New Name");
+  // A file upload from the dashboard is multipart: allowed only when the browser itself marks
+  // the request same-origin (past the CSRF check, the made-up instance is a 404).
+  const std::string upload = "/v1/instances/ins_AAAAAAAAAAAAAAAAAAAAAA/media";
+  const std::string form = "--b\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n--b--\r\n";
+  const std::pair<std::string, std::string> multipart{"Content-Type", "multipart/form-data; boundary=b"};
+  auto plain = admin.call("POST", upload, form, {multipart});
+  BOOST_TEST(plain.status == 403);
+  BOOST_TEST(str(body_json(plain), "code") == "csrf_rejected");
+  BOOST_TEST(admin.call("POST", upload, form, {multipart, {"Sec-Fetch-Site", "cross-site"}}).status == 403);
+  BOOST_TEST(evil.call("POST", upload, form, {multipart, {"Sec-Fetch-Site", "same-origin"}}).status == 403);
+  auto same = admin.call("POST", upload, form, {multipart, {"Sec-Fetch-Site", "same-origin"}});
+  BOOST_TEST(same.status == 404);
 }
 
 BOOST_AUTO_TEST_CASE(failed_signins_are_throttled_per_account_without_locking_out_others) {

@@ -9,6 +9,8 @@
 // The header timeout must close every slowloris connection, the write timeout every deaf one.
 // Size: ENFTEST_SLOWLORIS (default 1500), ENFTEST_NONREADERS (200), ENFTEST_SLOW_SECONDS (6).
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
+#include "support/http_client.hpp"
 #include "support/latency.hpp"
 #include "support/raw_client.hpp"
 #include "support/tenants.hpp"
@@ -19,6 +21,9 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
@@ -369,6 +374,145 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
              under_attack.summary() << " vs " << baseline.summary());
 #endif
   BOOST_TEST(http_call(app.port(), "GET", "/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 23, findings 2, 3 and 7, each with the body the review sent: numbers that are not
+// JSON or do not round-trip, duplicate member names, and 16-digit recipients are refused with
+// a 400 naming the member, on the send route, the Graph-compatible send route and instance
+// create; nothing is stored or sent to Meta. A well-formed body in the same run is accepted.
+namespace {
+
+constexpr const char* json_phone = "106540352242923";
+constexpr const char* json_waba = "102290129340399";
+constexpr const char* json_token = "EAAGstrictJsonTOKEN0123456789abcdef";
+
+struct strict_json_fixture {
+  fake_meta meta{fake_graph::one_number_config(json_phone, json_waba, json_token)};
+  running_app app{[this](config::settings& s) { s.meta.base_url = meta.base_url(); }};
+  std::string key = make_tenant(app.get().database(), "strict-json@example.com").key;
+  std::string instance_id;
+
+  strict_json_fixture() {
+    auto r = call("POST", "/v1/instances", credentials(""));
+    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+    instance_id = std::string(boost::json::parse(r.body).at("id").as_string());
+  }
+  // Instance credentials as JSON text, with `extra` members spliced in (text, not a value:
+  // the point is members a JSON library would merge or round).
+  static std::string credentials(const std::string& extra) {
+    return std::string(R"({"name":"Shop","phone_number_id":")") + json_phone + R"(","waba_id":")" + json_waba +
+           R"(","access_token":")" + json_token + R"(","app_secret":"strictjsonsecret0123456789","app_id":"1234567890123")" +
+           extra + "}";
+  }
+  http_result call(const std::string& method, const std::string& target, const std::string& body = {}) {
+    header_list h{{"Authorization", "Bearer " + key}};
+    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+    return http_request("127.0.0.1", app.port(), method, target, h, body);
+  }
+  std::string send_path() const { return "/v1/instances/" + instance_id + "/messages"; }
+  std::string graph_path() const { return app.settings.graph.prefix + "/v23.0/" + json_phone + "/messages"; }
+  std::size_t logged() {
+    auto r = call("GET", send_path());
+    BOOST_REQUIRE(r.status == 200u);
+    return boost::json::parse(r.body).at("data").as_array().size();
+  }
+};
+
+struct hostile_json_case {
+  const char* name;
+  std::string body;
+  std::string code;   // the problem's code on /v1
+  std::string field;  // the member named
+};
+
+std::vector<hostile_json_case> hostile_json_cases() {
+  return {
+      {"finding 2: 1e999999", R"({"to":"4915112345678","type":"text","text":{"body":"x"},"n":1e999999})",
+       "json_number_out_of_range", "n"},
+      {"finding 2: -1e999999 in depth", R"({"to":"4915112345678","type":"text","text":{"body":"x","n":[-1e999999]}})",
+       "json_number_out_of_range", "text.n[0]"},
+      {"finding 2: a 30-digit integer",
+       R"({"to":"4915112345678","type":"text","text":{"body":"x"},"n":123456789012345678901234567890})",
+       "json_number_out_of_range", "n"},
+      {"finding 2: 2^64", R"({"to":"4915112345678","type":"text","text":{"body":"x"},"n":18446744073709551616})",
+       "json_number_out_of_range", "n"},
+      {"finding 3: to twice", R"({"to":"4915112345678","to":"4915199999999","type":"text","text":{"body":"x"}})",
+       "json_duplicate_member", "to"},
+      {"finding 3: body twice", R"({"to":"4915112345678","type":"text","text":{"body":"x","body":"y"}})",
+       "json_duplicate_member", "text.body"},
+      {"finding 7: 16 digits", R"({"to":"4915112345678901","type":"text","text":{"body":"x"}})", "invalid_field", "to"},
+      {"finding 7: 20 digits", R"({"to":"+49 151 1234 5678 9012 34","type":"text","text":{"body":"x"}})",
+       "invalid_field", "to"},
+  };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_json)
+
+BOOST_FIXTURE_TEST_CASE(send_refuses_numbers_duplicates_and_long_numbers_naming_the_member, strict_json_fixture) {
+  for (const auto& c : hostile_json_cases()) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto r = call("POST", send_path(), c.body);
+      BOOST_TEST(r.status == 400u, r.body);
+      BOOST_TEST(r.header("content-type") == "application/problem+json");
+      const auto p = boost::json::parse(r.body).as_object();
+      BOOST_TEST(p.at("code").as_string() == c.code);
+      BOOST_TEST(p.at("field").as_string() == c.field);
+    }
+  }
+  BOOST_TEST(logged() == 0u);  // none of them stored
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());
+  // The same shape, well formed, with a 15-digit number: accepted.
+  auto ok = call("POST", send_path(), R"({"to":"491511234567890","type":"text","text":{"body":"x"},"n":1.5e3})");
+  BOOST_TEST(ok.status == 202u, ok.body);
+  BOOST_TEST(logged() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(graph_compatible_send_refuses_them_in_metas_envelope, strict_json_fixture) {
+  for (const auto& c : hostile_json_cases()) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto r = call("POST", graph_path(), c.body);
+      BOOST_TEST(r.status == 400u, r.body);
+      const auto e = boost::json::parse(r.body).at("error").as_object();
+      BOOST_TEST(e.at("code").as_int64() == 100);  // Meta's "invalid parameter"
+      // Meta's details name the field, as Meta's own do.
+      const std::string details(e.at("error_data").at("details").as_string());
+      BOOST_TEST(details.rfind(c.field + ": ", 0) == 0u, details);
+    }
+  }
+  BOOST_TEST(logged() == 0u);
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());
+  auto ok = call("POST", graph_path(), R"({"messaging_product":"whatsapp","to":"491511234567890","text":{"body":"x"}})");
+  BOOST_TEST(ok.status == 200u, ok.body);
+}
+
+BOOST_FIXTURE_TEST_CASE(instance_create_refuses_duplicates_and_numbers_naming_the_member, strict_json_fixture) {
+  struct row {
+    std::string extra, code, field;
+  };
+  const row rows[] = {
+      {R"(,"name":"Other")", "json_duplicate_member", "name"},
+      {R"(,"access_token":"EAAGsomeoneElsesTOKEN0123456789abcd")", "json_duplicate_member", "access_token"},
+      {R"(,"n":1e999999)", "json_number_out_of_range", "n"},
+      {R"(,"n":123456789012345678901234567890)", "json_number_out_of_range", "n"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.extra) {
+      auto got = call("POST", "/v1/instances", credentials(r.extra));
+      BOOST_TEST(got.status == 400u, got.body);
+      const auto p = boost::json::parse(got.body).as_object();
+      BOOST_TEST(p.at("code").as_string() == r.code);
+      BOOST_TEST(p.at("field").as_string() == r.field);
+      BOOST_TEST(p.at("pointer").as_string() == "/" + r.field);
+      BOOST_TEST(got.body.find("someoneElses") == std::string::npos);  // never the value back
+    }
+  }
+  auto list = call("GET", "/v1/instances");
+  BOOST_REQUIRE(list.status == 200u);
+  BOOST_TEST(boost::json::parse(list.body).at("data").as_array().size() == 1u);  // the fixture's only
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -113,8 +113,8 @@ struct meta_routes_fixture {
   tenant alice = make_tenant(app.get().database(), "alice@example.com");
   std::string id = connect(alice, phone_a, waba_a);
 
-  std::string connect(const tenant& t, const char* phone, const char* waba) {
-    json::object c{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
+  std::string connect(const tenant& t, const char* phone, const char* waba, const char* meta_token = token) {
+    json::object c{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", meta_token},
                    {"app_secret", secret}, {"app_id", "1234567890123"}};
     auto r = client.call(t, "POST", "/v1/instances", json::serialize(c));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
@@ -383,6 +383,52 @@ BOOST_FIXTURE_TEST_CASE(someone_elses_instance_is_404_on_every_route, meta_route
   BOOST_TEST(client.call(read_only, "GET", at("/templates")).status == 200u);
   BOOST_TEST(client.call(read_only, "PATCH", at("/business-profile"), R"({"about":"x"})").status == 403u);
   BOOST_TEST(client.call(read_only, "POST", at("/media"), png(10), "image/png").status == 403u);
+}
+
+// Issue 23 finding 6: a media id of another business's number is refused by Meta for this
+// instance's token (403, code 10). That means "not yours": a 404 media_not_found on every media
+// route, exactly as for an id nobody has, never a 502 meta_error; on the Graph-compatible routes
+// Meta's own "does not exist" envelope. The refusal says nothing about the instance's token.
+BOOST_FIXTURE_TEST_CASE(another_business_media_id_is_media_not_found, meta_routes_fixture) {
+  constexpr const char* token_b = "EAAGotherBUSINESStokenq7Zk2Lw9Xv4Rt6Yp1";
+  meta.admin("tokens", {{"token", token_b}, {"waba_ids", json::array{waba_b}}});
+  auto bob = make_tenant(app.get().database(), "bob@example.com");
+  const auto bobs = connect(bob, phone_b, waba_b, token_b);
+  auto up = client.call(alice, "POST", at("/media"), png(100), "image/png");
+  BOOST_REQUIRE_EQUAL(up.status, 201u);
+  const auto media_id = str(body_of(up), "id");
+  const std::string nobodys = "98765432109876";
+  const std::string mine = "/v1/instances/" + bobs + "/media/";
+  for (const auto& [method, suffix] : {std::pair<std::string, std::string>{"GET", ""}, {"GET", "/content"}, {"DELETE", ""}}) {
+    BOOST_TEST_CONTEXT(method << " media" << suffix) {
+      auto foreign = client.call(bob, method, mine + media_id + suffix);
+      auto unknown = client.call(bob, method, mine + nobodys + suffix);
+      BOOST_TEST(foreign.status == 404u, foreign.body);
+      BOOST_TEST(code_of(foreign) == "media_not_found");
+      BOOST_TEST(unknown.status == foreign.status);
+      BOOST_TEST(code_of(unknown) == code_of(foreign));
+    }
+  }
+  // The Graph-compatible routes: Meta's "object does not exist" (400, 100/33), as for a bad id.
+  for (const auto& method : {"GET", "DELETE"}) {
+    BOOST_TEST_CONTEXT(method << " /graph media") {
+      auto foreign = client.call(bob, method, "/graph/v23.0/" + media_id + "?phone_number_id=" + phone_b);
+      auto unknown = client.call(bob, method, "/graph/v23.0/" + nobodys + "?phone_number_id=" + phone_b);
+      BOOST_TEST(foreign.status == 400u, foreign.body);
+      auto err = json::parse(foreign.body).at("error").as_object();
+      BOOST_TEST(err.at("code") == 100);
+      BOOST_TEST(err.at("error_subcode") == 33);
+      BOOST_TEST(err.at("message").as_string().find(media_id) != std::string::npos);
+      BOOST_TEST(unknown.status == foreign.status);
+      auto uerr = json::parse(unknown.body).at("error").as_object();
+      BOOST_TEST(uerr.at("code") == err.at("code"));
+      BOOST_TEST(uerr.at("error_subcode") == err.at("error_subcode"));
+    }
+  }
+  // Bob's instance is fine, and Alice's media is still there.
+  auto bobs_view = client.call(bob, "GET", "/v1/instances/" + bobs);
+  BOOST_TEST(str(body_of(bobs_view), "status") == "active");
+  BOOST_TEST(client.call(alice, "GET", at("/media/" + media_id)).status == 200u);
 }
 
 BOOST_FIXTURE_TEST_CASE(token_refused_by_meta_marks_needs_reauth, meta_routes_fixture) {

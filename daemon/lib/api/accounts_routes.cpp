@@ -10,6 +10,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/mail/outbox.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/instances.hpp>
@@ -312,6 +313,7 @@ net::awaitable<http::response> forgot(services& s, http::request& req) {
   auto addr = client_address(req);
   auto token = crypto::random_token(32);
   auto hash = crypto::sha256_hex(token);
+  const auto vault = s.vault->current();  // seals the mail: the token is never on disk in the clear
   // One write either way, so that a known and an unknown address take about the same time.
   auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
     auto u = acc::find_user_by_email(c, email);
@@ -319,7 +321,7 @@ net::awaitable<http::response> forgot(services& s, http::request& req) {
     if (!*u || ((*u)->status != "active" && (*u)->status != "pending"))
       return acc::audit(c, *u ? (*u)->id : "", "", "password_reset_requested", "", addr);
     if (auto e = acc::insert_reset(c, hash, (*u)->id, acc::now_s() + s.cfg.auth.reset_token_ttl_s)) return e;
-    if (auto e = mail::enqueue(c, mail::password_reset((*u)->id, (*u)->email, token, s.cfg))) return e;
+    if (auto e = mail::enqueue(c, mail::password_reset((*u)->id, (*u)->email, token, s.cfg), *vault)) return e;
     return acc::audit(c, (*u)->id, "", "password_reset_requested", "", addr);
   });
   if (ec) co_return store_problem();
@@ -811,8 +813,9 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
     co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
                             "administrators cannot reject or suspend themselves");
   user_action_result outcome = user_action_result::done;
+  const auto vault = s.vault->current();  // seals the approval mail
   auto ec = co_await s.db.write([&](store::connection& c) {
-    return apply_user_action(c, s.cfg, id, action, p.user_id, client_address(req), outcome);
+    return apply_user_action(c, s.cfg, *vault, id, action, p.user_id, client_address(req), outcome);
   });
   if (ec) co_return store_problem();
   if (outcome == user_action_result::not_found)
@@ -829,7 +832,8 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
 
 }  // namespace
 
-core::error_code apply_user_action(store::connection& c, const config::settings& cfg, std::string_view user_id,
+core::error_code apply_user_action(store::connection& c, const config::settings& cfg, const crypto::vault& vault,
+                                   std::string_view user_id,
                                    std::string_view action, std::string_view actor_id, std::string_view address,
                                    user_action_result& outcome) {
   struct transition {
@@ -854,7 +858,7 @@ core::error_code apply_user_action(store::connection& c, const config::settings&
   }
   if (auto e = acc::set_user_status(c, user_id, t->to)) return e;
   if (action == "approve")
-    if (auto e = mail::enqueue(c, mail::approved(user_id, (*u)->email, cfg))) return e;
+    if (auto e = mail::enqueue(c, mail::approved(user_id, (*u)->email, cfg), vault)) return e;
   if (action == "suspend")
     if (auto e = acc::delete_user_sessions(c, user_id)) return e;
   outcome = user_action_result::done;

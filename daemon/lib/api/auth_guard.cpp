@@ -2,6 +2,7 @@
 // the creation of sessions shared by every sign-in method.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/auth/runtime.hpp>
+#include <enfinito/core/text.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
@@ -32,11 +33,7 @@ http::response forbidden(std::string_view code, std::string_view detail) {
 
 bool unsafe(http::verb v) { return v != http::verb::get && v != http::verb::head && v != http::verb::options; }
 
-std::string trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return std::string(v);
-}
+std::string trim(std::string_view v) { return std::string(core::trim_ows(v)); }
 
 }  // namespace
 
@@ -69,21 +66,26 @@ std::string public_origin(const config::settings& cfg) {
   return slash == std::string::npos ? u : u.substr(0, slash);
 }
 
-// CSRF defence for cookie-authenticated unsafe requests (README, "Security").
+// CSRF defence for cookie-authenticated unsafe requests (docs/security.md).
 // A cross-site HTML form can only send GET or POST, with a "simple" content type; other
 // methods need a CORS preflight we never grant. So a POST, and any request with a body, must
-// be application/json, and every unsafe request must come from our own origin.
+// be application/json, and every unsafe request must come from our own origin. The one
+// exception is a file upload (multipart/form-data: a file cannot travel as JSON) that the
+// browser itself marks `Sec-Fetch-Site: same-origin`, a header no page can set or forge; the
+// Origin check below applies to it as to everything else.
 std::optional<http::response> csrf_check(const http::request& req, const services& s) {
   auto ct = req.header("Content-Type");
   std::string type = ct ? trim(ct->substr(0, ct->find(';'))) : std::string();
   std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto site = req.header("Sec-Fetch-Site");
+  const bool same_origin_upload = type == "multipart/form-data" && site && *site == "same-origin";
   bool needs_json = req.msg.method() == http::verb::post || !req.msg.body().empty();
-  if (needs_json && type != "application/json")
+  if (needs_json && type != "application/json" && !same_origin_upload)
     return forbidden("csrf_rejected", "cookie-authenticated changes must send Content-Type: application/json");
   auto origin = req.header("Origin");
   if (!origin || *origin != public_origin(s.cfg))
     return forbidden("csrf_rejected", "the Origin header must be this service's public origin");
-  if (auto site = req.header("Sec-Fetch-Site"); site && *site != "same-origin" && *site != "none")
+  if (site && *site != "same-origin" && *site != "none")
     return forbidden("csrf_rejected", "cross-site request refused");
   return std::nullopt;
 }

@@ -10,8 +10,10 @@
 // Shapes are Meta's: requests as Meta documents them, answers `{messaging_product, contacts[],
 // messages[{id}]}`, errors in Meta's envelope `{"error":{message,type,code,error_data,
 // fbtrace_id}}` with Meta's codes (190 for a bad token, 100 for a bad parameter, 131008 for a
-// missing one, 100/33 for an unknown or foreign phone number id). Meta's own answers to
-// relayed calls (mark-as-read, media) pass through unchanged: they are the caller's own data.
+// missing one, 100/33 for an unknown or foreign phone number id, and for a media id that is not
+// the number's, whether Meta calls it unknown or refuses it as another business's). Meta's
+// other answers to relayed calls (mark-as-read, media) pass through unchanged: they are the
+// caller's own data.
 //
 // Sends: the message is checked (meta::check_message), committed with its job, and handed to
 // the instance's queue like a REST send; then the route waits up to `graph.sync_wait_ms` for
@@ -29,6 +31,7 @@
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
@@ -183,6 +186,13 @@ net::awaitable<void> note_meta_answer(services& s, const graph_target& t, const 
   if (meta::classify(e) == meta::disposition::needs_reauth) co_await record_needs_reauth(s, t.row->id, e);
 }
 
+// Meta's refusal of a media id that is not this number's (another business's media: 403 code 10;
+// an unknown id: 100/33). Both are answered with the same "does not exist" envelope as an id
+// Enfinito refuses itself, so a caller cannot tell another tenant's media id from a bad one.
+bool foreign_or_unknown_media(const meta::response& r) {
+  return !r.ok() && media_not_found(meta::parse_error(r.status, r.body));
+}
+
 // ---- handlers -------------------------------------------------------------------------------
 
 struct graph_routes {
@@ -298,11 +308,13 @@ struct graph_routes {
     auto got = co_await s.meta->send(call, t.creds.access_token);
     if (!got) co_return service_unavailable(req);
     co_await note_meta_answer(s, t, *got);
+    if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     if (!got->ok()) co_return relay(*got);
-    boost::system::error_code jec;
-    auto doc = json::parse(got->body, jec);
-    if (jec || !doc.is_object()) co_return relay(*got);
-    auto& o = doc.as_object();
+    // Strict (I-JSON), as every JSON Enfinito takes in: only an answer that means exactly
+    // what Meta wrote is re-serialized; anything else goes through as Meta's bytes.
+    auto doc = core::parse_json_strict(got->body);
+    if (!doc.value || !doc.value->is_object()) co_return relay(*got);
+    auto& o = doc.value->as_object();
     if (o.contains("url"))
       o["url"] = s.cfg.server.public_url + "/v1/instances/" + t.row->id + "/media/" + media_id + "/content";
     co_return http::json_response(status::ok, o);
@@ -321,6 +333,7 @@ struct graph_routes {
     auto got = co_await s.meta->send(call, t.creds.access_token);
     if (!got) co_return service_unavailable(req);
     co_await note_meta_answer(s, t, *got);
+    if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     co_return relay(*got);
   }
 };
@@ -330,7 +343,12 @@ struct graph_routes {
 std::variant<meta::checked_message, http::response> check_graph_message_body(const http::request& req,
                                                                              const http::json_limits& limits) {
   auto body = http::parse_json(req, limits);
-  if (body.error) return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+  if (body.error) {
+    // A duplicate member or a number that would change (I-JSON) is named, as Meta names fields.
+    if (body.refusal && !body.refusal->field.empty())
+      return invalid_parameter(body.refusal->field + ": " + body.refusal->detail, req);
+    return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+  }
   auto checked = meta::check_message(std::move(*body.value));
   if (!checked.ok) {
     const auto& v = checked.error;

@@ -17,6 +17,7 @@
 #include <enfinito/api/conversations.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -143,7 +144,8 @@ net::awaitable<void> mark_needs_reauth(services& s, const target& t, const meta:
   co_await record_needs_reauth(s, t.row.id, e);
 }
 
-// What to make of a Graph error. `media` turns "no such object" into a 404 for media ids.
+// What to make of a Graph error. `media` turns "no such object" and "not yours" into a 404 for
+// media ids (see media_not_found).
 net::awaitable<response> graph_error_answer(services& s, const target& t, const meta::graph_error& e,
                                             std::string_view op, bool media) {
   core::log::info("meta_call_failed", {{"instance", t.row.id}, {"op", op}, {"http_status", e.http_status},
@@ -153,9 +155,7 @@ net::awaitable<response> graph_error_answer(services& s, const target& t, const 
     co_await mark_needs_reauth(s, t, e);
     co_return needs_reauth_problem();
   }
-  // Graph's "object does not exist / unsupported request" (100, subcode 33), and a media id
-  // that belongs to another number (the phone_number_id filter answers the same).
-  if (media && e.envelope && e.code == 100 && (e.subcode == 33 || e.subcode == 0))
+  if (media && media_not_found(e))
     co_return http::problem(status::not_found, "media_not_found", "No such media",
                             "Meta does not know this media id for this instance (uploaded media live 30 days)");
   const bool retry = meta::classify(e) == meta::disposition::retryable;
@@ -670,9 +670,12 @@ net::awaitable<response> templates_create(services& s, http::request& req) {
   auto rq = meta::create_template(s.meta->version(), t.creds.waba_id, json::serialize(*body.value));
   auto a = co_await call_meta(s, t, std::move(rq), "template_create");
   if (a.problem) co_return std::move(*a.problem);
-  boost::system::error_code ec;
-  auto answer = json::parse(a.ok->body, ec);
-  if (ec || !answer.is_object() || !answer.as_object().if_contains("id")) co_return unexpected_answer();
+  // Strict (I-JSON): an answer whose members repeat or whose numbers would change is not
+  // relayed with a meaning Meta may not have sent.
+  auto parsed = core::parse_json_strict(a.ok->body);
+  if (!parsed.value || !parsed.value->is_object() || !parsed.value->as_object().if_contains("id"))
+    co_return unexpected_answer();
+  const auto& answer = *parsed.value;
   // Meta's answer: id, status (PENDING, or APPROVED for some utility templates), category.
   json::object out;
   for (const char* k : {"id", "status", "category"})
@@ -793,6 +796,18 @@ http::route_options upload_route_options(const config::settings& cfg) {
   o.spool_max = cfg.media.max_concurrent;
   o.spooling = spooling;
   return o;
+}
+
+bool media_not_found(const meta::graph_error& e) noexcept {
+  if (!e.envelope) return false;
+  // Graph's "object does not exist, cannot be loaded due to missing permissions, or does not
+  // support this operation" (100, subcode 33; a media id of another number on the same token
+  // answers the same through the phone_number_id filter).
+  if (e.code == 100 && (e.subcode == 33 || e.subcode == 0)) return true;
+  // A media id of another business's number: Meta refuses our token on it (403, code 10
+  // "Permission denied", or an API permission error 200-299). On a lookup by id that only
+  // means "not this instance's": nothing about the instance's token follows from it.
+  return e.code == 10 || (e.code >= 200 && e.code <= 299);
 }
 
 void register_meta_routes(http::router& r, services& s) {

@@ -1,6 +1,8 @@
 // api::multipart: a bounded multipart/form-data parser over an in-memory body (see the header).
 #include "api/multipart.hpp"
 
+#include <enfinito/core/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -13,11 +15,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+constexpr auto trim = core::trim_ows;
 
 // RFC 2046 bcharsnospace plus space (not last).
 bool boundary_char(char c) {

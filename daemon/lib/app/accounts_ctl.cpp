@@ -2,7 +2,9 @@
 #include <enfinito/app/accounts_ctl.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/auth/password.hpp>
+#include <enfinito/crypto/keyring.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -101,6 +103,15 @@ int approve(const config::settings& s, const std::string& email_arg) {
     std::fprintf(stderr, "enfinitoctl: approve: not a valid email address\n");
     return 2;
   }
+  // The approval mail is sealed in the outbox like every mail: the vault's key is needed.
+  const auto key_path = config::vault_key_path(s);
+  auto ring = key_path.empty() ? core::result<crypto::keyring>(make_error_code(std::errc::no_such_file_or_directory))
+                               : crypto::load_keyring(key_path);
+  if (!ring) {
+    std::fprintf(stderr, "enfinitoctl: approve: vault key file %s: %s\n", key_path.c_str(), ring.error().message().c_str());
+    return 1;
+  }
+  const crypto::vault vault(std::move(*ring));
   api::user_action_result outcome = api::user_action_result::done;
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
@@ -110,7 +121,7 @@ int approve(const config::settings& s, const std::string& email_arg) {
       outcome = api::user_action_result::not_found;
       return {};
     }
-    return api::apply_user_action(c, s, (*u)->id, "approve", "", "local", outcome);
+    return api::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
   }, &why);
   if (ec) {
     std::fprintf(stderr, "enfinitoctl: approve: %s\n", why.empty() ? ec.message().c_str() : why.c_str());

@@ -214,7 +214,8 @@ void app::start() {
   impl_->server->start();
   // 4. Background work on reactor 0 (each only queues store writes or blocking work): the mail
   // outbox sender, the housekeeping sweep and the retention job.
-  mail::start_sender(impl_->cfg, *impl_->db, *impl_->blocking, impl_->pool->at(0).get_executor());
+  mail::start_sender(impl_->cfg, *impl_->db, *impl_->blocking, impl_->services->vault,
+                     impl_->pool->at(0).get_executor());
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.store.housekeeping_interval,
                      account_sweeps(c.auth.session_idle_timeout_s));
   // Retention (P9): messages, events and stale pending statuses past their configured age.

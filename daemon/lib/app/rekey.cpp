@@ -1,5 +1,5 @@
 // app::rekey: re-encrypts every sealed secret (instance credentials, customer webhook signing
-// secrets) under the vault's active key, online.
+// secrets, pending mail bodies) under the vault's active key, online.
 //
 // Runs in `enfinitoctl` against the live database file (the daemon keeps running): short
 // write transactions of one batch each, and a compare-and-swap per row (store::instances::
@@ -7,6 +7,7 @@
 // again on the next pass. Passes repeat until one finds nothing left to re-key.
 #include <enfinito/app/rekey.hpp>
 
+#include <enfinito/store/accounts.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/instances.hpp>
 
@@ -15,6 +16,7 @@
 namespace enfinito::app {
 namespace si = store::instances;
 namespace sh = store::hooks;
+namespace acc = store::accounts;
 
 namespace {
 
@@ -100,14 +102,32 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
   });
 }
 
-core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
-                                                 std::size_t batch, int max_passes, std::string* why) {
+namespace {
+
+std::string id_text(const std::string& id) { return id; }
+std::string id_text(std::int64_t id) { return std::to_string(id); }
+
+// What a table with one sealed blob per row is called in messages.
+struct blob_table_words {
+  const char* rows;   // "webhook endpoints": cannot read <rows>
+  const char* row;    // "webhook endpoint": <row> <id> ...
+  const char* blob;   // "signing secret": <row> <id> <blob>: why
+};
+
+// Re-seals the one blob of every row whose key is not the active one: batches of `scan(c,
+// after, batch, rows)` (rows with `id` and `blob`), each in a transaction, each row by the
+// compare-and-swap `replace(c, id, old_blob, new_blob, swapped)`.
+template <class Row, class Cursor, class Scan, class Replace>
+core::result<rekey_report> rekey_blob_rows(store::connection& c, const crypto::vault& v, std::size_t batch,
+                                           int max_passes, std::string* why, const char* table,
+                                           const char* field, blob_table_words words, Scan scan,
+                                           Replace replace) {
   return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
-    std::string after;
+    Cursor after{};
     for (;;) {
-      std::vector<sh::sealed_secret> rows;
-      if (auto ec = sh::scan_secrets(c, after, batch, rows)) {
-        if (why) *why = "cannot read webhook endpoints: " + c.last_message();
+      std::vector<Row> rows;
+      if (auto ec = scan(c, after, batch, rows)) {
+        if (why) *why = std::string("cannot read ") + words.rows + ": " + c.last_message();
         return ec;
       }
       if (rows.empty()) return {};
@@ -117,15 +137,16 @@ core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const cry
           ++report.scanned;
           if (!v.needs_rekey(row.blob)) continue;
           ++found;
-          const crypto::field_ref where{sh::table, row.id, sh::secret_field};
+          const std::string id = id_text(row.id);
+          const crypto::field_ref where{table, id, field};
           auto plain = v.decrypt(row.blob, where);
           if (!plain) {
-            if (why) *why = "webhook endpoint " + row.id + " signing secret: " + plain.error().message();
+            if (why) *why = std::string(words.row) + " " + id + " " + words.blob + ": " + plain.error().message();
             return plain.error();
           }
           bool swapped = false;
-          if (auto e = sh::replace_secret(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
-            if (why) *why = "cannot update webhook endpoint " + row.id + ": " + c.last_message();
+          if (auto e = replace(c, row.id, row.blob, v.encrypt(plain->reveal(), where), swapped)) {
+            if (why) *why = std::string("cannot update ") + words.row + " " + id + ": " + c.last_message();
             return e;
           }
           if (swapped) ++report.rekeyed;
@@ -137,13 +158,29 @@ core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const cry
   });
 }
 
+}  // namespace
+
+core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
+                                                 std::size_t batch, int max_passes, std::string* why) {
+  return rekey_blob_rows<sh::sealed_secret, std::string>(
+      c, v, batch, max_passes, why, sh::table, sh::secret_field,
+      {"webhook endpoints", "webhook endpoint", "signing secret"}, sh::scan_secrets, sh::replace_secret);
+}
+
+core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v,
+                                             std::size_t batch, int max_passes, std::string* why) {
+  return rekey_blob_rows<acc::sealed_mail, std::int64_t>(
+      c, v, batch, max_passes, why, acc::mail_table, acc::mail_body_field,
+      {"the mail outbox", "mail", "body"}, acc::scan_sealed_mail, acc::replace_sealed_mail);
+}
+
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
   std::size_t n = 0;
   std::string after;
   for (;;) {
     std::vector<si::instance> rows;
     if (auto ec = si::scan(c, after, 500, rows)) return ec;
-    if (rows.empty()) return n;
+    if (rows.empty()) break;
     after = rows.back().id;
     for (const auto& row : rows)
       for (const auto& b : row.blobs)
@@ -153,8 +190,17 @@ core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32
   for (;;) {
     std::vector<sh::sealed_secret> rows;
     if (auto ec = sh::scan_secrets(c, after, 500, rows)) return ec;
-    if (rows.empty()) return n;
+    if (rows.empty()) break;
     after = rows.back().id;
+    for (const auto& row : rows)
+      if (crypto::vault::blob_key_id(row.blob) == key_id) ++n;
+  }
+  std::int64_t mail_after = 0;
+  for (;;) {
+    std::vector<acc::sealed_mail> rows;
+    if (auto ec = acc::scan_sealed_mail(c, mail_after, 500, rows)) return ec;
+    if (rows.empty()) return n;
+    mail_after = rows.back().id;
     for (const auto& row : rows)
       if (crypto::vault::blob_key_id(row.blob) == key_id) ++n;
   }

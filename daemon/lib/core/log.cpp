@@ -1,4 +1,5 @@
-// core::log: key=value lines to a file descriptor, one write(2) per line.
+// core::log: key=value lines to a file descriptor, one write(2) per line, with Enfinito's own
+// secrets redacted by shape from every line (whatever field or message carried them).
 #include <enfinito/core/log.hpp>
 
 #include <unistd.h>
@@ -57,6 +58,75 @@ void append_value(std::string& out, std::string_view v) {
   out += '"';
 }
 
+constexpr bool token_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+constexpr bool base64_char(char c) noexcept { return token_char(c) || c == '+' || c == '/' || c == '='; }
+
+// Prefixes of Enfinito's secrets: API keys (`enf_live_`, api/auth_guard.cpp; `enf_test_` kept for a
+// test-mode key) and customer webhook signing secrets (`whsec_` + standard base64, hooks/signing.hpp).
+constexpr std::string_view secret_prefixes[] = {"enf_live_", "enf_test_", "whsec_"};
+// Session tokens, password-reset tokens and feed tickets carry no prefix: crypto::random_token(32),
+// 43 base64url characters. No id, hash or counter Enfinito logs has that length (ids are a
+// prefix and 22 characters, SHA-256 hex is 64), so a run of exactly this length is taken for one.
+constexpr std::size_t bare_token_length = 43;
+
+// The end of the secret starting at `at` (a prefix matched there), through its alphabet.
+std::size_t secret_end(std::string_view line, std::size_t at, std::string_view prefix) {
+  const bool b64 = prefix == "whsec_";
+  std::size_t end = at + prefix.size();
+  while (end < line.size() && (b64 ? base64_char(line[end]) : token_char(line[end]))) ++end;
+  return end;
+}
+}  // namespace
+
+// One pass over the line, runs of token characters at a time; copies only when it redacts.
+void redact_secrets(std::string& line) {
+  std::string_view in(line);
+  std::string out;
+  std::size_t copied = 0;  // `in` up to here is in `out` (once out is in use)
+  auto cut = [&](std::size_t from, std::size_t to) {
+    if (out.empty()) out.reserve(line.size());
+    out.append(in.substr(copied, from - copied));
+    out += "[redacted]";
+    copied = to;
+  };
+  std::size_t i = 0;
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+  while (i < in.size()) {
+    // A percent escape separates (`a%20<token>`): its hex digits are not part of the next run.
+    if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) && hex(in[i + 2])) {
+      i += 3;
+      continue;
+    }
+    if (!token_char(in[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t run_end = i;
+    while (run_end < in.size() && token_char(in[run_end])) ++run_end;
+    const auto run = in.substr(i, run_end - i);
+    std::size_t next = run_end;
+    bool redacted = false;
+    for (auto prefix : secret_prefixes) {
+      const auto at = run.find(prefix);
+      if (at == std::string_view::npos) continue;
+      const auto end = secret_end(in, i + at, prefix);
+      if (end == i + at + prefix.size()) continue;  // a bare prefix (a word in a message): nothing to hide
+      cut(i + at, end);
+      next = end;
+      redacted = true;
+      break;
+    }
+    if (!redacted && run.size() == bare_token_length) cut(i, run_end);
+    i = std::max(next, run_end);
+  }
+  if (out.empty()) return;
+  out.append(in.substr(copied));
+  line = std::move(out);
+}
+
+namespace {
 void append_time(std::string& out) {
   using namespace std::chrono;
   auto now = system_clock::now();
@@ -92,6 +162,7 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
     append_value(line, f.val.text);
   }
   line += '\n';
+  redact_secrets(line);
   return line;
 }
 

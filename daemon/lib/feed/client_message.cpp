@@ -2,7 +2,8 @@
 // request), free of I/O. The protocol is described in feed/client_message.hpp.
 #include <enfinito/feed/client_message.hpp>
 
-#include <boost/json/parse.hpp>
+#include <enfinito/core/json_strict.hpp>
+
 #include <boost/json/value.hpp>
 
 namespace enfinito::feed {
@@ -34,12 +35,11 @@ client_action client_reader::on_message(std::string_view payload, bool text) {
   const auto start = payload.find_first_not_of(" \t\r\n");
   if (start == std::string_view::npos || payload[start] != '{') return {};
 
-  boost::json::parse_options opts;
-  opts.max_depth = max_depth;
-  boost::system::error_code ec;
-  const auto doc = boost::json::parse(payload, ec, {}, opts);
-  if (ec) return {};
-  const auto* v = resume_member(doc);
+  // Strict, as every client text (core/json_strict.hpp): `resume_after` named twice is not
+  // a request we can read one way only, so it is ignored like any other non-request.
+  const auto parsed = core::parse_json_strict(payload, {}, {.max_depth = max_depth});
+  if (parsed.error) return {};
+  const auto* v = resume_member(*parsed.value);
   if (!v || v->is_null()) return {};  // not a resume request, or "start now"
   std::int64_t id = -1;
   if (v->is_int64()) id = v->get_int64();

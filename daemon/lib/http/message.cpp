@@ -1,11 +1,14 @@
 // http::request accessors and the JSON / problem+json response builders.
 #include <enfinito/http/message.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/core/json_arena.hpp>
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/http/router.hpp>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace enfinito::http {
@@ -103,20 +106,31 @@ std::string loggable_headers(const beast_request& msg) {
   return out;
 }
 
+// Query parameters whose values are logged: the API's paging, filters and Meta's handshake
+// mode. Everything else (a key or token put in the query by mistake, `access_token`, `code`,
+// `state`, names nobody foresaw) is logged as `[redacted]`. Personal data (`peer`, a phone
+// number) and credentials (`phone_number_id`) are not on the list either.
+constexpr std::string_view loggable_query_keys[] = {
+    "cursor", "limit", "after",    "before", "direction", "status", "since",    "until",         "type",
+    "types",  "instance", "instances", "fields", "language", "name", "hub.mode", "hub.challenge"};
+
+bool loggable_key_name(std::string_view key) {
+  return !key.empty() && key.size() <= 32 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return core::url_safe_char(c) || c == '.'; });
+}
+
 std::string redact_query(std::string_view query) {
-  static constexpr std::array<std::string_view, 8> secret_keys = {
-      "access_token", "token", "code", "password", "hub.verify_token", "ticket", "state", "key"};
   std::string out;
   for_each_query_pair(query, [&](std::string_view key, std::string_view, bool has_value, std::string_view pair) {
     if (!out.empty()) out += '&';
-    bool secret = false;
-    for (auto k : secret_keys) secret = secret || key == k;
-    if (secret && has_value) {
-      out += key;
-      out += "=[redacted]";
-    } else {
+    if (std::find(std::begin(loggable_query_keys), std::end(loggable_query_keys), key) != std::end(loggable_query_keys)) {
       out += pair;
+      return true;
     }
+    // A name we do not know may itself be the secret (`?enf_live_…`): kept only if it looks
+    // like a parameter name, and then only the name.
+    out += loggable_key_name(key) ? key : std::string_view("[redacted]");
+    if (has_value) out += "=[redacted]";
     return true;
   });
   return out;
@@ -165,18 +179,35 @@ response no_content() {
 }
 
 namespace {
-// Counts values (not keys) in a parsed document, stopping early past the limit.
-bool within_elements(const boost::json::value& v, std::size_t& budget) {
-  if (budget == 0) return false;
-  --budget;
-  if (auto* o = v.if_object()) {
-    for (const auto& kv : *o)
-      if (!within_elements(kv.value(), budget)) return false;
-  } else if (auto* a = v.if_array()) {
-    for (const auto& e : *a)
-      if (!within_elements(e, budget)) return false;
+// The problem for a body the strict parser refused: the code says which rule, `field` (dotted,
+// as validation errors name fields) and `pointer` (RFC 6901, unambiguous) say where.
+response json_problem(const core::json_strict_error& e) {
+  using core::json_strict_errc;
+  switch (e.code) {
+    case json_strict_errc::syntax:
+      return problem(status::bad_request, "invalid_json", "Malformed JSON",
+                     "The body is not valid JSON (or not valid UTF-8)");
+    case json_strict_errc::too_deep:
+      return problem(status::bad_request, "json_too_deep", "Malformed JSON", "The JSON body is nested too deeply");
+    case json_strict_errc::too_many:
+      return problem(status::bad_request, "json_too_large", "Malformed JSON", "The JSON body has too many elements");
+    case json_strict_errc::duplicate_key:
+    case json_strict_errc::bad_number:
+      break;
   }
-  return true;
+  const bool dup = e.code == json_strict_errc::duplicate_key;
+  boost::json::object o;
+  const std::string_view code = dup ? "json_duplicate_member" : "json_number_out_of_range";
+  o["type"] = "urn:enfinito:problem:" + std::string(code);
+  o["title"] = "The body is not I-JSON (RFC 7493)";
+  o["status"] = 400;
+  o["code"] = code;
+  o["field"] = e.field;
+  o["pointer"] = e.pointer;
+  o["detail"] = e.detail;
+  response res = json_response(status::bad_request, boost::json::serialize(o));
+  res.set(bhttp::field::content_type, "application/problem+json");
+  return res;
 }
 }  // namespace
 
@@ -191,25 +222,17 @@ json_body parse_json(const request& req, const json_limits& limits) {
                         "The body must be JSON", "Send Content-Type: application/json");
     return out;
   }
-  boost::json::parse_options opts;
-  opts.max_depth = limits.max_depth;
-  boost::system::error_code ec;
+  // I-JSON only (core/json_strict.hpp): no duplicate member, no number that would change.
   // One arena per body, released with the value (core/json_arena.hpp says why).
-  auto v = boost::json::parse(req.msg.body(), ec, core::json_arena_for(req.msg.body().size()), opts);
-  if (ec) {
-    bool deep = ec == boost::json::error::too_deep;
-    out.error = problem(status::bad_request, deep ? "json_too_deep" : "invalid_json", "Malformed JSON",
-                        deep ? "The JSON body is nested too deeply"
-                             : "The body is not valid JSON (or not valid UTF-8)");
+  const std::string_view text = req.msg.body();
+  auto parsed = core::parse_json_strict(text, core::json_arena_for(text.size()),
+                                        {.max_depth = limits.max_depth, .max_elements = limits.max_elements});
+  if (parsed.error) {
+    out.error = json_problem(*parsed.error);
+    out.refusal = std::move(parsed.error);
     return out;
   }
-  std::size_t budget = limits.max_elements;
-  if (!within_elements(v, budget)) {
-    out.error = problem(status::bad_request, "json_too_large", "Malformed JSON",
-                        "The JSON body has too many elements");
-    return out;
-  }
-  out.value = std::move(v);
+  out.value = std::move(parsed.value);
   return out;
 }
 

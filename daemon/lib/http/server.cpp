@@ -5,6 +5,7 @@
 // or body timeout the session can still answer 408 before closing.
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/http/framing.hpp>
 #include <enfinito/http/server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -239,10 +240,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   // RFC 9112 §5.2: a server must reject obsolete line folding (or rewrite it); we reject.
   bool has_obs_fold() const {
     auto data = buffer_.data();
-    std::string_view text(static_cast<const char*>(data.data()), data.size());
-    auto end = text.find("\r\n\r\n");
-    auto head = text.substr(0, end);
-    return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
+    return http::has_obs_fold({static_cast<const char*>(data.data()), data.size()});
   }
 
   net::awaitable<void> write(response res, bool keep_alive, std::chrono::milliseconds timeout = {}) {
@@ -428,6 +426,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
           break;
         }
         auto used = parser.put(buffer_.data(), ec);
+        // The head as received, for the framing verdict (Beast's fields are trimmed).
+        if (!ec && parser.is_header_done()) head_bytes_.assign(static_cast<const char*>(buffer_.data().data()), used);
         buffer_.consume(used);
         if (ec == bhttp::error::need_more) ec = {};
         if (ec || parser.is_header_done()) break;
@@ -460,14 +460,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     }
 
     auto& msg = parser.get();
-    // Request smuggling defences: one framing only.
-    if ((msg.count(bhttp::field::content_length) > 0 && msg.count(bhttp::field::transfer_encoding) > 0) ||
-        msg.count(bhttp::field::content_length) > 1 || msg.count(bhttp::field::host) > 1) {
-      co_await fail(status::bad_request, "malformed_http", "Conflicting message framing headers");
-      co_return false;
-    }
 
-    // 2. Route, which decides the body limit.
+    // 2. Route, which decides the body limit, then the framing verdict (framing.hpp): one
+    //    framing only, the one Beast will read, else an answer and close; the bytes after a
+    //    refused head are never parsed as a request (request smuggling).
     std::string_view target = msg.target();
     auto qpos = target.find('?');
     std::string_view path = target.substr(0, qpos);
@@ -475,8 +471,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
     auto m = srv_.routes.match(msg.method(), path);
     std::size_t limit = srv_.opts.body_bytes;
     if (m.found && m.found->options.body_limit) limit = m.found->options.body_limit;
-    if (auto cl = parser.content_length(); cl && *cl > limit) {
-      co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
+    const auto framing = admit_head(head_bytes_, msg, parser, limit);
+    if (!framing.ok()) {
+      co_await fail(bhttp::int_to_status(framing.status), framing.code, framing.reason);
       co_return false;
     }
     parser.body_limit(limit);
@@ -535,7 +532,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     auto& head = spooling ? spooled_head : msg;
 
     // 4. Handle.
-    bool keep = head.keep_alive() && !*srv_.draining && !last;
+    bool keep = head.keep_alive() && !framing.close && !*srv_.draining && !last;
     response res;
     body_producer streamed;
     upgrade_handler upgrade;
@@ -607,6 +604,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   beast::flat_buffer buffer_{64 * 1024};
   net::ip::address remote_;
   std::string request_id_;
+  std::string head_bytes_;  // the current request's head as received (capacity kept across requests)
   unsigned last_status_ = 0;
   bool idle_ = true;
   bool closing_ = false;

@@ -1,8 +1,12 @@
-// mail: notification texts, the outbox enqueue, libcurl SMTP submission and the sender loop.
+// mail: notification texts, the outbox enqueue (bodies sealed by the vault), libcurl SMTP
+// submission and the sender loop.
 #include <enfinito/mail/outbox.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/crypto/error.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -82,7 +86,35 @@ send_result write_file(const config::settings& cfg, const acc::mail& m) {
   return {true, {}};
 }
 
-net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, net::thread_pool& pool) {
+// Opens a sealed body into `m.body` (rows from before migration 12 carry their body in the
+// clear). On an unknown key id, re-reads the key file once: rotate-key may have run.
+net::awaitable<bool> open_body(crypto::vault_source& vault, net::thread_pool& pool, acc::mail& m) {
+  if (m.body_sealed.empty()) co_return true;
+  const std::string row = std::to_string(m.id);
+  const crypto::field_ref where{acc::mail_table, row, acc::mail_body_field};
+  std::shared_ptr<const crypto::vault> v = vault.current();
+  auto plain = v->decrypt(m.body_sealed, where);
+  if (!plain && plain.error() == crypto::error::unknown_key_id) {
+    auto reloaded = co_await crypto::fresh_vault(vault, pool);
+    v = std::move(reloaded);
+    plain = v->decrypt(m.body_sealed, where);
+  }
+  if (!plain) {
+    core::log::error("mail_unsealable", {{"mail_id", m.id}, {"reason", plain.error().message()}});
+    co_return false;
+  }
+  m.body = plain->reveal();
+  co_return true;
+}
+
+// Overwrites a body's plaintext before its memory is freed (a core dump holds no reset link).
+void wipe(std::string& text) {
+  std::fill(text.begin(), text.end(), '\0');
+  text.clear();
+}
+
+net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, net::thread_pool& pool,
+                                 std::shared_ptr<crypto::vault_source> vault) {
   net::steady_timer timer(co_await net::this_coro::executor);
   for (;;) {
     timer.expires_after(cfg.smtp.poll_interval);
@@ -98,9 +130,15 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
     });
     if (rec) continue;
     for (auto& m : due) {
-      auto res = co_await auth::run_blocking(pool, [&cfg, &m] {
-        return cfg.dev && cfg.smtp.host.empty() ? write_file(cfg, m) : smtp_send(cfg, m);
-      });
+      const bool opened = co_await open_body(*vault, pool, m);
+      // A blob no key opens (its key retired, the row edited) cannot become deliverable.
+      send_result res{false, "the sealed body cannot be opened", true};
+      auto submit = [&cfg, &m] { return cfg.dev && cfg.smtp.host.empty() ? write_file(cfg, m) : smtp_send(cfg, m); };
+      if (opened) {
+        auto sent = co_await auth::run_blocking(pool, submit);
+        res = std::move(sent);
+        wipe(m.body);
+      }
       const bool too_old = acc::now_s() - m.created_at > cfg.smtp.give_up_after.count() / 1000;
       if (res.ok) {
         core::log::info("mail_sent", {{"mail_id", m.id}, {"attempts", m.attempts + 1}});
@@ -153,15 +191,17 @@ message password_reset(std::string_view user_id, std::string_view to, std::strin
               std::string(token) + "\n\nIf you did not ask for this, ignore this mail; your password is unchanged.\n"};
 }
 
-core::error_code enqueue(store::connection& c, const message& m) {
+core::error_code enqueue(store::connection& c, const message& m, const crypto::vault& v) {
   if (has_line_break(m.to) || has_line_break(m.subject) || m.to.empty())
     return make_error_code(std::errc::invalid_argument);
   acc::mail row;
   row.user_id = m.user_id;
   row.recipient = m.to;
   row.subject = m.subject;
-  row.body = m.body;
-  return acc::enqueue_mail(c, row);
+  return acc::enqueue_mail(c, row, [&m, &v](std::int64_t id) {
+    const std::string row_id = std::to_string(id);
+    return v.encrypt(m.body, {acc::mail_table, row_id, acc::mail_body_field});
+  });
 }
 
 std::string render(const config::settings& cfg, const acc::mail& m) {
@@ -233,12 +273,13 @@ send_result smtp_send(const config::settings& cfg, const acc::mail& m) {
   return res;
 }
 
-void start_sender(const config::settings& cfg, store::store& db, net::thread_pool& pool, executor ex) {
+void start_sender(const config::settings& cfg, store::store& db, net::thread_pool& pool,
+                  std::shared_ptr<crypto::vault_source> vault, executor ex) {
   if (cfg.smtp.host.empty() && !cfg.dev) {
     core::log::warn("mail_disabled", {{"reason", "smtp.host is not set: mail stays in the outbox"}});
     return;
   }
-  net::co_spawn(ex, sender_loop(cfg, db, pool), [](std::exception_ptr e) {
+  net::co_spawn(ex, sender_loop(cfg, db, pool, std::move(vault)), [](std::exception_ptr e) {
     if (e) {
       core::log::error("mail_sender_failed", {});
       std::terminate();

@@ -3,6 +3,7 @@
 
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/json_arena.hpp>
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/meta/errors.hpp>
 
@@ -41,11 +42,11 @@ std::int64_t int_or(const json::object& o, std::string_view key) {
 }
 
 std::optional<json::value> parse_quietly(std::string_view body) {
-  boost::system::error_code ec;
-  // Read once and dropped: one arena for the whole tree (core/json_arena.hpp).
-  auto v = json::parse(body, ec, core::json_arena_for(body.size()));
-  if (ec) return std::nullopt;
-  return v;
+  // Read once and dropped: one arena for the whole tree (core/json_arena.hpp). Strict
+  // (core/json_strict.hpp): an answer with a duplicate member or a number a double cannot
+  // hold is not one we can read with certainty, so it is treated as no answer.
+  auto parsed = core::parse_json_strict(body, core::json_arena_for(body.size()));
+  return std::move(parsed.value);
 }
 
 phone_number_info number_from(const json::object& o) {

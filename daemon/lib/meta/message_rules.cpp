@@ -632,7 +632,11 @@ check template_message(const json::object& msg) {
 
 // ---- envelope -------------------------------------------------------------------------------
 
-// A phone number as Meta accepts it: digits with `+ - ( )` and spaces, `+` only first.
+// A phone number as Meta accepts it: digits with `+ - ( )` and spaces, `+` only first. E.164
+// (ITU-T E.164 §6) caps a number, country code included, at 15 digits; Meta prepends the
+// business number's country code to a number without one, which only makes it longer.
+constexpr std::size_t e164_max_digits = 15;
+
 bool phone_like(std::string_view to) {
   std::size_t digits = 0;
   for (std::size_t i = 0; i < to.size(); ++i) {
@@ -644,7 +648,7 @@ bool phone_like(std::string_view to) {
       return false;
     }
   }
-  return digits >= 5 && digits <= 20;
+  return digits >= 5 && digits <= e164_max_digits;
 }
 
 // A business-scoped user id (`US.13491208655302741918`): letters, digits and `._-`.
@@ -675,7 +679,7 @@ check envelope(const json::object& msg, bool group) {
   const std::string_view t = to->get_string();
   const bool letters = std::any_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
   if (group ? !group_id_like(t) : (letters ? !user_id_like(t) : !phone_like(t)))
-    return invalid("to", group ? "must be a group id" : "must be a phone number with country code (5 to 20 digits)");
+    return invalid("to", group ? "must be a group id" : "must be a phone number with country code (5 to 15 digits, E.164) or a business-scoped user id");
   const json::object* ctx = nullptr;
   if (auto bad = object_field(msg, "context", "", false, ctx)) return bad;
   if (ctx)

@@ -1,4 +1,5 @@
 // meta::webhook: signature check over raw bytes, envelope parsing, status ordering.
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/webhook.hpp>
@@ -65,12 +66,11 @@ bool verify_signature(std::string_view raw_body, std::string_view header, std::s
 
 core::result<notification> parse_notification(std::string_view raw, const parse_limits& limits) {
   if (raw.size() > limits.max_bytes) return std::make_error_code(std::errc::message_size);
-  boost::json::parse_options opts;
-  opts.max_depth = limits.max_depth;
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(raw, ec, {}, opts);
-  if (ec || !doc.is_object()) return bad();
-  const auto& root = doc.get_object();
+  // I-JSON only, as for client bodies (core/json_strict.hpp): what we store and forward of a
+  // notification must mean what Meta sent.
+  auto parsed = core::parse_json_strict(raw, {}, {.max_depth = limits.max_depth});
+  if (parsed.error || !parsed.value->is_object()) return bad();
+  const auto& root = parsed.value->get_object();
   notification n;
   n.object = str(root, "object");
   auto entries = root.find("entry");
@@ -171,9 +171,9 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
 
 std::string strip_callback_tags(std::string_view raw) {
   if (raw.find(callback_tag_prefix) == std::string_view::npos) return std::string(raw);
-  boost::system::error_code ec;
-  auto v = boost::json::parse(raw, ec);
-  if (ec || !v.is_object()) return std::string(raw);
+  auto parsed = core::parse_json_strict(raw);
+  if (parsed.error || !parsed.value->is_object()) return std::string(raw);
+  auto& v = *parsed.value;
   auto each_object = [](boost::json::value* parent, const char* key, auto&& fn) {
     if (!parent || !parent->is_object()) return;
     auto* a = parent->get_object().if_contains(key);

@@ -326,20 +326,25 @@ core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_vie
 
 // ---- mail outbox ----
 
-core::error_code enqueue_mail(connection& c, const mail& m) {
-  ENF_PREPARE(s, "INSERT INTO mail_outbox(user_id, recipient, subject, body, next_attempt_at, created_at) "
-                 "VALUES(NULLIF(?1, ''), ?2, ?3, ?4, ?5, ?5)");
-  s->bind(1, m.user_id).bind(2, m.recipient).bind(3, m.subject).bind(4, m.body).bind(5, now_s());
+core::error_code enqueue_mail(connection& c, const mail& m, const std::function<std::string(std::int64_t id)>& seal) {
+  // The id first, so that the body can be sealed for its row: the writer's transaction holds
+  // the write lock, so the next free id stays free until the insert.
+  auto id = c.scalar_int("SELECT COALESCE(MAX(id), 0) + 1 FROM mail_outbox");
+  if (!id) return id.error();
+  const std::string sealed = seal(*id);
+  ENF_PREPARE(s, "INSERT INTO mail_outbox(id, user_id, recipient, subject, body, body_enc, next_attempt_at, created_at) "
+                 "VALUES(?1, NULLIF(?2, ''), ?3, ?4, '', ?5, ?6, ?6)");
+  s->bind(1, *id).bind(2, m.user_id).bind(3, m.recipient).bind(4, m.subject).bind_blob(5, sealed).bind(6, now_s());
   return s->run();
 }
 
 core::result<std::vector<mail>> due_mail(connection& c, std::int64_t now, std::size_t limit) {
-  ENF_PREPARE(s, "SELECT id, COALESCE(user_id, ''), recipient, subject, body, attempts, created_at FROM mail_outbox "
-                 "WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
+  ENF_PREPARE(s, "SELECT id, COALESCE(user_id, ''), recipient, subject, body, attempts, created_at, body_enc "
+                 "FROM mail_outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
   s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
   return all<mail>(*s, [](statement& st) {
     return mail{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), static_cast<int>(st.int64(5)),
-                st.int64(6)};
+                st.int64(6), st.blob(7)};
   });
 }
 
@@ -358,6 +363,24 @@ core::error_code mail_failed(connection& c, std::int64_t id, std::int64_t next_a
 
 core::result<std::int64_t> mail_pending(connection& c) {
   return c.scalar_int("SELECT COUNT(*) FROM mail_outbox");
+}
+
+core::error_code scan_sealed_mail(connection& c, std::int64_t after, std::size_t limit, std::vector<sealed_mail>& out) {
+  ENF_PREPARE(s, "SELECT id, body_enc FROM mail_outbox WHERE id > ?1 AND body_enc IS NOT NULL ORDER BY id LIMIT ?2");
+  s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  auto rows = all<sealed_mail>(*s, [](statement& st) { return sealed_mail{st.int64(0), st.blob(1)}; });
+  if (!rows) return rows.error();
+  out = std::move(*rows);
+  return {};
+}
+
+core::error_code replace_sealed_mail(connection& c, std::int64_t id, std::string_view old_blob,
+                                     std::string_view new_blob, bool& swapped) {
+  ENF_PREPARE(s, "UPDATE mail_outbox SET body_enc = ?3 WHERE id = ?1 AND body_enc = ?2");
+  s->bind(1, id).bind_blob(2, old_blob).bind_blob(3, new_blob);
+  if (auto rc = s->run()) return rc;
+  swapped = c.changes() > 0;
+  return {};
 }
 
 // ---- tables ----

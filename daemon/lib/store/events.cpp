@@ -1,6 +1,7 @@
 // store::events: the SQL of the event log (append, page by id, newest, retention purge).
 #include <enfinito/store/events.hpp>
 
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/store/error.hpp>
 
 #include <chrono>
@@ -23,6 +24,9 @@ std::string placeholders(std::size_t n, int first) {
 }  // namespace
 
 core::error_code append(connection& c, event& e) {
+  // Never persist what is not JSON (a non-finite number a serializer wrote as `Infinity`):
+  // the parsers refuse such input, so reaching here is a bug (core/json_strict.hpp).
+  if (!core::finite_json_text(e.data)) return make_error_code(error::misuse);
   core::error_code ec;
   auto* s = c.prepare("INSERT INTO events(user_id, instance_id, type, data, created_at) "
                       "VALUES(?1, NULLIF(?2, ''), ?3, ?4, ?5)", ec);

@@ -1,5 +1,6 @@
 // store::inbound: inbound messages, status updates (never backwards), pending statuses,
 // receipts, their events, and the message-log retention purge.
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
@@ -230,6 +231,7 @@ core::error_code drain_pending(connection& c, const owner& o, row& r, std::strin
 
 core::error_code store_message(connection& c, const owner& o, const message& m, std::int64_t now_ms,
                                outcome& out) {
+  if (!core::finite_json_text(m.body)) return make_error_code(error::misuse);  // see events::append
   core::error_code ec;
   auto* s = c.prepare("INSERT OR IGNORE INTO messages(id, instance_id, direction, peer, type, body, status, "
                       "wamid, created_at, updated_at) "

@@ -5,6 +5,7 @@
 #include <enfinito/store/messages.hpp>
 #include "store/prepare.hpp"
 
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
 
 #include <boost/json.hpp>
@@ -105,6 +106,8 @@ core::error_code insert_outbound(connection& c, message& m, std::string_view use
   m.updated_at = m.created_at;
   m.direction = "outbound";
   m.status = "accepted";
+  // The body is sent to Meta as stored: it must be JSON (see events::append).
+  if (!core::finite_json_text(m.body)) return make_error_code(error::misuse);
   {
     ENF_PREPARE(s, "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, "
                    "attempts, possible_duplicate, api_key_id, created_at, updated_at, callback_tagged) "

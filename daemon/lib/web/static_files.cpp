@@ -1,5 +1,6 @@
 // web::static_files: lookup in the embedded table and the answers for the page and assets.
 #include <enfinito/web/static_files.hpp>
+#include <enfinito/core/text.hpp>
 
 #include "web/embedded.hpp"
 
@@ -24,17 +25,8 @@ file to_file(const detail::embedded_file& e) {
   return {e.path, e.content_type, view(e.bytes, e.size), view(e.gzip, e.gzip_size), e.etag, e.etag_gzip};
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+constexpr auto trim = core::trim_ows;
+constexpr auto iequals = core::iequals_ascii;
 
 // Calls fn(element) for each comma-separated element of a header value.
 template <class Fn>

@@ -210,7 +210,6 @@ export default {
   'conv.caption': 'Caption (optional)',
   'conv.send_file': 'Upload and send',
   'conv.file_sent': 'File queued.',
-  'conv.upload_refused': 'This server accepts file uploads only with an API key, not from the dashboard yet. Send files through the API (POST /v1/instances/{id}/media, then send by media id).',
 
   'type.image': 'image',
   'type.video': 'video',

@@ -339,7 +339,8 @@ function makeComposer({ base, peer, windowState, windowEl, onSent }) {
   return { el, update };
 }
 
-// Multipart upload. The daemon's CSRF rule allows only JSON from cookie sessions; a 403 says so.
+// Multipart upload. The daemon admits a cookie-authenticated multipart body only when the browser
+// marks the fetch `Sec-Fetch-Site: same-origin` (it does, for this page's own fetch).
 async function upload(base, f) {
   const body = new FormData();
   body.append('file', f, f.name);
@@ -350,9 +351,6 @@ async function upload(base, f) {
     throw new ApiError(0, {});
   }
   const data = await res.json().catch(() => ({}));
-  // The daemon's CSRF rule admits only JSON bodies from cookie sessions, so a browser upload may
-  // be refused: say so plainly instead of "cross-site request".
-  if (res.status === 403 && data.code === 'csrf_rejected') throw new ApiError(403, { field: 'file', detail: t('conv.upload_refused') });
   if (!res.ok) throw new ApiError(res.status, { ...data, field: data.field === 'file' || !data.field ? 'file' : data.field });
   return data;
 }

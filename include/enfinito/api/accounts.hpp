@@ -8,6 +8,7 @@
  *   add their part to `GET /v1/me/export`.
  */
 #include <enfinito/api/services.hpp>
+#include <enfinito/crypto/vault.hpp>
 #include <enfinito/http/router.hpp>
 #include <enfinito/store/connection.hpp>
 
@@ -29,10 +30,11 @@ enum class user_action_result { done, not_found, invalid_transition };
  * Runs inside a store write: moves the user `user_id` through `action` ("approve": pending →
  * active and the approval mail; "reject": pending → rejected; "suspend": active → suspended and
  * every session ended; "reinstate": suspended → active), with an audit entry by `actor_id`
- * (empty: the operator via enfinitoctl). After a suspend commits, call
+ * (empty: the operator via enfinitoctl); `vault` seals the mail's body. After a suspend commits, call
  * `services.auth->keys().invalidate()` so the user's API keys fail at once.
  */
-core::error_code apply_user_action(store::connection& c, const config::settings& cfg, std::string_view user_id,
+core::error_code apply_user_action(store::connection& c, const config::settings& cfg, const crypto::vault& vault,
+                                   std::string_view user_id,
                                    std::string_view action, std::string_view actor_id, std::string_view address,
                                    user_action_result& outcome);
 

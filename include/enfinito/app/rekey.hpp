@@ -1,6 +1,7 @@
 #pragma once
 /**
- * @file Vault key rotation over the stored credentials and webhook signing secrets (`enfinitoctl rotate-key`, `rekey`,
+ * @file Vault key rotation over the stored credentials, webhook signing secrets and pending mail
+ * bodies (`enfinitoctl rotate-key`, `rekey`,
  * `retire-key`). Synchronous: for a tool, on a connection of its own; safe while the daemon
  * runs (the daemon re-reads the key file when it meets the new key id, see
  * crypto/vault_source.hpp).
@@ -31,8 +32,13 @@ core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const cry
                                                  std::size_t batch = 100, int max_passes = 5,
                                                  std::string* why = nullptr);
 
-/** How many stored blobs (instance credentials and webhook signing secrets) are sealed under
-    `key_id` (retire-key refuses unless 0). */
+/** The same for the mail outbox's sealed bodies (a pending reset or approval mail). */
+core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v,
+                                             std::size_t batch = 100, int max_passes = 5,
+                                             std::string* why = nullptr);
+
+/** How many stored blobs (instance credentials, webhook signing secrets, mail bodies) are
+    sealed under `key_id` (retire-key refuses unless 0). */
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id);
 
 }  // namespace enfinito::app

@@ -6,6 +6,10 @@
  * different threads never interleave. Values are quoted when they contain spaces, quotes or
  * control characters, and control characters are escaped: client input cannot forge lines.
  * `secret<T>` has no overload here on purpose.
+ *
+ * Every line also goes through `redact_secrets`: Enfinito's own keys and tokens, recognised by
+ * their shape, become `[redacted]` wherever they appear (a query string, a path, an upstream
+ * error text), so a secret a client put in the wrong place never reaches the log.
  */
 #include <cstdint>
 #include <initializer_list>
@@ -43,6 +47,12 @@ void set_fd(int fd) noexcept;
 
 /** Formats one line: `level=info event=<event> k=v ...`. Exposed for tests. */
 std::string format(level l, std::string_view event, std::initializer_list<field> fields);
+
+/** Replaces, in place, every Enfinito secret recognisable by its shape with `[redacted]`: API
+    keys (`enf_live_…`), webhook signing secrets (`whsec_…`) and runs of exactly 43 base64url
+    characters (session cookies, password-reset tokens, feed tickets: crypto::random_token(32)).
+    One pass; no allocation when nothing matches. `format` applies it to every line. */
+void redact_secrets(std::string& line);
 
 void write(level l, std::string_view event, std::initializer_list<field> fields);
 

@@ -6,6 +6,7 @@
  * Errors follow RFC 9457 (`application/problem+json`) with a stable machine-readable `code`;
  * the `detail` is always our own text, never echoed client input or upstream bodies.
  */
+#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -114,8 +115,13 @@ response no_content();
 struct json_body {
   std::optional<boost::json::value> value;
   std::optional<response> error;
+  std::optional<core::json_strict_error> refusal;  // set with `error` when the text was refused
 };
-/** Checks the content type, UTF-8, depth and element count, then parses. */
+/**
+ * Checks the content type, then parses as I-JSON (core/json_strict.hpp) within the depth and
+ * element limits. A duplicate member or a number that would not round-trip is a 400 naming
+ * it (`field` dotted, `pointer` RFC 6901).
+ */
 json_body parse_json(const request& req, const json_limits& limits);
 
 /**
@@ -125,7 +131,9 @@ json_body parse_json(const request& req, const json_limits& limits);
  */
 std::string loggable_headers(const beast_request& msg);
 
-/** Replaces the values of secret-bearing query keys with [redacted] (for logs). */
+/** The query string as it may be logged: values only for an allow-list of harmless keys
+    (paging, filters, `hub.mode`), `[redacted]` for every other value and for key names that do
+    not look like parameter names. */
 std::string redact_query(std::string_view query);
 /** Percent-decodes (`+` as space only in query strings); nullopt on bad escapes or a NUL. */
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);

@@ -14,11 +14,18 @@
  *
  * Privacy (P7): bodies carry only the notification (a link, "your account is approved");
  * nothing else about the user. In dev mode mails are written as files to `mail.dev_dir`.
+ *
+ * Sealed bodies (issue 23): a reset mail holds a usable token, so the outbox stores a body only
+ * as a vault blob bound to its row (`mail_outbox`, id, `body`); the sender opens it in memory
+ * just before submission, and the row (with secure_delete) goes once the server accepted it
+ * or gave up. Neither the database file nor its WAL ever holds a body in the clear.
+ * `enfinitoctl rotate-key` re-seals pending bodies (app/rekey.hpp).
  * Header injection: recipient and subject with CR or LF are refused at enqueue time.
  */
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
+#include <enfinito/crypto/vault.hpp>
 #include <enfinito/store/accounts.hpp>
 
 #include <boost/asio/thread_pool.hpp>
@@ -30,6 +37,9 @@
 
 namespace enfinito::store {
 class store;
+}
+namespace enfinito::crypto {
+class vault_source;
 }
 
 namespace enfinito::mail {
@@ -48,8 +58,9 @@ message approved(std::string_view user_id, std::string_view to, const config::se
 message password_reset(std::string_view user_id, std::string_view to, std::string_view token,
                        const config::settings& cfg);
 
-/** Adds `m` to the outbox inside the caller's store transaction. Refuses CR/LF in headers. */
-core::error_code enqueue(store::connection& c, const message& m);
+/** Adds `m` to the outbox inside the caller's store transaction, its body sealed by `v` for its
+    row. Refuses CR/LF in headers. */
+core::error_code enqueue(store::connection& c, const message& m, const crypto::vault& v);
 
 /** The RFC 5322 text of a mail (headers + body), as submitted. Exposed for tests. */
 std::string render(const config::settings& cfg, const store::accounts::mail& m);
@@ -65,8 +76,9 @@ send_result smtp_send(const config::settings& cfg, const store::accounts::mail& 
 
 /**
  * The sender loop. `start` spawns it on `ex`; it runs until the executor's context stops.
- * Lifetime: `db`, `pool` and `cfg` outlive the context.
+ * `vault` opens the sealed bodies. Lifetime: `db`, `pool` and `cfg` outlive the context.
  */
-void start_sender(const config::settings& cfg, store::store& db, net::thread_pool& pool, executor ex);
+void start_sender(const config::settings& cfg, store::store& db, net::thread_pool& pool,
+                  std::shared_ptr<crypto::vault_source> vault, executor ex);
 
 }  // namespace enfinito::mail

@@ -66,14 +66,25 @@ struct audit_entry {
   std::int64_t created_at = 0;
 };
 
+/** The mail outbox's sealing: a body is a vault blob bound to (table, row id, field). */
+inline constexpr const char* mail_table = "mail_outbox";
+inline constexpr const char* mail_body_field = "body";
+
 struct mail {
   std::int64_t id = 0;
   std::string user_id;  // empty: not tied to a user
   std::string recipient;
   std::string subject;
-  std::string body;
+  std::string body;      // plaintext: only in memory (rows written before migration 12 hold it)
   int attempts = 0;
   std::int64_t created_at = 0;  // unix seconds (set by enqueue_mail)
+  std::string body_sealed;      // the body as stored since migration 12 (a vault blob); empty: none
+};
+
+/** A sealed mail body, for the re-key job. */
+struct sealed_mail {
+  std::int64_t id = 0;
+  std::string blob;
 };
 
 // ---- users ----
@@ -148,12 +159,21 @@ struct audit_filter {
 core::result<std::vector<audit_entry>> list_audit_newest(connection& c, const audit_filter& f);
 
 // ---- mail outbox ----
-core::error_code enqueue_mail(connection& c, const mail& m);
+/** Inserts `m` (recipient, subject, user) with its body sealed: `seal(id)` is called with the
+    row's id before the insert and returns the vault blob of the body for that id, so the body's
+    plaintext never reaches the database (`body` stays ''). Needs the write transaction (the
+    id is the next free one). */
+core::error_code enqueue_mail(connection& c, const mail& m, const std::function<std::string(std::int64_t id)>& seal);
 /** Mails due at `now`, oldest first. */
 core::result<std::vector<mail>> due_mail(connection& c, std::int64_t now, std::size_t limit);
 core::error_code mail_sent(connection& c, std::int64_t id);
 core::error_code mail_failed(connection& c, std::int64_t id, std::int64_t next_attempt_at, std::string_view why);
 core::result<std::int64_t> mail_pending(connection& c);
+/** Sealed bodies with id > `after`, by id, at most `limit` (the re-key job). */
+core::error_code scan_sealed_mail(connection& c, std::int64_t after, std::size_t limit, std::vector<sealed_mail>& out);
+/** Compare-and-swap of a sealed body: `swapped` is false when the row changed or went meanwhile. */
+core::error_code replace_sealed_mail(connection& c, std::int64_t id, std::string_view old_blob,
+                                     std::string_view new_blob, bool& swapped);
 
 // ---- tables (tests, export) ----
 /** Names of every table in the schema (the deletion test checks each one). */

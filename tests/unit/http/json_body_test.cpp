@@ -1,6 +1,7 @@
 // http::parse_json: content type, syntax, UTF-8, depth and element limits.
 #include <enfinito/http/message.hpp>
 
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace enfinito;
@@ -51,6 +52,34 @@ BOOST_AUTO_TEST_CASE(refuses_bad_input_with_a_code) {
       BOOST_TEST(b.error->result_int() == static_cast<unsigned>(r.status));
       BOOST_TEST(problem_code(b) == r.code);
       BOOST_TEST(std::string(b.error->at(http::bhttp::field::content_type)) == "application/problem+json");
+    }
+  }
+}
+
+// Issue 23: a body that is not I-JSON is a 400 naming the member, dotted and as a pointer.
+BOOST_AUTO_TEST_CASE(refuses_duplicates_and_numbers_that_would_change_naming_the_member) {
+  struct row { std::string body, code, field, pointer; };
+  const std::vector<row> rows = {
+      {R"({"to":"4915112345678","to":"4915199999999"})", "json_duplicate_member", "to", "/to"},
+      {R"({"text":{"body":"x","body":"y"}})", "json_duplicate_member", "text.body", "/text/body"},
+      {R"({"to":"4915112345678","n":1e999999})", "json_number_out_of_range", "n", "/n"},
+      {R"({"a":[{"n":123456789012345678901234567890}]})", "json_number_out_of_range", "a[0].n", "/a/0/n"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.body) {
+      body_case c(r.body);
+      auto b = http::parse_json(c.req, {});
+      BOOST_TEST(!b.value);
+      BOOST_REQUIRE(b.error);
+      BOOST_TEST(b.error->result_int() == 400u);
+      BOOST_TEST(std::string(b.error->at(http::bhttp::field::content_type)) == "application/problem+json");
+      const auto p = boost::json::parse(b.error->body()).as_object();
+      BOOST_TEST(p.at("code").as_string() == r.code);
+      BOOST_TEST(p.at("field").as_string() == r.field);
+      BOOST_TEST(p.at("pointer").as_string() == r.pointer);
+      BOOST_TEST(b.error->body().find("4915199999999") == std::string::npos);  // never a value back
+      BOOST_REQUIRE(b.refusal);
+      BOOST_TEST(b.refusal->field == r.field);
     }
   }
 }

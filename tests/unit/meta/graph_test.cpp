@@ -68,6 +68,17 @@ BOOST_AUTO_TEST_CASE(classifies_by_code_not_status) {
   }
 }
 
+// Issue 23: an answer that is not I-JSON cannot be read with certainty: not an envelope, not
+// a send answer (the queue then retries it flagged as a possible duplicate).
+BOOST_AUTO_TEST_CASE(answers_that_are_not_i_json_are_unreadable) {
+  BOOST_TEST(parse_error(400, R"({"error":{"code":100,"message":"m"}})").envelope);
+  BOOST_TEST(!parse_error(400, R"({"error":{"code":100,"code":190}})").envelope);
+  BOOST_TEST(!parse_error(400, R"({"error":{"code":1e999999}})").envelope);
+  BOOST_TEST(parse_send_response(R"({"messages":[{"id":"wamid.A"}]})").has_value());
+  BOOST_TEST(!parse_send_response(R"({"messages":[{"id":"wamid.A","id":"wamid.B"}]})"));
+  BOOST_TEST(!parse_send_response(R"({"messages":[{"id":"wamid.A"}],"n":123456789012345678901234567890})"));
+}
+
 BOOST_AUTO_TEST_CASE(non_envelopes_fall_back_to_the_status) {
   BOOST_TEST(!parse_error(502, "<html>Bad gateway</html>").envelope);
   BOOST_TEST(to_string(classify(parse_error(502, "<html>"))) == "retryable");

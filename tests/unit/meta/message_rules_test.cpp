@@ -216,6 +216,12 @@ BOOST_AUTO_TEST_CASE(envelope_rules) {
       {"to symbols", patched(text_body, "/to", R"("1650!5551234")"), "to", false},
       {"to short", patched(text_body, "/to", R"("1234")"), "to", false},
       {"to long", patched(text_body, "/to", R"("123456789012345678901")"), "to", false},
+      // E.164 numbers have at most 15 digits (issue 23, finding 7): 16 to 20 are refused,
+      // however they are written.
+      {"to 16 digits", patched(text_body, "/to", R"("4915112345678901")"), "to", false},
+      {"to 16 digits, +", patched(text_body, "/to", R"("+4915112345678901")"), "to", false},
+      {"to 16 digits, spaced", patched(text_body, "/to", R"("+49 (151) 1234-5678-901")"), "to", false},
+      {"to 20 digits", patched(text_body, "/to", R"("12345678901234567890")"), "to", false},
       {"plus inside", patched(text_body, "/to", R"("1650+5551234")"), "to", false},
       {"type not string", patched(text_body, "/type", "5"), "type", false},
       {"unknown type", patched(text_body, "/type", R"("fax")"), "type", false},
@@ -227,6 +233,10 @@ BOOST_AUTO_TEST_CASE(envelope_rules) {
   };
   for (const auto& c : bad) expect_violation(c);
   BOOST_TEST(check_message(patched(text_body, "/biz_opaque_callback_data", quoted("x", 512).c_str())).ok);
+  // 15 digits is the most E.164 allows, however written; BSUIDs keep their own, longer format.
+  for (const char* to : {R"("491511234567890")", R"("+491511234567890")", R"("+49 (151) 1234-5678-90")",
+                         R"("US.13491208655302741918")"})
+    BOOST_TEST(check_message(patched(text_body, "/to", to)).ok, to);
 }
 
 BOOST_AUTO_TEST_CASE(text_rules) {

@@ -165,6 +165,26 @@ BOOST_AUTO_TEST_CASE(malformed_and_oversized_payloads_are_refused) {
   BOOST_TEST(!meta::parse_notification(own_batch, tight));
 }
 
+// Issue 23: what is stored and forwarded of a notification must mean what Meta sent, so a
+// notification that is not I-JSON (a member twice, a number a double cannot hold) is refused.
+BOOST_AUTO_TEST_CASE(notifications_that_are_not_i_json_are_refused) {
+  BOOST_TEST_REQUIRE(meta::parse_notification(own_batch).has_value());
+  auto with = [](std::string from, std::string to) {
+    std::string s = own_batch;
+    const auto at = s.find(from);
+    BOOST_REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  const std::string bad[] = {
+      with(R"("wa_id":"4915112345678",)", R"("wa_id":"4915112345678","wa_id":"4915199999999",)"),
+      with(R"("type":"text","text":{"body":"hallo"})", R"("type":"text","text":{"body":"hallo","body":"x"})"),
+      with(R"("hologram":{"depth":3})", R"("hologram":{"depth":1e999999})"),
+      with(R"("hologram":{"depth":3})", R"("hologram":{"depth":123456789012345678901234567890})"),
+      with(R"("time":1760000003)", R"("time":18446744073709551616)"),
+  };
+  for (const auto& b : bad) BOOST_TEST(!meta::parse_notification(b));
+}
+
 // Enfinito's biz_opaque_callback_data tag (meta/graph.hpp): set on the way out only when the
 // customer set none; on the way in it names the message and is taken out of what is kept.
 BOOST_AUTO_TEST_CASE(callback_tags_are_ours_only_and_never_kept) {

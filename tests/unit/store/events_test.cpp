@@ -75,6 +75,21 @@ BOOST_AUTO_TEST_CASE(purge_removes_old_events_but_ids_are_never_reused) {
   BOOST_TEST(add("usr_a", "message.sent") > kept);
 }
 
+// Issue 23: text that is not JSON (a non-finite double serialized as Infinity / NaN) is
+// refused at the store, whatever let it through above; nothing is written.
+BOOST_AUTO_TEST_CASE(refuses_event_data_that_is_not_json) {
+  for (const char* data : {R"({"n":Infinity})", R"({"n":-Infinity})", R"([NaN])"}) {
+    ev::event e{0, "usr_a", "", "message.sent", data, 0};
+    const auto ec = db->write_sync([&](store::connection& c) { return ev::append(c, e); });
+    BOOST_TEST((ec == store::error::misuse), data);
+  }
+  BOOST_TEST(list({"usr_a", 0, {}, {}, 100}).empty());
+  add("usr_a", "message.sent");  // the words inside strings are fine
+  ev::event quoted{0, "usr_a", "", "message.sent", R"({"s":"Infinity \" NaN","n":-1.5E3,"b":[true,false,null]})", 0};
+  BOOST_TEST(!db->write_sync([&](store::connection& c) { return ev::append(c, quoted); }));
+  BOOST_TEST(list({"usr_a", 0, {}, {}, 100}).size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // The live feed's single publish point (store::on_events_committed): only the events of

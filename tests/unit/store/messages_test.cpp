@@ -97,6 +97,21 @@ BOOST_AUTO_TEST_CASE(accept_writes_message_job_and_event_and_reads_are_per_user)
   BOOST_TEST(events("usr_b").empty());
 }
 
+// Issue 23: a body is sent to Meta as stored, so one that is not JSON (Infinity, from a
+// non-finite double) is refused here, and nothing of it (message, job, event) is written.
+BOOST_AUTO_TEST_CASE(accept_refuses_a_body_that_is_not_json) {
+  sm::message m;
+  m.id = "msg_inf";
+  m.instance_id = "ins_a";
+  m.peer = "4915112345678";
+  m.type = "text";
+  m.body = R"({"to":"4915112345678","type":"text","text":{"body":"x"},"n":Infinity})";
+  BOOST_TEST((db->write_sync([&](store::connection& c) { return sm::insert_outbound(c, m, "usr_a"); }) ==
+              store::error::misuse));
+  BOOST_TEST(queued().empty());
+  BOOST_TEST(events().empty());
+}
+
 BOOST_AUTO_TEST_CASE(log_pages_newest_first_with_filters) {
   for (int i = 0; i < 5; ++i) accept("msg_" + std::to_string(i), i % 2 ? "111" : "222", "ins_a", "usr_a", 1000 + i);
   accept("msg_b", "333", "ins_b", "usr_b", 1000);
