@@ -33,6 +33,8 @@ export function toast(text, kind = 'ok') {
   const region = document.getElementById('toasts');
   const el = h('div', { class: `toast toast-${kind}` }, text);
   region.appendChild(el);
+  // At most two at once: the newest replaces the oldest, so toasts never pile up over the page.
+  while (region.children.length > 2) region.firstElementChild.remove();
   setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4500);
 }
 
