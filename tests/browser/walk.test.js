@@ -98,6 +98,9 @@ async function api(method, url, { cookie_ctx, bearer, body } = {}) {
 // One browser and one process registry for both walks, torn down whatever happens.
 describe('browser', { concurrency: 1 }, () => {
 before(async () => {
+  // Evidence of an earlier failed run would mislead a reviewer of this one.
+  if (fs.existsSync(screenshot_dir))
+    for (const f of fs.readdirSync(screenshot_dir)) if (f.startsWith('FAILED-')) fs.rmSync(path.join(screenshot_dir, f));
   w.browser = await launch();
 });
 

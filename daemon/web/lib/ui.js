@@ -33,6 +33,8 @@ export function toast(text, kind = 'ok') {
   const region = document.getElementById('toasts');
   const el = h('div', { class: `toast toast-${kind}` }, text);
   region.appendChild(el);
+  // At most two at once: the newest replaces the oldest, so toasts never pile up over the page.
+  while (region.children.length > 2) region.firstElementChild.remove();
   setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4500);
 }
 
@@ -271,8 +273,14 @@ export function duration(ms) {
 export const pre = (obj) => h('pre', { class: 'json', tabindex: '0' }, JSON.stringify(obj, null, 2));
 
 // A table with a caption (for screen readers) and one header row.
+// On a narrow screen (app.css) each row becomes a card and each cell shows its column's name
+// from data-label, so nothing is cut off; wider screens keep the table, which still scrolls
+// (focusable, named by the caption) if it ever overflows.
 export function table(caption, headers, rows, { captionVisible = false } = {}) {
-  // Focusable so keyboard users can scroll a wide table on a phone.
+  const labels = headers.map((x) => (typeof x === 'string' ? x : ''));
+  for (const tr of rows) {
+    [...tr.children].forEach((td, i) => { if (labels[i] && !td.hasAttribute('data-label')) td.setAttribute('data-label', labels[i]); });
+  }
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', null,
       h('caption', { class: captionVisible ? null : 'sr-only' }, caption),

@@ -65,8 +65,8 @@ export async function list({ params, onLeave }) {
 
 function row(id, c) {
   const lm = c.last_message || {};
-  return h('a', { class: 'list-item', href: `/instances/${enc(id)}/conversations/${enc(c.peer)}` },
-    h('div', null,
+  return h('a', { class: 'list-item convo-item', href: `/instances/${enc(id)}/conversations/${enc(c.peer)}` },
+    h('div', { class: 'convo-main' },
       h('div', { class: 'title' }, c.profile_name || `+${c.peer}`, c.profile_name ? h('span', { class: 'muted small mono' }, `+${c.peer}`) : null),
       h('div', { class: 'preview' },
         lm.direction === 'outbound' ? [tick(lm.status), h('span', { class: 'sr-only' }, t('conv.you_wrote'))] : h('span', { class: 'sr-only' }, t('conv.they_wrote')),

@@ -72,7 +72,7 @@ export async function detail({ params }) {
         throw e;
       }
       toast(t('hooks.test_sent'));
-      setTimeout(() => draw().catch(() => {}), 1500);
+      pollLog(deliveries[0]?.id);
     }));
     const rotate = h('button', { type: 'button', class: 'btn' }, t('hooks.rotate'));
     rotate.addEventListener('click', async () => {
@@ -99,6 +99,25 @@ export async function detail({ params }) {
       drawLog();
     }));
     drawLog();
+    // After a test event: re-read the log a few times over ~11 s (bounded) until the new
+    // delivery shows and has left "pending"; stops early once the page is left.
+    async function pollLog(known) {
+      for (let i = 0; i < 6; i++) {
+        await new Promise((r) => setTimeout(r, i ? 2000 : 1000));
+        if (!logEl.isConnected) return;
+        let d2;
+        try { d2 = await get(`${base}/deliveries`, { limit: 50 }); } catch { continue; }
+        const list = d2.data || [];
+        if (!list.length || list[0].id === known) continue;
+        if (!logEl.isConnected) return;
+        const changed = JSON.stringify(list) !== JSON.stringify(deliveries);
+        deliveries = list;
+        before = d2.next_before;
+        more.hidden = !before;
+        if (changed) drawLog();
+        if (list[0].state !== 'pending') return;
+      }
+    }
     replace(root,
       h('p', { class: 'crumbs' }, h('a', { href: '/instances' }, t('inst.title')), ' / ', h('a', { href: `/instances/${enc(id)}/hooks` }, t('hooks.title'))),
       heading(t('hooks.endpoint'), statusBadge(w.state), h('p', { class: 'sub mono' }, w.url)),
