@@ -158,6 +158,7 @@ BOOST_AUTO_TEST_CASE(the_page_answers_browsers_at_app_urls_with_the_csp) {
   BOOST_TEST(head.body.empty());
   BOOST_TEST(head.header("content-type") == "text/html; charset=utf-8");
   BOOST_TEST(head.header("etag") == first.header("etag"));
+  BOOST_TEST(head.header("content-length") == first.header("content-length"));  // GET's, not 0
 }
 
 BOOST_AUTO_TEST_CASE(api_clients_keep_the_json_404) {
@@ -226,6 +227,7 @@ BOOST_AUTO_TEST_CASE(assets_are_immutable_with_etags_304_and_gzip) {
       auto head = http_call(app.port(), "HEAD", url);
       BOOST_TEST(head.status == 200u);
       BOOST_TEST(head.body.empty());
+      BOOST_TEST(head.header("content-length") == std::to_string(f.bytes.size()));
 
       // A wrong bundle hash is a 404 (an old page must not get new code under its old URL).
       auto wrong = "/assets/000000000000/" + std::string(f.path);

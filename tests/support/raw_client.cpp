@@ -54,7 +54,7 @@ bool raw_conn::fill(std::chrono::steady_clock::time_point deadline) {
   return true;
 }
 
-std::optional<raw_response> raw_conn::read_response(std::chrono::milliseconds timeout) {
+std::optional<raw_response> raw_conn::read_response(std::chrono::milliseconds timeout, bool to_head) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t end;
   while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
@@ -81,7 +81,7 @@ std::optional<raw_response> raw_conn::read_response(std::chrono::milliseconds ti
     auto& slot = r.headers[name];
     slot = slot.empty() ? value : slot + ", " + value;
   }
-  if (r.status == 204 || r.status == 304 || r.status / 100 == 1) return r;
+  if (to_head || r.status == 204 || r.status == 304 || r.status / 100 == 1) return r;
   if (r.header("transfer-encoding").find("chunked") != std::string::npos) {
     for (;;) {
       std::size_t le;
@@ -127,7 +127,7 @@ raw_response http_call(unsigned short port, const std::string& method, const std
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   c.send(req);
-  auto r = c.read_response(30s);
+  auto r = c.read_response(30s, method == "HEAD");
   if (!r) throw std::runtime_error("no response to " + method + " " + target);
   return *r;
 }

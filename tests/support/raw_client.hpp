@@ -30,8 +30,9 @@ class raw_conn {
   bool connected() const noexcept { return fd_ >= 0; }
   /** Sends all bytes; false when the peer closed. */
   bool send(const std::string& bytes);
-  /** Reads one response (status line, headers, Content-Length or chunked body). */
-  std::optional<raw_response> read_response(std::chrono::milliseconds timeout = 5000ms);
+  /** Reads one response (status line, headers, Content-Length or chunked body; no body at all
+   *  when `to_head`: the answer to a HEAD request, RFC 9110 §9.3.2). */
+  std::optional<raw_response> read_response(std::chrono::milliseconds timeout = 5000ms, bool to_head = false);
   /** True when the peer closes (EOF or reset) within the timeout, reading and discarding. */
   bool closed_by_peer(std::chrono::milliseconds timeout = 5000ms);
   int fd() const noexcept { return fd_; }

@@ -243,10 +243,13 @@ class session final : public session_base, public std::enable_shared_from_this<s
     return http::has_obs_fold({static_cast<const char*>(data.data()), data.size()});
   }
 
-  net::awaitable<void> write(response res, bool keep_alive, std::chrono::milliseconds timeout = {}) {
+  // `head_length`: the answer to a HEAD request, whose Content-Length is the GET body's size.
+  net::awaitable<void> write(response res, bool keep_alive, std::chrono::milliseconds timeout = {},
+                             std::optional<std::size_t> head_length = {}) {
     decorate(res, request_id_, srv_.tls());
     res.keep_alive(keep_alive);
     res.prepare_payload();
+    if (head_length) res.content_length(*head_length);
     arm(clock::now() + (timeout.count() > 0 ? timeout : srv_.opts.write_timeout));
     core::error_code ec;
     co_await bhttp::async_write(stream_, res, net::redirect_error(net::use_awaitable, ec));
@@ -558,7 +561,12 @@ class session final : public session_base, public std::enable_shared_from_this<s
     } else {
       res = problem(status::not_found, "not_found", "No such resource");
     }
-    if (head.method() == verb::head) res.body().clear();
+    // HEAD: the head GET would have, Content-Length included (RFC 9110 §9.3.2), and no body.
+    std::optional<std::size_t> head_length;
+    if (head.method() == verb::head) {
+      head_length = res.body().size();
+      res.body().clear();
+    }
 
     // 4b. Upgrade (WebSocket): the handler accepted it; hand the connection over, unless bytes
     //     past the request already arrived (a client must wait for 101 before sending frames).
@@ -578,7 +586,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
     if (streamed)
       co_await write_streamed(std::move(res), std::move(streamed), keep, head.method() == verb::head, write_timeout);
-    else co_await write(std::move(res), keep, write_timeout);
+    else co_await write(std::move(res), keep, write_timeout, head_length);
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
