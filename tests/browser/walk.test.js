@@ -604,6 +604,53 @@ describe('dev mode sandbox walk', { concurrency: 1 }, () => {
     await check_page(page, d.ctx, 'dev-conversation');
   });
 
+  step('a file is uploaded from the composer and sent', async () => {
+    const page = d.page;
+    await page.getByText('Send a file', { exact: true }).click();
+    // A 1x1 PNG: the daemon streams the upload to the fake Graph API, then sends it by media id.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: png });
+    await page.getByLabel('Caption (optional)').fill('Your receipt');
+    await page.getByRole('button', { name: 'Upload and send' }).click();
+    await page.locator('#toasts').getByText('File queued.').waitFor();
+    const bubble = page.locator('.bubble.out', { hasText: 'Your receipt' });
+    await bubble.waitFor();
+    await tick_sequence(bubble, 'read');
+    await check_page(page, d.ctx, 'dev-conversation-file', { shots: false });
+  });
+
+  step('an inbound message is not marked read while the page is hidden, and is once it is seen', async () => {
+    const page = d.page;
+    const [, instance, peer] = /\/instances\/([^/]+)\/conversations\/(\d+)$/.exec(page.url());
+    const unread = async () => {
+      const r = await api('GET', `/v1/instances/${instance}/conversations`, { cookie_ctx: d.ctx });
+      assert.equal(r.status, 200, r.text);
+      return r.json.data.find((c) => c.peer === peer)?.unread_inbound;
+    };
+    const reads = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && /\/read$/.test(r.url())) reads.push(r.url()); });
+    // What the browser reports for a background tab (Chromium headless keeps every page visible).
+    const set_visible = (visible) => page.evaluate((visible) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (visible ? 'visible' : 'hidden') });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => !visible });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, visible);
+    await set_visible(false);
+    const sent = await api('POST', `/v1/dev/instances/${instance}/inbound`,
+      { cookie_ctx: d.ctx, body: { from: peer, name: 'Ada', text: 'Are you still there?' } });
+    assert.ok(sent.status < 300, sent.text);
+    await page.locator('.bubble.in').getByText('Are you still there?').waitFor();
+    // The thread redrew from the live feed (and decided about the receipt in the same turn);
+    // let the page's queued tasks run before asking the daemon.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    assert.deepEqual(reads, [], 'no read receipt while hidden');
+    assert.equal(await unread(), 1, 'the message is still unread on the daemon');
+    const receipt = page.waitForRequest((r) => r.method() === 'POST' && /\/read$/.test(r.url()), { timeout: 10000 });
+    await set_visible(true);
+    await receipt;
+    await wait_for('the daemon to count the conversation as read', async () => (await unread()) === 0, 10000, 50);
+  });
+
   step('a lost connection is said, the draft is kept, and sending works once it is back', async () => {
     const page = d.page;
     const draft = 'Sent once the connection is back.';
