@@ -44,10 +44,13 @@ set(CPACK_PACKAGE_NAME enfinito)
 set(CPACK_PACKAGE_VENDOR "Enfinito")
 set(CPACK_PACKAGE_CONTACT "Enfinito operators <ops@enfinito.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "multi-tenant WhatsApp Business API gateway (enfinitod)")
-set(CPACK_PACKAGE_DESCRIPTION
-    "One C++20 daemon in front of Meta's WhatsApp Cloud API: sign-up and approval, encrypted\n"
-    "credentials, API keys, a REST and a Graph-compatible API, a live feed and signed webhooks.")
+set(CPACK_PACKAGE_DESCRIPTION "One C++20 daemon in front of Meta's WhatsApp Cloud API: sign-up and \
+approval, encrypted credentials, API keys, a REST and a Graph-compatible API, a live feed and \
+signed webhooks.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The binaries ship without their debug information (RelWithDebInfo keeps it for profiling
+# in the build tree): ~10x smaller.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # enfinito_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
