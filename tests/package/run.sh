@@ -187,9 +187,18 @@ step "the installed daemon answered /readyz as $user and stopped on SIGTERM"
 
 # --- upgrade (a reinstall runs the same maintainer-script path) ---------------------------
 step "dpkg -i again: the upgrade path"
+# Six older backups: the upgrade adds one and keeps the newest five.
+for i in 0 1 2 3 4 5; do
+  install -m 0600 -o "$user" -g "$user" /dev/null "$state/backups/20000101T00000${i}Z.db"
+done
 dpkg -i "$deb" >"$work.log" 2>&1 || fail "the second dpkg -i failed"
-backup=$(find "$state/backups" -name '*.db' | head -n1)
+backup=$(find "$state/backups" -name '*.db' ! -name '20000101T*' | head -n1)
 [[ -n $backup ]] || fail "no database backup in $state/backups after the upgrade"
+kept=$(find "$state/backups" -name '*.db' | sort | tr '\n' ' ')
+expected=""
+for i in 2 3 4 5; do expected+="$state/backups/20000101T00000${i}Z.db "; done
+[[ $kept == "$expected$backup " ]] ||
+  fail "backups kept after the upgrade: $kept (expected the newest five)"
 expect "$backup" 600 $user:$user
 [[ $(sqlite3 "file:$backup?mode=ro" 'PRAGMA integrity_check') == ok ]] || fail "$backup is not a sound database"
 [[ $(sha256sum "$etc/credentials/vault.key") == "$key_sum" ]] || fail "the upgrade changed the vault key"
