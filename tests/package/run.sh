@@ -31,8 +31,9 @@ done
 # except /var/lib/enfinitod: a database there that the package did not make (a daemon run by
 # hand with the default store.path) is never touched, and what the test makes there goes with
 # the namespace. Package files, the dpkg database and the user are the machine's own.
-if [[ -z ${ENFINITO_PACKAGE_TEST_NS:-} ]]; then
-  exec env ENFINITO_PACKAGE_TEST_NS=1 unshare --mount --propagation private -- "$self" "$@"
+# (Not an ENFINITO_ variable: the daemon and enfinitoctl refuse unknown ones.)
+if [[ -z ${PACKAGE_TEST_IN_NAMESPACE:-} ]]; then
+  exec env PACKAGE_TEST_IN_NAMESPACE=1 unshare --mount --propagation private -- "$self" "$@"
 fi
 {
   real=$(mktemp -d /tmp/enfinito-package-test-var-lib.XXXXXX)
