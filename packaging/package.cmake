@@ -1,5 +1,6 @@
 # The operator's package: install() rules for everything beside the binaries (daemon/ installs
 # those) and CPack's DEB generator. From a release build:
+#   cmake --preset release -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON  (else cpack builds every target)
 #   cmake --build --preset release --target enfinitod enfinitoctl enfinito_default_config
 #   cd build/release && cpack -G DEB        -> enfinito_<version>_amd64.deb
 # tests/package/run.sh builds, installs, runs and removes it (CI: tools/dev package-test).
