@@ -1,0 +1,48 @@
+# CTest check of the generated default configuration (packaging/default_config.cmake): with
+# every commented setting switched on, the daemon accepts the file, and the file names exactly
+# the keys and defaults `enfinitod --help` prints from config/settings.cpp's key table.
+#   cmake -DDAEMON=path/to/enfinitod -DCONFIG=enfinitod.toml -DWORK=dir -P check_default_config.cmake
+cmake_minimum_required(VERSION 3.25)
+file(READ ${CONFIG} text)
+string(REGEX REPLACE "(^|\n)#([a-z_0-9]+ = )" "\\1\\2" enabled "${text}")
+file(MAKE_DIRECTORY ${WORK})
+file(WRITE ${WORK}/enfinitod.enabled.toml "${enabled}")
+execute_process(COMMAND ${DAEMON} --config ${WORK}/enfinitod.enabled.toml --check-config
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the default configuration with every setting uncommented is refused:\n${err}")
+endif()
+
+# "section.key = value" from the file (sections as declared) and from the daemon.
+string(REPLACE ";" "<semicolon>" enabled "${enabled}")
+string(REPLACE "\n" ";" lines "${enabled}")
+set(from_file "")
+set(section "")
+foreach(line IN LISTS lines)
+  if(line MATCHES [[^\[([a-z_0-9]+)\]$]])
+    set(section "${CMAKE_MATCH_1}")
+  elseif(line MATCHES [[^([a-z_0-9]+ = .*)$]])
+    list(APPEND from_file "${section}.${CMAKE_MATCH_1}")
+  endif()
+endforeach()
+execute_process(COMMAND ${DAEMON} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
+string(REPLACE ";" "<semicolon>" help "${help}")
+string(REPLACE "\n" ";" lines "${help}")
+set(from_daemon "")
+foreach(line IN LISTS lines)
+  if(line MATCHES [[^([a-z_0-9]+\.[a-z_0-9]+ = ("[^"]*"|[^ ]+))  # ]])
+    list(APPEND from_daemon "${CMAKE_MATCH_1}")
+  endif()
+endforeach()
+list(SORT from_file)
+list(SORT from_daemon)
+if(NOT from_file STREQUAL from_daemon)
+  set(missing ${from_daemon})
+  list(REMOVE_ITEM missing ${from_file})
+  set(extra ${from_file})
+  list(REMOVE_ITEM extra ${from_daemon})
+  message(FATAL_ERROR "${CONFIG} differs from the daemon's defaults.\n"
+                      "missing or different in the file: ${missing}\nonly in the file: ${extra}")
+endif()
+list(LENGTH from_file n)
+message(STATUS "default configuration: ${n} keys, all at the daemon's defaults, accepted")
