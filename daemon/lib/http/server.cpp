@@ -58,7 +58,6 @@ std::string new_request_id() {
   return id;
 }
 
-
 // A request body spooled to disk (route_options::spool_dir), mapped read-only for the
 // handler. The file is unnamed (O_TMPFILE): it vanishes with its last reference, even after
 // kill -9, so there is nothing to clean up. The bytes sit in the page cache, which the kernel
