@@ -574,11 +574,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     //     past the request already arrived (a client must wait for 101 before sending frames).
     if (upgrade && !spooling && beast::websocket::is_upgrade(msg) && buffer_.size() == 0 && !*srv_.draining) {
       // Logged first: `path` and `query` point into the request being handed over.
-      auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
-      srv_.metrics.observe(route_index, 101, took_us);
-      core::log::info("http.request", {{"request_id", request_id_}, {"method", "GET"}, {"path", path},
-                                       {"query", redact_query(query)}, {"route", m.found->name},
-                                       {"status", 101}, {"us", took_us.count()}});
+      observe(route_index, m.found, "GET", path, query, 101, started);
       hand_over(std::move(upgrade), parser.release());
       co_return false;
     }
@@ -589,21 +585,26 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (streamed)
       co_await write_streamed(std::move(res), std::move(streamed), keep, head.method() == verb::head, write_timeout);
     else co_await write(std::move(res), keep, write_timeout, head_length);
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
-    srv_.metrics.observe(route_index, last_status_, took);
-    // The fields (copies, the redacted query) are built only when the line is written.
-    if (core::log::enabled(core::log::level::info))
-      core::log::info("http.request",
-                      {{"request_id", request_id_},
-                       {"method", std::string_view(bhttp::to_string(head.method()))},
-                       {"path", path},
-                       {"query", redact_query(query)},
-                       {"route", m.found ? std::string_view(m.found->name) : std::string_view("-")},
-                       {"status", last_status_},
-                       {"us", took.count()}});
+    observe(route_index, m.found, std::string_view(bhttp::to_string(head.method())), path, query, last_status_, started);
     co_return keep;
+  }
+
+  // The answered request's metric and log line.
+  void observe(std::size_t route_index, const route* found, std::string_view method, std::string_view path,
+               std::string_view query, unsigned status, clock::time_point started) {
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
+    srv_.metrics.observe(route_index, status, took);
+    // The fields (copies, the redacted query) are built only when the line is written.
+    if (!core::log::enabled(core::log::level::info)) return;
+    core::log::info("http.request", {{"request_id", request_id_},
+                                     {"method", method},
+                                     {"path", path},
+                                     {"query", redact_query(query)},
+                                     {"route", found ? std::string_view(found->name) : std::string_view("-")},
+                                     {"status", status},
+                                     {"us", took.count()}});
   }
 
   server::impl& srv_;
