@@ -1,4 +1,6 @@
-// http::server: per-reactor acceptors and the HTTP/1.1 session coroutine (plain and TLS).
+// http::server: per-reactor acceptors and the HTTP/1.1 session coroutine (plain and TLS). What
+// the session does with a request before its body (limits, framing, spooling, 100 Continue,
+// 404/405) is decided by http::admit (admission.cpp); the session only carries it out.
 //
 // Timeouts use one steady_timer per session whose expiry cancels the socket's pending
 // operation (rather than beast::tcp_stream's expiry, which closes the socket): after a header
@@ -587,7 +589,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
     else co_await write(std::move(res), keep, write_timeout, head_length);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
-    observe(route_index, m.found, std::string_view(bhttp::to_string(head.method())), path, query, last_status_, started);
+    const std::string_view method = bhttp::to_string(head.method());
+    observe(route_index, m.found, method, path, query, last_status_, started);
     co_return keep;
   }
 
