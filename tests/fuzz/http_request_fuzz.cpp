@@ -1,5 +1,10 @@
-// Fuzz harness: the server's HTTP request admission (http/framing.hpp), as the server runs it
-// and on raw header fields. Beyond "no crash", it checks properties that could fail:
+// Fuzz harness: the server's HTTP request admission (http/admission.hpp `admit`, over a route
+// table with per-route limits and a spooling route, and http/framing.hpp), as the server runs
+// it and on raw header fields. Beyond "no crash", it checks properties that could fail:
+// - admit's verdict is consistent: a refusal closes, with a status of the table and no body
+//   plan; otherwise the body limit is the route's (else the server's), a body is planned
+//   exactly when the head did not complete the request, spooled only for a spooling route,
+//   100 Continue only with a body, and a request no route takes gets 400, 404 or 405 (Allow);
 // - Beast's own framing of a head never differs from an accepted verdict of decide_framing
 //   (the smuggling invariant: admit_head's "ambiguous framing" refusal must stay unreachable);
 // - every refusal closes the connection, with a status of the table (400, 413, 501, 505);
@@ -9,7 +14,9 @@
 // - the replayed connection (tests/http_framing/replay.hpp) never uses more bytes than it got.
 #include "../http_framing/replay.hpp"
 
+#include <enfinito/http/admission.hpp>
 #include <enfinito/http/framing.hpp>
+#include <enfinito/http/router.hpp>
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -26,6 +33,26 @@ using namespace enfinito;
 namespace {
 
 constexpr std::uint64_t limit = 64 * 1024;
+
+// A small route table with what admission reads of routes: a route limit below and above the
+// server's, a spooling route, a parameter (bad %-escapes), two methods on one path (405).
+// Handlers are never called here.
+const http::router& routes() {
+  static const http::router r = [] {
+    http::router t;
+    http::route_options small;
+    small.body_limit = 256;
+    t.add(http::verb::post, "/v1/messages", "messages.send", {}, small);
+    t.add(http::verb::get, "/v1/messages", "messages.list", {});
+    http::route_options media;
+    media.body_limit = 1024 * 1024;
+    media.spool_dir = "/nonexistent";
+    t.add(http::verb::post, "/v1/media", "media.upload", {}, media);
+    t.add(http::verb::get, "/v1/items/{id}", "items.get", {});
+    return t;
+  }();
+  return r;
+}
 
 void require(bool ok) {
   if (!ok) std::abort();
@@ -105,13 +132,55 @@ void beast_path(std::string_view in) {
   if (v.ok()) require(http::beast_agrees(v, p));
 }
 
+bool same(const http::refusal& a, const http::refusal& b) {
+  return a.status == b.status && a.code == b.code && a.title == b.title && a.retry_later == b.retry_later &&
+         a.allow == b.allow;
+}
+
+// admission.hpp on the server's path: Beast's head, the route match, admit.
+void admit_path(std::string_view in) {
+  namespace bhttp = boost::beast::http;
+  if (http::has_obs_fold(in)) return;
+  bhttp::request_parser<bhttp::string_body> p;
+  p.header_limit(8 * 1024);
+  p.body_limit(boost::none);
+  boost::system::error_code ec;
+  const auto used = p.put(boost::asio::buffer(in.data(), in.size()), ec);
+  if (ec || !p.is_header_done()) return;
+  const auto& msg = p.get();
+  const auto target = msg.target();
+  const auto m = routes().match(msg.method(), target.substr(0, target.find('?')));
+  const auto raw = in.substr(0, used);
+  const auto a = http::admit(raw, msg, p, m, {limit});
+  const auto expected_limit = m.found && m.found->options.body_limit ? m.found->options.body_limit : limit;
+  require(a.body_limit == expected_limit);
+  if (a.refuse) {
+    require(a.close && !a.framing.ok() && a.refuse.status == a.framing.status);
+    require(a.refuse.status == 400 || a.refuse.status == 413 || a.refuse.status == 501 || a.refuse.status == 505);
+    require(a.body == http::body_plan::none && !a.send_continue && !a.miss);
+  } else {
+    require(a.framing.ok() && http::beast_agrees(a.framing, p));
+    require(a.framing.kind != http::body_framing::length || a.framing.length <= a.body_limit);
+    require((a.body == http::body_plan::none) == p.is_done());
+    if (a.body == http::body_plan::spool) require(m.found && !m.found->options.spool_dir.empty());
+    if (a.send_continue) require(a.body != http::body_plan::none);
+    require(static_cast<bool>(a.miss) == !m.found);
+    if (a.miss) require(a.miss.status == 400 || a.miss.status == 404 || a.miss.status == 405);
+    if (a.miss.status == 405) require(!a.miss.allow.empty());
+  }
+  const auto again = http::admit(raw, msg, p, m, {limit});
+  require(same(again.refuse, a.refuse) && same(again.miss, a.miss) && again.body == a.body &&
+          again.body_limit == a.body_limit && again.send_continue == a.send_continue && again.close == a.close);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   raw_path(in);
   beast_path(in);
-  const auto r = test::replay_admission(in, 8 * 1024, limit, 16);
+  admit_path(in);
+  const auto r = test::replay_admission(in, 8 * 1024, limit, 16, &routes());
   require(r.consumed <= size);
   if (r.end == test::replay_end::refused)
     require(r.status == 400 || r.status == 413 || r.status == 431 || r.status == 501 || r.status == 505);

@@ -1,10 +1,10 @@
 #pragma once
 // The server's request admission replayed over bytes in memory: the same steps, in the same
 // order, as http::server's serve_one (obs-fold check, Beast's header parser with the server's
-// header limit, http::admit_head, Beast's body parser, keep-alive), without sockets. Used by
-// the differential framing test's probe and by the HTTP fuzz harness, so both exercise the
-// function the server calls, not a copy of its policy.
-#include <enfinito/http/framing.hpp>
+// header limit, the route match and http::admit, Beast's body parser, keep-alive), without
+// sockets. Used by the differential framing test's probe and by the HTTP fuzz harness, so both
+// exercise the functions the server calls (admission.hpp), not a copy of its policy.
+#include <enfinito/http/admission.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -36,17 +36,21 @@ struct replay_result {
   std::size_t consumed = 0;  // bytes taken by the accepted requests
 };
 
+/** `body_limit`: the server's (routes may set their own); `routes`: none, every request misses. */
 inline replay_result replay_admission(std::string_view bytes, std::size_t header_limit = 8 * 1024,
                                       std::uint64_t body_limit = 1024 * 1024,
-                                      std::size_t max_requests = 64) {
+                                      std::size_t max_requests = 64, const http::router* routes = nullptr) {
   namespace bhttp = boost::beast::http;
+  static const http::router no_routes;
+  if (!routes) routes = &no_routes;
   replay_result out;
-  auto refuse = [&](unsigned status, std::string_view reason) {
+  auto refuse = [&](const http::refusal& r) {
     out.end = replay_end::refused;
-    out.status = status;
-    out.reason = reason;
+    out.status = r.status;
+    out.reason = r.title;
     return out;
   };
+  auto head_failure = [&](boost::system::error_code ec) { return refuse(http::head_failure(ec, false, true)); };
   std::size_t pos = 0;
   while (out.requests.size() < max_requests) {
     if (pos == bytes.size()) {
@@ -54,7 +58,7 @@ inline replay_result replay_admission(std::string_view bytes, std::size_t header
       return out;
     }
     // 1. Head (server.cpp: the obs-fold check runs on the buffered bytes before each put).
-    if (http::has_obs_fold(bytes.substr(pos))) return refuse(400, "Malformed HTTP request");
+    if (http::has_obs_fold(bytes.substr(pos))) return head_failure(bhttp::error::bad_value);
     bhttp::request_parser<bhttp::string_body> p;
     p.header_limit(static_cast<std::uint32_t>(header_limit));
     p.body_limit(boost::none);
@@ -62,28 +66,28 @@ inline replay_result replay_admission(std::string_view bytes, std::size_t header
     const auto head_start = pos;
     pos += p.put(boost::asio::buffer(bytes.data() + pos, bytes.size() - pos), ec);
     if (ec == bhttp::error::need_more) {
-      if (bytes.size() - pos >= header_limit) return refuse(431, "Request line and headers are too large");
+      if (bytes.size() - pos >= header_limit) return head_failure(bhttp::error::header_limit);
       out.end = replay_end::incomplete;
       return out;
     }
-    if (ec == bhttp::error::header_limit) return refuse(431, "Request line and headers are too large");
-    if (ec) return refuse(400, "Malformed HTTP request");
+    if (ec) return head_failure(ec);
     if (!p.is_header_done()) {
       out.end = replay_end::incomplete;
       return out;
     }
-    // 2. Admission.
-    const auto verdict = http::admit_head(bytes.substr(head_start, pos - head_start), p.get(), p, body_limit);
-    if (!verdict.ok()) return refuse(verdict.status, verdict.reason);
-    p.body_limit(body_limit);
+    // 2. Route and admission.
+    const auto target = p.get().target();
+    const auto m = routes->match(p.get().method(), target.substr(0, target.find('?')));
+    const auto verdict = http::admit(bytes.substr(head_start, pos - head_start), p.get(), p, m, {body_limit});
+    if (verdict.refuse) return refuse(verdict.refuse);
+    p.body_limit(verdict.body_limit);
     // 3. Body.
     p.eager(true);
     while (!p.is_done()) {
       const auto n = p.put(boost::asio::buffer(bytes.data() + pos, bytes.size() - pos), ec);
       pos += n;
       if (ec == bhttp::error::need_more) ec = {};
-      if (ec == bhttp::error::body_limit) return refuse(413, "Request body is too large");
-      if (ec) return refuse(400, "Malformed HTTP request body");
+      if (ec) return refuse(http::body_failure(ec, false));
       if (n == 0 && !p.is_done()) {  // no progress: the rest of the body never came
         out.end = replay_end::incomplete;
         return out;

@@ -7,6 +7,7 @@
 #include <enfinito/crypto/tls.hpp>
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/hooks/pause_policy.hpp>
 #include <enfinito/hooks/signing.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/error.hpp>
@@ -199,6 +200,7 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
   const auto& c = st->cfg.webhooks_out;
   auto p = co_await prepare(*st, d);
   sh::attempt_outcome out;
+  std::optional<milliseconds> retry_after;  // the endpoint's Retry-After, when it sent one
   bool skip = p.gone;
   if (!skip && !p.ok) {
     out.error = p.fail;  // nothing can be sent; retried (a store error) or given up below
@@ -242,25 +244,32 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
         out.status = res->status;
         out.error = res->status >= 300 && res->status < 400 ? "redirect (not followed)"
                                                             : "HTTP " + std::to_string(res->status);
-        if (!res->retry_after.empty())
-          if (auto ra = parse_retry_after(res->retry_after, ts)) {
-            auto wait = std::min<milliseconds>(*ra, c.retry_after_max);
-            out.retry_at = now_ms() + wait.count();
-          }
+        if (!res->retry_after.empty()) retry_after = parse_retry_after(res->retry_after, ts);
       } else {
         out.error = describe(res.error());
       }
     }
   }
   if (!skip) {
+    // The retry time and the endpoint's failure run: hooks::pause_policy decides, the same
+    // write stores the outcome and the run.
     const auto attempts = static_cast<unsigned>(d.attempts + 1);
-    if (!out.delivered && !out.retry_at && attempts < c.max_attempts && p.fail != "the event is no longer retained")
-      out.retry_at = now_ms() + backoff(attempts, c.retry_base, c.retry_max).count();
-    if (!out.delivered && attempts >= c.max_attempts) out.retry_at.reset();
-    bool paused = false;
-    const sh::pause_policy pol{static_cast<std::int64_t>(c.pause_after_failures), c.pause_after.count()};
+    const attempt_result result{out.delivered, p.fail != "the event is no longer retained", retry_after, out.error};
     const auto when = now_ms();
-    auto write = [&](store::connection& conn) { return sh::record_attempt(conn, d, out, when, pol, paused); };
+    out.retry_at = next_attempt_at({c.max_attempts, c.retry_after_max}, attempts, result,
+                                   backoff(attempts, c.retry_base, c.retry_max), when);
+    bool paused = false;
+    const pause_limits limits{static_cast<std::int64_t>(c.pause_after_failures), c.pause_after.count()};
+    auto write = [&](store::connection& conn) -> core::error_code {
+      if (auto ec = sh::record_attempt(conn, d, out, when)) return ec;
+      sh::failure_run run;
+      auto ec = sh::load_run(conn, d.endpoint_id, run);
+      if (ec == store::error::not_found) return {};  // deleted meanwhile: no run to keep
+      if (ec) return ec;
+      auto step = after_attempt(limits, std::move(run), result, when);
+      paused = step.paused;
+      return sh::save_run(conn, d.endpoint_id, step.run, paused ? std::optional(when) : std::nullopt);
+    };
     auto ec = co_await st->db.write(write);
     {
       std::lock_guard lk(st->mu);

@@ -1,11 +1,13 @@
-// http::server: per-reactor acceptors and the HTTP/1.1 session coroutine (plain and TLS).
+// http::server: per-reactor acceptors and the HTTP/1.1 session coroutine (plain and TLS). What
+// the session does with a request before its body (limits, framing, spooling, 100 Continue,
+// 404/405) is decided by http::admit (admission.cpp); the session only carries it out.
 //
 // Timeouts use one steady_timer per session whose expiry cancels the socket's pending
 // operation (rather than beast::tcp_stream's expiry, which closes the socket): after a header
 // or body timeout the session can still answer 408 before closing.
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/log.hpp>
-#include <enfinito/http/framing.hpp>
+#include <enfinito/http/admission.hpp>
 #include <enfinito/http/server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -57,8 +59,6 @@ std::string new_request_id() {
   for (int i = 0; i < 16; ++i) id[i] = hex[(v >> (i * 4)) & 0xf];
   return id;
 }
-
-bool timed_out_code(const core::error_code& ec) { return ec == net::error::operation_aborted; }
 
 // A request body spooled to disk (route_options::spool_dir), mapped read-only for the
 // handler. The file is unnamed (O_TMPFILE): it vanishes with its last reference, even after
@@ -160,6 +160,14 @@ void decorate(response& res, const std::string& request_id, bool tls) {
   if (res.find("Content-Security-Policy") == res.end())
     res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   if (tls) res.set(bhttp::field::strict_transport_security, "max-age=31536000");
+}
+
+/** The problem+json of an answer admission.hpp decided. */
+response refusal_response(const refusal& r) {
+  auto res = problem(bhttp::int_to_status(r.status), r.code, r.title);
+  if (r.retry_later) res.set(bhttp::field::retry_after, "5");
+  if (r.status == 405) res.set(bhttp::field::allow, r.allow);
+  return res;
 }
 
 template <class Stream>
@@ -304,19 +312,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (ec) write_failed_ = true;
   }
 
-  // Answers an error and closes: the connection's framing can no longer be trusted.
-  net::awaitable<void> fail(status s, std::string_view code, std::string_view title) {
+  // Answers a refusal and closes: the connection's framing can no longer be trusted, or the
+  // client must come back later.
+  net::awaitable<void> fail(const refusal& r) {
     linger_ = true;
-    co_await write(problem(s, code, title), false);
-  }
-
-  // A 503 the client may retry (no place to spool an upload now): Retry-After as the routes
-  // give theirs.
-  net::awaitable<void> fail_retry_later(std::string_view code, std::string_view title) {
-    linger_ = true;
-    auto res = problem(status::service_unavailable, code, title);
-    res.set(bhttp::field::retry_after, "5");
-    co_await write(std::move(res), false);
+    co_await write(refusal_response(r), false);
   }
 
   net::awaitable<void> shutdown() {
@@ -404,23 +404,14 @@ class session final : public session_base, public std::enable_shared_from_this<s
     co_return ec;
   }
 
-  // Reads, handles and answers one request. Returns whether to keep the connection.
-  net::awaitable<bool> serve_one(bool first, bool last) {
+  // Reads a request's head into `parser`. Until the first byte arrives the connection is idle
+  // (keep-alive timeout); from the first byte (`got_bytes`, `started`) the request must complete
+  // its head within header_timeout, however slowly the bytes trickle in. Reads are done here,
+  // byte counts in hand, rather than by beast::http::async_read_some, which waits internally
+  // for a complete header.
+  net::awaitable<core::error_code> read_head(parser_t& parser, bool first, bool& got_bytes,
+                                             clock::time_point& started) {
     core::error_code ec;
-    parser_t parser;
-    parser.header_limit(static_cast<std::uint32_t>(srv_.opts.header_bytes));
-    // The body limit depends on the route, known only after the headers: until then, none.
-    parser.body_limit(boost::none);
-    request_id_ = new_request_id();
-
-    // 1. Headers. Until the first byte arrives the connection is idle (keep-alive timeout);
-    //    from the first byte the request must complete its headers within header_timeout,
-    //    however slowly the bytes trickle in. Reads are done here, byte counts in hand, rather
-    //    than by beast::http::async_read_some, which waits internally for a complete header.
-    bool got_bytes = buffer_.size() > 0;
-    idle_ = !got_bytes;
-    if (closing_ || *srv_.draining) co_return false;
-    auto started = clock::now();
     arm(started + (got_bytes || first ? srv_.opts.header_timeout : srv_.opts.keepalive_timeout));
     for (;;) {
       if (buffer_.size() > 0) {
@@ -446,121 +437,134 @@ class session final : public session_base, public std::enable_shared_from_this<s
     }
     disarm();
     idle_ = false;
-    if (ec) {
-      if (closing_) co_return false;
-      if (timed_out_ && timed_out_code(ec)) {
-        if (got_bytes) co_await fail(status::request_timeout, "request_timeout", "Request headers took too long");
-        co_return false;
-      }
-      if (ec == bhttp::error::header_limit) {
-        co_await fail(status::request_header_fields_too_large, "headers_too_large",
-                      "Request line and headers are too large");
-        co_return false;
-      }
-      if (core::is_benign(ec)) co_return false;
-      co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request");
+    co_return ec;
+  }
+
+  // Sends `100 Continue`; false when the write failed (the connection is done).
+  net::awaitable<bool> send_continue() {
+    core::error_code ec;
+    bhttp::response<bhttp::empty_body> cont{status::continue_, 11};
+    arm(clock::now() + srv_.opts.write_timeout);
+    co_await bhttp::async_write(stream_, cont, net::redirect_error(net::use_awaitable, ec));
+    disarm();
+    co_return !ec;
+  }
+
+  // Reads the body as admitted (each read bounded by the idle timeout): into `parser`, or for
+  // a spooling route into an unnamed file in its spool_dir (then `spooling` holds the parser,
+  // `spooled_head` the head and `spooled` the mapped file). False: the request ended here
+  // (answered if there was anything to answer); the connection closes.
+  net::awaitable<bool> read_admitted_body(const admission& a, const route* found, parser_t& parser,
+                                          std::optional<spool_parser_t>& spooling, spooled_body& spooled,
+                                          beast_request& spooled_head) {
+    const bool spool = a.body == body_plan::spool;
+    // Refused before the body (and before a 100 Continue): a client never uploads in vain.
+    if (spool && !spooled.reserve(found->options)) {
+      co_await fail(media_busy);
       co_return false;
     }
+    if (a.send_continue && !co_await send_continue()) co_return false;
+    core::error_code ec;
+    if (spool) {
+      // The request is moved-from from here on; the caller's `path` and `query` still point
+      // into its fields, which the move hands to `spooling` without copying.
+      spooling.emplace(std::move(parser));
+      spooling->body_limit(a.body_limit);
+      spooled_head.base() = spooling->get().base();
+      if (auto e = spooled_body::open(found->options.spool_dir, *spooling)) {
+        core::log::error("http.spool_failed", {{"request_id", request_id_}, {"reason", e.message()}});
+        co_await fail(spool_unavailable);
+        co_return false;
+      }
+      ec = co_await read_body(*spooling);
+      if (!ec) ec = spooled.map(*spooling);
+    } else {
+      ec = co_await read_body(parser);
+    }
+    if (!ec) co_return true;
+    // The spool file goes before the answer does: a client that retries at once (the disk was
+    // full) must find the space this body took already free.
+    spooling.reset();
+    if (const auto r = body_failure(ec, timed_out_)) co_await fail(r);
+    co_return false;
+  }
 
+  // What a handler (or, without a route, admission) answers.
+  struct handled {
+    response res;
+    body_producer streamed;
+    upgrade_handler upgrade;
+  };
+
+  net::awaitable<handled> handle(match_result& m, const refusal& miss, beast_request& head, std::string_view path,
+                                 std::string_view query, std::string_view spooled_bytes) {
+    handled out;
+    if (!m.found) {
+      out.res = refusal_response(miss);
+      co_return out;
+    }
+    request req{head, path, query, std::move(m.params), request_id_, remote_, reactor_.index, m.found};
+    req.spooled_body = spooled_bytes;
+    try {
+      out.res = co_await m.found->fn(req);
+      out.streamed = std::move(req.stream_body);
+      out.upgrade = std::move(req.upgrade);
+    } catch (const std::exception& e) {
+      core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
+                                              {"what", e.what()}});
+      out.res = problem(status::internal_server_error, "internal_error", "Internal error");
+    }
+    co_return out;
+  }
+
+  // Reads, handles and answers one request. Returns whether to keep the connection.
+  net::awaitable<bool> serve_one(bool first, bool last) {
+    parser_t parser;
+    parser.header_limit(static_cast<std::uint32_t>(srv_.opts.header_bytes));
+    // The body limit depends on the route, known only after the headers: until then, none.
+    parser.body_limit(boost::none);
+    request_id_ = new_request_id();
+
+    // 1. Head.
+    bool got_bytes = buffer_.size() > 0;
+    idle_ = !got_bytes;
+    if (closing_ || *srv_.draining) co_return false;
+    auto started = clock::now();
+    if (auto ec = co_await read_head(parser, first, got_bytes, started)) {
+      if (closing_) co_return false;
+      if (const auto r = head_failure(ec, timed_out_, got_bytes)) co_await fail(r);
+      co_return false;
+    }
     auto& msg = parser.get();
 
-    // 2. Route, which decides the body limit, then the framing verdict (framing.hpp): one
-    //    framing only, the one Beast will read, else an answer and close; the bytes after a
-    //    refused head are never parsed as a request (request smuggling).
+    // 2. Route and admission (admission.hpp): a refused head is answered and the connection
+    //    closes; the bytes after it are never parsed as a request (request smuggling).
     std::string_view target = msg.target();
     auto qpos = target.find('?');
     std::string_view path = target.substr(0, qpos);
     std::string_view query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
     auto m = srv_.routes.match(msg.method(), path);
-    std::size_t limit = srv_.opts.body_bytes;
-    if (m.found && m.found->options.body_limit) limit = m.found->options.body_limit;
-    const auto framing = admit_head(head_bytes_, msg, parser, limit);
-    if (!framing.ok()) {
-      co_await fail(bhttp::int_to_status(framing.status), framing.code, framing.reason);
+    const auto a = admit(head_bytes_, msg, parser, m, {srv_.opts.body_bytes});
+    if (a.refuse) {
+      co_await fail(a.refuse);
       co_return false;
     }
-    parser.body_limit(limit);
+    parser.body_limit(a.body_limit);
 
-    // 3. Body, each read bounded by the idle timeout. A route with a spool_dir (uploads) gets
-    //    its body written to an unnamed file there instead of memory.
+    // 3. Body. (`path` and `query` point into the spooled head once spooling; after a refused
+    //    body they are not used.)
     std::optional<spool_parser_t> spooling;
     spooled_body spooled;
     beast_request spooled_head;  // a spooled request's header (its body is in the file)
-    if (!parser.is_done()) {
-      const bool spool = m.found && !m.found->options.spool_dir.empty();
-      // Refused before the body (and before a 100 Continue): a client never uploads in vain.
-      if (spool && !spooled.reserve(m.found->options)) {
-        co_await fail_retry_later("media_busy", "Too many media transfers in progress");
-        co_return false;
-      }
-      if (bhttp::token_list(msg[bhttp::field::expect]).exists("100-continue")) {
-        bhttp::response<bhttp::empty_body> cont{status::continue_, 11};
-        arm(clock::now() + srv_.opts.write_timeout);
-        co_await bhttp::async_write(stream_, cont, net::redirect_error(net::use_awaitable, ec));
-        disarm();
-        if (ec) co_return false;
-      }
-      if (spool) {
-        // `msg` is moved-from from here on; `path` and `query` still point into its fields,
-        // which the move hands to `spooling` without copying (alive until we return).
-        spooling.emplace(std::move(parser));
-        spooling->body_limit(limit);
-        spooled_head.base() = spooling->get().base();
-        if (auto e = spooled_body::open(m.found->options.spool_dir, *spooling)) {
-          core::log::error("http.spool_failed", {{"request_id", request_id_}, {"reason", e.message()}});
-          co_await fail_retry_later("upload_spool_unavailable", "Cannot take an upload now");
-          co_return false;
-        }
-        ec = co_await read_body(*spooling);
-        if (!ec) ec = spooled.map(*spooling);
-      } else {
-        ec = co_await read_body(parser);
-      }
-      if (ec) {
-        // The spool file goes before the answer does: a client that retries at once (the disk
-        // was full) must find the space this body took already free. (`path` and `query`,
-        // which point into the spooled head, are not used past this point.)
-        spooling.reset();
-        if (timed_out_ && timed_out_code(ec))
-          co_await fail(status::request_timeout, "request_timeout", "Request body stalled");
-        else if (ec == bhttp::error::body_limit)
-          co_await fail(status::payload_too_large, "body_too_large", "Request body is too large");
-        else if (ec == std::errc::no_space_on_device || ec == std::errc::file_too_large)
-          co_await fail_retry_later("storage_full", "No room to take this upload now");
-        else if (!core::is_benign(ec))
-          co_await fail(status::bad_request, "malformed_http", "Malformed HTTP request body");
-        co_return false;
-      }
-    }
+    if (a.body != body_plan::none &&
+        !co_await read_admitted_body(a, m.found, parser, spooling, spooled, spooled_head))
+      co_return false;
     auto& head = spooling ? spooled_head : msg;
 
     // 4. Handle.
-    bool keep = head.keep_alive() && !framing.close && !*srv_.draining && !last;
-    response res;
-    body_producer streamed;
-    upgrade_handler upgrade;
-    std::size_t route_index = srv_.routes.routes().size();
-    if (m.found) {
-      route_index = m.found->index;
-      request req{head, path, query, std::move(m.params), request_id_, remote_, reactor_.index, m.found};
-      req.spooled_body = spooled.bytes();
-      try {
-        res = co_await m.found->fn(req);
-        streamed = std::move(req.stream_body);
-        upgrade = std::move(req.upgrade);
-      } catch (const std::exception& e) {
-        core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
-                                                {"what", e.what()}});
-        res = problem(status::internal_server_error, "internal_error", "Internal error");
-      }
-    } else if (m.bad_encoding) {
-      res = problem(status::bad_request, "malformed_path", "Malformed percent-encoding in the path");
-    } else if (m.path_known) {
-      res = problem(status::method_not_allowed, "method_not_allowed", "Method not allowed");
-      res.set(bhttp::field::allow, m.allow);
-    } else {
-      res = problem(status::not_found, "not_found", "No such resource");
-    }
+    bool keep = head.keep_alive() && !a.close && !*srv_.draining && !last;
+    const std::size_t route_index = m.found ? m.found->index : srv_.routes.routes().size();
+    auto [res, streamed, upgrade] = co_await handle(m, a.miss, head, path, query, spooled.bytes());
     // HEAD: the head GET would have, Content-Length included (RFC 9110 §9.3.2), and no body.
     std::optional<std::size_t> head_length;
     if (head.method() == verb::head) {
@@ -572,11 +576,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     //     past the request already arrived (a client must wait for 101 before sending frames).
     if (upgrade && !spooling && beast::websocket::is_upgrade(msg) && buffer_.size() == 0 && !*srv_.draining) {
       // Logged first: `path` and `query` point into the request being handed over.
-      auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
-      srv_.metrics.observe(route_index, 101, took_us);
-      core::log::info("http.request", {{"request_id", request_id_}, {"method", "GET"}, {"path", path},
-                                       {"query", redact_query(query)}, {"route", m.found->name},
-                                       {"status", 101}, {"us", took_us.count()}});
+      observe(route_index, m.found, "GET", path, query, 101, started);
       hand_over(std::move(upgrade), parser.release());
       co_return false;
     }
@@ -587,21 +587,27 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (streamed)
       co_await write_streamed(std::move(res), std::move(streamed), keep, head.method() == verb::head, write_timeout);
     else co_await write(std::move(res), keep, write_timeout, head_length);
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
-    srv_.metrics.observe(route_index, last_status_, took);
-    // The fields (copies, the redacted query) are built only when the line is written.
-    if (core::log::enabled(core::log::level::info))
-      core::log::info("http.request",
-                      {{"request_id", request_id_},
-                       {"method", std::string_view(bhttp::to_string(head.method()))},
-                       {"path", path},
-                       {"query", redact_query(query)},
-                       {"route", m.found ? std::string_view(m.found->name) : std::string_view("-")},
-                       {"status", last_status_},
-                       {"us", took.count()}});
+    const std::string_view method = bhttp::to_string(head.method());
+    observe(route_index, m.found, method, path, query, last_status_, started);
     co_return keep;
+  }
+
+  // The answered request's metric and log line.
+  void observe(std::size_t route_index, const route* found, std::string_view method, std::string_view path,
+               std::string_view query, unsigned status, clock::time_point started) {
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
+    srv_.metrics.observe(route_index, status, took);
+    // The fields (copies, the redacted query) are built only when the line is written.
+    if (!core::log::enabled(core::log::level::info)) return;
+    core::log::info("http.request", {{"request_id", request_id_},
+                                     {"method", method},
+                                     {"path", path},
+                                     {"query", redact_query(query)},
+                                     {"route", found ? std::string_view(found->name) : std::string_view("-")},
+                                     {"status", status},
+                                     {"us", took.count()}});
   }
 
   server::impl& srv_;

@@ -302,9 +302,7 @@ core::error_code claim_due(connection& c, std::int64_t now_ms, std::int64_t leas
   return {};
 }
 
-core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms,
-                                const pause_policy& p, bool& paused) {
-  paused = false;
+core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms) {
   core::error_code ec;
   auto* s = c.prepare("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?2, "
                       "last_error = NULLIF(?3, ''), last_attempt_at = ?4, next_attempt_at = ?5, "
@@ -314,29 +312,36 @@ core::error_code record_attempt(connection& c, const delivery& d, const attempt_
   if (!o.delivered) next = o.retry_at;
   s->bind(1, d.id).bind(2, o.status).bind(3, o.error).bind(4, now_ms).bind(5, next);
   s->bind(6, static_cast<std::int64_t>(o.delivered ? 1 : 0));
-  if (auto rc = s->run()) return rc;
-  if (o.delivered) {
-    auto* ok = c.prepare("UPDATE webhook_endpoints SET failure_count = 0, failing_since = NULL WHERE id = ?1", ec);
-    if (!ok) return misuse(ec);
-    ok->bind(1, d.endpoint_id);
-    return ok->run();
-  }
-  auto* bad = c.prepare("UPDATE webhook_endpoints SET failure_count = failure_count + 1, "
-                        "failing_since = COALESCE(failing_since, ?2) WHERE id = ?1", ec);
-  if (!bad) return misuse(ec);
-  bad->bind(1, d.endpoint_id).bind(2, now_ms);
-  if (auto rc = bad->run()) return rc;
-  auto* pause = c.prepare("UPDATE webhook_endpoints SET state = 'paused', updated_at = ?2, paused_reason = "
-                          "'failed ' || failure_count || ' consecutive attempts since ' || "
-                          "strftime('%Y-%m-%dT%H:%M:%SZ', failing_since / 1000, 'unixepoch') || ' (last: ' || ?5 || ')' "
-                          "WHERE id = ?1 AND state = 'active' AND failure_count >= ?3 AND ?2 - failing_since >= ?4",
-                          ec);
-  if (!pause) return misuse(ec);
-  pause->bind(1, d.endpoint_id).bind(2, now_ms).bind(3, p.max_failures).bind(4, p.max_failing_ms);
-  pause->bind(5, o.error.empty() ? std::string("failed") : o.error);
-  if (auto rc = pause->run()) return rc;
-  paused = c.changes() > 0;
-  return {};
+  return s->run();
+}
+
+core::error_code load_run(connection& c, std::string_view endpoint_id, failure_run& out) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT state, COALESCE(paused_reason, ''), failure_count, failing_since "
+                      "FROM webhook_endpoints WHERE id = ?1", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, endpoint_id);
+  auto read = [](const statement& st) {
+    failure_run r;
+    r.state = st.text(0);
+    r.paused_reason = st.text(1);
+    r.failure_count = st.int64(2);
+    if (!st.is_null(3)) r.failing_since = st.int64(3);
+    return r;
+  };
+  return one(s, ec, read, out);
+}
+
+core::error_code save_run(connection& c, std::string_view endpoint_id, const failure_run& run,
+                          std::optional<std::int64_t> updated_at) {
+  core::error_code ec;
+  auto* s = c.prepare("UPDATE webhook_endpoints SET state = ?2, paused_reason = NULLIF(?3, ''), "
+                      "failure_count = ?4, failing_since = ?5, updated_at = COALESCE(?6, updated_at) WHERE id = ?1",
+                      ec);
+  if (!s) return misuse(ec);
+  s->bind(1, endpoint_id).bind(2, run.state).bind(3, run.paused_reason).bind(4, run.failure_count);
+  s->bind(5, run.failing_since).bind(6, updated_at);
+  return s->run();
 }
 
 core::error_code meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,

@@ -1,8 +1,8 @@
 #pragma once
 /**
  * @file HTTP/1.1 request framing: where a request's body ends (RFC 9112 §6), decided once, by
- * one pure function, from the head as received. No I/O; the server (`server.cpp`), the
- * differential test's probe and the fuzzer all call it.
+ * one pure function, from the head as received. No I/O; the server (through `http::admit`,
+ * admission.hpp), the differential test's probe and the fuzzer all call it.
  *
  * Why one function: a request whose length two parsers see differently is a request-smuggling
  * hole (a front proxy and this daemon disagree where the next request starts). So every head

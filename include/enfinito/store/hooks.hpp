@@ -12,7 +12,8 @@
  * How deliveries are sent: `claim_due` picks due rows of active endpoints (at most
  * `per_endpoint` each, so a backlog of one endpoint never crowds out another) and leases them
  * by moving `next_attempt_at` to the lease end in the same write; `record_attempt` stores an
- * outcome, schedules the retry (or gives up) and pauses an endpoint that keeps failing.
+ * outcome and its retry time (or none), and `load_run`/`save_run` keep the endpoint's failure
+ * run, which hooks::pause_policy decides (and pauses an endpoint that keeps failing).
  *
  * Every reading function the API uses takes the owner's user id and instance id. Times are
  * unix milliseconds.
@@ -124,17 +125,21 @@ struct attempt_outcome {
   std::string error;                      // short reason when not delivered
   std::optional<std::int64_t> retry_at;   // not delivered: next attempt (nullopt: give up)
 };
-/** The endpoint's failure-run policy: paused once it has BOTH `max_failures` consecutive failed
-    attempts and `max_failing_ms` of continuous failure (a burst of events during a short
-    outage makes many failed attempts quickly, yet should not pause an endpoint). */
-struct pause_policy {
-  std::int64_t max_failures = 50;
-  std::int64_t max_failing_ms = 0;
+/** Stores the outcome of an attempt on the delivery (its endpoint's failure run: save_run). */
+core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms);
+
+/** An endpoint's state and failure run, as hooks::pause_policy reads and changes them. */
+struct failure_run {
+  std::string state = "active";
+  std::string paused_reason;
+  std::int64_t failure_count = 0;
+  std::optional<std::int64_t> failing_since;
 };
-/** Stores the outcome of an attempt and updates the endpoint's failure run; `paused` tells
-    whether this attempt paused the endpoint. */
-core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms,
-                                const pause_policy& p, bool& paused);
+/** The endpoint's failure run; not_found when the endpoint is gone. */
+core::error_code load_run(connection& c, std::string_view endpoint_id, failure_run& out);
+/** Saves the run; `updated_at` when the state changed (a pause), else the row keeps its own. */
+core::error_code save_run(connection& c, std::string_view endpoint_id, const failure_run& run,
+                          std::optional<std::int64_t> updated_at);
 
 /** For a `meta` endpoint's delivery: the Meta payload whose first event id is `first_event_id`. */
 core::error_code meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
