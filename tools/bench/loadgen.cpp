@@ -39,11 +39,16 @@ net::awaitable<void> connection_loop(const load_plan& plan, int index, clock_typ
   auto ex = co_await net::this_coro::executor;
   beast::tcp_stream s(ex);
   boost::system::error_code ec;
-  co_await s.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), plan.port),
-                           net::redirect_error(net::use_awaitable, ec));
+  // A server may end a kept-alive connection (its per-connection request limit): like a real
+  // client, open a new one and go on, so a long closed-loop run is not cut short.
+  const auto connect = [&]() -> net::awaitable<void> {
+    co_await s.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), plan.port),
+                             net::redirect_error(net::use_awaitable, ec));
+    if (!ec) s.socket().set_option(tcp::no_delay(true));
+  };
+  co_await connect();
   std::vector<double> lat;
   std::uint64_t ok = 0, refused = 0, errors = ec ? 1 : 0;
-  if (!ec) s.socket().set_option(tcp::no_delay(true));
   beast::flat_buffer buf;
   net::steady_timer timer(ex);
   const auto end = t0 + plan.duration;
@@ -75,6 +80,12 @@ net::awaitable<void> connection_loop(const load_plan& plan, int index, clock_typ
     lat.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - scheduled).count());
     if (res.result_int() == plan.expect_status) ++ok;
     else ++refused;
+    if (!res.keep_alive()) {
+      s.socket().close(ec);
+      buf.clear();
+      co_await connect();
+      if (ec) ++errors;
+    }
   }
   std::lock_guard lock(st.mu);
   st.out.ok += ok;
