@@ -1,7 +1,7 @@
 #pragma once
 /**
  * @file Meta's webhooks in: `GET /webhooks/meta/{instance}` (the verification handshake) and
- * `POST /webhooks/meta/{instance}` (signed notifications). See daemon/lib/api/webhooks_routes.cpp.
+ * `POST /webhooks/meta/{instance}` (signed notifications). See daemon/lib/api/meta_webhook_routes.cpp.
  *
  * Each instance has its own callback URL, verify token and App Secret. A POST is accepted only
  * when `X-Hub-Signature-256` matches the exact body bytes under that instance's App Secret
@@ -15,6 +15,6 @@
 
 namespace enfinito::api {
 
-void register_webhook_routes(http::router& r, services& s);
+void register_meta_webhook_routes(http::router& r, services& s);
 
 }  // namespace enfinito::api

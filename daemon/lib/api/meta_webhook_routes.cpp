@@ -21,7 +21,7 @@
 // to 7 days and holds back the whole batch, including this instance's own updates in it, and
 // a retry cannot succeed until someone changes the configuration anyway.
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/webhooks.hpp>
+#include <enfinito/api/meta_webhook_routes.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -440,7 +440,7 @@ net::awaitable<response> receive(services& s, credential_cache& cache, http::req
 
 }  // namespace
 
-void register_webhook_routes(http::router& r, services& s) {
+void register_meta_webhook_routes(http::router& r, services& s) {
   using http::verb;
   auto cache = std::make_shared<credential_cache>(s.reactors.size(), s.cfg.webhooks.credential_cache_ttl);
   r.add(verb::get, "/webhooks/meta/{instance}", "webhooks.meta.verify",
