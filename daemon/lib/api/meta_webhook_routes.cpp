@@ -67,6 +67,9 @@ response receipt_response(inbound::receipt r) {
   return unauthorized();
 }
 
+// The {instance} path parameter, bounded: it is only ever logged beyond the lookup.
+std::string instance_param(const http::request& req) { return std::string(req.param("instance").substr(0, 80)); }
+
 inbound::origin origin_of(const http::request& req, const std::string& instance_id) {
   return {instance_id, req.request_id, req.reactor};
 }
@@ -79,14 +82,14 @@ net::awaitable<response> verify(inbound::receiver& rx, http::request& req) {
   if (mode) q.mode = *mode;
   if (token) q.verify_token = *token;
   if (challenge) q.challenge = *challenge;
-  const std::string id(req.param("instance").substr(0, 80));  // only ever logged beyond this
+  const auto id = instance_param(req);
   const auto from = origin_of(req, id);
   auto answer = co_await inbound::verify_subscription(rx, from, q);
   co_return handshake_response(answer);
 }
 
 net::awaitable<response> notify(inbound::receiver& rx, http::request& req) {
-  const std::string id(req.param("instance").substr(0, 80));  // only ever logged beyond this
+  const auto id = instance_param(req);
   const auto from = origin_of(req, id);
   const auto signature = req.header("X-Hub-Signature-256");
   const std::string_view body = req.msg.body();

@@ -65,7 +65,8 @@ void credential_cache::put(std::size_t reactor, const std::string& id, const cre
 
 // One co_return at the end: GCC 12 mishandles early returns around several awaits.
 net::awaitable<lookup> look_up(const credential_source& src, credential_cache& cache, std::size_t reactor,
-                               const std::string& id) {
+                               std::string_view instance_id) {
+  const std::string id(instance_id);
   lookup out;
   out.found = cache.get(reactor, id, core::steady_ms());
   if (!out.found) {

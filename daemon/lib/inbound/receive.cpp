@@ -120,8 +120,7 @@ net::awaitable<handshake_answer> verify_subscription(receiver& rx, const origin&
   handshake_answer answer;
   answer.verdict = decide_handshake(q, from.instance_id, nullptr);
   if (answer.verdict == handshake_verdict::look_up) {
-    const std::string id(from.instance_id);
-    auto found = co_await look_up(rx.source(), rx.cache(), from.reactor, id);
+    auto found = co_await look_up(rx.source(), rx.cache(), from.reactor, from.instance_id);
     answer.verdict = decide_handshake(q, from.instance_id, &found);
     if (answer.verdict == handshake_verdict::forbidden)
       core::log::warn("webhook_handshake_refused", {{"request_id", from.request_id}, {"instance", from.instance_id}});
@@ -138,8 +137,7 @@ net::awaitable<receipt> receive(receiver& rx, const origin& from, std::optional<
   auto admitted = decide_admission(signature, from.instance_id, body, nullptr);
   lookup found;
   if (admitted.verdict == admission_verdict::look_up) {
-    const std::string id(from.instance_id);
-    auto looked = co_await look_up(rx.source(), rx.cache(), from.reactor, id);
+    auto looked = co_await look_up(rx.source(), rx.cache(), from.reactor, from.instance_id);
     found = std::move(looked);
     admitted = decide_admission(signature, from.instance_id, body, &found);
   }

@@ -88,6 +88,6 @@ struct credential_source {
 
 /** The cache, then the store and the vault. Runs on reactor `reactor`'s executor. */
 net::awaitable<lookup> look_up(const credential_source& src, credential_cache& cache, std::size_t reactor,
-                               const std::string& id);
+                               std::string_view instance_id);
 
 }  // namespace enfinito::inbound

@@ -182,16 +182,14 @@ allow_ranges = "127.0.0.0/8"
 retry_base_ms = 500
 max_endpoints_per_instance = 7
 )";
-const std::string old_names = R"(
-[webhooks]
-max_body_bytes = 2097152
-credential_cache_ttl_ms = 250
-[webhooks_out]
-allow_http = true
-allow_ranges = "127.0.0.0/8"
-retry_base_ms = 500
-max_endpoints_per_instance = 7
-)";
+// The same file under the sections' old names.
+std::string with_old_names(std::string toml) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"},
+                                 {"[customer_webhooks]", "[webhooks_out]"}})
+    toml.replace(toml.find(from), from.size(), to);
+  return toml;
+}
+const std::string old_names = with_old_names(new_names);
 
 void expect_same(const config::settings& a, const config::settings& b) {
   BOOST_TEST(a.webhooks.max_body_bytes == b.webhooks.max_body_bytes);

@@ -13,22 +13,42 @@ inbound::identity ours() {
   return {"ins_mapping1", "usr_owner1", "800000000000001", "900000000000001", "+1 555-000-1111"};
 }
 
-// Two messages, a failed status with a value-level error, and a template update with an entry time.
-const std::string batch_json = R"({"object":"whatsapp_business_account","entry":[
- {"id":"900000000000001","changes":[
-  {"field":"messages","value":{"messaging_product":"whatsapp",
-   "metadata":{"display_phone_number":"15550001111","phone_number_id":"800000000000001"},
-   "contacts":[{"profile":{"name":"Zo\u00eb"},"wa_id":"4915112345678"}],
+const std::string our_number = "800000000000001";
+const std::string our_waba = "900000000000001";
+
+std::string notification(const std::string& entries) {
+  return R"({"object":"whatsapp_business_account","entry":[)" + entries + "]}";
+}
+
+// One entry of `waba` with `changes`; `time` 0: none (Meta sends none with `messages`).
+std::string entry(const std::string& waba, const std::string& changes, std::int64_t time = 0) {
+  const auto at = time ? R"(,"time":)" + std::to_string(time) : std::string();
+  return R"({"id":")" + waba + '"' + at + R"(,"changes":[)" + changes + "]}";
+}
+
+// A `messages` change of phone number `number` holding `fields` (messages, statuses, errors, contacts).
+std::string messages_change(const std::string& number, const std::string& fields) {
+  return R"({"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":")" +
+         number + R"("},)" + fields + "}}";
+}
+
+std::string field_change(const std::string& field, const std::string& value) {
+  return R"({"field":")" + field + R"(","value":)" + value + "}";
+}
+
+// Two messages (a text and an unknown type), a failed status with a value-level error, and a
+// template update with an entry time.
+std::string every_kind() {
+  const auto messages = messages_change(our_number, R"("contacts":[{"profile":{"name":"Zo\u00eb"},"wa_id":"4915112345678"}],
    "messages":[
     {"from":"4915112345678","id":"wamid.in-1","timestamp":"1760000000","type":"text","text":{"body":"hallo"}},
-    {"from":"4915112345678","id":"wamid.in-2","timestamp":"1760000001","type":"hologram","hologram":{"depth":3}}]}},
-  {"field":"messages","value":{"messaging_product":"whatsapp",
-   "metadata":{"display_phone_number":"15550001111","phone_number_id":"800000000000001"},
-   "statuses":[{"id":"wamid.out-1","status":"failed","timestamp":"1760000002","recipient_id":"4915112345678",
-     "errors":[{"code":131047,"title":"Re-engagement message"}]}],
-   "errors":[{"code":130429,"title":"Rate limit hit"}]}}]},
- {"id":"900000000000001","time":1760000003,"changes":[
-  {"field":"message_template_status_update","value":{"event":"APPROVED","message_template_name":"order_update"}}]}]})";
+    {"from":"4915112345678","id":"wamid.in-2","timestamp":"1760000001","type":"hologram","hologram":{"depth":3}}])");
+  const auto statuses = messages_change(our_number, R"("statuses":[{"id":"wamid.out-1","status":"failed",
+   "timestamp":"1760000002","recipient_id":"4915112345678","errors":[{"code":131047,"title":"Re-engagement message"}]}],
+   "errors":[{"code":130429,"title":"Rate limit hit"}])");
+  const auto tpl = field_change("message_template_status_update", R"({"event":"APPROVED","message_template_name":"order_update"})");
+  return notification(entry(our_waba, messages + "," + statuses) + "," + entry(our_waba, tpl, 1760000003));
+}
 
 meta::notification parse(const std::string& raw) {
   auto n = meta::parse_notification(raw);
@@ -36,20 +56,15 @@ meta::notification parse(const std::string& raw) {
   return std::move(*n);
 }
 
-// A `messages` change of phone number `number` with one text from `from`.
-std::string one_message(std::string_view number, std::string_view wamid) {
-  return std::string(R"({"object":"whatsapp_business_account","entry":[{"id":"900000000000001","changes":[
-    {"field":"messages","value":{"messaging_product":"whatsapp",
-     "metadata":{"display_phone_number":"15550009999","phone_number_id":")") +
-         std::string(number) + R"("},"messages":[{"from":"4915112345678","id":")" + std::string(wamid) +
-         R"(","timestamp":"1760000000","type":"text","text":{"body":"hi"}}]}}]}]})";
+// A text to phone number `number`.
+std::string one_message(const std::string& number, const std::string& wamid) {
+  return notification(entry(our_waba, messages_change(number, R"("messages":[{"from":"4915112345678","id":")" + wamid +
+                                                                  R"(","timestamp":"1760000000","type":"text","text":{"body":"hi"}}])")));
 }
 
 // A WABA-wide field of `waba`.
-std::string waba_field(std::string_view waba, std::string_view field, std::string_view value) {
-  return std::string(R"({"object":"whatsapp_business_account","entry":[{"id":")") + std::string(waba) +
-         R"(","time":1760000100,"changes":[{"field":")" + std::string(field) + R"(","value":)" +
-         std::string(value) + "}]}]}";
+std::string waba_field(const std::string& waba, const std::string& field, const std::string& value) {
+  return notification(entry(waba, field_change(field, value), 1760000100));
 }
 
 json::object data_of(const inbound::batch::event& e) { return json::parse(e.data).as_object(); }
@@ -59,7 +74,7 @@ json::object data_of(const inbound::batch::event& e) { return json::parse(e.data
 BOOST_AUTO_TEST_SUITE(inbound_mapping)
 
 BOOST_AUTO_TEST_CASE(every_kind_becomes_its_row) {
-  auto n = parse(batch_json);
+  auto n = parse(every_kind());
   const auto b = inbound::map_updates(n, ours());
   BOOST_TEST(b.owner.instance_id == "ins_mapping1");
   BOOST_TEST(b.owner.user_id == "usr_owner1");
