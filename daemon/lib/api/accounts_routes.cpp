@@ -3,7 +3,6 @@
 // blocking pool and call store::accounts inside store writes; mail goes through the outbox.
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/webhooks.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/ids.hpp>

@@ -12,7 +12,7 @@
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/stream.hpp>
-#include <enfinito/api/webhooks.hpp>
+#include <enfinito/api/meta_webhook_routes.hpp>
 
 namespace enfinito::api {
 
@@ -20,7 +20,7 @@ void register_all(http::router& r, services& s) {
   register_instance_routes(r, s);
   register_accounts_routes(r, s);
   register_google_routes(r, s);
-  register_webhook_routes(r, s);
+  register_meta_webhook_routes(r, s);
   register_event_routes(r, s);
   register_hook_routes(r, s);
   if (s.feed) register_stream_routes(r, s);

@@ -2,6 +2,7 @@
 #include <enfinito/config/settings.hpp>
 
 #include <enfinito/core/ip_policy.hpp>
+#include <enfinito/core/log.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
 
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <variant>
 
@@ -239,11 +241,11 @@ const std::vector<key_def>& keys() {
       ms_key("feed.resume_wait_ms", 0, 10'000, [](settings& s) -> auto& { return s.feed.resume_wait; },
              "without after=, how long a new feed socket waits for a first message {\"resume_after\": id} "
              "before starting at now (live events meanwhile are held, not lost); 0: no first-message resume"),
-      // [webhooks] and [retention] (issue 6: Meta's webhooks in, P9).
-      int_key("webhooks.max_body_bytes", 1024, 64ll << 20,
+      // [inbound]: Meta's webhooks in (inbound/receive.hpp); [retention]: P9.
+      int_key("inbound.max_body_bytes", 1024, 64ll << 20,
               [](settings& s) -> auto& { return s.webhooks.max_body_bytes; },
               "largest Meta webhook body accepted (Meta documents 3 MB); larger gets 413"),
-      ms_key("webhooks.credential_cache_ttl_ms", 0, 3'600'000,
+      ms_key("inbound.credential_cache_ttl_ms", 0, 3'600'000,
              [](settings& s) -> auto& { return s.webhooks.credential_cache_ttl; },
              "how long a reactor keeps an instance's decrypted app secret and verify token; 0 = no cache"),
       unit_key("retention.messages_days", 1, 36'500, 24ll * 3600 * 1000,
@@ -262,42 +264,42 @@ const std::vector<key_def>& keys() {
              "how often the retention job runs"),
       int_key("retention.batch_rows", 1, 100'000, [](settings& s) -> auto& { return s.retention.batch_rows; },
               "rows deleted per store write by the retention job (keeps each write short)"),
-      // [webhooks_out]: customer webhooks (hooks/engine.hpp).
-      bool_key("webhooks_out.allow_http", [](settings& s) -> auto& { return s.webhooks_out.allow_http; },
+      // [customer_webhooks]: customers' webhooks out (hooks/engine.hpp).
+      bool_key("customer_webhooks.allow_http", [](settings& s) -> auto& { return s.webhooks_out.allow_http; },
                "accept http:// customer webhook URLs (tests, local development); default https only"),
-      text_key("webhooks_out.allow_ranges", [](settings& s) -> auto& { return s.webhooks_out.allow_ranges; },
+      text_key("customer_webhooks.allow_ranges", [](settings& s) -> auto& { return s.webhooks_out.allow_ranges; },
                "comma-separated CIDR ranges webhooks may reach although not public (e.g. 127.0.0.0/8)"),
-      ms_key("webhooks_out.poll_interval_ms", 10, 60'000,
+      ms_key("customer_webhooks.poll_interval_ms", 10, 60'000,
              [](settings& s) -> auto& { return s.webhooks_out.poll_interval; },
              "how often new events and due webhook deliveries are looked for"),
-      ms_key("webhooks_out.timeout_ms", 100, 300'000, [](settings& s) -> auto& { return s.webhooks_out.timeout; },
+      ms_key("customer_webhooks.timeout_ms", 100, 300'000, [](settings& s) -> auto& { return s.webhooks_out.timeout; },
              "deadline of one webhook delivery attempt (connect, TLS, request, response)"),
-      ms_key("webhooks_out.connect_timeout_ms", 100, 300'000,
+      ms_key("customer_webhooks.connect_timeout_ms", 100, 300'000,
              [](settings& s) -> auto& { return s.webhooks_out.connect_timeout; },
              "deadline of resolve + connect + TLS of a webhook delivery"),
-      int_key("webhooks_out.max_response_bytes", 1, 16ll << 20,
+      int_key("customer_webhooks.max_response_bytes", 1, 16ll << 20,
               [](settings& s) -> auto& { return s.webhooks_out.max_response_bytes; },
               "a customer endpoint's response body is read up to this size and discarded (larger: failed)"),
-      ms_key("webhooks_out.retry_base_ms", 1, 86'400'000,
+      ms_key("customer_webhooks.retry_base_ms", 1, 86'400'000,
              [](settings& s) -> auto& { return s.webhooks_out.retry_base; },
              "first delivery retry delay; doubles per attempt, with jitter"),
-      ms_key("webhooks_out.retry_max_ms", 1, 7ll * 86'400'000,
+      ms_key("customer_webhooks.retry_max_ms", 1, 7ll * 86'400'000,
              [](settings& s) -> auto& { return s.webhooks_out.retry_max; },
              "longest delay between two attempts of a delivery"),
-      ms_key("webhooks_out.retry_after_max_ms", 0, 7ll * 86'400'000,
+      ms_key("customer_webhooks.retry_after_max_ms", 0, 7ll * 86'400'000,
              [](settings& s) -> auto& { return s.webhooks_out.retry_after_max; },
              "a customer's Retry-After is honoured up to this long"),
-      int_key("webhooks_out.max_attempts", 1, 1'000, [](settings& s) -> auto& { return s.webhooks_out.max_attempts; },
+      int_key("customer_webhooks.max_attempts", 1, 1'000, [](settings& s) -> auto& { return s.webhooks_out.max_attempts; },
               "attempts of one delivery before it is given up (with the default delays: 26 to 35 hours)"),
-      int_key("webhooks_out.pause_after_failures", 1, 1'000'000,
+      int_key("customer_webhooks.pause_after_failures", 1, 1'000'000,
               [](settings& s) -> auto& { return s.webhooks_out.pause_after_failures; },
               "an endpoint is paused after this many consecutive failed attempts (and pause_after_ms of failure)"),
-      ms_key("webhooks_out.pause_after_ms", 1, 365ll * 86'400'000,
+      ms_key("customer_webhooks.pause_after_ms", 1, 365ll * 86'400'000,
              [](settings& s) -> auto& { return s.webhooks_out.pause_after; },
              "an endpoint is paused once failing continuously this long (and pause_after_failures attempts)"),
-      int_key("webhooks_out.max_in_flight", 1, 256, [](settings& s) -> auto& { return s.webhooks_out.max_in_flight; },
+      int_key("customer_webhooks.max_in_flight", 1, 256, [](settings& s) -> auto& { return s.webhooks_out.max_in_flight; },
               "concurrent deliveries to one endpoint"),
-      int_key("webhooks_out.max_endpoints_per_instance", 1, 1'000,
+      int_key("customer_webhooks.max_endpoints_per_instance", 1, 1'000,
               [](settings& s) -> auto& { return s.webhooks_out.max_endpoints_per_instance; },
               "webhook endpoints one instance may have"),
       // [queue]: the outbound send queue (outbound/queue.hpp).
@@ -414,33 +416,103 @@ raw_value from_env_text(const key_def& k, const std::string& text, const std::st
   return n;
 }
 
-void apply_toml(settings& s, const toml::table& root, const std::string& origin) {
+// Sections that were renamed so that "webhooks" no longer names two things. The old name still
+// works, so existing files and environments keep working, with one warning per old name at
+// start-up; a file (or environment) with both names for one section is an error.
+struct renamed_section {
+  std::string_view old_name;
+  std::string_view new_name;
+};
+constexpr renamed_section renamed_sections[] = {
+    {"webhooks", "inbound"},                // Meta's webhooks in
+    {"webhooks_out", "customer_webhooks"},  // customers' webhooks out
+};
+
+// The old names one parse met; warned about once each.
+using deprecated_names = std::set<std::string_view>;
+
+const renamed_section* renamed_from(std::string_view old_name) {
+  for (const auto& r : renamed_sections)
+    if (r.old_name == old_name) return &r;
+  return nullptr;
+}
+
+// The key's name under its section's old name, or empty when the section was not renamed.
+std::string old_key_name(std::string_view name, const renamed_section*& renamed) {
+  const auto dot = name.find('.');
+  for (const auto& r : renamed_sections) {
+    if (name.substr(0, dot) != r.new_name) continue;
+    renamed = &r;
+    return std::string(r.old_name) + std::string(name.substr(dot));
+  }
+  return {};
+}
+
+// `section` under its current name; an old name is recorded in `used`.
+std::string current_section(const toml::table& root, std::string_view section, const std::string& origin,
+                            deprecated_names& used) {
+  const auto* r = renamed_from(section);
+  if (!r) return std::string(section);
+  if (root.contains(r->new_name))
+    throw config_error(origin + ": [" + std::string(r->old_name) + "] and [" + std::string(r->new_name) +
+                       "] are the old and new name of one section: keep [" + std::string(r->new_name) + "]");
+  used.insert(r->old_name);
+  return std::string(r->new_name);
+}
+
+void apply_toml(settings& s, const toml::table& root, const std::string& origin, deprecated_names& used) {
   for (const auto& [section, node] : root) {
     const auto* table = node.as_table();
     if (!table) throw config_error(origin + ": " + std::string(section.str()) + ": unknown key (expected a [section])");
+    const std::string current = current_section(root, section.str(), origin, used);
     for (const auto& [key, value] : *table) {
-      std::string name = std::string(section.str()) + "." + std::string(key.str());
-      const key_def* k = find_key(name);
-      if (!k) throw config_error(origin + ": " + name + ": unknown key");
+      const std::string written = std::string(section.str()) + "." + std::string(key.str());
+      const key_def* k = find_key(current + "." + std::string(key.str()));
+      if (!k) throw config_error(origin + ": " + written + ": unknown key");
       raw_value v;
       if (auto str = value.as_string()) v = str->get();
       else if (auto i = value.as_integer()) v = i->get();
       else if (auto b = value.as_boolean()) v = b->get();
-      else throw config_error(origin + ": " + name + ": unsupported value type");
+      else throw config_error(origin + ": " + written + ": unsupported value type");
       apply(s, *k, v, origin);
     }
   }
 }
 
-void apply_env(settings& s, const std::map<std::string, std::string>& env) {
+// The key `var` names, under its current or its old section name (`renamed` set then).
+const key_def* env_key(const std::string& var, const renamed_section*& renamed) {
+  for (const auto& k : keys()) {
+    if (env_name(k.name) == var) return &k;
+    const renamed_section* r = nullptr;
+    const auto old = old_key_name(k.name, r);
+    if (!old.empty() && env_name(old) == var) {
+      renamed = r;
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+void apply_env(settings& s, const std::map<std::string, std::string>& env, deprecated_names& used) {
   for (const auto& [var, text] : env) {
     if (var == "ENFINITO_CONFIG") continue;  // names the file, not a key
-    const key_def* match = nullptr;
-    for (const auto& k : keys())
-      if (env_name(k.name) == var) match = &k;
+    const renamed_section* renamed = nullptr;
+    const key_def* match = env_key(var, renamed);
     if (!match) throw config_error("environment: " + var + ": unknown key");
+    if (renamed) {
+      const auto current = env_name(match->name);
+      if (env.contains(current))
+        throw config_error("environment: " + var + " and " + current + " are the old and new name of one key: keep " +
+                           current);
+      used.insert(renamed->old_name);
+    }
     apply(s, *match, from_env_text(*match, text, var), "environment " + var);
   }
+}
+
+void warn_deprecated(const deprecated_names& used) {
+  for (const auto old : used)
+    core::log::warn("config_section_deprecated", {{"old", old}, {"new", renamed_from(old)->new_name}});
 }
 
 bool is_loopback(const std::string& address) {
@@ -507,9 +579,9 @@ void validate(settings& s) {
     }
   }
   if (!core::parse_ranges(s.webhooks_out.allow_ranges))
-    throw config_error("webhooks_out.allow_ranges: expected comma-separated CIDR ranges, e.g. 127.0.0.0/8");
+    throw config_error("customer_webhooks.allow_ranges: expected comma-separated CIDR ranges, e.g. 127.0.0.0/8");
   if (s.webhooks_out.retry_max < s.webhooks_out.retry_base)
-    throw config_error("webhooks_out.retry_max_ms: must be at least webhooks_out.retry_base_ms");
+    throw config_error("customer_webhooks.retry_max_ms: must be at least customer_webhooks.retry_base_ms");
   if (s.vault.key_file.empty()) throw config_error("vault.key_file: must not be empty");
   {
     auto& b = s.meta.base_url;
@@ -569,17 +641,19 @@ settings parse(std::string_view text, const load_options& opts) {
   s.dev = opts.dev;
   if (opts.dev) s.store.path = "var/enfinito.db";
   std::string origin = opts.file.empty() ? "config" : opts.file.string();
+  deprecated_names used;
   try {
     auto root = toml::parse(text, origin);
-    apply_toml(s, root, origin);
+    apply_toml(s, root, origin, used);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
         << e.description();
     throw config_error(msg.str());
   }
-  apply_env(s, opts.env);
+  apply_env(s, opts.env, used);
   validate(s);
+  warn_deprecated(used);
   return s;
 }
 

@@ -1,9 +1,13 @@
-// config::settings: good and bad files, environment overrides, dev mode, secret files.
+// config::settings: good and bad files, environment overrides, dev mode, secret files, renamed sections.
 #include "support/temp_dir.hpp"
 
 #include <enfinito/config/settings.hpp>
+#include <enfinito/core/log.hpp>
 
 #include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace enfinito;
 
@@ -159,6 +163,128 @@ BOOST_AUTO_TEST_CASE(vault_and_meta_keys) {
     BOOST_TEST(config::vault_key_path(config::parse("", dev)) == "var/vault.key");
     BOOST_TEST(config::vault_key_path(config::parse("")).empty());
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// [webhooks] became [inbound] and [webhooks_out] became [customer_webhooks]: the old names keep
+// working, each with one warning, and one section under both names is an error.
+BOOST_AUTO_TEST_SUITE(config_renamed_sections)
+
+namespace {
+const std::string new_names = R"(
+[inbound]
+max_body_bytes = 2097152
+credential_cache_ttl_ms = 250
+[customer_webhooks]
+allow_http = true
+allow_ranges = "127.0.0.0/8"
+retry_base_ms = 500
+max_endpoints_per_instance = 7
+)";
+// The same file under the sections' old names.
+std::string with_old_names(std::string toml) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"},
+                                 {"[customer_webhooks]", "[webhooks_out]"}})
+    toml.replace(toml.find(from), from.size(), to);
+  return toml;
+}
+const std::string old_names = with_old_names(new_names);
+
+void expect_same(const config::settings& a, const config::settings& b) {
+  BOOST_TEST(a.webhooks.max_body_bytes == b.webhooks.max_body_bytes);
+  BOOST_TEST(a.webhooks.credential_cache_ttl.count() == b.webhooks.credential_cache_ttl.count());
+  BOOST_TEST(a.webhooks_out.allow_http == b.webhooks_out.allow_http);
+  BOOST_TEST(a.webhooks_out.allow_ranges == b.webhooks_out.allow_ranges);
+  BOOST_TEST(a.webhooks_out.retry_base.count() == b.webhooks_out.retry_base.count());
+  BOOST_TEST(a.webhooks_out.max_endpoints_per_instance == b.webhooks_out.max_endpoints_per_instance);
+}
+
+// The log lines `parse` writes (the warnings), captured in a file.
+struct captured_log {
+  test::temp_dir dir;
+  int fd = -1;
+  core::log::level was = core::log::get_level();
+  captured_log() {
+    fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    BOOST_REQUIRE(fd >= 0);
+    core::log::set_fd(fd);
+    core::log::set_level(core::log::level::info);
+  }
+  ~captured_log() {
+    core::log::set_level(was);
+    core::log::set_fd(2);
+    ::close(fd);
+  }
+  std::string text() const { return test::read_file(dir / "log"); }
+  std::size_t count(std::string_view what) const {
+    const auto t = text();
+    std::size_t n = 0;
+    for (auto at = t.find(what); at != std::string::npos; at = t.find(what, at + 1)) ++n;
+    return n;
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {
+  const auto current = config::parse(new_names);
+  BOOST_TEST(current.webhooks.max_body_bytes == 2097152u);
+  BOOST_TEST(current.webhooks.credential_cache_ttl.count() == 250);
+  BOOST_TEST(current.webhooks_out.allow_http);
+  BOOST_TEST(current.webhooks_out.max_endpoints_per_instance == 7u);
+  expect_same(config::parse(old_names), current);
+
+  config::load_options old_env, new_env;
+  old_env.env = {{"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "2097152"}, {"ENFINITO_WEBHOOKS_CREDENTIAL_CACHE_TTL_MS", "250"},
+                 {"ENFINITO_WEBHOOKS_OUT_ALLOW_HTTP", "true"}, {"ENFINITO_WEBHOOKS_OUT_ALLOW_RANGES", "127.0.0.0/8"},
+                 {"ENFINITO_WEBHOOKS_OUT_RETRY_BASE_MS", "500"},
+                 {"ENFINITO_WEBHOOKS_OUT_MAX_ENDPOINTS_PER_INSTANCE", "7"}};
+  new_env.env = {{"ENFINITO_INBOUND_MAX_BODY_BYTES", "2097152"}, {"ENFINITO_INBOUND_CREDENTIAL_CACHE_TTL_MS", "250"},
+                 {"ENFINITO_CUSTOMER_WEBHOOKS_ALLOW_HTTP", "true"},
+                 {"ENFINITO_CUSTOMER_WEBHOOKS_ALLOW_RANGES", "127.0.0.0/8"},
+                 {"ENFINITO_CUSTOMER_WEBHOOKS_RETRY_BASE_MS", "500"},
+                 {"ENFINITO_CUSTOMER_WEBHOOKS_MAX_ENDPOINTS_PER_INSTANCE", "7"}};
+  expect_same(config::parse("", old_env), current);
+  expect_same(config::parse("", new_env), current);
+
+  // An old-name variable overrides a new-name file, like any variable.
+  config::load_options override;
+  override.env = {{"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "4096"}};
+  BOOST_TEST(config::parse(new_names, override).webhooks.max_body_bytes == 4096u);
+  // Checks still name the key.
+  expect_error("[webhooks]\nmax_body_bytes = 1\n", "inbound.max_body_bytes");
+  expect_error("[webhooks_out]\nnope = 1\n", "webhooks_out.nope");
+}
+
+BOOST_AUTO_TEST_CASE(both_spellings_at_once_is_an_error) {
+  expect_error("[webhooks]\nmax_body_bytes = 4096\n[inbound]\ncredential_cache_ttl_ms = 5\n", "[inbound]");
+  expect_error("[customer_webhooks]\nallow_http = true\n[webhooks_out]\nallow_http = true\n", "[customer_webhooks]");
+  config::load_options both;
+  both.env = {{"ENFINITO_WEBHOOKS_OUT_TIMEOUT_MS", "1000"}, {"ENFINITO_CUSTOMER_WEBHOOKS_TIMEOUT_MS", "2000"}};
+  expect_error("", "ENFINITO_CUSTOMER_WEBHOOKS_TIMEOUT_MS", both);
+}
+
+BOOST_AUTO_TEST_CASE(an_old_name_logs_one_warning_with_both_names) {
+  captured_log log;
+  config::parse(new_names);
+  BOOST_TEST(log.count("config_section_deprecated") == 0u);
+
+  config::load_options o;
+  o.env = {{"ENFINITO_WEBHOOKS_OUT_TIMEOUT_MS", "1000"}};  // the same old section again
+  config::parse(old_names, o);
+  BOOST_TEST_CONTEXT("log: " << log.text()) {
+    BOOST_TEST(log.count("config_section_deprecated") == 2u);
+    BOOST_TEST(log.count("old=webhooks new=inbound") == 1u);
+    BOOST_TEST(log.count("old=webhooks_out new=customer_webhooks") == 1u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_the_new_names) {
+  const auto d = config::describe_keys();
+  BOOST_TEST(d.find("inbound.max_body_bytes = 3145728") != std::string::npos);
+  BOOST_TEST(d.find("ENFINITO_CUSTOMER_WEBHOOKS_ALLOW_HTTP") != std::string::npos);
+  BOOST_TEST(d.find("webhooks_out.") == std::string::npos);
+  BOOST_TEST(d.find("\nwebhooks.") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,93 @@
+#pragma once
+/**
+ * @file inbound::credentials: what Meta's webhooks in need of their instance (App Secret,
+ * verify token, phone number id, WABA id), and the per-reactor cache that keeps them opened.
+ *
+ * Decrypting four vault fields per webhook would dominate its cost, so each reactor keeps the
+ * opened credentials of the instances it served. An entry is dropped when it is older than
+ * `ttl` or when any instance changed since it was read (store::instances::generation(): the
+ * generation is read before the store read, so a change racing the read leaves it stale, never
+ * wrong). The App Secret and verify token stay core::secret_string; the ids are routing data.
+ *
+ * *Thread safety:* shard r of the cache is touched only by reactor r, so no lock.
+ */
+#include <enfinito/core/net.hpp>
+#include <enfinito/core/secret.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace enfinito::store {
+class store;
+}
+namespace enfinito::crypto {
+class vault_source;
+}
+
+namespace enfinito::inbound {
+
+/** Who an instance is on Meta's side, for routing updates to it. No secrets. */
+struct identity {
+  std::string instance_id;
+  std::string user_id;               // the owner: events are theirs
+  std::string phone_number_id;
+  std::string waba_id;
+  std::string display_phone_number;  // matches WABA-wide updates that name a number
+};
+
+struct credentials {
+  identity who;
+  core::secret_string app_secret;    // signs every POST (X-Hub-Signature-256)
+  core::secret_string verify_token;  // the GET handshake's hub.verify_token
+};
+
+/** What a credential lookup found. */
+struct lookup {
+  std::optional<credentials> found;  // empty: no such instance
+  bool failed = false;               // store or vault error: answer 503 so Meta retries
+};
+
+/** Instance ids are `ins_` + URL-safe random; anything else cannot exist (and is not looked up). */
+bool plausible_instance_id(std::string_view id) noexcept;
+
+/** Opened credentials per reactor; see the file comment. `now` is core::steady_ms(). */
+class credential_cache {
+ public:
+  credential_cache(std::size_t reactors, std::chrono::milliseconds ttl);
+
+  std::optional<credentials> get(std::size_t reactor, const std::string& id, std::int64_t now);
+  /** Keeps `c`, read at `generation` (taken before the store read). No-op with a zero ttl. */
+  void put(std::size_t reactor, const std::string& id, const credentials& c, std::uint64_t generation,
+           std::int64_t now);
+
+ private:
+  struct entry {
+    credentials value;
+    std::int64_t fetched = 0;
+    std::uint64_t generation = 0;
+  };
+  static constexpr std::size_t max_entries = 10'000;  // per shard; a full reload is cheap and rare
+  std::vector<std::unordered_map<std::string, entry>> shards_;
+  std::chrono::milliseconds ttl_;
+};
+
+/** Where credentials come from on a cache miss. */
+struct credential_source {
+  store::store& db;
+  std::shared_ptr<crypto::vault_source> vault;
+  net::thread_pool& blocking;  // key-file re-reads after a rotation
+};
+
+/** The cache, then the store and the vault. Runs on reactor `reactor`'s executor. */
+net::awaitable<lookup> look_up(const credential_source& src, credential_cache& cache, std::size_t reactor,
+                               std::string_view instance_id);
+
+}  // namespace enfinito::inbound
