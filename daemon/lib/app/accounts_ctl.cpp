@@ -1,6 +1,6 @@
 // enfinitoctl create-admin and approve: bootstrap the first administrator, approve sign-ups.
 #include <enfinito/app/accounts_ctl.hpp>
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/accounts/signup.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/crypto/keyring.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -112,26 +112,26 @@ int approve(const config::settings& s, const std::string& email_arg) {
     return 1;
   }
   const crypto::vault vault(std::move(*ring));
-  api::user_action_result outcome = api::user_action_result::done;
+  accounts::user_action_result outcome = accounts::user_action_result::done;
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
     auto u = acc::find_user_by_email(c, *email);
     if (!u) return u.error();
     if (!*u) {
-      outcome = api::user_action_result::not_found;
+      outcome = accounts::user_action_result::not_found;
       return {};
     }
-    return api::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
+    return accounts::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
   }, &why);
   if (ec) {
     std::fprintf(stderr, "enfinitoctl: approve: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
     return 1;
   }
-  if (outcome == api::user_action_result::not_found) {
+  if (outcome == accounts::user_action_result::not_found) {
     std::fprintf(stderr, "enfinitoctl: approve: no account with this email\n");
     return 1;
   }
-  if (outcome == api::user_action_result::invalid_transition) {
+  if (outcome == accounts::user_action_result::invalid_transition) {
     std::fprintf(stderr, "enfinitoctl: approve: the account is not pending\n");
     return 1;
   }
