@@ -2,13 +2,20 @@
 #include <enfinito/accounts/erasure.hpp>
 #include <enfinito/accounts/policy.hpp>
 #include <enfinito/accounts/views.hpp>
+#include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/mail/outbox.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/data_links.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -142,14 +149,107 @@ net::awaitable<core::result<export_producer>> start_export(context& ctx, const s
   co_return export_producer([st](std::string& chunk) { return export_next(st, chunk); });
 }
 
+core::error_code erase_user(store::connection& c, std::string_view user_id, std::string_view actor_id,
+                            std::string_view detail, std::string_view address) {
+  // ON DELETE CASCADE takes sessions, keys, links, queued mail, audit entries about the user
+  // and whatever hangs off users(id); the entry below names no one but the actor.
+  if (auto e = store::accounts::delete_user(c, user_id)) return e;
+  return store::accounts::audit(c, "", actor_id, "account_deleted", detail, address);
+}
+
 net::awaitable<core::error_code> delete_account(context& ctx, const std::string& user_id, const std::string& address) {
-  auto work = [&](store::connection& c) -> core::error_code {
-    if (auto e = store::accounts::delete_user(c, user_id)) return e;
-    return store::accounts::audit(c, "", "", "account_deleted", "", address);
-  };
+  auto work = [&](store::connection& c) { return erase_user(c, user_id, "", "", address); };
   auto ec = co_await ctx.db.write(work);
   if (!ec) core::log::info("account_deleted", {{"user_id", user_id}});
   co_return ec;
+}
+
+net::awaitable<core::error_code> delete_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
+                                                 const std::string& address) {
+  auto work = [&](store::connection& c) { return erase_user(c, user_id, actor_id, "by=administrator", address); };
+  auto ec = co_await ctx.db.write(work);
+  if (!ec) core::log::info("account_deleted", {{"user_id", user_id}, {"by", actor_id}});
+  co_return ec;
+}
+
+std::string_view action_name(data_action a) noexcept {
+  return a == data_action::export_data ? "export" : "delete";
+}
+
+std::optional<data_action> parse_action(std::string_view name) noexcept {
+  if (name == "export") return data_action::export_data;
+  if (name == "delete") return data_action::delete_account;
+  return std::nullopt;
+}
+
+namespace {
+
+// Per auth.signin_window_s: links mailed to one address, and requests from one client address.
+constexpr unsigned data_links_per_email = 5;
+constexpr unsigned data_link_requests_per_address = 30;
+
+mail::message data_link_mail(const store::accounts::user& u, std::string_view token, data_action action,
+                             const config::settings& cfg) {
+  const auto minutes = std::max<std::int64_t>(1, cfg.auth.reset_token_ttl_s / 60);
+  const bool exporting = action == data_action::export_data;
+  const std::string link = cfg.server.public_url + "/data-rights#action=" + std::string(action_name(action)) +
+                           "&token=" + std::string(token);
+  return {u.id, u.email, exporting ? "Your Enfinito data: export link" : "Your Enfinito data: deletion link",
+          std::string("Hello,\n\nsomeone asked ") +
+              (exporting ? "for a copy of the data of your Enfinito account" : "to delete your Enfinito account and all its data") +
+              ". This link works once, within " + std::to_string(minutes) + " minutes:\n\n" + link +
+              "\n\nIf you did not ask for this, ignore this mail; nothing happens without the link.\n"};
+}
+
+}  // namespace
+
+net::awaitable<data_link_request> request_data_link(context& ctx, const std::string& email, data_action action,
+                                                    const std::string& address) {
+  data_link_request out;
+  // Per email too, so that nobody mails an inbox full of links from many addresses.
+  auto wait = ctx.auth.throttle().hit("data_link:" + address, data_link_requests_per_address);
+  if (!wait) wait = ctx.auth.throttle().hit("data_link_email:" + email, data_links_per_email);
+  if (wait) {
+    out.throttled = true;
+    out.wait = *wait;
+    co_return out;
+  }
+  const auto token = crypto::random_token(32);
+  const auto hash = crypto::sha256_hex(token);
+  const auto vault = ctx.vault.current();  // seals the mail: the token is never on disk in the clear
+  const auto now = store::accounts::now_s();
+  const auto expires = now + ctx.cfg.auth.reset_token_ttl_s;
+  const std::string detail = "action=" + std::string(action_name(action));
+  // One write either way, so that a known and an unknown address take about the same time.
+  auto work = [&](store::connection& c) -> core::error_code {
+    auto u = store::accounts::find_user_by_email(c, email);
+    if (!u) return u.error();
+    if (!*u) return store::accounts::audit(c, "", "", "data_link_requested", detail, address);
+    if (auto e = store::data_links::insert(c, hash, (*u)->id, action_name(action), expires, now)) return e;
+    if (auto e = mail::enqueue(c, data_link_mail(**u, token, action, ctx.cfg), *vault)) return e;
+    return store::accounts::audit(c, (*u)->id, "", "data_link_requested", detail, address);
+  };
+  out.ec = co_await ctx.db.write(work);
+  co_return out;
+}
+
+net::awaitable<core::result<std::optional<std::string>>> redeem_data_link(context& ctx, const std::string& token,
+                                                                          data_action action,
+                                                                          const std::string& address) {
+  std::optional<std::string> user_id;
+  const auto hash = crypto::sha256_hex(token);
+  const auto now = store::accounts::now_s();
+  const std::string detail = "action=" + std::string(action_name(action));
+  auto work = [&](store::connection& c) -> core::error_code {
+    auto r = store::data_links::take(c, hash, action_name(action), now);
+    if (!r) return r.error();
+    user_id = std::move(*r);
+    if (!user_id) return {};
+    return store::accounts::audit(c, *user_id, *user_id, "data_link_used", detail, address);
+  };
+  auto ec = co_await ctx.db.write(work);
+  if (ec) co_return ec;
+  co_return user_id;
 }
 
 }  // namespace enfinito::accounts

@@ -551,6 +551,109 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
   co_return http::json_response(http::status::ok, boost::json::object{{"users", std::move(a)}});
 }
 
+// ---- data rights for every account state: mailed single-use links (accounts/erasure.hpp) ----
+
+// The caches forget a deleted account (the same two steps as me_delete's).
+void forget_deleted_account(services& s) {
+  s.auth->keys().invalidate();
+  store::instances::changed();  // the user's instances went too: their webhooks stop now
+}
+
+http::response invalid_link() {
+  return http::field_problem("token", "is unknown, used or expired", "invalid_token");
+}
+
+// POST /v1/auth/data-rights {"email", "action": "export" | "delete"}: mails a link.
+net::awaitable<http::response> data_link_request(services& s, http::request& req) {
+  ENF_TRY(body, body_object(req, s.json));
+  if (auto r = only_fields(body, {"email", "action"})) co_return std::move(*r);
+  ENF_TRY(email, email_field(body));
+  ENF_TRY(action_name, string_field(body, "action", true));
+  const auto action = accounts::parse_action(*action_name);
+  if (!action) co_return http::field_problem("action", "must be export or delete", "invalid_field");
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto r = co_await accounts::request_data_link(ctx, email, *action, addr);
+  if (r.throttled) {
+    auto res = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many requests",
+                             "too many links asked for; try again later");
+    res.set(http::bhttp::field::retry_after, std::to_string(r.wait.count()));
+    co_return res;
+  }
+  if (r.ec) co_return store_problem();
+  co_return http::json_response(
+      http::status::accepted,
+      boost::json::object{{"detail", "If an account uses this address, a single-use link is on its way."}});
+}
+
+// The token of a data-rights link from the body, or the problem.
+checked<std::string> link_token(services& s, http::request& req) {
+  auto body = body_object(req, s.json);
+  if (auto* e = std::get_if<http::response>(&body)) return std::move(*e);
+  auto& o = std::get<0>(body);
+  if (auto r = only_fields(o, {"token"})) return std::move(*r);
+  auto t = string_field(o, "token", true);
+  if (auto* e = std::get_if<http::response>(&t)) return std::move(*e);
+  auto& token = *std::get<0>(t);
+  if (token.empty() || token.size() > 128) return http::field_problem("token", "is not a valid token", "invalid_token");
+  return token;
+}
+
+// POST /v1/auth/data-rights/export {"token"}: the same document as GET /v1/me/export.
+net::awaitable<http::response> data_link_export(services& s, http::request& req) {
+  ENF_TRY(token, link_token(s, req));
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::export_data, addr);
+  if (!user) co_return store_problem();
+  if (!*user) co_return invalid_link();
+  auto producer = co_await accounts::start_export(ctx, **user, "");
+  if (!producer && producer.error() == store::error::not_found) co_return invalid_link();
+  if (!producer) co_return store_problem();
+  req.stream_body = std::move(*producer);
+  http::response res{http::status::ok, 11};
+  res.set(http::bhttp::field::content_type, "application/json");
+  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"enfinito-export.json\"");
+  res.set(http::bhttp::field::cache_control, "no-store");
+  co_return res;
+}
+
+// POST /v1/auth/data-rights/delete {"token"}: deletes the account, as DELETE /v1/me does.
+net::awaitable<http::response> data_link_delete(services& s, http::request& req) {
+  ENF_TRY(token, link_token(s, req));
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::delete_account, addr);
+  if (!user) co_return store_problem();
+  if (!*user) co_return invalid_link();
+  auto ec = co_await accounts::delete_account(ctx, **user, addr);
+  if (ec == store::error::not_found) co_return invalid_link();
+  if (ec) co_return store_problem();
+  forget_deleted_account(s);
+  co_return http::no_content();
+}
+
+// DELETE /v1/admin/users/{id}: the self-delete cascade, by an administrator, audited.
+net::awaitable<http::response> admin_delete(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  if (p.via_api_key) co_return session_required();
+  const std::string id(req.param("id"));
+  if (id == p.user_id)
+    co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
+                            "administrators delete their own account with DELETE /v1/me");
+  if (!core::id_like(id, "usr_"))
+    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto ec = co_await accounts::delete_by_admin(ctx, id, p.user_id, addr);
+  if (ec == store::error::not_found)
+    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  if (ec) co_return store_problem();
+  forget_deleted_account(s);
+  co_return http::no_content();
+}
+
+
 net::awaitable<http::response> admin_action(services& s, http::request& req, std::string action) {
   ENF_AUTH(p, access::admin);
   std::string id(req.param("id"));
@@ -596,6 +699,10 @@ void register_accounts_routes(http::router& r, services& s) {
   r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
   r.add(verb::get, "/v1/admin/users", "admin.users_list", bind(admin_list));
   r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(audit_list));
+  r.add(verb::post, "/v1/auth/data-rights", "auth.data_rights", bind(data_link_request));
+  r.add(verb::post, "/v1/auth/data-rights/export", "auth.data_rights_export", bind(data_link_export));
+  r.add(verb::post, "/v1/auth/data-rights/delete", "auth.data_rights_delete", bind(data_link_delete));
+  r.add(verb::delete_, "/v1/admin/users/{id}", "admin.users_delete", bind(admin_delete));
   for (std::string action : {"approve", "reject", "suspend", "reinstate"})
     r.add(verb::post, "/v1/admin/users/{id}/" + action, "admin.users_" + action,
           [&s, action](http::request& req) { return admin_action(s, req, action); });

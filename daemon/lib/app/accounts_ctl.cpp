@@ -1,5 +1,7 @@
-// enfinitoctl create-admin and approve: bootstrap the first administrator, approve sign-ups.
+// enfinitoctl create-admin, approve and delete-user: bootstrap the first administrator,
+// approve sign-ups, delete an account (the self-delete cascade, audited).
 #include <enfinito/app/accounts_ctl.hpp>
+#include <enfinito/accounts/erasure.hpp>
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/crypto/keyring.hpp>
@@ -17,7 +19,8 @@ namespace acc = store::accounts;
 
 const char* const accounts_usage =
     "  create-admin --email E --name N   create an administrator (password on stdin)\n"
-    "  approve EMAIL         approve a pending sign-up (mails the user)\n";
+    "  approve EMAIL         approve a pending sign-up (mails the user)\n"
+    "  delete-user EMAIL     delete an account and all its data (cannot be undone)\n";
 
 namespace {
 
@@ -139,6 +142,34 @@ int approve(const config::settings& s, const std::string& email_arg) {
   return 0;
 }
 
+int delete_user(const config::settings& s, const std::string& email_arg) {
+  auto email = api::detail::normalize_email(email_arg);
+  if (!email) {
+    std::fprintf(stderr, "enfinitoctl: delete-user: not a valid email address\n");
+    return 2;
+  }
+  bool found = false;
+  std::string user_id, why;
+  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
+    auto u = acc::find_user_by_email(c, *email);
+    if (!u) return u.error();
+    if (!*u) return {};
+    found = true;
+    user_id = (*u)->id;
+    return accounts::erase_user(c, user_id, "", "by=enfinitoctl", "local");
+  }, &why);
+  if (ec) {
+    std::fprintf(stderr, "enfinitoctl: delete-user: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
+    return 1;
+  }
+  if (!found) {
+    std::fprintf(stderr, "enfinitoctl: delete-user: no account with this email\n");
+    return 1;
+  }
+  std::printf("user %s deleted\n", user_id.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int accounts_command(const config::settings& settings, const std::vector<std::string>& args, std::FILE* in) {
@@ -151,6 +182,10 @@ int accounts_command(const config::settings& settings, const std::vector<std::st
   if (args[0] == "approve") {
     if (args.size() != 2) return 2;
     return approve(settings, args[1]);
+  }
+  if (args[0] == "delete-user") {
+    if (args.size() != 2) return 2;
+    return delete_user(settings, args[1]);
   }
   return -1;
 }

@@ -23,8 +23,11 @@
 #include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace enfinito::accounts {
 
@@ -65,5 +68,45 @@ net::awaitable<core::result<export_producer>> start_export(context& ctx, const s
 
 /** Deletes the account `user_id` and everything that hangs off it, audited. */
 net::awaitable<core::error_code> delete_account(context& ctx, const std::string& user_id, const std::string& address);
+
+/**
+ * The deletion's transaction, shared by the self-service, the administrator's and
+ * `enfinitoctl delete-user`: the cascade, then one audit entry naming no one but the actor
+ * (`actor_id`, empty for the user themself or the operator) and how (`detail`, e.g.
+ * "by=administrator"). store::error::not_found when there is no such user.
+ */
+core::error_code erase_user(store::connection& c, std::string_view user_id, std::string_view actor_id,
+                            std::string_view detail, std::string_view address);
+
+/** An administrator deletes `user_id` (never themself: the route refuses that first). */
+net::awaitable<core::error_code> delete_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
+                                                 const std::string& address);
+
+// ---- data rights for every account state (issue 20) -------------------------------------
+//
+// A pending, rejected or suspended user cannot sign in, and a Google sign-up may have no
+// password at all; they still own their data. On request, a single-use link is mailed to the
+// account's address (proof of the mailbox, like a password reset): with it, one export or one
+// deletion, within `auth.reset_token_ttl_s`. The request answers the same whether or not the
+// address has an account; requests are limited per client address and per email.
+
+/** What a data-rights link does. */
+enum class data_action { export_data, delete_account };
+std::string_view action_name(data_action a) noexcept;  // "export" | "delete"
+std::optional<data_action> parse_action(std::string_view name) noexcept;
+
+/** Mails a link for `action` to the account of `email` (normalised), whatever its status. */
+struct data_link_request {
+  core::error_code ec;
+  bool throttled = false;  // retry after `wait`
+  std::chrono::seconds wait{};
+};
+net::awaitable<data_link_request> request_data_link(context& ctx, const std::string& email, data_action action,
+                                                    const std::string& address);
+
+/** Consumes the link `token` for `action`: its user, or nullopt when unknown, used or expired. */
+net::awaitable<core::result<std::optional<std::string>>> redeem_data_link(context& ctx, const std::string& token,
+                                                                          data_action action,
+                                                                          const std::string& address);
 
 }  // namespace enfinito::accounts
