@@ -1,7 +1,9 @@
 // The accounts routes: sign-up, sign-in/out, password reset, profile, export, deletion,
-// sessions, API keys, the audit log and the admin approval flow. Each handler parses and
-// validates, authenticates, calls one flow of daemon/lib/accounts/ and shapes its outcome
-// into an answer; the flows own the sequence (hashing, the transaction, audit, mail).
+// sessions, API keys, the audit log, data-rights links and the admin flows (approval,
+// deletion). Each handler parses and validates, authenticates, calls one flow of
+// daemon/lib/accounts/ and shapes its outcome into an answer; the flows own the sequence
+// (hashing, the transaction, audit, mail).
+#include <enfinito/accounts/api_keys.hpp>
 #include <enfinito/accounts/erasure.hpp>
 #include <enfinito/accounts/password.hpp>
 #include <enfinito/accounts/policy.hpp>
@@ -14,8 +16,6 @@
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/ids.hpp>
-#include <enfinito/crypto/hash.hpp>
-#include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/error.hpp>
@@ -34,9 +34,6 @@ using accounts::key_json;
 using accounts::session_view;
 using accounts::user_json;
 namespace {
-
-constexpr std::size_t max_api_keys = 100;
-constexpr std::size_t max_key_instances = 100;
 
 // Unwraps a checked<T> or returns its problem from the handler.
 #define ENF_TRY(var, expr)                                                       \
@@ -371,16 +368,11 @@ net::awaitable<http::response> sessions_revoke(services& s, http::request& req) 
 
 net::awaitable<http::response> keys_list(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
-  std::vector<acc::api_key> keys;
-  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
-    auto r = acc::list_api_keys(c, p.user_id);
-    if (!r) return r.error();
-    keys = std::move(*r);
-    return {};
-  });
-  if (ec) co_return store_problem();
+  auto ctx = flows(s);
+  auto keys = co_await accounts::list_api_keys(ctx, p.user_id);
+  if (!keys) co_return store_problem();
   boost::json::array a;
-  for (const auto& k : keys) a.push_back(key_json(k));
+  for (const auto& k : *keys) a.push_back(key_json(k));
   co_return http::json_response(http::status::ok, boost::json::object{{"api_keys", std::move(a)}});
 }
 
@@ -393,54 +385,28 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
   if (auto r = only_fields(body, {"name", "read_only", "instance_ids"})) co_return std::move(*r);
   ENF_TRY(name, name_field(body, true));
   ENF_TRY(read_only, bool_field(body, "read_only"));
-  acc::api_key k;
+  accounts::key_request want{name, read_only.value_or(false), {}};
   if (auto* v = body.if_contains("instance_ids"); v && !v->is_null()) {
     if (!v->is_array()) co_return http::field_problem("instance_ids", "must be an array of instance ids", "invalid_type");
-    if (v->as_array().size() > max_key_instances)
+    if (v->as_array().size() > accounts::max_key_instances)
       co_return http::field_problem("instance_ids", "too many instances", "invalid_field");
     for (const auto& e : v->as_array()) {
       if (!e.is_string() || !instance_id_ok(e.as_string()))
         co_return http::field_problem("instance_ids", "must hold instance ids", "invalid_field");
-      k.instance_ids.emplace_back(e.as_string());
+      want.instance_ids.emplace_back(e.as_string());
     }
   }
-  auto key = "enf_live_" + crypto::random_token(32);  // 256 random bits after the prefix
-  k.id = "key_" + crypto::random_token(16);
-  k.user_id = p.user_id;
-  k.name = name;
-  k.prefix = key.substr(0, 16);
-  k.read_only = read_only.value_or(false);
-  k.created_at = acc::now_s();
-  bool too_many_keys = false, unknown_instance = false;
-  auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
-    auto existing = acc::list_api_keys(c, p.user_id);
-    if (!existing) return existing.error();
-    if (existing->size() >= max_api_keys) {
-      too_many_keys = true;
-      return {};
-    }
-    // A key limited to instances may name only the caller's own (checked in the same
-    // transaction as the insert, so a concurrent delete cannot slip between).
-    store::instances::instance row;
-    for (const auto& id : k.instance_ids) {
-      auto e = store::instances::get(c, p.user_id, id, row);
-      if (e == store::error::not_found) {
-        unknown_instance = true;
-        return {};
-      }
-      if (e) return e;
-    }
-    if (auto e = acc::insert_api_key(c, k, crypto::sha256_hex(key))) return e;
-    return acc::audit(c, p.user_id, p.user_id, "api_key_created", "key=" + k.id, client_address(req));
-  });
-  if (ec) co_return store_problem();
-  if (too_many_keys)
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto r = co_await accounts::create_api_key(ctx, p.user_id, want, addr);
+  if (r.ec) co_return store_problem();
+  if (r.outcome == accounts::key_create_outcome::too_many_keys)
     co_return http::problem(http::status::conflict, "too_many_api_keys", "Conflict", "revoke an API key first");
-  if (unknown_instance)
+  if (r.outcome == accounts::key_create_outcome::unknown_instance)
     co_return http::field_problem("instance_ids", "names an instance that is not yours or does not exist",
                                   "unknown_instance");
-  auto o = key_json(k);
-  o["key"] = key;  // shown once, never again
+  auto o = key_json(r.key);
+  o["key"] = r.secret;  // shown once, never again
   co_return http::json_response(http::status::created, o);
 }
 
@@ -448,10 +414,9 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   ENF_AUTH(p, access::write);
   if (p.via_api_key) co_return session_required();
   std::string id(req.param("id"));
-  auto ec = co_await s.db.write([&](store::connection& c) -> core::error_code {
-    if (auto e = acc::revoke_api_key(c, p.user_id, id)) return e;
-    return acc::audit(c, p.user_id, p.user_id, "api_key_revoked", "key=" + id, client_address(req));
-  });
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto ec = co_await accounts::revoke_api_key(ctx, p.user_id, id, addr);
   // Another user's key is "not found" too: no hint that it exists.
   if (ec == store::error::not_found)
     co_return http::problem(http::status::not_found, "api_key_not_found", "Not found", "no such API key");
