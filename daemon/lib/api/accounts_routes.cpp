@@ -4,6 +4,7 @@
 // daemon/lib/accounts/ and shapes its outcome into an answer; the flows own the sequence
 // (hashing, the transaction, audit, mail).
 #include <enfinito/accounts/api_keys.hpp>
+#include <enfinito/accounts/audit.hpp>
 #include <enfinito/accounts/erasure.hpp>
 #include <enfinito/accounts/password.hpp>
 #include <enfinito/accounts/policy.hpp>
@@ -28,7 +29,6 @@
 #include <algorithm>
 
 namespace enfinito::api {
-namespace acc = store::accounts;
 using namespace detail;
 using accounts::key_json;
 using accounts::session_view;
@@ -309,8 +309,8 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
   ENF_AUTH(p, access::write);
   auto ctx = flows(s);
   const auto addr = client_address(req);
-  const bool recent =
-      !accounts::delete_needs_password(p.via_api_key, p.session_created_at, acc::now_s(), s.cfg.auth.recent_signin_s);
+  const bool recent = !accounts::delete_needs_password(p.via_api_key, p.session_created_at, store::accounts::now_s(),
+                                                       s.cfg.auth.recent_signin_s);
   bool has_body = !req.msg.body().empty();
   if (!recent || has_body) {
     ENF_TRY(body, body_object(req, s.json));
@@ -427,24 +427,10 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
 
 // ---- admin: the audit log ----
 
-// An audit entry's detail ("key=key_… fields=name,email") as an object; free text as {"text": …}.
-boost::json::object audit_detail(std::string_view detail) {
-  boost::json::object o;
-  while (!detail.empty()) {
-    const auto sp = detail.find(' ');
-    const auto part = detail.substr(0, sp);
-    const auto eq = part.find('=');
-    if (eq == std::string_view::npos || eq == 0) return {{"text", detail}};
-    o[part.substr(0, eq)] = part.substr(eq + 1);
-    detail = sp == std::string_view::npos ? std::string_view() : detail.substr(sp + 1);
-  }
-  return o;
-}
-
 net::awaitable<http::response> audit_list(services& s, http::request& req) {
   ENF_AUTH(p, access::admin);
   if (p.via_api_key) co_return session_required();
-  acc::audit_filter f;
+  store::accounts::audit_filter f;
   if (auto l = req.query_param("limit")) {
     const bool ok = !l->empty() && l->size() <= 3 && std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!ok || std::stoul(*l) < 1 || std::stoul(*l) > 200) co_return http::field_problem("limit", "1 to 200");
@@ -464,30 +450,21 @@ net::awaitable<http::response> audit_list(services& s, http::request& req) {
     if (!ok) co_return http::field_problem("action", "an action name such as signin or api_key_created");
     f.action = *a;
   }
-  const std::size_t limit = f.limit;
-  f.limit = limit + 1;
-  std::vector<acc::audit_entry> rows;
-  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
-    auto r = acc::list_audit_newest(c, f);
-    if (!r) return r.error();
-    rows = std::move(*r);
-    return {};
-  });
-  if (ec) co_return store_problem();
-  const bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
+  auto ctx = flows(s);
+  auto page = co_await accounts::read_audit(ctx, f);
+  if (!page) co_return store_problem();
   auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
   boost::json::array data;
-  for (const auto& a : rows)
+  for (const auto& a : page->entries)
     data.push_back(boost::json::object{{"id", a.id},
                                        {"at", a.created_at * 1000},
                                        {"actor_user_id", opt(a.actor_id)},
                                        {"subject_user_id", opt(a.subject_id)},
                                        {"action", a.action},
                                        {"client_ip", opt(a.client_address)},
-                                       {"detail", audit_detail(a.detail)}});
+                                       {"detail", accounts::audit_detail(a.detail)}});
   boost::json::object out{{"data", std::move(data)}};
-  if (more) out["next_cursor"] = std::to_string(rows.back().id);
+  if (page->more) out["next_cursor"] = std::to_string(page->entries.back().id);
   else out["next_cursor"] = nullptr;
   co_return http::json_response(http::status::ok, out);
 }
@@ -500,19 +477,14 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
   std::string status;
   if (auto q = req.query_param("status")) {
     status = *q;
-    if (status != "pending" && status != "active" && status != "rejected" && status != "suspended")
+    if (!accounts::is_status(status))
       co_return http::field_problem("status", "must be pending, active, rejected or suspended", "invalid_field");
   }
-  std::vector<acc::user> users;
-  auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
-    auto r = acc::list_users(c, status, 1000);
-    if (!r) return r.error();
-    users = std::move(*r);
-    return {};
-  });
-  if (ec) co_return store_problem();
+  auto ctx = flows(s);
+  auto users = co_await accounts::list_users(ctx, status);
+  if (!users) co_return store_problem();
   boost::json::array a;
-  for (const auto& u : users) a.push_back(user_json(u));
+  for (const auto& u : *users) a.push_back(user_json(u));
   co_return http::json_response(http::status::ok, boost::json::object{{"users", std::move(a)}});
 }
 

@@ -15,7 +15,6 @@
 #include <functional>
 
 namespace enfinito::app {
-namespace acc = store::accounts;
 
 const char* const accounts_usage =
     "  create-admin --email E --name N   create an administrator (password on stdin)\n"
@@ -75,18 +74,18 @@ int create_admin(const config::settings& s, const std::vector<std::string>& args
     std::fprintf(stderr, "enfinitoctl: create-admin: the password (first line of stdin) must be 8 to 1024 characters\n");
     return 2;
   }
-  acc::user u;
+  store::accounts::user u;
   u.id = "usr_" + crypto::random_token(16);
   u.email = *email;
   u.name = name;
   u.password_hash = auth::hash_password(password);
   u.role = "admin";
   u.status = "active";
-  u.created_at = acc::now_s();
+  u.created_at = store::accounts::now_s();
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    if (auto e = acc::insert_user(c, u)) return e;
-    return acc::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
+    if (auto e = store::accounts::insert_user(c, u)) return e;
+    return store::accounts::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
   }, &why);
   if (ec == store::error::constraint) {
     std::fprintf(stderr, "enfinitoctl: create-admin: an account with this email exists\n");
@@ -118,7 +117,7 @@ int approve(const config::settings& s, const std::string& email_arg) {
   accounts::user_action_result outcome = accounts::user_action_result::done;
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    auto u = acc::find_user_by_email(c, *email);
+    auto u = store::accounts::find_user_by_email(c, *email);
     if (!u) return u.error();
     if (!*u) {
       outcome = accounts::user_action_result::not_found;
@@ -151,7 +150,7 @@ int delete_user(const config::settings& s, const std::string& email_arg) {
   bool found = false;
   std::string user_id, why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    auto u = acc::find_user_by_email(c, *email);
+    auto u = store::accounts::find_user_by_email(c, *email);
     if (!u) return u.error();
     if (!*u) return {};
     found = true;
