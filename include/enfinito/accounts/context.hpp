@@ -1,7 +1,8 @@
 #pragma once
 /**
  * @file accounts: the account flows (sign-up and approval, sign-in and sessions, passwords,
- * profile, export and deletion, Google Sign-In). Each flow is a coroutine that runs the whole
+ * profile, API keys, export and deletion with the data-rights links, Google Sign-In, the
+ * administrators' reads) and their rules as pure functions (policy.hpp). Each flow is a coroutine that runs the whole
  * sequence (validated input in, hashing on the blocking pool, one store transaction with its
  * audit entry and mail, the outcome out) and knows nothing of HTTP: the routes in api/ parse,
  * authenticate, call one flow and shape its outcome into an answer.
