@@ -291,18 +291,23 @@ net::awaitable<http::response> me_password(services& s, http::request& req) {
 
 // ---- the personal-data export (P8), streamed, and deletion ----
 
+// The export's answer: headers now, the document streamed by `producer` (chunked).
+http::response export_response(http::request& req, accounts::export_producer producer) {
+  req.stream_body = std::move(producer);
+  http::response res{http::status::ok, 11};
+  res.set(http::bhttp::field::content_type, "application/json");
+  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"enfinito-export.json\"");
+  res.set(http::bhttp::field::cache_control, "no-store");
+  return res;
+}
+
 net::awaitable<http::response> me_export(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   auto ctx = flows(s);
   auto producer = co_await accounts::start_export(ctx, p.user_id, p.session_id);
   if (!producer && producer.error() == store::error::not_found) co_return user_not_found();
   if (!producer) co_return store_problem();
-  req.stream_body = std::move(*producer);
-  http::response res{http::status::ok, 11};
-  res.set(http::bhttp::field::content_type, "application/json");
-  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"enfinito-export.json\"");
-  res.set(http::bhttp::field::cache_control, "no-store");
-  co_return res;
+  co_return export_response(req, std::move(*producer));
 }
 
 net::awaitable<http::response> me_delete(services& s, http::request& req) {
@@ -547,12 +552,7 @@ net::awaitable<http::response> data_link_export(services& s, http::request& req)
   auto producer = co_await accounts::start_export(ctx, **user, "");
   if (!producer && producer.error() == store::error::not_found) co_return invalid_link();
   if (!producer) co_return store_problem();
-  req.stream_body = std::move(*producer);
-  http::response res{http::status::ok, 11};
-  res.set(http::bhttp::field::content_type, "application/json");
-  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"enfinito-export.json\"");
-  res.set(http::bhttp::field::cache_control, "no-store");
-  co_return res;
+  co_return export_response(req, std::move(*producer));
 }
 
 // POST /v1/auth/data-rights/delete {"token"}: deletes the account, as DELETE /v1/me does.
