@@ -447,3 +447,17 @@ CREATE TABLE message_attempts (
   created_at  INTEGER NOT NULL                  -- unix ms
 );
 CREATE INDEX message_attempts_by_message ON message_attempts (message_seq, id);
+
+-- migration: 14
+-- Data rights for every account state (issue 20): a user who cannot sign in (pending,
+-- rejected, suspended, or signed up with Google and never given a password) asks for a link
+-- by mail and exports or deletes their data with it. Only the token's SHA-256 is kept; a link
+-- does one action, once, before `expires_at` (unix s); it goes with its user.
+CREATE TABLE data_links (
+  token_hash TEXT PRIMARY KEY,                    -- SHA-256 hex of the mailed token
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  action     TEXT NOT NULL CHECK (action = 'export' OR action = 'delete'),
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX data_links_user ON data_links(user_id);
+CREATE INDEX data_links_expiry ON data_links(expires_at);

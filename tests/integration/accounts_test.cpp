@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -171,6 +172,45 @@ std::string file_bytes(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Every table: no row mentions the user's id or email (what a deletion must leave).
+void expect_no_row_mentions(raw_db& db, const std::string& uid, const std::string& email) {
+  auto tables = db.column("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  BOOST_TEST(tables.size() >= 7u);
+  for (const auto& t : tables) {
+    auto cols = db.column("SELECT name FROM pragma_table_info('" + t + "')");
+    for (const auto& needle : {uid, email}) {
+      std::string sql = "SELECT COUNT(*) FROM \"" + t + "\" WHERE 0";
+      for (const auto& col : cols) sql += " OR instr(CAST(\"" + col + "\" AS TEXT), '" + needle + "') > 0";
+      BOOST_TEST_CONTEXT(t << " " << needle) { BOOST_TEST(db.scalar(sql) == 0); }
+    }
+  }
+}
+
+// Signs up `email` and returns its id, still pending.
+std::string pending_user(client& admin, unsigned short port, const std::string& email, const std::string& password) {
+  client u{port};
+  BOOST_REQUIRE(u.call("POST", "/v1/auth/signup", signup_body("User", email, password)).status == 202);
+  auto doc = body_json(admin.call("GET", "/v1/admin/users?status=pending"));
+  for (auto& v : doc.at("users").as_array())
+    if (str(v, "email") == email) return str(v, "id");
+  return {};
+}
+
+// The token of the newest data-rights link for `action` mailed to `to`, waiting for the real
+// SMTP server to receive it (empty after 20 s).
+std::string mailed_link(const smtp_server& smtp, const std::string& to, const std::string& action) {
+  const std::regex link("data-rights#action=" + action + "&token=([A-Za-z0-9_-]+)");
+  for (int i = 0; i < 400; ++i) {
+    auto mails = smtp.messages();
+    for (auto it = mails.rbegin(); it != mails.rend(); ++it) {
+      std::smatch m;
+      if (it->find(to) != std::string::npos && std::regex_search(*it, m, link)) return m[1];
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return {};
 }
 
 }  // namespace
@@ -663,18 +703,8 @@ BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plain
   client k{app.port(), ""};
   k.bearer = key;
   BOOST_TEST(k.call("GET", "/v1/me").status == 401);
-  // Every table: no row mentions the user's id or email.
   raw_db db(app.settings.store.path);
-  auto tables = db.column("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-  BOOST_TEST(tables.size() >= 7u);
-  for (const auto& t : tables) {
-    auto cols = db.column("SELECT name FROM pragma_table_info('" + t + "')");
-    for (const auto& needle : {uid, email}) {
-      std::string sql = "SELECT COUNT(*) FROM \"" + t + "\" WHERE 0";
-      for (const auto& col : cols) sql += " OR instr(CAST(\"" + col + "\" AS TEXT), '" + needle + "') > 0";
-      BOOST_TEST_CONTEXT(t << " " << needle) { BOOST_TEST(db.scalar(sql) == 0); }
-    }
-  }
+  expect_no_row_mentions(db, uid, email);
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted'") == 1);
   // And the file keeps no copy (secure_delete; the WAL checkpointed first).
   int rc = SQLITE_BUSY;
@@ -688,6 +718,118 @@ BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plain
   BOOST_TEST(bytes.find(email) == std::string::npos);
   BOOST_TEST(bytes.find(uid) == std::string::npos);
   BOOST_TEST(bytes.find("admin@example.com") != std::string::npos);  // the check can see emails
+}
+
+BOOST_AUTO_TEST_CASE(pending_rejected_and_suspended_users_export_and_delete_by_mailed_link) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  auto admin = admin_client(app);
+  const std::string password = "data rights password";
+  const std::string pending = "rights.pending@example.org", rejected = "rights.rejected@example.org",
+                    suspended = "rights.suspended@example.org";
+  std::map<std::string, std::string> ids;
+  ids[pending] = pending_user(admin, app.port(), pending, password);
+  ids[rejected] = pending_user(admin, app.port(), rejected, password);
+  BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + ids[rejected] + "/reject", "{}").status == 200);
+  ids[suspended] = active_user(app, admin, suspended, password).second;
+  BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + ids[suspended] + "/suspend", "{}").status == 200);
+  raw_db db(app.settings.store.path);
+  for (const auto& [email, uid] : ids) {
+    BOOST_TEST_CONTEXT(email) {
+      BOOST_REQUIRE(!uid.empty());
+      client c{app.port()};
+      BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body(email, password)).status == 403);  // still cannot sign in
+      auto asked = c.call("POST", "/v1/auth/data-rights", R"({"email":")" + email + R"(","action":"export"})");
+      BOOST_TEST(asked.status == 202);
+      auto token = mailed_link(smtp, email, "export");
+      BOOST_REQUIRE(!token.empty());
+      BOOST_TEST(db.scalar("SELECT COUNT(*) FROM data_links WHERE token_hash = '" + token + "'") == 0);  // hashed
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights/delete", R"({"token":")" + token + R"("})").status == 400);
+      auto exported = c.call("POST", "/v1/auth/data-rights/export", R"({"token":")" + token + R"("})");
+      BOOST_REQUIRE(exported.status == 200);
+      auto doc = body_json(exported);
+      BOOST_TEST(str(doc.at("profile"), "email") == email);
+      BOOST_TEST(str(doc.at("profile"), "id") == uid);
+      BOOST_TEST(doc.at("audit_log").as_array().size() >= 2u);
+      BOOST_TEST(exported.body.find("$argon2") == std::string::npos);
+      BOOST_TEST(exported.body.find(admin_email) == std::string::npos);  // nobody else's data
+      // Single use.
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights/export", R"({"token":")" + token + R"("})").status == 400);
+
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights", R"({"email":")" + email + R"(","action":"delete"})").status == 202);
+      auto del = mailed_link(smtp, email, "delete");
+      BOOST_REQUIRE(!del.empty());
+      // A deletion link does not export (and stays usable for what it was made for).
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights/export", R"({"token":")" + del + R"("})").status == 400);
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights/delete", R"({"token":")" + del + R"("})").status == 204);
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights/delete", R"({"token":")" + del + R"("})").status == 400);
+      expect_no_row_mentions(db, uid, email);
+    }
+  }
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted'") == 3);
+  // An unknown address gets the same answer and no mail; bad input names its field.
+  client c{app.port()};
+  BOOST_TEST(c.call("POST", "/v1/auth/data-rights", R"({"email":"nobody@example.org","action":"export"})").status == 202);
+  auto bad = c.call("POST", "/v1/auth/data-rights", R"({"email":"nobody@example.org","action":"print"})");
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(str(body_json(bad), "field") == "action");
+  BOOST_TEST(c.call("POST", "/v1/auth/data-rights/export", R"({"token":"not-a-token"})").status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(data_right_links_are_limited_per_email) {
+  running_app app;
+  client c{app.port()};
+  int accepted = 0, limited = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto r = c.call("POST", "/v1/auth/data-rights", R"({"email":"flood@example.org","action":"delete"})");
+    if (r.status == 202) ++accepted;
+    if (r.status == 429) {
+      ++limited;
+      BOOST_TEST(!r.header("retry-after").empty());
+    }
+  }
+  BOOST_TEST(accepted == 5);
+  BOOST_TEST(limited == 3);
+}
+
+BOOST_AUTO_TEST_CASE(an_administrator_deletes_a_user_with_the_same_cascade) {
+  running_app app;
+  auto admin = admin_client(app);
+  const std::string email = "admin.deletes.me@example.org";
+  auto [u, uid] = active_user(app, admin, email);
+  auto key = str(body_json(u.call("POST", "/v1/api-keys", R"({"name":"gone"})")), "key");
+  client k{app.port(), ""};
+  k.bearer = key;
+  BOOST_TEST(k.call("GET", "/v1/me").status == 200);  // cached on a reactor now
+  auto me = body_json(admin.call("GET", "/v1/me"));
+  BOOST_TEST(admin.call("DELETE", "/v1/admin/users/" + str(me, "id")).status == 409);  // not themselves
+  BOOST_TEST(admin.call("DELETE", "/v1/admin/users/usr_doesnotexist").status == 404);
+  BOOST_TEST(u.call("DELETE", "/v1/admin/users/" + str(me, "id")).status == 403);  // administrators only
+  BOOST_TEST(admin.call("DELETE", "/v1/admin/users/" + uid).status == 204);
+  BOOST_TEST(admin.call("DELETE", "/v1/admin/users/" + uid).status == 404);
+  for (int i = 0; i < 8; ++i) BOOST_TEST(k.call("GET", "/v1/me").status == 401);
+  BOOST_TEST(u.call("GET", "/v1/me").status == 401);
+  raw_db db(app.settings.store.path);
+  expect_no_row_mentions(db, uid, email);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' AND actor_id = '" +
+                       str(me, "id") + "' AND detail = 'by=administrator'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(ctl_delete_user_runs_the_same_cascade) {
+  running_app app;
+  auto admin = admin_client(app);
+  const std::string email = "ctl.deletes.me@example.org";
+  auto uid = pending_user(admin, app.port(), email, "ctl delete password");
+  BOOST_REQUIRE(!uid.empty());
+  std::string out;
+  BOOST_CHECK_MESSAGE(ctl(app, "delete-user " + email, "", &out) == 0, out);
+  BOOST_TEST(ctl(app, "delete-user " + email, "", &out) == 1);  // gone
+  BOOST_TEST(ctl(app, "delete-user not-an-email", "", &out) == 2);
+  raw_db db(app.settings.store.path);
+  expect_no_row_mentions(db, uid, email);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' AND detail = 'by=enfinitoctl'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {

@@ -12,6 +12,7 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/http/message.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/data_links.hpp>
 #include <enfinito/store/google.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -505,6 +506,43 @@ BOOST_FIXTURE_TEST_CASE(a_google_only_account_cannot_unlink_its_only_sign_in, go
                          {"Origin", app.settings.server.public_url}});
   BOOST_TEST(r.status == 409u);
   BOOST_TEST(json_code(r) == "last_sign_in_method");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_pending_google_only_account_exports_and_deletes_by_data_link, google_fixture) {
+  // No password and not yet approved: a mailed data-rights link is its only way to its data.
+  BOOST_TEST_REQUIRE(run_flow().callback.status == 202u);
+  const header_list json = {{"Content-Type", "application/json"}};
+  auto asked = http_request("127.0.0.1", app.port(), "POST", "/v1/auth/data-rights", json,
+                            R"({"email":"grace@example.com","action":"export"})");
+  BOOST_TEST(asked.status == 202u, asked.body);
+  BOOST_TEST(count("SELECT COUNT(*) FROM data_links l JOIN users u ON u.id = l.user_id "
+                   "WHERE u.email = 'grace@example.com' AND l.action = 'export'") == 1);
+  // The mailed token is sealed in the outbox: plant known ones beside it, as the mail would carry.
+  const auto export_token = crypto::random_token(32), delete_token = crypto::random_token(32);
+  std::string user_id;
+  auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
+    auto u = acc::find_user_by_email(c, "grace@example.com");
+    if (!u || !*u) return make_error_code(store::error::not_found);
+    user_id = (*u)->id;
+    const auto expires = acc::now_s() + 600;
+    if (auto e = store::data_links::insert(c, crypto::sha256_hex(export_token), user_id, "export", expires,
+                                           acc::now_s()))
+      return e;
+    return store::data_links::insert(c, crypto::sha256_hex(delete_token), user_id, "delete", expires, acc::now_s());
+  });
+  BOOST_TEST_REQUIRE(!ec);
+  auto exported = http_request("127.0.0.1", app.port(), "POST", "/v1/auth/data-rights/export", json,
+                               R"({"token":")" + export_token + R"("})");
+  BOOST_TEST_REQUIRE(exported.status == 200u, exported.body);
+  auto doc = boost::json::parse(exported.body);
+  BOOST_TEST(doc.at("profile").at("status").as_string() == "pending");
+  BOOST_TEST(doc.at("google_identity").at("sub").as_string() == "112233445566778899000");
+  auto deleted = http_request("127.0.0.1", app.port(), "POST", "/v1/auth/data-rights/delete", json,
+                              R"({"token":")" + delete_token + R"("})");
+  BOOST_TEST(deleted.status == 204u, deleted.body);
+  BOOST_TEST(count("SELECT COUNT(*) FROM users WHERE id = '" + user_id + "'") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM data_links") == 0);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_flow_finishes_only_in_the_browser_that_started_it, google_fixture) {

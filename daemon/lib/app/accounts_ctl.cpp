@@ -1,6 +1,8 @@
-// enfinitoctl create-admin and approve: bootstrap the first administrator, approve sign-ups.
+// enfinitoctl create-admin, approve and delete-user: bootstrap the first administrator,
+// approve sign-ups, delete an account (the self-delete cascade, audited).
 #include <enfinito/app/accounts_ctl.hpp>
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/accounts/erasure.hpp>
+#include <enfinito/accounts/signup.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/crypto/keyring.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -13,11 +15,11 @@
 #include <functional>
 
 namespace enfinito::app {
-namespace acc = store::accounts;
 
 const char* const accounts_usage =
     "  create-admin --email E --name N   create an administrator (password on stdin)\n"
-    "  approve EMAIL         approve a pending sign-up (mails the user)\n";
+    "  approve EMAIL         approve a pending sign-up (mails the user)\n"
+    "  delete-user EMAIL     delete an account and all its data (cannot be undone)\n";
 
 namespace {
 
@@ -72,18 +74,18 @@ int create_admin(const config::settings& s, const std::vector<std::string>& args
     std::fprintf(stderr, "enfinitoctl: create-admin: the password (first line of stdin) must be 8 to 1024 characters\n");
     return 2;
   }
-  acc::user u;
+  store::accounts::user u;
   u.id = "usr_" + crypto::random_token(16);
   u.email = *email;
   u.name = name;
   u.password_hash = auth::hash_password(password);
   u.role = "admin";
   u.status = "active";
-  u.created_at = acc::now_s();
+  u.created_at = store::accounts::now_s();
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    if (auto e = acc::insert_user(c, u)) return e;
-    return acc::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
+    if (auto e = store::accounts::insert_user(c, u)) return e;
+    return store::accounts::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
   }, &why);
   if (ec == store::error::constraint) {
     std::fprintf(stderr, "enfinitoctl: create-admin: an account with this email exists\n");
@@ -112,30 +114,58 @@ int approve(const config::settings& s, const std::string& email_arg) {
     return 1;
   }
   const crypto::vault vault(std::move(*ring));
-  api::user_action_result outcome = api::user_action_result::done;
+  accounts::user_action_result outcome = accounts::user_action_result::done;
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    auto u = acc::find_user_by_email(c, *email);
+    auto u = store::accounts::find_user_by_email(c, *email);
     if (!u) return u.error();
     if (!*u) {
-      outcome = api::user_action_result::not_found;
+      outcome = accounts::user_action_result::not_found;
       return {};
     }
-    return api::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
+    return accounts::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
   }, &why);
   if (ec) {
     std::fprintf(stderr, "enfinitoctl: approve: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
     return 1;
   }
-  if (outcome == api::user_action_result::not_found) {
+  if (outcome == accounts::user_action_result::not_found) {
     std::fprintf(stderr, "enfinitoctl: approve: no account with this email\n");
     return 1;
   }
-  if (outcome == api::user_action_result::invalid_transition) {
+  if (outcome == accounts::user_action_result::invalid_transition) {
     std::fprintf(stderr, "enfinitoctl: approve: the account is not pending\n");
     return 1;
   }
   std::printf("approved\n");
+  return 0;
+}
+
+int delete_user(const config::settings& s, const std::string& email_arg) {
+  auto email = api::detail::normalize_email(email_arg);
+  if (!email) {
+    std::fprintf(stderr, "enfinitoctl: delete-user: not a valid email address\n");
+    return 2;
+  }
+  bool found = false;
+  std::string user_id, why;
+  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
+    auto u = store::accounts::find_user_by_email(c, *email);
+    if (!u) return u.error();
+    if (!*u) return {};
+    found = true;
+    user_id = (*u)->id;
+    return accounts::erase_user(c, user_id, "", "by=enfinitoctl", "local");
+  }, &why);
+  if (ec) {
+    std::fprintf(stderr, "enfinitoctl: delete-user: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
+    return 1;
+  }
+  if (!found) {
+    std::fprintf(stderr, "enfinitoctl: delete-user: no account with this email\n");
+    return 1;
+  }
+  std::printf("user %s deleted\n", user_id.c_str());
   return 0;
 }
 
@@ -151,6 +181,10 @@ int accounts_command(const config::settings& settings, const std::vector<std::st
   if (args[0] == "approve") {
     if (args.size() != 2) return 2;
     return approve(settings, args[1]);
+  }
+  if (args[0] == "delete-user") {
+    if (args.size() != 2) return 2;
+    return delete_user(settings, args[1]);
   }
   return -1;
 }

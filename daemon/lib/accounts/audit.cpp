@@ -1,0 +1,57 @@
+// The administrators' reads: the audit log by pages, the users by status (see
+// accounts/audit.hpp).
+#include <enfinito/accounts/audit.hpp>
+#include <enfinito/store/store.hpp>
+
+namespace enfinito::accounts {
+
+net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::accounts::audit_filter& want) {
+  // One entry past the limit tells whether an older page follows.
+  const std::size_t limit = want.limit;
+  store::accounts::audit_filter filter = want;
+  filter.limit = limit + 1;
+  audit_page page;
+  auto work = [&](store::connection& c) -> core::error_code {
+    auto r = store::accounts::list_audit_newest(c, filter);
+    if (!r) return r.error();
+    page.entries = std::move(*r);
+    return {};
+  };
+  auto ec = co_await ctx.db.read(work);
+  if (ec) co_return ec;
+  page.more = page.entries.size() > limit;
+  if (page.more) page.entries.resize(limit);
+  co_return page;
+}
+
+boost::json::object audit_detail(std::string_view detail) {
+  boost::json::object o;
+  while (!detail.empty()) {
+    const auto sp = detail.find(' ');
+    const auto part = detail.substr(0, sp);
+    const auto eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) return {{"text", detail}};
+    o[part.substr(0, eq)] = part.substr(eq + 1);
+    detail = sp == std::string_view::npos ? std::string_view() : detail.substr(sp + 1);
+  }
+  return o;
+}
+
+bool is_status(std::string_view status) noexcept {
+  return status == "pending" || status == "active" || status == "rejected" || status == "suspended";
+}
+
+net::awaitable<core::result<std::vector<store::accounts::user>>> list_users(context& ctx, const std::string& status) {
+  std::vector<store::accounts::user> users;
+  auto work = [&](store::connection& c) -> core::error_code {
+    auto r = store::accounts::list_users(c, status, 1000);
+    if (!r) return r.error();
+    users = std::move(*r);
+    return {};
+  };
+  auto ec = co_await ctx.db.read(work);
+  if (ec) co_return ec;
+  co_return users;
+}
+
+}  // namespace enfinito::accounts
