@@ -9,6 +9,7 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/outbound/pacing.hpp>
+#include <enfinito/outbound/queue_metrics.hpp>
 #include <enfinito/outbound/send_window.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
@@ -26,8 +27,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <array>
-#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -54,30 +53,6 @@ void check_spawn(std::exception_ptr e) {
   }
   std::terminate();
 }
-
-// Latency histogram bounds (seconds) of calls to Meta.
-constexpr std::array<double, 11> latency_bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-struct queue_metrics {
-  std::atomic<std::uint64_t> sent{0}, failed{0}, dead{0}, retried{0}, reauth{0}, released{0};
-  std::array<std::atomic<std::uint64_t>, latency_bounds.size() + 1> latency{};
-  std::atomic<std::uint64_t> latency_us{0}, latency_count{0};
-  std::mutex mu;
-  std::map<std::string, std::uint64_t> failures;  // by Graph code, or "transport"
-
-  void observe(std::chrono::steady_clock::duration d) {
-    const double s = std::chrono::duration<double>(d).count();
-    std::size_t i = 0;
-    while (i < latency_bounds.size() && s > latency_bounds[i]) ++i;
-    latency[i].fetch_add(1, std::memory_order_relaxed);
-    latency_us.fetch_add(static_cast<std::uint64_t>(s * 1e6), std::memory_order_relaxed);
-    latency_count.fetch_add(1, std::memory_order_relaxed);
-  }
-  void failure(const std::optional<std::int64_t>& code) {
-    std::lock_guard lock(mu);
-    ++failures[code ? std::to_string(*code) : std::string("transport")];
-  }
-};
 
 struct waiter {
   explicit waiter(const executor& ex) : timer(ex) {}
@@ -644,55 +619,22 @@ net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string 
 }
 
 net::awaitable<void> queue::render_metrics(std::string& out) {
-  auto& st = impl_->stats;
-  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-           std::to_string(v) + "\n";
-  };
-  counter("enfinito_queue_sent_total", "Messages Meta accepted.", st.sent.load());
-  counter("enfinito_queue_failed_total", "Messages failed for good (permanent Graph error).", st.failed.load());
-  counter("enfinito_queue_dead_total", "Messages dead after the last allowed attempt.", st.dead.load());
-  counter("enfinito_queue_retries_total", "Attempts rescheduled (retryable error, throttle, reauth).",
-          st.retried.load());
-  counter("enfinito_queue_reauth_total", "Attempts refused with 190/0 (instance paused).", st.reauth.load());
-  counter("enfinito_queue_recovered_leases_total", "Jobs leased by an earlier run, requeued as possible duplicates.",
-          st.released.load());
-  out += "# HELP enfinito_queue_send_failures_total Failed send attempts by Graph error code.\n"
-         "# TYPE enfinito_queue_send_failures_total counter\n";
-  {
-    std::lock_guard lock(st.mu);
-    for (const auto& [code, n] : st.failures)
-      out += "enfinito_queue_send_failures_total{code=\"" + code + "\"} " + std::to_string(n) + "\n";
-  }
-  out += "# HELP enfinito_queue_meta_latency_seconds Time of one send call to Meta.\n"
-         "# TYPE enfinito_queue_meta_latency_seconds histogram\n";
-  std::uint64_t cum = 0;
-  for (std::size_t i = 0; i < latency_bounds.size(); ++i) {
-    cum += st.latency[i].load();
-    out += "enfinito_queue_meta_latency_seconds_bucket{le=\"" + std::to_string(latency_bounds[i]) + "\"} " +
-           std::to_string(cum) + "\n";
-  }
-  cum += st.latency[latency_bounds.size()].load();
-  out += "enfinito_queue_meta_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(cum) + "\n";
-  out += "enfinito_queue_meta_latency_seconds_sum " + std::to_string(static_cast<double>(st.latency_us.load()) / 1e6) + "\n";
-  out += "enfinito_queue_meta_latency_seconds_count " + std::to_string(st.latency_count.load()) + "\n";
+  prometheus_text p(out);
+  impl_->stats.render(p);
   // Connections opened against calls that reused one: a high ratio under steady load means
   // the idle pool ([meta] max_idle_connections) is below the sends in flight.
   const auto pool = impl_->meta->stats();
-  counter("enfinito_meta_connections_opened_total", "Graph API connections opened (TCP, and TLS in production).",
-          pool.connections_opened);
-  counter("enfinito_meta_connections_reused_total", "Graph API calls made on a kept-alive connection.", pool.calls_on_reused_connection);
-  out += "# HELP enfinito_queue_sends_in_flight Graph API send calls in flight.\n"
-         "# TYPE enfinito_queue_sends_in_flight gauge\n"
-         "enfinito_queue_sends_in_flight " + std::to_string(impl_->in_flight.load()) + "\n";
+  p.counter("enfinito_meta_connections_opened_total", "Graph API connections opened (TCP, and TLS in production).",
+            pool.connections_opened);
+  p.counter("enfinito_meta_connections_reused_total", "Graph API calls made on a kept-alive connection.",
+            pool.calls_on_reused_connection);
+  p.gauge("enfinito_queue_sends_in_flight", "Graph API send calls in flight.", impl_->in_flight.load());
   std::vector<std::pair<std::string, std::int64_t>> depth;
   auto fn = [&](store::connection& c) { return store::messages::depth_by_instance(c, depth); };
   auto ec = co_await impl_->db.read(fn);
-  out += "# HELP enfinito_queue_depth Unresolved outbound messages per instance.\n"
-         "# TYPE enfinito_queue_depth gauge\n";
+  p.family("enfinito_queue_depth", "gauge", "Unresolved outbound messages per instance.");
   if (!ec)
-    for (const auto& [id, n] : depth)
-      out += "enfinito_queue_depth{instance=\"" + id + "\"} " + std::to_string(n) + "\n";
+    for (const auto& [id, n] : depth) p.sample("enfinito_queue_depth", {{"instance", id}}, std::to_string(n));
 }
 
 const std::string& queue::run_id() const noexcept { return impl_->run_id; }
