@@ -126,4 +126,31 @@ verdict judge(const meta::graph_error* e, core::error_code transport, std::int64
   return retry_or_dead();
 }
 
+answer judge_answer(const core::result<meta::response>& res, std::int64_t attempts, unsigned pair_repeats,
+                    const retry_policy& p, double unit) {
+  answer a;
+  if (res && res->ok()) {
+    if (auto parsed = meta::parse_send_response(res->body)) {
+      a.accepted = true;
+      a.wamid = std::move(parsed->wamid);
+      a.wa_id = std::move(parsed->wa_id);
+      return a;
+    }
+    // A 2xx we cannot read: Meta may have taken it. Retry, flagged.
+    a.v = judge(nullptr, meta::error::bad_response, attempts, pair_repeats, p, unit);
+  } else if (res) {
+    a.http_status = res->status;
+    const auto ge = meta::parse_error(res->status, res->body);
+    a.fbtrace_id = ge.fbtrace_id;
+    a.v = judge(&ge, {}, attempts, pair_repeats, p, unit);
+  } else {
+    a.v = judge(nullptr, res.error(), attempts, pair_repeats, p, unit);
+  }
+  if (a.v.code) a.error_title = meta::error_title(*a.v.code);
+  else if (!res) a.error_title = res.error().message();  // our own text (meta::error)
+  else if (res->ok()) a.error_title = "Unreadable answer from the Graph API";
+  else a.error_title = "Graph API answered HTTP " + std::to_string(res->status);
+  return a;
+}
+
 }  // namespace enfinito::outbound

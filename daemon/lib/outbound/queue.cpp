@@ -2,12 +2,15 @@
 // sweep, outcome waiters and the queue's metrics. The design essay is in outbound/queue.hpp.
 #include <enfinito/outbound/queue.hpp>
 
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/outbound/pacing.hpp>
+#include <enfinito/outbound/queue_metrics.hpp>
+#include <enfinito/outbound/send_window.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/inbound.hpp>
@@ -24,22 +27,16 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <array>
-#include <limits>
-#include <map>
-#include <memory_resource>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace enfinito::outbound {
 namespace {
 
 namespace sm = store::messages;
-using sm::now_ms;
 namespace si = store::instances;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 // How often a send's outcome whose commit failed (disk full) is written again.
@@ -56,43 +53,6 @@ void check_spawn(std::exception_ptr e) {
   }
   std::terminate();
 }
-
-// A queued job as the dispatcher holds it: no body.
-struct job {
-  std::string peer;
-  std::int64_t due = 0;  // unix ms
-  bool in_flight = false;
-};
-
-// 131056 pacing of one recipient.
-struct peer_pace {
-  std::int64_t until = 0;  // unix ms
-  unsigned repeats = 0;
-};
-
-// Latency histogram bounds (seconds) of calls to Meta.
-constexpr std::array<double, 11> latency_bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-struct queue_metrics {
-  std::atomic<std::uint64_t> sent{0}, failed{0}, dead{0}, retried{0}, reauth{0}, released{0};
-  std::array<std::atomic<std::uint64_t>, latency_bounds.size() + 1> latency{};
-  std::atomic<std::uint64_t> latency_us{0}, latency_count{0};
-  std::mutex mu;
-  std::map<std::string, std::uint64_t> failures;  // by Graph code, or "transport"
-
-  void observe(std::chrono::steady_clock::duration d) {
-    const double s = std::chrono::duration<double>(d).count();
-    std::size_t i = 0;
-    while (i < latency_bounds.size() && s > latency_bounds[i]) ++i;
-    latency[i].fetch_add(1, std::memory_order_relaxed);
-    latency_us.fetch_add(static_cast<std::uint64_t>(s * 1e6), std::memory_order_relaxed);
-    latency_count.fetch_add(1, std::memory_order_relaxed);
-  }
-  void failure(const std::optional<std::int64_t>& code) {
-    std::lock_guard lock(mu);
-    ++failures[code ? std::to_string(*code) : std::string("transport")];
-  }
-};
 
 struct waiter {
   explicit waiter(const executor& ex) : timer(ex) {}
@@ -153,12 +113,17 @@ struct queue::impl : std::enable_shared_from_this<queue::impl> {
   net::awaitable<void> sweep();
 };
 
-// The send loop of one instance, on its owning reactor.
+// The send loop of one instance, on its owning reactor: carries out what its send_window
+// decides (outbound/send_window.hpp) with the store, the credentials and the Meta client.
 struct dispatcher : std::enable_shared_from_this<dispatcher> {
   dispatcher(queue::impl& q_, shard& sh_, std::string id)
-      : q(q_), sh(sh_), instance_id(std::move(id)), timer(sh_.ctx),
-        bucket(static_cast<double>(q_.cfg.queue.rate_per_instance), static_cast<double>(q_.cfg.queue.burst),
-               steady::now()) {}
+      : q(q_), sh(sh_), instance_id(std::move(id)), timer(sh_.ctx), window(options(q_.cfg.queue), core::steady_ms()) {}
+
+  static window_options options(const config::queue_settings& s) {
+    return {s.window, s.max_in_flight, static_cast<double>(s.rate_per_instance), static_cast<double>(s.burst),
+            s.lease.count()};
+  }
+  static instant clock_now() { return {core::wall_ms(), core::steady_ms()}; }
 
   queue::impl& q;
   shard& sh;
@@ -168,22 +133,12 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
   bool woken = false;
   bool running = false;
   bool stopping = false;
-  bool rescan = true;       // next load starts from the beginning of the instance's jobs
-  bool exhausted = false;   // every queued job of the instance is in `window`
-  std::uint64_t notify_gen = 0;  // notifications not folded into the window
   std::uint64_t row_generation = 0;  // si::generation() when `row` was read: re-read once it moves
-  bool paused = false;      // instance needs_reauth or disabled
-  std::map<std::int64_t, job> window;  // seq → job, ascending
-  std::int64_t cursor = 0;  // highest seq loaded
-  std::unordered_map<std::string, peer_pace> paces;
-  token_bucket bucket;
-  unsigned in_flight = 0;
+  send_window window;
   si::instance row;
   std::string row_key;      // the credential blobs the row had (detects an update)
   std::string creds_key;    // ... and those `creds` were opened from
   std::shared_ptr<const crypto::graph_credentials> creds;
-
-  std::size_t cap() const { return q.cfg.queue.window; }
 
   void wake() {
     woken = true;
@@ -192,14 +147,7 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
 
   // New work: a job handed over directly, or (seq 0) "look in the database".
   void offer(std::int64_t seq, std::string peer) {
-    if (seq > 0 && exhausted && !rescan && window.size() < cap()) {
-      if (!window.contains(seq)) window.emplace(seq, job{std::move(peer), now_ms(), false});
-      cursor = std::max(cursor, seq);
-    } else {
-      if (seq <= 0) rescan = true;
-      exhausted = false;
-      ++notify_gen;
-    }
+    window.offer(seq, std::move(peer), core::wall_ms());
     wake();
   }
 
@@ -216,12 +164,8 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
 
   // Reads the instance row and loads queued jobs. False when the instance is gone.
   net::awaitable<bool> refresh() {
-    const bool from_start = rescan;
-    rescan = false;
-    const auto gen = notify_gen;
+    const auto load = window.begin_load();
     const auto generation = si::generation();  // before the read: a change racing it is seen next time
-    const std::size_t room = cap() > window.size() ? cap() - window.size() : 0;
-    const std::int64_t after = from_start ? 0 : cursor;
     si::instance r;
     std::vector<sm::job_ref> jobs;
     bool found = true;
@@ -232,13 +176,13 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
         return {};
       }
       if (ec) return ec;
-      if (room == 0) return {};
-      return sm::queued_jobs(c, instance_id, after, room, jobs);
+      if (load.room == 0) return {};
+      return sm::queued_jobs(c, instance_id, load.after, load.room, jobs);
     };
     auto ec = co_await q.db.read(fn);
     if (ec) {
       core::log::warn("send_queue_load_failed", {{"instance", instance_id}, {"reason", ec.message()}});
-      rescan = from_start;
+      window.load_failed(load);
       co_await sleep(std::chrono::milliseconds(1000));
       co_return true;
     }
@@ -246,21 +190,15 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     row_generation = generation;
     user_id = r.user_id;
     row_key = r.blobs[crypto::f_phone] + r.blobs[crypto::f_token];
-    if (const double rate = send_rate(q.cfg.queue, r.throughput_level); rate != bucket.rate()) {
-      bucket.set_rate(rate, steady::now());
+    if (const double rate = send_rate(q.cfg.queue, r.throughput_level); window.set_rate(rate, core::steady_ms()))
       core::log::info("send_queue_rate", {{"instance", instance_id}, {"throughput", r.throughput_level},
                                           {"per_second", static_cast<std::int64_t>(rate)}});
-    }
-    const bool was_paused = paused;
-    paused = r.status != "active";
-    if (paused || row_key != creds_key) creds.reset();
-    if (was_paused && !paused) core::log::info("send_queue_resumed", {{"instance", instance_id}});
+    const bool resumed = window.set_paused(r.status != "active");
+    if (window.paused() || row_key != creds_key) creds.reset();
+    if (resumed) core::log::info("send_queue_resumed", {{"instance", instance_id}});
     row = std::move(r);
-    for (auto& j : jobs) {
-      cursor = std::max(cursor, j.seq);
-      if (!window.contains(j.seq)) window.emplace(j.seq, job{std::move(j.peer), j.next_attempt_at, false});
-    }
-    exhausted = jobs.size() < room && gen == notify_gen;
+    for (auto& j : jobs) window.loaded(j.seq, std::move(j.peer), j.next_attempt_at);
+    window.end_load(load, jobs.size());
     co_return true;
   }
 
@@ -272,54 +210,23 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     co_return true;
   }
 
-  void pick_due(std::int64_t now, steady::time_point steady_now, std::vector<std::int64_t>& pick,
-                std::int64_t& next_due, steady::time_point& token_at);
   void launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick);
   net::awaitable<void> run();
   net::awaitable<void> send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr);
 };
 
-// Chooses what to send now: per peer only its earliest job, if due, the peer not paced, a
-// token in the bucket and room under the in-flight cap. Sets when to look again otherwise.
-void dispatcher::pick_due(std::int64_t now, steady::time_point steady_now, std::vector<std::int64_t>& pick,
-                          std::int64_t& next_due, steady::time_point& token_at) {
-  // The peers already considered in this pass. Their nodes come from a buffer on the stack:
-  // from the heap they were a malloc per waiting job per pass, ~7 per message sent.
-  std::array<std::byte, 16 * 1024> buffer;
-  std::pmr::monotonic_buffer_resource arena(buffer.data(), buffer.size());
-  std::pmr::unordered_set<std::string_view> seen(&arena);
-  for (auto& [seq, j] : window) {
-    if (in_flight + pick.size() >= q.cfg.queue.max_in_flight) break;
-    if (!seen.insert(j.peer).second || j.in_flight) continue;
-    if (j.due > now) {
-      next_due = std::min(next_due, j.due);
-      continue;
-    }
-    if (auto p = paces.find(j.peer); p != paces.end() && p->second.until > now) {
-      next_due = std::min(next_due, p->second.until);
-      continue;
-    }
-    if (!bucket.try_take(steady_now)) {
-      token_at = bucket.next_available(steady_now);
-      break;
-    }
-    pick.push_back(seq);
-  }
-}
-
-// Starts one send per leased job; forgets picked jobs that could not be leased (resolved or
-// deleted meanwhile).
+// Starts one send per leased job; the window forgets picked jobs that could not be leased
+// (resolved or deleted meanwhile).
 void dispatcher::launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick) {
   for (auto& l : leased) {
-    window[l.seq].in_flight = true;
-    ++in_flight;
+    window.started(l.seq);
     q.in_flight.fetch_add(1);
     net::co_spawn(sh.ctx, send_one(std::move(l), creds), check_spawn);
   }
   // Both lists hold at most queue.max_in_flight jobs: a linear search beats a hash set here.
   for (auto seq : pick)
     if (std::none_of(leased.begin(), leased.end(), [seq](const sm::leased& l) { return l.seq == seq; }))
-      window.erase(seq);
+      window.not_leased(seq);
 }
 
 net::awaitable<void> dispatcher::run() {
@@ -331,26 +238,22 @@ net::awaitable<void> dispatcher::run() {
   bool gone = false;
   bool ok = true;
   core::error_code ec;
-  std::int64_t now = 0;
-  std::int64_t next_due = 0;
-  auto steady_now = steady::now();
-  auto token_at = steady_now;
-  auto wait = idle;
+  instant at;
+  std::optional<std::int64_t> due_in;
   auto lease_fn = [&](store::connection& c) {
-    return sm::lease(c, instance_id, pick, q.run_id, now, now + q.cfg.queue.lease.count(), leased);
+    return sm::lease(c, instance_id, pick, q.run_id, at.wall, window.lease_expiry(at.wall), leased);
   };
   while (!stopping && !gone) {
-    // 1. Load what the database holds when the window has room for a batch, or when asked;
-    //    read the instance row again once any instance changed (status, throughput, token).
-    if (rescan || row_generation != si::generation() ||
-        (!exhausted && (window.empty() || window.size() + cap() / 4 <= cap()))) {
+    // 1. Load what the database holds when the window asks, and read the instance row again
+    //    once any instance changed (status, throughput, token).
+    if (window.wants_load(row_generation != si::generation())) {
       ok = co_await refresh();
       if (!ok) {
         gone = true;
         continue;
       }
     }
-    if (paused || window.empty()) {
+    if (window.idle()) {
       co_await sleep(idle);  // the sweep or a notify wakes us
       continue;
     }
@@ -364,11 +267,8 @@ net::awaitable<void> dispatcher::run() {
 
     // 2. Pick.
     pick.clear();
-    steady_now = steady::now();
-    now = now_ms();
-    next_due = std::numeric_limits<std::int64_t>::max();
-    token_at = steady::time_point::max();
-    pick_due(now, steady_now, pick, next_due, token_at);
+    at = clock_now();
+    due_in = window.pick(at, pick);
 
     // 3. Lease in SQLite before calling Meta (bodies come back in the same write).
     if (!pick.empty()) {
@@ -384,12 +284,7 @@ net::awaitable<void> dispatcher::run() {
     }
 
     // 4. Wait for the next due time, token or completion (a notify wakes us earlier).
-    wait = idle;
-    if (next_due != std::numeric_limits<std::int64_t>::max())
-      wait = std::min(wait, std::chrono::milliseconds(next_due - now));
-    if (token_at != steady::time_point::max())
-      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(token_at - steady_now));
-    co_await sleep(wait);
+    co_await sleep(due_in ? std::min(idle, std::chrono::milliseconds(*due_in)) : idle);
   }
   running = false;
   if (gone) {
@@ -398,6 +293,36 @@ net::awaitable<void> dispatcher::run() {
     sh.dispatchers.erase(instance_id);
   }
 }
+
+namespace {
+
+// The message log's record of a judged attempt (store/messages.hpp `outcome`).
+sm::outcome to_outcome(const answer& a, std::int64_t now) {
+  sm::outcome o;
+  if (a.accepted) {
+    o.what = sm::outcome::kind::sent;
+    o.wamid = a.wamid;
+    return o;
+  }
+  const auto& v = a.v;
+  o.error_code = v.code;
+  o.error_title = a.error_title;
+  switch (v.what) {
+    case verdict::kind::failed: o.what = sm::outcome::kind::failed; break;
+    case verdict::kind::dead: o.what = sm::outcome::kind::dead; break;
+    case verdict::kind::sent:  // not produced for a failure
+    case verdict::kind::retry:
+    case verdict::kind::reauth:
+      o.what = sm::outcome::kind::retry;
+      o.next_attempt_at = now + v.delay.count();
+      o.undo_attempt = !v.counts;
+      o.possible_duplicate = v.possible_duplicate;
+      break;
+  }
+  return o;
+}
+
+}  // namespace
 
 net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr) {
   auto self = shared_from_this();
@@ -412,70 +337,22 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   q.stats.observe(steady::now() - t0);
 
   // Judge the attempt.
-  const auto now = now_ms();
-  sm::outcome o;
-  verdict v;
-  std::string wa_id;
-  unsigned http_status = 0;
-  std::string fbtrace;
-  std::string peer;
-  if (auto it = window.find(seq); it != window.end()) peer = it->second.peer;
-  const unsigned repeats = paces.contains(peer) ? paces[peer].repeats : 0;
-  bool accepted = false;
-  if (res && res->ok()) {
-    auto parsed = meta::parse_send_response(res->body);
-    if (parsed) {
-      accepted = true;
-      o.what = sm::outcome::kind::sent;
-      o.wamid = parsed->wamid;
-      wa_id = parsed->wa_id;
-    } else {
-      // A 2xx we cannot read: Meta may have taken it. Retry, flagged.
-      v = judge(nullptr, meta::error::bad_response, l.attempts, repeats, q.policy, sh.unit());
-    }
-  } else if (res) {
-    http_status = res->status;
-    const auto ge = meta::parse_error(res->status, res->body);
-    fbtrace = ge.fbtrace_id;
-    v = judge(&ge, {}, l.attempts, repeats, q.policy, sh.unit());
-  } else {
-    v = judge(nullptr, res.error(), l.attempts, repeats, q.policy, sh.unit());
-  }
+  const auto at = clock_now();
+  const auto now = at.wall;
+  const auto a = judge_answer(res, l.attempts, window.pair_repeats(seq), q.policy, sh.unit());
+  const auto& v = a.v;
+  const sm::outcome o = to_outcome(a, now);
+  const std::string& wa_id = a.wa_id;
+  const unsigned http_status = a.http_status;
   bool first_reauth = false;
-  if (!accepted) {
-    o.error_code = v.code;
-    if (v.code) o.error_title = meta::error_title(*v.code);
-    else if (!res) o.error_title = res.error().message();  // our own text (meta::error)
-    else if (res->ok()) o.error_title = "Unreadable answer from the Graph API";
-    else o.error_title = "Graph API answered HTTP " + std::to_string(res->status);
-    switch (v.what) {
-      case verdict::kind::failed: o.what = sm::outcome::kind::failed; break;
-      case verdict::kind::dead: o.what = sm::outcome::kind::dead; break;
-      case verdict::kind::sent:  // not produced for a failure
-      case verdict::kind::retry:
-      case verdict::kind::reauth:
-        o.what = sm::outcome::kind::retry;
-        o.next_attempt_at = now + v.delay.count();
-        o.undo_attempt = !v.counts;
-        o.possible_duplicate = v.possible_duplicate;
-        break;
-    }
-    if (v.what == verdict::kind::reauth) {
-      first_reauth = !paused;
-      paused = true;
-      creds.reset();
-    }
-    if (v.hold_instance) bucket.hold_until(steady::now() + v.delay);
-    if (v.pair_throttle) {
-      auto& p = paces[peer];
-      p.until = now + v.delay.count();
-      ++p.repeats;
-    }
+  if (!a.accepted) {
+    first_reauth = window.judged(seq, v, at);
+    if (v.what == verdict::kind::reauth) creds.reset();
     q.stats.failure(v.code);
     core::log::info("send_attempt_failed",
                     {{"instance", instance_id}, {"message", message_id}, {"attempt", l.attempts},
                      {"code", v.code ? std::to_string(*v.code) : std::string("transport")},
-                     {"http_status", http_status}, {"fbtrace_id", fbtrace},
+                     {"http_status", http_status}, {"fbtrace_id", a.fbtrace_id},
                      {"transport", res ? std::string() : res.error().message()},
                      {"verdict", static_cast<int>(v.what)}});
   }
@@ -532,35 +409,25 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   if (first_reauth && !ec) si::changed();
 
   // Bring memory in line with what committed.
-  --in_flight;
   q.in_flight.fetch_sub(1);
-  auto it = window.find(seq);
   if (ec == store::error::not_found) {
-    if (it != window.end()) window.erase(it);  // instance deleted, or the job is not ours any more
+    window.gone(seq);  // instance deleted, or the job is not ours any more
   } else if (ec) {
     // Our lease stays in the database; lease() accepts our own lease again later.
     core::log::error("send_queue_commit_failed", {{"instance", instance_id}, {"message", message_id},
                                                   {"reason", ec.message()}});
-    if (first_reauth) paused = false;
-    if (it != window.end()) {
-      it->second.in_flight = false;
-      it->second.due = now + 1000;
-    }
+    window.commit_failed(seq, first_reauth, now);
   } else if (o.what == sm::outcome::kind::retry) {
     q.stats.retried.fetch_add(1, std::memory_order_relaxed);
     if (v.what == verdict::kind::reauth) q.stats.reauth.fetch_add(1, std::memory_order_relaxed);
-    if (it != window.end()) {
-      it->second.in_flight = false;
-      it->second.due = o.next_attempt_at;
-    }
+    window.retry_at(seq, o.next_attempt_at);
     if (first_reauth)
       core::log::warn("send_queue_paused_needs_reauth", {{"instance", instance_id}, {"message", message_id}});
   } else {
-    if (it != window.end()) window.erase(it);
+    window.resolved(seq, o.what == sm::outcome::kind::sent);
     send_outcome out;
     if (o.what == sm::outcome::kind::sent) {
       q.stats.sent.fetch_add(1, std::memory_order_relaxed);
-      paces.erase(peer);
       out.what = send_outcome::kind::sent;
       out.wamid = o.wamid;
       out.wa_id = wa_id;
@@ -636,7 +503,7 @@ net::awaitable<void> queue::impl::sweep() {
     }
     first = false;
     ids.clear();
-    now = now_ms();
+    now = core::wall_ms();
     ec = co_await db.read(due_fn);
     if (ec) core::log::warn("send_queue_sweep_failed", {{"reason", ec.message()}});
     for (const auto& id : ids) notify(id, 0, {});
@@ -664,7 +531,7 @@ queue::~queue() {
 core::error_code queue::recover() {
   std::size_t released = 0;
   const auto owner = impl_->run_id;
-  const auto now = now_ms();
+  const auto now = core::wall_ms();
   auto ec = impl_->db.write_sync([&](store::connection& c) { return sm::release_leases(c, owner, now, released); });
   if (ec) return ec;
   impl_->stats.released.fetch_add(released);
@@ -752,55 +619,22 @@ net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string 
 }
 
 net::awaitable<void> queue::render_metrics(std::string& out) {
-  auto& st = impl_->stats;
-  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-           std::to_string(v) + "\n";
-  };
-  counter("enfinito_queue_sent_total", "Messages Meta accepted.", st.sent.load());
-  counter("enfinito_queue_failed_total", "Messages failed for good (permanent Graph error).", st.failed.load());
-  counter("enfinito_queue_dead_total", "Messages dead after the last allowed attempt.", st.dead.load());
-  counter("enfinito_queue_retries_total", "Attempts rescheduled (retryable error, throttle, reauth).",
-          st.retried.load());
-  counter("enfinito_queue_reauth_total", "Attempts refused with 190/0 (instance paused).", st.reauth.load());
-  counter("enfinito_queue_recovered_leases_total", "Jobs leased by an earlier run, requeued as possible duplicates.",
-          st.released.load());
-  out += "# HELP enfinito_queue_send_failures_total Failed send attempts by Graph error code.\n"
-         "# TYPE enfinito_queue_send_failures_total counter\n";
-  {
-    std::lock_guard lock(st.mu);
-    for (const auto& [code, n] : st.failures)
-      out += "enfinito_queue_send_failures_total{code=\"" + code + "\"} " + std::to_string(n) + "\n";
-  }
-  out += "# HELP enfinito_queue_meta_latency_seconds Time of one send call to Meta.\n"
-         "# TYPE enfinito_queue_meta_latency_seconds histogram\n";
-  std::uint64_t cum = 0;
-  for (std::size_t i = 0; i < latency_bounds.size(); ++i) {
-    cum += st.latency[i].load();
-    out += "enfinito_queue_meta_latency_seconds_bucket{le=\"" + std::to_string(latency_bounds[i]) + "\"} " +
-           std::to_string(cum) + "\n";
-  }
-  cum += st.latency[latency_bounds.size()].load();
-  out += "enfinito_queue_meta_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(cum) + "\n";
-  out += "enfinito_queue_meta_latency_seconds_sum " + std::to_string(static_cast<double>(st.latency_us.load()) / 1e6) + "\n";
-  out += "enfinito_queue_meta_latency_seconds_count " + std::to_string(st.latency_count.load()) + "\n";
+  prometheus_text p(out);
+  impl_->stats.render(p);
   // Connections opened against calls that reused one: a high ratio under steady load means
   // the idle pool ([meta] max_idle_connections) is below the sends in flight.
   const auto pool = impl_->meta->stats();
-  counter("enfinito_meta_connections_opened_total", "Graph API connections opened (TCP, and TLS in production).",
-          pool.connections_opened);
-  counter("enfinito_meta_connections_reused_total", "Graph API calls made on a kept-alive connection.", pool.calls_on_reused_connection);
-  out += "# HELP enfinito_queue_sends_in_flight Graph API send calls in flight.\n"
-         "# TYPE enfinito_queue_sends_in_flight gauge\n"
-         "enfinito_queue_sends_in_flight " + std::to_string(impl_->in_flight.load()) + "\n";
+  p.counter("enfinito_meta_connections_opened_total", "Graph API connections opened (TCP, and TLS in production).",
+            pool.connections_opened);
+  p.counter("enfinito_meta_connections_reused_total", "Graph API calls made on a kept-alive connection.",
+            pool.calls_on_reused_connection);
+  p.gauge("enfinito_queue_sends_in_flight", "Graph API send calls in flight.", impl_->in_flight.load());
   std::vector<std::pair<std::string, std::int64_t>> depth;
   auto fn = [&](store::connection& c) { return store::messages::depth_by_instance(c, depth); };
   auto ec = co_await impl_->db.read(fn);
-  out += "# HELP enfinito_queue_depth Unresolved outbound messages per instance.\n"
-         "# TYPE enfinito_queue_depth gauge\n";
+  p.family("enfinito_queue_depth", "gauge", "Unresolved outbound messages per instance.");
   if (!ec)
-    for (const auto& [id, n] : depth)
-      out += "enfinito_queue_depth{instance=\"" + id + "\"} " + std::to_string(n) + "\n";
+    for (const auto& [id, n] : depth) p.sample("enfinito_queue_depth", {{"instance", id}}, std::to_string(n));
 }
 
 const std::string& queue::run_id() const noexcept { return impl_->run_id; }

@@ -5,14 +5,18 @@
  * - `token_bucket`: the per-instance rate limit (Meta's throughput, 80 msg/s by default);
  * - `backoff` / `pair_wait`: how long a message or a recipient waits before the next try;
  * - `judge`: what one attempt's result means for the message (sent, failed, dead, retry,
- *   pause the instance), following meta::classify and REFERENCE.md §2.3.
+ *   pause the instance), following meta::classify and REFERENCE.md §2.3;
+ * - `judge_answer`: the same from Meta's raw answer (or the transport error), with what the
+ *   message log records of it.
  */
 #include <enfinito/core/error.hpp>
+#include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace enfinito::outbound {
 
@@ -87,5 +91,24 @@ struct verdict {
  */
 verdict judge(const meta::graph_error* e, core::error_code transport, std::int64_t attempts,
               unsigned pair_repeats, const retry_policy& p, double unit) noexcept;
+
+/** One attempt's answer, judged, with what the message log and the logs record of it. */
+struct answer {
+  bool accepted = false;    // Meta took the message: `wamid`, `wa_id`
+  std::string wamid;
+  std::string wa_id;        // Meta's contacts[0].wa_id
+  verdict v;                // not accepted: what to do
+  unsigned http_status = 0; // Meta's HTTP status (0: transport error)
+  std::string fbtrace_id;   // for the log
+  std::string error_title;  // not accepted: the code's title in our words, or our own text
+};
+
+/**
+ * Judges Meta's answer `res` to one send (or its transport error): a 2xx with a wamid is
+ * accepted; a 2xx without one is treated as a cut answer (retry, possible duplicate); an
+ * error goes through `judge`. Arguments as for `judge`.
+ */
+answer judge_answer(const core::result<meta::response>& res, std::int64_t attempts, unsigned pair_repeats,
+                    const retry_policy& p, double unit);
 
 }  // namespace enfinito::outbound

@@ -20,6 +20,10 @@
  *                                                  ▼
  *                                   store write: outcome + event (sent/failed/dead) or retry
  *
+ * The dispatcher's decisions (what is due, per-recipient order, rate, pacing, the caps) are a
+ * pure state machine, outbound/send_window.hpp, which the dispatcher feeds events and `now`;
+ * the dispatcher itself does the I/O: store reads and writes, credentials, Meta, timers.
+ *
  * Each instance is owned by one reactor, which runs its dispatcher: all its state (window,
  * token bucket, per-recipient pacing, cached credentials) lives on that thread without locks.
  * Work reaches it only by `net::post`. The hot path needs no polling: `notify` after the
@@ -39,7 +43,7 @@
  * - Memory per instance is bounded by `queue.window` job refs (seq, peer, due time), however
  *   long the queue on disk is.
  *
- * ## Failures (outbound/pacing.hpp)
+ * ## Failures (outbound/pacing.hpp: `judge`, `judge_answer`)
  * retryable → retry with exponential backoff and jitter, `dead` after `queue.max_attempts`;
  * permanent → `failed`; 190/0 → the instance becomes `needs_reauth` (store::instances::
  * set_status), its queue pauses and the message stays queued; it resumes when the instance

@@ -149,3 +149,61 @@ BOOST_AUTO_TEST_CASE(server_errors_hold_the_instance_like_an_outage) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(outbound_judge_answer)
+
+namespace {
+core::result<meta::response> answered(unsigned status, std::string body) {
+  meta::response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+const retry_policy policy{3, 100ms, 1000ms, 6000ms};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_wamid_is_accepted) {
+  auto a = judge_answer(answered(200, R"({"messaging_product":"whatsapp","contacts":[{"input":"+1 555 0100",)"
+                                      R"("wa_id":"15550100"}],"messages":[{"id":"wamid.TEST1"}]})"),
+                        1, 0, policy, 0.5);
+  BOOST_TEST(a.accepted);
+  BOOST_TEST(a.wamid == "wamid.TEST1");
+  BOOST_TEST(a.wa_id == "15550100");
+  BOOST_TEST(a.error_title.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_unreadable_2xx_is_retried_as_a_possible_duplicate) {
+  auto a = judge_answer(answered(200, R"({"ok":true})"), 1, 0, policy, 0.5);
+  BOOST_TEST(!a.accepted);
+  BOOST_TEST(static_cast<int>(a.v.what) == static_cast<int>(verdict::kind::retry));
+  BOOST_TEST(a.v.possible_duplicate);
+  BOOST_TEST(a.error_title == "Unreadable answer from the Graph API");
+}
+
+BOOST_AUTO_TEST_CASE(a_graph_error_keeps_its_code_status_and_trace) {
+  auto a = judge_answer(answered(400, R"({"error":{"message":"(#131026) Message undeliverable","type":"OAuthException",)"
+                                      R"("code":131026,"fbtrace_id":"TRACE1"}})"),
+                        1, 0, policy, 0.5);
+  BOOST_TEST(!a.accepted);
+  BOOST_TEST(static_cast<int>(a.v.what) == static_cast<int>(verdict::kind::failed));
+  BOOST_TEST(a.v.code.value_or(0) == 131026);
+  BOOST_TEST(a.http_status == 400u);
+  BOOST_TEST(a.fbtrace_id == "TRACE1");
+  BOOST_TEST(a.error_title == std::string(meta::error_title(131026)));
+  BOOST_TEST(a.error_title.find("(#131026)") == std::string::npos);  // our words, not Meta's message
+  // Not Meta's envelope: our own text names the status.
+  auto proxy = judge_answer(answered(502, "<html>bad gateway</html>"), 1, 0, policy, 0.5);
+  BOOST_TEST(static_cast<int>(proxy.v.what) == static_cast<int>(verdict::kind::retry));
+  BOOST_TEST(proxy.error_title == "Graph API answered HTTP 502");
+}
+
+BOOST_AUTO_TEST_CASE(a_transport_error_is_named_by_our_own_text) {
+  core::result<meta::response> cut = core::error_code(meta::error::timeout);
+  auto a = judge_answer(cut, 1, 0, policy, 0.5);
+  BOOST_TEST(!a.accepted);
+  BOOST_TEST(a.v.possible_duplicate);
+  BOOST_TEST(a.http_status == 0u);
+  BOOST_TEST(a.error_title == core::error_code(meta::error::timeout).message());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
