@@ -35,6 +35,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/instances/status.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
@@ -183,7 +184,7 @@ net::awaitable<std::variant<graph_target, response>> for_media(services& s, cons
 net::awaitable<void> note_meta_answer(services& s, const graph_target& t, const meta::response& r) {
   if (r.ok()) co_return;
   const auto e = meta::parse_error(r.status, r.body);
-  if (meta::classify(e) == meta::disposition::needs_reauth) co_await record_needs_reauth(s, t.row->id, e);
+  if (meta::classify(e) == meta::disposition::needs_reauth) co_await instances::mark_needs_reauth(s.db, t.row->id, e);
 }
 
 // Meta's refusal of a media id that is not this number's (another business's media: 403 code 10;

@@ -21,6 +21,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/instances/status.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/errors.hpp>
 #include <enfinito/store/conversations.hpp>
@@ -47,11 +48,6 @@ namespace {
 namespace si = store::instances;
 using http::response;
 using http::status;
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Characters as Meta counts them (code points; JSON input is valid UTF-8).
 std::size_t chars(std::string_view s) {
@@ -140,10 +136,6 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
 
 // ---- calling Meta -------------------------------------------------------------------------------
 
-net::awaitable<void> mark_needs_reauth(services& s, const target& t, const meta::graph_error& e) {
-  co_await record_needs_reauth(s, t.row.id, e);
-}
-
 // What to make of a Graph error. `media` turns "no such object" and "not yours" into a 404 for
 // media ids (see media_not_found).
 net::awaitable<response> graph_error_answer(services& s, const target& t, const meta::graph_error& e,
@@ -152,7 +144,7 @@ net::awaitable<response> graph_error_answer(services& s, const target& t, const 
                                        {"meta_code", e.code}, {"meta_subcode", e.subcode},
                                        {"fbtrace_id", e.fbtrace_id}});
   if (meta::classify(e) == meta::disposition::needs_reauth) {
-    co_await mark_needs_reauth(s, t, e);
+    co_await instances::mark_needs_reauth(s.db, t.row.id, e);  // with its instance.status event
     co_return needs_reauth_problem();
   }
   if (media && media_not_found(e))
@@ -754,25 +746,6 @@ net::awaitable<response> profile_update(services& s, http::request& req) {
   if (!meta::parse_success(a.ok->body)) co_return unexpected_answer();
   co_return http::json_response(status::ok, json::object{{"success", true}});
 }
-
-}  // namespace
-
-// Records that Meta refused an instance's token, so the send queue and the console see it.
-net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e) {
-  const std::string reason = e.subcode == 463 ? "Meta says the access token has expired (error 190/463): update access_token"
-                             : e.subcode == 460 ? "Meta says the access token was revoked (error 190/460): update access_token"
-                                                : "Meta refused the access token (error 190): update access_token";
-  const std::int64_t now = now_s();
-  auto work = [&instance_id, &reason, now](store::connection& c) {
-    return store::instances::set_status(c, instance_id, "needs_reauth", reason, now);
-  };
-  auto ec = co_await s.db.write(work);
-  if (!ec) store::instances::changed();  // the send paths refuse it from the next request on
-  core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
-                                            {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
-}
-
-namespace {
 
 std::string upload_spool_dir(const config::settings& cfg) {
   namespace fs = std::filesystem;

@@ -15,7 +15,8 @@
  * Every call: authenticate, load the caller's instance (404 when not theirs or outside the
  * API key's scope; 409 when `needs_reauth` or `disabled`), open its credentials, call Meta.
  * Meta's answers map to ours: a Graph error is a 502 `meta_error` with `meta_code` (never
- * Meta's text), 190 is a 409 `instance_needs_reauth` and marks the instance, a transport
+ * Meta's text), 190 is a 409 `instance_needs_reauth` and marks the instance (instances/status.hpp,
+ * with its `instance.status` event), a transport
  * failure a 502/504 `upstream_unavailable`. A media id that is not the instance's, however
  * Meta says so (unknown object, or a permission refusal on another business's media), is a
  * 404 `media_not_found`, never a 502.
@@ -41,8 +42,5 @@ http::route_options upload_route_options(const config::settings& cfg);
     unknown object (100, subcode 33) or a permission refusal (10, 200-299), which is what
     Meta answers for another business's media id. Shared with the Graph-compatible routes. */
 bool media_not_found(const meta::graph_error& e) noexcept;
-
-/** Marks the instance `needs_reauth` after Meta refused its token (190/0), with a reason for the owner. */
-net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e);
 
 }  // namespace enfinito::api
