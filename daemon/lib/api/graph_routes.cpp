@@ -15,12 +15,14 @@
 // other answers to relayed calls (mark-as-read, media) pass through unchanged: they are the
 // caller's own data.
 //
-// Sends: the message is checked (meta::check_message), committed with its job, and handed to
-// the instance's queue like a REST send; then the route waits up to `graph.sync_wait_ms` for
-// Meta's answer, so the caller gets the real wamid as from Meta. If Meta is slower (or the
-// instance is throttled), the answer carries Enfinito's message id instead, with
-// `message_status: "accepted"`; the message is durable and will be sent either way
-// (`GET /v1/messages/{id}` shows the wamid later). `X-Enfinito-Message-Id` is always set.
+// Sends: the message is checked (meta::check_message) and accepted by outbound::accept like a
+// REST send (Idempotency-Key included: a replay answers as the first request did, marked
+// `Idempotent-Replayed: true`; a key reused for another request is a 422 code 100); then the
+// route waits up to `graph.sync_wait_ms` for Meta's answer, so the caller gets the real wamid
+// as from Meta. If Meta is slower (or the instance is throttled), the answer carries
+// Enfinito's message id instead, with `message_status: "accepted"`; the message is durable
+// and will be sent either way (`GET /v1/messages/{id}` shows the wamid later).
+// `X-Enfinito-Message-Id` is always set.
 //
 // Tenancy: a phone number id is looked up by its vault lookup hash among the caller's own
 // instances only (and an API key's instance scope); anything else is Meta's "object does not
@@ -39,6 +41,7 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
+#include <enfinito/outbound/accept.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -102,6 +105,23 @@ response auth_refusal(const response& ours, const http::request& req) {
                     "this API key may not do this (read-only, or limited to other instances)", req);
 }
 
+response reauth_refusal(const http::request& req) {
+  return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
+                    "Meta refused this instance's access token: update it in Enfinito", req);
+}
+
+response disabled_refusal(const http::request& req) {
+  return meta_error(status::forbidden, 10, "OAuthException", "Permission denied", "this instance is disabled in Enfinito",
+                    req);
+}
+
+// The REST route's 422 idempotency_key_reused, in Meta's envelope.
+response key_reused(const http::request& req) {
+  return meta_error(status::unprocessable_entity, 100, "OAuthException",
+                    "This Idempotency-Key was used with a different request", "use a new key for a different message",
+                    req);
+}
+
 // A relayed answer from Meta, unchanged.
 response relay(const meta::response& r) {
   response res{static_cast<status>(r.status), 11};
@@ -117,15 +137,17 @@ struct graph_target {
   crypto::graph_credentials creds;
 };
 
+// Why this instance may not be used now (Meta's words), or nothing.
+std::optional<response> status_refusal(const si::instance& row, const http::request& req) {
+  if (row.status == "needs_reauth") return reauth_refusal(req);
+  if (row.status != "active") return disabled_refusal(req);
+  return std::nullopt;
+}
+
 // An instance row that may call Meta: its status checked, its credentials opened.
 net::awaitable<std::variant<graph_target, response>> ready(services& s, std::shared_ptr<const si::instance> row,
                                                            const http::request& req) {
-  if (row->status == "needs_reauth")
-    co_return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
-                         "Meta refused this instance's access token: update it in Enfinito", req);
-  if (row->status != "active")
-    co_return meta_error(status::forbidden, 10, "OAuthException", "Permission denied",
-                         "this instance is disabled in Enfinito", req);
+  if (auto refused = status_refusal(*row, req)) co_return std::move(*refused);
   graph_target t;
   t.row = std::move(row);
   auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, *t.row);
@@ -134,9 +156,11 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s, std::sha
   co_return t;
 }
 
-// The caller's instance for `phone` (a phone number id), ready to call Meta.
-net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
-                                                              const http::request& req) {
+using row_ptr = std::shared_ptr<const si::instance>;
+
+// The caller's instance row for `phone` (a phone number id), whatever its status.
+net::awaitable<std::variant<row_ptr, response>> find_by_phone(services& s, const principal& p, std::string phone,
+                                                               const http::request& req) {
   if (!core::graph_id_like(phone)) co_return unknown_object(phone.substr(0, 32), req);
   const std::string lookup = s.vault->current()->lookup_hash("phone_number_id", phone);
   const std::string uid = p.user_id;
@@ -155,7 +179,15 @@ net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const
   }
   if (ec == store::error::not_found || (!ec && !p.may_use_instance(row->id))) co_return unknown_object(phone, req);
   if (ec) co_return service_unavailable(req);
-  auto t = co_await ready(s, std::move(row), req);
+  co_return row;
+}
+
+// The caller's instance for `phone`, ready to call Meta.
+net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
+                                                              const http::request& req) {
+  auto found = co_await find_by_phone(s, p, std::move(phone), req);
+  if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+  auto t = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
   co_return t;
 }
 
@@ -211,18 +243,22 @@ struct graph_routes {
     auto w = co_await who(req, access::write);
     if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
     auto& p = std::get<principal>(w);
-    auto target = co_await by_phone(s, p, std::string(req.param("phone")), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
+    auto key = idempotency_key(req);
+    if (!key) co_return invalid_parameter("Idempotency-Key: 1 to 255 visible ASCII characters", req);
+    auto found = co_await find_by_phone(s, p, std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    auto row = std::get<row_ptr>(std::move(found));
 
     auto checked = check_graph_message_body(req, s.json);
     if (auto* r = std::get_if<response>(&checked)) co_return std::move(*r);
     auto& m = std::get<meta::checked_message>(checked);
     if (m.what == meta::checked_message::kind::mark_read) {
-      auto res = co_await mark_read(req, t, m);
+      auto target = co_await ready(s, std::move(row), req);
+      if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+      auto res = co_await mark_read(req, std::get<graph_target>(target), m);
       co_return res;
     }
-    auto res = co_await send(req, p, t, std::move(m));
+    auto res = co_await send(req, p, *row, std::move(*key), std::move(m));
     co_return res;
   }
 
@@ -234,18 +270,36 @@ struct graph_routes {
     co_return relay(*got);
   }
 
-  net::awaitable<response> send(http::request& req, const principal& p, const graph_target& t, meta::checked_message m) {
+  // The accept is outbound::accept (outbound/accept.hpp), as for the REST route; a replay is
+  // answered like the first request, from the message's outcome (read back from the log).
+  net::awaitable<response> send(http::request& req, const principal& p, const si::instance& row, std::string key,
+                                meta::checked_message m) {
     const std::string to = m.to;
-    sm::message msg = new_outbound(p, t.row->id, std::move(m));
-    const std::string uid = p.user_id;
-    auto write = [&msg, &uid](store::connection& c) { return sm::insert_outbound(c, msg, uid); };
-    auto ec = co_await s.db.write(write);
-    if (ec) co_return service_unavailable(req);
-    if (s.queue) s.queue->notify(msg.instance_id, msg.seq, msg.peer);
+    outbound::send_request rq{row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
+                              std::move(key), req.msg.method_string(), req.path, req.msg.body(),
+                              [&m] { return std::optional<meta::checked_message>(std::move(m)); }};
+    auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue}, std::move(rq));
+    using kind = outbound::accept_result::kind;
+    switch (got.what) {
+      case kind::accepted:
+      case kind::replayed: break;
+      case kind::key_reused: co_return key_reused(req);
+      case kind::needs_reauth: co_return reauth_refusal(req);
+      case kind::disabled: co_return disabled_refusal(req);
+      case kind::body_refused:  // checked before: cannot happen
+      case kind::store_failed: co_return service_unavailable(req);
+    }
+    auto res = co_await answer(req, got.message_id, to);
+    if (got.what == kind::replayed) res.set("Idempotent-Replayed", "true");
+    co_return res;
+  }
 
+  // Meta's answer to a send: the wamid once Meta answered within `graph.sync_wait_ms`,
+  // Meta's error if it refused, else Enfinito's id with `message_status: "accepted"`.
+  net::awaitable<response> answer(http::request& req, const std::string& message_id, const std::string& to) {
     std::optional<outbound::send_outcome> out;
     if (s.queue && s.cfg.graph.sync_wait.count() > 0) {
-      auto waited = co_await s.queue->wait_for_outcome(msg.id, s.cfg.graph.sync_wait);
+      auto waited = co_await s.queue->wait_for_outcome(message_id, s.cfg.graph.sync_wait);
       out = std::move(waited);
     }
     response res;
@@ -254,7 +308,7 @@ struct graph_routes {
       const std::int64_t code = out->error_code.value_or(131000);
       const auto http_status = out->http_status >= 400 ? static_cast<status>(out->http_status) : status::bad_request;
       res = meta_error(http_status, code, "OAuthException", out->error_title.empty() ? "Message failed" : out->error_title,
-                       "Enfinito message " + msg.id + " is " + (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
+                       "Enfinito message " + message_id + " is " + (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
                        req);
     } else {
       json::object answer{{"messaging_product", "whatsapp"}};
@@ -263,13 +317,13 @@ struct graph_routes {
       json::object first;
       if (out) first["id"] = out->wamid;
       else {
-        first["id"] = msg.id;  // Meta has not answered yet: Enfinito's id, durable and queued
+        first["id"] = message_id;  // Meta has not answered yet: Enfinito's id, durable and queued
         first["message_status"] = "accepted";
       }
       answer["messages"] = json::array{std::move(first)};
       res = http::json_response(status::ok, answer);
     }
-    res.set("X-Enfinito-Message-Id", msg.id);
+    res.set("X-Enfinito-Message-Id", message_id);
     co_return res;
   }
 
