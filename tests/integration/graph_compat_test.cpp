@@ -192,6 +192,21 @@ BOOST_FIXTURE_TEST_CASE(an_idempotency_key_makes_a_retried_send_one_message, gra
   BOOST_TEST(meta.admin_get("messages").at("messages").as_array().size() == 1u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_token_meta_refuses_on_a_relayed_call_marks_the_instance_with_its_event, graph_fixture) {
+  meta.admin("tokens", {{"token", meta_token}, {"state", "expired"}});
+  auto read = call("POST", send_path, R"({"messaging_product":"whatsapp","status":"read","message_id":"wamid.X"})");
+  BOOST_TEST(code_of(read) == 190);  // Meta's own answer, relayed
+  auto events = json::parse(call("GET", "/v1/events?type=instance.status").body).at("data").as_array();
+  BOOST_REQUIRE_EQUAL(events.size(), 1u);
+  BOOST_TEST(events[0].at("instance_id").as_string() == instance_id);
+  BOOST_TEST(events[0].at("data").at("status").as_string() == "needs_reauth");
+  // From now on a send is refused in Meta's words, and nothing is queued.
+  auto refused = call("POST", send_path, text_body);
+  BOOST_TEST(refused.status == 401u);
+  BOOST_TEST(code_of(refused) == 190);
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());
+}
+
 BOOST_FIXTURE_TEST_CASE(another_tenants_number_is_an_unknown_object, graph_fixture) {
   const auto other = plant_key(app.get().database(), "other@example.com");
   for (const auto& target : {send_path, std::string("/graph/v23.0/999999999999/messages")}) {

@@ -37,7 +37,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
-#include <enfinito/instances/status.hpp>
+#include <enfinito/instances/meta_access.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
@@ -137,22 +137,20 @@ struct graph_target {
   crypto::graph_credentials creds;
 };
 
-// Why this instance may not be used now (Meta's words), or nothing.
-std::optional<response> status_refusal(const si::instance& row, const http::request& req) {
-  if (row.status == "needs_reauth") return reauth_refusal(req);
-  if (row.status != "active") return disabled_refusal(req);
-  return std::nullopt;
-}
-
 // An instance row that may call Meta: its status checked, its credentials opened.
 net::awaitable<std::variant<graph_target, response>> ready(services& s, std::shared_ptr<const si::instance> row,
                                                            const http::request& req) {
-  if (auto refused = status_refusal(*row, req)) co_return std::move(*refused);
+  auto access = co_await instances::open_for_meta(*s.vault, s.blocking, *row);
+  using kind = instances::meta_access::kind;
+  switch (access.what) {
+    case kind::ready: break;
+    case kind::needs_reauth: co_return reauth_refusal(req);
+    case kind::disabled: co_return disabled_refusal(req);
+    case kind::vault_failed: co_return service_unavailable(req);
+  }
   graph_target t;
   t.row = std::move(row);
-  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, *t.row);
-  if (!creds) co_return service_unavailable(req);
-  t.creds = std::move(*creds);
+  t.creds = std::move(access.creds);
   co_return t;
 }
 
@@ -212,11 +210,11 @@ net::awaitable<std::variant<graph_target, response>> for_media(services& s, cons
   co_return t;
 }
 
-// A Graph error from a relayed call: 190 also marks the instance (the queue pauses it).
-net::awaitable<void> note_meta_answer(services& s, const graph_target& t, const meta::response& r) {
-  if (r.ok()) co_return;
-  const auto e = meta::parse_error(r.status, r.body);
-  if (meta::classify(e) == meta::disposition::needs_reauth) co_await instances::mark_needs_reauth(s.db, t.row->id, e);
+// A relayed call for the instance: Meta refusing its token also marks it (the queue pauses it).
+net::awaitable<core::result<meta::response>> relay_call(services& s, const graph_target& t, meta::request rq,
+                                                        meta::call_options o = {}) {
+  auto got = co_await instances::call_meta(s.db, *s.meta, t.row->id, t.creds.access_token, std::move(rq), o);
+  co_return got;
 }
 
 // Meta's refusal of a media id that is not this number's (another business's media: 403 code 10;
@@ -264,9 +262,8 @@ struct graph_routes {
 
   net::awaitable<response> mark_read(http::request& req, const graph_target& t, const meta::checked_message& m) {
     const auto call = meta::mark_read(s.meta->version(), t.creds.phone_number_id, m.message_id, m.typing_indicator);
-    auto got = co_await s.meta->send(call, t.creds.access_token);
+    auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     co_return relay(*got);
   }
 
@@ -343,9 +340,8 @@ struct graph_routes {
     call.borrowed = req.body();  // relayed from the spooled request itself, not copied
     call.content_type = std::string(*ct);
     const meta::call_options slow{0, s.cfg.media.timeout};
-    auto got = co_await s.meta->send(std::move(call), t.creds.access_token, slow);
+    auto got = co_await relay_call(s, t, std::move(call), slow);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     co_return relay(*got);
   }
 
@@ -360,9 +356,8 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
     const auto call = meta::get_media(s.meta->version(), media_id, t.creds.phone_number_id);
-    auto got = co_await s.meta->send(call, t.creds.access_token);
+    auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     if (!got->ok()) co_return relay(*got);
     // Strict (I-JSON), as every JSON Enfinito takes in: only an answer that means exactly
@@ -385,9 +380,8 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
     const auto call = meta::delete_media(s.meta->version(), media_id, t.creds.phone_number_id);
-    auto got = co_await s.meta->send(call, t.creds.access_token);
+    auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     co_return relay(*got);
   }

@@ -21,7 +21,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
-#include <enfinito/instances/status.hpp>
+#include <enfinito/instances/meta_access.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/errors.hpp>
 #include <enfinito/store/conversations.hpp>
@@ -124,13 +124,17 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
   auto ec = co_await s.db.read(work);
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
-  if (t.row.status == "needs_reauth") co_return needs_reauth_problem();
-  if (t.row.status == "disabled")
-    co_return problem_with(status::conflict, "instance_disabled", "The instance is disabled",
-                           "enable it with PATCH /v1/instances/{id} {\"status\":\"active\"}");
-  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, t.row);
-  if (!creds) co_return vault_problem();
-  t.creds = std::move(*creds);
+  auto access = co_await instances::open_for_meta(*s.vault, s.blocking, t.row);
+  using kind = instances::meta_access::kind;
+  switch (access.what) {
+    case kind::ready: break;
+    case kind::needs_reauth: co_return needs_reauth_problem();
+    case kind::disabled:
+      co_return problem_with(status::conflict, "instance_disabled", "The instance is disabled",
+                             "enable it with PATCH /v1/instances/{id} {\"status\":\"active\"}");
+    case kind::vault_failed: co_return vault_problem();
+  }
+  t.creds = std::move(access.creds);
   co_return t;
 }
 
@@ -143,10 +147,8 @@ net::awaitable<response> graph_error_answer(services& s, const target& t, const 
   core::log::info("meta_call_failed", {{"instance", t.row.id}, {"op", op}, {"http_status", e.http_status},
                                        {"meta_code", e.code}, {"meta_subcode", e.subcode},
                                        {"fbtrace_id", e.fbtrace_id}});
-  if (meta::classify(e) == meta::disposition::needs_reauth) {
-    co_await instances::mark_needs_reauth(s.db, t.row.id, e);  // with its instance.status event
-    co_return needs_reauth_problem();
-  }
+  const bool refused_token = co_await instances::note_meta_error(s.db, t.row.id, e);  // marks it, with its event
+  if (refused_token) co_return needs_reauth_problem();
   if (media && media_not_found(e))
     co_return http::problem(status::not_found, "media_not_found", "No such media",
                             "Meta does not know this media id for this instance (uploaded media live 30 days)");
