@@ -24,6 +24,7 @@
 #include <enfinito/instances/meta_access.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/errors.hpp>
+#include <enfinito/meta/relay_input.hpp>
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -49,18 +50,6 @@ namespace si = store::instances;
 using http::response;
 using http::status;
 
-// Characters as Meta counts them (code points; JSON input is valid UTF-8).
-std::size_t chars(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-bool all_of_set(std::string_view s, std::string_view extra, std::size_t lo, std::size_t hi) {
-  return s.size() >= lo && s.size() <= hi && std::all_of(s.begin(), s.end(), [&](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
-         });
-}
-
 // ---- answers ----------------------------------------------------------------------------------
 
 // A problem+json that may carry Meta's error code (never its text).
@@ -81,6 +70,9 @@ response problem_with(status st, std::string_view code, std::string_view title, 
   r.set(http::bhttp::field::content_type, "application/problem+json");
   return r;
 }
+
+// A relay_input check's verdict as our problem+json.
+response problem_of(const meta::input_problem& p) { return http::field_problem(p.field, p.detail, p.code); }
 
 response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 
@@ -223,25 +215,19 @@ response media_busy() {
 
 // ---- mark as read -------------------------------------------------------------------------------
 
-// A wamid as a path segment: base64-ish with a `wamid.` prefix in practice.
-bool wamid_like(std::string_view w) { return all_of_set(w, "+/=._-:", 1, 256); }
-
 net::awaitable<response> mark_read(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::write);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   const std::string wamid(req.param("wamid"));
-  if (!wamid_like(wamid)) co_return http::field_problem("wamid", "a WhatsApp message id, 1 to 256 characters");
+  if (!meta::wamid_like(wamid)) co_return http::field_problem("wamid", "a WhatsApp message id, 1 to 256 characters");
   bool typing = false;
   if (!req.msg.body().empty()) {
     auto body = http::parse_json(req, s.json);
     if (body.error) co_return std::move(*body.error);
-    if (!body.value->is_object()) co_return http::field_problem("", "the body must be a JSON object", "invalid_body");
-    for (const auto& [k, v] : body.value->as_object()) {
-      if (k != "typing_indicator") co_return http::field_problem(k, "unknown field", "unknown_field");
-      if (!v.is_bool()) co_return http::field_problem(k, "true or false");
-      typing = v.get_bool();
-    }
+    auto read = meta::read_mark_read_body(*body.value);
+    if (auto* bad = std::get_if<meta::input_problem>(&read)) co_return problem_of(*bad);
+    typing = std::get<bool>(read);
   }
   auto rq = meta::mark_read(s.meta->version(), t.creds.phone_number_id, wamid, typing);
   auto a = co_await call_meta(s, t, std::move(rq), "mark_read");
@@ -294,14 +280,6 @@ struct upload_input {
   std::string_view bytes;  // into the request body
 };
 
-std::string essence(std::string_view mime) {
-  mime = mime.substr(0, mime.find(';'));
-  while (!mime.empty() && mime.back() == ' ') mime.remove_suffix(1);
-  std::string out(mime);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // multipart/form-data: `file` (with its Content-Type) and optional `type` / `messaging_product`.
 std::variant<upload_input, response> read_multipart(const http::request& req, std::string_view content_type) {
   auto parts = multipart::parse(content_type, req.body());
@@ -322,14 +300,9 @@ std::variant<upload_input, response> read_multipart(const http::request& req, st
     }
   }
   if (!file) return http::field_problem("file", "required: the media file as a multipart part", "missing_field");
-  const std::string part_type = essence(file->content_type);
-  const bool typed_part = !part_type.empty() && part_type != "application/octet-stream";
-  if (!type.empty() && typed_part && essence(type) != part_type)
-    return http::field_problem("type", "does not match the file part's Content-Type");
-  in.mime = !type.empty() ? essence(type) : part_type;
-  if (in.mime.empty() || in.mime == "application/octet-stream")
-    return http::field_problem("type", "give the media type (a `type` part or the file part's Content-Type)",
-                               "missing_field");
+  auto mime = meta::upload_media_type(type, file->content_type);
+  if (auto* bad = std::get_if<meta::input_problem>(&mime)) return problem_of(*bad);
+  in.mime = std::move(std::get<std::string>(mime));
   in.filename = file->filename;
   in.bytes = file->data;
   return in;
@@ -345,12 +318,12 @@ std::variant<upload_input, response> read_upload(const http::request& req) {
   } else {
     // A raw body: the Content-Type is the media type.
     auto& in = std::get<upload_input>(got);
-    in.mime = essence(ct);
+    in.mime = meta::media_essence(ct);
     if (in.mime.empty())
       return http::problem(status::unsupported_media_type, "unsupported_media_type", "Give the media type",
                            "send multipart/form-data, or the file itself with its media type as Content-Type");
     if (auto f = req.query_param("filename")) {
-      if (f->empty() || chars(*f) > 200) return http::field_problem("filename", "1 to 200 characters");
+      if (!meta::upload_filename_ok(*f)) return http::field_problem("filename", "1 to 200 characters");
       in.filename = *f;
     }
     in.bytes = req.body();
@@ -364,10 +337,9 @@ std::variant<upload_input, response> read_upload(const http::request& req) {
                         "application/pdf and the Microsoft Office types");
   if (in.bytes.empty()) return http::field_problem("file", "the file is empty");
   if (in.bytes.size() > limit->max_bytes) {
-    const auto kib = limit->max_bytes / 1024;
-    const std::string max = kib >= 1024 ? std::to_string(kib / 1024) + " MB" : std::to_string(kib) + " KB";
     return problem_with(status::payload_too_large, "media_too_large", "The file is too large for WhatsApp",
-                        std::string(meta::to_string(limit->kind)) + " files of this type are limited to " + max);
+                        std::string(meta::to_string(limit->kind)) + " files of this type are limited to " +
+                            meta::size_text(limit->max_bytes));
   }
   return got;
 }
@@ -541,64 +513,15 @@ net::awaitable<response> media_delete(services& s, http::request& req) {
 
 // ---- templates ----------------------------------------------------------------------------------
 
-bool template_name_like(std::string_view n) {
-  return !n.empty() && n.size() <= 512 &&
-         std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
-}
-bool language_like(std::string_view l) { return all_of_set(l, "_", 2, 15); }
-// Graph paging cursors are base64-ish tokens.
-bool cursor_like(std::string_view c) { return all_of_set(c, "_-=+/", 1, 512); }
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// The list query: limit, one cursor, filters. Returns the problem to answer, if any.
-std::optional<response> read_template_query(const http::request& req, meta::template_query& q) {
-  if (auto l = req.query_param("limit")) {
-    const bool digits = !l->empty() && l->size() <= 3 &&
-                        std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoul(*l) < 1 || std::stoul(*l) > 100)
-      return http::field_problem("limit", "1 to 100");
-    q.limit = std::stoul(*l);
-  }
-  if (auto a = req.query_param("after")) {
-    if (!cursor_like(*a)) return http::field_problem("after", "a cursor from a previous page");
-    q.after = *a;
-  }
-  if (auto b = req.query_param("before")) {
-    if (!cursor_like(*b)) return http::field_problem("before", "a cursor from a previous page");
-    q.before = *b;
-  }
-  if (!q.after.empty() && !q.before.empty()) return http::field_problem("before", "give after or before, not both");
-  if (auto n = req.query_param("name")) {
-    if (!template_name_like(*n)) return http::field_problem("name", "lowercase letters, digits and _, at most 512");
-    q.name = *n;
-  }
-  if (auto st = req.query_param("status")) {
-    static constexpr std::string_view statuses[] = {"APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED",
-                                                    "IN_APPEAL", "LIMIT_EXCEEDED", "ARCHIVED", "DELETED",
-                                                    "PENDING_DELETION", "LOCKED", "FLAGGED", "REINSTATED"};
-    const std::string u = upper(*st);
-    if (std::find(std::begin(statuses), std::end(statuses), u) == std::end(statuses))
-      return http::field_problem("status", "a template status such as APPROVED, PENDING or REJECTED");
-    q.status = u;
-  }
-  if (auto lang = req.query_param("language")) {
-    if (!language_like(*lang)) return http::field_problem("language", "a language code such as en_US");
-    q.language = *lang;
-  }
-  return std::nullopt;
-}
-
 net::awaitable<response> templates_list(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
+  const meta::template_query_params params{req.query_param("limit"), req.query_param("after"),
+                                            req.query_param("before"), req.query_param("name"),
+                                            req.query_param("status"), req.query_param("language")};
   meta::template_query q;
-  if (auto bad = read_template_query(req, q)) co_return std::move(*bad);
+  if (auto bad = meta::read_template_query(params, q)) co_return problem_of(*bad);
   auto rq = meta::list_templates(s.meta->version(), t.creds.waba_id, q);
   auto a = co_await call_meta(s, t, std::move(rq), "templates_list");
   if (a.problem) co_return std::move(*a.problem);
@@ -613,54 +536,13 @@ net::awaitable<response> templates_list(services& s, http::request& req) {
   co_return http::json_response(status::ok, out);
 }
 
-// A template definition, checked minimally (Meta reviews the rest): name, language, category
-// and components with known types and exactly one BODY. Other keys pass through.
-std::optional<response> check_template(const json::value& v) {
-  if (!v.is_object()) return http::field_problem("", "the body must be a JSON object", "invalid_body");
-  const auto& o = v.as_object();
-  const auto* name = o.if_contains("name");
-  if (!name) return http::field_problem("name", "required", "missing_field");
-  if (!name->is_string() || !template_name_like(name->get_string()))
-    return http::field_problem("name", "lowercase letters, digits and _, at most 512 characters");
-  const auto* lang = o.if_contains("language");
-  if (!lang) return http::field_problem("language", "required", "missing_field");
-  if (!lang->is_string() || !language_like(lang->get_string()))
-    return http::field_problem("language", "a language code such as en_US");
-  const auto* cat = o.if_contains("category");
-  if (!cat) return http::field_problem("category", "required", "missing_field");
-  if (!cat->is_string() || (upper(cat->get_string()) != "MARKETING" && upper(cat->get_string()) != "UTILITY" &&
-                            upper(cat->get_string()) != "AUTHENTICATION"))
-    return http::field_problem("category", "MARKETING, UTILITY or AUTHENTICATION");
-  if (const auto* pf = o.if_contains("parameter_format"))
-    if (!pf->is_string() || (upper(pf->get_string()) != "POSITIONAL" && upper(pf->get_string()) != "NAMED"))
-      return http::field_problem("parameter_format", "POSITIONAL or NAMED");
-  const auto* comps = o.if_contains("components");
-  if (!comps) return http::field_problem("components", "required", "missing_field");
-  if (!comps->is_array() || comps->as_array().empty() || comps->as_array().size() > 10)
-    return http::field_problem("components", "an array of 1 to 10 components");
-  int bodies = 0;
-  for (std::size_t i = 0; i < comps->as_array().size(); ++i) {
-    const auto& c = comps->as_array()[i];
-    const std::string at = "components[" + std::to_string(i) + "]";
-    if (!c.is_object()) return http::field_problem(at, "must be an object");
-    const auto* type = c.as_object().if_contains("type");
-    if (!type) return http::field_problem(at + ".type", "required", "missing_field");
-    const std::string u = type->is_string() ? upper(type->get_string()) : "";
-    if (u != "HEADER" && u != "BODY" && u != "FOOTER" && u != "BUTTONS")
-      return http::field_problem(at + ".type", "HEADER, BODY, FOOTER or BUTTONS");
-    if (u == "BODY" && ++bodies > 1) return http::field_problem(at + ".type", "a template has one BODY");
-  }
-  if (bodies == 0) return http::field_problem("components", "a template needs a BODY component");
-  return std::nullopt;
-}
-
 net::awaitable<response> templates_create(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::write);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
-  if (auto bad = check_template(*body.value)) co_return std::move(*bad);
+  if (auto bad = meta::check_template(*body.value)) co_return problem_of(*bad);
   auto rq = meta::create_template(s.meta->version(), t.creds.waba_id, json::serialize(*body.value));
   auto a = co_await call_meta(s, t, std::move(rq), "template_create");
   if (a.problem) co_return std::move(*a.problem);
@@ -691,57 +573,13 @@ net::awaitable<response> profile_get(services& s, http::request& req) {
   co_return http::json_response(status::ok, *profile);
 }
 
-bool http_url(std::string_view u) {
-  const bool scheme = u.starts_with("https://") || u.starts_with("http://");
-  return scheme && u.size() > 8 &&
-         std::none_of(u.begin(), u.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-}
-
-// The documented fields and Meta's limits on them.
-std::optional<response> check_profile(const json::value& v) {
-  if (!v.is_object()) return http::field_problem("", "the body must be a JSON object", "invalid_body");
-  const auto& o = v.as_object();
-  if (o.empty()) return http::field_problem("", "give at least one field to change", "invalid_body");
-  auto text = [](const json::value& x, std::size_t lo, std::size_t hi) {
-    return x.is_string() && chars(x.get_string()) >= lo && chars(x.get_string()) <= hi;
-  };
-  for (const auto& [key, value] : o) {
-    const std::string_view k = key;
-    if (k == "about") {
-      if (!text(value, 1, 139)) return http::field_problem(k, "1 to 139 characters");
-    } else if (k == "address") {
-      if (!text(value, 0, 256)) return http::field_problem(k, "at most 256 characters");
-    } else if (k == "description") {
-      if (!text(value, 0, 512)) return http::field_problem(k, "at most 512 characters");
-    } else if (k == "email") {
-      if (!text(value, 0, 128) || (!value.get_string().empty() && value.get_string().find('@') == json::string::npos))
-        return http::field_problem(k, "an email address, at most 128 characters");
-    } else if (k == "websites") {
-      if (!value.is_array() || value.as_array().size() > 2) return http::field_problem(k, "at most 2 URLs");
-      for (const auto& w : value.as_array())
-        if (!text(w, 1, 256) || !http_url(w.get_string()))
-          return http::field_problem(k, "http or https URLs of at most 256 characters");
-    } else if (k == "vertical") {
-      if (!value.is_string() || !all_of_set(value.get_string(), "_", 1, 40) || upper(value.get_string()) != value.get_string())
-        return http::field_problem(k, "one of Meta's industry codes, e.g. RETAIL, EDU, OTHER");
-    } else if (k == "profile_picture_handle") {
-      if (!text(value, 1, 2048)) return http::field_problem(k, "a handle from Meta's resumable upload API");
-    } else if (k == "messaging_product") {
-      if (value != "whatsapp") return http::field_problem(k, "must be whatsapp");
-    } else {
-      return http::field_problem(k, "unknown field", "unknown_field");
-    }
-  }
-  return std::nullopt;
-}
-
 net::awaitable<response> profile_update(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::write);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
-  if (auto bad = check_profile(*body.value)) co_return std::move(*bad);
+  if (auto bad = meta::check_business_profile(*body.value)) co_return problem_of(*bad);
   auto rq = meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
   auto a = co_await call_meta(s, t, std::move(rq), "business_profile_update");
   if (a.problem) co_return std::move(*a.problem);
