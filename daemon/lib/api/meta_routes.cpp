@@ -2,8 +2,8 @@
 // upload / info / download / delete, message templates, the business profile.
 //
 // Every handler follows one path: resolve (authenticate → the caller's instance → its Graph
-// credentials) → validate the input → a sans-I/O request from meta::graph → meta::client →
-// map Meta's answer. Upstream text (Graph `message`, `details`) never reaches a client or a
+// credentials: instances::open_for_meta) → check the input (meta::relay_input) → one relayed
+// call (instances::meta_relay) → shape its value or failure into our answer. Upstream text (Graph `message`, `details`) never reaches a client or a
 // log line; the Graph code, subcode and fbtrace id do (they are what Meta support asks for).
 //
 // Memory: a download is streamed: Meta's answer is read in 64 KiB pieces that go out as the
@@ -17,11 +17,10 @@
 #include <enfinito/api/conversations.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
-#include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
-#include <enfinito/crypto/random.hpp>
 #include <enfinito/instances/meta_access.hpp>
+#include <enfinito/instances/meta_relay.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/errors.hpp>
 #include <enfinito/meta/relay_input.hpp>
@@ -130,26 +129,7 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
   co_return t;
 }
 
-// ---- calling Meta -------------------------------------------------------------------------------
-
-// What to make of a Graph error. `media` turns "no such object" and "not yours" into a 404 for
-// media ids (see media_not_found).
-net::awaitable<response> graph_error_answer(services& s, const target& t, const meta::graph_error& e,
-                                            std::string_view op, bool media) {
-  core::log::info("meta_call_failed", {{"instance", t.row.id}, {"op", op}, {"http_status", e.http_status},
-                                       {"meta_code", e.code}, {"meta_subcode", e.subcode},
-                                       {"fbtrace_id", e.fbtrace_id}});
-  const bool refused_token = co_await instances::note_meta_error(s.db, t.row.id, e);  // marks it, with its event
-  if (refused_token) co_return needs_reauth_problem();
-  if (media && media_not_found(e))
-    co_return http::problem(status::not_found, "media_not_found", "No such media",
-                            "Meta does not know this media id for this instance (uploaded media live 30 days)");
-  const bool retry = meta::classify(e) == meta::disposition::retryable;
-  co_return problem_with(status::bad_gateway, "meta_error", "Meta refused the request",
-                         retry ? "a temporary condition at Meta (see meta_code): retry later"
-                               : "see meta_code in Meta's error code reference",
-                         &e);
-}
+// ---- Meta's answer ----------------------------------------------------------------------------
 
 response transport_problem(core::error_code ec) {
   if (ec == meta::error::timeout)
@@ -158,30 +138,32 @@ response transport_problem(core::error_code ec) {
   return problem_with(status::bad_gateway, "upstream_unavailable", "Meta could not be reached", "try again later");
 }
 
-// One Graph call. Sets `ok` to Meta's 2xx answer, or `problem` to what the client gets.
-struct meta_answer {
-  std::optional<meta::response> ok;
-  std::optional<response> problem;
-};
-
-net::awaitable<meta_answer> call_meta(services& s, const target& t, meta::request rq, std::string_view op,
-                                      bool media = false, meta::call_options o = {}) {
-  meta_answer a;
-  auto res = co_await s.meta->send(std::move(rq), t.creds.access_token, o);
-  if (!res) {
-    core::log::warn("meta_unreachable", {{"instance", t.row.id}, {"op", op}, {"error", res.error().message()}});
-    a.problem = transport_problem(res.error());
-    co_return a;
-  }
-  if (res->ok()) {
-    a.ok = std::move(*res);
-    co_return a;
-  }
-  const auto e = meta::parse_error(res->status, res->body);
-  auto p = co_await graph_error_answer(s, t, e, op, media);
-  a.problem = std::move(p);
-  co_return a;
+// What the client gets for a relayed call that failed. `media` turns "no such object" and
+// "not yours" into a 404 for media ids (see media_not_found).
+response failure_answer(const instances::relay_failure& f, bool media = false) {
+  using kind = instances::relay_failure::kind;
+  if (f.what == kind::unreachable) return transport_problem(f.transport);
+  if (f.what == kind::unexpected) return unexpected_answer();
+  if (f.token_refused) return needs_reauth_problem();
+  const auto& e = f.error;
+  if (media && media_not_found(e))
+    return http::problem(status::not_found, "media_not_found", "No such media",
+                         "Meta does not know this media id for this instance (uploaded media live 30 days)");
+  const bool retry = meta::classify(e) == meta::disposition::retryable;
+  return problem_with(status::bad_gateway, "meta_error", "Meta refused the request",
+                      retry ? "a temporary condition at Meta (see meta_code): retry later"
+                            : "see meta_code in Meta's error code reference",
+                      &e);
 }
+
+// The failure of a relayed call, if it failed.
+template <class T>
+const instances::relay_failure* failed(const instances::relayed<T>& r) {
+  return std::get_if<instances::relay_failure>(&r);
+}
+
+// The caller's instance as the relay flows see it (a view into `t`).
+instances::relay_target relay(services& s, const target& t) { return {s.db, *s.meta, t.row.id, t.creds}; }
 
 // ---- media transfers in flight ------------------------------------------------------------------
 
@@ -229,10 +211,9 @@ net::awaitable<response> mark_read(services& s, http::request& req) {
     if (auto* bad = std::get_if<meta::input_problem>(&read)) co_return problem_of(*bad);
     typing = std::get<bool>(read);
   }
-  auto rq = meta::mark_read(s.meta->version(), t.creds.phone_number_id, wamid, typing);
-  auto a = co_await call_meta(s, t, std::move(rq), "mark_read");
-  if (a.problem) co_return std::move(*a.problem);
-  if (!meta::parse_success(a.ok->body)) co_return unexpected_answer();
+  const auto m = relay(s, t);
+  auto a = co_await instances::mark_read(m, wamid, typing);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
   co_return http::json_response(status::ok, json::object{{"success", true}});
 }
 
@@ -254,9 +235,11 @@ net::awaitable<response> conversation_read(services& s, http::request& req) {
                             "no message to or from this peer in this instance");
   if (ec) co_return store_problem(ec);
   if (!wamid.empty()) {
-    auto a = co_await call_meta(s, t, meta::mark_read(s.meta->version(), t.creds.phone_number_id, wamid, false),
-                                "mark_read");
-    if (a.problem) co_return std::move(*a.problem);
+    // The local mark has moved: a 2xx from Meta in any shape is enough.
+    const auto m = relay(s, t);
+    auto a = co_await instances::mark_read(m, wamid, false);
+    if (auto* f = failed(a); f && f->what != instances::relay_failure::kind::unexpected)
+      co_return failure_answer(*f);
   }
   co_return http::no_content();
 }
@@ -353,14 +336,10 @@ net::awaitable<response> upload(services& s, http::request& req) {
   const auto& in = std::get<upload_input>(got);
   media_slot slot(s.cfg.media.max_concurrent);
   if (!slot.held()) co_return media_busy();
-  // A boundary that cannot occur in the file (a random 32-byte token almost never does).
-  std::string boundary = "enfinito-" + crypto::random_token(32);
-  while (in.bytes.find(boundary) != std::string_view::npos) boundary = "enfinito-" + crypto::random_token(32);
-  auto rq = meta::upload_media(s.meta->version(), t.creds.phone_number_id, in.mime, in.filename, in.bytes, boundary);
-  auto a = co_await call_meta(s, t, std::move(rq), "media_upload", false, {.timeout = s.cfg.media.timeout});
-  if (a.problem) co_return std::move(*a.problem);
-  auto id = meta::parse_id(a.ok->body);
-  if (!id) co_return unexpected_answer();
+  const auto m = relay(s, t);
+  auto a = co_await instances::upload_media(m, in.mime, in.filename, in.bytes, {.timeout = s.cfg.media.timeout});
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  const auto* id = &std::get<std::string>(a);
   core::log::info("media_uploaded", {{"instance", t.row.id}, {"bytes", in.bytes.size()}});
   auto res = http::json_response(status::created, json::object{{"id", *id}});
   res.set(http::bhttp::field::location, "/v1/instances/" + t.row.id + "/media/" + *id);
@@ -377,15 +356,10 @@ struct media_lookup {
 
 net::awaitable<media_lookup> lookup_media(services& s, const target& t, const std::string& media_id) {
   media_lookup out;
-  auto rq = meta::get_media(s.meta->version(), media_id, t.creds.phone_number_id);
-  auto a = co_await call_meta(s, t, std::move(rq), "media_get", true);
-  if (a.problem) {
-    out.problem = std::move(a.problem);
-    co_return out;
-  }
-  auto info = meta::parse_media_info(a.ok->body);
-  if (!info) out.problem = unexpected_answer();
-  else out.info = std::move(*info);
+  const auto m = relay(s, t);
+  auto a = co_await instances::media_info(m, media_id);
+  if (auto* f = failed(a)) out.problem = failure_answer(*f, true);
+  else out.info = std::move(std::get<meta::media_info>(a));
   co_return out;
 }
 
@@ -481,8 +455,8 @@ net::awaitable<response> media_content(services& s, http::request& req) {
   if (st->reader->status() < 200 || st->reader->status() >= 300) {
     auto body = co_await read_error_body(*st->reader);
     const auto e = meta::parse_error(st->reader->status(), body);
-    auto p = co_await graph_error_answer(s, t, e, "media_download", true);
-    co_return p;
+    auto f = co_await instances::meta_failed(s.db, t.row.id, "media_download", e);
+    co_return failure_answer(f, true);
   }
   // The head now; the body follows piece by piece (chunked), straight from Meta's answer.
   response res{status::ok, 11};
@@ -504,10 +478,9 @@ net::awaitable<response> media_delete(services& s, http::request& req) {
   auto& t = std::get<target>(resolved);
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
-  auto rq = meta::delete_media(s.meta->version(), media_id, t.creds.phone_number_id);
-  auto a = co_await call_meta(s, t, std::move(rq), "media_delete", true);
-  if (a.problem) co_return std::move(*a.problem);
-  if (!meta::parse_success(a.ok->body)) co_return unexpected_answer();
+  const auto m = relay(s, t);
+  auto a = co_await instances::delete_media(m, media_id);
+  if (auto* f = failed(a)) co_return failure_answer(*f, true);
   co_return http::no_content();
 }
 
@@ -522,11 +495,10 @@ net::awaitable<response> templates_list(services& s, http::request& req) {
                                             req.query_param("status"), req.query_param("language")};
   meta::template_query q;
   if (auto bad = meta::read_template_query(params, q)) co_return problem_of(*bad);
-  auto rq = meta::list_templates(s.meta->version(), t.creds.waba_id, q);
-  auto a = co_await call_meta(s, t, std::move(rq), "templates_list");
-  if (a.problem) co_return std::move(*a.problem);
-  auto page = meta::parse_template_page(a.ok->body);
-  if (!page) co_return unexpected_answer();
+  const auto m = relay(s, t);
+  auto a = co_await instances::list_templates(m, q);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  auto* page = &std::get<meta::template_page>(a);
   json::object paging;
   paging["after"] = page->after.empty() ? json::value(nullptr) : json::value(page->after);
   paging["before"] = page->before.empty() ? json::value(nullptr) : json::value(page->before);
@@ -543,19 +515,10 @@ net::awaitable<response> templates_create(services& s, http::request& req) {
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   if (auto bad = meta::check_template(*body.value)) co_return problem_of(*bad);
-  auto rq = meta::create_template(s.meta->version(), t.creds.waba_id, json::serialize(*body.value));
-  auto a = co_await call_meta(s, t, std::move(rq), "template_create");
-  if (a.problem) co_return std::move(*a.problem);
-  // Strict (I-JSON): an answer whose members repeat or whose numbers would change is not
-  // relayed with a meaning Meta may not have sent.
-  auto parsed = core::parse_json_strict(a.ok->body);
-  if (!parsed.value || !parsed.value->is_object() || !parsed.value->as_object().if_contains("id"))
-    co_return unexpected_answer();
-  const auto& answer = *parsed.value;
-  // Meta's answer: id, status (PENDING, or APPROVED for some utility templates), category.
-  json::object out;
-  for (const char* k : {"id", "status", "category"})
-    if (const auto* v = answer.as_object().if_contains(k)) out[k] = *v;
+  const auto m = relay(s, t);
+  auto a = co_await instances::create_template(m, json::serialize(*body.value));
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  const auto& out = std::get<json::object>(a);  // id, status, category
   co_return http::json_response(status::created, out);
 }
 
@@ -565,12 +528,10 @@ net::awaitable<response> profile_get(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
-  auto rq = meta::get_business_profile(s.meta->version(), t.creds.phone_number_id);
-  auto a = co_await call_meta(s, t, std::move(rq), "business_profile_get");
-  if (a.problem) co_return std::move(*a.problem);
-  auto profile = meta::parse_business_profile(a.ok->body);
-  if (!profile) co_return unexpected_answer();
-  co_return http::json_response(status::ok, *profile);
+  const auto m = relay(s, t);
+  auto a = co_await instances::get_business_profile(m);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  co_return http::json_response(status::ok, std::get<json::object>(a));
 }
 
 net::awaitable<response> profile_update(services& s, http::request& req) {
@@ -580,10 +541,9 @@ net::awaitable<response> profile_update(services& s, http::request& req) {
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   if (auto bad = meta::check_business_profile(*body.value)) co_return problem_of(*bad);
-  auto rq = meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
-  auto a = co_await call_meta(s, t, std::move(rq), "business_profile_update");
-  if (a.problem) co_return std::move(*a.problem);
-  if (!meta::parse_success(a.ok->body)) co_return unexpected_answer();
+  const auto m = relay(s, t);
+  auto a = co_await instances::update_business_profile(m, body.value->as_object());
+  if (auto* f = failed(a)) co_return failure_answer(*f);
   co_return http::json_response(status::ok, json::object{{"success", true}});
 }
 

@@ -1,0 +1,91 @@
+#pragma once
+/**
+ * @file instances::meta_relay: the calls an instance relays to Meta for its owner (mark as
+ * read, media upload / info / delete, templates, business profile), one function each, for
+ * api/meta_routes.cpp. Each builds the Graph request (meta/graph.hpp), sends it with the
+ * instance's token and reads Meta's answer into a value, or says why not:
+ *
+ *   unreachable  no answer from Meta (transport error or timeout): logged `meta_unreachable`
+ *   meta_error   Meta's Graph error: logged `meta_call_failed` (code, subcode, fbtrace id;
+ *                never Meta's text); a refusal of the token (190) has marked the instance
+ *                needs_reauth, with its event (instances/status.hpp), before the caller hears
+ *   unexpected   a 2xx whose shape is not what Meta documents
+ *
+ * The route only shapes the outcome into our answer (problem+json on /v1).
+ */
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/net.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/meta/client.hpp>
+#include <enfinito/meta/graph.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace enfinito::store {
+class store;
+}
+
+namespace enfinito::instances {
+
+/** An instance ready to call Meta (instances::open_for_meta): where to record a token refusal,
+    and its opened credentials. A view: it outlives none of what it refers to. */
+struct relay_target {
+  store::store& db;
+  const meta::client& meta;
+  const std::string& instance_id;
+  const crypto::graph_credentials& creds;
+};
+
+/** Why a relayed call has no value. */
+struct relay_failure {
+  enum class kind { unreachable, meta_error, unexpected };
+  kind what = kind::unexpected;
+  core::error_code transport;  // unreachable
+  meta::graph_error error;     // meta_error
+  bool token_refused = false;  // meta_error: the instance is now needs_reauth
+};
+
+/** A relayed call's value, or its failure. */
+template <class T>
+using relayed = std::variant<T, relay_failure>;
+
+/**
+ * Meta's error on a relayed call `op` of `instance_id`: logs it (code, subcode, fbtrace id)
+ * and marks the instance needs_reauth when Meta refused its token. The failure to answer.
+ */
+net::awaitable<relay_failure> meta_failed(store::store& db, const std::string& instance_id, std::string_view op,
+                                          const meta::graph_error& e);
+
+/** Mark `wamid` as read (with a typing indicator). */
+net::awaitable<relayed<std::monostate>> mark_read(const relay_target& t, std::string_view wamid, bool typing);
+
+/** One page of the WABA's templates. */
+net::awaitable<relayed<meta::template_page>> list_templates(const relay_target& t, const meta::template_query& q);
+
+/** Submits a template definition (JSON, already checked: meta/relay_input.hpp). Meta's answer
+    is read strictly (I-JSON) and must have an `id`; `id`, `status` and `category` are kept. */
+net::awaitable<relayed<boost::json::object>> create_template(const relay_target& t, std::string definition_json);
+
+/** The business profile (every documented field). */
+net::awaitable<relayed<boost::json::object>> get_business_profile(const relay_target& t);
+
+/** Changes the business profile (fields already checked: meta/relay_input.hpp). */
+net::awaitable<relayed<std::monostate>> update_business_profile(const relay_target& t, boost::json::object fields);
+
+/** Uploads a file (`bytes` stays where it is: sent from the caller's mapping). Meta's media id. */
+net::awaitable<relayed<std::string>> upload_media(const relay_target& t, std::string_view mime,
+                                                  std::string_view filename, std::string_view bytes,
+                                                  meta::call_options o);
+
+/** A media id's metadata and short-lived URL, restricted to the instance's number. */
+net::awaitable<relayed<meta::media_info>> media_info(const relay_target& t, std::string_view media_id);
+
+/** Deletes a media id of the instance's number. */
+net::awaitable<relayed<std::monostate>> delete_media(const relay_target& t, std::string_view media_id);
+
+}  // namespace enfinito::instances
