@@ -19,6 +19,7 @@
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/instances/media_transfer.hpp>
 #include <enfinito/instances/meta_access.hpp>
 #include <enfinito/instances/meta_relay.hpp>
 #include <enfinito/meta/client.hpp>
@@ -167,27 +168,8 @@ instances::relay_target relay(services& s, const target& t) { return {s.db, *s.m
 
 // ---- media transfers in flight ------------------------------------------------------------------
 
-// Each upload holds a spooled file (and each download a connection to Meta), so only
-// `media.max_concurrent` run at once in the process; the others are told to come back (503)
-// rather than queued.
-std::atomic<unsigned> media_in_flight{0};
-
-class media_slot {
- public:
-  explicit media_slot(unsigned max) : held_(media_in_flight.fetch_add(1) < max) {
-    if (!held_) media_in_flight.fetch_sub(1);
-  }
-  ~media_slot() {
-    if (held_) media_in_flight.fetch_sub(1);
-  }
-  media_slot(const media_slot&) = delete;
-  media_slot& operator=(const media_slot&) = delete;
-  bool held() const noexcept { return held_; }
-
- private:
-  bool held_;
-};
-
+// Only `media.max_concurrent` transfers run at once (instances::media_slot): the others are
+// told to come back.
 response media_busy() {
   auto r = http::problem(status::service_unavailable, "media_busy", "Too many media transfers in progress",
                          "retry in a few seconds");
@@ -334,7 +316,7 @@ net::awaitable<response> upload(services& s, http::request& req) {
   auto got = read_upload(req);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
   const auto& in = std::get<upload_input>(got);
-  media_slot slot(s.cfg.media.max_concurrent);
+  instances::media_slot slot(s.cfg.media.max_concurrent);
   if (!slot.held()) co_return media_busy();
   const auto m = relay(s, t);
   auto a = co_await instances::upload_media(m, in.mime, in.filename, in.bytes, {.timeout = s.cfg.media.timeout});
@@ -390,85 +372,44 @@ bool header_safe(std::string_view v) {
 // A Content-Type we can safely repeat: `type/subtype[; params]`.
 bool safe_content_type(std::string_view ct) { return header_safe(ct) && ct.find('/') != std::string_view::npos; }
 
-// What a streamed download holds until its last piece is sent: Meta's answer being read and
-// the transfer's slot. One fixed buffer per transfer (the server's chunk string, `piece` bytes).
-constexpr std::size_t piece = 64 * 1024;
-
-struct download_state {
-  explicit download_state(unsigned max) : slot(max) {}
-  media_slot slot;
-  std::unique_ptr<upstream::body_reader> reader;
-  std::string instance_id;
-};
-
-net::awaitable<boost::system::result<bool>> next_piece(std::shared_ptr<download_state> st, std::string& chunk) {
-  auto more = co_await st->reader->read(chunk, piece);
-  if (!more) {
-    core::log::warn("media_download_broke", {{"instance", st->instance_id}, {"error", more.error().message()}});
-    co_return more;
-  }
-  co_return *more;
-}
-
-// Meta's error answer to a download: a Graph envelope, small; at most `piece` bytes are read.
-net::awaitable<std::string> read_error_body(upstream::body_reader& reader) {
-  std::string body;
-  bool more = true;
-  core::result<bool> got = true;  // outside the loop (GCC 12)
-  while (more && body.size() < piece) {
-    got = co_await reader.read(body, piece - body.size());
-    more = got && *got;
-  }
-  co_return body;
-}
-
 net::awaitable<response> media_content(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
-  auto m = co_await lookup_media(s, t, media_id);
-  if (m.problem) co_return std::move(*m.problem);
-  const std::size_t cap = s.cfg.media.download_max_bytes;
-  auto too_large = [] {
-    return problem_with(status::bad_gateway, "media_too_large_to_relay", "The media file is larger than this server relays",
-                        "the operator's media.download_max_bytes is lower than the file's size");
-  };
-  if (m.info.file_size > cap) co_return too_large();
-  // The token goes only to Meta's own hosts.
-  if (!meta::media_url_allowed(m.info.url, s.meta->base_url())) {
-    core::log::warn("media_url_refused", {{"instance", t.row.id}});
-    co_return unexpected_answer();
+  const auto m = relay(s, t);
+  const instances::download_limits limits{.max_bytes = s.cfg.media.download_max_bytes,
+                                          .timeout = s.cfg.media.timeout,
+                                          .max_concurrent = s.cfg.media.max_concurrent};
+  auto opened = co_await instances::open_download(m, media_id, limits);
+  if (auto* no = std::get_if<instances::download_refusal>(&opened)) {
+    using kind = instances::download_refusal::kind;
+    switch (no->what) {
+      case kind::failed: co_return failure_answer(no->failure, true);
+      case kind::too_large:
+        co_return problem_with(status::bad_gateway, "media_too_large_to_relay",
+                               "The media file is larger than this server relays",
+                               "the operator's media.download_max_bytes is lower than the file's size");
+      case kind::url_refused: co_return unexpected_answer();
+      case kind::busy: co_return media_busy();
+      case kind::gone:
+        co_return http::problem(status::not_found, "media_not_found", "No such media",
+                                "Meta no longer serves this file (media from webhooks can be downloaded for 7 days)");
+    }
   }
-  auto st = std::make_shared<download_state>(s.cfg.media.max_concurrent);
-  if (!st->slot.held()) co_return media_busy();
-  st->instance_id = t.row.id;
-  const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
-  auto got = co_await s.meta->open_fetch(m.info.url, t.creds.access_token, download);
-  if (!got && got.error() == meta::error::response_too_large) co_return too_large();
-  if (!got) co_return transport_problem(got.error());
-  st->reader = std::move(*got);
-  if (st->reader->status() == 404)
-    co_return http::problem(status::not_found, "media_not_found", "No such media",
-                            "Meta no longer serves this file (media from webhooks can be downloaded for 7 days)");
-  if (st->reader->status() < 200 || st->reader->status() >= 300) {
-    auto body = co_await read_error_body(*st->reader);
-    const auto e = meta::parse_error(st->reader->status(), body);
-    auto f = co_await instances::meta_failed(s.db, t.row.id, "media_download", e);
-    co_return failure_answer(f, true);
-  }
+  auto st = std::get<std::shared_ptr<instances::download>>(std::move(opened));
   // The head now; the body follows piece by piece (chunked), straight from Meta's answer.
   response res{status::ok, 11};
   const std::string& ct = st->reader->content_type();
   const std::string type = safe_content_type(ct)                ? ct
-                           : safe_content_type(m.info.mime_type) ? m.info.mime_type
+                           : safe_content_type(st->info.mime_type) ? st->info.mime_type
                                                                  : "application/octet-stream";
   res.set(http::bhttp::field::content_type, type);
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
   res.set(http::bhttp::field::cache_control, "private, no-store");
-  if (header_safe(m.info.sha256)) res.set("X-Media-SHA256", m.info.sha256);
-  req.stream_body = [st](std::string& chunk) { return next_piece(st, chunk); };
+  if (header_safe(st->info.sha256)) res.set("X-Media-SHA256", st->info.sha256);
+  req.stream_body = [st](std::string& chunk) { return instances::next_piece(st, chunk); };
   co_return res;
 }
 
@@ -561,7 +502,7 @@ std::string upload_spool_dir(const config::settings& cfg) {
 }  // namespace
 
 http::route_options upload_route_options(const config::settings& cfg) {
-  // One count for the process, like media_in_flight: both routes draw on the same spool.
+  // One count for the process, like instances::media_slot: both routes draw on the same spool.
   static const auto spooling = std::make_shared<std::atomic<std::size_t>>(0);
   http::route_options o;
   o.body_limit = cfg.media.upload_body_bytes;
