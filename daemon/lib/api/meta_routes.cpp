@@ -294,17 +294,20 @@ std::variant<upload_input, response> read_upload(const http::request& req) {
     in.bytes = req.body();
   }
   auto& in = std::get<upload_input>(got);
-  const auto limit = meta::media_limit_for(in.mime, in.bytes.substr(0, 64));
-  if (!limit)
-    return problem_with(status::unsupported_media_type, "unsupported_media_type", "WhatsApp does not take this media type",
-                        "images: image/jpeg, image/png; stickers: image/webp; video: video/mp4, video/3gpp; audio: "
-                        "audio/aac, audio/amr, audio/mpeg, audio/mp4, audio/ogg; documents: text/plain, "
-                        "application/pdf and the Microsoft Office types");
-  if (in.bytes.empty()) return http::field_problem("file", "the file is empty");
-  if (in.bytes.size() > limit->max_bytes) {
-    return problem_with(status::payload_too_large, "media_too_large", "The file is too large for WhatsApp",
-                        std::string(meta::to_string(limit->kind)) + " files of this type are limited to " +
-                            meta::size_text(limit->max_bytes));
+  if (auto no = meta::check_upload_file(in.mime, in.bytes)) {
+    using kind = meta::upload_refusal::kind;
+    switch (no->what) {
+      case kind::unsupported_type:
+        return problem_with(status::unsupported_media_type, "unsupported_media_type",
+                            "WhatsApp does not take this media type",
+                            "images: image/jpeg, image/png; stickers: image/webp; video: video/mp4, video/3gpp; "
+                            "audio: audio/aac, audio/amr, audio/mpeg, audio/mp4, audio/ogg; documents: text/plain, "
+                            "application/pdf and the Microsoft Office types");
+      case kind::empty: return http::field_problem("file", "the file is empty");
+      case kind::too_large:
+        return problem_with(status::payload_too_large, "media_too_large", "The file is too large for WhatsApp",
+                            no->detail);
+    }
   }
   return got;
 }

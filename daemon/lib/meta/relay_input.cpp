@@ -202,4 +202,16 @@ std::string size_text(std::size_t max_bytes) {
   return kib >= 1024 ? std::to_string(kib / 1024) + " MB" : std::to_string(kib) + " KB";
 }
 
+std::optional<upload_refusal> check_upload_file(std::string_view mime, std::string_view bytes) {
+  using kind = upload_refusal::kind;
+  const auto limit = media_limit_for(mime, bytes.substr(0, 64));
+  if (!limit) return upload_refusal{.what = kind::unsupported_type};
+  if (bytes.empty()) return upload_refusal{.what = kind::empty};
+  if (bytes.size() > limit->max_bytes)
+    return upload_refusal{.what = kind::too_large,
+                          .detail = std::string(to_string(limit->kind)) + " files of this type are limited to " +
+                                    size_text(limit->max_bytes)};
+  return std::nullopt;
+}
+
 }  // namespace enfinito::meta

@@ -65,4 +65,15 @@ bool upload_filename_ok(std::string_view f) noexcept;
 /** A size limit for a message: `16 MB`, `500 KB` (whole units). */
 std::string size_text(std::size_t max_bytes);
 
+/** Why WhatsApp would not take a file (REFERENCE.md §4). */
+struct upload_refusal {
+  enum class kind { unsupported_type, empty, too_large };
+  kind what = kind::unsupported_type;
+  std::string detail;  // too_large: "<kind> files of this type are limited to <size>"
+};
+
+/** Meta's per-type rules for an upload of `bytes` as `mime` (a media essence): a type Meta
+    takes (told apart by the file's first bytes where it matters), not empty, within its size. */
+std::optional<upload_refusal> check_upload_file(std::string_view mime, std::string_view bytes);
+
 }  // namespace enfinito::meta

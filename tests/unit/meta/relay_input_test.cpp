@@ -127,4 +127,19 @@ BOOST_AUTO_TEST_CASE(an_upload_type_comes_from_the_type_part_or_the_file_part) {
   BOOST_TEST(meta::size_text(500 * 1024) == "500 KB");
 }
 
+BOOST_AUTO_TEST_CASE(an_upload_keeps_to_whatsapps_types_and_sizes) {
+  using kind = meta::upload_refusal::kind;
+  BOOST_TEST(!meta::check_upload_file("image/jpeg", "\xFF\xD8\xFF").has_value());
+  BOOST_TEST(!meta::check_upload_file("application/pdf", "%PDF-1.7").has_value());
+  BOOST_TEST((meta::check_upload_file("image/gif", "GIF89a")->what == kind::unsupported_type));
+  BOOST_TEST((meta::check_upload_file("image/png", "")->what == kind::empty));
+  // Images are limited to 5 MB.
+  const std::string big(5 * 1024 * 1024 + 1, 'x');
+  auto too_large = meta::check_upload_file("image/png", big);
+  BOOST_REQUIRE(too_large.has_value());
+  BOOST_TEST((too_large->what == kind::too_large));
+  BOOST_TEST(too_large->detail.ends_with("files of this type are limited to 5 MB"));
+  BOOST_TEST(!meta::check_upload_file("image/png", std::string_view(big).substr(1)).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
