@@ -3,11 +3,12 @@
 //
 // Every handler follows one path: resolve (authenticate → the caller's instance → its Graph
 // credentials: instances::open_for_meta) → check the input (meta::relay_input) → one relayed
-// call (instances::meta_relay) → shape its value or failure into our answer. Upstream text (Graph `message`, `details`) never reaches a client or a
-// log line; the Graph code, subcode and fbtrace id do (they are what Meta support asks for).
+// call (instances::meta_relay, instances::open_download) → shape its value or failure into our
+// answer. Upstream text (Graph `message`, `details`) never reaches a client or a log line; the
+// Graph code, subcode and fbtrace id do (they are what Meta support asks for).
 //
 // Memory: a download is streamed: Meta's answer is read in 64 KiB pieces that go out as the
-// chunks of our answer (upstream::body_reader → request::stream_body), so a transfer holds
+// chunks of our answer (instances::next_piece → request::stream_body), so a transfer holds
 // one fixed buffer whatever the file's size; `media.download_max_bytes` still caps the size
 // and `media.timeout` the whole transfer. An upload is never held in the heap: the HTTP layer
 // spools the request body to an unnamed file in upload_spool_dir() as it arrives (at most
@@ -37,7 +38,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -333,36 +333,23 @@ net::awaitable<response> upload(services& s, http::request& req) {
 
 // ---- media info, download, delete ---------------------------------------------------------------
 
-// The media's metadata from Meta (and its short-lived URL). Sets `problem` on failure.
-struct media_lookup {
-  meta::media_info info;
-  std::optional<response> problem;
-};
-
-net::awaitable<media_lookup> lookup_media(services& s, const target& t, const std::string& media_id) {
-  media_lookup out;
-  const auto m = relay(s, t);
-  auto a = co_await instances::media_info(m, media_id);
-  if (auto* f = failed(a)) out.problem = failure_answer(*f, true);
-  else out.info = std::move(std::get<meta::media_info>(a));
-  co_return out;
-}
-
 net::awaitable<response> media_get(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
-  auto m = co_await lookup_media(s, t, media_id);
-  if (m.problem) co_return std::move(*m.problem);
+  const auto m = relay(s, t);
+  auto a = co_await instances::media_info(m, media_id);
+  if (auto* f = failed(a)) co_return failure_answer(*f, true);
+  const auto& info = std::get<meta::media_info>(a);
   // Meta's URL is left out: it only works with the instance's token. The content route fetches it.
   // (The lookup passes phone_number_id, which Meta documents as restricting it to media of that
   // number, so an API key scoped to one instance cannot reach another number's media.)
   json::object o{{"id", media_id},
-                 {"mime_type", m.info.mime_type},
-                 {"sha256", m.info.sha256},
-                 {"file_size", m.info.file_size},
+                 {"mime_type", info.mime_type},
+                 {"sha256", info.sha256},
+                 {"file_size", info.file_size},
                  {"content_url", "/v1/instances/" + t.row.id + "/media/" + media_id + "/content"}};
   co_return http::json_response(status::ok, o);
 }

@@ -13,7 +13,9 @@
  * - `GET|PATCH /v1/instances/{id}/business-profile`
  *
  * Every call: authenticate, load the caller's instance (404 when not theirs or outside the
- * API key's scope; 409 when `needs_reauth` or `disabled`), open its credentials, call Meta.
+ * API key's scope; 409 when `needs_reauth` or `disabled`), open its credentials, check the
+ * input (meta/relay_input.hpp), call Meta through one flow (instances/meta_relay.hpp,
+ * instances/media_transfer.hpp), shape the outcome.
  * Meta's answers map to ours: a Graph error is a 502 `meta_error` with `meta_code` (never
  * Meta's text), 190 is a 409 `instance_needs_reauth` and marks the instance (instances/status.hpp,
  * with its `instance.status` event), a transport
