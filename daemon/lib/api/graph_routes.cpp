@@ -38,6 +38,7 @@
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/instances/meta_access.hpp>
+#include <enfinito/instances/meta_relay.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
@@ -221,7 +222,7 @@ net::awaitable<core::result<meta::response>> relay_call(services& s, const graph
 // an unknown id: 100/33). Both are answered with the same "does not exist" envelope as an id
 // Enfinito refuses itself, so a caller cannot tell another tenant's media id from a bad one.
 bool foreign_or_unknown_media(const meta::response& r) {
-  return !r.ok() && media_not_found(meta::parse_error(r.status, r.body));
+  return !r.ok() && instances::media_not_found(meta::parse_error(r.status, r.body));
 }
 
 // ---- handlers -------------------------------------------------------------------------------

@@ -140,14 +140,14 @@ response transport_problem(core::error_code ec) {
 }
 
 // What the client gets for a relayed call that failed. `media` turns "no such object" and
-// "not yours" into a 404 for media ids (see media_not_found).
+// "not yours" into a 404 for media ids (see instances::media_not_found).
 response failure_answer(const instances::relay_failure& f, bool media = false) {
   using kind = instances::relay_failure::kind;
   if (f.what == kind::unreachable) return transport_problem(f.transport);
   if (f.what == kind::unexpected) return unexpected_answer();
   if (f.token_refused) return needs_reauth_problem();
   const auto& e = f.error;
-  if (media && media_not_found(e))
+  if (media && instances::media_not_found(e))
     return http::problem(status::not_found, "media_not_found", "No such media",
                          "Meta does not know this media id for this instance (uploaded media live 30 days)");
   const bool retry = meta::classify(e) == meta::disposition::retryable;
@@ -500,18 +500,6 @@ http::route_options upload_route_options(const config::settings& cfg) {
   o.spool_max = cfg.media.max_concurrent;
   o.spooling = spooling;
   return o;
-}
-
-bool media_not_found(const meta::graph_error& e) noexcept {
-  if (!e.envelope) return false;
-  // Graph's "object does not exist, cannot be loaded due to missing permissions, or does not
-  // support this operation" (100, subcode 33; a media id of another number on the same token
-  // answers the same through the phone_number_id filter).
-  if (e.code == 100 && (e.subcode == 33 || e.subcode == 0)) return true;
-  // A media id of another business's number: Meta refuses our token on it (403, code 10
-  // "Permission denied", or an API permission error 200-299). On a lookup by id that only
-  // means "not this instance's": nothing about the instance's token follows from it.
-  return e.code == 10 || (e.code >= 200 && e.code <= 299);
 }
 
 void register_meta_routes(http::router& r, services& s) {

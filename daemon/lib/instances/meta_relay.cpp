@@ -48,6 +48,18 @@ net::awaitable<relay_failure> meta_failed(store::store& db, const std::string& i
   co_return f;
 }
 
+bool media_not_found(const meta::graph_error& e) noexcept {
+  if (!e.envelope) return false;
+  // Graph's "object does not exist, cannot be loaded due to missing permissions, or does not
+  // support this operation" (100, subcode 33; a media id of another number on the same token
+  // answers the same through the phone_number_id filter).
+  if (e.code == 100 && (e.subcode == 33 || e.subcode == 0)) return true;
+  // A media id of another business's number: Meta refuses our token on it (403, code 10
+  // "Permission denied", or an API permission error 200-299). On a lookup by id that only
+  // means "not this instance's": nothing about the instance's token follows from it.
+  return e.code == 10 || (e.code >= 200 && e.code <= 299);
+}
+
 net::awaitable<relayed<std::monostate>> mark_read(const relay_target& t, std::string_view wamid, bool typing) {
   co_return co_await call_for_success(
       t, meta::mark_read(t.meta.version(), t.creds.phone_number_id, wamid, typing), "mark_read");

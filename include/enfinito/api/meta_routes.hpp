@@ -40,9 +40,4 @@ void register_meta_routes(http::router& r, services& s);
  */
 http::route_options upload_route_options(const config::settings& cfg);
 
-/** Meta's error on a lookup or delete of a media id means "no such media for this number":
-    unknown object (100, subcode 33) or a permission refusal (10, 200-299), which is what
-    Meta answers for another business's media id. Shared with the Graph-compatible routes. */
-bool media_not_found(const meta::graph_error& e) noexcept;
-
 }  // namespace enfinito::api

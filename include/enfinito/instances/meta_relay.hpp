@@ -61,6 +61,11 @@ using relayed = std::variant<T, relay_failure>;
 net::awaitable<relay_failure> meta_failed(store::store& db, const std::string& instance_id, std::string_view op,
                                           const meta::graph_error& e);
 
+/** Meta's error on a lookup or delete of a media id means "no such media for this number":
+    unknown object (100, subcode 33) or a permission refusal (10, 200-299), which is what
+    Meta answers for another business's media id. Shared with the Graph-compatible routes. */
+bool media_not_found(const meta::graph_error& e) noexcept;
+
 /** Mark `wamid` as read (with a typing indicator). */
 net::awaitable<relayed<std::monostate>> mark_read(const relay_target& t, std::string_view wamid, bool typing);
 
