@@ -26,7 +26,6 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/errors.hpp>
 #include <enfinito/meta/relay_input.hpp>
-#include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
@@ -208,21 +207,13 @@ net::awaitable<response> conversation_read(services& s, http::request& req) {
   auto& t = std::get<target>(resolved);
   const auto peer = peer_from_path(req.param("peer"));
   if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
-  std::string wamid;
-  const std::string uid = t.who.user_id, iid = t.row.id;
-  auto write = [&](store::connection& c) { return store::conversations::mark_read(c, uid, iid, *peer, wamid); };
-  auto ec = co_await s.db.write(write);
-  if (ec == store::error::not_found)
+  const auto m = relay(s, t);
+  auto read = co_await instances::read_conversation(m, t.who.user_id, *peer);
+  if (read.stored == store::error::not_found)
     co_return http::problem(status::not_found, "conversation_not_found", "No such conversation",
                             "no message to or from this peer in this instance");
-  if (ec) co_return store_problem(ec);
-  if (!wamid.empty()) {
-    // The local mark has moved: a 2xx from Meta in any shape is enough.
-    const auto m = relay(s, t);
-    auto a = co_await instances::mark_read(m, wamid, false);
-    if (auto* f = failed(a); f && f->what != instances::relay_failure::kind::unexpected)
-      co_return failure_answer(*f);
-  }
+  if (read.stored) co_return store_problem(read.stored);
+  if (read.failure) co_return failure_answer(*read.failure);
   co_return http::no_content();
 }
 

@@ -5,6 +5,8 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/instances/meta_access.hpp>
 #include <enfinito/instances/meta_relay.hpp>
+#include <enfinito/store/conversations.hpp>
+#include <enfinito/store/store.hpp>
 
 #include <boost/json.hpp>
 
@@ -63,6 +65,20 @@ bool media_not_found(const meta::graph_error& e) noexcept {
 net::awaitable<relayed<std::monostate>> mark_read(const relay_target& t, std::string_view wamid, bool typing) {
   co_return co_await call_for_success(
       t, meta::mark_read(t.meta.version(), t.creds.phone_number_id, wamid, typing), "mark_read");
+}
+
+net::awaitable<conversation_read> read_conversation(const relay_target& t, const std::string& user_id,
+                                                    const std::string& peer) {
+  conversation_read out;
+  std::string wamid;
+  const std::string& iid = t.instance_id;
+  auto write = [&](store::connection& c) { return store::conversations::mark_read(c, user_id, iid, peer, wamid); };
+  out.stored = co_await t.db.write(write);
+  if (out.stored || wamid.empty()) co_return out;
+  // The local mark has moved: a 2xx from Meta in any shape is enough.
+  auto a = co_await mark_read(t, wamid, false);
+  if (auto* f = std::get_if<relay_failure>(&a); f && f->what != relay_failure::kind::unexpected) out.failure = *f;
+  co_return out;
 }
 
 net::awaitable<relayed<meta::template_page>> list_templates(const relay_target& t, const meta::template_query& q) {

@@ -69,6 +69,17 @@ bool media_not_found(const meta::graph_error& e) noexcept;
 /** Mark `wamid` as read (with a typing indicator). */
 net::awaitable<relayed<std::monostate>> mark_read(const relay_target& t, std::string_view wamid, bool typing);
 
+/** A conversation read (the web app): its local read mark moves first (the unread count is
+    ours), then Meta gets a read receipt for its newest inbound message, if any (blue ticks on
+    the customer's phone). `stored`: the write's error (`not_found`: no message to or from
+    `peer`); `failure`: the receipt's, where a 2xx from Meta in any shape is enough. */
+struct conversation_read {
+  core::error_code stored;
+  std::optional<relay_failure> failure;
+};
+net::awaitable<conversation_read> read_conversation(const relay_target& t, const std::string& user_id,
+                                                    const std::string& peer);
+
 /** One page of the WABA's templates. */
 net::awaitable<relayed<meta::template_page>> list_templates(const relay_target& t, const meta::template_query& q);
 
