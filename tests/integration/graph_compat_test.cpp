@@ -55,8 +55,10 @@ struct graph_fixture {
   }
 
   http_result call(const std::string& method, const std::string& target, const std::string& body = {},
-                   std::string bearer = {}, std::string content_type = "application/json") {
+                   std::string bearer = {}, std::string content_type = "application/json",
+                   header_list extra = {}) {
     header_list h{{"Authorization", "Bearer " + (bearer.empty() ? key : bearer)}};
+    for (auto& x : extra) h.push_back(std::move(x));
     if (!body.empty()) h.emplace_back("Content-Type", content_type);
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   }
@@ -155,6 +157,54 @@ BOOST_FIXTURE_TEST_CASE(errors_come_in_metas_envelope_with_metas_codes, graph_fi
   BOOST_TEST(code_of(refused) == 131026);
   auto logged = call("GET", "/v1/messages/" + refused.header("X-Enfinito-Message-Id"));
   BOOST_TEST(json::parse(logged.body).at("status").as_string() == "failed");
+}
+
+BOOST_FIXTURE_TEST_CASE(an_idempotency_key_makes_a_retried_send_one_message, graph_fixture) {
+  auto with_key = [this](const std::string& body, const std::string& k) {
+    return call("POST", send_path, body, {}, "application/json", {{"Idempotency-Key", k}});
+  };
+  auto first = with_key(text_body, "sdk-order-1");
+  BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);
+  BOOST_TEST(first.header("Idempotent-Replayed").empty());
+  // The same request again: the same answer (the real wamid), the same message, one send.
+  auto again = with_key(text_body, "sdk-order-1");
+  BOOST_REQUIRE_MESSAGE(again.status == 200u, again.body);
+  BOOST_TEST(again.header("Idempotent-Replayed") == "true");
+  BOOST_TEST(again.header("X-Enfinito-Message-Id") == first.header("X-Enfinito-Message-Id"));
+  BOOST_TEST(json::parse(again.body) == json::parse(first.body));
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().size() == 1u);
+
+  // A different body under the same key: REST's 422 idempotency_key_reused, in Meta's envelope.
+  const std::string other =
+      R"({"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{"body":"Something else"}})";
+  auto reused = with_key(other, "sdk-order-1");
+  BOOST_TEST(reused.status == 422u);
+  BOOST_TEST(code_of(reused) == 100);
+  BOOST_TEST(std::string(error_of(reused).at("message").as_string()).find("Idempotency-Key") != std::string::npos);
+  // The same key scope as the REST route: the key used there, for its own path, is taken too.
+  auto rest = call("POST", "/v1/instances/" + instance_id + "/messages",
+                   R"({"to":"+16505551234","type":"text","text":{"body":"x"}})", {}, "application/json",
+                   {{"Idempotency-Key", "sdk-order-1"}});
+  BOOST_TEST(rest.status == 422u);
+  BOOST_TEST(json::parse(rest.body).at("code").as_string() == "idempotency_key_reused");
+  // A key that is not 1..255 visible ASCII characters: an invalid parameter, nothing queued.
+  BOOST_TEST(code_of(with_key(text_body, "has space")) == 100);
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_token_meta_refuses_on_a_relayed_call_marks_the_instance_with_its_event, graph_fixture) {
+  meta.admin("tokens", {{"token", meta_token}, {"state", "expired"}});
+  auto read = call("POST", send_path, R"({"messaging_product":"whatsapp","status":"read","message_id":"wamid.X"})");
+  BOOST_TEST(code_of(read) == 190);  // Meta's own answer, relayed
+  auto events = json::parse(call("GET", "/v1/events?type=instance.status").body).at("data").as_array();
+  BOOST_REQUIRE_EQUAL(events.size(), 1u);
+  BOOST_TEST(events[0].at("instance_id").as_string() == instance_id);
+  BOOST_TEST(events[0].at("data").at("status").as_string() == "needs_reauth");
+  // From now on a send is refused in Meta's words, and nothing is queued.
+  auto refused = call("POST", send_path, text_body);
+  BOOST_TEST(refused.status == 401u);
+  BOOST_TEST(code_of(refused) == 190);
+  BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(another_tenants_number_is_an_unknown_object, graph_fixture) {

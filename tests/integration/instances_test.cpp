@@ -270,6 +270,17 @@ BOOST_FIXTURE_TEST_CASE(expired_token_means_needs_reauth_until_replaced, instanc
   BOOST_REQUIRE_EQUAL(off.status, 200u);
   BOOST_TEST(str(body_of(off), "status") == "disabled");
   BOOST_TEST(str(body_of(off), "name") == "Renamed");
+
+  // Every change of status is on the event log, in order (instances/status.hpp); the
+  // refused re-activation and the rename changed none.
+  auto events = body_of(client.call(t, "GET", "/v1/events?type=instance.status"));
+  std::vector<std::string> seen;
+  for (const auto& e : events.at("data").as_array()) {
+    BOOST_TEST(str(e.as_object(), "instance_id") == id);
+    seen.push_back(str(e.at("data").as_object(), "status"));
+  }
+  const std::vector<std::string> expected{"needs_reauth", "active", "disabled"};
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
 }
 
 BOOST_FIXTURE_TEST_CASE(another_users_instance_is_404_whatever_the_id, instances_fixture) {

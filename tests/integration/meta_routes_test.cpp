@@ -440,6 +440,13 @@ BOOST_FIXTURE_TEST_CASE(token_refused_by_meta_marks_needs_reauth, meta_routes_fi
   auto inst = body_of(client.call(alice, "GET", at("")));
   BOOST_TEST(str(inst, "status") == "needs_reauth");
   BOOST_TEST(str(inst, "status_reason").find("190") != std::string::npos);
+  // The change is on the event log (and so on the feed and customer webhooks), once.
+  auto events = body_of(client.call(alice, "GET", "/v1/events?type=instance.status"));
+  const auto& data = events.at("data").as_array();
+  BOOST_REQUIRE_EQUAL(data.size(), 1u);
+  BOOST_TEST(str(data[0].as_object(), "instance_id") == id);
+  BOOST_TEST(str(data[0].at("data").as_object(), "status") == "needs_reauth");
+  BOOST_TEST(str(data[0].at("data").as_object(), "reason") == str(inst, "status_reason"));
   // From now on Meta is not bothered until the token is replaced.
   const auto before = meta.requests();
   BOOST_TEST(code_of(client.call(alice, "GET", at("/templates"))) == "instance_needs_reauth");

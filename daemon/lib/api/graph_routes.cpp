@@ -15,12 +15,14 @@
 // other answers to relayed calls (mark-as-read, media) pass through unchanged: they are the
 // caller's own data.
 //
-// Sends: the message is checked (meta::check_message), committed with its job, and handed to
-// the instance's queue like a REST send; then the route waits up to `graph.sync_wait_ms` for
-// Meta's answer, so the caller gets the real wamid as from Meta. If Meta is slower (or the
-// instance is throttled), the answer carries Enfinito's message id instead, with
-// `message_status: "accepted"`; the message is durable and will be sent either way
-// (`GET /v1/messages/{id}` shows the wamid later). `X-Enfinito-Message-Id` is always set.
+// Sends: the message is checked (meta::check_message) and accepted by outbound::accept like a
+// REST send (Idempotency-Key included: a replay answers as the first request did, marked
+// `Idempotent-Replayed: true`; a key reused for another request is a 422 code 100); then the
+// route waits up to `graph.sync_wait_ms` for Meta's answer, so the caller gets the real wamid
+// as from Meta. If Meta is slower (or the instance is throttled), the answer carries
+// Enfinito's message id instead, with `message_status: "accepted"`; the message is durable
+// and will be sent either way (`GET /v1/messages/{id}` shows the wamid later).
+// `X-Enfinito-Message-Id` is always set.
 //
 // Tenancy: a phone number id is looked up by its vault lookup hash among the caller's own
 // instances only (and an API key's instance scope); anything else is Meta's "object does not
@@ -35,9 +37,12 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/instances/meta_access.hpp>
+#include <enfinito/instances/meta_relay.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
+#include <enfinito/outbound/accept.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -101,6 +106,23 @@ response auth_refusal(const response& ours, const http::request& req) {
                     "this API key may not do this (read-only, or limited to other instances)", req);
 }
 
+response reauth_refusal(const http::request& req) {
+  return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
+                    "Meta refused this instance's access token: update it in Enfinito", req);
+}
+
+response disabled_refusal(const http::request& req) {
+  return meta_error(status::forbidden, 10, "OAuthException", "Permission denied", "this instance is disabled in Enfinito",
+                    req);
+}
+
+// The REST route's 422 idempotency_key_reused, in Meta's envelope.
+response key_reused(const http::request& req) {
+  return meta_error(status::unprocessable_entity, 100, "OAuthException",
+                    "This Idempotency-Key was used with a different request", "use a new key for a different message",
+                    req);
+}
+
 // A relayed answer from Meta, unchanged.
 response relay(const meta::response& r) {
   response res{static_cast<status>(r.status), 11};
@@ -119,23 +141,25 @@ struct graph_target {
 // An instance row that may call Meta: its status checked, its credentials opened.
 net::awaitable<std::variant<graph_target, response>> ready(services& s, std::shared_ptr<const si::instance> row,
                                                            const http::request& req) {
-  if (row->status == "needs_reauth")
-    co_return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
-                         "Meta refused this instance's access token: update it in Enfinito", req);
-  if (row->status != "active")
-    co_return meta_error(status::forbidden, 10, "OAuthException", "Permission denied",
-                         "this instance is disabled in Enfinito", req);
+  auto access = co_await instances::open_for_meta(*s.vault, s.blocking, *row);
+  using kind = instances::meta_access::kind;
+  switch (access.what) {
+    case kind::ready: break;
+    case kind::needs_reauth: co_return reauth_refusal(req);
+    case kind::disabled: co_return disabled_refusal(req);
+    case kind::vault_failed: co_return service_unavailable(req);
+  }
   graph_target t;
   t.row = std::move(row);
-  auto creds = co_await crypto::open_graph_credentials(*s.vault, s.blocking, *t.row);
-  if (!creds) co_return service_unavailable(req);
-  t.creds = std::move(*creds);
+  t.creds = std::move(access.creds);
   co_return t;
 }
 
-// The caller's instance for `phone` (a phone number id), ready to call Meta.
-net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
-                                                              const http::request& req) {
+using row_ptr = std::shared_ptr<const si::instance>;
+
+// The caller's instance row for `phone` (a phone number id), whatever its status.
+net::awaitable<std::variant<row_ptr, response>> find_by_phone(services& s, const principal& p, std::string phone,
+                                                               const http::request& req) {
   if (!core::graph_id_like(phone)) co_return unknown_object(phone.substr(0, 32), req);
   const std::string lookup = s.vault->current()->lookup_hash("phone_number_id", phone);
   const std::string uid = p.user_id;
@@ -154,7 +178,15 @@ net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const
   }
   if (ec == store::error::not_found || (!ec && !p.may_use_instance(row->id))) co_return unknown_object(phone, req);
   if (ec) co_return service_unavailable(req);
-  auto t = co_await ready(s, std::move(row), req);
+  co_return row;
+}
+
+// The caller's instance for `phone`, ready to call Meta.
+net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
+                                                              const http::request& req) {
+  auto found = co_await find_by_phone(s, p, std::move(phone), req);
+  if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+  auto t = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
   co_return t;
 }
 
@@ -179,18 +211,18 @@ net::awaitable<std::variant<graph_target, response>> for_media(services& s, cons
   co_return t;
 }
 
-// A Graph error from a relayed call: 190 also marks the instance (the queue pauses it).
-net::awaitable<void> note_meta_answer(services& s, const graph_target& t, const meta::response& r) {
-  if (r.ok()) co_return;
-  const auto e = meta::parse_error(r.status, r.body);
-  if (meta::classify(e) == meta::disposition::needs_reauth) co_await record_needs_reauth(s, t.row->id, e);
+// A relayed call for the instance: Meta refusing its token also marks it (the queue pauses it).
+net::awaitable<core::result<meta::response>> relay_call(services& s, const graph_target& t, meta::request rq,
+                                                        meta::call_options o = {}) {
+  auto got = co_await instances::call_meta(s.db, *s.meta, t.row->id, t.creds.access_token, std::move(rq), o);
+  co_return got;
 }
 
 // Meta's refusal of a media id that is not this number's (another business's media: 403 code 10;
 // an unknown id: 100/33). Both are answered with the same "does not exist" envelope as an id
 // Enfinito refuses itself, so a caller cannot tell another tenant's media id from a bad one.
 bool foreign_or_unknown_media(const meta::response& r) {
-  return !r.ok() && media_not_found(meta::parse_error(r.status, r.body));
+  return !r.ok() && instances::media_not_found(meta::parse_error(r.status, r.body));
 }
 
 // ---- handlers -------------------------------------------------------------------------------
@@ -210,41 +242,62 @@ struct graph_routes {
     auto w = co_await who(req, access::write);
     if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
     auto& p = std::get<principal>(w);
-    auto target = co_await by_phone(s, p, std::string(req.param("phone")), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
+    auto key = idempotency_key(req);
+    if (!key) co_return invalid_parameter("Idempotency-Key: 1 to 255 visible ASCII characters", req);
+    auto found = co_await find_by_phone(s, p, std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    auto row = std::get<row_ptr>(std::move(found));
 
     auto checked = check_graph_message_body(req, s.json);
     if (auto* r = std::get_if<response>(&checked)) co_return std::move(*r);
     auto& m = std::get<meta::checked_message>(checked);
     if (m.what == meta::checked_message::kind::mark_read) {
-      auto res = co_await mark_read(req, t, m);
+      auto target = co_await ready(s, std::move(row), req);
+      if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+      auto res = co_await mark_read(req, std::get<graph_target>(target), m);
       co_return res;
     }
-    auto res = co_await send(req, p, t, std::move(m));
+    auto res = co_await send(req, p, *row, std::move(*key), std::move(m));
     co_return res;
   }
 
   net::awaitable<response> mark_read(http::request& req, const graph_target& t, const meta::checked_message& m) {
     const auto call = meta::mark_read(s.meta->version(), t.creds.phone_number_id, m.message_id, m.typing_indicator);
-    auto got = co_await s.meta->send(call, t.creds.access_token);
+    auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     co_return relay(*got);
   }
 
-  net::awaitable<response> send(http::request& req, const principal& p, const graph_target& t, meta::checked_message m) {
+  // The accept is outbound::accept (outbound/accept.hpp), as for the REST route; a replay is
+  // answered like the first request, from the message's outcome (read back from the log).
+  net::awaitable<response> send(http::request& req, const principal& p, const si::instance& row, std::string key,
+                                meta::checked_message m) {
     const std::string to = m.to;
-    sm::message msg = new_outbound(p, t.row->id, std::move(m));
-    const std::string uid = p.user_id;
-    auto write = [&msg, &uid](store::connection& c) { return sm::insert_outbound(c, msg, uid); };
-    auto ec = co_await s.db.write(write);
-    if (ec) co_return service_unavailable(req);
-    if (s.queue) s.queue->notify(msg.instance_id, msg.seq, msg.peer);
+    outbound::send_request rq{row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
+                              std::move(key), req.msg.method_string(), req.path, req.msg.body(),
+                              [&m] { return std::optional<meta::checked_message>(std::move(m)); }};
+    auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue}, std::move(rq));
+    using kind = outbound::accept_result::kind;
+    switch (got.what) {
+      case kind::accepted:
+      case kind::replayed: break;
+      case kind::key_reused: co_return key_reused(req);
+      case kind::needs_reauth: co_return reauth_refusal(req);
+      case kind::disabled: co_return disabled_refusal(req);
+      case kind::body_refused:  // checked before: cannot happen
+      case kind::store_failed: co_return service_unavailable(req);
+    }
+    auto res = co_await answer(req, got.message_id, to);
+    if (got.what == kind::replayed) res.set("Idempotent-Replayed", "true");
+    co_return res;
+  }
 
+  // Meta's answer to a send: the wamid once Meta answered within `graph.sync_wait_ms`,
+  // Meta's error if it refused, else Enfinito's id with `message_status: "accepted"`.
+  net::awaitable<response> answer(http::request& req, const std::string& message_id, const std::string& to) {
     std::optional<outbound::send_outcome> out;
     if (s.queue && s.cfg.graph.sync_wait.count() > 0) {
-      auto waited = co_await s.queue->wait_for_outcome(msg.id, s.cfg.graph.sync_wait);
+      auto waited = co_await s.queue->wait_for_outcome(message_id, s.cfg.graph.sync_wait);
       out = std::move(waited);
     }
     response res;
@@ -253,7 +306,7 @@ struct graph_routes {
       const std::int64_t code = out->error_code.value_or(131000);
       const auto http_status = out->http_status >= 400 ? static_cast<status>(out->http_status) : status::bad_request;
       res = meta_error(http_status, code, "OAuthException", out->error_title.empty() ? "Message failed" : out->error_title,
-                       "Enfinito message " + msg.id + " is " + (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
+                       "Enfinito message " + message_id + " is " + (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
                        req);
     } else {
       json::object answer{{"messaging_product", "whatsapp"}};
@@ -262,13 +315,13 @@ struct graph_routes {
       json::object first;
       if (out) first["id"] = out->wamid;
       else {
-        first["id"] = msg.id;  // Meta has not answered yet: Enfinito's id, durable and queued
+        first["id"] = message_id;  // Meta has not answered yet: Enfinito's id, durable and queued
         first["message_status"] = "accepted";
       }
       answer["messages"] = json::array{std::move(first)};
       res = http::json_response(status::ok, answer);
     }
-    res.set("X-Enfinito-Message-Id", msg.id);
+    res.set("X-Enfinito-Message-Id", message_id);
     co_return res;
   }
 
@@ -288,9 +341,8 @@ struct graph_routes {
     call.borrowed = req.body();  // relayed from the spooled request itself, not copied
     call.content_type = std::string(*ct);
     const meta::call_options slow{0, s.cfg.media.timeout};
-    auto got = co_await s.meta->send(std::move(call), t.creds.access_token, slow);
+    auto got = co_await relay_call(s, t, std::move(call), slow);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     co_return relay(*got);
   }
 
@@ -305,9 +357,8 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
     const auto call = meta::get_media(s.meta->version(), media_id, t.creds.phone_number_id);
-    auto got = co_await s.meta->send(call, t.creds.access_token);
+    auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     if (!got->ok()) co_return relay(*got);
     // Strict (I-JSON), as every JSON Enfinito takes in: only an answer that means exactly
@@ -330,9 +381,8 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
     const auto call = meta::delete_media(s.meta->version(), media_id, t.creds.phone_number_id);
-    auto got = co_await s.meta->send(call, t.creds.access_token);
+    auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
-    co_await note_meta_answer(s, t, *got);
     if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
     co_return relay(*got);
   }

@@ -1,21 +1,19 @@
 // /v1/instances: a user's WhatsApp instances (the Meta credentials of one business number).
 //
-// Flow of a create or credential update: validate every field → check the credentials with
-// Meta (meta::verify_number) → seal the five credentials and the webhook verify token with
-// the vault, bound to (instances, id, field) → one store write. Plaintext lives only in this
-// request's memory, as core::secret_string, and is never logged or echoed: responses show the
-// ids (phone number, WABA, app), a masked token and the webhook settings.
+// The route validates every field, authenticates and loads the caller's row; the flows
+// (connect, reverify, update, remove: check with Meta, seal, one store write) are
+// instances::lifecycle (instances/lifecycle.hpp). Plaintext is never logged or echoed:
+// responses show the ids (phone number, WABA, app), a masked token and the webhook settings.
 //
 // Tenancy: every store call matches user_id, and an API key limited to some instances sees
 // only those; anything else answers the same 404 as an id that does not exist.
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances.hpp>
-#include <enfinito/core/log.hpp>
 #include <enfinito/crypto/error.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
-#include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/instances/lifecycle.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
@@ -24,12 +22,9 @@
 
 #include "api/store_problem.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <mutex>
 #include <optional>
 
@@ -41,13 +36,6 @@ using http::response;
 using http::status;
 
 using namespace crypto;  // instance_field indexes f_phone … f_verify
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-crypto::field_ref where(const std::string& id, std::size_t field) { return crypto::instance_field_ref(id, field); }
 
 // ---- validation ------------------------------------------------------------------------
 
@@ -75,12 +63,7 @@ bool good_name(std::string_view s) {
 }
 
 // The credentials a request supplied (create: all of them; update: any subset).
-struct credential_input {
-  std::optional<std::string> name;
-  std::optional<core::secret_string> values[5];  // f_phone .. f_app
-  std::optional<std::string> status;             // PATCH only: active | disabled
-  std::optional<bool> media_fetch;               // keep inbound media (api/media_inbound.cpp)
-};
+using credential_input = instances::changes;
 
 // Checks the body's fields; returns the problem to answer, or nothing.
 std::optional<response> read_input(const json::value& body, bool create, credential_input& in) {
@@ -194,11 +177,6 @@ response verification_problem(const meta::verification& v) {
 
 // ---- the vault (crypto/instance_fields.hpp) ---------------------------------------
 
-net::awaitable<std::shared_ptr<const crypto::vault>> fresh_vault(services& s) {
-  auto v = co_await crypto::fresh_vault(*s.vault, s.blocking);
-  co_return v;
-}
-
 net::awaitable<core::result<core::secret_string>> open_field(services& s, const si::instance& row,
                                                              std::size_t field) {
   auto r = co_await crypto::open_instance_field(*s.vault, s.blocking, row, field);
@@ -206,10 +184,6 @@ net::awaitable<core::result<core::secret_string>> open_field(services& s, const 
 }
 
 std::string mask(std::string_view last4) { return "****" + std::string(last4); }
-
-std::string last4(std::string_view token) {
-  return std::string(token.substr(token.size() >= 4 ? token.size() - 4 : 0));
-}
 
 // The public view of an instance. Decrypts only what is shown (ids, verify token).
 net::awaitable<std::optional<json::object>> view(services& s, const si::instance& row) {
@@ -265,35 +239,6 @@ response not_found() {
   return http::problem(status::not_found, "instance_not_found", "No such instance");
 }
 
-// Seals every credential of `row` (values indexed like credential_fields).
-void seal(const crypto::vault& v, si::instance& row, const core::secret_string (&values)[6]) {
-  for (std::size_t i = 0; i < si::credential_count; ++i)
-    row.blobs[i] = v.encrypt(values[i].reveal(), where(row.id, i));
-  row.phone_number_lookup = v.lookup_hash("phone_number_id", values[f_phone].reveal());
-  row.token_last4 = last4(values[f_token].reveal());
-}
-
-// Applies a verification verdict to the row's health (190 → needs_reauth with why).
-void apply_health(si::instance& row, const meta::verification& v) {
-  if (v.outcome == meta::verify_outcome::token_invalid) {
-    row.status = "needs_reauth";
-    row.status_reason = v.error && v.error->subcode == 463
-                            ? "Meta says the access token has expired (error 190/463): update access_token"
-                        : v.error && v.error->subcode == 460
-                            ? "Meta says the access token was revoked (error 190/460): update access_token"
-                            : "Meta refused the access token (error 190): update access_token";
-  }
-}
-
-void log_verification(std::string_view instance_id, const meta::verification& v) {
-  core::log::info("instance_verified",
-                  {{"instance", instance_id},
-                   {"outcome", static_cast<int>(v.outcome)},
-                   {"meta_code", v.error ? v.error->code : 0},
-                   {"fbtrace_id", v.error ? v.error->fbtrace_id : std::string()},
-                   {"transport", v.transport ? v.transport.message() : std::string()}});
-}
-
 // Loads the caller's instance (404 for anything not theirs or outside the key's scope).
 net::awaitable<std::variant<si::instance, response>> load(services& s, const principal& p,
                                                           std::string_view id) {
@@ -308,6 +253,38 @@ net::awaitable<std::variant<si::instance, response>> load(services& s, const pri
 
 // ---- handlers ---------------------------------------------------------------------------
 
+instances::context flows(services& s) { return {s.db, *s.vault, s.blocking, *s.meta}; }
+
+response phone_in_use(bool create) {
+  if (create)
+    return http::problem(status::conflict, "phone_number_in_use", "This phone number is already connected to an instance",
+                         "delete the other instance first");
+  return http::problem(status::conflict, "phone_number_in_use", "This phone number is already connected to an instance");
+}
+
+// The answer to a lifecycle outcome: the instance's view with `ok`, else the problem.
+net::awaitable<response> answer(services& s, instances::outcome o, status ok, bool create) {
+  using kind = instances::outcome::kind;
+  switch (o.what) {
+    case kind::done: break;
+    case kind::not_found: co_return not_found();
+    case kind::refused_by_meta: co_return verification_problem(o.verdict);
+    case kind::phone_in_use: co_return phone_in_use(create);
+    case kind::phone_is_waba:
+      co_return http::field_problem("phone_number_id", "equals the WhatsApp Business Account ID",
+                                    "phone_number_id_is_waba_id");
+    case kind::vault_failed: co_return vault_problem();
+    case kind::store_failed: co_return store_problem(o.ec);
+  }
+  // A fixed token or a new status resumes (or pauses) the queue now, not at the next sweep.
+  if (!create && s.queue) s.queue->notify(o.row.id);
+  auto v = co_await view(s, o.row);
+  if (!v) co_return vault_problem();
+  auto res = http::json_response(ok, *v);
+  if (create) res.set(http::bhttp::field::location, "/v1/instances/" + o.row.id);
+  co_return res;
+}
+
 net::awaitable<response> create(services& s, http::request& req) {
   auto who = co_await authenticate(req, s, access::write);
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
@@ -319,41 +296,8 @@ net::awaitable<response> create(services& s, http::request& req) {
   if (body.error) co_return std::move(*body.error);
   credential_input in;
   if (auto bad = read_input(*body.value, true, in)) co_return std::move(*bad);
-
-  std::string phone = in.values[f_phone]->reveal(), waba = in.values[f_waba]->reveal();
-  auto verdict = co_await meta::verify_number(*s.meta, phone, waba, *in.values[f_token]);
-  si::instance row;
-  row.id = "ins_" + crypto::random_token(16);
-  log_verification(row.id, verdict);
-  if (verdict.outcome != meta::verify_outcome::ok) co_return verification_problem(verdict);
-
-  row.user_id = p.user_id;
-  row.name = in.name ? *in.name : (verdict.number.verified_name.empty() ? "WhatsApp"
-                                                                        : verdict.number.verified_name.substr(0, 100));
-  row.display_phone_number = verdict.number.display_phone_number;
-  row.verified_name = verdict.number.verified_name;
-  row.quality_rating = verdict.number.quality_rating;
-  if (!verdict.number.throughput_level.empty()) row.throughput_level = verdict.number.throughput_level;
-  row.created_at = row.updated_at = now_s();
-  row.verified_at = row.created_at;
-  row.media_fetch = in.media_fetch.value_or(false);
-  {
-    const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2], *in.values[3],
-                                           *in.values[4], core::secret_string(crypto::random_token(24))};
-    auto sealing = co_await fresh_vault(s);
-    seal(*sealing, row, values);
-  }
-  auto ec = co_await s.db.write([&](store::connection& c) { return si::insert(c, row); });
-  if (ec == store::error::constraint)
-    co_return http::problem(status::conflict, "phone_number_in_use",
-                            "This phone number is already connected to an instance",
-                            "delete the other instance first");
-  if (ec) co_return store_problem(ec);
-  core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
-  auto out = co_await view(s, row);
-  if (!out) co_return vault_problem();
-  auto res = http::json_response(status::created, *out);
-  res.set(http::bhttp::field::location, "/v1/instances/" + row.id);
+  auto o = co_await instances::connect(flows(s), p.user_id, std::move(in));
+  auto res = co_await answer(s, std::move(o), status::created, true);
   co_return res;
 }
 
@@ -405,102 +349,19 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   co_return http::json_response(status::ok, *v);
 }
 
-// Re-checks the stored (or newly given) credentials and saves the outcome: PATCH and
-// POST /verify share it. `in` may be empty (verify only).
-net::awaitable<response> reverify_and_save(services& s, si::instance row, credential_input in,
-                                           bool must_pass) {
-  // Decrypt what was not given: these are used for the Meta call right here.
-  core::secret_string values[6];
-  core::result<core::secret_string> opened = core::secret_string{};
-  bool failed = false;
-  for (std::size_t i = 0; i < 6 && !failed; ++i) {
-    if (i < 5 && in.values[i]) {
-      values[i] = std::move(*in.values[i]);
-      continue;
-    }
-    opened = co_await open_field(s, row, i);
-    if (opened) values[i] = std::move(*opened);
-    else failed = true;
-  }
-  if (failed) co_return vault_problem();
-  if (values[f_phone].reveal() == values[f_waba].reveal())
-    co_return http::field_problem("phone_number_id", "equals the WhatsApp Business Account ID",
-                                  "phone_number_id_is_waba_id");
-  std::string phone = values[f_phone].reveal(), waba = values[f_waba].reveal();
-  auto verdict = co_await meta::verify_number(*s.meta, phone, waba, values[f_token]);
-  log_verification(row.id, verdict);
-  const bool ok = verdict.outcome == meta::verify_outcome::ok;
-  if (!ok && must_pass) co_return verification_problem(verdict);
-  if (ok) {
-    row.display_phone_number = verdict.number.display_phone_number;
-    row.verified_name = verdict.number.verified_name;
-    row.quality_rating = verdict.number.quality_rating;
-    if (!verdict.number.throughput_level.empty()) row.throughput_level = verdict.number.throughput_level;
-    row.verified_at = now_s();
-    if (row.status == "needs_reauth") {
-      row.status = "active";
-      row.status_reason.clear();
-    }
-  } else if (verdict.outcome == meta::verify_outcome::token_invalid) {
-    if (row.status != "disabled") apply_health(row, verdict);
-  } else {
-    co_return verification_problem(verdict);
-  }
-  if (in.name) row.name = *in.name;
-  if (in.media_fetch) row.media_fetch = *in.media_fetch;
-  if (in.status) {
-    row.status = *in.status == "disabled" ? "disabled" : (ok ? "active" : row.status);
-    if (row.status != "needs_reauth") row.status_reason.clear();
-  }
-  row.updated_at = now_s();
-  auto sealing = co_await fresh_vault(s);
-  seal(*sealing, row, values);
-  auto ec = co_await s.db.write([&](store::connection& c) { return si::update(c, row); });
-  if (ec == store::error::not_found) co_return not_found();
-  if (ec == store::error::constraint)
-    co_return http::problem(status::conflict, "phone_number_in_use",
-                            "This phone number is already connected to an instance");
-  if (ec) co_return store_problem(ec);
-  store::instances::changed();  // webhooks must see the new app secret / number at once
-  if (s.queue) s.queue->notify(row.id);  // a fixed token resumes a paused queue now, not at the next sweep
-  auto v = co_await view(s, row);
-  if (!v) co_return vault_problem();
-  co_return http::json_response(status::ok, *v);
-}
-
 net::awaitable<response> patch(services& s, http::request& req) {
   auto who = co_await authenticate(req, s, access::write);
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto& p = std::get<principal>(who);
   auto loaded = co_await load(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto row = std::move(std::get<si::instance>(loaded));
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   credential_input in;
   if (auto bad = read_input(*body.value, false, in)) co_return std::move(*bad);
-  const bool creds = std::any_of(std::begin(in.values), std::end(in.values), [](const auto& v) { return v.has_value(); });
-  // New credentials, or re-activation, are checked with Meta first.
-  if (creds || (in.status && *in.status == "active" && row.status != "active"))
-  {
-    auto res = co_await reverify_and_save(s, std::move(row), std::move(in), true);
-    co_return res;
-  }
-  if (in.name) row.name = *in.name;
-  if (in.media_fetch) row.media_fetch = *in.media_fetch;
-  if (in.status) {
-    row.status = *in.status;
-    row.status_reason.clear();
-  }
-  row.updated_at = now_s();
-  auto ec = co_await s.db.write([&](store::connection& c) { return si::update(c, row); });
-  if (ec == store::error::not_found) co_return not_found();
-  if (ec) co_return store_problem(ec);
-  store::instances::changed();
-  if (s.queue) s.queue->notify(row.id);  // a new status or token reaches the queue now
-  auto v = co_await view(s, row);
-  if (!v) co_return vault_problem();
-  co_return http::json_response(status::ok, *v);
+  auto o = co_await instances::update(flows(s), std::move(std::get<si::instance>(loaded)), std::move(in));
+  auto res = co_await answer(s, std::move(o), status::ok, false);
+  co_return res;
 }
 
 net::awaitable<response> verify(services& s, http::request& req) {
@@ -508,7 +369,8 @@ net::awaitable<response> verify(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto loaded = co_await load(s, std::get<principal>(who), req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto res = co_await reverify_and_save(s, std::move(std::get<si::instance>(loaded)), {}, false);
+  auto o = co_await instances::reverify(flows(s), std::move(std::get<si::instance>(loaded)), {}, false);
+  auto res = co_await answer(s, std::move(o), status::ok, false);
   co_return res;
 }
 
@@ -518,14 +380,9 @@ net::awaitable<response> remove(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
   const std::string id(req.param("id"));
   if (id.size() > 64 || !p.may_use_instance(id)) co_return not_found();
-  const std::string uid = p.user_id;
-  // One statement; the schema's ON DELETE CASCADE takes the instance's logs and jobs with it
-  // in the same transaction, and secure_delete overwrites the freed pages.
-  auto ec = co_await s.db.write([&](store::connection& c) { return si::remove(c, uid, id); });
-  if (ec == store::error::not_found) co_return not_found();
-  if (ec) co_return store_problem(ec);
-  store::instances::changed();  // its webhooks stop being accepted at once
-  core::log::info("instance_deleted", {{"instance", id}, {"user", uid}});
+  auto o = co_await instances::remove(flows(s), p.user_id, id);
+  if (o.what == instances::outcome::kind::not_found) co_return not_found();
+  if (o.what != instances::outcome::kind::done) co_return store_problem(o.ec);
   co_return http::no_content();
 }
 

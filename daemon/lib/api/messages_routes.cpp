@@ -2,10 +2,9 @@
 // GET /v1/instances/{id}/messages, POST /v1/messages/{id}/retry, and a message's timeline
 // GET /v1/messages/{id}/timeline (docs/web-api.md).
 //
-// Accept path: authenticate (write) → the instance is the caller's and in the key's scope →
-// meta::check_message → the instance can send (not needs_reauth/disabled) → Idempotency-Key
-// lookup → ONE store write (message + job + message.accepted event [+ idempotency answer]) →
-// 202 only after that commit → hand the job to its instance's reactor (outbound::queue).
+// Send: authenticate (write) → the instance is the caller's and in the key's scope →
+// outbound::accept (idempotency, the body check, one commit, the queue; outbound/accept.hpp)
+// → 202 only after that commit, in this API's shape.
 //
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
@@ -14,10 +13,9 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/core/log.hpp>
-#include <enfinito/crypto/hash.hpp>
-#include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
+#include <enfinito/outbound/accept.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -122,12 +120,6 @@ net::awaitable<std::variant<sm::message, response>> load_message(services& s, co
   co_return m;
 }
 
-response replay(const sm::idempotent_answer& a) {
-  auto res = http::json_response(static_cast<status>(a.status), a.response);
-  res.set("Idempotent-Replayed", "true");
-  return res;
-}
-
 response key_reused() {
   return http::problem(status::unprocessable_entity, "idempotency_key_reused",
                        "This Idempotency-Key was used with a different request",
@@ -136,88 +128,54 @@ response key_reused() {
 
 // ---- handlers ---------------------------------------------------------------------------
 
+// Parses and authenticates; the accept itself is outbound::accept (outbound/accept.hpp).
 net::awaitable<response> send(services& s, http::request& req) {
   auto who = co_await authenticate(req, s, access::write);
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto& p = std::get<principal>(who);
 
-  // Idempotency-Key: 1..255 visible ASCII characters.
-  std::string key;
-  if (auto h = req.header("Idempotency-Key")) {
-    const bool ok = !h->empty() && h->size() <= max_idempotency_key &&
-                    std::all_of(h->begin(), h->end(), [](char c) { return c > 0x20 && c < 0x7f; });
-    if (!ok)
-      co_return http::field_problem("Idempotency-Key", "1 to 255 visible ASCII characters",
-                                    "invalid_idempotency_key");
-    key = std::string(*h);
-  }
+  auto key = idempotency_key(req);
+  if (!key) co_return http::field_problem("Idempotency-Key", "1 to 255 visible ASCII characters", "invalid_idempotency_key");
 
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& inst = *std::get<instance_cache::row_ptr>(loaded);
+  const auto row = std::get<instance_cache::row_ptr>(loaded);
 
-  // Same key: the first answer again (same request, whatever happened since) or 422 (a
-  // different one). The request is compared by its raw bytes.
-  const std::string scope = p.via_api_key ? p.api_key_id : "usr:" + p.user_id;
-  // Hashed only when there is a key to remember it under: most sends carry none.
-  const std::string hash = key.empty() ? std::string()
-                                       : crypto::sha256_hex(std::string(req.msg.method_string()) + " " +
-                                                            std::string(req.path) + "\n" + req.msg.body());
-  const auto not_before = now_ms() / 1000 - s.cfg.queue.idempotency_retention_s;
-  sm::idempotent_answer earlier;
-  core::error_code ec;
-  if (!key.empty()) {
-    auto fn = [&](store::connection& c) { return sm::idempotency_get(c, scope, key, not_before, earlier); };
-    ec = co_await s.db.read(fn);
-    if (!ec) {
-      if (earlier.request_hash != hash) co_return key_reused();
-      co_return replay(earlier);
+  std::optional<response> refusal;
+  outbound::send_request rq{*row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
+                            std::move(*key), req.msg.method_string(), req.path, req.msg.body(),
+                            [&]() -> std::optional<meta::checked_message> {
+                              auto checked = check_send_body(req, s.json);
+                              if (auto* r = std::get_if<response>(&checked)) {
+                                refusal = std::move(*r);
+                                return std::nullopt;
+                              }
+                              return std::get<meta::checked_message>(std::move(checked));
+                            }};
+  auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue}, std::move(rq));
+  using kind = outbound::accept_result::kind;
+  switch (got.what) {
+    case kind::accepted: {
+      auto res = http::json_response(status::accepted, got.answer);
+      res.set(http::bhttp::field::location, "/v1/messages/" + got.message_id);
+      co_return res;
     }
-    if (ec != store::error::not_found) co_return store_problem(ec);
-  }
-
-  auto checked = check_send_body(req, s.json);
-  if (auto* r = std::get_if<response>(&checked)) co_return std::move(*r);
-  if (inst.status == "needs_reauth")
-    co_return http::problem(status::conflict, "instance_needs_reauth",
-                            "Meta refused this instance's access token",
-                            "update the instance's access_token (PATCH /v1/instances/{id}); nothing was queued");
-  if (inst.status != "active")
-    co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
-                            "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
-
-  sm::message m = new_outbound(p, inst.id, std::get<meta::checked_message>(std::move(checked)));
-  json::object answer{{"id", m.id},
-                      {"object", "message"},
-                      {"status", "accepted"},
-                      {"instance_id", m.instance_id},
-                      {"peer", m.peer},
-                      {"type", m.type},
-                      {"created_at", m.created_at}};
-  sm::idempotent_answer first{hash, 202, json::serialize(answer), m.created_at / 1000};
-  const std::string uid = p.user_id;
-  auto write = [&](store::connection& c) -> core::error_code {
-    if (auto e = sm::insert_outbound(c, m, uid)) return e;
-    if (key.empty()) return {};
-    return sm::idempotency_put(c, scope, key, uid, first, not_before);
-  };
-  ec = co_await s.db.write(write);
-  if (ec == store::error::constraint && !key.empty()) {
-    // A concurrent request with the same key committed first: answer as it did.
-    auto fn = [&](store::connection& c) { return sm::idempotency_get(c, scope, key, not_before, earlier); };
-    ec = co_await s.db.read(fn);
-    if (!ec) {
-      if (earlier.request_hash != hash) co_return key_reused();
-      co_return replay(earlier);
+    case kind::replayed: {
+      auto res = http::json_response(static_cast<status>(got.status), got.answer);
+      res.set("Idempotent-Replayed", "true");
+      co_return res;
     }
+    case kind::key_reused: co_return key_reused();
+    case kind::body_refused: co_return std::move(*refusal);
+    case kind::needs_reauth:
+      co_return http::problem(status::conflict, "instance_needs_reauth", "Meta refused this instance's access token",
+                              "update the instance's access_token (PATCH /v1/instances/{id}); nothing was queued");
+    case kind::disabled:
+      co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
+                              "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
+    case kind::store_failed: break;
   }
-  if (ec) co_return store_problem(ec);
-
-  // Durable: hand the job to the instance's reactor.
-  if (s.queue) s.queue->notify(m.instance_id, m.seq, m.peer);
-  auto res = http::json_response(status::accepted, first.response);
-  res.set(http::bhttp::field::location, "/v1/messages/" + m.id);
-  co_return res;
+  co_return store_problem(got.ec);
 }
 
 net::awaitable<response> get_one(services& s, http::request& req) {
@@ -530,6 +488,15 @@ core::error_code export_messages_page(store::connection& c, const std::string& u
 
 }  // namespace
 
+std::optional<std::string> idempotency_key(const http::request& req) {
+  auto h = req.header("Idempotency-Key");
+  if (!h) return std::string();
+  const bool ok = !h->empty() && h->size() <= max_idempotency_key &&
+                  std::all_of(h->begin(), h->end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (!ok) return std::nullopt;
+  return std::string(*h);
+}
+
 std::variant<meta::checked_message, http::response> check_send_body(const http::request& req,
                                                                     const http::json_limits& limits) {
   auto body = http::parse_json(req, limits);
@@ -546,19 +513,6 @@ std::variant<meta::checked_message, http::response> check_send_body(const http::
   if (checked.message.what != meta::checked_message::kind::message)
     return http::field_problem("status", "mark-as-read and typing indicators are not messages", "not_a_message");
   return std::move(checked.message);
-}
-
-sm::message new_outbound(const principal& p, std::string_view instance_id, meta::checked_message checked) {
-  sm::message m;
-  m.id = "msg_" + crypto::time_ordered_token(16);  // index locality: see crypto/random.hpp
-  m.instance_id = std::string(instance_id);
-  m.peer = meta::recipient_key(checked.to);
-  m.type = std::move(checked.type);
-  m.body = std::move(checked.body);
-  m.callback_tagged = !meta::sets_callback_data(m.body);  // statuses find it by id (meta/graph.hpp)
-  if (p.via_api_key) m.api_key_id = p.api_key_id;
-  m.created_at = now_ms();
-  return m;
 }
 
 void register_messages_routes(http::router& r, services& s) {

@@ -7,6 +7,7 @@
 // again on the next pass. Passes repeat until one finds nothing left to re-key.
 #include <enfinito/app/rekey.hpp>
 
+#include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/instances.hpp>
@@ -79,14 +80,10 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
           if (!stale) continue;
           ++found;
           si::instance fresh = row;
-          for (std::size_t i = 0; i < si::credential_count; ++i) {
-            const crypto::field_ref where{si::table, row.id, si::credential_fields[i]};
-            auto plain = v.decrypt(row.blobs[i], where);
-            if (!plain) {
-              if (why) *why = "instance " + row.id + " field " + si::credential_fields[i] + ": " + plain.error().message();
-              return plain.error();
-            }
-            fresh.blobs[i] = v.encrypt(plain->reveal(), where);
+          std::string field;
+          if (auto e = crypto::reseal_instance_fields(v, row, fresh, field)) {
+            if (why) *why = "instance " + row.id + " field " + field + ": " + e.message();
+            return e;
           }
           bool swapped = false;
           if (auto e = si::replace_blobs(c, row, fresh, swapped)) {

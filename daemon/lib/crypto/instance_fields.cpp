@@ -16,6 +16,28 @@ field_ref instance_field_ref(const std::string& instance_id, std::size_t field) 
   return {si::table, instance_id, si::credential_fields[field]};
 }
 
+void seal_instance_fields(const vault& v, si::instance& row, const core::secret_string (&values)[si::credential_count]) {
+  for (std::size_t i = 0; i < si::credential_count; ++i)
+    row.blobs[i] = v.encrypt(values[i].reveal(), instance_field_ref(row.id, i));
+  row.phone_number_lookup = v.lookup_hash("phone_number_id", values[f_phone].reveal());
+  const std::string_view token = values[f_token].reveal();
+  row.token_last4 = std::string(token.substr(token.size() >= 4 ? token.size() - 4 : 0));
+}
+
+core::error_code reseal_instance_fields(const vault& v, const si::instance& row, si::instance& fresh,
+                                        std::string& failed_field) {
+  for (std::size_t i = 0; i < si::credential_count; ++i) {
+    const auto where = instance_field_ref(row.id, i);
+    auto plain = v.decrypt(row.blobs[i], where);
+    if (!plain) {
+      failed_field = si::credential_fields[i];
+      return plain.error();
+    }
+    fresh.blobs[i] = v.encrypt(plain->reveal(), where);
+  }
+  return {};
+}
+
 net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net::thread_pool& blocking) {
   // Plain statements around every co_await (GCC 12, docs/engineering-notes.md).
   auto* source = &src;

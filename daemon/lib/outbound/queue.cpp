@@ -6,6 +6,7 @@
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
+#include <enfinito/instances/status.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/outbound/pacing.hpp>
@@ -373,14 +374,10 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
                                                   meta::status_advances, now))
         return ec;
     if (!first_reauth) return {};
-    if (auto ec = si::set_status(c, instance_id, "needs_reauth", reason, now / 1000)) return ec;
+    bool moved = false;  // with its instance.status event (instances/status.hpp)
+    if (auto ec = instances::set_status(c, instance_id, "needs_reauth", reason, now, moved)) return ec;
     si::changed();  // here and again after the commit: see below
-    store::events::event e;
-    e.user_id = owner;
-    e.instance_id = instance_id;
-    e.type = "instance.status";
-    e.data = json::serialize(json::object{{"instance_id", instance_id}, {"status", "needs_reauth"}, {"reason", reason}});
-    return store::events::append(c, e);
+    return {};
   };
   auto ec = co_await q.db.write(fn);
   // A commit that failed for want of space or I/O is retried with the same outcome while the

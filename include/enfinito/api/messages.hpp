@@ -12,6 +12,8 @@
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/store/messages.hpp>
 
+#include <optional>
+#include <string>
 #include <variant>
 
 namespace enfinito::api {
@@ -27,10 +29,9 @@ std::variant<meta::checked_message, http::response> check_send_body(const http::
                                                                     const http::json_limits& limits);
 
 /**
- * A new outbound message of `instance_id` from a checked body (meta::check_message): its id,
- * peer (recipient key), type, body and sender. The caller writes it with
- * store::messages::insert_outbound and, after the commit, notifies the queue.
+ * The request's `Idempotency-Key` (outbound/accept.hpp): empty when there is none, nothing
+ * when it is not 1 to 255 visible ASCII characters. Both send routes read it here.
  */
-store::messages::message new_outbound(const principal& p, std::string_view instance_id, meta::checked_message checked);
+std::optional<std::string> idempotency_key(const http::request& req);
 
 }  // namespace enfinito::api

@@ -13,9 +13,12 @@
  * - `GET|PATCH /v1/instances/{id}/business-profile`
  *
  * Every call: authenticate, load the caller's instance (404 when not theirs or outside the
- * API key's scope; 409 when `needs_reauth` or `disabled`), open its credentials, call Meta.
+ * API key's scope; 409 when `needs_reauth` or `disabled`), open its credentials, check the
+ * input (meta/relay_input.hpp), call Meta through one flow (instances/meta_relay.hpp,
+ * instances/media_transfer.hpp), shape the outcome.
  * Meta's answers map to ours: a Graph error is a 502 `meta_error` with `meta_code` (never
- * Meta's text), 190 is a 409 `instance_needs_reauth` and marks the instance, a transport
+ * Meta's text), 190 is a 409 `instance_needs_reauth` and marks the instance (instances/status.hpp,
+ * with its `instance.status` event), a transport
  * failure a 502/504 `upstream_unavailable`. A media id that is not the instance's, however
  * Meta says so (unknown object, or a permission refusal on another business's media), is a
  * 404 `media_not_found`, never a 502.
@@ -36,13 +39,5 @@ void register_meta_routes(http::router& r, services& s);
  * cannot (startup).
  */
 http::route_options upload_route_options(const config::settings& cfg);
-
-/** Meta's error on a lookup or delete of a media id means "no such media for this number":
-    unknown object (100, subcode 33) or a permission refusal (10, 200-299), which is what
-    Meta answers for another business's media id. Shared with the Graph-compatible routes. */
-bool media_not_found(const meta::graph_error& e) noexcept;
-
-/** Marks the instance `needs_reauth` after Meta refused its token (190/0), with a reason for the owner. */
-net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, const meta::graph_error& e);
 
 }  // namespace enfinito::api

@@ -2,11 +2,12 @@
 /**
  * @file crypto::instance_fields: sealing and opening the credential fields of an instance
  * row (store/instances.hpp) with the vault. The one place that knows how a field's AAD is
- * formed (`instances`, row id, field name) and how an unknown key id is handled (re-read the
- * key file once, off the reactor, then retry).
+ * formed (`instances`, row id, field name), what sealing a row sets besides its blobs (the
+ * phone number's lookup hash, the token's last four characters) and how an unknown key id is
+ * handled (re-read the key file once, off the reactor, then retry).
  *
- * Used by the instances API (create, update, view) and by everything that calls Meta for an
- * instance (the send queue, media and template routes). Plaintext comes back as
+ * Used by the instances API (create, update, view), the re-key job (app/rekey.cpp) and by
+ * everything that calls Meta for an instance (the send queue, media and template routes). Plaintext comes back as
  * core::secret_string and lives only as long as the caller keeps it.
  *
  * *Thread safety:* the coroutines run on the caller's executor; key-file I/O goes to
@@ -33,6 +34,20 @@ enum instance_field : std::size_t {
 
 /** The AAD binding of one credential field of one instance. */
 field_ref instance_field_ref(const std::string& instance_id, std::size_t field);
+
+/**
+ * Seals every credential of `row` (values indexed like credential_fields) with `v`, bound to
+ * `row.id`; also sets the phone number's lookup hash and the token's last four characters.
+ */
+void seal_instance_fields(const vault& v, store::instances::instance& row,
+                          const core::secret_string (&values)[store::instances::credential_count]);
+
+/**
+ * Re-seals the blobs of `row` into `fresh` under `v`'s active key (the re-key job). On a blob
+ * that does not open, its error, and `failed_field` names the field.
+ */
+core::error_code reseal_instance_fields(const vault& v, const store::instances::instance& row,
+                                        store::instances::instance& fresh, std::string& failed_field);
 
 /** The vault after re-reading the key file if `rotate-key` changed it (file I/O on `blocking`). */
 net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net::thread_pool& blocking);

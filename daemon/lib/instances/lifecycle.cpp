@@ -1,0 +1,195 @@
+// instances::lifecycle: connect, reverify, update and remove an instance (the flows are drawn
+// in include/enfinito/instances/lifecycle.hpp).
+#include <enfinito/instances/lifecycle.hpp>
+
+#include <enfinito/core/clock.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/instances/status.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <algorithm>
+
+namespace enfinito::instances {
+namespace {
+
+namespace si = store::instances;
+using crypto::f_phone, crypto::f_token, crypto::f_waba;
+using kind = outcome::kind;
+
+std::int64_t now_s() { return core::wall_ms() / 1000; }
+
+outcome fail(kind why, core::error_code ec = {}) {
+  outcome o;
+  o.what = why;
+  o.ec = ec;
+  return o;
+}
+
+outcome store_failure(core::error_code ec) {
+  if (ec == store::error::not_found) return fail(kind::not_found);
+  if (ec == store::error::constraint) return fail(kind::phone_in_use);
+  return fail(kind::store_failed, ec);
+}
+
+void log_verification(std::string_view instance_id, const meta::verification& v) {
+  core::log::info("instance_verified",
+                  {{"instance", instance_id},
+                   {"outcome", static_cast<int>(v.outcome)},
+                   {"meta_code", v.error ? v.error->code : 0},
+                   {"fbtrace_id", v.error ? v.error->fbtrace_id : std::string()},
+                   {"transport", v.transport ? v.transport.message() : std::string()}});
+}
+
+// What Meta says about the number, kept on the row after a passing check.
+void take_number(si::instance& row, const meta::phone_number_info& n) {
+  row.display_phone_number = n.display_phone_number;
+  row.verified_name = n.verified_name;
+  row.quality_rating = n.quality_rating;
+  if (!n.throughput_level.empty()) row.throughput_level = n.throughput_level;
+}
+
+// Writes the whole row; a status change goes through set_status, with its event, in the
+// same transaction.
+net::awaitable<core::error_code> save(context& ctx, si::instance& row) {
+  const std::int64_t now = core::wall_ms();
+  auto work = [&row, now](store::connection& c) -> core::error_code {
+    bool changed = false;
+    if (auto ec = set_status(c, row.id, row.status, row.status_reason, now, changed)) return ec;
+    return si::update(c, row);
+  };
+  auto ec = co_await ctx.db.write(work);
+  if (!ec) si::changed();  // webhooks and the send paths see the new row at once
+  co_return ec;
+}
+
+net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const core::secret_string (&values)[6]) {
+  auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+  crypto::seal_instance_fields(*sealing, row, values);
+  auto ec = co_await save(ctx, row);
+  if (ec) co_return store_failure(ec);
+  outcome o;
+  o.row = std::move(row);
+  co_return o;
+}
+
+}  // namespace
+
+net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
+  outcome o;
+  const std::string phone = in.values[f_phone]->reveal(), waba = in.values[f_waba]->reveal();
+  o.verdict = co_await meta::verify_number(ctx.meta, phone, waba, *in.values[f_token]);
+  si::instance& row = o.row;
+  row.id = "ins_" + crypto::random_token(16);
+  log_verification(row.id, o.verdict);
+  if (o.verdict.outcome != meta::verify_outcome::ok) {
+    o.what = kind::refused_by_meta;
+    co_return o;
+  }
+  const auto& number = o.verdict.number;
+  row.user_id = std::move(user_id);
+  row.name = in.name ? *in.name : (number.verified_name.empty() ? "WhatsApp" : number.verified_name.substr(0, 100));
+  take_number(row, number);
+  row.created_at = row.updated_at = now_s();
+  row.verified_at = row.created_at;
+  row.media_fetch = in.media_fetch.value_or(false);
+  {
+    const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2], *in.values[3],
+                                           *in.values[4], core::secret_string(crypto::random_token(24))};
+    auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+    crypto::seal_instance_fields(*sealing, row, values);
+  }
+  auto ec = co_await ctx.db.write([&row](store::connection& c) { return si::insert(c, row); });
+  if (ec) co_return store_failure(ec);
+  core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
+  co_return o;
+}
+
+net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool must_pass) {
+  // Decrypt what was not given: these are used for the Meta call right here.
+  core::secret_string values[6];
+  core::result<core::secret_string> opened = core::secret_string{};
+  bool failed = false;
+  for (std::size_t i = 0; i < 6 && !failed; ++i) {
+    if (i < 5 && in.values[i]) {
+      values[i] = std::move(*in.values[i]);
+      continue;
+    }
+    opened = co_await crypto::open_instance_field(ctx.vault, ctx.blocking, row, i);
+    if (opened) values[i] = std::move(*opened);
+    else failed = true;
+  }
+  if (failed) co_return fail(kind::vault_failed);
+  if (values[f_phone].reveal() == values[f_waba].reveal()) co_return fail(kind::phone_is_waba);
+  const std::string phone = values[f_phone].reveal(), waba = values[f_waba].reveal();
+  auto verdict = co_await meta::verify_number(ctx.meta, phone, waba, values[f_token]);
+  log_verification(row.id, verdict);
+  const bool ok = verdict.outcome == meta::verify_outcome::ok;
+  const bool refused_token = verdict.outcome == meta::verify_outcome::token_invalid;
+  if ((!ok && must_pass) || (!ok && !refused_token)) {
+    outcome o = fail(kind::refused_by_meta);
+    o.verdict = std::move(verdict);
+    co_return o;
+  }
+  if (ok) {
+    take_number(row, verdict.number);
+    row.verified_at = now_s();
+    if (row.status == "needs_reauth") {
+      row.status = "active";
+      row.status_reason.clear();
+    }
+  } else if (row.status != "disabled") {
+    row.status = "needs_reauth";
+    row.status_reason = reauth_reason(verdict.error ? *verdict.error : meta::graph_error{});
+  }
+  if (in.name) row.name = *in.name;
+  if (in.media_fetch) row.media_fetch = *in.media_fetch;
+  if (in.status) {
+    row.status = *in.status == "disabled" ? "disabled" : (ok ? "active" : row.status);
+    if (row.status != "needs_reauth") row.status_reason.clear();
+  }
+  row.updated_at = now_s();
+  auto o = co_await sealed_and_saved(ctx, std::move(row), values);
+  o.verdict = std::move(verdict);
+  co_return o;
+}
+
+net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
+  const bool creds = std::any_of(std::begin(in.values), std::end(in.values), [](const auto& v) { return v.has_value(); });
+  // New credentials, or re-activation, are checked with Meta first.
+  if (creds || (in.status && *in.status == "active" && row.status != "active")) {
+    auto o = co_await reverify(ctx, std::move(row), std::move(in), true);
+    co_return o;
+  }
+  if (in.name) row.name = *in.name;
+  if (in.media_fetch) row.media_fetch = *in.media_fetch;
+  if (in.status) {
+    row.status = *in.status;
+    row.status_reason.clear();
+  }
+  row.updated_at = now_s();
+  auto ec = co_await save(ctx, row);
+  if (ec == store::error::not_found) co_return fail(kind::not_found);
+  if (ec) co_return fail(kind::store_failed, ec);
+  outcome o;
+  o.row = std::move(row);
+  co_return o;
+}
+
+net::awaitable<outcome> remove(context ctx, std::string user_id, std::string id) {
+  // One statement; the schema's ON DELETE CASCADE takes the instance's logs and jobs with it
+  // in the same transaction, and secure_delete overwrites the freed pages.
+  auto ec = co_await ctx.db.write([&](store::connection& c) { return si::remove(c, user_id, id); });
+  if (ec == store::error::not_found) co_return fail(kind::not_found);
+  if (ec) co_return fail(kind::store_failed, ec);
+  si::changed();  // its webhooks stop being accepted at once
+  core::log::info("instance_deleted", {{"instance", id}, {"user", user_id}});
+  outcome o;
+  o.row.id = std::move(id);
+  co_return o;
+}
+
+}  // namespace enfinito::instances

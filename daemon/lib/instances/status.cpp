@@ -1,0 +1,53 @@
+// instances::status: an instance's health changes and their instance.status events, in one
+// transaction each (include/enfinito/instances/status.hpp).
+#include <enfinito/instances/status.hpp>
+
+#include <enfinito/core/clock.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/store/events.hpp>
+#include <enfinito/store/instances.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/json.hpp>
+
+namespace enfinito::instances {
+
+namespace si = store::instances;
+
+core::error_code set_status(store::connection& c, std::string_view instance_id, std::string_view status,
+                            std::string_view reason, std::int64_t now_ms, bool& changed) {
+  changed = false;
+  si::instance row;
+  if (auto ec = si::get_any(c, instance_id, row)) return ec;
+  if (row.status == status) return {};
+  if (auto ec = si::set_status(c, instance_id, status, reason, now_ms / 1000)) return ec;
+  store::events::event e;
+  e.user_id = row.user_id;
+  e.instance_id = std::string(instance_id);
+  e.type = "instance.status";
+  e.data = boost::json::serialize(boost::json::object{{"instance_id", instance_id}, {"status", status}, {"reason", reason}});
+  e.created_at = now_ms;
+  if (auto ec = store::events::append(c, e)) return ec;
+  changed = true;
+  return {};
+}
+
+std::string reauth_reason(const meta::graph_error& e) {
+  if (e.subcode == 463) return "Meta says the access token has expired (error 190/463): update access_token";
+  if (e.subcode == 460) return "Meta says the access token was revoked (error 190/460): update access_token";
+  return "Meta refused the access token (error 190): update access_token";
+}
+
+net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string instance_id, const meta::graph_error& e) {
+  const std::string reason = reauth_reason(e);
+  const std::int64_t now = core::wall_ms();
+  bool changed = false;
+  auto work = [&](store::connection& c) { return set_status(c, instance_id, "needs_reauth", reason, now, changed); };
+  auto ec = co_await db.write(work);
+  if (!ec) si::changed();  // the send paths refuse it from the next request on
+  core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
+                                            {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}, {"changed", changed}});
+  co_return ec;
+}
+
+}  // namespace enfinito::instances

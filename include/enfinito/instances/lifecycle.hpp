@@ -1,0 +1,89 @@
+#pragma once
+/**
+ * @file instances::lifecycle: connecting a WhatsApp number, re-checking it, changing it and
+ * deleting it; the flows behind /v1/instances (the route, api/instances.cpp, parses the body,
+ * authenticates, loads the caller's row and shapes the answer).
+ *
+ *   connect:  credentials → meta::verify_number (the token reaches the number, the WABA owns
+ *             it) → seal the five credentials and a new webhook verify token
+ *             (crypto/instance_fields.hpp) → one insert
+ *   reverify: open what was not given → verify with Meta → health (190 → needs_reauth, a
+ *             passing check → active again) → seal → one update
+ *   update:   new credentials or a re-activation go through reverify; a name, media_fetch or
+ *             status alone is written as is
+ *   remove:   one delete; the schema's cascade takes the instance's logs and jobs with it
+ *
+ * Every status change is committed with its `instance.status` event (instances/status.hpp).
+ * After a successful write the caller tells the send queue (`queue::notify(id)`): a fixed
+ * token or a new status reaches it at once, not at the next sweep. Plaintext credentials
+ * live only in these calls' memory, as core::secret_string; nothing here logs a value.
+ */
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/net.hpp>
+#include <enfinito/core/secret.hpp>
+#include <enfinito/meta/client.hpp>
+#include <enfinito/store/instances.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <optional>
+#include <string>
+
+namespace enfinito::store {
+class store;
+}
+namespace enfinito::crypto {
+class vault_source;
+}
+
+namespace enfinito::instances {
+
+/** What a request asks to change (connect: every credential; update: any subset). */
+struct changes {
+  std::optional<std::string> name;
+  std::optional<core::secret_string> values[5];  // indexed like crypto::f_phone .. f_app
+  std::optional<std::string> status;             // update only: active | disabled
+  std::optional<bool> media_fetch;               // keep inbound media (api/media_inbound.cpp)
+};
+
+/** What the flows need of the daemon. */
+struct context {
+  store::store& db;
+  crypto::vault_source& vault;
+  net::thread_pool& blocking;  // key-file reads
+  const meta::client& meta;
+};
+
+struct outcome {
+  enum class kind {
+    done,            // `row` as stored
+    not_found,       // not the caller's (or gone meanwhile)
+    refused_by_meta, // `verdict` says why (the caller names the field)
+    phone_in_use,    // another instance has this number
+    phone_is_waba,   // the phone number id equals the WABA id
+    vault_failed,    // a stored credential did not open (logged)
+    store_failed,    // `ec`
+  };
+  kind what = kind::done;
+  store::instances::instance row;
+  meta::verification verdict;
+  core::error_code ec;
+};
+
+/** Connects a number for `user_id` (`in` holds every credential). */
+net::awaitable<outcome> connect(context ctx, std::string user_id, changes in);
+
+/**
+ * Re-checks the stored credentials (and those in `in`) with Meta and saves the outcome.
+ * `must_pass`: a refusal by Meta is answered, not recorded (an update); otherwise a 190 is
+ * recorded as needs_reauth (POST /verify).
+ */
+net::awaitable<outcome> reverify(context ctx, store::instances::instance row, changes in, bool must_pass);
+
+/** Applies an update: through reverify when it brings credentials or re-activates. */
+net::awaitable<outcome> update(context ctx, store::instances::instance row, changes in);
+
+/** Deletes the user's instance and everything hanging off it. */
+net::awaitable<outcome> remove(context ctx, std::string user_id, std::string id);
+
+}  // namespace enfinito::instances

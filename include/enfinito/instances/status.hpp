@@ -1,0 +1,46 @@
+#pragma once
+/**
+ * @file instances::status: the one place an instance's health changes (active, needs_reauth,
+ * disabled). Every change is committed together with its `instance.status` event, so the live
+ * feed and customer webhooks hear of it whichever path noticed it: the send queue (Meta
+ * refused the token while sending), the template and media routes (the same refusal on a
+ * relayed call), the Graph-compatible routes.
+ *
+ * The instance caches of the send paths keep their old row until `store::instances::changed()`
+ * runs after the commit; callers that write through set_status() inside their own
+ * transaction call it themselves (mark_needs_reauth() does).
+ */
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/net.hpp>
+#include <enfinito/meta/graph.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace enfinito::store {
+class connection;
+class store;
+}  // namespace enfinito::store
+
+namespace enfinito::instances {
+
+/**
+ * Inside a store write: sets the instance's status and reason and appends its
+ * `instance.status` event ({instance_id, status, reason}) in the same transaction. An
+ * instance already in `status` is left as it is, without an event (`changed` false);
+ * `not_found` when the instance is gone. `now_ms` is unix milliseconds.
+ */
+core::error_code set_status(store::connection& c, std::string_view instance_id, std::string_view status,
+                            std::string_view reason, std::int64_t now_ms, bool& changed);
+
+/** The owner's words for Meta refusing an instance's token (190, with its 460/463 subcodes). */
+std::string reauth_reason(const meta::graph_error& e);
+
+/**
+ * Outside a store write: the instance needs a new access token because Meta refused it (`e`).
+ * Commits the status and its event, moves the instance caches on, logs. Never throws.
+ */
+net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string instance_id, const meta::graph_error& e);
+
+}  // namespace enfinito::instances
