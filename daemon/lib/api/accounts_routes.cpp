@@ -566,8 +566,6 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
     return acc::audit(c, "", "", "account_deleted", "", addr);
   });
   if (ec) co_return store_problem();
-  s.auth->keys().invalidate();
-  store::instances::changed();  // the user's instances went too: their webhooks stop now
   core::log::info("account_deleted", {{"user_id", p.user_id}});
   auto res = http::no_content();
   res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
@@ -711,7 +709,6 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   if (ec == store::error::not_found)
     co_return http::problem(http::status::not_found, "api_key_not_found", "Not found", "no such API key");
   if (ec) co_return store_problem();
-  s.auth->keys().invalidate();  // every reactor refuses it from the next request on
   co_return http::no_content();
 }
 
@@ -823,7 +820,6 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
   if (outcome == user_action_result::invalid_transition)
     co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
                             "the user's current status does not allow this");
-  if (action == "suspend") s.auth->keys().invalidate();
   core::error_code lec;
   auto u = co_await load_user(s, id, lec);
   if (lec || !u) co_return store_problem();

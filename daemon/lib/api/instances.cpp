@@ -80,7 +80,7 @@ struct credential_input {
   std::optional<std::string> name;
   std::optional<core::secret_string> values[5];  // f_phone .. f_app
   std::optional<std::string> status;             // PATCH only: active | disabled
-  std::optional<bool> media_fetch;               // keep inbound media (api/media_inbound.cpp)
+  std::optional<bool> media_fetch;               // keep inbound media (inbound/media_fetcher.cpp)
 };
 
 // Checks the body's fields; returns the problem to answer, or nothing.
@@ -462,8 +462,6 @@ net::awaitable<response> reverify_and_save(services& s, si::instance row, creden
     co_return http::problem(status::conflict, "phone_number_in_use",
                             "This phone number is already connected to an instance");
   if (ec) co_return store_problem(ec);
-  store::instances::changed();  // webhooks must see the new app secret / number at once
-  if (s.queue) s.queue->notify(row.id);  // a fixed token resumes a paused queue now, not at the next sweep
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
@@ -497,8 +495,6 @@ net::awaitable<response> patch(services& s, http::request& req) {
   auto ec = co_await s.db.write([&](store::connection& c) { return si::update(c, row); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
-  store::instances::changed();
-  if (s.queue) s.queue->notify(row.id);  // a new status or token reaches the queue now
   auto v = co_await view(s, row);
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
@@ -525,7 +521,6 @@ net::awaitable<response> remove(services& s, http::request& req) {
   auto ec = co_await s.db.write([&](store::connection& c) { return si::remove(c, uid, id); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
-  store::instances::changed();  // its webhooks stop being accepted at once
   core::log::info("instance_deleted", {{"instance", id}, {"user", uid}});
   co_return http::no_content();
 }

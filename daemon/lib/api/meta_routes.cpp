@@ -767,7 +767,6 @@ net::awaitable<void> record_needs_reauth(services& s, std::string instance_id, c
     return store::instances::set_status(c, instance_id, "needs_reauth", reason, now);
   };
   auto ec = co_await s.db.write(work);
-  if (!ec) store::instances::changed();  // the send paths refuse it from the next request on
   core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
                                             {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}});
 }

@@ -420,7 +420,6 @@ net::awaitable<response> receive(services& s, credential_cache& cache, http::req
   auto write = [&](store::connection& c) { return commit(c, b, raw, out, throughput_changed); };
   auto ec = co_await s.db.write(write);
   if (!ec && throughput_changed) {
-    store::instances::changed();  // the instance's dispatcher re-reads its row: the new rate
     core::log::info("instance_throughput_raised", {{"request_id", req.request_id}, {"instance", id},
                                                    {"throughput", b.throughput_level}});
   }

@@ -497,7 +497,6 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
         return ec;
     if (!first_reauth) return {};
     if (auto ec = si::set_status(c, instance_id, "needs_reauth", reason, now / 1000)) return ec;
-    si::changed();  // here and again after the commit: see below
     store::events::event e;
     e.user_id = owner;
     e.instance_id = instance_id;
@@ -526,10 +525,6 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
       ec = co_await q.db.write(fn);
     }
   }
-  // The send paths cache instance rows (api/instance_cache.hpp) and must refuse new messages
-  // from now on. The bump inside the write drops entries read before it; this one drops those
-  // read between it and the commit.
-  if (first_reauth && !ec) si::changed();
 
   // Bring memory in line with what committed.
   --in_flight;

@@ -30,8 +30,8 @@ enum class user_action_result { done, not_found, invalid_transition };
  * Runs inside a store write: moves the user `user_id` through `action` ("approve": pending →
  * active and the approval mail; "reject": pending → rejected; "suspend": active → suspended and
  * every session ended; "reinstate": suspended → active), with an audit entry by `actor_id`
- * (empty: the operator via enfinitoctl); `vault` seals the mail's body. After a suspend commits, call
- * `services.auth->keys().invalidate()` so the user's API keys fail at once.
+ * (empty: the operator via enfinitoctl); `vault` seals the mail's body. A suspend's status change
+ * reaches the API-key cache through the change stream, so the user's API keys fail at once.
  */
 core::error_code apply_user_action(store::connection& c, const config::settings& cfg, const crypto::vault& vault,
                                    std::string_view user_id,

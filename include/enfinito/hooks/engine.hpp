@@ -2,7 +2,11 @@
 /**
  * @file hooks::engine: delivers customer webhooks (issue 6, "Customer webhooks out").
  *
- * ## The loop (reactor 0, every `webhooks_out.poll_interval_ms`, or at once after `notify()`)
+ * ## The loop (reactor 0, woken by the store's change stream)
+ * It runs when a commit tells of new work (store/changes.hpp: new events while an endpoint
+ * exists, a delivery made due, an endpoint created, resumed or deleted), when an attempt frees
+ * the slot due work waits for, and when its timer ends at the next retry or lease end
+ * (store::hooks::next_due). No polling: an idle daemon makes no store round trip here.
  * 1. One store write turns new events into deliveries (store::hooks::enqueue_new): the outbox
  *    is durable, so a restart loses nothing and a delivery's id (the `webhook-id`) never changes.
  * 2. One store write claims due deliveries of active endpoints and leases them (their
@@ -61,7 +65,7 @@ class engine {
 
   /** Starts the loop on reactor 0. */
   void start();
-  /** New events committed (or a redelivery was asked for): look now rather than at the next tick. */
+  /** Look now (the change stream does this by itself after each commit that concerns us). */
   void notify();
   /** Closes kept-alive connections; call after the reactors stopped, before they are destroyed. */
   void close_idle();
