@@ -6,7 +6,9 @@
  * It runs when a commit tells of new work (store/changes.hpp: new events while an endpoint
  * exists, a delivery made due, an endpoint created, resumed or deleted), when an attempt frees
  * the slot due work waits for, and when its timer ends at the next retry or lease end
- * (store::hooks::next_due). No polling: an idle daemon makes no store round trip here.
+ * (store::hooks::next_due). No polling: an idle daemon makes no store round trip here. Under
+ * load, news that arrives during a tick is taken up after a pause proportional to the tick's
+ * length (at most 50 ms), so the engine's claims never crowd the send path out of the writer.
  * 1. One store write turns new events into deliveries (store::hooks::enqueue_new): the outbox
  *    is durable, so a restart loses nothing and a delivery's id (the `webhook-id`) never changes.
  * 2. One store write claims due deliveries of active endpoints and leases them (their
