@@ -3,9 +3,10 @@
 // A POST, in order:
 //  1. The instance's credentials (App Secret, verify token, phone number id, WABA id) come from
 //     a per-reactor cache (decrypting four vault fields per webhook would dominate the cost),
-//     filled from the store and the vault on a miss. Entries expire after
-//     `webhooks.credential_cache_ttl_ms` and all at once when any instance changes
-//     (store::instances::changed(), see api/instance_cache.hpp).
+//     filled from the store and the vault on a miss. Entries go all at once when a commit
+//     changed any instance (the change stream, store/change_cache.hpp) and expire after
+//     `webhooks.credential_cache_ttl_ms`, which bounds what enfinitoctl's out-of-process
+//     rotate-key/rekey leave stale (as api/instance_cache.hpp).
 //  2. `X-Hub-Signature-256` over the exact body bytes, in constant time, before any parsing.
 //     Missing, malformed or wrong: 401, nothing stored. An unknown instance gets the same 401,
 //     so the endpoint does not tell which instance ids exist.
@@ -32,6 +33,7 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/inbound.hpp>
+#include <enfinito/store/change_cache.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -49,7 +51,6 @@ namespace si = store::instances;
 namespace in = store::inbound;
 using http::response;
 using http::status;
-using steady = std::chrono::steady_clock;
 
 // What a webhook needs of its instance. Secrets stay secret_string; ids are routing data.
 struct credentials {
@@ -59,38 +60,28 @@ struct credentials {
   std::string phone_number_id;
   std::string waba_id;
   std::string display_phone_number;  // not secret: matches WABA-wide updates that name a number
-  steady::time_point fetched;
-  std::uint64_t generation = 0;
 };
 
-// Per-reactor maps: only reactor r touches shard r, so no lock.
+// Per-reactor (only reactor r touches shard r, so no lock), on the instances topic.
 class credential_cache {
  public:
-  credential_cache(std::size_t reactors, std::chrono::milliseconds ttl)
-      : shards_(reactors ? reactors : 1), ttl_(ttl) {}
+  credential_cache(std::size_t reactors, const store::change_stream& changes, std::chrono::milliseconds ttl)
+      : entries_(reactors, changes, static_cast<store::change_mask>(store::change::instances), {10'000, ttl}),
+        enabled_(ttl.count() > 0) {}
 
+  /** Read before the store read whose result goes into `put`. */
+  std::uint64_t generation() const noexcept { return entries_.generation(); }
   std::optional<credentials> get(std::size_t r, const std::string& id) {
-    auto& m = shards_[r % shards_.size()];
-    auto it = m.find(id);
-    if (it == m.end()) return std::nullopt;
-    if (it->second.generation != store::instances::generation() ||
-        steady::now() - it->second.fetched >= ttl_) {
-      m.erase(it);
-      return std::nullopt;
-    }
-    return it->second;
+    auto* hit = entries_.get(r, id);
+    return hit ? std::optional<credentials>(*hit) : std::nullopt;
   }
-  void put(std::size_t r, const std::string& id, const credentials& c) {
-    if (ttl_.count() == 0) return;
-    auto& m = shards_[r % shards_.size()];
-    if (m.size() >= max_entries) m.clear();  // bounded; a full reload is cheap and rare
-    m[id] = c;
+  void put(std::size_t r, const std::string& id, const credentials& c, std::uint64_t generation) {
+    if (enabled_) entries_.put(r, id, c, generation);
   }
 
  private:
-  static constexpr std::size_t max_entries = 10'000;
-  std::vector<std::unordered_map<std::string, credentials>> shards_;
-  std::chrono::milliseconds ttl_;
+  store::change_cache<credentials> entries_;
+  bool enabled_;
 };
 
 struct lookup {
@@ -131,7 +122,7 @@ net::awaitable<lookup> load(services& s, credential_cache& cache, std::size_t re
   out.found = cache.get(reactor, id);
   if (!out.found) {
     // The generation is read before the lookup: a change racing it leaves the entry stale.
-    const auto generation = store::instances::generation();
+    const auto generation = cache.generation();
     si::instance row;
     auto read = [&](store::connection& c) { return si::get_any(c, id, row); };
     auto ec = co_await s.db.read(read);
@@ -139,9 +130,7 @@ net::awaitable<lookup> load(services& s, credential_cache& cache, std::size_t re
     if (!ec) {
       auto opened = co_await open_credentials(s, row);
       if (opened) {
-        opened->fetched = steady::now();
-        opened->generation = generation;
-        cache.put(reactor, id, *opened);
+        cache.put(reactor, id, *opened, generation);
         out.found = std::move(opened);
       } else {
         out.failed = true;
@@ -441,7 +430,7 @@ net::awaitable<response> receive(services& s, credential_cache& cache, http::req
 
 void register_webhook_routes(http::router& r, services& s) {
   using http::verb;
-  auto cache = std::make_shared<credential_cache>(s.reactors.size(), s.cfg.webhooks.credential_cache_ttl);
+  auto cache = std::make_shared<credential_cache>(s.reactors.size(), s.db.changes(), s.cfg.webhooks.credential_cache_ttl);
   r.add(verb::get, "/webhooks/meta/{instance}", "webhooks.meta.verify",
         [&s, cache](http::request& q) { return handshake(s, *cache, q); });
   http::route_options big;
