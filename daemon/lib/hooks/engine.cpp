@@ -448,8 +448,6 @@ void engine::start() {
   });
 }
 
-void engine::notify() { st_->wake(); }
-
 void engine::close_idle() {
   std::lock_guard lk(st_->mu);
   for (auto& [id, c] : st_->clients) c.client->close_idle();

@@ -27,7 +27,8 @@
  * `max_attempts`; the endpoint's failure run pauses it (visible reason) when it reaches both
  * `pause_after_failures` attempts AND `pause_after_ms` of continuous failure.
  *
- * *Thread safety:* `notify` and `stop` may be called from any thread; the rest is internal.
+ * *Thread safety:* construct before the store's first write that should reach it (it subscribes
+ * to the change stream); the rest is internal.
  */
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/io_context_pool.hpp>
@@ -67,8 +68,6 @@ class engine {
 
   /** Starts the loop on reactor 0. */
   void start();
-  /** Look now (the change stream does this by itself after each commit that concerns us). */
-  void notify();
   /** Closes kept-alive connections; call after the reactors stopped, before they are destroyed. */
   void close_idle();
   engine_stats stats() const;
