@@ -80,7 +80,7 @@ struct media_rig {
   daemon_process d{dir.path(), "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n[store]\npath = \"" +
                                    db_path + "\"\n[meta]\nbase_url = \"" + meta.base_url() +
                                    "\"\n[media]\ndownload_max_bytes = " + std::to_string(100 * MB) +
-                                   "\ntimeout_ms = 60000\nfetch_poll_ms = 100\n" + media_extra};
+                                   "\ntimeout_ms = 60000\nfetch_poll_ms = 60000\n" + media_extra};
   std::string key, instance;
 
   // `extra`: more lines for the [media] section.
@@ -132,7 +132,7 @@ struct inbound_fixture {
   fake_meta meta{fake_config()};
   running_app app{[this](config::settings& s) {
     s.meta.base_url = meta.base_url();
-    s.media.fetch_poll = 50ms;
+    s.media.fetch_poll = std::chrono::hours(1);  // ignored: fetches and the trash must not wait for a poll
     s.retention.interval = 100ms;
   }};
   tenant alice = make_tenant(app.get().database(), "alice@example.com");

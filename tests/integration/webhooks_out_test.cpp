@@ -221,7 +221,9 @@ struct fixture {
           s.meta.timeout = milliseconds(5000);
           s.webhooks_out.allow_http = true;
           if (allow_loopback) s.webhooks_out.allow_ranges = "127.0.0.0/8";
-          s.webhooks_out.poll_interval = milliseconds(50);
+          // Deprecated and ignored: every delivery here must start from the change stream or a
+          // retry timer, never from a poll.
+          s.webhooks_out.poll_interval = std::chrono::hours(1);
           s.webhooks_out.retry_base = milliseconds(100);
           s.webhooks_out.retry_max = milliseconds(400);
           s.webhooks_out.timeout = milliseconds(5000);

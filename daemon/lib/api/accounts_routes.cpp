@@ -331,8 +331,6 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
   }
   auto ec = co_await accounts::delete_account(ctx, p.user_id, addr);
   if (ec) co_return store_problem();
-  s.auth->keys().invalidate();
-  store::instances::changed();  // the user's instances went too: their webhooks stop now
   auto res = http::no_content();
   res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
   co_return res;
@@ -426,7 +424,6 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   if (ec == store::error::not_found)
     co_return http::problem(http::status::not_found, "api_key_not_found", "Not found", "no such API key");
   if (ec) co_return store_problem();
-  s.auth->keys().invalidate();  // every reactor refuses it from the next request on
   co_return http::no_content();
 }
 
@@ -495,12 +492,6 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
 
 // ---- data rights for every account state: mailed single-use links (accounts/erasure.hpp) ----
 
-// The caches forget a deleted account (the same two steps as me_delete's).
-void forget_deleted_account(services& s) {
-  s.auth->keys().invalidate();
-  store::instances::changed();  // the user's instances went too: their webhooks stop now
-}
-
 http::response invalid_link() {
   return http::field_problem("token", "is unknown, used or expired", "invalid_token");
 }
@@ -566,7 +557,6 @@ net::awaitable<http::response> data_link_delete(services& s, http::request& req)
   auto ec = co_await accounts::delete_account(ctx, **user, addr);
   if (ec == store::error::not_found) co_return invalid_link();
   if (ec) co_return store_problem();
-  forget_deleted_account(s);
   co_return http::no_content();
 }
 
@@ -586,7 +576,6 @@ net::awaitable<http::response> admin_delete(services& s, http::request& req) {
   if (ec == store::error::not_found)
     co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
   if (ec) co_return store_problem();
-  forget_deleted_account(s);
   co_return http::no_content();
 }
 
@@ -606,7 +595,6 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
   if (r.outcome == accounts::user_action_result::invalid_transition)
     co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
                             "the user's current status does not allow this");
-  if (action == "suspend") s.auth->keys().invalidate();
   auto u = co_await accounts::load_user(ctx, id);
   if (!u || !*u) co_return store_problem();
   co_return http::json_response(http::status::ok, user_json(**u));

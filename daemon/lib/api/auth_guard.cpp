@@ -1,4 +1,5 @@
-// api::authenticate: API keys (cached per reactor) and session cookies (CSRF-checked), and
+// api::authenticate: API keys (cached per reactor, invalidated by the change stream) and
+// session cookies (CSRF-checked), and
 // the creation of sessions shared by every sign-in method.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/auth/runtime.hpp>
@@ -114,8 +115,8 @@ net::awaitable<std::variant<principal, http::response>> by_api_key(http::request
     if (ec) co_return http::problem(http::status::service_unavailable, "store_unavailable", "Try again later");
     if (!found || found->key.revoked_at || found->status != "active") co_return unauthenticated("invalid API key");
     auth::cached_key k{found->key.id, found->key.user_id, found->role, found->key.read_only,
-                       found->key.instance_ids, found->key.last_used_at.value_or(0), generation};
-    cache.put(req.reactor, hash, std::move(k));
+                       found->key.instance_ids, found->key.last_used_at.value_or(0)};
+    cache.put(req.reactor, hash, std::move(k), generation);
     hit = cache.get(req.reactor, hash);
     if (!hit) co_return unauthenticated("invalid API key");  // revoked while we looked it up
   }

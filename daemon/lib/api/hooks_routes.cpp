@@ -305,7 +305,6 @@ net::awaitable<response> patch(services& s, http::request& req) {
   auto ec = co_await s.db.write(write);
   if (ec == store::error::not_found) co_return webhook_missing();
   if (ec) co_return store_problem(ec);
-  if (s.hooks && c.ep.state == "active") s.hooks->notify();
   co_return http::json_response(status::ok, view(c.ep));
 }
 
@@ -383,7 +382,6 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   if (ec == store::error::not_found)
     co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   if (ec) co_return store_problem(ec);
-  if (s.hooks) s.hooks->notify();
   co_return http::json_response(status::accepted, view(d));
 }
 
@@ -401,7 +399,6 @@ net::awaitable<response> send_test(services& s, http::request& req) {
   static constexpr std::string_view meta_body = R"({"object":"whatsapp_business_account","entry":[]})";
   auto write = [&](store::connection& conn) { return sh::insert_test_delivery(conn, c.ep, did, meta_body, now); };
   if (auto ec = co_await s.db.write(write)) co_return store_problem(ec);
-  if (s.hooks) s.hooks->notify();
   co_return http::json_response(status::accepted, json::object{{"delivery_id", did}});
 }
 

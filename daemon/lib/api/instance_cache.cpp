@@ -1,10 +1,13 @@
-// api::instance_cache (see include/enfinito/api/instance_cache.hpp for the invalidation scheme).
+// api::instance_cache: the send paths' instance rows on a store::change_cache (see
+// include/enfinito/api/instance_cache.hpp for the invalidation scheme).
 #include <enfinito/api/instance_cache.hpp>
 
 namespace enfinito::api {
 
-instance_cache::instance_cache(std::size_t reactors, std::chrono::milliseconds ttl)
-    : shards_(reactors ? reactors : 1), ttl_(ttl) {}
+instance_cache::instance_cache(std::size_t reactors, const store::change_stream& changes,
+                               std::chrono::milliseconds ttl)
+    : rows_(reactors, changes, static_cast<store::change_mask>(store::change::instances), {10'000, ttl}),
+      enabled_(ttl.count() > 0) {}
 
 std::string instance_cache::key(std::string_view user_id, std::string_view how, std::string_view value) {
   std::string k;
@@ -14,21 +17,12 @@ std::string instance_cache::key(std::string_view user_id, std::string_view how, 
 }
 
 instance_cache::row_ptr instance_cache::get(std::size_t r, const std::string& key) {
-  auto& m = shards_[r % shards_.size()];
-  auto it = m.find(key);
-  if (it == m.end()) return nullptr;
-  if (it->second.generation != store::instances::generation() || clock::now() - it->second.fetched >= ttl_) {
-    m.erase(it);
-    return nullptr;
-  }
-  return it->second.row;
+  auto* hit = rows_.get(r, key);
+  return hit ? *hit : nullptr;
 }
 
 void instance_cache::put(std::size_t r, const std::string& key, row_ptr row, std::uint64_t gen) {
-  if (ttl_.count() == 0) return;
-  auto& m = shards_[r % shards_.size()];
-  if (m.size() >= max_entries) m.clear();  // bounded; refilling is one store read per instance
-  m[key] = entry{std::move(row), clock::now(), gen};
+  if (enabled_) rows_.put(r, key, std::move(row), gen);
 }
 
 }  // namespace enfinito::api

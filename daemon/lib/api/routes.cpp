@@ -7,7 +7,7 @@
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/api/instances.hpp>
-#include <enfinito/api/media_inbound.hpp>
+#include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>

@@ -2,9 +2,9 @@
 #include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
-#include <enfinito/api/media_inbound.hpp>
 #include <enfinito/app/housekeeping.hpp>
 #include <enfinito/hooks/engine.hpp>
+#include <enfinito/inbound/media_fetcher.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -29,6 +29,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace enfinito::app {
@@ -170,17 +171,26 @@ void app::start() {
       impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking, nullptr,
       http::json_limits{c.limits.json_max_depth, c.limits.json_max_elements}});
   impl_->services->auth = std::make_shared<auth::runtime>(
-      impl_->pool->size(), auth::throttle_policy{c.auth.signin_max_failures_per_account,
-                                                 c.auth.signin_max_failures_per_address,
-                                                 std::chrono::seconds(c.auth.signin_window_s)});
+      impl_->pool->size(),
+      auth::throttle_policy{c.auth.signin_max_failures_per_account, c.auth.signin_max_failures_per_address,
+                            std::chrono::seconds(c.auth.signin_window_s)},
+      impl_->db->changes());
   impl_->services->vault = open_vault(c);
-  impl_->services->instance_rows = std::make_shared<api::instance_cache>(impl_->pool->size(), c.queue.instance_cache_ttl);
+  impl_->services->instance_rows =
+      std::make_shared<api::instance_cache>(impl_->pool->size(), impl_->db->changes(), c.queue.instance_cache_ttl);
   impl_->services->meta = make_meta_client(c);
   // The send queue: requeue what an earlier run left leased (before anything is sent).
   impl_->queue = std::make_unique<outbound::queue>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
                                                    impl_->services->vault, impl_->services->meta);
   if (auto ec = impl_->queue->recover()) throw startup_error("send queue: cannot recover leases: " + ec.message());
   impl_->services->queue = impl_->queue.get();
+  // A committed change to an instance (status, token, throughput, deletion) reaches its
+  // dispatcher at once: the queue re-reads the row and resumes or pauses.
+  impl_->db->changes().subscribe([q = impl_->queue.get()](const store::change_set& committed) {
+    const auto& ids = committed.instances;
+    for (auto it = ids.begin(); it != ids.end(); ++it)
+      if (std::find(ids.begin(), it, *it) == it) q->notify(*it);
+  });
   impl_->hooks = std::make_unique<hooks::engine>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
                                                  impl_->services->vault);
   impl_->services->hooks = impl_->hooks.get();
@@ -189,8 +199,8 @@ void app::start() {
   impl_->tickets = std::make_unique<feed::ticket_book>(c.feed.ticket_ttl);
   impl_->services->feed = impl_->feed.get();
   impl_->services->tickets = impl_->tickets.get();
-  impl_->db->on_events_committed([bus = impl_->feed.get()](std::vector<store::events::event>& committed) {
-    bus->publish(committed);
+  impl_->db->changes().subscribe([bus = impl_->feed.get()](const store::change_set& committed) {
+    bus->publish(committed.events);
   });
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
                                                     impl_->feed.get()});
@@ -223,8 +233,9 @@ void app::start() {
                      retention_sweeps(c.retention), c.retention.batch_rows);
   impl_->queue->start();
   impl_->hooks->start();
-  // Inbound media kept for instances that asked (api/media_inbound.hpp).
-  api::start_media_fetcher(*impl_->services, impl_->pool->at(0).get_executor());
+  // Inbound media kept for instances that asked (inbound/media_fetcher.hpp).
+  inbound::start_media_fetcher({c, *impl_->db, *impl_->blocking, impl_->services->vault, impl_->services->meta},
+                               impl_->pool->at(0).get_executor());
   impl_->pool->run();
   impl_->started = true;
   core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},

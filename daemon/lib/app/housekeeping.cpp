@@ -99,7 +99,7 @@ std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
                    return store::hooks::purge(c, now - events, batch, removed);
                  }});
   // Inbound media kept by Enfinito (media_fetch): the rows go here, their files by the
-  // fetcher's trash (api/media_inbound.cpp).
+  // fetcher's trash (inbound/media_fetcher.cpp).
   const std::int64_t media = r.inbound_media.count();
   out.push_back({"retention.inbound_media", [media](store::connection& c, std::int64_t now, std::size_t batch,
                                                     std::size_t& removed) {

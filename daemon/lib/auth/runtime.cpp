@@ -1,4 +1,4 @@
-// auth::runtime: the sign-in throttle's windows and the generation-checked API-key cache.
+// auth::runtime: the sign-in throttle's windows (the API-key cache is a store::change_cache).
 #include <enfinito/auth/runtime.hpp>
 
 namespace enfinito::auth {
@@ -57,23 +57,6 @@ std::optional<std::chrono::seconds> signin_throttle::hit(std::string_view key, u
 void signin_throttle::success(std::string_view account) {
   std::lock_guard lock(mu_);
   entries_.erase("a:" + std::string(account));
-}
-
-cached_key* key_cache::get(std::size_t r, const std::string& key_hash) {
-  auto& m = per_reactor_[r % per_reactor_.size()].map;
-  auto it = m.find(key_hash);
-  if (it == m.end()) return nullptr;
-  if (it->second.generation != generation()) {
-    m.erase(it);
-    return nullptr;
-  }
-  return &it->second;
-}
-
-void key_cache::put(std::size_t r, const std::string& key_hash, cached_key k) {
-  auto& m = per_reactor_[r % per_reactor_.size()].map;
-  if (m.size() > 50'000) m.clear();  // bounded; a miss only costs a read
-  m[key_hash] = std::move(k);
 }
 
 }  // namespace enfinito::auth

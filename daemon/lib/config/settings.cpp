@@ -271,7 +271,7 @@ const std::vector<key_def>& keys() {
                "comma-separated CIDR ranges webhooks may reach although not public (e.g. 127.0.0.0/8)"),
       ms_key("customer_webhooks.poll_interval_ms", 10, 60'000,
              [](settings& s) -> auto& { return s.webhooks_out.poll_interval; },
-             "how often new events and due webhook deliveries are looked for"),
+             "deprecated and ignored: new events and deliveries wake the sender after their commit"),
       ms_key("customer_webhooks.timeout_ms", 100, 300'000, [](settings& s) -> auto& { return s.webhooks_out.timeout; },
              "deadline of one webhook delivery attempt (connect, TLS, request, response)"),
       ms_key("customer_webhooks.connect_timeout_ms", 100, 300'000,
@@ -332,7 +332,7 @@ const std::vector<key_def>& keys() {
               "how long an Idempotency-Key answer is kept (at least 24 hours)"),
       ms_key("queue.instance_cache_ttl_ms", 0, 60'000, [](settings& s) -> auto& { return s.queue.instance_cache_ttl; },
              "how long the send API and Graph-compatible routes reuse an instance row per reactor (0: read it "
-             "every time); API changes to an instance apply at once, the queue's own needs_reauth within this time"),
+             "every time); the daemon's own changes apply at once, enfinitoctl's (rotate-key, rekey) within this time"),
       // media passthrough routes (api/meta_routes.cpp)
       int_key("media.upload_body_bytes", 1024, 1ll << 30,
               [](settings& s) -> auto& { return s.media.upload_body_bytes; },
@@ -349,7 +349,7 @@ const std::vector<key_def>& keys() {
       text_key("media.spool_dir", [](settings& s) -> auto& { return s.media.spool_dir; },
                "directory where upload bodies are spooled while relayed to Meta (unnamed files); empty: spool/ next to the database"),
       ms_key("media.fetch_poll_ms", 50, 60'000, [](settings& s) -> auto& { return s.media.fetch_poll; },
-             "how often the inbound media fetcher looks for new work and deleted files"),
+             "deprecated and ignored: new fetches and deleted files wake the fetcher after their commit"),
       text_key("graph.prefix", [](settings& s) -> auto& { return s.graph.prefix; },
                "path prefix of the Graph-compatible routes (e.g. /graph); empty turns them off"),
       ms_key("graph.sync_wait_ms", 0, 60'000, [](settings& s) -> auto& { return s.graph.sync_wait; },

@@ -86,7 +86,7 @@ std::size_t bus::subscribers() const noexcept {
   return n;
 }
 
-void bus::publish(std::vector<store::events::event>& committed) {
+void bus::publish(const std::vector<store::events::event>& committed) {
   // Nobody listens: skip the serialization too (the common case on a daemon without feeds).
   if (committed.empty() || subscribers() == 0) return;
   auto items = std::make_shared<std::vector<item>>();

@@ -1,6 +1,7 @@
 // hooks::engine: the customer webhook delivery loop, one attempt, and the URL checks.
 #include <enfinito/hooks/engine.hpp>
 
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/error.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
@@ -64,14 +65,40 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
   std::shared_ptr<crypto::vault_source> vault;
   std::shared_ptr<ssl::context> tls;
   std::vector<core::ip_range> allowed;
-  // Reactor 0; the loop's sleep, cut short by notify(). Optional: ~engine destroys it while the
-  // reactors' contexts still exist, because in-flight deliveries on other reactors may hold the
-  // state until their context goes (ASan: the timer outlived reactor 0's timer service).
+  // Reactor 0; the loop's sleep until the next retry or lease is due, cut short by wake().
+  // Optional: ~engine destroys it while the reactors' contexts still exist, because in-flight
+  // deliveries on other reactors may hold the state until their context goes (ASan: the timer
+  // outlived reactor 0's timer service).
   std::optional<net::steady_timer> timer;
   std::atomic<bool> poke{false};
+  std::atomic<bool> pacing{false};         // the loop pauses between ticks (see `loop`)
+  std::atomic<bool> detached{false};       // ~engine ran: the change stream's news is ignored
+  std::atomic<bool> has_endpoints{true};   // without any, new events need no look
+  std::atomic<bool> endpoints_changed{true};  // look again whether there is any
+  std::atomic<bool> slot_waiting{false};   // due work waits for an in-flight slot: release() wakes
+
+  // Look now rather than when the timer ends. Any thread.
+  void wake() {
+    poke.store(true);
+    if (pacing.load()) return;
+    net::post(reactors.at(0).get_executor(), [w = weak_from_this()] {
+      if (auto s = w.lock(); s && s->timer) s->timer->cancel();
+    });
+  }
+
+  // The change stream's news (store writer thread, after COMMIT): deliveries made due, endpoints
+  // changed (created, resumed, deleted), or new events while some endpoint may want them.
+  void committed(const store::change_set& cs) {
+    if (detached.load()) return;
+    if (cs.has(store::change::hook_endpoints)) endpoints_changed.store(true);
+    if (cs.any(store::change::hook_endpoints | store::change::hook_deliveries) ||
+        (!cs.events.empty() && has_endpoints.load()))
+      wake();
+  }
 
   mutable std::mutex mu;  // guards everything below (held for map operations only)
   std::unordered_map<std::string, unsigned> in_flight;  // endpoint id → attempts running
+  bool released_since_claim = false;                      // an attempt ended since capacity_json()
   struct cached_client {
     std::string url_origin;
     std::shared_ptr<upstream::client> client;
@@ -100,15 +127,26 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
   }
 
   void release(const std::string& endpoint_id) {
+    {
+      std::lock_guard lk(mu);
+      auto it = in_flight.find(endpoint_id);
+      if (it != in_flight.end() && --it->second == 0) in_flight.erase(it);
+      released_since_claim = true;
+    }
+    if (slot_waiting.exchange(false)) wake();
+  }
+
+  // Did an attempt end since the last claim? (Then the claim may find room now.)
+  bool idle_slot() {
     std::lock_guard lk(mu);
-    auto it = in_flight.find(endpoint_id);
-    if (it != in_flight.end() && --it->second == 0) in_flight.erase(it);
+    return released_since_claim;
   }
 
   // {"<endpoint id>": free slots} for endpoints with attempts running.
   std::string capacity_json() {
     json::object o;
     std::lock_guard lk(mu);
+    released_since_claim = false;
     for (const auto& [id, n] : in_flight)
       o[id] = n >= cfg.webhooks_out.max_in_flight ? 0 : static_cast<std::int64_t>(cfg.webhooks_out.max_in_flight - n);
     return json::serialize(o);
@@ -293,6 +331,8 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
 struct tick_result {
   bool stop = false;
   bool busy = false;
+  bool overdue = false;                  // due work left unclaimed: its endpoint's slots are full
+  std::optional<std::int64_t> next_due;  // unix ms of the next retry or lease end, if any
 };
 
 net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
@@ -302,6 +342,15 @@ net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
   std::vector<sh::delivery> due;
   std::size_t created = 0;
   const auto now = now_ms();
+  if (st->endpoints_changed.exchange(false)) {
+    bool any = true;
+    auto look = [&any](store::connection& conn) { return sh::any_endpoint(conn, any); };
+    auto aec = co_await st->db.read(look);
+    if (aec == store::error::stopped) r.stop = true;
+    st->has_endpoints.store(any || aec);  // on a failed read, assume there may be some
+    if (aec && !r.stop) st->endpoints_changed.store(true);
+  }
+  if (r.stop || !st->has_endpoints.load()) co_return r;
   auto enqueue = [&](store::connection& conn) { return sh::enqueue_new(conn, now, enqueue_window, created); };
   auto ec = co_await st->db.write(enqueue);
   if (ec && ec != store::error::stopped) core::log::error("webhook_out_enqueue_failed", {{"error", ec.message()}});
@@ -322,21 +371,59 @@ net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
     net::co_spawn(ctx.get_executor(), attempt(st, std::move(d)), net::detached);
   }
   r.busy = due.size() >= claim_limit || created >= claim_limit;
+  if (r.stop || r.busy) co_return r;
+  const auto after = now_ms();
+  auto next = [&r, after](store::connection& conn) { return sh::next_due(conn, after, r.overdue, r.next_due); };
+  auto nec = co_await st->db.read(next);
+  if (nec && nec != store::error::stopped) {
+    core::log::error("webhook_out_next_due_failed", {{"error", nec.message()}});
+    r.next_due = now + 1000;  // the store is in trouble: look again in a second
+  }
+  r.stop = nec == store::error::stopped;
   co_return r;
 }
+
+// After a tick that took `t`, news from the stream waits until `pace_factor * t` has passed
+// since it ended (at most 50 ms, a quarter of the old poll interval): an idle engine answers a
+// commit at once, a loaded one does not put a claim through the one store writer after every
+// commit (40 hanging endpoints made the claim cost milliseconds, and the send path waited
+// behind it: degraded_webhooks).
+constexpr std::int64_t pace_factor = 4;
+constexpr std::int64_t pace_max_ms = 50;
 
 net::awaitable<void> loop(std::shared_ptr<engine::state> st) {
   tick_result r;
   bool stop = false;
   while (!stop) {
     st->poke.store(false);
+    const auto started = core::steady_ms();
     r = co_await tick(st);
+    const auto ended = core::steady_ms();
     stop = r.stop;
-    // More due right now (a full claim) or a notify(): go again at once.
+    if (!stop && !r.busy && st->poke.load()) {
+      const auto pause = std::min(pace_max_ms, pace_factor * (ended - started));
+      if (pause > 0) {
+        st->pacing.store(true);  // wake() leaves the timer alone: the loop looks after the pause
+        st->timer->expires_after(milliseconds(pause));
+        auto [wec] = co_await st->timer->async_wait(net::as_tuple(net::use_awaitable));
+        (void)wec;
+        st->pacing.store(false);
+      }
+    }
+    // More due right now (a full claim) or news from the change stream: go again.
+    // Otherwise sleep until the next retry or lease end; new work wakes the loop earlier.
     if (!stop && !r.busy && !st->poke.load()) {
-      st->timer->expires_after(st->cfg.webhooks_out.poll_interval);
-      auto [wec] = co_await st->timer->async_wait(net::as_tuple(net::use_awaitable));
-      (void)wec;
+      // Due, yet not claimed: its endpoint has every slot in flight. An ending attempt wakes us.
+      if (r.overdue) st->slot_waiting.store(true);
+      const auto now = now_ms();
+      if (!r.next_due) st->timer->expires_at(net::steady_timer::time_point::max());
+      else st->timer->expires_after(milliseconds(std::max<std::int64_t>(0, *r.next_due - now)));
+      // An attempt may have ended between the claim and here, before slot_waiting was set.
+      if (r.overdue && st->idle_slot()) st->poke.store(true);
+      if (!st->poke.load()) {
+        auto [wec] = co_await st->timer->async_wait(net::as_tuple(net::use_awaitable));
+        (void)wec;
+      }
     }
   }
 }
@@ -345,9 +432,14 @@ net::awaitable<void> loop(std::shared_ptr<engine::state> st) {
 
 engine::engine(const config::settings& cfg, store::store& db, core::io_context_pool& reactors,
                net::thread_pool& blocking, std::shared_ptr<crypto::vault_source> vault)
-    : st_(std::make_shared<state>(cfg, db, reactors, blocking, std::move(vault))) {}
+    : st_(std::make_shared<state>(cfg, db, reactors, blocking, std::move(vault))) {
+  db.changes().subscribe([w = std::weak_ptr<state>(st_)](const store::change_set& cs) {
+    if (auto s = w.lock()) s->committed(cs);
+  });
+}
 
 engine::~engine() {
+  st_->detached.store(true);
   close_idle();
   st_->timer.reset();  // the reactors are stopped (app::~app), their contexts not yet destroyed
 }
@@ -362,13 +454,6 @@ void engine::start() {
       core::log::error("webhook_out_crashed", {});
       std::terminate();
     }
-  });
-}
-
-void engine::notify() {
-  st_->poke.store(true);
-  net::post(st_->reactors.at(0).get_executor(), [w = std::weak_ptr<state>(st_)] {
-    if (auto s = w.lock(); s && s->timer) s->timer->cancel();
   });
 }
 

@@ -375,9 +375,7 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
         return ec;
     if (!first_reauth) return {};
     bool moved = false;  // with its instance.status event (instances/status.hpp)
-    if (auto ec = instances::set_status(c, instance_id, "needs_reauth", reason, now, moved)) return ec;
-    si::changed();  // here and again after the commit: see below
-    return {};
+    return instances::set_status(c, instance_id, "needs_reauth", reason, now, moved);
   };
   auto ec = co_await q.db.write(fn);
   // A commit that failed for want of space or I/O is retried with the same outcome while the
@@ -400,10 +398,6 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
       ec = co_await q.db.write(fn);
     }
   }
-  // The send paths cache instance rows (api/instance_cache.hpp) and must refuse new messages
-  // from now on. The bump inside the write drops entries read before it; this one drops those
-  // read between it and the commit.
-  if (first_reauth && !ec) si::changed();
 
   // Bring memory in line with what committed.
   q.in_flight.fetch_sub(1);

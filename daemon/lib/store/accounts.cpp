@@ -1,5 +1,6 @@
 // store::accounts: the SQL of users, sessions, API keys, reset tokens, audit log and outbox.
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include "store/prepare.hpp"
 
@@ -86,6 +87,7 @@ std::int64_t now_s() {
 // ---- users ----
 
 core::error_code insert_user(connection& c, const user& u) {
+  mark(c, change::users);
   ENF_PREPARE(s, "INSERT INTO users(id, email, name, password_hash, role, status, created_at, updated_at) "
                  "VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?7)");
   s->bind(1, u.id).bind(2, u.email).bind(3, u.name).bind(4, u.password_hash).bind(5, u.role)
@@ -113,12 +115,14 @@ core::result<std::vector<user>> list_users(connection& c, std::string_view statu
 }
 
 core::error_code set_user_status(connection& c, std::string_view id, std::string_view status) {
+  mark(c, change::users);  // an API key answers only for an active user
   ENF_PREPARE(s, "UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1");
   s->bind(1, id).bind(2, status).bind(3, now_s());
   return run_changing(c, *s);
 }
 
 core::error_code set_user_role(connection& c, std::string_view id, std::string_view role) {
+  mark(c, change::users);
   ENF_PREPARE(s, "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1");
   s->bind(1, id).bind(2, role).bind(3, now_s());
   return run_changing(c, *s);
@@ -139,6 +143,10 @@ core::error_code update_profile(connection& c, std::string_view id, const std::o
 }
 
 core::error_code delete_user(connection& c, std::string_view id) {
+  mark(c, change::users);
+  // The deletion cascades to everything the user owned.
+  for (auto k : {change::api_keys, change::sessions, change::instances, change::hook_endpoints, change::media_jobs})
+    mark(c, k);
   ENF_PREPARE(s, "DELETE FROM users WHERE id = ?1");
   s->bind(1, id);
   return run_changing(c, *s);
@@ -147,6 +155,7 @@ core::error_code delete_user(connection& c, std::string_view id) {
 // ---- sessions ----
 
 core::error_code insert_session(connection& c, const session& x, std::string_view token_hash) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "INSERT INTO sessions(id, token_hash, user_id, created_at, last_seen_at, expires_at, "
                  "client_address, method) VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)");
   s->bind(1, x.id).bind(2, token_hash).bind(3, x.user_id).bind(4, x.created_at).bind(5, x.expires_at)
@@ -167,24 +176,28 @@ core::error_code touch_session(connection& c, std::string_view id, std::int64_t 
 }
 
 core::error_code delete_session_by_hash(connection& c, std::string_view token_hash) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "DELETE FROM sessions WHERE token_hash = ?1");
   s->bind(1, token_hash);
   return s->run();
 }
 
 core::error_code delete_session(connection& c, std::string_view id) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "DELETE FROM sessions WHERE id = ?1");
   s->bind(1, id);
   return s->run();
 }
 
 core::error_code delete_user_sessions(connection& c, std::string_view user_id, std::string_view keep_id) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "DELETE FROM sessions WHERE user_id = ?1 AND id <> COALESCE(?2, '')");
   s->bind(1, user_id).bind(2, keep_id);
   return s->run();
 }
 
 core::error_code delete_user_session(connection& c, std::string_view user_id, std::string_view id) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2");
   s->bind(1, id).bind(2, user_id);
   if (auto ec = s->run()) return ec;
@@ -199,6 +212,7 @@ core::result<std::vector<session>> list_sessions(connection& c, std::string_view
 }
 
 core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2");
   s->bind(1, now).bind(2, now - idle_s);
   return s->run();
@@ -206,6 +220,7 @@ core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t id
 
 core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s, std::size_t limit,
                                 std::size_t& removed) {
+  mark(c, change::sessions);
   ENF_PREPARE(s, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
                  "WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)");
   s->bind(1, now).bind(2, now - idle_s).bind(3, static_cast<std::int64_t>(limit));
@@ -226,6 +241,7 @@ core::error_code purge_password_resets(connection& c, std::int64_t now, std::siz
 // ---- API keys ----
 
 core::error_code insert_api_key(connection& c, const api_key& k, std::string_view key_hash) {
+  mark(c, change::api_keys);
   ENF_PREPARE(s, "INSERT INTO api_keys(id, user_id, name, prefix, key_hash, read_only, instance_ids, "
                  "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   std::string ids;
@@ -250,6 +266,7 @@ core::result<std::vector<api_key>> list_api_keys(connection& c, std::string_view
 }
 
 core::error_code revoke_api_key(connection& c, std::string_view user_id, std::string_view key_id) {
+  mark(c, change::api_keys);
   ENF_PREPARE(s, "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?2 AND user_id = ?1 AND revoked_at IS NULL");
   s->bind(1, user_id).bind(2, key_id).bind(3, now_s());
   return run_changing(c, *s);

@@ -2,6 +2,7 @@
 #include <enfinito/store/events.hpp>
 
 #include <enfinito/core/json_strict.hpp>
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 
 #include <chrono>
@@ -35,8 +36,8 @@ core::error_code append(connection& c, event& e) {
   s->bind(1, e.user_id).bind(2, e.instance_id).bind(3, e.type).bind(4, e.data).bind(5, e.created_at);
   if (auto rc = s->run()) return rc;
   e.id = c.last_insert_rowid();
-  // Recorded for the live feed; the store writer publishes it only if this write commits.
-  if (auto* sink = c.event_sink()) sink->push_back(e);
+  // Recorded for the change stream; the store writer publishes it only if this write commits.
+  if (auto* sink = c.change_sink()) sink->events.push_back(e);
   return {};
 }
 

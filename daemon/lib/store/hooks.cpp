@@ -2,6 +2,7 @@
 #include <enfinito/store/hooks.hpp>
 
 #include <enfinito/core/net.hpp>
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 
@@ -68,6 +69,7 @@ core::error_code misuse(const core::error_code& ec) { return ec ? ec : make_erro
 }  // namespace
 
 core::error_code insert(connection& c, const endpoint& e) {
+  mark(c, change::hook_endpoints);
   core::error_code ec;
   auto* s = c.prepare("INSERT INTO webhook_endpoints(id, instance_id, user_id, url, event_types, format, "
                       "signing_secret, state, paused_reason, failure_count, cursor, created_at, updated_at) "
@@ -121,6 +123,7 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
 }
 
 core::error_code update(connection& c, const endpoint& e, std::int64_t now_ms) {
+  mark(c, change::hook_endpoints);  // its state too: a resumed endpoint delivers now
   core::error_code ec;
   // Becoming active (a resume) starts a new failure run.
   auto* s = c.prepare("UPDATE webhook_endpoints SET url = ?4, event_types = ?5, format = ?6, "
@@ -166,6 +169,7 @@ core::error_code replace_secret(connection& c, std::string_view id, std::string_
 }
 
 core::error_code remove(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id) {
+  mark(c, change::hook_endpoints);
   core::error_code ec;
   auto* s = c.prepare("DELETE FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
   if (!s) return misuse(ec);
@@ -197,6 +201,7 @@ core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::
 }
 
 core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms) {
+  mark(c, change::hook_deliveries);
   core::error_code ec;
   auto* s = c.prepare("UPDATE webhook_deliveries SET next_attempt_at = ?3, attempts = 0, delivered_at = NULL "
                       "WHERE id = ?1 AND endpoint_id = ?2", ec);
@@ -208,6 +213,7 @@ core::error_code redeliver(connection& c, std::string_view endpoint_id, std::str
 
 core::error_code insert_test_delivery(connection& c, const endpoint& e, std::string_view delivery_id,
                                       std::string_view meta_body, std::int64_t now_ms) {
+  mark(c, change::hook_deliveries);
   events::event ev;
   ev.user_id = e.user_id;
   ev.instance_id = e.instance_id;
@@ -312,7 +318,9 @@ core::error_code record_attempt(connection& c, const delivery& d, const attempt_
   if (!o.delivered) next = o.retry_at;
   s->bind(1, d.id).bind(2, o.status).bind(3, o.error).bind(4, now_ms).bind(5, next);
   s->bind(6, static_cast<std::int64_t>(o.delivered ? 1 : 0));
-  return s->run();
+  if (auto rc = s->run()) return rc;
+  if (next) mark(c, change::hook_deliveries);  // due again at `retry_at`: the engine sets its timer
+  return {};
 }
 
 core::error_code load_run(connection& c, std::string_view endpoint_id, failure_run& out) {
@@ -341,7 +349,9 @@ core::error_code save_run(connection& c, std::string_view endpoint_id, const fai
   if (!s) return misuse(ec);
   s->bind(1, endpoint_id).bind(2, run.state).bind(3, run.paused_reason).bind(4, run.failure_count);
   s->bind(5, run.failing_since).bind(6, updated_at);
-  return s->run();
+  if (auto rc = s->run()) return rc;
+  if (updated_at) mark(c, change::hook_endpoints);  // a state change (paused): the API and engine see it
+  return {};
 }
 
 core::error_code meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
@@ -417,6 +427,34 @@ core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit,
   if (auto rc = m->run()) return rc;
   deleted += static_cast<std::size_t>(c.changes());
   return {};
+}
+
+core::error_code next_due(connection& c, std::int64_t now_ms, bool& overdue, std::optional<std::int64_t>& next) {
+  core::error_code ec;
+  // Each walks the due index in time order, skipping paused endpoints' deliveries.
+  auto* s = c.prepare("SELECT EXISTS (SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
+                      "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active'), "
+                      "(SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
+                      "WHERE d.next_attempt_at > ?1 AND ep.state = 'active' ORDER BY d.next_attempt_at LIMIT 1)", ec);
+  if (!s) return misuse(ec);
+  s->bind(1, now_ms);
+  overdue = false;
+  next.reset();
+  if (s->step(ec)) {
+    overdue = s->int64(0) != 0;
+    if (!s->is_null(1)) next = s->int64(1);
+  }
+  s->reset();
+  return ec;
+}
+
+core::error_code any_endpoint(connection& c, bool& out) {
+  core::error_code ec;
+  auto* s = c.prepare("SELECT EXISTS (SELECT 1 FROM webhook_endpoints)", ec);
+  if (!s) return misuse(ec);
+  out = s->step(ec) && s->int64(0) != 0;
+  s->reset();
+  return ec;
 }
 
 }  // namespace enfinito::store::hooks

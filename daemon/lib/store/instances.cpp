@@ -1,4 +1,5 @@
 // store::instances: the SQL of WhatsApp instances. Blobs in, blobs out; no crypto here.
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 #include "store/prepare.hpp"
@@ -68,6 +69,7 @@ core::error_code run_changing(connection& c, statement& s) {
 }  // namespace
 
 core::error_code insert(connection& c, const instance& i) {
+  mark_instance(c, i.id);
   ENF_PREPARE(s, "INSERT INTO instances (id, user_id, name, phone_number_id_enc, waba_id_enc, "
                  "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, "
                  "phone_number_lookup, token_last4, display_phone_number, verified_name, "
@@ -85,6 +87,7 @@ core::error_code insert(connection& c, const instance& i) {
 }
 
 core::error_code update(connection& c, const instance& i) {
+  mark_instance(c, i.id);
   ENF_PREPARE(s, "UPDATE instances SET name = ?3, phone_number_id_enc = ?4, waba_id_enc = ?5, "
                  "access_token_enc = ?6, app_secret_enc = ?7, app_id_enc = ?8, verify_token_enc = ?9, "
                  "phone_number_lookup = ?10, token_last4 = ?11, display_phone_number = ?12, "
@@ -128,6 +131,9 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
 }
 
 core::error_code remove(connection& c, std::string_view user_id, std::string_view id) {
+  mark_instance(c, id);
+  mark(c, change::hook_endpoints);  // by cascade, with its media files (to the trash)
+  mark(c, change::media_jobs);
   ENF_PREPARE(s, "DELETE FROM instances WHERE id = ?1 AND user_id = ?2");
   s->bind(1, id).bind(2, user_id);
   return run_changing(c, *s);
@@ -135,6 +141,7 @@ core::error_code remove(connection& c, std::string_view user_id, std::string_vie
 
 core::error_code set_status(connection& c, std::string_view id, std::string_view status,
                             std::string_view reason, std::int64_t now) {
+  mark_instance(c, id);
   ENF_PREPARE(s, "UPDATE instances SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1");
   s->bind(1, id).bind(2, status).bind(3, reason).bind(4, now);
   return run_changing(c, *s);
@@ -146,6 +153,7 @@ core::error_code set_throughput(connection& c, std::string_view id, std::string_
   s->bind(1, id).bind(2, level).bind(3, now);
   if (auto ec = s->run()) return ec;
   changed = c.changes() > 0;
+  if (changed) mark_instance(c, id);
   return {};
 }
 
@@ -169,6 +177,7 @@ core::error_code replace_blobs(connection& c, const instance& old, const instanc
   }
   if (auto ec = s->run()) return ec;
   swapped = c.changes() > 0;
+  if (swapped) mark_instance(c, fresh.id);
   return {};
 }
 

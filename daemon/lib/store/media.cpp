@@ -1,6 +1,7 @@
 // store::media: the SQL of inbound media kept by Enfinito (schema.sql migration 8): fetch
 // jobs, their outcome, the trash of deleted rows, retention. See store/media.hpp.
 #include <enfinito/core/net.hpp>
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/media.hpp>
 #include "store/prepare.hpp"
@@ -47,6 +48,7 @@ bool is_media_type(std::string_view t) noexcept {
 
 core::error_code enqueue_inbound(connection& c, std::string_view instance_id, std::string_view message_id,
                                  std::string_view type, std::string_view body_json, std::int64_t now_ms) {
+  mark(c, change::media_jobs);
   if (!is_media_type(type)) return {};
   boost::system::error_code pec;
   const auto body = json::parse(body_json, pec);
@@ -153,7 +155,17 @@ core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit,
   s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto ec = s->run()) return ec;
   deleted = static_cast<std::size_t>(c.changes());
+  if (deleted > 0) mark(c, change::media_jobs);  // their files wait in the trash (a trigger)
   return {};
+}
+
+core::error_code next_due(connection& c, std::optional<std::int64_t>& at) {
+  ENF_PREPARE(s, "SELECT MIN(next_attempt_at) FROM media_files WHERE state = 'pending'");
+  core::error_code ec;
+  at.reset();
+  if (s->step(ec) && !s->is_null(0)) at = s->int64(0);
+  s->reset();
+  return ec;
 }
 
 }  // namespace enfinito::store::media

@@ -299,11 +299,6 @@ std::size_t store::queue_depth() const {
   return write_queue_.size();
 }
 
-void store::on_events_committed(events_committed_fn fn) {
-  std::lock_guard lk(write_mu_);
-  on_events_ = std::move(fn);
-}
-
 // SQLite's auto-checkpoint runs inside the COMMIT that takes the WAL past its threshold, so
 // that group's writers also waited for the checkpoint: copying pages back into the database and
 // its two fsyncs (with synchronous = NORMAL, the only fsyncs there are). Here the same PASSIVE
@@ -339,12 +334,11 @@ void store::writer_loop() {
         batch.push_back(std::move(write_queue_.front()));
         write_queue_.pop_front();
       }
-      if (!publish_ && on_events_) publish_ = on_events_;  // set once at startup
     }
-    // With a subscriber, events::append records into the sink (see commit_batch).
-    writer_conn_->set_event_sink(publish_ ? &committed_events_ : nullptr);
+    // With a subscriber, writes record what they change into the group's set (commit_batch).
+    writer_conn_->set_change_sink(changes_.has_subscribers() ? &committed_ : nullptr);
     commit_batch(batch);
-    writer_conn_->set_event_sink(nullptr);
+    writer_conn_->set_change_sink(nullptr);
     batch.clear();
     checkpoint_if_due();
   }
@@ -369,7 +363,9 @@ void store::commit_batch(std::vector<request>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       // A savepoint per request: one failing request rolls back alone, the group still commits.
       if ((tx_ec = run("SAVEPOINT w"))) break;
-      const std::size_t events_before = committed_events_.size();
+      const std::size_t events_before = committed_.events.size();
+      const std::size_t instances_before = committed_.instances.size();
+      const change_mask changed_before = committed_.changed;
       core::error_code ec;
       try {
         ec = batch[i].fn(c);
@@ -378,7 +374,10 @@ void store::commit_batch(std::vector<request>& batch) {
       }
       if (ec) {
         results[i] = ec;
-        committed_events_.resize(events_before);  // its events are gone with it
+        // Its events and changes are gone with it.
+        committed_.events.resize(events_before);
+        committed_.instances.resize(instances_before);
+        committed_.changed = changed_before;
         if (!c.in_transaction()) {
           // SQLite rolled the whole group back itself (disk full, I/O error): the writes
           // before this one are gone too, so none of the group may be acknowledged.
@@ -402,18 +401,12 @@ void store::commit_batch(std::vector<request>& batch) {
   } else {
     note_commit_succeeded();
     writable_.store(true);
-    // The one publish point of the live feed: after COMMIT, before any write is acknowledged,
-    // with the events of the writes that were not rolled back.
-    // A failed group publishes nothing: the sink is cleared below either way.
-    if (publish_ && !committed_events_.empty()) {
-      try {
-        publish_(committed_events_);
-      } catch (const std::exception& e) {  // out of memory: the feed misses them, the store goes on
-        core::log::error("store.publish_failed", {{"events", committed_events_.size()}, {"what", e.what()}});
-      }
-    }
+    // The one publish point of the change stream: after COMMIT, before any write is
+    // acknowledged, with what the writes that were not rolled back changed.
+    // A failed group publishes nothing: the set is cleared below either way.
+    if (!committed_.empty()) changes_.publish(committed_);
   }
-  committed_events_.clear();
+  committed_.clear();
   auto micros = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   stats_.batches.fetch_add(1, std::memory_order_relaxed);

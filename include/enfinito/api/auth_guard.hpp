@@ -9,8 +9,8 @@
  *
  * Two credentials are accepted:
  * - `Authorization: Bearer <API key>` (programs). Never from the query string. Keys are
- *   looked up by SHA-256 in a per-reactor cache (auth/runtime.hpp) that revocation,
- *   suspension and deletion invalidate at once on every reactor.
+ *   looked up by SHA-256 in a per-reactor cache (auth/runtime.hpp) that the store's change
+ *   stream invalidates on every reactor once a revocation, suspension or deletion commits.
  * - The session cookie (people, in a browser). For unsafe methods (anything but GET/HEAD)
  *   CSRF is refused by requiring `Content-Type: application/json` (a non-simple type a
  *   cross-site form cannot send) and, when the browser says where the request comes from,

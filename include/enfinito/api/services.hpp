@@ -59,7 +59,7 @@ struct services {
   // The outbound send queue (outbound/queue.hpp): `notify` after an accept commit,
   // `wait_for_outcome` for the Graph-compatible routes. Owned by app::app.
   outbound::queue* queue = nullptr;
-  // Customer webhooks out (hooks/engine.hpp): `notify` after a redelivery or a resume.
+  // Customer webhooks out (hooks/engine.hpp): woken by the store's change stream.
   hooks::engine* hooks = nullptr;
   // The live feed (feed/bus.hpp) and its browser tickets, for /v1/stream. Owned by app::app.
   feed::bus* feed = nullptr;

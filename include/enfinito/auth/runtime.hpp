@@ -6,13 +6,14 @@
  *
  * ## API-key cache
  * An API key is checked on every API request, so its lookup (SHA-256 of the key → owner,
- * limits) is cached per reactor: each reactor touches only its own map, without a lock.
- * Invalidation must be immediate on every reactor (a revoked key must fail on the very next
- * request), and a posted "forget this key" message would race with that next request. So the
- * cache is invalidated by generation instead: one atomic counter, bumped after any revocation,
- * suspension or deletion commits. Each entry remembers the generation read *before* its
- * database lookup began; an entry older than the current generation is a miss. A lookup that
- * raced a revocation thus carries the old generation and is never served.
+ * limits) is cached per reactor (store::change_cache). Invalidation must be immediate on every
+ * reactor (a revoked key must fail on the very next request), and a posted "forget this key"
+ * message would race with that next request. So the cache is invalidated by the generation of
+ * the change stream's `api_keys` and `users` topics, which the store writer moves after any
+ * commit that created, revoked or deleted a key, or changed a user's status or role, before
+ * that write is acknowledged. No caller invalidates by hand, and no TTL is needed:
+ * `enfinitoctl` changes users only by creating or approving them, which no cached key depends
+ * on (only found, active keys are cached).
  *
  * ## Sign-in throttle
  * Failed sign-ins are counted per account (email) and per client address in fixed windows.
@@ -21,6 +22,8 @@
  * for at most one window (and can still reset the password). A success clears the account's
  * count. Thread safety: a mutex (sign-ins are rare next to API calls).
  */
+#include <enfinito/store/change_cache.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -74,31 +77,16 @@ struct cached_key {
   bool read_only = false;
   std::vector<std::string> instance_ids;
   std::int64_t last_touch_s = 0;  // last time last_used_at was written
-  std::uint64_t generation = 0;
 };
 
-class key_cache {
- public:
-  explicit key_cache(std::size_t reactors) : per_reactor_(reactors ? reactors : 1) {}
-  /** Read before the database lookup whose result goes into `put`. */
-  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
-  /** Makes every entry on every reactor stale at once. Call after the change committed. */
-  void invalidate() noexcept { generation_.fetch_add(1, std::memory_order_acq_rel); }
-  /** Reactor-local: only reactor `r` calls these with `r`. */
-  cached_key* get(std::size_t r, const std::string& key_hash);
-  void put(std::size_t r, const std::string& key_hash, cached_key k);
-
- private:
-  struct shard {
-    std::unordered_map<std::string, cached_key> map;
-  };
-  std::atomic<std::uint64_t> generation_{1};
-  std::vector<shard> per_reactor_;
-};
+/** Keyed by the key's SHA-256 (hex); reactor-local get/put (store/change_cache.hpp). */
+using key_cache = store::change_cache<cached_key>;
+inline constexpr store::change_mask key_cache_topics = store::change::api_keys | store::change::users;
 
 class runtime {
  public:
-  runtime(std::size_t reactors, throttle_policy p) : throttle_(p), keys_(reactors) {}
+  runtime(std::size_t reactors, throttle_policy p, const store::change_stream& changes)
+      : throttle_(p), keys_(reactors, changes, key_cache_topics, {50'000, std::nullopt}) {}
   signin_throttle& throttle() noexcept { return throttle_; }
   key_cache& keys() noexcept { return keys_; }
 

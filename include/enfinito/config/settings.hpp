@@ -126,7 +126,7 @@ struct webhook_settings {
 struct webhooks_out_settings {
   bool allow_http = false;            // http:// endpoint URLs (tests, local development); else https only
   std::string allow_ranges;           // comma-separated CIDRs allowed although not public, e.g. "127.0.0.0/8"
-  milliseconds poll_interval{200};    // how often new events and due deliveries are looked for
+  milliseconds poll_interval{200};    // deprecated, ignored: the change stream wakes the sender
   milliseconds timeout{10'000};       // one delivery attempt: connect, TLS, request, response
   milliseconds connect_timeout{5'000};
   std::size_t max_response_bytes = 64 * 1024;  // response body read at most this far, then discarded
@@ -164,7 +164,7 @@ struct queue_settings {
   milliseconds sweep_interval{5'000};     // safety net: look for due work this often
   std::size_t window = 4096;              // jobs per instance held in memory (ids and peers only)
   std::int64_t idempotency_retention_s = 24 * 3600;  // Idempotency-Key answers kept this long
-  milliseconds instance_cache_ttl{1'000};  // the send paths reuse an instance row this long (api/instance_cache.hpp)
+  milliseconds instance_cache_ttl{1'000};  // bounds what enfinitoctl's changes leave stale (api/instance_cache.hpp)
 };
 
 /**
@@ -182,11 +182,11 @@ struct media_settings {
   // Uploads and downloads in flight at once (process-wide): with the two limits above, this
   // bounds the memory media can take.
   unsigned max_concurrent = 8;
-  // Inbound media kept for instances with media_fetch on (api/media_inbound.cpp): the files'
+  // Inbound media kept for instances with media_fetch on (inbound/media_fetcher.cpp): the files'
   // directory (empty: "media" next to the database) and how often the fetcher looks for work.
   std::string inbound_dir;
   std::string spool_dir;  // uploads being relayed (unnamed files); empty: spool/ next to the database
-  milliseconds fetch_poll{1000};
+  milliseconds fetch_poll{1000};  // deprecated, ignored: the change stream wakes the fetcher
 };
 
 /** The Graph-compatible routes (api/graph_routes.hpp). */

@@ -4,7 +4,7 @@
  *
  * ## One publish point
  * Events reach the bus from exactly one place: the store writer, after a group COMMIT
- * succeeded (store::store::on_events_committed). So a subscriber never sees an event that
+ * succeeded, as a subscriber of the store's change stream (store/changes.hpp). So a subscriber never sees an event that
  * the database does not hold, nor one whose write rolled back.
  *
  * ## Fan-out
@@ -69,8 +69,8 @@ class bus {
   bus(const bus&) = delete;
   bus& operator=(const bus&) = delete;
 
-  /** Publishes committed events (the store writer's callback). May move them out. */
-  void publish(std::vector<store::events::event>& committed);
+  /** Publishes committed events (the change stream's subscriber, on the store writer). */
+  void publish(const std::vector<store::events::event>& committed);
   /** Publishes items already built (benchmarks, tests). */
   void publish(batch items);
 

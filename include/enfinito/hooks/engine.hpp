@@ -2,7 +2,13 @@
 /**
  * @file hooks::engine: delivers customer webhooks (issue 6, "Customer webhooks out").
  *
- * ## The loop (reactor 0, every `webhooks_out.poll_interval_ms`, or at once after `notify()`)
+ * ## The loop (reactor 0, woken by the store's change stream)
+ * It runs when a commit tells of new work (store/changes.hpp: new events while an endpoint
+ * exists, a delivery made due, an endpoint created, resumed or deleted), when an attempt frees
+ * the slot due work waits for, and when its timer ends at the next retry or lease end
+ * (store::hooks::next_due). No polling: an idle daemon makes no store round trip here. Under
+ * load, news that arrives during a tick is taken up after a pause proportional to the tick's
+ * length (at most 50 ms), so the engine's claims never crowd the send path out of the writer.
  * 1. One store write turns new events into deliveries (store::hooks::enqueue_new): the outbox
  *    is durable, so a restart loses nothing and a delivery's id (the `webhook-id`) never changes.
  * 2. One store write claims due deliveries of active endpoints and leases them (their
@@ -21,7 +27,8 @@
  * `max_attempts`; the endpoint's failure run pauses it (visible reason) when it reaches both
  * `pause_after_failures` attempts AND `pause_after_ms` of continuous failure.
  *
- * *Thread safety:* `notify` and `stop` may be called from any thread; the rest is internal.
+ * *Thread safety:* construct before the store's first write that should reach it (it subscribes
+ * to the change stream); the rest is internal.
  */
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/io_context_pool.hpp>
@@ -61,8 +68,6 @@ class engine {
 
   /** Starts the loop on reactor 0. */
   void start();
-  /** New events committed (or a redelivery was asked for): look now rather than at the next tick. */
-  void notify();
   /** Closes kept-alive connections; call after the reactors stopped, before they are destroyed. */
   void close_idle();
   engine_stats stats() const;

@@ -22,9 +22,7 @@ struct sqlite3_stmt;
 
 namespace enfinito::store {
 
-namespace events {
-struct event;
-}
+struct change_set;
 
 /** One prepared statement. Bind indexes start at 1, column indexes at 0 (as in SQLite). */
 class statement {
@@ -94,18 +92,18 @@ class connection {
   sqlite3* native() const noexcept { return db_; }
 
   /**
-   * Where events::append records what it appended (the writer connection only; null
-   * elsewhere). The store writer owns the vector and publishes it after COMMIT: see
-   * store::on_events_committed.
+   * Where writes record what they changed (events::append, store::mark): the writer
+   * connection's current group only; null elsewhere. The store writer owns the set and
+   * publishes it after COMMIT (store/changes.hpp).
    */
-  void set_event_sink(std::vector<events::event>* sink) noexcept { event_sink_ = sink; }
-  std::vector<events::event>* event_sink() const noexcept { return event_sink_; }
+  void set_change_sink(change_set* sink) noexcept { change_sink_ = sink; }
+  change_set* change_sink() const noexcept { return change_sink_; }
 
  private:
   explicit connection(sqlite3* db) noexcept : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<statement>, std::less<>> cache_;
-  std::vector<events::event>* event_sink_ = nullptr;
+  change_set* change_sink_ = nullptr;
 };
 
 }  // namespace enfinito::store

@@ -109,6 +109,16 @@ inline constexpr std::string_view test_event_type = "webhook.test";
 core::error_code insert_test_delivery(connection& c, const endpoint& e, std::string_view delivery_id,
                                       std::string_view meta_body, std::int64_t now_ms);
 
+/**
+ * For the engine's timer: whether deliveries of active endpoints are due at `now_ms` already
+ * (left unclaimed because their endpoint has every slot in flight), and when the next one falls
+ * due after it (a retry, or a lease that runs out), if any. New work reaches the engine through
+ * the change stream instead.
+ */
+core::error_code next_due(connection& c, std::int64_t now_ms, bool& overdue, std::optional<std::int64_t>& next);
+/** Is there any endpoint (active or paused)? Without one, new events need no look. */
+core::error_code any_endpoint(connection& c, bool& out);
+
 /** Turns events after the endpoints' cursors into deliveries (at most `window` event ids). */
 core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t window, std::size_t& created);
 

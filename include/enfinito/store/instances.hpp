@@ -39,15 +39,16 @@ struct instance {
   std::optional<std::int64_t> verified_at;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
-  bool media_fetch = false;  // keep inbound media (migration 8; api/media_inbound.cpp)
+  bool media_fetch = false;  // keep inbound media (migration 8; inbound/media_fetcher.cpp)
   std::string throughput_level = "STANDARD";  // Meta's level for the number (migration 9): STANDARD | HIGH
 };
 
 /**
  * The process-wide generation of instance rows: caches of instance rows or of what they hold
- * (api::instance_cache, the webhook credential cache) remember the generation read before
- * their store read and drop entries once it moved. `changed()` moves it: call it after a
- * change to an instance (or its deletion, or its account's) has committed. Any thread.
+ * (api::instance_cache, the webhook credential cache, the send queue's rows) remember the
+ * generation read before their store read and drop entries once it moved. `changed()` moves
+ * it; only the change stream calls it, after a commit whose writes marked an instance
+ * (store/changes.hpp: every write function here does). Any thread.
  */
 void changed() noexcept;
 std::uint64_t generation() noexcept;

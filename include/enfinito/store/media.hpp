@@ -8,7 +8,7 @@
  * (the file is on disk, named by the row id) or, after the last attempt, 'failed'.
  * Deleting a row, however it happens (instance or account deleted by cascade, retention),
  * puts its id in `media_trash` by trigger; the fetcher removes the file and then the entry.
- * The files themselves are not this module's: api/media_inbound.cpp owns the directory.
+ * The files themselves are not this module's: inbound/media_fetcher.cpp owns the directory.
  *
  * All functions run on a store thread inside `store::write` / `store::read`. Times are unix ms.
  */
@@ -51,6 +51,9 @@ core::error_code enqueue_inbound(connection& c, std::string_view instance_id, st
 
 /** Pending rows due at `now_ms`, oldest first, at most `limit`. */
 core::error_code due(connection& c, std::int64_t now_ms, std::size_t limit, std::vector<media_file>& out);
+
+/** When the next pending row is due (new rows are due at once), if any. */
+core::error_code next_due(connection& c, std::optional<std::int64_t>& at);
 
 /** Marks a pending row stored; `found` false when the row is gone (deleted meanwhile). */
 core::error_code mark_stored(connection& c, std::string_view id, std::int64_t size, std::int64_t now_ms, bool& found);

@@ -41,6 +41,7 @@
  */
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
@@ -70,12 +71,6 @@ struct options {
 /** A unit of work run on a store thread with its connection. Returns its outcome. */
 using work_fn = std::function<core::error_code(connection&)>;
 using done_fn = std::function<void(core::error_code)>;
-/**
- * Receives the events appended (events::append) by the writes of one committed group, in id
- * order; it may move them out. Runs on the writer thread right after COMMIT, so it must only
- * hand them on (the live feed posts them to the reactors) and never block or throw.
- */
-using events_committed_fn = std::function<void(std::vector<events::event>&)>;
 
 /** Writer statistics, read by /metrics. */
 struct writer_stats {
@@ -129,13 +124,14 @@ class store {
   core::error_code read_sync(work_fn fn);
 
   /**
-   * The single publish point of committed events (the live feed, issue 6). After each group
-   * COMMIT succeeds, `fn` gets the events appended by the writes of that group that succeeded;
-   * a write whose SAVEPOINT rolled back, or a group whose COMMIT failed, publishes nothing. So
-   * a subscriber never sees an event the database does not hold. Called before the group's
-   * completions are posted. Set once at startup, before the first write that appends events.
+   * The single publish point of committed changes (store/changes.hpp): after each group's
+   * COMMIT succeeds, the stream gets the events appended and the changes marked by the writes
+   * of that group that succeeded; a write whose SAVEPOINT rolled back, or a group whose COMMIT
+   * failed, publishes nothing. So a subscriber never hears of a change the database does not
+   * hold. Published before the group's completions are posted. Subscribe at startup, before the
+   * first write.
    */
-  void on_events_committed(events_committed_fn fn);
+  change_stream& changes() noexcept { return changes_; }
 
   /** Finishes queued work and stops the threads; later submissions fail with `stopped`. */
   void stop();
@@ -172,9 +168,8 @@ class store {
   mutable std::mutex write_mu_;
   std::condition_variable write_cv_;
   std::deque<request> write_queue_;
-  events_committed_fn on_events_;                 // guarded by write_mu_; copied per batch
-  std::vector<events::event> committed_events_;  // the writer's sink (writer thread only)
-  events_committed_fn publish_;                   // writer thread's copy of on_events_
+  change_stream changes_;
+  change_set committed_;  // what the current group changed so far (writer thread only)
   mutable std::mutex read_mu_;
   std::condition_variable read_cv_;
   std::deque<request> read_queue_;

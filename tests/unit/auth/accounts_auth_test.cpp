@@ -2,6 +2,7 @@
 // generation-checked API-key cache.
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
+#include <enfinito/store/changes.hpp>
 
 #include <sodium.h>
 
@@ -75,19 +76,32 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(auth_key_cache)
 
+// The key cache is invalidated by the store's change stream (a revocation, suspension or
+// deletion marks api_keys or users); store/change_cache_test.cpp covers the mechanism.
 BOOST_AUTO_TEST_CASE(invalidation_is_immediate_on_every_reactor) {
-  auth::key_cache c(3);
-  for (std::size_t r = 0; r < 3; ++r) c.put(r, "h", {"key_1", "usr_1", "user", false, {}, 0, c.generation()});
+  store::change_stream changes;
+  auth::runtime rt(3, {}, changes);
+  auto& c = rt.keys();
+  for (std::size_t r = 0; r < 3; ++r) c.put(r, "h", {"key_1", "usr_1", "user", false, {}, 0}, c.generation());
   for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(c.get(r, "h") != nullptr);
-  c.invalidate();
-  for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(c.get(r, "h") == nullptr);
+  for (auto k : {store::change::api_keys, store::change::users}) {
+    for (std::size_t r = 0; r < 3; ++r) c.put(r, "h", {"key_1", "usr_1", "user", false, {}, 0}, c.generation());
+    store::change_set cs;
+    cs.changed = static_cast<store::change_mask>(k);
+    changes.publish(cs);
+    for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(c.get(r, "h") == nullptr);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_lookup_that_raced_a_revocation_is_never_served) {
-  auth::key_cache c(1);
+  store::change_stream changes;
+  auth::runtime rt(1, {}, changes);
+  auto& c = rt.keys();
   auto before = c.generation();  // the lookup starts
-  c.invalidate();                // the revocation commits meanwhile
-  c.put(0, "h", {"key_1", "usr_1", "user", false, {}, 0, before});
+  store::change_set revoked;     // the revocation commits meanwhile
+  revoked.changed = static_cast<store::change_mask>(store::change::api_keys);
+  changes.publish(revoked);
+  c.put(0, "h", {"key_1", "usr_1", "user", false, {}, 0}, before);
   BOOST_TEST(c.get(0, "h") == nullptr);
 }
 

@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(refuses_event_data_that_is_not_json) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// The live feed's single publish point (store::on_events_committed): only the events of
+// The live feed's single publish point (the store's change stream): only the events of
 // writes that committed are handed on, after COMMIT, and a write that rolled back to its
 // savepoint publishes nothing, even in the same group as writes that committed.
 BOOST_AUTO_TEST_SUITE(store_events_publish)
@@ -100,9 +100,9 @@ BOOST_AUTO_TEST_SUITE(store_events_publish)
 BOOST_FIXTURE_TEST_CASE(only_committed_writes_publish_their_events, events_fixture) {
   std::mutex mu;
   std::vector<ev::event> seen;
-  db->on_events_committed([&](std::vector<ev::event>& committed) {
+  db->changes().subscribe([&](const store::change_set& committed) {
     std::lock_guard lk(mu);
-    for (auto& e : committed) seen.push_back(std::move(e));
+    for (const auto& e : committed.events) seen.push_back(e);
   });
   // Many writes queued at once land in a few groups; every third fails after appending.
   boost::asio::io_context ioc;

@@ -1,8 +1,10 @@
 // store: migrations, the group-commit writer (completions, isolation of failures, failed
-// commits), readers, the process lock and online backup.
+// commits, the change stream), readers, the process lock and online backup.
 #include "support/temp_dir.hpp"
 
 #include <filesystem>
+#include <enfinito/store/accounts.hpp>
+#include <enfinito/store/change_cache.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +13,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -350,6 +353,137 @@ BOOST_FIXTURE_TEST_CASE(online_backup_copies_committed_rows, store_fixture) {
   BOOST_REQUIRE(c);
   BOOST_TEST(*(*c)->scalar_int("SELECT COUNT(*) FROM t WHERE v='kept'") == 1);
   BOOST_TEST(store::backup(db->path(), dest, &why).failed());  // never overwrites
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The change stream (store/changes.hpp): once per committed group, after COMMIT and before any
+// completion, what the group's surviving writes marked; nothing of a rolled-back write or a
+// failed group.
+BOOST_AUTO_TEST_SUITE(store_change_stream)
+
+namespace {
+struct published {
+  std::mutex mu;
+  std::vector<store::change_set> sets;
+  void subscribe(store::store& db) {
+    db.changes().subscribe([this](const store::change_set& cs) {
+      std::lock_guard lk(mu);
+      sets.push_back(cs);
+    });
+  }
+  std::vector<store::change_set> seen() {
+    std::lock_guard lk(mu);
+    return sets;
+  }
+};
+
+store::work_fn marking(store::change k, std::string v) {
+  return [k, v](store::connection& c) {
+    store::mark(c, k);
+    return c.exec("INSERT INTO t(v) VALUES('" + v + "')");  // fails (UNIQUE) on a repeated v
+  };
+}
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_group_publishes_once_what_its_committed_writes_marked, store_fixture) {
+  published p;
+  p.subscribe(*db);
+  const auto& s = db->changes();
+  const auto keys_before = s.generation(static_cast<store::change_mask>(store::change::api_keys));
+  const auto media_before = s.generation(static_cast<store::change_mask>(store::change::media_jobs));
+  auto results = commit_as_one_group(
+      {[](store::connection& c) {
+         store::mark(c, store::change::api_keys);
+         store::mark_instance(c, "ins_1");
+         return c.exec("INSERT INTO t(v) VALUES('c0')");
+       },
+       marking(store::change::media_jobs, "c0"),  // rolled back to its savepoint: publishes nothing
+       marking(store::change::hook_deliveries, "c2")});
+  BOOST_TEST(!results[0]);
+  BOOST_TEST(results[1] == store::make_error_code(store::error::constraint));
+  BOOST_TEST(!results[2]);
+  auto seen = p.seen();
+  BOOST_REQUIRE_EQUAL(seen.size(), 1u);
+  BOOST_TEST(seen[0].changed == (store::change::api_keys | store::change::instances | store::change::hook_deliveries));
+  BOOST_TEST(!seen[0].has(store::change::media_jobs));
+  BOOST_REQUIRE_EQUAL(seen[0].instances.size(), 1u);
+  BOOST_TEST(seen[0].instances[0] == "ins_1");
+  BOOST_TEST(s.generation(static_cast<store::change_mask>(store::change::api_keys)) == keys_before + 1);
+  BOOST_TEST(s.generation(static_cast<store::change_mask>(store::change::media_jobs)) == media_before);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_commit_publishes_nothing, store_fixture) {
+  BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
+    return c.exec("CREATE TABLE p(id INTEGER PRIMARY KEY);"
+                  "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
+  }));
+  published p;
+  p.subscribe(*db);
+  const auto all = store::change::api_keys | store::change::users | store::change::media_jobs;
+  const auto before = db->changes().generation(all);
+  // A deferred foreign key fails the whole group at COMMIT, after every write succeeded.
+  auto results = commit_as_one_group({marking(store::change::api_keys, "f0"), marking(store::change::users, "f1"),
+                                      [](store::connection& c) {
+                                        store::mark(c, store::change::media_jobs);
+                                        return c.exec("INSERT INTO ch(p) VALUES(999)");
+                                      }});
+  for (auto& r : results) BOOST_TEST(r == store::make_error_code(store::error::constraint));
+  BOOST_TEST(p.seen().empty());
+  BOOST_TEST(db->changes().generation(all) == before);
+  // The next group publishes again.
+  BOOST_TEST(!db->write_sync(marking(store::change::users, "f3")));
+  BOOST_REQUIRE_EQUAL(p.seen().size(), 1u);
+  BOOST_TEST(p.seen()[0].changed == static_cast<store::change_mask>(store::change::users));
+}
+
+BOOST_FIXTURE_TEST_CASE(the_generation_has_moved_when_the_write_is_acknowledged, store_fixture) {
+  published p;
+  p.subscribe(*db);  // a subscriber turns the marks on
+  const auto topic = static_cast<store::change_mask>(store::change::api_keys);
+  const auto before = db->changes().generation(topic);
+  net::io_context ctx(1);
+  auto guard = net::make_work_guard(ctx);
+  std::uint64_t at_completion = 0;
+  db->submit_write(marking(store::change::api_keys, "g0"), ctx.get_executor(), [&](core::error_code ec) {
+    BOOST_TEST(!ec);
+    at_completion = db->changes().generation(topic);
+    guard.reset();
+  });
+  ctx.run();
+  BOOST_TEST(at_completion == before + 1);
+  db->stop();  // the writer returns from its post before `ctx` goes
+}
+
+BOOST_FIXTURE_TEST_CASE(revoking_a_key_is_a_miss_in_the_key_cache_on_every_reactor, store_fixture) {
+  namespace acc = store::accounts;
+  published p;
+  p.subscribe(*db);
+  acc::user u;
+  u.id = "usr_k";
+  u.email = "k@example.com";
+  u.name = "K";
+  u.status = "active";
+  acc::api_key k;
+  k.id = "key_k";
+  k.user_id = u.id;
+  k.name = "ci";
+  k.prefix = "enf_live_abc";
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
+    if (auto ec = acc::insert_user(c, u)) return ec;
+    return acc::insert_api_key(c, k, "hash_k");
+  }));
+  store::change_cache<std::string> keys(3, db->changes(), store::change::api_keys | store::change::users);
+  for (std::size_t r = 0; r < 3; ++r) keys.put(r, "hash_k", "key_k", keys.generation());
+  // A timestamp touch is no change a cached key depends on.
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return acc::touch_api_key(c, k.id, 5); }));
+  for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(keys.get(r, "hash_k") != nullptr);
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return acc::revoke_api_key(c, u.id, k.id); }));
+  for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(keys.get(r, "hash_k") == nullptr);
+  // So is suspending its user, without any hand-written invalidation.
+  for (std::size_t r = 0; r < 3; ++r) keys.put(r, "hash_k", "key_k", keys.generation());
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return acc::set_user_status(c, u.id, "suspended"); }));
+  for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(keys.get(r, "hash_k") == nullptr);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,9 +1,7 @@
-// api::media_inbound: the inbound media fetcher (Meta → a file under media.inbound_dir), the
-// trash of deleted rows, and the route that streams a kept file back. See the header for the
-// flow; store/media.cpp holds the SQL.
-#include <enfinito/api/accounts.hpp>
-#include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/media_inbound.hpp>
+// inbound::media_fetcher: the inbound media fetcher (Meta → a file under media.inbound_dir) and
+// the trash of deleted rows. See the header for the flow; store/media.cpp holds the SQL, and
+// api/inbound_media_routes.cpp streams a kept file back.
+#include <enfinito/inbound/media_fetcher.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
@@ -28,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -38,18 +37,18 @@
 #include <tuple>
 #include <vector>
 
-namespace enfinito::api {
+namespace enfinito::inbound {
 namespace {
 
 namespace sm = store::media;
 namespace si = store::instances;
 namespace fs = std::filesystem;
-using http::response;
-using http::status;
+using services = fetcher_context;
 
 constexpr std::size_t piece = 64 * 1024;  // bytes per read from Meta or disk, per transfer
 constexpr std::size_t due_batch = 4;       // rows taken per look, fetched at the same time
 constexpr std::size_t trash_batch = 100;
+constexpr std::chrono::seconds retry_after_failure{1};  // a failed look (store, disk) is tried again after this
 // Delays after the 1st..5th failed attempt; the 6th failure is final.
 constexpr std::chrono::seconds backoff[] = {std::chrono::seconds(10), std::chrono::seconds(30),
                                             std::chrono::minutes(2), std::chrono::minutes(10),
@@ -59,10 +58,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// Ids become path components: only [A-Za-z0-9_-], bounded (they are ours, but a path is no
-// place to trust that).
-bool path_safe(std::string_view id) { return !id.empty() && id.size() <= 100 && core::url_safe_chars(id); }
 
 // ---- files (blocking: run on the blocking pool) ------------------------------------------------
 
@@ -265,7 +260,7 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
 // One job: fetch, then record the outcome (or retry later). False when nothing could be
 // recorded (the row stays due: the loop must not come back to it at once).
 net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
-  if (!path_safe(job.id) || !path_safe(job.instance_id)) {
+  if (!media_path_safe(job.id) || !media_path_safe(job.instance_id)) {
     core::log::error("media_fetch_bad_id", {{"file", job.id}});
     co_return false;
   }
@@ -339,7 +334,7 @@ net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& it
   const auto* list = &items;
   auto remove_fn = [rootp, list] {
     for (const auto& t : *list)
-      if (path_safe(t.file_id) && path_safe(t.instance_id)) remove_file(*rootp / t.instance_id, t.file_id);
+      if (media_path_safe(t.file_id) && media_path_safe(t.instance_id)) remove_file(*rootp / t.instance_id, t.file_id);
     return true;
   };
   co_await auth::run_blocking(s.blocking, remove_fn);
@@ -391,156 +386,90 @@ net::awaitable<void> sweep_leftovers(services& s) {
   if (!orphans.empty()) core::log::info("media_leftovers_removed", {{"count", orphans.size()}});
 }
 
-net::awaitable<void> fetch_loop(services& s) {
-  net::steady_timer timer(co_await net::this_coro::executor);
+// The loop's wake-up: the change stream posts here after a commit that queued a fetch or left a
+// file in the trash; the timer otherwise waits for the next retry.
+struct wake_state {
+  explicit wake_state(const executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  std::atomic<bool> poke{false};
+};
+
+net::awaitable<void> fetch_loop(services& s, std::shared_ptr<wake_state> w) {
+  auto& timer = w->timer;
   co_await sweep_leftovers(s);
   std::vector<sm::media_file> jobs;
   std::vector<sm::trashed> trash;
   std::int64_t now = 0;
+  std::optional<std::int64_t> next_due;
   auto due_fn = [&jobs, &now](store::connection& c) { return sm::due(c, now, due_batch, jobs); };
   auto trash_fn = [&trash](store::connection& c) { return sm::trash(c, trash_batch, trash); };
+  auto next_fn = [&next_due](store::connection& c) { return sm::next_due(c, next_due); };
   // Locals outside the loop, co_awaits as plain assignments (GCC 12: docs/engineering-notes.md).
   std::tuple<core::error_code> waited;
-  core::error_code tec, dec;
-  bool running = true;
-  bool backlog = false;  // the last look found a full batch: look again without waiting
+  core::error_code tec, dec, nec;
   bool emptied = true, recorded = true;
-  while (running) {
-    timer.expires_after(backlog ? std::chrono::milliseconds(0) : s.cfg.media.fetch_poll);
-    waited = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-    if (std::get<0>(waited)) {
-      running = false;
-      continue;
+  bool backlog = true;  // look at once on start: work may have waited for us
+  bool failed = false;  // the last look failed somewhere: try again after a pause, not at once
+  for (;;) {
+    if (!backlog && !w->poke.load()) {
+      // Sleep until the next retry is due (or, with none pending, until the stream wakes us).
+      nec = {};
+      if (!failed) nec = co_await s.db.read(next_fn);
+      if (nec == store::error::stopped) break;
+      now = now_ms();
+      if (failed || nec) timer.expires_after(retry_after_failure);
+      else if (next_due) timer.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, *next_due - now)));
+      else timer.expires_at(net::steady_timer::time_point::max());
+      if (!w->poke.load()) {
+        waited = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+        if (std::get<0>(waited) && !w->poke.load()) break;  // cancelled without news: shutting down
+      }
     }
+    w->poke.store(false);
     trash.clear();
     tec = co_await s.db.read(trash_fn);
+    if (tec == store::error::stopped) break;
     emptied = true;
     if (!tec && !trash.empty()) emptied = co_await empty_trash(s, trash);
     jobs.clear();
     now = now_ms();
     dec = co_await s.db.read(due_fn);
+    if (dec == store::error::stopped) break;
     if (dec) core::log::warn("media_fetch_poll_failed", {{"error", dec.message()}});
     recorded = true;
     if (!dec && !jobs.empty()) recorded = co_await fetch_batch(s, jobs);
-    backlog = !dec && !tec && emptied && recorded && (jobs.size() == due_batch || trash.size() == trash_batch);
+    failed = dec || tec || !emptied || !recorded;
+    backlog = !failed && (jobs.size() == due_batch || trash.size() == trash_batch);
   }
 }
 
-// ---- the download route ---------------------------------------------------------------------------
-
-bool header_safe(std::string_view v) {
-  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
-struct file_stream {
-  services* s = nullptr;
-  int fd = -1;
-  file_stream() = default;
-  file_stream(const file_stream&) = delete;
-  file_stream& operator=(const file_stream&) = delete;
-  ~file_stream() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-net::awaitable<boost::system::result<bool>> next_file_piece(std::shared_ptr<file_stream> st, std::string& chunk) {
-  chunk.resize(piece);
-  char* p = chunk.data();
-  const int fd = st->fd;
-  auto read_fn = [&p, &fd] {
-    ssize_t n;
-    do n = ::read(fd, p, piece);
-    while (n < 0 && errno == EINTR);
-    return n;
-  };
-  const ssize_t n = co_await auth::run_blocking(st->s->blocking, read_fn);
-  if (n < 0) {
-    chunk.clear();
-    boost::system::result<bool> broke(boost::system::in_place_error, std::make_error_code(std::errc::io_error));
-    co_return broke;
-  }
-  chunk.resize(static_cast<std::size_t>(n));
-  co_return n > 0;
-}
-
-response not_stored(std::string_view code, std::string_view title, std::string_view detail) {
-  return http::problem(status::not_found, code, title, detail);
-}
-
-net::awaitable<response> inbound_media_content(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
-  const std::string id(req.param("id"));
-  if (id.size() > 64 || !p.may_use_instance(id))
-    co_return http::problem(status::not_found, "instance_not_found", "No such instance");
-  const std::string media_id(req.param("media_id"));
-  if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
-  sm::media_file f;
-  const std::string uid = p.user_id;
-  auto get_fn = [&uid, &id, &media_id, &f](store::connection& c) { return sm::get(c, uid, id, media_id, f); };
-  auto ec = co_await s.db.read(get_fn);
-  if (ec == store::error::not_found)
-    co_return not_stored("media_not_found", "No kept copy of this media",
-                         "Enfinito keeps inbound media only for instances with media_fetch on, for "
-                         "retention.inbound_media_days");
-  if (ec) co_return http::problem(status::internal_server_error, "store_error", "The database failed");
-  if (f.state == "pending") {
-    auto r = not_stored("media_pending", "The media is still being fetched from Meta", "retry in a few seconds");
-    r.set(http::bhttp::field::retry_after, "5");
-    co_return r;
-  }
-  if (f.state != "stored")
-    co_return not_stored("media_fetch_failed", "Enfinito could not fetch this media from Meta",
-                         "download it from Meta with GET /v1/instances/{id}/media/{media_id}/content while Meta keeps it");
-  auto st = std::make_shared<file_stream>();
-  st->s = &s;
-  const fs::path path = inbound_media_dir(s.cfg) / f.instance_id / f.id;
-  const fs::path* pathp = &path;
-  auto open_fn = [pathp] { return ::open(pathp->c_str(), O_RDONLY | O_CLOEXEC); };
-  if (path_safe(f.id) && path_safe(f.instance_id)) st->fd = co_await auth::run_blocking(s.blocking, open_fn);
-  if (st->fd < 0) {
-    core::log::error("media_file_missing", {{"instance", f.instance_id}, {"file", f.id}});
-    co_return not_stored("media_not_found", "No kept copy of this media", "the file is missing on the server");
-  }
-  response res{status::ok, 11};
-  const bool typed = header_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
-  res.set(http::bhttp::field::content_type, typed ? f.mime_type : "application/octet-stream");
-  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
-  res.set(http::bhttp::field::cache_control, "private, no-store");
-  if (header_safe(f.sha256)) res.set("X-Media-SHA256", f.sha256);
-  if (f.size) res.set("X-Media-Size", std::to_string(*f.size));
-  req.stream_body = [st](std::string& chunk) { return next_file_piece(st, chunk); };
-  co_return res;
-}
-
-// The kept media part of GET /v1/me/export (P8): what is kept and where to download it (the
-// files themselves are not inlined: each is up to 100 MB).
-core::error_code export_inbound_media_page(store::connection& c, const std::string& user_id, std::string& cursor,
-                                           std::size_t limit, json::array& page) {
-  std::vector<sm::media_file> rows;
-  if (auto ec = sm::list_for_user(c, user_id, cursor, limit, rows)) return ec;
-  for (const auto& f : rows) {
-    json::object o{{"instance_id", f.instance_id}, {"media_id", f.media_id}, {"message_id", f.message_id},
-                   {"mime_type", f.mime_type}, {"sha256", f.sha256}, {"state", f.state},
-                   {"created_at", f.created_at}};
-    o["size"] = f.size ? json::value(*f.size) : json::value(nullptr);
-    if (f.state == "stored") o["download"] = "/v1/instances/" + f.instance_id + "/inbound-media/" + f.media_id;
-    page.push_back(std::move(o));
-  }
-  cursor = rows.size() < limit ? std::string() : rows.back().id;
-  return {};
+net::awaitable<void> run_fetcher(std::shared_ptr<fetcher_context> ctx, std::shared_ptr<wake_state> w) {
+  co_await fetch_loop(*ctx, std::move(w));
 }
 
 }  // namespace
+
+bool media_path_safe(std::string_view id) { return !id.empty() && id.size() <= 100 && core::url_safe_chars(id); }
 
 fs::path inbound_media_dir(const config::settings& cfg) {
   if (!cfg.media.inbound_dir.empty()) return cfg.media.inbound_dir;
   return config::beside_database(cfg, "media");
 }
 
-void start_media_fetcher(services& s, executor ex) {
-  net::co_spawn(ex, fetch_loop(s), [](std::exception_ptr e) {
+void start_media_fetcher(fetcher_context c, executor ex) {
+  auto ctx = std::make_shared<fetcher_context>(std::move(c));
+  auto w = std::make_shared<wake_state>(ex);
+  ctx->db.changes().subscribe([weak = std::weak_ptr<wake_state>(w), ex](const store::change_set& cs) {
+    if (!cs.has(store::change::media_jobs)) return;
+    auto alive = weak.lock();
+    if (!alive) return;
+    alive->poke.store(true);
+    net::post(ex, [weak] {
+      if (auto s = weak.lock()) s->timer.cancel();
+    });
+  });
+  // The loop owns the context and the wake state; the subscriber holds the latter weakly.
+  net::co_spawn(ex, run_fetcher(std::move(ctx), std::move(w)), [](std::exception_ptr e) {
     if (e) {
       core::log::error("media_fetcher_crashed", {});
       std::terminate();
@@ -548,14 +477,4 @@ void start_media_fetcher(services& s, executor ex) {
   });
 }
 
-void register_inbound_media_routes(http::router& r, services& s) {
-  // The export registry is process-wide (tests start many apps in one process): once.
-  static std::once_flag exported;
-  std::call_once(exported, [] { add_export_stream("inbound_media", export_inbound_media_page); });
-  http::route_options download_options;
-  download_options.write_timeout = s.cfg.media.timeout;  // each piece, to a slow client
-  r.add(http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
-        [&s](http::request& q) { return inbound_media_content(s, q); }, download_options);
-}
-
-}  // namespace enfinito::api
+}  // namespace enfinito::inbound
