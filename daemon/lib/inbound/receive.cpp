@@ -77,7 +77,6 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
   auto ec = co_await rx.source().db.write(write);
   auto answer = receipt::accepted;
   if (!ec && done.throughput_changed) {
-    store::instances::changed();  // the instance's dispatcher re-reads its row: the new rate
     core::log::info("instance_throughput_raised", {{"request_id", from.request_id}, {"instance", from.instance_id},
                                                    {"throughput", b.throughput_level}});
   }

@@ -62,7 +62,6 @@ net::awaitable<core::error_code> save(context& ctx, si::instance& row) {
     return si::update(c, row);
   };
   auto ec = co_await ctx.db.write(work);
-  if (!ec) si::changed();  // webhooks and the send paths see the new row at once
   co_return ec;
 }
 
@@ -185,7 +184,6 @@ net::awaitable<outcome> remove(context ctx, std::string user_id, std::string id)
   auto ec = co_await ctx.db.write([&](store::connection& c) { return si::remove(c, user_id, id); });
   if (ec == store::error::not_found) co_return fail(kind::not_found);
   if (ec) co_return fail(kind::store_failed, ec);
-  si::changed();  // its webhooks stop being accepted at once
   core::log::info("instance_deleted", {{"instance", id}, {"user", user_id}});
   outcome o;
   o.row.id = std::move(id);

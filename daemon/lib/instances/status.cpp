@@ -44,7 +44,6 @@ net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string
   bool changed = false;
   auto work = [&](store::connection& c) { return set_status(c, instance_id, "needs_reauth", reason, now, changed); };
   auto ec = co_await db.write(work);
-  if (!ec) si::changed();  // the send paths refuse it from the next request on
   core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
                                             {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}, {"changed", changed}});
   co_return ec;

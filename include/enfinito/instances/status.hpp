@@ -6,9 +6,8 @@
  * refused the token while sending), the template and media routes (the same refusal on a
  * relayed call), the Graph-compatible routes.
  *
- * The instance caches of the send paths keep their old row until `store::instances::changed()`
- * runs after the commit; callers that write through set_status() inside their own
- * transaction call it themselves (mark_needs_reauth() does).
+ * The instance caches follow through the change stream: store::instances::set_status marks the
+ * instance changed, so the commit that carries it invalidates them (store/changes.hpp).
  */
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
