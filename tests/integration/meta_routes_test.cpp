@@ -40,16 +40,8 @@ constexpr const char* secret = "canarySECRETmeta4d9c2b7e1f0a";
 constexpr std::size_t MB = 1024 * 1024;
 
 std::string fake_config() {
-  json::object a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object b{{"id", phone_b}, {"waba_id", waba_b}, {"display_phone_number", "15550001111"},
-                 {"verified_name", "Other Shop"}, {"quality_rating", "GREEN"}};
-  json::object cfg{
-      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
-      {"phone_numbers", json::array{a, b}},
-      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}}}},
-      {"seed_templates", true}};
-  return json::serialize(cfg);
+  return fake_graph_config({{phone_a, waba_a}, {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
+                           {token}, {{"seed_templates", true}});
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
