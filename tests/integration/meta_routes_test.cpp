@@ -359,19 +359,8 @@ BOOST_FIXTURE_TEST_CASE(someone_elses_instance_is_404_on_every_route, meta_route
   // A key of Alice's limited to another instance, and a read-only key writing.
   auto scoped = make_tenant(app.get().database(), "scoped@example.com", {"ins_other"});
   BOOST_TEST(client.call(scoped, "GET", at("/templates")).status == 404u);
-  tenant read_only{alice.user_id, ""};
-  auto ec = app.get().database().write_sync([&](store::connection& c) {
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = alice.user_id;
-    k.name = "ro";
-    read_only.key = "enf_live_" + crypto::random_token(24);
-    k.prefix = read_only.key.substr(0, 12);
-    k.read_only = true;
-    k.created_at = acc::now_s();
-    return acc::insert_api_key(c, k, crypto::sha256_hex(read_only.key));
-  });
-  BOOST_REQUIRE(!ec);
+  auto read_only =
+      make_tenant(app.get().database(), "", tenant_options{.read_only = true, .existing_user_id = alice.user_id});
   BOOST_TEST(client.call(read_only, "GET", at("/templates")).status == 200u);
   BOOST_TEST(client.call(read_only, "PATCH", at("/business-profile"), R"({"about":"x"})").status == 403u);
   BOOST_TEST(client.call(read_only, "POST", at("/media"), png(10), "image/png").status == 403u);
