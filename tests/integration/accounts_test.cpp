@@ -5,6 +5,7 @@
 #include "support/daemon.hpp"
 #include "support/raw_client.hpp"
 #include "support/smtp_server.hpp"
+#include "support/wait.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -524,18 +525,14 @@ BOOST_AUTO_TEST_CASE(mail_survives_an_smtp_outage_and_is_retried) {
   auto id = str(body_json(list).at("users").as_array()[0], "id");
   BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + id + "/approve", "{}").status == 200);  // did not wait on SMTP
   raw_db db(app.settings.store.path);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (db.scalar("SELECT MAX(attempts) FROM mail_outbox") < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  wait_until([&] { return db.scalar("SELECT MAX(attempts) FROM mail_outbox") >= 2; }, 10s);
   BOOST_TEST(db.scalar("SELECT MAX(attempts) FROM mail_outbox") >= 2);  // tried, failed, kept
   smtp_server smtp(dir.path(), port);
   BOOST_REQUIRE(smtp.start());
   auto mails = smtp.wait_for(1);
   BOOST_REQUIRE(mails.size() == 1u);
   BOOST_TEST(mails[0].find("To: bob@example.com") != std::string::npos);
-  deadline = std::chrono::steady_clock::now() + 5s;
-  while (db.scalar("SELECT COUNT(*) FROM mail_outbox") != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  wait_until([&] { return db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0; }, 5s);
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0);  // sent mail is not kept
 }
 
@@ -560,9 +557,7 @@ BOOST_AUTO_TEST_CASE(a_mail_the_server_refuses_for_good_is_dead_lettered_not_ret
   BOOST_REQUIRE_EQUAL(mails.size(), 1u);
   BOOST_TEST(mails[0].find("To: al@example.com") != std::string::npos);
   raw_db db(app.settings.store.path);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (db.scalar("SELECT COUNT(*) FROM mail_outbox") != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  wait_until([&] { return db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0; }, 10s);
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM mail_outbox") == 0);  // refused once, not retried
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'mail_undeliverable' AND subject_id = '" +
                        bounce_id + "' AND detail LIKE '%550%'") == 1);
@@ -708,11 +703,11 @@ BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plain
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted'") == 1);
   // And the file keeps no copy (secure_delete; the WAL checkpointed first).
   int rc = SQLITE_BUSY;
-  for (int i = 0; i < 100 && rc != SQLITE_OK; ++i) {
+  wait_until([&] {
     int log = 0, ckpt = 0;
     rc = sqlite3_wal_checkpoint_v2(db.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
-    if (rc != SQLITE_OK) std::this_thread::sleep_for(20ms);
-  }
+    return rc == SQLITE_OK;
+  }, 2s);
   BOOST_TEST(rc == SQLITE_OK);
   auto bytes = file_bytes(app.settings.store.path) + file_bytes(app.settings.store.path + "-wal");
   BOOST_TEST(bytes.find(email) == std::string::npos);
@@ -867,9 +862,7 @@ BOOST_AUTO_TEST_CASE(housekeeping_sweeps_expired_rows_nobody_presents_again) {
                         "', 0, strftime('%s','now') + 600)"));
   BOOST_REQUIRE(db.exec("INSERT INTO google_flows(state_hash, sealed, purpose, created_at, expires_at) "
                         "VALUES('s1', x'00', 'sign_in', 0, 1)"));
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (db.scalar("SELECT COUNT(*) FROM sessions") != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  wait_until([&] { return db.scalar("SELECT COUNT(*) FROM sessions") == 1; }, 5s);
   std::this_thread::sleep_for(300ms);  // a few more ticks: the live rows must survive them
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM sessions") == 1);
   BOOST_TEST(db.column("SELECT token_hash FROM password_resets") == std::vector<std::string>{"h2"});
@@ -906,9 +899,7 @@ BOOST_AUTO_TEST_CASE(starttls_required_never_sends_in_clear) {
   auto admin = admin_client(app);
   BOOST_REQUIRE(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})").status == 202);
   raw_db db(app.settings.store.path);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (db.scalar("SELECT MAX(attempts) FROM mail_outbox") < 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  wait_until([&] { return db.scalar("SELECT MAX(attempts) FROM mail_outbox") >= 1; }, 10s);
   BOOST_TEST(db.scalar("SELECT MAX(attempts) FROM mail_outbox") >= 1);  // refused, kept for later
   BOOST_TEST(smtp.messages().empty());
 }
@@ -923,14 +914,13 @@ BOOST_AUTO_TEST_CASE(dev_mode_writes_mails_as_files) {
   client c{app.port()};
   auto admin = admin_client(app);
   BOOST_REQUIRE(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})").status == 202);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
   std::string text;
-  while (text.empty() && std::chrono::steady_clock::now() < deadline) {
+  wait_until([&] {
     std::error_code ec;
     if (std::filesystem::exists(mail_dir / "mail", ec))
       for (const auto& e : std::filesystem::directory_iterator(mail_dir / "mail", ec)) text = file_bytes(e.path().string());
-    std::this_thread::sleep_for(50ms);
-  }
+    return !text.empty();
+  }, 10s);
   BOOST_TEST(text.find("To: admin@example.com") != std::string::npos);
   BOOST_TEST(text.find("/reset-password#token=") != std::string::npos);
 }

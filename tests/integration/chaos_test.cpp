@@ -21,6 +21,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/smtp_server.hpp"  // free_port
 #include "support/temp_dir.hpp"
 #include "support/tmpfs.hpp"
 #include "support/tenants.hpp"
@@ -86,20 +87,6 @@ std::string fake_config(unsigned mps) {
                                                               {"retry_max_ms", 3000}}}});
 }
 
-// A free loopback port (the daemon keeps one port across restarts, as under systemd).
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 long rss_kib(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -119,7 +106,7 @@ struct chaos_rig {
   fake_meta meta;
   temp_dir dir;
   std::string db_path;
-  unsigned short port = free_port();
+  unsigned short port = free_port();  // kept across restarts, as under systemd
   daemon_process d;
   std::string key, instance;
 

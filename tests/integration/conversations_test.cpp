@@ -5,6 +5,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -31,15 +32,7 @@ constexpr const char* token = "EAAGconvTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8";
 constexpr const char* app_secret = "convSECRET4d9c2b7e1f0a3b8c";
 constexpr std::int64_t day_ms = 24LL * 60 * 60 * 1000;
 
-std::string fake_config() {
-  json::object n{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "A"}}}},
-                   {"phone_numbers", json::array{n}},
-                   {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
-                   {"seed_templates", false}};
-  return json::serialize(cfg);
-}
+std::string fake_config() { return fake_graph_config({{phone, waba}}, {token}); }
 
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -86,17 +79,7 @@ struct convo_fixture {
     if (!body.empty()) h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   }
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    auto ec = app.get().database().read_sync([&](store::connection& c) {
-      auto v = c.scalar_int(sql);
-      if (!v) return v.error();
-      n = *v;
-      return core::error_code{};
-    });
-    BOOST_REQUIRE(!ec);
-    return n;
-  }
+  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
   // The customer `from` writes (the fake posts Meta's signed webhook); waits until it is stored.
   void customer_writes(const std::string& from, const std::string& text, std::int64_t ts_s, const std::string& name = "Ada") {
     const auto before = count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");

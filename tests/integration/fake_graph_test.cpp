@@ -7,6 +7,7 @@
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_certs.hpp"
+#include "support/wait.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -147,12 +148,7 @@ struct webhook_sink {
   // Waits until pred(hits) holds or the deadline passes.
   template <class Pred>
   bool wait_for(Pred pred, std::chrono::milliseconds limit = 5s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred(snapshot())) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return pred(snapshot());
+    return enfinito::test::wait_until([&] { return pred(snapshot()); }, limit, 10ms);
   }
 };
 

@@ -3,9 +3,10 @@
 // for events produced by a real action (a signed inbound webhook). Bulk events are appended
 // through the store writer (store::events::append in a write), which is the real and only
 // publish point; users, API keys and sessions are planted in the database.
-#include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/tenants.hpp"
 #include "support/test_certs.hpp"
 #include "support/wait.hpp"
 
@@ -36,7 +37,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
 namespace acc = enfinito::store::accounts;
 namespace ws = boost::beast::websocket;
 using namespace enfinito;
@@ -51,75 +51,8 @@ constexpr const char* token = "EAAGfeedTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8xx";
 constexpr const char* secret = "feedSECRET4d9c2b7e1f0a3b8c";
 
 std::string fake_config() {
-  json::object a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object b{{"id", phone_b}, {"waba_id", waba_b}, {"display_phone_number", "15550001111"},
-                 {"verified_name", "Other Shop"}, {"quality_rating", "GREEN"}};
-  json::object cfg{
-      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
-      {"phone_numbers", json::array{a, b}},
-      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}}}},
-      {"seed_templates", false}};
-  return json::serialize(cfg);
-}
-
-struct fake_meta {
-  boost::asio::io_context ioc{1};
-  std::unique_ptr<fg::server> srv;
-  std::thread thread;
-  std::uint16_t port = 0;
-  fake_meta() {
-    fg::server_options o;
-    o.config_json = fake_config();
-    srv = std::make_unique<fg::server>(ioc, std::move(o));
-    port = srv->start();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~fake_meta() {
-    srv->stop();
-    ioc.stop();
-    thread.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port); }
-  json::object admin(const std::string& what, const json::object& body) {
-    auto r = http_request("127.0.0.1", port, "POST", "/_admin/" + what, {{"content-type", "application/json"}},
-                          json::serialize(body));
-    BOOST_REQUIRE_MESSAGE(r.status == 200u, what + ": " + r.body);
-    return json::parse(r.body).as_object();
-  }
-};
-
-struct tenant {
-  std::string user_id;
-  std::string key;
-};
-
-tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> instance_ids = {},
-                   std::string user_id = {}) {
-  tenant t;
-  auto ec = db.write_sync([&](store::connection& c) -> core::error_code {
-    acc::user u;
-    u.id = user_id.empty() ? "usr_" + crypto::random_token(12) : user_id;
-    if (user_id.empty()) {
-      u.email = email;
-      u.name = "Tenant";
-      u.status = "active";
-      u.created_at = u.updated_at = acc::now_s();
-      if (auto e = acc::insert_user(c, u)) return e;
-    }
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = u.id;
-    k.name = "test";
-    t.key = "enf_live_" + crypto::random_token(24);
-    k.prefix = t.key.substr(0, 12);
-    k.instance_ids = std::move(instance_ids);
-    k.created_at = acc::now_s();
-    t.user_id = u.id;
-    return acc::insert_api_key(c, k, crypto::sha256_hex(t.key));
-  });
-  BOOST_REQUIRE(!ec);
-  return t;
+  return fake_graph_config({{phone_a, waba_a}, {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
+                           {token});
 }
 
 // A WebSocket client for tests: blocking calls, except reads, which run on the client's own
@@ -208,7 +141,7 @@ void send_text(ws_client& c, const std::string& text) {
 }
 
 struct feed_fixture {
-  fake_meta meta;
+  fake_meta meta{fake_config()};
   running_app app;
   tenant alice;
   tenant bob;
@@ -286,18 +219,7 @@ struct feed_fixture {
     return c.connect(app.port(), "/v1/stream" + q, {{"Authorization", "Bearer " + t.key}});
   }
   std::string session_cookie(const tenant& t) {
-    auto tok = crypto::random_token(32);
-    acc::session ses;
-    ses.id = "ses_" + crypto::random_token(16);
-    ses.user_id = t.user_id;
-    ses.created_at = acc::now_s();
-    ses.last_seen_at = ses.created_at;
-    ses.expires_at = ses.created_at + 3600;
-    ses.method = "password";
-    auto ec = app.get().database().write_sync(
-        [&](store::connection& c) { return acc::insert_session(c, ses, crypto::sha256_hex(tok)); });
-    BOOST_REQUIRE(!ec);
-    return api::session_cookie_name(app.settings) + "=" + tok;
+    return api::session_cookie_name(app.settings) + "=" + make_session(app.get().database(), t.user_id).token;
   }
   std::string ticket(const tenant& t) {
     auto r = http_request("127.0.0.1", app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + t.key}});
@@ -397,7 +319,7 @@ BOOST_FIXTURE_TEST_CASE(a_real_inbound_message_reaches_its_tenant_only, feed_fix
   BOOST_REQUIRE(open(mine, alice));
   BOOST_REQUIRE(open(theirs, bob));
   // An API key of alice's limited to her second instance does not see the first one's events.
-  auto limited = make_tenant(app.get().database(), "", {instance_b_id}, alice.user_id);
+  auto limited = make_tenant(app.get().database(), "", {.instance_ids = {instance_b_id}, .existing_user_id = alice.user_id});
   BOOST_REQUIRE(open(scoped_other, limited));
   auto wamid = std::string(meta.admin("inbound", {{"type", "text"}}).at("id").as_string());
   auto e = mine.next();
@@ -478,10 +400,9 @@ class event_producer {
 BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, feed_fixture) {
   append(alice, 5);  // before the first connection: "now" excludes these
   ws_client first;
-  // Without `after`: from now. The only wait on timing in this file: the session subscribes
-  // right after its handshake, well within 300 ms.
+  // Without `after`: from now, that is from when the session subscribed (its gauge says when).
   BOOST_REQUIRE(first.connect(app.port(), "/v1/stream", {{"Authorization", "Bearer " + alice.key}}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  BOOST_REQUIRE(wait_until([&] { return metric(app.port(), "enfinito_feed_subscribers") == 1; }));
   auto marker = append(alice, 1);
   auto e0 = first.next();
   BOOST_REQUIRE(e0);
@@ -558,8 +479,9 @@ BOOST_AUTO_TEST_CASE(first_message_resume_rules) {
     ws_client c;
     BOOST_REQUIRE(c.connect(f.app.port(), "/v1/stream", {{"Authorization", "Bearer " + f.alice.key}}));
     send_text(c, R"({"resume_after": null})");
-    // The session subscribes right after its handshake, well within 300 ms.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Subscribed well before resume_wait would have run out.
+    BOOST_REQUIRE(wait_until([&] { return metric(f.app.port(), "enfinito_feed_subscribers") == 1; },
+                             std::chrono::milliseconds(2'000)));
     auto marker = f.append(f.alice, 1);
     c.set_timeout(std::chrono::milliseconds(2'500));
     auto e = c.next();

@@ -5,6 +5,7 @@
 #include "support/http_client.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
 
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/core/log.hpp>
@@ -195,21 +196,14 @@ struct google_fixture {
     u.name = "Password Person";
     u.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
     u.status = "active";
-    auto token = crypto::random_token(32);
-    acc::session ses;
-    ses.id = "ses_" + crypto::random_token(16);
-    ses.user_id = u.id;
-    ses.created_at = acc::now_s();
-    ses.last_seen_at = ses.created_at;
-    ses.expires_at = ses.created_at + 3600;
-    ses.method = "password";
+    test::session ses;
     auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {
       if (auto e = acc::insert_user(c, u)) return e;
-      return acc::insert_session(c, ses, crypto::sha256_hex(token));
+      return plant_session(c, ses, u.id);
     });
     BOOST_TEST_REQUIRE(!ec);
     if (user_id) *user_id = u.id;
-    return api::session_cookie_name(app.settings) + "=" + token;
+    return api::session_cookie_name(app.settings) + "=" + ses.token;
   }
 
   // Everything written to disk by the daemon: database, WAL, and the log.

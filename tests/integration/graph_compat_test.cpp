@@ -6,6 +6,7 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/app/app.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -120,12 +121,12 @@ BOOST_FIXTURE_TEST_CASE(without_a_prompt_answer_the_message_is_still_accepted_an
   BOOST_TEST(first.at("message_status").as_string() == "accepted");
   // Durable and queued: it reaches Meta.
   std::string status;
-  for (int i = 0; i < 100 && status != "sent"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  wait_until([&] {
     auto m = http_request("127.0.0.1", quick.port(), "GET", "/v1/messages/" + r.header("X-Enfinito-Message-Id"),
                           {{"Authorization", "Bearer " + k}});
     status = std::string(json::parse(m.body).at("status").as_string());
-  }
+    return status == "sent";
+  }, std::chrono::seconds(10), std::chrono::milliseconds(100));
   BOOST_TEST(status == "sent");
 }
 

@@ -7,14 +7,13 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
 #include "support/test_certs.hpp"
 
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/keyring.hpp>
-#include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault.hpp>
-#include <enfinito/store/accounts.hpp>
 #include <enfinito/store/connection.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -33,7 +32,6 @@ namespace {
 
 namespace json = boost::json;
 namespace fg = enfinito::fake_graph;
-namespace acc = enfinito::store::accounts;
 using enfinito::test::http_result;
 using namespace enfinito;
 using namespace enfinito::test;
@@ -50,59 +48,16 @@ constexpr const char* token2 = "EAAGcanarySECONDtokenH2j4K6l8Z0x1C3v5B7n9M1";
 constexpr const char* secret = "canarySECRET4d9c2b7e1f0a3b8c";
 
 std::string fake_config() {
-  json::object numbers_a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
-                         {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object numbers_b{{"id", phone_b}, {"waba_id", waba_b}, {"display_phone_number", "15550001111"},
-                         {"verified_name", "Other Shop"}, {"quality_rating", "YELLOW"}};
-  json::object cfg{
-      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
-      {"phone_numbers", json::array{numbers_a, numbers_b}},
-      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}},
-                             json::object{{"token", token2}, {"waba_ids", json::array{waba_a, waba_b}}}}},
-      {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph_config({{phone_a, waba_a},
+                            {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"},
+                                               {"quality_rating", "YELLOW"}}}},
+                           {token, token2});
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
 struct fake_shop : test::fake_meta {
   explicit fake_shop(const cert_files* tls = nullptr) : test::fake_meta(fake_config(), tls) {}
 };
-
-// An active user with an API key, planted in the database.
-struct tenant {
-  std::string user_id;
-  std::string key;
-};
-
-core::error_code plant(store::connection& c, tenant& t, const std::string& email,
-                       std::vector<std::string> instance_ids = {}, bool read_only = false) {
-  acc::user u;
-  u.id = "usr_" + crypto::random_token(12);
-  u.email = email;
-  u.name = "Tenant";
-  u.status = "active";
-  u.created_at = u.updated_at = acc::now_s();
-  if (auto ec = acc::insert_user(c, u)) return ec;
-  acc::api_key k;
-  k.id = "key_" + crypto::random_token(12);
-  k.user_id = u.id;
-  k.name = "test";
-  t.key = "enf_live_" + crypto::random_token(24);
-  k.prefix = t.key.substr(0, 12);
-  k.read_only = read_only;
-  k.instance_ids = std::move(instance_ids);
-  k.created_at = u.created_at;
-  t.user_id = u.id;
-  return acc::insert_api_key(c, k, crypto::sha256_hex(t.key));
-}
-
-tenant make_tenant(store::store& db, const std::string& email, std::vector<std::string> ids = {},
-                   bool read_only = false) {
-  tenant t;
-  auto ec = db.write_sync([&](store::connection& c) { return plant(c, t, email, ids, read_only); });
-  BOOST_REQUIRE(!ec);
-  return t;
-}
 
 // Every API answer the test saw, for the canary check.
 struct api {
@@ -308,23 +263,7 @@ BOOST_FIXTURE_TEST_CASE(another_users_instance_is_404_whatever_the_id, instances
   BOOST_TEST(str(body_of(client.call(alice, "GET", "/v1/instances/" + id)), "name") == "Shop");
 
   // A key of Alice's limited to another instance sees nothing, and cannot create.
-  auto scoped = tenant{alice.user_id, ""};
-  {
-    tenant k;
-    auto ec = db.write_sync([&](store::connection& c) {
-      acc::api_key key;
-      key.id = "key_" + crypto::random_token(12);
-      key.user_id = alice.user_id;
-      key.name = "scoped";
-      k.key = "enf_live_" + crypto::random_token(24);
-      key.prefix = k.key.substr(0, 12);
-      key.instance_ids = {"ins_other"};
-      key.created_at = acc::now_s();
-      return acc::insert_api_key(c, key, crypto::sha256_hex(k.key));
-    });
-    BOOST_REQUIRE(!ec);
-    scoped.key = k.key;
-  }
+  auto scoped = make_tenant(db, "", {.instance_ids = {"ins_other"}, .existing_user_id = alice.user_id});
   BOOST_TEST(client.call(scoped, "GET", "/v1/instances/" + id).status == 404u);
   BOOST_TEST(body_of(client.call(scoped, "GET", "/v1/instances")).at("data").as_array().empty());
   BOOST_TEST(client.call(scoped, "POST", "/v1/instances", json::serialize(creds(phone_b, waba_b))).status == 403u);
@@ -363,13 +302,7 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   api client{d.port(), &seen};
 
   // Plant a tenant next to the running daemon (a second connection, as enfinitoctl would).
-  tenant t;
-  {
-    auto conn = store::connection::open(db_path, false);
-    BOOST_REQUIRE(conn.has_value());
-    (*conn)->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
-    BOOST_REQUIRE(!plant(**conn, t, "rot@example.com"));
-  }
+  tenant t = plant_tenant_in_file(db_path, "rot@example.com");
   std::vector<std::string> ids;
   for (auto [phone, waba] : {std::pair{phone_a, waba_a}, std::pair{phone_b, waba_b}}) {
     auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds(phone, waba)));

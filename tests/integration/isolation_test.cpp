@@ -11,6 +11,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/tenants.hpp"
 #include "support/wait.hpp"
 
 #include <enfinito/app/app.hpp>
@@ -47,27 +48,21 @@ constexpr const char* secret_a = "isoSECRETa4d9c2b7e1f0a3b8c";
 constexpr const char* origin = "http://127.0.0.1:8080";  // the default server.public_url
 
 std::string fake_config() {
-  auto number = [](const char* id, const char* waba, const char* display) {
-    return json::object{{"id", id}, {"waba_id", waba}, {"display_phone_number", display},
-                        {"verified_name", "Iso Shop"}, {"quality_rating", "GREEN"}, {"mps", 10000},
-                        {"pair_burst", 10000}, {"pair_interval_ms", 1}};
-  };
-  json::object cfg{
-      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
-      {"phone_numbers", json::array{number(phone_a, waba_a, display_a), number(phone_b, waba_b, "15550170002")}},
-      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}}}},
-      {"seed_templates", false},
-      {"knobs", json::object{{"window_mode", "off"}}}};
-  return json::serialize(cfg);
+  const boost::json::object fast{{"verified_name", "Iso Shop"}, {"mps", 10000}, {"pair_burst", 10000}, {"pair_interval_ms", 1}};
+  auto number_a = fast, number_b = fast;
+  number_a["display_phone_number"] = display_a;
+  number_b["display_phone_number"] = "15550170002";
+  return fake_graph_config({{phone_a, waba_a, number_a}, {phone_b, waba_b, number_b}}, {token},
+                           {{"knobs", json::object{{"window_mode", "off"}}}});
 }
 
-struct tenant {
+struct iso_tenant {
   std::string user_id, email, key, key_id, session;
 };
 
 // A user with an API key (and a session), planted through the accounts store.
-tenant plant(store::store& db, const std::string& email) {
-  tenant t;
+iso_tenant plant(store::store& db, const std::string& email) {
+  iso_tenant t;
   t.email = email;
   auto ec = db.write_sync([&](store::connection& c) -> core::error_code {
     acc::user u;
@@ -86,26 +81,16 @@ tenant plant(store::store& db, const std::string& email) {
 
 // A fresh API key and session for `t` (the sweep renews them: sign-out and revoke are routes
 // too). False when the user is gone (DELETE /v1/me is a route as well).
-bool credentials(store::store& db, tenant& t) {
+bool credentials(store::store& db, iso_tenant& t) {
   auto ec = db.write_sync([&](store::connection& c) -> core::error_code {
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = t.user_id;
-    k.name = "iso";
-    t.key = "enf_live_" + crypto::random_token(24);
-    k.prefix = t.key.substr(0, 12);
-    k.created_at = acc::now_s();
-    if (auto e = acc::insert_api_key(c, k, crypto::sha256_hex(t.key))) return e;
-    t.key_id = k.id;
-    acc::session s;
-    s.id = "ses_" + crypto::random_token(16);
-    s.user_id = t.user_id;
-    s.created_at = s.last_seen_at = acc::now_s();
-    s.expires_at = s.created_at + 3600;
-    s.client_address = "127.0.0.1";
-    s.method = "password";
-    t.session = crypto::random_token(32);
-    return acc::insert_session(c, s, crypto::sha256_hex(t.session));
+    test::tenant k;
+    if (auto e = plant_tenant(c, k, t.email, {.existing_user_id = t.user_id})) return e;
+    t.key = k.key;
+    t.key_id = k.key_id;
+    test::session s;
+    if (auto e = plant_session(c, s, t.user_id)) return e;
+    t.session = s.token;
+    return core::error_code{};
   });
   return !ec;
 }
@@ -114,7 +99,7 @@ bool unsafe(const std::string& method) { return method != "GET" && method != "HE
 
 enum class via { key, session };
 
-http_result call(unsigned short port, const tenant& t, via how, const std::string& method, const std::string& target,
+http_result call(unsigned short port, const iso_tenant& t, via how, const std::string& method, const std::string& target,
                  const std::string& body = {}) {
   header_list h;
   if (how == via::key) {
@@ -144,7 +129,7 @@ std::string same_shape(const std::string& v) {
 
 // Everything of A's that B must never see.
 struct a_world {
-  tenant a;
+  iso_tenant a;
   std::string instance, message, wamid_out, inbound_id, wamid_in, media_id, wamid_media;
   std::string text_out = "canary-out-" + crypto::random_token(10);
   std::string text_in = "canary-in-" + crypto::random_token(10);
@@ -238,7 +223,7 @@ struct isolation_world {
     s.queue.sweep_interval = 200ms;
   }};
   a_world w;
-  tenant b;
+  iso_tenant b;
   std::string instance_b;
 
   std::int64_t db_int(const std::string& sql) {
@@ -262,7 +247,7 @@ struct isolation_world {
     return out;
   }
 
-  std::string create_instance(tenant& t, const char* phone, const char* waba, const char* secret) {
+  std::string create_instance(iso_tenant& t, const char* phone, const char* waba, const char* secret) {
     json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
                        {"app_secret", secret}, {"app_id", "1234567890123"}};
     auto r = call(app.port(), t, via::key, "POST", "/v1/instances", json::serialize(creds));

@@ -11,6 +11,7 @@
 #include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tmpfs.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -166,17 +167,7 @@ struct inbound_fixture {
     meta.admin("inbound", {{"phone_number_id", phone}, {"type", "image"}, {"image", image}});
     return {str(m, "id"), str(m, "sha256")};
   }
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    auto ec = app.get().database().read_sync([&](store::connection& c) {
-      auto v = c.scalar_int(sql);
-      if (!v) return v.error();
-      n = *v;
-      return core::error_code{};
-    });
-    BOOST_REQUIRE(!ec);
-    return n;
-  }
+  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
   std::filesystem::path media_dir() const { return std::filesystem::path(app.settings.store.path).parent_path() / "media"; }
   std::size_t files_on_disk() const {
     std::size_t n = 0;

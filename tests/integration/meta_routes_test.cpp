@@ -40,16 +40,8 @@ constexpr const char* secret = "canarySECRETmeta4d9c2b7e1f0a";
 constexpr std::size_t MB = 1024 * 1024;
 
 std::string fake_config() {
-  json::object a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object b{{"id", phone_b}, {"waba_id", waba_b}, {"display_phone_number", "15550001111"},
-                 {"verified_name", "Other Shop"}, {"quality_rating", "GREEN"}};
-  json::object cfg{
-      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
-      {"phone_numbers", json::array{a, b}},
-      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}}}},
-      {"seed_templates", true}};
-  return json::serialize(cfg);
+  return fake_graph_config({{phone_a, waba_a}, {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
+                           {token}, {{"seed_templates", true}});
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
@@ -367,19 +359,8 @@ BOOST_FIXTURE_TEST_CASE(someone_elses_instance_is_404_on_every_route, meta_route
   // A key of Alice's limited to another instance, and a read-only key writing.
   auto scoped = make_tenant(app.get().database(), "scoped@example.com", {"ins_other"});
   BOOST_TEST(client.call(scoped, "GET", at("/templates")).status == 404u);
-  tenant read_only{alice.user_id, ""};
-  auto ec = app.get().database().write_sync([&](store::connection& c) {
-    acc::api_key k;
-    k.id = "key_" + crypto::random_token(12);
-    k.user_id = alice.user_id;
-    k.name = "ro";
-    read_only.key = "enf_live_" + crypto::random_token(24);
-    k.prefix = read_only.key.substr(0, 12);
-    k.read_only = true;
-    k.created_at = acc::now_s();
-    return acc::insert_api_key(c, k, crypto::sha256_hex(read_only.key));
-  });
-  BOOST_REQUIRE(!ec);
+  auto read_only =
+      make_tenant(app.get().database(), "", tenant_options{.read_only = true, .existing_user_id = alice.user_id});
   BOOST_TEST(client.call(read_only, "GET", at("/templates")).status == 200u);
   BOOST_TEST(client.call(read_only, "PATCH", at("/business-profile"), R"({"about":"x"})").status == 403u);
   BOOST_TEST(client.call(read_only, "POST", at("/media"), png(10), "image/png").status == 403u);

@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(kill_minus_9_loses_no_acknowledged_write) {
           ++this_round;
         }
       }
-      if (!killed && (this_round >= 3000 + round * 1000 || std::chrono::steady_clock::now() > deadline)) {
+      if (!killed && (this_round >= static_cast<std::size_t>(3000 + round * 1000) || std::chrono::steady_clock::now() > deadline)) {
         ::kill(pid, SIGKILL);
         killed = true;  // keep reading: acks printed before the kill are still in the pipe
       }

@@ -2,6 +2,7 @@
 // malformed input. Each limit is set low here so that the test is fast and the limit is hit.
 #include "support/daemon.hpp"
 #include "support/raw_client.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/app/app.hpp>
 
@@ -239,14 +240,13 @@ BOOST_AUTO_TEST_CASE(connections_past_the_cap_are_closed_and_the_daemon_stays_up
   held.clear();
   // Once the held connections close, new ones are served again.
   raw_response r;
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  wait_until([&] {
     try {
       r = http_call(app.port(), "GET", "/healthz");
-      if (r.status == 200) break;
     } catch (...) {
     }
-    std::this_thread::sleep_for(20ms);
-  }
+    return r.status == 200;
+  }, 2s);
   BOOST_TEST(r.status == 200);
   auto m = http_call(app.port(), "GET", "/metrics");
   BOOST_TEST(m.body.find("enfinito_http_connections_rejected_total 0") == std::string::npos);

@@ -6,9 +6,6 @@
 #include "support/tenants.hpp"
 
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/crypto/hash.hpp>
-#include <enfinito/crypto/random.hpp>
-#include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/json.hpp>
@@ -17,7 +14,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;
 
@@ -36,17 +32,8 @@ struct sessions_fixture {
   };
   // A session as a sign-in would create it; its cookie as the browser sends it.
   signed_in sign_in(const tenant& t) {
-    const std::string tok = crypto::random_token(32);
-    acc::session s;
-    s.id = "ses_" + crypto::random_token(16);
-    s.user_id = t.user_id;
-    s.created_at = s.last_seen_at = acc::now_s();
-    s.expires_at = s.created_at + 3600;
-    s.client_address = "127.0.0.1";
-    s.method = "password";
-    auto ec = app.get().database().write_sync([&](store::connection& c) { return acc::insert_session(c, s, crypto::sha256_hex(tok)); });
-    BOOST_REQUIRE(!ec);
-    return {s.id, api::session_cookie_name(app.settings) + "=" + tok};
+    auto s = make_session(app.get().database(), t.user_id);
+    return {s.id, api::session_cookie_name(app.settings) + "=" + s.token};
   }
   // A same-origin request from the web app (cookie, JSON, Origin).
   http_result call(const std::string& cookie, const std::string& method, const std::string& target) {

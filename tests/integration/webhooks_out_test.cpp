@@ -447,7 +447,7 @@ BOOST_AUTO_TEST_CASE(meta_format_forwards_statuses_without_enfinitos_tag) {
 BOOST_AUTO_TEST_CASE(private_addresses_are_refused_at_registration) {
   receiver rx;
   fixture f({}, /*allow_loopback=*/false);
-  for (const std::string url :
+  for (const std::string& url :
        {rx.url(), std::string("http://localhost:") + std::to_string(rx.port()) + "/hook", std::string("http://[::1]/x"),
         std::string("http://[::ffff:127.0.0.1]/x"), std::string("http://169.254.169.254/latest/meta-data"),
         std::string("http://10.0.0.1/x"), std::string("http://192.168.1.10/x"), std::string("http://[fe80::1]/x"),
@@ -458,7 +458,7 @@ BOOST_AUTO_TEST_CASE(private_addresses_are_refused_at_registration) {
       BOOST_TEST(r.body.find("\"url\"") != std::string::npos);
     }
   }
-  for (const std::string url : {std::string("ftp://example.com/x"), std::string("http://user:pw@93.184.216.34/x"),
+  for (const std::string& url : {std::string("ftp://example.com/x"), std::string("http://user:pw@93.184.216.34/x"),
                                 std::string("not a url")}) {
     auto r = f.call(f.alice, "POST", f.hooks_path(), json::serialize(json::object{{"url", url}}));
     BOOST_TEST_CONTEXT(url) { BOOST_TEST(r.status == 400u); }

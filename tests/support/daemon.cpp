@@ -1,4 +1,5 @@
 #include "support/daemon.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/keyring.hpp>
@@ -89,9 +90,8 @@ bool daemon_process::start(std::chrono::milliseconds timeout) {
   // The daemon logs `event=listening ... port=N` once its listeners are up. The log may hold
   // earlier runs (restarts), so only what this start appended counts.
   static const std::regex listening(R"(event=listening .*port=(\d+))");
-  auto deadline = std::chrono::steady_clock::now() + timeout;
   port_ = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
+  wait_until([&] {
     auto text = read_file(log_);
     std::string mine = text.substr(std::min(log_offset, text.size()));
     std::smatch m;
@@ -100,13 +100,11 @@ bool daemon_process::start(std::chrono::milliseconds timeout) {
       return true;
     }
     int st;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+    if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
+    pid_ = -1;  // exited before it listened
+    return true;
+  }, timeout);
+  return port_ != 0;
 }
 
 void daemon_process::signal(int sig) {
@@ -115,18 +113,16 @@ void daemon_process::signal(int sig) {
 
 int daemon_process::wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  int code = -1;
+  wait_until([&] {
     int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
-      if (WIFEXITED(st)) return WEXITSTATUS(st);
-      if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return -1;
+    if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    if (WIFEXITED(st)) code = WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) code = 128 + WTERMSIG(st);
+    return true;
+  }, timeout, std::chrono::milliseconds(10));
+  return code;
 }
 
 std::string daemon_process::log() const { return read_file(log_); }

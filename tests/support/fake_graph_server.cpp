@@ -5,7 +5,30 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 namespace enfinito::test {
+
+std::string fake_graph_config(const std::vector<fake_number>& numbers, const std::vector<std::string>& tokens,
+                              boost::json::object extra) {
+  namespace json = boost::json;
+  json::array wabas, phone_numbers, waba_ids;
+  for (const auto& n : numbers) {
+    json::object number{{"id", n.id}, {"waba_id", n.waba_id}, {"display_phone_number", "15550783881"},
+                        {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
+    for (const auto& [k, v] : n.fields) number[k] = v;
+    phone_numbers.push_back(std::move(number));
+    if (std::find(waba_ids.begin(), waba_ids.end(), json::value(n.waba_id)) != waba_ids.end()) continue;
+    waba_ids.push_back(json::value(n.waba_id));
+    wabas.push_back(json::object{{"id", n.waba_id}, {"name", std::string(1, static_cast<char>('A' + wabas.size()))}});
+  }
+  json::array token_list;
+  for (const auto& t : tokens) token_list.push_back(json::object{{"token", t}, {"waba_ids", waba_ids}});
+  json::object cfg{{"wabas", std::move(wabas)}, {"phone_numbers", std::move(phone_numbers)},
+                   {"tokens", std::move(token_list)}, {"seed_templates", false}};
+  for (const auto& [k, v] : extra) cfg[k] = v;
+  return json::serialize(cfg);
+}
 
 fake_meta::fake_meta(std::string config_json, const cert_files* tls) {
   fake_graph::server_options o;

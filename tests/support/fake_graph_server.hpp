@@ -1,6 +1,7 @@
 #pragma once
 // The fake Graph API (tools/fake_graph) on its own thread, for integration tests and
-// harnesses: started on a free loopback port, stopped and joined on destruction.
+// harnesses: started on a free loopback port, stopped and joined on destruction; and the
+// configurations tests start it with.
 #include "support/test_certs.hpp"
 
 #include <fake_graph/server.hpp>
@@ -12,8 +13,26 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace enfinito::test {
+
+/** One phone number of a fake configuration; `fields` add to or override its defaults
+    (display_phone_number 15550783881, verified_name "Lucky Shrub", quality_rating GREEN). */
+struct fake_number {
+  std::string id;
+  std::string waba_id;
+  boost::json::object fields = {};
+};
+
+/**
+ * A configuration for the fake with several numbers: a WABA for each distinct `waba_id`
+ * (named "A", "B", ... in order), every token over all of them, no seeded templates; `extra`
+ * adds to or overrides the top-level fields (knobs, seed_templates, ...). One number with the
+ * WABA named after it: fake_graph::one_number_config.
+ */
+std::string fake_graph_config(const std::vector<fake_number>& numbers, const std::vector<std::string>& tokens,
+                              boost::json::object extra = {});
 
 class fake_meta {
  public:

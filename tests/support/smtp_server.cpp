@@ -1,5 +1,6 @@
 // smtp_server: aiosmtpd (Maildir handler) as a child process on loopback.
 #include "support/smtp_server.hpp"
+#include "support/wait.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -77,29 +78,24 @@ class Handler(Mailbox):
             "bouncing.Handler", dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (accepts(port_)) return true;
+  bool up = false;
+  wait_until([&] {
+    if ((up = accepts(port_))) return true;
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    pid_ = -1;  // exited before it listened
+    return true;
+  }, timeout, std::chrono::milliseconds(50));
+  return up;
 }
 
 void smtp_server::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
   int status = 0;
-  for (int i = 0; i < 100; ++i) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, std::chrono::seconds(2))) {
+    pid_ = -1;
+    return;
   }
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, &status, 0);
@@ -126,12 +122,9 @@ std::vector<std::string> smtp_server::messages() const {
 }
 
 std::vector<std::string> smtp_server::wait_for(std::size_t n, std::chrono::milliseconds timeout) const {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto m = messages();
-    if (m.size() >= n || std::chrono::steady_clock::now() >= deadline) return m;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  std::vector<std::string> m;
+  wait_until([&] { return (m = messages()).size() >= n; }, timeout, std::chrono::milliseconds(50));
+  return m;
 }
 
 }  // namespace enfinito::test

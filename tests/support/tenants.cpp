@@ -59,4 +59,24 @@ tenant plant_tenant_in_file(const std::string& db_path, const std::string& email
   return t;
 }
 
+core::error_code plant_session(store::connection& c, session& out, const std::string& user_id) {
+  acc::session s;
+  s.id = "ses_" + crypto::random_token(16);
+  s.user_id = user_id;
+  s.created_at = s.last_seen_at = acc::now_s();
+  s.expires_at = s.created_at + 3600;
+  s.client_address = "127.0.0.1";
+  s.method = "password";
+  out.id = s.id;
+  out.token = crypto::random_token(32);
+  return acc::insert_session(c, s, crypto::sha256_hex(out.token));
+}
+
+session make_session(store::store& db, const std::string& user_id) {
+  session s;
+  auto ec = db.write_sync([&](store::connection& c) { return plant_session(c, s, user_id); });
+  BOOST_REQUIRE_MESSAGE(!ec, "planting a session: " << ec.message());
+  return s;
+}
+
 }  // namespace enfinito::test

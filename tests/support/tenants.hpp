@@ -1,6 +1,6 @@
 #pragma once
-// Tenants for integration tests: an active user and an API key, planted straight through the
-// accounts store (no sign-up, approval or sign-in round trips).
+// Tenants for integration tests: an active user and an API key, and sessions for them, planted
+// straight through the accounts store (no sign-up, approval or sign-in round trips).
 #include <enfinito/core/error.hpp>
 #include <enfinito/store/connection.hpp>
 
@@ -36,5 +36,15 @@ tenant make_tenant(store::store& db, const std::string& email, const tenant_opti
 /** Plants through a connection of its own on the database file of a daemon running as a child
     process (as enfinitoctl would); fails the test on error. */
 tenant plant_tenant_in_file(const std::string& db_path, const std::string& email);
+
+/** A session as a password sign-in creates it: one hour, from 127.0.0.1. */
+struct session {
+  std::string id;
+  std::string token;  // the cookie's value (api::session_cookie_name(settings) + "=" + token)
+};
+/** Plants inside a store write. */
+core::error_code plant_session(store::connection& c, session& out, const std::string& user_id);
+/** Plants in its own write; fails the test on error. */
+session make_session(store::store& db, const std::string& user_id);
 
 }  // namespace enfinito::test

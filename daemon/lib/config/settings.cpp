@@ -570,11 +570,11 @@ void validate(settings& s) {
   if (s.google.enabled) {
     if (s.google.client_id.empty()) throw config_error("google.client_id: required when google.enabled");
     if (s.google.issuer.empty()) throw config_error("google.issuer: must not be empty");
-    for (auto [name, url] : {std::pair<const char*, const std::string*>{"google.authorization_endpoint",
-                                                                        &s.google.authorization_endpoint},
-                             {"google.token_endpoint", &s.google.token_endpoint},
-                             {"google.jwks_uri", &s.google.jwks_uri}}) {
-      if (!provider_url_allowed(*url))
+    for (auto [name, endpoint] : {std::pair<const char*, const std::string*>{"google.authorization_endpoint",
+                                                                             &s.google.authorization_endpoint},
+                                  {"google.token_endpoint", &s.google.token_endpoint},
+                                  {"google.jwks_uri", &s.google.jwks_uri}}) {
+      if (!provider_url_allowed(*endpoint))
         throw config_error(std::string(name) + ": must be an https URL (http only for a loopback host)");
     }
   }

@@ -134,9 +134,10 @@ void append_time(std::string& out) {
   auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  // strftime bounds the calendar fields itself; snprintf of the year could not be proven to fit.
+  char buf[32];
+  out.append(buf, std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm));
+  std::snprintf(buf, sizeof buf, ".%03dZ", static_cast<int>(ms));
   out += buf;
 }
 }  // namespace

@@ -2,6 +2,7 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 #include <chrono>
@@ -11,23 +12,77 @@
 namespace enfinito::store::accounts {
 namespace {
 
-// Prepares `sql` or returns its error from the enclosing function.
-constexpr const char* user_cols =
-    "id, email, name, COALESCE(password_hash, ''), role, status, created_at, updated_at";
+// Each row type's columns, listed once: its reader takes them by name (store/columns.hpp).
+constexpr column_list user_cols{
+    "id, email, name, COALESCE(password_hash, ''), role, status, created_at, updated_at"};
 
 user read_user(statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.int64(6), s.int64(7)};
+  user u;
+  u.id = s.text(user_cols["id"]);
+  u.email = s.text(user_cols["email"]);
+  u.name = s.text(user_cols["name"]);
+  u.password_hash = s.text(user_cols["COALESCE(password_hash, '')"]);
+  u.role = s.text(user_cols["role"]);
+  u.status = s.text(user_cols["status"]);
+  u.created_at = s.int64(user_cols["created_at"]);
+  u.updated_at = s.int64(user_cols["updated_at"]);
+  return u;
 }
 
-constexpr const char* session_cols =
-    "id, user_id, created_at, last_seen_at, expires_at, client_address, method";
+constexpr column_list session_cols{
+    "id, user_id, created_at, last_seen_at, expires_at, client_address, method"};
 
 session read_session(statement& s) {
-  return {s.text(0), s.text(1), s.int64(2), s.int64(3), s.int64(4), s.text(5), s.text(6)};
+  session v;
+  v.id = s.text(session_cols["id"]);
+  v.user_id = s.text(session_cols["user_id"]);
+  v.created_at = s.int64(session_cols["created_at"]);
+  v.last_seen_at = s.int64(session_cols["last_seen_at"]);
+  v.expires_at = s.int64(session_cols["expires_at"]);
+  v.client_address = s.text(session_cols["client_address"]);
+  v.method = s.text(session_cols["method"]);
+  return v;
 }
 
-constexpr const char* key_cols =
-    "k.id, k.user_id, k.name, k.prefix, k.read_only, k.instance_ids, k.created_at, k.last_used_at, k.revoked_at";
+constexpr column_list key_cols{
+    "k.id, k.user_id, k.name, k.prefix, k.read_only, k.instance_ids, k.created_at, k.last_used_at, k.revoked_at"};
+// A key with its owner's role and status, for authentication.
+constexpr column_list key_lookup_cols{
+    "k.id, k.user_id, k.name, k.prefix, k.read_only, k.instance_ids, k.created_at, k.last_used_at, k.revoked_at, "
+    "u.role, u.status"};
+static_assert(key_lookup_cols.extends(key_cols), "read_key reads the start of a key lookup's row");
+
+constexpr column_list audit_cols{
+    "id, COALESCE(subject_id, '') AS subject, COALESCE(actor_id, '') AS actor, action, detail, client_address, "
+    "created_at"};
+
+audit_entry read_audit(statement& s) {
+  audit_entry a;
+  a.id = s.int64(audit_cols["id"]);
+  a.subject_id = s.text(audit_cols["subject"]);
+  a.actor_id = s.text(audit_cols["actor"]);
+  a.action = s.text(audit_cols["action"]);
+  a.detail = s.text(audit_cols["detail"]);
+  a.client_address = s.text(audit_cols["client_address"]);
+  a.created_at = s.int64(audit_cols["created_at"]);
+  return a;
+}
+
+constexpr column_list mail_cols{
+    "id, COALESCE(user_id, '') AS owner, recipient, subject, body, attempts, created_at, body_enc"};
+
+mail read_mail(statement& s) {
+  mail m;
+  m.id = s.int64(mail_cols["id"]);
+  m.user_id = s.text(mail_cols["owner"]);
+  m.recipient = s.text(mail_cols["recipient"]);
+  m.subject = s.text(mail_cols["subject"]);
+  m.body = s.text(mail_cols["body"]);
+  m.attempts = static_cast<int>(s.int64(mail_cols["attempts"]));
+  m.created_at = s.int64(mail_cols["created_at"]);
+  m.body_sealed = s.blob(mail_cols["body_enc"]);
+  return m;
+}
 
 std::vector<std::string> split_ids(std::string_view text) {
   std::vector<std::string> out;
@@ -38,15 +93,15 @@ std::vector<std::string> split_ids(std::string_view text) {
 
 api_key read_key(statement& s) {
   api_key k;
-  k.id = s.text(0);
-  k.user_id = s.text(1);
-  k.name = s.text(2);
-  k.prefix = s.text(3);
-  k.read_only = s.int64(4) != 0;
-  k.instance_ids = split_ids(s.text_view(5));
-  k.created_at = s.int64(6);
-  if (!s.is_null(7)) k.last_used_at = s.int64(7);
-  if (!s.is_null(8)) k.revoked_at = s.int64(8);
+  k.id = s.text(key_cols["id"]);
+  k.user_id = s.text(key_cols["user_id"]);
+  k.name = s.text(key_cols["name"]);
+  k.prefix = s.text(key_cols["prefix"]);
+  k.read_only = s.int64(key_cols["read_only"]) != 0;
+  k.instance_ids = split_ids(s.text_view(key_cols["instance_ids"]));
+  k.created_at = s.int64(key_cols["created_at"]);
+  if (!s.is_null(key_cols["last_used_at"])) k.last_used_at = s.int64(key_cols["last_used_at"]);
+  if (!s.is_null(key_cols["revoked_at"])) k.revoked_at = s.int64(key_cols["revoked_at"]);
   return k;
 }
 
@@ -96,19 +151,19 @@ core::error_code insert_user(connection& c, const user& u) {
 }
 
 core::result<std::optional<user>> find_user_by_email(connection& c, std::string_view email) {
-  ENF_PREPARE(s, std::string("SELECT ") + user_cols + " FROM users WHERE email = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + user_cols.sql() + " FROM users WHERE email = ?1");
   s->bind(1, email);
   return one<user>(*s, read_user);
 }
 
 core::result<std::optional<user>> find_user_by_id(connection& c, std::string_view id) {
-  ENF_PREPARE(s, std::string("SELECT ") + user_cols + " FROM users WHERE id = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + user_cols.sql() + " FROM users WHERE id = ?1");
   s->bind(1, id);
   return one<user>(*s, read_user);
 }
 
 core::result<std::vector<user>> list_users(connection& c, std::string_view status, std::size_t limit) {
-  ENF_PREPARE(s, std::string("SELECT ") + user_cols +
+  ENF_PREPARE(s, std::string("SELECT ") + user_cols.sql() +
                      " FROM users WHERE (?1 = '' OR status = ?1) ORDER BY created_at, id LIMIT ?2");
   s->bind(1, status).bind(2, static_cast<std::int64_t>(limit));
   return all<user>(*s, read_user);
@@ -164,7 +219,7 @@ core::error_code insert_session(connection& c, const session& x, std::string_vie
 }
 
 core::result<std::optional<session>> find_session(connection& c, std::string_view token_hash) {
-  ENF_PREPARE(s, std::string("SELECT ") + session_cols + " FROM sessions WHERE token_hash = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + session_cols.sql() + " FROM sessions WHERE token_hash = ?1");
   s->bind(1, token_hash);
   return one<session>(*s, read_session);
 }
@@ -205,7 +260,7 @@ core::error_code delete_user_session(connection& c, std::string_view user_id, st
 }
 
 core::result<std::vector<session>> list_sessions(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s, std::string("SELECT ") + session_cols +
+  ENF_PREPARE(s, std::string("SELECT ") + session_cols.sql() +
                      " FROM sessions WHERE user_id = ?1 ORDER BY created_at, id");
   s->bind(1, user_id);
   return all<session>(*s, read_session);
@@ -252,14 +307,16 @@ core::error_code insert_api_key(connection& c, const api_key& k, std::string_vie
 }
 
 core::result<std::optional<key_lookup>> find_api_key(connection& c, std::string_view key_hash) {
-  ENF_PREPARE(s, std::string("SELECT ") + key_cols +
-                     ", u.role, u.status FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + key_lookup_cols.sql() +
+                     " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1");
   s->bind(1, key_hash);
-  return one<key_lookup>(*s, [](statement& st) { return key_lookup{read_key(st), st.text(9), st.text(10)}; });
+  return one<key_lookup>(*s, [](statement& st) {
+    return key_lookup{read_key(st), st.text(key_lookup_cols["role"]), st.text(key_lookup_cols["status"])};
+  });
 }
 
 core::result<std::vector<api_key>> list_api_keys(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s, std::string("SELECT ") + key_cols +
+  ENF_PREPARE(s, std::string("SELECT ") + key_cols.sql() +
                      " FROM api_keys k WHERE k.user_id = ?1 AND k.revoked_at IS NULL ORDER BY k.created_at, k.id");
   s->bind(1, user_id);
   return all<api_key>(*s, read_key);
@@ -321,24 +378,20 @@ core::error_code audit(connection& c, std::string_view subject_id, std::string_v
 
 core::result<std::vector<audit_entry>> list_audit_newest(connection& c, const audit_filter& f) {
   // The primary key drives the walk (newest first); the filters are rare admin searches.
-  ENF_PREPARE(s, "SELECT id, COALESCE(subject_id, ''), COALESCE(actor_id, ''), action, detail, client_address, "
-                 "created_at FROM audit_log WHERE id < ?1 AND (?2 = '' OR subject_id = ?2 OR actor_id = ?2) "
-                 "AND (?3 = '' OR action = ?3) ORDER BY id DESC LIMIT ?4");
+  ENF_PREPARE(s, std::string("SELECT ") + audit_cols.sql() +
+                     " FROM audit_log WHERE id < ?1 AND (?2 = '' OR subject_id = ?2 OR actor_id = ?2) "
+                     "AND (?3 = '' OR action = ?3) ORDER BY id DESC LIMIT ?4");
   s->bind(1, f.before_id > 0 ? f.before_id : std::numeric_limits<std::int64_t>::max());
   s->bind(2, f.user).bind(3, f.action).bind(4, static_cast<std::int64_t>(f.limit));
-  return all<audit_entry>(*s, [](statement& st) {
-    return audit_entry{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6)};
-  });
+  return all<audit_entry>(*s, read_audit);
 }
 
 core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,
                                                   std::int64_t after_id, std::size_t limit) {
-  ENF_PREPARE(s, "SELECT id, COALESCE(subject_id, ''), COALESCE(actor_id, ''), action, detail, client_address, "
-                 "created_at FROM audit_log WHERE (?1 = '' OR subject_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
+  ENF_PREPARE(s, std::string("SELECT ") + audit_cols.sql() +
+                     " FROM audit_log WHERE (?1 = '' OR subject_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
   s->bind(1, subject_id).bind(2, after_id).bind(3, static_cast<std::int64_t>(limit));
-  return all<audit_entry>(*s, [](statement& st) {
-    return audit_entry{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6)};
-  });
+  return all<audit_entry>(*s, read_audit);
 }
 
 // ---- mail outbox ----
@@ -356,13 +409,10 @@ core::error_code enqueue_mail(connection& c, const mail& m, const std::function<
 }
 
 core::result<std::vector<mail>> due_mail(connection& c, std::int64_t now, std::size_t limit) {
-  ENF_PREPARE(s, "SELECT id, COALESCE(user_id, ''), recipient, subject, body, attempts, created_at, body_enc "
-                 "FROM mail_outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
+  ENF_PREPARE(s, std::string("SELECT ") + mail_cols.sql() +
+                     " FROM mail_outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
   s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
-  return all<mail>(*s, [](statement& st) {
-    return mail{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), static_cast<int>(st.int64(5)),
-                st.int64(6), st.blob(7)};
-  });
+  return all<mail>(*s, read_mail);
 }
 
 core::error_code mail_sent(connection& c, std::int64_t id) {

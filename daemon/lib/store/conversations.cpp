@@ -4,6 +4,7 @@
 // their `conversations` row (profile name, window, read mark) and unread count.
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 #include <limits>
@@ -13,24 +14,24 @@ namespace {
 
 // The columns `read_row` reads: the newest message `m`, its conversations row `c` (may be
 // NULL) and the unread count. ?1 is the instance id in every statement that uses them.
-constexpr const char* cols =
+constexpr column_list cols{
     "m.seq, m.id, m.peer, m.direction, m.type, m.status, m.body, m.created_at, c.profile_name, "
     "c.last_inbound_at, (SELECT COUNT(*) FROM messages u WHERE u.instance_id = ?1 AND u.peer = m.peer "
-    "AND u.seq > COALESCE(c.read_seq, 0) AND u.direction = 'inbound')";
+    "AND u.seq > COALESCE(c.read_seq, 0) AND u.direction = 'inbound') AS unread"};
 
 conversation read_row(statement& s) {
   conversation v;
-  v.last_seq = s.int64(0);
-  v.last_id = s.text(1);
-  v.peer = s.text(2);
-  v.last_direction = s.text(3);
-  v.last_type = s.text(4);
-  v.last_status = s.text(5);
-  v.last_body = s.text(6);
-  v.last_created_at = s.int64(7);
-  if (!s.is_null(8)) v.profile_name = s.text(8);
-  if (!s.is_null(9)) v.last_inbound_at = s.int64(9);
-  v.unread_inbound = s.int64(10);
+  v.last_seq = s.int64(cols["seq"]);
+  v.last_id = s.text(cols["id"]);
+  v.peer = s.text(cols["peer"]);
+  v.last_direction = s.text(cols["direction"]);
+  v.last_type = s.text(cols["type"]);
+  v.last_status = s.text(cols["status"]);
+  v.last_body = s.text(cols["body"]);
+  v.last_created_at = s.int64(cols["created_at"]);
+  if (!s.is_null(cols["profile_name"])) v.profile_name = s.text(cols["profile_name"]);
+  if (!s.is_null(cols["last_inbound_at"])) v.last_inbound_at = s.int64(cols["last_inbound_at"]);
+  v.unread_inbound = s.int64(cols["unread"]);
   return v;
 }
 
@@ -86,7 +87,7 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
   const auto before = before_seq > 0 ? before_seq : std::numeric_limits<std::int64_t>::max();
   if (auto ec = page_seqs(c, instance_id, before, limit, seqs)) return ec;
   // Only the page's rows are read and their unread messages counted.
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM messages m LEFT JOIN conversations c ON c.instance_id = ?1 AND c.peer = m.peer "
                      "WHERE m.seq = ?2 AND m.instance_id = ?1");
   for (const auto seq : seqs) {
@@ -101,7 +102,7 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
 
 core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
                      std::string_view peer, conversation& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM messages m LEFT JOIN conversations c ON c.instance_id = ?1 AND c.peer = m.peer "
                      "WHERE m.seq = (SELECT MAX(seq) FROM messages WHERE instance_id = ?1 AND peer = ?2) "
                      "AND EXISTS (SELECT 1 FROM instances i WHERE i.id = ?1 AND i.user_id = ?3)");

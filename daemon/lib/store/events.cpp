@@ -4,6 +4,7 @@
 #include <enfinito/core/json_strict.hpp>
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/columns.hpp"
 
 #include <chrono>
 
@@ -20,6 +21,19 @@ std::string placeholders(std::size_t n, int first) {
   std::string s = "(";
   for (std::size_t i = 0; i < n; ++i) s += (i ? ", ?" : "?") + std::to_string(first + static_cast<int>(i));
   return s + ")";
+}
+
+constexpr column_list cols{"id, user_id, COALESCE(instance_id, '') AS instance, type, data, created_at"};
+
+event read_row(const statement& s) {
+  event e;
+  e.id = s.int64(cols["id"]);
+  e.user_id = s.text(cols["user_id"]);
+  e.instance_id = s.text(cols["instance"]);
+  e.type = s.text(cols["type"]);
+  e.data = s.text(cols["data"]);
+  e.created_at = s.int64(cols["created_at"]);
+  return e;
 }
 
 }  // namespace
@@ -43,8 +57,7 @@ core::error_code append(connection& c, event& e) {
 
 core::error_code list(connection& c, const filter& f, std::vector<event>& out) {
   // The statement text depends only on the filter's list sizes, so the cache stays small.
-  std::string sql = "SELECT id, user_id, COALESCE(instance_id, ''), type, data, created_at FROM events "
-                    "WHERE user_id = ?1 AND id > ?2";
+  std::string sql = std::string("SELECT ") + cols.sql() + " FROM events WHERE user_id = ?1 AND id > ?2";
   int next = 4;
   if (!f.instance_ids.empty()) {
     sql += " AND instance_id IN " + placeholders(f.instance_ids.size(), next);
@@ -59,8 +72,7 @@ core::error_code list(connection& c, const filter& f, std::vector<event>& out) {
   int i = 4;
   for (const auto& id : f.instance_ids) s->bind(i++, id);
   for (const auto& t : f.types) s->bind(i++, t);
-  while (s->step(ec))
-    out.push_back({s->int64(0), s->text(1), s->text(2), s->text(3), s->text(4), s->int64(5)});
+  while (s->step(ec)) out.push_back(read_row(*s));
   s->reset();
   return ec;
 }

@@ -1,6 +1,7 @@
 // store::google: the SQL of Google identities and sign-in flows (schema migration 4).
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/google.hpp>
+#include "store/columns.hpp"
 
 namespace enfinito::store::google {
 namespace {
@@ -10,10 +11,17 @@ namespace {
   statement* var = c.prepare(sql, var##_ec);   \
   if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
 
-constexpr const char* identity_cols = "user_id, sub, email, name, picture_url, linked_at";
+constexpr column_list identity_cols{"user_id, sub, email, name, picture_url, linked_at"};
 
 identity read_identity(statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
+  identity i;
+  i.user_id = s.text(identity_cols["user_id"]);
+  i.sub = s.text(identity_cols["sub"]);
+  i.email = s.text(identity_cols["email"]);
+  i.name = s.text(identity_cols["name"]);
+  i.picture_url = s.text(identity_cols["picture_url"]);
+  i.linked_at = s.int64(identity_cols["linked_at"]);
+  return i;
 }
 
 core::result<std::optional<identity>> one_identity(statement& s) {
@@ -87,13 +95,13 @@ core::error_code insert_identity(connection& c, const identity& id) {
 }
 
 core::result<std::optional<identity>> find_by_sub(connection& c, std::string_view sub) {
-  ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + identity_cols + " FROM google_identities WHERE sub = ?1");
+  ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + identity_cols.sql() + " FROM google_identities WHERE sub = ?1");
   s->bind(1, sub);
   return one_identity(*s);
 }
 
 core::result<std::optional<identity>> find_by_user(connection& c, std::string_view user_id) {
-  ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + identity_cols + " FROM google_identities WHERE user_id = ?1");
+  ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + identity_cols.sql() + " FROM google_identities WHERE user_id = ?1");
   s->bind(1, user_id);
   return one_identity(*s);
 }

@@ -5,52 +5,53 @@
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
+#include "store/columns.hpp"
 
 #include <boost/json.hpp>
 
 namespace enfinito::store::hooks {
 namespace {
 
-constexpr const char* endpoint_columns =
+constexpr column_list endpoint_columns{
     "id, instance_id, user_id, url, event_types, format, signing_secret, state, COALESCE(paused_reason, ''), "
-    "failing_since, failure_count, created_at, updated_at";
+    "failing_since, failure_count, created_at, updated_at"};
 
 endpoint read_endpoint(const statement& s) {
   endpoint e;
-  e.id = s.text(0);
-  e.instance_id = s.text(1);
-  e.user_id = s.text(2);
-  e.url = s.text(3);
-  e.event_types = s.text(4);
-  e.format = s.text(5);
-  e.secret_blob = s.blob(6);
-  e.state = s.text(7);
-  e.paused_reason = s.text(8);
-  if (!s.is_null(9)) e.failing_since = s.int64(9);
-  e.failure_count = s.int64(10);
-  e.created_at = s.int64(11);
-  e.updated_at = s.int64(12);
+  e.id = s.text(endpoint_columns["id"]);
+  e.instance_id = s.text(endpoint_columns["instance_id"]);
+  e.user_id = s.text(endpoint_columns["user_id"]);
+  e.url = s.text(endpoint_columns["url"]);
+  e.event_types = s.text(endpoint_columns["event_types"]);
+  e.format = s.text(endpoint_columns["format"]);
+  e.secret_blob = s.blob(endpoint_columns["signing_secret"]);
+  e.state = s.text(endpoint_columns["state"]);
+  e.paused_reason = s.text(endpoint_columns["COALESCE(paused_reason, '')"]);
+  if (!s.is_null(endpoint_columns["failing_since"])) e.failing_since = s.int64(endpoint_columns["failing_since"]);
+  e.failure_count = s.int64(endpoint_columns["failure_count"]);
+  e.created_at = s.int64(endpoint_columns["created_at"]);
+  e.updated_at = s.int64(endpoint_columns["updated_at"]);
   return e;
 }
 
-constexpr const char* delivery_columns =
+constexpr column_list delivery_columns{
     "id, endpoint_id, event_id, event_type, attempts, next_attempt_at, last_status, COALESCE(last_error, ''), "
-    "last_attempt_at, delivered_at, created_at, rowid";
+    "last_attempt_at, delivered_at, created_at, rowid"};
 
 delivery read_delivery(const statement& s) {
   delivery d;
-  d.id = s.text(0);
-  d.endpoint_id = s.text(1);
-  d.event_id = s.int64(2);
-  d.event_type = s.text(3);
-  d.attempts = s.int64(4);
-  if (!s.is_null(5)) d.next_attempt_at = s.int64(5);
-  if (!s.is_null(6)) d.last_status = s.int64(6);
-  d.last_error = s.text(7);
-  if (!s.is_null(8)) d.last_attempt_at = s.int64(8);
-  if (!s.is_null(9)) d.delivered_at = s.int64(9);
-  d.created_at = s.int64(10);
-  d.seq = s.int64(11);
+  d.id = s.text(delivery_columns["id"]);
+  d.endpoint_id = s.text(delivery_columns["endpoint_id"]);
+  d.event_id = s.int64(delivery_columns["event_id"]);
+  d.event_type = s.text(delivery_columns["event_type"]);
+  d.attempts = s.int64(delivery_columns["attempts"]);
+  if (!s.is_null(delivery_columns["next_attempt_at"])) d.next_attempt_at = s.int64(delivery_columns["next_attempt_at"]);
+  if (!s.is_null(delivery_columns["last_status"])) d.last_status = s.int64(delivery_columns["last_status"]);
+  d.last_error = s.text(delivery_columns["COALESCE(last_error, '')"]);
+  if (!s.is_null(delivery_columns["last_attempt_at"])) d.last_attempt_at = s.int64(delivery_columns["last_attempt_at"]);
+  if (!s.is_null(delivery_columns["delivered_at"])) d.delivered_at = s.int64(delivery_columns["delivered_at"]);
+  d.created_at = s.int64(delivery_columns["created_at"]);
+  d.seq = s.int64(delivery_columns["rowid"]);
   return d;
 }
 
@@ -94,7 +95,7 @@ core::error_code count_for_instance(connection& c, std::string_view instance_id,
 core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id,
                      endpoint& out) {
   core::error_code ec;
-  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns +
+  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns.sql() +
                           " FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, user_id).bind(3, instance_id);
@@ -103,7 +104,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
 
 core::error_code get_any(connection& c, std::string_view id, endpoint& out) {
   core::error_code ec;
-  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns + " FROM webhook_endpoints WHERE id = ?1", ec);
+  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns.sql() + " FROM webhook_endpoints WHERE id = ?1", ec);
   if (!s) return misuse(ec);
   s->bind(1, id);
   return one(s, ec, read_endpoint, out);
@@ -112,7 +113,7 @@ core::error_code get_any(connection& c, std::string_view id, endpoint& out) {
 core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
                       std::vector<endpoint>& out) {
   core::error_code ec;
-  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns +
+  auto* s = c.prepare(std::string("SELECT ") + endpoint_columns.sql() +
                           " FROM webhook_endpoints WHERE user_id = ?1 AND instance_id = ?2 ORDER BY created_at, id",
                       ec);
   if (!s) return misuse(ec);
@@ -181,7 +182,7 @@ core::error_code remove(connection& c, std::string_view user_id, std::string_vie
 core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before,
                                  std::size_t limit, std::vector<delivery>& out) {
   core::error_code ec;
-  auto* s = c.prepare(std::string("SELECT ") + delivery_columns +
+  auto* s = c.prepare(std::string("SELECT ") + delivery_columns.sql() +
                           " FROM webhook_deliveries WHERE endpoint_id = ?1 AND (?2 = 0 OR rowid < ?2) "
                           "ORDER BY rowid DESC LIMIT ?3", ec);
   if (!s) return misuse(ec);
@@ -193,7 +194,7 @@ core::error_code list_deliveries(connection& c, std::string_view endpoint_id, st
 
 core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::string_view id, delivery& out) {
   core::error_code ec;
-  auto* s = c.prepare(std::string("SELECT ") + delivery_columns +
+  auto* s = c.prepare(std::string("SELECT ") + delivery_columns.sql() +
                           " FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2", ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, endpoint_id);

@@ -2,6 +2,7 @@
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 #include <atomic>
@@ -18,30 +19,32 @@ std::uint64_t generation() noexcept { return generation_counter.load(std::memory
 
 namespace {
 
-constexpr const char* cols =
+constexpr column_list cols{
     "id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, app_secret_enc, "
     "app_id_enc, verify_token_enc, phone_number_lookup, token_last4, display_phone_number, "
     "verified_name, quality_rating, status, status_reason, verified_at, created_at, updated_at, media_fetch, "
-    "throughput_level";
+    "throughput_level"};
 
 instance read_row(statement& s) {
   instance i;
-  i.id = s.text(0);
-  i.user_id = s.text(1);
-  i.name = s.text(2);
-  for (std::size_t k = 0; k < credential_count; ++k) i.blobs[k] = s.blob(3 + static_cast<int>(k));
-  i.phone_number_lookup = s.text(9);
-  i.token_last4 = s.text(10);
-  i.display_phone_number = s.text(11);
-  i.verified_name = s.text(12);
-  i.quality_rating = s.text(13);
-  i.status = s.text(14);
-  i.status_reason = s.text(15);
-  if (!s.is_null(16)) i.verified_at = s.int64(16);
-  i.created_at = s.int64(17);
-  i.updated_at = s.int64(18);
-  i.media_fetch = s.int64(19) != 0;
-  i.throughput_level = s.text(20);
+  i.id = s.text(cols["id"]);
+  i.user_id = s.text(cols["user_id"]);
+  i.name = s.text(cols["name"]);
+  // The sealed credentials stand in the list in credential_fields' order, from the first one on.
+  constexpr int first_credential = cols["phone_number_id_enc"];
+  for (std::size_t k = 0; k < credential_count; ++k) i.blobs[k] = s.blob(first_credential + static_cast<int>(k));
+  i.phone_number_lookup = s.text(cols["phone_number_lookup"]);
+  i.token_last4 = s.text(cols["token_last4"]);
+  i.display_phone_number = s.text(cols["display_phone_number"]);
+  i.verified_name = s.text(cols["verified_name"]);
+  i.quality_rating = s.text(cols["quality_rating"]);
+  i.status = s.text(cols["status"]);
+  i.status_reason = s.text(cols["status_reason"]);
+  if (!s.is_null(cols["verified_at"])) i.verified_at = s.int64(cols["verified_at"]);
+  i.created_at = s.int64(cols["created_at"]);
+  i.updated_at = s.int64(cols["updated_at"]);
+  i.media_fetch = s.int64(cols["media_fetch"]) != 0;
+  i.throughput_level = s.text(cols["throughput_level"]);
   return i;
 }
 
@@ -104,27 +107,27 @@ core::error_code update(connection& c, const instance& i) {
 }
 
 core::error_code get(connection& c, std::string_view user_id, std::string_view id, instance& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id = ?1 AND user_id = ?2");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id = ?1 AND user_id = ?2");
   s->bind(1, id).bind(2, user_id);
   return read_one(*s, out);
 }
 
 core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup,
                               instance& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE phone_number_lookup = ?1 AND user_id = ?2");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE phone_number_lookup = ?1 AND user_id = ?2");
   s->bind(1, phone_lookup).bind(2, user_id);
   return read_one(*s, out);
 }
 
 core::error_code get_any(connection& c, std::string_view id, instance& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id = ?1");
   s->bind(1, id);
   return read_one(*s, out);
 }
 
 core::error_code list(connection& c, std::string_view user_id, std::string_view after,
                       std::size_t limit, std::vector<instance>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM instances WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
   s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
   return read_all(*s, out);
@@ -159,7 +162,7 @@ core::error_code set_throughput(connection& c, std::string_view id, std::string_
 
 core::error_code scan(connection& c, std::string_view after, std::size_t limit,
                       std::vector<instance>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM instances WHERE id > ?1 ORDER BY id LIMIT ?2");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id > ?1 ORDER BY id LIMIT ?2");
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   return read_all(*s, out);
 }

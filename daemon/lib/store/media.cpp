@@ -4,6 +4,7 @@
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/media.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 #include <boost/json.hpp>
@@ -11,25 +12,25 @@
 namespace enfinito::store::media {
 namespace {
 
-constexpr const char* cols =
+constexpr column_list cols{
     "f.id, f.instance_id, f.media_id, f.message_id, f.mime_type, f.sha256, f.state, f.attempts, "
-    "f.next_attempt_at, f.last_error, f.size, f.created_at, f.stored_at";
+    "f.next_attempt_at, f.last_error, f.size, f.created_at, f.stored_at"};
 
 media_file read_row(statement& s) {
   media_file f;
-  f.id = s.text(0);
-  f.instance_id = s.text(1);
-  f.media_id = s.text(2);
-  f.message_id = s.text(3);
-  f.mime_type = s.text(4);
-  f.sha256 = s.text(5);
-  f.state = s.text(6);
-  f.attempts = s.int64(7);
-  f.next_attempt_at = s.int64(8);
-  if (!s.is_null(9)) f.last_error = s.text(9);
-  if (!s.is_null(10)) f.size = s.int64(10);
-  f.created_at = s.int64(11);
-  if (!s.is_null(12)) f.stored_at = s.int64(12);
+  f.id = s.text(cols["id"]);
+  f.instance_id = s.text(cols["instance_id"]);
+  f.media_id = s.text(cols["media_id"]);
+  f.message_id = s.text(cols["message_id"]);
+  f.mime_type = s.text(cols["mime_type"]);
+  f.sha256 = s.text(cols["sha256"]);
+  f.state = s.text(cols["state"]);
+  f.attempts = s.int64(cols["attempts"]);
+  f.next_attempt_at = s.int64(cols["next_attempt_at"]);
+  if (!s.is_null(cols["last_error"])) f.last_error = s.text(cols["last_error"]);
+  if (!s.is_null(cols["size"])) f.size = s.int64(cols["size"]);
+  f.created_at = s.int64(cols["created_at"]);
+  if (!s.is_null(cols["stored_at"])) f.stored_at = s.int64(cols["stored_at"]);
   return f;
 }
 
@@ -68,7 +69,7 @@ core::error_code enqueue_inbound(connection& c, std::string_view instance_id, st
 }
 
 core::error_code due(connection& c, std::int64_t now_ms, std::size_t limit, std::vector<media_file>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM media_files f WHERE f.state = 'pending' AND f.next_attempt_at <= ?1 "
                      "ORDER BY f.next_attempt_at LIMIT ?2");
   s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
@@ -98,7 +99,7 @@ core::error_code mark_attempt_failed(connection& c, std::string_view id, std::st
 
 core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
                      std::string_view media_id, media_file& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM media_files f JOIN instances i ON i.id = f.instance_id "
                      "WHERE f.instance_id = ?1 AND f.media_id = ?2 AND i.user_id = ?3");
   s->bind(1, instance_id).bind(2, media_id).bind(3, user_id);
@@ -112,7 +113,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
 
 core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
                                std::vector<media_file>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM media_files f JOIN instances i ON i.id = f.instance_id "
                      "WHERE i.user_id = ?1 AND f.id > ?2 ORDER BY f.id LIMIT ?3");
   s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));

@@ -3,6 +3,7 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/messages.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 #include <enfinito/core/json_strict.hpp>
@@ -17,29 +18,29 @@
 namespace enfinito::store::messages {
 namespace {
 
-constexpr const char* cols =
+constexpr column_list cols{
     "m.seq, m.id, m.instance_id, m.direction, m.peer, m.type, m.body, m.status, m.wamid, "
     "m.error_code, m.error_title, m.attempts, m.possible_duplicate, m.api_key_id, m.created_at, "
-    "m.updated_at";
+    "m.updated_at"};
 
 message read_row(statement& s) {
   message m;
-  m.seq = s.int64(0);
-  m.id = s.text(1);
-  m.instance_id = s.text(2);
-  m.direction = s.text(3);
-  m.peer = s.text(4);
-  m.type = s.text(5);
-  m.body = s.text(6);
-  m.status = s.text(7);
-  if (!s.is_null(8)) m.wamid = s.text(8);
-  if (!s.is_null(9)) m.error_code = s.int64(9);
-  if (!s.is_null(10)) m.error_title = s.text(10);
-  m.attempts = s.int64(11);
-  m.possible_duplicate = s.int64(12) != 0;
-  if (!s.is_null(13)) m.api_key_id = s.text(13);
-  m.created_at = s.int64(14);
-  m.updated_at = s.int64(15);
+  m.seq = s.int64(cols["seq"]);
+  m.id = s.text(cols["id"]);
+  m.instance_id = s.text(cols["instance_id"]);
+  m.direction = s.text(cols["direction"]);
+  m.peer = s.text(cols["peer"]);
+  m.type = s.text(cols["type"]);
+  m.body = s.text(cols["body"]);
+  m.status = s.text(cols["status"]);
+  if (!s.is_null(cols["wamid"])) m.wamid = s.text(cols["wamid"]);
+  if (!s.is_null(cols["error_code"])) m.error_code = s.int64(cols["error_code"]);
+  if (!s.is_null(cols["error_title"])) m.error_title = s.text(cols["error_title"]);
+  m.attempts = s.int64(cols["attempts"]);
+  m.possible_duplicate = s.int64(cols["possible_duplicate"]) != 0;
+  if (!s.is_null(cols["api_key_id"])) m.api_key_id = s.text(cols["api_key_id"]);
+  m.created_at = s.int64(cols["created_at"]);
+  m.updated_at = s.int64(cols["updated_at"]);
   return m;
 }
 
@@ -127,7 +128,7 @@ core::error_code insert_outbound(connection& c, message& m, std::string_view use
 }
 
 core::error_code get(connection& c, std::string_view user_id, std::string_view id, message& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols +
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM messages m JOIN instances i ON i.id = m.instance_id "
                      "WHERE m.id = ?1 AND i.user_id = ?2");
   s->bind(1, id).bind(2, user_id);
@@ -135,7 +136,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
 }
 
 core::error_code get_by_id(connection& c, std::string_view id, message& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols + " FROM messages m WHERE m.id = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM messages m WHERE m.id = ?1");
   s->bind(1, id);
   return read_one(*s, out);
 }
@@ -145,13 +146,13 @@ core::error_code list(connection& c, const list_filter& f, std::vector<message>&
   // statement) serves every combination; messages_log (instance_id, seq) drives the scan. A
   // peer's messages (a conversation page) have their own text, so that messages_peer
   // (instance_id, peer, seq) drives it and the scan skips the other peers' messages.
-  static const std::string any_peer = std::string("SELECT ") + cols +
+  static const std::string any_peer = std::string("SELECT ") + cols.sql() +
                      " FROM messages m JOIN instances i ON i.id = m.instance_id "
                      "WHERE m.instance_id = ?1 AND i.user_id = ?2 AND m.seq < ?3 "
                      "AND (?4 = '' OR m.direction = ?4) AND (?5 = '' OR m.status = ?5) "
                      "AND (?6 = '' OR m.peer = ?6) AND m.created_at >= ?7 AND m.created_at < ?8 "
                      "ORDER BY m.seq DESC LIMIT ?9";
-  static const std::string one_peer = std::string("SELECT ") + cols +
+  static const std::string one_peer = std::string("SELECT ") + cols.sql() +
                      " FROM messages m JOIN instances i ON i.id = m.instance_id "
                      "WHERE m.instance_id = ?1 AND m.peer = ?6 AND i.user_id = ?2 AND m.seq < ?3 "
                      "AND (?4 = '' OR m.direction = ?4) AND (?5 = '' OR m.status = ?5) "

@@ -2,7 +2,7 @@
 // newest messages, or grouping when one chatty peer fills the log), unread counts and the read
 // mark, the window's time never moving backwards, the row going with the last message, and
 // tenancy.
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
@@ -16,24 +16,12 @@ namespace sc = store::conversations;
 
 namespace {
 
-struct convo_store {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct convo_store : test::temp_store {
   int n = 0;
 
   convo_store() {
-    std::string why;
-    auto r = store::store::open({(dir / "c.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
-    exec("INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-         "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0), ('usr_b', 'b@x', 'B', 'user', 'active', 0, 0)");
-    exec("INSERT INTO instances(id, user_id, phone_number_lookup, name, phone_number_id_enc, waba_id_enc, "
-         "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, token_last4, created_at, updated_at) "
-         "VALUES ('ins_a', 'usr_a', 'lk1', 'A', x'00', x'00', x'00', x'00', x'00', x'00', '1234', 0, 0)");
-  }
-  void exec(const std::string& sql) {
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return c.exec(sql); }));
+    add_users();
+    add_instance("ins_a", "usr_a", "lk1");
   }
   // `count` messages of `peer`, in a row, one transaction.
   void messages(const std::string& peer, int count, const std::string& direction = "outbound") {
@@ -46,16 +34,6 @@ struct convo_store {
           return ec;
       return {};
     }));
-  }
-  std::int64_t scalar(const std::string& sql) {
-    std::int64_t v = -1;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
-      auto r = c.scalar_int(sql);
-      if (!r) return r.error();
-      v = *r;
-      return core::error_code{};
-    }));
-    return v;
   }
   std::vector<sc::conversation> page(std::int64_t before, std::size_t limit, const std::string& user = "usr_a") {
     std::vector<sc::conversation> out;

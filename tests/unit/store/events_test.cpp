@@ -1,5 +1,6 @@
 // store::events: append order, per-user scoping, filters, and purge.
-#include "support/temp_dir.hpp"
+#include "support/io_context_fixture.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
@@ -17,18 +18,9 @@ namespace ev = store::events;
 
 namespace {
 
-struct events_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct events_fixture : test::temp_store, test::io_context_fixture {
   events_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "e.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
-    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-      return c.exec("INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-                    "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0), ('usr_b', 'b@x', 'B', 'user', 'active', 0, 0)");
-    }));
+    add_users();
   }
   std::int64_t add(std::string user, std::string type, std::int64_t at = 0) {
     ev::event e{0, std::move(user), "", std::move(type), "{}", at};
@@ -105,8 +97,6 @@ BOOST_FIXTURE_TEST_CASE(only_committed_writes_publish_their_events, events_fixtu
     for (const auto& e : committed.events) seen.push_back(e);
   });
   // Many writes queued at once land in a few groups; every third fails after appending.
-  boost::asio::io_context ioc;
-  auto guard = boost::asio::make_work_guard(ioc);  // run_one waits for completions
   std::atomic<int> done{0};
   std::vector<std::int64_t> failed_ids;
   std::mutex fmu;
@@ -124,7 +114,7 @@ BOOST_FIXTURE_TEST_CASE(only_committed_writes_publish_their_events, events_fixtu
     };
     db->submit_write(fn, ioc.get_executor(), [&](core::error_code) { ++done; });
   }
-  while (done.load() < n) ioc.run_one();
+  run_until([&] { return done.load() == n; });
   // A read after the last completion: its group has committed and published.
   std::lock_guard lk(mu);
   BOOST_TEST(seen.size() == static_cast<std::size_t>(n - (n + 2) / 3));

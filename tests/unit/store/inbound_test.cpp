@@ -1,6 +1,6 @@
 // store::inbound: inbound rows once, statuses forward only, pending statuses applied in Meta's
 // order, receipts once, events in the same write, retention purge, cascade on delete.
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/events.hpp>
@@ -16,44 +16,13 @@ namespace ev = store::events;
 
 namespace {
 
-struct inbound_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct inbound_fixture : test::temp_store {
   in::owner alice{"ins_a", "usr_a"};
 
   inbound_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "i.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
     exec("INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
          "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0)");
-    exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
-         "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, created_at, updated_at) "
-         "VALUES('ins_a', 'usr_a', 'A', x'00', x'00', x'00', x'00', x'00', x'00', 'lk', '1234', 0, 0)");
-  }
-  void exec(const std::string& sql) {
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return c.exec(sql); }));
-  }
-  std::int64_t scalar(const std::string& sql) {
-    std::int64_t v = -1;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
-      auto r = c.scalar_int(sql);
-      if (!r) return r.error();
-      v = *r;
-      return core::error_code{};
-    }));
-    return v;
-  }
-  std::string text(const std::string& sql) {
-    std::string v;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
-      auto r = c.scalar_text(sql);
-      if (!r) return r.error();
-      v = *r;
-      return core::error_code{};
-    }));
-    return v;
+    add_instance("ins_a", "usr_a", "lk");
   }
   void outbound(const std::string& wamid, const std::string& status = "sent", std::int64_t created = 1000) {
     exec("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, updated_at) "

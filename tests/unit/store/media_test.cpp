@@ -1,7 +1,7 @@
 // store::media: a fetch job only for instances with media_fetch on and media types, once per
 // media id; the attempt/stored/failed transitions; tenant scoping; the trash trigger on every
 // way a row goes (instance deleted, retention).
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/store/inbound.hpp>
 #include <enfinito/store/media.hpp>
@@ -14,35 +14,11 @@ namespace sm = store::media;
 
 namespace {
 
-struct media_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
-
+struct media_fixture : test::temp_store {
   media_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "m.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
-    exec("INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-         "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0), ('usr_b', 'b@x', 'B', 'user', 'active', 0, 0)");
-    for (const char* row : {"('ins_on', 'usr_a', 'lk1', 1)", "('ins_off', 'usr_a', 'lk2', 0)"})
-      exec(std::string("INSERT INTO instances(id, user_id, phone_number_lookup, media_fetch, name, phone_number_id_enc, "
-                       "waba_id_enc, access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, token_last4, "
-                       "created_at, updated_at) SELECT column1, column2, column3, column4, 'A', x'00', x'00', x'00', "
-                       "x'00', x'00', x'00', '1234', 0, 0 FROM (VALUES ") + row + ")");
-  }
-  void exec(const std::string& sql) {
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return c.exec(sql); }));
-  }
-  std::int64_t scalar(const std::string& sql) {
-    std::int64_t v = -1;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
-      auto r = c.scalar_int(sql);
-      if (!r) return r.error();
-      v = *r;
-      return core::error_code{};
-    }));
-    return v;
+    add_users();
+    add_instance("ins_on", "usr_a", "lk1", /*media_fetch=*/true);
+    add_instance("ins_off", "usr_a", "lk2");
   }
   core::error_code enqueue(const std::string& instance, const std::string& msg, const std::string& type,
                            const std::string& body) {

@@ -1,6 +1,6 @@
 // store::messages: accept writes message + job + event together, tenancy of reads, the log's
 // cursor and filters, leases (ours, released after a crash), outcomes, requeue, idempotency.
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
@@ -14,23 +14,11 @@ namespace sm = store::messages;
 
 namespace {
 
-struct messages_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct messages_fixture : test::temp_store {
   messages_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "m.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
-    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-      return c.exec(
-          "INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-          "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0), ('usr_b', 'b@x', 'B', 'user', 'active', 0, 0);"
-          "INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
-          "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, created_at, updated_at) "
-          "VALUES ('ins_a', 'usr_a', 'A', x'00', x'00', x'00', x'00', x'00', x'00', 'la', '1234', 0, 0),"
-          "('ins_b', 'usr_b', 'B', x'00', x'00', x'00', x'00', x'00', x'00', 'lb', '1234', 0, 0)");
-    }));
+    add_users();
+    add_instance("ins_a", "usr_a", "la");
+    add_instance("ins_b", "usr_b", "lb", false, "B");
   }
   sm::message accept(const std::string& id, const std::string& peer, std::string instance = "ins_a",
                      std::string user = "usr_a", std::int64_t at = 0) {

@@ -1,8 +1,11 @@
 // store: migrations, the group-commit writer (completions, isolation of failures, failed
 // commits, the change stream), readers, the process lock and online backup.
+#include "support/io_context_fixture.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/change_cache.hpp>
 #include <enfinito/store/store.hpp>
@@ -21,14 +24,8 @@ using namespace enfinito;
 
 namespace {
 
-struct store_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
-  store_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "t.db").string(), true, 2, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
+struct store_fixture : test::temp_store {
+  store_fixture() : test::temp_store([](store::options& o) { o.read_connections = 2; }) {
     BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
       return c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
     }));
@@ -131,7 +128,9 @@ BOOST_AUTO_TEST_CASE(refuses_a_newer_database) {
 BOOST_AUTO_TEST_CASE(embedded_schema_applies_to_a_fresh_database) {
   test::temp_dir dir;
   std::string why;
-  auto db = store::store::open({(dir / "e.db").string(), true, 1, 64, std::chrono::milliseconds(1000)}, &why);
+  auto db = store::store::open({.path = (dir / "e.db").string(),
+                                .read_connections = 1, .commit_batch_max = 64,
+                                .busy_timeout = std::chrono::milliseconds(1000)}, &why);
   BOOST_REQUIRE_MESSAGE(db, why);
   auto blocks = store::migrations(store::embedded_schema());
   BOOST_REQUIRE(!blocks.empty());
@@ -153,7 +152,9 @@ BOOST_AUTO_TEST_CASE(embedded_schema_applies_to_a_fresh_database) {
 BOOST_AUTO_TEST_CASE(message_status_is_checked_without_a_temporary_btree) {
   test::temp_dir dir;
   std::string why;
-  auto db = store::store::open({(dir / "s.db").string(), true, 1, 64, std::chrono::milliseconds(1000)}, &why);
+  auto db = store::store::open({.path = (dir / "s.db").string(),
+                                .read_connections = 1, .commit_batch_max = 64,
+                                .busy_timeout = std::chrono::milliseconds(1000)}, &why);
   BOOST_REQUIRE_MESSAGE(db, why);
   auto ephemeral_opens = [&](const std::string& sql) {
     int n = -1;
@@ -272,17 +273,14 @@ BOOST_FIXTURE_TEST_CASE(a_group_sqlite_rolled_back_itself_fails_every_writer_wit
   BOOST_TEST(count() == 1);
 }
 
-BOOST_FIXTURE_TEST_CASE(completions_run_on_the_callers_executor, store_fixture) {
-  net::io_context ctx(1);
-  auto guard = net::make_work_guard(ctx);
-  std::thread::id where;
-  db->submit_write(insert("z"), ctx.get_executor(), [&](core::error_code) {
-    where = std::this_thread::get_id();
-    guard.reset();
-  });
-  ctx.run();  // returns once the completion ran here
-  BOOST_TEST((where == std::this_thread::get_id()));
-  db->stop();  // the writer returns from its post before `ctx` goes (ThreadSanitizer)
+struct store_io_fixture : store_fixture, test::io_context_fixture {};
+
+BOOST_FIXTURE_TEST_CASE(completions_run_on_the_callers_executor, store_io_fixture) {
+  std::optional<std::thread::id> where;
+  db->submit_write(insert("z"), ioc.get_executor(), [&](core::error_code) { where = std::this_thread::get_id(); });
+  run_until([&] { return where.has_value(); });  // the completion ran here
+  BOOST_TEST((*where == std::this_thread::get_id()));
+  db->stop();  // the writer returns from its post before `ioc` goes (ThreadSanitizer)
 }
 
 BOOST_FIXTURE_TEST_CASE(readers_cannot_write, store_fixture) {
@@ -298,7 +296,9 @@ BOOST_FIXTURE_TEST_CASE(stopped_store_refuses_new_work, store_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(a_second_store_on_the_same_file_is_refused, store_fixture) {
   std::string why;
-  auto second = store::store::open({(dir / "t.db").string(), true, 1, 64, std::chrono::milliseconds(100)}, &why);
+  auto second = store::store::open({.path = path(),
+                                    .read_connections = 1, .commit_batch_max = 64,
+                                    .busy_timeout = std::chrono::milliseconds(100)}, &why);
   BOOST_TEST(!second);
   BOOST_TEST(second.error() == store::make_error_code(store::error::locked_by_other_process));
   BOOST_TEST(why.find("in use by another enfinitod") != std::string::npos);
@@ -312,7 +312,7 @@ BOOST_FIXTURE_TEST_CASE(the_writer_checkpoints_and_the_wal_stays_bounded, store_
     BOOST_REQUIRE(!db->write_sync([i](store::connection& c) {
       return c.exec("INSERT INTO t(v) VALUES ('" + std::to_string(i) + "' || hex(randomblob(16000)))");
     }));
-  const auto wal = std::filesystem::file_size(dir / "t.db-wal");
+  const auto wal = std::filesystem::file_size(path() + "-wal");
   BOOST_TEST(wal < 6u * 1024 * 1024, wal);  // 1,000 pages of 4 KiB and one group past them
   const auto& st = db->stats();
   BOOST_TEST(st.checkpoints.load() >= 2u);
@@ -332,13 +332,15 @@ BOOST_FIXTURE_TEST_CASE(a_commit_of_megabytes_reaches_the_wal_whole, store_fixtu
   BOOST_REQUIRE(!db->write_sync(insert("after")));  // the next commit appends to the same WAL
   const std::string check = "SELECT COUNT(*) FROM t WHERE length(v) > 32000 OR v = 'after'";
   BOOST_TEST(count(check) == 65);
-  auto other = store::connection::open((dir / "t.db").string(), true);
+  auto other = store::connection::open(path(), true);
   BOOST_REQUIRE(other);
   BOOST_TEST(*(*other)->scalar_int(check) == 65);
   other->reset();
   db.reset();
   std::string why;
-  auto again = store::store::open({(dir / "t.db").string(), true, 2, 1024, std::chrono::milliseconds(5000)}, &why);
+  auto again = store::store::open({.path = path(),
+                                   .read_connections = 2, .commit_batch_max = 1024,
+                                   .busy_timeout = std::chrono::milliseconds(5000)}, &why);
   BOOST_REQUIRE_MESSAGE(again, why);
   db = std::move(*again);
   BOOST_TEST(count(check) == 65);
