@@ -1,21 +1,16 @@
 // /v1/instances/{id}/webhooks…: customer webhook endpoints, their delivery log, redelivery.
+// Parse, authenticate, call hooks/endpoints.hpp for the writes, shape the answer.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/core/ids.hpp>
-#include <enfinito/core/ip_policy.hpp>
 #include <enfinito/core/log.hpp>
-#include <enfinito/crypto/error.hpp>
-#include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
-#include <enfinito/crypto/vault.hpp>
-#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/hooks/endpoints.hpp>
 #include <enfinito/hooks/engine.hpp>
-#include <enfinito/hooks/signing.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
-#include <enfinito/upstream/client.hpp>
 
 #include "api/store_problem.hpp"
 
@@ -131,25 +126,16 @@ std::optional<response> read_input(const json::value& body, bool create, input& 
   return std::nullopt;
 }
 
-// The SSRF check at registration: the URL's form, a literal address, and every address the
-// host name resolves to now (checked again at every connect).
+// The SSRF check at registration (hooks/endpoints.hpp), as this API's refusal.
 net::awaitable<std::optional<response>> check_target(services& s, const std::string& url) {
-  const auto& c = s.cfg.webhooks_out;
-  const auto allowed = core::parse_ranges(c.allow_ranges).value_or(std::vector<core::ip_range>{});
-  std::string why = hooks::check_url(url, c.allow_http, allowed);
+  std::string why = co_await hooks::check_target(s.cfg.webhooks_out, url);
   std::optional<response> out;
-  if (why.empty()) {
-    auto parts = upstream::parse_url(url);
-    auto resolved = co_await hooks::check_host(parts->where.host, parts->where.port, allowed);
-    why = std::move(resolved);
-  }
   if (!why.empty()) out = http::field_problem("url", why, "url_refused");
   co_return out;
 }
 
-net::awaitable<std::shared_ptr<const crypto::vault>> sealing_vault(services& s) {
-  auto v = co_await crypto::fresh_vault(*s.vault, s.blocking);
-  co_return v;
+hooks::endpoint_context writes(services& s) {
+  return {s.db, *s.vault, s.blocking, s.cfg.webhooks_out};
 }
 
 // Reads the caller's instance (and endpoint when `webhook_id` is given).
@@ -235,27 +221,12 @@ net::awaitable<response> create(services& s, http::request& req) {
   e.event_types = in.event_types.value_or("[]");
   e.format = in.format.value_or("enfinito");
   e.created_at = e.updated_at = now_ms();
-  const auto secret = hooks::new_secret();
-  auto v = co_await sealing_vault(s);
-  e.secret_blob = v->encrypt(secret.reveal(), {sh::table, e.id, sh::secret_field});
-  bool too_many = false;
-  const auto cap = static_cast<std::int64_t>(s.cfg.webhooks_out.max_endpoints_per_instance);
-  auto write = [&](store::connection& conn) -> core::error_code {
-    std::int64_t n = 0;
-    if (auto ec = sh::count_for_instance(conn, e.instance_id, n)) return ec;
-    if (n >= cap) {
-      too_many = true;
-      return {};
-    }
-    return sh::insert(conn, e);
-  };
-  auto ec = co_await s.db.write(write);
-  if (ec) co_return store_problem(ec);
-  if (too_many)
+  auto made = co_await hooks::create_endpoint(writes(s), e);
+  if (made.ec) co_return store_problem(made.ec);
+  if (made.too_many)
     co_return http::problem(status::conflict, "too_many_webhooks", "This instance has the most webhook endpoints allowed",
                             "delete one first (webhooks_out.max_endpoints_per_instance)");
-  core::log::info("webhook_endpoint_created", {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
-  auto res = with_secret(status::created, e, secret);
+  auto res = with_secret(status::created, e, made.secret);
   res.set(http::bhttp::field::location, "/v1/instances/" + e.instance_id + "/webhooks/" + e.id);
   co_return res;
 }
@@ -322,17 +293,10 @@ net::awaitable<response> remove(services& s, http::request& req) {
 net::awaitable<response> rotate(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::write, true);
   if (c.stop) co_return std::move(*c.stop);
-  const auto secret = hooks::new_secret();
-  auto v = co_await sealing_vault(s);
-  const std::string blob = v->encrypt(secret.reveal(), {sh::table, c.ep.id, sh::secret_field});
-  const auto now = now_ms();
-  auto write = [&](store::connection& conn) { return sh::set_secret(conn, c.ep.id, blob, now); };
-  auto ec = co_await s.db.write(write);
-  if (ec == store::error::not_found) co_return webhook_missing();
-  if (ec) co_return store_problem(ec);
-  c.ep.updated_at = now;
-  core::log::info("webhook_secret_rotated", {{"instance", c.instance_id}, {"endpoint", c.ep.id}});
-  co_return with_secret(status::ok, c.ep, secret);
+  auto got = co_await hooks::rotate_secret(writes(s), c.ep);
+  if (got.ec == store::error::not_found) co_return webhook_missing();
+  if (got.ec) co_return store_problem(got.ec);
+  co_return with_secret(status::ok, c.ep, got.secret);
 }
 
 net::awaitable<response> deliveries(services& s, http::request& req) {
@@ -372,13 +336,7 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   if (!core::id_like(did, "whd_"))
     co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   sh::delivery d;
-  const auto now = now_ms();
-  auto write = [&](store::connection& conn) -> core::error_code {
-    auto ec = sh::redeliver(conn, c.ep.id, did, now);
-    if (ec) return ec;
-    return sh::get_delivery(conn, c.ep.id, did, d);
-  };
-  auto ec = co_await s.db.write(write);
+  auto ec = co_await hooks::redeliver(writes(s), c.ep.id, did, d);
   if (ec == store::error::not_found)
     co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   if (ec) co_return store_problem(ec);
@@ -394,11 +352,8 @@ net::awaitable<response> send_test(services& s, http::request& req) {
   if (c.ep.state != "active")
     co_return http::problem(status::conflict, "webhook_paused", "This webhook endpoint is paused",
                             "resume it (PATCH with state active) to send a test event");
-  const std::string did = "whd_" + crypto::random_hex(12);
-  const auto now = now_ms();
-  static constexpr std::string_view meta_body = R"({"object":"whatsapp_business_account","entry":[]})";
-  auto write = [&](store::connection& conn) { return sh::insert_test_delivery(conn, c.ep, did, meta_body, now); };
-  if (auto ec = co_await s.db.write(write)) co_return store_problem(ec);
+  std::string did;
+  if (auto ec = co_await hooks::send_test_event(writes(s), c.ep, did)) co_return store_problem(ec);
   co_return http::json_response(status::accepted, json::object{{"delivery_id", did}});
 }
 

@@ -1,0 +1,100 @@
+// hooks::endpoints: the target check and the store writes behind the webhook endpoint routes
+// (hooks/endpoints.hpp); the routes keep parsing, authentication and the answers.
+#include <enfinito/hooks/endpoints.hpp>
+#include <enfinito/hooks/engine.hpp>  // check_url, check_host
+
+#include <enfinito/core/clock.hpp>
+#include <enfinito/core/ip_policy.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/hooks/signing.hpp>
+#include <enfinito/store/store.hpp>
+#include <enfinito/upstream/client.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace enfinito::hooks {
+namespace {
+
+namespace sh = store::hooks;
+
+// The vault that seals new secrets: the current key, picking up keys added since.
+net::awaitable<std::shared_ptr<const crypto::vault>> sealing_vault(endpoint_context& ctx) {
+  auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+  co_return v;
+}
+
+}  // namespace
+
+net::awaitable<std::string> check_target(const config::webhooks_out_settings& c, const std::string& url) {
+  const auto allowed = core::parse_ranges(c.allow_ranges).value_or(std::vector<core::ip_range>{});
+  std::string why = check_url(url, c.allow_http, allowed);
+  if (why.empty()) {
+    auto parts = upstream::parse_url(url);
+    why = co_await check_host(parts->where.host, parts->where.port, allowed);
+  }
+  co_return why;
+}
+
+net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
+  created out;
+  out.secret = new_secret();
+  auto v = co_await sealing_vault(ctx);
+  e.secret_blob = v->encrypt(out.secret.reveal(), {sh::table, e.id, sh::secret_field});
+  const auto cap = static_cast<std::int64_t>(ctx.settings.max_endpoints_per_instance);
+  auto write = [&](store::connection& conn) -> core::error_code {
+    std::int64_t n = 0;
+    if (auto ec = sh::count_for_instance(conn, e.instance_id, n)) return ec;
+    if (n >= cap) {
+      out.too_many = true;
+      return {};
+    }
+    return sh::insert(conn, e);
+  };
+  out.ec = co_await ctx.db.write(write);
+  if (!out.ec && !out.too_many)
+    core::log::info("webhook_endpoint_created", {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
+  co_return out;
+}
+
+net::awaitable<rotated> rotate_secret(endpoint_context ctx, sh::endpoint& e) {
+  rotated out;
+  out.secret = new_secret();
+  auto v = co_await sealing_vault(ctx);
+  const std::string blob = v->encrypt(out.secret.reveal(), {sh::table, e.id, sh::secret_field});
+  const auto now = core::wall_ms();
+  auto write = [&](store::connection& conn) { return sh::set_secret(conn, e.id, blob, now); };
+  out.ec = co_await ctx.db.write(write);
+  if (out.ec) co_return out;
+  e.updated_at = now;
+  core::log::info("webhook_secret_rotated", {{"instance", e.instance_id}, {"endpoint", e.id}});
+  co_return out;
+}
+
+net::awaitable<core::error_code> redeliver(endpoint_context ctx, const std::string& endpoint_id,
+                                           const std::string& delivery_id, sh::delivery& out) {
+  const auto now = core::wall_ms();
+  auto write = [&](store::connection& conn) -> core::error_code {
+    auto ec = sh::redeliver(conn, endpoint_id, delivery_id, now);
+    if (ec) return ec;
+    return sh::get_delivery(conn, endpoint_id, delivery_id, out);
+  };
+  auto ec = co_await ctx.db.write(write);
+  co_return ec;
+}
+
+net::awaitable<core::error_code> send_test_event(endpoint_context ctx, const sh::endpoint& e,
+                                                 std::string& delivery_id) {
+  delivery_id = "whd_" + crypto::random_hex(12);
+  const auto now = core::wall_ms();
+  static constexpr std::string_view meta_body = R"({"object":"whatsapp_business_account","entry":[]})";
+  auto write = [&](store::connection& conn) { return sh::insert_test_delivery(conn, e, delivery_id, meta_body, now); };
+  auto ec = co_await ctx.db.write(write);
+  co_return ec;
+}
+
+}  // namespace enfinito::hooks

@@ -1,0 +1,74 @@
+#pragma once
+/**
+ * @file hooks::endpoints: the writes behind a customer's webhook endpoints
+ * (`/v1/instances/{id}/webhooks…`, api/hooks_routes.cpp parses, authenticates and shapes):
+ * the target URL check at registration (the SSRF policy: the URL's form, a literal address,
+ * and every address the host resolves to now; hooks::engine checks again at every connect),
+ * creating an endpoint with a new signing secret sealed by the vault, rotating that secret,
+ * queuing a delivery again, and queuing a `webhook.test` delivery.
+ *
+ * Secrets: a new secret is returned to the caller once (create and rotate only) and reaches
+ * the store only sealed (AAD: store::hooks::table, endpoint id, store::hooks::secret_field).
+ * Tenancy: the caller passes an endpoint it read with the user's id (store::hooks::get).
+ */
+#include <enfinito/config/settings.hpp>
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/net.hpp>
+#include <enfinito/core/secret.hpp>
+#include <enfinito/store/hooks.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace enfinito::store {
+class store;
+}
+namespace enfinito::crypto {
+class vault_source;
+}
+
+namespace enfinito::hooks {
+
+/** What the endpoint writes need of the daemon. */
+struct endpoint_context {
+  store::store& db;
+  crypto::vault_source& vault;
+  net::thread_pool& blocking;
+  const config::webhooks_out_settings& settings;
+};
+
+/** Why `url` may not be a webhook target, or empty when it may. */
+net::awaitable<std::string> check_target(const config::webhooks_out_settings& c, const std::string& url);
+
+struct created {
+  core::error_code ec;
+  bool too_many = false;  // the instance has max_endpoints_per_instance already: nothing stored
+  core::secret_string secret;
+};
+/**
+ * Stores `e` (the route filled id, user, instance, url, event types, format, times) with a new
+ * sealed signing secret, unless the instance is at its cap. Sets `e.secret_blob`.
+ */
+net::awaitable<created> create_endpoint(endpoint_context ctx, store::hooks::endpoint& e);
+
+struct rotated {
+  core::error_code ec;  // store::error::not_found: the endpoint is gone
+  core::secret_string secret;
+};
+/** A new signing secret for `e`; sets `e.updated_at`. */
+net::awaitable<rotated> rotate_secret(endpoint_context ctx, store::hooks::endpoint& e);
+
+/** Queues delivery `delivery_id` of endpoint `endpoint_id` again; `out` is the delivery after. */
+net::awaitable<core::error_code> redeliver(endpoint_context ctx, const std::string& endpoint_id,
+                                           const std::string& delivery_id, store::hooks::delivery& out);
+
+/**
+ * Queues a `webhook.test` delivery to `e` only, delivered by the engine like any other (a
+ * 'meta' endpoint gets a Meta-shaped body with no entries). Sets `delivery_id`.
+ */
+net::awaitable<core::error_code> send_test_event(endpoint_context ctx, const store::hooks::endpoint& e,
+                                                 std::string& delivery_id);
+
+}  // namespace enfinito::hooks
