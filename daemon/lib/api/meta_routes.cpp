@@ -30,7 +30,7 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/multipart.hpp"
+#include "http/multipart.hpp"
 #include "api/store_problem.hpp"
 
 #include <boost/json.hpp>
@@ -238,10 +238,10 @@ struct upload_input {
 
 // multipart/form-data: `file` (with its Content-Type) and optional `type` / `messaging_product`.
 std::variant<upload_input, response> read_multipart(const http::request& req, std::string_view content_type) {
-  auto parts = multipart::parse(content_type, req.body());
-  if (!parts) return http::field_problem("", multipart::describe(parts.error()), "invalid_multipart");
+  auto parts = http::multipart::parse(content_type, req.body());
+  if (!parts) return http::field_problem("", http::multipart::describe(parts.error()), "invalid_multipart");
   upload_input in;
-  const multipart::part* file = nullptr;
+  const http::multipart::part* file = nullptr;
   std::string type;
   for (const auto& p : *parts) {
     if (p.name == "file") {
@@ -268,7 +268,7 @@ std::variant<upload_input, response> read_multipart(const http::request& req, st
 std::variant<upload_input, response> read_upload(const http::request& req) {
   const std::string_view ct = req.header("Content-Type").value_or("");
   std::variant<upload_input, response> got = upload_input{};
-  if (multipart::is_form_data(ct)) {
+  if (http::multipart::is_form_data(ct)) {
     got = read_multipart(req, ct);
     if (std::holds_alternative<response>(got)) return got;
   } else {

@@ -1,6 +1,6 @@
 #pragma once
 /**
- * @file api::multipart: a small, bounded multipart/form-data parser (RFC 7578 / RFC 2046) for
+ * @file http::multipart: a small, bounded multipart/form-data parser (RFC 7578 / RFC 2046) for
  * the media upload route. Sans-I/O: the whole body is already in memory (the server caps it
  * per route); parts are views into it, so a file is never copied here.
  *
@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace enfinito::api::multipart {
+namespace enfinito::http::multipart {
 
 struct part {
   std::string name;          // Content-Disposition name
@@ -47,4 +47,4 @@ boost::system::result<std::vector<part>, failure> parse(std::string_view content
 /** A short English description of a failure (our words, for problem details). */
 std::string_view describe(failure f) noexcept;
 
-}  // namespace enfinito::api::multipart
+}  // namespace enfinito::http::multipart

@@ -1,13 +1,13 @@
-// api::multipart: parts, names, filenames and types out of a form-data body; every limit and
+// http::multipart: parts, names, filenames and types out of a form-data body; every limit and
 // every malformed shape refused (never guessed).
-#include "api/multipart.hpp"
+#include "http/multipart.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 
 namespace {
-using namespace enfinito::api;
+using namespace enfinito::http;
 
 const std::string ct = "multipart/form-data; boundary=XyZ";
 
@@ -18,7 +18,7 @@ std::string close(const std::string& b = "XyZ") { return "--" + b + "--\r\n"; }
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(api_multipart)
+BOOST_AUTO_TEST_SUITE(http_multipart)
 
 BOOST_AUTO_TEST_CASE(splits_a_form) {
   const std::string binary("\0\r\n--Xy\r\n\xff", 10);  // CRLF and a partial delimiter inside the data

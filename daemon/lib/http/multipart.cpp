@@ -1,12 +1,12 @@
-// api::multipart: a bounded multipart/form-data parser over an in-memory body (see the header).
-#include "api/multipart.hpp"
+// http::multipart: a bounded multipart/form-data parser over an in-memory body (see the header).
+#include "http/multipart.hpp"
 
 #include <enfinito/core/text.hpp>
 
 #include <algorithm>
 #include <cctype>
 
-namespace enfinito::api::multipart {
+namespace enfinito::http::multipart {
 namespace {
 
 std::string lower(std::string_view s) {
@@ -144,4 +144,4 @@ std::string_view describe(failure f) noexcept {
   return "the multipart body is malformed";
 }
 
-}  // namespace enfinito::api::multipart
+}  // namespace enfinito::http::multipart
