@@ -2,7 +2,6 @@
 // that fills it from the store and the vault.
 #include <enfinito/inbound/credentials.hpp>
 
-#include <enfinito/core/clock.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/store/error.hpp>
@@ -41,26 +40,20 @@ net::awaitable<std::optional<credentials>> open_credentials(const credential_sou
 
 bool plausible_instance_id(std::string_view id) noexcept { return core::id_like(id, "ins_"); }
 
-credential_cache::credential_cache(std::size_t reactors, std::chrono::milliseconds ttl)
-    : shards_(reactors ? reactors : 1), ttl_(ttl) {}
+credential_cache::credential_cache(std::size_t reactors, const store::change_stream& changes,
+                                   std::chrono::milliseconds ttl, std::function<std::int64_t()> now)
+    : entries_(reactors, changes, static_cast<store::change_mask>(store::change::instances),
+               {10'000, ttl, std::move(now)}),
+      enabled_(ttl.count() > 0) {}
 
-std::optional<credentials> credential_cache::get(std::size_t reactor, const std::string& id, std::int64_t now) {
-  auto& m = shards_[reactor % shards_.size()];
-  auto it = m.find(id);
-  if (it == m.end()) return std::nullopt;
-  if (it->second.generation != instances::generation() || now - it->second.fetched >= ttl_.count()) {
-    m.erase(it);
-    return std::nullopt;
-  }
-  return it->second.value;
+std::optional<credentials> credential_cache::get(std::size_t reactor, const std::string& id) {
+  auto* hit = entries_.get(reactor, id);
+  return hit ? std::optional<credentials>(*hit) : std::nullopt;
 }
 
 void credential_cache::put(std::size_t reactor, const std::string& id, const credentials& c,
-                           std::uint64_t generation, std::int64_t now) {
-  if (ttl_.count() == 0) return;
-  auto& m = shards_[reactor % shards_.size()];
-  if (m.size() >= max_entries) m.clear();
-  m[id] = entry{c, now, generation};
+                           std::uint64_t generation) {
+  if (enabled_) entries_.put(reactor, id, c, generation);
 }
 
 // One co_return at the end: GCC 12 mishandles early returns around several awaits.
@@ -68,10 +61,10 @@ net::awaitable<lookup> look_up(const credential_source& src, credential_cache& c
                                std::string_view instance_id) {
   const std::string id(instance_id);
   lookup out;
-  out.found = cache.get(reactor, id, core::steady_ms());
+  out.found = cache.get(reactor, id);
   if (!out.found) {
     // The generation is read before the lookup: a change racing it leaves the entry stale.
-    const auto generation = instances::generation();
+    const auto generation = cache.generation();
     instances::instance row;
     auto read = [&](store::connection& c) { return instances::get_any(c, id, row); };
     auto ec = co_await src.db.read(read);
@@ -79,7 +72,7 @@ net::awaitable<lookup> look_up(const credential_source& src, credential_cache& c
     if (!ec) {
       auto opened = co_await open_credentials(src, row, id);
       if (opened) {
-        cache.put(reactor, id, *opened, generation, core::steady_ms());
+        cache.put(reactor, id, *opened, generation);
         out.found = std::move(opened);
       } else {
         out.failed = true;

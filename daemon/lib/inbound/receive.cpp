@@ -113,7 +113,7 @@ net::awaitable<receipt> parse_and_store(receiver& rx, const origin& from, const 
 }  // namespace
 
 receiver::receiver(credential_source src, const receiver_options& opts)
-    : src_(std::move(src)), cache_(opts.reactors, opts.credential_ttl), max_body_bytes_(opts.max_body_bytes) {}
+    : src_(std::move(src)), cache_(opts.reactors, src_.db.changes(), opts.credential_ttl), max_body_bytes_(opts.max_body_bytes) {}
 
 net::awaitable<handshake_answer> verify_subscription(receiver& rx, const origin& from, const handshake_query& q) {
   handshake_answer answer;

@@ -4,26 +4,30 @@
  * verify token, phone number id, WABA id), and the per-reactor cache that keeps them opened.
  *
  * Decrypting four vault fields per webhook would dominate its cost, so each reactor keeps the
- * opened credentials of the instances it served. An entry is dropped when it is older than
- * `ttl` or when any instance changed since it was read (store::instances::generation(): the
- * generation is read before the store read, so a change racing the read leaves it stale, never
- * wrong). The App Secret and verify token stay core::secret_string; the ids are routing data.
+ * opened credentials of the instances it served, on a store::change_cache of the change
+ * stream's `instances` topic: any committed change to an instance row makes every entry stale
+ * (the generation is read before the store read, so a change racing the read leaves it stale,
+ * never wrong). Entries also expire after `ttl` (inbound.credential_cache_ttl_ms; 0: no cache),
+ * which bounds how long credentials re-sealed by `enfinitoctl rotate-key` / `rekey` from their
+ * own process, which the stream cannot see, are used. The App Secret and verify token stay
+ * core::secret_string; the ids are routing data.
  *
  * *Thread safety:* shard r of the cache is touched only by reactor r, so no lock.
  */
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
+#include <enfinito/store/change_cache.hpp>
 
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 namespace enfinito::store {
 class store;
@@ -58,25 +62,21 @@ struct lookup {
 /** Instance ids are `ins_` + URL-safe random; anything else cannot exist (and is not looked up). */
 bool plausible_instance_id(std::string_view id) noexcept;
 
-/** Opened credentials per reactor; see the file comment. `now` is core::steady_ms(). */
+/** Opened credentials per reactor; see the file comment. */
 class credential_cache {
  public:
-  credential_cache(std::size_t reactors, std::chrono::milliseconds ttl);
+  credential_cache(std::size_t reactors, const store::change_stream& changes, std::chrono::milliseconds ttl,
+                   std::function<std::int64_t()> now = core::steady_ms);
 
-  std::optional<credentials> get(std::size_t reactor, const std::string& id, std::int64_t now);
-  /** Keeps `c`, read at `generation` (taken before the store read). No-op with a zero ttl. */
-  void put(std::size_t reactor, const std::string& id, const credentials& c, std::uint64_t generation,
-           std::int64_t now);
+  /** Read before the store read whose result goes into `put`. */
+  std::uint64_t generation() const noexcept { return entries_.generation(); }
+  std::optional<credentials> get(std::size_t reactor, const std::string& id);
+  /** Keeps `c`, read at `generation`. No-op with a zero ttl. */
+  void put(std::size_t reactor, const std::string& id, const credentials& c, std::uint64_t generation);
 
  private:
-  struct entry {
-    credentials value;
-    std::int64_t fetched = 0;
-    std::uint64_t generation = 0;
-  };
-  static constexpr std::size_t max_entries = 10'000;  // per shard; a full reload is cheap and rare
-  std::vector<std::unordered_map<std::string, entry>> shards_;
-  std::chrono::milliseconds ttl_;
+  store::change_cache<credentials> entries_;
+  bool enabled_;
 };
 
 /** Where credentials come from on a cache miss. */

@@ -16,7 +16,8 @@
  *     cache.put(reactor, key, value, gen);
  *
  * An optional TTL bounds the life of entries for changes the stream cannot see (another
- * process's writes); say which where you set one.
+ * process's writes); say which where you set one. Its clock is core::steady_ms unless the
+ * options name another (tests pass a manual clock).
  *
  * Thread safety: `generation` from any thread; `get`/`put` with reactor index `r` only on
  * reactor `r`.
@@ -26,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -39,6 +41,7 @@ class change_cache {
   struct options {
     std::size_t max_entries = 10'000;                 // per reactor; a full map is cleared
     std::optional<std::chrono::milliseconds> ttl{};  // none: entries live until a change
+    std::function<std::int64_t()> now = core::steady_ms;  // read only with a TTL
   };
 
   change_cache(std::size_t reactors, const change_stream& stream, change_mask topics, options o)
@@ -65,17 +68,17 @@ class change_cache {
   void put(std::size_t r, const std::string& key, V value, std::uint64_t generation) {
     auto& m = shards_[r % shards_.size()];
     if (m.size() >= opts_.max_entries) m.clear();  // bounded: refilling costs one store read each
-    m.insert_or_assign(key, entry{std::move(value), generation, opts_.ttl ? core::steady_ms() : 0});
+    m.insert_or_assign(key, entry{std::move(value), generation, opts_.ttl ? opts_.now() : 0});
   }
 
  private:
   struct entry {
     V value;
     std::uint64_t generation = 0;
-    std::int64_t fetched_ms = 0;  // steady clock; only with a TTL
+    std::int64_t fetched_ms = 0;  // options::now; only with a TTL
   };
   bool expired(const entry& e) const {
-    return opts_.ttl && core::steady_ms() - e.fetched_ms >= opts_.ttl->count();
+    return opts_.ttl && opts_.now() - e.fetched_ms >= opts_.ttl->count();
   }
 
   std::vector<std::unordered_map<std::string, entry>> shards_;

@@ -4,7 +4,7 @@
 
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/inbound/verification.hpp>
-#include <enfinito/store/instances.hpp>
+#include <enfinito/store/changes.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -122,31 +122,42 @@ BOOST_AUTO_TEST_CASE(a_post_is_admitted_only_with_the_signature_over_its_exact_b
 
 BOOST_AUTO_TEST_CASE(cached_credentials_expire_with_time_and_with_any_instance_change) {
   test::manual_clock clock;
-  inbound::credential_cache cache(2, std::chrono::milliseconds(1000));
-  BOOST_TEST(!cache.get(0, instance, clock.now()));
-  cache.put(0, instance, creds(), store::instances::generation(), clock.now());
-  BOOST_REQUIRE(cache.get(0, instance, clock.now()));
-  BOOST_TEST(cache.get(0, instance, clock.now())->who.waba_id == "900000000000001");
-  BOOST_TEST(!cache.get(1, instance, clock.now()));  // each reactor has its own shard
+  store::change_stream stream;
+  const auto now = [&clock] { return clock.now(); };
+  inbound::credential_cache cache(2, stream, std::chrono::milliseconds(1000), now);
+  BOOST_TEST(!cache.get(0, instance));
+  cache.put(0, instance, creds(), cache.generation());
+  BOOST_REQUIRE(cache.get(0, instance));
+  BOOST_TEST(cache.get(0, instance)->who.waba_id == "900000000000001");
+  BOOST_TEST(!cache.get(1, instance));  // each reactor has its own shard
 
   clock.advance(std::chrono::milliseconds(999));
-  BOOST_TEST(cache.get(0, instance, clock.now()).has_value());
+  BOOST_TEST(cache.get(0, instance).has_value());
   clock.advance(std::chrono::milliseconds(1));
-  BOOST_TEST(!cache.get(0, instance, clock.now()));  // expired, and dropped
+  BOOST_TEST(!cache.get(0, instance));  // expired, and dropped
 
-  cache.put(0, instance, creds(), store::instances::generation(), clock.now());
-  store::instances::changed();
-  BOOST_TEST(!cache.get(0, instance, clock.now()));  // an instance changed: read again
+  store::change_set instance_changed;
+  instance_changed.changed = static_cast<store::change_mask>(store::change::instances);
+  cache.put(0, instance, creds(), cache.generation());
+  stream.publish(instance_changed);
+  BOOST_TEST(!cache.get(0, instance));  // an instance changed: read again
 
   // Read before a change that raced the store read: stale from the start.
-  const auto before = store::instances::generation();
-  store::instances::changed();
-  cache.put(0, instance, creds(), before, clock.now());
-  BOOST_TEST(!cache.get(0, instance, clock.now()));
+  const auto before = cache.generation();
+  stream.publish(instance_changed);
+  cache.put(0, instance, creds(), before);
+  BOOST_TEST(!cache.get(0, instance));
 
-  inbound::credential_cache off(1, std::chrono::milliseconds(0));
-  off.put(0, instance, creds(), store::instances::generation(), clock.now());
-  BOOST_TEST(!off.get(0, instance, clock.now()));
+  // Another topic's commit leaves the entry alone.
+  cache.put(0, instance, creds(), cache.generation());
+  store::change_set keys_changed;
+  keys_changed.changed = static_cast<store::change_mask>(store::change::api_keys);
+  stream.publish(keys_changed);
+  BOOST_TEST(cache.get(0, instance).has_value());
+
+  inbound::credential_cache off(1, stream, std::chrono::milliseconds(0), now);
+  off.put(0, instance, creds(), off.generation());
+  BOOST_TEST(!off.get(0, instance));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

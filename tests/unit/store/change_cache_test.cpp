@@ -1,6 +1,8 @@
 // store::change_cache: per-reactor entries that the change stream's publication of one of the
 // cache's topics makes stale on every reactor at once; a read that raced a change is never
 // served; the optional TTL.
+#include "support/manual_clock.hpp"
+
 #include <enfinito/store/change_cache.hpp>
 #include <enfinito/store/instances.hpp>
 
@@ -65,6 +67,15 @@ BOOST_AUTO_TEST_CASE(a_ttl_bounds_what_the_stream_cannot_see_and_the_size_is_bou
   for (int i = 0; i < 3; ++i) small.put(0, std::to_string(i), i, small.generation());
   BOOST_TEST(small.get(0, "0") == nullptr);  // the full map was cleared for the third
   BOOST_TEST(*small.get(0, "2") == 2);
+
+  test::manual_clock clock;
+  store::change_cache<int> timed(1, stream, static_cast<store::change_mask>(store::change::instances),
+                                 {10, std::chrono::milliseconds(500), [&clock] { return clock.now(); }});
+  timed.put(0, "a", 1, timed.generation());
+  clock.advance(std::chrono::milliseconds(499));
+  BOOST_TEST(timed.get(0, "a") != nullptr);
+  clock.advance(std::chrono::milliseconds(1));
+  BOOST_TEST(timed.get(0, "a") == nullptr);  // the TTL runs on the options' clock
 }
 
 BOOST_AUTO_TEST_SUITE_END()
