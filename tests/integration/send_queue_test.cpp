@@ -7,6 +7,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/latency.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -668,7 +669,10 @@ BOOST_AUTO_TEST_CASE(the_rate_rises_when_meta_upgrades_the_numbers_throughput) {
   const auto worst_after = busiest_second(after);
   BOOST_TEST_MESSAGE("busiest second at the fake after the upgrade: " << worst_after);
   BOOST_TEST(worst_after <= 161u);  // burst + 150/s + rounding
-  BOOST_TEST(worst_after >= 100u);  // far above what 40/s allows
+  // Far above what 40/s allows. This lower bound measures how fast the daemon and the test's
+  // client can go: under TSan (26 messages in the busiest second on the CI machine) it measures
+  // the instrumentation, so it is checked only in uninstrumented builds (support/latency.hpp).
+  if (ENFTEST_TIMING_BOUNDS) BOOST_TEST(worst_after >= 100u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -705,6 +709,17 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   std::atomic<int> next{0};
   std::atomic<bool> killed{false};
   std::vector<std::thread> senders;
+  // However this test ends (a failed REQUIRE throws), the senders stop and are joined first:
+  // a joinable std::thread destroyed would terminate the whole suite.
+  struct join_all {
+    std::vector<std::thread>& threads;
+    std::atomic<bool>& stop;
+    ~join_all() {
+      stop = true;
+      for (auto& th : threads)
+        if (th.joinable()) th.join();
+    }
+  } joiner{senders, killed};
   for (int w = 0; w < 8; ++w)
     senders.emplace_back([&] {
       for (int n = next++; n < total && !killed; n = next++) {
@@ -719,14 +734,20 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
         }
       }
     });
-  // Kill mid-burst: once about half was accepted.
-  auto until = std::chrono::steady_clock::now() + 60s;
+  // Kill mid-burst: once about half was accepted, or, on a machine too slow for that (TSan on
+  // a loaded 2-core VM accepts a few dozen a second), once 30 s have passed with at least 200
+  // accepted: what is checked is that a kill in the middle of a burst loses nothing, whatever
+  // the burst's size.
+  const auto start = std::chrono::steady_clock::now();
   for (;;) {
+    std::size_t n;
     {
       std::lock_guard lock(mu);
-      if (accepted.size() >= total / 2) break;
+      n = accepted.size();
     }
-    BOOST_REQUIRE(std::chrono::steady_clock::now() < until);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (n >= total / 2 || (n >= 200 && waited >= 30s)) break;
+    BOOST_REQUIRE_MESSAGE(waited < 120s, "only " << n << " sends accepted in 120 s");
     std::this_thread::sleep_for(1ms);
   }
   d.signal(SIGKILL);
@@ -742,7 +763,7 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   auto conn = store::connection::open(db_path, true);
   BOOST_REQUIRE(conn.has_value());
   (*conn)->exec("PRAGMA busy_timeout = 5000;");
-  until = std::chrono::steady_clock::now() + 90s;
+  const auto until = std::chrono::steady_clock::now() + 90s;
   std::int64_t left = -1;
   while (std::chrono::steady_clock::now() < until) {
     auto n = (*conn)->scalar_int("SELECT COUNT(*) FROM send_jobs");
