@@ -1,6 +1,10 @@
 // web_bench: what the web app asks of the daemon, with 10,000 messages in one instance.
 //
-//   build/release/tools/bench/web_bench [seconds=5] [connections=4] [peers=500]
+//   build/release/tools/bench/web_bench [seconds=5] [connections=4] [peers=500] [only]
+//
+// `only` = healthz | gzip | plain runs just that load for `seconds` (after the fill), for a
+// profiler: `perf record -e cpu-clock` then `perf report --sort comm` splits the daemon's
+// reactors (named threads) from the load generator.
 //
 // The instance's log is filled with 10,000 messages (both directions) spread over `peers`
 // customers, as the send and inbound paths leave them (rows, conversations rows). Then, closed
@@ -10,7 +14,8 @@
 //   the peer changing with each request);
 // and, in the same run, a static asset of the web app (/assets/<bundle>/app.js, the name read
 // from the page; gzip as browsers ask for it, and plain) against /healthz, alternated in seven
-// one-second rounds: the median of the rounds' ratios is the figure. Prints p50/p99 per request.
+// one-second rounds: the median of the rounds' ratios is the figure (the daemon's CPU per answer,
+// and the closed-loop rate). Prints p50/p99 per request.
 // Loopback only, bounded in time.
 #include "gateway.hpp"
 #include "loadgen.hpp"
@@ -26,6 +31,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
   const int seconds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   const int connections = argc > 2 ? std::clamp(std::atoi(argv[2]), 1, 256) : 4;
   const int peers = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, messages) : 500;
+  const char* only = argc > 4 ? argv[4] : nullptr;
 
   gateway gw(fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}}));
   const auto port = gw.port();
@@ -125,45 +132,84 @@ int main(int argc, char** argv) {
   std::printf("web_bench seconds=%d connections=%d messages=%d peers=%d\n", seconds, connections, messages, peers);
 
   const std::string base = "/v1/instances/" + instance;
-  auto list = run_load({port, connections, duration, 0, 200,
-                        get([&](std::uint64_t) { return base + "/conversations?limit=50"; }, gw.api_key())});
-  print_latency("conversations_list", list);
-  auto page = run_load({port, connections, duration, 0, 200,
-                        get([&](std::uint64_t n) { return base + "/messages?limit=50&peer=" + peer_of(int(n % peers)); },
-                            gw.api_key())});
-  print_latency("conversation_page", page);
+  if (only == nullptr) {
+    auto list = run_load({port, connections, duration, 0, 200,
+                          get([&](std::uint64_t) { return base + "/conversations?limit=50"; }, gw.api_key())});
+    print_latency("conversations_list", list);
+    auto page = run_load({port, connections, duration, 0, 200,
+                          get([&](std::uint64_t n) { return base + "/messages?limit=50&peer=" + peer_of(int(n % peers)); },
+                              gw.api_key())});
+    print_latency("conversation_page", page);
+  }
 
   const std::string asset = asset_path(port);
   if (asset.empty()) {
     std::printf("static asset: the page names no /assets/…/app.js; skipped\n");
     return 0;
   }
+  if (only != nullptr) {
+    const std::string what = only;
+    const bool gz = what == "gzip";
+    const std::string path = what == "healthz" ? "/healthz" : asset;
+    auto r = run_load({port, connections, duration, 0, 200, get([&](std::uint64_t) { return path; }, "", gz)});
+    print_latency(what.c_str(), r);
+    return 0;
+  }
   // Asset against /healthz: alternated in short rounds so that a change of the machine's speed
   // during the run (this VM's moves by 2x) hits both sides of each ratio alike; the median of
-  // the rounds' ratios is the figure.
+  // the rounds' ratios is the figure. Two figures per form:
+  // - serving cost: the daemon's reactors' CPU time per answer (the named reactor threads'
+  //   user + kernel time), /healthz's divided by the asset's: >= 1 means the daemon serves the
+  //   asset at least as cheaply as /healthz;
+  // - closed-loop rate, asset's over /healthz's: this also counts the load generator reading a
+  //   larger body in the same process, and how the kernel spread 4 connections over 2 reactors.
   constexpr int rounds = 7;
   const std::chrono::milliseconds round_time(1000);
-  std::vector<double> plain_ratios, gzip_ratios;
+  struct measured {
+    double per_s = 0, reactor_us = 0, p99_ms = 0, kernel_us = 0;
+    std::uint64_t errors = 0;
+  };  // reactor_us: user + kernel; kernel_us: the kernel's part
+  const auto measure = [&](const std::string& path, bool gzip) {
+    const auto before = cpu_by_thread_name();
+    auto r = run_load({port, connections, round_time, 0, 200, get([&](std::uint64_t) { return path; }, "", gzip)});
+    const auto after = cpu_by_thread_name();
+    const auto reactor = [](const std::map<std::string, cpu_split>& m) {
+      auto it = m.find("reactor");
+      return it == m.end() ? cpu_split{} : it->second;
+    };
+    const double n = r.ok ? double(r.ok) : 1.0;
+    measured out{r.per_second(), (reactor(after).total() - reactor(before).total()) * 1e6 / n, r.p(0.99),
+                 (reactor(after).system_s - reactor(before).system_s) * 1e6 / n, r.errors + r.refused};
+    return out;
+  };
+  std::vector<double> plain_ratios, gzip_ratios, plain_cost_ratios, gzip_cost_ratios;
   for (int r = 0; r < rounds; ++r) {
-    auto health = run_load({port, connections, round_time, 0, 200, get([](std::uint64_t) { return "/healthz"; }, "")});
-    auto app_js_gz = run_load({port, connections, round_time, 0, 200, get([&](std::uint64_t) { return asset; }, "", true)});
-    auto app_js = run_load({port, connections, round_time, 0, 200, get([&](std::uint64_t) { return asset; }, "")});
-    if (health.per_second() <= 0) continue;
-    gzip_ratios.push_back(app_js_gz.per_second() / health.per_second());
-    plain_ratios.push_back(app_js.per_second() / health.per_second());
-    std::printf("round %d healthz_per_s=%.0f gzip_per_s=%.0f plain_per_s=%.0f gzip_ratio=%.3f plain_ratio=%.3f "
-                "healthz_p99_ms=%.3f gzip_p99_ms=%.3f errors=%llu\n",
-                r + 1, health.per_second(), app_js_gz.per_second(), app_js.per_second(), gzip_ratios.back(),
-                plain_ratios.back(), health.p(0.99), app_js_gz.p(0.99),
-                static_cast<unsigned long long>(health.errors + app_js_gz.errors + app_js.errors + health.refused +
-                                                app_js_gz.refused + app_js.refused));
+    const auto health = measure("/healthz", false);
+    const auto app_js_gz = measure(asset, true);
+    const auto app_js = measure(asset, false);
+    if (health.per_s <= 0 || app_js_gz.reactor_us <= 0 || app_js.reactor_us <= 0) continue;
+    gzip_ratios.push_back(app_js_gz.per_s / health.per_s);
+    plain_ratios.push_back(app_js.per_s / health.per_s);
+    gzip_cost_ratios.push_back(health.reactor_us / app_js_gz.reactor_us);
+    plain_cost_ratios.push_back(health.reactor_us / app_js.reactor_us);
+    std::printf("round %d reactor_us_per_answer healthz=%.1f gzip=%.1f plain=%.1f of which kernel %.1f %.1f %.1f "
+                "(cost ratio gzip=%.3f plain=%.3f) "
+                "per_s healthz=%.0f gzip=%.0f plain=%.0f (rate ratio gzip=%.3f plain=%.3f) "
+                "p99_ms healthz=%.3f gzip=%.3f errors=%llu\n",
+                r + 1, health.reactor_us, app_js_gz.reactor_us, app_js.reactor_us, health.kernel_us,
+                app_js_gz.kernel_us, app_js.kernel_us, gzip_cost_ratios.back(),
+                plain_cost_ratios.back(), health.per_s, app_js_gz.per_s, app_js.per_s, gzip_ratios.back(),
+                plain_ratios.back(), health.p99_ms, app_js_gz.p99_ms,
+                static_cast<unsigned long long>(health.errors + app_js_gz.errors + app_js.errors));
   }
   const auto median = [](std::vector<double> v) {
     if (v.empty()) return 0.0;
     std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
     return v[v.size() / 2];
   };
-  std::printf("asset %s rounds=%zu median gzip_ratio=%.3f plain_ratio=%.3f\n", asset.c_str(), gzip_ratios.size(),
+  std::printf("asset %s rounds=%zu median cost_ratio gzip=%.3f plain=%.3f (target >= 1) rate_ratio gzip=%.3f "
+              "plain=%.3f\n",
+              asset.c_str(), gzip_ratios.size(), median(gzip_cost_ratios), median(plain_cost_ratios),
               median(gzip_ratios), median(plain_ratios));
   return 0;
 }
