@@ -459,7 +459,9 @@ BOOST_AUTO_TEST_CASE(a_new_fake_learns_the_sandbox_instances_at_startup) {
   temp_dir d;
   const auto port = free_port();
   const std::string public_url = "http://127.0.0.1:" + std::to_string(port);
-  config::settings first_settings;
+  // Both runs keep their database and vault key in `d`, which outlives them (each
+  // running_app's own directory goes with it).
+  const auto kept = test_settings(d);
   std::string id, phone;
   auto tweak = [&](const fake_meta& f) {
     return [&, url = f.base_url()](config::settings& s) {
@@ -468,16 +470,14 @@ BOOST_AUTO_TEST_CASE(a_new_fake_learns_the_sandbox_instances_at_startup) {
       s.server.public_url = public_url;
       s.sandbox_url = url;
       s.meta.base_url = url;
-      if (!first_settings.store.path.empty()) {  // the second run: the first one's database and key
-        s.store.path = first_settings.store.path;
-        s.secrets_dir = first_settings.secrets_dir;
-      }
+      s.store.path = kept.store.path;
+      s.secrets_dir = kept.secrets_dir;
     };
   };
   {
     fake_meta fake;
     running_app app(tweak(fake));
-    first_settings = app.settings;
+    BOOST_REQUIRE(app.settings.store.path.starts_with(d.path().string()));
     browser_client ada{app.port(), public_url, {}};
     ada.signup("ada@example.com");
     BOOST_REQUIRE(ada.signin("ada@example.com").status == 200u);
