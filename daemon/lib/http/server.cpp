@@ -258,6 +258,23 @@ class session final : public session_base, public std::enable_shared_from_this<s
     res.keep_alive(keep_alive);
     res.prepare_payload();
     if (head_length) res.content_length(*head_length);
+    co_await send(res, timeout);
+  }
+
+  // An answer whose body lives as long as the process (request::static_body): written from
+  // where it is, in the same gathered write as the head.
+  net::awaitable<void> write_static(response head, std::string_view body, bool keep_alive,
+                                    std::chrono::milliseconds timeout) {
+    decorate(head, request_id_, srv_.tls());
+    head.keep_alive(keep_alive);
+    bhttp::response<bhttp::span_body<const char>> res{std::move(head.base())};
+    res.body() = {body.data(), body.size()};
+    res.prepare_payload();
+    co_await send(res, timeout);
+  }
+
+  template <class Body>
+  net::awaitable<void> send(bhttp::response<Body>& res, std::chrono::milliseconds timeout) {
     arm(clock::now() + (timeout.count() > 0 ? timeout : srv_.opts.write_timeout));
     core::error_code ec;
     co_await bhttp::async_write(stream_, res, net::redirect_error(net::use_awaitable, ec));
@@ -494,6 +511,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     response res;
     body_producer streamed;
     upgrade_handler upgrade;
+    std::string_view static_body;  // request::static_body
   };
 
   net::awaitable<handled> handle(match_result& m, const refusal& miss, beast_request& head, std::string_view path,
@@ -509,6 +527,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       out.res = co_await m.found->fn(req);
       out.streamed = std::move(req.stream_body);
       out.upgrade = std::move(req.upgrade);
+      out.static_body = req.static_body;
     } catch (const std::exception& e) {
       core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
                                               {"what", e.what()}});
@@ -564,12 +583,13 @@ class session final : public session_base, public std::enable_shared_from_this<s
     // 4. Handle.
     bool keep = head.keep_alive() && !a.close && !*srv_.draining && !last;
     const std::size_t route_index = m.found ? m.found->index : srv_.routes.routes().size();
-    auto [res, streamed, upgrade] = co_await handle(m, a.miss, head, path, query, spooled.bytes());
+    auto [res, streamed, upgrade, static_body] = co_await handle(m, a.miss, head, path, query, spooled.bytes());
     // HEAD: the head GET would have, Content-Length included (RFC 9110 §9.3.2), and no body.
     std::optional<std::size_t> head_length;
     if (head.method() == verb::head) {
-      head_length = res.body().size();
+      head_length = static_body.empty() ? res.body().size() : static_body.size();
       res.body().clear();
+      static_body = {};
     }
 
     // 4b. Upgrade (WebSocket): the handler accepted it; hand the connection over, unless bytes
@@ -586,6 +606,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
     if (streamed)
       co_await write_streamed(std::move(res), std::move(streamed), keep, head.method() == verb::head, write_timeout);
+    else if (!static_body.empty()) co_await write_static(std::move(res), static_body, keep, write_timeout);
     else co_await write(std::move(res), keep, write_timeout, head_length);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});

@@ -81,6 +81,12 @@ struct request {
   upgrade_handler upgrade{};
   /** The body of a route with route_options::spool_dir, mapped from its file; else empty. */
   std::string_view spooled_body{};
+  /**
+   * Set by a handler whose body is bytes that live as long as the process (the web app's
+   * embedded files): the server sends them from where they are, after the returned response's
+   * head, instead of a copy in the response's string body (which the handler leaves empty).
+   */
+  std::string_view static_body{};
 
   /** The request body: the spooled file's bytes, or the message's. */
   std::string_view body() const;

@@ -45,9 +45,12 @@ std::vector<file> files();
 
 /** Does the request's Accept header name text/html (a browser navigating)? */
 bool wants_html(const http::request& req);
-/** GET/HEAD /assets/<bundle>/<path>: the file, 304, or the JSON 404 (wrong bundle or path). */
-http::response serve_asset(const http::request& req);
+/**
+ * GET/HEAD /assets/<bundle>/<path>: the file, 304, or the JSON 404 (wrong bundle or path).
+ * The file's bytes go in `req.static_body` (the server sends them from the binary's data).
+ */
+http::response serve_asset(http::request& req);
 /** The page (200 or 304); the JSON 404 when the app was built without one. */
-http::response serve_page(const http::request& req);
+http::response serve_page(http::request& req);
 
 }  // namespace enfinito::web
