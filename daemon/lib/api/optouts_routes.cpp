@@ -3,6 +3,7 @@
 // shape the answer.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/optouts_routes.hpp>
+#include <enfinito/accounts/erasure.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/optouts/list.hpp>
 #include <enfinito/store/error.hpp>
@@ -14,6 +15,8 @@
 #include "api/store_problem.hpp"
 
 #include <boost/json.hpp>
+
+#include <mutex>
 
 namespace enfinito::api {
 namespace {
@@ -229,6 +232,21 @@ net::awaitable<response> put_settings(services& s, http::request& req) {
   co_return http::json_response(status::ok, view(c.instance_id, st));
 }
 
+// The account export's `optouts` member (privacy promise P8): every instance's list, paged by
+// (instance, wa_id); the cursor is "instance_id wa_id".
+core::error_code export_page(store::connection& c, const std::string& user_id, std::string& cursor, std::size_t limit,
+                             json::array& page) {
+  const auto space = cursor.find(' ');
+  const std::string after_instance = space == std::string::npos ? std::string() : cursor.substr(0, space);
+  const std::string after_wa_id = space == std::string::npos ? std::string() : cursor.substr(space + 1);
+  std::vector<std::string> instances;
+  std::vector<so::entry> rows;
+  if (auto ec = so::list_for_user(c, user_id, after_instance, after_wa_id, limit, instances, rows)) return ec;
+  for (std::size_t i = 0; i < rows.size(); ++i) page.push_back(view(instances[i], rows[i]));
+  cursor = rows.size() < limit ? std::string() : instances.back() + " " + rows.back().wa_id;
+  return {};
+}
+
 }  // namespace
 
 response recipient_opted_out() {
@@ -246,6 +264,9 @@ response recipient_opted_out() {
 
 void register_optout_routes(http::router& r, services& s) {
   using http::verb;
+  // The export registry is process-wide (tests start many apps in one process): once.
+  static std::once_flag exported;
+  std::call_once(exported, [] { accounts::add_export_stream("optouts", export_page); });
   const std::string base = "/v1/instances/{id}/optouts";
   r.add(verb::get, base, "optouts.list", [&s](http::request& q) { return list(s, q); });
   r.add(verb::post, base, "optouts.add", [&s](http::request& q) { return add(s, q); });

@@ -97,4 +97,21 @@ core::error_code list(connection& c, std::string_view instance_id, std::string_v
   return ec;
 }
 
+core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after_instance,
+                               std::string_view after_wa_id, std::size_t limit, std::vector<std::string>& instance_ids,
+                               std::vector<entry>& out) {
+  ENF_PREPARE(s, "SELECT o.wa_id, o.source, COALESCE(o.keyword, ''), COALESCE(o.message_id, ''), o.created_at, "
+                 "o.instance_id FROM optouts o JOIN instances i ON i.id = o.instance_id WHERE i.user_id = ?1 "
+                 "AND (o.instance_id > ?2 OR (o.instance_id = ?2 AND o.wa_id > ?3)) "
+                 "ORDER BY o.instance_id, o.wa_id LIMIT ?4");
+  s->bind(1, user_id).bind(2, after_instance).bind(3, after_wa_id).bind(4, static_cast<std::int64_t>(limit));
+  core::error_code ec;
+  while (s->step(ec)) {
+    out.push_back(read_entry(*s));
+    instance_ids.push_back(s->text(5));
+  }
+  s->reset();
+  return ec;
+}
+
 }  // namespace enfinito::store::optouts

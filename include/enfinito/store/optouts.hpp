@@ -53,4 +53,10 @@ core::error_code get(connection& c, std::string_view instance_id, std::string_vi
 core::error_code list(connection& c, std::string_view instance_id, std::string_view after, std::size_t limit,
                       std::vector<entry>& out);
 
+/** For the account export: the user's entries over all their instances after (`after_instance`,
+    `after_wa_id`), ascending by (instance, wa_id), at most `limit`; `instance_ids` parallel. */
+core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after_instance,
+                               std::string_view after_wa_id, std::size_t limit, std::vector<std::string>& instance_ids,
+                               std::vector<entry>& out);
+
 }  // namespace enfinito::store::optouts
