@@ -22,13 +22,6 @@ namespace {
 namespace json = boost::json;
 namespace so = store::optouts;
 
-struct category_impl : boost::system::error_category {
-  const char* name() const noexcept override { return "enfinito.optouts"; }
-  std::string message(int ev) const override {
-    return static_cast<error>(ev) == error::opted_out ? "the recipient opted out" : "ok";
-  }
-};
-
 // A stored keyword list (JSON array of strings); the built-in list when absent or unreadable.
 std::vector<std::string> keywords_of(const std::optional<std::string>& stored, const std::vector<std::string>& builtin,
                                      bool& is_default) {
@@ -84,11 +77,6 @@ bool allowed_key_char(char ch) {
 }
 
 }  // namespace
-
-const boost::system::error_category& category() noexcept {
-  static const category_impl c;
-  return c;
-}
 
 std::optional<enforcement> parse_enforcement(std::string_view s) {
   if (s == "off") return enforcement::off;
