@@ -444,6 +444,16 @@ describe('web app walk', { concurrency: 1 }, () => {
     await dialog.getByRole('button', { name: 'Remove' }).click();
     await page.locator('#toasts').getByText('Removed from the list.').waitFor();
     await page.getByText('Nobody has opted out').waitFor();
+    // The settings save through the same API (a PUT under the session's CSRF rules).
+    await page.getByLabel('Refuse single sends to opted-out customers').selectOption('all_templates');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#toasts').getByText('Saved').first().waitFor();
+    const s = await api('GET', `/v1/instances/${w.instance}/optout-settings`, { cookie_ctx: w.user_ctx });
+    assert.equal(s.json.enforce_on_single_sends, 'all_templates');
+    await page.getByLabel('Refuse single sends to opted-out customers').selectOption('off');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await wait_for('the rule off again', async () =>
+      (await api('GET', `/v1/instances/${w.instance}/optout-settings`, { cookie_ctx: w.user_ctx })).json.enforce_on_single_sends === 'off');
   });
 
   step('the live feed page shows a new inbound message as it arrives', async () => {
