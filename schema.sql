@@ -461,3 +461,32 @@ CREATE TABLE data_links (
 );
 CREATE INDEX data_links_user ON data_links(user_id);
 CREATE INDEX data_links_expiry ON data_links(expires_at);
+
+-- migration: 18
+-- Opt-outs (issue 21): per instance, the customers who asked not to be contacted. A row is
+-- added by an inbound message that is exactly a stop keyword (optouts/keywords.hpp), in the
+-- same write that stores the message, or through the API; a start keyword or the API removes
+-- it. `wa_id` is messages.peer (Meta's `from`), so a send's recipient key finds it.
+-- `source`: 'keyword' (with the keyword and the inbound message) or 'api' (a user).
+CREATE TABLE optouts (
+  instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  wa_id       TEXT NOT NULL,
+  source      TEXT NOT NULL CHECK (source = 'keyword' OR source = 'api'),
+  keyword     TEXT,                             -- normalised keyword (source 'keyword')
+  message_id  TEXT,                             -- the inbound msg_… that said it (source 'keyword')
+  created_at  INTEGER NOT NULL,                 -- unix ms
+  PRIMARY KEY (instance_id, wa_id)
+);
+-- An instance's opt-out settings; no row: keywords on with the built-in lists, no enforcement
+-- on single sends. Keyword lists are JSON arrays of normalised keywords; NULL: the built-in list.
+-- `enforce`: which single sends (POST …/messages, the Graph route) to an opted-out recipient
+-- are refused before anything is queued.
+CREATE TABLE optout_settings (
+  instance_id    TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  enabled        INTEGER NOT NULL DEFAULT 1 CHECK (enabled = 0 OR enabled = 1),
+  stop_keywords  TEXT,
+  start_keywords TEXT,
+  enforce        TEXT NOT NULL DEFAULT 'off'
+                 CHECK (enforce = 'off' OR enforce = 'marketing_templates' OR enforce = 'all_templates'),
+  updated_at     INTEGER NOT NULL               -- unix ms
+);

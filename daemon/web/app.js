@@ -27,6 +27,7 @@ const ROUTES = [
   ['/messages/:id', page('messages', 'detail')],
   ['/instances/:id/hooks', page('hooks', 'list')],
   ['/instances/:id/hooks/:hook', page('hooks', 'detail')],
+  ['/instances/:id/optouts', page('optouts', 'list')],
   ['/api-keys', page('api_keys', 'keys')],
   ['/live', page('live', 'live')],
   ['/settings', page('settings', 'settings')],

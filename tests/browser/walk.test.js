@@ -424,6 +424,38 @@ describe('web app walk', { concurrency: 1 }, () => {
     await check_page(page, w.user_ctx, 'hook');
   });
 
+  step('a customer who writes STOP is on the opt-out list, and the user takes them off', async () => {
+    const page = w.user_page;
+    await w.meta.admin('POST', 'inbound', {
+      phone_number_id: fake_credentials.phone_number_id, from: peer.wa_id, name: peer.name,
+      type: 'text', text: { body: 'Stop!' },
+    });
+    await wait_for('the opt-out', async () => {
+      const r = await api('GET', `/v1/instances/${w.instance}/optouts`, { cookie_ctx: w.user_ctx });
+      return r.status === 200 && r.json.data.some((e) => e.wa_id === peer.wa_id);
+    });
+    await page.goto(`${w.daemon.public_url}/instances/${w.instance}/optouts`);
+    await h1(page, 'Opt-outs');
+    await page.getByRole('table').getByText(`+${peer.wa_id}`).waitFor();
+    await check_page(page, w.user_ctx, 'optouts');
+    await page.getByRole('table').getByRole('button', { name: 'Remove' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await page.locator('#toasts').getByText('Removed from the list.').waitFor();
+    await page.getByText('Nobody has opted out').waitFor();
+    // The settings save through the same API (a PUT under the session's CSRF rules).
+    await page.getByLabel('Refuse single sends to opted-out customers').selectOption('all_templates');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#toasts').getByText('Saved').first().waitFor();
+    const s = await api('GET', `/v1/instances/${w.instance}/optout-settings`, { cookie_ctx: w.user_ctx });
+    assert.equal(s.json.enforce_on_single_sends, 'all_templates');
+    await page.getByLabel('Refuse single sends to opted-out customers').selectOption('off');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await wait_for('the rule off again', async () =>
+      (await api('GET', `/v1/instances/${w.instance}/optout-settings`, { cookie_ctx: w.user_ctx })).json.enforce_on_single_sends === 'off');
+  });
+
   step('the live feed page shows a new inbound message as it arrives', async () => {
     const page = w.user_page;
     await page.getByRole('link', { name: 'Live feed' }).first().click();

@@ -116,6 +116,13 @@ response disabled_refusal(const http::request& req) {
                     req);
 }
 
+// Meta's own code for a recipient who stopped marketing messages (131050), answered at once:
+// the instance's opt-out settings refused the send, nothing was queued.
+response opted_out_refusal(const http::request& req) {
+  return meta_error(status::bad_request, 131050, "OAuthException", "User has opted out of these messages",
+                    "the recipient is on this instance's opt-out list in Enfinito; nothing was queued", req);
+}
+
 // The REST route's 422 idempotency_key_reused, in Meta's envelope.
 response key_reused(const http::request& req) {
   return meta_error(status::unprocessable_entity, 100, "OAuthException",
@@ -284,6 +291,7 @@ struct graph_routes {
       case kind::key_reused: co_return key_reused(req);
       case kind::needs_reauth: co_return reauth_refusal(req);
       case kind::disabled: co_return disabled_refusal(req);
+      case kind::opted_out: co_return opted_out_refusal(req);
       case kind::body_refused:  // checked before: cannot happen
       case kind::store_failed: co_return service_unavailable(req);
     }

@@ -12,6 +12,7 @@
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/messages.hpp>
+#include <enfinito/api/optouts_routes.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
@@ -173,6 +174,7 @@ net::awaitable<response> send(services& s, http::request& req) {
     case kind::disabled:
       co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
                               "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
+    case kind::opted_out: co_return recipient_opted_out();
     case kind::store_failed: break;
   }
   co_return store_problem(got.ec);

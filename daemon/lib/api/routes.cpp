@@ -10,6 +10,7 @@
 #include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
+#include <enfinito/api/optouts_routes.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/stream.hpp>
 #include <enfinito/api/meta_webhook_routes.hpp>
@@ -29,6 +30,7 @@ void register_all(http::router& r, services& s) {
   register_graph_routes(r, s);
   register_meta_routes(r, s);
   register_inbound_media_routes(r, s);
+  register_optout_routes(r, s);
   (void)r;
   (void)s;
 }

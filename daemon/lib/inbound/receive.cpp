@@ -7,6 +7,7 @@
 #include <enfinito/inbound/mapping.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/meta/webhook.hpp>
+#include <enfinito/optouts/list.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/inbound.hpp>
@@ -32,8 +33,10 @@ core::error_code keep_meta_payload(store::connection& c, const batch& b, std::st
   return store::hooks::store_meta_payload(c, b.owner.instance_id, before + 1, after, raw, now);
 }
 
-// The one store write of a POST: throughput, messages, statuses, events, the raw payload.
-core::error_code commit(store::connection& c, const batch& b, std::string_view raw, committed& done) {
+// The one store write of a POST: throughput, messages (with the opt-out keywords they carry),
+// statuses, events, the raw payload. `replies`: optouts::inbound_candidates(b.messages).
+core::error_code commit(store::connection& c, const batch& b, const std::vector<std::vector<std::string>>& replies,
+                        std::string_view raw, committed& done) {
   namespace in = store::inbound;
   const auto now = core::wall_ms();
   if (!b.throughput_level.empty())
@@ -45,8 +48,12 @@ core::error_code commit(store::connection& c, const batch& b, std::string_view r
   if (auto ec = store::hooks::has_meta_endpoint(c, b.owner.instance_id, passthrough)) return ec;
   if (passthrough)
     if (auto ec = store::hooks::max_event_id(c, before)) return ec;
-  for (const auto& m : b.messages)
-    if (auto ec = in::store_message(c, b.owner, m, now, done.out)) return ec;
+  for (std::size_t i = 0; i < b.messages.size(); ++i) {
+    const auto stored_before = done.out.stored;
+    if (auto ec = in::store_message(c, b.owner, b.messages[i], now, done.out)) return ec;
+    if (done.out.stored > stored_before)  // new, not a redelivery: a keyword counts once
+      if (auto ec = optouts::on_inbound(c, b.owner, b.messages[i], replies[i], now, done.out)) return ec;
+  }
   for (const auto& st : b.statuses)
     if (auto ec = in::apply_status(c, b.owner, st, meta::status_advances, now, done.out)) return ec;
   for (const auto& e : b.events) {
@@ -72,8 +79,9 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
   if (b.misrouted)
     core::log::warn("webhook_misrouted", {{"request_id", from.request_id}, {"instance", from.instance_id},
                                           {"dropped_updates", b.misrouted}});
+  const auto replies = optouts::inbound_candidates(b.messages);  // parsed here, not on the writer
   committed done;
-  auto write = [&](store::connection& c) { return commit(c, b, raw, done); };
+  auto write = [&](store::connection& c) { return commit(c, b, replies, raw, done); };
   auto ec = co_await rx.source().db.write(write);
   auto answer = receipt::accepted;
   if (!ec && done.throughput_changed) {

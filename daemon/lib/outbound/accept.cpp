@@ -7,6 +7,8 @@
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/graph.hpp>
+#include <enfinito/optouts/error.hpp>
+#include <enfinito/optouts/list.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
@@ -102,6 +104,7 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
                             {"created_at", m.created_at}};
   const sm::idempotent_answer first{hash, 202, json::serialize(record), m.created_at / 1000};
   auto write = [&](store::connection& c) -> core::error_code {
+    if (auto e = optouts::check_single_send(c, m)) return e;  // the instance's opt-out rule: nothing stored
     if (auto e = sm::insert_outbound(c, m, rq.user_id)) return e;
     if (key.empty()) return {};
     return sm::idempotency_put(c, scope, key, rq.user_id, first, not_before);
@@ -112,6 +115,7 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
     ec = co_await ctx.db.read(read_earlier);
     if (!ec) co_return replay_or_reused(earlier, hash);
   }
+  if (ec == optouts::error::opted_out) co_return failed(accept_result::kind::opted_out);
   if (ec) co_return failed(accept_result::kind::store_failed, ec);
 
   // Durable: hand the job to the instance's reactor.

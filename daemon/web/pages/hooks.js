@@ -9,7 +9,7 @@ import { heading, card, empty, field, form, toast, act, confirmDialog, statusBad
 import { instanceLinks } from './instances.js';
 
 const EVENT_TYPES = ['message.received', 'message.accepted', 'message.sent', 'message.delivered', 'message.read',
-  'message.failed', 'message.dead', 'message.status', 'instance.status', 'template.status'];
+  'message.failed', 'message.dead', 'message.status', 'instance.status', 'template.status', 'optout.added', 'optout.removed'];
 
 const secretOnce = (title, secret) => h('section', { class: 'card secret-once', 'aria-labelledby': 'secret-once' },
   h('h2', { id: 'secret-once', tabindex: '-1' }, title), h('p', null, t('hooks.secret_text')), copyField(t('hooks.secret'), secret));

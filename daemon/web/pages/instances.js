@@ -15,7 +15,8 @@ export function instanceLinks(id) {
     return h('a', { class: 'btn btn-small', href, 'aria-current': location.pathname === href ? 'page' : null }, text);
   };
   return h('nav', { class: 'row', 'aria-label': t('inst.sections') },
-    link('conversations', t('nav.conversations')), link('messages', t('nav.messages')), link('hooks', t('nav.hooks')));
+    link('conversations', t('nav.conversations')), link('messages', t('nav.messages')), link('hooks', t('nav.hooks')),
+    link('optouts', t('nav.optouts')));
 }
 
 function sandboxButton() {

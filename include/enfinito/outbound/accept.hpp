@@ -8,7 +8,8 @@
  *     → accept():  the same key seen before? its first answer again (or "key reused")
  *                  → the body check (the route's own, so its refusals keep the route's shape)
  *                  → the instance may send (not needs_reauth, not disabled)
- *                  → ONE store write: message + job + message.accepted event
+ *                  → ONE store write: the opt-out rule (optouts::check_single_send),
+ *                    message + job + message.accepted event
  *                    [+ the first answer under the key]; COMMIT
  *                  → queue.notify(instance, seq, peer)
  *   route: answer (REST 202 + Location; Graph: Meta's shape, after waiting briefly for Meta)
@@ -60,6 +61,8 @@ struct accept_result {
     body_refused,   // the route's check refused the body
     needs_reauth,   // the instance waits for a new access token: nothing queued
     disabled,       // the instance is disabled: nothing queued
+    opted_out,      // the recipient is on the instance's opt-out list and its settings refuse
+                    // this send (optouts/list.hpp): nothing stored or queued
     store_failed,   // nothing stored (`ec`: the disk is full, I/O)
   };
   kind what = kind::store_failed;
