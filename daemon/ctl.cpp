@@ -93,8 +93,7 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
               mails->rekeyed, v.active_key_id(), mails->scanned, mails->passes);
   auto factors = app::rekey_totp_secrets(**conn, v, 100, 5, &why);
   if (!factors) return fail(settings.store.path, why.empty() ? factors.error().message() : why);
-  std::printf("re-encrypted %zu second factor secret(s) under key %u (%zu scanned, %d pass(es))
-",
+  std::printf("re-encrypted %zu second factor secret(s) under key %u (%zu scanned, %d pass(es))\n",
               factors->rekeyed, v.active_key_id(), factors->scanned, factors->passes);
   return 0;
 }
