@@ -318,7 +318,8 @@ BOOST_FIXTURE_TEST_CASE(totp_enrols_signs_in_with_a_code_and_a_recovery_code_wor
   auto confirmed = a.call("POST", "/v1/me/totp/confirm", code_body(first_code));
   BOOST_REQUIRE_MESSAGE(confirmed.status == 200u, confirmed.body);
   std::vector<std::string> recovery;
-  for (const auto& c : body_of(confirmed).at("recovery_codes").as_array()) recovery.emplace_back(c.as_string());
+  const auto confirmed_body = body_of(confirmed);  // named: a range-for over a temporary's member dangles
+  for (const auto& c : confirmed_body.at("recovery_codes").as_array()) recovery.emplace_back(c.as_string());
   BOOST_REQUIRE(recovery.size() == 10u);
   auto state = body_of(a.call("GET", "/v1/me/totp"));
   BOOST_TEST(state.at("enrolled").as_bool());
