@@ -164,7 +164,8 @@ net::awaitable<http::response> signin(services& s, http::request& req) {
       break;
   }
   // An enrolled second factor: no session yet, a challenge for POST /v1/auth/signin/second-factor.
-  auto gate = co_await accounts::second_factor_gate(ctx, r.user, "password");
+  const std::string method = "password";  // named: no temporary across a co_await (GCC 12)
+  auto gate = co_await accounts::second_factor_gate(ctx, r.user, method);
   if (gate.ec) co_return store_problem();
   if (gate.required) {
     auto res = http::json_response(http::status::ok, boost::json::object{{"second_factor_required", true},

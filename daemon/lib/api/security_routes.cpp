@@ -163,7 +163,8 @@ net::awaitable<response> totp_state(services& s, http::request& req) {
 // POST /v1/me/totp: a new secret, shown once (as base32 and an otpauth:// URI), unconfirmed.
 net::awaitable<response> totp_enrol(services& s, http::request& req) {
   ENF_ME(u);
-  auto e = co_await accounts::begin_enrolment(u_ctx, u, client_address(req));
+  const auto addr = client_address(req);  // named: no temporary across a co_await (GCC 12)
+  auto e = co_await accounts::begin_enrolment(u_ctx, u, addr);
   if (e.ec) co_return store_problem();
   if (e.already_enrolled)
     co_return http::problem(status::conflict, "second_factor_enrolled", "Conflict",
@@ -176,7 +177,8 @@ net::awaitable<response> totp_enrol(services& s, http::request& req) {
 net::awaitable<response> totp_confirm(services& s, http::request& req) {
   ENF_ME(u);
   ENF_BODY(in, "code");
-  auto c = co_await accounts::confirm_enrolment(u_ctx, u, in[0], client_address(req));
+  const auto addr = client_address(req);
+  auto c = co_await accounts::confirm_enrolment(u_ctx, u, in[0], addr);
   if (auto r = code_refused(c)) co_return std::move(*r);
   boost::json::array codes;
   for (const auto& rc : c.recovery_codes) codes.push_back(boost::json::string(rc.reveal()));
@@ -187,7 +189,8 @@ net::awaitable<response> totp_confirm(services& s, http::request& req) {
 net::awaitable<response> totp_remove(services& s, http::request& req) {
   ENF_ME(u);
   ENF_BODY(in, "code");
-  auto r = co_await accounts::remove_factor(u_ctx, u, in[0], client_address(req));
+  const auto addr = client_address(req);
+  auto r = co_await accounts::remove_factor(u_ctx, u, in[0], addr);
   if (auto bad = code_refused(r)) co_return std::move(*bad);
   co_return http::no_content();
 }
@@ -196,7 +199,8 @@ net::awaitable<response> totp_remove(services& s, http::request& req) {
 net::awaitable<response> signin_second_factor(services& s, http::request& req) {
   ENF_BODY(in, "challenge", "code");
   auto ctx = flows(s);
-  auto r = co_await accounts::complete_sign_in(ctx, in[0], in[1], client_address(req));
+  const auto addr = client_address(req);
+  auto r = co_await accounts::complete_sign_in(ctx, in[0], in[1], addr);
   if (r.ec) co_return store_problem();
   if (r.challenge_invalid)
     co_return http::field_problem("challenge", "is unknown, used or expired: sign in again", "invalid_challenge");

@@ -55,7 +55,10 @@ void take_number(si::instance& row, const meta::phone_number_info& n) {
 
 // Writes the whole row; a status change goes through set_status, with its event, in the
 // same transaction.
-net::awaitable<core::error_code> save(context& ctx, si::instance& row, std::string action, std::string detail) {
+// `action` and `detail` are named locals of the caller (no temporary lives across the
+// co_await: docs/engineering-notes.md, GCC 12).
+net::awaitable<core::error_code> save(context& ctx, si::instance& row, const std::string& action,
+                                      const std::string& detail) {
   const std::int64_t now = core::wall_ms();
   auto work = [&row, &ctx, &action, &detail, now](store::connection& c) -> core::error_code {
     bool changed = false;
@@ -68,7 +71,7 @@ net::awaitable<core::error_code> save(context& ctx, si::instance& row, std::stri
 }
 
 net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const core::secret_string (&values)[6],
-                                         std::string action, std::string detail) {
+                                         const std::string& action, const std::string& detail) {
   auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   crypto::seal_instance_fields(*sealing, row, values);
   auto ec = co_await save(ctx, row, action, detail);
@@ -198,8 +201,8 @@ net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
     row.status_reason.clear();
   }
   row.updated_at = now_s();
-  const std::string detail = changed_fields(field_names(in));
-  auto ec = co_await save(ctx, row, "instance_updated", detail);
+  const std::string action = "instance_updated", detail = changed_fields(field_names(in));
+  auto ec = co_await save(ctx, row, action, detail);
   if (ec == store::error::not_found) co_return fail(kind::not_found);
   if (ec) co_return fail(kind::store_failed, ec);
   outcome o;
