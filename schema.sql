@@ -490,3 +490,42 @@ CREATE TABLE optout_settings (
                  CHECK (enforce = 'off' OR enforce = 'marketing_templates' OR enforce = 'all_templates'),
   updated_at     INTEGER NOT NULL               -- unix ms
 );
+-- migration: 21
+-- The audit log, whole (issue 20): a user's own entries are found by actor as well as by
+-- subject (GET /v1/me/audit), and the retention purge (retention.audit_days) walks by age.
+CREATE INDEX audit_log_actor ON audit_log(actor_id, id);
+CREATE INDEX audit_log_age ON audit_log(created_at);
+-- A second factor (issue 20, P10): one TOTP secret (RFC 6238) per user, sealed by the vault
+-- (AAD: user_totp, the user id, "secret"). `confirmed_at` is NULL until the first right code;
+-- `last_step` is the newest 30-second step a code was accepted for, so a code works once.
+CREATE TABLE user_totp (
+  user_id      TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret_blob  BLOB NOT NULL,
+  confirmed_at INTEGER,                          -- unix s; NULL: enrolment not confirmed
+  last_step    INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL                  -- unix s
+);
+-- Single-use recovery codes, only as SHA-256 hex (random codes: no salt needed); a used code
+-- is deleted. A new enrolment replaces them all.
+CREATE TABLE recovery_codes (
+  user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  PRIMARY KEY (user_id, code_hash)
+);
+-- The step between a right password and the code: a short-lived, single-use token (hashed)
+-- that names the user and the sign-in method; it goes with its user.
+CREATE TABLE signin_challenges (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  method     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL                    -- unix s
+);
+CREATE INDEX signin_challenges_user ON signin_challenges(user_id);
+-- Administrators must have a second factor: an administrator who signs in without one gets a
+-- session listed here, which may only enrol (api::authenticate). Confirming a factor deletes
+-- the user's rows; the session's end takes its row with it.
+CREATE TABLE enrolment_sessions (
+  session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);

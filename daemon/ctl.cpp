@@ -91,6 +91,10 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
   if (!mails) return fail(settings.store.path, why.empty() ? mails.error().message() : why);
   std::printf("re-encrypted %zu pending mail(s) under key %u (%zu scanned, %d pass(es))\n",
               mails->rekeyed, v.active_key_id(), mails->scanned, mails->passes);
+  auto factors = app::rekey_totp_secrets(**conn, v, 100, 5, &why);
+  if (!factors) return fail(settings.store.path, why.empty() ? factors.error().message() : why);
+  std::printf("re-encrypted %zu second factor secret(s) under key %u (%zu scanned, %d pass(es))\n",
+              factors->rekeyed, v.active_key_id(), factors->scanned, factors->passes);
   return 0;
 }
 

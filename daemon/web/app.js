@@ -2,7 +2,7 @@
 // feed indicator, banner, toast region), maps URLs to page modules and renders them.
 import { h, replace } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { configure, post, ApiError } from './lib/api.js';
+import { configure, get, post, ApiError } from './lib/api.js';
 import { route, start, match, navigate, setCurrent } from './lib/router.js';
 import { session, loadMe, loadProviders, isAdmin, auth } from './lib/session.js';
 import { startFeed, stopFeed, onState } from './lib/feed.js';
@@ -31,6 +31,7 @@ const ROUTES = [
   ['/api-keys', page('api_keys', 'keys')],
   ['/live', page('live', 'live')],
   ['/settings', page('settings', 'settings')],
+  ['/settings/security', page('security', 'security')],
   ['/admin/users', page('admin', 'users'), { admin: true }],
   ['/admin/audit', page('admin', 'audit'), { admin: true }],
 ];
@@ -97,9 +98,19 @@ function markCurrent() {
 auth.signedIn = async function signedIn(next) {
   await loadMe();
   drawNav();
+  // An administrator without a second factor may only enrol one (docs/security.md).
+  if (await mustEnrol()) { navigate('/settings/security', { replace: true }); return; }
   startFeed();
   navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/instances', { replace: true });
 };
+
+async function mustEnrol() {
+  if (!isAdmin()) return false;
+  try {
+    const st = await get('/v1/me/totp', null, { quiet401: true });
+    return st.required && !st.enrolled;
+  } catch { return false; }  // an older daemon: nothing to enrol
+}
 
 function signedOut() {
   session.me = null;

@@ -5,6 +5,7 @@
 // violation, no request beyond 127.0.0.1, axe-core: no serious/critical finding) and
 // screenshotted. Run by CTest (label `browser`) or by hand: `npm test` in tests/browser.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -185,7 +186,7 @@ describe('web app walk', { concurrency: 1 }, () => {
   step('the administrator signs in and approves the sign-up in the browser', async () => {
     const page = await w.admin_ctx.context.newPage();
     w.admin_page = page;
-    await sign_in(page, admin.email, admin.password);
+    await sign_in(page, admin.email, admin.password, { enrol: true });
     await page.goto(w.daemon.public_url + '/admin/users');
     await h1(page, 'Users');
     const approve = page.getByRole('button', { name: `Approve ${user.email}` });
@@ -712,15 +713,48 @@ async function h1(page, name) {
   await page.getByRole('heading', { level: 1, name }).waitFor();
 }
 
-async function sign_in(page, email, password) {
+async function sign_in(page, email, password, { enrol = false } = {}) {
   if (!/\/signin/.test(page.url())) await page.goto(w.daemon.public_url + '/signin');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  if (enrol) await enrol_second_factor(page);
   await page.waitForURL(/\/instances$/);
   // Settled before the caller navigates away: a request cut short by a page load is noise.
   await h1(page, 'Instances');
   await page.waitForLoadState('networkidle').catch(() => {});
+}
+
+// The code an authenticator app shows for the base32 `secret` (RFC 6238: SHA-1, 6 digits, 30 s).
+function totp_code(secret, offset_s = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + Math.floor(offset_s / 30)));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+// An administrator's first sign-in: the app asks for a second factor before anything else.
+// The walk enrols one with the key the page shows and a code it computes.
+async function enrol_second_factor(page) {
+  await page.waitForURL(/\/settings\/security$/);
+  await h1(page, 'Security');
+  await page.getByText('Administrators must set up two-step sign-in').waitFor();
+  await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const key = page.getByLabel('Key', { exact: true });
+  await key.waitFor();
+  assert.match(await page.getByLabel('Authenticator link').inputValue(), /^otpauth:\/\/totp\/Enfinito:/);
+  await check_page(page, w.admin_ctx, 'security-enrol');
+  await page.getByLabel('Code', { exact: true }).fill(totp_code(await key.inputValue()));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  const codes = page.getByLabel('Recovery codes');
+  await codes.waitFor();
+  assert.equal((await codes.inputValue()).split('\n').length, 10);
+  await page.getByRole('button', { name: 'I have saved them' }).click();
 }
 
 // Presses Tab until the focused element is the field labelled `label` (or the button named so);

@@ -16,6 +16,8 @@
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
+#include <enfinito/accounts/totp.hpp>
+#include <enfinito/core/clock.hpp>
 #include <fake_graph/core.hpp>
 
 #include <boost/json.hpp>
@@ -145,6 +147,16 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
                            json::serialize(json::object{{"email", "admin@example.com"}, {"password", admin_password}}))
                     .status == 200u);
   const std::string admin_cookie = admin.cookie;
+  // Administrators must enrol a second factor first: its secret is a canary too (shown once,
+  // in the enrolment answer, kept out of `seen`).
+  auto enrolled = admin.call("POST", "/v1/me/totp", "{}", false);
+  BOOST_REQUIRE_MESSAGE(enrolled.status == 201u, enrolled.body);
+  const std::string totp_secret = str(body_of(enrolled), "secret");
+  legit += enrolled.body;
+  const auto totp_key = accounts::totp::from_base32(totp_secret);
+  BOOST_REQUIRE(totp_key.has_value());
+  const auto totp_code = accounts::totp::code_text(accounts::totp::code_at(*totp_key, core::wall_ms()));
+  BOOST_REQUIRE(admin.call("POST", "/v1/me/totp/confirm", R"({"code":")" + totp_code + R"("})", false).status == 200u);
 
   // A user signs up, is approved, signs in.
   client user{d.port(), &seen};
@@ -278,7 +290,7 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
       {"admin session", token_of(admin_cookie)}, {"user session", token_of(user_cookie)},
       {"new session", token_of(new_cookie)},    {"reset token", reset_token},
       {"Meta access token", meta_token},        {"app secret", app_secret},
-      {"verify token", verify_token}};
+      {"verify token", verify_token},          {"TOTP secret", totp_secret}};
   // The search can find things: the verify token is in the instance views it saw, the key in
   // its one creation answer, the reset token in its mail.
   BOOST_TEST(seen.find(verify_token) != std::string::npos);

@@ -5,14 +5,14 @@
 
 namespace enfinito::accounts {
 
-net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::accounts::audit_filter& want) {
+net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::audit::filter& want) {
   // One entry past the limit tells whether an older page follows.
   const std::size_t limit = want.limit;
-  store::accounts::audit_filter filter = want;
+  store::audit::filter filter = want;
   filter.limit = limit + 1;
   audit_page page;
   auto work = [&](store::connection& c) -> core::error_code {
-    auto r = store::accounts::list_audit_newest(c, filter);
+    auto r = store::audit::newest(c, filter);
     if (!r) return r.error();
     page.entries = std::move(*r);
     return {};

@@ -9,6 +9,7 @@
 #include <enfinito/accounts/password.hpp>
 #include <enfinito/accounts/policy.hpp>
 #include <enfinito/accounts/profile.hpp>
+#include <enfinito/accounts/second_factor.hpp>
 #include <enfinito/accounts/signin.hpp>
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/accounts/views.hpp>
@@ -161,6 +162,17 @@ net::awaitable<http::response> signin(services& s, http::request& req) {
                                   : "the account cannot sign in");
     case accounts::sign_in_outcome::signed_in:
       break;
+  }
+  // An enrolled second factor: no session yet, a challenge for POST /v1/auth/signin/second-factor.
+  const std::string method = "password";  // named: no temporary across a co_await (GCC 12)
+  auto gate = co_await accounts::second_factor_gate(ctx, r.user, method);
+  if (gate.ec) co_return store_problem();
+  if (gate.required) {
+    auto res = http::json_response(http::status::ok, boost::json::object{{"second_factor_required", true},
+                                                                         {"challenge", gate.challenge.reveal()},
+                                                                         {"expires_in", accounts::challenge_ttl_s}});
+    res.set(http::bhttp::field::cache_control, "no-store");
+    co_return res;
   }
   auto cookie = co_await start_session(s, req, r.user.id, "password");
   if (!cookie) co_return store_problem();
@@ -427,50 +439,6 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   co_return http::no_content();
 }
 
-// ---- admin: the audit log ----
-
-net::awaitable<http::response> audit_list(services& s, http::request& req) {
-  ENF_AUTH(p, access::admin);
-  if (p.via_api_key) co_return session_required();
-  store::accounts::audit_filter f;
-  if (auto l = req.query_param("limit")) {
-    const bool ok = !l->empty() && l->size() <= 3 && std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!ok || std::stoul(*l) < 1 || std::stoul(*l) > 200) co_return http::field_problem("limit", "1 to 200");
-    f.limit = std::stoul(*l);
-  }
-  if (auto c = req.query_param("cursor")) {
-    const bool ok = !c->empty() && c->size() <= 18 && std::all_of(c->begin(), c->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    if (!ok) co_return http::field_problem("cursor", "not a cursor from this API");
-    f.before_id = std::stoll(*c);
-  }
-  if (auto u = req.query_param("user")) {
-    if (!core::id_like(*u, "usr_")) co_return http::field_problem("user", "a user id (usr_…)");
-    f.user = *u;
-  }
-  if (auto a = req.query_param("action")) {
-    const bool ok = !a->empty() && a->size() <= 64 && core::url_safe_chars(*a);
-    if (!ok) co_return http::field_problem("action", "an action name such as signin or api_key_created");
-    f.action = *a;
-  }
-  auto ctx = flows(s);
-  auto page = co_await accounts::read_audit(ctx, f);
-  if (!page) co_return store_problem();
-  auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
-  boost::json::array data;
-  for (const auto& a : page->entries)
-    data.push_back(boost::json::object{{"id", a.id},
-                                       {"at", a.created_at * 1000},
-                                       {"actor_user_id", opt(a.actor_id)},
-                                       {"subject_user_id", opt(a.subject_id)},
-                                       {"action", a.action},
-                                       {"client_ip", opt(a.client_address)},
-                                       {"detail", accounts::audit_detail(a.detail)}});
-  boost::json::object out{{"data", std::move(data)}};
-  if (page->more) out["next_cursor"] = std::to_string(page->entries.back().id);
-  else out["next_cursor"] = nullptr;
-  co_return http::json_response(http::status::ok, out);
-}
-
 // ---- admin ----
 
 net::awaitable<http::response> admin_list(services& s, http::request& req) {
@@ -623,7 +591,6 @@ void register_accounts_routes(http::router& r, services& s) {
   r.add(verb::get, "/v1/me/sessions", "me.sessions_list", bind(sessions_list));
   r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
   r.add(verb::get, "/v1/admin/users", "admin.users_list", bind(admin_list));
-  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(audit_list));
   r.add(verb::post, "/v1/auth/data-rights", "auth.data_rights", bind(data_link_request));
   r.add(verb::post, "/v1/auth/data-rights/export", "auth.data_rights_export", bind(data_link_export));
   r.add(verb::post, "/v1/auth/data-rights/delete", "auth.data_rights_delete", bind(data_link_delete));

@@ -7,6 +7,7 @@
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/second_factor.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/this_coro.hpp>
@@ -30,6 +31,14 @@ http::response unauthenticated(std::string_view detail) {
 
 http::response forbidden(std::string_view code, std::string_view detail) {
   return http::problem(http::status::forbidden, code, "Forbidden", detail);
+}
+
+// What an enrolment-only session may reach: who am I, the second factor's routes, sign-out.
+bool enrolment_route(const http::request& req) {
+  auto target = std::string_view(req.msg.target());
+  target = target.substr(0, target.find('?'));
+  if (target == "/v1/me") return req.msg.method() == http::verb::get;
+  return target == "/v1/me/totp" || target.starts_with("/v1/me/totp/") || target == "/v1/auth/signout";
 }
 
 bool unsafe(http::verb v) { return v != http::verb::get && v != http::verb::head && v != http::verb::options; }
@@ -140,6 +149,7 @@ net::awaitable<std::variant<principal, http::response>> by_session(http::request
   auto hash = crypto::sha256_hex(token);
   std::optional<acc::session> ses;
   std::optional<acc::user> usr;
+  bool enrolment_only = false;
   auto ec = co_await s.db.read([&](store::connection& c) -> core::error_code {
     auto r = acc::find_session(c, hash);
     if (!r) return r.error();
@@ -148,7 +158,8 @@ net::awaitable<std::variant<principal, http::response>> by_session(http::request
     auto u = acc::find_user_by_id(c, ses->user_id);
     if (!u) return u.error();
     usr = std::move(*u);
-    return {};
+    if (!usr || usr->role != "admin") return {};  // only administrators' sessions can be restricted
+    return store::second_factor::session_restricted(c, ses->id, enrolment_only);
   });
   if (ec) co_return http::problem(http::status::service_unavailable, "store_unavailable", "Try again later");
   auto now = acc::now_s();
@@ -165,6 +176,10 @@ net::awaitable<std::variant<principal, http::response>> by_session(http::request
   principal p{usr->id, usr->role};
   p.session_id = ses->id;
   p.session_created_at = ses->created_at;
+  p.enrolment_only = enrolment_only;
+  if (enrolment_only && !enrolment_route(req))
+    co_return forbidden("second_factor_enrolment_required",
+                        "administrators need a second factor: enrol one (POST /v1/me/totp) first");
   if (auto r = check_access(p, need)) co_return std::move(*r);
   co_return p;
 }
@@ -180,6 +195,10 @@ std::string session_cookie_name(const config::settings& cfg) {
 }
 
 std::string client_address(const http::request& req) { return req.remote.to_string(); }
+
+store::audit::actor audit_actor(const principal& p, const http::request& req) {
+  return {p.user_id, p.via_api_key ? p.api_key_id : std::string(), client_address(req)};
+}
 
 net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s,
                                                                       access need) {
@@ -211,6 +230,15 @@ net::awaitable<core::result<std::string>> start_session(services& s, const http:
     // Expired sessions are swept at every sign-in: cheap with the indexes, and no timer needed.
     if (auto e = acc::purge_sessions(c, ses.created_at, s.cfg.auth.session_idle_timeout_s)) return e;
     if (auto e = acc::insert_session(c, ses, hash)) return e;
+    // An administrator without a second factor may only enrol one (accounts/second_factor.hpp).
+    auto u = acc::find_user_by_id(c, ses.user_id);
+    if (!u) return u.error();
+    if (s.cfg.auth.admin_second_factor && *u && (*u)->role == "admin") {
+      bool enrolled = false;
+      if (auto e = store::second_factor::enrolled(c, ses.user_id, enrolled)) return e;
+      if (!enrolled)
+        if (auto e = store::second_factor::restrict_session(c, ses.id, ses.user_id)) return e;
+    }
     return acc::audit(c, ses.user_id, ses.user_id, "signin", "method=" + ses.method, ses.client_address);
   });
   if (ec) co_return ec;

@@ -134,8 +134,8 @@ net::awaitable<std::optional<response>> check_target(services& s, const std::str
   co_return out;
 }
 
-hooks::endpoint_context writes(services& s) {
-  return {s.db, *s.vault, s.blocking, s.cfg.webhooks_out};
+hooks::endpoint_context writes(services& s, store::audit::actor who = {}) {
+  return {s.db, *s.vault, s.blocking, s.cfg.webhooks_out, std::move(who)};
 }
 
 // Reads the caller's instance (and endpoint when `webhook_id` is given).
@@ -221,7 +221,9 @@ net::awaitable<response> create(services& s, http::request& req) {
   e.event_types = in.event_types.value_or("[]");
   e.format = in.format.value_or("enfinito");
   e.created_at = e.updated_at = now_ms();
-  auto made = co_await hooks::create_endpoint(writes(s), e);
+  // Built before the co_await: the context owns strings (docs/engineering-notes.md, GCC 12).
+  auto w = writes(s, audit_actor(c.who, req));
+  auto made = co_await hooks::create_endpoint(w, e);
   if (made.ec) co_return store_problem(made.ec);
   if (made.too_many)
     co_return http::problem(status::conflict, "too_many_webhooks", "This instance has the most webhook endpoints allowed",
@@ -256,6 +258,9 @@ net::awaitable<response> patch(services& s, http::request& req) {
   if (body.error) co_return std::move(*body.error);
   input in;
   if (auto bad = read_input(*body.value, false, in)) co_return std::move(*bad);
+  const std::string detail = hooks::audit_detail(c.ep, in.url.has_value(), in.event_types.has_value(),
+                                                 in.format.has_value(), in.state.has_value());
+  const auto who = audit_actor(c.who, req);
   if (in.url) {
     auto refused = co_await check_target(s, *in.url);
     if (refused) co_return std::move(*refused);
@@ -271,6 +276,7 @@ net::awaitable<response> patch(services& s, http::request& req) {
   auto write = [&](store::connection& conn) -> core::error_code {
     auto ec = sh::update(conn, c.ep, now);
     if (ec) return ec;
+    if (auto e = store::audit::record(conn, who, c.who.user_id, "webhook_endpoint_updated", detail)) return e;
     return sh::get(conn, c.who.user_id, c.instance_id, c.ep.id, c.ep);
   };
   auto ec = co_await s.db.write(write);
@@ -282,7 +288,11 @@ net::awaitable<response> patch(services& s, http::request& req) {
 net::awaitable<response> remove(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::write, true);
   if (c.stop) co_return std::move(*c.stop);
-  auto write = [&](store::connection& conn) { return sh::remove(conn, c.who.user_id, c.instance_id, c.ep.id); };
+  const auto who = audit_actor(c.who, req);
+  auto write = [&](store::connection& conn) -> core::error_code {
+    if (auto ec = sh::remove(conn, c.who.user_id, c.instance_id, c.ep.id)) return ec;
+    return store::audit::record(conn, who, c.who.user_id, "webhook_endpoint_deleted", hooks::audit_detail(c.ep));
+  };
   auto ec = co_await s.db.write(write);
   if (ec == store::error::not_found) co_return webhook_missing();
   if (ec) co_return store_problem(ec);
@@ -293,7 +303,8 @@ net::awaitable<response> remove(services& s, http::request& req) {
 net::awaitable<response> rotate(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::write, true);
   if (c.stop) co_return std::move(*c.stop);
-  auto got = co_await hooks::rotate_secret(writes(s), c.ep);
+  auto w = writes(s, audit_actor(c.who, req));
+  auto got = co_await hooks::rotate_secret(w, c.ep);
   if (got.ec == store::error::not_found) co_return webhook_missing();
   if (got.ec) co_return store_problem(got.ec);
   co_return with_secret(status::ok, c.ep, got.secret);
@@ -336,7 +347,8 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   if (!core::id_like(did, "whd_"))
     co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   sh::delivery d;
-  auto ec = co_await hooks::redeliver(writes(s), c.ep.id, did, d);
+  auto w = writes(s);
+  auto ec = co_await hooks::redeliver(w, c.ep.id, did, d);
   if (ec == store::error::not_found)
     co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   if (ec) co_return store_problem(ec);
@@ -353,7 +365,9 @@ net::awaitable<response> send_test(services& s, http::request& req) {
     co_return http::problem(status::conflict, "webhook_paused", "This webhook endpoint is paused",
                             "resume it (PATCH with state active) to send a test event");
   std::string did;
-  if (auto ec = co_await hooks::send_test_event(writes(s), c.ep, did)) co_return store_problem(ec);
+  auto w = writes(s);
+  auto ec = co_await hooks::send_test_event(w, c.ep, did);
+  if (ec) co_return store_problem(ec);
   co_return http::json_response(status::accepted, json::object{{"delivery_id", did}});
 }
 

@@ -253,7 +253,9 @@ net::awaitable<std::variant<si::instance, response>> load(services& s, const pri
 
 // ---- handlers ---------------------------------------------------------------------------
 
-instances::context flows(services& s) { return {s.db, *s.vault, s.blocking, *s.meta}; }
+instances::context flows(services& s, const principal& p, const http::request& req) {
+  return {s.db, *s.vault, s.blocking, *s.meta, audit_actor(p, req)};
+}
 
 response phone_in_use(bool create) {
   if (create)
@@ -296,7 +298,9 @@ net::awaitable<response> create(services& s, http::request& req) {
   if (body.error) co_return std::move(*body.error);
   credential_input in;
   if (auto bad = read_input(*body.value, true, in)) co_return std::move(*bad);
-  auto o = co_await instances::connect(flows(s), p.user_id, std::move(in));
+  // Built before the co_await: the context owns strings (docs/engineering-notes.md, GCC 12).
+  auto ctx = flows(s, p, req);
+  auto o = co_await instances::connect(ctx, p.user_id, std::move(in));
   auto res = co_await answer(s, std::move(o), status::created, true);
   co_return res;
 }
@@ -359,7 +363,8 @@ net::awaitable<response> patch(services& s, http::request& req) {
   if (body.error) co_return std::move(*body.error);
   credential_input in;
   if (auto bad = read_input(*body.value, false, in)) co_return std::move(*bad);
-  auto o = co_await instances::update(flows(s), std::move(std::get<si::instance>(loaded)), std::move(in));
+  auto ctx = flows(s, p, req);
+  auto o = co_await instances::update(ctx, std::move(std::get<si::instance>(loaded)), std::move(in));
   auto res = co_await answer(s, std::move(o), status::ok, false);
   co_return res;
 }
@@ -367,9 +372,11 @@ net::awaitable<response> patch(services& s, http::request& req) {
 net::awaitable<response> verify(services& s, http::request& req) {
   auto who = co_await authenticate(req, s, access::write);
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto loaded = co_await load(s, std::get<principal>(who), req.param("id"));
+  auto& p = std::get<principal>(who);
+  auto loaded = co_await load(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto o = co_await instances::reverify(flows(s), std::move(std::get<si::instance>(loaded)), {}, false);
+  auto ctx = flows(s, p, req);
+  auto o = co_await instances::reverify(ctx, std::move(std::get<si::instance>(loaded)), {}, false);
   auto res = co_await answer(s, std::move(o), status::ok, false);
   co_return res;
 }
@@ -380,7 +387,8 @@ net::awaitable<response> remove(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
   const std::string id(req.param("id"));
   if (id.size() > 64 || !p.may_use_instance(id)) co_return not_found();
-  auto o = co_await instances::remove(flows(s), p.user_id, id);
+  auto ctx = flows(s, p, req);
+  auto o = co_await instances::remove(ctx, p.user_id, id);
   if (o.what == instances::outcome::kind::not_found) co_return not_found();
   if (o.what != instances::outcome::kind::done) co_return store_problem(o.ec);
   co_return http::no_content();

@@ -12,6 +12,7 @@
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/optouts_routes.hpp>
 #include <enfinito/api/routes.hpp>
+#include <enfinito/api/security_routes.hpp>
 #include <enfinito/api/stream.hpp>
 #include <enfinito/api/meta_webhook_routes.hpp>
 
@@ -20,6 +21,7 @@ namespace enfinito::api {
 void register_all(http::router& r, services& s) {
   register_instance_routes(r, s);
   register_accounts_routes(r, s);
+  register_security_routes(r, s);
   register_google_routes(r, s);
   register_meta_webhook_routes(r, s);
   register_event_routes(r, s);

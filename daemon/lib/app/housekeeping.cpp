@@ -3,6 +3,7 @@
 
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/audit.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/inbound.hpp>
@@ -104,6 +105,12 @@ std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
   out.push_back({"retention.inbound_media", [media](store::connection& c, std::int64_t now, std::size_t batch,
                                                     std::size_t& removed) {
                    return store::media::purge(c, now - media, batch, removed);
+                 }});
+  // The audit log: `created_at` is in seconds.
+  const std::int64_t audit = r.audit.count();
+  out.push_back({"retention.audit", [audit](store::connection& c, std::int64_t now, std::size_t batch,
+                                            std::size_t& removed) {
+                   return store::audit::purge(c, (now - audit) / 1000, batch, removed);
                  }});
   return out;
 }

@@ -11,6 +11,7 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/hooks.hpp>
 #include <enfinito/store/instances.hpp>
+#include <enfinito/store/second_factor.hpp>
 
 #include <thread>
 
@@ -171,6 +172,14 @@ core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto:
       {"the mail outbox", "mail", "body"}, acc::scan_sealed_mail, acc::replace_sealed_mail);
 }
 
+core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v,
+                                              std::size_t batch, int max_passes, std::string* why) {
+  namespace sf = store::second_factor;
+  return rekey_blob_rows<sf::sealed_secret, std::string>(
+      c, v, batch, max_passes, why, sf::table, sf::secret_field, {"second factors", "second factor of user", "secret"},
+      sf::scan_secrets, sf::replace_secret);
+}
+
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
   std::size_t n = 0;
   std::string after;
@@ -187,6 +196,15 @@ core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32
   for (;;) {
     std::vector<sh::sealed_secret> rows;
     if (auto ec = sh::scan_secrets(c, after, 500, rows)) return ec;
+    if (rows.empty()) break;
+    after = rows.back().id;
+    for (const auto& row : rows)
+      if (crypto::vault::blob_key_id(row.blob) == key_id) ++n;
+  }
+  after.clear();
+  for (;;) {
+    std::vector<store::second_factor::sealed_secret> rows;
+    if (auto ec = store::second_factor::scan_secrets(c, after, 500, rows)) return ec;
     if (rows.empty()) break;
     after = rows.back().id;
     for (const auto& row : rows)

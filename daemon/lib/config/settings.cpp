@@ -158,6 +158,8 @@ const std::vector<key_def>& keys() {
               "failed sign-ins from one client address per window before 429"),
       int_key("auth.signin_window_s", 1, 24 * 3600, [](settings& s) -> auto& { return s.auth.signin_window_s; },
               "sign-in throttle window (longest lock-out of an account)"),
+      bool_key("auth.admin_second_factor", [](settings& s) -> auto& { return s.auth.admin_second_factor; },
+               "administrators must enrol a TOTP second factor: until they do, their session may only enrol one"),
       text_key("smtp.host", [](settings& s) -> auto& { return s.smtp.host; },
                "SMTP submission server; empty: mail stays in the outbox (dev mode writes files)"),
       int_key("smtp.port", 1, 65535, [](settings& s) -> auto& { return s.smtp.port; }, "SMTP port"),
@@ -260,6 +262,9 @@ const std::vector<key_def>& keys() {
       unit_key("retention.inbound_media_days", 1, 36'500, 24ll * 3600 * 1000,
                [](settings& s) -> auto& { return s.retention.inbound_media; },
                "inbound media files kept by Enfinito (media_fetch) are deleted after this long"),
+      unit_key("retention.audit_days", 1, 36'500, 24ll * 3600 * 1000,
+               [](settings& s) -> auto& { return s.retention.audit; },
+               "audit log entries (GET /v1/me/audit, GET /v1/admin/audit) older than this are deleted"),
       ms_key("retention.interval_ms", 100, 86'400'000, [](settings& s) -> auto& { return s.retention.interval; },
              "how often the retention job runs"),
       int_key("retention.batch_rows", 1, 100'000, [](settings& s) -> auto& { return s.retention.batch_rows; },
@@ -639,7 +644,12 @@ void validate(settings& s) {
 settings parse(std::string_view text, const load_options& opts) {
   settings s;
   s.dev = opts.dev;
-  if (opts.dev) s.store.path = "var/enfinito.db";
+  if (opts.dev) {
+    s.store.path = "var/enfinito.db";
+    // The sandbox's first sign-up is its administrator: trying Enfinito on loopback should not
+    // need an authenticator app (a TOML or ENFINITO_AUTH_ADMIN_SECOND_FACTOR turns it back on).
+    s.auth.admin_second_factor = false;
+  }
   std::string origin = opts.file.empty() ? "config" : opts.file.string();
   deprecated_names used;
   try {

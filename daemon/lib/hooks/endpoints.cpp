@@ -30,6 +30,16 @@ net::awaitable<std::shared_ptr<const crypto::vault>> sealing_vault(endpoint_cont
 
 }  // namespace
 
+std::string audit_detail(const sh::endpoint& e, bool url, bool event_types, bool format, bool state) {
+  std::string out = "instance=" + e.instance_id + " endpoint=" + e.id;
+  std::string fields;
+  for (auto [changed, name] : {std::pair{url, "url"}, std::pair{event_types, "event_types"},
+                               std::pair{format, "format"}, std::pair{state, "state"}})
+    if (changed) fields += (fields.empty() ? "" : ",") + std::string(name);
+  if (!fields.empty()) out += " fields=" + fields;
+  return out;
+}
+
 net::awaitable<std::string> check_target(const config::webhooks_out_settings& c, const std::string& url) {
   const auto allowed = core::parse_ranges(c.allow_ranges).value_or(std::vector<core::ip_range>{});
   std::string why = check_url(url, c.allow_http, allowed);
@@ -53,7 +63,8 @@ net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
       out.too_many = true;
       return {};
     }
-    return sh::insert(conn, e);
+    if (auto ec = sh::insert(conn, e)) return ec;
+    return store::audit::record(conn, ctx.who, e.user_id, "webhook_endpoint_created", audit_detail(e));
   };
   out.ec = co_await ctx.db.write(write);
   if (!out.ec && !out.too_many)
@@ -67,7 +78,10 @@ net::awaitable<rotated> rotate_secret(endpoint_context ctx, sh::endpoint& e) {
   auto v = co_await sealing_vault(ctx);
   const std::string blob = v->encrypt(out.secret.reveal(), {sh::table, e.id, sh::secret_field});
   const auto now = core::wall_ms();
-  auto write = [&](store::connection& conn) { return sh::set_secret(conn, e.id, blob, now); };
+  auto write = [&](store::connection& conn) -> core::error_code {
+    if (auto ec = sh::set_secret(conn, e.id, blob, now)) return ec;
+    return store::audit::record(conn, ctx.who, e.user_id, "webhook_secret_rotated", audit_detail(e));
+  };
   out.ec = co_await ctx.db.write(write);
   if (out.ec) co_return out;
   e.updated_at = now;

@@ -12,6 +12,7 @@
 #include <enfinito/store/store.hpp>
 
 #include <algorithm>
+#include <vector>
 
 namespace enfinito::instances {
 namespace {
@@ -54,25 +55,48 @@ void take_number(si::instance& row, const meta::phone_number_info& n) {
 
 // Writes the whole row; a status change goes through set_status, with its event, in the
 // same transaction.
-net::awaitable<core::error_code> save(context& ctx, si::instance& row) {
+// `action` and `detail` are named locals of the caller (no temporary lives across the
+// co_await: docs/engineering-notes.md, GCC 12).
+net::awaitable<core::error_code> save(context& ctx, si::instance& row, const std::string& action,
+                                      const std::string& detail) {
   const std::int64_t now = core::wall_ms();
-  auto work = [&row, now](store::connection& c) -> core::error_code {
+  auto work = [&row, &ctx, &action, &detail, now](store::connection& c) -> core::error_code {
     bool changed = false;
     if (auto ec = set_status(c, row.id, row.status, row.status_reason, now, changed)) return ec;
-    return si::update(c, row);
+    if (auto ec = si::update(c, row)) return ec;
+    return store::audit::record(c, ctx.who, row.user_id, action, "instance=" + row.id + detail);
   };
   auto ec = co_await ctx.db.write(work);
   co_return ec;
 }
 
-net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const core::secret_string (&values)[6]) {
+net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const core::secret_string (&values)[6],
+                                         const std::string& action, const std::string& detail) {
   auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   crypto::seal_instance_fields(*sealing, row, values);
-  auto ec = co_await save(ctx, row);
+  auto ec = co_await save(ctx, row, action, detail);
   if (ec) co_return store_failure(ec);
   outcome o;
   o.row = std::move(row);
   co_return o;
+}
+
+// The names of what a request changes (never a value: credentials are named only).
+std::vector<std::string> field_names(const changes& in) {
+  static constexpr const char* credential[5] = {"phone_number_id", "waba_id", "access_token", "app_secret", "app_id"};
+  std::vector<std::string> out;
+  if (in.name) out.emplace_back("name");
+  for (std::size_t i = 0; i < 5; ++i)
+    if (in.values[i]) out.emplace_back(credential[i]);
+  if (in.status) out.emplace_back("status");
+  if (in.media_fetch) out.emplace_back("media_fetch");
+  return out;
+}
+
+std::string changed_fields(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? " fields=" : ",") + n;
+  return out;
 }
 
 }  // namespace
@@ -101,13 +125,18 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
     crypto::seal_instance_fields(*sealing, row, values);
   }
-  auto ec = co_await ctx.db.write([&row](store::connection& c) { return si::insert(c, row); });
+  auto insert = [&row, &ctx](store::connection& c) -> core::error_code {
+    if (auto ec = si::insert(c, row)) return ec;
+    return store::audit::record(c, ctx.who, row.user_id, "instance_created", "instance=" + row.id);
+  };
+  auto ec = co_await ctx.db.write(insert);
   if (ec) co_return store_failure(ec);
   core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
   co_return o;
 }
 
 net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool must_pass) {
+  const auto in_names = field_names(in);
   // Decrypt what was not given: these are used for the Meta call right here.
   core::secret_string values[6];
   core::result<core::secret_string> opened = core::secret_string{};
@@ -151,7 +180,9 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
     if (row.status != "needs_reauth") row.status_reason.clear();
   }
   row.updated_at = now_s();
-  auto o = co_await sealed_and_saved(ctx, std::move(row), values);
+  const std::string action = must_pass ? "instance_updated" : "instance_verified";
+  const std::string detail = must_pass ? changed_fields(in_names) : " status=" + row.status;
+  auto o = co_await sealed_and_saved(ctx, std::move(row), values, action, detail);
   o.verdict = std::move(verdict);
   co_return o;
 }
@@ -170,7 +201,8 @@ net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
     row.status_reason.clear();
   }
   row.updated_at = now_s();
-  auto ec = co_await save(ctx, row);
+  const std::string action = "instance_updated", detail = changed_fields(field_names(in));
+  auto ec = co_await save(ctx, row, action, detail);
   if (ec == store::error::not_found) co_return fail(kind::not_found);
   if (ec) co_return fail(kind::store_failed, ec);
   outcome o;
@@ -181,7 +213,11 @@ net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
 net::awaitable<outcome> remove(context ctx, std::string user_id, std::string id) {
   // One statement; the schema's ON DELETE CASCADE takes the instance's logs and jobs with it
   // in the same transaction, and secure_delete overwrites the freed pages.
-  auto ec = co_await ctx.db.write([&](store::connection& c) { return si::remove(c, user_id, id); });
+  auto work = [&](store::connection& c) -> core::error_code {
+    if (auto ec = si::remove(c, user_id, id)) return ec;
+    return store::audit::record(c, ctx.who, user_id, "instance_deleted", "instance=" + id);
+  };
+  auto ec = co_await ctx.db.write(work);
   if (ec == store::error::not_found) co_return fail(kind::not_found);
   if (ec) co_return fail(kind::store_failed, ec);
   core::log::info("instance_deleted", {{"instance", id}, {"user", user_id}});

@@ -376,16 +376,6 @@ core::error_code audit(connection& c, std::string_view subject_id, std::string_v
   return s->run();
 }
 
-core::result<std::vector<audit_entry>> list_audit_newest(connection& c, const audit_filter& f) {
-  // The primary key drives the walk (newest first); the filters are rare admin searches.
-  ENF_PREPARE(s, std::string("SELECT ") + audit_cols.sql() +
-                     " FROM audit_log WHERE id < ?1 AND (?2 = '' OR subject_id = ?2 OR actor_id = ?2) "
-                     "AND (?3 = '' OR action = ?3) ORDER BY id DESC LIMIT ?4");
-  s->bind(1, f.before_id > 0 ? f.before_id : std::numeric_limits<std::int64_t>::max());
-  s->bind(2, f.user).bind(3, f.action).bind(4, static_cast<std::int64_t>(f.limit));
-  return all<audit_entry>(*s, read_audit);
-}
-
 core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,
                                                   std::int64_t after_id, std::size_t limit) {
   ENF_PREPARE(s, std::string("SELECT ") + audit_cols.sql() +

@@ -6,6 +6,7 @@ import { post, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { session, auth } from '../lib/session.js';
 import { heading, field, form, toast } from '../lib/ui.js';
+import { codeStep } from './signin_code.js';
 
 const wrap = (...children) => h('div', { class: 'auth-wrap' }, ...children);
 
@@ -28,14 +29,21 @@ export function signin({ query }) {
     submit: t('auth.signin'),
     fields: { email: email.input, password: password.input },
     onSubmit: async (v) => {
+      let r;
       try {
-        await post('/v1/auth/signin', v, { quiet401: true });
+        r = await post('/v1/auth/signin', v, { quiet401: true });
       } catch (e) {
         if (e instanceof ApiError && e.code === 'account_not_active' && /approv/i.test(e.detail)) {
           navigate('/pending');
           return;
         }
         throw e;
+      }
+      if (r?.second_factor_required) {  // the code step replaces the password form
+        const step = codeStep(r.challenge, () => auth.signedIn(query.get('next')));
+        f.replaceWith(step);
+        step.querySelector('input')?.focus();
+        return;
       }
       await auth.signedIn(query.get('next'));
     },

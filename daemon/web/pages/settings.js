@@ -10,6 +10,7 @@ export async function settings() {
   const me = session.me;
   return h('div', null, heading(t('set.title')),
     h('div', { class: 'grid' }, profileCard(me), passwordCard(me)),
+    card(t('sec.title'), h('p', null, t('sec.settings_text')), h('a', { class: 'btn', href: '/settings/security' }, t('sec.open'))),
     await googleCard(me), await sessionsCard(), exportCard(), deleteCard(me));
 }
 

@@ -7,6 +7,7 @@
 #include <enfinito/accounts/context.hpp>
 #include <enfinito/core/error.hpp>
 #include <enfinito/store/accounts.hpp>
+#include <enfinito/store/audit.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -21,7 +22,7 @@ struct audit_page {
   std::vector<store::accounts::audit_entry> entries;
   bool more = false;
 };
-net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::accounts::audit_filter& want);
+net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::audit::filter& want);
 
 /** An entry's detail ("key=key_… fields=name,email") as an object; free text as {"text": …}. */
 boost::json::object audit_detail(std::string_view detail);

@@ -17,13 +17,16 @@
  *   an `Origin` equal to `server.public_url`'s origin and `Sec-Fetch-Site` of `same-origin`
  *   or `none`.
  * Only users whose status is `active` get a principal. Failures answer 401 (no or bad
- * credentials) or 403 (CSRF, read-only key, not an admin) as problem+json.
+ * credentials) or 403 (CSRF, read-only key, not an admin) as problem+json. An administrator
+ * who signed in without a second factor holds an enrolment-only session: everything but
+ * `GET /v1/me`, `/v1/me/totp…` and sign-out answers 403 `second_factor_enrolment_required`.
  *
  * Sessions are created by `start_session` after any successful sign-in (password here, Google
  * in auth/oidc): it returns the `Set-Cookie` value to put on the response.
  */
 #include <enfinito/api/services.hpp>
 #include <enfinito/http/message.hpp>
+#include <enfinito/store/audit.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -46,6 +49,7 @@ struct principal {
   std::vector<std::string> instance_ids;  // API key limited to these instances; empty = all of the user's
   std::string session_id;         // when signed in by cookie
   std::int64_t session_created_at = 0;  // unix seconds (recent sign-in checks)
+  bool enrolment_only = false;  // an administrator's session without a second factor: may only enrol
   bool may_use_instance(std::string_view instance_id) const;
 };
 
@@ -78,5 +82,8 @@ std::optional<std::string> request_cookie(const http::request& req, std::string_
 
 /** The client address as recorded in the audit log. */
 std::string client_address(const http::request& req);
+
+/** The audit log's actor of a request: the principal's user, its API key if any, the address. */
+store::audit::actor audit_actor(const principal& p, const http::request& req);
 
 }  // namespace enfinito::api

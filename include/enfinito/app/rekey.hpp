@@ -37,7 +37,12 @@ core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto:
                                              std::size_t batch = 100, int max_passes = 5,
                                              std::string* why = nullptr);
 
-/** How many stored blobs (instance credentials, webhook signing secrets, mail bodies) are
+/** The same for the TOTP second factors' secrets (store/second_factor.hpp). */
+core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v,
+                                              std::size_t batch = 100, int max_passes = 5,
+                                              std::string* why = nullptr);
+
+/** How many stored blobs (instance credentials, webhook signing secrets, mail bodies, TOTP secrets) are
     sealed under `key_id` (retire-key refuses unless 0). */
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id);
 

@@ -65,6 +65,7 @@ struct auth_settings {
   unsigned signin_max_failures_per_account = 10;        // per window
   unsigned signin_max_failures_per_address = 50;        // per window
   std::int64_t signin_window_s = 15 * 60;
+  bool admin_second_factor = true;  // administrators must enrol TOTP: their sessions may only enrol until then
 };
 
 struct smtp_settings {
@@ -146,6 +147,7 @@ struct retention_settings {
   milliseconds events{30ll * 24 * 3600 * 1000};          // event log (GET /v1/events, live feed)
   milliseconds pending_statuses{72ll * 3600 * 1000};     // statuses whose message never became known
   milliseconds inbound_media{30ll * 24 * 3600 * 1000};   // inbound media files kept (media_fetch)
+  milliseconds audit{365ll * 24 * 3600 * 1000};          // audit log entries
   milliseconds interval{3600'000};                       // how often the purge runs
   std::size_t batch_rows = 1000;                          // rows deleted per store write
 };

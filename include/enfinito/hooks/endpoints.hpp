@@ -15,6 +15,7 @@
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
+#include <enfinito/store/audit.hpp>
 #include <enfinito/store/hooks.hpp>
 
 #include <boost/asio/thread_pool.hpp>
@@ -37,7 +38,15 @@ struct endpoint_context {
   crypto::vault_source& vault;
   net::thread_pool& blocking;
   const config::webhooks_out_settings& settings;
+  store::audit::actor who{};  // recorded with create and rotate, in their write
 };
+
+/**
+ * The audit detail of a change to `e`: its ids, and the names of the fields changed (never a
+ * URL or a secret: a URL may carry a customer's token in its path).
+ */
+std::string audit_detail(const store::hooks::endpoint& e, bool url = false, bool event_types = false,
+                         bool format = false, bool state = false);
 
 /** Why `url` may not be a webhook target, or empty when it may. */
 net::awaitable<std::string> check_target(const config::webhooks_out_settings& c, const std::string& url);

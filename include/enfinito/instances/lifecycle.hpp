@@ -13,7 +13,9 @@
  *             status alone is written as is
  *   remove:   one delete; the schema's cascade takes the instance's logs and jobs with it
  *
- * Every status change is committed with its `instance.status` event (instances/status.hpp).
+ * Every status change is committed with its `instance.status` event (instances/status.hpp),
+ * and every write with its audit entry (instance_created, instance_updated with the names of
+ * the changed fields, instance_verified, instance_deleted) in the same transaction.
  * After a successful write the caller tells the send queue (`queue::notify(id)`): a fixed
  * token or a new status reaches it at once, not at the next sweep. Plaintext credentials
  * live only in these calls' memory, as core::secret_string; nothing here logs a value.
@@ -22,6 +24,7 @@
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
 #include <enfinito/meta/client.hpp>
+#include <enfinito/store/audit.hpp>
 #include <enfinito/store/instances.hpp>
 
 #include <boost/asio/thread_pool.hpp>
@@ -52,6 +55,7 @@ struct context {
   crypto::vault_source& vault;
   net::thread_pool& blocking;  // key-file reads
   const meta::client& meta;
+  store::audit::actor who{};  // recorded with every write (store/audit.hpp): credential fields named, never valued
 };
 
 struct outcome {

@@ -148,15 +148,7 @@ core::error_code audit(connection& c, std::string_view subject_id, std::string_v
                        std::string_view action, std::string_view detail, std::string_view client_address);
 core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,
                                                   std::int64_t after_id, std::size_t limit);
-/** The admin's view: newest first, ids below `before_id` (0: from the newest); `user` matches
- *  the subject or the actor (empty: anyone), `action` exactly (empty: any). */
-struct audit_filter {
-  std::int64_t before_id = 0;
-  std::string user;
-  std::string action;
-  std::size_t limit = 50;
-};
-core::result<std::vector<audit_entry>> list_audit_newest(connection& c, const audit_filter& f);
+/** The filtered reads, newest first, are in store/audit.hpp. */
 
 // ---- mail outbox ----
 /** Inserts `m` (recipient, subject, user) with its body sealed: `seal(id)` is called with the

@@ -1,0 +1,258 @@
+// accounts second_factor: TOTP enrolment, confirmation, removal and the sign-in's second step
+// (see include/enfinito/accounts/second_factor.hpp).
+#include <enfinito/accounts/second_factor.hpp>
+
+#include <enfinito/accounts/totp.hpp>
+#include <enfinito/auth/runtime.hpp>
+#include <enfinito/core/clock.hpp>
+#include <enfinito/crypto/hash.hpp>
+#include <enfinito/crypto/instance_fields.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/crypto/vault.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/second_factor.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <array>
+
+namespace enfinito::accounts {
+namespace {
+
+namespace sf = store::second_factor;
+
+constexpr std::string_view issuer = "Enfinito";
+
+std::int64_t now_s() { return core::wall_ms() / 1000; }
+
+crypto::field_ref secret_ref(const std::string& user_id) { return {sf::table, user_id, sf::secret_field}; }
+
+// Ten base32 characters (50 bits) from the system's random source.
+std::string new_recovery_code() {
+  std::array<unsigned char, 7> raw{};
+  crypto::random_bytes(raw);
+  const auto text = totp::base32(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  return totp::format_recovery_code(text.substr(0, 10));
+}
+
+std::string recovery_hash(const std::string& normal) { return crypto::sha256_hex("recovery:" + normal); }
+
+// Checks `typed` against the user's factor: a TOTP code (its step then used) or, when
+// `recovery` allows, a recovery code (then consumed). Throttled and audited like passwords.
+// `confirming`: the factor is the unconfirmed one being confirmed (no recovery codes yet).
+net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, const std::string& typed,
+                                  const std::string& address, bool confirming, std::int64_t& step) {
+  code_result out;
+  if (auto wait = ctx.auth.throttle().blocked(u.email, address)) {
+    out.verdict = code_verdict::throttled;
+    out.wait = *wait;
+    co_return out;
+  }
+  std::optional<sf::factor> f;
+  auto read = [&](store::connection& c) -> core::error_code {
+    auto r = sf::get(c, u.id);
+    if (!r) return r.error();
+    f = std::move(*r);
+    return {};
+  };
+  out.ec = co_await ctx.db.read(read);
+  if (out.ec) co_return out;
+  if (!f || f->confirmed_at.has_value() == confirming) {
+    out.verdict = code_verdict::not_enrolled;
+    co_return out;
+  }
+  auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+  auto key = v->decrypt(f->secret_blob, secret_ref(u.id));
+  if (!key) {
+    out.ec = key.error();
+    co_return out;
+  }
+  const auto accepted = totp::accept(key->reveal(), typed, core::wall_ms(), f->last_step);
+  if (accepted) {
+    step = *accepted;
+    out.verdict = code_verdict::ok;
+    co_return out;
+  }
+  const auto normal = confirming ? std::nullopt : totp::normal_recovery_code(typed);
+  bool taken = false;
+  auto take = [&](store::connection& c) -> core::error_code {
+    if (auto ec = sf::take_recovery_code(c, u.id, recovery_hash(*normal), taken)) return ec;
+    if (!taken) return {};
+    return store::accounts::audit(c, u.id, u.id, "recovery_code_used", "", address);
+  };
+  if (normal) {
+    auto ec = co_await ctx.db.write(take);
+    if (ec) {
+      out.ec = ec;
+      co_return out;
+    }
+  }
+  if (taken) {
+    out.verdict = code_verdict::ok;
+    out.recovery_code_used = true;
+    co_return out;
+  }
+  ctx.auth.throttle().failure(u.email, address);
+  auto record = [&](store::connection& c) {
+    return store::accounts::audit(c, u.id, u.id, "second_factor_failed", "", address);
+  };
+  co_await ctx.db.write(record);
+  out.verdict = code_verdict::wrong;
+  co_return out;
+}
+
+}  // namespace
+
+net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address) {
+  enrolment out;
+  std::array<unsigned char, totp::secret_bytes> raw{};
+  crypto::random_bytes(raw);
+  const core::secret_string key(std::string(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  raw.fill(0);
+  auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+  const std::string blob = v->encrypt(key.reveal(), secret_ref(u.id));
+  auto write = [&](store::connection& c) -> core::error_code {
+    if (auto ec = sf::begin(c, u.id, blob, now_s())) return ec;
+    return store::accounts::audit(c, u.id, u.id, "second_factor_enrolment_started", "method=totp", address);
+  };
+  out.ec = co_await ctx.db.write(write);
+  if (out.ec == store::error::constraint) {
+    out.ec = {};
+    out.already_enrolled = true;
+    co_return out;
+  }
+  if (out.ec) co_return out;
+  out.secret_base32 = core::secret_string(totp::base32(key.reveal()));
+  out.uri = core::secret_string(totp::otpauth_uri(issuer, u.email, out.secret_base32.reveal()));
+  co_return out;
+}
+
+net::awaitable<confirmation> confirm_enrolment(context& ctx, const store::accounts::user& u, const std::string& code,
+                                               const std::string& address) {
+  confirmation out;
+  std::int64_t step = 0;
+  auto checked = co_await check(ctx, u, code, address, true, step);
+  static_cast<code_result&>(out) = checked;
+  if (out.ec || out.verdict != code_verdict::ok) co_return out;
+  ctx.auth.throttle().success(u.email);
+  std::vector<std::string> hashes;
+  for (std::size_t i = 0; i < totp::recovery_codes; ++i) {
+    auto text = new_recovery_code();
+    hashes.push_back(recovery_hash(*totp::normal_recovery_code(text)));
+    out.recovery_codes.emplace_back(std::move(text));
+  }
+  auto write = [&](store::connection& c) -> core::error_code {
+    if (auto ec = sf::confirm(c, u.id, step, now_s())) return ec;
+    if (auto ec = sf::set_recovery_codes(c, u.id, hashes)) return ec;
+    if (auto ec = sf::lift_restrictions(c, u.id)) return ec;
+    return store::accounts::audit(c, u.id, u.id, "second_factor_enrolled", "method=totp", address);
+  };
+  out.ec = co_await ctx.db.write(write);
+  if (out.ec == store::error::not_found) {  // removed or confirmed meanwhile
+    out.ec = {};
+    out.verdict = code_verdict::not_enrolled;
+    out.recovery_codes.clear();
+  }
+  co_return out;
+}
+
+net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::user& u, const std::string& code,
+                                          const std::string& address) {
+  std::int64_t step = 0;
+  auto out = co_await check(ctx, u, code, address, false, step);
+  if (out.ec || out.verdict != code_verdict::ok) co_return out;
+  ctx.auth.throttle().success(u.email);
+  auto write = [&](store::connection& c) -> core::error_code {
+    if (auto ec = sf::remove(c, u.id)) return ec;
+    return store::accounts::audit(c, u.id, u.id, "second_factor_removed", "method=totp", address);
+  };
+  out.ec = co_await ctx.db.write(write);
+  if (out.ec == store::error::not_found) {
+    out.ec = {};
+    out.verdict = code_verdict::not_enrolled;
+  }
+  co_return out;
+}
+
+net::awaitable<factor_state> read_factor_state(context& ctx, const std::string& user_id) {
+  factor_state out;
+  auto read = [&](store::connection& c) -> core::error_code {
+    auto f = sf::get(c, user_id);
+    if (!f) return f.error();
+    if (!*f) return {};
+    out.enrolled = (*f)->confirmed_at.has_value();
+    out.pending = !out.enrolled;
+    auto n = sf::count_recovery_codes(c, user_id);
+    if (!n) return n.error();
+    out.recovery_codes_left = *n;
+    return {};
+  };
+  out.ec = co_await ctx.db.read(read);
+  co_return out;
+}
+
+net::awaitable<gate> second_factor_gate(context& ctx, const store::accounts::user& u, const std::string& method) {
+  gate out;
+  bool enrolled = false;
+  auto read = [&](store::connection& c) { return sf::enrolled(c, u.id, enrolled); };
+  out.ec = co_await ctx.db.read(read);
+  if (out.ec || !enrolled) co_return out;
+  out.required = true;
+  out.challenge = core::secret_string(crypto::random_token(32));
+  const auto hash = crypto::sha256_hex(out.challenge.reveal());
+  const auto now = now_s();
+  auto write = [&](store::connection& c) {
+    return sf::insert_challenge(c, hash, u.id, method, now + challenge_ttl_s, now);
+  };
+  out.ec = co_await ctx.db.write(write);
+  co_return out;
+}
+
+net::awaitable<second_step> complete_sign_in(context& ctx, const std::string& challenge, const std::string& code,
+                                             const std::string& address) {
+  second_step out;
+  const auto hash = crypto::sha256_hex(challenge);
+  std::optional<sf::challenge> found;
+  std::optional<store::accounts::user> u;
+  auto read = [&](store::connection& c) -> core::error_code {
+    auto r = sf::find_challenge(c, hash, now_s());
+    if (!r) return r.error();
+    found = std::move(*r);
+    if (!found) return {};
+    auto usr = store::accounts::find_user_by_id(c, found->user_id);
+    if (!usr) return usr.error();
+    u = std::move(*usr);
+    return {};
+  };
+  out.ec = co_await ctx.db.read(read);
+  if (out.ec) co_return out;
+  if (!found || !u || u->status != "active") {
+    out.challenge_invalid = true;
+    co_return out;
+  }
+  std::int64_t step = 0;
+  auto checked = co_await check(ctx, *u, code, address, false, step);
+  static_cast<code_result&>(out) = checked;
+  if (out.ec || out.verdict != code_verdict::ok) co_return out;
+  ctx.auth.throttle().success(u->email);
+  const bool by_recovery = out.recovery_code_used;
+  auto write = [&](store::connection& c) -> core::error_code {
+    // The challenge is single-use; a TOTP step is used once (a replay loses the race here).
+    if (auto ec = sf::delete_challenge(c, hash)) return ec;
+    if (!by_recovery)
+      if (auto ec = sf::use_step(c, u->id, step)) return ec;
+    return store::accounts::audit(c, u->id, u->id, "second_factor_used",
+                                  by_recovery ? "method=recovery_code" : "method=totp", address);
+  };
+  out.ec = co_await ctx.db.write(write);
+  if (out.ec == store::error::constraint) {  // the same code twice at once: one wins
+    out.ec = {};
+    out.verdict = code_verdict::wrong;
+    co_return out;
+  }
+  out.user = std::move(*u);
+  out.method = found->method;
+  co_return out;
+}
+
+}  // namespace enfinito::accounts

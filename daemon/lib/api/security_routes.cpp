@@ -1,0 +1,231 @@
+// The security routes: the audit log's reads (own and admin) and the TOTP second factor
+// (see include/enfinito/api/security_routes.hpp). Each handler parses, authenticates, calls
+// one flow of accounts/ and shapes the answer.
+#include <enfinito/api/security_routes.hpp>
+
+#include <enfinito/accounts/audit.hpp>
+#include <enfinito/accounts/audit_query.hpp>
+#include <enfinito/accounts/profile.hpp>
+#include <enfinito/accounts/second_factor.hpp>
+#include <enfinito/accounts/views.hpp>
+#include <enfinito/api/auth_guard.hpp>
+
+#include "api/accounts_validate.hpp"
+
+#include <boost/json.hpp>
+
+namespace enfinito::api {
+namespace {
+
+using http::response;
+using http::status;
+
+#define ENF_AUTH(var, need)                                                      \
+  auto var##_who = co_await authenticate(req, s, need);                          \
+  if (auto* var##_err = std::get_if<response>(&var##_who))                       \
+    co_return std::move(*var##_err);                                             \
+  auto& var = std::get<principal>(var##_who)
+
+accounts::context flows(services& s) { return {s.cfg, s.db, s.blocking, *s.vault, *s.auth}; }
+
+response store_problem() {
+  return http::problem(status::service_unavailable, "store_unavailable", "Service unavailable",
+                       "the database is not available; try again");
+}
+
+response session_required() {
+  return http::problem(status::forbidden, "session_required", "Forbidden",
+                       "account management needs a signed-in session, not an API key");
+}
+
+boost::json::object entry_json(const store::accounts::audit_entry& a) {
+  auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
+  return boost::json::object{{"id", a.id},
+          {"at", a.created_at * 1000},
+          {"actor_user_id", opt(a.actor_id)},
+          {"subject_user_id", opt(a.subject_id)},
+          {"action", a.action},
+          {"client_ip", opt(a.client_address)},
+          {"detail", accounts::audit_detail(a.detail)}};
+}
+
+// One page of the log with `filter` read from the query (`mine`: the caller's own only).
+net::awaitable<response> audit_page(services& s, http::request& req, const principal& p, bool admin) {
+  auto param = [&req](std::string_view name) { return req.query_param(name); };
+  auto read = accounts::read_audit_query(param, admin);
+  if (auto* bad = std::get_if<accounts::query_refusal>(&read)) co_return http::field_problem(bad->field, bad->detail);
+  auto& f = std::get<store::audit::filter>(read);
+  if (!admin) f.mine = p.user_id;
+  auto ctx = flows(s);
+  auto page = co_await accounts::read_audit(ctx, f);
+  if (!page) co_return store_problem();
+  boost::json::array data;
+  for (const auto& a : page->entries) data.push_back(entry_json(a));
+  boost::json::object out{{"data", std::move(data)}};
+  if (page->more) out["next_cursor"] = std::to_string(page->entries.back().id);
+  else out["next_cursor"] = nullptr;
+  co_return http::json_response(status::ok, out);
+}
+
+// GET /v1/me/audit: the caller's own entries (as subject or actor), newest first.
+net::awaitable<response> me_audit(services& s, http::request& req) {
+  ENF_AUTH(p, access::read);
+  if (p.via_api_key) co_return session_required();
+  auto res = co_await audit_page(s, req, p, false);
+  co_return res;
+}
+
+// GET /v1/admin/audit: every entry, filtered by user, actor, tenant, action and time.
+net::awaitable<response> admin_audit(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  if (p.via_api_key) co_return session_required();
+  auto res = co_await audit_page(s, req, p, true);
+  co_return res;
+}
+
+// ---- the TOTP second factor ----
+
+response too_many(std::chrono::seconds wait) {
+  auto r = http::problem(status::too_many_requests, "too_many_attempts", "Too many attempts",
+                         "too many wrong codes or passwords; try again later");
+  r.set(http::bhttp::field::retry_after, std::to_string(wait.count()));
+  return r;
+}
+
+response no_store(response r) {
+  r.set(http::bhttp::field::cache_control, "no-store");
+  return r;
+}
+
+// The refusal of a code check, or nullopt when it passed.
+std::optional<response> code_refused(const accounts::code_result& r) {
+  if (r.ec) return store_problem();
+  switch (r.verdict) {
+    case accounts::code_verdict::ok: return std::nullopt;
+    case accounts::code_verdict::throttled: return too_many(r.wait);
+    case accounts::code_verdict::not_enrolled:
+      return http::problem(status::conflict, "second_factor_not_enrolled", "Conflict",
+                           "there is no second factor in this state to check the code against");
+    case accounts::code_verdict::wrong: break;
+  }
+  return http::field_problem("code", "is not a valid code", "invalid_code");
+}
+
+// The body's members, all strings of at most 128 bytes, no others.
+std::variant<std::vector<std::string>, response> string_body(http::request& req, services& s,
+                                                            std::initializer_list<std::string_view> names) {
+  auto body = detail::body_object(req, s.json);
+  if (auto* e = std::get_if<response>(&body)) return std::move(*e);
+  auto& o = std::get<0>(body);
+  for (const auto& [k, v] : o) {
+    bool known = false;
+    for (auto n : names) known = known || k == n;
+    if (!known) return http::field_problem(k, "unknown field", "unknown_field");
+  }
+  std::vector<std::string> out;
+  for (auto n : names) {
+    auto f = detail::string_field(o, n, true);
+    if (auto* e = std::get_if<response>(&f)) return std::move(*e);
+    auto& v = *std::get<0>(f);
+    if (v.empty() || v.size() > 128) return http::field_problem(n, "1 to 128 characters", "invalid_field");
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+#define ENF_BODY(var, ...)                                                       \
+  auto var##_body = string_body(req, s, {__VA_ARGS__});                          \
+  if (auto* var##_err = std::get_if<response>(&var##_body))                      \
+    co_return std::move(*var##_err);                                             \
+  auto& var = std::get<0>(var##_body)
+
+// The signed-in user's account row (sessions only: a second factor is a person's).
+#define ENF_ME(var)                                                              \
+  ENF_AUTH(var##_p, access::read);                                               \
+  if (var##_p.via_api_key) co_return session_required();                         \
+  auto var##_ctx = flows(s);                                                     \
+  auto var##_row = co_await accounts::load_user(var##_ctx, var##_p.user_id);     \
+  if (!var##_row) co_return store_problem();                                     \
+  if (!*var##_row) co_return store_problem();                                    \
+  auto& var = **var##_row
+
+// GET /v1/me/totp: whether a factor is enrolled, and how many recovery codes are left.
+net::awaitable<response> totp_state(services& s, http::request& req) {
+  ENF_ME(u);
+  auto st = co_await accounts::read_factor_state(u_ctx, u.id);
+  if (st.ec) co_return store_problem();
+  co_return http::json_response(status::ok, boost::json::object{{"enrolled", st.enrolled},
+                                                                {"pending", st.pending},
+                                                                {"required", u.role == "admin" && s.cfg.auth.admin_second_factor},
+                                                                {"recovery_codes_left", st.recovery_codes_left}});
+}
+
+// POST /v1/me/totp: a new secret, shown once (as base32 and an otpauth:// URI), unconfirmed.
+net::awaitable<response> totp_enrol(services& s, http::request& req) {
+  ENF_ME(u);
+  const auto addr = client_address(req);  // named: no temporary across a co_await (GCC 12)
+  auto e = co_await accounts::begin_enrolment(u_ctx, u, addr);
+  if (e.ec) co_return store_problem();
+  if (e.already_enrolled)
+    co_return http::problem(status::conflict, "second_factor_enrolled", "Conflict",
+                            "a second factor is enrolled already; remove it first");
+  co_return no_store(http::json_response(
+      status::created, boost::json::object{{"secret", e.secret_base32.reveal()}, {"otpauth_uri", e.uri.reveal()}}));
+}
+
+// POST /v1/me/totp/confirm {"code"}: the first code confirms; the recovery codes, shown once.
+net::awaitable<response> totp_confirm(services& s, http::request& req) {
+  ENF_ME(u);
+  ENF_BODY(in, "code");
+  const auto addr = client_address(req);
+  auto c = co_await accounts::confirm_enrolment(u_ctx, u, in[0], addr);
+  if (auto r = code_refused(c)) co_return std::move(*r);
+  boost::json::array codes;
+  for (const auto& rc : c.recovery_codes) codes.push_back(boost::json::string(rc.reveal()));
+  co_return no_store(http::json_response(status::ok, boost::json::object{{"recovery_codes", std::move(codes)}}));
+}
+
+// DELETE /v1/me/totp {"code"}: removes the factor after a code or a recovery code.
+net::awaitable<response> totp_remove(services& s, http::request& req) {
+  ENF_ME(u);
+  ENF_BODY(in, "code");
+  const auto addr = client_address(req);
+  auto r = co_await accounts::remove_factor(u_ctx, u, in[0], addr);
+  if (auto bad = code_refused(r)) co_return std::move(*bad);
+  co_return http::no_content();
+}
+
+// POST /v1/auth/signin/second-factor {"challenge", "code"}: the sign-in's second step.
+net::awaitable<response> signin_second_factor(services& s, http::request& req) {
+  ENF_BODY(in, "challenge", "code");
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  auto r = co_await accounts::complete_sign_in(ctx, in[0], in[1], addr);
+  if (r.ec) co_return store_problem();
+  if (r.challenge_invalid)
+    co_return http::field_problem("challenge", "is unknown, used or expired: sign in again", "invalid_challenge");
+  if (auto bad = code_refused(r)) co_return std::move(*bad);
+  auto cookie = co_await start_session(s, req, r.user.id, r.method);
+  if (!cookie) co_return store_problem();
+  auto res = http::json_response(status::ok, boost::json::object{{"user", accounts::user_json(r.user)}});
+  res.set(http::bhttp::field::set_cookie, *cookie);
+  co_return res;
+}
+
+}  // namespace
+
+void register_security_routes(http::router& r, services& s) {
+  using http::verb;
+  auto bind = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
+    return [&s, fn](http::request& req) { return fn(s, req); };
+  };
+  r.add(verb::get, "/v1/me/audit", "me.audit", bind(me_audit));
+  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(admin_audit));
+  r.add(verb::get, "/v1/me/totp", "me.totp_get", bind(totp_state));
+  r.add(verb::post, "/v1/me/totp", "me.totp_enrol", bind(totp_enrol));
+  r.add(verb::post, "/v1/me/totp/confirm", "me.totp_confirm", bind(totp_confirm));
+  r.add(verb::delete_, "/v1/me/totp", "me.totp_remove", bind(totp_remove));
+  r.add(verb::post, "/v1/auth/signin/second-factor", "auth.signin_second_factor", bind(signin_second_factor));
+}
+
+}  // namespace enfinito::api

@@ -1,0 +1,85 @@
+#pragma once
+/**
+ * @file accounts second_factor: the TOTP second factor's flows (the rules are accounts/totp.hpp).
+ *
+ *   enrol:    a new random secret, sealed by the vault, stored unconfirmed; shown once as
+ *             base32 and as an otpauth:// URI
+ *   confirm:  the first right code confirms it and makes the single-use recovery codes
+ *             (shown once, stored as SHA-256)
+ *   sign-in:  a right password for an enrolled user gives a short-lived challenge instead of a
+ *             session; the challenge and a code (or a recovery code) give the session
+ *   remove:   with a code (or a recovery code)
+ *
+ * Codes are throttled with the passwords (auth::runtime's throttle, by account and address),
+ * a code's time step is used once, and every enrolment, use, failure and removal is audited
+ * in the write that makes it. An administrator without a confirmed factor gets a session that
+ * can only enrol (api::authenticate); confirming lifts that restriction on the user's sessions.
+ */
+#include <enfinito/accounts/context.hpp>
+#include <enfinito/core/error.hpp>
+#include <enfinito/core/secret.hpp>
+#include <enfinito/store/accounts.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace enfinito::accounts {
+
+/** How long a sign-in challenge lives (seconds). */
+inline constexpr std::int64_t challenge_ttl_s = 300;
+
+struct enrolment {
+  core::error_code ec;
+  bool already_enrolled = false;  // a confirmed factor exists: remove it first
+  core::secret_string secret_base32;
+  core::secret_string uri;        // otpauth://…
+};
+net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address);
+
+enum class code_verdict { ok, wrong, throttled, not_enrolled };
+struct code_result {
+  core::error_code ec;
+  code_verdict verdict = code_verdict::wrong;
+  std::chrono::seconds wait{};
+  bool recovery_code_used = false;
+};
+
+struct confirmation : code_result {
+  std::vector<core::secret_string> recovery_codes;  // shown once
+};
+/** Confirms the waiting enrolment with `code` (not_enrolled: none is waiting). */
+net::awaitable<confirmation> confirm_enrolment(context& ctx, const store::accounts::user& u, const std::string& code,
+                                               const std::string& address);
+
+/** Removes the factor after a right code or recovery code. */
+net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::user& u, const std::string& code,
+                                          const std::string& address);
+
+struct factor_state {
+  core::error_code ec;
+  bool enrolled = false;   // confirmed
+  bool pending = false;    // enrolment begun, not confirmed
+  std::int64_t recovery_codes_left = 0;
+};
+net::awaitable<factor_state> read_factor_state(context& ctx, const std::string& user_id);
+
+/** After a right password: whether `u` must give a code, and then the challenge token. */
+struct gate {
+  core::error_code ec;
+  bool required = false;
+  core::secret_string challenge;
+};
+net::awaitable<gate> second_factor_gate(context& ctx, const store::accounts::user& u, const std::string& method);
+
+/** The sign-in's second step: the challenge and a code or recovery code. */
+struct second_step : code_result {
+  bool challenge_invalid = false;  // unknown, used or expired: sign in again
+  store::accounts::user user;      // when ok
+  std::string method;              // the first step's method ("password")
+};
+net::awaitable<second_step> complete_sign_in(context& ctx, const std::string& challenge, const std::string& code,
+                                             const std::string& address);
+
+}  // namespace enfinito::accounts
