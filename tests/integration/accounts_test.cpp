@@ -5,6 +5,7 @@
 #include "support/daemon.hpp"
 #include "support/raw_client.hpp"
 #include "support/smtp_server.hpp"
+#include "support/tenants.hpp"
 #include "support/wait.hpp"
 
 #include <boost/json.hpp>
@@ -81,9 +82,6 @@ struct client {
   }
 };
 
-std::string signup_body(const std::string& name, const std::string& email, const std::string& password) {
-  return boost::json::serialize(boost::json::object{{"name", name}, {"email", email}, {"password", password}});
-}
 std::string signin_body(const std::string& email, const std::string& password) {
   return boost::json::serialize(boost::json::object{{"email", email}, {"password", password}});
 }
@@ -587,6 +585,10 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
       {"/v1/auth/password/forgot", R"({"email":null})", "email"},
       {"/v1/auth/password/reset", R"({"token":"","password":"long enough"})", "token"},
       {"/v1/auth/signup", R"([1,2])", "body"},
+      // The minimum age (16) is confirmed, not assumed: absent, false or not a boolean.
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough"})", "age_confirmed"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":false})", "age_confirmed"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":"yes"})", "age_confirmed"},
   };
   for (const auto& t : cases) {
     BOOST_TEST_CONTEXT(t.target << " " << t.body.substr(0, 80)) {

@@ -14,6 +14,7 @@
 #include "support/http_client.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
 #include "support/wait.hpp"
 
 #include <fake_graph/core.hpp>
@@ -149,8 +150,7 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   // A user signs up, is approved, signs in.
   client user{d.port(), &seen};
   BOOST_REQUIRE(user.call("POST", "/v1/auth/signup",
-                          json::serialize(json::object{{"name", "Carol"}, {"email", "carol@example.com"},
-                                                       {"password", user_password}}))
+                          signup_body("Carol", "carol@example.com", user_password))
                     .status == 202u);
   auto pending = admin.call("GET", "/v1/admin/users?status=pending");
   std::string user_id;
