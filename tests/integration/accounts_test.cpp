@@ -829,6 +829,47 @@ BOOST_AUTO_TEST_CASE(ctl_delete_user_runs_the_same_cascade) {
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' AND detail = 'by=enfinitoctl'") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(sign_ups_never_approved_or_rejected_are_purged_after_the_retention) {
+  running_app app([](config::settings& s) {
+    s.retention.interval = 100ms;
+    s.retention.rejected_accounts = 24h;  // retention.rejected_days = 1
+  });
+  auto admin = admin_client(app);
+  const std::string password = "retention password";
+  const std::string old_pending = "old.pending@example.org", new_pending = "new.pending@example.org",
+                    old_rejected = "old.rejected@example.org", new_rejected = "new.rejected@example.org";
+  std::map<std::string, std::string> ids;
+  for (const auto& e : {old_pending, new_pending, old_rejected, new_rejected}) {
+    ids[e] = pending_user(admin, app.port(), e, password);
+    BOOST_REQUIRE(!ids[e].empty());
+  }
+  for (const auto& e : {old_rejected, new_rejected})
+    BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + ids[e] + "/reject", "{}").status == 200);
+  // Something that hangs off the account: a data-rights link and its queued mail.
+  client c{app.port()};
+  BOOST_REQUIRE(c.call("POST", "/v1/auth/data-rights", R"({"email":")" + old_pending + R"(","action":"export"})").status == 202);
+  raw_db db(app.settings.store.path);
+  const auto back = [&](const std::string& e, const std::string& column, int days) {
+    BOOST_REQUIRE(db.exec("UPDATE users SET " + column + " = " + column + " - " + std::to_string(days * 86400) +
+                          " WHERE id = '" + ids[e] + "'"));
+  };
+  back(old_pending, "created_at", 2);
+  back(old_rejected, "created_at", 3);
+  back(old_rejected, "updated_at", 2);
+  back(new_rejected, "created_at", 30);  // waited long, rejected just now: counts from the rejection
+  wait_until([&] { return db.scalar("SELECT COUNT(*) FROM users") == 3; }, 5s);
+  std::this_thread::sleep_for(300ms);  // a few more ticks: the others must survive them
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM users") == 3);  // the administrator and the two recent ones
+  expect_no_row_mentions(db, ids[old_pending], old_pending);
+  expect_no_row_mentions(db, ids[old_rejected], old_rejected);
+  for (const auto& e : {new_pending, new_rejected})
+    BOOST_TEST(db.scalar("SELECT COUNT(*) FROM users WHERE id = '" + ids[e] + "'") == 1, e);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' "
+                       "AND detail = 'by=retention status=pending'") == 1);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' "
+                       "AND detail = 'by=retention status=rejected'") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {
   running_app app;
   auto a = admin_client(app);
