@@ -870,6 +870,59 @@ BOOST_AUTO_TEST_CASE(sign_ups_never_approved_or_rejected_are_purged_after_the_re
                        "AND detail = 'by=retention status=rejected'") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(notify_users_mails_each_active_user_once_even_when_run_twice) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  auto admin = admin_client(app);
+  active_user(app, admin, "notice.one@example.org");
+  active_user(app, admin, "notice.two@example.org");
+  const auto waiting = pending_user(admin, app.port(), "notice.pending@example.org", "pending password");
+  BOOST_REQUIRE(!waiting.empty());
+  // enfinitoctl next to the running daemon, with the daemon's vault key (mails are sealed).
+  const auto toml = (app.dir() / "notify.toml").string();
+  std::ofstream(toml) << "[store]\npath = \"" << app.settings.store.path << "\"\n[secrets]\ndir = \""
+                      << app.settings.secrets_dir << "\"\n";
+  const auto body_file = (app.dir() / "notice.txt").string();
+  std::ofstream(body_file) << "Hello,\n\nour privacy policy changes on 1 February: see https://example.org/privacy.\n";
+  const auto notify = [&](std::string* out) {
+    return run_program({ENFINITOCTL_PATH, "--config", toml, "notify-users", "--subject", "Privacy policy update",
+                        "--body-file", body_file, "--per-second", "2"}, out);
+  };
+  std::string out;
+  BOOST_TEST_REQUIRE(notify(&out) == 0, out);  // 3 active users: a batch of 2, a second later 1
+  BOOST_TEST(out.find("3 mails queued now") != std::string::npos, out);
+  BOOST_TEST_REQUIRE(notify(&out) == 0, out);  // the same notice again: nobody twice
+  BOOST_TEST(out.find("0 mails queued now, 3 users have it") != std::string::npos, out);
+  const auto notices = [&] {
+    std::map<std::string, int> by_recipient;
+    for (const auto& m : smtp.messages()) {
+      if (m.find("Subject: Privacy policy update") == std::string::npos) continue;
+      std::smatch to;
+      if (std::regex_search(m, to, std::regex("\nTo: *<?([^>\r\n]+)"))) ++by_recipient[to[1]];
+    }
+    return by_recipient;
+  };
+  wait_until([&] { return notices().size() >= 3; }, 20s);
+  std::this_thread::sleep_for(500ms);  // a late duplicate would arrive meanwhile
+  const std::map<std::string, int> once{{admin_email, 1}, {"notice.one@example.org", 1}, {"notice.two@example.org", 1}};
+  BOOST_TEST((notices() == once));  // not the pending user, nobody twice
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM notices_sent") == 3);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'notice_queued'") == 1);
+  // Bad input: no subject, a subject that would inject a header, a missing body file.
+  std::vector<std::string> base{ENFINITOCTL_PATH, "--config", toml, "notify-users"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto v = base;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return run_program(v, &out);
+  };
+  BOOST_TEST(with({"--body-file", body_file}) == 2);
+  BOOST_TEST(with({"--subject", "a\r\nBcc: x@example.org", "--body-file", body_file}) == 2);
+  BOOST_TEST(with({"--subject", "S", "--body-file", (app.dir() / "missing.txt").string()}) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {
   running_app app;
   auto a = admin_client(app);
