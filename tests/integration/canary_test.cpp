@@ -40,6 +40,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* phone = "106540352290001";
 constexpr const char* waba = "102290129390001";
+constexpr const char* app_id = "1234567890123";
 constexpr const char* meta_token = "EAAGcanaryE2EtokenZk2Lw9Xv4Rt6Yp1Mn3Bb8Cc0";
 constexpr const char* app_secret = "canaryE2EappSECRET4d9c2b7e1f";
 const std::string admin_password = "canary-admin-pw-Qz81x";
@@ -177,7 +178,7 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   auto inst = keyed.call("POST", "/v1/instances",
                          json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
                                                       {"access_token", meta_token}, {"app_secret", app_secret},
-                                                      {"app_id", "1234567890123"}}));
+                                                      {"app_id", app_id}}));
   BOOST_REQUIRE_MESSAGE(inst.status == 201u, inst.body);
   const std::string instance = str(body_of(inst), "id");
   const std::string verify_token = str(body_of(inst).at("webhook"), "verify_token");
@@ -254,6 +255,20 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
                     .status == 200u);
   const std::string new_cookie = again.cookie;
 
+  // Identifiers in logs (issue 20): the Phone Number ID in Graph-compatible paths, a contact's
+  // phone number in conversation paths (also with `+`), the WABA and App IDs where no route
+  // takes them, and a send Meta's rules refuse.
+  for (int i = 0; i < 2; ++i)
+    keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages",
+               json::serialize(json::object{{"messaging_product", "whatsapp"}, {"to", "15557770009"},
+                                            {"type", "text"}, {"text", json::object{{"body", "graph hello"}}}}));
+  keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages", R"({"messaging_product":"whatsapp","to":"15557770009"})");
+  keyed.call("GET", std::string("/graph/v21.0/") + phone + "/message_templates");
+  keyed.call("GET", "/v1/instances/" + instance + "/conversations/15557770000");
+  keyed.call("GET", "/v1/instances/" + instance + "/conversations/%2B15557770001/messages");
+  keyed.call("GET", std::string("/graph/v21.0/") + waba + "/message_templates");
+  anon_call(d.port(), std::string("/graph/v21.0/") + app_id + "/subscriptions");
+
   // The export (a whole account's data) and sign-out.
   auto exported = again.call("GET", "/v1/me/export");
   BOOST_TEST(exported.status == 200u);
@@ -309,6 +324,18 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
                      << " mails, " << exported.body.size() << " bytes of export, " << db_bytes.size()
                      << " bytes of database files: " << hits << " hits");
   BOOST_TEST(hits == 0);
+
+  // Identifiers are not secrets (responses and the database have them) but the customer's: no
+  // log line carries one, only its keyed tag (docs/security.md, "Identifiers in logs").
+  const std::map<std::string, std::string> identifiers{
+      {"Phone Number ID", phone},        {"WABA ID", waba},
+      {"App ID", app_id},                {"display phone number", "15550190001"},
+      {"a contact's number", "15557770000"}, {"a contact's number with +", "15557770001"},
+      {"a Graph send's recipient", "15557770009"}, {"a queued send's recipient", "15557770002"}};
+  for (const auto& [what, value] : identifiers)
+    BOOST_TEST(log.find(value) == std::string::npos, what << " in the daemon log");
+  BOOST_TEST(log.find("path=/graph/v21.0/#") != std::string::npos, "the access log shows the tag in its place");
+  BOOST_TEST(seen.find(phone) != std::string::npos, "the search can find the Phone Number ID (in responses)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
