@@ -28,6 +28,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -336,6 +337,25 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
     BOOST_TEST(log.find(value) == std::string::npos, what << " in the daemon log");
   BOOST_TEST(log.find("path=/graph/v21.0/#") != std::string::npos, "the access log shows the tag in its place");
   BOOST_TEST(seen.find(phone) != std::string::npos, "the search can find the Phone Number ID (in responses)");
+
+  // P5: the daemon connected to the configured Meta base URL and SMTP server, nothing else, and
+  // every connection had its purpose (upstream/outbound.hpp).
+  const std::string meta_port = std::to_string(meta.port()), smtp_port = std::to_string(smtp.port());
+  std::set<std::string> purposes;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    BOOST_TEST(line.find("event=outbound_connect_unnamed") == std::string::npos, line);
+    if (line.find("event=outbound_connect ") == std::string::npos) continue;
+    std::smatch f;
+    BOOST_REQUIRE(std::regex_search(line, f, std::regex("purpose=(\\S+) host=(\\S+) port=(\\S+)")));
+    const std::string purpose = f[1], endpoint = std::string(f[2]) + ":" + std::string(f[3]);
+    purposes.insert(purpose);
+    if (purpose == "smtp") BOOST_TEST(endpoint == "127.0.0.1:" + smtp_port);
+    else if (purpose == "meta_graph" || purpose == "meta_media") BOOST_TEST(endpoint == "127.0.0.1:" + meta_port, line);
+    else BOOST_ERROR("P5: a connection for " << purpose << " to " << endpoint);
+  }
+  BOOST_TEST(purposes.count("meta_graph") == 1u);
+  BOOST_TEST(purposes.count("smtp") == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
