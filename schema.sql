@@ -490,6 +490,21 @@ CREATE TABLE optout_settings (
                  CHECK (enforce = 'off' OR enforce = 'marketing_templates' OR enforce = 'all_templates'),
   updated_at     INTEGER NOT NULL               -- unix ms
 );
+
+-- migration: 19
+-- Policy notices (issue 20): `enfinitoctl notify-users` mails every active user a notice (the
+-- privacy policy's "material changes ... by sending an email"). A notice is named by a hash
+-- of its subject and body; a row here says this user's mail for it is in the outbox (committed
+-- with the mail), so a second run, or a run resumed after an interruption, mails nobody twice.
+-- It goes with its user.
+CREATE TABLE notices_sent (
+  notice_id TEXT NOT NULL,                        -- ntc_ + 32 hex of SHA-256(subject, body)
+  user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  queued_at INTEGER NOT NULL,                     -- unix s
+  PRIMARY KEY (notice_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX notices_sent_user ON notices_sent(user_id);
+
 -- migration: 21
 -- The audit log, whole (issue 20): a user's own entries are found by actor as well as by
 -- subject (GET /v1/me/audit), and the retention purge (retention.audit_days) walks by age.

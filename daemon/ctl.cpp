@@ -1,5 +1,6 @@
 // enfinitoctl: administration commands run by an operator on the daemon's host.
 #include <enfinito/app/accounts_ctl.hpp>
+#include <enfinito/app/notify_ctl.hpp>
 #include <enfinito/app/rekey.hpp>
 #include <enfinito/config/settings.hpp>
 #include <enfinito/crypto/keyring.hpp>
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
       opts.file = argv[++i];
       file_given = true;
     } else if (a == "--help" || a == "-h") {
-      std::printf("%s%s", usage, app::accounts_usage);
+      std::printf("%s%s%s", usage, app::accounts_usage, app::notify_usage);
       return 0;
     } else {
       args.push_back(a);
@@ -128,6 +129,10 @@ int main(int argc, char** argv) {
 
   if (int rc = app::accounts_command(settings, args, stdin); rc >= 0) {
     if (rc == 2) std::fprintf(stderr, "%s%s", usage, app::accounts_usage);
+    return rc;
+  }
+  if (int rc = app::notify_command(settings, args); rc >= 0) {
+    if (rc == 2) std::fprintf(stderr, "usage:\n%s", app::notify_usage);
     return rc;
   }
   const std::string& cmd = args[0];

@@ -18,6 +18,7 @@ const ROUTES = [
   ['/pending', page('auth', 'pending'), PUBLIC],
   ['/forgot-password', page('auth', 'forgot'), PUBLIC],
   ['/reset-password', page('auth', 'reset'), PUBLIC],
+  ['/data-rights', page('data_rights', 'dataRights'), PUBLIC],
   ['/instances', page('instances', 'list')],
   ['/instances/new', page('instances', 'create')],
   ['/instances/:id', page('instances', 'detail')],

@@ -20,6 +20,8 @@ import {
 const admin = { email: 'admin@example.com', name: 'Ada Admin', password: 'admin-password-1234' };
 const user = { email: 'carol@example.com', name: 'Carol Customer', password: 'carol-password-1234' };
 const new_password = 'carol-new-password-5678';
+// Signs up and is never approved: reaches their data only through the mailed links.
+const waiting = { email: 'dora@example.com', name: 'Dora Waiting', password: 'dora-password-1234' };
 const peer = { wa_id: '4915112345678', name: 'Peter Peer' };
 
 const w = {};  // the shared world: processes, browser, contexts, ids found along the way
@@ -177,6 +179,11 @@ describe('web app walk', { concurrency: 1 }, () => {
     await page.getByLabel('Name').fill(user.name);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
+    // The minimum age is asked, not assumed: without the box ticked the form says so by the box.
+    const age = page.getByLabel('I am 16 or older');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    assert.equal(await age.getAttribute('aria-invalid'), 'true', 'the unticked age box is marked');
+    await age.check();
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/pending/);
     await h1(page, 'Your account awaits approval');
@@ -562,6 +569,59 @@ describe('web app walk', { concurrency: 1 }, () => {
     assert.deepEqual(w.user_ctx.take_problems(), []);
   });
 
+  step('a pending user downloads, then deletes, their data through mailed links', async () => {
+    const r = await api('POST', '/v1/auth/signup', { body: { ...waiting, age_confirmed: true } });
+    assert.equal(r.status, 202);
+    const page = w.user_page;
+    await page.goto(`${w.daemon.public_url}/pending`);
+    await page.getByRole('link', { name: 'Download or delete your data' }).click();
+    await page.waitForURL(/\/data-rights$/);
+    await h1(page, 'Your data');
+    await check_page(page, w.user_ctx, 'data-rights');
+    // Each link is opened in a page of its own, as from a mail client.
+    const open_link = async (action) => {
+      await page.goto(`${w.daemon.public_url}/data-rights`);
+      await h1(page, 'Your data');
+      await page.getByLabel('Email').fill(waiting.email);
+      await page.getByLabel('What do you want to do?').selectOption(action);
+      await page.getByRole('button', { name: 'Send the link' }).click();
+      await page.getByText('a link is on its way').waitFor();
+      const m = await w.smtp.wait_for_mail(waiting.email, new RegExp(`(http://\\S+/data-rights#action=${action}&token=\\S+)`));
+      const p = await w.user_ctx.context.newPage();
+      await p.goto(m[1].trim());
+      return p;
+    };
+    const ex = await open_link('export');
+    await h1(ex, 'Download your data');
+    assert.ok(!ex.url().includes('token='), 'the token leaves the address bar once read');
+    await check_page(ex, w.user_ctx, 'data-rights-export');
+    const [download] = await Promise.all([
+      ex.waitForEvent('download'),
+      ex.getByRole('button', { name: 'Download my data' }).click(),
+    ]);
+    const file = path.join(w.dir, 'export-pending.json');
+    await download.saveAs(file);
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(doc.profile.email, waiting.email);
+    assert.equal(doc.profile.status, 'pending');
+    await ex.getByText('The link is now used.').waitFor();
+    await ex.close();
+
+    const del = await open_link('delete');
+    await h1(del, 'Delete your account');
+    await check_page(del, w.user_ctx, 'data-rights-delete');
+    await del.getByRole('button', { name: 'Delete my account' }).click();
+    const dialog = del.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete my account' }).click();
+    await del.getByText('Your account and all its data are deleted.').waitFor();
+    await del.close();
+    // Pending with the right password is 403 (awaiting approval); an account gone is 401.
+    const signin = await api('POST', '/v1/auth/signin', { body: { email: waiting.email, password: waiting.password } });
+    assert.equal(signin.status, 401, 'the account is gone');
+    assert.deepEqual(w.user_ctx.take_problems(), []);
+  });
+
   step('the administrator\'s audit log and an unknown address render clean', async () => {
     const page = w.admin_page;
     await page.goto(`${w.daemon.public_url}/admin/audit`);
@@ -610,6 +670,7 @@ describe('dev mode sandbox walk', { concurrency: 1 }, () => {
     await page.getByLabel('Name').fill('Newcomer');
     await page.getByLabel('Email').fill('newcomer@example.com');
     await page.getByLabel('Password').fill('newcomer-password-1234');
+    await page.getByLabel('I am 16 or older').check();
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/instances$/);
     await h1(page, 'Instances');

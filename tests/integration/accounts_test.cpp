@@ -5,6 +5,7 @@
 #include "support/daemon.hpp"
 #include "support/raw_client.hpp"
 #include "support/smtp_server.hpp"
+#include "support/tenants.hpp"
 #include "support/wait.hpp"
 
 #include <boost/json.hpp>
@@ -81,9 +82,6 @@ struct client {
   }
 };
 
-std::string signup_body(const std::string& name, const std::string& email, const std::string& password) {
-  return boost::json::serialize(boost::json::object{{"name", name}, {"email", email}, {"password", password}});
-}
 std::string signin_body(const std::string& email, const std::string& password) {
   return boost::json::serialize(boost::json::object{{"email", email}, {"password", password}});
 }
@@ -587,6 +585,10 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
       {"/v1/auth/password/forgot", R"({"email":null})", "email"},
       {"/v1/auth/password/reset", R"({"token":"","password":"long enough"})", "token"},
       {"/v1/auth/signup", R"([1,2])", "body"},
+      // The minimum age (16) is confirmed, not assumed: absent, false or not a boolean.
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough"})", "age_confirmed"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":false})", "age_confirmed"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":"yes"})", "age_confirmed"},
   };
   for (const auto& t : cases) {
     BOOST_TEST_CONTEXT(t.target << " " << t.body.substr(0, 80)) {
@@ -825,6 +827,100 @@ BOOST_AUTO_TEST_CASE(ctl_delete_user_runs_the_same_cascade) {
   raw_db db(app.settings.store.path);
   expect_no_row_mentions(db, uid, email);
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' AND detail = 'by=enfinitoctl'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(sign_ups_never_approved_or_rejected_are_purged_after_the_retention) {
+  running_app app([](config::settings& s) {
+    s.retention.interval = 100ms;
+    s.retention.rejected_accounts = 24h;  // retention.rejected_days = 1
+  });
+  auto admin = admin_client(app);
+  const std::string password = "retention password";
+  const std::string old_pending = "old.pending@example.org", new_pending = "new.pending@example.org",
+                    old_rejected = "old.rejected@example.org", new_rejected = "new.rejected@example.org";
+  std::map<std::string, std::string> ids;
+  for (const auto& e : {old_pending, new_pending, old_rejected, new_rejected}) {
+    ids[e] = pending_user(admin, app.port(), e, password);
+    BOOST_REQUIRE(!ids[e].empty());
+  }
+  for (const auto& e : {old_rejected, new_rejected})
+    BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + ids[e] + "/reject", "{}").status == 200);
+  // Something that hangs off the account: a data-rights link and its queued mail.
+  client c{app.port()};
+  BOOST_REQUIRE(c.call("POST", "/v1/auth/data-rights", R"({"email":")" + old_pending + R"(","action":"export"})").status == 202);
+  raw_db db(app.settings.store.path);
+  const auto back = [&](const std::string& e, const std::string& column, int days) {
+    BOOST_REQUIRE(db.exec("UPDATE users SET " + column + " = " + column + " - " + std::to_string(days * 86400) +
+                          " WHERE id = '" + ids[e] + "'"));
+  };
+  back(old_pending, "created_at", 2);
+  back(old_rejected, "created_at", 3);
+  back(old_rejected, "updated_at", 2);
+  back(new_rejected, "created_at", 30);  // waited long, rejected just now: counts from the rejection
+  wait_until([&] { return db.scalar("SELECT COUNT(*) FROM users") == 3; }, 5s);
+  std::this_thread::sleep_for(300ms);  // a few more ticks: the others must survive them
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM users") == 3);  // the administrator and the two recent ones
+  expect_no_row_mentions(db, ids[old_pending], old_pending);
+  expect_no_row_mentions(db, ids[old_rejected], old_rejected);
+  for (const auto& e : {new_pending, new_rejected})
+    BOOST_TEST(db.scalar("SELECT COUNT(*) FROM users WHERE id = '" + ids[e] + "'") == 1, e);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' "
+                       "AND detail = 'by=retention status=pending'") == 1);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' "
+                       "AND detail = 'by=retention status=rejected'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(notify_users_mails_each_active_user_once_even_when_run_twice) {
+  temp_dir smtp_dir;
+  smtp_server smtp(smtp_dir.path());
+  BOOST_REQUIRE(smtp.start());
+  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  auto admin = admin_client(app);
+  active_user(app, admin, "notice.one@example.org");
+  active_user(app, admin, "notice.two@example.org");
+  const auto waiting = pending_user(admin, app.port(), "notice.pending@example.org", "pending password");
+  BOOST_REQUIRE(!waiting.empty());
+  // enfinitoctl next to the running daemon, with the daemon's vault key (mails are sealed).
+  const auto toml = (app.dir() / "notify.toml").string();
+  std::ofstream(toml) << "[store]\npath = \"" << app.settings.store.path << "\"\n[secrets]\ndir = \""
+                      << app.settings.secrets_dir << "\"\n";
+  const auto body_file = (app.dir() / "notice.txt").string();
+  std::ofstream(body_file) << "Hello,\n\nour privacy policy changes on 1 February: see https://example.org/privacy.\n";
+  const auto notify = [&](std::string* out) {
+    return run_program({ENFINITOCTL_PATH, "--config", toml, "notify-users", "--subject", "Privacy policy update",
+                        "--body-file", body_file, "--per-second", "2"}, out);
+  };
+  std::string out;
+  BOOST_TEST_REQUIRE(notify(&out) == 0, out);  // 3 active users: a batch of 2, a second later 1
+  BOOST_TEST(out.find("3 mails queued now") != std::string::npos, out);
+  BOOST_TEST_REQUIRE(notify(&out) == 0, out);  // the same notice again: nobody twice
+  BOOST_TEST(out.find("0 mails queued now, 3 users have it") != std::string::npos, out);
+  const auto notices = [&] {
+    std::map<std::string, int> by_recipient;
+    for (const auto& m : smtp.messages()) {
+      if (m.find("Subject: Privacy policy update") == std::string::npos) continue;
+      std::smatch to;
+      if (std::regex_search(m, to, std::regex("\nTo: *<?([^>\r\n]+)"))) ++by_recipient[to[1]];
+    }
+    return by_recipient;
+  };
+  wait_until([&] { return notices().size() >= 3; }, 20s);
+  std::this_thread::sleep_for(500ms);  // a late duplicate would arrive meanwhile
+  const std::map<std::string, int> once{{admin_email, 1}, {"notice.one@example.org", 1}, {"notice.two@example.org", 1}};
+  BOOST_TEST((notices() == once));  // not the pending user, nobody twice
+  raw_db db(app.settings.store.path);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM notices_sent") == 3);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'notice_queued'") == 1);
+  // Bad input: no subject, a subject that would inject a header, a missing body file.
+  std::vector<std::string> base{ENFINITOCTL_PATH, "--config", toml, "notify-users"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto v = base;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return run_program(v, &out);
+  };
+  BOOST_TEST(with({"--body-file", body_file}) == 2);
+  BOOST_TEST(with({"--subject", "a\r\nBcc: x@example.org", "--body-file", body_file}) == 2);
+  BOOST_TEST(with({"--subject", "S", "--body-file", (app.dir() / "missing.txt").string()}) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {

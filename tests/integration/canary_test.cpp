@@ -14,6 +14,7 @@
 #include "support/http_client.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tenants.hpp"
 #include "support/wait.hpp"
 
 #include <enfinito/accounts/totp.hpp>
@@ -29,6 +30,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -41,6 +43,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* phone = "106540352290001";
 constexpr const char* waba = "102290129390001";
+constexpr const char* app_id = "1234567890123";
 constexpr const char* meta_token = "EAAGcanaryE2EtokenZk2Lw9Xv4Rt6Yp1Mn3Bb8Cc0";
 constexpr const char* app_secret = "canaryE2EappSECRET4d9c2b7e1f";
 const std::string admin_password = "canary-admin-pw-Qz81x";
@@ -161,8 +164,7 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   // A user signs up, is approved, signs in.
   client user{d.port(), &seen};
   BOOST_REQUIRE(user.call("POST", "/v1/auth/signup",
-                          json::serialize(json::object{{"name", "Carol"}, {"email", "carol@example.com"},
-                                                       {"password", user_password}}))
+                          signup_body("Carol", "carol@example.com", user_password))
                     .status == 202u);
   auto pending = admin.call("GET", "/v1/admin/users?status=pending");
   std::string user_id;
@@ -189,7 +191,7 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   auto inst = keyed.call("POST", "/v1/instances",
                          json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
                                                       {"access_token", meta_token}, {"app_secret", app_secret},
-                                                      {"app_id", "1234567890123"}}));
+                                                      {"app_id", app_id}}));
   BOOST_REQUIRE_MESSAGE(inst.status == 201u, inst.body);
   const std::string instance = str(body_of(inst), "id");
   const std::string verify_token = str(body_of(inst).at("webhook"), "verify_token");
@@ -266,6 +268,20 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
                     .status == 200u);
   const std::string new_cookie = again.cookie;
 
+  // Identifiers in logs (issue 20): the Phone Number ID in Graph-compatible paths, a contact's
+  // phone number in conversation paths (also with `+`), the WABA and App IDs where no route
+  // takes them, and a send Meta's rules refuse.
+  for (int i = 0; i < 2; ++i)
+    keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages",
+               json::serialize(json::object{{"messaging_product", "whatsapp"}, {"to", "15557770009"},
+                                            {"type", "text"}, {"text", json::object{{"body", "graph hello"}}}}));
+  keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages", R"({"messaging_product":"whatsapp","to":"15557770009"})");
+  keyed.call("GET", std::string("/graph/v21.0/") + phone + "/message_templates");
+  keyed.call("GET", "/v1/instances/" + instance + "/conversations/15557770000");
+  keyed.call("GET", "/v1/instances/" + instance + "/conversations/%2B15557770001/messages");
+  keyed.call("GET", std::string("/graph/v21.0/") + waba + "/message_templates");
+  anon_call(d.port(), std::string("/graph/v21.0/") + app_id + "/subscriptions");
+
   // The export (a whole account's data) and sign-out.
   auto exported = again.call("GET", "/v1/me/export");
   BOOST_TEST(exported.status == 200u);
@@ -321,6 +337,37 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
                      << " mails, " << exported.body.size() << " bytes of export, " << db_bytes.size()
                      << " bytes of database files: " << hits << " hits");
   BOOST_TEST(hits == 0);
+
+  // Identifiers are not secrets (responses and the database have them) but the customer's: no
+  // log line carries one, only its keyed tag (docs/security.md, "Identifiers in logs").
+  const std::map<std::string, std::string> identifiers{
+      {"Phone Number ID", phone},        {"WABA ID", waba},
+      {"App ID", app_id},                {"display phone number", "15550190001"},
+      {"a contact's number", "15557770000"}, {"a contact's number with +", "15557770001"},
+      {"a Graph send's recipient", "15557770009"}, {"a queued send's recipient", "15557770002"}};
+  for (const auto& [what, value] : identifiers)
+    BOOST_TEST(log.find(value) == std::string::npos, what << " in the daemon log");
+  BOOST_TEST(log.find("path=/graph/v21.0/#") != std::string::npos, "the access log shows the tag in its place");
+  BOOST_TEST(seen.find(phone) != std::string::npos, "the search can find the Phone Number ID (in responses)");
+
+  // P5: the daemon connected to the configured Meta base URL and SMTP server, nothing else, and
+  // every connection had its purpose (upstream/outbound.hpp).
+  const std::string meta_port = std::to_string(meta.port()), smtp_port = std::to_string(smtp.port());
+  std::set<std::string> purposes;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    BOOST_TEST(line.find("event=outbound_connect_unnamed") == std::string::npos, line);
+    if (line.find("event=outbound_connect ") == std::string::npos) continue;
+    std::smatch f;
+    BOOST_REQUIRE(std::regex_search(line, f, std::regex("purpose=(\\S+) host=(\\S+) port=(\\S+)")));
+    const std::string purpose = f[1], endpoint = std::string(f[2]) + ":" + std::string(f[3]);
+    purposes.insert(purpose);
+    if (purpose == "smtp") BOOST_TEST(endpoint == "127.0.0.1:" + smtp_port);
+    else if (purpose == "meta_graph" || purpose == "meta_media") BOOST_TEST(endpoint == "127.0.0.1:" + meta_port, line);
+    else BOOST_ERROR("P5: a connection for " << purpose << " to " << endpoint);
+  }
+  BOOST_TEST(purposes.count("meta_graph") == 1u);
+  BOOST_TEST(purposes.count("smtp") == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

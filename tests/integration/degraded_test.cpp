@@ -156,9 +156,8 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
         p.signup.time([&] {
           auto res = http_request("127.0.0.1", r.app.port(), "POST", "/v1/auth/signup",
                                   {{"content-type", "application/json"}},
-                                  json::serialize(json::object{{"name", "New"},
-                                                               {"email", "new" + std::to_string(next_signup++) + "@example.com"},
-                                                               {"password", "a long enough password"}}));
+                                  signup_body("New", "new" + std::to_string(next_signup++) + "@example.com",
+                                              "a long enough password"));
           BOOST_TEST(res.status == 202u, name << ": " << res.body);
           return 0;
         });

@@ -6,6 +6,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/raw_client.hpp"
+#include "support/tenants.hpp"
 #include "support/wait.hpp"
 
 #include <enfinito/core/log.hpp>
@@ -93,7 +94,7 @@ struct browser_client {
   }
   raw_response signup(const std::string& email) {
     return call("POST", "/v1/auth/signup",
-                json::serialize(json::object{{"name", "Ada"}, {"email", email}, {"password", "correct horse battery"}}));
+                signup_body("Ada", email, "correct horse battery"));
   }
   raw_response signin(const std::string& email) {
     return call("POST", "/v1/auth/signin",

@@ -5,6 +5,8 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 namespace enfinito::test {
@@ -77,6 +79,11 @@ session make_session(store::store& db, const std::string& user_id) {
   auto ec = db.write_sync([&](store::connection& c) { return plant_session(c, s, user_id); });
   BOOST_REQUIRE_MESSAGE(!ec, "planting a session: " << ec.message());
   return s;
+}
+
+std::string signup_body(const std::string& name, const std::string& email, const std::string& password) {
+  return boost::json::serialize(
+      boost::json::object{{"name", name}, {"email", email}, {"password", password}, {"age_confirmed", true}});
 }
 
 }  // namespace enfinito::test

@@ -1,6 +1,7 @@
 #pragma once
 // Tenants for integration tests: an active user and an API key, and sessions for them, planted
-// straight through the accounts store (no sign-up, approval or sign-in round trips).
+// straight through the accounts store (no sign-up, approval or sign-in round trips); and the
+// body of a real sign-up, for tests that go through POST /v1/auth/signup.
 #include <enfinito/core/error.hpp>
 #include <enfinito/store/connection.hpp>
 
@@ -46,5 +47,8 @@ struct session {
 core::error_code plant_session(store::connection& c, session& out, const std::string& user_id);
 /** Plants in its own write; fails the test on error. */
 session make_session(store::store& db, const std::string& user_id);
+
+/** The JSON body of POST /v1/auth/signup, with the required age confirmation (16 or over). */
+std::string signup_body(const std::string& name, const std::string& email, const std::string& password);
 
 }  // namespace enfinito::test

@@ -120,10 +120,16 @@ checked<std::string> name_field(const boost::json::object& o, bool required) {
 
 net::awaitable<http::response> signup(services& s, http::request& req) {
   ENF_TRY(body, body_object(req, s.json));
-  if (auto r = only_fields(body, {"name", "email", "password"})) co_return std::move(*r);
+  if (auto r = only_fields(body, {"name", "email", "password", "age_confirmed"})) co_return std::move(*r);
   ENF_TRY(name, name_field(body, true));
   ENF_TRY(email, email_field(body));
   ENF_TRY(password, password_field(body, "password"));
+  // The privacy policy's minimum age: asked, required, and not stored (an account exists only
+  // for someone who said yes).
+  ENF_TRY(age_confirmed, bool_field(body, "age_confirmed"));
+  if (age_confirmed != true)
+    co_return http::field_problem("age_confirmed", "must be true: Enfinito accounts are for people aged 16 or over",
+                                  "age_not_confirmed");
   auto ctx = flows(s);
   const auto addr = client_address(req);
   auto r = co_await accounts::sign_up(ctx, name, email, password, addr);

@@ -1,6 +1,7 @@
 // app::housekeeping: the periodic sweep loop, the account tables' sweeps and retention (P9).
 #include <enfinito/app/housekeeping.hpp>
 
+#include <enfinito/accounts/retention.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/audit.hpp>
@@ -111,6 +112,12 @@ std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
   out.push_back({"retention.audit", [audit](store::connection& c, std::int64_t now, std::size_t batch,
                                             std::size_t& removed) {
                    return store::audit::purge(c, (now - audit) / 1000, batch, removed);
+                 }});
+  // Sign-ups never approved or rejected: "kept while the account is active" (accounts/retention.hpp).
+  const std::int64_t rejected_s = r.rejected_accounts.count() / 1000;
+  out.push_back({"retention.unapproved_accounts", [rejected_s](store::connection& c, std::int64_t now,
+                                                               std::size_t batch, std::size_t& removed) {
+                   return accounts::purge_unapproved(c, now / 1000, rejected_s, batch, removed);
                  }});
   return out;
 }

@@ -42,6 +42,7 @@ net::awaitable<core::result<provider_answer>> provider_call(std::string url, std
   o.max_header_bytes = 16 * 1024;
   o.max_response_bytes = max_answer_bytes;
   o.max_idle_per_reactor = 0;
+  o.why = upstream::purpose::google;
   auto http = upstream::client::make(ep->where, o, std::move(tls));
   upstream::request r;
   r.target = ep->target;

@@ -118,6 +118,7 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
     opts.connect_timeout = cfg.webhooks_out.connect_timeout;
     opts.max_response_bytes = cfg.webhooks_out.max_response_bytes;
     opts.max_idle_per_reactor = 2;
+    opts.why = upstream::purpose::customer_webhook;
     opts.address_filter = [allowed = this->allowed](const net::ip::address& a) {
       return core::address_allowed(a, allowed);
     };

@@ -8,6 +8,7 @@
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/http/admission.hpp>
+#include <enfinito/http/loggable_path.hpp>
 #include <enfinito/http/server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -624,7 +625,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (!core::log::enabled(core::log::level::info)) return;
     core::log::info("http.request", {{"request_id", request_id_},
                                      {"method", method},
-                                     {"path", path},
+                                     {"path", loggable_path(path)},
                                      {"query", redact_query(query)},
                                      {"route", found ? std::string_view(found->name) : std::string_view("-")},
                                      {"status", status},

@@ -9,6 +9,7 @@
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/upstream/outbound.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -229,6 +230,7 @@ send_result smtp_send(const config::settings& cfg, const acc::mail& m) {
   if (!curl) return {false, "curl_easy_init failed"};
   upload up{render(cfg, m), 0};
   std::string url = "smtp://" + cfg.smtp.host + ":" + std::to_string(cfg.smtp.port);
+  upstream::note_connect(upstream::purpose::smtp, cfg.smtp.host, std::to_string(cfg.smtp.port));  // P5
   std::string from = "<" + cfg.smtp.from + ">";
   std::string rcpt = "<" + m.recipient + ">";
   curl_slist* rcpts = curl_slist_append(nullptr, rcpt.c_str());

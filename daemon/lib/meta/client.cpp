@@ -22,6 +22,7 @@ core::result<std::shared_ptr<client>> client::make(client_options opts) {
   o.max_response_bytes = c->opts_.max_response_bytes;
   o.max_idle_per_reactor = c->opts_.max_idle_per_reactor;
   o.idle_timeout = c->opts_.idle_timeout;
+  o.why = upstream::purpose::meta_graph;
   c->tls_ = std::move(*ctx);
   c->http_ = upstream::client::make(std::move(parts->where), o, c->tls_);
   return c;
@@ -57,6 +58,7 @@ net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> client::ope
   opts.connect_timeout = opts_.connect_timeout;
   opts.max_response_bytes = o.max_response_bytes ? o.max_response_bytes : opts_.max_response_bytes;
   opts.max_idle_per_reactor = 0;
+  opts.why = upstream::purpose::meta_media;
   // The reader owns its connection; the client only lends it the origin, options and TLS context.
   auto once = upstream::client::make(std::move(parts->where), opts, tls_);
   upstream::request u;

@@ -353,6 +353,9 @@ static net::awaitable<core::error_code> connect_fresh(std::shared_ptr<call_state
     for (const auto& e : results)
       if (!opts.address_filter(e.endpoint().address())) refused = true;
   if (refused) co_return error::address_refused;
+  // P5: every connection out is recorded with its purpose before it is made.
+  if (opts.why) note_connect(*opts.why, o.host, o.port);
+  else note_unnamed_connect(o.host, o.port);
   auto [cec, peer] = co_await net::async_connect(st->conn->stream.next_layer(), results, tuple_awaitable);
   (void)peer;
   if (cec) co_return error::connect_failed;

@@ -289,6 +289,7 @@ void register_sandbox_routes(http::router& r, api::services& s) {
       upstream::options o;
       o.max_idle_per_reactor = 0;  // a few calls per click: nothing kept open to close at shutdown
       o.timeout = std::chrono::seconds(5);
+      o.why = upstream::purpose::dev_sandbox;
       // The client wants a TLS context whatever the scheme (the sandbox URL is plain http).
       auto tls = crypto::make_client_context(std::nullopt);
       if (tls) sb->fake = upstream::client::make(url->where, o, std::move(*tls));

@@ -1,5 +1,5 @@
-// pages/auth.js: sign in, sign up, the pending-approval notice, forgot password and the reset
-// page the mail links to (/reset-password#token=…).
+// pages/auth.js: sign in, sign up (with the age confirmation), the pending-approval notice,
+// forgot password and the reset page the mail links to (/reset-password#token=…).
 import { h } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { post, ApiError } from '../lib/api.js';
@@ -51,6 +51,7 @@ export function signin({ query }) {
   return wrap(devNote(), h('div', { class: 'card' }, heading(t('auth.signin_title')),
     googleButton(), f,
     h('p', { class: 'small' }, h('a', { href: '/forgot-password' }, t('auth.forgot_link'))),
+    h('p', { class: 'small' }, h('a', { href: '/data-rights' }, t('rights.link'))),
     h('p', { class: 'small muted' }, t('auth.no_account'), ' ', h('a', { href: '/signup' }, t('auth.signup_link')))));
 }
 
@@ -58,10 +59,11 @@ export function signup() {
   const name = field(t('field.name'), { name: 'name', autocomplete: 'name', required: true, maxlength: '100' });
   const email = field(t('field.email'), { type: 'email', name: 'email', autocomplete: 'email', required: true });
   const password = field(t('field.password'), { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: '8' }, t('auth.password_hint'));
+  const age = field(t('auth.age_confirm'), { type: 'checkbox', name: 'age_confirmed', required: true }, t('auth.age_hint'));
   const f = form({
-    children: [name.wrap, email.wrap, password.wrap],
+    children: [name.wrap, email.wrap, password.wrap, age.wrap],
     submit: t('auth.signup'),
-    fields: { name: name.input, email: email.input, password: password.input },
+    fields: { name: name.input, email: email.input, password: password.input, age_confirmed: age.input },
     onSubmit: async (v) => {
       const r = await post('/v1/auth/signup', v);
       if (r?.status === 'active') {
@@ -84,7 +86,8 @@ export function pending({ query }) {
     h('p', null, query.get('from') === 'signup' ? t('pending.after_signup') : t('pending.text')),
     h('p', { class: 'muted' }, t('pending.mail')),
     session.providers.dev ? h('p', { class: 'notice small' }, t('pending.dev')) : null,
-    h('div', { class: 'actions' }, h('a', { class: 'btn', href: '/signin' }, t('auth.back_to_signin')))));
+    h('div', { class: 'actions' }, h('a', { class: 'btn', href: '/signin' }, t('auth.back_to_signin'))),
+    h('p', { class: 'small' }, h('a', { href: '/data-rights' }, t('rights.link')))));
 }
 
 export function forgot() {

@@ -48,7 +48,8 @@ std::vector<sweep_task> account_sweeps(std::int64_t session_idle_timeout_s);
  * Retention (P9): messages of either direction older than `messages` (rows still queued for
  * sending are not history yet and stay), events and update receipts older than `events`,
  * pending statuses older than `pending_statuses`, kept inbound media older than
- * `inbound_media` (their files follow through the media trash, inbound/media_fetcher.hpp).
+ * `inbound_media` (their files follow through the media trash, inbound/media_fetcher.hpp),
+ * sign-ups never approved or rejected older than `rejected_accounts` (accounts/retention.hpp).
  */
 std::vector<sweep_task> retention_sweeps(const config::retention_settings& r);
 

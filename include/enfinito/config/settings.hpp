@@ -148,6 +148,7 @@ struct retention_settings {
   milliseconds pending_statuses{72ll * 3600 * 1000};     // statuses whose message never became known
   milliseconds inbound_media{30ll * 24 * 3600 * 1000};   // inbound media files kept (media_fetch)
   milliseconds audit{365ll * 24 * 3600 * 1000};          // audit log entries
+  milliseconds rejected_accounts{30ll * 24 * 3600 * 1000};  // sign-ups never approved, or rejected
   milliseconds interval{3600'000};                       // how often the purge runs
   std::size_t batch_rows = 1000;                          // rows deleted per store write
 };

@@ -31,6 +31,7 @@
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
+#include <enfinito/upstream/outbound.hpp>
 
 #include <array>
 #include <atomic>
@@ -99,6 +100,8 @@ struct options {
    * keep the original host name.
    */
   std::function<bool(const boost::asio::ip::address&)> address_filter;
+  /** Why this client connects out (P5, upstream/outbound.hpp); every daemon client sets it. */
+  std::optional<purpose> why;
 };
 
 struct request {

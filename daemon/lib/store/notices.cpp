@@ -1,0 +1,38 @@
+// store::notices: the SQL of policy notices (see include/enfinito/store/notices.hpp).
+#include <enfinito/store/notices.hpp>
+#include <enfinito/store/error.hpp>
+#include "store/prepare.hpp"
+
+namespace enfinito::store::notices {
+
+core::result<std::vector<recipient>> unsent(connection& c, std::string_view notice_id, std::size_t limit) {
+  ENF_PREPARE(s, "SELECT u.id, u.email FROM users u WHERE u.status = 'active' AND NOT EXISTS "
+                 "(SELECT 1 FROM notices_sent n WHERE n.notice_id = ?1 AND n.user_id = u.id) "
+                 "ORDER BY u.id LIMIT ?2");
+  s->bind(1, notice_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<recipient> out;
+  core::error_code ec;
+  while (s->step(ec)) out.push_back({s->text(0), s->text(1)});
+  s->reset();
+  if (ec) return ec;
+  return out;
+}
+
+core::error_code record(connection& c, std::string_view notice_id, std::string_view user_id, std::int64_t now) {
+  ENF_PREPARE(s, "INSERT INTO notices_sent(notice_id, user_id, queued_at) VALUES(?1, ?2, ?3)");
+  s->bind(1, notice_id).bind(2, user_id).bind(3, now);
+  return s->run();
+}
+
+core::result<std::int64_t> recorded(connection& c, std::string_view notice_id) {
+  ENF_PREPARE(s, "SELECT COUNT(*) FROM notices_sent WHERE notice_id = ?1");
+  s->bind(1, notice_id);
+  core::error_code ec;
+  std::int64_t n = 0;
+  if (s->step(ec)) n = s->int64(0);
+  s->reset();
+  if (ec) return ec;
+  return n;
+}
+
+}  // namespace enfinito::store::notices
