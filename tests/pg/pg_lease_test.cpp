@@ -196,3 +196,46 @@ BOOST_AUTO_TEST_CASE(only_active_instances_are_claimed) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The keeper on real time: node A holds every instance; A dies (its rounds stop); node B, which
+// found nothing free while A was alive, holds them all within lease_ms (+ one round of B's).
+#include "support/io_context_fixture.hpp"
+
+#include <enfinito/cluster/keeper.hpp>
+#include <enfinito/core/clock.hpp>
+
+BOOST_AUTO_TEST_SUITE(pg_lease_keeper)
+
+BOOST_FIXTURE_TEST_CASE(a_dead_node_is_replaced_within_lease_ms, test::io_context_fixture) {
+  two_nodes n(4);
+  const cluster::lease_policy policy{900};
+  std::vector<std::string> gained_b;
+  auto a = std::make_shared<cluster::lease_keeper>(*n.a, ioc.get_executor(), "node-a", policy, 100,
+                                                   cluster::lease_keeper::events{}, &core::wall_ms);
+  auto b = std::make_shared<cluster::lease_keeper>(
+      *n.b, ioc.get_executor(), "node-b", policy, 100,
+      cluster::lease_keeper::events{[&](const cluster::lease& l) { gained_b.push_back(l.instance_id); }, {}},
+      &core::wall_ms);
+  a->start();
+  run_until([&] { return a->owned().size() == 4; });
+  b->start();
+  // Several renewals of A (past its first lease's end): B never gets anything.
+  const auto b_rounds = b->rounds();
+  run_until([&] { return b->rounds() >= b_rounds + 5; });
+  BOOST_TEST(b->owned().empty());
+  BOOST_TEST(a->owned().size() == 4u);
+
+  a->stop();  // A dies: it stops renewing and releases nothing
+  const auto died = std::chrono::steady_clock::now();
+  run_until([&] { return b->owned().size() == 4; }, std::chrono::seconds(10));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - died);
+  // lease_ms after A's last renewal, plus at most one round of B's; slack for a loaded machine.
+  BOOST_TEST(took.count() <= policy.lease_ms + policy.renew_every_ms() + 1'000, took.count() << " ms");
+  BOOST_TEST(gained_b.size() == 4u);
+  for (auto& [_, l] : b->owned()) BOOST_TEST(l.epoch == 2);
+
+  b->stop();
+  run_until([&] { return !a->busy() && !b->busy(); });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
