@@ -19,7 +19,7 @@ inline std::vector<std::string> modules_not_ported() {
 
 /** What the PostgreSQL backend has today. */
 inline std::vector<std::string> modules_ported() {
-  return {"connection pool", "migrations (schema.pg.sql)", "instance leases"};
+  return {"connection pool", "migrations (schema.pg.sql)", "instance leases (cluster::lease_keeper)"};
 }
 
 /** The operator's message when store.backend = "postgres". */
