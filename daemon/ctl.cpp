@@ -5,6 +5,7 @@
 #include <enfinito/config/settings.hpp>
 #include <enfinito/crypto/keyring.hpp>
 #include <enfinito/store/connection.hpp>
+#include <enfinito/store/pg/porting.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <cstdio>
@@ -126,6 +127,11 @@ int main(int argc, char** argv) {
   auto loaded = config::load_for_cli(opts, file_given, "enfinitoctl");
   if (!loaded) return 2;
   config::settings settings = std::move(*loaded);
+  // Every command but check-config works on the database: never on SQLite's when PostgreSQL was asked for.
+  if (settings.store.backend == "postgres" && args[0] != "check-config") {
+    std::fprintf(stderr, "enfinitoctl: %s\n", store::pg::not_ready_message().c_str());
+    return 1;
+  }
 
   if (int rc = app::accounts_command(settings, args, stdin); rc >= 0) {
     if (rc == 2) std::fprintf(stderr, "%s%s", usage, app::accounts_usage);

@@ -16,6 +16,7 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/http/server.hpp>
+#include <enfinito/store/pg/porting.hpp>
 #include <enfinito/store/store.hpp>
 #include <enfinito/web/routes.hpp>
 
@@ -156,6 +157,7 @@ void app::start() {
                                  {"db", c.store.path}});
 
   // 1. The store: lock, pragmas, migrations, integrity check.
+  if (c.store.backend == "postgres") throw startup_error(store::pg::not_ready_message());
   ensure_state_dir(c.store.path);
   std::string why;
   store::options so{c.store.path, c.store.synchronous == "full", c.store.read_connections,

@@ -4,6 +4,7 @@
 #include <enfinito/core/ip_policy.hpp>
 #include <enfinito/core/log.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <libpq-fe.h>
 #include <toml++/toml.h>
 
 #include <fcntl.h>
@@ -140,6 +141,22 @@ const std::vector<key_def>& keys() {
       ms_key("store.housekeeping_interval_ms", 10, 24 * 3'600'000,
              [](settings& s) -> auto& { return s.store.housekeeping_interval; },
              "how often expired sessions, reset tokens, sign-in flows (and data past retention) are swept"),
+      text_key("store.backend", [](settings& s) -> auto& { return s.store.backend; },
+               "sqlite or postgres (postgres: the store modules are being ported; the daemon says which)"),
+      text_key("store.postgres_url", [](settings& s) -> auto& { return s.store.postgres_url; },
+               "libpq connection string or postgresql:// URI, without a password (secret file postgres.password)"),
+      int_key("store.postgres_pool_size", 1, 256, [](settings& s) -> auto& { return s.store.postgres_pool_size; },
+              "PostgreSQL connections (and threads) of this node"),
+      ms_key("store.postgres_statement_timeout_ms", 10, 600'000,
+             [](settings& s) -> auto& { return s.store.postgres_statement_timeout; },
+             "statement_timeout of every PostgreSQL session; a longer statement fails (503)"),
+      ms_key("store.postgres_connect_timeout_ms", 1'000, 600'000,
+             [](settings& s) -> auto& { return s.store.postgres_connect_timeout; },
+             "deadline of one PostgreSQL connection attempt (whole seconds, at least 2)"),
+      text_key("cluster.node_id", [](settings& s) -> auto& { return s.cluster.node_id; },
+               "this node's name in instance leases; empty: the host name"),
+      ms_key("cluster.lease_ms", 1'000, 600'000, [](settings& s) -> auto& { return s.cluster.lease_ms; },
+             "instance lease length: a dead node's instances move to another node within this"),
       int_key("auth.session_idle_timeout_s", 60, 365ll * 24 * 3600,
               [](settings& s) -> auto& { return s.auth.session_idle_timeout_s; },
               "a session unused this long ends"),
@@ -565,6 +582,23 @@ void validate(settings& s) {
   if (s.store.synchronous != "full" && s.store.synchronous != "normal")
     throw config_error("store.synchronous: must be full or normal");
   if (s.store.path.empty()) throw config_error("store.path: must not be empty");
+  if (s.store.backend != "sqlite" && s.store.backend != "postgres")
+    throw config_error("store.backend: must be sqlite or postgres");
+  if (s.store.backend == "postgres" && s.store.postgres_url.empty())
+    throw config_error("store.postgres_url: required when store.backend is postgres");
+  if (!s.store.postgres_url.empty()) {
+    std::string why;
+    if (!postgres_url_ok(s.store.postgres_url, &why)) throw config_error(why);
+  }
+  if (s.cluster.node_id.empty()) {
+    char host[256] = {};
+    s.cluster.node_id = ::gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "node";
+  }
+  if (s.cluster.node_id.size() > 64 ||
+      !std::all_of(s.cluster.node_id.begin(), s.cluster.node_id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+      }))
+    throw config_error("cluster.node_id: at most 64 letters, digits, '.', '-' or '_'");
   static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())
     throw config_error("log.level: must be debug, info, warn or error");
@@ -730,6 +764,26 @@ std::filesystem::path vault_key_path(const settings& s) {
 std::filesystem::path beside_database(const settings& s, const std::filesystem::path& name) {
   const auto state = std::filesystem::path(s.store.path).parent_path();
   return (state.empty() ? std::filesystem::path(".") : state) / name;
+}
+
+bool postgres_url_ok(const std::string& url, std::string* why) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+  if (!opts) {
+    // libpq's parse errors name the keyword or the URI part at fault, not a password.
+    std::string msg = err ? err : "out of memory";
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (err) PQfreemem(err);
+    if (why) *why = "store.postgres_url: cannot parse: " + msg;
+    return false;
+  }
+  bool has_password = false;
+  for (auto* o = opts; o->keyword; ++o)
+    has_password |= std::string_view(o->keyword) == "password" && o->val && *o->val;
+  PQconninfoFree(opts);
+  if (has_password && why)
+    *why = "store.postgres_url: must not contain a password; put it in the secret file postgres.password";
+  return !has_password;
 }
 
 core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,

@@ -55,6 +55,18 @@ struct store_settings {
   std::size_t commit_batch_max = 1024;
   milliseconds busy_timeout{5'000};
   milliseconds housekeeping_interval{60'000};  // how often rows whose time is up are swept
+  // PostgreSQL (issue 17, store/pg/): the password is the secret file `postgres.password`.
+  std::string backend = "sqlite";                 // sqlite | postgres
+  std::string postgres_url;                       // libpq conninfo or URI, never with a password
+  unsigned postgres_pool_size = 8;                // connections (and threads) per node
+  milliseconds postgres_statement_timeout{5'000};
+  milliseconds postgres_connect_timeout{5'000};
+};
+
+/** Several nodes over one PostgreSQL database (issue 17, cluster/lease.hpp). */
+struct cluster_settings {
+  std::string node_id;          // default: the host name
+  milliseconds lease_ms{15'000};  // a dead node's instances move to another node within this
 };
 
 struct auth_settings {
@@ -227,6 +239,7 @@ struct settings {
   queue_settings queue;
   graph_settings graph;
   media_settings media;
+  cluster_settings cluster;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;
@@ -271,6 +284,13 @@ std::string describe_keys();
  */
 core::result<core::secret_string> read_secret_file(const settings& s, const std::string& name,
                                                    std::string* why = nullptr);
+
+/**
+ * Checks `store.postgres_url` with libpq's own parser: refuses what it cannot parse and any
+ * password in it (keyword `password=`, or a URI's `user:password@`). The message names the
+ * key, never the value.
+ */
+bool postgres_url_ok(const std::string& url, std::string* why);
 
 /** `name` in the directory that holds the database (the working directory if it has none). */
 std::filesystem::path beside_database(const settings& s, const std::filesystem::path& name);
