@@ -367,6 +367,65 @@ CREATE TABLE data_links (
 CREATE INDEX data_links_user ON data_links(user_id);
 CREATE INDEX data_links_expiry ON data_links(expires_at);
 
+-- migration: 18
+CREATE TABLE optouts (
+  instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  wa_id       TEXT NOT NULL,
+  source      TEXT NOT NULL CHECK (source = 'keyword' OR source = 'api'),
+  keyword     TEXT,
+  message_id  TEXT,
+  created_at  BIGINT NOT NULL,
+  PRIMARY KEY (instance_id, wa_id)
+);
+CREATE TABLE optout_settings (
+  instance_id    TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  enabled        BIGINT NOT NULL DEFAULT 1 CHECK (enabled = 0 OR enabled = 1),
+  stop_keywords  TEXT,
+  start_keywords TEXT,
+  enforce        TEXT NOT NULL DEFAULT 'off'
+                 CHECK (enforce = 'off' OR enforce = 'marketing_templates' OR enforce = 'all_templates'),
+  updated_at     BIGINT NOT NULL
+);
+
+-- migration: 19
+-- WITHOUT ROWID has no PostgreSQL counterpart and needs none: a PostgreSQL table is a heap with
+-- no rowid, its primary key a separate index, whatever SQLite's clause chose.
+CREATE TABLE notices_sent (
+  notice_id TEXT NOT NULL,
+  user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  queued_at BIGINT NOT NULL,
+  PRIMARY KEY (notice_id, user_id)
+);
+CREATE INDEX notices_sent_user ON notices_sent(user_id);
+
+-- migration: 21
+CREATE INDEX audit_log_actor ON audit_log(actor_id, id);
+CREATE INDEX audit_log_age ON audit_log(created_at);
+CREATE TABLE user_totp (
+  user_id      TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret_blob  BYTEA NOT NULL,
+  confirmed_at BIGINT,
+  last_step    BIGINT NOT NULL DEFAULT 0,
+  created_at   BIGINT NOT NULL
+);
+CREATE TABLE recovery_codes (
+  user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  PRIMARY KEY (user_id, code_hash)
+);
+CREATE TABLE signin_challenges (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  method     TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX signin_challenges_user ON signin_challenges(user_id);
+CREATE TABLE enrolment_sessions (
+  session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
+
 -- cluster migration: 1
 -- Instance ownership across nodes (issue 17): each instance's send queue runs on the node that
 -- holds its lease. A lease is taken when it is free or expired, renewed by its holder before
