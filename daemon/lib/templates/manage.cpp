@@ -60,11 +60,11 @@ std::optional<meta::input_problem> check_edit(const json::value& v) {
   using meta::input_problem;
   if (!v.is_object()) return input_problem{"", "the body must be a JSON object", "invalid_body"};
   const auto& o = v.get_object();
-  if (!o.contains("components") && !o.contains("category"))
-    return input_problem{"components", "give components, category or both", "missing_field"};
   for (const auto& kv : o)
     if (kv.key() != "components" && kv.key() != "category")
       return input_problem{std::string(kv.key()), "an edit changes only components and category", "unknown_field"};
+  if (!o.contains("components") && !o.contains("category"))
+    return input_problem{"components", "give components, category or both", "missing_field"};
   if (const auto* cat = o.if_contains("category")) {
     const std::string c = cat->is_string() ? std::string(cat->get_string()) : std::string();
     if (c != "MARKETING" && c != "UTILITY" && c != "AUTHENTICATION")
