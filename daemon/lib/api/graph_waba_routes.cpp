@@ -192,18 +192,18 @@ struct waba_routes {
                                               req.query_param("status"), req.query_param("language")};
     meta::template_query q;
     if (auto bad = meta::read_template_query(params, q)) co_return invalid_parameter("Param " + bad->field + ": " + bad->detail, req);
-    if (!q.before.empty()) co_return invalid_parameter("Param before: page forward with after", req);
     store::templates::filter f;
     f.limit = q.limit;
     f.name = q.name;
     f.status = q.status;
     f.language = q.language;
     if (!q.after.empty() && !templates::read_cursor(q.after, f)) co_return invalid_parameter("Invalid cursor.", req);
+    if (!q.before.empty() && !templates::read_cursor(q.before, f, true)) co_return invalid_parameter("Invalid cursor.", req);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
     if (!page) co_return service_unavailable(req);
     json::object out{{"data", std::move(page->data)}};
     if (!out.at("data").get_array().empty()) {
-      json::object cursors{{"before", q.after.empty() ? json::value(nullptr) : json::value(q.after)}};
+      json::object cursors{{"before", page->previous.empty() ? json::value(nullptr) : json::value(page->previous)}};
       cursors["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
       json::object paging{{"cursors", std::move(cursors)}};
       if (!page->next.empty())

@@ -414,32 +414,29 @@ net::awaitable<response> media_delete(services& s, http::request& req) {
 // Listed from the local copy (templates/manage.hpp: no call to Meta); created, edited and
 // deleted at Meta first, then in the copy.
 
-// The caller's instance, found without opening credentials (a read of the copy needs none).
-net::awaitable<std::variant<si::instance, response>> own_instance(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  const auto& p = std::get<principal>(who);
-  const std::string id(req.param("id")), uid = p.user_id;
-  if (id.size() > 64 || !p.may_use_instance(id)) co_return not_found();
-  si::instance row;
-  auto work = [&row, &uid, &id](store::connection& c) { return si::get(c, uid, id, row); };
-  auto ec = co_await s.db.read(work);
-  if (ec == store::error::not_found) co_return not_found();
+// A copy never synced proves nothing: the first list syncs it once (one call to Meta).
+net::awaitable<std::optional<response>> sync_if_never(services& s, const target& t) {
+  store::templates::copy_state state;
+  const std::string& iid = t.row.id;
+  auto read = [&](store::connection& c) { return store::templates::state(c, iid, state); };
+  auto ec = co_await s.db.read(read);
   if (ec) co_return store_problem(ec);
-  co_return row;
+  if (state.synced_at) co_return std::nullopt;
+  const auto m = relay(s, t);
+  auto a = co_await templates::sync_now(m);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  co_return std::nullopt;
 }
 
 net::awaitable<response> templates_list(services& s, http::request& req) {
-  auto found = co_await own_instance(s, req);
-  if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-  const auto& row = std::get<si::instance>(found);
+  auto resolved = co_await resolve(s, req, access::read);
+  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
+  auto& t = std::get<target>(resolved);
   const meta::template_query_params params{req.query_param("limit"), req.query_param("after"),
                                             req.query_param("before"), req.query_param("name"),
                                             req.query_param("status"), req.query_param("language")};
   meta::template_query q;
   if (auto bad = meta::read_template_query(params, q)) co_return problem_of(*bad);
-  if (!q.before.empty())
-    co_return http::field_problem("before", "page forward with after: the list is served from Enfinito's copy");
   store::templates::filter f;
   f.limit = q.limit;
   f.name = q.name;
@@ -447,11 +444,15 @@ net::awaitable<response> templates_list(services& s, http::request& req) {
   f.language = q.language;
   if (!q.after.empty() && !templates::read_cursor(q.after, f))
     co_return http::field_problem("after", "a cursor from a previous page");
-  auto page = co_await templates::list(s.db, row.id, std::move(f));
+  if (!q.before.empty() && !templates::read_cursor(q.before, f, true))
+    co_return http::field_problem("before", "a cursor from a previous page");
+  auto unsynced = co_await sync_if_never(s, t);
+  if (unsynced) co_return std::move(*unsynced);
+  auto page = co_await templates::list(s.db, t.row.id, std::move(f));
   if (!page) co_return store_problem(page.error());
   json::object paging;
   paging["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
-  paging["before"] = nullptr;
+  paging["before"] = page->previous.empty() ? json::value(nullptr) : json::value(page->previous);
   json::object out;
   out["data"] = std::move(page->data);
   out["paging"] = std::move(paging);

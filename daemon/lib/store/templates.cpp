@@ -5,6 +5,8 @@
 #include <enfinito/store/templates.hpp>
 #include "store/prepare.hpp"
 
+#include <algorithm>
+
 namespace enfinito::store::templates {
 namespace {
 
@@ -143,6 +145,23 @@ core::error_code remove(connection& c, std::string_view instance_id, std::string
 }
 
 core::error_code list(connection& c, std::string_view instance_id, const filter& f, std::vector<row>& out) {
+  if (!f.before.empty()) {
+    // The page before: read backwards from the cursor, then put it in order.
+    const auto sep = f.before.find('\x1f');
+    const std::string name = f.before.substr(0, sep);
+    const std::string lang = sep == std::string::npos ? std::string() : f.before.substr(sep + 1);
+    ENF_PREPARE(s, "SELECT instance_id, name, language, template_id, status, category, quality, parameter_format, "
+                   "components, updated_at FROM templates WHERE instance_id = ?1 "
+                   "AND (?2 = '' OR instr(name, ?2) > 0) AND (?3 = '' OR status = ?3) AND (?4 = '' OR language = ?4) "
+                   "AND (?5 = '' OR category = ?5) AND (name < ?6 OR (name = ?6 AND language < ?7)) "
+                   "ORDER BY name DESC, language DESC LIMIT ?8");
+    s->bind(1, instance_id).bind(2, f.name).bind(3, f.status).bind(4, f.language).bind(5, f.category);
+    s->bind(6, name).bind(7, lang).bind(8, static_cast<std::int64_t>(f.limit));
+    const auto first = out.size();
+    auto ec = read_all(*s, out);
+    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+    return ec;
+  }
   const auto sep = f.after.find('\x1f');
   const std::string after_name = sep == std::string::npos ? f.after : f.after.substr(0, sep);
   const std::string after_lang = sep == std::string::npos ? std::string() : f.after.substr(sep + 1);

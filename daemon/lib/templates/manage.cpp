@@ -100,12 +100,12 @@ json::object meta_object(const st::row& r) {
 
 std::string cursor_after(const st::row& r) { return crypto::hex_encode(r.name + '\x1f' + r.language); }
 
-bool read_cursor(std::string_view cursor, st::filter& f) {
+bool read_cursor(std::string_view cursor, st::filter& f, bool before) {
   auto raw = crypto::hex_decode(cursor);
   if (!raw) return false;
   std::string after(raw->begin(), raw->end());
   if (after.find('\x1f') == std::string::npos) return false;
-  f.after = std::move(after);
+  (before ? f.before : f.after) = std::move(after);
   return true;
 }
 
@@ -117,10 +117,16 @@ net::awaitable<core::result<copy_page>> list(store::store& db, const std::string
   auto ec = co_await db.read(read);
   if (ec) co_return ec;
   copy_page page;
+  const bool backwards = !f.before.empty();
   const bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
+  // Read backwards, the extra row is the one farthest back: drop it from the front.
+  if (more) rows.erase(backwards ? rows.begin() : rows.begin() + static_cast<std::ptrdiff_t>(limit), backwards ? rows.begin() + 1 : rows.end());
   for (const auto& r : rows) page.data.push_back(meta_object(r));
-  if (more) page.next = cursor_after(rows.back());
+  if (rows.empty()) co_return page;
+  // Forward: a next page if there was one more row, a previous one if we came from a cursor;
+  // backwards: the other way round.
+  if (backwards ? true : more) page.next = cursor_after(rows.back());
+  if (backwards ? more : !f.after.empty()) page.previous = cursor_after(rows.front());
   co_return page;
 }
 

@@ -78,11 +78,12 @@ core::error_code remove(connection& c, std::string_view instance_id, std::string
 /** Filters of a list; empty strings do not filter. `name` matches a substring, as Meta's does. */
 struct filter {
   std::string name, status, language, category;
-  std::string after;  // (name, language) cursor: "name\x1flanguage" of the last row seen
+  std::string after;   // (name, language) cursor: "name\x1flanguage" of the last row seen
+  std::string before;  // the same, of the first row seen: the page before it (ordered back)
   std::size_t limit = 25;
 };
 
-/** The instance's templates ordered by (name, language), after the cursor, at most `limit`. */
+/** The instance's templates ordered by (name, language), after (or before) the cursor, at most `limit`. */
 core::error_code list(connection& c, std::string_view instance_id, const filter& f, std::vector<row>& out);
 
 /** One template by name and language; `not_found` when the copy has none. */

@@ -38,7 +38,8 @@ bool template_name_like(std::string_view name) noexcept;
     parameter_format, components, id, quality_score) and the cursor to the next page. */
 struct copy_page {
   boost::json::array data;
-  std::string next;  // empty: last page
+  std::string next;      // empty: last page
+  std::string previous;  // empty: first page
 };
 
 /** Meta's object for a row of the copy. */
@@ -46,8 +47,8 @@ boost::json::object meta_object(const store::templates::row& r);
 
 /** The cursor after `r` (opaque: hex of name and language). */
 std::string cursor_after(const store::templates::row& r);
-/** The filter's `after` from a cursor; false for one this API never gave. */
-bool read_cursor(std::string_view cursor, store::templates::filter& f);
+/** The filter's `after` (or `before`) from a cursor; false for one this API never gave. */
+bool read_cursor(std::string_view cursor, store::templates::filter& f, bool before = false);
 
 /** One page of instance `instance_id`'s copy (`f.limit` rows at most). */
 net::awaitable<core::result<copy_page>> list(store::store& db, const std::string& instance_id,
