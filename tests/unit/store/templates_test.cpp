@@ -112,6 +112,13 @@ BOOST_FIXTURE_TEST_CASE(lists_filter_and_page_by_name_and_language, copy_store) 
   BOOST_REQUIRE(second.size() == 2u);
   BOOST_TEST(second[0].name == "beta");
   BOOST_TEST(second[1].name == "gamma");
+  st::filter back;  // the page before beta: the two rows ahead of it, in order
+  back.limit = 2;
+  back.before = std::string("beta") + '\x1f' + "en_US";
+  auto previous = list(back);
+  BOOST_REQUIRE(previous.size() == 2u);
+  BOOST_TEST(previous[0].language == "en_US");
+  BOOST_TEST(previous[1].language == "fr");
   st::filter approved;
   approved.status = "APPROVED";
   approved.name = "ph";  // a substring, as Meta's name filter
