@@ -462,6 +462,37 @@ CREATE TABLE data_links (
 CREATE INDEX data_links_user ON data_links(user_id);
 CREATE INDEX data_links_expiry ON data_links(expires_at);
 
+-- migration: 16
+-- Templates whole (issue 19): a local copy of each instance's message templates (the
+-- instance's WABA; two instances on one WABA each keep their own copy), kept current by the
+-- template webhooks (status, quality, category) and a periodic sync, and served from here:
+-- listing templates no longer calls Meta, and the pre-send checks (templates/checks.hpp) read
+-- it through a per-reactor cache. `components` is Meta's JSON array as Meta sent it; NULL while
+-- only a webhook has told of the template (its definition arrives with the next sync).
+CREATE TABLE templates (
+  instance_id      TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  name             TEXT NOT NULL,
+  language         TEXT NOT NULL,
+  template_id      TEXT NOT NULL,                 -- Meta's id (digits)
+  status           TEXT NOT NULL,                 -- APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ...
+  category         TEXT NOT NULL DEFAULT '',
+  quality          TEXT NOT NULL DEFAULT '',      -- GREEN, YELLOW, RED, UNKNOWN ('' never told)
+  parameter_format TEXT NOT NULL DEFAULT 'POSITIONAL',
+  components       TEXT,                          -- JSON array, or NULL (not known yet)
+  updated_at       INTEGER NOT NULL,              -- unix ms
+  PRIMARY KEY (instance_id, name, language)
+);
+CREATE INDEX templates_by_meta_id ON templates (instance_id, template_id);
+-- Per instance: when the copy was last replaced by a sync (NULL: never, so "not in the copy"
+-- proves nothing), and since when Enfinito has received the instance's webhooks (a window
+-- policy of `auto` rejects sends to closed windows only once that is 24 hours ago: before,
+-- a customer may have written before Enfinito could see it).
+CREATE TABLE template_copies (
+  instance_id    TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  synced_at      INTEGER,                         -- unix ms of the last complete sync
+  webhooks_since INTEGER                          -- unix ms of the first webhook seen
+);
+
 -- migration: 18
 -- Opt-outs (issue 21): per instance, the customers who asked not to be contacted. A row is
 -- added by an inbound message that is exactly a stop keyword (optouts/keywords.hpp), in the

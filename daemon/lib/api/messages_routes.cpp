@@ -13,6 +13,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/optouts_routes.hpp>
+#include <enfinito/api/templates.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
@@ -152,8 +153,9 @@ net::awaitable<response> send(services& s, http::request& req) {
                                 return std::nullopt;
                               }
                               return std::get<meta::checked_message>(std::move(checked));
-                            }};
-  auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue}, std::move(rq));
+                            },
+                            req.reactor};
+  auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
   using kind = outbound::accept_result::kind;
   switch (got.what) {
     case kind::accepted: {
@@ -168,6 +170,7 @@ net::awaitable<response> send(services& s, http::request& req) {
     }
     case kind::key_reused: co_return key_reused();
     case kind::body_refused: co_return std::move(*refusal);
+    case kind::check_refused: co_return send_check_problem(got.refusal);
     case kind::needs_reauth:
       co_return http::problem(status::conflict, "instance_needs_reauth", "Meta refused this instance's access token",
                               "update the instance's access_token (PATCH /v1/instances/{id}); nothing was queued");

@@ -3,6 +3,8 @@
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
 #include <enfinito/app/housekeeping.hpp>
+#include <enfinito/templates/send_checks.hpp>
+#include <enfinito/templates/sync.hpp>
 #include <enfinito/hooks/engine.hpp>
 #include <enfinito/inbound/media_fetcher.hpp>
 #include <enfinito/app/app.hpp>
@@ -181,6 +183,9 @@ void app::start() {
   impl_->services->instance_rows =
       std::make_shared<api::instance_cache>(impl_->pool->size(), impl_->db->changes(), c.queue.instance_cache_ttl);
   impl_->services->meta = make_meta_client(c);
+  impl_->services->send_checks = std::make_shared<templates::send_checks>(
+      impl_->pool->size(), impl_->db->changes(),
+      templates::parse_window_policy(c.templates.window_policy).value_or(templates::window_policy::automatic));
   // The send queue: requeue what an earlier run left leased (before anything is sent).
   impl_->queue = std::make_unique<outbound::queue>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
                                                    impl_->services->vault, impl_->services->meta);
@@ -233,6 +238,9 @@ void app::start() {
   // Retention (P9): messages, events and stale pending statuses past their configured age.
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
                      retention_sweeps(c.retention), c.retention.batch_rows);
+  // The local template copies (templates/sync.hpp).
+  templates::start_sync({c, *impl_->db, *impl_->blocking, impl_->services->vault, impl_->services->meta},
+                        impl_->pool->at(0).get_executor());
   impl_->queue->start();
   impl_->hooks->start();
   // Inbound media kept for instances that asked (inbound/media_fetcher.hpp).

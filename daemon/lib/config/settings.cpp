@@ -379,6 +379,14 @@ const std::vector<key_def>& keys() {
                "path prefix of the Graph-compatible routes (e.g. /graph); empty turns them off"),
       ms_key("graph.sync_wait_ms", 0, 60'000, [](settings& s) -> auto& { return s.graph.sync_wait; },
              "how long a Graph-compatible send waits for Meta's answer to return the real wamid; 0: never"),
+      ms_key("templates.sync_interval_ms", 60'000, 7 * 86'400'000ll,
+             [](settings& s) -> auto& { return s.templates.sync_interval; },
+             "how old an instance's local template copy may grow before it is read again from Meta (webhooks "
+             "keep it current in between)"),
+      text_key("templates.window_policy", [](settings& s) -> auto& { return s.templates.window_policy; },
+               "a free-form send to a customer whose 24-hour window is closed: reject (422 window_closed), warn "
+               "(accepted with a warning), off, or auto (warn until the instance's webhooks have arrived for 24 "
+               "hours, then reject)"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
@@ -602,6 +610,9 @@ void validate(settings& s) {
   static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())
     throw config_error("log.level: must be debug, info, warn or error");
+  if (s.templates.window_policy != "auto" && s.templates.window_policy != "reject" &&
+      s.templates.window_policy != "warn" && s.templates.window_policy != "off")
+    throw config_error("templates.window_policy: must be auto, reject, warn or off");
   if (s.smtp.starttls != "required" && s.smtp.starttls != "off")
     throw config_error("smtp.starttls: must be required or off");
   if (s.smtp.starttls == "off" && !s.smtp.host.empty() && !s.dev && !is_loopback_host(s.smtp.host))

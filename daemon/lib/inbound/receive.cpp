@@ -13,6 +13,7 @@
 #include <enfinito/store/inbound.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
 
 namespace enfinito::inbound {
 namespace {
@@ -56,6 +57,13 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
   }
   for (const auto& st : b.statuses)
     if (auto ec = in::apply_status(c, b.owner, st, meta::status_advances, now, done.out)) return ec;
+  // The local template copy follows Meta's template webhooks; the first POST starts the
+  // instance's webhook history (the window policy `auto`: templates/checks.hpp).
+  if (auto ec = store::templates::note_webhooks(c, b.owner.instance_id, now)) return ec;
+  for (const auto& t : b.template_updates) {
+    bool applied = false;
+    if (auto ec = store::templates::apply(c, b.owner.instance_id, t, now, applied)) return ec;
+  }
   for (const auto& e : b.events) {
     auto ec = e.digest.empty() ? in::append_event(c, b.owner, e.type, e.data, done.out)
                                : in::append_event_once(c, b.owner, e.digest, e.type, e.data, now, done.out);

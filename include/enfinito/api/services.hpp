@@ -36,6 +36,9 @@ class queue;
 namespace enfinito::hooks {
 class engine;
 }
+namespace enfinito::templates {
+class send_checks;
+}
 namespace enfinito::feed {
 class bus;
 class ticket_book;
@@ -66,6 +69,8 @@ struct services {
   feed::ticket_book* tickets = nullptr;
   // Instance rows of the send paths, per reactor (api/instance_cache.hpp). Null: no cache.
   std::shared_ptr<instance_cache> instance_rows{};
+  // The pre-send checks of both send routes (templates/send_checks.hpp). Null: none.
+  std::shared_ptr<templates::send_checks> send_checks{};
 };
 
 }  // namespace enfinito::api

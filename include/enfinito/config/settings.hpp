@@ -210,6 +210,12 @@ struct graph_settings {
   milliseconds sync_wait{5'000};       // how long a send waits for Meta's answer (the wamid); 0: never
 };
 
+/** Templates and the pre-send checks (templates/sync.hpp, templates/send_checks.hpp). */
+struct template_settings {
+  milliseconds sync_interval{3'600'000};  // a copy older than this is read again from Meta
+  std::string window_policy = "auto";     // auto | reject | warn | off (templates/checks.hpp)
+};
+
 /** The live WebSocket feed (`GET /v1/stream`, issue 6). */
 struct feed_settings {
   std::size_t max_connections = 10'000;           // feed sockets at once (past it: 503 before upgrade)
@@ -240,6 +246,7 @@ struct settings {
   graph_settings graph;
   media_settings media;
   cluster_settings cluster;
+  template_settings templates;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;

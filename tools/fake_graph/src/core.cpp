@@ -94,7 +94,7 @@ struct token_rec {
 };
 
 struct template_rec {
-  std::string id, name, language, status, category, parameter_format = "POSITIONAL";
+  std::string id, name, language, status, category, parameter_format = "POSITIONAL", quality = "UNKNOWN";
   json::array components;
 };
 
@@ -1074,6 +1074,51 @@ struct graph_core::impl {
       }
   }
 
+  // ---------------------------------------------------------------- template webhooks
+  // Quality and category changes, as Meta tells the WABA's subscribed app [D-MTS]: one update
+  // of `field` for the WABA's first number with a callback (like set_template_status).
+  void template_webhook(const waba_rec& w, const std::string& field, json::object item) {
+    for (const auto& [id, n] : numbers)
+      if (n.waba_id == w.id && !n.callback_url.empty()) {
+        pending_update u;
+        u.phone = id;
+        u.field = field;
+        u.kind = "event";
+        u.item = std::move(item);
+        schedule(clock(), std::move(u));
+        return;
+      }
+  }
+
+  void set_template_quality(waba_rec& w, template_rec& t, const std::string& quality) {
+    json::object item{{"previous_quality_score", t.quality}, {"new_quality_score", quality},
+                      {"message_template_id", std::stoll(t.id)}, {"message_template_name", t.name},
+                      {"message_template_language", t.language}};
+    t.quality = quality;
+    template_webhook(w, "message_template_quality_update", std::move(item));
+  }
+
+  void set_template_category(waba_rec& w, template_rec& t, const std::string& category) {
+    json::object item{{"message_template_id", std::stoll(t.id)}, {"message_template_name", t.name},
+                      {"message_template_language", t.language}, {"previous_category", t.category},
+                      {"new_category", category}};
+    t.category = category;
+    template_webhook(w, "template_category_update", std::move(item));
+  }
+
+  // /_admin/template_quality and /_admin/template_category: {waba_id, name, language?, quality|category}.
+  std::optional<std::string> admin_template_change(const json::object& o, bool quality) {
+    auto w = wabas.find(str_or(o, "waba_id"));
+    if (w == wabas.end()) return "unknown waba_id";
+    for (auto& t : w->second.templates)
+      if (t.name == str_or(o, "name") && (str_or(o, "language").empty() || t.language == str_or(o, "language"))) {
+        if (quality) set_template_quality(w->second, t, str_or(o, "quality", "GREEN"));
+        else set_template_category(w->second, t, str_or(o, "category", "MARKETING"));
+        return std::nullopt;
+      }
+    return "unknown template";
+  }
+
   // Meta's automatic upgrade to higher throughput [D-TP]: the number takes 1,000 mps (unless
   // the caller set its own) and the WABA hears of it in a phone_number_quality_update.
   void throughput_upgraded(number_rec& n, bool set_mps) {
@@ -1163,6 +1208,42 @@ struct graph_core::impl {
             return graph_error{132012, 0, "body: parameter_name '" + pn + "' does not match the template's named parameters"};
         }
     }
+    return check_button_params(t, given);
+  }
+
+  // Buttons [OAS TemplateComponent]: a button component names a defined button of its type by
+  // `index`; a URL button with a placeholder and a COPY_CODE button take exactly one parameter,
+  // the others at most one.
+  std::optional<graph_error> check_button_params(const template_rec& t, const json::array& given) {
+    const json::object* def = component_of(t.components, "buttons");
+    json::array buttons;
+    if (def)
+      if (const auto* b = def->if_contains("buttons"); b && b->is_array()) buttons = b->get_array();
+    auto needs_param = [](const json::value& b) {
+      if (!b.is_object()) return false;
+      const std::string type = lower(str_or(b.get_object(), "type"));
+      return (type == "url" && !placeholders(str_or(b.get_object(), "url")).empty()) || type == "copy_code";
+    };
+    std::vector<bool> seen(buttons.size(), false);
+    for (const auto& cv : given) {
+      if (!cv.is_object() || lower(str_or(cv.get_object(), "type")) != "button") continue;
+      const auto& c = cv.get_object();
+      const std::string idx = str_or(c, "index");
+      std::size_t i = buttons.size();
+      if (!idx.empty() && idx.size() <= 2 && idx.find_first_not_of("0123456789") == std::string::npos) i = std::stoul(idx);
+      if (i >= buttons.size()) return graph_error{132000, 0, "buttons: the template has no button at index " + idx};
+      if (lower(str_or(c, "sub_type")) != lower(str_or(buttons[i].get_object(), "type")))
+        return graph_error{132000, 0, "buttons: button at index " + idx + " is not of sub_type " + str_or(c, "sub_type")};
+      std::size_t got = 0;
+      if (const auto* p = c.if_contains("parameters"); p && p->is_array()) got = p->get_array().size();
+      if (got > 1 || (needs_param(buttons[i]) && got != 1))
+        return graph_error{132000, 0, "buttons: number of localizable_params (" + std::to_string(got) +
+                                          ") does not match the expected number of params for button " + idx};
+      seen[i] = true;
+    }
+    for (std::size_t i = 0; i < buttons.size(); ++i)
+      if (!seen[i] && needs_param(buttons[i]))
+        return graph_error{132000, 0, "buttons: button at index " + std::to_string(i) + " requires a parameter"};
     return std::nullopt;
   }
 
@@ -1741,6 +1822,10 @@ struct graph_core::impl {
         return ok();
       }
       return bad("unknown template");
+    }
+    if (what == "template_quality" || what == "template_category") {
+      auto refused = admin_template_change(o, what == "template_quality");
+      return refused ? bad(*refused) : ok();
     }
     if (what == "verify") {
       auto n = numbers.find(str_or(o, "phone_number_id", numbers.empty() ? "" : numbers.begin()->first));
