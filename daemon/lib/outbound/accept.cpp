@@ -93,13 +93,20 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   out.what = accept_result::kind::accepted;
   out.message = new_outbound(rq.instance.id, rq.api_key_id, std::move(*checked));
   auto& m = out.message;
-  const json::object record{{"id", m.id},
-                            {"object", "message"},
-                            {"status", "accepted"},
-                            {"instance_id", m.instance_id},
-                            {"peer", m.peer},
-                            {"type", m.type},
-                            {"created_at", m.created_at}};
+  json::object record{{"id", m.id},
+                      {"object", "message"},
+                      {"status", "accepted"},
+                      {"instance_id", m.instance_id},
+                      {"peer", m.peer},
+                      {"type", m.type},
+                      {"created_at", m.created_at}};
+  if (rq.when) {
+    // Scheduled (issue 21): the queue waits until send_at and gives up after expires_at.
+    m.send_at = rq.when->send_at;
+    m.expires_at = rq.when->expires_at;
+    if (m.send_at > 0) record["send_at"] = m.send_at;
+    if (m.expires_at) record["expires_at"] = *m.expires_at;
+  }
   const sm::idempotent_answer first{hash, 202, json::serialize(record), m.created_at / 1000};
   auto write = [&](store::connection& c) -> core::error_code {
     if (auto e = sm::insert_outbound(c, m, rq.user_id)) return e;

@@ -40,6 +40,12 @@ namespace enfinito::outbound {
 
 class queue;
 
+/** A scheduled send (issue 21): first due time (0: now) and when to give up (none: never). */
+struct schedule {
+  std::int64_t send_at = 0;
+  std::optional<std::int64_t> expires_at;
+};
+
 /** A send as the route read it: who, to which of their instances, and how to check the body. */
 struct send_request {
   const store::instances::instance& instance;  // the caller's, already checked against their scope
@@ -50,6 +56,8 @@ struct send_request {
   std::string_view method, path, body;
   // The route's body check; nothing when it refused (the route keeps its own answer).
   std::function<std::optional<meta::checked_message>()> check;
+  // Read after `check` ran (the route's check fills it from the body); null: send now.
+  const schedule* when = nullptr;
 };
 
 struct accept_result {
