@@ -270,6 +270,31 @@ BOOST_FIXTURE_TEST_CASE(send_at_waits_and_expires_at_gives_up, fixture) {
   BOOST_TEST(received().size() == 3u);  // only `later`'s
 }
 
+// Scheduled single sends: send_at and expires_at on POST .../messages (Meta never sees them).
+BOOST_FIXTURE_TEST_CASE(a_single_send_waits_for_send_at_and_its_times_are_checked, fixture) {
+  const auto now = core::wall_ms();
+  json::object m{{"to", "+15553001000"}, {"type", "text"}, {"text", {{"body", "later"}}}, {"send_at", now + 1000}};
+  auto r = call("POST", "/v1/instances/" + instance + "/messages", json::serialize(m));
+  BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
+  const auto id = str(body_of(r), "id");
+  BOOST_TEST(num(body_of(r), "send_at") == now + 1000);
+  std::this_thread::sleep_for(500ms);
+  BOOST_TEST(received().empty());
+  BOOST_REQUIRE(wait_until([&] { return str(body_of(call("GET", "/v1/messages/" + id)), "status") == "sent"; }));
+  BOOST_TEST(core::wall_ms() >= now + 1000);
+  auto got = received();
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(!got[0].as_object().at("request").as_object().contains("send_at"));  // Enfinito's, not Meta's
+
+  // Times that cannot work are refused: expiry before send_at, expiry in the past.
+  m = {{"to", "+15553001001"}, {"type", "text"}, {"text", {{"body", "too late"}}}, {"send_at", now + 20'000}};
+  m["expires_at"] = now + 10'000;
+  BOOST_TEST(call("POST", "/v1/instances/" + instance + "/messages", json::serialize(m)).status == 400u);
+  m["send_at"] = now - 1;  // not in the future: at once
+  m["expires_at"] = 1;
+  BOOST_TEST(call("POST", "/v1/instances/" + instance + "/messages", json::serialize(m)).status == 400u);
+}
+
 BOOST_FIXTURE_TEST_CASE(single_sends_are_not_held_up_by_a_running_broadcast, fixture) {
   const auto second = create_instance(phone_b, waba_b);
   const auto id = created({{"recipients", recipients(5000)}});

@@ -122,7 +122,12 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   if (ec) co_return failed(accept_result::kind::store_failed, ec);
 
   // Durable: hand the job to the instance's reactor.
-  if (ctx.q) ctx.q->notify(m.instance_id, m.seq, m.peer);
+  // A scheduled one is not handed over (a direct offer is due at once): the queue reads it,
+  // with its due time, from the store.
+  if (ctx.q) {
+    if (m.send_at > 0) ctx.q->notify(m.instance_id);
+    else ctx.q->notify(m.instance_id, m.seq, m.peer);
+  }
   out.status = first.status;
   out.answer = first.response;
   out.message_id = m.id;
