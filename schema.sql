@@ -493,6 +493,54 @@ CREATE TABLE template_copies (
   webhooks_since INTEGER                          -- unix ms of the first webhook seen
 );
 
+-- migration: 17
+-- Broadcasts and scheduled sends (issue 21). A broadcast is one template sent to many
+-- recipients; each recipient is an ordinary outbound message (and send_jobs row) tagged with
+-- the broadcast's id, so the log, statuses, feed and webhooks treat it as any other message.
+-- The broadcast row's `state` gates its jobs: the queue loads and leases a tagged job only
+-- while its broadcast is `running` (`preparing` while the accept writes its batches, then
+-- `paused`, `cancelled`, `finished`), so pause, resume and cancel are one-row updates however
+-- many recipients there are. `send_at` is the jobs' first due time; `expires_at` (unix ms) on a
+-- job makes the queue give it up as `expired` instead of sending it late. Untagged jobs (single
+-- sends) pass the gate on `broadcast_id IS NULL`: their path reads no other row.
+CREATE TABLE broadcasts (
+  id                TEXT PRIMARY KEY,           -- brd_...
+  instance_id       TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  name              TEXT NOT NULL DEFAULT '',
+  template_name     TEXT NOT NULL,
+  template_language TEXT NOT NULL,
+  state             TEXT NOT NULL CHECK (state = 'preparing' OR state = 'running' OR state = 'paused'
+                                         OR state = 'cancelled' OR state = 'finished'),
+  recipients        INTEGER NOT NULL,           -- messages created
+  rejected          INTEGER NOT NULL DEFAULT 0, -- invalid rows skipped at accept (skip_invalid)
+  send_at           INTEGER NOT NULL,           -- unix ms
+  expires_at        INTEGER,                    -- unix ms; NULL: never
+  api_key_id        TEXT,
+  started_at        INTEGER,                    -- first message handed to Meta (broadcast.started)
+  progress_at       INTEGER NOT NULL DEFAULT 0, -- last broadcast.progress event (rate bound)
+  finished_at       INTEGER,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE INDEX broadcasts_by_instance ON broadcasts (instance_id, created_at);
+ALTER TABLE messages ADD COLUMN broadcast_id TEXT;
+-- Partial: single sends add no index entry.
+CREATE INDEX messages_by_broadcast ON messages (broadcast_id, seq) WHERE broadcast_id IS NOT NULL;
+ALTER TABLE send_jobs ADD COLUMN broadcast_id TEXT;
+ALTER TABLE send_jobs ADD COLUMN expires_at INTEGER;
+CREATE INDEX send_jobs_by_broadcast ON send_jobs (broadcast_id) WHERE broadcast_id IS NOT NULL;
+-- Three outcomes that never reach Meta: given up after expires_at, cancelled with its broadcast,
+-- skipped because the recipient opted out. The CHECK is rewritten in place as in migration 11.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'OR status = ''received'')',
+  'OR status = ''received''' || char(10) ||
+  '                            OR status = ''expired'' OR status = ''cancelled'' OR status = ''skipped_opted_out'')')
+WHERE type = 'table' AND name = 'messages';
+PRAGMA writable_schema = RESET;
+CREATE TEMP TABLE migration_17_check (rewritten INTEGER NOT NULL CHECK (rewritten));
+INSERT INTO migration_17_check SELECT instr(sql, 'skipped_opted_out') > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'messages';
+DROP TABLE migration_17_check;
+
 -- migration: 18
 -- Opt-outs (issue 21): per instance, the customers who asked not to be contacted. A row is
 -- added by an inbound message that is exactly a stop keyword (optouts/keywords.hpp), in the

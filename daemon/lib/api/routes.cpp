@@ -3,6 +3,7 @@
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/accounts.hpp>
+#include <enfinito/api/broadcasts.hpp>
 #include <enfinito/api/conversations.hpp>
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/hooks.hpp>
@@ -28,6 +29,7 @@ void register_all(http::router& r, services& s) {
   register_hook_routes(r, s);
   if (s.feed) register_stream_routes(r, s);
   register_messages_routes(r, s);
+  register_broadcast_routes(r, s);
   register_conversation_routes(r, s);
   register_graph_routes(r, s);
   register_meta_routes(r, s);

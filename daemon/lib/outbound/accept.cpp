@@ -123,6 +123,13 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
                       {"type", m.type},
                       {"created_at", m.created_at}};
   if (!warnings.empty()) record["warnings"] = warnings_json(warnings);
+  if (rq.when) {
+    // Scheduled (issue 21): the queue waits until send_at and gives up after expires_at.
+    m.send_at = rq.when->send_at;
+    m.expires_at = rq.when->expires_at;
+    if (m.send_at > 0) record["send_at"] = m.send_at;
+    if (m.expires_at) record["expires_at"] = *m.expires_at;
+  }
   const sm::idempotent_answer first{hash, 202, json::serialize(record), m.created_at / 1000};
   auto write = [&](store::connection& c) -> core::error_code {
     if (auto e = optouts::check_single_send(c, m)) return e;  // the instance's opt-out rule: nothing stored
@@ -140,7 +147,12 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   if (ec) co_return failed(accept_result::kind::store_failed, ec);
 
   // Durable: hand the job to the instance's reactor.
-  if (ctx.q) ctx.q->notify(m.instance_id, m.seq, m.peer);
+  // A scheduled one is not handed over (a direct offer is due at once): the queue reads it,
+  // with its due time, from the store.
+  if (ctx.q) {
+    if (m.send_at > 0) ctx.q->notify(m.instance_id);
+    else ctx.q->notify(m.instance_id, m.seq, m.peer);
+  }
   out.status = first.status;
   out.answer = first.response;
   out.message_id = m.id;

@@ -47,6 +47,12 @@ namespace enfinito::outbound {
 
 class queue;
 
+/** A scheduled send (issue 21): first due time (0: now) and when to give up (none: never). */
+struct schedule {
+  std::int64_t send_at = 0;
+  std::optional<std::int64_t> expires_at;
+};
+
 /** A send as the route read it: who, to which of their instances, and how to check the body. */
 struct send_request {
   const store::instances::instance& instance;  // the caller's, already checked against their scope
@@ -58,6 +64,8 @@ struct send_request {
   // The route's body check; nothing when it refused (the route keeps its own answer).
   std::function<std::optional<meta::checked_message>()> check;
   std::size_t reactor = 0;  // the caller's reactor (the pre-send checks' cache shard)
+  // Read after `check` ran (the route's check fills it from the body); null: send now.
+  const schedule* when = nullptr;
 };
 
 struct accept_result {
