@@ -9,6 +9,7 @@
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/instances/status.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/limits.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <algorithm>
@@ -101,8 +102,19 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
     crypto::seal_instance_fields(*sealing, row, values);
   }
-  auto ec = co_await ctx.db.write([&row](store::connection& c) { return si::insert(c, row); });
+  std::optional<std::int64_t> full;
+  auto ec = co_await ctx.db.write([&row, &full, quota = ctx.quota](store::connection& c) -> core::error_code {
+    auto f = store::limits::full(c, row.user_id, store::limits::quota::instances, quota);
+    if (!f) return f.error();
+    if ((full = *f)) return {};
+    return si::insert(c, row);
+  });
   if (ec) co_return store_failure(ec);
+  if (full) {
+    o.what = kind::over_quota;
+    o.quota = *full;
+    co_return o;
+  }
   core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
   co_return o;
 }

@@ -36,6 +36,10 @@ class queue;
 namespace enfinito::hooks {
 class engine;
 }
+namespace enfinito::limits {
+class limiter;
+class usage_book;
+}
 namespace enfinito::feed {
 class bus;
 class ticket_book;
@@ -66,6 +70,11 @@ struct services {
   feed::ticket_book* tickets = nullptr;
   // Instance rows of the send paths, per reactor (api/instance_cache.hpp). Null: no cache.
   std::shared_ptr<instance_cache> instance_rows{};
+  // Fair shares per API key and tenant (limits/limiter.hpp), checked by api::authenticate.
+  // Null: no rate limits (rate_limits.enabled = false).
+  std::shared_ptr<limits::limiter> limiter{};
+  // Messages per tenant per day, counted from the change stream (limits/usage.hpp). Null: none.
+  std::shared_ptr<limits::usage_book> usage{};
 };
 
 }  // namespace enfinito::api

@@ -37,6 +37,9 @@ struct endpoint_context {
   crypto::vault_source& vault;
   net::thread_pool& blocking;
   const config::webhooks_out_settings& settings;
+  // The tenant's quota of endpoints across its instances ([quotas] webhook_endpoints, or its
+  // override: store/limits.hpp), checked in the insert's transaction.
+  std::int64_t tenant_quota = INT64_MAX;
 };
 
 /** Why `url` may not be a webhook target, or empty when it may. */
@@ -45,6 +48,7 @@ net::awaitable<std::string> check_target(const config::webhooks_out_settings& c,
 struct created {
   core::error_code ec;
   bool too_many = false;  // the instance has max_endpoints_per_instance already: nothing stored
+  std::int64_t over_quota = 0;  // > 0: the tenant has this many (its quota) already: nothing stored
   core::secret_string secret;
 };
 /**
