@@ -171,6 +171,15 @@ BOOST_AUTO_TEST_CASE(an_administrators_override_applies_at_once_and_quotas_refus
       BOOST_TEST(body_of(bad).at("field").as_string() == field);
     }
   }
+  // Instances: refused before Meta is asked (no fake Graph API runs here).
+  BOOST_REQUIRE_EQUAL(r.with_cookie(admin_ses.token, "PUT", path, R"({"max_instances": 0})").status, 200u);
+  auto inst = r.with_cookie(b_ses.token, "POST", "/v1/instances",
+                            R"({"phone_number_id": "106540352271111", "waba_id": "102290129371111", )"
+                            R"("access_token": "EAAGlimitsTOKEN0000000000", "app_secret": "limitsSECRET000000000000", )"
+                            R"("app_id": "1234567890"})");
+  BOOST_TEST(inst.status == 409u, inst.body);
+  BOOST_TEST(body_of(inst).at("quota").as_string() == "instances");
+  BOOST_TEST(body_of(inst).at("limit").as_int64() == 0);
   BOOST_TEST(r.with_cookie(b_ses.token, "PUT", path, "{}").status == 403u);
   BOOST_TEST(r.with_cookie(admin_ses.token, "PUT", "/v1/admin/users/usr_doesnotexist0/limits", "{}").status == 404u);
   BOOST_TEST(r.with_cookie(admin_ses.token, "GET", path).status == 200u);

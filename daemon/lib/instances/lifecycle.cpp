@@ -80,6 +80,20 @@ net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const c
 
 net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   outcome o;
+  // A tenant at its quota is refused before Meta is asked (the insert checks again).
+  std::optional<std::int64_t> full;
+  auto read_ec = co_await ctx.db.read([&](store::connection& c) -> core::error_code {
+    auto f = store::limits::full(c, user_id, store::limits::quota::instances, ctx.quota);
+    if (!f) return f.error();
+    full = *f;
+    return {};
+  });
+  if (read_ec) co_return store_failure(read_ec);
+  if (full) {
+    o.what = kind::over_quota;
+    o.quota = *full;
+    co_return o;
+  }
   const std::string phone = in.values[f_phone]->reveal(), waba = in.values[f_waba]->reveal();
   o.verdict = co_await meta::verify_number(ctx.meta, phone, waba, *in.values[f_token]);
   si::instance& row = o.row;
@@ -102,7 +116,6 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
     crypto::seal_instance_fields(*sealing, row, values);
   }
-  std::optional<std::int64_t> full;
   auto ec = co_await ctx.db.write([&row, &full, quota = ctx.quota](store::connection& c) -> core::error_code {
     auto f = store::limits::full(c, row.user_id, store::limits::quota::instances, quota);
     if (!f) return f.error();
