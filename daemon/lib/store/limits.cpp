@@ -1,39 +1,46 @@
 // store::limits: the SQL of fair shares: overrides, quota counts, usage per day (see
 // include/enfinito/store/limits.hpp).
 #include <enfinito/store/limits.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 namespace enfinito::store::limits {
 namespace {
 
-constexpr const char* override_cols =
-    "key_per_s, key_burst, tenant_per_s, tenant_burst, max_instances, max_api_keys, max_webhook_endpoints, updated_at";
+constexpr column_list override_cols{
+    "key_per_s, key_burst, tenant_per_s, tenant_burst, max_instances, max_api_keys, max_webhook_endpoints, updated_at"};
+// The same list after the owner, for the startup read of every row.
+constexpr column_list owned_cols{
+    "user_id, key_per_s, key_burst, tenant_per_s, tenant_burst, max_instances, max_api_keys, max_webhook_endpoints, "
+    "updated_at"};
 
 std::optional<std::int64_t> opt(const statement& s, int col) {
   return s.is_null(col) ? std::nullopt : std::optional<std::int64_t>(s.int64(col));
 }
 
-overrides read_overrides(const statement& s, int first) {
+// Reads a row selected with `cols` (override_cols, or owned_cols).
+template <const column_list& cols>
+overrides read_overrides(const statement& s) {
   overrides o;
-  o.key_per_s = opt(s, first);
-  o.key_burst = opt(s, first + 1);
-  o.tenant_per_s = opt(s, first + 2);
-  o.tenant_burst = opt(s, first + 3);
-  o.max_instances = opt(s, first + 4);
-  o.max_api_keys = opt(s, first + 5);
-  o.max_webhook_endpoints = opt(s, first + 6);
-  o.updated_at = s.int64(first + 7);
+  o.key_per_s = opt(s, cols["key_per_s"]);
+  o.key_burst = opt(s, cols["key_burst"]);
+  o.tenant_per_s = opt(s, cols["tenant_per_s"]);
+  o.tenant_burst = opt(s, cols["tenant_burst"]);
+  o.max_instances = opt(s, cols["max_instances"]);
+  o.max_api_keys = opt(s, cols["max_api_keys"]);
+  o.max_webhook_endpoints = opt(s, cols["max_webhook_endpoints"]);
+  o.updated_at = s.int64(cols["updated_at"]);
   return o;
 }
 
 }  // namespace
 
 core::result<overrides> get(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s, std::string("SELECT ") + override_cols + " FROM tenant_limits WHERE user_id = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + override_cols.sql() + " FROM tenant_limits WHERE user_id = ?1");
   s->bind(1, user_id);
   core::error_code ec;
   overrides o;
-  if (s->step(ec)) o = read_overrides(*s, 0);
+  if (s->step(ec)) o = read_overrides<override_cols>(*s);
   s->reset();
   if (ec) return ec;
   return o;
@@ -45,7 +52,7 @@ core::error_code put(connection& c, std::string_view user_id, const overrides& o
     d->bind(1, user_id);
     return d->run();
   }
-  ENF_PREPARE(s, std::string("INSERT OR REPLACE INTO tenant_limits(user_id, ") + override_cols +
+  ENF_PREPARE(s, std::string("INSERT OR REPLACE INTO tenant_limits(user_id, ") + override_cols.sql() +
                      ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   s->bind(1, user_id)
       .bind(2, o.key_per_s)
@@ -60,10 +67,10 @@ core::error_code put(connection& c, std::string_view user_id, const overrides& o
 }
 
 core::result<std::vector<std::pair<std::string, overrides>>> all(connection& c) {
-  ENF_PREPARE(s, std::string("SELECT user_id, ") + override_cols + " FROM tenant_limits ORDER BY user_id");
+  ENF_PREPARE(s, std::string("SELECT ") + owned_cols.sql() + " FROM tenant_limits ORDER BY user_id");
   std::vector<std::pair<std::string, overrides>> out;
   core::error_code ec;
-  while (s->step(ec)) out.emplace_back(s->text(0), read_overrides(*s, 1));
+  while (s->step(ec)) out.emplace_back(s->text(owned_cols["user_id"]), read_overrides<owned_cols>(*s));
   s->reset();
   if (ec) return ec;
   return out;
@@ -128,12 +135,14 @@ core::error_code add_usage(connection& c, std::string_view user_id, const usage_
 
 core::result<std::vector<usage_day>> usage(connection& c, std::string_view user_id, std::int64_t from_day,
                                            std::int64_t to_day) {
-  ENF_PREPARE(s,
-              "SELECT day, sent, received FROM usage_daily WHERE user_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day");
+  static constexpr column_list usage_cols{"day, sent, received"};
+  ENF_PREPARE(s, std::string("SELECT ") + usage_cols.sql() +
+                     " FROM usage_daily WHERE user_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day");
   s->bind(1, user_id).bind(2, from_day).bind(3, to_day);
   std::vector<usage_day> out;
   core::error_code ec;
-  while (s->step(ec)) out.push_back({s->int64(0), s->int64(1), s->int64(2)});
+  while (s->step(ec))
+    out.push_back({s->int64(usage_cols["day"]), s->int64(usage_cols["sent"]), s->int64(usage_cols["received"])});
   s->reset();
   if (ec) return ec;
   return out;
