@@ -584,6 +584,32 @@ CREATE TABLE notices_sent (
 ) WITHOUT ROWID;
 CREATE INDEX notices_sent_user ON notices_sent(user_id);
 
+-- migration: 20
+-- Fair shares (issue 20, P10). `tenant_limits`: an administrator's overrides of one tenant's
+-- rate limits and quotas (PUT /v1/admin/users/{id}/limits); a NULL column keeps the setting
+-- ([rate_limits], [quotas]); no row: every default. `usage_daily`: messages a tenant sent
+-- (accepted by the API) and received, per UTC day (days since 1970-01-01). It is fed from the
+-- change stream and written off the send path (limits/usage.hpp: counted in memory, added
+-- here every few seconds), so it outlives retention and instance deletion, and goes with the user.
+CREATE TABLE tenant_limits (
+  user_id               TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  key_per_s             INTEGER,
+  key_burst             INTEGER,
+  tenant_per_s          INTEGER,
+  tenant_burst          INTEGER,
+  max_instances         INTEGER,
+  max_api_keys          INTEGER,
+  max_webhook_endpoints INTEGER,
+  updated_at            INTEGER NOT NULL          -- unix ms
+);
+CREATE TABLE usage_daily (
+  user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  day      INTEGER NOT NULL,
+  sent     INTEGER NOT NULL DEFAULT 0,
+  received INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+
 -- migration: 21
 -- The audit log, whole (issue 20): a user's own entries are found by actor as well as by
 -- subject (GET /v1/me/audit), and the retention purge (retention.audit_days) walks by age.

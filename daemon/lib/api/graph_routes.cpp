@@ -30,6 +30,7 @@
 #include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/graph_routes.hpp>
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
@@ -102,6 +103,12 @@ response service_unavailable(const http::request& req) {
 
 // Enfinito's own refusals (no or bad key, read-only key, CSRF) in Meta's words.
 response auth_refusal(const response& ours, const http::request& req) {
+  if (ours.result() == status::too_many_requests) {  // api/rate_guard.hpp: Meta's app-level limit
+    auto r = meta_error(status::too_many_requests, 4, "OAuthException", "Application request limit reached",
+                        "this API key or account is over its Enfinito rate limit: retry after Retry-After", req);
+    copy_rate_limit_fields(ours, r);
+    return r;
+  }
   if (ours.result() == status::unauthorized)
     return meta_error(status::unauthorized, 190, "OAuthException", "Invalid OAuth access token",
                       "send an Enfinito API key as Authorization: Bearer", req);

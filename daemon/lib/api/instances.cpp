@@ -7,6 +7,7 @@
 //
 // Tenancy: every store call matches user_id, and an API key limited to some instances sees
 // only those; anything else answers the same 404 as an id that does not exist.
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances.hpp>
@@ -254,7 +255,7 @@ net::awaitable<std::variant<si::instance, response>> load(services& s, const pri
 // ---- handlers ---------------------------------------------------------------------------
 
 instances::context flows(services& s, const principal& p, const http::request& req) {
-  return {s.db, *s.vault, s.blocking, *s.meta, audit_actor(p, req)};
+  return {s.db, *s.vault, s.blocking, *s.meta, audit_actor(p, req), s.cfg.quotas.instances};
 }
 
 response phone_in_use(bool create) {
@@ -277,6 +278,7 @@ net::awaitable<response> answer(services& s, instances::outcome o, status ok, bo
                                     "phone_number_id_is_waba_id");
     case kind::vault_failed: co_return vault_problem();
     case kind::store_failed: co_return store_problem(o.ec);
+    case kind::over_quota: co_return quota_problem("instances", o.quota);
   }
   // A fixed token or a new status resumes (or pauses) the queue now, not at the next sweep.
   if (!create && s.queue) s.queue->notify(o.row.id);

@@ -8,6 +8,7 @@
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/api/instances.hpp>
+#include <enfinito/api/limits_routes.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
@@ -35,6 +36,7 @@ void register_all(http::router& r, services& s) {
   register_meta_routes(r, s);
   register_inbound_media_routes(r, s);
   register_optout_routes(r, s);
+  register_limits_routes(r, s);
   (void)r;
   (void)s;
 }

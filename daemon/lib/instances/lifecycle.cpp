@@ -9,6 +9,7 @@
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/instances/status.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/limits.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <algorithm>
@@ -103,6 +104,20 @@ std::string changed_fields(const std::vector<std::string>& names) {
 
 net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   outcome o;
+  // A tenant at its quota is refused before Meta is asked (the insert checks again).
+  std::optional<std::int64_t> full;
+  auto read_ec = co_await ctx.db.read([&](store::connection& c) -> core::error_code {
+    auto f = store::limits::full(c, user_id, store::limits::quota::instances, ctx.quota);
+    if (!f) return f.error();
+    full = *f;
+    return {};
+  });
+  if (read_ec) co_return store_failure(read_ec);
+  if (full) {
+    o.what = kind::over_quota;
+    o.quota = *full;
+    co_return o;
+  }
   const std::string phone = in.values[f_phone]->reveal(), waba = in.values[f_waba]->reveal();
   o.verdict = co_await meta::verify_number(ctx.meta, phone, waba, *in.values[f_token]);
   si::instance& row = o.row;
@@ -125,12 +140,21 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
     crypto::seal_instance_fields(*sealing, row, values);
   }
-  auto insert = [&row, &ctx](store::connection& c) -> core::error_code {
+  // The quota is checked in the insert's transaction, so two creations at once cannot both pass.
+  auto insert = [&row, &full, &ctx](store::connection& c) -> core::error_code {
+    auto f = store::limits::full(c, row.user_id, store::limits::quota::instances, ctx.quota);
+    if (!f) return f.error();
+    if ((full = *f)) return {};
     if (auto ec = si::insert(c, row)) return ec;
     return store::audit::record(c, ctx.who, row.user_id, "instance_created", "instance=" + row.id);
   };
   auto ec = co_await ctx.db.write(insert);
   if (ec) co_return store_failure(ec);
+  if (full) {
+    o.what = kind::over_quota;
+    o.quota = *full;
+    co_return o;
+  }
   core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
   co_return o;
 }

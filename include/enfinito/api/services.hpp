@@ -39,6 +39,10 @@ class engine;
 namespace enfinito::templates {
 class send_checks;
 }
+namespace enfinito::limits {
+class limiter;
+class usage_book;
+}
 namespace enfinito::feed {
 class bus;
 class ticket_book;
@@ -71,6 +75,11 @@ struct services {
   std::shared_ptr<instance_cache> instance_rows{};
   // The pre-send checks of both send routes (templates/send_checks.hpp). Null: none.
   std::shared_ptr<templates::send_checks> send_checks{};
+  // Fair shares per API key and tenant (limits/limiter.hpp), checked by api::authenticate.
+  // Null: no rate limits (rate_limits.enabled = false).
+  std::shared_ptr<limits::limiter> limiter{};
+  // Messages per tenant per day, counted from the change stream (limits/usage.hpp). Null: none.
+  std::shared_ptr<limits::usage_book> usage{};
 };
 
 }  // namespace enfinito::api

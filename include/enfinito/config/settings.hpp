@@ -153,6 +153,27 @@ struct webhooks_out_settings {
   unsigned max_endpoints_per_instance = 10;
 };
 
+/**
+ * Fair shares on the API (limits/limiter.hpp): a token bucket per API key and one per tenant
+ * (all of a user's keys and sessions together). A rate of 0 turns that bucket off.
+ * Administrators override them per tenant (PUT /v1/admin/users/{id}/limits).
+ */
+struct rate_limit_settings {
+  bool enabled = true;                // false: no limiter at all (benchmarks' baseline)
+  // Meta's highest throughput tier is 1,000 messages/s per number: a key may go that fast.
+  std::int64_t key_per_s = 1000;      // requests per second per API key
+  std::int64_t key_burst = 2000;      // bucket capacity per API key
+  std::int64_t tenant_per_s = 2000;   // requests per second per tenant
+  std::int64_t tenant_burst = 4000;   // bucket capacity per tenant
+};
+
+/** Per-tenant quotas on what a user may own (defaults; administrators override per tenant). */
+struct quota_settings {
+  std::int64_t instances = 20;
+  std::int64_t api_keys = 100;            // unrevoked keys
+  std::int64_t webhook_endpoints = 50;    // customer webhook endpoints across all instances
+};
+
 /** How long logs are kept (privacy promise P9) and how the purge job runs. */
 struct retention_settings {
   milliseconds messages{90ll * 24 * 3600 * 1000};        // message log, either direction
@@ -239,6 +260,8 @@ struct settings {
   auth_settings auth;
   smtp_settings smtp;
   limit_settings limits;
+  rate_limit_settings rate_limits;
+  quota_settings quotas;
   store_settings store;
   vault_settings vault;
   meta_settings meta;

@@ -29,6 +29,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -56,6 +57,9 @@ struct context {
   net::thread_pool& blocking;  // key-file reads
   const meta::client& meta;
   store::audit::actor who{};  // recorded with every write (store/audit.hpp): credential fields named, never valued
+  // The tenant's quota of instances ([quotas] instances, or its override: store/limits.hpp),
+  // checked in the insert's transaction.
+  std::int64_t quota = INT64_MAX;
 };
 
 struct outcome {
@@ -67,11 +71,13 @@ struct outcome {
     phone_is_waba,   // the phone number id equals the WABA id
     vault_failed,    // a stored credential did not open (logged)
     store_failed,    // `ec`
+    over_quota,      // the tenant has `quota` instances already: nothing stored
   };
   kind what = kind::done;
   store::instances::instance row;
   meta::verification verdict;
   core::error_code ec;
+  std::int64_t quota = 0;  // over_quota
 };
 
 /** Connects a number for `user_id` (`in` holds every credential). */
