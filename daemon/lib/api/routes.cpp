@@ -8,6 +8,7 @@
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/api/instances.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
+#include <enfinito/api/instance_alerts_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/routes.hpp>
@@ -29,6 +30,7 @@ void register_all(http::router& r, services& s) {
   register_graph_routes(r, s);
   register_meta_routes(r, s);
   register_inbound_media_routes(r, s);
+  register_instance_alert_routes(r, s);
   (void)r;
   (void)s;
 }

@@ -5,6 +5,7 @@
 #include <enfinito/app/housekeeping.hpp>
 #include <enfinito/hooks/engine.hpp>
 #include <enfinito/inbound/media_fetcher.hpp>
+#include <enfinito/instances/watch.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -202,6 +203,9 @@ void app::start() {
   impl_->db->changes().subscribe([bus = impl_->feed.get()](const store::change_set& committed) {
     bus->publish(committed.events);
   });
+  // Webhook health (instances/watch.hpp): sends from the change stream, webhooks from inbound.
+  impl_->services->webhook_activity = std::make_shared<instances::webhook_activity>();
+  instances::follow_sends(impl_->db->changes(), impl_->services->webhook_activity);
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
                                                     impl_->feed.get()});
   api::register_all(impl_->routes, *impl_->services);
@@ -231,6 +235,10 @@ void app::start() {
   // Retention (P9): messages, events and stale pending statuses past their configured age.
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
                      retention_sweeps(c.retention), c.retention.batch_rows);
+  instances::start_watch(*impl_->db, impl_->services->vault, *impl_->blocking, impl_->services->webhook_activity,
+                         {c.onboarding.watch_interval, c.webhooks.silent_after.count(),
+                          c.onboarding.token_expiry_warning_days * 86400, c.server.public_url, c.onboarding.owner_alerts},
+                         impl_->pool->at(0).get_executor());
   impl_->queue->start();
   impl_->hooks->start();
   // Inbound media kept for instances that asked (inbound/media_fetcher.hpp).

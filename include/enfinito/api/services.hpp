@@ -40,6 +40,9 @@ namespace enfinito::feed {
 class bus;
 class ticket_book;
 }
+namespace enfinito::instances {
+class webhook_activity;
+}
 
 namespace enfinito::api {
 
@@ -66,6 +69,8 @@ struct services {
   feed::ticket_book* tickets = nullptr;
   // Instance rows of the send paths, per reactor (api/instance_cache.hpp). Null: no cache.
   std::shared_ptr<instance_cache> instance_rows{};
+  // Webhook times per instance, noted by the inbound flow, flushed by instances/watch.hpp.
+  std::shared_ptr<instances::webhook_activity> webhook_activity{};
 };
 
 }  // namespace enfinito::api
