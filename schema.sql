@@ -462,6 +462,40 @@ CREATE TABLE data_links (
 CREATE INDEX data_links_user ON data_links(user_id);
 CREATE INDEX data_links_expiry ON data_links(expires_at);
 
+-- migration: 15
+-- Onboarding and webhook health (issue 19). One row per instance, written off the send path:
+-- by connect and verify (what Meta said about the app's subscription to the WABA and about the
+-- access token: GET /debug_token), and by the instance watch, which flushes the inbound
+-- flow's in-memory webhook times at most once per onboarding.watch_interval_ms for all
+-- instances together (never one write per webhook) and flags an instance whose sent messages
+-- got no status webhook for inbound.silent_after_ms. `alerts_off` lists the owner-mail causes
+-- the owner turned off for this instance (a JSON array).
+CREATE TABLE instance_health (
+  instance_id         TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  checked_at          INTEGER,                  -- unix ms of the last onboarding check
+  subscription        TEXT NOT NULL DEFAULT 'unknown',  -- unknown | subscribed | overridden | failed
+  subscription_detail TEXT NOT NULL DEFAULT '', -- our words: why it failed, or why no override
+  subscription_code   INTEGER,                  -- Meta's error code when it failed
+  callback_override   TEXT,                     -- the callback URL Meta was given (override), if any
+  token_type          TEXT NOT NULL DEFAULT '', -- SYSTEM_USER, USER, ... ('' not inspected)
+  token_expires_at    INTEGER,                  -- unix s; 0: never; NULL: unknown
+  token_problems      TEXT NOT NULL DEFAULT '[]', -- JSON array of {code, detail}
+  last_webhook_at     INTEGER,                  -- unix ms of the newest webhook from Meta (any field)
+  last_status_at      INTEGER,                  -- unix ms of the newest status webhook
+  webhooks_silent     INTEGER NOT NULL DEFAULT 0,
+  silent_since        INTEGER,                  -- unix ms: the oldest send still waiting for a status
+  alerts_off          TEXT NOT NULL DEFAULT '[]'
+);
+-- Owner mails (issue 19): when a cause was last mailed for an instance, and since when it has
+-- been true (a cause mails once per episode, and at most once a day).
+CREATE TABLE owner_alerts (
+  instance_id    TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  cause          TEXT NOT NULL,                 -- needs_reauth | token_expiring | webhooks_silent | endpoint_paused
+  active_since   INTEGER,                       -- unix ms; NULL: not true now
+  last_mailed_at INTEGER,                       -- unix ms
+  PRIMARY KEY (instance_id, cause)
+);
+
 -- migration: 16
 -- Templates whole (issue 19): a local copy of each instance's message templates (the
 -- instance's WABA; two instances on one WABA each keep their own copy), kept current by the

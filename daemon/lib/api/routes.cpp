@@ -10,6 +10,7 @@
 #include <enfinito/api/instances.hpp>
 #include <enfinito/api/limits_routes.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
+#include <enfinito/api/instance_alerts_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/optouts_routes.hpp>
@@ -37,6 +38,7 @@ void register_all(http::router& r, services& s) {
   register_inbound_media_routes(r, s);
   register_optout_routes(r, s);
   register_limits_routes(r, s);
+  register_instance_alert_routes(r, s);
   (void)r;
   (void)s;
 }

@@ -8,6 +8,7 @@
 #include <enfinito/hooks/engine.hpp>
 #include <enfinito/inbound/media_fetcher.hpp>
 #include <enfinito/limits/tenants.hpp>
+#include <enfinito/instances/watch.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -227,6 +228,9 @@ void app::start() {
   impl_->db->changes().subscribe([bus = impl_->feed.get()](const store::change_set& committed) {
     bus->publish(committed.events);
   });
+  // Webhook health (instances/watch.hpp): sends from the change stream, webhooks from inbound.
+  impl_->services->webhook_activity = std::make_shared<instances::webhook_activity>();
+  instances::follow_sends(impl_->db->changes(), impl_->services->webhook_activity);
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
                                                     impl_->feed.get(), impl_->services->limiter.get(),
                                                     impl_->services->usage.get()});
@@ -267,6 +271,10 @@ void app::start() {
                                    return limits::flush_usage(conn, *u, now, usage_keep_days, batch, removed);
                                  }}},
                      c.retention.batch_rows);
+  instances::start_watch(*impl_->db, impl_->services->vault, *impl_->blocking, impl_->services->webhook_activity,
+                         {c.onboarding.watch_interval, c.webhooks.silent_after.count(),
+                          c.onboarding.token_expiry_warning_days * 86400, c.server.public_url, c.onboarding.owner_alerts},
+                         impl_->pool->at(0).get_executor());
   impl_->queue->start();
   impl_->hooks->start();
   // Inbound media kept for instances that asked (inbound/media_fetcher.hpp).

@@ -267,6 +267,19 @@ const std::vector<key_def>& keys() {
       ms_key("inbound.credential_cache_ttl_ms", 0, 3'600'000,
              [](settings& s) -> auto& { return s.webhooks.credential_cache_ttl; },
              "how long a reactor keeps an instance's decrypted app secret and verify token; 0 = no cache"),
+      ms_key("inbound.silent_after_ms", 1'000, 30ll * 24 * 3600 * 1000,
+             [](settings& s) -> auto& { return s.webhooks.silent_after; },
+             "an instance whose sent messages got no status webhook for this long is flagged webhooks_silent"),
+      text_key("onboarding.callback_override", [](settings& s) -> auto& { return s.onboarding.callback_override; },
+               "subscribe with Meta's override_callback_uri: auto (when server.public_url is public https), always, never"),
+      int_key("onboarding.token_expiry_warning_days", 0, 365,
+              [](settings& s) -> auto& { return s.onboarding.token_expiry_warning_days; },
+              "a Meta token expiring within this many days is flagged on the instance and mailed to its owner"),
+      ms_key("onboarding.watch_interval_ms", 100, 3'600'000,
+             [](settings& s) -> auto& { return s.onboarding.watch_interval; },
+             "how often webhook times are flushed, silent webhooks flagged and owner mails sent"),
+      bool_key("onboarding.owner_alerts", [](settings& s) -> auto& { return s.onboarding.owner_alerts; },
+               "mail instance owners (needs_reauth, token expiring, webhooks silent, endpoint paused)"),
       unit_key("retention.messages_days", 1, 36'500, 24ll * 3600 * 1000,
                [](settings& s) -> auto& { return s.retention.messages; },
                "messages (either direction) older than this are deleted (privacy promise P9)"),
@@ -656,6 +669,9 @@ void validate(settings& s) {
   if (s.webhooks_out.retry_max < s.webhooks_out.retry_base)
     throw config_error("customer_webhooks.retry_max_ms: must be at least customer_webhooks.retry_base_ms");
   if (s.vault.key_file.empty()) throw config_error("vault.key_file: must not be empty");
+  if (s.onboarding.callback_override != "auto" && s.onboarding.callback_override != "always" &&
+      s.onboarding.callback_override != "never")
+    throw config_error("onboarding.callback_override: must be auto, always or never");
   {
     auto& b = s.meta.base_url;
     while (b.ends_with("/")) b.pop_back();

@@ -5,6 +5,7 @@
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/inbound/mapping.hpp>
+#include <enfinito/instances/webhook_health.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/optouts/list.hpp>
@@ -102,6 +103,8 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
     answer = ec == store::error::full ? receipt::unavailable : receipt::store_failed;
   } else {
     log_stored(from, done.out);
+    // In memory only: the instance watch flushes it with everyone else's (no write per POST).
+    if (rx.activity()) rx.activity()->note_webhook(from.instance_id, core::wall_ms(), !b.statuses.empty());
   }
   co_return answer;
 }
@@ -129,7 +132,8 @@ net::awaitable<receipt> parse_and_store(receiver& rx, const origin& from, const 
 }  // namespace
 
 receiver::receiver(credential_source src, const receiver_options& opts)
-    : src_(std::move(src)), cache_(opts.reactors, src_.db.changes(), opts.credential_ttl), max_body_bytes_(opts.max_body_bytes) {}
+    : src_(std::move(src)), cache_(opts.reactors, src_.db.changes(), opts.credential_ttl), max_body_bytes_(opts.max_body_bytes),
+      activity_(opts.activity) {}
 
 net::awaitable<handshake_answer> verify_subscription(receiver& rx, const origin& from, const handshake_query& q) {
   handshake_answer answer;

@@ -47,6 +47,9 @@ namespace enfinito::feed {
 class bus;
 class ticket_book;
 }
+namespace enfinito::instances {
+class webhook_activity;
+}
 
 namespace enfinito::api {
 
@@ -80,6 +83,8 @@ struct services {
   std::shared_ptr<limits::limiter> limiter{};
   // Messages per tenant per day, counted from the change stream (limits/usage.hpp). Null: none.
   std::shared_ptr<limits::usage_book> usage{};
+  // Webhook times per instance, noted by the inbound flow, flushed by instances/watch.hpp.
+  std::shared_ptr<instances::webhook_activity> webhook_activity{};
 };
 
 }  // namespace enfinito::api

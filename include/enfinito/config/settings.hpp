@@ -133,6 +133,15 @@ struct meta_settings {
 struct webhook_settings {
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // Meta's documented largest payload; larger gets 413
   milliseconds credential_cache_ttl{60'000};      // per-reactor cache of an instance's app secret etc.
+  milliseconds silent_after{30 * 60'000};         // sent messages with no status webhook this long: webhooks_silent
+};
+
+/** Onboarding and owner mails (issue 19, instances/onboarding.hpp, instances/watch.hpp). */
+struct onboarding_settings {
+  std::string callback_override = "auto";  // auto (when public_url is public) | always | never
+  std::int64_t token_expiry_warning_days = 7;  // a token expiring within this many days is flagged and mailed
+  milliseconds watch_interval{60'000};     // webhook-time flush, silence check and owner mails, this often
+  bool owner_alerts = true;                // mail owners at all (each cause can be turned off per instance)
 };
 
 /** Customer webhooks out (issue 6): endpoints, delivery engine, SSRF guard. */
@@ -270,6 +279,7 @@ struct settings {
   media_settings media;
   cluster_settings cluster;
   template_settings templates;
+  onboarding_settings onboarding;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;
