@@ -462,6 +462,119 @@ CREATE TABLE data_links (
 CREATE INDEX data_links_user ON data_links(user_id);
 CREATE INDEX data_links_expiry ON data_links(expires_at);
 
+-- migration: 15
+-- Onboarding and webhook health (issue 19). One row per instance, written off the send path:
+-- by connect and verify (what Meta said about the app's subscription to the WABA and about the
+-- access token: GET /debug_token), and by the instance watch, which flushes the inbound
+-- flow's in-memory webhook times at most once per onboarding.watch_interval_ms for all
+-- instances together (never one write per webhook) and flags an instance whose sent messages
+-- got no status webhook for inbound.silent_after_ms. `alerts_off` lists the owner-mail causes
+-- the owner turned off for this instance (a JSON array).
+CREATE TABLE instance_health (
+  instance_id         TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  checked_at          INTEGER,                  -- unix ms of the last onboarding check
+  subscription        TEXT NOT NULL DEFAULT 'unknown',  -- unknown | subscribed | overridden | failed
+  subscription_detail TEXT NOT NULL DEFAULT '', -- our words: why it failed, or why no override
+  subscription_code   INTEGER,                  -- Meta's error code when it failed
+  callback_override   TEXT,                     -- the callback URL Meta was given (override), if any
+  token_type          TEXT NOT NULL DEFAULT '', -- SYSTEM_USER, USER, ... ('' not inspected)
+  token_expires_at    INTEGER,                  -- unix s; 0: never; NULL: unknown
+  token_problems      TEXT NOT NULL DEFAULT '[]', -- JSON array of {code, detail}
+  last_webhook_at     INTEGER,                  -- unix ms of the newest webhook from Meta (any field)
+  last_status_at      INTEGER,                  -- unix ms of the newest status webhook
+  webhooks_silent     INTEGER NOT NULL DEFAULT 0,
+  silent_since        INTEGER,                  -- unix ms: the oldest send still waiting for a status
+  alerts_off          TEXT NOT NULL DEFAULT '[]'
+);
+-- Owner mails (issue 19): when a cause was last mailed for an instance, and since when it has
+-- been true (a cause mails once per episode, and at most once a day).
+CREATE TABLE owner_alerts (
+  instance_id    TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  cause          TEXT NOT NULL,                 -- needs_reauth | token_expiring | webhooks_silent | endpoint_paused
+  active_since   INTEGER,                       -- unix ms; NULL: not true now
+  last_mailed_at INTEGER,                       -- unix ms
+  PRIMARY KEY (instance_id, cause)
+);
+
+-- migration: 16
+-- Templates whole (issue 19): a local copy of each instance's message templates (the
+-- instance's WABA; two instances on one WABA each keep their own copy), kept current by the
+-- template webhooks (status, quality, category) and a periodic sync, and served from here:
+-- listing templates no longer calls Meta, and the pre-send checks (templates/checks.hpp) read
+-- it through a per-reactor cache. `components` is Meta's JSON array as Meta sent it; NULL while
+-- only a webhook has told of the template (its definition arrives with the next sync).
+CREATE TABLE templates (
+  instance_id      TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  name             TEXT NOT NULL,
+  language         TEXT NOT NULL,
+  template_id      TEXT NOT NULL,                 -- Meta's id (digits)
+  status           TEXT NOT NULL,                 -- APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ...
+  category         TEXT NOT NULL DEFAULT '',
+  quality          TEXT NOT NULL DEFAULT '',      -- GREEN, YELLOW, RED, UNKNOWN ('' never told)
+  parameter_format TEXT NOT NULL DEFAULT 'POSITIONAL',
+  components       TEXT,                          -- JSON array, or NULL (not known yet)
+  updated_at       INTEGER NOT NULL,              -- unix ms
+  PRIMARY KEY (instance_id, name, language)
+);
+CREATE INDEX templates_by_meta_id ON templates (instance_id, template_id);
+-- Per instance: when the copy was last replaced by a sync (NULL: never, so "not in the copy"
+-- proves nothing), and since when Enfinito has received the instance's webhooks (a window
+-- policy of `auto` rejects sends to closed windows only once that is 24 hours ago: before,
+-- a customer may have written before Enfinito could see it).
+CREATE TABLE template_copies (
+  instance_id    TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  synced_at      INTEGER,                         -- unix ms of the last complete sync
+  webhooks_since INTEGER                          -- unix ms of the first webhook seen
+);
+
+-- migration: 17
+-- Broadcasts and scheduled sends (issue 21). A broadcast is one template sent to many
+-- recipients; each recipient is an ordinary outbound message (and send_jobs row) tagged with
+-- the broadcast's id, so the log, statuses, feed and webhooks treat it as any other message.
+-- The broadcast row's `state` gates its jobs: the queue loads and leases a tagged job only
+-- while its broadcast is `running` (`preparing` while the accept writes its batches, then
+-- `paused`, `cancelled`, `finished`), so pause, resume and cancel are one-row updates however
+-- many recipients there are. `send_at` is the jobs' first due time; `expires_at` (unix ms) on a
+-- job makes the queue give it up as `expired` instead of sending it late. Untagged jobs (single
+-- sends) pass the gate on `broadcast_id IS NULL`: their path reads no other row.
+CREATE TABLE broadcasts (
+  id                TEXT PRIMARY KEY,           -- brd_...
+  instance_id       TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  name              TEXT NOT NULL DEFAULT '',
+  template_name     TEXT NOT NULL,
+  template_language TEXT NOT NULL,
+  state             TEXT NOT NULL CHECK (state = 'preparing' OR state = 'running' OR state = 'paused'
+                                         OR state = 'cancelled' OR state = 'finished'),
+  recipients        INTEGER NOT NULL,           -- messages created
+  rejected          INTEGER NOT NULL DEFAULT 0, -- invalid rows skipped at accept (skip_invalid)
+  send_at           INTEGER NOT NULL,           -- unix ms
+  expires_at        INTEGER,                    -- unix ms; NULL: never
+  api_key_id        TEXT,
+  started_at        INTEGER,                    -- first message handed to Meta (broadcast.started)
+  progress_at       INTEGER NOT NULL DEFAULT 0, -- last broadcast.progress event (rate bound)
+  finished_at       INTEGER,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE INDEX broadcasts_by_instance ON broadcasts (instance_id, created_at);
+ALTER TABLE messages ADD COLUMN broadcast_id TEXT;
+-- Partial: single sends add no index entry.
+CREATE INDEX messages_by_broadcast ON messages (broadcast_id, seq) WHERE broadcast_id IS NOT NULL;
+ALTER TABLE send_jobs ADD COLUMN broadcast_id TEXT;
+ALTER TABLE send_jobs ADD COLUMN expires_at INTEGER;
+CREATE INDEX send_jobs_by_broadcast ON send_jobs (broadcast_id) WHERE broadcast_id IS NOT NULL;
+-- Three outcomes that never reach Meta: given up after expires_at, cancelled with its broadcast,
+-- skipped because the recipient opted out. The CHECK is rewritten in place as in migration 11.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'OR status = ''received'')',
+  'OR status = ''received''' || char(10) ||
+  '                            OR status = ''expired'' OR status = ''cancelled'' OR status = ''skipped_opted_out'')')
+WHERE type = 'table' AND name = 'messages';
+PRAGMA writable_schema = RESET;
+CREATE TEMP TABLE migration_17_check (rewritten INTEGER NOT NULL CHECK (rewritten));
+INSERT INTO migration_17_check SELECT instr(sql, 'skipped_opted_out') > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'messages';
+DROP TABLE migration_17_check;
+
 -- migration: 18
 -- Opt-outs (issue 21): per instance, the customers who asked not to be contacted. A row is
 -- added by an inbound message that is exactly a stop keyword (optouts/keywords.hpp), in the
@@ -504,6 +617,32 @@ CREATE TABLE notices_sent (
   PRIMARY KEY (notice_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX notices_sent_user ON notices_sent(user_id);
+
+-- migration: 20
+-- Fair shares (issue 20, P10). `tenant_limits`: an administrator's overrides of one tenant's
+-- rate limits and quotas (PUT /v1/admin/users/{id}/limits); a NULL column keeps the setting
+-- ([rate_limits], [quotas]); no row: every default. `usage_daily`: messages a tenant sent
+-- (accepted by the API) and received, per UTC day (days since 1970-01-01). It is fed from the
+-- change stream and written off the send path (limits/usage.hpp: counted in memory, added
+-- here every few seconds), so it outlives retention and instance deletion, and goes with the user.
+CREATE TABLE tenant_limits (
+  user_id               TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  key_per_s             INTEGER,
+  key_burst             INTEGER,
+  tenant_per_s          INTEGER,
+  tenant_burst          INTEGER,
+  max_instances         INTEGER,
+  max_api_keys          INTEGER,
+  max_webhook_endpoints INTEGER,
+  updated_at            INTEGER NOT NULL          -- unix ms
+);
+CREATE TABLE usage_daily (
+  user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  day      INTEGER NOT NULL,
+  sent     INTEGER NOT NULL DEFAULT 0,
+  received INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
 
 -- migration: 21
 -- The audit log, whole (issue 20): a user's own entries are found by actor as well as by

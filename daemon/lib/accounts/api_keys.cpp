@@ -5,6 +5,7 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
+#include <enfinito/store/limits.hpp>
 #include <enfinito/store/store.hpp>
 
 namespace enfinito::accounts {
@@ -27,6 +28,13 @@ net::awaitable<key_create_result> create_api_key(context& ctx, const std::string
     if (!existing) return existing.error();
     if (existing->size() >= max_api_keys) {
       out.outcome = key_create_outcome::too_many_keys;
+      return {};
+    }
+    auto full = store::limits::full(c, user_id, store::limits::quota::api_keys, ctx.cfg.quotas.api_keys);
+    if (!full) return full.error();
+    if (*full) {
+      out.outcome = key_create_outcome::over_quota;
+      out.quota = **full;
       return {};
     }
     // Only the caller's own instances (in the same transaction as the insert).

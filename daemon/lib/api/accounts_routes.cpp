@@ -13,6 +13,7 @@
 #include <enfinito/accounts/signin.hpp>
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/accounts/views.hpp>
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/auth/password.hpp>
@@ -421,6 +422,7 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
   const auto addr = client_address(req);
   auto r = co_await accounts::create_api_key(ctx, p.user_id, want, addr);
   if (r.ec) co_return store_problem();
+  if (r.outcome == accounts::key_create_outcome::over_quota) co_return quota_problem("api_keys", r.quota);
   if (r.outcome == accounts::key_create_outcome::too_many_keys)
     co_return http::problem(http::status::conflict, "too_many_api_keys", "Conflict", "revoke an API key first");
   if (r.outcome == accounts::key_create_outcome::unknown_instance)

@@ -2,6 +2,7 @@
 // session cookies (CSRF-checked), and
 // the creation of sessions shared by every sign-in method.
 #include <enfinito/api/auth_guard.hpp>
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/text.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -200,8 +201,18 @@ store::audit::actor audit_actor(const principal& p, const http::request& req) {
   return {p.user_id, p.via_api_key ? p.api_key_id : std::string(), client_address(req)};
 }
 
-net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s,
-                                                                      access need) {
+namespace {
+
+// Every authenticated request takes its fair-share tokens here, after the credential is known.
+std::variant<principal, http::response> rate_limited(const http::request& req, services& s,
+                                                     std::variant<principal, http::response> who) {
+  if (auto* p = std::get_if<principal>(&who))
+    if (auto r = rate_guard(req, s, p->user_id, p->via_api_key ? p->api_key_id : std::string_view{}))
+      return std::move(*r);
+  return who;
+}
+
+net::awaitable<std::variant<principal, http::response>> identify(http::request& req, services& s, access need) {
   if (auto authz = req.header("Authorization")) {
     std::string_view v = *authz;
     if (v.size() < 7 || !(v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer "))
@@ -212,6 +223,13 @@ net::awaitable<std::variant<principal, http::response>> authenticate(http::reque
     if (auto token = cookie_value(*cookie, session_cookie_name(s.cfg)))
       co_return co_await by_session(req, s, *token, need);
   co_return unauthenticated("sign in or send an API key");
+}
+
+}  // namespace
+
+net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s,
+                                                                      access need) {
+  co_return rate_limited(req, s, co_await identify(req, s, need));
 }
 
 net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req,

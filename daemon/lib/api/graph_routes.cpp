@@ -30,6 +30,7 @@
 #include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/graph_routes.hpp>
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
@@ -48,6 +49,9 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/templates/checks.hpp>
+
+#include "api/graph_common.hpp"
 
 #include <boost/json.hpp>
 
@@ -55,7 +59,7 @@
 #include <variant>
 
 namespace enfinito::api {
-namespace {
+namespace graph_detail {  // shared with graph_waba_routes.cpp (api/graph_common.hpp)
 
 namespace si = store::instances;
 namespace sm = store::messages;
@@ -99,6 +103,12 @@ response service_unavailable(const http::request& req) {
 
 // Enfinito's own refusals (no or bad key, read-only key, CSRF) in Meta's words.
 response auth_refusal(const response& ours, const http::request& req) {
+  if (ours.result() == status::too_many_requests) {  // api/rate_guard.hpp: Meta's app-level limit
+    auto r = meta_error(status::too_many_requests, 4, "OAuthException", "Application request limit reached",
+                        "this API key or account is over its Enfinito rate limit: retry after Retry-After", req);
+    copy_rate_limit_fields(ours, r);
+    return r;
+  }
   if (ours.result() == status::unauthorized)
     return meta_error(status::unauthorized, 190, "OAuthException", "Invalid OAuth access token",
                       "send an Enfinito API key as Authorization: Bearer", req);
@@ -130,6 +140,16 @@ response key_reused(const http::request& req) {
                     req);
 }
 
+// A pre-send check's refusal (templates/checks.hpp) as Meta answers it: 132001 is a 404 there.
+response check_refusal(const templates::problem& p, const http::request& req) {
+  const auto st = p.meta_code == 132001 ? status::not_found : status::bad_request;
+  const std::string_view title = p.meta_code == 132001   ? "Template name does not exist in the translation"
+                                 : p.meta_code == 132000 ? "Number of parameters does not match the expected number of params"
+                                 : p.meta_code == 132012 ? "Parameter format does not match format in the created template"
+                                                         : "Re-engagement message";
+  return meta_error(st, p.meta_code, "OAuthException", title, p.field + ": " + p.detail, req);
+}
+
 // A relayed answer from Meta, unchanged.
 response relay(const meta::response& r) {
   response res{static_cast<status>(r.status), 11};
@@ -139,11 +159,6 @@ response relay(const meta::response& r) {
 }
 
 // ---- the instance behind a phone number id --------------------------------------------------
-
-struct graph_target {
-  std::shared_ptr<const si::instance> row;  // shared with the instance cache, never copied
-  crypto::graph_credentials creds;
-};
 
 // An instance row that may call Meta: its status checked, its credentials opened.
 net::awaitable<std::variant<graph_target, response>> ready(services& s, std::shared_ptr<const si::instance> row,
@@ -161,8 +176,6 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s, std::sha
   t.creds = std::move(access.creds);
   co_return t;
 }
-
-using row_ptr = std::shared_ptr<const si::instance>;
 
 // The caller's instance row for `phone` (a phone number id), whatever its status.
 net::awaitable<std::variant<row_ptr, response>> find_by_phone(services& s, const principal& p, std::string phone,
@@ -282,13 +295,14 @@ struct graph_routes {
     const std::string to = m.to;
     outbound::send_request rq{row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
                               std::move(key), req.msg.method_string(), req.path, req.msg.body(),
-                              [&m] { return std::optional<meta::checked_message>(std::move(m)); }};
-    auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue}, std::move(rq));
+                              [&m] { return std::optional<meta::checked_message>(std::move(m)); }, req.reactor};
+    auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
     using kind = outbound::accept_result::kind;
     switch (got.what) {
       case kind::accepted:
       case kind::replayed: break;
       case kind::key_reused: co_return key_reused(req);
+      case kind::check_refused: co_return check_refusal(got.refusal, req);
       case kind::needs_reauth: co_return reauth_refusal(req);
       case kind::disabled: co_return disabled_refusal(req);
       case kind::opted_out: co_return opted_out_refusal(req);
@@ -297,6 +311,8 @@ struct graph_routes {
     }
     auto res = co_await answer(req, got.message_id, to);
     if (got.what == kind::replayed) res.set("Idempotent-Replayed", "true");
+    // Meta's shape has no place for it: a warning (a closed window under policy warn) is a header.
+    for (const auto& w : got.warnings) res.insert("X-Enfinito-Warning", w.code);
     co_return res;
   }
 
@@ -361,6 +377,9 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
     const std::string media_id(req.param("media_id"));
     if (!core::graph_id_like(media_id)) co_return unknown_object(media_id.substr(0, 32), req);
+    // The same path names the caller's phone numbers and templates (graph_waba_routes.cpp).
+    auto object = co_await object_get(s, std::get<principal>(w), media_id, req);
+    if (object) co_return std::move(*object);
     auto target = co_await for_media(s, std::get<principal>(w), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
@@ -396,7 +415,9 @@ struct graph_routes {
   }
 };
 
-}  // namespace
+}  // namespace graph_detail
+
+using namespace graph_detail;
 
 std::variant<meta::checked_message, http::response> check_graph_message_body(const http::request& req,
                                                                              const http::json_limits& limits) {
@@ -431,6 +452,7 @@ void register_graph_routes(http::router& r, services& s) {
         [g](http::request& q) { return g->media_get(q); });
   r.add(http::verb::delete_, p + "/{version}/{media_id}", "graph.media_delete",
         [g](http::request& q) { return g->media_delete(q); });
+  register_graph_waba_routes(r, s);
 }
 
 }  // namespace enfinito::api

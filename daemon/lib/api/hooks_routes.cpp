@@ -1,5 +1,6 @@
 // /v1/instances/{id}/webhooks…: customer webhook endpoints, their delivery log, redelivery.
 // Parse, authenticate, call hooks/endpoints.hpp for the writes, shape the answer.
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/core/ids.hpp>
@@ -135,7 +136,7 @@ net::awaitable<std::optional<response>> check_target(services& s, const std::str
 }
 
 hooks::endpoint_context writes(services& s, store::audit::actor who = {}) {
-  return {s.db, *s.vault, s.blocking, s.cfg.webhooks_out, std::move(who)};
+  return {s.db, *s.vault, s.blocking, s.cfg.webhooks_out, std::move(who), s.cfg.quotas.webhook_endpoints};
 }
 
 // Reads the caller's instance (and endpoint when `webhook_id` is given).
@@ -225,6 +226,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   auto w = writes(s, audit_actor(c.who, req));
   auto made = co_await hooks::create_endpoint(w, e);
   if (made.ec) co_return store_problem(made.ec);
+  if (made.over_quota) co_return quota_problem("webhook_endpoints", made.over_quota);
   if (made.too_many)
     co_return http::problem(status::conflict, "too_many_webhooks", "This instance has the most webhook endpoints allowed",
                             "delete one first (webhooks_out.max_endpoints_per_instance)");

@@ -7,6 +7,7 @@
 //
 // Tenancy: every store call matches user_id, and an API key limited to some instances sees
 // only those; anything else answers the same 404 as an id that does not exist.
+#include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances.hpp>
@@ -14,9 +15,12 @@
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/instances/lifecycle.hpp>
+#include <enfinito/instances/onboarding.hpp>
+#include <enfinito/instances/webhook_health.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/instance_health.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
@@ -224,6 +228,20 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   o["media_fetch"] = row.media_fetch;
   o["updated_at"] = row.updated_at;
   core::detail::secure_wipe(values[3].data(), values[3].size());
+  // Onboarding and webhook health (instances/onboarding.hpp), with webhook times not flushed yet.
+  store::instance_health::row health;
+  const std::string hid = row.id;
+  auto read_health = [&health, &hid](store::connection& c) { return store::instance_health::get(c, hid, health); };
+  auto hec = co_await s.db.read(read_health);
+  if (!hec && s.webhook_activity) {
+    const auto mem = s.webhook_activity->get(hid);
+    if (mem.webhook_at && (!health.last_webhook_at || *health.last_webhook_at < *mem.webhook_at))
+      health.last_webhook_at = mem.webhook_at;
+    if (mem.status_at && (!health.last_status_at || *health.last_status_at < *mem.status_at))
+      health.last_status_at = mem.status_at;
+  }
+  if (!hec) o["onboarding"] = instances::onboarding_view(health);
+  else o["onboarding"] = nullptr;
   co_return o;
 }
 
@@ -254,7 +272,34 @@ net::awaitable<std::variant<si::instance, response>> load(services& s, const pri
 // ---- handlers ---------------------------------------------------------------------------
 
 instances::context flows(services& s, const principal& p, const http::request& req) {
-  return {s.db, *s.vault, s.blocking, *s.meta, audit_actor(p, req)};
+  instances::context ctx{s.db, *s.vault, s.blocking, *s.meta, audit_actor(p, req), s.cfg.quotas.instances};
+  ctx.onboarding = {true, s.cfg.onboarding.callback_override, s.cfg.server.public_url,
+                    s.cfg.onboarding.token_expiry_warning_days * 86400};
+  return ctx;
+}
+
+// 422: the token works but cannot send for this WABA; each problem by name.
+response token_problem(const std::vector<instances::token_problem>& problems) {
+  json::array list;
+  std::string first;
+  for (const auto& p : problems) {
+    if (!p.blocks_sending) continue;
+    if (first.empty()) first = p.detail;
+    json::object o{{"code", p.code}, {"detail", p.detail}};
+    if (!p.scope.empty()) o["scope"] = p.scope;
+    list.push_back(std::move(o));
+  }
+  json::object o;
+  o["type"] = "urn:enfinito:problem:meta_token_incomplete";
+  o["title"] = "The access token cannot send for this WhatsApp Business Account";
+  o["status"] = 422;
+  o["code"] = "meta_token_incomplete";
+  o["field"] = "access_token";
+  o["detail"] = first;
+  o["problems"] = std::move(list);
+  auto r = http::json_response(status::unprocessable_entity, json::serialize(o));
+  r.set(http::bhttp::field::content_type, "application/problem+json");
+  return r;
 }
 
 response phone_in_use(bool create) {
@@ -275,8 +320,10 @@ net::awaitable<response> answer(services& s, instances::outcome o, status ok, bo
     case kind::phone_is_waba:
       co_return http::field_problem("phone_number_id", "equals the WhatsApp Business Account ID",
                                     "phone_number_id_is_waba_id");
+    case kind::token_incomplete: co_return token_problem(o.token_problems);
     case kind::vault_failed: co_return vault_problem();
     case kind::store_failed: co_return store_problem(o.ec);
+    case kind::over_quota: co_return quota_problem("instances", o.quota);
   }
   // A fixed token or a new status resumes (or pauses) the queue now, not at the next sweep.
   if (!create && s.queue) s.queue->notify(o.row.id);

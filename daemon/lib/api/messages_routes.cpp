@@ -13,6 +13,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/optouts_routes.hpp>
+#include <enfinito/api/templates.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
@@ -78,6 +79,8 @@ json::object view(const sm::message& m) {
     o["error"] = nullptr;
   }
   o["possible_duplicate"] = m.possible_duplicate;
+  if (m.broadcast_id) o["broadcast_id"] = *m.broadcast_id;
+  else o["broadcast_id"] = nullptr;
   boost::system::error_code ec;
   auto body = json::parse(m.body, ec);
   if (ec) o["message"] = nullptr;
@@ -143,17 +146,19 @@ net::awaitable<response> send(services& s, http::request& req) {
   const auto row = std::get<instance_cache::row_ptr>(loaded);
 
   std::optional<response> refusal;
+  outbound::schedule when;
   outbound::send_request rq{*row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
                             std::move(*key), req.msg.method_string(), req.path, req.msg.body(),
                             [&]() -> std::optional<meta::checked_message> {
-                              auto checked = check_send_body(req, s.json);
+                              auto checked = check_send_body(req, s.json, &when);
                               if (auto* r = std::get_if<response>(&checked)) {
                                 refusal = std::move(*r);
                                 return std::nullopt;
                               }
                               return std::get<meta::checked_message>(std::move(checked));
-                            }};
-  auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue}, std::move(rq));
+                            },
+                            req.reactor, &when};
+  auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
   using kind = outbound::accept_result::kind;
   switch (got.what) {
     case kind::accepted: {
@@ -168,6 +173,7 @@ net::awaitable<response> send(services& s, http::request& req) {
     }
     case kind::key_reused: co_return key_reused();
     case kind::body_refused: co_return std::move(*refusal);
+    case kind::check_refused: co_return send_check_problem(got.refusal);
     case kind::needs_reauth:
       co_return http::problem(status::conflict, "instance_needs_reauth", "Meta refused this instance's access token",
                               "update the instance's access_token (PATCH /v1/instances/{id}); nothing was queued");
@@ -205,9 +211,12 @@ std::optional<response> read_filter(const http::request& req, sm::list_filter& f
   }
   if (auto st = req.query_param("status")) {
     static constexpr std::string_view known[] = {"accepted", "sending", "sent", "delivered", "read",
-                                                 "failed", "dead", "received"};
+                                                 "failed", "dead", "received",
+                                                 // never reached Meta (issue 21)
+                                                 "expired", "cancelled", "skipped_opted_out"};
     if (std::find(std::begin(known), std::end(known), *st) == std::end(known))
-      return http::field_problem("status", "one of accepted, sending, sent, delivered, read, failed, dead, received");
+      return http::field_problem("status", "one of accepted, sending, sent, delivered, read, failed, dead, received, "
+                                           "expired, cancelled, skipped_opted_out");
     f.status = *st;
   }
   if (auto peer = req.query_param("peer")) {
@@ -308,10 +317,42 @@ std::optional<std::string> idempotency_key(const http::request& req) {
   return std::string(*h);
 }
 
+namespace {
+
+// Takes Enfinito's scheduling fields out of a send body (Meta never sees them): unix ms,
+// send_at at most a year ahead, expires_at after now and after send_at.
+std::optional<http::response> take_schedule(json::object& o, outbound::schedule& when) {
+  constexpr std::int64_t max_ahead_ms = 366LL * 24 * 3600 * 1000;
+  const auto now = now_ms();
+  auto take = [&](const char* k, std::int64_t& out) -> std::optional<http::response> {
+    auto it = o.find(k);
+    if (it == o.end()) return std::nullopt;
+    if (!it->value().is_int64() || it->value().as_int64() <= 0)
+      return http::field_problem(k, "unix time in milliseconds");
+    out = it->value().as_int64();
+    o.erase(it);
+    return std::nullopt;
+  };
+  std::int64_t send_at = 0, expires_at = 0;
+  if (auto r = take("send_at", send_at)) return r;
+  if (auto r = take("expires_at", expires_at)) return r;
+  if (send_at > now + max_ahead_ms) return http::field_problem("send_at", "at most a year ahead");
+  if (expires_at > 0 && expires_at <= std::max(now, send_at))
+    return http::field_problem("expires_at", "after now and after send_at");
+  when.send_at = send_at > now ? send_at : 0;
+  if (expires_at > 0) when.expires_at = expires_at;
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::variant<meta::checked_message, http::response> check_send_body(const http::request& req,
-                                                                    const http::json_limits& limits) {
+                                                                    const http::json_limits& limits,
+                                                                    outbound::schedule* when) {
   auto body = http::parse_json(req, limits);
   if (body.error) return std::move(*body.error);
+  if (auto* o = body.value->if_object(); o && when)
+    if (auto r = take_schedule(*o, *when)) return std::move(*r);
   // Meta's envelope defaults, filled in before the check as check_message itself would.
   if (auto* o = body.value->if_object()) {
     if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";

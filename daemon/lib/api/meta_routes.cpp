@@ -1,5 +1,6 @@
 // The Meta passthrough routes (see include/enfinito/api/meta_routes.hpp): mark as read, media
-// upload / info / download / delete, message templates, the business profile.
+// upload / info / download / delete, message templates (served from the local copy:
+// templates/manage.hpp), the business profile.
 //
 // Every handler follows one path: resolve (authenticate → the caller's instance → its Graph
 // credentials: instances::open_for_meta) → check the input (meta::relay_input) → one relayed
@@ -29,6 +30,9 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
+#include <enfinito/templates/manage.hpp>
+#include <enfinito/templates/sync.hpp>
 
 #include "http/multipart.hpp"
 #include "api/store_problem.hpp"
@@ -407,6 +411,22 @@ net::awaitable<response> media_delete(services& s, http::request& req) {
 }
 
 // ---- templates ----------------------------------------------------------------------------------
+// Listed from the local copy (templates/manage.hpp: no call to Meta); created, edited and
+// deleted at Meta first, then in the copy.
+
+// A copy never synced proves nothing: the first list syncs it once (one call to Meta).
+net::awaitable<std::optional<response>> sync_if_never(services& s, const target& t) {
+  store::templates::copy_state state;
+  const std::string& iid = t.row.id;
+  auto read = [&](store::connection& c) { return store::templates::state(c, iid, state); };
+  auto ec = co_await s.db.read(read);
+  if (ec) co_return store_problem(ec);
+  if (state.synced_at) co_return std::nullopt;
+  const auto m = relay(s, t);
+  auto a = co_await templates::sync_now(m);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  co_return std::nullopt;
+}
 
 net::awaitable<response> templates_list(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
@@ -417,13 +437,22 @@ net::awaitable<response> templates_list(services& s, http::request& req) {
                                             req.query_param("status"), req.query_param("language")};
   meta::template_query q;
   if (auto bad = meta::read_template_query(params, q)) co_return problem_of(*bad);
-  const auto m = relay(s, t);
-  auto a = co_await instances::list_templates(m, q);
-  if (auto* f = failed(a)) co_return failure_answer(*f);
-  auto* page = &std::get<meta::template_page>(a);
+  store::templates::filter f;
+  f.limit = q.limit;
+  f.name = q.name;
+  f.status = q.status;
+  f.language = q.language;
+  if (!q.after.empty() && !templates::read_cursor(q.after, f))
+    co_return http::field_problem("after", "a cursor from a previous page");
+  if (!q.before.empty() && !templates::read_cursor(q.before, f, true))
+    co_return http::field_problem("before", "a cursor from a previous page");
+  auto unsynced = co_await sync_if_never(s, t);
+  if (unsynced) co_return std::move(*unsynced);
+  auto page = co_await templates::list(s.db, t.row.id, std::move(f));
+  if (!page) co_return store_problem(page.error());
   json::object paging;
-  paging["after"] = page->after.empty() ? json::value(nullptr) : json::value(page->after);
-  paging["before"] = page->before.empty() ? json::value(nullptr) : json::value(page->before);
+  paging["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
+  paging["before"] = page->previous.empty() ? json::value(nullptr) : json::value(page->previous);
   json::object out;
   out["data"] = std::move(page->data);
   out["paging"] = std::move(paging);
@@ -438,10 +467,65 @@ net::awaitable<response> templates_create(services& s, http::request& req) {
   if (body.error) co_return std::move(*body.error);
   if (auto bad = meta::check_template(*body.value)) co_return problem_of(*bad);
   const auto m = relay(s, t);
-  auto a = co_await instances::create_template(m, json::serialize(*body.value));
+  auto a = co_await templates::create(m, body.value->as_object());
   if (auto* f = failed(a)) co_return failure_answer(*f);
   const auto& out = std::get<json::object>(a);  // id, status, category
   co_return http::json_response(status::created, out);
+}
+
+// PATCH /v1/instances/{id}/templates/{template_id}: components and/or category.
+net::awaitable<response> templates_edit(services& s, http::request& req) {
+  const std::string template_id(req.param("template_id"));
+  if (!templates::template_id_like(template_id))
+    co_return http::field_problem("template_id", "Meta's template id: 1 to 32 digits");
+  auto resolved = co_await resolve(s, req, access::write);
+  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
+  auto& t = std::get<target>(resolved);
+  auto body = http::parse_json(req, s.json);
+  if (body.error) co_return std::move(*body.error);
+  if (auto bad = templates::check_edit(*body.value)) co_return problem_of(*bad);
+  store::templates::row known;
+  const std::string& iid = t.row.id;
+  auto find = [&](store::connection& c) -> core::error_code {
+    return store::templates::find_by_meta_id(c, t.who.user_id, template_id, known);
+  };
+  auto ec = co_await s.db.read(find);
+  if (ec == store::error::not_found || (!ec && known.instance_id != iid))
+    co_return http::problem(status::not_found, "template_not_found", "No such template",
+                            "the instance's copy has no template with this id (POST .../templates/sync reads it again)");
+  if (ec) co_return store_problem(ec);
+  const auto m = relay(s, t);
+  auto a = co_await templates::edit(m, template_id, body.value->as_object());
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  co_return http::json_response(status::ok, json::object{{"success", true}});
+}
+
+// DELETE /v1/instances/{id}/templates?name=…[&template_id=…]: every language, or one id.
+net::awaitable<response> templates_delete(services& s, http::request& req) {
+  const auto name = req.query_param("name");
+  if (!name || !templates::template_name_like(*name))
+    co_return http::field_problem("name", "the template's name: lowercase letters, digits and _", "missing_field");
+  const std::string template_id(req.query_param("template_id").value_or(""));
+  if (!template_id.empty() && !templates::template_id_like(template_id))
+    co_return http::field_problem("template_id", "Meta's template id: 1 to 32 digits");
+  auto resolved = co_await resolve(s, req, access::write);
+  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
+  auto& t = std::get<target>(resolved);
+  const auto m = relay(s, t);
+  auto a = co_await templates::remove(m, std::string(*name), template_id);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  co_return http::no_content();
+}
+
+// POST /v1/instances/{id}/templates/sync: the copy read again from Meta now.
+net::awaitable<response> templates_sync(services& s, http::request& req) {
+  auto resolved = co_await resolve(s, req, access::write);
+  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
+  auto& t = std::get<target>(resolved);
+  const auto m = relay(s, t);
+  auto a = co_await templates::sync_now(m);
+  if (auto* f = failed(a)) co_return failure_answer(*f);
+  co_return http::json_response(status::ok, json::object{{"templates", std::get<std::size_t>(a)}});
 }
 
 // ---- business profile ---------------------------------------------------------------------------
@@ -511,6 +595,9 @@ void register_meta_routes(http::router& r, services& s) {
         download_options);
   r.add(verb::get, "/v1/instances/{id}/templates", "templates.list", on(templates_list));
   r.add(verb::post, "/v1/instances/{id}/templates", "templates.create", on(templates_create));
+  r.add(verb::delete_, "/v1/instances/{id}/templates", "templates.delete", on(templates_delete));
+  r.add(verb::patch, "/v1/instances/{id}/templates/{template_id}", "templates.edit", on(templates_edit));
+  r.add(verb::post, "/v1/instances/{id}/templates/sync", "templates.sync", on(templates_sync));
   r.add(verb::get, "/v1/instances/{id}/business-profile", "business_profile.get", on(profile_get));
   r.add(verb::patch, "/v1/instances/{id}/business-profile", "business_profile.update", on(profile_update));
 }

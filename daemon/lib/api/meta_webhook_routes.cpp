@@ -105,6 +105,7 @@ void register_meta_webhook_routes(http::router& r, services& s) {
   opts.reactors = s.reactors.size();
   opts.credential_ttl = s.cfg.webhooks.credential_cache_ttl;
   opts.max_body_bytes = s.cfg.webhooks.max_body_bytes;
+  opts.activity = s.webhook_activity.get();
   auto rx = std::make_shared<inbound::receiver>(inbound::credential_source{s.db, s.vault, s.blocking}, opts);
   r.add(verb::get, "/webhooks/meta/{instance}", "webhooks.meta.verify",
         [rx](http::request& q) { return verify(*rx, q); });

@@ -3,11 +3,14 @@
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/accounts.hpp>
+#include <enfinito/api/broadcasts.hpp>
 #include <enfinito/api/conversations.hpp>
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/hooks.hpp>
 #include <enfinito/api/instances.hpp>
+#include <enfinito/api/limits_routes.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
+#include <enfinito/api/instance_alerts_routes.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/optouts_routes.hpp>
@@ -28,11 +31,14 @@ void register_all(http::router& r, services& s) {
   register_hook_routes(r, s);
   if (s.feed) register_stream_routes(r, s);
   register_messages_routes(r, s);
+  register_broadcast_routes(r, s);
   register_conversation_routes(r, s);
   register_graph_routes(r, s);
   register_meta_routes(r, s);
   register_inbound_media_routes(r, s);
   register_optout_routes(r, s);
+  register_limits_routes(r, s);
+  register_instance_alert_routes(r, s);
   (void)r;
   (void)s;
 }

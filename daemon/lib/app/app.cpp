@@ -3,8 +3,12 @@
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/services.hpp>
 #include <enfinito/app/housekeeping.hpp>
+#include <enfinito/templates/send_checks.hpp>
+#include <enfinito/templates/sync.hpp>
 #include <enfinito/hooks/engine.hpp>
 #include <enfinito/inbound/media_fetcher.hpp>
+#include <enfinito/limits/tenants.hpp>
+#include <enfinito/instances/watch.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -54,6 +58,11 @@ struct app::impl {
 };
 
 namespace {
+
+// Usage counts (limits/usage.hpp) are added to usage_daily this often: a crash loses at most
+// this much counting; and rows are kept this many days (the usage API reads at most 90).
+constexpr std::chrono::milliseconds usage_flush_interval{5'000};
+constexpr std::int64_t usage_keep_days = 400;
 
 
 core::log::level parse_level(const std::string& s) {
@@ -178,9 +187,24 @@ void app::start() {
                             std::chrono::seconds(c.auth.signin_window_s)},
       impl_->db->changes());
   impl_->services->vault = open_vault(c);
+  // Fair shares (limits/limiter.hpp): the defaults, then every stored override, before serving.
+  if (c.rate_limits.enabled)
+    impl_->services->limiter = std::make_shared<limits::limiter>(
+        impl_->pool->size(), limits::policy{{c.rate_limits.key_per_s, c.rate_limits.key_burst},
+                                            {c.rate_limits.tenant_per_s, c.rate_limits.tenant_burst}});
+  if (auto ec = limits::load_overrides({c, *impl_->db, impl_->services->limiter.get()}))
+    throw startup_error("rate limits: cannot read the overrides: " + ec.message());
+  // Usage per tenant and day, counted from what commits (limits/usage.hpp).
+  impl_->services->usage = std::make_shared<limits::usage_book>();
+  impl_->db->changes().subscribe([u = impl_->services->usage](const store::change_set& committed) {
+    if (!committed.events.empty()) u->count(committed.events);
+  });
   impl_->services->instance_rows =
       std::make_shared<api::instance_cache>(impl_->pool->size(), impl_->db->changes(), c.queue.instance_cache_ttl);
   impl_->services->meta = make_meta_client(c);
+  impl_->services->send_checks = std::make_shared<templates::send_checks>(
+      impl_->pool->size(), impl_->db->changes(),
+      templates::parse_window_policy(c.templates.window_policy).value_or(templates::window_policy::automatic));
   // The send queue: requeue what an earlier run left leased (before anything is sent).
   impl_->queue = std::make_unique<outbound::queue>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
                                                    impl_->services->vault, impl_->services->meta);
@@ -204,8 +228,12 @@ void app::start() {
   impl_->db->changes().subscribe([bus = impl_->feed.get()](const store::change_set& committed) {
     bus->publish(committed.events);
   });
+  // Webhook health (instances/watch.hpp): sends from the change stream, webhooks from inbound.
+  impl_->services->webhook_activity = std::make_shared<instances::webhook_activity>();
+  instances::follow_sends(impl_->db->changes(), impl_->services->webhook_activity);
   register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
-                                                    impl_->feed.get()});
+                                                    impl_->feed.get(), impl_->services->limiter.get(),
+                                                    impl_->services->usage.get()});
   api::register_all(impl_->routes, *impl_->services);
   web::register_routes(impl_->routes, *impl_->services);  // last: it sets the router's fallback
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
@@ -233,6 +261,20 @@ void app::start() {
   // Retention (P9): messages, events and stale pending statuses past their configured age.
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
                      retention_sweeps(c.retention), c.retention.batch_rows);
+  // The local template copies (templates/sync.hpp).
+  templates::start_sync({c, *impl_->db, *impl_->blocking, impl_->services->vault, impl_->services->meta},
+                        impl_->pool->at(0).get_executor());
+  // Usage counts reach usage_daily every few seconds, off the send path (limits/usage.hpp).
+  start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), usage_flush_interval,
+                     {sweep_task{"usage_flush", [u = impl_->services->usage](store::connection& conn, std::int64_t now,
+                                                                             std::size_t batch, std::size_t& removed) {
+                                   return limits::flush_usage(conn, *u, now, usage_keep_days, batch, removed);
+                                 }}},
+                     c.retention.batch_rows);
+  instances::start_watch(*impl_->db, impl_->services->vault, *impl_->blocking, impl_->services->webhook_activity,
+                         {c.onboarding.watch_interval, c.webhooks.silent_after.count(),
+                          c.onboarding.token_expiry_warning_days * 86400, c.server.public_url, c.onboarding.owner_alerts},
+                         impl_->pool->at(0).get_executor());
   impl_->queue->start();
   impl_->hooks->start();
   // Inbound media kept for instances that asked (inbound/media_fetcher.hpp).

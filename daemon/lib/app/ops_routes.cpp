@@ -1,6 +1,8 @@
 // Operational routes: liveness, readiness, Prometheus metrics and the OpenAPI document.
 #include "app/ops_routes.hpp"
 
+#include <enfinito/limits/limiter.hpp>
+#include <enfinito/limits/usage.hpp>
 #include <enfinito/app/app.hpp>
 #include <enfinito/feed/bus.hpp>
 #include <enfinito/outbound/queue.hpp>
@@ -96,6 +98,8 @@ void register_ops_routes(http::router& r, ops_context ctx) {
     if (ctx.metrics) ctx.metrics->render(out, r);
     render_store(out, ctx.db);
     if (ctx.feed) ctx.feed->render_metrics(out);
+    if (ctx.limiter) ctx.limiter->render_metrics(out);
+    if (ctx.usage) ctx.usage->render_metrics(out);
     if (ctx.queue) co_await ctx.queue->render_metrics(out);
     co_return text(http::status::ok, std::move(out), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -13,6 +13,10 @@ class queue;
 namespace enfinito::feed {
 class bus;
 }
+namespace enfinito::limits {
+class limiter;
+class usage_book;
+}
 
 namespace enfinito::app {
 
@@ -22,6 +26,8 @@ struct ops_context {
   std::unique_ptr<http::request_metrics>& metrics;  // likewise
   outbound::queue* queue = nullptr;                 // the send queue's families, when set
   feed::bus* feed = nullptr;                        // the live feed's families, when set
+  limits::limiter* limiter = nullptr;               // rate-limit refusals, when set
+  limits::usage_book* usage = nullptr;              // messages counted for usage, when set
 };
 
 void register_ops_routes(http::router& r, ops_context ctx);

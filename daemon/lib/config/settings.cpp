@@ -267,6 +267,19 @@ const std::vector<key_def>& keys() {
       ms_key("inbound.credential_cache_ttl_ms", 0, 3'600'000,
              [](settings& s) -> auto& { return s.webhooks.credential_cache_ttl; },
              "how long a reactor keeps an instance's decrypted app secret and verify token; 0 = no cache"),
+      ms_key("inbound.silent_after_ms", 1'000, 30ll * 24 * 3600 * 1000,
+             [](settings& s) -> auto& { return s.webhooks.silent_after; },
+             "an instance whose sent messages got no status webhook for this long is flagged webhooks_silent"),
+      text_key("onboarding.callback_override", [](settings& s) -> auto& { return s.onboarding.callback_override; },
+               "subscribe with Meta's override_callback_uri: auto (when server.public_url is public https), always, never"),
+      int_key("onboarding.token_expiry_warning_days", 0, 365,
+              [](settings& s) -> auto& { return s.onboarding.token_expiry_warning_days; },
+              "a Meta token expiring within this many days is flagged on the instance and mailed to its owner"),
+      ms_key("onboarding.watch_interval_ms", 100, 3'600'000,
+             [](settings& s) -> auto& { return s.onboarding.watch_interval; },
+             "how often webhook times are flushed, silent webhooks flagged and owner mails sent"),
+      bool_key("onboarding.owner_alerts", [](settings& s) -> auto& { return s.onboarding.owner_alerts; },
+               "mail instance owners (needs_reauth, token expiring, webhooks silent, endpoint paused)"),
       unit_key("retention.messages_days", 1, 36'500, 24ll * 3600 * 1000,
                [](settings& s) -> auto& { return s.retention.messages; },
                "messages (either direction) older than this are deleted (privacy promise P9)"),
@@ -327,6 +340,26 @@ const std::vector<key_def>& keys() {
       int_key("customer_webhooks.max_endpoints_per_instance", 1, 1'000,
               [](settings& s) -> auto& { return s.webhooks_out.max_endpoints_per_instance; },
               "webhook endpoints one instance may have"),
+      // [rate_limits]: fair shares on the API (limits/limiter.hpp); [quotas]: what a tenant may own.
+      bool_key("rate_limits.enabled", [](settings& s) -> auto& { return s.rate_limits.enabled; },
+               "token buckets per API key and per tenant on authenticated requests (429 past them)"),
+      int_key("rate_limits.key_per_s", 0, 1'000'000, [](settings& s) -> auto& { return s.rate_limits.key_per_s; },
+              "requests per second per API key; 0: no per-key limit"),
+      int_key("rate_limits.key_burst", 1, 10'000'000, [](settings& s) -> auto& { return s.rate_limits.key_burst; },
+              "requests an API key may send at once after being idle (bucket capacity)"),
+      int_key("rate_limits.tenant_per_s", 0, 1'000'000,
+              [](settings& s) -> auto& { return s.rate_limits.tenant_per_s; },
+              "requests per second per tenant (all its keys and sessions); 0: no per-tenant limit"),
+      int_key("rate_limits.tenant_burst", 1, 10'000'000,
+              [](settings& s) -> auto& { return s.rate_limits.tenant_burst; },
+              "requests a tenant may send at once after being idle (bucket capacity)"),
+      int_key("quotas.instances", 0, 1'000'000, [](settings& s) -> auto& { return s.quotas.instances; },
+              "instances one tenant may have (administrators override per tenant)"),
+      int_key("quotas.api_keys", 0, 100, [](settings& s) -> auto& { return s.quotas.api_keys; },
+              "unrevoked API keys one tenant may have (at most 100)"),
+      int_key("quotas.webhook_endpoints", 0, 1'000'000,
+              [](settings& s) -> auto& { return s.quotas.webhook_endpoints; },
+              "customer webhook endpoints one tenant may have across its instances"),
       // [queue]: the outbound send queue (outbound/queue.hpp).
       int_key("queue.rate_per_instance", 1, 100'000, [](settings& s) -> auto& { return s.queue.rate_per_instance; },
               "messages per second sent to Meta per instance whose number has Meta's STANDARD throughput"),
@@ -379,6 +412,14 @@ const std::vector<key_def>& keys() {
                "path prefix of the Graph-compatible routes (e.g. /graph); empty turns them off"),
       ms_key("graph.sync_wait_ms", 0, 60'000, [](settings& s) -> auto& { return s.graph.sync_wait; },
              "how long a Graph-compatible send waits for Meta's answer to return the real wamid; 0: never"),
+      ms_key("templates.sync_interval_ms", 60'000, 7 * 86'400'000ll,
+             [](settings& s) -> auto& { return s.templates.sync_interval; },
+             "how old an instance's local template copy may grow before it is read again from Meta (webhooks "
+             "keep it current in between)"),
+      text_key("templates.window_policy", [](settings& s) -> auto& { return s.templates.window_policy; },
+               "a free-form send to a customer whose 24-hour window is closed: reject (422 window_closed), warn "
+               "(accepted with a warning), off, or auto (warn until the instance's webhooks have arrived for 24 "
+               "hours, then reject)"),
       text_key("log.level", [](settings& s) -> auto& { return s.log_level; }, "debug | info | warn | error"),
       text_key("secrets.dir", [](settings& s) -> auto& { return s.secrets_dir; },
                "directory of secret files; default $CREDENTIALS_DIRECTORY"),
@@ -602,6 +643,9 @@ void validate(settings& s) {
   static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())
     throw config_error("log.level: must be debug, info, warn or error");
+  if (s.templates.window_policy != "auto" && s.templates.window_policy != "reject" &&
+      s.templates.window_policy != "warn" && s.templates.window_policy != "off")
+    throw config_error("templates.window_policy: must be auto, reject, warn or off");
   if (s.smtp.starttls != "required" && s.smtp.starttls != "off")
     throw config_error("smtp.starttls: must be required or off");
   if (s.smtp.starttls == "off" && !s.smtp.host.empty() && !s.dev && !is_loopback_host(s.smtp.host))
@@ -625,6 +669,9 @@ void validate(settings& s) {
   if (s.webhooks_out.retry_max < s.webhooks_out.retry_base)
     throw config_error("customer_webhooks.retry_max_ms: must be at least customer_webhooks.retry_base_ms");
   if (s.vault.key_file.empty()) throw config_error("vault.key_file: must not be empty");
+  if (s.onboarding.callback_override != "auto" && s.onboarding.callback_override != "always" &&
+      s.onboarding.callback_override != "never")
+    throw config_error("onboarding.callback_override: must be auto, always or never");
   {
     auto& b = s.meta.base_url;
     while (b.ends_with("/")) b.pop_back();

@@ -11,6 +11,7 @@
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/hooks/signing.hpp>
+#include <enfinito/store/limits.hpp>
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/client.hpp>
 
@@ -63,11 +64,17 @@ net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
       out.too_many = true;
       return {};
     }
+    auto full = store::limits::full(conn, e.user_id, store::limits::quota::webhook_endpoints, ctx.tenant_quota);
+    if (!full) return full.error();
+    if (*full) {
+      out.over_quota = **full;
+      return {};
+    }
     if (auto ec = sh::insert(conn, e)) return ec;
     return store::audit::record(conn, ctx.who, e.user_id, "webhook_endpoint_created", audit_detail(e));
   };
   out.ec = co_await ctx.db.write(write);
-  if (!out.ec && !out.too_many)
+  if (!out.ec && !out.too_many && !out.over_quota)
     core::log::info("webhook_endpoint_created", {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
   co_return out;
 }

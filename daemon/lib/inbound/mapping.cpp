@@ -4,6 +4,7 @@
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/message_rules.hpp>
+#include <enfinito/templates/updates.hpp>
 
 #include <boost/json.hpp>
 
@@ -141,6 +142,7 @@ batch map_updates(meta::notification& n, const identity& who) {
         break;
       case meta::update_kind::other_field:
         if (throughput_upgrade_for(u, who)) b.throughput_level = "HIGH";
+        if (auto t = templates::read_update(u.field, u.raw)) b.template_updates.push_back(std::move(*t));
         b.events.push_back({field_event_type(u.field), other_field_data(u, who.instance_id), update_digest(u)});
         break;
     }

@@ -5,6 +5,7 @@
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/inbound/mapping.hpp>
+#include <enfinito/instances/webhook_health.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/optouts/list.hpp>
@@ -13,6 +14,7 @@
 #include <enfinito/store/inbound.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
 
 namespace enfinito::inbound {
 namespace {
@@ -56,6 +58,13 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
   }
   for (const auto& st : b.statuses)
     if (auto ec = in::apply_status(c, b.owner, st, meta::status_advances, now, done.out)) return ec;
+  // The local template copy follows Meta's template webhooks; the first POST starts the
+  // instance's webhook history (the window policy `auto`: templates/checks.hpp).
+  if (auto ec = store::templates::note_webhooks(c, b.owner.instance_id, now)) return ec;
+  for (const auto& t : b.template_updates) {
+    bool applied = false;
+    if (auto ec = store::templates::apply(c, b.owner.instance_id, t, now, applied)) return ec;
+  }
   for (const auto& e : b.events) {
     auto ec = e.digest.empty() ? in::append_event(c, b.owner, e.type, e.data, done.out)
                                : in::append_event_once(c, b.owner, e.digest, e.type, e.data, now, done.out);
@@ -94,6 +103,8 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
     answer = ec == store::error::full ? receipt::unavailable : receipt::store_failed;
   } else {
     log_stored(from, done.out);
+    // In memory only: the instance watch flushes it with everyone else's (no write per POST).
+    if (rx.activity()) rx.activity()->note_webhook(from.instance_id, core::wall_ms(), !b.statuses.empty());
   }
   co_return answer;
 }
@@ -121,7 +132,8 @@ net::awaitable<receipt> parse_and_store(receiver& rx, const origin& from, const 
 }  // namespace
 
 receiver::receiver(credential_source src, const receiver_options& opts)
-    : src_(std::move(src)), cache_(opts.reactors, src_.db.changes(), opts.credential_ttl), max_body_bytes_(opts.max_body_bytes) {}
+    : src_(std::move(src)), cache_(opts.reactors, src_.db.changes(), opts.credential_ttl), max_body_bytes_(opts.max_body_bytes),
+      activity_(opts.activity) {}
 
 net::awaitable<handshake_answer> verify_subscription(receiver& rx, const origin& from, const handshake_query& q) {
   handshake_answer answer;

@@ -9,6 +9,8 @@
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/instances/status.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/limits.hpp>
+#include <enfinito/store/instance_health.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <algorithm>
@@ -99,10 +101,50 @@ std::string changed_fields(const std::vector<std::string>& names) {
   return out;
 }
 
+bool blocks_sending(const token_check& t) {
+  return std::any_of(t.problems.begin(), t.problems.end(), [](const token_problem& p) { return p.blocks_sending; });
+}
+
+// After the row is committed (Meta's handshake calls the instance's own URL): the app's
+// subscription to the WABA, then the outcome with the token check in instance_health.
+net::awaitable<void> finish_onboarding(context& ctx, const std::string& instance_id, const std::string& waba,
+                                       const core::secret_string& token, const core::secret_string& verify_token,
+                                       const token_check& checked) {
+  store::instance_health::row h;
+  h.instance_id = instance_id;
+  record_token_check(checked, h);
+  co_await subscribe(ctx.meta, token, waba, instance_id, verify_token, ctx.onboarding, h);
+  h.checked_at = core::wall_ms();
+  auto work = [&h](store::connection& c) { return store::instance_health::save_onboarding(c, h); };
+  auto ec = co_await ctx.db.write(work);
+  core::log::info("instance_onboarded", {{"instance", instance_id}, {"subscription", h.subscription},
+                                         {"token_problems", checked.problems.size()}, {"stored", !ec}});
+}
+
+outcome token_refusal(token_check t) {
+  outcome o = fail(kind::token_incomplete);
+  o.token_problems = std::move(t.problems);
+  return o;
+}
+
 }  // namespace
 
 net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   outcome o;
+  // A tenant at its quota is refused before Meta is asked (the insert checks again).
+  std::optional<std::int64_t> full;
+  auto read_ec = co_await ctx.db.read([&](store::connection& c) -> core::error_code {
+    auto f = store::limits::full(c, user_id, store::limits::quota::instances, ctx.quota);
+    if (!f) return f.error();
+    full = *f;
+    return {};
+  });
+  if (read_ec) co_return store_failure(read_ec);
+  if (full) {
+    o.what = kind::over_quota;
+    o.quota = *full;
+    co_return o;
+  }
   const std::string phone = in.values[f_phone]->reveal(), waba = in.values[f_waba]->reveal();
   o.verdict = co_await meta::verify_number(ctx.meta, phone, waba, *in.values[f_token]);
   si::instance& row = o.row;
@@ -112,6 +154,12 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     o.what = kind::refused_by_meta;
     co_return o;
   }
+  token_check checked;
+  if (ctx.onboarding.enabled) {
+    checked = co_await check_token(ctx.meta, *in.values[f_token], waba, now_s(), ctx.onboarding.warn_before_s);
+    if (blocks_sending(checked)) co_return token_refusal(std::move(checked));
+  }
+  const core::secret_string verify_token(crypto::random_token(24));
   const auto& number = o.verdict.number;
   row.user_id = std::move(user_id);
   row.name = in.name ? *in.name : (number.verified_name.empty() ? "WhatsApp" : number.verified_name.substr(0, 100));
@@ -121,17 +169,27 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   row.media_fetch = in.media_fetch.value_or(false);
   {
     const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2], *in.values[3],
-                                           *in.values[4], core::secret_string(crypto::random_token(24))};
+                                           *in.values[4], verify_token};
     auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
     crypto::seal_instance_fields(*sealing, row, values);
   }
-  auto insert = [&row, &ctx](store::connection& c) -> core::error_code {
+  // The quota is checked in the insert's transaction, so two creations at once cannot both pass.
+  auto insert = [&row, &full, &ctx](store::connection& c) -> core::error_code {
+    auto f = store::limits::full(c, row.user_id, store::limits::quota::instances, ctx.quota);
+    if (!f) return f.error();
+    if ((full = *f)) return {};
     if (auto ec = si::insert(c, row)) return ec;
     return store::audit::record(c, ctx.who, row.user_id, "instance_created", "instance=" + row.id);
   };
   auto ec = co_await ctx.db.write(insert);
   if (ec) co_return store_failure(ec);
+  if (full) {
+    o.what = kind::over_quota;
+    o.quota = *full;
+    co_return o;
+  }
   core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
+  if (ctx.onboarding.enabled) co_await finish_onboarding(ctx, row.id, waba, *in.values[f_token], verify_token, checked);
   co_return o;
 }
 
@@ -162,6 +220,11 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
     o.verdict = std::move(verdict);
     co_return o;
   }
+  token_check checked;
+  if (ok && ctx.onboarding.enabled) {
+    checked = co_await check_token(ctx.meta, values[f_token], waba, now_s(), ctx.onboarding.warn_before_s);
+    if (must_pass && blocks_sending(checked)) co_return token_refusal(std::move(checked));
+  }
   if (ok) {
     take_number(row, verdict.number);
     row.verified_at = now_s();
@@ -184,6 +247,8 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
   const std::string detail = must_pass ? changed_fields(in_names) : " status=" + row.status;
   auto o = co_await sealed_and_saved(ctx, std::move(row), values, action, detail);
   o.verdict = std::move(verdict);
+  if (ok && ctx.onboarding.enabled && o.what == kind::done)
+    co_await finish_onboarding(ctx, o.row.id, waba, values[f_token], values[crypto::f_verify], checked);
   co_return o;
 }
 

@@ -404,6 +404,33 @@ request create_template(std::string_view version, std::string_view waba_id, std:
   return json_post(root(version, waba_id) + "/message_templates", std::move(body_json));
 }
 
+request edit_template(std::string_view version, std::string_view template_id, std::string body_json) {
+  return json_post(root(version, template_id), std::move(body_json));
+}
+
+request delete_template(std::string_view version, std::string_view waba_id, std::string_view name,
+                        std::string_view template_id) {
+  request r;
+  r.method = "DELETE";
+  r.target = root(version, waba_id) + "/message_templates?name=" + enc(name);
+  if (!template_id.empty()) r.target += "&hsm_id=" + enc(template_id);
+  return r;
+}
+
+request get_phone_number(std::string_view version, std::string_view phone_number_id, std::string_view fields) {
+  request r;
+  r.target = root(version, phone_number_id);
+  if (!fields.empty()) r.target += "?fields=" + enc(fields);
+  return r;
+}
+
+request list_phone_numbers(std::string_view version, std::string_view waba_id, std::string_view query) {
+  request r;
+  r.target = root(version, waba_id) + "/phone_numbers";
+  if (!query.empty()) r.target += "?" + std::string(query);
+  return r;
+}
+
 request get_business_profile(std::string_view version, std::string_view phone_number_id) {
   request r;
   r.target = root(version, phone_number_id) +

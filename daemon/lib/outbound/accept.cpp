@@ -12,6 +12,7 @@
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/templates/send_checks.hpp>
 
 #include <boost/json.hpp>
 
@@ -42,6 +43,14 @@ accept_result replay_or_reused(const sm::idempotent_answer& earlier, const std::
   r.answer = earlier.response;
   r.message_id = id_of(earlier.response);
   return r;
+}
+
+// The accept record's `warnings`: what was let through that Meta may refuse later.
+json::array warnings_json(const std::vector<templates::problem>& warnings) {
+  json::array out;
+  for (const auto& w : warnings)
+    out.push_back(json::object{{"code", w.code}, {"meta_code", w.meta_code}, {"field", w.field}, {"detail", w.detail}});
+  return out;
 }
 
 accept_result failed(accept_result::kind why, core::error_code ec = {}) {
@@ -91,17 +100,36 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   if (rq.instance.status == "needs_reauth") co_return failed(accept_result::kind::needs_reauth);
   if (rq.instance.status != "active") co_return failed(accept_result::kind::disabled);
 
+  std::vector<templates::problem> warnings;
+  if (ctx.checks) {
+    auto verdict = co_await ctx.checks->check(ctx.db, rq.reactor, rq.instance.id, *checked, core::wall_ms());
+    if (verdict.refusal) {
+      auto refused = failed(accept_result::kind::check_refused);
+      refused.refusal = std::move(*verdict.refusal);
+      co_return refused;
+    }
+    warnings = std::move(verdict.warnings);
+  }
+
   accept_result out;
   out.what = accept_result::kind::accepted;
   out.message = new_outbound(rq.instance.id, rq.api_key_id, std::move(*checked));
   auto& m = out.message;
-  const json::object record{{"id", m.id},
-                            {"object", "message"},
-                            {"status", "accepted"},
-                            {"instance_id", m.instance_id},
-                            {"peer", m.peer},
-                            {"type", m.type},
-                            {"created_at", m.created_at}};
+  json::object record{{"id", m.id},
+                      {"object", "message"},
+                      {"status", "accepted"},
+                      {"instance_id", m.instance_id},
+                      {"peer", m.peer},
+                      {"type", m.type},
+                      {"created_at", m.created_at}};
+  if (!warnings.empty()) record["warnings"] = warnings_json(warnings);
+  if (rq.when) {
+    // Scheduled (issue 21): the queue waits until send_at and gives up after expires_at.
+    m.send_at = rq.when->send_at;
+    m.expires_at = rq.when->expires_at;
+    if (m.send_at > 0) record["send_at"] = m.send_at;
+    if (m.expires_at) record["expires_at"] = *m.expires_at;
+  }
   const sm::idempotent_answer first{hash, 202, json::serialize(record), m.created_at / 1000};
   auto write = [&](store::connection& c) -> core::error_code {
     if (auto e = optouts::check_single_send(c, m)) return e;  // the instance's opt-out rule: nothing stored
@@ -119,10 +147,16 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   if (ec) co_return failed(accept_result::kind::store_failed, ec);
 
   // Durable: hand the job to the instance's reactor.
-  if (ctx.q) ctx.q->notify(m.instance_id, m.seq, m.peer);
+  // A scheduled one is not handed over (a direct offer is due at once): the queue reads it,
+  // with its due time, from the store.
+  if (ctx.q) {
+    if (m.send_at > 0) ctx.q->notify(m.instance_id);
+    else ctx.q->notify(m.instance_id, m.seq, m.peer);
+  }
   out.status = first.status;
   out.answer = first.response;
   out.message_id = m.id;
+  out.warnings = std::move(warnings);
   co_return out;
 }
 

@@ -2,6 +2,7 @@
 // sweep, outcome waiters and the queue's metrics. The design essay is in outbound/queue.hpp.
 #include <enfinito/outbound/queue.hpp>
 
+#include <enfinito/broadcasts/opt_out_seam.hpp>
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
@@ -12,6 +13,7 @@
 #include <enfinito/outbound/pacing.hpp>
 #include <enfinito/outbound/queue_metrics.hpp>
 #include <enfinito/outbound/send_window.hpp>
+#include <enfinito/store/broadcasts.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/inbound.hpp>
@@ -198,7 +200,7 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     if (window.paused() || row_key != creds_key) creds.reset();
     if (resumed) core::log::info("send_queue_resumed", {{"instance", instance_id}});
     row = std::move(r);
-    for (auto& j : jobs) window.loaded(j.seq, std::move(j.peer), j.next_attempt_at);
+    for (auto& j : jobs) window.loaded(j.seq, std::move(j.peer), j.next_attempt_at, j.bulk);
     window.end_load(load, jobs.size());
     co_return true;
   }
@@ -241,8 +243,20 @@ net::awaitable<void> dispatcher::run() {
   core::error_code ec;
   instant at;
   std::optional<std::int64_t> due_in;
-  auto lease_fn = [&](store::connection& c) {
-    return sm::lease(c, instance_id, pick, q.run_id, at.wall, window.lease_expiry(at.wall), leased);
+  std::string owner;
+  auto lease_fn = [&](store::connection& c) -> core::error_code {
+    // Broadcasts (issue 21): give up what expired and skip opted-out recipients before leasing
+    // (neither reaches Meta), and mark a broadcast started with its first lease.
+    if (auto e = store::broadcasts::settle(c, owner, instance_id, pick, at.wall, broadcasts::opted_out,
+                                           store::broadcasts::progress_every_ms))
+      return e;
+    if (auto e = sm::lease(c, instance_id, pick, q.run_id, at.wall, window.lease_expiry(at.wall), leased)) return e;
+    for (std::size_t i = 0; i < leased.size(); ++i) {
+      const auto& b = leased[i].broadcast_id;
+      if (b.empty() || (i > 0 && leased[i - 1].broadcast_id == b)) continue;
+      if (auto e = store::broadcasts::after(c, owner, b, true, at.wall, 0)) return e;
+    }
+    return {};
   };
   while (!stopping && !gone) {
     // 1. Load what the database holds when the window asks, and read the instance row again
@@ -274,6 +288,7 @@ net::awaitable<void> dispatcher::run() {
     // 3. Lease in SQLite before calling Meta (bodies come back in the same write).
     if (!pick.empty()) {
       leased.clear();
+      owner = user_id;
       ec = co_await q.db.write(lease_fn);
       if (ec) {
         core::log::warn("send_queue_lease_failed", {{"instance", instance_id}, {"reason", ec.message()}});
@@ -329,6 +344,7 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   auto self = shared_from_this();
   const auto seq = l.seq;
   const std::string message_id = l.id;
+  const std::string broadcast_id = l.broadcast_id;
   const bool tagged = l.callback_tagged;
   auto req = meta::send_message(q.meta->version(), cr->phone_number_id,
                                 tagged ? meta::with_callback_tag(std::move(l.body), message_id)
@@ -368,6 +384,10 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   const std::string owner = user_id;
   auto fn = [&](store::connection& c) -> core::error_code {
     if (auto ec = sm::resolve(c, seq, q.run_id, o, owner, instance_id, now)) return ec;
+    // A broadcast's progress and end (store/broadcasts.hpp), in the outcome's own write.
+    if (!broadcast_id.empty() && o.what != sm::outcome::kind::retry)
+      if (auto ec = store::broadcasts::after(c, owner, broadcast_id, false, now, store::broadcasts::progress_every_ms))
+        return ec;
     // Statuses Meta posted before this commit wait in pending_statuses (store/inbound.hpp).
     if (o.what == sm::outcome::kind::sent)
       if (auto ec = store::inbound::apply_pending(c, instance_id, o.wamid, tagged ? message_id : std::string(),

@@ -20,10 +20,17 @@ steady::time_point steady_at(std::int64_t ms) noexcept { return steady::time_poi
 send_window::send_window(const window_options& o, std::int64_t steady_now)
     : opts_(o), bucket_(o.rate, o.burst, steady_at(steady_now)) {}
 
-void send_window::offer(std::int64_t seq, std::string peer, std::int64_t wall_now) {
+void send_window::offer(std::int64_t seq, std::string peer, std::int64_t wall_now, bool bulk) {
   if (seq > 0 && exhausted_ && !rescan_ && jobs_.size() < opts_.cap) {
-    if (!jobs_.contains(seq)) jobs_.emplace(seq, job{std::move(peer), wall_now, false});
+    hold(seq, std::move(peer), wall_now, bulk);
     cursor_ = std::max(cursor_, seq);
+    return;
+  }
+  // A single send does not wait for a broadcast's queued jobs ahead of it to pass through the
+  // window: while the window holds broadcast jobs, it is held at once, in a reserve above the
+  // cap, without moving the cursor (the load that reaches its seq finds it held and skips it).
+  if (seq > 0 && !bulk && bulk_held_ > 0 && jobs_.size() < opts_.cap + interactive_reserve(opts_)) {
+    hold(seq, std::move(peer), wall_now, false);
     return;
   }
   if (seq <= 0) rescan_ = true;
@@ -46,9 +53,9 @@ send_window::load send_window::begin_load() noexcept {
   return l;
 }
 
-void send_window::loaded(std::int64_t seq, std::string peer, std::int64_t due) {
+void send_window::loaded(std::int64_t seq, std::string peer, std::int64_t due, bool bulk) {
   cursor_ = std::max(cursor_, seq);
-  if (!jobs_.contains(seq)) jobs_.emplace(seq, job{std::move(peer), due, false});
+  hold(seq, std::move(peer), due, bulk);
 }
 
 void send_window::end_load(const load& l, std::size_t count) noexcept {
@@ -80,8 +87,13 @@ std::optional<std::int64_t> send_window::pick(instant now, std::vector<std::int6
   std::optional<steady::time_point> token_at;
   const auto steady_now = steady_at(now.steady);
   const auto base = out.size();
+  // Broadcast jobs that may go, taken after every single send due now (interactive first),
+  // and never more than bulk_slots() in flight, so a single send always finds a free slot.
+  std::pmr::vector<std::int64_t> bulk(&arena);
+  const unsigned bulk_room = bulk_in_flight_ < bulk_slots(opts_) ? bulk_slots(opts_) - bulk_in_flight_ : 0;
+  bool out_of_tokens = false;
   for (auto& [seq, j] : jobs_) {
-    if (in_flight_ + (out.size() - base) >= opts_.max_in_flight) break;
+    if (in_flight_ + (out.size() - base) + bulk.size() >= opts_.max_in_flight) break;
     if (!seen.insert(j.peer).second || j.in_flight) continue;
     if (j.due > now.wall) {
       next_due = std::min(next_due, j.due);
@@ -91,6 +103,19 @@ std::optional<std::int64_t> send_window::pick(instant now, std::vector<std::int6
       next_due = std::min(next_due, p->second.until);
       continue;
     }
+    if (j.bulk) {
+      if (bulk.size() < bulk_room) bulk.push_back(seq);
+      continue;
+    }
+    if (!bucket_.try_take(steady_now)) {
+      token_at = bucket_.next_available(steady_now);
+      out_of_tokens = true;
+      break;
+    }
+    out.push_back(seq);
+  }
+  for (auto seq : bulk) {
+    if (out_of_tokens) break;
     if (!bucket_.try_take(steady_now)) {
       token_at = bucket_.next_available(steady_now);
       break;
@@ -108,11 +133,24 @@ std::optional<std::int64_t> send_window::pick(instant now, std::vector<std::int6
 }
 
 void send_window::started(std::int64_t seq) {
-  jobs_[seq].in_flight = true;
+  auto& j = jobs_[seq];
+  j.in_flight = true;
   ++in_flight_;
+  if (j.bulk) ++bulk_in_flight_;
 }
 
-void send_window::not_leased(std::int64_t seq) noexcept { jobs_.erase(seq); }
+void send_window::not_leased(std::int64_t seq) noexcept {
+  if (auto it = jobs_.find(seq); it != jobs_.end()) drop(it);
+}
+
+void send_window::hold(std::int64_t seq, std::string peer, std::int64_t due, bool bulk) {
+  if (jobs_.emplace(seq, job{std::move(peer), due, false, bulk}).second && bulk) ++bulk_held_;
+}
+
+void send_window::drop(std::map<std::int64_t, job>::iterator it) noexcept {
+  if (it->second.bulk) --bulk_held_;
+  jobs_.erase(it);
+}
 
 const std::string& send_window::peer_of(std::int64_t seq) const noexcept {
   static const std::string none;
@@ -142,7 +180,9 @@ bool send_window::judged(std::int64_t seq, const verdict& v, instant now) {
 
 void send_window::finish(std::map<std::int64_t, job>::iterator it) noexcept {
   --in_flight_;
-  if (it != jobs_.end()) it->second.in_flight = false;
+  if (it == jobs_.end()) return;
+  it->second.in_flight = false;
+  if (it->second.bulk) --bulk_in_flight_;
 }
 
 void send_window::retry_at(std::int64_t seq, std::int64_t due) noexcept {
@@ -153,15 +193,16 @@ void send_window::retry_at(std::int64_t seq, std::int64_t due) noexcept {
 
 void send_window::resolved(std::int64_t seq, bool sent) {
   auto it = jobs_.find(seq);
-  --in_flight_;
+  finish(it);
   if (it == jobs_.end()) return;
   if (sent) paces_.erase(it->second.peer);
-  jobs_.erase(it);
+  drop(it);
 }
 
 void send_window::gone(std::int64_t seq) noexcept {
-  --in_flight_;
-  jobs_.erase(seq);
+  auto it = jobs_.find(seq);
+  finish(it);
+  if (it != jobs_.end()) drop(it);
 }
 
 void send_window::commit_failed(std::int64_t seq, bool first_reauth, std::int64_t wall_now) noexcept {

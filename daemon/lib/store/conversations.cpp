@@ -2,6 +2,7 @@
 // list finds the page's newest-message seqs (page_seqs: a short walk of the newest messages,
 // or grouping messages_peer when one peer fills the log), then reads those rows only, with
 // their `conversations` row (profile name, window, read mark) and unread count.
+#include <enfinito/store/changes.hpp>
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/error.hpp>
 #include "store/columns.hpp"
@@ -123,7 +124,9 @@ core::error_code note_inbound(connection& c, std::string_view instance_id, std::
                  "last_inbound_at = MAX(COALESCE(last_inbound_at, 0), excluded.last_inbound_at), "
                  "profile_name = COALESCE(excluded.profile_name, profile_name)");
   s->bind(1, instance_id).bind(2, peer).bind(3, sent_at_ms).bind(4, profile_name);
-  return s->run();
+  if (auto ec = s->run()) return ec;
+  mark(c, change::windows);  // the send path's window cache (templates/send_checks.hpp)
+  return {};
 }
 
 core::error_code mark_read(connection& c, std::string_view user_id, std::string_view instance_id,

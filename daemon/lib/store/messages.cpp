@@ -18,10 +18,14 @@
 namespace enfinito::store::messages {
 namespace {
 
+// A broadcast's job passes only while its broadcast runs (store/broadcasts.hpp); a single
+// send's job (broadcast_id NULL) passes on the first test and reads no other row.
+#define ENF_BROADCAST_GATE(col) "(" col " IS NULL OR EXISTS (SELECT 1 FROM broadcasts b WHERE b.id = " col " AND b.state = 'running'))"
+
 constexpr column_list cols{
     "m.seq, m.id, m.instance_id, m.direction, m.peer, m.type, m.body, m.status, m.wamid, "
     "m.error_code, m.error_title, m.attempts, m.possible_duplicate, m.api_key_id, m.created_at, "
-    "m.updated_at"};
+    "m.updated_at, m.broadcast_id"};
 
 message read_row(statement& s) {
   message m;
@@ -41,6 +45,7 @@ message read_row(statement& s) {
   if (!s.is_null(cols["api_key_id"])) m.api_key_id = s.text(cols["api_key_id"]);
   m.created_at = s.int64(cols["created_at"]);
   m.updated_at = s.int64(cols["updated_at"]);
+  if (!s.is_null(cols["broadcast_id"])) m.broadcast_id = s.text(cols["broadcast_id"]);
   return m;
 }
 
@@ -119,9 +124,10 @@ core::error_code insert_outbound(connection& c, message& m, std::string_view use
     m.seq = c.last_insert_rowid();
   }
   {
-    ENF_PREPARE(s, "INSERT INTO send_jobs (message_seq, instance_id, peer, state, next_attempt_at) "
-                   "VALUES (?1, ?2, ?3, 'queued', ?4)");
-    s->bind(1, m.seq).bind(2, m.instance_id).bind(3, m.peer).bind(4, m.created_at);
+    ENF_PREPARE(s, "INSERT INTO send_jobs (message_seq, instance_id, peer, state, next_attempt_at, expires_at) "
+                   "VALUES (?1, ?2, ?3, 'queued', ?4, ?5)");
+    s->bind(1, m.seq).bind(2, m.instance_id).bind(3, m.peer).bind(4, m.send_at > 0 ? m.send_at : m.created_at);
+    s->bind(5, m.expires_at);
     if (auto ec = s->run()) return ec;
   }
   return append_event(c, user_id, m.instance_id, "message.accepted", m, m.created_at);
@@ -172,12 +178,12 @@ core::error_code list(connection& c, const list_filter& f, std::vector<message>&
 
 core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq,
                              std::size_t limit, std::vector<job_ref>& out) {
-  ENF_PREPARE(s, "SELECT message_seq, peer, next_attempt_at FROM send_jobs "
-                 "WHERE instance_id = ?1 AND message_seq > ?2 AND state = 'queued' "
-                 "ORDER BY message_seq LIMIT ?3");
+  ENF_PREPARE(s, "SELECT message_seq, peer, next_attempt_at, broadcast_id IS NOT NULL FROM send_jobs "
+                 "WHERE instance_id = ?1 AND message_seq > ?2 AND state = 'queued' AND "
+                 ENF_BROADCAST_GATE("send_jobs.broadcast_id") " ORDER BY message_seq LIMIT ?3");
   s->bind(1, instance_id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
   core::error_code ec;
-  while (s->step(ec)) out.push_back({s->int64(0), s->text(1), s->int64(2)});
+  while (s->step(ec)) out.push_back({s->int64(0), s->text(1), s->int64(2), s->int64(3) != 0});
   s->reset();
   return ec;
 }
@@ -185,7 +191,7 @@ core::error_code queued_jobs(connection& c, std::string_view instance_id, std::i
 core::error_code instances_with_due_jobs(connection& c, std::int64_t now_ms, std::size_t limit,
                                          std::vector<std::string>& out) {
   ENF_PREPARE(s, "SELECT DISTINCT instance_id FROM send_jobs WHERE state = 'queued' "
-                 "AND next_attempt_at <= ?1 LIMIT ?2");
+                 "AND next_attempt_at <= ?1 AND " ENF_BROADCAST_GATE("send_jobs.broadcast_id") " LIMIT ?2");
   s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
   core::error_code ec;
   while (s->step(ec)) out.push_back(s->text(0));
@@ -197,11 +203,13 @@ core::error_code lease(connection& c, std::string_view instance_id, const std::v
                        std::string_view owner, std::int64_t now, std::int64_t expires,
                        std::vector<leased>& out) {
   ENF_PREPARE(take, "UPDATE send_jobs SET state = 'sending', lease_owner = ?3, lease_expires_at = ?4 "
-                    "WHERE message_seq = ?1 AND instance_id = ?2 AND (state = 'queued' OR lease_owner = ?3)");
+                    "WHERE message_seq = ?1 AND instance_id = ?2 AND (state = 'queued' OR lease_owner = ?3) AND "
+                    ENF_BROADCAST_GATE("send_jobs.broadcast_id"));
   // Not UPDATE ... RETURNING: SQLite buffers RETURNING rows in an ephemeral table, opening a
   // temporary b-tree (pager, page cache, a dozen mallocs) per statement. A rowid read is cheaper.
   ENF_PREPARE(mark, "UPDATE messages SET attempts = attempts + 1, status = 'sending', updated_at = ?2 WHERE seq = ?1");
-  ENF_PREPARE(fetch, "SELECT id, body, attempts, possible_duplicate, callback_tagged FROM messages WHERE seq = ?1");
+  ENF_PREPARE(fetch, "SELECT id, body, attempts, possible_duplicate, callback_tagged, COALESCE(broadcast_id, '') "
+                     "FROM messages WHERE seq = ?1");
   for (auto seq : seqs) {
     take->bind(1, seq).bind(2, instance_id).bind(3, owner).bind(4, expires);
     if (auto ec = take->run()) return ec;
@@ -211,7 +219,8 @@ core::error_code lease(connection& c, std::string_view instance_id, const std::v
     fetch->bind(1, seq);
     core::error_code ec;
     if (fetch->step(ec))
-      out.push_back({seq, fetch->text(0), fetch->text(1), fetch->int64(2), fetch->int64(3) != 0, fetch->int64(4) != 0});
+      out.push_back({seq, fetch->text(0), fetch->text(1), fetch->int64(2), fetch->int64(3) != 0, fetch->int64(4) != 0,
+                     fetch->text(5)});
     fetch->reset();
     if (ec) return ec;
   }

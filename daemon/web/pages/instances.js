@@ -8,6 +8,7 @@ import { get, post, patch, del, enc } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { session } from '../lib/session.js';
 import { heading, card, empty, field, form, toast, act, copyField, confirmDialog, statusBadge, when, describe, keepFocus } from '../lib/ui.js';
+import { webhooksCard } from './instance_health.js';
 
 export function instanceLinks(id) {
   const link = (path, text) => {
@@ -126,6 +127,7 @@ function body(inst, update) {
       h('dt', null, t('inst.verified_at')), h('dd', null, when(inst.verified_at)),
       inst.status_reason ? [h('dt', null, t('inst.status_reason')), h('dd', null, inst.status_reason)] : null),
     verifyButton(inst, update))));
+  out.push(webhooksCard(inst));
   out.push(settingsCard(inst, update));
   if (session.providers.sandbox && isSandbox(inst)) out.push(simulate(inst));
   out.push(dangerCard(inst));

@@ -27,12 +27,13 @@ struct key_request {
   std::vector<std::string> instance_ids;  // empty: every instance of the user
 };
 
-enum class key_create_outcome { created, too_many_keys, unknown_instance };
+enum class key_create_outcome { created, too_many_keys, unknown_instance, over_quota };
 struct key_create_result {
   core::error_code ec;
   key_create_outcome outcome = key_create_outcome::created;
   store::accounts::api_key key;  // when created
   std::string secret;            // the key itself, to show once
+  std::int64_t quota = 0;        // over_quota: the tenant's quota of unrevoked keys ([quotas] api_keys)
 };
 
 net::awaitable<key_create_result> create_api_key(context& ctx, const std::string& user_id, const key_request& want,

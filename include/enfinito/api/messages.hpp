@@ -10,6 +10,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/http/router.hpp>
 #include <enfinito/meta/message_rules.hpp>
+#include <enfinito/outbound/accept.hpp>
 #include <enfinito/store/messages.hpp>
 
 #include <optional>
@@ -23,10 +24,13 @@ void register_messages_routes(http::router& r, services& s);
 /**
  * The pure part of a REST send, without sockets or the store (the fuzz harness calls it):
  * parses the body with `limits`, fills Meta's envelope defaults and runs meta::check_message.
+ * With `when`, the body may also carry Enfinito's `send_at` and `expires_at` (unix ms), which
+ * are checked, removed before Meta's check (Meta never sees them) and returned there.
  * The checked message, or the problem+json to answer (415 for a non-JSON type, else 400).
  */
 std::variant<meta::checked_message, http::response> check_send_body(const http::request& req,
-                                                                    const http::json_limits& limits);
+                                                                    const http::json_limits& limits,
+                                                                    outbound::schedule* when = nullptr);
 
 /**
  * The request's `Idempotency-Key` (outbound/accept.hpp): empty when there is none, nothing

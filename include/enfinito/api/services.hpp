@@ -36,9 +36,19 @@ class queue;
 namespace enfinito::hooks {
 class engine;
 }
+namespace enfinito::templates {
+class send_checks;
+}
+namespace enfinito::limits {
+class limiter;
+class usage_book;
+}
 namespace enfinito::feed {
 class bus;
 class ticket_book;
+}
+namespace enfinito::instances {
+class webhook_activity;
 }
 
 namespace enfinito::api {
@@ -66,6 +76,15 @@ struct services {
   feed::ticket_book* tickets = nullptr;
   // Instance rows of the send paths, per reactor (api/instance_cache.hpp). Null: no cache.
   std::shared_ptr<instance_cache> instance_rows{};
+  // The pre-send checks of both send routes (templates/send_checks.hpp). Null: none.
+  std::shared_ptr<templates::send_checks> send_checks{};
+  // Fair shares per API key and tenant (limits/limiter.hpp), checked by api::authenticate.
+  // Null: no rate limits (rate_limits.enabled = false).
+  std::shared_ptr<limits::limiter> limiter{};
+  // Messages per tenant per day, counted from the change stream (limits/usage.hpp). Null: none.
+  std::shared_ptr<limits::usage_book> usage{};
+  // Webhook times per instance, noted by the inbound flow, flushed by instances/watch.hpp.
+  std::shared_ptr<instances::webhook_activity> webhook_activity{};
 };
 
 }  // namespace enfinito::api

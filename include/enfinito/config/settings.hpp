@@ -133,6 +133,15 @@ struct meta_settings {
 struct webhook_settings {
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // Meta's documented largest payload; larger gets 413
   milliseconds credential_cache_ttl{60'000};      // per-reactor cache of an instance's app secret etc.
+  milliseconds silent_after{30 * 60'000};         // sent messages with no status webhook this long: webhooks_silent
+};
+
+/** Onboarding and owner mails (issue 19, instances/onboarding.hpp, instances/watch.hpp). */
+struct onboarding_settings {
+  std::string callback_override = "auto";  // auto (when public_url is public) | always | never
+  std::int64_t token_expiry_warning_days = 7;  // a token expiring within this many days is flagged and mailed
+  milliseconds watch_interval{60'000};     // webhook-time flush, silence check and owner mails, this often
+  bool owner_alerts = true;                // mail owners at all (each cause can be turned off per instance)
 };
 
 /** Customer webhooks out (issue 6): endpoints, delivery engine, SSRF guard. */
@@ -151,6 +160,27 @@ struct webhooks_out_settings {
   milliseconds pause_after{3ll * 24 * 3600 * 1000};  // ...spanning at least this long of continuous failure
   unsigned max_in_flight = 4;         // concurrent deliveries per endpoint
   unsigned max_endpoints_per_instance = 10;
+};
+
+/**
+ * Fair shares on the API (limits/limiter.hpp): a token bucket per API key and one per tenant
+ * (all of a user's keys and sessions together). A rate of 0 turns that bucket off.
+ * Administrators override them per tenant (PUT /v1/admin/users/{id}/limits).
+ */
+struct rate_limit_settings {
+  bool enabled = true;                // false: no limiter at all (benchmarks' baseline)
+  // Meta's highest throughput tier is 1,000 messages/s per number: a key may go that fast.
+  std::int64_t key_per_s = 1000;      // requests per second per API key
+  std::int64_t key_burst = 2000;      // bucket capacity per API key
+  std::int64_t tenant_per_s = 2000;   // requests per second per tenant
+  std::int64_t tenant_burst = 4000;   // bucket capacity per tenant
+};
+
+/** Per-tenant quotas on what a user may own (defaults; administrators override per tenant). */
+struct quota_settings {
+  std::int64_t instances = 20;
+  std::int64_t api_keys = 100;            // unrevoked keys
+  std::int64_t webhook_endpoints = 50;    // customer webhook endpoints across all instances
 };
 
 /** How long logs are kept (privacy promise P9) and how the purge job runs. */
@@ -210,6 +240,12 @@ struct graph_settings {
   milliseconds sync_wait{5'000};       // how long a send waits for Meta's answer (the wamid); 0: never
 };
 
+/** Templates and the pre-send checks (templates/sync.hpp, templates/send_checks.hpp). */
+struct template_settings {
+  milliseconds sync_interval{3'600'000};  // a copy older than this is read again from Meta
+  std::string window_policy = "auto";     // auto | reject | warn | off (templates/checks.hpp)
+};
+
 /** The live WebSocket feed (`GET /v1/stream`, issue 6). */
 struct feed_settings {
   std::size_t max_connections = 10'000;           // feed sockets at once (past it: 503 before upgrade)
@@ -233,6 +269,8 @@ struct settings {
   auth_settings auth;
   smtp_settings smtp;
   limit_settings limits;
+  rate_limit_settings rate_limits;
+  quota_settings quotas;
   store_settings store;
   vault_settings vault;
   meta_settings meta;
@@ -240,6 +278,8 @@ struct settings {
   graph_settings graph;
   media_settings media;
   cluster_settings cluster;
+  template_settings templates;
+  onboarding_settings onboarding;
   std::string log_level = "info";
   std::string secrets_dir;  // default: $CREDENTIALS_DIRECTORY
   bool dev = false;

@@ -39,6 +39,9 @@ struct endpoint_context {
   net::thread_pool& blocking;
   const config::webhooks_out_settings& settings;
   store::audit::actor who{};  // recorded with create and rotate, in their write
+  // The tenant's quota of endpoints across its instances ([quotas] webhook_endpoints, or its
+  // override: store/limits.hpp), checked in the insert's transaction.
+  std::int64_t tenant_quota = INT64_MAX;
 };
 
 /**
@@ -54,6 +57,7 @@ net::awaitable<std::string> check_target(const config::webhooks_out_settings& c,
 struct created {
   core::error_code ec;
   bool too_many = false;  // the instance has max_endpoints_per_instance already: nothing stored
+  std::int64_t over_quota = 0;  // > 0: the tenant has this many (its quota) already: nothing stored
   core::secret_string secret;
 };
 /**

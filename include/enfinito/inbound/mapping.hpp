@@ -17,11 +17,13 @@
  *  - error (value-level `errors[]`): a `meta.error` event, not deduplicated (no id, no time);
  *  - other field: an event named by `field_event_type`, emitted once per instance and
  *    `update_digest` (Meta redelivers the same bytes); a THROUGHPUT_UPGRADE naming the
- *    instance's number also raises its throughput to HIGH.
+ *    instance's number also raises its throughput to HIGH; a template status, quality or
+ *    category update also changes the local template copy (templates/updates.hpp).
  */
 #include <enfinito/inbound/credentials.hpp>
 #include <enfinito/meta/webhook.hpp>
 #include <enfinito/store/inbound.hpp>
+#include <enfinito/store/templates.hpp>
 
 #include <cstddef>
 #include <string>
@@ -43,6 +45,7 @@ struct batch {
   std::vector<event> events;
   std::size_t misrouted = 0;     // updates of another number or WABA, dropped
   std::string throughput_level;  // non-empty: Meta raised this number's throughput to it
+  std::vector<store::templates::update> template_updates;  // changes of the local template copy
 };
 
 /** Maps `n`'s updates (moved from) to the rows of instance `who`. */

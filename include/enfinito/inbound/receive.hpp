@@ -42,12 +42,19 @@
 #include <string>
 #include <string_view>
 
+namespace enfinito::instances {
+class webhook_activity;
+}
+
 namespace enfinito::inbound {
 
 struct receiver_options {
   std::size_t reactors = 1;
   std::chrono::milliseconds credential_ttl{0};  // 0: no cache (inbound.credential_cache_ttl_ms)
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // largest notification parsed (inbound.max_body_bytes)
+  // Told of each stored POST (instances/webhook_health.hpp: last_webhook_at, webhooks_silent).
+  // Null: nobody listens. Must outlive the receiver.
+  instances::webhook_activity* activity = nullptr;
 };
 
 /** What the flow needs, built once (the routes hold it). */
@@ -58,11 +65,13 @@ class receiver {
   const credential_source& source() const noexcept { return src_; }
   credential_cache& cache() noexcept { return cache_; }
   std::size_t max_body_bytes() const noexcept { return max_body_bytes_; }
+  instances::webhook_activity* activity() const noexcept { return activity_; }
 
  private:
   credential_source src_;
   credential_cache cache_;
   std::size_t max_body_bytes_;
+  instances::webhook_activity* activity_ = nullptr;
 };
 
 /** Where a call comes from: for the cache shard and the log lines. */

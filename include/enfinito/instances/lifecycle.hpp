@@ -5,10 +5,13 @@
  * authenticates, loads the caller's row and shapes the answer).
  *
  *   connect:  credentials → meta::verify_number (the token reaches the number, the WABA owns
- *             it) → seal the five credentials and a new webhook verify token
- *             (crypto/instance_fields.hpp) → one insert
+ *             it) → the token inspected (instances/onboarding.hpp; refused when it cannot send
+ *             for the WABA) → seal the five credentials and a new webhook verify token
+ *             (crypto/instance_fields.hpp) → one insert → the app subscribed to the WABA (with
+ *             the callback override) → its outcome saved (instance_health)
  *   reverify: open what was not given → verify with Meta → health (190 → needs_reauth, a
- *             passing check → active again) → seal → one update
+ *             passing check → active again) → the token inspected → seal → one update → the
+ *             subscription renewed and its outcome saved
  *   update:   new credentials or a re-activation go through reverify; a name, media_fetch or
  *             status alone is written as is
  *   remove:   one delete; the schema's cascade takes the instance's logs and jobs with it
@@ -23,12 +26,14 @@
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
+#include <enfinito/instances/onboarding.hpp>
 #include <enfinito/meta/client.hpp>
 #include <enfinito/store/audit.hpp>
 #include <enfinito/store/instances.hpp>
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -56,6 +61,11 @@ struct context {
   net::thread_pool& blocking;  // key-file reads
   const meta::client& meta;
   store::audit::actor who{};  // recorded with every write (store/audit.hpp): credential fields named, never valued
+  // The tenant's quota of instances ([quotas] instances, or its override: store/limits.hpp),
+  // checked in the insert's transaction.
+  std::int64_t quota = INT64_MAX;
+  // The token inspection and the WABA subscription (instances/onboarding.hpp); off by default.
+  onboarding_options onboarding{};
 };
 
 struct outcome {
@@ -65,13 +75,17 @@ struct outcome {
     refused_by_meta, // `verdict` says why (the caller names the field)
     phone_in_use,    // another instance has this number
     phone_is_waba,   // the phone number id equals the WABA id
+    token_incomplete, // the token cannot send for this WABA (`token_problems` say why)
     vault_failed,    // a stored credential did not open (logged)
     store_failed,    // `ec`
+    over_quota,      // the tenant has `quota` instances already: nothing stored
   };
   kind what = kind::done;
   store::instances::instance row;
   meta::verification verdict;
   core::error_code ec;
+  std::int64_t quota = 0;  // over_quota
+  std::vector<token_problem> token_problems;  // token_incomplete
 };
 
 /** Connects a number for `user_id` (`in` holds every credential). */

@@ -192,6 +192,16 @@ request list_templates(std::string_view version, std::string_view waba_id, const
 /** `POST /{version}/{waba}/message_templates` with a JSON template definition. */
 request create_template(std::string_view version, std::string_view waba_id, std::string body_json);
 
+/** `POST /{version}/{template-id}` (edit: components and/or category) with a JSON body. */
+request edit_template(std::string_view version, std::string_view template_id, std::string body_json);
+/** `DELETE /{version}/{waba}/message_templates?name=…[&hsm_id=…]` (every language, or one id). */
+request delete_template(std::string_view version, std::string_view waba_id, std::string_view name,
+                        std::string_view template_id);
+/** `GET /{version}/{phone}[?fields=…]` (`fields` already checked: letters, digits, `_,{}`). */
+request get_phone_number(std::string_view version, std::string_view phone_number_id, std::string_view fields);
+/** `GET /{version}/{waba}/phone_numbers[?query]` (`query` already checked and encoded). */
+request list_phone_numbers(std::string_view version, std::string_view waba_id, std::string_view query);
+
 /** `GET /{version}/{phone}/whatsapp_business_profile?fields=…` (every documented field). */
 request get_business_profile(std::string_view version, std::string_view phone_number_id);
 /** `POST /{version}/{phone}/whatsapp_business_profile`; `messaging_product` is added. */

@@ -7,6 +7,8 @@
  *   route: authenticate, find the caller's instance, read Idempotency-Key
  *     → accept():  the same key seen before? its first answer again (or "key reused")
  *                  → the body check (the route's own, so its refusals keep the route's shape)
+ *                  → the pre-send checks (templates/send_checks.hpp: the template against the
+ *                    local copy, the 24-hour window; cached, no store read on a hit)
  *                  → the instance may send (not needs_reauth, not disabled)
  *                  → ONE store write: the opt-out rule (optouts::check_single_send),
  *                    message + job + message.accepted event
@@ -27,6 +29,7 @@
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/messages.hpp>
+#include <enfinito/templates/checks.hpp>
 
 #include <functional>
 #include <optional>
@@ -36,10 +39,19 @@
 namespace enfinito::store {
 class store;
 }
+namespace enfinito::templates {
+class send_checks;
+}
 
 namespace enfinito::outbound {
 
 class queue;
+
+/** A scheduled send (issue 21): first due time (0: now) and when to give up (none: never). */
+struct schedule {
+  std::int64_t send_at = 0;
+  std::optional<std::int64_t> expires_at;
+};
 
 /** A send as the route read it: who, to which of their instances, and how to check the body. */
 struct send_request {
@@ -51,6 +63,9 @@ struct send_request {
   std::string_view method, path, body;
   // The route's body check; nothing when it refused (the route keeps its own answer).
   std::function<std::optional<meta::checked_message>()> check;
+  std::size_t reactor = 0;  // the caller's reactor (the pre-send checks' cache shard)
+  // Read after `check` ran (the route's check fills it from the body); null: send now.
+  const schedule* when = nullptr;
 };
 
 struct accept_result {
@@ -59,6 +74,7 @@ struct accept_result {
     replayed,       // the key's first answer: `status`, `answer`, `message_id`
     key_reused,     // the key was used with a different request
     body_refused,   // the route's check refused the body
+    check_refused,  // a pre-send check refused it (`refusal`: Meta's code, field): nothing queued
     needs_reauth,   // the instance waits for a new access token: nothing queued
     disabled,       // the instance is disabled: nothing queued
     opted_out,      // the recipient is on the instance's opt-out list and its settings refuse
@@ -71,6 +87,8 @@ struct accept_result {
   std::string answer;                // the accept record (REST's 202 body) or the replayed one
   std::string message_id;            // accepted and replayed
   core::error_code ec;               // store_failed
+  templates::problem refusal;        // check_refused
+  std::vector<templates::problem> warnings;  // accepted: e.g. a closed window under policy warn
 };
 
 /** What accept() needs of the daemon. */
@@ -78,6 +96,7 @@ struct accept_context {
   store::store& db;
   queue* q = nullptr;  // null in tests without a queue: nothing is notified
   const config::queue_settings& settings;
+  templates::send_checks* checks = nullptr;  // null: no pre-send checks (tests, benchmarks' baseline)
 };
 
 /** Runs the accept sequence above. Completes on the caller's executor. */

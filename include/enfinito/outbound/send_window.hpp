@@ -16,7 +16,16 @@
  *
  * What it owns: what is due, per-recipient order (per peer only its earliest job held, never
  * two in flight), the per-instance rate (pacing's token_bucket), 131056 pacing per peer, the
- * in-flight cap and the window cap (memory per instance stays bounded by `cap` job refs).
+ * in-flight cap and the window cap (memory per instance stays bounded by `cap` job refs, plus,
+ * while it holds a broadcast's jobs, `interactive_reserve` single sends held ahead of them).
+ *
+ * Broadcasts (issue 21): a job is `bulk` when it belongs to a broadcast. Single sends go
+ * first: each pick hands tokens to every due single send before any bulk job, bulk jobs hold
+ * at most `bulk_slots` (3/4) of the in-flight slots, and a single send offered while the window
+ * holds a broadcast's jobs is held at once. So a broadcast uses the rate single sends
+ * leave, and a single send waits at most for the next token. Per-recipient order holds among
+ * single sends and within a broadcast; a single send may overtake a queued broadcast message
+ * to the same recipient, never one in flight (a peer has at most one job in flight).
  * Retry delays come in with the verdict (pacing.hpp `judge`, `backoff`).
  *
  * Time: `instant::wall` is unix ms (due times are stored as such), `instant::steady` is
@@ -32,6 +41,7 @@
  */
 #include <enfinito/outbound/pacing.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -55,6 +65,13 @@ struct window_options {
   std::int64_t lease_ms = 60'000;  // queue.lease
 };
 
+/** Single sends held above `cap` when the window is full of a broadcast's jobs. */
+constexpr std::size_t interactive_reserve(const window_options& o) noexcept { return o.cap / 4 + 1; }
+/** In-flight slots broadcast jobs may hold: 3/4 of them (at least 1), the rest for single sends. */
+constexpr unsigned bulk_slots(const window_options& o) noexcept {
+  return o.max_in_flight > 1 ? o.max_in_flight - std::max(1u, o.max_in_flight / 4) : 1;
+}
+
 class send_window {
  public:
   /** A job whose outcome failed to commit (store error) is tried again this much later. */
@@ -69,7 +86,7 @@ class send_window {
    * held and there is room; otherwise (or with `seq` 0, "look in the store") the next load
    * finds it.
    */
-  void offer(std::int64_t seq, std::string peer, std::int64_t wall_now);
+  void offer(std::int64_t seq, std::string peer, std::int64_t wall_now, bool bulk = false);
 
   /**
    * Whether to read the store now: asked to, the instance row changed (`row_changed`), or
@@ -86,7 +103,7 @@ class send_window {
   };
   load begin_load() noexcept;
   /** One job the load returned (seq order). */
-  void loaded(std::int64_t seq, std::string peer, std::int64_t due);
+  void loaded(std::int64_t seq, std::string peer, std::int64_t due, bool bulk = false);
   /** The load returned `count` jobs: fewer than `room` with no offer since means all are held. */
   void end_load(const load& l, std::size_t count) noexcept;
   /** The read failed: ask again as the load asked. */
@@ -105,7 +122,8 @@ class send_window {
   // ---- picking and leasing ------------------------------------------------------------------
 
   /**
-   * Appends to `out` the jobs to lease and send now, in seq order: per peer only its earliest
+   * Appends to `out` the jobs to lease and send now, single sends first, each kind in seq
+   * order (bulk jobs within `bulk_slots`): per peer only its earliest
    * held job, if due, the peer not paced, a token in the bucket, and room under the in-flight
    * cap. Returns how long until one may be (ms, at least 0), or nothing when only an event can
    * change that.
@@ -144,6 +162,7 @@ class send_window {
   // ---- inspection ---------------------------------------------------------------------------
   std::size_t size() const noexcept { return jobs_.size(); }
   unsigned in_flight() const noexcept { return in_flight_; }
+  unsigned bulk_in_flight() const noexcept { return bulk_in_flight_; }
   double rate() const noexcept { return bucket_.rate(); }
 
  private:
@@ -151,6 +170,7 @@ class send_window {
     std::string peer;
     std::int64_t due = 0;  // unix ms
     bool in_flight = false;
+    bool bulk = false;  // a broadcast's job
   };
   // 131056 pacing of one recipient.
   struct peer_pace {
@@ -158,6 +178,8 @@ class send_window {
     unsigned repeats = 0;
   };
   void finish(std::map<std::int64_t, job>::iterator it) noexcept;
+  void hold(std::int64_t seq, std::string peer, std::int64_t due, bool bulk);
+  void drop(std::map<std::int64_t, job>::iterator it) noexcept;
 
   window_options opts_;
   std::map<std::int64_t, job> jobs_;  // seq → job, ascending
@@ -165,6 +187,8 @@ class send_window {
   token_bucket bucket_;
   std::int64_t cursor_ = 0;        // highest seq held or loaded
   unsigned in_flight_ = 0;
+  unsigned bulk_in_flight_ = 0;
+  std::size_t bulk_held_ = 0;  // broadcast jobs among jobs_
   std::uint64_t offers_ = 0;       // offers not folded into the window
   bool rescan_ = true;             // next load starts from the instance's first job
   bool exhausted_ = false;         // every queued job of the instance is held

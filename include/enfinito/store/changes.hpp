@@ -59,8 +59,10 @@ enum class change : std::uint32_t {
   hook_endpoints = 1u << 4,   // a customer-webhook endpoint created, changed, paused, resumed or deleted
   hook_deliveries = 1u << 5,  // a customer-webhook delivery made due (created, redelivered, retried)
   media_jobs = 1u << 6,       // an inbound media fetch queued or rescheduled, or a file to delete
+  templates = 1u << 7,        // an instance's template copy, or its sync and webhook state (store/templates.hpp)
+  windows = 1u << 8,          // a customer wrote in: a 24-hour window opened or moved (conversations)
 };
-inline constexpr std::size_t change_kinds = 7;
+inline constexpr std::size_t change_kinds = 9;
 using change_mask = std::uint32_t;
 constexpr change_mask operator|(change a, change b) noexcept {
   return static_cast<change_mask>(a) | static_cast<change_mask>(b);

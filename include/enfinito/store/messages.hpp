@@ -58,11 +58,17 @@ struct message {
   // Outbound: sent to Meta with Enfinito's biz_opaque_callback_data tag, so its statuses find
   // it by id and its wamid is left out of the wamid index (meta::callback_tag_prefix).
   bool callback_tagged = false;
+  // Outbound, scheduled (issue 21): the job's first due time (0: at once) and when the queue
+  // gives it up as `expired` instead of sending it (none: never). Written, not read back.
+  std::int64_t send_at = 0;
+  std::optional<std::int64_t> expires_at;
+  std::optional<std::string> broadcast_id;  // read back: the broadcast it belongs to
 };
 
 /**
- * Inserts an outbound message, its queued job (due now) and a `message.accepted` event for
- * `user_id`, in the caller's write. Sets `m.seq`; `m.created_at` 0 means now.
+ * Inserts an outbound message, its queued job (due at `m.send_at`, or now) and a
+ * `message.accepted` event for `user_id`, in the caller's write. Sets `m.seq`; `m.created_at`
+ * 0 means now.
  */
 core::error_code insert_outbound(connection& c, message& m, std::string_view user_id);
 
@@ -93,9 +99,14 @@ struct job_ref {
   std::int64_t seq = 0;
   std::string peer;
   std::int64_t next_attempt_at = 0;
+  bool bulk = false;  // a broadcast's job: sent after single sends (outbound/send_window.hpp)
 };
 
-/** Queued jobs of an instance with seq > `after_seq`, ascending, at most `limit`. */
+/**
+ * Queued jobs of an instance with seq > `after_seq`, ascending, at most `limit`; a broadcast's
+ * jobs only while it is running (store/broadcasts.hpp). The same gate holds in lease() and
+ * instances_with_due_jobs().
+ */
 core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq,
                              std::size_t limit, std::vector<job_ref>& out);
 
@@ -111,6 +122,7 @@ struct leased {
   std::int64_t attempts = 0;  // after this lease
   bool possible_duplicate = false;
   bool callback_tagged = false;  // send `body` with meta::with_callback_tag
+  std::string broadcast_id;      // empty: a single send
 };
 /**
  * Leases the given jobs of `instance_id` that are still queued (state=sending, owner,

@@ -91,16 +91,28 @@ struct token_rec {
   std::set<std::string> numbers, wabas;
   bool all = false;
   std::string state = "valid";  // valid | expired | revoked
+  // What GET /debug_token tells about it (Graph's token metadata).
+  std::string type = "SYSTEM_USER";  // SYSTEM_USER | USER | APP | PAGE
+  std::int64_t expires_at = 0;       // unix s; 0: never
+  std::vector<std::string> scopes = {"whatsapp_business_management", "whatsapp_business_messaging",
+                                     "business_management"};
+  // scope → target ids; a scope absent here and listed above has no target restriction.
+  // Unset (the default): both WhatsApp scopes target the token's WABAs.
+  std::optional<std::map<std::string, std::vector<std::string>>> granular;
 };
 
 struct template_rec {
-  std::string id, name, language, status, category, parameter_format = "POSITIONAL";
+  std::string id, name, language, status, category, parameter_format = "POSITIONAL", quality = "UNKNOWN";
   json::array components;
 };
 
 struct waba_rec {
   std::string id, name;
   std::vector<template_rec> templates;
+  // POST /{waba}/subscribed_apps: the app's subscription to the WABA's webhooks, and the
+  // WABA-level callback override (Meta's embedded-signup "override_callback_uri").
+  bool subscribed = true;
+  std::string override_uri, override_verify_token;
 };
 
 struct number_rec {
@@ -339,6 +351,7 @@ struct graph_core::impl {
         if (!v.is_object()) throw std::invalid_argument("config: wabas[] must hold objects");
         waba_rec rec{str_or(v.get_object(), "id"), str_or(v.get_object(), "name", "Fake WABA"), {}};
         if (rec.id.empty()) throw std::invalid_argument("config: waba without id");
+        rec.subscribed = bool_or(v.get_object(), "subscribed", true);
         wabas[rec.id] = std::move(rec);
       }
     if (const auto* p = root.if_contains("phone_numbers"); p && p->is_array())
@@ -421,6 +434,23 @@ struct graph_core::impl {
     fill(t.wabas, "waba_ids");
     t.all = bool_or(o, "all_access", t.all);
     t.state = str_or(o, "state", t.state);
+    t.type = str_or(o, "type", t.type);
+    t.expires_at = static_cast<std::int64_t>(num_or(o, "expires_at", static_cast<double>(t.expires_at)));
+    if (const auto* v = o.if_contains("scopes"); v && v->is_array()) {
+      t.scopes.clear();
+      for (const auto& e : v->get_array())
+        if (e.is_string()) t.scopes.emplace_back(e.get_string());
+    }
+    if (const auto* v = o.if_contains("granular_scopes"); v && v->is_array()) {
+      t.granular.emplace();
+      for (const auto& g : v->get_array()) {
+        if (!g.is_object()) continue;
+        auto& ids = (*t.granular)[str_or(g.get_object(), "scope")];
+        if (const auto* ti = g.get_object().if_contains("target_ids"); ti && ti->is_array())
+          for (const auto& e : ti->get_array())
+            if (e.is_string()) ids.emplace_back(e.get_string());
+      }
+    }
     if (bool_or(o, "expired", false)) t.state = "expired";
   }
 
@@ -646,12 +676,14 @@ struct graph_core::impl {
     if (auto e = parse_version(segs[0], c)) return error(c, *e);
     const token_rec* tok = nullptr;
     if (auto e = authenticate(req, params, tok)) return error(c, *e);
+    current_token = tok;
     if (segs.size() < 2 || segs[1].empty()) return error(c, unsupported(req.method, ""));
     if (segs.size() > 3)
       return error(c, {100, 0, {}, "(#100) Unknown path components: /" + segs[2] + "/" + segs[3]});
     const std::string& id = segs[1];
     const std::string edge = segs.size() == 3 ? segs[2] : "";
     const std::string& m = req.method;
+    if (id == "debug_token" && edge.empty()) return debug_token(c, m, params);
 
     if (auto n = numbers.find(id); n != numbers.end()) {
       if (!may_access_number(*tok, n->second)) return error(c, permission_denied());
@@ -721,7 +753,12 @@ struct graph_core::impl {
     if (f == "platform_type") return json::value(n.registered ? "CLOUD_API" : "NOT_APPLICABLE");
     if (f == "host_platform") return json::value("CLOUD_API");
     if (f == "throughput") return json::object{{"level", n.throughput}};
-    if (f == "webhook_configuration") return json::object{{"application", n.callback_url}};
+    if (f == "webhook_configuration") {
+      json::object wc{{"application", n.callback_url}};
+      if (auto w = wabas.find(n.waba_id); w != wabas.end() && !w->second.override_uri.empty())
+        wc["whatsapp_business_account"] = w->second.override_uri;
+      return wc;
+    }
     if (f == "whatsapp_business_manager_messaging_limit") return json::value(n.messaging_limit);
     if (f == "messaging_limit_tier") return json::value("TIER_1K");
     if (f == "status") return json::value(n.registered ? "CONNECTED" : "PENDING");
@@ -946,14 +983,186 @@ struct graph_core::impl {
         return success(c);
       }
     }
-    if (edge == "subscribed_apps") {
-      if (m == "GET")
-        return json_response(c, json::object{{"data", json::array{json::object{
-                                    {"whatsapp_business_api_data", json::object{{"name", "Enfinito"}, {"id", "1"}}}}}}});
-      if (m == "POST" || m == "DELETE") return success(c);
-    }
+    if (edge == "subscribed_apps") return subscribed_apps(req, c, w, params);
     if (m == "GET") return error(c, nonexisting_field(edge, "WhatsAppBusinessAccount"));
     return error(c, unsupported(m, w.id));
+  }
+
+  // ---------------------------------------------------------------- onboarding
+  // GET|POST|DELETE /{waba}/subscribed_apps [OAS]. Managing a WABA's subscriptions takes
+  // whatsapp_business_management (403 code 200 without it). An override needs the app
+  // subscribed first (100) and both override_callback_uri and verify_token; Meta then runs the
+  // GET handshake against the new URL and answers 2200 when it fails (the I/O layer performs
+  // it: see override_verified).
+  const token_rec* current_token = nullptr;  // set by graph() for the edge handlers
+
+  static bool has_scope(const token_rec& t, std::string_view scope) {
+    return std::find(t.scopes.begin(), t.scopes.end(), scope) != t.scopes.end();
+  }
+
+  http_response subscribed_apps(const http_request& req, ctx& c, waba_rec& w,
+                                const std::map<std::string, std::string>& params) {
+    const std::string& m = req.method;
+    if (current_token && !has_scope(*current_token, "whatsapp_business_management")) {
+      graph_error e{200, 0, {}};
+      e.message = "(#200) Requires whatsapp_business_management permission to manage the object";
+      return error(c, e);
+    }
+    if (m == "GET") {
+      json::array data;
+      if (w.subscribed) {
+        json::object app{{"whatsapp_business_api_data",
+                          json::object{{"link", "https://www.facebook.com/games/?app_id=1"}, {"name", "Enfinito"}, {"id", "1"}}}};
+        if (!w.override_uri.empty()) app["override_callback_uri"] = w.override_uri;
+        data.push_back(std::move(app));
+      }
+      return json_response(c, json::object{{"data", std::move(data)}});
+    }
+    if (m == "DELETE") {
+      w.subscribed = false;
+      w.override_uri.clear();
+      w.override_verify_token.clear();
+      return success(c);
+    }
+    if (m != "POST") return error(c, unsupported(m, w.id));
+    // Parameters come as query parameters or a JSON body (the fake takes no form bodies).
+    std::map<std::string, std::string> in = params;
+    if (!req.body.empty()) {
+      boost::system::error_code ec;
+      auto v = json::parse(req.body, ec);
+      if (ec || !v.is_object()) return error(c, {100, 0, "Request body must be a JSON object."});
+      for (const auto& [k, val] : v.get_object())
+        if (val.is_string()) in[std::string(k)] = std::string(val.get_string());
+    }
+    const auto uri = in.find("override_callback_uri");
+    if (uri == in.end() || uri->second.empty()) {
+      if (in.count("verify_token")) return error(c, {100, 0, "The parameter override_callback_uri is required."});
+      w.subscribed = true;
+      w.override_uri.clear();
+      w.override_verify_token.clear();
+      return success(c);
+    }
+    const auto token = in.find("verify_token");
+    if (token == in.end() || token->second.empty())
+      return error(c, {100, 0, "The parameter verify_token is required."});
+    if (!w.subscribed) {
+      graph_error e{100, 0, {}};
+      e.message = "(#100) Before override the current callback uri, your app must be subscribed to receive "
+                  "messages for WhatsApp Business Account.";
+      return error(c, e);
+    }
+    auto parsed = boost::urls::parse_uri(uri->second);
+    const bool https = parsed && parsed->scheme() == "https";
+    // Meta takes HTTPS callbacks only; the fake also takes http:// on loopback (tests).
+    const bool loopback_http = parsed && parsed->scheme() == "http" &&
+                               (parsed->host() == "127.0.0.1" || parsed->host() == "localhost" || parsed->host() == "[::1]");
+    if (!https && !loopback_http)
+      return error(c, {100, 0, "Param override_callback_uri must be a valid https URL."});
+    boost::urls::url u = *parsed;
+    const std::string challenge = digits_id(10);
+    u.params().set("hub.mode", "subscribe");
+    u.params().set("hub.challenge", challenge);
+    u.params().set("hub.verify_token", token->second);
+    const std::uint64_t ticket = next_override_ticket++;
+    pending_overrides[ticket] = {w.id, uri->second, token->second, c};
+    if (pending_overrides.size() > 1000) pending_overrides.erase(pending_overrides.begin());
+    http_response r;
+    r.verify = verify_plan{std::string(u.buffer()), challenge, ticket};
+    return r;
+  }
+
+  struct pending_override {
+    std::string waba, uri, verify_token;
+    ctx c;
+  };
+  std::map<std::uint64_t, pending_override> pending_overrides;
+  std::uint64_t next_override_ticket = 1;
+
+  // The handshake of an override came back: the override takes effect, or 2200.
+  http_response override_verified(std::uint64_t ticket, bool ok, unsigned status) {
+    auto it = pending_overrides.find(ticket);
+    if (it == pending_overrides.end()) {
+      ctx c;
+      return error(c, {1, 0, "override request expired"});
+    }
+    auto p = std::move(it->second);
+    pending_overrides.erase(it);
+    auto w = wabas.find(p.waba);
+    if (!ok || w == wabas.end()) {
+      graph_error e{2200, 0, {}};
+      e.message = "(#2200) Callback verification failed with the following errors: HTTP Status Code = " +
+                  std::to_string(status) + "; HTTP Message = " + (status == 0 ? "No response" : "Unexpected answer");
+      e.http_status = 400;
+      return error(p.c, e);
+    }
+    w->second.override_uri = p.uri;
+    w->second.override_verify_token = p.verify_token;
+    return success(p.c);
+  }
+
+  // Where a number's webhooks go: its WABA's override, else its own callback URL; nowhere
+  // while the app is not subscribed to the WABA.
+  std::string callback_of(const number_rec& n) const {
+    const auto w = wabas.find(n.waba_id);
+    if (w != wabas.end() && !w->second.subscribed) return {};
+    if (w != wabas.end() && !w->second.override_uri.empty()) return w->second.override_uri;
+    return n.callback_url;
+  }
+
+  // GET /debug_token?input_token=… (Graph's token inspection). An unknown or dead input token
+  // is still a 200, with is_valid false and the reason in data.error.
+  http_response debug_token(ctx& c, const std::string& m, const std::map<std::string, std::string>& params) {
+    if (m != "GET") return error(c, unsupported(m, "debug_token"));
+    const auto in = params.find("input_token");
+    if (in == params.end() || in->second.empty())
+      return error(c, {100, 0, {}, "(#100) The parameter input_token is required"});
+    const auto t = tokens.find(in->second);
+    json::object data;
+    data["app_id"] = "1";
+    data["application"] = "Enfinito";
+    if (t == tokens.end()) {
+      data["error"] = json::object{{"code", 190}, {"message", "Invalid OAuth access token - Cannot parse access token"}};
+      data["is_valid"] = false;
+      data["scopes"] = json::array{};
+      return json_response(c, json::object{{"data", std::move(data)}});
+    }
+    const auto& tok = t->second;
+    data["type"] = tok.type;
+    data["expires_at"] = tok.state == "expired" && tok.expires_at == 0 ? unix_now() - 3600 : tok.expires_at;
+    data["data_access_expires_at"] = tok.expires_at == 0 ? 0 : tok.expires_at + 90 * 86400;
+    data["issued_at"] = unix_now() - 86400;
+    data["user_id"] = "10000000000" + std::to_string(tok.token.size());
+    json::array scopes;
+    for (const auto& s : tok.scopes) scopes.push_back(json::string(s));
+    data["scopes"] = std::move(scopes);
+    json::array granular;
+    for (const auto& s : tok.scopes) {
+      if (s != "whatsapp_business_management" && s != "whatsapp_business_messaging" && s != "business_management") continue;
+      json::object g{{"scope", s}};
+      std::vector<std::string> ids;
+      if (tok.granular) {
+        if (auto it = tok.granular->find(s); it != tok.granular->end()) ids = it->second;
+      } else if (!tok.all && s != "business_management") {
+        ids.assign(tok.wabas.begin(), tok.wabas.end());
+      }
+      if (!ids.empty()) {
+        json::array a;
+        for (const auto& id : ids) a.push_back(json::string(id));
+        g["target_ids"] = std::move(a);
+      }
+      granular.push_back(std::move(g));
+    }
+    data["granular_scopes"] = std::move(granular);
+    if (tok.state != "valid") {
+      data["is_valid"] = false;
+      data["error"] = json::object{{"code", 190},
+                                   {"subcode", tok.state == "expired" ? 463 : 460},
+                                   {"message", tok.state == "expired" ? "Error validating access token: Session has expired."
+                                                                      : "Error validating access token: The session has been invalidated."}};
+    } else {
+      data["is_valid"] = true;
+    }
+    return json_response(c, json::object{{"data", std::move(data)}});
   }
 
   std::optional<graph_error> check_template_definition(const json::object& o, bool edit) {
@@ -1059,7 +1268,7 @@ struct graph_core::impl {
   void set_template_status(waba_rec& w, template_rec& t, const std::string& status) {
     t.status = status;
     for (const auto& [id, n] : numbers)
-      if (n.waba_id == w.id && !n.callback_url.empty()) {
+      if (n.waba_id == w.id && !callback_of(n).empty()) {
         pending_update u;
         u.phone = id;
         u.field = "message_template_status_update";
@@ -1074,6 +1283,51 @@ struct graph_core::impl {
       }
   }
 
+  // ---------------------------------------------------------------- template webhooks
+  // Quality and category changes, as Meta tells the WABA's subscribed app [D-MTS]: one update
+  // of `field` for the WABA's first number with a callback (like set_template_status).
+  void template_webhook(const waba_rec& w, const std::string& field, json::object item) {
+    for (const auto& [id, n] : numbers)
+      if (n.waba_id == w.id && !n.callback_url.empty()) {
+        pending_update u;
+        u.phone = id;
+        u.field = field;
+        u.kind = "event";
+        u.item = std::move(item);
+        schedule(clock(), std::move(u));
+        return;
+      }
+  }
+
+  void set_template_quality(waba_rec& w, template_rec& t, const std::string& quality) {
+    json::object item{{"previous_quality_score", t.quality}, {"new_quality_score", quality},
+                      {"message_template_id", std::stoll(t.id)}, {"message_template_name", t.name},
+                      {"message_template_language", t.language}};
+    t.quality = quality;
+    template_webhook(w, "message_template_quality_update", std::move(item));
+  }
+
+  void set_template_category(waba_rec& w, template_rec& t, const std::string& category) {
+    json::object item{{"message_template_id", std::stoll(t.id)}, {"message_template_name", t.name},
+                      {"message_template_language", t.language}, {"previous_category", t.category},
+                      {"new_category", category}};
+    t.category = category;
+    template_webhook(w, "template_category_update", std::move(item));
+  }
+
+  // /_admin/template_quality and /_admin/template_category: {waba_id, name, language?, quality|category}.
+  std::optional<std::string> admin_template_change(const json::object& o, bool quality) {
+    auto w = wabas.find(str_or(o, "waba_id"));
+    if (w == wabas.end()) return "unknown waba_id";
+    for (auto& t : w->second.templates)
+      if (t.name == str_or(o, "name") && (str_or(o, "language").empty() || t.language == str_or(o, "language"))) {
+        if (quality) set_template_quality(w->second, t, str_or(o, "quality", "GREEN"));
+        else set_template_category(w->second, t, str_or(o, "category", "MARKETING"));
+        return std::nullopt;
+      }
+    return "unknown template";
+  }
+
   // Meta's automatic upgrade to higher throughput [D-TP]: the number takes 1,000 mps (unless
   // the caller set its own) and the WABA hears of it in a phone_number_quality_update.
   void throughput_upgraded(number_rec& n, bool set_mps) {
@@ -1081,7 +1335,7 @@ struct graph_core::impl {
       n.mps = 1000;
       n.mps_bucket = {n.mps, clock()};
     }
-    if (n.callback_url.empty()) return;
+    if (callback_of(n).empty()) return;
     pending_update u;
     u.phone = n.id;
     u.field = "phone_number_quality_update";
@@ -1163,6 +1417,42 @@ struct graph_core::impl {
             return graph_error{132012, 0, "body: parameter_name '" + pn + "' does not match the template's named parameters"};
         }
     }
+    return check_button_params(t, given);
+  }
+
+  // Buttons [OAS TemplateComponent]: a button component names a defined button of its type by
+  // `index`; a URL button with a placeholder and a COPY_CODE button take exactly one parameter,
+  // the others at most one.
+  std::optional<graph_error> check_button_params(const template_rec& t, const json::array& given) {
+    const json::object* def = component_of(t.components, "buttons");
+    json::array buttons;
+    if (def)
+      if (const auto* b = def->if_contains("buttons"); b && b->is_array()) buttons = b->get_array();
+    auto needs_param = [](const json::value& b) {
+      if (!b.is_object()) return false;
+      const std::string type = lower(str_or(b.get_object(), "type"));
+      return (type == "url" && !placeholders(str_or(b.get_object(), "url")).empty()) || type == "copy_code";
+    };
+    std::vector<bool> seen(buttons.size(), false);
+    for (const auto& cv : given) {
+      if (!cv.is_object() || lower(str_or(cv.get_object(), "type")) != "button") continue;
+      const auto& c = cv.get_object();
+      const std::string idx = str_or(c, "index");
+      std::size_t i = buttons.size();
+      if (!idx.empty() && idx.size() <= 2 && idx.find_first_not_of("0123456789") == std::string::npos) i = std::stoul(idx);
+      if (i >= buttons.size()) return graph_error{132000, 0, "buttons: the template has no button at index " + idx};
+      if (lower(str_or(c, "sub_type")) != lower(str_or(buttons[i].get_object(), "type")))
+        return graph_error{132000, 0, "buttons: button at index " + idx + " is not of sub_type " + str_or(c, "sub_type")};
+      std::size_t got = 0;
+      if (const auto* p = c.if_contains("parameters"); p && p->is_array()) got = p->get_array().size();
+      if (got > 1 || (needs_param(buttons[i]) && got != 1))
+        return graph_error{132000, 0, "buttons: number of localizable_params (" + std::to_string(got) +
+                                          ") does not match the expected number of params for button " + idx};
+      seen[i] = true;
+    }
+    for (std::size_t i = 0; i < buttons.size(); ++i)
+      if (!seen[i] && needs_param(buttons[i]))
+        return graph_error{132000, 0, "buttons: button at index " + std::to_string(i) + " requires a parameter"};
     return std::nullopt;
   }
 
@@ -1423,11 +1713,12 @@ struct graph_core::impl {
       pending.erase(pending.begin());
       ++taken;
       const auto n = numbers.find(u.phone);
-      if (n == numbers.end() || n->second.callback_url.empty()) {
+      const std::string callback = n == numbers.end() ? std::string() : callback_of(n->second);
+      if (callback.empty()) {
         ++wh_no_callback;
         continue;
       }
-      const std::string key = n->second.callback_url + "\n" + n->second.app_secret;
+      const std::string key = callback + "\n" + n->second.app_secret;
       if (!by_target.count(key)) target_order.push_back(key);
       by_target[key].push_back(std::move(u));
     }
@@ -1742,6 +2033,10 @@ struct graph_core::impl {
       }
       return bad("unknown template");
     }
+    if (what == "template_quality" || what == "template_category") {
+      auto refused = admin_template_change(o, what == "template_quality");
+      return refused ? bad(*refused) : ok();
+    }
     if (what == "verify") {
       auto n = numbers.find(str_or(o, "phone_number_id", numbers.empty() ? "" : numbers.begin()->first));
       if (n == numbers.end() || n->second.callback_url.empty()) return bad("number unknown or without callback_url");
@@ -1796,6 +2091,10 @@ void graph_core::on_webhook_result(const webhook_post& post, unsigned http_statu
 }
 
 void graph_core::on_verify_result(bool ok) { ok ? ++impl_->verify_ok : ++impl_->verify_failed; }
+
+http_response graph_core::on_override_verified(std::uint64_t ticket, bool ok, unsigned status) {
+  return impl_->override_verified(ticket, ok, status);
+}
 
 void graph_core::set_base_url(std::string base_url) { impl_->base_url = std::move(base_url); }
 

@@ -274,6 +274,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     auto r = co_await call(plan.url, http::verb::get, std::string(), std::move(no_headers));
     const bool ok = r.ok && r.status == 200 && r.body == plan.challenge;
     core.on_verify_result(ok);
+    if (plan.override_ticket) co_return core.on_override_verified(plan.override_ticket, ok, r.ok ? r.status : 0);
     http_response out;
     out.headers = {{"content-type", "application/json"}};
     std::string escaped;

@@ -46,6 +46,9 @@ struct http_request {
 struct verify_plan {
   std::string url;        // callback URL with hub.mode, hub.challenge, hub.verify_token
   std::string challenge;  // what a correct endpoint echoes
+  // Non-zero: the handshake of a `POST /{waba}/subscribed_apps` override; the server answers
+  // that request with on_override_verified(ticket, …) instead of the admin summary.
+  std::uint64_t override_ticket = 0;
 };
 
 struct http_response {
@@ -90,6 +93,10 @@ class graph_core {
 
   /** Records a verification handshake outcome in the counters. */
   void on_verify_result(bool ok);
+
+  /** The Graph answer to a subscribed_apps override whose handshake went `ok` (or not, with
+   *  the HTTP status the callback gave; 0: no answer). */
+  http_response on_override_verified(std::uint64_t ticket, bool ok, unsigned status);
 
   /** Where media download URLs point, e.g. "https://127.0.0.1:4443". */
   void set_base_url(std::string base_url);

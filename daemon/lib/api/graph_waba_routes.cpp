@@ -1,0 +1,327 @@
+// The Graph-compatible routes an SDK calls besides sends and media (REFERENCE.md §5), in Meta's
+// shapes and Meta's error envelope, scoped to the caller's instances (and an API key's scope):
+//
+//   GET    {prefix}/{version}/{phone-number-id}[?fields=]        relayed to Meta for that number
+//   GET    {prefix}/{version}/{waba-id}/phone_numbers            relayed; only the caller's numbers kept
+//   GET    {prefix}/{version}/{waba-id}/message_templates        from the local copy (no call to Meta)
+//   POST   {prefix}/{version}/{waba-id}/message_templates        create (Meta, then the copy)
+//   DELETE {prefix}/{version}/{waba-id}/message_templates?name=  delete (Meta, then the copy)
+//   GET    {prefix}/{version}/{template-id}                      from the copy
+//   POST   {prefix}/{version}/{template-id}                      edit (Meta, then the copy)
+//
+// A WABA id names the caller's instances whose WABA it is: the WABA id is stored encrypted, so
+// the caller's instances (at most `max_instances`) are opened to find them. Any id that is not
+// the caller's answers Meta's "object does not exist" (100/33), the same for a foreign id as for
+// an unknown one. Meta's answers and errors on relayed calls pass through: they are the
+// caller's own data.
+#include <enfinito/core/ids.hpp>
+#include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/instances/meta_relay.hpp>
+#include <enfinito/meta/graph.hpp>
+#include <enfinito/meta/relay_input.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
+#include <enfinito/templates/manage.hpp>
+
+#include "api/graph_common.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace enfinito::api::graph_detail {
+namespace {
+
+namespace si = store::instances;
+using http::response;
+using http::status;
+
+constexpr std::size_t max_instances = 1000;
+
+// A relayed call's failure in Meta's envelope: Meta's own error (code, type, subcode and text
+// are the caller's own data here), or ours when Meta did not answer as documented.
+response graph_failure(const instances::relay_failure& f, const http::request& req) {
+  using kind = instances::relay_failure::kind;
+  if (f.what != kind::meta_error || !f.error.envelope) return service_unavailable(req);
+  const auto& e = f.error;
+  const auto st = e.http_status >= 400 && e.http_status < 600 ? static_cast<status>(e.http_status) : status::bad_request;
+  std::string title = e.message;
+  const std::string prefix = "(#" + std::to_string(e.code) + ") ";
+  if (title.starts_with(prefix)) title.erase(0, prefix.size());
+  return meta_error(st, e.code, e.type.empty() ? "OAuthException" : e.type, title, e.details, req, e.subcode);
+}
+
+// `fields=` as Graph takes it: field names, commas and nested braces only.
+bool fields_like(std::string_view f) {
+  return f.size() <= 512 && std::all_of(f.begin(), f.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ',' || c == '{' || c == '}';
+         });
+}
+
+// The list parameters passed on to Meta: limit 1 to 100, opaque cursors, fields.
+bool query_value_ok(std::string_view key, std::string_view v) {
+  if (key == "fields") return fields_like(v);
+  if (key == "limit")
+    return !v.empty() && v.size() <= 3 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           std::stoul(std::string(v)) >= 1 && std::stoul(std::string(v)) <= 100;
+  return !v.empty() && v.size() <= 512 && std::all_of(v.begin(), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '=' || c == '+' || c == '/';
+  });
+}
+
+// A checked query value, percent-encoded where a query would misread it.
+std::string query_encode(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '=') out += "%3D";
+    else if (c == '+') out += "%2B";
+    else if (c == '/') out += "%2F";
+    else if (c == ',') out += "%2C";
+    else if (c == '{') out += "%7B";
+    else if (c == '}') out += "%7D";
+    else out += c;
+  }
+  return out;
+}
+
+// The list query passed on to Meta (`query`), or the name of the parameter that is not valid.
+std::optional<std::string> list_query(const http::request& req, std::string& query) {
+  for (const char* key : {"limit", "after", "before", "fields"}) {
+    auto v = req.query_param(key);
+    if (!v) continue;
+    if (!query_value_ok(key, *v)) return std::string(key);
+    query += (query.empty() ? "" : "&") + std::string(key) + "=" + query_encode(*v);
+  }
+  return std::nullopt;
+}
+
+struct waba_match {
+  std::vector<row_ptr> rows;               // the caller's instances on this WABA, id order
+  std::vector<std::string> phone_numbers;  // their phone number ids, same order
+};
+
+// The caller's instances whose WABA is `waba_id` (opened on the blocking pool).
+net::awaitable<std::variant<waba_match, response>> by_waba(services& s, const principal& p, const std::string& waba_id,
+                                                           const http::request& req) {
+  if (!core::graph_id_like(waba_id)) co_return unknown_object(waba_id.substr(0, 32), req);
+  std::vector<si::instance> rows;
+  const std::string uid = p.user_id;
+  auto list = [&rows, &uid](store::connection& c) { return si::list(c, uid, "", max_instances, rows); };
+  auto ec = co_await s.db.read(list);
+  if (ec) co_return service_unavailable(req);
+  waba_match m;
+  for (auto& r : rows) {
+    if (!p.may_use_instance(r.id)) continue;
+    auto opened = co_await crypto::open_graph_credentials(*s.vault, s.blocking, r);
+    if (!opened || opened->waba_id != waba_id) continue;
+    m.phone_numbers.push_back(opened->phone_number_id);
+    m.rows.push_back(std::make_shared<const si::instance>(std::move(r)));
+  }
+  if (m.rows.empty()) co_return unknown_object(waba_id, req);
+  co_return m;
+}
+
+// The first of the WABA's instances that may call Meta.
+net::awaitable<std::variant<graph_target, response>> ready_on_waba(services& s, const waba_match& m,
+                                                                   const http::request& req) {
+  // No co_return inside the loop (GCC 12 coroutines: docs/engineering-notes.md).
+  std::variant<graph_target, response> last = service_unavailable(req);
+  for (const auto& row : m.rows) {
+    last = co_await ready(s, row, req);
+    if (std::holds_alternative<graph_target>(last)) break;
+  }
+  co_return last;
+}
+
+instances::relay_target relay_of(services& s, const graph_target& t) { return {s.db, *s.meta, t.row->id, t.creds}; }
+
+struct waba_routes {
+  services& s;
+
+  net::awaitable<std::variant<principal, response>> who(http::request& req, access need) {
+    if (!meta::valid_version(req.param("version"))) co_return invalid_parameter("unknown Graph API version", req);
+    auto w = co_await authenticate(req, s, need);
+    if (auto* r = std::get_if<response>(&w)) co_return auth_refusal(*r, req);
+    co_return std::get<principal>(std::move(w));
+  }
+
+  // GET {prefix}/{version}/{waba}/phone_numbers: Meta's list with only the caller's numbers.
+  net::awaitable<response> phone_numbers(http::request& req) {
+    auto w = co_await who(req, access::read);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    const std::string waba(req.param("waba"));
+    auto found = co_await by_waba(s, std::get<principal>(w), waba, req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    auto& m = std::get<waba_match>(found);
+    std::string query;
+    if (auto bad = list_query(req, query)) co_return invalid_parameter("Param " + *bad + " is not valid", req);
+    auto target = co_await ready_on_waba(s, m, req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    auto got = co_await relay_call(s, t, meta::list_phone_numbers(s.meta->version(), waba, query), {});
+    if (!got) co_return service_unavailable(req);
+    if (!got->ok()) co_return relay(*got);
+    boost::system::error_code ec;
+    auto doc = json::parse(got->body, ec);
+    if (ec || !doc.is_object() || !doc.get_object().contains("data") || !doc.get_object().at("data").is_array())
+      co_return relay(*got);
+    auto& data = doc.get_object().at("data").get_array();
+    // Another business's numbers on the same WABA are not the caller's to see.
+    json::array kept;
+    for (auto& n : data) {
+      const auto* id = n.is_object() ? n.get_object().if_contains("id") : nullptr;
+      if (id && id->is_string() &&
+          std::find(m.phone_numbers.begin(), m.phone_numbers.end(), id->get_string()) != m.phone_numbers.end())
+        kept.push_back(std::move(n));
+    }
+    data = std::move(kept);
+    co_return http::json_response(status::ok, doc);
+  }
+
+  // GET {prefix}/{version}/{waba}/message_templates: the copy, in Meta's list shape.
+  net::awaitable<response> templates_list(http::request& req) {
+    auto w = co_await who(req, access::read);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    const auto& m = std::get<waba_match>(found);
+    const meta::template_query_params params{req.query_param("limit"), req.query_param("after"),
+                                              req.query_param("before"), req.query_param("name"),
+                                              req.query_param("status"), req.query_param("language")};
+    meta::template_query q;
+    if (auto bad = meta::read_template_query(params, q)) co_return invalid_parameter("Param " + bad->field + ": " + bad->detail, req);
+    store::templates::filter f;
+    f.limit = q.limit;
+    f.name = q.name;
+    f.status = q.status;
+    f.language = q.language;
+    if (!q.after.empty() && !templates::read_cursor(q.after, f)) co_return invalid_parameter("Invalid cursor.", req);
+    if (!q.before.empty() && !templates::read_cursor(q.before, f, true)) co_return invalid_parameter("Invalid cursor.", req);
+    auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
+    if (!page) co_return service_unavailable(req);
+    json::object out{{"data", std::move(page->data)}};
+    if (!out.at("data").get_array().empty()) {
+      json::object cursors{{"before", page->previous.empty() ? json::value(nullptr) : json::value(page->previous)}};
+      cursors["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
+      json::object paging{{"cursors", std::move(cursors)}};
+      if (!page->next.empty())
+        paging["next"] = s.cfg.server.public_url + s.cfg.graph.prefix + "/" + std::string(req.param("version")) + "/" +
+                         std::string(req.param("waba")) + "/message_templates?limit=" + std::to_string(q.limit) +
+                         "&after=" + page->next;
+      out["paging"] = std::move(paging);
+    }
+    co_return http::json_response(status::ok, out);
+  }
+
+  // POST {prefix}/{version}/{waba}/message_templates: Meta's `{id, status, category}`.
+  net::awaitable<response> templates_create(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    auto body = http::parse_json(req, s.json);
+    if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    if (auto bad = meta::check_template(*body.value))
+      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+    auto target = co_await ready_on_waba(s, std::get<waba_match>(found), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    const auto rt = relay_of(s, std::get<graph_target>(target));
+    auto a = co_await templates::create(rt, body.value->as_object());
+    if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
+    co_return http::json_response(status::ok, std::get<json::object>(a));
+  }
+
+  // DELETE {prefix}/{version}/{waba}/message_templates?name=…[&hsm_id=…]
+  net::awaitable<response> templates_delete(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    const auto name = req.query_param("name");
+    if (!name || !templates::template_name_like(*name))
+      co_return meta_error(status::bad_request, 100, "OAuthException", "Invalid parameter", "The parameter name is required.",
+                           req, 0);
+    const std::string hsm(req.query_param("hsm_id").value_or(""));
+    if (!hsm.empty() && !templates::template_id_like(hsm)) co_return invalid_parameter("Param hsm_id is not valid", req);
+    auto target = co_await ready_on_waba(s, std::get<waba_match>(found), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    const auto rt = relay_of(s, std::get<graph_target>(target));
+    auto a = co_await templates::remove(rt, std::string(*name), hsm);
+    if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
+    co_return http::json_response(status::ok, json::object{{"success", true}});
+  }
+
+  // POST {prefix}/{version}/{template-id}: an edit of a template of the caller's copies.
+  net::awaitable<response> template_edit(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto& p = std::get<principal>(w);
+    const std::string id(req.param("media_id"));  // the path names media, numbers and templates alike
+    if (!templates::template_id_like(id)) co_return unknown_object(id.substr(0, 32), req);
+    store::templates::row row;
+    const std::string uid = p.user_id;
+    auto find = [&](store::connection& c) { return store::templates::find_by_meta_id(c, uid, id, row); };
+    auto ec = co_await s.db.read(find);
+    if (ec || !p.may_use_instance(row.instance_id)) co_return ec && ec != store::error::not_found ? service_unavailable(req)
+                                                                                              : unknown_object(id, req);
+    auto body = http::parse_json(req, s.json);
+    if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    if (auto bad = templates::check_edit(*body.value))
+      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+    si::instance inst;
+    const std::string iid = row.instance_id;
+    auto load = [&](store::connection& c) { return si::get(c, uid, iid, inst); };
+    ec = co_await s.db.read(load);
+    if (ec) co_return unknown_object(id, req);
+    auto target = co_await ready(s, std::make_shared<const si::instance>(std::move(inst)), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    const auto rt = relay_of(s, std::get<graph_target>(target));
+    auto a = co_await templates::edit(rt, id, body.value->as_object());
+    if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
+    co_return http::json_response(status::ok, json::object{{"success", true}});
+  }
+};
+
+}  // namespace
+
+net::awaitable<std::optional<response>> object_get(services& s, const principal& p, const std::string& id,
+                                                   http::request& req) {
+  // The caller's phone number: Meta's fields of it, relayed.
+  auto phone = co_await find_by_phone(s, p, id, req);
+  if (auto* row = std::get_if<row_ptr>(&phone)) {
+    const std::string fields(req.query_param("fields").value_or(""));
+    if (!fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
+    auto target = co_await ready(s, *row, req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    auto got = co_await relay_call(s, t, meta::get_phone_number(s.meta->version(), t.creds.phone_number_id, fields), {});
+    if (!got) co_return service_unavailable(req);
+    co_return relay(*got);
+  }
+  // A template of the caller's copies.
+  store::templates::row row;
+  const std::string uid = p.user_id;
+  auto find = [&](store::connection& c) { return store::templates::find_by_meta_id(c, uid, id, row); };
+  auto ec = co_await s.db.read(find);
+  if (!ec && p.may_use_instance(row.instance_id)) co_return http::json_response(status::ok, templates::meta_object(row));
+  co_return std::nullopt;
+}
+
+void register_graph_waba_routes(http::router& r, services& s) {
+  auto g = std::make_shared<waba_routes>(waba_routes{s});
+  const std::string& p = s.cfg.graph.prefix;
+  r.add(http::verb::get, p + "/{version}/{waba}/phone_numbers", "graph.phone_numbers",
+        [g](http::request& q) { return g->phone_numbers(q); });
+  r.add(http::verb::get, p + "/{version}/{waba}/message_templates", "graph.templates_list",
+        [g](http::request& q) { return g->templates_list(q); });
+  r.add(http::verb::post, p + "/{version}/{waba}/message_templates", "graph.templates_create",
+        [g](http::request& q) { return g->templates_create(q); });
+  r.add(http::verb::delete_, p + "/{version}/{waba}/message_templates", "graph.templates_delete",
+        [g](http::request& q) { return g->templates_delete(q); });
+  r.add(http::verb::post, p + "/{version}/{media_id}", "graph.template_edit",
+        [g](http::request& q) { return g->template_edit(q); });
+}
+
+}  // namespace enfinito::api::graph_detail

@@ -1,0 +1,178 @@
+// broadcasts::create and broadcasts::apply: a broadcast stored in batches and handed to the
+// queue, and its pause, resume and cancel; the flow is drawn in broadcasts/broadcasts.hpp.
+#include <enfinito/broadcasts/broadcasts.hpp>
+
+#include <enfinito/core/clock.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/crypto/random.hpp>
+#include <enfinito/meta/message_rules.hpp>
+#include <enfinito/outbound/accept.hpp>
+#include <enfinito/outbound/queue.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/store.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+namespace enfinito::broadcasts {
+namespace {
+
+namespace sb = store::broadcasts;
+namespace sm = store::messages;
+namespace json = boost::json;
+
+// Reads and checks the list, and each row's message as a single send is checked (Meta's rules
+// for a template message); runs on the blocking pool.
+recipient_list read_and_check(const create_request& rq) {
+  auto l = rq.json_recipients ? read_json(*rq.json_recipients) : read_csv(rq.csv);
+  if (l.fatal) return l;
+  check_all(rq.tpl, l);
+  std::vector<recipient> kept;
+  kept.reserve(l.rows.size());
+  std::vector<rejection> more;
+  for (auto& r : l.rows) {
+    auto checked = meta::check_message(json::parse(template_body(rq.tpl, r)));
+    if (checked.ok) {
+      kept.push_back(std::move(r));
+      continue;
+    }
+    ++l.rejected_count;
+    if (l.rejected.size() + more.size() < max_rejections_listed)
+      more.push_back({r.row, checked.error.field, checked.error.detail});
+  }
+  l.rows = std::move(kept);
+  if (!more.empty()) {
+    l.rejected.insert(l.rejected.end(), more.begin(), more.end());
+    std::sort(l.rejected.begin(), l.rejected.end(), [](const rejection& a, const rejection& b) { return a.row < b.row; });
+  }
+  return l;
+}
+
+// One batch's messages, built from rows [from, to).
+void build(const create_request& rq, const recipient_list& l, std::size_t from, std::size_t to,
+           std::vector<sm::message>& out) {
+  out.clear();
+  for (std::size_t i = from; i < to; ++i) {
+    auto checked = meta::check_message(json::parse(template_body(rq.tpl, l.rows[i])));
+    out.push_back(outbound::new_outbound(rq.instance.id, rq.api_key_id, std::move(checked.message)));
+  }
+}
+
+net::awaitable<create_result> run_create(context ctx, const create_request& rq) {
+  // Plain statements around every co_await (GCC 12, docs/engineering-notes.md).
+  create_result out;
+  out.list = read_and_check(rq);
+  if (out.list.fatal) {
+    out.what = create_result::kind::unusable;
+    co_return out;
+  }
+  if ((out.list.rejected_count > 0 && !rq.skip_invalid) || out.list.rows.empty()) {
+    out.what = create_result::kind::rejected;
+    co_return out;
+  }
+  const auto now = core::wall_ms();
+  auto& b = out.broadcast;
+  b.id = "brd_" + crypto::time_ordered_token(16);
+  b.instance_id = rq.instance.id;
+  b.name = rq.name;
+  b.template_name = rq.tpl.name;
+  b.template_language = rq.tpl.language;
+  b.recipients = static_cast<std::int64_t>(out.list.rows.size());
+  b.rejected = static_cast<std::int64_t>(out.list.rejected_count);
+  b.send_at = rq.send_at > 0 ? rq.send_at : now;
+  b.expires_at = rq.expires_at;
+  b.api_key_id = rq.api_key_id;
+  b.created_at = now;
+  b.updated_at = now;
+
+  std::vector<sm::message> batch;
+  batch.reserve(batch_rows);
+  std::size_t from = 0;
+  bool first = true;
+  auto write_batch = [&](store::connection& c) -> core::error_code {
+    if (first)
+      if (auto e = sb::insert(c, b)) return e;
+    return sb::insert_messages(c, b, batch);
+  };
+  core::error_code ec;
+  while (from < out.list.rows.size()) {
+    const auto to = std::min(out.list.rows.size(), from + batch_rows);
+    build(rq, out.list, from, to, batch);
+    ec = co_await ctx.db.write(write_batch);
+    if (ec) break;
+    first = false;
+    from = to;
+  }
+  const std::string uid = rq.user_id, bid = b.id;
+  auto start_fn = [&](store::connection& c) { return sb::start(c, uid, bid, core::wall_ms()); };
+  if (!ec) ec = co_await ctx.db.write(start_fn);
+  if (ec) {
+    core::log::warn("broadcast_store_failed", {{"broadcast", b.id}, {"stored_rows", from}, {"reason", ec.message()}});
+    out.what = create_result::kind::store_failed;
+    out.ec = ec;
+    co_return out;
+  }
+  b.state = "running";
+  out.what = create_result::kind::created;
+  // Only the rejections stay: the rows are in the database now.
+  out.list.rows.clear();
+  out.list.rows.shrink_to_fit();
+  core::log::info("broadcast_created", {{"broadcast", b.id}, {"instance", b.instance_id}, {"recipients", b.recipients},
+                                        {"skipped_invalid", b.rejected}});
+  co_return out;
+}
+
+}  // namespace
+
+net::awaitable<create_result> create(context ctx, create_request rq) {
+  if (rq.instance.status != "active") {
+    create_result r;
+    r.what = rq.instance.status == "needs_reauth" ? create_result::kind::needs_reauth : create_result::kind::disabled;
+    co_return r;
+  }
+  // The whole create runs on the blocking pool: reading and checking 100,000 rows would hold
+  // a reactor (and every connection on it) for a good part of a second.
+  auto* req = &rq;
+  auto job = [ctx, req]() -> net::awaitable<create_result> { co_return co_await run_create(ctx, *req); };
+  create_result r = co_await net::co_spawn(ctx.blocking, std::move(job), net::use_awaitable);
+  if (r.what == create_result::kind::created && ctx.q) ctx.q->notify(r.broadcast.instance_id);
+  co_return r;
+}
+
+net::awaitable<control_result> apply(context ctx, std::string user_id, std::string id, control what) {
+  control_result out;
+  std::vector<std::string_view> from;
+  std::string_view to;
+  switch (what) {
+    case control::pause: from = {"running"}; to = "paused"; break;
+    case control::resume: from = {"paused"}; to = "running"; break;
+    case control::cancel: from = {"preparing", "running", "paused"}; to = "cancelled"; break;
+  }
+  auto& b = out.broadcast;
+  auto fn = [&](store::connection& c) { return sb::transition(c, user_id, id, from, to, core::wall_ms(), b); };
+  auto ec = co_await ctx.db.write(fn);
+  if (ec == store::error::not_found) out.what = control_result::kind::not_found;
+  else if (ec == store::error::constraint) out.what = control_result::kind::wrong_state;
+  else if (ec) out.ec = ec;
+  else out.what = control_result::kind::done;
+  if (out.what != control_result::kind::done) co_return out;
+
+  if (what == control::resume && ctx.q) ctx.q->notify(b.instance_id);
+  if (what != control::cancel) co_return out;
+  // Cancelled: the gate already stops every lease; now the queued messages become
+  // `cancelled`, a batch per write so single sends commit between them.
+  std::size_t done = cancel_rows;
+  auto batch_fn = [&](store::connection& c) { return sb::cancel_batch(c, user_id, id, cancel_rows, core::wall_ms(), done); };
+  while (done >= cancel_rows) {
+    ec = co_await ctx.db.write(batch_fn);
+    if (ec) {
+      // The rest stays queued behind the closed gate (never sent) and is counted as queued.
+      core::log::warn("broadcast_cancel_incomplete", {{"broadcast", id}, {"reason", ec.message()}});
+      break;
+    }
+  }
+  co_return out;
+}
+
+}  // namespace enfinito::broadcasts

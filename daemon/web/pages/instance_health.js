@@ -1,0 +1,59 @@
+// pages/instance_health.js: the instance page's "Webhooks from Meta" card: when Meta's last
+// webhook arrived (or never), whether statuses stopped coming, the app's subscription to the
+// WABA (with the callback override), what the token inspection found, and which owner mails
+// the instance sends (GET|PATCH /v1/instances/{id}/alerts).
+import { h } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
+import { get, patch, enc } from '../lib/api.js';
+import { card, field, toast, describe, duration, when } from '../lib/ui.js';
+
+const causes = ['needs_reauth', 'token_expiring', 'webhooks_silent', 'endpoint_paused'];
+
+function lastSeen(at) {
+  if (!at) return t('health.never');
+  return t('health.ago', { ago: duration(Date.now() - at) });
+}
+
+function problemsList(problems) {
+  if (!problems?.length) return h('p', { class: 'muted small' }, t('health.token_ok'));
+  return h('ul', { class: 'small', 'data-testid': 'token-problems' },
+    ...problems.map((p) => h('li', { class: p.blocks_sending ? 'err' : null }, p.detail)));
+}
+
+function alertsBox(inst) {
+  const box = h('div', { 'data-testid': 'owner-alerts' }, h('p', { class: 'muted small' }, t('health.alerts_help')));
+  get(`/v1/instances/${enc(inst.id)}/alerts`).then((on) => {
+    for (const cause of causes) {
+      const f = field(t(`health.alert_${cause}`), { type: 'checkbox', name: `alert_${cause}`, checked: !!on[cause] });
+      f.input.addEventListener('change', async () => {
+        f.input.disabled = true;
+        try {
+          await patch(`/v1/instances/${enc(inst.id)}/alerts`, { [cause]: f.input.checked });
+          toast(t('common.saved'));
+        } catch (e) {
+          f.input.checked = !f.input.checked;
+          toast(await describe(e), 'error');
+        } finally { f.input.disabled = false; }
+      });
+      box.append(f.wrap);
+    }
+  }).catch(async (e) => box.append(h('p', { class: 'err small' }, await describe(e))));
+  return box;
+}
+
+export function webhooksCard(inst) {
+  const ob = inst.onboarding;
+  if (!ob) return card(t('health.title'), h('p', { class: 'muted' }, t('health.unknown')));
+  const wh = ob.webhooks || {};
+  const sub = ob.subscription || {};
+  return card(t('health.title'),
+    h('dl', { class: 'props' },
+      h('dt', null, t('health.last')), h('dd', { 'data-testid': 'webhooks-last' }, lastSeen(wh.last_received_at)),
+      wh.silent ? [h('dt', null, t('health.silent')), h('dd', { class: 'err' }, t('health.silent_text', { since: when(wh.silent_since) }))] : null,
+      h('dt', null, t('health.subscription')), h('dd', { 'data-testid': 'subscription-state' }, t(`health.sub_${sub.state || 'unknown'}`)),
+      sub.detail ? [h('dt', null, t('health.why')), h('dd', { class: 'small' }, sub.detail)] : null,
+      h('dt', null, t('health.token')), h('dd', null, ob.token?.type || '—',
+        ob.token?.expires_at ? ` · ${t('health.expires', { at: when(ob.token.expires_at) })}` : '')),
+    problemsList(ob.token?.problems),
+    alertsBox(inst));
+}
