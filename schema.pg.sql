@@ -21,6 +21,8 @@
 --   a trigger's body                -> a plpgsql function of the same name, and the trigger
 --   INSERT OR IGNORE                -> INSERT ... ON CONFLICT DO NOTHING
 --   SQLite-only repairs (PRAGMA, writable_schema) -> an empty block with a comment why
+--   a CHECK widened in place (writable_schema) -> DROP CONSTRAINT and ADD CONSTRAINT, same name
+--   WITHOUT ROWID                   -> nothing (a PostgreSQL table has no rowid to leave out)
 -- What each table and column is for is said once, in schema.sql; only what differs is said here.
 
 -- migration: 1
@@ -367,6 +369,87 @@ CREATE TABLE data_links (
 CREATE INDEX data_links_user ON data_links(user_id);
 CREATE INDEX data_links_expiry ON data_links(expires_at);
 
+-- migration: 15
+CREATE TABLE instance_health (
+  instance_id         TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  checked_at          BIGINT,
+  subscription        TEXT NOT NULL DEFAULT 'unknown',
+  subscription_detail TEXT NOT NULL DEFAULT '',
+  subscription_code   BIGINT,
+  callback_override   TEXT,
+  token_type          TEXT NOT NULL DEFAULT '',
+  token_expires_at    BIGINT,
+  token_problems      TEXT NOT NULL DEFAULT '[]',
+  last_webhook_at     BIGINT,
+  last_status_at      BIGINT,
+  webhooks_silent     BIGINT NOT NULL DEFAULT 0,
+  silent_since        BIGINT,
+  alerts_off          TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE owner_alerts (
+  instance_id    TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  cause          TEXT NOT NULL,
+  active_since   BIGINT,
+  last_mailed_at BIGINT,
+  PRIMARY KEY (instance_id, cause)
+);
+
+-- migration: 16
+CREATE TABLE templates (
+  instance_id      TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  name             TEXT NOT NULL,
+  language         TEXT NOT NULL,
+  template_id      TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  category         TEXT NOT NULL DEFAULT '',
+  quality          TEXT NOT NULL DEFAULT '',
+  parameter_format TEXT NOT NULL DEFAULT 'POSITIONAL',
+  components       TEXT,
+  updated_at       BIGINT NOT NULL,
+  PRIMARY KEY (instance_id, name, language)
+);
+CREATE INDEX templates_by_meta_id ON templates (instance_id, template_id);
+CREATE TABLE template_copies (
+  instance_id    TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+  synced_at      BIGINT,
+  webhooks_since BIGINT
+);
+
+-- migration: 17
+CREATE TABLE broadcasts (
+  id                TEXT PRIMARY KEY,
+  instance_id       TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  name              TEXT NOT NULL DEFAULT '',
+  template_name     TEXT NOT NULL,
+  template_language TEXT NOT NULL,
+  state             TEXT NOT NULL CHECK (state = 'preparing' OR state = 'running' OR state = 'paused'
+                                         OR state = 'cancelled' OR state = 'finished'),
+  recipients        BIGINT NOT NULL,
+  rejected          BIGINT NOT NULL DEFAULT 0,
+  send_at           BIGINT NOT NULL,
+  expires_at        BIGINT,
+  api_key_id        TEXT,
+  started_at        BIGINT,
+  progress_at       BIGINT NOT NULL DEFAULT 0,
+  finished_at       BIGINT,
+  created_at        BIGINT NOT NULL,
+  updated_at        BIGINT NOT NULL
+);
+CREATE INDEX broadcasts_by_instance ON broadcasts (instance_id, created_at);
+ALTER TABLE messages ADD COLUMN broadcast_id TEXT;
+CREATE INDEX messages_by_broadcast ON messages (broadcast_id, seq) WHERE broadcast_id IS NOT NULL;
+ALTER TABLE send_jobs ADD COLUMN broadcast_id TEXT;
+ALTER TABLE send_jobs ADD COLUMN expires_at BIGINT;
+CREATE INDEX send_jobs_by_broadcast ON send_jobs (broadcast_id) WHERE broadcast_id IS NOT NULL;
+-- SQLite rewrites the CHECK's text in place (writable_schema); PostgreSQL replaces the
+-- constraint (migration 5's column CHECK, named by PostgreSQL's rule <table>_<column>_check).
+-- The new rule only adds values, so the rows already stored pass the re-check it makes.
+ALTER TABLE messages DROP CONSTRAINT messages_status_check;
+ALTER TABLE messages ADD CONSTRAINT messages_status_check
+  CHECK (status = 'accepted' OR status = 'sending' OR status = 'sent' OR status = 'delivered'
+         OR status = 'read' OR status = 'failed' OR status = 'dead' OR status = 'received'
+         OR status = 'expired' OR status = 'cancelled' OR status = 'skipped_opted_out');
+
 -- migration: 18
 CREATE TABLE optouts (
   instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
@@ -397,6 +480,27 @@ CREATE TABLE notices_sent (
   PRIMARY KEY (notice_id, user_id)
 );
 CREATE INDEX notices_sent_user ON notices_sent(user_id);
+
+-- migration: 20
+-- WITHOUT ROWID: see migration 19.
+CREATE TABLE tenant_limits (
+  user_id               TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  key_per_s             BIGINT,
+  key_burst             BIGINT,
+  tenant_per_s          BIGINT,
+  tenant_burst          BIGINT,
+  max_instances         BIGINT,
+  max_api_keys          BIGINT,
+  max_webhook_endpoints BIGINT,
+  updated_at            BIGINT NOT NULL
+);
+CREATE TABLE usage_daily (
+  user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  day      BIGINT NOT NULL,
+  sent     BIGINT NOT NULL DEFAULT 0,
+  received BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, day)
+);
 
 -- migration: 21
 CREATE INDEX audit_log_actor ON audit_log(actor_id, id);
