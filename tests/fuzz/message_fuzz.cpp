@@ -23,7 +23,7 @@ using namespace enfinito;
 namespace {
 
 // The daemon's default limits (limits.json_max_depth, limits.json_max_elements).
-constexpr http::json_limits limits{32, 100'000};
+constexpr http::json_limits body_limits{32, 100'000};
 // Our own refusals name a field path and a fixed text: never anywhere near this size.
 constexpr std::size_t max_refusal_bytes = 2048;
 
@@ -70,8 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   msg.body().assign(reinterpret_cast<const char*>(data), size);
   http::request req{msg, "/v1/instances/ins_fuzz/messages", {}, {}, "fuzz", {}, 0, nullptr};
 
-  auto rest = api::check_send_body(req, limits);
-  auto graph = api::check_graph_message_body(req, limits);
+  auto rest = api::check_send_body(req, body_limits);
+  auto graph = api::check_graph_message_body(req, body_limits);
 
   const auto* rest_ok = std::get_if<meta::checked_message>(&rest);
   const auto* graph_ok = std::get_if<meta::checked_message>(&graph);

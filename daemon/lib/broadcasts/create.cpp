@@ -10,6 +10,9 @@
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
+#include <enfinito/templates/checks.hpp>
+#include <enfinito/templates/send_checks.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,24 +25,39 @@ namespace sb = store::broadcasts;
 namespace sm = store::messages;
 namespace json = boost::json;
 
-// Reads and checks the list, and each row's message as a single send is checked (Meta's rules
-// for a template message); runs on the blocking pool.
-recipient_list read_and_check(const create_request& rq) {
+// The broadcast's template as the instance's local copy holds it (templates/checks.hpp).
+struct template_copy {
+  bool synced = false;                          // never synced: Meta judges, as for single sends
+  std::optional<templates::definition> found;  // the copy's template of that name and language
+};
+
+// Reads and checks the list: each row's message as a single send is checked (Meta's rules for
+// a template message, then the template's own parameters against the copy); runs on the
+// blocking pool.
+recipient_list read_and_check(const create_request& rq, const template_copy& copy) {
   auto l = rq.json_recipients ? read_json(*rq.json_recipients) : read_csv(rq.csv);
   if (l.fatal) return l;
   check_all(rq.tpl, l);
   std::vector<recipient> kept;
   kept.reserve(l.rows.size());
   std::vector<rejection> more;
+  const templates::definition* def = copy.found ? &*copy.found : nullptr;
   for (auto& r : l.rows) {
-    auto checked = meta::check_message(json::parse(template_body(rq.tpl, r)));
-    if (checked.ok) {
+    auto body = json::parse(template_body(rq.tpl, r));
+    std::optional<rejection> bad;
+    if (const auto* t = body.as_object().if_contains("template"); t && t->is_object())
+      if (auto p = templates::check_template(def, copy.synced, t->get_object()))
+        bad = rejection{r.row, p->field, p->detail + " (Meta " + std::to_string(p->meta_code) + ")"};
+    if (!bad) {
+      auto checked = meta::check_message(std::move(body));
+      if (!checked.ok) bad = rejection{r.row, checked.error.field, checked.error.detail};
+    }
+    if (!bad) {
       kept.push_back(std::move(r));
       continue;
     }
     ++l.rejected_count;
-    if (l.rejected.size() + more.size() < max_rejections_listed)
-      more.push_back({r.row, checked.error.field, checked.error.detail});
+    if (l.rejected.size() + more.size() < max_rejections_listed) more.push_back(std::move(*bad));
   }
   l.rows = std::move(kept);
   if (!more.empty()) {
@@ -62,7 +80,22 @@ void build(const create_request& rq, const recipient_list& l, std::size_t from, 
 net::awaitable<create_result> run_create(context ctx, const create_request& rq) {
   // Plain statements around every co_await (GCC 12, docs/engineering-notes.md).
   create_result out;
-  out.list = read_and_check(rq);
+  template_copy copy;
+  const std::string instance_id = rq.instance.id, tname = rq.tpl.name, tlang = rq.tpl.language;
+  auto read_copy = [&](store::connection& c) -> core::error_code {
+    store::templates::copy_state state;
+    if (auto e = store::templates::state(c, instance_id, state)) return e;
+    copy.synced = state.synced_at.has_value();
+    store::templates::row r;
+    auto e = store::templates::get(c, instance_id, tname, tlang, r);
+    if (e == store::error::not_found) return {};
+    if (e) return e;
+    copy.found = templates::to_definition(r);
+    return {};
+  };
+  // An unreadable copy leaves the template to Meta (as for a single send), not a false refusal.
+  if (co_await ctx.db.read(read_copy)) copy = {};
+  out.list = read_and_check(rq, copy);
   if (out.list.fatal) {
     out.what = create_result::kind::unusable;
     co_return out;

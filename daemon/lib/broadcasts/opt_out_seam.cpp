@@ -1,9 +1,15 @@
-// broadcasts::opted_out: the seam to the do-not-contact list (see opt_out_seam.hpp).
+// broadcasts::opted_out: a broadcast message's recipient on the instance's do-not-contact
+// list (optouts/list.hpp), asked in the write that leases the message.
 #include <enfinito/broadcasts/opt_out_seam.hpp>
+#include <enfinito/optouts/list.hpp>
 
 namespace enfinito::broadcasts {
 
-// SEAM(optouts): nobody is opted out until daemon/lib/optouts/ is wired here at merge.
-bool opted_out(store::connection&, std::string_view, std::string_view) { return false; }
+// A read error counts as listed: the message is skipped rather than sent to someone who may
+// have written STOP (the broadcast's counts show it).
+bool opted_out(store::connection& c, std::string_view instance_id, std::string_view peer) {
+  auto listed = optouts::is_opted_out(c, instance_id, peer);
+  return !listed || *listed;
+}
 
 }  // namespace enfinito::broadcasts

@@ -110,8 +110,8 @@ std::optional<rejection> check_recipient(const template_ref& t, const recipient&
       return rejection{r.row, field, "a parameter name is 1 to 64 of a-z, 0-9 and _"};
     if (auto p = parameter_problem(r.parameters[i])) return rejection{r.row, field, *p};
   }
-  // SEAM(templates): the lead wires templates::check_params(t, r) here after the merge; its
-  // first violation becomes this row's rejection.
+  // The template's own parameters are checked against the instance's template copy in
+  // broadcasts/create.cpp (templates::check_template), which needs a store read.
   (void)t;
   return std::nullopt;
 }

@@ -11,6 +11,7 @@
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
 
 #include <boost/json.hpp>
 
@@ -119,10 +120,12 @@ bool is_marketing_category(std::optional<std::string_view> category) noexcept {
 
 bool template_is_marketing(store::connection& c, std::string_view instance_id, std::string_view name,
                            std::string_view language) {
-  // TODO(lead): look the category up in the local template copy (instance_id, name, language)
-  // once it lands, and pass it here.
-  (void)c, (void)instance_id, (void)name, (void)language;
-  return is_marketing_category(std::nullopt);
+  // The category comes from the instance's local template copy (store/templates.hpp); a
+  // template the copy does not hold, or a read error, keeps the conservative reading.
+  store::templates::row t;
+  if (store::templates::get(c, instance_id, name, language, t) || t.category.empty())
+    return is_marketing_category(std::nullopt);
+  return is_marketing_category(std::string_view(t.category));
 }
 
 core::result<bool> is_opted_out(store::connection& c, std::string_view instance_id, std::string_view wa_id) {

@@ -5,9 +5,8 @@
  * write that leases the message (store::broadcasts::settle), so the answer and the skip
  * (`skipped_opted_out`, counted in the broadcast) commit together.
  *
- * SEAM(optouts): returns false until the lead wires it to the opt-out list built in
- * daemon/lib/optouts/ (a lookup of (instance_id, peer) on this connection). `peer` is in
- * meta::recipient_key form (digits only).
+ * It is the opt-out list's lookup (optouts::is_opted_out, one key on this connection); `peer`
+ * is in meta::recipient_key form (digits only), the list's wa_id form.
  *
  * *Thread safety:* runs on the store writer thread, with its connection.
  */

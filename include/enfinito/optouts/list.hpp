@@ -11,7 +11,7 @@
  *           (api/optouts_routes.cpp) → add / remove / save_settings: row + event + audit, one write
  * honoured: outbound/accept: check_single_send() inside the accept write (a template send to a
  *           listed recipient is refused when `enforce` says so: nothing is stored or queued);
- *           broadcasts: is_opted_out() (the lead wires it)
+ *           broadcasts: is_opted_out() (broadcasts/opt_out_seam.hpp, in the lease write)
  * ```
  *
  * Every change of the list appends `optout.added` or `optout.removed` (data: instance_id,
@@ -22,9 +22,9 @@
  * (adding a listed number, a second STOP) writes nothing.
  *
  * Template categories: `marketing_templates` needs a template's category, which Enfinito does
- * not keep yet. `template_is_marketing` is the one seam: until the local template copy is
- * wired there, it counts every template as marketing (a customer who wrote STOP is not sent
- * one by mistake), so `marketing_templates` refuses what `all_templates` does.
+ * not keep. `template_is_marketing` reads the category from the instance's local template
+ * copy (store/templates.hpp); a template the copy does not hold counts as marketing (a
+ * customer who wrote STOP is not sent one by mistake).
  */
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
@@ -81,8 +81,8 @@ bool is_marketing_category(std::optional<std::string_view> category) noexcept;
 bool template_is_marketing(store::connection& c, std::string_view instance_id, std::string_view name,
                            std::string_view language);
 
-/** For broadcasts (the lead wires it): is `wa_id` on the instance's list? One key lookup on any
-    connection (a reader's, or the writer's inside a write). */
+/** Is `wa_id` on the instance's list? One key lookup on any connection (a reader's, or the
+    writer's inside a write: the send queue's broadcast lease, broadcasts/opt_out_seam.hpp). */
 core::result<bool> is_opted_out(store::connection& c, std::string_view instance_id, std::string_view wa_id);
 
 /**
