@@ -36,6 +36,9 @@ http::response unknown_object(std::string_view id, const http::request& req);
 http::response service_unavailable(const http::request& req);
 /** Enfinito's own 401/403 in Meta's words (190, 200). */
 http::response auth_refusal(const http::response& ours, const http::request& req);
+/** The caller of a Graph route: a known `{version}` and an authenticated principal allowed
+    `need`, or the refusal in Meta's words. */
+net::awaitable<std::variant<principal, http::response>> graph_caller(services& s, http::request& req, access need);
 /** Meta's answer to a relayed call, unchanged. */
 http::response relay(const meta::response& r);
 

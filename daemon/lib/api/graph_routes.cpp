@@ -101,6 +101,13 @@ response service_unavailable(const http::request& req) {
   return r;
 }
 
+net::awaitable<std::variant<principal, response>> graph_caller(services& s, http::request& req, access need) {
+  if (!meta::valid_version(req.param("version"))) co_return invalid_parameter("unknown Graph API version", req);
+  auto w = co_await authenticate(req, s, need);
+  if (auto* r = std::get_if<response>(&w)) co_return auth_refusal(*r, req);
+  co_return std::get<principal>(std::move(w));
+}
+
 // Enfinito's own refusals (no or bad key, read-only key, CSRF) in Meta's words.
 response auth_refusal(const response& ours, const http::request& req) {
   if (ours.result() == status::too_many_requests) {  // api/rate_guard.hpp: Meta's app-level limit
@@ -251,10 +258,7 @@ struct graph_routes {
   services& s;
 
   net::awaitable<std::variant<principal, response>> who(http::request& req, access need) {
-    if (!meta::valid_version(req.param("version"))) co_return invalid_parameter("unknown Graph API version", req);
-    auto w = co_await authenticate(req, s, need);
-    if (auto* r = std::get_if<response>(&w)) co_return auth_refusal(*r, req);
-    co_return std::get<principal>(std::move(w));
+    return graph_caller(s, req, need);
   }
 
   // POST {prefix}/{version}/{phone}/messages

@@ -141,10 +141,7 @@ struct waba_routes {
   services& s;
 
   net::awaitable<std::variant<principal, response>> who(http::request& req, access need) {
-    if (!meta::valid_version(req.param("version"))) co_return invalid_parameter("unknown Graph API version", req);
-    auto w = co_await authenticate(req, s, need);
-    if (auto* r = std::get_if<response>(&w)) co_return auth_refusal(*r, req);
-    co_return std::get<principal>(std::move(w));
+    return graph_caller(s, req, need);
   }
 
   // GET {prefix}/{version}/{waba}/phone_numbers: Meta's list with only the caller's numbers.
