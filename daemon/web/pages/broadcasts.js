@@ -227,13 +227,22 @@ export async function detail({ params, onLeave }) {
     btn.addEventListener('click', async () => {
       if (confirm && !await confirmDialog(confirm)) return;
       const next = await act(btn, () => post(`/v1/broadcasts/${enc(bid)}/${what}`), t(`bc.${what}_done`));
-      if (next) { b = next; await draw(); controls.querySelector('button')?.focus(); }
+      if (next) { b = next; await draw(); }
     });
     return btn;
   };
 
+  // Counts redraw on every update; the heading and the buttons only when the state changes, so a
+  // keyboard user's focus stays put (and moves to the next action after using one).
+  let drawnState = null;
   async function draw() {
-    replace(head, heading(b.name || b.id, stateBadge(b.state)));
+    if (b.state !== drawnState) {
+      const hadFocus = controls.contains(document.activeElement);
+      drawnState = b.state;
+      replace(head, heading(b.name || b.id, stateBadge(b.state)));
+      drawControls();
+      if (hadFocus) (controls.querySelector('button') || controls.querySelector('a'))?.focus();
+    }
     replace(body,
       progressEl(b),
       await countsEl(b),
@@ -245,6 +254,9 @@ export async function detail({ params, onLeave }) {
         h('dt', null, t('bc.f_expires_at')), h('dd', null, b.expires_at ? when(b.expires_at) : t('bc.no_expiry')),
         h('dt', null, t('bc.started')), h('dd', null, b.started_at ? when(b.started_at) : t('bc.not_yet')),
         h('dt', null, t('bc.finished')), h('dd', null, b.finished_at ? when(b.finished_at) : t('bc.not_yet'))));
+  }
+
+  function drawControls() {
     const open = b.state !== 'finished' && b.state !== 'cancelled';
     replace(controls,
       b.state === 'running' ? control('pause', t('bc.pause')) : null,
