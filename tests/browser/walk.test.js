@@ -483,10 +483,10 @@ describe('web app walk', { concurrency: 1 }, () => {
     const name = page.getByLabel('Name', { exact: true });
     await name.fill('appointment_reminder');
     await page.getByLabel('Text', { exact: true }).fill('Hello {{1}}, your order {{2}} is on its way.');
-    await page.getByLabel('Example for {{1}}').fill('Ana');
+    await page.getByLabel('Example for {{1}}', { exact: true }).fill('Ana');
     // Examples are asked for before Meta is: one missing is named at its own field.
     await page.getByRole('button', { name: 'Submit for review' }).click();
-    const ex2 = page.getByLabel('Example for {{2}}');
+    const ex2 = page.getByLabel('Example for {{2}}', { exact: true });
     assert.equal(await ex2.getAttribute('aria-invalid'), 'true', 'the missing example is named');
     await ex2.fill('#1001');
     await page.getByLabel('Footer (optional)').fill('Thank you for shopping with us');
@@ -506,7 +506,7 @@ describe('web app walk', { concurrency: 1 }, () => {
     // Edited: the new footer goes to Meta and into the copy.
     await page.getByRole('link', { name: 'Edit walk_order_update (en_US)' }).click();
     await h1(page, 'Edit walk_order_update (en_US)');
-    assert.equal(await page.getByLabel('Example for {{2}}').inputValue(), '#1001', 'the examples are read back');
+    assert.equal(await page.getByLabel('Example for {{2}}', { exact: true }).inputValue(), '#1001', 'the examples are read back');
     await page.getByLabel('Footer (optional)').fill('Thanks for shopping');
     await check_page(page, w.user_ctx, 'template-edit');
     await page.getByRole('button', { name: 'Save and submit for review' }).click();

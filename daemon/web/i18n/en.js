@@ -587,7 +587,6 @@ export default {
   'tpl.cat_utility': 'Utility',
   'tpl.cat_marketing': 'Marketing',
   'tpl.cat_authentication': 'Authentication',
-  'tpl.cat_': '—',
   'tpl.edit': 'Edit',
   'tpl.edit_named': 'Edit {name} ({language})',
   'tpl.edit_title': 'Edit {name} ({language})',

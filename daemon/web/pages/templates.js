@@ -4,10 +4,10 @@
 // "sync from Meta". Meta reviews every create and edit; its refusals are shown next to the field
 // they concern (META_FIELDS), the daemon's own checks by the problem's `field`.
 import { h, replace } from '../lib/dom.js';
-import { t } from '../lib/i18n.js';
+import { t, has } from '../lib/i18n.js';
 import { get, post, patch, del, enc, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
-import { heading, card, empty, field, form, toast, act, confirmDialog, badge, table, keepFocus, showFieldError, describe } from '../lib/ui.js';
+import { heading, card, empty, field, form, toast, act, confirmDialog, badge, table, keepFocus, showFieldError } from '../lib/ui.js';
 import { placeholders, fromComponents, toComponents, templateProblems } from '../lib/template_form.js';
 import { instanceLinks } from './instances.js';
 
@@ -20,7 +20,9 @@ const MAX_BUTTONS = 10;
 const META_FIELDS = { 2388024: 'name', 2388043: 'body', 2388019: '' };
 
 const statusKind = (s) => ({ APPROVED: 'ok', PENDING: 'warn', IN_APPEAL: 'warn', PAUSED: 'warn', REJECTED: 'danger', DISABLED: 'danger' }[s] || 'neutral');
-export const templateStatus = (s) => badge(t(`tpl.status_${(s || 'unknown').toLowerCase()}`), statusKind(s));
+// Meta's words (APPROVED, UTILITY, GREEN…) in ours; one Meta adds later shows as Meta says it.
+const word = (prefix, v) => (has(`${prefix}${String(v || '').toLowerCase()}`) ? t(`${prefix}${String(v || '').toLowerCase()}`) : String(v || '—'));
+export const templateStatus = (s) => badge(word('tpl.status_', s || 'unknown'), statusKind(s));
 
 // A problem found before asking Meta, in words.
 const problemText = (p) => t(`tpl.err_${p.code}`, { n: p.n });
@@ -40,8 +42,8 @@ function templateRows(id, items, redraw) {
       }, t('tpl.deleted'));
     });
     const quality = x.quality_score?.score;
-    return h('tr', null, h('td', { class: 'mono' }, x.name), h('td', null, x.language), h('td', null, t(`tpl.cat_${String(x.category || '').toLowerCase()}`)),
-      h('td', null, templateStatus(x.status)), h('td', null, quality ? t(`tpl.quality_${quality.toLowerCase()}`) : '—'),
+    return h('tr', null, h('td', { class: 'mono' }, x.name), h('td', null, x.language), h('td', null, word('tpl.cat_', x.category)),
+      h('td', null, templateStatus(x.status)), h('td', null, quality ? word('tpl.quality_', quality) : '—'),
       h('td', null, h('div', { class: 'row' }, edit, remove)));
   });
 }
@@ -204,13 +206,13 @@ function templateForm(id, existing) {
           toast(t('tpl.edited'));
         } else {
           const r = await post(`/v1/instances/${enc(id)}/templates`, { name: vals.name, language: vals.language, category: vals.category, components });
-          toast(t('tpl.created', { status: t(`tpl.status_${String(r?.status || 'pending').toLowerCase()}`) }));
+          toast(t('tpl.created', { status: word('tpl.status_', r?.status || 'PENDING') }));
         }
       } catch (e) {
         // Meta names no field; the subcodes it documents for a definition do.
         const key = e instanceof ApiError ? META_FIELDS[e.problem.meta_subcode] : undefined;
         if (key) {
-          showFieldError(inputs[key], `${t(`tpl.meta_${e.problem.meta_subcode}`)} ${await describe(e)}`);
+          showFieldError(inputs[key], `${t(`tpl.meta_${e.problem.meta_subcode}`)} (${t('meta.code', { code: e.problem.meta_code })})`);
           inputs[key].focus();
           return;
         }
