@@ -1,10 +1,12 @@
 // Unit tests of the web app's pure modules (no browser, no daemon): the recipient CSV reader of
 // the broadcast form (daemon/web/lib/csv.js), which must number rows by line as the API does
 // (daemon/lib/broadcasts/recipients.cpp), and the template form's conversions and checks
-// (daemon/web/lib/template_form.js). Run: `node --test web_units.test.js` (CTest: web_units).
+// (daemon/web/lib/template_form.js), and the broadcast events' counts in the API's names
+// (daemon/web/lib/broadcast_counts.js). Run: `node --test web_units.test.js` (CTest: web_units).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCsv, toRecipients, byLine } from '../../daemon/web/lib/csv.js';
+import { countsFromEvent } from '../../daemon/web/lib/broadcast_counts.js';
 import { placeholders, fromComponents, toComponents, templateProblems } from '../../daemon/web/lib/template_form.js';
 
 describe('csv.js', () => {
@@ -72,5 +74,13 @@ describe('template_form.js', () => {
     assert.deepEqual(keys, ['header:too_long', 'body_ex_1:example', 'btn_text_0:button_text', 'btn_url_0:url']);
     assert.deepEqual(templateProblems({ ...ok, body: '' }).map((p) => p.key), ['body']);
     assert.deepEqual(templateProblems({ ...ok, body: 'é'.repeat(1024) }), [], 'characters are counted, not bytes');
+  });
+});
+
+describe('broadcast_counts.js', () => {
+  it('sums an event\'s raw statuses the way the API names its counts', () => {
+    const c = countsFromEvent({ by_status: { accepted: 2, sending: 1, sent: 4, read: 1, failed: 1, dead: 2, cancelled: 3 }, failed_by_code: { 131026: 3 } });
+    assert.deepEqual(c, { queued: 3, sent: 4, delivered: 0, read: 1, failed: 3, failed_by_code: { 131026: 3 }, expired: 0, cancelled: 3, skipped_opted_out: 0 });
+    assert.equal(countsFromEvent(undefined).queued, 0);
   });
 });

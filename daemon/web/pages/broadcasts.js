@@ -14,6 +14,7 @@ import { navigate } from '../lib/router.js';
 import { on as onFeed } from '../lib/feed.js';
 import { heading, card, empty, field, form, toast, act, confirmDialog, badge, table, when, timeEl, showFieldError } from '../lib/ui.js';
 import { parseCsv, toRecipients, byLine } from '../lib/csv.js';
+import { countsFromEvent } from '../lib/broadcast_counts.js';
 import { instanceLinks } from './instances.js';
 
 const PAGE = 20;
@@ -27,7 +28,7 @@ const stateBadge = (s) => badge(t(`bc.state_${s}`), stateKind(s));
 const done = (b) => (b.counts ? b.recipients - b.counts.queued : 0);
 
 function progressEl(b) {
-  const n = done(b);
+  const n = Math.max(0, Math.min(b.recipients, done(b) || 0));
   return h('div', { class: 'progress-cell' },
     h('progress', { max: String(Math.max(1, b.recipients)), value: String(n), 'aria-label': t('bc.progress_label', { name: b.name || b.id }) }),
     h('span', { class: 'small' }, t('bc.progress', { done: n, total: b.recipients })));
@@ -273,8 +274,8 @@ export async function detail({ params, onLeave }) {
   onLeave(onFeed((ev) => {
     const d = ev.data || {};
     if (ev.type?.startsWith('broadcast.') && d.broadcast_id === bid) {
-      // The event carries the counts: no request needed.
-      b = { ...b, state: d.state ?? b.state, counts: d.counts ?? b.counts };
+      // The event carries the counts (as raw statuses): no request needed.
+      b = { ...b, state: d.state ?? b.state, counts: d.counts ? countsFromEvent(d.counts) : b.counts };
       draw();
       if (ev.type === 'broadcast.finished') { live.textContent = t('bc.finished_live'); refetch(); }
       return;
