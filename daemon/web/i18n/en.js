@@ -704,6 +704,8 @@ export default {
   'bc.count_skipped_opted_out': 'Skipped (opted out)',
   'bc.failed_code': '{n} × Meta error {code}.',
   'bc.skipped_invalid': 'Invalid rows left out',
+  'bc.send_at': 'Send at',
+  'bc.expires_at': 'Give up at',
   'bc.now': 'at once',
   'bc.no_expiry': 'never',
   'bc.started': 'Started',

@@ -227,8 +227,10 @@ export async function detail({ params, onLeave }) {
     const btn = h('button', { type: 'button', class: what === 'cancel' ? 'btn btn-danger' : 'btn' }, text);
     btn.addEventListener('click', async () => {
       if (confirm && !await confirmDialog(confirm)) return;
+      // The button is disabled while the request runs, which takes the focus from it: the next
+      // action gets it afterwards.
       const next = await act(btn, () => post(`/v1/broadcasts/${enc(bid)}/${what}`), t(`bc.${what}_done`));
-      if (next) { b = next; await draw(); }
+      if (next) { b = next; await draw(true); }
     });
     return btn;
   };
@@ -236,9 +238,9 @@ export async function detail({ params, onLeave }) {
   // Counts redraw on every update; the heading and the buttons only when the state changes, so a
   // keyboard user's focus stays put (and moves to the next action after using one).
   let drawnState = null;
-  async function draw() {
+  async function draw(acted = false) {
     if (b.state !== drawnState) {
-      const hadFocus = controls.contains(document.activeElement);
+      const hadFocus = acted || controls.contains(document.activeElement);
       drawnState = b.state;
       replace(head, heading(b.name || b.id, stateBadge(b.state)));
       drawControls();
@@ -251,8 +253,8 @@ export async function detail({ params, onLeave }) {
         h('dt', null, t('bc.template')), h('dd', { class: 'mono' }, `${b.template.name} (${b.template.language})`),
         h('dt', null, t('bc.recipients')), h('dd', null, String(b.recipients)),
         b.skipped_invalid ? [h('dt', null, t('bc.skipped_invalid')), h('dd', null, String(b.skipped_invalid))] : null,
-        h('dt', null, t('bc.f_send_at')), h('dd', null, b.send_at ? when(b.send_at) : t('bc.now')),
-        h('dt', null, t('bc.f_expires_at')), h('dd', null, b.expires_at ? when(b.expires_at) : t('bc.no_expiry')),
+        h('dt', null, t('bc.send_at')), h('dd', null, b.send_at ? when(b.send_at) : t('bc.now')),
+        h('dt', null, t('bc.expires_at')), h('dd', null, b.expires_at ? when(b.expires_at) : t('bc.no_expiry')),
         h('dt', null, t('bc.started')), h('dd', null, b.started_at ? when(b.started_at) : t('bc.not_yet')),
         h('dt', null, t('bc.finished')), h('dd', null, b.finished_at ? when(b.finished_at) : t('bc.not_yet'))));
   }
