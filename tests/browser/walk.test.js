@@ -68,6 +68,8 @@ async function check_page(page, ctx, name, { shots = true } = {}) {
     assert.equal(axe.length, 0, `${name} (${scheme}): axe-core found serious/critical violations:\n${describe_axe(axe)}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
+  // A toast from the step's last action fades first: it would cover the page in the screenshots.
+  if (shots) await page.locator('#toasts .toast').last().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
   if (shots) await screenshots(page, name);
   await look_for_findings(page, name);
   assert.deepEqual(ctx.take_problems(), [], `${name}: clean after the checks`);
@@ -270,8 +272,6 @@ describe('web app walk', { concurrency: 1 }, () => {
     });
     const v = await w.meta.admin('POST', 'verify', { phone_number_id: fake_credentials.phone_number_id });
     assert.equal(v.ok, true, `Meta's verification handshake succeeds: ${JSON.stringify(v)}`);
-    // The "Connected" toast fades first: it would cover the Webhooks card in the screenshot.
-    await page.locator('#toasts .toast').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
     await check_page(page, w.user_ctx, 'instance');
   });
 
@@ -540,6 +540,7 @@ describe('web app walk', { concurrency: 1 }, () => {
     await page.getByLabel('Name', { exact: true }).fill('Order updates');
     await page.getByLabel('Template and language').selectOption({ label: 'walk_order_update (en_US)' });
     await page.getByText('This template takes 2 values').waitFor();
+    await page.getByText('to,param1,param2', { exact: true }).waitFor();
     // Three customers and, on line 4, a number that is not one: uploaded as a file.
     const csv = 'to,name,order\n+4915112340001,Ana,#1001\n4915112340002,Bo,#1002\nnot-a-number,Cy,#1003\n4915112340004,Di,#1004\n';
     await page.getByLabel('CSV file').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
@@ -639,7 +640,6 @@ describe('web app walk', { concurrency: 1 }, () => {
       assert.deepEqual(w.user_ctx.take_problems().filter((p) => !/status of 400 .*\/v1\/instances\/[^/]+\)$/.test(p)), []);
       console.log('window_policy: this daemon does not have the field yet; the control showed its answer');
     }
-    await page.locator('#toasts .toast').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
     await check_page(page, w.user_ctx, 'instance-settings');
     await why.getByRole('link', { name: 'How to set up webhooks' }).click();
     await h1(page, 'Webhooks from Meta');

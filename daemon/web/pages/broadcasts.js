@@ -85,7 +85,7 @@ export async function list({ params, onLeave }) {
   }));
   return h('div', null, crumbs(id, inst), heading(t('bc.title'), instanceLinks(id)),
     h('p', { class: 'muted' }, t('bc.intro')),
-    h('div', { class: 'row actions' }, h('a', { class: 'btn btn-primary', href: `/instances/${enc(id)}/broadcasts/new` }, t('bc.new'))),
+    h('div', { class: 'row page-actions' }, h('a', { class: 'btn btn-primary', href: `/instances/${enc(id)}/broadcasts/new` }, t('bc.new'))),
     listEl, h('p', null, more));
 }
 
@@ -94,7 +94,7 @@ export async function list({ params, onLeave }) {
 function rejectedList(rejected, total, truncated) {
   const shown = rejected.slice(0, MAX_SHOWN_REJECTIONS);
   return h('div', { class: 'rejections', 'data-testid': 'rejected-rows' },
-    h('p', null, t('bc.rejected_intro', { n: total })),
+    h('p', null, total === 1 ? t('bc.rejected_intro_one') : t('bc.rejected_intro', { n: total })),
     h('ul', { class: 'small' }, ...shown.map((r) => h('li', null,
       h('b', null, t('bc.line', { line: r.row })), ' ', r.field ? h('span', { class: 'mono' }, r.field) : null, r.field ? ': ' : '', r.detail))),
     truncated || rejected.length > shown.length ? h('p', { class: 'muted small' }, t('bc.rejected_more')) : null,
@@ -142,7 +142,8 @@ export async function create({ params }) {
   const rejectedBox = h('div', { 'aria-live': 'polite' });
   const showHint = () => {
     const names = bodyParams(tpls[Number(tpl.input.value)]);
-    paramsHint.textContent = names.length ? t('bc.params_hint', { n: names.length, example: ['to', ...names.map((n, i) => `param${i + 1}`)].join(',') }) : t('bc.params_none');
+    const columns = ['to', ...names.map((n, i) => `param${i + 1}`)].join(',');
+    replace(paramsHint, names.length ? t('bc.params_hint', { n: names.length }) : t('bc.params_none'), ' ', h('code', null, columns));
     pasted.input.placeholder = names.length ? `to,${names.map((n, i) => `param${i + 1}`).join(',')}\n+15551234567,${names.map((n) => `…`).join(',')}` : 'to\n+15551234567';
   };
   tpl.input.addEventListener('change', showHint);

@@ -84,7 +84,7 @@ export async function list({ params }) {
       h('p', { class: 'crumbs' }, h('a', { href: '/instances' }, t('inst.title')), ' / ', h('a', { href: `/instances/${enc(id)}` }, inst.name)),
       heading(t('tpl.title'), instanceLinks(id)),
       h('p', { class: 'muted' }, t('tpl.intro')),
-      h('div', { class: 'row actions' }, h('a', { class: 'btn btn-primary', href: `/instances/${enc(id)}/templates/new` }, t('tpl.new')), sync),
+      h('div', { class: 'row page-actions' }, h('a', { class: 'btn btn-primary', href: `/instances/${enc(id)}/templates/new` }, t('tpl.new')), sync),
       listEl, h('p', null, more));
   }
   await draw();
@@ -95,7 +95,7 @@ export async function list({ params }) {
 
 // A list of example inputs, one per placeholder of `text`, kept in step as the text changes.
 function examplesBox(prefix, labelKey, initial) {
-  const box = h('div', { class: 'stack' });
+  const box = h('div', { class: 'stack examples' });
   let inputs = [];
   const sync = (text) => {
     const names = placeholders(text);
