@@ -735,6 +735,7 @@ export default {
   'health.why_not_public': 'Meta cannot reach this server from the internet, so Enfinito could not tell Meta where to send this number\'s messages and statuses. Enter the callback URL and verify token above in your Meta app, or ask your administrator to give the server a public https address.',
   'health.why_never': 'This server leaves the callback URL to you: enter the callback URL and verify token above in your Meta app.',
   'health.why_link': 'How to set up webhooks',
+  'health.just_now': 'less than a minute ago',
   'help.wh_title': 'Webhooks from Meta',
   'help.wh_intro': 'Meta tells Enfinito about every message your customers send and about every status (sent, delivered, read) by calling a web address: the callback URL. Until Meta knows it, you can send but you will not see replies or ticks.',
   'help.wh_auto_title': 'When it happens by itself',

@@ -12,7 +12,8 @@ const causes = ['needs_reauth', 'token_expiring', 'webhooks_silent', 'endpoint_p
 
 function lastSeen(at) {
   if (!at) return t('health.never');
-  return t('health.ago', { ago: duration(Date.now() - at) });
+  const ago = Date.now() - at;
+  return ago < 60000 ? t('health.just_now') : t('health.ago', { ago: duration(ago) });
 }
 
 function problemsList(problems) {
