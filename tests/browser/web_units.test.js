@@ -5,7 +5,7 @@
 // (daemon/web/lib/broadcast_counts.js). Run: `node --test web_units.test.js` (CTest: web_units).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCsv, toRecipients, byLine } from '../../daemon/web/lib/csv.js';
+import { parseCsv, toRecipients, byLine, columnOf } from '../../daemon/web/lib/csv.js';
 import { countsFromEvent } from '../../daemon/web/lib/broadcast_counts.js';
 import { placeholders, fromComponents, toComponents, templateProblems } from '../../daemon/web/lib/template_form.js';
 
@@ -36,6 +36,25 @@ describe('csv.js', () => {
     assert.deepEqual(local, [{ row: 3, columns: 2, header: 3 }]);
     // The API's row 2 (a JSON position) is the file's line 4.
     assert.deepEqual(byLine([{ row: 2, field: 'to', detail: 'x' }], lines), [{ row: 4, field: 'to', detail: 'x' }]);
+  });
+});
+
+describe('csv.js columns', () => {
+  it('reads header and button columns by name, the others as body parameters in order', () => {
+    assert.deepEqual(columnOf('header_document'), { what: 'header', type: 'document' });
+    assert.deepEqual(columnOf('button_1_payload'), { what: 'button', index: 1, subType: 'quick_reply' });
+    assert.deepEqual(columnOf('Header_text'), { what: 'body' }, 'names are exact, as in the API');
+    const { recipients } = toRecipients(parseCsv('to,name,button_1_payload,header_text,order,button_0_url\n1555000111,Ana,stop-1,Summer,#1,o/1\n'));
+    assert.deepEqual(recipients, [{
+      to: '1555000111', parameters: ['Ana', '#1'], header: { type: 'text', text: 'Summer' },
+      buttons: [{ index: 0, sub_type: 'url', text: 'o/1' }, { index: 1, sub_type: 'quick_reply', payload: 'stop-1' }],
+    }]);
+    assert.deepEqual(toRecipients(parseCsv('to,header_image\n1555000111,https://x/a.png\n')).recipients[0].header, { type: 'image', link: 'https://x/a.png' });
+  });
+
+  it('refuses two columns for one header or one button', () => {
+    assert.deepEqual(toRecipients(parseCsv('to,header_text,header_image\n1,a,b\n')), { error: 'duplicate_column', column: 'header_image' });
+    assert.deepEqual(toRecipients(parseCsv('to,button_0_url,button_0_payload\n1,a,b\n')), { error: 'duplicate_column', column: 'button_0_payload' });
   });
 });
 

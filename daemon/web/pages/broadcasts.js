@@ -165,7 +165,9 @@ export async function create({ params }) {
       if (!text.trim()) { showFieldError(pasted.input, t('bc.csv_missing')); pasted.input.focus(); return; }
       const csv = parseCsv(text);
       if (csv.error) { showFieldError(csvInput, t(`bc.csv_${csv.error}`, { line: csv.line })); csvInput.focus(); return; }
-      const { recipients, lines, local: bad } = toRecipients(csv);
+      const read = toRecipients(csv);
+      if (read.error) { showFieldError(csvInput, t('bc.csv_duplicate_column', { column: read.column })); csvInput.focus(); return; }
+      const { recipients, lines, local: bad } = read;
       const local = bad.map((r) => ({ row: r.row, field: '', detail: t('bc.csv_columns', { n: r.columns, header: r.header }) }));
       if (local.length && !v.skip_invalid) {
         replace(rejectedBox, rejectedList(local, local.length, false));
