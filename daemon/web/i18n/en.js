@@ -732,6 +732,11 @@ export default {
   'inst.window_off': 'Do not check',
   'inst.window_saved': '24-hour window policy: {policy}.',
   'inst.window_unsupported': 'This server cannot change the policy yet.',
+  'inst.window_now': 'In effect now: {policy}.',
+  'inst.window_now_reject': 'refuse',
+  'inst.window_now_warn': 'accept with a warning',
+  'inst.window_now_off': 'no check',
+  'inst.window_now_auto': 'automatic',
 
   'health.why_not_public': 'Meta cannot reach this server from the internet, so Enfinito could not tell Meta where to send this number\'s messages and statuses. Enter the callback URL and verify token above in your Meta app, or ask your administrator to give the server a public https address.',
   'health.why_never': 'This server leaves the callback URL to you: enter the callback URL and verify token above in your Meta app.',

@@ -210,6 +210,11 @@ function windowPolicy(inst, update) {
       showFieldError(sel.input, unsupported ? `${t('inst.window_unsupported')} (${await describe(e, true)})` : await describe(e, true));
     } finally { sel.input.disabled = false; }
   });
+  // Under `auto` the daemon says which rule applies today (window_policy_effective).
+  if (inst.window_policy_effective) {
+    sel.wrap.insertBefore(h('div', { class: 'hint', 'data-testid': 'window-policy-now' }, t('inst.window_now', { policy: t(`inst.window_now_${inst.window_policy_effective}`) })),
+      sel.wrap.querySelector('.field-error'));
+  }
   return sel.wrap;
 }
 
