@@ -631,6 +631,7 @@ describe('web app walk', { concurrency: 1 }, () => {
       await page.locator('#toasts').getByText('24-hour window policy: Refuse it at once.').waitFor();
       const r = await api('GET', `/v1/instances/${w.instance}`, { cookie_ctx: w.user_ctx });
       assert.equal(r.json.window_policy, 'reject');
+      await page.locator('[data-testid="window-policy-now"]').getByText('In effect now: refuse.').waitFor();
       await page.getByLabel('24-hour window policy').selectOption('auto');
       await page.locator('#toasts').getByText(/Automatic/).waitFor();
     } else {

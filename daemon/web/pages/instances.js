@@ -212,8 +212,10 @@ function windowPolicy(inst, update) {
   });
   // Under `auto` the daemon says which rule applies today (window_policy_effective).
   if (inst.window_policy_effective) {
-    sel.wrap.insertBefore(h('div', { class: 'hint', 'data-testid': 'window-policy-now' }, t('inst.window_now', { policy: t(`inst.window_now_${inst.window_policy_effective}`) })),
-      sel.wrap.querySelector('.field-error'));
+    const now = h('div', { class: 'hint', id: `${sel.input.id}-now`, 'data-testid': 'window-policy-now' },
+      t('inst.window_now', { policy: t(`inst.window_now_${inst.window_policy_effective}`) }));
+    sel.wrap.insertBefore(now, sel.wrap.querySelector('.field-error'));
+    sel.input.setAttribute('aria-describedby', `${sel.input.getAttribute('aria-describedby')} ${now.id}`);
   }
   return sel.wrap;
 }
