@@ -628,7 +628,7 @@ describe('web app walk', { concurrency: 1 }, () => {
     const supported = 'window_policy' in (await api('GET', `/v1/instances/${w.instance}`, { cookie_ctx: w.user_ctx })).json;
     await policy.selectOption('reject');
     if (supported) {
-      await page.locator('#toasts').getByText('24-hour window policy: Refuse it at once.').waitFor();
+      await page.locator('#toasts').getByText('24-hour window policy: Refuse the message.').waitFor();
       const r = await api('GET', `/v1/instances/${w.instance}`, { cookie_ctx: w.user_ctx });
       assert.equal(r.json.window_policy, 'reject');
       await page.locator('[data-testid="window-policy-now"]').getByText('In effect now: refuse.').waitFor();

@@ -725,9 +725,9 @@ export default {
   'bc.export': 'Download results (CSV)',
 
   'inst.f_window_policy': '24-hour window policy',
-  'inst.h_window_policy': 'What happens to a free-form message when the customer has not written in the last 24 hours (Meta then refuses it).',
-  'inst.window_auto': 'Automatic: warn until Meta\'s webhooks have arrived for a day, then refuse',
-  'inst.window_reject': 'Refuse it at once',
+  'inst.h_window_policy': 'What happens to a free-form message when the customer has not written in the last 24 hours (Meta then refuses it). Automatic warns until Meta\'s webhooks have arrived for a day, then refuses.',
+  'inst.window_auto': 'Automatic',
+  'inst.window_reject': 'Refuse the message',
   'inst.window_warn': 'Accept it with a warning',
   'inst.window_off': 'Do not check',
   'inst.window_saved': '24-hour window policy: {policy}.',
