@@ -1,8 +1,8 @@
 // Fair shares on the running daemon (issue 20, P10): per-key and per-tenant rate limits with
 // 429, Retry-After and the draft-ietf-httpapi-ratelimit-headers fields (REST and Graph routes,
 // keys and sessions); an administrator's override applied at once; quotas refused by name; usage
-// per day on the API, in usage_daily and on /metrics; webhook endpoints over the tenant quota; and a tenant hammering past its limit
-// not slowing another tenant (latency bounds skipped under sanitizers, support/latency.hpp).
+// per day on the API, in usage_daily and on /metrics; webhook endpoints over the tenant quota;
+// and a tenant hammering past its limit not slowing another tenant (latency bounds skipped under sanitizers, support/latency.hpp).
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
