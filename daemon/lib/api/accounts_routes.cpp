@@ -16,6 +16,7 @@
 #include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
+#include <enfinito/api/limits_routes.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/ids.hpp>
@@ -323,7 +324,10 @@ http::response export_response(http::request& req, accounts::export_producer pro
 net::awaitable<http::response> me_export(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   auto ctx = flows(s);
-  auto producer = co_await accounts::start_export(ctx, p.user_id, p.session_id);
+  auto extra = co_await limits_export(s, p.user_id);
+  if (!extra && extra.error() == store::error::not_found) co_return user_not_found();
+  if (!extra) co_return store_problem();
+  auto producer = co_await accounts::start_export(ctx, p.user_id, p.session_id, std::move(*extra));
   if (!producer && producer.error() == store::error::not_found) co_return user_not_found();
   if (!producer) co_return store_problem();
   co_return export_response(req, std::move(*producer));
@@ -516,7 +520,10 @@ net::awaitable<http::response> data_link_export(services& s, http::request& req)
   auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::export_data, addr);
   if (!user) co_return store_problem();
   if (!*user) co_return invalid_link();
-  auto producer = co_await accounts::start_export(ctx, **user, "");
+  auto extra = co_await limits_export(s, **user);
+  if (!extra && extra.error() == store::error::not_found) co_return invalid_link();
+  if (!extra) co_return store_problem();
+  auto producer = co_await accounts::start_export(ctx, **user, "", std::move(*extra));
   if (!producer && producer.error() == store::error::not_found) co_return invalid_link();
   if (!producer) co_return store_problem();
   co_return export_response(req, std::move(*producer));
