@@ -562,6 +562,43 @@ net::awaitable<http::response> admin_delete(services& s, http::request& req) {
   co_return http::no_content();
 }
 
+// DELETE /v1/admin/users/{id}/second-factor: a user's lost second factor, reset by an
+// administrator who signed in recently or gives their password again (as DELETE /v1/me asks);
+// the user is mailed and signed out everywhere (accounts/second_factor.hpp).
+net::awaitable<http::response> admin_reset_second_factor(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  if (p.via_api_key) co_return session_required();
+  const std::string id(req.param("id"));
+  if (id == p.user_id)
+    co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
+                            "administrators remove their own second factor with DELETE /v1/me/totp");
+  if (!core::id_like(id, "usr_"))
+    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  const bool recent = !accounts::delete_needs_password(false, p.session_created_at, store::accounts::now_s(),
+                                                       s.cfg.auth.recent_signin_s);
+  if (!recent || !req.msg.body().empty()) {
+    ENF_TRY(body, body_object(req, s.json));
+    if (auto r = only_fields(body, {"password"})) co_return std::move(*r);
+    ENF_TRY(pw, string_field(body, "password", !recent));
+    if (pw) {
+      auto me = co_await accounts::load_user(ctx, p.user_id);
+      if (!me || !*me) co_return store_problem();
+      auto check = co_await accounts::check_password(ctx, **me, *pw, addr);
+      if (check.verdict != accounts::password_verdict::ok)
+        co_return password_refused(check.verdict == accounts::password_verdict::throttled, check.wait, "password");
+    }
+  }
+  auto r = co_await accounts::reset_by_admin(ctx, id, p.user_id, addr);
+  if (r.ec) co_return store_problem();
+  if (r.outcome == accounts::reset_outcome::no_user)
+    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  if (r.outcome == accounts::reset_outcome::not_enrolled)
+    co_return http::problem(http::status::conflict, "second_factor_not_enrolled", "Conflict",
+                            "this user has no second factor to reset");
+  co_return http::no_content();
+}
 
 net::awaitable<http::response> admin_action(services& s, http::request& req, std::string action) {
   ENF_AUTH(p, access::admin);
@@ -610,6 +647,8 @@ void register_accounts_routes(http::router& r, services& s) {
   r.add(verb::post, "/v1/auth/data-rights/export", "auth.data_rights_export", bind(data_link_export));
   r.add(verb::post, "/v1/auth/data-rights/delete", "auth.data_rights_delete", bind(data_link_delete));
   r.add(verb::delete_, "/v1/admin/users/{id}", "admin.users_delete", bind(admin_delete));
+  r.add(verb::delete_, "/v1/admin/users/{id}/second-factor", "admin.users_second_factor_reset",
+        bind(admin_reset_second_factor));
   for (std::string action : {"approve", "reject", "suspend", "reinstate"})
     r.add(verb::post, "/v1/admin/users/{id}/" + action, "admin.users_" + action,
           [&s, action](http::request& req) { return admin_action(s, req, action); });

@@ -9,6 +9,10 @@
  *   sign-in:  a right password for an enrolled user gives a short-lived challenge instead of a
  *             session; the challenge and a code (or a recovery code) give the session
  *   remove:   with a code (or a recovery code)
+ *   reset:    a lost factor, by an administrator (DELETE /v1/admin/users/{id}/second-factor) or
+ *             the operator (`enfinitoctl reset-second-factor EMAIL`, for a locked-out
+ *             administrator): the factor and its recovery codes go, every session of the user
+ *             is signed out, the user is mailed, all in one audited write
  *
  * Codes are throttled with the passwords (auth::runtime's throttle, by account and address),
  * a code's time step is used once, and every enrolment, use, failure and removal is audited
@@ -23,7 +27,12 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace enfinito::crypto {
+class vault;
+}
 
 namespace enfinito::accounts {
 
@@ -56,6 +65,26 @@ net::awaitable<confirmation> confirm_enrolment(context& ctx, const store::accoun
 /** Removes the factor after a right code or recovery code. */
 net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::user& u, const std::string& code,
                                           const std::string& address);
+
+enum class reset_outcome { done, no_user, not_enrolled };
+/**
+ * The reset's write, shared by the administrator's route and enfinitoctl: removes `user_id`'s
+ * factor (confirmed or pending) and recovery codes, deletes every session of the user, queues
+ * mail::second_factor_reset sealed by `v`, and audits `second_factor_reset` with `by` (e.g.
+ * "by=administrator") as detail and `actor_id` (empty: the operator). Nothing changes unless
+ * `out` is done.
+ */
+core::error_code reset_factor(store::connection& c, const config::settings& cfg, const crypto::vault& v,
+                              std::string_view user_id, std::string_view actor_id, std::string_view by,
+                              std::string_view address, reset_outcome& out);
+
+struct reset_result {
+  core::error_code ec;
+  reset_outcome outcome = reset_outcome::done;
+};
+/** An administrator (`actor_id`) resets `user_id`'s factor (the caller checked the rules). */
+net::awaitable<reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
+                                            const std::string& address);
 
 struct factor_state {
   core::error_code ec;
