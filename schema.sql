@@ -683,3 +683,9 @@ CREATE TABLE enrolment_sessions (
   user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
 );
 CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
+
+-- migration: 24
+-- The TOTP enrolment's QR code (issue 20): shown only to the session that began the
+-- enrolment, and only until it is confirmed. `enrolling_session` names that session (its id,
+-- not its token); NULL once confirmed, and for enrolments begun before this migration.
+ALTER TABLE user_totp ADD COLUMN enrolling_session TEXT;

@@ -2,6 +2,7 @@
 // (see include/enfinito/accounts/second_factor.hpp).
 #include <enfinito/accounts/second_factor.hpp>
 
+#include <enfinito/accounts/qr_svg.hpp>
 #include <enfinito/accounts/totp.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/clock.hpp>
@@ -105,7 +106,8 @@ net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, 
 
 }  // namespace
 
-net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address) {
+net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address,
+                                          const std::string& session_id) {
   enrolment out;
   std::array<unsigned char, totp::secret_bytes> raw{};
   crypto::random_bytes(raw);
@@ -114,7 +116,7 @@ net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::u
   auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   const std::string blob = v->encrypt(key.reveal(), secret_ref(u.id));
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sf::begin(c, u.id, blob, now_s())) return ec;
+    if (auto ec = sf::begin(c, u.id, blob, now_s(), session_id)) return ec;
     return store::accounts::audit(c, u.id, u.id, "second_factor_enrolment_started", "method=totp", address);
   };
   out.ec = co_await ctx.db.write(write);
@@ -126,6 +128,37 @@ net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::u
   if (out.ec) co_return out;
   out.secret_base32 = core::secret_string(totp::base32(key.reveal()));
   out.uri = core::secret_string(totp::otpauth_uri(issuer, u.email, out.secret_base32.reveal()));
+  co_return out;
+}
+
+net::awaitable<enrolment_qr> read_enrolment_qr(context& ctx, const store::accounts::user& u,
+                                               const std::string& session_id) {
+  enrolment_qr out;
+  std::optional<sf::factor> f;
+  auto read = [&](store::connection& c) -> core::error_code {
+    auto r = sf::get(c, u.id);
+    if (!r) return r.error();
+    f = std::move(*r);
+    return {};
+  };
+  out.ec = co_await ctx.db.read(read);
+  if (out.ec) co_return out;
+  // Only the enrolling session, only before confirmation: after it the secret is never shown.
+  if (!f || f->confirmed_at || session_id.empty() || f->enrolling_session != session_id) co_return out;
+  auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+  auto key = v->decrypt(f->secret_blob, secret_ref(u.id));
+  if (!key) {
+    out.ec = key.error();
+    co_return out;
+  }
+  const core::secret_string uri(totp::otpauth_uri(issuer, u.email, totp::base32(key->reveal())));
+  auto m = qr_encode(uri.reveal());
+  if (!m) {
+    out.ec = make_error_code(std::errc::message_size);  // an otpauth URI always fits: not expected
+    co_return out;
+  }
+  out.svg = core::secret_string(qr_svg(*m));
+  out.shown = true;
   co_return out;
 }
 

@@ -2,8 +2,9 @@
 /**
  * @file accounts second_factor: the TOTP second factor's flows (the rules are accounts/totp.hpp).
  *
- *   enrol:    a new random secret, sealed by the vault, stored unconfirmed; shown once as
- *             base32 and as an otpauth:// URI
+ *   enrol:    a new random secret, sealed by the vault, stored unconfirmed; shown as base32
+ *             and as an otpauth:// URI, and as that URI's QR code to the enrolling session
+ *             until confirmed
  *   confirm:  the first right code confirms it and makes the single-use recovery codes
  *             (shown once, stored as SHA-256)
  *   sign-in:  a right password for an enrolled user gives a short-lived challenge instead of a
@@ -45,7 +46,22 @@ struct enrolment {
   core::secret_string secret_base32;
   core::secret_string uri;        // otpauth://…
 };
-net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address);
+/** Begins (or restarts) an enrolment by the session `session_id` (the only one shown its QR code). */
+net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address,
+                                          const std::string& session_id);
+
+/**
+ * The QR code (SVG, accounts/qr_svg.hpp) of the waiting enrolment's otpauth:// URI, for the
+ * session that began it and only until it is confirmed; `shown` false otherwise. The SVG holds
+ * the secret: never logged, served with no-store.
+ */
+struct enrolment_qr {
+  core::error_code ec;
+  bool shown = false;
+  core::secret_string svg;
+};
+net::awaitable<enrolment_qr> read_enrolment_qr(context& ctx, const store::accounts::user& u,
+                                               const std::string& session_id);
 
 enum class code_verdict { ok, wrong, throttled, not_enrolled };
 struct code_result {

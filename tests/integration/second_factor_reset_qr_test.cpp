@@ -2,7 +2,9 @@
 // /v1/admin/users/{id}/second-factor, signed in recently or with the password again), and the
 // operator resets a locked-out administrator's with the real enfinitoctl run as a process. Both
 // remove the factor and its recovery codes, sign the user out everywhere, mail the user (a real
-// SMTP server) and leave one audit entry naming who did it.
+// SMTP server) and leave one audit entry naming who did it. And the enrolment's QR code (GET
+// /v1/me/totp/qr.svg): the SVG of exactly the enrolment's otpauth:// URI, no-store, to the
+// enrolling session only and only until confirmed.
 #include "support/daemon.hpp"
 #include "support/http_client.hpp"
 #include "support/smtp_server.hpp"
@@ -10,6 +12,7 @@
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
+#include <enfinito/accounts/qr_svg.hpp>
 #include <enfinito/accounts/totp.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/auth/password.hpp>
@@ -256,6 +259,66 @@ BOOST_AUTO_TEST_CASE(the_operator_resets_a_locked_out_administrators_factor_with
   BOOST_TEST(ctl({"reset-second-factor", "lost@example.com"}, &out) == 0, out);
   BOOST_TEST(ctl({"reset-second-factor", "lost@example.com"}, &out) == 1);
   BOOST_TEST(out.find("no second factor") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(totp_qr)
+
+BOOST_AUTO_TEST_CASE(the_qr_code_goes_only_to_the_enrolling_session_until_confirmed) {
+  rig r;
+  auto alice = r.user("alice@example.com", "alice password 1234");
+  auto bob = r.user("bob@example.com", "bob password 1234");
+  auto a1 = r.session(alice);
+  auto a2 = r.session(alice);
+  auto b = r.session(bob);
+  const std::string qr = "/v1/me/totp/qr.svg";
+
+  auto none = a1.call("GET", qr);
+  BOOST_TEST(none.status == 404u);
+  BOOST_TEST(none.header("Cache-Control") == "no-store");
+
+  auto e = a1.call("POST", "/v1/me/totp");
+  BOOST_REQUIRE_EQUAL(e.status, 201u);
+  const auto uri = str(body_of(e), "otpauth_uri");
+  const auto secret = str(body_of(e), "secret");
+  auto img = a1.call("GET", qr);
+  BOOST_REQUIRE_EQUAL(img.status, 200u);
+  BOOST_TEST(img.header("Content-Type") == "image/svg+xml");
+  BOOST_TEST(img.header("Cache-Control") == "no-store");
+  BOOST_TEST(img.header("X-Content-Type-Options") == "nosniff");
+  BOOST_TEST(img.body.find("<svg xmlns=\"http://www.w3.org/2000/svg\"") != std::string::npos);
+  BOOST_TEST(img.body.ends_with("</svg>\n"));
+  // Exactly the symbol of the URI the enrolment answered (the secret in it): nothing else.
+  auto expected = accounts::qr_encode(uri);
+  BOOST_REQUIRE(expected.has_value());
+  BOOST_TEST(img.body == accounts::qr_svg(*expected));
+
+  // Not another session of hers, not another user, not an API key, not anonymously.
+  BOOST_TEST(a2.call("GET", qr).status == 404u);
+  BOOST_TEST(b.call("GET", qr).status == 404u);
+  client key{r.app.port(), {}, alice.key};
+  BOOST_TEST(key.call("GET", qr).status == 403u);
+  client anon{r.app.port()};
+  BOOST_TEST(anon.call("GET", qr).status == 401u);
+
+  // Enrolment begun again on another session: the QR code moves there, with the new secret.
+  auto e2 = a2.call("POST", "/v1/me/totp");
+  BOOST_REQUIRE_EQUAL(e2.status, 201u);
+  const auto uri2 = str(body_of(e2), "otpauth_uri");
+  BOOST_TEST(uri2 != uri);
+  BOOST_TEST(a1.call("GET", qr).status == 404u);
+  auto img2 = a2.call("GET", qr);
+  BOOST_REQUIRE_EQUAL(img2.status, 200u);
+  BOOST_TEST(img2.body == accounts::qr_svg(*accounts::qr_encode(uri2)));
+
+  // Confirmed: never again, not even to the session that enrolled.
+  auto ok = a2.call("POST", "/v1/me/totp/confirm",
+                    json::serialize(json::object{{"code", code_for(str(body_of(e2), "secret"))}}));
+  BOOST_REQUIRE_EQUAL(ok.status, 200u);
+  BOOST_TEST(a2.call("GET", qr).status == 404u);
+  BOOST_TEST(a1.call("GET", qr).status == 404u);
+  BOOST_TEST(secret != str(body_of(e2), "secret"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
