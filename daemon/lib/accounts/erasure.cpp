@@ -125,7 +125,8 @@ core::error_code read_head(store::connection& c, const std::string& user_id, con
   auto notices = store::notices::for_user(c, user_id, export_notices_max);
   if (!notices) return notices.error();
   boost::json::array na;
-  for (const auto& n : *notices) na.push_back(boost::json::object{{"notice_id", n.notice_id}, {"queued_at", iso8601(n.queued_at)}});
+  for (const auto& n : *notices)
+    na.push_back(boost::json::object{{"notice_id", n.notice_id}, {"queued_at", iso8601(n.queued_at)}});
   out["policy_notices"] = std::move(na);
   for (auto& [name, fn] : export_sections())
     if (auto e = fn(c, user_id, out)) return e;
