@@ -211,35 +211,35 @@ net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::u
 
 core::error_code reset_factor(store::connection& c, const config::settings& cfg, const crypto::vault& v,
                               std::string_view user_id, std::string_view actor_id, std::string_view by,
-                              std::string_view address, reset_outcome& out) {
+                              std::string_view address, factor_reset_outcome& out) {
   auto u = store::accounts::find_user_by_id(c, user_id);
   if (!u) return u.error();
   if (!*u) {
-    out = reset_outcome::no_user;
+    out = factor_reset_outcome::no_user;
     return {};
   }
   auto ec = sf::remove(c, user_id);
   if (ec == store::error::not_found) {
-    out = reset_outcome::not_enrolled;
+    out = factor_reset_outcome::not_enrolled;
     return {};
   }
   if (ec) return ec;
   // Whoever holds a session may be the one who took the factor: everyone signs in again.
   if (auto e = store::accounts::delete_user_sessions(c, user_id)) return e;
   if (auto e = mail::enqueue(c, mail::second_factor_reset(user_id, (*u)->email, cfg), v)) return e;
-  out = reset_outcome::done;
+  out = factor_reset_outcome::done;
   return store::accounts::audit(c, user_id, actor_id, "second_factor_reset", by, address);
 }
 
-net::awaitable<reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
+net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
                                             const std::string& address) {
-  reset_result out;
+  factor_reset_result out;
   const auto vault = ctx.vault.current();  // seals the mail
   auto work = [&](store::connection& c) {
     return reset_factor(c, ctx.cfg, *vault, user_id, actor_id, "by=administrator", address, out.outcome);
   };
   out.ec = co_await ctx.db.write(work);
-  if (!out.ec && out.outcome == reset_outcome::done)
+  if (!out.ec && out.outcome == factor_reset_outcome::done)
     core::log::info("second_factor_reset", {{"user_id", user_id}, {"by", actor_id}});
   co_return out;
 }

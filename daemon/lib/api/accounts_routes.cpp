@@ -592,9 +592,9 @@ net::awaitable<http::response> admin_reset_second_factor(services& s, http::requ
   }
   auto r = co_await accounts::reset_by_admin(ctx, id, p.user_id, addr);
   if (r.ec) co_return store_problem();
-  if (r.outcome == accounts::reset_outcome::no_user)
+  if (r.outcome == accounts::factor_reset_outcome::no_user)
     co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
-  if (r.outcome == accounts::reset_outcome::not_enrolled)
+  if (r.outcome == accounts::factor_reset_outcome::not_enrolled)
     co_return http::problem(http::status::conflict, "second_factor_not_enrolled", "Conflict",
                             "this user has no second factor to reset");
   co_return http::no_content();

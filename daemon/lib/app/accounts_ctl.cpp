@@ -190,7 +190,7 @@ int reset_second_factor(const config::settings& s, const std::string& email_arg)
   }
   const auto vault = mail_vault(s, "reset-second-factor");
   if (!vault) return 1;
-  auto outcome = accounts::reset_outcome::no_user;
+  auto outcome = accounts::factor_reset_outcome::no_user;
   std::string user_id, why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
     auto u = store::accounts::find_user_by_email(c, *email);
@@ -203,11 +203,11 @@ int reset_second_factor(const config::settings& s, const std::string& email_arg)
     std::fprintf(stderr, "enfinitoctl: reset-second-factor: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
     return 1;
   }
-  if (outcome == accounts::reset_outcome::no_user) {
+  if (outcome == accounts::factor_reset_outcome::no_user) {
     std::fprintf(stderr, "enfinitoctl: reset-second-factor: no account with this email\n");
     return 1;
   }
-  if (outcome == accounts::reset_outcome::not_enrolled) {
+  if (outcome == accounts::factor_reset_outcome::not_enrolled) {
     std::fprintf(stderr, "enfinitoctl: reset-second-factor: the account has no second factor\n");
     return 1;
   }

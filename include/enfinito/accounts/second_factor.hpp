@@ -82,7 +82,7 @@ net::awaitable<confirmation> confirm_enrolment(context& ctx, const store::accoun
 net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::user& u, const std::string& code,
                                           const std::string& address);
 
-enum class reset_outcome { done, no_user, not_enrolled };
+enum class factor_reset_outcome { done, no_user, not_enrolled };
 /**
  * The reset's write, shared by the administrator's route and enfinitoctl: removes `user_id`'s
  * factor (confirmed or pending) and recovery codes, deletes every session of the user, queues
@@ -92,14 +92,14 @@ enum class reset_outcome { done, no_user, not_enrolled };
  */
 core::error_code reset_factor(store::connection& c, const config::settings& cfg, const crypto::vault& v,
                               std::string_view user_id, std::string_view actor_id, std::string_view by,
-                              std::string_view address, reset_outcome& out);
+                              std::string_view address, factor_reset_outcome& out);
 
-struct reset_result {
+struct factor_reset_result {
   core::error_code ec;
-  reset_outcome outcome = reset_outcome::done;
+  factor_reset_outcome outcome = factor_reset_outcome::done;
 };
 /** An administrator (`actor_id`) resets `user_id`'s factor (the caller checked the rules). */
-net::awaitable<reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
+net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
                                             const std::string& address);
 
 struct factor_state {
