@@ -7,6 +7,7 @@
 #include "support/tenants.hpp"
 
 #include <enfinito/api/auth_guard.hpp>
+#include <enfinito/core/clock.hpp>
 #include <enfinito/limits/usage.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/limits.hpp>
@@ -47,7 +48,7 @@ BOOST_AUTO_TEST_CASE(the_export_holds_usage_limits_in_force_and_notices_without_
       }
     // An earlier day already flushed.
     const auto today = limits::utc_day(core::wall_ms());
-    if (auto ec = store::limits::add_usage(c, a.user_id, {today - 2, 5, 6})) return ec;
+    if (auto ec = store::limits::add_usage(c, a.user_id, store::limits::usage_day{today - 2, 5, 6})) return ec;
     store::limits::overrides o;
     o.max_api_keys = 3;
     if (auto ec = store::limits::put(c, a.user_id, o)) return ec;
