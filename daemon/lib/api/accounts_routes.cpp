@@ -578,6 +578,9 @@ net::awaitable<http::response> admin_reset_second_factor(services& s, http::requ
   const auto addr = client_address(req);
   const bool recent = !accounts::delete_needs_password(false, p.session_created_at, store::accounts::now_s(),
                                                        s.cfg.auth.recent_signin_s);
+  if (!recent && req.msg.body().empty())
+    co_return http::field_problem("password", "is required: your sign-in is not recent, give your password again",
+                                  "missing_field");
   if (!recent || !req.msg.body().empty()) {
     ENF_TRY(body, body_object(req, s.json));
     if (auto r = only_fields(body, {"password"})) co_return std::move(*r);
