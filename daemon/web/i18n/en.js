@@ -445,6 +445,10 @@ export default {
   'sec.activity': 'Your activity',
   'sec.activity_help': 'Sign-ins, failed sign-ins and every change made with your account, newest first.',
   'sec.activity_unavailable': 'Your activity is not available on this server yet.',
+  // The enrolment's QR code (GET /v1/me/totp/qr.svg).
+  'sec.scan_qr': 'Scan this code with your authenticator app, or type the key beside it, then type the code the app shows.',
+  'sec.qr_alt': 'QR code for your authenticator app',
+  'sec.qr_unavailable': 'The QR code could not be shown: type the key or use the link instead.',
   'set.profile': 'Profile',
   'set.email_needs_password': 'Needed only to change the email.',
   'set.nothing': 'Nothing changed.',
