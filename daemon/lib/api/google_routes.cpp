@@ -183,7 +183,7 @@ struct google_routes {
       case accounts::google::sign_in_outcome::age_not_confirmed:
         co_return http::field_problem("age_confirmed",
                                       "a new account needs the confirmation that you are 16 or over: tick it on "
-                                      "the sign-in page and start again",
+                                      "the sign-up page and start again",
                                       "age_not_confirmed");
       case accounts::google::sign_in_outcome::pending:
         co_return http::problem(status::forbidden, "account_pending", "Your account awaits approval");

@@ -80,6 +80,7 @@ export default {
   'auth.password_hint': 'At least 8 characters. A long passphrase is best.',
   'auth.age_confirm': 'I am 16 or older',
   'auth.age_hint': 'Enfinito accounts are for people aged 16 and over. Your answer is not stored.',
+  'auth.age_needed_google': 'Tick this to create your account with Google.',
   'auth.dev_note': 'Development mode: the first account that signs up becomes the administrator and can sign in at once.',
   'auth.first_admin': 'Welcome! As the first account in development mode, you are the administrator.',
   'auth.signed_out': 'You are signed out.',
