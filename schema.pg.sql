@@ -530,6 +530,11 @@ CREATE TABLE enrolment_sessions (
 );
 CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
 
+-- migration: 22
+ALTER TABLE instances ADD COLUMN window_policy TEXT NOT NULL DEFAULT 'auto'
+  CHECK (window_policy IN ('auto', 'reject', 'warn', 'off'));
+ALTER TABLE instances ADD COLUMN messaging_limit_tier TEXT NOT NULL DEFAULT '';
+
 -- cluster migration: 1
 -- Instance ownership across nodes (issue 17): each instance's send queue runs on the node that
 -- holds its lease. A lease is taken when it is free or expired, renewed by its holder before

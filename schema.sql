@@ -683,3 +683,15 @@ CREATE TABLE enrolment_sessions (
   user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
 );
 CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
+
+-- migration: 22
+-- Per-number settings and health (issue 19). `window_policy`: what a free-form send to a peer
+-- whose 24-hour window is closed does for this instance (templates/checks.hpp): 'auto' follows
+-- the setting templates.window_policy; 'reject', 'warn' and 'off' override it. The send path
+-- reads it from the cached instance row (api::instance_cache), never from here.
+-- `messaging_limit_tier`: Meta's messaging limit of the number (the phone number's
+-- `whatsapp_business_manager_messaging_limit`, e.g. TIER_250 .. TIER_UNLIMITED; raised or
+-- lowered by a phone_number_quality_update webhook's `current_limit`); '' until Meta said.
+ALTER TABLE instances ADD COLUMN window_policy TEXT NOT NULL DEFAULT 'auto'
+  CHECK (window_policy IN ('auto', 'reject', 'warn', 'off'));
+ALTER TABLE instances ADD COLUMN messaging_limit_tier TEXT NOT NULL DEFAULT '';
