@@ -684,13 +684,24 @@ CREATE TABLE enrolment_sessions (
 );
 CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
 
+-- migration: 22
+-- Per-number settings and health (issue 19). `window_policy`: what a free-form send to a peer
+-- whose 24-hour window is closed does for this instance (templates/checks.hpp): 'auto' follows
+-- the setting templates.window_policy; 'reject', 'warn' and 'off' override it. The send path
+-- reads it from the cached instance row (api::instance_cache), never from here.
+-- `messaging_limit_tier`: Meta's messaging limit of the number (the phone number's
+-- `whatsapp_business_manager_messaging_limit`, e.g. TIER_250 .. TIER_UNLIMITED; raised or
+-- lowered by a phone_number_quality_update webhook's `current_limit`); '' until Meta said.
+ALTER TABLE instances ADD COLUMN window_policy TEXT NOT NULL DEFAULT 'auto'
+  CHECK (window_policy IN ('auto', 'reject', 'warn', 'off'));
+ALTER TABLE instances ADD COLUMN messaging_limit_tier TEXT NOT NULL DEFAULT '';
 -- migration: 24
 -- The TOTP enrolment's QR code (issue 20): shown only to the session that began the
 -- enrolment, and only until it is confirmed. `enrolling_session` names that session (its id,
 -- not its token); NULL once confirmed, and for enrolments begun before this migration.
 ALTER TABLE user_totp ADD COLUMN enrolling_session TEXT;
 -- Google sign-up's age (issue 20): a sign-in flow started with `age_confirmed=true` (the person
--- ticked "I am at least 16" on the sign-in page) may create an account; without it, a Google
+-- ticked "I am 16 or older" on the sign-up page) may create an account; without it, a Google
 -- identity never seen before is refused, as an email sign-up without the confirmation is.
 -- The answer lives only as long as the flow (10 minutes, deleted by its callback).
 ALTER TABLE google_flows ADD COLUMN age_confirmed INTEGER NOT NULL DEFAULT 0;

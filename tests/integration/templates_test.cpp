@@ -258,6 +258,96 @@ BOOST_AUTO_TEST_CASE(policy_warn_accepts_with_a_warning) {
   BOOST_TEST(w[0].at("meta_code").to_number<std::int64_t>() == 131047);
 }
 
+// Issue 19's per-instance window_policy over the setting (here warn): PATCHed, validated,
+// audited, and applied by the send path from the cached row at once.
+BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
+  fake_meta meta{fake_config()};
+  running_app app{[&](config::settings& s) {
+    s.meta.base_url = meta.base_url();
+    s.templates.window_policy = "warn";
+  }};
+  auto owner = make_tenant(app.get().database(), "policy@example.com");
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body = {}) {
+    header_list h{{"Authorization", "Bearer " + owner.key}};
+    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+    return http_request("127.0.0.1", app.port(), method, target, h, body);
+  };
+  json::object creds{{"name", "Shop"},           {"phone_number_id", phone}, {"waba_id", waba},
+                     {"access_token", meta_token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+  auto made = call("POST", "/v1/instances", json::serialize(creds));
+  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
+  const auto base = "/v1/instances/" + std::string(object_of(made).at("id").as_string());
+  BOOST_TEST(object_of(made).at("window_policy").as_string() == "auto");
+  BOOST_TEST(object_of(made).at("window_policy_effective").as_string() == "warn");  // the setting's
+  auto set = [&](const std::string& policy) {
+    auto r = call("PATCH", base, R"({"window_policy":")" + policy + R"("})");
+    BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+    return object_of(r);
+  };
+  auto warned = [&](const http_result& r) {
+    const auto o = object_of(r);  // named: a pointer into a temporary would dangle
+    const auto* w = o.if_contains("warnings");
+    return w && w->as_array().size() == 1u && w->as_array()[0].at("code").as_string() == "window_closed";
+  };
+
+  // auto follows the setting: accepted with the warning.
+  auto sent = call("POST", base + "/messages", text_send);
+  BOOST_REQUIRE_MESSAGE(sent.status == 202u, sent.body);
+  BOOST_TEST(warned(sent));
+
+  // reject: 422 window_closed, and Meta's 131047 on the Graph route; nothing queued.
+  auto o = set("reject");
+  BOOST_TEST(o.at("window_policy").as_string() == "reject");
+  BOOST_TEST(o.at("window_policy_effective").as_string() == "reject");
+  auto refused = call("POST", base + "/messages", text_send);
+  BOOST_TEST(refused.status == 422u, refused.body);
+  BOOST_TEST(object_of(refused).at("code").as_string() == "window_closed");
+  BOOST_TEST(object_of(refused).at("field").as_string() == "to");
+  BOOST_TEST(object_of(refused).at("meta_code").to_number<std::int64_t>() == 131047);
+  auto graph = call("POST", std::string("/graph/v23.0/") + phone + "/messages", text_send);
+  BOOST_TEST(graph.status == 400u, graph.body);
+  BOOST_TEST(graph_code(graph) == 131047);
+  BOOST_TEST(call("GET", base).body.find(R"("window_policy":"reject")") != std::string::npos);
+
+  // off: accepted, no warning.
+  o = set("off");
+  BOOST_TEST(o.at("window_policy_effective").as_string() == "off");
+  sent = call("POST", base + "/messages", text_send);
+  BOOST_REQUIRE_MESSAGE(sent.status == 202u, sent.body);
+  BOOST_TEST(!object_of(sent).contains("warnings"));
+
+  // Back to auto: the setting's warn again.
+  o = set("auto");
+  BOOST_TEST(o.at("window_policy").as_string() == "auto");
+  BOOST_TEST(o.at("window_policy_effective").as_string() == "warn");
+  sent = call("POST", base + "/messages", text_send);
+  BOOST_REQUIRE_MESSAGE(sent.status == 202u, sent.body);
+  BOOST_TEST(warned(sent));
+
+  // Anything else is refused naming the field, and changes nothing.
+  for (const char* bad : {R"({"window_policy":"sometimes"})", R"({"window_policy":"REJECT"})",
+                          R"({"window_policy":1})", R"({"window_policy":null})"}) {
+    auto r = call("PATCH", base, bad);
+    BOOST_TEST(r.status == 422u, bad);
+    BOOST_TEST(r.header("content-type") == "application/problem+json");
+    BOOST_TEST(object_of(r).at("field").as_string() == "window_policy", bad);
+  }
+  BOOST_TEST(object_of(call("GET", base)).at("window_policy").as_string() == "auto");
+
+  // Audited like the instance's other changes: the field named.
+  int audited = 0;
+  BOOST_REQUIRE(!app.get().database().read_sync([&](store::connection& c) -> core::error_code {
+    core::error_code ec;
+    auto* q = c.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'instance_updated' "
+                        "AND detail LIKE '%fields=window_policy%'", ec);
+    if (!q) return ec;
+    if (q->step(ec)) audited = static_cast<int>(q->int64(0));
+    q->reset();
+    return ec;
+  }));
+  BOOST_TEST(audited == 3);  // reject, off, auto; the refused ones changed nothing
+}
+
 BOOST_FIXTURE_TEST_CASE(the_graph_surface_an_sdk_reads_in_metas_shapes, templates_fixture) {
   const std::string g = "/graph/v23.0/";
   // Its phone number, with fields.

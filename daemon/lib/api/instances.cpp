@@ -11,6 +11,7 @@
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances.hpp>
+#include <enfinito/core/clock.hpp>
 #include <enfinito/crypto/error.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/vault_source.hpp>
@@ -23,6 +24,8 @@
 #include <enfinito/store/instance_health.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/store/templates.hpp>
+#include <enfinito/templates/checks.hpp>
 
 #include "api/store_problem.hpp"
 
@@ -69,6 +72,20 @@ bool good_name(std::string_view s) {
 // The credentials a request supplied (create: all of them; update: any subset).
 using credential_input = instances::changes;
 
+// 422 (the API contract of issue 19's per-instance policy): a well-formed body whose
+// window_policy is not one of the four.
+response window_policy_problem() {
+  json::object o{{"type", "urn:enfinito:problem:invalid_window_policy"},
+                 {"title", "A field of the request is invalid"},
+                 {"status", 422},
+                 {"code", "invalid_window_policy"},
+                 {"field", "window_policy"},
+                 {"detail", "auto, reject, warn or off"}};
+  auto r = http::json_response(status::unprocessable_entity, json::serialize(o));
+  r.set(http::bhttp::field::content_type, "application/problem+json");
+  return r;
+}
+
 // Checks the body's fields; returns the problem to answer, or nothing.
 std::optional<response> read_input(const json::value& body, bool create, credential_input& in) {
   if (!body.is_object()) return http::field_problem("", "the body must be a JSON object", "invalid_body");
@@ -87,6 +104,10 @@ std::optional<response> read_input(const json::value& body, bool create, credent
     } else if (k == "media_fetch") {
       if (!value.is_bool()) return http::field_problem("media_fetch", "true or false");
       in.media_fetch = value.get_bool();
+    } else if (k == "window_policy") {
+      if (!value.is_string() || !templates::parse_window_policy(value.get_string()))
+        return window_policy_problem();
+      in.window_policy = std::string(value.get_string());
     } else if (idx != std::end(names)) {
       const auto i = static_cast<std::size_t>(idx - std::begin(names));
       // Never echo the value back, not even in an error.
@@ -189,6 +210,16 @@ net::awaitable<core::result<core::secret_string>> open_field(services& s, const 
 
 std::string mask(std::string_view last4) { return "****" + std::string(last4); }
 
+// The instance's closed-window policy as stored and as a send applies it now (issue 19).
+void window_fields(const services& s, const si::instance& row, std::optional<std::int64_t> webhooks_since,
+                   json::object& o) {
+  namespace tp = templates;
+  const auto own = tp::parse_window_policy(row.window_policy).value_or(tp::window_policy::automatic);
+  const auto setting = tp::parse_window_policy(s.cfg.templates.window_policy).value_or(tp::window_policy::automatic);
+  o["window_policy"] = tp::to_string(own);
+  o["window_policy_effective"] = tp::to_string(tp::instance_policy(own, setting, webhooks_since, core::wall_ms()));
+}
+
 // The public view of an instance. Decrypts only what is shown (ids, verify token).
 net::awaitable<std::optional<json::object>> view(services& s, const si::instance& row) {
   json::object o;
@@ -217,6 +248,9 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   o["throughput"] = json::object{
       {"level", row.throughput_level},
       {"messages_per_second", outbound::send_rate(s.cfg.queue, row.throughput_level)}};
+  // Meta's messaging limit of the number (TIER_250 .. TIER_UNLIMITED); null until Meta said.
+  if (!row.messaging_limit_tier.empty()) o["messaging_limit_tier"] = row.messaging_limit_tier;
+  else o["messaging_limit_tier"] = nullptr;
   o["status"] = row.status;
   if (!row.status_reason.empty()) o["status_reason"] = row.status_reason;
   else o["status_reason"] = nullptr;
@@ -230,8 +264,12 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   core::detail::secure_wipe(values[3].data(), values[3].size());
   // Onboarding and webhook health (instances/onboarding.hpp), with webhook times not flushed yet.
   store::instance_health::row health;
+  store::templates::copy_state copy;  // webhooks_since: the window policy's auto
   const std::string hid = row.id;
-  auto read_health = [&health, &hid](store::connection& c) { return store::instance_health::get(c, hid, health); };
+  auto read_health = [&health, &copy, &hid](store::connection& c) {
+    if (auto ec = store::templates::state(c, hid, copy)) return ec;
+    return store::instance_health::get(c, hid, health);
+  };
   auto hec = co_await s.db.read(read_health);
   if (!hec && s.webhook_activity) {
     const auto mem = s.webhook_activity->get(hid);
@@ -242,6 +280,7 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   }
   if (!hec) o["onboarding"] = instances::onboarding_view(health);
   else o["onboarding"] = nullptr;
+  window_fields(s, row, copy.webhooks_since, o);
   co_return o;
 }
 

@@ -121,6 +121,29 @@ bool throughput_upgrade_for(const meta::update& u, const identity& who) {
          meta::recipient_key(number->get_string()) == meta::recipient_key(who.display_phone_number);
 }
 
+limit_update messaging_limit_for(const meta::update& u, const identity& who) {
+  limit_update out;
+  if (u.field != "phone_number_quality_update" || who.display_phone_number.empty()) return out;
+  boost::system::error_code ec;
+  auto v = json::parse(u.raw, ec);
+  if (ec || !v.is_object()) return out;
+  const auto& o = v.get_object();
+  const auto* number = o.if_contains("display_phone_number");
+  const auto* limit = o.if_contains("current_limit");
+  if (!number || !number->is_string() || !limit || !limit->is_string()) return out;
+  if (meta::recipient_key(number->get_string()) != meta::recipient_key(who.display_phone_number)) return out;
+  const std::string_view tier = limit->get_string();
+  const bool tier_like = tier.size() > 5 && tier.size() <= 32 && tier.starts_with("TIER_") &&
+                         std::all_of(tier.begin(), tier.end(), [](char ch) {
+                           return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+                         });
+  if (!tier_like) return out;
+  out.tier = std::string(tier);
+  const auto* event = o.if_contains("event");
+  if (event && event->is_string() && event->get_string().size() <= 64) out.event = std::string(event->get_string());
+  return out;
+}
+
 batch map_updates(meta::notification& n, const identity& who) {
   batch b;
   b.owner = {who.instance_id, who.user_id};
@@ -142,6 +165,10 @@ batch map_updates(meta::notification& n, const identity& who) {
         break;
       case meta::update_kind::other_field:
         if (throughput_upgrade_for(u, who)) b.throughput_level = "HIGH";
+        if (auto limit = messaging_limit_for(u, who); !limit.tier.empty()) {
+          b.messaging_limit_tier = std::move(limit.tier);
+          b.messaging_limit_event = std::move(limit.event);
+        }
         if (auto t = templates::read_update(u.field, u.raw)) b.template_updates.push_back(std::move(*t));
         b.events.push_back({field_event_type(u.field), other_field_data(u, who.instance_id), update_digest(u)});
         break;

@@ -16,6 +16,8 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/store/templates.hpp>
 
+#include <boost/json.hpp>
+
 namespace enfinito::inbound {
 namespace {
 
@@ -23,7 +25,22 @@ namespace {
 struct committed {
   store::inbound::outcome out;
   bool throughput_changed = false;
+  bool limit_changed = false;
 };
+
+// Meta changed the number's messaging limit tier (a phone_number_quality_update naming it):
+// the row follows, and an `instance.messaging_limit` event says so when the tier moved.
+core::error_code note_messaging_limit(store::connection& c, const batch& b, std::int64_t now, committed& done) {
+  if (b.messaging_limit_tier.empty()) return {};
+  if (auto ec = store::instances::set_messaging_limit(c, b.owner.instance_id, b.messaging_limit_tier, now,
+                                                      done.limit_changed))
+    return ec;
+  if (!done.limit_changed) return {};
+  const auto data = boost::json::serialize(boost::json::object{{"instance_id", b.owner.instance_id},
+                                                               {"messaging_limit_tier", b.messaging_limit_tier},
+                                                               {"meta_event", b.messaging_limit_event}});
+  return store::inbound::append_event(c, b.owner, "instance.messaging_limit", data, done.out);
+}
 
 // Keeps Meta's exact bytes for customer webhooks of format `meta` when this write appended
 // events for an instance that has such an endpoint; the range of event ids ties them.
@@ -45,6 +62,7 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
     if (auto ec = store::instances::set_throughput(c, b.owner.instance_id, b.throughput_level, now,
                                                    done.throughput_changed))
       return ec;
+  if (auto ec = note_messaging_limit(c, b, now, done)) return ec;
   bool passthrough = false;
   std::int64_t before = 0;
   if (auto ec = store::hooks::has_meta_endpoint(c, b.owner.instance_id, passthrough)) return ec;
@@ -97,6 +115,9 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
     core::log::info("instance_throughput_raised", {{"request_id", from.request_id}, {"instance", from.instance_id},
                                                    {"throughput", b.throughput_level}});
   }
+  if (!ec && done.limit_changed)
+    core::log::info("instance_messaging_limit", {{"request_id", from.request_id}, {"instance", from.instance_id},
+                                                 {"tier", b.messaging_limit_tier}});
   if (ec) {
     core::log::error("webhook_store_failed", {{"request_id", from.request_id}, {"instance", from.instance_id},
                                               {"error", ec.message()}});

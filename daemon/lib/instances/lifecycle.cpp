@@ -53,6 +53,7 @@ void take_number(si::instance& row, const meta::phone_number_info& n) {
   row.verified_name = n.verified_name;
   row.quality_rating = n.quality_rating;
   if (!n.throughput_level.empty()) row.throughput_level = n.throughput_level;
+  if (!n.messaging_limit_tier.empty()) row.messaging_limit_tier = n.messaging_limit_tier;
 }
 
 // Writes the whole row; a status change goes through set_status, with its event, in the
@@ -92,6 +93,7 @@ std::vector<std::string> field_names(const changes& in) {
     if (in.values[i]) out.emplace_back(credential[i]);
   if (in.status) out.emplace_back("status");
   if (in.media_fetch) out.emplace_back("media_fetch");
+  if (in.window_policy) out.emplace_back("window_policy");
   return out;
 }
 
@@ -167,6 +169,7 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   row.created_at = row.updated_at = now_s();
   row.verified_at = row.created_at;
   row.media_fetch = in.media_fetch.value_or(false);
+  row.window_policy = in.window_policy.value_or("auto");
   {
     const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2], *in.values[3],
                                            *in.values[4], verify_token};
@@ -238,6 +241,7 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
   }
   if (in.name) row.name = *in.name;
   if (in.media_fetch) row.media_fetch = *in.media_fetch;
+  if (in.window_policy) row.window_policy = *in.window_policy;
   if (in.status) {
     row.status = *in.status == "disabled" ? "disabled" : (ok ? "active" : row.status);
     if (row.status != "needs_reauth") row.status_reason.clear();
@@ -261,6 +265,7 @@ net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
   }
   if (in.name) row.name = *in.name;
   if (in.media_fetch) row.media_fetch = *in.media_fetch;
+  if (in.window_policy) row.window_policy = *in.window_policy;
   if (in.status) {
     row.status = *in.status;
     row.status_reason.clear();

@@ -52,7 +52,7 @@ bool cause_active(std::string_view cause, const ih::watch_row& w, std::int64_t n
 }
 
 struct pass_counts {
-  std::size_t flushed = 0, silenced = 0, recovered = 0, mailed = 0;
+  std::size_t flushed = 0, silenced = 0, recovered = 0, mailed = 0, forgotten = 0;
 };
 
 // Step 2 for one instance: the flag and its event.
@@ -115,12 +115,17 @@ core::error_code update_alerts(store::connection& c, const ih::watch_row& w, con
 }
 
 core::error_code pass(store::connection& c, const std::vector<std::pair<std::string, webhook_activity::entry>>& dirty,
-                      const webhook_activity& activity, const crypto::vault* vault, const watch_options& o,
+                      webhook_activity& activity, const crypto::vault* vault, const watch_options& o,
                       std::int64_t now, pass_counts& n) {
   for (const auto& [id, e] : dirty) {
     if (auto ec = ih::touch(c, id, e.webhook_at, e.status_at)) return ec;
     ++n.flushed;
   }
+  // Step 1b: the memory of deleted instances goes (any deletion path: route, user, enfinitoctl).
+  // Writes are serial, so an instance created after this read is noted only after this pass.
+  std::vector<std::string> live;
+  if (auto ec = ih::instance_ids(c, live)) return ec;
+  n.forgotten += activity.forget_all_but(live);
   std::vector<ih::watch_row> rows;
   if (auto ec = ih::list_watch(c, rows)) return ec;
   for (auto& w : rows) {
@@ -159,7 +164,7 @@ net::awaitable<core::error_code> watch_once(store::store& db, crypto::vault_sour
   pass_counts n;
   const crypto::vault* v = sealing.get();
   const auto* dirty_p = &dirty;
-  const auto* act = &activity;
+  auto* act = &activity;
   const auto* opts = &o;
   auto* counts = &n;
   auto work = [dirty_p, act, v, opts, now_ms, counts](store::connection& c) {
@@ -167,9 +172,9 @@ net::awaitable<core::error_code> watch_once(store::store& db, crypto::vault_sour
     return pass(c, *dirty_p, *act, v, *opts, now_ms, *counts);
   };
   auto ec = co_await db.write(work);
-  if (!ec && (n.silenced || n.recovered || n.mailed))
+  if (!ec && (n.silenced || n.recovered || n.mailed || n.forgotten))
     core::log::info("instance_watch", {{"flushed", n.flushed}, {"silenced", n.silenced}, {"recovered", n.recovered},
-                                       {"mailed", n.mailed}});
+                                       {"mailed", n.mailed}, {"forgotten", n.forgotten}});
   co_return ec;
 }
 

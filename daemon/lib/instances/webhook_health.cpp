@@ -2,6 +2,8 @@
 // (include/enfinito/instances/webhook_health.hpp).
 #include <enfinito/instances/webhook_health.hpp>
 
+#include <algorithm>
+
 namespace enfinito::instances {
 
 void webhook_activity::note_webhook(std::string_view instance_id, std::int64_t at_ms, bool statuses) {
@@ -41,6 +43,17 @@ webhook_activity::entry webhook_activity::get(std::string_view instance_id) cons
 void webhook_activity::forget(std::string_view instance_id) {
   std::lock_guard lock(mu_);
   by_instance_.erase(std::string(instance_id));
+}
+
+std::size_t webhook_activity::forget_all_but(const std::vector<std::string>& live) {
+  std::lock_guard lock(mu_);
+  return std::erase_if(by_instance_,
+                       [&](const auto& kv) { return !std::binary_search(live.begin(), live.end(), kv.first); });
+}
+
+std::size_t webhook_activity::size() const {
+  std::lock_guard lock(mu_);
+  return by_instance_.size();
 }
 
 silence_change decide_silence(const silence_input& in) noexcept {

@@ -59,6 +59,13 @@ phone_number_info number_from(const json::object& o) {
                        std::all_of(level.begin(), level.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || ch == '_'; });
     if (plain) n.throughput_level = std::move(level);
   }
+  // The messaging limit [D-ML], kept only if it looks like a tier name (TIER_250, TIER_UNLIMITED).
+  std::string tier = str_or(o, "whatsapp_business_manager_messaging_limit");
+  const bool tier_like = tier.size() > 5 && tier.size() <= 32 && tier.starts_with("TIER_") &&
+                         std::all_of(tier.begin(), tier.end(), [](char ch) {
+                           return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+                         });
+  if (tier_like) n.messaging_limit_tier = std::move(tier);
   return n;
 }
 
@@ -135,7 +142,8 @@ bool valid_version(std::string_view v) noexcept {
 request get_phone_number(std::string_view version, std::string_view phone_number_id) {
   request r;
   r.target = "/" + std::string(version) + "/" + enc(phone_number_id) +
-             "?fields=id,display_phone_number,verified_name,quality_rating,throughput";
+             "?fields=id,display_phone_number,verified_name,quality_rating,throughput,"
+             "whatsapp_business_manager_messaging_limit";
   return r;
 }
 

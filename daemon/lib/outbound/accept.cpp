@@ -102,7 +102,9 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
 
   std::vector<templates::problem> warnings;
   if (ctx.checks) {
-    auto verdict = co_await ctx.checks->check(ctx.db, rq.reactor, rq.instance.id, *checked, core::wall_ms());
+    // The instance's own window policy comes with its cached row: no store read for it.
+    const auto own = templates::parse_window_policy(rq.instance.window_policy).value_or(templates::window_policy::automatic);
+    auto verdict = co_await ctx.checks->check(ctx.db, rq.reactor, rq.instance.id, *checked, core::wall_ms(), own);
     if (verdict.refusal) {
       auto refused = failed(accept_result::kind::check_refused);
       refused.refusal = std::move(*verdict.refusal);

@@ -116,6 +116,14 @@ core::error_code list_watch(connection& c, std::vector<watch_row>& out) {
   return ec;
 }
 
+core::error_code instance_ids(connection& c, std::vector<std::string>& out) {
+  ENF_PREPARE(s, "SELECT id FROM instances ORDER BY id");
+  core::error_code ec;
+  while (s->step(ec)) out.push_back(s->text(0));
+  s->reset();
+  return ec;
+}
+
 core::error_code get_alert(connection& c, std::string_view instance_id, std::string_view cause, alert_state& out) {
   ENF_PREPARE(s, "SELECT active_since, last_mailed_at FROM owner_alerts WHERE instance_id = ?1 AND cause = ?2");
   s->bind(1, instance_id).bind(2, cause);

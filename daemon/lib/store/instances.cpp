@@ -23,7 +23,7 @@ constexpr column_list cols{
     "id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, app_secret_enc, "
     "app_id_enc, verify_token_enc, phone_number_lookup, token_last4, display_phone_number, "
     "verified_name, quality_rating, status, status_reason, verified_at, created_at, updated_at, media_fetch, "
-    "throughput_level"};
+    "throughput_level, window_policy, messaging_limit_tier"};
 
 instance read_row(statement& s) {
   instance i;
@@ -45,6 +45,8 @@ instance read_row(statement& s) {
   i.updated_at = s.int64(cols["updated_at"]);
   i.media_fetch = s.int64(cols["media_fetch"]) != 0;
   i.throughput_level = s.text(cols["throughput_level"]);
+  i.window_policy = s.text(cols["window_policy"]);
+  i.messaging_limit_tier = s.text(cols["messaging_limit_tier"]);
   return i;
 }
 
@@ -77,15 +79,16 @@ core::error_code insert(connection& c, const instance& i) {
                  "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, "
                  "phone_number_lookup, token_last4, display_phone_number, verified_name, "
                  "quality_rating, status, status_reason, verified_at, created_at, updated_at, media_fetch, "
-                 "throughput_level) "
+                 "throughput_level, window_policy, messaging_limit_tier) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                 "?17, ?18, ?19, ?20, ?21)");
+                 "?17, ?18, ?19, ?20, ?21, ?22, ?23)");
   s->bind(1, i.id).bind(2, i.user_id).bind(3, i.name);
   for (std::size_t k = 0; k < credential_count; ++k) s->bind_blob(4 + static_cast<int>(k), i.blobs[k]);
   s->bind(10, i.phone_number_lookup).bind(11, i.token_last4).bind(12, i.display_phone_number);
   s->bind(13, i.verified_name).bind(14, i.quality_rating).bind(15, i.status).bind(16, i.status_reason);
   s->bind(17, i.verified_at).bind(18, i.created_at).bind(19, i.updated_at);
   s->bind(20, static_cast<std::int64_t>(i.media_fetch)).bind(21, i.throughput_level);
+  s->bind(22, i.window_policy).bind(23, i.messaging_limit_tier);
   return s->run();
 }
 
@@ -95,14 +98,15 @@ core::error_code update(connection& c, const instance& i) {
                  "access_token_enc = ?6, app_secret_enc = ?7, app_id_enc = ?8, verify_token_enc = ?9, "
                  "phone_number_lookup = ?10, token_last4 = ?11, display_phone_number = ?12, "
                  "verified_name = ?13, quality_rating = ?14, status = ?15, status_reason = ?16, "
-                 "verified_at = ?17, updated_at = ?18, media_fetch = ?19, throughput_level = ?20 "
+                 "verified_at = ?17, updated_at = ?18, media_fetch = ?19, throughput_level = ?20, "
+                 "window_policy = ?21, messaging_limit_tier = ?22 "
                  "WHERE id = ?1 AND user_id = ?2");
   s->bind(1, i.id).bind(2, i.user_id).bind(3, i.name);
   for (std::size_t k = 0; k < credential_count; ++k) s->bind_blob(4 + static_cast<int>(k), i.blobs[k]);
   s->bind(10, i.phone_number_lookup).bind(11, i.token_last4).bind(12, i.display_phone_number);
   s->bind(13, i.verified_name).bind(14, i.quality_rating).bind(15, i.status).bind(16, i.status_reason);
   s->bind(17, i.verified_at).bind(18, i.updated_at).bind(19, static_cast<std::int64_t>(i.media_fetch));
-  s->bind(20, i.throughput_level);
+  s->bind(20, i.throughput_level).bind(21, i.window_policy).bind(22, i.messaging_limit_tier);
   return run_changing(c, *s);
 }
 
@@ -154,6 +158,17 @@ core::error_code set_throughput(connection& c, std::string_view id, std::string_
                                 bool& changed) {
   ENF_PREPARE(s, "UPDATE instances SET throughput_level = ?2, updated_at = ?3 WHERE id = ?1 AND throughput_level <> ?2");
   s->bind(1, id).bind(2, level).bind(3, now);
+  if (auto ec = s->run()) return ec;
+  changed = c.changes() > 0;
+  if (changed) mark_instance(c, id);
+  return {};
+}
+
+core::error_code set_messaging_limit(connection& c, std::string_view id, std::string_view tier, std::int64_t now,
+                                     bool& changed) {
+  ENF_PREPARE(s, "UPDATE instances SET messaging_limit_tier = ?2, updated_at = ?3 "
+                 "WHERE id = ?1 AND messaging_limit_tier <> ?2");
+  s->bind(1, id).bind(2, tier).bind(3, now);
   if (auto ec = s->run()) return ec;
   changed = c.changes() > 0;
   if (changed) mark_instance(c, id);

@@ -205,6 +205,12 @@ window_policy effective_policy(window_policy configured, std::optional<std::int6
   return seen_a_day ? window_policy::reject : window_policy::warn;
 }
 
+window_policy instance_policy(window_policy own, window_policy setting, std::optional<std::int64_t> webhooks_since_ms,
+                              std::int64_t now_ms) noexcept {
+  const auto configured = own == window_policy::automatic ? setting : own;
+  return effective_policy(configured, webhooks_since_ms, now_ms);
+}
+
 problem window_closed() {
   return {131047, "window_closed", "to",
           "more than 24 hours have passed since this customer last wrote to the instance (or they never did): "

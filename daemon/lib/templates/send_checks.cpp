@@ -42,7 +42,8 @@ send_checks::send_checks(std::size_t reactors, const store::change_stream& strea
       windows_(reactors, stream, store::change::windows | store::change::templates) {}
 
 net::awaitable<send_verdict> send_checks::check(store::store& db, std::size_t reactor, const std::string& instance_id,
-                                                const meta::checked_message& m, std::int64_t now_ms) {
+                                                const meta::checked_message& m, std::int64_t now_ms,
+                                                window_policy own) {
   send_verdict v;
   if (m.what != meta::checked_message::kind::message) co_return v;
   if (m.type == "template") {
@@ -50,7 +51,7 @@ net::awaitable<send_verdict> send_checks::check(store::store& db, std::size_t re
     v.refusal = std::move(refused);
     co_return v;
   }
-  auto w = co_await check_window(db, reactor, instance_id, m, now_ms);
+  auto w = co_await check_window(db, reactor, instance_id, m, now_ms, own);
   co_return w;
 }
 
@@ -95,9 +96,10 @@ net::awaitable<std::optional<problem>> send_checks::check_template_send(store::s
 
 net::awaitable<send_verdict> send_checks::check_window(store::store& db, std::size_t reactor,
                                                        const std::string& instance_id, const meta::checked_message& m,
-                                                       std::int64_t now_ms) {
+                                                       std::int64_t now_ms, window_policy own) {
   send_verdict v;
-  if (policy_ == window_policy::off) co_return v;
+  // `off` (the instance's, or the setting's followed by its auto) needs no window at all.
+  if (own == window_policy::off || (own == window_policy::automatic && policy_ == window_policy::off)) co_return v;
   const std::string peer = meta::recipient_key(m.to);
   const std::string key = instance_id + '\x1f' + peer;
   window_entry entry;
@@ -116,7 +118,7 @@ net::awaitable<send_verdict> send_checks::check_window(store::store& db, std::si
     windows_.put(reactor, key, entry, generation);
   }
   if (window_at(entry.last_inbound_at, now_ms).open) co_return v;
-  switch (effective_policy(policy_, entry.webhooks_since, now_ms)) {
+  switch (instance_policy(own, policy_, entry.webhooks_since, now_ms)) {
     case window_policy::reject: v.refusal = window_closed(); break;
     case window_policy::warn: v.warnings.push_back(window_closed()); break;
     default: break;

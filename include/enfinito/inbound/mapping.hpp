@@ -17,7 +17,8 @@
  *  - error (value-level `errors[]`): a `meta.error` event, not deduplicated (no id, no time);
  *  - other field: an event named by `field_event_type`, emitted once per instance and
  *    `update_digest` (Meta redelivers the same bytes); a THROUGHPUT_UPGRADE naming the
- *    instance's number also raises its throughput to HIGH; a template status, quality or
+ *    instance's number also raises its throughput to HIGH, and any phone_number_quality_update
+ *    naming it with a `current_limit` sets its messaging limit tier; a template status, quality or
  *    category update also changes the local template copy (templates/updates.hpp).
  */
 #include <enfinito/inbound/credentials.hpp>
@@ -45,6 +46,8 @@ struct batch {
   std::vector<event> events;
   std::size_t misrouted = 0;     // updates of another number or WABA, dropped
   std::string throughput_level;  // non-empty: Meta raised this number's throughput to it
+  std::string messaging_limit_tier;  // non-empty: Meta's current messaging limit of this number
+  std::string messaging_limit_event;  // the update's `event` (UPGRADE, DOWNGRADE, ...) with it
   std::vector<store::templates::update> template_updates;  // changes of the local template copy
 };
 
@@ -61,5 +64,16 @@ std::string update_digest(const meta::update& u);
 
 /** Is `u` Meta's automatic upgrade to higher throughput [D-TP] for `who`'s number? */
 bool throughput_upgrade_for(const meta::update& u, const identity& who);
+
+/**
+ * The messaging limit tier (`current_limit`, e.g. TIER_1K) a phone_number_quality_update
+ * naming `who`'s number carries [D-ML], with the update's `event`; an empty tier when it is
+ * another number's, has none, or the value does not look like a tier name (TIER_ and capitals,
+ * digits, underscores, at most 32 bytes).
+ */
+struct limit_update {
+  std::string tier, event;
+};
+limit_update messaging_limit_for(const meta::update& u, const identity& who);
 
 }  // namespace enfinito::inbound

@@ -52,6 +52,7 @@ struct changes {
   std::optional<core::secret_string> values[5];  // indexed like crypto::f_phone .. f_app
   std::optional<std::string> status;             // update only: active | disabled
   std::optional<bool> media_fetch;               // keep inbound media (api/media_inbound.cpp)
+  std::optional<std::string> window_policy;      // auto | reject | warn | off (templates/checks.hpp)
 };
 
 /** What the flows need of the daemon. */

@@ -42,6 +42,14 @@ class webhook_activity {
   entry get(std::string_view instance_id) const;
   /** Forgets the instance (deleted). */
   void forget(std::string_view instance_id);
+  /**
+   * Forgets every instance not in `live` (sorted ascending): those deleted since they were
+   * noted, by whatever path (the API, a user's deletion, enfinitoctl). The watch calls it each
+   * pass with the ids the store holds. Returns how many it forgot.
+   */
+  std::size_t forget_all_but(const std::vector<std::string>& live);
+  /** How many instances it holds an entry for. */
+  std::size_t size() const;
 
  private:
   mutable std::mutex mu_;

@@ -72,7 +72,8 @@ std::string_view to_string(disposition d) noexcept;
 /** True for a Graph API version string like `v23.0`. */
 bool valid_version(std::string_view v) noexcept;
 
-/** `GET /{version}/{phone_number_id}?fields=id,display_phone_number,verified_name,quality_rating,throughput` */
+/** `GET /{version}/{phone_number_id}?fields=id,display_phone_number,verified_name,quality_rating,throughput,
+    whatsapp_business_manager_messaging_limit` */
 request get_phone_number(std::string_view version, std::string_view phone_number_id);
 /** `GET /{version}/{waba_id}/phone_numbers?limit=100[&after=cursor]` */
 request list_waba_phone_numbers(std::string_view version, std::string_view waba_id,
@@ -85,6 +86,8 @@ struct phone_number_info {
   std::string verified_name;
   std::string quality_rating;  // GREEN | YELLOW | RED | UNKNOWN ...
   std::string throughput_level;  // `throughput.level`: STANDARD (80 mps) | HIGH (1,000 mps); "" if absent
+  // `whatsapp_business_manager_messaging_limit` [D-ML]: TIER_250 .. TIER_UNLIMITED; "" if absent
+  std::string messaging_limit_tier;
 };
 
 /** Why a 2xx body could not be used. */

@@ -60,6 +60,8 @@ struct watch_row {
 };
 /** Every instance, with its health row (defaults when none) and whether an endpoint is paused. */
 core::error_code list_watch(connection& c, std::vector<watch_row>& out);
+/** The id of every instance (any user, any state), ascending: what the watch's memory may hold. */
+core::error_code instance_ids(connection& c, std::vector<std::string>& out);
 
 struct alert_state {
   std::optional<std::int64_t> active_since;

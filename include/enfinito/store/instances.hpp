@@ -41,6 +41,10 @@ struct instance {
   std::int64_t updated_at = 0;
   bool media_fetch = false;  // keep inbound media (migration 8; inbound/media_fetcher.cpp)
   std::string throughput_level = "STANDARD";  // Meta's level for the number (migration 9): STANDARD | HIGH
+  // Migration 22: the closed-window policy of free-form sends (auto | reject | warn | off;
+  // templates/checks.hpp) and Meta's messaging limit of the number ('' until Meta said).
+  std::string window_policy = "auto";
+  std::string messaging_limit_tier;
 };
 
 /**
@@ -80,6 +84,13 @@ core::error_code set_status(connection& c, std::string_view id, std::string_view
 /** Sets Meta's throughput level of the number; `changed` says whether it was different. */
 core::error_code set_throughput(connection& c, std::string_view id, std::string_view level, std::int64_t now,
                                 bool& changed);
+
+/**
+ * Sets Meta's messaging limit tier of the number (e.g. TIER_1K); `changed` says whether it was
+ * different (an unchanged tier writes nothing and marks nothing).
+ */
+core::error_code set_messaging_limit(connection& c, std::string_view id, std::string_view tier, std::int64_t now,
+                                     bool& changed);
 
 /** Every instance with id > `after` (any user), ascending: the re-key job's batches. */
 core::error_code scan(connection& c, std::string_view after, std::size_t limit,

@@ -86,6 +86,14 @@ std::string_view to_string(window_policy p) noexcept;
 window_policy effective_policy(window_policy configured, std::optional<std::int64_t> webhooks_since_ms,
                                std::int64_t now_ms) noexcept;
 
+/**
+ * The policy one instance applies (issue 19): its own `window_policy` (the instance row,
+ * PATCH /v1/instances/{id}) unless that is auto, then the setting's (`templates.window_policy`);
+ * an auto left over is resolved by effective_policy. Never `automatic`. Pure.
+ */
+window_policy instance_policy(window_policy own, window_policy setting, std::optional<std::int64_t> webhooks_since_ms,
+                              std::int64_t now_ms) noexcept;
+
 /** The refusal (or warning) for a closed window. */
 problem window_closed();
 

@@ -40,10 +40,15 @@ class send_checks {
  public:
   send_checks(std::size_t reactors, const store::change_stream& stream, window_policy policy);
 
-  /** The verdict for `m` (a checked message, not mark-as-read) to instance `instance_id`. */
+  /**
+   * The verdict for `m` (a checked message, not mark-as-read) to instance `instance_id`, whose
+   * own window policy is `own` (the cached instance row's; auto: the setting's).
+   */
   net::awaitable<send_verdict> check(store::store& db, std::size_t reactor, const std::string& instance_id,
-                                     const meta::checked_message& m, std::int64_t now_ms);
+                                     const meta::checked_message& m, std::int64_t now_ms,
+                                     window_policy own = window_policy::automatic);
 
+  /** The setting's policy (`templates.window_policy`), which an instance's `auto` follows. */
   window_policy policy() const noexcept { return policy_; }
 
   /** A template of the copy and whether the copy was ever synced (cached per reactor). */
@@ -62,7 +67,7 @@ class send_checks {
                                                              const std::string& instance_id,
                                                              const meta::checked_message& m);
   net::awaitable<send_verdict> check_window(store::store& db, std::size_t reactor, const std::string& instance_id,
-                                            const meta::checked_message& m, std::int64_t now_ms);
+                                            const meta::checked_message& m, std::int64_t now_ms, window_policy own);
 
   window_policy policy_;
   store::change_cache<std::shared_ptr<const template_entry>> templates_;

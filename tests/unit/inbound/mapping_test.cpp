@@ -215,4 +215,30 @@ BOOST_AUTO_TEST_CASE(a_throughput_upgrade_of_this_number_raises_it) {
   BOOST_TEST(inbound::map_updates(again, unknown_number).throughput_level.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_messaging_limit_change_of_this_number_sets_its_tier) {
+  const auto up = R"({"display_phone_number":"15550001111","event":"UPGRADE","current_limit":"TIER_10K"})";
+  auto n = parse(waba_field("900000000000001", "phone_number_quality_update", up));
+  const auto b = inbound::map_updates(n, ours());
+  BOOST_TEST(b.messaging_limit_tier == "TIER_10K");
+  BOOST_TEST(b.messaging_limit_event == "UPGRADE");
+  BOOST_TEST(b.throughput_level.empty());  // an UPGRADE of the limit is not one of throughput
+  BOOST_REQUIRE(b.events.size() == 1u);
+  BOOST_TEST(b.events[0].type == "phone_number.quality");
+
+  // The throughput upgrade carries the limit too (it needs an unlimited one).
+  const auto tp = R"({"display_phone_number":"15550001111","event":"THROUGHPUT_UPGRADE","current_limit":"TIER_UNLIMITED"})";
+  auto t = parse(waba_field("900000000000001", "phone_number_quality_update", tp));
+  BOOST_TEST(inbound::map_updates(t, ours()).messaging_limit_tier == "TIER_UNLIMITED");
+
+  // Another number's, none, or not a tier name: nothing.
+  for (const char* raw : {R"({"display_phone_number":"15550002222","event":"UPGRADE","current_limit":"TIER_10K"})",
+                          R"({"display_phone_number":"15550001111","event":"FLAGGED"})",
+                          R"({"display_phone_number":"15550001111","event":"UPGRADE","current_limit":"10K"})",
+                          R"({"display_phone_number":"15550001111","event":"UPGRADE","current_limit":"TIER_1K<b>"})",
+                          R"({"display_phone_number":"15550001111","event":"UPGRADE","current_limit":1000})"}) {
+    auto o = parse(waba_field("900000000000001", "phone_number_quality_update", raw));
+    BOOST_TEST(inbound::map_updates(o, ours()).messaging_limit_tier.empty(), raw);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

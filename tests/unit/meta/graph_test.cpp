@@ -94,7 +94,9 @@ BOOST_AUTO_TEST_CASE(non_envelopes_fall_back_to_the_status) {
 BOOST_AUTO_TEST_CASE(builds_targets_without_the_token) {
   auto r = get_phone_number("v23.0", "106540352242922");
   BOOST_TEST(r.method == "GET");
-  BOOST_TEST(r.target == "/v23.0/106540352242922?fields=id,display_phone_number,verified_name,quality_rating,throughput");
+  BOOST_TEST(r.target ==
+             "/v23.0/106540352242922?fields=id,display_phone_number,verified_name,quality_rating,throughput,"
+             "whatsapp_business_manager_messaging_limit");
   auto l = list_waba_phone_numbers("v23.0", "102290129340398", "QVFI a&b");
   BOOST_TEST(l.target == "/v23.0/102290129340398/phone_numbers?limit=100&after=QVFI%20a%26b");
   // Path injection is encoded away.
@@ -124,6 +126,15 @@ BOOST_AUTO_TEST_CASE(parses_phone_numbers) {
     auto n = parse_phone_number(std::string(R"({"id":"1","display_phone_number":"1","throughput":)") + odd + "}");
     BOOST_REQUIRE(n.has_value());
     BOOST_TEST(n->throughput_level.empty(), odd);
+  }
+  // The messaging limit tier [D-ML]: kept when it looks like a tier name, else ignored.
+  auto tier = parse_phone_number(R"({"id":"1","display_phone_number":"1","whatsapp_business_manager_messaging_limit":"TIER_2K"})");
+  BOOST_REQUIRE(tier.has_value());
+  BOOST_TEST(tier->messaging_limit_tier == "TIER_2K");
+  for (const char* odd : {R"("tier_2k")", R"("TIER_")", R"("TIER_1K; x")", R"(250)", R"("BIG")"}) {
+    auto n = parse_phone_number(std::string(R"({"id":"1","display_phone_number":"1","whatsapp_business_manager_messaging_limit":)") + odd + "}");
+    BOOST_REQUIRE(n.has_value());
+    BOOST_TEST(n->messaging_limit_tier.empty(), odd);
   }
   // A WABA object (what Graph returns when a WABA id is used as a phone number id).
   auto waba = parse_phone_number(R"({"id":"102290129340398","name":"Lucky Shrub","currency":"USD"})");

@@ -164,6 +164,31 @@ BOOST_AUTO_TEST_CASE(policy_auto_warns_until_webhooks_arrived_for_a_day) {
   BOOST_TEST(templates::window_closed().field == "to");
 }
 
+BOOST_AUTO_TEST_CASE(an_instance_policy_overrides_the_setting_and_its_auto_follows_it) {
+  using templates::instance_policy;
+  using templates::window_policy;
+  test::manual_clock clock;
+  const auto a = window_policy::automatic;
+  // The instance's own reject, warn or off wins over any setting, webhooks or not.
+  for (auto own : {window_policy::reject, window_policy::warn, window_policy::off})
+    for (auto setting : {a, window_policy::reject, window_policy::warn, window_policy::off}) {
+      BOOST_TEST((instance_policy(own, setting, std::nullopt, clock.now()) == own));
+      BOOST_TEST((instance_policy(own, setting, clock.now() - 48ll * 3600 * 1000, clock.now()) == own));
+    }
+  // auto follows the setting when it names a policy...
+  for (auto setting : {window_policy::reject, window_policy::warn, window_policy::off})
+    BOOST_TEST((instance_policy(a, setting, std::nullopt, clock.now()) == setting));
+  // ...and the setting's auto rule otherwise: warn until webhooks arrived for 24 h, then reject.
+  BOOST_TEST((instance_policy(a, a, std::nullopt, clock.now()) == window_policy::warn));
+  const auto since = clock.now();
+  clock.advance(std::chrono::hours(24) - std::chrono::milliseconds(1));
+  BOOST_TEST((instance_policy(a, a, since, clock.now()) == window_policy::warn));
+  clock.advance(std::chrono::milliseconds(1));
+  BOOST_TEST((instance_policy(a, a, since, clock.now()) == window_policy::reject));
+  // Never `automatic`: the instance view's window_policy_effective is one of the three.
+  BOOST_TEST(templates::to_string(instance_policy(a, a, since, clock.now())) == "reject");
+}
+
 BOOST_AUTO_TEST_CASE(the_settings_take_the_policies_and_a_bounded_sync_interval) {
   const auto s = config::parse("[templates]\nwindow_policy = \"reject\"\nsync_interval_ms = 600000\n");
   BOOST_TEST(s.templates.window_policy == "reject");

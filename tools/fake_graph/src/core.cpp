@@ -760,7 +760,7 @@ struct graph_core::impl {
       return wc;
     }
     if (f == "whatsapp_business_manager_messaging_limit") return json::value(n.messaging_limit);
-    if (f == "messaging_limit_tier") return json::value("TIER_1K");
+    if (f == "messaging_limit_tier") return json::value(n.messaging_limit);  // the deprecated name [D-ML]
     if (f == "status") return json::value(n.registered ? "CONNECTED" : "PENDING");
     if (f == "account_mode") return json::value("LIVE");
     if (f == "country_dial_code") return json::value(n.dial_code);
@@ -951,7 +951,7 @@ struct graph_core::impl {
                                        {"quality_rating", n.quality},
                                        {"code_verification_status", n.code_verification_status},
                                        {"account_mode", "LIVE"}, {"host_platform", "CLOUD_API"},
-                                       {"messaging_limit_tier", "TIER_1K"},
+                                       {"messaging_limit_tier", n.messaging_limit},
                                        {"throughput", json::object{{"level", n.throughput}}}});
       auto out = page(c, std::move(items), params, err);
       return out ? json_response(c, *out) : error(c, err);
@@ -1335,6 +1335,7 @@ struct graph_core::impl {
       n.mps = 1000;
       n.mps_bucket = {n.mps, clock()};
     }
+    n.messaging_limit = "TIER_UNLIMITED";  // the upgrade needs an unlimited messaging limit [D-TP]
     if (callback_of(n).empty()) return;
     pending_update u;
     u.phone = n.id;
@@ -1344,6 +1345,28 @@ struct graph_core::impl {
                           {"event", "THROUGHPUT_UPGRADE"},
                           {"current_limit", "TIER_UNLIMITED"},
                           {"max_daily_conversations_per_business", "TIER_UNLIMITED"}};
+    schedule(clock(), std::move(u));
+  }
+
+  // Meta moved the number's messaging limit [D-ML]: the WABA hears of it in a
+  // phone_number_quality_update with `event` UPGRADE or DOWNGRADE and the new `current_limit`.
+  static int tier_rank(std::string_view tier) {
+    static constexpr std::string_view order[] = {"TIER_50", "TIER_250", "TIER_1K", "TIER_2K",
+                                                 "TIER_10K", "TIER_100K", "TIER_UNLIMITED"};
+    for (int i = 0; i < static_cast<int>(std::size(order)); ++i)
+      if (order[i] == tier) return i;
+    return -1;
+  }
+
+  void messaging_limit_changed(const number_rec& n, const std::string& before) {
+    if (callback_of(n).empty()) return;
+    pending_update u;
+    u.phone = n.id;
+    u.field = "phone_number_quality_update";
+    u.kind = "event";
+    u.item = json::object{{"display_phone_number", n.display},
+                          {"event", tier_rank(n.messaging_limit) < tier_rank(before) ? "DOWNGRADE" : "UPGRADE"},
+                          {"current_limit", n.messaging_limit}};
     schedule(clock(), std::move(u));
   }
 
@@ -1980,8 +2003,10 @@ struct graph_core::impl {
         update_number(numbers[id], o, true);
       } else {
         const bool was_high = it->second.throughput == "HIGH";
+        const std::string limit_before = it->second.messaging_limit;
         update_number(it->second, o, false);
         if (!was_high && it->second.throughput == "HIGH") throughput_upgraded(it->second, !o.contains("mps"));
+        else if (it->second.messaging_limit != limit_before) messaging_limit_changed(it->second, limit_before);
       }
       return ok();
     }
