@@ -534,7 +534,7 @@ CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
 ALTER TABLE instances ADD COLUMN window_policy TEXT NOT NULL DEFAULT 'auto'
   CHECK (window_policy IN ('auto', 'reject', 'warn', 'off'));
 ALTER TABLE instances ADD COLUMN messaging_limit_tier TEXT NOT NULL DEFAULT '';
--- migration: 24
+-- migration: 23
 ALTER TABLE user_totp ADD COLUMN enrolling_session TEXT;
 ALTER TABLE google_flows ADD COLUMN age_confirmed BIGINT NOT NULL DEFAULT 0;
 

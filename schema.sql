@@ -695,7 +695,7 @@ CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
 ALTER TABLE instances ADD COLUMN window_policy TEXT NOT NULL DEFAULT 'auto'
   CHECK (window_policy IN ('auto', 'reject', 'warn', 'off'));
 ALTER TABLE instances ADD COLUMN messaging_limit_tier TEXT NOT NULL DEFAULT '';
--- migration: 24
+-- migration: 23
 -- The TOTP enrolment's QR code (issue 20): shown only to the session that began the
 -- enrolment, and only until it is confirmed. `enrolling_session` names that session (its id,
 -- not its token); NULL once confirmed, and for enrolments begun before this migration.
