@@ -166,7 +166,7 @@ export default {
   'health.silent_text': 'Messages were sent but Meta reported no status since {since}: its webhooks may not reach Enfinito.',
   'health.subscription': 'Subscription',
   'health.sub_overridden': 'Subscribed, Meta sends to this instance\'s callback URL',
-  'health.sub_subscribed': 'Subscribed (callback URL set in the Meta app)',
+  'health.sub_subscribed': 'Subscribed; Meta sends to the callback URL set in your Meta app',
   'health.sub_failed': 'Not subscribed',
   'health.sub_unknown': 'Not checked yet',
   'health.why': 'Why',
