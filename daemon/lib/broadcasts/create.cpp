@@ -18,6 +18,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
+
 namespace enfinito::broadcasts {
 namespace {
 
@@ -30,6 +32,29 @@ struct template_copy {
   bool synced = false;                          // never synced: Meta judges, as for single sends
   std::optional<templates::definition> found;  // the copy's template of that name and language
 };
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+// A header parameter of another kind than the template's header (a link for a TEXT header, an
+// image for a DOCUMENT one): Meta refuses it (132012); templates::check_template counts the
+// header's parameters, not their kind.
+std::optional<rejection> header_kind_problem(const templates::definition* def, const recipient& r) {
+  if (!def || !def->components || !r.header) return std::nullopt;
+  for (const auto& c : *def->components) {
+    const auto* o = c.if_object();
+    const auto* type = o ? o->if_contains("type") : nullptr;
+    if (!type || !type->is_string() || lower(type->get_string()) != "header") continue;
+    const auto* format = o->if_contains("format");
+    const std::string f = format && format->is_string() ? lower(format->get_string()) : "text";
+    if (f != r.header->type)
+      return rejection{r.row, "header.type", "the template's header is of type " + f + " (Meta 132012)"};
+  }
+  return std::nullopt;
+}
 
 // Reads and checks the list: each row's message as a single send is checked (Meta's rules for
 // a template message, then the template's own parameters against the copy); runs on the
@@ -44,8 +69,9 @@ recipient_list read_and_check(const create_request& rq, const template_copy& cop
   const templates::definition* def = copy.found ? &*copy.found : nullptr;
   for (auto& r : l.rows) {
     auto body = json::parse(template_body(rq.tpl, r));
-    std::optional<rejection> bad;
-    if (const auto* t = body.as_object().if_contains("template"); t && t->is_object())
+    std::optional<rejection> bad = header_kind_problem(def, r);
+    const auto* t = body.as_object().if_contains("template");
+    if (!bad && t && t->is_object())
       if (auto p = templates::check_template(def, copy.synced, t->get_object()))
         bad = rejection{r.row, p->field, p->detail + " (Meta " + std::to_string(p->meta_code) + ")"};
     if (!bad) {
