@@ -232,6 +232,10 @@ BOOST_AUTO_TEST_CASE(header_and_buttons_become_metas_template_components) {
   r.buttons = {{0, "url", "abc"}, {1, "quick_reply", "stop-1"}};
   auto checked = meta::check_message(json::parse(template_body(tpl, r)));
   BOOST_REQUIRE(checked.ok);
+  // The normalized body is the text itself: broadcasts::create stores it without a second check.
+  BOOST_TEST(checked.message.body == template_body(tpl, r));
+  recipient named{2, "+15551230002", {"Bo"}, {"first_name"}};
+  BOOST_TEST(meta::check_message(json::parse(template_body(tpl, named))).message.body == template_body(tpl, named));
   auto v = json::parse(checked.message.body);
   const auto& c = v.at("template").at("components").as_array();
   BOOST_REQUIRE(c.size() == 4u);
