@@ -29,6 +29,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,33 @@ struct header_param {
   bool operator==(const header_param&) const = default;
 };
 
+/**
+ * An optional value kept on the heap: 8 bytes in every row instead of the value's 72, for a
+ * part most rows do not have (100,000 rows: 6 MiB less at the create's peak). The subset of
+ * std::optional's interface the rows use; copies are deep.
+ */
+template <class T>
+class boxed {
+ public:
+  boxed() = default;
+  boxed(T v) : p_(std::make_unique<T>(std::move(v))) {}
+  boxed(const boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  boxed(boxed&&) noexcept = default;
+  boxed& operator=(const boxed& o) { return *this = boxed(o); }
+  boxed& operator=(boxed&&) noexcept = default;
+  bool has_value() const noexcept { return p_ != nullptr; }
+  explicit operator bool() const noexcept { return has_value(); }
+  T& operator*() const { return *p_; }
+  T* operator->() const { return p_.get(); }
+  T& emplace() {
+    p_ = std::make_unique<T>();
+    return *p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
 /** A row's button parameter: a quick reply's payload or a URL button's suffix. */
 struct button_param {
   std::size_t index = 0;  // the template's button (0..9)
@@ -74,7 +102,7 @@ struct recipient {
   std::string to;       // as given
   std::vector<std::string> parameters;
   std::vector<std::string> names;  // named parameters: names[i] goes with parameters[i]; else empty
-  std::optional<header_param> header;
+  boxed<header_param> header;
   std::vector<button_param> buttons;  // in index order (read_json, read_csv sort them)
 };
 
