@@ -65,6 +65,7 @@ net::awaitable<void> connection_loop(const load_plan& plan, int index, clock_typ
       scheduled = clock_type::now();
       if (scheduled >= end) break;
       n = st.counter.fetch_add(1);
+      if (plan.max_requests > 0 && n >= plan.max_requests) break;
     }
     http_request req = plan.make(n);
     req.version(11);

@@ -40,6 +40,7 @@ struct load_plan {
   double rate = 0;                                      // 0: closed loop; else requests/s, open loop
   unsigned expect_status = 202;                         // what counts as ok
   std::function<http_request(std::uint64_t n)> make;    // request number n (thread: the generator's)
+  std::uint64_t max_requests = 0;                       // closed loop: stop after this many (0: duration only)
 };
 
 /** Runs the plan on a thread of its own and waits for it. */

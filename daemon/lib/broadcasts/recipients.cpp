@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 #include <unordered_map>
 
 namespace enfinito::broadcasts {
@@ -28,6 +30,57 @@ std::optional<std::string> parameter_problem(std::string_view p) {
     if (spaces > 4) return "more than 4 spaces in a row (Meta refuses them)";
   }
   return std::nullopt;
+}
+
+// A button's value goes to Meta as a payload or inside a URL: one line.
+std::optional<std::string> button_value_problem(std::string_view v) {
+  if (v.empty()) return "empty: a button parameter needs a value";
+  if (v.size() > max_button_value_bytes) return "longer than 1000 bytes";
+  if (v.find_first_of("\r\n\t") != std::string_view::npos) return "contains a newline or tab";
+  return std::nullopt;
+}
+
+bool is_media_type(std::string_view t) { return t == "image" || t == "document" || t == "video"; }
+
+std::optional<rejection> header_problem(std::size_t row, const header_param& h) {
+  if (h.type == "text") {
+    if (auto p = parameter_problem(h.value)) return rejection{row, "header.text", *p};
+    if (h.value.size() > max_header_text_bytes) return rejection{row, "header.text", "longer than 60 bytes (Meta's limit)"};
+    return std::nullopt;
+  }
+  if (!is_media_type(h.type)) return rejection{row, "header.type", "text, image, document or video"};
+  const std::string_view link = h.value;
+  const bool http = link.starts_with("https://") || link.starts_with("http://");
+  if (!http || link.size() > max_link_bytes || link.find_first_of(" \r\n\t") != std::string_view::npos)
+    return rejection{row, "header.link", "an http or https URL of at most 2048 bytes, without spaces"};
+  return std::nullopt;
+}
+
+std::optional<rejection> buttons_problem(std::size_t row, const std::vector<button_param>& buttons) {
+  for (std::size_t i = 0; i < buttons.size(); ++i) {
+    const auto& b = buttons[i];
+    const std::string field = "buttons[" + std::to_string(i) + "]";
+    if (b.index > max_button_index) return rejection{row, field + ".index", "0 to 9"};
+    if (i > 0 && buttons[i - 1].index == b.index) return rejection{row, field + ".index", "the same button twice"};
+    if (b.sub_type != "quick_reply" && b.sub_type != "url") return rejection{row, field + ".sub_type", "quick_reply or url"};
+    if (auto p = button_value_problem(b.value))
+      return rejection{row, field + (b.sub_type == "url" ? ".text" : ".payload"), *p};
+  }
+  return std::nullopt;
+}
+
+void sort_buttons(std::vector<button_param>& b) {
+  std::stable_sort(b.begin(), b.end(), [](const button_param& x, const button_param& y) { return x.index < y.index; });
+}
+
+// The same header type and the same buttons (index, sub_type) as another row.
+bool same_shape(const recipient& a, const recipient& b) {
+  if (a.header.has_value() != b.header.has_value()) return false;
+  if (a.header && a.header->type != b.header->type) return false;
+  if (a.buttons.size() != b.buttons.size()) return false;
+  for (std::size_t i = 0; i < a.buttons.size(); ++i)
+    if (a.buttons[i].index != b.buttons[i].index || a.buttons[i].sub_type != b.buttons[i].sub_type) return false;
+  return true;
 }
 
 bool is_name(std::string_view n) {
@@ -83,6 +136,91 @@ bool next_record(std::string_view text, std::size_t& pos, std::vector<std::strin
 
 bool blank(const std::vector<std::string>& f) { return f.size() == 1 && f[0].empty(); }
 
+const json::string* string_at(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? &v->get_string() : nullptr;
+}
+
+// `header`: {"type": "text", "text": "…"} or {"type": "image"|"document"|"video", "link": "…"}.
+// Returns the field and what it should be when the shape is wrong.
+std::optional<std::pair<std::string, std::string>> read_header(const json::value& v, header_param& out) {
+  const auto* o = v.if_object();
+  if (!o) return std::pair{std::string("header"), std::string("an object {type, text} or {type, link}")};
+  const auto* type = string_at(*o, "type");
+  if (!type) return std::pair{std::string("header.type"), std::string("text, image, document or video")};
+  out.type = std::string(*type);
+  const std::string_view value_key = out.type == "text" ? "text" : "link";
+  for (const auto& [k, val] : *o)
+    if (k != "type" && k != value_key)
+      return std::pair{"header." + std::string(k), std::string("unknown field (a ") + out.type + " header takes " +
+                                                       std::string(value_key) + ")"};
+  const auto* value = string_at(*o, value_key);
+  if (!value) return std::pair{"header." + std::string(value_key), std::string("a string")};
+  out.value = std::string(*value);
+  return std::nullopt;
+}
+
+// `buttons`: [{"index": 0, "sub_type": "quick_reply", "payload": "…"} | {…, "sub_type": "url", "text": "…"}].
+std::optional<std::pair<std::string, std::string>> read_buttons(const json::value& v, std::vector<button_param>& out) {
+  const auto* a = v.if_array();
+  if (!a || a->size() > max_button_index + 1)
+    return std::pair{std::string("buttons"), std::string("an array of at most 10 {index, sub_type, payload | text}")};
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const std::string field = "buttons[" + std::to_string(i) + "]";
+    const auto* o = (*a)[i].if_object();
+    if (!o) return std::pair{field, std::string("an object {index, sub_type, payload | text}")};
+    button_param b;
+    const auto* index = o->if_contains("index");
+    if (!index || !index->is_int64() || index->get_int64() < 0 ||
+        index->get_int64() > static_cast<std::int64_t>(max_button_index))
+      return std::pair{field + ".index", std::string("an integer from 0 to 9")};
+    b.index = static_cast<std::size_t>(index->get_int64());
+    const auto* sub_type = string_at(*o, "sub_type");
+    if (!sub_type || (*sub_type != "quick_reply" && *sub_type != "url"))
+      return std::pair{field + ".sub_type", std::string("quick_reply or url")};
+    b.sub_type = std::string(*sub_type);
+    const std::string_view value_key = b.sub_type == "url" ? "text" : "payload";
+    for (const auto& [k, val] : *o)
+      if (k != "index" && k != "sub_type" && k != value_key)
+        return std::pair{field + "." + std::string(k), "unknown field (a " + b.sub_type + " button takes " +
+                                                           std::string(value_key) + ")"};
+    const auto* value = string_at(*o, value_key);
+    if (!value) return std::pair{field + "." + std::string(value_key), std::string("a string")};
+    b.value = std::string(*value);
+    out.push_back(std::move(b));
+  }
+  sort_buttons(out);
+  return std::nullopt;
+}
+
+// A CSV column's role, from its header name.
+struct column {
+  enum class kind { body, header, button } what = kind::body;
+  std::string type;       // header: text | image | document | video; button: quick_reply | url
+  std::size_t index = 0;  // button
+};
+
+// `header_text`, `header_image`, …, `button_<n>_payload`, `button_<n>_url`; anything else is
+// a body parameter.
+column column_of(std::string_view name) {
+  column c;
+  for (std::string_view t : {"text", "image", "document", "video"})
+    if (name.size() == 7 + t.size() && name.starts_with("header_") && name.substr(7) == t) {
+      c.what = column::kind::header;
+      c.type = std::string(t);
+      return c;
+    }
+  if (name.size() >= 10 && name.starts_with("button_") && name[7] >= '0' && name[7] <= '9' && name[8] == '_') {
+    const auto rest = name.substr(9);
+    if (rest == "payload" || rest == "url") {
+      c.what = column::kind::button;
+      c.type = rest == "payload" ? "quick_reply" : "url";
+      c.index = static_cast<std::size_t>(name[7] - '0');
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 std::optional<std::string> number_key(std::string_view to) {
@@ -110,6 +248,9 @@ std::optional<rejection> check_recipient(const template_ref& t, const recipient&
       return rejection{r.row, field, "a parameter name is 1 to 64 of a-z, 0-9 and _"};
     if (auto p = parameter_problem(r.parameters[i])) return rejection{r.row, field, *p};
   }
+  if (r.header)
+    if (auto bad = header_problem(r.row, *r.header)) return bad;
+  if (auto bad = buttons_problem(r.row, r.buttons)) return bad;
   // The template's own parameters are checked against the instance's template copy in
   // broadcasts/create.cpp (templates::check_template), which needs a store read.
   (void)t;
@@ -117,12 +258,13 @@ std::optional<rejection> check_recipient(const template_ref& t, const recipient&
 }
 
 void check_all(const template_ref& t, recipient_list& l) {
-  std::vector<recipient> kept;
-  kept.reserve(l.rows.size());
+  // The valid rows move down in place: a second vector of 100,000 rows would double the peak.
+  std::size_t kept = 0;
   std::unordered_map<std::string, std::size_t> seen;  // number key → row
   seen.reserve(l.rows.size());
   const recipient* first = nullptr;
-  for (auto& r : l.rows) {
+  for (std::size_t i = 0; i < l.rows.size(); ++i) {
+    auto& r = l.rows[i];
     if (auto bad = check_recipient(t, r)) {
       reject(l, bad->row, std::move(bad->field), std::move(bad->detail));
       continue;
@@ -132,15 +274,23 @@ void check_all(const template_ref& t, recipient_list& l) {
              "not the same parameters as row " + std::to_string(first->row) + " (one template, one set of variables)");
       continue;
     }
+    if (first && !same_shape(r, *first)) {
+      const bool header_differs = r.header.has_value() != first->header.has_value() ||
+                                  (r.header && r.header->type != first->header->type);
+      reject(l, r.row, header_differs ? "header" : "buttons",
+             "not the same header and buttons as row " + std::to_string(first->row) + " (one template, one set of variables)");
+      continue;
+    }
     auto [it, fresh] = seen.emplace(*number_key(r.to), r.row);
     if (!fresh) {
       reject(l, r.row, "to", "the same number as row " + std::to_string(it->second));
       continue;
     }
-    kept.push_back(std::move(r));
-    if (!first) first = &kept.front();
+    if (kept != i) l.rows[kept] = std::move(r);
+    if (!first) first = &l.rows[kept];
+    ++kept;
   }
-  l.rows = std::move(kept);
+  l.rows.resize(kept);
   std::sort(l.rejected.begin(), l.rejected.end(), [](const rejection& a, const rejection& b) { return a.row < b.row; });
 }
 
@@ -175,6 +325,12 @@ recipient_list read_json(const json::value& v) {
           else r.parameters.emplace_back(p.as_string());
         }
         if (!ok) reject(l, row, "parameters", "an array of strings");
+      } else if (k == "header" || k == "buttons") {
+        auto bad = k == "header" ? read_header(val, r.header.emplace()) : read_buttons(val, r.buttons);
+        if (bad) {
+          ok = false;
+          reject(l, row, std::move(bad->first), std::move(bad->second));
+        }
       } else if (k == "parameters" && val.is_object()) {
         for (const auto& [name, p] : val.as_object()) {
           if (!p.is_string()) ok = false;
@@ -206,6 +362,27 @@ recipient_list read_csv(std::string_view text) {
     return l;
   }
   const std::size_t columns = fields.size();
+  std::vector<column> roles;
+  roles.reserve(columns);
+  bool has_header = false;
+  std::vector<bool> button_seen(max_button_index + 1, false);
+  for (std::size_t i = 1; i < columns; ++i) {
+    roles.push_back(column_of(fields[i]));
+    const auto& c = roles.back();
+    bool twice = false;
+    if (c.what == column::kind::header) {
+      twice = has_header;
+      has_header = true;
+    } else if (c.what == column::kind::button) {
+      twice = button_seen[c.index];
+      button_seen[c.index] = true;
+    }
+    if (twice) {
+      l.fatal = "the CSV's header line has the column " + fields[i] +
+                (c.what == column::kind::header ? " and another header_ column" : " for a button named before");
+      return l;
+    }
+  }
   line += lines;
   std::size_t count = 0;
   while (true) {
@@ -230,7 +407,13 @@ recipient_list read_csv(std::string_view text) {
     recipient r;
     r.row = at;
     r.to = std::move(fields[0]);
-    for (std::size_t i = 1; i < fields.size(); ++i) r.parameters.push_back(std::move(fields[i]));
+    for (std::size_t i = 1; i < fields.size(); ++i) {
+      const auto& c = roles[i - 1];
+      if (c.what == column::kind::body) r.parameters.push_back(std::move(fields[i]));
+      else if (c.what == column::kind::header) r.header = header_param{c.type, std::move(fields[i])};
+      else r.buttons.push_back({c.index, c.type, std::move(fields[i])});
+    }
+    sort_buttons(r.buttons);
     l.rows.push_back(std::move(r));
   }
   if (count == 0) l.fatal = "recipients: at least one row after the header";
@@ -239,6 +422,13 @@ recipient_list read_csv(std::string_view text) {
 
 std::string template_body(const template_ref& t, const recipient& r) {
   json::object tpl{{"name", t.name}, {"language", {{"code", t.language}}}};
+  json::array components;
+  if (r.header) {
+    json::object p{{"type", r.header->type}};
+    if (r.header->type == "text") p["text"] = r.header->value;
+    else p[r.header->type] = json::object{{"link", r.header->value}};
+    components.push_back(json::object{{"type", "header"}, {"parameters", json::array{std::move(p)}}});
+  }
   if (!r.parameters.empty()) {
     json::array params;
     params.reserve(r.parameters.size());
@@ -247,8 +437,15 @@ std::string template_body(const template_ref& t, const recipient& r) {
       if (!r.names.empty()) p["parameter_name"] = r.names[i];
       params.push_back(std::move(p));
     }
-    tpl["components"] = json::array{json::object{{"type", "body"}, {"parameters", std::move(params)}}};
+    components.push_back(json::object{{"type", "body"}, {"parameters", std::move(params)}});
   }
+  for (const auto& b : r.buttons) {
+    json::object p = b.sub_type == "url" ? json::object{{"type", "text"}, {"text", b.value}}
+                                         : json::object{{"type", "payload"}, {"payload", b.value}};
+    components.push_back(json::object{{"type", "button"}, {"sub_type", b.sub_type},
+                                      {"index", std::to_string(b.index)}, {"parameters", json::array{std::move(p)}}});
+  }
+  if (!components.empty()) tpl["components"] = std::move(components);
   const json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"},
                           {"to", r.to}, {"type", "template"}, {"template", std::move(tpl)}};
   return json::serialize(body);

@@ -6,11 +6,18 @@
  * Two shapes of the same list:
  * - JSON: `recipients: [{"to": "+15551234567", "parameters": ["Ana", "#1001"]}, ...]`, where
  *   `parameters` are the template body's positional parameters, or an object
- *   `{"first_name": "Ana"}` for a template with named parameters. A row's number is its
- *   1-based position in the array.
+ *   `{"first_name": "Ana"}` for a template with named parameters. Optional per row:
+ *   `header`: `{"type": "text", "text": "…"}` or `{"type": "image"|"document"|"video",
+ *   "link": "https://…"}`, and `buttons`: `[{"index": 0, "sub_type": "quick_reply",
+ *   "payload": "…"}, {"index": 1, "sub_type": "url", "text": "<the URL's suffix>"}]`.
+ *   A row's number is its 1-based position in the array.
  * - CSV (RFC 4180: commas, CRLF or LF, double-quoted fields with "" for a quote): a header
- *   line whose first column is `to` (or `phone`), then one column per positional body
- *   parameter, in order. A row's number is its line in the file (the header is line 1).
+ *   line whose first column is `to` (or `phone`), then columns named `header_text`,
+ *   `header_image`, `header_document` or `header_video` (at most one: the header parameter,
+ *   a media header's value being its link), `button_<n>_payload` (quick reply button n's
+ *   payload) and `button_<n>_url` (URL button n's suffix), n from 0 to 9, in any place;
+ *   every other column is a positional body parameter, in order. A row's number is its line
+ *   in the file (the header is line 1).
  *
  * Every row is checked (`check_recipient`): the number's shape (E.164 digits with the country
  * code, punctuation allowed as Meta allows it), each parameter's shape (Meta's rules for a
@@ -22,6 +29,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +45,10 @@ constexpr std::size_t max_rejections_listed = 1000;    // rows named in the answ
 constexpr std::size_t max_name_bytes = 200;            // broadcast name
 constexpr std::size_t max_template_name_bytes = 512;   // Meta: template names ≤ 512
 constexpr std::size_t max_language_bytes = 15;        // e.g. en_US, pt_BR, zh_HK
+constexpr std::size_t max_header_text_bytes = 60;      // Meta: a header text parameter ≤ 60
+constexpr std::size_t max_link_bytes = 2048;           // a media header's link
+constexpr std::size_t max_button_value_bytes = 1000;   // a quick reply payload or a URL suffix
+constexpr std::size_t max_button_index = 9;            // Meta: button index "0" to "9"
 
 /** The template every row is sent with. */
 struct template_ref {
@@ -44,16 +56,59 @@ struct template_ref {
   std::string language;  // Meta's language code, e.g. en_US
 };
 
+/** A row's header parameter: text, or the link of an image, document or video header. */
+struct header_param {
+  std::string type;   // text | image | document | video
+  std::string value;  // the text, or the media's http(s) link
+  bool operator==(const header_param&) const = default;
+};
+
+/**
+ * An optional value kept on the heap: 8 bytes in every row instead of the value's 72, for a
+ * part most rows do not have (100,000 rows: 6 MiB less at the create's peak). The subset of
+ * std::optional's interface the rows use; copies are deep.
+ */
+template <class T>
+class boxed {
+ public:
+  boxed() = default;
+  boxed(T v) : p_(std::make_unique<T>(std::move(v))) {}
+  boxed(const boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  boxed(boxed&&) noexcept = default;
+  boxed& operator=(const boxed& o) { return *this = boxed(o); }
+  boxed& operator=(boxed&&) noexcept = default;
+  bool has_value() const noexcept { return p_ != nullptr; }
+  explicit operator bool() const noexcept { return has_value(); }
+  T& operator*() const { return *p_; }
+  T* operator->() const { return p_.get(); }
+  T& emplace() {
+    p_ = std::make_unique<T>();
+    return *p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
+/** A row's button parameter: a quick reply's payload or a URL button's suffix. */
+struct button_param {
+  std::size_t index = 0;  // the template's button (0..9)
+  std::string sub_type;   // quick_reply | url
+  std::string value;      // the payload, or the text that fills the URL's {{1}}
+};
+
 struct recipient {
   std::size_t row = 0;  // JSON: position (1-based); CSV: line
   std::string to;       // as given
   std::vector<std::string> parameters;
   std::vector<std::string> names;  // named parameters: names[i] goes with parameters[i]; else empty
+  boxed<header_param> header;
+  std::vector<button_param> buttons;  // in index order (read_json, read_csv sort them)
 };
 
 struct rejection {
   std::size_t row = 0;
-  std::string field;   // "to", "parameters", "parameters[2]", or "" for the row itself
+  std::string field;   // "to", "parameters", "parameters[2]", "header", "buttons[1]", or "" for the row itself
   std::string detail;  // our words, never the value
 };
 
@@ -70,25 +125,33 @@ recipient_list read_json(const boost::json::value& recipients);
 recipient_list read_csv(std::string_view text);
 
 /**
- * The checks of one row that need no other row: number shape, parameter shape.
+ * The checks of one row that need no other row: number shape, parameter shape, the header's
+ * type and value (text as a body parameter and ≤ 60 bytes; a link http(s), ≤ 2048 bytes, no
+ * space), each button's sub_type (quick_reply or url), index (0 to 9, once) and value (not
+ * empty, ≤ 1000 bytes, no newline or tab).
  *
- * SEAM(templates): once `templates::check_params` exists (the template's components and
- * variables, read from Meta's template list), the lead calls it here for `t` and the row's
- * parameters, and returns its first violation as this rejection. Until then the template
- * itself is checked only by Meta when the message is sent (132000, 132001: `failed`).
+ * The template's own components (how many parameters, which header format, which buttons)
+ * are checked against the instance's template copy in broadcasts/create.cpp
+ * (templates::check_template), which needs a store read.
  */
 std::optional<rejection> check_recipient(const template_ref& t, const recipient& r);
 
 /**
- * Checks every row (`check_recipient`, then the same parameter count and kind as the first
- * valid row, then duplicates), moving the failures from `l.rows` to `l.rejected`.
+ * Checks every row (`check_recipient`, then the same parameter count and kind, header type
+ * and buttons (index and sub_type) as the first valid row, then duplicates), moving the
+ * failures from `l.rows` to `l.rejected`.
  */
 void check_all(const template_ref& t, recipient_list& l);
 
 /** The number's digits as Meta keys a recipient (meta::recipient_key), or nothing when malformed. */
 std::optional<std::string> number_key(std::string_view to);
 
-/** The Graph API body of one row's template message (checked again by meta::check_message). */
+/**
+ * The Graph API body of one row's template message (checked again by meta::check_message):
+ * components header (a text parameter, or `{type: image, image: {link}}` and so on), body,
+ * then one `{type: button, sub_type, index: "n"}` per button, its parameter `{type: payload,
+ * payload}` for a quick reply or `{type: text, text}` for a URL suffix (REFERENCE.md §1.2).
+ */
 std::string template_body(const template_ref& t, const recipient& r);
 
 }  // namespace enfinito::broadcasts

@@ -141,4 +141,122 @@ BOOST_AUTO_TEST_CASE(each_row_becomes_a_template_message_meta_accepts) {
   BOOST_TEST(!json::parse(template_body(tpl, none)).at("template").as_object().contains("components"));
 }
 
+BOOST_AUTO_TEST_CASE(json_header_and_buttons_are_read_checked_and_the_same_on_every_row) {
+  auto l = checked_json(R"([
+    {"to": "+15551230001", "parameters": ["Ana"], "header": {"type": "document", "link": "https://example.com/a.pdf"},
+     "buttons": [{"index": 1, "sub_type": "quick_reply", "payload": "stop-1"}, {"index": 0, "sub_type": "url", "text": "abc"}]},
+    {"to": "+15551230002", "parameters": ["Bo"], "header": {"type": "document", "link": "ftp://example.com/b.pdf"},
+     "buttons": [{"index": 0, "sub_type": "url", "text": "b"}, {"index": 1, "sub_type": "quick_reply", "payload": "s"}]},
+    {"to": "+15551230003", "parameters": ["Cy"], "header": {"type": "image", "link": "https://example.com/c.png"},
+     "buttons": [{"index": 0, "sub_type": "url", "text": "c"}, {"index": 1, "sub_type": "quick_reply", "payload": "s"}]},
+    {"to": "+15551230004", "parameters": ["Di"], "header": {"type": "document", "link": "https://example.com/d.pdf"},
+     "buttons": [{"index": 0, "sub_type": "url", "text": "d"}]},
+    {"to": "+15551230005", "parameters": ["Ed"], "header": {"type": "document", "link": "https://example.com/e.pdf"},
+     "buttons": [{"index": 0, "sub_type": "url", "text": "e"}, {"index": 1, "sub_type": "quick_reply", "payload": ""}]},
+    {"to": "+15551230006", "parameters": ["Fa"], "header": {"type": "document", "url": "https://example.com/f.pdf"}},
+    {"to": "+15551230007", "parameters": ["Gi"], "header": {"type": "document", "link": "https://example.com/g.pdf"},
+     "buttons": [{"index": 10, "sub_type": "url", "text": "g"}]},
+    {"to": "+15551230008", "parameters": ["Hu"], "header": {"type": "document", "link": "https://example.com/h.pdf"},
+     "buttons": [{"index": 0, "sub_type": "copy_code", "text": "h"}]},
+    {"to": "+15551230009", "parameters": ["Io"], "header": {"type": "document", "link": "https://example.com/i.pdf"},
+     "buttons": [{"index": 0, "sub_type": "url", "text": "i"}, {"index": 0, "sub_type": "url", "text": "j"}]},
+    {"to": "+15551230010", "parameters": ["Jo"], "header": {"type": "document", "link": "https://example.com/j.pdf"},
+     "buttons": [{"index": 1, "sub_type": "quick_reply", "payload": "s"}, {"index": 0, "sub_type": "url", "text": "j"}]}
+  ])");
+  BOOST_REQUIRE(l.rows.size() == 2u);
+  BOOST_TEST(l.rows[1].row == 10u);
+  const auto& r = l.rows[0];
+  BOOST_REQUIRE(r.header.has_value());
+  BOOST_TEST(r.header->type == "document");
+  BOOST_TEST(r.header->value == "https://example.com/a.pdf");
+  BOOST_REQUIRE(r.buttons.size() == 2u);  // in index order, whatever the order given
+  BOOST_TEST(r.buttons[0].index == 0u);
+  BOOST_TEST(r.buttons[0].sub_type == "url");
+  BOOST_TEST(r.buttons[1].value == "stop-1");
+  const std::vector<std::pair<std::size_t, std::string>> want{
+      {2, "header.link"}, {3, "header"}, {4, "buttons"}, {5, "buttons[1].payload"}, {6, "header.url"},
+      {7, "buttons[0].index"}, {8, "buttons[0].sub_type"}, {9, "buttons[1].index"}};
+  BOOST_REQUIRE(l.rejected.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    BOOST_TEST_CONTEXT("rejection " << i) {
+      BOOST_TEST(l.rejected[i].row == want[i].first);
+      BOOST_TEST(l.rejected[i].field == want[i].second);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_text_header_follows_metas_rules) {
+  auto l = checked_json(R"([
+    {"to": "+15551230001", "header": {"type": "text", "text": "Summer"}},
+    {"to": "+15551230002", "header": {"type": "text", "text": "a\nb"}},
+    {"to": "+15551230003", "header": {"type": "text", "text": "0123456789012345678901234567890123456789012345678901234567890"}},
+    {"to": "+15551230004", "header": {"type": "audio", "link": "https://example.com/x.ogg"}}
+  ])");
+  BOOST_TEST(l.rows.size() == 1u);
+  BOOST_REQUIRE(l.rejected.size() == 3u);
+  BOOST_TEST(l.rejected[0].field == "header.text");
+  BOOST_TEST(l.rejected[1].field == "header.text");  // 61 bytes: Meta takes 60
+  BOOST_TEST(l.rejected[2].field == "header.type");  // Meta has no audio header
+}
+
+BOOST_AUTO_TEST_CASE(csv_columns_name_the_header_and_buttons) {
+  const std::string csv =
+      "to,name,header_image,button_1_payload,order,button_0_url\n"
+      "+15551230001,Ana,https://example.com/a.png,stop-1,#1,abc\n"
+      "+15551230002,Bo,not a link,stop-2,#2,def\n"
+      "+15551230003,Cy,https://example.com/c.png,,#3,ghi\n";
+  auto l = checked_csv(csv);
+  BOOST_REQUIRE(l.rows.size() == 1u);
+  const auto& r = l.rows[0];
+  BOOST_TEST(r.parameters == (std::vector<std::string>{"Ana", "#1"}));  // the other columns, in order
+  BOOST_REQUIRE(r.header.has_value());
+  BOOST_TEST(r.header->type == "image");
+  BOOST_REQUIRE(r.buttons.size() == 2u);
+  BOOST_TEST(r.buttons[0].sub_type == "url");
+  BOOST_TEST(r.buttons[0].value == "abc");
+  BOOST_TEST(r.buttons[1].index == 1u);
+  BOOST_TEST(r.buttons[1].sub_type == "quick_reply");
+  BOOST_REQUIRE(l.rejected.size() == 2u);
+  BOOST_TEST(l.rejected[0].row == 3u);
+  BOOST_TEST(l.rejected[0].field == "header.link");
+  BOOST_TEST(l.rejected[1].row == 4u);
+  BOOST_TEST(l.rejected[1].field == "buttons[1].payload");
+  // A header line naming two headers, or one button twice, is refused whole.
+  BOOST_TEST(read_csv("to,header_text,header_image\n+15551230001,a,https://x.example\n").fatal.has_value());
+  BOOST_TEST(read_csv("to,button_0_url,button_0_payload\n+15551230001,a,b\n").fatal.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(header_and_buttons_become_metas_template_components) {
+  recipient r{1, "+15551230001", {"Ana", "#1"}, {}};
+  r.header = header_param{"document", "https://example.com/a.pdf"};
+  r.buttons = {{0, "url", "abc"}, {1, "quick_reply", "stop-1"}};
+  auto checked = meta::check_message(json::parse(template_body(tpl, r)));
+  BOOST_REQUIRE(checked.ok);
+  // The normalized body is the text itself: broadcasts::create stores it without a second check.
+  BOOST_TEST(checked.message.body == template_body(tpl, r));
+  recipient named{2, "+15551230002", {"Bo"}, {"first_name"}};
+  BOOST_TEST(meta::check_message(json::parse(template_body(tpl, named))).message.body == template_body(tpl, named));
+  auto v = json::parse(checked.message.body);
+  const auto& c = v.at("template").at("components").as_array();
+  BOOST_REQUIRE(c.size() == 4u);
+  BOOST_TEST(c[0].at("type").as_string() == "header");
+  BOOST_TEST(c[0].at("parameters").at(0).at("type").as_string() == "document");
+  BOOST_TEST(c[0].at("parameters").at(0).at("document").at("link").as_string() == "https://example.com/a.pdf");
+  BOOST_TEST(c[1].at("type").as_string() == "body");
+  BOOST_TEST(c[2].at("type").as_string() == "button");
+  BOOST_TEST(c[2].at("sub_type").as_string() == "url");
+  BOOST_TEST(c[2].at("index").as_string() == "0");
+  BOOST_TEST(c[2].at("parameters").at(0).at("type").as_string() == "text");
+  BOOST_TEST(c[2].at("parameters").at(0).at("text").as_string() == "abc");
+  BOOST_TEST(c[3].at("sub_type").as_string() == "quick_reply");
+  BOOST_TEST(c[3].at("index").as_string() == "1");
+  BOOST_TEST(c[3].at("parameters").at(0).at("type").as_string() == "payload");
+  BOOST_TEST(c[3].at("parameters").at(0).at("payload").as_string() == "stop-1");
+  recipient text{2, "+15551230002", {}, {}};
+  text.header = header_param{"text", "Summer"};
+  auto t = json::parse(template_body(tpl, text));
+  BOOST_TEST(t.at("template").at("components").at(0).at("parameters").at(0).at("text").as_string() == "Summer");
+  BOOST_TEST(meta::check_message(std::move(t)).ok);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
