@@ -8,6 +8,10 @@
 //   DELETE {prefix}/{version}/{waba-id}/message_templates?name=  delete (Meta, then the copy)
 //   GET    {prefix}/{version}/{template-id}                      from the copy
 //   POST   {prefix}/{version}/{template-id}                      edit (Meta, then the copy)
+//   GET    {prefix}/{version}/{phone-number-id}/whatsapp_business_profile[?fields=]
+//                                                                relayed to Meta for that number
+//   POST   {prefix}/{version}/{phone-number-id}/whatsapp_business_profile
+//                                                                checked, then relayed (Meta's {success})
 //
 // A WABA id names the caller's instances whose WABA it is: the WABA id is stored encrypted, so
 // the caller's instances (at most `max_instances`) are opened to find them. Any id that is not
@@ -279,6 +283,45 @@ struct waba_routes {
     if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
     co_return http::json_response(status::ok, json::object{{"success", true}});
   }
+
+  // GET {prefix}/{version}/{phone}/whatsapp_business_profile[?fields=]: Meta's `{data:[profile]}`.
+  net::awaitable<response> profile_get(http::request& req) {
+    auto w = co_await who(req, access::read);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    const std::string fields(req.query_param("fields").value_or(""));
+    if (!fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
+    auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    auto got = co_await relay_call(s, t, meta::get_business_profile(s.meta->version(), t.creds.phone_number_id, fields), {});
+    if (!got) co_return service_unavailable(req);
+    co_return relay(*got);
+  }
+
+  // POST {prefix}/{version}/{phone}/whatsapp_business_profile: checked as the REST route checks
+  // it (meta::check_business_profile), with `messaging_product` required as Meta requires it.
+  net::awaitable<response> profile_update(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    auto body = http::parse_json(req, s.json);
+    if (body.error || !body.value->is_object())
+      co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    if (!body.value->as_object().contains("messaging_product"))
+      co_return invalid_parameter("The parameter messaging_product is required.", req);
+    if (auto bad = meta::check_business_profile(*body.value))
+      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+    auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    const auto call = meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
+    auto got = co_await relay_call(s, t, call, {});
+    if (!got) co_return service_unavailable(req);
+    co_return relay(*got);
+  }
 };
 
 }  // namespace
@@ -319,6 +362,10 @@ void register_graph_waba_routes(http::router& r, services& s) {
         [g](http::request& q) { return g->templates_delete(q); });
   r.add(http::verb::post, p + "/{version}/{media_id}", "graph.template_edit",
         [g](http::request& q) { return g->template_edit(q); });
+  r.add(http::verb::get, p + "/{version}/{phone}/whatsapp_business_profile", "graph.business_profile_get",
+        [g](http::request& q) { return g->profile_get(q); });
+  r.add(http::verb::post, p + "/{version}/{phone}/whatsapp_business_profile", "graph.business_profile_update",
+        [g](http::request& q) { return g->profile_update(q); });
 }
 
 }  // namespace enfinito::api::graph_detail
