@@ -19,6 +19,11 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 using namespace enfinito;
 using namespace enfinito::test;
 namespace json = boost::json;
@@ -331,6 +336,26 @@ BOOST_FIXTURE_TEST_CASE(another_tenants_business_profile_is_an_unknown_object, g
   BOOST_TEST(denied.status == 403u);
   BOOST_TEST(code_of(denied) == 200);
   BOOST_TEST(meta.requests() == before + 1);  // nothing reached Meta (+1: the stats call)
+}
+
+BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, graph_fixture) {
+  // Right after the number was connected, an SDK listing templates sees Meta's, not an empty
+  // copy: the first list reads them from Meta once, later lists are served from the copy.
+  const std::string at = std::string("/graph/v23.0/") + waba + "/message_templates";
+  auto first = call("GET", at + "?limit=100");
+  BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);
+  auto names = [](const http_result& r) {
+    std::vector<std::string> out;
+    for (const auto& t : json::parse(r.body).at("data").as_array()) out.emplace_back(t.at("name").as_string());
+    return out;
+  };
+  const auto listed = names(first);
+  BOOST_TEST(std::count(listed.begin(), listed.end(), "hello_world") == 1);
+  const auto before = meta.requests();
+  auto again = call("GET", at + "?limit=100");
+  BOOST_REQUIRE(again.status == 200u);
+  BOOST_TEST(names(again) == listed);
+  BOOST_TEST(meta.requests() == before + 1);  // only this stats call: not one call to Meta
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,7 +3,8 @@
 //
 //   GET    {prefix}/{version}/{phone-number-id}[?fields=]        relayed to Meta for that number
 //   GET    {prefix}/{version}/{waba-id}/phone_numbers            relayed; only the caller's numbers kept
-//   GET    {prefix}/{version}/{waba-id}/message_templates        from the local copy (no call to Meta)
+//   GET    {prefix}/{version}/{waba-id}/message_templates        from the local copy (no call to Meta
+//                                                                once the copy was synced)
 //   POST   {prefix}/{version}/{waba-id}/message_templates        create (Meta, then the copy)
 //   DELETE {prefix}/{version}/{waba-id}/message_templates?name=  delete (Meta, then the copy)
 //   GET    {prefix}/{version}/{template-id}                      from the copy
@@ -27,6 +28,7 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/store/templates.hpp>
 #include <enfinito/templates/manage.hpp>
+#include <enfinito/templates/sync.hpp>
 
 #include "api/graph_common.hpp"
 
@@ -141,6 +143,24 @@ net::awaitable<std::variant<graph_target, response>> ready_on_waba(services& s, 
 
 instances::relay_target relay_of(services& s, const graph_target& t) { return {s.db, *s.meta, t.row->id, t.creds}; }
 
+// A copy never synced proves nothing (an SDK listing templates right after the number was
+// connected would see none): the first list syncs it once, one call to Meta, as the REST list
+// does. Nothing: the copy is ready to serve.
+net::awaitable<std::optional<response>> sync_if_never(services& s, const row_ptr& row, const http::request& req) {
+  store::templates::copy_state state;
+  const std::string iid = row->id;
+  auto read = [&](store::connection& c) { return store::templates::state(c, iid, state); };
+  auto ec = co_await s.db.read(read);
+  if (ec) co_return service_unavailable(req);
+  if (state.synced_at) co_return std::nullopt;
+  auto target = co_await ready(s, row, req);
+  if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+  const auto rt = relay_of(s, std::get<graph_target>(target));
+  auto a = co_await templates::sync_now(rt);
+  if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
+  co_return std::nullopt;
+}
+
 struct waba_routes {
   services& s;
 
@@ -200,6 +220,8 @@ struct waba_routes {
     f.language = q.language;
     if (!q.after.empty() && !templates::read_cursor(q.after, f)) co_return invalid_parameter("Invalid cursor.", req);
     if (!q.before.empty() && !templates::read_cursor(q.before, f, true)) co_return invalid_parameter("Invalid cursor.", req);
+    auto unsynced = co_await sync_if_never(s, m.rows.front(), req);
+    if (unsynced) co_return std::move(*unsynced);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
     if (!page) co_return service_unavailable(req);
     json::object out{{"data", std::move(page->data)}};
