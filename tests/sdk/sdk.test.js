@@ -180,30 +180,30 @@ describe('a published Cloud API SDK against /graph', { concurrency: 1 }, () => {
     assert.deepEqual([...bytes.slice(0, 5)], [0x25, 0x50, 0x44, 0x46, 0x2d]);
   });
 
-  step('text', async () => {
+  step('sends text', async () => {
     const r = await w.sdk.messages.sendText({ phoneNumberId: phone, to, body: 'Hello from an SDK', previewUrl: false });
     const req = await sent_as_meta_answers(r, 'text');
     assert.equal(req.text.body, 'Hello from an SDK');
     assert.equal(req.messaging_product, 'whatsapp');
   });
 
-  step('image', async () => {
+  step('sends image', async () => {
     const r = await w.sdk.messages.sendImage({ phoneNumberId: phone, to, image: { id: w.media.image, caption: 'The photo' } });
     const req = await sent_as_meta_answers(r, 'image');
     assert.deepEqual(req.image, { id: w.media.image, caption: 'The photo' });
   });
 
-  step('audio', async () => {
+  step('sends audio', async () => {
     const r = await w.sdk.messages.sendAudio({ phoneNumberId: phone, to, audio: { id: w.media.audio } });
     assert.equal((await sent_as_meta_answers(r, 'audio')).audio.id, w.media.audio);
   });
 
-  step('video', async () => {
+  step('sends video', async () => {
     const r = await w.sdk.messages.sendVideo({ phoneNumberId: phone, to, video: { id: w.media.video, caption: 'Clip' } });
     assert.deepEqual((await sent_as_meta_answers(r, 'video')).video, { id: w.media.video, caption: 'Clip' });
   });
 
-  step('document', async () => {
+  step('sends document', async () => {
     const r = await w.sdk.messages.sendDocument({
       phoneNumberId: phone, to, document: { id: w.media.document, filename: 'invoice.pdf', caption: 'Your invoice' },
     });
@@ -211,18 +211,18 @@ describe('a published Cloud API SDK against /graph', { concurrency: 1 }, () => {
       { id: w.media.document, filename: 'invoice.pdf', caption: 'Your invoice' });
   });
 
-  step('sticker', async () => {
+  step('sends sticker', async () => {
     const r = await w.sdk.messages.sendSticker({ phoneNumberId: phone, to, sticker: { id: w.media.sticker } });
     assert.equal((await sent_as_meta_answers(r, 'sticker')).sticker.id, w.media.sticker);
   });
 
-  step('location', async () => {
+  step('sends location', async () => {
     const location = { latitude: 52.520008, longitude: 13.404954, name: 'The shop', address: 'Alexanderplatz 1, Berlin' };
     const r = await w.sdk.messages.sendLocation({ phoneNumberId: phone, to, location });
     assert.deepEqual((await sent_as_meta_answers(r, 'location')).location, location);
   });
 
-  step('contacts', async () => {
+  step('sends contacts', async () => {
     const r = await w.sdk.messages.sendContacts({
       phoneNumberId: phone, to,
       contacts: [{ name: { formattedName: 'Ada Shop', firstName: 'Ada' }, phones: [{ phone: '+4930123456', type: 'WORK' }] }],
@@ -232,7 +232,7 @@ describe('a published Cloud API SDK against /graph', { concurrency: 1 }, () => {
     assert.equal(req.contacts[0].phones[0].phone, '+4930123456');
   });
 
-  step('interactive buttons', async () => {
+  step('sends interactive buttons', async () => {
     const r = await w.sdk.messages.sendInteractiveButtons({
       phoneNumberId: phone, to, bodyText: 'Ship it today?', footerText: 'SDK shop',
       buttons: [{ id: 'yes', title: 'Yes' }, { id: 'no', title: 'No' }],
@@ -242,7 +242,7 @@ describe('a published Cloud API SDK against /graph', { concurrency: 1 }, () => {
     assert.deepEqual(req.interactive.action.buttons.map((b) => b.reply.id), ['yes', 'no']);
   });
 
-  step('interactive list', async () => {
+  step('sends interactive list', async () => {
     const r = await w.sdk.messages.sendInteractiveList({
       phoneNumberId: phone, to, bodyText: 'Pick a delivery slot', buttonText: 'Slots',
       sections: [{ title: 'Tomorrow', rows: [{ id: 'am', title: 'Morning' }, { id: 'pm', title: 'Afternoon', description: '2 to 6' }] }],
@@ -253,9 +253,22 @@ describe('a published Cloud API SDK against /graph', { concurrency: 1 }, () => {
     assert.deepEqual(req.interactive.action.sections[0].rows.map((x) => x.id), ['am', 'pm']);
   });
 
-  step('reaction', async () => {
+  step('sends reaction', async () => {
     const r = await w.sdk.messages.sendReaction({ phoneNumberId: phone, to, reaction: { messageId: w.inbound_wamid, emoji: '👍' } });
     assert.deepEqual((await sent_as_meta_answers(r, 'reaction')).reaction, { message_id: w.inbound_wamid, emoji: '👍' });
+  });
+
+  step('the SDK lists the templates (Enfinito\'s copy, in Meta\'s shape)', async () => {
+    const list = await w.sdk.templates.list({ businessAccountId: waba, limit: 100 });
+    const names = list.data.map((t) => t.name);
+    assert.ok(names.includes('hello_world') && names.includes('appointment_reminder'), names.join(', '));
+    const reminder = list.data.find((t) => t.name === 'appointment_reminder');
+    assert.equal(reminder.status, 'APPROVED');
+    assert.equal(reminder.language, 'en_US');
+    assert.match(reminder.id, /^[0-9]+$/);
+    assert.ok(reminder.components.some((c) => c.type === 'BODY'));
+    const approved = await w.sdk.templates.list({ businessAccountId: waba, name: 'hello_world' });
+    assert.deepEqual(approved.data.map((t) => t.name), ['hello_world']);
   });
 
   step('template (one Meta approved)', async () => {
@@ -284,19 +297,6 @@ describe('a published Cloud API SDK against /graph', { concurrency: 1 }, () => {
     assert.equal(u.code, 100);
     assert.equal(u.errorSubcode, 33);
     assert.equal((await w.meta.admin('GET', `messages?phone_number_id=${phone}`)).messages.length, before, 'nothing reached Meta');
-  });
-
-  step('the SDK lists the templates (Enfinito\'s copy, in Meta\'s shape)', async () => {
-    const list = await w.sdk.templates.list({ businessAccountId: waba, limit: 100 });
-    const names = list.data.map((t) => t.name);
-    assert.ok(names.includes('hello_world') && names.includes('appointment_reminder'), names.join(', '));
-    const reminder = list.data.find((t) => t.name === 'appointment_reminder');
-    assert.equal(reminder.status, 'APPROVED');
-    assert.equal(reminder.language, 'en_US');
-    assert.match(reminder.id, /^[0-9]+$/);
-    assert.ok(reminder.components.some((c) => c.type === 'BODY'));
-    const approved = await w.sdk.templates.list({ businessAccountId: waba, name: 'hello_world' });
-    assert.deepEqual(approved.data.map((t) => t.name), ['hello_world']);
   });
 
   step('the SDK creates a template; once Meta approves it, the SDK sends it', async () => {
