@@ -342,6 +342,8 @@ BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, 
   // Right after the number was connected, an SDK listing templates sees Meta's, not an empty
   // copy: the first list reads them from Meta once, later lists are served from the copy.
   const std::string at = std::string("/graph/v23.0/") + waba + "/message_templates";
+  meta.admin("templates", {{"waba_id", waba}, {"name", "welcome_back"}, {"language", "en_US"}, {"status", "APPROVED"},
+                           {"components", json::array{json::object{{"type", "BODY"}, {"text", "Welcome back!"}}}}});
   auto first = call("GET", at + "?limit=100");
   BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);
   auto names = [](const http_result& r) {
@@ -350,7 +352,7 @@ BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, 
     return out;
   };
   const auto listed = names(first);
-  BOOST_TEST(std::count(listed.begin(), listed.end(), "hello_world") == 1);
+  BOOST_TEST(std::count(listed.begin(), listed.end(), "welcome_back") == 1);
   const auto before = meta.requests();
   auto again = call("GET", at + "?limit=100");
   BOOST_REQUIRE(again.status == 200u);
