@@ -348,7 +348,8 @@ BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, 
   BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);
   auto names = [](const http_result& r) {
     std::vector<std::string> out;
-    for (const auto& t : json::parse(r.body).at("data").as_array()) out.emplace_back(t.at("name").as_string());
+    const auto doc = json::parse(r.body);
+    for (const auto& t : doc.at("data").as_array()) out.emplace_back(t.at("name").as_string());
     return out;
   };
   const auto listed = names(first);
