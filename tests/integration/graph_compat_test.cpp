@@ -19,6 +19,11 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 using namespace enfinito;
 using namespace enfinito::test;
 namespace json = boost::json;
@@ -43,7 +48,8 @@ struct graph_fixture {
     s.meta.base_url = meta.base_url();
     s.queue.backoff_base = std::chrono::milliseconds(50);
   }};
-  std::string key = plant_key(app.get().database(), "sdk@example.com");
+  tenant owner = make_tenant(app.get().database(), "sdk@example.com");
+  std::string key = owner.key;
   std::string instance_id;
 
   graph_fixture() {
@@ -252,6 +258,107 @@ BOOST_FIXTURE_TEST_CASE(mark_as_read_and_media_are_relayed_with_metas_answers, g
   BOOST_TEST(content.body.find("0123456789") != std::string::npos);
   auto del = call("DELETE", "/graph/v23.0/" + media_id);
   BOOST_TEST(del.status == 200u, del.body);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_business_profile_is_read_and_updated_in_metas_shapes, graph_fixture) {
+  const std::string at = std::string("/graph/v23.0/") + phone + "/whatsapp_business_profile";
+  // Without fields: every documented field, in Meta's `{data:[profile]}`.
+  auto got = call("GET", at);
+  BOOST_REQUIRE_MESSAGE(got.status == 200u, got.body);
+  auto profile = json::parse(got.body).at("data").as_array().at(0).as_object();
+  BOOST_TEST(profile.at("messaging_product").as_string() == "whatsapp");
+  for (const char* f : {"about", "address", "description", "email", "profile_picture_url", "websites", "vertical"})
+    BOOST_TEST(profile.contains(f), f);
+  // With fields: those only (and messaging_product), as Meta answers.
+  auto some = call("GET", at + "?fields=about,vertical");
+  BOOST_REQUIRE_MESSAGE(some.status == 200u, some.body);
+  auto picked = json::parse(some.body).at("data").as_array().at(0).as_object();
+  BOOST_TEST(picked.size() == 3u);
+  BOOST_TEST(picked.contains("about"));
+  BOOST_TEST(!picked.contains("address"));
+
+  // An update as Meta takes it: Meta's {success:true}, and Meta has it.
+  auto upd = call("POST", at,
+                  R"({"messaging_product":"whatsapp","about":"Open 9 to 5","websites":["https://shop.example.com"],"vertical":"RETAIL"})");
+  BOOST_REQUIRE_MESSAGE(upd.status == 200u, upd.body);
+  BOOST_TEST(json::parse(upd.body).at("success").as_bool());
+  auto again = json::parse(call("GET", at).body).at("data").as_array().at(0).as_object();
+  BOOST_TEST(again.at("about").as_string() == "Open 9 to 5");
+  BOOST_TEST(again.at("vertical").as_string() == "RETAIL");
+  BOOST_TEST(again.at("websites").as_array().at(0).as_string() == "https://shop.example.com");
+
+  // Refused before Meta is called, each naming its parameter in Meta's envelope (code 100).
+  const auto before = meta.requests();
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"about":"no product"})", "messaging_product"},
+      {R"({"messaging_product":"whatsapp","about":""})", "about"},
+      {R"({"messaging_product":"whatsapp","websites":["a","b","c"]})", "websites"},
+      {R"({"messaging_product":"whatsapp","vertical":"spaceships"})", "vertical"},
+      {R"({"messaging_product":"whatsapp","colour":"red"})", "colour"},
+      {R"([1,2])", "JSON object"},
+  };
+  for (const auto& [body, field] : refused) {
+    BOOST_TEST_CONTEXT(body) {
+      auto r = call("POST", at, body);
+      BOOST_TEST(r.status == 400u);
+      BOOST_TEST(code_of(r) == 100);
+      BOOST_TEST(std::string(error_of(r).at("error_data").at("details").as_string()).find(field) != std::string::npos);
+    }
+  }
+  BOOST_TEST(code_of(call("GET", at + "?fields=about%3Bdrop")) == 100);
+  BOOST_TEST(meta.requests() == before + 1);  // +1: the stats call itself
+  auto unchanged = json::parse(call("GET", at).body).at("data").as_array().at(0).as_object();
+  BOOST_TEST(unchanged.at("about").as_string() == "Open 9 to 5");
+}
+
+BOOST_FIXTURE_TEST_CASE(another_tenants_business_profile_is_an_unknown_object, graph_fixture) {
+  const std::string at = std::string("/graph/v23.0/") + phone + "/whatsapp_business_profile";
+  const auto other = plant_key(app.get().database(), "other@example.com");
+  const auto before = meta.requests();
+  for (const auto& target : {at, std::string("/graph/v23.0/999999999999/whatsapp_business_profile")}) {
+    for (const char* method : {"GET", "POST"}) {
+      BOOST_TEST_CONTEXT(method << " " << target) {
+        const std::string body = std::string(method) == "POST" ? R"({"messaging_product":"whatsapp","about":"mine"})" : "";
+        auto r = call(method, target, body, other);
+        BOOST_TEST(r.status == 400u);
+        BOOST_TEST(code_of(r) == 100);
+        BOOST_TEST(error_of(r).at("error_subcode").to_number<std::int64_t>() == 33);
+        BOOST_TEST(r.body.find(instance_id) == std::string::npos);
+      }
+    }
+  }
+  // The owner's read-only key may not change it: Meta's 200 "Permission denied".
+  tenant_options read_only;
+  read_only.read_only = true;
+  read_only.existing_user_id = owner.user_id;
+  const auto reader = make_tenant(app.get().database(), "sdk@example.com", read_only).key;
+  auto denied = call("POST", at, R"({"messaging_product":"whatsapp","about":"x"})", reader);
+  BOOST_TEST(denied.status == 403u);
+  BOOST_TEST(code_of(denied) == 200);
+  BOOST_TEST(meta.requests() == before + 1);  // nothing reached Meta (+1: the stats call)
+}
+
+BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, graph_fixture) {
+  // Right after the number was connected, an SDK listing templates sees Meta's, not an empty
+  // copy: the first list reads them from Meta once, later lists are served from the copy.
+  const std::string at = std::string("/graph/v23.0/") + waba + "/message_templates";
+  meta.admin("templates", {{"waba_id", waba}, {"name", "welcome_back"}, {"language", "en_US"}, {"status", "APPROVED"},
+                           {"components", json::array{json::object{{"type", "BODY"}, {"text", "Welcome back!"}}}}});
+  auto first = call("GET", at + "?limit=100");
+  BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);
+  auto names = [](const http_result& r) {
+    std::vector<std::string> out;
+    const auto doc = json::parse(r.body);
+    for (const auto& t : doc.at("data").as_array()) out.emplace_back(t.at("name").as_string());
+    return out;
+  };
+  const auto listed = names(first);
+  BOOST_TEST(std::count(listed.begin(), listed.end(), "welcome_back") == 1);
+  const auto before = meta.requests();
+  auto again = call("GET", at + "?limit=100");
+  BOOST_REQUIRE(again.status == 200u);
+  BOOST_TEST(names(again) == listed);
+  BOOST_TEST(meta.requests() == before + 1);  // only this stats call: not one call to Meta
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 #pragma once
 // What the Graph-compatible route files share (graph_routes.cpp: sends and media;
-// graph_waba_routes.cpp: phone numbers, WABAs, templates): Meta's error envelope, the caller's
-// instance behind a phone number id, and relayed calls. Defined in graph_routes.cpp.
+// graph_waba_routes.cpp: phone numbers, business profiles, WABAs, templates): Meta's error
+// envelope, the caller's instance behind a phone number id, and relayed calls. Defined in
+// graph_routes.cpp.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/services.hpp>
 #include <enfinito/crypto/instance_fields.hpp>

@@ -3,11 +3,16 @@
 //
 //   GET    {prefix}/{version}/{phone-number-id}[?fields=]        relayed to Meta for that number
 //   GET    {prefix}/{version}/{waba-id}/phone_numbers            relayed; only the caller's numbers kept
-//   GET    {prefix}/{version}/{waba-id}/message_templates        from the local copy (no call to Meta)
+//   GET    {prefix}/{version}/{waba-id}/message_templates        from the local copy (no call to Meta
+//                                                                once the copy was synced)
 //   POST   {prefix}/{version}/{waba-id}/message_templates        create (Meta, then the copy)
 //   DELETE {prefix}/{version}/{waba-id}/message_templates?name=  delete (Meta, then the copy)
 //   GET    {prefix}/{version}/{template-id}                      from the copy
 //   POST   {prefix}/{version}/{template-id}                      edit (Meta, then the copy)
+//   GET    {prefix}/{version}/{phone-number-id}/whatsapp_business_profile[?fields=]
+//                                                                relayed to Meta for that number
+//   POST   {prefix}/{version}/{phone-number-id}/whatsapp_business_profile
+//                                                                checked, then relayed (Meta's {success})
 //
 // A WABA id names the caller's instances whose WABA it is: the WABA id is stored encrypted, so
 // the caller's instances (at most `max_instances`) are opened to find them. Any id that is not
@@ -23,6 +28,7 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/store/templates.hpp>
 #include <enfinito/templates/manage.hpp>
+#include <enfinito/templates/sync.hpp>
 
 #include "api/graph_common.hpp"
 
@@ -137,6 +143,24 @@ net::awaitable<std::variant<graph_target, response>> ready_on_waba(services& s, 
 
 instances::relay_target relay_of(services& s, const graph_target& t) { return {s.db, *s.meta, t.row->id, t.creds}; }
 
+// A copy never synced proves nothing (an SDK listing templates right after the number was
+// connected would see none): the first list syncs it once, one call to Meta, as the REST list
+// does. Nothing: the copy is ready to serve.
+net::awaitable<std::optional<response>> sync_if_never(services& s, const row_ptr& row, const http::request& req) {
+  store::templates::copy_state state;
+  const std::string iid = row->id;
+  auto read = [&](store::connection& c) { return store::templates::state(c, iid, state); };
+  auto ec = co_await s.db.read(read);
+  if (ec) co_return service_unavailable(req);
+  if (state.synced_at) co_return std::nullopt;
+  auto target = co_await ready(s, row, req);
+  if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+  const auto rt = relay_of(s, std::get<graph_target>(target));
+  auto a = co_await templates::sync_now(rt);
+  if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
+  co_return std::nullopt;
+}
+
 struct waba_routes {
   services& s;
 
@@ -196,6 +220,8 @@ struct waba_routes {
     f.language = q.language;
     if (!q.after.empty() && !templates::read_cursor(q.after, f)) co_return invalid_parameter("Invalid cursor.", req);
     if (!q.before.empty() && !templates::read_cursor(q.before, f, true)) co_return invalid_parameter("Invalid cursor.", req);
+    auto unsynced = co_await sync_if_never(s, m.rows.front(), req);
+    if (unsynced) co_return std::move(*unsynced);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
     if (!page) co_return service_unavailable(req);
     json::object out{{"data", std::move(page->data)}};
@@ -279,6 +305,45 @@ struct waba_routes {
     if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
     co_return http::json_response(status::ok, json::object{{"success", true}});
   }
+
+  // GET {prefix}/{version}/{phone}/whatsapp_business_profile[?fields=]: Meta's `{data:[profile]}`.
+  net::awaitable<response> profile_get(http::request& req) {
+    auto w = co_await who(req, access::read);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    const std::string fields(req.query_param("fields").value_or(""));
+    if (!fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
+    auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    auto got = co_await relay_call(s, t, meta::get_business_profile(s.meta->version(), t.creds.phone_number_id, fields), {});
+    if (!got) co_return service_unavailable(req);
+    co_return relay(*got);
+  }
+
+  // POST {prefix}/{version}/{phone}/whatsapp_business_profile: checked as the REST route checks
+  // it (meta::check_business_profile), with `messaging_product` required as Meta requires it.
+  net::awaitable<response> profile_update(http::request& req) {
+    auto w = co_await who(req, access::write);
+    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    auto body = http::parse_json(req, s.json);
+    if (body.error || !body.value->is_object())
+      co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    if (!body.value->as_object().contains("messaging_product"))
+      co_return invalid_parameter("The parameter messaging_product is required.", req);
+    if (auto bad = meta::check_business_profile(*body.value))
+      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+    auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    const auto call = meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
+    auto got = co_await relay_call(s, t, call, {});
+    if (!got) co_return service_unavailable(req);
+    co_return relay(*got);
+  }
 };
 
 }  // namespace
@@ -319,6 +384,10 @@ void register_graph_waba_routes(http::router& r, services& s) {
         [g](http::request& q) { return g->templates_delete(q); });
   r.add(http::verb::post, p + "/{version}/{media_id}", "graph.template_edit",
         [g](http::request& q) { return g->template_edit(q); });
+  r.add(http::verb::get, p + "/{version}/{phone}/whatsapp_business_profile", "graph.business_profile_get",
+        [g](http::request& q) { return g->profile_get(q); });
+  r.add(http::verb::post, p + "/{version}/{phone}/whatsapp_business_profile", "graph.business_profile_update",
+        [g](http::request& q) { return g->profile_update(q); });
 }
 
 }  // namespace enfinito::api::graph_detail

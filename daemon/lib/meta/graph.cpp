@@ -439,10 +439,10 @@ request list_phone_numbers(std::string_view version, std::string_view waba_id, s
   return r;
 }
 
-request get_business_profile(std::string_view version, std::string_view phone_number_id) {
+request get_business_profile(std::string_view version, std::string_view phone_number_id, std::string_view fields) {
   request r;
-  r.target = root(version, phone_number_id) +
-             "/whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical";
+  r.target = root(version, phone_number_id) + "/whatsapp_business_profile?fields=";
+  r.target += fields.empty() ? "about,address,description,email,profile_picture_url,websites,vertical" : enc(fields);
   return r;
 }
 

@@ -205,8 +205,10 @@ request get_phone_number(std::string_view version, std::string_view phone_number
 /** `GET /{version}/{waba}/phone_numbers[?query]` (`query` already checked and encoded). */
 request list_phone_numbers(std::string_view version, std::string_view waba_id, std::string_view query);
 
-/** `GET /{version}/{phone}/whatsapp_business_profile?fields=…` (every documented field). */
-request get_business_profile(std::string_view version, std::string_view phone_number_id);
+/** `GET /{version}/{phone}/whatsapp_business_profile?fields=…`: the given `fields` (already
+    checked: letters, digits, `_,{}`), or every documented field when empty. */
+request get_business_profile(std::string_view version, std::string_view phone_number_id,
+                             std::string_view fields = {});
 /** `POST /{version}/{phone}/whatsapp_business_profile`; `messaging_product` is added. */
 request update_business_profile(std::string_view version, std::string_view phone_number_id,
                                 boost::json::object fields);

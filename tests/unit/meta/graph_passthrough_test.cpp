@@ -90,6 +90,9 @@ BOOST_AUTO_TEST_CASE(media_templates_profile_targets) {
   auto g = get_business_profile("v23.0", "1");
   BOOST_TEST(g.target ==
              "/v23.0/1/whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical");
+  // The fields a Graph-compatible caller asked for, encoded (the route checked them).
+  BOOST_TEST(get_business_profile("v23.0", "1", "about,vertical").target ==
+             "/v23.0/1/whatsapp_business_profile?fields=about%2Cvertical");
   auto u = update_business_profile("v23.0", "1", json::object{{"about", "Succulents"}});
   BOOST_TEST(u.method == "POST");
   BOOST_TEST(u.target == "/v23.0/1/whatsapp_business_profile");
