@@ -191,7 +191,7 @@ export async function start_daemon(dir, { meta_base_url, smtp_port, extra_toml =
     '[queue]', 'backoff_base_ms = 100', 'backoff_max_ms = 1000', 'sweep_interval_ms = 200',
     '[smtp]', 'host = "127.0.0.1"', `port = ${smtp_port}`, 'from = "noreply@enfinito.example"',
     'starttls = "off"', 'retry_base_ms = 200', 'retry_max_ms = 1000', 'poll_interval_ms = 50', 'timeout_ms = 5000',
-    '[webhooks_out]', 'allow_http = true', 'allow_ranges = "127.0.0.0/8"', 'poll_interval_ms = 50',
+    '[customer_webhooks]', 'allow_http = true', 'allow_ranges = "127.0.0.0/8"',
     '[log]', 'level = "info"',
   ].join('\n') + '\n', { mode: 0o600 });
   // A clean environment: the daemon reads ENFINITO_* variables as configuration.
