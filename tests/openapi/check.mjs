@@ -67,6 +67,24 @@ export function checkDocument(doc) {
     }
     if (!op.responses || Object.keys(op.responses).length === 0) problems.push(`${key}: no responses`);
   }
+  // Every response schema must compile (strict: a misspelt keyword is an error, not ignored).
+  let compile;
+  try {
+    compile = makeValidator(doc);
+  } catch (e) {
+    problems.push(`components.schemas do not compile: ${e.message}`);
+    return problems;
+  }
+  for (const { key, op } of operations(doc))
+    for (const [status, raw] of Object.entries(op.responses ?? {}))
+      for (const [type, media] of Object.entries(deref(doc, raw)?.content ?? {})) {
+        if (isEmptySchema(media.schema)) continue;
+        try {
+          compile(`${key} ${status} ${type}`, media.schema);
+        } catch (e) {
+          problems.push(`${key} ${status} ${type}: schema does not compile: ${e.message}`);
+        }
+      }
   return problems;
 }
 
