@@ -1,7 +1,7 @@
 // Checks docs/openapi.json (see check.mjs for what) and prints every mismatch, grouped.
 //   node validate.mjs --document-only           the document's own checks
 //   node validate.mjs --records FILE            also the integration suite's recorded responses
-// CTest runs both (tests/CMakeLists.txt); docs/testing-openapi.md says how to read a failure.
+// CTest runs both (tests/CMakeLists.txt); docs/testing.md ("The OpenAPI document against real answers") says how to read a failure.
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
