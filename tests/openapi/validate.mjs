@@ -36,7 +36,7 @@ bad ||= docProblems.length > 0;
 if (!args.includes('--document-only')) {
   const file = opt('--records');
   if (!file || !existsSync(file)) {
-    console.log(`no records at ${file}: run the integration suite with ENFINITO_OPENAPI_RECORD=${file ?? 'FILE'}`);
+    console.log(`no records at ${file}: run the integration suite with ENFTEST_OPENAPI_RECORD=${file ?? 'FILE'}`);
     process.exit(1);
   }
   const records = readFileSync(file, 'utf8')

@@ -52,7 +52,7 @@ void forget_daemon_port(std::uint16_t port) {
 
 void record_response(std::uint16_t port, const std::string& method, const std::string& target,
                      const http_result& r) {
-  static const char* path = std::getenv("ENFINITO_OPENAPI_RECORD");
+  static const char* path = std::getenv("ENFTEST_OPENAPI_RECORD");
   if (!path || !*path) return;
   auto& s = rec();
   std::lock_guard lock(s.mu);

@@ -1,6 +1,6 @@
 #pragma once
 // The integration suite's record of the daemon's answers, for the OpenAPI response check
-// (tests/openapi/validate.mjs, docs/testing.md). When ENFINITO_OPENAPI_RECORD names a
+// (tests/openapi/validate.mjs, docs/testing.md). When ENFTEST_OPENAPI_RECORD names a
 // file, every response the test HTTP client (support/http_client) receives from a daemon this
 // process started (running_app, daemon_process) is appended to it as one JSON line:
 // method, target, status, content type and the body (textual bodies only). Off by default.
