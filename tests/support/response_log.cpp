@@ -52,6 +52,11 @@ void forget_daemon_port(std::uint16_t port) {
 
 void record_response(std::uint16_t port, const std::string& method, const std::string& target,
                      const http_result& r) {
+  record_response(port, method, target, r.status, r.header("Content-Type"), r.body);
+}
+
+void record_response(std::uint16_t port, const std::string& method, const std::string& target,
+                     unsigned status, const std::string& ct, const std::string& body) {
   static const char* path = std::getenv("ENFTEST_OPENAPI_RECORD");
   if (!path || !*path) return;
   auto& s = rec();
@@ -60,11 +65,10 @@ void record_response(std::uint16_t port, const std::string& method, const std::s
   boost::json::object line;
   line["method"] = method;
   line["target"] = target;
-  line["status"] = r.status;
-  const auto ct = r.header("Content-Type");
+  line["status"] = status;
   line["content_type"] = ct;
-  line["body_bytes"] = r.body.size();
-  if (textual(ct) && r.body.size() <= max_recorded_body) line["body"] = r.body;
+  line["body_bytes"] = body.size();
+  if (textual(ct) && body.size() <= max_recorded_body) line["body"] = body;
   auto text = boost::json::serialize(line);
   if (!s.seen.insert(std::hash<std::string>{}(text)).second) return;
   if (!s.opened) {

@@ -1,8 +1,9 @@
 #pragma once
 // The integration suite's record of the daemon's answers, for the OpenAPI response check
 // (tests/openapi/validate.mjs, docs/testing.md). When ENFTEST_OPENAPI_RECORD names a
-// file, every response the test HTTP client (support/http_client) receives from a daemon this
-// process started (running_app, daemon_process) is appended to it as one JSON line:
+// file, every response the test HTTP clients (support/http_client, and raw_client's one-shot
+// http_call; not raw_conn's hand-made bytes) receive from a daemon this process started
+// (running_app, daemon_process) is appended to it as one JSON line:
 // method, target, status, content type and the body (textual bodies only). Off by default.
 #include <cstdint>
 #include <string>
@@ -17,6 +18,8 @@ void note_daemon_port(std::uint16_t port);
 void forget_daemon_port(std::uint16_t port);
 
 /** Appends the exchange if recording is on and `port` is a daemon's. Thread-safe. */
+void record_response(std::uint16_t port, const std::string& method, const std::string& target,
+                     unsigned status, const std::string& content_type, const std::string& body);
 void record_response(std::uint16_t port, const std::string& method, const std::string& target,
                      const http_result& r);
 
