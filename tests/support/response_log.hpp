@@ -4,7 +4,8 @@
 // file, every response the test HTTP clients (support/http_client, and raw_client's one-shot
 // http_call; not raw_conn's hand-made bytes) receive from a daemon this process started
 // (running_app, daemon_process) is appended to it as one JSON line:
-// method, target, status, content type and the body (textual bodies only). Off by default.
+// method, path (no query), status, content type and the body (textual, unencoded bodies
+// only). Off by default.
 #include <cstdint>
 #include <string>
 
@@ -19,7 +20,8 @@ void forget_daemon_port(std::uint16_t port);
 
 /** Appends the exchange if recording is on and `port` is a daemon's. Thread-safe. */
 void record_response(std::uint16_t port, const std::string& method, const std::string& target,
-                     unsigned status, const std::string& content_type, const std::string& body);
+                     unsigned status, const std::string& content_type, const std::string& body,
+                     const std::string& content_encoding = {});
 void record_response(std::uint16_t port, const std::string& method, const std::string& target,
                      const http_result& r);
 
