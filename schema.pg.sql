@@ -530,6 +530,10 @@ CREATE TABLE enrolment_sessions (
 );
 CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
 
+-- migration: 24
+ALTER TABLE user_totp ADD COLUMN enrolling_session TEXT;
+ALTER TABLE google_flows ADD COLUMN age_confirmed BIGINT NOT NULL DEFAULT 0;
+
 -- cluster migration: 1
 -- Instance ownership across nodes (issue 17): each instance's send queue runs on the node that
 -- holds its lease. A lease is taken when it is free or expired, renewed by its holder before

@@ -683,3 +683,14 @@ CREATE TABLE enrolment_sessions (
   user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
 );
 CREATE INDEX enrolment_sessions_user ON enrolment_sessions(user_id);
+
+-- migration: 24
+-- The TOTP enrolment's QR code (issue 20): shown only to the session that began the
+-- enrolment, and only until it is confirmed. `enrolling_session` names that session (its id,
+-- not its token); NULL once confirmed, and for enrolments begun before this migration.
+ALTER TABLE user_totp ADD COLUMN enrolling_session TEXT;
+-- Google sign-up's age (issue 20): a sign-in flow started with `age_confirmed=true` (the person
+-- ticked "I am at least 16" on the sign-in page) may create an account; without it, a Google
+-- identity never seen before is refused, as an email sign-up without the confirmation is.
+-- The answer lives only as long as the flow (10 minutes, deleted by its callback).
+ALTER TABLE google_flows ADD COLUMN age_confirmed INTEGER NOT NULL DEFAULT 0;

@@ -55,7 +55,8 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # enfinito_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Library dependencies come from the binaries (dpkg-shlibdeps, package dpkg-dev); the
+# Library dependencies come from the binaries (dpkg-shlibdeps, package dpkg-dev: libqrencode4
+# for the TOTP enrolment's QR code among them); the
 # maintainer scripts need a way to make the user (systemd-sysusers, else adduser) and runuser
 # (util-linux, essential).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -68,6 +68,8 @@ async function check_page(page, ctx, name, { shots = true } = {}) {
     assert.equal(axe.length, 0, `${name} (${scheme}): axe-core found serious/critical violations:\n${describe_axe(axe)}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
+  // A toast from the step's last action fades first: it would cover the page in the screenshots.
+  if (shots) await page.locator('#toasts .toast').last().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
   if (shots) await screenshots(page, name);
   await look_for_findings(page, name);
   assert.deepEqual(ctx.take_problems(), [], `${name}: clean after the checks`);
@@ -462,6 +464,189 @@ describe('web app walk', { concurrency: 1 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await wait_for('the rule off again', async () =>
       (await api('GET', `/v1/instances/${w.instance}/optout-settings`, { cookie_ctx: w.user_ctx })).json.enforce_on_single_sends === 'off');
+  });
+
+  // ---- templates, broadcasts and the instance page's settings (issues 19 and 21) ----
+
+  step('the user creates, edits and deletes templates; Meta\'s refusal shows at its field', async () => {
+    const page = w.user_page;
+    await page.goto(`${w.daemon.public_url}/instances/${w.instance}`);
+    await h1(page, 'Shop');
+    await page.getByRole('link', { name: 'Templates', exact: true }).click();
+    await page.waitForURL(/\/templates$/);
+    await h1(page, 'Templates');
+    await page.getByRole('table').getByText('appointment_reminder').waitFor();  // the fake's seeded templates
+    await check_page(page, w.user_ctx, 'templates');
+    await page.getByRole('link', { name: 'New template' }).click();
+    await h1(page, 'New template');
+    // A name Meta already holds in this language: Meta's refusal (2388024) lands under Name.
+    const name = page.getByLabel('Name', { exact: true });
+    await name.fill('appointment_reminder');
+    await page.getByLabel('Text', { exact: true }).fill('Hello {{1}}, your order {{2}} is on its way.');
+    await page.getByLabel('Example for {{1}}', { exact: true }).fill('Ana');
+    // Examples are asked for before Meta is: one missing is named at its own field.
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    const ex2 = page.getByLabel('Example for {{2}}', { exact: true });
+    assert.equal(await ex2.getAttribute('aria-invalid'), 'true', 'the missing example is named');
+    await ex2.fill('#1001');
+    await page.getByLabel('Footer (optional)').fill('Thank you for shopping with us');
+    await page.getByRole('button', { name: 'Add a button' }).click();
+    await page.getByLabel('Button text').fill('Thanks');
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    await page.locator(`#${await name.getAttribute('id')}-err`).getByText('already exists').waitFor();
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(w.user_ctx.take_problems().filter((p) => !/status of 502 .*\/templates\)$/.test(p)), []);
+    await check_page(page, w.user_ctx, 'template-new');
+    await name.fill('walk_order_update');
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    await page.waitForURL(/\/templates$/);
+    await page.locator('#toasts').getByText('Template submitted: In review.').waitFor();
+    const row = page.getByRole('row', { name: /walk_order_update/ });
+    await row.getByText('In review').waitFor();
+    // Edited: the new footer goes to Meta and into the copy.
+    await page.getByRole('link', { name: 'Edit walk_order_update (en_US)' }).click();
+    await h1(page, 'Edit walk_order_update (en_US)');
+    assert.equal(await page.getByLabel('Example for {{2}}', { exact: true }).inputValue(), '#1001', 'the examples are read back');
+    await page.getByLabel('Footer (optional)').fill('Thanks for shopping');
+    await check_page(page, w.user_ctx, 'template-edit');
+    await page.getByRole('button', { name: 'Save and submit for review' }).click();
+    await page.waitForURL(/\/templates$/);
+    await page.locator('#toasts').getByText('Changes submitted for review.').waitFor();
+    // Meta approves it; "Sync from Meta" reads the copy again.
+    await w.meta.admin('POST', 'templates', { waba_id: fake_credentials.waba_id, name: 'walk_order_update', language: 'en_US', status: 'APPROVED' });
+    await page.getByRole('button', { name: 'Sync from Meta' }).click();
+    await page.locator('#toasts').getByText(/Read again from Meta/).waitFor();
+    await page.getByRole('row', { name: /walk_order_update/ }).getByText('Approved').waitFor();
+    const copy = await api('GET', `/v1/instances/${w.instance}/templates?name=walk_order_update`, { cookie_ctx: w.user_ctx });
+    const footer = copy.json.data[0].components.find((c) => c.type === 'FOOTER');
+    assert.equal(footer.text, 'Thanks for shopping', 'the edit reached the copy');
+    // Deleted after a confirmation.
+    await page.getByRole('button', { name: 'Delete seasonal_sale (en)' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('#toasts').getByText('Template deleted.').waitFor();
+    await wait_for('seasonal_sale gone', async () => (await page.getByRole('row', { name: /seasonal_sale/ }).count()) === 0);
+    assert.deepEqual(w.user_ctx.take_problems(), []);
+  });
+
+  step('a broadcast: an invalid row is shown by its line, then skipped, and the counts move live', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Broadcasts', exact: true }).click();
+    await page.waitForURL(/\/broadcasts$/);
+    await h1(page, 'Broadcasts');
+    await page.getByText('No broadcasts yet').waitFor();
+    await page.getByRole('link', { name: 'New broadcast' }).click();
+    await h1(page, 'New broadcast');
+    await page.getByLabel('Name', { exact: true }).fill('Order updates');
+    await page.getByLabel('Template and language').selectOption({ label: 'walk_order_update (en_US)' });
+    await page.getByText('This template takes 2 values').waitFor();
+    await page.getByText('to,param1,param2', { exact: true }).waitFor();
+    // Three customers and, on line 4, a number that is not one: uploaded as a file.
+    const csv = 'to,name,order\n+4915112340001,Ana,#1001\n4915112340002,Bo,#1002\nnot-a-number,Cy,#1003\n4915112340004,Di,#1004\n';
+    await page.getByLabel('CSV file').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Check and start the broadcast' }).click();
+    const rejected = page.locator('[data-testid="rejected-rows"]');
+    await rejected.getByText('Line 4').waitFor();
+    await rejected.getByText('not a phone number', { exact: false }).waitFor();
+    assert.deepEqual(w.user_ctx.take_problems().filter((p) => !/status of 422 .*\/broadcasts\)$/.test(p)), []);
+    const none = await api('GET', `/v1/instances/${w.instance}/broadcasts`, { cookie_ctx: w.user_ctx });
+    assert.equal(none.json.data.length, 0, 'nothing was created');
+    await check_page(page, w.user_ctx, 'broadcast-new');
+    await page.getByLabel('Leave out invalid rows').check();
+    await page.getByRole('button', { name: 'Check and start the broadcast' }).click();
+    await page.waitForURL(/\/broadcasts\/[^/]+$/);
+    await h1(page, 'Order updates');
+    const broadcast_id = page.url().split('/').pop();
+    // The counts move without a reload: from the feed's broadcast.* and message status events.
+    const count = async (k) => Number(await page.locator(`[data-count="${k}"] dd`).textContent());
+    const seen = new Set();
+    await wait_for('all three read', async () => {
+      for (const k of ['sent', 'delivered', 'read']) if (await count(k) > 0) seen.add(k);
+      return await count('read') === 3;
+    }, 20000, 50);
+    assert.ok(seen.has('sent') || seen.has('delivered'), `sent or delivered was seen on the way: ${[...seen].join(', ')}`);
+    console.log(`broadcast counts seen live: ${[...seen].join(' → ')}`);
+    await page.locator('.page-head .badge', { hasText: 'Finished' }).waitFor();
+    await check_page(page, w.user_ctx, 'broadcast');
+    // The per-recipient results download as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download results (CSV)' }).click()]);
+    const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+    assert.equal(lines.length, 4, `a header and three recipients: ${lines.join(' | ')}`);
+    assert.ok(lines.slice(1).every((l) => l.includes(',read,')), 'each recipient read');
+    assert.equal(download.suggestedFilename(), `${broadcast_id}.csv`);
+  });
+
+  step('a scheduled broadcast is paused, resumed (keyboard) and cancelled after a confirmation', async () => {
+    const page = w.user_page;
+    await page.getByRole('link', { name: 'Broadcasts', exact: true }).first().click();
+    await page.waitForURL(/\/broadcasts$/);
+    await page.getByRole('link', { name: 'New broadcast' }).click();
+    await h1(page, 'New broadcast');
+    await page.getByLabel('Name', { exact: true }).fill('Tomorrow');
+    await page.getByLabel('Template and language').selectOption({ label: 'walk_order_update (en_US)' });
+    await page.getByLabel('Or paste the CSV').fill('to,name,order\n4915112340011,Ana,#2001\n4915112340012,Bo,#2002\n');
+    const later = await page.evaluate(() => {
+      const d = new Date(Date.now() + 3600 * 1000);
+      const p = (n) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    });
+    await page.getByLabel('Send at (optional)').fill(later);
+    await page.getByRole('button', { name: 'Check and start the broadcast' }).click();
+    await page.waitForURL(/\/broadcasts\/[^/]+$/);
+    await h1(page, 'Tomorrow');
+    assert.equal(await page.locator('[data-count="queued"] dd').textContent(), '2', 'both wait for send_at');
+    await tab_to(page, 'Pause', 'button');
+    await page.keyboard.press('Enter');
+    await page.locator('#toasts').getByText(/^Paused/).waitFor();
+    await page.locator('.page-head .badge', { hasText: 'Paused' }).waitFor();
+    // The keyboard user lands on the next action.
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Resume', 'focus moves to Resume');
+    await page.keyboard.press('Enter');
+    await page.locator('#toasts').getByText('Resumed.').waitFor();
+    await page.getByRole('button', { name: 'Cancel the broadcast' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('never sent').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel the broadcast' }).click();
+    await page.locator('#toasts').getByText('Broadcast cancelled.').waitFor();
+    await wait_for('both cancelled', async () => (await page.locator('[data-count="cancelled"] dd').textContent()) === '2');
+    await check_page(page, w.user_ctx, 'broadcast-cancelled', { shots: false });
+    await page.getByRole('link', { name: 'Broadcasts', exact: true }).last().click();
+    await h1(page, 'Broadcasts');
+    await page.getByRole('table').getByText('Cancelled').waitFor();
+    await check_page(page, w.user_ctx, 'broadcasts');
+  });
+
+  step('the instance page: the window policy control, and the webhook help in plain words', async () => {
+    const page = w.user_page;
+    await page.goto(`${w.daemon.public_url}/instances/${w.instance}`);
+    await h1(page, 'Shop');
+    // This walk's public_url is loopback: Meta could not be told the callback URL. The user reads why.
+    const why = page.locator('[data-testid="subscription-why"]');
+    await why.getByText('Meta cannot reach this server').waitFor();
+    assert.ok(!/public_url/.test(await why.textContent()), 'no configuration key is shown to the user');
+    const policy = page.getByLabel('24-hour window policy');
+    const supported = 'window_policy' in (await api('GET', `/v1/instances/${w.instance}`, { cookie_ctx: w.user_ctx })).json;
+    await policy.selectOption('reject');
+    if (supported) {
+      await page.locator('#toasts').getByText('24-hour window policy: Refuse the message.').waitFor();
+      const r = await api('GET', `/v1/instances/${w.instance}`, { cookie_ctx: w.user_ctx });
+      assert.equal(r.json.window_policy, 'reject');
+      await page.locator('[data-testid="window-policy-now"]').getByText('In effect now: refuse.').waitFor();
+      await page.getByLabel('24-hour window policy').selectOption('auto');
+      await page.locator('#toasts').getByText(/Automatic/).waitFor();
+    } else {
+      // A daemon without the field yet: its answer is shown at the control, which stays as it was.
+      await page.locator(`#${await policy.getAttribute('id')}-err`).getByText('cannot change the policy yet').waitFor();
+      assert.equal(await policy.inputValue(), 'auto');
+      assert.deepEqual(w.user_ctx.take_problems().filter((p) => !/status of 400 .*\/v1\/instances\/[^/]+\)$/.test(p)), []);
+      console.log('window_policy: this daemon does not have the field yet; the control showed its answer');
+    }
+    await check_page(page, w.user_ctx, 'instance-settings');
+    await why.getByRole('link', { name: 'How to set up webhooks' }).click();
+    await h1(page, 'Webhooks from Meta');
+    await check_page(page, w.user_ctx, 'help-webhooks');
+    await page.goBack();
+    await h1(page, 'Shop');
   });
 
   step('the live feed page shows a new inbound message as it arrives', async () => {

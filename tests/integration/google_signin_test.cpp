@@ -1,6 +1,7 @@
 // Google Sign-In end to end: the real daemon, a local OpenID provider over HTTPS (RS256 keys
 // made at test time), a real database file. Privacy promise P3: scopes are exactly
 // `openid email profile`, and no Google access or refresh token reaches the database or logs.
+// A new account through Google needs the age confirmation, as email sign-up does.
 #include "support/daemon.hpp"
 #include "support/http_client.hpp"
 #include "support/oidc_provider.hpp"
@@ -58,6 +59,10 @@ std::string set_cookie_named(const http_result& r, std::string_view name) {
 std::string cookie_pair(const std::string& set_cookie) { return set_cookie.substr(0, set_cookie.find(';')); }
 
 constexpr std::string_view binding_cookie = "enfinito_oauth";  // the flow's browser binding (no TLS here)
+
+// The sign-in page's Google button with "I am at least 16" ticked, and without.
+const std::string confirmed_start = "/v1/auth/google/start?age_confirmed=true";
+const std::string unconfirmed_start = "/v1/auth/google/start";
 
 // The query of a URL as key → decoded value.
 std::map<std::string, std::string> query_of(const std::string& url) {
@@ -132,12 +137,13 @@ struct google_fixture {
 
   // start → provider /authorize → callback, the way a browser follows the redirects, sending
   // back the binding cookie that start (or link) set. `binding` empty with a given URL: a
-  // browser that never started this flow.
+  // browser that never started this flow. `start` is where the sign-in page sends the browser:
+  // by default with the age confirmation a new account needs.
   flow run_flow(const header_list& callback_headers = {}, std::string authorize_url = {},
-                std::string binding = {}) {
+                std::string binding = {}, const std::string& start_target = confirmed_start) {
     flow f;
     if (authorize_url.empty()) {
-      auto start = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+      auto start = http_request("127.0.0.1", app.port(), "GET", start_target);
       BOOST_TEST_REQUIRE(start.status == 302u);
       BOOST_TEST(!sets_session(start));
       binding = cookie_pair(set_cookie_named(start, binding_cookie));
@@ -543,7 +549,7 @@ BOOST_FIXTURE_TEST_CASE(a_flow_finishes_only_in_the_browser_that_started_it, goo
   // Login CSRF: an attacker runs the flow with their own Google account up to the callback,
   // then gets a victim's browser to open that callback URL. Without the attacker's binding
   // cookie the victim's browser finds no flow: nobody is signed in.
-  auto start = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
+  auto start = http_request("127.0.0.1", app.port(), "GET", confirmed_start);
   BOOST_TEST_REQUIRE(start.status == 302u);
   auto set = set_cookie_named(start, binding_cookie);
   for (auto attr : {"HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=600"})
@@ -560,6 +566,43 @@ BOOST_FIXTURE_TEST_CASE(a_flow_finishes_only_in_the_browser_that_started_it, goo
   // In the browser that started it, the flow still works (once).
   auto own = run_flow({}, url, attacker_binding);
   BOOST_TEST(own.callback.status == 202u, own.callback.body);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_new_account_needs_the_age_confirmation_a_linked_one_does_not, google_fixture) {
+  // Without the confirmation, a Google identity never seen before makes no account.
+  auto refused = run_flow({}, {}, {}, unconfirmed_start);
+  BOOST_TEST(refused.callback.status == 400u, refused.callback.body);
+  BOOST_TEST(json_code(refused.callback) == "age_not_confirmed");
+  BOOST_TEST(refused.callback.body.find("\"field\":\"age_confirmed\"") != std::string::npos, refused.callback.body);
+  BOOST_TEST(!sets_session(refused.callback));
+  BOOST_TEST(count("SELECT COUNT(*) FROM users") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_identities") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM audit_log WHERE action = 'signup'") == 0);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_flows") == 0);  // used up all the same
+  // A value other than true or false is refused at the start, naming the field.
+  for (const std::string bad : {"yes", "1", "", "TRUE"}) {
+    auto r = http_request("127.0.0.1", app.port(), "GET", unconfirmed_start + "?age_confirmed=" + bad);
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(r.status == 400u);
+      BOOST_TEST(r.body.find("\"field\":\"age_confirmed\"") != std::string::npos, r.body);
+    }
+  }
+  // "false" is the same as no answer.
+  auto no = run_flow({}, {}, {}, unconfirmed_start + "?age_confirmed=false");
+  BOOST_TEST(json_code(no.callback) == "age_not_confirmed");
+  BOOST_TEST(count("SELECT COUNT(*) FROM users") == 0);
+
+  // With it, the pending account is made; the answer itself is kept nowhere once the flow is used.
+  auto made = run_flow({}, {}, {}, confirmed_start);
+  BOOST_TEST(made.callback.status == 202u, made.callback.body);
+  BOOST_TEST(count("SELECT COUNT(*) FROM users WHERE email = 'grace@example.com' AND status = 'pending'") == 1);
+  BOOST_TEST(count("SELECT COUNT(*) FROM google_flows") == 0);
+
+  // Once the account exists, signing in with Google asks no more.
+  set_status("grace@example.com", "active");
+  auto in = run_flow({}, {}, {}, unconfirmed_start);
+  BOOST_TEST(in.callback.status == 303u, in.callback.body);
+  BOOST_TEST(sets_session(in.callback));
 }
 
 BOOST_FIXTURE_TEST_CASE(starts_are_limited_per_client_address, google_fixture) {

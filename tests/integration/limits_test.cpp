@@ -1,9 +1,10 @@
 // Fair shares on the running daemon (issue 20, P10): per-key and per-tenant rate limits with
 // 429, Retry-After and the draft-ietf-httpapi-ratelimit-headers fields (REST and Graph routes,
 // keys and sessions); an administrator's override applied at once; quotas refused by name; usage
-// per day on the API, in usage_daily and on /metrics; and a tenant hammering past its limit
-// not slowing another tenant (latency bounds skipped under sanitizers, support/latency.hpp).
+// per day on the API, in usage_daily and on /metrics; webhook endpoints over the tenant quota;
+// and a tenant hammering past its limit not slowing another tenant (latency bounds skipped under sanitizers, support/latency.hpp).
 #include "support/daemon.hpp"
+#include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/latency.hpp"
 #include "support/tenants.hpp"
@@ -183,6 +184,90 @@ BOOST_AUTO_TEST_CASE(an_administrators_override_applies_at_once_and_quotas_refus
   BOOST_TEST(r.with_cookie(b_ses.token, "PUT", path, "{}").status == 403u);
   BOOST_TEST(r.with_cookie(admin_ses.token, "PUT", "/v1/admin/users/usr_doesnotexist0/limits", "{}").status == 404u);
   BOOST_TEST(r.with_cookie(admin_ses.token, "GET", path).status == 200u);
+}
+
+// Customer webhook endpoints count against the tenant's quota across all its instances: over
+// it, the documented 409 quota_exceeded naming the quota, nothing stored; an administrator's
+// override lifts it at once. The instances are real (the fake Graph API as Meta).
+BOOST_AUTO_TEST_CASE(webhook_endpoints_are_refused_over_the_quota_until_an_administrator_lifts_it) {
+  constexpr const char* phone_1 = "106540352273301";
+  constexpr const char* phone_2 = "106540352273302";
+  constexpr const char* waba = "102290129373300";
+  constexpr const char* meta_token = "EAAGquotaHOOKStoken7Zk2Lw9Xv4Rt6Yp1";
+  test::fake_meta meta(fake_graph_config({{phone_1, waba}, {phone_2, waba}}, {meta_token}));
+  rig r([&](config::settings& s) {
+    s.meta.base_url = meta.base_url();
+    s.meta.timeout = 5000ms;
+    s.webhooks_out.allow_http = true;
+    s.webhooks_out.allow_ranges = "127.0.0.0/8";
+    s.quotas.webhook_endpoints = 2;  // the setting: two across all instances
+  });
+  tenant_options admin_opts;
+  admin_opts.role = "admin";
+  auto admin = make_tenant(r.db(), "admin@example.com", admin_opts);
+  auto admin_ses = make_session(r.db(), admin.user_id);
+  auto b = make_tenant(r.db(), "bob@example.com");
+  auto b_ses = make_session(r.db(), b.user_id);
+
+  std::vector<std::string> instances;
+  for (const char* phone : {phone_1, phone_2}) {
+    auto made = r.with_cookie(b_ses.token, "POST", "/v1/instances",
+                              json::serialize(json::object{{"phone_number_id", phone}, {"waba_id", waba},
+                                                           {"access_token", meta_token},
+                                                           {"app_secret", "quotaHOOKSsecret0000000000"},
+                                                           {"app_id", "1234567890"}}));
+    BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
+    instances.emplace_back(body_of(made).at("id").as_string());
+  }
+  auto add_hook = [&](const std::string& instance, int n) {
+    const std::string url = "http://127.0.0.1:9/hook" + std::to_string(n);
+    return r.with_cookie(b_ses.token, "POST", "/v1/instances/" + instance + "/webhooks",
+                         json::serialize(json::object{{"url", url}}));
+  };
+  auto stored = [&] {
+    std::int64_t n = -1;
+    BOOST_REQUIRE(!r.db().read_sync([&](store::connection& c) -> core::error_code {
+      auto v = store::limits::count(c, b.user_id, store::limits::quota::webhook_endpoints);
+      if (!v) return v.error();
+      n = *v;
+      return {};
+    }));
+    return n;
+  };
+
+  // One on each instance: the quota is the tenant's, not the instance's.
+  BOOST_TEST(add_hook(instances[0], 1).status == 201u);
+  BOOST_TEST(add_hook(instances[1], 2).status == 201u);
+  auto over = add_hook(instances[0], 3);
+  BOOST_TEST(over.status == 409u, over.body);
+  BOOST_TEST(over.header("Content-Type") == "application/problem+json");
+  auto q = body_of(over).as_object();
+  BOOST_TEST(q.at("code").as_string() == "quota_exceeded");
+  BOOST_TEST(q.at("quota").as_string() == "webhook_endpoints");
+  BOOST_TEST(q.at("limit").as_int64() == 2);
+  BOOST_TEST(q.find("secret") == q.end());  // no signing secret was made for it
+  BOOST_TEST(stored() == 2);
+  auto mine = body_of(r.with_cookie(b_ses.token, "GET", "/v1/me/limits"));
+  BOOST_TEST(mine.at("quotas").at("webhook_endpoints").at("used").as_int64() == 2);
+  BOOST_TEST(mine.at("quotas").at("webhook_endpoints").at("limit").as_int64() == 2);
+
+  // An administrator's override lifts it at once; the setting is untouched for others.
+  const std::string path = "/v1/admin/users/" + b.user_id + "/limits";
+  auto put = r.with_cookie(admin_ses.token, "PUT", path, R"({"max_webhook_endpoints": 3})");
+  BOOST_REQUIRE_EQUAL(put.status, 200u);
+  BOOST_TEST(body_of(put).at("quotas").at("webhook_endpoints").at("limit").as_int64() == 3);
+  BOOST_TEST(body_of(put).at("overrides").at("max_webhook_endpoints").as_int64() == 3);
+  BOOST_TEST(add_hook(instances[0], 3).status == 201u);
+  BOOST_TEST(add_hook(instances[1], 4).status == 409u);  // the new limit holds too
+  BOOST_TEST(stored() == 3);
+
+  // An override below what is used refuses new ones and keeps the existing ones.
+  BOOST_REQUIRE_EQUAL(r.with_cookie(admin_ses.token, "PUT", path, R"({"max_webhook_endpoints": 0})").status, 200u);
+  auto zero = add_hook(instances[1], 5);
+  BOOST_TEST(zero.status == 409u);
+  BOOST_TEST(body_of(zero).at("limit").as_int64() == 0);
+  BOOST_TEST(stored() == 3);
+  BOOST_TEST(r.with_cookie(b_ses.token, "PUT", path, R"({"max_webhook_endpoints": 100})").status == 403u);
 }
 
 BOOST_AUTO_TEST_CASE(usage_is_counted_per_tenant_and_day_and_flushed) {

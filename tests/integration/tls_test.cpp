@@ -5,6 +5,8 @@
 #include "support/raw_client.hpp"
 #include "support/test_certs.hpp"
 
+#include <enfinito/web/static_files.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 #include <openssl/ssl.h>
@@ -55,6 +57,12 @@ BOOST_AUTO_TEST_CASE(serves_https_with_hsts) {
   auto r = https_request("localhost", app.port(), "GET", "/healthz", {}, {}, files.cert_path.string());
   BOOST_TEST(r.status == 200u);
   BOOST_TEST(r.header("Strict-Transport-Security").find("max-age=") == 0u);
+  // The web app's files are answers prepared at startup: HSTS is still added per listener.
+  const auto asset = "/assets/" + std::string(web::bundle_hash()) + "/app.js";
+  auto a = https_request("localhost", app.port(), "GET", asset, {}, {}, files.cert_path.string());
+  BOOST_TEST(a.status == 200u);
+  BOOST_TEST(a.body == std::string(web::find("app.js")->bytes));
+  BOOST_TEST(a.header("Strict-Transport-Security") == r.header("Strict-Transport-Security"));
   BOOST_TEST(handshake_with(app.port(), TLS1_2_VERSION));
   BOOST_TEST(handshake_with(app.port(), TLS1_3_VERSION));
   BOOST_TEST(!handshake_with(app.port(), TLS1_1_VERSION));

@@ -18,6 +18,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -242,6 +243,47 @@ BOOST_AUTO_TEST_CASE(assets_are_immutable_with_etags_304_and_gzip) {
   is_json_404(http_call(app.port(), "GET", base + "index.html", {}, browser));  // the page is no asset
   is_json_404(http_call(app.port(), "GET", "/assets/", {}, browser));
   is_json_404(http_call(app.port(), "GET", base + "../index.html", {}, browser));
+}
+
+// Asset answers are prepared once (head serialised at startup); what changes per request is
+// still per request, and the framing holds on a kept-alive connection: a HEAD sends no body, so
+// the next answer starts where it should.
+BOOST_AUTO_TEST_CASE(prepared_assets_keep_per_request_fields_and_framing_on_one_connection) {
+  running_app app;
+  const web::file* js = nullptr;
+  auto all = web::files();
+  for (const auto& f : all)
+    if (f.path == "app.js") js = &f;
+  BOOST_REQUIRE(js);
+  const auto url = asset_url(*js);
+  raw_conn c(app.port());
+  BOOST_REQUIRE(c.connected());
+  auto ask = [&](const std::string& method, const std::string& extra) {
+    BOOST_REQUIRE(c.send(method + " " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n" + extra + "\r\n"));
+    auto r = c.read_response(5000ms, method == "HEAD");
+    BOOST_REQUIRE(r);
+    return *r;
+  };
+  auto first = ask("GET", "");
+  auto head = ask("HEAD", "");
+  auto second = ask("GET", "");
+  auto last = ask("GET", "Connection: close\r\n");
+  for (const auto* r : {&first, &second, &last}) {
+    BOOST_TEST(r->status == 200);
+    BOOST_TEST(r->header("content-encoding") == "gzip");
+    BOOST_TEST(r->body == js->gzip);
+    has_app_headers(*r);
+  }
+  BOOST_TEST(head.status == 200);
+  BOOST_TEST(head.header("content-length") == std::to_string(js->gzip.size()));
+  BOOST_TEST(head.header("etag") == first.header("etag"));
+  BOOST_TEST(first.header("connection").empty());  // HTTP/1.1 keeps the connection by default
+  BOOST_TEST(last.header("connection") == "close");
+  BOOST_TEST(c.closed_by_peer());
+  std::set<std::string> ids{first.header("x-request-id"), head.header("x-request-id"), second.header("x-request-id"),
+                            last.header("x-request-id")};
+  BOOST_TEST(ids.size() == 4u);  // one id per answer, never the prepared head's
+  BOOST_TEST(!ids.count(""));
 }
 
 BOOST_AUTO_TEST_CASE(the_binary_holds_daemon_web_as_it_is_on_disk) {

@@ -11,6 +11,7 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/data_links.hpp>
 #include <enfinito/store/error.hpp>
+#include <enfinito/store/notices.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -24,6 +25,7 @@ namespace enfinito::accounts {
 namespace {
 
 constexpr std::size_t export_page_rows = 500;  // rows per store read while streaming the export
+constexpr std::size_t export_notices_max = 10'000;  // policy notices: a handful a year
 
 std::vector<std::pair<std::string, export_section>>& export_sections() {
   static std::vector<std::pair<std::string, export_section>> sections;
@@ -118,6 +120,14 @@ core::error_code read_head(store::connection& c, const std::string& user_id, con
   boost::json::array sa;
   for (const auto& x : *sessions) sa.push_back(session_json(x, session_id));
   out["sessions"] = std::move(sa);
+  // The policy notices mailed to the user (enfinitoctl notify-users): which and when. The
+  // subject and body are not kept once the mail is sent; the id is their hash.
+  auto notices = store::notices::for_user(c, user_id, export_notices_max);
+  if (!notices) return notices.error();
+  boost::json::array na;
+  for (const auto& n : *notices)
+    na.push_back(boost::json::object{{"notice_id", n.notice_id}, {"queued_at", iso8601(n.queued_at)}});
+  out["policy_notices"] = std::move(na);
   for (auto& [name, fn] : export_sections())
     if (auto e = fn(c, user_id, out)) return e;
   return {};
@@ -134,8 +144,8 @@ void add_export_stream(std::string name, export_pager fn) {
 }
 
 net::awaitable<core::result<export_producer>> start_export(context& ctx, const std::string& user_id,
-                                                           const std::string& session_id) {
-  boost::json::object out;
+                                                           const std::string& session_id, boost::json::object extra) {
+  boost::json::object out = std::move(extra);
   auto work = [&](store::connection& c) { return read_head(c, user_id, session_id, out); };
   auto ec = co_await ctx.db.read(work);
   if (ec) co_return ec;

@@ -30,7 +30,8 @@ std::string lower(std::string s) {
 
 // Stores a new flow bound to a fresh browser binding.
 net::awaitable<core::result<started_flow>> new_flow(context& ctx, const oidc::provider_config& provider,
-                                                    const std::string& purpose, const std::string& user_id) {
+                                                    const std::string& purpose, const std::string& user_id,
+                                                    bool age_confirmed = false) {
   auto secrets = oidc::new_flow_secrets();
   started_flow out{oidc::authorization_url(provider, secrets), crypto::random_token(32)};
   store::google::flow f;
@@ -38,6 +39,7 @@ net::awaitable<core::result<started_flow>> new_flow(context& ctx, const oidc::pr
   f.sealed = oidc::seal_flow(secrets.state, secrets.nonce, secrets.code_verifier);
   f.purpose = purpose;
   f.user_id = user_id;
+  f.age_confirmed = age_confirmed;
   f.created_at = store::accounts::now_s();
   f.expires_at = f.created_at + flow_ttl_s;
   auto work = [&](store::connection& c) { return store::google::insert_flow(c, f, f.created_at); };
@@ -49,7 +51,7 @@ net::awaitable<core::result<started_flow>> new_flow(context& ctx, const oidc::pr
 // Inside a write: the account of a linked identity (its profile refreshed from Google), or a
 // new pending account for an unknown identity with a verified, unused email.
 core::error_code sign_in_tx(store::connection& c, const oidc::identity& id, const std::string& address,
-                            std::int64_t now, sign_in_result& out) {
+                            std::int64_t now, bool age_confirmed, sign_in_result& out) {
   auto linked = store::google::find_by_sub(c, id.sub);
   if (!linked) return linked.error();
   if (*linked) {
@@ -73,6 +75,11 @@ core::error_code sign_in_tx(store::connection& c, const oidc::identity& id, cons
   if (!existing) return existing.error();
   if (*existing) {
     out.outcome = sign_in_outcome::email_taken;
+    return {};
+  }
+  // The policy's minimum age, as for email sign-up: no account without the confirmation.
+  if (!age_confirmed) {
+    out.outcome = sign_in_outcome::age_not_confirmed;
     return {};
   }
   auto& user = out.user;
@@ -103,14 +110,14 @@ core::error_code export_identity(store::connection& c, const std::string& user_i
 }  // namespace
 
 net::awaitable<start_result> start_sign_in(context& ctx, const oidc::provider_config& provider,
-                                           const std::string& address) {
+                                           const std::string& address, bool age_confirmed) {
   start_result out;
   if (auto wait = ctx.auth.throttle().hit("google_start:" + address, start_per_address_limit)) {
     out.throttled = true;
     out.wait = *wait;
     co_return out;
   }
-  auto flow = co_await new_flow(ctx, provider, "sign_in", "");
+  auto flow = co_await new_flow(ctx, provider, "sign_in", "", age_confirmed);
   if (!flow) out.ec = flow.error();
   else out.flow = std::move(*flow);
   co_return out;
@@ -150,10 +157,11 @@ net::awaitable<core::result<std::optional<store::google::flow>>> take_flow(conte
   co_return flow;
 }
 
-net::awaitable<sign_in_result> sign_in(context& ctx, const oidc::identity& id, const std::string& address) {
+net::awaitable<sign_in_result> sign_in(context& ctx, const oidc::identity& id, const std::string& address,
+                                       bool age_confirmed) {
   sign_in_result out;
   const auto now = store::accounts::now_s();
-  auto work = [&](store::connection& c) { return sign_in_tx(c, id, address, now, out); };
+  auto work = [&](store::connection& c) { return sign_in_tx(c, id, address, now, age_confirmed, out); };
   out.ec = co_await ctx.db.write(work);
   if (out.ec || out.outcome != sign_in_outcome::signed_in) co_return out;
   const auto gate = gate_for(out.user.status);

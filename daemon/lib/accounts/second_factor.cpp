@@ -2,6 +2,7 @@
 // (see include/enfinito/accounts/second_factor.hpp).
 #include <enfinito/accounts/second_factor.hpp>
 
+#include <enfinito/accounts/qr_svg.hpp>
 #include <enfinito/accounts/totp.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/clock.hpp>
@@ -10,6 +11,8 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/core/log.hpp>
+#include <enfinito/mail/outbox.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/second_factor.hpp>
 #include <enfinito/store/store.hpp>
@@ -103,7 +106,8 @@ net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, 
 
 }  // namespace
 
-net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address) {
+net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address,
+                                          const std::string& session_id) {
   enrolment out;
   std::array<unsigned char, totp::secret_bytes> raw{};
   crypto::random_bytes(raw);
@@ -112,7 +116,7 @@ net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::u
   auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   const std::string blob = v->encrypt(key.reveal(), secret_ref(u.id));
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sf::begin(c, u.id, blob, now_s())) return ec;
+    if (auto ec = sf::begin(c, u.id, blob, now_s(), session_id)) return ec;
     return store::accounts::audit(c, u.id, u.id, "second_factor_enrolment_started", "method=totp", address);
   };
   out.ec = co_await ctx.db.write(write);
@@ -124,6 +128,37 @@ net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::u
   if (out.ec) co_return out;
   out.secret_base32 = core::secret_string(totp::base32(key.reveal()));
   out.uri = core::secret_string(totp::otpauth_uri(issuer, u.email, out.secret_base32.reveal()));
+  co_return out;
+}
+
+net::awaitable<enrolment_qr> read_enrolment_qr(context& ctx, const store::accounts::user& u,
+                                               const std::string& session_id) {
+  enrolment_qr out;
+  std::optional<sf::factor> f;
+  auto read = [&](store::connection& c) -> core::error_code {
+    auto r = sf::get(c, u.id);
+    if (!r) return r.error();
+    f = std::move(*r);
+    return {};
+  };
+  out.ec = co_await ctx.db.read(read);
+  if (out.ec) co_return out;
+  // Only the enrolling session, only before confirmation: after it the secret is never shown.
+  if (!f || f->confirmed_at || session_id.empty() || f->enrolling_session != session_id) co_return out;
+  auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
+  auto key = v->decrypt(f->secret_blob, secret_ref(u.id));
+  if (!key) {
+    out.ec = key.error();
+    co_return out;
+  }
+  const core::secret_string uri(totp::otpauth_uri(issuer, u.email, totp::base32(key->reveal())));
+  auto m = qr_encode(uri.reveal());
+  if (!m) {
+    out.ec = make_error_code(std::errc::message_size);  // an otpauth URI always fits: not expected
+    co_return out;
+  }
+  out.svg = core::secret_string(qr_svg(*m));
+  out.shown = true;
   co_return out;
 }
 
@@ -171,6 +206,41 @@ net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::u
     out.ec = {};
     out.verdict = code_verdict::not_enrolled;
   }
+  co_return out;
+}
+
+core::error_code reset_factor(store::connection& c, const config::settings& cfg, const crypto::vault& v,
+                              std::string_view user_id, std::string_view actor_id, std::string_view by,
+                              std::string_view address, factor_reset_outcome& out) {
+  auto u = store::accounts::find_user_by_id(c, user_id);
+  if (!u) return u.error();
+  if (!*u) {
+    out = factor_reset_outcome::no_user;
+    return {};
+  }
+  auto ec = sf::remove(c, user_id);
+  if (ec == store::error::not_found) {
+    out = factor_reset_outcome::not_enrolled;
+    return {};
+  }
+  if (ec) return ec;
+  // Whoever holds a session may be the one who took the factor: everyone signs in again.
+  if (auto e = store::accounts::delete_user_sessions(c, user_id)) return e;
+  if (auto e = mail::enqueue(c, mail::second_factor_reset(user_id, (*u)->email, cfg), v)) return e;
+  out = factor_reset_outcome::done;
+  return store::accounts::audit(c, user_id, actor_id, "second_factor_reset", by, address);
+}
+
+net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
+                                            const std::string& address) {
+  factor_reset_result out;
+  const auto vault = ctx.vault.current();  // seals the mail
+  auto work = [&](store::connection& c) {
+    return reset_factor(c, ctx.cfg, *vault, user_id, actor_id, "by=administrator", address, out.outcome);
+  };
+  out.ec = co_await ctx.db.write(work);
+  if (!out.ec && out.outcome == factor_reset_outcome::done)
+    core::log::info("second_factor_reset", {{"user_id", user_id}, {"by", actor_id}});
   co_return out;
 }
 

@@ -16,6 +16,7 @@
 #include <enfinito/api/rate_guard.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
+#include <enfinito/api/limits_routes.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/core/ids.hpp>
@@ -323,7 +324,10 @@ http::response export_response(http::request& req, accounts::export_producer pro
 net::awaitable<http::response> me_export(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   auto ctx = flows(s);
-  auto producer = co_await accounts::start_export(ctx, p.user_id, p.session_id);
+  auto extra = co_await limits_export(s, p.user_id);
+  if (!extra && extra.error() == store::error::not_found) co_return user_not_found();
+  if (!extra) co_return store_problem();
+  auto producer = co_await accounts::start_export(ctx, p.user_id, p.session_id, std::move(*extra));
   if (!producer && producer.error() == store::error::not_found) co_return user_not_found();
   if (!producer) co_return store_problem();
   co_return export_response(req, std::move(*producer));
@@ -516,7 +520,10 @@ net::awaitable<http::response> data_link_export(services& s, http::request& req)
   auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::export_data, addr);
   if (!user) co_return store_problem();
   if (!*user) co_return invalid_link();
-  auto producer = co_await accounts::start_export(ctx, **user, "");
+  auto extra = co_await limits_export(s, **user);
+  if (!extra && extra.error() == store::error::not_found) co_return invalid_link();
+  if (!extra) co_return store_problem();
+  auto producer = co_await accounts::start_export(ctx, **user, "", std::move(*extra));
   if (!producer && producer.error() == store::error::not_found) co_return invalid_link();
   if (!producer) co_return store_problem();
   co_return export_response(req, std::move(*producer));
@@ -555,6 +562,46 @@ net::awaitable<http::response> admin_delete(services& s, http::request& req) {
   co_return http::no_content();
 }
 
+// DELETE /v1/admin/users/{id}/second-factor: a user's lost second factor, reset by an
+// administrator who signed in recently or gives their password again (as DELETE /v1/me asks);
+// the user is mailed and signed out everywhere (accounts/second_factor.hpp).
+net::awaitable<http::response> admin_reset_second_factor(services& s, http::request& req) {
+  ENF_AUTH(p, access::admin);
+  if (p.via_api_key) co_return session_required();
+  const std::string id(req.param("id"));
+  if (id == p.user_id)
+    co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
+                            "administrators remove their own second factor with DELETE /v1/me/totp");
+  if (!core::id_like(id, "usr_"))
+    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  auto ctx = flows(s);
+  const auto addr = client_address(req);
+  const bool recent = !accounts::delete_needs_password(false, p.session_created_at, store::accounts::now_s(),
+                                                       s.cfg.auth.recent_signin_s);
+  if (!recent && req.msg.body().empty())
+    co_return http::field_problem("password", "is required: your sign-in is not recent, give your password again",
+                                  "missing_field");
+  if (!recent || !req.msg.body().empty()) {
+    ENF_TRY(body, body_object(req, s.json));
+    if (auto r = only_fields(body, {"password"})) co_return std::move(*r);
+    ENF_TRY(pw, string_field(body, "password", !recent));
+    if (pw) {
+      auto me = co_await accounts::load_user(ctx, p.user_id);
+      if (!me || !*me) co_return store_problem();
+      auto check = co_await accounts::check_password(ctx, **me, *pw, addr);
+      if (check.verdict != accounts::password_verdict::ok)
+        co_return password_refused(check.verdict == accounts::password_verdict::throttled, check.wait, "password");
+    }
+  }
+  auto r = co_await accounts::reset_by_admin(ctx, id, p.user_id, addr);
+  if (r.ec) co_return store_problem();
+  if (r.outcome == accounts::factor_reset_outcome::no_user)
+    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  if (r.outcome == accounts::factor_reset_outcome::not_enrolled)
+    co_return http::problem(http::status::conflict, "second_factor_not_enrolled", "Conflict",
+                            "this user has no second factor to reset");
+  co_return http::no_content();
+}
 
 net::awaitable<http::response> admin_action(services& s, http::request& req, std::string action) {
   ENF_AUTH(p, access::admin);
@@ -603,6 +650,8 @@ void register_accounts_routes(http::router& r, services& s) {
   r.add(verb::post, "/v1/auth/data-rights/export", "auth.data_rights_export", bind(data_link_export));
   r.add(verb::post, "/v1/auth/data-rights/delete", "auth.data_rights_delete", bind(data_link_delete));
   r.add(verb::delete_, "/v1/admin/users/{id}", "admin.users_delete", bind(admin_delete));
+  r.add(verb::delete_, "/v1/admin/users/{id}/second-factor", "admin.users_second_factor_reset",
+        bind(admin_reset_second_factor));
   for (std::string action : {"approve", "reject", "suspend", "reinstate"})
     r.add(verb::post, "/v1/admin/users/{id}/" + action, "admin.users_" + action,
           [&s, action](http::request& req) { return admin_action(s, req, action); });

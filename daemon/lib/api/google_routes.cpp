@@ -71,12 +71,19 @@ struct google_routes {
 
   accounts::context flows() { return {s.cfg, s.db, s.blocking, *s.vault, *s.auth}; }
 
-  // GET /v1/auth/google/start
+  // GET /v1/auth/google/start[?age_confirmed=true]: the sign-in page's checkbox "I am at least
+  // 16", needed only when the flow ends in a new account (accounts/google.hpp).
   net::awaitable<http::response> start(http::request& req) {
     if (!client) co_return disabled();
+    bool age_confirmed = false;
+    if (auto a = req.query_param("age_confirmed")) {
+      if (*a != "true" && *a != "false")
+        co_return http::field_problem("age_confirmed", "true or false", "invalid_type");
+      age_confirmed = *a == "true";
+    }
     auto ctx = flows();
     const std::string address = client_address(req);
-    auto r = co_await accounts::google::start_sign_in(ctx, client->provider(), address);
+    auto r = co_await accounts::google::start_sign_in(ctx, client->provider(), address, age_confirmed);
     if (r.throttled) {
       auto res = http::problem(status::too_many_requests, "too_many_attempts", "Too many sign-in attempts",
                                "wait before starting another Google sign-in");
@@ -151,14 +158,15 @@ struct google_routes {
     }
     http::response res;
     if (linker) res = co_await finish_link(req, *linker, *id);
-    else res = co_await finish_sign_in(req, *id);
+    else res = co_await finish_sign_in(req, *id, (*flow)->age_confirmed);
     co_return res;
   }
 
-  net::awaitable<http::response> finish_sign_in(http::request& req, const auth::oidc::identity& id) {
+  net::awaitable<http::response> finish_sign_in(http::request& req, const auth::oidc::identity& id,
+                                                bool age_confirmed) {
     auto ctx = flows();
     const auto address = client_address(req);
-    auto r = co_await accounts::google::sign_in(ctx, id, address);
+    auto r = co_await accounts::google::sign_in(ctx, id, address, age_confirmed);
     if (r.ec) co_return store_unavailable();
     switch (r.outcome) {
       case accounts::google::sign_in_outcome::email_unverified:
@@ -172,6 +180,11 @@ struct google_routes {
         co_return http::json_response(
             status::accepted,
             boost::json::object{{"status", "pending"}, {"detail", "Your account was created and awaits approval"}});
+      case accounts::google::sign_in_outcome::age_not_confirmed:
+        co_return http::field_problem("age_confirmed",
+                                      "a new account needs the confirmation that you are 16 or over: tick it on "
+                                      "the sign-up page and start again",
+                                      "age_not_confirmed");
       case accounts::google::sign_in_outcome::pending:
         co_return http::problem(status::forbidden, "account_pending", "Your account awaits approval");
       case accounts::google::sign_in_outcome::refused:

@@ -226,7 +226,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   auto w = writes(s, audit_actor(c.who, req));
   auto made = co_await hooks::create_endpoint(w, e);
   if (made.ec) co_return store_problem(made.ec);
-  if (made.over_quota) co_return quota_problem("webhook_endpoints", made.over_quota);
+  if (made.over_quota) co_return quota_problem("webhook_endpoints", *made.over_quota);
   if (made.too_many)
     co_return http::problem(status::conflict, "too_many_webhooks", "This instance has the most webhook endpoints allowed",
                             "delete one first (webhooks_out.max_endpoints_per_instance)");

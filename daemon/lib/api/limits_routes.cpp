@@ -171,6 +171,18 @@ net::awaitable<http::response> admin_usage(services& s, http::request& req) {
 
 }  // namespace
 
+net::awaitable<core::result<json::object>> limits_export(services& s, const std::string& user_id) {
+  auto v = co_await limits::read_tenant(flows(s), user_id);
+  if (!v) co_return v.error();
+  if (!*v) co_return make_error_code(store::error::not_found);
+  auto days = co_await limits::read_usage_days(flows(s), user_id, 0, limits::utc_day(core::wall_ms()));
+  if (!days) co_return days.error();
+  json::array usage;
+  for (const auto& d : *days)
+    usage.push_back(json::object{{"date", iso_date(d.day)}, {"sent", d.sent}, {"received", d.received}});
+  co_return json::object{{"limits", view_json(**v, s.limiter != nullptr)}, {"usage", std::move(usage)}};
+}
+
 void register_limits_routes(http::router& r, services& s) {
   using http::verb;
   auto bind = [&s](net::awaitable<http::response> (*fn)(services&, http::request&)) {

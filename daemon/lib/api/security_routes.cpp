@@ -164,13 +164,32 @@ net::awaitable<response> totp_state(services& s, http::request& req) {
 net::awaitable<response> totp_enrol(services& s, http::request& req) {
   ENF_ME(u);
   const auto addr = client_address(req);  // named: no temporary across a co_await (GCC 12)
-  auto e = co_await accounts::begin_enrolment(u_ctx, u, addr);
+  auto e = co_await accounts::begin_enrolment(u_ctx, u, addr, u_p.session_id);
   if (e.ec) co_return store_problem();
   if (e.already_enrolled)
     co_return http::problem(status::conflict, "second_factor_enrolled", "Conflict",
                             "a second factor is enrolled already; remove it first");
   co_return no_store(http::json_response(
       status::created, boost::json::object{{"secret", e.secret_base32.reveal()}, {"otpauth_uri", e.uri.reveal()}}));
+}
+
+// GET /v1/me/totp/qr.svg: the waiting enrolment's otpauth:// URI as a QR code, same-origin (the
+// CSP allows no data: URI), to the session that began it and until it is confirmed; 404 to
+// anyone else. It holds the secret: no-store, never logged.
+net::awaitable<response> totp_qr(services& s, http::request& req) {
+  ENF_ME(u);
+  auto qr = co_await accounts::read_enrolment_qr(u_ctx, u, u_p.session_id);
+  if (qr.ec) co_return store_problem();
+  if (!qr.shown)
+    co_return no_store(http::problem(status::not_found, "no_enrolment", "Not found",
+                                     "no enrolment begun by this session is waiting for its code"));
+  response res{status::ok, 11};
+  res.set(http::bhttp::field::content_type, "image/svg+xml");
+  res.set(http::bhttp::field::content_disposition, "inline");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = qr.svg.reveal();
+  res.prepare_payload();
+  co_return no_store(std::move(res));
 }
 
 // POST /v1/me/totp/confirm {"code"}: the first code confirms; the recovery codes, shown once.
@@ -224,6 +243,7 @@ void register_security_routes(http::router& r, services& s) {
   r.add(verb::get, "/v1/me/totp", "me.totp_get", bind(totp_state));
   r.add(verb::post, "/v1/me/totp", "me.totp_enrol", bind(totp_enrol));
   r.add(verb::post, "/v1/me/totp/confirm", "me.totp_confirm", bind(totp_confirm));
+  r.add(verb::get, "/v1/me/totp/qr.svg", "me.totp_qr", bind(totp_qr));
   r.add(verb::delete_, "/v1/me/totp", "me.totp_remove", bind(totp_remove));
   r.add(verb::post, "/v1/auth/signin/second-factor", "auth.signin_second_factor", bind(signin_second_factor));
 }

@@ -1,7 +1,9 @@
-// enfinitoctl create-admin, approve and delete-user: bootstrap the first administrator,
-// approve sign-ups, delete an account (the self-delete cascade, audited).
+// enfinitoctl create-admin, approve, delete-user and reset-second-factor: bootstrap the first
+// administrator, approve sign-ups, delete an account (the self-delete cascade, audited), reset
+// a lost second factor (a locked-out administrator's way back in).
 #include <enfinito/app/accounts_ctl.hpp>
 #include <enfinito/accounts/erasure.hpp>
+#include <enfinito/accounts/second_factor.hpp>
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/crypto/keyring.hpp>
@@ -13,13 +15,15 @@
 #include "api/accounts_validate.hpp"
 
 #include <functional>
+#include <optional>
 
 namespace enfinito::app {
 
 const char* const accounts_usage =
     "  create-admin --email E --name N   create an administrator (password on stdin)\n"
     "  approve EMAIL         approve a pending sign-up (mails the user)\n"
-    "  delete-user EMAIL     delete an account and all its data (cannot be undone)\n";
+    "  delete-user EMAIL     delete an account and all its data (cannot be undone)\n"
+    "  reset-second-factor EMAIL   remove a lost second factor (signs the user out, mails them)\n";
 
 namespace {
 
@@ -99,6 +103,20 @@ int create_admin(const config::settings& s, const std::vector<std::string>& args
   return 0;
 }
 
+// The vault that seals mail in the outbox (every mail is sealed: the key is needed), or nullopt
+// after saying why on stderr.
+std::optional<crypto::vault> mail_vault(const config::settings& s, const char* command) {
+  const auto key_path = config::vault_key_path(s);
+  auto ring = key_path.empty() ? core::result<crypto::keyring>(make_error_code(std::errc::no_such_file_or_directory))
+                               : crypto::load_keyring(key_path);
+  if (!ring) {
+    std::fprintf(stderr, "enfinitoctl: %s: vault key file %s: %s\n", command, key_path.c_str(),
+                 ring.error().message().c_str());
+    return std::nullopt;
+  }
+  return std::optional<crypto::vault>(std::in_place, std::move(*ring));
+}
+
 int approve(const config::settings& s, const std::string& email_arg) {
   auto email = api::detail::normalize_email(email_arg);
   if (!email) {
@@ -106,14 +124,9 @@ int approve(const config::settings& s, const std::string& email_arg) {
     return 2;
   }
   // The approval mail is sealed in the outbox like every mail: the vault's key is needed.
-  const auto key_path = config::vault_key_path(s);
-  auto ring = key_path.empty() ? core::result<crypto::keyring>(make_error_code(std::errc::no_such_file_or_directory))
-                               : crypto::load_keyring(key_path);
-  if (!ring) {
-    std::fprintf(stderr, "enfinitoctl: approve: vault key file %s: %s\n", key_path.c_str(), ring.error().message().c_str());
-    return 1;
-  }
-  const crypto::vault vault(std::move(*ring));
+  const auto sealing = mail_vault(s, "approve");
+  if (!sealing) return 1;
+  const crypto::vault& vault = *sealing;
   accounts::user_action_result outcome = accounts::user_action_result::done;
   std::string why;
   auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
@@ -169,6 +182,39 @@ int delete_user(const config::settings& s, const std::string& email_arg) {
   return 0;
 }
 
+int reset_second_factor(const config::settings& s, const std::string& email_arg) {
+  auto email = api::detail::normalize_email(email_arg);
+  if (!email) {
+    std::fprintf(stderr, "enfinitoctl: reset-second-factor: not a valid email address\n");
+    return 2;
+  }
+  const auto vault = mail_vault(s, "reset-second-factor");
+  if (!vault) return 1;
+  auto outcome = accounts::factor_reset_outcome::no_user;
+  std::string user_id, why;
+  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
+    auto u = store::accounts::find_user_by_email(c, *email);
+    if (!u) return u.error();
+    if (!*u) return {};
+    user_id = (*u)->id;
+    return accounts::reset_factor(c, s, *vault, user_id, "", "by=enfinitoctl", "local", outcome);
+  }, &why);
+  if (ec) {
+    std::fprintf(stderr, "enfinitoctl: reset-second-factor: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
+    return 1;
+  }
+  if (outcome == accounts::factor_reset_outcome::no_user) {
+    std::fprintf(stderr, "enfinitoctl: reset-second-factor: no account with this email\n");
+    return 1;
+  }
+  if (outcome == accounts::factor_reset_outcome::not_enrolled) {
+    std::fprintf(stderr, "enfinitoctl: reset-second-factor: the account has no second factor\n");
+    return 1;
+  }
+  std::printf("second factor of %s reset; the user is signed out and mailed\n", user_id.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int accounts_command(const config::settings& settings, const std::vector<std::string>& args, std::FILE* in) {
@@ -185,6 +231,10 @@ int accounts_command(const config::settings& settings, const std::vector<std::st
   if (args[0] == "delete-user") {
     if (args.size() != 2) return 2;
     return delete_user(settings, args[1]);
+  }
+  if (args[0] == "reset-second-factor") {
+    if (args.size() != 2) return 2;
+    return reset_second_factor(settings, args[1]);
   }
   return -1;
 }

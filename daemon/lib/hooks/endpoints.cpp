@@ -67,14 +67,14 @@ net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
     auto full = store::limits::full(conn, e.user_id, store::limits::quota::webhook_endpoints, ctx.tenant_quota);
     if (!full) return full.error();
     if (*full) {
-      out.over_quota = **full;
+      out.over_quota = **full;  // may be 0
       return {};
     }
     if (auto ec = sh::insert(conn, e)) return ec;
     return store::audit::record(conn, ctx.who, e.user_id, "webhook_endpoint_created", audit_detail(e));
   };
   out.ec = co_await ctx.db.write(write);
-  if (!out.ec && !out.too_many && !out.over_quota)
+  if (!out.ec && !out.too_many && !out.over_quota.has_value())
     core::log::info("webhook_endpoint_created", {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
   co_return out;
 }

@@ -51,10 +51,32 @@ const route& router::add(verb method, std::string pattern, std::string name, han
   for (const auto& r : routes_)
     if (r->method == method && r->pattern == pattern)
       throw std::invalid_argument("duplicate route " + pattern);
+  if (under_mount(pattern)) throw std::invalid_argument("route under a mounted prefix: " + pattern);
   auto r = std::make_unique<route>(route{method, std::move(pattern), std::move(name), std::move(fn),
                                          options, routes_.size(), {}});
   r->segments = split(r->pattern);
+  if (by_length_.size() <= r->segments.size()) by_length_.resize(r->segments.size() + 1);
+  by_length_[r->segments.size()].push_back(r.get());
   routes_.push_back(std::move(r));
+  return *routes_.back();
+}
+
+bool router::under_mount(std::string_view pattern) const {
+  for (const auto* m : mounts_)
+    if (pattern.starts_with(m->pattern)) return true;
+  return false;
+}
+
+const route& router::mount(std::string prefix, std::string name, handler fn, route_options options) {
+  if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() != '/' || prefix.find_first_of("{}") != std::string::npos)
+    throw std::invalid_argument("a mount is a literal path ending in '/': " + prefix);
+  for (const auto& r : routes_)
+    if (r.get() != fallback_ && r->pattern.starts_with(prefix))
+      throw std::invalid_argument("mount " + prefix + " over the route " + r->pattern);
+  options.public_doc = false;  // a subtree of files, not an API operation
+  routes_.push_back(std::make_unique<route>(
+      route{verb::get, std::move(prefix), std::move(name), std::move(fn), options, routes_.size(), {}}));
+  mounts_.push_back(routes_.back().get());
   return *routes_.back();
 }
 
@@ -71,10 +93,17 @@ const route& router::set_fallback(std::string name, std::function<bool(verb, std
 
 match_result router::match(verb method, std::string_view path) const {
   match_result out;
+  if (method == verb::get || method == verb::head)
+    for (const auto* m : mounts_)
+      if (path.starts_with(m->pattern)) {
+        out.found = m;
+        return out;
+      }
   auto path_segs = split(path);
   long best = -1;
-  for (const auto& r : routes_) {
-    if (r.get() == fallback_) continue;
+  static const std::vector<const route*> none;
+  const auto& same_length = path_segs.size() < by_length_.size() ? by_length_[path_segs.size()] : none;
+  for (const auto* r : same_length) {
     long s = score(r->segments, path_segs);
     if (s < 0) continue;
     out.path_known = true;
@@ -85,7 +114,7 @@ match_result router::match(verb method, std::string_view path) const {
     }
     if (s > best) {
       best = s;
-      out.found = r.get();
+      out.found = r;
     }
   }
   if (!out.found) {

@@ -151,16 +151,23 @@ class session_base {
   virtual void on_drain() = 0;
 };
 
-/** Adds the headers every response carries. */
-void decorate(response& res, const std::string& request_id, bool tls) {
-  res.set("X-Request-Id", request_id);
+constexpr std::string_view hsts_value = "max-age=31536000";
+
+/** The headers every response carries that do not change per request. */
+void decorate_fixed(response& res) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   res.set("X-Frame-Options", "DENY");
   if (res.find(bhttp::field::cache_control) == res.end()) res.set(bhttp::field::cache_control, "no-store");
   if (res.find("Content-Security-Policy") == res.end())
     res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  if (tls) res.set(bhttp::field::strict_transport_security, "max-age=31536000");
+}
+
+/** Adds the headers every response carries. */
+void decorate(response& res, const std::string& request_id, bool tls) {
+  res.set("X-Request-Id", request_id);
+  decorate_fixed(res);
+  if (tls) res.set(bhttp::field::strict_transport_security, hsts_value);
 }
 
 /** The problem+json of an answer admission.hpp decided. */
@@ -262,16 +269,23 @@ class session final : public session_base, public std::enable_shared_from_this<s
     co_await send(res, timeout);
   }
 
-  // An answer whose body lives as long as the process (request::static_body): written from
-  // where it is, in the same gathered write as the head.
-  net::awaitable<void> write_static(response head, std::string_view body, bool keep_alive,
-                                    std::chrono::milliseconds timeout) {
-    decorate(head, request_id_, srv_.tls());
-    head.keep_alive(keep_alive);
-    bhttp::response<bhttp::span_body<const char>> res{std::move(head.base())};
-    res.body() = {body.data(), body.size()};
-    res.prepare_payload();
-    co_await send(res, timeout);
+  // A prepared answer (request::prepared): its head as serialised at startup, the fields that
+  // change per request, the blank line and the body (none for HEAD), in one gathered write.
+  // Beast writes `Connection: close` only when closing an HTTP/1.1 connection; so does this.
+  net::awaitable<void> write_prepared(const prepared_answer& a, bool keep_alive, bool head_only,
+                                      std::chrono::milliseconds timeout) {
+    tail_.assign("X-Request-Id: ").append(request_id_).append("\r\n");
+    if (srv_.tls()) tail_.append("Strict-Transport-Security: ").append(hsts_value).append("\r\n");
+    if (!keep_alive) tail_.append("Connection: close\r\n");
+    tail_.append("\r\n");
+    const std::array<net::const_buffer, 3> parts{net::buffer(a.head), net::buffer(tail_),
+                                                 net::buffer(head_only ? std::string_view{} : a.body)};
+    arm(clock::now() + (timeout.count() > 0 ? timeout : srv_.opts.write_timeout));
+    core::error_code ec;
+    co_await net::async_write(stream_, parts, net::redirect_error(net::use_awaitable, ec));
+    disarm();
+    last_status_ = a.status;
+    if (ec) write_failed_ = true;
   }
 
   template <class Body>
@@ -512,7 +526,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     response res;
     body_producer streamed;
     upgrade_handler upgrade;
-    std::string_view static_body;  // request::static_body
+    const prepared_answer* prepared = nullptr;  // request::prepared
   };
 
   net::awaitable<handled> handle(match_result& m, const refusal& miss, beast_request& head, std::string_view path,
@@ -528,7 +542,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       out.res = co_await m.found->fn(req);
       out.streamed = std::move(req.stream_body);
       out.upgrade = std::move(req.upgrade);
-      out.static_body = req.static_body;
+      out.prepared = req.prepared;
     } catch (const std::exception& e) {
       core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
                                               {"what", e.what()}});
@@ -584,13 +598,13 @@ class session final : public session_base, public std::enable_shared_from_this<s
     // 4. Handle.
     bool keep = head.keep_alive() && !a.close && !*srv_.draining && !last;
     const std::size_t route_index = m.found ? m.found->index : srv_.routes.routes().size();
-    auto [res, streamed, upgrade, static_body] = co_await handle(m, a.miss, head, path, query, spooled.bytes());
+    auto [res, streamed, upgrade, prepared] = co_await handle(m, a.miss, head, path, query, spooled.bytes());
     // HEAD: the head GET would have, Content-Length included (RFC 9110 §9.3.2), and no body.
+    const bool head_only = head.method() == verb::head;
     std::optional<std::size_t> head_length;
-    if (head.method() == verb::head) {
-      head_length = static_body.empty() ? res.body().size() : static_body.size();
+    if (head_only) {
+      head_length = res.body().size();
       res.body().clear();
-      static_body = {};
     }
 
     // 4b. Upgrade (WebSocket): the handler accepted it; hand the connection over, unless bytes
@@ -606,8 +620,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
     keep = keep && !*srv_.draining;
     const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
     if (streamed)
-      co_await write_streamed(std::move(res), std::move(streamed), keep, head.method() == verb::head, write_timeout);
-    else if (!static_body.empty()) co_await write_static(std::move(res), static_body, keep, write_timeout);
+      co_await write_streamed(std::move(res), std::move(streamed), keep, head_only, write_timeout);
+    else if (prepared) co_await write_prepared(*prepared, keep, head_only, write_timeout);
     else co_await write(std::move(res), keep, write_timeout, head_length);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
@@ -641,6 +655,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   net::ip::address remote_;
   std::string request_id_;
   std::string head_bytes_;  // the current request's head as received (capacity kept across requests)
+  std::string tail_;        // a prepared answer's per-request fields (capacity kept across requests)
   unsigned last_status_ = 0;
   bool idle_ = true;
   bool closing_ = false;
@@ -683,6 +698,16 @@ net::awaitable<void> accept_loop(std::shared_ptr<server::impl> srv, reactor_stat
 }
 
 }  // namespace
+
+prepared_answer prepare_answer(response head, std::string_view body) {
+  decorate_fixed(head);
+  head.content_length(body.size());
+  prepared_answer out{{}, body, head.result_int()};
+  out.head.append("HTTP/1.1 ").append(std::to_string(head.result_int())).append(" ");
+  out.head.append(head.reason()).append("\r\n");
+  for (const auto& f : head) out.head.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+  return out;
+}
 
 server::server(core::io_context_pool& pool, const router& routes, server_options opts,
                request_metrics& metrics)

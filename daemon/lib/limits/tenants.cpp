@@ -88,25 +88,32 @@ core::error_code load_overrides(context ctx) {
   return {};
 }
 
-net::awaitable<core::result<std::vector<sl::usage_day>>> read_usage(context ctx, std::string user_id,
-                                                                   std::int64_t today, int days) {
-  const std::int64_t from = today - days + 1;
+net::awaitable<core::result<std::vector<sl::usage_day>>> read_usage_days(context ctx, std::string user_id,
+                                                                        std::int64_t from_day, std::int64_t to_day) {
   std::vector<sl::usage_day> stored;
   auto work = [&](store::connection& c) -> core::error_code {
-    auto r = sl::usage(c, user_id, from, today);
+    auto r = sl::usage(c, user_id, from_day, to_day);
     if (!r) return r.error();
     stored = std::move(*r);
     return {};
   };
   auto ec = co_await ctx.db.read(work);
   if (ec) co_return ec;
-  if (ctx.usage) ctx.usage->add_pending(user_id, from, today, stored);
+  if (ctx.usage) ctx.usage->add_pending(user_id, from_day, to_day, stored);
+  co_return stored;
+}
+
+net::awaitable<core::result<std::vector<sl::usage_day>>> read_usage(context ctx, std::string user_id,
+                                                                   std::int64_t today, int days) {
+  const std::int64_t from = today - days + 1;
+  auto stored = co_await read_usage_days(ctx, user_id, from, today);
+  if (!stored) co_return stored.error();
   std::vector<sl::usage_day> out;
   out.reserve(static_cast<std::size_t>(days));
-  auto it = stored.begin();
+  auto it = stored->begin();
   for (std::int64_t d = from; d <= today; ++d) {
-    while (it != stored.end() && it->day < d) ++it;
-    out.push_back(it != stored.end() && it->day == d ? *it : sl::usage_day{d, 0, 0});
+    while (it != stored->end() && it->day < d) ++it;
+    out.push_back(it != stored->end() && it->day == d ? *it : sl::usage_day{d, 0, 0});
   }
   co_return out;
 }

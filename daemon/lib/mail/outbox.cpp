@@ -182,6 +182,14 @@ message approved(std::string_view user_id, std::string_view to, const config::se
               "/\n"};
 }
 
+message second_factor_reset(std::string_view user_id, std::string_view to, const config::settings& cfg) {
+  return {std::string(user_id), std::string(to), "The second factor of your Enfinito account was removed",
+          "Hello,\n\nthe two-step sign-in (authenticator app) of your Enfinito account was removed by an "
+          "administrator, and every session of the account was signed out. Your password is unchanged.\n\n"
+          "Sign in at " + cfg.server.public_url + "/ and enrol an authenticator app again (Security).\n\n"
+          "If you did not ask for this, tell your administrator at once.\n"};
+}
+
 message password_reset(std::string_view user_id, std::string_view to, std::string_view token,
                        const config::settings& cfg) {
   auto minutes = std::max<std::int64_t>(1, cfg.auth.reset_token_ttl_s / 60);

@@ -54,10 +54,10 @@ core::error_code insert_flow(connection& c, const flow& f, std::int64_t now) {
   if (!live) return live.error();
   if (*live >= max_live_flows) return make_error_code(error::constraint);
   ENF_GOOGLE_PREPARE(s,
-                     "INSERT INTO google_flows(state_hash, sealed, purpose, user_id, created_at, expires_at) "
-                     "VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6)");
+                     "INSERT INTO google_flows(state_hash, sealed, purpose, user_id, created_at, expires_at, "
+                     "age_confirmed) VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7)");
   s->bind(1, f.state_hash).bind_blob(2, f.sealed).bind(3, f.purpose).bind(4, f.user_id)
-      .bind(5, f.created_at ? f.created_at : now).bind(6, f.expires_at);
+      .bind(5, f.created_at ? f.created_at : now).bind(6, f.expires_at).bind(7, f.age_confirmed ? 1 : 0);
   return s->run();
 }
 
@@ -65,12 +65,12 @@ core::result<std::optional<flow>> take_flow(connection& c, std::string_view stat
   std::optional<flow> out;
   {
     ENF_GOOGLE_PREPARE(s,
-                       "SELECT state_hash, sealed, purpose, COALESCE(user_id, ''), created_at, expires_at "
-                       "FROM google_flows WHERE state_hash = ?1");
+                       "SELECT state_hash, sealed, purpose, COALESCE(user_id, ''), created_at, expires_at, "
+                       "age_confirmed FROM google_flows WHERE state_hash = ?1");
     s->bind(1, state_hash);
     core::error_code ec;
     if (s->step(ec))
-      out = flow{s->text(0), s->blob(1), s->text(2), s->text(3), s->int64(4), s->int64(5)};
+      out = flow{s->text(0), s->blob(1), s->text(2), s->text(3), s->int64(4), s->int64(5), s->int64(6) != 0};
     s->reset();
     if (ec) return ec;
   }

@@ -24,6 +24,18 @@ core::error_code record(connection& c, std::string_view notice_id, std::string_v
   return s->run();
 }
 
+core::result<std::vector<sent_notice>> for_user(connection& c, std::string_view user_id, std::size_t limit) {
+  ENF_PREPARE(s, "SELECT notice_id, queued_at FROM notices_sent WHERE user_id = ?1 "
+                 "ORDER BY queued_at, notice_id LIMIT ?2");
+  s->bind(1, user_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<sent_notice> out;
+  core::error_code ec;
+  while (s->step(ec)) out.push_back({s->text(0), s->int64(1)});
+  s->reset();
+  if (ec) return ec;
+  return out;
+}
+
 core::result<std::int64_t> recorded(connection& c, std::string_view notice_id) {
   ENF_PREPARE(s, "SELECT COUNT(*) FROM notices_sent WHERE notice_id = ?1");
   s->bind(1, notice_id);

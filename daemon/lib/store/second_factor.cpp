@@ -7,7 +7,8 @@
 namespace enfinito::store::second_factor {
 
 core::result<std::optional<factor>> get(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s, "SELECT user_id, secret_blob, confirmed_at, last_step, created_at FROM user_totp WHERE user_id = ?1");
+  ENF_PREPARE(s, "SELECT user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session "
+                 "FROM user_totp WHERE user_id = ?1");
   s->bind(1, user_id);
   core::error_code ec;
   std::optional<factor> out;
@@ -18,6 +19,7 @@ core::result<std::optional<factor>> get(connection& c, std::string_view user_id)
     if (!s->is_null(2)) f.confirmed_at = s->int64(2);
     f.last_step = s->int64(3);
     f.created_at = s->int64(4);
+    if (!s->is_null(5)) f.enrolling_session = s->text(5);
     out = std::move(f);
   }
   s->reset();
@@ -34,19 +36,21 @@ core::error_code enrolled(connection& c, std::string_view user_id, bool& out) {
   return ec;
 }
 
-core::error_code begin(connection& c, std::string_view user_id, std::string_view secret_blob, std::int64_t now) {
+core::error_code begin(connection& c, std::string_view user_id, std::string_view secret_blob, std::int64_t now,
+                       std::string_view session_id) {
   // Only an unconfirmed enrolment is replaced: a working factor is removed with a code first.
-  ENF_PREPARE(s, "INSERT INTO user_totp(user_id, secret_blob, confirmed_at, last_step, created_at) "
-                 "VALUES(?1, ?2, NULL, 0, ?3) ON CONFLICT(user_id) DO UPDATE SET "
-                 "secret_blob = excluded.secret_blob, last_step = 0, created_at = excluded.created_at "
-                 "WHERE user_totp.confirmed_at IS NULL");
-  s->bind(1, user_id).bind_blob(2, secret_blob).bind(3, now);
+  ENF_PREPARE(s, "INSERT INTO user_totp(user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session) "
+                 "VALUES(?1, ?2, NULL, 0, ?3, NULLIF(?4, '')) ON CONFLICT(user_id) DO UPDATE SET "
+                 "secret_blob = excluded.secret_blob, last_step = 0, created_at = excluded.created_at, "
+                 "enrolling_session = excluded.enrolling_session WHERE user_totp.confirmed_at IS NULL");
+  s->bind(1, user_id).bind_blob(2, secret_blob).bind(3, now).bind(4, session_id);
   if (auto ec = s->run()) return ec;
   return c.changes() ? core::error_code{} : make_error_code(error::constraint);
 }
 
 core::error_code confirm(connection& c, std::string_view user_id, std::int64_t step, std::int64_t now) {
-  ENF_PREPARE(s, "UPDATE user_totp SET confirmed_at = ?3, last_step = ?2 WHERE user_id = ?1 AND confirmed_at IS NULL");
+  ENF_PREPARE(s, "UPDATE user_totp SET confirmed_at = ?3, last_step = ?2, enrolling_session = NULL "
+                 "WHERE user_id = ?1 AND confirmed_at IS NULL");
   s->bind(1, user_id).bind(2, step).bind(3, now);
   if (auto ec = s->run()) return ec;
   return c.changes() ? core::error_code{} : make_error_code(error::not_found);

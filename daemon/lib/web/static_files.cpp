@@ -85,21 +85,63 @@ bool not_modified(const http::request& req, const file& f) {
   return hit;
 }
 
-// The server adds the headers every answer has (X-Content-Type-Options, Referrer-Policy, …:
-// http/server.cpp `decorate`); these are the app's own.
-response answer(http::request& req, const file& f, std::string_view cache_control) {
-  const bool gz = !f.gzip.empty() && accepts_gzip(req);
-  response res{not_modified(req, f) ? status::not_modified : status::ok, 11};
+// The page is revalidated on each load; an asset's URL names its bundle, so it never changes.
+std::string_view cache_control_for(std::string_view path) {
+  return path == "index.html" ? "no-cache" : "public, max-age=31536000, immutable";
+}
+
+// The app's own fields of a 200 or 304 for `f` (the server adds those every answer has:
+// X-Content-Type-Options, Referrer-Policy, …, http/server.cpp `decorate`).
+response head_for(const file& f, bool gz, status st) {
+  response res{st, 11};
   res.set(bhttp::field::etag, gz ? f.etag_gzip : f.etag);
-  res.set(bhttp::field::cache_control, cache_control);
+  res.set(bhttp::field::cache_control, cache_control_for(f.path));
   res.set(bhttp::field::vary, "Accept-Encoding");
   res.set("Content-Security-Policy", content_security_policy);
-  if (res.result() == status::not_modified) return res;
+  if (st == status::not_modified) return res;
   res.set(bhttp::field::content_type, f.content_type);
   if (gz) res.set(bhttp::field::content_encoding, "gzip");
-  // Sent from the binary's read-only data, not copied (HEAD: the server sends none).
-  req.static_body = gz ? f.gzip : f.bytes;
   return res;
+}
+
+// Each file's 200 answers, plain and gzip, prepared once (the first request builds the table;
+// it never changes): serving one then builds no field, and the body is sent from the binary's
+// read-only data.
+struct prepared_file {
+  http::prepared_answer plain, gzip;
+};
+
+const std::vector<prepared_file>& prepared_files() {
+  static const std::vector<prepared_file> table = [] {
+    std::vector<prepared_file> t;
+    for (const auto& f : files()) {
+      t.push_back({http::prepare_answer(head_for(f, false, status::ok), f.bytes),
+                   f.gzip.empty() ? http::prepared_answer{} : http::prepare_answer(head_for(f, true, status::ok), f.gzip)});
+    }
+    return t;
+  }();
+  return table;
+}
+
+// The embedded file at `path`: its index in the table, sorted by path (the generator sorts it).
+std::optional<std::size_t> find_index(std::string_view path) {
+  const auto* begin = detail::embedded_files;
+  const auto* end = begin + detail::embedded_file_count;
+  auto it = std::lower_bound(begin, end, path, [](const detail::embedded_file& e, std::string_view p) {
+    return std::string_view(e.path) < p;
+  });
+  if (it == end || std::string_view(it->path) != path) return std::nullopt;
+  return static_cast<std::size_t>(it - begin);
+}
+
+// The answer for the file at `index`: a prepared 200, or a 304 built here (a revalidation).
+response answer(http::request& req, std::size_t index) {
+  const file f = to_file(detail::embedded_files[index]);
+  const bool gz = !f.gzip.empty() && accepts_gzip(req);
+  if (not_modified(req, f)) return head_for(f, gz, status::not_modified);
+  const auto& p = prepared_files()[index];
+  req.prepared = gz ? &p.gzip : &p.plain;
+  return response{status::ok, 11};  // not sent: the server sends req.prepared
 }
 
 response not_found() { return http::problem(status::not_found, "not_found", "No such resource"); }
@@ -109,14 +151,9 @@ response not_found() { return http::problem(status::not_found, "not_found", "No 
 std::string_view bundle_hash() { return detail::embedded_bundle; }
 
 std::optional<file> find(std::string_view path) {
-  const auto* begin = detail::embedded_files;
-  const auto* end = begin + detail::embedded_file_count;
-  // The table is sorted by path (the generator sorts it).
-  auto it = std::lower_bound(begin, end, path, [](const detail::embedded_file& e, std::string_view p) {
-    return std::string_view(e.path) < p;
-  });
-  if (it == end || std::string_view(it->path) != path) return std::nullopt;
-  return to_file(*it);
+  auto i = find_index(path);
+  if (!i) return std::nullopt;
+  return to_file(detail::embedded_files[*i]);
 }
 
 std::vector<file> files() {
@@ -146,15 +183,15 @@ response serve_asset(http::request& req) {
   rest.remove_prefix(slash + 1);
   // The page is served at the app's URLs only (with no-cache), never as an immutable asset.
   if (rest == "index.html") return not_found();
-  auto f = find(rest);
-  if (!f) return not_found();
-  return answer(req, *f, "public, max-age=31536000, immutable");
+  auto i = find_index(rest);
+  if (!i) return not_found();
+  return answer(req, *i);
 }
 
 response serve_page(http::request& req) {
-  auto f = find("index.html");
-  if (!f) return not_found();
-  return answer(req, *f, "no-cache");
+  auto i = find_index("index.html");
+  if (!i) return not_found();
+  return answer(req, *i);
 }
 
 }  // namespace enfinito::web

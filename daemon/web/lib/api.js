@@ -40,12 +40,14 @@ export async function api(method, path, body, opts = {}) {
     if (!opts.noBanner) hooks.banner('offline');
     throw new ApiError(0, {});
   }
-  if (!opts.noBanner) hooks.banner(res.status >= 500 ? 'server' : null);
   const type = res.headers.get('Content-Type') || '';
   let data = null;
   if (res.status !== 204 && /json/.test(type)) {
     try { data = await res.json(); } catch { data = null; }
   }
+  // A 502 `meta_error` is Meta refusing the request (shown where it belongs), not a server fault.
+  const serverFault = res.status >= 500 && data?.code !== 'meta_error';
+  if (!opts.noBanner) hooks.banner(serverFault ? 'server' : null);
   if (res.ok) return data;
   const err = new ApiError(res.status, data && typeof data === 'object' ? data : {});
   if (res.status === 401 && !opts.quiet401) hooks.unauthorized();

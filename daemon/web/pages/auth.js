@@ -5,15 +5,35 @@ import { t } from '../lib/i18n.js';
 import { post, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { session, auth } from '../lib/session.js';
-import { heading, field, form, toast } from '../lib/ui.js';
+import { heading, field, form, toast, showFieldError } from '../lib/ui.js';
 import { codeStep } from './signin_code.js';
 
 const wrap = (...children) => h('div', { class: 'auth-wrap' }, ...children);
 
-function googleButton() {
+// Sign-in: for existing accounts. Sign-up (`ageInput`): a new account through Google needs the
+// same "16 or older" confirmation as the form, carried by the start URL (the daemon refuses to
+// create the account without it and stores the answer only with the sign-in flow).
+function googleButton(ageInput = null) {
   if (!session.providers.google) return null;
-  return [h('a', { class: 'btn btn-block', href: '/v1/auth/google/start' }, t('auth.google')),
-    h('div', { class: 'divider' }, t('auth.or'))];
+  const start = '/v1/auth/google/start';
+  const a = h('a', { class: 'btn btn-block', href: ageInput ? `${start}?age_confirmed=false` : start }, t('auth.google'));
+  if (ageInput) {
+    a.addEventListener('click', (e) => {
+      if (!ageInput.checked) {
+        e.preventDefault();
+        showFieldError(ageInput, t('auth.age_needed_google'));
+        ageInput.focus();
+        return;
+      }
+      a.href = `${start}?age_confirmed=true`;
+    });
+    ageInput.addEventListener('change', () => {
+      if (!ageInput.checked) return;
+      ageInput.removeAttribute('aria-invalid');
+      document.getElementById(`${ageInput.id}-err`)?.replaceChildren();
+    });
+  }
+  return [a, h('div', { class: 'divider' }, t('auth.or'))];
 }
 
 function devNote() {
@@ -77,7 +97,7 @@ export function signup() {
     },
   });
   return wrap(devNote(), h('div', { class: 'card' }, heading(t('auth.signup_title')),
-    googleButton(), f,
+    googleButton(age.input), f,
     h('p', { class: 'small muted' }, t('auth.have_account'), ' ', h('a', { href: '/signin' }, t('auth.signin_link')))));
 }
 

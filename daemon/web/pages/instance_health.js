@@ -1,17 +1,19 @@
 // pages/instance_health.js: the instance page's "Webhooks from Meta" card: when Meta's last
 // webhook arrived (or never), whether statuses stopped coming, the app's subscription to the
 // WABA (with the callback override), what the token inspection found, and which owner mails
-// the instance sends (GET|PATCH /v1/instances/{id}/alerts).
+// the instance sends (GET|PATCH /v1/instances/{id}/alerts); and /help/webhooks, the plain-words
+// help the card links to when Meta was not told where to send them.
 import { h } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { get, patch, enc } from '../lib/api.js';
-import { card, field, toast, describe, duration, when } from '../lib/ui.js';
+import { card, field, toast, describe, duration, when, heading } from '../lib/ui.js';
 
 const causes = ['needs_reauth', 'token_expiring', 'webhooks_silent', 'endpoint_paused'];
 
 function lastSeen(at) {
   if (!at) return t('health.never');
-  return t('health.ago', { ago: duration(Date.now() - at) });
+  const ago = Date.now() - at;
+  return ago < 60000 ? t('health.just_now') : t('health.ago', { ago: duration(ago) });
 }
 
 function problemsList(problems) {
@@ -41,6 +43,26 @@ function alertsBox(inst) {
   return box;
 }
 
+// The daemon explains a missing subscription in its operator's terms (config keys); the user
+// gets plain words for the causes it names, and the help page for what to do.
+export function whyText(detail) {
+  if (/public_url/.test(detail)) return t('health.why_not_public');
+  if (/callback_override/.test(detail)) return t('health.why_never');
+  return detail;
+}
+
+// /help/webhooks: how Meta's webhooks reach Enfinito, and what to do when they do not.
+export function webhooksHelp() {
+  const steps = ['1', '2', '3', '4'].map((n) => h('li', null, t(`help.wh_step${n}`)));
+  return h('div', { class: 'prose' }, heading(t('help.wh_title')),
+    h('p', null, t('help.wh_intro')),
+    h('h2', null, t('help.wh_auto_title')), h('p', null, t('help.wh_auto')),
+    h('h2', null, t('help.wh_manual_title')), h('ol', null, ...steps),
+    h('h2', null, t('help.wh_check_title')), h('p', null, t('help.wh_check')),
+    h('h2', null, t('help.wh_admin_title')), h('p', null, t('help.wh_admin')),
+    h('p', null, h('a', { href: '/instances' }, t('notfound.home'))));
+}
+
 export function webhooksCard(inst) {
   const ob = inst.onboarding;
   if (!ob) return card(t('health.title'), h('p', { class: 'muted' }, t('health.unknown')));
@@ -51,7 +73,8 @@ export function webhooksCard(inst) {
       h('dt', null, t('health.last')), h('dd', { 'data-testid': 'webhooks-last' }, lastSeen(wh.last_received_at)),
       wh.silent ? [h('dt', null, t('health.silent')), h('dd', { class: 'err' }, t('health.silent_text', { since: when(wh.silent_since) }))] : null,
       h('dt', null, t('health.subscription')), h('dd', { 'data-testid': 'subscription-state' }, t(`health.sub_${sub.state || 'unknown'}`)),
-      sub.detail ? [h('dt', null, t('health.why')), h('dd', { class: 'small' }, sub.detail)] : null,
+      sub.detail ? [h('dt', null, t('health.why')), h('dd', { class: 'small', 'data-testid': 'subscription-why' }, whyText(sub.detail), ' ',
+        h('a', { href: '/help/webhooks' }, t('health.why_link')))] : null,
       h('dt', null, t('health.token')), h('dd', null, ob.token?.type || '—',
         ob.token?.expires_at ? ` · ${t('health.expires', { at: when(ob.token.expires_at) })}` : '')),
     problemsList(ob.token?.problems),

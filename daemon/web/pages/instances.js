@@ -7,7 +7,7 @@ import { t } from '../lib/i18n.js';
 import { get, post, patch, del, enc } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { session } from '../lib/session.js';
-import { heading, card, empty, field, form, toast, act, copyField, confirmDialog, statusBadge, when, describe, keepFocus } from '../lib/ui.js';
+import { heading, card, empty, field, form, toast, act, copyField, confirmDialog, statusBadge, when, describe, keepFocus, showFieldError } from '../lib/ui.js';
 import { webhooksCard } from './instance_health.js';
 
 export function instanceLinks(id) {
@@ -17,7 +17,7 @@ export function instanceLinks(id) {
   };
   return h('nav', { class: 'row', 'aria-label': t('inst.sections') },
     link('conversations', t('nav.conversations')), link('messages', t('nav.messages')), link('hooks', t('nav.hooks')),
-    link('optouts', t('nav.optouts')));
+    link('optouts', t('nav.optouts')), link('templates', t('nav.templates')), link('broadcasts', t('nav.broadcasts')));
 }
 
 function sandboxButton() {
@@ -181,7 +181,43 @@ function settingsCard(inst, update) {
   const name = field(t('inst.f_name'), { name: 'name', required: true, maxlength: '100', value: inst.name || '' });
   const rename = form({ children: [name.wrap], submit: t('common.save'), fields: { name: name.input },
     onSubmit: async (v) => { update(await patch(`/v1/instances/${enc(inst.id)}`, v)); toast(t('common.saved')); } });
-  return card(t('inst.settings'), media.wrap, rename, h('div', { class: 'actions' }, toggle));
+  return card(t('inst.settings'), media.wrap, windowPolicy(inst, update), rename, h('div', { class: 'actions' }, toggle));
+}
+
+// The 24-hour window policy (PATCH {window_policy}). An API that refuses the field (an older
+// daemon) leaves the select as it was and says why under it.
+const WINDOW_POLICIES = ['auto', 'reject', 'warn', 'off'];
+
+function windowPolicy(inst, update) {
+  const known = WINDOW_POLICIES.includes(inst.window_policy);
+  const sel = field(t('inst.f_window_policy'), { name: 'window_policy', value: known ? inst.window_policy : 'auto' }, t('inst.h_window_policy'),
+    { tag: 'select', options: WINDOW_POLICIES.map((p) => [p, t(`inst.window_${p}`)]) });
+  let current = sel.input.value;
+  sel.input.addEventListener('change', async () => {
+    const slot = document.getElementById(`${sel.input.id}-err`);
+    sel.input.removeAttribute('aria-invalid');
+    slot.replaceChildren();
+    sel.input.disabled = true;
+    try {
+      const next = await patch(`/v1/instances/${enc(inst.id)}`, { window_policy: sel.input.value });
+      current = sel.input.value;
+      toast(t('inst.window_saved', { policy: t(`inst.window_${current}`) }));
+      if (next?.window_policy !== undefined) update(next);
+    } catch (e) {
+      sel.input.value = current;
+      // An older daemon does not know the field yet: say so in words, with its answer.
+      const unsupported = e.code === 'unknown_field' && e.field === 'window_policy';
+      showFieldError(sel.input, unsupported ? `${t('inst.window_unsupported')} (${await describe(e, true)})` : await describe(e, true));
+    } finally { sel.input.disabled = false; }
+  });
+  // Under `auto` the daemon says which rule applies today (window_policy_effective).
+  if (inst.window_policy_effective) {
+    const now = h('div', { class: 'hint', id: `${sel.input.id}-now`, 'data-testid': 'window-policy-now' },
+      t('inst.window_now', { policy: t(`inst.window_now_${inst.window_policy_effective}`) }));
+    sel.wrap.insertBefore(now, sel.wrap.querySelector('.field-error'));
+    sel.input.setAttribute('aria-describedby', `${sel.input.getAttribute('aria-describedby')} ${now.id}`);
+  }
+  return sel.wrap;
 }
 
 function simulate(inst) {

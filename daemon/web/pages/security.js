@@ -1,5 +1,5 @@
 // pages/security.js: the account's security page (/settings/security): the TOTP second factor
-// (enrol with the otpauth:// URI and the base32 secret, confirm with a code, the recovery codes
+// (enrol with the QR code, the otpauth:// URI or the base32 secret, confirm with a code, the recovery codes
 // shown once, remove with a code) and the user's own audit log (GET /v1/me/audit).
 import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
@@ -39,7 +39,7 @@ function startView(st, redraw) {
     h('p', null, t('sec.none')), b, out);
 }
 
-// The secret, shown once, and the first code that confirms it.
+// The secret, shown once (as a QR code, the key and the link), and the first code that confirms it.
 function confirmView(e, redraw, forced) {
   const code = field(t('sec.code'), { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, maxlength: '6', pattern: '[0-9]{6}' }, t('sec.code_hint'));
   const codes = h('div');
@@ -52,8 +52,13 @@ function confirmView(e, redraw, forced) {
       toast(t('sec.enrolled'));
     },
   });
-  return h('div', null, h('p', null, t('sec.scan')),
-    copyField(t('sec.uri'), e.otpauth_uri, { multiline: true }), copyField(t('sec.secret'), e.secret), f, codes);
+  // The QR code comes from the server, same-origin (the CSP allows no data: URI), only to this
+  // session and only until confirmed; the key beside it is for typing by hand.
+  const qr = h('img', { src: `/v1/me/totp/qr.svg?t=${Date.now()}`, alt: t('sec.qr_alt'), width: '216', height: '216' });
+  qr.addEventListener('error', () => qr.replaceWith(h('p', { class: 'muted small' }, t('sec.qr_unavailable'))));
+  return h('div', null, h('p', null, t('sec.scan_qr')),
+    h('div', { class: 'actions' }, qr, copyField(t('sec.secret'), e.secret)),
+    copyField(t('sec.uri'), e.otpauth_uri, { multiline: true }), f, codes);
 }
 
 // `forced`: an administrator's enrolment-only session, which may now go everywhere.

@@ -3,8 +3,9 @@
  * @file accounts export and deletion (P8, P4): a user's copy of their data and the end of
  * their account.
  *
- * The export is one JSON document: the small parts (profile, keys, sessions and the sections
- * other modules add: instances, Google identity) are read at once; the parts that grow with
+ * The export is one JSON document: the small parts (profile, keys, sessions, the policy notices
+ * mailed, and the sections other modules add: instances, Google identity, limits and usage) are
+ * read at once; the parts that grow with
  * use (the audit log, message logs) are streamed page by page, each page one store read, so
  * an export never holds a large account in memory. Pages are read one after another, not in
  * one snapshot: a row written meanwhile may or may not appear, which is fine for a copy of
@@ -61,10 +62,13 @@ using export_producer = std::function<net::awaitable<boost::system::result<bool>
 /**
  * Reads the export's small parts for `user_id` (`session_id` marks the caller's session) and
  * returns the producer of the whole document; store::error::not_found when there is no user.
- * The producer keeps a pointer to `ctx.db` (the app's store outlives every request).
+ * `extra`: members the caller read elsewhere (the limits in force and usage, which need the
+ * daemon's live counters; api::limits_export), put first. The producer keeps a pointer to
+ * `ctx.db` (the app's store outlives every request).
  */
 net::awaitable<core::result<export_producer>> start_export(context& ctx, const std::string& user_id,
-                                                           const std::string& session_id);
+                                                           const std::string& session_id,
+                                                           boost::json::object extra = {});
 
 /** Deletes the account `user_id` and everything that hangs off it, audited. */
 net::awaitable<core::error_code> delete_account(context& ctx, const std::string& user_id, const std::string& address);

@@ -6,7 +6,9 @@
  *
  * - A Google account never seen before creates a *pending* account (like email sign-up),
  *   unless its email already belongs to an account: then nothing is linked (never silently by
- *   matching email) and the person is told to sign in and link from their account.
+ *   matching email) and the person is told to sign in and link from their account. Like email
+ *   sign-up it needs the person's confirmation that they are 16 or over: the sign-in flow is
+ *   started with it (`age_confirmed`, kept with the flow only); without it no account is made.
  * - A linked Google account signs its user in only while the user is active (policy.hpp).
  * - Linking happens only from a signed-in session, in a flow bound to that user.
  * - Login CSRF: a flow is stored under hash(state + binding), where the binding is a random
@@ -44,9 +46,10 @@ struct start_result {
   started_flow flow;
 };
 
-/** Starts a sign-in flow for a browser at `address` (throttled per address). */
+/** Starts a sign-in flow for a browser at `address` (throttled per address); `age_confirmed`:
+    the person confirmed they are 16 or over (needed only if the flow ends in a new account). */
 net::awaitable<start_result> start_sign_in(context& ctx, const auth::oidc::provider_config& provider,
-                                           const std::string& address);
+                                           const std::string& address, bool age_confirmed = false);
 
 enum class link_start_outcome { started, already_linked };
 struct link_start_result {
@@ -65,6 +68,7 @@ net::awaitable<core::result<std::optional<store::google::flow>>> take_flow(conte
 enum class sign_in_outcome {
   signed_in,         // `user` is active and may get a session
   created,           // a new pending account for this identity
+  age_not_confirmed, // a new identity, but the flow was started without the age confirmation
   email_unverified,  // no verified email: no account can be made
   email_taken,       // the email belongs to an account that did not link Google
   pending,           // linked, but the account awaits approval
@@ -75,8 +79,9 @@ struct sign_in_result {
   sign_in_outcome outcome = sign_in_outcome::signed_in;
   store::accounts::user user;
 };
-/** Signs in (or signs up) the verified identity `id`. */
-net::awaitable<sign_in_result> sign_in(context& ctx, const auth::oidc::identity& id, const std::string& address);
+/** Signs in (or signs up, when `age_confirmed`) the verified identity `id`. */
+net::awaitable<sign_in_result> sign_in(context& ctx, const auth::oidc::identity& id, const std::string& address,
+                                       bool age_confirmed = false);
 
 enum class link_outcome { linked, in_use, already_linked };
 /** Links `id` to `user_id` (the user who started the flow), audited. */

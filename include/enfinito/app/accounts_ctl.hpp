@@ -1,7 +1,8 @@
 #pragma once
 /**
  * @file The account commands of enfinitoctl: `create-admin --email E --name N` (password read
- * from stdin; there is no default account) and `approve EMAIL`. They work next to a running
+ * from stdin; there is no default account), `approve EMAIL`, `delete-user EMAIL` and
+ * `reset-second-factor EMAIL`. They work next to a running
  * daemon: the daemon holds the store's process lock, so they then use their own SQLite
  * connection (WAL lets both write; busy_timeout waits for the daemon's commits). An approval
  * mail is committed to the outbox, which the daemon's sender delivers.

@@ -21,6 +21,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace enfinito::store {
@@ -57,7 +58,9 @@ net::awaitable<std::string> check_target(const config::webhooks_out_settings& c,
 struct created {
   core::error_code ec;
   bool too_many = false;  // the instance has max_endpoints_per_instance already: nothing stored
-  std::int64_t over_quota = 0;  // > 0: the tenant has this many (its quota) already: nothing stored
+  // Set: the tenant has its quota (this many, possibly 0) already: nothing stored. Optional, as
+  // an administrator's quota of 0 is a quota too (a plain 0 here once read as "room left").
+  std::optional<std::int64_t> over_quota;
   core::secret_string secret;
 };
 /**

@@ -37,6 +37,7 @@ using status = bhttp::status;
 using verb = bhttp::verb;
 
 struct route;
+struct prepared_answer;
 
 /**
  * A streamed response body: called repeatedly; appends the next part to `chunk` and returns
@@ -82,11 +83,11 @@ struct request {
   /** The body of a route with route_options::spool_dir, mapped from its file; else empty. */
   std::string_view spooled_body{};
   /**
-   * Set by a handler whose body is bytes that live as long as the process (the web app's
-   * embedded files): the server sends them from where they are, after the returned response's
-   * head, instead of a copy in the response's string body (which the handler leaves empty).
+   * Set by a handler whose answer was fixed at startup (the web app's embedded files,
+   * http::prepare_answer): the server sends its pre-serialised head, the per-request fields and
+   * its body from where they are, and ignores the returned response.
    */
-  std::string_view static_body{};
+  const prepared_answer* prepared = nullptr;
 
   /** The request body: the spooled file's bytes, or the message's. */
   std::string_view body() const;
@@ -98,6 +99,21 @@ struct request {
   /** The first query parameter with that name, percent-decoded. */
   std::optional<std::string> query_param(std::string_view name) const;
 };
+
+/**
+ * An answer fixed for the life of the process: its head serialised once (status line, the
+ * handler's fields, Content-Length and the fields every answer carries), so that serving it
+ * costs one gathered write and no field is built per request. The server adds only what
+ * changes per request: X-Request-Id, Strict-Transport-Security on TLS, `Connection: close`.
+ * `body` must outlive the process's servers (the binary's read-only data).
+ */
+struct prepared_answer {
+  std::string head;  // status line and fields, each ending in CRLF; no blank line
+  std::string_view body;
+  unsigned status = 0;
+};
+/** Prepares `head` (status and fields; its body is ignored) with `body` (http/server.cpp). */
+prepared_answer prepare_answer(response head, std::string_view body);
 
 /** Limits applied when parsing a JSON body. */
 struct json_limits {

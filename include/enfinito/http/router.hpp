@@ -5,7 +5,8 @@
  * Patterns are literal segments and `{name}` parameters (`/v1/instances/{id}/messages`), the
  * same syntax as OpenAPI paths, so the route table can be checked against the OpenAPI
  * document. Literal segments win over parameters. The table is built at startup and then only
- * read (by every reactor, without locks).
+ * read (by every reactor, without locks). A request is scored only against the patterns with
+ * as many segments as its path; a mounted prefix (the web app's assets) is one test before that.
  */
 #include <enfinito/http/message.hpp>
 
@@ -72,11 +73,22 @@ class router {
    */
   const route& set_fallback(std::string name, std::function<bool(verb, std::string_view)> applies, handler fn,
                             route_options options = {});
+  /**
+   * Every GET and HEAD whose path starts with `prefix` (which ends in '/') goes to `fn`, before
+   * any pattern is tried: for a subtree whose paths are data, not routes (the web app's
+   * `/assets/<bundle>/…`). No pattern may lie under a mount, nor a mount over a pattern
+   * (std::invalid_argument at startup). Other methods there find no route (404).
+   */
+  const route& mount(std::string prefix, std::string name, handler fn, route_options options = {});
   match_result match(verb method, std::string_view path) const;
   const std::vector<std::unique_ptr<route>>& routes() const noexcept { return routes_; }
 
  private:
+  bool under_mount(std::string_view pattern) const;
+
   std::vector<std::unique_ptr<route>> routes_;
+  std::vector<std::vector<const route*>> by_length_;  // [segment count]: the patterns, in table order
+  std::vector<const route*> mounts_;                  // pattern = the prefix
   const route* fallback_ = nullptr;
   std::function<bool(verb, std::string_view)> fallback_applies_;
 };

@@ -58,6 +58,10 @@ message approved(std::string_view user_id, std::string_view to, const config::se
 message password_reset(std::string_view user_id, std::string_view to, std::string_view token,
                        const config::settings& cfg);
 
+/** "Your second factor was removed" (an administrator's or the operator's reset; issue 20):
+    what happened, that every session was signed out, and what to do if the user did not ask. */
+message second_factor_reset(std::string_view user_id, std::string_view to, const config::settings& cfg);
+
 /** Adds `m` to the outbox inside the caller's store transaction, its body sealed by `v` for its
     row. Refuses CR/LF in headers. */
 core::error_code enqueue(store::connection& c, const message& m, const crypto::vault& v);

@@ -32,6 +32,7 @@ struct flow {
   std::string user_id;           // link: the signed-in user; empty for sign_in
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
+  bool age_confirmed = false;    // sign_in: the person confirmed they are 16 or over (migration 24)
 };
 
 /** Live flows at most; a new flow beyond it is refused with `error::constraint`. */

@@ -26,6 +26,14 @@ core::result<std::vector<recipient>> unsent(connection& c, std::string_view noti
 /** Records that `user_id`'s mail for `notice_id` is queued (in the same write as the mail). */
 core::error_code record(connection& c, std::string_view notice_id, std::string_view user_id, std::int64_t now);
 
+/** One notice queued for a user, as the personal-data export lists it. */
+struct sent_notice {
+  std::string notice_id;
+  std::int64_t queued_at = 0;
+};
+/** The notices recorded for `user_id`, oldest first (at most `limit`). */
+core::result<std::vector<sent_notice>> for_user(connection& c, std::string_view user_id, std::size_t limit);
+
 /** How many users are recorded for `notice_id`. */
 core::result<std::int64_t> recorded(connection& c, std::string_view notice_id);
 

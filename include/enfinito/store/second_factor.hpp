@@ -27,14 +27,17 @@ struct factor {
   std::optional<std::int64_t> confirmed_at;
   std::int64_t last_step = 0;
   std::int64_t created_at = 0;
+  std::string enrolling_session;  // the session that began an unconfirmed enrolment (migration 24)
 };
 
 core::result<std::optional<factor>> get(connection& c, std::string_view user_id);
 /** Whether the user has a confirmed factor. */
 core::error_code enrolled(connection& c, std::string_view user_id, bool& out);
 
-/** Starts (or restarts) an unconfirmed enrolment; `constraint` when a confirmed one exists. */
-core::error_code begin(connection& c, std::string_view user_id, std::string_view secret_blob, std::int64_t now);
+/** Starts (or restarts) an unconfirmed enrolment by `session_id` (empty: none; the QR code is
+    shown only to it); `constraint` when a confirmed one exists. */
+core::error_code begin(connection& c, std::string_view user_id, std::string_view secret_blob, std::int64_t now,
+                       std::string_view session_id = {});
 /** Marks the enrolment confirmed at `step`; `not_found` when there is none waiting. */
 core::error_code confirm(connection& c, std::string_view user_id, std::int64_t step, std::int64_t now);
 /** Records `step` as used; `constraint` when a step at or after it was used already (a replay). */

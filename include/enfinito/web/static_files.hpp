@@ -47,7 +47,8 @@ std::vector<file> files();
 bool wants_html(const http::request& req);
 /**
  * GET/HEAD /assets/<bundle>/<path>: the file, 304, or the JSON 404 (wrong bundle or path).
- * The file's bytes go in `req.static_body` (the server sends them from the binary's data).
+ * A 200 is one of the answers prepared at the first request (`req.prepared`: the head
+ * serialised once, the body sent from the binary's data); a 304 is built per request.
  */
 http::response serve_asset(http::request& req);
 /** The page (200 or 304); the JSON 404 when the app was built without one. */

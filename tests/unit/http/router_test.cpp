@@ -1,6 +1,7 @@
 // http::router: matching, parameters, literal priority, 405 with Allow, bad encoding; and the
 // fallback (set_fallback): consulted only when no pattern knows the path and its predicate
-// agrees, out of the OpenAPI list, never matching like a pattern.
+// agrees, out of the OpenAPI list, never matching like a pattern; and mounts (mount): a prefix
+// served before any pattern, for GET and HEAD only, that no pattern may lie under.
 #include <enfinito/http/router.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -111,6 +112,60 @@ BOOST_AUTO_TEST_CASE(never_matches_as_a_pattern_and_is_set_once) {
   BOOST_TEST(!r.match(verb::get, "").found);
   BOOST_CHECK_THROW(r.set_fallback("again", [](verb, std::string_view) { return true; }, nop()),
                     std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_router_mount)
+
+BOOST_AUTO_TEST_CASE(serves_get_and_head_under_its_prefix_before_any_pattern) {
+  http::router r;
+  r.add(verb::get, "/healthz", "ops.healthz", nop());
+  r.add(verb::get, "/{a}/{b}/{c}", "params.three", nop());  // would match asset paths by shape
+  const auto& m = r.mount("/assets/", "web.assets", nop());
+  r.set_fallback("web.app", [](verb, std::string_view) { return true; }, nop());
+  BOOST_TEST(!m.options.public_doc);
+  BOOST_TEST(m.index == 2u);  // in the table: metrics count it under its name
+  BOOST_TEST(r.match(verb::get, "/assets/0123abcd/app.js").found == &m);
+  BOOST_TEST(r.match(verb::head, "/assets/0123abcd/lib/api.js").found == &m);
+  BOOST_TEST(r.match(verb::get, "/assets/").found == &m);  // the handler answers its 404
+  BOOST_TEST(r.match(verb::get, "/assets/0123abcd/app.js").params.empty());
+  // Other methods under it are not the mount's: here the shape-alike pattern knows the path.
+  auto post = r.match(verb::post, "/assets/x/y");
+  BOOST_TEST(!post.found);
+  BOOST_TEST(post.path_known);
+  // Outside the prefix the table and the fallback work as before.
+  BOOST_TEST(r.match(verb::get, "/assets").found->name == "web.app");
+  BOOST_TEST(r.match(verb::get, "/assetsx/a/b").found->name == "params.three");
+  BOOST_TEST(r.match(verb::get, "/healthz").found->name == "ops.healthz");
+}
+
+BOOST_AUTO_TEST_CASE(no_pattern_lies_under_a_mount) {
+  http::router r;
+  r.add(verb::get, "/assets/logo.svg", "logo", nop());
+  BOOST_CHECK_THROW(r.mount("/assets/", "web.assets", nop()), std::invalid_argument);
+  http::router r2;
+  r2.mount("/assets/", "web.assets", nop());
+  BOOST_CHECK_THROW(r2.add(verb::get, "/assets/{x}", "x", nop()), std::invalid_argument);
+  BOOST_CHECK_THROW(r2.mount("assets/", "bad", nop()), std::invalid_argument);
+  BOOST_CHECK_THROW(r2.mount("/files", "bad", nop()), std::invalid_argument);
+  BOOST_CHECK_THROW(r2.mount("/{x}/", "bad", nop()), std::invalid_argument);
+}
+
+// The table is scored only among patterns of the path's length: every length still works, and
+// the first of equal scores wins as before.
+BOOST_AUTO_TEST_CASE(patterns_of_every_length_match_as_before) {
+  http::router r;
+  r.add(verb::get, "/a", "one", nop());
+  r.add(verb::get, "/a/{x}", "two.param", nop());
+  r.add(verb::get, "/a/b", "two.literal", nop());
+  r.add(verb::get, "/a/b/c/d/e/f", "six", nop());
+  BOOST_TEST(r.match(verb::get, "/a").found->name == "one");
+  BOOST_TEST(r.match(verb::get, "/a/b").found->name == "two.literal");
+  BOOST_TEST(r.match(verb::get, "/a/q").found->name == "two.param");
+  BOOST_TEST(r.match(verb::get, "/a/b/c/d/e/f").found->name == "six");
+  BOOST_TEST(!r.match(verb::get, "/a/b/c/d/e/f/g/h/i/j").found);
+  BOOST_TEST(!r.match(verb::get, "/a/b/c").path_known);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
