@@ -255,6 +255,35 @@ BOOST_AUTO_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks) {
   BOOST_TEST(theirs.body.find("instance.messaging_limit") == std::string::npos);
 }
 
+// The owner's alert switches (GET/PATCH …/alerts): every cause on by default, one switched
+// off by name, an unknown cause refused naming it, and another tenant sees no such instance.
+BOOST_AUTO_TEST_CASE(owner_alerts_are_read_and_switched_per_cause) {
+  fake_meta meta(fake_config(false));
+  const auto port = free_port();
+  running_app app([&](config::settings& s) { tweak(s, meta, port); });
+  api client{app.port()};
+  auto t = make_tenant(app.get().database(), "owner@example.com");
+  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+  BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+  const auto alerts = "/v1/instances/" + std::string(body_of(r).at("id").as_string()) + "/alerts";
+
+  r = client.call(t, "GET", alerts);
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  for (const auto* cause : {"needs_reauth", "token_expiring", "webhooks_silent", "endpoint_paused"})
+    BOOST_TEST(body_of(r).at(cause).as_bool(), cause);
+  r = client.call(t, "PATCH", alerts, R"({"webhooks_silent": false})");
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  BOOST_TEST(!body_of(r).at("webhooks_silent").as_bool());
+  BOOST_TEST(body_of(r).at("needs_reauth").as_bool());
+  r = client.call(t, "GET", alerts);
+  BOOST_TEST(!body_of(r).at("webhooks_silent").as_bool());
+  r = client.call(t, "PATCH", alerts, R"({"other": false})");
+  BOOST_TEST(r.status == 400u);
+  BOOST_TEST(body_of(r).at("field").as_string() == "other");
+  auto other = make_tenant(app.get().database(), "other@example.com");
+  BOOST_TEST(client.call(other, "GET", alerts).status == 404u);
+}
+
 // Silent webhooks and owner mails end to end: the flag with its event, then one mail per cause
 // (webhooks_silent, needs_reauth) however many watch passes follow, and the per-instance switch.
 BOOST_AUTO_TEST_CASE(silent_webhooks_are_flagged_and_each_cause_mails_once) {

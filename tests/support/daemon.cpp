@@ -1,4 +1,5 @@
 #include "support/daemon.hpp"
+#include "support/response_log.hpp"
 #include "support/wait.hpp"
 
 #include <enfinito/core/log.hpp>
@@ -51,10 +52,12 @@ running_app::running_app(std::function<void(config::settings&)> tweak) {
   app_ = std::make_unique<app::app>(settings);
   app_->start();
   port_ = app_->port();
+  note_daemon_port(port_);
   runner_ = std::thread([this] { app_->run(); });
 }
 
 running_app::~running_app() {
+  forget_daemon_port(port_);
   app_->request_stop();
   runner_.join();
   app_.reset();
@@ -68,6 +71,7 @@ daemon_process::daemon_process(const std::filesystem::path& dir, std::string tom
 }
 
 daemon_process::~daemon_process() {
+  if (port_ != 0) forget_daemon_port(port_);
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int st;
@@ -76,6 +80,7 @@ daemon_process::~daemon_process() {
 }
 
 bool daemon_process::start(std::chrono::milliseconds timeout) {
+  if (port_ != 0) forget_daemon_port(port_);  // a restart may listen elsewhere
   std::size_t log_offset = read_file(log_).size();
   int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   // As under systemd: the vault key comes from $CREDENTIALS_DIRECTORY unless the TOML says.
@@ -107,6 +112,7 @@ bool daemon_process::start(std::chrono::milliseconds timeout) {
     pid_ = -1;  // exited before it listened
     return true;
   }, timeout);
+  if (port_ != 0) note_daemon_port(port_);
   return port_ != 0;
 }
 

@@ -1,6 +1,7 @@
 // Synchronous test client: runs Beast's async operations on a private io_context so that
 // tcp_stream deadlines apply (Beast's synchronous calls have no timeouts).
 #include "support/http_client.hpp"
+#include "support/response_log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -108,6 +109,7 @@ http_result http_request(const std::string& host, std::uint16_t port, const std:
     auto out = co_await exchange(stream, req, timeout);
     boost::system::error_code ignore;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
+    record_response(port, method, target, out);
     co_return out;
   });
 }
@@ -137,6 +139,7 @@ http_result https_request(const std::string& host, std::uint16_t port, const std
     auto out = co_await exchange(stream, req, timeout);
     beast::get_lowest_layer(stream).expires_after(timeout);
     co_await stream.async_shutdown(tuple);
+    record_response(port, method, target, out);
     co_return out;
   });
 }

@@ -1,4 +1,5 @@
 #include "support/raw_client.hpp"
+#include "support/response_log.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -129,6 +130,8 @@ raw_response http_call(unsigned short port, const std::string& method, const std
   c.send(req);
   auto r = c.read_response(30s, method == "HEAD");
   if (!r) throw std::runtime_error("no response to " + method + " " + target);
+  record_response(port, method, target, static_cast<unsigned>(r->status), r->header("content-type"), r->body,
+                  r->header("content-encoding"));
   return *r;
 }
 
