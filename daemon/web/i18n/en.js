@@ -425,7 +425,6 @@ export default {
   'sec.required': 'Administrators must set up two-step sign-in before anything else.',
   'sec.required_admin': 'Required for administrators: remove it only to set it up again.',
   'sec.enrol': 'Set up two-step sign-in',
-  'sec.scan': 'Add this account to your authenticator app with the link or the key below, then type the code it shows.',
   'sec.uri': 'Authenticator link',
   'sec.secret': 'Key',
   'sec.code': 'Code',
