@@ -1433,6 +1433,17 @@ struct graph_core::impl {
       if (got != expected)
         return graph_error{132000, 0, std::string(part) + ": number of localizable_params (" + std::to_string(got) +
                                           ") does not match the expected number of params (" + std::to_string(expected) + ")"};
+      // A header parameter's type follows the HEADER format [D-ERR 132012]: a media or location
+      // header takes its own kind; a TEXT header no media or location.
+      if (sent && def && std::string_view(part) == "header")
+        for (const auto& p : sent->at("parameters").get_array()) {
+          const std::string format = lower(str_or(*def, "format", "TEXT"));
+          const std::string kind = p.is_object() ? lower(str_or(p.get_object(), "type")) : "";
+          const bool media = kind == "image" || kind == "video" || kind == "document" || kind == "location";
+          if (format == "text" ? media : kind != format)
+            return graph_error{132012, 0, "header: parameter of type '" + kind + "' does not match the template's " +
+                                              upper(format) + " header"};
+        }
       if (sent && t.parameter_format == "NAMED" && std::string_view(part) == "body")
         for (const auto& p : sent->at("parameters").get_array()) {
           const std::string pn = p.is_object() ? str_or(p.get_object(), "parameter_name") : "";
