@@ -2017,7 +2017,8 @@ struct graph_core::impl {
         const std::string limit_before = it->second.messaging_limit;
         update_number(it->second, o, false);
         if (!was_high && it->second.throughput == "HIGH") throughput_upgraded(it->second, !o.contains("mps"));
-        else if (it->second.messaging_limit != limit_before) messaging_limit_changed(it->second, limit_before);
+        else if (it->second.messaging_limit != limit_before && !bool_or(o, "quiet", false))
+          messaging_limit_changed(it->second, limit_before);  // quiet: a webhook Meta never delivered
       }
       return ok();
     }
