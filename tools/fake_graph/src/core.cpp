@@ -1435,8 +1435,9 @@ struct graph_core::impl {
                                           ") does not match the expected number of params (" + std::to_string(expected) + ")"};
       // A header parameter's type follows the HEADER format [D-ERR 132012]: a media or location
       // header takes its own kind; a TEXT header no media or location.
-      if (sent && def && std::string_view(part) == "header")
-        for (const auto& p : sent->at("parameters").get_array()) {
+      const auto* header_params = sent && def && std::string_view(part) == "header" ? sent->if_contains("parameters") : nullptr;
+      if (header_params && header_params->is_array())
+        for (const auto& p : header_params->get_array()) {
           const std::string format = lower(str_or(*def, "format", "TEXT"));
           const std::string kind = p.is_object() ? lower(str_or(p.get_object(), "type")) : "";
           const bool media = kind == "image" || kind == "video" || kind == "document" || kind == "location";
