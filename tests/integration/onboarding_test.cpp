@@ -284,6 +284,54 @@ BOOST_AUTO_TEST_CASE(owner_alerts_are_read_and_switched_per_cause) {
   BOOST_TEST(client.call(other, "GET", alerts).status == 404u);
 }
 
+// A tier Meta's webhook never brought (lost) is seen by the phone-number read of a verification:
+// the same `instance.messaging_limit` event as from the webhook (instances::set_messaging_limit),
+// once per change, meta_event null; an unchanged read emits nothing.
+BOOST_AUTO_TEST_CASE(a_verification_read_that_moves_the_tier_emits_its_event_once) {
+  fake_meta meta(fake_config(false));
+  const auto port = free_port();
+  running_app app([&](config::settings& s) { tweak(s, meta, port); });
+  api client{app.port()};
+  auto t = make_tenant(app.get().database(), "owner@example.com");
+  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+  BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
+  const auto id = std::string(body_of(r).at("id").as_string());
+  auto limit_events = [&] {
+    auto v = client.call(t, "GET", "/v1/events?limit=100");
+    std::vector<json::object> out;
+    if (v.status != 200u) return out;
+    const auto body = body_of(v);  // named: see event_types
+    for (const auto& e : body.at("data").as_array())
+      if (e.at("type").as_string() == "instance.messaging_limit") out.push_back(e.at("data").as_object());
+    return out;
+  };
+  BOOST_TEST(limit_events().empty());  // a new instance's first read is no change
+
+  meta.admin("numbers", {{"id", phone}, {"messaging_limit", "TIER_1K"}, {"quiet", true}});
+  auto v = client.call(t, "POST", "/v1/instances/" + id + "/verify");
+  BOOST_REQUIRE_MESSAGE(v.status == 200u, v.body);
+  auto got = client.call(t, "GET", "/v1/instances/" + id);
+  BOOST_TEST(body_of(got).at("messaging_limit_tier").as_string() == "TIER_1K");
+  auto ev = limit_events();
+  BOOST_REQUIRE(ev.size() == 1u);
+  BOOST_TEST(ev[0].at("instance_id").as_string() == id);
+  BOOST_TEST(ev[0].at("messaging_limit_tier").as_string() == "TIER_1K");
+  BOOST_TEST(ev[0].at("meta_event").is_null());
+
+  // Verified again with the tier unchanged: no second event.
+  v = client.call(t, "POST", "/v1/instances/" + id + "/verify");
+  BOOST_REQUIRE_MESSAGE(v.status == 200u, v.body);
+  BOOST_TEST(limit_events().size() == 1u);
+
+  // The webhook path still announces its own moves, in the same shape.
+  meta.admin("numbers", {{"id", phone}, {"messaging_limit", "TIER_10K"}});
+  BOOST_TEST(wait_until([&] { return limit_events().size() == 2u; }));
+  ev = limit_events();
+  BOOST_REQUIRE(ev.size() == 2u);
+  BOOST_TEST(ev[1].at("messaging_limit_tier").as_string() == "TIER_10K");
+  BOOST_TEST(ev[1].at("meta_event").as_string() == "UPGRADE");
+}
+
 // Silent webhooks and owner mails end to end: the flag with its event, then one mail per cause
 // (webhooks_silent, needs_reauth) however many watch passes follow, and the per-instance switch.
 BOOST_AUTO_TEST_CASE(silent_webhooks_are_flagged_and_each_cause_mails_once) {

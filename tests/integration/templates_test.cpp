@@ -181,6 +181,8 @@ BOOST_FIXTURE_TEST_CASE(pre_send_checks_refuse_what_meta_refuses_with_its_code, 
       {"wrong language", R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"de"}}})", 132001, "template_unknown", "template.name"},
       {"body short", template_send("appointment_reminder", R"([{"type":"body","parameters":[{"type":"text","text":"x"}]}])"), 132000, "template_params_mismatch", "template.components[0].parameters"},
       {"url button missing", template_send("order_shipped", R"([{"type":"header","parameters":[{"type":"document","document":{"link":"https://example.com/i.pdf"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]}])"), 132000, "template_params_mismatch", "template.components"},
+      // The header's kind against its format (order_shipped: DOCUMENT), also caught by the fake.
+      {"header kind", template_send("order_shipped", R"([{"type":"header","parameters":[{"type":"image","image":{"link":"https://example.com/i.png"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"abc"}]}])"), 132012, "template_param_format", "template.components[0].parameters[0].type"},
       {"named wrong", template_send("order_confirmation_named", R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])"), 132012, "template_param_format", "template.components[0].parameters[0].parameter_name"},
   };
   const auto sent_before = meta.admin_get("messages").at("messages").as_array().size();

@@ -3,7 +3,8 @@
 //
 // A conversation is a peer of the instance with its newest message, the unread inbound count
 // and Meta's 24-hour customer-service window. The store reads them (store/conversations.cpp);
-// this file validates, decides the window (window_state) and shapes the JSON.
+// this file validates and shapes the JSON; the window is templates::window_at, the one the
+// pre-send checks decide with.
 //
 // Tenancy: the instance is read with the caller's user id in the same read as the
 // conversations (404 for anything not theirs or outside the key's scope).
@@ -15,6 +16,7 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
+#include <enfinito/templates/checks.hpp>
 
 #include "api/store_problem.hpp"
 
@@ -66,10 +68,10 @@ json::object view(const sc::conversation& v, std::int64_t now) {
   last["status"] = v.last_status;
   last["preview"] = message_preview(v.last_type, v.last_body);
   last["created_at"] = v.last_created_at;
-  const auto w = window_state(v.last_inbound_at, now);
+  const auto w = templates::window_at(v.last_inbound_at, now);
   json::object win;
   win["open"] = w.open;
-  if (w.open_until) win["open_until"] = *w.open_until;
+  if (w.open) win["open_until"] = *w.closes_at;  // only while open: when free-form ends
   else win["open_until"] = nullptr;
   json::object o;
   o["object"] = "conversation";
@@ -158,13 +160,6 @@ net::awaitable<response> get_one(services& s, http::request& req) {
 }
 
 }  // namespace
-
-window window_state(std::optional<std::int64_t> last_inbound_at_ms, std::int64_t now_ms) noexcept {
-  if (!last_inbound_at_ms) return {};
-  const std::int64_t until = *last_inbound_at_ms + service_window_ms;
-  if (now_ms >= until) return {};
-  return {true, until};
-}
 
 std::string message_preview(std::string_view type, std::string_view body_json) {
   boost::system::error_code ec;

@@ -18,7 +18,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include <cctype>
 
 namespace enfinito::broadcasts {
 namespace {
@@ -33,27 +32,14 @@ struct template_copy {
   std::optional<templates::definition> found;  // the copy's template of that name and language
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // A header parameter of another kind than the template's header (a link for a TEXT header, an
-// image for a DOCUMENT one): Meta refuses it (132012); templates::check_template counts the
-// header's parameters, not their kind.
+// image for a DOCUMENT one): Meta refuses it (132012). The rule is templates::check_header_kind,
+// the one single sends apply; here it names the row's `header.type`.
 std::optional<rejection> header_kind_problem(const templates::definition* def, const recipient& r) {
-  if (!def || !def->components || !r.header) return std::nullopt;
-  for (const auto& c : *def->components) {
-    const auto* o = c.if_object();
-    const auto* type = o ? o->if_contains("type") : nullptr;
-    if (!type || !type->is_string() || lower(type->get_string()) != "header") continue;
-    const auto* format = o->if_contains("format");
-    const std::string f = format && format->is_string() ? lower(format->get_string()) : "text";
-    if (f != r.header->type)
-      return rejection{r.row, "header.type", "the template's header is of type " + f + " (Meta 132012)"};
-  }
-  return std::nullopt;
+  if (!def || !r.header) return std::nullopt;
+  auto p = templates::check_header_kind(*def, r.header->type, "header.type");
+  if (!p) return std::nullopt;
+  return rejection{r.row, p->field, p->detail + " (Meta " + std::to_string(p->meta_code) + ")"};
 }
 
 // Reads and checks the list: each row's message as a single send is checked (Meta's rules for

@@ -5,6 +5,7 @@
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/inbound/mapping.hpp>
+#include <enfinito/instances/status.hpp>
 #include <enfinito/instances/webhook_health.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/meta/webhook.hpp>
@@ -29,17 +30,14 @@ struct committed {
 };
 
 // Meta changed the number's messaging limit tier (a phone_number_quality_update naming it):
-// the row follows, and an `instance.messaging_limit` event says so when the tier moved.
+// the row follows, and an `instance.messaging_limit` event says so when the tier moved
+// (instances::set_messaging_limit, shared with the phone-number read at verification).
 core::error_code note_messaging_limit(store::connection& c, const batch& b, std::int64_t now, committed& done) {
-  if (b.messaging_limit_tier.empty()) return {};
-  if (auto ec = store::instances::set_messaging_limit(c, b.owner.instance_id, b.messaging_limit_tier, now,
-                                                      done.limit_changed))
+  if (auto ec = instances::set_messaging_limit(c, b.owner.instance_id, b.owner.user_id, b.messaging_limit_tier,
+                                               b.messaging_limit_event, now, done.limit_changed))
     return ec;
-  if (!done.limit_changed) return {};
-  const auto data = boost::json::serialize(boost::json::object{{"instance_id", b.owner.instance_id},
-                                                               {"messaging_limit_tier", b.messaging_limit_tier},
-                                                               {"meta_event", b.messaging_limit_event}});
-  return store::inbound::append_event(c, b.owner, "instance.messaging_limit", data, done.out);
+  if (done.limit_changed) ++done.out.events;
+  return {};
 }
 
 // Keeps Meta's exact bytes for customer webhooks of format `meta` when this write appended

@@ -47,26 +47,30 @@ void log_verification(std::string_view instance_id, const meta::verification& v)
                    {"transport", v.transport ? v.transport.message() : std::string()}});
 }
 
-// What Meta says about the number, kept on the row after a passing check.
+// What Meta says about the number, kept on the row after a passing check. The messaging limit
+// tier is not among it: a new row takes it as read (connect), an existing one through
+// instances::set_messaging_limit with its event (save).
 void take_number(si::instance& row, const meta::phone_number_info& n) {
   row.display_phone_number = n.display_phone_number;
   row.verified_name = n.verified_name;
   row.quality_rating = n.quality_rating;
   if (!n.throughput_level.empty()) row.throughput_level = n.throughput_level;
-  if (!n.messaging_limit_tier.empty()) row.messaging_limit_tier = n.messaging_limit_tier;
 }
 
-// Writes the whole row; a status change goes through set_status, with its event, in the
-// same transaction.
+// Writes the whole row; a status change goes through set_status, and a messaging limit tier
+// Meta's read just reported (`read_tier`, empty: none) through set_messaging_limit, each with
+// its event, in the same transaction.
 // `action` and `detail` are named locals of the caller (no temporary lives across the
 // co_await: docs/engineering-notes.md, GCC 12).
 net::awaitable<core::error_code> save(context& ctx, si::instance& row, const std::string& action,
-                                      const std::string& detail) {
+                                      const std::string& detail, const std::string& read_tier) {
   const std::int64_t now = core::wall_ms();
-  auto work = [&row, &ctx, &action, &detail, now](store::connection& c) -> core::error_code {
+  auto work = [&row, &ctx, &action, &detail, &read_tier, now](store::connection& c) -> core::error_code {
     bool changed = false;
     if (auto ec = set_status(c, row.id, row.status, row.status_reason, now, changed)) return ec;
-    if (auto ec = si::update(c, row)) return ec;
+    if (auto ec = si::update(c, row)) return ec;  // the tier as the row was read: unchanged
+    if (auto ec = set_messaging_limit(c, row.id, row.user_id, read_tier, "", now, changed)) return ec;
+    if (changed) row.messaging_limit_tier = read_tier;
     return store::audit::record(c, ctx.who, row.user_id, action, "instance=" + row.id + detail);
   };
   auto ec = co_await ctx.db.write(work);
@@ -74,10 +78,11 @@ net::awaitable<core::error_code> save(context& ctx, si::instance& row, const std
 }
 
 net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const core::secret_string (&values)[6],
-                                         const std::string& action, const std::string& detail) {
+                                         const std::string& action, const std::string& detail,
+                                         const std::string& read_tier) {
   auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   crypto::seal_instance_fields(*sealing, row, values);
-  auto ec = co_await save(ctx, row, action, detail);
+  auto ec = co_await save(ctx, row, action, detail, read_tier);
   if (ec) co_return store_failure(ec);
   outcome o;
   o.row = std::move(row);
@@ -166,6 +171,7 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   row.user_id = std::move(user_id);
   row.name = in.name ? *in.name : (number.verified_name.empty() ? "WhatsApp" : number.verified_name.substr(0, 100));
   take_number(row, number);
+  row.messaging_limit_tier = number.messaging_limit_tier;  // a new instance: no change to announce
   row.created_at = row.updated_at = now_s();
   row.verified_at = row.created_at;
   row.media_fetch = in.media_fetch.value_or(false);
@@ -249,7 +255,8 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
   row.updated_at = now_s();
   const std::string action = must_pass ? "instance_updated" : "instance_verified";
   const std::string detail = must_pass ? changed_fields(in_names) : " status=" + row.status;
-  auto o = co_await sealed_and_saved(ctx, std::move(row), values, action, detail);
+  const std::string read_tier = ok ? verdict.number.messaging_limit_tier : std::string();
+  auto o = co_await sealed_and_saved(ctx, std::move(row), values, action, detail, read_tier);
   o.verdict = std::move(verdict);
   if (ok && ctx.onboarding.enabled && o.what == kind::done)
     co_await finish_onboarding(ctx, o.row.id, waba, values[f_token], values[crypto::f_verify], checked);
@@ -271,8 +278,8 @@ net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
     row.status_reason.clear();
   }
   row.updated_at = now_s();
-  const std::string action = "instance_updated", detail = changed_fields(field_names(in));
-  auto ec = co_await save(ctx, row, action, detail);
+  const std::string action = "instance_updated", detail = changed_fields(field_names(in)), no_tier;
+  auto ec = co_await save(ctx, row, action, detail, no_tier);
   if (ec == store::error::not_found) co_return fail(kind::not_found);
   if (ec) co_return fail(kind::store_failed, ec);
   outcome o;

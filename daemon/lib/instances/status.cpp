@@ -32,6 +32,25 @@ core::error_code set_status(store::connection& c, std::string_view instance_id, 
   return {};
 }
 
+core::error_code set_messaging_limit(store::connection& c, std::string_view instance_id, std::string_view user_id,
+                                     std::string_view tier, std::string_view meta_event, std::int64_t now_ms,
+                                     bool& changed) {
+  changed = false;
+  if (tier.empty()) return {};
+  // The row's updated_at is in seconds (as set_status writes it), the event's time in ms.
+  if (auto ec = si::set_messaging_limit(c, instance_id, tier, now_ms / 1000, changed)) return ec;
+  if (!changed) return {};
+  boost::json::object data{{"instance_id", instance_id}, {"messaging_limit_tier", tier}, {"meta_event", nullptr}};
+  if (!meta_event.empty()) data["meta_event"] = meta_event;
+  store::events::event e;
+  e.user_id = std::string(user_id);
+  e.instance_id = std::string(instance_id);
+  e.type = "instance.messaging_limit";
+  e.data = boost::json::serialize(data);
+  e.created_at = now_ms;
+  return store::events::append(c, e);
+}
+
 std::string reauth_reason(const meta::graph_error& e) {
   if (e.subcode == 463) return "Meta says the access token has expired (error 190/463): update access_token";
   if (e.subcode == 460) return "Meta says the access token was revoked (error 190/460): update access_token";

@@ -763,6 +763,8 @@ message_check check_message(json::value&& body) {
   if (!rt) o["recipient_type"] = "individual";
   o["type"] = type;
   r.message.body = json::serialize(o);
+  // After serializing: moving the parsed object out is free (same storage), a re-parse is not.
+  if (type == "template") r.message.template_object = std::move(o.at("template"));
   return r;
 }
 

@@ -51,7 +51,18 @@ const json::array* params_of(const json::object& sent) {
   return p && p->is_array() ? &p->get_array() : nullptr;
 }
 
-// Header and body: the count, and for a NAMED template the body's names.
+// The lower-case HEADER format of a template's header component (Meta's default: TEXT).
+std::string header_format(const json::object& header) {
+  const std::string f = lower(str(header, "format"));
+  return f.empty() ? "text" : f;
+}
+
+bool is_media_kind(std::string_view kind) {
+  return kind == "image" || kind == "video" || kind == "document" || kind == "location";
+}
+
+// Header and body: the count, for the header each parameter's kind, and for a NAMED template
+// the body's names.
 std::optional<problem> check_part(const definition& t, const json::array& comps, const json::object* sent,
                                   std::size_t sent_index, std::string_view part) {
   const json::object* def = defined(comps, part);
@@ -62,6 +73,13 @@ std::optional<problem> check_part(const definition& t, const json::array& comps,
   if (got != expected)
     return mismatch(field, std::string(part) + ": the template expects " + std::to_string(expected) +
                                " parameter(s), " + std::to_string(got) + " given");
+  if (part == "header" && given)
+    for (std::size_t i = 0; i < given->size(); ++i) {
+      const auto& p = (*given)[i];
+      if (auto bad = check_header_kind(t, p.is_object() ? str(p.get_object(), "type") : std::string(),
+                                       at(field, i) + ".type"))
+        return bad;
+    }
   if (part != "body" || t.parameter_format != "NAMED" || !given) return std::nullopt;
   const auto names = placeholders(str(*def, "text"));
   for (std::size_t i = 0; i < given->size(); ++i) {
@@ -137,6 +155,18 @@ std::vector<std::string> placeholders(std::string_view text) {
     pos = close + 2;
   }
   return out;
+}
+
+std::optional<problem> check_header_kind(const definition& t, std::string_view sent, std::string field) {
+  if (!t.components) return std::nullopt;
+  const json::object* header = defined(*t.components, "header");
+  if (!header) return std::nullopt;
+  const std::string format = header_format(*header);
+  const std::string kind = lower(sent);
+  const bool fits = format == "text" ? !is_media_kind(kind) : kind == format;
+  if (fits) return std::nullopt;
+  return problem{132012, "template_param_format", std::move(field),
+                 "the template's header is of type " + format + ": its parameter must be of that type"};
 }
 
 std::optional<problem> check_params(const definition& t, const json::object& sent) {

@@ -58,12 +58,18 @@ net::awaitable<send_verdict> send_checks::check(store::store& db, std::size_t re
 net::awaitable<std::optional<problem>> send_checks::check_template_send(store::store& db, std::size_t reactor,
                                                                         const std::string& instance_id,
                                                                         const meta::checked_message& m) {
-  // The body passed meta::check_message: `template` is an object with name and language.code.
-  boost::system::error_code ec;
-  auto body = json::parse(m.body, ec);
-  if (ec || !body.is_object()) co_return std::nullopt;
-  const auto* t = body.get_object().if_contains("template");
-  if (!t || !t->is_object()) co_return std::nullopt;
+  // The body passed meta::check_message: `template` is an object with name and language.code,
+  // kept parsed in `m.template_object` (no second parse on the send path). A message built by
+  // hand (no template_object) has its body parsed here rather than escape the check.
+  json::value reparsed;
+  const json::value* t = &m.template_object;
+  if (!t->is_object()) {
+    boost::system::error_code ec;
+    reparsed = json::parse(m.body, ec);
+    if (ec || !reparsed.is_object()) co_return std::nullopt;
+    t = reparsed.get_object().if_contains("template");
+    if (!t || !t->is_object()) co_return std::nullopt;
+  }
   const auto& sent = t->get_object();
   const std::string name = text(sent, "name");
   const auto* lang = sent.if_contains("language");

@@ -4,7 +4,8 @@
  * `GET /v1/instances/{id}/conversations` (cursor-paged, newest last message first) and
  * `GET /v1/instances/{id}/conversations/{peer}`. Marking a conversation read
  * (`POST .../conversations/{peer}/read`) calls Meta and lives with the other Graph calls in
- * meta_routes.cpp. The pure parts (the 24-hour window, the preview) are here for the tests.
+ * meta_routes.cpp. The pure parts (the preview, the peer) are here for the tests; the 24-hour
+ * window is templates::window_at (templates/checks.hpp), shared with the pre-send checks.
  */
 #include <enfinito/api/services.hpp>
 #include <enfinito/http/router.hpp>
@@ -15,20 +16,6 @@
 #include <string_view>
 
 namespace enfinito::api {
-
-/** Meta's customer-service window: 24 hours from the customer's newest message. */
-inline constexpr std::int64_t service_window_ms = 24 * 60 * 60 * 1000;
-
-struct window {
-  bool open = false;
-  std::optional<std::int64_t> open_until;  // unix ms; set while open
-};
-
-/**
- * Is free-form messaging allowed at `now_ms`? Open from an inbound message for 24 hours (open
- * until exactly last + 24 h, excluded); closed with no inbound message ever.
- */
-window window_state(std::optional<std::int64_t> last_inbound_at_ms, std::int64_t now_ms) noexcept;
 
 /** At most this many characters (code points) in a conversation's preview. */
 inline constexpr std::size_t preview_max_chars = 120;

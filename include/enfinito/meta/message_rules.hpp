@@ -31,6 +31,10 @@ struct checked_message {
   std::string message_id; // mark_read: the inbound wamid; message with context: the quoted wamid
   bool typing_indicator = false;  // mark_read with typing_indicator
   std::string body;       // the JSON to send to Meta (serialized, normalized envelope)
+  // A template message: its `template` object as parsed, moved out after `body` was written,
+  // so the template pre-send check (templates/send_checks.hpp) needs no second parse of
+  // `body`. Null for every other type and for a message built without check_message.
+  boost::json::value template_object;
 };
 
 struct rule_violation {

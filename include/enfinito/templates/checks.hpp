@@ -13,7 +13,10 @@
  *    COPY_CODE button, at most one for the other buttons; a button component names a button
  *    of its type at its `index`. Else Meta's 132000 (`template_params_mismatch`). A NAMED
  *    template's body parameters carry the template's `parameter_name`s: else Meta's 132012
- *    (`template_param_format`), as Meta and the fake Graph API answer;
+ *    (`template_param_format`), as Meta and the fake Graph API answer. A header parameter of
+ *    another kind than the template's HEADER format (a link for a TEXT header, an image for a
+ *    DOCUMENT one) is Meta's 132012 too (`template_param_format`, check_header_kind), for single
+ *    sends (REST and Graph) and broadcasts alike;
  *  - a free-form (non-template) message goes to a peer whose customer-service window is open:
  *    the customer wrote within the last 24 hours (REFERENCE.md §6). Else Meta's 131047.
  *
@@ -48,6 +51,15 @@ struct problem {
 
 /** The distinct placeholders of a template text, in order (`{{1}}`, `{{first_name}}`). */
 std::vector<std::string> placeholders(std::string_view text);
+
+/**
+ * A header parameter of kind `sent` (its `type`: text, image, video, document, location)
+ * against the template's HEADER format, `field` naming it in the caller's body: a media or
+ * location header takes only a parameter of that kind; a TEXT header refuses only the media and
+ * location kinds (text, currency and date_time are Meta's to judge). Nothing when the template
+ * has no header or its components are not known yet.
+ */
+std::optional<problem> check_header_kind(const definition& t, std::string_view sent, std::string field);
 
 /** The parameters sent (`template` object of the body) against the template's components. */
 std::optional<problem> check_params(const definition& t, const boost::json::object& sent);

@@ -1,6 +1,8 @@
-// The pure parts of the conversations API: Meta's 24-hour window on a manual clock, the
-// preview of a message, and the peer as a path segment.
+// The pure parts of the conversations API: Meta's 24-hour window on a manual clock (the
+// conversation shows templates::window_at, the pre-send checks' own), the preview of a
+// message, and the peer as a path segment.
 #include <enfinito/api/conversations.hpp>
+#include <enfinito/templates/checks.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -15,27 +17,28 @@ BOOST_AUTO_TEST_SUITE(conversations_pure)
 
 BOOST_AUTO_TEST_CASE(the_window_opens_with_an_inbound_message_and_closes_24_hours_later) {
   // Never written: templates only.
-  auto w = api::window_state(std::nullopt, t0);
+  auto w = templates::window_at(std::nullopt, t0);
   BOOST_TEST(!w.open);
-  BOOST_TEST(!w.open_until.has_value());
+  BOOST_TEST(!w.closes_at.has_value());
   // The clock moves on from the customer's message.
   for (std::int64_t now : {t0, t0 + 1, t0 + hour, t0 + 23 * hour, t0 + 24 * hour - 1}) {
-    w = api::window_state(t0, now);
+    w = templates::window_at(t0, now);
     BOOST_TEST_CONTEXT(now - t0) {
       BOOST_TEST(w.open);
-      BOOST_REQUIRE(w.open_until.has_value());
-      BOOST_TEST(*w.open_until == t0 + 24 * hour);
+      BOOST_REQUIRE(w.closes_at.has_value());
+      BOOST_TEST(*w.closes_at == t0 + 24 * hour);
     }
   }
+  // Closed from exactly 24 hours on (the view then shows open_until null).
   for (std::int64_t now : {t0 + 24 * hour, t0 + 24 * hour + 1, t0 + 48 * hour}) {
-    w = api::window_state(t0, now);
+    w = templates::window_at(t0, now);
     BOOST_TEST(!w.open);
-    BOOST_TEST(!w.open_until.has_value());
+    BOOST_TEST(*w.closes_at == t0 + 24 * hour);
   }
   // A new message reopens it, for 24 hours from that one.
-  w = api::window_state(t0 + 30 * hour, t0 + 31 * hour);
+  w = templates::window_at(t0 + 30 * hour, t0 + 31 * hour);
   BOOST_TEST(w.open);
-  BOOST_TEST(*w.open_until == t0 + 54 * hour);
+  BOOST_TEST(*w.closes_at == t0 + 54 * hour);
 }
 
 BOOST_AUTO_TEST_CASE(previews_say_what_the_message_is) {

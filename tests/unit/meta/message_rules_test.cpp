@@ -157,6 +157,20 @@ BOOST_AUTO_TEST_CASE(every_type_passes) {
   }
 }
 
+// The template pre-send check reads the parsed `template` object check_message keeps, not a
+// second parse of the body: it must be the very object the body sends to Meta.
+BOOST_AUTO_TEST_CASE(a_template_message_keeps_its_parsed_template_object) {
+  auto r = check_message(parse(template_body));
+  BOOST_TEST_REQUIRE(r.ok);
+  BOOST_TEST_REQUIRE(r.message.template_object.is_object());
+  BOOST_TEST(r.message.template_object == json::parse(r.message.body).at("template"));
+  BOOST_TEST(r.message.template_object.at("name") == "order_update");
+
+  auto text = check_message(parse(text_body));
+  BOOST_TEST_REQUIRE(text.ok);
+  BOOST_TEST(text.message.template_object.is_null());
+}
+
 BOOST_AUTO_TEST_CASE(normalizes_the_envelope) {
   auto r = check_message(parse(R"({"to":"+1 (650) 555-1234","text":{"body":"hi"},"x_extra":1})"));
   BOOST_TEST_REQUIRE(r.ok);

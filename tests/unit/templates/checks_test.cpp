@@ -92,6 +92,43 @@ BOOST_AUTO_TEST_CASE(counts_that_differ_are_132000_naming_the_component) {
   BOOST_TEST(!check_params(make(shipped), sent(R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]},{"type":"button","sub_type":"quick_reply","index":"1","parameters":[{"type":"payload","payload":"x"}]}])")));
 }
 
+BOOST_AUTO_TEST_CASE(a_header_parameter_of_another_kind_is_132012_naming_its_type) {
+  // order_shipped's header is a DOCUMENT: an image (or a text) in its place is Meta's 132012.
+  auto image = check_params(make(shipped), sent(R"([{"type":"header","parameters":[{"type":"image","image":{"link":"https://x.test/a.png"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])"));
+  BOOST_REQUIRE(image.has_value());
+  BOOST_TEST(image->meta_code == 132012);
+  BOOST_TEST(image->code == "template_param_format");
+  BOOST_TEST(image->field == "template.components[0].parameters[0].type");
+  BOOST_TEST(image->detail.find("document") != std::string::npos);
+  // The header found second in the sent components is named by its own index.
+  auto text = check_params(make(shipped), sent(R"([{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"header","parameters":[{"type":"text","text":"x"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])"));
+  BOOST_REQUIRE(text.has_value());
+  BOOST_TEST(text->meta_code == 132012);
+  BOOST_TEST(text->field == "template.components[1].parameters[0].type");
+
+  // A TEXT header with a placeholder refuses a media kind, takes a text one.
+  const auto greeting = make(R"([{"type":"HEADER","format":"TEXT","text":"Hi {{1}}"},{"type":"BODY","text":"Welcome"}])");
+  BOOST_TEST(!check_params(greeting, sent(R"([{"type":"header","parameters":[{"type":"text","text":"Pat"}]}])")));
+  auto video = check_params(greeting, sent(R"([{"type":"header","parameters":[{"type":"video","video":{"id":"1"}}]}])"));
+  BOOST_REQUIRE(video.has_value());
+  BOOST_TEST(video->meta_code == 132012);
+
+  // The rule itself, as broadcasts call it with their own field name; case-insensitive like Meta's formats.
+  using templates::check_header_kind;
+  BOOST_TEST(!check_header_kind(make(shipped), "DOCUMENT", "header.type"));
+  auto b = check_header_kind(make(shipped), "image", "header.type");
+  BOOST_REQUIRE(b.has_value());
+  BOOST_TEST(b->field == "header.type");
+  BOOST_TEST(b->meta_code == 132012);
+  const auto located = make(R"([{"type":"HEADER","format":"LOCATION"},{"type":"BODY","text":"Here"}])");
+  BOOST_TEST(!check_header_kind(located, "location", "f"));
+  BOOST_TEST(check_header_kind(located, "text", "f").has_value());
+  // No header, or components not known yet: nothing to hold the kind against.
+  BOOST_TEST(!check_header_kind(make(R"([{"type":"BODY","text":"Welcome"}])"), "image", "f"));
+  definition unknown;
+  BOOST_TEST(!check_header_kind(unknown, "image", "f"));
+}
+
 BOOST_AUTO_TEST_CASE(named_parameters_must_name_the_templates_placeholders) {
   const auto named = make(R"([{"type":"BODY","text":"Thanks {{customer_name}}, order {{order_number}} is confirmed."}])",
                           "APPROVED", "NAMED");

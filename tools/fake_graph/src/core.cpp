@@ -1433,6 +1433,18 @@ struct graph_core::impl {
       if (got != expected)
         return graph_error{132000, 0, std::string(part) + ": number of localizable_params (" + std::to_string(got) +
                                           ") does not match the expected number of params (" + std::to_string(expected) + ")"};
+      // A header parameter's type follows the HEADER format [D-ERR 132012]: a media or location
+      // header takes its own kind; a TEXT header no media or location.
+      const auto* header_params = sent && def && std::string_view(part) == "header" ? sent->if_contains("parameters") : nullptr;
+      if (header_params && header_params->is_array())
+        for (const auto& p : header_params->get_array()) {
+          const std::string format = lower(str_or(*def, "format", "TEXT"));
+          const std::string kind = p.is_object() ? lower(str_or(p.get_object(), "type")) : "";
+          const bool media = kind == "image" || kind == "video" || kind == "document" || kind == "location";
+          if (format == "text" ? media : kind != format)
+            return graph_error{132012, 0, "header: parameter of type '" + kind + "' does not match the template's " +
+                                              upper(format) + " header"};
+        }
       if (sent && t.parameter_format == "NAMED" && std::string_view(part) == "body")
         for (const auto& p : sent->at("parameters").get_array()) {
           const std::string pn = p.is_object() ? str_or(p.get_object(), "parameter_name") : "";
@@ -2006,7 +2018,8 @@ struct graph_core::impl {
         const std::string limit_before = it->second.messaging_limit;
         update_number(it->second, o, false);
         if (!was_high && it->second.throughput == "HIGH") throughput_upgraded(it->second, !o.contains("mps"));
-        else if (it->second.messaging_limit != limit_before) messaging_limit_changed(it->second, limit_before);
+        else if (it->second.messaging_limit != limit_before && !bool_or(o, "quiet", false))
+          messaging_limit_changed(it->second, limit_before);  // quiet: a webhook Meta never delivered
       }
       return ok();
     }
