@@ -402,6 +402,16 @@ std::size_t count_values(std::string_view t, std::size_t pos) {
   return n;
 }
 
+// The values in `v`, itself included (as the strict parser counts them).
+std::size_t count_tree(const json::value& v) {
+  std::size_t n = 1;
+  if (const auto* a = v.if_array())
+    for (const auto& x : *a) n += count_tree(x);
+  else if (const auto* o = v.if_object())
+    for (const auto& kv : *o) n += count_tree(kv.value());
+  return n;
+}
+
 }  // namespace
 
 recipient_list read_json(const json::value& v) {
@@ -461,11 +471,12 @@ recipient_list read_json_text(std::string_view array) {
     return std::move(l);
   };
   if (array.size() < 2 || array.front() != '[' || array.back() != ']') return syntax(0, "not a JSON array");
-  // One row's value at a time, in a small arena released after each row: memory holds the
-  // rows read so far, never the whole list's parsed JSON.
+  // One row's value at a time, each in its own arena (a 4 KiB block on the stack, more from
+  // the heap for a large row) dropped after the row: memory holds the rows read so far, never
+  // the whole list's parsed JSON. A fresh arena per row, not release(): Boost 1.81's
+  // monotonic_resource threw bad_alloc growing again after release() over a stack buffer.
   unsigned char first_block[4096];
-  json::monotonic_resource arena(first_block, sizeof first_block);
-  std::size_t pos = skip_space(array, 1), row = 0;
+  std::size_t pos = skip_space(array, 1), row = 0, values = 1;  // the array itself is one
   if (pos == array.size() - 1) {
     l.fatal = "recipients: at least one";
     return l;
@@ -481,13 +492,17 @@ recipient_list read_json_text(std::string_view array) {
     const std::size_t end = skip_value(array, pos);
     if (end == std::string_view::npos || end > array.size() - 1) return syntax(row, "not valid JSON");
     {
+      json::monotonic_resource arena(first_block, sizeof first_block);
+      // A row's values count against the list's, the limit the whole array had when it was
+      // parsed at once.
+      const std::size_t budget = std::min(max_row_values, max_list_values - values);
       auto parsed = core::parse_json_strict(array.substr(pos, end - pos), json::storage_ptr(&arena),
-                                            {.max_depth = max_row_depth, .max_elements = max_row_values});
+                                            {.max_depth = max_row_depth, .max_elements = budget});
       if (parsed.error)
         return syntax(row, (parsed.error->field.empty() ? "" : parsed.error->field + ": ") + parsed.error->detail);
+      values += count_tree(*parsed.value);
       read_row(*parsed.value, row, l);
     }
-    arena.release();
     pos = skip_space(array, end);
     if (pos == array.size() - 1) break;
     if (array[pos] != ',') return syntax(row, "a comma or ] after it");

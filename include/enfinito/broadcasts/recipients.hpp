@@ -51,6 +51,7 @@ constexpr std::size_t max_button_value_bytes = 1000;   // a quick reply payload 
 constexpr std::size_t max_button_index = 9;            // Meta: button index "0" to "9"
 constexpr std::size_t max_row_depth = 6;               // a row's JSON nesting (the body's 8, less 2)
 constexpr std::size_t max_row_values = 4096;           // a row's JSON values (a row needs ~110 at most)
+constexpr std::size_t max_list_values = 1'600'000;     // the whole array's JSON values (~16 a row)
 
 /** The template every row is sent with. */
 struct template_ref {
@@ -146,7 +147,8 @@ std::optional<json_body_split> split_recipients(std::string_view body);
 /**
  * Reads a `recipients` array's text row by row: each element parsed strictly on its own
  * (core::parse_json_strict: duplicate members, numbers that would not round-trip, depth
- * `max_row_depth`, `max_row_values`) into a small arena released after the row, then read as
+ * `max_row_depth`, `max_row_values`, and `max_list_values` for all rows together) into a
+ * small arena released after the row, then read as
  * `read_json` reads it. A row that is not I-JSON, or a separator that is not `,` or `]`,
  * makes the list `fatal`, naming the row.
  */

@@ -378,6 +378,20 @@ BOOST_AUTO_TEST_CASE(the_list_has_limits) {
   for (std::size_t i = 0; i < max_row_values; ++i) wide += i ? ",\"p\"" : "\"p\"";
   wide += "]}]";
   BOOST_TEST(fatal_of(wide).starts_with("recipients: row 1 is not I-JSON"));
+  // The rows' values together: each row under its own limit, the list over max_list_values.
+  std::string row = R"({"to": "+15551230001", "parameters": [)";
+  for (std::size_t i = 0; i < 4000; ++i) row += i ? ",1" : "1";
+  row += "]}";
+  std::string heavy = "[";
+  const std::size_t rows = max_list_values / 4003 + 1;
+  for (std::size_t i = 0; i < rows; ++i) heavy += (i ? "," : "") + row;
+  heavy += "]";
+  BOOST_TEST(fatal_of(heavy).starts_with("recipients: row " + std::to_string(rows) + " is not I-JSON"));
+  heavy.resize(heavy.size() - 1 - row.size() - 1);  // one row fewer: within the limit
+  heavy += "]";
+  auto within = read_json_text(heavy);
+  BOOST_TEST(!within.fatal);
+  BOOST_TEST(within.rejected_count == rows - 1);  // numbers, not strings: each row rejected
 }
 
 BOOST_AUTO_TEST_SUITE_END()
