@@ -173,6 +173,23 @@ BOOST_FIXTURE_TEST_CASE(invalid_rows_are_reported_by_line_and_nothing_is_created
   BOOST_TEST(str(body_of(bad), "field") == "recipients");
   bad = create({{"recipients", recipients(1)}, {"expires_at", 1000}});
   BOOST_TEST(str(body_of(bad), "field") == "expires_at");
+  // The rows are read one at a time from the body's text, each as strict I-JSON: a member
+  // named twice in row 2 refuses the list, naming the row; a second top-level recipients is
+  // refused by the strict parse of the rest of the body.
+  const std::string route = "/v1/instances/" + instance + "/broadcasts";
+  const std::string head = R"({"template": {"name": "appointment_reminder", "language": "en_US"}, "recipients": [)";
+  const std::string row1 = R"({"to": "+15552000001", "parameters": ["Pat", "Monday"]})";
+  bad = call("POST", route, head + row1 + R"(, {"to": "+15552000002", "to": "+15552000003", "parameters": ["Bo", "Fri"]}]})");
+  BOOST_REQUIRE_MESSAGE(bad.status == 400u, bad.body);
+  BOOST_TEST(str(body_of(bad), "field") == "recipients");
+  BOOST_TEST(str(body_of(bad), "detail").find("row 2 is not I-JSON") != std::string::npos);
+  bad = call("POST", route, head + row1 + R"(], "recipients": []})");
+  BOOST_REQUIRE_MESSAGE(bad.status == 400u, bad.body);
+  BOOST_TEST(str(body_of(bad), "code") == "invalid_json");
+  bad = call("POST", route, head + row1 + " " + row1 + "]}");  // no comma between rows
+  BOOST_REQUIRE_MESSAGE(bad.status == 400u, bad.body);
+  BOOST_TEST(str(body_of(bad), "detail").find("row 1") != std::string::npos);
+  BOOST_TEST(body_of(call("GET", route)).at("data").as_array().size() == 1u);  // only the skip_invalid one
   BOOST_TEST(call("POST", "/v1/instances/ins_nope/broadcasts", "{}").status == 404u);
   BOOST_TEST(call("GET", "/v1/broadcasts/brd_nope").status == 404u);
   // Another tenant sees none of it.

@@ -172,7 +172,10 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
     if (skip != "true" && skip != "false") return http::field_problem("skip_invalid", "true or false");
     rq.skip_invalid = skip == "true";
   } else if (ct == "application/json") {
-    const auto text = req.body();
+    // The recipients array is read row by row later (broadcasts::read_json_text); the rest
+    // of the body is parsed here as a whole.
+    const auto split = broadcasts::split_recipients(req.body());
+    const std::string_view text = split ? std::string_view(split->rest) : req.body();
     auto parsed = core::parse_json_strict(text, core::json_arena_for(text.size()),
                                           {.max_depth = 8, .max_elements = max_json_elements});
     if (parsed.error || !parsed.value->is_object())
@@ -203,7 +206,8 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
     }
     const auto* r = o.if_contains("recipients");
     if (!r) return http::field_problem("recipients", "an array of {to, parameters}", "missing_field");
-    rq.json_recipients = std::move(*parsed.value->as_object().if_contains("recipients"));
+    if (split) rq.json_text = split->recipients;
+    else rq.json_recipients = std::move(*parsed.value->as_object().if_contains("recipients"));
   } else {
     return http::problem(status::unsupported_media_type, "unsupported_media_type",
                          "The body must be JSON or CSV", "Send Content-Type: application/json or text/csv");

@@ -48,7 +48,9 @@ std::optional<rejection> header_kind_problem(const templates::definition* def, c
 // the list, so memory holds one of the two, not both. Rejected rows are removed in place (a
 // second vector of 100,000 rows would double the peak).
 recipient_list read_and_check(create_request& rq, const template_copy& copy) {
-  auto l = rq.json_recipients ? read_json(*rq.json_recipients) : read_csv(rq.csv);
+  auto l = rq.json_recipients    ? read_json(*rq.json_recipients)
+           : !rq.json_text.empty() ? read_json_text(rq.json_text)
+                                   : read_csv(rq.csv);
   rq.json_recipients.reset();
   if (l.fatal) return l;
   check_all(rq.tpl, l);

@@ -2,7 +2,10 @@
 // the rules are in include/enfinito/broadcasts/recipients.hpp.
 #include <enfinito/broadcasts/recipients.hpp>
 
+#include <enfinito/core/json_strict.hpp>
+
 #include <boost/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -260,7 +263,9 @@ std::optional<rejection> check_recipient(const template_ref& t, const recipient&
 void check_all(const template_ref& t, recipient_list& l) {
   // The valid rows move down in place: a second vector of 100,000 rows would double the peak.
   std::size_t kept = 0;
-  std::unordered_map<std::string, std::size_t> seen;  // number key → row
+  // Number key → row. A key is at most 15 digits, never starting with 0: as an integer it
+  // is the same key in 8 bytes (a string key's node took 80 bytes; 100,000 rows: ~5 MiB).
+  std::unordered_map<std::uint64_t, std::size_t> seen;
   seen.reserve(l.rows.size());
   const recipient* first = nullptr;
   for (std::size_t i = 0; i < l.rows.size(); ++i) {
@@ -281,7 +286,7 @@ void check_all(const template_ref& t, recipient_list& l) {
              "not the same header and buttons as row " + std::to_string(first->row) + " (one template, one set of variables)");
       continue;
     }
-    auto [it, fresh] = seen.emplace(*number_key(r.to), r.row);
+    auto [it, fresh] = seen.emplace(std::stoull(*number_key(r.to)), r.row);
     if (!fresh) {
       reject(l, r.row, "to", "the same number as row " + std::to_string(it->second));
       continue;
@@ -293,6 +298,121 @@ void check_all(const template_ref& t, recipient_list& l) {
   l.rows.resize(kept);
   std::sort(l.rejected.begin(), l.rejected.end(), [](const rejection& a, const rejection& b) { return a.row < b.row; });
 }
+
+namespace {
+
+// One element of the `recipients` array into `l`: a row, or its rejection.
+void read_row(const json::value& item, std::size_t row, recipient_list& l) {
+  const auto* o = item.if_object();
+  if (!o) {
+    reject(l, row, "", "an object {to, parameters}");
+    return;
+  }
+  recipient r;
+  r.row = row;
+  bool ok = true;
+  for (const auto& [k, val] : *o) {
+    if (k == "to" && val.is_string()) {
+      r.to = std::string(val.as_string());
+    } else if (k == "parameters" && val.is_array()) {
+      for (const auto& p : val.as_array()) {
+        if (!p.is_string()) ok = false;
+        else r.parameters.emplace_back(p.as_string());
+      }
+      if (!ok) reject(l, row, "parameters", "an array of strings");
+    } else if (k == "header" || k == "buttons") {
+      auto bad = k == "header" ? read_header(val, r.header.emplace()) : read_buttons(val, r.buttons);
+      if (bad) {
+        ok = false;
+        reject(l, row, std::move(bad->first), std::move(bad->second));
+      }
+    } else if (k == "parameters" && val.is_object()) {
+      for (const auto& [name, p] : val.as_object()) {
+        if (!p.is_string()) ok = false;
+        else {
+          r.names.emplace_back(name);
+          r.parameters.emplace_back(p.as_string());
+        }
+      }
+      if (!ok) reject(l, row, "parameters", "an object of strings");
+    } else {
+      ok = false;
+      reject(l, row, std::string(k), k == "to" ? "a string" : k == "parameters" ? "an array or object" : "unknown field");
+    }
+    if (!ok) break;
+  }
+  if (ok) l.rows.push_back(std::move(r));
+}
+
+bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t skip_space(std::string_view t, std::size_t pos) {
+  while (pos < t.size() && json_space(t[pos])) ++pos;
+  return pos;
+}
+
+// The end of the string starting at `pos` (its opening quote), past the closing quote; npos
+// when unterminated. Escapes are skipped, not decoded.
+std::size_t skip_string(std::string_view t, std::size_t pos) {
+  for (++pos; pos < t.size(); ++pos) {
+    if (t[pos] == '\\') ++pos;
+    else if (t[pos] == '"') return pos + 1;
+  }
+  return std::string_view::npos;
+}
+
+// The end of the JSON value starting at `pos`: a container to its matching bracket (strings
+// skipped), a scalar to the next delimiter. Only finds the bounds: the caller parses what it
+// found strictly, so a malformed value is refused there.
+std::size_t skip_value(std::string_view t, std::size_t pos) {
+  if (pos >= t.size()) return std::string_view::npos;
+  if (t[pos] == '"') return skip_string(t, pos);
+  if (t[pos] != '{' && t[pos] != '[') {
+    while (pos < t.size() && !json_space(t[pos]) && t[pos] != ',' && t[pos] != ']' && t[pos] != '}') ++pos;
+    return pos;
+  }
+  std::size_t depth = 0;
+  while (pos < t.size()) {
+    const char c = t[pos];
+    if (c == '"') {
+      pos = skip_string(t, pos);
+      if (pos == std::string_view::npos) return pos;
+      continue;
+    }
+    ++pos;
+    if (c == '{' || c == '[') ++depth;
+    else if ((c == '}' || c == ']') && --depth == 0) return pos;
+  }
+  return std::string_view::npos;
+}
+
+// How many values the array's text holds from `pos` (at most max_recipients): the rows are
+// reserved once, as read_json reserves them, instead of growing by doubling (a 100,000-row
+// vector grown past its size, and its copy while it grows, at the create's peak).
+std::size_t count_values(std::string_view t, std::size_t pos) {
+  std::size_t n = 0;
+  while (n < max_recipients) {
+    const std::size_t end = skip_value(t, pos);
+    if (end == std::string_view::npos || end == pos) break;
+    ++n;
+    pos = skip_space(t, end);
+    if (pos >= t.size() || t[pos] != ',') break;
+    pos = skip_space(t, pos + 1);
+  }
+  return n;
+}
+
+// The values in `v`, itself included (as the strict parser counts them).
+std::size_t count_tree(const json::value& v) {
+  std::size_t n = 1;
+  if (const auto* a = v.if_array())
+    for (const auto& x : *a) n += count_tree(x);
+  else if (const auto* o = v.if_object())
+    for (const auto& kv : *o) n += count_tree(kv.value());
+  return n;
+}
+
+}  // namespace
 
 recipient_list read_json(const json::value& v) {
   recipient_list l;
@@ -306,47 +426,87 @@ recipient_list read_json(const json::value& v) {
   if (l.fatal) return l;
   l.rows.reserve(a->size());
   std::size_t row = 0;
-  for (const auto& item : *a) {
+  for (const auto& item : *a) read_row(item, ++row, l);
+  return l;
+}
+
+std::optional<json_body_split> split_recipients(std::string_view body) {
+  std::size_t pos = skip_space(body, 0);
+  if (pos >= body.size() || body[pos] != '{') return std::nullopt;
+  pos = skip_space(body, pos + 1);
+  std::optional<json_body_split> out;
+  std::size_t from = 0, to = 0;  // the array's bounds in `body`
+  while (pos < body.size() && body[pos] == '"') {
+    const std::size_t key_end = skip_string(body, pos);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    const bool is_recipients = body.substr(pos, key_end - pos) == "\"recipients\"";
+    pos = skip_space(body, key_end);
+    if (pos >= body.size() || body[pos] != ':') return std::nullopt;
+    pos = skip_space(body, pos + 1);
+    const std::size_t end = skip_value(body, pos);
+    if (end == std::string_view::npos) return std::nullopt;
+    if (is_recipients && !out && body[pos] == '[') {
+      out.emplace();
+      from = pos;
+      to = end;
+    }
+    pos = skip_space(body, end);
+    if (pos < body.size() && body[pos] == ',') pos = skip_space(body, pos + 1);
+    else break;
+  }
+  if (!out || pos >= body.size() || body[pos] != '}') return std::nullopt;
+  out->recipients = body.substr(from, to - from);
+  out->rest.reserve(body.size() - (to - from) + 2);
+  out->rest.append(body.substr(0, from)).append("[]").append(body.substr(to));
+  return out;
+}
+
+recipient_list read_json_text(std::string_view array) {
+  recipient_list l;
+  const auto syntax = [&l](std::size_t row, std::string detail) {
+    l.rows.clear();
+    l.rejected.clear();
+    l.rejected_count = 0;
+    l.fatal = row == 0 ? "recipients: " + detail : "recipients: row " + std::to_string(row) + " is not I-JSON: " + detail;
+    return std::move(l);
+  };
+  if (array.size() < 2 || array.front() != '[' || array.back() != ']') return syntax(0, "not a JSON array");
+  // One row's value at a time, each in its own arena (a 4 KiB block on the stack, more from
+  // the heap for a large row) dropped after the row: memory holds the rows read so far, never
+  // the whole list's parsed JSON. A fresh arena per row, not release(): Boost 1.81's
+  // monotonic_resource threw bad_alloc growing again after release() over a stack buffer.
+  unsigned char first_block[4096];
+  std::size_t pos = skip_space(array, 1), row = 0, values = 1;  // the array itself is one
+  if (pos == array.size() - 1) {
+    l.fatal = "recipients: at least one";
+    return l;
+  }
+  l.rows.reserve(count_values(array, pos));
+  while (true) {
     ++row;
-    const auto* o = item.if_object();
-    if (!o) {
-      reject(l, row, "", "an object {to, parameters}");
-      continue;
+    if (row > max_recipients) {
+      l = {};
+      l.fatal = "recipients: at most 100000";
+      return l;
     }
-    recipient r;
-    r.row = row;
-    bool ok = true;
-    for (const auto& [k, val] : *o) {
-      if (k == "to" && val.is_string()) {
-        r.to = std::string(val.as_string());
-      } else if (k == "parameters" && val.is_array()) {
-        for (const auto& p : val.as_array()) {
-          if (!p.is_string()) ok = false;
-          else r.parameters.emplace_back(p.as_string());
-        }
-        if (!ok) reject(l, row, "parameters", "an array of strings");
-      } else if (k == "header" || k == "buttons") {
-        auto bad = k == "header" ? read_header(val, r.header.emplace()) : read_buttons(val, r.buttons);
-        if (bad) {
-          ok = false;
-          reject(l, row, std::move(bad->first), std::move(bad->second));
-        }
-      } else if (k == "parameters" && val.is_object()) {
-        for (const auto& [name, p] : val.as_object()) {
-          if (!p.is_string()) ok = false;
-          else {
-            r.names.emplace_back(name);
-            r.parameters.emplace_back(p.as_string());
-          }
-        }
-        if (!ok) reject(l, row, "parameters", "an object of strings");
-      } else {
-        ok = false;
-        reject(l, row, std::string(k), k == "to" ? "a string" : k == "parameters" ? "an array or object" : "unknown field");
-      }
-      if (!ok) break;
+    const std::size_t end = skip_value(array, pos);
+    if (end == std::string_view::npos || end > array.size() - 1) return syntax(row, "not valid JSON");
+    {
+      json::monotonic_resource arena(first_block, sizeof first_block);
+      // A row's values count against the list's, the limit the whole array had when it was
+      // parsed at once.
+      const std::size_t budget = std::min(max_row_values, max_list_values - values);
+      auto parsed = core::parse_json_strict(array.substr(pos, end - pos), json::storage_ptr(&arena),
+                                            {.max_depth = max_row_depth, .max_elements = budget});
+      if (parsed.error)
+        return syntax(row, (parsed.error->field.empty() ? "" : parsed.error->field + ": ") + parsed.error->detail);
+      values += count_tree(*parsed.value);
+      read_row(*parsed.value, row, l);
     }
-    if (ok) l.rows.push_back(std::move(r));
+    pos = skip_space(array, end);
+    if (pos == array.size() - 1) break;
+    if (array[pos] != ',') return syntax(row, "a comma or ] after it");
+    pos = skip_space(array, pos + 1);
   }
   return l;
 }

@@ -61,6 +61,7 @@ struct create_request {
   // The list: a JSON `recipients` array, or the CSV text (a spooled upload's mapping, alive
   // for the request).
   std::optional<boost::json::value> json_recipients;
+  std::string_view json_text;  // or the `recipients` array's text within the body (split_recipients)
   std::string_view csv;
   std::int64_t send_at = 0;  // unix ms; 0: now
   std::optional<std::int64_t> expires_at;

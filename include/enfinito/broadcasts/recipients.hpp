@@ -49,6 +49,9 @@ constexpr std::size_t max_header_text_bytes = 60;      // Meta: a header text pa
 constexpr std::size_t max_link_bytes = 2048;           // a media header's link
 constexpr std::size_t max_button_value_bytes = 1000;   // a quick reply payload or a URL suffix
 constexpr std::size_t max_button_index = 9;            // Meta: button index "0" to "9"
+constexpr std::size_t max_row_depth = 6;               // a row's JSON nesting (the body's 8, less 2)
+constexpr std::size_t max_row_values = 4096;           // a row's JSON values (a row needs ~110 at most)
+constexpr std::size_t max_list_values = 1'600'000;     // the whole array's JSON values (~16 a row)
 
 /** The template every row is sent with. */
 struct template_ref {
@@ -121,6 +124,35 @@ struct recipient_list {
 
 /** Reads a JSON `recipients` array. */
 recipient_list read_json(const boost::json::value& recipients);
+
+/**
+ * A JSON create body with its `recipients` array taken out, so the array is never parsed
+ * into one value (100,000 rows of parsed JSON beside the rows read from it were most of the
+ * create's peak): `rest` is the body with the array's text replaced by `[]`, parsed strictly
+ * as before (a second `recipients` member stays in it and is refused as a duplicate);
+ * `recipients` is the array's text, a view into the body, read by `read_json_text`.
+ */
+struct json_body_split {
+  std::string rest;
+  std::string_view recipients;
+};
+
+/**
+ * Finds the top-level `recipients` array of a JSON object's text by its brackets (strings
+ * skipped), without parsing; nothing when the text is not an object of that shape (the
+ * caller then parses the whole text strictly, which names the fault).
+ */
+std::optional<json_body_split> split_recipients(std::string_view body);
+
+/**
+ * Reads a `recipients` array's text row by row: each element parsed strictly on its own
+ * (core::parse_json_strict: duplicate members, numbers that would not round-trip, depth
+ * `max_row_depth`, `max_row_values`, and `max_list_values` for all rows together) into a
+ * small arena released after the row, then read as
+ * `read_json` reads it. A row that is not I-JSON, or a separator that is not `,` or `]`,
+ * makes the list `fatal`, naming the row.
+ */
+recipient_list read_json_text(std::string_view array);
 /** Reads a CSV upload (the whole text; the route maps a spooled file). */
 recipient_list read_csv(std::string_view text);
 

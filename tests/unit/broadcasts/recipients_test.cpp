@@ -260,3 +260,138 @@ BOOST_AUTO_TEST_CASE(header_and_buttons_become_metas_template_components) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The JSON list read row by row from the body's text (read_json_text, split_recipients): the
+// same rows and rejections as the parsed array, and the same strict I-JSON rules per row.
+BOOST_AUTO_TEST_SUITE(broadcasts_recipients_text)
+
+namespace {
+
+const char* mixed = R"([
+    {"to": "+15551230001", "parameters": ["Ana", "#1"]},
+    {"to": "12", "parameters": ["Bo", "#2"]},
+    {"to": "+15551230003", "parameters": ["Cy"]},
+    {"to": "+15551230001", "parameters": ["Ana", "[#1]"]},
+    {"to": "+15551230006", "parameters": ["Ed", "#6"], "extra": 1},
+    "not an object", 7, null,
+    {"to": "+15551230008", "parameters": {"first_name": "Fa"}},
+    {"to": "+15551230009", "parameters": ["Gi \"quoted\" ]}", "#9"],
+     "header": {"type": "text", "text": "Hi"}},
+    {"to":"+15551230010","parameters":["Hu","#10"],"buttons":[{"index":0,"sub_type":"url","text":"a"}]}
+  ])";
+
+std::string fatal_of(std::string_view array) {
+  auto l = read_json_text(array);
+  BOOST_TEST(l.rows.empty());
+  BOOST_TEST(l.rejected.empty());
+  return l.fatal.value_or("(not fatal)");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(rows_read_from_the_text_equal_the_parsed_arrays) {
+  auto a = read_json(json::parse(mixed));
+  auto b = read_json_text(mixed);
+  BOOST_TEST(!b.fatal);
+  BOOST_REQUIRE(a.rows.size() == b.rows.size());
+  BOOST_TEST(b.rows.size() == 7u);
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    BOOST_TEST(a.rows[i].row == b.rows[i].row);
+    BOOST_TEST(a.rows[i].to == b.rows[i].to);
+    BOOST_TEST(a.rows[i].parameters == b.rows[i].parameters, boost::test_tools::per_element());
+    BOOST_TEST(a.rows[i].names == b.rows[i].names, boost::test_tools::per_element());
+    BOOST_TEST(a.rows[i].header.has_value() == b.rows[i].header.has_value());
+    BOOST_TEST(a.rows[i].buttons.size() == b.rows[i].buttons.size());
+  }
+  BOOST_TEST(b.rows[5].parameters[0] == "Gi \"quoted\" ]}");  // brackets and quotes inside a string
+  BOOST_REQUIRE(a.rejected.size() == b.rejected.size());
+  BOOST_TEST(b.rejected.size() == 4u);  // "extra", "not an object", 7, null
+  for (std::size_t i = 0; i < a.rejected.size(); ++i) {
+    BOOST_TEST(a.rejected[i].row == b.rejected[i].row);
+    BOOST_TEST(a.rejected[i].field == b.rejected[i].field);
+  }
+  BOOST_TEST(b.rejected[1].row == 6u);
+  // check_all then judges them as before: 12 is no number, "Cy" one parameter short, row 4
+  // the same number as row 1, row 9 named parameters where row 1 has positional ones, rows
+  // 10 and 11 a header or buttons row 1 has not.
+  check_all(tpl, b);
+  BOOST_TEST(b.rows.size() == 1u);
+  BOOST_TEST(b.rejected_count == 10u);
+  BOOST_TEST(b.rejected[2].row == 4u);
+  BOOST_TEST(b.rejected[2].detail == "the same number as row 1");
+}
+
+BOOST_AUTO_TEST_CASE(the_body_is_split_around_the_top_level_recipients_array) {
+  const std::string body =
+      R"({"name": "x \"recipients\": [1]", "template": {"name": "t", "recipients": [2]},
+          "recipients" : [ {"to": "+15551230001", "parameters": ["a]"]} ] , "skip_invalid": true})";
+  auto s = split_recipients(body);
+  BOOST_REQUIRE(s.has_value());
+  BOOST_TEST(s->recipients == R"([ {"to": "+15551230001", "parameters": ["a]"]} ])");
+  auto rest = json::parse(s->rest).as_object();
+  BOOST_TEST(rest.at("recipients").as_array().empty());
+  BOOST_TEST(rest.at("skip_invalid").as_bool());
+  BOOST_TEST(rest.at("template").at("recipients").as_array().size() == 1u);  // not the top level's
+  BOOST_TEST(read_json_text(s->recipients).rows.size() == 1u);
+
+  // A second top-level recipients stays in the rest, where the strict parse refuses the duplicate.
+  auto twice = split_recipients(R"({"recipients": [{"to": "1"}], "recipients": [{"to": "2"}]})");
+  BOOST_REQUIRE(twice.has_value());
+  BOOST_TEST(twice->rest == R"({"recipients": [], "recipients": [{"to": "2"}]})");
+  // Not an object, no array, or broken: nothing (the caller parses the whole text and says why).
+  BOOST_TEST(!split_recipients("[1, 2]"));
+  BOOST_TEST(!split_recipients(R"({"recipients": "a string"})"));
+  BOOST_TEST(!split_recipients(R"({"recipients": [{"to": "1"})"));
+  BOOST_TEST(!split_recipients(R"({"name": "unterminated)"));
+  BOOST_TEST(!split_recipients(R"({"recipients": [] "name": "x"})"));
+}
+
+BOOST_AUTO_TEST_CASE(each_row_is_strict_i_json) {
+  // I-JSON: a member named twice, numbers that would change meaning.
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"}, {"to": "+15551230002", "to": "+15551230003"}])")
+                 .starts_with("recipients: row 2 is not I-JSON"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001", "n": 1e999}])").starts_with("recipients: row 1 is not I-JSON"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001", "n": 18446744073709551616}])").find("64-bit") != std::string::npos);
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001", "n": 1e-400}])").find("become 0") != std::string::npos);
+  BOOST_TEST(fatal_of(R"([{"a": {"b": {"c": {"d": {"e": {"f": {}}}}}}}])").starts_with("recipients: row 1"));
+  // Syntax: between rows and inside one; bad UTF-8.
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"} {"to": "+15551230002"}])").starts_with("recipients: row 1"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"},])").starts_with("recipients: row 2"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"}, tru])").starts_with("recipients: row 2"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001",}])").starts_with("recipients: row 1"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"}, {"to": "x)" "\xff" R"("}])").starts_with("recipients: row 2"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"})") == "recipients: not a JSON array");
+  // A row at the depth limit is read (the body's 8 levels, less the body and the array).
+  auto deep = read_json_text(R"([{"to": "+15551230001", "buttons": [{"x": [[[]]]}]}])");
+  BOOST_TEST(!deep.fatal);
+  BOOST_TEST(deep.rejected_count == 1u);  // a wrong button, not a wrong text
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001", "buttons": [{"x": [[[[]]]]}]}])").starts_with("recipients: row 1"));
+}
+
+BOOST_AUTO_TEST_CASE(the_list_has_limits) {
+  BOOST_TEST(fatal_of("[ ]") == "recipients: at least one");
+  std::string many = "[";
+  for (std::size_t i = 0; i <= max_recipients; ++i) many += i ? ",1" : "1";
+  many += "]";
+  BOOST_TEST(fatal_of(many) == "recipients: at most 100000");
+  std::string wide = R"([{"to": "+15551230001", "parameters": [)";
+  for (std::size_t i = 0; i < max_row_values; ++i) wide += i ? ",\"p\"" : "\"p\"";
+  wide += "]}]";
+  BOOST_TEST(fatal_of(wide).starts_with("recipients: row 1 is not I-JSON"));
+  // The rows' values together: each row under its own limit, the list over max_list_values.
+  std::string row = R"({"to": "+15551230001", "parameters": [)";
+  for (std::size_t i = 0; i < 4000; ++i) row += i ? ",1" : "1";
+  row += "]}";
+  std::string heavy = "[";
+  const std::size_t rows = max_list_values / 4003 + 1;
+  for (std::size_t i = 0; i < rows; ++i) heavy += (i ? "," : "") + row;
+  heavy += "]";
+  BOOST_TEST(fatal_of(heavy).starts_with("recipients: row " + std::to_string(rows) + " is not I-JSON"));
+  heavy.resize(heavy.size() - 1 - row.size() - 1);  // one row fewer: within the limit
+  heavy += "]";
+  auto within = read_json_text(heavy);
+  BOOST_TEST(!within.fatal);
+  BOOST_TEST(within.rejected_count == rows - 1);  // numbers, not strings: each row rejected
+}
+
+BOOST_AUTO_TEST_SUITE_END()
