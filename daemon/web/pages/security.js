@@ -57,7 +57,7 @@ function confirmView(e, redraw, forced) {
   const qr = h('img', { src: `/v1/me/totp/qr.svg?t=${Date.now()}`, alt: t('sec.qr_alt'), width: '216', height: '216' });
   qr.addEventListener('error', () => qr.replaceWith(h('p', { class: 'muted small' }, t('sec.qr_unavailable'))));
   return h('div', null, h('p', null, t('sec.scan_qr')),
-    h('div', { class: 'actions' }, qr, copyField(t('sec.secret'), e.secret)),
+    h('div', { class: 'actions totp-enrol' }, qr, copyField(t('sec.secret'), e.secret)),
     copyField(t('sec.uri'), e.otpauth_uri, { multiline: true }), f, codes);
 }
 
