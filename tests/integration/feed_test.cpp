@@ -651,4 +651,107 @@ BOOST_AUTO_TEST_CASE(the_feed_works_over_tls) {
   BOOST_TEST(got.at("data").as_object().at("ok").as_bool());
 }
 
+// ---- coalesced writes (issue 22): several queued events in one socket write --------------
+
+// Events queued while the client does not read leave in gathered writes of frames built below
+// Beast; Beast's own client parses each as its own message, in id order, with every length
+// encoding (7-bit, 16-bit and 64-bit payload lengths).
+BOOST_FIXTURE_TEST_CASE(coalesced_writes_keep_order_and_parse_as_separate_messages, feed_fixture) {
+  ws_client c;
+  BOOST_REQUIRE(open(c, alice));
+  BOOST_REQUIRE(wait_until([&] { return metric(app.port(), "enfinito_feed_subscribers") == 1; }));
+  const double gathered_before = metric(app.port(), "enfinito_feed_gathered_writes_total");
+  BOOST_REQUIRE(gathered_before >= 0);
+  std::vector<std::int64_t> produced;
+  // One commit of 300 small events reaches the socket's queue at once: gathered.
+  auto ids = append(alice, 300);
+  produced.insert(produced.end(), ids.begin(), ids.end());
+  // Mixed sizes: 16-bit (200 B, 20 KiB) and 64-bit (70 KiB, over the gather bound: alone) lengths.
+  for (std::size_t pad : {200u, 20u * 1024u, 70u * 1024u, 0u, 200u}) {
+    ids = append(alice, 3, "test.sized", {}, pad);
+    produced.insert(produced.end(), ids.begin(), ids.end());
+  }
+  std::vector<std::int64_t> got;
+  std::size_t big = 0;
+  for (auto& e : c.take(produced.size())) {
+    got.push_back(id_of(e));
+    if (e.at("type").as_string() == "test.sized" && e.at("data").as_object().at("pad").as_string().size() == 70u * 1024u)
+      ++big;
+  }
+  BOOST_TEST(got == produced, boost::test_tools::per_element());
+  BOOST_TEST(big == 3u);
+  BOOST_TEST(metric(app.port(), "enfinito_feed_gathered_writes_total") > gathered_before);
+  // Nothing more than what was produced: no repeated frame.
+  c.set_timeout(std::chrono::milliseconds(200));
+  BOOST_TEST(!c.next().has_value());
+  BOOST_TEST(c.timed_out());
+}
+
+// The client drops the connection while the server is in the middle of gathered writes (a
+// 4 KiB receive buffer against 600 KiB queued): resuming from the last event it parsed loses
+// and repeats nothing, whatever part of a gathered write had reached it.
+BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_during_a_coalesced_write_loses_and_repeats_nothing, feed_fixture) {
+  ws_client first;
+  BOOST_REQUIRE(first.connect(app.port(), "/v1/stream" + from_now(alice), {{"Authorization", "Bearer " + alice.key}},
+                              std::chrono::seconds(5), 4096));
+  BOOST_REQUIRE(wait_until([&] { return metric(app.port(), "enfinito_feed_subscribers") == 1; }));
+  const double gathered_before = metric(app.port(), "enfinito_feed_gathered_writes_total");
+  std::vector<std::int64_t> produced;
+  for (int i = 0; i < 6; ++i) {
+    auto ids = append(alice, 100, "test.tick", {}, 1000);
+    produced.insert(produced.end(), ids.begin(), ids.end());
+  }
+  std::vector<std::int64_t> got;
+  for (auto& e : first.take(37)) got.push_back(id_of(e));
+  BOOST_REQUIRE_EQUAL(got.size(), 37u);
+  BOOST_TEST(metric(app.port(), "enfinito_feed_gathered_writes_total") > gathered_before);
+  first.s.next_layer().close();  // abrupt, with the rest of a gathered write unread
+  BOOST_REQUIRE(wait_until([&] { return metric(app.port(), "enfinito_feed_subscribers") == 0; }));
+  ws_client second;
+  BOOST_REQUIRE(open(second, alice, "?after=" + std::to_string(got.back())));
+  for (auto& e : second.take(produced.size() - got.size())) got.push_back(id_of(e));
+  BOOST_TEST(got == produced, boost::test_tools::per_element());
+  second.set_timeout(std::chrono::milliseconds(200));
+  BOOST_TEST(!second.next().has_value());  // and nothing twice
+  BOOST_TEST(second.timed_out());
+}
+
+// With gathered writes the too-slow rule is unchanged: the byte bound (here, with a message
+// bound that cannot be reached) still closes a consumer that stopped reading with 4008, and the
+// id in the reason is the last event it was fully sent.
+BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_at_the_byte_bound_with_coalesced_writes) {
+  feed_fixture f([](config::settings& s) {
+    s.feed.max_queued_messages = 1'000'000;
+    s.feed.max_queued_bytes = 256 * 1024;
+    s.feed.write_timeout = std::chrono::milliseconds(30'000);
+  });
+  ws_client slow;
+  BOOST_REQUIRE(slow.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice), {{"Authorization", "Bearer " + f.alice.key}},
+                             std::chrono::seconds(5), 4096));
+  BOOST_REQUIRE(wait_until([&] { return metric(f.app.port(), "enfinito_feed_subscribers") == 1; }));
+  std::vector<std::int64_t> produced;
+  // 4 MiB of 2 KiB events in commits of 50: far past the kernel's buffers plus 256 KiB queued.
+  for (int i = 0; i < 40; ++i) {
+    auto ids = f.append(f.alice, 50, "test.tick", {}, 2 * 1024);
+    produced.insert(produced.end(), ids.begin(), ids.end());
+  }
+  BOOST_REQUIRE(wait_until([&] { return metric(f.app.port(), "enfinito_feed_closed_too_slow_total") == 1; }));
+  std::vector<std::int64_t> slow_got;
+  for (;;) {
+    auto e = slow.next();
+    if (!e) break;
+    slow_got.push_back(id_of(*e));
+  }
+  BOOST_TEST((slow.ec == ws::error::closed), slow.ec.message());
+  BOOST_TEST(slow.s.reason().code == 4008);
+  const std::string reason(slow.s.reason().reason.c_str());
+  BOOST_TEST(reason.find("too slow, resume with after=") == 0u);
+  BOOST_REQUIRE(!slow_got.empty());
+  BOOST_REQUIRE(slow_got.size() < produced.size());
+  // In order, from the first, and the reason names the last one received.
+  BOOST_TEST(slow_got == std::vector<std::int64_t>(produced.begin(), produced.begin() + static_cast<std::ptrdiff_t>(slow_got.size())),
+             boost::test_tools::per_element());
+  BOOST_TEST(reason.substr(reason.find('=') + 1) == std::to_string(slow_got.back()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,12 @@
 // fastest rate they can sustain without overflowing a socket's queue. Each event carries its
 // publish time; clients record delivery latency for every message.
 //
+// A third mode, when its npm set-up is installed (tools/bench/peers: `npm ci`, which
+// `tools/dev bench` runs), is the Node peer (issue 22): tools/bench/peers/feed_ws.js, a `ws`
+// broadcaster, on the same number of sockets with the same client and the same event strings
+// as the bare broadcaster, handed to it over a pipe; feed_bench prints Enfinito / Node. The
+// peers directory is $ENFINITO_BENCH_PEERS, else tools/bench/peers under the current directory.
+//
 //   build/release/tools/bench/feed_bench [seconds-per-mode (5)] [subscribers (1000)] [reactors (2)]
 //                                        [events/s (0: saturate; else a fixed rate, for latency)]
 #include <enfinito/core/io_context_pool.hpp>
@@ -26,12 +32,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -121,6 +132,71 @@ struct bare_reactor {
   std::vector<std::shared_ptr<bare_socket>> sockets;
 };
 
+// ---- the Node peer: tools/bench/peers/feed_ws.js ----------------------------------------
+
+std::filesystem::path peers_dir() {
+  const char* env = std::getenv("ENFINITO_BENCH_PEERS");
+  return env && *env ? std::filesystem::path(env) : std::filesystem::path("tools/bench/peers");
+}
+
+bool node_peer_installed() {
+  return std::filesystem::exists(peers_dir() / "feed_ws.js") && std::filesystem::exists(peers_dir() / "node_modules" / "ws");
+}
+
+// The peer as a child process: events go to its stdin, one per line; it reports its port.
+struct node_peer {
+  pid_t pid = -1;
+  int to_child = -1;
+  std::uint16_t port = 0;
+
+  bool start() {
+    int in[2], out[2];
+    if (::pipe(in) != 0) return false;
+    if (::pipe(out) != 0) return false;
+    pid = ::fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::close(in[0]), ::close(in[1]), ::close(out[0]), ::close(out[1]);
+      const auto script = (peers_dir() / "feed_ws.js").string();
+      ::execlp("node", "node", script.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_child = in[1];
+    std::string line;
+    char c = 0;
+    while (line.size() < 64 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(out[0]);
+    if (line.rfind("port ", 0) != 0) return false;
+    port = static_cast<std::uint16_t>(std::atoi(line.c_str() + 5));
+    return port != 0;
+  }
+  bool send(const std::string& lines) {
+    std::size_t done = 0;
+    while (done < lines.size()) {
+      auto n = ::write(to_child, lines.data() + done, lines.size() - done);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  ~node_peer() {
+    if (to_child >= 0) ::close(to_child);  // the peer exits when its stdin closes
+    if (pid > 0) {
+      int status = 0;
+      for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (::waitpid(pid, &status, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+      }
+    }
+  }
+};
+
 // ---- servers ------------------------------------------------------------------------------
 
 // Accepts on `ctx`, reads the upgrade request, and hands the socket to `on_upgrade`.
@@ -146,7 +222,23 @@ struct result {
   std::uint64_t closed_slow = 0;
 };
 
-result run(bool use_bus, double seconds, int subscribers, std::size_t reactors, double rate) {
+enum class mode { bare, feed, node };
+
+// The event string the bare broadcaster and the Node peer send (the feed builds the same one).
+std::string bench_event(std::int64_t id) {
+  return "{\"id\":" + std::to_string(id) +
+         ",\"type\":\"message.received\",\"instance_id\":\"ins_bench\","
+         "\"created_at\":1700000000000,\"data\":{\"t\":" +
+         std::to_string(now_ns()) + "}}";
+}
+
+result run(mode m, double seconds, int subscribers, std::size_t reactors, double rate) {
+  const bool use_bus = m == mode::feed;
+  node_peer peer;
+  if (m == mode::node && !peer.start()) {
+    std::fprintf(stderr, "node peer did not start\n");
+    return {};
+  }
   auto pool_owner = std::make_unique<core::io_context_pool>(reactors);
   auto& pool = *pool_owner;
   feed::bus bus(pool);  // outlives the contexts: sessions unsubscribe when they are destroyed
@@ -189,7 +281,7 @@ result run(bool use_bus, double seconds, int subscribers, std::size_t reactors, 
   net::io_context client_ctx{1};
   client_stats st;
   std::atomic<int> connected{0};
-  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
+  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), m == mode::node ? peer.port : port);
   for (int i = 0; i < subscribers; ++i) net::co_spawn(client_ctx, client(ep, st, connected), net::detached);
   std::thread client_thread([&] { client_ctx.run(); });
   while (connected.load() < subscribers) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -225,13 +317,15 @@ result run(bool use_bus, double seconds, int subscribers, std::size_t reactors, 
         evs.push_back({next_id++, "usr_bench", "ins_bench", "message.received",
                        "{\"t\":" + std::to_string(now_ns()) + "}", 1700000000000});
       bus.publish(evs);
+    } else if (m == mode::node) {
+      // The same strings, one per line, to the Node peer, which sends each to every socket.
+      std::string lines;
+      for (int k = 0; k < batch; ++k) lines += bench_event(next_id++) + "\n";
+      if (!peer.send(lines)) break;
     } else {
       for (int k = 0; k < batch; ++k) {
         // Bare: the message string is built, then the same bytes go to every socket.
-        auto msg = std::make_shared<const std::string>("{\"id\":" + std::to_string(next_id++) +
-                                                       ",\"type\":\"message.received\",\"instance_id\":\"ins_bench\","
-                                                       "\"created_at\":1700000000000,\"data\":{\"t\":" +
-                                                       std::to_string(now_ns()) + "}}");
+        auto msg = std::make_shared<const std::string>(bench_event(next_id++));
         for (std::size_t i = 0; i < reactors; ++i)
           net::post(pool.at(i), [&bare, i, msg] {
             for (auto& s : bare[i].sockets) s->send(msg);
@@ -270,6 +364,7 @@ result run(bool use_bus, double seconds, int subscribers, std::size_t reactors, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // a Node peer that died fails a write instead of ending the bench
   double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
   int subscribers = argc > 2 ? std::atoi(argv[2]) : 1000;
   std::size_t reactors = argc > 3 ? static_cast<std::size_t>(std::atoi(argv[3])) : 2;
@@ -277,12 +372,21 @@ int main(int argc, char** argv) {
   std::printf("feed_bench: %d subscribers (one user), %zu server reactor(s), 1 client thread, %.1f s per mode, %s\n",
               subscribers, reactors, seconds, rate > 0 ? ("publishing " + std::to_string(static_cast<long>(rate)) + " events/s").c_str()
                                                         : "publishing as fast as delivered (32 events in flight per socket)");
-  auto base = run(false, seconds, subscribers, reactors, rate);
+  auto base = run(mode::bare, seconds, subscribers, reactors, rate);
   std::printf("bare beast broadcaster : %10.0f deliveries/s  p50 %8.0f us  p99 %8.0f us\n", base.deliveries_per_s,
               base.p50_us, base.p99_us);
-  auto feed = run(true, seconds, subscribers, reactors, rate);
+  auto feed = run(mode::feed, seconds, subscribers, reactors, rate);
   std::printf("feed::bus + sessions   : %10.0f deliveries/s  p50 %8.0f us  p99 %8.0f us  (closed too slow: %llu)\n",
               feed.deliveries_per_s, feed.p50_us, feed.p99_us, static_cast<unsigned long long>(feed.closed_slow));
   std::printf("ratio feed/bare        : %10.2f\n", feed.deliveries_per_s / base.deliveries_per_s);
+  if (!node_peer_installed()) {
+    std::printf("node ws peer           : skipped (install it: cd %s && npm ci)\n", peers_dir().c_str());
+    return 0;
+  }
+  auto node = run(mode::node, seconds, subscribers, reactors, rate);
+  std::printf("node ws broadcaster    : %10.0f deliveries/s  p50 %8.0f us  p99 %8.0f us\n", node.deliveries_per_s,
+              node.p50_us, node.p99_us);
+  if (node.deliveries_per_s > 0)
+    std::printf("ratio Enfinito/Node    : %10.2f\n", feed.deliveries_per_s / node.deliveries_per_s);
   return 0;
 }

@@ -123,9 +123,9 @@ void bus::unsubscribe(std::size_t reactor, subscriber& s) {
   r.count.fetch_sub(1);
 }
 
-void bus::count_delivered(std::size_t reactor) noexcept {
+void bus::count_delivered(std::size_t reactor, std::uint64_t n) noexcept {
   // Relaxed, and in practice written by this reactor only: an uncontended cache line.
-  reactors_[reactor]->delivered.fetch_add(1, std::memory_order_relaxed);
+  reactors_[reactor]->delivered.fetch_add(n, std::memory_order_relaxed);
 }
 
 std::uint64_t bus::delivered() const noexcept {
@@ -164,6 +164,9 @@ void bus::render_metrics(std::string& out) const {
          resumes.load(std::memory_order_relaxed));
   family("enfinito_feed_events_replayed_total", "counter", "Events read from the database by resuming sockets.",
          replayed.load(std::memory_order_relaxed));
+  family("enfinito_feed_gathered_writes_total", "counter",
+         "Live-feed socket writes that carried several queued events at once.",
+         gathered_writes.load(std::memory_order_relaxed));
 }
 
 bool bus::try_acquire_connection(std::size_t max) noexcept {

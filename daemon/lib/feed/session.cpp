@@ -2,7 +2,9 @@
 // bounded live queue with its single writer. The protocol is described in feed/session.hpp.
 #include <enfinito/core/log.hpp>
 #include <enfinito/feed/client_message.hpp>
+#include <enfinito/feed/frames.hpp>
 #include <enfinito/feed/session.hpp>
+#include <enfinito/feed/write_gate.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,11 +12,13 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 
 namespace enfinito::feed {
@@ -252,7 +256,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
   net::awaitable<void> write_queued() {
     core::error_code ec;
     while (!queue_.empty() && !closing_) {
-      ec = co_await write_front();
+      ec = co_await write_next();
       if (ec) close_now();
     }
   }
@@ -268,7 +272,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
         writer_waiting_ = false;
         continue;
       }
-      ec = co_await write_front();
+      ec = co_await write_next();
       if (ec) close_now();
     }
     if (dead_) co_return;
@@ -286,6 +290,50 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     write_deadline_.cancel();
   }
 
+  // Writes the front of the queue: every queued event that fits in max_gather_bytes in one
+  // socket write of ready-made frames, unless Beast is writing a frame of its own (or the
+  // close handshake began): then the front one alone, through Beast.
+  net::awaitable<core::error_code> write_next() {
+    auto& gate = ws_.next_layer();
+    if (gate.beast_writing() || !ws_.is_open()) co_return co_await write_front();
+    const std::size_t n = plan_gather(queue_.begin(), queue_.end(), ctx_.opts.max_gather_bytes,
+                                      [](const queued& q) { return q.payload->size(); });
+    // The events stay referenced until the write completes (a single one is not copied).
+    batch_.clear();
+    wire_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      batch_.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      queued_bytes_ -= batch_.back().payload->size();
+    }
+    if (n == 1) {
+      append_text_frame_header(wire_, batch_.front().payload->size());
+    } else {
+      for (const auto& m : batch_) append_text_frame(wire_, *m.payload);
+    }
+    const std::array<net::const_buffer, 2> single{net::buffer(wire_), net::buffer(*batch_.front().payload)};
+    write_started_ = clock::now();
+    writing_ = true;
+    arm_watchdog();
+    core::error_code ec;
+    gate.begin_raw();
+    if (n == 1) co_await net::async_write(gate.next_layer(), single, net::redirect_error(net::use_awaitable, ec));
+    else co_await net::async_write(gate.next_layer(), net::buffer(wire_), net::redirect_error(net::use_awaitable, ec));
+    gate.end_raw();
+    writing_ = false;
+    // Sent means the whole write completed: a connection lost mid-write reports the previous
+    // id, and the client resumes from the last event it parsed.
+    if (!ec) {
+      last_sent_ = batch_.back().id;
+      ctx_.events->count_delivered(ctx_.reactor, n);
+      if (n > 1) ctx_.events->gathered_writes.fetch_add(1, std::memory_order_relaxed);
+    }
+    batch_.clear();
+    if (wire_.capacity() > 4 * ctx_.opts.max_gather_bytes) std::string().swap(wire_);
+    co_return ec;
+  }
+
+  // One event through Beast's own write.
   net::awaitable<core::error_code> write_front() {
     core::error_code ec;
     auto msg = std::move(queue_.front());
@@ -359,7 +407,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     self->first_wait_.cancel();
   }
 
-  websocket::stream<NextLayer> ws_;
+  websocket::stream<write_gate<NextLayer>> ws_;
   beast_request req_;
   session_context ctx_;
   net::steady_timer wake_;
@@ -369,6 +417,8 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
   client_reader reader_;
   std::optional<std::int64_t> resume_from_;  // set by a first-message resume request
   std::deque<queued> queue_;
+  std::vector<queued> batch_;  // the events of the gathered write in progress
+  std::string wire_;           // their frames (or the lone event's frame header)
   std::size_t queued_bytes_ = 0;
   std::vector<queued> pending_;  // live events that arrived during the catch-up
   std::uint64_t dropped_generation_ = 0;

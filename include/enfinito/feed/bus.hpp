@@ -86,8 +86,8 @@ class bus {
   /** Tells every subscriber to close (drain). */
   void shutdown();
 
-  /** Counts one event written to a socket on `reactor` (that reactor's own counter). */
-  void count_delivered(std::size_t reactor) noexcept;
+  /** Counts `n` events written to a socket on `reactor` (that reactor's own counter). */
+  void count_delivered(std::size_t reactor, std::uint64_t n = 1) noexcept;
   /** Events written to sockets, over all reactors. */
   std::uint64_t delivered() const noexcept;
   /** Appends the feed's Prometheus families (enfinito_feed_*) for /metrics. */
@@ -98,6 +98,7 @@ class bus {
   std::atomic<std::uint64_t> closed_too_slow{0};
   std::atomic<std::uint64_t> resumes{0};   // sockets that caught up from the database
   std::atomic<std::uint64_t> replayed{0};  // events those catch-ups read from the database
+  std::atomic<std::uint64_t> gathered_writes{0};  // socket writes that carried several events
 
  private:
   struct reactor_state;

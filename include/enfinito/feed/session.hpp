@@ -13,7 +13,11 @@
  * 3. go live: buffered events with an id already sent are dropped, the rest queued. Events
  *    commit in id order and are published after commit, so there is neither gap nor duplicate.
  *
- * Per socket: one writer coroutine and a bounded outbound queue (messages and bytes). A consumer
+ * Per socket: one writer coroutine and a bounded outbound queue (messages and bytes). When several
+ * events wait, the writer sends them in one socket write of ready-made frames (feed/frames.hpp,
+ * at most `max_gather_bytes` unless one event alone is larger; each event is still its own
+ * WebSocket message, in id order). The queue bounds count the events not yet taken by a write,
+ * as before. A consumer
  * that lets the queue fill is closed with 4008 and the last id it was sent in the reason, to
  * resume with `after`. Pings (Beast's keep-alive) every `ping_interval`; a peer silent for twice
  * that is dropped. A single write stalled past `write_timeout` drops the connection. Client
@@ -69,6 +73,7 @@ struct session_options {
   std::size_t max_client_message = 4096;
   std::size_t catchup_page = 500;
   std::chrono::milliseconds resume_wait{1'000};  // wait for a first-message resume; 0: none
+  std::size_t max_gather_bytes = 64 * 1024;  // frame bytes one gathered socket write carries at most
 };
 
 struct session_context {
