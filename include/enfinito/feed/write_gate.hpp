@@ -20,6 +20,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/ssl.hpp>  // teardown of an ssl::stream (boost::beast)
 #include <boost/beast/websocket/teardown.hpp>
@@ -37,7 +38,7 @@ class write_gate {
   using executor_type = typename Next::executor_type;
 
   template <class... Args>
-  explicit write_gate(Args&&... args) : next_(std::forward<Args>(args)...) {}
+  explicit write_gate(Args&&... args) : next_(std::forward<Args>(args)...), park_(next_.get_executor()) {}
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   Next& next_layer() noexcept { return next_; }
@@ -53,8 +54,21 @@ class write_gate {
     return net::async_initiate<Handler, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, const Buffers& buffers) {
           if (raw_) {
-            // Exactly one can wait: Beast serializes its own writes.
-            waiting_ = std::make_unique<waiting<Buffers, decltype(handler)>>(*this, buffers, std::move(handler));
+            // Exactly one can wait: Beast serializes its own writes. It waits as an operation of
+            // the reactor (a timer that end_raw cancels), not as a handler kept in this object:
+            // if the reactor is destroyed first, the wait is destroyed with it and so is the
+            // handler with its hold on the session (a kept handler would be a cycle, a leak).
+            // A gate destroyed first (the session ended; Beast's own pings hold no reference to
+            // it) completes the wait when its timer goes: `alive` tells, and the write is dropped
+            // as it was before the gate existed.
+            parked_ = true;
+            park_.expires_at(net::steady_timer::time_point::max());
+            park_.async_wait([this, alive = std::weak_ptr<char>(alive_), buffers,
+                              h = std::move(handler)](boost::system::error_code) mutable {
+              if (alive.expired()) return;
+              parked_ = false;
+              start_beast_write(buffers, std::move(h));
+            });
             return;
           }
           start_beast_write(buffers, std::move(handler));
@@ -63,32 +77,16 @@ class write_gate {
   }
 
   /** A Beast write_some is in flight: the session must not take the gate now. */
-  bool beast_writing() const noexcept { return beast_writes_ > 0 || waiting_ != nullptr; }
+  bool beast_writing() const noexcept { return beast_writes_ > 0 || parked_; }
 
   /** The session writes directly to next_layer() until end_raw. */
   void begin_raw() noexcept { raw_ = true; }
   void end_raw() {
     raw_ = false;
-    if (waiting_) {
-      auto w = std::move(waiting_);
-      w->start();
-    }
+    if (parked_) park_.cancel();  // the parked Beast write starts from the reactor's queue
   }
 
  private:
-  struct waiting_base {
-    virtual ~waiting_base() = default;
-    virtual void start() = 0;
-  };
-  template <class Buffers, class Handler>
-  struct waiting final : waiting_base {
-    waiting(write_gate& g, const Buffers& b, Handler h) : gate(g), buffers(b), handler(std::move(h)) {}
-    void start() override { gate.start_beast_write(buffers, std::move(handler)); }
-    write_gate& gate;
-    Buffers buffers;
-    Handler handler;
-  };
-
   template <class Buffers, class Handler>
   void start_beast_write(const Buffers& b, Handler handler) {
     ++beast_writes_;
@@ -103,9 +101,11 @@ class write_gate {
   }
 
   Next next_;
+  net::steady_timer park_;  // a Beast write waiting for the gate waits on this
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // expires with the gate
   bool raw_ = false;
+  bool parked_ = false;
   int beast_writes_ = 0;
-  std::unique_ptr<waiting_base> waiting_;
 };
 
 // Beast tears the connection down through these (found by argument-dependent lookup).
