@@ -42,6 +42,17 @@ std::string recovery_hash(const std::string& normal) { return crypto::sha256_hex
 
 // Checks `typed` against the user's factor: a TOTP code (its step then used) or, when
 // `recovery` allows, a recovery code (then consumed). Throttled and audited like passwords.
+// The user's factor into `f` (left empty when there is none), on a reader.
+net::awaitable<core::error_code> read_factor(context& ctx, const std::string& user_id, std::optional<sf::factor>& f) {
+  auto read = [&](store::connection& c) -> core::error_code {
+    auto r = sf::get(c, user_id);
+    if (!r) return r.error();
+    f = std::move(*r);
+    return {};
+  };
+  co_return co_await ctx.db.read(read);
+}
+
 // `confirming`: the factor is the unconfirmed one being confirmed (no recovery codes yet).
 net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, const std::string& typed,
                                   const std::string& address, bool confirming, std::int64_t& step) {
@@ -52,13 +63,7 @@ net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, 
     co_return out;
   }
   std::optional<sf::factor> f;
-  auto read = [&](store::connection& c) -> core::error_code {
-    auto r = sf::get(c, u.id);
-    if (!r) return r.error();
-    f = std::move(*r);
-    return {};
-  };
-  out.ec = co_await ctx.db.read(read);
+  out.ec = co_await read_factor(ctx, u.id, f);
   if (out.ec) co_return out;
   if (!f || f->confirmed_at.has_value() == confirming) {
     out.verdict = code_verdict::not_enrolled;
@@ -135,13 +140,7 @@ net::awaitable<enrolment_qr> read_enrolment_qr(context& ctx, const store::accoun
                                                const std::string& session_id) {
   enrolment_qr out;
   std::optional<sf::factor> f;
-  auto read = [&](store::connection& c) -> core::error_code {
-    auto r = sf::get(c, u.id);
-    if (!r) return r.error();
-    f = std::move(*r);
-    return {};
-  };
-  out.ec = co_await ctx.db.read(read);
+  out.ec = co_await read_factor(ctx, u.id, f);
   if (out.ec) co_return out;
   // Only the enrolling session, only before confirmation: after it the secret is never shown.
   if (!f || f->confirmed_at || session_id.empty() || f->enrolling_session != session_id) co_return out;
