@@ -32,8 +32,9 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
   const std::string& cmd = args[0];
   const auto key_path = config::vault_key_path(settings);
   if (key_path.empty()) {
-    std::fprintf(stderr, "enfinitoctl: vault.key_file: no secrets directory (set secrets.dir or "
-                         "$CREDENTIALS_DIRECTORY, or give an absolute path)\n");
+    std::fprintf(stderr,
+                 "enfinitoctl: vault.key_file: no secrets directory (set secrets.dir or "
+                 "$CREDENTIALS_DIRECTORY, or give an absolute path)\n");
     return 2;
   }
   auto fail = [&](const std::string& what, const std::string& why) {
@@ -48,8 +49,8 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
   std::uint32_t retire_id = 0;
   if (cmd == "retire-key") {
     const auto& a = args[1];
-    if (a.empty() || a.size() > 10 || a.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoull(a) == 0 || std::stoull(a) > 0xffffffffull) {
+    if (a.empty() || a.size() > 10 || a.find_first_not_of("0123456789") != std::string::npos || std::stoull(a) == 0 ||
+        std::stoull(a) > 0xffffffffull) {
       std::fprintf(stderr, "enfinitoctl: retire-key: ID must be a key id (a positive integer)\n");
       return 2;
     }
@@ -73,8 +74,10 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
     auto n = app::count_blobs_with_key(**conn, retire_id);
     if (!n) return fail(settings.store.path, "cannot read instances (has the daemon created the schema?)");
     if (*n > 0) {
-      std::fprintf(stderr, "enfinitoctl: retire-key: %zu stored credentials still use key %u; run "
-                           "`enfinitoctl rekey` first\n", *n, retire_id);
+      std::fprintf(stderr,
+                   "enfinitoctl: retire-key: %zu stored credentials still use key %u; run "
+                   "`enfinitoctl rekey` first\n",
+                   *n, retire_id);
       return 1;
     }
     if (auto r = crypto::remove_key(key_path, retire_id); !r) return fail(key_path.string(), r.error().message());
@@ -83,20 +86,20 @@ int vault_command(const enfinito::config::settings& settings, const std::vector<
   }
   auto report = app::rekey_instances(**conn, v, 100, 5, &why);
   if (!report) return fail(settings.store.path, why.empty() ? report.error().message() : why);
-  std::printf("re-encrypted %zu instance(s) under key %u (%zu scanned, %d pass(es))\n",
-              report->rekeyed, v.active_key_id(), report->scanned, report->passes);
+  std::printf("re-encrypted %zu instance(s) under key %u (%zu scanned, %d pass(es))\n", report->rekeyed,
+              v.active_key_id(), report->scanned, report->passes);
   auto hooks = app::rekey_webhook_secrets(**conn, v, 100, 5, &why);
   if (!hooks) return fail(settings.store.path, why.empty() ? hooks.error().message() : why);
-  std::printf("re-encrypted %zu webhook signing secret(s) under key %u (%zu scanned, %d pass(es))\n",
-              hooks->rekeyed, v.active_key_id(), hooks->scanned, hooks->passes);
+  std::printf("re-encrypted %zu webhook signing secret(s) under key %u (%zu scanned, %d pass(es))\n", hooks->rekeyed,
+              v.active_key_id(), hooks->scanned, hooks->passes);
   auto mails = app::rekey_mail_bodies(**conn, v, 100, 5, &why);
   if (!mails) return fail(settings.store.path, why.empty() ? mails.error().message() : why);
-  std::printf("re-encrypted %zu pending mail(s) under key %u (%zu scanned, %d pass(es))\n",
-              mails->rekeyed, v.active_key_id(), mails->scanned, mails->passes);
+  std::printf("re-encrypted %zu pending mail(s) under key %u (%zu scanned, %d pass(es))\n", mails->rekeyed,
+              v.active_key_id(), mails->scanned, mails->passes);
   auto factors = app::rekey_totp_secrets(**conn, v, 100, 5, &why);
   if (!factors) return fail(settings.store.path, why.empty() ? factors.error().message() : why);
-  std::printf("re-encrypted %zu second factor secret(s) under key %u (%zu scanned, %d pass(es))\n",
-              factors->rekeyed, v.active_key_id(), factors->scanned, factors->passes);
+  std::printf("re-encrypted %zu second factor secret(s) under key %u (%zu scanned, %d pass(es))\n", factors->rekeyed,
+              v.active_key_id(), factors->scanned, factors->passes);
   return 0;
 }
 
@@ -109,7 +112,8 @@ int main(int argc, char** argv) {
   bool file_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--dev") opts.dev = true;
+    if (a == "--dev")
+      opts.dev = true;
     else if (a == "--config" && i + 1 < argc) {
       opts.file = argv[++i];
       file_given = true;

@@ -96,8 +96,11 @@ void check_verdict(const http::framing_verdict& v, std::span<const http::header_
       require(digits == std::to_string(v.length));
       break;
     }
-    case http::body_framing::none: require(te.empty() && cl.empty()); break;
-    case http::body_framing::reject: break;
+    case http::body_framing::none:
+      require(te.empty() && cl.empty());
+      break;
+    case http::body_framing::reject:
+      break;
   }
 }
 

@@ -43,8 +43,7 @@ void check_accepted(const meta::checked_message& m) {
   require(again.ok && again.message.what == m.what && again.message.body == m.body);
   require(again.message.type == m.type && again.message.to == m.to && again.message.message_id == m.message_id);
   if (m.what == meta::checked_message::kind::message) {
-    require(!m.to.empty() && o.contains("type") && o.at("type").is_string() &&
-            o.at("type").get_string() == m.type);
+    require(!m.to.empty() && o.contains("type") && o.at("type").is_string() && o.at("type").get_string() == m.type);
     require(meta::recipient_key(m.to).size() <= m.to.size());
   }
 }
@@ -75,10 +74,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto* rest_ok = std::get_if<meta::checked_message>(&rest);
   const auto* graph_ok = std::get_if<meta::checked_message>(&graph);
-  if (rest_ok) check_accepted(*rest_ok);
-  else check_refusal(std::get<http::response>(rest), false);
-  if (graph_ok) check_accepted(*graph_ok);
-  else check_refusal(std::get<http::response>(graph), true);
+  if (rest_ok)
+    check_accepted(*rest_ok);
+  else
+    check_refusal(std::get<http::response>(rest), false);
+  if (graph_ok)
+    check_accepted(*graph_ok);
+  else
+    check_refusal(std::get<http::response>(graph), true);
 
   // The two routes share the rules: a message passes on both or on neither, and goes to Meta
   // as the same JSON. (Mark-as-read passes only on the Graph route.)

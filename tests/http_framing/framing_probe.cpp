@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
     const auto r = enfinito::test::replay_admission(bytes);
     boost::json::array requests;
     for (const auto& q : r.requests)
-      requests.push_back({{"method", hex(q.method)}, {"target", hex(q.target)}, {"body", hex(q.body)},
-                          {"keep_alive", q.keep_alive}});
+      requests.push_back(
+          {{"method", hex(q.method)}, {"target", hex(q.target)}, {"body", hex(q.body)}, {"keep_alive", q.keep_alive}});
     boost::json::object line{{"file", argv[i]},
                              {"requests", std::move(requests)},
                              {"end", enfinito::test::to_string(r.end)},

@@ -38,8 +38,8 @@ struct replay_result {
 
 /** `body_limit`: the server's (routes may set their own); `routes`: none, every request misses. */
 inline replay_result replay_admission(std::string_view bytes, std::size_t header_limit = 8 * 1024,
-                                      std::uint64_t body_limit = 1024 * 1024,
-                                      std::size_t max_requests = 64, const http::router* routes = nullptr) {
+                                      std::uint64_t body_limit = 1024 * 1024, std::size_t max_requests = 64,
+                                      const http::router* routes = nullptr) {
   namespace bhttp = boost::beast::http;
   static const http::router no_routes;
   if (!routes) routes = &no_routes;
@@ -94,8 +94,8 @@ inline replay_result replay_admission(std::string_view bytes, std::size_t header
       }
     }
     auto& msg = p.get();
-    out.requests.push_back({std::string(msg.method_string()), std::string(msg.target()), msg.body(),
-                            msg.keep_alive() && !verdict.close});
+    out.requests.push_back(
+        {std::string(msg.method_string()), std::string(msg.target()), msg.body(), msg.keep_alive() && !verdict.close});
     out.consumed = pos;
     // 4. What follows: an upgrade may hand the socket over; a close ends it.
     if (boost::beast::websocket::is_upgrade(msg)) {
@@ -113,11 +113,16 @@ inline replay_result replay_admission(std::string_view bytes, std::size_t header
 
 inline std::string_view to_string(replay_end e) {
   switch (e) {
-    case replay_end::eof: return "eof";
-    case replay_end::close: return "close";
-    case replay_end::refused: return "refused";
-    case replay_end::incomplete: return "incomplete";
-    case replay_end::upgrade: return "upgrade";
+    case replay_end::eof:
+      return "eof";
+    case replay_end::close:
+      return "close";
+    case replay_end::refused:
+      return "refused";
+    case replay_end::incomplete:
+      return "incomplete";
+    case replay_end::upgrade:
+      return "upgrade";
   }
   return "?";
 }

@@ -62,7 +62,7 @@ std::string str(const boost::json::value& v, std::string_view key) {
 struct client {
   unsigned short port;
   std::string origin = "http://127.0.0.1:8080";  // the default server.public_url
-  std::string cookie;                             // "name=value"
+  std::string cookie;                            // "name=value"
   std::string bearer;
 
   raw_response call(const std::string& method, const std::string& target, const std::string& body = {},
@@ -94,7 +94,8 @@ std::string ctl_config(const running_app& app) {
 }
 
 int ctl(const running_app& app, const std::string& args, const std::string& stdin_text, std::string* out = nullptr) {
-  std::string cmd = "printf '%s\\n' '" + stdin_text + "' | " + ENFINITOCTL_PATH + " --config " + ctl_config(app) + " " + args;
+  std::string cmd =
+      "printf '%s\\n' '" + stdin_text + "' | " + ENFINITOCTL_PATH + " --config " + ctl_config(app) + " " + args;
   return run_program({"/bin/sh", "-c", cmd}, out);
 }
 
@@ -104,7 +105,8 @@ const std::string admin_password = "correct horse battery staple";
 // Creates the first administrator with enfinitoctl and signs in.
 client admin_client(running_app& app) {
   std::string out;
-  BOOST_REQUIRE_MESSAGE(ctl(app, "create-admin --email " + admin_email + " --name Admin", admin_password, &out) == 0, out);
+  BOOST_REQUIRE_MESSAGE(ctl(app, "create-admin --email " + admin_email + " --name Admin", admin_password, &out) == 0,
+                        out);
   client a{app.port()};
   auto r = a.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password));
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
@@ -144,7 +146,10 @@ void with_smtp(config::settings& s, unsigned short port) {
 // Opens the test daemon's database read-write (WAL lets us next to the daemon).
 struct raw_db {
   sqlite3* db = nullptr;
-  explicit raw_db(const std::string& path) { sqlite3_open(path.c_str(), &db); sqlite3_busy_timeout(db, 5000); }
+  explicit raw_db(const std::string& path) {
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_busy_timeout(db, 5000);
+  }
   ~raw_db() { sqlite3_close(db); }
   std::int64_t scalar(const std::string& sql) {
     sqlite3_stmt* st = nullptr;
@@ -339,7 +344,8 @@ BOOST_AUTO_TEST_CASE(cookie_requests_are_csrf_checked) {
   // A file upload from the dashboard is multipart: allowed only when the browser itself marks
   // the request same-origin (past the CSRF check, the made-up instance is a 404).
   const std::string upload = "/v1/instances/ins_AAAAAAAAAAAAAAAAAAAAAA/media";
-  const std::string form = "--b\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n--b--\r\n";
+  const std::string form =
+      "--b\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n--b--\r\n";
   const std::pair<std::string, std::string> multipart{"Content-Type", "multipart/form-data; boundary=b"};
   auto plain = admin.call("POST", upload, form, {multipart});
   BOOST_TEST(plain.status == 403);
@@ -365,7 +371,8 @@ BOOST_AUTO_TEST_CASE(failed_signins_are_throttled_per_account_without_locking_ou
   BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body("other@example.com", "x wrong x")).status == 401);
   // The audit log recorded the failures, from where, and no password.
   raw_db db(app.settings.store.path);
-  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'signin_failed' AND client_address = '127.0.0.1'") >= 5);
+  BOOST_TEST(
+      db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'signin_failed' AND client_address = '127.0.0.1'") >= 5);
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%wrong password%'") == 0);
 }
 
@@ -386,7 +393,8 @@ BOOST_AUTO_TEST_CASE(api_keys_are_shown_once_hashed_limited_and_revoked_on_every
   BOOST_TEST(list.body.find("hash") == std::string::npos);
   BOOST_TEST(list.body.find(key.substr(0, 16)) != std::string::npos);  // the prefix
   raw_db db(app.settings.store.path);
-  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM api_keys WHERE instr(key_hash, '" + key + "') > 0 OR prefix = '" + key + "'") == 0);
+  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM api_keys WHERE instr(key_hash, '" + key + "') > 0 OR prefix = '" + key +
+                       "'") == 0);
   // Bearer works; query string never does.
   client k{app.port(), ""};
   k.bearer = key;
@@ -399,10 +407,12 @@ BOOST_AUTO_TEST_CASE(api_keys_are_shown_once_hashed_limited_and_revoked_on_every
   // A key may be limited only to the caller's own instances.
   auto [other, oid] = active_user(app, admin, "other@example.com");
   for (auto [id, owner] : {std::pair{"ins_theirs", oid}, std::pair{"ins_mine", uid}})
-    BOOST_REQUIRE(db.exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, "
-                          "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, "
-                          "token_last4, created_at, updated_at) VALUES('" + std::string(id) + "', '" + owner +
-                          "', 'n', x'00', x'00', x'00', x'00', x'00', x'00', '" + id + "', '0000', 0, 0)"));
+    BOOST_REQUIRE(
+        db.exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, "
+                "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, "
+                "token_last4, created_at, updated_at) VALUES('" +
+                std::string(id) + "', '" + owner + "', 'n', x'00', x'00', x'00', x'00', x'00', x'00', '" + id +
+                "', '0000', 0, 0)"));
   for (auto bad : {R"(["ins_theirs"])", R"(["ins_mine","ins_nowhere"])"}) {
     auto refused = u.call("POST", "/v1/api-keys", std::string(R"({"name":"x","instance_ids":)") + bad + "}");
     BOOST_TEST(refused.status == 400);
@@ -448,7 +458,8 @@ BOOST_AUTO_TEST_CASE(suspension_ends_sessions_and_keys_at_once_and_reinstating_r
   // Reject applies to pending users only.
   BOOST_TEST(admin.call("POST", "/v1/admin/users/" + uid + "/reject", "{}").status == 409);
   raw_db db(app.settings.store.path);
-  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user_suspended' AND subject_id = '" + uid + "'") == 1);
+  BOOST_TEST(
+      db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user_suspended' AND subject_id = '" + uid + "'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(password_reset_link_is_single_use_and_ends_every_session) {
@@ -468,19 +479,24 @@ BOOST_AUTO_TEST_CASE(password_reset_link_is_single_use_and_ends_every_session) {
   auto old_cookie = admin.cookie;
   client c{app.port(), "https://enfinito.example.com"};
   BOOST_TEST(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})",
-                    {{"X-Forwarded-Host", "attacker.example"}}).status == 202);
+                    {{"X-Forwarded-Host", "attacker.example"}})
+                 .status == 202);
   auto mails = smtp.wait_for(1);
   BOOST_REQUIRE(mails.size() == 1u);
   std::smatch m;
-  BOOST_REQUIRE(std::regex_search(mails[0], m, std::regex("https://enfinito\\.example\\.com/reset-password#token=([A-Za-z0-9_-]+)")));
+  BOOST_REQUIRE(std::regex_search(
+      mails[0], m, std::regex("https://enfinito\\.example\\.com/reset-password#token=([A-Za-z0-9_-]+)")));
   BOOST_TEST(mails[0].find("attacker") == std::string::npos);
   std::string token = m[1];
   raw_db db(app.settings.store.path);
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM password_resets WHERE token_hash = '" + token + "'") == 0);  // hashed
-  BOOST_TEST(c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"short"})").status == 400);
-  auto done = c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"a brand new password"})");
+  BOOST_TEST(c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"short"})").status ==
+             400);
+  auto done =
+      c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"a brand new password"})");
   BOOST_TEST(done.status == 204);
-  auto again = c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"another new password"})");
+  auto again =
+      c.call("POST", "/v1/auth/password/reset", R"({"token":")" + token + R"(","password":"another new password"})");
   BOOST_TEST(again.status == 400);
   BOOST_TEST(str(body_json(again), "field") == "token");
   admin.cookie = old_cookie;
@@ -494,7 +510,8 @@ BOOST_AUTO_TEST_CASE(changing_the_password_ends_the_other_sessions) {
   auto a = admin_client(app);
   client b{app.port()};
   BOOST_REQUIRE(b.call("POST", "/v1/auth/signin", signin_body(admin_email, admin_password)).status == 200);
-  auto wrong = a.call("POST", "/v1/me/password", R"({"current_password":"nope nope","new_password":"the next password"})");
+  auto wrong =
+      a.call("POST", "/v1/me/password", R"({"current_password":"nope nope","new_password":"the next password"})");
   BOOST_TEST(wrong.status == 400);
   BOOST_TEST(str(body_json(wrong), "field") == "current_password");
   auto r = a.call("POST", "/v1/me/password",
@@ -572,13 +589,15 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
       {"/v1/auth/signup", R"({"name":"A","email":"a@b","password":"long enough"})", "email"},
       {"/v1/auth/signup", R"({"name":"A","email":"a@example.com\r\nBcc: x@y.z","password":"long enough"})", "email"},
       {"/v1/auth/signup", R"({"name":"A","email":"a,b@example.com","password":"long enough"})", "email"},
-      {"/v1/auth/signup", R"({"name":")" + std::string(101, 'n') + R"(","email":"a@example.com","password":"long enough"})", "name"},
+      {"/v1/auth/signup",
+       R"({"name":")" + std::string(101, 'n') + R"(","email":"a@example.com","password":"long enough"})", "name"},
       {"/v1/auth/signup", R"({"name":"","email":"a@example.com","password":"long enough"})", "name"},
       {"/v1/auth/signup", R"({"name":"A\nB","email":"a@example.com","password":"long enough"})", "name"},
       {"/v1/auth/signup", R"({"email":"a@example.com","password":"long enough"})", "name"},
       {"/v1/auth/signup", R"({"name":42,"email":"a@example.com","password":"long enough"})", "name"},
       {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"short"})", "password"},
-      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":")" + std::string(1025, 'p') + R"("})", "password"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":")" + std::string(1025, 'p') + R"("})",
+       "password"},
       {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","role":"admin"})", "role"},
       {"/v1/auth/signin", R"({"email":"a@example.com"})", "password"},
       {"/v1/auth/signin", R"({"email":["a@example.com"],"password":"x"})", "email"},
@@ -587,8 +606,10 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
       {"/v1/auth/signup", R"([1,2])", "body"},
       // The minimum age (16) is confirmed, not assumed: absent, false or not a boolean.
       {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough"})", "age_confirmed"},
-      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":false})", "age_confirmed"},
-      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":"yes"})", "age_confirmed"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":false})",
+       "age_confirmed"},
+      {"/v1/auth/signup", R"({"name":"A","email":"a@example.com","password":"long enough","age_confirmed":"yes"})",
+       "age_confirmed"},
   };
   for (const auto& t : cases) {
     BOOST_TEST_CONTEXT(t.target << " " << t.body.substr(0, 80)) {
@@ -599,13 +620,19 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_field) {
     }
   }
   // 64 characters and multi-byte passwords are fine, counted as characters.
-  BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("Émile", "emile@example.com", std::string(64, 'x'))).status == 202);
+  BOOST_TEST(
+      c.call("POST", "/v1/auth/signup", signup_body("Émile", "emile@example.com", std::string(64, 'x'))).status == 202);
   BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("Zoë", "zoe@example.com", "ääääääää")).status == 202);
   // Not UTF-8, not JSON, wrong content type.
-  auto bad = c.call("POST", "/v1/auth/signup", std::string("{\"name\":\"\xff\xfe\",\"email\":\"x@example.com\",\"password\":\"long enough\"}"));
+  auto bad = c.call("POST", "/v1/auth/signup",
+                    std::string("{\"name\":\"\xff\xfe\",\"email\":\"x@example.com\",\"password\":\"long enough\"}"));
   BOOST_TEST(bad.status == 400);
   BOOST_TEST(c.call("POST", "/v1/auth/signup", "{not json").status == 400);
-  BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("A", "a@example.com", "long enough"), {{"Content-Type", "text/plain"}}).status / 100 == 4);
+  BOOST_TEST(c.call("POST", "/v1/auth/signup", signup_body("A", "a@example.com", "long enough"),
+                    {{"Content-Type", "text/plain"}})
+                     .status /
+                 100 ==
+             4);
   // Admin list: bad status filter.
   auto admin = admin_client(app);
   auto r = admin.call("GET", "/v1/admin/users?status=everyone");
@@ -641,19 +668,25 @@ BOOST_AUTO_TEST_CASE(export_streams_a_large_account_page_by_page) {
   auto [u, uid] = active_user(app, admin, "big@example.com");
   raw_db db(app.settings.store.path);
   // 12,345 audit entries: many pages of 500, and more than the old in-memory cap of 10,000.
-  BOOST_REQUIRE(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345) "
-                        "INSERT INTO audit_log(subject_id, actor_id, action, detail, client_address, created_at) "
-                        "SELECT '" + uid + "', '" + uid + "', 'bulk', 'row ' || i, '127.0.0.1', 0 FROM n"));
+  BOOST_REQUIRE(
+      db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345) "
+              "INSERT INTO audit_log(subject_id, actor_id, action, detail, client_address, created_at) "
+              "SELECT '" +
+              uid + "', '" + uid + "', 'bulk', 'row ' || i, '127.0.0.1', 0 FROM n"));
   // Two instances with 700 messages each: the message stream crosses pages and instances.
   for (std::string ins : {"ins_big1", "ins_big2"}) {
-    BOOST_REQUIRE(db.exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, "
-                          "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, "
-                          "token_last4, created_at, updated_at) VALUES('" + ins + "', '" + uid +
-                          "', 'n', x'00', x'00', x'00', x'00', x'00', x'00', '" + ins + "', '0000', 0, 0)"));
-    BOOST_REQUIRE(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700) "
-                          "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, created_at, "
-                          "updated_at) SELECT 'msg_" + ins + "_' || i, '" + ins + "', 'inbound', '1555', 'text', "
-                          "'{}', 'received', i, i FROM n"));
+    BOOST_REQUIRE(
+        db.exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, "
+                "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, "
+                "token_last4, created_at, updated_at) VALUES('" +
+                ins + "', '" + uid + "', 'n', x'00', x'00', x'00', x'00', x'00', x'00', '" + ins + "', '0000', 0, 0)"));
+    BOOST_REQUIRE(
+        db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700) "
+                "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, created_at, "
+                "updated_at) SELECT 'msg_" +
+                ins + "_' || i, '" + ins +
+                "', 'inbound', '1555', 'text', "
+                "'{}', 'received', i, i FROM n"));
   }
   const auto expected = db.scalar("SELECT COUNT(*) FROM audit_log WHERE subject_id = '" + uid + "'");
   auto r = u.call("GET", "/v1/me/export");
@@ -705,11 +738,13 @@ BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plain
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted'") == 1);
   // And the file keeps no copy (secure_delete; the WAL checkpointed first).
   int rc = SQLITE_BUSY;
-  wait_until([&] {
-    int log = 0, ckpt = 0;
-    rc = sqlite3_wal_checkpoint_v2(db.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
-    return rc == SQLITE_OK;
-  }, 2s);
+  wait_until(
+      [&] {
+        int log = 0, ckpt = 0;
+        rc = sqlite3_wal_checkpoint_v2(db.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
+        return rc == SQLITE_OK;
+      },
+      2s);
   BOOST_TEST(rc == SQLITE_OK);
   auto bytes = file_bytes(app.settings.store.path) + file_bytes(app.settings.store.path + "-wal");
   BOOST_TEST(bytes.find(email) == std::string::npos);
@@ -737,7 +772,8 @@ BOOST_AUTO_TEST_CASE(pending_rejected_and_suspended_users_export_and_delete_by_m
     BOOST_TEST_CONTEXT(email) {
       BOOST_REQUIRE(!uid.empty());
       client c{app.port()};
-      BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body(email, password)).status == 403);  // still cannot sign in
+      BOOST_TEST(c.call("POST", "/v1/auth/signin", signin_body(email, password)).status ==
+                 403);  // still cannot sign in
       auto asked = c.call("POST", "/v1/auth/data-rights", R"({"email":")" + email + R"(","action":"export"})");
       BOOST_TEST(asked.status == 202);
       auto token = mailed_link(smtp, email, "export");
@@ -755,7 +791,8 @@ BOOST_AUTO_TEST_CASE(pending_rejected_and_suspended_users_export_and_delete_by_m
       // Single use.
       BOOST_TEST(c.call("POST", "/v1/auth/data-rights/export", R"({"token":")" + token + R"("})").status == 400);
 
-      BOOST_TEST(c.call("POST", "/v1/auth/data-rights", R"({"email":")" + email + R"(","action":"delete"})").status == 202);
+      BOOST_TEST(c.call("POST", "/v1/auth/data-rights", R"({"email":")" + email + R"(","action":"delete"})").status ==
+                 202);
       auto del = mailed_link(smtp, email, "delete");
       BOOST_REQUIRE(!del.empty());
       // A deletion link does not export (and stays usable for what it was made for).
@@ -768,7 +805,8 @@ BOOST_AUTO_TEST_CASE(pending_rejected_and_suspended_users_export_and_delete_by_m
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted'") == 3);
   // An unknown address gets the same answer and no mail; bad input names its field.
   client c{app.port()};
-  BOOST_TEST(c.call("POST", "/v1/auth/data-rights", R"({"email":"nobody@example.org","action":"export"})").status == 202);
+  BOOST_TEST(c.call("POST", "/v1/auth/data-rights", R"({"email":"nobody@example.org","action":"export"})").status ==
+             202);
   auto bad = c.call("POST", "/v1/auth/data-rights", R"({"email":"nobody@example.org","action":"print"})");
   BOOST_TEST(bad.status == 400);
   BOOST_TEST(str(body_json(bad), "field") == "action");
@@ -826,7 +864,8 @@ BOOST_AUTO_TEST_CASE(ctl_delete_user_runs_the_same_cascade) {
   BOOST_TEST(ctl(app, "delete-user not-an-email", "", &out) == 2);
   raw_db db(app.settings.store.path);
   expect_no_row_mentions(db, uid, email);
-  BOOST_TEST(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' AND detail = 'by=enfinitoctl'") == 1);
+  BOOST_TEST(
+      db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account_deleted' AND detail = 'by=enfinitoctl'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(sign_ups_never_approved_or_rejected_are_purged_after_the_retention) {
@@ -847,7 +886,8 @@ BOOST_AUTO_TEST_CASE(sign_ups_never_approved_or_rejected_are_purged_after_the_re
     BOOST_REQUIRE(admin.call("POST", "/v1/admin/users/" + ids[e] + "/reject", "{}").status == 200);
   // Something that hangs off the account: a data-rights link and its queued mail.
   client c{app.port()};
-  BOOST_REQUIRE(c.call("POST", "/v1/auth/data-rights", R"({"email":")" + old_pending + R"(","action":"export"})").status == 202);
+  BOOST_REQUIRE(
+      c.call("POST", "/v1/auth/data-rights", R"({"email":")" + old_pending + R"(","action":"export"})").status == 202);
   raw_db db(app.settings.store.path);
   const auto back = [&](const std::string& e, const std::string& column, int days) {
     BOOST_REQUIRE(db.exec("UPDATE users SET " + column + " = " + column + " - " + std::to_string(days * 86400) +
@@ -858,7 +898,7 @@ BOOST_AUTO_TEST_CASE(sign_ups_never_approved_or_rejected_are_purged_after_the_re
   back(old_rejected, "updated_at", 2);
   back(new_rejected, "created_at", 30);  // waited long, rejected just now: counts from the rejection
   wait_until([&] { return db.scalar("SELECT COUNT(*) FROM users") == 3; }, 5s);
-  std::this_thread::sleep_for(300ms);  // a few more ticks: the others must survive them
+  std::this_thread::sleep_for(300ms);                        // a few more ticks: the others must survive them
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM users") == 3);  // the administrator and the two recent ones
   expect_no_row_mentions(db, ids[old_pending], old_pending);
   expect_no_row_mentions(db, ids[old_rejected], old_rejected);
@@ -888,7 +928,8 @@ BOOST_AUTO_TEST_CASE(notify_users_mails_each_active_user_once_even_when_run_twic
   std::ofstream(body_file) << "Hello,\n\nour privacy policy changes on 1 February: see https://example.org/privacy.\n";
   const auto notify = [&](std::string* out) {
     return run_program({ENFINITOCTL_PATH, "--config", toml, "notify-users", "--subject", "Privacy policy update",
-                        "--body-file", body_file, "--per-second", "2"}, out);
+                        "--body-file", body_file, "--per-second", "2"},
+                       out);
   };
   std::string out;
   BOOST_TEST_REQUIRE(notify(&out) == 0, out);  // 3 active users: a batch of 2, a second later 1
@@ -931,15 +972,18 @@ BOOST_AUTO_TEST_CASE(sessions_end_after_the_idle_and_the_absolute_timeout) {
   BOOST_TEST(a.call("GET", "/v1/me").status == 200);
   BOOST_TEST(b.call("GET", "/v1/me").status == 200);
   raw_db db(app.settings.store.path);
-  auto hash_of = [&](const client& c) {
-    return crypto::sha256_hex(c.cookie.substr(c.cookie.find('=') + 1));
-  };
+  auto hash_of = [&](const client& c) { return crypto::sha256_hex(c.cookie.substr(c.cookie.find('=') + 1)); };
   // a: unused for longer than the idle timeout; b: past its absolute expiry though just used.
   auto idle = app.settings.auth.session_idle_timeout_s;
-  sqlite3_exec(db.db, ("UPDATE sessions SET last_seen_at = last_seen_at - " + std::to_string(idle + 5) +
-                       " WHERE token_hash = '" + hash_of(a) + "'").c_str(), nullptr, nullptr, nullptr);
-  sqlite3_exec(db.db, ("UPDATE sessions SET expires_at = strftime('%s','now') - 1 WHERE token_hash = '" +
-                       hash_of(b) + "'").c_str(), nullptr, nullptr, nullptr);
+  sqlite3_exec(db.db,
+               ("UPDATE sessions SET last_seen_at = last_seen_at - " + std::to_string(idle + 5) +
+                " WHERE token_hash = '" + hash_of(a) + "'")
+                   .c_str(),
+               nullptr, nullptr, nullptr);
+  sqlite3_exec(
+      db.db,
+      ("UPDATE sessions SET expires_at = strftime('%s','now') - 1 WHERE token_hash = '" + hash_of(b) + "'").c_str(),
+      nullptr, nullptr, nullptr);
   BOOST_TEST(a.call("GET", "/v1/me").status == 401);
   BOOST_TEST(b.call("GET", "/v1/me").status == 401);
 }
@@ -956,8 +1000,9 @@ BOOST_AUTO_TEST_CASE(housekeeping_sweeps_expired_rows_nobody_presents_again) {
   BOOST_REQUIRE(db.exec("UPDATE sessions SET expires_at = 1 WHERE rowid = (SELECT MIN(rowid) FROM sessions)"));
   BOOST_REQUIRE(db.exec("INSERT INTO password_resets VALUES('h1', '" + uid + "', 0, 1), ('h2', '" + uid +
                         "', 0, strftime('%s','now') + 600)"));
-  BOOST_REQUIRE(db.exec("INSERT INTO google_flows(state_hash, sealed, purpose, created_at, expires_at) "
-                        "VALUES('s1', x'00', 'sign_in', 0, 1)"));
+  BOOST_REQUIRE(
+      db.exec("INSERT INTO google_flows(state_hash, sealed, purpose, created_at, expires_at) "
+              "VALUES('s1', x'00', 'sign_in', 0, 1)"));
   wait_until([&] { return db.scalar("SELECT COUNT(*) FROM sessions") == 1; }, 5s);
   std::this_thread::sleep_for(300ms);  // a few more ticks: the live rows must survive them
   BOOST_TEST(db.scalar("SELECT COUNT(*) FROM sessions") == 1);
@@ -1011,12 +1056,15 @@ BOOST_AUTO_TEST_CASE(dev_mode_writes_mails_as_files) {
   auto admin = admin_client(app);
   BOOST_REQUIRE(c.call("POST", "/v1/auth/password/forgot", R"({"email":"admin@example.com"})").status == 202);
   std::string text;
-  wait_until([&] {
-    std::error_code ec;
-    if (std::filesystem::exists(mail_dir / "mail", ec))
-      for (const auto& e : std::filesystem::directory_iterator(mail_dir / "mail", ec)) text = file_bytes(e.path().string());
-    return !text.empty();
-  }, 10s);
+  wait_until(
+      [&] {
+        std::error_code ec;
+        if (std::filesystem::exists(mail_dir / "mail", ec))
+          for (const auto& e : std::filesystem::directory_iterator(mail_dir / "mail", ec))
+            text = file_bytes(e.path().string());
+        return !text.empty();
+      },
+      10s);
   BOOST_TEST(text.find("To: admin@example.com") != std::string::npos);
   BOOST_TEST(text.find("/reset-password#token=") != std::string::npos);
 }
@@ -1029,8 +1077,9 @@ BOOST_AUTO_TEST_CASE(only_the_session_cookie_is_ever_set) {
     admin.call("POST", "/v1/auth/signout", "{}");
   }
   BOOST_TEST(!seen_cookies().empty());
-  for (const auto& name : seen_cookies())
-    BOOST_TEST_CONTEXT(name) { BOOST_TEST((name == "enfinito_session" || name == "__Host-enfinito_session")); }
+  for (const auto& name : seen_cookies()) BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST((name == "enfinito_session" || name == "__Host-enfinito_session"));
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -152,8 +152,10 @@ struct audit_fixture {
     std::string out;
     auto ec = app.get().database().read_sync([&](store::connection& c) -> core::error_code {
       core::error_code e;
-      auto* s = c.prepare("SELECT COALESCE(subject_id,''), COALESCE(actor_id,''), action, detail, client_address "
-                          "FROM audit_log", e);
+      auto* s = c.prepare(
+          "SELECT COALESCE(subject_id,''), COALESCE(actor_id,''), action, detail, client_address "
+          "FROM audit_log",
+          e);
       if (!s) return e;
       while (s->step(e))
         for (int i = 0; i < 5; ++i) out += s->text(i) + "|";
@@ -173,13 +175,16 @@ BOOST_FIXTURE_TEST_CASE(every_change_is_audited_and_no_entry_holds_a_secret, aud
   auto owner = user("owner@example.com", "owner password 123");
   auto key = program(owner);
   auto web = session(owner);
-  std::vector<std::string> secrets{token, token2, app_secret, url_canary, owner.key,
-                                   web.cookie.substr(web.cookie.find('=') + 1)};
+  std::vector<std::string> secrets{token,      token2,    app_secret,
+                                   url_canary, owner.key, web.cookie.substr(web.cookie.find('=') + 1)};
 
   // An instance: connected, its token and name changed, re-verified, deleted at the end.
   auto made = key.call("POST", "/v1/instances",
-                       json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
-                                                    {"access_token", token}, {"app_secret", app_secret},
+                       json::serialize(json::object{{"name", "Shop"},
+                                                    {"phone_number_id", phone},
+                                                    {"waba_id", waba},
+                                                    {"access_token", token},
+                                                    {"app_secret", app_secret},
                                                     {"app_id", "1234567890123"}}));
   BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
   const auto instance = str(body_of(made), "id");
@@ -216,12 +221,10 @@ BOOST_FIXTURE_TEST_CASE(every_change_is_audited_and_no_entry_holds_a_secret, aud
 
   // The owner reads them all, in order, each once.
   auto mine = entries(web, "/v1/me/audit");
-  const std::vector<std::string> expected{"instance_created",         "instance_updated",
-                                          "instance_verified",        "webhook_endpoint_created",
-                                          "webhook_endpoint_updated", "webhook_secret_rotated",
-                                          "webhook_endpoint_deleted", "api_key_created",
-                                          "api_key_revoked",          "session_revoked",
-                                          "instance_deleted"};
+  const std::vector<std::string> expected{
+      "instance_created",         "instance_updated",       "instance_verified",        "webhook_endpoint_created",
+      "webhook_endpoint_updated", "webhook_secret_rotated", "webhook_endpoint_deleted", "api_key_created",
+      "api_key_revoked",          "session_revoked",        "instance_deleted"};
   BOOST_TEST(actions(mine) == expected, boost::test_tools::per_element());
   for (const auto& e : mine) {
     BOOST_TEST_CONTEXT(str(e, "action")) {
@@ -307,9 +310,8 @@ BOOST_FIXTURE_TEST_CASE(totp_enrols_signs_in_with_a_code_and_a_recovery_code_wor
   BOOST_TEST(enrol.header("cache-control") == "no-store");
   const auto secret = str(body_of(enrol), "secret");
   BOOST_TEST(secret.size() == 32u);  // 160 bits
-  BOOST_TEST(str(body_of(enrol), "otpauth_uri") ==
-             "otpauth://totp/Enfinito:ada%40example.com?secret=" + secret +
-                 "&issuer=Enfinito&algorithm=SHA1&digits=6&period=30");
+  BOOST_TEST(str(body_of(enrol), "otpauth_uri") == "otpauth://totp/Enfinito:ada%40example.com?secret=" + secret +
+                                                       "&issuer=Enfinito&algorithm=SHA1&digits=6&period=30");
   BOOST_TEST(body_of(a.call("GET", "/v1/me/totp")).at("pending").as_bool());
   const auto first_code = code_for(secret);
   auto wrong = a.call("POST", "/v1/me/totp/confirm", code_body(first_code == "000000" ? "111111" : "000000"));
@@ -401,7 +403,8 @@ BOOST_FIXTURE_TEST_CASE(wrong_codes_are_throttled_like_passwords, audit_fixture)
   unsigned last = 0;
   for (unsigned i = 0; i < app.settings.auth.signin_max_failures_per_account + 1 && last != 429u; ++i)
     last = b.call("POST", "/v1/auth/signin/second-factor",
-                  json::serialize(json::object{{"challenge", challenge}, {"code", bad}})).status;
+                  json::serialize(json::object{{"challenge", challenge}, {"code", bad}}))
+               .status;
   BOOST_TEST(last == 429u);
   // Even the right code waits now.
   auto right = b.call("POST", "/v1/auth/signin/second-factor",
@@ -422,7 +425,8 @@ BOOST_FIXTURE_TEST_CASE(an_administrator_without_a_second_factor_may_only_enrol,
   BOOST_TEST(body_of(a.call("GET", "/v1/me/totp")).at("required").as_bool());
   auto enrol = a.call("POST", "/v1/me/totp", "{}");
   BOOST_REQUIRE(enrol.status == 201u);
-  BOOST_REQUIRE(a.call("POST", "/v1/me/totp/confirm", code_body(code_for(str(body_of(enrol), "secret")))).status == 200u);
+  BOOST_REQUIRE(a.call("POST", "/v1/me/totp/confirm", code_body(code_for(str(body_of(enrol), "secret")))).status ==
+                200u);
   // The same session may do everything now.
   BOOST_TEST(a.call("GET", "/v1/admin/users").status == 200u);
 }

@@ -74,8 +74,12 @@ struct fixture_at {
     return http_request("127.0.0.1", app.port(), method, target, h, body, 30s);
   }
   std::string create_instance(const char* phone, const char* waba) {
-    json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
-                       {"app_secret", "appsecret0123456789abcdef"}, {"app_id", "1234567890123"}};
+    json::object creds{{"name", "Shop"},
+                       {"phone_number_id", phone},
+                       {"waba_id", waba},
+                       {"access_token", token},
+                       {"app_secret", "appsecret0123456789abcdef"},
+                       {"app_id", "1234567890123"}};
     auto r = call("POST", "/v1/instances", json::serialize(creds));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     return str(body_of(r), "id");
@@ -84,8 +88,8 @@ struct fixture_at {
   static json::array recipients(std::size_t n, std::size_t from = 0) {
     json::array a;
     for (std::size_t i = from; i < from + n; ++i)
-      a.push_back(json::object{{"to", "+1555" + std::to_string(2000000 + i)},
-                               {"parameters", json::array{"Pat", "Monday"}}});
+      a.push_back(
+          json::object{{"to", "+1555" + std::to_string(2000000 + i)}, {"parameters", json::array{"Pat", "Monday"}}});
     return a;
   }
   http_result create(json::object body, const std::string& inst = {}) {
@@ -116,8 +120,9 @@ struct fixture_at {
     return meta.admin_get(std::string("messages?phone_number_id=") + phone).at("messages").as_array();
   }
   std::vector<std::string> event_types() {
-    auto r = call("GET", "/v1/events?limit=1000&type=broadcast.accepted,broadcast.started,broadcast.progress,"
-                         "broadcast.finished");
+    auto r = call("GET",
+                  "/v1/events?limit=1000&type=broadcast.accepted,broadcast.started,broadcast.progress,"
+                  "broadcast.finished");
     BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
     std::vector<std::string> out;
     const auto page = body_of(r);
@@ -179,7 +184,8 @@ BOOST_FIXTURE_TEST_CASE(invalid_rows_are_reported_by_line_and_nothing_is_created
   const std::string route = "/v1/instances/" + instance + "/broadcasts";
   const std::string head = R"({"template": {"name": "appointment_reminder", "language": "en_US"}, "recipients": [)";
   const std::string row1 = R"({"to": "+15552000001", "parameters": ["Pat", "Monday"]})";
-  bad = call("POST", route, head + row1 + R"(, {"to": "+15552000002", "to": "+15552000003", "parameters": ["Bo", "Fri"]}]})");
+  bad = call("POST", route,
+             head + row1 + R"(, {"to": "+15552000002", "to": "+15552000003", "parameters": ["Bo", "Fri"]}]})");
   BOOST_REQUIRE_MESSAGE(bad.status == 400u, bad.body);
   BOOST_TEST(str(body_of(bad), "field") == "recipients");
   BOOST_TEST(str(body_of(bad), "detail").find("row 2 is not I-JSON") != std::string::npos);
@@ -233,8 +239,8 @@ BOOST_FIXTURE_TEST_CASE(ten_thousand_recipients_reach_meta_once_each_at_the_numb
 }
 
 BOOST_FIXTURE_TEST_CASE(meta_refusals_are_counted_by_code, fixture) {
-  const auto id = created({{"template", json::object{{"name", "no_such_template"}, {"language", "en_US"}}},
-                           {"recipients", recipients(5)}});
+  const auto id = created(
+      {{"template", json::object{{"name", "no_such_template"}, {"language", "en_US"}}}, {"recipients", recipients(5)}});
   auto b = wait_state(id, "finished");
   const auto c = b.at("counts").as_object();
   BOOST_TEST(num(c, "failed") == 5);
@@ -331,7 +337,8 @@ BOOST_FIXTURE_TEST_CASE(single_sends_are_not_held_up_by_a_running_broadcast, fix
       auto r = call("POST", "/v1/instances/" + inst + "/messages", json::serialize(m));
       BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
       const auto mid = str(body_of(r), "id");
-      BOOST_REQUIRE(wait_until([&] { return str(body_of(call("GET", "/v1/messages/" + mid)), "status") == "sent"; }, 10s, 2ms));
+      BOOST_REQUIRE(
+          wait_until([&] { return str(body_of(call("GET", "/v1/messages/" + mid)), "status") == "sent"; }, 10s, 2ms));
       waits.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
   }
@@ -423,11 +430,16 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
   // 200 messages/s: 600 recipients take about 3 s, long enough to kill half way.
-  const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-                           "[store]\npath = \"" + db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-                           "[meta]\nbase_url = \"" + meta.base_url() + "\"\n"
-                           "[queue]\nrate_per_instance = 200\nburst = 10\nmax_in_flight = 32\n"
-                           "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n";
+  const std::string toml =
+      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
+      "[store]\npath = \"" +
+      db_path +
+      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
+      "[meta]\nbase_url = \"" +
+      meta.base_url() +
+      "\"\n"
+      "[queue]\nrate_per_instance = 200\nburst = 10\nmax_in_flight = 32\n"
+      "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n";
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   const auto t = plant_tenant_in_file(db_path, "crash@example.com");
@@ -436,8 +448,12 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
     if (method == "POST") h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", d.port(), method, target, h, body, 30s);
   };
-  json::object creds{{"name", "Shop"}, {"phone_number_id", phone_a}, {"waba_id", waba_a}, {"access_token", token},
-                     {"app_secret", "appsecret0123456789abcdef"}, {"app_id", "1234567890123"}};
+  json::object creds{{"name", "Shop"},
+                     {"phone_number_id", phone_a},
+                     {"waba_id", waba_a},
+                     {"access_token", token},
+                     {"app_secret", "appsecret0123456789abcdef"},
+                     {"app_id", "1234567890123"}};
   auto r = call("POST", "/v1/instances", json::serialize(creds));
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto instance = str(body_of(r), "id");
@@ -449,7 +465,9 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
   r = call("POST", "/v1/instances/" + instance + "/broadcasts", json::serialize(body));
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto id = str(body_of(r), "id");
-  auto received = [&] { return meta.admin_get(std::string("messages?phone_number_id=") + phone_a).at("messages").as_array(); };
+  auto received = [&] {
+    return meta.admin_get(std::string("messages?phone_number_id=") + phone_a).at("messages").as_array();
+  };
 
   // Kill once a sixth has reached Meta.
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return received().size() >= n / 6; }, 60s, 5ms), d.log());
@@ -462,12 +480,14 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
   // Restart on the same database: nobody resumes it but the daemon itself.
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   json::object b;
-  const bool finished = wait_until([&] {
-    auto g = call("GET", "/v1/broadcasts/" + id);
-    if (g.status != 200u) return false;
-    b = body_of(g);
-    return str(b, "state") == "finished";
-  }, 90s, 50ms);
+  const bool finished = wait_until(
+      [&] {
+        auto g = call("GET", "/v1/broadcasts/" + id);
+        if (g.status != 200u) return false;
+        b = body_of(g);
+        return str(b, "state") == "finished";
+      },
+      90s, 50ms);
   BOOST_TEST_MESSAGE("after the restart: " << json::serialize(b));
   BOOST_REQUIRE_MESSAGE(finished, d.log());
 

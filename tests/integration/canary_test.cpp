@@ -107,7 +107,9 @@ std::string database_files(const std::filesystem::path& dir, bool* wal) {
 std::string token_of_cookie(const std::string& cookie) { return cookie.substr(cookie.find('=') + 1); }
 
 // A request with no credentials at all (the key only in the query string).
-void anon_call(unsigned short port, const std::string& target) { http_request("127.0.0.1", port, "GET", target, {}, {}); }
+void anon_call(unsigned short port, const std::string& target) {
+  http_request("127.0.0.1", port, "GET", target, {}, {});
+}
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 std::string str(const json::value& v, const char* k) { return std::string(v.as_object().at(k).as_string()); }
@@ -124,10 +126,15 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   const auto db_path = (dir / "enfinito.db").string();
   const std::string toml =
       "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-      "[store]\npath = \"" + db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-      "[meta]\nbase_url = \"" + meta.base_url() + "\"\n[log]\nlevel = \"debug\"\n"
+      "[store]\npath = \"" +
+      db_path +
+      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
+      "[meta]\nbase_url = \"" +
+      meta.base_url() +
+      "\"\n[log]\nlevel = \"debug\"\n"
       "[queue]\nbackoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n"
-      "[smtp]\nhost = \"127.0.0.1\"\nport = " + std::to_string(smtp.port()) +
+      "[smtp]\nhost = \"127.0.0.1\"\nport = " +
+      std::to_string(smtp.port()) +
       "\nfrom = \"noreply@enfinito.example\"\nstarttls = \"off\"\nretry_base_ms = 200\nretry_max_ms = 400\n"
       "poll_interval_ms = 50\ntimeout_ms = 3000\n";
   daemon_process d(dir.path(), toml);
@@ -146,8 +153,9 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
     tool_output += out;
   }
   client admin{d.port(), &seen};
-  BOOST_REQUIRE(admin.call("POST", "/v1/auth/signin",
-                           json::serialize(json::object{{"email", "admin@example.com"}, {"password", admin_password}}))
+  BOOST_REQUIRE(admin
+                    .call("POST", "/v1/auth/signin",
+                          json::serialize(json::object{{"email", "admin@example.com"}, {"password", admin_password}}))
                     .status == 200u);
   const std::string admin_cookie = admin.cookie;
   // Administrators must enrol a second factor first: its secret is a canary too (shown once,
@@ -163,9 +171,8 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
 
   // A user signs up, is approved, signs in.
   client user{d.port(), &seen};
-  BOOST_REQUIRE(user.call("POST", "/v1/auth/signup",
-                          signup_body("Carol", "carol@example.com", user_password))
-                    .status == 202u);
+  BOOST_REQUIRE(user.call("POST", "/v1/auth/signup", signup_body("Carol", "carol@example.com", user_password)).status ==
+                202u);
   auto pending = admin.call("GET", "/v1/admin/users?status=pending");
   std::string user_id;
   const auto pending_doc = body_of(pending);
@@ -189,16 +196,20 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
 
   // An instance with the Meta token and app secret; the verify token comes back in its views.
   auto inst = keyed.call("POST", "/v1/instances",
-                         json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
-                                                      {"access_token", meta_token}, {"app_secret", app_secret},
+                         json::serialize(json::object{{"name", "Shop"},
+                                                      {"phone_number_id", phone},
+                                                      {"waba_id", waba},
+                                                      {"access_token", meta_token},
+                                                      {"app_secret", app_secret},
                                                       {"app_id", app_id}}));
   BOOST_REQUIRE_MESSAGE(inst.status == 201u, inst.body);
   const std::string instance = str(body_of(inst), "id");
   const std::string verify_token = str(body_of(inst).at("webhook"), "verify_token");
   BOOST_REQUIRE_EQUAL(meta.admin_status("numbers", {{"id", phone},
-                                             {"callback_url", "http://127.0.0.1:" + std::to_string(d.port()) +
-                                                                  "/webhooks/meta/" + instance},
-                                             {"app_secret", app_secret}, {"verify_token", verify_token}}),
+                                                    {"callback_url", "http://127.0.0.1:" + std::to_string(d.port()) +
+                                                                         "/webhooks/meta/" + instance},
+                                                    {"app_secret", app_secret},
+                                                    {"verify_token", verify_token}}),
                       200u);
   // Meta's subscription handshake (the verify token travels in the query string).
   BOOST_TEST(meta.admin_status("verify", {{"phone_number_id", phone}}) == 200u);
@@ -207,12 +218,14 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     auto r = keyed.call("POST", "/v1/instances/" + instance + "/messages",
-                        json::serialize(json::object{{"to", "1555777000" + std::to_string(i)}, {"type", "text"},
+                        json::serialize(json::object{{"to", "1555777000" + std::to_string(i)},
+                                                     {"type", "text"},
                                                      {"text", json::object{{"body", "hello " + std::to_string(i)}}}}));
     BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
     ids.push_back(str(body_of(r), "id"));
   }
-  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(meta.admin_status("inbound", {{"phone_number_id", phone}, {"type", "text"}}), 200u);
+  for (int i = 0; i < 2; ++i)
+    BOOST_REQUIRE_EQUAL(meta.admin_status("inbound", {{"phone_number_id", phone}, {"type", "text"}}), 200u);
   BOOST_TEST(wait_until([&] {
     auto r = keyed.call("GET", "/v1/events", {}, false);
     return r.body.find("message.received") != std::string::npos;
@@ -263,8 +276,9 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
                        json::serialize(json::object{{"token", reset_token}, {"password", new_password}}))
                  .status == 204u);
   client again{d.port(), &seen};
-  BOOST_REQUIRE(again.call("POST", "/v1/auth/signin",
-                           json::serialize(json::object{{"email", "carol@example.com"}, {"password", new_password}}))
+  BOOST_REQUIRE(again
+                    .call("POST", "/v1/auth/signin",
+                          json::serialize(json::object{{"email", "carol@example.com"}, {"password", new_password}}))
                     .status == 200u);
   const std::string new_cookie = again.cookie;
 
@@ -273,9 +287,12 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   // takes them, and a send Meta's rules refuse.
   for (int i = 0; i < 2; ++i)
     keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages",
-               json::serialize(json::object{{"messaging_product", "whatsapp"}, {"to", "15557770009"},
-                                            {"type", "text"}, {"text", json::object{{"body", "graph hello"}}}}));
-  keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages", R"({"messaging_product":"whatsapp","to":"15557770009"})");
+               json::serialize(json::object{{"messaging_product", "whatsapp"},
+                                            {"to", "15557770009"},
+                                            {"type", "text"},
+                                            {"text", json::object{{"body", "graph hello"}}}}));
+  keyed.call("POST", std::string("/graph/v21.0/") + phone + "/messages",
+             R"({"messaging_product":"whatsapp","to":"15557770009"})");
   keyed.call("GET", std::string("/graph/v21.0/") + phone + "/message_templates");
   keyed.call("GET", "/v1/instances/" + instance + "/conversations/15557770000");
   keyed.call("GET", "/v1/instances/" + instance + "/conversations/%2B15557770001/messages");
@@ -300,13 +317,18 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
     if (mail != reset_mail) other_mail += mail;
 
   auto token_of = token_of_cookie;
-  const std::map<std::string, std::string> canaries{
-      {"admin password", admin_password},       {"user password", user_password},
-      {"new password", new_password},           {"API key", api_key},
-      {"admin session", token_of(admin_cookie)}, {"user session", token_of(user_cookie)},
-      {"new session", token_of(new_cookie)},    {"reset token", reset_token},
-      {"Meta access token", meta_token},        {"app secret", app_secret},
-      {"verify token", verify_token},          {"TOTP secret", totp_secret}};
+  const std::map<std::string, std::string> canaries{{"admin password", admin_password},
+                                                    {"user password", user_password},
+                                                    {"new password", new_password},
+                                                    {"API key", api_key},
+                                                    {"admin session", token_of(admin_cookie)},
+                                                    {"user session", token_of(user_cookie)},
+                                                    {"new session", token_of(new_cookie)},
+                                                    {"reset token", reset_token},
+                                                    {"Meta access token", meta_token},
+                                                    {"app secret", app_secret},
+                                                    {"verify token", verify_token},
+                                                    {"TOTP secret", totp_secret}};
   // The search can find things: the verify token is in the instance views it saw, the key in
   // its one creation answer, the reset token in its mail.
   BOOST_TEST(seen.find(verify_token) != std::string::npos);
@@ -333,18 +355,22 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
     }
   }
   BOOST_TEST_MESSAGE("canary secrets: " << canaries.size() << " canaries, searched in " << log.size()
-                     << " bytes of debug log, " << seen.size() << " bytes of responses, " << smtp.messages().size()
-                     << " mails, " << exported.body.size() << " bytes of export, " << db_bytes.size()
-                     << " bytes of database files: " << hits << " hits");
+                                        << " bytes of debug log, " << seen.size() << " bytes of responses, "
+                                        << smtp.messages().size() << " mails, " << exported.body.size()
+                                        << " bytes of export, " << db_bytes.size()
+                                        << " bytes of database files: " << hits << " hits");
   BOOST_TEST(hits == 0);
 
   // Identifiers are not secrets (responses and the database have them) but the customer's: no
   // log line carries one, only its keyed tag (docs/security.md, "Identifiers in logs").
-  const std::map<std::string, std::string> identifiers{
-      {"Phone Number ID", phone},        {"WABA ID", waba},
-      {"App ID", app_id},                {"display phone number", "15550190001"},
-      {"a contact's number", "15557770000"}, {"a contact's number with +", "15557770001"},
-      {"a Graph send's recipient", "15557770009"}, {"a queued send's recipient", "15557770002"}};
+  const std::map<std::string, std::string> identifiers{{"Phone Number ID", phone},
+                                                       {"WABA ID", waba},
+                                                       {"App ID", app_id},
+                                                       {"display phone number", "15550190001"},
+                                                       {"a contact's number", "15557770000"},
+                                                       {"a contact's number with +", "15557770001"},
+                                                       {"a Graph send's recipient", "15557770009"},
+                                                       {"a queued send's recipient", "15557770002"}};
   for (const auto& [what, value] : identifiers)
     BOOST_TEST(log.find(value) == std::string::npos, what << " in the daemon log");
   BOOST_TEST(log.find("path=/graph/v21.0/#") != std::string::npos, "the access log shows the tag in its place");
@@ -362,9 +388,12 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
     BOOST_REQUIRE(std::regex_search(line, f, std::regex("purpose=(\\S+) host=(\\S+) port=(\\S+)")));
     const std::string purpose = f[1], endpoint = std::string(f[2]) + ":" + std::string(f[3]);
     purposes.insert(purpose);
-    if (purpose == "smtp") BOOST_TEST(endpoint == "127.0.0.1:" + smtp_port);
-    else if (purpose == "meta_graph" || purpose == "meta_media") BOOST_TEST(endpoint == "127.0.0.1:" + meta_port, line);
-    else BOOST_ERROR("P5: a connection for " << purpose << " to " << endpoint);
+    if (purpose == "smtp")
+      BOOST_TEST(endpoint == "127.0.0.1:" + smtp_port);
+    else if (purpose == "meta_graph" || purpose == "meta_media")
+      BOOST_TEST(endpoint == "127.0.0.1:" + meta_port, line);
+    else
+      BOOST_ERROR("P5: a connection for " << purpose << " to " << endpoint);
   }
   BOOST_TEST(purposes.count("meta_graph") == 1u);
   BOOST_TEST(purposes.count("smtp") == 1u);

@@ -79,12 +79,15 @@ long ms_since(clock_type::time_point t) {
 }
 
 std::string fake_config(unsigned mps) {
-  return fake_graph::one_number_config(phone, waba, token,
-                                       {{"display_phone_number", "15550180001"}, {"verified_name", "Chaos Shop"}, {"mps", mps},
-                                        {"pair_burst", 100000}, {"pair_interval_ms", 1}},
-                                       // Webhook retries outlast a restart (about 11 s in all).
-                                       {{"knobs", json::object{{"window_mode", "off"}, {"retry_max_attempts", 10},
-                                                              {"retry_max_ms", 3000}}}});
+  return fake_graph::one_number_config(
+      phone, waba, token,
+      {{"display_phone_number", "15550180001"},
+       {"verified_name", "Chaos Shop"},
+       {"mps", mps},
+       {"pair_burst", 100000},
+       {"pair_interval_ms", 1}},
+      // Webhook retries outlast a restart (about 11 s in all).
+      {{"knobs", json::object{{"window_mode", "off"}, {"retry_max_attempts", 10}, {"retry_max_ms", 3000}}}});
 }
 
 long rss_kib(pid_t pid) {
@@ -120,18 +123,19 @@ struct chaos_rig {
     BOOST_REQUIRE_MESSAGE(d.start(), d.log());
     BOOST_REQUIRE_EQUAL(d.port(), port);
     plant_tenant();
-    json::object creds{{"name", "Chaos"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
-                       {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+    json::object creds{{"name", "Chaos"},       {"phone_number_id", phone}, {"waba_id", waba},
+                       {"access_token", token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
     auto r = call("POST", "/v1/instances", json::serialize(creds));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = body_of(r);
     instance = str(o, "id");
-    BOOST_REQUIRE_EQUAL(meta.admin_status("numbers", {{"id", phone},
-                                               {"callback_url", "http://127.0.0.1:" + std::to_string(port) +
-                                                                    "/webhooks/meta/" + instance},
-                                               {"app_secret", app_secret},
-                                               {"verify_token", str(o.at("webhook").as_object(), "verify_token")}}),
-                        200u);
+    BOOST_REQUIRE_EQUAL(
+        meta.admin_status("numbers",
+                          {{"id", phone},
+                           {"callback_url", "http://127.0.0.1:" + std::to_string(port) + "/webhooks/meta/" + instance},
+                           {"app_secret", app_secret},
+                           {"verify_token", str(o.at("webhook").as_object(), "verify_token")}}),
+        200u);
   }
   ~chaos_rig() {
     if (d.running()) {
@@ -168,7 +172,9 @@ struct chaos_rig {
   }
 
   // What Meta received from the number, in arrival order.
-  json::array received() { return meta.admin_get(std::string("messages?phone_number_id=") + phone).at("messages").as_array(); }
+  json::array received() {
+    return meta.admin_get(std::string("messages?phone_number_id=") + phone).at("messages").as_array();
+  }
   json::object stats() { return meta.admin_get("stats"); }
   // How many sends Meta accepted from the number (cheap: no message bodies).
   std::int64_t accepted_at_meta() {
@@ -219,8 +225,10 @@ struct load_generator {
           ++refused;
           const bool proper = r.status == 503u && r.header("content-type") == "application/problem+json" &&
                               !r.header("retry-after").empty();
-          if (proper) ++well_formed_503;
-          else odd_answer = std::to_string(r.status) + " " + r.header("content-type") + " " + r.body.substr(0, 200);
+          if (proper)
+            ++well_formed_503;
+          else
+            odd_answer = std::to_string(r.status) + " " + r.header("content-type") + " " + r.body.substr(0, 200);
         }
       } catch (const std::exception&) {
         ++unknown;  // the daemon died with the request in flight: it may or may not be committed
@@ -240,11 +248,12 @@ struct inbound_generator {
   explicit inbound_generator(chaos_rig& owner) : rig(owner) {
     thread = std::thread([this] {
       for (int n = 0; !stop && n < 100'000; ++n) {
-        auto r = http_request("127.0.0.1", rig.meta.port(), "POST", "/_admin/inbound",
-                              {{"content-type", "application/json"}},
-                              json::serialize(json::object{{"phone_number_id", phone}, {"type", "text"},
-                                                           {"from", "1555400" + std::to_string(1000 + n % 100)},
-                                                           {"text", json::object{{"body", "in-" + std::to_string(n)}}}}));
+        auto r = http_request(
+            "127.0.0.1", rig.meta.port(), "POST", "/_admin/inbound", {{"content-type", "application/json"}},
+            json::serialize(json::object{{"phone_number_id", phone},
+                                         {"type", "text"},
+                                         {"from", "1555400" + std::to_string(1000 + n % 100)},
+                                         {"text", json::object{{"body", "in-" + std::to_string(n)}}}}));
         if (r.status == 200u) wamids.push_back(str(body_of(r), "id"));
         std::this_thread::sleep_for(25ms);
       }
@@ -267,8 +276,9 @@ BOOST_AUTO_TEST_SUITE(chaos_kill9)
 // must also exit 0 within the drain deadline (2 s here) every time.
 void stop_under_load_and_reconcile(int sig, int kills) {
   const char* what = sig == SIGKILL ? "kill -9" : "SIGTERM";
-  chaos_rig rig(100000, "rate_per_instance = 1000\nburst = 50\nmax_in_flight = 32\nbackoff_base_ms = 50\n"
-                        "backoff_max_ms = 500\nsweep_interval_ms = 200\n");
+  chaos_rig rig(100000,
+                "rate_per_instance = 1000\nburst = 50\nmax_in_flight = 32\nbackoff_base_ms = 50\n"
+                "backoff_max_ms = 500\nsweep_interval_ms = 200\n");
   rig.meta.admin_status("knobs", {{"latency_ms", 3}});  // sends take a moment: some are in flight at a kill
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> pause_ms(400, 1500);
@@ -308,9 +318,11 @@ void stop_under_load_and_reconcile(int sig, int kills) {
     // Sending again, and the backlog of the kill drained (new load keeps arriving meanwhile).
     BOOST_TEST(wait_until([&] { return rig.accepted_at_meta() > at_meta; }, 30s, 10ms));
     resume_ms.push_back(ms_since(t0));
-    BOOST_TEST(wait_until([&] {
-      return rig.count("SELECT COUNT(*) FROM send_jobs WHERE message_seq <= " + std::to_string(last_seq)) == 0;
-    }, 60s, 20ms));
+    BOOST_TEST(wait_until(
+        [&] {
+          return rig.count("SELECT COUNT(*) FROM send_jobs WHERE message_seq <= " + std::to_string(last_seq)) == 0;
+        },
+        60s, 20ms));
     backlog_ms.push_back(ms_since(t0));
   }
   load.halt();
@@ -324,10 +336,12 @@ void stop_under_load_and_reconcile(int sig, int kills) {
   // posts already handed to its per-target queue): wait for the count itself, bounded.
   const auto inbound_emitted = inbound.wamids.size();
   const auto t_hooks = clock_type::now();
-  BOOST_TEST(wait_until([&] {
-    return rig.count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") >=
-           static_cast<std::int64_t>(inbound_emitted);
-  }, 300s, 200ms));
+  BOOST_TEST(wait_until(
+      [&] {
+        return rig.count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") >=
+               static_cast<std::int64_t>(inbound_emitted);
+      },
+      300s, 200ms));
   const long hooks_drain_ms = ms_since(t_hooks);
 
   // Reconcile: what clients were told, what the database holds, what Meta received.
@@ -340,8 +354,10 @@ void stop_under_load_and_reconcile(int sig, int kills) {
   }
   auto c = rig.db();
   core::error_code ec;
-  auto* s = c->prepare("SELECT id, status, wamid, possible_duplicate, json_extract(body, '$.text.body') "
-                       "FROM messages WHERE direction = 'outbound'", ec);
+  auto* s = c->prepare(
+      "SELECT id, status, wamid, possible_duplicate, json_extract(body, '$.text.body') "
+      "FROM messages WHERE direction = 'outbound'",
+      ec);
   BOOST_REQUIRE(s);
   std::map<std::string, std::string> in_db;  // id → text
   int flagged = 0, dup_flagged = 0, dup_unflagged = 0, not_sent = 0;
@@ -375,23 +391,25 @@ void stop_under_load_and_reconcile(int sig, int kills) {
     return std::to_string(v.empty() ? 0 : sum / static_cast<long>(v.size())) + " avg / " + std::to_string(mx) + " max";
   };
   BOOST_TEST_MESSAGE(what << " under load: stops " << kills << ", integrity_check ok " << integrity_ok << "/" << kills
-                     << "; accepted (202) " << load.accepted.size() << ", refused " << load.refused
-                     << ", cut by a kill " << load.unknown << "; in db " << in_db.size() << ", lost from db "
-                     << lost_db << ", never at Meta " << lost_meta << ", not sent properly " << not_sent
-                     << "; sent twice: flagged " << dup_flagged << ", unflagged " << dup_unflagged
-                     << " (rows flagged possible_duplicate " << flagged << ")");
+                          << "; accepted (202) " << load.accepted.size() << ", refused " << load.refused
+                          << ", cut by a kill " << load.unknown << "; in db " << in_db.size() << ", lost from db "
+                          << lost_db << ", never at Meta " << lost_meta << ", not sent properly " << not_sent
+                          << "; sent twice: flagged " << dup_flagged << ", unflagged " << dup_unflagged
+                          << " (rows flagged possible_duplicate " << flagged << ")");
   BOOST_TEST_MESSAGE("  backlog at each kill (jobs):" << [&] {
     std::string o;
     for (auto b : backlog_at_kill) o += " " + std::to_string(b);
     return o;
   }());
-  BOOST_TEST_MESSAGE("  signal to exit ms: " << summary(stop_ms) << "; restart to listening ms: " << summary(restart_ms) << "; restart to sending again ms: "
-                     << summary(resume_ms) << "; restart to the kill's backlog drained ms: " << summary(backlog_ms)
-                     << "; final drain after load stopped ms: " << final_drain_ms);
-  BOOST_TEST_MESSAGE("  inbound: emitted by the fake " << inbound_emitted << ", stored " << inbound_stored
-                     << ", webhook attempts " << wh.at("attempts").as_int64() << ", failures "
-                     << wh.at("failures").as_int64() << ", dropped " << wh.at("dropped").as_int64()
-                     << ", all stored " << hooks_drain_ms << " ms after the load stopped");
+  BOOST_TEST_MESSAGE("  signal to exit ms: " << summary(stop_ms) << "; restart to listening ms: " << summary(restart_ms)
+                                             << "; restart to sending again ms: " << summary(resume_ms)
+                                             << "; restart to the kill's backlog drained ms: " << summary(backlog_ms)
+                                             << "; final drain after load stopped ms: " << final_drain_ms);
+  BOOST_TEST_MESSAGE("  inbound: emitted by the fake "
+                     << inbound_emitted << ", stored " << inbound_stored << ", webhook attempts "
+                     << wh.at("attempts").as_int64() << ", failures " << wh.at("failures").as_int64() << ", dropped "
+                     << wh.at("dropped").as_int64() << ", all stored " << hooks_drain_ms
+                     << " ms after the load stopped");
   if (inbound_stored < static_cast<std::int64_t>(inbound_emitted)) {
     int shown = 0;
     for (const auto& w : inbound.wamids)
@@ -481,19 +499,30 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
       return code_count(b, "errors_by_code", code) - code_count(a, "errors_by_code", code);
     };
   };
-  stretch("503 (code 2)", [&] {
-    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("inject", {{"code", 2}, {"count", -1}, {"mode", "sync"}, {"http_status", 503}}), 200u);
-  }, by_code("2"));
-  stretch("connection resets", [&] {
-    http_request("127.0.0.1", rig.meta.port(), "DELETE", "/_admin/inject");
-    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("reset_connections", {{"fraction", 1.0}}), 200u);
-  }, [](const json::object& a, const json::object& b) {
-    return b.at("connection_resets").as_int64() - a.at("connection_resets").as_int64();
-  });
-  stretch("130429 throttle", [&] {
-    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("reset_connections", {{"count", 0}, {"fraction", 0.0}}), 200u);
-    BOOST_REQUIRE_EQUAL(rig.meta.admin_status("inject", {{"code", 130429}, {"count", -1}, {"mode", "sync"}}), 200u);
-  }, by_code("130429"));
+  stretch(
+      "503 (code 2)",
+      [&] {
+        BOOST_REQUIRE_EQUAL(
+            rig.meta.admin_status("inject", {{"code", 2}, {"count", -1}, {"mode", "sync"}, {"http_status", 503}}),
+            200u);
+      },
+      by_code("2"));
+  stretch(
+      "connection resets",
+      [&] {
+        http_request("127.0.0.1", rig.meta.port(), "DELETE", "/_admin/inject");
+        BOOST_REQUIRE_EQUAL(rig.meta.admin_status("reset_connections", {{"fraction", 1.0}}), 200u);
+      },
+      [](const json::object& a, const json::object& b) {
+        return b.at("connection_resets").as_int64() - a.at("connection_resets").as_int64();
+      });
+  stretch(
+      "130429 throttle",
+      [&] {
+        BOOST_REQUIRE_EQUAL(rig.meta.admin_status("reset_connections", {{"count", 0}, {"fraction", 0.0}}), 200u);
+        BOOST_REQUIRE_EQUAL(rig.meta.admin_status("inject", {{"code", 130429}, {"count", -1}, {"mode", "sync"}}), 200u);
+      },
+      by_code("130429"));
   load.halt();
   // Meta is back: the backlog drains at the instance's rate.
   http_request("127.0.0.1", rig.meta.port(), "DELETE", "/_admin/inject");
@@ -507,16 +536,17 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
   const long rss_after = rss_kib(pid);
 
   // Nothing accepted was lost or given up: every 202 reached Meta.
-  const auto not_sent = rig.count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status NOT IN "
-                                  "('sent', 'delivered', 'read')");
+  const auto not_sent = rig.count(
+      "SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status NOT IN "
+      "('sent', 'delivered', 'read')");
   const auto total_at_meta = rig.accepted_at_meta() - at_meta_before;
   long rss_max = 0;
   for (const auto& p : phases) {
     rss_max = std::max(rss_max, p.rss_max);
     const double per_s = static_cast<double>(p.attempts) / static_cast<double>(p.seconds);
     BOOST_TEST_MESSAGE("outage phase " << p.name << ": " << p.attempts << " attempts in " << p.seconds << " s ("
-                       << per_s << "/s), backlog " << p.backlog_start << " -> " << p.backlog_end << " jobs, RSS "
-                       << p.rss_start << " -> max " << p.rss_max << " KiB");
+                                       << per_s << "/s), backlog " << p.backlog_start << " -> " << p.backlog_end
+                                       << " jobs, RSS " << p.rss_start << " -> max " << p.rss_max << " KiB");
     BOOST_TEST_CONTEXT(p.name) {
       // Never faster than the instance's own rate, whatever the backlog (no hot loop) ...
       BOOST_TEST(p.attempts <= static_cast<std::int64_t>(rate * p.seconds + burst + in_flight));
@@ -529,9 +559,10 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
     }
   }
   BOOST_TEST_MESSAGE("outage: accepted " << load.accepted.size() << ", backlog after the outage " << backlog
-                     << " jobs, drained in " << drain_ms << " ms = " << drain_rate << "/s (rate " << rate
-                     << "/s, burst " << burst << "); RSS baseline " << rss_baseline << " KiB, max during the outage "
-                     << rss_max << " KiB, after the drain " << rss_after << " KiB; not sent " << not_sent);
+                                         << " jobs, drained in " << drain_ms << " ms = " << drain_rate << "/s (rate "
+                                         << rate << "/s, burst " << burst << "); RSS baseline " << rss_baseline
+                                         << " KiB, max during the outage " << rss_max << " KiB, after the drain "
+                                         << rss_after << " KiB; not sent " << not_sent);
   BOOST_TEST(backlog > 0);
   BOOST_TEST(not_sent == 0);
   BOOST_TEST(total_at_meta >= static_cast<std::int64_t>(load.accepted.size()));
@@ -576,13 +607,15 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   const int full_ms = env_int("ENFTEST_DISKFULL_MS", 1500, 100, 600'000);  // how long the disk stays full
   tmpfs_mount fs("8m");
   if (!fs.mounted) {
-    BOOST_TEST_MESSAGE("*** chaos_disk_full SKIPPED: cannot mount a tmpfs (" << fs.why
-                       << "); this harness needs root. NOTHING WAS TESTED. ***");
+    BOOST_TEST_MESSAGE("*** chaos_disk_full SKIPPED: cannot mount a tmpfs ("
+                       << fs.why << "); this harness needs root. NOTHING WAS TESTED. ***");
     BOOST_TEST(true);
     return;
   }
-  chaos_rig rig(100000, "rate_per_instance = 1000\nburst = 50\nmax_in_flight = 32\nbackoff_base_ms = 50\n"
-                        "backoff_max_ms = 500\nsweep_interval_ms = 200\n", fs.path);
+  chaos_rig rig(100000,
+                "rate_per_instance = 1000\nburst = 50\nmax_in_flight = 32\nbackoff_base_ms = 50\n"
+                "backoff_max_ms = 500\nsweep_interval_ms = 200\n",
+                fs.path);
   // Sends take a while at Meta: some are in flight when the disk fills, so their outcomes
   // meet the full disk (they must be committed later, not sent again unflagged).
   rig.meta.admin_status("knobs", {{"latency_ms", 100}});
@@ -595,7 +628,12 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   const auto t_fill = clock_type::now();
   const auto filled = fill_until_full(filler);
   // Full: keep posting until the refusals are plain (bounded), then a while longer.
-  BOOST_TEST(wait_until([&] { std::lock_guard l(load.mu); return load.by_status[503] >= 50; }, 20s));
+  BOOST_TEST(wait_until(
+      [&] {
+        std::lock_guard l(load.mu);
+        return load.by_status[503] >= 50;
+      },
+      20s));
   const long first_refusals_ms = ms_since(t_fill);
   std::size_t accepted_while_full = 0;
   long refused_while_full = 0;
@@ -629,7 +667,8 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   auto c = rig.db();
   std::size_t lost_db = 0, lost_meta = 0, dup_unflagged = 0, dup_flagged = 0;
   for (const auto& [id, text] : load.accepted) {
-    auto n = c->scalar_int("SELECT COUNT(*) FROM messages WHERE id = '" + id + "' AND status IN ('sent', 'delivered', 'read')");
+    auto n = c->scalar_int("SELECT COUNT(*) FROM messages WHERE id = '" + id +
+                           "' AND status IN ('sent', 'delivered', 'read')");
     if (!n || *n != 1) ++lost_db;
     const int times = at_meta[text];
     if (times < 1) ++lost_meta;
@@ -644,27 +683,28 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   std::string statuses;
   for (const auto& [st, n] : load.by_status) statuses += " " + std::to_string(st) + "x" + std::to_string(n);
 
-  BOOST_TEST_MESSAGE("disk full: filler took " << filled / 1024 << " KiB of 8 MiB; accepted before the fill "
-                     << accepted_before_fill << ", first 50 refusals within " << first_refusals_ms
-                     << " ms of the fill; in the next " << full_ms << " ms while full: accepted " << accepted_while_full << ", refused "
-                     << refused_while_full << "; /readyz while full " << ready_full.status << ", after "
-                     << ready_after.status << "; WAL " << wal_bytes_full / 1024 << " KiB while full, "
-                     << wal_bytes_after / 1024 << " KiB after");
-  BOOST_TEST_MESSAGE("  answers:" << statuses << " (503 problem+json with Retry-After: " << load.well_formed_503
-                     << "); sends again " << recover_ms << " ms after the filler was deleted (no restart); accepted "
-                     << load.accepted.size() << ", lost from db " << lost_db << ", never at Meta " << lost_meta
-                     << ", sent twice flagged " << dup_flagged << " / unflagged " << dup_unflagged
-                     << ", transport errors " << load.unknown);
+  BOOST_TEST_MESSAGE("disk full: filler took "
+                     << filled / 1024 << " KiB of 8 MiB; accepted before the fill " << accepted_before_fill
+                     << ", first 50 refusals within " << first_refusals_ms << " ms of the fill; in the next " << full_ms
+                     << " ms while full: accepted " << accepted_while_full << ", refused " << refused_while_full
+                     << "; /readyz while full " << ready_full.status << ", after " << ready_after.status << "; WAL "
+                     << wal_bytes_full / 1024 << " KiB while full, " << wal_bytes_after / 1024 << " KiB after");
+  BOOST_TEST_MESSAGE(
+      "  answers:" << statuses << " (503 problem+json with Retry-After: " << load.well_formed_503 << "); sends again "
+                   << recover_ms << " ms after the filler was deleted (no restart); accepted " << load.accepted.size()
+                   << ", lost from db " << lost_db << ", never at Meta " << lost_meta << ", sent twice flagged "
+                   << dup_flagged << " / unflagged " << dup_unflagged << ", transport errors " << load.unknown);
   const auto occurrences = [&](const std::string& what) {
     std::size_t n = 0;
     for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
     return n;
   };
-  BOOST_TEST_MESSAGE("  daemon log: store.commit_failed " << occurrences("store.commit_failed")
-                     << ", send_queue_outcome_retrying " << occurrences("send_queue_outcome_retrying")
-                     << ", send_queue_lease_failed " << occurrences("send_queue_lease_failed")
-                     << ", store.stale_transaction " << occurrences("store.stale_transaction")
-                     << ", store.commit_recovered " << occurrences("store.commit_recovered"));
+  BOOST_TEST_MESSAGE("  daemon log: store.commit_failed "
+                     << occurrences("store.commit_failed") << ", send_queue_outcome_retrying "
+                     << occurrences("send_queue_outcome_retrying") << ", send_queue_lease_failed "
+                     << occurrences("send_queue_lease_failed") << ", store.stale_transaction "
+                     << occurrences("store.stale_transaction") << ", store.commit_recovered "
+                     << occurrences("store.commit_recovered"));
   if (!load.odd_answer.empty()) BOOST_TEST_MESSAGE("  an odd answer: " << load.odd_answer);
   BOOST_TEST(filled > 0u);
   BOOST_TEST(load.by_status[503] >= 50);

@@ -61,31 +61,41 @@ struct convo_fixture {
     alice = make_tenant(app.get().database(), "alice@example.com");
     bob = make_tenant(app.get().database(), "bob@example.com");
     auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
-                                               {"access_token", token}, {"app_secret", app_secret},
+                  json::serialize(json::object{{"name", "Shop"},
+                                               {"phone_number_id", phone},
+                                               {"waba_id", waba},
+                                               {"access_token", token},
+                                               {"app_secret", app_secret},
                                                {"app_id", "1234567890123"}}));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = body_of(r);
     instance_id = str(o, "id");
     const auto verify = str(o.at("webhook"), "verify_token");
-    meta.admin("numbers", {{"id", phone},
-                           {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                           {"app_secret", app_secret},
-                           {"verify_token", verify}});
+    meta.admin("numbers",
+               {{"id", phone},
+                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
+                {"app_secret", app_secret},
+                {"verify_token", verify}});
   }
 
-  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {}) {
+  http_result call(const tenant& t, const std::string& method, const std::string& target,
+                   const std::string& body = {}) {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty()) h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   }
   std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
   // The customer `from` writes (the fake posts Meta's signed webhook); waits until it is stored.
-  void customer_writes(const std::string& from, const std::string& text, std::int64_t ts_s, const std::string& name = "Ada") {
+  void customer_writes(const std::string& from, const std::string& text, std::int64_t ts_s,
+                       const std::string& name = "Ada") {
     const auto before = count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
-    meta.admin("inbound", {{"from", from}, {"name", name}, {"timestamp", std::to_string(ts_s)},
-                           {"type", "text"}, {"text", json::object{{"body", text}}}});
-    BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") > before; }));
+    meta.admin("inbound", {{"from", from},
+                           {"name", name},
+                           {"timestamp", std::to_string(ts_s)},
+                           {"type", "text"},
+                           {"text", json::object{{"body", text}}}});
+    BOOST_REQUIRE(
+        wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") > before; }));
   }
   std::string send_text(const std::string& to, const std::string& text) {
     auto r = call(alice, "POST", "/v1/instances/" + instance_id + "/messages",
@@ -197,10 +207,10 @@ BOOST_FIXTURE_TEST_CASE(the_list_is_newest_first_paged_and_reading_clears_unread
 
 BOOST_FIXTURE_TEST_CASE(conversations_are_the_callers_only_and_inputs_are_checked, convo_fixture) {
   customer_writes("4915112345678", "hi", now_s());
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", base() + "/conversations"},
-           {"GET", base() + "/conversations/4915112345678"},
-           {"POST", base() + "/conversations/4915112345678/read"}}) {
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", base() + "/conversations"},
+                                                        {"GET", base() + "/conversations/4915112345678"},
+                                                        {"POST", base() + "/conversations/4915112345678/read"}}) {
     BOOST_TEST_CONTEXT(method << " " << target) {
       auto r = call(bob, method, target);
       BOOST_TEST(r.status == 404u);
@@ -211,8 +221,9 @@ BOOST_FIXTURE_TEST_CASE(conversations_are_the_callers_only_and_inputs_are_checke
   BOOST_TEST(unknown.status == 404u);
   BOOST_TEST(str(body_of(unknown), "code") == "conversation_not_found");
   BOOST_TEST(call(alice, "POST", base() + "/conversations/4915199999999/read").status == 404u);
-  for (const auto& bad : {"/conversations/abc%27def", "/conversations?limit=0", "/conversations?limit=101",
-                          "/conversations?cursor=x1", "/conversations/1234567890123456789012345678901234567890123456789012345678901234567"}) {
+  for (const auto& bad :
+       {"/conversations/abc%27def", "/conversations?limit=0", "/conversations?limit=101", "/conversations?cursor=x1",
+        "/conversations/1234567890123456789012345678901234567890123456789012345678901234567"}) {
     BOOST_TEST_CONTEXT(bad) {
       auto r = call(alice, "GET", base() + bad);
       BOOST_TEST(r.status == 400u);
@@ -230,13 +241,15 @@ BOOST_FIXTURE_TEST_CASE(the_timeline_tells_the_whole_story, convo_fixture) {
   // Meta fails the first attempt with a temporary error: the queue retries.
   meta.admin("inject", {{"code", 131000}, {"count", 1}, {"mode", "sync"}});
   const auto id = send_text("4915112345678", "hello");
-  BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE id = '" + id + "' AND status = 'read'") == 1; }));
+  BOOST_REQUIRE(wait_until(
+      [&] { return count("SELECT COUNT(*) FROM messages WHERE id = '" + id + "' AND status = 'read'") == 1; }));
   json::array data;
   BOOST_REQUIRE(wait_until([&] {
     auto r = call(alice, "GET", "/v1/messages/" + id + "/timeline");
     if (r.status != 200u) return false;
     data = body_of(r).at("data").as_array();
-    return std::count_if(data.begin(), data.end(), [](const json::value& e) { return str(e, "kind") == "hook_delivery"; }) >= 3;
+    return std::count_if(data.begin(), data.end(),
+                         [](const json::value& e) { return str(e, "kind") == "hook_delivery"; }) >= 3;
   }));
   std::multiset<std::string> kinds;
   std::int64_t last_at = 0;
@@ -291,8 +304,9 @@ BOOST_FIXTURE_TEST_CASE(metas_errors_are_explained_to_anyone, convo_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(a_test_event_goes_to_one_endpoint_only, convo_fixture) {
   auto make = [&](const std::string& port) {
-    auto r = call(alice, "POST", base() + "/webhooks",
-                  json::serialize(json::object{{"url", "http://127.0.0.1:" + port + "/hook"}, {"event_types", json::array{}}}));
+    auto r = call(
+        alice, "POST", base() + "/webhooks",
+        json::serialize(json::object{{"url", "http://127.0.0.1:" + port + "/hook"}, {"event_types", json::array{}}}));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     return str(body_of(r), "id");
   };

@@ -51,7 +51,8 @@ constexpr const char* app_secret = "degradedSECRET4d9c2b7e1f0a3b";
 constexpr int sends_per_figure = 150;
 
 std::string fake_config() {
-  return fake_graph::one_number_config(phone, waba, token, {{"display_phone_number", "15550180077"}, {"verified_name", "Degraded Shop"}});
+  return fake_graph::one_number_config(phone, waba, token,
+                                       {{"display_phone_number", "15550180077"}, {"verified_name", "Degraded Shop"}});
 }
 
 // The daemon in-process with the fake as Meta, one tenant and one instance; `tweak` wires the
@@ -70,8 +71,11 @@ struct rig {
         }) {
     owner = make_tenant(app.get().database(), "degraded-owner@example.com");
     auto r = call("POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Degraded"}, {"phone_number_id", phone}, {"waba_id", waba},
-                                               {"access_token", token}, {"app_secret", app_secret},
+                  json::serialize(json::object{{"name", "Degraded"},
+                                               {"phone_number_id", phone},
+                                               {"waba_id", waba},
+                                               {"access_token", token},
+                                               {"app_secret", app_secret},
                                                {"app_id", "1234567890123"}}));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     instance = std::string(json::parse(r.body).at("id").as_string());
@@ -84,14 +88,19 @@ struct rig {
   }
   // One text message; the answer must be 202.
   void send_one() {
-    json::object m{{"to", "1555700" + std::to_string(1000 + sent++ % 500)}, {"type", "text"},
+    json::object m{{"to", "1555700" + std::to_string(1000 + sent++ % 500)},
+                   {"type", "text"},
                    {"text", json::object{{"body", "degraded"}}}};
     auto r = call("POST", "/v1/instances/" + instance + "/messages", json::serialize(m));
     BOOST_TEST(r.status == 202u, r.body);
   }
   latency sends(int n) {
     latency l;
-    for (int i = 0; i < n; ++i) l.time([&] { send_one(); return 0; });
+    for (int i = 0; i < n; ++i)
+      l.time([&] {
+        send_one();
+        return 0;
+      });
     return l;
   }
   std::int64_t count(const std::string& sql) {
@@ -151,20 +160,22 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
     }
     // Sends and sign-ups while the sender works through those mails.
     for (int i = 0; i < sends_per_figure; ++i) {
-      p.send.time([&] { r.send_one(); return 0; });
+      p.send.time([&] {
+        r.send_one();
+        return 0;
+      });
       if (i % (sends_per_figure / mails_per_phase) == 0) {
         p.signup.time([&] {
-          auto res = http_request("127.0.0.1", r.app.port(), "POST", "/v1/auth/signup",
-                                  {{"content-type", "application/json"}},
-                                  signup_body("New", "new" + std::to_string(next_signup++) + "@example.com",
-                                              "a long enough password"));
+          auto res = http_request(
+              "127.0.0.1", r.app.port(), "POST", "/v1/auth/signup", {{"content-type", "application/json"}},
+              signup_body("New", "new" + std::to_string(next_signup++) + "@example.com", "a long enough password"));
           BOOST_TEST(res.status == 202u, name << ": " << res.body);
           return 0;
         });
       }
     }
-    BOOST_TEST_MESSAGE("smtp " << name << ": sends " << p.send.summary() << "; password/forgot "
-                       << p.forgot.summary() << "; signup " << p.signup.summary());
+    BOOST_TEST_MESSAGE("smtp " << name << ": sends " << p.send.summary() << "; password/forgot " << p.forgot.summary()
+                               << "; signup " << p.signup.summary());
     return p;
   };
   const auto outbox = [&] { return r.count("SELECT COUNT(*) FROM mail_outbox"); };
@@ -204,29 +215,33 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
   const auto delivered = smtp->wait_for(3 * mails_per_phase, 40s).size();
   const auto drain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t_back).count();
   BOOST_TEST(wait_until([&] { return outbox() == 0; }, 10s));
-  BOOST_TEST_MESSAGE("smtp: " << kept_while_hanging << " mails kept in the outbox during the outage, "
-                     << delivered << " of " << 3 * mails_per_phase << " delivered " << drain_ms
-                     << " ms after the server came back; dead-lettered "
-                     << r.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mail_undeliverable'"));
+  BOOST_TEST_MESSAGE("smtp: " << kept_while_hanging << " mails kept in the outbox during the outage, " << delivered
+                              << " of " << 3 * mails_per_phase << " delivered " << drain_ms
+                              << " ms after the server came back; dead-lettered "
+                              << r.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mail_undeliverable'"));
   BOOST_TEST(delivered == static_cast<std::size_t>(3 * mails_per_phase));
   BOOST_TEST(r.count("SELECT COUNT(*) FROM audit_log WHERE action = 'mail_undeliverable'") == 0);
 
   for (const auto& f : faults) {
     BOOST_TEST_CONTEXT(f.name) {
 #if ENFTEST_TIMING_BOUNDS
-      BOOST_TEST(within_twice(f.send.pct(50), healthy.send.pct(50), 2.0), f.send.summary() << " vs " << healthy.send.summary());
-      BOOST_TEST(within_twice(f.send.pct(99), healthy.send.pct(99), 15.0), f.send.summary() << " vs " << healthy.send.summary());
+      BOOST_TEST(within_twice(f.send.pct(50), healthy.send.pct(50), 2.0), f.send.summary()
+                                                                              << " vs " << healthy.send.summary());
+      BOOST_TEST(within_twice(f.send.pct(99), healthy.send.pct(99), 15.0), f.send.summary()
+                                                                               << " vs " << healthy.send.summary());
 #endif
       // The reset answer never waits on SMTP: it only queues the mail.
 #if ENFTEST_TIMING_BOUNDS
-      BOOST_TEST(within_twice(f.forgot.pct(99), healthy.forgot.pct(99), 20.0), f.forgot.summary() << " vs " << healthy.forgot.summary());
+      BOOST_TEST(within_twice(f.forgot.pct(99), healthy.forgot.pct(99), 20.0),
+                 f.forgot.summary() << " vs " << healthy.forgot.summary());
 #endif
       BOOST_TEST(f.forgot.max() < 500.0);
       // Sign-up hashes the password on the blocking pool, which SMTP attempts share (one
       // thread of two at most: the sender submits one mail at a time). Never a wait for
       // SMTP: well under smtp.timeout.
 #if ENFTEST_TIMING_BOUNDS
-      BOOST_TEST(within_twice(f.signup.pct(50), healthy.signup.pct(50), 20.0), f.signup.summary() << " vs " << healthy.signup.summary());
+      BOOST_TEST(within_twice(f.signup.pct(50), healthy.signup.pct(50), 20.0),
+                 f.signup.summary() << " vs " << healthy.signup.summary());
 #endif
       BOOST_TEST(f.signup.max() < 500.0);
     }
@@ -270,8 +285,7 @@ BOOST_AUTO_TEST_CASE(google_unreachable_fails_fast_and_the_api_keeps_its_latency
     double bound_ms;  // how fast the failure must come
   };
   for (const auto& t : {target{"refused", closed_port, 500.0},
-                        target{"hanging", hang.port(),
-                               static_cast<double>(google_timeout.count()) + 1000.0}}) {
+                        target{"hanging", hang.port(), static_cast<double>(google_timeout.count()) + 1000.0}}) {
     BOOST_TEST_CONTEXT(t.name) {
       const std::string base = "https://127.0.0.1:" + std::to_string(t.port);
       rig r([&](config::settings& s) {
@@ -312,7 +326,7 @@ BOOST_AUTO_TEST_CASE(google_unreachable_fails_fast_and_the_api_keeps_its_latency
       auto during = r.sends(sends_per_figure);
       for (auto& b : browsers) b.join();
       BOOST_TEST_MESSAGE("google " << t.name << ": callbacks " << callback_ms.summary() << " (bound " << t.bound_ms
-                         << " ms); sends before " << baseline.summary() << ", during " << during.summary());
+                                   << " ms); sends before " << baseline.summary() << ", during " << during.summary());
       for (const auto& a : answers) {
         BOOST_TEST(a.status == 502u, a.body);
         BOOST_TEST(a.header("content-type") == "application/problem+json");
@@ -321,7 +335,8 @@ BOOST_AUTO_TEST_CASE(google_unreachable_fails_fast_and_the_api_keeps_its_latency
       BOOST_TEST(callback_ms.max() < t.bound_ms);
 #if ENFTEST_TIMING_BOUNDS
       BOOST_TEST(within_twice(during.pct(50), baseline.pct(50), 2.0), during.summary() << " vs " << baseline.summary());
-      BOOST_TEST(within_twice(during.pct(99), baseline.pct(99), 15.0), during.summary() << " vs " << baseline.summary());
+      BOOST_TEST(within_twice(during.pct(99), baseline.pct(99), 15.0), during.summary()
+                                                                           << " vs " << baseline.summary());
 #endif
     }
   }

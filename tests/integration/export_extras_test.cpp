@@ -40,8 +40,9 @@ BOOST_AUTO_TEST_CASE(the_export_holds_usage_limits_in_force_and_notices_without_
   const std::string yesterday_notice = "ntc_0123456789abcdef0123456789abcdef";
   BOOST_REQUIRE(!db.write_sync([&](store::connection& c) -> core::error_code {
     // Messages through the change stream (counted, not yet flushed), as the send path makes them.
-    for (auto [user, type, n] : {std::tuple{a.user_id, "message.accepted", 4}, std::tuple{a.user_id, "message.received", 3},
-                                 std::tuple{b.user_id, "message.accepted", 9}})
+    for (auto [user, type, n] :
+         {std::tuple{a.user_id, "message.accepted", 4}, std::tuple{a.user_id, "message.received", 3},
+          std::tuple{b.user_id, "message.accepted", 9}})
       for (int i = 0; i < n; ++i) {
         store::events::event e{0, user, "", type, "{}", 0};
         if (auto ec = store::events::append(c, e)) return ec;
@@ -95,10 +96,10 @@ BOOST_AUTO_TEST_CASE(the_export_holds_usage_limits_in_force_and_notices_without_
   BOOST_TEST(r.body.find("ntc_ffff") == std::string::npos);
 
   // Bob's export has his own figures and no notice of alice's.
-  auto bob = json::parse(http_request("127.0.0.1", app.port(), "GET", "/v1/me/export",
-                                      {{"Authorization", "Bearer " + b.key}})
-                             .body)
-                 .as_object();
+  auto bob =
+      json::parse(
+          http_request("127.0.0.1", app.port(), "GET", "/v1/me/export", {{"Authorization", "Bearer " + b.key}}).body)
+          .as_object();
   BOOST_TEST(bob.at("usage").as_array().size() == 1u);
   BOOST_TEST(bob.at("usage").as_array()[0].at("sent").as_int64() == 9);
   BOOST_TEST(bob.at("limits").at("quotas").at("api_keys").at("limit").as_int64() == 100);

@@ -128,8 +128,10 @@ struct webhook_sink {
         const std::string t(req.target());
         const auto c = t.find("hub.challenge=");
         const bool token_ok = t.find("hub.verify_token=" + verify_token) != std::string::npos;
-        if (c != std::string::npos && token_ok) body = t.substr(c + 14, t.find('&', c) - c - 14);
-        else status = 403;
+        if (c != std::string::npos && token_ok)
+          body = t.substr(c + 14, t.find('&', c) - c - 14);
+        else
+          status = 403;
       }
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.body() = body;
@@ -177,8 +179,7 @@ fg::server_options with_config(std::string cfg) {
 
 // Every key of `expected` exists in `actual` with the same JSON kind (arrays: first element).
 bool same_shape(const json::value& expected, const json::value& actual, std::string path, std::string& why) {
-  if (expected.kind() != actual.kind() &&
-      !(expected.is_number() && actual.is_number())) {
+  if (expected.kind() != actual.kind() && !(expected.is_number() && actual.is_number())) {
     why = path + ": kind differs";
     return false;
   }
@@ -223,27 +224,27 @@ void check_error_like(const http_result& r, const json::value& fixture, unsigned
 }
 
 fs::path fixtures_dir() { return fs::path(ENFINITO_SHARED_DIR) / "meta" / "fixtures"; }
-json::value fixture(const std::string& name) {
-  return json::parse(enfinito::test::read_file(fixtures_dir() / name));
-}
+json::value fixture(const std::string& name) { return json::parse(enfinito::test::read_file(fixtures_dir() / name)); }
 
 std::string text_send(const std::string& to = "+16505551234", const std::string& body = "hi") {
-  return json::serialize(json::object{{"messaging_product", "whatsapp"}, {"to", to}, {"type", "text"},
-                                      {"text", json::object{{"body", body}}}});
+  return json::serialize(json::object{
+      {"messaging_product", "whatsapp"}, {"to", to}, {"type", "text"}, {"text", json::object{{"body", body}}}});
 }
 
 std::string template_send(const std::string& to = "+16505551234") {
-  return json::serialize(json::object{{"messaging_product", "whatsapp"}, {"to", to}, {"type", "template"},
-                                      {"template", json::object{{"name", "hello_world"},
-                                                                {"language", json::object{{"code", "en_US"}}}}}});
+  return json::serialize(
+      json::object{{"messaging_product", "whatsapp"},
+                   {"to", to},
+                   {"type", "template"},
+                   {"template", json::object{{"name", "hello_world"}, {"language", json::object{{"code", "en_US"}}}}}});
 }
 
 std::string multipart(const std::string& boundary, const std::string& type, const std::string& data,
                       const std::string& file_type) {
-  return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n" +
-         "--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\n" + type + "\r\n" +
-         "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n" +
-         "Content-Type: " + file_type + "\r\n\r\n" + data + "\r\n--" + boundary + "--\r\n";
+  return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n" + "--" +
+         boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\n" + type + "\r\n" + "--" + boundary +
+         "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n" + "Content-Type: " + file_type +
+         "\r\n\r\n" + data + "\r\n--" + boundary + "--\r\n";
 }
 
 }  // namespace
@@ -251,7 +252,8 @@ std::string multipart(const std::string& boundary, const std::string& type, cons
 BOOST_AUTO_TEST_SUITE(fake_graph_codec)
 
 BOOST_AUTO_TEST_CASE(escapes_non_ascii_like_meta) {
-  BOOST_TEST(fg::escape_non_ascii("{\"a\":\"Luc\xC3\xAD" "a\"}") == "{\"a\":\"Luc\\u00eda\"}");
+  BOOST_TEST(fg::escape_non_ascii("{\"a\":\"Luc\xC3\xAD"
+                                  "a\"}") == "{\"a\":\"Luc\\u00eda\"}");
   // U+1F600 is outside the BMP: a lowercase surrogate pair.
   BOOST_TEST(fg::escape_non_ascii("\"\xF0\x9F\x98\x80\"") == "\"\\ud83d\\ude00\"");
   BOOST_TEST(fg::escape_non_ascii("\"\xE2\x80\x99\"") == "\"\\u2019\"");
@@ -287,8 +289,9 @@ BOOST_AUTO_TEST_CASE(shared_fixtures_are_accepted_with_documented_shapes) {
   fake_server fake;
   // Mark-read/typing need an inbound wamid the fake generated: inject it first.
   const auto read_req = fixture("send-mark-read-request.json");
-  fake.admin("inbound", json::serialize(json::object{{"phone_number_id", phone_id}, {"from", "16505551234"},
-                                                     {"id", read_req.at("message_id")}}));
+  fake.admin("inbound",
+             json::serialize(json::object{
+                 {"phone_number_id", phone_id}, {"from", "16505551234"}, {"id", read_req.at("message_id")}}));
   const auto send_shape = fixture("send-response.json");
   const auto success_shape = fixture("success-response.json");
   for (const auto& entry : fs::directory_iterator(fixtures_dir())) {
@@ -300,7 +303,8 @@ BOOST_AUTO_TEST_CASE(shared_fixtures_are_accepted_with_documented_shapes) {
       const bool is_read = name.find("mark-read") != std::string::npos || name.find("typing") != std::string::npos;
       std::string why;
       BOOST_TEST(same_shape(is_read ? success_shape : send_shape, parse(r.body), "", why), why);
-      if (!is_read) BOOST_TEST(std::string(parse(r.body).at("messages").at(0).at("id").as_string()).rfind("wamid.", 0) == 0u);
+      if (!is_read)
+        BOOST_TEST(std::string(parse(r.body).at("messages").at(0).at("id").as_string()).rfind("wamid.", 0) == 0u);
     }
   }
   const auto reg = fake.call("POST", std::string("/v23.0/") + phone_id + "/register",
@@ -318,10 +322,17 @@ BOOST_AUTO_TEST_CASE(shared_fixtures_are_accepted_with_documented_shapes) {
   BOOST_TEST(same_shape(fixture("message-template-create-response.json"), parse(created.body), "", why), why);
   BOOST_TEST(parse(created.body).at("status") == "PENDING");
   const auto listed = fake.call("GET", std::string("/v23.0/") + waba_id + "/message_templates?name=hello_world");
-  BOOST_TEST(same_shape(json::object{{"data", json::array{json::object{{"name", ""}, {"language", ""}, {"status", ""}, {"category", ""}, {"components", json::array{}}, {"id", ""}}}}},
-                        parse(listed.body), "", why), why);
+  BOOST_TEST(same_shape(json::object{{"data", json::array{json::object{{"name", ""},
+                                                                       {"language", ""},
+                                                                       {"status", ""},
+                                                                       {"category", ""},
+                                                                       {"components", json::array{}},
+                                                                       {"id", ""}}}}},
+                        parse(listed.body), "", why),
+             why);
   const auto phone = fake.call("GET", std::string("/v23.0/") + phone_id +
-                                          "?fields=verified_name,code_verification_status,display_phone_number,quality_rating,platform_type,throughput,webhook_configuration");
+                                          "?fields=verified_name,code_verification_status,display_phone_number,quality_"
+                                          "rating,platform_type,throughput,webhook_configuration");
   BOOST_TEST(same_shape(fixture("phone-number-get-response.json"), parse(phone.body), "", why), why);
 
   // Media upload and URL responses.
@@ -333,22 +344,33 @@ BOOST_AUTO_TEST_CASE(shared_fixtures_are_accepted_with_documented_shapes) {
   BOOST_TEST(same_shape(fixture("media-get-url-response.json"), parse(url.body), "", why), why);
 
   // Error envelopes.
-  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, ""), fixture("error-104-token-missing.json"), 400);
-  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, "bogus"), fixture("error-190-token-invalid.json"), 401);
+  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, ""), fixture("error-104-token-missing.json"),
+                   400);
+  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, "bogus"),
+                   fixture("error-190-token-invalid.json"), 401);
   fake.admin("tokens", R"({"token":"old","all_access":true,"state":"expired"})");
-  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, "old"), fixture("error-190-token-expired.json"), 401);
+  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, "old"),
+                   fixture("error-190-token-expired.json"), 401);
   fake.admin("tokens", R"({"token":"narrow","phone_number_ids":["1"]})");
-  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, "narrow"), fixture("error-10-permission-denied.json"), 403);
-  check_error_like(fake.call("POST", "/v23.0/106540352242923/messages", text_send()), fixture("error-100-unsupported-post-request.json"), 400);
+  check_error_like(fake.call("GET", std::string("/v23.0/") + phone_id, {}, "narrow"),
+                   fixture("error-10-permission-denied.json"), 403);
+  check_error_like(fake.call("POST", "/v23.0/106540352242923/messages", text_send()),
+                   fixture("error-100-unsupported-post-request.json"), 400);
   check_error_like(fake.send(R"({"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{}})"),
                    fixture("error-131008-missing-parameter.json"), 400);
-  check_error_like(fake.send(R"({"messaging_product":"whatsapp","to":"+16505551234","type":"image","image":{"id":"1","link":"https://x.example/a.png"}})"),
-                   fixture("error-131009-invalid-parameter-value.json"), 400);
+  check_error_like(
+      fake.send(
+          R"({"messaging_product":"whatsapp","to":"+16505551234","type":"image","image":{"id":"1","link":"https://x.example/a.png"}})"),
+      fixture("error-131009-invalid-parameter-value.json"), 400);
   check_error_like(fake.send(text_send("not a number")), fixture("error-100-invalid-parameter.json"), 400);
-  check_error_like(fake.send(R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"nope","language":{"code":"en_US"}}})"),
-                   fixture("error-132001.json"), 404);
-  check_error_like(fake.send(R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"appointment_reminder","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"x"}]}]}})"),
-                   fixture("error-132000.json"), 400);
+  check_error_like(
+      fake.send(
+          R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"nope","language":{"code":"en_US"}}})"),
+      fixture("error-132001.json"), 404);
+  check_error_like(
+      fake.send(
+          R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"appointment_reminder","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"x"}]}]}})"),
+      fixture("error-132000.json"), 400);
   fake.admin("knobs", R"({"window_mode":"sync"})");
   check_error_like(fake.send(text_send("+15550001111")), fixture("error-131047.json"), 400);
   fake.admin("numbers", std::string(R"({"id":")") + phone_id + R"(","pair_burst":1,"pair_interval_ms":60000})");
@@ -385,17 +407,20 @@ BOOST_AUTO_TEST_CASE(version_headers_and_object_rules) {
   const auto unknown_field = fake.call("GET", std::string("/v23.0/") + phone_id + "?fields=nope");
   BOOST_TEST(parse(unknown_field.body).at("error").at("code") == 100);
   // Paging over phone numbers.
-  fake.admin("numbers", std::string(R"({"id":"200000000000001","waba_id":")") + waba_id + R"(","display_phone_number":"15550000001"})");
+  fake.admin("numbers", std::string(R"({"id":"200000000000001","waba_id":")") + waba_id +
+                            R"(","display_phone_number":"15550000001"})");
   const auto p1 = parse(fake.call("GET", std::string("/v23.0/") + waba_id + "/phone_numbers?limit=1").body);
   BOOST_TEST(p1.at("data").as_array().size() == 1u);
   const std::string after(p1.at("paging").at("cursors").at("after").as_string());
-  const auto p2 = parse(fake.call("GET", std::string("/v23.0/") + waba_id + "/phone_numbers?limit=1&after=" + after).body);
+  const auto p2 =
+      parse(fake.call("GET", std::string("/v23.0/") + waba_id + "/phone_numbers?limit=1&after=" + after).body);
   BOOST_TEST(p2.at("data").as_array().size() == 1u);
   BOOST_TEST(p2.at("data").at(0).at("id") != p1.at("data").at(0).at("id"));
   // Deregister then send → 133010; register again → sends work.
   BOOST_TEST(fake.call("POST", std::string("/v23.0/") + phone_id + "/deregister").status == 200u);
   BOOST_TEST(parse(fake.send(template_send()).body).at("error").at("code") == 133010);
-  fake.call("POST", std::string("/v23.0/") + phone_id + "/register", R"({"messaging_product":"whatsapp","pin":"123456"})");
+  fake.call("POST", std::string("/v23.0/") + phone_id + "/register",
+            R"({"messaging_product":"whatsapp","pin":"123456"})");
   BOOST_TEST(fake.send(template_send()).status == 200u);
 }
 
@@ -414,24 +439,55 @@ BOOST_AUTO_TEST_CASE(send_validation_table) {
       {"text 4096 ok", "{" + env + R"("type":"text","text":{"body":")" + std::string(4096, 'a') + "\"}}", 0},
       {"missing content", "{" + env + R"("type":"image"})", 131008},
       {"media none", "{" + env + R"("type":"audio","audio":{}})", 131008},
-      {"caption on audio", "{" + env + R"("type":"audio","audio":{"link":"https://a.example/x.mp3","caption":"c"}})", 131009},
-      {"filename on image", "{" + env + R"("type":"image","image":{"link":"https://a.example/x.png","filename":"c"}})", 131009},
+      {"caption on audio", "{" + env + R"("type":"audio","audio":{"link":"https://a.example/x.mp3","caption":"c"}})",
+       131009},
+      {"filename on image", "{" + env + R"("type":"image","image":{"link":"https://a.example/x.png","filename":"c"}})",
+       131009},
       {"bad link", "{" + env + R"("type":"image","image":{"link":"ftp://a.example/x.png"}})", 131009},
-      {"4 buttons", "{" + env + R"("type":"interactive","interactive":{"type":"button","body":{"text":"b"},"action":{"buttons":[)"
-                                 R"({"type":"reply","reply":{"id":"1","title":"a"}},{"type":"reply","reply":{"id":"2","title":"a"}},)"
-                                 R"({"type":"reply","reply":{"id":"3","title":"a"}},{"type":"reply","reply":{"id":"4","title":"a"}}]}}})", 131009},
-      {"button title 21", "{" + env + R"("type":"interactive","interactive":{"type":"button","body":{"text":"b"},"action":{"buttons":[{"type":"reply","reply":{"id":"1","title":")" + std::string(21, 't') + R"("}}]}}})", 131009},
-      {"list row title 25", "{" + env + R"("type":"interactive","interactive":{"type":"list","body":{"text":"b"},"action":{"button":"go","sections":[{"title":"s","rows":[{"id":"1","title":")" + std::string(25, 't') + R"("}]}]}}})", 131009},
-      {"cta text 21", "{" + env + R"("type":"interactive","interactive":{"type":"cta_url","body":{"text":"b"},"action":{"name":"cta_url","parameters":{"display_text":")" + std::string(21, 'd') + R"(","url":"https://a.example"}}}})", 131009},
-      {"flow both ids", "{" + env + R"("type":"interactive","interactive":{"type":"flow","body":{"text":"b"},"action":{"name":"flow","parameters":{"flow_message_version":"3","flow_id":"1","flow_name":"n","flow_cta":"Go"}}}})", 131009},
+      {"4 buttons",
+       "{" + env +
+           R"("type":"interactive","interactive":{"type":"button","body":{"text":"b"},"action":{"buttons":[)"
+           R"({"type":"reply","reply":{"id":"1","title":"a"}},{"type":"reply","reply":{"id":"2","title":"a"}},)"
+           R"({"type":"reply","reply":{"id":"3","title":"a"}},{"type":"reply","reply":{"id":"4","title":"a"}}]}}})",
+       131009},
+      {"button title 21",
+       "{" + env +
+           R"("type":"interactive","interactive":{"type":"button","body":{"text":"b"},"action":{"buttons":[{"type":"reply","reply":{"id":"1","title":")" +
+           std::string(21, 't') + R"("}}]}}})",
+       131009},
+      {"list row title 25",
+       "{" + env +
+           R"("type":"interactive","interactive":{"type":"list","body":{"text":"b"},"action":{"button":"go","sections":[{"title":"s","rows":[{"id":"1","title":")" +
+           std::string(25, 't') + R"("}]}]}}})",
+       131009},
+      {"cta text 21",
+       "{" + env +
+           R"("type":"interactive","interactive":{"type":"cta_url","body":{"text":"b"},"action":{"name":"cta_url","parameters":{"display_text":")" +
+           std::string(21, 'd') + R"(","url":"https://a.example"}}}})",
+       131009},
+      {"flow both ids",
+       "{" + env +
+           R"("type":"interactive","interactive":{"type":"flow","body":{"text":"b"},"action":{"name":"flow","parameters":{"flow_message_version":"3","flow_id":"1","flow_name":"n","flow_cta":"Go"}}}})",
+       131009},
       {"reaction no id", "{" + env + R"("type":"reaction","reaction":{"emoji":"x"}})", 131008},
       {"unreaction ok", "{" + env + R"("type":"reaction","reaction":{"message_id":"wamid.X","emoji":""}})", 0},
       {"location lat", "{" + env + R"("type":"location","location":{"latitude":123,"longitude":1}})", 131009},
       {"contacts no name", "{" + env + R"("type":"contacts","contacts":[{"phones":[]}]})", 131008},
       {"template no lang", "{" + env + R"("type":"template","template":{"name":"hello_world"}})", 131008},
-      {"button no index", "{" + env + R"("type":"template","template":{"name":"hello_world","language":{"code":"en_US"},"components":[{"type":"button","sub_type":"quick_reply","parameters":[]}]}})", 131008},
+      {"button no index",
+       "{" + env +
+           R"("type":"template","template":{"name":"hello_world","language":{"code":"en_US"},"components":[{"type":"button","sub_type":"quick_reply","parameters":[]}]}})",
+       131008},
       {"context no id", "{" + env + R"("type":"text","text":{"body":"x"},"context":{}})", 131008},
-      {"unicode body counts characters", "{" + env + "\"type\":\"text\",\"text\":{\"body\":\"" + [] { std::string s; for (int i = 0; i < 4096; ++i) s += "\xC3\xA9"; return s; }() + "\"}}", 0},
+      {"unicode body counts characters",
+       "{" + env + "\"type\":\"text\",\"text\":{\"body\":\"" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 4096; ++i) s += "\xC3\xA9";
+             return s;
+           }() +
+           "\"}}",
+       0},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.name) {
@@ -451,7 +507,11 @@ BOOST_AUTO_TEST_CASE(send_validation_table) {
   // Unique wamids; the log holds them in order.
   std::set<std::string> ids;
   for (int i = 0; i < 20; ++i)
-    ids.insert(std::string(parse(fake.send(template_send("+1555000" + std::to_string(1000 + i))).body).at("messages").at(0).at("id").as_string()));
+    ids.insert(std::string(parse(fake.send(template_send("+1555000" + std::to_string(1000 + i))).body)
+                               .at("messages")
+                               .at(0)
+                               .at("id")
+                               .as_string()));
   BOOST_TEST(ids.size() == 20u);
   const auto log = parse(fake.call("GET", "/_admin/messages", {}, "").body).at("messages").as_array();
   BOOST_TEST(log.back().at("wamid").as_string().size() > 10u);
@@ -463,7 +523,8 @@ BOOST_AUTO_TEST_CASE(status_webhooks_are_signed_escaped_and_versioned) {
   fake_server fake(with_config(config_with(sink.url(), R"({"status_delays_ms":{"sent":5,"delivered":10,"read":15}})")));
   // Inbound message with non-ASCII content opens the window.
   const auto in = fake.admin("inbound", std::string(R"({"phone_number_id":")") + phone_id +
-                                            "\",\"from\":\"16505551234\",\"name\":\"Jos\xC3\xA9\",\"type\":\"text\",\"text\":{\"body\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"}}");
+                                            "\",\"from\":\"16505551234\",\"name\":\"Jos\xC3\xA9\",\"type\":\"text\","
+                                            "\"text\":{\"body\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"}}");
   BOOST_TEST(in.status == 200u);
   BOOST_TEST(sink.wait_for([](const auto& h) { return h.size() >= 1; }));
   {
@@ -499,23 +560,27 @@ BOOST_AUTO_TEST_CASE(status_webhooks_are_signed_escaped_and_versioned) {
   // v24.0+: no conversation object.
   fake.send(text_send(), "v24.0");
   BOOST_TEST(sink.wait_for([](const auto& h) { return h.size() >= 5; }));
-  const auto s24 = parse(sink.snapshot().at(4).body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
+  const auto s24 =
+      parse(sink.snapshot().at(4).body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
   BOOST_TEST(!s24.as_object().contains("conversation"));
   BOOST_TEST(s24.as_object().contains("pricing"));
   // Mark-as-read of the inbound wamid.
   const std::string in_id(parse(in.body).at("id").as_string());
-  BOOST_TEST(fake.send(R"({"messaging_product":"whatsapp","status":"read","message_id":")" + in_id + "\"}").body == "{\"success\":true}");
+  BOOST_TEST(fake.send(R"({"messaging_product":"whatsapp","status":"read","message_id":")" + in_id + "\"}").body ==
+             "{\"success\":true}");
 }
 
 BOOST_AUTO_TEST_CASE(window_async_failure_batching_duplicates_and_retries) {
   webhook_sink sink;
-  fake_server fake(with_config(config_with(sink.url(),
+  fake_server fake(with_config(config_with(
+      sink.url(),
       R"({"status_delays_ms":{"sent":5,"delivered":5,"read":5},"batch_max":10,"retry_initial_ms":10,"retry_max_attempts":4})")));
   // Outside the window (no inbound): 200, then a failed status with 131047.
   const auto r = fake.send(text_send("+15551230000"));
   BOOST_TEST(r.status == 200u);
   BOOST_TEST(sink.wait_for([](const auto& h) { return !h.empty(); }));
-  const auto f = parse(sink.snapshot().at(0).body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
+  const auto f =
+      parse(sink.snapshot().at(0).body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
   BOOST_TEST(f.at("status") == "failed");
   BOOST_TEST(f.at("errors").at(0).at("code") == 131047);
   BOOST_TEST(f.at("errors").at(0).as_object().contains("href"));
@@ -526,7 +591,15 @@ BOOST_AUTO_TEST_CASE(window_async_failure_batching_duplicates_and_retries) {
   std::this_thread::sleep_for(100ms);
   std::size_t statuses = 0;
   for (std::size_t i = before; i < sink.snapshot().size(); ++i)
-    statuses += parse(sink.snapshot()[i].body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").as_array().size();
+    statuses += parse(sink.snapshot()[i].body)
+                    .at("entry")
+                    .at(0)
+                    .at("changes")
+                    .at(0)
+                    .at("value")
+                    .at("statuses")
+                    .as_array()
+                    .size();
   BOOST_TEST(statuses == 3u);
   BOOST_TEST(sink.snapshot().size() - before < 3u);
   // Retries: two 500s, then 200 — the same bytes are re-sent.
@@ -542,12 +615,15 @@ BOOST_AUTO_TEST_CASE(window_async_failure_batching_duplicates_and_retries) {
   const auto stats = parse(fake.call("GET", "/_admin/stats", {}, "").body);
   BOOST_TEST(stats.at("webhooks").at("failures").to_number<int>() >= 2);
   // Duplicates and out-of-order.
-  fake.admin("knobs", R"({"duplicate_fraction":1.0,"batch_max":1,"out_of_order":true,"status_delays_ms":{"sent":5,"delivered":30,"read":60}})");
+  fake.admin(
+      "knobs",
+      R"({"duplicate_fraction":1.0,"batch_max":1,"out_of_order":true,"status_delays_ms":{"sent":5,"delivered":30,"read":60}})");
   fake.admin("window", std::string(R"({"phone_number_id":")") + phone_id + R"(","wa_id":"16505551234"})");
   const auto n1 = sink.snapshot().size();
   fake.send(text_send());
   BOOST_TEST(sink.wait_for([&](const auto& h) { return h.size() >= n1 + 6; }));
-  const auto first = parse(sink.snapshot()[n1].body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
+  const auto first =
+      parse(sink.snapshot()[n1].body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
   BOOST_TEST(first.at("status") == "read");
   BOOST_TEST(sink.snapshot()[n1].body == sink.snapshot()[n1 + 1].body);
 }
@@ -555,13 +631,15 @@ BOOST_AUTO_TEST_CASE(window_async_failure_batching_duplicates_and_retries) {
 BOOST_AUTO_TEST_CASE(inbound_types_and_verification_handshake) {
   webhook_sink sink;
   fake_server fake(with_config(config_with(sink.url())));
-  const std::vector<std::string> types = {"text", "image", "audio", "video", "document", "sticker", "location",
-                                          "contacts", "interactive", "button", "reaction", "order", "system", "unsupported"};
+  const std::vector<std::string> types = {"text",     "image",    "audio",    "video",       "document",
+                                          "sticker",  "location", "contacts", "interactive", "button",
+                                          "reaction", "order",    "system",   "unsupported"};
   for (const auto& t : types) BOOST_TEST(fake.admin("inbound", "{\"type\":\"" + t + "\"}").status == 200u);
   BOOST_TEST(sink.wait_for([&](const auto& h) { return h.size() >= types.size(); }));
   std::set<std::string> seen;
   for (const auto& h : sink.snapshot())
-    seen.insert(std::string(parse(h.body).at("entry").at(0).at("changes").at(0).at("value").at("messages").at(0).at("type").as_string()));
+    seen.insert(std::string(
+        parse(h.body).at("entry").at(0).at("changes").at(0).at("value").at("messages").at(0).at("type").as_string()));
   BOOST_TEST(seen.size() == types.size());
   const auto v = parse(fake.admin("verify", "{}").body);
   BOOST_TEST(v.at("ok") == true);
@@ -630,9 +708,19 @@ BOOST_AUTO_TEST_CASE(media_lifecycle) {
   BOOST_TEST(up.status == 200u, up.body);
   const std::string id(parse(up.body).at("id").as_string());
   // Wrong MIME, mismatched part type, too big.
-  BOOST_TEST(parse(fake.call("POST", path, multipart("b0undary", "image/gif", "x", "image/gif"), "fake-token", mp).body).at("error").at("code") == 131053);
-  BOOST_TEST(parse(fake.call("POST", path, multipart("b0undary", "image/jpeg", "x", "image/png"), "fake-token", mp).body).at("error").at("code") == 131053);
-  BOOST_TEST(parse(fake.call("POST", path, multipart("b0undary", "image/webp", std::string(600 * 1024, 'w'), "image/webp"), "fake-token", mp).body).at("error").at("code") == 131053);
+  BOOST_TEST(parse(fake.call("POST", path, multipart("b0undary", "image/gif", "x", "image/gif"), "fake-token", mp).body)
+                 .at("error")
+                 .at("code") == 131053);
+  BOOST_TEST(
+      parse(fake.call("POST", path, multipart("b0undary", "image/jpeg", "x", "image/png"), "fake-token", mp).body)
+          .at("error")
+          .at("code") == 131053);
+  BOOST_TEST(
+      parse(fake.call("POST", path, multipart("b0undary", "image/webp", std::string(600 * 1024, 'w'), "image/webp"),
+                      "fake-token", mp)
+                .body)
+          .at("error")
+          .at("code") == 131053);
   const auto meta = parse(fake.call("GET", "/v23.0/" + id).body);
   BOOST_TEST(meta.at("mime_type") == "image/jpeg");
   BOOST_TEST(std::string(meta.at("file_size").as_string()) == std::to_string(jpeg.size()));
@@ -660,11 +748,21 @@ BOOST_AUTO_TEST_CASE(templates_crud_and_pacing) {
   BOOST_TEST(c.at("status") == "PENDING");
   BOOST_TEST(c.at("category") == "UTILITY");
   BOOST_TEST(parse(fake.call("POST", base, tpl).body).at("error").at("code") == 100);  // duplicate
-  BOOST_TEST(parse(fake.call("POST", base, R"({"name":"Bad Name","language":"en","category":"UTILITY","components":[]})").body).at("error").at("code") == 100);
-  BOOST_TEST(parse(fake.call("POST", base, R"({"name":"x","language":"en","category":"SPAM","components":[{"type":"BODY","text":"t"}]})").body).at("error").at("code") == 100);
-  const std::string send = R"({"messaging_product":"whatsapp","to":"+16505551234","type":"template","template":{"name":"shipping_update","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"1"},{"type":"text","text":"2"}]}]}})";
+  BOOST_TEST(
+      parse(fake.call("POST", base, R"({"name":"Bad Name","language":"en","category":"UTILITY","components":[]})").body)
+          .at("error")
+          .at("code") == 100);
+  BOOST_TEST(
+      parse(fake.call("POST", base,
+                      R"({"name":"x","language":"en","category":"SPAM","components":[{"type":"BODY","text":"t"}]})")
+                .body)
+          .at("error")
+          .at("code") == 100);
+  const std::string send =
+      R"({"messaging_product":"whatsapp","to":"+16505551234","type":"template","template":{"name":"shipping_update","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"1"},{"type":"text","text":"2"}]}]}})";
   BOOST_TEST(fake.send(send).status == 404u);  // PENDING is not sendable
-  fake.admin("templates", std::string(R"({"waba_id":")") + waba_id + R"(","name":"shipping_update","status":"APPROVED"})");
+  fake.admin("templates",
+             std::string(R"({"waba_id":")") + waba_id + R"(","name":"shipping_update","status":"APPROVED"})");
   fake.admin("knobs", R"({"template_pacing":true})");
   const auto ok = parse(fake.send(send).body);
   BOOST_TEST(ok.at("messages").at(0).at("message_status") == "accepted");

@@ -51,8 +51,10 @@ constexpr const char* token = "EAAGfeedTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8xx";
 constexpr const char* secret = "feedSECRET4d9c2b7e1f0a3b8c";
 
 std::string fake_config() {
-  return fake_graph_config({{phone_a, waba_a}, {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
-                           {token});
+  return fake_graph_config(
+      {{phone_a, waba_a},
+       {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
+      {token});
 }
 
 // A WebSocket client for tests: blocking calls, except reads, which run on the client's own
@@ -161,21 +163,27 @@ struct feed_fixture {
     instance_b_id = create_instance(phone_b, waba_b);
     auto r = call(alice, "GET", "/v1/instances/" + instance_id);
     BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
-    auto verify_token = std::string(json::parse(r.body).as_object().at("webhook").as_object().at("verify_token").as_string());
-    meta.admin("numbers", {{"id", phone_a},
-                           {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                           {"app_secret", secret},
-                           {"verify_token", verify_token}});
+    auto verify_token =
+        std::string(json::parse(r.body).as_object().at("webhook").as_object().at("verify_token").as_string());
+    meta.admin("numbers",
+               {{"id", phone_a},
+                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
+                {"app_secret", secret},
+                {"verify_token", verify_token}});
   }
   std::string create_instance(const char* phone, const char* waba) {
     auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
-                                               {"access_token", token}, {"app_secret", secret},
+                  json::serialize(json::object{{"name", "Shop"},
+                                               {"phone_number_id", phone},
+                                               {"waba_id", waba},
+                                               {"access_token", token},
+                                               {"app_secret", secret},
                                                {"app_id", "1234567890123"}}));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     return std::string(json::parse(r.body).as_object().at("id").as_string());
   }
-  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {}) {
+  http_result call(const tenant& t, const std::string& method, const std::string& target,
+                   const std::string& body = {}) {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty()) h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
@@ -183,8 +191,9 @@ struct feed_fixture {
   // Appends events through the store writer: the real publish point.
   // Without any Boost.Test assertion: callable from the tests' own threads (Boost.Test is not
   // thread-safe; ThreadSanitizer reports its log buffer).
-  core::error_code try_append(const tenant& t, int n, std::vector<std::int64_t>& ids, const std::string& type = "test.tick",
-                              const std::string& instance = {}, std::size_t pad = 0) {
+  core::error_code try_append(const tenant& t, int n, std::vector<std::int64_t>& ids,
+                              const std::string& type = "test.tick", const std::string& instance = {},
+                              std::size_t pad = 0) {
     std::string data = "{\"pad\":\"" + std::string(pad, 'x') + "\"}";
     return app.get().database().write_sync([&](store::connection& c) -> core::error_code {
       for (int i = 0; i < n; ++i) {
@@ -253,7 +262,8 @@ BOOST_FIXTURE_TEST_CASE(credentials_are_checked_before_the_upgrade, feed_fixture
     BOOST_TEST(r.status == 426u);
   }
   // A ticket: single use.
-  auto r = http_request("127.0.0.1", app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + alice.key}});
+  auto r =
+      http_request("127.0.0.1", app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + alice.key}});
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   auto ticket = std::string(json::parse(r.body).as_object().at("ticket").as_string());
   {
@@ -277,7 +287,8 @@ BOOST_FIXTURE_TEST_CASE(credentials_are_checked_before_the_upgrade, feed_fixture
   const auto cookie = session_cookie(alice);
   {
     ws_client c;
-    BOOST_TEST(c.connect(app.port(), "/v1/stream" + from_now(alice), {{"Cookie", cookie}, {"Origin", "https://app.example.test"}}));
+    BOOST_TEST(c.connect(app.port(), "/v1/stream" + from_now(alice),
+                         {{"Cookie", cookie}, {"Origin", "https://app.example.test"}}));
     append(alice, 1);
     BOOST_TEST(c.next().has_value());
   }
@@ -305,7 +316,8 @@ BOOST_FIXTURE_TEST_CASE(credentials_are_checked_before_the_upgrade, feed_fixture
 
 BOOST_AUTO_TEST_CASE(tickets_expire) {
   feed_fixture f([](config::settings& s) { s.feed.ticket_ttl = std::chrono::milliseconds(1000); });
-  auto r = http_request("127.0.0.1", f.app.port(), "POST", "/v1/stream/ticket", {{"authorization", "Bearer " + f.alice.key}});
+  auto r = http_request("127.0.0.1", f.app.port(), "POST", "/v1/stream/ticket",
+                        {{"authorization", "Bearer " + f.alice.key}});
   BOOST_REQUIRE(r.status == 201u);
   auto ticket = std::string(json::parse(r.body).as_object().at("ticket").as_string());
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
@@ -319,7 +331,8 @@ BOOST_FIXTURE_TEST_CASE(a_real_inbound_message_reaches_its_tenant_only, feed_fix
   BOOST_REQUIRE(open(mine, alice));
   BOOST_REQUIRE(open(theirs, bob));
   // An API key of alice's limited to her second instance does not see the first one's events.
-  auto limited = make_tenant(app.get().database(), "", {.instance_ids = {instance_b_id}, .existing_user_id = alice.user_id});
+  auto limited =
+      make_tenant(app.get().database(), "", {.instance_ids = {instance_b_id}, .existing_user_id = alice.user_id});
   BOOST_REQUIRE(open(scoped_other, limited));
   auto wamid = std::string(meta.admin("inbound", {{"type", "text"}}).at("id").as_string());
   auto e = mine.next();
@@ -413,7 +426,7 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   for (auto& e : first.take(50)) got.push_back(id_of(e));
   BOOST_TEST_MESSAGE("first socket got " << got.size());
   BOOST_REQUIRE_EQUAL(got.size(), 50u);
-  first.s.next_layer().close();  // an abrupt disconnect
+  first.s.next_layer().close();                                 // an abrupt disconnect
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // events keep coming meanwhile
   ws_client second;
   BOOST_REQUIRE(open(second, alice, "?after=" + std::to_string(got.back())));
@@ -443,7 +456,7 @@ BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, fee
   for (auto& e : first.take(50)) got.push_back(id_of(e));
   BOOST_REQUIRE_EQUAL(got.size(), 50u);
   BOOST_TEST(metric(app.port(), "enfinito_feed_subscribers") >= 1);
-  first.s.next_layer().close();  // an abrupt disconnect
+  first.s.next_layer().close();                                 // an abrupt disconnect
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // events keep coming meanwhile
   // The browser's way in: a ticket in the URL (no header, no after=), then the resume point
   // as the first text message, sent as soon as the socket opened.
@@ -493,8 +506,7 @@ BOOST_AUTO_TEST_CASE(first_message_resume_rules) {
     BOOST_REQUIRE(c.connect(f.app.port(), "/v1/stream" + query, {{"Authorization", "Bearer " + f.alice.key}}));
     for (const auto& m : messages) send_text(c, m);
     c.set_timeout(std::chrono::milliseconds(3'000));
-    while (c.next()) {
-    }
+    while (c.next()) {}
     BOOST_TEST(!c.timed_out());
     BOOST_TEST((c.ec == ws::error::closed), c.ec.message());
     BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(ws::close_code::policy_error));
@@ -520,8 +532,8 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
   });
   ws_client slow, fast;
   // A small receive buffer so the kernel cannot absorb the whole backlog.
-  BOOST_REQUIRE(slow.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice), {{"Authorization", "Bearer " + f.alice.key}},
-                             std::chrono::seconds(5), 4096));
+  BOOST_REQUIRE(slow.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice),
+                             {{"Authorization", "Bearer " + f.alice.key}}, std::chrono::seconds(5), 4096));
   BOOST_REQUIRE(f.open(fast, f.alice));
   std::vector<std::int64_t> produced;
   std::vector<std::int64_t> fast_got;
@@ -571,7 +583,7 @@ BOOST_AUTO_TEST_CASE(a_write_stalled_past_the_write_timeout_drops_the_connection
   std::size_t got = 0;
   while (stalled.next()) ++got;
   BOOST_TEST(got < 600u);
-  BOOST_TEST(!stalled.timed_out());      // the connection ended...
+  BOOST_TEST(!stalled.timed_out());           // the connection ended...
   BOOST_TEST(stalled.s.reason().code == 0u);  // ...without a close frame: it was dropped
 }
 
@@ -675,7 +687,8 @@ BOOST_FIXTURE_TEST_CASE(coalesced_writes_keep_order_and_parse_as_separate_messag
   std::size_t big = 0;
   for (auto& e : c.take(produced.size())) {
     got.push_back(id_of(e));
-    if (e.at("type").as_string() == "test.sized" && e.at("data").as_object().at("pad").as_string().size() == 70u * 1024u)
+    if (e.at("type").as_string() == "test.sized" &&
+        e.at("data").as_object().at("pad").as_string().size() == 70u * 1024u)
       ++big;
   }
   BOOST_TEST(got == produced, boost::test_tools::per_element());
@@ -726,8 +739,8 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_at_the_byte_bound_with_coalesced_
     s.feed.write_timeout = std::chrono::milliseconds(30'000);
   });
   ws_client slow;
-  BOOST_REQUIRE(slow.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice), {{"Authorization", "Bearer " + f.alice.key}},
-                             std::chrono::seconds(5), 4096));
+  BOOST_REQUIRE(slow.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice),
+                             {{"Authorization", "Bearer " + f.alice.key}}, std::chrono::seconds(5), 4096));
   BOOST_REQUIRE(wait_until([&] { return metric(f.app.port(), "enfinito_feed_subscribers") == 1; }));
   std::vector<std::int64_t> produced;
   // 4 MiB of 2 KiB events in commits of 50: far past the kernel's buffers plus 256 KiB queued.
@@ -749,7 +762,8 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_at_the_byte_bound_with_coalesced_
   BOOST_REQUIRE(!slow_got.empty());
   BOOST_REQUIRE(slow_got.size() < produced.size());
   // In order, from the first, and the reason names the last one received.
-  BOOST_TEST(slow_got == std::vector<std::int64_t>(produced.begin(), produced.begin() + static_cast<std::ptrdiff_t>(slow_got.size())),
+  BOOST_TEST(slow_got == std::vector<std::int64_t>(produced.begin(),
+                                                   produced.begin() + static_cast<std::ptrdiff_t>(slow_got.size())),
              boost::test_tools::per_element());
   BOOST_TEST(reason.substr(reason.find('=') + 1) == std::to_string(slow_got.back()));
 }

@@ -139,8 +139,8 @@ struct google_fixture {
   // back the binding cookie that start (or link) set. `binding` empty with a given URL: a
   // browser that never started this flow. `start` is where the sign-in page sends the browser:
   // by default with the age confirmation a new account needs.
-  flow run_flow(const header_list& callback_headers = {}, std::string authorize_url = {},
-                std::string binding = {}, const std::string& start_target = confirmed_start) {
+  flow run_flow(const header_list& callback_headers = {}, std::string authorize_url = {}, std::string binding = {},
+                const std::string& start_target = confirmed_start) {
     flow f;
     if (authorize_url.empty()) {
       auto start = http_request("127.0.0.1", app.port(), "GET", start_target);
@@ -152,9 +152,8 @@ struct google_fixture {
     }
     f.authorize_url = authorize_url;
     BOOST_TEST_REQUIRE(authorize_url.rfind(provider.base_url() + "/authorize?", 0) == 0u);
-    auto auth = https_request("127.0.0.1", provider.port(), "GET",
-                              authorize_url.substr(provider.base_url().size()), {}, "",
-                              provider.ca_file().string());
+    auto auth = https_request("127.0.0.1", provider.port(), "GET", authorize_url.substr(provider.base_url().size()), {},
+                              "", provider.ca_file().string());
     BOOST_TEST_REQUIRE(auth.status == 302u);
     auto cb = auth.header("Location");
     const auto& pub = app.settings.server.public_url;
@@ -163,8 +162,10 @@ struct google_fixture {
     header_list headers;
     std::string cookies = binding;
     for (const auto& [k, v] : callback_headers) {
-      if (boost::iequals(k, "Cookie")) cookies += (cookies.empty() ? "" : "; ") + v;
-      else headers.emplace_back(k, v);
+      if (boost::iequals(k, "Cookie"))
+        cookies += (cookies.empty() ? "" : "; ") + v;
+      else
+        headers.emplace_back(k, v);
     }
     if (!cookies.empty()) headers.emplace_back("Cookie", cookies);
     f.callback = http_request("127.0.0.1", app.port(), "GET", f.callback_target, headers);
@@ -226,8 +227,7 @@ struct google_fixture {
 
 BOOST_AUTO_TEST_SUITE(google_signin)
 
-BOOST_FIXTURE_TEST_CASE(first_sign_in_creates_a_pending_account_keeping_only_sub_name_email_picture,
-                        google_fixture) {
+BOOST_FIXTURE_TEST_CASE(first_sign_in_creates_a_pending_account_keeping_only_sub_name_email_picture, google_fixture) {
   auto f = run_flow();
   // The browser was sent to the provider with exactly these scopes and a PKCE S256 challenge.
   auto q = query_of(f.authorize_url);
@@ -269,8 +269,8 @@ BOOST_FIXTURE_TEST_CASE(first_sign_in_creates_a_pending_account_keeping_only_sub
   auto cookie = set_cookie_named(ok.callback, api::session_cookie_name(app.settings));
   BOOST_TEST(cookie.find("HttpOnly") != std::string::npos);
   BOOST_TEST(cookie.find("SameSite=Lax") != std::string::npos);
-  auto me = http_request("127.0.0.1", app.port(), "GET", "/v1/me/google",
-                         {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  auto me =
+      http_request("127.0.0.1", app.port(), "GET", "/v1/me/google", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
   BOOST_TEST(me.status == 200u, me.body);
   BOOST_TEST(me.body.find("112233445566778899000") != std::string::npos);
   BOOST_TEST(count("SELECT COUNT(*) FROM sessions WHERE method = 'google'") == 1);
@@ -302,8 +302,8 @@ BOOST_FIXTURE_TEST_CASE(a_state_works_once, google_fixture) {
   BOOST_TEST(json_code(replay) == "invalid_state");
   BOOST_TEST(!sets_session(replay));
   BOOST_TEST(provider.token_calls == 1);  // the replay never reached the token endpoint
-  auto forged = http_request("127.0.0.1", app.port(), "GET",
-                             "/v1/auth/google/callback?code=x&state=" + crypto::random_token(32));
+  auto forged =
+      http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/callback?code=x&state=" + crypto::random_token(32));
   BOOST_TEST(forged.status == 400u);
   auto missing = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/callback?code=x");
   BOOST_TEST(missing.status == 400u);
@@ -315,64 +315,70 @@ BOOST_FIXTURE_TEST_CASE(bad_id_tokens_are_refused_without_a_session_or_account, 
   auto other = http_request("127.0.0.1", app.port(), "GET", "/v1/auth/google/start");
   const std::string other_nonce = query_of(other.header("Location"))["nonce"];
   BOOST_TEST_REQUIRE(!other_nonce.empty());
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
   struct bad_case {
     const char* name;
     oidc_provider::mint_fn mint;
   };
   std::vector<bad_case> cases = {
-      {"wrong aud", [](const oidc_provider& p, const grant& g) {
+      {"wrong aud",
+       [](const oidc_provider& p, const grant& g) {
          auto c = p.claims(g);
          c["aud"] = "someone-else.apps.example";
          c["azp"] = "someone-else.apps.example";
          return p.key_a.token(c);
        }},
-      {"wrong iss", [](const oidc_provider& p, const grant& g) {
+      {"wrong iss",
+       [](const oidc_provider& p, const grant& g) {
          auto c = p.claims(g);
          c["iss"] = "https://evil.example";
          return p.key_a.token(c);
        }},
-      {"expired", [now](const oidc_provider& p, const grant& g) {
+      {"expired",
+       [now](const oidc_provider& p, const grant& g) {
          auto c = p.claims(g);
          c["iat"] = now - 7200;
          c["exp"] = now - 3600;
          return p.key_a.token(c);
        }},
-      {"issued in the future", [now](const oidc_provider& p, const grant& g) {
+      {"issued in the future",
+       [now](const oidc_provider& p, const grant& g) {
          auto c = p.claims(g);
          c["iat"] = now + 3600;
          return p.key_a.token(c);
        }},
-      {"bad signature", [](const oidc_provider& p, const grant& g) {
+      {"bad signature",
+       [](const oidc_provider& p, const grant& g) {
          auto t = p.key_a.token(p.claims(g));
          auto& last = t[t.size() - 10];
          last = last == 'A' ? 'B' : 'A';
          return t;
        }},
-      {"signed by another key under kid-a", [](const oidc_provider& p, const grant& g) {
+      {"signed by another key under kid-a",
+       [](const oidc_provider& p, const grant& g) {
          return p.key_c.token(p.claims(g), json::object{{"kid", "kid-a"}});
        }},
-      {"alg none", [](const oidc_provider& p, const grant& g) {
-         return unsigned_token(p.claims(g), "kid-a");
-       }},
-      {"HS256 keyed with the public key", [](const oidc_provider& p, const grant& g) {
-         return hs256_token(p.claims(g), "kid-a", p.key_a.public_pem());
-       }},
-      {"header-supplied jwk", [](const oidc_provider& p, const grant& g) {
+      {"alg none", [](const oidc_provider& p, const grant& g) { return unsigned_token(p.claims(g), "kid-a"); }},
+      {"HS256 keyed with the public key",
+       [](const oidc_provider& p, const grant& g) { return hs256_token(p.claims(g), "kid-a", p.key_a.public_pem()); }},
+      {"header-supplied jwk",
+       [](const oidc_provider& p, const grant& g) {
          return p.key_c.token(p.claims(g), json::object{{"kid", "kid-c"}, {"jwk", p.key_c.jwk()}});
        }},
-      {"header-supplied jku", [](const oidc_provider& p, const grant& g) {
-         return p.key_c.token(p.claims(g),
-                              json::object{{"kid", "kid-c"}, {"jku", p.base_url() + "/evil-jwks"}});
+      {"header-supplied jku",
+       [](const oidc_provider& p, const grant& g) {
+         return p.key_c.token(p.claims(g), json::object{{"kid", "kid-c"}, {"jku", p.base_url() + "/evil-jwks"}});
        }},
-      {"nonce of another flow", [other_nonce](const oidc_provider& p, const grant& g) {
+      {"nonce of another flow",
+       [other_nonce](const oidc_provider& p, const grant& g) {
          auto c = p.claims(g);
          c["nonce"] = other_nonce;
          return p.key_a.token(c);
        }},
-      {"no nonce", [](const oidc_provider& p, const grant& g) {
+      {"no nonce",
+       [](const oidc_provider& p, const grant& g) {
          auto c = p.claims(g);
          c.erase("nonce");
          return p.key_a.token(c);
@@ -406,9 +412,7 @@ BOOST_FIXTURE_TEST_CASE(unknown_kid_refetches_the_jwks_and_stays_refused, google
   // A key the provider rotates in is picked up by the same refresh.
   provider.publish_b = true;
   provider.set_subject("99887766", "rotated@example.com", "Rotated Key");
-  provider.set_mint([](const oidc_provider& p, const oidc_provider::grant& g) {
-    return p.key_b.token(p.claims(g));
-  });
+  provider.set_mint([](const oidc_provider& p, const oidc_provider::grant& g) { return p.key_b.token(p.claims(g)); });
   auto rotated = run_flow();
   BOOST_TEST(rotated.callback.status == 202u, rotated.callback.body);
   BOOST_TEST(provider.jwks_fetches == 3);
@@ -443,8 +447,8 @@ BOOST_FIXTURE_TEST_CASE(linking_happens_only_from_the_signed_in_session, google_
   header_list unsafe = {{"Cookie", cookie}, {"Content-Type", "application/json"}, {"Origin", origin}};
 
   // Without a session: refused.
-  auto anon = http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link",
-                           {{"Content-Type", "application/json"}}, "{}");
+  auto anon =
+      http_request("127.0.0.1", app.port(), "POST", "/v1/me/google/link", {{"Content-Type", "application/json"}}, "{}");
   BOOST_TEST(anon.status == 401u);
 
   // A link flow finished without the session cookie (someone else's browser): refused.
@@ -501,9 +505,9 @@ BOOST_FIXTURE_TEST_CASE(a_google_only_account_cannot_unlink_its_only_sign_in, go
   set_status("grace@example.com", "active");
   auto ok = run_flow();
   auto cookie = cookie_pair(set_cookie_named(ok.callback, api::session_cookie_name(app.settings)));
-  auto r = http_request("127.0.0.1", app.port(), "DELETE", "/v1/me/google",
-                        {{"Cookie", cookie}, {"Content-Type", "application/json"},
-                         {"Origin", app.settings.server.public_url}});
+  auto r = http_request(
+      "127.0.0.1", app.port(), "DELETE", "/v1/me/google",
+      {{"Cookie", cookie}, {"Content-Type", "application/json"}, {"Origin", app.settings.server.public_url}});
   BOOST_TEST(r.status == 409u);
   BOOST_TEST(json_code(r) == "last_sign_in_method");
 }
@@ -525,8 +529,8 @@ BOOST_FIXTURE_TEST_CASE(a_pending_google_only_account_exports_and_deletes_by_dat
     if (!u || !*u) return make_error_code(store::error::not_found);
     user_id = (*u)->id;
     const auto expires = acc::now_s() + 600;
-    if (auto e = store::data_links::insert(c, crypto::sha256_hex(export_token), user_id, "export", expires,
-                                           acc::now_s()))
+    if (auto e =
+            store::data_links::insert(c, crypto::sha256_hex(export_token), user_id, "export", expires, acc::now_s()))
       return e;
     return store::data_links::insert(c, crypto::sha256_hex(delete_token), user_id, "delete", expires, acc::now_s());
   });

@@ -36,9 +36,7 @@ constexpr const char* waba = "102290129340398";
 constexpr const char* meta_token = "EAAGgraphCompatTOKEN0123456789abcdef";
 
 // One number, one WABA, one token that reaches them (tools/fake_graph/README.md).
-std::string fake_config() {
-  return fake_graph::one_number_config(phone, waba, meta_token);
-}
+std::string fake_config() { return fake_graph::one_number_config(phone, waba, meta_token); }
 
 std::string plant_key(store::store& db, const std::string& email) { return make_tenant(db, email).key; }
 
@@ -53,8 +51,11 @@ struct graph_fixture {
   std::string instance_id;
 
   graph_fixture() {
-    json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
-                       {"access_token", meta_token}, {"app_secret", "graphcompatsecret0123456789"},
+    json::object creds{{"name", "Shop"},
+                       {"phone_number_id", phone},
+                       {"waba_id", waba},
+                       {"access_token", meta_token},
+                       {"app_secret", "graphcompatsecret0123456789"},
                        {"app_id", "1234567890123"}};
     auto r = call("POST", "/v1/instances", json::serialize(creds));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
@@ -62,8 +63,7 @@ struct graph_fixture {
   }
 
   http_result call(const std::string& method, const std::string& target, const std::string& body = {},
-                   std::string bearer = {}, std::string content_type = "application/json",
-                   header_list extra = {}) {
+                   std::string bearer = {}, std::string content_type = "application/json", header_list extra = {}) {
     header_list h{{"Authorization", "Bearer " + (bearer.empty() ? key : bearer)}};
     for (auto& x : extra) h.push_back(std::move(x));
     if (!body.empty()) h.emplace_back("Content-Type", content_type);
@@ -116,10 +116,15 @@ BOOST_FIXTURE_TEST_CASE(without_a_prompt_answer_the_message_is_still_accepted_an
     s.graph.sync_wait = std::chrono::milliseconds(200);
   });
   const auto k = plant_key(quick.get().database(), "quick@example.com");
-  json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", meta_token},
-                     {"app_secret", "graphcompatsecret0123456789"}, {"app_id", "1234567890123"}};
+  json::object creds{{"name", "Shop"},
+                     {"phone_number_id", phone},
+                     {"waba_id", waba},
+                     {"access_token", meta_token},
+                     {"app_secret", "graphcompatsecret0123456789"},
+                     {"app_id", "1234567890123"}};
   header_list h{{"Authorization", "Bearer " + k}, {"Content-Type", "application/json"}};
-  BOOST_REQUIRE(http_request("127.0.0.1", quick.port(), "POST", "/v1/instances", h, json::serialize(creds)).status == 201u);
+  BOOST_REQUIRE(http_request("127.0.0.1", quick.port(), "POST", "/v1/instances", h, json::serialize(creds)).status ==
+                201u);
   auto r = http_request("127.0.0.1", quick.port(), "POST", send_path, h, text_body);
   BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
   auto first = json::parse(r.body).at("messages").as_array().at(0).as_object();
@@ -127,12 +132,14 @@ BOOST_FIXTURE_TEST_CASE(without_a_prompt_answer_the_message_is_still_accepted_an
   BOOST_TEST(first.at("message_status").as_string() == "accepted");
   // Durable and queued: it reaches Meta.
   std::string status;
-  wait_until([&] {
-    auto m = http_request("127.0.0.1", quick.port(), "GET", "/v1/messages/" + r.header("X-Enfinito-Message-Id"),
-                          {{"Authorization", "Bearer " + k}});
-    status = std::string(json::parse(m.body).at("status").as_string());
-    return status == "sent";
-  }, std::chrono::seconds(10), std::chrono::milliseconds(100));
+  wait_until(
+      [&] {
+        auto m = http_request("127.0.0.1", quick.port(), "GET", "/v1/messages/" + r.header("X-Enfinito-Message-Id"),
+                              {{"Authorization", "Bearer " + k}});
+        status = std::string(json::parse(m.body).at("status").as_string());
+        return status == "sent";
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(100));
   BOOST_TEST(status == "sent");
 }
 
@@ -146,7 +153,8 @@ BOOST_FIXTURE_TEST_CASE(errors_come_in_metas_envelope_with_metas_codes, graph_fi
   auto missing = call("POST", send_path, R"({"messaging_product":"whatsapp","type":"text","text":{"body":"x"}})");
   BOOST_TEST(missing.status == 400u);
   BOOST_TEST(code_of(missing) == 131008);
-  auto invalid = call("POST", send_path, R"({"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{"body":7}})");
+  auto invalid = call("POST", send_path,
+                      R"({"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{"body":7}})");
   BOOST_TEST(invalid.status == 400u);
   BOOST_TEST(code_of(invalid) == 100);
   BOOST_TEST(std::string(error_of(invalid).at("error_data").at("details").as_string()).find("text.body") !=
@@ -241,9 +249,10 @@ BOOST_FIXTURE_TEST_CASE(mark_as_read_and_media_are_relayed_with_metas_answers, g
 
   // Upload as an SDK does (multipart), then read it back: the URL points at Enfinito's proxy.
   const std::string boundary = "sdkBoundary7MA4YWxk";
-  std::string form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n" +
-                     "--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nimage/png\r\n" +
-                     "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n" +
+  std::string form = "--" + boundary +
+                     "\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n" + "--" +
+                     boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nimage/png\r\n" + "--" +
+                     boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n" +
                      "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n0123456789\r\n--" + boundary + "--\r\n";
   auto up = call("POST", std::string("/graph/v23.0/") + phone + "/media", form, {},
                  "multipart/form-data; boundary=" + boundary);
@@ -252,7 +261,8 @@ BOOST_FIXTURE_TEST_CASE(mark_as_read_and_media_are_relayed_with_metas_answers, g
   auto got = call("GET", "/graph/v23.0/" + media_id);
   BOOST_REQUIRE_MESSAGE(got.status == 200u, got.body);
   const std::string url(json::parse(got.body).at("url").as_string());
-  BOOST_TEST(url == app.settings.server.public_url + "/v1/instances/" + instance_id + "/media/" + media_id + "/content");
+  BOOST_TEST(url ==
+             app.settings.server.public_url + "/v1/instances/" + instance_id + "/media/" + media_id + "/content");
   auto content = call("GET", url.substr(app.settings.server.public_url.size()));
   BOOST_TEST(content.status == 200u);
   BOOST_TEST(content.body.find("0123456789") != std::string::npos);
@@ -278,8 +288,9 @@ BOOST_FIXTURE_TEST_CASE(the_business_profile_is_read_and_updated_in_metas_shapes
   BOOST_TEST(!picked.contains("address"));
 
   // An update as Meta takes it: Meta's {success:true}, and Meta has it.
-  auto upd = call("POST", at,
-                  R"({"messaging_product":"whatsapp","about":"Open 9 to 5","websites":["https://shop.example.com"],"vertical":"RETAIL"})");
+  auto upd = call(
+      "POST", at,
+      R"({"messaging_product":"whatsapp","about":"Open 9 to 5","websites":["https://shop.example.com"],"vertical":"RETAIL"})");
   BOOST_REQUIRE_MESSAGE(upd.status == 200u, upd.body);
   BOOST_TEST(json::parse(upd.body).at("success").as_bool());
   auto again = json::parse(call("GET", at).body).at("data").as_array().at(0).as_object();
@@ -318,7 +329,8 @@ BOOST_FIXTURE_TEST_CASE(another_tenants_business_profile_is_an_unknown_object, g
   for (const auto& target : {at, std::string("/graph/v23.0/999999999999/whatsapp_business_profile")}) {
     for (const char* method : {"GET", "POST"}) {
       BOOST_TEST_CONTEXT(method << " " << target) {
-        const std::string body = std::string(method) == "POST" ? R"({"messaging_product":"whatsapp","about":"mine"})" : "";
+        const std::string body =
+            std::string(method) == "POST" ? R"({"messaging_product":"whatsapp","about":"mine"})" : "";
         auto r = call(method, target, body, other);
         BOOST_TEST(r.status == 400u);
         BOOST_TEST(code_of(r) == 100);
@@ -342,7 +354,10 @@ BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, 
   // Right after the number was connected, an SDK listing templates sees Meta's, not an empty
   // copy: the first list reads them from Meta once, later lists are served from the copy.
   const std::string at = std::string("/graph/v23.0/") + waba + "/message_templates";
-  meta.admin("templates", {{"waba_id", waba}, {"name", "welcome_back"}, {"language", "en_US"}, {"status", "APPROVED"},
+  meta.admin("templates", {{"waba_id", waba},
+                           {"name", "welcome_back"},
+                           {"language", "en_US"},
+                           {"status", "APPROVED"},
                            {"components", json::array{json::object{{"type", "BODY"}, {"text", "Welcome back!"}}}}});
   auto first = call("GET", at + "?limit=100");
   BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);

@@ -96,8 +96,10 @@ std::vector<bad_body> bad_bodies() {
       {"string", R"("hello")"},
       {"number", "12345678901234567890123"},
       {"null", "null"},
-      {"wrong types", R"({"name":1,"email":[],"password":{},"to":false,"type":7,"text":"x","url":[1],"instance_ids":"x"})"},
-      {"oversized fields", R"({"name":")" + std::string(200'000, 'n') + R"(","to":")" + std::string(100'000, '1') + R"("})"},
+      {"wrong types",
+       R"({"name":1,"email":[],"password":{},"to":false,"type":7,"text":"x","url":[1],"instance_ids":"x"})"},
+      {"oversized fields",
+       R"({"name":")" + std::string(200'000, 'n') + R"(","to":")" + std::string(100'000, '1') + R"("})"},
       {"duplicate keys", R"({"name":"a","name":"b","to":"1","to":"2"})"},
       {"nul byte", std::string("{\"name\":\"a\0b\"}", 14)},
   };
@@ -117,7 +119,8 @@ BOOST_AUTO_TEST_CASE(every_route_answers_bad_bodies_with_a_problem_and_stays_up)
     const auto space = rt.find(' ');
     const std::string method = rt.substr(0, space), target = concrete(rt.substr(space + 1));
     if (method != "POST" && method != "PATCH" && method != "PUT") continue;
-    const bool graph_route = !app.settings.graph.prefix.empty() && target.rfind(app.settings.graph.prefix + "/", 0) == 0;
+    const bool graph_route =
+        !app.settings.graph.prefix.empty() && target.rfind(app.settings.graph.prefix + "/", 0) == 0;
     for (const auto& b : bodies) {
       BOOST_TEST_CONTEXT(rt << " with " << b.name) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -241,8 +244,10 @@ struct slowloris {
       if (c.fd < 0 || !peer_closed(c.fd)) continue;
       ++closed;
       if (c.sent > 0)
-        longest_ms = std::max(longest_ms, std::chrono::duration<double, std::milli>(clock_type::now() - c.first_byte).count());
-      if (reopen_closed) reopen(c);
+        longest_ms =
+            std::max(longest_ms, std::chrono::duration<double, std::milli>(clock_type::now() - c.first_byte).count());
+      if (reopen_closed)
+        reopen(c);
       else {
         ::close(c.fd);
         c.fd = -1;
@@ -345,17 +350,19 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
   }
   const std::size_t deaf_closed = daemon_open <= 1 ? deaf.size() : 0;
   for (int fd : deaf) ::close(fd);
-  BOOST_TEST_MESSAGE("slow clients: " << slow_n << " slowloris (reopened when closed) + " << deaf_n
-                     << " never-reading, for " << attack_s << " s (daemon's open connections early on: " << open_early << ", at the end: " << open_during
-                     << "); header timeout "
-                     << header_timeout.count() << " ms closed " << sl.closed << " slowloris connections (longest lived "
-                     << sl.longest_ms << " ms from its first byte), " << sl.open_now() << " still open after "
-                     << "the wait, " << sl.refused << " connects refused; write timeout closed " << deaf_closed << " of "
-                     << deaf.size() << " deaf connections (daemon's open connections afterwards: " << daemon_open
-                     << ", " << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t_deaf).count()
-                     << " ms after the attack)");
-  BOOST_TEST_MESSAGE("  normal client GET /v1/me (new connection each): baseline " << baseline.summary()
-                     << "; under attack " << under_attack.summary());
+  BOOST_TEST_MESSAGE(
+      "slow clients: " << slow_n << " slowloris (reopened when closed) + " << deaf_n << " never-reading, for "
+                       << attack_s << " s (daemon's open connections early on: " << open_early
+                       << ", at the end: " << open_during << "); header timeout " << header_timeout.count()
+                       << " ms closed " << sl.closed << " slowloris connections (longest lived " << sl.longest_ms
+                       << " ms from its first byte), " << sl.open_now() << " still open after "
+                       << "the wait, " << sl.refused << " connects refused; write timeout closed " << deaf_closed
+                       << " of " << deaf.size()
+                       << " deaf connections (daemon's open connections afterwards: " << daemon_open << ", "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t_deaf).count()
+                       << " ms after the attack)");
+  BOOST_TEST_MESSAGE("  normal client GET /v1/me (new connection each): baseline "
+                     << baseline.summary() << "; under attack " << under_attack.summary());
   BOOST_TEST(open_at_end > 0u);  // the attack really held connections open to the end
   BOOST_TEST(open_early >= (slow_n + deaf_n) * 9 / 10);
   BOOST_TEST(sl.open_now() == 0u);
@@ -372,10 +379,10 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
   BOOST_TEST(deaf_closed == deaf.size());
 #if ENFTEST_TIMING_BOUNDS
   BOOST_TEST(under_attack.size() >= 50u);
-  BOOST_TEST(within_twice(under_attack.pct(50), baseline.pct(50), 1.0),
-             under_attack.summary() << " vs " << baseline.summary());
-  BOOST_TEST(within_twice(under_attack.pct(99), baseline.pct(99), 10.0),
-             under_attack.summary() << " vs " << baseline.summary());
+  BOOST_TEST(within_twice(under_attack.pct(50), baseline.pct(50), 1.0), under_attack.summary()
+                                                                            << " vs " << baseline.summary());
+  BOOST_TEST(within_twice(under_attack.pct(99), baseline.pct(99), 10.0), under_attack.summary()
+                                                                             << " vs " << baseline.summary());
 #endif
   BOOST_TEST(http_call(app.port(), "GET", "/healthz").status == 200);
 }
@@ -407,8 +414,8 @@ struct strict_json_fixture {
   // the point is members a JSON library would merge or round).
   static std::string credentials(const std::string& extra) {
     return std::string(R"({"name":"Shop","phone_number_id":")") + json_phone + R"(","waba_id":")" + json_waba +
-           R"(","access_token":")" + json_token + R"(","app_secret":"strictjsonsecret0123456789","app_id":"1234567890123")" +
-           extra + "}";
+           R"(","access_token":")" + json_token +
+           R"(","app_secret":"strictjsonsecret0123456789","app_id":"1234567890123")" + extra + "}";
   }
   http_result call(const std::string& method, const std::string& target, const std::string& body = {}) {
     header_list h{{"Authorization", "Bearer " + key}};
@@ -489,7 +496,8 @@ BOOST_FIXTURE_TEST_CASE(graph_compatible_send_refuses_them_in_metas_envelope, st
   }
   BOOST_TEST(logged() == 0u);
   BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());
-  auto ok = call("POST", graph_path(), R"({"messaging_product":"whatsapp","to":"491511234567890","text":{"body":"x"}})");
+  auto ok =
+      call("POST", graph_path(), R"({"messaging_product":"whatsapp","to":"491511234567890","text":{"body":"x"}})");
   BOOST_TEST(ok.status == 200u, ok.body);
 }
 

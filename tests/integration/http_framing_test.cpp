@@ -47,16 +47,17 @@ BOOST_AUTO_TEST_CASE(every_ambiguous_framing_is_refused_once_and_closed) {
   };
   const std::vector<row> rows = {
       {"chunked, gzip", forgot + "Transfer-Encoding: chunked, gzip\r\n\r\n" + chunk + healthz, 400},
-      {"gzip, chunked (was de-chunked and served)", forgot + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunk + healthz,
-       501},
-      {"two TE fields gzip + chunked", forgot + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + healthz,
-       501},
+      {"gzip, chunked (was de-chunked and served)",
+       forgot + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunk + healthz, 501},
+      {"two TE fields gzip + chunked",
+       forgot + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + healthz, 501},
       {"identity", forgot + "Transfer-Encoding: identity\r\n\r\n" + healthz, 400},
       {"chunked;foo=bar", forgot + "Transfer-Encoding: chunked;foo=bar\r\n\r\n" + chunk + healthz, 400},
       {"chunked, chunked", forgot + "Transfer-Encoding: chunked, chunked\r\n\r\n" + chunk + healthz, 400},
       {"empty TE", forgot + "Transfer-Encoding: \r\n\r\n" + healthz, 400},
       {"TE in HTTP/1.0",
-       "POST /v1/auth/password/forgot HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n" +
+       "POST /v1/auth/password/forgot HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n" +
            chunk + healthz,
        400},
       {"CL list 5, 5", forgot + "Content-Length: 5, 5\r\n\r\nhello" + healthz, 400},

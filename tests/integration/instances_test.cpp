@@ -48,10 +48,12 @@ constexpr const char* token2 = "EAAGcanarySECONDtokenH2j4K6l8Z0x1C3v5B7n9M1";
 constexpr const char* secret = "canarySECRET4d9c2b7e1f0a3b8c";
 
 std::string fake_config() {
-  return fake_graph_config({{phone_a, waba_a},
-                            {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"},
-                                               {"quality_rating", "YELLOW"}}}},
-                           {token, token2});
+  return fake_graph_config(
+      {{phone_a, waba_a},
+       {phone_b,
+        waba_b,
+        {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}, {"quality_rating", "YELLOW"}}}},
+      {token, token2});
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
@@ -74,8 +76,8 @@ struct api {
 };
 
 json::object creds(const char* phone = phone_a, const char* waba = waba_a, const char* tok = token) {
-  return {{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", tok},
-          {"app_secret", secret}, {"app_id", app_id}};
+  return {{"name", "Shop"},      {"phone_number_id", phone}, {"waba_id", waba},
+          {"access_token", tok}, {"app_secret", secret},     {"app_id", app_id}};
 }
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
@@ -292,10 +294,15 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   fake_shop meta;
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
-  const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-                           "[store]\npath = \"" + db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-                           "[meta]\nbase_url = \"" + meta.base_url() + "\"\n[log]\nlevel = \"debug\"\n"
-                           "[webhooks_out]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n";
+  const std::string toml =
+      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
+      "[store]\npath = \"" +
+      db_path +
+      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
+      "[meta]\nbase_url = \"" +
+      meta.base_url() +
+      "\"\n[log]\nlevel = \"debug\"\n"
+      "[webhooks_out]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n";
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE(d.start());
   std::string seen;
@@ -311,8 +318,7 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   }
   client.call(t, "GET", "/v1/instances");
   // A customer webhook endpoint: its signing secret is sealed by the same vault.
-  auto hook = client.call(t, "POST", "/v1/instances/" + ids[0] + "/webhooks",
-                          R"({"url":"http://127.0.0.1:9/hook"})");
+  auto hook = client.call(t, "POST", "/v1/instances/" + ids[0] + "/webhooks", R"({"url":"http://127.0.0.1:9/hook"})");
   BOOST_REQUIRE_MESSAGE(hook.status == 201u, hook.body);
   const auto signing_key_id = [&] {
     auto conn = store::connection::open(db_path, true);
@@ -345,7 +351,8 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   }
   // Key 2 is active: refused. Key 1 is unused now: retired.
   BOOST_TEST(run_program({ENFINITOCTL_PATH, "--config", cfg, "retire-key", "2"}, &out, {cred_env}) == 1);
-  BOOST_REQUIRE_MESSAGE(run_program({ENFINITOCTL_PATH, "--config", cfg, "retire-key", "1"}, &out, {cred_env}) == 0, out);
+  BOOST_REQUIRE_MESSAGE(run_program({ENFINITOCTL_PATH, "--config", cfg, "retire-key", "1"}, &out, {cred_env}) == 0,
+                        out);
   auto ring = crypto::load_keyring(dir / "credentials" / "vault.key");
   BOOST_REQUIRE(ring.has_value());
   BOOST_TEST(ring->ids() == std::vector<std::uint32_t>{2});

@@ -48,7 +48,8 @@ constexpr const char* secret_a = "isoSECRETa4d9c2b7e1f0a3b8c";
 constexpr const char* origin = "http://127.0.0.1:8080";  // the default server.public_url
 
 std::string fake_config() {
-  const boost::json::object fast{{"verified_name", "Iso Shop"}, {"mps", 10000}, {"pair_burst", 10000}, {"pair_interval_ms", 1}};
+  const boost::json::object fast{
+      {"verified_name", "Iso Shop"}, {"mps", 10000}, {"pair_burst", 10000}, {"pair_interval_ms", 1}};
   auto number_a = fast, number_b = fast;
   number_a["display_phone_number"] = display_a;
   number_b["display_phone_number"] = "15550170002";
@@ -99,8 +100,8 @@ bool unsafe(const std::string& method) { return method != "GET" && method != "HE
 
 enum class via { key, session };
 
-http_result call(unsigned short port, const iso_tenant& t, via how, const std::string& method, const std::string& target,
-                 const std::string& body = {}) {
+http_result call(unsigned short port, const iso_tenant& t, via how, const std::string& method,
+                 const std::string& target, const std::string& body = {}) {
   header_list h;
   if (how == via::key) {
     h.emplace_back("authorization", "Bearer " + t.key);
@@ -134,8 +135,8 @@ struct a_world {
   std::string text_out = "canary-out-" + crypto::random_token(10);
   std::string text_in = "canary-in-" + crypto::random_token(10);
   std::vector<std::string> needles() const {
-    return {a.user_id, a.email, a.key_id, instance, message, wamid_out, inbound_id, wamid_in, media_id,
-            wamid_media, text_out, text_in, phone_a, waba_a, display_a, secret_a, token};
+    return {a.user_id,   a.email,  a.key_id, instance, message, wamid_out, inbound_id, wamid_in, media_id,
+            wamid_media, text_out, text_in,  phone_a,  waba_a,  display_a, secret_a,   token};
   }
 };
 
@@ -154,7 +155,7 @@ std::vector<std::string> a_values(const a_world& w, const std::string& prev, con
 }
 
 struct segment {
-  std::string text;   // literal, or the parameter's name
+  std::string text;  // literal, or the parameter's name
   bool param = false;
 };
 
@@ -165,8 +166,10 @@ std::vector<segment> split(const std::string& pattern) {
     auto j = pattern.find('/', i);
     if (j == std::string::npos) j = pattern.size();
     auto s = pattern.substr(i, j - i);
-    if (s.size() > 2 && s.front() == '{' && s.back() == '}') out.push_back({s.substr(1, s.size() - 2), true});
-    else out.push_back({s, false});
+    if (s.size() > 2 && s.front() == '{' && s.back() == '}')
+      out.push_back({s.substr(1, s.size() - 2), true});
+    else
+      out.push_back({s, false});
     i = j + 1;
   }
   return out;
@@ -248,16 +251,16 @@ struct isolation_world {
   }
 
   std::string create_instance(iso_tenant& t, const char* phone, const char* waba, const char* secret) {
-    json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
-                       {"app_secret", secret}, {"app_id", "1234567890123"}};
+    json::object creds{{"name", "Shop"},        {"phone_number_id", phone}, {"waba_id", waba},
+                       {"access_token", token}, {"app_secret", secret},     {"app_id", "1234567890123"}};
     auto r = call(app.port(), t, via::key, "POST", "/v1/instances", json::serialize(creds));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = body_of(r);
-    meta.admin("numbers", {{"id", phone},
-                           {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" +
-                                                str(o, "id")},
-                           {"app_secret", secret},
-                           {"verify_token", str(o.at("webhook"), "verify_token")}});
+    meta.admin("numbers",
+               {{"id", phone},
+                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + str(o, "id")},
+                {"app_secret", secret},
+                {"verify_token", str(o.at("webhook"), "verify_token")}});
     return str(o, "id");
   }
 
@@ -335,8 +338,10 @@ std::vector<std::string> bodies_for(const a_world& w) {
       "{}",
       R"({"to":"15551239999","type":"text","text":{"body":"from B"},"name":"B","status":"active",)"
       R"("messaging_product":"whatsapp","about":"B"})",
-      json::serialize(json::object{{"name", "B"}, {"instance_ids", json::array{json::value(w.instance)}},
-                                   {"to", "15551239999"}, {"type", "text"},
+      json::serialize(json::object{{"name", "B"},
+                                   {"instance_ids", json::array{json::value(w.instance)}},
+                                   {"to", "15551239999"},
+                                   {"type", "text"},
                                    {"text", json::object{{"body", "x"}}},
                                    {"context", json::object{{"message_id", w.wamid_in}}}}),
   };
@@ -367,8 +372,8 @@ void sweep(isolation_world& x, sweep_figures& f, std::set<std::string>& unmapped
       for (via how : {via::key, via::session}) {
         const bool own = t.own;
         for (const auto& body : unsafe(method) ? bodies : std::vector<std::string>{""}) {
-          const std::string what = rt + " as " + (how == via::key ? "B's key " : "B's session ") + method + " " +
-                                   t.a + (body.size() > 2 ? " with body " + body.substr(0, 40) : "");
+          const std::string what = rt + " as " + (how == via::key ? "B's key " : "B's session ") + method + " " + t.a +
+                                   (body.size() > 2 ? " with body " + body.substr(0, 40) : "");
           BOOST_TEST_CONTEXT(what) {
             auto mine = call(port, x.b, how, method, t.a, body);
             auto none = call(port, x.b, how, method, t.random, body);
@@ -485,8 +490,8 @@ BOOST_AUTO_TEST_CASE(tenant_b_never_reaches_or_sees_tenant_a_on_any_route) {
   for (const auto& u : unmapped) BOOST_TEST_MESSAGE("parameter without an A value (placeholder used): " << u);
   BOOST_TEST_MESSAGE("isolation sweep: " << rounds << " round(s), " << f.routes << " routes (" << f.param_routes
                                          << " with parameters), " << f.calls << " calls, " << f.successes
-                                         << " successes on A's resources, " << f.oracles << " existence oracles, " << f.relayed << " Meta refusals relayed (502), "
-                                         << f.leaks << " leaks");
+                                         << " successes on A's resources, " << f.oracles << " existence oracles, "
+                                         << f.relayed << " Meta refusals relayed (502), " << f.leaks << " leaks");
   std::string hist;
   for (const auto& [st, n] : f.statuses) hist += " " + std::to_string(st) + "x" + std::to_string(n);
   BOOST_TEST_MESSAGE("answers to B on A's resources:" << hist);

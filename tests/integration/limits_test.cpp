@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(keys_and_tenants_get_429_with_retry_after_and_ratelimit_fie
   second.existing_user_id = a.user_id;
   auto a2 = make_tenant(r.db(), "", second);
 
-  for (int i = 0; i < 5; ++i) BOOST_TEST_CONTEXT("request " << i) BOOST_TEST(r.get(a.key, "/v1/me/limits").status == 200u);
+  for (int i = 0; i < 5; ++i)
+    BOOST_TEST_CONTEXT("request " << i) BOOST_TEST(r.get(a.key, "/v1/me/limits").status == 200u);
   auto refused = r.get(a.key, "/v1/me/limits");
   BOOST_TEST(refused.status == 429u);
   BOOST_TEST(refused.header("Content-Type") == "application/problem+json");
@@ -81,7 +82,8 @@ BOOST_AUTO_TEST_CASE(keys_and_tenants_get_429_with_retry_after_and_ratelimit_fie
   BOOST_TEST(refused.header("RateLimit").starts_with(R"("key";r=0;t=)"));
 
   // Another key of the same tenant: its own bucket, the tenant's 3 remaining tokens.
-  for (int i = 0; i < 3; ++i) BOOST_TEST_CONTEXT("key 2, request " << i) BOOST_TEST(r.get(a2.key, "/v1/me/limits").status == 200u);
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST_CONTEXT("key 2, request " << i) BOOST_TEST(r.get(a2.key, "/v1/me/limits").status == 200u);
   auto by_tenant = r.get(a2.key, "/v1/me/limits");
   BOOST_TEST(by_tenant.status == 429u);
   BOOST_TEST(body_of(by_tenant).at("limit").as_string() == "tenant");
@@ -163,9 +165,11 @@ BOOST_AUTO_TEST_CASE(an_administrators_override_applies_at_once_and_quotas_refus
   BOOST_TEST(r.with_cookie(b_ses.token, "POST", "/v1/api-keys", R"({"name": "second"})").status == 201u);
 
   // Validation names the field; only administrators, by session; unknown users are 404.
-  for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
-           {R"({"key_burst": 0})", "key_burst"}, {R"({"nope": 1})", "nope"}, {R"({"max_api_keys": 101})", "max_api_keys"},
-           {R"({"tenant_per_s": "10"})", "tenant_per_s"}}) {
+  for (const auto& [body, field] :
+       std::vector<std::pair<std::string, std::string>>{{R"({"key_burst": 0})", "key_burst"},
+                                                        {R"({"nope": 1})", "nope"},
+                                                        {R"({"max_api_keys": 101})", "max_api_keys"},
+                                                        {R"({"tenant_per_s": "10"})", "tenant_per_s"}}) {
     auto bad = r.with_cookie(admin_ses.token, "PUT", path, body);
     BOOST_TEST_CONTEXT(body) {
       BOOST_TEST(bad.status == 400u);
@@ -212,7 +216,8 @@ BOOST_AUTO_TEST_CASE(webhook_endpoints_are_refused_over_the_quota_until_an_admin
   std::vector<std::string> instances;
   for (const char* phone : {phone_1, phone_2}) {
     auto made = r.with_cookie(b_ses.token, "POST", "/v1/instances",
-                              json::serialize(json::object{{"phone_number_id", phone}, {"waba_id", waba},
+                              json::serialize(json::object{{"phone_number_id", phone},
+                                                           {"waba_id", waba},
                                                            {"access_token", meta_token},
                                                            {"app_secret", "quotaHOOKSsecret0000000000"},
                                                            {"app_id", "1234567890"}}));
@@ -280,8 +285,9 @@ BOOST_AUTO_TEST_CASE(usage_is_counted_per_tenant_and_day_and_flushed) {
   // Committed message events reach the counter through the change stream, as from the send
   // and inbound paths.
   BOOST_REQUIRE(!r.db().write_sync([&](store::connection& c) -> core::error_code {
-    for (auto [user, type, n] : {std::tuple{a.user_id, "message.accepted", 3}, std::tuple{a.user_id, "message.received", 2},
-                                 std::tuple{b.user_id, "message.accepted", 1}, std::tuple{a.user_id, "message.sent", 3}})
+    for (auto [user, type, n] :
+         {std::tuple{a.user_id, "message.accepted", 3}, std::tuple{a.user_id, "message.received", 2},
+          std::tuple{b.user_id, "message.accepted", 1}, std::tuple{a.user_id, "message.sent", 3}})
       for (int i = 0; i < n; ++i) {
         store::events::event e{0, user, "", type, "{}", 0};
         if (auto ec = store::events::append(c, e)) return ec;
@@ -310,14 +316,16 @@ BOOST_AUTO_TEST_CASE(usage_is_counted_per_tenant_and_day_and_flushed) {
 
   // The flush (every 5 s) puts the counts in usage_daily; the API's figures do not change.
   std::int64_t stored = 0;
-  BOOST_TEST(wait_until([&] {
-    r.db().read_sync([&](store::connection& c) -> core::error_code {
-      auto d = store::limits::usage(c, a.user_id, 0, 1'000'000);
-      if (d && !d->empty()) stored = d->back().sent;
-      return {};
-    });
-    return stored == 3;
-  }, 20s));
+  BOOST_TEST(wait_until(
+      [&] {
+        r.db().read_sync([&](store::connection& c) -> core::error_code {
+          auto d = store::limits::usage(c, a.user_id, 0, 1'000'000);
+          if (d && !d->empty()) stored = d->back().sent;
+          return {};
+        });
+        return stored == 3;
+      },
+      20s));
   BOOST_TEST(body_of(r.get(a.key, "/v1/me/usage?days=1")).at("total").at("sent").as_int64() == 3);
 }
 

@@ -40,15 +40,16 @@ constexpr const char* secret = "canarySECRETmeta4d9c2b7e1f0a";
 constexpr std::size_t MB = 1024 * 1024;
 
 std::string fake_config() {
-  return fake_graph_config({{phone_a, waba_a}, {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
-                           {token}, {{"seed_templates", true}});
+  return fake_graph_config(
+      {{phone_a, waba_a},
+       {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
+      {token}, {{"seed_templates", true}});
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
 struct fake_shop : test::fake_meta {
   fake_shop() : test::fake_meta(fake_config()) {}
 };
-
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 std::string str(const json::object& o, const char* k) { return std::string(o.at(k).as_string()); }
@@ -61,8 +62,8 @@ std::string code_of(const http_result& r) {
 struct api {
   std::uint16_t port;
   std::string seen;
-  http_result call(const tenant& t, const std::string& method, const std::string& target,
-                   const std::string& body = {}, const std::string& type = "application/json") {
+  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {},
+                   const std::string& type = "application/json") {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty() || type != "application/json") h.emplace_back("content-type", type);
     auto r = http_request("127.0.0.1", port, method, target, h, body, std::chrono::seconds(30));
@@ -88,8 +89,9 @@ std::string multipart(const std::string& boundary, const std::string& mime, cons
   std::string b;
   if (!type_part.empty())
     b += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\n" + type_part + "\r\n";
-  b += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"pic.png\"\r\nContent-Type: " +
-       mime + "\r\n\r\n" + data + "\r\n--" + boundary + "--\r\n";
+  b += "--" + boundary +
+       "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"pic.png\"\r\nContent-Type: " + mime + "\r\n\r\n" +
+       data + "\r\n--" + boundary + "--\r\n";
   return b;
 }
 
@@ -106,7 +108,7 @@ struct meta_routes_fixture {
   std::string id = connect(alice, phone_a, waba_a);
 
   std::string connect(const tenant& t, const char* phone, const char* waba, const char* meta_token = token) {
-    json::object c{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", meta_token},
+    json::object c{{"name", "Shop"},       {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", meta_token},
                    {"app_secret", secret}, {"app_id", "1234567890123"}};
     auto r = client.call(t, "POST", "/v1/instances", json::serialize(c));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
@@ -242,7 +244,9 @@ BOOST_FIXTURE_TEST_CASE(templates_list_pages_and_create, meta_routes_fixture) {
   BOOST_TEST(p2.at("data").at(0).at("name") != p1.at("data").at(0).at("name"));
   BOOST_TEST(p2.at("paging").at("before").is_string());
 
-  json::object tpl{{"name", "spring_sale"}, {"language", "en_US"}, {"category", "MARKETING"},
+  json::object tpl{{"name", "spring_sale"},
+                   {"language", "en_US"},
+                   {"category", "MARKETING"},
                    {"components", json::array{json::object{{"type", "BODY"}, {"text", "Spring is here!"}}}}};
   auto created = client.call(alice, "POST", at("/templates"), json::serialize(tpl));
   BOOST_REQUIRE_MESSAGE(created.status == 201u, created.body);
@@ -292,8 +296,9 @@ BOOST_FIXTURE_TEST_CASE(business_profile_get_and_update, meta_routes_fixture) {
   auto got = client.call(alice, "GET", at("/business-profile"));
   BOOST_REQUIRE_MESSAGE(got.status == 200u, got.body);
   BOOST_TEST(!body_of(got).contains("messaging_product"));
-  auto upd = client.call(alice, "PATCH", at("/business-profile"),
-                         R"({"about":"Succulent specialists","websites":["https://luckyshrub.example"],"vertical":"RETAIL"})");
+  auto upd =
+      client.call(alice, "PATCH", at("/business-profile"),
+                  R"({"about":"Succulent specialists","websites":["https://luckyshrub.example"],"vertical":"RETAIL"})");
   BOOST_REQUIRE_MESSAGE(upd.status == 200u, upd.body);
   BOOST_TEST(body_of(upd).at("success") == true);
   auto again = body_of(client.call(alice, "GET", at("/business-profile")));
@@ -380,7 +385,8 @@ BOOST_FIXTURE_TEST_CASE(another_business_media_id_is_media_not_found, meta_route
   const auto media_id = str(body_of(up), "id");
   const std::string nobodys = "98765432109876";
   const std::string mine = "/v1/instances/" + bobs + "/media/";
-  for (const auto& [method, suffix] : {std::pair<std::string, std::string>{"GET", ""}, {"GET", "/content"}, {"DELETE", ""}}) {
+  for (const auto& [method, suffix] :
+       {std::pair<std::string, std::string>{"GET", ""}, {"GET", "/content"}, {"DELETE", ""}}) {
     BOOST_TEST_CONTEXT(method << " media" << suffix) {
       auto foreign = client.call(bob, method, mine + media_id + suffix);
       auto unknown = client.call(bob, method, mine + nobodys + suffix);
@@ -459,8 +465,8 @@ BOOST_FIXTURE_TEST_CASE(media_transfers_in_flight_are_capped, meta_routes_fixtur
   });
   api c1{one.port()};
   auto t = make_tenant(one.get().database(), "one@example.com");
-  json::object creds{{"name", "Shop"}, {"phone_number_id", phone_b}, {"waba_id", waba_b}, {"access_token", token},
-                     {"app_secret", secret}, {"app_id", "1234567890123"}};
+  json::object creds{{"name", "Shop"},        {"phone_number_id", phone_b}, {"waba_id", waba_b},
+                     {"access_token", token}, {"app_secret", secret},       {"app_id", "1234567890123"}};
   auto made = c1.call(t, "POST", "/v1/instances", json::serialize(creds));
   BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
   const auto base = "/v1/instances/" + str(body_of(made), "id");
@@ -492,8 +498,8 @@ BOOST_FIXTURE_TEST_CASE(a_slow_reader_gets_the_whole_download, meta_routes_fixtu
   });
   api c{slow_app.port()};
   auto t = make_tenant(slow_app.get().database(), "slow@example.com");
-  json::object creds{{"name", "Shop"}, {"phone_number_id", phone_b}, {"waba_id", waba_b}, {"access_token", token},
-                     {"app_secret", secret}, {"app_id", "1234567890123"}};
+  json::object creds{{"name", "Shop"},        {"phone_number_id", phone_b}, {"waba_id", waba_b},
+                     {"access_token", token}, {"app_secret", secret},       {"app_id", "1234567890123"}};
   auto made = c.call(t, "POST", "/v1/instances", json::serialize(creds));
   BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
   const auto base = "/v1/instances/" + str(body_of(made), "id");
@@ -503,8 +509,10 @@ BOOST_FIXTURE_TEST_CASE(a_slow_reader_gets_the_whole_download, meta_routes_fixtu
   BOOST_REQUIRE_MESSAGE(up.status == 201u, up.body);
   // More than the socket buffers hold, and the reader waits well past 300 ms before reading.
   raw_conn conn(slow_app.port());
-  conn.send("GET " + base + "/media/" + str(body_of(up), "id") + "/content HTTP/1.1\r\nHost: x\r\n"
-            "Authorization: Bearer " + t.key + "\r\nConnection: close\r\n\r\n");
+  conn.send("GET " + base + "/media/" + str(body_of(up), "id") +
+            "/content HTTP/1.1\r\nHost: x\r\n"
+            "Authorization: Bearer " +
+            t.key + "\r\nConnection: close\r\n\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto r = conn.read_response(std::chrono::seconds(20));
   BOOST_REQUIRE(r);

@@ -33,15 +33,17 @@ constexpr const char* app_id = "1234567890123";
 std::string fake_config(bool subscribed = false, std::string callback = {}) {
   json::object number{{"app_secret", secret}};
   if (!callback.empty()) number["callback_url"] = callback;
-  auto cfg = json::parse(fake_graph_config({{phone, waba, number}}, {token},
-                                           {{"knobs", json::object{{"window_mode", "off"}}}})).as_object();
+  auto cfg = json::parse(
+                 fake_graph_config({{phone, waba, number}}, {token}, {{"knobs", json::object{{"window_mode", "off"}}}}))
+                 .as_object();
   cfg["wabas"].as_array()[0].as_object()["subscribed"] = subscribed;
   return json::serialize(cfg);
 }
 
 struct api {
   std::uint16_t port;
-  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {}) {
+  http_result call(const tenant& t, const std::string& method, const std::string& target,
+                   const std::string& body = {}) {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty()) h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", port, method, target, h, body);
@@ -49,8 +51,8 @@ struct api {
 };
 
 json::object creds(const char* tok = token) {
-  return {{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", tok},
-          {"app_secret", secret}, {"app_id", app_id}};
+  return {{"name", "Shop"},      {"phone_number_id", phone}, {"waba_id", waba},
+          {"access_token", tok}, {"app_secret", secret},     {"app_id", app_id}};
 }
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
@@ -361,8 +363,9 @@ BOOST_AUTO_TEST_CASE(silent_webhooks_are_flagged_and_each_cause_mails_once) {
   const auto id = std::string(body_of(r).at("id").as_string());
   BOOST_TEST(body_of(r).at("onboarding").at("subscription").at("state").as_string() == "subscribed");
 
-  auto sent = client.call(t, "POST", "/v1/instances/" + id + "/messages",
-                          json::serialize(json::object{{"to", "16505551234"}, {"type", "text"}, {"text", {{"body", "hi"}}}}));
+  auto sent =
+      client.call(t, "POST", "/v1/instances/" + id + "/messages",
+                  json::serialize(json::object{{"to", "16505551234"}, {"type", "text"}, {"text", {{"body", "hi"}}}}));
   BOOST_REQUIRE_MESSAGE(sent.status == 202u, sent.body);
   BOOST_TEST(wait_until([&] { return instance_view(client, t, id).at("webhooks").at("silent").as_bool(); }));
   auto types = event_types(client, t);
@@ -370,15 +373,17 @@ BOOST_AUTO_TEST_CASE(silent_webhooks_are_flagged_and_each_cause_mails_once) {
 
   // The token goes bad: the next send makes the instance needs_reauth.
   meta.admin("tokens", {{"token", token}, {"state", "expired"}});
-  sent = client.call(t, "POST", "/v1/instances/" + id + "/messages",
-                     json::serialize(json::object{{"to", "16505551234"}, {"type", "text"}, {"text", {{"body", "again"}}}}));
+  sent = client.call(
+      t, "POST", "/v1/instances/" + id + "/messages",
+      json::serialize(json::object{{"to", "16505551234"}, {"type", "text"}, {"text", {{"body", "again"}}}}));
   BOOST_REQUIRE_MESSAGE(sent.status == 202u, sent.body);
   auto mails = smtp.wait_for(2);
   BOOST_REQUIRE(mails.size() >= 2u);
   std::this_thread::sleep_for(1500ms);  // many watch passes later: still one mail per cause
   mails = smtp.messages();
   auto count = [&](std::string_view words) {
-    return std::count_if(mails.begin(), mails.end(), [&](const std::string& m) { return m.find(words) != std::string::npos; });
+    return std::count_if(mails.begin(), mails.end(),
+                         [&](const std::string& m) { return m.find(words) != std::string::npos; });
   };
   BOOST_TEST(count("no webhooks from Meta") == 1);
   BOOST_TEST(count("needs a new access token") == 1);

@@ -34,9 +34,8 @@ json::object body_of(const http_result& r) { return json::parse(r.body).as_objec
 std::string str(const json::value& v, std::string_view k) { return std::string(v.as_object().at(k).as_string()); }
 
 std::string template_to(const std::string& to) {
-  return json::serialize(json::object{{"to", to},
-                                      {"type", "template"},
-                                      {"template", {{"name", "spring_offer"}, {"language", {{"code", "en_US"}}}}}});
+  return json::serialize(json::object{
+      {"to", to}, {"type", "template"}, {"template", {{"name", "spring_offer"}, {"language", {{"code", "en_US"}}}}}});
 }
 
 struct optout_fixture {
@@ -55,19 +54,24 @@ struct optout_fixture {
     alice = make_tenant(app.get().database(), "alice@example.com");
     bob = make_tenant(app.get().database(), "bob@example.com");
     auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba},
-                                               {"access_token", token}, {"app_secret", app_secret},
+                  json::serialize(json::object{{"name", "Shop"},
+                                               {"phone_number_id", phone},
+                                               {"waba_id", waba},
+                                               {"access_token", token},
+                                               {"app_secret", app_secret},
                                                {"app_id", "1234567890123"}}));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = body_of(r);
     instance_id = str(o, "id");
-    meta.admin("numbers", {{"id", phone},
-                           {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                           {"app_secret", app_secret},
-                           {"verify_token", str(o.at("webhook"), "verify_token")}});
+    meta.admin("numbers",
+               {{"id", phone},
+                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
+                {"app_secret", app_secret},
+                {"verify_token", str(o.at("webhook"), "verify_token")}});
   }
 
-  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {}) {
+  http_result call(const tenant& t, const std::string& method, const std::string& target,
+                   const std::string& body = {}) {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty()) h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
@@ -80,7 +84,8 @@ struct optout_fixture {
   void customer_sends(const std::string& from, const std::string& type, json::object inner) {
     const auto before = count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
     meta.admin("inbound", {{"from", from}, {"name", "Ada"}, {"type", type}, {type, std::move(inner)}});
-    BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") > before; }));
+    BOOST_REQUIRE(
+        wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") > before; }));
   }
   void customer_writes(const std::string& from, const std::string& text) {
     customer_sends(from, "text", {{"body", text}});
@@ -218,8 +223,8 @@ BOOST_FIXTURE_TEST_CASE(the_list_through_the_api_is_the_tenants_own, optout_fixt
   BOOST_TEST(count("SELECT COUNT(*) FROM audit_log WHERE action = 'optout.added' AND actor_id = '" + alice.user_id +
                    "'") == 1);
 
-  for (const auto* body : {R"({})", R"({"wa_id":""})", R"({"wa_id":"49/151"})", R"({"wa_id":12})",
-                           R"({"wa_id":"1","note":"x"})", R"([])"})
+  for (const auto* body :
+       {R"({})", R"({"wa_id":""})", R"({"wa_id":"49/151"})", R"({"wa_id":12})", R"({"wa_id":"1","note":"x"})", R"([])"})
     BOOST_TEST_CONTEXT(body) { BOOST_TEST(call(alice, "POST", base() + "/optouts", body).status == 400u); }
 
   // Someone else's instance does not exist for them, whatever they do.
@@ -231,8 +236,7 @@ BOOST_FIXTURE_TEST_CASE(the_list_through_the_api_is_the_tenants_own, optout_fixt
   BOOST_TEST(call(bob, "PUT", base() + "/optout-settings", R"({"enabled":false})").status == 404u);
   BOOST_TEST(listed().size() == 1u);
   // A read-only key reads but does not write.
-  auto reader = make_tenant(app.get().database(), "alice@example.com",
-                            tenant_options{{}, true, "user", alice.user_id});
+  auto reader = make_tenant(app.get().database(), "alice@example.com", tenant_options{{}, true, "user", alice.user_id});
   BOOST_TEST(call(reader, "GET", base() + "/optouts").status == 200u);
   BOOST_TEST(call(reader, "DELETE", base() + "/optouts/" + ada).status == 403u);
 
@@ -252,7 +256,8 @@ BOOST_FIXTURE_TEST_CASE(the_list_through_the_api_is_the_tenants_own, optout_fixt
     }
     after = str(o, "next_after");
   }
-  BOOST_TEST(seen == (std::vector<std::string>{"4915100000001", "4915100000002", "4915100000003", "4915100000004", ada}));
+  BOOST_TEST(seen ==
+             (std::vector<std::string>{"4915100000001", "4915100000002", "4915100000003", "4915100000004", ada}));
   BOOST_TEST(call(alice, "GET", base() + "/optouts?limit=0").status == 400u);
   BOOST_TEST(call(alice, "GET", base() + "/optouts?limit=201").status == 400u);
 

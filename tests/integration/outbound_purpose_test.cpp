@@ -37,8 +37,8 @@ struct every_connection_went_to_a_configured_endpoint {
     for (const auto& e : upstream::connections()) {
       if (e.purpose == "unnamed") continue;
       ++checked;
-      BOOST_TEST(loopback(e.host, e.port), "P5: the suite's daemons connected to " << e.host << ":" << e.port << " for "
-                                                                          << e.purpose);
+      BOOST_TEST(loopback(e.host, e.port),
+                 "P5: the suite's daemons connected to " << e.host << ":" << e.port << " for " << e.purpose);
     }
     BOOST_TEST(upstream::connections_not_itemised() == 0u, "P5: connections beyond the record's bound");
     BOOST_TEST_MESSAGE("P5: " << checked << " endpoints the daemons connected to, all configured (loopback)");

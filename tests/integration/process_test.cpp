@@ -73,10 +73,10 @@ BOOST_AUTO_TEST_CASE(sigterm_finishes_in_flight_requests_then_exits_zero) {
   d.signal(SIGTERM);
   BOOST_TEST(idle.closed_by_peer(2s));  // idle connections are closed at once
   std::this_thread::sleep_for(200ms);
-  busy.send("67890");                   // the in-flight request completes...
+  busy.send("67890");  // the in-flight request completes...
   auto r = busy.read_response(3s);
   BOOST_REQUIRE(r);
-  BOOST_TEST(r->status == 405);         // ...and is answered
+  BOOST_TEST(r->status == 405);  // ...and is answered
   BOOST_TEST(r->header("connection") == "close");
   BOOST_TEST(d.wait(5s) == 0);
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < 4s));
@@ -208,7 +208,8 @@ BOOST_AUTO_TEST_CASE(kill_minus_9_loses_no_acknowledged_write) {
           ++this_round;
         }
       }
-      if (!killed && (this_round >= static_cast<std::size_t>(3000 + round * 1000) || std::chrono::steady_clock::now() > deadline)) {
+      if (!killed && (this_round >= static_cast<std::size_t>(3000 + round * 1000) ||
+                      std::chrono::steady_clock::now() > deadline)) {
         ::kill(pid, SIGKILL);
         killed = true;  // keep reading: acks printed before the kill are still in the pipe
       }

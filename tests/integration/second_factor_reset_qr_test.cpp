@@ -102,7 +102,8 @@ struct rig {
     o.role = role;
     auto t = make_tenant(db(), email, o);
     const auto hash = auth::hash_password(password);
-    BOOST_REQUIRE(!db().write_sync([&](store::connection& c) { return store::accounts::set_password_hash(c, t.user_id, hash); }));
+    BOOST_REQUIRE(
+        !db().write_sync([&](store::connection& c) { return store::accounts::set_password_hash(c, t.user_id, hash); }));
     return t;
   }
   client session(const tenant& t) {
@@ -253,7 +254,8 @@ BOOST_AUTO_TEST_CASE(the_operator_resets_a_locked_out_administrators_factor_with
   BOOST_TEST(again.call("GET", "/v1/admin/users").status == 200u);
 
   BOOST_TEST(r.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'second_factor_reset' AND detail = "
-                      "'by=enfinitoctl' AND actor_id IS NULL AND subject_id = '" + admin.user_id + "'") == 1);
+                      "'by=enfinitoctl' AND actor_id IS NULL AND subject_id = '" +
+                      admin.user_id + "'") == 1);
   BOOST_TEST(wait_until([&] { return r.reset_mails("lost@example.com") == 1; }, 20s));
   // The new factor is there: a second run resets it again; with none, it says so.
   BOOST_TEST(ctl({"reset-second-factor", "lost@example.com"}, &out) == 0, out);

@@ -66,7 +66,9 @@ struct fake_shop : test::fake_meta {
     BOOST_REQUIRE_EQUAL(r.status, 200u);
   }
   // What Meta received (accepted sends), in arrival order.
-  json::array received() { return admin_get(std::string("messages?phone_number_id=") + phone).at("messages").as_array(); }
+  json::array received() {
+    return admin_get(std::string("messages?phone_number_id=") + phone).at("messages").as_array();
+  }
 };
 
 struct tenant {
@@ -75,8 +77,7 @@ struct tenant {
 };
 
 core::error_code plant(store::connection& c, tenant& t, const std::string& email,
-                       std::vector<std::string> instance_ids = {}, bool read_only = false,
-                       std::string user_id = {}) {
+                       std::vector<std::string> instance_ids = {}, bool read_only = false, std::string user_id = {}) {
   acc::user u;
   u.id = user_id.empty() ? "usr_" + crypto::random_token(12) : user_id;
   u.email = email;
@@ -103,16 +104,20 @@ std::string str(const json::object& o, const char* k) { return std::string(o.at(
 
 struct api {
   std::uint16_t port;
-  http_result call(const tenant& t, const std::string& method, const std::string& target,
-                   const std::string& body = {}, header_list extra = {}) {
+  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {},
+                   header_list extra = {}) {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty() || method == "POST" || method == "PATCH") h.emplace_back("content-type", "application/json");
     for (auto& e : extra) h.push_back(std::move(e));
     return http_request("127.0.0.1", port, method, target, h, body);
   }
   std::string create_instance(const tenant& t) {
-    json::object creds{{"name", "Shop"}, {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", token},
-                       {"app_secret", "appsecret0123456789abcdef"}, {"app_id", "1234567890123"}};
+    json::object creds{{"name", "Shop"},
+                       {"phone_number_id", phone},
+                       {"waba_id", waba},
+                       {"access_token", token},
+                       {"app_secret", "appsecret0123456789abcdef"},
+                       {"app_id", "1234567890123"}};
     auto r = call(t, "POST", "/v1/instances", json::serialize(creds));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     return str(body_of(r), "id");
@@ -262,10 +267,12 @@ BOOST_FIXTURE_TEST_CASE(text_round_trip_reaches_meta_with_the_wamid_visible, que
 // value goes to Meta untouched and those statuses are found by wamid.
 BOOST_FIXTURE_TEST_CASE(statuses_reach_the_message_by_our_tag_or_by_wamid, queue_fixture) {
   const std::string callback = "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance;
-  meta.admin("numbers", json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  meta.admin("numbers",
+             json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
   const auto tagged = accepted("+1 555 123 0002", "tag me");
-  auto r = client.call(alice, "POST", "/v1/instances/" + instance + "/messages",
-                       R"({"to":"15551230003","type":"text","text":{"body":"mine"},"biz_opaque_callback_data":"order-7"})");
+  auto r =
+      client.call(alice, "POST", "/v1/instances/" + instance + "/messages",
+                  R"({"to":"15551230003","type":"text","text":{"body":"mine"},"biz_opaque_callback_data":"order-7"})");
   BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
   const auto own = str(body_of(r), "id");
   for (const auto& id : {tagged, own}) {
@@ -298,8 +305,10 @@ BOOST_FIXTURE_TEST_CASE(statuses_reach_the_message_by_our_tag_or_by_wamid, queue
     if (!d.contains("meta")) continue;
     statuses[str(d, "message_id")] += str(d, "status") + " ";
     const auto& m = d.at("meta").as_object();
-    if (str(d, "message_id") == own) BOOST_TEST(str(m, "biz_opaque_callback_data") == "order-7");
-    else BOOST_TEST(!m.contains("biz_opaque_callback_data"));
+    if (str(d, "message_id") == own)
+      BOOST_TEST(str(m, "biz_opaque_callback_data") == "order-7");
+    else
+      BOOST_TEST(!m.contains("biz_opaque_callback_data"));
   }
   BOOST_TEST(statuses[tagged] == "delivered read ");
   BOOST_TEST(statuses[own] == "delivered read ");
@@ -312,7 +321,8 @@ BOOST_FIXTURE_TEST_CASE(statuses_reach_the_message_by_our_tag_or_by_wamid, queue
 // no status of it arrives after the answer.
 BOOST_FIXTURE_TEST_CASE(statuses_that_beat_the_send_answer_are_applied_with_the_wamid, queue_fixture) {
   const std::string callback = "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance;
-  meta.admin("numbers", json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  meta.admin("numbers",
+             json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
   // The fake answers after 700 ms; its statuses go out 20, 40 and 60 ms after the request.
   BOOST_REQUIRE_EQUAL(meta.admin_status("knobs", {{"latency_ms", 700}}), 200u);
   auto& db = app.get().database();
@@ -535,8 +545,7 @@ BOOST_FIXTURE_TEST_CASE(deleting_the_user_removes_messages_jobs_events_and_keys,
     st->bind(1, alice.user_id);
     return st->run();
   }));
-  for (const auto* table : {"messages", "send_jobs"})
-    BOOST_TEST(count_rows(db, table, "instance_id", instance) == 0);
+  for (const auto* table : {"messages", "send_jobs"}) BOOST_TEST(count_rows(db, table, "instance_id", instance) == 0);
   for (const auto* table : {"events", "idempotency_keys"})
     BOOST_TEST(count_rows(db, table, "user_id", alice.user_id) == 0);
   // The queue lets go of the deleted instance; the daemon keeps serving.
@@ -586,10 +595,12 @@ std::vector<std::int64_t> burst_at_meta(api& client, const tenant& t, const std:
   for (auto& s : senders) s.join();
   BOOST_REQUIRE_EQUAL(ok.load(), total);
   json::array got;
-  wait_until([&] {
-    got = meta.received();
-    return got.size() >= already + total;
-  }, 30s, 100ms);
+  wait_until(
+      [&] {
+        got = meta.received();
+        return got.size() >= already + total;
+      },
+      30s, 100ms);
   BOOST_REQUIRE_EQUAL(got.size(), already + total);
   std::vector<std::int64_t> at;
   for (std::size_t i = already; i < got.size(); ++i)
@@ -644,15 +655,18 @@ BOOST_AUTO_TEST_CASE(the_rate_rises_when_meta_upgrades_the_numbers_throughput) {
   // Another number of the WABA is upgraded; the update reaches this instance's URL too (Meta
   // sends WABA-wide fields to the app) but names the other number: nothing changes here.
   const std::string callback = "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance;
-  meta.admin("numbers", json::object{{"id", "106540352299999"}, {"waba_id", waba}, {"display_phone_number", "15550009999"},
-                                     {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  meta.admin("numbers", json::object{{"id", "106540352299999"},
+                                     {"waba_id", waba},
+                                     {"display_phone_number", "15550009999"},
+                                     {"callback_url", callback},
+                                     {"app_secret", "appsecret0123456789abcdef"}});
   meta.admin("numbers", json::object{{"id", "106540352299999"}, {"throughput_level", "HIGH"}});
-  BOOST_REQUIRE(wait_until([&] {
-    return meta.admin_get("stats").at("webhooks").as_object().at("posts_delivered").to_number<int>() >= 1;
-  }));
+  BOOST_REQUIRE(wait_until(
+      [&] { return meta.admin_get("stats").at("webhooks").as_object().at("posts_delivered").to_number<int>() >= 1; }));
   BOOST_TEST(str(throughput(), "level") == "STANDARD");
   // This number's webhooks go to this instance too.
-  meta.admin("numbers", json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
+  meta.admin("numbers",
+             json::object{{"id", phone}, {"callback_url", callback}, {"app_secret", "appsecret0123456789abcdef"}});
 
   // The instance's dispatcher runs, at 40/s, before the upgrade.
   const auto before = burst_at_meta(client, t, instance, meta, 10, 0);
@@ -686,11 +700,16 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   meta.admin("knobs", {{"latency_ms", 2}});  // sends take a moment: some are in flight at the kill
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
-  const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-                           "[store]\npath = \"" + db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-                           "[meta]\nbase_url = \"" + meta.base_url() + "\"\n"
-                           "[queue]\nrate_per_instance = 3000\nburst = 100\nmax_in_flight = 64\n"
-                           "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n";
+  const std::string toml =
+      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
+      "[store]\npath = \"" +
+      db_path +
+      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
+      "[meta]\nbase_url = \"" +
+      meta.base_url() +
+      "\"\n"
+      "[queue]\nrate_per_instance = 3000\nburst = 100\nmax_in_flight = 64\n"
+      "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n";
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   tenant t;
@@ -786,8 +805,10 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   // Every message in the database (202 seen or not) is sent, once unless flagged.
   auto* stmt_conn = conn->get();
   core::error_code ec;
-  auto* s = stmt_conn->prepare("SELECT id, status, wamid, possible_duplicate, json_extract(body, '$.text.body') "
-                               "FROM messages", ec);
+  auto* s = stmt_conn->prepare(
+      "SELECT id, status, wamid, possible_duplicate, json_extract(body, '$.text.body') "
+      "FROM messages",
+      ec);
   BOOST_REQUIRE(s);
   std::set<std::string> in_db;
   int flagged = 0, duplicated = 0, wrong = 0;
@@ -807,7 +828,9 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   BOOST_TEST(!ec);
   BOOST_TEST(wrong == 0);
   BOOST_TEST(duplicated <= flagged);
-  for (const auto& [id, n] : accepted) BOOST_TEST_CONTEXT("accepted " << id) { BOOST_TEST(in_db.count(id) == 1u); }
+  for (const auto& [id, n] : accepted) BOOST_TEST_CONTEXT("accepted " << id) {
+      BOOST_TEST(in_db.count(id) == 1u);
+    }
   BOOST_TEST_MESSAGE("in the database: " << in_db.size() << ", flagged possible_duplicate: " << flagged
                                          << ", sent twice: " << duplicated);
   d.signal(SIGTERM);

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(every_response_carries_security_headers) {
       BOOST_TEST(r.header("x-content-type-options") == "nosniff");
       BOOST_TEST(r.header("referrer-policy") == "no-referrer");
       BOOST_TEST(!r.header("cache-control").empty());
-      BOOST_TEST(r.header("server").empty());  // no version banner
+      BOOST_TEST(r.header("server").empty());                     // no version banner
       BOOST_TEST(r.header("strict-transport-security").empty());  // plain HTTP: no HSTS
     }
   }
@@ -240,13 +240,14 @@ BOOST_AUTO_TEST_CASE(connections_past_the_cap_are_closed_and_the_daemon_stays_up
   held.clear();
   // Once the held connections close, new ones are served again.
   raw_response r;
-  wait_until([&] {
-    try {
-      r = http_call(app.port(), "GET", "/healthz");
-    } catch (...) {
-    }
-    return r.status == 200;
-  }, 2s);
+  wait_until(
+      [&] {
+        try {
+          r = http_call(app.port(), "GET", "/healthz");
+        } catch (...) {}
+        return r.status == 200;
+      },
+      2s);
   BOOST_TEST(r.status == 200);
   auto m = http_call(app.port(), "GET", "/metrics");
   BOOST_TEST(m.body.find("enfinito_http_connections_rejected_total 0") == std::string::npos);
@@ -272,12 +273,16 @@ BOOST_AUTO_TEST_SUITE(server_malformed_http)
 
 BOOST_AUTO_TEST_CASE(malformed_requests_get_400_and_close) {
   running_app app;
-  struct row { const char* name; std::string bytes; };
+  struct row {
+    const char* name;
+    std::string bytes;
+  };
   std::vector<row> rows = {
       {"content-length and chunked",
        "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
       {"two content-lengths", "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"},
-      {"bad chunk size", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"},
+      {"bad chunk size",
+       "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"},
       {"NUL in a header", std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 40)},
       {"bare CR in a header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n"},
       {"bad request line", "GET\r\n\r\n"},

@@ -81,8 +81,9 @@ BOOST_FIXTURE_TEST_CASE(a_user_lists_their_sessions_and_signs_one_out, sessions_
   }
   BOOST_TEST(call(bobs.cookie, "GET", "/v1/me").status == 200u);
   // Cross-site: refused before anything happens.
-  auto csrf = http_request("127.0.0.1", app.port(), "DELETE", "/v1/me/sessions/" + bobs.id,
-                           {{"cookie", bobs.cookie}, {"content-type", "application/json"}, {"origin", "https://evil.example"}});
+  auto csrf =
+      http_request("127.0.0.1", app.port(), "DELETE", "/v1/me/sessions/" + bobs.id,
+                   {{"cookie", bobs.cookie}, {"content-type", "application/json"}, {"origin", "https://evil.example"}});
   BOOST_TEST(csrf.status == 403u);
   // Signing this session out clears its cookie too.
   auto self = call(laptop.cookie, "DELETE", "/v1/me/sessions/" + laptop.id);
@@ -112,7 +113,8 @@ BOOST_FIXTURE_TEST_CASE(the_admin_pages_the_audit_log, sessions_fixture) {
   BOOST_TEST(by_action.size() == 1u);
   auto by_user = body_of(call(adm.cookie, "GET", "/v1/admin/audit?user=" + bob.user_id)).at("data").as_array();
   for (const auto& e : by_user)
-    BOOST_TEST((e.at("actor_user_id") == json::value(bob.user_id) || e.at("subject_user_id") == json::value(bob.user_id)));
+    BOOST_TEST(
+        (e.at("actor_user_id") == json::value(bob.user_id) || e.at("subject_user_id") == json::value(bob.user_id)));
   std::size_t paged = 0;
   std::string cursor;
   for (int i = 0; i < 1000; ++i) {

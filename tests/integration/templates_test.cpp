@@ -45,16 +45,18 @@ struct templates_fixture {
   std::string instance_id;
 
   templates_fixture() {
-    json::object creds{{"name", "Shop"},           {"phone_number_id", phone}, {"waba_id", waba},
-                       {"access_token", meta_token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+    json::object creds{{"name", "Shop"},           {"phone_number_id", phone},
+                       {"waba_id", waba},          {"access_token", meta_token},
+                       {"app_secret", app_secret}, {"app_id", "1234567890123"}};
     auto r = call("POST", "/v1/instances", json::serialize(creds));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = json::parse(r.body).as_object();
     instance_id = std::string(o.at("id").as_string());
-    meta.admin("numbers", {{"id", phone},
-                           {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                           {"app_secret", app_secret},
-                           {"verify_token", o.at("webhook").at("verify_token")}});
+    meta.admin("numbers",
+               {{"id", phone},
+                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
+                {"app_secret", app_secret},
+                {"verify_token", o.at("webhook").at("verify_token")}});
     meta.admin("knobs", {{"window_mode", "sync"}});
   }
 
@@ -90,8 +92,9 @@ json::object object_of(const http_result& r) { return json::parse(r.body).as_obj
 std::int64_t graph_code(const http_result& r) { return object_of(r).at("error").at("code").to_number<std::int64_t>(); }
 
 std::string template_send(const std::string& name, const std::string& components = "[]") {
-  return R"({"messaging_product":"whatsapp","to":")" + std::string(customer) + R"(","type":"template","template":{"name":")" +
-         name + R"(","language":{"code":"en_US"},"components":)" + components + "}}";
+  return R"({"messaging_product":"whatsapp","to":")" + std::string(customer) +
+         R"(","type":"template","template":{"name":")" + name + R"(","language":{"code":"en_US"},"components":)" +
+         components + "}}";
 }
 const std::string text_send =
     R"({"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{"body":"Hello"}})";
@@ -178,12 +181,28 @@ BOOST_FIXTURE_TEST_CASE(pre_send_checks_refuse_what_meta_refuses_with_its_code, 
     const char* field;
   } rows[] = {
       {"unknown", template_send("nope"), 132001, "template_unknown", "template.name"},
-      {"wrong language", R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"de"}}})", 132001, "template_unknown", "template.name"},
-      {"body short", template_send("appointment_reminder", R"([{"type":"body","parameters":[{"type":"text","text":"x"}]}])"), 132000, "template_params_mismatch", "template.components[0].parameters"},
-      {"url button missing", template_send("order_shipped", R"([{"type":"header","parameters":[{"type":"document","document":{"link":"https://example.com/i.pdf"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]}])"), 132000, "template_params_mismatch", "template.components"},
+      {"wrong language",
+       R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"de"}}})",
+       132001, "template_unknown", "template.name"},
+      {"body short",
+       template_send("appointment_reminder", R"([{"type":"body","parameters":[{"type":"text","text":"x"}]}])"), 132000,
+       "template_params_mismatch", "template.components[0].parameters"},
+      {"url button missing",
+       template_send(
+           "order_shipped",
+           R"([{"type":"header","parameters":[{"type":"document","document":{"link":"https://example.com/i.pdf"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]}])"),
+       132000, "template_params_mismatch", "template.components"},
       // The header's kind against its format (order_shipped: DOCUMENT), also caught by the fake.
-      {"header kind", template_send("order_shipped", R"([{"type":"header","parameters":[{"type":"image","image":{"link":"https://example.com/i.png"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"abc"}]}])"), 132012, "template_param_format", "template.components[0].parameters[0].type"},
-      {"named wrong", template_send("order_confirmation_named", R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])"), 132012, "template_param_format", "template.components[0].parameters[0].parameter_name"},
+      {"header kind",
+       template_send(
+           "order_shipped",
+           R"([{"type":"header","parameters":[{"type":"image","image":{"link":"https://example.com/i.png"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"abc"}]}])"),
+       132012, "template_param_format", "template.components[0].parameters[0].type"},
+      {"named wrong",
+       template_send(
+           "order_confirmation_named",
+           R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])"),
+       132012, "template_param_format", "template.components[0].parameters[0].parameter_name"},
   };
   const auto sent_before = meta.admin_get("messages").at("messages").as_array().size();
   for (const auto& r : rows) {
@@ -210,8 +229,9 @@ BOOST_FIXTURE_TEST_CASE(pre_send_checks_refuse_what_meta_refuses_with_its_code, 
     BOOST_TEST(r.status == 202u, r.body);
   }
   // A template that is not APPROVED (yet) is refused as Meta would.
-  auto created = call("POST", base() + "/templates",
-                      R"({"name":"later","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Soon"}]})");
+  auto created =
+      call("POST", base() + "/templates",
+           R"({"name":"later","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Soon"}]})");
   BOOST_REQUIRE(created.status == 201u);
   auto pending = call("POST", base() + "/messages", template_send("later"));
   BOOST_TEST(pending.status == 422u);
@@ -247,8 +267,9 @@ BOOST_AUTO_TEST_CASE(policy_warn_accepts_with_a_warning) {
   }};
   auto owner = make_tenant(app.get().database(), "warn@example.com");
   header_list h{{"Authorization", "Bearer " + owner.key}, {"Content-Type", "application/json"}};
-  json::object creds{{"name", "Shop"},           {"phone_number_id", phone}, {"waba_id", waba},
-                     {"access_token", meta_token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+  json::object creds{{"name", "Shop"},           {"phone_number_id", phone},
+                     {"waba_id", waba},          {"access_token", meta_token},
+                     {"app_secret", app_secret}, {"app_id", "1234567890123"}};
   auto made = http_request("127.0.0.1", app.port(), "POST", "/v1/instances", h, json::serialize(creds));
   BOOST_REQUIRE(made.status == 201u);
   const std::string id(json::parse(made.body).at("id").as_string());
@@ -274,8 +295,9 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
     if (!body.empty()) h.emplace_back("Content-Type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   };
-  json::object creds{{"name", "Shop"},           {"phone_number_id", phone}, {"waba_id", waba},
-                     {"access_token", meta_token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+  json::object creds{{"name", "Shop"},           {"phone_number_id", phone},
+                     {"waba_id", waba},          {"access_token", meta_token},
+                     {"app_secret", app_secret}, {"app_id", "1234567890123"}};
   auto made = call("POST", "/v1/instances", json::serialize(creds));
   BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
   const auto base = "/v1/instances/" + std::string(object_of(made).at("id").as_string());
@@ -327,8 +349,8 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
   BOOST_TEST(warned(sent));
 
   // Anything else is refused naming the field, and changes nothing.
-  for (const char* bad : {R"({"window_policy":"sometimes"})", R"({"window_policy":"REJECT"})",
-                          R"({"window_policy":1})", R"({"window_policy":null})"}) {
+  for (const char* bad : {R"({"window_policy":"sometimes"})", R"({"window_policy":"REJECT"})", R"({"window_policy":1})",
+                          R"({"window_policy":null})"}) {
     auto r = call("PATCH", base, bad);
     BOOST_TEST(r.status == 422u, bad);
     BOOST_TEST(r.header("content-type") == "application/problem+json");
@@ -340,8 +362,10 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
   int audited = 0;
   BOOST_REQUIRE(!app.get().database().read_sync([&](store::connection& c) -> core::error_code {
     core::error_code ec;
-    auto* q = c.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'instance_updated' "
-                        "AND detail LIKE '%fields=window_policy%'", ec);
+    auto* q = c.prepare(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'instance_updated' "
+        "AND detail LIKE '%fields=window_policy%'",
+        ec);
     if (!q) return ec;
     if (q->step(ec)) audited = static_cast<int>(q->int64(0));
     q->reset();
@@ -370,8 +394,9 @@ BOOST_FIXTURE_TEST_CASE(the_graph_surface_an_sdk_reads_in_metas_shapes, template
   auto lo = object_of(list);
   BOOST_TEST(lo.at("data").as_array().size() == 3u);
   BOOST_TEST(lo.at("paging").at("cursors").at("after").is_string());
-  auto created = call("POST", g + waba + "/message_templates",
-                      R"({"name":"sdk_made","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Made by an SDK"}]})");
+  auto created = call(
+      "POST", g + waba + "/message_templates",
+      R"({"name":"sdk_made","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Made by an SDK"}]})");
   BOOST_REQUIRE_MESSAGE(created.status == 200u, created.body);
   const std::string id(object_of(created).at("id").as_string());
   BOOST_TEST(object_of(created).at("status").as_string() == "PENDING");
@@ -381,8 +406,9 @@ BOOST_FIXTURE_TEST_CASE(the_graph_surface_an_sdk_reads_in_metas_shapes, template
   auto edited = call("POST", g + id, R"({"components":[{"type":"BODY","text":"Edited by an SDK"}]})");
   BOOST_REQUIRE_MESSAGE(edited.status == 200u, edited.body);
   BOOST_TEST(object_of(edited).at("success").as_bool());
-  auto dup = call("POST", g + waba + "/message_templates",
-                  R"({"name":"sdk_made","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Again"}]})");
+  auto dup = call(
+      "POST", g + waba + "/message_templates",
+      R"({"name":"sdk_made","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Again"}]})");
   BOOST_TEST(dup.status == 400u);
   BOOST_TEST(graph_code(dup) == 100);  // Meta's own error, passed through
   auto deleted = call("DELETE", g + waba + "/message_templates?name=sdk_made");

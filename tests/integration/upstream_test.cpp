@@ -31,13 +31,13 @@ namespace {
 
 // How the scripted server answers one request.
 enum class mode {
-  keep_alive,       // 200, keep the connection open
-  close_after,      // 200 with Connection: close
-  drop_idle,        // 200 keep-alive, then close the socket 50 ms later
-  never_answer,     // read the request, say nothing
-  huge_body,        // 200 with a body over any small cap
-  chunked_big,      // 200, chunked: three chunks of 100 KiB, no Content-Length
-  stall_body,       // 200 announcing 1 MB, sends 1000 bytes, then nothing
+  keep_alive,    // 200, keep the connection open
+  close_after,   // 200 with Connection: close
+  drop_idle,     // 200 keep-alive, then close the socket 50 ms later
+  never_answer,  // read the request, say nothing
+  huge_body,     // 200 with a body over any small cap
+  chunked_big,   // 200, chunked: three chunks of 100 KiB, no Content-Length
+  stall_body,    // 200 announcing 1 MB, sends 1000 bytes, then nothing
 };
 
 // A blocking loopback server, one thread per connection (a handful per test). Records the
@@ -113,8 +113,9 @@ class scripted_server {
         return;  // the socket stays open (the server holds it): the client must give up itself
       }
       std::string body = mode_ == mode::huge_body ? std::string(64 * 1024, 'x') : std::string("{\"ok\":true}");
-      std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n";
+      std::string answer =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\n";
       if (mode_ == mode::close_after) answer += "Connection: close\r\n";
       answer += "\r\n" + body;
       net::write(s, net::buffer(answer), ec);
@@ -157,13 +158,16 @@ std::vector<core::result<upstream::response>> run_calls(std::shared_ptr<upstream
                                                         upstream::request r = {}) {
   net::io_context ioc(1);
   std::vector<core::result<upstream::response>> out;
-  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-    for (int i = 0; i < n; ++i) {
-      if (between && i) between(i);
-      auto got = co_await c->call(r);
-      out.push_back(std::move(got));
-    }
-  }, net::detached);
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        for (int i = 0; i < n; ++i) {
+          if (between && i) between(i);
+          auto got = co_await c->call(r);
+          out.push_back(std::move(got));
+        }
+      },
+      net::detached);
   ioc.run();
   c->close_idle();
   return out;
@@ -182,32 +186,35 @@ struct streamed {
 streamed read_streamed(std::shared_ptr<upstream::client> c, std::size_t max) {
   net::io_context ioc(1);
   streamed out;
-  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-    upstream::request r;
-    auto opened = co_await c->open(r);
-    if (!opened) {
-      out.open_error = opened.error();
-      co_return;
-    }
-    auto reader = std::move(*opened);
-    out.status = reader->status();
-    out.length = reader->content_length();
-    bool more = true;
-    std::string piece;
-    core::result<bool> got = true;  // outside the loop (GCC 12)
-    while (more) {
-      piece.clear();
-      got = co_await reader->read(piece, max);
-      if (!got) {
-        out.read_error = got.error();
-        more = false;
-      } else {
-        more = *got;
-        out.pieces.push_back(piece.size());
-        out.body += piece;
-      }
-    }
-  }, net::detached);
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        upstream::request r;
+        auto opened = co_await c->open(r);
+        if (!opened) {
+          out.open_error = opened.error();
+          co_return;
+        }
+        auto reader = std::move(*opened);
+        out.status = reader->status();
+        out.length = reader->content_length();
+        bool more = true;
+        std::string piece;
+        core::result<bool> got = true;  // outside the loop (GCC 12)
+        while (more) {
+          piece.clear();
+          got = co_await reader->read(piece, max);
+          if (!got) {
+            out.read_error = got.error();
+            more = false;
+          } else {
+            more = *got;
+            out.pieces.push_back(piece.size());
+            out.body += piece;
+          }
+        }
+      },
+      net::detached);
   ioc.run();
   c->close_idle();
   return out;

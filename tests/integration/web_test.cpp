@@ -70,7 +70,9 @@ std::string gunzip(const temp_dir& dir, const std::string& gz) {
   return out;
 }
 
-std::string asset_url(const web::file& f) { return "/assets/" + std::string(web::bundle_hash()) + "/" + std::string(f.path); }
+std::string asset_url(const web::file& f) {
+  return "/assets/" + std::string(web::bundle_hash()) + "/" + std::string(f.path);
+}
 
 // A free loopback port (for a daemon whose public_url must name its own port).
 unsigned short free_port() {
@@ -94,8 +96,7 @@ struct browser_client {
     return r;
   }
   raw_response signup(const std::string& email) {
-    return call("POST", "/v1/auth/signup",
-                signup_body("Ada", email, "correct horse battery"));
+    return call("POST", "/v1/auth/signup", signup_body("Ada", email, "correct horse battery"));
   }
   raw_response signin(const std::string& email) {
     return call("POST", "/v1/auth/signin",
@@ -169,16 +170,19 @@ BOOST_AUTO_TEST_CASE(api_clients_keep_the_json_404) {
   // (server_test's openapi_document_matches_the_route_table_both_ways); the JSON routes are in.
   auto routes = app.get().route_list();
   BOOST_TEST(std::count(routes.begin(), routes.end(), "GET /v1/auth/providers") == 1);
-  BOOST_TEST(std::none_of(routes.begin(), routes.end(), [](const std::string& r) { return r.find('*') != std::string::npos; }));
+  BOOST_TEST(std::none_of(routes.begin(), routes.end(),
+                          [](const std::string& r) { return r.find('*') != std::string::npos; }));
   is_json_404(http_call(app.port(), "GET", "/nope", {}, {{"Accept", "application/json"}}));
   is_json_404(http_call(app.port(), "GET", "/nope"));  // no Accept at all (curl's */* neither)
   is_json_404(http_call(app.port(), "GET", "/nope", {}, {{"Accept", "*/*"}}));
   is_json_404(http_call(app.port(), "GET", "/nope", {}, {{"Accept", "text/html;q=0"}}));
   // Under the API's roots a browser gets the API's answer too.
-  for (auto target : {"/v1/nope", "/v1", "/webhooks/nope", "/graph/nope"})
-    BOOST_TEST_CONTEXT(target) { is_json_404(http_call(app.port(), "GET", target, {}, browser)); }
+  for (auto target : {"/v1/nope", "/v1", "/webhooks/nope", "/graph/nope"}) BOOST_TEST_CONTEXT(target) {
+      is_json_404(http_call(app.port(), "GET", target, {}, browser));
+    }
   // Only GET and HEAD fall back to the page.
-  is_json_404(http_call(app.port(), "POST", "/instances", "{}", {{"Accept", "text/html"}, {"Content-Type", "application/json"}}));
+  is_json_404(http_call(app.port(), "POST", "/instances", "{}",
+                        {{"Accept", "text/html"}, {"Content-Type", "application/json"}}));
   // A known path with another method stays a 405.
   BOOST_TEST(http_call(app.port(), "DELETE", "/healthz", {}, browser).status == 405u);
   // API answers keep their own headers (the app's CSP is for the app only).
@@ -223,7 +227,8 @@ BOOST_AUTO_TEST_CASE(assets_are_immutable_with_etags_304_and_gzip) {
         BOOST_TEST(no.header("content-encoding").empty());
         BOOST_TEST(no.body == f.bytes);
         // Either representation's tag revalidates.
-        auto nm2 = http_call(app.port(), "GET", url, {}, {{"If-None-Match", gz.header("etag")}, {"Accept-Encoding", "gzip"}});
+        auto nm2 =
+            http_call(app.port(), "GET", url, {}, {{"If-None-Match", gz.header("etag")}, {"Accept-Encoding", "gzip"}});
         BOOST_TEST(nm2.status == 304u);
       }
       auto head = http_call(app.port(), "HEAD", url);
@@ -259,7 +264,8 @@ BOOST_AUTO_TEST_CASE(prepared_assets_keep_per_request_fields_and_framing_on_one_
   raw_conn c(app.port());
   BOOST_REQUIRE(c.connected());
   auto ask = [&](const std::string& method, const std::string& extra) {
-    BOOST_REQUIRE(c.send(method + " " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n" + extra + "\r\n"));
+    BOOST_REQUIRE(
+        c.send(method + " " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n" + extra + "\r\n"));
     auto r = c.read_response(5000ms, method == "HEAD");
     BOOST_REQUIRE(r);
     return *r;
@@ -342,7 +348,8 @@ BOOST_AUTO_TEST_CASE(the_generator_embeds_binary_files_byte_exact) {
   BOOST_TEST(bytes.size() == 512u);
   BOOST_TEST((bytes == every + every));
   BOOST_TEST(cpp.find("\"img/all.png\", \"image/png\", f1, 512, g1, 0,") != std::string::npos);  // png: never gzipped
-  BOOST_TEST(cpp.find("\"app.js\", \"text/javascript; charset=utf-8\", f0, 2000, g0, 0,") == std::string::npos);  // gzipped
+  BOOST_TEST(cpp.find("\"app.js\", \"text/javascript; charset=utf-8\", f0, 2000, g0, 0,") ==
+             std::string::npos);  // gzipped
   // The page's asset URLs carry the bundle hash, which the table states.
   auto bundle_at = cpp.find("embedded_bundle = \"");
   BOOST_REQUIRE(bundle_at != std::string::npos);
@@ -457,18 +464,20 @@ BOOST_AUTO_TEST_CASE(sandbox_instance_sends_and_receives_through_the_fake) {
   BOOST_TEST(configured);
 
   // A customer writes in: the fake's signed webhook lands as an inbound message.
-  auto in = ada.call("POST", "/v1/dev/instances/" + id + "/inbound",
-                     R"({"from":"4915112345678","name":"Ada","text":"hi"})");
+  auto in =
+      ada.call("POST", "/v1/dev/instances/" + id + "/inbound", R"({"from":"4915112345678","name":"Ada","text":"hi"})");
   BOOST_TEST_REQUIRE(in.status == 202u, in.body);
   const std::string list = "/v1/instances/" + id + "/messages?direction=inbound&peer=4915112345678";
-  BOOST_TEST(wait_until([&] { return ada.call("GET", list).body.find(R"("text":{"body":"hi"})") != std::string::npos; }));
+  BOOST_TEST(
+      wait_until([&] { return ada.call("GET", list).body.find(R"("text":{"body":"hi"})") != std::string::npos; }));
 
   // A reply (inside the window the inbound opened): Meta's statuses come back, signed.
   auto sent = ada.call("POST", "/v1/instances/" + id + "/messages",
                        R"({"to":"4915112345678","type":"text","text":{"body":"hello"}})");
   BOOST_TEST_REQUIRE(sent.status == 202u, sent.body);
   const std::string msg(body_of(sent).at("id").as_string());
-  BOOST_TEST(wait_until([&] { return ada.call("GET", "/v1/messages/" + msg).body.find(R"("status":"read")") != std::string::npos; }));
+  BOOST_TEST(wait_until(
+      [&] { return ada.call("GET", "/v1/messages/" + msg).body.find(R"("status":"read")") != std::string::npos; }));
 
   // Another user cannot make customers write to Ada's instance, nor bad input reach the fake.
   browser_client eve{app.port(), public_url, {}};
@@ -533,7 +542,8 @@ BOOST_AUTO_TEST_CASE(a_new_fake_learns_the_sandbox_instances_at_startup) {
   auto knows = [&] {
     const auto cfg = fresh.admin_get("config");
     for (const auto& n : cfg.at("phone_numbers").as_array())
-      if (n.at("id").as_string() == phone) return n.at("callback_url").as_string() == public_url + "/webhooks/meta/" + id;
+      if (n.at("id").as_string() == phone)
+        return n.at("callback_url").as_string() == public_url + "/webhooks/meta/" + id;
     return false;
   };
   BOOST_TEST(!knows());

@@ -11,7 +11,6 @@
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
-
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/meta/webhook.hpp>
@@ -51,10 +50,16 @@ constexpr const char* secret = "hookSECRET4d9c2b7e1f0a3b8c";
 constexpr const char* secret_b = "otherSECRET9f8e7d6c5b4a3b2c";
 
 std::string fake_config() {
-  json::object a{{"id", phone_a}, {"waba_id", waba_a}, {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
-  json::object b{{"id", phone_b}, {"waba_id", waba_b}, {"display_phone_number", "15550001111"},
-                 {"verified_name", "Other Shop"}, {"quality_rating", "GREEN"}};
+  json::object a{{"id", phone_a},
+                 {"waba_id", waba_a},
+                 {"display_phone_number", "15550783881"},
+                 {"verified_name", "Lucky Shrub"},
+                 {"quality_rating", "GREEN"}};
+  json::object b{{"id", phone_b},
+                 {"waba_id", waba_b},
+                 {"display_phone_number", "15550001111"},
+                 {"verified_name", "Other Shop"},
+                 {"quality_rating", "GREEN"}};
   json::object cfg{
       {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
       {"phone_numbers", json::array{a, b}},
@@ -68,7 +73,6 @@ struct fake_shop : test::fake_meta {
   fake_shop() : test::fake_meta(fake_config()) {}
 };
 
-
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 
 std::string signature(std::string_view body, std::string_view key = secret) {
@@ -76,29 +80,35 @@ std::string signature(std::string_view body, std::string_view key = secret) {
 }
 
 // A `messages` field envelope (REFERENCE §3.3) for one phone number.
-std::string envelope(const std::string& phone, const std::string& key, json::array items,
-                     json::array contacts = {}) {
+std::string envelope(const std::string& phone, const std::string& key, json::array items, json::array contacts = {}) {
   json::object value{{"messaging_product", "whatsapp"},
                      {"metadata", json::object{{"display_phone_number", "15550783881"}, {"phone_number_id", phone}}}};
   if (!contacts.empty()) value["contacts"] = std::move(contacts);
   value[key] = std::move(items);
-  json::object root{{"object", "whatsapp_business_account"},
-                    {"entry", json::array{json::object{
-                                  {"id", waba_a},
-                                  {"changes", json::array{json::object{{"value", std::move(value)}, {"field", "messages"}}}}}}}};
+  json::object root{
+      {"object", "whatsapp_business_account"},
+      {"entry", json::array{json::object{
+                    {"id", waba_a},
+                    {"changes", json::array{json::object{{"value", std::move(value)}, {"field", "messages"}}}}}}}};
   return json::serialize(root);
 }
 
 json::object status_item(const std::string& wamid, const std::string& st, int ts = 1700000000) {
   json::object o{{"id", wamid}, {"status", st}, {"timestamp", std::to_string(ts)}, {"recipient_id", "16505551234"}};
   if (st == "failed")
-    o["errors"] = json::array{json::object{{"code", 131049}, {"title", "This message was not delivered to maintain healthy ecosystem engagement."},
-                                           {"message", "x"}, {"error_data", json::object{{"details", "y"}}}}};
+    o["errors"] =
+        json::array{json::object{{"code", 131049},
+                                 {"title", "This message was not delivered to maintain healthy ecosystem engagement."},
+                                 {"message", "x"},
+                                 {"error_data", json::object{{"details", "y"}}}}};
   return o;
 }
 
 json::object text_message(const std::string& wamid, const std::string& text = "hi") {
-  return {{"from", "16505551234"}, {"id", wamid}, {"timestamp", "1700000000"}, {"type", "text"},
+  return {{"from", "16505551234"},
+          {"id", wamid},
+          {"timestamp", "1700000000"},
+          {"type", "text"},
           {"text", json::object{{"body", text}}}};
 }
 
@@ -118,27 +128,30 @@ struct hooks_fixture {
         }) {
     alice = make_tenant(app.get().database(), "alice@example.com");
     auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"}, {"phone_number_id", phone_a}, {"waba_id", waba_a},
-                                               {"access_token", token}, {"app_secret", secret},
+                  json::serialize(json::object{{"name", "Shop"},
+                                               {"phone_number_id", phone_a},
+                                               {"waba_id", waba_a},
+                                               {"access_token", token},
+                                               {"app_secret", secret},
                                                {"app_id", "1234567890123"}}));
     BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
     auto o = body_of(r);
     instance_id = std::string(o.at("id").as_string());
     verify_token = std::string(o.at("webhook").as_object().at("verify_token").as_string());
-    meta.admin("numbers", {{"id", phone_a}, {"callback_url", callback()}, {"app_secret", secret},
-                           {"verify_token", verify_token}});
+    meta.admin("numbers",
+               {{"id", phone_a}, {"callback_url", callback()}, {"app_secret", secret}, {"verify_token", verify_token}});
   }
 
   std::string callback() const {
     return "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id;
   }
-  http_result call(const tenant& t, const std::string& method, const std::string& target, const std::string& body = {}) {
+  http_result call(const tenant& t, const std::string& method, const std::string& target,
+                   const std::string& body = {}) {
     header_list h{{"authorization", "Bearer " + t.key}};
     if (!body.empty()) h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   }
-  http_result post(const std::string& body, std::optional<std::string> sig = std::nullopt,
-                   const std::string& id = {}) {
+  http_result post(const std::string& body, std::optional<std::string> sig = std::nullopt, const std::string& id = {}) {
     header_list h{{"content-type", "application/json"}};
     if (!sig) sig = signature(body);
     if (!sig->empty()) h.emplace_back("X-Hub-Signature-256", *sig);
@@ -172,9 +185,13 @@ struct hooks_fixture {
   std::string plant_outbound(const std::string& wamid, const std::string& st = "sent") {
     const std::string id = "msg_" + crypto::random_token(12);
     auto ec = app.get().database().write_sync([&](store::connection& c) {
-      return c.exec("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
-                    "updated_at) VALUES('" + id + "', '" + instance_id + "', 'outbound', '16505551234', 'text', "
-                    "'{}', '" + st + "', '" + wamid + "', 1, 1)");
+      return c.exec(
+          "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
+          "updated_at) VALUES('" +
+          id + "', '" + instance_id +
+          "', 'outbound', '16505551234', 'text', "
+          "'{}', '" +
+          st + "', '" + wamid + "', 1, 1)");
     });
     BOOST_REQUIRE(!ec);
     return id;
@@ -218,8 +235,9 @@ BOOST_FIXTURE_TEST_CASE(verification_handshake_right_and_wrong_token, hooks_fixt
 
   // Direct: the challenge comes back verbatim as text; an unknown instance looks like a wrong token.
   auto get = [&](const std::string& id, const std::string& tok) {
-    return http_request("127.0.0.1", app.port(), "GET",
-                        "/webhooks/meta/" + id + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + tok);
+    return http_request(
+        "127.0.0.1", app.port(), "GET",
+        "/webhooks/meta/" + id + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + tok);
   };
   auto r = get(instance_id, verify_token);
   BOOST_TEST(r.status == 200u);
@@ -232,24 +250,34 @@ BOOST_FIXTURE_TEST_CASE(verification_handshake_right_and_wrong_token, hooks_fixt
   BOOST_TEST(bad.body == unknown.body);
   BOOST_TEST(bad.body.find(verify_token) == std::string::npos);
   // Not a subscribe request.
-  auto other = http_request("127.0.0.1", app.port(), "GET",
-                            "/webhooks/meta/" + instance_id + "?hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=" + verify_token);
+  auto other = http_request(
+      "127.0.0.1", app.port(), "GET",
+      "/webhooks/meta/" + instance_id + "?hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=" + verify_token);
   BOOST_TEST(other.status == 400u);
 }
 
 BOOST_FIXTURE_TEST_CASE(every_inbound_type_from_the_fake_is_stored_once, hooks_fixture) {
-  const std::vector<std::string> types = {"text", "image", "audio", "video", "document", "sticker", "location",
-                                          "contacts", "interactive", "button", "reaction", "order", "system",
-                                          "unsupported"};
+  const std::vector<std::string> types = {"text",     "image",    "audio",    "video",       "document",
+                                          "sticker",  "location", "contacts", "interactive", "button",
+                                          "reaction", "order",    "system",   "unsupported"};
   std::map<std::string, std::string> wamid_of;
   for (const auto& t : types) wamid_of[t] = std::string(meta.admin("inbound", {{"type", t}}).at("id").as_string());
   // A reply with context, a click-to-WhatsApp referral, and a type Meta may add one day.
-  wamid_of["context"] = std::string(meta.admin("inbound", {{"type", "text"},
-      {"context", json::object{{"from", "15550783881"}, {"id", "wamid.quoted"}}}}).at("id").as_string());
+  wamid_of["context"] =
+      std::string(meta.admin("inbound", {{"type", "text"},
+                                         {"context", json::object{{"from", "15550783881"}, {"id", "wamid.quoted"}}}})
+                      .at("id")
+                      .as_string());
   wamid_of["referral"] = std::string(meta.admin("inbound", {{"type", "text"},
-      {"referral", json::object{{"source_url", "https://fb.me/x"}, {"source_type", "ad"}, {"ctwa_clid", "clid1"}}}}).at("id").as_string());
-  wamid_of["future"] = std::string(meta.admin("inbound", {{"type", "hologram"},
-      {"hologram", json::object{{"id", "holo-1"}, {"depth", 3}}}}).at("id").as_string());
+                                                            {"referral", json::object{{"source_url", "https://fb.me/x"},
+                                                                                      {"source_type", "ad"},
+                                                                                      {"ctwa_clid", "clid1"}}}})
+                                         .at("id")
+                                         .as_string());
+  wamid_of["future"] = std::string(
+      meta.admin("inbound", {{"type", "hologram"}, {"hologram", json::object{{"id", "holo-1"}, {"depth", 3}}}})
+          .at("id")
+          .as_string());
   const auto n = static_cast<std::int64_t>(wamid_of.size());
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return inbound_rows() >= n; }), "only " << inbound_rows() << " stored");
 
@@ -310,11 +338,11 @@ BOOST_FIXTURE_TEST_CASE(forged_missing_and_reserialised_signatures_are_refused, 
     BOOST_TEST(r.status == 401u);
     BOOST_TEST(r.body.find(secret) == std::string::npos);
   };
-  refused(post(body, ""));                                       // missing
-  refused(post(body, "sha256=zz"));                              // malformed
+  refused(post(body, ""));           // missing
+  refused(post(body, "sha256=zz"));  // malformed
   refused(post(body, "sha1=" + crypto::hmac_sha256_hex(secret, body).substr(0, 40)));
   refused(post(body, signature(body, "anotherSECRET00000000")));  // forged
-  refused(post(body, signature(body).substr(0, 20)));            // truncated
+  refused(post(body, signature(body).substr(0, 20)));             // truncated
   std::string upper = signature(body);
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   refused(post(body, upper));
@@ -341,8 +369,11 @@ BOOST_FIXTURE_TEST_CASE(forged_missing_and_reserialised_signatures_are_refused, 
   auto events = all_events(alice);
   BOOST_REQUIRE_EQUAL(events.size(), 1u);
   const auto& d = events[0].at("data").as_object();
-  BOOST_TEST(d.at("message").as_object().at("text").as_object().at("body").as_string() == "Ol\xC3\xA1 \xF0\x9F\x91\x8D");
-  BOOST_TEST(d.at("contact").as_object().at("profile").as_object().at("name").as_string() == "Luc\xC3\xAD" "a G\xC3\xB3mez");
+  BOOST_TEST(d.at("message").as_object().at("text").as_object().at("body").as_string() ==
+             "Ol\xC3\xA1 \xF0\x9F\x91\x8D");
+  BOOST_TEST(d.at("contact").as_object().at("profile").as_object().at("name").as_string() ==
+             "Luc\xC3\xAD"
+             "a G\xC3\xB3mez");
 }
 
 BOOST_FIXTURE_TEST_CASE(statuses_never_go_backwards_and_duplicates_change_nothing, hooks_fixture) {
@@ -369,7 +400,8 @@ BOOST_FIXTURE_TEST_CASE(statuses_never_go_backwards_and_duplicates_change_nothin
   send("wamid.out3", "delivered");
   BOOST_TEST(status_of("wamid.out3") == "failed");
   BOOST_TEST(count("SELECT error_code FROM messages WHERE wamid = 'wamid.out3'") == 131049);
-  BOOST_TEST(text("SELECT error_title FROM messages WHERE wamid = 'wamid.out3'").find("healthy ecosystem") != std::string::npos);
+  BOOST_TEST(text("SELECT error_title FROM messages WHERE wamid = 'wamid.out3'").find("healthy ecosystem") !=
+             std::string::npos);
 
   // One event per change, none for duplicates or regressions.
   std::vector<std::string> seen;
@@ -415,17 +447,22 @@ BOOST_FIXTURE_TEST_CASE(a_status_before_its_message_is_applied_when_the_wamid_is
     types.push_back(std::string(e.at("type").as_string()));
     BOOST_TEST(e.at("data").as_object().at("message_id").as_string() == id);
   }
-  BOOST_TEST(types == (std::vector<std::string>{"message.delivered", "message.read"}), boost::test_tools::per_element());
+  BOOST_TEST(types == (std::vector<std::string>{"message.delivered", "message.read"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_FIXTURE_TEST_CASE(statuses_from_the_fake_after_a_real_send_reach_the_row, hooks_fixture) {
   // Send through the fake directly (the send queue is another component), then record the
   // wamid as the queue would, whenever it happens to commit relative to the webhooks.
-  meta.admin("templates", {{"waba_id", waba_a}, {"name", "hello_world"}, {"language", "en_US"}, {"status", "APPROVED"},
+  meta.admin("templates", {{"waba_id", waba_a},
+                           {"name", "hello_world"},
+                           {"language", "en_US"},
+                           {"status", "APPROVED"},
                            {"components", json::array{json::object{{"type", "BODY"}, {"text", "Hello World"}}}}});
-  auto r = http_request("127.0.0.1", meta.port(), "POST", std::string("/v23.0/") + phone_a + "/messages",
-                   {{"authorization", std::string("Bearer ") + token}, {"content-type", "application/json"}},
-                   R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}})");
+  auto r = http_request(
+      "127.0.0.1", meta.port(), "POST", std::string("/v23.0/") + phone_a + "/messages",
+      {{"authorization", std::string("Bearer ") + token}, {"content-type", "application/json"}},
+      R"({"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}})");
   BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
   const std::string wamid(json::parse(r.body).at("messages").as_array()[0].at("id").as_string());
   BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM pending_statuses") >= 3; }));
@@ -442,15 +479,19 @@ BOOST_FIXTURE_TEST_CASE(a_batch_with_many_entries_loses_nothing, hooks_fixture) 
   json::array entries;
   for (int e = 0; e < 40; ++e) {
     json::array msgs;
-    for (int m = 0; m < 25; ++m) msgs.push_back(text_message("wamid.batch." + std::to_string(e) + "." + std::to_string(m)));
+    for (int m = 0; m < 25; ++m)
+      msgs.push_back(text_message("wamid.batch." + std::to_string(e) + "." + std::to_string(m)));
     json::object value{{"messaging_product", "whatsapp"},
                        {"metadata", json::object{{"display_phone_number", "1"}, {"phone_number_id", phone_a}}},
                        {"messages", std::move(msgs)}};
     json::array changes{json::object{{"value", std::move(value)}, {"field", "messages"}}};
     if (e % 10 == 0)
-      changes.push_back(json::object{{"field", "messages"}, {"value", json::object{
-          {"messaging_product", "whatsapp"}, {"metadata", json::object{{"phone_number_id", phone_a}}},
-          {"statuses", json::array{status_item("wamid.unknown." + std::to_string(e), "sent")}}}}});
+      changes.push_back(json::object{
+          {"field", "messages"},
+          {"value",
+           json::object{{"messaging_product", "whatsapp"},
+                        {"metadata", json::object{{"phone_number_id", phone_a}}},
+                        {"statuses", json::array{status_item("wamid.unknown." + std::to_string(e), "sent")}}}}});
     entries.push_back(json::object{{"id", waba_a}, {"changes", std::move(changes)}});
   }
   const std::string body = json::serialize(json::object{{"object", "whatsapp_business_account"}, {"entry", entries}});
@@ -471,12 +512,15 @@ BOOST_FIXTURE_TEST_CASE(payloads_up_to_meta_size_pass_and_larger_get_413, hooks_
   const std::string big = envelope(phone_a, "messages", json::array{text_message("wamid.big", pad)});
   BOOST_TEST(post(big).status == 200u);
   BOOST_TEST(inbound_rows() == 1);
-  const std::string huge = envelope(phone_a, "messages", json::array{text_message("wamid.huge", std::string(3'200'000, 'b'))});
+  const std::string huge =
+      envelope(phone_a, "messages", json::array{text_message("wamid.huge", std::string(3'200'000, 'b'))});
   BOOST_TEST(post(huge).status == 413u);
   BOOST_TEST(inbound_rows() == 1);
   // Large events page in bounded responses (a few MiB each), none lost.
   for (int i = 0; i < 4; ++i)
-    BOOST_REQUIRE(post(envelope(phone_a, "messages", json::array{text_message("wamid.big" + std::to_string(i), pad)})).status == 200u);
+    BOOST_REQUIRE(
+        post(envelope(phone_a, "messages", json::array{text_message("wamid.big" + std::to_string(i), pad)})).status ==
+        200u);
   auto r = call(alice, "GET", "/v1/events?limit=1000");
   BOOST_REQUIRE_EQUAL(r.status, 200u);
   BOOST_TEST(r.body.size() < 6'000'000u);
@@ -491,9 +535,12 @@ BOOST_FIXTURE_TEST_CASE(another_phone_numbers_updates_are_never_stored_here, hoo
   // Template updates of a WABA that is not this instance's.
   const std::string tmpl = json::serialize(json::object{
       {"object", "whatsapp_business_account"},
-      {"entry", json::array{json::object{{"id", waba_b}, {"time", 1700000000},
-          {"changes", json::array{json::object{{"field", "message_template_status_update"},
-              {"value", json::object{{"event", "APPROVED"}, {"message_template_id", 1}}}}}}}}}});
+      {"entry", json::array{json::object{
+                    {"id", waba_b},
+                    {"time", 1700000000},
+                    {"changes", json::array{json::object{
+                                    {"field", "message_template_status_update"},
+                                    {"value", json::object{{"event", "APPROVED"}, {"message_template_id", 1}}}}}}}}}});
   BOOST_TEST(post(tmpl).status == 200u);
   BOOST_TEST(inbound_rows() == 0);
   auto events = all_events(alice);
@@ -504,11 +551,15 @@ BOOST_FIXTURE_TEST_CASE(another_phone_numbers_updates_are_never_stored_here, hoo
   // B's URL, is refused outright (wrong secret), and B stores nothing.
   auto bob = make_tenant(app.get().database(), "bob@example.com");
   auto created = call(bob, "POST", "/v1/instances",
-                      json::serialize(json::object{{"phone_number_id", phone_b}, {"waba_id", waba_b}, {"access_token", token},
-                                                   {"app_secret", secret_b}, {"app_id", "1234567890124"}}));
+                      json::serialize(json::object{{"phone_number_id", phone_b},
+                                                   {"waba_id", waba_b},
+                                                   {"access_token", token},
+                                                   {"app_secret", secret_b},
+                                                   {"app_id", "1234567890124"}}));
   BOOST_REQUIRE_MESSAGE(created.status == 201u, created.body);
   const std::string bob_instance(body_of(created).at("id").as_string());
-  BOOST_TEST(post(envelope(phone_b, "messages", json::array{text_message("wamid.cross2")}), std::nullopt, bob_instance).status == 401u);
+  BOOST_TEST(post(envelope(phone_b, "messages", json::array{text_message("wamid.cross2")}), std::nullopt, bob_instance)
+                 .status == 401u);
   // Bob's own payload signed with his secret but for number A, posted to his URL: dropped.
   const auto for_a = envelope(phone_a, "messages", json::array{text_message("wamid.cross3")});
   BOOST_TEST(post(for_a, signature(for_a, secret_b), bob_instance).status == 200u);
@@ -517,9 +568,13 @@ BOOST_FIXTURE_TEST_CASE(another_phone_numbers_updates_are_never_stored_here, hoo
   // Template status for the instance's own WABA is an event.
   const std::string mine = json::serialize(json::object{
       {"object", "whatsapp_business_account"},
-      {"entry", json::array{json::object{{"id", waba_a}, {"time", 1700000000},
-          {"changes", json::array{json::object{{"field", "message_template_status_update"},
-              {"value", json::object{{"event", "REJECTED"}, {"message_template_id", 7}, {"reason", "INVALID_FORMAT"}}}}}}}}}});
+      {"entry", json::array{json::object{
+                    {"id", waba_a},
+                    {"time", 1700000000},
+                    {"changes", json::array{json::object{{"field", "message_template_status_update"},
+                                                         {"value", json::object{{"event", "REJECTED"},
+                                                                                {"message_template_id", 7},
+                                                                                {"reason", "INVALID_FORMAT"}}}}}}}}}});
   BOOST_TEST(post(mine).status == 200u);
   auto t = all_events(alice, "&type=template.status");
   BOOST_REQUIRE_EQUAL(t.size(), 1u);
@@ -530,9 +585,12 @@ BOOST_FIXTURE_TEST_CASE(a_redelivered_template_update_is_one_event, hooks_fixtur
   auto update = [](std::int64_t time, const char* event) {
     return json::serialize(json::object{
         {"object", "whatsapp_business_account"},
-        {"entry", json::array{json::object{{"id", waba_a}, {"time", time},
-            {"changes", json::array{json::object{{"field", "message_template_status_update"},
-                {"value", json::object{{"event", event}, {"message_template_id", 9}}}}}}}}}});
+        {"entry", json::array{json::object{
+                      {"id", waba_a},
+                      {"time", time},
+                      {"changes", json::array{json::object{
+                                      {"field", "message_template_status_update"},
+                                      {"value", json::object{{"event", event}, {"message_template_id", 9}}}}}}}}}});
   };
   // Our 200 was lost: Meta posts the same bytes again.
   BOOST_TEST(post(update(1700000000, "APPROVED")).status == 200u);
@@ -545,9 +603,13 @@ BOOST_FIXTURE_TEST_CASE(a_redelivered_template_update_is_one_event, hooks_fixtur
   // Account updates too (the shared fixtures' kind of field), and the field name maps.
   const auto account = json::serialize(json::object{
       {"object", "whatsapp_business_account"},
-      {"entry", json::array{json::object{{"id", waba_a}, {"time", 1700000300},
-          {"changes", json::array{json::object{{"field", "account_update"}, {"value", json::object{{"event", "ACCOUNT_VIOLATION"}}}},
-                                  json::object{{"field", "some_future_field"}, {"value", json::object{{"x", 1}}}}}}}}}});
+      {"entry", json::array{json::object{
+                    {"id", waba_a},
+                    {"time", 1700000300},
+                    {"changes",
+                     json::array{json::object{{"field", "account_update"},
+                                              {"value", json::object{{"event", "ACCOUNT_VIOLATION"}}}},
+                                 json::object{{"field", "some_future_field"}, {"value", json::object{{"x", 1}}}}}}}}}});
   BOOST_TEST(post(account).status == 200u);
   BOOST_TEST(post(account).status == 200u);
   BOOST_TEST(all_events(alice, "&type=account.update").size() == 1u);
@@ -570,7 +632,9 @@ BOOST_FIXTURE_TEST_CASE(a_new_app_secret_is_used_at_once, hooks_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(events_page_without_gap_or_repeat_and_stay_the_callers, hooks_fixture) {
   for (int i = 0; i < 53; ++i)
-    BOOST_REQUIRE(post(envelope(phone_a, "messages", json::array{text_message("wamid.page." + std::to_string(i))})).status == 200u);
+    BOOST_REQUIRE(
+        post(envelope(phone_a, "messages", json::array{text_message("wamid.page." + std::to_string(i))})).status ==
+        200u);
   auto pages = all_events(alice, "", 7);
   BOOST_REQUIRE_EQUAL(pages.size(), 53u);
   std::set<std::int64_t> ids;
@@ -643,28 +707,40 @@ BOOST_AUTO_TEST_CASE(retention_purges_old_messages_and_events) {
     s.retention.batch_rows = 3;  // several batches
   });
   for (int i = 0; i < 10; ++i)
-    BOOST_REQUIRE(f.post(envelope(phone_a, "messages", json::array{text_message("wamid.old." + std::to_string(i))})).status == 200u);
+    BOOST_REQUIRE(
+        f.post(envelope(phone_a, "messages", json::array{text_message("wamid.old." + std::to_string(i))})).status ==
+        200u);
   BOOST_REQUIRE(f.post(envelope(phone_a, "statuses", json::array{status_item("wamid.never", "sent")})).status == 200u);
-  BOOST_REQUIRE(f.post(json::serialize(json::object{
-      {"object", "whatsapp_business_account"},
-      {"entry", json::array{json::object{{"id", waba_a}, {"time", 1700000000},
-          {"changes", json::array{json::object{{"field", "account_update"}, {"value", json::object{{"event", "X"}}}}}}}}}})).status == 200u);
+  BOOST_REQUIRE(
+      f.post(json::serialize(json::object{
+                 {"object", "whatsapp_business_account"},
+                 {"entry", json::array{json::object{
+                               {"id", waba_a},
+                               {"time", 1700000000},
+                               {"changes", json::array{json::object{{"field", "account_update"},
+                                                                    {"value", json::object{{"event", "X"}}}}}}}}}}))
+          .status == 200u);
   // A queued outbound message is not history yet. The message (created in 1970) and its job go
   // in one write: a sweep between two writes would purge the message before it had a job.
   auto ec = f.app.get().database().write_sync([&](store::connection& c) {
-    return c.exec("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
-                  "updated_at) VALUES('msg_queued', '" + f.instance_id + "', 'outbound', '16505551234', 'text', "
-                  "'{}', 'accepted', 'wamid.queued', 1, 1); "
-                  "INSERT INTO send_jobs(message_seq, instance_id, peer, state, next_attempt_at) "
-                  "SELECT seq, instance_id, peer, 'queued', 0 FROM messages WHERE wamid = 'wamid.queued'");
+    return c.exec(
+        "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
+        "updated_at) VALUES('msg_queued', '" +
+        f.instance_id +
+        "', 'outbound', '16505551234', 'text', "
+        "'{}', 'accepted', 'wamid.queued', 1, 1); "
+        "INSERT INTO send_jobs(message_seq, instance_id, peer, state, next_attempt_at) "
+        "SELECT seq, instance_id, peer, 'queued', 0 FROM messages WHERE wamid = 'wamid.queued'");
   });
   BOOST_REQUIRE(!ec);
   BOOST_TEST(f.inbound_rows() == 10);
   // One sweep purges the tables in turn (separate writes): wait for all of them.
-  BOOST_REQUIRE(wait_until([&] {
-    return f.inbound_rows() == 0 && f.event_rows() == 0 && f.count("SELECT COUNT(*) FROM pending_statuses") == 0 &&
-           f.count("SELECT COUNT(*) FROM update_receipts") == 0;
-  }, std::chrono::seconds(5)));
+  BOOST_REQUIRE(wait_until(
+      [&] {
+        return f.inbound_rows() == 0 && f.event_rows() == 0 && f.count("SELECT COUNT(*) FROM pending_statuses") == 0 &&
+               f.count("SELECT COUNT(*) FROM update_receipts") == 0;
+      },
+      std::chrono::seconds(5)));
   BOOST_TEST(f.count("SELECT COUNT(*) FROM messages WHERE wamid = 'wamid.queued'") == 1);
 }
 
@@ -672,11 +748,13 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_stores_nothing_and_metas_retry_lands_onc
   // Make the store fail on one message of a batch (a trigger on the writer's database).
   auto& db = app.get().database();
   BOOST_REQUIRE(!db.write_sync([](store::connection& c) {
-    return c.exec("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.data LIKE '%wamid.poison%' "
-                  "BEGIN SELECT RAISE(ABORT, 'test failure'); END");
+    return c.exec(
+        "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.data LIKE '%wamid.poison%' "
+        "BEGIN SELECT RAISE(ABORT, 'test failure'); END");
   }));
-  const auto batch = envelope(phone_a, "messages",
-                              json::array{text_message("wamid.fine1"), text_message("wamid.fine2"), text_message("wamid.poison")});
+  const auto batch =
+      envelope(phone_a, "messages",
+               json::array{text_message("wamid.fine1"), text_message("wamid.fine2"), text_message("wamid.poison")});
   auto r = post(batch);
   BOOST_TEST(r.status >= 500u);
   BOOST_TEST(inbound_rows() == 0);  // all or nothing
@@ -685,7 +763,9 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_stores_nothing_and_metas_retry_lands_onc
   // Meta (the fake) retries a failed POST: once the store works again it lands, once.
   meta.admin("knobs", {{"retry_initial_ms", 100}, {"retry_factor", 1}, {"retry_max_attempts", 50}});
   meta.admin("inbound", {{"type", "text"}, {"id", "wamid.poison.fake"}});
-  BOOST_REQUIRE(wait_until([&] { return meta.admin_get("stats").at("webhooks").as_object().at("failures").to_number<std::int64_t>() >= 2; }));
+  BOOST_REQUIRE(wait_until([&] {
+    return meta.admin_get("stats").at("webhooks").as_object().at("failures").to_number<std::int64_t>() >= 2;
+  }));
   BOOST_TEST(inbound_rows() == 0);
   BOOST_REQUIRE(!db.write_sync([](store::connection& c) { return c.exec("DROP TRIGGER poison"); }));
   BOOST_REQUIRE(wait_until([&] { return inbound_rows() == 1; }));

@@ -15,9 +15,10 @@ BOOST_AUTO_TEST_SUITE(pg_daemon)
 BOOST_AUTO_TEST_CASE(the_daemon_refuses_the_postgres_backend_naming_what_is_not_ported) {
   test::temp_dir dir;
   const auto db_path = (dir / "never.db").string();
-  const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 1\n"
-                           "[store]\npath = \"" + db_path + "\"\nbackend = \"postgres\"\npostgres_url = \"" +
-                           test::pg_cluster::shared().conninfo() + "\"\n";
+  const std::string toml =
+      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 1\n"
+      "[store]\npath = \"" +
+      db_path + "\"\nbackend = \"postgres\"\npostgres_url = \"" + test::pg_cluster::shared().conninfo() + "\"\n";
   test::daemon_process d(dir.path(), toml);
   BOOST_TEST(!d.start(std::chrono::seconds(10)));
   const auto log = d.log();
@@ -27,17 +28,17 @@ BOOST_AUTO_TEST_CASE(the_daemon_refuses_the_postgres_backend_naming_what_is_not_
 
   std::string out;
   test::write_file(dir / "ctl.toml", toml);
-  BOOST_TEST(test::run_program({ENFINITOCTL_PATH, "--config", (dir / "ctl.toml").string(), "backup",
-                                (dir / "b.db").string()},
-                               &out) == 1);
+  BOOST_TEST(
+      test::run_program({ENFINITOCTL_PATH, "--config", (dir / "ctl.toml").string(), "backup", (dir / "b.db").string()},
+                        &out) == 1);
   BOOST_TEST(out.find("not yet ported") != std::string::npos, out);
   BOOST_TEST(test::run_program({ENFINITOCTL_PATH, "--config", (dir / "ctl.toml").string(), "check-config"}, &out) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_password_in_the_url_stops_the_daemon_before_it_starts) {
   test::temp_dir dir;
-  const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\n[store]\npath = \"" +
-                           (dir / "x.db").string() + "\"\nbackend = \"postgres\"\n"
+  const std::string toml = "[server]\nlisten = \"127.0.0.1\"\nport = 0\n[store]\npath = \"" + (dir / "x.db").string() +
+                           "\"\nbackend = \"postgres\"\n"
                            "postgres_url = \"postgresql://gw:hunter2@localhost/enfinito\"\n";
   test::write_file(dir / "e.toml", toml);
   std::string out;

@@ -118,8 +118,8 @@ BOOST_AUTO_TEST_CASE(a_dead_nodes_instances_move_to_the_other_within_lease_ms) {
   }
   // Had A only paused, its renewal now renews nothing: it must stop those queues.
   auto a2 = two_nodes::open(n.conninfo);
-  BOOST_TEST(two_nodes::call(*a2, [&](pg::connection& c) { return leases::renew(c, A, n.clock.now(), n.policy); })
-                 .empty());
+  BOOST_TEST(
+      two_nodes::call(*a2, [&](pg::connection& c) { return leases::renew(c, A, n.clock.now(), n.policy); }).empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_holder_renews_and_claims_its_own_lease_again) {
@@ -163,13 +163,15 @@ BOOST_AUTO_TEST_CASE(racing_nodes_never_both_hold_an_instance) {
   // Both claim in small slices at the same moment, on their own connections.
   std::thread ta([&] {
     for (int i = 0; i < 10; ++i) {
-      auto r = two_nodes::call(*n.a, [&](pg::connection& c) { return leases::claim_free(c, "node-a", now, n.policy, 7); });
+      auto r =
+          two_nodes::call(*n.a, [&](pg::connection& c) { return leases::claim_free(c, "node-a", now, n.policy, 7); });
       got_a.insert(got_a.end(), r.begin(), r.end());
     }
   });
   std::thread tb([&] {
     for (int i = 0; i < 10; ++i) {
-      auto r = two_nodes::call(*n.b, [&](pg::connection& c) { return leases::claim_free(c, "node-b", now, n.policy, 7); });
+      auto r =
+          two_nodes::call(*n.b, [&](pg::connection& c) { return leases::claim_free(c, "node-b", now, n.policy, 7); });
       got_b.insert(got_b.end(), r.begin(), r.end());
     }
   });
@@ -186,12 +188,10 @@ BOOST_AUTO_TEST_CASE(racing_nodes_never_both_hold_an_instance) {
 
 BOOST_AUTO_TEST_CASE(only_active_instances_are_claimed) {
   two_nodes n(2);
-  BOOST_REQUIRE(!n.a->run_sync([](pg::connection& c) {
-    return c.exec("UPDATE instances SET status = 'disabled' WHERE id = 'ins_100'");
-  }));
-  auto got = two_nodes::call(*n.a, [&](pg::connection& c) {
-    return leases::claim_free(c, "node-a", n.clock.now(), n.policy, 10);
-  });
+  BOOST_REQUIRE(!n.a->run_sync(
+      [](pg::connection& c) { return c.exec("UPDATE instances SET status = 'disabled' WHERE id = 'ins_100'"); }));
+  auto got = two_nodes::call(
+      *n.a, [&](pg::connection& c) { return leases::claim_free(c, "node-a", n.clock.now(), n.policy, 10); });
   BOOST_TEST(ids(got) == std::set<std::string>{"ins_101"});
 }
 

@@ -74,8 +74,7 @@ BOOST_AUTO_TEST_CASE(every_session_commits_durably_and_has_a_statement_timeout) 
   BOOST_TEST(text_of(*p, "SHOW synchronous_commit") == "on");
   BOOST_TEST(text_of(*p, "SHOW statement_timeout") == "1234ms");
   BOOST_TEST(text_of(*p, "SHOW TimeZone") == "UTC");
-  BOOST_TEST(text_of(*p, "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()") ==
-             "enfinitod");
+  BOOST_TEST(text_of(*p, "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()") == "enfinitod");
 }
 
 BOOST_AUTO_TEST_CASE(parameters_round_trip_as_text_bytes_and_null) {

@@ -61,8 +61,7 @@ std::set<std::string> sqlite_shape(store::connection& c) {
       const bool is_pk = cols->int64(4) > 0;
       // A primary key column is NOT NULL in PostgreSQL whatever it declares (SQLite's rowid is too).
       out.insert("column " + table + "." + cols->text(0) + " " + type_family(cols->text(1)) +
-                 (cols->int64(2) || is_pk ? " not null" : "") +
-                 (cols->is_null(3) ? "" : " default " + cols->text(3)));
+                 (cols->int64(2) || is_pk ? " not null" : "") + (cols->is_null(3) ? "" : " default " + cols->text(3)));
       if (is_pk) pk.emplace_back(static_cast<int>(cols->int64(4)), cols->text(0));
     }
     std::sort(pk.begin(), pk.end());
@@ -79,7 +78,8 @@ std::set<std::string> sqlite_shape(store::connection& c) {
       ii->bind(1, name);
       std::string cols_list;
       while (ii->step(ec)) cols_list += (cols_list.empty() ? "" : ",") + ii->text(0);
-      if (origin == "u") out.insert("unique " + table + "(" + cols_list + ")");
+      if (origin == "u")
+        out.insert("unique " + table + "(" + cols_list + ")");
       else
         out.insert("index " + name + " on " + table + "(" + cols_list + ")" + (unique ? " unique" : "") +
                    (partial ? " partial" : ""));
@@ -87,8 +87,8 @@ std::set<std::string> sqlite_shape(store::connection& c) {
     auto* fk = c.prepare("SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list(?1)", ec);
     fk->bind(1, table);
     while (fk->step(ec))
-      out.insert("foreign key " + table + "." + fk->text(0) + " -> " + fk->text(1) + "." + fk->text(2) +
-                 " on delete " + fk->text(3));
+      out.insert("foreign key " + table + "." + fk->text(0) + " -> " + fk->text(1) + "." + fk->text(2) + " on delete " +
+                 fk->text(3));
   }
   auto* tr = c.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger'", ec);
   while (tr->step(ec)) out.insert("trigger " + tr->text(0) + " on " + tr->text(1));
@@ -104,43 +104,49 @@ pg::rows pg_rows(pg::connection& c, const std::string& sql) {
 std::set<std::string> pg_shape(pg::connection& c) {
   std::set<std::string> out;
   auto skip = [](std::string_view table) { return pg_only_tables.count(std::string(table)) > 0; };
-  auto tables = pg_rows(c, "SELECT table_name FROM information_schema.tables"
-                           " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
+  auto tables = pg_rows(c,
+                        "SELECT table_name FROM information_schema.tables"
+                        " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
   for (int i = 0; i < tables.size(); ++i)
     if (!skip(tables.text(i, 0))) out.insert("table " + std::string(tables.text(i, 0)));
-  auto cols = pg_rows(c, "SELECT table_name, column_name, data_type, is_nullable, column_default"
-                         " FROM information_schema.columns WHERE table_schema = 'public'");
+  auto cols = pg_rows(c,
+                      "SELECT table_name, column_name, data_type, is_nullable, column_default"
+                      " FROM information_schema.columns WHERE table_schema = 'public'");
   for (int i = 0; i < cols.size(); ++i) {
     if (skip(cols.text(i, 0))) continue;
     out.insert("column " + std::string(cols.text(i, 0)) + "." + std::string(cols.text(i, 1)) + " " +
                type_family(std::string(cols.text(i, 2))) + (cols.text(i, 3) == "NO" ? " not null" : "") +
                (cols.is_null(i, 4) ? "" : " default " + default_text(std::string(cols.text(i, 4)))));
   }
-  auto idx = pg_rows(c,
-      "SELECT t.relname, i.relname, ix.indisunique, ix.indisprimary, ix.indpred IS NOT NULL, con.contype,"
-      " array_to_string(ARRAY(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)"
-      "   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',')"
-      " FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid"
-      " LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid"
-      "   AND con.contype IN ('p', 'u')"
-      " WHERE t.relnamespace = 'public'::regnamespace");
+  auto idx =
+      pg_rows(c,
+              "SELECT t.relname, i.relname, ix.indisunique, ix.indisprimary, ix.indpred IS NOT NULL, con.contype,"
+              " array_to_string(ARRAY(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)"
+              "   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',')"
+              " FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid"
+              " LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid"
+              "   AND con.contype IN ('p', 'u')"
+              " WHERE t.relnamespace = 'public'::regnamespace");
   for (int i = 0; i < idx.size(); ++i) {
     const std::string table(idx.text(i, 0)), name(idx.text(i, 1)), cols_list(idx.text(i, 6));
     if (skip(table)) continue;
-    if (idx.text(i, 3) == "t") out.insert("primary key " + table + "(" + cols_list + ")");
-    else if (!idx.is_null(i, 5)) out.insert("unique " + table + "(" + cols_list + ")");
+    if (idx.text(i, 3) == "t")
+      out.insert("primary key " + table + "(" + cols_list + ")");
+    else if (!idx.is_null(i, 5))
+      out.insert("unique " + table + "(" + cols_list + ")");
     else
-      out.insert("index " + name + " on " + table + "(" + cols_list + ")" +
-                 (idx.text(i, 2) == "t" ? " unique" : "") + (idx.text(i, 4) == "t" ? " partial" : ""));
+      out.insert("index " + name + " on " + table + "(" + cols_list + ")" + (idx.text(i, 2) == "t" ? " unique" : "") +
+                 (idx.text(i, 4) == "t" ? " partial" : ""));
   }
-  auto fks = pg_rows(c,
-      "SELECT t.relname, a.attname, r.relname, ar.attname,"
-      " CASE con.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' WHEN 'a' THEN 'NO ACTION'"
-      "   WHEN 'r' THEN 'RESTRICT' ELSE 'SET DEFAULT' END"
-      " FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid JOIN pg_class r ON r.oid = con.confrelid"
-      " JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]"
-      " JOIN pg_attribute ar ON ar.attrelid = con.confrelid AND ar.attnum = con.confkey[1]"
-      " WHERE con.contype = 'f' AND con.connamespace = 'public'::regnamespace");
+  auto fks =
+      pg_rows(c,
+              "SELECT t.relname, a.attname, r.relname, ar.attname,"
+              " CASE con.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' WHEN 'a' THEN 'NO ACTION'"
+              "   WHEN 'r' THEN 'RESTRICT' ELSE 'SET DEFAULT' END"
+              " FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid JOIN pg_class r ON r.oid = con.confrelid"
+              " JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]"
+              " JOIN pg_attribute ar ON ar.attrelid = con.confrelid AND ar.attnum = con.confkey[1]"
+              " WHERE con.contype = 'f' AND con.connamespace = 'public'::regnamespace");
   for (int i = 0; i < fks.size(); ++i)
     if (!skip(fks.text(i, 0)))
       out.insert("foreign key " + std::string(fks.text(i, 0)) + "." + std::string(fks.text(i, 1)) + " -> " +
@@ -170,8 +176,9 @@ BOOST_AUTO_TEST_CASE(every_sqlite_migration_has_its_translation) {
     if (v > 0) sqlite_versions.insert(v);
   for (auto& m : pg::migrations(pg::embedded_schema()))
     if (m.track == "main") pg_versions.insert(m.version);
-  BOOST_TEST(pg_versions == sqlite_versions, "schema.sql has blocks schema.pg.sql does not translate (or the "
-                                              "reverse): translate each under the same number");
+  BOOST_TEST(pg_versions == sqlite_versions,
+             "schema.sql has blocks schema.pg.sql does not translate (or the "
+             "reverse): translate each under the same number");
   BOOST_TEST(!pg::migrations(pg::embedded_schema()).empty());
 }
 
@@ -202,8 +209,8 @@ BOOST_AUTO_TEST_CASE(versions_are_recorded_and_a_second_run_does_nothing) {
   BOOST_REQUIRE(v);
   int newest_main = 0, newest_cluster = 0;
   for (auto& m : pg::migrations(pg::embedded_schema()))
-    (m.track == "main" ? newest_main : newest_cluster) = std::max(m.track == "main" ? newest_main : newest_cluster,
-                                                                  m.version);
+    (m.track == "main" ? newest_main : newest_cluster) =
+        std::max(m.track == "main" ? newest_main : newest_cluster, m.version);
   BOOST_TEST(v->main == newest_main);
   BOOST_TEST(v->cluster == newest_cluster);
   BOOST_TEST(newest_cluster >= 1);
@@ -221,8 +228,9 @@ BOOST_AUTO_TEST_CASE(a_newer_database_is_refused) {
 
 BOOST_AUTO_TEST_CASE(a_failing_block_leaves_nothing_behind) {
   auto c = connect(test::pg_cluster::shared().create_database());
-  const std::string text = "-- migration: 1\nCREATE TABLE a (x BIGINT);\n"
-                           "-- migration: 2\nCREATE TABLE b (x BIGINT);\nCREATE TABLE a (x BIGINT);\n";
+  const std::string text =
+      "-- migration: 1\nCREATE TABLE a (x BIGINT);\n"
+      "-- migration: 2\nCREATE TABLE b (x BIGINT);\nCREATE TABLE a (x BIGINT);\n";
   std::string why;
   BOOST_TEST(pg::migrate(*c, text, &why));
   BOOST_TEST(why.find("main migration 2 failed") != std::string::npos, why);

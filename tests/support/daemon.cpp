@@ -99,19 +99,21 @@ bool daemon_process::start(std::chrono::milliseconds timeout) {
   // earlier runs (restarts), so only what this start appended counts.
   static const std::regex listening(R"(event=listening .*port=(\d+))");
   port_ = 0;
-  wait_until([&] {
-    auto text = read_file(log_);
-    std::string mine = text.substr(std::min(log_offset, text.size()));
-    std::smatch m;
-    if (std::regex_search(mine, m, listening)) {
-      port_ = static_cast<unsigned short>(std::stoi(m[1]));
-      return true;
-    }
-    int st;
-    if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
-    pid_ = -1;  // exited before it listened
-    return true;
-  }, timeout);
+  wait_until(
+      [&] {
+        auto text = read_file(log_);
+        std::string mine = text.substr(std::min(log_offset, text.size()));
+        std::smatch m;
+        if (std::regex_search(mine, m, listening)) {
+          port_ = static_cast<unsigned short>(std::stoi(m[1]));
+          return true;
+        }
+        int st;
+        if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
+        pid_ = -1;  // exited before it listened
+        return true;
+      },
+      timeout);
   if (port_ != 0) note_daemon_port(port_);
   return port_ != 0;
 }
@@ -123,21 +125,22 @@ void daemon_process::signal(int sig) {
 int daemon_process::wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
   int code = -1;
-  wait_until([&] {
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
-    pid_ = -1;
-    if (WIFEXITED(st)) code = WEXITSTATUS(st);
-    if (WIFSIGNALED(st)) code = 128 + WTERMSIG(st);
-    return true;
-  }, timeout, std::chrono::milliseconds(10));
+  wait_until(
+      [&] {
+        int st = 0;
+        if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        if (WIFEXITED(st)) code = WEXITSTATUS(st);
+        if (WIFSIGNALED(st)) code = 128 + WTERMSIG(st);
+        return true;
+      },
+      timeout, std::chrono::milliseconds(10));
   return code;
 }
 
 std::string daemon_process::log() const { return read_file(log_); }
 
-int run_program(const std::vector<std::string>& argv, std::string* output,
-                const std::vector<std::string>& extra_env) {
+int run_program(const std::vector<std::string>& argv, std::string* output, const std::vector<std::string>& extra_env) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_t pid = ::fork();

@@ -14,8 +14,11 @@ std::string fake_graph_config(const std::vector<fake_number>& numbers, const std
   namespace json = boost::json;
   json::array wabas, phone_numbers, waba_ids;
   for (const auto& n : numbers) {
-    json::object number{{"id", n.id}, {"waba_id", n.waba_id}, {"display_phone_number", "15550783881"},
-                        {"verified_name", "Lucky Shrub"}, {"quality_rating", "GREEN"}};
+    json::object number{{"id", n.id},
+                        {"waba_id", n.waba_id},
+                        {"display_phone_number", "15550783881"},
+                        {"verified_name", "Lucky Shrub"},
+                        {"quality_rating", "GREEN"}};
     for (const auto& [k, v] : n.fields) number[k] = v;
     phone_numbers.push_back(std::move(number));
     if (std::find(waba_ids.begin(), waba_ids.end(), json::value(n.waba_id)) != waba_ids.end()) continue;
@@ -24,8 +27,10 @@ std::string fake_graph_config(const std::vector<fake_number>& numbers, const std
   }
   json::array token_list;
   for (const auto& t : tokens) token_list.push_back(json::object{{"token", t}, {"waba_ids", waba_ids}});
-  json::object cfg{{"wabas", std::move(wabas)}, {"phone_numbers", std::move(phone_numbers)},
-                   {"tokens", std::move(token_list)}, {"seed_templates", false}};
+  json::object cfg{{"wabas", std::move(wabas)},
+                   {"phone_numbers", std::move(phone_numbers)},
+                   {"tokens", std::move(token_list)},
+                   {"seed_templates", false}};
   for (const auto& [k, v] : extra) cfg[k] = v;
   return json::serialize(cfg);
 }
@@ -56,15 +61,17 @@ std::string fake_meta::base_url() const {
 
 unsigned fake_meta::admin_status(const std::string& what, const boost::json::object& body) {
   header_list h{{"content-type", "application/json"}};
-  auto r = tls_ ? https_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body), ca_file_)
-                : http_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body));
+  auto r = tls_
+               ? https_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body), ca_file_)
+               : http_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body));
   return r.status;
 }
 
 boost::json::object fake_meta::admin(const std::string& what, const boost::json::object& body) {
   header_list h{{"content-type", "application/json"}};
-  auto r = tls_ ? https_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body), ca_file_)
-                : http_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body));
+  auto r = tls_
+               ? https_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body), ca_file_)
+               : http_request("127.0.0.1", port_, "POST", "/_admin/" + what, h, boost::json::serialize(body));
   BOOST_REQUIRE_MESSAGE(r.status == 200u, "fake admin " << what << ": " << r.status << " " << r.body);
   boost::system::error_code ec;
   auto v = boost::json::parse(r.body, ec);

@@ -41,9 +41,9 @@ void throw_if(const boost::system::error_code& ec) {
   if (ec) throw boost::system::system_error(ec);
 }
 
-http::request<http::string_body> make_request(const std::string& host, std::uint16_t port,
-                                              const std::string& method, const std::string& target,
-                                              const header_list& headers, const std::string& body) {
+http::request<http::string_body> make_request(const std::string& host, std::uint16_t port, const std::string& method,
+                                              const std::string& target, const header_list& headers,
+                                              const std::string& body) {
   http::request<http::string_body> req;
   req.method_string(method);
   req.target(target);
@@ -94,8 +94,8 @@ http_result run_sync(Fn fn) {
 }  // namespace
 
 http_result http_request(const std::string& host, std::uint16_t port, const std::string& method,
-                         const std::string& target, const header_list& headers,
-                         const std::string& body, std::chrono::milliseconds timeout) {
+                         const std::string& target, const header_list& headers, const std::string& body,
+                         std::chrono::milliseconds timeout) {
   auto req = make_request(host, port, method, target, headers, body);
   return run_sync([&](asio::io_context& ioc) -> asio::awaitable<http_result> {
     constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
@@ -115,9 +115,8 @@ http_result http_request(const std::string& host, std::uint16_t port, const std:
 }
 
 http_result https_request(const std::string& host, std::uint16_t port, const std::string& method,
-                          const std::string& target, const header_list& headers,
-                          const std::string& body, const std::string& ca_file,
-                          std::chrono::milliseconds timeout) {
+                          const std::string& target, const header_list& headers, const std::string& body,
+                          const std::string& ca_file, std::chrono::milliseconds timeout) {
   auto req = make_request(host, port, method, target, headers, body);
   ssl::context ctx(ssl::context::tls_client);
   ctx.load_verify_file(ca_file);
@@ -128,8 +127,7 @@ http_result https_request(const std::string& host, std::uint16_t port, const std
     auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), tuple);
     throw_if(rec);
     ssl::stream<beast::tcp_stream> stream(ioc, ctx);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
-      throw std::runtime_error("SNI failed");
+    if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str())) throw std::runtime_error("SNI failed");
     stream.set_verify_callback(ssl::host_name_verification(host));
     beast::get_lowest_layer(stream).expires_after(timeout);
     auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(results, tuple);

@@ -23,14 +23,12 @@ struct http_result {
 /** Sends one plain-HTTP request and reads the whole response.
  *  Throws boost::system::system_error on a transport failure (refused, reset, timeout). */
 http_result http_request(const std::string& host, std::uint16_t port, const std::string& method,
-                         const std::string& target, const header_list& headers = {},
-                         const std::string& body = {},
+                         const std::string& target, const header_list& headers = {}, const std::string& body = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 /** Same over TLS, trusting only ca_file (PEM) and checking the host name against it. */
 http_result https_request(const std::string& host, std::uint16_t port, const std::string& method,
-                          const std::string& target, const header_list& headers,
-                          const std::string& body, const std::string& ca_file,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                          const std::string& target, const header_list& headers, const std::string& body,
+                          const std::string& ca_file, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace enfinito::test

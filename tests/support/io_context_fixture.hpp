@@ -20,8 +20,8 @@ struct io_context_fixture {
     auto guard = boost::asio::make_work_guard(ioc);  // completions may still be on their way
     const auto end = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
-      BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < end, "io_context_fixture: still waiting after "
-                                                                        << timeout.count() << " ms");
+      BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < end,
+                            "io_context_fixture: still waiting after " << timeout.count() << " ms");
       ioc.run_one_for(std::chrono::milliseconds(50));
     }
   }

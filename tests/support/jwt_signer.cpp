@@ -67,8 +67,7 @@ std::string rsa_signer::sign(const std::string& input) const {
   std::size_t len = 0;
   std::string sig;
   if (EVP_DigestSignInit_ex(md, nullptr, "SHA256", nullptr, nullptr, impl_->key, nullptr) != 1 ||
-      EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size()) != 1)
+      EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1)
     throw std::runtime_error("sign init");
   sig.resize(len);
   if (EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
@@ -98,8 +97,7 @@ std::string unsigned_token(const boost::json::object& claims, const std::string&
   return b64(boost::json::serialize(header)) + "." + b64(boost::json::serialize(claims)) + ".";
 }
 
-std::string hs256_token(const boost::json::object& claims, const std::string& kid,
-                        const std::string& key) {
+std::string hs256_token(const boost::json::object& claims, const std::string& kid, const std::string& key) {
   boost::json::object header{{"alg", "HS256"}, {"kid", kid}, {"typ", "JWT"}};
   std::string input = b64(boost::json::serialize(header)) + "." + b64(boost::json::serialize(claims));
   auto mac = crypto::hmac_sha256(key, input);

@@ -42,7 +42,6 @@ std::string jwks_json(std::initializer_list<const rsa_signer*> keys);
 /** `{"alg":"none"}` token with an empty signature. */
 std::string unsigned_token(const boost::json::object& claims, const std::string& kid);
 /** HS256 token whose HMAC key is `key` (the classic public-key-as-secret confusion). */
-std::string hs256_token(const boost::json::object& claims, const std::string& kid,
-                        const std::string& key);
+std::string hs256_token(const boost::json::object& claims, const std::string& kid, const std::string& key);
 
 }  // namespace enfinito::test

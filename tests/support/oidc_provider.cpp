@@ -34,8 +34,8 @@ std::map<std::string, std::string> parse_form(std::string_view text) {
     auto part = text.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
     auto eq = part.find('=');
     auto key = http::percent_decode(part.substr(0, eq), true);
-    auto val = eq == std::string_view::npos ? std::optional<std::string>("")
-                                            : http::percent_decode(part.substr(eq + 1), true);
+    auto val =
+        eq == std::string_view::npos ? std::optional<std::string>("") : http::percent_decode(part.substr(eq + 1), true);
     if (key && val) out[*key] = *val;
     if (amp == std::string_view::npos) break;
     pos = amp + 1;
@@ -47,7 +47,8 @@ std::string encode(std::string_view in) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      out += static_cast<char>(c);
     else {
       out += '%';
       out += hex[c >> 4];
@@ -87,8 +88,7 @@ struct oidc_provider::impl {
         p.codes_[code] = grant{f["nonce"], f["scope"], f["code_challenge"], f["redirect_uri"]};
       }
       res.result(bhttp::status::found);
-      res.set(bhttp::field::location,
-              f["redirect_uri"] + "?code=" + encode(code) + "&state=" + encode(f["state"]));
+      res.set(bhttp::field::location, f["redirect_uri"] + "?code=" + encode(code) + "&state=" + encode(f["state"]));
     } else if (path == "/token" && req.method() == bhttp::verb::post) {
       ++p.token_calls;
       auto f = parse_form(req.body());
@@ -116,14 +116,14 @@ struct oidc_provider::impl {
         return res;
       }
       std::string id_token = mint ? mint(p, g) : p.key_a.token(p.claims(g));
-      res.body() = boost::json::serialize(boost::json::object{
-          {"access_token", access_token_canary},
-          {"refresh_token", refresh_token_canary},
-          {"expires_in", 3599},
-          {"token_type", "Bearer"},
-          {"scope", "openid https://www.googleapis.com/auth/userinfo.email "
-                    "https://www.googleapis.com/auth/userinfo.profile"},
-          {"id_token", id_token}});
+      res.body() = boost::json::serialize(boost::json::object{{"access_token", access_token_canary},
+                                                              {"refresh_token", refresh_token_canary},
+                                                              {"expires_in", 3599},
+                                                              {"token_type", "Bearer"},
+                                                              {"scope",
+                                                               "openid https://www.googleapis.com/auth/userinfo.email "
+                                                               "https://www.googleapis.com/auth/userinfo.profile"},
+                                                              {"id_token", id_token}});
     } else if (path == "/jwks" && req.method() == bhttp::verb::get) {
       ++p.jwks_fetches;
       res.body() = p.publish_b ? jwks_json({&p.key_a, &p.key_b}) : jwks_json({&p.key_a});
@@ -186,16 +186,24 @@ unsigned short oidc_provider::port() const { return impl_->port; }
 std::string oidc_provider::base_url() const { return "https://127.0.0.1:" + std::to_string(impl_->port); }
 
 boost::json::object oidc_provider::claims(const grant& g) const {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::lock_guard lock(mu_);
-  return {{"iss", issuer},          {"azp", client_id},     {"aud", client_id},
-          {"sub", sub_},            {"email", email_},      {"email_verified", true},
+  return {{"iss", issuer},
+          {"azp", client_id},
+          {"aud", client_id},
+          {"sub", sub_},
+          {"email", email_},
+          {"email_verified", true},
           {"at_hash", "HK6E_P6Dh8Y93mRNtsDB1Q"},
-          {"name", name_},          {"picture", "https://lh3.example/photo.jpg"},
-          {"given_name", "Grace"},  {"family_name", "Hopper"}, {"locale", "en"},
-          {"iat", now},             {"exp", now + 3600},    {"nonce", g.nonce}};
+          {"name", name_},
+          {"picture", "https://lh3.example/photo.jpg"},
+          {"given_name", "Grace"},
+          {"family_name", "Hopper"},
+          {"locale", "en"},
+          {"iat", now},
+          {"exp", now + 3600},
+          {"nonce", g.nonce}};
 }
 
 void oidc_provider::set_mint(mint_fn f) {

@@ -53,8 +53,8 @@ pid_t start_watchdog(const std::filesystem::path& dir) {
   // Everything is prepared before fork: the child of a threaded process only calls what is
   // safe there (no allocation).
   const pid_t parent = ::getpid();
-  std::string command = bin + "pg_ctl -D '" + (dir / "data").string() + "' -m immediate stop >/dev/null 2>&1; rm -rf '" +
-                        dir.string() + "'";
+  std::string command = bin + "pg_ctl -D '" + (dir / "data").string() +
+                        "' -m immediate stop >/dev/null 2>&1; rm -rf '" + dir.string() + "'";
   if (::geteuid() == 0) command = "/usr/sbin/runuser -u nobody -- " + command;
   pid_t pid = ::fork();
   if (pid != 0) return pid;
@@ -108,10 +108,10 @@ void pg_cluster::run_as_owner(const std::vector<std::string>& argv, const char* 
 
 void pg_cluster::start() {
   // Small and quick: a test cluster, on a socket in its own directory only.
-  run_as_owner({bin + "pg_ctl", "-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60", "-o",
-                "-k " + dir_.string() + " -c listen_addresses='' -c shared_buffers=32MB -c max_connections=100",
-                "start"},
-               "pg_ctl start");
+  run_as_owner(
+      {bin + "pg_ctl", "-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60", "-o",
+       "-k " + dir_.string() + " -c listen_addresses='' -c shared_buffers=32MB -c max_connections=100", "start"},
+      "pg_ctl start");
 }
 
 void pg_cluster::stop() {

@@ -45,7 +45,6 @@ class raw_conn {
 
 /** One request on a fresh connection. Adds Host, Content-Length and Connection: close. */
 raw_response http_call(unsigned short port, const std::string& method, const std::string& target,
-                       const std::string& body = {},
-                       const std::map<std::string, std::string>& headers = {});
+                       const std::string& body = {}, const std::map<std::string, std::string>& headers = {});
 
 }  // namespace enfinito::test

@@ -21,7 +21,7 @@ constexpr std::size_t max_recorded_body = 1 << 20;
 
 struct recorder {
   std::mutex mu;
-  std::multiset<std::uint16_t> ports;  // the daemons running now
+  std::multiset<std::uint16_t> ports;    // the daemons running now
   std::unordered_set<std::size_t> seen;  // identical exchanges (load loops) are written once
   std::ofstream out;
   bool opened = false;
@@ -50,14 +50,12 @@ void forget_daemon_port(std::uint16_t port) {
   if (auto it = ports.find(port); it != ports.end()) ports.erase(it);
 }
 
-void record_response(std::uint16_t port, const std::string& method, const std::string& target,
-                     const http_result& r) {
+void record_response(std::uint16_t port, const std::string& method, const std::string& target, const http_result& r) {
   record_response(port, method, target, r.status, r.header("Content-Type"), r.body, r.header("Content-Encoding"));
 }
 
-void record_response(std::uint16_t port, const std::string& method, const std::string& target,
-                     unsigned status, const std::string& ct, const std::string& body,
-                     const std::string& content_encoding) {
+void record_response(std::uint16_t port, const std::string& method, const std::string& target, unsigned status,
+                     const std::string& ct, const std::string& body, const std::string& content_encoding) {
   static const char* path = std::getenv("ENFTEST_OPENAPI_RECORD");
   if (!path || !*path) return;
   auto& s = rec();

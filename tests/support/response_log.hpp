@@ -19,10 +19,9 @@ void note_daemon_port(std::uint16_t port);
 void forget_daemon_port(std::uint16_t port);
 
 /** Appends the exchange if recording is on and `port` is a daemon's. Thread-safe. */
-void record_response(std::uint16_t port, const std::string& method, const std::string& target,
-                     unsigned status, const std::string& content_type, const std::string& body,
+void record_response(std::uint16_t port, const std::string& method, const std::string& target, unsigned status,
+                     const std::string& content_type, const std::string& body,
                      const std::string& content_encoding = {});
-void record_response(std::uint16_t port, const std::string& method, const std::string& target,
-                     const http_result& r);
+void record_response(std::uint16_t port, const std::string& method, const std::string& target, const http_result& r);
 
 }  // namespace enfinito::test

@@ -74,18 +74,20 @@ class Handler(Mailbox):
     ::dup2(null, 1);
     ::dup2(null, 2);
     ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
-    ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
-            "bouncing.Handler", dir.c_str(), static_cast<char*>(nullptr));
+    ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c", "bouncing.Handler",
+            dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   bool up = false;
-  wait_until([&] {
-    if ((up = accepts(port_))) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    pid_ = -1;  // exited before it listened
-    return true;
-  }, timeout, std::chrono::milliseconds(50));
+  wait_until(
+      [&] {
+        if ((up = accepts(port_))) return true;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+        pid_ = -1;  // exited before it listened
+        return true;
+      },
+      timeout, std::chrono::milliseconds(50));
   return up;
 }
 

@@ -48,16 +48,19 @@ std::string temp_store::text(const std::string& sql) {
 }
 
 void temp_store::add_users() {
-  exec("INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-       "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0), ('usr_b', 'b@x', 'B', 'user', 'active', 0, 0)");
+  exec(
+      "INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
+      "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0), ('usr_b', 'b@x', 'B', 'user', 'active', 0, 0)");
 }
 
 void temp_store::add_instance(const std::string& id, const std::string& user_id, const std::string& lookup,
                               bool media_fetch, const std::string& name) {
-  exec("INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
-       "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, media_fetch, created_at, "
-       "updated_at) VALUES('" + id + "', '" + user_id + "', '" + name + "', x'00', x'00', x'00', x'00', x'00', x'00', '" +
-       lookup + "', '1234', " + (media_fetch ? "1" : "0") + ", 0, 0)");
+  exec(
+      "INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
+      "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, media_fetch, created_at, "
+      "updated_at) VALUES('" +
+      id + "', '" + user_id + "', '" + name + "', x'00', x'00', x'00', x'00', x'00', x'00', '" + lookup +
+      "', '1234', " + (media_fetch ? "1" : "0") + ", 0, 0)");
 }
 
 }  // namespace enfinito::test

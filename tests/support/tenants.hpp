@@ -16,15 +16,15 @@ namespace enfinito::test {
 
 struct tenant {
   std::string user_id;
-  std::string key;     // the API key (enf_live_…), to send as Authorization: Bearer
+  std::string key;  // the API key (enf_live_…), to send as Authorization: Bearer
   std::string key_id;
 };
 
 struct tenant_options {
   std::vector<std::string> instance_ids;  // the key's instance scope; empty: all of the user's
   bool read_only = false;
-  std::string role = "user";              // or "admin"
-  std::string existing_user_id;           // set: only a new key for this user
+  std::string role = "user";     // or "admin"
+  std::string existing_user_id;  // set: only a new key for this user
 };
 
 /** Plants inside a store write (several tenants in one transaction). */

@@ -50,8 +50,7 @@ cert_files write_self_signed(const std::filesystem::path& dir) {
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7 * 24 * 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   add_ext(cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
   add_ext(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
@@ -66,8 +65,7 @@ cert_files write_self_signed(const std::filesystem::path& dir) {
   std::unique_ptr<FILE, int (*)(FILE*)> kf(std::fopen(out.key_path.c_str(), "wb"), &std::fclose);
   check(kf != nullptr, "open key.pem");
   ::chmod(out.key_path.c_str(), 0600);
-  check(PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
-        "write key");
+  check(PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1, "write key");
   return out;
 }
 

@@ -20,8 +20,10 @@ struct tmpfs_mount {
   explicit tmpfs_mount(const std::string& size) {
     std::filesystem::create_directories(path);
     const std::string opts = "size=" + size + ",mode=0700";
-    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) == 0) mounted = true;
-    else why = std::strerror(errno);
+    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) == 0)
+      mounted = true;
+    else
+      why = std::strerror(errno);
   }
   ~tmpfs_mount() {
     if (mounted) ::umount2(path.c_str(), MNT_DETACH);  // before temp_dir removes the directory

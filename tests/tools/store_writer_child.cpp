@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
               if (ec) return ec;
               return st->bind(1, static_cast<std::int64_t>(id)).bind(2, std::string(200, 'x')).run();
             },
-            ctx.get_executor(), [id, &done](core::error_code ec) {
+            ctx.get_executor(),
+            [id, &done](core::error_code ec) {
               if (!ec) std::printf("ack %ld\n", id), std::fflush(stdout);
               done.set_value();
             });

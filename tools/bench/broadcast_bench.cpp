@@ -50,9 +50,15 @@ constexpr const char* waba = "102290129340001";
 constexpr const char* token = "EAAGbenchTOKENbenchTOKENbenchTOKEN0001";
 
 std::string fake_config() {
-  json::object number{{"id", phone}, {"waba_id", waba}, {"display_phone_number", "15550100001"},
-                      {"verified_name", "Bench"}, {"quality_rating", "GREEN"}, {"mps", 1000},
-                      {"throughput_level", "HIGH"}, {"pair_interval_ms", 0}, {"pair_burst", 1000000}};
+  json::object number{{"id", phone},
+                      {"waba_id", waba},
+                      {"display_phone_number", "15550100001"},
+                      {"verified_name", "Bench"},
+                      {"quality_rating", "GREEN"},
+                      {"mps", 1000},
+                      {"throughput_level", "HIGH"},
+                      {"pair_interval_ms", 0},
+                      {"pair_burst", 1000000}};
   json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "Bench"}}}},
                    {"phone_numbers", json::array{std::move(number)}},
                    {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
@@ -147,7 +153,8 @@ int main(int argc, char** argv) {
     rows.reserve(n);
     for (std::uint64_t i = 0; i < n; ++i)
       rows.push_back(json::object{{"to", recipient_number(i)}, {"parameters", json::array{"Pat", "Monday"}}});
-    json::object b{{"name", "bench"}, {"template", template_of()}, {"send_at", send_at}, {"recipients", std::move(rows)}};
+    json::object b{
+        {"name", "bench"}, {"template", template_of()}, {"send_at", send_at}, {"recipients", std::move(rows)}};
     body = json::serialize(b);
   }
   const std::size_t body_bytes = body.size();
@@ -170,11 +177,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::int64_t peak = peak_reset ? std::max(hwm, sampled_peak) : sampled_peak;
-  std::printf("broadcast_accept recipients=%llu body_bytes=%zu seconds=%.2f idle_rss_mib=%.1f "
-              "peak_above_idle_mib=%.1f peak_source=%s rss_after_mib=%.1f\n",
-              static_cast<unsigned long long>(n), body_bytes, broadcast_s, double(idle) / 1048576.0,
-              double(peak - idle) / 1048576.0, peak_reset ? "vmhwm_reset" : "sampled_1ms",
-              double(status_bytes("VmRSS")) / 1048576.0);
+  std::printf(
+      "broadcast_accept recipients=%llu body_bytes=%zu seconds=%.2f idle_rss_mib=%.1f "
+      "peak_above_idle_mib=%.1f peak_source=%s rss_after_mib=%.1f\n",
+      static_cast<unsigned long long>(n), body_bytes, broadcast_s, double(idle) / 1048576.0,
+      double(peak - idle) / 1048576.0, peak_reset ? "vmhwm_reset" : "sampled_1ms",
+      double(status_bytes("VmRSS")) / 1048576.0);
   std::fflush(stdout);
 
   // 2. The same messages as n single API requests (other numbers: no recipient twice).
@@ -184,15 +192,17 @@ int main(int argc, char** argv) {
     req.set(bhttp::field::host, "127.0.0.1");
     req.set(bhttp::field::authorization, "Bearer " + key);
     req.set(bhttp::field::content_type, "application/json");
-    json::object m{{"to", recipient_number(n + i)},
-                   {"type", "template"},
-                   {"template", {{"name", "appointment_reminder"},
-                                 {"language", {{"code", "en_US"}}},
-                                 {"components", json::array{json::object{
-                                                    {"type", "body"},
-                                                    {"parameters", json::array{json::object{{"type", "text"}, {"text", "Pat"}},
-                                                                               json::object{{"type", "text"}, {"text", "Monday"}}}}}}}}},
-                   {"send_at", send_at}};
+    json::object m{
+        {"to", recipient_number(n + i)},
+        {"type", "template"},
+        {"template",
+         {{"name", "appointment_reminder"},
+          {"language", {{"code", "en_US"}}},
+          {"components", json::array{json::object{
+                             {"type", "body"},
+                             {"parameters", json::array{json::object{{"type", "text"}, {"text", "Pat"}},
+                                                        json::object{{"type", "text"}, {"text", "Monday"}}}}}}}}},
+        {"send_at", send_at}};
     req.body() = json::serialize(m);
     return req;
   };
@@ -202,8 +212,9 @@ int main(int argc, char** argv) {
   print_load("single_sends", singles);
   std::printf("single_sends requests=%llu seconds=%.2f\n", static_cast<unsigned long long>(singles.ok),
               singles.seconds);
-  if (singles.ok != n) std::printf("single_sends_incomplete ok=%llu of %llu\n",
-                                   static_cast<unsigned long long>(singles.ok), static_cast<unsigned long long>(n));
+  if (singles.ok != n)
+    std::printf("single_sends_incomplete ok=%llu of %llu\n", static_cast<unsigned long long>(singles.ok),
+                static_cast<unsigned long long>(n));
   std::printf("ratio single_sends_seconds_vs_broadcast=%.1f\n", broadcast_s > 0 ? singles.seconds / broadcast_s : 0.0);
   return 0;
 }

@@ -140,7 +140,8 @@ std::filesystem::path peers_dir() {
 }
 
 bool node_peer_installed() {
-  return std::filesystem::exists(peers_dir() / "feed_ws.js") && std::filesystem::exists(peers_dir() / "node_modules" / "ws");
+  return std::filesystem::exists(peers_dir() / "feed_ws.js") &&
+         std::filesystem::exists(peers_dir() / "node_modules" / "ws");
 }
 
 // The peer as a child process: events go to its stdin, one per line; it reports its port.
@@ -287,7 +288,8 @@ result run(mode m, double seconds, int subscribers, std::size_t reactors, double
   while (connected.load() < subscribers) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // Sessions subscribe right after their handshake: wait until all have.
   if (use_bus)
-    while (bus.subscribers() < static_cast<std::size_t>(subscribers)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (bus.subscribers() < static_cast<std::size_t>(subscribers))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
   // Publisher: closed loop, `window` events outstanding per socket, batches of `batch` events.
@@ -370,8 +372,9 @@ int main(int argc, char** argv) {
   std::size_t reactors = argc > 3 ? static_cast<std::size_t>(std::atoi(argv[3])) : 2;
   double rate = argc > 4 ? std::atof(argv[4]) : 0;  // events/s; 0: as fast as delivered
   std::printf("feed_bench: %d subscribers (one user), %zu server reactor(s), 1 client thread, %.1f s per mode, %s\n",
-              subscribers, reactors, seconds, rate > 0 ? ("publishing " + std::to_string(static_cast<long>(rate)) + " events/s").c_str()
-                                                        : "publishing as fast as delivered (32 events in flight per socket)");
+              subscribers, reactors, seconds,
+              rate > 0 ? ("publishing " + std::to_string(static_cast<long>(rate)) + " events/s").c_str()
+                       : "publishing as fast as delivered (32 events in flight per socket)");
   auto base = run(mode::bare, seconds, subscribers, reactors, rate);
   std::printf("bare beast broadcaster : %10.0f deliveries/s  p50 %8.0f us  p99 %8.0f us\n", base.deliveries_per_s,
               base.p50_us, base.p99_us);

@@ -94,7 +94,7 @@ gateway::~gateway() {
 std::string gateway::create_instance(const std::string& phone, const std::string& waba, const std::string& token,
                                      const std::string& app_secret) {
   json::object body{{"name", "bench " + phone}, {"phone_number_id", phone}, {"waba_id", waba},
-                    {"access_token", token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
+                    {"access_token", token},    {"app_secret", app_secret}, {"app_id", "1234567890123"}};
   auto r = call(port_, "POST", "/v1/instances", json::serialize(body), {{"Authorization", "Bearer " + key_}});
   if (r.status != 201) {
     std::fprintf(stderr, "instance %s: %u %s\n", phone.c_str(), r.status, r.body.c_str());

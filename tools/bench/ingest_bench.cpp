@@ -39,9 +39,7 @@ constexpr const char* waba = "102290129340398";
 constexpr const char* token = "EAAGingestTOKENingestTOKENingest0001";
 constexpr const char* app_secret = "ingestbenchappsecret0123456789ab";
 
-std::string fake_config() {
-  return fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}});
-}
+std::string fake_config() { return fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}}); }
 
 // One notification carrying `k` inbound text messages with ids unique to POST `n`.
 std::string notification(const std::string& tag, std::uint64_t n, int k) {
@@ -94,17 +92,19 @@ int main(int argc, char** argv) {
       if (!ok) res.result(bhttp::status::unauthorized);
       return res;
     });
-    base = run_load({bare.port(), connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post, "b")});
+    base = run_load(
+        {bare.port(), connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post, "b")});
   }
   print_load("baseline_verify_and_parse", base);
 
   // Enfinito: verified, parsed, committed (rows + events), answered.
-  auto ingest = run_load({port, connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post, "c")});
+  auto ingest =
+      run_load({port, connections, duration, 0, 200, webhook_posts("/webhooks/meta/" + instance, per_post, "c")});
   print_load("enfinito_ingest", ingest);
   // Open loop at 20,000 updates/s (the target rate): latency per POST from its scheduled time.
   const double posts_per_s = 20000.0 / per_post;
-  auto paced = run_load({port, connections, duration, posts_per_s, 200,
-                         webhook_posts("/webhooks/meta/" + instance, per_post, "o")});
+  auto paced = run_load(
+      {port, connections, duration, posts_per_s, 200, webhook_posts("/webhooks/meta/" + instance, per_post, "o")});
   print_load("enfinito_ingest_open_20000_updates_per_s", paced);
   std::int64_t stored = 0;
   gw.daemon().database().read_sync([&](store::connection& c) -> core::error_code {

@@ -83,32 +83,32 @@ int main(int argc, char** argv) {
     limits::limiter l(2, open);
     // 1. 1,000 keys of 100 tenants, one reactor.
     base1 = std::min(base1, per_op(n, 1, [&](std::size_t, int i) -> std::uint64_t {
-      const auto& k = many.keys[static_cast<std::size_t>(i) % 1000];
-      const auto& t = many.tenants[static_cast<std::size_t>(i) % 100];
-      return static_cast<std::uint64_t>(now_ns()) + k.size() + t.size();
-    }));
+                       const auto& k = many.keys[static_cast<std::size_t>(i) % 1000];
+                       const auto& t = many.tenants[static_cast<std::size_t>(i) % 100];
+                       return static_cast<std::uint64_t>(now_ns()) + k.size() + t.size();
+                     }));
     lim1 = std::min(lim1, per_op(n, 1, [&](std::size_t, int i) -> std::uint64_t {
-      const auto& k = many.keys[static_cast<std::size_t>(i) % 1000];
-      const auto& t = many.tenants[static_cast<std::size_t>(i) % 100];
-      return l.admit(0, t, k, now_ns()).allowed ? 1 : 0;
-    }));
+                      const auto& k = many.keys[static_cast<std::size_t>(i) % 1000];
+                      const auto& t = many.tenants[static_cast<std::size_t>(i) % 100];
+                      return l.admit(0, t, k, now_ns()).allowed ? 1 : 0;
+                    }));
     // 2. One key from two reactor threads at once.
     base2 = std::min(base2, per_op(n, 2, [&](std::size_t, int) -> std::uint64_t {
-      return static_cast<std::uint64_t>(now_ns()) + many.keys[0].size();
-    }));
+                       return static_cast<std::uint64_t>(now_ns()) + many.keys[0].size();
+                     }));
     lim2 = std::min(lim2, per_op(n, 2, [&](std::size_t t, int) -> std::uint64_t {
-      return l.admit(t, many.tenants[0], many.keys[0], now_ns()).allowed ? 1 : 0;
-    }));
+                      return l.admit(t, many.tenants[0], many.keys[0], now_ns()).allowed ? 1 : 0;
+                    }));
     // 3. A tenant over its limit: every request refused (the header strings are built by the
     // route only on refusal, measured with it).
     limits::limiter over(1, tight);
     base3 = std::min(base3, per_op(n, 1, [&](std::size_t, int) -> std::uint64_t {
-      return static_cast<std::uint64_t>(now_ns()) + many.keys[1].size();
-    }));
+                       return static_cast<std::uint64_t>(now_ns()) + many.keys[1].size();
+                     }));
     lim3 = std::min(lim3, per_op(n, 1, [&](std::size_t, int) -> std::uint64_t {
-      auto d = over.admit(0, many.tenants[1], many.keys[1], now_ns());
-      return d.allowed ? 1 : limits::ratelimit_header(d).size() + limits::policy_header(d).size();
-    }));
+                      auto d = over.admit(0, many.tenants[1], many.keys[1], now_ns());
+                      return d.allowed ? 1 : limits::ratelimit_header(d).size() + limits::policy_header(d).size();
+                    }));
   }
   auto row = [](const char* what, double base, double lim) {
     std::printf("%-44s baseline %7.1f  limiter %7.1f  added %7.1f ns  ratio %.2f\n", what, base, lim, lim - base,

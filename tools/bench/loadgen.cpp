@@ -79,8 +79,10 @@ net::awaitable<void> connection_loop(const load_plan& plan, int index, clock_typ
       break;
     }
     lat.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - scheduled).count());
-    if (res.result_int() == plan.expect_status) ++ok;
-    else ++refused;
+    if (res.result_int() == plan.expect_status)
+      ++ok;
+    else
+      ++refused;
     if (!res.keep_alive()) {
       s.socket().close(ec);
       buf.clear();
@@ -212,8 +214,8 @@ std::map<std::string, cpu_split> cpu_by_thread_name() {
   for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
     std::string name;
     const cpu_split s = stat_cpu(e.path().string() + "/stat", &name);
-    if (auto dash = name.find_last_of('-'); dash != std::string::npos &&
-        name.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+    if (auto dash = name.find_last_of('-');
+        dash != std::string::npos && name.find_first_not_of("0123456789", dash + 1) == std::string::npos)
       name.resize(dash);  // reactor-0, reactor-1 -> reactor
     out[name].user_s += s.user_s;
     out[name].system_s += s.system_s;

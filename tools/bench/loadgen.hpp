@@ -37,10 +37,10 @@ struct load_plan {
   std::uint16_t port = 0;
   int connections = 64;
   std::chrono::milliseconds duration{5000};
-  double rate = 0;                                      // 0: closed loop; else requests/s, open loop
-  unsigned expect_status = 202;                         // what counts as ok
-  std::function<http_request(std::uint64_t n)> make;    // request number n (thread: the generator's)
-  std::uint64_t max_requests = 0;                       // closed loop: stop after this many (0: duration only)
+  double rate = 0;                                    // 0: closed loop; else requests/s, open loop
+  unsigned expect_status = 202;                       // what counts as ok
+  std::function<http_request(std::uint64_t n)> make;  // request number n (thread: the generator's)
+  std::uint64_t max_requests = 0;                     // closed loop: stop after this many (0: duration only)
 };
 
 /** Runs the plan on a thread of its own and waits for it. */

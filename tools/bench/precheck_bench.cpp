@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const double parse = per_op(n, rounds, [&](int) -> std::uint64_t { return json::parse(shipped_body).as_object().size(); });
+  const double parse =
+      per_op(n, rounds, [&](int) -> std::uint64_t { return json::parse(shipped_body).as_object().size(); });
   const double check = per_op(n, rounds, [&](int) -> std::uint64_t {
     return templates::check_template(&shipped, true, template_of(shipped_parsed)) ? 0 : 1;
   });
@@ -121,9 +122,8 @@ int main(int argc, char** argv) {
     return templates::check_template(&shipped, true, template_of(body)) ? 0 : 1;
   });
   // The send path: the route parses once and check_message consumes the value.
-  const double rules = per_op(n, rounds, [&](int) -> std::uint64_t {
-    return meta::check_message(json::parse(shipped_body)).ok ? 1 : 0;
-  });
+  const double rules = per_op(
+      n, rounds, [&](int) -> std::uint64_t { return meta::check_message(json::parse(shipped_body)).ok ? 1 : 0; });
   const double rules_check_kept = per_op(n, rounds, [&](int) -> std::uint64_t {
     const auto r = meta::check_message(json::parse(shipped_body));
     return templates::check_template(&shipped, true, r.message.template_object.as_object()) ? 0 : 1;
@@ -134,9 +134,8 @@ int main(int argc, char** argv) {
     return templates::check_template(&shipped, true, template_of(body)) ? 0 : 1;
   });
   const std::int64_t now = 1'800'000'000'000;
-  const double window = per_op(n, rounds, [&](int i) -> std::uint64_t {
-    return templates::window_at(now - 3'600'000 - i, now).open ? 1 : 0;
-  });
+  const double window = per_op(
+      n, rounds, [&](int i) -> std::uint64_t { return templates::window_at(now - 3'600'000 - i, now).open ? 1 : 0; });
 
   auto row = [parse](const char* what, double ns) {
     std::printf("%-52s %8.1f ns  ratio to one parse %.2f\n", what, ns, ns / parse);

@@ -51,11 +51,15 @@ std::string phone_of(int i) { return std::to_string(106540352200000LL + i); }
 std::string fake_config(int instances) {
   json::array numbers;
   for (int i = 0; i < instances; ++i)
-    numbers.push_back(json::object{{"id", phone_of(i)}, {"waba_id", waba},
+    numbers.push_back(json::object{{"id", phone_of(i)},
+                                   {"waba_id", waba},
                                    {"display_phone_number", std::to_string(15550100000LL + i)},
-                                   {"verified_name", "Bench"}, {"quality_rating", "GREEN"},
-                                   {"mps", 1000}, {"throughput_level", "HIGH"},
-                                   {"pair_interval_ms", 0}, {"pair_burst", 1000000}});
+                                   {"verified_name", "Bench"},
+                                   {"quality_rating", "GREEN"},
+                                   {"mps", 1000},
+                                   {"throughput_level", "HIGH"},
+                                   {"pair_interval_ms", 0},
+                                   {"pair_burst", 1000000}});
   json::object cfg{{"wabas", json::array{json::object{{"id", waba}, {"name", "Bench"}}}},
                    {"phone_numbers", std::move(numbers)},
                    {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba}}}}},
@@ -67,8 +71,8 @@ std::string fake_config(int instances) {
 // POST /v1/instances/{id}/messages, spread over the instances and 1,000 recipients each.
 std::function<http_request(std::uint64_t)> send_requests(std::vector<std::string> ids, std::string key) {
   return [ids = std::move(ids), key = std::move(key)](std::uint64_t n) {
-    const std::string target = ids.empty() ? std::string("/v1/instances/bare/messages")
-                                           : "/v1/instances/" + ids[n % ids.size()] + "/messages";
+    const std::string target =
+        ids.empty() ? std::string("/v1/instances/bare/messages") : "/v1/instances/" + ids[n % ids.size()] + "/messages";
     http_request req{bhttp::verb::post, target, 11};
     req.set(bhttp::field::host, "127.0.0.1");
     req.set(bhttp::field::authorization, "Bearer " + key);
@@ -165,8 +169,7 @@ int main(int argc, char** argv) {
   std::printf("enfinito_relay delivered=%llu of %llu delivered_per_s=%.0f seconds=%.2f\n",
               static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(closed.ok),
               double(delivered) / relay_s, relay_s);
-  std::printf("ratio accepted_per_s_vs_bare=%.3f p99_vs_bare=%.2f\n",
-              closed.per_second() / base.per_second(),
+  std::printf("ratio accepted_per_s_vs_bare=%.3f p99_vs_bare=%.2f\n", closed.per_second() / base.per_second(),
               base.p(0.99) > 0 ? closed.p(0.99) / base.p(0.99) : 0.0);
 
   // 4. CPU per relayed message: the whole process minus the fake's thread and the load
@@ -176,10 +179,11 @@ int main(int argc, char** argv) {
   const double daemon_cpu = (cpu1 - cpu0) - fake_cpu - closed.cpu_s;
   const double per_msg_us = delivered ? daemon_cpu * 1e6 / double(delivered) : 0.0;
   const double bare_us = base.ok ? bare_cpu * 1e6 / double(base.ok) : 0.0;
-  std::printf("cpu daemon_us_per_relayed_message=%.1f bare_server_us_per_request=%.1f "
-              "fake_us_per_message=%.1f loadgen_us_per_request=%.1f\n",
-              per_msg_us, bare_us, delivered ? fake_cpu * 1e6 / double(delivered) : 0.0,
-              closed.ok ? closed.cpu_s * 1e6 / double(closed.ok) : 0.0);
+  std::printf(
+      "cpu daemon_us_per_relayed_message=%.1f bare_server_us_per_request=%.1f "
+      "fake_us_per_message=%.1f loadgen_us_per_request=%.1f\n",
+      per_msg_us, bare_us, delivered ? fake_cpu * 1e6 / double(delivered) : 0.0,
+      closed.ok ? closed.cpu_s * 1e6 / double(closed.ok) : 0.0);
   // Where the daemon's share goes, by thread name (the bench's own threads, the fake's and the
   // load generator's, are the process name).
   // The kernel's part (system time: sockets, the WAL's writes and fsyncs, wake-ups) is printed

@@ -67,7 +67,8 @@ result run(std::size_t batch_max, int writers, double seconds) {
           if (ec) return ec;
           return st->bind(1, id).bind(2, "inst-1").bind(3, payload).run();
         },
-        ctx.get_executor(), [&, started](core::error_code ec) {
+        ctx.get_executor(),
+        [&, started](core::error_code ec) {
           if (ec) {
             std::fprintf(stderr, "write failed: %s\n", ec.message().c_str());
             std::exit(1);
@@ -80,7 +81,8 @@ result run(std::size_t batch_max, int writers, double seconds) {
   };
   auto t0 = clock_type::now();
   for (int w = 0; w < writers; ++w) net::post(ctx, submit_one);
-  net::steady_timer timer(ctx, std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
+  net::steady_timer timer(ctx,
+                          std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
   std::uint64_t acked_at_stop = 0;
   double elapsed = 0;
   timer.async_wait([&](core::error_code) {
@@ -113,8 +115,10 @@ int main(int argc, char** argv) {
   std::printf("  one transaction per write : %9.0f acknowledged writes/s  p50 %6.0f us  p99 %6.0f us\n",
               single.writes_per_s, single.p50_us, single.p99_us);
   auto group = run(1024, writers, seconds);
-  std::printf("  group commit              : %9.0f acknowledged writes/s  p50 %6.0f us  p99 %6.0f us  (avg %.1f writes/commit)\n",
-              group.writes_per_s, group.p50_us, group.p99_us, group.avg_batch);
+  std::printf(
+      "  group commit              : %9.0f acknowledged writes/s  p50 %6.0f us  p99 %6.0f us  (avg %.1f "
+      "writes/commit)\n",
+      group.writes_per_s, group.p50_us, group.p99_us, group.avg_batch);
   std::printf("  ratio group/single        : %9.1fx\n", group.writes_per_s / single.writes_per_s);
   return 0;
 }

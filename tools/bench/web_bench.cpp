@@ -56,8 +56,10 @@ bool fill(app::app& d, const std::string& instance, int peers) {
   const auto now = store::messages::now_ms();
   auto ec = d.database().write_sync([&](store::connection& c) -> core::error_code {
     core::error_code prepared;
-    auto* s = c.prepare("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
-                        "updated_at) VALUES(?1, ?2, ?3, ?4, 'text', ?5, ?6, ?7, ?8, ?8)", prepared);
+    auto* s = c.prepare(
+        "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, "
+        "updated_at) VALUES(?1, ?2, ?3, ?4, 'text', ?5, ?6, ?7, ?8, ?8)",
+        prepared);
     if (!s) return prepared;
     for (int i = 0; i < messages; ++i) {
       const bool in = i % 3 == 0;
@@ -136,9 +138,10 @@ int main(int argc, char** argv) {
     auto list = run_load({port, connections, duration, 0, 200,
                           get([&](std::uint64_t) { return base + "/conversations?limit=50"; }, gw.api_key())});
     print_latency("conversations_list", list);
-    auto page = run_load({port, connections, duration, 0, 200,
-                          get([&](std::uint64_t n) { return base + "/messages?limit=50&peer=" + peer_of(int(n % peers)); },
-                              gw.api_key())});
+    auto page =
+        run_load({port, connections, duration, 0, 200,
+                  get([&](std::uint64_t n) { return base + "/messages?limit=50&peer=" + peer_of(int(n % peers)); },
+                      gw.api_key())});
     print_latency("conversation_page", page);
   }
 
@@ -192,15 +195,15 @@ int main(int argc, char** argv) {
     plain_ratios.push_back(app_js.per_s / health.per_s);
     gzip_cost_ratios.push_back(health.reactor_us / app_js_gz.reactor_us);
     plain_cost_ratios.push_back(health.reactor_us / app_js.reactor_us);
-    std::printf("round %d reactor_us_per_answer healthz=%.1f gzip=%.1f plain=%.1f of which kernel %.1f %.1f %.1f "
-                "(cost ratio gzip=%.3f plain=%.3f) "
-                "per_s healthz=%.0f gzip=%.0f plain=%.0f (rate ratio gzip=%.3f plain=%.3f) "
-                "p99_ms healthz=%.3f gzip=%.3f errors=%llu\n",
-                r + 1, health.reactor_us, app_js_gz.reactor_us, app_js.reactor_us, health.kernel_us,
-                app_js_gz.kernel_us, app_js.kernel_us, gzip_cost_ratios.back(),
-                plain_cost_ratios.back(), health.per_s, app_js_gz.per_s, app_js.per_s, gzip_ratios.back(),
-                plain_ratios.back(), health.p99_ms, app_js_gz.p99_ms,
-                static_cast<unsigned long long>(health.errors + app_js_gz.errors + app_js.errors));
+    std::printf(
+        "round %d reactor_us_per_answer healthz=%.1f gzip=%.1f plain=%.1f of which kernel %.1f %.1f %.1f "
+        "(cost ratio gzip=%.3f plain=%.3f) "
+        "per_s healthz=%.0f gzip=%.0f plain=%.0f (rate ratio gzip=%.3f plain=%.3f) "
+        "p99_ms healthz=%.3f gzip=%.3f errors=%llu\n",
+        r + 1, health.reactor_us, app_js_gz.reactor_us, app_js.reactor_us, health.kernel_us, app_js_gz.kernel_us,
+        app_js.kernel_us, gzip_cost_ratios.back(), plain_cost_ratios.back(), health.per_s, app_js_gz.per_s,
+        app_js.per_s, gzip_ratios.back(), plain_ratios.back(), health.p99_ms, app_js_gz.p99_ms,
+        static_cast<unsigned long long>(health.errors + app_js_gz.errors + app_js.errors));
   }
   const auto median = [](std::vector<double> v) {
     if (v.empty()) return 0.0;
@@ -209,9 +212,10 @@ int main(int argc, char** argv) {
   };
   // The target is on the form every browser gets (Accept-Encoding: gzip); the plain form, for
   // clients without gzip, is 2.8 times the bytes and is reported beside it.
-  std::printf("asset %s rounds=%zu median cost_ratio gzip=%.3f (target >= 1) plain=%.3f rate_ratio gzip=%.3f "
-              "plain=%.3f\n",
-              asset.c_str(), gzip_ratios.size(), median(gzip_cost_ratios), median(plain_cost_ratios),
-              median(gzip_ratios), median(plain_ratios));
+  std::printf(
+      "asset %s rounds=%zu median cost_ratio gzip=%.3f (target >= 1) plain=%.3f rate_ratio gzip=%.3f "
+      "plain=%.3f\n",
+      asset.c_str(), gzip_ratios.size(), median(gzip_cost_ratios), median(plain_cost_ratios), median(gzip_ratios),
+      median(plain_ratios));
   return 0;
 }

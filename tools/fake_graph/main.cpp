@@ -31,12 +31,18 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--listen") opts.listen = value();
-    else if (a == "--port") opts.port = static_cast<std::uint16_t>(std::stoul(value()));
-    else if (a == "--tls-cert") opts.tls_cert_file = value();
-    else if (a == "--tls-key") opts.tls_key_file = value();
-    else if (a == "--webhook-ca") opts.webhook_ca_file = value();
-    else if (a == "--webhook-insecure") opts.webhook_insecure = true;
+    if (a == "--listen")
+      opts.listen = value();
+    else if (a == "--port")
+      opts.port = static_cast<std::uint16_t>(std::stoul(value()));
+    else if (a == "--tls-cert")
+      opts.tls_cert_file = value();
+    else if (a == "--tls-key")
+      opts.tls_key_file = value();
+    else if (a == "--webhook-ca")
+      opts.webhook_ca_file = value();
+    else if (a == "--webhook-insecure")
+      opts.webhook_insecure = true;
     else if (a == "--config") {
       std::ifstream in(value(), std::ios::binary);
       if (!in) {

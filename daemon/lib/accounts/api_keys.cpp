@@ -56,7 +56,7 @@ net::awaitable<key_create_result> create_api_key(context& ctx, const std::string
 }
 
 net::awaitable<core::result<std::vector<store::accounts::api_key>>> list_api_keys(context& ctx,
-                                                                                   const std::string& user_id) {
+                                                                                  const std::string& user_id) {
   std::vector<store::accounts::api_key> keys;
   auto work = [&](store::connection& c) -> core::error_code {
     auto r = store::accounts::list_api_keys(c, user_id);

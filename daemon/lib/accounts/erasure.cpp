@@ -24,7 +24,7 @@
 namespace enfinito::accounts {
 namespace {
 
-constexpr std::size_t export_page_rows = 500;  // rows per store read while streaming the export
+constexpr std::size_t export_page_rows = 500;       // rows per store read while streaming the export
 constexpr std::size_t export_notices_max = 10'000;  // policy notices: a handful a year
 
 std::vector<std::pair<std::string, export_section>>& export_sections() {
@@ -40,9 +40,9 @@ std::vector<std::pair<std::string, export_pager>>& export_streams() {
 struct export_state {
   store::store* db = nullptr;
   std::string user_id;
-  std::string head;                // `{"profile":…,…` without the closing brace
-  std::size_t stream = 0;          // index into streams; streams.size() = done
-  bool in_array = false;           // the current stream's `[` was written
+  std::string head;        // `{"profile":…,…` without the closing brace
+  std::size_t stream = 0;  // index into streams; streams.size() = done
+  bool in_array = false;   // the current stream's `[` was written
   bool first_row = true;
   std::string cursor;
   std::vector<std::pair<std::string, export_pager>> streams;
@@ -69,7 +69,9 @@ net::awaitable<boost::system::result<bool>> export_next(std::shared_ptr<export_s
   const std::string* uid = &st->user_id;
   std::string* cursor = &st->cursor;
   export_pager* fn = &pager;
-  auto read = [uid, cursor, fn, &page](store::connection& c) { return (*fn)(c, *uid, *cursor, export_page_rows, page); };
+  auto read = [uid, cursor, fn, &page](store::connection& c) {
+    return (*fn)(c, *uid, *cursor, export_page_rows, page);
+  };
   auto ec = co_await st->db->read(read);
   if (ec) co_return boost::system::result<bool>(boost::system::in_place_error, ec);
   for (const auto& row : page) {
@@ -182,9 +184,7 @@ net::awaitable<core::error_code> delete_by_admin(context& ctx, const std::string
   co_return ec;
 }
 
-std::string_view action_name(data_action a) noexcept {
-  return a == data_action::export_data ? "export" : "delete";
-}
+std::string_view action_name(data_action a) noexcept { return a == data_action::export_data ? "export" : "delete"; }
 
 std::optional<data_action> parse_action(std::string_view name) noexcept {
   if (name == "export") return data_action::export_data;
@@ -206,7 +206,8 @@ mail::message data_link_mail(const store::accounts::user& u, std::string_view to
                            "&token=" + std::string(token);
   return {u.id, u.email, exporting ? "Your Enfinito data: export link" : "Your Enfinito data: deletion link",
           std::string("Hello,\n\nsomeone asked ") +
-              (exporting ? "for a copy of the data of your Enfinito account" : "to delete your Enfinito account and all its data") +
+              (exporting ? "for a copy of the data of your Enfinito account"
+                         : "to delete your Enfinito account and all its data") +
               ". This link works once, within " + std::to_string(minutes) + " minutes:\n\n" + link +
               "\n\nIf you did not ask for this, ignore this mail; nothing happens without the link.\n"};
 }

@@ -23,8 +23,7 @@ std::string bound_state_hash(std::string_view state, std::string_view binding) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -118,8 +117,10 @@ net::awaitable<start_result> start_sign_in(context& ctx, const oidc::provider_co
     co_return out;
   }
   auto flow = co_await new_flow(ctx, provider, "sign_in", "", age_confirmed);
-  if (!flow) out.ec = flow.error();
-  else out.flow = std::move(*flow);
+  if (!flow)
+    out.ec = flow.error();
+  else
+    out.flow = std::move(*flow);
   co_return out;
 }
 
@@ -136,13 +137,15 @@ net::awaitable<link_start_result> start_link(context& ctx, const oidc::provider_
     co_return out;
   }
   auto flow = co_await new_flow(ctx, provider, "link", user_id);
-  if (!flow) out.ec = flow.error();
-  else out.flow = std::move(*flow);
+  if (!flow)
+    out.ec = flow.error();
+  else
+    out.flow = std::move(*flow);
   co_return out;
 }
 
 net::awaitable<core::result<std::optional<store::google::flow>>> take_flow(context& ctx, const std::string& state,
-                                                                         const std::string& binding) {
+                                                                           const std::string& binding) {
   std::optional<store::google::flow> flow;
   const auto now = store::accounts::now_s();
   const auto key = bound_state_hash(state, binding);
@@ -165,8 +168,10 @@ net::awaitable<sign_in_result> sign_in(context& ctx, const oidc::identity& id, c
   out.ec = co_await ctx.db.write(work);
   if (out.ec || out.outcome != sign_in_outcome::signed_in) co_return out;
   const auto gate = gate_for(out.user.status);
-  if (gate == sign_in_gate::pending) out.outcome = sign_in_outcome::pending;
-  else if (gate == sign_in_gate::refused) out.outcome = sign_in_outcome::refused;
+  if (gate == sign_in_gate::pending)
+    out.outcome = sign_in_outcome::pending;
+  else if (gate == sign_in_gate::refused)
+    out.outcome = sign_in_outcome::refused;
   co_return out;
 }
 
@@ -236,7 +241,10 @@ net::awaitable<core::result<unlink_outcome>> unlink(context& ctx, const std::str
 }
 
 boost::json::object identity_json(const store::google::identity& id) {
-  return {{"sub", id.sub}, {"email", id.email}, {"name", id.name}, {"picture_url", id.picture_url},
+  return {{"sub", id.sub},
+          {"email", id.email},
+          {"name", id.name},
+          {"picture_url", id.picture_url},
           {"linked_at", id.linked_at}};
 }
 

@@ -49,16 +49,16 @@ net::awaitable<reset_result> reset_password(context& ctx, const std::string& tok
     out.outcome = reset_outcome::done;
     if (auto e = store::accounts::set_password_hash(c, **uid, hash)) return e;
     if (auto e = store::accounts::delete_user_sessions(c, **uid)) return e;  // every session ends
-    if (auto e = store::accounts::delete_user_resets(c, **uid)) return e;     // and every other link
+    if (auto e = store::accounts::delete_user_resets(c, **uid)) return e;    // and every other link
     return store::accounts::audit(c, **uid, **uid, "password_reset", "", address);
   };
   out.ec = co_await ctx.db.write(work);
   co_return out;
 }
 
-net::awaitable<change_result> change_password(context& ctx, const std::string& user_id,
-                                              const std::string& keep_session, const std::string& current,
-                                              const std::string& fresh, const std::string& address) {
+net::awaitable<change_result> change_password(context& ctx, const std::string& user_id, const std::string& keep_session,
+                                              const std::string& current, const std::string& fresh,
+                                              const std::string& address) {
   change_result out;
   auto u = co_await load_user(ctx, user_id);
   if (!u) {
@@ -71,8 +71,8 @@ net::awaitable<change_result> change_password(context& ctx, const std::string& u
   }
   auto check = co_await check_password(ctx, **u, current, address);
   if (check.verdict != password_verdict::ok) {
-    out.outcome = check.verdict == password_verdict::throttled ? change_outcome::throttled
-                                                               : change_outcome::wrong_password;
+    out.outcome =
+        check.verdict == password_verdict::throttled ? change_outcome::throttled : change_outcome::wrong_password;
     out.wait = check.wait;
     co_return out;
   }

@@ -30,13 +30,9 @@ bool is_user_action(std::string_view action) noexcept {
   return false;
 }
 
-bool may_act_on_self(std::string_view action) noexcept {
-  return action == "approve" || action == "reinstate";
-}
+bool may_act_on_self(std::string_view action) noexcept { return action == "approve" || action == "reinstate"; }
 
-bool may_request_reset(std::string_view status) noexcept {
-  return status == "active" || status == "pending";
-}
+bool may_request_reset(std::string_view status) noexcept { return status == "active" || status == "pending"; }
 
 bool delete_needs_password(bool via_api_key, std::int64_t session_created_at, std::int64_t now,
                            std::int64_t recent_s) noexcept {

@@ -42,8 +42,8 @@ net::awaitable<profile_result> update_profile(context& ctx, const std::string& u
     }
     auto check = co_await check_password(ctx, **u, *current_password, address);
     if (check.verdict != password_verdict::ok) {
-      out.outcome = check.verdict == password_verdict::throttled ? profile_outcome::throttled
-                                                                 : profile_outcome::wrong_password;
+      out.outcome =
+          check.verdict == password_verdict::throttled ? profile_outcome::throttled : profile_outcome::wrong_password;
       out.wait = check.wait;
       co_return out;
     }
@@ -62,9 +62,12 @@ net::awaitable<profile_result> update_profile(context& ctx, const std::string& u
   }
   if (out.ec) co_return out;
   auto fresh = co_await load_user(ctx, user_id);
-  if (!fresh) out.ec = fresh.error();
-  else if (!*fresh) out.ec = store::error::not_found;
-  else out.user = std::move(**fresh);
+  if (!fresh)
+    out.ec = fresh.error();
+  else if (!*fresh)
+    out.ec = store::error::not_found;
+  else
+    out.user = std::move(**fresh);
   co_return out;
 }
 

@@ -230,8 +230,8 @@ core::error_code reset_factor(store::connection& c, const config::settings& cfg,
   return store::accounts::audit(c, user_id, actor_id, "second_factor_reset", by, address);
 }
 
-net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
-                                            const std::string& address) {
+net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id,
+                                                   const std::string& actor_id, const std::string& address) {
   factor_reset_result out;
   const auto vault = ctx.vault.current();  // seals the mail
   auto work = [&](store::connection& c) {

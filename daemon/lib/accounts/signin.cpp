@@ -60,8 +60,8 @@ net::awaitable<sign_in_result> sign_in(context& ctx, const std::string& email, c
   co_return out;
 }
 
-net::awaitable<password_check> check_password(context& ctx, const store::accounts::user& u,
-                                              const std::string& password, const std::string& address) {
+net::awaitable<password_check> check_password(context& ctx, const store::accounts::user& u, const std::string& password,
+                                              const std::string& address) {
   password_check out;
   if (auto wait = ctx.auth.throttle().blocked(u.email, address)) {
     out.verdict = password_verdict::throttled;
@@ -100,7 +100,7 @@ net::awaitable<core::error_code> sign_out(context& ctx, const std::string& user_
 }
 
 net::awaitable<core::result<std::vector<store::accounts::session>>> list_sessions(context& ctx,
-                                                                                   const std::string& user_id) {
+                                                                                  const std::string& user_id) {
   std::vector<store::accounts::session> rows;
   auto work = [&](store::connection& c) -> core::error_code {
     auto r = store::accounts::list_sessions(c, user_id);
@@ -113,8 +113,8 @@ net::awaitable<core::result<std::vector<store::accounts::session>>> list_session
   co_return rows;
 }
 
-net::awaitable<core::error_code> revoke_session(context& ctx, const std::string& user_id,
-                                                const std::string& session_id, const std::string& address) {
+net::awaitable<core::error_code> revoke_session(context& ctx, const std::string& user_id, const std::string& session_id,
+                                                const std::string& address) {
   auto work = [&](store::connection& c) -> core::error_code {
     if (auto e = store::accounts::delete_user_session(c, user_id, session_id)) return e;
     return store::accounts::audit(c, user_id, user_id, "session_revoked", "session=" + session_id, address);

@@ -13,17 +13,17 @@ std::string percent(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-    else out.append({'%', hex[c >> 4], hex[c & 15]});
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out.append({'%', hex[c >> 4], hex[c & 15]});
   }
   return out;
 }
 
 }  // namespace
 
-std::int64_t step_at(std::int64_t now_ms, std::int64_t step) noexcept {
-  return now_ms < 0 ? 0 : now_ms / 1000 / step;
-}
+std::int64_t step_at(std::int64_t now_ms, std::int64_t step) noexcept { return now_ms < 0 ? 0 : now_ms / 1000 / step; }
 
 std::uint32_t code_at(std::string_view key, std::int64_t now_ms, int n_digits, crypto::otp_hash h, std::int64_t step) {
   return crypto::hotp(key, static_cast<std::uint64_t>(step_at(now_ms, step)), n_digits, h);

@@ -17,8 +17,12 @@ std::string iso8601(std::int64_t t) {
 }
 
 boost::json::object user_json(const store::accounts::user& u) {
-  return {{"id", u.id},         {"email", u.email},   {"name", u.name},
-          {"role", u.role},     {"status", u.status}, {"created_at", iso8601(u.created_at)},
+  return {{"id", u.id},
+          {"email", u.email},
+          {"name", u.name},
+          {"role", u.role},
+          {"status", u.status},
+          {"created_at", iso8601(u.created_at)},
           {"has_password", !u.password_hash.empty()}};
 }
 
@@ -46,13 +50,14 @@ boost::json::object session_json(const store::accounts::session& x, std::string_
 }
 
 boost::json::object session_view(const store::accounts::session& x, std::string_view current) {
-  return {{"id", x.id},
-          {"created_at", x.created_at * 1000},
-          {"last_seen_at", x.last_seen_at > 0 ? boost::json::value(x.last_seen_at * 1000) : boost::json::value(nullptr)},
-          {"expires_at", x.expires_at * 1000},
-          {"method", x.method},
-          {"client_address", x.client_address},
-          {"current", x.id == current}};
+  return {
+      {"id", x.id},
+      {"created_at", x.created_at * 1000},
+      {"last_seen_at", x.last_seen_at > 0 ? boost::json::value(x.last_seen_at * 1000) : boost::json::value(nullptr)},
+      {"expires_at", x.expires_at * 1000},
+      {"method", x.method},
+      {"client_address", x.client_address},
+      {"current", x.id == current}};
 }
 
 }  // namespace enfinito::accounts

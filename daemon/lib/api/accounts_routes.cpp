@@ -39,17 +39,15 @@ using accounts::user_json;
 namespace {
 
 // Unwraps a checked<T> or returns its problem from the handler.
-#define ENF_TRY(var, expr)                                                       \
-  auto var##_checked = (expr);                                                   \
-  if (auto* var##_err = std::get_if<http::response>(&var##_checked))             \
-    co_return std::move(*var##_err);                                             \
+#define ENF_TRY(var, expr)                                                                            \
+  auto var##_checked = (expr);                                                                        \
+  if (auto* var##_err = std::get_if<http::response>(&var##_checked)) co_return std::move(*var##_err); \
   auto& var = std::get<0>(var##_checked)
 
 // Authenticates or returns the problem from the handler.
-#define ENF_AUTH(var, need)                                                      \
-  auto var##_who = co_await authenticate(req, s, need);                          \
-  if (auto* var##_err = std::get_if<http::response>(&var##_who))                 \
-    co_return std::move(*var##_err);                                             \
+#define ENF_AUTH(var, need)                                                                       \
+  auto var##_who = co_await authenticate(req, s, need);                                           \
+  if (auto* var##_err = std::get_if<http::response>(&var##_who)) co_return std::move(*var##_err); \
   auto& var = std::get<principal>(var##_who)
 
 // What the account flows use, from the routes' services.
@@ -83,7 +81,8 @@ http::response password_refused(bool throttled, std::chrono::seconds wait, std::
 }
 
 // Refuses members other than `allowed` (a typo must not be silently ignored).
-std::optional<http::response> only_fields(const boost::json::object& o, std::initializer_list<std::string_view> allowed) {
+std::optional<http::response> only_fields(const boost::json::object& o,
+                                          std::initializer_list<std::string_view> allowed) {
   for (const auto& [k, v] : o) {
     bool ok = false;
     for (auto a : allowed) ok = ok || k == a;
@@ -114,7 +113,8 @@ checked<std::string> name_field(const boost::json::object& o, bool required) {
   if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
   auto& v = std::get<0>(f);
   if (!v) return std::string();
-  if (!name_ok(*v)) return http::field_problem("name", "must be 1 to 100 characters, no control characters", "invalid_name");
+  if (!name_ok(*v))
+    return http::field_problem("name", "must be 1 to 100 characters, no control characters", "invalid_name");
   return *v;
 }
 
@@ -140,12 +140,14 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
   if (r.outcome == accounts::signup_outcome::first_admin)
     co_return http::json_response(http::status::accepted,
                                   boost::json::object{{"status", "active"},
-                                                      {"detail", "Dev mode: the first account is the administrator "
-                                                                 "and can sign in now."}});
+                                                      {"detail",
+                                                       "Dev mode: the first account is the administrator "
+                                                       "and can sign in now."}});
   co_return http::json_response(http::status::accepted,
                                 boost::json::object{{"status", "pending"},
-                                                    {"detail", "If this address can be registered, the account now "
-                                                               "awaits approval by an administrator."}});
+                                                    {"detail",
+                                                     "If this address can be registered, the account now "
+                                                     "awaits approval by an administrator."}});
 }
 
 net::awaitable<http::response> signin(services& s, http::request& req) {
@@ -220,7 +222,8 @@ net::awaitable<http::response> reset(services& s, http::request& req) {
   ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"token", "password"})) co_return std::move(*r);
   ENF_TRY(token, string_field(body, "token", true));
-  if (token->empty() || token->size() > 128) co_return http::field_problem("token", "is not a valid token", "invalid_token");
+  if (token->empty() || token->size() > 128)
+    co_return http::field_problem("token", "is not a valid token", "invalid_token");
   ENF_TRY(password, password_field(body, "password"));
   auto ctx = flows(s);
   const auto addr = client_address(req);
@@ -377,7 +380,8 @@ net::awaitable<http::response> sessions_revoke(services& s, http::request& req) 
   ENF_AUTH(p, access::write);
   if (p.via_api_key) co_return session_required();
   const std::string id(req.param("id"));
-  if (!core::id_like(id, "ses_")) co_return http::problem(http::status::not_found, "session_not_found", "No such session");
+  if (!core::id_like(id, "ses_"))
+    co_return http::problem(http::status::not_found, "session_not_found", "No such session");
   auto ctx = flows(s);
   const auto addr = client_address(req);
   auto ec = co_await accounts::revoke_session(ctx, p.user_id, id, addr);
@@ -413,7 +417,8 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
   ENF_TRY(read_only, bool_field(body, "read_only"));
   accounts::key_request want{name, read_only.value_or(false), {}};
   if (auto* v = body.if_contains("instance_ids"); v && !v->is_null()) {
-    if (!v->is_array()) co_return http::field_problem("instance_ids", "must be an array of instance ids", "invalid_type");
+    if (!v->is_array())
+      co_return http::field_problem("instance_ids", "must be an array of instance ids", "invalid_type");
     if (v->as_array().size() > accounts::max_key_instances)
       co_return http::field_problem("instance_ids", "too many instances", "invalid_field");
     for (const auto& e : v->as_array()) {
@@ -472,9 +477,7 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
 
 // ---- data rights for every account state: mailed single-use links (accounts/erasure.hpp) ----
 
-http::response invalid_link() {
-  return http::field_problem("token", "is unknown, used or expired", "invalid_token");
-}
+http::response invalid_link() { return http::field_problem("token", "is unknown, used or expired", "invalid_token"); }
 
 // POST /v1/auth/data-rights {"email", "action": "export" | "delete"}: mails a link.
 net::awaitable<http::response> data_link_request(services& s, http::request& req) {

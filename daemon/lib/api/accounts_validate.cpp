@@ -40,8 +40,8 @@ std::optional<std::string> normalize_email(std::string_view in) {
   for (unsigned char ch : in) {
     // Printable ASCII without space, quotes, angle brackets, commas or semicolons: an address
     // that is safe in a mail header and cannot smuggle a second recipient.
-    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' || ch == '>' || ch == ',' || ch == ';' ||
-        ch == '\\' || ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ':')
+    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' || ch == '>' || ch == ',' || ch == ';' || ch == '\\' ||
+        ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ':')
       return std::nullopt;
     out += static_cast<char>(std::tolower(ch));
   }

@@ -124,8 +124,8 @@ net::awaitable<std::variant<principal, http::response>> by_api_key(http::request
     });
     if (ec) co_return http::problem(http::status::service_unavailable, "store_unavailable", "Try again later");
     if (!found || found->key.revoked_at || found->status != "active") co_return unauthenticated("invalid API key");
-    auth::cached_key k{found->key.id, found->key.user_id, found->role, found->key.read_only,
-                       found->key.instance_ids, found->key.last_used_at.value_or(0)};
+    auth::cached_key k{found->key.id,        found->key.user_id,      found->role,
+                       found->key.read_only, found->key.instance_ids, found->key.last_used_at.value_or(0)};
     cache.put(req.reactor, hash, std::move(k), generation);
     hit = cache.get(req.reactor, hash);
     if (!hit) co_return unauthenticated("invalid API key");  // revoked while we looked it up
@@ -227,13 +227,12 @@ net::awaitable<std::variant<principal, http::response>> identify(http::request& 
 
 }  // namespace
 
-net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s,
-                                                                      access need) {
+net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s, access need) {
   co_return rate_limited(req, s, co_await identify(req, s, need));
 }
 
-net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req,
-                                                        std::string_view user_id, std::string_view method) {
+net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req, std::string_view user_id,
+                                                        std::string_view method) {
   auto token = crypto::random_token(32);  // 256 bits
   acc::session ses;
   ses.id = "ses_" + crypto::random_token(16);

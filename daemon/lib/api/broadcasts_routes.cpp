@@ -33,14 +33,14 @@ namespace {
 namespace sb = store::broadcasts;
 namespace si = store::instances;
 namespace json = boost::json;
+using detail::store_problem;
 using http::response;
 using http::status;
-using detail::store_problem;
 
 // Explicit limits of the create request (docs/api-guide.md).
 constexpr std::size_t max_body_bytes = 32 * 1024 * 1024;  // 100,000 rows with parameters fit
-constexpr std::size_t max_spooled = 2;                     // creates spooling at once
-constexpr std::size_t max_json_elements = 1'600'000;       // 100,000 rows of up to ~15 values
+constexpr std::size_t max_spooled = 2;                    // creates spooling at once
+constexpr std::size_t max_json_elements = 1'600'000;      // 100,000 rows of up to ~15 values
 constexpr std::size_t max_id = 64;
 // send_at at most this far ahead (a year): a later date is a typo, not a plan.
 constexpr std::int64_t max_schedule_ms = 366LL * 24 * 3600 * 1000;
@@ -142,7 +142,8 @@ std::optional<response> read_time(const json::value* v, const char* field, std::
 std::optional<response> read_time_param(const http::request& req, const char* field, std::int64_t& out) {
   auto q = req.query_param(field);
   if (!q) return std::nullopt;
-  if (q->empty() || q->size() > 15 || !std::all_of(q->begin(), q->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+  if (q->empty() || q->size() > 15 ||
+      !std::all_of(q->begin(), q->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
     return http::field_problem(field, "unix time in milliseconds");
   out = std::stoll(*q);
   return std::nullopt;
@@ -191,7 +192,8 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
     const auto* tn = t->as_object().if_contains("name");
     const auto* tl = t->as_object().if_contains("language");
     if (!tn || !tn->is_string()) return http::field_problem("template.name", "a string", "missing_field");
-    if (!tl || !tl->is_string()) return http::field_problem("template.language", "a string, e.g. en_US", "missing_field");
+    if (!tl || !tl->is_string())
+      return http::field_problem("template.language", "a string, e.g. en_US", "missing_field");
     rq.tpl.name = std::string(tn->as_string());
     rq.tpl.language = std::string(tl->as_string());
     if (const auto* n = o.if_contains("name")) {
@@ -206,11 +208,13 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
     }
     const auto* r = o.if_contains("recipients");
     if (!r) return http::field_problem("recipients", "an array of {to, parameters}", "missing_field");
-    if (split) rq.json_text = split->recipients;
-    else rq.json_recipients = std::move(*parsed.value->as_object().if_contains("recipients"));
+    if (split)
+      rq.json_text = split->recipients;
+    else
+      rq.json_recipients = std::move(*parsed.value->as_object().if_contains("recipients"));
   } else {
-    return http::problem(status::unsupported_media_type, "unsupported_media_type",
-                         "The body must be JSON or CSV", "Send Content-Type: application/json or text/csv");
+    return http::problem(status::unsupported_media_type, "unsupported_media_type", "The body must be JSON or CSV",
+                         "Send Content-Type: application/json or text/csv");
   }
   if (auto r = check_text(rq.tpl.name, "template.name", broadcasts::max_template_name_bytes, true)) return r;
   if (auto r = check_text(rq.tpl.language, "template.language", broadcasts::max_language_bytes, true)) return r;
@@ -237,7 +241,8 @@ net::awaitable<response> create(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& row = std::get<si::instance>(loaded);
 
-  broadcasts::create_request rq{row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt};
+  broadcasts::create_request rq{row, p.user_id,
+                                p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt};
   if (auto bad = read_create(req, rq)) co_return std::move(*bad);
   auto got = co_await broadcasts::create({s.db, s.queue, s.blocking}, std::move(rq));
   using kind = broadcasts::create_result::kind;
@@ -249,15 +254,18 @@ net::awaitable<response> create(services& s, http::request& req) {
       res.set(http::bhttp::field::location, "/v1/broadcasts/" + got.broadcast.id);
       co_return res;
     }
-    case kind::rejected: co_return rejected_answer(got.list);
-    case kind::unusable: co_return http::field_problem("recipients", *got.list.fatal);
+    case kind::rejected:
+      co_return rejected_answer(got.list);
+    case kind::unusable:
+      co_return http::field_problem("recipients", *got.list.fatal);
     case kind::needs_reauth:
       co_return http::problem(status::conflict, "instance_needs_reauth", "Meta refused this instance's access token",
                               "update the instance's access_token (PATCH /v1/instances/{id}); nothing was created");
     case kind::disabled:
       co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
                               "enable it (PATCH /v1/instances/{id} with status active); nothing was created");
-    case kind::store_failed: break;
+    case kind::store_failed:
+      break;
   }
   co_return store_problem(got.ec);
 }
@@ -296,8 +304,10 @@ net::awaitable<response> list(services& s, http::request& req) {
   json::array data;
   for (std::size_t i = 0; i < rows.size(); ++i) data.push_back(view(rows[i], &counts[i]));
   json::object o{{"object", "list"}, {"data", std::move(data)}};
-  if (rows.size() == limit) o["next_cursor"] = std::to_string(rows.back().created_at);
-  else o["next_cursor"] = nullptr;
+  if (rows.size() == limit)
+    o["next_cursor"] = std::to_string(rows.back().created_at);
+  else
+    o["next_cursor"] = nullptr;
   co_return http::json_response(status::ok, json::serialize(o));
 }
 
@@ -324,13 +334,16 @@ net::awaitable<response> control_route(services& s, http::request& req, broadcas
   auto got = co_await broadcasts::apply({s.db, s.queue, s.blocking}, p.user_id, std::string(req.param("id")), what);
   using kind = broadcasts::control_result::kind;
   switch (got.what) {
-    case kind::done: break;
-    case kind::not_found: co_return broadcast_not_found();
+    case kind::done:
+      break;
+    case kind::not_found:
+      co_return broadcast_not_found();
     case kind::wrong_state:
       co_return http::problem(status::conflict, "broadcast_state", "The broadcast cannot do that in its state",
                               "pause a running broadcast, resume a paused one, cancel one not finished (state: " +
                                   got.broadcast.state + ")");
-    case kind::store_failed: co_return store_problem(got.ec);
+    case kind::store_failed:
+      co_return store_problem(got.ec);
   }
   sb::counts n;
   const std::string bid = got.broadcast.id;
@@ -436,8 +449,9 @@ http::route_options create_options(const config::settings& cfg) {
 void register_broadcast_routes(http::router& r, services& s) {
   using http::verb;
   using c = broadcasts::control;
-  r.add(verb::post, "/v1/instances/{id}/broadcasts", "broadcasts.create", [&s](http::request& q) { return create(s, q); },
-        create_options(s.cfg));
+  r.add(
+      verb::post, "/v1/instances/{id}/broadcasts", "broadcasts.create", [&s](http::request& q) { return create(s, q); },
+      create_options(s.cfg));
   r.add(verb::get, "/v1/instances/{id}/broadcasts", "broadcasts.list", [&s](http::request& q) { return list(s, q); });
   r.add(verb::get, "/v1/broadcasts/{id}", "broadcasts.get", [&s](http::request& q) { return get_one(s, q); });
   r.add(verb::post, "/v1/broadcasts/{id}/pause", "broadcasts.pause",

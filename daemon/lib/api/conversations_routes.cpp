@@ -28,9 +28,9 @@ namespace enfinito::api {
 namespace {
 
 namespace sc = store::conversations;
+using detail::store_problem;
 using http::response;
 using http::status;
-using detail::store_problem;
 
 constexpr std::size_t max_id = 64;
 constexpr std::size_t max_peer = 64;
@@ -42,7 +42,8 @@ response conversation_not_found() {
 }
 
 bool all_digits(std::string_view s, std::size_t max_len) {
-  return !s.empty() && s.size() <= max_len && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !s.empty() && s.size() <= max_len &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Cuts `s` to at most `max` code points (input is valid UTF-8: it came from parsed JSON).
@@ -71,13 +72,17 @@ json::object view(const sc::conversation& v, std::int64_t now) {
   const auto w = templates::window_at(v.last_inbound_at, now);
   json::object win;
   win["open"] = w.open;
-  if (w.open) win["open_until"] = *w.closes_at;  // only while open: when free-form ends
-  else win["open_until"] = nullptr;
+  if (w.open)
+    win["open_until"] = *w.closes_at;  // only while open: when free-form ends
+  else
+    win["open_until"] = nullptr;
   json::object o;
   o["object"] = "conversation";
   o["peer"] = v.peer;
-  if (v.profile_name) o["profile_name"] = *v.profile_name;
-  else o["profile_name"] = nullptr;
+  if (v.profile_name)
+    o["profile_name"] = *v.profile_name;
+  else
+    o["profile_name"] = nullptr;
   o["last_message"] = std::move(last);
   o["unread_inbound"] = v.unread_inbound;
   o["window"] = std::move(win);
@@ -125,9 +130,8 @@ net::awaitable<response> list(services& s, http::request& req) {
     before = std::stoll(*c);
   }
   std::vector<sc::conversation> rows;
-  auto ec = co_await read_owned(s, who, [&](store::connection& c) {
-    return sc::list(c, who.user_id, who.instance_id, before, limit + 1, rows);
-  });
+  auto ec = co_await read_owned(
+      s, who, [&](store::connection& c) { return sc::list(c, who.user_id, who.instance_id, before, limit + 1, rows); });
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > limit;
@@ -137,8 +141,10 @@ net::awaitable<response> list(services& s, http::request& req) {
   for (const auto& v : rows) data.push_back(view(v, now));
   json::object out;
   out["data"] = std::move(data);
-  if (more) out["next_cursor"] = std::to_string(rows.back().last_seq);
-  else out["next_cursor"] = nullptr;
+  if (more)
+    out["next_cursor"] = std::to_string(rows.back().last_seq);
+  else
+    out["next_cursor"] = nullptr;
   co_return http::json_response(status::ok, out);
 }
 
@@ -167,12 +173,15 @@ std::string message_preview(std::string_view type, std::string_view body_json) {
   const json::object empty;
   const json::object& body = !ec && v.is_object() ? v.as_object() : empty;
   std::string_view text;
-  if (type == "text") text = member(body, "text", "body");
-  else if (type == "image" || type == "video" || type == "document") text = member(body, type, "caption");
+  if (type == "text")
+    text = member(body, "text", "body");
+  else if (type == "image" || type == "video" || type == "document")
+    text = member(body, type, "caption");
   else if (type == "interactive") {
     const auto* i = body.if_contains("interactive");
     if (i && i->is_object()) text = member(i->as_object(), "body", "text");
-  } else if (type == "button") text = member(body, "button", "text");
+  } else if (type == "button")
+    text = member(body, "button", "text");
   if (!text.empty()) return cut(text, preview_max_chars);
   if (type == "template") {
     const auto name = member(body, "template", "name");
@@ -188,7 +197,8 @@ std::string message_preview(std::string_view type, std::string_view body_json) {
 std::optional<std::string> peer_from_path(std::string_view segment) {
   std::string key = meta::recipient_key(segment);
   const bool ok = !key.empty() && key.size() <= max_peer && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == '-';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' ||
+           c == '-';
   });
   if (!ok) return std::nullopt;
   return key;
@@ -196,7 +206,8 @@ std::optional<std::string> peer_from_path(std::string_view segment) {
 
 void register_conversation_routes(http::router& r, services& s) {
   using http::verb;
-  r.add(verb::get, "/v1/instances/{id}/conversations", "conversations.list", [&s](http::request& q) { return list(s, q); });
+  r.add(verb::get, "/v1/instances/{id}/conversations", "conversations.list",
+        [&s](http::request& q) { return list(s, q); });
   r.add(verb::get, "/v1/instances/{id}/conversations/{peer}", "conversations.get",
         [&s](http::request& q) { return get_one(s, q); });
 }

@@ -29,20 +29,23 @@ constexpr std::size_t default_limit = 100;
 // inbound message can be megabytes, and 1000 of them must not become one response.
 constexpr std::size_t page_data_budget = 4 * 1024 * 1024;
 
-
 response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 
 json::object view(const store::events::event& e) {
   json::object o;
   o["id"] = e.id;
   o["type"] = e.type;
-  if (e.instance_id.empty()) o["instance_id"] = nullptr;
-  else o["instance_id"] = e.instance_id;
+  if (e.instance_id.empty())
+    o["instance_id"] = nullptr;
+  else
+    o["instance_id"] = e.instance_id;
   o["created_at"] = e.created_at;
   boost::system::error_code ec;
   auto data = json::parse(e.data, ec);
-  if (ec) o["data"] = json::object{};  // stored by us as JSON; never expected
-  else o["data"] = std::move(data);
+  if (ec)
+    o["data"] = json::object{};  // stored by us as JSON; never expected
+  else
+    o["data"] = std::move(data);
   return o;
 }
 

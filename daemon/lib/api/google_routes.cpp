@@ -52,8 +52,7 @@ http::response store_unavailable() {
 }
 
 http::response session_required() {
-  return http::problem(status::forbidden, "session_required",
-                       "This needs a signed-in session, not an API key");
+  return http::problem(status::forbidden, "session_required", "This needs a signed-in session, not an API key");
 }
 
 http::response already_linked() {
@@ -147,18 +146,19 @@ struct google_routes {
 
     auto id = co_await client->sign_in(std::move(*code), std::move(secrets->second), std::move(secrets->first));
     if (!id) {
-      core::log::warn("google.signin_refused", {{"request_id", req.request_id},
-                                                {"reason", id.error().message()},
-                                                {"address", client_address(req)}});
+      core::log::warn(
+          "google.signin_refused",
+          {{"request_id", req.request_id}, {"reason", id.error().message()}, {"address", client_address(req)}});
       if (id.error() == auth::oidc::make_error_code(auth::oidc::error::provider_unreachable))
         co_return http::problem(status::bad_gateway, "google_unavailable",
                                 "Google could not be reached; please try again");
-      co_return http::problem(status::unauthorized, "google_token_refused",
-                              "Google Sign-In could not be verified");
+      co_return http::problem(status::unauthorized, "google_token_refused", "Google Sign-In could not be verified");
     }
     http::response res;
-    if (linker) res = co_await finish_link(req, *linker, *id);
-    else res = co_await finish_sign_in(req, *id, (*flow)->age_confirmed);
+    if (linker)
+      res = co_await finish_link(req, *linker, *id);
+    else
+      res = co_await finish_sign_in(req, *id, (*flow)->age_confirmed);
     co_return res;
   }
 
@@ -199,8 +199,7 @@ struct google_routes {
     co_return res;
   }
 
-  net::awaitable<http::response> finish_link(http::request& req, const principal& p,
-                                             const auth::oidc::identity& id) {
+  net::awaitable<http::response> finish_link(http::request& req, const principal& p, const auth::oidc::identity& id) {
     auto ctx = flows();
     const auto address = client_address(req);
     auto r = co_await accounts::google::link(ctx, p.user_id, id, address);
@@ -265,16 +264,12 @@ void register_google_routes(http::router& r, services& s) {
   std::shared_ptr<auth::google_client> client;
   if (s.cfg.google.enabled) client = auth::google_client::from_settings(s.cfg);  // throws on bad config
   auto g = std::make_shared<google_routes>(google_routes{s, std::move(client)});
-  r.add(http::verb::get, "/v1/auth/google/start", "google.start",
-        [g](http::request& req) { return g->start(req); });
+  r.add(http::verb::get, "/v1/auth/google/start", "google.start", [g](http::request& req) { return g->start(req); });
   r.add(http::verb::get, "/v1/auth/google/callback", "google.callback",
         [g](http::request& req) { return g->callback(req); });
-  r.add(http::verb::post, "/v1/me/google/link", "google.link",
-        [g](http::request& req) { return g->link(req); });
-  r.add(http::verb::get, "/v1/me/google", "google.show",
-        [g](http::request& req) { return g->show(req); });
-  r.add(http::verb::delete_, "/v1/me/google", "google.unlink",
-        [g](http::request& req) { return g->unlink(req); });
+  r.add(http::verb::post, "/v1/me/google/link", "google.link", [g](http::request& req) { return g->link(req); });
+  r.add(http::verb::get, "/v1/me/google", "google.show", [g](http::request& req) { return g->show(req); });
+  r.add(http::verb::delete_, "/v1/me/google", "google.unlink", [g](http::request& req) { return g->unlink(req); });
 }
 
 }  // namespace enfinito::api

@@ -129,8 +129,8 @@ response reauth_refusal(const http::request& req) {
 }
 
 response disabled_refusal(const http::request& req) {
-  return meta_error(status::forbidden, 10, "OAuthException", "Permission denied", "this instance is disabled in Enfinito",
-                    req);
+  return meta_error(status::forbidden, 10, "OAuthException", "Permission denied",
+                    "this instance is disabled in Enfinito", req);
 }
 
 // Meta's own code for a recipient who stopped marketing messages (131050), answered at once:
@@ -150,10 +150,11 @@ response key_reused(const http::request& req) {
 // A pre-send check's refusal (templates/checks.hpp) as Meta answers it: 132001 is a 404 there.
 response check_refusal(const templates::problem& p, const http::request& req) {
   const auto st = p.meta_code == 132001 ? status::not_found : status::bad_request;
-  const std::string_view title = p.meta_code == 132001   ? "Template name does not exist in the translation"
-                                 : p.meta_code == 132000 ? "Number of parameters does not match the expected number of params"
-                                 : p.meta_code == 132012 ? "Parameter format does not match format in the created template"
-                                                         : "Re-engagement message";
+  const std::string_view title =
+      p.meta_code == 132001   ? "Template name does not exist in the translation"
+      : p.meta_code == 132000 ? "Number of parameters does not match the expected number of params"
+      : p.meta_code == 132012 ? "Parameter format does not match format in the created template"
+                              : "Re-engagement message";
   return meta_error(st, p.meta_code, "OAuthException", title, p.field + ": " + p.detail, req);
 }
 
@@ -173,10 +174,14 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s, std::sha
   auto access = co_await instances::open_for_meta(*s.vault, s.blocking, *row);
   using kind = instances::meta_access::kind;
   switch (access.what) {
-    case kind::ready: break;
-    case kind::needs_reauth: co_return reauth_refusal(req);
-    case kind::disabled: co_return disabled_refusal(req);
-    case kind::vault_failed: co_return service_unavailable(req);
+    case kind::ready:
+      break;
+    case kind::needs_reauth:
+      co_return reauth_refusal(req);
+    case kind::disabled:
+      co_return disabled_refusal(req);
+    case kind::vault_failed:
+      co_return service_unavailable(req);
   }
   graph_target t;
   t.row = std::move(row);
@@ -186,7 +191,7 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s, std::sha
 
 // The caller's instance row for `phone` (a phone number id), whatever its status.
 net::awaitable<std::variant<row_ptr, response>> find_by_phone(services& s, const principal& p, std::string phone,
-                                                               const http::request& req) {
+                                                              const http::request& req) {
   if (!core::graph_id_like(phone)) co_return unknown_object(phone.substr(0, 32), req);
   const std::string lookup = s.vault->current()->lookup_hash("phone_number_id", phone);
   const std::string uid = p.user_id;
@@ -297,21 +302,34 @@ struct graph_routes {
   net::awaitable<response> send(http::request& req, const principal& p, const si::instance& row, std::string key,
                                 meta::checked_message m) {
     const std::string to = m.to;
-    outbound::send_request rq{row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
-                              std::move(key), req.msg.method_string(), req.path, req.msg.body(),
-                              [&m] { return std::optional<meta::checked_message>(std::move(m)); }, req.reactor};
+    outbound::send_request rq{row,
+                              p.user_id,
+                              p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
+                              std::move(key),
+                              req.msg.method_string(),
+                              req.path,
+                              req.msg.body(),
+                              [&m] { return std::optional<meta::checked_message>(std::move(m)); },
+                              req.reactor};
     auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
     using kind = outbound::accept_result::kind;
     switch (got.what) {
       case kind::accepted:
-      case kind::replayed: break;
-      case kind::key_reused: co_return key_reused(req);
-      case kind::check_refused: co_return check_refusal(got.refusal, req);
-      case kind::needs_reauth: co_return reauth_refusal(req);
-      case kind::disabled: co_return disabled_refusal(req);
-      case kind::opted_out: co_return opted_out_refusal(req);
+      case kind::replayed:
+        break;
+      case kind::key_reused:
+        co_return key_reused(req);
+      case kind::check_refused:
+        co_return check_refusal(got.refusal, req);
+      case kind::needs_reauth:
+        co_return reauth_refusal(req);
+      case kind::disabled:
+        co_return disabled_refusal(req);
+      case kind::opted_out:
+        co_return opted_out_refusal(req);
       case kind::body_refused:  // checked before: cannot happen
-      case kind::store_failed: co_return service_unavailable(req);
+      case kind::store_failed:
+        co_return service_unavailable(req);
     }
     auto res = co_await answer(req, got.message_id, to);
     if (got.what == kind::replayed) res.set("Idempotent-Replayed", "true");
@@ -333,15 +351,18 @@ struct graph_routes {
       // Meta refused it (or it went dead): Meta's code, our short title (never Meta's text).
       const std::int64_t code = out->error_code.value_or(131000);
       const auto http_status = out->http_status >= 400 ? static_cast<status>(out->http_status) : status::bad_request;
-      res = meta_error(http_status, code, "OAuthException", out->error_title.empty() ? "Message failed" : out->error_title,
-                       "Enfinito message " + message_id + " is " + (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
+      res = meta_error(http_status, code, "OAuthException",
+                       out->error_title.empty() ? "Message failed" : out->error_title,
+                       "Enfinito message " + message_id + " is " +
+                           (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
                        req);
     } else {
       json::object answer{{"messaging_product", "whatsapp"}};
       std::string wa_id = out && !out->wa_id.empty() ? out->wa_id : meta::recipient_key(to);
       answer["contacts"] = json::array{json::object{{"input", to}, {"wa_id", wa_id}}};
       json::object first;
-      if (out) first["id"] = out->wamid;
+      if (out)
+        first["id"] = out->wamid;
       else {
         first["id"] = message_id;  // Meta has not answered yet: Enfinito's id, durable and queued
         first["message_status"] = "accepted";
@@ -450,8 +471,9 @@ void register_graph_routes(http::router& r, services& s) {
   const auto upload = upload_route_options(s.cfg);
   r.add(http::verb::post, p + "/{version}/{phone}/messages", "graph.messages",
         [g](http::request& q) { return g->messages(q); });
-  r.add(http::verb::post, p + "/{version}/{phone}/media", "graph.media_upload",
-        [g](http::request& q) { return g->media_upload(q); }, upload);
+  r.add(
+      http::verb::post, p + "/{version}/{phone}/media", "graph.media_upload",
+      [g](http::request& q) { return g->media_upload(q); }, upload);
   r.add(http::verb::get, p + "/{version}/{media_id}", "graph.media_get",
         [g](http::request& q) { return g->media_get(q); });
   r.add(http::verb::delete_, p + "/{version}/{media_id}", "graph.media_delete",

@@ -52,7 +52,8 @@ response graph_failure(const instances::relay_failure& f, const http::request& r
   using kind = instances::relay_failure::kind;
   if (f.what != kind::meta_error || !f.error.envelope) return service_unavailable(req);
   const auto& e = f.error;
-  const auto st = e.http_status >= 400 && e.http_status < 600 ? static_cast<status>(e.http_status) : status::bad_request;
+  const auto st =
+      e.http_status >= 400 && e.http_status < 600 ? static_cast<status>(e.http_status) : status::bad_request;
   std::string title = e.message;
   const std::string prefix = "(#" + std::to_string(e.code) + ") ";
   if (title.starts_with(prefix)) title.erase(0, prefix.size());
@@ -70,7 +71,8 @@ bool fields_like(std::string_view f) {
 bool query_value_ok(std::string_view key, std::string_view v) {
   if (key == "fields") return fields_like(v);
   if (key == "limit")
-    return !v.empty() && v.size() <= 3 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+    return !v.empty() && v.size() <= 3 &&
+           std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
            std::stoul(std::string(v)) >= 1 && std::stoul(std::string(v)) <= 100;
   return !v.empty() && v.size() <= 512 && std::all_of(v.begin(), v.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '=' || c == '+' || c == '/';
@@ -81,13 +83,20 @@ bool query_value_ok(std::string_view key, std::string_view v) {
 std::string query_encode(std::string_view v) {
   std::string out;
   for (char c : v) {
-    if (c == '=') out += "%3D";
-    else if (c == '+') out += "%2B";
-    else if (c == '/') out += "%2F";
-    else if (c == ',') out += "%2C";
-    else if (c == '{') out += "%7B";
-    else if (c == '}') out += "%7D";
-    else out += c;
+    if (c == '=')
+      out += "%3D";
+    else if (c == '+')
+      out += "%2B";
+    else if (c == '/')
+      out += "%2F";
+    else if (c == ',')
+      out += "%2C";
+    else if (c == '{')
+      out += "%7B";
+    else if (c == '}')
+      out += "%7D";
+    else
+      out += c;
   }
   return out;
 }
@@ -208,18 +217,20 @@ struct waba_routes {
     auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
     if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
     const auto& m = std::get<waba_match>(found);
-    const meta::template_query_params params{req.query_param("limit"), req.query_param("after"),
-                                              req.query_param("before"), req.query_param("name"),
-                                              req.query_param("status"), req.query_param("language")};
+    const meta::template_query_params params{req.query_param("limit"),  req.query_param("after"),
+                                             req.query_param("before"), req.query_param("name"),
+                                             req.query_param("status"), req.query_param("language")};
     meta::template_query q;
-    if (auto bad = meta::read_template_query(params, q)) co_return invalid_parameter("Param " + bad->field + ": " + bad->detail, req);
+    if (auto bad = meta::read_template_query(params, q))
+      co_return invalid_parameter("Param " + bad->field + ": " + bad->detail, req);
     store::templates::filter f;
     f.limit = q.limit;
     f.name = q.name;
     f.status = q.status;
     f.language = q.language;
     if (!q.after.empty() && !templates::read_cursor(q.after, f)) co_return invalid_parameter("Invalid cursor.", req);
-    if (!q.before.empty() && !templates::read_cursor(q.before, f, true)) co_return invalid_parameter("Invalid cursor.", req);
+    if (!q.before.empty() && !templates::read_cursor(q.before, f, true))
+      co_return invalid_parameter("Invalid cursor.", req);
     auto unsynced = co_await sync_if_never(s, m.rows.front(), req);
     if (unsynced) co_return std::move(*unsynced);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
@@ -247,7 +258,8 @@ struct waba_routes {
     auto body = http::parse_json(req, s.json);
     if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
     if (auto bad = meta::check_template(*body.value))
-      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+      co_return invalid_parameter(
+          "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
     auto target = co_await ready_on_waba(s, std::get<waba_match>(found), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     const auto rt = relay_of(s, std::get<graph_target>(target));
@@ -264,10 +276,11 @@ struct waba_routes {
     if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
     const auto name = req.query_param("name");
     if (!name || !templates::template_name_like(*name))
-      co_return meta_error(status::bad_request, 100, "OAuthException", "Invalid parameter", "The parameter name is required.",
-                           req, 0);
+      co_return meta_error(status::bad_request, 100, "OAuthException", "Invalid parameter",
+                           "The parameter name is required.", req, 0);
     const std::string hsm(req.query_param("hsm_id").value_or(""));
-    if (!hsm.empty() && !templates::template_id_like(hsm)) co_return invalid_parameter("Param hsm_id is not valid", req);
+    if (!hsm.empty() && !templates::template_id_like(hsm))
+      co_return invalid_parameter("Param hsm_id is not valid", req);
     auto target = co_await ready_on_waba(s, std::get<waba_match>(found), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     const auto rt = relay_of(s, std::get<graph_target>(target));
@@ -287,12 +300,13 @@ struct waba_routes {
     const std::string uid = p.user_id;
     auto find = [&](store::connection& c) { return store::templates::find_by_meta_id(c, uid, id, row); };
     auto ec = co_await s.db.read(find);
-    if (ec || !p.may_use_instance(row.instance_id)) co_return ec && ec != store::error::not_found ? service_unavailable(req)
-                                                                                              : unknown_object(id, req);
+    if (ec || !p.may_use_instance(row.instance_id))
+      co_return ec&& ec != store::error::not_found ? service_unavailable(req) : unknown_object(id, req);
     auto body = http::parse_json(req, s.json);
     if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
     if (auto bad = templates::check_edit(*body.value))
-      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+      co_return invalid_parameter(
+          "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
     si::instance inst;
     const std::string iid = row.instance_id;
     auto load = [&](store::connection& c) { return si::get(c, uid, iid, inst); };
@@ -317,7 +331,8 @@ struct waba_routes {
     auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
-    auto got = co_await relay_call(s, t, meta::get_business_profile(s.meta->version(), t.creds.phone_number_id, fields), {});
+    auto got =
+        co_await relay_call(s, t, meta::get_business_profile(s.meta->version(), t.creds.phone_number_id, fields), {});
     if (!got) co_return service_unavailable(req);
     co_return relay(*got);
   }
@@ -335,11 +350,13 @@ struct waba_routes {
     if (!body.value->as_object().contains("messaging_product"))
       co_return invalid_parameter("The parameter messaging_product is required.", req);
     if (auto bad = meta::check_business_profile(*body.value))
-      co_return invalid_parameter("Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+      co_return invalid_parameter(
+          "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
     auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
-    const auto call = meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
+    const auto call =
+        meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
     auto got = co_await relay_call(s, t, call, {});
     if (!got) co_return service_unavailable(req);
     co_return relay(*got);
@@ -358,7 +375,8 @@ net::awaitable<std::optional<response>> object_get(services& s, const principal&
     auto target = co_await ready(s, *row, req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
-    auto got = co_await relay_call(s, t, meta::get_phone_number(s.meta->version(), t.creds.phone_number_id, fields), {});
+    auto got =
+        co_await relay_call(s, t, meta::get_phone_number(s.meta->version(), t.creds.phone_number_id, fields), {});
     if (!got) co_return service_unavailable(req);
     co_return relay(*got);
   }
@@ -367,7 +385,8 @@ net::awaitable<std::optional<response>> object_get(services& s, const principal&
   const std::string uid = p.user_id;
   auto find = [&](store::connection& c) { return store::templates::find_by_meta_id(c, uid, id, row); };
   auto ec = co_await s.db.read(find);
-  if (!ec && p.may_use_instance(row.instance_id)) co_return http::json_response(status::ok, templates::meta_object(row));
+  if (!ec && p.may_use_instance(row.instance_id))
+    co_return http::json_response(status::ok, templates::meta_object(row));
   co_return std::nullopt;
 }
 

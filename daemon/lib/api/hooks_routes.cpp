@@ -34,8 +34,8 @@ constexpr std::size_t default_page = 50;
 constexpr std::size_t max_page = 200;
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 using detail::store_problem;  // 503 + Retry-After when the disk is full
@@ -60,8 +60,10 @@ json::object view(const sh::endpoint& e) {
   o["event_types"] = ec ? json::value(json::array{}) : std::move(types);
   o["format"] = e.format;
   o["state"] = e.state;
-  if (e.paused_reason.empty()) o["paused_reason"] = nullptr;
-  else o["paused_reason"] = e.paused_reason;
+  if (e.paused_reason.empty())
+    o["paused_reason"] = nullptr;
+  else
+    o["paused_reason"] = e.paused_reason;
   o["failure_count"] = e.failure_count;
   o["failing_since"] = opt(e.failing_since);
   o["created_at"] = e.created_at;
@@ -78,8 +80,10 @@ json::object view(const sh::delivery& d) {
   o["state"] = d.delivered_at ? "delivered" : (d.next_attempt_at ? "pending" : "failed");
   o["next_attempt_at"] = d.delivered_at ? json::value(nullptr) : opt(d.next_attempt_at);
   o["last_status"] = opt(d.last_status);
-  if (d.last_error.empty()) o["last_error"] = nullptr;
-  else o["last_error"] = d.last_error;
+  if (d.last_error.empty())
+    o["last_error"] = nullptr;
+  else
+    o["last_error"] = d.last_error;
   o["last_attempt_at"] = opt(d.last_attempt_at);
   o["delivered_at"] = opt(d.delivered_at);
   o["created_at"] = d.created_at;
@@ -148,7 +152,7 @@ struct found {
 };
 
 net::awaitable<found> lookup(services& s, const principal& p, const std::string& instance_id,
-                           const std::string& webhook_id) {
+                             const std::string& webhook_id) {
   found f;
   auto read = [&](store::connection& c) -> core::error_code {
     si::instance row;
@@ -183,14 +187,20 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need, bool wit
     c.who = std::get<principal>(who);
     c.instance_id = std::string(req.param("id"));
     const std::string wid = with_endpoint ? std::string(req.param("webhook_id")) : std::string();
-    if (!core::id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) c.stop = instance_missing();
-    else if (with_endpoint && !core::id_like(wid, "whk_")) c.stop = webhook_missing();
+    if (!core::id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id))
+      c.stop = instance_missing();
+    else if (with_endpoint && !core::id_like(wid, "whk_"))
+      c.stop = webhook_missing();
     if (!c.stop) {
       auto f = co_await lookup(s, c.who, c.instance_id, wid);
-      if (f.ec) c.stop = store_problem(f.ec);
-      else if (!f.instance) c.stop = instance_missing();
-      else if (with_endpoint && !f.endpoint) c.stop = webhook_missing();
-      else c.ep = std::move(f.ep);
+      if (f.ec)
+        c.stop = store_problem(f.ec);
+      else if (!f.instance)
+        c.stop = instance_missing();
+      else if (with_endpoint && !f.endpoint)
+        c.stop = webhook_missing();
+      else
+        c.ep = std::move(f.ep);
     }
   }
   co_return c;
@@ -228,7 +238,8 @@ net::awaitable<response> create(services& s, http::request& req) {
   if (made.ec) co_return store_problem(made.ec);
   if (made.over_quota) co_return quota_problem("webhook_endpoints", *made.over_quota);
   if (made.too_many)
-    co_return http::problem(status::conflict, "too_many_webhooks", "This instance has the most webhook endpoints allowed",
+    co_return http::problem(status::conflict, "too_many_webhooks",
+                            "This instance has the most webhook endpoints allowed",
                             "delete one first (webhooks_out.max_endpoints_per_instance)");
   auto res = with_secret(status::created, e, made.secret);
   res.set(http::bhttp::field::location, "/v1/instances/" + e.instance_id + "/webhooks/" + e.id);
@@ -346,8 +357,7 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::write, true);
   if (c.stop) co_return std::move(*c.stop);
   const std::string did(req.param("delivery_id"));
-  if (!core::id_like(did, "whd_"))
-    co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
+  if (!core::id_like(did, "whd_")) co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
   sh::delivery d;
   auto w = writes(s);
   auto ec = co_await hooks::redeliver(w, c.ep.id, did, d);
@@ -389,7 +399,8 @@ void register_hook_routes(http::router& r, services& s) {
         [&s](http::request& q) { return deliveries(s, q); });
   r.add(verb::post, base + "/{webhook_id}/deliveries/{delivery_id}/redeliver", "webhooks_out.redeliver",
         [&s](http::request& q) { return redeliver(s, q); });
-  r.add(verb::post, base + "/{webhook_id}/test", "webhooks_out.test", [&s](http::request& q) { return send_test(s, q); });
+  r.add(verb::post, base + "/{webhook_id}/test", "webhooks_out.test",
+        [&s](http::request& q) { return send_test(s, q); });
 }
 
 }  // namespace enfinito::api

@@ -95,14 +95,16 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
     co_return r;
   }
   if (f.state != "stored")
-    co_return not_stored("media_fetch_failed", "Enfinito could not fetch this media from Meta",
-                         "download it from Meta with GET /v1/instances/{id}/media/{media_id}/content while Meta keeps it");
+    co_return not_stored(
+        "media_fetch_failed", "Enfinito could not fetch this media from Meta",
+        "download it from Meta with GET /v1/instances/{id}/media/{media_id}/content while Meta keeps it");
   auto st = std::make_shared<file_stream>();
   st->s = &s;
   const fs::path path = inbound::inbound_media_dir(s.cfg) / f.instance_id / f.id;
   const fs::path* pathp = &path;
   auto open_fn = [pathp] { return ::open(pathp->c_str(), O_RDONLY | O_CLOEXEC); };
-  if (inbound::media_path_safe(f.id) && inbound::media_path_safe(f.instance_id)) st->fd = co_await auth::run_blocking(s.blocking, open_fn);
+  if (inbound::media_path_safe(f.id) && inbound::media_path_safe(f.instance_id))
+    st->fd = co_await auth::run_blocking(s.blocking, open_fn);
   if (st->fd < 0) {
     core::log::error("media_file_missing", {{"instance", f.instance_id}, {"file", f.id}});
     co_return not_stored("media_not_found", "No kept copy of this media", "the file is missing on the server");
@@ -126,7 +128,7 @@ core::error_code export_inbound_media_page(store::connection& c, const std::stri
   if (auto ec = sm::list_for_user(c, user_id, cursor, limit, rows)) return ec;
   for (const auto& f : rows) {
     json::object o{{"instance_id", f.instance_id}, {"media_id", f.media_id}, {"message_id", f.message_id},
-                   {"mime_type", f.mime_type}, {"sha256", f.sha256}, {"state", f.state},
+                   {"mime_type", f.mime_type},     {"sha256", f.sha256},     {"state", f.state},
                    {"created_at", f.created_at}};
     o["size"] = f.size ? json::value(*f.size) : json::value(nullptr);
     if (f.state == "stored") o["download"] = "/v1/instances/" + f.instance_id + "/inbound-media/" + f.media_id;
@@ -144,8 +146,9 @@ void register_inbound_media_routes(http::router& r, services& s) {
   std::call_once(exported, [] { add_export_stream("inbound_media", export_inbound_media_page); });
   http::route_options download_options;
   download_options.write_timeout = s.cfg.media.timeout;  // each piece, to a slow client
-  r.add(http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
-        [&s](http::request& q) { return inbound_media_content(s, q); }, download_options);
+  r.add(
+      http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
+      [&s](http::request& q) { return inbound_media_content(s, q); }, download_options);
 }
 
 }  // namespace enfinito::api

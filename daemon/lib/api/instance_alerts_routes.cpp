@@ -78,16 +78,20 @@ net::awaitable<response> patch_alerts(services& s, http::request& req) {
     if (!v.as_bool()) off.insert(std::string(k));
   for (const auto& [k, v] : body.value->as_object()) {
     if (!instances::known_alert_cause(k))
-      co_return http::field_problem(k, "unknown cause: needs_reauth, token_expiring, webhooks_silent or endpoint_paused",
-                                    "unknown_field");
+      co_return http::field_problem(
+          k, "unknown cause: needs_reauth, token_expiring, webhooks_silent or endpoint_paused", "unknown_field");
     if (!v.is_bool()) co_return http::field_problem(k, "true (mail me) or false");
-    if (v.get_bool()) off.erase(std::string(k));
-    else off.insert(std::string(k));
+    if (v.get_bool())
+      off.erase(std::string(k));
+    else
+      off.insert(std::string(k));
   }
   json::array list;
   for (const auto& c : off) list.push_back(json::string(c));
   const std::string off_json = json::serialize(list), iid(req.param("id"));
-  auto work = [&off_json, &iid](store::connection& c) { return store::instance_health::set_alerts_off(c, iid, off_json); };
+  auto work = [&off_json, &iid](store::connection& c) {
+    return store::instance_health::set_alerts_off(c, iid, off_json);
+  };
   auto ec = co_await s.db.write(work);
   if (ec) co_return detail::store_problem(ec);
   co_return http::json_response(status::ok, alerts_json(off_json));
@@ -97,8 +101,10 @@ net::awaitable<response> patch_alerts(services& s, http::request& req) {
 
 void register_instance_alert_routes(http::router& r, services& s) {
   using http::verb;
-  r.add(verb::get, "/v1/instances/{id}/alerts", "instances.alerts.get", [&s](http::request& q) { return get_alerts(s, q); });
-  r.add(verb::patch, "/v1/instances/{id}/alerts", "instances.alerts.update", [&s](http::request& q) { return patch_alerts(s, q); });
+  r.add(verb::get, "/v1/instances/{id}/alerts", "instances.alerts.get",
+        [&s](http::request& q) { return get_alerts(s, q); });
+  r.add(verb::patch, "/v1/instances/{id}/alerts", "instances.alerts.update",
+        [&s](http::request& q) { return patch_alerts(s, q); });
 }
 
 }  // namespace enfinito::api

@@ -4,8 +4,7 @@
 
 namespace enfinito::api {
 
-instance_cache::instance_cache(std::size_t reactors, const store::change_stream& changes,
-                               std::chrono::milliseconds ttl)
+instance_cache::instance_cache(std::size_t reactors, const store::change_stream& changes, std::chrono::milliseconds ttl)
     : rows_(reactors, changes, static_cast<store::change_mask>(store::change::instances), {10'000, ttl}),
       enabled_(ttl.count() > 0) {}
 

@@ -105,8 +105,7 @@ std::optional<response> read_input(const json::value& body, bool create, credent
       if (!value.is_bool()) return http::field_problem("media_fetch", "true or false");
       in.media_fetch = value.get_bool();
     } else if (k == "window_policy") {
-      if (!value.is_string() || !templates::parse_window_policy(value.get_string()))
-        return window_policy_problem();
+      if (!value.is_string() || !templates::parse_window_policy(value.get_string())) return window_policy_problem();
       in.window_policy = std::string(value.get_string());
     } else if (idx != std::end(names)) {
       const auto i = static_cast<std::size_t>(idx - std::begin(names));
@@ -139,8 +138,7 @@ std::optional<response> read_input(const json::value& body, bool create, credent
   if (create)
     for (std::size_t i = 0; i < 5; ++i)
       if (!in.values[i]) return http::field_problem(names[i], "required", "missing_field");
-  if (in.values[f_phone] && in.values[f_waba] &&
-      in.values[f_phone]->reveal() == in.values[f_waba]->reveal())
+  if (in.values[f_phone] && in.values[f_waba] && in.values[f_phone]->reveal() == in.values[f_waba]->reveal())
     return http::field_problem("phone_number_id",
                                "the Phone Number ID equals the WhatsApp Business Account ID: give the id "
                                "of the phone number (WhatsApp Manager → Phone numbers), not the account's",
@@ -179,8 +177,7 @@ response verification_problem(const meta::verification& v) {
       return p(unprocessable, "phone_number_id", "meta_unknown_phone_number", "Meta does not know this Phone Number ID",
                "copy the Phone Number ID from WhatsApp Manager or the app's API Setup page");
     case meta::verify_outcome::not_a_phone_number:
-      return p(unprocessable, "phone_number_id", "meta_not_a_phone_number",
-               "The Phone Number ID names something else",
+      return p(unprocessable, "phone_number_id", "meta_not_a_phone_number", "The Phone Number ID names something else",
                "this id is not a business phone number (is it the WhatsApp Business Account ID?)");
     case meta::verify_outcome::unknown_waba:
       return p(unprocessable, "waba_id", "meta_unknown_waba", "Meta does not know this WhatsApp Business Account",
@@ -202,8 +199,7 @@ response verification_problem(const meta::verification& v) {
 
 // ---- the vault (crypto/instance_fields.hpp) ---------------------------------------
 
-net::awaitable<core::result<core::secret_string>> open_field(services& s, const si::instance& row,
-                                                             std::size_t field) {
+net::awaitable<core::result<core::secret_string>> open_field(services& s, const si::instance& row, std::size_t field) {
   auto r = co_await crypto::open_instance_field(*s.vault, s.blocking, row, field);
   co_return r;
 }
@@ -232,8 +228,10 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   bool failed = false;
   for (std::size_t i = 0; i < 4 && !failed; ++i) {
     r = co_await open_field(s, row, shown[i]);
-    if (r) values[i] = r->reveal();
-    else failed = true;
+    if (r)
+      values[i] = r->reveal();
+    else
+      failed = true;
   }
   if (failed) co_return std::nullopt;
   o["phone_number_id"] = values[0];
@@ -245,19 +243,24 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
   o["verified_name"] = row.verified_name;
   o["quality_rating"] = row.quality_rating;
   // Meta's throughput level for the number and the send rate Enfinito keeps to because of it.
-  o["throughput"] = json::object{
-      {"level", row.throughput_level},
-      {"messages_per_second", outbound::send_rate(s.cfg.queue, row.throughput_level)}};
+  o["throughput"] = json::object{{"level", row.throughput_level},
+                                 {"messages_per_second", outbound::send_rate(s.cfg.queue, row.throughput_level)}};
   // Meta's messaging limit of the number (TIER_250 .. TIER_UNLIMITED); null until Meta said.
-  if (!row.messaging_limit_tier.empty()) o["messaging_limit_tier"] = row.messaging_limit_tier;
-  else o["messaging_limit_tier"] = nullptr;
+  if (!row.messaging_limit_tier.empty())
+    o["messaging_limit_tier"] = row.messaging_limit_tier;
+  else
+    o["messaging_limit_tier"] = nullptr;
   o["status"] = row.status;
-  if (!row.status_reason.empty()) o["status_reason"] = row.status_reason;
-  else o["status_reason"] = nullptr;
-  o["webhook"] = json::object{{"callback_url", s.cfg.server.public_url + "/webhooks/meta/" + row.id},
-                              {"verify_token", values[3]}};
-  if (row.verified_at) o["verified_at"] = *row.verified_at;
-  else o["verified_at"] = nullptr;
+  if (!row.status_reason.empty())
+    o["status_reason"] = row.status_reason;
+  else
+    o["status_reason"] = nullptr;
+  o["webhook"] =
+      json::object{{"callback_url", s.cfg.server.public_url + "/webhooks/meta/" + row.id}, {"verify_token", values[3]}};
+  if (row.verified_at)
+    o["verified_at"] = *row.verified_at;
+  else
+    o["verified_at"] = nullptr;
   o["created_at"] = row.created_at;
   o["media_fetch"] = row.media_fetch;
   o["updated_at"] = row.updated_at;
@@ -278,27 +281,25 @@ net::awaitable<std::optional<json::object>> view(services& s, const si::instance
     if (mem.status_at && (!health.last_status_at || *health.last_status_at < *mem.status_at))
       health.last_status_at = mem.status_at;
   }
-  if (!hec) o["onboarding"] = instances::onboarding_view(health);
-  else o["onboarding"] = nullptr;
+  if (!hec)
+    o["onboarding"] = instances::onboarding_view(health);
+  else
+    o["onboarding"] = nullptr;
   window_fields(s, row, copy.webhooks_since, o);
   co_return o;
 }
 
 response vault_problem() {
-  return http::problem(status::internal_server_error, "vault_error",
-                       "Stored credentials could not be decrypted",
+  return http::problem(status::internal_server_error, "vault_error", "Stored credentials could not be decrypted",
                        "the operator has been told (see the daemon log)");
 }
 
 using detail::store_problem;  // 503 + Retry-After when the disk is full
 
-response not_found() {
-  return http::problem(status::not_found, "instance_not_found", "No such instance");
-}
+response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 
 // Loads the caller's instance (404 for anything not theirs or outside the key's scope).
-net::awaitable<std::variant<si::instance, response>> load(services& s, const principal& p,
-                                                          std::string_view id) {
+net::awaitable<std::variant<si::instance, response>> load(services& s, const principal& p, std::string_view id) {
   if (id.size() > 64 || !p.may_use_instance(id)) co_return not_found();
   si::instance row;
   const std::string uid = p.user_id, iid(id);
@@ -343,26 +344,35 @@ response token_problem(const std::vector<instances::token_problem>& problems) {
 
 response phone_in_use(bool create) {
   if (create)
-    return http::problem(status::conflict, "phone_number_in_use", "This phone number is already connected to an instance",
-                         "delete the other instance first");
-  return http::problem(status::conflict, "phone_number_in_use", "This phone number is already connected to an instance");
+    return http::problem(status::conflict, "phone_number_in_use",
+                         "This phone number is already connected to an instance", "delete the other instance first");
+  return http::problem(status::conflict, "phone_number_in_use",
+                       "This phone number is already connected to an instance");
 }
 
 // The answer to a lifecycle outcome: the instance's view with `ok`, else the problem.
 net::awaitable<response> answer(services& s, instances::outcome o, status ok, bool create) {
   using kind = instances::outcome::kind;
   switch (o.what) {
-    case kind::done: break;
-    case kind::not_found: co_return not_found();
-    case kind::refused_by_meta: co_return verification_problem(o.verdict);
-    case kind::phone_in_use: co_return phone_in_use(create);
+    case kind::done:
+      break;
+    case kind::not_found:
+      co_return not_found();
+    case kind::refused_by_meta:
+      co_return verification_problem(o.verdict);
+    case kind::phone_in_use:
+      co_return phone_in_use(create);
     case kind::phone_is_waba:
       co_return http::field_problem("phone_number_id", "equals the WhatsApp Business Account ID",
                                     "phone_number_id_is_waba_id");
-    case kind::token_incomplete: co_return token_problem(o.token_problems);
-    case kind::vault_failed: co_return vault_problem();
-    case kind::store_failed: co_return store_problem(o.ec);
-    case kind::over_quota: co_return quota_problem("instances", o.quota);
+    case kind::token_incomplete:
+      co_return token_problem(o.token_problems);
+    case kind::vault_failed:
+      co_return vault_problem();
+    case kind::store_failed:
+      co_return store_problem(o.ec);
+    case kind::over_quota:
+      co_return quota_problem("instances", o.quota);
   }
   // A fixed token or a new status resumes (or pauses) the queue now, not at the next sweep.
   if (!create && s.queue) s.queue->notify(o.row.id);
@@ -418,14 +428,18 @@ net::awaitable<response> list(services& s, http::request& req) {
   for (std::size_t i = 0; i < rows.size() && !failed; ++i) {
     if (!p.may_use_instance(rows[i].id)) continue;
     v = co_await view(s, rows[i]);
-    if (v) data.push_back(std::move(*v));
-    else failed = true;
+    if (v)
+      data.push_back(std::move(*v));
+    else
+      failed = true;
   }
   if (failed) co_return vault_problem();
   json::object out;
   out["data"] = std::move(data);
-  if (more) out["next_cursor"] = rows.back().id;
-  else out["next_cursor"] = nullptr;
+  if (more)
+    out["next_cursor"] = rows.back().id;
+  else
+    out["next_cursor"] = nullptr;
   co_return http::json_response(status::ok, out);
 }
 

@@ -38,13 +38,17 @@ json::object view_json(const limits::tenant_view& v, bool enabled) {
   auto q = [](const limits::quota_use& u) { return json::object{{"limit", u.limit}, {"used", u.used}}; };
   const auto& o = v.own;
   return {{"user_id", v.user_id},
-          {"rate_limits", json::object{{"enabled", enabled}, {"key", rate_json(v.rates.key)},
-                                       {"tenant", rate_json(v.rates.tenant)}}},
-          {"quotas", json::object{{"instances", q(v.instances)}, {"api_keys", q(v.api_keys)},
+          {"rate_limits",
+           json::object{{"enabled", enabled}, {"key", rate_json(v.rates.key)}, {"tenant", rate_json(v.rates.tenant)}}},
+          {"quotas", json::object{{"instances", q(v.instances)},
+                                  {"api_keys", q(v.api_keys)},
                                   {"webhook_endpoints", q(v.webhook_endpoints)}}},
-          {"overrides", json::object{{"key_per_s", opt(o.key_per_s)}, {"key_burst", opt(o.key_burst)},
-                                     {"tenant_per_s", opt(o.tenant_per_s)}, {"tenant_burst", opt(o.tenant_burst)},
-                                     {"max_instances", opt(o.max_instances)}, {"max_api_keys", opt(o.max_api_keys)},
+          {"overrides", json::object{{"key_per_s", opt(o.key_per_s)},
+                                     {"key_burst", opt(o.key_burst)},
+                                     {"tenant_per_s", opt(o.tenant_per_s)},
+                                     {"tenant_burst", opt(o.tenant_burst)},
+                                     {"max_instances", opt(o.max_instances)},
+                                     {"max_api_keys", opt(o.max_api_keys)},
                                      {"max_webhook_endpoints", opt(o.max_webhook_endpoints)}}}};
 }
 
@@ -80,9 +84,10 @@ net::awaitable<http::response> usage_of(services& s, http::request& req, const s
     sent += d.sent;
     received += d.received;
   }
-  co_return http::json_response(status::ok, json::object{{"user_id", user_id},
-                                                         {"days", std::move(out)},
-                                                         {"total", json::object{{"sent", sent}, {"received", received}}}});
+  co_return http::json_response(status::ok,
+                                json::object{{"user_id", user_id},
+                                             {"days", std::move(out)},
+                                             {"total", json::object{{"sent", sent}, {"received", received}}}});
 }
 
 // Reads the PUT body: every field an integer in its range or null; absent means null.
@@ -110,7 +115,8 @@ std::variant<sl::overrides, http::response> read_overrides(const json::value& bo
     if (!f) return http::field_problem(k, "unknown field");
     if (v.is_null()) continue;
     if (!v.is_int64() || v.as_int64() < f->lo || v.as_int64() > f->hi)
-      return http::field_problem(k, "null or an integer from " + std::to_string(f->lo) + " to " + std::to_string(f->hi));
+      return http::field_problem(k,
+                                 "null or an integer from " + std::to_string(f->lo) + " to " + std::to_string(f->hi));
     o.*(f->member) = v.as_int64();
   }
   return o;

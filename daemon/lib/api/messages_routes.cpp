@@ -66,25 +66,33 @@ json::object view(const sm::message& m) {
   o["peer"] = m.peer;
   o["type"] = m.type;
   o["status"] = m.status;
-  if (m.wamid) o["wamid"] = *m.wamid;
-  else o["wamid"] = nullptr;
+  if (m.wamid)
+    o["wamid"] = *m.wamid;
+  else
+    o["wamid"] = nullptr;
   o["attempts"] = m.attempts;
   if (m.error_code || m.error_title) {
     json::object e;
-    if (m.error_code) e["code"] = *m.error_code;
-    else e["code"] = nullptr;
+    if (m.error_code)
+      e["code"] = *m.error_code;
+    else
+      e["code"] = nullptr;
     e["title"] = m.error_title.value_or("");
     o["error"] = std::move(e);
   } else {
     o["error"] = nullptr;
   }
   o["possible_duplicate"] = m.possible_duplicate;
-  if (m.broadcast_id) o["broadcast_id"] = *m.broadcast_id;
-  else o["broadcast_id"] = nullptr;
+  if (m.broadcast_id)
+    o["broadcast_id"] = *m.broadcast_id;
+  else
+    o["broadcast_id"] = nullptr;
   boost::system::error_code ec;
   auto body = json::parse(m.body, ec);
-  if (ec) o["message"] = nullptr;
-  else o["message"] = std::move(body);
+  if (ec)
+    o["message"] = nullptr;
+  else
+    o["message"] = std::move(body);
   o["created_at"] = m.created_at;
   o["updated_at"] = m.updated_at;
   return o;
@@ -93,8 +101,8 @@ json::object view(const sm::message& m) {
 // Loads the caller's instance (404 for anything not theirs or outside the key's scope).
 // Served from the reactor's instance cache when it holds a fresh row: a send costs no read.
 net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(services& s, const principal& p,
-                                                                               std::string_view id,
-                                                                               std::size_t reactor) {
+                                                                              std::string_view id,
+                                                                              std::size_t reactor) {
   if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
   const std::string uid = p.user_id, iid(id);
   const std::string cache_key = instance_cache::key(uid, "id", iid);
@@ -111,8 +119,7 @@ net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(se
 }
 
 // The caller's message (404 for anything not theirs or outside the key's scope).
-net::awaitable<std::variant<sm::message, response>> load_message(services& s, const principal& p,
-                                                                 std::string_view id) {
+net::awaitable<std::variant<sm::message, response>> load_message(services& s, const principal& p, std::string_view id) {
   if (id.empty() || id.size() > max_id) co_return message_not_found();
   sm::message m;
   const std::string uid = p.user_id, mid(id);
@@ -139,7 +146,8 @@ net::awaitable<response> send(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
 
   auto key = idempotency_key(req);
-  if (!key) co_return http::field_problem("Idempotency-Key", "1 to 255 visible ASCII characters", "invalid_idempotency_key");
+  if (!key)
+    co_return http::field_problem("Idempotency-Key", "1 to 255 visible ASCII characters", "invalid_idempotency_key");
 
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
@@ -147,8 +155,13 @@ net::awaitable<response> send(services& s, http::request& req) {
 
   std::optional<response> refusal;
   outbound::schedule when;
-  outbound::send_request rq{*row, p.user_id, p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
-                            std::move(*key), req.msg.method_string(), req.path, req.msg.body(),
+  outbound::send_request rq{*row,
+                            p.user_id,
+                            p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt,
+                            std::move(*key),
+                            req.msg.method_string(),
+                            req.path,
+                            req.msg.body(),
                             [&]() -> std::optional<meta::checked_message> {
                               auto checked = check_send_body(req, s.json, &when);
                               if (auto* r = std::get_if<response>(&checked)) {
@@ -157,7 +170,8 @@ net::awaitable<response> send(services& s, http::request& req) {
                               }
                               return std::get<meta::checked_message>(std::move(checked));
                             },
-                            req.reactor, &when};
+                            req.reactor,
+                            &when};
   auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
   using kind = outbound::accept_result::kind;
   switch (got.what) {
@@ -171,17 +185,22 @@ net::awaitable<response> send(services& s, http::request& req) {
       res.set("Idempotent-Replayed", "true");
       co_return res;
     }
-    case kind::key_reused: co_return key_reused();
-    case kind::body_refused: co_return std::move(*refusal);
-    case kind::check_refused: co_return send_check_problem(got.refusal);
+    case kind::key_reused:
+      co_return key_reused();
+    case kind::body_refused:
+      co_return std::move(*refusal);
+    case kind::check_refused:
+      co_return send_check_problem(got.refusal);
     case kind::needs_reauth:
       co_return http::problem(status::conflict, "instance_needs_reauth", "Meta refused this instance's access token",
                               "update the instance's access_token (PATCH /v1/instances/{id}); nothing was queued");
     case kind::disabled:
       co_return http::problem(status::conflict, "instance_disabled", "This instance is disabled",
                               "enable it (PATCH /v1/instances/{id} with status active); nothing was queued");
-    case kind::opted_out: co_return recipient_opted_out();
-    case kind::store_failed: break;
+    case kind::opted_out:
+      co_return recipient_opted_out();
+    case kind::store_failed:
+      break;
   }
   co_return store_problem(got.ec);
 }
@@ -210,13 +229,14 @@ std::optional<response> read_filter(const http::request& req, sm::list_filter& f
     f.direction = *d;
   }
   if (auto st = req.query_param("status")) {
-    static constexpr std::string_view known[] = {"accepted", "sending", "sent", "delivered", "read",
-                                                 "failed", "dead", "received",
+    static constexpr std::string_view known[] = {"accepted", "sending", "sent", "delivered", "read", "failed", "dead",
+                                                 "received",
                                                  // never reached Meta (issue 21)
                                                  "expired", "cancelled", "skipped_opted_out"};
     if (std::find(std::begin(known), std::end(known), *st) == std::end(known))
-      return http::field_problem("status", "one of accepted, sending, sent, delivered, read, failed, dead, received, "
-                                           "expired, cancelled, skipped_opted_out");
+      return http::field_problem("status",
+                                 "one of accepted, sending, sent, delivered, read, failed, dead, received, "
+                                 "expired, cancelled, skipped_opted_out");
     f.status = *st;
   }
   if (auto peer = req.query_param("peer")) {
@@ -254,8 +274,10 @@ net::awaitable<response> list(services& s, http::request& req) {
   for (const auto& m : rows) data.push_back(view(m));
   json::object out;
   out["data"] = std::move(data);
-  if (more) out["next_cursor"] = std::to_string(rows.back().seq);
-  else out["next_cursor"] = nullptr;
+  if (more)
+    out["next_cursor"] = std::to_string(rows.back().seq);
+  else
+    out["next_cursor"] = nullptr;
   co_return http::json_response(status::ok, out);
 }
 
@@ -302,7 +324,8 @@ net::awaitable<response> timeline(services& s, http::request& req) {
   if (auto ec = co_await s.db.read(fn)) co_return store_problem(ec);
   json::array data;
   for (auto& e : entries)
-    data.push_back(json::object{{"at", e.at}, {"kind", e.kind}, {"summary", e.summary}, {"detail", std::move(e.detail)}});
+    data.push_back(
+        json::object{{"at", e.at}, {"kind", e.kind}, {"summary", e.summary}, {"detail", std::move(e.detail)}});
   co_return http::json_response(status::ok, json::object{{"data", std::move(data)}});
 }
 
@@ -371,15 +394,18 @@ void register_messages_routes(http::router& r, services& s) {
   using http::verb;
   // The export registry is process-wide (tests start many apps in one process): once.
   static std::once_flag exported;
-  std::call_once(exported, [] { add_export_stream("messages", [](store::connection& c, const std::string& uid, std::string& cursor,
-                                                     std::size_t limit, json::array& page) {
+  std::call_once(exported, [] {
+    add_export_stream("messages", [](store::connection& c, const std::string& uid, std::string& cursor,
+                                     std::size_t limit, json::array& page) {
       return outbound::export_messages_page(c, uid, cursor, limit, page, view);
-    }); });
+    });
+  });
   r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", [&s](http::request& q) { return send(s, q); });
   r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", [&s](http::request& q) { return list(s, q); });
   r.add(verb::get, "/v1/messages/{id}", "messages.get", [&s](http::request& q) { return get_one(s, q); });
   r.add(verb::post, "/v1/messages/{id}/retry", "messages.retry", [&s](http::request& q) { return retry(s, q); });
-  r.add(verb::get, "/v1/messages/{id}/timeline", "messages.timeline", [&s](http::request& q) { return timeline(s, q); });
+  r.add(verb::get, "/v1/messages/{id}/timeline", "messages.timeline",
+        [&s](http::request& q) { return timeline(s, q); });
 }
 
 }  // namespace enfinito::api

@@ -122,12 +122,15 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
   auto access = co_await instances::open_for_meta(*s.vault, s.blocking, t.row);
   using kind = instances::meta_access::kind;
   switch (access.what) {
-    case kind::ready: break;
-    case kind::needs_reauth: co_return needs_reauth_problem();
+    case kind::ready:
+      break;
+    case kind::needs_reauth:
+      co_return needs_reauth_problem();
     case kind::disabled:
       co_return problem_with(status::conflict, "instance_disabled", "The instance is disabled",
                              "enable it with PATCH /v1/instances/{id} {\"status\":\"active\"}");
-    case kind::vault_failed: co_return vault_problem();
+    case kind::vault_failed:
+      co_return vault_problem();
   }
   t.creds = std::move(access.creds);
   co_return t;
@@ -226,7 +229,8 @@ net::awaitable<response> conversation_read(services& s, http::request& req) {
 net::awaitable<response> errors_list(services&, http::request&) {
   json::array data;
   for (const auto& e : meta::error_table())
-    data.push_back(json::object{{"code", e.code}, {"title", e.title}, {"explanation", e.explanation}, {"action", e.action}});
+    data.push_back(
+        json::object{{"code", e.code}, {"title", e.title}, {"explanation", e.explanation}, {"action", e.action}});
   auto res = http::json_response(status::ok, json::object{{"data", std::move(data)}});
   res.set(http::bhttp::field::cache_control, "public, max-age=3600");
   co_return res;
@@ -298,7 +302,8 @@ std::variant<upload_input, response> read_upload(const http::request& req) {
                             "images: image/jpeg, image/png; stickers: image/webp; video: video/mp4, video/3gpp; "
                             "audio: audio/aac, audio/amr, audio/mpeg, audio/mp4, audio/ogg; documents: text/plain, "
                             "application/pdf and the Microsoft Office types");
-      case kind::empty: return http::field_problem("file", "the file is empty");
+      case kind::empty:
+        return http::field_problem("file", "the file is empty");
       case kind::too_large:
         return problem_with(status::payload_too_large, "media_too_large", "The file is too large for WhatsApp",
                             no->detail);
@@ -371,13 +376,16 @@ net::awaitable<response> media_content(services& s, http::request& req) {
   if (auto* no = std::get_if<instances::download_refusal>(&opened)) {
     using kind = instances::download_refusal::kind;
     switch (no->what) {
-      case kind::failed: co_return failure_answer(no->failure, true);
+      case kind::failed:
+        co_return failure_answer(no->failure, true);
       case kind::too_large:
         co_return problem_with(status::bad_gateway, "media_too_large_to_relay",
                                "The media file is larger than this server relays",
                                "the operator's media.download_max_bytes is lower than the file's size");
-      case kind::url_refused: co_return unexpected_answer();
-      case kind::busy: co_return media_busy();
+      case kind::url_refused:
+        co_return unexpected_answer();
+      case kind::busy:
+        co_return media_busy();
       case kind::gone:
         co_return http::problem(status::not_found, "media_not_found", "No such media",
                                 "Meta no longer serves this file (media from webhooks can be downloaded for 7 days)");
@@ -387,9 +395,9 @@ net::awaitable<response> media_content(services& s, http::request& req) {
   // The head now; the body follows piece by piece (chunked), straight from Meta's answer.
   response res{status::ok, 11};
   const std::string& ct = st->reader->content_type();
-  const std::string type = safe_content_type(ct)                ? ct
+  const std::string type = safe_content_type(ct)                   ? ct
                            : safe_content_type(st->info.mime_type) ? st->info.mime_type
-                                                                 : "application/octet-stream";
+                                                                   : "application/octet-stream";
   res.set(http::bhttp::field::content_type, type);
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
   res.set(http::bhttp::field::cache_control, "private, no-store");
@@ -432,9 +440,9 @@ net::awaitable<response> templates_list(services& s, http::request& req) {
   auto resolved = co_await resolve(s, req, access::read);
   if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
   auto& t = std::get<target>(resolved);
-  const meta::template_query_params params{req.query_param("limit"), req.query_param("after"),
-                                            req.query_param("before"), req.query_param("name"),
-                                            req.query_param("status"), req.query_param("language")};
+  const meta::template_query_params params{req.query_param("limit"),  req.query_param("after"),
+                                           req.query_param("before"), req.query_param("name"),
+                                           req.query_param("status"), req.query_param("language")};
   meta::template_query q;
   if (auto bad = meta::read_template_query(params, q)) co_return problem_of(*bad);
   store::templates::filter f;
@@ -491,8 +499,9 @@ net::awaitable<response> templates_edit(services& s, http::request& req) {
   };
   auto ec = co_await s.db.read(find);
   if (ec == store::error::not_found || (!ec && known.instance_id != iid))
-    co_return http::problem(status::not_found, "template_not_found", "No such template",
-                            "the instance's copy has no template with this id (POST .../templates/sync reads it again)");
+    co_return http::problem(
+        status::not_found, "template_not_found", "No such template",
+        "the instance's copy has no template with this id (POST .../templates/sync reads it again)");
   if (ec) co_return store_problem(ec);
   const auto m = relay(s, t);
   auto a = co_await templates::edit(m, template_id, body.value->as_object());
@@ -591,8 +600,7 @@ void register_meta_routes(http::router& r, services& s) {
   r.add(verb::delete_, "/v1/instances/{id}/media/{media_id}", "media.delete", on(media_delete));
   http::route_options download_options;
   download_options.write_timeout = s.cfg.media.timeout;  // a large file to a slow client
-  r.add(verb::get, "/v1/instances/{id}/media/{media_id}/content", "media.content", on(media_content),
-        download_options);
+  r.add(verb::get, "/v1/instances/{id}/media/{media_id}/content", "media.content", on(media_content), download_options);
   r.add(verb::get, "/v1/instances/{id}/templates", "templates.list", on(templates_list));
   r.add(verb::post, "/v1/instances/{id}/templates", "templates.create", on(templates_create));
   r.add(verb::delete_, "/v1/instances/{id}/templates", "templates.delete", on(templates_delete));

@@ -111,8 +111,9 @@ void register_meta_webhook_routes(http::router& r, services& s) {
         [rx](http::request& q) { return verify(*rx, q); });
   http::route_options big;
   big.body_limit = s.cfg.webhooks.max_body_bytes;
-  r.add(verb::post, "/webhooks/meta/{instance}", "webhooks.meta.receive",
-        [rx](http::request& q) { return notify(*rx, q); }, big);
+  r.add(
+      verb::post, "/webhooks/meta/{instance}", "webhooks.meta.receive",
+      [rx](http::request& q) { return notify(*rx, q); }, big);
 }
 
 }  // namespace enfinito::api

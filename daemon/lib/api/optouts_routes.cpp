@@ -23,9 +23,9 @@ namespace {
 
 namespace json = boost::json;
 namespace so = store::optouts;
+using detail::store_problem;
 using http::response;
 using http::status;
-using detail::store_problem;
 
 constexpr std::int64_t default_page = 50;
 constexpr std::int64_t max_page = 200;
@@ -38,8 +38,8 @@ response optout_missing() {
 json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
 
 json::object view(std::string_view instance_id, const so::entry& e) {
-  return {{"object", "optout"},          {"instance_id", instance_id},           {"wa_id", e.wa_id},
-          {"source", e.source},          {"keyword", text_or_null(e.keyword)},   {"message_id", text_or_null(e.message_id)},
+  return {{"object", "optout"},        {"instance_id", instance_id},         {"wa_id", e.wa_id},
+          {"source", e.source},        {"keyword", text_or_null(e.keyword)}, {"message_id", text_or_null(e.message_id)},
           {"created_at", e.created_at}};
 }
 
@@ -85,8 +85,10 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need) {
   store::instances::instance row;
   auto read = [&](store::connection& conn) { return store::instances::get(conn, c.who.user_id, c.instance_id, row); };
   auto ec = co_await s.db.read(read);
-  if (ec == store::error::not_found) c.stop = instance_missing();
-  else if (ec) c.stop = store_problem(ec);
+  if (ec == store::error::not_found)
+    c.stop = instance_missing();
+  else if (ec)
+    c.stop = store_problem(ec);
   co_return c;
 }
 
@@ -173,7 +175,8 @@ net::awaitable<response> add(services& s, http::request& req) {
     if (k != "wa_id") co_return http::field_problem(k, "unknown field", "unknown_field");
     if (v.is_string()) wa_id = optouts::wa_id_key(v.as_string());
     if (wa_id.empty())
-      co_return http::field_problem("wa_id", "the customer's WhatsApp id or phone number (digits, + and spaces allowed)");
+      co_return http::field_problem("wa_id",
+                                    "the customer's WhatsApp id or phone number (digits, + and spaces allowed)");
   }
   if (wa_id.empty()) co_return http::field_problem("wa_id", "required");
   auto done = co_await optouts::add(s.db, actor_of(c, req), c.instance_id, wa_id);
@@ -255,8 +258,9 @@ response recipient_opted_out() {
                  {"status", 409},
                  {"code", "recipient_opted_out"},
                  {"field", "to"},
-                 {"detail", "the number is on the instance's opt-out list and its optout-settings refuse this send "
-                            "(enforce_on_single_sends); nothing was queued"}};
+                 {"detail",
+                  "the number is on the instance's opt-out list and its optout-settings refuse this send "
+                  "(enforce_on_single_sends); nothing was queued"}};
   auto res = http::json_response(status::conflict, json::serialize(o));
   res.set(http::bhttp::field::content_type, "application/problem+json");
   return res;

@@ -39,8 +39,8 @@ http::response quota_problem(std::string_view quota, std::int64_t limit) {
                         {"title", "Quota reached"},
                         {"status", 409},
                         {"code", "quota_exceeded"},
-                        {"detail", "this account may have at most " + std::to_string(limit) + " " +
-                                       std::string(quota) + "; delete one first or ask an administrator"},
+                        {"detail", "this account may have at most " + std::to_string(limit) + " " + std::string(quota) +
+                                       "; delete one first or ask an administrator"},
                         {"quota", quota},
                         {"limit", limit}};
   auto res = http::json_response(http::status::conflict, boost::json::serialize(o));

@@ -20,10 +20,9 @@ namespace {
 using http::response;
 using http::status;
 
-#define ENF_AUTH(var, need)                                                      \
-  auto var##_who = co_await authenticate(req, s, need);                          \
-  if (auto* var##_err = std::get_if<response>(&var##_who))                       \
-    co_return std::move(*var##_err);                                             \
+#define ENF_AUTH(var, need)                                                                 \
+  auto var##_who = co_await authenticate(req, s, need);                                     \
+  if (auto* var##_err = std::get_if<response>(&var##_who)) co_return std::move(*var##_err); \
   auto& var = std::get<principal>(var##_who)
 
 accounts::context flows(services& s) { return {s.cfg, s.db, s.blocking, *s.vault, *s.auth}; }
@@ -41,12 +40,12 @@ response session_required() {
 boost::json::object entry_json(const store::accounts::audit_entry& a) {
   auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
   return boost::json::object{{"id", a.id},
-          {"at", a.created_at * 1000},
-          {"actor_user_id", opt(a.actor_id)},
-          {"subject_user_id", opt(a.subject_id)},
-          {"action", a.action},
-          {"client_ip", opt(a.client_address)},
-          {"detail", accounts::audit_detail(a.detail)}};
+                             {"at", a.created_at * 1000},
+                             {"actor_user_id", opt(a.actor_id)},
+                             {"subject_user_id", opt(a.subject_id)},
+                             {"action", a.action},
+                             {"client_ip", opt(a.client_address)},
+                             {"detail", accounts::audit_detail(a.detail)}};
 }
 
 // One page of the log with `filter` read from the query (`mine`: the caller's own only).
@@ -62,8 +61,10 @@ net::awaitable<response> audit_page(services& s, http::request& req, const princ
   boost::json::array data;
   for (const auto& a : page->entries) data.push_back(entry_json(a));
   boost::json::object out{{"data", std::move(data)}};
-  if (page->more) out["next_cursor"] = std::to_string(page->entries.back().id);
-  else out["next_cursor"] = nullptr;
+  if (page->more)
+    out["next_cursor"] = std::to_string(page->entries.back().id);
+  else
+    out["next_cursor"] = nullptr;
   co_return http::json_response(status::ok, out);
 }
 
@@ -101,19 +102,22 @@ response no_store(response r) {
 std::optional<response> code_refused(const accounts::code_result& r) {
   if (r.ec) return store_problem();
   switch (r.verdict) {
-    case accounts::code_verdict::ok: return std::nullopt;
-    case accounts::code_verdict::throttled: return too_many(r.wait);
+    case accounts::code_verdict::ok:
+      return std::nullopt;
+    case accounts::code_verdict::throttled:
+      return too_many(r.wait);
     case accounts::code_verdict::not_enrolled:
       return http::problem(status::conflict, "second_factor_not_enrolled", "Conflict",
                            "there is no second factor in this state to check the code against");
-    case accounts::code_verdict::wrong: break;
+    case accounts::code_verdict::wrong:
+      break;
   }
   return http::field_problem("code", "is not a valid code", "invalid_code");
 }
 
 // The body's members, all strings of at most 128 bytes, no others.
 std::variant<std::vector<std::string>, response> string_body(http::request& req, services& s,
-                                                            std::initializer_list<std::string_view> names) {
+                                                             std::initializer_list<std::string_view> names) {
   auto body = detail::body_object(req, s.json);
   if (auto* e = std::get_if<response>(&body)) return std::move(*e);
   auto& o = std::get<0>(body);
@@ -133,20 +137,19 @@ std::variant<std::vector<std::string>, response> string_body(http::request& req,
   return out;
 }
 
-#define ENF_BODY(var, ...)                                                       \
-  auto var##_body = string_body(req, s, {__VA_ARGS__});                          \
-  if (auto* var##_err = std::get_if<response>(&var##_body))                      \
-    co_return std::move(*var##_err);                                             \
+#define ENF_BODY(var, ...)                                                                   \
+  auto var##_body = string_body(req, s, {__VA_ARGS__});                                      \
+  if (auto* var##_err = std::get_if<response>(&var##_body)) co_return std::move(*var##_err); \
   auto& var = std::get<0>(var##_body)
 
 // The signed-in user's account row (sessions only: a second factor is a person's).
-#define ENF_ME(var)                                                              \
-  ENF_AUTH(var##_p, access::read);                                               \
-  if (var##_p.via_api_key) co_return session_required();                         \
-  auto var##_ctx = flows(s);                                                     \
-  auto var##_row = co_await accounts::load_user(var##_ctx, var##_p.user_id);     \
-  if (!var##_row) co_return store_problem();                                     \
-  if (!*var##_row) co_return store_problem();                                    \
+#define ENF_ME(var)                                                          \
+  ENF_AUTH(var##_p, access::read);                                           \
+  if (var##_p.via_api_key) co_return session_required();                     \
+  auto var##_ctx = flows(s);                                                 \
+  auto var##_row = co_await accounts::load_user(var##_ctx, var##_p.user_id); \
+  if (!var##_row) co_return store_problem();                                 \
+  if (!*var##_row) co_return store_problem();                                \
   auto& var = **var##_row
 
 // GET /v1/me/totp: whether a factor is enrolled, and how many recovery codes are left.
@@ -154,10 +157,11 @@ net::awaitable<response> totp_state(services& s, http::request& req) {
   ENF_ME(u);
   auto st = co_await accounts::read_factor_state(u_ctx, u.id);
   if (st.ec) co_return store_problem();
-  co_return http::json_response(status::ok, boost::json::object{{"enrolled", st.enrolled},
-                                                                {"pending", st.pending},
-                                                                {"required", u.role == "admin" && s.cfg.auth.admin_second_factor},
-                                                                {"recovery_codes_left", st.recovery_codes_left}});
+  co_return http::json_response(status::ok,
+                                boost::json::object{{"enrolled", st.enrolled},
+                                                    {"pending", st.pending},
+                                                    {"required", u.role == "admin" && s.cfg.auth.admin_second_factor},
+                                                    {"recovery_codes_left", st.recovery_codes_left}});
 }
 
 // POST /v1/me/totp: a new secret, shown once (as base32 and an otpauth:// URI), unconfirmed.

@@ -27,10 +27,7 @@ using namespace detail;  // the shared filter parsing (event_filter.hpp)
 using http::response;
 using http::status;
 
-
-std::optional<std::int64_t> parse_id(std::string_view s) {
-  return parse_count(s, 0, INT64_MAX);
-}
+std::optional<std::int64_t> parse_id(std::string_view s) { return parse_count(s, 0, INT64_MAX); }
 
 // scheme://host[:port] of server.public_url (validated absolute by config).
 std::string public_origin(const config::settings& cfg) {
@@ -114,9 +111,10 @@ net::awaitable<response> stream(services& s, http::request& req) {
       co_return http::field_problem("instances", "up to 20 comma-separated instance ids");
   auto not_found = [] { return http::problem(status::not_found, "instance_not_found", "No such instance"); };
   // An API key limited to some instances: naming another is a 404.
-  const bool outside_scope = !sub.scope.empty() && std::any_of(sub.instances.begin(), sub.instances.end(), [&](const std::string& id) {
-    return std::find(sub.scope.begin(), sub.scope.end(), id) == sub.scope.end();
-  });
+  const bool outside_scope =
+      !sub.scope.empty() && std::any_of(sub.instances.begin(), sub.instances.end(), [&](const std::string& id) {
+        return std::find(sub.scope.begin(), sub.scope.end(), id) == sub.scope.end();
+      });
   if (outside_scope) co_return not_found();
   // Named instances must be the caller's: someone else's is the same 404 as none.
   bool missing = false;
@@ -151,9 +149,9 @@ net::awaitable<response> stream(services& s, http::request& req) {
   ctx->db = &s.db;
   ctx->reactor = req.reactor;
   ctx->sub = std::move(sub);
-  ctx->opts = feed::session_options{f.max_queued_messages, f.max_queued_bytes, f.ping_interval, f.write_timeout,
-                                    s.cfg.limits.header_timeout, f.max_client_message_bytes, f.catchup_page,
-                                    f.resume_wait};
+  ctx->opts =
+      feed::session_options{f.max_queued_messages,       f.max_queued_bytes,         f.ping_interval, f.write_timeout,
+                            s.cfg.limits.header_timeout, f.max_client_message_bytes, f.catchup_page,  f.resume_wait};
   req.upgrade.plain = [ctx, slot](net::ip::tcp::socket&& sock, http::beast_request&& msg) {
     feed::start_session(std::move(sock), std::move(msg), take(*ctx, *slot));
   };
@@ -180,8 +178,7 @@ net::awaitable<response> issue_ticket(services& s, http::request& req) {
 
 void register_stream_routes(http::router& r, services& s) {
   r.add(http::verb::get, "/v1/stream", "stream.connect", [&s](http::request& q) { return stream(s, q); });
-  r.add(http::verb::post, "/v1/stream/ticket", "stream.ticket",
-        [&s](http::request& q) { return issue_ticket(s, q); });
+  r.add(http::verb::post, "/v1/stream/ticket", "stream.ticket", [&s](http::request& q) { return issue_ticket(s, q); });
 }
 
 }  // namespace enfinito::api

@@ -9,8 +9,8 @@ namespace enfinito::api {
 http::response send_check_problem(const templates::problem& p) {
   boost::json::object o;
   o["type"] = "urn:enfinito:problem:" + p.code;
-  o["title"] = p.meta_code == 131047 ? "The customer-service window is closed"
-                                     : "Meta would refuse this template message";
+  o["title"] =
+      p.meta_code == 131047 ? "The customer-service window is closed" : "Meta would refuse this template message";
   o["status"] = 422;
   o["code"] = p.code;
   o["field"] = p.field;

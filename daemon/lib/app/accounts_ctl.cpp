@@ -57,9 +57,12 @@ core::error_code with_write(const config::settings& s, const std::function<core:
 int create_admin(const config::settings& s, const std::vector<std::string>& args, std::FILE* in) {
   std::string email_arg, name;
   for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--email") email_arg = args[i + 1];
-    else if (args[i] == "--name") name = args[i + 1];
-    else return 2;
+    if (args[i] == "--email")
+      email_arg = args[i + 1];
+    else if (args[i] == "--name")
+      name = args[i + 1];
+    else
+      return 2;
   }
   if (args.size() % 2 == 0) return 2;
   auto email = api::detail::normalize_email(email_arg);
@@ -75,7 +78,8 @@ int create_admin(const config::settings& s, const std::vector<std::string>& args
   for (int ch; (ch = std::fgetc(in)) != EOF && ch != '\n';) password += static_cast<char>(ch);
   if (!password.empty() && password.back() == '\r') password.pop_back();
   if (!auth::password_length_ok(password)) {
-    std::fprintf(stderr, "enfinitoctl: create-admin: the password (first line of stdin) must be 8 to 1024 characters\n");
+    std::fprintf(stderr,
+                 "enfinitoctl: create-admin: the password (first line of stdin) must be 8 to 1024 characters\n");
     return 2;
   }
   store::accounts::user u;
@@ -87,10 +91,13 @@ int create_admin(const config::settings& s, const std::vector<std::string>& args
   u.status = "active";
   u.created_at = store::accounts::now_s();
   std::string why;
-  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    if (auto e = store::accounts::insert_user(c, u)) return e;
-    return store::accounts::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
-  }, &why);
+  auto ec = with_write(
+      s,
+      [&](store::connection& c) -> core::error_code {
+        if (auto e = store::accounts::insert_user(c, u)) return e;
+        return store::accounts::audit(c, u.id, "", "admin_created", "by=enfinitoctl", "local");
+      },
+      &why);
   if (ec == store::error::constraint) {
     std::fprintf(stderr, "enfinitoctl: create-admin: an account with this email exists\n");
     return 1;
@@ -129,15 +136,18 @@ int approve(const config::settings& s, const std::string& email_arg) {
   const crypto::vault& vault = *sealing;
   accounts::user_action_result outcome = accounts::user_action_result::done;
   std::string why;
-  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    auto u = store::accounts::find_user_by_email(c, *email);
-    if (!u) return u.error();
-    if (!*u) {
-      outcome = accounts::user_action_result::not_found;
-      return {};
-    }
-    return accounts::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
-  }, &why);
+  auto ec = with_write(
+      s,
+      [&](store::connection& c) -> core::error_code {
+        auto u = store::accounts::find_user_by_email(c, *email);
+        if (!u) return u.error();
+        if (!*u) {
+          outcome = accounts::user_action_result::not_found;
+          return {};
+        }
+        return accounts::apply_user_action(c, s, vault, (*u)->id, "approve", "", "local", outcome);
+      },
+      &why);
   if (ec) {
     std::fprintf(stderr, "enfinitoctl: approve: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
     return 1;
@@ -162,14 +172,17 @@ int delete_user(const config::settings& s, const std::string& email_arg) {
   }
   bool found = false;
   std::string user_id, why;
-  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    auto u = store::accounts::find_user_by_email(c, *email);
-    if (!u) return u.error();
-    if (!*u) return {};
-    found = true;
-    user_id = (*u)->id;
-    return accounts::erase_user(c, user_id, "", "by=enfinitoctl", "local");
-  }, &why);
+  auto ec = with_write(
+      s,
+      [&](store::connection& c) -> core::error_code {
+        auto u = store::accounts::find_user_by_email(c, *email);
+        if (!u) return u.error();
+        if (!*u) return {};
+        found = true;
+        user_id = (*u)->id;
+        return accounts::erase_user(c, user_id, "", "by=enfinitoctl", "local");
+      },
+      &why);
   if (ec) {
     std::fprintf(stderr, "enfinitoctl: delete-user: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
     return 1;
@@ -192,13 +205,16 @@ int reset_second_factor(const config::settings& s, const std::string& email_arg)
   if (!vault) return 1;
   auto outcome = accounts::factor_reset_outcome::no_user;
   std::string user_id, why;
-  auto ec = with_write(s, [&](store::connection& c) -> core::error_code {
-    auto u = store::accounts::find_user_by_email(c, *email);
-    if (!u) return u.error();
-    if (!*u) return {};
-    user_id = (*u)->id;
-    return accounts::reset_factor(c, s, *vault, user_id, "", "by=enfinitoctl", "local", outcome);
-  }, &why);
+  auto ec = with_write(
+      s,
+      [&](store::connection& c) -> core::error_code {
+        auto u = store::accounts::find_user_by_email(c, *email);
+        if (!u) return u.error();
+        if (!*u) return {};
+        user_id = (*u)->id;
+        return accounts::reset_factor(c, s, *vault, user_id, "", "by=enfinitoctl", "local", outcome);
+      },
+      &why);
   if (ec) {
     std::fprintf(stderr, "enfinitoctl: reset-second-factor: %s\n", why.empty() ? ec.message().c_str() : why.c_str());
     return 1;

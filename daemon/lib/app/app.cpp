@@ -64,7 +64,6 @@ namespace {
 constexpr std::chrono::milliseconds usage_flush_interval{5'000};
 constexpr std::int64_t usage_keep_days = 400;
 
-
 core::log::level parse_level(const std::string& s) {
   if (s == "debug") return core::log::level::debug;
   if (s == "warn") return core::log::level::warn;
@@ -108,10 +107,10 @@ std::shared_ptr<crypto::vault_source> open_vault(const config::settings& c) {
   if (c.dev && !std::filesystem::exists(path)) {
     if (auto r = crypto::create_keyring_file(path); !r)
       throw startup_error(path.string() + ": cannot create the dev vault key: " + r.error().message());
-    core::log::warn("dev_vault_key_created",
-                    {{"warning", "DEV MODE: generated a new vault key; credentials encrypted with "
-                                 "it are lost if this file is lost. Never use in production."},
-                     {"path", path.string()}});
+    core::log::warn("dev_vault_key_created", {{"warning",
+                                               "DEV MODE: generated a new vault key; credentials encrypted with "
+                                               "it are lost if this file is lost. Never use in production."},
+                                              {"path", path.string()}});
   }
   auto v = crypto::vault_source::open(path);
   if (!v)
@@ -122,9 +121,9 @@ std::shared_ptr<crypto::vault_source> open_vault(const config::settings& c) {
 }
 
 std::shared_ptr<const meta::client> make_meta_client(const config::settings& c) {
-  auto m = meta::client::make({c.meta.base_url, c.meta.graph_version, c.meta.ca_file, c.meta.timeout,
-                               c.meta.connect_timeout, c.meta.max_response_bytes,
-                               c.meta.max_idle_connections, c.meta.idle_timeout});
+  auto m =
+      meta::client::make({c.meta.base_url, c.meta.graph_version, c.meta.ca_file, c.meta.timeout, c.meta.connect_timeout,
+                          c.meta.max_response_bytes, c.meta.max_idle_connections, c.meta.idle_timeout});
   if (!m) throw startup_error("meta: cannot set up the Graph API client: " + m.error().message());
   return std::move(*m);
 }
@@ -162,15 +161,15 @@ void app::start() {
   auto& c = impl_->cfg;
   core::log::set_level(parse_level(c.log_level));
   if (c.dev)
-    core::log::warn("dev_mode", {{"warning", "DEV MODE: loopback only, local database, not for production"},
-                                 {"db", c.store.path}});
+    core::log::warn("dev_mode",
+                    {{"warning", "DEV MODE: loopback only, local database, not for production"}, {"db", c.store.path}});
 
   // 1. The store: lock, pragmas, migrations, integrity check.
   if (c.store.backend == "postgres") throw startup_error(store::pg::not_ready_message());
   ensure_state_dir(c.store.path);
   std::string why;
-  store::options so{c.store.path, c.store.synchronous == "full", c.store.read_connections,
-                    c.store.commit_batch_max, c.store.busy_timeout};
+  store::options so{c.store.path, c.store.synchronous == "full", c.store.read_connections, c.store.commit_batch_max,
+                    c.store.busy_timeout};
   auto db = store::store::open(so, &why);
   if (!db) throw startup_error(why.empty() ? "cannot open the database" : why);
   impl_->db = std::move(*db);
@@ -178,9 +177,9 @@ void app::start() {
   // 2. Reactors and routes.
   impl_->pool = std::make_unique<core::io_context_pool>(c.server.reactors);
   impl_->blocking = std::make_unique<net::thread_pool>(2);
-  impl_->services = std::make_unique<api::services>(api::services{
-      impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking, nullptr,
-      http::json_limits{c.limits.json_max_depth, c.limits.json_max_elements}});
+  impl_->services = std::make_unique<api::services>(
+      api::services{impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking, nullptr,
+                    http::json_limits{c.limits.json_max_depth, c.limits.json_max_elements}});
   impl_->services->auth = std::make_shared<auth::runtime>(
       impl_->pool->size(),
       auth::throttle_policy{c.auth.signin_max_failures_per_account, c.auth.signin_max_failures_per_address,
@@ -217,23 +216,22 @@ void app::start() {
     for (auto it = ids.begin(); it != ids.end(); ++it)
       if (std::find(ids.begin(), it, *it) == it) q->notify(*it);
   });
-  impl_->hooks = std::make_unique<hooks::engine>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking,
-                                                 impl_->services->vault);
+  impl_->hooks =
+      std::make_unique<hooks::engine>(impl_->cfg, *impl_->db, *impl_->pool, *impl_->blocking, impl_->services->vault);
   impl_->services->hooks = impl_->hooks.get();
   // The live feed: committed events go from the store writer to the bus, and nowhere else.
   impl_->feed = std::make_unique<feed::bus>(*impl_->pool);
   impl_->tickets = std::make_unique<feed::ticket_book>(c.feed.ticket_ttl);
   impl_->services->feed = impl_->feed.get();
   impl_->services->tickets = impl_->tickets.get();
-  impl_->db->changes().subscribe([bus = impl_->feed.get()](const store::change_set& committed) {
-    bus->publish(committed.events);
-  });
+  impl_->db->changes().subscribe(
+      [bus = impl_->feed.get()](const store::change_set& committed) { bus->publish(committed.events); });
   // Webhook health (instances/watch.hpp): sends from the change stream, webhooks from inbound.
   impl_->services->webhook_activity = std::make_shared<instances::webhook_activity>();
   instances::follow_sends(impl_->db->changes(), impl_->services->webhook_activity);
-  register_ops_routes(impl_->routes, ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(),
-                                                    impl_->feed.get(), impl_->services->limiter.get(),
-                                                    impl_->services->usage.get()});
+  register_ops_routes(impl_->routes,
+                      ops_context{*impl_->db, impl_->server, impl_->metrics, impl_->queue.get(), impl_->feed.get(),
+                                  impl_->services->limiter.get(), impl_->services->usage.get()});
   api::register_all(impl_->routes, *impl_->services);
   web::register_routes(impl_->routes, *impl_->services);  // last: it sets the router's fallback
   impl_->metrics = std::make_unique<http::request_metrics>(impl_->routes.routes().size());
@@ -259,22 +257,24 @@ void app::start() {
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.store.housekeeping_interval,
                      account_sweeps(c.auth.session_idle_timeout_s));
   // Retention (P9): messages, events and stale pending statuses past their configured age.
-  start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval,
-                     retention_sweeps(c.retention), c.retention.batch_rows);
+  start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), c.retention.interval, retention_sweeps(c.retention),
+                     c.retention.batch_rows);
   // The local template copies (templates/sync.hpp).
   templates::start_sync({c, *impl_->db, *impl_->blocking, impl_->services->vault, impl_->services->meta},
                         impl_->pool->at(0).get_executor());
   // Usage counts reach usage_daily every few seconds, off the send path (limits/usage.hpp).
   start_housekeeping(*impl_->db, impl_->pool->at(0).get_executor(), usage_flush_interval,
-                     {sweep_task{"usage_flush", [u = impl_->services->usage](store::connection& conn, std::int64_t now,
-                                                                             std::size_t batch, std::size_t& removed) {
+                     {sweep_task{"usage_flush",
+                                 [u = impl_->services->usage](store::connection& conn, std::int64_t now,
+                                                              std::size_t batch, std::size_t& removed) {
                                    return limits::flush_usage(conn, *u, now, usage_keep_days, batch, removed);
                                  }}},
                      c.retention.batch_rows);
-  instances::start_watch(*impl_->db, impl_->services->vault, *impl_->blocking, impl_->services->webhook_activity,
-                         {c.onboarding.watch_interval, c.webhooks.silent_after.count(),
-                          c.onboarding.token_expiry_warning_days * 86400, c.server.public_url, c.onboarding.owner_alerts},
-                         impl_->pool->at(0).get_executor());
+  instances::start_watch(
+      *impl_->db, impl_->services->vault, *impl_->blocking, impl_->services->webhook_activity,
+      {c.onboarding.watch_interval, c.webhooks.silent_after.count(), c.onboarding.token_expiry_warning_days * 86400,
+       c.server.public_url, c.onboarding.owner_alerts},
+      impl_->pool->at(0).get_executor());
   impl_->queue->start();
   impl_->hooks->start();
   // Inbound media kept for instances that asked (inbound/media_fetcher.hpp).
@@ -282,8 +282,10 @@ void app::start() {
                                impl_->pool->at(0).get_executor());
   impl_->pool->run();
   impl_->started = true;
-  core::log::info("listening", {{"address", c.server.listen}, {"port", impl_->server->port()},
-                                {"tls", c.server.tls()}, {"reactors", impl_->pool->size()},
+  core::log::info("listening", {{"address", c.server.listen},
+                                {"port", impl_->server->port()},
+                                {"tls", c.server.tls()},
+                                {"reactors", impl_->pool->size()},
                                 {"schema_version", impl_->db->schema_version()}});
 }
 
@@ -331,9 +333,8 @@ int app::run() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto left = impl_->server->open_connections();
   // Sends in flight commit their outcome; what is left keeps its lease for the next start.
-  impl_->queue->stop(std::max(std::chrono::milliseconds(100),
-                              std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  deadline - std::chrono::steady_clock::now())));
+  impl_->queue->stop(std::max(std::chrono::milliseconds(100), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                  deadline - std::chrono::steady_clock::now())));
   impl_->pool->stop();
   impl_->pool->join();
   impl_->blocking->join();

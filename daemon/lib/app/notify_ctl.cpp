@@ -89,8 +89,10 @@ bool subject_ok(const std::string& s) {
 int parse(const std::vector<std::string>& args, options& o) {
   if (args.size() % 2 == 0) return 2;
   for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--subject") o.subject = args[i + 1];
-    else if (args[i] == "--body-file") o.body_file = args[i + 1];
+    if (args[i] == "--subject")
+      o.subject = args[i + 1];
+    else if (args[i] == "--body-file")
+      o.body_file = args[i + 1];
     else if (args[i] == "--per-second") {
       char* end = nullptr;
       o.per_second = std::strtol(args[i + 1].c_str(), &end, 10);
@@ -98,7 +100,8 @@ int parse(const std::vector<std::string>& args, options& o) {
         std::fprintf(stderr, "enfinitoctl: notify-users: --per-second must be 1 to %ld\n", per_second_max);
         return 2;
       }
-    } else return 2;
+    } else
+      return 2;
   }
   if (!subject_ok(o.subject)) {
     std::fprintf(stderr, "enfinitoctl: notify-users: --subject must be 1 to %zu characters, no control characters\n",
@@ -118,7 +121,8 @@ std::optional<std::string> read_body(const std::string& path) {
   }
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (body.empty() || body.size() > body_max_bytes || body.find('\0') != std::string::npos) {
-    std::fprintf(stderr, "enfinitoctl: notify-users: the body must be 1 byte to %zu KiB of text\n", body_max_bytes / 1024);
+    std::fprintf(stderr, "enfinitoctl: notify-users: the body must be 1 byte to %zu KiB of text\n",
+                 body_max_bytes / 1024);
     return std::nullopt;
   }
   return body;

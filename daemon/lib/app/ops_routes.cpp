@@ -65,8 +65,8 @@ void render_store(std::string& out, const store::store& db) {
   seconds_histogram("enfinito_store_commit_duration_seconds", "Time of one group commit.", st.commit_buckets,
                     st.commit_micros_total.load(), st.batches.load());
   seconds_histogram("enfinito_store_checkpoint_duration_seconds",
-                    "Time of one WAL checkpoint the writer ran between groups, fsyncs included.",
-                    st.checkpoint_buckets, st.checkpoint_micros_total.load(), st.checkpoints.load());
+                    "Time of one WAL checkpoint the writer ran between groups, fsyncs included.", st.checkpoint_buckets,
+                    st.checkpoint_micros_total.load(), st.checkpoints.load());
   out += "# HELP enfinito_store_queue_depth Writes waiting for the writer.\n";
   out += "# TYPE enfinito_store_queue_depth gauge\n";
   out += "enfinito_store_queue_depth " + std::to_string(db.queue_depth()) + "\n";
@@ -83,14 +83,14 @@ void register_ops_routes(http::router& r, ops_context ctx) {
     // Ready = listeners up, not draining, and the store commits: a real write round trip.
     bool listening = ctx.server && ctx.server->listening() && !ctx.server->draining();
     auto ec = co_await ctx.db.write([](store::connection& c) {
-      return c.exec("INSERT INTO meta_kv(key, value) VALUES('readyz', strftime('%s','now')) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+      return c.exec(
+          "INSERT INTO meta_kv(key, value) VALUES('readyz', strftime('%s','now')) "
+          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     });
     bool writable = !ec;
     boost::json::object body{{"listening", listening}, {"store_writable", writable}};
     body["status"] = listening && writable ? "ready" : "not_ready";
-    co_return http::json_response(listening && writable ? http::status::ok : http::status::service_unavailable,
-                                  body);
+    co_return http::json_response(listening && writable ? http::status::ok : http::status::service_unavailable, body);
   });
 
   r.add(http::verb::get, "/metrics", "ops.metrics", [ctx, &r](http::request&) -> net::awaitable<http::response> {

@@ -16,7 +16,7 @@ class bus;
 namespace enfinito::limits {
 class limiter;
 class usage_book;
-}
+}  // namespace enfinito::limits
 
 namespace enfinito::app {
 

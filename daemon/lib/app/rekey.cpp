@@ -61,8 +61,8 @@ core::error_code in_transaction(store::connection& c, std::string* why, Fn fn) {
 
 }  // namespace
 
-core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v,
-                                           std::size_t batch, int max_passes, std::string* why) {
+core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v, std::size_t batch,
+                                           int max_passes, std::string* why) {
   return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
     std::string after;
     for (;;) {
@@ -107,9 +107,9 @@ std::string id_text(std::int64_t id) { return std::to_string(id); }
 
 // What a table with one sealed blob per row is called in messages.
 struct blob_table_words {
-  const char* rows;   // "webhook endpoints": cannot read <rows>
-  const char* row;    // "webhook endpoint": <row> <id> ...
-  const char* blob;   // "signing secret": <row> <id> <blob>: why
+  const char* rows;  // "webhook endpoints": cannot read <rows>
+  const char* row;   // "webhook endpoint": <row> <id> ...
+  const char* blob;  // "signing secret": <row> <id> <blob>: why
 };
 
 // Re-seals the one blob of every row whose key is not the active one: batches of `scan(c,
@@ -117,9 +117,8 @@ struct blob_table_words {
 // compare-and-swap `replace(c, id, old_blob, new_blob, swapped)`.
 template <class Row, class Cursor, class Scan, class Replace>
 core::result<rekey_report> rekey_blob_rows(store::connection& c, const crypto::vault& v, std::size_t batch,
-                                           int max_passes, std::string* why, const char* table,
-                                           const char* field, blob_table_words words, Scan scan,
-                                           Replace replace) {
+                                           int max_passes, std::string* why, const char* table, const char* field,
+                                           blob_table_words words, Scan scan, Replace replace) {
   return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
     Cursor after{};
     for (;;) {
@@ -158,26 +157,26 @@ core::result<rekey_report> rekey_blob_rows(store::connection& c, const crypto::v
 
 }  // namespace
 
-core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
-                                                 std::size_t batch, int max_passes, std::string* why) {
-  return rekey_blob_rows<sh::sealed_secret, std::string>(
-      c, v, batch, max_passes, why, sh::table, sh::secret_field,
-      {"webhook endpoints", "webhook endpoint", "signing secret"}, sh::scan_secrets, sh::replace_secret);
+core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v, std::size_t batch,
+                                                 int max_passes, std::string* why) {
+  return rekey_blob_rows<sh::sealed_secret, std::string>(c, v, batch, max_passes, why, sh::table, sh::secret_field,
+                                                         {"webhook endpoints", "webhook endpoint", "signing secret"},
+                                                         sh::scan_secrets, sh::replace_secret);
 }
 
-core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v,
-                                             std::size_t batch, int max_passes, std::string* why) {
-  return rekey_blob_rows<acc::sealed_mail, std::int64_t>(
-      c, v, batch, max_passes, why, acc::mail_table, acc::mail_body_field,
-      {"the mail outbox", "mail", "body"}, acc::scan_sealed_mail, acc::replace_sealed_mail);
+core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v, std::size_t batch,
+                                             int max_passes, std::string* why) {
+  return rekey_blob_rows<acc::sealed_mail, std::int64_t>(c, v, batch, max_passes, why, acc::mail_table,
+                                                         acc::mail_body_field, {"the mail outbox", "mail", "body"},
+                                                         acc::scan_sealed_mail, acc::replace_sealed_mail);
 }
 
-core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v,
-                                              std::size_t batch, int max_passes, std::string* why) {
+core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v, std::size_t batch,
+                                              int max_passes, std::string* why) {
   namespace sf = store::second_factor;
-  return rekey_blob_rows<sf::sealed_secret, std::string>(
-      c, v, batch, max_passes, why, sf::table, sf::secret_field, {"second factors", "second factor of user", "secret"},
-      sf::scan_secrets, sf::replace_secret);
+  return rekey_blob_rows<sf::sealed_secret, std::string>(c, v, batch, max_passes, why, sf::table, sf::secret_field,
+                                                         {"second factors", "second factor of user", "secret"},
+                                                         sf::scan_secrets, sf::replace_secret);
 }
 
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {

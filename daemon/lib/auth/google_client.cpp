@@ -62,8 +62,7 @@ std::shared_ptr<google_client> google_client::from_settings(const config::settin
   std::string why;
   auto secret = config::read_secret_file(s, "google.client_secret", &why);
   if (!secret) throw config::config_error("google.client_secret: " + why);
-  auto tls = crypto::make_client_context(g.ca_file.empty() ? std::nullopt
-                                                           : std::optional<std::string>(g.ca_file));
+  auto tls = crypto::make_client_context(g.ca_file.empty() ? std::nullopt : std::optional<std::string>(g.ca_file));
   if (!tls) throw config::config_error("google.ca_file: " + tls.error().message());
 
   oidc::provider_config p;
@@ -91,12 +90,11 @@ google_client::google_client(oidc::provider_config provider, core::secret_string
       timeout_(timeout),
       cache_(jwks_min_refresh) {}
 
-net::awaitable<core::result<oidc::identity>> google_client::sign_in(std::string code,
-                                                                    std::string code_verifier,
+net::awaitable<core::result<oidc::identity>> google_client::sign_in(std::string code, std::string code_verifier,
                                                                     std::string nonce) {
   auto answer = co_await provider_call(
-      provider_.token_endpoint,
-      oidc::token_request_body(provider_, code, code_verifier, client_secret_.reveal()), tls_, timeout_);
+      provider_.token_endpoint, oidc::token_request_body(provider_, code, code_verifier, client_secret_.reveal()), tls_,
+      timeout_);
   core::detail::secure_wipe(code.data(), code.size());
   core::detail::secure_wipe(code_verifier.data(), code_verifier.size());
   if (!answer) co_return answer.error();
@@ -106,8 +104,7 @@ net::awaitable<core::result<oidc::identity>> google_client::sign_in(std::string 
   if (answer->status == 200) id_token = oidc::parse_token_response(answer->body);
   core::detail::secure_wipe(answer->body.data(), answer->body.size());
   if (!id_token) {
-    core::log::warn("google.token_refused", {{"status", answer->status},
-                                             {"reason", id_token.error().message()}});
+    core::log::warn("google.token_refused", {{"status", answer->status}, {"reason", id_token.error().message()}});
     co_return id_token.error();
   }
   auto id = co_await verify(std::move(*id_token), std::move(nonce));
@@ -131,15 +128,13 @@ net::awaitable<void> google_client::refresh_keys() {
   cache_.update(std::move(*keys), oidc::jwks_cache::clock::now());
 }
 
-net::awaitable<core::result<oidc::identity>> google_client::verify(std::string id_token,
-                                                                   std::string nonce) {
+net::awaitable<core::result<oidc::identity>> google_client::verify(std::string id_token, std::string nonce) {
   auto kid = oidc::token_kid(id_token);
   if (!kid) co_return kid.error();
   if (cache_.begin_fetch(*kid, oidc::jwks_cache::clock::now())) co_await refresh_keys();
   auto keys = cache_.keys();
   if (!keys) co_return oidc::error::provider_unreachable;
-  co_return oidc::verify_id_token(id_token, *keys,
-                                  {provider_, nonce, std::chrono::system_clock::now()});
+  co_return oidc::verify_id_token(id_token, *keys, {provider_, nonce, std::chrono::system_clock::now()});
 }
 
 }  // namespace enfinito::auth

@@ -28,24 +28,42 @@ class category final : public boost::system::error_category {
   std::string message(int ev) const override { return message(ev, nullptr, 0); }
   const char* message(int ev, char*, std::size_t) const noexcept override {
     switch (static_cast<error>(ev)) {
-      case error::malformed_token: return "ID token is malformed";
-      case error::bad_algorithm: return "ID token algorithm is not RS256";
-      case error::header_supplied_key: return "ID token header carries a key or key location";
-      case error::missing_kid: return "ID token header has no key id";
-      case error::unknown_kid: return "ID token key id is not in the provider's key set";
-      case error::bad_signature: return "ID token signature is invalid";
-      case error::bad_issuer: return "ID token issuer is not accepted";
-      case error::bad_audience: return "ID token audience is not this client";
-      case error::bad_azp: return "ID token authorized party is not this client";
-      case error::expired: return "ID token has expired";
-      case error::issued_in_future: return "ID token is issued in the future";
-      case error::bad_nonce: return "ID token nonce does not match this sign-in";
-      case error::missing_subject: return "ID token has no usable subject";
-      case error::malformed_token_response: return "token endpoint answer has no usable id_token";
-      case error::malformed_jwks: return "provider key set is malformed";
-      case error::provider_error: return "the identity provider refused the request";
-      case error::provider_unreachable: return "the identity provider could not be reached";
-      case error::bad_endpoint: return "identity provider endpoint URL is not allowed";
+      case error::malformed_token:
+        return "ID token is malformed";
+      case error::bad_algorithm:
+        return "ID token algorithm is not RS256";
+      case error::header_supplied_key:
+        return "ID token header carries a key or key location";
+      case error::missing_kid:
+        return "ID token header has no key id";
+      case error::unknown_kid:
+        return "ID token key id is not in the provider's key set";
+      case error::bad_signature:
+        return "ID token signature is invalid";
+      case error::bad_issuer:
+        return "ID token issuer is not accepted";
+      case error::bad_audience:
+        return "ID token audience is not this client";
+      case error::bad_azp:
+        return "ID token authorized party is not this client";
+      case error::expired:
+        return "ID token has expired";
+      case error::issued_in_future:
+        return "ID token is issued in the future";
+      case error::bad_nonce:
+        return "ID token nonce does not match this sign-in";
+      case error::missing_subject:
+        return "ID token has no usable subject";
+      case error::malformed_token_response:
+        return "token endpoint answer has no usable id_token";
+      case error::malformed_jwks:
+        return "provider key set is malformed";
+      case error::provider_error:
+        return "the identity provider refused the request";
+      case error::provider_unreachable:
+        return "the identity provider could not be reached";
+      case error::bad_endpoint:
+        return "identity provider endpoint URL is not allowed";
     }
     return "unknown oidc error";
   }
@@ -57,8 +75,8 @@ std::string form_encode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   for (unsigned char c : in) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -114,10 +132,8 @@ std::optional<split_token> split(std::string_view token) {
   auto d1 = token.find('.');
   if (d1 == std::string_view::npos) return std::nullopt;
   auto d2 = token.find('.', d1 + 1);
-  if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
-    return std::nullopt;
-  split_token s{token.substr(0, d1), token.substr(d1 + 1, d2 - d1 - 1), token.substr(d2 + 1),
-                token.substr(0, d2)};
+  if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos) return std::nullopt;
+  split_token s{token.substr(0, d1), token.substr(d1 + 1, d2 - d1 - 1), token.substr(d2 + 1), token.substr(0, d2)};
   if (s.header.empty() || s.payload.empty()) return std::nullopt;
   return s;
 }
@@ -174,8 +190,7 @@ std::string seal_flow(std::string_view state, std::string_view nonce, std::strin
   return sealed;
 }
 
-core::result<std::pair<std::string, std::string>> open_flow(std::string_view state,
-                                                            std::string_view sealed) {
+core::result<std::pair<std::string, std::string>> open_flow(std::string_view state, std::string_view sealed) {
   auto key = crypto::hmac_sha256(state, "enfinito.google.flow.key.v1");
   auto plain = crypto::open(key, "google_flows", sealed);
   core::detail::secure_wipe(key.data(), key.size());
@@ -204,8 +219,8 @@ std::string authorization_url(const provider_config& p, const flow_secrets& s) {
   return url;
 }
 
-std::string token_request_body(const provider_config& p, std::string_view code,
-                               std::string_view code_verifier, std::string_view client_secret) {
+std::string token_request_body(const provider_config& p, std::string_view code, std::string_view code_verifier,
+                               std::string_view client_secret) {
   std::string body = "grant_type=authorization_code";
   body += "&code=" + form_encode(code);
   body += "&redirect_uri=" + form_encode(p.redirect_uri);
@@ -317,13 +332,13 @@ core::result<identity> verify_id_token(std::string_view id_token, const std::vec
   if (const auto* email = string_member(*claims, "email"); email && email->size() <= 320)
     id.email = std::string(*email);
   if (auto it = claims->find("email_verified"); it != claims->end()) {
-    if (it->value().is_bool()) id.email_verified = it->value().as_bool();
-    else if (it->value().is_string()) id.email_verified = it->value().as_string() == "true";
+    if (it->value().is_bool())
+      id.email_verified = it->value().as_bool();
+    else if (it->value().is_string())
+      id.email_verified = it->value().as_string() == "true";
   }
-  if (const auto* name = string_member(*claims, "name"); name && name->size() <= 200)
-    id.name = std::string(*name);
-  if (const auto* pic = string_member(*claims, "picture");
-      pic && pic->size() <= 2048 && pic->starts_with("https://"))
+  if (const auto* name = string_member(*claims, "name"); name && name->size() <= 200) id.name = std::string(*name);
+  if (const auto* pic = string_member(*claims, "picture"); pic && pic->size() <= 2048 && pic->starts_with("https://"))
     id.picture = std::string(*pic);
   return id;
 }

@@ -18,7 +18,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-
 namespace enfinito::broadcasts {
 namespace {
 
@@ -28,7 +27,7 @@ namespace json = boost::json;
 
 // The broadcast's template as the instance's local copy holds it (templates/checks.hpp).
 struct template_copy {
-  bool synced = false;                          // never synced: Meta judges, as for single sends
+  bool synced = false;                         // never synced: Meta judges, as for single sends
   std::optional<templates::definition> found;  // the copy's template of that name and language
 };
 
@@ -48,7 +47,7 @@ std::optional<rejection> header_kind_problem(const templates::definition* def, c
 // the list, so memory holds one of the two, not both. Rejected rows are removed in place (a
 // second vector of 100,000 rows would double the peak).
 recipient_list read_and_check(create_request& rq, const template_copy& copy) {
-  auto l = rq.json_recipients    ? read_json(*rq.json_recipients)
+  auto l = rq.json_recipients      ? read_json(*rq.json_recipients)
            : !rq.json_text.empty() ? read_json_text(rq.json_text)
                                    : read_csv(rq.csv);
   rq.json_recipients.reset();
@@ -80,7 +79,8 @@ recipient_list read_and_check(create_request& rq, const template_copy& copy) {
   l.rows.resize(kept);
   if (!more.empty()) {
     l.rejected.insert(l.rejected.end(), more.begin(), more.end());
-    std::sort(l.rejected.begin(), l.rejected.end(), [](const rejection& a, const rejection& b) { return a.row < b.row; });
+    std::sort(l.rejected.begin(), l.rejected.end(),
+              [](const rejection& a, const rejection& b) { return a.row < b.row; });
   }
   return l;
 }
@@ -174,7 +174,9 @@ net::awaitable<create_result> run_create(context ctx, create_request& rq) {
   // Only the rejections stay: the rows are in the database now.
   out.list.rows.clear();
   out.list.rows.shrink_to_fit();
-  core::log::info("broadcast_created", {{"broadcast", b.id}, {"instance", b.instance_id}, {"recipients", b.recipients},
+  core::log::info("broadcast_created", {{"broadcast", b.id},
+                                        {"instance", b.instance_id},
+                                        {"recipients", b.recipients},
                                         {"skipped_invalid", b.rejected}});
   co_return out;
 }
@@ -201,17 +203,30 @@ net::awaitable<control_result> apply(context ctx, std::string user_id, std::stri
   std::vector<std::string_view> from;
   std::string_view to;
   switch (what) {
-    case control::pause: from = {"running"}; to = "paused"; break;
-    case control::resume: from = {"paused"}; to = "running"; break;
-    case control::cancel: from = {"preparing", "running", "paused"}; to = "cancelled"; break;
+    case control::pause:
+      from = {"running"};
+      to = "paused";
+      break;
+    case control::resume:
+      from = {"paused"};
+      to = "running";
+      break;
+    case control::cancel:
+      from = {"preparing", "running", "paused"};
+      to = "cancelled";
+      break;
   }
   auto& b = out.broadcast;
   auto fn = [&](store::connection& c) { return sb::transition(c, user_id, id, from, to, core::wall_ms(), b); };
   auto ec = co_await ctx.db.write(fn);
-  if (ec == store::error::not_found) out.what = control_result::kind::not_found;
-  else if (ec == store::error::constraint) out.what = control_result::kind::wrong_state;
-  else if (ec) out.ec = ec;
-  else out.what = control_result::kind::done;
+  if (ec == store::error::not_found)
+    out.what = control_result::kind::not_found;
+  else if (ec == store::error::constraint)
+    out.what = control_result::kind::wrong_state;
+  else if (ec)
+    out.ec = ec;
+  else
+    out.what = control_result::kind::done;
   if (out.what != control_result::kind::done) co_return out;
 
   if (what == control::resume && ctx.q) ctx.q->notify(b.instance_id);
@@ -219,7 +234,9 @@ net::awaitable<control_result> apply(context ctx, std::string user_id, std::stri
   // Cancelled: the gate already stops every lease; now the queued messages become
   // `cancelled`, a batch per write so single sends commit between them.
   std::size_t done = cancel_rows;
-  auto batch_fn = [&](store::connection& c) { return sb::cancel_batch(c, user_id, id, cancel_rows, core::wall_ms(), done); };
+  auto batch_fn = [&](store::connection& c) {
+    return sb::cancel_batch(c, user_id, id, cancel_rows, core::wall_ms(), done);
+  };
   while (done >= cancel_rows) {
     ec = co_await ctx.db.write(batch_fn);
     if (ec) {

@@ -48,7 +48,8 @@ bool is_media_type(std::string_view t) { return t == "image" || t == "document" 
 std::optional<rejection> header_problem(std::size_t row, const header_param& h) {
   if (h.type == "text") {
     if (auto p = parameter_problem(h.value)) return rejection{row, "header.text", *p};
-    if (h.value.size() > max_header_text_bytes) return rejection{row, "header.text", "longer than 60 bytes (Meta's limit)"};
+    if (h.value.size() > max_header_text_bytes)
+      return rejection{row, "header.text", "longer than 60 bytes (Meta's limit)"};
     return std::nullopt;
   }
   if (!is_media_type(h.type)) return rejection{row, "header.type", "text, image, document or video"};
@@ -65,7 +66,8 @@ std::optional<rejection> buttons_problem(std::size_t row, const std::vector<butt
     const std::string field = "buttons[" + std::to_string(i) + "]";
     if (b.index > max_button_index) return rejection{row, field + ".index", "0 to 9"};
     if (i > 0 && buttons[i - 1].index == b.index) return rejection{row, field + ".index", "the same button twice"};
-    if (b.sub_type != "quick_reply" && b.sub_type != "url") return rejection{row, field + ".sub_type", "quick_reply or url"};
+    if (b.sub_type != "quick_reply" && b.sub_type != "url")
+      return rejection{row, field + ".sub_type", "quick_reply or url"};
     if (auto p = button_value_problem(b.value))
       return rejection{row, field + (b.sub_type == "url" ? ".text" : ".payload"), *p};
   }
@@ -87,10 +89,9 @@ bool same_shape(const recipient& a, const recipient& b) {
 }
 
 bool is_name(std::string_view n) {
-  return !n.empty() && n.size() <= 64 &&
-         std::all_of(n.begin(), n.end(), [](char ch) {
-           return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
-         });
+  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+  });
 }
 
 // One CSV record from `text` at `pos` (RFC 4180); false at the end. `lines` counts the line
@@ -155,8 +156,8 @@ std::optional<std::pair<std::string, std::string>> read_header(const json::value
   const std::string_view value_key = out.type == "text" ? "text" : "link";
   for (const auto& [k, val] : *o)
     if (k != "type" && k != value_key)
-      return std::pair{"header." + std::string(k), std::string("unknown field (a ") + out.type + " header takes " +
-                                                       std::string(value_key) + ")"};
+      return std::pair{"header." + std::string(k),
+                       std::string("unknown field (a ") + out.type + " header takes " + std::string(value_key) + ")"};
   const auto* value = string_at(*o, value_key);
   if (!value) return std::pair{"header." + std::string(value_key), std::string("a string")};
   out.value = std::string(*value);
@@ -185,8 +186,8 @@ std::optional<std::pair<std::string, std::string>> read_buttons(const json::valu
     const std::string_view value_key = b.sub_type == "url" ? "text" : "payload";
     for (const auto& [k, val] : *o)
       if (k != "index" && k != "sub_type" && k != value_key)
-        return std::pair{field + "." + std::string(k), "unknown field (a " + b.sub_type + " button takes " +
-                                                           std::string(value_key) + ")"};
+        return std::pair{field + "." + std::string(k),
+                         "unknown field (a " + b.sub_type + " button takes " + std::string(value_key) + ")"};
     const auto* value = string_at(*o, value_key);
     if (!value) return std::pair{field + "." + std::string(value_key), std::string("a string")};
     b.value = std::string(*value);
@@ -230,10 +231,14 @@ std::optional<std::string> number_key(std::string_view to) {
   std::string digits;
   for (std::size_t i = 0; i < to.size(); ++i) {
     const char ch = to[i];
-    if (ch >= '0' && ch <= '9') digits += ch;
-    else if (ch == '+' && i == 0) continue;
-    else if (ch == ' ' || ch == '-' || ch == '(' || ch == ')' || ch == '.') continue;
-    else return std::nullopt;
+    if (ch >= '0' && ch <= '9')
+      digits += ch;
+    else if (ch == '+' && i == 0)
+      continue;
+    else if (ch == ' ' || ch == '-' || ch == '(' || ch == ')' || ch == '.')
+      continue;
+    else
+      return std::nullopt;
   }
   // E.164: a country code (never starting with 0) and at most 15 digits in all.
   if (digits.size() < 7 || digits.size() > 15 || digits[0] == '0') return std::nullopt;
@@ -280,10 +285,11 @@ void check_all(const template_ref& t, recipient_list& l) {
       continue;
     }
     if (first && !same_shape(r, *first)) {
-      const bool header_differs = r.header.has_value() != first->header.has_value() ||
-                                  (r.header && r.header->type != first->header->type);
+      const bool header_differs =
+          r.header.has_value() != first->header.has_value() || (r.header && r.header->type != first->header->type);
       reject(l, r.row, header_differs ? "header" : "buttons",
-             "not the same header and buttons as row " + std::to_string(first->row) + " (one template, one set of variables)");
+             "not the same header and buttons as row " + std::to_string(first->row) +
+                 " (one template, one set of variables)");
       continue;
     }
     auto [it, fresh] = seen.emplace(std::stoull(*number_key(r.to)), r.row);
@@ -316,8 +322,10 @@ void read_row(const json::value& item, std::size_t row, recipient_list& l) {
       r.to = std::string(val.as_string());
     } else if (k == "parameters" && val.is_array()) {
       for (const auto& p : val.as_array()) {
-        if (!p.is_string()) ok = false;
-        else r.parameters.emplace_back(p.as_string());
+        if (!p.is_string())
+          ok = false;
+        else
+          r.parameters.emplace_back(p.as_string());
       }
       if (!ok) reject(l, row, "parameters", "an array of strings");
     } else if (k == "header" || k == "buttons") {
@@ -328,7 +336,8 @@ void read_row(const json::value& item, std::size_t row, recipient_list& l) {
       }
     } else if (k == "parameters" && val.is_object()) {
       for (const auto& [name, p] : val.as_object()) {
-        if (!p.is_string()) ok = false;
+        if (!p.is_string())
+          ok = false;
         else {
           r.names.emplace_back(name);
           r.parameters.emplace_back(p.as_string());
@@ -337,7 +346,10 @@ void read_row(const json::value& item, std::size_t row, recipient_list& l) {
       if (!ok) reject(l, row, "parameters", "an object of strings");
     } else {
       ok = false;
-      reject(l, row, std::string(k), k == "to" ? "a string" : k == "parameters" ? "an array or object" : "unknown field");
+      reject(l, row, std::string(k),
+             k == "to"           ? "a string"
+             : k == "parameters" ? "an array or object"
+                                 : "unknown field");
     }
     if (!ok) break;
   }
@@ -355,8 +367,10 @@ std::size_t skip_space(std::string_view t, std::size_t pos) {
 // when unterminated. Escapes are skipped, not decoded.
 std::size_t skip_string(std::string_view t, std::size_t pos) {
   for (++pos; pos < t.size(); ++pos) {
-    if (t[pos] == '\\') ++pos;
-    else if (t[pos] == '"') return pos + 1;
+    if (t[pos] == '\\')
+      ++pos;
+    else if (t[pos] == '"')
+      return pos + 1;
   }
   return std::string_view::npos;
 }
@@ -380,8 +394,10 @@ std::size_t skip_value(std::string_view t, std::size_t pos) {
       continue;
     }
     ++pos;
-    if (c == '{' || c == '[') ++depth;
-    else if ((c == '}' || c == ']') && --depth == 0) return pos;
+    if (c == '{' || c == '[')
+      ++depth;
+    else if ((c == '}' || c == ']') && --depth == 0)
+      return pos;
   }
   return std::string_view::npos;
 }
@@ -451,8 +467,10 @@ std::optional<json_body_split> split_recipients(std::string_view body) {
       to = end;
     }
     pos = skip_space(body, end);
-    if (pos < body.size() && body[pos] == ',') pos = skip_space(body, pos + 1);
-    else break;
+    if (pos < body.size() && body[pos] == ',')
+      pos = skip_space(body, pos + 1);
+    else
+      break;
   }
   if (!out || pos >= body.size() || body[pos] != '}') return std::nullopt;
   out->recipients = body.substr(from, to - from);
@@ -467,7 +485,8 @@ recipient_list read_json_text(std::string_view array) {
     l.rows.clear();
     l.rejected.clear();
     l.rejected_count = 0;
-    l.fatal = row == 0 ? "recipients: " + detail : "recipients: row " + std::to_string(row) + " is not I-JSON: " + detail;
+    l.fatal =
+        row == 0 ? "recipients: " + detail : "recipients: row " + std::to_string(row) + " is not I-JSON: " + detail;
     return std::move(l);
   };
   if (array.size() < 2 || array.front() != '[' || array.back() != ']') return syntax(0, "not a JSON array");
@@ -569,9 +588,12 @@ recipient_list read_csv(std::string_view text) {
     r.to = std::move(fields[0]);
     for (std::size_t i = 1; i < fields.size(); ++i) {
       const auto& c = roles[i - 1];
-      if (c.what == column::kind::body) r.parameters.push_back(std::move(fields[i]));
-      else if (c.what == column::kind::header) r.header = header_param{c.type, std::move(fields[i])};
-      else r.buttons.push_back({c.index, c.type, std::move(fields[i])});
+      if (c.what == column::kind::body)
+        r.parameters.push_back(std::move(fields[i]));
+      else if (c.what == column::kind::header)
+        r.header = header_param{c.type, std::move(fields[i])};
+      else
+        r.buttons.push_back({c.index, c.type, std::move(fields[i])});
     }
     sort_buttons(r.buttons);
     l.rows.push_back(std::move(r));
@@ -585,8 +607,10 @@ std::string template_body(const template_ref& t, const recipient& r) {
   json::array components;
   if (r.header) {
     json::object p{{"type", r.header->type}};
-    if (r.header->type == "text") p["text"] = r.header->value;
-    else p[r.header->type] = json::object{{"link", r.header->value}};
+    if (r.header->type == "text")
+      p["text"] = r.header->value;
+    else
+      p[r.header->type] = json::object{{"link", r.header->value}};
     components.push_back(json::object{{"type", "header"}, {"parameters", json::array{std::move(p)}}});
   }
   if (!r.parameters.empty()) {
@@ -602,12 +626,17 @@ std::string template_body(const template_ref& t, const recipient& r) {
   for (const auto& b : r.buttons) {
     json::object p = b.sub_type == "url" ? json::object{{"type", "text"}, {"text", b.value}}
                                          : json::object{{"type", "payload"}, {"payload", b.value}};
-    components.push_back(json::object{{"type", "button"}, {"sub_type", b.sub_type},
-                                      {"index", std::to_string(b.index)}, {"parameters", json::array{std::move(p)}}});
+    components.push_back(json::object{{"type", "button"},
+                                      {"sub_type", b.sub_type},
+                                      {"index", std::to_string(b.index)},
+                                      {"parameters", json::array{std::move(p)}}});
   }
   if (!components.empty()) tpl["components"] = std::move(components);
-  const json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"},
-                          {"to", r.to}, {"type", "template"}, {"template", std::move(tpl)}};
+  const json::object body{{"messaging_product", "whatsapp"},
+                          {"recipient_type", "individual"},
+                          {"to", r.to},
+                          {"type", "template"},
+                          {"template", std::move(tpl)}};
   return json::serialize(body);
 }
 

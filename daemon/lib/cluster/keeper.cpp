@@ -10,10 +10,16 @@ namespace enfinito::cluster {
 
 namespace pg = store::pg;
 
-lease_keeper::lease_keeper(pg::pool& pool, executor ex, std::string node, lease_policy policy,
-                           std::int64_t claim_limit, events ev, std::function<std::int64_t()> now)
-    : pool_(pool), ex_(ex), timer_(ex), node_(std::move(node)), policy_(policy), claim_limit_(claim_limit),
-      events_(std::move(ev)), now_(std::move(now)) {}
+lease_keeper::lease_keeper(pg::pool& pool, executor ex, std::string node, lease_policy policy, std::int64_t claim_limit,
+                           events ev, std::function<std::int64_t()> now)
+    : pool_(pool),
+      ex_(ex),
+      timer_(ex),
+      node_(std::move(node)),
+      policy_(policy),
+      claim_limit_(claim_limit),
+      events_(std::move(ev)),
+      now_(std::move(now)) {}
 
 void lease_keeper::start() { round(); }
 

@@ -11,8 +11,8 @@ bool may_take(const std::optional<lease>& current, std::string_view node, std::i
   return !current || current->node_id == node || current->expires_at <= now;
 }
 
-lease take(const std::optional<lease>& current, std::string_view instance_id, std::string_view node,
-           std::int64_t now, const lease_policy& p) {
+lease take(const std::optional<lease>& current, std::string_view instance_id, std::string_view node, std::int64_t now,
+           const lease_policy& p) {
   lease l;
   l.instance_id = std::string(instance_id);
   l.node_id = std::string(node);

@@ -10,10 +10,9 @@
 namespace enfinito::core {
 
 bool is_benign(const error_code& ec) noexcept {
-  return ec == net::error::operation_aborted || ec == net::error::eof ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == net::ssl::error::stream_truncated || ec == beast::http::error::end_of_stream ||
-         ec == websocket::error::closed;
+  return ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated ||
+         ec == beast::http::error::end_of_stream || ec == websocket::error::closed;
 }
 
 }  // namespace enfinito::core

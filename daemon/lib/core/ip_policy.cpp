@@ -63,12 +63,11 @@ bool v6_public(const address_v6& a) noexcept {
   if (auto v = embedded_v4(a)) return v4_public(*v);
   const auto b = a.to_bytes();
   if (a.is_unspecified() || a.is_loopback() || a.is_multicast()) return false;
-  if ((b[0] & 0xfe) == 0xfc) return false;                    // fc00::/7 unique local
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;    // fe80::/10 link-local
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;    // fec0::/10 site-local (deprecated)
-  if (b[0] == 0x01 && b[1] == 0x00 && b[2] == 0 && b[3] == 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 &&
-      b[7] == 0)
-    return false;                                              // 100::/64 discard
+  if ((b[0] & 0xfe) == 0xfc) return false;                  // fc00::/7 unique local
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10 link-local
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;  // fec0::/10 site-local (deprecated)
+  if (b[0] == 0x01 && b[1] == 0x00 && b[2] == 0 && b[3] == 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0)
+    return false;                                                                  // 100::/64 discard
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return false;  // 2001:db8::/32 documentation
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && (b[3] & 0xf0) == 0x10) return false;  // 2001:10::/28 ORCHID
   // Only 2000::/3 is allocated global unicast.
@@ -125,15 +124,15 @@ std::optional<address_v4> embedded_v4(const address_v6& a) noexcept {
   };
   bool zero80 = true;
   for (int i = 0; i < 10; ++i) zero80 = zero80 && b[i] == 0;
-  if (zero80 && b[10] == 0xff && b[11] == 0xff) return tail(12);       // ::ffff:a.b.c.d mapped
+  if (zero80 && b[10] == 0xff && b[11] == 0xff) return tail(12);  // ::ffff:a.b.c.d mapped
   if (zero80 && b[10] == 0 && b[11] == 0 && !a.is_loopback() && !a.is_unspecified())
-    return tail(12);                                                    // ::a.b.c.d compatible
+    return tail(12);  // ::a.b.c.d compatible
   static constexpr unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-  if (prefix_match(b.data(), nat64, 96)) return tail(12);               // 64:ff9b::/96
+  if (prefix_match(b.data(), nat64, 96)) return tail(12);  // 64:ff9b::/96
   static constexpr unsigned char nat64_local[6] = {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01};
-  if (prefix_match(b.data(), nat64_local, 48)) return tail(12);         // 64:ff9b:1::/48 (local use)
-  if (b[0] == 0x20 && b[1] == 0x02) return tail(2);                     // 2002:a.b.c.d::/48 6to4
-  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {         // 2001::/32 Teredo: client
+  if (prefix_match(b.data(), nat64_local, 48)) return tail(12);  // 64:ff9b:1::/48 (local use)
+  if (b[0] == 0x20 && b[1] == 0x02) return tail(2);              // 2002:a.b.c.d::/48 6to4
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {  // 2001::/32 Teredo: client
     return address_v4(address_v4::bytes_type{static_cast<unsigned char>(~b[12]), static_cast<unsigned char>(~b[13]),
                                              static_cast<unsigned char>(~b[14]), static_cast<unsigned char>(~b[15])});
   }

@@ -223,9 +223,12 @@ class strict_handler {
       e.field += k;
       e.pointer += '/';
       for (char c : k) {
-        if (c == '~') e.pointer += "~0";
-        else if (c == '/') e.pointer += "~1";
-        else e.pointer += c;
+        if (c == '~')
+          e.pointer += "~0";
+        else if (c == '/')
+          e.pointer += "~1";
+        else
+          e.pointer += c;
       }
     };
     if (code != json_strict_errc::too_many) {  // an element count is about the whole text
@@ -277,7 +280,8 @@ json_strict_result parse_json_strict(std::string_view text, json::storage_ptr sp
     } else if (ec == json::error::too_deep) {
       out.error = json_strict_error{json_strict_errc::too_deep, {}, {}, "The JSON text is nested too deeply"};
     } else {
-      out.error = json_strict_error{json_strict_errc::syntax, {}, {}, "The text is not valid JSON (or not valid UTF-8)"};
+      out.error =
+          json_strict_error{json_strict_errc::syntax, {}, {}, "The text is not valid JSON (or not valid UTF-8)"};
     }
     return out;
   }

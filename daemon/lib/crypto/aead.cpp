@@ -32,9 +32,7 @@ EVP_CIPHER_CTX* thread_ctx() {
   return h.ctx.get();
 }
 
-const unsigned char* bytes(std::string_view s) noexcept {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
+const unsigned char* bytes(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 // EVP lengths are ints; credentials are tiny, but a caller must not be able to wrap them.
 bool fits_int(std::size_t n) noexcept { return n <= static_cast<std::size_t>(INT_MAX) - 64; }
@@ -53,8 +51,7 @@ void seal_append(aead_key key, std::string_view aad, std::string_view plaintext,
   EVP_CIPHER_CTX* ctx = thread_ctx();
   int len = 0;
   detail::check(EVP_EncryptInit_ex2(ctx, nullptr, key.data(), nonce, nullptr));
-  if (!aad.empty())
-    detail::check(EVP_EncryptUpdate(ctx, nullptr, &len, bytes(aad), static_cast<int>(aad.size())));
+  if (!aad.empty()) detail::check(EVP_EncryptUpdate(ctx, nullptr, &len, bytes(aad), static_cast<int>(aad.size())));
   if (!plaintext.empty())
     detail::check(EVP_EncryptUpdate(ctx, ct, &len, bytes(plaintext), static_cast<int>(plaintext.size())));
   detail::check(EVP_EncryptFinal_ex(ctx, ct + plaintext.size(), &len));
@@ -69,8 +66,7 @@ std::string seal(aead_key key, std::string_view aad, std::string_view plaintext)
 
 core::result<core::secret_string> open(aead_key key, std::string_view aad, std::string_view sealed) {
   // The tag is always the last 16 bytes: never hand OpenSSL a shorter one (see aead.hpp).
-  if (sealed.size() < aead_overhead || !fits_int(sealed.size()) || !fits_int(aad.size()))
-    return error::decrypt_failed;
+  if (sealed.size() < aead_overhead || !fits_int(sealed.size()) || !fits_int(aad.size())) return error::decrypt_failed;
   const auto* nonce = bytes(sealed);
   const std::size_t ct_len = sealed.size() - aead_overhead;
   const auto* ct = nonce + aead_nonce_size;

@@ -65,8 +65,7 @@ std::string b64_encode(std::span<const unsigned char> in, const char* alphabet, 
 
 // Decodes unpadded data (the caller strips and checks padding). Rejects a length of 1 mod 4,
 // characters outside the alphabet and non-zero unused bits (non-canonical encodings).
-core::result<std::vector<unsigned char>> b64_decode(std::string_view in,
-                                                    const std::array<std::uint8_t, 256>& rev) {
+core::result<std::vector<unsigned char>> b64_decode(std::string_view in, const std::array<std::uint8_t, 256>& rev) {
   if (in.size() % 4 == 1) return error::invalid_encoding;
   std::vector<unsigned char> out;
   out.reserve(in.size() / 4 * 3 + 2);
@@ -127,8 +126,6 @@ core::result<std::vector<unsigned char>> base64_decode(std::string_view text) {
 std::string base64url_encode(std::span<const unsigned char> data) { return b64_encode(data, b64_url, false); }
 std::string base64url_encode(std::string_view data) { return base64url_encode(as_bytes(data)); }
 
-core::result<std::vector<unsigned char>> base64url_decode(std::string_view text) {
-  return b64_decode(text, rev_url);
-}
+core::result<std::vector<unsigned char>> base64url_decode(std::string_view text) { return b64_decode(text, rev_url); }
 
 }  // namespace enfinito::crypto

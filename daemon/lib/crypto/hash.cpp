@@ -74,8 +74,7 @@ digest256 hmac_sha256(std::span<const unsigned char> key, std::string_view data)
   static const unsigned char empty_key = 0;
   const unsigned char* k = key.empty() ? &empty_key : key.data();
   detail::check(EVP_MAC_init(h.ctx.get(), k, key.size(), nullptr));
-  detail::check(EVP_MAC_update(h.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                               data.size()));
+  detail::check(EVP_MAC_update(h.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()));
   digest256 out;
   std::size_t len = 0;
   detail::check(EVP_MAC_final(h.ctx.get(), out.data(), &len, out.size()));
@@ -84,18 +83,15 @@ digest256 hmac_sha256(std::span<const unsigned char> key, std::string_view data)
 }
 
 digest256 hmac_sha256(std::string_view key, std::string_view data) {
-  return hmac_sha256(
-      std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(key.data()), key.size()),
-      data);
+  return hmac_sha256(std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(key.data()), key.size()),
+                     data);
 }
 
 std::string hmac_sha256_hex(std::span<const unsigned char> key, std::string_view data) {
   return hex_encode(hmac_sha256(key, data));
 }
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  return hex_encode(hmac_sha256(key, data));
-}
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return hex_encode(hmac_sha256(key, data)); }
 
 bool constant_time_equal(std::string_view expected, std::string_view given) noexcept {
   if (expected.size() != given.size()) {

@@ -16,7 +16,8 @@ field_ref instance_field_ref(const std::string& instance_id, std::size_t field) 
   return {si::table, instance_id, si::credential_fields[field]};
 }
 
-void seal_instance_fields(const vault& v, si::instance& row, const core::secret_string (&values)[si::credential_count]) {
+void seal_instance_fields(const vault& v, si::instance& row,
+                          const core::secret_string (&values)[si::credential_count]) {
   for (std::size_t i = 0; i < si::credential_count; ++i)
     row.blobs[i] = v.encrypt(values[i].reveal(), instance_field_ref(row.id, i));
   row.phone_number_lookup = v.lookup_hash("phone_number_id", values[f_phone].reveal());
@@ -44,7 +45,8 @@ net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net:
   auto job = [source]() -> net::awaitable<std::shared_ptr<const vault>> {
     std::shared_ptr<const vault> out;
     auto r = source->refresh();
-    if (r) out = *r;
+    if (r)
+      out = *r;
     else {
       core::log::error("vault_reload_failed", {{"reason", r.error().message()}});
       out = source->current();
@@ -55,8 +57,8 @@ net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net:
   co_return v;
 }
 
-net::awaitable<core::result<core::secret_string>> open_instance_field(
-    vault_source& src, net::thread_pool& blocking, const si::instance& row, std::size_t field) {
+net::awaitable<core::result<core::secret_string>> open_instance_field(vault_source& src, net::thread_pool& blocking,
+                                                                      const si::instance& row, std::size_t field) {
   auto v = src.current();
   auto r = v->decrypt(row.blobs[field], instance_field_ref(row.id, field));
   if (!r && r.error() == error::unknown_key_id) {
@@ -64,14 +66,13 @@ net::awaitable<core::result<core::secret_string>> open_instance_field(
     r = v->decrypt(row.blobs[field], instance_field_ref(row.id, field));
   }
   if (!r)
-    core::log::error("vault_decrypt_failed", {{"instance", row.id},
-                                              {"field", si::credential_fields[field]},
-                                              {"reason", r.error().message()}});
+    core::log::error("vault_decrypt_failed",
+                     {{"instance", row.id}, {"field", si::credential_fields[field]}, {"reason", r.error().message()}});
   co_return r;
 }
 
-net::awaitable<core::result<graph_credentials>> open_graph_credentials(
-    vault_source& src, net::thread_pool& blocking, const si::instance& row) {
+net::awaitable<core::result<graph_credentials>> open_graph_credentials(vault_source& src, net::thread_pool& blocking,
+                                                                       const si::instance& row) {
   graph_credentials out;
   auto phone = co_await open_instance_field(src, blocking, row, f_phone);
   if (!phone) co_return phone.error();

@@ -40,12 +40,10 @@ struct mdctx_free {
 std::unique_ptr<BIGNUM, bn_free> decode_uint(std::string_view b64) {
   auto bytes = base64url_decode(b64);
   if (!bytes || bytes->empty() || bytes->size() > 2048) return nullptr;
-  return std::unique_ptr<BIGNUM, bn_free>(
-      BN_bin2bn(bytes->data(), static_cast<int>(bytes->size()), nullptr));
+  return std::unique_ptr<BIGNUM, bn_free>(BN_bin2bn(bytes->data(), static_cast<int>(bytes->size()), nullptr));
 }
 
-bool verify(std::string_view n_b64url, std::string_view e_b64url, std::string_view input,
-            std::string_view signature) {
+bool verify(std::string_view n_b64url, std::string_view e_b64url, std::string_view input, std::string_view signature) {
   auto n = decode_uint(n_b64url);
   auto e = decode_uint(e_b64url);
   if (!n || !e) return false;
@@ -70,19 +68,17 @@ bool verify(std::string_view n_b64url, std::string_view e_b64url, std::string_vi
 
   std::unique_ptr<EVP_MD_CTX, mdctx_free> md(EVP_MD_CTX_new());
   EVP_PKEY_CTX* vctx = nullptr;  // owned by `md`
-  if (!md || EVP_DigestVerifyInit_ex(md.get(), &vctx, "SHA256", nullptr, nullptr, key.get(),
-                                     nullptr) != 1)
+  if (!md || EVP_DigestVerifyInit_ex(md.get(), &vctx, "SHA256", nullptr, nullptr, key.get(), nullptr) != 1)
     return false;
   if (EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PADDING) != 1) return false;
-  return EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(), reinterpret_cast<const unsigned char*>(input.data()),
-                          input.size()) == 1;
+  return EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
 }
 
 }  // namespace
 
-bool verify_rs256(std::string_view n_b64url, std::string_view e_b64url,
-                  std::string_view signing_input, std::string_view signature) noexcept {
+bool verify_rs256(std::string_view n_b64url, std::string_view e_b64url, std::string_view signing_input,
+                  std::string_view signature) noexcept {
   bool ok = false;
   try {
     ok = verify(n_b64url, e_b64url, signing_input, signature);

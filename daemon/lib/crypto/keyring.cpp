@@ -28,11 +28,17 @@ core::error_code last_system_error() { return {errno, boost::system::system_cate
 class fd_guard {
  public:
   explicit fd_guard(int fd) noexcept : fd_(fd) {}
-  ~fd_guard() { if (fd_ >= 0) ::close(fd_); }
+  ~fd_guard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   fd_guard(const fd_guard&) = delete;
   fd_guard& operator=(const fd_guard&) = delete;
   int get() const noexcept { return fd_; }
-  int release() noexcept { int f = fd_; fd_ = -1; return f; }
+  int release() noexcept {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
 
  private:
   int fd_;
@@ -41,11 +47,15 @@ class fd_guard {
 // A string holding key material in base64; wiped when it goes out of scope.
 struct wiped_string {
   std::string s;
-  ~wiped_string() { if (!s.empty()) OPENSSL_cleanse(s.data(), s.size()); }
+  ~wiped_string() {
+    if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  }
 };
 
 // Wipes a decoded key that was not kept (wrong length).
-void wipe(std::vector<unsigned char>& v) { if (!v.empty()) OPENSSL_cleanse(v.data(), v.size()); }
+void wipe(std::vector<unsigned char>& v) {
+  if (!v.empty()) OPENSSL_cleanse(v.data(), v.size());
+}
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -162,8 +172,7 @@ core::result<void> replace_file(const std::filesystem::path& path, std::string_v
 
 }  // namespace
 
-core::result<keyring> keyring::make(std::map<std::uint32_t, core::secret_bytes> keys,
-                                    core::secret_bytes lookup_key) {
+core::result<keyring> keyring::make(std::map<std::uint32_t, core::secret_bytes> keys, core::secret_bytes lookup_key) {
   if (keys.empty()) return error::no_keys;
   if (lookup_key.reveal().size() != key_size) return error::bad_key_length;
   for (const auto& [id, key] : keys) {
@@ -204,8 +213,7 @@ core::result<keyring> parse_keyring(std::string_view text) {
     if (sep == std::string_view::npos) return error::malformed_key_file;
     const std::string_view label = line.substr(0, sep);
     const std::string_view value = trim(line.substr(sep));
-    if (value.empty() || value.find_first_of(" \t") != std::string_view::npos)
-      return error::malformed_key_file;
+    if (value.empty() || value.find_first_of(" \t") != std::string_view::npos) return error::malformed_key_file;
 
     if (label == "lookup") {
       if (have_lookup) return error::duplicate_key_id;

@@ -51,8 +51,9 @@ std::string random_token(std::size_t bytes) {
 }
 
 std::string time_ordered_token(std::size_t bytes) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   char time_hex[13];
   std::snprintf(time_hex, sizeof time_hex, "%012llx",
                 static_cast<unsigned long long>(ms) & 0xffffffffffffULL);  // 48 bits: until year 10889

@@ -27,15 +27,14 @@ constexpr const char* tls12_ciphers =
 // Options shared by both sides. Errors from OpenSSL are cleared, never turned into messages.
 bool apply_common_policy(ssl::context& ctx) {
   boost::system::error_code ec;
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                      ssl::context::no_compression | ssl::context::single_dh_use,
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                      ssl::context::single_dh_use,
                   ec);
   if (ec) return false;
   SSL_CTX* h = ctx.native_handle();
   SSL_CTX_set_options(h, SSL_OP_NO_RENEGOTIATION);
-  return SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) == 1 &&
-         SSL_CTX_set_cipher_list(h, tls12_ciphers) == 1;
+  return SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) == 1 && SSL_CTX_set_cipher_list(h, tls12_ciphers) == 1;
 }
 
 // Asio's context constructor throws when SSL_CTX_new fails (out of memory); report it instead.
@@ -67,9 +66,8 @@ core::result<std::shared_ptr<ssl::context>> make_server_context(const std::files
   if (ec) {
     // OpenSSL reports a key that does not match the loaded certificate from this call; Asio
     // has already popped the packed OpenSSL error into `ec`.
-    const bool mismatch =
-        ec.category() == boost::asio::error::get_ssl_category() &&
-        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+    const bool mismatch = ec.category() == boost::asio::error::get_ssl_category() &&
+                          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
     return fail(mismatch ? error::tls_key_mismatch : error::tls_private_key);
   }
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return fail(error::tls_key_mismatch);
@@ -92,16 +90,14 @@ core::result<std::shared_ptr<ssl::context>> make_client_context(std::optional<st
   return ctx;
 }
 
-core::error_code prepare_client_stream(ssl::stream<boost::asio::ip::tcp::socket>& stream,
-                                       std::string_view host) {
+core::error_code prepare_client_stream(ssl::stream<boost::asio::ip::tcp::socket>& stream, std::string_view host) {
   if (host.empty() || host.find('\0') != std::string_view::npos) return fail(error::tls_bad_host);
   const std::string name(host);
 
   // SNI carries DNS names only (RFC 6066 section 3); an IP literal is verified but not sent.
   boost::system::error_code addr_ec;
   boost::asio::ip::make_address(name, addr_ec);
-  if (addr_ec && SSL_set_tlsext_host_name(stream.native_handle(), name.c_str()) != 1)
-    return fail(error::tls_bad_host);
+  if (addr_ec && SSL_set_tlsext_host_name(stream.native_handle(), name.c_str()) != 1) return fail(error::tls_bad_host);
 
   boost::system::error_code ec;
   stream.set_verify_mode(ssl::verify_peer, ec);

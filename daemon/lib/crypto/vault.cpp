@@ -61,8 +61,7 @@ aead_key key_view(const core::secret_bytes& k) noexcept {
 vault::vault(keyring keys) : keys_(std::move(keys)) {}
 
 std::optional<std::uint32_t> vault::blob_key_id(std::string_view blob) noexcept {
-  if (blob.size() < vault_overhead || static_cast<unsigned char>(blob[0]) != vault_format_version)
-    return std::nullopt;
+  if (blob.size() < vault_overhead || static_cast<unsigned char>(blob[0]) != vault_format_version) return std::nullopt;
   return get_u32(blob.substr(1, 4));
 }
 

@@ -25,9 +25,7 @@ struct bus::reactor_state {
 
 namespace {
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += json::serialize(json::string_view(s));
-}
+void append_json_string(std::string& out, std::string_view s) { out += json::serialize(json::string_view(s)); }
 
 // Hands one batch to the subscribers of one reactor.
 void fan_out(std::unordered_map<std::string, std::vector<subscriber*>>& by_user, const std::vector<item>& items) {
@@ -55,8 +53,10 @@ std::string to_json(const store::events::event& e) {
   out += ",\"type\":";
   append_json_string(out, e.type);
   out += ",\"instance_id\":";
-  if (e.instance_id.empty()) out += "null";
-  else append_json_string(out, e.instance_id);
+  if (e.instance_id.empty())
+    out += "null";
+  else
+    append_json_string(out, e.instance_id);
   out += ",\"created_at\":";
   out += std::to_string(e.created_at);
   out += ",\"data\":";
@@ -192,8 +192,10 @@ void bus::shutdown() {
 
 void ticket_book::purge_expired(clock::time_point now) {
   for (auto it = by_hash_.begin(); it != by_hash_.end();) {
-    if (it->second.expires <= now) it = by_hash_.erase(it);
-    else ++it;
+    if (it->second.expires <= now)
+      it = by_hash_.erase(it);
+    else
+      ++it;
   }
 }
 

@@ -45,8 +45,12 @@ template <class NextLayer>
 class session final : public subscriber, public std::enable_shared_from_this<session<NextLayer>> {
  public:
   session(NextLayer&& s, beast_request req, session_context ctx)
-      : ws_(std::move(s)), req_(std::move(req)), ctx_(std::move(ctx)),
-        wake_(ws_.get_executor()), write_deadline_(ws_.get_executor()), first_wait_(ws_.get_executor()),
+      : ws_(std::move(s)),
+        req_(std::move(req)),
+        ctx_(std::move(ctx)),
+        wake_(ws_.get_executor()),
+        write_deadline_(ws_.get_executor()),
+        first_wait_(ws_.get_executor()),
         // A first-message resume only without after= in the URL, and only with a database
         // to resume from (benchmarks run without one and must not wait).
         awaiting_first_(!ctx_.sub.after && ctx_.db && ctx_.opts.resume_wait.count() > 0),
@@ -167,9 +171,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     bool from_now = false;
     if (!ctx_.sub.after) {
       std::int64_t newest = 0;
-      auto read_newest = [&](store::connection& c) {
-        return store::events::newest_id(c, ctx_.sub.user_id, newest);
-      };
+      auto read_newest = [&](store::connection& c) { return store::events::newest_id(c, ctx_.sub.user_id, newest); };
       auto ec = co_await ctx_.db->read(read_newest);
       if (ec) co_return false;
       last_queued_ = newest;
@@ -240,8 +242,10 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
       awaiting_first_ = false;  // any first message ends the wait
       first_wait_.cancel();
     }
-    if (a.what == client_action::kind::resume) resume_from_ = a.resume_after;
-    else if (a.what == client_action::kind::close) close_with(a.close_code, std::string(a.reason));
+    if (a.what == client_action::kind::resume)
+      resume_from_ = a.resume_after;
+    else if (a.what == client_action::kind::close)
+      close_with(a.close_code, std::string(a.reason));
   }
 
   void enqueue_catch_up(const store::events::event& e) {
@@ -276,8 +280,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
       if (ec) close_now();
     }
     if (dead_) co_return;
-    if (too_slow_)
-      close_reason_ = "too slow, resume with after=" + std::to_string(last_sent_);
+    if (too_slow_) close_reason_ = "too slow, resume with after=" + std::to_string(last_sent_);
     if (close_code_ == 0) close_code_ = websocket::close_code::normal;
     write_started_ = clock::now();
     writing_ = true;
@@ -317,8 +320,10 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     arm_watchdog();
     core::error_code ec;
     gate.begin_raw();
-    if (n == 1) co_await net::async_write(gate.next_layer(), single, net::redirect_error(net::use_awaitable, ec));
-    else co_await net::async_write(gate.next_layer(), net::buffer(wire_), net::redirect_error(net::use_awaitable, ec));
+    if (n == 1)
+      co_await net::async_write(gate.next_layer(), single, net::redirect_error(net::use_awaitable, ec));
+    else
+      co_await net::async_write(gate.next_layer(), net::buffer(wire_), net::redirect_error(net::use_awaitable, ec));
     gate.end_raw();
     writing_ = false;
     // Sent means the whole write completed: a connection lost mid-write reports the previous

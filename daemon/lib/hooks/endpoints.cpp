@@ -75,7 +75,8 @@ net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
   };
   out.ec = co_await ctx.db.write(write);
   if (!out.ec && !out.too_many && !out.over_quota.has_value())
-    core::log::info("webhook_endpoint_created", {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
+    core::log::info("webhook_endpoint_created",
+                    {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
   co_return out;
 }
 

@@ -71,11 +71,11 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
   // outlived reactor 0's timer service).
   std::optional<net::steady_timer> timer;
   std::atomic<bool> poke{false};
-  std::atomic<bool> pacing{false};         // the loop pauses between ticks (see `loop`)
-  std::atomic<bool> detached{false};       // ~engine ran: the change stream's news is ignored
-  std::atomic<bool> has_endpoints{true};   // without any, new events need no look
+  std::atomic<bool> pacing{false};            // the loop pauses between ticks (see `loop`)
+  std::atomic<bool> detached{false};          // ~engine ran: the change stream's news is ignored
+  std::atomic<bool> has_endpoints{true};      // without any, new events need no look
   std::atomic<bool> endpoints_changed{true};  // look again whether there is any
-  std::atomic<bool> slot_waiting{false};   // due work waits for an in-flight slot: release() wakes
+  std::atomic<bool> slot_waiting{false};      // due work waits for an in-flight slot: release() wakes
 
   // Look now rather than when the timer ends. Any thread.
   void wake() {
@@ -96,9 +96,9 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
       wake();
   }
 
-  mutable std::mutex mu;  // guards everything below (held for map operations only)
+  mutable std::mutex mu;                                // guards everything below (held for map operations only)
   std::unordered_map<std::string, unsigned> in_flight;  // endpoint id → attempts running
-  bool released_since_claim = false;                      // an attempt ended since capacity_json()
+  bool released_since_claim = false;                    // an attempt ended since capacity_json()
   struct cached_client {
     std::string url_origin;
     std::shared_ptr<upstream::client> client;
@@ -173,8 +173,10 @@ std::string event_json(std::int64_t id, const std::string& instance_id, const st
   o["created_at"] = created_at;
   boost::system::error_code ec;
   auto v = json::parse(data, ec);
-  if (ec) o["data"] = json::object{};
-  else o["data"] = std::move(v);
+  if (ec)
+    o["data"] = json::object{};
+  else
+    o["data"] = std::move(v);
   return json::serialize(o);
 }
 
@@ -202,8 +204,10 @@ net::awaitable<prepared> prepare(engine::state& st, const sh::delivery& d) {
       return {};
     }
     if (ec) return ec;
-    if (p.ep.format == "meta") ec = sh::meta_payload(c, p.ep.instance_id, d.event_id, p.body);
-    else ec = sh::event_row(c, d.event_id, inst, type, data, created);
+    if (p.ep.format == "meta")
+      ec = sh::meta_payload(c, p.ep.instance_id, d.event_id, p.body);
+    else
+      ec = sh::event_row(c, d.event_id, inst, type, data, created);
     if (ec == store::error::not_found) {
       event_missing = true;
       return {};
@@ -211,14 +215,20 @@ net::awaitable<prepared> prepare(engine::state& st, const sh::delivery& d) {
     return ec;
   };
   auto ec = co_await st.db.read(read);
-  if (ec) p.fail = "store error";
-  else if (p.gone || p.ep.state != "active") p.gone = true;
-  else if (event_missing) p.fail = "the event is no longer retained";
-  else if (p.ep.format != "meta" && inst != p.ep.instance_id) p.fail = "the event is not this instance's";
+  if (ec)
+    p.fail = "store error";
+  else if (p.gone || p.ep.state != "active")
+    p.gone = true;
+  else if (event_missing)
+    p.fail = "the event is no longer retained";
+  else if (p.ep.format != "meta" && inst != p.ep.instance_id)
+    p.fail = "the event is not this instance's";
   else {
     // Format meta: Meta's bytes as they came, less Enfinito's own status tags (meta/graph.hpp).
-    if (p.ep.format == "meta") p.body = meta::strip_callback_tags(p.body);
-    else p.body = event_json(d.event_id, inst, type, data, created);
+    if (p.ep.format == "meta")
+      p.body = meta::strip_callback_tags(p.body);
+    else
+      p.body = event_json(d.event_id, inst, type, data, created);
     p.ok = true;
   }
   co_return p;
@@ -246,8 +256,10 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
   } else if (!skip) {
     auto secret = co_await open_secret(*st, p.ep);
     auto parts = upstream::parse_url(p.ep.url);
-    if (!secret) out.error = "the signing secret cannot be opened";
-    else if (!parts) out.error = "bad URL";
+    if (!secret)
+      out.error = "the signing secret cannot be opened";
+    else if (!parts)
+      out.error = "bad URL";
     else {
       const std::int64_t ts = now_ms() / 1000;
       const std::string stamp = std::to_string(ts);
@@ -281,8 +293,8 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
         out.status = res->status;
       } else if (res) {
         out.status = res->status;
-        out.error = res->status >= 300 && res->status < 400 ? "redirect (not followed)"
-                                                            : "HTTP " + std::to_string(res->status);
+        out.error =
+            res->status >= 300 && res->status < 400 ? "redirect (not followed)" : "HTTP " + std::to_string(res->status);
         if (!res->retry_after.empty()) retry_after = parse_retry_after(res->retry_after, ts);
       } else {
         out.error = describe(res.error());
@@ -312,16 +324,22 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
     auto ec = co_await st->db.write(write);
     {
       std::lock_guard lk(st->mu);
-      if (out.delivered) st->counters.delivered++;
-      else st->counters.failed_attempts++;
+      if (out.delivered)
+        st->counters.delivered++;
+      else
+        st->counters.failed_attempts++;
     }
     if (ec) core::log::error("webhook_out_store_failed", {{"delivery", d.id}, {"error", ec.message()}});
     if (out.delivered)
-      core::log::info("webhook_out_delivered", {{"delivery", d.id}, {"endpoint", d.endpoint_id},
-                                                {"status", *out.status}, {"attempt", attempts}});
+      core::log::info(
+          "webhook_out_delivered",
+          {{"delivery", d.id}, {"endpoint", d.endpoint_id}, {"status", *out.status}, {"attempt", attempts}});
     else
-      core::log::warn("webhook_out_failed", {{"delivery", d.id}, {"endpoint", d.endpoint_id}, {"reason", out.error},
-                                             {"attempt", attempts}, {"retry", out.retry_at.has_value()}});
+      core::log::warn("webhook_out_failed", {{"delivery", d.id},
+                                             {"endpoint", d.endpoint_id},
+                                             {"reason", out.error},
+                                             {"attempt", attempts},
+                                             {"retry", out.retry_at.has_value()}});
     if (paused) core::log::warn("webhook_out_endpoint_paused", {{"endpoint", d.endpoint_id}, {"reason", out.error}});
   }
   st->release(d.endpoint_id);
@@ -417,8 +435,10 @@ net::awaitable<void> loop(std::shared_ptr<engine::state> st) {
       // Due, yet not claimed: its endpoint has every slot in flight. An ending attempt wakes us.
       if (r.overdue) st->slot_waiting.store(true);
       const auto now = now_ms();
-      if (!r.next_due) st->timer->expires_at(net::steady_timer::time_point::max());
-      else st->timer->expires_after(milliseconds(std::max<std::int64_t>(0, *r.next_due - now)));
+      if (!r.next_due)
+        st->timer->expires_at(net::steady_timer::time_point::max());
+      else
+        st->timer->expires_after(milliseconds(std::max<std::int64_t>(0, *r.next_due - now)));
       // An attempt may have ended between the claim and here, before slot_waiting was set.
       if (r.overdue && st->idle_slot()) st->poke.store(true);
       if (!st->poke.load()) {
@@ -491,7 +511,8 @@ net::awaitable<std::string> check_host(std::string host, std::string port, std::
   auto [ec, results] = co_await resolver.async_resolve(host, port, net::as_tuple(net::use_awaitable));
   guard.cancel();
   std::string why;
-  if (ec || results.empty()) why = "the host name does not resolve";
+  if (ec || results.empty())
+    why = "the host name does not resolve";
   else
     for (const auto& e : results)
       if (!core::address_allowed(e.endpoint().address(), allowed)) why = "the host resolves to a non-public address";

@@ -30,8 +30,7 @@ refusal route_miss(const match_result& m) {
 }  // namespace
 
 admission admit(std::string_view raw, const beast::http::request_header<>& head,
-                const beast::http::basic_parser<true>& p, const match_result& m,
-                const admission_limits& limits) {
+                const beast::http::basic_parser<true>& p, const match_result& m, const admission_limits& limits) {
   admission a;
   a.body_limit = body_limit_of(m, limits);
   // Framing first: one framing only, the one Beast will read; the bytes after a refused head

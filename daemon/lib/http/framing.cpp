@@ -135,8 +135,7 @@ framing_verdict transfer_encoding_verdict(const request_head& head, bool has_con
   if (chunked > 1) return bad("chunked applied more than once");  // §6.1: MUST NOT
   // Anything before chunked is a coding we would have to decode: we decode none (identity
   // is obsolete, RFC 9112 §7 no longer registers it for Transfer-Encoding).
-  if (codings.size() > 1)
-    return reject(501, "unsupported_transfer_coding", "Transfer coding not implemented");
+  if (codings.size() > 1) return reject(501, "unsupported_transfer_coding", "Transfer coding not implemented");
   return {body_framing::chunked, 0, 0, {}, {}, false};
 }
 
@@ -172,9 +171,12 @@ framing_verdict decide_framing(const request_head& head, std::uint64_t body_limi
     }
   }
   framing_verdict v;
-  if (te > 0) v = transfer_encoding_verdict(head, cl > 0);
-  else if (cl > 1) v = bad("Conflicting message framing headers");
-  else if (cl == 1) v = content_length_verdict(cl_value, body_limit);
+  if (te > 0)
+    v = transfer_encoding_verdict(head, cl > 0);
+  else if (cl > 1)
+    v = bad("Conflicting message framing headers");
+  else if (cl == 1)
+    v = content_length_verdict(cl_value, body_limit);
   if (v.ok() && head.method == "CONNECT") v.close = true;  // no tunnels: answer, then close
   return v;
 }
@@ -215,10 +217,14 @@ std::vector<header_field> raw_fields(std::string_view head) {
 bool beast_agrees(const framing_verdict& v, const beast::http::basic_parser<true>& p) {
   const auto length = p.content_length();
   switch (v.kind) {
-    case body_framing::none: return !p.chunked() && !length;
-    case body_framing::length: return !p.chunked() && length && *length == v.length;
-    case body_framing::chunked: return p.chunked() && !length;
-    case body_framing::reject: return false;
+    case body_framing::none:
+      return !p.chunked() && !length;
+    case body_framing::length:
+      return !p.chunked() && length && *length == v.length;
+    case body_framing::chunked:
+      return p.chunked() && !length;
+    case body_framing::reject:
+      return false;
   }
   return false;
 }

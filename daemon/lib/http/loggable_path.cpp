@@ -35,8 +35,10 @@ void append_segment(std::string& out, std::string_view seg, const std::function<
       out.append(seg.substr(i, j - i));
     } else {
       // A leading `+` (as typed, or percent-encoded) belongs to the number it introduces.
-      if (out.ends_with('+')) out.pop_back();
-      else if (out.size() >= 3 && (out.ends_with("%2B") || out.ends_with("%2b"))) out.resize(out.size() - 3);
+      if (out.ends_with('+'))
+        out.pop_back();
+      else if (out.size() >= 3 && (out.ends_with("%2B") || out.ends_with("%2b")))
+        out.resize(out.size() - 3);
       out += tag(seg.substr(i, j - i));
     }
     i = j;
@@ -51,7 +53,8 @@ std::string loggable_path(std::string_view path, const std::function<std::string
   std::size_t start = 0;
   for (;;) {
     const auto slash = path.find('/', start);
-    append_segment(out, path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start), tag);
+    append_segment(out, path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start),
+                   tag);
     if (slash == std::string_view::npos) break;
     out += '/';
     start = slash + 1;

@@ -85,8 +85,8 @@ std::string loggable_headers(const beast_request& msg) {
   static constexpr std::array<std::string_view, 5> secret = {"authorization", "cookie", "set-cookie",
                                                              "proxy-authorization", "x-api-key"};
   static constexpr std::array<std::string_view, 10> shown = {
-      "host", "user-agent", "content-type", "content-length", "accept", "origin",
-      "sec-fetch-site", "idempotency-key", "transfer-encoding", "connection"};
+      "host",   "user-agent",     "content-type",    "content-length",    "accept",
+      "origin", "sec-fetch-site", "idempotency-key", "transfer-encoding", "connection"};
   auto is = [](auto& list, std::string_view name) {
     for (auto k : list)
       if (boost::beast::iequals(k, name)) return true;
@@ -97,7 +97,8 @@ std::string loggable_headers(const beast_request& msg) {
     auto name = f.name_string();
     if (!out.empty()) out += "; ";
     out += name;
-    if (is(secret, name)) out += ": [redacted]";
+    if (is(secret, name))
+      out += ": [redacted]";
     else if (is(shown, name)) {
       out += ": ";
       out += f.value();
@@ -111,8 +112,8 @@ std::string loggable_headers(const beast_request& msg) {
 // `state`, names nobody foresaw) is logged as `[redacted]`. Personal data (`peer`, a phone
 // number) and credentials (`phone_number_id`) are not on the list either.
 constexpr std::string_view loggable_query_keys[] = {
-    "cursor", "limit", "after",    "before", "direction", "status", "since",    "until",         "type",
-    "types",  "instance", "instances", "fields", "language", "name", "hub.mode", "hub.challenge"};
+    "cursor", "limit",    "after",     "before", "direction", "status", "since",    "until",        "type",
+    "types",  "instance", "instances", "fields", "language",  "name",   "hub.mode", "hub.challenge"};
 
 bool loggable_key_name(std::string_view key) {
   return !key.empty() && key.size() <= 32 &&
@@ -123,7 +124,8 @@ std::string redact_query(std::string_view query) {
   std::string out;
   for_each_query_pair(query, [&](std::string_view key, std::string_view, bool has_value, std::string_view pair) {
     if (!out.empty()) out += '&';
-    if (std::find(std::begin(loggable_query_keys), std::end(loggable_query_keys), key) != std::end(loggable_query_keys)) {
+    if (std::find(std::begin(loggable_query_keys), std::end(loggable_query_keys), key) !=
+        std::end(loggable_query_keys)) {
       out += pair;
       return true;
     }
@@ -218,8 +220,8 @@ json_body parse_json(const request& req, const json_limits& limits) {
   auto media = ct.substr(0, semi);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   if (media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json"))) {
-    out.error = problem(status::unsupported_media_type, "unsupported_media_type",
-                        "The body must be JSON", "Send Content-Type: application/json");
+    out.error = problem(status::unsupported_media_type, "unsupported_media_type", "The body must be JSON",
+                        "Send Content-Type: application/json");
     return out;
   }
   // I-JSON only (core/json_strict.hpp): no duplicate member, no number that would change.

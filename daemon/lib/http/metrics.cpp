@@ -10,8 +10,7 @@ request_metrics::request_metrics(std::size_t routes) {
   for (std::size_t i = 0; i <= routes; ++i) routes_.push_back(std::make_unique<per_route>());
 }
 
-void request_metrics::observe(std::size_t route_index, unsigned status,
-                              std::chrono::microseconds latency) noexcept {
+void request_metrics::observe(std::size_t route_index, unsigned status, std::chrono::microseconds latency) noexcept {
   if (route_index >= routes_.size()) route_index = routes_.size() - 1;
   if (status >= 600) status = 599;
   routes_[route_index]->by_status[status].fetch_add(1, std::memory_order_relaxed);
@@ -31,8 +30,8 @@ void request_metrics::render(std::string& out, const router& r) const {
     for (unsigned s = 0; s < 600; ++s) {
       auto n = routes_[i]->by_status[s].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out += "enfinito_http_requests_total{route=\"" + name + "\",status=\"" + std::to_string(s) +
-             "\"} " + std::to_string(n) + "\n";
+      out += "enfinito_http_requests_total{route=\"" + name + "\",status=\"" + std::to_string(s) + "\"} " +
+             std::to_string(n) + "\n";
     }
   }
   out += "# HELP enfinito_http_request_duration_seconds Time from request headers to response written.\n";

@@ -19,7 +19,8 @@ constexpr auto trim = core::trim_ows;
 
 // RFC 2046 bcharsnospace plus space (not last).
 bool boundary_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
 }
 
 // `; key=value; key="quoted value"` parameters after the first `;`. Returns the value of `want`.
@@ -135,11 +136,16 @@ boost::system::result<std::vector<part>, failure> parse(std::string_view content
 
 std::string_view describe(failure f) noexcept {
   switch (f) {
-    case failure::not_multipart: return "the body is not multipart/form-data";
-    case failure::bad_boundary: return "the multipart boundary is missing or invalid (1 to 70 characters)";
-    case failure::malformed: return "the multipart body is malformed";
-    case failure::too_many_parts: return "the multipart body has too many parts";
-    case failure::header_too_large: return "a multipart part has too large headers";
+    case failure::not_multipart:
+      return "the body is not multipart/form-data";
+    case failure::bad_boundary:
+      return "the multipart boundary is missing or invalid (1 to 70 characters)";
+    case failure::malformed:
+      return "the multipart body is malformed";
+    case failure::too_many_parts:
+      return "the multipart body has too many parts";
+    case failure::header_too_large:
+      return "a multipart part has too large headers";
   }
   return "the multipart body is malformed";
 }

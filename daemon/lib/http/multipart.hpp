@@ -30,9 +30,9 @@ struct limits {
 };
 
 enum class failure {
-  not_multipart,     // Content-Type is not multipart/form-data
-  bad_boundary,      // missing, too long or with characters RFC 2046 does not allow
-  malformed,         // the body does not follow the grammar
+  not_multipart,  // Content-Type is not multipart/form-data
+  bad_boundary,   // missing, too long or with characters RFC 2046 does not allow
+  malformed,      // the body does not follow the grammar
   too_many_parts,
   header_too_large,
 };

@@ -41,19 +41,17 @@ long score(const std::vector<std::string_view>& route_segs, const std::vector<st
 
 }  // namespace
 
-const route& router::add(verb method, std::string pattern, std::string name, handler fn,
-                         route_options options) {
+const route& router::add(verb method, std::string pattern, std::string name, handler fn, route_options options) {
   auto segs = split(pattern);
   if (segs.empty()) throw std::invalid_argument("route pattern must start with '/': " + pattern);
   for (auto s : segs)
     if (s.find_first_of("{}") != std::string_view::npos && !is_param(s))
       throw std::invalid_argument("malformed route segment in " + pattern);
   for (const auto& r : routes_)
-    if (r->method == method && r->pattern == pattern)
-      throw std::invalid_argument("duplicate route " + pattern);
+    if (r->method == method && r->pattern == pattern) throw std::invalid_argument("duplicate route " + pattern);
   if (under_mount(pattern)) throw std::invalid_argument("route under a mounted prefix: " + pattern);
-  auto r = std::make_unique<route>(route{method, std::move(pattern), std::move(name), std::move(fn),
-                                         options, routes_.size(), {}});
+  auto r = std::make_unique<route>(
+      route{method, std::move(pattern), std::move(name), std::move(fn), options, routes_.size(), {}});
   r->segments = split(r->pattern);
   if (by_length_.size() <= r->segments.size()) by_length_.resize(r->segments.size() + 1);
   by_length_[r->segments.size()].push_back(r.get());
@@ -68,7 +66,8 @@ bool router::under_mount(std::string_view pattern) const {
 }
 
 const route& router::mount(std::string prefix, std::string name, handler fn, route_options options) {
-  if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() != '/' || prefix.find_first_of("{}") != std::string::npos)
+  if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() != '/' ||
+      prefix.find_first_of("{}") != std::string::npos)
     throw std::invalid_argument("a mount is a literal path ending in '/': " + prefix);
   for (const auto& r : routes_)
     if (r.get() != fallback_ && r->pattern.starts_with(prefix))
@@ -80,12 +79,12 @@ const route& router::mount(std::string prefix, std::string name, handler fn, rou
   return *routes_.back();
 }
 
-const route& router::set_fallback(std::string name, std::function<bool(verb, std::string_view)> applies,
-                                  handler fn, route_options options) {
+const route& router::set_fallback(std::string name, std::function<bool(verb, std::string_view)> applies, handler fn,
+                                  route_options options) {
   if (fallback_) throw std::invalid_argument("a second fallback route");
   options.public_doc = false;  // not an API operation: never in the OpenAPI document
-  routes_.push_back(std::make_unique<route>(
-      route{verb::get, "*", std::move(name), std::move(fn), options, routes_.size(), {}}));
+  routes_.push_back(
+      std::make_unique<route>(route{verb::get, "*", std::move(name), std::move(fn), options, routes_.size(), {}}));
   fallback_ = routes_.back().get();
   fallback_applies_ = std::move(applies);
   return *fallback_;

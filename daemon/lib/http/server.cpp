@@ -222,8 +222,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
  private:
   tcp::socket& lowest() {
-    if constexpr (std::is_same_v<Stream, tcp::socket>) return stream_;
-    else return stream_.next_layer();
+    if constexpr (std::is_same_v<Stream, tcp::socket>)
+      return stream_;
+    else
+      return stream_.next_layer();
   }
 
   // Arms the session timer; on expiry the pending socket operation is cancelled.
@@ -248,7 +250,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
       co_return 0;
     }
     auto space = std::min<std::size_t>(16 * 1024, buffer_.max_size() - buffer_.size());
-    std::size_t n = co_await stream_.async_read_some(buffer_.prepare(space), net::redirect_error(net::use_awaitable, ec));
+    std::size_t n =
+        co_await stream_.async_read_some(buffer_.prepare(space), net::redirect_error(net::use_awaitable, ec));
     buffer_.commit(n);
     co_return n;
   }
@@ -334,7 +337,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
       if (ec) break;
     }
     if (!more || ec) {
-      if (!more) core::log::error("http.stream_aborted", {{"request_id", request_id_}, {"error", more.error().message()}});
+      if (!more)
+        core::log::error("http.stream_aborted", {{"request_id", request_id_}, {"error", more.error().message()}});
       write_failed_ = true;  // no last chunk: the client sees an incomplete body
       co_return;
     }
@@ -544,8 +548,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
       out.upgrade = std::move(req.upgrade);
       out.prepared = req.prepared;
     } catch (const std::exception& e) {
-      core::log::error("http.handler_threw", {{"request_id", request_id_}, {"route", m.found->name},
-                                              {"what", e.what()}});
+      core::log::error("http.handler_threw",
+                       {{"request_id", request_id_}, {"route", m.found->name}, {"what", e.what()}});
       out.res = problem(status::internal_server_error, "internal_error", "Internal error");
     }
     co_return out;
@@ -590,8 +594,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     std::optional<spool_parser_t> spooling;
     spooled_body spooled;
     beast_request spooled_head;  // a spooled request's header (its body is in the file)
-    if (a.body != body_plan::none &&
-        !co_await read_admitted_body(a, m.found, parser, spooling, spooled, spooled_head))
+    if (a.body != body_plan::none && !co_await read_admitted_body(a, m.found, parser, spooling, spooled, spooled_head))
       co_return false;
     auto& head = spooling ? spooled_head : msg;
 
@@ -621,8 +624,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     const auto write_timeout = m.found ? m.found->options.write_timeout : std::chrono::milliseconds{};
     if (streamed)
       co_await write_streamed(std::move(res), std::move(streamed), keep, head_only, write_timeout);
-    else if (prepared) co_await write_prepared(*prepared, keep, head_only, write_timeout);
-    else co_await write(std::move(res), keep, write_timeout, head_length);
+    else if (prepared)
+      co_await write_prepared(*prepared, keep, head_only, write_timeout);
+    else
+      co_await write(std::move(res), keep, write_timeout, head_length);
     if (core::log::enabled(core::log::level::debug))
       core::log::debug("http.request_headers", {{"request_id", request_id_}, {"headers", loggable_headers(head)}});
     const std::string_view method = bhttp::to_string(head.method());
@@ -709,8 +714,7 @@ prepared_answer prepare_answer(response head, std::string_view body) {
   return out;
 }
 
-server::server(core::io_context_pool& pool, const router& routes, server_options opts,
-               request_metrics& metrics)
+server::server(core::io_context_pool& pool, const router& routes, server_options opts, request_metrics& metrics)
     : pool_(pool), impl_(std::make_shared<impl>(routes, std::move(opts), metrics, &draining_)) {
   impl_->reactors.resize(pool.size());
   for (std::size_t i = 0; i < pool.size(); ++i) {

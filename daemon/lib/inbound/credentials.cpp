@@ -15,8 +15,7 @@ namespace instances = store::instances;
 
 // Decrypts what a webhook needs of `row`; nullopt when the vault cannot open a field.
 net::awaitable<std::optional<credentials>> open_credentials(const credential_source& src,
-                                                            const instances::instance& row,
-                                                            const std::string& id) {
+                                                            const instances::instance& row, const std::string& id) {
   auto& vault = *src.vault;
   auto secret = co_await crypto::open_instance_field(vault, src.blocking, row, crypto::f_secret);
   auto verify = co_await crypto::open_instance_field(vault, src.blocking, row, crypto::f_verify);
@@ -51,8 +50,7 @@ std::optional<credentials> credential_cache::get(std::size_t reactor, const std:
   return hit ? std::optional<credentials>(*hit) : std::nullopt;
 }
 
-void credential_cache::put(std::size_t reactor, const std::string& id, const credentials& c,
-                           std::uint64_t generation) {
+void credential_cache::put(std::size_t reactor, const std::string& id, const credentials& c, std::uint64_t generation) {
   if (enabled_) entries_.put(reactor, id, c, generation);
 }
 

@@ -33,17 +33,18 @@ std::string other_field_data(const meta::update& u, std::string_view instance_id
 
 std::string error_data(const meta::update& u, std::string_view instance_id) {
   json::object d{{"instance_id", instance_id}, {"phone_number_id", u.phone_number_id}};
-  if (u.error_code) d["code"] = *u.error_code;
-  else d["code"] = nullptr;
+  if (u.error_code)
+    d["code"] = *u.error_code;
+  else
+    d["code"] = nullptr;
   d["title"] = u.error_title;
   return with_raw(d, "error", u.raw);
 }
 
 std::string misrouted_data(std::string_view instance_id, std::size_t dropped) {
-  return json::serialize(json::object{
-      {"instance_id", instance_id},
-      {"dropped_updates", dropped},
-      {"reason", "phone number or WhatsApp Business Account is not this instance's"}});
+  return json::serialize(json::object{{"instance_id", instance_id},
+                                      {"dropped_updates", dropped},
+                                      {"reason", "phone number or WhatsApp Business Account is not this instance's"}});
 }
 
 // Route by the number for `messages` (and any field that names one), else by the WABA.
@@ -95,10 +96,9 @@ std::string field_event_type(std::string_view field) {
   };
   for (const auto& [f, t] : known)
     if (f == field) return std::string(t);
-  const bool plain_name = !field.empty() && field.size() <= 64 &&
-                          std::all_of(field.begin(), field.end(), [](char c) {
-                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-                          });
+  const bool plain_name = !field.empty() && field.size() <= 64 && std::all_of(field.begin(), field.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
   return plain_name ? "meta." + std::string(field) : std::string("meta.unknown");
 }
 
@@ -116,8 +116,7 @@ bool throughput_upgrade_for(const meta::update& u, const identity& who) {
   const auto& o = v.get_object();
   const auto* event = o.if_contains("event");
   const auto* number = o.if_contains("display_phone_number");
-  return event && event->is_string() && event->get_string() == "THROUGHPUT_UPGRADE" && number &&
-         number->is_string() &&
+  return event && event->is_string() && event->get_string() == "THROUGHPUT_UPGRADE" && number && number->is_string() &&
          meta::recipient_key(number->get_string()) == meta::recipient_key(who.display_phone_number);
 }
 

@@ -46,13 +46,12 @@ namespace fs = std::filesystem;
 using services = fetcher_context;
 
 constexpr std::size_t piece = 64 * 1024;  // bytes per read from Meta or disk, per transfer
-constexpr std::size_t due_batch = 4;       // rows taken per look, fetched at the same time
+constexpr std::size_t due_batch = 4;      // rows taken per look, fetched at the same time
 constexpr std::size_t trash_batch = 100;
 constexpr std::chrono::seconds retry_after_failure{1};  // a failed look (store, disk) is tried again after this
 // Delays after the 1st..5th failed attempt; the 6th failure is final.
-constexpr std::chrono::seconds backoff[] = {std::chrono::seconds(10), std::chrono::seconds(30),
-                                            std::chrono::minutes(2), std::chrono::minutes(10),
-                                            std::chrono::hours(1)};
+constexpr std::chrono::seconds backoff[] = {std::chrono::seconds(10), std::chrono::seconds(30), std::chrono::minutes(2),
+                                            std::chrono::minutes(10), std::chrono::hours(1)};
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -125,7 +124,8 @@ fetch_outcome failed(std::string reason, bool permanent = false) {
 
 // The bytes of Meta's answer into an open file, piece by piece, hashed on the way (on the
 // blocking pool, with the write). Returns the size, or -1.
-net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reader, int fd, crypto::sha256_stream& hash) {
+net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reader, int fd,
+                                       crypto::sha256_stream& hash) {
   std::string buf;
   buf.reserve(piece);
   std::int64_t total = 0;
@@ -141,8 +141,10 @@ net::awaitable<std::int64_t> copy_body(services& s, upstream::body_reader& reade
   while (more && ok) {
     buf.clear();
     got = co_await reader.read(buf, piece);
-    if (!got) ok = false;
-    else more = *got;
+    if (!got)
+      ok = false;
+    else
+      more = *got;
     if (ok && !buf.empty()) {
       p = buf.data();
       n = buf.size();
@@ -179,16 +181,21 @@ net::awaitable<lookup_result> lookup(services& s, const sm::media_file& job, con
   }
   if (!got->ok()) {
     const auto e = meta::parse_error(got->status, got->body);
-    core::log::info("media_fetch_refused", {{"instance", job.instance_id}, {"file", job.id}, {"meta_code", e.code},
-                                            {"meta_subcode", e.subcode}, {"fbtrace_id", e.fbtrace_id}});
+    core::log::info("media_fetch_refused", {{"instance", job.instance_id},
+                                            {"file", job.id},
+                                            {"meta_code", e.code},
+                                            {"meta_subcode", e.subcode},
+                                            {"fbtrace_id", e.fbtrace_id}});
     const bool unknown = e.envelope && e.code == 100;
     out.problem = failed(unknown ? "Meta does not know this media id" : "Meta refused the media lookup",
                          unknown || meta::classify(e) == meta::disposition::permanent);
     co_return out;
   }
   auto info = meta::parse_media_info(got->body);
-  if (!info) out.problem = failed("Meta answered the media lookup in an unexpected shape");
-  else out.info = std::move(*info);
+  if (!info)
+    out.problem = failed("Meta answered the media lookup in an unexpected shape");
+  else
+    out.info = std::move(*info);
   co_return out;
 }
 
@@ -216,8 +223,9 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
   }
   const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
   auto opened = co_await s.meta->open_fetch(found.info->url, creds->access_token, download);
-  if (!opened) co_return failed(opened.error() == meta::error::response_too_large ? "larger than media.download_max_bytes"
-                                                                                 : "the download from Meta failed");
+  if (!opened)
+    co_return failed(opened.error() == meta::error::response_too_large ? "larger than media.download_max_bytes"
+                                                                       : "the download from Meta failed");
   auto reader = std::move(*opened);
   if (reader->status() < 200 || reader->status() >= 300)
     co_return failed("Meta answered the download with HTTP " + std::to_string(reader->status()));
@@ -283,8 +291,9 @@ net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
       };
       co_await auth::run_blocking(s.blocking, drop_fn);
     }
-    core::log::info("media_fetched", {{"instance", job.instance_id}, {"file", job.id}, {"bytes", got.size},
-                                      {"recorded", !ec && still_there}});
+    core::log::info(
+        "media_fetched",
+        {{"instance", job.instance_id}, {"file", job.id}, {"bytes", got.size}, {"recorded", !ec && still_there}});
     co_return !ec;
   }
   const auto attempt = static_cast<std::size_t>(job.attempts);  // failures so far
@@ -294,8 +303,12 @@ net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
   const std::string* reason = &got.reason;
   auto fn = [id, reason, next](store::connection& c) { return sm::mark_attempt_failed(c, *id, *reason, next); };
   auto ec = co_await s.db.write(fn);
-  core::log::warn("media_fetch_failed", {{"instance", job.instance_id}, {"file", job.id}, {"reason", got.reason},
-                                         {"attempt", job.attempts + 1}, {"final", !next}, {"recorded", !ec}});
+  core::log::warn("media_fetch_failed", {{"instance", job.instance_id},
+                                         {"file", job.id},
+                                         {"reason", got.reason},
+                                         {"attempt", job.attempts + 1},
+                                         {"final", !next},
+                                         {"recorded", !ec}});
   co_return !ec;
 }
 
@@ -340,8 +353,10 @@ net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& it
   co_await auth::run_blocking(s.blocking, remove_fn);
   auto forget = [list](store::connection& c) { return sm::forget_trash(c, *list); };
   auto ec = co_await s.db.write(forget);
-  if (ec) core::log::warn("media_trash_failed", {{"error", ec.message()}});
-  else core::log::info("media_files_removed", {{"count", items.size()}});
+  if (ec)
+    core::log::warn("media_trash_failed", {{"error", ec.message()}});
+  else
+    core::log::info("media_files_removed", {{"count", items.size()}});
   co_return !ec;
 }
 
@@ -357,8 +372,10 @@ net::awaitable<void> sweep_leftovers(services& s) {
     for (fs::recursive_directory_iterator it(*rootp, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       const auto name = it->path().filename().string();
-      if (name.ends_with(".part")) ::unlink(it->path().c_str());
-      else filesp->emplace_back(it->path(), name);
+      if (name.ends_with(".part"))
+        ::unlink(it->path().c_str());
+      else
+        filesp->emplace_back(it->path(), name);
     }
     return true;
   };
@@ -417,9 +434,12 @@ net::awaitable<void> fetch_loop(services& s, std::shared_ptr<wake_state> w) {
       if (!failed) nec = co_await s.db.read(next_fn);
       if (nec == store::error::stopped) break;
       now = now_ms();
-      if (failed || nec) timer.expires_after(retry_after_failure);
-      else if (next_due) timer.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, *next_due - now)));
-      else timer.expires_at(net::steady_timer::time_point::max());
+      if (failed || nec)
+        timer.expires_after(retry_after_failure);
+      else if (next_due)
+        timer.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, *next_due - now)));
+      else
+        timer.expires_at(net::steady_timer::time_point::max());
       if (!w->poke.load()) {
         waited = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
         if (std::get<0>(waited) && !w->poke.load()) break;  // cancelled without news: shutting down

@@ -57,8 +57,8 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
   namespace in = store::inbound;
   const auto now = core::wall_ms();
   if (!b.throughput_level.empty())
-    if (auto ec = store::instances::set_throughput(c, b.owner.instance_id, b.throughput_level, now,
-                                                   done.throughput_changed))
+    if (auto ec =
+            store::instances::set_throughput(c, b.owner.instance_id, b.throughput_level, now, done.throughput_changed))
       return ec;
   if (auto ec = note_messaging_limit(c, b, now, done)) return ec;
   bool passthrough = false;
@@ -91,10 +91,14 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
 }
 
 void log_stored(const origin& from, const store::inbound::outcome& out) {
-  core::log::info("webhook_stored", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                     {"messages", out.stored}, {"duplicates", out.duplicates},
-                                     {"statuses_applied", out.applied}, {"statuses_ignored", out.ignored},
-                                     {"statuses_pending", out.pending}, {"events", out.events}});
+  core::log::info("webhook_stored", {{"request_id", from.request_id},
+                                     {"instance", from.instance_id},
+                                     {"messages", out.stored},
+                                     {"duplicates", out.duplicates},
+                                     {"statuses_applied", out.applied},
+                                     {"statuses_ignored", out.ignored},
+                                     {"statuses_pending", out.pending},
+                                     {"events", out.events}});
 }
 
 // Maps and commits a verified, parsed notification.
@@ -102,23 +106,26 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
                                            const identity& who, std::string_view raw) {
   const batch b = map_updates(parsed, who);
   if (b.misrouted)
-    core::log::warn("webhook_misrouted", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                          {"dropped_updates", b.misrouted}});
+    core::log::warn(
+        "webhook_misrouted",
+        {{"request_id", from.request_id}, {"instance", from.instance_id}, {"dropped_updates", b.misrouted}});
   const auto replies = optouts::inbound_candidates(b.messages);  // parsed here, not on the writer
   committed done;
   auto write = [&](store::connection& c) { return commit(c, b, replies, raw, done); };
   auto ec = co_await rx.source().db.write(write);
   auto answer = receipt::accepted;
   if (!ec && done.throughput_changed) {
-    core::log::info("instance_throughput_raised", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                                   {"throughput", b.throughput_level}});
+    core::log::info(
+        "instance_throughput_raised",
+        {{"request_id", from.request_id}, {"instance", from.instance_id}, {"throughput", b.throughput_level}});
   }
   if (!ec && done.limit_changed)
-    core::log::info("instance_messaging_limit", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                                 {"tier", b.messaging_limit_tier}});
+    core::log::info(
+        "instance_messaging_limit",
+        {{"request_id", from.request_id}, {"instance", from.instance_id}, {"tier", b.messaging_limit_tier}});
   if (ec) {
-    core::log::error("webhook_store_failed", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                              {"error", ec.message()}});
+    core::log::error("webhook_store_failed",
+                     {{"request_id", from.request_id}, {"instance", from.instance_id}, {"error", ec.message()}});
     answer = ec == store::error::full ? receipt::unavailable : receipt::store_failed;
   } else {
     log_stored(from, done.out);
@@ -135,12 +142,12 @@ net::awaitable<receipt> parse_and_store(receiver& rx, const origin& from, const 
   auto parsed = meta::parse_notification(body, limits);
   auto answer = receipt::accepted;
   if (!parsed) {
-    core::log::warn("webhook_unparsable", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                           {"bytes", body.size()}});
+    core::log::warn("webhook_unparsable",
+                    {{"request_id", from.request_id}, {"instance", from.instance_id}, {"bytes", body.size()}});
     answer = receipt::unparsable;
   } else if (parsed->object != "whatsapp_business_account") {
-    core::log::warn("webhook_ignored", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                        {"reason", "object"}});
+    core::log::warn("webhook_ignored",
+                    {{"request_id", from.request_id}, {"instance", from.instance_id}, {"reason", "object"}});
   } else {
     auto stored = co_await store_notification(rx, from, *parsed, who, body);
     answer = stored;
@@ -151,7 +158,9 @@ net::awaitable<receipt> parse_and_store(receiver& rx, const origin& from, const 
 }  // namespace
 
 receiver::receiver(credential_source src, const receiver_options& opts)
-    : src_(std::move(src)), cache_(opts.reactors, src_.db.changes(), opts.credential_ttl), max_body_bytes_(opts.max_body_bytes),
+    : src_(std::move(src)),
+      cache_(opts.reactors, src_.db.changes(), opts.credential_ttl),
+      max_body_bytes_(opts.max_body_bytes),
       activity_(opts.activity) {}
 
 net::awaitable<handshake_answer> verify_subscription(receiver& rx, const origin& from, const handshake_query& q) {
@@ -181,8 +190,8 @@ net::awaitable<receipt> receive(receiver& rx, const origin& from, std::optional<
   }
   auto answer = receipt::refused;
   if (admitted.verdict == admission_verdict::refused)
-    core::log::warn("webhook_refused", {{"request_id", from.request_id}, {"instance", from.instance_id},
-                                        {"reason", admitted.reason}});
+    core::log::warn("webhook_refused",
+                    {{"request_id", from.request_id}, {"instance", from.instance_id}, {"reason", admitted.reason}});
   if (admitted.verdict == admission_verdict::unavailable) answer = receipt::unavailable;
   if (admitted.verdict == admission_verdict::admitted) {
     auto accepted = co_await parse_and_store(rx, from, found.found->who, body);

@@ -39,12 +39,11 @@ outcome store_failure(core::error_code ec) {
 }
 
 void log_verification(std::string_view instance_id, const meta::verification& v) {
-  core::log::info("instance_verified",
-                  {{"instance", instance_id},
-                   {"outcome", static_cast<int>(v.outcome)},
-                   {"meta_code", v.error ? v.error->code : 0},
-                   {"fbtrace_id", v.error ? v.error->fbtrace_id : std::string()},
-                   {"transport", v.transport ? v.transport.message() : std::string()}});
+  core::log::info("instance_verified", {{"instance", instance_id},
+                                        {"outcome", static_cast<int>(v.outcome)},
+                                        {"meta_code", v.error ? v.error->code : 0},
+                                        {"fbtrace_id", v.error ? v.error->fbtrace_id : std::string()},
+                                        {"transport", v.transport ? v.transport.message() : std::string()}});
 }
 
 // What Meta says about the number, kept on the row after a passing check. The messaging limit
@@ -124,8 +123,10 @@ net::awaitable<void> finish_onboarding(context& ctx, const std::string& instance
   h.checked_at = core::wall_ms();
   auto work = [&h](store::connection& c) { return store::instance_health::save_onboarding(c, h); };
   auto ec = co_await ctx.db.write(work);
-  core::log::info("instance_onboarded", {{"instance", instance_id}, {"subscription", h.subscription},
-                                         {"token_problems", checked.problems.size()}, {"stored", !ec}});
+  core::log::info("instance_onboarded", {{"instance", instance_id},
+                                         {"subscription", h.subscription},
+                                         {"token_problems", checked.problems.size()},
+                                         {"stored", !ec}});
 }
 
 outcome token_refusal(token_check t) {
@@ -177,8 +178,8 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   row.media_fetch = in.media_fetch.value_or(false);
   row.window_policy = in.window_policy.value_or("auto");
   {
-    const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2], *in.values[3],
-                                           *in.values[4], verify_token};
+    const core::secret_string values[6] = {*in.values[0], *in.values[1], *in.values[2],
+                                           *in.values[3], *in.values[4], verify_token};
     auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
     crypto::seal_instance_fields(*sealing, row, values);
   }
@@ -214,8 +215,10 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
       continue;
     }
     opened = co_await crypto::open_instance_field(ctx.vault, ctx.blocking, row, i);
-    if (opened) values[i] = std::move(*opened);
-    else failed = true;
+    if (opened)
+      values[i] = std::move(*opened);
+    else
+      failed = true;
   }
   if (failed) co_return fail(kind::vault_failed);
   if (values[f_phone].reveal() == values[f_waba].reveal()) co_return fail(kind::phone_is_waba);
@@ -264,7 +267,8 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
 }
 
 net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
-  const bool creds = std::any_of(std::begin(in.values), std::end(in.values), [](const auto& v) { return v.has_value(); });
+  const bool creds =
+      std::any_of(std::begin(in.values), std::end(in.values), [](const auto& v) { return v.has_value(); });
   // New credentials, or re-activation, are checked with Meta first.
   if (creds || (in.status && *in.status == "active" && row.status != "active")) {
     auto o = co_await reverify(ctx, std::move(row), std::move(in), true);

@@ -39,8 +39,9 @@ media_slot::~media_slot() {
   if (held_) media_in_flight.fetch_sub(1);
 }
 
-net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_download(
-    const relay_target& t, const std::string& media_id, const download_limits& limits) {
+net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_download(const relay_target& t,
+                                                                                        const std::string& media_id,
+                                                                                        const download_limits& limits) {
   using kind = download_refusal::kind;
   auto looked_up = co_await media_info(t, media_id);
   if (auto* f = std::get_if<relay_failure>(&looked_up)) co_return download_refusal{.failure = std::move(*f)};
@@ -57,8 +58,7 @@ net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_d
   const meta::call_options o{.max_response_bytes = limits.max_bytes, .timeout = limits.timeout};
   auto got = co_await t.meta.open_fetch(info.url, t.creds.access_token, o);
   if (!got && got.error() == meta::error::response_too_large) co_return refused(kind::too_large);
-  if (!got)
-    co_return download_refusal{.failure = {.what = relay_failure::kind::unreachable, .transport = got.error()}};
+  if (!got) co_return download_refusal{.failure = {.what = relay_failure::kind::unreachable, .transport = got.error()}};
   d->reader = std::move(*got);
   d->info = std::move(info);
   const auto st = d->reader->status();

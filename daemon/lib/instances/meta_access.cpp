@@ -10,12 +10,16 @@ namespace enfinito::instances {
 net::awaitable<meta_access> open_for_meta(crypto::vault_source& vault, net::thread_pool& blocking,
                                           const store::instances::instance& row) {
   meta_access out;
-  if (row.status == "needs_reauth") out.what = meta_access::kind::needs_reauth;
-  else if (row.status != "active") out.what = meta_access::kind::disabled;
+  if (row.status == "needs_reauth")
+    out.what = meta_access::kind::needs_reauth;
+  else if (row.status != "active")
+    out.what = meta_access::kind::disabled;
   if (out.what != meta_access::kind::ready) co_return out;
   auto creds = co_await crypto::open_graph_credentials(vault, blocking, row);
-  if (!creds) out.what = meta_access::kind::vault_failed;
-  else out.creds = std::move(*creds);
+  if (!creds)
+    out.what = meta_access::kind::vault_failed;
+  else
+    out.creds = std::move(*creds);
   co_return out;
 }
 
@@ -26,9 +30,8 @@ net::awaitable<bool> note_meta_error(store::store& db, const std::string& instan
 }
 
 net::awaitable<core::result<meta::response>> call_meta(store::store& db, const meta::client& meta,
-                                                       const std::string& instance_id,
-                                                       const core::secret_string& token, meta::request rq,
-                                                       meta::call_options o) {
+                                                       const std::string& instance_id, const core::secret_string& token,
+                                                       meta::request rq, meta::call_options o) {
   auto got = co_await meta.send(std::move(rq), token, o);
   if (got && !got->ok()) co_await note_meta_error(db, instance_id, meta::parse_error(got->status, got->body));
   co_return got;

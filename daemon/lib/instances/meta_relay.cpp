@@ -30,8 +30,7 @@ net::awaitable<relayed<meta::response>> call(const relay_target& t, meta::reques
 }
 
 // A call whose 2xx answer is Graph's `{"success": true}`.
-net::awaitable<relayed<std::monostate>> call_for_success(const relay_target& t, meta::request rq,
-                                                         std::string_view op) {
+net::awaitable<relayed<std::monostate>> call_for_success(const relay_target& t, meta::request rq, std::string_view op) {
   auto a = co_await call(t, std::move(rq), op);
   if (auto* f = std::get_if<relay_failure>(&a)) co_return std::move(*f);
   if (!meta::parse_success(std::get<meta::response>(a).body)) co_return unexpected();
@@ -42,8 +41,11 @@ net::awaitable<relayed<std::monostate>> call_for_success(const relay_target& t, 
 
 net::awaitable<relay_failure> meta_failed(store::store& db, const std::string& instance_id, std::string_view op,
                                           const meta::graph_error& e) {
-  core::log::info("meta_call_failed", {{"instance", instance_id}, {"op", op}, {"http_status", e.http_status},
-                                       {"meta_code", e.code}, {"meta_subcode", e.subcode},
+  core::log::info("meta_call_failed", {{"instance", instance_id},
+                                       {"op", op},
+                                       {"http_status", e.http_status},
+                                       {"meta_code", e.code},
+                                       {"meta_subcode", e.subcode},
                                        {"fbtrace_id", e.fbtrace_id}});
   relay_failure f{.what = relay_failure::kind::meta_error, .error = e};
   f.token_refused = co_await note_meta_error(db, instance_id, e);  // marks it, with its event
@@ -63,8 +65,8 @@ bool media_not_found(const meta::graph_error& e) noexcept {
 }
 
 net::awaitable<relayed<std::monostate>> mark_read(const relay_target& t, std::string_view wamid, bool typing) {
-  co_return co_await call_for_success(
-      t, meta::mark_read(t.meta.version(), t.creds.phone_number_id, wamid, typing), "mark_read");
+  co_return co_await call_for_success(t, meta::mark_read(t.meta.version(), t.creds.phone_number_id, wamid, typing),
+                                      "mark_read");
 }
 
 net::awaitable<conversation_read> read_conversation(const relay_target& t, const std::string& user_id,
@@ -106,8 +108,8 @@ net::awaitable<relayed<json::object>> create_template(const relay_target& t, std
 }
 
 net::awaitable<relayed<json::object>> get_business_profile(const relay_target& t) {
-  auto a = co_await call(t, meta::get_business_profile(t.meta.version(), t.creds.phone_number_id),
-                         "business_profile_get");
+  auto a =
+      co_await call(t, meta::get_business_profile(t.meta.version(), t.creds.phone_number_id), "business_profile_get");
   if (auto* f = std::get_if<relay_failure>(&a)) co_return std::move(*f);
   auto profile = meta::parse_business_profile(std::get<meta::response>(a).body);
   if (!profile) co_return unexpected();
@@ -143,8 +145,8 @@ net::awaitable<relayed<meta::media_info>> media_info(const relay_target& t, std:
 }
 
 net::awaitable<relayed<std::monostate>> delete_media(const relay_target& t, std::string_view media_id) {
-  co_return co_await call_for_success(
-      t, meta::delete_media(t.meta.version(), media_id, t.creds.phone_number_id), "media_delete");
+  co_return co_await call_for_success(t, meta::delete_media(t.meta.version(), media_id, t.creds.phone_number_id),
+                                      "media_delete");
 }
 
 }  // namespace enfinito::instances

@@ -102,22 +102,26 @@ std::vector<token_problem> inspect_token(const token_info& t, std::string_view w
                                          std::int64_t warn_before_s) {
   std::vector<token_problem> out;
   if (!t.valid) {
-    std::string why = t.error_subcode == 463 ? "it has expired" : t.error_subcode == 460 ? "it was revoked" : "it is not valid";
-    out.push_back({"token_invalid", "", "Meta says the access token cannot be used: " + why +
-                                            " (error 190). Create a new system-user token in Meta Business Settings",
+    std::string why = t.error_subcode == 463   ? "it has expired"
+                      : t.error_subcode == 460 ? "it was revoked"
+                                               : "it is not valid";
+    out.push_back({"token_invalid", "",
+                   "Meta says the access token cannot be used: " + why +
+                       " (error 190). Create a new system-user token in Meta Business Settings",
                    true});
     return out;
   }
   if (!t.type.empty() && t.type != "SYSTEM_USER" && t.type != "USER")
-    out.push_back({"token_type", "", "this is a " + t.type +
-                                         " token: WhatsApp needs a system-user (or user) access token", true});
+    out.push_back({"token_type", "",
+                   "this is a " + t.type + " token: WhatsApp needs a system-user (or user) access token", true});
   for (const auto scope : {scope_messaging, scope_management}) {
     const bool sending = scope == scope_messaging;
     if (!has(t.scopes, scope)) {
-      out.push_back({"scope_missing", std::string(scope),
-                     "the token lacks the " + std::string(scope) + " permission" +
-                         (sending ? " (needed to send messages)" : " (needed to subscribe to webhooks and manage templates)"),
-                     sending});
+      out.push_back(
+          {"scope_missing", std::string(scope),
+           "the token lacks the " + std::string(scope) + " permission" +
+               (sending ? " (needed to send messages)" : " (needed to subscribe to webhooks and manage templates)"),
+           sending});
       continue;
     }
     for (const auto& [name, targets] : t.granular)
@@ -158,18 +162,20 @@ bool reachable_by_meta(std::string_view public_url) {
 }
 
 override_decision decide_override(std::string_view mode, std::string_view public_url) {
-  if (mode == "never") return {false, "onboarding.callback_override is never: set the callback URL in the app's dashboard"};
+  if (mode == "never")
+    return {false, "onboarding.callback_override is never: set the callback URL in the app's dashboard"};
   if (mode == "always") return {true, {}};
   if (reachable_by_meta(public_url)) return {true, {}};
-  return {false, "server.public_url is not reachable from the internet over https, so Meta cannot call it: "
-                 "set public_url to the public https address (or set the callback URL yourself)"};
+  return {false,
+          "server.public_url is not reachable from the internet over https, so Meta cannot call it: "
+          "set public_url to the public https address (or set the callback URL yourself)"};
 }
 
 meta::request debug_token_request(std::string_view version, const core::secret_string& token) {
   meta::request r;
   r.method = "GET";
-  r.target = "/" + std::string(version) + "/debug_token?input_token=" +
-             boost::urls::encode(token.reveal(), boost::urls::unreserved_chars);
+  r.target = "/" + std::string(version) +
+             "/debug_token?input_token=" + boost::urls::encode(token.reveal(), boost::urls::unreserved_chars);
   return r;
 }
 
@@ -179,7 +185,8 @@ meta::request subscribe_request(std::string_view version, std::string_view waba_
   r.method = "POST";
   r.target = "/" + std::string(version) + "/" + std::string(waba_id) + "/subscribed_apps";
   if (!callback.empty() && verify_token) {
-    r.body = json::serialize(json::object{{"override_callback_uri", callback}, {"verify_token", verify_token->reveal()}});
+    r.body =
+        json::serialize(json::object{{"override_callback_uri", callback}, {"verify_token", verify_token->reveal()}});
     r.content_type = "application/json";
   }
   return r;
@@ -191,8 +198,8 @@ std::string callback_url(std::string_view public_url, std::string_view instance_
   return base + "/webhooks/meta/" + std::string(instance_id);
 }
 
-net::awaitable<token_check> check_token(const meta::client& meta, const core::secret_string& token,
-                                        std::string waba_id, std::int64_t now_s, std::int64_t warn_before_s) {
+net::awaitable<token_check> check_token(const meta::client& meta, const core::secret_string& token, std::string waba_id,
+                                        std::int64_t now_s, std::int64_t warn_before_s) {
   token_check out;
   meta::request req = debug_token_request(meta.version(), token);
   auto got = co_await meta.send(req, token);
@@ -270,9 +277,11 @@ json::object onboarding_view(const store::instance_health::row& row) {
   boost::system::error_code ec;
   auto problems = json::parse(row.token_problems, ec);
   auto off = json::parse(row.alerts_off, ec);
-  json::object subscription{{"state", row.subscription}, {"detail", row.subscription_detail},
-                            {"meta_error_code", opt(row.subscription_code)},
-                            {"callback_override", row.callback_override ? json::value(*row.callback_override) : json::value(nullptr)}};
+  json::object subscription{
+      {"state", row.subscription},
+      {"detail", row.subscription_detail},
+      {"meta_error_code", opt(row.subscription_code)},
+      {"callback_override", row.callback_override ? json::value(*row.callback_override) : json::value(nullptr)}};
   json::object token{{"type", row.token_type.empty() ? json::value(nullptr) : json::value(row.token_type)},
                      {"expires_at", opt(row.token_expires_at)},
                      {"problems", problems.is_array() ? problems : json::array{}}};
@@ -280,8 +289,10 @@ json::object onboarding_view(const store::instance_health::row& row) {
                         {"last_status_at", opt(row.last_status_at)},
                         {"silent", row.webhooks_silent},
                         {"silent_since", opt(row.silent_since)}};
-  return json::object{{"checked_at", opt(row.checked_at)}, {"subscription", std::move(subscription)},
-                      {"token", std::move(token)}, {"webhooks", std::move(webhooks)},
+  return json::object{{"checked_at", opt(row.checked_at)},
+                      {"subscription", std::move(subscription)},
+                      {"token", std::move(token)},
+                      {"webhooks", std::move(webhooks)},
                       {"alerts_off", off.is_array() ? off : json::array{}}};
 }
 

@@ -50,8 +50,8 @@ alert_text alert_mail(std::string_view cause, std::string_view name, std::string
     what = "A webhook endpoint of your WhatsApp instance " + who +
            " kept failing and was paused. Events for it wait until you resume it.";
   }
-  t.body = "Hello,\n\n" + what + "\n\nSee the instance:\n\n" + link +
-           "\n\nYou can turn this notice off on that page.\n";
+  t.body =
+      "Hello,\n\n" + what + "\n\nSee the instance:\n\n" + link + "\n\nYou can turn this notice off on that page.\n";
   return t;
 }
 

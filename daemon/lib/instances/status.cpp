@@ -25,7 +25,8 @@ core::error_code set_status(store::connection& c, std::string_view instance_id, 
   e.user_id = row.user_id;
   e.instance_id = std::string(instance_id);
   e.type = "instance.status";
-  e.data = boost::json::serialize(boost::json::object{{"instance_id", instance_id}, {"status", status}, {"reason", reason}});
+  e.data =
+      boost::json::serialize(boost::json::object{{"instance_id", instance_id}, {"status", status}, {"reason", reason}});
   e.created_at = now_ms;
   if (auto ec = store::events::append(c, e)) return ec;
   changed = true;
@@ -57,14 +58,19 @@ std::string reauth_reason(const meta::graph_error& e) {
   return "Meta refused the access token (error 190): update access_token";
 }
 
-net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string instance_id, const meta::graph_error& e) {
+net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string instance_id,
+                                                   const meta::graph_error& e) {
   const std::string reason = reauth_reason(e);
   const std::int64_t now = core::wall_ms();
   bool changed = false;
   auto work = [&](store::connection& c) { return set_status(c, instance_id, "needs_reauth", reason, now, changed); };
   auto ec = co_await db.write(work);
-  core::log::warn("instance_needs_reauth", {{"instance", instance_id}, {"meta_code", e.code}, {"meta_subcode", e.subcode},
-                                            {"fbtrace_id", e.fbtrace_id}, {"stored", !ec}, {"changed", changed}});
+  core::log::warn("instance_needs_reauth", {{"instance", instance_id},
+                                            {"meta_code", e.code},
+                                            {"meta_subcode", e.subcode},
+                                            {"fbtrace_id", e.fbtrace_id},
+                                            {"stored", !ec},
+                                            {"changed", changed}});
   co_return ec;
 }
 

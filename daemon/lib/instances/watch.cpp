@@ -115,8 +115,8 @@ core::error_code update_alerts(store::connection& c, const ih::watch_row& w, con
 }
 
 core::error_code pass(store::connection& c, const std::vector<std::pair<std::string, webhook_activity::entry>>& dirty,
-                      webhook_activity& activity, const crypto::vault* vault, const watch_options& o,
-                      std::int64_t now, pass_counts& n) {
+                      webhook_activity& activity, const crypto::vault* vault, const watch_options& o, std::int64_t now,
+                      pass_counts& n) {
   for (const auto& [id, e] : dirty) {
     if (auto ec = ih::touch(c, id, e.webhook_at, e.status_at)) return ec;
     ++n.flushed;
@@ -135,8 +135,9 @@ core::error_code pass(store::connection& c, const std::vector<std::pair<std::str
   return {};
 }
 
-net::awaitable<void> watch_loop(store::store& db, std::shared_ptr<crypto::vault_source> vault, net::thread_pool& blocking,
-                                std::shared_ptr<webhook_activity> activity, watch_options o) {
+net::awaitable<void> watch_loop(store::store& db, std::shared_ptr<crypto::vault_source> vault,
+                                net::thread_pool& blocking, std::shared_ptr<webhook_activity> activity,
+                                watch_options o) {
   net::steady_timer timer(co_await net::this_coro::executor);
   for (;;) {
     timer.expires_after(o.interval);
@@ -173,8 +174,11 @@ net::awaitable<core::error_code> watch_once(store::store& db, crypto::vault_sour
   };
   auto ec = co_await db.write(work);
   if (!ec && (n.silenced || n.recovered || n.mailed || n.forgotten))
-    core::log::info("instance_watch", {{"flushed", n.flushed}, {"silenced", n.silenced}, {"recovered", n.recovered},
-                                       {"mailed", n.mailed}, {"forgotten", n.forgotten}});
+    core::log::info("instance_watch", {{"flushed", n.flushed},
+                                       {"silenced", n.silenced},
+                                       {"recovered", n.recovered},
+                                       {"mailed", n.mailed},
+                                       {"forgotten", n.forgotten}});
   co_return ec;
 }
 

@@ -13,9 +13,7 @@ struct alignas(64) limiter::cell {
   std::atomic<std::int64_t> burst{0};
   std::string tenant;  // the owner (key cells), for overrides
 
-  rate load() const noexcept {
-    return {per_s.load(std::memory_order_relaxed), burst.load(std::memory_order_relaxed)};
-  }
+  rate load() const noexcept { return {per_s.load(std::memory_order_relaxed), burst.load(std::memory_order_relaxed)}; }
   void store(const rate& r) noexcept {
     per_s.store(r.per_s, std::memory_order_relaxed);
     burst.store(r.burst, std::memory_order_relaxed);
@@ -157,7 +155,8 @@ void limit_item(std::string& out, std::string_view name, const rate& r, const ve
   if (!out.empty()) out += ", ";
   out += '"';
   out += name;
-  out += "\";r=" + std::to_string(std::max<std::int64_t>(v.remaining, 0)) + ";t=" + std::to_string(ceil_s(v.full_in_ns));
+  out +=
+      "\";r=" + std::to_string(std::max<std::int64_t>(v.remaining, 0)) + ";t=" + std::to_string(ceil_s(v.full_in_ns));
 }
 }  // namespace
 

@@ -89,7 +89,7 @@ core::error_code load_overrides(context ctx) {
 }
 
 net::awaitable<core::result<std::vector<sl::usage_day>>> read_usage_days(context ctx, std::string user_id,
-                                                                        std::int64_t from_day, std::int64_t to_day) {
+                                                                         std::int64_t from_day, std::int64_t to_day) {
   std::vector<sl::usage_day> stored;
   auto work = [&](store::connection& c) -> core::error_code {
     auto r = sl::usage(c, user_id, from_day, to_day);
@@ -104,7 +104,7 @@ net::awaitable<core::result<std::vector<sl::usage_day>>> read_usage_days(context
 }
 
 net::awaitable<core::result<std::vector<sl::usage_day>>> read_usage(context ctx, std::string user_id,
-                                                                   std::int64_t today, int days) {
+                                                                    std::int64_t today, int days) {
   const std::int64_t from = today - days + 1;
   auto stored = co_await read_usage_days(ctx, user_id, from, today);
   if (!stored) co_return stored.error();

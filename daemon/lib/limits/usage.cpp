@@ -57,7 +57,8 @@ void usage_book::add_pending(const std::string& user_id, std::int64_t from_day, 
 }
 
 void usage_book::render_metrics(std::string& out) const {
-  out += "# HELP enfinito_messages_counted_total Messages counted for tenants' usage since start, all tenants together.\n";
+  out +=
+      "# HELP enfinito_messages_counted_total Messages counted for tenants' usage since start, all tenants together.\n";
   out += "# TYPE enfinito_messages_counted_total counter\n";
   out += "enfinito_messages_counted_total{direction=\"sent\"} " + std::to_string(sent_total()) + "\n";
   out += "enfinito_messages_counted_total{direction=\"received\"} " + std::to_string(received_total()) + "\n";

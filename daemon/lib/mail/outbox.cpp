@@ -51,8 +51,10 @@ std::string crlf(std::string_view text) {
   std::string out;
   for (char ch : text) {
     if (ch == '\r') continue;
-    if (ch == '\n') out += "\r\n";
-    else out += ch;
+    if (ch == '\n')
+      out += "\r\n";
+    else
+      out += ch;
   }
   return out;
 }
@@ -147,8 +149,10 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
       } else if (res.permanent || too_old) {
         // Dead letter: dropped from the outbox (its body may hold a reset link) and recorded
         // in the user's audit log, where an administrator can see why.
-        core::log::warn("mail_dead", {{"mail_id", m.id}, {"attempts", m.attempts + 1},
-                                      {"reason", res.permanent ? "refused" : "too_old"}, {"error", res.error}});
+        core::log::warn("mail_dead", {{"mail_id", m.id},
+                                      {"attempts", m.attempts + 1},
+                                      {"reason", res.permanent ? "refused" : "too_old"},
+                                      {"error", res.error}});
         const std::string detail = (res.permanent ? "refused: " : "gave up: ") + res.error;
         auto bury = [&m, &detail](store::connection& c) -> core::error_code {
           if (auto e = acc::mail_sent(c, m.id)) return e;
@@ -162,9 +166,11 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
         delay = std::min(delay, cfg.smtp.retry_max);
         auto next = acc::now_s() + std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::seconds>(delay).count());
         if (delay < std::chrono::seconds(1)) next = acc::now_s();  // sub-second (tests): due at once
-        core::log::warn("mail_retry", {{"mail_id", m.id}, {"attempts", m.attempts + 1},
-                                       {"retry_in_ms", delay.count()}, {"error", res.error}});
-        co_await db.write([&m, next, &res](store::connection& c) { return acc::mail_failed(c, m.id, next, res.error); });
+        core::log::warn(
+            "mail_retry",
+            {{"mail_id", m.id}, {"attempts", m.attempts + 1}, {"retry_in_ms", delay.count()}, {"error", res.error}});
+        co_await db.write(
+            [&m, next, &res](store::connection& c) { return acc::mail_failed(c, m.id, next, res.error); });
         if (delay < std::chrono::seconds(1)) {
           timer.expires_after(delay);
           co_await timer.async_wait(net::as_tuple(net::use_awaitable));
@@ -178,16 +184,17 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
 
 message approved(std::string_view user_id, std::string_view to, const config::settings& cfg) {
   return {std::string(user_id), std::string(to), "Your Enfinito account is approved",
-          "Hello,\n\nyour Enfinito account has been approved. You can sign in at:\n\n" + cfg.server.public_url +
-              "/\n"};
+          "Hello,\n\nyour Enfinito account has been approved. You can sign in at:\n\n" + cfg.server.public_url + "/\n"};
 }
 
 message second_factor_reset(std::string_view user_id, std::string_view to, const config::settings& cfg) {
   return {std::string(user_id), std::string(to), "The second factor of your Enfinito account was removed",
           "Hello,\n\nthe two-step sign-in (authenticator app) of your Enfinito account was removed by an "
           "administrator, and every session of the account was signed out. Your password is unchanged.\n\n"
-          "Sign in at " + cfg.server.public_url + "/ and enrol an authenticator app again (Security).\n\n"
-          "If you did not ask for this, tell your administrator at once.\n"};
+          "Sign in at " +
+              cfg.server.public_url +
+              "/ and enrol an authenticator app again (Security).\n\n"
+              "If you did not ask for this, tell your administrator at once.\n"};
 }
 
 message password_reset(std::string_view user_id, std::string_view to, std::string_view token,

@@ -13,8 +13,8 @@ core::result<std::shared_ptr<client>> client::make(client_options opts) {
   auto parts = upstream::parse_url(b);
   if (!parts) return parts.error();
   if (parts->target != "/") return upstream::error::bad_url;  // a base URL has no path
-  auto ctx = crypto::make_client_context(
-      c->opts_.ca_file.empty() ? std::nullopt : std::optional<std::string>(c->opts_.ca_file));
+  auto ctx = crypto::make_client_context(c->opts_.ca_file.empty() ? std::nullopt
+                                                                  : std::optional<std::string>(c->opts_.ca_file));
   if (!ctx) return ctx.error();
   upstream::options o;
   o.timeout = c->opts_.timeout;
@@ -33,8 +33,7 @@ net::awaitable<core::result<response>> client::send(request r, const core::secre
   co_return res;
 }
 
-net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token,
-                                                    call_options o) const {
+net::awaitable<core::result<response>> client::send(request r, const core::secret_string& token, call_options o) const {
   upstream::request u;
   u.method = r.method;
   u.target = r.target;
@@ -75,14 +74,23 @@ verification from_graph_error(const graph_error& e) {
   verification v;
   v.error = e;
   switch (classify(e)) {
-    case disposition::needs_reauth: v.outcome = verify_outcome::token_invalid; return v;
-    case disposition::retryable: v.outcome = verify_outcome::upstream_unavailable; return v;
-    case disposition::permanent: break;
+    case disposition::needs_reauth:
+      v.outcome = verify_outcome::token_invalid;
+      return v;
+    case disposition::retryable:
+      v.outcome = verify_outcome::upstream_unavailable;
+      return v;
+    case disposition::permanent:
+      break;
   }
-  if (e.code == 104) v.outcome = verify_outcome::token_invalid;
-  else if (e.code == 10 || (e.code >= 200 && e.code <= 299)) v.outcome = verify_outcome::no_permission;
-  else if (e.code == 100 || e.code == 803) v.outcome = verify_outcome::unknown_phone_number;
-  else v.outcome = verify_outcome::upstream_error;
+  if (e.code == 104)
+    v.outcome = verify_outcome::token_invalid;
+  else if (e.code == 10 || (e.code >= 200 && e.code <= 299))
+    v.outcome = verify_outcome::no_permission;
+  else if (e.code == 100 || e.code == 803)
+    v.outcome = verify_outcome::unknown_phone_number;
+  else
+    v.outcome = verify_outcome::upstream_error;
   return v;
 }
 
@@ -120,8 +128,8 @@ std::optional<verification> on_waba_page(const core::result<response>& list, con
 
 }  // namespace
 
-net::awaitable<verification> verify_number(const client& c, std::string phone_number_id,
-                                           std::string waba_id, const core::secret_string& token) {
+net::awaitable<verification> verify_number(const client& c, std::string phone_number_id, std::string waba_id,
+                                           const core::secret_string& token) {
   verification v;
   // 1. The number itself, with the token.
   const request first = get_phone_number(c.version(), phone_number_id);

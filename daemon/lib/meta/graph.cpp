@@ -50,13 +50,14 @@ std::optional<json::value> parse_quietly(std::string_view body) {
 }
 
 phone_number_info number_from(const json::object& o) {
-  phone_number_info n{str_or(o, "id"), str_or(o, "display_phone_number"), str_or(o, "verified_name"),
-                      str_or(o, "quality_rating"), {}};
+  phone_number_info n{
+      str_or(o, "id"), str_or(o, "display_phone_number"), str_or(o, "verified_name"), str_or(o, "quality_rating"), {}};
   if (const auto* t = o.if_contains("throughput"); t && t->is_object()) {
     // Kept only if it looks like one of Meta's level names (STANDARD, HIGH, ...).
     std::string level = str_or(t->get_object(), "level");
-    const bool plain = !level.empty() && level.size() <= 32 &&
-                       std::all_of(level.begin(), level.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || ch == '_'; });
+    const bool plain = !level.empty() && level.size() <= 32 && std::all_of(level.begin(), level.end(), [](char ch) {
+      return (ch >= 'A' && ch <= 'Z') || ch == '_';
+    });
     if (plain) n.throughput_level = std::move(level);
   }
   // The messaging limit [D-ML], kept only if it looks like a tier name (TIER_250, TIER_UNLIMITED).
@@ -86,8 +87,7 @@ graph_error parse_error(unsigned http_status, std::string_view body) {
   e.message = str_or(o, "message");
   e.fbtrace_id = str_or(o, "fbtrace_id");
   if (const auto* t = o.if_contains("is_transient"); t && t->is_bool()) e.is_transient = t->get_bool();
-  if (const auto* d = o.if_contains("error_data"); d && d->is_object())
-    e.details = str_or(d->as_object(), "details");
+  if (const auto* d = o.if_contains("error_data"); d && d->is_object()) e.details = str_or(d->as_object(), "details");
   return e;
 }
 
@@ -122,9 +122,12 @@ disposition classify(const graph_error& e) noexcept {
 
 std::string_view to_string(disposition d) noexcept {
   switch (d) {
-    case disposition::retryable: return "retryable";
-    case disposition::permanent: return "permanent";
-    case disposition::needs_reauth: return "needs_reauth";
+    case disposition::retryable:
+      return "retryable";
+    case disposition::permanent:
+      return "permanent";
+    case disposition::needs_reauth:
+      return "needs_reauth";
   }
   return "permanent";
 }
@@ -147,8 +150,7 @@ request get_phone_number(std::string_view version, std::string_view phone_number
   return r;
 }
 
-request list_waba_phone_numbers(std::string_view version, std::string_view waba_id,
-                                std::string_view after) {
+request list_waba_phone_numbers(std::string_view version, std::string_view waba_id, std::string_view after) {
   request r;
   r.target = "/" + std::string(version) + "/" + enc(waba_id) + "/phone_numbers?limit=100";
   if (!after.empty()) r.target += "&after=" + enc(after);
@@ -178,8 +180,7 @@ boost::system::result<phone_number_page, parse_failure> parse_phone_number_page(
     // Graph gives `next` only when another page exists; the cursor alone is not enough.
     const auto& p = paging->as_object();
     if (p.if_contains("next"))
-      if (const auto* c = p.if_contains("cursors"); c && c->is_object())
-        page.after = str_or(c->as_object(), "after");
+      if (const auto* c = p.if_contains("cursors"); c && c->is_object()) page.after = str_or(c->as_object(), "after");
   }
   return page;
 }
@@ -283,8 +284,8 @@ bool animated_webp(std::string_view head) {
 std::string header_safe_filename(std::string_view name) {
   std::string out;
   for (char c : name.substr(0, 200)) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
-                    c == ' ' || c == '(' || c == ')' || c == '+' || c == ',';
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ' ' ||
+                    c == '(' || c == ')' || c == '+' || c == ',';
     out.push_back(ok ? c : '_');
   }
   return out.empty() ? "file" : out;
@@ -299,9 +300,7 @@ request json_post(std::string target, std::string body) {
   return r;
 }
 
-std::string root(std::string_view version, std::string_view id) {
-  return "/" + std::string(version) + "/" + enc(id);
-}
+std::string root(std::string_view version, std::string_view id) { return "/" + std::string(version) + "/" + enc(id); }
 
 // scheme and lowercase host[:port] of an absolute URL; empty on anything odd (userinfo too).
 std::pair<std::string, std::string> origin_of(std::string_view url) {
@@ -320,11 +319,16 @@ std::pair<std::string, std::string> origin_of(std::string_view url) {
 
 std::string_view to_string(media_kind k) noexcept {
   switch (k) {
-    case media_kind::image: return "image";
-    case media_kind::video: return "video";
-    case media_kind::audio: return "audio";
-    case media_kind::document: return "document";
-    case media_kind::sticker: return "sticker";
+    case media_kind::image:
+      return "image";
+    case media_kind::video:
+      return "video";
+    case media_kind::audio:
+      return "audio";
+    case media_kind::document:
+      return "document";
+    case media_kind::sticker:
+      return "sticker";
   }
   return "document";
 }
@@ -446,8 +450,7 @@ request get_business_profile(std::string_view version, std::string_view phone_nu
   return r;
 }
 
-request update_business_profile(std::string_view version, std::string_view phone_number_id,
-                                json::object fields) {
+request update_business_profile(std::string_view version, std::string_view phone_number_id, json::object fields) {
   fields["messaging_product"] = "whatsapp";
   return json_post(root(version, phone_number_id) + "/whatsapp_business_profile", json::serialize(fields));
 }

@@ -66,9 +66,12 @@ bool http_url(std::string_view u) {
     return true;
   };
   std::size_t host_at = 0;
-  if (lower_prefix("https://")) host_at = 8;
-  else if (lower_prefix("http://")) host_at = 7;
-  else return false;
+  if (lower_prefix("https://"))
+    host_at = 8;
+  else if (lower_prefix("http://"))
+    host_at = 7;
+  else
+    return false;
   if (u.size() <= host_at || u[host_at] == '/' || u[host_at] == '?' || u[host_at] == '#') return false;
   return std::none_of(u.begin(), u.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
@@ -77,7 +80,7 @@ bool http_url(std::string_view u) {
 
 struct text_rule {
   bool required = false;
-  std::size_t max = 0;       // characters; 0: Meta documents no bound
+  std::size_t max = 0;  // characters; 0: Meta documents no bound
   bool allow_empty = false;
 };
 
@@ -104,8 +107,8 @@ check object_field(const json::object& o, std::string_view key, const std::strin
 }
 
 // `o[key]` as an array of [lo, hi] elements (hi 0: unbounded).
-check array_field(const json::object& o, std::string_view key, const std::string& base, bool required,
-                  std::size_t lo, std::size_t hi, const json::array*& out) {
+check array_field(const json::object& o, std::string_view key, const std::string& base, bool required, std::size_t lo,
+                  std::size_t hi, const json::array*& out) {
   out = nullptr;
   const auto* v = o.if_contains(key);
   if (!v) return required ? missing(at(base, key)) : std::nullopt;
@@ -129,7 +132,8 @@ check bool_field(const json::object& o, std::string_view key, const std::string&
 check exact_field(const json::object& o, std::string_view key, const std::string& base, std::string_view want) {
   const auto* v = o.if_contains(key);
   if (!v) return missing(at(base, key));
-  if (!v->is_string() || v->get_string() != want) return invalid(at(base, key), "must be \"" + std::string(want) + "\"");
+  if (!v->is_string() || v->get_string() != want)
+    return invalid(at(base, key), "must be \"" + std::string(want) + "\"");
   return std::nullopt;
 }
 
@@ -306,7 +310,8 @@ check interactive_header(const json::object& it, std::string_view itype) {
   if (allowed.empty()) return invalid(base, "is not allowed on " + std::string(itype) + " messages");
   const auto* t = h->if_contains("type");
   if (!t) return missing(at(base, "type"));
-  if (!t->is_string() || std::find(allowed.begin(), allowed.end(), std::string_view(t->get_string())) == allowed.end()) {
+  if (!t->is_string() ||
+      std::find(allowed.begin(), allowed.end(), std::string_view(t->get_string())) == allowed.end()) {
     std::string list;
     for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
     return invalid(at(base, "type"), "must be one of: " + list);
@@ -409,7 +414,8 @@ check flow_action(const json::object& action) {
   if (auto bad = string_field(*p, by_id ? "flow_id" : "flow_name", pp, {.required = true})) return bad;
   if (auto bad = string_field(*p, "flow_cta", pp, {.required = true, .max = 30})) return bad;
   if (auto bad = string_field(*p, "flow_token", pp, {})) return bad;
-  if (const auto* m = p->if_contains("mode"); m && (!m->is_string() || !one_of(m->get_string(), {"draft", "published"})))
+  if (const auto* m = p->if_contains("mode");
+      m && (!m->is_string() || !one_of(m->get_string(), {"draft", "published"})))
     return invalid(at(pp, "mode"), "must be draft or published");
   std::string_view flow_action = "navigate";
   if (const auto* a = p->if_contains("flow_action")) {
@@ -474,9 +480,15 @@ check interactive_message(const json::object& msg) {
   if (auto bad = object_field(msg, "interactive", "", true, it)) return bad;
   const auto* t = it->if_contains("type");
   if (!t) return missing("interactive.type");
-  static constexpr std::array<std::string_view, 9> types = {
-      "button", "list", "cta_url", "flow", "product", "product_list", "catalog_message",
-      "location_request_message", "call_permission_request"};
+  static constexpr std::array<std::string_view, 9> types = {"button",
+                                                            "list",
+                                                            "cta_url",
+                                                            "flow",
+                                                            "product",
+                                                            "product_list",
+                                                            "catalog_message",
+                                                            "location_request_message",
+                                                            "call_permission_request"};
   if (!t->is_string() || std::find(types.begin(), types.end(), std::string_view(t->get_string())) == types.end())
     return invalid("interactive.type", "is not an interactive type Meta knows");
   const std::string_view itype = t->get_string();
@@ -512,9 +524,9 @@ bool parameter_allowed(std::string_view component, std::string_view ptype) {
 check template_parameter(const json::object& p, const std::string& base, std::string_view component) {
   const auto* t = p.if_contains("type");
   if (!t) return missing(at(base, "type"));
-  static constexpr std::array<std::string_view, 12> types = {"text", "currency", "date_time", "image", "video",
-                                                             "document", "location", "payload", "action",
-                                                             "coupon_code", "product", "limited_time_offer"};
+  static constexpr std::array<std::string_view, 12> types = {
+      "text",     "currency", "date_time", "image",       "video",   "document",
+      "location", "payload",  "action",    "coupon_code", "product", "limited_time_offer"};
   if (!t->is_string() || std::find(types.begin(), types.end(), std::string_view(t->get_string())) == types.end())
     return invalid(at(base, "type"), "is not a template parameter type Meta knows");
   const std::string_view pt = t->get_string();
@@ -555,9 +567,12 @@ check button_index(const json::object& c, const std::string& base) {
   if (!idx) return missing(at(base, "index"));
   // Meta documents a string "0".."9"; Graph coerces a number, which several SDKs send.
   bool ok = false;
-  if (idx->is_string()) ok = idx->get_string().size() == 1 && idx->get_string()[0] >= '0' && idx->get_string()[0] <= '9';
-  else if (idx->is_int64()) ok = idx->get_int64() >= 0 && idx->get_int64() <= 9;
-  else if (idx->is_uint64()) ok = idx->get_uint64() <= 9;
+  if (idx->is_string())
+    ok = idx->get_string().size() == 1 && idx->get_string()[0] >= '0' && idx->get_string()[0] <= '9';
+  else if (idx->is_int64())
+    ok = idx->get_int64() >= 0 && idx->get_int64() <= 9;
+  else if (idx->is_uint64())
+    ok = idx->get_uint64() <= 9;
   return ok ? std::nullopt : invalid(at(base, "index"), "must be \"0\" to \"9\"");
 }
 
@@ -641,7 +656,8 @@ bool phone_like(std::string_view to) {
   std::size_t digits = 0;
   for (std::size_t i = 0; i < to.size(); ++i) {
     const char c = to[i];
-    if (c >= '0' && c <= '9') ++digits;
+    if (c >= '0' && c <= '9')
+      ++digits;
     else if (c == '+') {
       if (digits > 0 || to.find_first_not_of(" ") < i) return false;
     } else if (c != '-' && c != '(' && c != ')' && c != ' ') {
@@ -654,8 +670,8 @@ bool phone_like(std::string_view to) {
 // A business-scoped user id (`US.13491208655302741918`): letters, digits and `._-`.
 bool user_id_like(std::string_view to) {
   return !to.empty() && to.size() <= 128 && std::all_of(to.begin(), to.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 // A group id is opaque (base64-like in Meta's examples): printable ASCII without spaces.
@@ -677,9 +693,12 @@ check envelope(const json::object& msg, bool group) {
   if (!to) return missing("to");
   if (!to->is_string() || to->get_string().empty()) return invalid("to", "must be a non-empty string");
   const std::string_view t = to->get_string();
-  const bool letters = std::any_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+  const bool letters =
+      std::any_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
   if (group ? !group_id_like(t) : (letters ? !user_id_like(t) : !phone_like(t)))
-    return invalid("to", group ? "must be a group id" : "must be a phone number with country code (5 to 15 digits, E.164) or a business-scoped user id");
+    return invalid(
+        "to", group ? "must be a group id"
+                    : "must be a phone number with country code (5 to 15 digits, E.164) or a business-scoped user id");
   const json::object* ctx = nullptr;
   if (auto bad = object_field(msg, "context", "", false, ctx)) return bad;
   if (ctx)
@@ -758,7 +777,8 @@ message_check check_message(json::value&& body) {
   r.ok = true;
   r.message.type = type;
   r.message.to = std::string(o.at("to").get_string());
-  if (const auto* ctx = o.if_contains("context")) r.message.message_id = std::string(ctx->at("message_id").get_string());
+  if (const auto* ctx = o.if_contains("context"))
+    r.message.message_id = std::string(ctx->at("message_id").get_string());
   o["messaging_product"] = "whatsapp";
   if (!rt) o["recipient_type"] = "individual";
   o["type"] = type;

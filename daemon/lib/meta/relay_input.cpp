@@ -26,8 +26,9 @@ std::string upper(std::string_view s) {
 }
 
 bool template_name_like(std::string_view n) {
-  return !n.empty() && n.size() <= 512 &&
-         std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return !n.empty() && n.size() <= 512 && std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
 }
 bool language_like(std::string_view l) { return all_of_set(l, "_", 2, 15); }
 // Graph paging cursors are base64-ish tokens.
@@ -65,8 +66,8 @@ std::variant<bool, input_problem> read_mark_read_body(const json::value& v) {
 
 std::optional<input_problem> read_template_query(const template_query_params& p, template_query& q) {
   if (const auto& l = p.limit) {
-    const bool digits = !l->empty() && l->size() <= 3 &&
-                        std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !l->empty() && l->size() <= 3 && std::all_of(l->begin(), l->end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || std::stoul(*l) < 1 || std::stoul(*l) > 100) return bad("limit", "1 to 100");
     q.limit = std::stoul(*l);
   }
@@ -84,9 +85,9 @@ std::optional<input_problem> read_template_query(const template_query_params& p,
     q.name = *n;
   }
   if (const auto& st = p.status) {
-    static constexpr std::string_view statuses[] = {"APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED",
-                                                    "IN_APPEAL", "LIMIT_EXCEEDED", "ARCHIVED", "DELETED",
-                                                    "PENDING_DELETION", "LOCKED", "FLAGGED", "REINSTATED"};
+    static constexpr std::string_view statuses[] = {
+        "APPROVED", "PENDING", "REJECTED",         "PAUSED", "DISABLED", "IN_APPEAL", "LIMIT_EXCEEDED",
+        "ARCHIVED", "DELETED", "PENDING_DELETION", "LOCKED", "FLAGGED",  "REINSTATED"};
     const std::string u = upper(*st);
     if (std::find(std::begin(statuses), std::end(statuses), u) == std::end(statuses))
       return bad("status", "a template status such as APPROVED, PENDING or REJECTED");

@@ -161,9 +161,8 @@ core::result<notification> parse_notification(std::string_view raw, const parse_
       };
       if (!add(update_kind::message, "messages") || !add(update_kind::status, "statuses") ||
           !add(update_kind::error, "errors"))
-        return n.updates.size() > limits.max_updates
-                   ? core::error_code(std::make_error_code(std::errc::message_size))
-                   : bad();
+        return n.updates.size() > limits.max_updates ? core::error_code(std::make_error_code(std::errc::message_size))
+                                                     : bad();
     }
   }
   return n;

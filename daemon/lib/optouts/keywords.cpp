@@ -45,10 +45,14 @@ bool next_code_point(std::string_view s, std::size_t& i, char32_t& cp) {
     ++i;
     return true;
   }
-  if ((b0 & 0xE0) == 0xC0) len = 2, cp = b0 & 0x1F, min = 0x80;
-  else if ((b0 & 0xF0) == 0xE0) len = 3, cp = b0 & 0x0F, min = 0x800;
-  else if ((b0 & 0xF8) == 0xF0) len = 4, cp = b0 & 0x07, min = 0x10000;
-  else return false;
+  if ((b0 & 0xE0) == 0xC0)
+    len = 2, cp = b0 & 0x1F, min = 0x80;
+  else if ((b0 & 0xF0) == 0xE0)
+    len = 3, cp = b0 & 0x0F, min = 0x800;
+  else if ((b0 & 0xF8) == 0xF0)
+    len = 4, cp = b0 & 0x07, min = 0x10000;
+  else
+    return false;
   if (i + len > s.size()) return false;
   for (std::size_t k = 1; k < len; ++k) {
     const auto b = static_cast<unsigned char>(s[i + k]);
@@ -96,15 +100,35 @@ bool separator(char32_t cp) {
 // Greek lower case and accented capitals to plain capitals.
 char32_t greek_upper(char32_t cp) {
   switch (cp) {
-    case 0x0386: case 0x03AC: return 0x0391;
-    case 0x0388: case 0x03AD: return 0x0395;
-    case 0x0389: case 0x03AE: return 0x0397;
-    case 0x038A: case 0x03AF: case 0x03CA: case 0x0390: return 0x0399;
-    case 0x038C: case 0x03CC: return 0x039F;
-    case 0x038E: case 0x03CD: case 0x03CB: case 0x03B0: return 0x03A5;
-    case 0x038F: case 0x03CE: return 0x03A9;
-    case 0x03C2: return 0x03A3;  // final sigma
-    default: break;
+    case 0x0386:
+    case 0x03AC:
+      return 0x0391;
+    case 0x0388:
+    case 0x03AD:
+      return 0x0395;
+    case 0x0389:
+    case 0x03AE:
+      return 0x0397;
+    case 0x038A:
+    case 0x03AF:
+    case 0x03CA:
+    case 0x0390:
+      return 0x0399;
+    case 0x038C:
+    case 0x03CC:
+      return 0x039F;
+    case 0x038E:
+    case 0x03CD:
+    case 0x03CB:
+    case 0x03B0:
+      return 0x03A5;
+    case 0x038F:
+    case 0x03CE:
+      return 0x03A9;
+    case 0x03C2:
+      return 0x03A3;  // final sigma
+    default:
+      break;
   }
   if (cp >= 0x03B1 && cp <= 0x03C9) return cp - 0x20;
   return cp;
@@ -120,18 +144,29 @@ char32_t cyrillic_upper(char32_t cp) {
 // Appends the folded form of a letter `cp` (not a separator, not dropped).
 void fold(std::string& out, char32_t cp) {
   auto base = [&](char b) {
-    if (b == '1') out += cp < 0x100 ? "AE" : "IJ";
-    else if (b == '2') out += cp < 0x100 ? "TH" : "OE";
-    else if (b == '3') out += "SS";
-    else out.push_back(b);
+    if (b == '1')
+      out += cp < 0x100 ? "AE" : "IJ";
+    else if (b == '2')
+      out += cp < 0x100 ? "TH" : "OE";
+    else if (b == '3')
+      out += "SS";
+    else
+      out.push_back(b);
   };
-  if (cp < 0x80) out.push_back(cp >= 'a' && cp <= 'z' ? static_cast<char>(cp - 32) : static_cast<char>(cp));
-  else if (cp >= 0xC0 && cp <= 0xFF) base(latin_1[cp - 0xC0]);
-  else if (cp >= 0x100 && cp <= 0x17F) base(latin_extended_a[cp - 0x100]);
-  else if (cp >= 0x218 && cp <= 0x21B) out.push_back(cp < 0x21A ? 'S' : 'T');  // Romanian Ș ș Ț ț
-  else if (cp >= 0x0370 && cp <= 0x03FF) append_utf8(out, greek_upper(cp));
-  else if (cp >= 0x0400 && cp <= 0x045F) append_utf8(out, cyrillic_upper(cp));
-  else append_utf8(out, cp);
+  if (cp < 0x80)
+    out.push_back(cp >= 'a' && cp <= 'z' ? static_cast<char>(cp - 32) : static_cast<char>(cp));
+  else if (cp >= 0xC0 && cp <= 0xFF)
+    base(latin_1[cp - 0xC0]);
+  else if (cp >= 0x100 && cp <= 0x17F)
+    base(latin_extended_a[cp - 0x100]);
+  else if (cp >= 0x218 && cp <= 0x21B)
+    out.push_back(cp < 0x21A ? 'S' : 'T');  // Romanian Ș ș Ț ț
+  else if (cp >= 0x0370 && cp <= 0x03FF)
+    append_utf8(out, greek_upper(cp));
+  else if (cp >= 0x0400 && cp <= 0x045F)
+    append_utf8(out, cyrillic_upper(cp));
+  else
+    append_utf8(out, cp);
 }
 
 std::vector<std::string> normalised(std::initializer_list<std::string_view> words) {
@@ -172,15 +207,15 @@ std::string normalise(std::string_view text) {
 
 const std::vector<std::string>& default_stop_keywords() {
   static const auto words = normalised({
-      "STOP", "STOP ALL", "STOPALL", "UNSUBSCRIBE", "OPT OUT", "OPTOUT",  // English
-      "PARAR", "BAJA", "DETENER",                                        // Spanish (PARAR: Portuguese too)
-      "SAIR", "PARE",                                                    // Portuguese
-      "ARRÊT", "DÉSABONNER", "DÉSINSCRIRE",                              // French
-      "STOPP", "ABMELDEN",                                               // German (STOPP: Nordic too)
-      "DISISCRIVI",                                                      // Italian
-      "AFMELDEN",                                                        // Dutch
-      "BERHENTI",                                                        // Indonesian, Malay
-      "СТОП", "ОТПИСАТЬСЯ",                                              // Russian
+      "STOP",       "STOP ALL",   "STOPALL",     "UNSUBSCRIBE", "OPT OUT", "OPTOUT",  // English
+      "PARAR",      "BAJA",       "DETENER",                                          // Spanish (PARAR: Portuguese too)
+      "SAIR",       "PARE",                                                           // Portuguese
+      "ARRÊT",      "DÉSABONNER", "DÉSINSCRIRE",                                      // French
+      "STOPP",      "ABMELDEN",                                                       // German (STOPP: Nordic too)
+      "DISISCRIVI",                                                                   // Italian
+      "AFMELDEN",                                                                     // Dutch
+      "BERHENTI",                                                                     // Indonesian, Malay
+      "СТОП",       "ОТПИСАТЬСЯ",                                                     // Russian
   });
   return words;
 }

@@ -46,8 +46,8 @@ std::optional<std::string> stored_list(const std::vector<std::string>& words, bo
 }
 
 // optout.added / optout.removed, and its audit entry, in the write that changed the list.
-core::error_code record(store::connection& c, std::string_view owner, std::string_view actor,
-                        std::string_view address, std::string_view instance_id, const so::entry& e, bool added) {
+core::error_code record(store::connection& c, std::string_view owner, std::string_view actor, std::string_view address,
+                        std::string_view instance_id, const so::entry& e, bool added) {
   const auto type = added ? std::string("optout.added") : std::string("optout.removed");
   json::object d{{"instance_id", instance_id}, {"wa_id", e.wa_id}, {"source", e.source}};
   d["keyword"] = e.keyword.empty() ? json::value(nullptr) : json::value(e.keyword);
@@ -88,9 +88,12 @@ std::optional<enforcement> parse_enforcement(std::string_view s) {
 
 std::string_view name(enforcement e) {
   switch (e) {
-    case enforcement::off: return "off";
-    case enforcement::marketing_templates: return "marketing_templates";
-    case enforcement::all_templates: return "all_templates";
+    case enforcement::off:
+      return "off";
+    case enforcement::marketing_templates:
+      return "marketing_templates";
+    case enforcement::all_templates:
+      return "all_templates";
   }
   return "off";
 }
@@ -130,7 +133,8 @@ bool template_is_marketing(store::connection& c, std::string_view instance_id, s
 
 core::result<bool> is_opted_out(store::connection& c, std::string_view instance_id, std::string_view wa_id) {
   bool listed = false;
-  if (auto ec = so::contains(c, instance_id, wa_id, listed)) return core::result<bool>(boost::system::in_place_error, ec);
+  if (auto ec = so::contains(c, instance_id, wa_id, listed))
+    return core::result<bool>(boost::system::in_place_error, ec);
   return listed;
 }
 

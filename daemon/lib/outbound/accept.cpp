@@ -80,9 +80,10 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   const std::string& key = rq.idempotency_key;
   const std::string scope = rq.api_key_id ? *rq.api_key_id : "usr:" + rq.user_id;
   // Hashed only when there is a key to remember it under: most sends carry none.
-  const std::string hash = key.empty() ? std::string()
-                                       : crypto::sha256_hex(std::string(rq.method) + " " + std::string(rq.path) +
-                                                            "\n" + std::string(rq.body));
+  const std::string hash =
+      key.empty()
+          ? std::string()
+          : crypto::sha256_hex(std::string(rq.method) + " " + std::string(rq.path) + "\n" + std::string(rq.body));
   const auto not_before = core::wall_ms() / 1000 - ctx.settings.idempotency_retention_s;
   sm::idempotent_answer earlier;
   core::error_code ec;
@@ -103,7 +104,8 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   std::vector<templates::problem> warnings;
   if (ctx.checks) {
     // The instance's own window policy comes with its cached row: no store read for it.
-    const auto own = templates::parse_window_policy(rq.instance.window_policy).value_or(templates::window_policy::automatic);
+    const auto own =
+        templates::parse_window_policy(rq.instance.window_policy).value_or(templates::window_policy::automatic);
     auto verdict = co_await ctx.checks->check(ctx.db, rq.reactor, rq.instance.id, *checked, core::wall_ms(), own);
     if (verdict.refusal) {
       auto refused = failed(accept_result::kind::check_refused);
@@ -117,13 +119,9 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   out.what = accept_result::kind::accepted;
   out.message = new_outbound(rq.instance.id, rq.api_key_id, std::move(*checked));
   auto& m = out.message;
-  json::object record{{"id", m.id},
-                      {"object", "message"},
-                      {"status", "accepted"},
-                      {"instance_id", m.instance_id},
-                      {"peer", m.peer},
-                      {"type", m.type},
-                      {"created_at", m.created_at}};
+  json::object record{
+      {"id", m.id},     {"object", "message"}, {"status", "accepted"},      {"instance_id", m.instance_id},
+      {"peer", m.peer}, {"type", m.type},      {"created_at", m.created_at}};
   if (!warnings.empty()) record["warnings"] = warnings_json(warnings);
   if (rq.when) {
     // Scheduled (issue 21): the queue waits until send_at and gives up after expires_at.
@@ -152,8 +150,10 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
   // A scheduled one is not handed over (a direct offer is due at once): the queue reads it,
   // with its due time, from the store.
   if (ctx.q) {
-    if (m.send_at > 0) ctx.q->notify(m.instance_id);
-    else ctx.q->notify(m.instance_id, m.seq, m.peer);
+    if (m.send_at > 0)
+      ctx.q->notify(m.instance_id);
+    else
+      ctx.q->notify(m.instance_id, m.seq, m.peer);
   }
   out.status = first.status;
   out.answer = first.response;

@@ -64,8 +64,8 @@ namespace {
 // Did the request possibly reach Meta? Only when the failure came after it was written.
 bool may_have_arrived(core::error_code transport) noexcept {
   using meta::error;
-  return transport == error::timeout || transport == error::io_failed ||
-         transport == error::response_too_large || transport == error::bad_response;
+  return transport == error::timeout || transport == error::io_failed || transport == error::response_too_large ||
+         transport == error::bad_response;
 }
 
 bool throughput_throttle(std::int64_t code) noexcept {
@@ -74,8 +74,8 @@ bool throughput_throttle(std::int64_t code) noexcept {
 
 }  // namespace
 
-verdict judge(const meta::graph_error* e, core::error_code transport, std::int64_t attempts,
-              unsigned pair_repeats, const retry_policy& p, double unit) noexcept {
+verdict judge(const meta::graph_error* e, core::error_code transport, std::int64_t attempts, unsigned pair_repeats,
+              const retry_policy& p, double unit) noexcept {
   verdict v;
   auto retry_or_dead = [&] {
     if (v.counts && attempts >= static_cast<std::int64_t>(p.max_attempts)) {
@@ -146,10 +146,14 @@ answer judge_answer(const core::result<meta::response>& res, std::int64_t attemp
   } else {
     a.v = judge(nullptr, res.error(), attempts, pair_repeats, p, unit);
   }
-  if (a.v.code) a.error_title = meta::error_title(*a.v.code);
-  else if (!res) a.error_title = res.error().message();  // our own text (meta::error)
-  else if (res->ok()) a.error_title = "Unreadable answer from the Graph API";
-  else a.error_title = "Graph API answered HTTP " + std::to_string(res->status);
+  if (a.v.code)
+    a.error_title = meta::error_title(*a.v.code);
+  else if (!res)
+    a.error_title = res.error().message();  // our own text (meta::error)
+  else if (res->ok())
+    a.error_title = "Unreadable answer from the Graph API";
+  else
+    a.error_title = "Graph API answered HTTP " + std::to_string(res->status);
   return a;
 }
 

@@ -79,7 +79,12 @@ struct shard {
 struct queue::impl : std::enable_shared_from_this<queue::impl> {
   impl(const config::settings& c, store::store& d, core::io_context_pool& r, net::thread_pool& b,
        std::shared_ptr<crypto::vault_source> v, std::shared_ptr<const meta::client> m)
-      : cfg(c), db(d), reactors(r), blocking(b), vault(std::move(v)), meta(std::move(m)),
+      : cfg(c),
+        db(d),
+        reactors(r),
+        blocking(b),
+        vault(std::move(v)),
+        meta(std::move(m)),
         run_id("run_" + crypto::random_token(12)),
         policy{c.queue.max_attempts, c.queue.backoff_base, c.queue.backoff_max, c.queue.pair_wait} {
     for (std::size_t i = 0; i < reactors.size(); ++i) shards.push_back(std::make_unique<shard>(reactors.at(i)));
@@ -139,8 +144,8 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
   std::uint64_t row_generation = 0;  // si::generation() when `row` was read: re-read once it moves
   send_window window;
   si::instance row;
-  std::string row_key;      // the credential blobs the row had (detects an update)
-  std::string creds_key;    // ... and those `creds` were opened from
+  std::string row_key;    // the credential blobs the row had (detects an update)
+  std::string creds_key;  // ... and those `creds` were opened from
   std::shared_ptr<const crypto::graph_credentials> creds;
 
   void wake() {
@@ -194,7 +199,8 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     user_id = r.user_id;
     row_key = r.blobs[crypto::f_phone] + r.blobs[crypto::f_token];
     if (const double rate = send_rate(q.cfg.queue, r.throughput_level); window.set_rate(rate, core::steady_ms()))
-      core::log::info("send_queue_rate", {{"instance", instance_id}, {"throughput", r.throughput_level},
+      core::log::info("send_queue_rate", {{"instance", instance_id},
+                                          {"throughput", r.throughput_level},
                                           {"per_second", static_cast<std::int64_t>(rate)}});
     const bool resumed = window.set_paused(r.status != "active");
     if (window.paused() || row_key != creds_key) creds.reset();
@@ -324,8 +330,12 @@ sm::outcome to_outcome(const answer& a, std::int64_t now) {
   o.error_code = v.code;
   o.error_title = a.error_title;
   switch (v.what) {
-    case verdict::kind::failed: o.what = sm::outcome::kind::failed; break;
-    case verdict::kind::dead: o.what = sm::outcome::kind::dead; break;
+    case verdict::kind::failed:
+      o.what = sm::outcome::kind::failed;
+      break;
+    case verdict::kind::dead:
+      o.what = sm::outcome::kind::dead;
+      break;
     case verdict::kind::sent:  // not produced for a failure
     case verdict::kind::retry:
     case verdict::kind::reauth:
@@ -347,8 +357,7 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   const std::string broadcast_id = l.broadcast_id;
   const bool tagged = l.callback_tagged;
   auto req = meta::send_message(q.meta->version(), cr->phone_number_id,
-                                tagged ? meta::with_callback_tag(std::move(l.body), message_id)
-                                                  : std::move(l.body));
+                                tagged ? meta::with_callback_tag(std::move(l.body), message_id) : std::move(l.body));
   const auto t0 = steady::now();
   auto res = co_await q.meta->send(std::move(req), cr->access_token);
   q.stats.observe(steady::now() - t0);
@@ -366,12 +375,14 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     first_reauth = window.judged(seq, v, at);
     if (v.what == verdict::kind::reauth) creds.reset();
     q.stats.failure(v.code);
-    core::log::info("send_attempt_failed",
-                    {{"instance", instance_id}, {"message", message_id}, {"attempt", l.attempts},
-                     {"code", v.code ? std::to_string(*v.code) : std::string("transport")},
-                     {"http_status", http_status}, {"fbtrace_id", a.fbtrace_id},
-                     {"transport", res ? std::string() : res.error().message()},
-                     {"verdict", static_cast<int>(v.what)}});
+    core::log::info("send_attempt_failed", {{"instance", instance_id},
+                                            {"message", message_id},
+                                            {"attempt", l.attempts},
+                                            {"code", v.code ? std::to_string(*v.code) : std::string("transport")},
+                                            {"http_status", http_status},
+                                            {"fbtrace_id", a.fbtrace_id},
+                                            {"transport", res ? std::string() : res.error().message()},
+                                            {"verdict", static_cast<int>(v.what)}});
   }
 
   // Commit the outcome (and, on 190, the instance's new status) with its events.
@@ -408,8 +419,8 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   };
   if (retryable(ec)) {
     // Only here: a timer per send would cost every message a timer-queue registration.
-    core::log::warn("send_queue_outcome_retrying", {{"instance", instance_id}, {"message", message_id},
-                                                    {"reason", ec.message()}});
+    core::log::warn("send_queue_outcome_retrying",
+                    {{"instance", instance_id}, {"message", message_id}, {"reason", ec.message()}});
     net::steady_timer pause(sh.ctx);
     std::tuple<boost::system::error_code> waited;  // outside the loop (GCC 12 coroutine rule)
     while (retryable(ec) && !stopping) {
@@ -425,8 +436,8 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     window.gone(seq);  // instance deleted, or the job is not ours any more
   } else if (ec) {
     // Our lease stays in the database; lease() accepts our own lease again later.
-    core::log::error("send_queue_commit_failed", {{"instance", instance_id}, {"message", message_id},
-                                                  {"reason", ec.message()}});
+    core::log::error("send_queue_commit_failed",
+                     {{"instance", instance_id}, {"message", message_id}, {"reason", ec.message()}});
     window.commit_failed(seq, first_reauth, now);
   } else if (o.what == sm::outcome::kind::retry) {
     q.stats.retried.fetch_add(1, std::memory_order_relaxed);
@@ -463,18 +474,18 @@ unsigned send_rate(const config::queue_settings& q, std::string_view level) noex
 void queue::impl::notify(std::string_view instance_id, std::int64_t seq, std::string_view peer) {
   if (stopping.load()) return;  // the job is in the database; the next start sends it
   const auto idx = owner(instance_id);
-  net::post(shards[idx]->ctx, [self = shared_from_this(), idx, id = std::string(instance_id), seq,
-                                peer = std::string(peer)]() mutable {
-    if (self->stopping.load()) return;
-    auto& sh = *self->shards[idx];
-    auto& d = sh.dispatchers[id];
-    if (!d) d = std::make_shared<dispatcher>(*self, sh, id);
-    d->offer(seq, std::move(peer));
-    if (!d->running) {
-      d->running = true;
-      net::co_spawn(sh.ctx, d->run(), check_spawn);
-    }
-  });
+  net::post(shards[idx]->ctx,
+            [self = shared_from_this(), idx, id = std::string(instance_id), seq, peer = std::string(peer)]() mutable {
+              if (self->stopping.load()) return;
+              auto& sh = *self->shards[idx];
+              auto& d = sh.dispatchers[id];
+              if (!d) d = std::make_shared<dispatcher>(*self, sh, id);
+              d->offer(seq, std::move(peer));
+              if (!d->running) {
+                d->running = true;
+                net::co_spawn(sh.ctx, d->run(), check_spawn);
+              }
+            });
 }
 
 void queue::impl::deliver(const std::string& message_id, const send_outcome& o) {
@@ -528,9 +539,8 @@ net::awaitable<void> queue::impl::sweep() {
 
 // ---- queue -----------------------------------------------------------------------------
 
-queue::queue(const config::settings& cfg, store::store& db, core::io_context_pool& reactors,
-             net::thread_pool& blocking, std::shared_ptr<crypto::vault_source> vault,
-             std::shared_ptr<const meta::client> meta)
+queue::queue(const config::settings& cfg, store::store& db, core::io_context_pool& reactors, net::thread_pool& blocking,
+             std::shared_ptr<crypto::vault_source> vault, std::shared_ptr<const meta::client> meta)
     : impl_(std::make_shared<impl>(cfg, db, reactors, blocking, std::move(vault), std::move(meta))) {}
 
 queue::~queue() {
@@ -547,8 +557,9 @@ core::error_code queue::recover() {
   if (ec) return ec;
   impl_->stats.released.fetch_add(released);
   if (released > 0)
-    core::log::warn("send_queue_recovered_leases",
-                    {{"jobs", released}, {"note", "sent again, flagged possible_duplicate: they may have reached Meta"}});
+    core::log::warn(
+        "send_queue_recovered_leases",
+        {{"jobs", released}, {"note", "sent again, flagged possible_duplicate: they may have reached Meta"}});
   return {};
 }
 
@@ -581,7 +592,7 @@ void queue::notify(std::string_view instance_id, std::int64_t seq, std::string_v
 }
 
 net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string message_id,
-                                                                     std::chrono::milliseconds timeout) {
+                                                                    std::chrono::milliseconds timeout) {
   auto self = impl_;
   auto ex = co_await net::this_coro::executor;
   auto w = std::make_shared<waiter>(ex);

@@ -21,8 +21,10 @@ void prometheus_text::sample(std::string_view name, std::initializer_list<label>
       out_.append(key).append("=\"");
       for (char c : v) {
         if (c == '\\' || c == '"') out_.push_back('\\');
-        if (c == '\n') out_.append("\\n");
-        else out_.push_back(c);
+        if (c == '\n')
+          out_.append("\\n");
+        else
+          out_.push_back(c);
       }
       out_.push_back('"');
     }
@@ -80,8 +82,8 @@ void queue_metrics::render(prometheus_text& p) const {
   p.counter("enfinito_queue_retries_total", "Attempts rescheduled (retryable error, throttle, reauth).",
             retried.load());
   p.counter("enfinito_queue_reauth_total", "Attempts refused with 190/0 (instance paused).", reauth.load());
-  p.counter("enfinito_queue_recovered_leases_total",
-            "Jobs leased by an earlier run, requeued as possible duplicates.", released.load());
+  p.counter("enfinito_queue_recovered_leases_total", "Jobs leased by an earlier run, requeued as possible duplicates.",
+            released.load());
   p.family("enfinito_queue_send_failures_total", "counter", "Failed send attempts by Graph error code.");
   {
     std::lock_guard lock(mu_);

@@ -39,8 +39,7 @@ void send_window::offer(std::int64_t seq, std::string peer, std::int64_t wall_no
 }
 
 bool send_window::wants_load(bool row_changed) const noexcept {
-  return rescan_ || row_changed ||
-         (!exhausted_ && (jobs_.empty() || jobs_.size() + opts_.cap / 4 <= opts_.cap));
+  return rescan_ || row_changed || (!exhausted_ && (jobs_.empty() || jobs_.size() + opts_.cap / 4 <= opts_.cap));
 }
 
 send_window::load send_window::begin_load() noexcept {

@@ -84,13 +84,18 @@ timeline_entry attempt_entry(const store::timeline::attempt& a) {
   out.kind = "attempt";
   const std::string what = a.error_title.empty() ? std::string("no answer from Meta") : a.error_title;
   const std::string code = a.error_code ? " (" + std::to_string(*a.error_code) + ")" : std::string();
-  if (a.outcome == "retry") out.summary = "Attempt " + std::to_string(a.attempt) + " will be retried: " + what + code;
-  else if (a.outcome == "failed") out.summary = "Attempt " + std::to_string(a.attempt) + " failed: " + what + code;
-  else out.summary = "Attempt " + std::to_string(a.attempt) + " was the last: " + what + code;
+  if (a.outcome == "retry")
+    out.summary = "Attempt " + std::to_string(a.attempt) + " will be retried: " + what + code;
+  else if (a.outcome == "failed")
+    out.summary = "Attempt " + std::to_string(a.attempt) + " failed: " + what + code;
+  else
+    out.summary = "Attempt " + std::to_string(a.attempt) + " was the last: " + what + code;
   out.detail["attempt"] = a.attempt;
   out.detail["outcome"] = a.outcome;
-  if (a.error_code) out.detail["error_code"] = *a.error_code;
-  else out.detail["error_code"] = nullptr;
+  if (a.error_code)
+    out.detail["error_code"] = *a.error_code;
+  else
+    out.detail["error_code"] = nullptr;
   out.detail["error_title"] = a.error_title;
   if (a.next_attempt_at) out.detail["next_attempt_at"] = *a.next_attempt_at;
   return out;
@@ -100,11 +105,16 @@ timeline_entry delivery_entry(const store::timeline::delivery& d) {
   timeline_entry out;
   out.at = d.created_at;
   out.kind = "hook_delivery";
-  if (d.delivered_at) out.summary = "Delivered to the webhook " + d.endpoint_id;
-  else if (d.next_attempt_at) out.summary = "Being delivered to the webhook " + d.endpoint_id;
-  else out.summary = "Not delivered to the webhook " + d.endpoint_id;
-  if (d.last_status) out.summary += " (HTTP " + std::to_string(*d.last_status) + ")";
-  else if (!d.last_error.empty()) out.summary += " (" + d.last_error + ")";
+  if (d.delivered_at)
+    out.summary = "Delivered to the webhook " + d.endpoint_id;
+  else if (d.next_attempt_at)
+    out.summary = "Being delivered to the webhook " + d.endpoint_id;
+  else
+    out.summary = "Not delivered to the webhook " + d.endpoint_id;
+  if (d.last_status)
+    out.summary += " (HTTP " + std::to_string(*d.last_status) + ")";
+  else if (!d.last_error.empty())
+    out.summary += " (" + d.last_error + ")";
   auto opt = [](const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
   out.detail = json::object{{"delivery_id", d.id},
                             {"webhook_id", d.endpoint_id},

@@ -13,8 +13,7 @@ namespace enfinito::store::accounts {
 namespace {
 
 // Each row type's columns, listed once: its reader takes them by name (store/columns.hpp).
-constexpr column_list user_cols{
-    "id, email, name, COALESCE(password_hash, ''), role, status, created_at, updated_at"};
+constexpr column_list user_cols{"id, email, name, COALESCE(password_hash, ''), role, status, created_at, updated_at"};
 
 user read_user(statement& s) {
   user u;
@@ -29,8 +28,7 @@ user read_user(statement& s) {
   return u;
 }
 
-constexpr column_list session_cols{
-    "id, user_id, created_at, last_seen_at, expires_at, client_address, method"};
+constexpr column_list session_cols{"id, user_id, created_at, last_seen_at, expires_at, client_address, method"};
 
 session read_session(statement& s) {
   session v;
@@ -134,19 +132,23 @@ core::result<std::vector<T>> all(statement& s, Read read) {
 }  // namespace
 
 std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // ---- users ----
 
 core::error_code insert_user(connection& c, const user& u) {
   mark(c, change::users);
-  ENF_PREPARE(s, "INSERT INTO users(id, email, name, password_hash, role, status, created_at, updated_at) "
-                 "VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?7)");
-  s->bind(1, u.id).bind(2, u.email).bind(3, u.name).bind(4, u.password_hash).bind(5, u.role)
-      .bind(6, u.status).bind(7, u.created_at ? u.created_at : now_s());
+  ENF_PREPARE(s,
+              "INSERT INTO users(id, email, name, password_hash, role, status, created_at, updated_at) "
+              "VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?7)");
+  s->bind(1, u.id)
+      .bind(2, u.email)
+      .bind(3, u.name)
+      .bind(4, u.password_hash)
+      .bind(5, u.role)
+      .bind(6, u.status)
+      .bind(7, u.created_at ? u.created_at : now_s());
   return s->run();
 }
 
@@ -191,8 +193,9 @@ core::error_code set_password_hash(connection& c, std::string_view id, std::stri
 
 core::error_code update_profile(connection& c, std::string_view id, const std::optional<std::string>& name,
                                 const std::optional<std::string>& email) {
-  ENF_PREPARE(s, "UPDATE users SET name = COALESCE(?2, name), email = COALESCE(?3, email), "
-                 "updated_at = ?4 WHERE id = ?1");
+  ENF_PREPARE(s,
+              "UPDATE users SET name = COALESCE(?2, name), email = COALESCE(?3, email), "
+              "updated_at = ?4 WHERE id = ?1");
   s->bind(1, id).bind(2, name).bind(3, email).bind(4, now_s());
   return run_changing(c, *s);
 }
@@ -211,10 +214,16 @@ core::error_code delete_user(connection& c, std::string_view id) {
 
 core::error_code insert_session(connection& c, const session& x, std::string_view token_hash) {
   mark(c, change::sessions);
-  ENF_PREPARE(s, "INSERT INTO sessions(id, token_hash, user_id, created_at, last_seen_at, expires_at, "
-                 "client_address, method) VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)");
-  s->bind(1, x.id).bind(2, token_hash).bind(3, x.user_id).bind(4, x.created_at).bind(5, x.expires_at)
-      .bind(6, x.client_address).bind(7, x.method);
+  ENF_PREPARE(s,
+              "INSERT INTO sessions(id, token_hash, user_id, created_at, last_seen_at, expires_at, "
+              "client_address, method) VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)");
+  s->bind(1, x.id)
+      .bind(2, token_hash)
+      .bind(3, x.user_id)
+      .bind(4, x.created_at)
+      .bind(5, x.expires_at)
+      .bind(6, x.client_address)
+      .bind(7, x.method);
   return s->run();
 }
 
@@ -260,8 +269,8 @@ core::error_code delete_user_session(connection& c, std::string_view user_id, st
 }
 
 core::result<std::vector<session>> list_sessions(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s, std::string("SELECT ") + session_cols.sql() +
-                     " FROM sessions WHERE user_id = ?1 ORDER BY created_at, id");
+  ENF_PREPARE(
+      s, std::string("SELECT ") + session_cols.sql() + " FROM sessions WHERE user_id = ?1 ORDER BY created_at, id");
   s->bind(1, user_id);
   return all<session>(*s, read_session);
 }
@@ -276,8 +285,9 @@ core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t id
 core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t idle_s, std::size_t limit,
                                 std::size_t& removed) {
   mark(c, change::sessions);
-  ENF_PREPARE(s, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-                 "WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)");
+  ENF_PREPARE(s,
+              "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+              "WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)");
   s->bind(1, now).bind(2, now - idle_s).bind(3, static_cast<std::int64_t>(limit));
   if (auto ec = s->run()) return ec;
   removed = static_cast<std::size_t>(c.changes());
@@ -285,8 +295,9 @@ core::error_code purge_sessions(connection& c, std::int64_t now, std::int64_t id
 }
 
 core::error_code purge_password_resets(connection& c, std::int64_t now, std::size_t limit, std::size_t& removed) {
-  ENF_PREPARE(s, "DELETE FROM password_resets WHERE token_hash IN (SELECT token_hash FROM password_resets "
-                 "WHERE expires_at <= ?1 LIMIT ?2)");
+  ENF_PREPARE(s,
+              "DELETE FROM password_resets WHERE token_hash IN (SELECT token_hash FROM password_resets "
+              "WHERE expires_at <= ?1 LIMIT ?2)");
   s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
   if (auto ec = s->run()) return ec;
   removed = static_cast<std::size_t>(c.changes());
@@ -297,12 +308,19 @@ core::error_code purge_password_resets(connection& c, std::int64_t now, std::siz
 
 core::error_code insert_api_key(connection& c, const api_key& k, std::string_view key_hash) {
   mark(c, change::api_keys);
-  ENF_PREPARE(s, "INSERT INTO api_keys(id, user_id, name, prefix, key_hash, read_only, instance_ids, "
-                 "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  ENF_PREPARE(s,
+              "INSERT INTO api_keys(id, user_id, name, prefix, key_hash, read_only, instance_ids, "
+              "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   std::string ids;
   for (const auto& i : k.instance_ids) ids += (ids.empty() ? "" : " ") + i;
-  s->bind(1, k.id).bind(2, k.user_id).bind(3, k.name).bind(4, k.prefix).bind(5, key_hash)
-      .bind(6, k.read_only ? 1 : 0).bind(7, ids).bind(8, k.created_at);
+  s->bind(1, k.id)
+      .bind(2, k.user_id)
+      .bind(3, k.name)
+      .bind(4, k.prefix)
+      .bind(5, key_hash)
+      .bind(6, k.read_only ? 1 : 0)
+      .bind(7, ids)
+      .bind(8, k.created_at);
   return s->run();
 }
 
@@ -367,17 +385,17 @@ core::error_code delete_user_resets(connection& c, std::string_view user_id) {
 
 // ---- audit log ----
 
-core::error_code audit(connection& c, std::string_view subject_id, std::string_view actor_id,
-                       std::string_view action, std::string_view detail, std::string_view client_address) {
-  ENF_PREPARE(s, "INSERT INTO audit_log(subject_id, actor_id, action, detail, client_address, created_at) "
-                 "VALUES(NULLIF(?1, ''), NULLIF(?2, ''), ?3, ?4, ?5, ?6)");
-  s->bind(1, subject_id).bind(2, actor_id).bind(3, action).bind(4, detail).bind(5, client_address)
-      .bind(6, now_s());
+core::error_code audit(connection& c, std::string_view subject_id, std::string_view actor_id, std::string_view action,
+                       std::string_view detail, std::string_view client_address) {
+  ENF_PREPARE(s,
+              "INSERT INTO audit_log(subject_id, actor_id, action, detail, client_address, created_at) "
+              "VALUES(NULLIF(?1, ''), NULLIF(?2, ''), ?3, ?4, ?5, ?6)");
+  s->bind(1, subject_id).bind(2, actor_id).bind(3, action).bind(4, detail).bind(5, client_address).bind(6, now_s());
   return s->run();
 }
 
-core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,
-                                                  std::int64_t after_id, std::size_t limit) {
+core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id, std::int64_t after_id,
+                                                  std::size_t limit) {
   ENF_PREPARE(s, std::string("SELECT ") + audit_cols.sql() +
                      " FROM audit_log WHERE (?1 = '' OR subject_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
   s->bind(1, subject_id).bind(2, after_id).bind(3, static_cast<std::int64_t>(limit));
@@ -392,8 +410,9 @@ core::error_code enqueue_mail(connection& c, const mail& m, const std::function<
   auto id = c.scalar_int("SELECT COALESCE(MAX(id), 0) + 1 FROM mail_outbox");
   if (!id) return id.error();
   const std::string sealed = seal(*id);
-  ENF_PREPARE(s, "INSERT INTO mail_outbox(id, user_id, recipient, subject, body, body_enc, next_attempt_at, created_at) "
-                 "VALUES(?1, NULLIF(?2, ''), ?3, ?4, '', ?5, ?6, ?6)");
+  ENF_PREPARE(s,
+              "INSERT INTO mail_outbox(id, user_id, recipient, subject, body, body_enc, next_attempt_at, created_at) "
+              "VALUES(?1, NULLIF(?2, ''), ?3, ?4, '', ?5, ?6, ?6)");
   s->bind(1, *id).bind(2, m.user_id).bind(3, m.recipient).bind(4, m.subject).bind_blob(5, sealed).bind(6, now_s());
   return s->run();
 }
@@ -412,15 +431,14 @@ core::error_code mail_sent(connection& c, std::int64_t id) {
 }
 
 core::error_code mail_failed(connection& c, std::int64_t id, std::int64_t next_attempt_at, std::string_view why) {
-  ENF_PREPARE(s, "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
-                 "WHERE id = ?1");
+  ENF_PREPARE(s,
+              "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
+              "WHERE id = ?1");
   s->bind(1, id).bind(2, next_attempt_at).bind(3, why);
   return s->run();
 }
 
-core::result<std::int64_t> mail_pending(connection& c) {
-  return c.scalar_int("SELECT COUNT(*) FROM mail_outbox");
-}
+core::result<std::int64_t> mail_pending(connection& c) { return c.scalar_int("SELECT COUNT(*) FROM mail_outbox"); }
 
 core::error_code scan_sealed_mail(connection& c, std::int64_t after, std::size_t limit, std::vector<sealed_mail>& out) {
   ENF_PREPARE(s, "SELECT id, body_enc FROM mail_outbox WHERE id > ?1 AND body_enc IS NOT NULL ORDER BY id LIMIT ?2");

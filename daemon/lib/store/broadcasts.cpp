@@ -79,17 +79,18 @@ core::error_code broadcast_event(connection& c, std::string_view user_id, std::s
   }
   counts n;
   if (auto ec = count(c, id, n)) return ec;
-  json::object d{{"broadcast_id", b.id}, {"instance_id", b.instance_id}, {"name", b.name}, {"state", b.state},
-                 {"recipients", b.recipients}, {"counts", counts_json(n)}};
+  json::object d{{"broadcast_id", b.id}, {"instance_id", b.instance_id}, {"name", b.name},
+                 {"state", b.state},     {"recipients", b.recipients},   {"counts", counts_json(n)}};
   return append(c, user_id, b.instance_id, type, std::move(d), now);
 }
 
 }  // namespace
 
 core::error_code insert(connection& c, const broadcast& b) {
-  ENF_PREPARE(s, "INSERT INTO broadcasts (id, instance_id, name, template_name, template_language, state, "
-                 "recipients, rejected, send_at, expires_at, api_key_id, created_at, updated_at) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, 'preparing', ?6, ?7, ?8, ?9, ?10, ?11, ?11)");
+  ENF_PREPARE(s,
+              "INSERT INTO broadcasts (id, instance_id, name, template_name, template_language, state, "
+              "recipients, rejected, send_at, expires_at, api_key_id, created_at, updated_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, 'preparing', ?6, ?7, ?8, ?9, ?10, ?11, ?11)");
   s->bind(1, b.id).bind(2, b.instance_id).bind(3, b.name).bind(4, b.template_name).bind(5, b.template_language);
   s->bind(6, b.recipients).bind(7, b.rejected).bind(8, b.send_at).bind(9, b.expires_at).bind(10, b.api_key_id);
   s->bind(11, b.created_at);
@@ -97,11 +98,13 @@ core::error_code insert(connection& c, const broadcast& b) {
 }
 
 core::error_code insert_messages(connection& c, const broadcast& b, std::vector<messages::message>& batch) {
-  ENF_PREPARE(m, "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, attempts, "
-                 "possible_duplicate, api_key_id, created_at, updated_at, callback_tagged, broadcast_id) "
-                 "VALUES (?1, ?2, 'outbound', ?3, 'template', ?4, 'accepted', 0, 0, ?5, ?6, ?6, ?7, ?8)");
-  ENF_PREPARE(j, "INSERT INTO send_jobs (message_seq, instance_id, peer, state, next_attempt_at, broadcast_id, "
-                 "expires_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)");
+  ENF_PREPARE(m,
+              "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, attempts, "
+              "possible_duplicate, api_key_id, created_at, updated_at, callback_tagged, broadcast_id) "
+              "VALUES (?1, ?2, 'outbound', ?3, 'template', ?4, 'accepted', 0, 0, ?5, ?6, ?6, ?7, ?8)");
+  ENF_PREPARE(j,
+              "INSERT INTO send_jobs (message_seq, instance_id, peer, state, next_attempt_at, broadcast_id, "
+              "expires_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)");
   for (auto& msg : batch) {
     m->bind(1, msg.id).bind(2, b.instance_id).bind(3, msg.peer).bind(4, msg.body).bind(5, b.api_key_id);
     m->bind(6, b.created_at).bind(7, msg.callback_tagged ? 1 : 0).bind(8, b.id);
@@ -145,8 +148,9 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
 }
 
 core::error_code count(connection& c, std::string_view id, counts& out) {
-  ENF_PREPARE(s, "SELECT status, error_code, count(*) FROM messages WHERE broadcast_id = ?1 "
-                 "GROUP BY status, error_code");
+  ENF_PREPARE(s,
+              "SELECT status, error_code, count(*) FROM messages WHERE broadcast_id = ?1 "
+              "GROUP BY status, error_code");
   s->bind(1, id);
   core::error_code ec;
   while (s->step(ec)) {
@@ -205,8 +209,9 @@ core::error_code cancel_batch(connection& c, std::string_view user_id, std::stri
 core::error_code settle(connection& c, std::string_view user_id, std::string_view instance_id,
                         const std::vector<std::int64_t>& seqs, std::int64_t now, const opted_out_fn& opted_out,
                         std::int64_t progress_every_ms) {
-  ENF_PREPARE(job, "SELECT j.peer, j.broadcast_id, j.expires_at, m.id FROM send_jobs j JOIN messages m "
-                   "ON m.seq = j.message_seq WHERE j.message_seq = ?1 AND j.instance_id = ?2 AND j.state = 'queued'");
+  ENF_PREPARE(job,
+              "SELECT j.peer, j.broadcast_id, j.expires_at, m.id FROM send_jobs j JOIN messages m "
+              "ON m.seq = j.message_seq WHERE j.message_seq = ?1 AND j.instance_id = ?2 AND j.state = 'queued'");
   ENF_PREPARE(del, "DELETE FROM send_jobs WHERE message_seq = ?1");
   ENF_PREPARE(mark, "UPDATE messages SET status = ?2, updated_at = ?3 WHERE seq = ?1");
   std::set<std::string> touched;
@@ -262,9 +267,10 @@ core::error_code after(connection& c, std::string_view user_id, std::string_view
   }
   if (!left) {
     // A running broadcast finishes; a cancelled one keeps its state but is finished too.
-    ENF_PREPARE(s, "UPDATE broadcasts SET state = CASE WHEN state = 'cancelled' THEN state ELSE 'finished' END, "
-                   "finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND finished_at IS NULL "
-                   "AND state IN ('running', 'cancelled')");
+    ENF_PREPARE(s,
+                "UPDATE broadcasts SET state = CASE WHEN state = 'cancelled' THEN state ELSE 'finished' END, "
+                "finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND finished_at IS NULL "
+                "AND state IN ('running', 'cancelled')");
     s->bind(1, id).bind(2, now);
     if (auto ec = s->run()) return ec;
     if (c.changes() > 0) return broadcast_event(c, user_id, id, "broadcast.finished", now);
@@ -280,8 +286,9 @@ core::error_code after(connection& c, std::string_view user_id, std::string_view
 
 core::error_code outcomes(connection& c, std::string_view id, std::int64_t after_seq, std::size_t limit,
                           std::vector<outcome_row>& out) {
-  ENF_PREPARE(s, "SELECT seq, id, peer, status, wamid, error_code, COALESCE(error_title, ''), updated_at "
-                 "FROM messages WHERE broadcast_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+  ENF_PREPARE(s,
+              "SELECT seq, id, peer, status, wamid, error_code, COALESCE(error_title, ''), updated_at "
+              "FROM messages WHERE broadcast_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
   s->bind(1, id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
   core::error_code ec;
   while (s->step(ec)) {

@@ -44,8 +44,7 @@ bool statement::step(core::error_code& ec) {
 
 core::error_code statement::run() {
   core::error_code ec;
-  while (step(ec)) {
-  }
+  while (step(ec)) {}
   reset();
   return ec;
 }
@@ -94,12 +93,12 @@ bool configure_sqlite() {
   int rc = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, statement_journal_spill_bytes);
   if (rc == SQLITE_OK) rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   detail::register_wal_gathering_vfs();  // if refused, open() falls back to the default VFS
-  return rc == SQLITE_OK;  // SQLITE_MISUSE: someone initialised SQLite first; defaults apply
+  return rc == SQLITE_OK;                // SQLITE_MISUSE: someone initialised SQLite first; defaults apply
 }
 }  // namespace
 
-core::result<std::unique_ptr<connection>> connection::open(const std::string& path, bool read_only,
-                                                           std::string* why, const char* vfs) {
+core::result<std::unique_ptr<connection>> connection::open(const std::string& path, bool read_only, std::string* why,
+                                                           const char* vfs) {
   static const bool configured = configure_sqlite();
   (void)configured;
   sqlite3* db = nullptr;
@@ -128,8 +127,7 @@ statement* connection::prepare(std::string_view sql, core::error_code& ec) {
     return it->second.get();
   }
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &raw, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
   if (rc != SQLITE_OK) {
     ec = to_ec(rc);
     return nullptr;

@@ -63,8 +63,9 @@ core::error_code page_seqs(connection& c, std::string_view instance_id, std::int
   if (ec) return ec;
   if (out.size() >= limit || walked < walk_max) return {};
   out.clear();
-  ENF_PREPARE(group, "SELECT MAX(seq) FROM messages WHERE instance_id = ?1 GROUP BY peer HAVING MAX(seq) < ?2 "
-                     "ORDER BY 1 DESC LIMIT ?3");
+  ENF_PREPARE(group,
+              "SELECT MAX(seq) FROM messages WHERE instance_id = ?1 GROUP BY peer HAVING MAX(seq) < ?2 "
+              "ORDER BY 1 DESC LIMIT ?3");
   group->bind(1, instance_id).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
   while (group->step(ec)) out.push_back(group->int64(0));
   group->reset();
@@ -73,8 +74,8 @@ core::error_code page_seqs(connection& c, std::string_view instance_id, std::int
 
 }  // namespace
 
-core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
-                      std::int64_t before_seq, std::size_t limit, std::vector<conversation>& out) {
+core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id, std::int64_t before_seq,
+                      std::size_t limit, std::vector<conversation>& out) {
   {
     ENF_PREPARE(own, "SELECT 1 FROM instances WHERE id = ?1 AND user_id = ?2");
     own->bind(1, instance_id).bind(2, user_id);
@@ -101,8 +102,8 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
   return {};
 }
 
-core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
-                     std::string_view peer, conversation& out) {
+core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view peer,
+                     conversation& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM messages m LEFT JOIN conversations c ON c.instance_id = ?1 AND c.peer = m.peer "
                      "WHERE m.seq = (SELECT MAX(seq) FROM messages WHERE instance_id = ?1 AND peer = ?2) "
@@ -119,22 +120,24 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
 core::error_code note_inbound(connection& c, std::string_view instance_id, std::string_view peer,
                               std::int64_t sent_at_ms, std::string_view profile_name) {
   // Webhooks arrive out of order: the window follows the newest message, not the last POST.
-  ENF_PREPARE(s, "INSERT INTO conversations (instance_id, peer, profile_name, last_inbound_at) "
-                 "VALUES (?1, ?2, NULLIF(?4, ''), ?3) ON CONFLICT (instance_id, peer) DO UPDATE SET "
-                 "last_inbound_at = MAX(COALESCE(last_inbound_at, 0), excluded.last_inbound_at), "
-                 "profile_name = COALESCE(excluded.profile_name, profile_name)");
+  ENF_PREPARE(s,
+              "INSERT INTO conversations (instance_id, peer, profile_name, last_inbound_at) "
+              "VALUES (?1, ?2, NULLIF(?4, ''), ?3) ON CONFLICT (instance_id, peer) DO UPDATE SET "
+              "last_inbound_at = MAX(COALESCE(last_inbound_at, 0), excluded.last_inbound_at), "
+              "profile_name = COALESCE(excluded.profile_name, profile_name)");
   s->bind(1, instance_id).bind(2, peer).bind(3, sent_at_ms).bind(4, profile_name);
   if (auto ec = s->run()) return ec;
   mark(c, change::windows);  // the send path's window cache (templates/send_checks.hpp)
   return {};
 }
 
-core::error_code mark_read(connection& c, std::string_view user_id, std::string_view instance_id,
-                           std::string_view peer, std::string& newest_inbound_wamid) {
+core::error_code mark_read(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view peer,
+                           std::string& newest_inbound_wamid) {
   std::int64_t newest = 0;
   {
-    ENF_PREPARE(s, "SELECT MAX(m.seq) FROM messages m WHERE m.instance_id = ?1 AND m.peer = ?2 "
-                   "AND EXISTS (SELECT 1 FROM instances i WHERE i.id = ?1 AND i.user_id = ?3)");
+    ENF_PREPARE(s,
+                "SELECT MAX(m.seq) FROM messages m WHERE m.instance_id = ?1 AND m.peer = ?2 "
+                "AND EXISTS (SELECT 1 FROM instances i WHERE i.id = ?1 AND i.user_id = ?3)");
     s->bind(1, instance_id).bind(2, peer).bind(3, user_id);
     core::error_code ec;
     if (s->step(ec) && !s->is_null(0)) newest = s->int64(0);
@@ -144,16 +147,18 @@ core::error_code mark_read(connection& c, std::string_view user_id, std::string_
   if (newest == 0) return make_error_code(error::not_found);
   newest_inbound_wamid.clear();
   {
-    ENF_PREPARE(s, "SELECT wamid FROM messages WHERE instance_id = ?1 AND peer = ?2 AND direction = 'inbound' "
-                   "AND wamid IS NOT NULL ORDER BY seq DESC LIMIT 1");
+    ENF_PREPARE(s,
+                "SELECT wamid FROM messages WHERE instance_id = ?1 AND peer = ?2 AND direction = 'inbound' "
+                "AND wamid IS NOT NULL ORDER BY seq DESC LIMIT 1");
     s->bind(1, instance_id).bind(2, peer);
     core::error_code ec;
     if (s->step(ec)) newest_inbound_wamid = s->text(0);
     s->reset();
     if (ec) return ec;
   }
-  ENF_PREPARE(s, "INSERT INTO conversations (instance_id, peer, read_seq) VALUES (?1, ?2, ?3) "
-                 "ON CONFLICT (instance_id, peer) DO UPDATE SET read_seq = MAX(read_seq, excluded.read_seq)");
+  ENF_PREPARE(s,
+              "INSERT INTO conversations (instance_id, peer, read_seq) VALUES (?1, ?2, ?3) "
+              "ON CONFLICT (instance_id, peer) DO UPDATE SET read_seq = MAX(read_seq, excluded.read_seq)");
   s->bind(1, instance_id).bind(2, peer).bind(3, newest);
   return s->run();
 }

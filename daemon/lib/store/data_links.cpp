@@ -6,12 +6,13 @@
 
 namespace enfinito::store::data_links {
 
-core::error_code insert(connection& c, std::string_view token_hash, std::string_view user_id,
-                        std::string_view action, std::int64_t expires_at, std::int64_t now) {
+core::error_code insert(connection& c, std::string_view token_hash, std::string_view user_id, std::string_view action,
+                        std::int64_t expires_at, std::int64_t now) {
   {
     // Bounded, so that a request never pays for a large backlog (each request sweeps some).
-    ENF_PREPARE(sweep, "DELETE FROM data_links WHERE rowid IN "
-                       "(SELECT rowid FROM data_links WHERE expires_at <= ?1 LIMIT 64)");
+    ENF_PREPARE(sweep,
+                "DELETE FROM data_links WHERE rowid IN "
+                "(SELECT rowid FROM data_links WHERE expires_at <= ?1 LIMIT 64)");
     sweep->bind(1, now);
     if (auto ec = sweep->run()) return ec;
   }

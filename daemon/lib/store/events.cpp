@@ -12,8 +12,8 @@ namespace enfinito::store::events {
 namespace {
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // "(?, ?, ?)" with n placeholders numbered from `first`.
@@ -43,8 +43,10 @@ core::error_code append(connection& c, event& e) {
   // the parsers refuse such input, so reaching here is a bug (core/json_strict.hpp).
   if (!core::finite_json_text(e.data)) return make_error_code(error::misuse);
   core::error_code ec;
-  auto* s = c.prepare("INSERT INTO events(user_id, instance_id, type, data, created_at) "
-                      "VALUES(?1, NULLIF(?2, ''), ?3, ?4, ?5)", ec);
+  auto* s = c.prepare(
+      "INSERT INTO events(user_id, instance_id, type, data, created_at) "
+      "VALUES(?1, NULLIF(?2, ''), ?3, ?4, ?5)",
+      ec);
   if (!s) return ec ? ec : make_error_code(error::misuse);
   if (e.created_at == 0) e.created_at = now_ms();
   s->bind(1, e.user_id).bind(2, e.instance_id).bind(3, e.type).bind(4, e.data).bind(5, e.created_at);
@@ -89,8 +91,10 @@ core::error_code newest_id(connection& c, std::string_view user_id, std::int64_t
 
 core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
   core::error_code ec;
-  auto* s = c.prepare("DELETE FROM events WHERE id IN "
-                      "(SELECT id FROM events WHERE created_at < ?1 ORDER BY id LIMIT ?2)", ec);
+  auto* s = c.prepare(
+      "DELETE FROM events WHERE id IN "
+      "(SELECT id FROM events WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+      ec);
   if (!s) return ec ? ec : make_error_code(error::misuse);
   s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto rc = s->run()) return rc;

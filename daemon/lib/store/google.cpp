@@ -6,9 +6,9 @@
 namespace enfinito::store::google {
 namespace {
 
-#define ENF_GOOGLE_PREPARE(var, sql)           \
-  core::error_code var##_ec;                   \
-  statement* var = c.prepare(sql, var##_ec);   \
+#define ENF_GOOGLE_PREPARE(var, sql)         \
+  core::error_code var##_ec;                 \
+  statement* var = c.prepare(sql, var##_ec); \
   if (!var) return var##_ec ? var##_ec : make_error_code(error::misuse)
 
 constexpr column_list identity_cols{"user_id, sub, email, name, picture_url, linked_at"};
@@ -36,8 +36,9 @@ core::result<std::optional<identity>> one_identity(statement& s) {
 }  // namespace
 
 core::error_code purge_flows(connection& c, std::int64_t now, std::size_t limit, std::size_t& removed) {
-  ENF_GOOGLE_PREPARE(s, "DELETE FROM google_flows WHERE state_hash IN (SELECT state_hash FROM google_flows "
-                        "WHERE expires_at <= ?1 LIMIT ?2)");
+  ENF_GOOGLE_PREPARE(s,
+                     "DELETE FROM google_flows WHERE state_hash IN (SELECT state_hash FROM google_flows "
+                     "WHERE expires_at <= ?1 LIMIT ?2)");
   s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
   if (auto ec = s->run()) return ec;
   removed = static_cast<std::size_t>(c.changes());
@@ -56,8 +57,13 @@ core::error_code insert_flow(connection& c, const flow& f, std::int64_t now) {
   ENF_GOOGLE_PREPARE(s,
                      "INSERT INTO google_flows(state_hash, sealed, purpose, user_id, created_at, expires_at, "
                      "age_confirmed) VALUES(?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7)");
-  s->bind(1, f.state_hash).bind_blob(2, f.sealed).bind(3, f.purpose).bind(4, f.user_id)
-      .bind(5, f.created_at ? f.created_at : now).bind(6, f.expires_at).bind(7, f.age_confirmed ? 1 : 0);
+  s->bind(1, f.state_hash)
+      .bind_blob(2, f.sealed)
+      .bind(3, f.purpose)
+      .bind(4, f.user_id)
+      .bind(5, f.created_at ? f.created_at : now)
+      .bind(6, f.expires_at)
+      .bind(7, f.age_confirmed ? 1 : 0);
   return s->run();
 }
 
@@ -82,14 +88,17 @@ core::result<std::optional<flow>> take_flow(connection& c, std::string_view stat
   return out;
 }
 
-core::result<std::int64_t> count_flows(connection& c) {
-  return c.scalar_int("SELECT COUNT(*) FROM google_flows");
-}
+core::result<std::int64_t> count_flows(connection& c) { return c.scalar_int("SELECT COUNT(*) FROM google_flows"); }
 
 core::error_code insert_identity(connection& c, const identity& id) {
-  ENF_GOOGLE_PREPARE(s, "INSERT INTO google_identities(user_id, sub, email, name, picture_url, linked_at) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-  s->bind(1, id.user_id).bind(2, id.sub).bind(3, id.email).bind(4, id.name).bind(5, id.picture_url)
+  ENF_GOOGLE_PREPARE(s,
+                     "INSERT INTO google_identities(user_id, sub, email, name, picture_url, linked_at) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  s->bind(1, id.user_id)
+      .bind(2, id.sub)
+      .bind(3, id.email)
+      .bind(4, id.name)
+      .bind(5, id.picture_url)
       .bind(6, id.linked_at);
   return s->run();
 }

@@ -72,10 +72,12 @@ core::error_code misuse(const core::error_code& ec) { return ec ? ec : make_erro
 core::error_code insert(connection& c, const endpoint& e) {
   mark(c, change::hook_endpoints);
   core::error_code ec;
-  auto* s = c.prepare("INSERT INTO webhook_endpoints(id, instance_id, user_id, url, event_types, format, "
-                      "signing_secret, state, paused_reason, failure_count, cursor, created_at, updated_at) "
-                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), 0, "
-                      "(SELECT COALESCE(MAX(id), 0) FROM events), ?10, ?10)", ec);
+  auto* s = c.prepare(
+      "INSERT INTO webhook_endpoints(id, instance_id, user_id, url, event_types, format, "
+      "signing_secret, state, paused_reason, failure_count, cursor, created_at, updated_at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), 0, "
+      "(SELECT COALESCE(MAX(id), 0) FROM events), ?10, ?10)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, e.id).bind(2, e.instance_id).bind(3, e.user_id).bind(4, e.url).bind(5, e.event_types);
   s->bind(6, e.format).bind_blob(7, e.secret_blob).bind(8, e.state).bind(9, e.paused_reason).bind(10, e.created_at);
@@ -96,7 +98,8 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
                      endpoint& out) {
   core::error_code ec;
   auto* s = c.prepare(std::string("SELECT ") + endpoint_columns.sql() +
-                          " FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
+                          " FROM webhook_endpoints WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3",
+                      ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, user_id).bind(3, instance_id);
   return one(s, ec, read_endpoint, out);
@@ -127,11 +130,13 @@ core::error_code update(connection& c, const endpoint& e, std::int64_t now_ms) {
   mark(c, change::hook_endpoints);  // its state too: a resumed endpoint delivers now
   core::error_code ec;
   // Becoming active (a resume) starts a new failure run.
-  auto* s = c.prepare("UPDATE webhook_endpoints SET url = ?4, event_types = ?5, format = ?6, "
-                      "failure_count = CASE WHEN ?7 = 'active' AND state <> 'active' THEN 0 ELSE failure_count END, "
-                      "failing_since = CASE WHEN ?7 = 'active' AND state <> 'active' THEN NULL ELSE failing_since END, "
-                      "state = ?7, paused_reason = NULLIF(?8, ''), updated_at = ?9 "
-                      "WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3", ec);
+  auto* s = c.prepare(
+      "UPDATE webhook_endpoints SET url = ?4, event_types = ?5, format = ?6, "
+      "failure_count = CASE WHEN ?7 = 'active' AND state <> 'active' THEN 0 ELSE failure_count END, "
+      "failing_since = CASE WHEN ?7 = 'active' AND state <> 'active' THEN NULL ELSE failing_since END, "
+      "state = ?7, paused_reason = NULLIF(?8, ''), updated_at = ?9 "
+      "WHERE id = ?1 AND user_id = ?2 AND instance_id = ?3",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, e.id).bind(2, e.user_id).bind(3, e.instance_id).bind(4, e.url).bind(5, e.event_types);
   s->bind(6, e.format).bind(7, e.state).bind(8, e.paused_reason).bind(9, now_ms);
@@ -148,7 +153,8 @@ core::error_code set_secret(connection& c, std::string_view id, std::string_view
   return c.changes() ? core::error_code{} : make_error_code(error::not_found);
 }
 
-core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit, std::vector<sealed_secret>& out) {
+core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit,
+                              std::vector<sealed_secret>& out) {
   core::error_code ec;
   auto* s = c.prepare("SELECT id, signing_secret FROM webhook_endpoints WHERE id > ?1 ORDER BY id LIMIT ?2", ec);
   if (!s) return misuse(ec);
@@ -179,12 +185,13 @@ core::error_code remove(connection& c, std::string_view user_id, std::string_vie
   return c.changes() ? core::error_code{} : make_error_code(error::not_found);
 }
 
-core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before,
-                                 std::size_t limit, std::vector<delivery>& out) {
+core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before, std::size_t limit,
+                                 std::vector<delivery>& out) {
   core::error_code ec;
   auto* s = c.prepare(std::string("SELECT ") + delivery_columns.sql() +
                           " FROM webhook_deliveries WHERE endpoint_id = ?1 AND (?2 = 0 OR rowid < ?2) "
-                          "ORDER BY rowid DESC LIMIT ?3", ec);
+                          "ORDER BY rowid DESC LIMIT ?3",
+                      ec);
   if (!s) return misuse(ec);
   s->bind(1, endpoint_id).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
   while (s->step(ec)) out.push_back(read_delivery(*s));
@@ -194,8 +201,9 @@ core::error_code list_deliveries(connection& c, std::string_view endpoint_id, st
 
 core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::string_view id, delivery& out) {
   core::error_code ec;
-  auto* s = c.prepare(std::string("SELECT ") + delivery_columns.sql() +
-                          " FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2", ec);
+  auto* s = c.prepare(
+      std::string("SELECT ") + delivery_columns.sql() + " FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, endpoint_id);
   return one(s, ec, read_delivery, out);
@@ -204,8 +212,10 @@ core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::
 core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms) {
   mark(c, change::hook_deliveries);
   core::error_code ec;
-  auto* s = c.prepare("UPDATE webhook_deliveries SET next_attempt_at = ?3, attempts = 0, delivered_at = NULL "
-                      "WHERE id = ?1 AND endpoint_id = ?2", ec);
+  auto* s = c.prepare(
+      "UPDATE webhook_deliveries SET next_attempt_at = ?3, attempts = 0, delivered_at = NULL "
+      "WHERE id = ?1 AND endpoint_id = ?2",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, endpoint_id).bind(3, now_ms);
   if (auto rc = s->run()) return rc;
@@ -230,8 +240,10 @@ core::error_code insert_test_delivery(connection& c, const endpoint& e, std::str
   if (e.format == "meta") {
     if (auto rc = store_meta_payload(c, e.instance_id, ev.id, ev.id, meta_body, now_ms)) return rc;
   }
-  auto* s = c.prepare("INSERT INTO webhook_deliveries(id, endpoint_id, event_id, event_type, next_attempt_at, created_at) "
-                      "VALUES(?1, ?2, ?3, ?4, ?5, ?5)", ec);
+  auto* s = c.prepare(
+      "INSERT INTO webhook_deliveries(id, endpoint_id, event_id, event_type, next_attempt_at, created_at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, delivery_id).bind(2, e.id).bind(3, ev.id);
   s->bind(4, e.format == "meta" ? std::string_view("meta.payload") : test_event_type).bind(5, now_ms);
@@ -243,8 +255,10 @@ core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t wi
   core::error_code ec;
   // Where this pass stops: the newest event, but at most `window` ids past the oldest cursor,
   // so a long backlog becomes several short writes.
-  auto* top = c.prepare("SELECT MIN((SELECT COALESCE(MAX(id), 0) FROM events), "
-                        "(SELECT COALESCE(MIN(cursor), 0) FROM webhook_endpoints) + ?1)", ec);
+  auto* top = c.prepare(
+      "SELECT MIN((SELECT COALESCE(MAX(id), 0) FROM events), "
+      "(SELECT COALESCE(MIN(cursor), 0) FROM webhook_endpoints) + ?1)",
+      ec);
   if (!top) return misuse(ec);
   top->bind(1, window);
   const std::int64_t upto = top->step(ec) ? top->int64(0) : 0;
@@ -256,8 +270,10 @@ core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t wi
       "SELECT 'whd_' || lower(hex(randomblob(12))), ep.id, e.id, e.type, ?2, ?2 "
       "FROM webhook_endpoints ep JOIN events e ON e.user_id = ep.user_id AND e.id > ep.cursor AND e.id <= ?1 "
       "AND e.instance_id = ep.instance_id "
-      "WHERE ep.format = 'enfinito' AND ep.cursor < ?1 AND e.type <> 'webhook.test' AND (ep.event_types = '[]' OR e.type IN "
-      "(SELECT value FROM json_each(ep.event_types))) ORDER BY e.id", ec);
+      "WHERE ep.format = 'enfinito' AND ep.cursor < ?1 AND e.type <> 'webhook.test' AND (ep.event_types = '[]' OR "
+      "e.type IN "
+      "(SELECT value FROM json_each(ep.event_types))) ORDER BY e.id",
+      ec);
   if (!own) return misuse(ec);
   own->bind(1, upto).bind(2, now_ms);
   if (auto rc = own->run()) return rc;
@@ -271,7 +287,8 @@ core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t wi
       "AND NOT EXISTS (SELECT 1 FROM events t WHERE t.id = mp.first_event_id AND t.type = 'webhook.test') "
       "AND (ep.event_types = '[]' OR EXISTS (SELECT 1 FROM events e "
       "WHERE e.user_id = ep.user_id AND e.id BETWEEN mp.first_event_id AND mp.last_event_id "
-      "AND e.type IN (SELECT value FROM json_each(ep.event_types)))) ORDER BY mp.first_event_id", ec);
+      "AND e.type IN (SELECT value FROM json_each(ep.event_types)))) ORDER BY mp.first_event_id",
+      ec);
   if (!meta) return misuse(ec);
   meta->bind(1, upto).bind(2, now_ms);
   if (auto rc = meta->run()) return rc;
@@ -288,10 +305,12 @@ core::error_code claim_due(connection& c, std::int64_t now_ms, std::int64_t leas
   auto* s = c.prepare(
       "SELECT id, endpoint_id, event_id, event_type, attempts, next_attempt_at, last_status, COALESCE(last_error, ''), "
       "last_attempt_at, delivered_at, created_at, rid FROM ("
-      "SELECT d.*, d.rowid AS rid, ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.event_id) "
+      "SELECT d.*, d.rowid AS rid, ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, "
+      "d.event_id) "
       "AS n FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
       "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active') "
-      "WHERE n <= COALESCE(json_extract(?4, '$.\"' || endpoint_id || '\"'), ?2) ORDER BY next_attempt_at LIMIT ?3", ec);
+      "WHERE n <= COALESCE(json_extract(?4, '$.\"' || endpoint_id || '\"'), ?2) ORDER BY next_attempt_at LIMIT ?3",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(per_endpoint)).bind(3, static_cast<std::int64_t>(limit));
   s->bind(4, capacity);
@@ -311,9 +330,11 @@ core::error_code claim_due(connection& c, std::int64_t now_ms, std::int64_t leas
 
 core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms) {
   core::error_code ec;
-  auto* s = c.prepare("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?2, "
-                      "last_error = NULLIF(?3, ''), last_attempt_at = ?4, next_attempt_at = ?5, "
-                      "delivered_at = CASE WHEN ?6 THEN ?4 ELSE delivered_at END WHERE id = ?1", ec);
+  auto* s = c.prepare(
+      "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?2, "
+      "last_error = NULLIF(?3, ''), last_attempt_at = ?4, next_attempt_at = ?5, "
+      "delivered_at = CASE WHEN ?6 THEN ?4 ELSE delivered_at END WHERE id = ?1",
+      ec);
   if (!s) return misuse(ec);
   std::optional<std::int64_t> next;
   if (!o.delivered) next = o.retry_at;
@@ -326,8 +347,10 @@ core::error_code record_attempt(connection& c, const delivery& d, const attempt_
 
 core::error_code load_run(connection& c, std::string_view endpoint_id, failure_run& out) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT state, COALESCE(paused_reason, ''), failure_count, failing_since "
-                      "FROM webhook_endpoints WHERE id = ?1", ec);
+  auto* s = c.prepare(
+      "SELECT state, COALESCE(paused_reason, ''), failure_count, failing_since "
+      "FROM webhook_endpoints WHERE id = ?1",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, endpoint_id);
   auto read = [](const statement& st) {
@@ -344,9 +367,10 @@ core::error_code load_run(connection& c, std::string_view endpoint_id, failure_r
 core::error_code save_run(connection& c, std::string_view endpoint_id, const failure_run& run,
                           std::optional<std::int64_t> updated_at) {
   core::error_code ec;
-  auto* s = c.prepare("UPDATE webhook_endpoints SET state = ?2, paused_reason = NULLIF(?3, ''), "
-                      "failure_count = ?4, failing_since = ?5, updated_at = COALESCE(?6, updated_at) WHERE id = ?1",
-                      ec);
+  auto* s = c.prepare(
+      "UPDATE webhook_endpoints SET state = ?2, paused_reason = NULLIF(?3, ''), "
+      "failure_count = ?4, failing_since = ?5, updated_at = COALESCE(?6, updated_at) WHERE id = ?1",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, endpoint_id).bind(2, run.state).bind(3, run.paused_reason).bind(4, run.failure_count);
   s->bind(5, run.failing_since).bind(6, updated_at);
@@ -361,14 +385,17 @@ core::error_code meta_payload(connection& c, std::string_view instance_id, std::
   auto* s = c.prepare("SELECT body FROM meta_payloads WHERE instance_id = ?1 AND first_event_id = ?2", ec);
   if (!s) return misuse(ec);
   s->bind(1, instance_id).bind(2, first_event_id);
-  return one(s, ec, [](const statement& st) { return st.blob(0); }, body);
+  return one(
+      s, ec, [](const statement& st) { return st.blob(0); }, body);
 }
 
 core::error_code store_meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
                                     std::int64_t last_event_id, std::string_view body, std::int64_t now_ms) {
   core::error_code ec;
-  auto* s = c.prepare("INSERT OR IGNORE INTO meta_payloads(instance_id, first_event_id, last_event_id, body, created_at) "
-                      "VALUES(?1, ?2, ?3, ?4, ?5)", ec);
+  auto* s = c.prepare(
+      "INSERT OR IGNORE INTO meta_payloads(instance_id, first_event_id, last_event_id, body, created_at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, instance_id).bind(2, first_event_id).bind(3, last_event_id).bind_blob(4, body).bind(5, now_ms);
   return s->run();
@@ -415,14 +442,18 @@ core::error_code max_event_id(connection& c, std::int64_t& out) {
 core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
   core::error_code ec;
   deleted = 0;
-  auto* d = c.prepare("DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM webhook_deliveries "
-                      "WHERE created_at < ?1 AND next_attempt_at IS NULL LIMIT ?2)", ec);
+  auto* d = c.prepare(
+      "DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM webhook_deliveries "
+      "WHERE created_at < ?1 AND next_attempt_at IS NULL LIMIT ?2)",
+      ec);
   if (!d) return misuse(ec);
   d->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto rc = d->run()) return rc;
   deleted += static_cast<std::size_t>(c.changes());
-  auto* m = c.prepare("DELETE FROM meta_payloads WHERE rowid IN (SELECT rowid FROM meta_payloads "
-                      "WHERE created_at < ?1 LIMIT ?2)", ec);
+  auto* m = c.prepare(
+      "DELETE FROM meta_payloads WHERE rowid IN (SELECT rowid FROM meta_payloads "
+      "WHERE created_at < ?1 LIMIT ?2)",
+      ec);
   if (!m) return misuse(ec);
   m->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto rc = m->run()) return rc;
@@ -433,10 +464,12 @@ core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit,
 core::error_code next_due(connection& c, std::int64_t now_ms, bool& overdue, std::optional<std::int64_t>& next) {
   core::error_code ec;
   // Each walks the due index in time order, skipping paused endpoints' deliveries.
-  auto* s = c.prepare("SELECT EXISTS (SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
-                      "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active'), "
-                      "(SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
-                      "WHERE d.next_attempt_at > ?1 AND ep.state = 'active' ORDER BY d.next_attempt_at LIMIT 1)", ec);
+  auto* s = c.prepare(
+      "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
+      "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active'), "
+      "(SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
+      "WHERE d.next_attempt_at > ?1 AND ep.state = 'active' ORDER BY d.next_attempt_at LIMIT 1)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, now_ms);
   overdue = false;

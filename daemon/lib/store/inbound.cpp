@@ -21,9 +21,7 @@ namespace {
 core::error_code misuse(core::error_code ec) { return ec ? ec : make_error_code(error::misuse); }
 
 // The statuses messages.status can hold (schema.sql migration 5); others are receipts.
-bool column_status(std::string_view s) {
-  return s == "sent" || s == "delivered" || s == "read" || s == "failed";
-}
+bool column_status(std::string_view s) { return s == "sent" || s == "delivered" || s == "read" || s == "failed"; }
 
 // `o` serialized with one more member whose value is already-serialized JSON (Meta's own
 // object, kept byte for byte as parsed; parsing it again only to embed it would be waste).
@@ -62,15 +60,18 @@ struct row {
 // (meta::callback_tag_prefix) names the message id: the row is found through the id index and
 // must hold that wamid. Otherwise only rows whose wamid is indexed can match (messages_wamid is
 // partial: `callback_tagged = 0` in the query lets SQLite use it).
-bool find(connection& c, std::string_view instance_id, std::string_view wamid, std::string_view tagged_message,
-          row& r, core::error_code& ec) {
-  auto* s = tagged_message.empty()
-                ? c.prepare("SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
-                            "JOIN instances i ON i.id = m.instance_id "
-                            "WHERE m.instance_id = ?1 AND m.wamid = ?2 AND m.callback_tagged = 0", ec)
-                : c.prepare("SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
-                            "JOIN instances i ON i.id = m.instance_id "
-                            "WHERE m.id = ?3 AND m.instance_id = ?1 AND m.wamid = ?2", ec);
+bool find(connection& c, std::string_view instance_id, std::string_view wamid, std::string_view tagged_message, row& r,
+          core::error_code& ec) {
+  auto* s = tagged_message.empty() ? c.prepare(
+                                         "SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
+                                         "JOIN instances i ON i.id = m.instance_id "
+                                         "WHERE m.instance_id = ?1 AND m.wamid = ?2 AND m.callback_tagged = 0",
+                                         ec)
+                                   : c.prepare(
+                                         "SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
+                                         "JOIN instances i ON i.id = m.instance_id "
+                                         "WHERE m.id = ?3 AND m.instance_id = ?1 AND m.wamid = ?2",
+                                         ec);
   if (!s) {
     ec = misuse(ec);
     return false;
@@ -101,8 +102,10 @@ json::object status_event(const owner& o, const row& r, const status& s, std::st
   d["timestamp"] = s.timestamp;
   if (s.error_code || !s.error_title.empty()) {
     json::object err;
-    if (s.error_code) err["code"] = *s.error_code;
-    else err["code"] = nullptr;
+    if (s.error_code)
+      err["code"] = *s.error_code;
+    else
+      err["code"] = nullptr;
     err["title"] = s.error_title;
     d["error"] = std::move(err);
   }
@@ -112,11 +115,19 @@ json::object status_event(const owner& o, const row& r, const status& s, std::st
 core::error_code keep(connection& c, std::string_view instance_id, const status& s, std::string_view state,
                       std::int64_t now_ms, bool& inserted) {
   core::error_code ec;
-  auto* st = c.prepare("INSERT OR IGNORE INTO pending_statuses(instance_id, wamid, status, state, error_code, "
-                       "error_title, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, NULLIF(?6, ''), ?7, ?8)", ec);
+  auto* st = c.prepare(
+      "INSERT OR IGNORE INTO pending_statuses(instance_id, wamid, status, state, error_code, "
+      "error_title, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, NULLIF(?6, ''), ?7, ?8)",
+      ec);
   if (!st) return misuse(ec);
-  st->bind(1, instance_id).bind(2, s.wamid).bind(3, s.value).bind(4, state).bind(5, s.error_code)
-      .bind(6, s.error_title).bind(7, s.raw).bind(8, now_ms);
+  st->bind(1, instance_id)
+      .bind(2, s.wamid)
+      .bind(3, s.value)
+      .bind(4, state)
+      .bind(5, s.error_code)
+      .bind(6, s.error_title)
+      .bind(7, s.raw)
+      .bind(8, now_ms);
   if (auto rc = st->run()) return rc;
   inserted = c.changes() > 0;
   return {};
@@ -146,10 +157,12 @@ core::error_code apply_known(connection& c, const owner& o, row& r, const status
     return {};
   }
   core::error_code ec;
-  auto* st = c.prepare("UPDATE messages SET status = ?2, "
-                       "error_code = CASE WHEN ?2 = 'failed' THEN ?3 ELSE error_code END, "
-                       "error_title = CASE WHEN ?2 = 'failed' THEN NULLIF(?4, '') ELSE error_title END, "
-                       "updated_at = ?5 WHERE seq = ?1", ec);
+  auto* st = c.prepare(
+      "UPDATE messages SET status = ?2, "
+      "error_code = CASE WHEN ?2 = 'failed' THEN ?3 ELSE error_code END, "
+      "error_title = CASE WHEN ?2 = 'failed' THEN NULLIF(?4, '') ELSE error_title END, "
+      "updated_at = ?5 WHERE seq = ?1",
+      ec);
   if (!st) return misuse(ec);
   st->bind(1, r.seq).bind(2, s.value).bind(3, s.error_code).bind(4, s.error_title).bind(5, now_ms);
   if (auto rc = st->run()) return rc;
@@ -187,8 +200,10 @@ status from_pending(std::string wamid, std::string value, std::optional<std::int
 core::error_code drain_pending(connection& c, const owner& o, row& r, std::string_view wamid, status_order order,
                                std::int64_t now_ms, outcome& out) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT status, error_code, error_title, data FROM pending_statuses "
-                      "WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'", ec);
+  auto* s = c.prepare(
+      "SELECT status, error_code, error_title, data FROM pending_statuses "
+      "WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, o.instance_id).bind(2, wamid);
   std::vector<status> waiting;
@@ -229,16 +244,22 @@ core::error_code drain_pending(connection& c, const owner& o, row& r, std::strin
 
 }  // namespace
 
-core::error_code store_message(connection& c, const owner& o, const message& m, std::int64_t now_ms,
-                               outcome& out) {
+core::error_code store_message(connection& c, const owner& o, const message& m, std::int64_t now_ms, outcome& out) {
   if (!core::finite_json_text(m.body)) return make_error_code(error::misuse);  // see events::append
   core::error_code ec;
-  auto* s = c.prepare("INSERT OR IGNORE INTO messages(id, instance_id, direction, peer, type, body, status, "
-                      "wamid, created_at, updated_at) "
-                      "VALUES(?1, ?2, 'inbound', ?3, ?4, ?5, 'received', NULLIF(?6, ''), ?7, ?7)", ec);
+  auto* s = c.prepare(
+      "INSERT OR IGNORE INTO messages(id, instance_id, direction, peer, type, body, status, "
+      "wamid, created_at, updated_at) "
+      "VALUES(?1, ?2, 'inbound', ?3, ?4, ?5, 'received', NULLIF(?6, ''), ?7, ?7)",
+      ec);
   if (!s) return misuse(ec);
   const std::string type = m.type.empty() ? "unknown" : m.type;
-  s->bind(1, m.id).bind(2, o.instance_id).bind(3, m.peer).bind(4, type).bind(5, m.body).bind(6, m.wamid)
+  s->bind(1, m.id)
+      .bind(2, o.instance_id)
+      .bind(3, m.peer)
+      .bind(4, type)
+      .bind(5, m.body)
+      .bind(6, m.wamid)
       .bind(7, now_ms);
   if (auto rc = s->run()) return rc;
   if (c.changes() == 0) {
@@ -249,7 +270,8 @@ core::error_code store_message(connection& c, const owner& o, const message& m, 
   // The conversation's window runs from when the customer wrote (Meta's time, not our receipt:
   // a webhook Meta retried arrives late), and its profile name is the contact's (migration 13).
   const std::int64_t sent_at = m.timestamp > 0 ? m.timestamp * 1000 : now_ms;
-  if (auto e = conversations::note_inbound(c, o.instance_id, m.peer, std::min(sent_at, now_ms), profile_name(m.contact)))
+  if (auto e =
+          conversations::note_inbound(c, o.instance_id, m.peer, std::min(sent_at, now_ms), profile_name(m.contact)))
     return e;
   // The instance may keep its inbound media (migration 8): the fetch job commits with the message.
   if (auto e = media::enqueue_inbound(c, o.instance_id, m.id, type, m.body, now_ms)) return e;
@@ -268,8 +290,8 @@ core::error_code store_message(connection& c, const owner& o, const message& m, 
   return emit(c, o, "message.received", std::move(data), out);
 }
 
-core::error_code apply_status(connection& c, const owner& o, const status& s, status_order order,
-                              std::int64_t now_ms, outcome& out) {
+core::error_code apply_status(connection& c, const owner& o, const status& s, status_order order, std::int64_t now_ms,
+                              outcome& out) {
   if (s.wamid.empty() || s.value.empty()) {
     ++out.ignored;
     return {};
@@ -286,8 +308,10 @@ core::error_code apply_status(connection& c, const owner& o, const status& s, st
   // Not known yet: the send queue may not have committed this wamid. Keep it for apply_pending.
   bool inserted = false;
   if (auto e = keep(c, o.instance_id, s, "pending", now_ms, inserted)) return e;
-  if (inserted) ++out.pending;
-  else ++out.ignored;
+  if (inserted)
+    ++out.pending;
+  else
+    ++out.ignored;
   return {};
 }
 
@@ -297,8 +321,10 @@ core::error_code apply_pending(connection& c, std::string_view instance_id, std:
   core::error_code ec;
   {
     // The send queue calls this for every message Meta accepted; almost always nothing waits.
-    auto* probe = c.prepare("SELECT 1 FROM pending_statuses WHERE instance_id = ?1 AND wamid = ?2 "
-                            "AND state = 'pending' LIMIT 1", ec);
+    auto* probe = c.prepare(
+        "SELECT 1 FROM pending_statuses WHERE instance_id = ?1 AND wamid = ?2 "
+        "AND state = 'pending' LIMIT 1",
+        ec);
     if (!probe) return misuse(ec);
     probe->bind(1, instance_id).bind(2, wamid);
     const bool waiting = probe->step(ec);
@@ -334,8 +360,10 @@ core::error_code append_event_once(connection& c, const owner& o, std::string_vi
 
 core::error_code purge_receipts(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
   core::error_code ec;
-  auto* s = c.prepare("DELETE FROM update_receipts WHERE rowid IN (SELECT rowid FROM update_receipts "
-                      "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)", ec);
+  auto* s = c.prepare(
+      "DELETE FROM update_receipts WHERE rowid IN (SELECT rowid FROM update_receipts "
+      "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto rc = s->run()) return rc;
@@ -346,15 +374,19 @@ core::error_code purge_receipts(connection& c, std::int64_t before_ms, std::size
 core::error_code purge_messages(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
   core::error_code ec;
   // Oldest first through messages_age; a message still queued for sending is not history yet.
-  auto* s = c.prepare("DELETE FROM messages WHERE seq IN (SELECT m.seq FROM messages m "
-                      "WHERE m.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.message_seq = m.seq) "
-                      "ORDER BY m.created_at LIMIT ?2)", ec);
+  auto* s = c.prepare(
+      "DELETE FROM messages WHERE seq IN (SELECT m.seq FROM messages m "
+      "WHERE m.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.message_seq = m.seq) "
+      "ORDER BY m.created_at LIMIT ?2)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto rc = s->run()) return rc;
   deleted = static_cast<std::size_t>(c.changes());
-  auto* r = c.prepare("DELETE FROM pending_statuses WHERE rowid IN (SELECT rowid FROM pending_statuses "
-                      "WHERE state = 'seen' AND created_at < ?1 ORDER BY created_at LIMIT ?2)", ec);
+  auto* r = c.prepare(
+      "DELETE FROM pending_statuses WHERE rowid IN (SELECT rowid FROM pending_statuses "
+      "WHERE state = 'seen' AND created_at < ?1 ORDER BY created_at LIMIT ?2)",
+      ec);
   if (!r) return misuse(ec);
   r->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   return r->run();
@@ -362,8 +394,10 @@ core::error_code purge_messages(connection& c, std::int64_t before_ms, std::size
 
 core::error_code purge_pending(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
   core::error_code ec;
-  auto* s = c.prepare("DELETE FROM pending_statuses WHERE rowid IN (SELECT rowid FROM pending_statuses "
-                      "WHERE state = 'pending' AND created_at < ?1 ORDER BY created_at LIMIT ?2)", ec);
+  auto* s = c.prepare(
+      "DELETE FROM pending_statuses WHERE rowid IN (SELECT rowid FROM pending_statuses "
+      "WHERE state = 'pending' AND created_at < ?1 ORDER BY created_at LIMIT ?2)",
+      ec);
   if (!s) return misuse(ec);
   s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto rc = s->run()) return rc;

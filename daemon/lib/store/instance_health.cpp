@@ -39,9 +39,10 @@ core::error_code ensure(connection& c, std::string_view instance_id) {
 }  // namespace
 
 core::error_code get(connection& c, std::string_view instance_id, row& out) {
-  ENF_PREPARE(s, "SELECT checked_at, subscription, subscription_detail, subscription_code, callback_override, "
-                 "token_type, token_expires_at, token_problems, last_webhook_at, last_status_at, webhooks_silent, "
-                 "silent_since, alerts_off FROM instance_health WHERE instance_id = ?1");
+  ENF_PREPARE(s,
+              "SELECT checked_at, subscription, subscription_detail, subscription_code, callback_override, "
+              "token_type, token_expires_at, token_problems, last_webhook_at, last_status_at, webhooks_silent, "
+              "silent_since, alerts_off FROM instance_health WHERE instance_id = ?1");
   s->bind(1, instance_id);
   out = row{};
   out.instance_id = std::string(instance_id);
@@ -53,9 +54,10 @@ core::error_code get(connection& c, std::string_view instance_id, row& out) {
 
 core::error_code save_onboarding(connection& c, const row& r) {
   if (auto ec = ensure(c, r.instance_id)) return ec;
-  ENF_PREPARE(s, "UPDATE instance_health SET checked_at = ?2, subscription = ?3, subscription_detail = ?4, "
-                 "subscription_code = ?5, callback_override = ?6, token_type = ?7, token_expires_at = ?8, "
-                 "token_problems = ?9 WHERE instance_id = ?1");
+  ENF_PREPARE(s,
+              "UPDATE instance_health SET checked_at = ?2, subscription = ?3, subscription_detail = ?4, "
+              "subscription_code = ?5, callback_override = ?6, token_type = ?7, token_expires_at = ?8, "
+              "token_problems = ?9 WHERE instance_id = ?1");
   s->bind(1, r.instance_id).bind(2, r.checked_at).bind(3, r.subscription).bind(4, r.subscription_detail);
   s->bind(5, r.subscription_code).bind(6, r.callback_override).bind(7, r.token_type).bind(8, r.token_expires_at);
   s->bind(9, r.token_problems);
@@ -65,18 +67,20 @@ core::error_code save_onboarding(connection& c, const row& r) {
 core::error_code touch(connection& c, std::string_view instance_id, std::optional<std::int64_t> webhook_at,
                        std::optional<std::int64_t> status_at) {
   // The instance may be gone meanwhile: the INSERT's foreign key would fail, so only live ids.
-  ENF_PREPARE(s, "INSERT INTO instance_health (instance_id, last_webhook_at, last_status_at) "
-                 "SELECT id, ?2, ?3 FROM instances WHERE id = ?1 "
-                 "ON CONFLICT (instance_id) DO UPDATE SET "
-                 "last_webhook_at = CASE WHEN ?2 IS NULL THEN last_webhook_at "
-                 "  WHEN last_webhook_at IS NULL OR last_webhook_at < ?2 THEN ?2 ELSE last_webhook_at END, "
-                 "last_status_at = CASE WHEN ?3 IS NULL THEN last_status_at "
-                 "  WHEN last_status_at IS NULL OR last_status_at < ?3 THEN ?3 ELSE last_status_at END");
+  ENF_PREPARE(s,
+              "INSERT INTO instance_health (instance_id, last_webhook_at, last_status_at) "
+              "SELECT id, ?2, ?3 FROM instances WHERE id = ?1 "
+              "ON CONFLICT (instance_id) DO UPDATE SET "
+              "last_webhook_at = CASE WHEN ?2 IS NULL THEN last_webhook_at "
+              "  WHEN last_webhook_at IS NULL OR last_webhook_at < ?2 THEN ?2 ELSE last_webhook_at END, "
+              "last_status_at = CASE WHEN ?3 IS NULL THEN last_status_at "
+              "  WHEN last_status_at IS NULL OR last_status_at < ?3 THEN ?3 ELSE last_status_at END");
   s->bind(1, instance_id).bind(2, webhook_at).bind(3, status_at);
   return s->run();
 }
 
-core::error_code set_silent(connection& c, std::string_view instance_id, bool silent, std::optional<std::int64_t> since) {
+core::error_code set_silent(connection& c, std::string_view instance_id, bool silent,
+                            std::optional<std::int64_t> since) {
   if (auto ec = ensure(c, instance_id)) return ec;
   ENF_PREPARE(s, "UPDATE instance_health SET webhooks_silent = ?2, silent_since = ?3 WHERE instance_id = ?1");
   s->bind(1, instance_id).bind(2, silent ? 1 : 0).bind(3, since);
@@ -91,15 +95,16 @@ core::error_code set_alerts_off(connection& c, std::string_view instance_id, std
 }
 
 core::error_code list_watch(connection& c, std::vector<watch_row>& out) {
-  ENF_PREPARE(s, "SELECT i.id, i.user_id, i.name, i.status, "
-                 "EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.instance_id = i.id AND e.state = 'paused' "
-                 "AND COALESCE(e.paused_reason, '') <> 'paused by the owner'), "
-                 "h.checked_at, COALESCE(h.subscription, 'unknown'), COALESCE(h.subscription_detail, ''), "
-                 "h.subscription_code, h.callback_override, COALESCE(h.token_type, ''), h.token_expires_at, "
-                 "COALESCE(h.token_problems, '[]'), h.last_webhook_at, h.last_status_at, "
-                 "COALESCE(h.webhooks_silent, 0), h.silent_since, COALESCE(h.alerts_off, '[]') "
-                 "FROM instances i JOIN users u ON u.id = i.user_id "
-                 "LEFT JOIN instance_health h ON h.instance_id = i.id WHERE u.status = 'active' ORDER BY i.id");
+  ENF_PREPARE(s,
+              "SELECT i.id, i.user_id, i.name, i.status, "
+              "EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.instance_id = i.id AND e.state = 'paused' "
+              "AND COALESCE(e.paused_reason, '') <> 'paused by the owner'), "
+              "h.checked_at, COALESCE(h.subscription, 'unknown'), COALESCE(h.subscription_detail, ''), "
+              "h.subscription_code, h.callback_override, COALESCE(h.token_type, ''), h.token_expires_at, "
+              "COALESCE(h.token_problems, '[]'), h.last_webhook_at, h.last_status_at, "
+              "COALESCE(h.webhooks_silent, 0), h.silent_since, COALESCE(h.alerts_off, '[]') "
+              "FROM instances i JOIN users u ON u.id = i.user_id "
+              "LEFT JOIN instance_health h ON h.instance_id = i.id WHERE u.status = 'active' ORDER BY i.id");
   core::error_code ec;
   while (s->step(ec)) {
     watch_row w;
@@ -138,8 +143,9 @@ core::error_code get_alert(connection& c, std::string_view instance_id, std::str
 }
 
 core::error_code put_alert(connection& c, std::string_view instance_id, std::string_view cause, const alert_state& st) {
-  ENF_PREPARE(s, "INSERT INTO owner_alerts (instance_id, cause, active_since, last_mailed_at) VALUES (?1, ?2, ?3, ?4) "
-                 "ON CONFLICT (instance_id, cause) DO UPDATE SET active_since = ?3, last_mailed_at = ?4");
+  ENF_PREPARE(s,
+              "INSERT INTO owner_alerts (instance_id, cause, active_since, last_mailed_at) VALUES (?1, ?2, ?3, ?4) "
+              "ON CONFLICT (instance_id, cause) DO UPDATE SET active_since = ?3, last_mailed_at = ?4");
   s->bind(1, instance_id).bind(2, cause).bind(3, st.active_since).bind(4, st.last_mailed_at);
   return s->run();
 }

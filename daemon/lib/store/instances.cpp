@@ -75,13 +75,14 @@ core::error_code run_changing(connection& c, statement& s) {
 
 core::error_code insert(connection& c, const instance& i) {
   mark_instance(c, i.id);
-  ENF_PREPARE(s, "INSERT INTO instances (id, user_id, name, phone_number_id_enc, waba_id_enc, "
-                 "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, "
-                 "phone_number_lookup, token_last4, display_phone_number, verified_name, "
-                 "quality_rating, status, status_reason, verified_at, created_at, updated_at, media_fetch, "
-                 "throughput_level, window_policy, messaging_limit_tier) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                 "?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+  ENF_PREPARE(s,
+              "INSERT INTO instances (id, user_id, name, phone_number_id_enc, waba_id_enc, "
+              "access_token_enc, app_secret_enc, app_id_enc, verify_token_enc, "
+              "phone_number_lookup, token_last4, display_phone_number, verified_name, "
+              "quality_rating, status, status_reason, verified_at, created_at, updated_at, media_fetch, "
+              "throughput_level, window_policy, messaging_limit_tier) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+              "?17, ?18, ?19, ?20, ?21, ?22, ?23)");
   s->bind(1, i.id).bind(2, i.user_id).bind(3, i.name);
   for (std::size_t k = 0; k < credential_count; ++k) s->bind_blob(4 + static_cast<int>(k), i.blobs[k]);
   s->bind(10, i.phone_number_lookup).bind(11, i.token_last4).bind(12, i.display_phone_number);
@@ -94,13 +95,14 @@ core::error_code insert(connection& c, const instance& i) {
 
 core::error_code update(connection& c, const instance& i) {
   mark_instance(c, i.id);
-  ENF_PREPARE(s, "UPDATE instances SET name = ?3, phone_number_id_enc = ?4, waba_id_enc = ?5, "
-                 "access_token_enc = ?6, app_secret_enc = ?7, app_id_enc = ?8, verify_token_enc = ?9, "
-                 "phone_number_lookup = ?10, token_last4 = ?11, display_phone_number = ?12, "
-                 "verified_name = ?13, quality_rating = ?14, status = ?15, status_reason = ?16, "
-                 "verified_at = ?17, updated_at = ?18, media_fetch = ?19, throughput_level = ?20, "
-                 "window_policy = ?21, messaging_limit_tier = ?22 "
-                 "WHERE id = ?1 AND user_id = ?2");
+  ENF_PREPARE(s,
+              "UPDATE instances SET name = ?3, phone_number_id_enc = ?4, waba_id_enc = ?5, "
+              "access_token_enc = ?6, app_secret_enc = ?7, app_id_enc = ?8, verify_token_enc = ?9, "
+              "phone_number_lookup = ?10, token_last4 = ?11, display_phone_number = ?12, "
+              "verified_name = ?13, quality_rating = ?14, status = ?15, status_reason = ?16, "
+              "verified_at = ?17, updated_at = ?18, media_fetch = ?19, throughput_level = ?20, "
+              "window_policy = ?21, messaging_limit_tier = ?22 "
+              "WHERE id = ?1 AND user_id = ?2");
   s->bind(1, i.id).bind(2, i.user_id).bind(3, i.name);
   for (std::size_t k = 0; k < credential_count; ++k) s->bind_blob(4 + static_cast<int>(k), i.blobs[k]);
   s->bind(10, i.phone_number_lookup).bind(11, i.token_last4).bind(12, i.display_phone_number);
@@ -116,9 +118,9 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
   return read_one(*s, out);
 }
 
-core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup,
-                              instance& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE phone_number_lookup = ?1 AND user_id = ?2");
+core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup, instance& out) {
+  ENF_PREPARE(s,
+              std::string("SELECT ") + cols.sql() + " FROM instances WHERE phone_number_lookup = ?1 AND user_id = ?2");
   s->bind(1, phone_lookup).bind(2, user_id);
   return read_one(*s, out);
 }
@@ -129,10 +131,10 @@ core::error_code get_any(connection& c, std::string_view id, instance& out) {
   return read_one(*s, out);
 }
 
-core::error_code list(connection& c, std::string_view user_id, std::string_view after,
-                      std::size_t limit, std::vector<instance>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
-                     " FROM instances WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+core::error_code list(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
+                      std::vector<instance>& out) {
+  ENF_PREPARE(
+      s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
   s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
   return read_all(*s, out);
 }
@@ -146,8 +148,8 @@ core::error_code remove(connection& c, std::string_view user_id, std::string_vie
   return run_changing(c, *s);
 }
 
-core::error_code set_status(connection& c, std::string_view id, std::string_view status,
-                            std::string_view reason, std::int64_t now) {
+core::error_code set_status(connection& c, std::string_view id, std::string_view status, std::string_view reason,
+                            std::int64_t now) {
   mark_instance(c, id);
   ENF_PREPARE(s, "UPDATE instances SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1");
   s->bind(1, id).bind(2, status).bind(3, reason).bind(4, now);
@@ -156,7 +158,8 @@ core::error_code set_status(connection& c, std::string_view id, std::string_view
 
 core::error_code set_throughput(connection& c, std::string_view id, std::string_view level, std::int64_t now,
                                 bool& changed) {
-  ENF_PREPARE(s, "UPDATE instances SET throughput_level = ?2, updated_at = ?3 WHERE id = ?1 AND throughput_level <> ?2");
+  ENF_PREPARE(s,
+              "UPDATE instances SET throughput_level = ?2, updated_at = ?3 WHERE id = ?1 AND throughput_level <> ?2");
   s->bind(1, id).bind(2, level).bind(3, now);
   if (auto ec = s->run()) return ec;
   changed = c.changes() > 0;
@@ -166,8 +169,9 @@ core::error_code set_throughput(connection& c, std::string_view id, std::string_
 
 core::error_code set_messaging_limit(connection& c, std::string_view id, std::string_view tier, std::int64_t now,
                                      bool& changed) {
-  ENF_PREPARE(s, "UPDATE instances SET messaging_limit_tier = ?2, updated_at = ?3 "
-                 "WHERE id = ?1 AND messaging_limit_tier <> ?2");
+  ENF_PREPARE(s,
+              "UPDATE instances SET messaging_limit_tier = ?2, updated_at = ?3 "
+              "WHERE id = ?1 AND messaging_limit_tier <> ?2");
   s->bind(1, id).bind(2, tier).bind(3, now);
   if (auto ec = s->run()) return ec;
   changed = c.changes() > 0;
@@ -175,19 +179,19 @@ core::error_code set_messaging_limit(connection& c, std::string_view id, std::st
   return {};
 }
 
-core::error_code scan(connection& c, std::string_view after, std::size_t limit,
-                      std::vector<instance>& out) {
+core::error_code scan(connection& c, std::string_view after, std::size_t limit, std::vector<instance>& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id > ?1 ORDER BY id LIMIT ?2");
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   return read_all(*s, out);
 }
 
 core::error_code replace_blobs(connection& c, const instance& old, const instance& fresh, bool& swapped) {
-  ENF_PREPARE(s, "UPDATE instances SET phone_number_id_enc = ?2, waba_id_enc = ?3, "
-                 "access_token_enc = ?4, app_secret_enc = ?5, app_id_enc = ?6, verify_token_enc = ?7 "
-                 "WHERE id = ?1 AND phone_number_id_enc = ?8 AND waba_id_enc = ?9 AND "
-                 "access_token_enc = ?10 AND app_secret_enc = ?11 AND app_id_enc = ?12 AND "
-                 "verify_token_enc = ?13");
+  ENF_PREPARE(s,
+              "UPDATE instances SET phone_number_id_enc = ?2, waba_id_enc = ?3, "
+              "access_token_enc = ?4, app_secret_enc = ?5, app_id_enc = ?6, verify_token_enc = ?7 "
+              "WHERE id = ?1 AND phone_number_id_enc = ?8 AND waba_id_enc = ?9 AND "
+              "access_token_enc = ?10 AND app_secret_enc = ?11 AND app_id_enc = ?12 AND "
+              "verify_token_enc = ?13");
   s->bind(1, fresh.id);
   for (std::size_t k = 0; k < credential_count; ++k) {
     s->bind_blob(2 + static_cast<int>(k), fresh.blobs[k]);

@@ -78,9 +78,12 @@ core::result<std::vector<std::pair<std::string, overrides>>> all(connection& c) 
 
 std::string_view quota_name(quota q) noexcept {
   switch (q) {
-    case quota::instances: return "instances";
-    case quota::api_keys: return "api_keys";
-    case quota::webhook_endpoints: return "webhook_endpoints";
+    case quota::instances:
+      return "instances";
+    case quota::api_keys:
+      return "api_keys";
+    case quota::webhook_endpoints:
+      return "webhook_endpoints";
   }
   return "unknown";
 }
@@ -89,7 +92,9 @@ core::result<std::int64_t> count(connection& c, std::string_view user_id, quota 
   statement* s = nullptr;
   core::error_code ec;
   switch (q) {
-    case quota::instances: s = c.prepare("SELECT COUNT(*) FROM instances WHERE user_id = ?1", ec); break;
+    case quota::instances:
+      s = c.prepare("SELECT COUNT(*) FROM instances WHERE user_id = ?1", ec);
+      break;
     case quota::api_keys:
       s = c.prepare("SELECT COUNT(*) FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL", ec);
       break;
@@ -111,9 +116,15 @@ core::result<std::optional<std::int64_t>> full(connection& c, std::string_view u
   if (!o) return o.error();
   std::optional<std::int64_t> own;
   switch (q) {
-    case quota::instances: own = o->max_instances; break;
-    case quota::api_keys: own = o->max_api_keys; break;
-    case quota::webhook_endpoints: own = o->max_webhook_endpoints; break;
+    case quota::instances:
+      own = o->max_instances;
+      break;
+    case quota::api_keys:
+      own = o->max_api_keys;
+      break;
+    case quota::webhook_endpoints:
+      own = o->max_webhook_endpoints;
+      break;
   }
   const std::int64_t max = own.value_or(default_max);
   auto n = count(c, user_id, q);
@@ -149,8 +160,9 @@ core::result<std::vector<usage_day>> usage(connection& c, std::string_view user_
 }
 
 core::error_code purge_usage(connection& c, std::int64_t before_day, std::size_t limit, std::size_t& deleted) {
-  ENF_PREPARE(s, "DELETE FROM usage_daily WHERE (user_id, day) IN "
-                 "(SELECT user_id, day FROM usage_daily WHERE day < ?1 LIMIT ?2)");
+  ENF_PREPARE(s,
+              "DELETE FROM usage_daily WHERE (user_id, day) IN "
+              "(SELECT user_id, day FROM usage_daily WHERE day < ?1 LIMIT ?2)");
   s->bind(1, before_day).bind(2, static_cast<std::int64_t>(limit));
   if (auto ec = s->run()) return ec;
   deleted = static_cast<std::size_t>(c.changes());

@@ -59,9 +59,10 @@ core::error_code enqueue_inbound(connection& c, std::string_view instance_id, st
   const std::string media_id = field(obj->as_object(), "id", 64);
   if (media_id.empty()) return {};
   // Only instances that asked for it; one row per (instance, media id).
-  ENF_PREPARE(s, "INSERT OR IGNORE INTO media_files (id, instance_id, media_id, message_id, mime_type, sha256, "
-                 "state, attempts, next_attempt_at, created_at) "
-                 "SELECT ?1, id, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 FROM instances WHERE id = ?2 AND media_fetch = 1");
+  ENF_PREPARE(s,
+              "INSERT OR IGNORE INTO media_files (id, instance_id, media_id, message_id, mime_type, sha256, "
+              "state, attempts, next_attempt_at, created_at) "
+              "SELECT ?1, id, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 FROM instances WHERE id = ?2 AND media_fetch = 1");
   s->bind(1, "med_" + std::string(message_id)).bind(2, instance_id).bind(3, media_id).bind(4, message_id);
   s->bind(5, field(obj->as_object(), "mime_type", 200)).bind(6, field(obj->as_object(), "sha256", 100));
   s->bind(7, now_ms);
@@ -80,8 +81,9 @@ core::error_code due(connection& c, std::int64_t now_ms, std::size_t limit, std:
 }
 
 core::error_code mark_stored(connection& c, std::string_view id, std::int64_t size, std::int64_t now_ms, bool& found) {
-  ENF_PREPARE(s, "UPDATE media_files SET state = 'stored', size = ?2, stored_at = ?3, last_error = NULL, "
-                 "attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'");
+  ENF_PREPARE(s,
+              "UPDATE media_files SET state = 'stored', size = ?2, stored_at = ?3, last_error = NULL, "
+              "attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'");
   s->bind(1, id).bind(2, size).bind(3, now_ms);
   if (auto ec = s->run()) return ec;
   found = c.changes() > 0;
@@ -90,15 +92,16 @@ core::error_code mark_stored(connection& c, std::string_view id, std::int64_t si
 
 core::error_code mark_attempt_failed(connection& c, std::string_view id, std::string_view reason,
                                      std::optional<std::int64_t> next_at) {
-  ENF_PREPARE(s, "UPDATE media_files SET attempts = attempts + 1, last_error = ?2, "
-                 "state = CASE WHEN ?3 IS NULL THEN 'failed' ELSE 'pending' END, "
-                 "next_attempt_at = COALESCE(?3, next_attempt_at) WHERE id = ?1 AND state = 'pending'");
+  ENF_PREPARE(s,
+              "UPDATE media_files SET attempts = attempts + 1, last_error = ?2, "
+              "state = CASE WHEN ?3 IS NULL THEN 'failed' ELSE 'pending' END, "
+              "next_attempt_at = COALESCE(?3, next_attempt_at) WHERE id = ?1 AND state = 'pending'");
   s->bind(1, id).bind(2, reason).bind(3, next_at);
   return s->run();
 }
 
-core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
-                     std::string_view media_id, media_file& out) {
+core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view media_id,
+                     media_file& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM media_files f JOIN instances i ON i.id = f.instance_id "
                      "WHERE f.instance_id = ?1 AND f.media_id = ?2 AND i.user_id = ?3");
@@ -151,8 +154,9 @@ core::error_code forget_trash(connection& c, const std::vector<trashed>& done) {
 }
 
 core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
-  ENF_PREPARE(s, "DELETE FROM media_files WHERE id IN (SELECT id FROM media_files WHERE created_at < ?1 "
-                 "ORDER BY created_at LIMIT ?2)");
+  ENF_PREPARE(s,
+              "DELETE FROM media_files WHERE id IN (SELECT id FROM media_files WHERE created_at < ?1 "
+              "ORDER BY created_at LIMIT ?2)");
   s->bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit));
   if (auto ec = s->run()) return ec;
   deleted = static_cast<std::size_t>(c.changes());

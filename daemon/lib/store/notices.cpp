@@ -6,9 +6,10 @@
 namespace enfinito::store::notices {
 
 core::result<std::vector<recipient>> unsent(connection& c, std::string_view notice_id, std::size_t limit) {
-  ENF_PREPARE(s, "SELECT u.id, u.email FROM users u WHERE u.status = 'active' AND NOT EXISTS "
-                 "(SELECT 1 FROM notices_sent n WHERE n.notice_id = ?1 AND n.user_id = u.id) "
-                 "ORDER BY u.id LIMIT ?2");
+  ENF_PREPARE(s,
+              "SELECT u.id, u.email FROM users u WHERE u.status = 'active' AND NOT EXISTS "
+              "(SELECT 1 FROM notices_sent n WHERE n.notice_id = ?1 AND n.user_id = u.id) "
+              "ORDER BY u.id LIMIT ?2");
   s->bind(1, notice_id).bind(2, static_cast<std::int64_t>(limit));
   std::vector<recipient> out;
   core::error_code ec;
@@ -25,8 +26,9 @@ core::error_code record(connection& c, std::string_view notice_id, std::string_v
 }
 
 core::result<std::vector<sent_notice>> for_user(connection& c, std::string_view user_id, std::size_t limit) {
-  ENF_PREPARE(s, "SELECT notice_id, queued_at FROM notices_sent WHERE user_id = ?1 "
-                 "ORDER BY queued_at, notice_id LIMIT ?2");
+  ENF_PREPARE(s,
+              "SELECT notice_id, queued_at FROM notices_sent WHERE user_id = ?1 "
+              "ORDER BY queued_at, notice_id LIMIT ?2");
   s->bind(1, user_id).bind(2, static_cast<std::int64_t>(limit));
   std::vector<sent_notice> out;
   core::error_code ec;

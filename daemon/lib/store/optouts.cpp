@@ -9,9 +9,7 @@ namespace {
 
 constexpr const char* entry_cols = "wa_id, source, COALESCE(keyword, ''), COALESCE(message_id, ''), created_at";
 
-entry read_entry(const statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4)};
-}
+entry read_entry(const statement& s) { return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4)}; }
 
 std::optional<std::string> optional_text(const statement& s, int col) {
   if (s.is_null(col)) return std::nullopt;
@@ -21,8 +19,9 @@ std::optional<std::string> optional_text(const statement& s, int col) {
 }  // namespace
 
 core::error_code get_settings(connection& c, std::string_view instance_id, settings_row& out) {
-  ENF_PREPARE(s, "SELECT enabled, stop_keywords, start_keywords, enforce, updated_at FROM optout_settings "
-                 "WHERE instance_id = ?1");
+  ENF_PREPARE(s,
+              "SELECT enabled, stop_keywords, start_keywords, enforce, updated_at FROM optout_settings "
+              "WHERE instance_id = ?1");
   s->bind(1, instance_id);
   core::error_code ec;
   out = settings_row{};
@@ -39,19 +38,29 @@ core::error_code get_settings(connection& c, std::string_view instance_id, setti
 }
 
 core::error_code put_settings(connection& c, std::string_view instance_id, const settings_row& v) {
-  ENF_PREPARE(s, "INSERT INTO optout_settings(instance_id, enabled, stop_keywords, start_keywords, enforce, updated_at) "
-                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(instance_id) DO UPDATE SET enabled = excluded.enabled, "
-                 "stop_keywords = excluded.stop_keywords, start_keywords = excluded.start_keywords, "
-                 "enforce = excluded.enforce, updated_at = excluded.updated_at");
-  s->bind(1, instance_id).bind(2, v.enabled ? 1 : 0).bind(3, v.stop_keywords).bind(4, v.start_keywords)
-      .bind(5, v.enforce).bind(6, v.updated_at);
+  ENF_PREPARE(s,
+              "INSERT INTO optout_settings(instance_id, enabled, stop_keywords, start_keywords, enforce, updated_at) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(instance_id) DO UPDATE SET enabled = excluded.enabled, "
+              "stop_keywords = excluded.stop_keywords, start_keywords = excluded.start_keywords, "
+              "enforce = excluded.enforce, updated_at = excluded.updated_at");
+  s->bind(1, instance_id)
+      .bind(2, v.enabled ? 1 : 0)
+      .bind(3, v.stop_keywords)
+      .bind(4, v.start_keywords)
+      .bind(5, v.enforce)
+      .bind(6, v.updated_at);
   return s->run();
 }
 
 core::error_code add(connection& c, std::string_view instance_id, const entry& e, bool& added) {
-  ENF_PREPARE(s, "INSERT INTO optouts(instance_id, wa_id, source, keyword, message_id, created_at) "
-                 "VALUES(?1, ?2, ?3, NULLIF(?4, ''), NULLIF(?5, ''), ?6) ON CONFLICT(instance_id, wa_id) DO NOTHING");
-  s->bind(1, instance_id).bind(2, e.wa_id).bind(3, e.source).bind(4, e.keyword).bind(5, e.message_id)
+  ENF_PREPARE(s,
+              "INSERT INTO optouts(instance_id, wa_id, source, keyword, message_id, created_at) "
+              "VALUES(?1, ?2, ?3, NULLIF(?4, ''), NULLIF(?5, ''), ?6) ON CONFLICT(instance_id, wa_id) DO NOTHING");
+  s->bind(1, instance_id)
+      .bind(2, e.wa_id)
+      .bind(3, e.source)
+      .bind(4, e.keyword)
+      .bind(5, e.message_id)
       .bind(6, e.created_at);
   if (auto ec = s->run()) return ec;
   added = c.changes() > 0;
@@ -100,10 +109,11 @@ core::error_code list(connection& c, std::string_view instance_id, std::string_v
 core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after_instance,
                                std::string_view after_wa_id, std::size_t limit, std::vector<std::string>& instance_ids,
                                std::vector<entry>& out) {
-  ENF_PREPARE(s, "SELECT o.wa_id, o.source, COALESCE(o.keyword, ''), COALESCE(o.message_id, ''), o.created_at, "
-                 "o.instance_id FROM optouts o JOIN instances i ON i.id = o.instance_id WHERE i.user_id = ?1 "
-                 "AND (o.instance_id > ?2 OR (o.instance_id = ?2 AND o.wa_id > ?3)) "
-                 "ORDER BY o.instance_id, o.wa_id LIMIT ?4");
+  ENF_PREPARE(s,
+              "SELECT o.wa_id, o.source, COALESCE(o.keyword, ''), COALESCE(o.message_id, ''), o.created_at, "
+              "o.instance_id FROM optouts o JOIN instances i ON i.id = o.instance_id WHERE i.user_id = ?1 "
+              "AND (o.instance_id > ?2 OR (o.instance_id = ?2 AND o.wa_id > ?3)) "
+              "ORDER BY o.instance_id, o.wa_id LIMIT ?4");
   s->bind(1, user_id).bind(2, after_instance).bind(3, after_wa_id).bind(4, static_cast<std::int64_t>(limit));
   core::error_code ec;
   while (s->step(ec)) {

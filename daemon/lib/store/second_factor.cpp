@@ -7,8 +7,9 @@
 namespace enfinito::store::second_factor {
 
 core::result<std::optional<factor>> get(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s, "SELECT user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session "
-                 "FROM user_totp WHERE user_id = ?1");
+  ENF_PREPARE(s,
+              "SELECT user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session "
+              "FROM user_totp WHERE user_id = ?1");
   s->bind(1, user_id);
   core::error_code ec;
   std::optional<factor> out;
@@ -39,25 +40,28 @@ core::error_code enrolled(connection& c, std::string_view user_id, bool& out) {
 core::error_code begin(connection& c, std::string_view user_id, std::string_view secret_blob, std::int64_t now,
                        std::string_view session_id) {
   // Only an unconfirmed enrolment is replaced: a working factor is removed with a code first.
-  ENF_PREPARE(s, "INSERT INTO user_totp(user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session) "
-                 "VALUES(?1, ?2, NULL, 0, ?3, NULLIF(?4, '')) ON CONFLICT(user_id) DO UPDATE SET "
-                 "secret_blob = excluded.secret_blob, last_step = 0, created_at = excluded.created_at, "
-                 "enrolling_session = excluded.enrolling_session WHERE user_totp.confirmed_at IS NULL");
+  ENF_PREPARE(s,
+              "INSERT INTO user_totp(user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session) "
+              "VALUES(?1, ?2, NULL, 0, ?3, NULLIF(?4, '')) ON CONFLICT(user_id) DO UPDATE SET "
+              "secret_blob = excluded.secret_blob, last_step = 0, created_at = excluded.created_at, "
+              "enrolling_session = excluded.enrolling_session WHERE user_totp.confirmed_at IS NULL");
   s->bind(1, user_id).bind_blob(2, secret_blob).bind(3, now).bind(4, session_id);
   if (auto ec = s->run()) return ec;
   return c.changes() ? core::error_code{} : make_error_code(error::constraint);
 }
 
 core::error_code confirm(connection& c, std::string_view user_id, std::int64_t step, std::int64_t now) {
-  ENF_PREPARE(s, "UPDATE user_totp SET confirmed_at = ?3, last_step = ?2, enrolling_session = NULL "
-                 "WHERE user_id = ?1 AND confirmed_at IS NULL");
+  ENF_PREPARE(s,
+              "UPDATE user_totp SET confirmed_at = ?3, last_step = ?2, enrolling_session = NULL "
+              "WHERE user_id = ?1 AND confirmed_at IS NULL");
   s->bind(1, user_id).bind(2, step).bind(3, now);
   if (auto ec = s->run()) return ec;
   return c.changes() ? core::error_code{} : make_error_code(error::not_found);
 }
 
 core::error_code use_step(connection& c, std::string_view user_id, std::int64_t step) {
-  ENF_PREPARE(s, "UPDATE user_totp SET last_step = ?2 WHERE user_id = ?1 AND last_step < ?2 AND confirmed_at IS NOT NULL");
+  ENF_PREPARE(s,
+              "UPDATE user_totp SET last_step = ?2 WHERE user_id = ?1 AND last_step < ?2 AND confirmed_at IS NOT NULL");
   s->bind(1, user_id).bind(2, step);
   if (auto ec = s->run()) return ec;
   return c.changes() ? core::error_code{} : make_error_code(error::constraint);
@@ -112,8 +116,9 @@ core::error_code insert_challenge(connection& c, std::string_view token_hash, st
                                   std::string_view method, std::int64_t expires_at, std::int64_t now) {
   {
     // Bounded, so that a sign-in never pays for a large backlog.
-    ENF_PREPARE(sweep, "DELETE FROM signin_challenges WHERE rowid IN "
-                       "(SELECT rowid FROM signin_challenges WHERE expires_at <= ?1 LIMIT 64)");
+    ENF_PREPARE(sweep,
+                "DELETE FROM signin_challenges WHERE rowid IN "
+                "(SELECT rowid FROM signin_challenges WHERE expires_at <= ?1 LIMIT 64)");
     sweep->bind(1, now);
     if (auto ec = sweep->run()) return ec;
   }
@@ -160,7 +165,8 @@ core::error_code lift_restrictions(connection& c, std::string_view user_id) {
   return s->run();
 }
 
-core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit, std::vector<sealed_secret>& out) {
+core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit,
+                              std::vector<sealed_secret>& out) {
   ENF_PREPARE(s, "SELECT user_id, secret_blob FROM user_totp WHERE user_id > ?1 ORDER BY user_id LIMIT ?2");
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   core::error_code ec;

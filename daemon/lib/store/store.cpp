@@ -40,8 +40,7 @@ std::vector<std::pair<int, std::string>> migrations(std::string_view text) {
     int version = std::atoi(std::string(text.substr(num_begin, line_end - num_begin)).c_str());
     std::size_t next = text.find(marker, line_end);
     std::size_t body_begin = line_end == std::string_view::npos ? text.size() : line_end + 1;
-    auto body = text.substr(body_begin, next == std::string_view::npos ? std::string_view::npos
-                                                                       : next - body_begin);
+    auto body = text.substr(body_begin, next == std::string_view::npos ? std::string_view::npos : next - body_begin);
     out.emplace_back(version, std::string(body));
     pos = next;
   }
@@ -56,14 +55,13 @@ core::error_code migrate(connection& conn, std::string_view schema_text, std::st
   for (auto& [v, _] : blocks) newest = std::max(newest, v);
   if (*current > newest) {
     if (why)
-      *why = "database schema version " + std::to_string(*current) +
-             " is newer than this program's " + std::to_string(newest) + "; refusing to run";
+      *why = "database schema version " + std::to_string(*current) + " is newer than this program's " +
+             std::to_string(newest) + "; refusing to run";
     return make_error_code(error::schema_too_new);
   }
   for (auto& [version, sql] : blocks) {
     if (version <= *current) continue;
-    std::string tx = "BEGIN IMMEDIATE;\n" + sql + "\nPRAGMA user_version = " +
-                     std::to_string(version) + ";\nCOMMIT;";
+    std::string tx = "BEGIN IMMEDIATE;\n" + sql + "\nPRAGMA user_version = " + std::to_string(version) + ";\nCOMMIT;";
     if (auto ec = conn.exec(tx)) {
       if (why) *why = "migration " + std::to_string(version) + " failed: " + conn.last_message();
       conn.exec("ROLLBACK");
@@ -101,8 +99,7 @@ core::error_code take_process_lock(const std::string& db_path, int& fd, std::str
 }
 
 core::error_code apply_pragmas(connection& c, const options& o, bool writer) {
-  std::string sql = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = " +
-                    std::to_string(o.busy_timeout.count()) + ";";
+  std::string sql = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = " + std::to_string(o.busy_timeout.count()) + ";";
   if (writer) {
     sql += "PRAGMA journal_mode = WAL; PRAGMA secure_delete = ON; PRAGMA synchronous = ";
     sql += o.synchronous_full ? "FULL;" : "NORMAL;";
@@ -141,7 +138,9 @@ void note_commit_failed(std::size_t batch, core::error_code ec, const std::strin
     ++f.unlogged;
     return;
   }
-  core::log::error("store.commit_failed", {{"batch", batch}, {"error", ec.message()}, {"sqlite", sqlite_message},
+  core::log::error("store.commit_failed", {{"batch", batch},
+                                           {"error", ec.message()},
+                                           {"sqlite", sqlite_message},
                                            {"failed_groups_not_logged", f.unlogged}});
   f.failed_logged = now;
   f.unlogged = 0;
@@ -151,15 +150,15 @@ void note_commit_succeeded() {
   auto& f = failure_log;
   if (f.failed == 0) return;
   const auto now = std::chrono::steady_clock::now();
-  if (f.recovered_logged != std::chrono::steady_clock::time_point{} && now - f.recovered_logged < commit_failure_log_every)
+  if (f.recovered_logged != std::chrono::steady_clock::time_point{} &&
+      now - f.recovered_logged < commit_failure_log_every)
     return;  // counted into the next note
   core::log::warn("store.commit_recovered", {{"failed_groups", f.failed}});
   f.recovered_logged = now;
   f.failed = 0;
 }
 
-void bucket(std::atomic<std::uint64_t>* buckets, const std::uint64_t* bounds, std::size_t n,
-            std::uint64_t v) {
+void bucket(std::atomic<std::uint64_t>* buckets, const std::uint64_t* bounds, std::size_t n, std::uint64_t v) {
   std::size_t i = 0;
   while (i < n && v > bounds[i]) ++i;
   buckets[i].fetch_add(1, std::memory_order_relaxed);
@@ -215,8 +214,7 @@ core::result<std::unique_ptr<store>> store::open(const options& opts, std::strin
     s->reader_conns_.push_back(std::move(*r));
   }
   s->writer_ = std::thread([p = s.get()] { p->writer_loop(); });
-  for (auto& c : s->reader_conns_)
-    s->readers_.emplace_back([p = s.get(), conn = c.get()] { p->reader_loop(*conn); });
+  for (auto& c : s->reader_conns_) s->readers_.emplace_back([p = s.get(), conn = c.get()] { p->reader_loop(*conn); });
   return s;
 }
 
@@ -310,8 +308,8 @@ void store::checkpoint_if_due() {
   wal_pages_ = 0;  // the next commit's hook says how large the WAL is then
   const auto started = std::chrono::steady_clock::now();
   int log_frames = 0, done_frames = 0;
-  int rc = sqlite3_wal_checkpoint_v2(writer_conn_->native(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                     &done_frames);
+  int rc =
+      sqlite3_wal_checkpoint_v2(writer_conn_->native(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
   const auto micros = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   if (rc != SQLITE_OK && rc != SQLITE_BUSY)  // BUSY: another checkpoint (enfinitoctl) holds the lock
@@ -519,8 +517,7 @@ core::error_code backup(const std::string& source, const std::string& dest, std:
   }
   int rc;
   // Copy in steps so that the live daemon's writer is never blocked for long.
-  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-    sqlite3_sleep(5);
+  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(5);
   sqlite3_backup_finish(b);
   if (rc != SQLITE_DONE) {
     if (why) *why = std::string("backup failed: ") + sqlite3_errstr(rc);

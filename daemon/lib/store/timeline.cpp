@@ -50,8 +50,8 @@ delivery read_delivery(const statement& s) {
 }  // namespace
 
 core::error_code attempts(connection& c, std::int64_t message_seq, std::vector<attempt>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + attempt_cols.sql() +
-                     " FROM message_attempts WHERE message_seq = ?1 ORDER BY id");
+  ENF_PREPARE(
+      s, std::string("SELECT ") + attempt_cols.sql() + " FROM message_attempts WHERE message_seq = ?1 ORDER BY id");
   s->bind(1, message_seq);
   core::error_code ec;
   while (s->step(ec)) out.push_back(read_attempt(*s));
@@ -99,11 +99,12 @@ core::error_code deliveries(connection& c, std::string_view user_id, std::string
                             const std::vector<std::int64_t>& event_ids, std::vector<delivery>& out) {
   // An 'enfinito' endpoint gets a delivery per event; a 'meta' one per Meta payload, keyed by
   // the payload's first event id (migration 7), so the event is looked up in its payload.
-  ENF_PREPARE(s, std::string("SELECT ") + delivery_cols.sql() +
-                     " FROM webhook_endpoints ep JOIN webhook_deliveries d ON d.endpoint_id = ep.id "
-                     "WHERE ep.instance_id = ?3 AND ep.user_id = ?2 AND d.event_id = CASE WHEN ep.format = 'meta' THEN "
-                     "(SELECT mp.first_event_id FROM meta_payloads mp WHERE mp.instance_id = ?3 AND mp.first_event_id <= ?1 "
-                     "AND mp.last_event_id >= ?1 ORDER BY mp.first_event_id DESC LIMIT 1) ELSE ?1 END");
+  ENF_PREPARE(
+      s, std::string("SELECT ") + delivery_cols.sql() +
+             " FROM webhook_endpoints ep JOIN webhook_deliveries d ON d.endpoint_id = ep.id "
+             "WHERE ep.instance_id = ?3 AND ep.user_id = ?2 AND d.event_id = CASE WHEN ep.format = 'meta' THEN "
+             "(SELECT mp.first_event_id FROM meta_payloads mp WHERE mp.instance_id = ?3 AND mp.first_event_id <= ?1 "
+             "AND mp.last_event_id >= ?1 ORDER BY mp.first_event_id DESC LIMIT 1) ELSE ?1 END");
   for (const auto id : event_ids) {
     s->bind(1, id).bind(2, user_id).bind(3, instance_id);
     core::error_code ec;
@@ -115,7 +116,8 @@ core::error_code deliveries(connection& c, std::string_view user_id, std::string
     s->reset();
     if (ec) return ec;
   }
-  std::stable_sort(out.begin(), out.end(), [](const delivery& a, const delivery& b) { return a.created_at < b.created_at; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const delivery& a, const delivery& b) { return a.created_at < b.created_at; });
   return {};
 }
 

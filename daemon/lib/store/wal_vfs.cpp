@@ -49,7 +49,8 @@ int flush(wal_file* f) {
   int rc = SQLITE_OK;
   for (std::size_t at = 0; at < p.size() && rc == SQLITE_OK; at += write_piece_max) {
     const std::size_t n = std::min(write_piece_max, p.size() - at);
-    rc = f->real->pMethods->xWrite(f->real, p.data() + at, static_cast<int>(n), f->start + static_cast<sqlite3_int64>(at));
+    rc = f->real->pMethods->xWrite(f->real, p.data() + at, static_cast<int>(n),
+                                   f->start + static_cast<sqlite3_int64>(at));
   }
   p.clear();
   return rc;
@@ -121,9 +122,25 @@ int wal_device(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristi
 
 // Version 1: a WAL file is never memory-mapped and has no shared memory of its own.
 const sqlite3_io_methods wal_methods = {
-    1,         wal_close,         wal_read,           wal_write,        wal_truncate,    wal_sync,   wal_file_size,
-    wal_lock,  wal_unlock,        wal_check_reserved, wal_file_control, wal_sector_size, wal_device,
-    nullptr,   nullptr,           nullptr,            nullptr,          nullptr,         nullptr,
+    1,
+    wal_close,
+    wal_read,
+    wal_write,
+    wal_truncate,
+    wal_sync,
+    wal_file_size,
+    wal_lock,
+    wal_unlock,
+    wal_check_reserved,
+    wal_file_control,
+    wal_sector_size,
+    wal_device,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
 
 constexpr int real_offset = (sizeof(wal_file) + 7) & ~7;
@@ -160,9 +177,7 @@ int vfs_randomness(sqlite3_vfs* v, int size, char* out) { return real_vfs(v)->xR
 int vfs_sleep(sqlite3_vfs* v, int us) { return real_vfs(v)->xSleep(real_vfs(v), us); }
 int vfs_current_time(sqlite3_vfs* v, double* out) { return real_vfs(v)->xCurrentTime(real_vfs(v), out); }
 int vfs_last_error(sqlite3_vfs* v, int size, char* out) { return real_vfs(v)->xGetLastError(real_vfs(v), size, out); }
-int vfs_current_time64(sqlite3_vfs* v, sqlite3_int64* out) {
-  return real_vfs(v)->xCurrentTimeInt64(real_vfs(v), out);
-}
+int vfs_current_time64(sqlite3_vfs* v, sqlite3_int64* out) { return real_vfs(v)->xCurrentTimeInt64(real_vfs(v), out); }
 
 }  // namespace
 

@@ -76,8 +76,8 @@ std::optional<problem> check_part(const definition& t, const json::array& comps,
   if (part == "header" && given)
     for (std::size_t i = 0; i < given->size(); ++i) {
       const auto& p = (*given)[i];
-      if (auto bad = check_header_kind(t, p.is_object() ? str(p.get_object(), "type") : std::string(),
-                                       at(field, i) + ".type"))
+      if (auto bad =
+              check_header_kind(t, p.is_object() ? str(p.get_object(), "type") : std::string(), at(field, i) + ".type"))
         return bad;
     }
   if (part != "body" || t.parameter_format != "NAMED" || !given) return std::nullopt;
@@ -220,10 +220,14 @@ std::optional<window_policy> parse_window_policy(std::string_view s) noexcept {
 
 std::string_view to_string(window_policy p) noexcept {
   switch (p) {
-    case window_policy::automatic: return "auto";
-    case window_policy::reject: return "reject";
-    case window_policy::warn: return "warn";
-    case window_policy::off: return "off";
+    case window_policy::automatic:
+      return "auto";
+    case window_policy::reject:
+      return "reject";
+    case window_policy::warn:
+      return "warn";
+    case window_policy::off:
+      return "off";
   }
   return "auto";
 }

@@ -36,8 +36,8 @@ net::awaitable<instances::relayed<meta::response>> call(const instances::relay_t
 }
 
 // The copy's change, once Meta said yes.
-net::awaitable<instances::relayed<std::monostate>> store_change(const instances::relay_target& t,
-                                                                std::function<core::error_code(store::connection&)> fn) {
+net::awaitable<instances::relayed<std::monostate>> store_change(
+    const instances::relay_target& t, std::function<core::error_code(store::connection&)> fn) {
   auto ec = co_await t.db.write(fn);
   // Meta holds the change; the copy catches up with the next sync.
   if (ec) co_return relay_failure{};
@@ -47,7 +47,8 @@ net::awaitable<instances::relayed<std::monostate>> store_change(const instances:
 }  // namespace
 
 bool template_id_like(std::string_view id) noexcept {
-  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !id.empty() && id.size() <= 32 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool template_name_like(std::string_view name) noexcept {
@@ -88,8 +89,11 @@ std::optional<meta::input_problem> check_edit(const json::value& v) {
 }
 
 json::object meta_object(const st::row& r) {
-  json::object o{{"name", r.name},       {"language", r.language}, {"status", r.status},
-                 {"category", r.category}, {"parameter_format", r.parameter_format}};
+  json::object o{{"name", r.name},
+                 {"language", r.language},
+                 {"status", r.status},
+                 {"category", r.category},
+                 {"parameter_format", r.parameter_format}};
   boost::system::error_code ec;
   json::value comps = r.components ? json::parse(*r.components, ec) : json::value(json::array{});
   o["components"] = ec || !comps.is_array() ? json::value(json::array{}) : std::move(comps);
@@ -120,7 +124,9 @@ net::awaitable<core::result<copy_page>> list(store::store& db, const std::string
   const bool backwards = !f.before.empty();
   const bool more = rows.size() > limit;
   // Read backwards, the extra row is the one farthest back: drop it from the front.
-  if (more) rows.erase(backwards ? rows.begin() : rows.begin() + static_cast<std::ptrdiff_t>(limit), backwards ? rows.begin() + 1 : rows.end());
+  if (more)
+    rows.erase(backwards ? rows.begin() : rows.begin() + static_cast<std::ptrdiff_t>(limit),
+               backwards ? rows.begin() + 1 : rows.end());
   for (const auto& r : rows) page.data.push_back(meta_object(r));
   if (rows.empty()) co_return page;
   // Forward: a next page if there was one more row, a previous one if we came from a cursor;
@@ -149,7 +155,8 @@ net::awaitable<instances::relayed<json::object>> create(const instances::relay_t
   r.template_id = text(out, "id");
   r.status = text(out, "status").empty() ? "PENDING" : text(out, "status");
   r.category = text(out, "category").empty() ? text(definition, "category") : text(out, "category");
-  r.parameter_format = text(definition, "parameter_format").empty() ? "POSITIONAL" : text(definition, "parameter_format");
+  r.parameter_format =
+      text(definition, "parameter_format").empty() ? "POSITIONAL" : text(definition, "parameter_format");
   if (const auto* c = definition.if_contains("components")) r.components = json::serialize(*c);
   r.updated_at = core::wall_ms();
   std::function<core::error_code(store::connection&)> write = [&r](store::connection& c) { return st::upsert(c, r); };
@@ -160,8 +167,8 @@ net::awaitable<instances::relayed<json::object>> create(const instances::relay_t
 
 net::awaitable<instances::relayed<std::monostate>> edit(const instances::relay_target& t,
                                                         const std::string& template_id, const json::object& changes) {
-  auto a = co_await call(t, meta::edit_template(t.meta.version(), template_id, json::serialize(changes)),
-                         "template_edit");
+  auto a =
+      co_await call(t, meta::edit_template(t.meta.version(), template_id, json::serialize(changes)), "template_edit");
   if (auto* f = std::get_if<relay_failure>(&a)) co_return std::move(*f);
   if (!meta::parse_success(std::get<meta::response>(a).body)) co_return relay_failure{};
   st::update u;  // category only; the components are rewritten below
@@ -184,8 +191,8 @@ net::awaitable<instances::relayed<std::monostate>> edit(const instances::relay_t
 
 net::awaitable<instances::relayed<std::monostate>> remove(const instances::relay_target& t, const std::string& name,
                                                           const std::string& template_id) {
-  auto a = co_await call(t, meta::delete_template(t.meta.version(), t.creds.waba_id, name, template_id),
-                         "template_delete");
+  auto a =
+      co_await call(t, meta::delete_template(t.meta.version(), t.creds.waba_id, name, template_id), "template_delete");
   if (auto* f = std::get_if<relay_failure>(&a)) co_return std::move(*f);
   if (!meta::parse_success(std::get<meta::response>(a).body)) co_return relay_failure{};
   const std::string& iid = t.instance_id;

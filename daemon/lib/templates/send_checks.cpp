@@ -125,9 +125,14 @@ net::awaitable<send_verdict> send_checks::check_window(store::store& db, std::si
   }
   if (window_at(entry.last_inbound_at, now_ms).open) co_return v;
   switch (instance_policy(own, policy_, entry.webhooks_since, now_ms)) {
-    case window_policy::reject: v.refusal = window_closed(); break;
-    case window_policy::warn: v.warnings.push_back(window_closed()); break;
-    default: break;
+    case window_policy::reject:
+      v.refusal = window_closed();
+      break;
+    case window_policy::warn:
+      v.warnings.push_back(window_closed());
+      break;
+    default:
+      break;
   }
   co_return v;
 }

@@ -41,15 +41,24 @@ class error_category_impl final : public boost::system::error_category {
   const char* name() const noexcept override { return "enfinito.upstream"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {
-      case error::timeout: return "upstream call timed out";
-      case error::resolve_failed: return "cannot resolve the upstream host";
-      case error::connect_failed: return "cannot connect to the upstream host";
-      case error::tls_failed: return "TLS handshake with the upstream host failed";
-      case error::io_failed: return "upstream connection broke";
-      case error::response_too_large: return "upstream response too large";
-      case error::bad_response: return "upstream response is not valid HTTP";
-      case error::bad_url: return "URL is not http(s)://host[:port][/path]";
-      case error::address_refused: return "the upstream host resolves to a refused address";
+      case error::timeout:
+        return "upstream call timed out";
+      case error::resolve_failed:
+        return "cannot resolve the upstream host";
+      case error::connect_failed:
+        return "cannot connect to the upstream host";
+      case error::tls_failed:
+        return "TLS handshake with the upstream host failed";
+      case error::io_failed:
+        return "upstream connection broke";
+      case error::response_too_large:
+        return "upstream response too large";
+      case error::bad_response:
+        return "upstream response is not valid HTTP";
+      case error::bad_url:
+        return "URL is not http(s)://host[:port][/path]";
+      case error::address_refused:
+        return "the upstream host resolves to a refused address";
     }
     return "upstream error";
   }
@@ -83,9 +92,7 @@ bool still_usable(connection& c) {
   return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
-bool idempotent(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "DELETE";
-}
+bool idempotent(std::string_view method) { return method == "GET" || method == "HEAD" || method == "DELETE"; }
 
 bool header_safe(std::string_view s) {
   return s.find_first_of("\r\n") == std::string_view::npos && s.find('\0') == std::string_view::npos;
@@ -203,9 +210,12 @@ core::result<url_parts> parse_url(std::string_view url) {
   if (!u) return error::bad_url;
   url_parts p;
   const auto scheme = u->scheme();
-  if (scheme == "https") p.where.tls = true;
-  else if (scheme == "http") p.where.tls = false;
-  else return error::bad_url;
+  if (scheme == "https")
+    p.where.tls = true;
+  else if (scheme == "http")
+    p.where.tls = false;
+  else
+    return error::bad_url;
   if (u->has_userinfo() || !u->has_authority() || u->has_fragment()) return error::bad_url;
   p.where.host = u->host_address();  // IPv6 without brackets
   if (p.where.host.empty()) return error::bad_url;
@@ -250,8 +260,10 @@ struct client::pool {
       while (!list.empty() && !out) {
         auto c = std::move(list.back());
         list.pop_back();
-        if (now - c->idle_since < o.idle_timeout && still_usable(*c)) out = std::move(c);
-        else stale.push_back(std::move(c));
+        if (now - c->idle_since < o.idle_timeout && still_usable(*c))
+          out = std::move(c);
+        else
+          stale.push_back(std::move(c));
       }
     }
     for (auto& c : stale) c->close();
@@ -340,8 +352,8 @@ void arm(const std::shared_ptr<call_state>& st, clock::time_point deadline) {
 // A fresh connection into `st->conn`: resolve (with the SSRF guard), connect, TLS handshake
 // with session resumption, all under the connect deadline; then the call's deadline is armed.
 static net::awaitable<core::error_code> connect_fresh(std::shared_ptr<call_state> st, const origin& o,
-                                                      const options& opts, ssl::context& tls,
-                                                      client::pool& pool, clock::time_point deadline) {
+                                                      const options& opts, ssl::context& tls, client::pool& pool,
+                                                      clock::time_point deadline) {
   auto ex = co_await net::this_coro::executor;
   st->conn = std::make_unique<connection>(ex, tls);
   arm(st, std::min(deadline, clock::now() + opts.connect_timeout));
@@ -354,8 +366,10 @@ static net::awaitable<core::error_code> connect_fresh(std::shared_ptr<call_state
       if (!opts.address_filter(e.endpoint().address())) refused = true;
   if (refused) co_return error::address_refused;
   // P5: every connection out is recorded with its purpose before it is made.
-  if (opts.why) note_connect(*opts.why, o.host, o.port);
-  else note_unnamed_connect(o.host, o.port);
+  if (opts.why)
+    note_connect(*opts.why, o.host, o.port);
+  else
+    note_unnamed_connect(o.host, o.port);
   auto [cec, peer] = co_await net::async_connect(st->conn->stream.next_layer(), results, tuple_awaitable);
   (void)peer;
   if (cec) co_return error::connect_failed;
@@ -374,9 +388,8 @@ static net::awaitable<core::error_code> connect_fresh(std::shared_ptr<call_state
 }
 
 // One attempt: on `st->conn` if set (a reused connection), else on a fresh one.
-static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, const origin& o,
-                                               const options& opts, ssl::context& tls,
-                                               client::pool& pool, const outgoing& wire,
+static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, const origin& o, const options& opts,
+                                               ssl::context& tls, client::pool& pool, const outgoing& wire,
                                                clock::time_point deadline) {
   exchange_result out;
   const bool fresh = !st->conn;
@@ -388,8 +401,10 @@ static net::awaitable<exchange_result> attempt(std::shared_ptr<call_state> st, c
     }
   }
   // (Not a ?: over two co_awaits: GCC 12 destroys the result twice.)
-  if (o.tls) out = co_await exchange(st->conn->stream, st->conn->buf, wire, opts);
-  else out = co_await exchange(st->conn->stream.next_layer(), st->conn->buf, wire, opts);
+  if (o.tls)
+    out = co_await exchange(st->conn->stream, st->conn->buf, wire, opts);
+  else
+    out = co_await exchange(st->conn->stream.next_layer(), st->conn->buf, wire, opts);
   st->conn->clean = !out.ec;
   // TLS 1.3 tickets arrive after the handshake: the session is worth keeping only now.
   if (!out.ec && fresh && o.tls) pool.offer_session(st->conn->stream.native_handle());
@@ -423,8 +438,7 @@ net::awaitable<core::result<response>> client::call(request r) {
   exchange_result res = co_await attempt(st, origin_, opts_, *tls_, *pool_, wire, deadline);
   // A kept-alive connection the peer closed while we were writing: nothing was answered, so
   // an idempotent request is safe to send once more on a fresh connection.
-  const bool retry = reused && res.ec == error::io_failed && !res.got_some && !st->timed_out &&
-                     idempotent(r.method);
+  const bool retry = reused && res.ec == error::io_failed && !res.got_some && !st->timed_out && idempotent(r.method);
   if (retry) {
     st->conn->close();
     st->conn.reset();
@@ -521,8 +535,10 @@ net::awaitable<core::result<bool>> body_reader::read(std::string& out, std::size
   body.size = max;
   // (Two plain statements, not a ?: over co_awaits: GCC 12.)
   core::error_code ec;
-  if (st.tls) ec = co_await read_piece(st.call->conn->stream, st.call->conn->buf, st.parser);
-  else ec = co_await read_piece(st.call->conn->stream.next_layer(), st.call->conn->buf, st.parser);
+  if (st.tls)
+    ec = co_await read_piece(st.call->conn->stream, st.call->conn->buf, st.parser);
+  else
+    ec = co_await read_piece(st.call->conn->stream.next_layer(), st.call->conn->buf, st.parser);
   out.resize(before + (max - body.size));
   body.data = nullptr;
   body.size = 0;
@@ -554,14 +570,18 @@ net::awaitable<core::result<std::unique_ptr<body_reader>>> client::open(request 
     head.s = serialize_head(r, origin_, false);
     const wire_buffers wire = gather(head.s, r);
     core::error_code wec;
-    if (st->tls) wec = co_await write_all(st->call->conn->stream, wire);
-    else wec = co_await write_all(st->call->conn->stream.next_layer(), wire);
+    if (st->tls)
+      wec = co_await write_all(st->call->conn->stream, wire);
+    else
+      wec = co_await write_all(st->call->conn->stream.next_layer(), wire);
     if (st->call->timed_out) co_return error::timeout;
     if (wec) co_return error::io_failed;
   }
   core::error_code rec;
-  if (st->tls) rec = co_await read_head(st->call->conn->stream, st->call->conn->buf, st->parser);
-  else rec = co_await read_head(st->call->conn->stream.next_layer(), st->call->conn->buf, st->parser);
+  if (st->tls)
+    rec = co_await read_head(st->call->conn->stream, st->call->conn->buf, st->parser);
+  else
+    rec = co_await read_head(st->call->conn->stream.next_layer(), st->call->conn->buf, st->parser);
   if (rec || st->call->timed_out) co_return read_failure(*st->call, rec);
   if (auto ct = st->parser.get().find(beast::http::field::content_type); ct != st->parser.get().end())
     st->content_type = std::string(ct->value().substr(0, 256));

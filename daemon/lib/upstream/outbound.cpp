@@ -36,9 +36,12 @@ void count(std::string_view what, std::string_view host, std::string_view port) 
   std::lock_guard lk(r.mu);
   auto key = std::make_tuple(std::string(what), std::string(host), std::string(port));
   auto it = r.endpoints.find(key);
-  if (it != r.endpoints.end()) ++it->second;
-  else if (r.endpoints.size() < max_endpoints) r.endpoints.emplace(std::move(key), 1);
-  else ++r.not_itemised;
+  if (it != r.endpoints.end())
+    ++it->second;
+  else if (r.endpoints.size() < max_endpoints)
+    r.endpoints.emplace(std::move(key), 1);
+  else
+    ++r.not_itemised;
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ struct embedded_file {
   std::size_t size;
   const unsigned char* gzip;  // gzip -9 -n of `bytes`; gzip_size 0: not worth it (or no gzip)
   std::size_t gzip_size;
-  const char* etag;       // strong, quoted; one per representation
+  const char* etag;  // strong, quoted; one per representation
   const char* etag_gzip;
 };
 

@@ -40,12 +40,13 @@ void register_routes(http::router& r, api::services& s) {
   // Asset paths are data (bundle hash, file path), not routes: one prefix test, no table scan.
   r.mount("/assets/", "web.assets", [](http::request& req) -> net::awaitable<response> { co_return serve_asset(req); });
   // The API's own roots never answer with the page: a client of the API gets its JSON 404.
-  r.set_fallback("web.app",
-                 [&cfg = s.cfg](http::verb m, std::string_view path) {
-                   return (m == http::verb::get || m == http::verb::head) && path.starts_with('/') && !under(path, "/v1") &&
-                          !under(path, "/webhooks") && !under(path, cfg.graph.prefix);
-                 },
-                 [](http::request& req) { return page_or_not_found(req); });
+  r.set_fallback(
+      "web.app",
+      [&cfg = s.cfg](http::verb m, std::string_view path) {
+        return (m == http::verb::get || m == http::verb::head) && path.starts_with('/') && !under(path, "/v1") &&
+               !under(path, "/webhooks") && !under(path, cfg.graph.prefix);
+      },
+      [](http::request& req) { return page_or_not_found(req); });
 }
 
 }  // namespace enfinito::web

@@ -55,9 +55,9 @@ std::string random_digits(std::size_t n) {
 }
 
 void log_failure(std::string_view path, const core::result<upstream::response>& r) {
-  core::log::warn("sandbox_call_failed", {{"endpoint", path},
-                                          {"status", r ? r->status : 0u},
-                                          {"transport", r ? std::string() : r.error().message()}});
+  core::log::warn(
+      "sandbox_call_failed",
+      {{"endpoint", path}, {"status", r ? r->status : 0u}, {"transport", r ? std::string() : r.error().message()}});
 }
 
 json::value parse_or_empty(const std::string& text) {
@@ -86,8 +86,11 @@ net::awaitable<std::optional<json::value>> admin(const sandbox& sb, std::string_
 
 // The bodies, built outside the coroutines (GCC 12 miscompiles braced initialisers there).
 json::object number_body(const std::string& phone, const std::string& display) {
-  return {{"id", phone}, {"waba_id", sandbox_waba}, {"display_phone_number", display},
-          {"verified_name", sandbox_name}, {"quality_rating", "GREEN"}};
+  return {{"id", phone},
+          {"waba_id", sandbox_waba},
+          {"display_phone_number", display},
+          {"verified_name", sandbox_name},
+          {"quality_rating", "GREEN"}};
 }
 
 json::object callback_for(const config::settings& cfg, const std::string& phone, const core::secret_string& secret,
@@ -105,8 +108,8 @@ json::object token_body(const core::secret_string& token, const std::string& pho
           {"waba_ids", json::array{json::string(sandbox_waba)}}};
 }
 
-std::string instance_body(const std::string& phone, const core::secret_string& token,
-                          const core::secret_string& secret, const std::string& app_id) {
+std::string instance_body(const std::string& phone, const core::secret_string& token, const core::secret_string& secret,
+                          const std::string& app_id) {
   return json::serialize(json::object{{"name", "Sandbox"},
                                       {"phone_number_id", phone},
                                       {"waba_id", sandbox_waba},
@@ -185,13 +188,17 @@ std::variant<json::object, response> inbound_body(const json::value& v) {
   const auto& o = v.as_object();
   json::object out{{"type", "text"}};
   for (const auto& [key, value] : o) {
-    if (key != "from" && key != "name" && key != "text") return http::field_problem(key, "unknown field", "unknown_field");
+    if (key != "from" && key != "name" && key != "text")
+      return http::field_problem(key, "unknown field", "unknown_field");
     if (!value.is_string()) return http::field_problem(key, "must be a string");
   }
-  auto str = [&](std::string_view k) { return o.contains(k) ? std::string_view(o.at(k).get_string()) : std::string_view{}; };
+  auto str = [&](std::string_view k) {
+    return o.contains(k) ? std::string_view(o.at(k).get_string()) : std::string_view{};
+  };
   auto from = str("from");
   if (from.empty()) from = "4915112345678";
-  if (from.size() < 5 || from.size() > 20 || !std::all_of(from.begin(), from.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (from.size() < 5 || from.size() > 20 ||
+      !std::all_of(from.begin(), from.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return http::field_problem("from", "the customer's WhatsApp number: 5 to 20 digits, country code first");
   auto name = str("name");
   if (name.size() > 100) return http::field_problem("name", "at most 100 characters");

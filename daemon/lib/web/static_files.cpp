@@ -65,8 +65,10 @@ bool accepts_gzip(const http::request& req) {
     auto semi = el.find(';');
     auto name = trim(el.substr(0, semi));
     auto params = semi == std::string_view::npos ? std::string_view{} : el.substr(semi + 1);
-    if (iequals(name, "gzip") || iequals(name, "x-gzip")) gzip = quality(params);
-    else if (name == "*") star = quality(params);
+    if (iequals(name, "gzip") || iequals(name, "x-gzip"))
+      gzip = quality(params);
+    else if (name == "*")
+      star = quality(params);
   });
   if (gzip) return *gzip > 0;
   return star && *star > 0;
@@ -115,8 +117,9 @@ const std::vector<prepared_file>& prepared_files() {
   static const std::vector<prepared_file> table = [] {
     std::vector<prepared_file> t;
     for (const auto& f : files()) {
-      t.push_back({http::prepare_answer(head_for(f, false, status::ok), f.bytes),
-                   f.gzip.empty() ? http::prepared_answer{} : http::prepare_answer(head_for(f, true, status::ok), f.gzip)});
+      t.push_back(
+          {http::prepare_answer(head_for(f, false, status::ok), f.bytes),
+           f.gzip.empty() ? http::prepared_answer{} : http::prepare_answer(head_for(f, true, status::ok), f.gzip)});
     }
     return t;
   }();

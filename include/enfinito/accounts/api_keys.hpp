@@ -41,7 +41,7 @@ net::awaitable<key_create_result> create_api_key(context& ctx, const std::string
 
 /** The user's keys (never a key or its hash). */
 net::awaitable<core::result<std::vector<store::accounts::api_key>>> list_api_keys(context& ctx,
-                                                                                   const std::string& user_id);
+                                                                                  const std::string& user_id);
 
 /** Revokes the user's key `key_id`, audited; store::error::not_found when it is not theirs. */
 net::awaitable<core::error_code> revoke_api_key(context& ctx, const std::string& user_id, const std::string& key_id,

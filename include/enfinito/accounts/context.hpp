@@ -30,9 +30,9 @@ namespace enfinito::accounts {
 struct context {
   const config::settings& cfg;
   store::store& db;
-  net::thread_pool& blocking;    // password hashing
-  crypto::vault_source& vault;   // seals outgoing mail
-  auth::runtime& auth;           // the sign-in throttle
+  net::thread_pool& blocking;   // password hashing
+  crypto::vault_source& vault;  // seals outgoing mail
+  auth::runtime& auth;          // the sign-in throttle
 };
 
 }  // namespace enfinito::accounts

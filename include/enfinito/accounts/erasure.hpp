@@ -36,8 +36,8 @@ namespace enfinito::accounts {
  * A part of the personal-data export. Runs on a store reader with a read-only connection and
  * adds its members to `out` (e.g. `out["instances"] = ...`), for the user `user_id` only.
  */
-using export_section = std::function<core::error_code(store::connection& c, const std::string& user_id,
-                                                      boost::json::object& out)>;
+using export_section =
+    std::function<core::error_code(store::connection& c, const std::string& user_id, boost::json::object& out)>;
 /** Adds a section to every export. Call at startup, before the server runs (not thread-safe). */
 void add_export_section(std::string name, export_section fn);
 
@@ -48,8 +48,7 @@ void add_export_section(std::string name, export_section fn);
  * store reader.
  */
 using export_pager = std::function<core::error_code(store::connection& c, const std::string& user_id,
-                                                    std::string& cursor, std::size_t limit,
-                                                    boost::json::array& page)>;
+                                                    std::string& cursor, std::size_t limit, boost::json::array& page)>;
 /** Adds a streamed array member `name` to every export (startup only, not thread-safe). */
 void add_export_stream(std::string name, export_pager fn);
 

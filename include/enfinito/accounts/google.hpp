@@ -63,16 +63,16 @@ net::awaitable<link_start_result> start_link(context& ctx, const auth::oidc::pro
 
 /** Consumes the flow of `state` bound to `binding`: nullopt when unknown, expired or used. */
 net::awaitable<core::result<std::optional<store::google::flow>>> take_flow(context& ctx, const std::string& state,
-                                                                         const std::string& binding);
+                                                                           const std::string& binding);
 
 enum class sign_in_outcome {
-  signed_in,         // `user` is active and may get a session
-  created,           // a new pending account for this identity
-  age_not_confirmed, // a new identity, but the flow was started without the age confirmation
-  email_unverified,  // no verified email: no account can be made
-  email_taken,       // the email belongs to an account that did not link Google
-  pending,           // linked, but the account awaits approval
-  refused,           // linked, but the account may not sign in
+  signed_in,          // `user` is active and may get a session
+  created,            // a new pending account for this identity
+  age_not_confirmed,  // a new identity, but the flow was started without the age confirmation
+  email_unverified,   // no verified email: no account can be made
+  email_taken,        // the email belongs to an account that did not link Google
+  pending,            // linked, but the account awaits approval
+  refused,            // linked, but the account may not sign in
 };
 struct sign_in_result {
   core::error_code ec;

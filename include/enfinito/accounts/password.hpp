@@ -33,8 +33,8 @@ struct change_result {
   std::chrono::seconds wait{};  // when throttled
 };
 /** Replaces the password of `user_id` after checking `current`; sessions but `keep_session` end. */
-net::awaitable<change_result> change_password(context& ctx, const std::string& user_id,
-                                              const std::string& keep_session, const std::string& current,
-                                              const std::string& fresh, const std::string& address);
+net::awaitable<change_result> change_password(context& ctx, const std::string& user_id, const std::string& keep_session,
+                                              const std::string& current, const std::string& fresh,
+                                              const std::string& address);
 
 }  // namespace enfinito::accounts

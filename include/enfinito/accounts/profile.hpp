@@ -18,7 +18,7 @@ namespace enfinito::accounts {
 net::awaitable<core::result<std::optional<store::accounts::user>>> load_user(context& ctx, const std::string& user_id);
 
 enum class profile_outcome {
-  updated,            // `user` holds the profile as it now is
+  updated,  // `user` holds the profile as it now is
   not_found,
   password_required,  // the email changes and no current password was given
   throttled,          // retry after `wait`

@@ -20,8 +20,8 @@ inline constexpr int qr_quiet_zone = 4;
 
 /** The modules of the QR symbol of `text`, row by row (true: dark); nullopt if it cannot be encoded. */
 struct qr_matrix {
-  int width = 0;                  // modules per side, without the quiet zone
-  std::vector<bool> dark;         // width * width
+  int width = 0;           // modules per side, without the quiet zone
+  std::vector<bool> dark;  // width * width
 };
 std::optional<qr_matrix> qr_encode(std::string_view text);
 

@@ -44,7 +44,7 @@ struct enrolment {
   core::error_code ec;
   bool already_enrolled = false;  // a confirmed factor exists: remove it first
   core::secret_string secret_base32;
-  core::secret_string uri;        // otpauth://…
+  core::secret_string uri;  // otpauth://…
 };
 /** Begins (or restarts) an enrolment by the session `session_id` (the only one shown its QR code). */
 net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::user& u, const std::string& address,
@@ -99,13 +99,13 @@ struct factor_reset_result {
   factor_reset_outcome outcome = factor_reset_outcome::done;
 };
 /** An administrator (`actor_id`) resets `user_id`'s factor (the caller checked the rules). */
-net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id, const std::string& actor_id,
-                                            const std::string& address);
+net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::string& user_id,
+                                                   const std::string& actor_id, const std::string& address);
 
 struct factor_state {
   core::error_code ec;
-  bool enrolled = false;   // confirmed
-  bool pending = false;    // enrolment begun, not confirmed
+  bool enrolled = false;  // confirmed
+  bool pending = false;   // enrolment begun, not confirmed
   std::int64_t recovery_codes_left = 0;
 };
 net::awaitable<factor_state> read_factor_state(context& ctx, const std::string& user_id);

@@ -43,8 +43,8 @@ struct password_check {
 };
 
 /** Re-authenticates `u` with `password`; a failure counts in the throttle and the audit log. */
-net::awaitable<password_check> check_password(context& ctx, const store::accounts::user& u,
-                                              const std::string& password, const std::string& address);
+net::awaitable<password_check> check_password(context& ctx, const store::accounts::user& u, const std::string& password,
+                                              const std::string& address);
 
 /** Ends the session `session_id` of `user_id`, audited. */
 net::awaitable<core::error_code> sign_out(context& ctx, const std::string& user_id, const std::string& session_id,
@@ -52,10 +52,10 @@ net::awaitable<core::error_code> sign_out(context& ctx, const std::string& user_
 
 /** The user's sessions. */
 net::awaitable<core::result<std::vector<store::accounts::session>>> list_sessions(context& ctx,
-                                                                                   const std::string& user_id);
+                                                                                  const std::string& user_id);
 
 /** Ends one of the user's sessions, audited; store::error::not_found when it is not theirs. */
-net::awaitable<core::error_code> revoke_session(context& ctx, const std::string& user_id,
-                                                const std::string& session_id, const std::string& address);
+net::awaitable<core::error_code> revoke_session(context& ctx, const std::string& user_id, const std::string& session_id,
+                                                const std::string& address);
 
 }  // namespace enfinito::accounts

@@ -16,10 +16,10 @@
 
 namespace enfinito::accounts::totp {
 
-inline constexpr std::int64_t step_s = 30;         // RFC 6238's default X
-inline constexpr int digits = 6;                    // what authenticator apps show
-inline constexpr std::size_t secret_bytes = 20;     // 160 bits, RFC 4226's recommendation
-inline constexpr std::int64_t window_steps = 1;     // accepted drift, each way
+inline constexpr std::int64_t step_s = 30;       // RFC 6238's default X
+inline constexpr int digits = 6;                 // what authenticator apps show
+inline constexpr std::size_t secret_bytes = 20;  // 160 bits, RFC 4226's recommendation
+inline constexpr std::int64_t window_steps = 1;  // accepted drift, each way
 
 /** The time step of `now_ms` (T = floor(unix s / X), T0 = 0). */
 std::int64_t step_at(std::int64_t now_ms, std::int64_t step = step_s) noexcept;

@@ -44,12 +44,12 @@ struct principal {
   std::string user_id;  // opaque public id, e.g. "usr_…"
   std::string role;     // "admin" | "user"
   bool via_api_key = false;
-  std::string api_key_id;  // when via_api_key
-  bool read_only = false;  // API key limited to reads
+  std::string api_key_id;                 // when via_api_key
+  bool read_only = false;                 // API key limited to reads
   std::vector<std::string> instance_ids;  // API key limited to these instances; empty = all of the user's
-  std::string session_id;         // when signed in by cookie
-  std::int64_t session_created_at = 0;  // unix seconds (recent sign-in checks)
-  bool enrolment_only = false;  // an administrator's session without a second factor: may only enrol
+  std::string session_id;                 // when signed in by cookie
+  std::int64_t session_created_at = 0;    // unix seconds (recent sign-in checks)
+  bool enrolment_only = false;            // an administrator's session without a second factor: may only enrol
   bool may_use_instance(std::string_view instance_id) const;
 };
 
@@ -58,8 +58,7 @@ struct principal {
  * unsafe methods). Returns the principal, or the problem response to send (401/403).
  * Thread safety: call on the reactor that runs the request.
  */
-net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s,
-                                                                      access need);
+net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s, access need);
 
 /** The name of the session cookie: `__Host-enfinito_session` with TLS, else `enfinito_session`. */
 std::string session_cookie_name(const config::settings& cfg);
@@ -70,8 +69,8 @@ std::string session_cookie_name(const config::settings& cfg);
  * audit log. Returns the `Set-Cookie` header value, or an error from the store.
  * `method` is "password" or "google".
  */
-net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req,
-                                                        std::string_view user_id, std::string_view method);
+net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req, std::string_view user_id,
+                                                        std::string_view method);
 
 /** A `Set-Cookie` value that deletes the session cookie. */
 std::string expired_session_cookie(const config::settings& cfg);

@@ -42,11 +42,11 @@ class send_checks;
 namespace enfinito::limits {
 class limiter;
 class usage_book;
-}
+}  // namespace enfinito::limits
 namespace enfinito::feed {
 class bus;
 class ticket_book;
-}
+}  // namespace enfinito::feed
 namespace enfinito::instances {
 class webhook_activity;
 }
@@ -59,12 +59,12 @@ struct services {
   const config::settings& cfg;
   store::store& db;
   core::io_context_pool& reactors;
-  net::thread_pool& blocking;              // password hashing, SMTP, file I/O
+  net::thread_pool& blocking;  // password hashing, SMTP, file I/O
   // The credential vault (always set once the app started: a daemon without its key refuses
   // to start). `vault->current()` per use; it picks up keys added by `enfinitoctl rotate-key`.
   std::shared_ptr<crypto::vault_source> vault;
   http::json_limits json{};
-  std::shared_ptr<auth::runtime> auth{};   // sign-in throttle, API-key cache (auth/runtime.hpp)
+  std::shared_ptr<auth::runtime> auth{};       // sign-in throttle, API-key cache (auth/runtime.hpp)
   std::shared_ptr<const meta::client> meta{};  // Graph API calls (instance verification)
   // The outbound send queue (outbound/queue.hpp): `notify` after an accept commit,
   // `wait_for_outcome` for the Graph-compatible routes. Owned by app::app.

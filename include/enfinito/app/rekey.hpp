@@ -23,24 +23,20 @@ struct rekey_report {
 
 /** Re-encrypts every instance row with a blob not under `v`'s active key; batches of `batch`
     rows per transaction; repeats until a pass finds none (at most `max_passes`). */
-core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v,
-                                           std::size_t batch = 100, int max_passes = 5,
-                                           std::string* why = nullptr);
+core::result<rekey_report> rekey_instances(store::connection& c, const crypto::vault& v, std::size_t batch = 100,
+                                           int max_passes = 5, std::string* why = nullptr);
 
 /** The same for customer webhook endpoints' signing secrets (store/hooks.hpp). */
-core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v,
-                                                 std::size_t batch = 100, int max_passes = 5,
-                                                 std::string* why = nullptr);
+core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v, std::size_t batch = 100,
+                                                 int max_passes = 5, std::string* why = nullptr);
 
 /** The same for the mail outbox's sealed bodies (a pending reset or approval mail). */
-core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v,
-                                             std::size_t batch = 100, int max_passes = 5,
-                                             std::string* why = nullptr);
+core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v, std::size_t batch = 100,
+                                             int max_passes = 5, std::string* why = nullptr);
 
 /** The same for the TOTP second factors' secrets (store/second_factor.hpp). */
-core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v,
-                                              std::size_t batch = 100, int max_passes = 5,
-                                              std::string* why = nullptr);
+core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v, std::size_t batch = 100,
+                                              int max_passes = 5, std::string* why = nullptr);
 
 /** How many stored blobs (instance credentials, webhook signing secrets, mail bodies, TOTP secrets) are
     sealed under `key_id` (retire-key refuses unless 0). */

@@ -54,9 +54,8 @@ class google_client {
    */
   static std::shared_ptr<google_client> from_settings(const config::settings& s);
 
-  google_client(oidc::provider_config provider, core::secret_string client_secret,
-                std::shared_ptr<ssl::context> tls, std::chrono::milliseconds timeout,
-                std::chrono::seconds jwks_min_refresh);
+  google_client(oidc::provider_config provider, core::secret_string client_secret, std::shared_ptr<ssl::context> tls,
+                std::chrono::milliseconds timeout, std::chrono::seconds jwks_min_refresh);
 
   const oidc::provider_config& provider() const noexcept { return provider_; }
 
@@ -64,8 +63,7 @@ class google_client {
    * Exchanges `code` (with the flow's PKCE verifier) and verifies the ID token against
    * `nonce`. Only the identity comes back: the access and refresh tokens die inside.
    */
-  net::awaitable<core::result<oidc::identity>> sign_in(std::string code, std::string code_verifier,
-                                                       std::string nonce);
+  net::awaitable<core::result<oidc::identity>> sign_in(std::string code, std::string code_verifier, std::string nonce);
 
   /** Verifies an ID token with the cached keys, refreshing them once on an unknown kid. */
   net::awaitable<core::result<oidc::identity>> verify(std::string id_token, std::string nonce);

@@ -57,11 +57,11 @@ inline constexpr std::string_view scopes = "openid email profile";
 inline constexpr std::size_t max_token_bytes = 16 * 1024;
 
 enum class error {
-  malformed_token = 1,    // not three base64url JSON segments
-  bad_algorithm,          // alg is not RS256
-  header_supplied_key,    // jwk / jku / x5u / x5c / crit in the header
+  malformed_token = 1,  // not three base64url JSON segments
+  bad_algorithm,        // alg is not RS256
+  header_supplied_key,  // jwk / jku / x5u / x5c / crit in the header
   missing_kid,
-  unknown_kid,            // kid not in the JWKS (after a refresh)
+  unknown_kid,  // kid not in the JWKS (after a refresh)
   bad_signature,
   bad_issuer,
   bad_audience,
@@ -72,15 +72,13 @@ enum class error {
   missing_subject,
   malformed_token_response,  // token endpoint answer without a usable id_token
   malformed_jwks,
-  provider_error,            // the provider answered an error / non-2xx
-  provider_unreachable,      // connect, TLS, timeout
-  bad_endpoint,              // an endpoint URL that is not https (or http on loopback)
+  provider_error,        // the provider answered an error / non-2xx
+  provider_unreachable,  // connect, TLS, timeout
+  bad_endpoint,          // an endpoint URL that is not https (or http on loopback)
 };
 
 const boost::system::error_category& error_category() noexcept;
-inline core::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
+inline core::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /** The relying party's view of one provider. Built once from config. */
 struct provider_config {
@@ -110,8 +108,7 @@ flow_secrets new_flow_secrets();
 std::string flow_state_hash(std::string_view state);
 std::string seal_flow(std::string_view state, std::string_view nonce, std::string_view code_verifier);
 /** The (nonce, code_verifier) sealed by `seal_flow`; `crypto::error::decrypt_failed` otherwise. */
-core::result<std::pair<std::string, std::string>> open_flow(std::string_view state,
-                                                            std::string_view sealed);
+core::result<std::pair<std::string, std::string>> open_flow(std::string_view state, std::string_view sealed);
 
 /** RFC 7636 S256: base64url(SHA-256(verifier)). */
 std::string code_challenge_s256(std::string_view verifier);
@@ -123,8 +120,8 @@ std::string code_challenge_s256(std::string_view verifier);
 std::string authorization_url(const provider_config& p, const flow_secrets& s);
 
 /** application/x-www-form-urlencoded body of the token request (RFC 6749 section 4.1.3). */
-std::string token_request_body(const provider_config& p, std::string_view code,
-                               std::string_view code_verifier, std::string_view client_secret);
+std::string token_request_body(const provider_config& p, std::string_view code, std::string_view code_verifier,
+                               std::string_view client_secret);
 
 /**
  * The `id_token` of a token endpoint's JSON answer. The access and refresh tokens in the

@@ -39,19 +39,19 @@ namespace enfinito::broadcasts {
 
 /** The limits of one broadcast (explicit, documented in docs/api-guide.md). */
 constexpr std::size_t max_recipients = 100'000;
-constexpr std::size_t max_parameters = 60;             // body variables per template row
-constexpr std::size_t max_parameter_bytes = 1024;      // a template body's whole text is ≤ 1024
-constexpr std::size_t max_rejections_listed = 1000;    // rows named in the answer (all are counted)
-constexpr std::size_t max_name_bytes = 200;            // broadcast name
-constexpr std::size_t max_template_name_bytes = 512;   // Meta: template names ≤ 512
+constexpr std::size_t max_parameters = 60;            // body variables per template row
+constexpr std::size_t max_parameter_bytes = 1024;     // a template body's whole text is ≤ 1024
+constexpr std::size_t max_rejections_listed = 1000;   // rows named in the answer (all are counted)
+constexpr std::size_t max_name_bytes = 200;           // broadcast name
+constexpr std::size_t max_template_name_bytes = 512;  // Meta: template names ≤ 512
 constexpr std::size_t max_language_bytes = 15;        // e.g. en_US, pt_BR, zh_HK
-constexpr std::size_t max_header_text_bytes = 60;      // Meta: a header text parameter ≤ 60
-constexpr std::size_t max_link_bytes = 2048;           // a media header's link
-constexpr std::size_t max_button_value_bytes = 1000;   // a quick reply payload or a URL suffix
-constexpr std::size_t max_button_index = 9;            // Meta: button index "0" to "9"
-constexpr std::size_t max_row_depth = 6;               // a row's JSON nesting (the body's 8, less 2)
-constexpr std::size_t max_row_values = 4096;           // a row's JSON values (a row needs ~110 at most)
-constexpr std::size_t max_list_values = 1'600'000;     // the whole array's JSON values (~16 a row)
+constexpr std::size_t max_header_text_bytes = 60;     // Meta: a header text parameter ≤ 60
+constexpr std::size_t max_link_bytes = 2048;          // a media header's link
+constexpr std::size_t max_button_value_bytes = 1000;  // a quick reply payload or a URL suffix
+constexpr std::size_t max_button_index = 9;           // Meta: button index "0" to "9"
+constexpr std::size_t max_row_depth = 6;              // a row's JSON nesting (the body's 8, less 2)
+constexpr std::size_t max_row_values = 4096;          // a row's JSON values (a row needs ~110 at most)
+constexpr std::size_t max_list_values = 1'600'000;    // the whole array's JSON values (~16 a row)
 
 /** The template every row is sent with. */
 struct template_ref {

@@ -32,8 +32,8 @@ class lease_keeper : public std::enable_shared_from_this<lease_keeper> {
     std::function<void(const std::string& instance_id)> lost;
   };
 
-  lease_keeper(store::pg::pool& pool, executor ex, std::string node, lease_policy policy,
-               std::int64_t claim_limit, events ev, std::function<std::int64_t()> now);
+  lease_keeper(store::pg::pool& pool, executor ex, std::string node, lease_policy policy, std::int64_t claim_limit,
+               events ev, std::function<std::int64_t()> now);
 
   /** First round at once, then every policy.renew_every_ms(). */
   void start();

@@ -44,8 +44,8 @@ bool may_take(const std::optional<lease>& current, std::string_view node, std::i
  * The lease after `node` takes or renews it at `now` (call only when may_take): its own lease
  * keeps epoch and acquired_at; a takeover, or a first lease, starts a new epoch.
  */
-lease take(const std::optional<lease>& current, std::string_view instance_id, std::string_view node,
-           std::int64_t now, const lease_policy& p);
+lease take(const std::optional<lease>& current, std::string_view instance_id, std::string_view node, std::int64_t now,
+           const lease_policy& p);
 
 /** May `node` send for this instance at `now`? Only its holder, and not in the last margin. */
 bool may_send(const lease& l, std::string_view node, std::int64_t now, const lease_policy& p) noexcept;

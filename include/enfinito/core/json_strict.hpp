@@ -44,11 +44,11 @@ struct json_strict_limits {
 
 /** Why a text was refused. */
 enum class json_strict_errc {
-  syntax,          // not JSON (or not UTF-8, or trailing data)
-  too_deep,        // nesting past max_depth
-  too_many,        // more values than max_elements
-  duplicate_key,   // an object names a member twice
-  bad_number,      // a number that overflows, underflows to 0 or is an integer past 64 bits
+  syntax,         // not JSON (or not UTF-8, or trailing data)
+  too_deep,       // nesting past max_depth
+  too_many,       // more values than max_elements
+  duplicate_key,  // an object names a member twice
+  bad_number,     // a number that overflows, underflows to 0 or is an integer past 64 bits
 };
 
 /** A refusal and where it happened (empty paths: the document itself, or unknown). */

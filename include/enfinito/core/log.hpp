@@ -28,8 +28,7 @@ struct value {
   value(const char* s) : text(s ? s : "") {}
   value(bool b) : text(b ? "true" : "false") {}
   template <class N>
-    requires std::is_arithmetic_v<N>
-  value(N n) : text(std::to_string(n)) {}
+  requires std::is_arithmetic_v<N> value(N n) : text(std::to_string(n)) {}
   std::string text;
 };
 

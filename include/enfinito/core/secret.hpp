@@ -21,7 +21,8 @@ inline void secure_wipe(void* p, std::size_t n) noexcept {
   volatile unsigned char* v = static_cast<volatile unsigned char*>(p);
   while (n--) *v++ = 0;
 }
-template <class T> struct always_false : std::false_type {};
+template <class T>
+struct always_false : std::false_type {};
 }  // namespace detail
 
 template <class T>
@@ -49,8 +50,7 @@ class secret {
 
  private:
   void wipe() noexcept {
-    if constexpr (std::is_same_v<T, std::string> ||
-                  std::is_same_v<T, std::vector<unsigned char>>) {
+    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<unsigned char>>) {
       if (!value_.empty()) detail::secure_wipe(value_.data(), value_.size());
     }
   }

@@ -65,9 +65,7 @@ enum class error {
 const boost::system::error_category& error_category() noexcept;
 
 /** Makes an `error_code` from a `crypto::error` (found by argument-dependent lookup). */
-inline core::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
+inline core::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 }  // namespace enfinito::crypto
 

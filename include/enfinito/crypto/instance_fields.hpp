@@ -28,9 +28,7 @@ namespace enfinito::crypto {
 class vault_source;
 
 /** Indexes into store::instances::credential_fields. */
-enum instance_field : std::size_t {
-  f_phone = 0, f_waba = 1, f_token = 2, f_secret = 3, f_app = 4, f_verify = 5
-};
+enum instance_field : std::size_t { f_phone = 0, f_waba = 1, f_token = 2, f_secret = 3, f_app = 4, f_verify = 5 };
 
 /** The AAD binding of one credential field of one instance. */
 field_ref instance_field_ref(const std::string& instance_id, std::size_t field);
@@ -53,8 +51,9 @@ core::error_code reseal_instance_fields(const vault& v, const store::instances::
 net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net::thread_pool& blocking);
 
 /** Decrypts one field; on an unknown key id reloads the keyring once and retries. Logs failures (never values). */
-net::awaitable<core::result<core::secret_string>> open_instance_field(
-    vault_source& src, net::thread_pool& blocking, const store::instances::instance& row, std::size_t field);
+net::awaitable<core::result<core::secret_string>> open_instance_field(vault_source& src, net::thread_pool& blocking,
+                                                                      const store::instances::instance& row,
+                                                                      std::size_t field);
 
 /** What a Graph API call on behalf of an instance needs. */
 struct graph_credentials {
@@ -64,7 +63,7 @@ struct graph_credentials {
 };
 
 /** Opens phone number id, WABA id and access token of `row`. */
-net::awaitable<core::result<graph_credentials>> open_graph_credentials(
-    vault_source& src, net::thread_pool& blocking, const store::instances::instance& row);
+net::awaitable<core::result<graph_credentials>> open_graph_credentials(vault_source& src, net::thread_pool& blocking,
+                                                                       const store::instances::instance& row);
 
 }  // namespace enfinito::crypto

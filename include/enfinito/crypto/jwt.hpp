@@ -20,7 +20,7 @@ inline constexpr int rs256_min_modulus_bits = 2048;
  * True when `signature` (raw bytes, not base64) is a valid RS256 signature of
  * `signing_input` under the RSA public key (`n_b64url`, `e_b64url`).
  */
-bool verify_rs256(std::string_view n_b64url, std::string_view e_b64url,
-                  std::string_view signing_input, std::string_view signature) noexcept;
+bool verify_rs256(std::string_view n_b64url, std::string_view e_b64url, std::string_view signing_input,
+                  std::string_view signature) noexcept;
 
 }  // namespace enfinito::crypto

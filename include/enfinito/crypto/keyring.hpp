@@ -49,8 +49,7 @@ class keyring {
  public:
   /** Builds a keyring, checking the invariants the key file loader checks (non-empty, ids > 0,
       every key and the lookup key exactly 32 bytes). */
-  static core::result<keyring> make(std::map<std::uint32_t, core::secret_bytes> keys,
-                                    core::secret_bytes lookup_key);
+  static core::result<keyring> make(std::map<std::uint32_t, core::secret_bytes> keys, core::secret_bytes lookup_key);
 
   /** The highest key id: the key new ciphertexts are sealed under. */
   std::uint32_t active_id() const noexcept { return keys_.rbegin()->first; }

@@ -29,8 +29,8 @@ namespace enfinito::crypto {
  * A server context from a PEM certificate chain and a PEM private key.
  * Errors: `tls_certificate`, `tls_private_key`, `tls_key_mismatch`, `tls_context`.
  */
-core::result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
-    const std::filesystem::path& cert_file, const std::filesystem::path& key_file);
+core::result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const std::filesystem::path& cert_file,
+                                                                             const std::filesystem::path& key_file);
 
 /**
  * A client context that verifies peers against the system default trust store and, when

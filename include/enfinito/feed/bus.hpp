@@ -96,8 +96,8 @@ class bus {
   /** Counters for /metrics and tests. */
   std::atomic<std::uint64_t> published{0};
   std::atomic<std::uint64_t> closed_too_slow{0};
-  std::atomic<std::uint64_t> resumes{0};   // sockets that caught up from the database
-  std::atomic<std::uint64_t> replayed{0};  // events those catch-ups read from the database
+  std::atomic<std::uint64_t> resumes{0};          // sockets that caught up from the database
+  std::atomic<std::uint64_t> replayed{0};         // events those catch-ups read from the database
   std::atomic<std::uint64_t> gathered_writes{0};  // socket writes that carried several events
 
  private:

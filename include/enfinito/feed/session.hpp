@@ -73,7 +73,7 @@ struct session_options {
   std::size_t max_client_message = 4096;
   std::size_t catchup_page = 500;
   std::chrono::milliseconds resume_wait{1'000};  // wait for a first-message resume; 0: none
-  std::size_t max_gather_bytes = 64 * 1024;  // frame bytes one gathered socket write carries at most
+  std::size_t max_gather_bytes = 64 * 1024;      // frame bytes one gathered socket write carries at most
 };
 
 struct session_context {
@@ -82,7 +82,7 @@ struct session_context {
   std::size_t reactor = 0;     // the reactor the socket lives on
   subscription sub;
   session_options opts;
-  bool holds_slot = false;     // release a bus connection slot when done
+  bool holds_slot = false;  // release a bus connection slot when done
 };
 
 using beast_request = boost::beast::http::request<boost::beast::http::string_body>;

@@ -101,7 +101,7 @@ class write_gate {
   }
 
   Next next_;
-  net::steady_timer park_;  // a Beast write waiting for the gate waits on this
+  net::steady_timer park_;                                  // a Beast write waiting for the gate waits on this
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // expires with the gate
   bool raw_ = false;
   bool parked_ = false;

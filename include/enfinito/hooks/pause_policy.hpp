@@ -49,9 +49,9 @@ struct retry_limits {
 /** One attempt's result, as the policy needs it. */
 struct attempt_result {
   bool delivered = false;
-  bool retryable = true;                            // false: a retry could not change it
+  bool retryable = true;                                 // false: a retry could not change it
   std::optional<std::chrono::milliseconds> retry_after;  // the endpoint's Retry-After
-  std::string_view error;                           // short reason when not delivered
+  std::string_view error;                                // short reason when not delivered
 };
 
 /** The run after an attempt, and whether this attempt paused the endpoint. */

@@ -64,8 +64,7 @@ struct admission_limits {
  * the head's method and path. Pure: the same arguments always give the same verdict.
  */
 admission admit(std::string_view raw, const beast::http::request_header<>& head,
-                const beast::http::basic_parser<true>& p, const match_result& m,
-                const admission_limits& limits);
+                const beast::http::basic_parser<true>& p, const match_result& m, const admission_limits& limits);
 
 /**
  * What to answer when the head could not be read with `ec` (`timed_out`: the session's timer

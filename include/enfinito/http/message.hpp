@@ -60,8 +60,8 @@ struct upgrade_handler {
 /** A request as a handler sees it. Lives on one reactor for the duration of the handler. */
 struct request {
   beast_request& msg;
-  std::string_view path;   // raw (still percent-encoded) path, without the query
-  std::string_view query;  // raw query string without '?'
+  std::string_view path;                                         // raw (still percent-encoded) path, without the query
+  std::string_view query;                                        // raw query string without '?'
   std::vector<std::pair<std::string_view, std::string>> params;  // path parameters, decoded
   std::string request_id;
   net::ip::address remote;
@@ -125,11 +125,9 @@ struct json_limits {
 response json_response(status s, const boost::json::value& body);
 response json_response(status s, std::string serialized);
 /** An RFC 9457 problem: `{type, title, status, code, detail?}`. */
-response problem(status s, std::string_view code, std::string_view title,
-                 std::string_view detail = {});
+response problem(status s, std::string_view code, std::string_view title, std::string_view detail = {});
 /** A problem naming the offending field (validation errors): adds `field`. */
-response field_problem(std::string_view field, std::string_view detail,
-                       std::string_view code = "invalid_field");
+response field_problem(std::string_view field, std::string_view detail, std::string_view code = "invalid_field");
 /** 204 No Content. */
 response no_content();
 

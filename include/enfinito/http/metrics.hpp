@@ -29,8 +29,8 @@ class request_metrics {
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::uint64_t> connections_rejected{0};
 
-  static constexpr std::array<double, 12> latency_bounds_s = {0.0005, 0.001, 0.0025, 0.005, 0.01,  0.025,
-                                                              0.05,   0.1,   0.25,   0.5,   1.0,   5.0};
+  static constexpr std::array<double, 12> latency_bounds_s = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                              0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
 
  private:
   struct per_route {

@@ -56,16 +56,15 @@ struct route {
 struct match_result {
   const route* found = nullptr;
   std::vector<std::pair<std::string_view, std::string>> params;
-  bool path_known = false;        // some route has this path (→ 405 when !found)
-  std::string allow;              // the Allow header for a 405
-  bool bad_encoding = false;      // a parameter had a malformed %-escape (→ 400)
+  bool path_known = false;    // some route has this path (→ 405 when !found)
+  std::string allow;          // the Allow header for a 405
+  bool bad_encoding = false;  // a parameter had a malformed %-escape (→ 400)
 };
 
 class router {
  public:
   /** Adds a route. Throws std::invalid_argument on a duplicate or malformed pattern (startup). */
-  const route& add(verb method, std::string pattern, std::string name, handler fn,
-                   route_options options = {});
+  const route& add(verb method, std::string pattern, std::string name, handler fn, route_options options = {});
   /**
    * The route for requests no pattern matches (not even with another method) and for which
    * `applies(method, path)` holds: the web app's static files and its page (web/routes.hpp).

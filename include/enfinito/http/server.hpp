@@ -39,8 +39,7 @@ struct server_options {
 
 class server {
  public:
-  server(core::io_context_pool& pool, const router& routes, server_options opts,
-         request_metrics& metrics);
+  server(core::io_context_pool& pool, const router& routes, server_options opts, request_metrics& metrics);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

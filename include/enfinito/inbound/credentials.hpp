@@ -41,7 +41,7 @@ namespace enfinito::inbound {
 /** Who an instance is on Meta's side, for routing updates to it. No secrets. */
 struct identity {
   std::string instance_id;
-  std::string user_id;               // the owner: events are theirs
+  std::string user_id;  // the owner: events are theirs
   std::string phone_number_id;
   std::string waba_id;
   std::string display_phone_number;  // matches WABA-wide updates that name a number

@@ -44,10 +44,10 @@ struct batch {
     std::string digest;  // non-empty: emitted once per instance (redeliveries are ignored)
   };
   std::vector<event> events;
-  std::size_t misrouted = 0;     // updates of another number or WABA, dropped
-  std::string throughput_level;  // non-empty: Meta raised this number's throughput to it
-  std::string messaging_limit_tier;  // non-empty: Meta's current messaging limit of this number
-  std::string messaging_limit_event;  // the update's `event` (UPGRADE, DOWNGRADE, ...) with it
+  std::size_t misrouted = 0;                               // updates of another number or WABA, dropped
+  std::string throughput_level;                            // non-empty: Meta raised this number's throughput to it
+  std::string messaging_limit_tier;                        // non-empty: Meta's current messaging limit of this number
+  std::string messaging_limit_event;                       // the update's `event` (UPGRADE, DOWNGRADE, ...) with it
   std::vector<store::templates::update> template_updates;  // changes of the local template copy
 };
 

@@ -50,7 +50,7 @@ namespace enfinito::inbound {
 
 struct receiver_options {
   std::size_t reactors = 1;
-  std::chrono::milliseconds credential_ttl{0};  // 0: no cache (inbound.credential_cache_ttl_ms)
+  std::chrono::milliseconds credential_ttl{0};   // 0: no cache (inbound.credential_cache_ttl_ms)
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // largest notification parsed (inbound.max_body_bytes)
   // Told of each stored POST (instances/webhook_health.hpp: last_webhook_at, webhooks_silent).
   // Null: nobody listens. Must outlive the receiver.
@@ -83,7 +83,7 @@ struct origin {
 
 struct handshake_answer {
   handshake_verdict verdict = handshake_verdict::malformed;  // never look_up
-  std::string_view challenge;  // accepted: echo it (text/plain)
+  std::string_view challenge;                                // accepted: echo it (text/plain)
 };
 
 /** The GET handshake: decide, look the instance up if worth it, decide again. */

@@ -71,21 +71,21 @@ struct context {
 
 struct outcome {
   enum class kind {
-    done,            // `row` as stored
-    not_found,       // not the caller's (or gone meanwhile)
-    refused_by_meta, // `verdict` says why (the caller names the field)
-    phone_in_use,    // another instance has this number
-    phone_is_waba,   // the phone number id equals the WABA id
-    token_incomplete, // the token cannot send for this WABA (`token_problems` say why)
-    vault_failed,    // a stored credential did not open (logged)
-    store_failed,    // `ec`
-    over_quota,      // the tenant has `quota` instances already: nothing stored
+    done,              // `row` as stored
+    not_found,         // not the caller's (or gone meanwhile)
+    refused_by_meta,   // `verdict` says why (the caller names the field)
+    phone_in_use,      // another instance has this number
+    phone_is_waba,     // the phone number id equals the WABA id
+    token_incomplete,  // the token cannot send for this WABA (`token_problems` say why)
+    vault_failed,      // a stored credential did not open (logged)
+    store_failed,      // `ec`
+    over_quota,        // the tenant has `quota` instances already: nothing stored
   };
   kind what = kind::done;
   store::instances::instance row;
   meta::verification verdict;
   core::error_code ec;
-  std::int64_t quota = 0;  // over_quota
+  std::int64_t quota = 0;                     // over_quota
   std::vector<token_problem> token_problems;  // token_incomplete
 };
 

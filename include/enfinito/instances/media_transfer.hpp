@@ -71,8 +71,9 @@ struct download_refusal {
 };
 
 /** Opens the download of `media_id` for `t`: Meta's 2xx answer ready to read, or why not. */
-net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_download(
-    const relay_target& t, const std::string& media_id, const download_limits& limits);
+net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_download(const relay_target& t,
+                                                                                        const std::string& media_id,
+                                                                                        const download_limits& limits);
 
 /** The next piece (at most 64 KiB) of `d` into `chunk`: whether more follow, or the error
     (logged `media_download_broke`). */

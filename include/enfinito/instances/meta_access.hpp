@@ -47,8 +47,7 @@ net::awaitable<bool> note_meta_error(store::store& db, const std::string& instan
  * transport error; a refusal of the token has marked the instance needs_reauth by then.
  */
 net::awaitable<core::result<meta::response>> call_meta(store::store& db, const meta::client& meta,
-                                                       const std::string& instance_id,
-                                                       const core::secret_string& token, meta::request rq,
-                                                       meta::call_options o = {});
+                                                       const std::string& instance_id, const core::secret_string& token,
+                                                       meta::request rq, meta::call_options o = {});
 
 }  // namespace enfinito::instances

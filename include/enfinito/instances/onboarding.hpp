@@ -45,11 +45,11 @@ inline constexpr std::string_view scope_management = "whatsapp_business_manageme
 /** `GET /debug_token`'s `data`, parsed. */
 struct token_info {
   bool valid = false;
-  std::string type;                         // SYSTEM_USER | USER | APP | PAGE | ...
-  std::optional<std::int64_t> expires_at;   // unix s; 0: never
+  std::string type;                        // SYSTEM_USER | USER | APP | PAGE | ...
+  std::optional<std::int64_t> expires_at;  // unix s; 0: never
   std::vector<std::string> scopes;
   std::vector<std::pair<std::string, std::vector<std::string>>> granular;  // scope → target ids ([] = any)
-  std::int64_t error_code = 0, error_subcode = 0;  // when not valid
+  std::int64_t error_code = 0, error_subcode = 0;                          // when not valid
 };
 
 /** Parses a 200 answer of debug_token; nullopt when it has no `data` object. */
@@ -57,8 +57,9 @@ std::optional<token_info> parse_debug_token(std::string_view body);
 
 /** One thing wrong with a token, in the owner's words. `scope` names the scope concerned. */
 struct token_problem {
-  std::string code;    // token_invalid | token_type | scope_missing | waba_not_granted | token_expires | token_expires_soon
-  std::string scope;   // for scope_missing / waba_not_granted
+  std::string
+      code;  // token_invalid | token_type | scope_missing | waba_not_granted | token_expires | token_expires_soon
+  std::string scope;  // for scope_missing / waba_not_granted
   std::string detail;
   bool blocks_sending = false;  // the instance cannot send with this token
 };
@@ -91,7 +92,7 @@ meta::request subscribe_request(std::string_view version, std::string_view waba_
 
 /** What the flows need besides the Meta client (from config: onboarding.*, server.public_url). */
 struct onboarding_options {
-  bool enabled = false;          // off: connect and verify do only what they did before
+  bool enabled = false;  // off: connect and verify do only what they did before
   std::string callback_override = "auto";
   std::string public_url;
   std::int64_t warn_before_s = 7 * 86400;
@@ -104,8 +105,8 @@ struct token_check {
   std::vector<token_problem> problems;
   std::string failure;  // why it could not be inspected (not a problem of the token)
 };
-net::awaitable<token_check> check_token(const meta::client& meta, const core::secret_string& token,
-                                        std::string waba_id, std::int64_t now_s, std::int64_t warn_before_s);
+net::awaitable<token_check> check_token(const meta::client& meta, const core::secret_string& token, std::string waba_id,
+                                        std::int64_t now_s, std::int64_t warn_before_s);
 
 /** Subscribes the app (and overrides the callback when `o` says so); fills `row`'s subscription. */
 net::awaitable<void> subscribe(const meta::client& meta, const core::secret_string& token, std::string waba_id,

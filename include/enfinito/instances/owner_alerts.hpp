@@ -21,7 +21,7 @@ namespace enfinito::instances {
 
 /** The causes, by their stable names (API, owner_alerts.cause). */
 inline constexpr std::string_view alert_causes[] = {"needs_reauth", "token_expiring", "webhooks_silent",
-                                                     "endpoint_paused"};
+                                                    "endpoint_paused"};
 bool known_alert_cause(std::string_view cause) noexcept;
 
 inline constexpr std::int64_t alert_min_gap_ms = 24ll * 3600 * 1000;

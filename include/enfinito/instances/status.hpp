@@ -53,6 +53,7 @@ std::string reauth_reason(const meta::graph_error& e);
  * Outside a store write: the instance needs a new access token because Meta refused it (`e`).
  * Commits the status and its event, moves the instance caches on, logs. Never throws.
  */
-net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string instance_id, const meta::graph_error& e);
+net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string instance_id,
+                                                   const meta::graph_error& e);
 
 }  // namespace enfinito::instances

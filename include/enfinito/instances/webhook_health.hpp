@@ -26,10 +26,10 @@ namespace enfinito::instances {
 class webhook_activity {
  public:
   struct entry {
-    std::optional<std::int64_t> webhook_at;       // newest webhook POST stored (unix ms)
-    std::optional<std::int64_t> status_at;        // newest one carrying statuses
-    std::optional<std::int64_t> waiting_since;    // oldest send after the newest status
-    bool dirty = false;                           // webhook_at/status_at not flushed yet
+    std::optional<std::int64_t> webhook_at;     // newest webhook POST stored (unix ms)
+    std::optional<std::int64_t> status_at;      // newest one carrying statuses
+    std::optional<std::int64_t> waiting_since;  // oldest send after the newest status
+    bool dirty = false;                         // webhook_at/status_at not flushed yet
   };
 
   /** A webhook POST for the instance was stored at `at_ms`; `statuses`: it carried some. */
@@ -63,7 +63,7 @@ struct silence_input {
   std::optional<std::int64_t> waiting_since;   // oldest send without a status after it
   std::optional<std::int64_t> last_status_at;  // newest status webhook
   std::int64_t now = 0;
-  std::int64_t silent_after = 0;               // inbound.silent_after_ms
+  std::int64_t silent_after = 0;  // inbound.silent_after_ms
 };
 
 enum class silence_change { none, became_silent, recovered };

@@ -27,18 +27,16 @@ struct rate {
   constexpr bool unlimited() const noexcept { return per_s <= 0 || burst <= 0; }
   constexpr std::int64_t interval_ns() const noexcept { return per_s > 0 ? 1'000'000'000 / per_s : 0; }
   /** The time in which a drained bucket fills up again: the draft's window `w`, in seconds (≥ 1). */
-  constexpr std::int64_t window_s() const noexcept {
-    return per_s > 0 ? (burst + per_s - 1) / per_s : 0;
-  }
+  constexpr std::int64_t window_s() const noexcept { return per_s > 0 ? (burst + per_s - 1) / per_s : 0; }
   friend constexpr bool operator==(const rate&, const rate&) = default;
 };
 
 struct verdict {
   bool allowed = true;
-  std::int64_t tat_ns = 0;        // the new state (equal to the old one when refused)
-  std::int64_t remaining = 0;     // tokens left after this request
+  std::int64_t tat_ns = 0;          // the new state (equal to the old one when refused)
+  std::int64_t remaining = 0;       // tokens left after this request
   std::int64_t retry_after_ns = 0;  // refused: when one token will be there
-  std::int64_t full_in_ns = 0;    // until the bucket is full again (the draft's `t`)
+  std::int64_t full_in_ns = 0;      // until the bucket is full again (the draft's `t`)
 };
 
 /** Takes one token from the bucket whose state is `tat_ns` at `now_ns`. Pure. */
@@ -68,8 +66,6 @@ constexpr verdict take(const rate& r, std::int64_t tat_ns, std::int64_t now_ns) 
 }
 
 /** Whole seconds, rounded up (Retry-After and the draft's `t` are integers; never 0 when waiting). */
-constexpr std::int64_t ceil_s(std::int64_t ns) noexcept {
-  return ns <= 0 ? 0 : (ns + 999'999'999) / 1'000'000'000;
-}
+constexpr std::int64_t ceil_s(std::int64_t ns) noexcept { return ns <= 0 ? 0 : (ns + 999'999'999) / 1'000'000'000; }
 
 }  // namespace enfinito::limits

@@ -62,15 +62,15 @@ core::error_code load_overrides(context ctx);
  * one entry per day (zeros included), flushed and unflushed counts together.
  */
 net::awaitable<core::result<std::vector<store::limits::usage_day>>> read_usage(context ctx, std::string user_id,
-                                                                              std::int64_t today, int days);
+                                                                               std::int64_t today, int days);
 
 /**
  * The tenant's days with messages in [from_day, to_day], oldest first (days without any are
  * absent), flushed and unflushed counts together: what the personal-data export lists.
  */
 net::awaitable<core::result<std::vector<store::limits::usage_day>>> read_usage_days(context ctx, std::string user_id,
-                                                                                   std::int64_t from_day,
-                                                                                   std::int64_t to_day);
+                                                                                    std::int64_t from_day,
+                                                                                    std::int64_t to_day);
 
 /** Adds the counted-but-unflushed usage to usage_daily (a store write) and drops old rows. */
 core::error_code flush_usage(store::connection& c, usage_book& book, std::int64_t now_ms, std::int64_t keep_days,

@@ -72,7 +72,7 @@ std::string render(const config::settings& cfg, const store::accounts::mail& m);
 /** Outcome of one SMTP submission. */
 struct send_result {
   bool ok = false;
-  std::string error;  // curl's message, for the outbox row and the log (no secret)
+  std::string error;       // curl's message, for the outbox row and the log (no secret)
   bool permanent = false;  // the server refused for good (SMTP 5xx): retrying cannot help
 };
 /** Submits one mail over SMTP (blocking; run on the blocking pool). */

@@ -74,8 +74,9 @@ class client {
    * whole. `o.max_response_bytes` caps the body and `o.timeout` bounds the whole transfer.
    * Errors: bad_url, then as `send`.
    */
-  net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> open_fetch(
-      std::string url, const core::secret_string& token, call_options o) const;
+  net::awaitable<core::result<std::unique_ptr<upstream::body_reader>>> open_fetch(std::string url,
+                                                                                  const core::secret_string& token,
+                                                                                  call_options o) const;
 
   const std::string& version() const noexcept { return opts_.version; }
   const std::string& base_url() const noexcept { return opts_.base_url; }
@@ -93,19 +94,19 @@ class client {
 /** The verdict on a set of credentials (instance create/update). */
 enum class verify_outcome {
   ok,
-  token_invalid,        // 190 (or 0/104): the token is wrong, expired or revoked
-  no_permission,        // 10/200: the token cannot see this number
-  unknown_phone_number, // no such object
-  not_a_phone_number,   // the id names something else (e.g. a WABA)
-  unknown_waba,         // the WABA id does not resolve or the token cannot list it
-  waba_not_owner,       // the WABA exists but does not own the number
-  upstream_unavailable, // transport failure or a retryable Graph error
-  upstream_error,       // any other Graph error
+  token_invalid,         // 190 (or 0/104): the token is wrong, expired or revoked
+  no_permission,         // 10/200: the token cannot see this number
+  unknown_phone_number,  // no such object
+  not_a_phone_number,    // the id names something else (e.g. a WABA)
+  unknown_waba,          // the WABA id does not resolve or the token cannot list it
+  waba_not_owner,        // the WABA exists but does not own the number
+  upstream_unavailable,  // transport failure or a retryable Graph error
+  upstream_error,        // any other Graph error
 };
 
 struct verification {
   verify_outcome outcome = verify_outcome::upstream_error;
-  phone_number_info number;       // filled on ok
+  phone_number_info number;  // filled on ok
   std::optional<graph_error> error;
   core::error_code transport;
 };
@@ -115,7 +116,7 @@ struct verification {
  * the id is a phone number), then `GET /{waba_id}/phone_numbers` (the WABA owns it; follows
  * up to 10 pages of 100).
  */
-net::awaitable<verification> verify_number(const client& c, std::string phone_number_id,
-                                           std::string waba_id, const core::secret_string& token);
+net::awaitable<verification> verify_number(const client& c, std::string phone_number_id, std::string waba_id,
+                                           const core::secret_string& token);
 
 }  // namespace enfinito::meta

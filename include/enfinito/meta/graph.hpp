@@ -76,15 +76,14 @@ bool valid_version(std::string_view v) noexcept;
     whatsapp_business_manager_messaging_limit` */
 request get_phone_number(std::string_view version, std::string_view phone_number_id);
 /** `GET /{version}/{waba_id}/phone_numbers?limit=100[&after=cursor]` */
-request list_waba_phone_numbers(std::string_view version, std::string_view waba_id,
-                                std::string_view after = {});
+request list_waba_phone_numbers(std::string_view version, std::string_view waba_id, std::string_view after = {});
 
 /** What Meta says about one business phone number. */
 struct phone_number_info {
   std::string id;
   std::string display_phone_number;
   std::string verified_name;
-  std::string quality_rating;  // GREEN | YELLOW | RED | UNKNOWN ...
+  std::string quality_rating;    // GREEN | YELLOW | RED | UNKNOWN ...
   std::string throughput_level;  // `throughput.level`: STANDARD (80 mps) | HIGH (1,000 mps); "" if absent
   // `whatsapp_business_manager_messaging_limit` [D-ML]: TIER_250 .. TIER_UNLIMITED; "" if absent
   std::string messaging_limit_tier;
@@ -207,11 +206,9 @@ request list_phone_numbers(std::string_view version, std::string_view waba_id, s
 
 /** `GET /{version}/{phone}/whatsapp_business_profile?fields=…`: the given `fields` (already
     checked: letters, digits, `_,{}`), or every documented field when empty. */
-request get_business_profile(std::string_view version, std::string_view phone_number_id,
-                             std::string_view fields = {});
+request get_business_profile(std::string_view version, std::string_view phone_number_id, std::string_view fields = {});
 /** `POST /{version}/{phone}/whatsapp_business_profile`; `messaging_product` is added. */
-request update_business_profile(std::string_view version, std::string_view phone_number_id,
-                                boost::json::object fields);
+request update_business_profile(std::string_view version, std::string_view phone_number_id, boost::json::object fields);
 
 /** The answer to `GET /{media_id}`. `file_size` comes as a string or a number. */
 struct media_info {

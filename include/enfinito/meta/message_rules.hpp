@@ -26,11 +26,11 @@ namespace enfinito::meta {
 struct checked_message {
   enum class kind { message, mark_read };
   kind what = kind::message;
-  std::string type;       // text, image, ..., template, reaction, interactive (empty for mark_read)
-  std::string to;         // the recipient as given (`to`); for mark_read, empty
-  std::string message_id; // mark_read: the inbound wamid; message with context: the quoted wamid
+  std::string type;               // text, image, ..., template, reaction, interactive (empty for mark_read)
+  std::string to;                 // the recipient as given (`to`); for mark_read, empty
+  std::string message_id;         // mark_read: the inbound wamid; message with context: the quoted wamid
   bool typing_indicator = false;  // mark_read with typing_indicator
-  std::string body;       // the JSON to send to Meta (serialized, normalized envelope)
+  std::string body;               // the JSON to send to Meta (serialized, normalized envelope)
   // A template message: its `template` object as parsed, moved out after `body` was written,
   // so the template pre-send check (templates/send_checks.hpp) needs no second parse of
   // `body`. Null for every other type and for a message built without check_message.
@@ -38,8 +38,8 @@ struct checked_message {
 };
 
 struct rule_violation {
-  std::string field;   // dotted path of the offending field, e.g. "text.body"
-  std::string detail;  // our own words (never echoes the value)
+  std::string field;     // dotted path of the offending field, e.g. "text.body"
+  std::string detail;    // our own words (never echoes the value)
   bool missing = false;  // a required field is absent (Graph: 131008), otherwise invalid (100)
 };
 

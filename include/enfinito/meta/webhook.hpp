@@ -42,18 +42,18 @@ struct update {
   std::string display_phone_number;
   // message: the inbound wamid, sender, type; status: the outbound wamid, status, recipient
   std::string id;
-  std::string from;             // message sender (wa_id) or status recipient_id
-  std::string type;             // message type, or status value (sent/delivered/read/failed/…)
-  std::int64_t timestamp = 0;   // unix seconds (Meta sends a string)
-  std::string contact_name;     // value.contacts[] profile name matching `from`, if any
-  std::string user_id;          // business-scoped user id, when present
-  std::string contact;          // message: the matching value.contacts[] object as JSON (name,
-                                // user_id, username, … whatever Meta sends), or empty
+  std::string from;                        // message sender (wa_id) or status recipient_id
+  std::string type;                        // message type, or status value (sent/delivered/read/failed/…)
+  std::int64_t timestamp = 0;              // unix seconds (Meta sends a string)
+  std::string contact_name;                // value.contacts[] profile name matching `from`, if any
+  std::string user_id;                     // business-scoped user id, when present
+  std::string contact;                     // message: the matching value.contacts[] object as JSON (name,
+                                           // user_id, username, … whatever Meta sends), or empty
   std::optional<std::int64_t> error_code;  // first errors[] code (failed statuses, error updates)
   std::string error_title;
-  std::string raw;              // the item's own JSON (message, status, error, or the field's value)
-  std::string tagged_message;   // status: the message id of Enfinito's biz_opaque_callback_data tag
-                                // (meta::callback_tag_prefix), taken out of `raw`; else empty
+  std::string raw;             // the item's own JSON (message, status, error, or the field's value)
+  std::string tagged_message;  // status: the message id of Enfinito's biz_opaque_callback_data tag
+                               // (meta::callback_tag_prefix), taken out of `raw`; else empty
 };
 
 struct notification {

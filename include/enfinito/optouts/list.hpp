@@ -115,14 +115,13 @@ std::string wa_id_key(std::string_view given);
 
 struct change {
   core::error_code ec;
-  bool changed = false;        // false: it was listed already (add) / not listed (remove)
-  store::optouts::entry entry; // add: the row as listed (new or earlier)
+  bool changed = false;         // false: it was listed already (add) / not listed (remove)
+  store::optouts::entry entry;  // add: the row as listed (new or earlier)
 };
 /** Adds `wa_id` (a key from wa_id_key) by the API, with its event and audit entry. */
 net::awaitable<change> add(store::store& db, const actor& who, std::string_view instance_id, std::string_view wa_id);
 /** Removes it the same way; `changed` false when it was not listed. */
-net::awaitable<change> remove(store::store& db, const actor& who, std::string_view instance_id,
-                              std::string_view wa_id);
+net::awaitable<change> remove(store::store& db, const actor& who, std::string_view instance_id, std::string_view wa_id);
 
 /** What PUT …/optout-settings may change; nullopt members keep their value. */
 struct settings_change {

@@ -57,8 +57,8 @@ struct schedule {
 struct send_request {
   const store::instances::instance& instance;  // the caller's, already checked against their scope
   std::string user_id;
-  std::optional<std::string> api_key_id;       // set when the caller used an API key
-  std::string idempotency_key;                 // empty: none (the route checked its syntax)
+  std::optional<std::string> api_key_id;  // set when the caller used an API key
+  std::string idempotency_key;            // empty: none (the route checked its syntax)
   // The request as sent, which "the same request" means for an idempotency key.
   std::string_view method, path, body;
   // The route's body check; nothing when it refused (the route keeps its own answer).
@@ -82,12 +82,12 @@ struct accept_result {
     store_failed,   // nothing stored (`ec`: the disk is full, I/O)
   };
   kind what = kind::store_failed;
-  store::messages::message message;  // accepted
-  int status = 0;                    // accepted (202) or the replayed answer's
-  std::string answer;                // the accept record (REST's 202 body) or the replayed one
-  std::string message_id;            // accepted and replayed
-  core::error_code ec;               // store_failed
-  templates::problem refusal;        // check_refused
+  store::messages::message message;          // accepted
+  int status = 0;                            // accepted (202) or the replayed answer's
+  std::string answer;                        // the accept record (REST's 202 body) or the replayed one
+  std::string message_id;                    // accepted and replayed
+  core::error_code ec;                       // store_failed
+  templates::problem refusal;                // check_refused
   std::vector<templates::problem> warnings;  // accepted: e.g. a closed window under policy warn
 };
 

@@ -69,19 +69,19 @@ milliseconds pair_wait(const retry_policy& p, unsigned repeats) noexcept;
 /** What to do after one attempt. */
 struct verdict {
   enum class kind {
-    sent,       // Meta accepted it
-    failed,     // permanent: the request or the account must change
-    dead,       // retryable, but out of attempts
-    retry,      // try again at now + delay
-    reauth,     // 190/0: the instance needs a new token; pause its queue, requeue this one
+    sent,    // Meta accepted it
+    failed,  // permanent: the request or the account must change
+    dead,    // retryable, but out of attempts
+    retry,   // try again at now + delay
+    reauth,  // 190/0: the instance needs a new token; pause its queue, requeue this one
   };
   kind what = kind::sent;
-  milliseconds delay{0};            // retry
-  bool counts = true;               // the attempt counts toward max_attempts
-  bool hold_instance = false;       // throttle, transport or server error: the whole instance waits `delay`
-  bool pair_throttle = false;       // 131056: only this recipient waits `delay`
-  bool possible_duplicate = false;  // the request may have reached Meta (timeout, cut answer)
-  std::optional<std::int64_t> code; // Meta's code (none for transport errors)
+  milliseconds delay{0};             // retry
+  bool counts = true;                // the attempt counts toward max_attempts
+  bool hold_instance = false;        // throttle, transport or server error: the whole instance waits `delay`
+  bool pair_throttle = false;        // 131056: only this recipient waits `delay`
+  bool possible_duplicate = false;   // the request may have reached Meta (timeout, cut answer)
+  std::optional<std::int64_t> code;  // Meta's code (none for transport errors)
 };
 
 /**
@@ -89,18 +89,18 @@ struct verdict {
  * error `transport`). `attempts` includes this one; `pair_repeats` is how many 131056 in a
  * row this recipient got before; `unit` is the jitter draw in [0, 1).
  */
-verdict judge(const meta::graph_error* e, core::error_code transport, std::int64_t attempts,
-              unsigned pair_repeats, const retry_policy& p, double unit) noexcept;
+verdict judge(const meta::graph_error* e, core::error_code transport, std::int64_t attempts, unsigned pair_repeats,
+              const retry_policy& p, double unit) noexcept;
 
 /** One attempt's answer, judged, with what the message log and the logs record of it. */
 struct answer {
-  bool accepted = false;    // Meta took the message: `wamid`, `wa_id`
+  bool accepted = false;  // Meta took the message: `wamid`, `wa_id`
   std::string wamid;
-  std::string wa_id;        // Meta's contacts[0].wa_id
-  verdict v;                // not accepted: what to do
-  unsigned http_status = 0; // Meta's HTTP status (0: transport error)
-  std::string fbtrace_id;   // for the log
-  std::string error_title;  // not accepted: the code's title in our words, or our own text
+  std::string wa_id;         // Meta's contacts[0].wa_id
+  verdict v;                 // not accepted: what to do
+  unsigned http_status = 0;  // Meta's HTTP status (0: transport error)
+  std::string fbtrace_id;    // for the log
+  std::string error_title;   // not accepted: the code's title in our words, or our own text
 };
 
 /**

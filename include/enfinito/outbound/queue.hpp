@@ -96,8 +96,8 @@ unsigned send_rate(const config::queue_settings& q, std::string_view level) noex
 struct send_outcome {
   enum class kind { sent, failed, dead };
   kind what = kind::sent;
-  std::string wamid;   // sent
-  std::string wa_id;   // sent: Meta's contacts[0].wa_id (empty when read back from the log)
+  std::string wamid;                       // sent
+  std::string wa_id;                       // sent: Meta's contacts[0].wa_id (empty when read back from the log)
   std::optional<std::int64_t> error_code;  // failed/dead: Meta's code (none: transport error)
   std::string error_title;                 // failed/dead: our own short text
   unsigned http_status = 0;                // failed/dead: Meta's HTTP status (0 when unknown)
@@ -105,9 +105,8 @@ struct send_outcome {
 
 class queue {
  public:
-  queue(const config::settings& cfg, store::store& db, core::io_context_pool& reactors,
-        net::thread_pool& blocking, std::shared_ptr<crypto::vault_source> vault,
-        std::shared_ptr<const meta::client> meta);
+  queue(const config::settings& cfg, store::store& db, core::io_context_pool& reactors, net::thread_pool& blocking,
+        std::shared_ptr<crypto::vault_source> vault, std::shared_ptr<const meta::client> meta);
   ~queue();
   queue(const queue&) = delete;
   queue& operator=(const queue&) = delete;

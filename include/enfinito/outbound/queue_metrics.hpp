@@ -46,8 +46,7 @@ class prometheus_text {
 };
 
 // Latency histogram bounds (seconds) of calls to Meta.
-inline constexpr std::array<double, 11> meta_latency_bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                               0.5,   1,    2.5,   5,    10};
+inline constexpr std::array<double, 11> meta_latency_bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 struct queue_metrics {
   std::atomic<std::uint64_t> sent{0}, failed{0}, dead{0}, retried{0}, reauth{0}, released{0};

@@ -58,10 +58,10 @@ struct instant {
 };
 
 struct window_options {
-  std::size_t cap = 4096;        // queue.window: job refs held in memory
-  unsigned max_in_flight = 32;   // queue.max_in_flight: sends in flight per instance
-  double rate = 80;              // messages per second (send_rate)
-  double burst = 16;             // bucket capacity
+  std::size_t cap = 4096;          // queue.window: job refs held in memory
+  unsigned max_in_flight = 32;     // queue.max_in_flight: sends in flight per instance
+  double rate = 80;                // messages per second (send_rate)
+  double burst = 16;               // bucket capacity
   std::int64_t lease_ms = 60'000;  // queue.lease
 };
 
@@ -185,13 +185,13 @@ class send_window {
   std::map<std::int64_t, job> jobs_;  // seq → job, ascending
   std::unordered_map<std::string, peer_pace> paces_;
   token_bucket bucket_;
-  std::int64_t cursor_ = 0;        // highest seq held or loaded
+  std::int64_t cursor_ = 0;  // highest seq held or loaded
   unsigned in_flight_ = 0;
   unsigned bulk_in_flight_ = 0;
   std::size_t bulk_held_ = 0;  // broadcast jobs among jobs_
-  std::uint64_t offers_ = 0;       // offers not folded into the window
-  bool rescan_ = true;             // next load starts from the instance's first job
-  bool exhausted_ = false;         // every queued job of the instance is held
+  std::uint64_t offers_ = 0;   // offers not folded into the window
+  bool rescan_ = true;         // next load starts from the instance's first job
+  bool exhausted_ = false;     // every queued job of the instance is held
   bool paused_ = false;
 };
 

@@ -27,8 +27,8 @@ struct user {
   std::string id;  // usr_...
   std::string email;
   std::string name;
-  std::string password_hash;  // empty: the account has no password
-  std::string role = "user";  // admin | user
+  std::string password_hash;       // empty: the account has no password
+  std::string role = "user";       // admin | user
   std::string status = "pending";  // pending | active | rejected | suspended
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
@@ -75,7 +75,7 @@ struct mail {
   std::string user_id;  // empty: not tied to a user
   std::string recipient;
   std::string subject;
-  std::string body;      // plaintext: only in memory (rows written before migration 12 hold it)
+  std::string body;  // plaintext: only in memory (rows written before migration 12 hold it)
   int attempts = 0;
   std::int64_t created_at = 0;  // unix seconds (set by enqueue_mail)
   std::string body_sealed;      // the body as stored since migration 12 (a vault blob); empty: none
@@ -144,10 +144,10 @@ core::result<std::optional<std::string>> take_reset(connection& c, std::string_v
 core::error_code delete_user_resets(connection& c, std::string_view user_id);
 
 // ---- audit log ----
-core::error_code audit(connection& c, std::string_view subject_id, std::string_view actor_id,
-                       std::string_view action, std::string_view detail, std::string_view client_address);
-core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id,
-                                                  std::int64_t after_id, std::size_t limit);
+core::error_code audit(connection& c, std::string_view subject_id, std::string_view actor_id, std::string_view action,
+                       std::string_view detail, std::string_view client_address);
+core::result<std::vector<audit_entry>> list_audit(connection& c, std::string_view subject_id, std::int64_t after_id,
+                                                  std::size_t limit);
 /** The filtered reads, newest first, are in store/audit.hpp. */
 
 // ---- mail outbox ----

@@ -43,8 +43,8 @@ struct filter {
   std::string actor;           // actor exactly
   std::string tenant;          // subject exactly
   std::string action;
-  std::int64_t since = 0;      // created_at >= since (0: no bound)
-  std::int64_t until = 0;      // created_at < until (0: no bound)
+  std::int64_t since = 0;  // created_at >= since (0: no bound)
+  std::int64_t until = 0;  // created_at < until (0: no bound)
   std::size_t limit = 50;
 };
 core::result<std::vector<accounts::audit_entry>> newest(connection& c, const filter& f);

@@ -79,8 +79,8 @@ core::error_code start(connection& c, std::string_view user_id, std::string_view
 core::error_code get(connection& c, std::string_view user_id, std::string_view id, broadcast& out);
 
 /** The user's broadcasts of an instance, newest first, created before `before_ms` (0: none). */
-core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
-                      std::int64_t before_ms, std::size_t limit, std::vector<broadcast>& out);
+core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id, std::int64_t before_ms,
+                      std::size_t limit, std::vector<broadcast>& out);
 
 core::error_code count(connection& c, std::string_view id, counts& out);
 

@@ -39,8 +39,8 @@ template <class V>
 class change_cache {
  public:
   struct options {
-    std::size_t max_entries = 10'000;                 // per reactor; a full map is cleared
-    std::optional<std::chrono::milliseconds> ttl{};  // none: entries live until a change
+    std::size_t max_entries = 10'000;                     // per reactor; a full map is cleared
+    std::optional<std::chrono::milliseconds> ttl{};       // none: entries live until a change
     std::function<std::int64_t()> now = core::steady_ms;  // read only with a TTL
   };
 
@@ -77,9 +77,7 @@ class change_cache {
     std::uint64_t generation = 0;
     std::int64_t fetched_ms = 0;  // options::now; only with a TTL
   };
-  bool expired(const entry& e) const {
-    return opts_.ttl && opts_.now() - e.fetched_ms >= opts_.ttl->count();
-  }
+  bool expired(const entry& e) const { return opts_.ttl && opts_.now() - e.fetched_ms >= opts_.ttl->count(); }
 
   std::vector<std::unordered_map<std::string, entry>> shards_;
   const change_stream& stream_;

@@ -72,7 +72,7 @@ constexpr change_mask operator|(change_mask a, change b) noexcept { return a | s
 /** What one committed group changed. */
 struct change_set {
   change_mask changed = 0;
-  std::vector<events::event> events;  // appended by the group's writes, in id order
+  std::vector<events::event> events;   // appended by the group's writes, in id order
   std::vector<std::string> instances;  // ids of changed instances (with `change::instances`), may repeat
 
   bool has(change k) const noexcept { return (changed & static_cast<change_mask>(k)) != 0; }

@@ -38,7 +38,7 @@ struct conversation {
   std::string last_direction;
   std::string last_type;
   std::string last_status;
-  std::string last_body;      // JSON as stored (for the preview)
+  std::string last_body;  // JSON as stored (for the preview)
   std::int64_t last_created_at = 0;
   std::int64_t unread_inbound = 0;
   std::optional<std::int64_t> last_inbound_at;  // opens the 24 h window
@@ -46,12 +46,12 @@ struct conversation {
 
 /** The instance's conversations whose newest message has seq < `before_seq` (0: from the
  *  newest), newest first, at most `limit`. */
-core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
-                      std::int64_t before_seq, std::size_t limit, std::vector<conversation>& out);
+core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id, std::int64_t before_seq,
+                      std::size_t limit, std::vector<conversation>& out);
 
 /** One conversation; `not_found` when the peer has no message in the user's instance. */
-core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
-                     std::string_view peer, conversation& out);
+core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view peer,
+                     conversation& out);
 
 /**
  * Writer: an inbound message of `peer` was stored (store::inbound::store_message, same write).
@@ -66,7 +66,7 @@ core::error_code note_inbound(connection& c, std::string_view instance_id, std::
  * peer's newest message) and sets `newest_inbound_wamid` to the wamid to report to Meta (empty
  * when there is none). `not_found` when the peer has no message in the user's instance.
  */
-core::error_code mark_read(connection& c, std::string_view user_id, std::string_view instance_id,
-                           std::string_view peer, std::string& newest_inbound_wamid);
+core::error_code mark_read(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view peer,
+                           std::string& newest_inbound_wamid);
 
 }  // namespace enfinito::store::conversations

@@ -15,8 +15,8 @@
 namespace enfinito::store::data_links {
 
 /** Removes expired links (at most a bounded number), then stores a new one. */
-core::error_code insert(connection& c, std::string_view token_hash, std::string_view user_id,
-                        std::string_view action, std::int64_t expires_at, std::int64_t now);
+core::error_code insert(connection& c, std::string_view token_hash, std::string_view user_id, std::string_view action,
+                        std::int64_t expires_at, std::int64_t now);
 
 /**
  * Consumes the link `token_hash`: the user it was mailed to when it is live and made for

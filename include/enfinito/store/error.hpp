@@ -14,19 +14,17 @@ enum class error {
   io = 4,          // I/O error
   corrupt = 5,     // database file damaged
   readonly = 6,
-  misuse = 7,      // a bug: wrong SQL, wrong bind index
-  not_found = 8,   // a query that must find a row found none
-  stopped = 9,     // the store is shutting down
-  failed = 10,     // any other SQLite error
+  misuse = 7,     // a bug: wrong SQL, wrong bind index
+  not_found = 8,  // a query that must find a row found none
+  stopped = 9,    // the store is shutting down
+  failed = 10,    // any other SQLite error
   locked_by_other_process = 11,
   schema_too_new = 12,
 };
 
 const boost::system::error_category& category() noexcept;
 
-inline boost::system::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), category()};
-}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), category()}; }
 
 /** Maps a SQLite primary result code to a store::error (exposed for tests). */
 error from_sqlite(int rc) noexcept;

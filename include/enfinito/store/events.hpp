@@ -33,10 +33,10 @@ struct event {
 core::error_code append(connection& c, event& e);
 
 struct filter {
-  std::string user_id;                   // required
-  std::int64_t after = 0;                // ids strictly greater
-  std::vector<std::string> instance_ids; // empty: all of the user's
-  std::vector<std::string> types;        // empty: all types
+  std::string user_id;                    // required
+  std::int64_t after = 0;                 // ids strictly greater
+  std::vector<std::string> instance_ids;  // empty: all of the user's
+  std::vector<std::string> types;         // empty: all types
   std::size_t limit = 100;
 };
 /** The user's events after `f.after`, ascending by id, at most `f.limit`. */

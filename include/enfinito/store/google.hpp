@@ -27,12 +27,12 @@ struct identity {
 /** A sign-in or link flow in progress. */
 struct flow {
   std::string state_hash;
-  std::string sealed;            // nonce and PKCE verifier, sealed under a key from `state`
-  std::string purpose;           // sign_in | link
-  std::string user_id;           // link: the signed-in user; empty for sign_in
+  std::string sealed;   // nonce and PKCE verifier, sealed under a key from `state`
+  std::string purpose;  // sign_in | link
+  std::string user_id;  // link: the signed-in user; empty for sign_in
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
-  bool age_confirmed = false;    // sign_in: the person confirmed they are 16 or over (migration 24)
+  bool age_confirmed = false;  // sign_in: the person confirmed they are 16 or over (migration 24)
 };
 
 /** Live flows at most; a new flow beyond it is refused with `error::constraint`. */

@@ -40,7 +40,7 @@ struct endpoint {
   std::string url;
   std::string event_types = "[]";  // JSON array
   std::string format = "enfinito";
-  std::string secret_blob;         // vault blob
+  std::string secret_blob;  // vault blob
   std::string state = "active";
   std::string paused_reason;
   std::optional<std::int64_t> failing_since;
@@ -69,7 +69,8 @@ struct sealed_secret {
   std::string blob;  // vault blob
 };
 /** Up to `limit` endpoints' secrets with id > `after`, in id order (every tenant: a tool's scan). */
-core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit, std::vector<sealed_secret>& out);
+core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit,
+                              std::vector<sealed_secret>& out);
 /** Compare-and-swap: replaces the secret only if it is still `old_blob` (the daemon may have
     rotated it meanwhile); `swapped` says whether it did. */
 core::error_code replace_secret(connection& c, std::string_view id, std::string_view old_blob,
@@ -92,8 +93,8 @@ struct delivery {
 };
 
 /** The endpoint's deliveries, newest first, with seq < `before` (0: from the newest). */
-core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before,
-                                 std::size_t limit, std::vector<delivery>& out);
+core::error_code list_deliveries(connection& c, std::string_view endpoint_id, std::int64_t before, std::size_t limit,
+                                 std::vector<delivery>& out);
 core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::string_view id, delivery& out);
 /** Schedules the delivery again now, with a fresh attempt count (its id, the webhook-id, stays). */
 core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms);
@@ -131,9 +132,9 @@ core::error_code claim_due(connection& c, std::int64_t now_ms, std::int64_t leas
 /** What one attempt gave. */
 struct attempt_outcome {
   bool delivered = false;
-  std::optional<std::int64_t> status;     // HTTP status, when there was an answer
-  std::string error;                      // short reason when not delivered
-  std::optional<std::int64_t> retry_at;   // not delivered: next attempt (nullopt: give up)
+  std::optional<std::int64_t> status;    // HTTP status, when there was an answer
+  std::string error;                     // short reason when not delivered
+  std::optional<std::int64_t> retry_at;  // not delivered: next attempt (nullopt: give up)
 };
 /** Stores the outcome of an attempt on the delivery (its endpoint's failure run: save_run). */
 core::error_code record_attempt(connection& c, const delivery& d, const attempt_outcome& o, std::int64_t now_ms);

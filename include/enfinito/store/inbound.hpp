@@ -50,44 +50,43 @@ struct owner {
 
 /** One inbound message as Meta sent it. */
 struct message {
-  std::string id;          // msg_… chosen by the caller (used only if the row is new)
-  std::string wamid;       // Meta's id; empty: stored without deduplication
-  std::string peer;        // the sender's wa_id (or business-scoped user id when no wa_id)
-  std::string type;        // Meta's type, as given ("unknown" when absent)
+  std::string id;              // msg_… chosen by the caller (used only if the row is new)
+  std::string wamid;           // Meta's id; empty: stored without deduplication
+  std::string peer;            // the sender's wa_id (or business-scoped user id when no wa_id)
+  std::string type;            // Meta's type, as given ("unknown" when absent)
   std::int64_t timestamp = 0;  // Meta's unix seconds
-  std::string body;        // the message object, serialized JSON
-  std::string contact;     // the matching contacts[] object (name, user_id, …), JSON or empty
+  std::string body;            // the message object, serialized JSON
+  std::string contact;         // the matching contacts[] object (name, user_id, …), JSON or empty
 };
 
 /** One status of an outbound message as Meta sent it. */
 struct status {
   std::string wamid;
-  std::string value;       // sent | delivered | read | failed | played | …
-  std::string recipient;   // recipient_id
-  std::int64_t timestamp = 0;  // Meta's unix seconds
+  std::string value;                       // sent | delivered | read | failed | played | …
+  std::string recipient;                   // recipient_id
+  std::int64_t timestamp = 0;              // Meta's unix seconds
   std::optional<std::int64_t> error_code;  // failed: first errors[].code
   std::string error_title;
-  std::string raw;         // the status object, serialized JSON
+  std::string raw;             // the status object, serialized JSON
   std::string tagged_message;  // the message id of Enfinito's biz_opaque_callback_data tag, or empty
 };
 
 /** What a webhook write did (counters for logs, metrics and tests). */
 struct outcome {
-  std::size_t stored = 0;       // new inbound messages
-  std::size_t duplicates = 0;   // inbound messages already stored
-  std::size_t applied = 0;      // statuses that changed a message (or a first receipt)
-  std::size_t ignored = 0;      // statuses that did not advance, or repeated receipts
-  std::size_t pending = 0;      // statuses kept for a message not known yet
-  std::size_t events = 0;       // events appended
+  std::size_t stored = 0;      // new inbound messages
+  std::size_t duplicates = 0;  // inbound messages already stored
+  std::size_t applied = 0;     // statuses that changed a message (or a first receipt)
+  std::size_t ignored = 0;     // statuses that did not advance, or repeated receipts
+  std::size_t pending = 0;     // statuses kept for a message not known yet
+  std::size_t events = 0;      // events appended
 };
 
 /** Stores an inbound message once; appends `message.received` when the row is new. */
-core::error_code store_message(connection& c, const owner& o, const message& m, std::int64_t now_ms,
-                               outcome& out);
+core::error_code store_message(connection& c, const owner& o, const message& m, std::int64_t now_ms, outcome& out);
 
 /** Applies a status to the instance's outbound message `s.wamid`, or keeps it pending. */
-core::error_code apply_status(connection& c, const owner& o, const status& s, status_order order,
-                              std::int64_t now_ms, outcome& out);
+core::error_code apply_status(connection& c, const owner& o, const status& s, status_order order, std::int64_t now_ms,
+                              outcome& out);
 
 /**
  * For the send queue: call in the SAME store write that records an outbound message's wamid
@@ -109,8 +108,7 @@ core::error_code apply_pending(connection& c, std::string_view instance_id, std:
                                std::size_t* applied = nullptr);
 
 /** Appends an event about the instance (template status, account update, …). */
-core::error_code append_event(connection& c, const owner& o, std::string type, std::string data,
-                              outcome& out);
+core::error_code append_event(connection& c, const owner& o, std::string type, std::string data, outcome& out);
 
 /**
  * Appends the event unless an update with the same `digest` (SHA-256 hex of what identifies

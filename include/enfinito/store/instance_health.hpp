@@ -21,19 +21,19 @@ namespace enfinito::store::instance_health {
 
 struct row {
   std::string instance_id;
-  std::optional<std::int64_t> checked_at;       // unix ms
-  std::string subscription = "unknown";         // unknown | subscribed | overridden | failed
+  std::optional<std::int64_t> checked_at;  // unix ms
+  std::string subscription = "unknown";    // unknown | subscribed | overridden | failed
   std::string subscription_detail;
   std::optional<std::int64_t> subscription_code;
   std::optional<std::string> callback_override;
   std::string token_type;
   std::optional<std::int64_t> token_expires_at;  // unix s, 0: never
-  std::string token_problems = "[]";            // JSON array
-  std::optional<std::int64_t> last_webhook_at;  // unix ms
-  std::optional<std::int64_t> last_status_at;   // unix ms
+  std::string token_problems = "[]";             // JSON array
+  std::optional<std::int64_t> last_webhook_at;   // unix ms
+  std::optional<std::int64_t> last_status_at;    // unix ms
   bool webhooks_silent = false;
   std::optional<std::int64_t> silent_since;
-  std::string alerts_off = "[]";                // JSON array of causes
+  std::string alerts_off = "[]";  // JSON array of causes
 };
 
 /** The instance's row; a default row (with `instance_id`) when none was written yet. */
@@ -47,7 +47,8 @@ core::error_code touch(connection& c, std::string_view instance_id, std::optiona
                        std::optional<std::int64_t> status_at);
 
 /** Sets the silent flag and since when. */
-core::error_code set_silent(connection& c, std::string_view instance_id, bool silent, std::optional<std::int64_t> since);
+core::error_code set_silent(connection& c, std::string_view instance_id, bool silent,
+                            std::optional<std::int64_t> since);
 
 /** Sets the causes turned off (a JSON array, already checked). */
 core::error_code set_alerts_off(connection& c, std::string_view instance_id, std::string_view causes_json);

@@ -19,7 +19,7 @@ namespace enfinito::store::instances {
 
 /** The credential columns, in schema order; also the vault AAD field names. */
 inline constexpr const char* credential_fields[] = {"phone_number_id", "waba_id", "access_token",
-                                                    "app_secret", "app_id", "verify_token"};
+                                                    "app_secret",      "app_id",  "verify_token"};
 inline constexpr std::size_t credential_count = std::size(credential_fields);
 /** The vault AAD table name. */
 inline constexpr const char* table = "instances";
@@ -39,7 +39,7 @@ struct instance {
   std::optional<std::int64_t> verified_at;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
-  bool media_fetch = false;  // keep inbound media (migration 8; inbound/media_fetcher.cpp)
+  bool media_fetch = false;                   // keep inbound media (migration 8; inbound/media_fetcher.cpp)
   std::string throughput_level = "STANDARD";  // Meta's level for the number (migration 9): STANDARD | HIGH
   // Migration 22: the closed-window policy of free-form sends (auto | reject | warn | off;
   // templates/checks.hpp) and Meta's messaging limit of the number ('' until Meta said).
@@ -68,18 +68,17 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
  * (`vault.lookup_hash("phone_number_id", id)`): the Graph-compatible routes name instances by
  * phone number id. `not_found` when absent or someone else's.
  */
-core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup,
-                              instance& out);
+core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup, instance& out);
 /** Any user's instance by id (webhooks, the send path). */
 core::error_code get_any(connection& c, std::string_view id, instance& out);
 /** The user's instances with id > `after`, ascending, at most `limit`. */
-core::error_code list(connection& c, std::string_view user_id, std::string_view after,
-                      std::size_t limit, std::vector<instance>& out);
+core::error_code list(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
+                      std::vector<instance>& out);
 /** Deletes the user's instance (and, by cascade, everything hanging off it). */
 core::error_code remove(connection& c, std::string_view user_id, std::string_view id);
 /** Sets the health state; `not_found` when the instance is gone. */
-core::error_code set_status(connection& c, std::string_view id, std::string_view status,
-                            std::string_view reason, std::int64_t now);
+core::error_code set_status(connection& c, std::string_view id, std::string_view status, std::string_view reason,
+                            std::int64_t now);
 
 /** Sets Meta's throughput level of the number; `changed` says whether it was different. */
 core::error_code set_throughput(connection& c, std::string_view id, std::string_view level, std::int64_t now,
@@ -93,8 +92,7 @@ core::error_code set_messaging_limit(connection& c, std::string_view id, std::st
                                      bool& changed);
 
 /** Every instance with id > `after` (any user), ascending: the re-key job's batches. */
-core::error_code scan(connection& c, std::string_view after, std::size_t limit,
-                      std::vector<instance>& out);
+core::error_code scan(connection& c, std::string_view after, std::size_t limit, std::vector<instance>& out);
 /**
  * Replaces the blobs of `fresh.id` only if they still equal `old`'s (compare-and-swap: a
  * concurrent update by the daemon wins, and the re-key job sees the row again on its next

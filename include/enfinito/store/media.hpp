@@ -24,13 +24,13 @@
 namespace enfinito::store::media {
 
 struct media_file {
-  std::string id;           // med_…: the file name
+  std::string id;  // med_…: the file name
   std::string instance_id;
-  std::string media_id;     // Meta's
+  std::string media_id;  // Meta's
   std::string message_id;
   std::string mime_type;
-  std::string sha256;       // Meta's, base64
-  std::string state;        // pending | stored | failed
+  std::string sha256;  // Meta's, base64
+  std::string state;   // pending | stored | failed
   std::int64_t attempts = 0;
   std::int64_t next_attempt_at = 0;
   std::string last_error;
@@ -62,8 +62,8 @@ core::error_code mark_attempt_failed(connection& c, std::string_view id, std::st
                                      std::optional<std::int64_t> next_at);
 
 /** The user's instance's file for Meta's media id; `not_found` when absent or not theirs. */
-core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id,
-                     std::string_view media_id, media_file& out);
+core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view media_id,
+                     media_file& out);
 
 /** The user's rows (every instance) with id > `after`, ascending, at most `limit` (the export). */
 core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,

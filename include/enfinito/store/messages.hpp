@@ -40,12 +40,12 @@ std::int64_t now_ms();
 
 struct message {
   std::int64_t seq = 0;
-  std::string id;           // msg_...
+  std::string id;  // msg_...
   std::string instance_id;
   std::string direction = "outbound";
   std::string peer;
   std::string type;
-  std::string body;         // JSON
+  std::string body;  // JSON
   std::string status = "accepted";
   std::optional<std::string> wamid;
   std::optional<std::int64_t> error_code;
@@ -79,12 +79,12 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
 core::error_code get_by_id(connection& c, std::string_view id, message& out);
 
 struct list_filter {
-  std::string user_id;       // required: only the user's instance
-  std::string instance_id;   // required
+  std::string user_id;          // required: only the user's instance
+  std::string instance_id;      // required
   std::int64_t before_seq = 0;  // cursor: seq strictly below (0: from the newest)
-  std::string direction;     // empty: both
-  std::string status;        // empty: any
-  std::string peer;          // empty: any (recipient_key form)
+  std::string direction;        // empty: both
+  std::string status;           // empty: any
+  std::string peer;             // empty: any (recipient_key form)
   std::int64_t since_ms = 0;    // created_at >= (0: no bound)
   std::int64_t until_ms = 0;    // created_at <  (0: no bound)
   std::size_t limit = 50;
@@ -107,8 +107,8 @@ struct job_ref {
  * jobs only while it is running (store/broadcasts.hpp). The same gate holds in lease() and
  * instances_with_due_jobs().
  */
-core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq,
-                             std::size_t limit, std::vector<job_ref>& out);
+core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq, std::size_t limit,
+                             std::vector<job_ref>& out);
 
 /** Instance ids that have queued jobs due by `now_ms` (the sweep), at most `limit`. */
 core::error_code instances_with_due_jobs(connection& c, std::int64_t now_ms, std::size_t limit,
@@ -117,7 +117,7 @@ core::error_code instances_with_due_jobs(connection& c, std::int64_t now_ms, std
 /** A leased job, ready to send. */
 struct leased {
   std::int64_t seq = 0;
-  std::string id;           // msg_...
+  std::string id;  // msg_...
   std::string body;
   std::int64_t attempts = 0;  // after this lease
   bool possible_duplicate = false;
@@ -130,19 +130,18 @@ struct leased {
  * bodies. Jobs gone or already leased are skipped (not an error).
  */
 core::error_code lease(connection& c, std::string_view instance_id, const std::vector<std::int64_t>& seqs,
-                       std::string_view owner, std::int64_t now_ms, std::int64_t expires_ms,
-                       std::vector<leased>& out);
+                       std::string_view owner, std::int64_t now_ms, std::int64_t expires_ms, std::vector<leased>& out);
 
 /** The final or interim result of one send attempt. */
 struct outcome {
   enum class kind { sent, failed, dead, retry };
   kind what = kind::sent;
-  std::string wamid;                 // sent
+  std::string wamid;                       // sent
   std::optional<std::int64_t> error_code;  // failed/dead/retry: Meta's code (none: transport)
-  std::string error_title;           // our own short text
-  std::int64_t next_attempt_at = 0;  // retry
-  bool undo_attempt = false;         // retry: the attempt does not count (throttles, reauth)
-  bool possible_duplicate = false;   // retry: the request may have reached Meta
+  std::string error_title;                 // our own short text
+  std::int64_t next_attempt_at = 0;        // retry
+  bool undo_attempt = false;               // retry: the attempt does not count (throttles, reauth)
+  bool possible_duplicate = false;         // retry: the request may have reached Meta
 };
 /**
  * Applies an outcome to job `seq` leased by `owner` and appends the event (sent, failed,
@@ -156,8 +155,7 @@ core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner
  * Startup: every `sending` job whose lease is not `owner`'s (a previous run's) is queued
  * again and its message flagged possible_duplicate. Sets `released`.
  */
-core::error_code release_leases(connection& c, std::string_view owner, std::int64_t now_ms,
-                                std::size_t& released);
+core::error_code release_leases(connection& c, std::string_view owner, std::int64_t now_ms, std::size_t& released);
 
 /**
  * Requeues the user's message `id` if it is `dead`, or `failed` with a code the caller deems
@@ -166,8 +164,7 @@ core::error_code release_leases(connection& c, std::string_view owner, std::int6
  * seq in `out`.
  */
 core::error_code requeue(connection& c, std::string_view user_id, std::string_view id,
-                         const std::vector<std::int64_t>& retryable_codes, std::int64_t now_ms,
-                         message& out);
+                         const std::vector<std::int64_t>& retryable_codes, std::int64_t now_ms, message& out);
 
 /** Unresolved jobs per instance (the queue-depth gauge). */
 core::error_code depth_by_instance(connection& c, std::vector<std::pair<std::string, std::int64_t>>& out);
@@ -181,17 +178,15 @@ struct idempotent_answer {
   std::int64_t created_at = 0;  // unix s
 };
 /** The stored answer of (scope, key) if younger than `not_before_s`; `not_found` otherwise. */
-core::error_code idempotency_get(connection& c, std::string_view scope, std::string_view key,
-                                 std::int64_t not_before_s, idempotent_answer& out);
+core::error_code idempotency_get(connection& c, std::string_view scope, std::string_view key, std::int64_t not_before_s,
+                                 idempotent_answer& out);
 /**
  * Stores the first answer of (scope, key). `constraint` when one exists (a concurrent
  * request won); an expired one is replaced.
  */
-core::error_code idempotency_put(connection& c, std::string_view scope, std::string_view key,
-                                 std::string_view user_id, const idempotent_answer& a,
-                                 std::int64_t not_before_s);
+core::error_code idempotency_put(connection& c, std::string_view scope, std::string_view key, std::string_view user_id,
+                                 const idempotent_answer& a, std::int64_t not_before_s);
 /** Deletes answers older than `before_s`, at most `limit`; sets `deleted`. */
-core::error_code idempotency_purge(connection& c, std::int64_t before_s, std::size_t limit,
-                                   std::size_t& deleted);
+core::error_code idempotency_purge(connection& c, std::int64_t before_s, std::size_t limit, std::size_t& deleted);
 
 }  // namespace enfinito::store::messages

@@ -71,10 +71,11 @@ core::error_code lift_restrictions(connection& c, std::string_view user_id);
 
 /** A sealed secret as key rotation sees it (app/rekey.cpp). */
 struct sealed_secret {
-  std::string id;    // user id
+  std::string id;  // user id
   std::string blob;
 };
-core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit, std::vector<sealed_secret>& out);
+core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit,
+                              std::vector<sealed_secret>& out);
 core::error_code replace_secret(connection& c, std::string_view id, std::string_view old_blob,
                                 std::string_view new_blob, bool& swapped);
 

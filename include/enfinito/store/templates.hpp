@@ -37,7 +37,7 @@ struct row {
   std::string template_id;  // Meta's id
   std::string status;       // APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ...
   std::string category;
-  std::string quality;      // '' until Meta tells
+  std::string quality;  // '' until Meta tells
   std::string parameter_format = "POSITIONAL";
   std::optional<std::string> components;  // JSON array; nothing: not known yet
   std::int64_t updated_at = 0;
@@ -63,8 +63,7 @@ struct update {
  * template the copy does not hold yet (named, with its language) adds a row without
  * components. `applied` says whether a row changed or was added.
  */
-core::error_code apply(connection& c, std::string_view instance_id, const update& u, std::int64_t now,
-                       bool& applied);
+core::error_code apply(connection& c, std::string_view instance_id, const update& u, std::int64_t now, bool& applied);
 
 /** Replaces the components of the instance's template with Meta's id `template_id` (an edit). */
 core::error_code set_components(connection& c, std::string_view instance_id, std::string_view template_id,
@@ -87,13 +86,12 @@ struct filter {
 core::error_code list(connection& c, std::string_view instance_id, const filter& f, std::vector<row>& out);
 
 /** One template by name and language; `not_found` when the copy has none. */
-core::error_code get(connection& c, std::string_view instance_id, std::string_view name,
-                     std::string_view language, row& out);
+core::error_code get(connection& c, std::string_view instance_id, std::string_view name, std::string_view language,
+                     row& out);
 
 /** The user's template with Meta's id `template_id`, in any of the user's instances (the
     Graph routes name templates by id); `not_found` otherwise. */
-core::error_code find_by_meta_id(connection& c, std::string_view user_id, std::string_view template_id,
-                                 row& out);
+core::error_code find_by_meta_id(connection& c, std::string_view user_id, std::string_view template_id, row& out);
 
 /** The copy's state: last sync and first webhook (each unset when never). */
 struct copy_state {

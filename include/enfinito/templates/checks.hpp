@@ -37,16 +37,16 @@ namespace enfinito::templates {
 /** A template as the checks see it (from store::templates::row). */
 struct definition {
   std::string name, language, status, category;
-  std::string parameter_format = "POSITIONAL";  // or NAMED
+  std::string parameter_format = "POSITIONAL";   // or NAMED
   std::optional<boost::json::array> components;  // Meta's definition; nothing: not known yet
 };
 
 /** Why a send would be refused, in both APIs' terms. */
 struct problem {
-  int meta_code = 0;     // 132001, 132000, 132012, 131047
-  std::string code;      // our problem code (template_unknown, ..., window_closed)
-  std::string field;     // dotted path of the offending field in the send body
-  std::string detail;    // our words; never echoes a value the caller sent
+  int meta_code = 0;   // 132001, 132000, 132012, 131047
+  std::string code;    // our problem code (template_unknown, ..., window_closed)
+  std::string field;   // dotted path of the offending field in the send body
+  std::string detail;  // our words; never echoes a value the caller sent
 };
 
 /** The distinct placeholders of a template text, in order (`{{1}}`, `{{first_name}}`). */

@@ -35,7 +35,8 @@ namespace enfinito::templates {
 net::awaitable<instances::relayed<std::size_t>> sync_now(const instances::relay_target& t);
 
 /** Is a copy last synced at `synced_at_ms` (unset: never) due at `now_ms`? */
-bool sync_due(std::optional<std::int64_t> synced_at_ms, std::int64_t now_ms, std::chrono::milliseconds interval) noexcept;
+bool sync_due(std::optional<std::int64_t> synced_at_ms, std::int64_t now_ms,
+              std::chrono::milliseconds interval) noexcept;
 
 struct sync_context {
   const config::settings& cfg;

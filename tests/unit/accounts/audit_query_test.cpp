@@ -38,9 +38,14 @@ BOOST_AUTO_TEST_CASE(defaults_and_every_filter) {
   BOOST_TEST(none.before_id == 0);
   BOOST_TEST(none.since == 0);
   BOOST_TEST(none.until == 0);
-  auto f = std::get<store::audit::filter>(read({{"limit", "200"}, {"cursor", "41"}, {"action", "signin"},
-                                                {"since", "1700000000500"}, {"until", "1700000100001"},
-                                                {"user", "usr_a"}, {"actor", "usr_b"}, {"tenant", "usr_c"}},
+  auto f = std::get<store::audit::filter>(read({{"limit", "200"},
+                                                {"cursor", "41"},
+                                                {"action", "signin"},
+                                                {"since", "1700000000500"},
+                                                {"until", "1700000100001"},
+                                                {"user", "usr_a"},
+                                                {"actor", "usr_b"},
+                                                {"tenant", "usr_c"}},
                                                true));
   BOOST_TEST(f.limit == 200u);
   BOOST_TEST(f.before_id == 41);
@@ -54,16 +59,21 @@ BOOST_AUTO_TEST_CASE(defaults_and_every_filter) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_values_name_their_field) {
-  const std::pair<params, const char*> cases[] = {
-      {{{"limit", "0"}}, "limit"},          {{{"limit", "201"}}, "limit"},
-      {{{"limit", "x"}}, "limit"},          {{{"cursor", "abc"}}, "cursor"},
-      {{{"cursor", ""}}, "cursor"},         {{{"action", "a b"}}, "action"},
-      {{{"action", ""}}, "action"},         {{{"since", "0"}}, "since"},
-      {{{"since", "-5"}}, "since"},         {{{"until", "1e9"}}, "until"},
-      {{{"until", "1234567890123456"}}, "until"},
-      {{{"since", "2000"}, {"until", "1000"}}, "until"},
-      {{{"user", "alice"}}, "user"},        {{{"actor", ""}}, "actor"},
-      {{{"tenant", "usr_a b"}}, "tenant"}};
+  const std::pair<params, const char*> cases[] = {{{{"limit", "0"}}, "limit"},
+                                                  {{{"limit", "201"}}, "limit"},
+                                                  {{{"limit", "x"}}, "limit"},
+                                                  {{{"cursor", "abc"}}, "cursor"},
+                                                  {{{"cursor", ""}}, "cursor"},
+                                                  {{{"action", "a b"}}, "action"},
+                                                  {{{"action", ""}}, "action"},
+                                                  {{{"since", "0"}}, "since"},
+                                                  {{{"since", "-5"}}, "since"},
+                                                  {{{"until", "1e9"}}, "until"},
+                                                  {{{"until", "1234567890123456"}}, "until"},
+                                                  {{{"since", "2000"}, {"until", "1000"}}, "until"},
+                                                  {{{"user", "alice"}}, "user"},
+                                                  {{{"actor", ""}}, "actor"},
+                                                  {{{"tenant", "usr_a b"}}, "tenant"}};
   for (const auto& [p, field] : cases) {
     BOOST_TEST_CONTEXT(field << " " << p.begin()->second) { BOOST_TEST(refused_field(p, true) == field); }
   }

@@ -33,12 +33,18 @@ BOOST_AUTO_TEST_CASE(each_action_moves_from_exactly_one_status) {
     const char* audit;
   };
   const row table[] = {
-      {"approve", "pending", "active", "user_approved"},   {"reject", "pending", "rejected", "user_rejected"},
-      {"suspend", "active", "suspended", "user_suspended"}, {"reinstate", "suspended", "active", "user_reinstated"},
-      {"approve", "active", nullptr, nullptr},             {"approve", "rejected", nullptr, nullptr},
-      {"reject", "active", nullptr, nullptr},              {"suspend", "pending", nullptr, nullptr},
-      {"suspend", "suspended", nullptr, nullptr},          {"reinstate", "active", nullptr, nullptr},
-      {"reinstate", "rejected", nullptr, nullptr},         {"delete", "active", nullptr, nullptr},
+      {"approve", "pending", "active", "user_approved"},
+      {"reject", "pending", "rejected", "user_rejected"},
+      {"suspend", "active", "suspended", "user_suspended"},
+      {"reinstate", "suspended", "active", "user_reinstated"},
+      {"approve", "active", nullptr, nullptr},
+      {"approve", "rejected", nullptr, nullptr},
+      {"reject", "active", nullptr, nullptr},
+      {"suspend", "pending", nullptr, nullptr},
+      {"suspend", "suspended", nullptr, nullptr},
+      {"reinstate", "active", nullptr, nullptr},
+      {"reinstate", "rejected", nullptr, nullptr},
+      {"delete", "active", nullptr, nullptr},
   };
   for (const auto& r : table) {
     BOOST_TEST_CONTEXT(r.action << " from " << r.from) {

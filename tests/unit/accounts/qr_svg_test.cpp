@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(the_symbol_has_the_structure_of_a_qr_code) {
   BOOST_TEST(finder_at(*m, w - 7, 0));
   BOOST_TEST(finder_at(*m, 0, w - 7));
   BOOST_TEST(!finder_at(*m, w - 7, w - 7));  // three, not four
-  for (int i = 0; i < 8; ++i) {  // the light separators around the finders
+  for (int i = 0; i < 8; ++i) {              // the light separators around the finders
     BOOST_TEST(!dark(*m, 7, i));
     BOOST_TEST(!dark(*m, i, 7));
     BOOST_TEST(!dark(*m, w - 8, i));
@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(the_symbol_has_the_structure_of_a_qr_code) {
   BOOST_TEST(dark(*m, 8, w - 8));  // the dark module
   // Deterministic; another secret, another symbol.
   BOOST_TEST((accounts::qr_encode(uri)->dark == m->dark));
-  auto other = accounts::qr_encode(totp::otpauth_uri("Enfinito", "ada@example.com", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+  auto other =
+      accounts::qr_encode(totp::otpauth_uri("Enfinito", "ada@example.com", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
   BOOST_REQUIRE(other.has_value());
   BOOST_TEST((other->dark != m->dark));
 }
@@ -72,7 +73,8 @@ BOOST_AUTO_TEST_CASE(the_svg_draws_exactly_the_dark_modules_and_nothing_active) 
   const auto svg = accounts::qr_svg(*m);
   const int side = m->width + 2 * accounts::qr_quiet_zone;
   BOOST_TEST(svg.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\""));
-  BOOST_TEST(svg.find("viewBox=\"0 0 " + std::to_string(side) + " " + std::to_string(side) + "\"") != std::string::npos);
+  BOOST_TEST(svg.find("viewBox=\"0 0 " + std::to_string(side) + " " + std::to_string(side) + "\"") !=
+             std::string::npos);
   BOOST_TEST(svg.ends_with("</svg>\n"));
   for (const char* bad : {"<script", "href", "data:", "javascript:", "<foreignObject", "<image"})
     BOOST_TEST(svg.find(bad) == std::string::npos, bad);

@@ -22,12 +22,10 @@ BOOST_AUTO_TEST_CASE(rfc_6238_test_vectors) {
     std::int64_t t;
     const char *sha1, *sha256, *sha512;
   };
-  const row rows[] = {{59, "94287082", "46119246", "90693936"},
-                      {1111111109, "07081804", "68084774", "25091201"},
-                      {1111111111, "14050471", "67062674", "99943326"},
-                      {1234567890, "89005924", "91819424", "93441116"},
-                      {2000000000, "69279037", "90698825", "38618901"},
-                      {20000000000, "65353130", "77737706", "47863826"}};
+  const row rows[] = {
+      {59, "94287082", "46119246", "90693936"},         {1111111109, "07081804", "68084774", "25091201"},
+      {1111111111, "14050471", "67062674", "99943326"}, {1234567890, "89005924", "91819424", "93441116"},
+      {2000000000, "69279037", "90698825", "38618901"}, {20000000000, "65353130", "77737706", "47863826"}};
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT("T = " << r.t) {
       test::manual_clock clock{r.t * 1000};
@@ -57,13 +55,18 @@ BOOST_AUTO_TEST_CASE(a_code_is_accepted_within_one_step_and_only_once) {
   const auto later = totp::code_text(totp::code_at(key, clock.now()));
   BOOST_TEST(totp::accept(key, later, clock.now(), step).has_value());
   // Not digits, or the wrong length: refused.
-  for (const char* bad : {"", "12345", "1234567", "12a456", "-12345"}) BOOST_TEST(!totp::accept(key, bad, clock.now(), 0));
+  for (const char* bad : {"", "12345", "1234567", "12a456", "-12345"})
+    BOOST_TEST(!totp::accept(key, bad, clock.now(), 0));
 }
 
 BOOST_AUTO_TEST_CASE(base32_is_rfc_4648_without_padding) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "MY"}, {"fo", "MZXQ"}, {"foo", "MZXW6"}, {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"},
-      {"foobar", "MZXW6YTBOI"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "MY"},
+                                                         {"fo", "MZXQ"},
+                                                         {"foo", "MZXW6"},
+                                                         {"foob", "MZXW6YQ"},
+                                                         {"fooba", "MZXW6YTB"},
+                                                         {"foobar", "MZXW6YTBOI"}};
   for (auto [plain, coded] : vectors) {
     BOOST_TEST(totp::base32(plain) == coded);
     BOOST_TEST(totp::from_base32(coded).value_or("?") == plain);

@@ -122,9 +122,8 @@ BOOST_FIXTURE_TEST_CASE(a_data_link_does_its_one_action_once_before_it_expires, 
   const auto id = add_user("links@example.org", "suspended");
   const auto issued = now_s();
   auto insert = [&](const std::string& hash, const std::string& action) {
-    BOOST_TEST_REQUIRE(!db->write_sync([&](store::connection& c) {
-      return store::data_links::insert(c, hash, id, action, issued + 1800, now_s());
-    }));
+    BOOST_TEST_REQUIRE(!db->write_sync(
+        [&](store::connection& c) { return store::data_links::insert(c, hash, id, action, issued + 1800, now_s()); }));
   };
   auto take = [&](const std::string& hash, const std::string& action) {
     std::optional<std::string> who;

@@ -17,9 +17,10 @@ BOOST_AUTO_TEST_SUITE(api_accounts_validate)
 BOOST_AUTO_TEST_CASE(emails_are_lower_cased_and_refused_when_unsafe) {
   BOOST_TEST(*normalize_email("Ada@Example.COM") == "ada@example.com");
   BOOST_TEST(normalize_email("a+tag@mail.example.org").has_value());
-  for (const std::string& bad : std::vector<std::string>{"", "plain", "@example.com", "a@", "a@b", "a@@b.com", "a@b@c.com", "a b@c.com",
-                          "a@c.com\r\nBcc: x@y.z", "a@c.com\n", "a,b@c.com", "<a@c.com>", "a@.com", "a@c..com",
-                          "\xc3\xa4@c.com", std::string(65, 'a') + "@c.com", "a@" + std::string(260, 'b') + ".com"})
+  for (const std::string& bad : std::vector<std::string>{
+           "", "plain", "@example.com", "a@", "a@b", "a@@b.com", "a@b@c.com", "a b@c.com", "a@c.com\r\nBcc: x@y.z",
+           "a@c.com\n", "a,b@c.com", "<a@c.com>", "a@.com", "a@c..com", "\xc3\xa4@c.com",
+           std::string(65, 'a') + "@c.com", "a@" + std::string(260, 'b') + ".com"})
     BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!normalize_email(bad).has_value()); }
 }
 

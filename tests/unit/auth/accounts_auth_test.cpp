@@ -17,7 +17,7 @@ BOOST_AUTO_TEST_CASE(argon2id_at_owasp_parameters_verifies_exactly_as_typed) {
   auto h = auth::hash_password("Correct Horse 1");
   BOOST_TEST(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
   BOOST_TEST(auth::verify_password(h, "Correct Horse 1"));
-  BOOST_TEST(!auth::verify_password(h, "correct horse 1"));  // no case folding
+  BOOST_TEST(!auth::verify_password(h, "correct horse 1"));   // no case folding
   BOOST_TEST(!auth::verify_password(h, "Correct Horse 1 "));  // no trimming
   BOOST_TEST(!auth::verify_password("", "x"));
   BOOST_TEST(!auth::verify_password("garbage", "x"));
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(account_limit_blocks_for_one_window_then_releases) {
   auto wait = t.blocked("a@x.org", "10.0.0.2", t0 + 10s);  // another address: still the account
   BOOST_REQUIRE(wait.has_value());
   BOOST_TEST(wait->count() <= 890);
-  BOOST_TEST(!t.blocked("b@x.org", "10.0.0.1", t0 + 10s));  // other accounts unaffected
+  BOOST_TEST(!t.blocked("b@x.org", "10.0.0.1", t0 + 10s));   // other accounts unaffected
   BOOST_TEST(!t.blocked("a@x.org", "10.0.0.1", t0 + 901s));  // the owner is back after one window
 }
 

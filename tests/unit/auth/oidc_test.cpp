@@ -32,11 +32,13 @@ const rsa_signer& key_b() {
 constexpr std::int64_t now_s = 1'800'000'000;
 
 struct fixture {
-  oidc::provider_config provider{
-      "client-123.apps.example", "https://accounts.example/o/oauth2/v2/auth",
-      "https://oauth2.example/token", "https://www.example/oauth2/v3/certs",
-      {"accounts.google.com", "https://accounts.google.com"},
-      "https://gw.example/v1/auth/google/callback", 60s};
+  oidc::provider_config provider{"client-123.apps.example",
+                                 "https://accounts.example/o/oauth2/v2/auth",
+                                 "https://oauth2.example/token",
+                                 "https://www.example/oauth2/v3/certs",
+                                 {"accounts.google.com", "https://accounts.google.com"},
+                                 "https://gw.example/v1/auth/google/callback",
+                                 60s};
   std::string nonce = "n-0S6_WzA2Mj";
   std::vector<oidc::jwk> keys{{"key-a", key_a().n(), key_a().e()}};
 
@@ -56,9 +58,8 @@ struct fixture {
             {"nonce", nonce}};
   }
   enfinito::core::result<oidc::identity> verify(const std::string& token) const {
-    return oidc::verify_id_token(
-        token, keys,
-        {provider, nonce, std::chrono::system_clock::time_point(std::chrono::seconds(now_s))});
+    return oidc::verify_id_token(token, keys,
+                                 {provider, nonce, std::chrono::system_clock::time_point(std::chrono::seconds(now_s))});
   }
   void expect(const std::string& token, oidc::error e) const {
     auto r = verify(token);
@@ -97,8 +98,7 @@ BOOST_FIXTURE_TEST_CASE(authorization_url_asks_exactly_openid_email_profile_with
   BOOST_TEST(query_value(url, "response_type") == "code");
   BOOST_TEST(query_value(url, "scope") == "openid%20email%20profile");
   BOOST_TEST(query_value(url, "client_id") == "client-123.apps.example");
-  BOOST_TEST(query_value(url, "redirect_uri") ==
-             "https%3A%2F%2Fgw.example%2Fv1%2Fauth%2Fgoogle%2Fcallback");
+  BOOST_TEST(query_value(url, "redirect_uri") == "https%3A%2F%2Fgw.example%2Fv1%2Fauth%2Fgoogle%2Fcallback");
   BOOST_TEST(query_value(url, "state") == s.state);
   BOOST_TEST(query_value(url, "nonce") == s.nonce);
   BOOST_TEST(query_value(url, "code_challenge_method") == "S256");
@@ -190,8 +190,7 @@ BOOST_FIXTURE_TEST_CASE(refuses_wrong_audience_and_azp, fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(refuses_wrong_issuer, fixture) {
-  for (const char* iss : {"https://evil.example", "https://accounts.google.com/", "",
-                          "http://accounts.google.com"}) {
+  for (const char* iss : {"https://evil.example", "https://accounts.google.com/", "", "http://accounts.google.com"}) {
     BOOST_TEST_CONTEXT("iss=" << iss) {
       auto c = claims();
       c["iss"] = iss;
@@ -231,8 +230,7 @@ BOOST_FIXTURE_TEST_CASE(refuses_wrong_or_missing_nonce, fixture) {
   // An empty expected nonce never matches, even a token with an empty nonce.
   c["nonce"] = "";
   auto r = oidc::verify_id_token(key_a().token(c), keys,
-                                 {provider, "", std::chrono::system_clock::time_point(
-                                                    std::chrono::seconds(now_s))});
+                                 {provider, "", std::chrono::system_clock::time_point(std::chrono::seconds(now_s))});
   BOOST_TEST(r.error() == oidc::make_error_code(oidc::error::bad_nonce));
 }
 
@@ -252,8 +250,7 @@ BOOST_FIXTURE_TEST_CASE(refuses_bad_signatures, fixture) {
   auto dot = token.rfind('.');
   auto sig = *enfinito::crypto::base64url_decode(token.substr(dot + 1));
   sig[10] ^= 1;
-  expect(token.substr(0, dot + 1) + enfinito::crypto::base64url_encode(sig),
-         oidc::error::bad_signature);
+  expect(token.substr(0, dot + 1) + enfinito::crypto::base64url_encode(sig), oidc::error::bad_signature);
   // Claims changed after signing.
   auto c = claims();
   c["sub"] = "attacker";
@@ -267,16 +264,14 @@ BOOST_FIXTURE_TEST_CASE(refuses_bad_signatures, fixture) {
   // Truncated signature.
   auto shorter = sig;
   shorter.pop_back();
-  expect(token.substr(0, dot + 1) + enfinito::crypto::base64url_encode(shorter),
-         oidc::error::bad_signature);
+  expect(token.substr(0, dot + 1) + enfinito::crypto::base64url_encode(shorter), oidc::error::bad_signature);
 }
 
 BOOST_FIXTURE_TEST_CASE(refuses_alg_none_hs256_and_other_algorithms, fixture) {
   expect(enfinito::test::unsigned_token(claims(), "key-a"), oidc::error::bad_algorithm);
   // HS256 keyed with the provider's public key (PEM, and the raw modulus): the classic
   // algorithm-confusion forgery.
-  expect(enfinito::test::hs256_token(claims(), "key-a", key_a().public_pem()),
-         oidc::error::bad_algorithm);
+  expect(enfinito::test::hs256_token(claims(), "key-a", key_a().public_pem()), oidc::error::bad_algorithm);
   expect(enfinito::test::hs256_token(claims(), "key-a", key_a().n()), oidc::error::bad_algorithm);
   for (const char* alg : {"RS512", "PS256", "ES256", "rs256", "None", "NONE"}) {
     BOOST_TEST_CONTEXT("alg=" << alg) {
@@ -290,12 +285,12 @@ BOOST_FIXTURE_TEST_CASE(refuses_alg_none_hs256_and_other_algorithms, fixture) {
 
 BOOST_FIXTURE_TEST_CASE(refuses_header_supplied_keys, fixture) {
   json::object attacker_jwk = key_b().jwk();
-  for (auto [name, value] : std::initializer_list<std::pair<const char*, json::value>>{
-           {"jwk", attacker_jwk},
-           {"jku", "https://evil.example/jwks.json"},
-           {"x5u", "https://evil.example/cert.pem"},
-           {"x5c", json::array{"MIIB"}},
-           {"crit", json::array{"exp"}}}) {
+  for (auto [name, value] :
+       std::initializer_list<std::pair<const char*, json::value>>{{"jwk", attacker_jwk},
+                                                                  {"jku", "https://evil.example/jwks.json"},
+                                                                  {"x5u", "https://evil.example/cert.pem"},
+                                                                  {"x5c", json::array{"MIIB"}},
+                                                                  {"crit", json::array{"exp"}}}) {
     BOOST_TEST_CONTEXT("header member " << name) {
       json::object h{{name, value}};
       // Signed by the attacker's own key B, naming it (or a URL) in the header.
@@ -319,20 +314,16 @@ BOOST_FIXTURE_TEST_CASE(refuses_unknown_or_missing_kid, fixture) {
 
 BOOST_FIXTURE_TEST_CASE(refuses_malformed_tokens, fixture) {
   auto token = key_a().token(claims());
-  for (std::string bad : {std::string(), std::string("abc"), std::string("a.b"),
-                          token + ".extra", std::string(".") + token, std::string("!!.??.**"),
-                          std::string(20000, 'a') + "." + "b.c"}) {
-    BOOST_TEST_CONTEXT("token of " << bad.size() << " bytes") {
-      expect(bad, oidc::error::malformed_token);
-    }
+  for (std::string bad : {std::string(), std::string("abc"), std::string("a.b"), token + ".extra",
+                          std::string(".") + token, std::string("!!.??.**"), std::string(20000, 'a') + "." + "b.c"}) {
+    BOOST_TEST_CONTEXT("token of " << bad.size() << " bytes") { expect(bad, oidc::error::malformed_token); }
   }
   // Padding is not base64url.
   auto dot = token.find('.');
   expect(token.substr(0, dot) + "=" + token.substr(dot), oidc::error::malformed_token);
   // A payload that is a JSON array.
   auto arr_payload = enfinito::crypto::base64url_encode(std::string_view("[1]"));
-  expect(token.substr(0, dot + 1) + arr_payload + token.substr(token.rfind('.')),
-         oidc::error::malformed_token);
+  expect(token.substr(0, dot + 1) + arr_payload + token.substr(token.rfind('.')), oidc::error::malformed_token);
 }
 
 BOOST_AUTO_TEST_CASE(verify_rs256_refuses_weak_or_malformed_keys) {
@@ -341,10 +332,10 @@ BOOST_AUTO_TEST_CASE(verify_rs256_refuses_weak_or_malformed_keys) {
   auto sig = k.sign(input);
   BOOST_TEST(enfinito::crypto::verify_rs256(k.n(), k.e(), input, sig));
   BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), k.e(), input + "x", sig));
-  BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), "AQ", input, sig));          // e = 1
-  BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), "Ag", input, sig));          // e = 2 (even)
-  BOOST_TEST(!enfinito::crypto::verify_rs256("AQAB", k.e(), input, sig));        // tiny n
-  BOOST_TEST(!enfinito::crypto::verify_rs256(k.n() + "=", k.e(), input, sig));   // bad encoding
+  BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), "AQ", input, sig));         // e = 1
+  BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), "Ag", input, sig));         // e = 2 (even)
+  BOOST_TEST(!enfinito::crypto::verify_rs256("AQAB", k.e(), input, sig));       // tiny n
+  BOOST_TEST(!enfinito::crypto::verify_rs256(k.n() + "=", k.e(), input, sig));  // bad encoding
   BOOST_TEST(!enfinito::crypto::verify_rs256("", "", input, sig));
   BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), k.e(), input, ""));
   BOOST_TEST(!enfinito::crypto::verify_rs256(k.n(), k.e(), input, sig + std::string(1, '\0')));
@@ -354,15 +345,15 @@ BOOST_AUTO_TEST_CASE(jwks_cache_refreshes_on_unknown_kid_at_most_once_per_interv
   oidc::jwks_cache cache(30s, 1h);
   auto t0 = oidc::jwks_cache::clock::time_point(1000s);
   BOOST_TEST(!cache.keys());
-  BOOST_TEST(cache.begin_fetch("a", t0));       // empty: fetch
-  BOOST_TEST(!cache.begin_fetch("a", t0));      // already in flight this second
+  BOOST_TEST(cache.begin_fetch("a", t0));   // empty: fetch
+  BOOST_TEST(!cache.begin_fetch("a", t0));  // already in flight this second
   cache.update({{"a", "n", "e"}}, t0);
   BOOST_TEST(cache.has("a"));
-  BOOST_TEST(!cache.begin_fetch("a", t0 + 5s));  // known and fresh
-  BOOST_TEST(!cache.begin_fetch("zz", t0 + 5s)); // unknown but refreshed 5 s ago
-  BOOST_TEST(cache.begin_fetch("zz", t0 + 31s)); // unknown, interval passed
-  BOOST_TEST(!cache.begin_fetch("yy", t0 + 40s));// rate-limited
-  BOOST_TEST(cache.begin_fetch("a", t0 + 2h));   // known but stale
+  BOOST_TEST(!cache.begin_fetch("a", t0 + 5s));    // known and fresh
+  BOOST_TEST(!cache.begin_fetch("zz", t0 + 5s));   // unknown but refreshed 5 s ago
+  BOOST_TEST(cache.begin_fetch("zz", t0 + 31s));   // unknown, interval passed
+  BOOST_TEST(!cache.begin_fetch("yy", t0 + 40s));  // rate-limited
+  BOOST_TEST(cache.begin_fetch("a", t0 + 2h));     // known but stale
   BOOST_TEST(cache.keys()->size() == 1u);
 }
 

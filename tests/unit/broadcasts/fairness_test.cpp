@@ -149,8 +149,10 @@ BOOST_AUTO_TEST_CASE(single_sends_wait_at_most_one_token_while_ten_thousand_go_o
     if (ms % 500 == 250) offered[r.single("S" + std::to_string(singles++))] = r.clock.now();
     r.load();
     for (auto seq : r.pick()) {
-      if (auto it = offered.find(seq); it != offered.end()) worst = std::max(worst, r.clock.now() - it->second);
-      else ++bulk_sent;
+      if (auto it = offered.find(seq); it != offered.end())
+        worst = std::max(worst, r.clock.now() - it->second);
+      else
+        ++bulk_sent;
       answers.emplace(r.clock.now() + 50, seq);
     }
     while (!answers.empty() && answers.begin()->first <= r.clock.now()) {

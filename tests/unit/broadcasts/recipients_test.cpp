@@ -36,11 +36,11 @@ BOOST_AUTO_TEST_SUITE(broadcasts_recipients)
 BOOST_AUTO_TEST_CASE(numbers_take_meta_punctuation_and_need_a_country_code) {
   BOOST_TEST(*number_key("+1 (555) 123-4567") == "15551234567");
   BOOST_TEST(*number_key("447700900123") == "447700900123");
-  BOOST_TEST(!number_key("0555123456"));           // a national number: no country code
-  BOOST_TEST(!number_key("+1555"));                // too short
-  BOOST_TEST(!number_key("+1234567890123456"));    // 16 digits: longer than E.164
+  BOOST_TEST(!number_key("0555123456"));         // a national number: no country code
+  BOOST_TEST(!number_key("+1555"));              // too short
+  BOOST_TEST(!number_key("+1234567890123456"));  // 16 digits: longer than E.164
   BOOST_TEST(!number_key("+1555123456a"));
-  BOOST_TEST(!number_key("1+5551234567"));         // '+' only first
+  BOOST_TEST(!number_key("1+5551234567"));  // '+' only first
 }
 
 BOOST_AUTO_TEST_CASE(json_rows_are_rejected_by_position_with_the_field) {
@@ -62,8 +62,8 @@ BOOST_AUTO_TEST_CASE(json_rows_are_rejected_by_position_with_the_field) {
   BOOST_TEST(l.rejected_count == 8u);
   BOOST_REQUIRE(l.rejected.size() == 8u);
   const std::vector<std::pair<std::size_t, std::string>> want{
-      {2, "to"}, {3, "parameters"}, {4, "parameters[1]"}, {5, "to"},
-      {6, "extra"}, {7, ""}, {8, "parameters[1]"}, {9, "parameters[1]"}};
+      {2, "to"},    {3, "parameters"}, {4, "parameters[1]"}, {5, "to"},
+      {6, "extra"}, {7, ""},           {8, "parameters[1]"}, {9, "parameters[1]"}};
   for (std::size_t i = 0; i < want.size(); ++i) {
     BOOST_TEST_CONTEXT("rejection " << i) {
       BOOST_TEST(l.rejected[i].row == want[i].first);
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(an_unusable_list_is_refused_whole) {
   BOOST_TEST(read_json(json::parse("{}")).fatal.has_value());
   BOOST_TEST(read_csv("").fatal.has_value());
   BOOST_TEST(read_csv("name,to\n+15551230001,Ana\n").fatal.has_value());  // `to` first
-  BOOST_TEST(read_csv("to\n").fatal.has_value());                          // no row
+  BOOST_TEST(read_csv("to\n").fatal.has_value());                         // no row
   std::string big = "to\n";
   for (std::size_t i = 0; i <= max_recipients; ++i) big += "+1555" + std::to_string(1000000 + i) + "\n";
   auto l = read_csv(big);
@@ -174,8 +174,9 @@ BOOST_AUTO_TEST_CASE(json_header_and_buttons_are_read_checked_and_the_same_on_ev
   BOOST_TEST(r.buttons[0].sub_type == "url");
   BOOST_TEST(r.buttons[1].value == "stop-1");
   const std::vector<std::pair<std::size_t, std::string>> want{
-      {2, "header.link"}, {3, "header"}, {4, "buttons"}, {5, "buttons[1].payload"}, {6, "header.url"},
-      {7, "buttons[0].index"}, {8, "buttons[0].sub_type"}, {9, "buttons[1].index"}};
+      {2, "header.link"},         {3, "header"},          {4, "buttons"},
+      {5, "buttons[1].payload"},  {6, "header.url"},      {7, "buttons[0].index"},
+      {8, "buttons[0].sub_type"}, {9, "buttons[1].index"}};
   BOOST_REQUIRE(l.rejected.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     BOOST_TEST_CONTEXT("rejection " << i) {
@@ -359,7 +360,10 @@ BOOST_AUTO_TEST_CASE(each_row_is_strict_i_json) {
   BOOST_TEST(fatal_of(R"([{"to": "+15551230001"},])").starts_with("recipients: row 2"));
   BOOST_TEST(fatal_of(R"([{"to": "+15551230001"}, tru])").starts_with("recipients: row 2"));
   BOOST_TEST(fatal_of(R"([{"to": "+15551230001",}])").starts_with("recipients: row 1"));
-  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"}, {"to": "x)" "\xff" R"("}])").starts_with("recipients: row 2"));
+  BOOST_TEST(fatal_of(R"([{"to": "+15551230001"}, {"to": "x)"
+                      "\xff"
+                      R"("}])")
+                 .starts_with("recipients: row 2"));
   BOOST_TEST(fatal_of(R"([{"to": "+15551230001"})") == "recipients: not a JSON array");
   // A row at the depth limit is read (the body's 8 levels, less the body and the array).
   auto deep = read_json_text(R"([{"to": "+15551230001", "buttons": [{"x": [[[]]]}]}])");

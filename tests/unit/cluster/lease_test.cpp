@@ -79,8 +79,6 @@ BOOST_AUTO_TEST_CASE(a_node_that_lost_its_lease_takes_a_new_epoch_when_it_comes_
   BOOST_TEST(back.epoch == 3);
 }
 
-BOOST_AUTO_TEST_CASE(the_default_node_id_is_the_host_name) {
-  BOOST_TEST(!cluster::default_node_id().empty());
-}
+BOOST_AUTO_TEST_CASE(the_default_node_id_is_the_host_name) { BOOST_TEST(!cluster::default_node_id().empty()); }
 
 BOOST_AUTO_TEST_SUITE_END()

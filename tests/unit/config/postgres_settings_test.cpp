@@ -25,12 +25,13 @@ BOOST_AUTO_TEST_CASE(postgres_needs_a_url) {
   BOOST_CHECK_THROW(parse("[store]\nbackend = \"mysql\"\n"), config_error);
   auto s = parse("[store]\nbackend = \"postgres\"\npostgres_url = \"host=/run/postgresql dbname=enfinito\"\n");
   BOOST_TEST(s.store.postgres_url == "host=/run/postgresql dbname=enfinito");
-  BOOST_CHECK_NO_THROW(parse("[store]\nbackend = \"postgres\"\npostgres_url = \"postgresql://gw@db.internal/enfinito\"\n"));
+  BOOST_CHECK_NO_THROW(
+      parse("[store]\nbackend = \"postgres\"\npostgres_url = \"postgresql://gw@db.internal/enfinito\"\n"));
 }
 
 BOOST_AUTO_TEST_CASE(a_password_in_the_url_is_refused_without_being_repeated) {
-  for (const char* url : {"host=db password=hunter2 dbname=x", "postgresql://gw:hunter2@db/x",
-                          "postgresql://db/x?password=hunter2"}) {
+  for (const char* url :
+       {"host=db password=hunter2 dbname=x", "postgresql://gw:hunter2@db/x", "postgresql://db/x?password=hunter2"}) {
     BOOST_TEST_CONTEXT(url) {
       try {
         parse(std::string("[store]\nbackend = \"postgres\"\npostgres_url = \"") + url + "\"\n");

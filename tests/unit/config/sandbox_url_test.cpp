@@ -25,9 +25,7 @@ bool refused(const std::string& toml, const config::load_options& o, const std::
 
 BOOST_AUTO_TEST_SUITE(config_sandbox_url)
 
-BOOST_AUTO_TEST_CASE(off_by_default) {
-  BOOST_TEST(config::parse("", dev()).sandbox_url.empty());
-}
+BOOST_AUTO_TEST_CASE(off_by_default) { BOOST_TEST(config::parse("", dev()).sandbox_url.empty()); }
 
 BOOST_AUTO_TEST_CASE(dev_mode_only) {
   BOOST_TEST(refused("[dev]\nsandbox_url = \"http://127.0.0.1:9000\"\n", {}, "dev.sandbox_url"));
@@ -42,8 +40,7 @@ BOOST_AUTO_TEST_CASE(loopback_http_origin_only) {
     BOOST_TEST_CONTEXT(bad) {
       BOOST_TEST(refused(std::string("[dev]\nsandbox_url = \"") + bad + "\"\n", dev(), "dev.sandbox_url"));
     }
-  for (auto good : {"http://127.0.0.1:9000", "http://[::1]:9000", "http://localhost:9000/"})
-    BOOST_TEST_CONTEXT(good) {
+  for (auto good : {"http://127.0.0.1:9000", "http://[::1]:9000", "http://localhost:9000/"}) BOOST_TEST_CONTEXT(good) {
       BOOST_TEST(!refused(std::string("[dev]\nsandbox_url = \"") + good + "\"\n", dev(), "dev.sandbox_url"));
     }
 }
@@ -52,7 +49,8 @@ BOOST_AUTO_TEST_CASE(meta_base_url_follows_or_must_match) {
   auto s = config::parse("[dev]\nsandbox_url = \"http://127.0.0.1:9000/\"\n", dev());
   BOOST_TEST(s.sandbox_url == "http://127.0.0.1:9000");
   BOOST_TEST(s.meta.base_url == "http://127.0.0.1:9000");
-  auto same = config::parse("[dev]\nsandbox_url = \"http://127.0.0.1:9000\"\n[meta]\nbase_url = \"http://127.0.0.1:9000\"\n", dev());
+  auto same = config::parse(
+      "[dev]\nsandbox_url = \"http://127.0.0.1:9000\"\n[meta]\nbase_url = \"http://127.0.0.1:9000\"\n", dev());
   BOOST_TEST(same.meta.base_url == "http://127.0.0.1:9000");
   BOOST_TEST(refused("[dev]\nsandbox_url = \"http://127.0.0.1:9000\"\n[meta]\nbase_url = \"http://127.0.0.1:9001\"\n",
                      dev(), "meta.base_url"));

@@ -18,9 +18,7 @@ void expect_error(const std::string& toml, const std::string& key, config::load_
     config::parse(toml, opts);
     BOOST_FAIL("expected a configuration error naming " + key);
   } catch (const config::config_error& e) {
-    BOOST_TEST_CONTEXT("message: " << e.what()) {
-      BOOST_TEST(std::string(e.what()).find(key) != std::string::npos);
-    }
+    BOOST_TEST_CONTEXT("message: " << e.what()) { BOOST_TEST(std::string(e.what()).find(key) != std::string::npos); }
   }
 }
 }  // namespace
@@ -144,8 +142,9 @@ BOOST_AUTO_TEST_CASE(secret_files_are_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(vault_and_meta_keys) {
-  auto s = config::parse("[meta]\nbase_url = \"http://127.0.0.1:9/\"\ngraph_version = \"v24.0\"\n"
-                         "timeout_ms = 1500\n[vault]\nkey_file = \"/run/keys/vault.key\"\n");
+  auto s = config::parse(
+      "[meta]\nbase_url = \"http://127.0.0.1:9/\"\ngraph_version = \"v24.0\"\n"
+      "timeout_ms = 1500\n[vault]\nkey_file = \"/run/keys/vault.key\"\n");
   BOOST_TEST(s.meta.base_url == "http://127.0.0.1:9");
   BOOST_TEST(s.meta.graph_version == "v24.0");
   BOOST_TEST(s.meta.timeout.count() == 1500);
@@ -184,8 +183,8 @@ max_endpoints_per_instance = 7
 )";
 // The same file under the sections' old names.
 std::string with_old_names(std::string toml) {
-  for (const auto& [from, to] : {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"},
-                                 {"[customer_webhooks]", "[webhooks_out]"}})
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"}, {"[customer_webhooks]", "[webhooks_out]"}})
     toml.replace(toml.find(from), from.size(), to);
   return toml;
 }
@@ -235,11 +234,12 @@ BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {
   expect_same(config::parse(old_names), current);
 
   config::load_options old_env, new_env;
-  old_env.env = {{"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "2097152"}, {"ENFINITO_WEBHOOKS_CREDENTIAL_CACHE_TTL_MS", "250"},
-                 {"ENFINITO_WEBHOOKS_OUT_ALLOW_HTTP", "true"}, {"ENFINITO_WEBHOOKS_OUT_ALLOW_RANGES", "127.0.0.0/8"},
-                 {"ENFINITO_WEBHOOKS_OUT_RETRY_BASE_MS", "500"},
-                 {"ENFINITO_WEBHOOKS_OUT_MAX_ENDPOINTS_PER_INSTANCE", "7"}};
-  new_env.env = {{"ENFINITO_INBOUND_MAX_BODY_BYTES", "2097152"}, {"ENFINITO_INBOUND_CREDENTIAL_CACHE_TTL_MS", "250"},
+  old_env.env = {
+      {"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "2097152"}, {"ENFINITO_WEBHOOKS_CREDENTIAL_CACHE_TTL_MS", "250"},
+      {"ENFINITO_WEBHOOKS_OUT_ALLOW_HTTP", "true"},    {"ENFINITO_WEBHOOKS_OUT_ALLOW_RANGES", "127.0.0.0/8"},
+      {"ENFINITO_WEBHOOKS_OUT_RETRY_BASE_MS", "500"},  {"ENFINITO_WEBHOOKS_OUT_MAX_ENDPOINTS_PER_INSTANCE", "7"}};
+  new_env.env = {{"ENFINITO_INBOUND_MAX_BODY_BYTES", "2097152"},
+                 {"ENFINITO_INBOUND_CREDENTIAL_CACHE_TTL_MS", "250"},
                  {"ENFINITO_CUSTOMER_WEBHOOKS_ALLOW_HTTP", "true"},
                  {"ENFINITO_CUSTOMER_WEBHOOKS_ALLOW_RANGES", "127.0.0.0/8"},
                  {"ENFINITO_CUSTOMER_WEBHOOKS_RETRY_BASE_MS", "500"},

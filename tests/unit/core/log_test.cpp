@@ -19,8 +19,8 @@ BOOST_AUTO_TEST_CASE(one_line_with_fields) {
 }
 
 BOOST_AUTO_TEST_CASE(untrusted_values_are_escaped) {
-  auto line = core::log::format(core::log::level::warn, "x",
-                                {{"path", "/a\nts=forged level=error"}, {"q", "a b\"c\x01"}});
+  auto line =
+      core::log::format(core::log::level::warn, "x", {{"path", "/a\nts=forged level=error"}, {"q", "a b\"c\x01"}});
   BOOST_TEST(std::count(line.begin(), line.end(), '\n') == 1);  // only the terminator
   BOOST_TEST(line.find("path=\"/a\\nts=forged level=error\"") != std::string::npos);
   BOOST_TEST(line.find("q=\"a b\\\"c\\x01\"") != std::string::npos);
@@ -40,7 +40,8 @@ BOOST_AUTO_TEST_CASE(query_secrets_are_redacted) {
              "limit=1&access_token=[redacted]&token=[redacted]&cursor=2");
   BOOST_TEST(http::redact_query("hub.mode=subscribe&hub.verify_token=abc&hub.challenge=9") ==
              "hub.mode=subscribe&hub.verify_token=[redacted]&hub.challenge=9");
-  BOOST_TEST(http::redact_query("code=4/0Ab&password=p&state=s") == "code=[redacted]&password=[redacted]&state=[redacted]");
+  BOOST_TEST(http::redact_query("code=4/0Ab&password=p&state=s") ==
+             "code=[redacted]&password=[redacted]&state=[redacted]");
   BOOST_TEST(http::redact_query("") == "");
 }
 
@@ -58,7 +59,8 @@ BOOST_AUTO_TEST_CASE(query_values_are_logged_by_allow_list) {
                                 "&fields=id&before=3") ==
              "cursor=c1&after=9&direction=in&status=sent&since=1&until=2&type=text&instance=ins_a&fields=id&before=3");
   // The personal and the credential-like stay out of the log too.
-  BOOST_TEST(http::redact_query("peer=4915112345678&phone_number_id=1065") == "peer=[redacted]&phone_number_id=[redacted]");
+  BOOST_TEST(http::redact_query("peer=4915112345678&phone_number_id=1065") ==
+             "peer=[redacted]&phone_number_id=[redacted]");
   // A bare name is kept only if it looks like a parameter name; a repeated allowed key is kept.
   BOOST_TEST(http::redact_query("flag&limit=1&limit=2") == "flag&limit=1&limit=2");
   BOOST_TEST(http::redact_query("a%20b=1&\"x\"") == "[redacted]=[redacted]&[redacted]");
@@ -72,8 +74,11 @@ BOOST_AUTO_TEST_CASE(secrets_are_redacted_from_every_line_by_shape) {
   BOOST_REQUIRE_EQUAL(token.size(), 43u);
   const std::string whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+/x=";
   auto line = core::log::format(core::log::level::info, "http.request",
-                                {{"query", "x=" + key}, {"path", "/v1/reset/" + token}, {"error", "bad secret " + whsec + " here"},
-                                 {"note", "key" + key + ".tail"}, {"pct", "a%20" + token}});
+                                {{"query", "x=" + key},
+                                 {"path", "/v1/reset/" + token},
+                                 {"error", "bad secret " + whsec + " here"},
+                                 {"note", "key" + key + ".tail"},
+                                 {"pct", "a%20" + token}});
   BOOST_TEST(line.find("enf_live_A") == std::string::npos);
   BOOST_TEST(line.find(token) == std::string::npos);
   BOOST_TEST(line.find("MfKQ9r8") == std::string::npos);
@@ -87,7 +92,8 @@ BOOST_AUTO_TEST_CASE(secrets_are_redacted_from_every_line_by_shape) {
   // What is not shaped like a secret stays: ids, hashes, counters, words naming a prefix.
   const std::string sha256_hex(64, 'a');
   const std::string ordinary = "ins_AbCdEfGhIjKlMnOpQrStUv msg_0192ab34cd56AbCdEfGhIjKlMnOpQrStUv " + sha256_hex +
-                               " keys start with enf_live_ and whsec_ " + std::string(42, 'b') + " " + std::string(44, 'c');
+                               " keys start with enf_live_ and whsec_ " + std::string(42, 'b') + " " +
+                               std::string(44, 'c');
   std::string copy = ordinary;
   core::log::redact_secrets(copy);
   BOOST_TEST(copy == ordinary);

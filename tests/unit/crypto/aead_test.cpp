@@ -108,9 +108,7 @@ BOOST_FIXTURE_TEST_CASE(tag_cut_to_12_bytes_fails, keys_fixture) {
   for (std::size_t n : {0u, 4u, 64u}) {
     const std::string sealed = seal(key, "a", std::string(n, 'p'));
     const std::string cut = sealed.substr(0, aead_nonce_size + n + 12);
-    BOOST_TEST_CONTEXT("plaintext " << n) {
-      BOOST_TEST(!open(key, "a", cut).has_value());
-    }
+    BOOST_TEST_CONTEXT("plaintext " << n) { BOOST_TEST(!open(key, "a", cut).has_value()); }
   }
 }
 

@@ -49,9 +49,13 @@ BOOST_AUTO_TEST_CASE(hex_rejects_bad_input) {
 
 // RFC 4648 section 10 test vectors.
 BOOST_AUTO_TEST_CASE(base64_rfc4648_vectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (auto [plain, b64] : vectors) {
     BOOST_TEST_CONTEXT("plain " << plain) {
       BOOST_TEST(base64_encode(std::string_view(plain)) == b64);
@@ -91,8 +95,8 @@ BOOST_AUTO_TEST_CASE(base64_round_trip_random_lengths) {
 }
 
 BOOST_AUTO_TEST_CASE(base64_rejects_bad_input) {
-  for (const char* bad : {"Zg", "Zg=", "Zg===", "Z===", "Zm9v\n", " Zm9v", "Zm 9v", "Zm9v!A==",
-                          "=Zm9", "Zm=v", "Zh==" /* non-zero trailing bits */, "Zm9=" /* ditto */}) {
+  for (const char* bad : {"Zg", "Zg=", "Zg===", "Z===", "Zm9v\n", " Zm9v", "Zm 9v", "Zm9v!A==", "=Zm9", "Zm=v",
+                          "Zh==" /* non-zero trailing bits */, "Zm9=" /* ditto */}) {
     BOOST_TEST_CONTEXT("input " << bad) {
       auto v = base64_decode(bad);
       BOOST_TEST(!v.has_value());
@@ -117,8 +121,8 @@ BOOST_AUTO_TEST_SUITE(crypto_random)
 BOOST_AUTO_TEST_CASE(token_and_hex_shapes) {
   const std::string t = random_token(32);
   BOOST_TEST(t.size() == 43u);
-  BOOST_TEST(t.find_first_not_of(
-                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+  BOOST_TEST(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+             std::string::npos);
   auto raw = base64url_decode(t);
   BOOST_TEST_REQUIRE(raw.has_value());
   BOOST_TEST(raw->size() == 32u);
@@ -138,8 +142,8 @@ BOOST_AUTO_TEST_CASE(time_ordered_tokens_sort_by_creation_and_stay_random) {
   BOOST_TEST(raw->size() == 16u);
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   const std::string later = time_ordered_token(16);
-  BOOST_TEST(first < later);                                   // byte order = creation order
-  BOOST_TEST(first.substr(12) != later.substr(12));            // the random part is not derived
+  BOOST_TEST(first < later);                         // byte order = creation order
+  BOOST_TEST(first.substr(12) != later.substr(12));  // the random part is not derived
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) BOOST_TEST(seen.insert(time_ordered_token(16)).second);  // same ms: still unique
 }

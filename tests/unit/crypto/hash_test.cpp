@@ -40,8 +40,7 @@ BOOST_AUTO_TEST_CASE(sha256_stream_equals_the_one_shot_digest) {
 // RFC 4231 section 4: test cases 1, 2 and 6 (short key, text key, key longer than a block).
 BOOST_AUTO_TEST_CASE(hmac_rfc4231_vectors) {
   const std::vector<unsigned char> key1(20, 0x0b);
-  BOOST_TEST(hmac_sha256_hex(key1, "Hi There") ==
-             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  BOOST_TEST(hmac_sha256_hex(key1, "Hi There") == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   BOOST_TEST(hmac_sha256_hex(std::string_view("Jefe"), "what do ya want for nothing?") ==
              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   const std::vector<unsigned char> key6(131, 0xaa);
@@ -76,8 +75,7 @@ BOOST_AUTO_TEST_CASE(hmac_is_thread_safe) {
   }
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t) BOOST_TEST(ok[t] == 2000);
-  BOOST_TEST(hmac_sha256_hex(std::string_view("k"), "payload") !=
-             hmac_sha256_hex(std::string_view("kk"), "payload"));
+  BOOST_TEST(hmac_sha256_hex(std::string_view("k"), "payload") != hmac_sha256_hex(std::string_view("kk"), "payload"));
 }
 
 // Meta's X-Hub-Signature-256 examples, read from the shared fixtures (never copied here).

@@ -18,13 +18,10 @@ using namespace enfinito::crypto;
 
 namespace {
 
-std::string b64_key(std::size_t n, unsigned char fill) {
-  return base64_encode(std::vector<unsigned char>(n, fill));
-}
+std::string b64_key(std::size_t n, unsigned char fill) { return base64_encode(std::vector<unsigned char>(n, fill)); }
 
 std::string good_text() {
-  return "# test keys\n\nlookup " + b64_key(32, 0x11) + "\n1 " + b64_key(32, 0x01) + "\n3 " +
-         b64_key(32, 0x03) + "\n";
+  return "# test keys\n\nlookup " + b64_key(32, 0x11) + "\n1 " + b64_key(32, 0x01) + "\n3 " + b64_key(32, 0x03) + "\n";
 }
 
 unsigned file_mode(const std::filesystem::path& p) {

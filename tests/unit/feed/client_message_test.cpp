@@ -38,9 +38,9 @@ BOOST_AUTO_TEST_CASE(other_messages_are_ignored) {
 }
 
 BOOST_AUTO_TEST_CASE(a_resume_that_is_not_an_event_id_closes_with_1008) {
-  const std::string bad[] = {R"({"resume_after": -1})", R"({"resume_after": "12"})", R"({"resume_after": 1.5})",
-                             R"({"resume_after": 18446744073709551615})", R"({"resume_after": true})",
-                             R"({"resume_after": {}})"};
+  const std::string bad[] = {R"({"resume_after": -1})",   R"({"resume_after": "12"})",
+                             R"({"resume_after": 1.5})",  R"({"resume_after": 18446744073709551615})",
+                             R"({"resume_after": true})", R"({"resume_after": {}})"};
   for (const auto& m : bad) {
     BOOST_TEST_CONTEXT(m) {
       client_reader r(true, 4096);

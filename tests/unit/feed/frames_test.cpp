@@ -60,7 +60,12 @@ BOOST_AUTO_TEST_CASE(length_encodings_switch_at_126_and_65536) {
 BOOST_AUTO_TEST_CASE(frames_concatenate_in_queue_order) {
   std::string out;
   for (const char* p : {"a", "bb", "ccc"}) append_text_frame(out, p);
-  BOOST_TEST(out == std::string("\x81\x01" "a" "\x81\x02" "bb" "\x81\x03" "ccc"));
+  BOOST_TEST(out == std::string("\x81\x01"
+                                "a"
+                                "\x81\x02"
+                                "bb"
+                                "\x81\x03"
+                                "ccc"));
 }
 
 BOOST_AUTO_TEST_CASE(a_gather_takes_the_first_then_what_fits_in_the_bound) {

@@ -51,10 +51,10 @@ BOOST_AUTO_TEST_CASE(a_write_during_the_raw_write_waits_for_the_gate) {
     beast_done = true;
   });
   io.poll();
-  BOOST_TEST(!beast_done);            // parked while the session holds the gate
-  BOOST_TEST(gate.beast_writing());   // so the session will not take it again
+  BOOST_TEST(!beast_done);           // parked while the session holds the gate
+  BOOST_TEST(gate.beast_writing());  // so the session will not take it again
   gate.end_raw();
-  BOOST_TEST(gate.beast_writing());   // still, until the parked write has started
+  BOOST_TEST(gate.beast_writing());  // still, until the parked write has started
   io.run_for(std::chrono::seconds(2));
   BOOST_TEST(beast_done);
   BOOST_TEST(!gate.beast_writing());
@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(a_parked_write_dies_with_the_reactor_and_lets_go_of_its_own
     gate.reset();
     io.poll();
     BOOST_TEST(!owner_seen.expired());  // held by the parked write
-  }  // the reactor goes first, with its pending operations
+  }                                     // the reactor goes first, with its pending operations
   BOOST_TEST(owner_seen.expired());
 }
 
@@ -89,7 +89,8 @@ BOOST_AUTO_TEST_CASE(a_gate_destroyed_while_a_write_waits_drops_the_write) {
   {
     feed::write_gate<tcp::socket> gate(std::move(server));
     gate.begin_raw();
-    gate.async_write_some(net::buffer(std::string_view("x")), [&](boost::system::error_code, std::size_t) { called = true; });
+    gate.async_write_some(net::buffer(std::string_view("x")),
+                          [&](boost::system::error_code, std::size_t) { called = true; });
     io.poll();
   }  // the session ended (Beast's own pings hold no reference to it)
   io.run_for(std::chrono::milliseconds(200));

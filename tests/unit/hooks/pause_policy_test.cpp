@@ -10,8 +10,8 @@
 #include <vector>
 
 using namespace enfinito;
-using std::chrono::milliseconds;
 using std::chrono::hours;
+using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
@@ -137,7 +137,8 @@ BOOST_AUTO_TEST_CASE(a_resumed_run_starts_over) {
 }
 
 BOOST_AUTO_TEST_CASE(reason_without_an_error) {
-  BOOST_TEST(hooks::pause_reason(50, 0, "") == "failed 50 consecutive attempts since 1970-01-01T00:00:00Z (last: failed)");
+  BOOST_TEST(hooks::pause_reason(50, 0, "") ==
+             "failed 50 consecutive attempts since 1970-01-01T00:00:00Z (last: failed)");
   BOOST_TEST(hooks::pause_reason(7, 1'800'000'000'999, "cannot connect") ==
              "failed 7 consecutive attempts since 2027-01-15T08:00:00Z (last: cannot connect)");
 }

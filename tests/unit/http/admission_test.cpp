@@ -83,15 +83,15 @@ const std::vector<row> table = {
     {"GET, no body", "GET /v1/messages HTTP/1.1\r\nHost: x"},
     {"route limit below the server's", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 10", 0,
      body_plan::memory, 256},
-    {"over the route's limit: 413 before the body", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 300",
-     413, body_plan::none, 256, false, 0, true},
+    {"over the route's limit: 413 before the body", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 300", 413,
+     body_plan::none, 256, false, 0, true},
     {"route limit above the server's", "POST /v1/media HTTP/1.1\r\nHost: x\r\nContent-Length: 2000", 0,
      body_plan::spool, 1024 * 1024},
-    {"no route: the server's limit", "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 2000", 413,
-     body_plan::none, server_limit, false, 0, true},
+    {"no route: the server's limit", "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 2000", 413, body_plan::none,
+     server_limit, false, 0, true},
     // Body plan.
-    {"spooling route, chunked", "POST /v1/media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked", 0,
-     body_plan::spool, 1024 * 1024},
+    {"spooling route, chunked", "POST /v1/media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked", 0, body_plan::spool,
+     1024 * 1024},
     {"spooling route, empty body: nothing to spool", "POST /v1/media HTTP/1.1\r\nHost: x\r\nContent-Length: 0", 0,
      body_plan::none, 1024 * 1024},
     {"no route, a body: read into memory, then 404", "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 3", 0,
@@ -101,14 +101,22 @@ const std::vector<row> table = {
      body_plan::memory, 256, true},
     {"continue, spooling", "POST /v1/media HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5", 0,
      body_plan::spool, 1024 * 1024, true},
-    {"continue without a body: none sent", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-     "Content-Length: 0", 0, body_plan::none, 256},
-    {"continue refused by the limit: none sent", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-     "Content-Length: 999", 413, body_plan::none, 256, false, 0, true},
-    {"other expectation: no continue", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: something\r\n"
-     "Content-Length: 5", 0, body_plan::memory, 256},
-    {"continue for a missing route (answered 404 after the body)", "POST /nope HTTP/1.1\r\nHost: x\r\n"
-     "Expect: 100-continue\r\nContent-Length: 5", 0, body_plan::memory, server_limit, true, 404},
+    {"continue without a body: none sent",
+     "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+     "Content-Length: 0",
+     0, body_plan::none, 256},
+    {"continue refused by the limit: none sent",
+     "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+     "Content-Length: 999",
+     413, body_plan::none, 256, false, 0, true},
+    {"other expectation: no continue",
+     "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: something\r\n"
+     "Content-Length: 5",
+     0, body_plan::memory, 256},
+    {"continue for a missing route (answered 404 after the body)",
+     "POST /nope HTTP/1.1\r\nHost: x\r\n"
+     "Expect: 100-continue\r\nContent-Length: 5",
+     0, body_plan::memory, server_limit, true, 404},
     // No route.
     {"unknown path: 404", "GET /nope HTTP/1.1\r\nHost: x", 0, body_plan::none, server_limit, false, 404},
     {"known path, other method: 405 with Allow", "DELETE /v1/messages HTTP/1.1\r\nHost: x", 0, body_plan::none,
@@ -118,18 +126,20 @@ const std::vector<row> table = {
     {"parameter decodes: found", "POST /v1/items/a%20b HTTP/1.1\r\nHost: x"},
     {"query string ignored by the match", "GET /v1/messages?after=1 HTTP/1.1\r\nHost: x"},
     // Framing and smuggling (framing.hpp's table; refusals close).
-    {"OWS after chunked (the raw head, not Beast's trimmed one)", "POST /v1/messages HTTP/1.1\r\nHost: x\r\n"
-     "Transfer-Encoding: chunked \t", 400,
-     body_plan::none, 256, false, 0, true},
-    {"two Host fields", "GET /v1/messages HTTP/1.1\r\nHost: x\r\nHost: y", 400, body_plan::none, server_limit, false,
-     0, true},
-    {"TE in HTTP/1.0", "POST /v1/messages HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked", 400, body_plan::none,
-     256, false, 0, true},
+    {"OWS after chunked (the raw head, not Beast's trimmed one)",
+     "POST /v1/messages HTTP/1.1\r\nHost: x\r\n"
+     "Transfer-Encoding: chunked \t",
+     400, body_plan::none, 256, false, 0, true},
+    {"two Host fields", "GET /v1/messages HTTP/1.1\r\nHost: x\r\nHost: y", 400, body_plan::none, server_limit, false, 0,
+     true},
+    {"TE in HTTP/1.0", "POST /v1/messages HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked", 400, body_plan::none, 256,
+     false, 0, true},
     {"a coding before chunked: 501", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked", 501,
      body_plan::none, 256, false, 0, true},
-    {"CONNECT: answered, then closed", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443", 0,
-     body_plan::none, server_limit, false, 404, true},
-    {"Connection: close is the client's, not admission's", "GET /v1/messages HTTP/1.1\r\nHost: x\r\n"
+    {"CONNECT: answered, then closed", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443", 0, body_plan::none,
+     server_limit, false, 404, true},
+    {"Connection: close is the client's, not admission's",
+     "GET /v1/messages HTTP/1.1\r\nHost: x\r\n"
      "Connection: close"},
 };
 

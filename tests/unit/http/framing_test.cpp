@@ -23,8 +23,8 @@ struct row {
   const char* name;
   fields_t fields;
   body_framing kind;
-  unsigned status = 0;        // for reject
-  std::uint64_t length = 0;   // for length
+  unsigned status = 0;       // for reject
+  std::uint64_t length = 0;  // for length
   unsigned version = 11;
   std::string method = "POST";
   std::uint64_t limit = 1024;
@@ -80,8 +80,14 @@ const std::vector<row> table = {
     {"OWS around commas", {{"Transfer-Encoding", " ,\t, chunked"}}, chunked},
     {"chunked before empty elements", {{"Transfer-Encoding", "chunked , ,"}}, reject, 400},
     {"chunked, trailing comma", {{"Transfer-Encoding", "chunked,"}}, reject, 400},
-    {"chunked over the body limit (limit applies while reading)", {{"Transfer-Encoding", "chunked"}}, chunked, 0, 0,
-     11, "POST", 0},
+    {"chunked over the body limit (limit applies while reading)",
+     {{"Transfer-Encoding", "chunked"}},
+     chunked,
+     0,
+     0,
+     11,
+     "POST",
+     0},
     {"xchunked (issue 23)", {{"Transfer-Encoding", "xchunked"}}, reject, 400},
     {"chunkedx", {{"Transfer-Encoding", "chunkedx"}}, reject, 400},
     {"chunked then gzip", {{"Transfer-Encoding", "chunked, gzip"}}, reject, 400},
@@ -94,8 +100,10 @@ const std::vector<row> table = {
     {"quoted parameter with a comma then chunked", {{"Transfer-Encoding", "x;a=\"1,2\", chunked"}}, reject, 501},
     {"unterminated quoted parameter", {{"Transfer-Encoding", "x;a=\"1, chunked"}}, reject, 400},
     {"chunked twice in one field", {{"Transfer-Encoding", "chunked, chunked"}}, reject, 400},
-    {"two fields: gzip, chunked (lists concatenate)", {{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}},
-     reject, 501},
+    {"two fields: gzip, chunked (lists concatenate)",
+     {{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}},
+     reject,
+     501},
     {"two fields: chunked, gzip", {{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "gzip"}}, reject, 400},
     {"two fields: chunked, chunked", {{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}}, reject, 400},
     {"two fields: empty, chunked", {{"Transfer-Encoding", ""}, {"Transfer-Encoding", "chunked"}}, chunked},
@@ -112,8 +120,12 @@ const std::vector<row> table = {
     {"obs-fold in transfer-encoding", {{"Transfer-Encoding", "gzip,\r\n chunked"}}, reject, 400},
     {"obs-fold before chunked", {{"Transfer-Encoding", "\r\n\tchunked"}}, reject, 400},
     {"chunked in HTTP/1.0", {{"Transfer-Encoding", "chunked"}}, reject, 400, 0, 10},
-    {"chunked in HTTP/1.0 with content-length", {{"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}}, reject,
-     400, 0, 10},
+    {"chunked in HTTP/1.0 with content-length",
+     {{"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}},
+     reject,
+     400,
+     0,
+     10},
     {"transfer-encoding and content-length", {{"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}}, reject, 400},
     {"content-length and transfer-encoding", {{"Content-Length", "5"}, {"Transfer-Encoding", "chunked"}}, reject, 400},
     {"content-length and xchunked", {{"Content-Length", "3"}, {"Transfer-Encoding", "xchunked"}}, reject, 400},
@@ -166,15 +178,16 @@ BOOST_AUTO_TEST_CASE(admission_and_beast_agree) {
     const char* name;
     std::string head;
     std::string body;
-    unsigned status;    // 0: accepted
+    unsigned status;  // 0: accepted
     std::size_t body_size = 0;
   };
   const std::vector<case_t> cases = {
       {"issue 23 reproduction", "Transfer-Encoding: xchunked\r\n", "", 400},
       {"gzip, chunked", "Transfer-Encoding: gzip, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n", 501},
-      {"two TE fields gzip + chunked (Beast alone: chunked)", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
-       "5\r\nhello\r\n0\r\n\r\n", 501},
-      {"chunked;foo=bar (Beast alone: chunked)", "Transfer-Encoding: chunked;foo=bar\r\n", "5\r\nhello\r\n0\r\n\r\n", 400},
+      {"two TE fields gzip + chunked (Beast alone: chunked)",
+       "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n", 501},
+      {"chunked;foo=bar (Beast alone: chunked)", "Transfer-Encoding: chunked;foo=bar\r\n", "5\r\nhello\r\n0\r\n\r\n",
+       400},
       {"chunked, chunked", "Transfer-Encoding: chunked, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n", 400},
       {"CL list 5, 5 (Beast alone: 5)", "Content-Length: 5, 5\r\n", "hello", 400},
       {"two equal CL fields (Beast alone: 5)", "Content-Length: 5\r\nContent-Length: 5\r\n", "hello", 400},
@@ -185,7 +198,8 @@ BOOST_AUTO_TEST_CASE(admission_and_beast_agree) {
       {"Chunked after an empty element", "Transfer-Encoding: , Chunked\r\n", "5\r\nhello\r\n0\r\n\r\n", 0, 5},
       {"CL", "Content-Length: 5\r\n", "hello", 0, 5},
       {"CL with trailing OWS (Beast alone: 5)", "Content-Length: 5 \r\n", "hello", 400},
-      {"chunked with trailing OWS (Beast alone: chunked)", "Transfer-Encoding: chunked \r\n", "5\r\nhello\r\n0\r\n\r\n", 400},
+      {"chunked with trailing OWS (Beast alone: chunked)", "Transfer-Encoding: chunked \r\n", "5\r\nhello\r\n0\r\n\r\n",
+       400},
       {"none", "", "", 0, 0},
   };
   for (const auto& c : cases) {

@@ -34,13 +34,22 @@ BOOST_AUTO_TEST_CASE(accepts_valid_json) {
 
 BOOST_AUTO_TEST_CASE(refuses_bad_input_with_a_code) {
   http::json_limits lim{8, 50};
-  struct row { std::string body, type, code; int status; };
+  struct row {
+    std::string body, type, code;
+    int status;
+  };
   std::vector<row> rows = {
       {"{\"a\":1}", "text/plain", "unsupported_media_type", 415},
       {"{\"a\":", "application/json", "invalid_json", 400},
       {"{\"a\":\"\xff\xfe\"}", "application/json", "invalid_json", 400},  // invalid UTF-8
       {std::string(9, '[') + std::string(9, ']'), "application/json", "json_too_deep", 400},
-      {"[" + [] { std::string s; for (int i = 0; i < 60; ++i) s += (i ? ",1" : "1"); return s; }() + "]",
+      {"[" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 60; ++i) s += (i ? ",1" : "1");
+             return s;
+           }() +
+           "]",
        "application/json", "json_too_large", 400},
   };
   for (auto& r : rows) {
@@ -58,7 +67,9 @@ BOOST_AUTO_TEST_CASE(refuses_bad_input_with_a_code) {
 
 // Issue 23: a body that is not I-JSON is a 400 naming the member, dotted and as a pointer.
 BOOST_AUTO_TEST_CASE(refuses_duplicates_and_numbers_that_would_change_naming_the_member) {
-  struct row { std::string body, code, field, pointer; };
+  struct row {
+    std::string body, code, field, pointer;
+  };
   const std::vector<row> rows = {
       {R"({"to":"4915112345678","to":"4915199999999"})", "json_duplicate_member", "to", "/to"},
       {R"({"text":{"body":"x","body":"y"}})", "json_duplicate_member", "text.body", "/text/body"},

@@ -23,9 +23,10 @@ BOOST_AUTO_TEST_SUITE(http_multipart)
 BOOST_AUTO_TEST_CASE(splits_a_form) {
   const std::string binary("\0\r\n--Xy\r\n\xff", 10);  // CRLF and a partial delimiter inside the data
   const std::string body = part("Content-Disposition: form-data; name=\"type\"", "image/png") +
-                           part("content-disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".png\"\r\n"
-                                "Content-Type: image/png",
-                                binary) +
+                           part(
+                               "content-disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".png\"\r\n"
+                               "Content-Type: image/png",
+                               binary) +
                            close();
   auto parts = multipart::parse(ct, body);
   BOOST_TEST_REQUIRE(parts.has_value());
@@ -41,8 +42,9 @@ BOOST_AUTO_TEST_CASE(splits_a_form) {
 
 BOOST_AUTO_TEST_CASE(accepts_what_clients_send) {
   // Quoted boundary, a preamble, transport padding, an empty part, no trailing CRLF.
-  const std::string body = "preamble\r\n--a'b(c)\r\nContent-Disposition: form-data; name=x\r\n\r\n\r\n--a'b(c)  \r\n"
-                           "Content-Disposition: form-data; name=\"y\"\r\n\r\nv\r\n--a'b(c)--";
+  const std::string body =
+      "preamble\r\n--a'b(c)\r\nContent-Disposition: form-data; name=x\r\n\r\n\r\n--a'b(c)  \r\n"
+      "Content-Disposition: form-data; name=\"y\"\r\n\r\nv\r\n--a'b(c)--";
   auto parts = multipart::parse("Multipart/Form-Data; charset=utf-8; boundary=\"a'b(c)\"", body);
   BOOST_TEST_REQUIRE(parts.has_value());
   BOOST_TEST_REQUIRE(parts->size() == 2u);
@@ -77,12 +79,15 @@ BOOST_AUTO_TEST_CASE(refuses_what_is_wrong) {
       {"unterminated quote", ct, part("Content-Disposition: form-data; name=\"f", "d") + close(), f::malformed},
       {"garbage after delimiter", ct, "--XyZjunk\r\n" + ok, f::malformed},
       {"headers never end", ct, "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n", f::malformed},
-      {"too many parts", ct, [] {
+      {"too many parts", ct,
+       [] {
          std::string b;
          for (int i = 0; i < 9; ++i) b += part("Content-Disposition: form-data; name=\"p\"", "x");
          return b + close();
-       }(), f::too_many_parts},
-      {"huge headers", ct, part("Content-Disposition: form-data; name=\"f\"\r\nX-Pad: " + std::string(5000, 'p'), "d") + close(),
+       }(),
+       f::too_many_parts},
+      {"huge headers", ct,
+       part("Content-Disposition: form-data; name=\"f\"\r\nX-Pad: " + std::string(5000, 'p'), "d") + close(),
        f::header_too_large},
   };
   for (const auto& r : rows) {

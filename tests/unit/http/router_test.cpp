@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(bad_percent_encoding_is_flagged) {
   r.add(verb::get, "/v1/x/{id}", "x", nop());
   BOOST_TEST(r.match(verb::get, "/v1/x/%zz").bad_encoding);
   BOOST_TEST(r.match(verb::get, "/v1/x/%4").bad_encoding);
-  BOOST_TEST(r.match(verb::get, "/v1/x/a%00b").bad_encoding);  // NUL
+  BOOST_TEST(r.match(verb::get, "/v1/x/a%00b").bad_encoding);             // NUL
   BOOST_TEST(r.match(verb::get, "/v1/x/a+b").params[0].second == "a+b");  // '+' is literal in paths
 }
 
@@ -86,8 +86,8 @@ BOOST_AUTO_TEST_CASE(only_for_unknown_paths_it_accepts) {
   http::router r;
   r.add(verb::get, "/healthz", "ops.healthz", nop());
   r.add(verb::get, "/v1/instances/{id}", "instances.get", nop());
-  const auto& fb = r.set_fallback("web.app", [](verb m, std::string_view p) { return m == verb::get && !p.starts_with("/v1/"); },
-                                  nop());
+  const auto& fb = r.set_fallback(
+      "web.app", [](verb m, std::string_view p) { return m == verb::get && !p.starts_with("/v1/"); }, nop());
   BOOST_TEST(!fb.options.public_doc);
   BOOST_TEST(fb.index == 2u);  // in the table: metrics count it under its name
 
@@ -95,9 +95,9 @@ BOOST_AUTO_TEST_CASE(only_for_unknown_paths_it_accepts) {
   BOOST_TEST(r.match(verb::get, "/").found == &fb);
   BOOST_TEST(r.match(verb::get, "/instances/x/conversations").found == &fb);
   BOOST_TEST(r.match(verb::get, "/v1/instances/x").found->name == "instances.get");
-  BOOST_TEST(!r.match(verb::get, "/v1/nope").found);   // the predicate says no
+  BOOST_TEST(!r.match(verb::get, "/v1/nope").found);    // the predicate says no
   BOOST_TEST(!r.match(verb::post, "/anything").found);  // likewise
-  auto known = r.match(verb::delete_, "/healthz");     // a known path keeps its 405
+  auto known = r.match(verb::delete_, "/healthz");      // a known path keeps its 405
   BOOST_TEST(!known.found);
   BOOST_TEST(known.path_known);
   BOOST_TEST(known.allow == "GET");
@@ -106,11 +106,13 @@ BOOST_AUTO_TEST_CASE(only_for_unknown_paths_it_accepts) {
 
 BOOST_AUTO_TEST_CASE(never_matches_as_a_pattern_and_is_set_once) {
   http::router r;
-  r.set_fallback("web.app", [](verb, std::string_view) { return false; }, nop());
+  r.set_fallback(
+      "web.app", [](verb, std::string_view) { return false; }, nop());
   // A target that is no path ("*", absolute-form) splits to nothing: still no match.
   BOOST_TEST(!r.match(verb::get, "*").found);
   BOOST_TEST(!r.match(verb::get, "").found);
-  BOOST_CHECK_THROW(r.set_fallback("again", [](verb, std::string_view) { return true; }, nop()),
+  BOOST_CHECK_THROW(r.set_fallback(
+                        "again", [](verb, std::string_view) { return true; }, nop()),
                     std::invalid_argument);
 }
 
@@ -123,7 +125,8 @@ BOOST_AUTO_TEST_CASE(serves_get_and_head_under_its_prefix_before_any_pattern) {
   r.add(verb::get, "/healthz", "ops.healthz", nop());
   r.add(verb::get, "/{a}/{b}/{c}", "params.three", nop());  // would match asset paths by shape
   const auto& m = r.mount("/assets/", "web.assets", nop());
-  r.set_fallback("web.app", [](verb, std::string_view) { return true; }, nop());
+  r.set_fallback(
+      "web.app", [](verb, std::string_view) { return true; }, nop());
   BOOST_TEST(!m.options.public_doc);
   BOOST_TEST(m.index == 2u);  // in the table: metrics count it under its name
   BOOST_TEST(r.match(verb::get, "/assets/0123abcd/app.js").found == &m);

@@ -39,14 +39,16 @@ std::string field_change(const std::string& field, const std::string& value) {
 // Two messages (a text and an unknown type), a failed status with a value-level error, and a
 // template update with an entry time.
 std::string every_kind() {
-  const auto messages = messages_change(our_number, R"("contacts":[{"profile":{"name":"Zo\u00eb"},"wa_id":"4915112345678"}],
+  const auto messages =
+      messages_change(our_number, R"("contacts":[{"profile":{"name":"Zo\u00eb"},"wa_id":"4915112345678"}],
    "messages":[
     {"from":"4915112345678","id":"wamid.in-1","timestamp":"1760000000","type":"text","text":{"body":"hallo"}},
     {"from":"4915112345678","id":"wamid.in-2","timestamp":"1760000001","type":"hologram","hologram":{"depth":3}}])");
   const auto statuses = messages_change(our_number, R"("statuses":[{"id":"wamid.out-1","status":"failed",
    "timestamp":"1760000002","recipient_id":"4915112345678","errors":[{"code":131047,"title":"Re-engagement message"}]}],
    "errors":[{"code":130429,"title":"Rate limit hit"}])");
-  const auto tpl = field_change("message_template_status_update", R"({"event":"APPROVED","message_template_name":"order_update"})");
+  const auto tpl =
+      field_change("message_template_status_update", R"({"event":"APPROVED","message_template_name":"order_update"})");
   return notification(entry(our_waba, messages + "," + statuses) + "," + entry(our_waba, tpl, 1760000003));
 }
 
@@ -58,8 +60,9 @@ meta::notification parse(const std::string& raw) {
 
 // A text to phone number `number`.
 std::string one_message(const std::string& number, const std::string& wamid) {
-  return notification(entry(our_waba, messages_change(number, R"("messages":[{"from":"4915112345678","id":")" + wamid +
-                                                                  R"(","timestamp":"1760000000","type":"text","text":{"body":"hi"}}])")));
+  return notification(entry(
+      our_waba, messages_change(number, R"("messages":[{"from":"4915112345678","id":")" + wamid +
+                                            R"(","timestamp":"1760000000","type":"text","text":{"body":"hi"}}])")));
 }
 
 // A WABA-wide field of `waba`.
@@ -194,7 +197,8 @@ BOOST_AUTO_TEST_CASE(a_redelivery_has_the_same_digest_and_a_timeless_update_none
 }
 
 BOOST_AUTO_TEST_CASE(a_throughput_upgrade_of_this_number_raises_it) {
-  const auto upgrade = R"({"display_phone_number":"15550001111","event":"THROUGHPUT_UPGRADE","current_limit":"TIER_UNLIMITED"})";
+  const auto upgrade =
+      R"({"display_phone_number":"15550001111","event":"THROUGHPUT_UPGRADE","current_limit":"TIER_UNLIMITED"})";
   auto n = parse(waba_field("900000000000001", "phone_number_quality_update", upgrade));
   const auto b = inbound::map_updates(n, ours());
   BOOST_TEST(b.throughput_level == "HIGH");
@@ -226,7 +230,8 @@ BOOST_AUTO_TEST_CASE(a_messaging_limit_change_of_this_number_sets_its_tier) {
   BOOST_TEST(b.events[0].type == "phone_number.quality");
 
   // The throughput upgrade carries the limit too (it needs an unlimited one).
-  const auto tp = R"({"display_phone_number":"15550001111","event":"THROUGHPUT_UPGRADE","current_limit":"TIER_UNLIMITED"})";
+  const auto tp =
+      R"({"display_phone_number":"15550001111","event":"THROUGHPUT_UPGRADE","current_limit":"TIER_UNLIMITED"})";
   auto t = parse(waba_field("900000000000001", "phone_number_quality_update", tp));
   BOOST_TEST(inbound::map_updates(t, ours()).messaging_limit_tier == "TIER_UNLIMITED");
 

@@ -97,8 +97,8 @@ BOOST_AUTO_TEST_CASE(a_post_is_admitted_only_with_the_signature_over_its_exact_b
   BOOST_TEST((inbound::decide_admission(std::string_view(good), instance, body, nullptr).verdict ==
               admission_verdict::look_up));
 
-  BOOST_TEST((inbound::decide_admission(std::string_view(good), instance, body, &ok).verdict ==
-              admission_verdict::admitted));
+  BOOST_TEST(
+      (inbound::decide_admission(std::string_view(good), instance, body, &ok).verdict == admission_verdict::admitted));
   std::string flipped = body;
   flipped[3] ^= 1;
   auto forged = inbound::decide_admission(std::string_view(good), instance, flipped, &ok);

@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(other_errors_are_not_a_missing_media) {
   BOOST_TEST(!instances::media_not_found(graph(190)));           // the token: needs_reauth instead
   BOOST_TEST(!instances::media_not_found(graph(300)));
   BOOST_TEST(!instances::media_not_found(graph(4)));  // throttled
-  meta::graph_error not_graph;  // an answer without Graph's envelope
+  meta::graph_error not_graph;                        // an answer without Graph's envelope
   not_graph.code = 100;
   not_graph.subcode = 33;
   BOOST_TEST(!instances::media_not_found(not_graph));

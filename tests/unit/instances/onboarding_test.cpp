@@ -14,10 +14,13 @@ constexpr std::int64_t now_s = 1'800'000'000;
 constexpr std::int64_t week = 7 * 86400;
 
 // A debug_token answer as Graph gives it for a system-user token.
-std::string answer(std::string scopes, std::string granular, std::int64_t expires_at = 0, std::string type = "SYSTEM_USER") {
-  return R"({"data":{"app_id":"1","type":")" + type + R"(","application":"Enfinito","data_access_expires_at":0,)"
-         R"("expires_at":)" + std::to_string(expires_at) + R"(,"is_valid":true,"issued_at":1700000000,"scopes":[)" +
-         scopes + R"(],"granular_scopes":[)" + granular + R"(],"user_id":"100"}})";
+std::string answer(std::string scopes, std::string granular, std::int64_t expires_at = 0,
+                   std::string type = "SYSTEM_USER") {
+  return R"({"data":{"app_id":"1","type":")" + type +
+         R"(","application":"Enfinito","data_access_expires_at":0,)"
+         R"("expires_at":)" +
+         std::to_string(expires_at) + R"(,"is_valid":true,"issued_at":1700000000,"scopes":[)" + scopes +
+         R"(],"granular_scopes":[)" + granular + R"(],"user_id":"100"}})";
 }
 
 const std::string both = R"("whatsapp_business_management","whatsapp_business_messaging","business_management")";
@@ -85,7 +88,8 @@ BOOST_AUTO_TEST_CASE(an_expiry_is_flagged_and_soon_within_the_warning) {
 }
 
 BOOST_AUTO_TEST_CASE(an_invalid_or_wrong_kind_of_token_blocks) {
-  auto t = parse_debug_token(R"({"data":{"error":{"code":190,"subcode":463,"message":"expired"},"is_valid":false,"scopes":[]}})");
+  auto t = parse_debug_token(
+      R"({"data":{"error":{"code":190,"subcode":463,"message":"expired"},"is_valid":false,"scopes":[]}})");
   BOOST_REQUIRE(t);
   auto ps = inspect_token(*t, "111", now_s, week);
   BOOST_REQUIRE(ps.size() == 1u);

@@ -39,7 +39,9 @@ struct status_fixture {
   }
   std::vector<store::events::event> events() {
     std::vector<store::events::event> out;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return store::events::list(c, {"usr_a", 0, {}, {}, 100}, out); }));
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
+      return store::events::list(c, {"usr_a", 0, {}, {}, 100}, out);
+    }));
     return out;
   }
 };

@@ -83,7 +83,8 @@ BOOST_AUTO_TEST_CASE(a_pass_forgets_deleted_instances_and_keeps_the_others) {
   BOOST_TEST(activity.size() == 2u);  // both still exist
 
   // Deleted behind the API's back (a user's deletion cascades the same way).
-  BOOST_REQUIRE(!db->write_sync([](store::connection& c) { return c.exec("DELETE FROM instances WHERE id = 'ins_b'"); }));
+  BOOST_REQUIRE(
+      !db->write_sync([](store::connection& c) { return c.exec("DELETE FROM instances WHERE id = 'ins_b'"); }));
   activity.note_sent("ins_b", 2'500);  // a late note for the deleted one: forgotten as well
   BOOST_REQUIRE(!pass(3'000));
   BOOST_TEST(activity.size() == 1u);

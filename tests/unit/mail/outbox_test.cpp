@@ -179,7 +179,8 @@ BOOST_AUTO_TEST_CASE(rotate_key_reseals_pending_mail) {
     config::settings cfg;
     for (int i = 0; i < 3; ++i)
       BOOST_REQUIRE(!(*db)->write_sync([&](store::connection& c) {
-        return mail::enqueue(c, mail::password_reset("", "ada@example.com", "TOKEN" + std::to_string(i), cfg), old_vault);
+        return mail::enqueue(c, mail::password_reset("", "ada@example.com", "TOKEN" + std::to_string(i), cfg),
+                             old_vault);
       }));
     (*db)->stop();
   }

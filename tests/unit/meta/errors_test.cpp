@@ -38,15 +38,16 @@ BOOST_AUTO_TEST_CASE(every_code_the_send_queue_treats_specially_is_explained) {
     meta::graph_error e;
     e.envelope = true;
     e.code = code;
-    if (meta::classify(e) != meta::disposition::permanent)
-      BOOST_TEST_CONTEXT(code) { BOOST_TEST(meta::find_error(code) != nullptr); }
+    if (meta::classify(e) != meta::disposition::permanent) BOOST_TEST_CONTEXT(code) {
+        BOOST_TEST(meta::find_error(code) != nullptr);
+      }
   }
   for (std::int64_t code : {4, 17, 341, 80007, 130429, 131056})  // outbound/pacing.cpp's throttles
     BOOST_TEST_CONTEXT(code) { BOOST_TEST(meta::find_error(code) != nullptr); }
   // And the ones the web contract names.
   for (std::int64_t code : {131047, 131026, 131051, 131056, 132000, 132001, 132005, 132007, 132012, 132015, 132016,
-                            133010, 130429, 131048, 131049, 190, 10, 100, 200, 368, 4, 80007, 2, 131000, 131008,
-                            131009, 131030, 131031, 131042, 131045, 131053})
+                            133010, 130429, 131048, 131049, 190,    10,     100,    200,    368,    4,      80007,
+                            2,      131000, 131008, 131009, 131030, 131031, 131042, 131045, 131053})
     BOOST_TEST_CONTEXT(code) { BOOST_TEST(meta::find_error(code) != nullptr); }
 }
 

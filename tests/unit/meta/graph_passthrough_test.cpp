@@ -75,7 +75,8 @@ BOOST_AUTO_TEST_CASE(media_templates_profile_targets) {
   BOOST_TEST(get_media("v23.0", "1/../x?y", "2").target == "/v23.0/1%2F..%2Fx%3Fy?phone_number_id=2");
 
   template_query q;
-  BOOST_TEST(list_templates("v23.0", "102290129340398", q).target == "/v23.0/102290129340398/message_templates?limit=25");
+  BOOST_TEST(list_templates("v23.0", "102290129340398", q).target ==
+             "/v23.0/102290129340398/message_templates?limit=25");
   q.limit = 5;
   q.after = "MjQZD";
   q.name = "hello world";
@@ -89,7 +90,8 @@ BOOST_AUTO_TEST_CASE(media_templates_profile_targets) {
 
   auto g = get_business_profile("v23.0", "1");
   BOOST_TEST(g.target ==
-             "/v23.0/1/whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical");
+             "/v23.0/1/"
+             "whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical");
   // The fields a Graph-compatible caller asked for, encoded (the route checked them).
   BOOST_TEST(get_business_profile("v23.0", "1", "about,vertical").target ==
              "/v23.0/1/whatsapp_business_profile?fields=about%2Cvertical");
@@ -193,8 +195,9 @@ BOOST_AUTO_TEST_CASE(media_limits_per_type) {
   BOOST_TEST(media_limit_for("image/webp", head)->max_bytes == 500u * 1024);
   head.back() = '\x10';  // alpha only
   BOOST_TEST(media_limit_for("image/webp", head)->max_bytes == 100u * 1024);
-  for (const char* no : {"image/gif", "application/zip", "video/quicktime", "", "image"})
-    BOOST_TEST_CONTEXT(no) { BOOST_TEST(!media_limit_for(no).has_value()); }
+  for (const char* no : {"image/gif", "application/zip", "video/quicktime", "", "image"}) BOOST_TEST_CONTEXT(no) {
+      BOOST_TEST(!media_limit_for(no).has_value());
+    }
   BOOST_TEST(to_string(media_kind::sticker) == "sticker");
 }
 
@@ -225,9 +228,9 @@ BOOST_AUTO_TEST_CASE(fetch_refuses_odd_urls_without_connecting) {
   auto c = client::make({"http://127.0.0.1:9", "v23.0"});
   BOOST_TEST_REQUIRE(c.has_value());
   const core::secret_string token(std::string("EAAGsecretTOKEN"));
-  for (const char* url : {"ftp://lookaside.fbsbx.com/x", "https://user@lookaside.fbsbx.com/x", "https:///x",
-                          "https://lookaside.fbsbx.com:99x/x", "https://lookaside.fbsbx.com/a b",
-                          "lookaside.fbsbx.com/x"}) {
+  for (const char* url :
+       {"ftp://lookaside.fbsbx.com/x", "https://user@lookaside.fbsbx.com/x", "https:///x",
+        "https://lookaside.fbsbx.com:99x/x", "https://lookaside.fbsbx.com/a b", "lookaside.fbsbx.com/x"}) {
     BOOST_TEST_CONTEXT(url) {
       boost::asio::io_context ioc;
       auto done = boost::asio::co_spawn(ioc, (*c)->open_fetch(url, token, {}), boost::asio::use_future);

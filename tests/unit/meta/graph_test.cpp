@@ -128,11 +128,14 @@ BOOST_AUTO_TEST_CASE(parses_phone_numbers) {
     BOOST_TEST(n->throughput_level.empty(), odd);
   }
   // The messaging limit tier [D-ML]: kept when it looks like a tier name, else ignored.
-  auto tier = parse_phone_number(R"({"id":"1","display_phone_number":"1","whatsapp_business_manager_messaging_limit":"TIER_2K"})");
+  auto tier = parse_phone_number(
+      R"({"id":"1","display_phone_number":"1","whatsapp_business_manager_messaging_limit":"TIER_2K"})");
   BOOST_REQUIRE(tier.has_value());
   BOOST_TEST(tier->messaging_limit_tier == "TIER_2K");
   for (const char* odd : {R"("tier_2k")", R"("TIER_")", R"("TIER_1K; x")", R"(250)", R"("BIG")"}) {
-    auto n = parse_phone_number(std::string(R"({"id":"1","display_phone_number":"1","whatsapp_business_manager_messaging_limit":)") + odd + "}");
+    auto n = parse_phone_number(
+        std::string(R"({"id":"1","display_phone_number":"1","whatsapp_business_manager_messaging_limit":)") + odd +
+        "}");
     BOOST_REQUIRE(n.has_value());
     BOOST_TEST(n->messaging_limit_tier.empty(), odd);
   }
@@ -149,8 +152,8 @@ BOOST_AUTO_TEST_CASE(parses_phone_numbers) {
     BOOST_TEST(!page->numbers.empty());
     BOOST_TEST(page->numbers.front().id == "1906385232743451");
   }
-  auto more = parse_phone_number_page(
-      R"({"data":[{"id":"1"}],"paging":{"cursors":{"after":"abc"},"next":"https://x"}})");
+  auto more =
+      parse_phone_number_page(R"({"data":[{"id":"1"}],"paging":{"cursors":{"after":"abc"},"next":"https://x"}})");
   BOOST_REQUIRE(more.has_value());
   BOOST_TEST(more->after == "abc");
   auto last = parse_phone_number_page(R"({"data":[],"paging":{"cursors":{"after":"abc"}}})");

@@ -22,7 +22,8 @@ const char* const image_body = R"({"to":"16505551234","type":"image","image":{"i
 const char* const document_body =
     R"({"to":"16505551234","type":"document","document":{"link":"https://x.example/a.pdf","caption":"c","filename":"a.pdf"}})";
 const char* const audio_body = R"({"to":"16505551234","type":"audio","audio":{"id":"1"}})";
-const char* const video_body = R"({"to":"16505551234","type":"video","video":{"link":"http://x.example/v.mp4","caption":"c"}})";
+const char* const video_body =
+    R"({"to":"16505551234","type":"video","video":{"link":"http://x.example/v.mp4","caption":"c"}})";
 const char* const sticker_body = R"({"to":"16505551234","type":"sticker","sticker":{"id":"7"}})";
 const char* const location_body =
     R"({"to":"16505551234","type":"location","location":{"latitude":37.75,"longitude":-122.42,"name":"HQ","address":"1 Way"}})";
@@ -31,7 +32,8 @@ const char* const contacts_body = R"({"to":"16505551234","type":"contacts","cont
   "org":{"company":"WhatsApp"},"addresses":[{"city":"Menlo Park","type":"HOME"}],
   "emails":[{"email":"a@b.c","type":"WORK"}],"phones":[{"phone":"+1 650","type":"HOME"},{"phone":"+1 940","wa_id":"1940"}],
   "urls":[{"url":"https://a.example","type":"WORK"}]}]})";
-const char* const reaction_body = R"({"to":"16505551234","type":"reaction","reaction":{"message_id":"wamid.A","emoji":"😀"}})";
+const char* const reaction_body =
+    R"({"to":"16505551234","type":"reaction","reaction":{"message_id":"wamid.A","emoji":"😀"}})";
 const char* const button_body = R"({"to":"16505551234","type":"interactive","interactive":{"type":"button",
   "header":{"type":"text","text":"Order"},"body":{"text":"Cancel or keep?"},"footer":{"text":"Lucky"},
   "action":{"buttons":[{"type":"reply","reply":{"id":"cancel","title":"Cancel"}},
@@ -88,14 +90,19 @@ json::value patched(const char* base, std::string_view ptr, std::optional<json::
   const std::string parent(ptr.substr(0, slash)), key(ptr.substr(slash + 1));
   json::value& p = parent.empty() ? doc : doc.at_pointer(parent);
   if (p.is_object()) {
-    if (v) p.as_object()[key] = *v;
-    else p.as_object().erase(key);
+    if (v)
+      p.as_object()[key] = *v;
+    else
+      p.as_object().erase(key);
   } else {
     auto& a = p.as_array();
     const auto i = std::stoul(key);
-    if (!v) a.erase(a.begin() + static_cast<std::ptrdiff_t>(i));
-    else if (i == a.size()) a.push_back(*v);
-    else a[i] = *v;
+    if (!v)
+      a.erase(a.begin() + static_cast<std::ptrdiff_t>(i));
+    else if (i == a.size())
+      a.push_back(*v);
+    else
+      a[i] = *v;
   }
   return doc;
 }
@@ -128,9 +135,7 @@ void expect_violation(const bad_case& c) {
   }
 }
 
-std::filesystem::path fixtures_dir() {
-  return std::filesystem::path(ENFINITO_SHARED_DIR) / "meta" / "fixtures";
-}
+std::filesystem::path fixtures_dir() { return std::filesystem::path(ENFINITO_SHARED_DIR) / "meta" / "fixtures"; }
 
 }  // namespace
 
@@ -138,13 +143,26 @@ BOOST_AUTO_TEST_SUITE(meta_message_rules)
 
 BOOST_AUTO_TEST_CASE(every_type_passes) {
   const std::pair<const char*, const char*> rows[] = {
-      {"text", text_body},         {"image", image_body},       {"document", document_body},
-      {"audio", audio_body},       {"video", video_body},       {"sticker", sticker_body},
-      {"location", location_body}, {"contacts", contacts_body}, {"reaction", reaction_body},
-      {"interactive", button_body}, {"interactive", list_body},  {"interactive", cta_body},
-      {"interactive", flow_body},  {"interactive", product_body}, {"interactive", product_list_body},
-      {"interactive", catalog_body}, {"interactive", location_request_body},
-      {"interactive", call_permission_body}, {"template", template_body}, {"template", carousel_body},
+      {"text", text_body},
+      {"image", image_body},
+      {"document", document_body},
+      {"audio", audio_body},
+      {"video", video_body},
+      {"sticker", sticker_body},
+      {"location", location_body},
+      {"contacts", contacts_body},
+      {"reaction", reaction_body},
+      {"interactive", button_body},
+      {"interactive", list_body},
+      {"interactive", cta_body},
+      {"interactive", flow_body},
+      {"interactive", product_body},
+      {"interactive", product_list_body},
+      {"interactive", catalog_body},
+      {"interactive", location_request_body},
+      {"interactive", call_permission_body},
+      {"template", template_body},
+      {"template", carousel_body},
   };
   for (const auto& [type, body] : rows) {
     BOOST_TEST_CONTEXT(body) {
@@ -183,7 +201,8 @@ BOOST_AUTO_TEST_CASE(normalizes_the_envelope) {
   BOOST_TEST(out.at("text").at("body") == "hi");
   BOOST_TEST(out.at("x_extra") == 1);  // Meta tolerates extra keys; so do we
 
-  auto g = check_message(parse(R"({"recipient_type":"group","to":"Y2FwaV9ncm91cDoxNzA1NTU1MDEzOTo=","type":"text","text":{"body":"g"}})"));
+  auto g = check_message(
+      parse(R"({"recipient_type":"group","to":"Y2FwaV9ncm91cDoxNzA1NTU1MDEzOTo=","type":"text","text":{"body":"g"}})"));
   BOOST_TEST_REQUIRE(g.ok);
   BOOST_TEST(json::parse(g.message.body).at("recipient_type") == "group");
 
@@ -212,7 +231,8 @@ BOOST_AUTO_TEST_CASE(mark_as_read_and_typing) {
       {"status not read", patched(mark_read_body, "/status", R"("delivered")"), "status", false},
       {"no message_id", patched(mark_read_body, "/message_id", removed), "message_id", true},
       {"empty message_id", patched(mark_read_body, "/message_id", R"("")"), "message_id", false},
-      {"typing type", patched(mark_read_body, "/typing_indicator", R"({"type":"audio"})"), "typing_indicator.type", false},
+      {"typing type", patched(mark_read_body, "/typing_indicator", R"({"type":"audio"})"), "typing_indicator.type",
+       false},
       {"typing not object", patched(mark_read_body, "/typing_indicator", "true"), "typing_indicator", false},
       {"product", patched(mark_read_body, "/messaging_product", R"("sms")"), "messaging_product", false},
   };
@@ -248,8 +268,8 @@ BOOST_AUTO_TEST_CASE(envelope_rules) {
   for (const auto& c : bad) expect_violation(c);
   BOOST_TEST(check_message(patched(text_body, "/biz_opaque_callback_data", quoted("x", 512).c_str())).ok);
   // 15 digits is the most E.164 allows, however written; BSUIDs keep their own, longer format.
-  for (const char* to : {R"("491511234567890")", R"("+491511234567890")", R"("+49 (151) 1234-5678-90")",
-                         R"("US.13491208655302741918")"})
+  for (const char* to :
+       {R"("491511234567890")", R"("+491511234567890")", R"("+49 (151) 1234-5678-90")", R"("US.13491208655302741918")"})
     BOOST_TEST(check_message(patched(text_body, "/to", to)).ok, to);
 }
 
@@ -335,11 +355,13 @@ BOOST_AUTO_TEST_CASE(reaction_rules) {
 
 BOOST_AUTO_TEST_CASE(interactive_button_rules) {
   const std::string b3 = R"({"type":"reply","reply":{"id":"third","title":"Third"}})";
-  const std::string buttons4 = R"([{"type":"reply","reply":{"id":"1","title":"1"}},{"type":"reply","reply":{"id":"2","title":"2"}},
+  const std::string buttons4 =
+      R"([{"type":"reply","reply":{"id":"1","title":"1"}},{"type":"reply","reply":{"id":"2","title":"2"}},
     {"type":"reply","reply":{"id":"3","title":"3"}},{"type":"reply","reply":{"id":"4","title":"4"}}])";
   BOOST_TEST(check_message(patched(button_body, "/interactive/action/buttons/2", b3.c_str())).ok);
   BOOST_TEST(check_message(patched(button_body, "/interactive/header",
-                                   R"({"type":"document","document":{"id":"9","filename":"a.pdf"}})")).ok);
+                                   R"({"type":"document","document":{"id":"9","filename":"a.pdf"}})"))
+                 .ok);
   const char* A = "/interactive/action/buttons/0/reply";
   const bad_case bad[] = {
       {"no interactive", patched(button_body, "/interactive", removed), "interactive", true},
@@ -355,11 +377,12 @@ BOOST_AUTO_TEST_CASE(interactive_button_rules) {
        "interactive.header.text", false},
       {"header audio", patched(button_body, "/interactive/header", R"({"type":"audio","audio":{"id":"1"}})"),
        "interactive.header.type", false},
-      {"header no type", patched(button_body, "/interactive/header", R"({"text":"x"})"), "interactive.header.type", true},
+      {"header no type", patched(button_body, "/interactive/header", R"({"text":"x"})"), "interactive.header.type",
+       true},
       {"header image missing", patched(button_body, "/interactive/header", R"({"type":"image"})"),
        "interactive.header.image", true},
-      {"header image caption", patched(button_body, "/interactive/header",
-                                       R"({"type":"image","image":{"id":"1","caption":"c"}})"),
+      {"header image caption",
+       patched(button_body, "/interactive/header", R"({"type":"image","image":{"id":"1","caption":"c"}})"),
        "interactive.header.image.caption", false},
       {"no action", patched(button_body, "/interactive/action", removed), "interactive.action", true},
       {"no buttons", patched(button_body, "/interactive/action/buttons", removed), "interactive.action.buttons", true},
@@ -387,22 +410,25 @@ BOOST_AUTO_TEST_CASE(interactive_button_rules) {
 BOOST_AUTO_TEST_CASE(interactive_list_rules) {
   const std::string rows11 = [] {
     std::string s = "[";
-    for (int i = 0; i < 11; ++i) s += std::string(i ? "," : "") + R"({"id":"r)" + std::to_string(i) + R"(","title":"t"})";
+    for (int i = 0; i < 11; ++i)
+      s += std::string(i ? "," : "") + R"({"id":"r)" + std::to_string(i) + R"(","title":"t"})";
     return s + "]";
   }();
   const std::string sections11 = [] {
     std::string s = "[";
-    for (int i = 0; i < 11; ++i) s += std::string(i ? "," : "") + R"({"title":"s","rows":[{"id":"r)" + std::to_string(i) + R"(","title":"t"}]})";
+    for (int i = 0; i < 11; ++i)
+      s += std::string(i ? "," : "") + R"({"title":"s","rows":[{"id":"r)" + std::to_string(i) + R"(","title":"t"}]})";
     return s + "]";
   }();
   const std::string nine_rows = [] {
     std::string s = "[";
-    for (int i = 0; i < 9; ++i) s += std::string(i ? "," : "") + R"({"id":"n)" + std::to_string(i) + R"(","title":"t"})";
+    for (int i = 0; i < 9; ++i)
+      s += std::string(i ? "," : "") + R"({"id":"n)" + std::to_string(i) + R"(","title":"t"})";
     return s + "]";
   }();
   // One section may leave out its title.
-  BOOST_TEST(check_message(patched(list_body, "/interactive/action/sections",
-                                   R"([{"rows":[{"id":"a","title":"A"}]}])")).ok);
+  BOOST_TEST(
+      check_message(patched(list_body, "/interactive/action/sections", R"([{"rows":[{"id":"a","title":"A"}]}])")).ok);
   const char* R0 = "/interactive/action/sections/0/rows/0";
   const bad_case bad[] = {
       {"button long", patched(list_body, "/interactive/action/button", quoted("b", 21).c_str()),
@@ -415,7 +441,8 @@ BOOST_AUTO_TEST_CASE(interactive_list_rules) {
        "interactive.action.sections[0].rows", false},
       {"eleven rows in all", patched(list_body, "/interactive/action/sections/1/rows", nine_rows.c_str()),
        "interactive.action.sections[1].rows[8]", false},
-      {"no rows", patched(list_body, "/interactive/action/sections/0/rows", "[]"), "interactive.action.sections[0].rows", false},
+      {"no rows", patched(list_body, "/interactive/action/sections/0/rows", "[]"),
+       "interactive.action.sections[0].rows", false},
       {"section title long", patched(list_body, "/interactive/action/sections/0/title", quoted("s", 25).c_str()),
        "interactive.action.sections[0].title", false},
       {"section title needed", patched(list_body, "/interactive/action/sections/0/title", removed),
@@ -453,8 +480,10 @@ BOOST_AUTO_TEST_CASE(interactive_cta_flow_and_commerce_rules) {
       {"flow name", patched(flow_body, "/interactive/action/name", R"("flows")"), "interactive.action.name", false},
       {"flow version", patched(flow_body, p("/flow_message_version").c_str(), R"("2")"),
        "interactive.action.parameters.flow_message_version", false},
-      {"flow id and name", patched(flow_body, p("/flow_name").c_str(), R"("x")"), "interactive.action.parameters", false},
-      {"flow neither", patched(flow_body, p("/flow_id").c_str(), removed), "interactive.action.parameters.flow_id", true},
+      {"flow id and name", patched(flow_body, p("/flow_name").c_str(), R"("x")"), "interactive.action.parameters",
+       false},
+      {"flow neither", patched(flow_body, p("/flow_id").c_str(), removed), "interactive.action.parameters.flow_id",
+       true},
       {"flow cta long", patched(flow_body, p("/flow_cta").c_str(), quoted("c", 31).c_str()),
        "interactive.action.parameters.flow_cta", false},
       {"flow action", patched(flow_body, p("/flow_action").c_str(), R"("go")"),
@@ -464,7 +493,8 @@ BOOST_AUTO_TEST_CASE(interactive_cta_flow_and_commerce_rules) {
        "interactive.action.parameters.flow_action_payload.screen", true},
       {"flow empty data", patched(flow_body, p("/flow_action_payload/data").c_str(), "{}"),
        "interactive.action.parameters.flow_action_payload.data", false},
-      {"product catalog", patched(product_body, "/interactive/action/catalog_id", removed), "interactive.action.catalog_id", true},
+      {"product catalog", patched(product_body, "/interactive/action/catalog_id", removed),
+       "interactive.action.catalog_id", true},
       {"product sku", patched(product_body, "/interactive/action/product_retailer_id", removed),
        "interactive.action.product_retailer_id", true},
       {"product header", patched(product_body, "/interactive/header", R"({"type":"text","text":"x"})"),
@@ -474,7 +504,8 @@ BOOST_AUTO_TEST_CASE(interactive_cta_flow_and_commerce_rules) {
        "interactive.action.sections[0].product_items", false},
       {"product list sku", patched(product_list_body, "/interactive/action/sections/0/product_items/0", "{}"),
        "interactive.action.sections[0].product_items[0].product_retailer_id", true},
-      {"catalog name", patched(catalog_body, "/interactive/action/name", R"("catalog")"), "interactive.action.name", false},
+      {"catalog name", patched(catalog_body, "/interactive/action/name", R"("catalog")"), "interactive.action.name",
+       false},
       {"catalog body", patched(catalog_body, "/interactive/body", removed), "interactive.body", true},
       {"location request name", patched(location_request_body, "/interactive/action/name", removed),
        "interactive.action.name", true},
@@ -485,13 +516,19 @@ BOOST_AUTO_TEST_CASE(interactive_cta_flow_and_commerce_rules) {
 }
 
 BOOST_AUTO_TEST_CASE(template_rules) {
-  BOOST_TEST(check_message(parse(R"({"to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}})")).ok);
+  BOOST_TEST(
+      check_message(
+          parse(
+              R"({"to":"16505551234","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}})"))
+          .ok);
   // A product-card carousel and a limited-time offer: newer component kinds Meta documents.
   BOOST_TEST(check_message(patched(carousel_body, "/template/components/1/cards/0/components/0/parameters/0",
-                                   R"({"type":"product","product":{"product_retailer_id":"sku","catalog_id":"1"}})")).ok);
+                                   R"({"type":"product","product":{"product_retailer_id":"sku","catalog_id":"1"}})"))
+                 .ok);
   BOOST_TEST(check_message(patched(template_body, "/template/components/4",
                                    R"({"type":"limited_time_offer","parameters":[{"type":"limited_time_offer",
-                                       "limited_time_offer":{"expiration_time_ms":1700000000000}}]})")).ok);
+                                       "limited_time_offer":{"expiration_time_ms":1700000000000}}]})"))
+                 .ok);
   const char* C = "/template/components";
   auto c = [&](const char* leaf) { return std::string(C) + leaf; };
   const bad_case bad[] = {
@@ -501,16 +538,21 @@ BOOST_AUTO_TEST_CASE(template_rules) {
       {"no language", patched(template_body, "/template/language", removed), "template.language", true},
       {"language string", patched(template_body, "/template/language", R"("en_US")"), "template.language", false},
       {"no code", patched(template_body, "/template/language/code", removed), "template.language.code", true},
-      {"policy", patched(template_body, "/template/language/policy", R"("fallback")"), "template.language.policy", false},
+      {"policy", patched(template_body, "/template/language/policy", R"("fallback")"), "template.language.policy",
+       false},
       {"components object", patched(template_body, C, "{}"), "template.components", false},
-      {"component type", patched(template_body, c("/0/type").c_str(), R"("footer")"), "template.components[0].type", false},
+      {"component type", patched(template_body, c("/0/type").c_str(), R"("footer")"), "template.components[0].type",
+       false},
       {"component no type", patched(template_body, c("/0/type").c_str(), removed), "template.components[0].type", true},
-      {"button sub_type", patched(template_body, c("/2/sub_type").c_str(), removed), "template.components[2].sub_type", true},
+      {"button sub_type", patched(template_body, c("/2/sub_type").c_str(), removed), "template.components[2].sub_type",
+       true},
       {"button sub_type value", patched(template_body, c("/2/sub_type").c_str(), R"("link")"),
        "template.components[2].sub_type", false},
       {"button index", patched(template_body, c("/2/index").c_str(), removed), "template.components[2].index", true},
-      {"button index 10", patched(template_body, c("/2/index").c_str(), R"("10")"), "template.components[2].index", false},
-      {"button index number 10", patched(template_body, c("/3/index").c_str(), "10"), "template.components[3].index", false},
+      {"button index 10", patched(template_body, c("/2/index").c_str(), R"("10")"), "template.components[2].index",
+       false},
+      {"button index number 10", patched(template_body, c("/3/index").c_str(), "10"), "template.components[3].index",
+       false},
       {"parameter type", patched(template_body, c("/1/parameters/0/type").c_str(), R"("emoji")"),
        "template.components[1].parameters[0].type", false},
       {"image in body", patched(template_body, c("/1/parameters/0").c_str(), R"({"type":"image","image":{"id":"1"}})"),
@@ -523,15 +565,18 @@ BOOST_AUTO_TEST_CASE(template_rules) {
        "template.components[1].parameters[1].currency.amount_1000", false},
       {"date_time fallback", patched(template_body, c("/1/parameters/2/date_time/fallback_value").c_str(), removed),
        "template.components[1].parameters[2].date_time.fallback_value", true},
-      {"header text long", patched(template_body, c("/0/parameters/0").c_str(),
-                                   (R"({"type":"text","text":)" + quoted("h", 61) + "}").c_str()),
+      {"header text long",
+       patched(template_body, c("/0/parameters/0").c_str(),
+               (R"({"type":"text","text":)" + quoted("h", 61) + "}").c_str()),
        "template.components[0].parameters[0].text", false},
       {"header image both", patched(template_body, c("/0/parameters/0/image/id").c_str(), R"("1")"),
        "template.components[0].parameters[0].image", false},
       {"payload missing", patched(template_body, c("/2/parameters/0/payload").c_str(), removed),
        "template.components[2].parameters[0].payload", true},
-      {"parameters object", patched(template_body, c("/1/parameters").c_str(), "{}"), "template.components[1].parameters", false},
-      {"carousel cards", patched(carousel_body, "/template/components/1/cards", "[]"), "template.components[1].cards", false},
+      {"parameters object", patched(template_body, c("/1/parameters").c_str(), "{}"),
+       "template.components[1].parameters", false},
+      {"carousel cards", patched(carousel_body, "/template/components/1/cards", "[]"), "template.components[1].cards",
+       false},
       {"card index", patched(carousel_body, "/template/components/1/cards/0/card_index", removed),
        "template.components[1].cards[0].card_index", true},
       {"card button index", patched(carousel_body, "/template/components/1/cards/0/components/1/index", R"("x")"),

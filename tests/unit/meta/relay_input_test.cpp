@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(a_template_names_its_first_bad_field) {
 
 BOOST_AUTO_TEST_CASE(the_template_query_is_bounded_and_normalised) {
   meta::template_query q;
-  BOOST_TEST(!meta::read_template_query({.limit = "100", .after = "QVFIUk=", .status = "approved", .language = "pt_BR"}, q));
+  BOOST_TEST(
+      !meta::read_template_query({.limit = "100", .after = "QVFIUk=", .status = "approved", .language = "pt_BR"}, q));
   BOOST_TEST(q.limit == 100u);
   BOOST_TEST(q.after == "QVFIUk=");
   BOOST_TEST(q.status == "APPROVED");
@@ -90,9 +91,11 @@ BOOST_AUTO_TEST_CASE(a_profile_change_keeps_to_metas_limits) {
   BOOST_TEST(problem(meta::check_business_profile(body("{}"))).code == "invalid_body");
   BOOST_TEST(problem(meta::check_business_profile(body(R"({"email":"nobody"})"))).field == "email");
   BOOST_TEST(problem(meta::check_business_profile(body(R"({"websites":["ftp://x.example"]})"))).field == "websites");
-  BOOST_TEST(problem(meta::check_business_profile(body(R"({"websites":["https://a b.example"]})"))).field == "websites");
+  BOOST_TEST(problem(meta::check_business_profile(body(R"({"websites":["https://a b.example"]})"))).field ==
+             "websites");
   BOOST_TEST(problem(meta::check_business_profile(body(R"({"vertical":"retail"})"))).field == "vertical");
-  BOOST_TEST(problem(meta::check_business_profile(body(R"({"messaging_product":"sms"})"))).field == "messaging_product");
+  BOOST_TEST(problem(meta::check_business_profile(body(R"({"messaging_product":"sms"})"))).field ==
+             "messaging_product");
   auto unknown = problem(meta::check_business_profile(body(R"({"about":"x","phone":"1"})")));
   BOOST_TEST(unknown.field == "phone");
   BOOST_TEST(unknown.code == "unknown_field");

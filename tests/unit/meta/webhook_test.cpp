@@ -54,12 +54,12 @@ BOOST_AUTO_TEST_CASE(signature_is_checked_over_the_exact_bytes) {
   BOOST_TEST(!meta::verify_signature(own_batch, header, "other-secret"));
   std::string upper = header;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  BOOST_TEST(!meta::verify_signature(own_batch, upper, secret));                 // SHA256=…, HEX
-  BOOST_TEST(!meta::verify_signature(own_batch, header.substr(7), secret));      // no prefix
-  BOOST_TEST(!meta::verify_signature(own_batch, header + "00", secret));         // too long
+  BOOST_TEST(!meta::verify_signature(own_batch, upper, secret));             // SHA256=…, HEX
+  BOOST_TEST(!meta::verify_signature(own_batch, header.substr(7), secret));  // no prefix
+  BOOST_TEST(!meta::verify_signature(own_batch, header + "00", secret));     // too long
   BOOST_TEST(!meta::verify_signature(own_batch, "sha1=" + header.substr(7), secret));
   BOOST_TEST(!meta::verify_signature(own_batch, "", secret));
-  BOOST_TEST(!meta::verify_signature(own_batch, header, ""));                    // no secret, no trust
+  BOOST_TEST(!meta::verify_signature(own_batch, header, ""));  // no secret, no trust
   // An equivalent JSON re-serialisation is different bytes: refused.
   auto reserialised = boost::json::serialize(boost::json::parse(own_batch));
   BOOST_TEST(!meta::verify_signature(reserialised, header, secret));
@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(every_update_of_a_batch_is_kept) {
   BOOST_TEST(text.contact_name == "Zo\xc3\xab");
   BOOST_TEST(text.user_id == "DE.1234");
   auto& future = n->updates[1];
-  BOOST_TEST(future.type == "hologram");                           // unknown type: kept
+  BOOST_TEST(future.type == "hologram");                            // unknown type: kept
   BOOST_TEST(future.raw.find("\"depth\":3") != std::string::npos);  // with its fields
   auto& status = n->updates[2];
   BOOST_TEST((status.kind == meta::update_kind::status));
@@ -188,7 +188,8 @@ BOOST_AUTO_TEST_CASE(notifications_that_are_not_i_json_are_refused) {
 // Enfinito's biz_opaque_callback_data tag (meta/graph.hpp): set on the way out only when the
 // customer set none; on the way in it names the message and is taken out of what is kept.
 BOOST_AUTO_TEST_CASE(callback_tags_are_ours_only_and_never_kept) {
-  const std::string body = R"({"messaging_product":"whatsapp","to":"15550001234","type":"text","text":{"body":"say \"biz_opaque_callback_data\""}})";
+  const std::string body =
+      R"({"messaging_product":"whatsapp","to":"15550001234","type":"text","text":{"body":"say \"biz_opaque_callback_data\""}})";
   BOOST_TEST(!meta::sets_callback_data(body));  // the word inside a string value is not the field
   BOOST_TEST(meta::sets_callback_data(R"({"to":"1","biz_opaque_callback_data":"order-7"})"));
   const auto tagged = meta::with_callback_tag(body, "msg_0193abc");
@@ -230,13 +231,16 @@ BOOST_AUTO_TEST_CASE(callback_tags_are_ours_only_and_never_kept) {
 }
 
 BOOST_AUTO_TEST_CASE(statuses_never_move_backwards) {
-  struct row { const char* current; const char* incoming; bool advances; };
+  struct row {
+    const char* current;
+    const char* incoming;
+    bool advances;
+  };
   for (auto r : {row{"", "sent", true}, row{"sent", "delivered", true}, row{"delivered", "read", true},
                  row{"sent", "read", true}, row{"read", "delivered", false}, row{"read", "sent", false},
-                 row{"delivered", "delivered", false}, row{"read", "played", true},
-                 row{"sent", "failed", true}, row{"", "failed", true}, row{"delivered", "failed", false},
-                 row{"read", "failed", false}, row{"failed", "sent", false}, row{"failed", "read", false},
-                 row{"sent", "bogus", false}}) {
+                 row{"delivered", "delivered", false}, row{"read", "played", true}, row{"sent", "failed", true},
+                 row{"", "failed", true}, row{"delivered", "failed", false}, row{"read", "failed", false},
+                 row{"failed", "sent", false}, row{"failed", "read", false}, row{"sent", "bogus", false}}) {
     BOOST_TEST_CONTEXT(r.current << " -> " << r.incoming) {
       BOOST_TEST(meta::status_advances(r.current, r.incoming) == r.advances);
     }

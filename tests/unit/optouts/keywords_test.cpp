@@ -39,13 +39,17 @@ BOOST_AUTO_TEST_CASE(case_accents_whitespace_and_punctuation_are_normalised) {
       {"στοπ", "ΣΤΟΠ"},
       {"ΣΤΆΣΟυ", "ΣΤΑΣΟΥ"},
       {"停止", "停止"},
-      {"stop\xC2\xA0" "all", "STOP ALL"},  // no-break space
-      {"s\xE2\x80\x8Btop", "S TOP"},        // a zero-width space separates
+      {"stop\xC2\xA0"
+       "all",
+       "STOP ALL"},                   // no-break space
+      {"s\xE2\x80\x8Btop", "S TOP"},  // a zero-width space separates
       {"123", "123"},
       {"", ""},
       {" !? ", ""},
   };
-  for (const auto& [in, want] : table) BOOST_TEST_CONTEXT(in) { BOOST_TEST(normalise(in) == want); }
+  for (const auto& [in, want] : table) BOOST_TEST_CONTEXT(in) {
+      BOOST_TEST(normalise(in) == want);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_normalises_to_nothing) {
@@ -58,13 +62,16 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_normalises_to_nothing) {
 BOOST_AUTO_TEST_CASE(the_built_in_lists_are_normalised_and_disjoint) {
   for (const auto* list : {&default_stop_keywords(), &default_start_keywords()}) {
     BOOST_TEST(!list->empty());
-    for (const auto& k : *list) BOOST_TEST_CONTEXT(k) { BOOST_TEST(normalise(k) == k); }
+    for (const auto& k : *list) BOOST_TEST_CONTEXT(k) {
+        BOOST_TEST(normalise(k) == k);
+      }
   }
   for (const auto& k : default_stop_keywords())
     for (const auto& s : default_start_keywords()) BOOST_TEST(k != s);
   const auto& stop = default_stop_keywords();
-  for (std::string want : {"STOP", "UNSUBSCRIBE", "PARAR", "BAJA", "ARRET", "STOPP", "СТОП"})
-    BOOST_TEST_CONTEXT(want) { BOOST_TEST((std::find(stop.begin(), stop.end(), want) != stop.end())); }
+  for (std::string want : {"STOP", "UNSUBSCRIBE", "PARAR", "BAJA", "ARRET", "STOPP", "СТОП"}) BOOST_TEST_CONTEXT(want) {
+      BOOST_TEST((std::find(stop.begin(), stop.end(), want) != stop.end()));
+    }
   // "cancel" means an order in a shop's chat, not the channel: not a default.
   BOOST_TEST((std::find(stop.begin(), stop.end(), "CANCEL") == stop.end()));
 }
@@ -94,12 +101,16 @@ BOOST_AUTO_TEST_CASE(texts_replies_and_buttons_are_candidates) {
              std::vector<std::string>{"UNSUBSCRIBE"});
   BOOST_TEST(candidates("button", R"({"type":"button","button":{"payload":"OPT_OUT","text":"No more offers"}})") ==
              (std::vector<std::string>{"OPT OUT", "NO MORE OFFERS"}));
-  BOOST_TEST(candidates("interactive",
-                        R"({"type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"stop","title":"Stop"}}})") ==
-             std::vector<std::string>{"STOP"});
-  BOOST_TEST(candidates("interactive",
-                        R"({"interactive":{"type":"list_reply","list_reply":{"id":"x1","title":"Baja","description":"d"}}})") ==
-             (std::vector<std::string>{"X1", "BAJA"}));
+  BOOST_TEST(
+      candidates(
+          "interactive",
+          R"({"type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"stop","title":"Stop"}}})") ==
+      std::vector<std::string>{"STOP"});
+  BOOST_TEST(
+      candidates(
+          "interactive",
+          R"({"interactive":{"type":"list_reply","list_reply":{"id":"x1","title":"Baja","description":"d"}}})") ==
+      (std::vector<std::string>{"X1", "BAJA"}));
   // Other types, unreadable bodies and long texts are never compared.
   BOOST_TEST(candidates("image", R"({"image":{"caption":"stop"}})").empty());
   BOOST_TEST(candidates("reaction", R"({"reaction":{"emoji":"🛑"}})").empty());

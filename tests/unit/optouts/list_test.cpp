@@ -68,9 +68,10 @@ struct list_fixture {
     return ts.scalar("SELECT COUNT(*) FROM events WHERE type = '" + type + "'");
   }
   void settings(const std::string& enforce, bool enabled = true, const std::string& stop = "NULL") {
-    ts.exec("INSERT OR REPLACE INTO optout_settings(instance_id, enabled, stop_keywords, start_keywords, enforce, "
-            "updated_at) VALUES('ins_a', " + std::string(enabled ? "1" : "0") + ", " + stop + ", NULL, '" + enforce +
-            "', 1)");
+    ts.exec(
+        "INSERT OR REPLACE INTO optout_settings(instance_id, enabled, stop_keywords, start_keywords, enforce, "
+        "updated_at) VALUES('ins_a', " +
+        std::string(enabled ? "1" : "0") + ", " + stop + ", NULL, '" + enforce + "', 1)");
   }
   core::error_code check(const std::string& to, const std::string& body_json) {
     auto checked = meta::check_message(json::parse(body_json));
@@ -159,7 +160,7 @@ BOOST_FIXTURE_TEST_CASE(single_template_sends_follow_the_instance_rule, list_fix
   settings("all_templates");
   BOOST_TEST((check("", template_to("+49 151 12345678")) == optouts::error::opted_out));
   BOOST_TEST(!check("", template_to("4915100000000")));  // not listed
-  BOOST_TEST(!check("", text_to("4915112345678")));       // not a template: the 24 h window rules
+  BOOST_TEST(!check("", text_to("4915112345678")));      // not a template: the 24 h window rules
   // Until the template copy is wired, every template counts as marketing.
   settings("marketing_templates");
   BOOST_TEST((check("", template_to("4915112345678")) == optouts::error::opted_out));
@@ -225,7 +226,13 @@ BOOST_FIXTURE_TEST_CASE(the_accept_write_refuses_and_stores_nothing, list_fixtur
   inst.status = "active";
   config::queue_settings qs;
   auto send = [&](const std::string& body) {
-    outbound::send_request rq{inst, "usr_a", std::nullopt, "", "POST", "/v1/instances/ins_a/messages", body,
+    outbound::send_request rq{inst,
+                              "usr_a",
+                              std::nullopt,
+                              "",
+                              "POST",
+                              "/v1/instances/ins_a/messages",
+                              body,
                               [body]() -> std::optional<meta::checked_message> {
                                 auto checked = meta::check_message(json::parse(body));
                                 if (!checked.ok) return std::nullopt;

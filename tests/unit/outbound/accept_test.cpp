@@ -52,8 +52,13 @@ struct accept_fixture {
   }
 
   outbound::accept_result send(const std::string& body, const std::string& key = {}) {
-    outbound::send_request rq{inst, "usr_a", std::optional<std::string>("key_1"), key, "POST",
-                              "/v1/instances/ins_a/messages", body,
+    outbound::send_request rq{inst,
+                              "usr_a",
+                              std::optional<std::string>("key_1"),
+                              key,
+                              "POST",
+                              "/v1/instances/ins_a/messages",
+                              body,
                               [this, body]() -> std::optional<meta::checked_message> {
                                 ++checks;
                                 boost::system::error_code ec;

@@ -181,9 +181,10 @@ BOOST_AUTO_TEST_CASE(an_unreadable_2xx_is_retried_as_a_possible_duplicate) {
 }
 
 BOOST_AUTO_TEST_CASE(a_graph_error_keeps_its_code_status_and_trace) {
-  auto a = judge_answer(answered(400, R"({"error":{"message":"(#131026) Message undeliverable","type":"OAuthException",)"
-                                      R"("code":131026,"fbtrace_id":"TRACE1"}})"),
-                        1, 0, policy, 0.5);
+  auto a =
+      judge_answer(answered(400, R"({"error":{"message":"(#131026) Message undeliverable","type":"OAuthException",)"
+                                 R"("code":131026,"fbtrace_id":"TRACE1"}})"),
+                   1, 0, policy, 0.5);
   BOOST_TEST(!a.accepted);
   BOOST_TEST(static_cast<int>(a.v.what) == static_cast<int>(verdict::kind::failed));
   BOOST_TEST(a.v.code.value_or(0) == 131026);

@@ -47,7 +47,7 @@ struct rig {
   std::map<std::int64_t, stored> store;  // queued or in flight, not resolved
   std::int64_t next_seq = 1;
   std::vector<std::pair<std::string, std::int64_t>> sent;  // (peer, seq) in the order Meta got them
-  std::vector<std::int64_t> sent_at;                        // their times
+  std::vector<std::int64_t> sent_at;                       // their times
   std::size_t most_held = 0;
 
   instant now() const { return {clock.now(), clock.now()}; }
@@ -140,8 +140,10 @@ void drain(rig& r, Fails fails, std::chrono::milliseconds limit) {
     for (auto seq : batch) BOOST_REQUIRE(peers.insert(r.w.peer_of(seq)).second);  // one per recipient
     for (auto seq : batch) {
       const auto n = ++attempts[seq];
-      if (fails(seq, n)) r.fail(seq, graph(131000), n, 0.0);
-      else r.succeed(seq);
+      if (fails(seq, n))
+        r.fail(seq, graph(131000), n, 0.0);
+      else
+        r.succeed(seq);
     }
     r.clock.advance(1ms);
   }
@@ -180,7 +182,8 @@ BOOST_AUTO_TEST_CASE(order_per_recipient_holds_under_retries) {
   for (int n = 0; n < 12; ++n)
     for (int p = 0; p < 5; ++p) r.accept("1555000000" + std::to_string(p));
   std::mt19937 rng(7);
-  drain(r, [&](std::int64_t, std::int64_t) { return std::uniform_real_distribution<>(0, 1)(rng) < 0.3; }, 3600s);
+  drain(
+      r, [&](std::int64_t, std::int64_t) { return std::uniform_real_distribution<>(0, 1)(rng) < 0.3; }, 3600s);
   std::map<std::string, std::vector<std::int64_t>> by_peer;
   for (const auto& [peer, seq] : r.sent) by_peer[peer].push_back(seq);
   BOOST_REQUIRE_EQUAL(by_peer.size(), 5u);
@@ -221,7 +224,8 @@ BOOST_AUTO_TEST_CASE(a_small_window_still_delivers_everything_in_order) {
   for (int n = 0; n < 100; ++n)
     for (int p = 0; p < 3; ++p) r.accept("1555300000" + std::to_string(p));
   std::mt19937 rng(11);
-  drain(r, [&](std::int64_t, std::int64_t) { return std::uniform_real_distribution<>(0, 1)(rng) < 0.2; }, 36'000s);
+  drain(
+      r, [&](std::int64_t, std::int64_t) { return std::uniform_real_distribution<>(0, 1)(rng) < 0.2; }, 36'000s);
   BOOST_TEST(r.sent.size() == 300u);
   BOOST_TEST(r.most_held <= 16u);
   BOOST_TEST(r.most_held >= 12u);  // and it does fill up
@@ -241,9 +245,9 @@ BOOST_AUTO_TEST_CASE(the_window_holds_at_most_its_cap_and_loads_the_rest) {
   r.load();
   BOOST_TEST(!r.w.wants_load(false));  // everything queued is held (nothing)
   for (int i = 0; i < 8; ++i) r.accept("p" + std::to_string(i));
-  BOOST_TEST(r.w.size() == 8u);        // offered directly
+  BOOST_TEST(r.w.size() == 8u);  // offered directly
   BOOST_TEST(!r.w.wants_load(false));
-  r.accept("p8");                      // no room: left in the store for a load
+  r.accept("p8");  // no room: left in the store for a load
   BOOST_TEST(r.w.size() == 8u);
   auto l = r.w.begin_load();
   BOOST_TEST(l.room == 0u);
@@ -266,7 +270,7 @@ BOOST_AUTO_TEST_CASE(the_window_holds_at_most_its_cap_and_loads_the_rest) {
 
 BOOST_AUTO_TEST_CASE(an_offer_during_a_load_is_not_lost) {
   rig r(fast());
-  auto l = r.w.begin_load();  // reads the store: empty
+  auto l = r.w.begin_load();       // reads the store: empty
   const auto seq = r.accept("A");  // committed and offered while the read runs
   r.w.end_load(l, 0);
   BOOST_TEST(r.w.size() == 0u);
@@ -317,7 +321,7 @@ BOOST_AUTO_TEST_CASE(the_rate_per_number_is_exact_with_a_moved_clock) {
   BOOST_REQUIRE_EQUAL(r.sent_at.size(), 500u);
   // Any one-second window [t, t + 1000) spans 999 ms of refill: burst + rate·0.999, exactly.
   BOOST_TEST(busiest_second(r.sent_at) == 109u);
-  BOOST_TEST(r.sent_at.back() - t0 == 4900);      // (500 - burst) / rate seconds
+  BOOST_TEST(r.sent_at.back() - t0 == 4900);  // (500 - burst) / rate seconds
   // The first second: the burst at once, then one every 10 ms.
   BOOST_TEST(std::count(r.sent_at.begin(), r.sent_at.end(), t0) == 10);
   BOOST_TEST(r.sent_at[10] - t0 == 10);

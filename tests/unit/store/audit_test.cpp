@@ -75,7 +75,8 @@ BOOST_AUTO_TEST_CASE(the_retention_sweep_deletes_entries_older_than_audit_days) 
   config::retention_settings r;
   r.audit = std::chrono::milliseconds(30 * day_s * 1000);
   auto tasks = app::retention_sweeps(r);
-  auto task = std::find_if(tasks.begin(), tasks.end(), [](const app::sweep_task& s) { return s.name == "retention.audit"; });
+  auto task =
+      std::find_if(tasks.begin(), tasks.end(), [](const app::sweep_task& s) { return s.name == "retention.audit"; });
   BOOST_REQUIRE(task != tasks.end());
   std::size_t removed = 0;
   auto ec = t.db->write_sync([&](store::connection& c) { return task->run(c, clock.now(), 100, removed); });

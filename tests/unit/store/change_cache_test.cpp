@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(a_published_change_is_a_miss_on_every_reactor_at_once) {
 BOOST_AUTO_TEST_CASE(a_read_that_raced_a_change_is_never_served) {
   store::change_stream stream;
   store::change_cache<std::string> c(1, stream, static_cast<store::change_mask>(store::change::api_keys));
-  const auto before = c.generation();  // the lookup starts
+  const auto before = c.generation();                // the lookup starts
   stream.publish(changed(store::change::api_keys));  // the revocation commits meanwhile
   c.put(0, "h", "key_1", before);
   BOOST_TEST(c.get(0, "h") == nullptr);

@@ -28,9 +28,10 @@ struct convo_store : test::temp_store {
     BOOST_REQUIRE(!db->write_sync([&](store::connection& c) -> core::error_code {
       for (int i = 0; i < count; ++i, ++n)
         if (auto ec = c.exec("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, created_at, "
-                             "updated_at) VALUES('msg_" + std::to_string(n) + "', 'ins_a', '" + direction + "', '" + peer +
-                             "', 'text', '{}', '" + (direction == "inbound" ? "received" : "sent") + "', " +
-                             std::to_string(n) + ", " + std::to_string(n) + ")"))
+                             "updated_at) VALUES('msg_" +
+                             std::to_string(n) + "', 'ins_a', '" + direction + "', '" + peer + "', 'text', '{}', '" +
+                             (direction == "inbound" ? "received" : "sent") + "', " + std::to_string(n) + ", " +
+                             std::to_string(n) + ")"))
           return ec;
       return {};
     }));
@@ -124,7 +125,8 @@ BOOST_FIXTURE_TEST_CASE(a_conversation_goes_with_its_last_message, convo_store) 
   }));
   std::size_t deleted = 0;
   auto purge = [&](std::int64_t before) {
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return store::inbound::purge_messages(c, before, 100, deleted); }));
+    BOOST_REQUIRE(
+        !db->write_sync([&](store::connection& c) { return store::inbound::purge_messages(c, before, 100, deleted); }));
   };
   purge(1);  // msg 0 of peer 1: peer 1 still has one
   BOOST_TEST(deleted == 1u);

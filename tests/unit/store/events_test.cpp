@@ -19,9 +19,7 @@ namespace ev = store::events;
 namespace {
 
 struct events_fixture : test::temp_store, test::io_context_fixture {
-  events_fixture() {
-    add_users();
-  }
+  events_fixture() { add_users(); }
   std::int64_t add(std::string user, std::string type, std::int64_t at = 0) {
     ev::event e{0, std::move(user), "", std::move(type), "{}", at};
     BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return ev::append(c, e); }));

@@ -20,17 +20,24 @@ struct inbound_fixture : test::temp_store {
   in::owner alice{"ins_a", "usr_a"};
 
   inbound_fixture() {
-    exec("INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-         "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0)");
+    exec(
+        "INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
+        "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0)");
     add_instance("ins_a", "usr_a", "lk");
   }
   void outbound(const std::string& wamid, const std::string& status = "sent", std::int64_t created = 1000) {
-    exec("INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, updated_at) "
-         "VALUES('msg_" + wamid + "', 'ins_a', 'outbound', '1', 'text', '{}', '" + status + "', '" + wamid + "', " +
-         std::to_string(created) + ", 0)");
+    exec(
+        "INSERT INTO messages(id, instance_id, direction, peer, type, body, status, wamid, created_at, updated_at) "
+        "VALUES('msg_" +
+        wamid + "', 'ins_a', 'outbound', '1', 'text', '{}', '" + status + "', '" + wamid + "', " +
+        std::to_string(created) + ", 0)");
   }
   in::outcome message(const std::string& wamid, std::int64_t now = 1000) {
-    in::message m{"msg_in_" + wamid, wamid, "16505551234", "text", 1700000000,
+    in::message m{"msg_in_" + wamid,
+                  wamid,
+                  "16505551234",
+                  "text",
+                  1700000000,
                   R"({"id":")" + wamid + R"(","type":"text","text":{"body":"hi"},"future_field":[1,2]})",
                   R"({"profile":{"name":"S","username":"@s"},"wa_id":"16505551234","user_id":"US.1"})"};
     in::outcome out;
@@ -38,8 +45,14 @@ struct inbound_fixture : test::temp_store {
     return out;
   }
   in::outcome status(const std::string& wamid, const std::string& value, std::optional<std::int64_t> code = {}) {
-    in::status s{wamid, value, "16505551234", 1700000001, code, code ? "Some title" : "",
-                 R"({"id":")" + wamid + R"(","status":")" + value + R"(","timestamp":"1700000001","recipient_id":"16505551234"})"};
+    in::status s{wamid,
+                 value,
+                 "16505551234",
+                 1700000001,
+                 code,
+                 code ? "Some title" : "",
+                 R"({"id":")" + wamid + R"(","status":")" + value +
+                     R"(","timestamp":"1700000001","recipient_id":"16505551234"})"};
     in::outcome out;
     BOOST_REQUIRE(!db->write_sync(
         [&](store::connection& c) { return in::apply_status(c, alice, s, meta::status_advances, 2000, out); }));
@@ -175,8 +188,9 @@ BOOST_AUTO_TEST_CASE(an_update_without_id_is_one_event_per_digest) {
 BOOST_AUTO_TEST_CASE(retention_purges_old_rows_but_not_queued_ones) {
   for (int i = 0; i < 5; ++i) outbound("wamid.old" + std::to_string(i), "read", 100 + i);
   outbound("wamid.queued", "accepted", 50);
-  exec("INSERT INTO send_jobs(message_seq, instance_id, peer, state, next_attempt_at) "
-       "SELECT seq, instance_id, peer, 'queued', 0 FROM messages WHERE wamid = 'wamid.queued'");
+  exec(
+      "INSERT INTO send_jobs(message_seq, instance_id, peer, state, next_attempt_at) "
+      "SELECT seq, instance_id, peer, 'queued', 0 FROM messages WHERE wamid = 'wamid.queued'");
   outbound("wamid.new", "read", 10'000);
   std::size_t deleted = 0;
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_messages(c, 5000, 3, deleted); }));

@@ -22,7 +22,8 @@ struct media_fixture : test::temp_store {
   }
   core::error_code enqueue(const std::string& instance, const std::string& msg, const std::string& type,
                            const std::string& body) {
-    return db->write_sync([&](store::connection& c) { return sm::enqueue_inbound(c, instance, msg, type, body, 1000); });
+    return db->write_sync(
+        [&](store::connection& c) { return sm::enqueue_inbound(c, instance, msg, type, body, 1000); });
   }
 };
 
@@ -67,14 +68,17 @@ BOOST_FIXTURE_TEST_CASE(attempts_retry_then_fail_or_store, media_fixture) {
   BOOST_TEST(due.empty());
   BOOST_TEST(scalar("SELECT attempts FROM media_files") == 1);
   bool found = false;
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sm::mark_stored(c, "med_msg_1", 42, 6000, found); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return sm::mark_stored(c, "med_msg_1", 42, 6000, found); }));
   BOOST_TEST(found);
   BOOST_TEST(scalar("SELECT size FROM media_files WHERE state = 'stored'") == 42);
   // A failure recorded after the fact changes nothing; a final one on a pending row fails it.
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sm::mark_attempt_failed(c, "med_msg_1", "x", std::nullopt); }));
+  BOOST_REQUIRE(!db->write_sync(
+      [&](store::connection& c) { return sm::mark_attempt_failed(c, "med_msg_1", "x", std::nullopt); }));
   BOOST_TEST(scalar("SELECT COUNT(*) FROM media_files WHERE state = 'stored'") == 1);
   BOOST_REQUIRE(!enqueue("ins_on", "msg_2", "video", R"({"video":{"id":"777"}})"));
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sm::mark_attempt_failed(c, "med_msg_2", "gone", std::nullopt); }));
+  BOOST_REQUIRE(!db->write_sync(
+      [&](store::connection& c) { return sm::mark_attempt_failed(c, "med_msg_2", "gone", std::nullopt); }));
   BOOST_TEST(scalar("SELECT COUNT(*) FROM media_files WHERE state = 'failed'") == 1);
   // Storing a row that went meanwhile reports it.
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sm::mark_stored(c, "med_gone", 1, 1, found); }));

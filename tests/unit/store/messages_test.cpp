@@ -34,7 +34,8 @@ struct messages_fixture : test::temp_store {
   }
   std::vector<sm::leased> lease(std::vector<std::int64_t> seqs, const std::string& owner, std::string inst = "ins_a") {
     std::vector<sm::leased> out;
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sm::lease(c, inst, seqs, owner, 1000, 61'000, out); }));
+    BOOST_REQUIRE(
+        !db->write_sync([&](store::connection& c) { return sm::lease(c, inst, seqs, owner, 1000, 61'000, out); }));
     return out;
   }
   core::error_code resolve(std::int64_t seq, const std::string& owner, const sm::outcome& o) {
@@ -73,7 +74,7 @@ BOOST_AUTO_TEST_CASE(accept_writes_message_job_and_event_and_reads_are_per_user)
   BOOST_TEST(!got.wamid.has_value());
   sm::message other;
   BOOST_TEST((db->read_sync([&](store::connection& c) { return sm::get(c, "usr_b", "msg_1", other); }) ==
-             store::error::not_found));
+              store::error::not_found));
   auto jobs = queued();
   BOOST_REQUIRE_EQUAL(jobs.size(), 1u);
   BOOST_TEST(jobs[0].seq == m.seq);
@@ -219,7 +220,8 @@ BOOST_AUTO_TEST_CASE(a_crashed_runs_leases_are_released_and_flagged) {
   auto b = accept("msg_2", "222");
   lease({a.seq}, "run_old");
   std::size_t released = 0;
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sm::release_leases(c, "run_new", 4000, released); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return sm::release_leases(c, "run_new", 4000, released); }));
   BOOST_TEST(released == 1u);
   BOOST_TEST(get("msg_1").possible_duplicate);
   BOOST_TEST(get("msg_1").status == "accepted");
@@ -234,25 +236,27 @@ BOOST_AUTO_TEST_CASE(a_crashed_runs_leases_are_released_and_flagged) {
   BOOST_TEST(l[0].possible_duplicate);
   BOOST_TEST(!l[1].possible_duplicate);
   std::vector<std::string> due;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sm::instances_with_due_jobs(c, 1'000'000'000'000'000, 10, due); }));
+  BOOST_REQUIRE(!db->read_sync(
+      [&](store::connection& c) { return sm::instances_with_due_jobs(c, 1'000'000'000'000'000, 10, due); }));
   BOOST_TEST(due.empty());  // both are being sent
 }
 
 BOOST_AUTO_TEST_CASE(idempotency_answers_are_kept_then_purged) {
   sm::idempotent_answer a{"h1", 202, R"({"id":"msg_1"})", 1000};
   auto put = [&](const std::string& scope, std::int64_t not_before) {
-    return db->write_sync([&](store::connection& c) { return sm::idempotency_put(c, scope, "k1", "usr_a", a, not_before); });
+    return db->write_sync(
+        [&](store::connection& c) { return sm::idempotency_put(c, scope, "k1", "usr_a", a, not_before); });
   };
   BOOST_REQUIRE(!put("key_1", 0));
   BOOST_TEST((put("key_1", 0) == store::error::constraint));  // the first answer stays
-  BOOST_REQUIRE(!put("key_2", 0));                           // another scope: its own key
+  BOOST_REQUIRE(!put("key_2", 0));                            // another scope: its own key
   sm::idempotent_answer got;
   BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sm::idempotency_get(c, "key_1", "k1", 0, got); }));
   BOOST_TEST(got.request_hash == "h1");
   BOOST_TEST(got.status == 202);
   BOOST_TEST(got.response == R"({"id":"msg_1"})");
   BOOST_TEST((db->read_sync([&](store::connection& c) { return sm::idempotency_get(c, "key_1", "k1", 2000, got); }) ==
-             store::error::not_found));  // too old
+              store::error::not_found));  // too old
   a.created_at = 3000;
   BOOST_REQUIRE(!put("key_1", 2000));  // an expired answer does not hold the key
   std::size_t deleted = 0;

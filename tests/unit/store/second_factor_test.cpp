@@ -40,14 +40,18 @@ BOOST_AUTO_TEST_CASE(enrolment_steps_and_recovery_codes_are_used_once) {
     if (auto e = sf::begin(c, "usr_a", "blob1", 100)) return e;
     if (auto e = sf::begin(c, "usr_a", "blob2", 101)) return e;  // unconfirmed: replaced
     if (auto e = sf::confirm(c, "usr_a", 7, 102)) return e;
-    if (sf::begin(c, "usr_a", "blob3", 103) != store::error::constraint) return store::make_error_code(store::error::misuse);
+    if (sf::begin(c, "usr_a", "blob3", 103) != store::error::constraint)
+      return store::make_error_code(store::error::misuse);
     if (sf::use_step(c, "usr_a", 7) != store::error::constraint) return store::make_error_code(store::error::misuse);
     if (auto e = sf::use_step(c, "usr_a", 8)) return e;
     if (auto e = sf::set_recovery_codes(c, "usr_a", {"h1", "h2"})) return e;
     bool taken = false;
-    if (auto e = sf::take_recovery_code(c, "usr_a", "h1", taken); e || !taken) return store::make_error_code(store::error::misuse);
-    if (auto e = sf::take_recovery_code(c, "usr_a", "h1", taken); e || taken) return store::make_error_code(store::error::misuse);
-    if (auto e = sf::take_recovery_code(c, "usr_b", "h2", taken); e || taken) return store::make_error_code(store::error::misuse);
+    if (auto e = sf::take_recovery_code(c, "usr_a", "h1", taken); e || !taken)
+      return store::make_error_code(store::error::misuse);
+    if (auto e = sf::take_recovery_code(c, "usr_a", "h1", taken); e || taken)
+      return store::make_error_code(store::error::misuse);
+    if (auto e = sf::take_recovery_code(c, "usr_b", "h2", taken); e || taken)
+      return store::make_error_code(store::error::misuse);
     return {};
   });
   BOOST_REQUIRE_MESSAGE(!ec, ec.message());

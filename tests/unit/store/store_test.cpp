@@ -26,9 +26,8 @@ namespace {
 
 struct store_fixture : test::temp_store {
   store_fixture() : test::temp_store([](store::options& o) { o.read_connections = 2; }) {
-    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-      return c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
-    }));
+    BOOST_REQUIRE(!db->write_sync(
+        [](store::connection& c) { return c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)"); }));
   }
   // Holds the writer on a first write until every fn is queued, so that they all land in one
   // group commit; returns each fn's completion code.
@@ -37,11 +36,13 @@ struct store_fixture : test::temp_store {
     auto gate = release.get_future().share();
     net::io_context ctx(1);
     auto guard = net::make_work_guard(ctx);
-    db->submit_write([gate, &entered](store::connection&) {
-      entered.set_value();
-      gate.wait();
-      return core::error_code{};
-    }, ctx.get_executor(), [](core::error_code) {});
+    db->submit_write(
+        [gate, &entered](store::connection&) {
+          entered.set_value();
+          gate.wait();
+          return core::error_code{};
+        },
+        ctx.get_executor(), [](core::error_code) {});
     // The writer must be inside the gate's group before the others are queued: otherwise the
     // first of them can join the gate's group (ThreadSanitizer's slowness made that happen).
     entered.get_future().wait();
@@ -121,7 +122,8 @@ BOOST_AUTO_TEST_CASE(refuses_a_newer_database) {
   auto c = store::connection::open((dir / "m.db").string(), false);
   (*c)->exec("PRAGMA user_version = 99");
   std::string why;
-  BOOST_TEST(store::migrate(**c, "-- migration: 1\nCREATE TABLE a(x);\n", &why) == store::make_error_code(store::error::schema_too_new));
+  BOOST_TEST(store::migrate(**c, "-- migration: 1\nCREATE TABLE a(x);\n", &why) ==
+             store::make_error_code(store::error::schema_too_new));
   BOOST_TEST(why.find("newer") != std::string::npos);
 }
 
@@ -129,8 +131,10 @@ BOOST_AUTO_TEST_CASE(embedded_schema_applies_to_a_fresh_database) {
   test::temp_dir dir;
   std::string why;
   auto db = store::store::open({.path = (dir / "e.db").string(),
-                                .read_connections = 1, .commit_batch_max = 64,
-                                .busy_timeout = std::chrono::milliseconds(1000)}, &why);
+                                .read_connections = 1,
+                                .commit_batch_max = 64,
+                                .busy_timeout = std::chrono::milliseconds(1000)},
+                               &why);
   BOOST_REQUIRE_MESSAGE(db, why);
   auto blocks = store::migrations(store::embedded_schema());
   BOOST_REQUIRE(!blocks.empty());
@@ -153,8 +157,10 @@ BOOST_AUTO_TEST_CASE(message_status_is_checked_without_a_temporary_btree) {
   test::temp_dir dir;
   std::string why;
   auto db = store::store::open({.path = (dir / "s.db").string(),
-                                .read_connections = 1, .commit_batch_max = 64,
-                                .busy_timeout = std::chrono::milliseconds(1000)}, &why);
+                                .read_connections = 1,
+                                .commit_batch_max = 64,
+                                .busy_timeout = std::chrono::milliseconds(1000)},
+                               &why);
   BOOST_REQUIRE_MESSAGE(db, why);
   auto ephemeral_opens = [&](const std::string& sql) {
     int n = -1;
@@ -171,13 +177,15 @@ BOOST_AUTO_TEST_CASE(message_status_is_checked_without_a_temporary_btree) {
     return n;
   };
   BOOST_TEST(ephemeral_opens("UPDATE messages SET status = 'sent', updated_at = 1 WHERE seq = 1") == 0);
-  BOOST_TEST(ephemeral_opens("INSERT INTO messages (id, instance_id, direction, peer, type, body, status, "
-                             "created_at, updated_at) VALUES ('m', 'i', 'outbound', 'p', 'text', '{}', 'accepted', 1, 1)") == 0);
+  BOOST_TEST(ephemeral_opens(
+                 "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, "
+                 "created_at, updated_at) VALUES ('m', 'i', 'outbound', 'p', 'text', '{}', 'accepted', 1, 1)") == 0);
   // The rule itself still holds (SQLite checks it before the instance's foreign key).
   std::string outcome;
   auto ec = (*db)->write_sync([&](store::connection& c) {
-    auto e = c.exec("INSERT INTO messages (id, instance_id, direction, peer, type, body, status, created_at, "
-                    "updated_at) VALUES ('m1', 'i', 'outbound', 'p', 'text', '{}', 'bogus', 1, 1)");
+    auto e = c.exec(
+        "INSERT INTO messages (id, instance_id, direction, peer, type, body, status, created_at, "
+        "updated_at) VALUES ('m1', 'i', 'outbound', 'p', 'text', '{}', 'bogus', 1, 1)");
     outcome = c.last_message();
     return e;
   });
@@ -237,12 +245,13 @@ BOOST_FIXTURE_TEST_CASE(a_failed_commit_is_reported_to_every_writer, store_fixtu
   // A deferred foreign key is checked at COMMIT: one bad row makes the whole group's COMMIT
   // fail, and every writer of that group must hear about it.
   BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-    return c.exec("CREATE TABLE p(id INTEGER PRIMARY KEY);"
-                  "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
+    return c.exec(
+        "CREATE TABLE p(id INTEGER PRIMARY KEY);"
+        "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
   }));
-  auto results = commit_as_one_group(
-      {insert("x0"), insert("x1"), [](store::connection& c) { return c.exec("INSERT INTO ch(p) VALUES(999)"); },
-       insert("x3")});
+  auto results =
+      commit_as_one_group({insert("x0"), insert("x1"),
+                           [](store::connection& c) { return c.exec("INSERT INTO ch(p) VALUES(999)"); }, insert("x3")});
   BOOST_REQUIRE(results.size() == 4u);
   for (auto& r : results) BOOST_TEST(r == store::make_error_code(store::error::constraint));
   BOOST_TEST(count() == 0);
@@ -296,9 +305,9 @@ BOOST_FIXTURE_TEST_CASE(stopped_store_refuses_new_work, store_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(a_second_store_on_the_same_file_is_refused, store_fixture) {
   std::string why;
-  auto second = store::store::open({.path = path(),
-                                    .read_connections = 1, .commit_batch_max = 64,
-                                    .busy_timeout = std::chrono::milliseconds(100)}, &why);
+  auto second = store::store::open(
+      {.path = path(), .read_connections = 1, .commit_batch_max = 64, .busy_timeout = std::chrono::milliseconds(100)},
+      &why);
   BOOST_TEST(!second);
   BOOST_TEST(second.error() == store::make_error_code(store::error::locked_by_other_process));
   BOOST_TEST(why.find("in use by another enfinitod") != std::string::npos);
@@ -326,8 +335,9 @@ BOOST_FIXTURE_TEST_CASE(the_writer_checkpoints_and_the_wal_stays_bounded, store_
 // the WAL whole: seen by a reader, by a connection of another VFS, and after reopening.
 BOOST_FIXTURE_TEST_CASE(a_commit_of_megabytes_reaches_the_wal_whole, store_fixture) {
   BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-    return c.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 64) "
-                  "INSERT INTO t(v) SELECT i || hex(randomblob(16000)) FROM n");
+    return c.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 64) "
+        "INSERT INTO t(v) SELECT i || hex(randomblob(16000)) FROM n");
   }));
   BOOST_REQUIRE(!db->write_sync(insert("after")));  // the next commit appends to the same WAL
   const std::string check = "SELECT COUNT(*) FROM t WHERE length(v) > 32000 OR v = 'after'";
@@ -339,8 +349,10 @@ BOOST_FIXTURE_TEST_CASE(a_commit_of_megabytes_reaches_the_wal_whole, store_fixtu
   db.reset();
   std::string why;
   auto again = store::store::open({.path = path(),
-                                   .read_connections = 2, .commit_batch_max = 1024,
-                                   .busy_timeout = std::chrono::milliseconds(5000)}, &why);
+                                   .read_connections = 2,
+                                   .commit_batch_max = 1024,
+                                   .busy_timeout = std::chrono::milliseconds(5000)},
+                                  &why);
   BOOST_REQUIRE_MESSAGE(again, why);
   db = std::move(*again);
   BOOST_TEST(count(check) == 65);
@@ -394,14 +406,14 @@ BOOST_FIXTURE_TEST_CASE(a_group_publishes_once_what_its_committed_writes_marked,
   const auto& s = db->changes();
   const auto keys_before = s.generation(static_cast<store::change_mask>(store::change::api_keys));
   const auto media_before = s.generation(static_cast<store::change_mask>(store::change::media_jobs));
-  auto results = commit_as_one_group(
-      {[](store::connection& c) {
-         store::mark(c, store::change::api_keys);
-         store::mark_instance(c, "ins_1");
-         return c.exec("INSERT INTO t(v) VALUES('c0')");
-       },
-       marking(store::change::media_jobs, "c0"),  // rolled back to its savepoint: publishes nothing
-       marking(store::change::hook_deliveries, "c2")});
+  auto results =
+      commit_as_one_group({[](store::connection& c) {
+                             store::mark(c, store::change::api_keys);
+                             store::mark_instance(c, "ins_1");
+                             return c.exec("INSERT INTO t(v) VALUES('c0')");
+                           },
+                           marking(store::change::media_jobs, "c0"),  // rolled back to its savepoint: publishes nothing
+                           marking(store::change::hook_deliveries, "c2")});
   BOOST_TEST(!results[0]);
   BOOST_TEST(results[1] == store::make_error_code(store::error::constraint));
   BOOST_TEST(!results[2]);
@@ -417,19 +429,20 @@ BOOST_FIXTURE_TEST_CASE(a_group_publishes_once_what_its_committed_writes_marked,
 
 BOOST_FIXTURE_TEST_CASE(a_failed_commit_publishes_nothing, store_fixture) {
   BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-    return c.exec("CREATE TABLE p(id INTEGER PRIMARY KEY);"
-                  "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
+    return c.exec(
+        "CREATE TABLE p(id INTEGER PRIMARY KEY);"
+        "CREATE TABLE ch(id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
   }));
   published p;
   p.subscribe(*db);
   const auto all = store::change::api_keys | store::change::users | store::change::media_jobs;
   const auto before = db->changes().generation(all);
   // A deferred foreign key fails the whole group at COMMIT, after every write succeeded.
-  auto results = commit_as_one_group({marking(store::change::api_keys, "f0"), marking(store::change::users, "f1"),
-                                      [](store::connection& c) {
-                                        store::mark(c, store::change::media_jobs);
-                                        return c.exec("INSERT INTO ch(p) VALUES(999)");
-                                      }});
+  auto results = commit_as_one_group(
+      {marking(store::change::api_keys, "f0"), marking(store::change::users, "f1"), [](store::connection& c) {
+         store::mark(c, store::change::media_jobs);
+         return c.exec("INSERT INTO ch(p) VALUES(999)");
+       }});
   for (auto& r : results) BOOST_TEST(r == store::make_error_code(store::error::constraint));
   BOOST_TEST(p.seen().empty());
   BOOST_TEST(db->changes().generation(all) == before);

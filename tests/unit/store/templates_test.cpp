@@ -142,8 +142,9 @@ BOOST_FIXTURE_TEST_CASE(lookups_by_meta_id_stay_within_the_user, copy_store) {
   BOOST_TEST(r.instance_id == "ins_a");
   auto ec = db->read_sync([&](store::connection& c) { return st::find_by_meta_id(c, "usr_b", "1", r); });
   BOOST_TEST((ec == store::error::not_found));
-  BOOST_REQUIRE(!db->write_sync(
-      [&](store::connection& c) { return st::set_components(c, "ins_a", "1", R"([{"type":"BODY","text":"New"}])", 7); }));
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
+    return st::set_components(c, "ins_a", "1", R"([{"type":"BODY","text":"New"}])", 7);
+  }));
   BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::find_by_meta_id(c, "usr_a", "1", r); }));
   BOOST_TEST(*r.components == R"([{"type":"BODY","text":"New"}])");
 }
@@ -156,11 +157,13 @@ BOOST_FIXTURE_TEST_CASE(webhooks_since_is_the_first_webhook_and_the_window_the_l
   sync({}, 30);
   BOOST_TEST(*state().webhooks_since == 10);  // a sync keeps it
   std::optional<std::int64_t> last;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::last_inbound(c, "ins_a", "16505551234", last); }));
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return st::last_inbound(c, "ins_a", "16505551234", last); }));
   BOOST_TEST(!last.has_value());
   BOOST_REQUIRE(!db->write_sync(
       [](store::connection& c) { return store::conversations::note_inbound(c, "ins_a", "16505551234", 1000, "Pat"); }));
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::last_inbound(c, "ins_a", "16505551234", last); }));
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return st::last_inbound(c, "ins_a", "16505551234", last); }));
   BOOST_TEST(*last == 1000);
 }
 

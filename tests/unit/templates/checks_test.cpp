@@ -32,8 +32,8 @@ definition make(std::string_view components, std::string status = "APPROVED", st
 }
 
 json::object sent(std::string_view components) {
-  return json::object{{"name", "t"}, {"language", json::object{{"code", "en_US"}}},
-                      {"components", json::parse(components)}};
+  return json::object{
+      {"name", "t"}, {"language", json::object{{"code", "en_US"}}}, {"components", json::parse(components)}};
 }
 
 // Shaped like the fake Graph API's seeded order_shipped: document header, two body
@@ -56,14 +56,16 @@ BOOST_AUTO_TEST_SUITE(templates_checks)
 BOOST_AUTO_TEST_CASE(placeholders_are_distinct_and_in_order) {
   using v = std::vector<std::string>;
   BOOST_TEST(templates::placeholders("Hi {{1}}, {{2}} and {{1}} again") == (v{"1", "2"}));
-  BOOST_TEST(templates::placeholders("Thanks {{ customer_name }}, {{order_number}}") == (v{"customer_name", "order_number"}));
+  BOOST_TEST(templates::placeholders("Thanks {{ customer_name }}, {{order_number}}") ==
+             (v{"customer_name", "order_number"}));
   BOOST_TEST(templates::placeholders("no params, {{ unclosed").empty());
 }
 
 BOOST_AUTO_TEST_CASE(matching_parameters_pass) {
   BOOST_TEST(!check_params(make(shipped), sent(shipped_ok)));
   // hello_world: a TEXT header without placeholders and a plain body take nothing.
-  const auto hello = make(R"([{"type":"HEADER","format":"TEXT","text":"Hello World"},{"type":"BODY","text":"Welcome"}])");
+  const auto hello =
+      make(R"([{"type":"HEADER","format":"TEXT","text":"Hello World"},{"type":"BODY","text":"Welcome"}])");
   BOOST_TEST(!check_params(hello, json::object{{"name", "t"}}));
 }
 
@@ -73,11 +75,21 @@ BOOST_AUTO_TEST_CASE(counts_that_differ_are_132000_naming_the_component) {
     const char* components;
     const char* field;
   } rows[] = {
-      {"body short", R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])", "template.components[1].parameters"},
-      {"header missing", R"([{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])", "template.components"},
-      {"url button missing", R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]}])", "template.components"},
-      {"button index beyond", R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]},{"type":"button","sub_type":"quick_reply","index":"5","parameters":[]}])", "template.components[3].index"},
-      {"button of another type", R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[]}])", "template.components[2].sub_type"},
+      {"body short",
+       R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])",
+       "template.components[1].parameters"},
+      {"header missing",
+       R"([{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])",
+       "template.components"},
+      {"url button missing",
+       R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]}])",
+       "template.components"},
+      {"button index beyond",
+       R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]},{"type":"button","sub_type":"quick_reply","index":"5","parameters":[]}])",
+       "template.components[3].index"},
+      {"button of another type",
+       R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[]}])",
+       "template.components[2].sub_type"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.what) {
@@ -89,27 +101,38 @@ BOOST_AUTO_TEST_CASE(counts_that_differ_are_132000_naming_the_component) {
     }
   }
   // A quick reply takes at most one payload: none passes, two do not.
-  BOOST_TEST(!check_params(make(shipped), sent(R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]},{"type":"button","sub_type":"quick_reply","index":"1","parameters":[{"type":"payload","payload":"x"}]}])")));
+  BOOST_TEST(!check_params(
+      make(shipped),
+      sent(
+          R"([{"type":"header","parameters":[{"type":"document","document":{"id":"1"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]},{"type":"button","sub_type":"quick_reply","index":"1","parameters":[{"type":"payload","payload":"x"}]}])")));
 }
 
 BOOST_AUTO_TEST_CASE(a_header_parameter_of_another_kind_is_132012_naming_its_type) {
   // order_shipped's header is a DOCUMENT: an image (or a text) in its place is Meta's 132012.
-  auto image = check_params(make(shipped), sent(R"([{"type":"header","parameters":[{"type":"image","image":{"link":"https://x.test/a.png"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])"));
+  auto image = check_params(
+      make(shipped),
+      sent(
+          R"([{"type":"header","parameters":[{"type":"image","image":{"link":"https://x.test/a.png"}}]},{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])"));
   BOOST_REQUIRE(image.has_value());
   BOOST_TEST(image->meta_code == 132012);
   BOOST_TEST(image->code == "template_param_format");
   BOOST_TEST(image->field == "template.components[0].parameters[0].type");
   BOOST_TEST(image->detail.find("document") != std::string::npos);
   // The header found second in the sent components is named by its own index.
-  auto text = check_params(make(shipped), sent(R"([{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"header","parameters":[{"type":"text","text":"x"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])"));
+  auto text = check_params(
+      make(shipped),
+      sent(
+          R"([{"type":"body","parameters":[{"type":"text","text":"Pat"},{"type":"text","text":"#1"}]},{"type":"header","parameters":[{"type":"text","text":"x"}]},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"a"}]}])"));
   BOOST_REQUIRE(text.has_value());
   BOOST_TEST(text->meta_code == 132012);
   BOOST_TEST(text->field == "template.components[1].parameters[0].type");
 
   // A TEXT header with a placeholder refuses a media kind, takes a text one.
-  const auto greeting = make(R"([{"type":"HEADER","format":"TEXT","text":"Hi {{1}}"},{"type":"BODY","text":"Welcome"}])");
+  const auto greeting =
+      make(R"([{"type":"HEADER","format":"TEXT","text":"Hi {{1}}"},{"type":"BODY","text":"Welcome"}])");
   BOOST_TEST(!check_params(greeting, sent(R"([{"type":"header","parameters":[{"type":"text","text":"Pat"}]}])")));
-  auto video = check_params(greeting, sent(R"([{"type":"header","parameters":[{"type":"video","video":{"id":"1"}}]}])"));
+  auto video =
+      check_params(greeting, sent(R"([{"type":"header","parameters":[{"type":"video","video":{"id":"1"}}]}])"));
   BOOST_REQUIRE(video.has_value());
   BOOST_TEST(video->meta_code == 132012);
 
@@ -130,14 +153,22 @@ BOOST_AUTO_TEST_CASE(a_header_parameter_of_another_kind_is_132012_naming_its_typ
 }
 
 BOOST_AUTO_TEST_CASE(named_parameters_must_name_the_templates_placeholders) {
-  const auto named = make(R"([{"type":"BODY","text":"Thanks {{customer_name}}, order {{order_number}} is confirmed."}])",
-                          "APPROVED", "NAMED");
-  BOOST_TEST(!check_params(named, sent(R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer_name","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])")));
-  auto wrong = check_params(named, sent(R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])"));
+  const auto named =
+      make(R"([{"type":"BODY","text":"Thanks {{customer_name}}, order {{order_number}} is confirmed."}])", "APPROVED",
+           "NAMED");
+  BOOST_TEST(!check_params(
+      named,
+      sent(
+          R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer_name","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])")));
+  auto wrong = check_params(
+      named,
+      sent(
+          R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer","text":"Pat"},{"type":"text","parameter_name":"order_number","text":"#1"}]}])"));
   BOOST_REQUIRE(wrong.has_value());
   BOOST_TEST(wrong->meta_code == 132012);
   BOOST_TEST(wrong->field == "template.components[0].parameters[0].parameter_name");
-  auto count = check_params(named, sent(R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer_name","text":"Pat"}]}])"));
+  auto count = check_params(
+      named, sent(R"([{"type":"body","parameters":[{"type":"text","parameter_name":"customer_name","text":"Pat"}]}])"));
   BOOST_REQUIRE(count.has_value());
   BOOST_TEST(count->meta_code == 132000);
 }
@@ -250,8 +281,8 @@ BOOST_AUTO_TEST_CASE(meta_template_webhooks_become_changes_of_the_copy) {
   BOOST_TEST(status->language == "en-US");
   BOOST_TEST(status->status == "APPROVED");
   BOOST_TEST(status->category == "UTILITY");
-  auto reinstated = templates::read_update("message_template_status_update",
-                                           R"({"event":"REINSTATED","message_template_id":"7"})");
+  auto reinstated =
+      templates::read_update("message_template_status_update", R"({"event":"REINSTATED","message_template_id":"7"})");
   BOOST_REQUIRE(reinstated.has_value());
   BOOST_TEST(reinstated->status == "APPROVED");
   auto quality = templates::read_update(

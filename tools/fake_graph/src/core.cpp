@@ -45,8 +45,7 @@ std::string_view http_request::header(std::string_view name) const {
     if (k.size() != name.size()) continue;
     bool eq = true;
     for (std::size_t i = 0; i < k.size() && eq; ++i)
-      eq = std::tolower(static_cast<unsigned char>(k[i])) ==
-           std::tolower(static_cast<unsigned char>(name[i]));
+      eq = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(name[i]));
     if (eq) return v;
   }
   return {};
@@ -68,17 +67,24 @@ struct media_kind {
 };
 constexpr std::size_t MB = 1024 * 1024;
 constexpr media_kind media_kinds[] = {
-    {"audio/aac", 16 * MB}, {"audio/amr", 16 * MB}, {"audio/mpeg", 16 * MB},
-    {"audio/mp4", 16 * MB}, {"audio/ogg", 16 * MB},
-    {"text/plain", 100 * MB}, {"application/pdf", 100 * MB},
-    {"application/vnd.ms-excel", 100 * MB}, {"application/msword", 100 * MB},
+    {"audio/aac", 16 * MB},
+    {"audio/amr", 16 * MB},
+    {"audio/mpeg", 16 * MB},
+    {"audio/mp4", 16 * MB},
+    {"audio/ogg", 16 * MB},
+    {"text/plain", 100 * MB},
+    {"application/pdf", 100 * MB},
+    {"application/vnd.ms-excel", 100 * MB},
+    {"application/msword", 100 * MB},
     {"application/vnd.ms-powerpoint", 100 * MB},
     {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", 100 * MB},
     {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 100 * MB},
     {"application/vnd.openxmlformats-officedocument.presentationml.presentation", 100 * MB},
-    {"image/jpeg", 5 * MB}, {"image/png", 5 * MB},
+    {"image/jpeg", 5 * MB},
+    {"image/png", 5 * MB},
     {"image/webp", 500 * 1024},  // animated sticker limit; static is 100 KB
-    {"video/mp4", 16 * MB}, {"video/3gpp", 16 * MB},
+    {"video/mp4", 16 * MB},
+    {"video/3gpp", 16 * MB},
 };
 
 struct bucket {
@@ -250,14 +256,11 @@ const json::object* component_of(const json::array& comps, std::string_view type
 }
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -303,7 +306,8 @@ json::array seed_templates() {
     {"type":"BODY","text":"Use code {{1}} for {{2}} off.","example":{"body_text":[["SAVE","10%"]]}}]},
   {"name":"verification_code","language":"en_US","category":"AUTHENTICATION","components":[
     {"type":"BODY","text":"{{1}} is your verification code.","example":{"body_text":[["123456"]]}}]}
-])json").as_array();
+])json")
+      .as_array();
 }
 
 }  // namespace
@@ -335,8 +339,8 @@ struct graph_core::impl {
   std::map<std::string, std::uint64_t> errors_by_code;
   std::map<std::string, std::uint64_t> async_failures_by_code;
   std::uint64_t requests = 0, resets = 0, inbound_emitted = 0;
-  std::uint64_t wh_posts_ok = 0, wh_updates_ok = 0, wh_attempts = 0, wh_failures = 0,
-                wh_dropped = 0, wh_duplicates = 0, wh_no_callback = 0;
+  std::uint64_t wh_posts_ok = 0, wh_updates_ok = 0, wh_attempts = 0, wh_failures = 0, wh_dropped = 0, wh_duplicates = 0,
+                wh_no_callback = 0;
   std::uint64_t verify_ok = 0, verify_failed = 0;
   std::deque<json::object> log;
 
@@ -401,7 +405,8 @@ struct graph_core::impl {
     set_s(n.messaging_limit, "messaging_limit");
     n.mps = std::max(0.001, num_or(o, "mps", n.mps));
     n.pair_burst = std::max(1.0, num_or(o, "pair_burst", n.pair_burst));
-    n.pair_interval_ms = std::max<std::int64_t>(1, static_cast<std::int64_t>(num_or(o, "pair_interval_ms", static_cast<double>(n.pair_interval_ms))));
+    n.pair_interval_ms = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(num_or(o, "pair_interval_ms", static_cast<double>(n.pair_interval_ms))));
     n.registered = bool_or(o, "registered", n.registered);
     if (fresh) {
       if (n.verified_name.empty()) n.verified_name = "Fake Business";
@@ -464,7 +469,8 @@ struct graph_core::impl {
     knobs.template_pacing = bool_or(k, "template_pacing", knobs.template_pacing);
     if (const auto* d = k.if_contains("status_delays_ms"); d && d->is_object()) {
       knobs.sent_ms = static_cast<std::int64_t>(num_or(d->get_object(), "sent", static_cast<double>(knobs.sent_ms)));
-      knobs.delivered_ms = static_cast<std::int64_t>(num_or(d->get_object(), "delivered", static_cast<double>(knobs.delivered_ms)));
+      knobs.delivered_ms =
+          static_cast<std::int64_t>(num_or(d->get_object(), "delivered", static_cast<double>(knobs.delivered_ms)));
       knobs.read_ms = static_cast<std::int64_t>(num_or(d->get_object(), "read", static_cast<double>(knobs.read_ms)));
     }
     knobs.emit_read = bool_or(k, "emit_read", knobs.emit_read);
@@ -518,17 +524,15 @@ struct graph_core::impl {
     err["message"] = e.message.empty() ? "(#" + std::to_string(e.code) + ") " + std::string(info.title) : e.message;
     err["type"] = e.type.empty() ? "OAuthException" : e.type;
     err["code"] = e.code;
-    if (!e.details.empty())
-      err["error_data"] = json::object{{"messaging_product", "whatsapp"}, {"details", e.details}};
+    if (!e.details.empty()) err["error_data"] = json::object{{"messaging_product", "whatsapp"}, {"details", e.details}};
     if (e.subcode) err["error_subcode"] = e.subcode;
     if (e.transient) err["is_transient"] = true;
     err["fbtrace_id"] = detail::random_token(23);
-    auto r = json_response(c, json::object{{"error", std::move(err)}},
-                           e.http_status ? e.http_status : info.http_status);
+    auto r =
+        json_response(c, json::object{{"error", std::move(err)}}, e.http_status ? e.http_status : info.http_status);
     if (r.status == 401)
       r.headers.emplace_back("www-authenticate",
-                             "OAuth \"Facebook Platform\" \"invalid_token\" \"" +
-                                 std::string(info.title) + "\"");
+                             "OAuth \"Facebook Platform\" \"invalid_token\" \"" + std::string(info.title) + "\"");
     return r;
   }
 
@@ -544,8 +548,8 @@ struct graph_core::impl {
 
   static graph_error nonexisting_field(std::string_view field, std::string_view node) {
     graph_error e{100, 0, {}};
-    e.message = "(#100) Tried accessing nonexisting field (" + std::string(field) +
-                ") on node type (" + std::string(node) + ")";
+    e.message = "(#100) Tried accessing nonexisting field (" + std::string(field) + ") on node type (" +
+                std::string(node) + ")";
     return e;
   }
 
@@ -575,9 +579,8 @@ struct graph_core::impl {
       }
       reset_after = true;
     }
-    http_response r = segs.size() == 2 && segs[0] == "_media" && segs[1] == "download"
-                          ? media_download(req, params)
-                          : graph(req, segs, params);
+    http_response r = segs.size() == 2 && segs[0] == "_media" && segs[1] == "download" ? media_download(req, params)
+                                                                                       : graph(req, segs, params);
     r.delay = milliseconds(knobs.latency_ms);
     if (reset_after) r.reset_connection = true;
     return r;
@@ -628,8 +631,7 @@ struct graph_core::impl {
     return std::nullopt;
   }
 
-  std::optional<graph_error> authenticate(const http_request& req,
-                                          const std::map<std::string, std::string>& params,
+  std::optional<graph_error> authenticate(const http_request& req, const std::map<std::string, std::string>& params,
                                           const token_rec*& out) {
     const auto tok = bearer(req, params);
     if (!tok) {
@@ -645,12 +647,15 @@ struct graph_core::impl {
     }
     if (it->second.state == "expired") {
       graph_error e{190, 463, {}};
-      e.message = "Error validating access token: Session has expired. The current time is later than the token's expiry time.";
+      e.message =
+          "Error validating access token: Session has expired. The current time is later than the token's expiry time.";
       return e;
     }
     if (it->second.state == "revoked") {
       graph_error e{190, 460, {}};
-      e.message = "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.";
+      e.message =
+          "Error validating access token: The session has been invalidated because the user changed their password or "
+          "Facebook has changed the session for security reasons.";
       return e;
     }
     out = &it->second;
@@ -660,13 +665,9 @@ struct graph_core::impl {
   bool may_access_number(const token_rec& t, const number_rec& n) const {
     return t.all || t.numbers.count(n.id) || t.wabas.count(n.waba_id);
   }
-  bool may_access_waba(const token_rec& t, const std::string& waba) const {
-    return t.all || t.wabas.count(waba);
-  }
+  bool may_access_waba(const token_rec& t, const std::string& waba) const { return t.all || t.wabas.count(waba); }
 
-  static graph_error permission_denied() {
-    return {10, 0, "Permission is either not granted or has been removed."};
-  }
+  static graph_error permission_denied() { return {10, 0, "Permission is either not granted or has been removed."}; }
 
   // ---------------------------------------------------------------- graph routing
   http_response graph(const http_request& req, const std::vector<std::string>& segs,
@@ -678,8 +679,7 @@ struct graph_core::impl {
     if (auto e = authenticate(req, params, tok)) return error(c, *e);
     current_token = tok;
     if (segs.size() < 2 || segs[1].empty()) return error(c, unsupported(req.method, ""));
-    if (segs.size() > 3)
-      return error(c, {100, 0, {}, "(#100) Unknown path components: /" + segs[2] + "/" + segs[3]});
+    if (segs.size() > 3) return error(c, {100, 0, {}, "(#100) Unknown path components: /" + segs[2] + "/" + segs[3]});
     const std::string& id = segs[1];
     const std::string edge = segs.size() == 3 ? segs[2] : "";
     const std::string& m = req.method;
@@ -696,7 +696,8 @@ struct graph_core::impl {
     if (auto md = media.find(id); md != media.end() && md->second.expires > clock()) {
       const auto& num = numbers.at(md->second.phone);
       if (!may_access_number(*tok, num)) return error(c, permission_denied());
-      if (!edge.empty()) return error(c, m == "GET" ? nonexisting_field(edge, "WhatsAppBusinessMedia") : unsupported(m, id));
+      if (!edge.empty())
+        return error(c, m == "GET" ? nonexisting_field(edge, "WhatsAppBusinessMedia") : unsupported(m, id));
       if (auto p = params.find("phone_number_id"); p != params.end() && p->second != md->second.phone)
         return error(c, unsupported(m, id));
       if (m == "GET") return media_get(c, md->second);
@@ -710,7 +711,8 @@ struct graph_core::impl {
       for (auto& t : w.templates)
         if (t.id == id) {
           if (!may_access_waba(*tok, wid)) return error(c, permission_denied());
-          if (!edge.empty()) return error(c, m == "GET" ? nonexisting_field(edge, "WhatsAppMessageTemplate") : unsupported(m, id));
+          if (!edge.empty())
+            return error(c, m == "GET" ? nonexisting_field(edge, "WhatsAppMessageTemplate") : unsupported(m, id));
           if (m == "GET") return json_response(c, template_json(t));
           if (m == "POST") return template_edit(req, c, t);
           return error(c, unsupported(m, id));
@@ -719,8 +721,7 @@ struct graph_core::impl {
   }
 
   // ---------------------------------------------------------------- phone number
-  http_response phone_endpoint(const http_request& req, ctx& c, number_rec& n,
-                               const std::string& edge,
+  http_response phone_endpoint(const http_request& req, ctx& c, number_rec& n, const std::string& edge,
                                const std::map<std::string, std::string>& params) {
     const std::string& m = req.method;
     if (edge.empty()) {
@@ -834,13 +835,13 @@ struct graph_core::impl {
     const auto& o = v.get_object();
     if (str_or(o, "messaging_product") != "whatsapp")
       return error(c, {100, 0, "The parameter messaging_product is required."});
-    static const std::map<std::string, std::size_t> limits = {
-        {"about", 139}, {"address", 256}, {"description", 512}, {"email", 128}, {"vertical", 0},
-        {"profile_picture_handle", 0}};
+    static const std::map<std::string, std::size_t> limits = {{"about", 139},       {"address", 256},
+                                                              {"description", 512}, {"email", 128},
+                                                              {"vertical", 0},      {"profile_picture_handle", 0}};
     static const std::set<std::string> verticals = {
-        "UNDEFINED", "OTHER", "AUTO", "BEAUTY", "APPAREL", "EDU", "ENTERTAIN", "EVENT_PLAN",
-        "FINANCE", "GROCERY", "GOVT", "HOTEL", "HEALTH", "NONPROFIT", "PROF_SERVICES", "RETAIL",
-        "TRAVEL", "RESTAURANT", "NOT_A_BIZ"};
+        "UNDEFINED",     "OTHER",   "AUTO",    "BEAUTY",     "APPAREL",  "EDU",    "ENTERTAIN",
+        "EVENT_PLAN",    "FINANCE", "GROCERY", "GOVT",       "HOTEL",    "HEALTH", "NONPROFIT",
+        "PROF_SERVICES", "RETAIL",  "TRAVEL",  "RESTAURANT", "NOT_A_BIZ"};
     for (const auto& kv : o) {
       const std::string key(kv.key());
       if (key == "messaging_product") continue;
@@ -856,7 +857,8 @@ struct graph_core::impl {
       if (lim == limits.end()) return error(c, {100, 0, "Param " + key + " is not a valid field."});
       if (!kv.value().is_string()) return error(c, {100, 0, "Param " + key + " must be a string."});
       if (lim->second && detail::utf8_length(kv.value().get_string()) > lim->second)
-        return error(c, {100, 0, "Param " + key + " must be at most " + std::to_string(lim->second) + " characters long."});
+        return error(
+            c, {100, 0, "Param " + key + " must be at most " + std::to_string(lim->second) + " characters long."});
       if (key == "vertical" && !verticals.count(std::string(kv.value().get_string())))
         return error(c, {100, 0, "Param vertical is not a valid business vertical."});
     }
@@ -867,16 +869,19 @@ struct graph_core::impl {
 
   // ---------------------------------------------------------------- WABA
   json::value template_json(const template_rec& t) {
-    json::object o{{"name", t.name}, {"parameter_format", t.parameter_format},
-                   {"components", t.components}, {"language", t.language},
-                   {"status", t.status}, {"category", t.category}, {"id", t.id}};
+    json::object o{{"name", t.name},
+                   {"parameter_format", t.parameter_format},
+                   {"components", t.components},
+                   {"language", t.language},
+                   {"status", t.status},
+                   {"category", t.category},
+                   {"id", t.id}};
     return o;
   }
 
   // Cursor paging over a list (REFERENCE §5): limit 1..100, after/before are opaque cursors.
   std::optional<json::object> page(ctx&, std::vector<json::value> items,
-                                   const std::map<std::string, std::string>& params,
-                                   graph_error& err) {
+                                   const std::map<std::string, std::string>& params, graph_error& err) {
     std::size_t limit = 25;
     if (auto it = params.find("limit"); it != params.end()) {
       try {
@@ -890,16 +895,25 @@ struct graph_core::impl {
     }
     auto decode = [&](const std::string& cur, std::size_t& out) {
       for (std::size_t i = 0; i <= items.size(); ++i)
-        if (base64_encode("cursor:" + std::to_string(i)) == cur) { out = i; return true; }
+        if (base64_encode("cursor:" + std::to_string(i)) == cur) {
+          out = i;
+          return true;
+        }
       return false;
     };
     std::size_t start = 0;
     if (auto it = params.find("after"); it != params.end()) {
-      if (!decode(it->second, start)) { err = {100, 0, "Invalid cursor."}; return std::nullopt; }
+      if (!decode(it->second, start)) {
+        err = {100, 0, "Invalid cursor."};
+        return std::nullopt;
+      }
       ++start;
     } else if (auto b = params.find("before"); b != params.end()) {
       std::size_t end = 0;
-      if (!decode(b->second, end)) { err = {100, 0, "Invalid cursor."}; return std::nullopt; }
+      if (!decode(b->second, end)) {
+        err = {100, 0, "Invalid cursor."};
+        return std::nullopt;
+      }
       start = end > limit ? end - limit : 0;
     }
     json::array data;
@@ -917,27 +931,28 @@ struct graph_core::impl {
     return out;
   }
 
-  http_response waba_endpoint(const http_request& req, ctx& c, waba_rec& w,
-                              const std::string& edge,
+  http_response waba_endpoint(const http_request& req, ctx& c, waba_rec& w, const std::string& edge,
                               const std::map<std::string, std::string>& params) {
     const std::string& m = req.method;
     auto r = waba_endpoint_inner(req, c, w, edge, params);
     // Management endpoints report BUC usage per WABA (REFERENCE §5, §6).
     r.headers.emplace_back("x-business-use-case-usage",
-                           "{\"" + w.id + "\":[{\"type\":\"whatsapp_business_management\",\"call_count\":1,"
-                           "\"total_cputime\":1,\"total_time\":1,\"estimated_time_to_regain_access\":0}]}");
+                           "{\"" + w.id +
+                               "\":[{\"type\":\"whatsapp_business_management\",\"call_count\":1,"
+                               "\"total_cputime\":1,\"total_time\":1,\"estimated_time_to_regain_access\":0}]}");
     (void)m;
     return r;
   }
 
-  http_response waba_endpoint_inner(const http_request& req, ctx& c, waba_rec& w,
-                                    const std::string& edge,
+  http_response waba_endpoint_inner(const http_request& req, ctx& c, waba_rec& w, const std::string& edge,
                                     const std::map<std::string, std::string>& params) {
     const std::string& m = req.method;
     graph_error err;
     if (edge.empty()) {
       if (m != "GET") return error(c, unsupported(m, w.id));
-      return json_response(c, json::object{{"id", w.id}, {"name", w.name}, {"currency", "USD"},
+      return json_response(c, json::object{{"id", w.id},
+                                           {"name", w.name},
+                                           {"currency", "USD"},
                                            {"timezone_id", "1"},
                                            {"message_template_namespace", "fake_" + w.id}});
     }
@@ -945,12 +960,14 @@ struct graph_core::impl {
       std::vector<json::value> items;
       for (const auto& [id, n] : numbers)
         if (n.waba_id == w.id)
-          items.push_back(json::object{{"id", n.id}, {"display_phone_number", n.display},
+          items.push_back(json::object{{"id", n.id},
+                                       {"display_phone_number", n.display},
                                        {"verified_name", n.verified_name},
                                        {"status", n.registered ? "CONNECTED" : "PENDING"},
                                        {"quality_rating", n.quality},
                                        {"code_verification_status", n.code_verification_status},
-                                       {"account_mode", "LIVE"}, {"host_platform", "CLOUD_API"},
+                                       {"account_mode", "LIVE"},
+                                       {"host_platform", "CLOUD_API"},
                                        {"messaging_limit_tier", n.messaging_limit},
                                        {"throughput", json::object{{"level", n.throughput}}}});
       auto out = page(c, std::move(items), params, err);
@@ -963,8 +980,8 @@ struct graph_core::impl {
         const std::string language = params.count("language") ? params.at("language") : "";
         std::vector<json::value> items;
         for (const auto& t : w.templates)
-          if ((name.empty() || t.name.find(name) != std::string::npos) &&
-              (status.empty() || t.status == status) && (language.empty() || t.language == language))
+          if ((name.empty() || t.name.find(name) != std::string::npos) && (status.empty() || t.status == status) &&
+              (language.empty() || t.language == language))
             items.push_back(template_json(t));
         auto out = page(c, std::move(items), params, err);
         return out ? json_response(c, *out) : error(c, err);
@@ -975,9 +992,8 @@ struct graph_core::impl {
         const std::string hsm = params.count("hsm_id") ? params.at("hsm_id") : "";
         if (name.empty()) return error(c, {100, 0, "The parameter name is required."});
         const auto before = w.templates.size();
-        std::erase_if(w.templates, [&](const template_rec& t) {
-          return t.name == name && (hsm.empty() || t.id == hsm);
-        });
+        std::erase_if(w.templates,
+                      [&](const template_rec& t) { return t.name == name && (hsm.empty() || t.id == hsm); });
         if (before == w.templates.size())
           return error(c, {100, 2593002, "Message template \"" + name + "\" not found."});
         return success(c);
@@ -1011,8 +1027,9 @@ struct graph_core::impl {
     if (m == "GET") {
       json::array data;
       if (w.subscribed) {
-        json::object app{{"whatsapp_business_api_data",
-                          json::object{{"link", "https://www.facebook.com/games/?app_id=1"}, {"name", "Enfinito"}, {"id", "1"}}}};
+        json::object app{
+            {"whatsapp_business_api_data",
+             json::object{{"link", "https://www.facebook.com/games/?app_id=1"}, {"name", "Enfinito"}, {"id", "1"}}}};
         if (!w.override_uri.empty()) app["override_callback_uri"] = w.override_uri;
         data.push_back(std::move(app));
       }
@@ -1047,17 +1064,18 @@ struct graph_core::impl {
       return error(c, {100, 0, "The parameter verify_token is required."});
     if (!w.subscribed) {
       graph_error e{100, 0, {}};
-      e.message = "(#100) Before override the current callback uri, your app must be subscribed to receive "
-                  "messages for WhatsApp Business Account.";
+      e.message =
+          "(#100) Before override the current callback uri, your app must be subscribed to receive "
+          "messages for WhatsApp Business Account.";
       return error(c, e);
     }
     auto parsed = boost::urls::parse_uri(uri->second);
     const bool https = parsed && parsed->scheme() == "https";
     // Meta takes HTTPS callbacks only; the fake also takes http:// on loopback (tests).
-    const bool loopback_http = parsed && parsed->scheme() == "http" &&
-                               (parsed->host() == "127.0.0.1" || parsed->host() == "localhost" || parsed->host() == "[::1]");
-    if (!https && !loopback_http)
-      return error(c, {100, 0, "Param override_callback_uri must be a valid https URL."});
+    const bool loopback_http =
+        parsed && parsed->scheme() == "http" &&
+        (parsed->host() == "127.0.0.1" || parsed->host() == "localhost" || parsed->host() == "[::1]");
+    if (!https && !loopback_http) return error(c, {100, 0, "Param override_callback_uri must be a valid https URL."});
     boost::urls::url u = *parsed;
     const std::string challenge = digits_id(10);
     u.params().set("hub.mode", "subscribe");
@@ -1121,7 +1139,8 @@ struct graph_core::impl {
     data["app_id"] = "1";
     data["application"] = "Enfinito";
     if (t == tokens.end()) {
-      data["error"] = json::object{{"code", 190}, {"message", "Invalid OAuth access token - Cannot parse access token"}};
+      data["error"] =
+          json::object{{"code", 190}, {"message", "Invalid OAuth access token - Cannot parse access token"}};
       data["is_valid"] = false;
       data["scopes"] = json::array{};
       return json_response(c, json::object{{"data", std::move(data)}});
@@ -1137,7 +1156,8 @@ struct graph_core::impl {
     data["scopes"] = std::move(scopes);
     json::array granular;
     for (const auto& s : tok.scopes) {
-      if (s != "whatsapp_business_management" && s != "whatsapp_business_messaging" && s != "business_management") continue;
+      if (s != "whatsapp_business_management" && s != "whatsapp_business_messaging" && s != "business_management")
+        continue;
       json::object g{{"scope", s}};
       std::vector<std::string> ids;
       if (tok.granular) {
@@ -1155,10 +1175,11 @@ struct graph_core::impl {
     data["granular_scopes"] = std::move(granular);
     if (tok.state != "valid") {
       data["is_valid"] = false;
-      data["error"] = json::object{{"code", 190},
-                                   {"subcode", tok.state == "expired" ? 463 : 460},
-                                   {"message", tok.state == "expired" ? "Error validating access token: Session has expired."
-                                                                      : "Error validating access token: The session has been invalidated."}};
+      data["error"] = json::object{
+          {"code", 190},
+          {"subcode", tok.state == "expired" ? 463 : 460},
+          {"message", tok.state == "expired" ? "Error validating access token: Session has expired."
+                                             : "Error validating access token: The session has been invalidated."}};
     } else {
       data["is_valid"] = true;
     }
@@ -1197,7 +1218,8 @@ struct graph_core::impl {
       if (type == "BODY") {
         ++bodies;
         if (text.empty()) return graph_error{100, 0, "The parameter components[BODY]['text'] is required."};
-        if (detail::utf8_length(text) > 1024) return graph_error{100, 0, "Param components[BODY]['text'] must be at most 1024 characters long."};
+        if (detail::utf8_length(text) > 1024)
+          return graph_error{100, 0, "Param components[BODY]['text'] must be at most 1024 characters long."};
         if (has_params && !cobj.contains("example")) {
           graph_error e{100, 2388043, "Message template variables missing sample: add an example for each variable."};
           return e;
@@ -1205,25 +1227,33 @@ struct graph_core::impl {
       } else if (type == "HEADER") {
         const std::string format = upper(str_or(cobj, "format"));
         static const std::set<std::string> formats = {"TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"};
-        if (!formats.count(format)) return graph_error{100, 0, "Param components[HEADER]['format'] must be one of {TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION}."};
+        if (!formats.count(format))
+          return graph_error{
+              100, 0, "Param components[HEADER]['format'] must be one of {TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION}."};
         if (format == "TEXT" && (text.empty() || detail::utf8_length(text) > 60))
-          return graph_error{100, 0, "Param components[HEADER]['text'] is required and must be at most 60 characters long."};
+          return graph_error{100, 0,
+                             "Param components[HEADER]['text'] is required and must be at most 60 characters long."};
         if (has_params && !cobj.contains("example"))
-          return graph_error{100, 2388043, "Message template variables missing sample: add an example for each variable."};
+          return graph_error{100, 2388043,
+                             "Message template variables missing sample: add an example for each variable."};
       } else if (type == "FOOTER") {
         if (text.empty() || detail::utf8_length(text) > 60)
-          return graph_error{100, 0, "Param components[FOOTER]['text'] is required and must be at most 60 characters long."};
+          return graph_error{100, 0,
+                             "Param components[FOOTER]['text'] is required and must be at most 60 characters long."};
       } else if (type == "BUTTONS") {
         const auto* b = cobj.if_contains("buttons");
         if (!b || !b->is_array() || b->get_array().empty() || b->get_array().size() > 10)
           return graph_error{100, 0, "Param components[BUTTONS]['buttons'] must hold 1 to 10 buttons."};
-        static const std::set<std::string> btypes = {"QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "FLOW", "OTP", "CATALOG", "MPM", "VOICE_CALL"};
+        static const std::set<std::string> btypes = {"QUICK_REPLY", "URL",     "PHONE_NUMBER", "COPY_CODE", "FLOW",
+                                                     "OTP",         "CATALOG", "MPM",          "VOICE_CALL"};
         for (const auto& bv : b->get_array()) {
           if (!bv.is_object() || !btypes.count(upper(str_or(bv.get_object(), "type"))))
             return graph_error{100, 0, "Param components[BUTTONS]['buttons'][]['type'] is not a valid button type."};
           const std::string bt = str_or(bv.get_object(), "text");
           if (upper(str_or(bv.get_object(), "type")) != "OTP" && (bt.empty() || detail::utf8_length(bt) > 25))
-            return graph_error{100, 0, "Param components[BUTTONS]['buttons'][]['text'] is required and must be at most 25 characters long."};
+            return graph_error{
+                100, 0,
+                "Param components[BUTTONS]['buttons'][]['text'] is required and must be at most 25 characters long."};
         }
       } else {
         return graph_error{100, 0, "Param components[]['type'] must be one of {HEADER, BODY, FOOTER, BUTTONS}."};
@@ -1273,7 +1303,8 @@ struct graph_core::impl {
         u.phone = id;
         u.field = "message_template_status_update";
         u.kind = "event";
-        u.item = json::object{{"event", status}, {"message_template_id", std::stoll(t.id)},
+        u.item = json::object{{"event", status},
+                              {"message_template_id", std::stoll(t.id)},
                               {"message_template_name", t.name},
                               {"message_template_language", t.language},
                               {"message_template_category", t.category},
@@ -1300,16 +1331,20 @@ struct graph_core::impl {
   }
 
   void set_template_quality(waba_rec& w, template_rec& t, const std::string& quality) {
-    json::object item{{"previous_quality_score", t.quality}, {"new_quality_score", quality},
-                      {"message_template_id", std::stoll(t.id)}, {"message_template_name", t.name},
+    json::object item{{"previous_quality_score", t.quality},
+                      {"new_quality_score", quality},
+                      {"message_template_id", std::stoll(t.id)},
+                      {"message_template_name", t.name},
                       {"message_template_language", t.language}};
     t.quality = quality;
     template_webhook(w, "message_template_quality_update", std::move(item));
   }
 
   void set_template_category(waba_rec& w, template_rec& t, const std::string& category) {
-    json::object item{{"message_template_id", std::stoll(t.id)}, {"message_template_name", t.name},
-                      {"message_template_language", t.language}, {"previous_category", t.category},
+    json::object item{{"message_template_id", std::stoll(t.id)},
+                      {"message_template_name", t.name},
+                      {"message_template_language", t.language},
+                      {"previous_category", t.category},
                       {"new_category", category}};
     t.category = category;
     template_webhook(w, "template_category_update", std::move(item));
@@ -1321,8 +1356,10 @@ struct graph_core::impl {
     if (w == wabas.end()) return "unknown waba_id";
     for (auto& t : w->second.templates)
       if (t.name == str_or(o, "name") && (str_or(o, "language").empty() || t.language == str_or(o, "language"))) {
-        if (quality) set_template_quality(w->second, t, str_or(o, "quality", "GREEN"));
-        else set_template_category(w->second, t, str_or(o, "category", "MARKETING"));
+        if (quality)
+          set_template_quality(w->second, t, str_or(o, "quality", "GREEN"));
+        else
+          set_template_category(w->second, t, str_or(o, "category", "MARKETING"));
         return std::nullopt;
       }
     return "unknown template";
@@ -1351,7 +1388,7 @@ struct graph_core::impl {
   // Meta moved the number's messaging limit [D-ML]: the WABA hears of it in a
   // phone_number_quality_update with `event` UPGRADE or DOWNGRADE and the new `current_limit`.
   static int tier_rank(std::string_view tier) {
-    static constexpr std::string_view order[] = {"TIER_50", "TIER_250", "TIER_1K", "TIER_2K",
+    static constexpr std::string_view order[] = {"TIER_50",  "TIER_250",  "TIER_1K",       "TIER_2K",
                                                  "TIER_10K", "TIER_100K", "TIER_UNLIMITED"};
     for (int i = 0; i < static_cast<int>(std::size(order)); ++i)
       if (order[i] == tier) return i;
@@ -1431,25 +1468,29 @@ struct graph_core::impl {
       if (sent)
         if (const auto* p = sent->if_contains("parameters"); p && p->is_array()) got = p->get_array().size();
       if (got != expected)
-        return graph_error{132000, 0, std::string(part) + ": number of localizable_params (" + std::to_string(got) +
-                                          ") does not match the expected number of params (" + std::to_string(expected) + ")"};
+        return graph_error{132000, 0,
+                           std::string(part) + ": number of localizable_params (" + std::to_string(got) +
+                               ") does not match the expected number of params (" + std::to_string(expected) + ")"};
       // A header parameter's type follows the HEADER format [D-ERR 132012]: a media or location
       // header takes its own kind; a TEXT header no media or location.
-      const auto* header_params = sent && def && std::string_view(part) == "header" ? sent->if_contains("parameters") : nullptr;
+      const auto* header_params =
+          sent && def && std::string_view(part) == "header" ? sent->if_contains("parameters") : nullptr;
       if (header_params && header_params->is_array())
         for (const auto& p : header_params->get_array()) {
           const std::string format = lower(str_or(*def, "format", "TEXT"));
           const std::string kind = p.is_object() ? lower(str_or(p.get_object(), "type")) : "";
           const bool media = kind == "image" || kind == "video" || kind == "document" || kind == "location";
           if (format == "text" ? media : kind != format)
-            return graph_error{132012, 0, "header: parameter of type '" + kind + "' does not match the template's " +
-                                              upper(format) + " header"};
+            return graph_error{
+                132012, 0,
+                "header: parameter of type '" + kind + "' does not match the template's " + upper(format) + " header"};
         }
       if (sent && t.parameter_format == "NAMED" && std::string_view(part) == "body")
         for (const auto& p : sent->at("parameters").get_array()) {
           const std::string pn = p.is_object() ? str_or(p.get_object(), "parameter_name") : "";
           if (std::find(names.begin(), names.end(), pn) == names.end())
-            return graph_error{132012, 0, "body: parameter_name '" + pn + "' does not match the template's named parameters"};
+            return graph_error{132012, 0,
+                               "body: parameter_name '" + pn + "' does not match the template's named parameters"};
         }
     }
     return check_button_params(t, given);
@@ -1474,15 +1515,18 @@ struct graph_core::impl {
       const auto& c = cv.get_object();
       const std::string idx = str_or(c, "index");
       std::size_t i = buttons.size();
-      if (!idx.empty() && idx.size() <= 2 && idx.find_first_not_of("0123456789") == std::string::npos) i = std::stoul(idx);
+      if (!idx.empty() && idx.size() <= 2 && idx.find_first_not_of("0123456789") == std::string::npos)
+        i = std::stoul(idx);
       if (i >= buttons.size()) return graph_error{132000, 0, "buttons: the template has no button at index " + idx};
       if (lower(str_or(c, "sub_type")) != lower(str_or(buttons[i].get_object(), "type")))
-        return graph_error{132000, 0, "buttons: button at index " + idx + " is not of sub_type " + str_or(c, "sub_type")};
+        return graph_error{132000, 0,
+                           "buttons: button at index " + idx + " is not of sub_type " + str_or(c, "sub_type")};
       std::size_t got = 0;
       if (const auto* p = c.if_contains("parameters"); p && p->is_array()) got = p->get_array().size();
       if (got > 1 || (needs_param(buttons[i]) && got != 1))
-        return graph_error{132000, 0, "buttons: number of localizable_params (" + std::to_string(got) +
-                                          ") does not match the expected number of params for button " + idx};
+        return graph_error{132000, 0,
+                           "buttons: number of localizable_params (" + std::to_string(got) +
+                               ") does not match the expected number of params for button " + idx};
       seen[i] = true;
     }
     for (std::size_t i = 0; i < buttons.size(); ++i)
@@ -1535,7 +1579,9 @@ struct graph_core::impl {
       return error(c, {130429, 2494055, "Cloud API message throughput has been reached."});
     auto& pair = n.pairs.try_emplace(wa_id, bucket{n.pair_burst, clock()}).first->second;
     if (!take_token(pair, n.pair_burst, 1.0 / static_cast<double>(n.pair_interval_ms)))
-      return error(c, {131056, 0, "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time."});
+      return error(c, {131056, 0,
+                       "Message failed to send because there were too many messages sent from this phone number to the "
+                       "same phone number in a short period of time."});
 
     std::optional<graph_error> async_error;
     if (auto inj = take_injection(n.id)) {
@@ -1545,15 +1591,17 @@ struct graph_core::impl {
       async_error = e;
     }
     if (!async_error && type != "template" && knobs.window_mode != "off" && !window_open(n, wa_id)) {
-      graph_error e{131047, 0, "Message failed to send because more than 24 hours have passed since the customer last replied to this number."};
+      graph_error e{131047, 0,
+                    "Message failed to send because more than 24 hours have passed since the customer last replied to "
+                    "this number."};
       if (knobs.window_mode == "sync") return error(c, e);
       async_error = e;
     }
     if (!async_error) {
       // Media referenced by id must exist; Meta reports a bad id asynchronously.
       if (const auto* content = msg.if_contains(type); content && content->is_object())
-        if (const auto* mid = content->get_object().if_contains("id"); mid && mid->is_string() &&
-            type != "reaction" && !media.count(std::string(mid->get_string())))
+        if (const auto* mid = content->get_object().if_contains("id");
+            mid && mid->is_string() && type != "reaction" && !media.count(std::string(mid->get_string())))
           async_error = graph_error{131053, 0, "Media id " + std::string(mid->get_string()) + " was not found."};
     }
 
@@ -1561,8 +1609,13 @@ struct graph_core::impl {
     last_outbound[wa_id] = wamid;
     ++accepted_by_number[n.id];
     ++accepted_by_recipient[n.id][wa_id];
-    json::object entry{{"seq", ++seq}, {"wamid", wamid}, {"phone_number_id", n.id}, {"to", to},
-                       {"wa_id", wa_id}, {"type", type}, {"received_at_ms", unix_now_ms()},
+    json::object entry{{"seq", ++seq},
+                       {"wamid", wamid},
+                       {"phone_number_id", n.id},
+                       {"to", to},
+                       {"wa_id", wa_id},
+                       {"type", type},
+                       {"received_at_ms", unix_now_ms()},
                        {"outcome", async_error ? "failed:" + std::to_string(async_error->code) : "accepted"},
                        {"request", msg}};
     log.push_back(std::move(entry));
@@ -1584,7 +1637,8 @@ struct graph_core::impl {
     const std::string id = str_or(msg, "message_id");
     if (id.empty()) return error(c, {100, 0, "The parameter message_id is required."});
     if (!inbound_ids.count(n.id + "/" + id))
-      return error(c, {100, 0, "Invalid parameter: message_id " + id + " is not a message received by this phone number."});
+      return error(
+          c, {100, 0, "Invalid parameter: message_id " + id + " is not a message received by this phone number."});
     if (const auto* ti = msg.if_contains("typing_indicator")) {
       if (!ti->is_object() || str_or(ti->get_object(), "type") != "text")
         return error(c, {131009, 0, "Param typing_indicator['type'] must be 'text'."});
@@ -1592,16 +1646,16 @@ struct graph_core::impl {
     return success(c);
   }
 
-  json::object status_item(const std::string& wamid, const std::string& wa_id, const char* status,
-                           std::int64_t ts, const std::string& opaque) {
+  json::object status_item(const std::string& wamid, const std::string& wa_id, const char* status, std::int64_t ts,
+                           const std::string& opaque) {
     json::object s{{"id", wamid}, {"status", status}, {"timestamp", std::to_string(ts)}, {"recipient_id", wa_id}};
     if (!opaque.empty()) s["biz_opaque_callback_data"] = opaque;
     return s;
   }
 
   void schedule_statuses(number_rec& n, const ctx& c, const std::string& wamid, const std::string& wa_id,
-                         const std::string& category, const std::string& pricing_type,
-                         const std::string& opaque, const std::optional<graph_error>& failure) {
+                         const std::string& category, const std::string& pricing_type, const std::string& opaque,
+                         const std::optional<graph_error>& failure) {
     const auto now = clock();
     const std::int64_t t0 = unix_now();
     auto make = [&](json::object item) {
@@ -1614,10 +1668,12 @@ struct graph_core::impl {
     if (failure) {
       auto s = status_item(wamid, wa_id, "failed", t0, opaque);
       const auto info = detail::info_for(failure->code);
-      s["errors"] = json::array{json::object{
-          {"code", failure->code}, {"title", info.title}, {"message", info.title},
-          {"error_data", json::object{{"details", failure->details}}},
-          {"href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}};
+      s["errors"] = json::array{
+          json::object{{"code", failure->code},
+                       {"title", info.title},
+                       {"message", info.title},
+                       {"error_data", json::object{{"details", failure->details}}},
+                       {"href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}};
       async_failures_by_code[std::to_string(failure->code)]++;
       schedule(now + milliseconds(knobs.sent_ms), make(std::move(s)));
       return;
@@ -1633,14 +1689,17 @@ struct graph_core::impl {
         cv["origin"] = json::object{{"type", category}};
         s["conversation"] = std::move(cv);
       }
-      s["pricing"] = json::object{{"billable", pricing_type == "regular"}, {"pricing_model", "PMP"},
-                                  {"type", pricing_type}, {"category", category}};
+      s["pricing"] = json::object{{"billable", pricing_type == "regular"},
+                                  {"pricing_model", "PMP"},
+                                  {"type", pricing_type},
+                                  {"category", category}};
     };
     auto sent = status_item(wamid, wa_id, "sent", t0 + knobs.sent_ms / 1000, opaque);
     billing(sent, true);
     auto delivered = status_item(wamid, wa_id, "delivered", t0 + knobs.delivered_ms / 1000, opaque);
     billing(delivered, false);
-    auto d_sent = milliseconds(knobs.sent_ms), d_del = milliseconds(knobs.delivered_ms), d_read = milliseconds(knobs.read_ms);
+    auto d_sent = milliseconds(knobs.sent_ms), d_del = milliseconds(knobs.delivered_ms),
+         d_read = milliseconds(knobs.read_ms);
     if (knobs.out_of_order) std::swap(d_sent, d_read);  // read, delivered, sent
     schedule(now + d_sent, make(std::move(sent)));
     schedule(now + d_del, make(std::move(delivered)));
@@ -1660,9 +1719,12 @@ struct graph_core::impl {
     std::string product, type;
     const detail::multipart_part* file = nullptr;
     for (const auto& p : *parts) {
-      if (p.name == "messaging_product") product = p.data;
-      else if (p.name == "type") type = p.data;
-      else if (p.name == "file") file = &p;
+      if (p.name == "messaging_product")
+        product = p.data;
+      else if (p.name == "type")
+        type = p.data;
+      else if (p.name == "file")
+        file = &p;
     }
     if (product.empty()) return error(c, {100, 0, "The parameter messaging_product is required."});
     if (product != "whatsapp") return error(c, {100, 0, "Param messaging_product must be 'whatsapp'."});
@@ -1674,15 +1736,24 @@ struct graph_core::impl {
     const media_kind* kind = nullptr;
     for (const auto& k : media_kinds)
       if (k.mime == mime) kind = &k;
-    if (!kind) return error(c, {131053, 0, "Param file must be a file with one of the supported types; got " + mime + "."});
+    if (!kind)
+      return error(c, {131053, 0, "Param file must be a file with one of the supported types; got " + mime + "."});
     if (!file->content_type.empty() && essence(file->content_type) != mime &&
         essence(file->content_type) != "application/octet-stream")
-      return error(c, {131053, 0, "Uploaded file's content type (" + essence(file->content_type) + ") does not match type (" + mime + ")."});
+      return error(c, {131053, 0,
+                       "Uploaded file's content type (" + essence(file->content_type) + ") does not match type (" +
+                           mime + ")."});
     if (file->data.empty()) return error(c, {131053, 0, "Uploaded file is empty."});
     if (file->data.size() > kind->max_bytes)
-      return error(c, {131053, 0, "File is too big. Max file size for " + mime + " is " + std::to_string(kind->max_bytes) + " bytes."});
+      return error(
+          c, {131053, 0,
+              "File is too big. Max file size for " + mime + " is " + std::to_string(kind->max_bytes) + " bytes."});
     if (media.size() >= max_media_items) media.erase(media.begin());
-    media_rec rec{digits_id(16), n.id, std::string(type), file->data, detail::sha256_base64(file->data),
+    media_rec rec{digits_id(16),
+                  n.id,
+                  std::string(type),
+                  file->data,
+                  detail::sha256_base64(file->data),
                   clock() + std::chrono::seconds(knobs.media_ttl_s)};
     const std::string id = rec.id;
     media[id] = std::move(rec);
@@ -1694,11 +1765,14 @@ struct graph_core::impl {
     const auto expires = clock() + std::chrono::seconds(knobs.media_url_ttl_s);
     if (media_urls.size() > 100000) media_urls.clear();
     media_urls[hash] = {m.id, expires};
-    const std::string url = base_url + "/_media/download?mid=" + m.id + "&ext=" +
-                            std::to_string(unix_now() + knobs.media_url_ttl_s) + "&hash=" + hash;
-    return json_response(c, json::object{{"messaging_product", "whatsapp"}, {"url", url},
-                                         {"mime_type", m.mime}, {"sha256", m.sha},
-                                         {"file_size", std::to_string(m.data.size())}, {"id", m.id}});
+    const std::string url = base_url + "/_media/download?mid=" + m.id +
+                            "&ext=" + std::to_string(unix_now() + knobs.media_url_ttl_s) + "&hash=" + hash;
+    return json_response(c, json::object{{"messaging_product", "whatsapp"},
+                                         {"url", url},
+                                         {"mime_type", m.mime},
+                                         {"sha256", m.sha},
+                                         {"file_size", std::to_string(m.data.size())},
+                                         {"id", m.id}});
   }
 
   http_response media_download(const http_request& req, const std::map<std::string, std::string>& params) {
@@ -1724,8 +1798,7 @@ struct graph_core::impl {
     if (m == media.end() || m->second.expires <= clock()) return not_found();
     if (!may_access_number(*tok, numbers.at(m->second.phone))) return not_found();
     http_response r;
-    r.headers = {{"content-type", m->second.mime},
-                 {"content-disposition", "attachment; filename=media"}};
+    r.headers = {{"content-type", m->second.mime}, {"content-disposition", "attachment; filename=media"}};
     r.body = m->second.data;
     return r;
   }
@@ -1802,8 +1875,7 @@ struct graph_core::impl {
       }
       if (u.kind == "statuses" && !changes.empty()) {
         auto& last = changes.back().as_object()["value"].as_object();
-        if (last.contains("statuses") &&
-            last["metadata"].as_object()["phone_number_id"].as_string() == n.id) {
+        if (last.contains("statuses") && last["metadata"].as_object()["phone_number_id"].as_string() == n.id) {
           last["statuses"].as_array().push_back(u.item);
           continue;
         }
@@ -1831,8 +1903,9 @@ struct graph_core::impl {
     }
     // Meta retries immediately, then with decreasing frequency (REFERENCE §3.2).
     const double delay = post.attempt == 0 ? 0.0
-        : std::min<double>(static_cast<double>(knobs.retry_max_ms),
-                           static_cast<double>(knobs.retry_initial_ms) * std::pow(knobs.retry_factor, post.attempt - 1));
+                                           : std::min<double>(static_cast<double>(knobs.retry_max_ms),
+                                                              static_cast<double>(knobs.retry_initial_ms) *
+                                                                  std::pow(knobs.retry_factor, post.attempt - 1));
     webhook_post again = post;
     ++again.attempt;
     retries.emplace(clock() + milliseconds(static_cast<std::int64_t>(delay)), retry_rec{std::move(again)});
@@ -1841,8 +1914,7 @@ struct graph_core::impl {
   // ---------------------------------------------------------------- inbound
   json::object default_content(const std::string& type, number_rec& n, const std::string& from) {
     auto add_media = [&](const std::string& mime, std::string bytes) {
-      media_rec rec{digits_id(16), n.id, mime, std::move(bytes), "",
-                    clock() + std::chrono::hours(24 * 7)};
+      media_rec rec{digits_id(16), n.id, mime, std::move(bytes), "", clock() + std::chrono::hours(24 * 7)};
       rec.sha = detail::sha256_base64(rec.data);
       const std::string id = rec.id;
       json::object o{{"mime_type", mime}, {"sha256", rec.sha}, {"id", id}};
@@ -1850,16 +1922,45 @@ struct graph_core::impl {
       return o;
     };
     if (type == "text") return {{"body", "Hello from the fake user"}};
-    if (type == "image") { auto o = add_media("image/jpeg", "\xFF\xD8\xFF\xE0 fake jpeg"); o["caption"] = "A picture"; return o; }
+    if (type == "image") {
+      auto o = add_media("image/jpeg", "\xFF\xD8\xFF\xE0 fake jpeg");
+      o["caption"] = "A picture";
+      return o;
+    }
     if (type == "video") return add_media("video/mp4", "fake mp4 bytes");
-    if (type == "audio") { auto o = add_media("audio/ogg; codecs=opus", "OggS fake"); o["voice"] = true; return o; }
-    if (type == "document") { auto o = add_media("application/pdf", "%PDF-1.4 fake"); o["filename"] = "file.pdf"; o["caption"] = "A document"; return o; }
-    if (type == "sticker") { auto o = add_media("image/webp", "RIFF fake webp"); o["animated"] = false; return o; }
-    if (type == "location") return {{"latitude", 37.483307}, {"longitude", -122.148981}, {"name", "Pablo Morales"}, {"address", "1 Hacker Way, Menlo Park, CA 94025"}};
-    if (type == "interactive") return {{"type", "button_reply"}, {"button_reply", json::object{{"id", "yes"}, {"title", "Yes"}}}};
+    if (type == "audio") {
+      auto o = add_media("audio/ogg; codecs=opus", "OggS fake");
+      o["voice"] = true;
+      return o;
+    }
+    if (type == "document") {
+      auto o = add_media("application/pdf", "%PDF-1.4 fake");
+      o["filename"] = "file.pdf";
+      o["caption"] = "A document";
+      return o;
+    }
+    if (type == "sticker") {
+      auto o = add_media("image/webp", "RIFF fake webp");
+      o["animated"] = false;
+      return o;
+    }
+    if (type == "location")
+      return {{"latitude", 37.483307},
+              {"longitude", -122.148981},
+              {"name", "Pablo Morales"},
+              {"address", "1 Hacker Way, Menlo Park, CA 94025"}};
+    if (type == "interactive")
+      return {{"type", "button_reply"}, {"button_reply", json::object{{"id", "yes"}, {"title", "Yes"}}}};
     if (type == "button") return {{"payload", "STOP_UPDATES"}, {"text", "Stop updates"}};
-    if (type == "reaction") return {{"message_id", last_outbound.count(from) ? last_outbound[from] : "wamid.unknown"}, {"emoji", "\xF0\x9F\x91\x8D"}};
-    if (type == "order") return {{"catalog_id", "1234567890"}, {"text", "Order"}, {"product_items", json::array{json::object{{"product_retailer_id", "sku-1"}, {"quantity", 1}, {"item_price", 9.99}, {"currency", "USD"}}}}};
+    if (type == "reaction")
+      return {{"message_id", last_outbound.count(from) ? last_outbound[from] : "wamid.unknown"},
+              {"emoji", "\xF0\x9F\x91\x8D"}};
+    if (type == "order")
+      return {{"catalog_id", "1234567890"},
+              {"text", "Order"},
+              {"product_items",
+               json::array{json::object{
+                   {"product_retailer_id", "sku-1"}, {"quantity", 1}, {"item_price", 9.99}, {"currency", "USD"}}}}};
     if (type == "system") return {{"body", "User changed number"}, {"wa_id", from}, {"type", "user_changed_number"}};
     return {};
   }
@@ -1877,12 +1978,24 @@ struct graph_core::impl {
     if (const auto* ref = o.if_contains("referral")) m["referral"] = *ref;
     m["type"] = type;
     if (type == "contacts") {
-      m["contacts"] = o.contains("contacts") ? o.at("contacts")
-          : json::value(json::array{json::object{{"name", json::object{{"formatted_name", "Luc\xC3\xAD" "a G\xC3\xB3mez"}, {"first_name", "Luc\xC3\xAD" "a"}}},
-                                                 {"phones", json::array{json::object{{"phone", "+1 (983) 555-2319"}, {"wa_id", "19835552319"}, {"type", "MOBILE"}}}}}});
+      m["contacts"] =
+          o.contains("contacts")
+              ? o.at("contacts")
+              : json::value(json::array{json::object{
+                    {"name", json::object{{"formatted_name",
+                                           "Luc\xC3\xAD"
+                                           "a G\xC3\xB3mez"},
+                                          {"first_name",
+                                           "Luc\xC3\xAD"
+                                           "a"}}},
+                    {"phones", json::array{json::object{
+                                   {"phone", "+1 (983) 555-2319"}, {"wa_id", "19835552319"}, {"type", "MOBILE"}}}}}});
     } else if (type == "unsupported") {
-      m["errors"] = json::array{json::object{{"code", 131051}, {"title", "Message type unknown"}, {"message", "Message type unknown"},
-                                             {"error_data", json::object{{"details", "Message type is currently not supported."}}}}};
+      m["errors"] = json::array{
+          json::object{{"code", 131051},
+                       {"title", "Message type unknown"},
+                       {"message", "Message type unknown"},
+                       {"error_data", json::object{{"details", "Message type is currently not supported."}}}}};
     } else if (const auto* content = o.if_contains(type); content && content->is_object()) {
       m[type] = *content;
     } else {
@@ -1918,8 +2031,11 @@ struct graph_core::impl {
     const double size = num_or(o, "file_size", 1024);
     if (size < 1 || size > 200.0 * MB) return error(c, {100, 0, "file_size must be 1 to 200 MB."});
     if (media.size() >= max_media_items) media.erase(media.begin());
-    media_rec rec{digits_id(16), n->second.id, str_or(o, "mime_type", "application/pdf"),
-                  detail::generated_bytes(static_cast<std::size_t>(size)), "",
+    media_rec rec{digits_id(16),
+                  n->second.id,
+                  str_or(o, "mime_type", "application/pdf"),
+                  detail::generated_bytes(static_cast<std::size_t>(size)),
+                  "",
                   clock() + std::chrono::seconds(knobs.media_ttl_s)};
     // `declared_sha256`: what Meta states when the bytes it serves are not those it hashed (a
     // file altered or cut short on its CDN); the download still serves the generated bytes.
@@ -1948,9 +2064,12 @@ struct graph_core::impl {
             {"async_failures_by_code", std::move(async_failures)},
             {"connection_resets", resets},
             {"inbound_emitted", inbound_emitted},
-            {"webhooks", json::object{{"posts_delivered", wh_posts_ok}, {"updates_delivered", wh_updates_ok},
-                                      {"attempts", wh_attempts}, {"failures", wh_failures},
-                                      {"dropped", wh_dropped}, {"duplicates", wh_duplicates},
+            {"webhooks", json::object{{"posts_delivered", wh_posts_ok},
+                                      {"updates_delivered", wh_updates_ok},
+                                      {"attempts", wh_attempts},
+                                      {"failures", wh_failures},
+                                      {"dropped", wh_dropped},
+                                      {"duplicates", wh_duplicates},
                                       {"skipped_no_callback", wh_no_callback},
                                       {"pending", pending.size() + retries.size()}}},
             {"verify", json::object{{"ok", verify_ok}, {"failed", verify_failed}}}};
@@ -1981,16 +2100,21 @@ struct graph_core::impl {
       if (params.count("since")) since = std::strtoull(params.at("since").c_str(), nullptr, 10);
       json::array a;
       for (const auto& e : log)
-        if ((phone.empty() || e.at("phone_number_id").as_string() == phone) && e.at("seq").to_number<std::uint64_t>() > since)
+        if ((phone.empty() || e.at("phone_number_id").as_string() == phone) &&
+            e.at("seq").to_number<std::uint64_t>() > since)
           a.push_back(e);
       return ok(json::object{{"messages", std::move(a)}});
     }
     if (m == "GET" && what == "config") {
       json::array nums;
       for (const auto& [id, n] : numbers)
-        nums.push_back(json::object{{"id", id}, {"waba_id", n.waba_id}, {"display_phone_number", n.display},
-                                    {"mps", n.mps}, {"pair_interval_ms", n.pair_interval_ms},
-                                    {"pair_burst", n.pair_burst}, {"callback_url", n.callback_url},
+        nums.push_back(json::object{{"id", id},
+                                    {"waba_id", n.waba_id},
+                                    {"display_phone_number", n.display},
+                                    {"mps", n.mps},
+                                    {"pair_interval_ms", n.pair_interval_ms},
+                                    {"pair_burst", n.pair_burst},
+                                    {"callback_url", n.callback_url},
                                     {"registered", n.registered}});
       return ok(json::object{{"phone_numbers", std::move(nums)}});
     }
@@ -2017,7 +2141,8 @@ struct graph_core::impl {
         const bool was_high = it->second.throughput == "HIGH";
         const std::string limit_before = it->second.messaging_limit;
         update_number(it->second, o, false);
-        if (!was_high && it->second.throughput == "HIGH") throughput_upgraded(it->second, !o.contains("mps"));
+        if (!was_high && it->second.throughput == "HIGH")
+          throughput_upgraded(it->second, !o.contains("mps"));
         else if (it->second.messaging_limit != limit_before && !bool_or(o, "quiet", false))
           messaging_limit_changed(it->second, limit_before);  // quiet: a webhook Meta never delivered
       }
@@ -2053,8 +2178,10 @@ struct graph_core::impl {
     if (what == "window") {
       auto n = numbers.find(str_or(o, "phone_number_id"));
       if (n == numbers.end()) return bad("unknown phone_number_id");
-      if (bool_or(o, "open", true)) n->second.last_inbound[str_or(o, "wa_id")] = clock();
-      else n->second.last_inbound.erase(str_or(o, "wa_id"));
+      if (bool_or(o, "open", true))
+        n->second.last_inbound[str_or(o, "wa_id")] = clock();
+      else
+        n->second.last_inbound.erase(str_or(o, "wa_id"));
       return ok();
     }
     if (what == "templates") {
@@ -2105,9 +2232,7 @@ struct graph_core::impl {
   }
 };
 
-graph_core::graph_core(std::string_view config_json) : impl_(std::make_unique<impl>()) {
-  impl_->load(config_json);
-}
+graph_core::graph_core(std::string_view config_json) : impl_(std::make_unique<impl>()) { impl_->load(config_json); }
 graph_core::~graph_core() = default;
 
 http_response graph_core::handle(const http_request& req) {
@@ -2136,9 +2261,7 @@ http_response graph_core::on_override_verified(std::uint64_t ticket, bool ok, un
 
 void graph_core::set_base_url(std::string base_url) { impl_->base_url = std::move(base_url); }
 
-std::chrono::milliseconds graph_core::webhook_timeout() const {
-  return milliseconds(impl_->knobs.webhook_timeout_ms);
-}
+std::chrono::milliseconds graph_core::webhook_timeout() const { return milliseconds(impl_->knobs.webhook_timeout_ms); }
 
 std::size_t graph_core::max_body_bytes() { return 100 * MB + 1 * MB; }
 

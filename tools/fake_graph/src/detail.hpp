@@ -27,17 +27,16 @@ struct multipart_part {
   std::string data;
 };
 /** Parses a multipart/form-data body; nullopt when malformed. Bounded: at most 32 parts. */
-std::optional<std::vector<multipart_part>> parse_multipart(std::string_view content_type,
-                                                           std::string_view body);
+std::optional<std::vector<multipart_part>> parse_multipart(std::string_view content_type, std::string_view body);
 
 /** A Graph error before it is put in the envelope. */
 struct graph_error {
   int code = 0;
   int subcode = 0;
-  std::string details;           // error_data.details
-  std::string message;           // overrides "(#code) title" when set
-  std::string type;              // overrides "OAuthException" when set
-  unsigned http_status = 0;      // overrides the code's default status when set
+  std::string details;       // error_data.details
+  std::string message;       // overrides "(#code) title" when set
+  std::string type;          // overrides "OAuthException" when set
+  unsigned http_status = 0;  // overrides the code's default status when set
   bool transient = false;
 };
 

@@ -58,9 +58,7 @@ void log_exception(std::exception_ptr e) {
   }
 }
 
-std::string host_for_url(const asio::ip::address& a) {
-  return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
-}
+std::string host_for_url(const asio::ip::address& a) { return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string(); }
 
 }  // namespace
 
@@ -81,13 +79,15 @@ struct server::impl : std::enable_shared_from_this<impl> {
       : ioc(io), opts(std::move(o)), core(opts.config_json), acceptor(io), tick(io) {
     if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
       tls_ctx.emplace(ssl::context::tls_server);
-      tls_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      tls_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                           ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
       tls_ctx->use_certificate_chain_file(opts.tls_cert_file);
       tls_ctx->use_private_key_file(opts.tls_key_file, ssl::context::pem);
     }
-    if (!opts.webhook_ca_file.empty()) client_ctx.load_verify_file(opts.webhook_ca_file);
-    else client_ctx.set_default_verify_paths();
+    if (!opts.webhook_ca_file.empty())
+      client_ctx.load_verify_file(opts.webhook_ca_file);
+    else
+      client_ctx.set_default_verify_paths();
     client_ctx.set_verify_mode(opts.webhook_insecure ? ssl::verify_none : ssl::verify_peer);
   }
 
@@ -282,9 +282,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
       if (ch == '"' || ch == '\\') escaped += '\\';
       if (static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7F) escaped += ch;
     }
-    out.body = std::string("{\"ok\":") + (ok ? "true" : "false") + ",\"status\":" +
-               std::to_string(r.status) + ",\"body\":\"" + escaped + "\",\"challenge\":\"" +
-               plan.challenge + "\"}";
+    out.body = std::string("{\"ok\":") + (ok ? "true" : "false") + ",\"status\":" + std::to_string(r.status) +
+               ",\"body\":\"" + escaped + "\",\"challenge\":\"" + plan.challenge + "\"}";
     co_return out;
   }
 
@@ -302,8 +301,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         }
         const std::string url = post.url;
         q.push_back(std::move(post));
-        if (self->draining.insert(url).second)
-          asio::co_spawn(self->ioc, drain(self, url), log_exception);
+        if (self->draining.insert(url).second) asio::co_spawn(self->ioc, drain(self, url), log_exception);
       }
     }
   }
@@ -325,8 +323,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   }
 };
 
-server::server(asio::io_context& ioc, server_options opts)
-    : impl_(std::make_shared<impl>(ioc, std::move(opts))) {}
+server::server(asio::io_context& ioc, server_options opts) : impl_(std::make_shared<impl>(ioc, std::move(opts))) {}
 
 server::~server() {
   if (impl_) impl_->stopped = true;

@@ -17,37 +17,32 @@ namespace {
 
 using result = std::optional<graph_error>;
 
-graph_error missing(const std::string& path) {
-  return {131008, 0, "The parameter " + path + " is required."};
-}
+graph_error missing(const std::string& path) { return {131008, 0, "The parameter " + path + " is required."}; }
 graph_error invalid(const std::string& details) { return {131009, 0, details}; }
 graph_error bad_param(const std::string& details) { return {100, 0, details}; }
 
 const json::value* field(const json::object& o, std::string_view key) { return o.if_contains(key); }
 
 // A required non-empty string; `path` names it in Meta's `text['body']` style.
-result need_string(const json::object& o, std::string_view key, const std::string& path,
-                   std::size_t max_chars, std::string* out = nullptr) {
+result need_string(const json::object& o, std::string_view key, const std::string& path, std::size_t max_chars,
+                   std::string* out = nullptr) {
   const auto* v = field(o, key);
   if (!v || v->is_null()) return missing(path);
   if (!v->is_string()) return invalid("Param " + path + " must be a string.");
   const auto& s = v->get_string();
   if (s.empty()) return missing(path);
   if (max_chars && utf8_length(s) > max_chars)
-    return invalid("Param " + path + " must be at most " + std::to_string(max_chars) +
-                   " characters long.");
+    return invalid("Param " + path + " must be at most " + std::to_string(max_chars) + " characters long.");
   if (out) *out = std::string(s);
   return std::nullopt;
 }
 
-result opt_string(const json::object& o, std::string_view key, const std::string& path,
-                  std::size_t max_chars) {
+result opt_string(const json::object& o, std::string_view key, const std::string& path, std::size_t max_chars) {
   const auto* v = field(o, key);
   if (!v) return std::nullopt;
   if (!v->is_string()) return invalid("Param " + path + " must be a string.");
   if (max_chars && utf8_length(v->get_string()) > max_chars)
-    return invalid("Param " + path + " must be at most " + std::to_string(max_chars) +
-                   " characters long.");
+    return invalid("Param " + path + " must be at most " + std::to_string(max_chars) + " characters long.");
   return std::nullopt;
 }
 
@@ -57,37 +52,45 @@ bool is_http_url(std::string_view s) {
   return (u->scheme() == "http" || u->scheme() == "https") && !u->host().empty();
 }
 
-const json::object* need_object(const json::object& o, std::string_view key,
-                                const std::string& path, result& err) {
+const json::object* need_object(const json::object& o, std::string_view key, const std::string& path, result& err) {
   const auto* v = field(o, key);
-  if (!v || v->is_null()) { err = missing(path); return nullptr; }
-  if (!v->is_object()) { err = invalid("Param " + path + " must be an object."); return nullptr; }
+  if (!v || v->is_null()) {
+    err = missing(path);
+    return nullptr;
+  }
+  if (!v->is_object()) {
+    err = invalid("Param " + path + " must be an object.");
+    return nullptr;
+  }
   return &v->get_object();
 }
 
-const json::array* need_array(const json::object& o, std::string_view key,
-                              const std::string& path, std::size_t min, std::size_t max,
-                              result& err) {
+const json::array* need_array(const json::object& o, std::string_view key, const std::string& path, std::size_t min,
+                              std::size_t max, result& err) {
   const auto* v = field(o, key);
-  if (!v || v->is_null()) { err = missing(path); return nullptr; }
-  if (!v->is_array()) { err = invalid("Param " + path + " must be an array."); return nullptr; }
+  if (!v || v->is_null()) {
+    err = missing(path);
+    return nullptr;
+  }
+  if (!v->is_array()) {
+    err = invalid("Param " + path + " must be an array.");
+    return nullptr;
+  }
   const auto& a = v->get_array();
   if (a.size() < min || a.size() > max) {
-    err = invalid("Param " + path + " must have between " + std::to_string(min) + " and " +
-                  std::to_string(max) + " elements.");
+    err = invalid("Param " + path + " must have between " + std::to_string(min) + " and " + std::to_string(max) +
+                  " elements.");
     return nullptr;
   }
   return &a;
 }
 
 // Media object: exactly one of id | link; caption and filename only where allowed.
-result check_media(const json::object& m, const std::string& kind, bool caption_ok,
-                   bool filename_ok) {
+result check_media(const json::object& m, const std::string& kind, bool caption_ok, bool filename_ok) {
   const auto* id = field(m, "id");
   const auto* link = field(m, "link");
   if (!id && !link) return missing(kind + "['id'] or " + kind + "['link']");
-  if (id && link)
-    return invalid("Param " + kind + " must contain exactly one of 'id' or 'link'.");
+  if (id && link) return invalid("Param " + kind + " must contain exactly one of 'id' or 'link'.");
   if (id && (!id->is_string() || id->get_string().empty()))
     return invalid("Param " + kind + "['id'] must be a valid media id.");
   if (link && (!link->is_string() || !is_http_url(link->get_string())))
@@ -116,10 +119,16 @@ result check_location(const json::object& l) {
     const std::string path = std::string("location['") + k + "']";
     if (!v) return missing(path);
     double d = 0;
-    if (v->is_number()) d = v->to_number<double>();
+    if (v->is_number())
+      d = v->to_number<double>();
     else if (v->is_string()) {
-      try { d = std::stod(std::string(v->get_string())); } catch (...) { return invalid("Param " + path + " must be a number."); }
-    } else return invalid("Param " + path + " must be a number.");
+      try {
+        d = std::stod(std::string(v->get_string()));
+      } catch (...) {
+        return invalid("Param " + path + " must be a number.");
+      }
+    } else
+      return invalid("Param " + path + " must be a number.");
     const double lim = std::string_view(k) == "latitude" ? 90 : 180;
     if (d < -lim || d > lim) return invalid("Param " + path + " is out of range.");
   }
@@ -141,8 +150,8 @@ result check_contacts(const json::value& v) {
     if (!name) return err;
     if (auto e = need_string(*name, "formatted_name", p + "['name']['formatted_name']", 0)) return e;
     if (const auto* b = field(c, "birthday")) {
-      const bool ok = b->is_string() && b->get_string().size() == 10 &&
-                      b->get_string()[4] == '-' && b->get_string()[7] == '-';
+      const bool ok =
+          b->is_string() && b->get_string().size() == 10 && b->get_string()[4] == '-' && b->get_string()[7] == '-';
       if (!ok) return invalid("Param " + p + "['birthday'] must be in YYYY-MM-DD format.");
     }
     for (const char* arr : {"addresses", "emails", "phones", "urls"}) {
@@ -162,8 +171,7 @@ result check_reaction(const json::object& r) {
   if (!emoji) return missing("reaction['emoji']");
   if (!emoji->is_string()) return invalid("Param reaction['emoji'] must be a string.");
   // One emoji may be several code points (ZWJ sequences, skin tones) but never a sentence.
-  if (utf8_length(emoji->get_string()) > 10)
-    return invalid("Param reaction['emoji'] must be a single emoji.");
+  if (utf8_length(emoji->get_string()) > 10) return invalid("Param reaction['emoji'] must be a single emoji.");
   return std::nullopt;
 }
 
@@ -183,13 +191,20 @@ result check_interactive_header(const json::object& h, bool text_only) {
 result check_interactive(const json::object& in) {
   std::string type;
   if (auto e = need_string(in, "type", "interactive['type']", 0, &type)) return e;
-  static const std::set<std::string> known = {
-      "button", "list", "cta_url", "flow", "product", "product_list", "catalog_message",
-      "location_request_message", "call_permission_request"};
+  static const std::set<std::string> known = {"button",
+                                              "list",
+                                              "cta_url",
+                                              "flow",
+                                              "product",
+                                              "product_list",
+                                              "catalog_message",
+                                              "location_request_message",
+                                              "call_permission_request"};
   if (!known.count(type))
-    return invalid("Param interactive['type'] must be one of {button, list, cta_url, flow, "
-                   "product, product_list, catalog_message, location_request_message, "
-                   "call_permission_request}.");
+    return invalid(
+        "Param interactive['type'] must be one of {button, list, cta_url, flow, "
+        "product, product_list, catalog_message, location_request_message, "
+        "call_permission_request}.");
   result err;
   const bool body_required = type != "product";
   if (const auto* b = field(in, "body"); b || body_required) {
@@ -307,7 +322,8 @@ result check_template_parameter(const json::object& prm, const std::string& p, c
     if (auto e = need_string(*c, "code", p + "['currency']['code']", 3)) return e;
     const auto* amount = field(*c, "amount_1000");
     if (!amount) return missing(p + "['currency']['amount_1000']");
-    if (!amount->is_int64() && !amount->is_uint64()) return invalid("Param " + p + "['currency']['amount_1000'] must be an integer.");
+    if (!amount->is_int64() && !amount->is_uint64())
+      return invalid("Param " + p + "['currency']['amount_1000'] must be an integer.");
     return std::nullopt;
   }
   if (type == "date_time") {
@@ -331,7 +347,8 @@ result check_template_parameter(const json::object& prm, const std::string& p, c
     return std::nullopt;
   }
   if (type == "coupon_code") return need_string(prm, "coupon_code", p + "['coupon_code']", 15);
-  return invalid("Param " + p + "['type'] must be one of {text, currency, date_time, image, "
+  return invalid("Param " + p +
+                 "['type'] must be one of {text, currency, date_time, image, "
                  "video, document, location, payload, action, coupon_code}.");
 }
 
@@ -348,7 +365,7 @@ result check_template(const json::object& t) {
   if (!comps_v) return std::nullopt;
   if (!comps_v->is_array()) return invalid("Param template['components'] must be an array.");
   static const std::set<std::string> sub_types = {"quick_reply", "url", "copy_code", "flow",
-                                                  "catalog", "mpm", "voice_call"};
+                                                  "catalog",     "mpm", "voice_call"};
   const auto& comps = comps_v->get_array();
   for (std::size_t i = 0; i < comps.size(); ++i) {
     const std::string p = "template['components'][" + std::to_string(i) + "]";
@@ -357,8 +374,7 @@ result check_template(const json::object& t) {
     std::string type;
     if (auto e = need_string(c, "type", p + "['type']", 0, &type)) return e;
     for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (type != "header" && type != "body" && type != "button" && type != "carousel" &&
-        type != "limited_time_offer")
+    if (type != "header" && type != "body" && type != "button" && type != "carousel" && type != "limited_time_offer")
       return invalid("Param " + p + "['type'] must be one of {header, body, button, carousel, limited_time_offer}.");
     if (type == "button") {
       std::string sub;
@@ -367,8 +383,10 @@ result check_template(const json::object& t) {
       const auto* idx = field(c, "index");
       if (!idx) return missing(p + "['index']");
       std::string index;
-      if (idx->is_string()) index = std::string(idx->get_string());
-      else if (idx->is_int64()) index = std::to_string(idx->get_int64());
+      if (idx->is_string())
+        index = std::string(idx->get_string());
+      else if (idx->is_int64())
+        index = std::to_string(idx->get_int64());
       if (index.size() != 1 || index[0] < '0' || index[0] > '9')
         return invalid("Param " + p + "['index'] must be between 0 and 9.");
     }
@@ -392,9 +410,12 @@ result check_template(const json::object& t) {
 std::optional<std::string> digits_of_phone(std::string_view to) {
   std::string digits;
   for (const char c : to) {
-    if (c >= '0' && c <= '9') digits += c;
-    else if (c == '+' || c == '-' || c == '(' || c == ')' || c == ' ' || c == '.') continue;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      digits += c;
+    else if (c == '+' || c == '-' || c == '(' || c == ')' || c == ' ' || c == '.')
+      continue;
+    else
+      return std::nullopt;
   }
   if (digits.size() < 5 || digits.size() > 20) return std::nullopt;
   return digits;
@@ -419,12 +440,12 @@ std::optional<graph_error> validate_send(const json::object& msg) {
     if (!t->is_string()) return bad_param("Param type must be a string.");
     type = std::string(t->get_string());
   }
-  static const std::set<std::string> known = {
-      "text", "image", "audio", "video", "document", "sticker", "location", "contacts",
-      "interactive", "template", "reaction"};
+  static const std::set<std::string> known = {"text",     "image",    "audio",       "video",    "document", "sticker",
+                                              "location", "contacts", "interactive", "template", "reaction"};
   if (!known.count(type))
-    return bad_param("Param type must be one of {text, image, audio, video, document, sticker, "
-                     "location, contacts, interactive, template, reaction}.");
+    return bad_param(
+        "Param type must be one of {text, image, audio, video, document, sticker, "
+        "location, contacts, interactive, template, reaction}.");
   if (const auto* ctx = field(msg, "context")) {
     if (!ctx->is_object()) return invalid("Param context must be an object.");
     if (auto e = need_string(ctx->get_object(), "message_id", "context['message_id']", 0)) return e;

@@ -210,8 +210,7 @@ core::result<rows> connection::query(std::string_view sql, const params& p) {
   auto name = prepared_name(sql);
   if (!name) return name.error();
   auto ptrs = p.pointers();
-  PGresult* r = PQexecPrepared(conn_, name->c_str(), static_cast<int>(ptrs.size()), ptrs.data(), nullptr,
-                               nullptr, 0);
+  PGresult* r = PQexecPrepared(conn_, name->c_str(), static_cast<int>(ptrs.size()), ptrs.data(), nullptr, nullptr, 0);
   if (!succeeded(r)) {
     result_ptr owned(r);
     return fail(r);
@@ -232,16 +231,18 @@ core::result<std::vector<rows>> connection::pipeline(const std::vector<step>& st
   core::error_code ec;
   for (auto& s : steps) {
     auto ptrs = s.args.pointers();
-    if (PQsendQueryParams(conn_, s.sql.c_str(), static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr,
-                          nullptr, 0) != 1) {
+    if (PQsendQueryParams(conn_, s.sql.c_str(), static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr, nullptr,
+                          0) != 1) {
       ec = fail(nullptr);
       break;
     }
   }
   bool synced = false;
   if (!ec) {
-    if (PQpipelineSync(conn_) == 1) synced = true;
-    else ec = fail(nullptr);
+    if (PQpipelineSync(conn_) == 1)
+      synced = true;
+    else
+      ec = fail(nullptr);
   }
   std::vector<rows> out;
   // Read every answer up to the sync, whatever happened, so the connection is clean after.

@@ -9,17 +9,28 @@ struct category_impl : boost::system::error_category {
   const char* name() const noexcept override { return "enfinito.store.pg"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {
-      case error::ok: return "ok";
-      case error::unavailable: return "database unavailable";
-      case error::timeout: return "database statement timed out";
-      case error::constraint: return "constraint violated";
-      case error::conflict: return "transaction conflict (retry)";
-      case error::full: return "database out of resources";
-      case error::overloaded: return "database pool overloaded";
-      case error::stopped: return "database pool stopped";
-      case error::failed: return "database error";
-      case error::schema_too_new: return "database schema newer than this program";
-      case error::not_found: return "not found";
+      case error::ok:
+        return "ok";
+      case error::unavailable:
+        return "database unavailable";
+      case error::timeout:
+        return "database statement timed out";
+      case error::constraint:
+        return "constraint violated";
+      case error::conflict:
+        return "transaction conflict (retry)";
+      case error::full:
+        return "database out of resources";
+      case error::overloaded:
+        return "database pool overloaded";
+      case error::stopped:
+        return "database pool stopped";
+      case error::failed:
+        return "database error";
+      case error::schema_too_new:
+        return "database schema newer than this program";
+      case error::not_found:
+        return "not found";
     }
     return "unknown database error";
   }

@@ -7,8 +7,8 @@ namespace {
 constexpr const char* columns = "instance_id, node_id, epoch, acquired_at, renewed_at, expires_at";
 
 cluster::lease from_row(const rows& r, int i) {
-  return {std::string(r.text(i, 0)), std::string(r.text(i, 1)), r.int64(i, 2),
-          r.int64(i, 3),            r.int64(i, 4),            r.int64(i, 5)};
+  return {
+      std::string(r.text(i, 0)), std::string(r.text(i, 1)), r.int64(i, 2), r.int64(i, 3), r.int64(i, 4), r.int64(i, 5)};
 }
 
 std::vector<cluster::lease> all(const rows& r) {
@@ -29,7 +29,8 @@ const std::string upsert_tail =
     "                ELSE EXCLUDED.acquired_at END,"
     "  node_id = EXCLUDED.node_id, renewed_at = EXCLUDED.renewed_at, expires_at = EXCLUDED.expires_at"
     " WHERE instance_leases.node_id = EXCLUDED.node_id OR instance_leases.expires_at <= $3::bigint"
-    " RETURNING " + std::string(columns);
+    " RETURNING " +
+    std::string(columns);
 
 }  // namespace
 
@@ -38,7 +39,8 @@ core::result<std::optional<cluster::lease>> claim(connection& c, const std::stri
                                                   const cluster::lease_policy& p) {
   static const std::string sql =
       "INSERT INTO instance_leases (instance_id, node_id, epoch, acquired_at, renewed_at, expires_at)"
-      " VALUES ($1, $2, 1, $3::bigint, $3::bigint, $3::bigint + $4::bigint)" + upsert_tail;
+      " VALUES ($1, $2, 1, $3::bigint, $3::bigint, $3::bigint + $4::bigint)" +
+      upsert_tail;
   auto r = c.query(sql, params().add(instance_id).add(node).add(now).add(p.lease_ms));
   if (!r) return r.error();
   if (r->empty()) return std::optional<cluster::lease>{};
@@ -54,7 +56,8 @@ core::result<std::vector<cluster::lease>> claim_free(connection& c, const std::s
       " SELECT i.id, $2, 1, $3::bigint, $3::bigint, $3::bigint + $4::bigint FROM instances i"
       " LEFT JOIN instance_leases l ON l.instance_id = i.id"
       " WHERE i.status = 'active' AND (l.instance_id IS NULL OR l.expires_at <= $3::bigint)"
-      " ORDER BY i.id LIMIT $1" + upsert_tail;
+      " ORDER BY i.id LIMIT $1" +
+      upsert_tail;
   auto r = c.query(sql, params().add(limit).add(node).add(now).add(p.lease_ms));
   if (!r) return r.error();
   return all(*r);
@@ -64,7 +67,8 @@ core::result<std::vector<cluster::lease>> renew(connection& c, const std::string
                                                 const cluster::lease_policy& p) {
   static const std::string sql =
       "UPDATE instance_leases SET renewed_at = $2::bigint, expires_at = $2::bigint + $3::bigint"
-      " WHERE node_id = $1 AND expires_at > $2::bigint RETURNING " + std::string(columns);
+      " WHERE node_id = $1 AND expires_at > $2::bigint RETURNING " +
+      std::string(columns);
   auto r = c.query(sql, params().add(node).add(now).add(p.lease_ms));
   if (!r) return r.error();
   return all(*r);
@@ -77,8 +81,7 @@ core::result<std::int64_t> release_all(connection& c, const std::string& node) {
 }
 
 core::result<std::optional<cluster::lease>> find(connection& c, const std::string& instance_id) {
-  static const std::string sql =
-      "SELECT " + std::string(columns) + " FROM instance_leases WHERE instance_id = $1";
+  static const std::string sql = "SELECT " + std::string(columns) + " FROM instance_leases WHERE instance_id = $1";
   auto r = c.query(sql, params().add(instance_id));
   if (!r) return r.error();
   if (r->empty()) return std::optional<cluster::lease>{};

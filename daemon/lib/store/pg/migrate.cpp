@@ -53,8 +53,8 @@ std::vector<migration> migrations(std::string_view text) {
     const auto body_begin = std::min(line_end + 1, text.size());
     std::string_view next_marker;
     const auto next = next_header(text, body_begin, next_marker);
-    m.sql = std::string(text.substr(body_begin, next == std::string_view::npos ? std::string_view::npos
-                                                                              : next - body_begin));
+    m.sql = std::string(
+        text.substr(body_begin, next == std::string_view::npos ? std::string_view::npos : next - body_begin));
     out.push_back(std::move(m));
     pos = next;
     marker = next_marker;
@@ -127,8 +127,8 @@ core::error_code migrate(connection& conn, std::string_view schema_text, std::st
     auto& n = m.track == "main" ? newest.main : newest.cluster;
     n = std::max<std::int64_t>(n, m.version);
   }
-  for (auto [track, have, know] : {std::tuple{"main", current->main, newest.main},
-                                   std::tuple{"cluster", current->cluster, newest.cluster}}) {
+  for (auto [track, have, know] :
+       {std::tuple{"main", current->main, newest.main}, std::tuple{"cluster", current->cluster, newest.cluster}}) {
     if (have > know) {
       if (why)
         *why = std::string("database schema version ") + std::to_string(have) + " (" + track +

@@ -36,8 +36,7 @@ core::result<std::unique_ptr<pool>> pool::open(pool_options opts, std::string* w
   p->stats_.connected = 1;
   p->threads_.reserve(p->opts_.size);
   p->threads_.emplace_back([raw = p.get(), c = std::move(*first)]() mutable { raw->worker(std::move(c)); });
-  for (unsigned i = 1; i < p->opts_.size; ++i)
-    p->threads_.emplace_back([raw = p.get()] { raw->worker(nullptr); });
+  for (unsigned i = 1; i < p->opts_.size; ++i) p->threads_.emplace_back([raw = p.get()] { raw->worker(nullptr); });
   return p;
 }
 
@@ -77,9 +76,12 @@ void pool::submit(work_fn fn, executor ex, done_fn done) {
   core::error_code refused;
   {
     std::lock_guard lk(mu_);
-    if (stopping_) refused = make_error_code(error::stopped);
-    else if (stats_.connected == 0) refused = make_error_code(error::unavailable);
-    else if (queue_.size() >= opts_.max_waiting) refused = make_error_code(error::overloaded);
+    if (stopping_)
+      refused = make_error_code(error::stopped);
+    else if (stats_.connected == 0)
+      refused = make_error_code(error::unavailable);
+    else if (queue_.size() >= opts_.max_waiting)
+      refused = make_error_code(error::overloaded);
     else {
       queue_.push_back(std::move(r));
       ++stats_.waiting;

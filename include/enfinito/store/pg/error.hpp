@@ -28,9 +28,7 @@ enum class error {
 
 const boost::system::error_category& category() noexcept;
 
-inline boost::system::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), category()};
-}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), category()}; }
 
 /** Maps a five-character SQLSTATE (empty: no server answer) to an error (exposed for tests). */
 error from_sqlstate(std::string_view sqlstate) noexcept;

@@ -49,8 +49,8 @@ namespace enfinito::store::pg {
 
 struct pool_options {
   connect_options connect;
-  unsigned size = 4;                               // connections (and threads)
-  std::size_t max_waiting = 4096;                  // queued requests at most
+  unsigned size = 4;               // connections (and threads)
+  std::size_t max_waiting = 4096;  // queued requests at most
   std::chrono::milliseconds acquire_timeout{5'000};
   std::chrono::milliseconds health_interval{10'000};
   std::chrono::milliseconds backoff_min{100};
@@ -68,9 +68,9 @@ struct pool_stats {
   std::atomic<std::uint64_t> in_use{0};
   std::atomic<std::uint64_t> waiting{0};
   std::atomic<std::uint64_t> connected{0};
-  std::atomic<std::uint64_t> errors{0};        // statements that failed, connections that broke
-  std::atomic<std::uint64_t> reconnects{0};    // connections opened after the first
-  std::atomic<std::uint64_t> rejected{0};      // overloaded, timed out or unavailable at once
+  std::atomic<std::uint64_t> errors{0};      // statements that failed, connections that broke
+  std::atomic<std::uint64_t> reconnects{0};  // connections opened after the first
+  std::atomic<std::uint64_t> rejected{0};    // overloaded, timed out or unavailable at once
   std::atomic<std::uint64_t> completed{0};
 };
 

@@ -13,8 +13,8 @@ namespace enfinito::store::pg {
 
 /** The store modules (daemon/lib/store/<name>.cpp) without a PostgreSQL dialect yet. */
 inline std::vector<std::string> modules_not_ported() {
-  return {"accounts", "conversations", "data_links", "events", "google", "hooks", "inbound",
-          "instances", "media", "messages", "timeline", "writer (group commit, change stream)"};
+  return {"accounts", "conversations", "data_links", "events",   "google",   "hooks",
+          "inbound",  "instances",     "media",      "messages", "timeline", "writer (group commit, change stream)"};
 }
 
 /** What the PostgreSQL backend has today. */
@@ -27,7 +27,8 @@ inline std::string not_ready_message() {
   std::string list;
   for (auto& m : modules_not_ported()) list += (list.empty() ? "" : ", ") + m;
   return "store.backend = \"postgres\": not available yet. Ported so far: connection pool, migrations, "
-         "instance leases; not yet ported: " + list + ". Use store.backend = \"sqlite\" (the default).";
+         "instance leases; not yet ported: " +
+         list + ". Use store.backend = \"sqlite\" (the default).";
 }
 
 }  // namespace enfinito::store::pg

@@ -65,8 +65,8 @@ struct http_response {
 
 /** One signed webhook POST, ready to send byte for byte. */
 struct webhook_post {
-  std::uint64_t id = 0;   // stable across retries of the same POST
-  unsigned attempt = 0;   // 0 for the first try
+  std::uint64_t id = 0;  // stable across retries of the same POST
+  unsigned attempt = 0;  // 0 for the first try
   std::string url;
   std::string body;       // already \u-escaped; the signature covers exactly these bytes
   std::string signature;  // X-Hub-Signature-256 value

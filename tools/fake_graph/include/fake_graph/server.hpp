@@ -17,7 +17,7 @@ struct server_options {
   std::uint16_t port = 0;            // 0 = pick a free port
   std::string tls_cert_file;         // both set = HTTPS
   std::string tls_key_file;
-  std::string config_json;           // empty = graph_core::default_config()
+  std::string config_json;  // empty = graph_core::default_config()
   /** CA file used to verify HTTPS webhook targets; empty = system store. */
   std::string webhook_ca_file;
   /** Skip certificate verification of webhook targets (never the default). */
