@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     daemon.start();
     return daemon.run();
   } catch (const app::startup_error& e) {
-    core::log::error("startup_failed", {{"reason", e.what()}});
+    core::log::error("app.startup_failed", {{"reason", e.what()}});
     std::fprintf(stderr, "enfinitod: %s\n", e.what());
     return 1;
   }

@@ -97,8 +97,8 @@ struct audit_fixture {
   running_app app{[this](config::settings& s) {
     s.meta.base_url = meta.base_url();
     s.meta.timeout = std::chrono::milliseconds(5000);
-    s.webhooks_out.allow_http = true;
-    s.webhooks_out.allow_ranges = "127.0.0.0/8";
+    s.customer_webhooks.allow_http = true;
+    s.customer_webhooks.allow_ranges = "127.0.0.0/8";
     s.auth.admin_second_factor = true;
   }};
 

@@ -382,8 +382,8 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   std::set<std::string> purposes;
   std::istringstream lines(log);
   for (std::string line; std::getline(lines, line);) {
-    BOOST_TEST(line.find("event=outbound_connect_unnamed") == std::string::npos, line);
-    if (line.find("event=outbound_connect ") == std::string::npos) continue;
+    BOOST_TEST(line.find("event=upstream.connect_unnamed") == std::string::npos, line);
+    if (line.find("event=upstream.connect ") == std::string::npos) continue;
     std::smatch f;
     BOOST_REQUIRE(std::regex_search(line, f, std::regex("purpose=(\\S+) host=(\\S+) port=(\\S+)")));
     const std::string purpose = f[1], endpoint = std::string(f[2]) + ":" + std::string(f[3]);

@@ -55,8 +55,8 @@ struct convo_fixture {
           s.queue.backoff_base = 40ms;
           s.queue.backoff_max = 400ms;
           s.queue.sweep_interval = 200ms;
-          s.webhooks_out.allow_http = true;
-          s.webhooks_out.allow_ranges = "127.0.0.0/8";
+          s.customer_webhooks.allow_http = true;
+          s.customer_webhooks.allow_ranges = "127.0.0.0/8";
         }) {
     alice = make_tenant(app.get().database(), "alice@example.com");
     bob = make_tenant(app.get().database(), "bob@example.com");

@@ -31,8 +31,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
-namespace fs = std::filesystem;
 using enfinito::test::http_result;
 using namespace std::chrono_literals;
 
@@ -42,12 +40,12 @@ constexpr const char* waba_id = "102290129340398";
 // The fake on its own io_context thread, stopped and joined on destruction.
 struct fake_server {
   asio::io_context ioc{1};
-  std::unique_ptr<fg::server> srv;
+  std::unique_ptr<enfinito::fake_graph::server> srv;
   std::thread thread;
   std::uint16_t port = 0;
 
-  explicit fake_server(fg::server_options opts = {}) {
-    srv = std::make_unique<fg::server>(ioc, std::move(opts));
+  explicit fake_server(enfinito::fake_graph::server_options opts = {}) {
+    srv = std::make_unique<enfinito::fake_graph::server>(ioc, std::move(opts));
     port = srv->start();
     thread = std::thread([this] { ioc.run(); });
   }
@@ -157,7 +155,7 @@ struct webhook_sink {
 // Config with the callback pointed at a sink; extra knobs merged in.
 std::string config_with(const std::string& callback, const std::string& knobs_json = "{}",
                         const std::string& number_extra = "") {
-  json::object cfg = json::parse(fg::graph_core::default_config()).as_object();
+  json::object cfg = json::parse(enfinito::fake_graph::graph_core::default_config()).as_object();
   auto& n = cfg["phone_numbers"].as_array()[0].as_object();
   n["callback_url"] = callback;
   n["app_secret"] = "test_app_secret";
@@ -171,8 +169,8 @@ std::string config_with(const std::string& callback, const std::string& knobs_js
   return json::serialize(cfg);
 }
 
-fg::server_options with_config(std::string cfg) {
-  fg::server_options o;
+enfinito::fake_graph::server_options with_config(std::string cfg) {
+  enfinito::fake_graph::server_options o;
   o.config_json = std::move(cfg);
   return o;
 }
@@ -223,7 +221,7 @@ void check_error_like(const http_result& r, const json::value& fixture, unsigned
   BOOST_TEST(!std::string(e.at("fbtrace_id").as_string()).empty());
 }
 
-fs::path fixtures_dir() { return fs::path(ENFINITO_SHARED_DIR) / "meta" / "fixtures"; }
+std::filesystem::path fixtures_dir() { return std::filesystem::path(ENFINITO_SHARED_DIR) / "meta" / "fixtures"; }
 json::value fixture(const std::string& name) { return json::parse(enfinito::test::read_file(fixtures_dir() / name)); }
 
 std::string text_send(const std::string& to = "+16505551234", const std::string& body = "hi") {
@@ -252,16 +250,16 @@ std::string multipart(const std::string& boundary, const std::string& type, cons
 BOOST_AUTO_TEST_SUITE(fake_graph_codec)
 
 BOOST_AUTO_TEST_CASE(escapes_non_ascii_like_meta) {
-  BOOST_TEST(fg::escape_non_ascii("{\"a\":\"Luc\xC3\xAD"
-                                  "a\"}") == "{\"a\":\"Luc\\u00eda\"}");
+  BOOST_TEST(enfinito::fake_graph::escape_non_ascii("{\"a\":\"Luc\xC3\xAD"
+                                                    "a\"}") == "{\"a\":\"Luc\\u00eda\"}");
   // U+1F600 is outside the BMP: a lowercase surrogate pair.
-  BOOST_TEST(fg::escape_non_ascii("\"\xF0\x9F\x98\x80\"") == "\"\\ud83d\\ude00\"");
-  BOOST_TEST(fg::escape_non_ascii("\"\xE2\x80\x99\"") == "\"\\u2019\"");
-  BOOST_TEST(fg::escape_non_ascii("plain") == "plain");
+  BOOST_TEST(enfinito::fake_graph::escape_non_ascii("\"\xF0\x9F\x98\x80\"") == "\"\\ud83d\\ude00\"");
+  BOOST_TEST(enfinito::fake_graph::escape_non_ascii("\"\xE2\x80\x99\"") == "\"\\u2019\"");
+  BOOST_TEST(enfinito::fake_graph::escape_non_ascii("plain") == "plain");
 }
 
 BOOST_AUTO_TEST_CASE(signature_matches_shared_examples) {
-  if (!fs::exists(fixtures_dir())) {
+  if (!std::filesystem::exists(fixtures_dir())) {
     BOOST_TEST_MESSAGE("shared fixtures absent; skipping");
     return;
   }
@@ -270,9 +268,9 @@ BOOST_AUTO_TEST_CASE(signature_matches_shared_examples) {
       const auto f = fixture(name);
       const std::string raw(f.at("raw_body").as_string());
       const std::string secret(f.at("app_secret").as_string());
-      BOOST_TEST(fg::hub_signature_256(secret, raw) == f.at("header_value").as_string());
+      BOOST_TEST(enfinito::fake_graph::hub_signature_256(secret, raw) == f.at("header_value").as_string());
       // Re-serialising the parsed payload with our escaping reproduces Meta's exact bytes.
-      BOOST_TEST(fg::escape_non_ascii(json::serialize(json::parse(raw))) == raw);
+      BOOST_TEST(enfinito::fake_graph::escape_non_ascii(json::serialize(json::parse(raw))) == raw);
     }
   }
 }
@@ -282,7 +280,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(fake_graph_server)
 
 BOOST_AUTO_TEST_CASE(shared_fixtures_are_accepted_with_documented_shapes) {
-  if (!fs::exists(fixtures_dir())) {
+  if (!std::filesystem::exists(fixtures_dir())) {
     BOOST_TEST_MESSAGE("shared fixtures absent at " << fixtures_dir() << "; skipping");
     return;
   }
@@ -294,7 +292,7 @@ BOOST_AUTO_TEST_CASE(shared_fixtures_are_accepted_with_documented_shapes) {
                  {"phone_number_id", phone_id}, {"from", "16505551234"}, {"id", read_req.at("message_id")}}));
   const auto send_shape = fixture("send-response.json");
   const auto success_shape = fixture("success-response.json");
-  for (const auto& entry : fs::directory_iterator(fixtures_dir())) {
+  for (const auto& entry : std::filesystem::directory_iterator(fixtures_dir())) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("send-", 0) != 0 || name.find("-request.json") == std::string::npos) continue;
     BOOST_TEST_CONTEXT(name) {
@@ -529,7 +527,7 @@ BOOST_AUTO_TEST_CASE(status_webhooks_are_signed_escaped_and_versioned) {
   BOOST_TEST(sink.wait_for([](const auto& h) { return h.size() >= 1; }));
   {
     const auto h = sink.snapshot().at(0);
-    BOOST_TEST(h.signature == fg::hub_signature_256("test_app_secret", h.body));
+    BOOST_TEST(h.signature == enfinito::fake_graph::hub_signature_256("test_app_secret", h.body));
     BOOST_TEST(h.body.find("caf\\u00e9 \\ud83d\\ude00") != std::string::npos, h.body);
     BOOST_TEST(h.body.find("Jos\\u00e9") != std::string::npos);
     const auto j = parse(h.body);
@@ -546,7 +544,7 @@ BOOST_AUTO_TEST_CASE(status_webhooks_are_signed_escaped_and_versioned) {
   std::vector<std::string> order;
   for (std::size_t i = 1; i < 4; ++i) {
     const auto h = sink.snapshot().at(i);
-    BOOST_TEST(h.signature == fg::hub_signature_256("test_app_secret", h.body));
+    BOOST_TEST(h.signature == enfinito::fake_graph::hub_signature_256("test_app_secret", h.body));
     const auto s = parse(h.body).at("entry").at(0).at("changes").at(0).at("value").at("statuses").at(0);
     BOOST_TEST(s.at("id").as_string() == wamid);
     BOOST_TEST(s.at("recipient_id") == "16505551234");
@@ -776,7 +774,7 @@ BOOST_AUTO_TEST_CASE(templates_crud_and_pacing) {
 BOOST_AUTO_TEST_CASE(tls_listener_with_generated_certificate) {
   enfinito::test::temp_dir dir;
   const auto certs = enfinito::test::write_self_signed(dir.path());
-  fg::server_options o;
+  enfinito::fake_graph::server_options o;
   o.tls_cert_file = certs.cert_path.string();
   o.tls_key_file = certs.key_path.string();
   fake_server fake(o);
@@ -789,13 +787,13 @@ BOOST_AUTO_TEST_CASE(tls_listener_with_generated_certificate) {
 
 BOOST_AUTO_TEST_CASE(refuses_non_loopback_and_bad_config) {
   asio::io_context ioc;
-  fg::server_options o;
+  enfinito::fake_graph::server_options o;
   o.listen = "0.0.0.0";
-  fg::server s(ioc, o);
+  enfinito::fake_graph::server s(ioc, o);
   BOOST_CHECK_THROW(s.start(), std::invalid_argument);
-  fg::server_options bad;
+  enfinito::fake_graph::server_options bad;
   bad.config_json = "[1,2]";
-  BOOST_CHECK_THROW(fg::server(ioc, bad), std::invalid_argument);
+  BOOST_CHECK_THROW(enfinito::fake_graph::server(ioc, bad), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

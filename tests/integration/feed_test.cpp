@@ -38,7 +38,6 @@ namespace {
 
 namespace json = boost::json;
 namespace acc = enfinito::store::accounts;
-namespace ws = boost::beast::websocket;
 using namespace enfinito;
 using namespace enfinito::test;
 using tcp = boost::asio::ip::tcp;
@@ -62,8 +61,8 @@ std::string fake_config() {
 // out leaves the stream unusable, which the tests treat as the end.
 struct ws_client {
   boost::asio::io_context ioc;
-  ws::stream<tcp::socket> s{ioc};
-  ws::response_type handshake;
+  boost::beast::websocket::stream<tcp::socket> s{ioc};
+  boost::beast::websocket::response_type handshake;
   boost::system::error_code ec;  // of the last operation
   bool timed_out_flag = false;
   std::chrono::milliseconds timeout{5000};
@@ -79,11 +78,11 @@ struct ws_client {
     }
     s.next_layer().connect(ep);
     timeout = read_timeout;
-    s.set_option(ws::stream_base::decorator([headers](ws::request_type& req) {
+    s.set_option(boost::beast::websocket::stream_base::decorator([headers](boost::beast::websocket::request_type& req) {
       for (const auto& [k, v] : headers) req.set(k, v);
     }));
-    s.control_callback([this](ws::frame_type kind, boost::beast::string_view) {
-      if (kind == ws::frame_type::ping) ++pings;
+    s.control_callback([this](boost::beast::websocket::frame_type kind, boost::beast::string_view) {
+      if (kind == boost::beast::websocket::frame_type::ping) ++pings;
     });
     s.read_message_max(64 * 1024 * 1024);
     s.handshake(handshake, "127.0.0.1:" + std::to_string(port), target, ec);
@@ -508,8 +507,8 @@ BOOST_AUTO_TEST_CASE(first_message_resume_rules) {
     c.set_timeout(std::chrono::milliseconds(3'000));
     while (c.next()) {}
     BOOST_TEST(!c.timed_out());
-    BOOST_TEST((c.ec == ws::error::closed), c.ec.message());
-    BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(ws::close_code::policy_error));
+    BOOST_TEST((c.ec == boost::beast::websocket::error::closed), c.ec.message());
+    BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(boost::beast::websocket::close_code::policy_error));
     return std::string(c.s.reason().reason.c_str());
   };
   // With after= in the URL the resume point is set already.
@@ -553,7 +552,7 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
     if (!e) break;
     slow_got.push_back(id_of(*e));
   }
-  BOOST_TEST((slow.ec == ws::error::closed), slow.ec.message());
+  BOOST_TEST((slow.ec == boost::beast::websocket::error::closed), slow.ec.message());
   BOOST_TEST(slow.s.reason().code == 4008);
   const std::string reason(slow.s.reason().reason.c_str());
   BOOST_TEST(reason.find("too slow, resume with after=") == 0u);
@@ -621,7 +620,7 @@ BOOST_FIXTURE_TEST_CASE(an_oversized_client_message_closes_with_1009, feed_fixtu
   BOOST_TEST(!c.timed_out());
   // The close frame arrived (its code is recorded); the server then dropped the connection
   // with the oversized message unread, so the client's own teardown may see a reset.
-  BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(ws::close_code::too_big));
+  BOOST_TEST(c.s.reason().code == static_cast<std::uint16_t>(boost::beast::websocket::close_code::too_big));
 }
 
 // Over TLS the server hands the TLS stream itself to the feed (the other upgrade path).
@@ -638,12 +637,13 @@ BOOST_AUTO_TEST_CASE(the_feed_works_over_tls) {
   ctx.load_verify_file(files.cert_path.string());
   ctx.set_verify_mode(ssl::verify_peer);
   boost::asio::io_context ioc;
-  ws::stream<ssl::stream<tcp::socket>> s(ioc, ctx);
+  boost::beast::websocket::stream<ssl::stream<tcp::socket>> s(ioc, ctx);
   SSL_set_tlsext_host_name(s.next_layer().native_handle(), "localhost");
   s.next_layer().set_verify_callback(ssl::host_name_verification("localhost"));
   boost::beast::get_lowest_layer(s).connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), app.port()));
   s.next_layer().handshake(ssl::stream_base::client);
-  s.set_option(ws::stream_base::decorator([&](ws::request_type& req) { req.set("Authorization", "Bearer " + t.key); }));
+  s.set_option(boost::beast::websocket::stream_base::decorator(
+      [&](boost::beast::websocket::request_type& req) { req.set("Authorization", "Bearer " + t.key); }));
   s.handshake("localhost", "/v1/stream?after=0");
   store::events::event e{0, t.user_id, "", "test.tls", "{\"ok\":true}", 0};
   BOOST_REQUIRE(!app.get().database().write_sync([&](store::connection& c) { return store::events::append(c, e); }));
@@ -755,7 +755,7 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_at_the_byte_bound_with_coalesced_
     if (!e) break;
     slow_got.push_back(id_of(*e));
   }
-  BOOST_TEST((slow.ec == ws::error::closed), slow.ec.message());
+  BOOST_TEST((slow.ec == boost::beast::websocket::error::closed), slow.ec.message());
   BOOST_TEST(slow.s.reason().code == 4008);
   const std::string reason(slow.s.reason().reason.c_str());
   BOOST_TEST(reason.find("too slow, resume with after=") == 0u);

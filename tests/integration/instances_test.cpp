@@ -31,7 +31,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
 using enfinito::test::http_result;
 using namespace enfinito;
 using namespace enfinito::test;
@@ -302,7 +301,7 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
       "[meta]\nbase_url = \"" +
       meta.base_url() +
       "\"\n[log]\nlevel = \"debug\"\n"
-      "[webhooks_out]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n";
+      "[customer_webhooks]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n";
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE(d.start());
   std::string seen;
@@ -373,7 +372,7 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   // The canaries: in no API response, in no log line, nowhere in the database files (the
   // daemon checkpointed its WAL on the way out; read every file next to the database too).
   const auto log = d.log();
-  BOOST_TEST(log.find("instance_created") != std::string::npos);  // the log is the right one
+  BOOST_TEST(log.find("event=instances.created") != std::string::npos);  // the log is the right one
   std::string db_bytes;
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
     if (e.path().filename().string().rfind("enfinito.db", 0) == 0) db_bytes += read_file(e.path());

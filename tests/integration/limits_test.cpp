@@ -202,8 +202,8 @@ BOOST_AUTO_TEST_CASE(webhook_endpoints_are_refused_over_the_quota_until_an_admin
   rig r([&](config::settings& s) {
     s.meta.base_url = meta.base_url();
     s.meta.timeout = 5000ms;
-    s.webhooks_out.allow_http = true;
-    s.webhooks_out.allow_ranges = "127.0.0.0/8";
+    s.customer_webhooks.allow_http = true;
+    s.customer_webhooks.allow_ranges = "127.0.0.0/8";
     s.quotas.webhook_endpoints = 2;  // the setting: two across all instances
   });
   tenant_options admin_opts;

@@ -26,7 +26,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
 namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;

@@ -346,7 +346,7 @@ BOOST_AUTO_TEST_CASE(silent_webhooks_are_flagged_and_each_cause_mails_once) {
   running_app app([&](config::settings& s) {
     tweak(s, meta, port);
     s.onboarding.callback_override = "never";
-    s.webhooks.silent_after = 300ms;
+    s.inbound.silent_after = 300ms;
     s.smtp.host = "127.0.0.1";
     s.smtp.port = smtp.port();
     s.smtp.from = "noreply@enfinito.example";

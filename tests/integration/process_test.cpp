@@ -81,8 +81,8 @@ BOOST_AUTO_TEST_CASE(sigterm_finishes_in_flight_requests_then_exits_zero) {
   BOOST_TEST(d.wait(5s) == 0);
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < 4s));
   auto log = d.log();
-  BOOST_TEST(log.find("event=draining") != std::string::npos);
-  BOOST_TEST(log.find("event=stopped connections_cut=0") != std::string::npos);
+  BOOST_TEST(log.find("event=app.draining") != std::string::npos);
+  BOOST_TEST(log.find("event=app.stopped connections_cut=0") != std::string::npos);
   // New connections are refused after the drain began.
   raw_conn late(d.port());
   BOOST_TEST(!late.connected());

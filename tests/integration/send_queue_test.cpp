@@ -37,7 +37,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
 namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;

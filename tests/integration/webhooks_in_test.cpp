@@ -36,7 +36,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
 namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;
@@ -796,7 +795,7 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_the_log) {
   core::log::set_fd(2);
   ::close(fd);
   const std::string log = slurp(logs / "daemon.log");
-  BOOST_TEST(log.find("webhook_stored") != std::string::npos);  // the log was captured
+  BOOST_TEST(log.find("event=inbound.webhook_stored") != std::string::npos);  // the log was captured
   BOOST_TEST(log.find(secret) == std::string::npos);
   BOOST_TEST(log.find(verify) == std::string::npos);
   BOOST_TEST(log.find(token) == std::string::npos);

@@ -49,7 +49,6 @@
 namespace {
 
 namespace json = boost::json;
-namespace fg = enfinito::fake_graph;
 namespace acc = enfinito::store::accounts;
 namespace bhttp = boost::beast::http;
 using namespace enfinito;
@@ -216,14 +215,14 @@ struct fixture {
       : app([this, tweak, allow_loopback](config::settings& s) {
           s.meta.base_url = meta.base_url();
           s.meta.timeout = milliseconds(5000);
-          s.webhooks_out.allow_http = true;
-          if (allow_loopback) s.webhooks_out.allow_ranges = "127.0.0.0/8";
+          s.customer_webhooks.allow_http = true;
+          if (allow_loopback) s.customer_webhooks.allow_ranges = "127.0.0.0/8";
           // Deprecated and ignored: every delivery here must start from the change stream or a
           // retry timer, never from a poll.
-          s.webhooks_out.poll_interval = std::chrono::hours(1);
-          s.webhooks_out.retry_base = milliseconds(100);
-          s.webhooks_out.retry_max = milliseconds(400);
-          s.webhooks_out.timeout = milliseconds(5000);
+          s.customer_webhooks.poll_interval = std::chrono::hours(1);
+          s.customer_webhooks.retry_base = milliseconds(100);
+          s.customer_webhooks.retry_max = milliseconds(400);
+          s.customer_webhooks.timeout = milliseconds(5000);
           if (tweak) tweak(s);
         }) {
     alice = make_tenant(app.get().database(), "alice@example.com");
@@ -353,7 +352,7 @@ BOOST_AUTO_TEST_CASE(retry_after_is_honoured) {
 BOOST_AUTO_TEST_CASE(a_slow_endpoint_does_not_delay_another) {
   receiver slow([](std::size_t) { return reply{200, milliseconds(3000)}; });
   receiver fast;
-  fixture f([](config::settings& s) { s.webhooks_out.max_in_flight = 1; });
+  fixture f([](config::settings& s) { s.customer_webhooks.max_in_flight = 1; });
   f.add_endpoint(slow.url());
   f.add_endpoint(fast.url());
   const auto start = steady::now();
@@ -367,8 +366,8 @@ BOOST_AUTO_TEST_CASE(a_failing_endpoint_pauses_and_resumes) {
   std::atomic<bool> healthy{false};
   receiver rx([&](std::size_t) { return reply{healthy ? 200u : 500u}; });
   fixture f([](config::settings& s) {
-    s.webhooks_out.pause_after_failures = 3;
-    s.webhooks_out.pause_after = milliseconds(1);
+    s.customer_webhooks.pause_after_failures = 3;
+    s.customer_webhooks.pause_after = milliseconds(1);
   });
   auto [id, secret] = f.add_endpoint(rx.url());
   f.inbound_text();
@@ -550,7 +549,7 @@ BOOST_AUTO_TEST_CASE(other_tenants_get_404_and_the_secret_is_shown_once) {
   std::ifstream in(log_path);
   std::stringstream all;
   all << in.rdbuf();
-  BOOST_TEST(all.str().find("webhook_endpoint_created") != std::string::npos);  // the capture worked
+  BOOST_TEST(all.str().find("event=hooks.endpoint_created") != std::string::npos);  // the capture worked
   BOOST_TEST(all.str().find(secret.substr(6)) == std::string::npos);
   BOOST_TEST(all.str().find(rotated.substr(6)) == std::string::npos);
 }
@@ -656,8 +655,8 @@ BOOST_AUTO_TEST_CASE(many_hanging_endpoints_do_not_delay_a_healthy_one_or_the_se
   blackhole hang;
   receiver healthy;
   fixture f([](config::settings& s) {
-    s.webhooks_out.max_endpoints_per_instance = 64;
-    s.webhooks_out.timeout = milliseconds(5000);  // each hanging delivery holds its slot this long
+    s.customer_webhooks.max_endpoints_per_instance = 64;
+    s.customer_webhooks.timeout = milliseconds(5000);  // each hanging delivery holds its slot this long
   });
   f.add_endpoint(healthy.url(), {{"event_types", json::array{"message.received"}}});
   int sent = 0, probe = 0;

@@ -15,7 +15,6 @@
 #include <thread>
 
 using namespace enfinito;
-namespace pg = enfinito::store::pg;
 namespace leases = enfinito::store::pg::leases;
 using namespace std::chrono_literals;
 
@@ -26,9 +25,9 @@ struct two_nodes {
     conninfo = test::pg_cluster::shared().create_database();
     a = open(conninfo);
     b = open(conninfo);
-    BOOST_REQUIRE(!a->run_sync([&](pg::connection& c) -> core::error_code {
+    BOOST_REQUIRE(!a->run_sync([&](enfinito::store::pg::connection& c) -> core::error_code {
       std::string why;
-      if (auto ec = pg::migrate(c, pg::embedded_schema(), &why)) return ec;
+      if (auto ec = enfinito::store::pg::migrate(c, enfinito::store::pg::embedded_schema(), &why)) return ec;
       if (auto ec = c.exec("INSERT INTO users (id, email, name, status, created_at, updated_at)"
                            " VALUES ('usr_a', 'a@x', 'A', 'active', 0, 0)"))
         return ec;
@@ -37,28 +36,28 @@ struct two_nodes {
             "INSERT INTO instances (id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc,"
             " app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, created_at, updated_at)"
             " VALUES ($1, 'usr_a', 'I', '\\x00', '\\x00', '\\x00', '\\x00', '\\x00', '\\x00', $1, '1234', 0, 0)",
-            pg::params().add("ins_" + std::to_string(100 + i)));
+            enfinito::store::pg::params().add("ins_" + std::to_string(100 + i)));
         if (!r) return r.error();
       }
       return {};
     }));
   }
 
-  static std::unique_ptr<pg::pool> open(const std::string& conninfo) {
-    pg::pool_options o;
+  static std::unique_ptr<enfinito::store::pg::pool> open(const std::string& conninfo) {
+    enfinito::store::pg::pool_options o;
     o.connect.conninfo = conninfo;
     o.size = 2;
     std::string why;
-    auto p = pg::pool::open(std::move(o), &why);
+    auto p = enfinito::store::pg::pool::open(std::move(o), &why);
     BOOST_REQUIRE_MESSAGE(p, why);
     return std::move(*p);
   }
 
   // Runs one lease call on `node`'s pool and returns its leases.
   template <class Fn>
-  static std::vector<cluster::lease> call(pg::pool& node, Fn fn) {
+  static std::vector<cluster::lease> call(enfinito::store::pg::pool& node, Fn fn) {
     std::vector<cluster::lease> out;
-    auto ec = node.run_sync([&](pg::connection& c) -> core::error_code {
+    auto ec = node.run_sync([&](enfinito::store::pg::connection& c) -> core::error_code {
       auto r = fn(c);
       if (!r) return r.error();
       out = std::move(*r);
@@ -69,7 +68,7 @@ struct two_nodes {
   }
 
   std::string conninfo;
-  std::unique_ptr<pg::pool> a, b;
+  std::unique_ptr<enfinito::store::pg::pool> a, b;
   cluster::lease_policy policy{10'000};
   test::manual_clock clock;
 };
@@ -88,7 +87,9 @@ BOOST_AUTO_TEST_CASE(a_dead_nodes_instances_move_to_the_other_within_lease_ms) {
   two_nodes n(4);
   const std::string A = "node-a", B = "node-b";
   auto claim_free = [&](const std::string& node) {
-    return [&, node](pg::connection& c) { return leases::claim_free(c, node, n.clock.now(), n.policy, 100); };
+    return [&, node](enfinito::store::pg::connection& c) {
+      return leases::claim_free(c, node, n.clock.now(), n.policy, 100);
+    };
   };
   auto taken = two_nodes::call(*n.a, claim_free(A));
   BOOST_TEST(taken.size() == 4u);
@@ -97,7 +98,8 @@ BOOST_AUTO_TEST_CASE(a_dead_nodes_instances_move_to_the_other_within_lease_ms) {
 
   // A renews on time; B, looking just before A's first expiry, still finds nothing free.
   n.clock.advance(std::chrono::milliseconds(n.policy.renew_every_ms()));
-  auto renewed = two_nodes::call(*n.a, [&](pg::connection& c) { return leases::renew(c, A, n.clock.now(), n.policy); });
+  auto renewed = two_nodes::call(
+      *n.a, [&](enfinito::store::pg::connection& c) { return leases::renew(c, A, n.clock.now(), n.policy); });
   BOOST_TEST(renewed.size() == 4u);
   const auto last_renewal = n.clock.now();
   n.clock.now_ms = taken[0].expires_at;  // A's first lease would have ended here
@@ -118,15 +120,16 @@ BOOST_AUTO_TEST_CASE(a_dead_nodes_instances_move_to_the_other_within_lease_ms) {
   }
   // Had A only paused, its renewal now renews nothing: it must stop those queues.
   auto a2 = two_nodes::open(n.conninfo);
-  BOOST_TEST(
-      two_nodes::call(*a2, [&](pg::connection& c) { return leases::renew(c, A, n.clock.now(), n.policy); }).empty());
+  BOOST_TEST(two_nodes::call(*a2, [&](enfinito::store::pg::connection& c) {
+               return leases::renew(c, A, n.clock.now(), n.policy);
+             }).empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_holder_renews_and_claims_its_own_lease_again) {
   two_nodes n(1);
-  auto one = [&](pg::pool& p, const std::string& node) {
+  auto one = [&](enfinito::store::pg::pool& p, const std::string& node) {
     std::vector<cluster::lease> out;
-    auto ec = p.run_sync([&](pg::connection& c) -> core::error_code {
+    auto ec = p.run_sync([&](enfinito::store::pg::connection& c) -> core::error_code {
       auto r = leases::claim(c, "ins_100", node, n.clock.now(), n.policy);
       if (!r) return r.error();
       if (*r) out.push_back(**r);
@@ -145,7 +148,7 @@ BOOST_AUTO_TEST_CASE(the_holder_renews_and_claims_its_own_lease_again) {
   BOOST_TEST(again[0].expires_at == n.clock.now() + n.policy.lease_ms);
   BOOST_TEST(one(*n.b, "node-b").empty());
   // A clean shutdown hands over at once.
-  BOOST_TEST(!n.a->run_sync([&](pg::connection& c) -> core::error_code {
+  BOOST_TEST(!n.a->run_sync([&](enfinito::store::pg::connection& c) -> core::error_code {
     auto r = leases::release_all(c, "node-a");
     if (!r) return r.error();
     BOOST_TEST(*r == 1);
@@ -163,15 +166,15 @@ BOOST_AUTO_TEST_CASE(racing_nodes_never_both_hold_an_instance) {
   // Both claim in small slices at the same moment, on their own connections.
   std::thread ta([&] {
     for (int i = 0; i < 10; ++i) {
-      auto r =
-          two_nodes::call(*n.a, [&](pg::connection& c) { return leases::claim_free(c, "node-a", now, n.policy, 7); });
+      auto r = two_nodes::call(
+          *n.a, [&](enfinito::store::pg::connection& c) { return leases::claim_free(c, "node-a", now, n.policy, 7); });
       got_a.insert(got_a.end(), r.begin(), r.end());
     }
   });
   std::thread tb([&] {
     for (int i = 0; i < 10; ++i) {
-      auto r =
-          two_nodes::call(*n.b, [&](pg::connection& c) { return leases::claim_free(c, "node-b", now, n.policy, 7); });
+      auto r = two_nodes::call(
+          *n.b, [&](enfinito::store::pg::connection& c) { return leases::claim_free(c, "node-b", now, n.policy, 7); });
       got_b.insert(got_b.end(), r.begin(), r.end());
     }
   });
@@ -188,10 +191,12 @@ BOOST_AUTO_TEST_CASE(racing_nodes_never_both_hold_an_instance) {
 
 BOOST_AUTO_TEST_CASE(only_active_instances_are_claimed) {
   two_nodes n(2);
-  BOOST_REQUIRE(!n.a->run_sync(
-      [](pg::connection& c) { return c.exec("UPDATE instances SET status = 'disabled' WHERE id = 'ins_100'"); }));
-  auto got = two_nodes::call(
-      *n.a, [&](pg::connection& c) { return leases::claim_free(c, "node-a", n.clock.now(), n.policy, 10); });
+  BOOST_REQUIRE(!n.a->run_sync([](enfinito::store::pg::connection& c) {
+    return c.exec("UPDATE instances SET status = 'disabled' WHERE id = 'ins_100'");
+  }));
+  auto got = two_nodes::call(*n.a, [&](enfinito::store::pg::connection& c) {
+    return leases::claim_free(c, "node-a", n.clock.now(), n.policy, 10);
+  });
   BOOST_TEST(ids(got) == std::set<std::string>{"ins_101"});
 }
 

@@ -16,18 +16,17 @@
 #include <thread>
 
 using namespace enfinito;
-namespace pg = enfinito::store::pg;
 
 namespace {
 
 // What only several nodes need: PostgreSQL has it, SQLite never will (schema.pg.sql's header).
 const std::set<std::string> pg_only_tables = {"schema_version", "instance_leases"};
 
-std::unique_ptr<pg::connection> connect(const std::string& conninfo) {
-  pg::connect_options o;
+std::unique_ptr<enfinito::store::pg::connection> connect(const std::string& conninfo) {
+  enfinito::store::pg::connect_options o;
   o.conninfo = conninfo;
   std::string why;
-  auto c = pg::connection::open(o, &why);
+  auto c = enfinito::store::pg::connection::open(o, &why);
   BOOST_REQUIRE_MESSAGE(c, why);
   return std::move(*c);
 }
@@ -95,13 +94,13 @@ std::set<std::string> sqlite_shape(store::connection& c) {
   return out;
 }
 
-pg::rows pg_rows(pg::connection& c, const std::string& sql) {
+enfinito::store::pg::rows pg_rows(enfinito::store::pg::connection& c, const std::string& sql) {
   auto r = c.query(sql);
   BOOST_REQUIRE_MESSAGE(r, c.last_message());
   return std::move(*r);
 }
 
-std::set<std::string> pg_shape(pg::connection& c) {
+std::set<std::string> pg_shape(enfinito::store::pg::connection& c) {
   std::set<std::string> out;
   auto skip = [](std::string_view table) { return pg_only_tables.count(std::string(table)) > 0; };
   auto tables = pg_rows(c,
@@ -174,18 +173,18 @@ BOOST_AUTO_TEST_CASE(every_sqlite_migration_has_its_translation) {
   // as version 0, which the runner never applies.
   for (auto& [v, _] : store::migrations(store::embedded_schema()))
     if (v > 0) sqlite_versions.insert(v);
-  for (auto& m : pg::migrations(pg::embedded_schema()))
+  for (auto& m : enfinito::store::pg::migrations(enfinito::store::pg::embedded_schema()))
     if (m.track == "main") pg_versions.insert(m.version);
   BOOST_TEST(pg_versions == sqlite_versions,
              "schema.sql has blocks schema.pg.sql does not translate (or the "
              "reverse): translate each under the same number");
-  BOOST_TEST(!pg::migrations(pg::embedded_schema()).empty());
+  BOOST_TEST(!enfinito::store::pg::migrations(enfinito::store::pg::embedded_schema()).empty());
 }
 
 BOOST_AUTO_TEST_CASE(both_dialects_build_the_same_schema) {
   auto c = connect(test::pg_cluster::shared().create_database());
   std::string why;
-  BOOST_REQUIRE_MESSAGE(!pg::migrate(*c, pg::embedded_schema(), &why), why);
+  BOOST_REQUIRE_MESSAGE(!enfinito::store::pg::migrate(*c, enfinito::store::pg::embedded_schema(), &why), why);
   test::temp_dir dir;
   auto lite = store::connection::open((dir / "s.db").string(), false, &why);
   BOOST_REQUIRE_MESSAGE(lite, why);
@@ -204,25 +203,26 @@ BOOST_AUTO_TEST_CASE(both_dialects_build_the_same_schema) {
 BOOST_AUTO_TEST_CASE(versions_are_recorded_and_a_second_run_does_nothing) {
   auto c = connect(test::pg_cluster::shared().create_database());
   std::string why;
-  BOOST_REQUIRE_MESSAGE(!pg::migrate(*c, pg::embedded_schema(), &why), why);
-  auto v = pg::current_versions(*c);
+  BOOST_REQUIRE_MESSAGE(!enfinito::store::pg::migrate(*c, enfinito::store::pg::embedded_schema(), &why), why);
+  auto v = enfinito::store::pg::current_versions(*c);
   BOOST_REQUIRE(v);
   int newest_main = 0, newest_cluster = 0;
-  for (auto& m : pg::migrations(pg::embedded_schema()))
+  for (auto& m : enfinito::store::pg::migrations(enfinito::store::pg::embedded_schema()))
     (m.track == "main" ? newest_main : newest_cluster) =
         std::max(m.track == "main" ? newest_main : newest_cluster, m.version);
   BOOST_TEST(v->main == newest_main);
   BOOST_TEST(v->cluster == newest_cluster);
   BOOST_TEST(newest_cluster >= 1);
-  BOOST_TEST(!pg::migrate(*c, pg::embedded_schema(), &why), why);
+  BOOST_TEST(!enfinito::store::pg::migrate(*c, enfinito::store::pg::embedded_schema(), &why), why);
 }
 
 BOOST_AUTO_TEST_CASE(a_newer_database_is_refused) {
   auto c = connect(test::pg_cluster::shared().create_database());
   std::string why;
-  BOOST_REQUIRE(!pg::migrate(*c, pg::embedded_schema(), &why));
+  BOOST_REQUIRE(!enfinito::store::pg::migrate(*c, enfinito::store::pg::embedded_schema(), &why));
   BOOST_REQUIRE(!c->exec("UPDATE schema_version SET version = 999 WHERE track = 'main'"));
-  BOOST_TEST((pg::migrate(*c, pg::embedded_schema(), &why) == pg::error::schema_too_new));
+  BOOST_TEST((enfinito::store::pg::migrate(*c, enfinito::store::pg::embedded_schema(), &why) ==
+              enfinito::store::pg::error::schema_too_new));
   BOOST_TEST(why.find("999") != std::string::npos);
 }
 
@@ -232,9 +232,9 @@ BOOST_AUTO_TEST_CASE(a_failing_block_leaves_nothing_behind) {
       "-- migration: 1\nCREATE TABLE a (x BIGINT);\n"
       "-- migration: 2\nCREATE TABLE b (x BIGINT);\nCREATE TABLE a (x BIGINT);\n";
   std::string why;
-  BOOST_TEST(pg::migrate(*c, text, &why));
+  BOOST_TEST(enfinito::store::pg::migrate(*c, text, &why));
   BOOST_TEST(why.find("main migration 2 failed") != std::string::npos, why);
-  BOOST_TEST(pg::current_versions(*c)->main == 1);
+  BOOST_TEST(enfinito::store::pg::current_versions(*c)->main == 1);
   auto b = c->query("SELECT count(*) FROM pg_tables WHERE tablename = 'b'");
   BOOST_REQUIRE(b);
   BOOST_TEST(b->int64(0, 0) == 0);
@@ -246,10 +246,12 @@ BOOST_AUTO_TEST_CASE(nodes_starting_together_apply_each_block_once) {
   std::vector<std::string> errors(3);
   for (int i = 0; i < 3; ++i)
     nodes.emplace_back([&, i] {
-      pg::connect_options o;
+      enfinito::store::pg::connect_options o;
       o.conninfo = conninfo;
-      auto c = pg::connection::open(o, &errors[i]);
-      if (c && pg::migrate(**c, pg::embedded_schema(), &errors[i]) && errors[i].empty()) errors[i] = "failed";
+      auto c = enfinito::store::pg::connection::open(o, &errors[i]);
+      if (c && enfinito::store::pg::migrate(**c, enfinito::store::pg::embedded_schema(), &errors[i]) &&
+          errors[i].empty())
+        errors[i] = "failed";
     });
   for (auto& t : nodes) t.join();
   for (auto& e : errors) BOOST_TEST(e.empty(), e);

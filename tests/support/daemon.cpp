@@ -95,9 +95,9 @@ bool daemon_process::start(std::chrono::milliseconds timeout) {
     ::_exit(127);
   }
   ::close(log_fd);
-  // The daemon logs `event=listening ... port=N` once its listeners are up. The log may hold
+  // The daemon logs `event=app.listening ... port=N` once its listeners are up. The log may hold
   // earlier runs (restarts), so only what this start appended counts.
-  static const std::regex listening(R"(event=listening .*port=(\d+))");
+  static const std::regex listening(R"(event=app.listening .*port=(\d+))");
   port_ = 0;
   wait_until(
       [&] {

@@ -18,15 +18,13 @@
 
 namespace enfinito::bench {
 
-namespace fs = std::filesystem;
-
 gateway::gateway(const std::string& fake_config_json, std::function<void(config::settings&)> tweak) {
   core::log::set_level(core::log::level::error);
   // A scratch directory with the vault key, as systemd's LoadCredential= would give it.
   char tmpl[] = "/tmp/enfinito_bench.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
-  fs::create_directories(dir_ / "credentials");
-  fs::permissions(dir_ / "credentials", fs::perms::owner_all);
+  std::filesystem::create_directories(dir_ / "credentials");
+  std::filesystem::permissions(dir_ / "credentials", std::filesystem::perms::owner_all);
   if (!crypto::create_keyring_file(dir_ / "credentials" / "vault.key")) throw std::runtime_error("vault key");
 
   fake_ = std::make_unique<fake_graph::server>(fake_ioc_, fake_graph::server_options{.config_json = fake_config_json});
@@ -88,7 +86,7 @@ gateway::~gateway() {
   fake_ioc_.stop();
   fake_thread_.join();
   std::error_code ec;
-  fs::remove_all(dir_, ec);
+  std::filesystem::remove_all(dir_, ec);
 }
 
 std::string gateway::create_instance(const std::string& phone, const std::string& waba, const std::string& token,

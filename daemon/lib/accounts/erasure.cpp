@@ -172,7 +172,7 @@ core::error_code erase_user(store::connection& c, std::string_view user_id, std:
 net::awaitable<core::error_code> delete_account(context& ctx, const std::string& user_id, const std::string& address) {
   auto work = [&](store::connection& c) { return erase_user(c, user_id, "", "", address); };
   auto ec = co_await ctx.db.write(work);
-  if (!ec) core::log::info("account_deleted", {{"user_id", user_id}});
+  if (!ec) core::log::info("accounts.deleted", {{"user_id", user_id}});
   co_return ec;
 }
 
@@ -180,7 +180,7 @@ net::awaitable<core::error_code> delete_by_admin(context& ctx, const std::string
                                                  const std::string& address) {
   auto work = [&](store::connection& c) { return erase_user(c, user_id, actor_id, "by=administrator", address); };
   auto ec = co_await ctx.db.write(work);
-  if (!ec) core::log::info("account_deleted", {{"user_id", user_id}, {"by", actor_id}});
+  if (!ec) core::log::info("accounts.deleted", {{"user_id", user_id}, {"by", actor_id}});
   co_return ec;
 }
 

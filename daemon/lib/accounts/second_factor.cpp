@@ -22,13 +22,13 @@
 namespace enfinito::accounts {
 namespace {
 
-namespace sf = store::second_factor;
-
 constexpr std::string_view issuer = "Enfinito";
 
 std::int64_t now_s() { return core::wall_ms() / 1000; }
 
-crypto::field_ref secret_ref(const std::string& user_id) { return {sf::table, user_id, sf::secret_field}; }
+crypto::field_ref secret_ref(const std::string& user_id) {
+  return {store::second_factor::table, user_id, store::second_factor::secret_field};
+}
 
 // Ten base32 characters (50 bits) from the system's random source.
 std::string new_recovery_code() {
@@ -43,9 +43,10 @@ std::string recovery_hash(const std::string& normal) { return crypto::sha256_hex
 // Checks `typed` against the user's factor: a TOTP code (its step then used) or, when
 // `recovery` allows, a recovery code (then consumed). Throttled and audited like passwords.
 // The user's factor into `f` (left empty when there is none), on a reader.
-net::awaitable<core::error_code> read_factor(context& ctx, const std::string& user_id, std::optional<sf::factor>& f) {
+net::awaitable<core::error_code> read_factor(context& ctx, const std::string& user_id,
+                                             std::optional<store::second_factor::factor>& f) {
   auto read = [&](store::connection& c) -> core::error_code {
-    auto r = sf::get(c, user_id);
+    auto r = store::second_factor::get(c, user_id);
     if (!r) return r.error();
     f = std::move(*r);
     return {};
@@ -62,7 +63,7 @@ net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, 
     out.wait = *wait;
     co_return out;
   }
-  std::optional<sf::factor> f;
+  std::optional<store::second_factor::factor> f;
   out.ec = co_await read_factor(ctx, u.id, f);
   if (out.ec) co_return out;
   if (!f || f->confirmed_at.has_value() == confirming) {
@@ -84,7 +85,7 @@ net::awaitable<code_result> check(context& ctx, const store::accounts::user& u, 
   const auto normal = confirming ? std::nullopt : totp::normal_recovery_code(typed);
   bool taken = false;
   auto take = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sf::take_recovery_code(c, u.id, recovery_hash(*normal), taken)) return ec;
+    if (auto ec = store::second_factor::take_recovery_code(c, u.id, recovery_hash(*normal), taken)) return ec;
     if (!taken) return {};
     return store::accounts::audit(c, u.id, u.id, "recovery_code_used", "", address);
   };
@@ -121,7 +122,7 @@ net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::u
   auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   const std::string blob = v->encrypt(key.reveal(), secret_ref(u.id));
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sf::begin(c, u.id, blob, now_s(), session_id)) return ec;
+    if (auto ec = store::second_factor::begin(c, u.id, blob, now_s(), session_id)) return ec;
     return store::accounts::audit(c, u.id, u.id, "second_factor_enrolment_started", "method=totp", address);
   };
   out.ec = co_await ctx.db.write(write);
@@ -139,7 +140,7 @@ net::awaitable<enrolment> begin_enrolment(context& ctx, const store::accounts::u
 net::awaitable<enrolment_qr> read_enrolment_qr(context& ctx, const store::accounts::user& u,
                                                const std::string& session_id) {
   enrolment_qr out;
-  std::optional<sf::factor> f;
+  std::optional<store::second_factor::factor> f;
   out.ec = co_await read_factor(ctx, u.id, f);
   if (out.ec) co_return out;
   // Only the enrolling session, only before confirmation: after it the secret is never shown.
@@ -176,9 +177,9 @@ net::awaitable<confirmation> confirm_enrolment(context& ctx, const store::accoun
     out.recovery_codes.emplace_back(std::move(text));
   }
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sf::confirm(c, u.id, step, now_s())) return ec;
-    if (auto ec = sf::set_recovery_codes(c, u.id, hashes)) return ec;
-    if (auto ec = sf::lift_restrictions(c, u.id)) return ec;
+    if (auto ec = store::second_factor::confirm(c, u.id, step, now_s())) return ec;
+    if (auto ec = store::second_factor::set_recovery_codes(c, u.id, hashes)) return ec;
+    if (auto ec = store::second_factor::lift_restrictions(c, u.id)) return ec;
     return store::accounts::audit(c, u.id, u.id, "second_factor_enrolled", "method=totp", address);
   };
   out.ec = co_await ctx.db.write(write);
@@ -197,7 +198,7 @@ net::awaitable<code_result> remove_factor(context& ctx, const store::accounts::u
   if (out.ec || out.verdict != code_verdict::ok) co_return out;
   ctx.auth.throttle().success(u.email);
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sf::remove(c, u.id)) return ec;
+    if (auto ec = store::second_factor::remove(c, u.id)) return ec;
     return store::accounts::audit(c, u.id, u.id, "second_factor_removed", "method=totp", address);
   };
   out.ec = co_await ctx.db.write(write);
@@ -217,7 +218,7 @@ core::error_code reset_factor(store::connection& c, const config::settings& cfg,
     out = factor_reset_outcome::no_user;
     return {};
   }
-  auto ec = sf::remove(c, user_id);
+  auto ec = store::second_factor::remove(c, user_id);
   if (ec == store::error::not_found) {
     out = factor_reset_outcome::not_enrolled;
     return {};
@@ -239,19 +240,19 @@ net::awaitable<factor_reset_result> reset_by_admin(context& ctx, const std::stri
   };
   out.ec = co_await ctx.db.write(work);
   if (!out.ec && out.outcome == factor_reset_outcome::done)
-    core::log::info("second_factor_reset", {{"user_id", user_id}, {"by", actor_id}});
+    core::log::info("accounts.second_factor_reset", {{"user_id", user_id}, {"by", actor_id}});
   co_return out;
 }
 
 net::awaitable<factor_state> read_factor_state(context& ctx, const std::string& user_id) {
   factor_state out;
   auto read = [&](store::connection& c) -> core::error_code {
-    auto f = sf::get(c, user_id);
+    auto f = store::second_factor::get(c, user_id);
     if (!f) return f.error();
     if (!*f) return {};
     out.enrolled = (*f)->confirmed_at.has_value();
     out.pending = !out.enrolled;
-    auto n = sf::count_recovery_codes(c, user_id);
+    auto n = store::second_factor::count_recovery_codes(c, user_id);
     if (!n) return n.error();
     out.recovery_codes_left = *n;
     return {};
@@ -263,7 +264,7 @@ net::awaitable<factor_state> read_factor_state(context& ctx, const std::string& 
 net::awaitable<gate> second_factor_gate(context& ctx, const store::accounts::user& u, const std::string& method) {
   gate out;
   bool enrolled = false;
-  auto read = [&](store::connection& c) { return sf::enrolled(c, u.id, enrolled); };
+  auto read = [&](store::connection& c) { return store::second_factor::enrolled(c, u.id, enrolled); };
   out.ec = co_await ctx.db.read(read);
   if (out.ec || !enrolled) co_return out;
   out.required = true;
@@ -271,7 +272,7 @@ net::awaitable<gate> second_factor_gate(context& ctx, const store::accounts::use
   const auto hash = crypto::sha256_hex(out.challenge.reveal());
   const auto now = now_s();
   auto write = [&](store::connection& c) {
-    return sf::insert_challenge(c, hash, u.id, method, now + challenge_ttl_s, now);
+    return store::second_factor::insert_challenge(c, hash, u.id, method, now + challenge_ttl_s, now);
   };
   out.ec = co_await ctx.db.write(write);
   co_return out;
@@ -281,10 +282,10 @@ net::awaitable<second_step> complete_sign_in(context& ctx, const std::string& ch
                                              const std::string& address) {
   second_step out;
   const auto hash = crypto::sha256_hex(challenge);
-  std::optional<sf::challenge> found;
+  std::optional<store::second_factor::challenge> found;
   std::optional<store::accounts::user> u;
   auto read = [&](store::connection& c) -> core::error_code {
-    auto r = sf::find_challenge(c, hash, now_s());
+    auto r = store::second_factor::find_challenge(c, hash, now_s());
     if (!r) return r.error();
     found = std::move(*r);
     if (!found) return {};
@@ -307,9 +308,9 @@ net::awaitable<second_step> complete_sign_in(context& ctx, const std::string& ch
   const bool by_recovery = out.recovery_code_used;
   auto write = [&](store::connection& c) -> core::error_code {
     // The challenge is single-use; a TOTP step is used once (a replay loses the race here).
-    if (auto ec = sf::delete_challenge(c, hash)) return ec;
+    if (auto ec = store::second_factor::delete_challenge(c, hash)) return ec;
     if (!by_recovery)
-      if (auto ec = sf::use_step(c, u->id, step)) return ec;
+      if (auto ec = store::second_factor::use_step(c, u->id, step)) return ec;
     return store::accounts::audit(c, u->id, u->id, "second_factor_used",
                                   by_recovery ? "method=recovery_code" : "method=totp", address);
   };

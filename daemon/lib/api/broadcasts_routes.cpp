@@ -30,8 +30,6 @@
 namespace enfinito::api {
 namespace {
 
-namespace sb = store::broadcasts;
-namespace si = store::instances;
 namespace json = boost::json;
 using detail::store_problem;
 using http::response;
@@ -49,24 +47,24 @@ constexpr std::size_t export_page = 1000;
 response instance_not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response broadcast_not_found() { return http::problem(status::not_found, "broadcast_not_found", "No such broadcast"); }
 
-net::awaitable<std::variant<si::instance, response>> load_instance(services& s, const principal& p,
-                                                                   std::string_view id) {
+net::awaitable<std::variant<store::instances::instance, response>> load_instance(services& s, const principal& p,
+                                                                                 std::string_view id) {
   if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
-  si::instance row;
+  store::instances::instance row;
   const std::string uid = p.user_id, iid(id);
-  auto fn = [&](store::connection& c) { return si::get(c, uid, iid, row); };
+  auto fn = [&](store::connection& c) { return store::instances::get(c, uid, iid, row); };
   auto ec = co_await s.db.read(fn);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
   co_return row;
 }
 
-net::awaitable<std::variant<sb::broadcast, response>> load_broadcast(services& s, const principal& p,
-                                                                     std::string_view id) {
+net::awaitable<std::variant<store::broadcasts::broadcast, response>> load_broadcast(services& s, const principal& p,
+                                                                                    std::string_view id) {
   if (id.empty() || id.size() > max_id) co_return broadcast_not_found();
-  sb::broadcast b;
+  store::broadcasts::broadcast b;
   const std::string uid = p.user_id, bid(id);
-  auto fn = [&](store::connection& c) { return sb::get(c, uid, bid, b); };
+  auto fn = [&](store::connection& c) { return store::broadcasts::get(c, uid, bid, b); };
   auto ec = co_await s.db.read(fn);
   if (ec == store::error::not_found) co_return broadcast_not_found();
   if (ec) co_return store_problem(ec);
@@ -76,7 +74,7 @@ net::awaitable<std::variant<sb::broadcast, response>> load_broadcast(services& s
 
 json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
-json::object view(const sb::broadcast& b, const sb::counts* n) {
+json::object view(const store::broadcasts::broadcast& b, const store::broadcasts::counts* n) {
   json::object o{{"id", b.id},
                  {"object", "broadcast"},
                  {"instance_id", b.instance_id},
@@ -239,7 +237,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
   auto loaded = co_await load_instance(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& row = std::get<si::instance>(loaded);
+  const auto& row = std::get<store::instances::instance>(loaded);
 
   broadcasts::create_request rq{row, p.user_id,
                                 p.via_api_key ? std::optional<std::string>(p.api_key_id) : std::nullopt};
@@ -289,14 +287,14 @@ net::awaitable<response> list(services& s, http::request& req) {
       co_return http::field_problem("cursor", "not a cursor from this API");
     before = std::stoll(*c);
   }
-  std::vector<sb::broadcast> rows;
-  std::vector<sb::counts> counts;
+  std::vector<store::broadcasts::broadcast> rows;
+  std::vector<store::broadcasts::counts> counts;
   const std::string uid = p.user_id, iid(req.param("id"));
   auto fn = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sb::list(c, uid, iid, before, limit, rows)) return ec;
+    if (auto ec = store::broadcasts::list(c, uid, iid, before, limit, rows)) return ec;
     counts.resize(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i)
-      if (auto ec = sb::count(c, rows[i].id, counts[i])) return ec;
+      if (auto ec = store::broadcasts::count(c, rows[i].id, counts[i])) return ec;
     return {};
   };
   auto ec = co_await s.db.read(fn);
@@ -316,9 +314,9 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto loaded = co_await load_broadcast(s, std::get<principal>(who), req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& b = std::get<sb::broadcast>(loaded);
-  sb::counts n;
-  auto fn = [&](store::connection& c) { return sb::count(c, b.id, n); };
+  const auto& b = std::get<store::broadcasts::broadcast>(loaded);
+  store::broadcasts::counts n;
+  auto fn = [&](store::connection& c) { return store::broadcasts::count(c, b.id, n); };
   auto ec = co_await s.db.read(fn);
   if (ec) co_return store_problem(ec);
   co_return http::json_response(status::ok, json::serialize(view(b, &n)));
@@ -345,9 +343,9 @@ net::awaitable<response> control_route(services& s, http::request& req, broadcas
     case kind::store_failed:
       co_return store_problem(got.ec);
   }
-  sb::counts n;
+  store::broadcasts::counts n;
   const std::string bid = got.broadcast.id;
-  auto fn = [&](store::connection& c) { return sb::count(c, bid, n); };
+  auto fn = [&](store::connection& c) { return store::broadcasts::count(c, bid, n); };
   auto ec = co_await s.db.read(fn);
   if (ec) co_return store_problem(ec);
   co_return http::json_response(status::ok, json::serialize(view(got.broadcast, &n)));
@@ -385,10 +383,10 @@ net::awaitable<boost::system::result<bool>> next_page(std::shared_ptr<export_sta
     chunk = "message_id,to,status,wamid,error_code,error_title,updated_at\r\n";
     st->header = false;
   }
-  std::vector<sb::outcome_row> rows;
+  std::vector<store::broadcasts::outcome_row> rows;
   const std::string bid = st->broadcast_id;
   const auto after = st->after;
-  auto fn = [&](store::connection& c) { return sb::outcomes(c, bid, after, export_page, rows); };
+  auto fn = [&](store::connection& c) { return store::broadcasts::outcomes(c, bid, after, export_page, rows); };
   auto ec = co_await st->s->db.read(fn);
   if (ec) co_return boost::system::result<bool>(boost::system::in_place_error, ec);
   for (const auto& r : rows) {
@@ -418,7 +416,7 @@ net::awaitable<response> export_csv(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   auto st = std::make_shared<export_state>();
   st->s = &s;
-  st->broadcast_id = std::get<sb::broadcast>(loaded).id;
+  st->broadcast_id = std::get<store::broadcasts::broadcast>(loaded).id;
   req.stream_body = [st](std::string& chunk) { return next_page(st, chunk); };
   response res{status::ok, 11};
   res.set(http::bhttp::field::content_type, "text/csv; charset=utf-8");
@@ -428,13 +426,12 @@ net::awaitable<response> export_csv(services& s, http::request& req) {
 }
 
 http::route_options create_options(const config::settings& cfg) {
-  namespace fs = std::filesystem;
   static const auto spooling = std::make_shared<std::atomic<std::size_t>>(0);
-  const fs::path dir =
-      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : fs::path(cfg.media.spool_dir);
+  const std::filesystem::path dir =
+      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : std::filesystem::path(cfg.media.spool_dir);
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (!ec) fs::permissions(dir, fs::perms::owner_all, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   if (ec) throw std::runtime_error("media.spool_dir " + dir.string() + ": " + ec.message());
   http::route_options o;
   o.body_limit = max_body_bytes;

@@ -27,7 +27,6 @@
 namespace enfinito::api {
 namespace {
 
-namespace sc = store::conversations;
 using detail::store_problem;
 using http::response;
 using http::status;
@@ -61,7 +60,7 @@ std::string_view member(const json::object& body, std::string_view outer, std::s
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
-json::object view(const sc::conversation& v, std::int64_t now) {
+json::object view(const store::conversations::conversation& v, std::int64_t now) {
   json::object last;
   last["id"] = v.last_id;
   last["direction"] = v.last_direction;
@@ -129,9 +128,10 @@ net::awaitable<response> list(services& s, http::request& req) {
     if (!all_digits(*c, 18)) co_return http::field_problem("cursor", "not a cursor from this API");
     before = std::stoll(*c);
   }
-  std::vector<sc::conversation> rows;
-  auto ec = co_await read_owned(
-      s, who, [&](store::connection& c) { return sc::list(c, who.user_id, who.instance_id, before, limit + 1, rows); });
+  std::vector<store::conversations::conversation> rows;
+  auto ec = co_await read_owned(s, who, [&](store::connection& c) {
+    return store::conversations::list(c, who.user_id, who.instance_id, before, limit + 1, rows);
+  });
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > limit;
@@ -154,11 +154,11 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   const auto& who = std::get<scope>(auth);
   const auto peer = peer_from_path(req.param("peer"));
   if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
-  sc::conversation v;
+  store::conversations::conversation v;
   bool instance_ok = false;
   auto ec = co_await read_owned(s, who, [&](store::connection& c) {
     instance_ok = true;
-    return sc::get(c, who.user_id, who.instance_id, *peer, v);
+    return store::conversations::get(c, who.user_id, who.instance_id, *peer, v);
   });
   if (ec == store::error::not_found) co_return instance_ok ? conversation_not_found() : instance_not_found();
   if (ec) co_return store_problem(ec);

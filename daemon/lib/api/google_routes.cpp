@@ -176,7 +176,7 @@ struct google_routes {
         co_return http::problem(status::conflict, "email_in_use", "An account with this email exists",
                                 "Sign in with your password, then link Google from your account");
       case accounts::google::sign_in_outcome::created:
-        core::log::info("google.signup", {{"request_id", req.request_id}, {"user", r.user.id}});
+        core::log::info("auth.google_signup", {{"request_id", req.request_id}, {"user", r.user.id}});
         co_return http::json_response(
             status::accepted,
             boost::json::object{{"status", "pending"}, {"detail", "Your account was created and awaits approval"}});

@@ -61,8 +61,6 @@
 namespace enfinito::api {
 namespace graph_detail {  // shared with graph_waba_routes.cpp (api/graph_common.hpp)
 
-namespace si = store::instances;
-namespace sm = store::messages;
 using http::response;
 using http::status;
 
@@ -169,7 +167,8 @@ response relay(const meta::response& r) {
 // ---- the instance behind a phone number id --------------------------------------------------
 
 // An instance row that may call Meta: its status checked, its credentials opened.
-net::awaitable<std::variant<graph_target, response>> ready(services& s, std::shared_ptr<const si::instance> row,
+net::awaitable<std::variant<graph_target, response>> ready(services& s,
+                                                           std::shared_ptr<const store::instances::instance> row,
                                                            const http::request& req) {
   auto access = co_await instances::open_for_meta(*s.vault, s.blocking, *row);
   using kind = instances::meta_access::kind;
@@ -200,11 +199,13 @@ net::awaitable<std::variant<row_ptr, response>> find_by_phone(services& s, const
   core::error_code ec;
   if (!row) {
     const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
-    si::instance read;
-    auto fn = [&read, &uid, &lookup](store::connection& c) { return si::get_by_phone(c, uid, lookup, read); };
+    store::instances::instance read;
+    auto fn = [&read, &uid, &lookup](store::connection& c) {
+      return store::instances::get_by_phone(c, uid, lookup, read);
+    };
     ec = co_await s.db.read(fn);
     if (!ec) {
-      row = std::make_shared<const si::instance>(std::move(read));
+      row = std::make_shared<const store::instances::instance>(std::move(read));
       if (s.instance_rows) s.instance_rows->put(req.reactor, cache_key, row, generation);
     }
   }
@@ -231,15 +232,15 @@ net::awaitable<std::variant<graph_target, response>> for_media(services& s, cons
     auto t = co_await by_phone(s, p, *phone, req);
     co_return t;
   }
-  std::vector<si::instance> rows;
+  std::vector<store::instances::instance> rows;
   const std::string uid = p.user_id;
-  auto fn = [&rows, &uid](store::connection& c) { return si::list(c, uid, "", 1000, rows); };
+  auto fn = [&rows, &uid](store::connection& c) { return store::instances::list(c, uid, "", 1000, rows); };
   auto ec = co_await s.db.read(fn);
   if (ec) co_return service_unavailable(req);
-  std::erase_if(rows, [&p](const si::instance& r) { return !p.may_use_instance(r.id); });
+  std::erase_if(rows, [&p](const store::instances::instance& r) { return !p.may_use_instance(r.id); });
   if (rows.size() != 1)
     co_return invalid_parameter("several instances could own this media id: add ?phone_number_id=", req);
-  auto t = co_await ready(s, std::make_shared<const si::instance>(std::move(rows[0])), req);
+  auto t = co_await ready(s, std::make_shared<const store::instances::instance>(std::move(rows[0])), req);
   co_return t;
 }
 
@@ -299,8 +300,8 @@ struct graph_routes {
 
   // The accept is outbound::accept (outbound/accept.hpp), as for the REST route; a replay is
   // answered like the first request, from the message's outcome (read back from the log).
-  net::awaitable<response> send(http::request& req, const principal& p, const si::instance& row, std::string key,
-                                meta::checked_message m) {
+  net::awaitable<response> send(http::request& req, const principal& p, const store::instances::instance& row,
+                                std::string key, meta::checked_message m) {
     const std::string to = m.to;
     outbound::send_request rq{row,
                               p.user_id,

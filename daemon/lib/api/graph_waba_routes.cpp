@@ -40,7 +40,6 @@
 namespace enfinito::api::graph_detail {
 namespace {
 
-namespace si = store::instances;
 using http::response;
 using http::status;
 
@@ -121,9 +120,9 @@ struct waba_match {
 net::awaitable<std::variant<waba_match, response>> by_waba(services& s, const principal& p, const std::string& waba_id,
                                                            const http::request& req) {
   if (!core::graph_id_like(waba_id)) co_return unknown_object(waba_id.substr(0, 32), req);
-  std::vector<si::instance> rows;
+  std::vector<store::instances::instance> rows;
   const std::string uid = p.user_id;
-  auto list = [&rows, &uid](store::connection& c) { return si::list(c, uid, "", max_instances, rows); };
+  auto list = [&rows, &uid](store::connection& c) { return store::instances::list(c, uid, "", max_instances, rows); };
   auto ec = co_await s.db.read(list);
   if (ec) co_return service_unavailable(req);
   waba_match m;
@@ -132,7 +131,7 @@ net::awaitable<std::variant<waba_match, response>> by_waba(services& s, const pr
     auto opened = co_await crypto::open_graph_credentials(*s.vault, s.blocking, r);
     if (!opened || opened->waba_id != waba_id) continue;
     m.phone_numbers.push_back(opened->phone_number_id);
-    m.rows.push_back(std::make_shared<const si::instance>(std::move(r)));
+    m.rows.push_back(std::make_shared<const store::instances::instance>(std::move(r)));
   }
   if (m.rows.empty()) co_return unknown_object(waba_id, req);
   co_return m;
@@ -307,12 +306,12 @@ struct waba_routes {
     if (auto bad = templates::check_edit(*body.value))
       co_return invalid_parameter(
           "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
-    si::instance inst;
+    store::instances::instance inst;
     const std::string iid = row.instance_id;
-    auto load = [&](store::connection& c) { return si::get(c, uid, iid, inst); };
+    auto load = [&](store::connection& c) { return store::instances::get(c, uid, iid, inst); };
     ec = co_await s.db.read(load);
     if (ec) co_return unknown_object(id, req);
-    auto target = co_await ready(s, std::make_shared<const si::instance>(std::move(inst)), req);
+    auto target = co_await ready(s, std::make_shared<const store::instances::instance>(std::move(inst)), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     const auto rt = relay_of(s, std::get<graph_target>(target));
     auto a = co_await templates::edit(rt, id, body.value->as_object());

@@ -24,8 +24,6 @@
 namespace enfinito::api {
 namespace {
 
-namespace sh = store::hooks;
-namespace si = store::instances;
 using http::response;
 using http::status;
 
@@ -50,7 +48,7 @@ bool event_type_like(std::string_view t) {
 
 json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
-json::object view(const sh::endpoint& e) {
+json::object view(const store::hooks::endpoint& e) {
   json::object o;
   o["id"] = e.id;
   o["instance_id"] = e.instance_id;
@@ -71,7 +69,7 @@ json::object view(const sh::endpoint& e) {
   return o;
 }
 
-json::object view(const sh::delivery& d) {
+json::object view(const store::hooks::delivery& d) {
   json::object o;
   o["id"] = d.id;
   o["event_id"] = d.event_id;
@@ -133,21 +131,21 @@ std::optional<response> read_input(const json::value& body, bool create, input& 
 
 // The SSRF check at registration (hooks/endpoints.hpp), as this API's refusal.
 net::awaitable<std::optional<response>> check_target(services& s, const std::string& url) {
-  std::string why = co_await hooks::check_target(s.cfg.webhooks_out, url);
+  std::string why = co_await hooks::check_target(s.cfg.customer_webhooks, url);
   std::optional<response> out;
   if (!why.empty()) out = http::field_problem("url", why, "url_refused");
   co_return out;
 }
 
 hooks::endpoint_context writes(services& s, store::audit::actor who = {}) {
-  return {s.db, *s.vault, s.blocking, s.cfg.webhooks_out, std::move(who), s.cfg.quotas.webhook_endpoints};
+  return {s.db, *s.vault, s.blocking, s.cfg.customer_webhooks, std::move(who), s.cfg.quotas.webhook_endpoints};
 }
 
 // Reads the caller's instance (and endpoint when `webhook_id` is given).
 struct found {
   bool instance = false;
   bool endpoint = false;
-  sh::endpoint ep;
+  store::hooks::endpoint ep;
   core::error_code ec;
 };
 
@@ -155,13 +153,13 @@ net::awaitable<found> lookup(services& s, const principal& p, const std::string&
                              const std::string& webhook_id) {
   found f;
   auto read = [&](store::connection& c) -> core::error_code {
-    si::instance row;
-    auto ec = si::get(c, p.user_id, instance_id, row);
+    store::instances::instance row;
+    auto ec = store::instances::get(c, p.user_id, instance_id, row);
     if (ec == store::error::not_found) return {};
     if (ec) return ec;
     f.instance = true;
     if (webhook_id.empty()) return {};
-    ec = sh::get(c, p.user_id, instance_id, webhook_id, f.ep);
+    ec = store::hooks::get(c, p.user_id, instance_id, webhook_id, f.ep);
     if (ec == store::error::not_found) return {};
     if (!ec) f.endpoint = true;
     return ec;
@@ -175,7 +173,7 @@ struct ctx {
   std::optional<response> stop;
   principal who;
   std::string instance_id;
-  sh::endpoint ep;
+  store::hooks::endpoint ep;
 };
 
 net::awaitable<ctx> begin(services& s, http::request& req, access need, bool with_endpoint) {
@@ -206,7 +204,7 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need, bool wit
   co_return c;
 }
 
-response with_secret(status st, const sh::endpoint& e, const core::secret_string& secret) {
+response with_secret(status st, const store::hooks::endpoint& e, const core::secret_string& secret) {
   auto o = view(e);
   o["secret"] = secret.reveal();  // shown once: create and rotate only
   auto res = http::json_response(st, o);
@@ -224,7 +222,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   auto refused = co_await check_target(s, *in.url);
   if (refused) co_return std::move(*refused);
 
-  sh::endpoint e;
+  store::hooks::endpoint e;
   e.id = "whk_" + crypto::random_token(16);
   e.instance_id = c.instance_id;
   e.user_id = c.who.user_id;
@@ -240,7 +238,7 @@ net::awaitable<response> create(services& s, http::request& req) {
   if (made.too_many)
     co_return http::problem(status::conflict, "too_many_webhooks",
                             "This instance has the most webhook endpoints allowed",
-                            "delete one first (webhooks_out.max_endpoints_per_instance)");
+                            "delete one first (customer_webhooks.max_endpoints_per_instance)");
   auto res = with_secret(status::created, e, made.secret);
   res.set(http::bhttp::field::location, "/v1/instances/" + e.instance_id + "/webhooks/" + e.id);
   co_return res;
@@ -249,8 +247,8 @@ net::awaitable<response> create(services& s, http::request& req) {
 net::awaitable<response> list(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::read, false);
   if (c.stop) co_return std::move(*c.stop);
-  std::vector<sh::endpoint> rows;
-  auto read = [&](store::connection& conn) { return sh::list(conn, c.who.user_id, c.instance_id, rows); };
+  std::vector<store::hooks::endpoint> rows;
+  auto read = [&](store::connection& conn) { return store::hooks::list(conn, c.who.user_id, c.instance_id, rows); };
   auto ec = co_await s.db.read(read);
   if (ec) co_return store_problem(ec);
   json::array data;
@@ -287,10 +285,10 @@ net::awaitable<response> patch(services& s, http::request& req) {
   }
   const auto now = now_ms();
   auto write = [&](store::connection& conn) -> core::error_code {
-    auto ec = sh::update(conn, c.ep, now);
+    auto ec = store::hooks::update(conn, c.ep, now);
     if (ec) return ec;
     if (auto e = store::audit::record(conn, who, c.who.user_id, "webhook_endpoint_updated", detail)) return e;
-    return sh::get(conn, c.who.user_id, c.instance_id, c.ep.id, c.ep);
+    return store::hooks::get(conn, c.who.user_id, c.instance_id, c.ep.id, c.ep);
   };
   auto ec = co_await s.db.write(write);
   if (ec == store::error::not_found) co_return webhook_missing();
@@ -303,13 +301,13 @@ net::awaitable<response> remove(services& s, http::request& req) {
   if (c.stop) co_return std::move(*c.stop);
   const auto who = audit_actor(c.who, req);
   auto write = [&](store::connection& conn) -> core::error_code {
-    if (auto ec = sh::remove(conn, c.who.user_id, c.instance_id, c.ep.id)) return ec;
+    if (auto ec = store::hooks::remove(conn, c.who.user_id, c.instance_id, c.ep.id)) return ec;
     return store::audit::record(conn, who, c.who.user_id, "webhook_endpoint_deleted", hooks::audit_detail(c.ep));
   };
   auto ec = co_await s.db.write(write);
   if (ec == store::error::not_found) co_return webhook_missing();
   if (ec) co_return store_problem(ec);
-  core::log::info("webhook_endpoint_deleted", {{"instance", c.instance_id}, {"endpoint", c.ep.id}});
+  core::log::info("hooks.endpoint_deleted", {{"instance", c.instance_id}, {"endpoint", c.ep.id}});
   co_return http::no_content();
 }
 
@@ -338,8 +336,10 @@ net::awaitable<response> deliveries(services& s, http::request& req) {
     if (l->empty() || e != std::errc() || p != l->data() + l->size() || limit < 1 || limit > max_page)
       co_return http::field_problem("limit", "1 to 200");
   }
-  std::vector<sh::delivery> rows;
-  auto read = [&](store::connection& conn) { return sh::list_deliveries(conn, c.ep.id, before, limit + 1, rows); };
+  std::vector<store::hooks::delivery> rows;
+  auto read = [&](store::connection& conn) {
+    return store::hooks::list_deliveries(conn, c.ep.id, before, limit + 1, rows);
+  };
   auto ec = co_await s.db.read(read);
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > limit;
@@ -358,7 +358,7 @@ net::awaitable<response> redeliver(services& s, http::request& req) {
   if (c.stop) co_return std::move(*c.stop);
   const std::string did(req.param("delivery_id"));
   if (!core::id_like(did, "whd_")) co_return http::problem(status::not_found, "delivery_not_found", "No such delivery");
-  sh::delivery d;
+  store::hooks::delivery d;
   auto w = writes(s);
   auto ec = co_await hooks::redeliver(w, c.ep.id, did, d);
   if (ec == store::error::not_found)

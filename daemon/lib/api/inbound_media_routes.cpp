@@ -25,8 +25,6 @@
 namespace enfinito::api {
 namespace {
 
-namespace sm = store::media;
-namespace fs = std::filesystem;
 using http::response;
 using http::status;
 
@@ -80,9 +78,9 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
     co_return http::problem(status::not_found, "instance_not_found", "No such instance");
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
-  sm::media_file f;
+  store::media::media_file f;
   const std::string uid = p.user_id;
-  auto get_fn = [&uid, &id, &media_id, &f](store::connection& c) { return sm::get(c, uid, id, media_id, f); };
+  auto get_fn = [&uid, &id, &media_id, &f](store::connection& c) { return store::media::get(c, uid, id, media_id, f); };
   auto ec = co_await s.db.read(get_fn);
   if (ec == store::error::not_found)
     co_return not_stored("media_not_found", "No kept copy of this media",
@@ -100,13 +98,13 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
         "download it from Meta with GET /v1/instances/{id}/media/{media_id}/content while Meta keeps it");
   auto st = std::make_shared<file_stream>();
   st->s = &s;
-  const fs::path path = inbound::inbound_media_dir(s.cfg) / f.instance_id / f.id;
-  const fs::path* pathp = &path;
+  const std::filesystem::path path = inbound::inbound_media_dir(s.cfg) / f.instance_id / f.id;
+  const std::filesystem::path* pathp = &path;
   auto open_fn = [pathp] { return ::open(pathp->c_str(), O_RDONLY | O_CLOEXEC); };
   if (inbound::media_path_safe(f.id) && inbound::media_path_safe(f.instance_id))
     st->fd = co_await auth::run_blocking(s.blocking, open_fn);
   if (st->fd < 0) {
-    core::log::error("media_file_missing", {{"instance", f.instance_id}, {"file", f.id}});
+    core::log::error("api.media_file_missing", {{"instance", f.instance_id}, {"file", f.id}});
     co_return not_stored("media_not_found", "No kept copy of this media", "the file is missing on the server");
   }
   response res{status::ok, 11};
@@ -124,8 +122,8 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
 // files themselves are not inlined: each is up to 100 MB).
 core::error_code export_inbound_media_page(store::connection& c, const std::string& user_id, std::string& cursor,
                                            std::size_t limit, json::array& page) {
-  std::vector<sm::media_file> rows;
-  if (auto ec = sm::list_for_user(c, user_id, cursor, limit, rows)) return ec;
+  std::vector<store::media::media_file> rows;
+  if (auto ec = store::media::list_for_user(c, user_id, cursor, limit, rows)) return ec;
   for (const auto& f : rows) {
     json::object o{{"instance_id", f.instance_id}, {"media_id", f.media_id}, {"message_id", f.message_id},
                    {"mime_type", f.mime_type},     {"sha256", f.sha256},     {"state", f.state},

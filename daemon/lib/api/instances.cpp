@@ -38,7 +38,6 @@
 namespace enfinito::api {
 namespace {
 
-namespace si = store::instances;
 using http::response;
 using http::status;
 
@@ -199,7 +198,8 @@ response verification_problem(const meta::verification& v) {
 
 // ---- the vault (crypto/instance_fields.hpp) ---------------------------------------
 
-net::awaitable<core::result<core::secret_string>> open_field(services& s, const si::instance& row, std::size_t field) {
+net::awaitable<core::result<core::secret_string>> open_field(services& s, const store::instances::instance& row,
+                                                             std::size_t field) {
   auto r = co_await crypto::open_instance_field(*s.vault, s.blocking, row, field);
   co_return r;
 }
@@ -207,17 +207,18 @@ net::awaitable<core::result<core::secret_string>> open_field(services& s, const 
 std::string mask(std::string_view last4) { return "****" + std::string(last4); }
 
 // The instance's closed-window policy as stored and as a send applies it now (issue 19).
-void window_fields(const services& s, const si::instance& row, std::optional<std::int64_t> webhooks_since,
+void window_fields(const services& s, const store::instances::instance& row, std::optional<std::int64_t> webhooks_since,
                    json::object& o) {
-  namespace tp = templates;
-  const auto own = tp::parse_window_policy(row.window_policy).value_or(tp::window_policy::automatic);
-  const auto setting = tp::parse_window_policy(s.cfg.templates.window_policy).value_or(tp::window_policy::automatic);
-  o["window_policy"] = tp::to_string(own);
-  o["window_policy_effective"] = tp::to_string(tp::instance_policy(own, setting, webhooks_since, core::wall_ms()));
+  const auto own = templates::parse_window_policy(row.window_policy).value_or(templates::window_policy::automatic);
+  const auto setting =
+      templates::parse_window_policy(s.cfg.templates.window_policy).value_or(templates::window_policy::automatic);
+  o["window_policy"] = templates::to_string(own);
+  o["window_policy_effective"] =
+      templates::to_string(templates::instance_policy(own, setting, webhooks_since, core::wall_ms()));
 }
 
 // The public view of an instance. Decrypts only what is shown (ids, verify token).
-net::awaitable<std::optional<json::object>> view(services& s, const si::instance& row) {
+net::awaitable<std::optional<json::object>> view(services& s, const store::instances::instance& row) {
   json::object o;
   o["id"] = row.id;
   o["name"] = row.name;
@@ -299,11 +300,12 @@ using detail::store_problem;  // 503 + Retry-After when the disk is full
 response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 
 // Loads the caller's instance (404 for anything not theirs or outside the key's scope).
-net::awaitable<std::variant<si::instance, response>> load(services& s, const principal& p, std::string_view id) {
+net::awaitable<std::variant<store::instances::instance, response>> load(services& s, const principal& p,
+                                                                        std::string_view id) {
   if (id.size() > 64 || !p.may_use_instance(id)) co_return not_found();
-  si::instance row;
+  store::instances::instance row;
   const std::string uid = p.user_id, iid(id);
-  auto ec = co_await s.db.read([&](store::connection& c) { return si::get(c, uid, iid, row); });
+  auto ec = co_await s.db.read([&](store::connection& c) { return store::instances::get(c, uid, iid, row); });
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
   co_return row;
@@ -416,9 +418,10 @@ net::awaitable<response> list(services& s, http::request& req) {
     if (c->size() > 64) co_return http::field_problem("cursor", "not a cursor from this API");
     after = *c;
   }
-  std::vector<si::instance> rows;
+  std::vector<store::instances::instance> rows;
   const std::string uid = p.user_id;
-  auto ec = co_await s.db.read([&](store::connection& c) { return si::list(c, uid, after, limit + 1, rows); });
+  auto ec =
+      co_await s.db.read([&](store::connection& c) { return store::instances::list(c, uid, after, limit + 1, rows); });
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > limit;
   if (more) rows.resize(limit);
@@ -448,7 +451,7 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto loaded = co_await load(s, std::get<principal>(who), req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto v = co_await view(s, std::get<si::instance>(loaded));
+  auto v = co_await view(s, std::get<store::instances::instance>(loaded));
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
 }
@@ -464,7 +467,7 @@ net::awaitable<response> patch(services& s, http::request& req) {
   credential_input in;
   if (auto bad = read_input(*body.value, false, in)) co_return std::move(*bad);
   auto ctx = flows(s, p, req);
-  auto o = co_await instances::update(ctx, std::move(std::get<si::instance>(loaded)), std::move(in));
+  auto o = co_await instances::update(ctx, std::move(std::get<store::instances::instance>(loaded)), std::move(in));
   auto res = co_await answer(s, std::move(o), status::ok, false);
   co_return res;
 }
@@ -476,7 +479,7 @@ net::awaitable<response> verify(services& s, http::request& req) {
   auto loaded = co_await load(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   auto ctx = flows(s, p, req);
-  auto o = co_await instances::reverify(ctx, std::move(std::get<si::instance>(loaded)), {}, false);
+  auto o = co_await instances::reverify(ctx, std::move(std::get<store::instances::instance>(loaded)), {}, false);
   auto res = co_await answer(s, std::move(o), status::ok, false);
   co_return res;
 }
@@ -500,8 +503,8 @@ core::error_code export_instances(store::connection& c, const std::string& user_
   json::array items;
   std::string after;
   for (;;) {
-    std::vector<si::instance> rows;
-    if (auto ec = si::list(c, user_id, after, 500, rows)) return ec;
+    std::vector<store::instances::instance> rows;
+    if (auto ec = store::instances::list(c, user_id, after, 500, rows)) return ec;
     if (rows.empty()) break;
     after = rows.back().id;
     for (const auto& row : rows)

@@ -18,7 +18,6 @@ namespace enfinito::api {
 namespace {
 
 namespace json = boost::json;
-namespace sl = store::limits;
 using detail::store_problem;
 using http::status;
 
@@ -91,23 +90,23 @@ net::awaitable<http::response> usage_of(services& s, http::request& req, const s
 }
 
 // Reads the PUT body: every field an integer in its range or null; absent means null.
-std::variant<sl::overrides, http::response> read_overrides(const json::value& body) {
+std::variant<store::limits::overrides, http::response> read_overrides(const json::value& body) {
   if (!body.is_object()) return http::problem(status::bad_request, "invalid_body", "Bad request", "a JSON object");
   struct field {
     const char* name;
-    std::optional<std::int64_t> sl::overrides::*member;
+    std::optional<std::int64_t> store::limits::overrides::*member;
     std::int64_t lo, hi;
   };
   static constexpr field fields[] = {
-      {"key_per_s", &sl::overrides::key_per_s, 0, 1'000'000},
-      {"key_burst", &sl::overrides::key_burst, 1, 10'000'000},
-      {"tenant_per_s", &sl::overrides::tenant_per_s, 0, 1'000'000},
-      {"tenant_burst", &sl::overrides::tenant_burst, 1, 10'000'000},
-      {"max_instances", &sl::overrides::max_instances, 0, 1'000'000},
-      {"max_api_keys", &sl::overrides::max_api_keys, 0, 100},
-      {"max_webhook_endpoints", &sl::overrides::max_webhook_endpoints, 0, 1'000'000},
+      {"key_per_s", &store::limits::overrides::key_per_s, 0, 1'000'000},
+      {"key_burst", &store::limits::overrides::key_burst, 1, 10'000'000},
+      {"tenant_per_s", &store::limits::overrides::tenant_per_s, 0, 1'000'000},
+      {"tenant_burst", &store::limits::overrides::tenant_burst, 1, 10'000'000},
+      {"max_instances", &store::limits::overrides::max_instances, 0, 1'000'000},
+      {"max_api_keys", &store::limits::overrides::max_api_keys, 0, 100},
+      {"max_webhook_endpoints", &store::limits::overrides::max_webhook_endpoints, 0, 1'000'000},
   };
-  sl::overrides o;
+  store::limits::overrides o;
   for (const auto& [k, v] : body.as_object()) {
     const field* f = nullptr;
     for (const auto& c : fields)
@@ -157,7 +156,8 @@ net::awaitable<http::response> admin_limits_put(services& s, http::request& req)
   if (body.error) co_return std::move(*body.error);
   auto o = read_overrides(*body.value);
   if (auto* r = std::get_if<http::response>(&o)) co_return std::move(*r);
-  auto ec = co_await limits::set_override(flows(s), id, std::get<sl::overrides>(o), p.user_id, client_address(req));
+  auto ec = co_await limits::set_override(flows(s), id, std::get<store::limits::overrides>(o), p.user_id,
+                                          client_address(req));
   if (ec == store::error::not_found) co_return no_user();
   if (ec) co_return store_problem(ec);
   co_return co_await limits_of(s, id);

@@ -36,11 +36,9 @@
 namespace enfinito::api {
 namespace {
 
-namespace sm = store::messages;
-using sm::now_ms;
-namespace si = store::instances;
 using http::response;
 using http::status;
+using store::messages::now_ms;
 
 constexpr std::size_t max_idempotency_key = 255;
 constexpr std::size_t max_id = 64;
@@ -57,7 +55,7 @@ bool all_digits(std::string_view s, std::size_t max_len) {
 
 // The public view of a message (either direction). `message` is the JSON as stored: what was
 // sent to Meta (outbound) or Meta's message object (inbound).
-json::object view(const sm::message& m) {
+json::object view(const store::messages::message& m) {
   json::object o;
   o["id"] = m.id;
   o["object"] = "message";
@@ -109,8 +107,8 @@ net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(se
   if (s.instance_rows)
     if (auto hit = s.instance_rows->get(reactor, cache_key)) co_return hit;
   const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
-  auto row = std::make_shared<si::instance>();
-  auto fn = [&](store::connection& c) { return si::get(c, uid, iid, *row); };
+  auto row = std::make_shared<store::instances::instance>();
+  auto fn = [&](store::connection& c) { return store::instances::get(c, uid, iid, *row); };
   auto ec = co_await s.db.read(fn);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
@@ -119,11 +117,12 @@ net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(se
 }
 
 // The caller's message (404 for anything not theirs or outside the key's scope).
-net::awaitable<std::variant<sm::message, response>> load_message(services& s, const principal& p, std::string_view id) {
+net::awaitable<std::variant<store::messages::message, response>> load_message(services& s, const principal& p,
+                                                                              std::string_view id) {
   if (id.empty() || id.size() > max_id) co_return message_not_found();
-  sm::message m;
+  store::messages::message m;
   const std::string uid = p.user_id, mid(id);
-  auto fn = [&](store::connection& c) { return sm::get(c, uid, mid, m); };
+  auto fn = [&](store::connection& c) { return store::messages::get(c, uid, mid, m); };
   auto ec = co_await s.db.read(fn);
   if (ec == store::error::not_found) co_return message_not_found();
   if (ec) co_return store_problem(ec);
@@ -210,11 +209,11 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto loaded = co_await load_message(s, std::get<principal>(who), req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  co_return http::json_response(status::ok, view(std::get<sm::message>(loaded)));
+  co_return http::json_response(status::ok, view(std::get<store::messages::message>(loaded)));
 }
 
 // Reads the log's query parameters into `f`; the problem to answer, or nothing.
-std::optional<response> read_filter(const http::request& req, sm::list_filter& f) {
+std::optional<response> read_filter(const http::request& req, store::messages::list_filter& f) {
   if (auto l = req.query_param("limit")) {
     if (!all_digits(*l, 3) || std::stoul(*l) < 1 || std::stoul(*l) > 100)
       return http::field_problem("limit", "1 to 100");
@@ -258,14 +257,14 @@ net::awaitable<response> list(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  sm::list_filter f;
+  store::messages::list_filter f;
   if (auto bad = read_filter(req, f)) co_return std::move(*bad);
   f.user_id = p.user_id;
   f.instance_id = std::get<instance_cache::row_ptr>(loaded)->id;
   const std::size_t limit = f.limit;
   f.limit = limit + 1;
-  std::vector<sm::message> rows;
-  auto fn = [&](store::connection& c) { return sm::list(c, f, rows); };
+  std::vector<store::messages::message> rows;
+  auto fn = [&](store::connection& c) { return store::messages::list(c, f, rows); };
   auto ec = co_await s.db.read(fn);
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > limit;
@@ -287,7 +286,7 @@ net::awaitable<response> retry(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& current = std::get<sm::message>(loaded);
+  const auto& current = std::get<store::messages::message>(loaded);
   // A failed message may be retried only when Meta's code says trying again can help.
   std::vector<std::int64_t> retryable;
   if (current.error_code) {
@@ -296,10 +295,10 @@ net::awaitable<response> retry(services& s, http::request& req) {
     e.code = *current.error_code;
     if (meta::classify(e) == meta::disposition::retryable) retryable.push_back(*current.error_code);
   }
-  sm::message m;
+  store::messages::message m;
   const std::string uid = p.user_id, mid = current.id;
   const auto now = now_ms();
-  auto fn = [&](store::connection& c) { return sm::requeue(c, uid, mid, retryable, now, m); };
+  auto fn = [&](store::connection& c) { return store::messages::requeue(c, uid, mid, retryable, now, m); };
   auto ec = co_await s.db.write(fn);
   if (ec == store::error::not_found) co_return message_not_found();
   if (ec == store::error::constraint)
@@ -317,7 +316,7 @@ net::awaitable<response> timeline(services& s, http::request& req) {
   const auto& p = std::get<principal>(who);
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& m = std::get<sm::message>(loaded);
+  const auto& m = std::get<store::messages::message>(loaded);
   std::vector<outbound::timeline_entry> entries;
   const std::string uid = p.user_id;
   auto fn = [&](store::connection& c) { return outbound::build_timeline(c, uid, m, entries); };

@@ -49,7 +49,6 @@
 namespace enfinito::api {
 namespace {
 
-namespace si = store::instances;
 using http::response;
 using http::status;
 
@@ -100,7 +99,7 @@ response needs_reauth_problem() {
 
 struct target {
   principal who;
-  si::instance row;
+  store::instances::instance row;
   crypto::graph_credentials creds;
 };
 
@@ -114,8 +113,8 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
   const std::string id(req.param("id"));
   if (id.size() > 64 || !t.who.may_use_instance(id)) co_return not_found();
   const std::string uid = t.who.user_id;
-  si::instance* row = &t.row;
-  auto work = [row, &uid, &id](store::connection& c) { return si::get(c, uid, id, *row); };
+  store::instances::instance* row = &t.row;
+  auto work = [row, &uid, &id](store::connection& c) { return store::instances::get(c, uid, id, *row); };
   auto ec = co_await s.db.read(work);
   if (ec == store::error::not_found) co_return not_found();
   if (ec) co_return store_problem(ec);
@@ -325,7 +324,7 @@ net::awaitable<response> upload(services& s, http::request& req) {
   auto a = co_await instances::upload_media(m, in.mime, in.filename, in.bytes, {.timeout = s.cfg.media.timeout});
   if (auto* f = failed(a)) co_return failure_answer(*f);
   const auto* id = &std::get<std::string>(a);
-  core::log::info("media_uploaded", {{"instance", t.row.id}, {"bytes", in.bytes.size()}});
+  core::log::info("api.media_uploaded", {{"instance", t.row.id}, {"bytes", in.bytes.size()}});
   auto res = http::json_response(status::created, json::object{{"id", *id}});
   res.set(http::bhttp::field::location, "/v1/instances/" + t.row.id + "/media/" + *id);
   co_return res;
@@ -563,12 +562,11 @@ net::awaitable<response> profile_update(services& s, http::request& req) {
 }
 
 std::string upload_spool_dir(const config::settings& cfg) {
-  namespace fs = std::filesystem;
-  const fs::path dir =
-      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : fs::path(cfg.media.spool_dir);
+  const std::filesystem::path dir =
+      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : std::filesystem::path(cfg.media.spool_dir);
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (!ec) fs::permissions(dir, fs::perms::owner_all, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   if (ec) throw std::runtime_error("media.spool_dir " + dir.string() + ": " + ec.message());
   return dir.string();
 }

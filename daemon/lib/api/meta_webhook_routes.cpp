@@ -103,14 +103,14 @@ void register_meta_webhook_routes(http::router& r, services& s) {
   using http::verb;
   inbound::receiver_options opts;
   opts.reactors = s.reactors.size();
-  opts.credential_ttl = s.cfg.webhooks.credential_cache_ttl;
-  opts.max_body_bytes = s.cfg.webhooks.max_body_bytes;
+  opts.credential_ttl = s.cfg.inbound.credential_cache_ttl;
+  opts.max_body_bytes = s.cfg.inbound.max_body_bytes;
   opts.activity = s.webhook_activity.get();
   auto rx = std::make_shared<inbound::receiver>(inbound::credential_source{s.db, s.vault, s.blocking}, opts);
   r.add(verb::get, "/webhooks/meta/{instance}", "webhooks.meta.verify",
         [rx](http::request& q) { return verify(*rx, q); });
   http::route_options big;
-  big.body_limit = s.cfg.webhooks.max_body_bytes;
+  big.body_limit = s.cfg.inbound.max_body_bytes;
   r.add(
       verb::post, "/webhooks/meta/{instance}", "webhooks.meta.receive",
       [rx](http::request& q) { return notify(*rx, q); }, big);

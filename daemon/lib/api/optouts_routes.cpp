@@ -22,7 +22,6 @@ namespace enfinito::api {
 namespace {
 
 namespace json = boost::json;
-namespace so = store::optouts;
 using detail::store_problem;
 using http::response;
 using http::status;
@@ -37,7 +36,7 @@ response optout_missing() {
 
 json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
 
-json::object view(std::string_view instance_id, const so::entry& e) {
+json::object view(std::string_view instance_id, const store::optouts::entry& e) {
   return {{"object", "optout"},        {"instance_id", instance_id},         {"wa_id", e.wa_id},
           {"source", e.source},        {"keyword", text_or_null(e.keyword)}, {"message_id", text_or_null(e.message_id)},
           {"created_at", e.created_at}};
@@ -149,9 +148,9 @@ net::awaitable<response> list(services& s, http::request& req) {
     if (!n) co_return http::field_problem("limit", "1 to 200");
     limit = *n;
   }
-  std::vector<so::entry> rows;
+  std::vector<store::optouts::entry> rows;
   auto read = [&](store::connection& conn) {
-    return so::list(conn, c.instance_id, after, static_cast<std::size_t>(limit) + 1, rows);
+    return store::optouts::list(conn, c.instance_id, after, static_cast<std::size_t>(limit) + 1, rows);
   };
   auto ec = co_await s.db.read(read);
   if (ec) co_return store_problem(ec);
@@ -191,8 +190,8 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   if (c.stop) co_return std::move(*c.stop);
   const auto wa_id = optouts::wa_id_key(req.param("wa_id"));
   if (wa_id.empty()) co_return optout_missing();
-  so::entry e;
-  auto read = [&](store::connection& conn) { return so::get(conn, c.instance_id, wa_id, e); };
+  store::optouts::entry e;
+  auto read = [&](store::connection& conn) { return store::optouts::get(conn, c.instance_id, wa_id, e); };
   auto ec = co_await s.db.read(read);
   if (ec == store::error::not_found) co_return optout_missing();
   if (ec) co_return store_problem(ec);
@@ -243,8 +242,9 @@ core::error_code export_page(store::connection& c, const std::string& user_id, s
   const std::string after_instance = space == std::string::npos ? std::string() : cursor.substr(0, space);
   const std::string after_wa_id = space == std::string::npos ? std::string() : cursor.substr(space + 1);
   std::vector<std::string> instances;
-  std::vector<so::entry> rows;
-  if (auto ec = so::list_for_user(c, user_id, after_instance, after_wa_id, limit, instances, rows)) return ec;
+  std::vector<store::optouts::entry> rows;
+  if (auto ec = store::optouts::list_for_user(c, user_id, after_instance, after_wa_id, limit, instances, rows))
+    return ec;
   for (std::size_t i = 0; i < rows.size(); ++i) page.push_back(view(instances[i], rows[i]));
   cursor = rows.size() < limit ? std::string() : instances.back() + " " + rows.back().wa_id;
   return {};

@@ -107,16 +107,16 @@ std::shared_ptr<crypto::vault_source> open_vault(const config::settings& c) {
   if (c.dev && !std::filesystem::exists(path)) {
     if (auto r = crypto::create_keyring_file(path); !r)
       throw startup_error(path.string() + ": cannot create the dev vault key: " + r.error().message());
-    core::log::warn("dev_vault_key_created", {{"warning",
-                                               "DEV MODE: generated a new vault key; credentials encrypted with "
-                                               "it are lost if this file is lost. Never use in production."},
-                                              {"path", path.string()}});
+    core::log::warn("app.dev_vault_key_created", {{"warning",
+                                                   "DEV MODE: generated a new vault key; credentials encrypted with "
+                                                   "it are lost if this file is lost. Never use in production."},
+                                                  {"path", path.string()}});
   }
   auto v = crypto::vault_source::open(path);
   if (!v)
     throw startup_error(path.string() + ": vault key file refused: " + v.error().message() +
                         " (create one with `enfinitoctl create-key`, mode 0600)");
-  core::log::info("vault_ready", {{"active_key_id", (*v)->current()->active_key_id()}});
+  core::log::info("app.vault_ready", {{"active_key_id", (*v)->current()->active_key_id()}});
   return std::move(*v);
 }
 
@@ -161,7 +161,7 @@ void app::start() {
   auto& c = impl_->cfg;
   core::log::set_level(parse_level(c.log_level));
   if (c.dev)
-    core::log::warn("dev_mode",
+    core::log::warn("app.dev_mode",
                     {{"warning", "DEV MODE: loopback only, local database, not for production"}, {"db", c.store.path}});
 
   // 1. The store: lock, pragmas, migrations, integrity check.
@@ -272,7 +272,7 @@ void app::start() {
                      c.retention.batch_rows);
   instances::start_watch(
       *impl_->db, impl_->services->vault, *impl_->blocking, impl_->services->webhook_activity,
-      {c.onboarding.watch_interval, c.webhooks.silent_after.count(), c.onboarding.token_expiry_warning_days * 86400,
+      {c.onboarding.watch_interval, c.inbound.silent_after.count(), c.onboarding.token_expiry_warning_days * 86400,
        c.server.public_url, c.onboarding.owner_alerts},
       impl_->pool->at(0).get_executor());
   impl_->queue->start();
@@ -282,11 +282,11 @@ void app::start() {
                                impl_->pool->at(0).get_executor());
   impl_->pool->run();
   impl_->started = true;
-  core::log::info("listening", {{"address", c.server.listen},
-                                {"port", impl_->server->port()},
-                                {"tls", c.server.tls()},
-                                {"reactors", impl_->pool->size()},
-                                {"schema_version", impl_->db->schema_version()}});
+  core::log::info("app.listening", {{"address", c.server.listen},
+                                    {"port", impl_->server->port()},
+                                    {"tls", c.server.tls()},
+                                    {"reactors", impl_->pool->size()},
+                                    {"schema_version", impl_->db->schema_version()}});
 }
 
 void app::request_stop() {
@@ -299,7 +299,7 @@ int app::run() {
   net::signal_set signals(control, SIGTERM, SIGINT);
   signals.async_wait([&](core::error_code ec, int sig) {
     if (ec) return;
-    core::log::info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    core::log::info("app.signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     control.stop();
   });
   // Watchdog: ping at half the interval systemd expects, from the control thread, but only
@@ -322,8 +322,8 @@ int app::run() {
 
   // Drain.
   core::systemd::stopping();
-  core::log::info("draining", {{"open_connections", impl_->server->open_connections()},
-                               {"deadline_ms", impl_->cfg.limits.drain_timeout.count()}});
+  core::log::info("app.draining", {{"open_connections", impl_->server->open_connections()},
+                                   {"deadline_ms", impl_->cfg.limits.drain_timeout.count()}});
   impl_->server->stop_accepting();
   impl_->server->drain();
   impl_->feed->shutdown();  // feed sockets close with 1001; clients resume elsewhere by id
@@ -339,7 +339,7 @@ int app::run() {
   impl_->pool->join();
   impl_->blocking->join();
   impl_->db->stop();  // commits everything already queued
-  core::log::info("stopped", {{"connections_cut", left}});
+  core::log::info("app.stopped", {{"connections_cut", left}});
   return 0;
 }
 

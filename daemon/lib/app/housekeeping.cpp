@@ -51,9 +51,9 @@ net::awaitable<void> sweep_loop(store::store& db, std::chrono::milliseconds inte
         total += removed;
       } while (!wec && removed == batch);
       if (wec)
-        core::log::warn("housekeeping_failed", {{"task", t.name}, {"error", wec.message()}});
+        core::log::warn("app.housekeeping_failed", {{"task", t.name}, {"error", wec.message()}});
       else if (total)
-        core::log::info("housekeeping", {{"task", t.name}, {"removed", total}});
+        core::log::info("app.housekeeping", {{"task", t.name}, {"removed", total}});
     }
   }
 }
@@ -127,7 +127,7 @@ void start_housekeeping(store::store& db, executor ex, std::chrono::milliseconds
                         std::vector<sweep_task> tasks, std::size_t batch) {
   net::co_spawn(ex, sweep_loop(db, interval, std::move(tasks), batch), [](std::exception_ptr e) {
     if (e) {
-      core::log::error("housekeeping_crashed", {});
+      core::log::error("app.housekeeping_crashed", {});
       std::terminate();
     }
   });

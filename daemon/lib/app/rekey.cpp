@@ -16,8 +16,6 @@
 #include <thread>
 
 namespace enfinito::app {
-namespace si = store::instances;
-namespace sh = store::hooks;
 namespace acc = store::accounts;
 
 namespace {
@@ -66,8 +64,8 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
   return run_passes(max_passes, why, [&](rekey_report& report, std::size_t& found) -> core::error_code {
     std::string after;
     for (;;) {
-      std::vector<si::instance> rows;
-      if (auto ec = si::scan(c, after, batch, rows)) {
+      std::vector<store::instances::instance> rows;
+      if (auto ec = store::instances::scan(c, after, batch, rows)) {
         if (why) *why = "cannot read instances: " + c.last_message();
         return ec;
       }
@@ -80,14 +78,14 @@ core::result<rekey_report> rekey_instances(store::connection& c, const crypto::v
           for (const auto& b : row.blobs) stale = stale || v.needs_rekey(b);
           if (!stale) continue;
           ++found;
-          si::instance fresh = row;
+          store::instances::instance fresh = row;
           std::string field;
           if (auto e = crypto::reseal_instance_fields(v, row, fresh, field)) {
             if (why) *why = "instance " + row.id + " field " + field + ": " + e.message();
             return e;
           }
           bool swapped = false;
-          if (auto e = si::replace_blobs(c, row, fresh, swapped)) {
+          if (auto e = store::instances::replace_blobs(c, row, fresh, swapped)) {
             if (why) *why = "cannot update instance " + row.id + ": " + c.last_message();
             return e;
           }
@@ -159,9 +157,10 @@ core::result<rekey_report> rekey_blob_rows(store::connection& c, const crypto::v
 
 core::result<rekey_report> rekey_webhook_secrets(store::connection& c, const crypto::vault& v, std::size_t batch,
                                                  int max_passes, std::string* why) {
-  return rekey_blob_rows<sh::sealed_secret, std::string>(c, v, batch, max_passes, why, sh::table, sh::secret_field,
-                                                         {"webhook endpoints", "webhook endpoint", "signing secret"},
-                                                         sh::scan_secrets, sh::replace_secret);
+  return rekey_blob_rows<store::hooks::sealed_secret, std::string>(
+      c, v, batch, max_passes, why, store::hooks::table, store::hooks::secret_field,
+      {"webhook endpoints", "webhook endpoint", "signing secret"}, store::hooks::scan_secrets,
+      store::hooks::replace_secret);
 }
 
 core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto::vault& v, std::size_t batch,
@@ -173,18 +172,18 @@ core::result<rekey_report> rekey_mail_bodies(store::connection& c, const crypto:
 
 core::result<rekey_report> rekey_totp_secrets(store::connection& c, const crypto::vault& v, std::size_t batch,
                                               int max_passes, std::string* why) {
-  namespace sf = store::second_factor;
-  return rekey_blob_rows<sf::sealed_secret, std::string>(c, v, batch, max_passes, why, sf::table, sf::secret_field,
-                                                         {"second factors", "second factor of user", "secret"},
-                                                         sf::scan_secrets, sf::replace_secret);
+  return rekey_blob_rows<store::second_factor::sealed_secret, std::string>(
+      c, v, batch, max_passes, why, store::second_factor::table, store::second_factor::secret_field,
+      {"second factors", "second factor of user", "secret"}, store::second_factor::scan_secrets,
+      store::second_factor::replace_secret);
 }
 
 core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32_t key_id) {
   std::size_t n = 0;
   std::string after;
   for (;;) {
-    std::vector<si::instance> rows;
-    if (auto ec = si::scan(c, after, 500, rows)) return ec;
+    std::vector<store::instances::instance> rows;
+    if (auto ec = store::instances::scan(c, after, 500, rows)) return ec;
     if (rows.empty()) break;
     after = rows.back().id;
     for (const auto& row : rows)
@@ -193,8 +192,8 @@ core::result<std::size_t> count_blobs_with_key(store::connection& c, std::uint32
   }
   after.clear();
   for (;;) {
-    std::vector<sh::sealed_secret> rows;
-    if (auto ec = sh::scan_secrets(c, after, 500, rows)) return ec;
+    std::vector<store::hooks::sealed_secret> rows;
+    if (auto ec = store::hooks::scan_secrets(c, after, 500, rows)) return ec;
     if (rows.empty()) break;
     after = rows.back().id;
     for (const auto& row : rows)

@@ -104,7 +104,7 @@ net::awaitable<core::result<oidc::identity>> google_client::sign_in(std::string 
   if (answer->status == 200) id_token = oidc::parse_token_response(answer->body);
   core::detail::secure_wipe(answer->body.data(), answer->body.size());
   if (!id_token) {
-    core::log::warn("google.token_refused", {{"status", answer->status}, {"reason", id_token.error().message()}});
+    core::log::warn("auth.google_token_refused", {{"status", answer->status}, {"reason", id_token.error().message()}});
     co_return id_token.error();
   }
   auto id = co_await verify(std::move(*id_token), std::move(nonce));
@@ -114,17 +114,17 @@ net::awaitable<core::result<oidc::identity>> google_client::sign_in(std::string 
 net::awaitable<void> google_client::refresh_keys() {
   auto answer = co_await provider_call(provider_.jwks_uri, {}, tls_, timeout_);
   if (!answer || answer->status != 200) {
-    core::log::warn("google.jwks_fetch_failed",
+    core::log::warn("auth.google_jwks_fetch_failed",
                     {{"status", answer ? answer->status : 0u},
                      {"reason", answer ? std::string("http status") : answer.error().message()}});
     co_return;
   }
   auto keys = oidc::parse_jwks(answer->body);
   if (!keys) {
-    core::log::warn("google.jwks_malformed", {});
+    core::log::warn("auth.google_jwks_malformed", {});
     co_return;
   }
-  core::log::info("google.jwks_refreshed", {{"keys", keys->size()}});
+  core::log::info("auth.google_jwks_refreshed", {{"keys", keys->size()}});
   cache_.update(std::move(*keys), oidc::jwks_cache::clock::now());
 }
 

@@ -21,8 +21,6 @@
 namespace enfinito::broadcasts {
 namespace {
 
-namespace sb = store::broadcasts;
-namespace sm = store::messages;
 namespace json = boost::json;
 
 // The broadcast's template as the instance's local copy holds it (templates/checks.hpp).
@@ -89,7 +87,7 @@ recipient_list read_and_check(create_request& rq, const template_copy& copy) {
 // read_and_check, whose normalized body is template_body's text itself (the unit tests hold
 // it to that), so the body is not parsed and checked a second time.
 void build(const create_request& rq, const recipient_list& l, std::size_t from, std::size_t to,
-           std::vector<sm::message>& out) {
+           std::vector<store::messages::message>& out) {
   out.clear();
   for (std::size_t i = from; i < to; ++i) {
     meta::checked_message m;
@@ -142,14 +140,14 @@ net::awaitable<create_result> run_create(context ctx, create_request& rq) {
   b.created_at = now;
   b.updated_at = now;
 
-  std::vector<sm::message> batch;
+  std::vector<store::messages::message> batch;
   batch.reserve(batch_rows);
   std::size_t from = 0;
   bool first = true;
   auto write_batch = [&](store::connection& c) -> core::error_code {
     if (first)
-      if (auto e = sb::insert(c, b)) return e;
-    return sb::insert_messages(c, b, batch);
+      if (auto e = store::broadcasts::insert(c, b)) return e;
+    return store::broadcasts::insert_messages(c, b, batch);
   };
   core::error_code ec;
   while (from < out.list.rows.size()) {
@@ -161,10 +159,10 @@ net::awaitable<create_result> run_create(context ctx, create_request& rq) {
     from = to;
   }
   const std::string uid = rq.user_id, bid = b.id;
-  auto start_fn = [&](store::connection& c) { return sb::start(c, uid, bid, core::wall_ms()); };
+  auto start_fn = [&](store::connection& c) { return store::broadcasts::start(c, uid, bid, core::wall_ms()); };
   if (!ec) ec = co_await ctx.db.write(start_fn);
   if (ec) {
-    core::log::warn("broadcast_store_failed", {{"broadcast", b.id}, {"stored_rows", from}, {"reason", ec.message()}});
+    core::log::warn("broadcasts.store_failed", {{"broadcast", b.id}, {"stored_rows", from}, {"reason", ec.message()}});
     out.what = create_result::kind::store_failed;
     out.ec = ec;
     co_return out;
@@ -174,10 +172,10 @@ net::awaitable<create_result> run_create(context ctx, create_request& rq) {
   // Only the rejections stay: the rows are in the database now.
   out.list.rows.clear();
   out.list.rows.shrink_to_fit();
-  core::log::info("broadcast_created", {{"broadcast", b.id},
-                                        {"instance", b.instance_id},
-                                        {"recipients", b.recipients},
-                                        {"skipped_invalid", b.rejected}});
+  core::log::info("broadcasts.created", {{"broadcast", b.id},
+                                         {"instance", b.instance_id},
+                                         {"recipients", b.recipients},
+                                         {"skipped_invalid", b.rejected}});
   co_return out;
 }
 
@@ -217,7 +215,9 @@ net::awaitable<control_result> apply(context ctx, std::string user_id, std::stri
       break;
   }
   auto& b = out.broadcast;
-  auto fn = [&](store::connection& c) { return sb::transition(c, user_id, id, from, to, core::wall_ms(), b); };
+  auto fn = [&](store::connection& c) {
+    return store::broadcasts::transition(c, user_id, id, from, to, core::wall_ms(), b);
+  };
   auto ec = co_await ctx.db.write(fn);
   if (ec == store::error::not_found)
     out.what = control_result::kind::not_found;
@@ -235,13 +235,13 @@ net::awaitable<control_result> apply(context ctx, std::string user_id, std::stri
   // `cancelled`, a batch per write so single sends commit between them.
   std::size_t done = cancel_rows;
   auto batch_fn = [&](store::connection& c) {
-    return sb::cancel_batch(c, user_id, id, cancel_rows, core::wall_ms(), done);
+    return store::broadcasts::cancel_batch(c, user_id, id, cancel_rows, core::wall_ms(), done);
   };
   while (done >= cancel_rows) {
     ec = co_await ctx.db.write(batch_fn);
     if (ec) {
       // The rest stays queued behind the closed gate (never sent) and is counted as queued.
-      core::log::warn("broadcast_cancel_incomplete", {{"broadcast", id}, {"reason", ec.message()}});
+      core::log::warn("broadcasts.cancel_incomplete", {{"broadcast", id}, {"reason", ec.message()}});
       break;
     }
   }

@@ -8,10 +8,8 @@
 
 namespace enfinito::cluster {
 
-namespace pg = store::pg;
-
-lease_keeper::lease_keeper(pg::pool& pool, executor ex, std::string node, lease_policy policy, std::int64_t claim_limit,
-                           events ev, std::function<std::int64_t()> now)
+lease_keeper::lease_keeper(store::pg::pool& pool, executor ex, std::string node, lease_policy policy,
+                           std::int64_t claim_limit, events ev, std::function<std::int64_t()> now)
     : pool_(pool),
       ex_(ex),
       timer_(ex),
@@ -37,11 +35,11 @@ void lease_keeper::round() {
   // expired is not renewed but claimed again like any free one (a new epoch if someone else
   // held it meanwhile).
   pool_.submit(
-      [held, node = node_, now, p = policy_, limit = claim_limit_](pg::connection& c) -> core::error_code {
-        auto renewed = pg::leases::renew(c, node, now, p);
+      [held, node = node_, now, p = policy_, limit = claim_limit_](store::pg::connection& c) -> core::error_code {
+        auto renewed = store::pg::leases::renew(c, node, now, p);
         if (!renewed) return renewed.error();
         *held = std::move(*renewed);
-        auto claimed = pg::leases::claim_free(c, node, now, p, limit);
+        auto claimed = store::pg::leases::claim_free(c, node, now, p, limit);
         if (!claimed) return claimed.error();
         held->insert(held->end(), claimed->begin(), claimed->end());
         return {};

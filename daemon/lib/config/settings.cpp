@@ -343,15 +343,15 @@ const std::vector<key_def>& keys() {
           "before starting at now (live events meanwhile are held, not lost); 0: no first-message resume"),
       // [inbound]: Meta's webhooks in (inbound/receive.hpp); [retention]: P9.
       int_key(
-          "inbound.max_body_bytes", 1024, 64ll << 20, [](settings & s) -> auto& { return s.webhooks.max_body_bytes; },
+          "inbound.max_body_bytes", 1024, 64ll << 20, [](settings & s) -> auto& { return s.inbound.max_body_bytes; },
           "largest Meta webhook body accepted (Meta documents 3 MB); larger gets 413"),
       ms_key(
           "inbound.credential_cache_ttl_ms", 0, 3'600'000,
-          [](settings & s) -> auto& { return s.webhooks.credential_cache_ttl; },
+          [](settings & s) -> auto& { return s.inbound.credential_cache_ttl; },
           "how long a reactor keeps an instance's decrypted app secret and verify token; 0 = no cache"),
       ms_key(
           "inbound.silent_after_ms", 1'000, 30ll * 24 * 3600 * 1000,
-          [](settings & s) -> auto& { return s.webhooks.silent_after; },
+          [](settings & s) -> auto& { return s.inbound.silent_after; },
           "an instance whose sent messages got no status webhook for this long is flagged webhooks_silent"),
       text_key(
           "onboarding.callback_override", [](settings & s) -> auto& { return s.onboarding.callback_override; },
@@ -399,55 +399,58 @@ const std::vector<key_def>& keys() {
           "rows deleted per store write by the retention job (keeps each write short)"),
       // [customer_webhooks]: customers' webhooks out (hooks/engine.hpp).
       bool_key(
-          "customer_webhooks.allow_http", [](settings & s) -> auto& { return s.webhooks_out.allow_http; },
+          "customer_webhooks.allow_http", [](settings & s) -> auto& { return s.customer_webhooks.allow_http; },
           "accept http:// customer webhook URLs (tests, local development); default https only"),
       text_key(
-          "customer_webhooks.allow_ranges", [](settings & s) -> auto& { return s.webhooks_out.allow_ranges; },
+          "customer_webhooks.allow_ranges", [](settings & s) -> auto& { return s.customer_webhooks.allow_ranges; },
           "comma-separated CIDR ranges webhooks may reach although not public (e.g. 127.0.0.0/8)"),
       ms_key(
           "customer_webhooks.poll_interval_ms", 10, 60'000,
-          [](settings & s) -> auto& { return s.webhooks_out.poll_interval; },
+          [](settings & s) -> auto& { return s.customer_webhooks.poll_interval; },
           "deprecated and ignored: new events and deliveries wake the sender after their commit"),
       ms_key(
-          "customer_webhooks.timeout_ms", 100, 300'000, [](settings & s) -> auto& { return s.webhooks_out.timeout; },
+          "customer_webhooks.timeout_ms", 100, 300'000,
+          [](settings & s) -> auto& { return s.customer_webhooks.timeout; },
           "deadline of one webhook delivery attempt (connect, TLS, request, response)"),
       ms_key(
           "customer_webhooks.connect_timeout_ms", 100, 300'000,
-          [](settings & s) -> auto& { return s.webhooks_out.connect_timeout; },
+          [](settings & s) -> auto& { return s.customer_webhooks.connect_timeout; },
           "deadline of resolve + connect + TLS of a webhook delivery"),
       int_key(
           "customer_webhooks.max_response_bytes", 1, 16ll << 20,
-          [](settings & s) -> auto& { return s.webhooks_out.max_response_bytes; },
+          [](settings & s) -> auto& { return s.customer_webhooks.max_response_bytes; },
           "a customer endpoint's response body is read up to this size and discarded (larger: failed)"),
       ms_key(
           "customer_webhooks.retry_base_ms", 1, 86'400'000,
-          [](settings & s) -> auto& { return s.webhooks_out.retry_base; },
+          [](settings & s) -> auto& { return s.customer_webhooks.retry_base; },
           "first delivery retry delay; doubles per attempt, with jitter"),
       ms_key(
           "customer_webhooks.retry_max_ms", 1, 7ll * 86'400'000,
-          [](settings & s) -> auto& { return s.webhooks_out.retry_max; },
+          [](settings & s) -> auto& { return s.customer_webhooks.retry_max; },
           "longest delay between two attempts of a delivery"),
       ms_key(
           "customer_webhooks.retry_after_max_ms", 0, 7ll * 86'400'000,
-          [](settings & s) -> auto& { return s.webhooks_out.retry_after_max; },
+          [](settings & s) -> auto& { return s.customer_webhooks.retry_after_max; },
           "a customer's Retry-After is honoured up to this long"),
       int_key(
-          "customer_webhooks.max_attempts", 1, 1'000, [](settings & s) -> auto& { return s.webhooks_out.max_attempts; },
+          "customer_webhooks.max_attempts", 1, 1'000,
+          [](settings & s) -> auto& { return s.customer_webhooks.max_attempts; },
           "attempts of one delivery before it is given up (with the default delays: 26 to 35 hours)"),
       int_key(
           "customer_webhooks.pause_after_failures", 1, 1'000'000,
-          [](settings & s) -> auto& { return s.webhooks_out.pause_after_failures; },
+          [](settings & s) -> auto& { return s.customer_webhooks.pause_after_failures; },
           "an endpoint is paused after this many consecutive failed attempts (and pause_after_ms of failure)"),
       ms_key(
           "customer_webhooks.pause_after_ms", 1, 365ll * 86'400'000,
-          [](settings & s) -> auto& { return s.webhooks_out.pause_after; },
+          [](settings & s) -> auto& { return s.customer_webhooks.pause_after; },
           "an endpoint is paused once failing continuously this long (and pause_after_failures attempts)"),
       int_key(
-          "customer_webhooks.max_in_flight", 1, 256, [](settings & s) -> auto& { return s.webhooks_out.max_in_flight; },
+          "customer_webhooks.max_in_flight", 1, 256,
+          [](settings & s) -> auto& { return s.customer_webhooks.max_in_flight; },
           "concurrent deliveries to one endpoint"),
       int_key(
           "customer_webhooks.max_endpoints_per_instance", 1, 1'000,
-          [](settings & s) -> auto& { return s.webhooks_out.max_endpoints_per_instance; },
+          [](settings & s) -> auto& { return s.customer_webhooks.max_endpoints_per_instance; },
           "webhook endpoints one instance may have"),
       // [rate_limits]: fair shares on the API (limits/limiter.hpp); [quotas]: what a tenant may own.
       bool_key(
@@ -720,7 +723,7 @@ void apply_env(settings& s, const std::map<std::string, std::string>& env, depre
 
 void warn_deprecated(const deprecated_names& used) {
   for (const auto old : used)
-    core::log::warn("config_section_deprecated", {{"old", old}, {"new", renamed_from(old)->new_name}});
+    core::log::warn("config.section_deprecated", {{"old", old}, {"new", renamed_from(old)->new_name}});
 }
 
 bool is_loopback(const std::string& address) {
@@ -803,9 +806,9 @@ void validate(settings& s) {
         throw config_error(std::string(name) + ": must be an https URL (http only for a loopback host)");
     }
   }
-  if (!core::parse_ranges(s.webhooks_out.allow_ranges))
+  if (!core::parse_ranges(s.customer_webhooks.allow_ranges))
     throw config_error("customer_webhooks.allow_ranges: expected comma-separated CIDR ranges, e.g. 127.0.0.0/8");
-  if (s.webhooks_out.retry_max < s.webhooks_out.retry_base)
+  if (s.customer_webhooks.retry_max < s.customer_webhooks.retry_base)
     throw config_error("customer_webhooks.retry_max_ms: must be at least customer_webhooks.retry_base_ms");
   if (s.vault.key_file.empty()) throw config_error("vault.key_file: must not be empty");
   if (s.onboarding.callback_override != "auto" && s.onboarding.callback_override != "always" &&

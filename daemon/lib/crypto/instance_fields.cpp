@@ -10,28 +10,26 @@
 
 namespace enfinito::crypto {
 
-namespace si = store::instances;
-
 field_ref instance_field_ref(const std::string& instance_id, std::size_t field) {
-  return {si::table, instance_id, si::credential_fields[field]};
+  return {store::instances::table, instance_id, store::instances::credential_fields[field]};
 }
 
-void seal_instance_fields(const vault& v, si::instance& row,
-                          const core::secret_string (&values)[si::credential_count]) {
-  for (std::size_t i = 0; i < si::credential_count; ++i)
+void seal_instance_fields(const vault& v, store::instances::instance& row,
+                          const core::secret_string (&values)[store::instances::credential_count]) {
+  for (std::size_t i = 0; i < store::instances::credential_count; ++i)
     row.blobs[i] = v.encrypt(values[i].reveal(), instance_field_ref(row.id, i));
   row.phone_number_lookup = v.lookup_hash("phone_number_id", values[f_phone].reveal());
   const std::string_view token = values[f_token].reveal();
   row.token_last4 = std::string(token.substr(token.size() >= 4 ? token.size() - 4 : 0));
 }
 
-core::error_code reseal_instance_fields(const vault& v, const si::instance& row, si::instance& fresh,
-                                        std::string& failed_field) {
-  for (std::size_t i = 0; i < si::credential_count; ++i) {
+core::error_code reseal_instance_fields(const vault& v, const store::instances::instance& row,
+                                        store::instances::instance& fresh, std::string& failed_field) {
+  for (std::size_t i = 0; i < store::instances::credential_count; ++i) {
     const auto where = instance_field_ref(row.id, i);
     auto plain = v.decrypt(row.blobs[i], where);
     if (!plain) {
-      failed_field = si::credential_fields[i];
+      failed_field = store::instances::credential_fields[i];
       return plain.error();
     }
     fresh.blobs[i] = v.encrypt(plain->reveal(), where);
@@ -48,7 +46,7 @@ net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net:
     if (r)
       out = *r;
     else {
-      core::log::error("vault_reload_failed", {{"reason", r.error().message()}});
+      core::log::error("crypto.vault_reload_failed", {{"reason", r.error().message()}});
       out = source->current();
     }
     co_return out;
@@ -58,7 +56,8 @@ net::awaitable<std::shared_ptr<const vault>> fresh_vault(vault_source& src, net:
 }
 
 net::awaitable<core::result<core::secret_string>> open_instance_field(vault_source& src, net::thread_pool& blocking,
-                                                                      const si::instance& row, std::size_t field) {
+                                                                      const store::instances::instance& row,
+                                                                      std::size_t field) {
   auto v = src.current();
   auto r = v->decrypt(row.blobs[field], instance_field_ref(row.id, field));
   if (!r && r.error() == error::unknown_key_id) {
@@ -66,13 +65,14 @@ net::awaitable<core::result<core::secret_string>> open_instance_field(vault_sour
     r = v->decrypt(row.blobs[field], instance_field_ref(row.id, field));
   }
   if (!r)
-    core::log::error("vault_decrypt_failed",
-                     {{"instance", row.id}, {"field", si::credential_fields[field]}, {"reason", r.error().message()}});
+    core::log::error(
+        "crypto.vault_decrypt_failed",
+        {{"instance", row.id}, {"field", store::instances::credential_fields[field]}, {"reason", r.error().message()}});
   co_return r;
 }
 
 net::awaitable<core::result<graph_credentials>> open_graph_credentials(vault_source& src, net::thread_pool& blocking,
-                                                                       const si::instance& row) {
+                                                                       const store::instances::instance& row) {
   graph_credentials out;
   auto phone = co_await open_instance_field(src, blocking, row, f_phone);
   if (!phone) co_return phone.error();

@@ -21,8 +21,6 @@
 namespace enfinito::hooks {
 namespace {
 
-namespace sh = store::hooks;
-
 // The vault that seals new secrets: the current key, picking up keys added since.
 net::awaitable<std::shared_ptr<const crypto::vault>> sealing_vault(endpoint_context& ctx) {
   auto v = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
@@ -31,7 +29,7 @@ net::awaitable<std::shared_ptr<const crypto::vault>> sealing_vault(endpoint_cont
 
 }  // namespace
 
-std::string audit_detail(const sh::endpoint& e, bool url, bool event_types, bool format, bool state) {
+std::string audit_detail(const store::hooks::endpoint& e, bool url, bool event_types, bool format, bool state) {
   std::string out = "instance=" + e.instance_id + " endpoint=" + e.id;
   std::string fields;
   for (auto [changed, name] : {std::pair{url, "url"}, std::pair{event_types, "event_types"},
@@ -41,7 +39,7 @@ std::string audit_detail(const sh::endpoint& e, bool url, bool event_types, bool
   return out;
 }
 
-net::awaitable<std::string> check_target(const config::webhooks_out_settings& c, const std::string& url) {
+net::awaitable<std::string> check_target(const config::customer_webhooks_settings& c, const std::string& url) {
   const auto allowed = core::parse_ranges(c.allow_ranges).value_or(std::vector<core::ip_range>{});
   std::string why = check_url(url, c.allow_http, allowed);
   if (why.empty()) {
@@ -51,15 +49,15 @@ net::awaitable<std::string> check_target(const config::webhooks_out_settings& c,
   co_return why;
 }
 
-net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
+net::awaitable<created> create_endpoint(endpoint_context ctx, store::hooks::endpoint& e) {
   created out;
   out.secret = new_secret();
   auto v = co_await sealing_vault(ctx);
-  e.secret_blob = v->encrypt(out.secret.reveal(), {sh::table, e.id, sh::secret_field});
+  e.secret_blob = v->encrypt(out.secret.reveal(), {store::hooks::table, e.id, store::hooks::secret_field});
   const auto cap = static_cast<std::int64_t>(ctx.settings.max_endpoints_per_instance);
   auto write = [&](store::connection& conn) -> core::error_code {
     std::int64_t n = 0;
-    if (auto ec = sh::count_for_instance(conn, e.instance_id, n)) return ec;
+    if (auto ec = store::hooks::count_for_instance(conn, e.instance_id, n)) return ec;
     if (n >= cap) {
       out.too_many = true;
       return {};
@@ -70,51 +68,52 @@ net::awaitable<created> create_endpoint(endpoint_context ctx, sh::endpoint& e) {
       out.over_quota = **full;  // may be 0
       return {};
     }
-    if (auto ec = sh::insert(conn, e)) return ec;
+    if (auto ec = store::hooks::insert(conn, e)) return ec;
     return store::audit::record(conn, ctx.who, e.user_id, "webhook_endpoint_created", audit_detail(e));
   };
   out.ec = co_await ctx.db.write(write);
   if (!out.ec && !out.too_many && !out.over_quota.has_value())
-    core::log::info("webhook_endpoint_created",
-                    {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
+    core::log::info("hooks.endpoint_created", {{"instance", e.instance_id}, {"endpoint", e.id}, {"format", e.format}});
   co_return out;
 }
 
-net::awaitable<rotated> rotate_secret(endpoint_context ctx, sh::endpoint& e) {
+net::awaitable<rotated> rotate_secret(endpoint_context ctx, store::hooks::endpoint& e) {
   rotated out;
   out.secret = new_secret();
   auto v = co_await sealing_vault(ctx);
-  const std::string blob = v->encrypt(out.secret.reveal(), {sh::table, e.id, sh::secret_field});
+  const std::string blob = v->encrypt(out.secret.reveal(), {store::hooks::table, e.id, store::hooks::secret_field});
   const auto now = core::wall_ms();
   auto write = [&](store::connection& conn) -> core::error_code {
-    if (auto ec = sh::set_secret(conn, e.id, blob, now)) return ec;
+    if (auto ec = store::hooks::set_secret(conn, e.id, blob, now)) return ec;
     return store::audit::record(conn, ctx.who, e.user_id, "webhook_secret_rotated", audit_detail(e));
   };
   out.ec = co_await ctx.db.write(write);
   if (out.ec) co_return out;
   e.updated_at = now;
-  core::log::info("webhook_secret_rotated", {{"instance", e.instance_id}, {"endpoint", e.id}});
+  core::log::info("hooks.secret_rotated", {{"instance", e.instance_id}, {"endpoint", e.id}});
   co_return out;
 }
 
 net::awaitable<core::error_code> redeliver(endpoint_context ctx, const std::string& endpoint_id,
-                                           const std::string& delivery_id, sh::delivery& out) {
+                                           const std::string& delivery_id, store::hooks::delivery& out) {
   const auto now = core::wall_ms();
   auto write = [&](store::connection& conn) -> core::error_code {
-    auto ec = sh::redeliver(conn, endpoint_id, delivery_id, now);
+    auto ec = store::hooks::redeliver(conn, endpoint_id, delivery_id, now);
     if (ec) return ec;
-    return sh::get_delivery(conn, endpoint_id, delivery_id, out);
+    return store::hooks::get_delivery(conn, endpoint_id, delivery_id, out);
   };
   auto ec = co_await ctx.db.write(write);
   co_return ec;
 }
 
-net::awaitable<core::error_code> send_test_event(endpoint_context ctx, const sh::endpoint& e,
+net::awaitable<core::error_code> send_test_event(endpoint_context ctx, const store::hooks::endpoint& e,
                                                  std::string& delivery_id) {
   delivery_id = "whd_" + crypto::random_hex(12);
   const auto now = core::wall_ms();
   static constexpr std::string_view meta_body = R"({"object":"whatsapp_business_account","entry":[]})";
-  auto write = [&](store::connection& conn) { return sh::insert_test_delivery(conn, e, delivery_id, meta_body, now); };
+  auto write = [&](store::connection& conn) {
+    return store::hooks::insert_test_delivery(conn, e, delivery_id, meta_body, now);
+  };
   auto ec = co_await ctx.db.write(write);
   co_return ec;
 }

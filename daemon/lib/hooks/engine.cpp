@@ -35,7 +35,6 @@
 namespace enfinito::hooks {
 namespace {
 
-namespace sh = store::hooks;
 using std::chrono::milliseconds;
 
 std::int64_t now_ms() {
@@ -53,7 +52,7 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
         std::shared_ptr<crypto::vault_source> v)
       : cfg(c), db(d), reactors(r), blocking(b), vault(std::move(v)) {
     timer.emplace(r.at(0).get_executor());
-    allowed = core::parse_ranges(cfg.webhooks_out.allow_ranges).value_or(std::vector<core::ip_range>{});
+    allowed = core::parse_ranges(cfg.customer_webhooks.allow_ranges).value_or(std::vector<core::ip_range>{});
     auto ctx = crypto::make_client_context(std::nullopt);
     if (ctx) tls = std::move(*ctx);
   }
@@ -114,9 +113,9 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
     if (it != clients.end() && it->second.url_origin == key) return it->second.client;
     if (clients.size() >= max_clients) clients.clear();  // idle sockets close with their client
     upstream::options opts;
-    opts.timeout = cfg.webhooks_out.timeout;
-    opts.connect_timeout = cfg.webhooks_out.connect_timeout;
-    opts.max_response_bytes = cfg.webhooks_out.max_response_bytes;
+    opts.timeout = cfg.customer_webhooks.timeout;
+    opts.connect_timeout = cfg.customer_webhooks.connect_timeout;
+    opts.max_response_bytes = cfg.customer_webhooks.max_response_bytes;
     opts.max_idle_per_reactor = 2;
     opts.why = upstream::purpose::customer_webhook;
     opts.address_filter = [allowed = this->allowed](const net::ip::address& a) {
@@ -149,7 +148,9 @@ struct engine::state : std::enable_shared_from_this<engine::state> {
     std::lock_guard lk(mu);
     released_since_claim = false;
     for (const auto& [id, n] : in_flight)
-      o[id] = n >= cfg.webhooks_out.max_in_flight ? 0 : static_cast<std::int64_t>(cfg.webhooks_out.max_in_flight - n);
+      o[id] = n >= cfg.customer_webhooks.max_in_flight
+                  ? 0
+                  : static_cast<std::int64_t>(cfg.customer_webhooks.max_in_flight - n);
     return json::serialize(o);
   }
 };
@@ -160,7 +161,7 @@ struct prepared {
   bool ok = false;
   bool gone = false;  // endpoint deleted or not active: nothing to do
   std::string fail;   // why the attempt could not be made (event purged, vault error…)
-  sh::endpoint ep;
+  store::hooks::endpoint ep;
   std::string body;
 };
 
@@ -180,8 +181,8 @@ std::string event_json(std::int64_t id, const std::string& instance_id, const st
   return json::serialize(o);
 }
 
-net::awaitable<core::result<core::secret_string>> open_secret(engine::state& st, const sh::endpoint& ep) {
-  const crypto::field_ref ref{sh::table, ep.id, sh::secret_field};
+net::awaitable<core::result<core::secret_string>> open_secret(engine::state& st, const store::hooks::endpoint& ep) {
+  const crypto::field_ref ref{store::hooks::table, ep.id, store::hooks::secret_field};
   auto v = st.vault->current();
   auto out = v->decrypt(ep.secret_blob, ref);
   if (!out && out.error() == crypto::error::unknown_key_id) {
@@ -192,22 +193,22 @@ net::awaitable<core::result<core::secret_string>> open_secret(engine::state& st,
 }
 
 // Loads what the attempt sends (one read).
-net::awaitable<prepared> prepare(engine::state& st, const sh::delivery& d) {
+net::awaitable<prepared> prepare(engine::state& st, const store::hooks::delivery& d) {
   prepared p;
   bool event_missing = false;
   std::string inst, type, data;
   std::int64_t created = 0;
   auto read = [&](store::connection& c) -> core::error_code {
-    auto ec = sh::get_any(c, d.endpoint_id, p.ep);
+    auto ec = store::hooks::get_any(c, d.endpoint_id, p.ep);
     if (ec == store::error::not_found) {
       p.gone = true;
       return {};
     }
     if (ec) return ec;
     if (p.ep.format == "meta")
-      ec = sh::meta_payload(c, p.ep.instance_id, d.event_id, p.body);
+      ec = store::hooks::meta_payload(c, p.ep.instance_id, d.event_id, p.body);
     else
-      ec = sh::event_row(c, d.event_id, inst, type, data, created);
+      ec = store::hooks::event_row(c, d.event_id, inst, type, data, created);
     if (ec == store::error::not_found) {
       event_missing = true;
       return {};
@@ -245,10 +246,10 @@ std::string describe(const core::error_code& ec) {
   return "connection failed";
 }
 
-net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) {
-  const auto& c = st->cfg.webhooks_out;
+net::awaitable<void> attempt(std::shared_ptr<engine::state> st, store::hooks::delivery d) {
+  const auto& c = st->cfg.customer_webhooks;
   auto p = co_await prepare(*st, d);
-  sh::attempt_outcome out;
+  store::hooks::attempt_outcome out;
   std::optional<milliseconds> retry_after;  // the endpoint's Retry-After, when it sent one
   bool skip = p.gone;
   if (!skip && !p.ok) {
@@ -312,14 +313,14 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
     bool paused = false;
     const pause_limits limits{static_cast<std::int64_t>(c.pause_after_failures), c.pause_after.count()};
     auto write = [&](store::connection& conn) -> core::error_code {
-      if (auto ec = sh::record_attempt(conn, d, out, when)) return ec;
-      sh::failure_run run;
-      auto ec = sh::load_run(conn, d.endpoint_id, run);
+      if (auto ec = store::hooks::record_attempt(conn, d, out, when)) return ec;
+      store::hooks::failure_run run;
+      auto ec = store::hooks::load_run(conn, d.endpoint_id, run);
       if (ec == store::error::not_found) return {};  // deleted meanwhile: no run to keep
       if (ec) return ec;
       auto step = after_attempt(limits, std::move(run), result, when);
       paused = step.paused;
-      return sh::save_run(conn, d.endpoint_id, step.run, paused ? std::optional(when) : std::nullopt);
+      return store::hooks::save_run(conn, d.endpoint_id, step.run, paused ? std::optional(when) : std::nullopt);
     };
     auto ec = co_await st->db.write(write);
     {
@@ -329,18 +330,18 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, sh::delivery d) 
       else
         st->counters.failed_attempts++;
     }
-    if (ec) core::log::error("webhook_out_store_failed", {{"delivery", d.id}, {"error", ec.message()}});
+    if (ec) core::log::error("hooks.store_failed", {{"delivery", d.id}, {"error", ec.message()}});
     if (out.delivered)
       core::log::info(
           "webhook_out_delivered",
           {{"delivery", d.id}, {"endpoint", d.endpoint_id}, {"status", *out.status}, {"attempt", attempts}});
     else
-      core::log::warn("webhook_out_failed", {{"delivery", d.id},
-                                             {"endpoint", d.endpoint_id},
-                                             {"reason", out.error},
-                                             {"attempt", attempts},
-                                             {"retry", out.retry_at.has_value()}});
-    if (paused) core::log::warn("webhook_out_endpoint_paused", {{"endpoint", d.endpoint_id}, {"reason", out.error}});
+      core::log::warn("hooks.delivery_failed", {{"delivery", d.id},
+                                                {"endpoint", d.endpoint_id},
+                                                {"reason", out.error},
+                                                {"attempt", attempts},
+                                                {"retry", out.retry_at.has_value()}});
+    if (paused) core::log::warn("hooks.endpoint_paused", {{"endpoint", d.endpoint_id}, {"reason", out.error}});
   }
   st->release(d.endpoint_id);
 }
@@ -355,30 +356,30 @@ struct tick_result {
 };
 
 net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
-  const auto& c = st->cfg.webhooks_out;
+  const auto& c = st->cfg.customer_webhooks;
   const milliseconds lease = c.timeout + c.connect_timeout + milliseconds(60'000);
   tick_result r;
-  std::vector<sh::delivery> due;
+  std::vector<store::hooks::delivery> due;
   std::size_t created = 0;
   const auto now = now_ms();
   if (st->endpoints_changed.exchange(false)) {
     bool any = true;
-    auto look = [&any](store::connection& conn) { return sh::any_endpoint(conn, any); };
+    auto look = [&any](store::connection& conn) { return store::hooks::any_endpoint(conn, any); };
     auto aec = co_await st->db.read(look);
     if (aec == store::error::stopped) r.stop = true;
     st->has_endpoints.store(any || aec);  // on a failed read, assume there may be some
     if (aec && !r.stop) st->endpoints_changed.store(true);
   }
   if (r.stop || !st->has_endpoints.load()) co_return r;
-  auto enqueue = [&](store::connection& conn) { return sh::enqueue_new(conn, now, enqueue_window, created); };
+  auto enqueue = [&](store::connection& conn) { return store::hooks::enqueue_new(conn, now, enqueue_window, created); };
   auto ec = co_await st->db.write(enqueue);
-  if (ec && ec != store::error::stopped) core::log::error("webhook_out_enqueue_failed", {{"error", ec.message()}});
+  if (ec && ec != store::error::stopped) core::log::error("hooks.enqueue_failed", {{"error", ec.message()}});
   const std::string capacity = st->capacity_json();
   auto claim = [&](store::connection& conn) {
-    return sh::claim_due(conn, now, now + lease.count(), c.max_in_flight, claim_limit, capacity, due);
+    return store::hooks::claim_due(conn, now, now + lease.count(), c.max_in_flight, claim_limit, capacity, due);
   };
   auto cec = co_await st->db.write(claim);
-  if (cec && cec != store::error::stopped) core::log::error("webhook_out_claim_failed", {{"error", cec.message()}});
+  if (cec && cec != store::error::stopped) core::log::error("hooks.claim_failed", {{"error", cec.message()}});
   r.stop = ec == store::error::stopped || cec == store::error::stopped;
   for (auto& d : due) {
     {
@@ -392,10 +393,12 @@ net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
   r.busy = due.size() >= claim_limit || created >= claim_limit;
   if (r.stop || r.busy) co_return r;
   const auto after = now_ms();
-  auto next = [&r, after](store::connection& conn) { return sh::next_due(conn, after, r.overdue, r.next_due); };
+  auto next = [&r, after](store::connection& conn) {
+    return store::hooks::next_due(conn, after, r.overdue, r.next_due);
+  };
   auto nec = co_await st->db.read(next);
   if (nec && nec != store::error::stopped) {
-    core::log::error("webhook_out_next_due_failed", {{"error", nec.message()}});
+    core::log::error("hooks.next_due_failed", {{"error", nec.message()}});
     r.next_due = now + 1000;  // the store is in trouble: look again in a second
   }
   r.stop = nec == store::error::stopped;
@@ -467,12 +470,12 @@ engine::~engine() {
 
 void engine::start() {
   if (!st_->tls) {
-    core::log::error("webhook_out_disabled", {{"reason", "no TLS client context"}});
+    core::log::error("hooks.disabled", {{"reason", "no TLS client context"}});
     return;
   }
   net::co_spawn(st_->reactors.at(0).get_executor(), loop(st_), [](std::exception_ptr e) {
     if (e) {
-      core::log::error("webhook_out_crashed", {});
+      core::log::error("hooks.engine_crashed", {});
       std::terminate();
     }
   });

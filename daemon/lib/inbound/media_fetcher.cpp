@@ -40,9 +40,6 @@
 namespace enfinito::inbound {
 namespace {
 
-namespace sm = store::media;
-namespace si = store::instances;
-namespace fs = std::filesystem;
 using services = fetcher_context;
 
 constexpr std::size_t piece = 64 * 1024;  // bytes per read from Meta or disk, per transfer
@@ -71,7 +68,7 @@ bool write_all(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-void fsync_dir(const fs::path& dir) {
+void fsync_dir(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   ::fsync(fd);
@@ -79,7 +76,7 @@ void fsync_dir(const fs::path& dir) {
 }
 
 // Opens `<dir>/<instance>/<file>.part` for writing (the instance's directory made 0700).
-int open_part(const fs::path& instance_dir, const std::string& file_id) {
+int open_part(const std::filesystem::path& instance_dir, const std::string& file_id) {
   ::mkdir(instance_dir.parent_path().c_str(), 0700);
   ::mkdir(instance_dir.c_str(), 0700);
   const auto part = instance_dir / (file_id + ".part");
@@ -87,7 +84,7 @@ int open_part(const fs::path& instance_dir, const std::string& file_id) {
 }
 
 // fsync, close, rename to the final name, fsync the directory: the file is whole or absent.
-bool publish(int fd, const fs::path& instance_dir, const std::string& file_id) {
+bool publish(int fd, const std::filesystem::path& instance_dir, const std::string& file_id) {
   const bool synced = ::fsync(fd) == 0;
   const bool closed = ::close(fd) == 0;
   const auto part = instance_dir / (file_id + ".part");
@@ -100,7 +97,7 @@ bool publish(int fd, const fs::path& instance_dir, const std::string& file_id) {
 }
 
 // Removes a file and its leftovers; the instance's directory too once empty.
-void remove_file(const fs::path& instance_dir, const std::string& file_id) {
+void remove_file(const std::filesystem::path& instance_dir, const std::string& file_id) {
   ::unlink((instance_dir / file_id).c_str());
   ::unlink((instance_dir / (file_id + ".part")).c_str());
   ::rmdir(instance_dir.c_str());  // fails while other files remain: fine
@@ -171,7 +168,8 @@ struct lookup_result {
   fetch_outcome problem;
 };
 
-net::awaitable<lookup_result> lookup(services& s, const sm::media_file& job, const crypto::graph_credentials& creds) {
+net::awaitable<lookup_result> lookup(services& s, const store::media::media_file& job,
+                                     const crypto::graph_credentials& creds) {
   lookup_result out;
   auto rq = meta::get_media(s.meta->version(), job.media_id, creds.phone_number_id);
   auto got = co_await s.meta->send(std::move(rq), creds.access_token);
@@ -181,11 +179,11 @@ net::awaitable<lookup_result> lookup(services& s, const sm::media_file& job, con
   }
   if (!got->ok()) {
     const auto e = meta::parse_error(got->status, got->body);
-    core::log::info("media_fetch_refused", {{"instance", job.instance_id},
-                                            {"file", job.id},
-                                            {"meta_code", e.code},
-                                            {"meta_subcode", e.subcode},
-                                            {"fbtrace_id", e.fbtrace_id}});
+    core::log::info("inbound.media_fetch_refused", {{"instance", job.instance_id},
+                                                    {"file", job.id},
+                                                    {"meta_code", e.code},
+                                                    {"meta_subcode", e.subcode},
+                                                    {"fbtrace_id", e.fbtrace_id}});
     const bool unknown = e.envelope && e.code == 100;
     out.problem = failed(unknown ? "Meta does not know this media id" : "Meta refused the media lookup",
                          unknown || meta::classify(e) == meta::disposition::permanent);
@@ -200,12 +198,12 @@ net::awaitable<lookup_result> lookup(services& s, const sm::media_file& job, con
 }
 
 // Meta's lookup, then the download into `<dir>/<instance>/<id>.part`, renamed when whole.
-net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
+net::awaitable<fetch_outcome> fetch(services& s, const store::media::media_file& job) {
   if (!s.meta) co_return failed("no Graph API client is configured");
-  si::instance row;
-  si::instance* rowp = &row;
+  store::instances::instance row;
+  store::instances::instance* rowp = &row;
   const std::string* iid = &job.instance_id;
-  auto load = [rowp, iid](store::connection& c) { return si::get_any(c, *iid, *rowp); };
+  auto load = [rowp, iid](store::connection& c) { return store::instances::get_any(c, *iid, *rowp); };
   auto lec = co_await s.db.read(load);
   if (lec == store::error::not_found) co_return failed("the instance is gone", true);
   if (lec) co_return failed("the database failed");
@@ -218,7 +216,7 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
   if (found.info->file_size > cap) co_return failed("larger than media.download_max_bytes", true);
   // The token goes only to Meta's own hosts.
   if (!meta::media_url_allowed(found.info->url, s.meta->base_url())) {
-    core::log::warn("media_url_refused", {{"instance", job.instance_id}});
+    core::log::warn("meta.media_url_refused", {{"instance", job.instance_id}});
     co_return failed("Meta's media URL is not on a Meta host");
   }
   const meta::call_options download{.max_response_bytes = cap, .timeout = s.cfg.media.timeout};
@@ -229,15 +227,15 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
   auto reader = std::move(*opened);
   if (reader->status() < 200 || reader->status() >= 300)
     co_return failed("Meta answered the download with HTTP " + std::to_string(reader->status()));
-  const fs::path dir = inbound_media_dir(s.cfg) / job.instance_id;
+  const std::filesystem::path dir = inbound_media_dir(s.cfg) / job.instance_id;
   const std::string* fid = &job.id;
-  const fs::path* dirp = &dir;
+  const std::filesystem::path* dirp = &dir;
   auto open_fn = [dirp, fid] { return open_part(*dirp, *fid); };
   // The lookup's digest, else the webhook's. A file that does not match it is not kept: a
   // download cut short or altered on the way is retried like any failed one.
   auto expected = declared_sha256(found.info->sha256);
   if (!expected) expected = declared_sha256(job.sha256);
-  if (!expected) core::log::info("media_sha256_unchecked", {{"instance", job.instance_id}, {"file", job.id}});
+  if (!expected) core::log::info("inbound.media_sha256_unchecked", {{"instance", job.instance_id}, {"file", job.id}});
   int fd = co_await auth::run_blocking(s.blocking, open_fn);
   if (fd < 0) co_return failed("the media directory is not writable");
   crypto::sha256_stream hash;
@@ -267,9 +265,9 @@ net::awaitable<fetch_outcome> fetch(services& s, const sm::media_file& job) {
 
 // One job: fetch, then record the outcome (or retry later). False when nothing could be
 // recorded (the row stays due: the loop must not come back to it at once).
-net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
+net::awaitable<bool> fetch_and_record(services& s, const store::media::media_file& job) {
   if (!media_path_safe(job.id) || !media_path_safe(job.instance_id)) {
-    core::log::error("media_fetch_bad_id", {{"file", job.id}});
+    core::log::error("inbound.media_fetch_bad_id", {{"file", job.id}});
     co_return false;
   }
   auto got = co_await fetch(s, job);
@@ -278,13 +276,13 @@ net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
   if (got.stored) {
     bool still_there = true;
     auto fn = [id, &got, now, &still_there](store::connection& c) {
-      return sm::mark_stored(c, *id, got.size, now, still_there);
+      return store::media::mark_stored(c, *id, got.size, now, still_there);
     };
     auto ec = co_await s.db.write(fn);
     if (ec || !still_there) {
       // The row went while we fetched (its instance deleted): so does the file.
-      const fs::path dir = inbound_media_dir(s.cfg) / job.instance_id;
-      const fs::path* dirp = &dir;
+      const std::filesystem::path dir = inbound_media_dir(s.cfg) / job.instance_id;
+      const std::filesystem::path* dirp = &dir;
       auto drop_fn = [dirp, id] {
         remove_file(*dirp, *id);
         return true;
@@ -301,25 +299,29 @@ net::awaitable<bool> fetch_and_record(services& s, const sm::media_file& job) {
   if (!got.permanent && attempt < std::size(backoff))
     next = now + std::chrono::duration_cast<std::chrono::milliseconds>(backoff[attempt]).count();
   const std::string* reason = &got.reason;
-  auto fn = [id, reason, next](store::connection& c) { return sm::mark_attempt_failed(c, *id, *reason, next); };
+  auto fn = [id, reason, next](store::connection& c) {
+    return store::media::mark_attempt_failed(c, *id, *reason, next);
+  };
   auto ec = co_await s.db.write(fn);
-  core::log::warn("media_fetch_failed", {{"instance", job.instance_id},
-                                         {"file", job.id},
-                                         {"reason", got.reason},
-                                         {"attempt", job.attempts + 1},
-                                         {"final", !next},
-                                         {"recorded", !ec}});
+  core::log::warn("inbound.media_fetch_failed", {{"instance", job.instance_id},
+                                                 {"file", job.id},
+                                                 {"reason", got.reason},
+                                                 {"attempt", job.attempts + 1},
+                                                 {"final", !next},
+                                                 {"recorded", !ec}});
   co_return !ec;
 }
 
 // fetch_and_record on a job of its own: the spawned fetches of a batch must not point into the
 // fetch loop's vector.
-net::awaitable<bool> fetch_owned(services& s, sm::media_file job) { co_return co_await fetch_and_record(s, job); }
+net::awaitable<bool> fetch_owned(services& s, store::media::media_file job) {
+  co_return co_await fetch_and_record(s, job);
+}
 
 // The fetches of one batch run at the same time: each mostly waits on Meta (the lookup, then the
 // download), and one slow file no longer holds up the others. True when every outcome was
 // recorded.
-net::awaitable<bool> fetch_batch(services& s, const std::vector<sm::media_file>& jobs) {
+net::awaitable<bool> fetch_batch(services& s, const std::vector<store::media::media_file>& jobs) {
   struct join {
     join(const executor& ex, std::size_t n) : left(n), done(ex, net::steady_timer::time_point::max()) {}
     std::size_t left;
@@ -330,7 +332,7 @@ net::awaitable<bool> fetch_batch(services& s, const std::vector<sm::media_file>&
   auto j = std::make_shared<join>(ex, jobs.size());
   for (const auto& job : jobs)
     net::co_spawn(ex, fetch_owned(s, job), [j](std::exception_ptr e, bool recorded) {
-      if (e) core::log::error("media_fetch_crashed", {});
+      if (e) core::log::error("inbound.media_fetch_crashed", {});
       j->recorded = j->recorded && recorded && !e;
       if (--j->left == 0) j->done.expires_at(net::steady_timer::time_point::min());  // wakes the wait below
     });
@@ -341,9 +343,9 @@ net::awaitable<bool> fetch_batch(services& s, const std::vector<sm::media_file>&
 }
 
 // Files of deleted rows: remove each, then forget it.
-net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& items) {
-  const fs::path root = inbound_media_dir(s.cfg);
-  const fs::path* rootp = &root;
+net::awaitable<bool> empty_trash(services& s, const std::vector<store::media::trashed>& items) {
+  const std::filesystem::path root = inbound_media_dir(s.cfg);
+  const std::filesystem::path* rootp = &root;
   const auto* list = &items;
   auto remove_fn = [rootp, list] {
     for (const auto& t : *list)
@@ -351,25 +353,25 @@ net::awaitable<bool> empty_trash(services& s, const std::vector<sm::trashed>& it
     return true;
   };
   co_await auth::run_blocking(s.blocking, remove_fn);
-  auto forget = [list](store::connection& c) { return sm::forget_trash(c, *list); };
+  auto forget = [list](store::connection& c) { return store::media::forget_trash(c, *list); };
   auto ec = co_await s.db.write(forget);
   if (ec)
-    core::log::warn("media_trash_failed", {{"error", ec.message()}});
+    core::log::warn("inbound.media_trash_failed", {{"error", ec.message()}});
   else
-    core::log::info("media_files_removed", {{"count", items.size()}});
+    core::log::info("inbound.media_files_removed", {{"count", items.size()}});
   co_return !ec;
 }
 
 // At start: files no row names (a crash between rename and commit, a deletion during a
 // fetch) and `.part` leftovers (no fetch runs yet) go.
 net::awaitable<void> sweep_leftovers(services& s) {
-  const fs::path root = inbound_media_dir(s.cfg);
-  std::vector<std::pair<fs::path, std::string>> files;  // (path, file id)
-  const fs::path* rootp = &root;
+  const std::filesystem::path root = inbound_media_dir(s.cfg);
+  std::vector<std::pair<std::filesystem::path, std::string>> files;  // (path, file id)
+  const std::filesystem::path* rootp = &root;
   auto* filesp = &files;
   auto list_fn = [rootp, filesp] {
     std::error_code ec;
-    for (fs::recursive_directory_iterator it(*rootp, ec), end; !ec && it != end; it.increment(ec)) {
+    for (std::filesystem::recursive_directory_iterator it(*rootp, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       const auto name = it->path().filename().string();
       if (name.ends_with(".part"))
@@ -380,10 +382,10 @@ net::awaitable<void> sweep_leftovers(services& s) {
     return true;
   };
   co_await auth::run_blocking(s.blocking, list_fn);
-  std::vector<fs::path> orphans;
+  std::vector<std::filesystem::path> orphans;
   bool found = false;
   const std::string* name = nullptr;
-  auto exists_fn = [&name, &found](store::connection& c) { return sm::exists(c, *name, found); };
+  auto exists_fn = [&name, &found](store::connection& c) { return store::media::exists(c, *name, found); };
   core::error_code ec;  // outside the loop (GCC 12)
   for (const auto& f : files) {
     name = &f.second;
@@ -400,7 +402,7 @@ net::awaitable<void> sweep_leftovers(services& s) {
     return true;
   };
   co_await auth::run_blocking(s.blocking, unlink_fn);
-  if (!orphans.empty()) core::log::info("media_leftovers_removed", {{"count", orphans.size()}});
+  if (!orphans.empty()) core::log::info("inbound.media_leftovers_removed", {{"count", orphans.size()}});
 }
 
 // The loop's wake-up: the change stream posts here after a commit that queued a fetch or left a
@@ -414,13 +416,13 @@ struct wake_state {
 net::awaitable<void> fetch_loop(services& s, std::shared_ptr<wake_state> w) {
   auto& timer = w->timer;
   co_await sweep_leftovers(s);
-  std::vector<sm::media_file> jobs;
-  std::vector<sm::trashed> trash;
+  std::vector<store::media::media_file> jobs;
+  std::vector<store::media::trashed> trash;
   std::int64_t now = 0;
   std::optional<std::int64_t> next_due;
-  auto due_fn = [&jobs, &now](store::connection& c) { return sm::due(c, now, due_batch, jobs); };
-  auto trash_fn = [&trash](store::connection& c) { return sm::trash(c, trash_batch, trash); };
-  auto next_fn = [&next_due](store::connection& c) { return sm::next_due(c, next_due); };
+  auto due_fn = [&jobs, &now](store::connection& c) { return store::media::due(c, now, due_batch, jobs); };
+  auto trash_fn = [&trash](store::connection& c) { return store::media::trash(c, trash_batch, trash); };
+  auto next_fn = [&next_due](store::connection& c) { return store::media::next_due(c, next_due); };
   // Locals outside the loop, co_awaits as plain assignments (GCC 12: docs/engineering-notes.md).
   std::tuple<core::error_code> waited;
   core::error_code tec, dec, nec;
@@ -455,7 +457,7 @@ net::awaitable<void> fetch_loop(services& s, std::shared_ptr<wake_state> w) {
     now = now_ms();
     dec = co_await s.db.read(due_fn);
     if (dec == store::error::stopped) break;
-    if (dec) core::log::warn("media_fetch_poll_failed", {{"error", dec.message()}});
+    if (dec) core::log::warn("inbound.media_fetch_poll_failed", {{"error", dec.message()}});
     recorded = true;
     if (!dec && !jobs.empty()) recorded = co_await fetch_batch(s, jobs);
     failed = dec || tec || !emptied || !recorded;
@@ -471,7 +473,7 @@ net::awaitable<void> run_fetcher(std::shared_ptr<fetcher_context> ctx, std::shar
 
 bool media_path_safe(std::string_view id) { return !id.empty() && id.size() <= 100 && core::url_safe_chars(id); }
 
-fs::path inbound_media_dir(const config::settings& cfg) {
+std::filesystem::path inbound_media_dir(const config::settings& cfg) {
   if (!cfg.media.inbound_dir.empty()) return cfg.media.inbound_dir;
   return config::beside_database(cfg, "media");
 }
@@ -491,7 +493,7 @@ void start_media_fetcher(fetcher_context c, executor ex) {
   // The loop owns the context and the wake state; the subscriber holds the latter weakly.
   net::co_spawn(ex, run_fetcher(std::move(ctx), std::move(w)), [](std::exception_ptr e) {
     if (e) {
-      core::log::error("media_fetcher_crashed", {});
+      core::log::error("inbound.media_fetcher_crashed", {});
       std::terminate();
     }
   });

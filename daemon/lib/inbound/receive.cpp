@@ -54,7 +54,6 @@ core::error_code keep_meta_payload(store::connection& c, const batch& b, std::st
 // statuses, events, the raw payload. `replies`: optouts::inbound_candidates(b.messages).
 core::error_code commit(store::connection& c, const batch& b, const std::vector<std::vector<std::string>>& replies,
                         std::string_view raw, committed& done) {
-  namespace in = store::inbound;
   const auto now = core::wall_ms();
   if (!b.throughput_level.empty())
     if (auto ec =
@@ -68,12 +67,12 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
     if (auto ec = store::hooks::max_event_id(c, before)) return ec;
   for (std::size_t i = 0; i < b.messages.size(); ++i) {
     const auto stored_before = done.out.stored;
-    if (auto ec = in::store_message(c, b.owner, b.messages[i], now, done.out)) return ec;
+    if (auto ec = store::inbound::store_message(c, b.owner, b.messages[i], now, done.out)) return ec;
     if (done.out.stored > stored_before)  // new, not a redelivery: a keyword counts once
       if (auto ec = optouts::on_inbound(c, b.owner, b.messages[i], replies[i], now, done.out)) return ec;
   }
   for (const auto& st : b.statuses)
-    if (auto ec = in::apply_status(c, b.owner, st, meta::status_advances, now, done.out)) return ec;
+    if (auto ec = store::inbound::apply_status(c, b.owner, st, meta::status_advances, now, done.out)) return ec;
   // The local template copy follows Meta's template webhooks; the first POST starts the
   // instance's webhook history (the window policy `auto`: templates/checks.hpp).
   if (auto ec = store::templates::note_webhooks(c, b.owner.instance_id, now)) return ec;
@@ -82,8 +81,8 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
     if (auto ec = store::templates::apply(c, b.owner.instance_id, t, now, applied)) return ec;
   }
   for (const auto& e : b.events) {
-    auto ec = e.digest.empty() ? in::append_event(c, b.owner, e.type, e.data, done.out)
-                               : in::append_event_once(c, b.owner, e.digest, e.type, e.data, now, done.out);
+    auto ec = e.digest.empty() ? store::inbound::append_event(c, b.owner, e.type, e.data, done.out)
+                               : store::inbound::append_event_once(c, b.owner, e.digest, e.type, e.data, now, done.out);
     if (ec) return ec;
   }
   if (passthrough && done.out.events > 0) return keep_meta_payload(c, b, raw, before, now);
@@ -91,14 +90,14 @@ core::error_code commit(store::connection& c, const batch& b, const std::vector<
 }
 
 void log_stored(const origin& from, const store::inbound::outcome& out) {
-  core::log::info("webhook_stored", {{"request_id", from.request_id},
-                                     {"instance", from.instance_id},
-                                     {"messages", out.stored},
-                                     {"duplicates", out.duplicates},
-                                     {"statuses_applied", out.applied},
-                                     {"statuses_ignored", out.ignored},
-                                     {"statuses_pending", out.pending},
-                                     {"events", out.events}});
+  core::log::info("inbound.webhook_stored", {{"request_id", from.request_id},
+                                             {"instance", from.instance_id},
+                                             {"messages", out.stored},
+                                             {"duplicates", out.duplicates},
+                                             {"statuses_applied", out.applied},
+                                             {"statuses_ignored", out.ignored},
+                                             {"statuses_pending", out.pending},
+                                             {"events", out.events}});
 }
 
 // Maps and commits a verified, parsed notification.
@@ -124,7 +123,7 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
         "instance_messaging_limit",
         {{"request_id", from.request_id}, {"instance", from.instance_id}, {"tier", b.messaging_limit_tier}});
   if (ec) {
-    core::log::error("webhook_store_failed",
+    core::log::error("inbound.webhook_store_failed",
                      {{"request_id", from.request_id}, {"instance", from.instance_id}, {"error", ec.message()}});
     answer = ec == store::error::full ? receipt::unavailable : receipt::store_failed;
   } else {
@@ -142,11 +141,11 @@ net::awaitable<receipt> parse_and_store(receiver& rx, const origin& from, const 
   auto parsed = meta::parse_notification(body, limits);
   auto answer = receipt::accepted;
   if (!parsed) {
-    core::log::warn("webhook_unparsable",
+    core::log::warn("inbound.webhook_unparsable",
                     {{"request_id", from.request_id}, {"instance", from.instance_id}, {"bytes", body.size()}});
     answer = receipt::unparsable;
   } else if (parsed->object != "whatsapp_business_account") {
-    core::log::warn("webhook_ignored",
+    core::log::warn("inbound.webhook_ignored",
                     {{"request_id", from.request_id}, {"instance", from.instance_id}, {"reason", "object"}});
   } else {
     auto stored = co_await store_notification(rx, from, *parsed, who, body);
@@ -170,9 +169,10 @@ net::awaitable<handshake_answer> verify_subscription(receiver& rx, const origin&
     auto found = co_await look_up(rx.source(), rx.cache(), from.reactor, from.instance_id);
     answer.verdict = decide_handshake(q, from.instance_id, &found);
     if (answer.verdict == handshake_verdict::forbidden)
-      core::log::warn("webhook_handshake_refused", {{"request_id", from.request_id}, {"instance", from.instance_id}});
+      core::log::warn("inbound.webhook_handshake_refused",
+                      {{"request_id", from.request_id}, {"instance", from.instance_id}});
     if (answer.verdict == handshake_verdict::accepted) {
-      core::log::info("webhook_handshake", {{"request_id", from.request_id}, {"instance", from.instance_id}});
+      core::log::info("inbound.webhook_handshake", {{"request_id", from.request_id}, {"instance", from.instance_id}});
       answer.challenge = *q.challenge;
     }
   }
@@ -190,7 +190,7 @@ net::awaitable<receipt> receive(receiver& rx, const origin& from, std::optional<
   }
   auto answer = receipt::refused;
   if (admitted.verdict == admission_verdict::refused)
-    core::log::warn("webhook_refused",
+    core::log::warn("inbound.webhook_refused",
                     {{"request_id", from.request_id}, {"instance", from.instance_id}, {"reason", admitted.reason}});
   if (admitted.verdict == admission_verdict::unavailable) answer = receipt::unavailable;
   if (admitted.verdict == admission_verdict::admitted) {

@@ -19,7 +19,6 @@
 namespace enfinito::instances {
 namespace {
 
-namespace si = store::instances;
 using crypto::f_phone, crypto::f_token, crypto::f_waba;
 using kind = outcome::kind;
 
@@ -39,17 +38,17 @@ outcome store_failure(core::error_code ec) {
 }
 
 void log_verification(std::string_view instance_id, const meta::verification& v) {
-  core::log::info("instance_verified", {{"instance", instance_id},
-                                        {"outcome", static_cast<int>(v.outcome)},
-                                        {"meta_code", v.error ? v.error->code : 0},
-                                        {"fbtrace_id", v.error ? v.error->fbtrace_id : std::string()},
-                                        {"transport", v.transport ? v.transport.message() : std::string()}});
+  core::log::info("instances.verified", {{"instance", instance_id},
+                                         {"outcome", static_cast<int>(v.outcome)},
+                                         {"meta_code", v.error ? v.error->code : 0},
+                                         {"fbtrace_id", v.error ? v.error->fbtrace_id : std::string()},
+                                         {"transport", v.transport ? v.transport.message() : std::string()}});
 }
 
 // What Meta says about the number, kept on the row after a passing check. The messaging limit
 // tier is not among it: a new row takes it as read (connect), an existing one through
 // instances::set_messaging_limit with its event (save).
-void take_number(si::instance& row, const meta::phone_number_info& n) {
+void take_number(store::instances::instance& row, const meta::phone_number_info& n) {
   row.display_phone_number = n.display_phone_number;
   row.verified_name = n.verified_name;
   row.quality_rating = n.quality_rating;
@@ -61,13 +60,13 @@ void take_number(si::instance& row, const meta::phone_number_info& n) {
 // its event, in the same transaction.
 // `action` and `detail` are named locals of the caller (no temporary lives across the
 // co_await: docs/engineering-notes.md, GCC 12).
-net::awaitable<core::error_code> save(context& ctx, si::instance& row, const std::string& action,
+net::awaitable<core::error_code> save(context& ctx, store::instances::instance& row, const std::string& action,
                                       const std::string& detail, const std::string& read_tier) {
   const std::int64_t now = core::wall_ms();
   auto work = [&row, &ctx, &action, &detail, &read_tier, now](store::connection& c) -> core::error_code {
     bool changed = false;
     if (auto ec = set_status(c, row.id, row.status, row.status_reason, now, changed)) return ec;
-    if (auto ec = si::update(c, row)) return ec;  // the tier as the row was read: unchanged
+    if (auto ec = store::instances::update(c, row)) return ec;  // the tier as the row was read: unchanged
     if (auto ec = set_messaging_limit(c, row.id, row.user_id, read_tier, "", now, changed)) return ec;
     if (changed) row.messaging_limit_tier = read_tier;
     return store::audit::record(c, ctx.who, row.user_id, action, "instance=" + row.id + detail);
@@ -76,9 +75,9 @@ net::awaitable<core::error_code> save(context& ctx, si::instance& row, const std
   co_return ec;
 }
 
-net::awaitable<outcome> sealed_and_saved(context& ctx, si::instance row, const core::secret_string (&values)[6],
-                                         const std::string& action, const std::string& detail,
-                                         const std::string& read_tier) {
+net::awaitable<outcome> sealed_and_saved(context& ctx, store::instances::instance row,
+                                         const core::secret_string (&values)[6], const std::string& action,
+                                         const std::string& detail, const std::string& read_tier) {
   auto sealing = co_await crypto::fresh_vault(ctx.vault, ctx.blocking);
   crypto::seal_instance_fields(*sealing, row, values);
   auto ec = co_await save(ctx, row, action, detail, read_tier);
@@ -123,10 +122,10 @@ net::awaitable<void> finish_onboarding(context& ctx, const std::string& instance
   h.checked_at = core::wall_ms();
   auto work = [&h](store::connection& c) { return store::instance_health::save_onboarding(c, h); };
   auto ec = co_await ctx.db.write(work);
-  core::log::info("instance_onboarded", {{"instance", instance_id},
-                                         {"subscription", h.subscription},
-                                         {"token_problems", checked.problems.size()},
-                                         {"stored", !ec}});
+  core::log::info("instances.onboarded", {{"instance", instance_id},
+                                          {"subscription", h.subscription},
+                                          {"token_problems", checked.problems.size()},
+                                          {"stored", !ec}});
 }
 
 outcome token_refusal(token_check t) {
@@ -155,7 +154,7 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
   }
   const std::string phone = in.values[f_phone]->reveal(), waba = in.values[f_waba]->reveal();
   o.verdict = co_await meta::verify_number(ctx.meta, phone, waba, *in.values[f_token]);
-  si::instance& row = o.row;
+  store::instances::instance& row = o.row;
   row.id = "ins_" + crypto::random_token(16);
   log_verification(row.id, o.verdict);
   if (o.verdict.outcome != meta::verify_outcome::ok) {
@@ -188,7 +187,7 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     auto f = store::limits::full(c, row.user_id, store::limits::quota::instances, ctx.quota);
     if (!f) return f.error();
     if ((full = *f)) return {};
-    if (auto ec = si::insert(c, row)) return ec;
+    if (auto ec = store::instances::insert(c, row)) return ec;
     return store::audit::record(c, ctx.who, row.user_id, "instance_created", "instance=" + row.id);
   };
   auto ec = co_await ctx.db.write(insert);
@@ -198,12 +197,12 @@ net::awaitable<outcome> connect(context ctx, std::string user_id, changes in) {
     o.quota = *full;
     co_return o;
   }
-  core::log::info("instance_created", {{"instance", row.id}, {"user", row.user_id}});
+  core::log::info("instances.created", {{"instance", row.id}, {"user", row.user_id}});
   if (ctx.onboarding.enabled) co_await finish_onboarding(ctx, row.id, waba, *in.values[f_token], verify_token, checked);
   co_return o;
 }
 
-net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool must_pass) {
+net::awaitable<outcome> reverify(context ctx, store::instances::instance row, changes in, bool must_pass) {
   const auto in_names = field_names(in);
   // Decrypt what was not given: these are used for the Meta call right here.
   core::secret_string values[6];
@@ -266,7 +265,7 @@ net::awaitable<outcome> reverify(context ctx, si::instance row, changes in, bool
   co_return o;
 }
 
-net::awaitable<outcome> update(context ctx, si::instance row, changes in) {
+net::awaitable<outcome> update(context ctx, store::instances::instance row, changes in) {
   const bool creds =
       std::any_of(std::begin(in.values), std::end(in.values), [](const auto& v) { return v.has_value(); });
   // New credentials, or re-activation, are checked with Meta first.
@@ -295,13 +294,13 @@ net::awaitable<outcome> remove(context ctx, std::string user_id, std::string id)
   // One statement; the schema's ON DELETE CASCADE takes the instance's logs and jobs with it
   // in the same transaction, and secure_delete overwrites the freed pages.
   auto work = [&](store::connection& c) -> core::error_code {
-    if (auto ec = si::remove(c, user_id, id)) return ec;
+    if (auto ec = store::instances::remove(c, user_id, id)) return ec;
     return store::audit::record(c, ctx.who, user_id, "instance_deleted", "instance=" + id);
   };
   auto ec = co_await ctx.db.write(work);
   if (ec == store::error::not_found) co_return fail(kind::not_found);
   if (ec) co_return fail(kind::store_failed, ec);
-  core::log::info("instance_deleted", {{"instance", id}, {"user", user_id}});
+  core::log::info("instances.deleted", {{"instance", id}, {"user", user_id}});
   outcome o;
   o.row.id = std::move(id);
   co_return o;

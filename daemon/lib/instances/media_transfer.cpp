@@ -49,7 +49,7 @@ net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_d
   if (info.file_size > limits.max_bytes) co_return refused(kind::too_large);
   // The token goes only to Meta's own hosts.
   if (!meta::media_url_allowed(info.url, t.meta.base_url())) {
-    core::log::warn("media_url_refused", {{"instance", t.instance_id}});
+    core::log::warn("meta.media_url_refused", {{"instance", t.instance_id}});
     co_return refused(kind::url_refused);
   }
   auto d = std::make_shared<download>(limits.max_concurrent);
@@ -74,7 +74,7 @@ net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_d
 net::awaitable<core::result<bool>> next_piece(std::shared_ptr<download> d, std::string& chunk) {
   auto more = co_await d->reader->read(chunk, piece);
   if (!more) {
-    core::log::warn("media_download_broke", {{"instance", d->instance_id}, {"error", more.error().message()}});
+    core::log::warn("meta.media_download_broke", {{"instance", d->instance_id}, {"error", more.error().message()}});
     co_return more;
   }
   co_return *more;

@@ -22,7 +22,8 @@ net::awaitable<relayed<meta::response>> call(const relay_target& t, meta::reques
                                              meta::call_options o = {}) {
   auto res = co_await t.meta.send(std::move(rq), t.creds.access_token, o);
   if (!res) {
-    core::log::warn("meta_unreachable", {{"instance", t.instance_id}, {"op", op}, {"error", res.error().message()}});
+    core::log::warn("instances.meta_unreachable",
+                    {{"instance", t.instance_id}, {"op", op}, {"error", res.error().message()}});
     co_return relay_failure{.what = relay_failure::kind::unreachable, .transport = res.error()};
   }
   if (res->ok()) co_return std::move(*res);
@@ -41,12 +42,12 @@ net::awaitable<relayed<std::monostate>> call_for_success(const relay_target& t, 
 
 net::awaitable<relay_failure> meta_failed(store::store& db, const std::string& instance_id, std::string_view op,
                                           const meta::graph_error& e) {
-  core::log::info("meta_call_failed", {{"instance", instance_id},
-                                       {"op", op},
-                                       {"http_status", e.http_status},
-                                       {"meta_code", e.code},
-                                       {"meta_subcode", e.subcode},
-                                       {"fbtrace_id", e.fbtrace_id}});
+  core::log::info("instances.meta_call_failed", {{"instance", instance_id},
+                                                 {"op", op},
+                                                 {"http_status", e.http_status},
+                                                 {"meta_code", e.code},
+                                                 {"meta_subcode", e.subcode},
+                                                 {"fbtrace_id", e.fbtrace_id}});
   relay_failure f{.what = relay_failure::kind::meta_error, .error = e};
   f.token_refused = co_await note_meta_error(db, instance_id, e);  // marks it, with its event
   co_return f;

@@ -252,7 +252,7 @@ net::awaitable<void> subscribe(const meta::client& meta, const core::secret_stri
     row.subscription = "failed";
     row.subscription_code = e.code;
     row.subscription_detail = subscription_failure(e);
-    core::log::warn("instance_subscription_failed",
+    core::log::warn("instances.subscription_failed",
                     {{"instance", instance_id}, {"meta_code", e.code}, {"fbtrace_id", e.fbtrace_id}});
   } else if (row.callback_override) {
     row.subscription = "overridden";

@@ -12,15 +12,13 @@
 
 namespace enfinito::instances {
 
-namespace si = store::instances;
-
 core::error_code set_status(store::connection& c, std::string_view instance_id, std::string_view status,
                             std::string_view reason, std::int64_t now_ms, bool& changed) {
   changed = false;
-  si::instance row;
-  if (auto ec = si::get_any(c, instance_id, row)) return ec;
+  store::instances::instance row;
+  if (auto ec = store::instances::get_any(c, instance_id, row)) return ec;
   if (row.status == status) return {};
-  if (auto ec = si::set_status(c, instance_id, status, reason, now_ms / 1000)) return ec;
+  if (auto ec = store::instances::set_status(c, instance_id, status, reason, now_ms / 1000)) return ec;
   store::events::event e;
   e.user_id = row.user_id;
   e.instance_id = std::string(instance_id);
@@ -39,7 +37,7 @@ core::error_code set_messaging_limit(store::connection& c, std::string_view inst
   changed = false;
   if (tier.empty()) return {};
   // The row's updated_at is in seconds (as set_status writes it), the event's time in ms.
-  if (auto ec = si::set_messaging_limit(c, instance_id, tier, now_ms / 1000, changed)) return ec;
+  if (auto ec = store::instances::set_messaging_limit(c, instance_id, tier, now_ms / 1000, changed)) return ec;
   if (!changed) return {};
   boost::json::object data{{"instance_id", instance_id}, {"messaging_limit_tier", tier}, {"meta_event", nullptr}};
   if (!meta_event.empty()) data["meta_event"] = meta_event;
@@ -65,12 +63,12 @@ net::awaitable<core::error_code> mark_needs_reauth(store::store& db, std::string
   bool changed = false;
   auto work = [&](store::connection& c) { return set_status(c, instance_id, "needs_reauth", reason, now, changed); };
   auto ec = co_await db.write(work);
-  core::log::warn("instance_needs_reauth", {{"instance", instance_id},
-                                            {"meta_code", e.code},
-                                            {"meta_subcode", e.subcode},
-                                            {"fbtrace_id", e.fbtrace_id},
-                                            {"stored", !ec},
-                                            {"changed", changed}});
+  core::log::warn("instances.needs_reauth", {{"instance", instance_id},
+                                             {"meta_code", e.code},
+                                             {"meta_subcode", e.subcode},
+                                             {"fbtrace_id", e.fbtrace_id},
+                                             {"stored", !ec},
+                                             {"changed", changed}});
   co_return ec;
 }
 

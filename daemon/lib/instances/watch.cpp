@@ -25,7 +25,6 @@
 namespace enfinito::instances {
 namespace {
 
-namespace ih = store::instance_health;
 namespace json = boost::json;
 
 std::optional<std::int64_t> newest(std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
@@ -43,7 +42,8 @@ bool turned_off(const std::string& alerts_off, std::string_view cause) {
   return false;
 }
 
-bool cause_active(std::string_view cause, const ih::watch_row& w, std::int64_t now_ms, std::int64_t warn_before_s) {
+bool cause_active(std::string_view cause, const store::instance_health::watch_row& w, std::int64_t now_ms,
+                  std::int64_t warn_before_s) {
   if (cause == "needs_reauth") return w.status == "needs_reauth";
   if (cause == "webhooks_silent") return w.health.webhooks_silent;
   if (cause == "endpoint_paused") return w.endpoint_paused;
@@ -56,8 +56,9 @@ struct pass_counts {
 };
 
 // Step 2 for one instance: the flag and its event.
-core::error_code update_silence(store::connection& c, ih::watch_row& w, const webhook_activity& activity,
-                                const watch_options& o, std::int64_t now, pass_counts& n) {
+core::error_code update_silence(store::connection& c, store::instance_health::watch_row& w,
+                                const webhook_activity& activity, const watch_options& o, std::int64_t now,
+                                pass_counts& n) {
   const auto mem = activity.get(w.instance_id);
   silence_input in;
   in.flagged = w.health.webhooks_silent;
@@ -70,7 +71,7 @@ core::error_code update_silence(store::connection& c, ih::watch_row& w, const we
   if (change == silence_change::none) return {};
   const bool silent = change == silence_change::became_silent;
   const auto since = silent ? mem.waiting_since : std::nullopt;
-  if (auto ec = ih::set_silent(c, w.instance_id, silent, since)) return ec;
+  if (auto ec = store::instance_health::set_silent(c, w.instance_id, silent, since)) return ec;
   w.health.webhooks_silent = silent;
   const auto last = newest(w.health.last_webhook_at, mem.webhook_at);
   store::events::event e;
@@ -88,12 +89,12 @@ core::error_code update_silence(store::connection& c, ih::watch_row& w, const we
 }
 
 // Step 3 for one instance: each cause's bookkeeping, and its mail when one is due.
-core::error_code update_alerts(store::connection& c, const ih::watch_row& w, const crypto::vault* vault,
-                               const watch_options& o, std::int64_t now, pass_counts& n) {
+core::error_code update_alerts(store::connection& c, const store::instance_health::watch_row& w,
+                               const crypto::vault* vault, const watch_options& o, std::int64_t now, pass_counts& n) {
   for (const auto cause : alert_causes) {
     const bool active = cause_active(cause, w, now, o.warn_before_s);
-    ih::alert_state prev_row;
-    if (auto ec = ih::get_alert(c, w.instance_id, cause, prev_row)) return ec;
+    store::instance_health::alert_state prev_row;
+    if (auto ec = store::instance_health::get_alert(c, w.instance_id, cause, prev_row)) return ec;
     const alert_state prev{prev_row.active_since, prev_row.last_mailed_at};
     const bool enabled = o.alerts && vault && !turned_off(w.health.alerts_off, cause);
     const auto step = decide_alert(active, enabled, prev, now);
@@ -105,11 +106,14 @@ core::error_code update_alerts(store::connection& c, const ih::watch_row& w, con
         const mail::message m{w.user_id, (*user)->email, text.subject, text.body};
         if (auto ec = mail::enqueue(c, m, *vault)) return ec;
         ++n.mailed;
-        core::log::info("owner_alert_mailed", {{"instance", w.instance_id}, {"user", w.user_id}, {"cause", cause}});
+        core::log::info("instances.owner_alert_mailed",
+                        {{"instance", w.instance_id}, {"user", w.user_id}, {"cause", cause}});
       }
     }
     if (step.next == prev) continue;
-    if (auto ec = ih::put_alert(c, w.instance_id, cause, {step.next.active_since, step.next.last_mailed_at})) return ec;
+    if (auto ec = store::instance_health::put_alert(c, w.instance_id, cause,
+                                                    {step.next.active_since, step.next.last_mailed_at}))
+      return ec;
   }
   return {};
 }
@@ -118,16 +122,16 @@ core::error_code pass(store::connection& c, const std::vector<std::pair<std::str
                       webhook_activity& activity, const crypto::vault* vault, const watch_options& o, std::int64_t now,
                       pass_counts& n) {
   for (const auto& [id, e] : dirty) {
-    if (auto ec = ih::touch(c, id, e.webhook_at, e.status_at)) return ec;
+    if (auto ec = store::instance_health::touch(c, id, e.webhook_at, e.status_at)) return ec;
     ++n.flushed;
   }
   // Step 1b: the memory of deleted instances goes (any deletion path: route, user, enfinitoctl).
   // Writes are serial, so an instance created after this read is noted only after this pass.
   std::vector<std::string> live;
-  if (auto ec = ih::instance_ids(c, live)) return ec;
+  if (auto ec = store::instance_health::instance_ids(c, live)) return ec;
   n.forgotten += activity.forget_all_but(live);
-  std::vector<ih::watch_row> rows;
-  if (auto ec = ih::list_watch(c, rows)) return ec;
+  std::vector<store::instance_health::watch_row> rows;
+  if (auto ec = store::instance_health::list_watch(c, rows)) return ec;
   for (auto& w : rows) {
     if (auto ec = update_silence(c, w, activity, o, now, n)) return ec;
     if (auto ec = update_alerts(c, w, vault, o, now, n)) return ec;
@@ -144,7 +148,7 @@ net::awaitable<void> watch_loop(store::store& db, std::shared_ptr<crypto::vault_
     auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     if (ec) co_return;
     auto wec = co_await watch_once(db, *vault, blocking, *activity, o, core::wall_ms());
-    if (wec) core::log::warn("instance_watch_failed", {{"error", wec.message()}});
+    if (wec) core::log::warn("instances.watch_failed", {{"error", wec.message()}});
   }
 }
 
@@ -174,11 +178,11 @@ net::awaitable<core::error_code> watch_once(store::store& db, crypto::vault_sour
   };
   auto ec = co_await db.write(work);
   if (!ec && (n.silenced || n.recovered || n.mailed || n.forgotten))
-    core::log::info("instance_watch", {{"flushed", n.flushed},
-                                       {"silenced", n.silenced},
-                                       {"recovered", n.recovered},
-                                       {"mailed", n.mailed},
-                                       {"forgotten", n.forgotten}});
+    core::log::info("instances.watch", {{"flushed", n.flushed},
+                                        {"silenced", n.silenced},
+                                        {"recovered", n.recovered},
+                                        {"mailed", n.mailed},
+                                        {"forgotten", n.forgotten}});
   co_return ec;
 }
 
@@ -187,7 +191,7 @@ void start_watch(store::store& db, std::shared_ptr<crypto::vault_source> vault, 
   net::co_spawn(ex, watch_loop(db, std::move(vault), blocking, std::move(activity), std::move(o)),
                 [](std::exception_ptr e) {
                   if (e) {
-                    core::log::error("instance_watch_crashed", {});
+                    core::log::error("instances.watch_crashed", {});
                     std::terminate();
                   }
                 });

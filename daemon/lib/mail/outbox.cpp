@@ -103,7 +103,7 @@ net::awaitable<bool> open_body(crypto::vault_source& vault, net::thread_pool& po
     plain = v->decrypt(m.body_sealed, where);
   }
   if (!plain) {
-    core::log::error("mail_unsealable", {{"mail_id", m.id}, {"reason", plain.error().message()}});
+    core::log::error("mail.unsealable", {{"mail_id", m.id}, {"reason", plain.error().message()}});
     co_return false;
   }
   m.body = plain->reveal();
@@ -144,12 +144,12 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
       }
       const bool too_old = acc::now_s() - m.created_at > cfg.smtp.give_up_after.count() / 1000;
       if (res.ok) {
-        core::log::info("mail_sent", {{"mail_id", m.id}, {"attempts", m.attempts + 1}});
+        core::log::info("mail.sent", {{"mail_id", m.id}, {"attempts", m.attempts + 1}});
         co_await db.write([id = m.id](store::connection& c) { return acc::mail_sent(c, id); });
       } else if (res.permanent || too_old) {
         // Dead letter: dropped from the outbox (its body may hold a reset link) and recorded
         // in the user's audit log, where an administrator can see why.
-        core::log::warn("mail_dead", {{"mail_id", m.id},
+        core::log::warn("mail.dead", {{"mail_id", m.id},
                                       {"attempts", m.attempts + 1},
                                       {"reason", res.permanent ? "refused" : "too_old"},
                                       {"error", res.error}});
@@ -293,12 +293,12 @@ send_result smtp_send(const config::settings& cfg, const acc::mail& m) {
 void start_sender(const config::settings& cfg, store::store& db, net::thread_pool& pool,
                   std::shared_ptr<crypto::vault_source> vault, executor ex) {
   if (cfg.smtp.host.empty() && !cfg.dev) {
-    core::log::warn("mail_disabled", {{"reason", "smtp.host is not set: mail stays in the outbox"}});
+    core::log::warn("mail.disabled", {{"reason", "smtp.host is not set: mail stays in the outbox"}});
     return;
   }
   net::co_spawn(ex, sender_loop(cfg, db, pool, std::move(vault)), [](std::exception_ptr e) {
     if (e) {
-      core::log::error("mail_sender_failed", {});
+      core::log::error("mail.sender_failed", {});
       std::terminate();
     }
   });

@@ -21,7 +21,6 @@ namespace enfinito::optouts {
 namespace {
 
 namespace json = boost::json;
-namespace so = store::optouts;
 
 // A stored keyword list (JSON array of strings); the built-in list when absent or unreadable.
 std::vector<std::string> keywords_of(const std::optional<std::string>& stored, const std::vector<std::string>& builtin,
@@ -47,7 +46,7 @@ std::optional<std::string> stored_list(const std::vector<std::string>& words, bo
 
 // optout.added / optout.removed, and its audit entry, in the write that changed the list.
 core::error_code record(store::connection& c, std::string_view owner, std::string_view actor, std::string_view address,
-                        std::string_view instance_id, const so::entry& e, bool added) {
+                        std::string_view instance_id, const store::optouts::entry& e, bool added) {
   const auto type = added ? std::string("optout.added") : std::string("optout.removed");
   json::object d{{"instance_id", instance_id}, {"wa_id", e.wa_id}, {"source", e.source}};
   d["keyword"] = e.keyword.empty() ? json::value(nullptr) : json::value(e.keyword);
@@ -99,8 +98,8 @@ std::string_view name(enforcement e) {
 }
 
 core::error_code read_settings(store::connection& c, std::string_view instance_id, settings& out) {
-  so::settings_row row;
-  if (auto ec = so::get_settings(c, instance_id, row)) return ec;
+  store::optouts::settings_row row;
+  if (auto ec = store::optouts::get_settings(c, instance_id, row)) return ec;
   out = settings{};
   out.enabled = row.enabled;
   out.keywords.stop = keywords_of(row.stop_keywords, default_stop_keywords(), out.default_stop);
@@ -133,15 +132,15 @@ bool template_is_marketing(store::connection& c, std::string_view instance_id, s
 
 core::result<bool> is_opted_out(store::connection& c, std::string_view instance_id, std::string_view wa_id) {
   bool listed = false;
-  if (auto ec = so::contains(c, instance_id, wa_id, listed))
+  if (auto ec = store::optouts::contains(c, instance_id, wa_id, listed))
     return core::result<bool>(boost::system::in_place_error, ec);
   return listed;
 }
 
 core::error_code check_single_send(store::connection& c, const store::messages::message& m) {
   if (m.type != "template") return {};
-  so::settings_row row;
-  if (auto ec = so::get_settings(c, m.instance_id, row)) return ec;
+  store::optouts::settings_row row;
+  if (auto ec = store::optouts::get_settings(c, m.instance_id, row)) return ec;
   const auto e = parse_enforcement(row.enforce).value_or(enforcement::off);
   if (e == enforcement::off) return {};
   auto listed = is_opted_out(c, m.instance_id, m.peer);
@@ -169,12 +168,12 @@ core::error_code on_inbound(store::connection& c, const store::inbound::owner& o
   if (!s.enabled) return {};
   const auto hit = match(texts, s.keywords);
   if (hit.what == verdict::none) return {};
-  so::entry e{m.peer, "keyword", hit.keyword, m.id, now_ms};
+  store::optouts::entry e{m.peer, "keyword", hit.keyword, m.id, now_ms};
   bool changed = false;
   if (hit.what == verdict::opt_out) {
-    if (auto ec = so::add(c, o.instance_id, e, changed)) return ec;
+    if (auto ec = store::optouts::add(c, o.instance_id, e, changed)) return ec;
   } else {
-    if (auto ec = so::remove(c, o.instance_id, m.peer, changed)) return ec;
+    if (auto ec = store::optouts::remove(c, o.instance_id, m.peer, changed)) return ec;
   }
   if (!changed) return {};
   if (auto ec = record(c, o.user_id, "", "", o.instance_id, e, hit.what == verdict::opt_out)) return ec;
@@ -192,10 +191,10 @@ std::string wa_id_key(std::string_view given) {
 net::awaitable<change> add(store::store& db, const actor& who, std::string_view instance_id, std::string_view wa_id) {
   change out;
   const std::string iid(instance_id);
-  so::entry e{std::string(wa_id), "api", {}, {}, core::wall_ms()};
+  store::optouts::entry e{std::string(wa_id), "api", {}, {}, core::wall_ms()};
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = so::add(c, iid, e, out.changed)) return ec;
-    if (!out.changed) return so::get(c, iid, e.wa_id, out.entry);
+    if (auto ec = store::optouts::add(c, iid, e, out.changed)) return ec;
+    if (!out.changed) return store::optouts::get(c, iid, e.wa_id, out.entry);
     out.entry = e;
     return record(c, who.user_id, who.user_id, who.client_address, iid, e, true);
   };
@@ -207,9 +206,9 @@ net::awaitable<change> remove(store::store& db, const actor& who, std::string_vi
                               std::string_view wa_id) {
   change out;
   const std::string iid(instance_id);
-  so::entry e{std::string(wa_id), "api", {}, {}, core::wall_ms()};
+  store::optouts::entry e{std::string(wa_id), "api", {}, {}, core::wall_ms()};
   auto write = [&](store::connection& c) -> core::error_code {
-    if (auto ec = so::remove(c, iid, e.wa_id, out.changed)) return ec;
+    if (auto ec = store::optouts::remove(c, iid, e.wa_id, out.changed)) return ec;
     if (!out.changed) return {};
     return record(c, who.user_id, who.user_id, who.client_address, iid, e, false);
   };
@@ -242,13 +241,13 @@ net::awaitable<core::error_code> save_settings(store::store& db, const actor& wh
     why = apply(out, c);
     if (!why.empty()) return {};
     out.updated_at = core::wall_ms();
-    so::settings_row row;
+    store::optouts::settings_row row;
     row.enabled = out.enabled;
     row.stop_keywords = stored_list(out.keywords.stop, out.default_stop);
     row.start_keywords = stored_list(out.keywords.start, out.default_start);
     row.enforce = std::string(name(out.enforce));
     row.updated_at = out.updated_at;
-    if (auto ec = so::put_settings(conn, iid, row)) return ec;
+    if (auto ec = store::optouts::put_settings(conn, iid, row)) return ec;
     const std::string detail = "instance=" + iid + " enabled=" + (out.enabled ? "true" : "false") +
                                " enforce=" + row.enforce + " stop=" + (out.default_stop ? "default" : "custom") +
                                " start=" + (out.default_start ? "default" : "custom");

@@ -19,7 +19,6 @@
 namespace enfinito::outbound {
 namespace {
 
-namespace sm = store::messages;
 namespace json = boost::json;
 
 // The message id inside a stored accept record (REST's 202 body); empty if unreadable.
@@ -32,7 +31,7 @@ std::string id_of(std::string_view answer) {
 }
 
 // The key's first answer again, or "reused" when `earlier` was for a different request.
-accept_result replay_or_reused(const sm::idempotent_answer& earlier, const std::string& hash) {
+accept_result replay_or_reused(const store::messages::idempotent_answer& earlier, const std::string& hash) {
   accept_result r;
   if (earlier.request_hash != hash) {
     r.what = accept_result::kind::key_reused;
@@ -62,9 +61,9 @@ accept_result failed(accept_result::kind why, core::error_code ec = {}) {
 
 }  // namespace
 
-sm::message new_outbound(std::string_view instance_id, const std::optional<std::string>& api_key_id,
-                         meta::checked_message checked) {
-  sm::message m;
+store::messages::message new_outbound(std::string_view instance_id, const std::optional<std::string>& api_key_id,
+                                      meta::checked_message checked) {
+  store::messages::message m;
   m.id = "msg_" + crypto::time_ordered_token(16);  // index locality: see crypto/random.hpp
   m.instance_id = std::string(instance_id);
   m.peer = meta::recipient_key(checked.to);
@@ -85,9 +84,11 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
           ? std::string()
           : crypto::sha256_hex(std::string(rq.method) + " " + std::string(rq.path) + "\n" + std::string(rq.body));
   const auto not_before = core::wall_ms() / 1000 - ctx.settings.idempotency_retention_s;
-  sm::idempotent_answer earlier;
+  store::messages::idempotent_answer earlier;
   core::error_code ec;
-  auto read_earlier = [&](store::connection& c) { return sm::idempotency_get(c, scope, key, not_before, earlier); };
+  auto read_earlier = [&](store::connection& c) {
+    return store::messages::idempotency_get(c, scope, key, not_before, earlier);
+  };
 
   // Same key: the first answer again (same request, whatever happened since) or "reused".
   if (!key.empty()) {
@@ -130,12 +131,12 @@ net::awaitable<accept_result> accept(accept_context ctx, send_request rq) {
     if (m.send_at > 0) record["send_at"] = m.send_at;
     if (m.expires_at) record["expires_at"] = *m.expires_at;
   }
-  const sm::idempotent_answer first{hash, 202, json::serialize(record), m.created_at / 1000};
+  const store::messages::idempotent_answer first{hash, 202, json::serialize(record), m.created_at / 1000};
   auto write = [&](store::connection& c) -> core::error_code {
     if (auto e = optouts::check_single_send(c, m)) return e;  // the instance's opt-out rule: nothing stored
-    if (auto e = sm::insert_outbound(c, m, rq.user_id)) return e;
+    if (auto e = store::messages::insert_outbound(c, m, rq.user_id)) return e;
     if (key.empty()) return {};
-    return sm::idempotency_put(c, scope, key, rq.user_id, first, not_before);
+    return store::messages::idempotency_put(c, scope, key, rq.user_id, first, not_before);
   };
   ec = co_await ctx.db.write(write);
   if (ec == store::error::constraint && !key.empty()) {

@@ -39,8 +39,6 @@
 namespace enfinito::outbound {
 namespace {
 
-namespace sm = store::messages;
-namespace si = store::instances;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 // How often a send's outcome whose commit failed (disk full) is written again.
 constexpr std::chrono::milliseconds outcome_retry_every{250};
@@ -50,9 +48,9 @@ void check_spawn(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& x) {
-    core::log::error("send_queue_crashed", {{"what", x.what()}});
+    core::log::error("outbound.queue_crashed", {{"what", x.what()}});
   } catch (...) {
-    core::log::error("send_queue_crashed", {});
+    core::log::error("outbound.queue_crashed", {});
   }
   std::terminate();
 }
@@ -141,9 +139,9 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
   bool woken = false;
   bool running = false;
   bool stopping = false;
-  std::uint64_t row_generation = 0;  // si::generation() when `row` was read: re-read once it moves
+  std::uint64_t row_generation = 0;  // store::instances::generation() when `row` was read: re-read once it moves
   send_window window;
-  si::instance row;
+  store::instances::instance row;
   std::string row_key;    // the credential blobs the row had (detects an update)
   std::string creds_key;  // ... and those `creds` were opened from
   std::shared_ptr<const crypto::graph_credentials> creds;
@@ -173,23 +171,23 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
   // Reads the instance row and loads queued jobs. False when the instance is gone.
   net::awaitable<bool> refresh() {
     const auto load = window.begin_load();
-    const auto generation = si::generation();  // before the read: a change racing it is seen next time
-    si::instance r;
-    std::vector<sm::job_ref> jobs;
+    const auto generation = store::instances::generation();  // before the read: a change racing it is seen next time
+    store::instances::instance r;
+    std::vector<store::messages::job_ref> jobs;
     bool found = true;
     auto fn = [&](store::connection& c) -> core::error_code {
-      auto ec = si::get_any(c, instance_id, r);
+      auto ec = store::instances::get_any(c, instance_id, r);
       if (ec == store::error::not_found) {
         found = false;
         return {};
       }
       if (ec) return ec;
       if (load.room == 0) return {};
-      return sm::queued_jobs(c, instance_id, load.after, load.room, jobs);
+      return store::messages::queued_jobs(c, instance_id, load.after, load.room, jobs);
     };
     auto ec = co_await q.db.read(fn);
     if (ec) {
-      core::log::warn("send_queue_load_failed", {{"instance", instance_id}, {"reason", ec.message()}});
+      core::log::warn("outbound.queue_load_failed", {{"instance", instance_id}, {"reason", ec.message()}});
       window.load_failed(load);
       co_await sleep(std::chrono::milliseconds(1000));
       co_return true;
@@ -199,12 +197,12 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     user_id = r.user_id;
     row_key = r.blobs[crypto::f_phone] + r.blobs[crypto::f_token];
     if (const double rate = send_rate(q.cfg.queue, r.throughput_level); window.set_rate(rate, core::steady_ms()))
-      core::log::info("send_queue_rate", {{"instance", instance_id},
-                                          {"throughput", r.throughput_level},
-                                          {"per_second", static_cast<std::int64_t>(rate)}});
+      core::log::info("outbound.queue_rate", {{"instance", instance_id},
+                                              {"throughput", r.throughput_level},
+                                              {"per_second", static_cast<std::int64_t>(rate)}});
     const bool resumed = window.set_paused(r.status != "active");
     if (window.paused() || row_key != creds_key) creds.reset();
-    if (resumed) core::log::info("send_queue_resumed", {{"instance", instance_id}});
+    if (resumed) core::log::info("outbound.queue_resumed", {{"instance", instance_id}});
     row = std::move(r);
     for (auto& j : jobs) window.loaded(j.seq, std::move(j.peer), j.next_attempt_at, j.bulk);
     window.end_load(load, jobs.size());
@@ -219,14 +217,14 @@ struct dispatcher : std::enable_shared_from_this<dispatcher> {
     co_return true;
   }
 
-  void launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick);
+  void launch(std::vector<store::messages::leased>& leased, const std::vector<std::int64_t>& pick);
   net::awaitable<void> run();
-  net::awaitable<void> send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr);
+  net::awaitable<void> send_one(store::messages::leased l, std::shared_ptr<const crypto::graph_credentials> cr);
 };
 
 // Starts one send per leased job; the window forgets picked jobs that could not be leased
 // (resolved or deleted meanwhile).
-void dispatcher::launch(std::vector<sm::leased>& leased, const std::vector<std::int64_t>& pick) {
+void dispatcher::launch(std::vector<store::messages::leased>& leased, const std::vector<std::int64_t>& pick) {
   for (auto& l : leased) {
     window.started(l.seq);
     q.in_flight.fetch_add(1);
@@ -234,7 +232,7 @@ void dispatcher::launch(std::vector<sm::leased>& leased, const std::vector<std::
   }
   // Both lists hold at most queue.max_in_flight jobs: a linear search beats a hash set here.
   for (auto seq : pick)
-    if (std::none_of(leased.begin(), leased.end(), [seq](const sm::leased& l) { return l.seq == seq; }))
+    if (std::none_of(leased.begin(), leased.end(), [seq](const store::messages::leased& l) { return l.seq == seq; }))
       window.not_leased(seq);
 }
 
@@ -242,7 +240,7 @@ net::awaitable<void> dispatcher::run() {
   // Every local lives outside the loop (GCC 12 coroutine rule, docs/engineering-notes.md).
   auto self = shared_from_this();
   std::vector<std::int64_t> pick;
-  std::vector<sm::leased> leased;
+  std::vector<store::messages::leased> leased;
   const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(q.cfg.queue.sweep_interval * 4);
   bool gone = false;
   bool ok = true;
@@ -256,7 +254,8 @@ net::awaitable<void> dispatcher::run() {
     if (auto e = store::broadcasts::settle(c, owner, instance_id, pick, at.wall, broadcasts::opted_out,
                                            store::broadcasts::progress_every_ms))
       return e;
-    if (auto e = sm::lease(c, instance_id, pick, q.run_id, at.wall, window.lease_expiry(at.wall), leased)) return e;
+    if (auto e = store::messages::lease(c, instance_id, pick, q.run_id, at.wall, window.lease_expiry(at.wall), leased))
+      return e;
     for (std::size_t i = 0; i < leased.size(); ++i) {
       const auto& b = leased[i].broadcast_id;
       if (b.empty() || (i > 0 && leased[i - 1].broadcast_id == b)) continue;
@@ -267,7 +266,7 @@ net::awaitable<void> dispatcher::run() {
   while (!stopping && !gone) {
     // 1. Load what the database holds when the window asks, and read the instance row again
     //    once any instance changed (status, throughput, token).
-    if (window.wants_load(row_generation != si::generation())) {
+    if (window.wants_load(row_generation != store::instances::generation())) {
       ok = co_await refresh();
       if (!ok) {
         gone = true;
@@ -297,7 +296,7 @@ net::awaitable<void> dispatcher::run() {
       owner = user_id;
       ec = co_await q.db.write(lease_fn);
       if (ec) {
-        core::log::warn("send_queue_lease_failed", {{"instance", instance_id}, {"reason", ec.message()}});
+        core::log::warn("outbound.queue_lease_failed", {{"instance", instance_id}, {"reason", ec.message()}});
         co_await sleep(std::chrono::milliseconds(1000));
         continue;
       }
@@ -311,7 +310,7 @@ net::awaitable<void> dispatcher::run() {
   running = false;
   if (gone) {
     // The instance was deleted: its jobs went with it (ON DELETE CASCADE).
-    core::log::info("send_queue_instance_gone", {{"instance", instance_id}});
+    core::log::info("outbound.queue_instance_gone", {{"instance", instance_id}});
     sh.dispatchers.erase(instance_id);
   }
 }
@@ -319,10 +318,10 @@ net::awaitable<void> dispatcher::run() {
 namespace {
 
 // The message log's record of a judged attempt (store/messages.hpp `outcome`).
-sm::outcome to_outcome(const answer& a, std::int64_t now) {
-  sm::outcome o;
+store::messages::outcome to_outcome(const answer& a, std::int64_t now) {
+  store::messages::outcome o;
   if (a.accepted) {
-    o.what = sm::outcome::kind::sent;
+    o.what = store::messages::outcome::kind::sent;
     o.wamid = a.wamid;
     return o;
   }
@@ -331,15 +330,15 @@ sm::outcome to_outcome(const answer& a, std::int64_t now) {
   o.error_title = a.error_title;
   switch (v.what) {
     case verdict::kind::failed:
-      o.what = sm::outcome::kind::failed;
+      o.what = store::messages::outcome::kind::failed;
       break;
     case verdict::kind::dead:
-      o.what = sm::outcome::kind::dead;
+      o.what = store::messages::outcome::kind::dead;
       break;
     case verdict::kind::sent:  // not produced for a failure
     case verdict::kind::retry:
     case verdict::kind::reauth:
-      o.what = sm::outcome::kind::retry;
+      o.what = store::messages::outcome::kind::retry;
       o.next_attempt_at = now + v.delay.count();
       o.undo_attempt = !v.counts;
       o.possible_duplicate = v.possible_duplicate;
@@ -350,7 +349,8 @@ sm::outcome to_outcome(const answer& a, std::int64_t now) {
 
 }  // namespace
 
-net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const crypto::graph_credentials> cr) {
+net::awaitable<void> dispatcher::send_one(store::messages::leased l,
+                                          std::shared_ptr<const crypto::graph_credentials> cr) {
   auto self = shared_from_this();
   const auto seq = l.seq;
   const std::string message_id = l.id;
@@ -367,7 +367,7 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   const auto now = at.wall;
   const auto a = judge_answer(res, l.attempts, window.pair_repeats(seq), q.policy, sh.unit());
   const auto& v = a.v;
-  const sm::outcome o = to_outcome(a, now);
+  const store::messages::outcome o = to_outcome(a, now);
   const std::string& wa_id = a.wa_id;
   const unsigned http_status = a.http_status;
   bool first_reauth = false;
@@ -375,14 +375,15 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     first_reauth = window.judged(seq, v, at);
     if (v.what == verdict::kind::reauth) creds.reset();
     q.stats.failure(v.code);
-    core::log::info("send_attempt_failed", {{"instance", instance_id},
-                                            {"message", message_id},
-                                            {"attempt", l.attempts},
-                                            {"code", v.code ? std::to_string(*v.code) : std::string("transport")},
-                                            {"http_status", http_status},
-                                            {"fbtrace_id", a.fbtrace_id},
-                                            {"transport", res ? std::string() : res.error().message()},
-                                            {"verdict", static_cast<int>(v.what)}});
+    core::log::info("outbound.send_attempt_failed",
+                    {{"instance", instance_id},
+                     {"message", message_id},
+                     {"attempt", l.attempts},
+                     {"code", v.code ? std::to_string(*v.code) : std::string("transport")},
+                     {"http_status", http_status},
+                     {"fbtrace_id", a.fbtrace_id},
+                     {"transport", res ? std::string() : res.error().message()},
+                     {"verdict", static_cast<int>(v.what)}});
   }
 
   // Commit the outcome (and, on 190, the instance's new status) with its events.
@@ -394,13 +395,13 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   // (ThreadSanitizer found the race).
   const std::string owner = user_id;
   auto fn = [&](store::connection& c) -> core::error_code {
-    if (auto ec = sm::resolve(c, seq, q.run_id, o, owner, instance_id, now)) return ec;
+    if (auto ec = store::messages::resolve(c, seq, q.run_id, o, owner, instance_id, now)) return ec;
     // A broadcast's progress and end (store/broadcasts.hpp), in the outcome's own write.
-    if (!broadcast_id.empty() && o.what != sm::outcome::kind::retry)
+    if (!broadcast_id.empty() && o.what != store::messages::outcome::kind::retry)
       if (auto ec = store::broadcasts::after(c, owner, broadcast_id, false, now, store::broadcasts::progress_every_ms))
         return ec;
     // Statuses Meta posted before this commit wait in pending_statuses (store/inbound.hpp).
-    if (o.what == sm::outcome::kind::sent)
+    if (o.what == store::messages::outcome::kind::sent)
       if (auto ec = store::inbound::apply_pending(c, instance_id, o.wamid, tagged ? message_id : std::string(),
                                                   meta::status_advances, now))
         return ec;
@@ -419,7 +420,7 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
   };
   if (retryable(ec)) {
     // Only here: a timer per send would cost every message a timer-queue registration.
-    core::log::warn("send_queue_outcome_retrying",
+    core::log::warn("outbound.queue_outcome_retrying",
                     {{"instance", instance_id}, {"message", message_id}, {"reason", ec.message()}});
     net::steady_timer pause(sh.ctx);
     std::tuple<boost::system::error_code> waited;  // outside the loop (GCC 12 coroutine rule)
@@ -436,26 +437,28 @@ net::awaitable<void> dispatcher::send_one(sm::leased l, std::shared_ptr<const cr
     window.gone(seq);  // instance deleted, or the job is not ours any more
   } else if (ec) {
     // Our lease stays in the database; lease() accepts our own lease again later.
-    core::log::error("send_queue_commit_failed",
+    core::log::error("outbound.queue_commit_failed",
                      {{"instance", instance_id}, {"message", message_id}, {"reason", ec.message()}});
     window.commit_failed(seq, first_reauth, now);
-  } else if (o.what == sm::outcome::kind::retry) {
+  } else if (o.what == store::messages::outcome::kind::retry) {
     q.stats.retried.fetch_add(1, std::memory_order_relaxed);
     if (v.what == verdict::kind::reauth) q.stats.reauth.fetch_add(1, std::memory_order_relaxed);
     window.retry_at(seq, o.next_attempt_at);
     if (first_reauth)
-      core::log::warn("send_queue_paused_needs_reauth", {{"instance", instance_id}, {"message", message_id}});
+      core::log::warn("outbound.queue_paused_needs_reauth", {{"instance", instance_id}, {"message", message_id}});
   } else {
-    window.resolved(seq, o.what == sm::outcome::kind::sent);
+    window.resolved(seq, o.what == store::messages::outcome::kind::sent);
     send_outcome out;
-    if (o.what == sm::outcome::kind::sent) {
+    if (o.what == store::messages::outcome::kind::sent) {
       q.stats.sent.fetch_add(1, std::memory_order_relaxed);
       out.what = send_outcome::kind::sent;
       out.wamid = o.wamid;
       out.wa_id = wa_id;
     } else {
-      (o.what == sm::outcome::kind::failed ? q.stats.failed : q.stats.dead).fetch_add(1, std::memory_order_relaxed);
-      out.what = o.what == sm::outcome::kind::failed ? send_outcome::kind::failed : send_outcome::kind::dead;
+      (o.what == store::messages::outcome::kind::failed ? q.stats.failed : q.stats.dead)
+          .fetch_add(1, std::memory_order_relaxed);
+      out.what =
+          o.what == store::messages::outcome::kind::failed ? send_outcome::kind::failed : send_outcome::kind::dead;
       out.error_code = o.error_code;
       out.error_title = o.error_title;
       out.http_status = http_status;
@@ -512,9 +515,9 @@ net::awaitable<void> queue::impl::sweep() {
   std::size_t deleted = 0;
   bool first = true;
   core::error_code ec;
-  auto due_fn = [&](store::connection& c) { return sm::instances_with_due_jobs(c, now, 100'000, ids); };
+  auto due_fn = [&](store::connection& c) { return store::messages::instances_with_due_jobs(c, now, 100'000, ids); };
   auto purge_fn = [&](store::connection& c) {
-    return sm::idempotency_purge(c, now / 1000 - cfg.queue.idempotency_retention_s, 5000, deleted);
+    return store::messages::idempotency_purge(c, now / 1000 - cfg.queue.idempotency_retention_s, 5000, deleted);
   };
   while (!stopping.load()) {
     if (!first) {
@@ -527,12 +530,12 @@ net::awaitable<void> queue::impl::sweep() {
     ids.clear();
     now = core::wall_ms();
     ec = co_await db.read(due_fn);
-    if (ec) core::log::warn("send_queue_sweep_failed", {{"reason", ec.message()}});
+    if (ec) core::log::warn("outbound.queue_sweep_failed", {{"reason", ec.message()}});
     for (const auto& id : ids) notify(id, 0, {});
     if (now - last_purge >= 60'000) {
       last_purge = now;
       ec = co_await db.write(purge_fn);
-      if (ec) core::log::warn("idempotency_purge_failed", {{"reason", ec.message()}});
+      if (ec) core::log::warn("outbound.idempotency_purge_failed", {{"reason", ec.message()}});
     }
   }
 }
@@ -553,7 +556,8 @@ core::error_code queue::recover() {
   std::size_t released = 0;
   const auto owner = impl_->run_id;
   const auto now = core::wall_ms();
-  auto ec = impl_->db.write_sync([&](store::connection& c) { return sm::release_leases(c, owner, now, released); });
+  auto ec = impl_->db.write_sync(
+      [&](store::connection& c) { return store::messages::release_leases(c, owner, now, released); });
   if (ec) return ec;
   impl_->stats.released.fetch_add(released);
   if (released > 0)
@@ -583,7 +587,7 @@ void queue::stop(std::chrono::milliseconds deadline) {
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (auto left = impl_->in_flight.load(); left > 0)
-    core::log::warn("send_queue_stopped_with_sends_in_flight",
+    core::log::warn("outbound.queue_stopped_with_sends_in_flight",
                     {{"sends", left}, {"note", "resent after restart, flagged possible_duplicate"}});
 }
 
@@ -601,10 +605,10 @@ net::awaitable<std::optional<send_outcome>> queue::wait_for_outcome(std::string 
     self->waiters.emplace(message_id, impl::waiter_ref{ex, w});
   }
   // An outcome committed before we registered is in the log.
-  sm::message m;
+  store::messages::message m;
   bool found = false;
   auto fn = [&](store::connection& c) -> core::error_code {
-    auto ec = sm::get_by_id(c, message_id, m);
+    auto ec = store::messages::get_by_id(c, message_id, m);
     if (ec == store::error::not_found) return {};
     found = !ec;
     return ec;

@@ -12,9 +12,6 @@
 namespace enfinito::outbound {
 namespace {
 
-namespace sm = store::messages;
-namespace si = store::instances;
-
 json::value parsed_or_null(std::string_view text) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
@@ -130,7 +127,7 @@ timeline_entry delivery_entry(const store::timeline::delivery& d) {
   return out;
 }
 
-timeline_entry request_entry(const sm::message& m) {
+timeline_entry request_entry(const store::messages::message& m) {
   timeline_entry out;
   out.at = m.created_at;
   out.kind = "api_request";
@@ -146,17 +143,16 @@ timeline_entry request_entry(const sm::message& m) {
 }  // namespace
 
 // Everything stored about the message, oldest first (see store/timeline.hpp).
-core::error_code build_timeline(store::connection& c, const std::string& user_id, const sm::message& m,
+core::error_code build_timeline(store::connection& c, const std::string& user_id, const store::messages::message& m,
                                 std::vector<timeline_entry>& out) {
-  namespace st = store::timeline;
-  std::vector<st::attempt> tries;
+  std::vector<store::timeline::attempt> tries;
   std::vector<store::events::event> evs;
-  std::vector<st::delivery> hooks;
-  if (auto ec = st::attempts(c, m.seq, tries)) return ec;
-  if (auto ec = st::message_events(c, user_id, m.instance_id, m.id, m.created_at - 1000, evs)) return ec;
+  std::vector<store::timeline::delivery> hooks;
+  if (auto ec = store::timeline::attempts(c, m.seq, tries)) return ec;
+  if (auto ec = store::timeline::message_events(c, user_id, m.instance_id, m.id, m.created_at - 1000, evs)) return ec;
   std::vector<std::int64_t> ids;
   for (const auto& e : evs) ids.push_back(e.id);
-  if (auto ec = st::deliveries(c, user_id, m.instance_id, ids, hooks)) return ec;
+  if (auto ec = store::timeline::deliveries(c, user_id, m.instance_id, ids, hooks)) return ec;
   if (m.direction == "outbound") out.push_back(request_entry(m));
   for (const auto& a : tries) out.push_back(attempt_entry(a));
   bool seen_accept = false;
@@ -177,25 +173,25 @@ core::error_code export_messages_page(store::connection& c, const std::string& u
     inst = cursor.substr(0, bar);
     before = std::stoll(cursor.substr(bar + 1));
   }
-  std::vector<si::instance> next;
+  std::vector<store::instances::instance> next;
   auto first_after = [&](const std::string& after) -> core::error_code {
     next.clear();
-    if (auto ec = si::list(c, user_id, after, 1, next)) return ec;
+    if (auto ec = store::instances::list(c, user_id, after, 1, next)) return ec;
     inst = next.empty() ? std::string() : next[0].id;
     before = 0;
     return {};
   };
   if (inst.empty())
     if (auto ec = first_after("")) return ec;
-  std::vector<sm::message> rows;
+  std::vector<store::messages::message> rows;
   while (!inst.empty() && page.size() < limit) {
-    sm::list_filter f;
+    store::messages::list_filter f;
     f.user_id = user_id;
     f.instance_id = inst;
     f.before_seq = before;
     f.limit = limit - page.size();
     rows.clear();
-    if (auto ec = sm::list(c, f, rows)) return ec;
+    if (auto ec = store::messages::list(c, f, rows)) return ec;
     for (const auto& m : rows) page.push_back(view(m));
     if (rows.size() < f.limit) {
       if (auto ec = first_after(inst)) return ec;  // this instance is done: the next one

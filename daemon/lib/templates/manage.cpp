@@ -17,7 +17,6 @@ namespace enfinito::templates {
 namespace {
 
 namespace json = boost::json;
-namespace st = store::templates;
 using instances::relay_failure;
 
 std::string text(const json::object& o, std::string_view key) {
@@ -88,7 +87,7 @@ std::optional<meta::input_problem> check_edit(const json::value& v) {
   return std::nullopt;
 }
 
-json::object meta_object(const st::row& r) {
+json::object meta_object(const store::templates::row& r) {
   json::object o{{"name", r.name},
                  {"language", r.language},
                  {"status", r.status},
@@ -102,9 +101,9 @@ json::object meta_object(const st::row& r) {
   return o;
 }
 
-std::string cursor_after(const st::row& r) { return crypto::hex_encode(r.name + '\x1f' + r.language); }
+std::string cursor_after(const store::templates::row& r) { return crypto::hex_encode(r.name + '\x1f' + r.language); }
 
-bool read_cursor(std::string_view cursor, st::filter& f, bool before) {
+bool read_cursor(std::string_view cursor, store::templates::filter& f, bool before) {
   auto raw = crypto::hex_decode(cursor);
   if (!raw) return false;
   std::string after(raw->begin(), raw->end());
@@ -113,11 +112,12 @@ bool read_cursor(std::string_view cursor, st::filter& f, bool before) {
   return true;
 }
 
-net::awaitable<core::result<copy_page>> list(store::store& db, const std::string& instance_id, st::filter f) {
+net::awaitable<core::result<copy_page>> list(store::store& db, const std::string& instance_id,
+                                             store::templates::filter f) {
   const std::size_t limit = f.limit;
   f.limit = limit + 1;  // one more tells whether a next page exists
-  std::vector<st::row> rows;
-  auto read = [&](store::connection& c) { return st::list(c, instance_id, f, rows); };
+  std::vector<store::templates::row> rows;
+  auto read = [&](store::connection& c) { return store::templates::list(c, instance_id, f, rows); };
   auto ec = co_await db.read(read);
   if (ec) co_return ec;
   copy_page page;
@@ -148,7 +148,7 @@ net::awaitable<instances::relayed<json::object>> create(const instances::relay_t
   json::object out;
   for (const char* k : {"id", "status", "category"})
     if (const auto* v = parsed.value->as_object().if_contains(k)) out[k] = *v;
-  st::row r;
+  store::templates::row r;
   r.instance_id = t.instance_id;
   r.name = text(definition, "name");
   r.language = text(definition, "language");
@@ -159,7 +159,9 @@ net::awaitable<instances::relayed<json::object>> create(const instances::relay_t
       text(definition, "parameter_format").empty() ? "POSITIONAL" : text(definition, "parameter_format");
   if (const auto* c = definition.if_contains("components")) r.components = json::serialize(*c);
   r.updated_at = core::wall_ms();
-  std::function<core::error_code(store::connection&)> write = [&r](store::connection& c) { return st::upsert(c, r); };
+  std::function<core::error_code(store::connection&)> write = [&r](store::connection& c) {
+    return store::templates::upsert(c, r);
+  };
   auto stored = co_await store_change(t, std::move(write));
   if (auto* f = std::get_if<relay_failure>(&stored)) co_return std::move(*f);
   co_return out;
@@ -171,7 +173,7 @@ net::awaitable<instances::relayed<std::monostate>> edit(const instances::relay_t
       co_await call(t, meta::edit_template(t.meta.version(), template_id, json::serialize(changes)), "template_edit");
   if (auto* f = std::get_if<relay_failure>(&a)) co_return std::move(*f);
   if (!meta::parse_success(std::get<meta::response>(a).body)) co_return relay_failure{};
-  st::update u;  // category only; the components are rewritten below
+  store::templates::update u;  // category only; the components are rewritten below
   u.template_id = template_id;
   u.category = text(changes, "category");
   std::optional<std::string> comps;
@@ -181,9 +183,9 @@ net::awaitable<instances::relayed<std::monostate>> edit(const instances::relay_t
   std::function<core::error_code(store::connection&)> write = [&](store::connection& c) -> core::error_code {
     bool applied = false;
     if (!u.category.empty())
-      if (auto ec = st::apply(c, iid, u, now, applied)) return ec;
+      if (auto ec = store::templates::apply(c, iid, u, now, applied)) return ec;
     if (!comps) return {};
-    return st::set_components(c, iid, template_id, *comps, now);
+    return store::templates::set_components(c, iid, template_id, *comps, now);
   };
   auto stored = co_await store_change(t, std::move(write));
   co_return stored;
@@ -198,7 +200,7 @@ net::awaitable<instances::relayed<std::monostate>> remove(const instances::relay
   const std::string& iid = t.instance_id;
   std::function<core::error_code(store::connection&)> write = [&](store::connection& c) {
     std::size_t removed = 0;
-    return st::remove(c, iid, name, template_id, removed);
+    return store::templates::remove(c, iid, name, template_id, removed);
   };
   auto stored = co_await store_change(t, std::move(write));
   co_return stored;

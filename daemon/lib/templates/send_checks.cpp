@@ -12,7 +12,6 @@ namespace enfinito::templates {
 namespace {
 
 namespace json = boost::json;
-namespace st = store::templates;
 
 std::string text(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -21,7 +20,7 @@ std::string text(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-definition to_definition(const st::row& r) {
+definition to_definition(const store::templates::row& r) {
   definition d;
   d.name = r.name;
   d.language = r.language;
@@ -82,11 +81,11 @@ net::awaitable<std::optional<problem>> send_checks::check_template_send(store::s
     const auto generation = templates_.generation();  // before the read: see store/change_cache.hpp
     auto fresh = std::make_shared<template_entry>();
     auto read = [&](store::connection& c) -> core::error_code {
-      st::copy_state state;
-      if (auto e = st::state(c, instance_id, state)) return e;
+      store::templates::copy_state state;
+      if (auto e = store::templates::state(c, instance_id, state)) return e;
       fresh->synced = state.synced_at.has_value();
-      st::row r;
-      auto e = st::get(c, instance_id, name, language, r);
+      store::templates::row r;
+      auto e = store::templates::get(c, instance_id, name, language, r);
       if (e == store::error::not_found) return {};
       if (e) return e;
       fresh->found = to_definition(r);
@@ -114,10 +113,10 @@ net::awaitable<send_verdict> send_checks::check_window(store::store& db, std::si
   } else {
     const auto generation = windows_.generation();
     auto read = [&](store::connection& c) -> core::error_code {
-      st::copy_state state;
-      if (auto e = st::state(c, instance_id, state)) return e;
+      store::templates::copy_state state;
+      if (auto e = store::templates::state(c, instance_id, state)) return e;
       entry.webhooks_since = state.webhooks_since;
-      return st::last_inbound(c, instance_id, peer, entry.last_inbound_at);
+      return store::templates::last_inbound(c, instance_id, peer, entry.last_inbound_at);
     };
     auto rec = co_await db.read(read);
     if (rec) co_return v;  // unreadable: no refusal Meta might not make

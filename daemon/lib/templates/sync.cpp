@@ -22,7 +22,6 @@ namespace enfinito::templates {
 namespace {
 
 namespace json = boost::json;
-namespace st = store::templates;
 
 constexpr std::size_t page_size = 100;
 constexpr int max_pages = 10;  // Meta holds at most 250 templates per WABA: 3 pages
@@ -35,10 +34,10 @@ std::string text(const json::object& o, std::string_view key) {
 }
 
 // Meta's template object as a row of the copy (nothing when it lacks a name, language or id).
-std::optional<st::row> to_row(const json::value& v, const std::string& instance_id) {
+std::optional<store::templates::row> to_row(const json::value& v, const std::string& instance_id) {
   if (!v.is_object()) return std::nullopt;
   const auto& o = v.get_object();
-  st::row r;
+  store::templates::row r;
   r.instance_id = instance_id;
   r.name = text(o, "name");
   r.language = text(o, "language");
@@ -60,9 +59,9 @@ net::awaitable<void> sync_instance(sync_context& c, const store::instances::inst
   const instances::relay_target t{c.db, *c.meta, row.id, access.creds};
   auto got = co_await sync_now(t);
   if (auto* n = std::get_if<std::size_t>(&got))
-    core::log::info("templates_synced", {{"instance", row.id}, {"templates", *n}});
+    core::log::info("templates.synced", {{"instance", row.id}, {"templates", *n}});
   else
-    core::log::warn("templates_sync_failed", {{"instance", row.id}});
+    core::log::warn("templates.sync_failed", {{"instance", row.id}});
 }
 
 // One pass over every instance: those whose copy is due are synced, one at a time.
@@ -70,14 +69,14 @@ net::awaitable<void> sync_instance(sync_context& c, const store::instances::inst
 net::awaitable<void> sync_pass(sync_context& c) {
   std::string after;
   std::vector<store::instances::instance> rows;
-  std::vector<st::copy_state> states;
+  std::vector<store::templates::copy_state> states;
   core::error_code ec;
   auto read = [&](store::connection& conn) -> core::error_code {
     rows.clear();
     if (auto e = store::instances::scan(conn, after, scan_batch, rows)) return e;
     states.assign(rows.size(), {});
     for (std::size_t i = 0; i < rows.size(); ++i)
-      if (auto e = st::state(conn, rows[i].id, states[i])) return e;
+      if (auto e = store::templates::state(conn, rows[i].id, states[i])) return e;
     return {};
   };
   for (bool more = true; more;) {
@@ -112,7 +111,7 @@ bool sync_due(std::optional<std::int64_t> synced_at_ms, std::int64_t now_ms,
 }
 
 net::awaitable<instances::relayed<std::size_t>> sync_now(const instances::relay_target& t) {
-  std::vector<st::row> rows;
+  std::vector<store::templates::row> rows;
   meta::template_query q;
   q.limit = page_size;
   std::optional<instances::relay_failure> failure;
@@ -132,7 +131,7 @@ net::awaitable<instances::relayed<std::size_t>> sync_now(const instances::relay_
   if (failure) co_return std::move(*failure);
   const auto now = core::wall_ms();
   const std::string& iid = t.instance_id;
-  auto write = [&](store::connection& c) { return st::replace_all(c, iid, rows, now); };
+  auto write = [&](store::connection& c) { return store::templates::replace_all(c, iid, rows, now); };
   auto ec = co_await t.db.write(write);
   if (ec) co_return instances::relay_failure{};  // not stored: the copy stays as it was
   co_return rows.size();
@@ -142,7 +141,7 @@ void start_sync(sync_context c, executor ex) {
   auto ctx = std::make_shared<sync_context>(std::move(c));
   net::co_spawn(ex, sync_loop(std::move(ctx)), [](std::exception_ptr e) {
     if (e) {
-      core::log::error("templates_sync_crashed", {});
+      core::log::error("templates.sync_crashed", {});
       std::terminate();
     }
   });

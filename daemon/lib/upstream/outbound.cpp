@@ -57,14 +57,14 @@ std::string_view name(purpose p) noexcept {
 void note_connect(purpose p, std::string_view host, std::string_view port) {
   count(name(p), host, port);
   if (core::log::enabled(core::log::level::debug))
-    core::log::debug("outbound_connect", {{"purpose", name(p)}, {"host", host}, {"port", port}});
+    core::log::debug("upstream.connect", {{"purpose", name(p)}, {"host", host}, {"port", port}});
 }
 
 void note_unnamed_connect(std::string_view host, std::string_view port) {
   count("unnamed", host, port);
   // Debug, not warn: the test tools (the fake Graph API's webhooks) use this client too.
   if (core::log::enabled(core::log::level::debug))
-    core::log::debug("outbound_connect_unnamed", {{"host", host}, {"port", port}});
+    core::log::debug("upstream.connect_unnamed", {{"host", host}, {"port", port}});
 }
 
 std::vector<endpoint_count> connections() {

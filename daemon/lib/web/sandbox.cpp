@@ -178,7 +178,7 @@ net::awaitable<response> create_instance(sandbox& sb, http::request& req) {
   auto callback = callback_body(sb.s.cfg, phone, secret, res.body());
   if (!callback) co_return internal_error();
   if (!co_await admin(sb, "/_admin/numbers", callback->second)) co_return fake_failed();
-  core::log::info("sandbox_instance_created", {{"instance", callback->first}, {"user", p.user_id}});
+  core::log::info("web.sandbox_instance_created", {{"instance", callback->first}, {"user", p.user_id}});
   co_return res;
 }
 
@@ -283,7 +283,7 @@ net::awaitable<void> restore(std::shared_ptr<sandbox> sb) {
     for (const auto& row : rows)
       if (co_await restore_one(*sb, row)) ++restored;
   }
-  core::log::info("sandbox_restored", {{"instances", restored}});
+  core::log::info("web.sandbox_restored", {{"instances", restored}});
 }
 
 }  // namespace
@@ -303,10 +303,10 @@ void register_sandbox_routes(http::router& r, api::services& s) {
       // The fake forgets everything when it stops; the database does not.
       if (sb->fake)
         net::co_spawn(s.reactors.at(0).get_executor(), restore(sb), [](std::exception_ptr e) {
-          if (e) core::log::error("sandbox_restore_failed", {});
+          if (e) core::log::error("web.sandbox_restore_failed", {});
         });
-      core::log::warn("dev_sandbox", {{"warning", "DEV MODE: sandbox routes /v1/dev/... on, fake Graph API at"},
-                                      {"url", s.cfg.sandbox_url}});
+      core::log::warn("web.dev_sandbox", {{"warning", "DEV MODE: sandbox routes /v1/dev/... on, fake Graph API at"},
+                                          {"url", s.cfg.sandbox_url}});
     }
   }
   r.add(http::verb::post, "/v1/dev/sandbox-instance", "dev.sandbox_instance",

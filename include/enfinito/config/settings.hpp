@@ -130,7 +130,7 @@ struct meta_settings {
 };
 
 /** Meta's webhooks in (`/webhooks/meta/{instance}`, issue 6). */
-struct webhook_settings {
+struct inbound_settings {
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // Meta's documented largest payload; larger gets 413
   milliseconds credential_cache_ttl{60'000};     // per-reactor cache of an instance's app secret etc.
   milliseconds silent_after{30 * 60'000};        // sent messages with no status webhook this long: webhooks_silent
@@ -145,7 +145,7 @@ struct onboarding_settings {
 };
 
 /** Customer webhooks out (issue 6): endpoints, delivery engine, SSRF guard. */
-struct webhooks_out_settings {
+struct customer_webhooks_settings {
   bool allow_http = false;          // http:// endpoint URLs (tests, local development); else https only
   std::string allow_ranges;         // comma-separated CIDRs allowed although not public, e.g. "127.0.0.0/8"
   milliseconds poll_interval{200};  // deprecated, ignored: the change stream wakes the sender
@@ -262,8 +262,8 @@ struct feed_settings {
 struct settings {
   server_settings server;
   feed_settings feed;
-  webhook_settings webhooks;
-  webhooks_out_settings webhooks_out;
+  inbound_settings inbound;
+  customer_webhooks_settings customer_webhooks;
   retention_settings retention;
   google_settings google;
   auth_settings auth;

@@ -38,7 +38,7 @@ struct endpoint_context {
   store::store& db;
   crypto::vault_source& vault;
   net::thread_pool& blocking;
-  const config::webhooks_out_settings& settings;
+  const config::customer_webhooks_settings& settings;
   store::audit::actor who{};  // recorded with create and rotate, in their write
   // The tenant's quota of endpoints across its instances ([quotas] webhook_endpoints, or its
   // override: store/limits.hpp), checked in the insert's transaction.
@@ -53,7 +53,7 @@ std::string audit_detail(const store::hooks::endpoint& e, bool url = false, bool
                          bool format = false, bool state = false);
 
 /** Why `url` may not be a webhook target, or empty when it may. */
-net::awaitable<std::string> check_target(const config::webhooks_out_settings& c, const std::string& url);
+net::awaitable<std::string> check_target(const config::customer_webhooks_settings& c, const std::string& url);
 
 struct created {
   core::error_code ec;

@@ -34,13 +34,13 @@
 
 namespace enfinito::hooks {
 
-/** When an endpoint's failure run pauses it (config [webhooks_out]). */
+/** When an endpoint's failure run pauses it (config [customer_webhooks]). */
 struct pause_limits {
   std::int64_t max_failures = 50;   // pause_after_failures
   std::int64_t max_failing_ms = 0;  // pause_after
 };
 
-/** How often and how late one delivery is retried (config [webhooks_out]). */
+/** How often and how late one delivery is retried (config [customer_webhooks]). */
 struct retry_limits {
   unsigned max_attempts = 45;
   std::chrono::milliseconds retry_after_max{0};

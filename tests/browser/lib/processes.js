@@ -206,7 +206,7 @@ export async function start_daemon(dir, { meta_base_url, smtp_port, extra_toml =
   if (extra_toml) fs.appendFileSync(config, extra_toml + '\n');
   const child = start_child('enfinitod', binaries().enfinitod, ['--config', config, ...args], { env, cwd: dir },
     path.join(dir, 'enfinitod.log'));
-  await wait_for_log(child, 'enfinitod', /event=listening .*port=(\d+)/);
+  await wait_for_log(child, 'enfinitod', /event=app.listening .*port=(\d+)/);
   return {
     port, public_url, config, ctl,
     log: () => log_of(child),

@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(vault_and_meta_keys) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// [webhooks] became [inbound] and [webhooks_out] became [customer_webhooks]: the old names keep
+// [webhooks] became [inbound] and [customer_webhooks] became [customer_webhooks]: the old names keep
 // working, each with one warning, and one section under both names is an error.
 BOOST_AUTO_TEST_SUITE(config_renamed_sections)
 
@@ -184,19 +184,19 @@ max_endpoints_per_instance = 7
 // The same file under the sections' old names.
 std::string with_old_names(std::string toml) {
   for (const auto& [from, to] :
-       {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"}, {"[customer_webhooks]", "[webhooks_out]"}})
+       {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"}, {"[customer_webhooks]", "[customer_webhooks]"}})
     toml.replace(toml.find(from), from.size(), to);
   return toml;
 }
 const std::string old_names = with_old_names(new_names);
 
 void expect_same(const config::settings& a, const config::settings& b) {
-  BOOST_TEST(a.webhooks.max_body_bytes == b.webhooks.max_body_bytes);
-  BOOST_TEST(a.webhooks.credential_cache_ttl.count() == b.webhooks.credential_cache_ttl.count());
-  BOOST_TEST(a.webhooks_out.allow_http == b.webhooks_out.allow_http);
-  BOOST_TEST(a.webhooks_out.allow_ranges == b.webhooks_out.allow_ranges);
-  BOOST_TEST(a.webhooks_out.retry_base.count() == b.webhooks_out.retry_base.count());
-  BOOST_TEST(a.webhooks_out.max_endpoints_per_instance == b.webhooks_out.max_endpoints_per_instance);
+  BOOST_TEST(a.inbound.max_body_bytes == b.inbound.max_body_bytes);
+  BOOST_TEST(a.inbound.credential_cache_ttl.count() == b.inbound.credential_cache_ttl.count());
+  BOOST_TEST(a.customer_webhooks.allow_http == b.customer_webhooks.allow_http);
+  BOOST_TEST(a.customer_webhooks.allow_ranges == b.customer_webhooks.allow_ranges);
+  BOOST_TEST(a.customer_webhooks.retry_base.count() == b.customer_webhooks.retry_base.count());
+  BOOST_TEST(a.customer_webhooks.max_endpoints_per_instance == b.customer_webhooks.max_endpoints_per_instance);
 }
 
 // The log lines `parse` writes (the warnings), captured in a file.
@@ -227,10 +227,10 @@ struct captured_log {
 
 BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {
   const auto current = config::parse(new_names);
-  BOOST_TEST(current.webhooks.max_body_bytes == 2097152u);
-  BOOST_TEST(current.webhooks.credential_cache_ttl.count() == 250);
-  BOOST_TEST(current.webhooks_out.allow_http);
-  BOOST_TEST(current.webhooks_out.max_endpoints_per_instance == 7u);
+  BOOST_TEST(current.inbound.max_body_bytes == 2097152u);
+  BOOST_TEST(current.inbound.credential_cache_ttl.count() == 250);
+  BOOST_TEST(current.customer_webhooks.allow_http);
+  BOOST_TEST(current.customer_webhooks.max_endpoints_per_instance == 7u);
   expect_same(config::parse(old_names), current);
 
   config::load_options old_env, new_env;
@@ -250,15 +250,16 @@ BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {
   // An old-name variable overrides a new-name file, like any variable.
   config::load_options override;
   override.env = {{"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "4096"}};
-  BOOST_TEST(config::parse(new_names, override).webhooks.max_body_bytes == 4096u);
+  BOOST_TEST(config::parse(new_names, override).inbound.max_body_bytes == 4096u);
   // Checks still name the key.
   expect_error("[webhooks]\nmax_body_bytes = 1\n", "inbound.max_body_bytes");
-  expect_error("[webhooks_out]\nnope = 1\n", "webhooks_out.nope");
+  expect_error("[customer_webhooks]\nnope = 1\n", "webhooks_out.nope");
 }
 
 BOOST_AUTO_TEST_CASE(both_spellings_at_once_is_an_error) {
   expect_error("[webhooks]\nmax_body_bytes = 4096\n[inbound]\ncredential_cache_ttl_ms = 5\n", "[inbound]");
-  expect_error("[customer_webhooks]\nallow_http = true\n[webhooks_out]\nallow_http = true\n", "[customer_webhooks]");
+  expect_error("[customer_webhooks]\nallow_http = true\n[customer_webhooks]\nallow_http = true\n",
+               "[customer_webhooks]");
   config::load_options both;
   both.env = {{"ENFINITO_WEBHOOKS_OUT_TIMEOUT_MS", "1000"}, {"ENFINITO_CUSTOMER_WEBHOOKS_TIMEOUT_MS", "2000"}};
   expect_error("", "ENFINITO_CUSTOMER_WEBHOOKS_TIMEOUT_MS", both);
@@ -267,13 +268,13 @@ BOOST_AUTO_TEST_CASE(both_spellings_at_once_is_an_error) {
 BOOST_AUTO_TEST_CASE(an_old_name_logs_one_warning_with_both_names) {
   captured_log log;
   config::parse(new_names);
-  BOOST_TEST(log.count("config_section_deprecated") == 0u);
+  BOOST_TEST(log.count("config.section_deprecated") == 0u);
 
   config::load_options o;
   o.env = {{"ENFINITO_WEBHOOKS_OUT_TIMEOUT_MS", "1000"}};  // the same old section again
   config::parse(old_names, o);
   BOOST_TEST_CONTEXT("log: " << log.text()) {
-    BOOST_TEST(log.count("config_section_deprecated") == 2u);
+    BOOST_TEST(log.count("config.section_deprecated") == 2u);
     BOOST_TEST(log.count("old=webhooks new=inbound") == 1u);
     BOOST_TEST(log.count("old=webhooks_out new=customer_webhooks") == 1u);
   }

@@ -22,7 +22,6 @@ std::ostream& operator<<(std::ostream& o, accept_result::kind k) { return o << s
 }  // namespace enfinito::outbound
 
 using namespace enfinito;
-namespace sm = store::messages;
 using kind = outbound::accept_result::kind;
 
 namespace {
@@ -86,11 +85,11 @@ struct accept_fixture {
   }
 
   std::size_t stored() {
-    std::vector<sm::message> rows;
-    sm::list_filter f;
+    std::vector<store::messages::message> rows;
+    store::messages::list_filter f;
     f.user_id = "usr_a";
     f.instance_id = "ins_a";
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sm::list(c, f, rows); }));
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return store::messages::list(c, f, rows); }));
     return rows.size();
   }
 };
@@ -113,8 +112,9 @@ BOOST_AUTO_TEST_CASE(a_send_is_committed_with_its_job_and_answered_with_its_reco
   BOOST_TEST(record.at("id").as_string() == r.message_id);
   BOOST_TEST(record.at("status").as_string() == "accepted");
   BOOST_TEST(stored() == 1u);
-  std::vector<sm::job_ref> jobs;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sm::queued_jobs(c, "ins_a", 0, 10, jobs); }));
+  std::vector<store::messages::job_ref> jobs;
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return store::messages::queued_jobs(c, "ins_a", 0, 10, jobs); }));
   BOOST_TEST(jobs.size() == 1u);
 }
 

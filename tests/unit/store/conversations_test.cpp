@@ -12,7 +12,6 @@
 #include <boost/test/unit_test.hpp>
 
 using namespace enfinito;
-namespace sc = store::conversations;
 
 namespace {
 
@@ -36,9 +35,11 @@ struct convo_store : test::temp_store {
       return {};
     }));
   }
-  std::vector<sc::conversation> page(std::int64_t before, std::size_t limit, const std::string& user = "usr_a") {
-    std::vector<sc::conversation> out;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sc::list(c, user, "ins_a", before, limit, out); }));
+  std::vector<store::conversations::conversation> page(std::int64_t before, std::size_t limit,
+                                                       const std::string& user = "usr_a") {
+    std::vector<store::conversations::conversation> out;
+    BOOST_REQUIRE(!db->read_sync(
+        [&](store::connection& c) { return store::conversations::list(c, user, "ins_a", before, limit, out); }));
     return out;
   }
   std::vector<std::string> peers(std::int64_t before, std::size_t limit) {
@@ -82,7 +83,8 @@ BOOST_FIXTURE_TEST_CASE(unread_counts_follow_the_read_mark, convo_store) {
   BOOST_TEST(page(0, 10)[1].peer == "1");
   BOOST_TEST(page(0, 10)[1].unread_inbound == 2);  // our reply is not unread
   std::string wamid = "x";
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sc::mark_read(c, "usr_a", "ins_a", "1", wamid); }));
+  BOOST_REQUIRE(!db->write_sync(
+      [&](store::connection& c) { return store::conversations::mark_read(c, "usr_a", "ins_a", "1", wamid); }));
   BOOST_TEST(wamid.empty());  // planted rows carry no wamid: nothing to tell Meta
   auto v = page(0, 10);
   BOOST_TEST(v[0].peer == "2");
@@ -92,25 +94,30 @@ BOOST_FIXTURE_TEST_CASE(unread_counts_follow_the_read_mark, convo_store) {
   BOOST_TEST(page(0, 10)[0].peer == "1");
   BOOST_TEST(page(0, 10)[0].unread_inbound == 1);
   // Someone else's instance, or a peer without messages: not found, nothing written.
-  auto ec = db->write_sync([&](store::connection& c) { return sc::mark_read(c, "usr_b", "ins_a", "1", wamid); });
+  auto ec = db->write_sync(
+      [&](store::connection& c) { return store::conversations::mark_read(c, "usr_b", "ins_a", "1", wamid); });
   BOOST_TEST((ec == store::error::not_found));
-  ec = db->write_sync([&](store::connection& c) { return sc::mark_read(c, "usr_a", "ins_a", "7", wamid); });
+  ec = db->write_sync(
+      [&](store::connection& c) { return store::conversations::mark_read(c, "usr_a", "ins_a", "7", wamid); });
   BOOST_TEST((ec == store::error::not_found));
 }
 
 BOOST_FIXTURE_TEST_CASE(the_window_follows_the_newest_customer_message, convo_store) {
   messages("1", 1, "inbound");
   auto note = [&](std::int64_t at, const std::string& name) {
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return sc::note_inbound(c, "ins_a", "1", at, name); }));
+    BOOST_REQUIRE(!db->write_sync(
+        [&](store::connection& c) { return store::conversations::note_inbound(c, "ins_a", "1", at, name); }));
   };
   note(5000, "Ada");
   note(3000, "");  // a late redelivery: neither the time nor the name goes backwards
-  sc::conversation v;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sc::get(c, "usr_a", "ins_a", "1", v); }));
+  store::conversations::conversation v;
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return store::conversations::get(c, "usr_a", "ins_a", "1", v); }));
   BOOST_TEST(*v.last_inbound_at == 5000);
   BOOST_TEST(*v.profile_name == "Ada");
   note(9000, "Ada L.");
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return sc::get(c, "usr_a", "ins_a", "1", v); }));
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return store::conversations::get(c, "usr_a", "ins_a", "1", v); }));
   BOOST_TEST(*v.last_inbound_at == 9000);
   BOOST_TEST(*v.profile_name == "Ada L.");
 }
@@ -120,8 +127,8 @@ BOOST_FIXTURE_TEST_CASE(a_conversation_goes_with_its_last_message, convo_store) 
   messages("1", 2, "inbound");
   messages("2", 1, "inbound");
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) -> core::error_code {
-    if (auto ec = sc::note_inbound(c, "ins_a", "1", 1, "Ada")) return ec;
-    return sc::note_inbound(c, "ins_a", "2", 2, "Bo");
+    if (auto ec = store::conversations::note_inbound(c, "ins_a", "1", 1, "Ada")) return ec;
+    return store::conversations::note_inbound(c, "ins_a", "2", 2, "Bo");
   }));
   std::size_t deleted = 0;
   auto purge = [&](std::int64_t before) {
@@ -140,8 +147,8 @@ BOOST_FIXTURE_TEST_CASE(a_conversation_goes_with_its_last_message, convo_store) 
 BOOST_FIXTURE_TEST_CASE(another_users_instance_shows_nothing, convo_store) {
   messages("1", 1, "inbound");
   BOOST_TEST(page(0, 10, "usr_b").empty());
-  sc::conversation v;
-  auto ec = db->read_sync([&](store::connection& c) { return sc::get(c, "usr_b", "ins_a", "1", v); });
+  store::conversations::conversation v;
+  auto ec = db->read_sync([&](store::connection& c) { return store::conversations::get(c, "usr_b", "ins_a", "1", v); });
   BOOST_TEST((ec == store::error::not_found));
 }
 

@@ -14,20 +14,19 @@
 #include <mutex>
 
 using namespace enfinito;
-namespace ev = store::events;
 
 namespace {
 
 struct events_fixture : test::temp_store, test::io_context_fixture {
   events_fixture() { add_users(); }
   std::int64_t add(std::string user, std::string type, std::int64_t at = 0) {
-    ev::event e{0, std::move(user), "", std::move(type), "{}", at};
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return ev::append(c, e); }));
+    store::events::event e{0, std::move(user), "", std::move(type), "{}", at};
+    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return store::events::append(c, e); }));
     return e.id;
   }
-  std::vector<ev::event> list(ev::filter f) {
-    std::vector<ev::event> out;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return ev::list(c, f, out); }));
+  std::vector<store::events::event> list(store::events::filter f) {
+    std::vector<store::events::event> out;
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return store::events::list(c, f, out); }));
     return out;
   }
 };
@@ -50,7 +49,7 @@ BOOST_AUTO_TEST_CASE(ids_grow_and_each_user_sees_only_their_own) {
   BOOST_TEST(list({"usr_a", 0, {}, {"message.read"}, 100}).size() == 1u);
   BOOST_TEST(list({"usr_a", 0, {"ins_none"}, {}, 100}).empty());
   std::int64_t newest = 0;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return ev::newest_id(c, "usr_b", newest); }));
+  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return store::events::newest_id(c, "usr_b", newest); }));
   BOOST_TEST(newest == b1);
 }
 
@@ -58,10 +57,10 @@ BOOST_AUTO_TEST_CASE(purge_removes_old_events_but_ids_are_never_reused) {
   add("usr_a", "message.sent", 1000);
   auto kept = add("usr_a", "message.sent", 5000);
   std::size_t deleted = 0;
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return ev::purge(c, 2000, 100, deleted); }));
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return store::events::purge(c, 2000, 100, deleted); }));
   BOOST_TEST(deleted == 1u);
   // Delete the newest too: AUTOINCREMENT must still hand out a larger id.
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return ev::purge(c, 10'000, 100, deleted); }));
+  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return store::events::purge(c, 10'000, 100, deleted); }));
   BOOST_TEST(add("usr_a", "message.sent") > kept);
 }
 
@@ -69,14 +68,15 @@ BOOST_AUTO_TEST_CASE(purge_removes_old_events_but_ids_are_never_reused) {
 // refused at the store, whatever let it through above; nothing is written.
 BOOST_AUTO_TEST_CASE(refuses_event_data_that_is_not_json) {
   for (const char* data : {R"({"n":Infinity})", R"({"n":-Infinity})", R"([NaN])"}) {
-    ev::event e{0, "usr_a", "", "message.sent", data, 0};
-    const auto ec = db->write_sync([&](store::connection& c) { return ev::append(c, e); });
+    store::events::event e{0, "usr_a", "", "message.sent", data, 0};
+    const auto ec = db->write_sync([&](store::connection& c) { return store::events::append(c, e); });
     BOOST_TEST((ec == store::error::misuse), data);
   }
   BOOST_TEST(list({"usr_a", 0, {}, {}, 100}).empty());
   add("usr_a", "message.sent");  // the words inside strings are fine
-  ev::event quoted{0, "usr_a", "", "message.sent", R"({"s":"Infinity \" NaN","n":-1.5E3,"b":[true,false,null]})", 0};
-  BOOST_TEST(!db->write_sync([&](store::connection& c) { return ev::append(c, quoted); }));
+  store::events::event quoted{
+      0, "usr_a", "", "message.sent", R"({"s":"Infinity \" NaN","n":-1.5E3,"b":[true,false,null]})", 0};
+  BOOST_TEST(!db->write_sync([&](store::connection& c) { return store::events::append(c, quoted); }));
   BOOST_TEST(list({"usr_a", 0, {}, {}, 100}).size() == 2u);
 }
 
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_SUITE(store_events_publish)
 
 BOOST_FIXTURE_TEST_CASE(only_committed_writes_publish_their_events, events_fixture) {
   std::mutex mu;
-  std::vector<ev::event> seen;
+  std::vector<store::events::event> seen;
   db->changes().subscribe([&](const store::change_set& committed) {
     std::lock_guard lk(mu);
     for (const auto& e : committed.events) seen.push_back(e);
@@ -101,8 +101,9 @@ BOOST_FIXTURE_TEST_CASE(only_committed_writes_publish_their_events, events_fixtu
   constexpr int n = 300;
   for (int i = 0; i < n; ++i) {
     auto fn = [i, &failed_ids, &fmu](store::connection& c) -> core::error_code {
-      ev::event e{0, "usr_a", "", i % 3 == 0 ? "test.fails" : "test.ok", "{\"i\":" + std::to_string(i) + "}", 0};
-      if (auto ec = ev::append(c, e)) return ec;
+      store::events::event e{0, "usr_a", "", i % 3 == 0 ? "test.fails" : "test.ok", "{\"i\":" + std::to_string(i) + "}",
+                             0};
+      if (auto ec = store::events::append(c, e)) return ec;
       if (i % 3 == 0) {
         std::lock_guard lk(fmu);
         failed_ids.push_back(e.id);

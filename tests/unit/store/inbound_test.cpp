@@ -11,13 +11,11 @@
 #include <boost/test/unit_test.hpp>
 
 using namespace enfinito;
-namespace in = store::inbound;
-namespace ev = store::events;
 
 namespace {
 
 struct inbound_fixture : test::temp_store {
-  in::owner alice{"ins_a", "usr_a"};
+  store::inbound::owner alice{"ins_a", "usr_a"};
 
   inbound_fixture() {
     exec(
@@ -32,35 +30,40 @@ struct inbound_fixture : test::temp_store {
         wamid + "', 'ins_a', 'outbound', '1', 'text', '{}', '" + status + "', '" + wamid + "', " +
         std::to_string(created) + ", 0)");
   }
-  in::outcome message(const std::string& wamid, std::int64_t now = 1000) {
-    in::message m{"msg_in_" + wamid,
-                  wamid,
-                  "16505551234",
-                  "text",
-                  1700000000,
-                  R"({"id":")" + wamid + R"(","type":"text","text":{"body":"hi"},"future_field":[1,2]})",
-                  R"({"profile":{"name":"S","username":"@s"},"wa_id":"16505551234","user_id":"US.1"})"};
-    in::outcome out;
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::store_message(c, alice, m, now, out); }));
+  store::inbound::outcome message(const std::string& wamid, std::int64_t now = 1000) {
+    store::inbound::message m{"msg_in_" + wamid,
+                              wamid,
+                              "16505551234",
+                              "text",
+                              1700000000,
+                              R"({"id":")" + wamid + R"(","type":"text","text":{"body":"hi"},"future_field":[1,2]})",
+                              R"({"profile":{"name":"S","username":"@s"},"wa_id":"16505551234","user_id":"US.1"})"};
+    store::inbound::outcome out;
+    BOOST_REQUIRE(
+        !db->write_sync([&](store::connection& c) { return store::inbound::store_message(c, alice, m, now, out); }));
     return out;
   }
-  in::outcome status(const std::string& wamid, const std::string& value, std::optional<std::int64_t> code = {}) {
-    in::status s{wamid,
-                 value,
-                 "16505551234",
-                 1700000001,
-                 code,
-                 code ? "Some title" : "",
-                 R"({"id":")" + wamid + R"(","status":")" + value +
-                     R"(","timestamp":"1700000001","recipient_id":"16505551234"})"};
-    in::outcome out;
-    BOOST_REQUIRE(!db->write_sync(
-        [&](store::connection& c) { return in::apply_status(c, alice, s, meta::status_advances, 2000, out); }));
+  store::inbound::outcome status(const std::string& wamid, const std::string& value,
+                                 std::optional<std::int64_t> code = {}) {
+    store::inbound::status s{wamid,
+                             value,
+                             "16505551234",
+                             1700000001,
+                             code,
+                             code ? "Some title" : "",
+                             R"({"id":")" + wamid + R"(","status":")" + value +
+                                 R"(","timestamp":"1700000001","recipient_id":"16505551234"})"};
+    store::inbound::outcome out;
+    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
+      return store::inbound::apply_status(c, alice, s, meta::status_advances, 2000, out);
+    }));
     return out;
   }
   std::vector<std::string> event_types() {
-    std::vector<ev::event> all;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return ev::list(c, {"usr_a", 0, {}, {}, 1000}, all); }));
+    std::vector<store::events::event> all;
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
+      return store::events::list(c, {"usr_a", 0, {}, {}, 1000}, all);
+    }));
     std::vector<std::string> out;
     for (auto& e : all) out.push_back(e.type);
     return out;
@@ -83,8 +86,10 @@ BOOST_AUTO_TEST_CASE(an_inbound_message_is_stored_once_with_its_event) {
   BOOST_TEST(text("SELECT direction || '/' || status || '/' || peer FROM messages") == "inbound/received/16505551234");
   // Meta's object is kept as given, unknown fields included.
   BOOST_TEST(text("SELECT body FROM messages").find("future_field") != std::string::npos);
-  std::vector<ev::event> all;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return ev::list(c, {"usr_a", 0, {}, {}, 10}, all); }));
+  std::vector<store::events::event> all;
+  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
+    return store::events::list(c, {"usr_a", 0, {}, {}, 10}, all);
+  }));
   BOOST_REQUIRE_EQUAL(all.size(), 1u);
   BOOST_TEST(all[0].type == "message.received");
   BOOST_TEST(all[0].instance_id == "ins_a");
@@ -131,12 +136,12 @@ BOOST_AUTO_TEST_CASE(early_statuses_wait_and_are_applied_in_metas_order) {
   // Nothing to apply while the wamid is unknown; the rows stay.
   std::size_t applied = 99;
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
-    return in::apply_pending(c, "ins_a", "wamid.e", "", meta::status_advances, 3000, &applied);
+    return store::inbound::apply_pending(c, "ins_a", "wamid.e", "", meta::status_advances, 3000, &applied);
   }));
   BOOST_TEST(scalar("SELECT COUNT(*) FROM pending_statuses") == 3);
   outbound("wamid.e", "sent");
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
-    return in::apply_pending(c, "ins_a", "wamid.e", "", meta::status_advances, 3000, &applied);
+    return store::inbound::apply_pending(c, "ins_a", "wamid.e", "", meta::status_advances, 3000, &applied);
   }));
   BOOST_TEST(applied == 3u);
   BOOST_TEST(text("SELECT status FROM messages") == "read");
@@ -169,9 +174,9 @@ BOOST_AUTO_TEST_CASE(unknown_future_statuses_are_one_receipt_each) {
 
 BOOST_AUTO_TEST_CASE(an_update_without_id_is_one_event_per_digest) {
   auto once = [&](const std::string& digest, std::int64_t now) {
-    in::outcome out;
+    store::inbound::outcome out;
     BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
-      return in::append_event_once(c, alice, digest, "template.status", "{}", now, out);
+      return store::inbound::append_event_once(c, alice, digest, "template.status", "{}", now, out);
     }));
     return out;
   };
@@ -180,7 +185,8 @@ BOOST_AUTO_TEST_CASE(an_update_without_id_is_one_event_per_digest) {
   BOOST_TEST(once("d2", 300).events == 1u);
   BOOST_TEST(event_types().size() == 2u);
   std::size_t deleted = 0;
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_receipts(c, 250, 10, deleted); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return store::inbound::purge_receipts(c, 250, 10, deleted); }));
   BOOST_TEST(deleted == 1u);
   BOOST_TEST(once("d1", 400).events == 1u);  // forgotten after retention: as good as new
 }
@@ -193,17 +199,21 @@ BOOST_AUTO_TEST_CASE(retention_purges_old_rows_but_not_queued_ones) {
       "SELECT seq, instance_id, peer, 'queued', 0 FROM messages WHERE wamid = 'wamid.queued'");
   outbound("wamid.new", "read", 10'000);
   std::size_t deleted = 0;
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_messages(c, 5000, 3, deleted); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return store::inbound::purge_messages(c, 5000, 3, deleted); }));
   BOOST_TEST(deleted == 3u);  // bounded batch
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_messages(c, 5000, 3, deleted); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return store::inbound::purge_messages(c, 5000, 3, deleted); }));
   BOOST_TEST(deleted == 2u);
   BOOST_TEST(scalar("SELECT COUNT(*) FROM messages") == 2);
   BOOST_TEST(scalar("SELECT COUNT(*) FROM messages WHERE wamid IN ('wamid.queued', 'wamid.new')") == 2);
 
   status("wamid.gone", "sent");  // pending, created at 2000
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_pending(c, 1000, 10, deleted); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return store::inbound::purge_pending(c, 1000, 10, deleted); }));
   BOOST_TEST(deleted == 0u);
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return in::purge_pending(c, 3000, 10, deleted); }));
+  BOOST_REQUIRE(
+      !db->write_sync([&](store::connection& c) { return store::inbound::purge_pending(c, 3000, 10, deleted); }));
   BOOST_TEST(deleted == 1u);
 }
 

@@ -15,7 +15,6 @@
 #include <filesystem>
 
 using namespace enfinito;
-namespace sf = store::second_factor;
 
 namespace {
 
@@ -27,7 +26,9 @@ crypto::vault make_vault(const test::temp_dir& dir) {
   return crypto::vault(std::move(*ring));
 }
 
-crypto::field_ref where(const std::string& user_id) { return {sf::table, user_id, sf::secret_field}; }
+crypto::field_ref where(const std::string& user_id) {
+  return {store::second_factor::table, user_id, store::second_factor::secret_field};
+}
 
 }  // namespace
 
@@ -37,20 +38,21 @@ BOOST_AUTO_TEST_CASE(enrolment_steps_and_recovery_codes_are_used_once) {
   test::temp_store t;
   t.add_users();
   auto ec = t.db->write_sync([](store::connection& c) -> core::error_code {
-    if (auto e = sf::begin(c, "usr_a", "blob1", 100)) return e;
-    if (auto e = sf::begin(c, "usr_a", "blob2", 101)) return e;  // unconfirmed: replaced
-    if (auto e = sf::confirm(c, "usr_a", 7, 102)) return e;
-    if (sf::begin(c, "usr_a", "blob3", 103) != store::error::constraint)
+    if (auto e = store::second_factor::begin(c, "usr_a", "blob1", 100)) return e;
+    if (auto e = store::second_factor::begin(c, "usr_a", "blob2", 101)) return e;  // unconfirmed: replaced
+    if (auto e = store::second_factor::confirm(c, "usr_a", 7, 102)) return e;
+    if (store::second_factor::begin(c, "usr_a", "blob3", 103) != store::error::constraint)
       return store::make_error_code(store::error::misuse);
-    if (sf::use_step(c, "usr_a", 7) != store::error::constraint) return store::make_error_code(store::error::misuse);
-    if (auto e = sf::use_step(c, "usr_a", 8)) return e;
-    if (auto e = sf::set_recovery_codes(c, "usr_a", {"h1", "h2"})) return e;
+    if (store::second_factor::use_step(c, "usr_a", 7) != store::error::constraint)
+      return store::make_error_code(store::error::misuse);
+    if (auto e = store::second_factor::use_step(c, "usr_a", 8)) return e;
+    if (auto e = store::second_factor::set_recovery_codes(c, "usr_a", {"h1", "h2"})) return e;
     bool taken = false;
-    if (auto e = sf::take_recovery_code(c, "usr_a", "h1", taken); e || !taken)
+    if (auto e = store::second_factor::take_recovery_code(c, "usr_a", "h1", taken); e || !taken)
       return store::make_error_code(store::error::misuse);
-    if (auto e = sf::take_recovery_code(c, "usr_a", "h1", taken); e || taken)
+    if (auto e = store::second_factor::take_recovery_code(c, "usr_a", "h1", taken); e || taken)
       return store::make_error_code(store::error::misuse);
-    if (auto e = sf::take_recovery_code(c, "usr_b", "h2", taken); e || taken)
+    if (auto e = store::second_factor::take_recovery_code(c, "usr_b", "h2", taken); e || taken)
       return store::make_error_code(store::error::misuse);
     return {};
   });
@@ -70,7 +72,7 @@ BOOST_AUTO_TEST_CASE(rotate_key_reseals_totp_secrets) {
   const auto old_vault = make_vault(t.dir);
   for (const std::string id : {"usr_a", "usr_b"}) {
     const auto blob = old_vault.encrypt("twenty bytes secret!", where(id));
-    BOOST_REQUIRE(!t.db->write_sync([&](store::connection& c) { return sf::begin(c, id, blob, 1); }));
+    BOOST_REQUIRE(!t.db->write_sync([&](store::connection& c) { return store::second_factor::begin(c, id, blob, 1); }));
   }
   t.db->stop();
   BOOST_REQUIRE(crypto::add_key(t.dir / "vault.keys").has_value());
@@ -87,8 +89,8 @@ BOOST_AUTO_TEST_CASE(rotate_key_reseals_totp_secrets) {
   auto after = app::count_blobs_with_key(**c, old_vault.active_key_id());
   BOOST_REQUIRE(after.has_value());
   BOOST_TEST(*after == 0u);
-  std::vector<sf::sealed_secret> rows;
-  BOOST_REQUIRE(!sf::scan_secrets(**c, "", 10, rows));
+  std::vector<store::second_factor::sealed_secret> rows;
+  BOOST_REQUIRE(!store::second_factor::scan_secrets(**c, "", 10, rows));
   BOOST_REQUIRE_EQUAL(rows.size(), 2u);
   for (const auto& r : rows) {
     BOOST_TEST(!new_vault.needs_rekey(r.blob));

@@ -12,7 +12,6 @@
 #include <boost/test/unit_test.hpp>
 
 using namespace enfinito;
-namespace st = store::templates;
 
 namespace {
 
@@ -22,8 +21,9 @@ struct copy_store : test::temp_store {
     add_instance("ins_a", "usr_a", "lk1");
     add_instance("ins_b", "usr_b", "lk2");
   }
-  static st::row make(std::string name, std::string lang, std::string id, std::string status = "APPROVED") {
-    st::row r;
+  static store::templates::row make(std::string name, std::string lang, std::string id,
+                                    std::string status = "APPROVED") {
+    store::templates::row r;
     r.instance_id = "ins_a";
     r.name = std::move(name);
     r.language = std::move(lang);
@@ -33,22 +33,24 @@ struct copy_store : test::temp_store {
     r.components = R"([{"type":"BODY","text":"Hi {{1}}"}])";
     return r;
   }
-  void sync(const std::vector<st::row>& rows, std::int64_t now, const std::string& instance = "ins_a") {
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return st::replace_all(c, instance, rows, now); }));
+  void sync(const std::vector<store::templates::row>& rows, std::int64_t now, const std::string& instance = "ins_a") {
+    BOOST_REQUIRE(
+        !db->write_sync([&](store::connection& c) { return store::templates::replace_all(c, instance, rows, now); }));
   }
-  std::vector<st::row> list(st::filter f = {}) {
-    std::vector<st::row> out;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::list(c, "ins_a", f, out); }));
+  std::vector<store::templates::row> list(store::templates::filter f = {}) {
+    std::vector<store::templates::row> out;
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return store::templates::list(c, "ins_a", f, out); }));
     return out;
   }
-  bool apply(const st::update& u) {
+  bool apply(const store::templates::update& u) {
     bool applied = false;
-    BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return st::apply(c, "ins_a", u, 5, applied); }));
+    BOOST_REQUIRE(
+        !db->write_sync([&](store::connection& c) { return store::templates::apply(c, "ins_a", u, 5, applied); }));
     return applied;
   }
-  st::copy_state state(const std::string& instance = "ins_a") {
-    st::copy_state s;
-    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::state(c, instance, s); }));
+  store::templates::copy_state state(const std::string& instance = "ins_a") {
+    store::templates::copy_state s;
+    BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return store::templates::state(c, instance, s); }));
     return s;
   }
 };
@@ -62,7 +64,7 @@ BOOST_FIXTURE_TEST_CASE(a_sync_replaces_the_copy_but_keeps_the_quality_webhooks_
   sync({make("a", "en_US", "1"), make("b", "en_US", "2")}, 100);
   BOOST_TEST(*state().synced_at == 100);
   BOOST_TEST(list().size() == 2u);
-  st::update q;
+  store::templates::update q;
   q.template_id = "1";
   q.quality = "YELLOW";
   BOOST_TEST(apply(q));
@@ -76,23 +78,24 @@ BOOST_FIXTURE_TEST_CASE(a_sync_replaces_the_copy_but_keeps_the_quality_webhooks_
 
 BOOST_FIXTURE_TEST_CASE(webhooks_change_a_template_or_add_one_not_synced_yet, copy_store) {
   sync({make("a", "en_US", "1", "PENDING")}, 100);
-  st::update approved;
+  store::templates::update approved;
   approved.template_id = "1";
   approved.status = "APPROVED";
   BOOST_TEST(apply(approved));
   BOOST_TEST(list()[0].status == "APPROVED");
   BOOST_TEST(list()[0].category == "UTILITY");  // untouched: the update did not carry it
-  st::update fresh;
+  store::templates::update fresh;
   fresh.template_id = "9";
   fresh.name = "z";
   fresh.language = "en_US";
   fresh.status = "APPROVED";
   BOOST_TEST(apply(fresh));
-  st::row z;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::get(c, "ins_a", "z", "en_US", z); }));
+  store::templates::row z;
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return store::templates::get(c, "ins_a", "z", "en_US", z); }));
   BOOST_TEST(z.template_id == "9");
   BOOST_TEST(!z.components.has_value());  // its definition comes with the next sync
-  st::update quality_of_unknown;
+  store::templates::update quality_of_unknown;
   quality_of_unknown.template_id = "77";
   quality_of_unknown.quality = "RED";
   BOOST_TEST(!apply(quality_of_unknown));
@@ -102,7 +105,7 @@ BOOST_FIXTURE_TEST_CASE(lists_filter_and_page_by_name_and_language, copy_store) 
   sync({make("alpha", "en_US", "1"), make("alpha", "fr", "2"), make("beta", "en_US", "3", "PENDING"),
         make("gamma", "en_US", "4")},
        100);
-  st::filter f;
+  store::templates::filter f;
   f.limit = 2;
   auto first = list(f);
   BOOST_REQUIRE(first.size() == 2u);
@@ -112,14 +115,14 @@ BOOST_FIXTURE_TEST_CASE(lists_filter_and_page_by_name_and_language, copy_store) 
   BOOST_REQUIRE(second.size() == 2u);
   BOOST_TEST(second[0].name == "beta");
   BOOST_TEST(second[1].name == "gamma");
-  st::filter back;  // the page before beta: the two rows ahead of it, in order
+  store::templates::filter back;  // the page before beta: the two rows ahead of it, in order
   back.limit = 2;
   back.before = std::string("beta") + '\x1f' + "en_US";
   auto previous = list(back);
   BOOST_REQUIRE(previous.size() == 2u);
   BOOST_TEST(previous[0].language == "en_US");
   BOOST_TEST(previous[1].language == "fr");
-  st::filter approved;
+  store::templates::filter approved;
   approved.status = "APPROVED";
   approved.name = "ph";  // a substring, as Meta's name filter
   BOOST_TEST(list(approved).size() == 2u);
@@ -128,42 +131,46 @@ BOOST_FIXTURE_TEST_CASE(lists_filter_and_page_by_name_and_language, copy_store) 
 BOOST_FIXTURE_TEST_CASE(deletes_by_name_or_by_id, copy_store) {
   sync({make("alpha", "en_US", "1"), make("alpha", "fr", "2"), make("beta", "en_US", "3")}, 100);
   std::size_t removed = 0;
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return st::remove(c, "ins_a", "alpha", "2", removed); }));
+  BOOST_REQUIRE(!db->write_sync(
+      [&](store::connection& c) { return store::templates::remove(c, "ins_a", "alpha", "2", removed); }));
   BOOST_TEST(removed == 1u);
-  BOOST_REQUIRE(!db->write_sync([&](store::connection& c) { return st::remove(c, "ins_a", "alpha", "", removed); }));
+  BOOST_REQUIRE(!db->write_sync(
+      [&](store::connection& c) { return store::templates::remove(c, "ins_a", "alpha", "", removed); }));
   BOOST_TEST(removed == 1u);
   BOOST_TEST(list().size() == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(lookups_by_meta_id_stay_within_the_user, copy_store) {
   sync({make("alpha", "en_US", "1")}, 100);
-  st::row r;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::find_by_meta_id(c, "usr_a", "1", r); }));
+  store::templates::row r;
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return store::templates::find_by_meta_id(c, "usr_a", "1", r); }));
   BOOST_TEST(r.instance_id == "ins_a");
-  auto ec = db->read_sync([&](store::connection& c) { return st::find_by_meta_id(c, "usr_b", "1", r); });
+  auto ec = db->read_sync([&](store::connection& c) { return store::templates::find_by_meta_id(c, "usr_b", "1", r); });
   BOOST_TEST((ec == store::error::not_found));
   BOOST_REQUIRE(!db->write_sync([&](store::connection& c) {
-    return st::set_components(c, "ins_a", "1", R"([{"type":"BODY","text":"New"}])", 7);
+    return store::templates::set_components(c, "ins_a", "1", R"([{"type":"BODY","text":"New"}])", 7);
   }));
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) { return st::find_by_meta_id(c, "usr_a", "1", r); }));
+  BOOST_REQUIRE(
+      !db->read_sync([&](store::connection& c) { return store::templates::find_by_meta_id(c, "usr_a", "1", r); }));
   BOOST_TEST(*r.components == R"([{"type":"BODY","text":"New"}])");
 }
 
 BOOST_FIXTURE_TEST_CASE(webhooks_since_is_the_first_webhook_and_the_window_the_last_message, copy_store) {
-  BOOST_REQUIRE(!db->write_sync([](store::connection& c) { return st::note_webhooks(c, "ins_a", 10); }));
-  BOOST_REQUIRE(!db->write_sync([](store::connection& c) { return st::note_webhooks(c, "ins_a", 20); }));
+  BOOST_REQUIRE(!db->write_sync([](store::connection& c) { return store::templates::note_webhooks(c, "ins_a", 10); }));
+  BOOST_REQUIRE(!db->write_sync([](store::connection& c) { return store::templates::note_webhooks(c, "ins_a", 20); }));
   BOOST_TEST(*state().webhooks_since == 10);
   BOOST_TEST(!state().synced_at.has_value());
   sync({}, 30);
   BOOST_TEST(*state().webhooks_since == 10);  // a sync keeps it
   std::optional<std::int64_t> last;
-  BOOST_REQUIRE(
-      !db->read_sync([&](store::connection& c) { return st::last_inbound(c, "ins_a", "16505551234", last); }));
+  BOOST_REQUIRE(!db->read_sync(
+      [&](store::connection& c) { return store::templates::last_inbound(c, "ins_a", "16505551234", last); }));
   BOOST_TEST(!last.has_value());
   BOOST_REQUIRE(!db->write_sync(
       [](store::connection& c) { return store::conversations::note_inbound(c, "ins_a", "16505551234", 1000, "Pat"); }));
-  BOOST_REQUIRE(
-      !db->read_sync([&](store::connection& c) { return st::last_inbound(c, "ins_a", "16505551234", last); }));
+  BOOST_REQUIRE(!db->read_sync(
+      [&](store::connection& c) { return store::templates::last_inbound(c, "ins_a", "16505551234", last); }));
   BOOST_TEST(*last == 1000);
 }
 

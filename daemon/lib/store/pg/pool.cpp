@@ -105,7 +105,7 @@ std::unique_ptr<connection> pool::reconnect(std::chrono::milliseconds& backoff) 
     return std::move(*c);
   }
   ++stats_.errors;
-  core::log::warn("pg.connect_failed", {{"reason", why}, {"retry_ms", backoff.count()}});
+  core::log::warn("store.pg_connect_failed", {{"reason", why}, {"retry_ms", backoff.count()}});
   // Nothing can serve what waits: answer it now (503) rather than when the server is back.
   if (stats_.connected == 0) fail_queued(make_error_code(error::unavailable));
   std::unique_lock lk(mu_);
@@ -125,7 +125,7 @@ void pool::serve(connection& conn, request& r) {
   try {
     ec = r.fn(conn);
   } catch (const std::exception& e) {
-    core::log::error("pg.work_threw", {{"what", e.what()}});
+    core::log::error("store.pg_work_threw", {{"what", e.what()}});
     ec = make_error_code(error::failed);
   }
   // Work must end its transaction; one left open (a bug) is rolled back, never committed.
@@ -143,7 +143,7 @@ void pool::worker(std::unique_ptr<connection> conn) {
       conn.reset();
       --stats_.connected;
       ++stats_.errors;
-      core::log::warn("pg.connection_lost", {});
+      core::log::warn("store.pg_connection_lost", {});
       if (stats_.connected == 0) fail_queued(make_error_code(error::unavailable));
     }
     if (!conn) {
