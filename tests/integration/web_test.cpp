@@ -422,7 +422,7 @@ BOOST_AUTO_TEST_CASE(first_account_is_admin_in_dev_mode_only) {
   auto me = first.call("GET", "/v1/me");
   BOOST_TEST(me.status == 200u);
   BOOST_TEST(me.body.find(R"("role":"admin")") != std::string::npos);
-  BOOST_TEST(log.text().find("event=dev_first_user_admin") != std::string::npos);
+  BOOST_TEST(log.text().find("event=accounts.dev_first_user_admin") != std::string::npos);
   // The second one waits for that administrator.
   browser_client second{app.port(), "http://127.0.0.1:8080", {}};
   auto r2 = second.signup("second@example.com");

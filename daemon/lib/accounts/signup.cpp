@@ -51,7 +51,7 @@ net::awaitable<signup_result> sign_up(context& ctx, const std::string& name, con
   out.ec = co_await ctx.db.write(work);
   if (!out.ec && out.outcome == signup_outcome::first_admin)
     core::log::warn(
-        "dev_first_user_admin",
+        "accounts.dev_first_user_admin",
         {{"warning", "DEV MODE: the first account signed up is an active administrator"}, {"user", out.user_id}});
   co_return out;
 }

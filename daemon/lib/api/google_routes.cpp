@@ -147,7 +147,7 @@ struct google_routes {
     auto id = co_await client->sign_in(std::move(*code), std::move(secrets->second), std::move(secrets->first));
     if (!id) {
       core::log::warn(
-          "google.signin_refused",
+          "auth.google_signin_refused",
           {{"request_id", req.request_id}, {"reason", id.error().message()}, {"address", client_address(req)}});
       if (id.error() == auth::oidc::make_error_code(auth::oidc::error::provider_unreachable))
         co_return http::problem(status::bad_gateway, "google_unavailable",

@@ -333,7 +333,7 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, store::hooks::de
     if (ec) core::log::error("hooks.store_failed", {{"delivery", d.id}, {"error", ec.message()}});
     if (out.delivered)
       core::log::info(
-          "webhook_out_delivered",
+          "hooks.delivered",
           {{"delivery", d.id}, {"endpoint", d.endpoint_id}, {"status", *out.status}, {"attempt", attempts}});
     else
       core::log::warn("hooks.delivery_failed", {{"delivery", d.id},

@@ -290,7 +290,7 @@ net::awaitable<bool> fetch_and_record(services& s, const store::media::media_fil
       co_await auth::run_blocking(s.blocking, drop_fn);
     }
     core::log::info(
-        "media_fetched",
+        "inbound.media_fetched",
         {{"instance", job.instance_id}, {"file", job.id}, {"bytes", got.size}, {"recorded", !ec && still_there}});
     co_return !ec;
   }

@@ -106,7 +106,7 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
   const batch b = map_updates(parsed, who);
   if (b.misrouted)
     core::log::warn(
-        "webhook_misrouted",
+        "inbound.webhook_misrouted",
         {{"request_id", from.request_id}, {"instance", from.instance_id}, {"dropped_updates", b.misrouted}});
   const auto replies = optouts::inbound_candidates(b.messages);  // parsed here, not on the writer
   committed done;
@@ -115,12 +115,12 @@ net::awaitable<receipt> store_notification(receiver& rx, const origin& from, met
   auto answer = receipt::accepted;
   if (!ec && done.throughput_changed) {
     core::log::info(
-        "instance_throughput_raised",
+        "inbound.instance_throughput_raised",
         {{"request_id", from.request_id}, {"instance", from.instance_id}, {"throughput", b.throughput_level}});
   }
   if (!ec && done.limit_changed)
     core::log::info(
-        "instance_messaging_limit",
+        "inbound.instance_messaging_limit",
         {{"request_id", from.request_id}, {"instance", from.instance_id}, {"tier", b.messaging_limit_tier}});
   if (ec) {
     core::log::error("inbound.webhook_store_failed",

@@ -167,7 +167,7 @@ net::awaitable<void> sender_loop(const config::settings& cfg, store::store& db, 
         auto next = acc::now_s() + std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::seconds>(delay).count());
         if (delay < std::chrono::seconds(1)) next = acc::now_s();  // sub-second (tests): due at once
         core::log::warn(
-            "mail_retry",
+            "mail.retry",
             {{"mail_id", m.id}, {"attempts", m.attempts + 1}, {"retry_in_ms", delay.count()}, {"error", res.error}});
         co_await db.write(
             [&m, next, &res](store::connection& c) { return acc::mail_failed(c, m.id, next, res.error); });

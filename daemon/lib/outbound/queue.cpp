@@ -562,7 +562,7 @@ core::error_code queue::recover() {
   impl_->stats.released.fetch_add(released);
   if (released > 0)
     core::log::warn(
-        "send_queue_recovered_leases",
+        "outbound.queue_recovered_leases",
         {{"jobs", released}, {"note", "sent again, flagged possible_duplicate: they may have reached Meta"}});
   return {};
 }

@@ -56,7 +56,7 @@ std::string random_digits(std::size_t n) {
 
 void log_failure(std::string_view path, const core::result<upstream::response>& r) {
   core::log::warn(
-      "sandbox_call_failed",
+      "web.sandbox_call_failed",
       {{"endpoint", path}, {"status", r ? r->status : 0u}, {"transport", r ? std::string() : r.error().message()}});
 }
 
