@@ -527,7 +527,7 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
   BOOST_TEST(wrong == 0u);
   BOOST_TEST(at_meta.size() == n);  // nobody else, nobody lost
   BOOST_TEST(twice <= flagged);
-  BOOST_TEST((d.log().find("send_queue_recovered_leases") != std::string::npos || flagged == 0));
+  BOOST_TEST((d.log().find("outbound.queue_recovered_leases") != std::string::npos || flagged == 0));
   BOOST_TEST_MESSAGE("flagged possible_duplicate: " << flagged << ", sent twice: " << twice);
   d.signal(SIGTERM);
   BOOST_TEST(d.wait() == 0);

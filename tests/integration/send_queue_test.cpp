@@ -791,7 +791,7 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
     std::this_thread::sleep_for(100ms);
   }
   BOOST_REQUIRE_EQUAL(left, 0);
-  BOOST_TEST((d.log().find("send_queue_recovered_leases") != std::string::npos || sent_before == 0));
+  BOOST_TEST((d.log().find("outbound.queue_recovered_leases") != std::string::npos || sent_before == 0));
 
   // What Meta received, by the text that names each message.
   std::map<std::string, int> at_meta;
