@@ -1,6 +1,7 @@
 // send_bench: the send path end to end, against a baseline in the same run.
 //
 //   build/release/tools/bench/send_bench [seconds=5] [connections=64] [instances=100] [--runs N]
+//                                        [--open-fraction F]
 //
 // One process, loopback only, bounded in time:
 //   - the fake Graph API (tools/fake_graph) on its own thread, with `instances` numbers whose
@@ -30,7 +31,9 @@
 // request; accepted/s >= 0.2x the bare server's; the open loop at 0.1x its rate with p99 < 10 ms
 // (in at least 19 of 20 runs); and Enfinito / Node accepted/s >= 2x. Each is printed as a
 // ratio with "met" or "not met"; `--runs N` repeats phases 1-5 N times on the same daemon and
-// ends with how many runs met each target.
+// ends with how many runs met each target. `--open-fraction F` runs the open loop at F x the bare
+// rate instead of 0.1 (a diagnostic: below the daemon's capacity, what is left of the p99 is
+// stalls, not queueing); the open-loop target is only judged at 0.1.
 // Prints one key=value line per figure; docs/performance.md keeps the numbers.
 #include "gateway.hpp"
 #include "loadgen.hpp"
@@ -137,6 +140,7 @@ struct setup {
   std::string key;
   int connections = 64;
   std::chrono::milliseconds duration{5000};
+  double open_fraction = 0.1;
   node_peer* node = nullptr;  // null: not installed
 };
 
@@ -269,23 +273,25 @@ targets run_once(setup& su) {
     t.node_ratio = on_node.per_second() > 0 ? closed.per_second() / on_node.per_second() : 0.0;
   }
 
-  // 5. Open loop at 0.1x the bare server's rate: latency from each request's scheduled time. The
+  // 5. Open loop at 0.1x the bare server's rate (or --open-fraction): latency from each request's
+  // scheduled time. The
   // store writer's slow commits and checkpoints in the same seconds tell whether a latency stall
   // was the writer (a commit, or a checkpoint's fsyncs) or happened elsewhere.
-  t.open_rate = 0.1 * base.per_second();
+  t.open_rate = su.open_fraction * base.per_second();
   const auto commits0_open = counts(wstats.commit_buckets), checkpoints0_open = counts(wstats.checkpoint_buckets);
   auto open = run_load({port, connections, duration, t.open_rate, 202, send_requests(su.ids, su.key)});
-  std::printf("open_loop rate_per_s=%.0f (0.1x bare)\n", t.open_rate);
+  std::printf("open_loop rate_per_s=%.0f (%.3gx bare)\n", t.open_rate, su.open_fraction);
   print_load("enfinito_open_loop", open);
   print_histogram("store_commits_during_open_loop", commits0_open, counts(wstats.commit_buckets));
   print_histogram("store_checkpoints_during_open_loop", checkpoints0_open, counts(wstats.checkpoint_buckets));
   t.open_p99_ms = open.ok ? open.p(0.99) : 1e9;
-  if (open.errors + open.refused > 0 || open.ok == 0) t.open_p99_ms = 1e9;  // not served: not met
+  // Not served, or not at the target's rate: not met.
+  if (open.errors + open.refused > 0 || open.ok == 0 || su.open_fraction != 0.1) t.open_p99_ms = 1e9;
 
   std::printf("ratio daemon_cpu_per_message_vs_bare_per_request=%.2f target<=6 %s\n", t.cpu_ratio, met(t.cpu_met()));
   std::printf("ratio accepted_per_s_vs_bare=%.3f target>=0.2 %s\n", t.accepted_ratio, met(t.accepted_met()));
-  std::printf("ratio open_loop_at_0.1x_bare p99_ms=%.2f target<10 %s\n", open.ok ? open.p(0.99) : 0.0,
-              met(t.open_met()));
+  std::printf("ratio open_loop_at_%.3gx_bare p99_ms=%.2f target<10 at 0.1x %s\n", su.open_fraction,
+              open.ok ? open.p(0.99) : 0.0, met(t.open_met()));
   if (su.node)
     std::printf("ratio enfinito_vs_node_accepted_per_s=%.2f goal>=2 %s\n", t.node_ratio, met(t.node_met()));
   else
@@ -298,10 +304,13 @@ targets run_once(setup& su) {
 
 int main(int argc, char** argv) {
   int runs = 1;
+  double open_fraction = 0.1;
   std::vector<const char*> pos;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
       runs = std::clamp(std::atoi(argv[++i]), 1, 100);
+    else if (std::strcmp(argv[i], "--open-fraction") == 0 && i + 1 < argc)
+      open_fraction = std::clamp(std::atof(argv[++i]), 0.001, 1.0);
     else
       pos.push_back(argv[i]);
   }
@@ -315,7 +324,7 @@ int main(int argc, char** argv) {
     // verifies each instance and paces at queue.rate_high_throughput.
     s.queue.burst = 200;
   });
-  setup su{gw, {}, gw.api_key(), connections, std::chrono::milliseconds(seconds * 1000)};
+  setup su{gw, {}, gw.api_key(), connections, std::chrono::milliseconds(seconds * 1000), open_fraction};
   for (int i = 0; i < instances; ++i) {
     su.ids.push_back(gw.create_instance(phone_of(i), waba, token, "benchsecretbenchsecret01"));
     if (su.ids.back().empty()) return 1;
