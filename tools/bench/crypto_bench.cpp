@@ -6,6 +6,8 @@
 // Baselines: the one-shot HMAC() (what most code calls; in OpenSSL 3 it fetches the algorithm
 // and allocates a context per call), and AES-256-GCM with a fresh EVP_CIPHER_CTX and the
 // implicit EVP_aes_256_gcm() per call. Ratios above 1 mean Enfinito's path is faster.
+#include "timed_loop.hpp"
+
 #include <enfinito/crypto/aead.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -14,7 +16,6 @@
 #include <openssl/hmac.h>
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -22,26 +23,15 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 struct result {
   double ops_per_s;
   double mb_per_s;
 };
 
-// Runs `op` in batches until `seconds` have passed; `bytes` is the payload per call.
+// Calls `op` until `seconds` have passed; `bytes` is the payload per call.
 template <class Op>
 result run(double seconds, std::size_t bytes, Op op) {
-  for (int i = 0; i < 1000; ++i) op();  // warm up (thread-local contexts, fetches, caches)
-  const auto start = clock_type::now();
-  std::size_t n = 0;
-  double elapsed = 0;
-  do {
-    for (int i = 0; i < 1000; ++i) op();
-    n += 1000;
-    elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-  } while (elapsed < seconds);
-  const double ops = static_cast<double>(n) / elapsed;
+  const double ops = enfinito::bench::calls_per_second(seconds, op);
   return {ops, ops * static_cast<double>(bytes) / 1e6};
 }
 

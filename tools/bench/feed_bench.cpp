@@ -17,6 +17,8 @@
 //
 //   build/release/tools/bench/feed_bench [seconds-per-mode (5)] [subscribers (1000)] [reactors (2)]
 //                                        [events/s (0: saturate; else a fixed rate, for latency)]
+#include "node_peer.hpp"
+
 #include <enfinito/core/io_context_pool.hpp>
 #include <enfinito/feed/bus.hpp>
 #include <enfinito/feed/session.hpp>
@@ -32,17 +34,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +47,7 @@
 #include <vector>
 
 using namespace enfinito;
+using enfinito::bench::node_peer;
 using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
@@ -64,7 +62,7 @@ std::int64_t now_ns() {
 struct client_stats {
   std::atomic<std::uint64_t> received{0};
   std::mutex mu;
-  std::vector<std::int64_t> latencies_ns;  // appended in chunks by the client thread
+  std::vector<std::int64_t> latencies_ns;  // appended every 32 messages of a socket by the client thread
 };
 
 net::awaitable<void> client(tcp::endpoint ep, client_stats& st, std::atomic<int>& connected) {
@@ -93,7 +91,7 @@ net::awaitable<void> client(tcp::endpoint ep, client_stats& st, std::atomic<int>
     if (pos != std::string_view::npos) local.push_back(now_ns() - std::strtoll(text.data() + pos + 4, nullptr, 10));
     buf.consume(buf.size());
     st.received.fetch_add(1, std::memory_order_relaxed);
-    if (local.size() == 256) {
+    if (local.size() == 32) {
       std::lock_guard lk(st.mu);
       st.latencies_ns.insert(st.latencies_ns.end(), local.begin(), local.end());
       local.clear();
@@ -130,72 +128,6 @@ struct bare_socket : std::enable_shared_from_this<bare_socket> {
 
 struct bare_reactor {
   std::vector<std::shared_ptr<bare_socket>> sockets;
-};
-
-// ---- the Node peer: tools/bench/peers/feed_ws.js ----------------------------------------
-
-std::filesystem::path peers_dir() {
-  const char* env = std::getenv("ENFINITO_BENCH_PEERS");
-  return env && *env ? std::filesystem::path(env) : std::filesystem::path("tools/bench/peers");
-}
-
-bool node_peer_installed() {
-  return std::filesystem::exists(peers_dir() / "feed_ws.js") &&
-         std::filesystem::exists(peers_dir() / "node_modules" / "ws");
-}
-
-// The peer as a child process: events go to its stdin, one per line; it reports its port.
-struct node_peer {
-  pid_t pid = -1;
-  int to_child = -1;
-  std::uint16_t port = 0;
-
-  bool start() {
-    int in[2], out[2];
-    if (::pipe(in) != 0) return false;
-    if (::pipe(out) != 0) return false;
-    pid = ::fork();
-    if (pid < 0) return false;
-    if (pid == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[0]), ::close(in[1]), ::close(out[0]), ::close(out[1]);
-      const auto script = (peers_dir() / "feed_ws.js").string();
-      ::execlp("node", "node", script.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_child = in[1];
-    std::string line;
-    char c = 0;
-    while (line.size() < 64 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
-    if (line.rfind("port ", 0) != 0) return false;
-    port = static_cast<std::uint16_t>(std::atoi(line.c_str() + 5));
-    return port != 0;
-  }
-  bool send(const std::string& lines) {
-    std::size_t done = 0;
-    while (done < lines.size()) {
-      auto n = ::write(to_child, lines.data() + done, lines.size() - done);
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  ~node_peer() {
-    if (to_child >= 0) ::close(to_child);  // the peer exits when its stdin closes
-    if (pid > 0) {
-      int status = 0;
-      for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (::waitpid(pid, &status, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-      }
-    }
-  }
 };
 
 // ---- servers ------------------------------------------------------------------------------
@@ -236,7 +168,7 @@ std::string bench_event(std::int64_t id) {
 result run(mode m, double seconds, int subscribers, std::size_t reactors, double rate) {
   const bool use_bus = m == mode::feed;
   node_peer peer;
-  if (m == mode::node && !peer.start()) {
+  if (m == mode::node && !peer.start("feed_ws.js")) {
     std::fprintf(stderr, "node peer did not start\n");
     return {};
   }
@@ -282,7 +214,7 @@ result run(mode m, double seconds, int subscribers, std::size_t reactors, double
   net::io_context client_ctx{1};
   client_stats st;
   std::atomic<int> connected{0};
-  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), m == mode::node ? peer.port : port);
+  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), m == mode::node ? peer.port() : port);
   for (int i = 0; i < subscribers; ++i) net::co_spawn(client_ctx, client(ep, st, connected), net::detached);
   std::thread client_thread([&] { client_ctx.run(); });
   while (connected.load() < subscribers) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -366,7 +298,6 @@ result run(mode m, double seconds, int subscribers, std::size_t reactors, double
 }  // namespace
 
 int main(int argc, char** argv) {
-  ::signal(SIGPIPE, SIG_IGN);  // a Node peer that died fails a write instead of ending the bench
   double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
   int subscribers = argc > 2 ? std::atoi(argv[2]) : 1000;
   std::size_t reactors = argc > 3 ? static_cast<std::size_t>(std::atoi(argv[3])) : 2;
@@ -382,8 +313,8 @@ int main(int argc, char** argv) {
   std::printf("feed::bus + sessions   : %10.0f deliveries/s  p50 %8.0f us  p99 %8.0f us  (closed too slow: %llu)\n",
               feed.deliveries_per_s, feed.p50_us, feed.p99_us, static_cast<unsigned long long>(feed.closed_slow));
   std::printf("ratio feed/bare        : %10.2f\n", feed.deliveries_per_s / base.deliveries_per_s);
-  if (!node_peer_installed()) {
-    std::printf("node ws peer           : skipped (install it: cd %s && npm ci)\n", peers_dir().c_str());
+  if (!bench::node_peer_installed("feed_ws.js", {"ws"})) {
+    bench::print_node_peer_skipped("node ws peer           ");
     return 0;
   }
   auto node = run(mode::node, seconds, subscribers, reactors, rate);

@@ -10,9 +10,12 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <fake_graph/core.hpp>
+
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -100,5 +103,21 @@ std::string gateway::create_instance(const std::string& phone, const std::string
   }
   return std::string(json::parse(r.body).at("id").as_string());
 }
+
+std::string gateway::copy_database(const std::string& file_name) {
+  const auto to = (dir_ / file_name).string();
+  std::string why;
+  if (auto ec = store::backup((dir_ / "enfinito.db").string(), to, &why)) {
+    std::fprintf(stderr, "copying the database: %s\n", why.c_str());
+    return {};
+  }
+  return to;
+}
+
+std::string one_number::fake_config() {
+  return fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}});
+}
+
+std::string one_number::create_instance(gateway& gw) { return gw.create_instance(phone, waba, token, app_secret); }
 
 }  // namespace enfinito::bench

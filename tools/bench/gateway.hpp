@@ -32,6 +32,9 @@ class gateway {
   /** Creates an instance through the API (verified against the fake); returns its id or "". */
   std::string create_instance(const std::string& phone, const std::string& waba, const std::string& token,
                               const std::string& app_secret);
+  /** A copy of the daemon's database as it is now (schema, the bench user and key, the instances),
+   *  named `file_name` in the scratch directory, for a Node peer; its path, or "" on failure. */
+  std::string copy_database(const std::string& file_name);
 
  private:
   std::filesystem::path dir_;
@@ -44,6 +47,19 @@ class gateway {
   std::thread runner_;
   std::uint16_t port_ = 0;
   std::string key_;
+};
+
+// The one WhatsApp number of the benchmarks that drive a single instance (ingest_bench,
+// web_bench): its Meta identifiers and secrets, the fake's configuration for it, and the
+// instance created on it.
+struct one_number {
+  static constexpr const char* phone = "106540352242922";
+  static constexpr const char* waba = "102290129340398";
+  static constexpr const char* token = "EAAGbenchTOKENoneNUMBERbenchTOKEN0001";
+  static constexpr const char* app_secret = "benchappsecret0123456789abcdef01";
+  static std::string fake_config();
+  /** The instance's id, or "" (said on stderr). */
+  static std::string create_instance(gateway& gw);
 };
 
 }  // namespace enfinito::bench

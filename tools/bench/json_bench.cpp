@@ -7,13 +7,14 @@
 // what http::parse_json did before issue 23. Ours: core::parse_json_strict into the same
 // arena (duplicate names, numbers and the element limit checked while parsing). Ratios below
 // 1 mean the strict parser is slower.
+#include "timed_loop.hpp"
+
 #include <enfinito/core/json_arena.hpp>
 #include <enfinito/core/json_strict.hpp>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -22,22 +23,6 @@
 namespace {
 
 namespace json = boost::json;
-using clock_type = std::chrono::steady_clock;
-
-// Runs `op` in batches until `seconds` have passed; returns operations per second.
-template <class Op>
-double run_once(double seconds, Op op) {
-  for (int i = 0; i < 1000; ++i) op();  // warm up
-  const auto start = clock_type::now();
-  std::size_t n = 0;
-  double elapsed = 0;
-  do {
-    for (int i = 0; i < 1000; ++i) op();
-    n += 1000;
-    elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-  } while (elapsed < seconds);
-  return static_cast<double>(n) / elapsed;
-}
 
 // Baseline and ours in alternating short rounds, keeping each one's best: on a shared machine
 // a burst of load then hits both alike instead of skewing the ratio.
@@ -46,8 +31,8 @@ std::pair<double, double> run(double seconds, Base base, Ours ours) {
   constexpr int rounds = 10;
   double best_base = 0, best_ours = 0;
   for (int i = 0; i < rounds; ++i) {
-    best_base = std::max(best_base, run_once(seconds / rounds, base));
-    best_ours = std::max(best_ours, run_once(seconds / rounds, ours));
+    best_base = std::max(best_base, enfinito::bench::calls_per_second(seconds / rounds, base));
+    best_ours = std::max(best_ours, enfinito::bench::calls_per_second(seconds / rounds, ours));
   }
   return {best_base, best_ours};
 }

@@ -24,8 +24,6 @@
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
 
-#include <fake_graph/core.hpp>
-
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -42,10 +40,6 @@ namespace bhttp = beast::http;
 
 namespace {
 
-constexpr const char* phone = "106540352242922";
-constexpr const char* waba = "102290129340398";
-constexpr const char* token = "EAAGwebbenchTOKENwebbenchTOKEN0001";
-constexpr const char* app_secret = "webbenchappsecret0123456789abcdef";
 constexpr int messages = 10000;
 
 std::string peer_of(int i) { return "4915" + std::to_string(100000000 + i); }
@@ -126,9 +120,9 @@ int main(int argc, char** argv) {
   const int peers = argc > 3 ? std::clamp(std::atoi(argv[3]), 1, messages) : 500;
   const char* only = argc > 4 ? argv[4] : nullptr;
 
-  gateway gw(fake_graph::one_number_config(phone, waba, token, {{"verified_name", "Bench"}}));
+  gateway gw(one_number::fake_config());
   const auto port = gw.port();
-  const std::string instance = gw.create_instance(phone, waba, token, app_secret);
+  const std::string instance = one_number::create_instance(gw);
   if (instance.empty() || !fill(gw.daemon(), instance, peers)) return 1;
   const std::chrono::milliseconds duration(seconds * 1000);
   std::printf("web_bench seconds=%d connections=%d messages=%d peers=%d\n", seconds, connections, messages, peers);
