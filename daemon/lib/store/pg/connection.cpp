@@ -168,6 +168,8 @@ bool connection::in_transaction() const noexcept {
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
+bool connection::transaction_failed() const noexcept { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
 core::error_code connection::fail(pg_result* r) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   sqlstate_ = state ? state : "";

@@ -24,6 +24,10 @@
 struct pg_conn;
 struct pg_result;
 
+namespace enfinito::store {
+struct change_set;
+}
+
 namespace enfinito::store::pg {
 
 /** Statement parameters, in $1, $2 … order, sent as text. */
@@ -115,11 +119,21 @@ class connection {
   bool ok() const noexcept;
   /** Inside a transaction block (open, or failed and awaiting ROLLBACK)? */
   bool in_transaction() const noexcept;
+  /** Inside a transaction that failed (its COMMIT would answer ROLLBACK, without an error)? */
+  bool transaction_failed() const noexcept;
   /** The last error's SQLSTATE ("" when the connection itself failed). */
   const std::string& last_sqlstate() const noexcept { return sqlstate_; }
   /** The last error's terse message, for logs (no row values); never shown to clients. */
   const std::string& last_message() const noexcept { return message_; }
   pg_conn* native() const noexcept { return conn_; }
+
+  /**
+   * Where the writes on this connection declare what they change (store::pg::mark,
+   * pg::events::append): the group's set on the writer's connection (store/pg/writer.hpp),
+   * none elsewhere, as store::connection::change_sink.
+   */
+  void set_change_sink(change_set* sink) noexcept { change_sink_ = sink; }
+  change_set* change_sink() const noexcept { return change_sink_; }
 
  private:
   explicit connection(pg_conn* c) noexcept : conn_(c) {}
@@ -130,6 +144,7 @@ class connection {
   std::map<std::string, std::string, std::less<>> prepared_;
   std::string sqlstate_;
   std::string message_;
+  change_set* change_sink_ = nullptr;
 };
 
 }  // namespace enfinito::store::pg

@@ -13,13 +13,18 @@ namespace enfinito::store::pg {
 
 /** The store modules (daemon/lib/store/<name>.cpp) without a PostgreSQL dialect yet. */
 inline std::vector<std::string> modules_not_ported() {
-  return {"accounts", "conversations", "data_links", "events",   "google",   "hooks",
-          "inbound",  "instances",     "media",      "messages", "timeline", "writer (group commit, change stream)"};
+  return {"accounts", "conversations", "data_links", "events",   "google",  "hooks",
+          "inbound",  "instances",     "media",      "messages", "timeline"};
 }
 
 /** What the PostgreSQL backend has today. */
 inline std::vector<std::string> modules_ported() {
-  return {"connection pool", "migrations (schema.pg.sql)", "instance leases (cluster::lease_keeper)"};
+  return {"connection pool",
+          "migrations (schema.pg.sql)",
+          "instance leases (cluster::lease_keeper)",
+          "writer (group commit, change stream, NOTIFY)",
+          "event appends in commit order",
+          "change listener (LISTEN)"};
 }
 
 /** The operator's message when store.backend = "postgres". */
@@ -27,7 +32,7 @@ inline std::string not_ready_message() {
   std::string list;
   for (auto& m : modules_not_ported()) list += (list.empty() ? "" : ", ") + m;
   return "store.backend = \"postgres\": not available yet. Ported so far: connection pool, migrations, "
-         "instance leases; not yet ported: " +
+         "instance leases, the writer and the change listener; not yet ported: " +
          list + ". Use store.backend = \"sqlite\" (the default).";
 }
 
