@@ -113,6 +113,33 @@ bool read_cursor(std::string_view cursor, st::filter& f, bool before) {
   return true;
 }
 
+std::optional<std::string_view> list_filter(const meta::template_query& q, st::filter& f) {
+  f.limit = q.limit;
+  f.name = q.name;
+  f.status = q.status;
+  f.language = q.language;
+  if (!q.after.empty() && !read_cursor(q.after, f)) return "after";
+  if (!q.before.empty() && !read_cursor(q.before, f, true)) return "before";
+  return std::nullopt;
+}
+
+net::awaitable<core::result<bool>> ever_synced(store::store& db, std::string instance_id) {
+  st::copy_state state;
+  auto read = [&](store::connection& c) { return st::state(c, instance_id, state); };
+  auto ec = co_await db.read(read);
+  // In place: an error_code converts to bool, so result<bool> would not take it implicitly.
+  if (ec) co_return core::result<bool>(boost::system::in_place_error, ec);
+  co_return state.synced_at.has_value();
+}
+
+net::awaitable<core::result<st::row>> find_by_id(store::store& db, std::string user_id, std::string template_id) {
+  st::row row;
+  auto read = [&](store::connection& c) { return st::find_by_meta_id(c, user_id, template_id, row); };
+  auto ec = co_await db.read(read);
+  if (ec) co_return ec;
+  co_return row;
+}
+
 net::awaitable<core::result<copy_page>> list(store::store& db, const std::string& instance_id, st::filter f) {
   const std::size_t limit = f.limit;
   f.limit = limit + 1;  // one more tells whether a next page exists
