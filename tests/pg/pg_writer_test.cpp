@@ -1,4 +1,4 @@
-// store::pg::writer, pg::events and pg::listener against a real PostgreSQL 15: group commit
+// store::pg::writer, enfinito::store::pg::events and enfinito::store::pg::listener against a real PostgreSQL 15: group commit
 // with `done` and the change stream only after COMMIT, a failing member split off, event ids
 // committing in id order under two concurrent writers, and node B's listener publishing node
 // A's events exactly once, in order, across a reconnect (pg_terminate_backend); the NOTIFY
@@ -25,7 +25,6 @@
 #include <thread>
 
 using namespace enfinito;
-namespace pg = enfinito::store::pg;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,12 +34,12 @@ struct database {
   database() {
     conninfo = test::pg_cluster::shared().create_database();
     std::string why;
-    auto p = pg::pool::open({.connect = {.conninfo = conninfo}, .size = 2}, &why);
+    auto p = enfinito::store::pg::pool::open({.connect = {.conninfo = conninfo}, .size = 2}, &why);
     BOOST_REQUIRE_MESSAGE(p, why);
     reader = std::move(*p);
-    BOOST_REQUIRE(!reader->run_sync([](pg::connection& c) -> core::error_code {
+    BOOST_REQUIRE(!reader->run_sync([](enfinito::store::pg::connection& c) -> core::error_code {
       std::string migrate_why;
-      if (auto ec = pg::migrate(c, pg::embedded_schema(), &migrate_why)) return ec;
+      if (auto ec = enfinito::store::pg::migrate(c, enfinito::store::pg::embedded_schema(), &migrate_why)) return ec;
       return c.exec(
           "INSERT INTO users (id, email, name, status, created_at, updated_at)"
           " VALUES ('usr_a', 'a@x', 'A', 'active', 0, 0)");
@@ -50,7 +49,7 @@ struct database {
   // A node's writer or listener (`Part`) on this database, with short reconnect backoffs.
   template <class Part, class Options>
   std::unique_ptr<Part> open_part(Options o, store::change_stream& changes, const std::string& node,
-                                  std::shared_ptr<pg::local_events> local) {
+                                  std::shared_ptr<enfinito::store::pg::local_events> local) {
     o.local = std::move(local);
     o.connect.conninfo = conninfo;
     o.node_id = node;
@@ -61,16 +60,19 @@ struct database {
     BOOST_REQUIRE_MESSAGE(p, why);
     return std::move(*p);
   }
-  std::unique_ptr<pg::writer> open_writer(store::change_stream& changes, const std::string& node,
-                                          std::shared_ptr<pg::local_events> local = nullptr) {
-    return open_part<pg::writer>(pg::writer_options{}, changes, node, std::move(local));
+  std::unique_ptr<enfinito::store::pg::writer> open_writer(
+      store::change_stream& changes, const std::string& node,
+      std::shared_ptr<enfinito::store::pg::local_events> local = nullptr) {
+    return open_part<enfinito::store::pg::writer>(enfinito::store::pg::writer_options{}, changes, node,
+                                                  std::move(local));
   }
-  std::unique_ptr<pg::listener> open_listener(store::change_stream& changes, const std::string& node,
-                                              std::shared_ptr<pg::local_events> local) {
-    pg::listener_options o;
+  std::unique_ptr<enfinito::store::pg::listener> open_listener(
+      store::change_stream& changes, const std::string& node,
+      std::shared_ptr<enfinito::store::pg::local_events> local) {
+    enfinito::store::pg::listener_options o;
     o.poll_interval = 50ms;
     o.read_batch = 7;  // small, so a resync reads its range in several statements
-    return open_part<pg::listener>(std::move(o), changes, node, std::move(local));
+    return open_part<enfinito::store::pg::listener>(std::move(o), changes, node, std::move(local));
   }
 
   // -1 when the query failed. Called from the writer's thread and from completions too: so on
@@ -79,7 +81,7 @@ struct database {
   std::int64_t count(const std::string& sql) {
     std::lock_guard lk(direct_mu);
     if (!direct) {
-      auto c = pg::connection::open({.conninfo = conninfo});
+      auto c = enfinito::store::pg::connection::open({.conninfo = conninfo});
       if (!c) return -1;
       direct = std::move(*c);
     }
@@ -88,23 +90,23 @@ struct database {
   }
 
   std::string conninfo;
-  std::unique_ptr<pg::pool> reader;
+  std::unique_ptr<enfinito::store::pg::pool> reader;
   std::mutex direct_mu;
-  std::unique_ptr<pg::connection> direct;
+  std::unique_ptr<enfinito::store::pg::connection> direct;
 };
 
 // Two nodes' writers on one database; B's shares `local_b` with B's listener, when a test opens one.
 struct two_nodes : database {
   two_nodes() : a(open_writer(changes_a, "node-a")), b(open_writer(changes_b, "node-b", local_b)) {}
   store::change_stream changes_a, changes_b;
-  std::shared_ptr<pg::local_events> local_b = std::make_shared<pg::local_events>();
-  std::unique_ptr<pg::writer> a, b;
+  std::shared_ptr<enfinito::store::pg::local_events> local_b = std::make_shared<enfinito::store::pg::local_events>();
+  std::unique_ptr<enfinito::store::pg::writer> a, b;
 };
 
-pg::work_fn append(std::string type) {
-  return [type = std::move(type)](pg::connection& c) -> core::error_code {
+enfinito::store::pg::work_fn append(std::string type) {
+  return [type = std::move(type)](enfinito::store::pg::connection& c) -> core::error_code {
     store::events::event e{0, "usr_a", "", type, "{}", 0};
-    return pg::events::append(c, e);
+    return enfinito::store::pg::events::append(c, e);
   };
 }
 
@@ -136,14 +138,15 @@ bool strictly_ascending(const std::vector<std::int64_t>& v) {
 
 // Appends n events through `w`, one write (and group) each, marking a change, and holding each
 // transaction `hold` after its append; the ids go to `ids`. Returns how many writes failed.
-int append_each(pg::writer& w, int n, std::vector<std::int64_t>& ids, std::chrono::microseconds hold = 0us) {
+int append_each(enfinito::store::pg::writer& w, int n, std::vector<std::int64_t>& ids,
+                std::chrono::microseconds hold = 0us) {
   int failed = 0;
   for (int i = 0; i < n; ++i) {
     std::int64_t id = 0;
-    auto ec = w.write_sync([&id, hold](pg::connection& c) -> core::error_code {
+    auto ec = w.write_sync([&id, hold](enfinito::store::pg::connection& c) -> core::error_code {
       store::events::event e{0, "usr_a", "", "x", "{}", 0};
-      if (auto rc = pg::events::append(c, e)) return rc;
-      pg::mark(c, store::change::hook_endpoints);
+      if (auto rc = enfinito::store::pg::events::append(c, e)) return rc;
+      enfinito::store::pg::mark(c, store::change::hook_endpoints);
       std::this_thread::sleep_for(hold);  // the id is taken; the COMMIT comes later
       id = e.id;
       return {};
@@ -159,15 +162,15 @@ int append_each(pg::writer& w, int n, std::vector<std::int64_t>& ids, std::chron
 // Holds the writer with a first write (an event "held") until release(): what is submitted
 // meanwhile queues, and commits as one group.
 struct held_writer {
-  explicit held_writer(pg::writer& w) : w(w) {
-    submit([released = released](pg::connection& c) {
+  explicit held_writer(enfinito::store::pg::writer& w) : w(w) {
+    submit([released = released](enfinito::store::pg::connection& c) {
       released.wait();
       return append("held")(c);
     });
     std::this_thread::sleep_for(50ms);
   }
   // `also` runs in the completion, before the result is handed over.
-  void submit(pg::work_fn fn, std::function<void(core::error_code)> also = {}) {
+  void submit(enfinito::store::pg::work_fn fn, std::function<void(core::error_code)> also = {}) {
     auto p = std::make_shared<std::promise<core::error_code>>();
     results.push_back(p->get_future());
     w.submit(std::move(fn), net::system_executor(), [p, also = std::move(also)](core::error_code ec) {
@@ -186,7 +189,7 @@ struct held_writer {
     for (auto& f : results) out.push_back(f.get());
     return out;
   }
-  pg::writer& w;
+  enfinito::store::pg::writer& w;
   std::promise<void> gate;
   std::shared_future<void> released = gate.get_future().share();
   bool released_once = false;
@@ -203,10 +206,10 @@ BOOST_AUTO_TEST_CASE(carries_ids_and_kinds_never_content) {
   cs.events.push_back({41, "usr_a", "ins_1", "message.accepted", R"({"text":"secret body"})", 5});
   cs.events.push_back({43, "usr_a", "ins_1", "message.sent", "{}", 6});
   cs.instances = {"ins_2", "ins_1", "ins_2"};
-  auto payload = pg::encode(pg::describe("node-a", cs));
+  auto payload = enfinito::store::pg::encode(enfinito::store::pg::describe("node-a", cs));
   BOOST_TEST(payload.find("secret") == std::string::npos);
   BOOST_TEST(payload.find("usr_a") == std::string::npos);
-  auto n = pg::decode(payload);
+  auto n = enfinito::store::pg::decode(payload);
   BOOST_REQUIRE(n);
   BOOST_TEST(n->node == "node-a");
   BOOST_TEST(n->changed == cs.changed);
@@ -214,8 +217,8 @@ BOOST_AUTO_TEST_CASE(carries_ids_and_kinds_never_content) {
   BOOST_TEST(n->last_event == 43);
   BOOST_TEST((n->instances == std::vector<std::string>{"ins_1", "ins_2"}));
   BOOST_TEST(!n->reload);
-  BOOST_TEST(!pg::decode("not json"));
-  BOOST_TEST(!pg::decode(R"({"node":"x"})"));
+  BOOST_TEST(!enfinito::store::pg::decode("not json"));
+  BOOST_TEST(!enfinito::store::pg::decode(R"({"node":"x"})"));
 }
 
 BOOST_AUTO_TEST_CASE(a_long_instance_list_becomes_reload) {
@@ -223,9 +226,9 @@ BOOST_AUTO_TEST_CASE(a_long_instance_list_becomes_reload) {
   cs.changed = static_cast<store::change_mask>(store::change::instances);
   for (int i = 0; i < 1000; ++i) cs.instances.push_back("ins_" + std::to_string(100000 + i));
   cs.events.push_back({7, "usr_a", "", "instance.status", "{}", 1});
-  auto payload = pg::encode(pg::describe("node-a", cs));
-  BOOST_TEST(payload.size() <= pg::notice_max_bytes);
-  auto n = pg::decode(payload);
+  auto payload = enfinito::store::pg::encode(enfinito::store::pg::describe("node-a", cs));
+  BOOST_TEST(payload.size() <= enfinito::store::pg::notice_max_bytes);
+  auto n = enfinito::store::pg::decode(payload);
   BOOST_REQUIRE(n);
   BOOST_TEST(n->reload);
   BOOST_TEST(n->instances.empty());
@@ -252,8 +255,8 @@ BOOST_AUTO_TEST_CASE(groups_commit_before_done_and_publish) {
   std::atomic<int> done_before_visible{0};
   for (int i = 0; i < 20; ++i) {
     held.submit(
-        [i](pg::connection& c) -> core::error_code {
-          pg::mark(c, store::change::api_keys);
+        [i](enfinito::store::pg::connection& c) -> core::error_code {
+          enfinito::store::pg::mark(c, store::change::api_keys);
           return append("e" + std::to_string(i))(c);
         },
         [&, i](core::error_code) {
@@ -285,8 +288,8 @@ BOOST_AUTO_TEST_CASE(a_failing_member_fails_alone) {
   held_writer held(*w);
   held.submit(append("before"));
   // Appends an event and marks a change, then breaks a constraint: none of it may survive.
-  held.submit([](pg::connection& c) -> core::error_code {
-    pg::mark(c, store::change::sessions);
+  held.submit([](enfinito::store::pg::connection& c) -> core::error_code {
+    enfinito::store::pg::mark(c, store::change::sessions);
     if (auto ec = append("doomed")(c)) return ec;
     auto r = c.query(
         "INSERT INTO users (id, email, name, status, created_at, updated_at)"
@@ -294,7 +297,7 @@ BOOST_AUTO_TEST_CASE(a_failing_member_fails_alone) {
     return r ? core::error_code{} : r.error();
   });
   // A statement fails but the work claims success: must not be acknowledged either.
-  held.submit([](pg::connection& c) -> core::error_code {
+  held.submit([](enfinito::store::pg::connection& c) -> core::error_code {
     (void)c.query("SELECT no_such_column FROM events");
     return {};
   });
@@ -302,8 +305,8 @@ BOOST_AUTO_TEST_CASE(a_failing_member_fails_alone) {
   auto ecs = held.release();
   BOOST_TEST(!ecs[0]);
   BOOST_TEST(!ecs[1]);
-  BOOST_TEST(ecs[2] == make_error_code(pg::error::constraint));
-  BOOST_TEST(ecs[3] == make_error_code(pg::error::failed));
+  BOOST_TEST(ecs[2] == make_error_code(enfinito::store::pg::error::constraint));
+  BOOST_TEST(ecs[3] == make_error_code(enfinito::store::pg::error::failed));
   BOOST_TEST(!ecs[4]);
   BOOST_TEST(w->stats().split_groups.load() == 1u);
   BOOST_TEST(db.count("SELECT COUNT(*) FROM events WHERE type = 'doomed'") == 0);
@@ -324,7 +327,7 @@ BOOST_AUTO_TEST_CASE(a_lost_connection_is_never_acknowledged_and_reconnects) {
   auto w = db.open_writer(changes, "node-a");
   BOOST_REQUIRE(!w->write_sync(append("one")));
   // The writer's own session is killed in the middle of a write.
-  auto ec = w->write_sync([&](pg::connection& c) -> core::error_code {
+  auto ec = w->write_sync([&](enfinito::store::pg::connection& c) -> core::error_code {
     if (auto e = append("lost")(c)) return e;
     auto pid = c.scalar_int("SELECT pg_backend_pid()");
     if (!pid) return pid.error();
@@ -333,7 +336,7 @@ BOOST_AUTO_TEST_CASE(a_lost_connection_is_never_acknowledged_and_reconnects) {
     auto r = c.query("SELECT 1");
     return r ? core::error_code{} : r.error();
   });
-  BOOST_TEST(ec == make_error_code(pg::error::unavailable));
+  BOOST_TEST(ec == make_error_code(enfinito::store::pg::error::unavailable));
   BOOST_TEST(db.count("SELECT COUNT(*) FROM events WHERE type = 'lost'") == 0);
   BOOST_TEST(test::wait_until([&] { return !w->write_sync(append("two")); }, 10s));
   auto ids = rec.event_ids();
@@ -355,9 +358,9 @@ BOOST_FIXTURE_TEST_CASE(ids_commit_in_id_order_across_writers, two_nodes) {
   std::thread pager([&] {
     std::int64_t after = 0;
     auto poll = [&] {
-      (void)reader->run_sync([&](pg::connection& c) -> core::error_code {
+      (void)reader->run_sync([&](enfinito::store::pg::connection& c) -> core::error_code {
         std::vector<store::events::event> out;
-        if (auto ec = pg::events::range(c, after, INT64_MAX, 1000, out)) return ec;
+        if (auto ec = enfinito::store::pg::events::range(c, after, INT64_MAX, 1000, out)) return ec;
         for (auto& e : out) seen.push_back(e.id);
         if (!out.empty()) after = out.back().id;
         return {};
@@ -393,7 +396,9 @@ BOOST_FIXTURE_TEST_CASE(other_nodes_events_once_in_order_across_a_reconnect, two
   auto listener = open_listener(changes_b, "node-b", local_b);
 
   std::vector<std::int64_t> from_a, from_b;
-  auto write = [](pg::writer& w, int n, std::vector<std::int64_t>& ids) { BOOST_REQUIRE(append_each(w, n, ids) == 0); };
+  auto write = [](enfinito::store::pg::writer& w, int n, std::vector<std::int64_t>& ids) {
+    BOOST_REQUIRE(append_each(w, n, ids) == 0);
+  };
   write(*a, 10, from_a);
   write(*b, 3, from_b);
   write(*a, 10, from_a);

@@ -21,6 +21,7 @@
 // caller's own data.
 #include <enfinito/core/ids.hpp>
 #include <enfinito/crypto/vault_source.hpp>
+#include <enfinito/instances/meta_access.hpp>
 #include <enfinito/instances/meta_relay.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/relay_input.hpp>
@@ -59,82 +60,17 @@ response graph_failure(const instances::relay_failure& f, const http::request& r
   return meta_error(st, e.code, e.type.empty() ? "OAuthException" : e.type, title, e.details, req, e.subcode);
 }
 
-// `fields=` as Graph takes it: field names, commas and nested braces only.
-bool fields_like(std::string_view f) {
-  return f.size() <= 512 && std::all_of(f.begin(), f.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ',' || c == '{' || c == '}';
-         });
-}
+using waba_match = instances::waba_instances;
 
-// The list parameters passed on to Meta: limit 1 to 100, opaque cursors, fields.
-bool query_value_ok(std::string_view key, std::string_view v) {
-  if (key == "fields") return fields_like(v);
-  if (key == "limit")
-    return !v.empty() && v.size() <= 3 &&
-           std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-           std::stoul(std::string(v)) >= 1 && std::stoul(std::string(v)) <= 100;
-  return !v.empty() && v.size() <= 512 && std::all_of(v.begin(), v.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '=' || c == '+' || c == '/';
-  });
-}
-
-// A checked query value, percent-encoded where a query would misread it.
-std::string query_encode(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '=')
-      out += "%3D";
-    else if (c == '+')
-      out += "%2B";
-    else if (c == '/')
-      out += "%2F";
-    else if (c == ',')
-      out += "%2C";
-    else if (c == '{')
-      out += "%7B";
-    else if (c == '}')
-      out += "%7D";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// The list query passed on to Meta (`query`), or the name of the parameter that is not valid.
-std::optional<std::string> list_query(const http::request& req, std::string& query) {
-  for (const char* key : {"limit", "after", "before", "fields"}) {
-    auto v = req.query_param(key);
-    if (!v) continue;
-    if (!query_value_ok(key, *v)) return std::string(key);
-    query += (query.empty() ? "" : "&") + std::string(key) + "=" + query_encode(*v);
-  }
-  return std::nullopt;
-}
-
-struct waba_match {
-  std::vector<row_ptr> rows;               // the caller's instances on this WABA, id order
-  std::vector<std::string> phone_numbers;  // their phone number ids, same order
-};
-
-// The caller's instances whose WABA is `waba_id` (opened on the blocking pool).
+// The caller's instances whose WABA is `waba_id` (Meta's "does not exist" when none).
 net::awaitable<std::variant<waba_match, response>> by_waba(services& s, const principal& p, const std::string& waba_id,
                                                            const http::request& req) {
   if (!core::graph_id_like(waba_id)) co_return unknown_object(waba_id.substr(0, 32), req);
-  std::vector<store::instances::instance> rows;
-  const std::string uid = p.user_id;
-  auto list = [&rows, &uid](store::connection& c) { return store::instances::list(c, uid, "", max_instances, rows); };
-  auto ec = co_await s.db.read(list);
-  if (ec) co_return service_unavailable(req);
-  waba_match m;
-  for (auto& r : rows) {
-    if (!p.may_use_instance(r.id)) continue;
-    auto opened = co_await crypto::open_graph_credentials(*s.vault, s.blocking, r);
-    if (!opened || opened->waba_id != waba_id) continue;
-    m.phone_numbers.push_back(opened->phone_number_id);
-    m.rows.push_back(std::make_shared<const store::instances::instance>(std::move(r)));
-  }
-  if (m.rows.empty()) co_return unknown_object(waba_id, req);
-  co_return m;
+  const auto visible = [&p](std::string_view id) { return p.may_use_instance(id); };
+  auto found = co_await instances::find_on_waba(s.db, *s.vault, s.blocking, p.user_id, waba_id, max_instances, visible);
+  if (!found) co_return service_unavailable(req);
+  if (found->rows.empty()) co_return unknown_object(waba_id, req);
+  co_return std::move(*found);
 }
 
 // The first of the WABA's instances that may call Meta.
@@ -155,12 +91,9 @@ instances::relay_target relay_of(services& s, const graph_target& t) { return {s
 // connected would see none): the first list syncs it once, one call to Meta, as the REST list
 // does. Nothing: the copy is ready to serve.
 net::awaitable<std::optional<response>> sync_if_never(services& s, const row_ptr& row, const http::request& req) {
-  store::templates::copy_state state;
-  const std::string iid = row->id;
-  auto read = [&](store::connection& c) { return store::templates::state(c, iid, state); };
-  auto ec = co_await s.db.read(read);
-  if (ec) co_return service_unavailable(req);
-  if (state.synced_at) co_return std::nullopt;
+  auto synced = co_await templates::ever_synced(s.db, row->id);
+  if (!synced) co_return service_unavailable(req);
+  if (*synced) co_return std::nullopt;
   auto target = co_await ready(s, row, req);
   if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
   const auto rt = relay_of(s, std::get<graph_target>(target));
@@ -185,7 +118,10 @@ struct waba_routes {
     if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
     auto& m = std::get<waba_match>(found);
     std::string query;
-    if (auto bad = list_query(req, query)) co_return invalid_parameter("Param " + *bad + " is not valid", req);
+    const meta::graph_list_params params{req.query_param("limit"), req.query_param("after"), req.query_param("before"),
+                                         req.query_param("fields")};
+    if (auto bad = meta::graph_list_query(params, query))
+      co_return invalid_parameter("Param " + *bad + " is not valid", req);
     auto target = co_await ready_on_waba(s, m, req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
@@ -194,18 +130,7 @@ struct waba_routes {
     if (!got->ok()) co_return relay(*got);
     boost::system::error_code ec;
     auto doc = json::parse(got->body, ec);
-    if (ec || !doc.is_object() || !doc.get_object().contains("data") || !doc.get_object().at("data").is_array())
-      co_return relay(*got);
-    auto& data = doc.get_object().at("data").get_array();
-    // Another business's numbers on the same WABA are not the caller's to see.
-    json::array kept;
-    for (auto& n : data) {
-      const auto* id = n.is_object() ? n.get_object().if_contains("id") : nullptr;
-      if (id && id->is_string() &&
-          std::find(m.phone_numbers.begin(), m.phone_numbers.end(), id->get_string()) != m.phone_numbers.end())
-        kept.push_back(std::move(n));
-    }
-    data = std::move(kept);
+    if (ec || !meta::keep_phone_numbers(doc, m.phone_numbers)) co_return relay(*got);
     co_return http::json_response(status::ok, doc);
   }
 
@@ -223,13 +148,7 @@ struct waba_routes {
     if (auto bad = meta::read_template_query(params, q))
       co_return invalid_parameter("Param " + bad->field + ": " + bad->detail, req);
     store::templates::filter f;
-    f.limit = q.limit;
-    f.name = q.name;
-    f.status = q.status;
-    f.language = q.language;
-    if (!q.after.empty() && !templates::read_cursor(q.after, f)) co_return invalid_parameter("Invalid cursor.", req);
-    if (!q.before.empty() && !templates::read_cursor(q.before, f, true))
-      co_return invalid_parameter("Invalid cursor.", req);
+    if (templates::list_filter(q, f)) co_return invalid_parameter("Invalid cursor.", req);
     auto unsynced = co_await sync_if_never(s, m.rows.front(), req);
     if (unsynced) co_return std::move(*unsynced);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
@@ -295,21 +214,18 @@ struct waba_routes {
     auto& p = std::get<principal>(w);
     const std::string id(req.param("media_id"));  // the path names media, numbers and templates alike
     if (!templates::template_id_like(id)) co_return unknown_object(id.substr(0, 32), req);
-    store::templates::row row;
-    const std::string uid = p.user_id;
-    auto find = [&](store::connection& c) { return store::templates::find_by_meta_id(c, uid, id, row); };
-    auto ec = co_await s.db.read(find);
-    if (ec || !p.may_use_instance(row.instance_id))
-      co_return ec&& ec != store::error::not_found ? service_unavailable(req) : unknown_object(id, req);
+    auto found = co_await templates::find_by_id(s.db, p.user_id, id);
+    if (!found || !p.may_use_instance(found->instance_id))
+      co_return !found && found.error() != store::error::not_found ? service_unavailable(req) : unknown_object(id, req);
     auto body = http::parse_json(req, s.json);
     if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
     if (auto bad = templates::check_edit(*body.value))
       co_return invalid_parameter(
           "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
     store::instances::instance inst;
-    const std::string iid = row.instance_id;
+    const std::string uid = p.user_id, iid = found->instance_id;
     auto load = [&](store::connection& c) { return store::instances::get(c, uid, iid, inst); };
-    ec = co_await s.db.read(load);
+    auto ec = co_await s.db.read(load);
     if (ec) co_return unknown_object(id, req);
     auto target = co_await ready(s, std::make_shared<const store::instances::instance>(std::move(inst)), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
@@ -326,7 +242,7 @@ struct waba_routes {
     auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
     if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
     const std::string fields(req.query_param("fields").value_or(""));
-    if (!fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
+    if (!meta::fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
     auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
@@ -370,7 +286,7 @@ net::awaitable<std::optional<response>> object_get(services& s, const principal&
   auto phone = co_await find_by_phone(s, p, id, req);
   if (auto* row = std::get_if<row_ptr>(&phone)) {
     const std::string fields(req.query_param("fields").value_or(""));
-    if (!fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
+    if (!meta::fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
     auto target = co_await ready(s, *row, req);
     if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
     auto& t = std::get<graph_target>(target);
@@ -380,12 +296,9 @@ net::awaitable<std::optional<response>> object_get(services& s, const principal&
     co_return relay(*got);
   }
   // A template of the caller's copies.
-  store::templates::row row;
-  const std::string uid = p.user_id;
-  auto find = [&](store::connection& c) { return store::templates::find_by_meta_id(c, uid, id, row); };
-  auto ec = co_await s.db.read(find);
-  if (!ec && p.may_use_instance(row.instance_id))
-    co_return http::json_response(status::ok, templates::meta_object(row));
+  auto found = co_await templates::find_by_id(s.db, p.user_id, id);
+  if (found && p.may_use_instance(found->instance_id))
+    co_return http::json_response(status::ok, templates::meta_object(*found));
   co_return std::nullopt;
 }
 

@@ -13,7 +13,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/messages.hpp>
 #include <enfinito/api/optouts_routes.hpp>
-#include <enfinito/api/templates.hpp>
+#include <enfinito/api/templates_answers.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>

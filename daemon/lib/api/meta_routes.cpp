@@ -12,7 +12,7 @@
 // chunks of our answer (instances::next_piece → request::stream_body), so a transfer holds
 // one fixed buffer whatever the file's size; `media.download_max_bytes` still caps the size
 // and `media.timeout` the whole transfer. An upload is never held in the heap: the HTTP layer
-// spools the request body to an unnamed file in upload_spool_dir() as it arrives (at most
+// spools the request body to an unnamed file in instances::upload_spool_dir() as it arrives (at most
 // `media.upload_body_bytes`) and maps it read-only; the file goes to Meta from that mapping,
 // between its multipart framing, without a copy (meta::request::borrowed).
 #include <enfinito/api/auth_guard.hpp>
@@ -39,11 +39,8 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <variant>
 
 namespace enfinito::api {
@@ -135,6 +132,16 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
   co_return t;
 }
 
+// A handler of the caller's instance, called once resolve() found it.
+using with_target = net::awaitable<response> (*)(services&, http::request&, target&);
+
+net::awaitable<response> resolved_then(services& s, http::request& req, access need, with_target fn) {
+  auto resolved = co_await resolve(s, req, need);
+  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
+  auto res = co_await fn(s, req, std::get<target>(resolved));
+  co_return res;
+}
+
 // ---- Meta's answer ----------------------------------------------------------------------------
 
 response transport_problem(core::error_code ec) {
@@ -184,10 +191,7 @@ response media_busy() {
 
 // ---- mark as read -------------------------------------------------------------------------------
 
-net::awaitable<response> mark_read(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> mark_read(services& s, http::request& req, target& t) {
   const std::string wamid(req.param("wamid"));
   if (!meta::wamid_like(wamid)) co_return http::field_problem("wamid", "a WhatsApp message id, 1 to 256 characters");
   bool typing = false;
@@ -207,10 +211,7 @@ net::awaitable<response> mark_read(services& s, http::request& req) {
 // POST /v1/instances/{id}/conversations/{peer}/read: the web app read a conversation. The
 // local read mark moves first (the unread count is ours), then Meta gets a read receipt for
 // the newest inbound message (blue ticks on the customer's phone) like mark_read above.
-net::awaitable<response> conversation_read(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> conversation_read(services& s, http::request& req, target& t) {
   const auto peer = peer_from_path(req.param("peer"));
   if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
   const auto m = relay(s, t);
@@ -237,38 +238,18 @@ net::awaitable<response> errors_list(services&, http::request&) {
 
 // ---- media upload -------------------------------------------------------------------------------
 
-struct upload_input {
-  std::string mime;
-  std::string filename;
-  std::string_view bytes;  // into the request body
-};
+using meta::upload_input;
 
-// multipart/form-data: `file` (with its Content-Type) and optional `type` / `messaging_product`.
+// multipart/form-data: `file` (with its Content-Type) and optional `type` / `messaging_product`
+// (meta::read_upload_form).
 std::variant<upload_input, response> read_multipart(const http::request& req, std::string_view content_type) {
   auto parts = http::multipart::parse(content_type, req.body());
   if (!parts) return http::field_problem("", http::multipart::describe(parts.error()), "invalid_multipart");
-  upload_input in;
-  const http::multipart::part* file = nullptr;
-  std::string type;
-  for (const auto& p : *parts) {
-    if (p.name == "file") {
-      if (file) return http::field_problem("file", "give one file", "invalid_field");
-      file = &p;
-    } else if (p.name == "type") {
-      type = std::string(p.data);
-    } else if (p.name == "messaging_product") {
-      if (p.data != "whatsapp") return http::field_problem("messaging_product", "must be whatsapp");
-    } else {
-      return http::field_problem(p.name.substr(0, 64), "unknown part", "unknown_field");
-    }
-  }
-  if (!file) return http::field_problem("file", "required: the media file as a multipart part", "missing_field");
-  auto mime = meta::upload_media_type(type, file->content_type);
-  if (auto* bad = std::get_if<meta::input_problem>(&mime)) return problem_of(*bad);
-  in.mime = std::move(std::get<std::string>(mime));
-  in.filename = file->filename;
-  in.bytes = file->data;
-  return in;
+  std::vector<meta::form_part> form;
+  for (const auto& p : *parts) form.push_back({p.name, p.filename, p.content_type, p.data});
+  auto in = meta::read_upload_form(form);
+  if (auto* bad = std::get_if<meta::input_problem>(&in)) return problem_of(*bad);
+  return std::get<upload_input>(std::move(in));
 }
 
 // Either form; then Meta's per-type rules (REFERENCE.md §4).
@@ -311,10 +292,7 @@ std::variant<upload_input, response> read_upload(const http::request& req) {
   return got;
 }
 
-net::awaitable<response> upload(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> upload(services& s, http::request& req, target& t) {
   auto got = read_upload(req);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
   const auto& in = std::get<upload_input>(got);
@@ -332,10 +310,7 @@ net::awaitable<response> upload(services& s, http::request& req) {
 
 // ---- media info, download, delete ---------------------------------------------------------------
 
-net::awaitable<response> media_get(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::read);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> media_get(services& s, http::request& req, target& t) {
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   const auto m = relay(s, t);
@@ -353,18 +328,7 @@ net::awaitable<response> media_get(services& s, http::request& req) {
   co_return http::json_response(status::ok, o);
 }
 
-// Upstream text we may repeat in a header: visible ASCII (and spaces), bounded.
-bool header_safe(std::string_view v) {
-  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
-// A Content-Type we can safely repeat: `type/subtype[; params]`.
-bool safe_content_type(std::string_view ct) { return header_safe(ct) && ct.find('/') != std::string_view::npos; }
-
-net::awaitable<response> media_content(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::read);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> media_content(services& s, http::request& req, target& t) {
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   const auto m = relay(s, t);
@@ -393,22 +357,16 @@ net::awaitable<response> media_content(services& s, http::request& req) {
   auto st = std::get<std::shared_ptr<instances::download>>(std::move(opened));
   // The head now; the body follows piece by piece (chunked), straight from Meta's answer.
   response res{status::ok, 11};
-  const std::string& ct = st->reader->content_type();
-  const std::string type = safe_content_type(ct)                   ? ct
-                           : safe_content_type(st->info.mime_type) ? st->info.mime_type
-                                                                   : "application/octet-stream";
-  res.set(http::bhttp::field::content_type, type);
+  const auto headers = instances::headers_for(st->reader->content_type(), st->info);
+  res.set(http::bhttp::field::content_type, headers.content_type);
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
   res.set(http::bhttp::field::cache_control, "private, no-store");
-  if (header_safe(st->info.sha256)) res.set("X-Media-SHA256", st->info.sha256);
+  if (!headers.sha256.empty()) res.set("X-Media-SHA256", headers.sha256);
   req.stream_body = [st](std::string& chunk) { return instances::next_piece(st, chunk); };
   co_return res;
 }
 
-net::awaitable<response> media_delete(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> media_delete(services& s, http::request& req, target& t) {
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   const auto m = relay(s, t);
@@ -421,40 +379,22 @@ net::awaitable<response> media_delete(services& s, http::request& req) {
 // Listed from the local copy (templates/manage.hpp: no call to Meta); created, edited and
 // deleted at Meta first, then in the copy.
 
-// A copy never synced proves nothing: the first list syncs it once (one call to Meta).
-net::awaitable<std::optional<response>> sync_if_never(services& s, const target& t) {
-  store::templates::copy_state state;
-  const std::string& iid = t.row.id;
-  auto read = [&](store::connection& c) { return store::templates::state(c, iid, state); };
-  auto ec = co_await s.db.read(read);
-  if (ec) co_return store_problem(ec);
-  if (state.synced_at) co_return std::nullopt;
-  const auto m = relay(s, t);
-  auto a = co_await templates::sync_now(m);
-  if (auto* f = failed(a)) co_return failure_answer(*f);
-  co_return std::nullopt;
-}
-
-net::awaitable<response> templates_list(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::read);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> templates_list(services& s, http::request& req, target& t) {
   const meta::template_query_params params{req.query_param("limit"),  req.query_param("after"),
                                            req.query_param("before"), req.query_param("name"),
                                            req.query_param("status"), req.query_param("language")};
   meta::template_query q;
   if (auto bad = meta::read_template_query(params, q)) co_return problem_of(*bad);
   store::templates::filter f;
-  f.limit = q.limit;
-  f.name = q.name;
-  f.status = q.status;
-  f.language = q.language;
-  if (!q.after.empty() && !templates::read_cursor(q.after, f))
-    co_return http::field_problem("after", "a cursor from a previous page");
-  if (!q.before.empty() && !templates::read_cursor(q.before, f, true))
-    co_return http::field_problem("before", "a cursor from a previous page");
-  auto unsynced = co_await sync_if_never(s, t);
-  if (unsynced) co_return std::move(*unsynced);
+  if (auto bad = templates::list_filter(q, f)) co_return http::field_problem(*bad, "a cursor from a previous page");
+  // A copy never synced proves nothing: the first list syncs it once (one call to Meta).
+  auto synced = co_await templates::ever_synced(s.db, t.row.id);
+  if (!synced) co_return store_problem(synced.error());
+  if (!*synced) {
+    const auto m = relay(s, t);
+    auto a = co_await templates::sync_now(m);
+    if (auto* no = failed(a)) co_return failure_answer(*no);
+  }
   auto page = co_await templates::list(s.db, t.row.id, std::move(f));
   if (!page) co_return store_problem(page.error());
   json::object paging;
@@ -466,10 +406,7 @@ net::awaitable<response> templates_list(services& s, http::request& req) {
   co_return http::json_response(status::ok, out);
 }
 
-net::awaitable<response> templates_create(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> templates_create(services& s, http::request& req, target& t) {
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   if (auto bad = meta::check_template(*body.value)) co_return problem_of(*bad);
@@ -491,17 +428,12 @@ net::awaitable<response> templates_edit(services& s, http::request& req) {
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   if (auto bad = templates::check_edit(*body.value)) co_return problem_of(*bad);
-  store::templates::row known;
-  const std::string& iid = t.row.id;
-  auto find = [&](store::connection& c) -> core::error_code {
-    return store::templates::find_by_meta_id(c, t.who.user_id, template_id, known);
-  };
-  auto ec = co_await s.db.read(find);
-  if (ec == store::error::not_found || (!ec && known.instance_id != iid))
+  auto known = co_await templates::find_by_id(s.db, t.who.user_id, template_id);
+  if (known.error() == store::error::not_found || (known && known->instance_id != t.row.id))
     co_return http::problem(
         status::not_found, "template_not_found", "No such template",
         "the instance's copy has no template with this id (POST .../templates/sync reads it again)");
-  if (ec) co_return store_problem(ec);
+  if (!known) co_return store_problem(known.error());
   const auto m = relay(s, t);
   auto a = co_await templates::edit(m, template_id, body.value->as_object());
   if (auto* f = failed(a)) co_return failure_answer(*f);
@@ -526,10 +458,7 @@ net::awaitable<response> templates_delete(services& s, http::request& req) {
 }
 
 // POST /v1/instances/{id}/templates/sync: the copy read again from Meta now.
-net::awaitable<response> templates_sync(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> templates_sync(services& s, http::request&, target& t) {
   const auto m = relay(s, t);
   auto a = co_await templates::sync_now(m);
   if (auto* f = failed(a)) co_return failure_answer(*f);
@@ -538,20 +467,14 @@ net::awaitable<response> templates_sync(services& s, http::request& req) {
 
 // ---- business profile ---------------------------------------------------------------------------
 
-net::awaitable<response> profile_get(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::read);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> profile_get(services& s, http::request&, target& t) {
   const auto m = relay(s, t);
   auto a = co_await instances::get_business_profile(m);
   if (auto* f = failed(a)) co_return failure_answer(*f);
   co_return http::json_response(status::ok, std::get<json::object>(a));
 }
 
-net::awaitable<response> profile_update(services& s, http::request& req) {
-  auto resolved = co_await resolve(s, req, access::write);
-  if (auto* r = std::get_if<response>(&resolved)) co_return std::move(*r);
-  auto& t = std::get<target>(resolved);
+net::awaitable<response> profile_update(services& s, http::request& req, target& t) {
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   if (auto bad = meta::check_business_profile(*body.value)) co_return problem_of(*bad);
@@ -561,16 +484,6 @@ net::awaitable<response> profile_update(services& s, http::request& req) {
   co_return http::json_response(status::ok, json::object{{"success", true}});
 }
 
-std::string upload_spool_dir(const config::settings& cfg) {
-  const std::filesystem::path dir =
-      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : std::filesystem::path(cfg.media.spool_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-  if (ec) throw std::runtime_error("media.spool_dir " + dir.string() + ": " + ec.message());
-  return dir.string();
-}
-
 }  // namespace
 
 http::route_options upload_route_options(const config::settings& cfg) {
@@ -578,7 +491,7 @@ http::route_options upload_route_options(const config::settings& cfg) {
   static const auto spooling = std::make_shared<std::atomic<std::size_t>>(0);
   http::route_options o;
   o.body_limit = cfg.media.upload_body_bytes;
-  o.spool_dir = upload_spool_dir(cfg);
+  o.spool_dir = instances::upload_spool_dir(cfg);
   o.spool_max = cfg.media.max_concurrent;
   o.spooling = spooling;
   return o;
@@ -586,26 +499,32 @@ http::route_options upload_route_options(const config::settings& cfg) {
 
 void register_meta_routes(http::router& r, services& s) {
   using http::verb;
-  auto on = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
+  auto plain = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
     return [&s, fn](http::request& q) { return fn(s, q); };
   };
+  // Most routes act on the caller's instance {id}: resolved first (caller, row, credentials).
+  auto on = [&s](access need, with_target fn) {
+    return [&s, need, fn](http::request& q) { return resolved_then(s, q, need, fn); };
+  };
+  const auto read = access::read, write = access::write;
   const auto upload_options = upload_route_options(s.cfg);
-  r.add(verb::post, "/v1/instances/{id}/messages/{wamid}/read", "messages.mark_read", on(mark_read));
-  r.add(verb::post, "/v1/instances/{id}/conversations/{peer}/read", "conversations.read", on(conversation_read));
-  r.add(verb::get, "/v1/meta/errors", "meta.errors", on(errors_list));
-  r.add(verb::post, "/v1/instances/{id}/media", "media.upload", on(upload), upload_options);
-  r.add(verb::get, "/v1/instances/{id}/media/{media_id}", "media.get", on(media_get));
-  r.add(verb::delete_, "/v1/instances/{id}/media/{media_id}", "media.delete", on(media_delete));
+  r.add(verb::post, "/v1/instances/{id}/messages/{wamid}/read", "messages.mark_read", on(write, mark_read));
+  r.add(verb::post, "/v1/instances/{id}/conversations/{peer}/read", "conversations.read", on(write, conversation_read));
+  r.add(verb::get, "/v1/meta/errors", "meta.errors", plain(errors_list));
+  r.add(verb::post, "/v1/instances/{id}/media", "media.upload", on(write, upload), upload_options);
+  r.add(verb::get, "/v1/instances/{id}/media/{media_id}", "media.get", on(read, media_get));
+  r.add(verb::delete_, "/v1/instances/{id}/media/{media_id}", "media.delete", on(write, media_delete));
   http::route_options download_options;
   download_options.write_timeout = s.cfg.media.timeout;  // a large file to a slow client
-  r.add(verb::get, "/v1/instances/{id}/media/{media_id}/content", "media.content", on(media_content), download_options);
-  r.add(verb::get, "/v1/instances/{id}/templates", "templates.list", on(templates_list));
-  r.add(verb::post, "/v1/instances/{id}/templates", "templates.create", on(templates_create));
-  r.add(verb::delete_, "/v1/instances/{id}/templates", "templates.delete", on(templates_delete));
-  r.add(verb::patch, "/v1/instances/{id}/templates/{template_id}", "templates.edit", on(templates_edit));
-  r.add(verb::post, "/v1/instances/{id}/templates/sync", "templates.sync", on(templates_sync));
-  r.add(verb::get, "/v1/instances/{id}/business-profile", "business_profile.get", on(profile_get));
-  r.add(verb::patch, "/v1/instances/{id}/business-profile", "business_profile.update", on(profile_update));
+  r.add(verb::get, "/v1/instances/{id}/media/{media_id}/content", "media.content", on(read, media_content),
+        download_options);
+  r.add(verb::get, "/v1/instances/{id}/templates", "templates.list", on(read, templates_list));
+  r.add(verb::post, "/v1/instances/{id}/templates", "templates.create", on(write, templates_create));
+  r.add(verb::delete_, "/v1/instances/{id}/templates", "templates.delete", plain(templates_delete));
+  r.add(verb::patch, "/v1/instances/{id}/templates/{template_id}", "templates.edit", plain(templates_edit));
+  r.add(verb::post, "/v1/instances/{id}/templates/sync", "templates.sync", on(write, templates_sync));
+  r.add(verb::get, "/v1/instances/{id}/business-profile", "business_profile.get", on(read, profile_get));
+  r.add(verb::patch, "/v1/instances/{id}/business-profile", "business_profile.update", on(write, profile_update));
 }
 
 }  // namespace enfinito::api

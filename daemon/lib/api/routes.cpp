@@ -7,7 +7,7 @@
 #include <enfinito/api/conversations.hpp>
 #include <enfinito/api/events.hpp>
 #include <enfinito/api/hooks.hpp>
-#include <enfinito/api/instances.hpp>
+#include <enfinito/api/instances_routes.hpp>
 #include <enfinito/api/limits_routes.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/api/instance_alerts_routes.hpp>

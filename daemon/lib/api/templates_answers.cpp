@@ -1,6 +1,6 @@
 // api::send_check_problem: a refused pre-send check as this API's problem+json
-// (include/enfinito/api/templates.hpp).
-#include <enfinito/api/templates.hpp>
+// (include/enfinito/api/templates_answers.hpp).
+#include <enfinito/api/templates_answers.hpp>
 
 #include <boost/json.hpp>
 

@@ -4,7 +4,10 @@
 #include <enfinito/instances/media_transfer.hpp>
 #include <enfinito/meta/client.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <stdexcept>
 
 namespace enfinito::instances {
 namespace {
@@ -78,6 +81,37 @@ net::awaitable<core::result<bool>> next_piece(std::shared_ptr<download> d, std::
     co_return more;
   }
   co_return *more;
+}
+
+namespace {
+
+// Upstream text we may repeat in a header: visible ASCII (and spaces), bounded.
+bool header_safe(std::string_view v) {
+  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+// A Content-Type we can safely repeat: `type/subtype[; params]`.
+bool safe_content_type(std::string_view ct) { return header_safe(ct) && ct.find('/') != std::string_view::npos; }
+
+}  // namespace
+
+download_headers headers_for(std::string_view answer_type, const meta::media_info& lookup) {
+  download_headers h;
+  h.content_type = safe_content_type(answer_type)        ? std::string(answer_type)
+                   : safe_content_type(lookup.mime_type) ? lookup.mime_type
+                                                         : "application/octet-stream";
+  if (header_safe(lookup.sha256)) h.sha256 = lookup.sha256;
+  return h;
+}
+
+std::string upload_spool_dir(const config::settings& cfg) {
+  const std::filesystem::path dir =
+      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : std::filesystem::path(cfg.media.spool_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  if (ec) throw std::runtime_error("media.spool_dir " + dir.string() + ": " + ec.message());
+  return dir.string();
 }
 
 }  // namespace enfinito::instances

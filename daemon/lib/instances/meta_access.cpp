@@ -4,6 +4,7 @@
 
 #include <enfinito/instances/status.hpp>
 #include <enfinito/meta/graph.hpp>
+#include <enfinito/store/store.hpp>
 
 namespace enfinito::instances {
 
@@ -35,6 +36,25 @@ net::awaitable<core::result<meta::response>> call_meta(store::store& db, const m
   auto got = co_await meta.send(std::move(rq), token, o);
   if (got && !got->ok()) co_await note_meta_error(db, instance_id, meta::parse_error(got->status, got->body));
   co_return got;
+}
+
+net::awaitable<core::result<waba_instances>> find_on_waba(store::store& db, crypto::vault_source& vault,
+                                                          net::thread_pool& blocking, std::string user_id,
+                                                          std::string waba_id, std::size_t max_instances,
+                                                          std::function<bool(std::string_view)> visible) {
+  std::vector<store::instances::instance> rows;
+  auto list = [&](store::connection& c) { return store::instances::list(c, user_id, "", max_instances, rows); };
+  auto ec = co_await db.read(list);
+  if (ec) co_return ec;
+  waba_instances found;
+  for (auto& r : rows) {
+    if (!visible(r.id)) continue;
+    auto opened = co_await crypto::open_graph_credentials(vault, blocking, r);
+    if (!opened || opened->waba_id != waba_id) continue;
+    found.phone_numbers.push_back(opened->phone_number_id);
+    found.rows.push_back(std::make_shared<const store::instances::instance>(std::move(r)));
+  }
+  co_return found;
 }
 
 }  // namespace enfinito::instances

@@ -215,4 +215,104 @@ std::optional<upload_refusal> check_upload_file(std::string_view mime, std::stri
   return std::nullopt;
 }
 
+std::variant<upload_input, input_problem> read_upload_form(const std::vector<form_part>& parts) {
+  const form_part* file = nullptr;
+  std::string_view type;
+  for (const auto& p : parts) {
+    if (p.name == "file") {
+      if (file) return bad("file", "give one file");
+      file = &p;
+    } else if (p.name == "type") {
+      type = p.data;
+    } else if (p.name == "messaging_product") {
+      if (p.data != "whatsapp") return bad("messaging_product", "must be whatsapp");
+    } else {
+      return bad(std::string(p.name.substr(0, 64)), "unknown part", "unknown_field");
+    }
+  }
+  if (!file) return bad("file", "required: the media file as a multipart part", "missing_field");
+  auto mime = upload_media_type(type, file->content_type);
+  if (auto* no = std::get_if<input_problem>(&mime)) return std::move(*no);
+  return upload_input{std::move(std::get<std::string>(mime)), std::string(file->filename), file->data};
+}
+
+// ---- Graph-compatible list queries --------------------------------------------------------
+
+namespace {
+
+// The list parameters passed on to Meta: limit 1 to 100, opaque cursors, fields.
+bool query_value_ok(std::string_view key, std::string_view v) {
+  if (key == "fields") return fields_like(v);
+  if (key == "limit")
+    return !v.empty() && v.size() <= 3 &&
+           std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           std::stoul(std::string(v)) >= 1 && std::stoul(std::string(v)) <= 100;
+  return !v.empty() && v.size() <= 512 && std::all_of(v.begin(), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '=' || c == '+' || c == '/';
+  });
+}
+
+// A checked query value, percent-encoded where a query would misread it.
+std::string query_encode(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    switch (c) {
+      case '=':
+        out += "%3D";
+        break;
+      case '+':
+        out += "%2B";
+        break;
+      case '/':
+        out += "%2F";
+        break;
+      case ',':
+        out += "%2C";
+        break;
+      case '{':
+        out += "%7B";
+        break;
+      case '}':
+        out += "%7D";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool fields_like(std::string_view f) noexcept {
+  return f.size() <= 512 && std::all_of(f.begin(), f.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ',' || c == '{' || c == '}';
+         });
+}
+
+std::optional<std::string> graph_list_query(const graph_list_params& p, std::string& query) {
+  const std::pair<const char*, const std::optional<std::string>*> given[] = {
+      {"limit", &p.limit}, {"after", &p.after}, {"before", &p.before}, {"fields", &p.fields}};
+  for (const auto& [key, v] : given) {
+    if (!*v) continue;
+    if (!query_value_ok(key, **v)) return std::string(key);
+    query += (query.empty() ? "" : "&") + std::string(key) + "=" + query_encode(**v);
+  }
+  return std::nullopt;
+}
+
+bool keep_phone_numbers(json::value& answer, const std::vector<std::string>& ids) {
+  auto* o = answer.if_object();
+  auto* data = o ? o->if_contains("data") : nullptr;
+  if (!data || !data->is_array()) return false;
+  json::array kept;
+  for (auto& n : data->get_array()) {
+    const auto* id = n.is_object() ? n.get_object().if_contains("id") : nullptr;
+    if (id && id->is_string() && std::find(ids.begin(), ids.end(), id->get_string()) != ids.end())
+      kept.push_back(std::move(n));
+  }
+  data->get_array() = std::move(kept);
+  return true;
+}
+
 }  // namespace enfinito::meta

@@ -112,6 +112,34 @@ bool read_cursor(std::string_view cursor, store::templates::filter& f, bool befo
   return true;
 }
 
+std::optional<std::string_view> list_filter(const meta::template_query& q, store::templates::filter& f) {
+  f.limit = q.limit;
+  f.name = q.name;
+  f.status = q.status;
+  f.language = q.language;
+  if (!q.after.empty() && !read_cursor(q.after, f)) return "after";
+  if (!q.before.empty() && !read_cursor(q.before, f, true)) return "before";
+  return std::nullopt;
+}
+
+net::awaitable<core::result<bool>> ever_synced(store::store& db, std::string instance_id) {
+  store::templates::copy_state state;
+  auto read = [&](store::connection& c) { return store::templates::state(c, instance_id, state); };
+  auto ec = co_await db.read(read);
+  // In place: an error_code converts to bool, so result<bool> would not take it implicitly.
+  if (ec) co_return core::result<bool>(boost::system::in_place_error, ec);
+  co_return state.synced_at.has_value();
+}
+
+net::awaitable<core::result<store::templates::row>> find_by_id(store::store& db, std::string user_id,
+                                                               std::string template_id) {
+  store::templates::row row;
+  auto read = [&](store::connection& c) { return store::templates::find_by_meta_id(c, user_id, template_id, row); };
+  auto ec = co_await db.read(read);
+  if (ec) co_return ec;
+  co_return row;
+}
+
 net::awaitable<core::result<copy_page>> list(store::store& db, const std::string& instance_id,
                                              store::templates::filter f) {
   const std::size_t limit = f.limit;

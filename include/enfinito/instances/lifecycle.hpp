@@ -1,7 +1,7 @@
 #pragma once
 /**
  * @file instances::lifecycle: connecting a WhatsApp number, re-checking it, changing it and
- * deleting it; the flows behind /v1/instances (the route, api/instances.cpp, parses the body,
+ * deleting it; the flows behind /v1/instances (the route, api/instances_routes.cpp, parses the body,
  * authenticates, loads the caller's row and shapes the answer).
  *
  *   connect:  credentials → meta::verify_number (the token reaches the number, the WABA owns

@@ -11,6 +11,7 @@
  *                   the body is then read piece by piece (next_piece), one fixed buffer per
  *                   transfer whatever the file's size
  */
+#include <enfinito/config/settings.hpp>
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/instances/meta_relay.hpp>
@@ -78,5 +79,18 @@ net::awaitable<std::variant<std::shared_ptr<download>, download_refusal>> open_d
 /** The next piece (at most 64 KiB) of `d` into `chunk`: whether more follow, or the error
     (logged `media_download_broke`). */
 net::awaitable<core::result<bool>> next_piece(std::shared_ptr<download> d, std::string& chunk);
+
+/** What a download's answer repeats of Meta's: the Content-Type (Meta's answer's, else the
+    lookup's, else application/octet-stream) and the SHA-256 (empty: not repeated). Only
+    visible ASCII, at most 200 bytes, is repeated in a header, and a type needs its `/`. Pure. */
+struct download_headers {
+  std::string content_type;
+  std::string sha256;
+};
+download_headers headers_for(std::string_view answer_type, const meta::media_info& lookup);
+
+/** The directory uploads are spooled to: `media.spool_dir`, or spool/ next to the database;
+    created (0700) if missing. Throws std::runtime_error when it cannot be (startup). */
+std::string upload_spool_dir(const config::settings& cfg);
 
 }  // namespace enfinito::instances

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace enfinito::meta {
 
@@ -59,6 +60,23 @@ std::string media_essence(std::string_view mime);
 std::variant<std::string, input_problem> upload_media_type(std::string_view type_part,
                                                            std::string_view file_content_type);
 
+/** An upload as relayed: its media type (an essence), file name and bytes (a view into the
+    request body). */
+struct upload_input {
+  std::string mime;
+  std::string filename;
+  std::string_view bytes;
+};
+
+/** A part of a multipart/form-data upload, as parsed (views into the parser's parts). */
+struct form_part {
+  std::string_view name, filename, content_type, data;
+};
+
+/** The upload in a form: exactly one `file` part (its type agreeing with an optional `type`
+    part: upload_media_type), `messaging_product` whatsapp if given, no other part. */
+std::variant<upload_input, input_problem> read_upload_form(const std::vector<form_part>& parts);
+
 /** A raw upload's `filename` query parameter: 1 to 200 characters. */
 bool upload_filename_ok(std::string_view f) noexcept;
 
@@ -75,5 +93,23 @@ struct upload_refusal {
 /** Meta's per-type rules for an upload of `bytes` as `mime` (a media essence): a type Meta
     takes (told apart by the file's first bytes where it matters), not empty, within its size. */
 std::optional<upload_refusal> check_upload_file(std::string_view mime, std::string_view bytes);
+
+/** `fields=` as Graph takes it: field names, commas and nested braces only, 512 bytes at most. */
+bool fields_like(std::string_view f) noexcept;
+
+/** The list parameters a Graph-compatible list passes on to Meta, as given. */
+struct graph_list_params {
+  std::optional<std::string> limit, after, before, fields;
+};
+
+/** The query passed on to Meta (`limit` 1 to 100, opaque `after` / `before` cursors, `fields`;
+    percent-encoded where a query would misread them) into `query`, or the name of the first
+    parameter that is not valid. */
+std::optional<std::string> graph_list_query(const graph_list_params& p, std::string& query);
+
+/** Meta's phone number list (`{data:[{id,…}],…}`) cut to the numbers in `ids`: another
+    business's numbers on the same WABA are not the caller's to see. False (untouched) when the
+    answer is not that shape. */
+bool keep_phone_numbers(boost::json::value& answer, const std::vector<std::string>& ids);
 
 }  // namespace enfinito::meta

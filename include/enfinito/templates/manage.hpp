@@ -50,6 +50,20 @@ std::string cursor_after(const store::templates::row& r);
 /** The filter's `after` (or `before`) from a cursor; false for one this API never gave. */
 bool read_cursor(std::string_view cursor, store::templates::filter& f, bool before = false);
 
+/** The copy's filter for a checked list query (meta::read_template_query): its limit, name,
+    status, language and cursor. Nothing, or the parameter ("after" or "before") holding a
+    cursor this API never gave. Pure. */
+std::optional<std::string_view> list_filter(const meta::template_query& q, store::templates::filter& f);
+
+/** Was instance `instance_id`'s copy ever synced? A copy never synced proves nothing: the list
+    routes sync it once (sync.hpp, sync_now) before the first page. */
+net::awaitable<core::result<bool>> ever_synced(store::store& db, std::string instance_id);
+
+/** The template with Meta's id `template_id` in the copies of `user_id`'s instances
+    (store::error::not_found when none has it). */
+net::awaitable<core::result<store::templates::row>> find_by_id(store::store& db, std::string user_id,
+                                                               std::string template_id);
+
 /** One page of instance `instance_id`'s copy (`f.limit` rows at most). */
 net::awaitable<core::result<copy_page>> list(store::store& db, const std::string& instance_id,
                                              store::templates::filter f);

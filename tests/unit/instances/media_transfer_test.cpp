@@ -1,4 +1,5 @@
-// instances::media_slot: the process-wide cap on media transfers, without a server.
+// instances::media_slot: the process-wide cap on media transfers, and the headers a download
+// repeats, without a server.
 #include <enfinito/instances/media_transfer.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -30,6 +31,22 @@ BOOST_AUTO_TEST_CASE(slots_are_capped_and_come_back_when_released) {
   BOOST_TEST(wider.held());
   instances::media_slot wider_still(4);
   BOOST_TEST(!wider_still.held());
+}
+
+BOOST_AUTO_TEST_CASE(a_download_repeats_only_safe_header_values) {
+  meta::media_info lookup;
+  lookup.mime_type = "image/png";
+  lookup.sha256 = "abc123";
+  auto h = instances::headers_for("image/jpeg; q=1", lookup);
+  BOOST_TEST(h.content_type == "image/jpeg; q=1");
+  BOOST_TEST(h.sha256 == "abc123");
+  h = instances::headers_for("binary", lookup);  // no '/': the lookup's type
+  BOOST_TEST(h.content_type == "image/png");
+  lookup.mime_type = "text/plain\r\nX-Evil: 1";
+  lookup.sha256 = std::string(201, 'a');
+  h = instances::headers_for("", lookup);
+  BOOST_TEST(h.content_type == "application/octet-stream");
+  BOOST_TEST(h.sha256.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -145,4 +145,49 @@ BOOST_AUTO_TEST_CASE(an_upload_keeps_to_whatsapps_types_and_sizes) {
   BOOST_TEST(!meta::check_upload_file("image/png", std::string_view(big).substr(1)).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(graph_list_query_checks_and_encodes) {
+  std::string q;
+  BOOST_TEST(!meta::graph_list_query({"10", "QVFI+a/b=", std::nullopt, "id,name{x}"}, q));
+  BOOST_TEST(q == "limit=10&after=QVFI%2Ba%2Fb%3D&fields=id%2Cname%7Bx%7D");
+  for (const auto* limit : {"0", "101", "1000", "", "x"}) {
+    BOOST_TEST_CONTEXT("limit " << limit) {
+      std::string none;
+      BOOST_TEST(*meta::graph_list_query({limit, std::nullopt, std::nullopt, std::nullopt}, none) == "limit");
+    }
+  }
+  std::string bad;
+  BOOST_TEST(*meta::graph_list_query({std::nullopt, std::nullopt, "a&b", std::nullopt}, bad) == "before");
+  BOOST_TEST(*meta::graph_list_query({std::nullopt, std::nullopt, std::nullopt, "Name"}, bad) == "fields");
+  BOOST_TEST(meta::fields_like(""));
+  BOOST_TEST(!meta::fields_like("a b"));
+}
+
+BOOST_AUTO_TEST_CASE(keep_phone_numbers_keeps_only_the_given_ids) {
+  auto doc = body(R"({"data":[{"id":"1"},{"id":"2"},{"x":1},"3"],"paging":{}})");
+  BOOST_TEST(meta::keep_phone_numbers(doc, {"2", "3"}));
+  BOOST_TEST(json::serialize(doc) == R"({"data":[{"id":"2"}],"paging":{}})");
+  auto odd = body(R"({"data":{}})");
+  BOOST_TEST(!meta::keep_phone_numbers(odd, {"1"}));
+  auto not_object = body("[1]");
+  BOOST_TEST(!meta::keep_phone_numbers(not_object, {"1"}));
+}
+
+BOOST_AUTO_TEST_CASE(an_upload_form_has_one_file_and_nothing_unknown) {
+  const meta::form_part file{"file", "a.png", "image/png", "PNGDATA"};
+  auto ok = meta::read_upload_form({file, {"messaging_product", "", "", "whatsapp"}});
+  BOOST_REQUIRE(std::holds_alternative<meta::upload_input>(ok));
+  BOOST_TEST(std::get<meta::upload_input>(ok).mime == "image/png");
+  BOOST_TEST(std::get<meta::upload_input>(ok).filename == "a.png");
+  BOOST_TEST(std::get<meta::upload_input>(ok).bytes == "PNGDATA");
+  auto field_of = [](const std::variant<meta::upload_input, meta::input_problem>& r) {
+    BOOST_REQUIRE(std::holds_alternative<meta::input_problem>(r));
+    return std::get<meta::input_problem>(r);
+  };
+  BOOST_TEST(field_of(meta::read_upload_form({file, file})).field == "file");
+  BOOST_TEST(field_of(meta::read_upload_form({})).code == "missing_field");
+  BOOST_TEST(field_of(meta::read_upload_form({file, {"messaging_product", "", "", "sms"}})).field ==
+             "messaging_product");
+  BOOST_TEST(field_of(meta::read_upload_form({file, {"extra", "", "", "x"}})).code == "unknown_field");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,42 @@
+// templates::list_filter: a checked list query becomes the copy's filter; a cursor this API
+// never gave is named, not served.
+#include <enfinito/templates/manage.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace enfinito;
+
+BOOST_AUTO_TEST_SUITE(templates_manage)
+
+BOOST_AUTO_TEST_CASE(a_query_becomes_the_filter) {
+  store::templates::row r;
+  r.name = "order_update";
+  r.language = "en_US";
+  meta::template_query q;
+  q.limit = 7;
+  q.name = "order_update";
+  q.status = "APPROVED";
+  q.language = "en_US";
+  q.after = templates::cursor_after(r);
+  store::templates::filter f;
+  BOOST_TEST(!templates::list_filter(q, f));
+  BOOST_TEST(f.limit == 7u);
+  BOOST_TEST(f.name == "order_update");
+  BOOST_TEST(f.status == "APPROVED");
+  BOOST_TEST(f.language == "en_US");
+  BOOST_TEST(!f.after.empty());
+  BOOST_TEST(f.before.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_foreign_cursor_is_named) {
+  meta::template_query q;
+  q.after = "zz";
+  store::templates::filter f;
+  BOOST_TEST(*templates::list_filter(q, f) == "after");
+  meta::template_query b;
+  b.before = "6869";  // hex of "hi": no separator, not one of ours
+  store::templates::filter g;
+  BOOST_TEST(*templates::list_filter(b, g) == "before");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
