@@ -7,7 +7,7 @@
 // - an accepted body, checked again, passes unchanged (the normalised form is a fixed point),
 //   and it is the body that goes to Meta: a JSON object with messaging_product "whatsapp".
 #include <enfinito/api/graph_routes.hpp>
-#include <enfinito/api/messages.hpp>
+#include <enfinito/api/messages_routes.hpp>
 #include <enfinito/http/message.hpp>
 #include <enfinito/meta/message_rules.hpp>
 

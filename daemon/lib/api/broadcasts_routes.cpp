@@ -1,5 +1,6 @@
-// The broadcast routes: parse, authenticate, call broadcasts::create / apply, shape the
-// answer (include/enfinito/api/broadcasts.hpp lists them).
+// The broadcast routes: parse, authenticate, call broadcasts::create / apply (the flow) or
+// broadcasts/report.hpp (views, counted reads, the outcome CSV), shape the answer
+// (include/enfinito/api/broadcasts_routes.hpp lists them).
 //
 // Create takes either `application/json` ({template, recipients, name, send_at, expires_at,
 // skip_invalid}) or `text/csv` (the recipients; the rest as query parameters). Its body has a
@@ -9,8 +10,10 @@
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/broadcasts.hpp>
+#include <enfinito/api/broadcasts_routes.hpp>
 #include <enfinito/broadcasts/broadcasts.hpp>
+#include <enfinito/broadcasts/report.hpp>
+#include <enfinito/broadcasts/request_fields.hpp>
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/json_arena.hpp>
 #include <enfinito/core/json_strict.hpp>
@@ -31,6 +34,7 @@ namespace enfinito::api {
 namespace {
 
 namespace json = boost::json;
+using detail::instance_not_found;
 using detail::store_problem;
 using http::response;
 using http::status;
@@ -40,11 +44,7 @@ constexpr std::size_t max_body_bytes = 32 * 1024 * 1024;  // 100,000 rows with p
 constexpr std::size_t max_spooled = 2;                    // creates spooling at once
 constexpr std::size_t max_json_elements = 1'600'000;      // 100,000 rows of up to ~15 values
 constexpr std::size_t max_id = 64;
-// send_at at most this far ahead (a year): a later date is a typo, not a plan.
-constexpr std::int64_t max_schedule_ms = 366LL * 24 * 3600 * 1000;
-constexpr std::size_t export_page = 1000;
 
-response instance_not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response broadcast_not_found() { return http::problem(status::not_found, "broadcast_not_found", "No such broadcast"); }
 
 net::awaitable<std::variant<store::instances::instance, response>> load_instance(services& s, const principal& p,
@@ -72,49 +72,6 @@ net::awaitable<std::variant<store::broadcasts::broadcast, response>> load_broadc
   co_return b;
 }
 
-json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
-
-json::object view(const store::broadcasts::broadcast& b, const store::broadcasts::counts* n) {
-  json::object o{{"id", b.id},
-                 {"object", "broadcast"},
-                 {"instance_id", b.instance_id},
-                 {"name", b.name},
-                 {"template", {{"name", b.template_name}, {"language", b.template_language}}},
-                 {"state", b.state},
-                 {"recipients", b.recipients},
-                 {"skipped_invalid", b.rejected},
-                 {"send_at", b.send_at},
-                 {"expires_at", opt(b.expires_at)},
-                 {"started_at", opt(b.started_at)},
-                 {"finished_at", opt(b.finished_at)},
-                 {"created_at", b.created_at},
-                 {"updated_at", b.updated_at}};
-  if (n) {
-    auto get = [&](const char* k) {
-      auto it = n->by_status.find(k);
-      return it == n->by_status.end() ? std::int64_t{0} : it->second;
-    };
-    json::object by_code;
-    for (const auto& [k, v] : n->failed_by_code) by_code[k] = v;
-    o["counts"] = json::object{{"queued", get("accepted") + get("sending")},
-                               {"sent", get("sent")},
-                               {"delivered", get("delivered")},
-                               {"read", get("read")},
-                               {"failed", get("failed") + get("dead")},
-                               {"failed_by_code", std::move(by_code)},
-                               {"expired", get("expired")},
-                               {"cancelled", get("cancelled")},
-                               {"skipped_opted_out", get("skipped_opted_out")}};
-  }
-  return o;
-}
-
-json::array rejections(const broadcasts::recipient_list& l) {
-  json::array a;
-  for (const auto& r : l.rejected) a.push_back(json::object{{"row", r.row}, {"field", r.field}, {"detail", r.detail}});
-  return a;
-}
-
 response rejected_answer(const broadcasts::recipient_list& l) {
   json::object o{{"type", "urn:enfinito:problem:recipients_rejected"},
                  {"title", "Some recipients are invalid"},
@@ -122,19 +79,11 @@ response rejected_answer(const broadcasts::recipient_list& l) {
                  {"code", "recipients_rejected"},
                  {"detail", "nothing was created: fix the rows listed, or send skip_invalid to leave them out"},
                  {"rejected_count", l.rejected_count},
-                 {"rejected", rejections(l)}};
+                 {"rejected", broadcasts::rejections(l)}};
   if (l.rejected_count > l.rejected.size()) o["rejected_truncated"] = true;
   auto res = http::json_response(status::unprocessable_entity, json::serialize(o));
   res.set(http::bhttp::field::content_type, "application/problem+json");
   return res;
-}
-
-// A time field: unix milliseconds.
-std::optional<response> read_time(const json::value* v, const char* field, std::int64_t& out) {
-  if (!v || v->is_null()) return std::nullopt;
-  if (!v->is_int64() || v->as_int64() <= 0) return http::field_problem(field, "unix time in milliseconds");
-  out = v->as_int64();
-  return std::nullopt;
 }
 
 std::optional<response> read_time_param(const http::request& req, const char* field, std::int64_t& out) {
@@ -147,26 +96,18 @@ std::optional<response> read_time_param(const http::request& req, const char* fi
   return std::nullopt;
 }
 
-std::optional<response> check_text(std::string_view v, const char* field, std::size_t max, bool required) {
-  if (required && v.empty()) return http::field_problem(field, "required", "missing_field");
-  if (v.size() > max) return http::field_problem(field, "at most " + std::to_string(max) + " bytes");
-  for (unsigned char ch : v)
-    if (ch < 0x20) return http::field_problem(field, "no control characters");
-  return std::nullopt;
-}
-
 // Reads the create request (JSON or CSV) into `rq`; the problem to answer, or nothing.
 std::optional<response> read_create(const http::request& req, broadcasts::create_request& rq) {
   auto ct = std::string(req.header("Content-Type").value_or(""));
   ct = ct.substr(0, ct.find(';'));
-  std::int64_t send_at = 0, expires_at = 0;
+  broadcasts::given_times t;
   if (ct == "text/csv") {
     rq.csv = req.body();
     rq.tpl.name = req.query_param("template").value_or("");
     rq.tpl.language = req.query_param("language").value_or("");
     rq.name = req.query_param("name").value_or("");
-    if (auto r = read_time_param(req, "send_at", send_at)) return r;
-    if (auto r = read_time_param(req, "expires_at", expires_at)) return r;
+    if (auto r = read_time_param(req, "send_at", t.send_at)) return r;
+    if (auto r = read_time_param(req, "expires_at", t.expires_at)) return r;
     const auto skip = req.query_param("skip_invalid").value_or("false");
     if (skip != "true" && skip != "false") return http::field_problem("skip_invalid", "true or false");
     rq.skip_invalid = skip == "true";
@@ -180,52 +121,14 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
     if (parsed.error || !parsed.value->is_object())
       return http::problem(status::bad_request, "invalid_json", "The body is not a JSON object this route reads",
                            "valid I-JSON, an object, at most 1,600,000 values");
-    auto& o = parsed.value->as_object();
-    for (const auto& [k, v] : o)
-      if (k != "template" && k != "recipients" && k != "name" && k != "send_at" && k != "expires_at" &&
-          k != "skip_invalid")
-        return http::field_problem(k, "unknown field");
-    const auto* t = o.if_contains("template");
-    if (!t || !t->is_object()) return http::field_problem("template", "{name, language}", "missing_field");
-    const auto* tn = t->as_object().if_contains("name");
-    const auto* tl = t->as_object().if_contains("language");
-    if (!tn || !tn->is_string()) return http::field_problem("template.name", "a string", "missing_field");
-    if (!tl || !tl->is_string())
-      return http::field_problem("template.language", "a string, e.g. en_US", "missing_field");
-    rq.tpl.name = std::string(tn->as_string());
-    rq.tpl.language = std::string(tl->as_string());
-    if (const auto* n = o.if_contains("name")) {
-      if (!n->is_string()) return http::field_problem("name", "a string");
-      rq.name = std::string(n->as_string());
-    }
-    if (auto r = read_time(o.if_contains("send_at"), "send_at", send_at)) return r;
-    if (auto r = read_time(o.if_contains("expires_at"), "expires_at", expires_at)) return r;
-    if (const auto* sk = o.if_contains("skip_invalid")) {
-      if (!sk->is_bool()) return http::field_problem("skip_invalid", "true or false");
-      rq.skip_invalid = sk->as_bool();
-    }
-    const auto* r = o.if_contains("recipients");
-    if (!r) return http::field_problem("recipients", "an array of {to, parameters}", "missing_field");
-    if (split)
-      rq.json_text = split->recipients;
-    else
-      rq.json_recipients = std::move(*parsed.value->as_object().if_contains("recipients"));
+    if (auto bad = broadcasts::read_json_fields(parsed.value->as_object(), split.has_value(), rq, t))
+      return detail::refused(*bad);
+    if (split) rq.json_text = split->recipients;
   } else {
     return http::problem(status::unsupported_media_type, "unsupported_media_type", "The body must be JSON or CSV",
                          "Send Content-Type: application/json or text/csv");
   }
-  if (auto r = check_text(rq.tpl.name, "template.name", broadcasts::max_template_name_bytes, true)) return r;
-  if (auto r = check_text(rq.tpl.language, "template.language", broadcasts::max_language_bytes, true)) return r;
-  if (auto r = check_text(rq.name, "name", broadcasts::max_name_bytes, false)) return r;
-  const auto now = store::messages::now_ms();
-  if (send_at > 0) {
-    if (send_at > now + max_schedule_ms) return http::field_problem("send_at", "at most a year ahead");
-    rq.send_at = send_at;
-  }
-  if (expires_at > 0) {
-    if (expires_at <= std::max(now, send_at)) return http::field_problem("expires_at", "after now and after send_at");
-    rq.expires_at = expires_at;
-  }
+  if (auto bad = broadcasts::finish_fields(rq, t, store::messages::now_ms())) return detail::refused(*bad);
   return std::nullopt;
 }
 
@@ -246,8 +149,8 @@ net::awaitable<response> create(services& s, http::request& req) {
   using kind = broadcasts::create_result::kind;
   switch (got.what) {
     case kind::created: {
-      auto o = view(got.broadcast, nullptr);
-      o["rejected"] = rejections(got.list);
+      auto o = broadcasts::view(got.broadcast, nullptr);
+      o["rejected"] = broadcasts::rejections(got.list);
       auto res = http::json_response(status::created, json::serialize(o));
       res.set(http::bhttp::field::location, "/v1/broadcasts/" + got.broadcast.id);
       co_return res;
@@ -289,18 +192,11 @@ net::awaitable<response> list(services& s, http::request& req) {
   }
   std::vector<store::broadcasts::broadcast> rows;
   std::vector<store::broadcasts::counts> counts;
-  const std::string uid = p.user_id, iid(req.param("id"));
-  auto fn = [&](store::connection& c) -> core::error_code {
-    if (auto ec = store::broadcasts::list(c, uid, iid, before, limit, rows)) return ec;
-    counts.resize(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      if (auto ec = store::broadcasts::count(c, rows[i].id, counts[i])) return ec;
-    return {};
-  };
-  auto ec = co_await s.db.read(fn);
+  const std::string iid(req.param("id"));
+  auto ec = co_await broadcasts::list_counted(s.db, p.user_id, iid, before, limit, rows, counts);
   if (ec) co_return store_problem(ec);
   json::array data;
-  for (std::size_t i = 0; i < rows.size(); ++i) data.push_back(view(rows[i], &counts[i]));
+  for (std::size_t i = 0; i < rows.size(); ++i) data.push_back(broadcasts::view(rows[i], &counts[i]));
   json::object o{{"object", "list"}, {"data", std::move(data)}};
   if (rows.size() == limit)
     o["next_cursor"] = std::to_string(rows.back().created_at);
@@ -316,10 +212,8 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& b = std::get<store::broadcasts::broadcast>(loaded);
   store::broadcasts::counts n;
-  auto fn = [&](store::connection& c) { return store::broadcasts::count(c, b.id, n); };
-  auto ec = co_await s.db.read(fn);
-  if (ec) co_return store_problem(ec);
-  co_return http::json_response(status::ok, json::serialize(view(b, &n)));
+  if (auto ec = co_await broadcasts::read_counts(s.db, b.id, n)) co_return store_problem(ec);
+  co_return http::json_response(status::ok, json::serialize(broadcasts::view(b, &n)));
 }
 
 net::awaitable<response> control_route(services& s, http::request& req, broadcasts::control what) {
@@ -344,69 +238,8 @@ net::awaitable<response> control_route(services& s, http::request& req, broadcas
       co_return store_problem(got.ec);
   }
   store::broadcasts::counts n;
-  const std::string bid = got.broadcast.id;
-  auto fn = [&](store::connection& c) { return store::broadcasts::count(c, bid, n); };
-  auto ec = co_await s.db.read(fn);
-  if (ec) co_return store_problem(ec);
-  co_return http::json_response(status::ok, json::serialize(view(got.broadcast, &n)));
-}
-
-// A CSV field, quoted when it needs to be (RFC 4180), and never read as a formula by a
-// spreadsheet (a leading = + - @ gets a quote mark first: OWASP's CSV injection advice).
-void csv_field(std::string& out, std::string_view v) {
-  const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@');
-  const bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out += v;
-    return;
-  }
-  out += '"';
-  if (formula) out += '\'';
-  for (char ch : v) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
-}
-
-struct export_state {
-  services* s = nullptr;
-  std::string broadcast_id;
-  std::int64_t after = 0;
-  bool header = true;
-  bool done = false;
-};
-
-net::awaitable<boost::system::result<bool>> next_page(std::shared_ptr<export_state> st, std::string& chunk) {
-  chunk.clear();
-  if (st->header) {
-    chunk = "message_id,to,status,wamid,error_code,error_title,updated_at\r\n";
-    st->header = false;
-  }
-  std::vector<store::broadcasts::outcome_row> rows;
-  const std::string bid = st->broadcast_id;
-  const auto after = st->after;
-  auto fn = [&](store::connection& c) { return store::broadcasts::outcomes(c, bid, after, export_page, rows); };
-  auto ec = co_await st->s->db.read(fn);
-  if (ec) co_return boost::system::result<bool>(boost::system::in_place_error, ec);
-  for (const auto& r : rows) {
-    csv_field(chunk, r.message_id);
-    chunk += ',';
-    csv_field(chunk, r.peer);
-    chunk += ',';
-    csv_field(chunk, r.status);
-    chunk += ',';
-    csv_field(chunk, r.wamid.value_or(""));
-    chunk += ',';
-    if (r.error_code) chunk += std::to_string(*r.error_code);
-    chunk += ',';
-    csv_field(chunk, r.error_title);
-    chunk += ',';
-    chunk += std::to_string(r.updated_at);
-    chunk += "\r\n";
-  }
-  if (!rows.empty()) st->after = rows.back().seq;
-  co_return rows.size() == export_page;
+  if (auto ec = co_await broadcasts::read_counts(s.db, got.broadcast.id, n)) co_return store_problem(ec);
+  co_return http::json_response(status::ok, json::serialize(broadcasts::view(got.broadcast, &n)));
 }
 
 net::awaitable<response> export_csv(services& s, http::request& req) {
@@ -414,13 +247,12 @@ net::awaitable<response> export_csv(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto loaded = co_await load_broadcast(s, std::get<principal>(who), req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto st = std::make_shared<export_state>();
-  st->s = &s;
-  st->broadcast_id = std::get<store::broadcasts::broadcast>(loaded).id;
-  req.stream_body = [st](std::string& chunk) { return next_page(st, chunk); };
+  const std::string id = std::get<store::broadcasts::broadcast>(loaded).id;
+  auto pages = std::make_shared<broadcasts::outcome_export>(s.db, id);
+  req.stream_body = [pages](std::string& chunk) { return broadcasts::outcome_export::next(pages, chunk); };
   response res{status::ok, 11};
   res.set(http::bhttp::field::content_type, "text/csv; charset=utf-8");
-  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + st->broadcast_id + ".csv\"");
+  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + id + ".csv\"");
   res.set(http::bhttp::field::cache_control, "no-store");
   co_return res;
 }

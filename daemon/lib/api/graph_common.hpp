@@ -57,6 +57,18 @@ net::awaitable<core::result<meta::response>> relay_call(services& s, const graph
 net::awaitable<std::optional<http::response>> object_get(services& s, const principal& p, const std::string& id,
                                                          http::request& req);
 
+/**
+ * What a set of Graph route handlers holds (graph_routes.cpp's graph_routes derives from it;
+ * graph_waba_routes.cpp's waba_routes can too): the services, and `who`, the caller of a
+ * request by graph_caller.
+ */
+struct graph_handlers {
+  services& s;
+  net::awaitable<std::variant<principal, http::response>> who(http::request& req, access need) const {
+    return graph_caller(s, req, need);
+  }
+};
+
 /** Registers the WABA, phone-number and template routes under `prefix`. */
 void register_graph_waba_routes(http::router& r, services& s);
 

@@ -31,7 +31,7 @@
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/rate_guard.hpp>
-#include <enfinito/api/messages.hpp>
+#include <enfinito/api/messages_routes.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/json_strict.hpp>
@@ -44,6 +44,7 @@
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/outbound/accept.hpp>
+#include <enfinito/outbound/graph_answer.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -121,29 +122,28 @@ response auth_refusal(const response& ours, const http::request& req) {
                     "this API key may not do this (read-only, or limited to other instances)", req);
 }
 
-response reauth_refusal(const http::request& req) {
-  return meta_error(status::unauthorized, 190, "OAuthException", "Error validating access token",
-                    "Meta refused this instance's access token: update it in Enfinito", req);
+// Enfinito's refusals of a send in Meta's words: all OAuthException, each with Meta's code.
+struct meta_refusal {
+  status http_status;
+  std::int64_t code;
+  const char* title;
+  const char* details;
+};
+response refuse(const meta_refusal& m, const http::request& req) {
+  return meta_error(m.http_status, m.code, "OAuthException", m.title, m.details, req);
 }
-
-response disabled_refusal(const http::request& req) {
-  return meta_error(status::forbidden, 10, "OAuthException", "Permission denied",
-                    "this instance is disabled in Enfinito", req);
-}
-
+constexpr meta_refusal needs_reauth{status::unauthorized, 190, "Error validating access token",
+                                    "Meta refused this instance's access token: update it in Enfinito"};
+constexpr meta_refusal instance_disabled{status::forbidden, 10, "Permission denied",
+                                         "this instance is disabled in Enfinito"};
 // Meta's own code for a recipient who stopped marketing messages (131050), answered at once:
 // the instance's opt-out settings refused the send, nothing was queued.
-response opted_out_refusal(const http::request& req) {
-  return meta_error(status::bad_request, 131050, "OAuthException", "User has opted out of these messages",
-                    "the recipient is on this instance's opt-out list in Enfinito; nothing was queued", req);
-}
-
+constexpr meta_refusal opted_out{status::bad_request, 131050, "User has opted out of these messages",
+                                 "the recipient is on this instance's opt-out list in Enfinito; nothing was queued"};
 // The REST route's 422 idempotency_key_reused, in Meta's envelope.
-response key_reused(const http::request& req) {
-  return meta_error(status::unprocessable_entity, 100, "OAuthException",
-                    "This Idempotency-Key was used with a different request", "use a new key for a different message",
-                    req);
-}
+constexpr meta_refusal key_reused{status::unprocessable_entity, 100,
+                                  "This Idempotency-Key was used with a different request",
+                                  "use a new key for a different message"};
 
 // A pre-send check's refusal (templates/checks.hpp) as Meta answers it: 132001 is a 404 there.
 response check_refusal(const templates::problem& p, const http::request& req) {
@@ -176,9 +176,9 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s,
     case kind::ready:
       break;
     case kind::needs_reauth:
-      co_return reauth_refusal(req);
+      co_return refuse(needs_reauth, req);
     case kind::disabled:
-      co_return disabled_refusal(req);
+      co_return refuse(instance_disabled, req);
     case kind::vault_failed:
       co_return service_unavailable(req);
   }
@@ -260,13 +260,7 @@ bool foreign_or_unknown_media(const meta::response& r) {
 
 // ---- handlers -------------------------------------------------------------------------------
 
-struct graph_routes {
-  services& s;
-
-  net::awaitable<std::variant<principal, response>> who(http::request& req, access need) {
-    return graph_caller(s, req, need);
-  }
-
+struct graph_routes : graph_handlers {
   // POST {prefix}/{version}/{phone}/messages
   net::awaitable<response> messages(http::request& req) {
     auto w = co_await who(req, access::write);
@@ -319,15 +313,15 @@ struct graph_routes {
       case kind::replayed:
         break;
       case kind::key_reused:
-        co_return key_reused(req);
+        co_return refuse(key_reused, req);
       case kind::check_refused:
         co_return check_refusal(got.refusal, req);
       case kind::needs_reauth:
-        co_return reauth_refusal(req);
+        co_return refuse(needs_reauth, req);
       case kind::disabled:
-        co_return disabled_refusal(req);
+        co_return refuse(instance_disabled, req);
       case kind::opted_out:
-        co_return opted_out_refusal(req);
+        co_return refuse(opted_out, req);
       case kind::body_refused:  // checked before: cannot happen
       case kind::store_failed:
         co_return service_unavailable(req);
@@ -358,18 +352,7 @@ struct graph_routes {
                            (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
                        req);
     } else {
-      json::object answer{{"messaging_product", "whatsapp"}};
-      std::string wa_id = out && !out->wa_id.empty() ? out->wa_id : meta::recipient_key(to);
-      answer["contacts"] = json::array{json::object{{"input", to}, {"wa_id", wa_id}}};
-      json::object first;
-      if (out)
-        first["id"] = out->wamid;
-      else {
-        first["id"] = message_id;  // Meta has not answered yet: Enfinito's id, durable and queued
-        first["message_status"] = "accepted";
-      }
-      answer["messages"] = json::array{std::move(first)};
-      res = http::json_response(status::ok, answer);
+      res = http::json_response(status::ok, outbound::graph_send_body(message_id, to, out ? &*out : nullptr));
     }
     res.set("X-Enfinito-Message-Id", message_id);
     co_return res;
@@ -396,6 +379,23 @@ struct graph_routes {
     co_return relay(*got);
   }
 
+  // A call about `media_id` (meta::get_media or delete_media) on the caller's instance
+  // (for_media): the instance and Meta's answer, or the refusal (503 when Meta was not
+  // reached; "does not exist" for another number's media, as for an unknown id).
+  using media_answer = std::pair<graph_target, meta::response>;
+  using media_request = meta::request (*)(std::string_view, std::string_view, std::string_view);
+  net::awaitable<std::variant<media_answer, response>> media_call(http::request& req, const principal& p,
+                                                                  const std::string& media_id, media_request build) {
+    auto target = co_await for_media(s, p, req);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    auto& t = std::get<graph_target>(target);
+    const auto call = build(s.meta->version(), media_id, t.creds.phone_number_id);
+    auto got = co_await relay_call(s, t, call);
+    if (!got) co_return service_unavailable(req);
+    if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
+    co_return media_answer{std::move(t), std::move(*got)};
+  }
+
   // GET {prefix}/{version}/{media-id}: Meta's answer with `url` pointing at Enfinito's proxy
   // (Meta's own URL needs Meta's token, which the caller does not have).
   net::awaitable<response> media_get(http::request& req) {
@@ -406,18 +406,15 @@ struct graph_routes {
     // The same path names the caller's phone numbers and templates (graph_waba_routes.cpp).
     auto object = co_await object_get(s, std::get<principal>(w), media_id, req);
     if (object) co_return std::move(*object);
-    auto target = co_await for_media(s, std::get<principal>(w), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
-    const auto call = meta::get_media(s.meta->version(), media_id, t.creds.phone_number_id);
-    auto got = co_await relay_call(s, t, call);
-    if (!got) co_return service_unavailable(req);
-    if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
-    if (!got->ok()) co_return relay(*got);
+    auto called = co_await media_call(req, std::get<principal>(w), media_id, meta::get_media);
+    if (auto* r = std::get_if<response>(&called)) co_return std::move(*r);
+    auto& t = std::get<media_answer>(called).first;
+    auto& got = std::get<media_answer>(called).second;
+    if (!got.ok()) co_return relay(got);
     // Strict (I-JSON), as every JSON Enfinito takes in: only an answer that means exactly
     // what Meta wrote is re-serialized; anything else goes through as Meta's bytes.
-    auto doc = core::parse_json_strict(got->body);
-    if (!doc.value || !doc.value->is_object()) co_return relay(*got);
+    auto doc = core::parse_json_strict(got.body);
+    if (!doc.value || !doc.value->is_object()) co_return relay(got);
     auto& o = doc.value->as_object();
     if (o.contains("url"))
       o["url"] = s.cfg.server.public_url + "/v1/instances/" + t.row->id + "/media/" + media_id + "/content";
@@ -430,14 +427,9 @@ struct graph_routes {
     if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
     const std::string media_id(req.param("media_id"));
     if (!core::graph_id_like(media_id)) co_return unknown_object(media_id.substr(0, 32), req);
-    auto target = co_await for_media(s, std::get<principal>(w), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
-    const auto call = meta::delete_media(s.meta->version(), media_id, t.creds.phone_number_id);
-    auto got = co_await relay_call(s, t, call);
-    if (!got) co_return service_unavailable(req);
-    if (foreign_or_unknown_media(*got)) co_return unknown_object(media_id, req);
-    co_return relay(*got);
+    auto called = co_await media_call(req, std::get<principal>(w), media_id, meta::delete_media);
+    if (auto* r = std::get_if<response>(&called)) co_return std::move(*r);
+    co_return relay(std::get<media_answer>(called).second);
   }
 };
 
@@ -467,7 +459,7 @@ std::variant<meta::checked_message, http::response> check_graph_message_body(con
 
 void register_graph_routes(http::router& r, services& s) {
   if (s.cfg.graph.prefix.empty()) return;  // turned off
-  auto g = std::make_shared<graph_routes>(graph_routes{s});
+  auto g = std::make_shared<graph_routes>(graph_routes{{s}});
   const std::string& p = s.cfg.graph.prefix;
   const auto upload = upload_route_options(s.cfg);
   r.add(http::verb::post, p + "/{version}/{phone}/messages", "graph.messages",

@@ -6,18 +6,22 @@
 // outbound::accept (idempotency, the body check, one commit, the queue; outbound/accept.hpp)
 // → 202 only after that commit, in this API's shape.
 //
+// The log's JSON, filter, pages and retry are outbound/message_log.hpp; the schedule rule is
+// outbound/schedule_rules.hpp.
+//
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
 #include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/accounts.hpp>
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/messages.hpp>
+#include <enfinito/api/messages_routes.hpp>
 #include <enfinito/api/optouts_routes.hpp>
 #include <enfinito/api/templates_answers.hpp>
 #include <enfinito/core/log.hpp>
-#include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/outbound/accept.hpp>
+#include <enfinito/outbound/message_log.hpp>
+#include <enfinito/outbound/schedule_rules.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/outbound/timeline.hpp>
 #include <enfinito/store/error.hpp>
@@ -43,58 +47,10 @@ using store::messages::now_ms;
 constexpr std::size_t max_idempotency_key = 255;
 constexpr std::size_t max_id = 64;
 
+using detail::instance_not_found;
 using detail::store_problem;  // 503 + Retry-After when the disk is full
 
-response instance_not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response message_not_found() { return http::problem(status::not_found, "message_not_found", "No such message"); }
-
-bool all_digits(std::string_view s, std::size_t max_len) {
-  return !s.empty() && s.size() <= max_len &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// The public view of a message (either direction). `message` is the JSON as stored: what was
-// sent to Meta (outbound) or Meta's message object (inbound).
-json::object view(const store::messages::message& m) {
-  json::object o;
-  o["id"] = m.id;
-  o["object"] = "message";
-  o["instance_id"] = m.instance_id;
-  o["direction"] = m.direction;
-  o["peer"] = m.peer;
-  o["type"] = m.type;
-  o["status"] = m.status;
-  if (m.wamid)
-    o["wamid"] = *m.wamid;
-  else
-    o["wamid"] = nullptr;
-  o["attempts"] = m.attempts;
-  if (m.error_code || m.error_title) {
-    json::object e;
-    if (m.error_code)
-      e["code"] = *m.error_code;
-    else
-      e["code"] = nullptr;
-    e["title"] = m.error_title.value_or("");
-    o["error"] = std::move(e);
-  } else {
-    o["error"] = nullptr;
-  }
-  o["possible_duplicate"] = m.possible_duplicate;
-  if (m.broadcast_id)
-    o["broadcast_id"] = *m.broadcast_id;
-  else
-    o["broadcast_id"] = nullptr;
-  boost::system::error_code ec;
-  auto body = json::parse(m.body, ec);
-  if (ec)
-    o["message"] = nullptr;
-  else
-    o["message"] = std::move(body);
-  o["created_at"] = m.created_at;
-  o["updated_at"] = m.updated_at;
-  return o;
-}
 
 // Loads the caller's instance (404 for anything not theirs or outside the key's scope).
 // Served from the reactor's instance cache when it holds a fresh row: a send costs no read.
@@ -209,46 +165,7 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   auto loaded = co_await load_message(s, std::get<principal>(who), req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  co_return http::json_response(status::ok, view(std::get<store::messages::message>(loaded)));
-}
-
-// Reads the log's query parameters into `f`; the problem to answer, or nothing.
-std::optional<response> read_filter(const http::request& req, store::messages::list_filter& f) {
-  if (auto l = req.query_param("limit")) {
-    if (!all_digits(*l, 3) || std::stoul(*l) < 1 || std::stoul(*l) > 100)
-      return http::field_problem("limit", "1 to 100");
-    f.limit = std::stoul(*l);
-  }
-  if (auto c = req.query_param("cursor")) {
-    if (!all_digits(*c, 18)) return http::field_problem("cursor", "not a cursor from this API");
-    f.before_seq = std::stoll(*c);
-  }
-  if (auto d = req.query_param("direction")) {
-    if (*d != "inbound" && *d != "outbound") return http::field_problem("direction", "inbound or outbound");
-    f.direction = *d;
-  }
-  if (auto st = req.query_param("status")) {
-    static constexpr std::string_view known[] = {"accepted", "sending", "sent", "delivered", "read", "failed", "dead",
-                                                 "received",
-                                                 // never reached Meta (issue 21)
-                                                 "expired", "cancelled", "skipped_opted_out"};
-    if (std::find(std::begin(known), std::end(known), *st) == std::end(known))
-      return http::field_problem("status",
-                                 "one of accepted, sending, sent, delivered, read, failed, dead, received, "
-                                 "expired, cancelled, skipped_opted_out");
-    f.status = *st;
-  }
-  if (auto peer = req.query_param("peer")) {
-    if (peer->empty() || peer->size() > 64) return http::field_problem("peer", "1 to 64 characters");
-    f.peer = meta::recipient_key(*peer);
-  }
-  for (auto [name, target] : {std::pair{"since", &f.since_ms}, std::pair{"until", &f.until_ms}}) {
-    if (auto t = req.query_param(name)) {
-      if (!all_digits(*t, 15)) return http::field_problem(name, "a time in unix milliseconds");
-      *target = std::stoll(*t);
-    }
-  }
-  return std::nullopt;
+  co_return http::json_response(status::ok, outbound::message_json(std::get<store::messages::message>(loaded)));
 }
 
 net::awaitable<response> list(services& s, http::request& req) {
@@ -258,19 +175,15 @@ net::awaitable<response> list(services& s, http::request& req) {
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   store::messages::list_filter f;
-  if (auto bad = read_filter(req, f)) co_return std::move(*bad);
+  auto query = [&req](std::string_view name) { return req.query_param(name); };
+  if (auto bad = outbound::read_log_filter(query, f)) co_return detail::refused(*bad);
   f.user_id = p.user_id;
   f.instance_id = std::get<instance_cache::row_ptr>(loaded)->id;
-  const std::size_t limit = f.limit;
-  f.limit = limit + 1;
   std::vector<store::messages::message> rows;
-  auto fn = [&](store::connection& c) { return store::messages::list(c, f, rows); };
-  auto ec = co_await s.db.read(fn);
-  if (ec) co_return store_problem(ec);
-  const bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
+  bool more = false;
+  if (auto ec = co_await outbound::read_log_page(s.db, std::move(f), rows, more)) co_return store_problem(ec);
   json::array data;
-  for (const auto& m : rows) data.push_back(view(m));
+  for (const auto& m : rows) data.push_back(outbound::message_json(m));
   json::object out;
   out["data"] = std::move(data);
   if (more)
@@ -286,28 +199,14 @@ net::awaitable<response> retry(services& s, http::request& req) {
   auto& p = std::get<principal>(who);
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  const auto& current = std::get<store::messages::message>(loaded);
-  // A failed message may be retried only when Meta's code says trying again can help.
-  std::vector<std::int64_t> retryable;
-  if (current.error_code) {
-    meta::graph_error e;
-    e.envelope = true;
-    e.code = *current.error_code;
-    if (meta::classify(e) == meta::disposition::retryable) retryable.push_back(*current.error_code);
-  }
-  store::messages::message m;
-  const std::string uid = p.user_id, mid = current.id;
-  const auto now = now_ms();
-  auto fn = [&](store::connection& c) { return store::messages::requeue(c, uid, mid, retryable, now, m); };
-  auto ec = co_await s.db.write(fn);
-  if (ec == store::error::not_found) co_return message_not_found();
-  if (ec == store::error::constraint)
+  auto got = co_await outbound::retry(s.db, s.queue, p.user_id, std::get<store::messages::message>(loaded));
+  using kind = outbound::retry_result::kind;
+  if (got.what == kind::not_found) co_return message_not_found();
+  if (got.what == kind::not_retryable)
     co_return http::problem(status::conflict, "not_retryable", "This message cannot be retried",
                             "only dead messages, and failed ones whose error is temporary, can be queued again");
-  if (ec) co_return store_problem(ec);
-  // The job's seq is below the dispatcher's cursor: ask for a rescan.
-  if (s.queue) s.queue->notify(m.instance_id);
-  co_return http::json_response(status::accepted, view(m));
+  if (got.what != kind::queued) co_return store_problem(got.ec);
+  co_return http::json_response(status::accepted, outbound::message_json(got.message));
 }
 
 net::awaitable<response> timeline(services& s, http::request& req) {
@@ -339,42 +238,13 @@ std::optional<std::string> idempotency_key(const http::request& req) {
   return std::string(*h);
 }
 
-namespace {
-
-// Takes Enfinito's scheduling fields out of a send body (Meta never sees them): unix ms,
-// send_at at most a year ahead, expires_at after now and after send_at.
-std::optional<http::response> take_schedule(json::object& o, outbound::schedule& when) {
-  constexpr std::int64_t max_ahead_ms = 366LL * 24 * 3600 * 1000;
-  const auto now = now_ms();
-  auto take = [&](const char* k, std::int64_t& out) -> std::optional<http::response> {
-    auto it = o.find(k);
-    if (it == o.end()) return std::nullopt;
-    if (!it->value().is_int64() || it->value().as_int64() <= 0)
-      return http::field_problem(k, "unix time in milliseconds");
-    out = it->value().as_int64();
-    o.erase(it);
-    return std::nullopt;
-  };
-  std::int64_t send_at = 0, expires_at = 0;
-  if (auto r = take("send_at", send_at)) return r;
-  if (auto r = take("expires_at", expires_at)) return r;
-  if (send_at > now + max_ahead_ms) return http::field_problem("send_at", "at most a year ahead");
-  if (expires_at > 0 && expires_at <= std::max(now, send_at))
-    return http::field_problem("expires_at", "after now and after send_at");
-  when.send_at = send_at > now ? send_at : 0;
-  if (expires_at > 0) when.expires_at = expires_at;
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::variant<meta::checked_message, http::response> check_send_body(const http::request& req,
                                                                     const http::json_limits& limits,
                                                                     outbound::schedule* when) {
   auto body = http::parse_json(req, limits);
   if (body.error) return std::move(*body.error);
   if (auto* o = body.value->if_object(); o && when)
-    if (auto r = take_schedule(*o, *when)) return std::move(*r);
+    if (auto bad = outbound::take_schedule(*o, now_ms(), *when)) return http::field_problem(bad->field, bad->detail);
   // Meta's envelope defaults, filled in before the check as check_message itself would.
   if (auto* o = body.value->if_object()) {
     if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";
@@ -396,7 +266,7 @@ void register_messages_routes(http::router& r, services& s) {
   std::call_once(exported, [] {
     add_export_stream("messages", [](store::connection& c, const std::string& uid, std::string& cursor,
                                      std::size_t limit, json::array& page) {
-      return outbound::export_messages_page(c, uid, cursor, limit, page, view);
+      return outbound::export_messages_page(c, uid, cursor, limit, page, outbound::message_json);
     });
   });
   r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", [&s](http::request& q) { return send(s, q); });

@@ -16,7 +16,7 @@
 // `media.upload_body_bytes`) and maps it read-only; the file goes to Meta from that mapping,
 // between its multipart framing, without a copy (meta::request::borrowed).
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/conversations.hpp>
+#include <enfinito/api/conversations_routes.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>

@@ -1,10 +1,11 @@
 // /v1/instances/{id}/optouts… and …/optout-settings: the opt-out list and its settings
-// (include/enfinito/api/optouts_routes.hpp). Parse, authenticate, call optouts/list.hpp,
-// shape the answer.
+// (include/enfinito/api/optouts_routes.hpp). Parse, authenticate, call optouts/list.hpp (the
+// changes) and optouts/fields.hpp (bodies read, JSON made), shape the answer.
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/optouts_routes.hpp>
 #include <enfinito/accounts/erasure.hpp>
 #include <enfinito/core/ids.hpp>
+#include <enfinito/optouts/fields.hpp>
 #include <enfinito/optouts/list.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -22,6 +23,7 @@ namespace enfinito::api {
 namespace {
 
 namespace json = boost::json;
+using detail::instance_not_found;
 using detail::store_problem;
 using http::response;
 using http::status;
@@ -29,36 +31,8 @@ using http::status;
 constexpr std::int64_t default_page = 50;
 constexpr std::int64_t max_page = 200;
 
-response instance_missing() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
 response optout_missing() {
   return http::problem(status::not_found, "optout_not_found", "This number is not on the instance's opt-out list");
-}
-
-json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
-
-json::object view(std::string_view instance_id, const store::optouts::entry& e) {
-  return {{"object", "optout"},        {"instance_id", instance_id},         {"wa_id", e.wa_id},
-          {"source", e.source},        {"keyword", text_or_null(e.keyword)}, {"message_id", text_or_null(e.message_id)},
-          {"created_at", e.created_at}};
-}
-
-json::array strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-
-json::object view(std::string_view instance_id, const optouts::settings& s) {
-  json::object o{{"object", "optout_settings"},
-                 {"instance_id", instance_id},
-                 {"enabled", s.enabled},
-                 {"stop_keywords", strings(s.keywords.stop)},
-                 {"start_keywords", strings(s.keywords.start)},
-                 {"stop_keywords_default", s.default_stop},
-                 {"start_keywords_default", s.default_start},
-                 {"enforce_on_single_sends", optouts::name(s.enforce)}};
-  o["updated_at"] = s.updated_at ? json::value(s.updated_at) : json::value(nullptr);
-  return o;
 }
 
 // Authentication and the caller's instance, which every handler starts with.
@@ -78,61 +52,20 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need) {
   c.who = std::get<principal>(who);
   c.instance_id = std::string(req.param("id"));
   if (!core::id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) {
-    c.stop = instance_missing();
+    c.stop = instance_not_found();
     co_return c;
   }
   store::instances::instance row;
   auto read = [&](store::connection& conn) { return store::instances::get(conn, c.who.user_id, c.instance_id, row); };
   auto ec = co_await s.db.read(read);
   if (ec == store::error::not_found)
-    c.stop = instance_missing();
+    c.stop = instance_not_found();
   else if (ec)
     c.stop = store_problem(ec);
   co_return c;
 }
 
 optouts::actor actor_of(const ctx& c, const http::request& req) { return {c.who.user_id, client_address(req)}; }
-
-// A keyword list member of the PUT body: null (the built-in list) or an array of strings.
-std::optional<response> read_keywords(const json::value& v, std::string_view field,
-                                      std::optional<std::optional<std::vector<std::string>>>& out) {
-  if (v.is_null()) {
-    out.emplace(std::nullopt);
-    return std::nullopt;
-  }
-  if (!v.is_array() || v.as_array().size() > 2 * optouts::max_keywords)
-    return http::field_problem(field, "an array of up to 50 keywords, or null for the built-in list");
-  std::vector<std::string> given;
-  for (const auto& k : v.as_array()) {
-    if (!k.is_string()) return http::field_problem(field, "keywords are strings");
-    given.emplace_back(k.as_string());
-  }
-  std::string why;
-  auto clean = optouts::clean_keywords(given, why);
-  if (!clean) return http::field_problem(field, why);
-  out.emplace(std::move(*clean));
-  return std::nullopt;
-}
-
-std::optional<response> read_settings_change(const json::value& body, optouts::settings_change& c) {
-  if (!body.is_object()) return http::field_problem("", "the body must be a JSON object", "invalid_body");
-  for (const auto& [k, v] : body.as_object()) {
-    if (k == "enabled") {
-      if (!v.is_bool()) return http::field_problem("enabled", "true or false");
-      c.enabled = v.as_bool();
-    } else if (k == "stop_keywords" || k == "start_keywords") {
-      auto& target = k == "stop_keywords" ? c.stop : c.start;
-      if (auto bad = read_keywords(v, k, target)) return bad;
-    } else if (k == "enforce_on_single_sends") {
-      auto e = v.is_string() ? optouts::parse_enforcement(v.as_string()) : std::nullopt;
-      if (!e) return http::field_problem(k, "off, marketing_templates or all_templates");
-      c.enforce = *e;
-    } else {
-      return http::field_problem(k, "unknown field", "unknown_field");
-    }
-  }
-  return std::nullopt;
-}
 
 net::awaitable<response> list(services& s, http::request& req) {
   auto c = co_await begin(s, req, access::read);
@@ -148,19 +81,10 @@ net::awaitable<response> list(services& s, http::request& req) {
     if (!n) co_return http::field_problem("limit", "1 to 200");
     limit = *n;
   }
-  std::vector<store::optouts::entry> rows;
-  auto read = [&](store::connection& conn) {
-    return store::optouts::list(conn, c.instance_id, after, static_cast<std::size_t>(limit) + 1, rows);
-  };
-  auto ec = co_await s.db.read(read);
+  json::object page;
+  auto ec = co_await optouts::read_page(s.db, c.instance_id, after, static_cast<std::size_t>(limit), page);
   if (ec) co_return store_problem(ec);
-  const bool more = rows.size() > static_cast<std::size_t>(limit);
-  if (more) rows.resize(static_cast<std::size_t>(limit));
-  json::array data;
-  for (const auto& e : rows) data.push_back(view(c.instance_id, e));
-  json::object out{{"data", std::move(data)}, {"has_more", more}};
-  out["next_after"] = more ? json::value(rows.back().wa_id) : json::value(nullptr);
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, page);
 }
 
 net::awaitable<response> add(services& s, http::request& req) {
@@ -180,7 +104,8 @@ net::awaitable<response> add(services& s, http::request& req) {
   if (wa_id.empty()) co_return http::field_problem("wa_id", "required");
   auto done = co_await optouts::add(s.db, actor_of(c, req), c.instance_id, wa_id);
   if (done.ec) co_return store_problem(done.ec);
-  auto res = http::json_response(done.changed ? status::created : status::ok, view(c.instance_id, done.entry));
+  auto res =
+      http::json_response(done.changed ? status::created : status::ok, optouts::entry_json(c.instance_id, done.entry));
   res.set(http::bhttp::field::location, "/v1/instances/" + c.instance_id + "/optouts/" + wa_id);
   co_return res;
 }
@@ -195,7 +120,7 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   auto ec = co_await s.db.read(read);
   if (ec == store::error::not_found) co_return optout_missing();
   if (ec) co_return store_problem(ec);
-  co_return http::json_response(status::ok, view(c.instance_id, e));
+  co_return http::json_response(status::ok, optouts::entry_json(c.instance_id, e));
 }
 
 net::awaitable<response> remove(services& s, http::request& req) {
@@ -216,7 +141,7 @@ net::awaitable<response> get_settings(services& s, http::request& req) {
   auto read = [&](store::connection& conn) { return optouts::read_settings(conn, c.instance_id, st); };
   auto ec = co_await s.db.read(read);
   if (ec) co_return store_problem(ec);
-  co_return http::json_response(status::ok, view(c.instance_id, st));
+  co_return http::json_response(status::ok, optouts::settings_json(c.instance_id, st));
 }
 
 net::awaitable<response> put_settings(services& s, http::request& req) {
@@ -225,29 +150,13 @@ net::awaitable<response> put_settings(services& s, http::request& req) {
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
   optouts::settings_change change;
-  if (auto bad = read_settings_change(*body.value, change)) co_return std::move(*bad);
+  if (auto bad = optouts::read_settings_change(*body.value, change)) co_return detail::refused(*bad);
   optouts::settings st;
   std::string why;
   auto ec = co_await optouts::save_settings(s.db, actor_of(c, req), c.instance_id, change, st, why);
   if (ec) co_return store_problem(ec);
   if (!why.empty()) co_return http::field_problem("start_keywords", why, "keyword_conflict");
-  co_return http::json_response(status::ok, view(c.instance_id, st));
-}
-
-// The account export's `optouts` member (privacy promise P8): every instance's list, paged by
-// (instance, wa_id); the cursor is "instance_id wa_id".
-core::error_code export_page(store::connection& c, const std::string& user_id, std::string& cursor, std::size_t limit,
-                             json::array& page) {
-  const auto space = cursor.find(' ');
-  const std::string after_instance = space == std::string::npos ? std::string() : cursor.substr(0, space);
-  const std::string after_wa_id = space == std::string::npos ? std::string() : cursor.substr(space + 1);
-  std::vector<std::string> instances;
-  std::vector<store::optouts::entry> rows;
-  if (auto ec = store::optouts::list_for_user(c, user_id, after_instance, after_wa_id, limit, instances, rows))
-    return ec;
-  for (std::size_t i = 0; i < rows.size(); ++i) page.push_back(view(instances[i], rows[i]));
-  cursor = rows.size() < limit ? std::string() : instances.back() + " " + rows.back().wa_id;
-  return {};
+  co_return http::json_response(status::ok, optouts::settings_json(c.instance_id, st));
 }
 
 }  // namespace
@@ -270,7 +179,7 @@ void register_optout_routes(http::router& r, services& s) {
   using http::verb;
   // The export registry is process-wide (tests start many apps in one process): once.
   static std::once_flag exported;
-  std::call_once(exported, [] { accounts::add_export_stream("optouts", export_page); });
+  std::call_once(exported, [] { accounts::add_export_stream("optouts", optouts::export_page); });
   const std::string base = "/v1/instances/{id}/optouts";
   r.add(verb::get, base, "optouts.list", [&s](http::request& q) { return list(s, q); });
   r.add(verb::post, base, "optouts.add", [&s](http::request& q) { return add(s, q); });

@@ -3,20 +3,20 @@
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/graph_routes.hpp>
 #include <enfinito/api/accounts.hpp>
-#include <enfinito/api/broadcasts.hpp>
-#include <enfinito/api/conversations.hpp>
-#include <enfinito/api/events.hpp>
-#include <enfinito/api/hooks.hpp>
+#include <enfinito/api/broadcasts_routes.hpp>
+#include <enfinito/api/conversations_routes.hpp>
+#include <enfinito/api/events_routes.hpp>
+#include <enfinito/api/hooks_routes.hpp>
 #include <enfinito/api/instances_routes.hpp>
 #include <enfinito/api/limits_routes.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/api/instance_alerts_routes.hpp>
-#include <enfinito/api/messages.hpp>
+#include <enfinito/api/messages_routes.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/api/optouts_routes.hpp>
 #include <enfinito/api/routes.hpp>
 #include <enfinito/api/security_routes.hpp>
-#include <enfinito/api/stream.hpp>
+#include <enfinito/api/stream_routes.hpp>
 #include <enfinito/api/meta_webhook_routes.hpp>
 
 namespace enfinito::api {

@@ -1,7 +1,11 @@
 #pragma once
 // The answer every REST route gives when the store refuses a read or write: a full disk is a
-// 503 the client should retry (nothing was stored), anything else a 500.
+// 503 the client should retry (nothing was stored), anything else a 500. And the 404 of an
+// instance that is missing, not the caller's, or outside their API key's scope (one answer
+// for all three). And a field a domain module refused (core::field_refusal) as this API's
+// field problem.
 #include <enfinito/core/error.hpp>
+#include <enfinito/core/field_refusal.hpp>
 #include <enfinito/http/message.hpp>
 #include <enfinito/store/error.hpp>
 
@@ -26,5 +30,11 @@ inline http::response store_problem(core::error_code ec) {
   if (ec == store::error::full) return storage_full();
   return http::problem(http::status::internal_server_error, "store_error", "The database failed");
 }
+
+inline http::response instance_not_found() {
+  return http::problem(http::status::not_found, "instance_not_found", "No such instance");
+}
+
+inline http::response refused(const core::field_refusal& r) { return http::field_problem(r.field, r.detail, r.code); }
 
 }  // namespace enfinito::api::detail

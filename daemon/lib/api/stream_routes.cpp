@@ -1,8 +1,9 @@
 // GET /v1/stream (the live feed's WebSocket upgrade) and POST /v1/stream/ticket: who may
 // subscribe, to what; the socket itself is feed::start_session's.
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/stream.hpp>
+#include <enfinito/api/stream_routes.hpp>
 #include <enfinito/feed/bus.hpp>
+#include <enfinito/feed/event_log.hpp>
 #include <enfinito/feed/session.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include "api/event_filter.hpp"
+#include "api/store_problem.hpp"
 
 #include <boost/json.hpp>
 
@@ -109,31 +111,19 @@ net::awaitable<response> stream(services& s, http::request& req) {
   if (auto i = req.query_param("instances"))
     if (!split_list(*i, sub.instances, instance_id_like))
       co_return http::field_problem("instances", "up to 20 comma-separated instance ids");
-  auto not_found = [] { return http::problem(status::not_found, "instance_not_found", "No such instance"); };
   // An API key limited to some instances: naming another is a 404.
   const bool outside_scope =
       !sub.scope.empty() && std::any_of(sub.instances.begin(), sub.instances.end(), [&](const std::string& id) {
         return std::find(sub.scope.begin(), sub.scope.end(), id) == sub.scope.end();
       });
-  if (outside_scope) co_return not_found();
+  if (outside_scope) co_return detail::instance_not_found();
   // Named instances must be the caller's: someone else's is the same 404 as none.
   bool missing = false;
-  auto check = [&](store::connection& c) -> core::error_code {
-    for (const auto& id : sub.instances) {
-      store::instances::instance row;
-      auto ec = store::instances::get(c, sub.user_id, id, row);
-      if (ec == store::error::not_found) {
-        missing = true;
-        return {};
-      }
-      if (ec) return ec;
-    }
-    return {};
-  };
+  auto check = [&](store::connection& c) { return feed::check_owned(c, sub.user_id, sub.instances, missing); };
   if (!sub.instances.empty()) {
     auto ec = co_await s.db.read(check);
     if (ec) co_return http::problem(status::internal_server_error, "store_error", "The database failed");
-    if (missing) co_return not_found();
+    if (missing) co_return detail::instance_not_found();
   }
 
   if (!s.feed->try_acquire_connection(s.cfg.feed.max_connections)) {

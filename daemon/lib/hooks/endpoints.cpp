@@ -11,6 +11,8 @@
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/hooks/signing.hpp>
+#include <enfinito/store/error.hpp>
+#include <enfinito/store/instances.hpp>
 #include <enfinito/store/limits.hpp>
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/client.hpp>
@@ -77,6 +79,74 @@ net::awaitable<created> create_endpoint(endpoint_context ctx, store::hooks::endp
   co_return out;
 }
 
+net::awaitable<found> find_endpoint(store::store& db, std::string user_id, std::string instance_id,
+                                    std::string webhook_id) {
+  found f;
+  auto read = [&](store::connection& c) -> core::error_code {
+    store::instances::instance row;
+    auto ec = store::instances::get(c, user_id, instance_id, row);
+    if (ec == store::error::not_found) return {};
+    if (ec) return ec;
+    f.instance = true;
+    if (webhook_id.empty()) return {};
+    ec = store::hooks::get(c, user_id, instance_id, webhook_id, f.ep);
+    if (ec == store::error::not_found) return {};
+    if (!ec) f.endpoint = true;
+    return ec;
+  };
+  f.ec = co_await db.read(read);
+  co_return f;
+}
+
+store::hooks::endpoint draft_endpoint(const std::string& user_id, const std::string& instance_id,
+                                      const endpoint_change& in) {
+  store::hooks::endpoint e;
+  e.id = "whk_" + crypto::random_token(16);
+  e.instance_id = instance_id;
+  e.user_id = user_id;
+  e.url = in.url.value_or("");
+  e.event_types = in.event_types.value_or("[]");
+  e.format = in.format.value_or("enfinito");
+  e.created_at = e.updated_at = core::wall_ms();
+  return e;
+}
+
+net::awaitable<updated> update_endpoint(endpoint_context ctx, store::hooks::endpoint& e, endpoint_change in) {
+  updated out;
+  const std::string detail =
+      audit_detail(e, in.url.has_value(), in.event_types.has_value(), in.format.has_value(), in.state.has_value());
+  if (in.url) {
+    out.refused = co_await check_target(ctx.settings, *in.url);
+    if (!out.refused.empty()) co_return out;
+    e.url = *in.url;
+  }
+  if (in.event_types) e.event_types = *in.event_types;
+  if (in.format) e.format = *in.format;
+  if (in.state && *in.state != e.state) {
+    e.state = *in.state;
+    e.paused_reason = e.state == "paused" ? "paused by the owner" : "";
+  }
+  const auto now = core::wall_ms();
+  const std::string user_id = e.user_id, instance_id = e.instance_id, id = e.id;  // `e` is read back into
+  auto write = [&](store::connection& conn) -> core::error_code {
+    if (auto ec = store::hooks::update(conn, e, now)) return ec;
+    if (auto ec = store::audit::record(conn, ctx.who, user_id, "webhook_endpoint_updated", detail)) return ec;
+    return store::hooks::get(conn, user_id, instance_id, id, e);
+  };
+  out.ec = co_await ctx.db.write(write);
+  co_return out;
+}
+
+net::awaitable<core::error_code> delete_endpoint(endpoint_context ctx, const store::hooks::endpoint& e) {
+  auto write = [&](store::connection& conn) -> core::error_code {
+    if (auto ec = store::hooks::remove(conn, e.user_id, e.instance_id, e.id)) return ec;
+    return store::audit::record(conn, ctx.who, e.user_id, "webhook_endpoint_deleted", audit_detail(e));
+  };
+  auto ec = co_await ctx.db.write(write);
+  if (!ec) core::log::info("hooks.endpoint_deleted", {{"instance", e.instance_id}, {"endpoint", e.id}});
+  co_return ec;
+}
+
 net::awaitable<rotated> rotate_secret(endpoint_context ctx, store::hooks::endpoint& e) {
   rotated out;
   out.secret = new_secret();
@@ -92,6 +162,13 @@ net::awaitable<rotated> rotate_secret(endpoint_context ctx, store::hooks::endpoi
   e.updated_at = now;
   core::log::info("hooks.secret_rotated", {{"instance", e.instance_id}, {"endpoint", e.id}});
   co_return out;
+}
+
+net::awaitable<core::error_code> read_deliveries(store::store& db, std::string endpoint_id, std::int64_t before,
+                                                 std::size_t limit, std::vector<store::hooks::delivery>& out) {
+  auto read = [&](store::connection& c) { return store::hooks::list_deliveries(c, endpoint_id, before, limit, out); };
+  auto ec = co_await db.read(read);
+  co_return ec;
 }
 
 net::awaitable<core::error_code> redeliver(endpoint_context ctx, const std::string& endpoint_id,

@@ -5,7 +5,7 @@
  *
  * - `POST /v1/instances/{id}/messages/{wamid}/read`: mark as read (+ typing indicator)
  * - `POST /v1/instances/{id}/conversations/{peer}/read`: the local read mark of a conversation,
- *   then mark as read at Meta for its newest inbound message (api/conversations.hpp)
+ *   then mark as read at Meta for its newest inbound message (api/conversations_routes.hpp)
  * - `GET /v1/meta/errors`: Meta's error codes explained (meta/errors.hpp; no Graph call, no auth)
  * - `POST /v1/instances/{id}/media`: upload (multipart/form-data or a raw body)
  * - `GET|DELETE /v1/instances/{id}/media/{media_id}`, `GET …/{media_id}/content` (download proxy)

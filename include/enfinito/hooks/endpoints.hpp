@@ -4,8 +4,9 @@
  * (`/v1/instances/{id}/webhooks…`, api/hooks_routes.cpp parses, authenticates and shapes):
  * the target URL check at registration (the SSRF policy: the URL's form, a literal address,
  * and every address the host resolves to now; hooks::engine checks again at every connect),
- * creating an endpoint with a new signing secret sealed by the vault, rotating that secret,
- * queuing a delivery again, and queuing a `webhook.test` delivery.
+ * creating an endpoint with a new signing secret sealed by the vault, changing and deleting
+ * one (each with its audit record), rotating that secret, queuing a delivery again, and
+ * queuing a `webhook.test` delivery.
  *
  * Secrets: a new secret is returned to the caller once (create and rotate only) and reaches
  * the store only sealed (AAD: store::hooks::table, endpoint id, store::hooks::secret_field).
@@ -15,6 +16,7 @@
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 #include <enfinito/core/secret.hpp>
+#include <enfinito/hooks/endpoint_fields.hpp>
 #include <enfinito/store/audit.hpp>
 #include <enfinito/store/hooks.hpp>
 
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace enfinito::store {
 class store;
@@ -69,12 +72,44 @@ struct created {
  */
 net::awaitable<created> create_endpoint(endpoint_context ctx, store::hooks::endpoint& e);
 
+struct found {
+  core::error_code ec;
+  bool instance = false;  // the instance is the user's
+  bool endpoint = false;  // and the endpoint is the instance's (when asked for)
+  store::hooks::endpoint ep;
+};
+/** Reads the user's instance, and its endpoint `webhook_id` when not empty; one read. */
+net::awaitable<found> find_endpoint(store::store& db, std::string user_id, std::string instance_id,
+                                    std::string webhook_id);
+
+/** A new endpoint of `user_id`'s instance from a create body (id and times set, no secret yet). */
+store::hooks::endpoint draft_endpoint(const std::string& user_id, const std::string& instance_id,
+                                      const endpoint_change& in);
+
+struct updated {
+  core::error_code ec;  // store::error::not_found: the endpoint is gone
+  std::string refused;  // why the new URL may not be a target (check_target): nothing stored
+};
+/**
+ * Applies `change` to `e` (a new URL checked first; a state change sets or clears
+ * `paused_reason`), writes it with its audit record (the fields named, never the URL) and
+ * reads the row back into `e`.
+ */
+net::awaitable<updated> update_endpoint(endpoint_context ctx, store::hooks::endpoint& e, endpoint_change change);
+
+/** Deletes `e` with its audit record. store::error::not_found: it is gone already. */
+net::awaitable<core::error_code> delete_endpoint(endpoint_context ctx, const store::hooks::endpoint& e);
+
 struct rotated {
   core::error_code ec;  // store::error::not_found: the endpoint is gone
   core::secret_string secret;
 };
 /** A new signing secret for `e`; sets `e.updated_at`. */
 net::awaitable<rotated> rotate_secret(endpoint_context ctx, store::hooks::endpoint& e);
+
+/** The endpoint's deliveries, newest first, below `before` (0: from the newest), at most `limit`. */
+net::awaitable<core::error_code> read_deliveries(store::store& db, std::string endpoint_id, std::int64_t before,
+                                                 std::size_t limit, std::vector<store::hooks::delivery>& out);
 
 /** Queues delivery `delivery_id` of endpoint `endpoint_id` again; `out` is the delivery after. */
 net::awaitable<core::error_code> redeliver(endpoint_context ctx, const std::string& endpoint_id,

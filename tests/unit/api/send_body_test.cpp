@@ -3,7 +3,7 @@
 // corpus: the seeds must mean what their names say, so the fuzzer starts from accepted
 // bodies of every type and not only from refusals.
 #include <enfinito/api/graph_routes.hpp>
-#include <enfinito/api/messages.hpp>
+#include <enfinito/api/messages_routes.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 // The pure parts of the conversations API: Meta's 24-hour window on a manual clock (the
 // conversation shows templates::window_at, the pre-send checks' own), the preview of a
 // message, and the peer as a path segment.
-#include <enfinito/api/conversations.hpp>
+#include <enfinito/conversations/conversations.hpp>
 #include <enfinito/templates/checks.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(the_window_opens_with_an_inbound_message_and_closes_24_hour
 }
 
 BOOST_AUTO_TEST_CASE(previews_say_what_the_message_is) {
-  using api::message_preview;
+  using conversations::message_preview;
   BOOST_TEST(message_preview("text", R"({"type":"text","text":{"body":"Hello there"}})") == "Hello there");
   BOOST_TEST(message_preview("image", R"({"image":{"id":"1","caption":"Our shop"}})") == "Our shop");
   BOOST_TEST(message_preview("image", R"({"image":{"id":"1"}})") == "[image]");
@@ -64,14 +64,14 @@ BOOST_AUTO_TEST_CASE(previews_say_what_the_message_is) {
 }
 
 BOOST_AUTO_TEST_CASE(peers_in_paths) {
-  BOOST_TEST(*api::peer_from_path("4915112345678") == "4915112345678");
-  BOOST_TEST(*api::peer_from_path("+49 (151) 123-45678") == "4915112345678");
-  BOOST_TEST(*api::peer_from_path("US.13491208655302741918") == "US.13491208655302741918");
-  BOOST_TEST(!api::peer_from_path(""));
-  BOOST_TEST(!api::peer_from_path("+"));
-  BOOST_TEST(!api::peer_from_path("49151'; DROP"));
-  BOOST_TEST(!api::peer_from_path("a/b"));
-  BOOST_TEST(!api::peer_from_path(std::string(65, '1')));
+  BOOST_TEST(*conversations::peer_from_path("4915112345678") == "4915112345678");
+  BOOST_TEST(*conversations::peer_from_path("+49 (151) 123-45678") == "4915112345678");
+  BOOST_TEST(*conversations::peer_from_path("US.13491208655302741918") == "US.13491208655302741918");
+  BOOST_TEST(!conversations::peer_from_path(""));
+  BOOST_TEST(!conversations::peer_from_path("+"));
+  BOOST_TEST(!conversations::peer_from_path("49151'; DROP"));
+  BOOST_TEST(!conversations::peer_from_path("a/b"));
+  BOOST_TEST(!conversations::peer_from_path(std::string(65, '1')));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
