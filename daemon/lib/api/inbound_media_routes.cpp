@@ -1,6 +1,6 @@
 // api: GET /v1/instances/{id}/inbound-media/{media_id}, a kept inbound media file streamed from
 // disk (inbound/media_fetcher.hpp keeps them), and the kept-media part of GET /v1/me/export.
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/auth/password.hpp>
