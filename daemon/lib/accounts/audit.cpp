@@ -3,6 +3,8 @@
 #include <enfinito/accounts/audit.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <boost/json/array.hpp>
+
 namespace enfinito::accounts {
 
 net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::audit::filter& want) {
@@ -22,6 +24,28 @@ net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::a
   page.more = page.entries.size() > limit;
   if (page.more) page.entries.resize(limit);
   co_return page;
+}
+
+boost::json::object audit_entry_json(const store::accounts::audit_entry& a) {
+  auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
+  return boost::json::object{{"id", a.id},
+                             {"at", a.created_at * 1000},
+                             {"actor_user_id", opt(a.actor_id)},
+                             {"subject_user_id", opt(a.subject_id)},
+                             {"action", a.action},
+                             {"client_ip", opt(a.client_address)},
+                             {"detail", audit_detail(a.detail)}};
+}
+
+boost::json::object audit_page_json(const audit_page& page) {
+  boost::json::array data;
+  for (const auto& a : page.entries) data.push_back(audit_entry_json(a));
+  boost::json::object out{{"data", std::move(data)}};
+  if (page.more)
+    out["next_cursor"] = std::to_string(page.entries.back().id);
+  else
+    out["next_cursor"] = nullptr;
+  return out;
 }
 
 boost::json::object audit_detail(std::string_view detail) {

@@ -3,6 +3,7 @@
 #include <enfinito/accounts/google.hpp>
 #include <enfinito/accounts/erasure.hpp>
 #include <enfinito/accounts/policy.hpp>
+#include <enfinito/accounts/sessions.hpp>
 #include <enfinito/auth/runtime.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/error.hpp>
@@ -172,6 +173,13 @@ net::awaitable<sign_in_result> sign_in(context& ctx, const oidc::identity& id, c
     out.outcome = sign_in_outcome::pending;
   else if (gate == sign_in_gate::refused)
     out.outcome = sign_in_outcome::refused;
+  if (out.outcome != sign_in_outcome::signed_in) co_return out;
+  const std::string method = "google";
+  auto token = co_await open_session(ctx, out.user.id, method, address);
+  if (!token)
+    out.ec = token.error();
+  else
+    out.session_token = std::move(*token);
   co_return out;
 }
 

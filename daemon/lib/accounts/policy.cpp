@@ -1,6 +1,9 @@
 // The account rules as pure functions (see accounts/policy.hpp): status gates, the
-// administrator's transition table, and the re-authentication and unlink rules.
+// administrator's transition table, the re-authentication and unlink rules, and the rules of
+// an address and a name.
 #include <enfinito/accounts/policy.hpp>
+
+#include <cctype>
 
 namespace enfinito::accounts {
 namespace {
@@ -45,5 +48,36 @@ std::string_view actor_label(std::string_view actor_id, std::string_view user_id
 }
 
 bool may_unlink_google(bool has_password) noexcept { return has_password; }
+
+std::optional<std::string> normalize_email(std::string_view in) {
+  if (in.empty() || in.size() > email_max_bytes) return std::nullopt;
+  auto at = in.find('@');
+  if (at == 0 || at == std::string_view::npos || in.find('@', at + 1) != std::string_view::npos) return std::nullopt;
+  if (at > 64) return std::nullopt;
+  auto domain = in.substr(at + 1);
+  if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
+      domain.back() == '.' || domain.find("..") != std::string_view::npos)
+    return std::nullopt;
+  std::string out;
+  for (unsigned char ch : in) {
+    // Printable ASCII without space, quotes, angle brackets, commas or semicolons: an address
+    // that is safe in a mail header and cannot smuggle a second recipient.
+    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' || ch == '>' || ch == ',' || ch == ';' || ch == '\\' ||
+        ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ':')
+      return std::nullopt;
+    out += static_cast<char>(std::tolower(ch));
+  }
+  return out;
+}
+
+bool name_ok(std::string_view in) {
+  std::size_t chars = 0;
+  for (unsigned char ch : in) {
+    if (ch < 0x20 || ch == 0x7f) return false;
+    if ((ch & 0xC0) != 0x80) ++chars;
+  }
+  // Only spaces is no name.
+  return chars >= 1 && chars <= name_max_chars && in.find_first_not_of(' ') != std::string_view::npos;
+}
 
 }  // namespace enfinito::accounts

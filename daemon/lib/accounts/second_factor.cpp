@@ -1,6 +1,7 @@
 // accounts second_factor: TOTP enrolment, confirmation, removal and the sign-in's second step
 // (see include/enfinito/accounts/second_factor.hpp).
 #include <enfinito/accounts/second_factor.hpp>
+#include <enfinito/accounts/sessions.hpp>
 
 #include <enfinito/accounts/qr_svg.hpp>
 #include <enfinito/accounts/totp.hpp>
@@ -322,6 +323,12 @@ net::awaitable<second_step> complete_sign_in(context& ctx, const std::string& ch
   }
   out.user = std::move(*u);
   out.method = found->method;
+  auto token = co_await open_session(ctx, out.user.id, out.method, address);
+  if (!token) {
+    out.ec = token.error();
+    co_return out;
+  }
+  out.session_token = std::move(*token);
   co_return out;
 }
 

@@ -1,5 +1,9 @@
 // Sign-in, re-authentication and the caller's sessions (see accounts/signin.hpp).
+#include <enfinito/accounts/profile.hpp>
+#include <enfinito/accounts/second_factor.hpp>
+#include <enfinito/accounts/sessions.hpp>
 #include <enfinito/accounts/signin.hpp>
+#include <enfinito/store/error.hpp>
 #include <enfinito/accounts/policy.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
@@ -56,6 +60,22 @@ net::awaitable<sign_in_result> sign_in(context& ctx, const std::string& email, c
       co_await ctx.db.write(store_hash);
     }
   }
+  // An enrolled second factor: no session yet, a challenge for the second step.
+  const std::string method = "password";
+  auto gate = co_await second_factor_gate(ctx, out.user, method);
+  out.ec = gate.ec;
+  if (out.ec) co_return out;
+  if (gate.required) {
+    out.outcome = sign_in_outcome::second_factor_required;
+    out.challenge = std::move(gate.challenge);
+    co_return out;
+  }
+  auto token = co_await open_session(ctx, out.user.id, method, address);
+  if (!token) {
+    out.ec = token.error();
+    co_return out;
+  }
+  out.session_token = std::move(*token);
   out.outcome = sign_in_outcome::signed_in;
   co_return out;
 }
@@ -86,6 +106,17 @@ net::awaitable<password_check> check_password(context& ctx, const store::account
     return store::accounts::audit(c, u.id, u.id, "password_check_failed", "", address);
   };
   co_await ctx.db.write(record);
+  co_return out;
+}
+
+net::awaitable<identity_check> check_password_of(context& ctx, const std::string& user_id, const std::string& password,
+                                                 const std::string& address) {
+  identity_check out;
+  auto u = co_await load_user(ctx, user_id);
+  if (!u) out.ec = u.error();
+  if (u && !*u) out.ec = store::error::not_found;
+  if (out.ec) co_return out;
+  out.check = co_await check_password(ctx, **u, password, address);
   co_return out;
 }
 

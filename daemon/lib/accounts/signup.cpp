@@ -1,11 +1,13 @@
 // Sign-up and the administrator's approval flow (see accounts/signup.hpp).
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/accounts/policy.hpp>
+#include <enfinito/accounts/profile.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/mail/outbox.hpp>
+#include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
 
 namespace enfinito::accounts {
@@ -87,6 +89,14 @@ net::awaitable<administer_result> administer(context& ctx, const std::string& us
     return apply_user_action(c, ctx.cfg, *vault, user_id, action, actor_id, address, out.outcome);
   };
   out.ec = co_await ctx.db.write(work);
+  if (out.ec || out.outcome != user_action_result::done) co_return out;
+  auto u = co_await load_user(ctx, user_id);
+  if (!u)
+    out.ec = u.error();
+  else if (!*u)
+    out.ec = store::error::not_found;
+  else
+    out.user = std::move(**u);
   co_return out;
 }
 

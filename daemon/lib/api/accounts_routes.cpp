@@ -14,7 +14,7 @@
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/accounts/views.hpp>
 #include <enfinito/api/rate_guard.hpp>
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/limits_routes.hpp>
 #include <enfinito/auth/password.hpp>
@@ -38,37 +38,8 @@ using accounts::session_view;
 using accounts::user_json;
 namespace {
 
-// Unwraps a checked<T> or returns its problem from the handler.
-#define ENF_TRY(var, expr)                                                                            \
-  auto var##_checked = (expr);                                                                        \
-  if (auto* var##_err = std::get_if<http::response>(&var##_checked)) co_return std::move(*var##_err); \
-  auto& var = std::get<0>(var##_checked)
-
-// Authenticates or returns the problem from the handler.
-#define ENF_AUTH(var, need)                                                                       \
-  auto var##_who = co_await authenticate(req, s, need);                                           \
-  if (auto* var##_err = std::get_if<http::response>(&var##_who)) co_return std::move(*var##_err); \
-  auto& var = std::get<principal>(var##_who)
-
-// What the account flows use, from the routes' services.
-accounts::context flows(services& s) { return {s.cfg, s.db, s.blocking, *s.vault, *s.auth}; }
-
-http::response store_problem() {
-  return http::problem(http::status::service_unavailable, "store_unavailable", "Service unavailable",
-                       "the database is not available; try again");
-}
-
-http::response session_required() {
-  return http::problem(http::status::forbidden, "session_required", "Forbidden",
-                       "account management needs a signed-in session, not an API key");
-}
-
-http::response too_many(std::chrono::seconds wait) {
-  auto r = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many attempts",
-                         "too many failed sign-ins; try again later or reset the password");
-  r.set(http::bhttp::field::retry_after, std::to_string(wait.count()));
-  return r;
-}
+// The refusals of a sign-in, and of a wrong password given again.
+constexpr std::string_view signin_refused = "too many failed sign-ins; try again later or reset the password";
 
 http::response busy() { return http::problem(http::status::service_unavailable, "busy", "Try again later"); }
 
@@ -76,46 +47,24 @@ http::response user_not_found() { return http::problem(http::status::not_found, 
 
 // The answer to a failed re-authentication (throttled or wrong), naming the password field.
 http::response password_refused(bool throttled, std::chrono::seconds wait, std::string_view field) {
-  if (throttled) return too_many(wait);
+  if (throttled) return too_many(wait, signin_refused);
   return http::field_problem(field, "is not the current password", "wrong_password");
 }
 
-// Refuses members other than `allowed` (a typo must not be silently ignored).
-std::optional<http::response> only_fields(const boost::json::object& o,
-                                          std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : o) {
-    bool ok = false;
-    for (auto a : allowed) ok = ok || k == a;
-    if (!ok) return http::field_problem(k, "unknown field", "unknown_field");
-  }
-  return std::nullopt;
-}
-
-checked<std::string> email_field(const boost::json::object& o, std::string_view name = "email") {
-  auto f = string_field(o, name, true);
-  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
-  auto norm = normalize_email(*std::get<0>(f));
-  if (!norm) return http::field_problem(name, "is not a valid email address", "invalid_email");
-  return *norm;
-}
-
-checked<std::string> password_field(const boost::json::object& o, std::string_view name) {
-  auto f = string_field(o, name, true);
-  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
-  auto& pw = *std::get<0>(f);
-  if (!auth::password_length_ok(pw))
-    return http::field_problem(name, "must be 8 to 1024 characters long", "invalid_password");
-  return pw;
-}
-
-checked<std::string> name_field(const boost::json::object& o, bool required) {
-  auto f = string_field(o, "name", required);
-  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
-  auto& v = std::get<0>(f);
-  if (!v) return std::string();
-  if (!name_ok(*v))
-    return http::field_problem("name", "must be 1 to 100 characters, no control characters", "invalid_name");
-  return *v;
+// Re-authentication before a sensitive change: none when the sign-in is `recent` and no body
+// came; else the body's {"password"} (required unless recent) is checked for `user_id`.
+net::awaitable<std::optional<http::response>> password_again(services& s, http::request& req,
+                                                             const std::string& user_id, bool recent) {
+  if (recent && req.msg.body().empty()) co_return std::nullopt;
+  ENF_TRY(body, body_object(req, s.json));
+  if (auto r = only_fields(body, {"password"})) co_return std::move(*r);
+  ENF_TRY(pw, string_field(body, "password", !recent));
+  if (!pw) co_return std::nullopt;
+  ENF_FLOW_CONTEXT;
+  auto r = co_await accounts::check_password_of(ctx, user_id, *pw, addr);
+  if (r.ec) co_return store_problem();
+  if (r.check.verdict == accounts::password_verdict::ok) co_return std::nullopt;
+  co_return password_refused(r.check.verdict == accounts::password_verdict::throttled, r.check.wait, "password");
 }
 
 // ---- sign-up, sign-in, sign-out ----
@@ -132,8 +81,7 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
   if (age_confirmed != true)
     co_return http::field_problem("age_confirmed", "must be true: Enfinito accounts are for people aged 16 or over",
                                   "age_not_confirmed");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::sign_up(ctx, name, email, password, addr);
   if (r.outcome == accounts::signup_outcome::busy) co_return busy();
   if (r.ec) co_return store_problem();
@@ -155,13 +103,12 @@ net::awaitable<http::response> signin(services& s, http::request& req) {
   if (auto r = only_fields(body, {"email", "password"})) co_return std::move(*r);
   ENF_TRY(email, email_field(body));
   ENF_TRY(password, string_field(body, "password", true));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::sign_in(ctx, email, *password, addr);
   if (r.ec) co_return store_problem();
   switch (r.outcome) {
     case accounts::sign_in_outcome::throttled:
-      co_return too_many(r.wait);
+      co_return too_many(r.wait, signin_refused);
     case accounts::sign_in_outcome::invalid_credentials:
       co_return http::problem(http::status::unauthorized, "invalid_credentials", "Sign-in failed",
                               "the email or the password is wrong");
@@ -170,32 +117,26 @@ net::awaitable<http::response> signin(services& s, http::request& req) {
                               accounts::gate_for(r.user.status) == accounts::sign_in_gate::pending
                                   ? "the account awaits approval by an administrator"
                                   : "the account cannot sign in");
+    case accounts::sign_in_outcome::second_factor_required: {
+      // No session yet: a challenge for POST /v1/auth/signin/second-factor.
+      auto res = http::json_response(http::status::ok, boost::json::object{{"second_factor_required", true},
+                                                                           {"challenge", r.challenge.reveal()},
+                                                                           {"expires_in", accounts::challenge_ttl_s}});
+      res.set(http::bhttp::field::cache_control, "no-store");
+      co_return res;
+    }
     case accounts::sign_in_outcome::signed_in:
       break;
   }
-  // An enrolled second factor: no session yet, a challenge for POST /v1/auth/signin/second-factor.
-  const std::string method = "password";  // named: no temporary across a co_await (GCC 12)
-  auto gate = co_await accounts::second_factor_gate(ctx, r.user, method);
-  if (gate.ec) co_return store_problem();
-  if (gate.required) {
-    auto res = http::json_response(http::status::ok, boost::json::object{{"second_factor_required", true},
-                                                                         {"challenge", gate.challenge.reveal()},
-                                                                         {"expires_in", accounts::challenge_ttl_s}});
-    res.set(http::bhttp::field::cache_control, "no-store");
-    co_return res;
-  }
-  auto cookie = co_await start_session(s, req, r.user.id, "password");
-  if (!cookie) co_return store_problem();
   auto res = http::json_response(http::status::ok, boost::json::object{{"user", user_json(r.user)}});
-  res.set(http::bhttp::field::set_cookie, *cookie);
+  res.set(http::bhttp::field::set_cookie, session_cookie(s.cfg, r.session_token));
   co_return res;
 }
 
 net::awaitable<http::response> signout(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   if (p.via_api_key) co_return session_required();
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::sign_out(ctx, p.user_id, p.session_id, addr);
   if (ec) co_return store_problem();
   auto res = http::no_content();
@@ -209,8 +150,7 @@ net::awaitable<http::response> forgot(services& s, http::request& req) {
   ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"email"})) co_return std::move(*r);
   ENF_TRY(email, email_field(body));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::request_reset(ctx, email, addr);
   if (ec) co_return store_problem();
   co_return http::json_response(
@@ -221,13 +161,10 @@ net::awaitable<http::response> forgot(services& s, http::request& req) {
 net::awaitable<http::response> reset(services& s, http::request& req) {
   ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"token", "password"})) co_return std::move(*r);
-  ENF_TRY(token, string_field(body, "token", true));
-  if (token->empty() || token->size() > 128)
-    co_return http::field_problem("token", "is not a valid token", "invalid_token");
+  ENF_TRY(token, token_field(body));
   ENF_TRY(password, password_field(body, "password"));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
-  auto r = co_await accounts::reset_password(ctx, *token, password, addr);
+  ENF_FLOW_CONTEXT;
+  auto r = co_await accounts::reset_password(ctx, token, password, addr);
   if (r.outcome == accounts::reset_outcome::busy) co_return busy();
   if (r.ec) co_return store_problem();
   if (r.outcome == accounts::reset_outcome::invalid_token)
@@ -239,7 +176,7 @@ net::awaitable<http::response> reset(services& s, http::request& req) {
 
 net::awaitable<http::response> me_get(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
-  auto ctx = flows(s);
+  auto ctx = account_context(s);
   auto u = co_await accounts::load_user(ctx, p.user_id);
   if (!u) co_return store_problem();
   if (!*u) co_return user_not_found();
@@ -263,8 +200,7 @@ net::awaitable<http::response> me_patch(services& s, http::request& req) {
   if (!name && !email) co_return http::field_problem("name", "nothing to change: send name or email", "missing_field");
   // Read only if the email really changes (the flow says so): its absence or type matters then.
   if (auto* v = body.if_contains("current_password"); v && v->is_string()) current = std::string(v->as_string());
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::update_profile(ctx, p.user_id, name, email, current, addr);
   if (r.ec) co_return store_problem();
   switch (r.outcome) {
@@ -294,8 +230,7 @@ net::awaitable<http::response> me_password(services& s, http::request& req) {
   if (auto r = only_fields(body, {"current_password", "new_password"})) co_return std::move(*r);
   ENF_TRY(current, string_field(body, "current_password", true));
   ENF_TRY(fresh, password_field(body, "new_password"));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::change_password(ctx, p.user_id, p.session_id, *current, fresh, addr);
   if (r.ec) co_return store_problem();
   switch (r.outcome) {
@@ -324,37 +259,32 @@ http::response export_response(http::request& req, accounts::export_producer pro
   return res;
 }
 
-net::awaitable<http::response> me_export(services& s, http::request& req) {
-  ENF_AUTH(p, access::read);
-  auto ctx = flows(s);
-  auto extra = co_await limits_export(s, p.user_id);
-  if (!extra && extra.error() == store::error::not_found) co_return user_not_found();
+// The export of `user_id` (the limits' part first: api/limits_routes.hpp), streamed; `gone`
+// answers a user deleted meanwhile.
+net::awaitable<http::response> export_of(services& s, http::request& req, const std::string& user_id,
+                                         const std::string& session_id, http::response (*gone)()) {
+  auto ctx = account_context(s);
+  auto extra = co_await limits_export(s, user_id);
+  if (!extra && extra.error() == store::error::not_found) co_return gone();
   if (!extra) co_return store_problem();
-  auto producer = co_await accounts::start_export(ctx, p.user_id, p.session_id, std::move(*extra));
-  if (!producer && producer.error() == store::error::not_found) co_return user_not_found();
+  auto producer = co_await accounts::start_export(ctx, user_id, session_id, std::move(*extra));
+  if (!producer && producer.error() == store::error::not_found) co_return gone();
   if (!producer) co_return store_problem();
   co_return export_response(req, std::move(*producer));
 }
 
+net::awaitable<http::response> me_export(services& s, http::request& req) {
+  ENF_AUTH(p, access::read);
+  auto res = co_await export_of(s, req, p.user_id, p.session_id, user_not_found);
+  co_return res;
+}
+
 net::awaitable<http::response> me_delete(services& s, http::request& req) {
   ENF_AUTH(p, access::write);
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
   const bool recent = !accounts::delete_needs_password(p.via_api_key, p.session_created_at, store::accounts::now_s(),
                                                        s.cfg.auth.recent_signin_s);
-  bool has_body = !req.msg.body().empty();
-  if (!recent || has_body) {
-    ENF_TRY(body, body_object(req, s.json));
-    if (auto r = only_fields(body, {"password"})) co_return std::move(*r);
-    ENF_TRY(pw, string_field(body, "password", !recent));
-    if (pw) {
-      auto u = co_await accounts::load_user(ctx, p.user_id);
-      if (!u || !*u) co_return store_problem();
-      auto check = co_await accounts::check_password(ctx, **u, *pw, addr);
-      if (check.verdict != accounts::password_verdict::ok)
-        co_return password_refused(check.verdict == accounts::password_verdict::throttled, check.wait, "password");
-    }
-  }
+  if (auto refused = co_await password_again(s, req, p.user_id, recent)) co_return std::move(*refused);
+  ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::delete_account(ctx, p.user_id, addr);
   if (ec) co_return store_problem();
   auto res = http::no_content();
@@ -367,7 +297,7 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
 net::awaitable<http::response> sessions_list(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   if (p.via_api_key) co_return session_required();
-  auto ctx = flows(s);
+  auto ctx = account_context(s);
   auto rows = co_await accounts::list_sessions(ctx, p.user_id);
   if (!rows) co_return store_problem();
   boost::json::array a;
@@ -382,8 +312,7 @@ net::awaitable<http::response> sessions_revoke(services& s, http::request& req) 
   const std::string id(req.param("id"));
   if (!core::id_like(id, "ses_"))
     co_return http::problem(http::status::not_found, "session_not_found", "No such session");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::revoke_session(ctx, p.user_id, id, addr);
   // Another user's session is "not found" too: no hint that it exists.
   if (ec == store::error::not_found)
@@ -398,7 +327,7 @@ net::awaitable<http::response> sessions_revoke(services& s, http::request& req) 
 
 net::awaitable<http::response> keys_list(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
-  auto ctx = flows(s);
+  auto ctx = account_context(s);
   auto keys = co_await accounts::list_api_keys(ctx, p.user_id);
   if (!keys) co_return store_problem();
   boost::json::array a;
@@ -427,8 +356,7 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
       want.instance_ids.emplace_back(e.as_string());
     }
   }
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::create_api_key(ctx, p.user_id, want, addr);
   if (r.ec) co_return store_problem();
   if (r.outcome == accounts::key_create_outcome::over_quota) co_return quota_problem("api_keys", r.quota);
@@ -446,8 +374,7 @@ net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
   ENF_AUTH(p, access::write);
   if (p.via_api_key) co_return session_required();
   std::string id(req.param("id"));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::revoke_api_key(ctx, p.user_id, id, addr);
   // Another user's key is "not found" too: no hint that it exists.
   if (ec == store::error::not_found)
@@ -467,7 +394,7 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
     if (!accounts::is_status(status))
       co_return http::field_problem("status", "must be pending, active, rejected or suspended", "invalid_field");
   }
-  auto ctx = flows(s);
+  auto ctx = account_context(s);
   auto users = co_await accounts::list_users(ctx, status);
   if (!users) co_return store_problem();
   boost::json::array a;
@@ -487,8 +414,7 @@ net::awaitable<http::response> data_link_request(services& s, http::request& req
   ENF_TRY(action_name, string_field(body, "action", true));
   const auto action = accounts::parse_action(*action_name);
   if (!action) co_return http::field_problem("action", "must be export or delete", "invalid_field");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::request_data_link(ctx, email, *action, addr);
   if (r.throttled) {
     auto res = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many requests",
@@ -506,37 +432,26 @@ net::awaitable<http::response> data_link_request(services& s, http::request& req
 checked<std::string> link_token(services& s, http::request& req) {
   auto body = body_object(req, s.json);
   if (auto* e = std::get_if<http::response>(&body)) return std::move(*e);
-  auto& o = std::get<0>(body);
-  if (auto r = only_fields(o, {"token"})) return std::move(*r);
-  auto t = string_field(o, "token", true);
-  if (auto* e = std::get_if<http::response>(&t)) return std::move(*e);
-  auto& token = *std::get<0>(t);
-  if (token.empty() || token.size() > 128) return http::field_problem("token", "is not a valid token", "invalid_token");
-  return token;
+  if (auto r = only_fields(std::get<0>(body), {"token"})) return std::move(*r);
+  return token_field(std::get<0>(body));
 }
 
 // POST /v1/auth/data-rights/export {"token"}: the same document as GET /v1/me/export.
 net::awaitable<http::response> data_link_export(services& s, http::request& req) {
   ENF_TRY(token, link_token(s, req));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::export_data, addr);
   if (!user) co_return store_problem();
   if (!*user) co_return invalid_link();
-  auto extra = co_await limits_export(s, **user);
-  if (!extra && extra.error() == store::error::not_found) co_return invalid_link();
-  if (!extra) co_return store_problem();
-  auto producer = co_await accounts::start_export(ctx, **user, "", std::move(*extra));
-  if (!producer && producer.error() == store::error::not_found) co_return invalid_link();
-  if (!producer) co_return store_problem();
-  co_return export_response(req, std::move(*producer));
+  const std::string no_session;
+  auto res = co_await export_of(s, req, **user, no_session, invalid_link);
+  co_return res;
 }
 
 // POST /v1/auth/data-rights/delete {"token"}: deletes the account, as DELETE /v1/me does.
 net::awaitable<http::response> data_link_delete(services& s, http::request& req) {
   ENF_TRY(token, link_token(s, req));
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::delete_account, addr);
   if (!user) co_return store_problem();
   if (!*user) co_return invalid_link();
@@ -546,21 +461,27 @@ net::awaitable<http::response> data_link_delete(services& s, http::request& req)
   co_return http::no_content();
 }
 
+http::response no_such_user() {
+  return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+}
+
+// The user an administrator acts on: another user (`self_detail` says what to use instead), by user id.
+std::optional<http::response> admin_target(const std::string& id, const principal& p, std::string_view self_detail) {
+  if (id == p.user_id) return http::problem(http::status::conflict, "invalid_transition", "Conflict", self_detail);
+  if (!core::id_like(id, "usr_")) return no_such_user();
+  return std::nullopt;
+}
+
 // DELETE /v1/admin/users/{id}: the self-delete cascade, by an administrator, audited.
 net::awaitable<http::response> admin_delete(services& s, http::request& req) {
   ENF_AUTH(p, access::admin);
   if (p.via_api_key) co_return session_required();
   const std::string id(req.param("id"));
-  if (id == p.user_id)
-    co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
-                            "administrators delete their own account with DELETE /v1/me");
-  if (!core::id_like(id, "usr_"))
-    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  if (auto r = admin_target(id, p, "administrators delete their own account with DELETE /v1/me"))
+    co_return std::move(*r);
+  ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::delete_by_admin(ctx, id, p.user_id, addr);
-  if (ec == store::error::not_found)
-    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  if (ec == store::error::not_found) co_return no_such_user();
   if (ec) co_return store_problem();
   co_return http::no_content();
 }
@@ -572,34 +493,18 @@ net::awaitable<http::response> admin_reset_second_factor(services& s, http::requ
   ENF_AUTH(p, access::admin);
   if (p.via_api_key) co_return session_required();
   const std::string id(req.param("id"));
-  if (id == p.user_id)
-    co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
-                            "administrators remove their own second factor with DELETE /v1/me/totp");
-  if (!core::id_like(id, "usr_"))
-    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  if (auto r = admin_target(id, p, "administrators remove their own second factor with DELETE /v1/me/totp"))
+    co_return std::move(*r);
   const bool recent = !accounts::delete_needs_password(false, p.session_created_at, store::accounts::now_s(),
                                                        s.cfg.auth.recent_signin_s);
   if (!recent && req.msg.body().empty())
     co_return http::field_problem("password", "is required: your sign-in is not recent, give your password again",
                                   "missing_field");
-  if (!recent || !req.msg.body().empty()) {
-    ENF_TRY(body, body_object(req, s.json));
-    if (auto r = only_fields(body, {"password"})) co_return std::move(*r);
-    ENF_TRY(pw, string_field(body, "password", !recent));
-    if (pw) {
-      auto me = co_await accounts::load_user(ctx, p.user_id);
-      if (!me || !*me) co_return store_problem();
-      auto check = co_await accounts::check_password(ctx, **me, *pw, addr);
-      if (check.verdict != accounts::password_verdict::ok)
-        co_return password_refused(check.verdict == accounts::password_verdict::throttled, check.wait, "password");
-    }
-  }
+  if (auto refused = co_await password_again(s, req, p.user_id, recent)) co_return std::move(*refused);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::reset_by_admin(ctx, id, p.user_id, addr);
   if (r.ec) co_return store_problem();
-  if (r.outcome == accounts::factor_reset_outcome::no_user)
-    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  if (r.outcome == accounts::factor_reset_outcome::no_user) co_return no_such_user();
   if (r.outcome == accounts::factor_reset_outcome::not_enrolled)
     co_return http::problem(http::status::conflict, "second_factor_not_enrolled", "Conflict",
                             "this user has no second factor to reset");
@@ -612,18 +517,14 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
   if (id == p.user_id && !accounts::may_act_on_self(action))
     co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
                             "administrators cannot reject or suspend themselves");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::administer(ctx, id, action, p.user_id, addr);
   if (r.ec) co_return store_problem();
-  if (r.outcome == accounts::user_action_result::not_found)
-    co_return http::problem(http::status::not_found, "user_not_found", "Not found", "no such user");
+  if (r.outcome == accounts::user_action_result::not_found) co_return no_such_user();
   if (r.outcome == accounts::user_action_result::invalid_transition)
     co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",
                             "the user's current status does not allow this");
-  auto u = co_await accounts::load_user(ctx, id);
-  if (!u || !*u) co_return store_problem();
-  co_return http::json_response(http::status::ok, user_json(**u));
+  co_return http::json_response(http::status::ok, user_json(r.user));
 }
 
 }  // namespace

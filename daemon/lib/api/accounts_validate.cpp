@@ -1,5 +1,9 @@
-// Validation helpers of the accounts routes (see accounts_validate.hpp).
+// What the account route files share: JSON field reading and common answers (see
+// accounts_validate.hpp).
 #include "api/accounts_validate.hpp"
+
+#include <enfinito/accounts/policy.hpp>
+#include <enfinito/auth/password.hpp>
 
 namespace enfinito::api::detail {
 
@@ -27,35 +31,65 @@ checked<std::optional<bool>> bool_field(const boost::json::object& o, std::strin
   return std::optional<bool>{v->as_bool()};
 }
 
-std::optional<std::string> normalize_email(std::string_view in) {
-  if (in.empty() || in.size() > email_max_bytes) return std::nullopt;
-  auto at = in.find('@');
-  if (at == 0 || at == std::string_view::npos || in.find('@', at + 1) != std::string_view::npos) return std::nullopt;
-  if (at > 64) return std::nullopt;
-  auto domain = in.substr(at + 1);
-  if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
-      domain.back() == '.' || domain.find("..") != std::string_view::npos)
-    return std::nullopt;
-  std::string out;
-  for (unsigned char ch : in) {
-    // Printable ASCII without space, quotes, angle brackets, commas or semicolons: an address
-    // that is safe in a mail header and cannot smuggle a second recipient.
-    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' || ch == '>' || ch == ',' || ch == ';' || ch == '\\' ||
-        ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ':')
-      return std::nullopt;
-    out += static_cast<char>(std::tolower(ch));
+std::optional<http::response> only_fields(const boost::json::object& o,
+                                          std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : o) {
+    bool ok = false;
+    for (auto a : allowed) ok = ok || k == a;
+    if (!ok) return http::field_problem(k, "unknown field", "unknown_field");
   }
-  return out;
+  return std::nullopt;
 }
 
-bool name_ok(std::string_view in) {
-  std::size_t chars = 0;
-  for (unsigned char ch : in) {
-    if (ch < 0x20 || ch == 0x7f) return false;
-    if ((ch & 0xC0) != 0x80) ++chars;
-  }
-  // Only spaces is no name.
-  return chars >= 1 && chars <= name_max_chars && in.find_first_not_of(' ') != std::string_view::npos;
+checked<std::string> email_field(const boost::json::object& o, std::string_view name) {
+  auto f = string_field(o, name, true);
+  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
+  auto norm = accounts::normalize_email(*std::get<0>(f));
+  if (!norm) return http::field_problem(name, "is not a valid email address", "invalid_email");
+  return *norm;
+}
+
+checked<std::string> password_field(const boost::json::object& o, std::string_view name) {
+  auto f = string_field(o, name, true);
+  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
+  auto& pw = *std::get<0>(f);
+  if (!auth::password_length_ok(pw))
+    return http::field_problem(name, "must be 8 to 1024 characters long", "invalid_password");
+  return pw;
+}
+
+checked<std::string> token_field(const boost::json::object& o) {
+  auto f = string_field(o, "token", true);
+  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
+  auto& token = *std::get<0>(f);
+  if (token.empty() || token.size() > 128) return http::field_problem("token", "is not a valid token", "invalid_token");
+  return token;
+}
+
+checked<std::string> name_field(const boost::json::object& o, bool required) {
+  auto f = string_field(o, "name", required);
+  if (auto* e = std::get_if<http::response>(&f)) return std::move(*e);
+  auto& v = std::get<0>(f);
+  if (!v) return std::string();
+  if (!accounts::name_ok(*v))
+    return http::field_problem("name", "must be 1 to 100 characters, no control characters", "invalid_name");
+  return *v;
+}
+
+http::response store_problem() {
+  return http::problem(http::status::service_unavailable, "store_unavailable", "Service unavailable",
+                       "the database is not available; try again");
+}
+
+http::response session_required() {
+  return http::problem(http::status::forbidden, "session_required", "Forbidden",
+                       "account management needs a signed-in session, not an API key");
+}
+
+http::response too_many(std::chrono::seconds wait, std::string_view detail) {
+  auto r = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many attempts", detail);
+  r.set(http::bhttp::field::retry_after, std::to_string(wait.count()));
+  return r;
 }
 
 }  // namespace enfinito::api::detail

@@ -1,23 +1,40 @@
 #pragma once
-// Input validation shared by the accounts handlers: each check names the field it refuses.
+// What the account route files (accounts_routes, security_routes) share: reading a JSON body's
+// fields, each check naming the field it refuses (the rules of an address or a name are
+// accounts/policy.hpp's), and the answers they give alike.
 #include <enfinito/http/message.hpp>
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
-#include <vector>
 
 namespace enfinito::api::detail {
-
-inline constexpr std::size_t name_max_chars = 100;
-inline constexpr std::size_t email_max_bytes = 254;
 
 /** A field's value or the problem to answer with. */
 template <class T>
 using checked = std::variant<T, http::response>;
+
+// Unwraps a checked<T> or returns its problem from the handler.
+#define ENF_TRY(var, expr)                                                                            \
+  auto var##_checked = (expr);                                                                        \
+  if (auto* var##_err = std::get_if<http::response>(&var##_checked)) co_return std::move(*var##_err); \
+  auto& var = std::get<0>(var##_checked)
+
+// Authenticates (api/auth_guard.hpp) or returns the problem from the handler.
+#define ENF_AUTH(var, need)                                                                       \
+  auto var##_who = co_await authenticate(req, s, need);                                           \
+  if (auto* var##_err = std::get_if<http::response>(&var##_who)) co_return std::move(*var##_err); \
+  auto& var = std::get<principal>(var##_who)
+
+// The account flows' context (api/auth_guard.hpp) and the client's address, for one handler.
+#define ENF_FLOW_CONTEXT         \
+  auto ctx = account_context(s); \
+  const auto addr = client_address(req)
 
 /** The body as a JSON object (or the problem). */
 checked<boost::json::object> body_object(const http::request& req, const http::json_limits& limits);
@@ -26,9 +43,24 @@ checked<boost::json::object> body_object(const http::request& req, const http::j
 checked<std::optional<std::string>> string_field(const boost::json::object& o, std::string_view name, bool required);
 checked<std::optional<bool>> bool_field(const boost::json::object& o, std::string_view name);
 
-/** Lower-cased address or nullopt: one '@', no spaces or controls, a dotted domain, ASCII. */
-std::optional<std::string> normalize_email(std::string_view in);
-/** 1..100 characters, no control characters. */
-bool name_ok(std::string_view in);
+/** Refuses members other than `allowed` (a typo must not be silently ignored). */
+std::optional<http::response> only_fields(const boost::json::object& o,
+                                          std::initializer_list<std::string_view> allowed);
+
+/** A required address, normalised (accounts::normalize_email). */
+checked<std::string> email_field(const boost::json::object& o, std::string_view name = "email");
+/** A required new password of an acceptable length (auth::password_length_ok). */
+checked<std::string> password_field(const boost::json::object& o, std::string_view name);
+/** A required single-use token (a reset or data-rights link's): 1 to 128 bytes. */
+checked<std::string> token_field(const boost::json::object& o);
+/** The name (accounts::name_ok); empty when absent and not `required`. */
+checked<std::string> name_field(const boost::json::object& o, bool required);
+
+/** 503 `store_unavailable`. */
+http::response store_problem();
+/** 403 `session_required`: account management needs a signed-in session, not an API key. */
+http::response session_required();
+/** 429 `too_many_attempts` with Retry-After `wait`. */
+http::response too_many(std::chrono::seconds wait, std::string_view detail);
 
 }  // namespace enfinito::api::detail

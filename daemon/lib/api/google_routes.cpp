@@ -7,12 +7,13 @@
 //   by the callback and expires with the flow.
 // - A link flow must come back with the session of the user who started it, checked before
 //   the code is exchanged: a link URL sent to someone else cannot attach their Google account.
-// - A signed-in user gets a session (api::start_session) and a redirect to the web app.
+// - A signed-in user gets a session (accounts::google::sign_in opens it) and a redirect to the web app.
 #include <enfinito/accounts/google.hpp>
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/auth/google_client.hpp>
+#include <enfinito/auth/guard.hpp>
 #include <enfinito/auth/oidc.hpp>
 #include <enfinito/core/log.hpp>
 
@@ -23,15 +24,9 @@ namespace {
 
 using http::status;
 
-std::string binding_cookie_name(const config::settings& cfg) {
-  return cfg.server.tls() ? "__Host-enfinito_oauth" : "enfinito_oauth";
-}
-
+// The flow's binding cookie (auth/guard.hpp); an empty value with max_age 0 clears it.
 std::string binding_cookie(const config::settings& cfg, std::string_view value, std::int64_t max_age) {
-  std::string c = binding_cookie_name(cfg) + "=" + std::string(value) +
-                  "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age);
-  if (cfg.server.tls()) c += "; Secure";
-  return c;
+  return auth::set_cookie(auth::binding_cookie_name(cfg.server.tls()), value, max_age, cfg.server.tls());
 }
 
 http::response see_other(const std::string& location) {
@@ -68,8 +63,6 @@ struct google_routes {
   services& s;
   std::shared_ptr<auth::google_client> client;  // null when google.enabled is false
 
-  accounts::context flows() { return {s.cfg, s.db, s.blocking, *s.vault, *s.auth}; }
-
   // GET /v1/auth/google/start[?age_confirmed=true]: the sign-in page's checkbox "I am at least
   // 16", needed only when the flow ends in a new account (accounts/google.hpp).
   net::awaitable<http::response> start(http::request& req) {
@@ -80,7 +73,7 @@ struct google_routes {
         co_return http::field_problem("age_confirmed", "true or false", "invalid_type");
       age_confirmed = *a == "true";
     }
-    auto ctx = flows();
+    auto ctx = account_context(s);
     const std::string address = client_address(req);
     auto r = co_await accounts::google::start_sign_in(ctx, client->provider(), address, age_confirmed);
     if (r.throttled) {
@@ -112,9 +105,9 @@ struct google_routes {
     if (!state || state->empty() || state->size() > 128)
       co_return http::field_problem("state", "missing or malformed", "invalid_state");
     // Without this browser's binding, no flow matches: the same answer as an unknown state.
-    const std::string binding = request_cookie(req, binding_cookie_name(s.cfg)).value_or("");
+    const std::string binding = request_cookie(req, auth::binding_cookie_name(s.cfg.server.tls())).value_or("");
     const std::string state_value(*state);
-    auto ctx = flows();
+    auto ctx = account_context(s);
     // The flow is consumed first, whatever happens next: a state works once.
     auto flow = co_await accounts::google::take_flow(ctx, state_value, binding);
     if (!flow) co_return store_unavailable();
@@ -164,7 +157,7 @@ struct google_routes {
 
   net::awaitable<http::response> finish_sign_in(http::request& req, const auth::oidc::identity& id,
                                                 bool age_confirmed) {
-    auto ctx = flows();
+    auto ctx = account_context(s);
     const auto address = client_address(req);
     auto r = co_await accounts::google::sign_in(ctx, id, address, age_confirmed);
     if (r.ec) co_return store_unavailable();
@@ -192,15 +185,13 @@ struct google_routes {
       case accounts::google::sign_in_outcome::signed_in:
         break;
     }
-    auto cookie = co_await start_session(s, req, r.user.id, "google");
-    if (!cookie) co_return store_unavailable();
     auto res = see_other(s.cfg.server.public_url + "/");
-    res.set(http::bhttp::field::set_cookie, *cookie);
+    res.set(http::bhttp::field::set_cookie, session_cookie(s.cfg, r.session_token));
     co_return res;
   }
 
   net::awaitable<http::response> finish_link(http::request& req, const principal& p, const auth::oidc::identity& id) {
-    auto ctx = flows();
+    auto ctx = account_context(s);
     const auto address = client_address(req);
     auto r = co_await accounts::google::link(ctx, p.user_id, id, address);
     if (!r) co_return store_unavailable();
@@ -218,7 +209,7 @@ struct google_routes {
     if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
     auto& p = std::get<principal>(who);
     if (p.via_api_key) co_return session_required();
-    auto ctx = flows();
+    auto ctx = account_context(s);
     auto r = co_await accounts::google::start_link(ctx, client->provider(), p.user_id);
     if (r.ec) co_return store_unavailable();
     if (r.outcome == accounts::google::link_start_outcome::already_linked) co_return already_linked();
@@ -233,7 +224,7 @@ struct google_routes {
     auto who = co_await authenticate(req, s, access::read);
     if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
     auto& p = std::get<principal>(who);
-    auto ctx = flows();
+    auto ctx = account_context(s);
     auto id = co_await accounts::google::linked_identity(ctx, p.user_id);
     if (!id) co_return store_unavailable();
     if (!*id) co_return not_linked();
@@ -246,7 +237,7 @@ struct google_routes {
     if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
     auto& p = std::get<principal>(who);
     if (p.via_api_key) co_return session_required();
-    auto ctx = flows();
+    auto ctx = account_context(s);
     const auto address = client_address(req);
     auto r = co_await accounts::google::unlink(ctx, p.user_id, address);
     if (!r) co_return store_unavailable();

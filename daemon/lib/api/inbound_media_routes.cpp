@@ -1,7 +1,7 @@
 // api: GET /v1/instances/{id}/inbound-media/{media_id}, a kept inbound media file streamed from
 // disk (inbound/kept_media.hpp reads it; inbound/media_fetcher.hpp keeps them), and the
 // kept-media part of GET /v1/me/export (inbound::export_kept_media_page).
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/inbound_media_routes.hpp>
 #include <enfinito/core/ids.hpp>

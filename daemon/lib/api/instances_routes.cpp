@@ -9,7 +9,7 @@
 //
 // Tenancy: every store call matches user_id, and an API key limited to some instances sees
 // only those; anything else answers the same 404 as an id that does not exist.
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/instances_routes.hpp>
 #include <enfinito/api/rate_guard.hpp>

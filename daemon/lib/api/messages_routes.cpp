@@ -12,7 +12,7 @@
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
 #include <enfinito/api/instance_cache.hpp>
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/messages_routes.hpp>
 #include <enfinito/api/optouts_routes.hpp>

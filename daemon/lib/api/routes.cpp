@@ -2,7 +2,7 @@
 // and its routes to docs/openapi.json (a test compares the two).
 #include <enfinito/api/google_routes.hpp>
 #include <enfinito/api/graph_routes.hpp>
-#include <enfinito/api/accounts.hpp>
+#include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/broadcasts_routes.hpp>
 #include <enfinito/api/conversations_routes.hpp>
 #include <enfinito/api/events_routes.hpp>

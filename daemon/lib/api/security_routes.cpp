@@ -20,33 +20,7 @@ namespace {
 using http::response;
 using http::status;
 
-#define ENF_AUTH(var, need)                                                                 \
-  auto var##_who = co_await authenticate(req, s, need);                                     \
-  if (auto* var##_err = std::get_if<response>(&var##_who)) co_return std::move(*var##_err); \
-  auto& var = std::get<principal>(var##_who)
-
-accounts::context flows(services& s) { return {s.cfg, s.db, s.blocking, *s.vault, *s.auth}; }
-
-response store_problem() {
-  return http::problem(status::service_unavailable, "store_unavailable", "Service unavailable",
-                       "the database is not available; try again");
-}
-
-response session_required() {
-  return http::problem(status::forbidden, "session_required", "Forbidden",
-                       "account management needs a signed-in session, not an API key");
-}
-
-boost::json::object entry_json(const store::accounts::audit_entry& a) {
-  auto opt = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
-  return boost::json::object{{"id", a.id},
-                             {"at", a.created_at * 1000},
-                             {"actor_user_id", opt(a.actor_id)},
-                             {"subject_user_id", opt(a.subject_id)},
-                             {"action", a.action},
-                             {"client_ip", opt(a.client_address)},
-                             {"detail", accounts::audit_detail(a.detail)}};
-}
+using namespace detail;
 
 // One page of the log with `filter` read from the query (`mine`: the caller's own only).
 net::awaitable<response> audit_page(services& s, http::request& req, const principal& p, bool admin) {
@@ -55,17 +29,10 @@ net::awaitable<response> audit_page(services& s, http::request& req, const princ
   if (auto* bad = std::get_if<accounts::query_refusal>(&read)) co_return http::field_problem(bad->field, bad->detail);
   auto& f = std::get<store::audit::filter>(read);
   if (!admin) f.mine = p.user_id;
-  auto ctx = flows(s);
+  auto ctx = account_context(s);
   auto page = co_await accounts::read_audit(ctx, f);
   if (!page) co_return store_problem();
-  boost::json::array data;
-  for (const auto& a : page->entries) data.push_back(entry_json(a));
-  boost::json::object out{{"data", std::move(data)}};
-  if (page->more)
-    out["next_cursor"] = std::to_string(page->entries.back().id);
-  else
-    out["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, accounts::audit_page_json(*page));
 }
 
 // GET /v1/me/audit: the caller's own entries (as subject or actor), newest first.
@@ -86,13 +53,6 @@ net::awaitable<response> admin_audit(services& s, http::request& req) {
 
 // ---- the TOTP second factor ----
 
-response too_many(std::chrono::seconds wait) {
-  auto r = http::problem(status::too_many_requests, "too_many_attempts", "Too many attempts",
-                         "too many wrong codes or passwords; try again later");
-  r.set(http::bhttp::field::retry_after, std::to_string(wait.count()));
-  return r;
-}
-
 response no_store(response r) {
   r.set(http::bhttp::field::cache_control, "no-store");
   return r;
@@ -105,7 +65,7 @@ std::optional<response> code_refused(const accounts::code_result& r) {
     case accounts::code_verdict::ok:
       return std::nullopt;
     case accounts::code_verdict::throttled:
-      return too_many(r.wait);
+      return too_many(r.wait, "too many wrong codes or passwords; try again later");
     case accounts::code_verdict::not_enrolled:
       return http::problem(status::conflict, "second_factor_not_enrolled", "Conflict",
                            "there is no second factor in this state to check the code against");
@@ -118,17 +78,13 @@ std::optional<response> code_refused(const accounts::code_result& r) {
 // The body's members, all strings of at most 128 bytes, no others.
 std::variant<std::vector<std::string>, response> string_body(http::request& req, services& s,
                                                              std::initializer_list<std::string_view> names) {
-  auto body = detail::body_object(req, s.json);
+  auto body = body_object(req, s.json);
   if (auto* e = std::get_if<response>(&body)) return std::move(*e);
   auto& o = std::get<0>(body);
-  for (const auto& [k, v] : o) {
-    bool known = false;
-    for (auto n : names) known = known || k == n;
-    if (!known) return http::field_problem(k, "unknown field", "unknown_field");
-  }
+  if (auto r = only_fields(o, names)) return std::move(*r);
   std::vector<std::string> out;
   for (auto n : names) {
-    auto f = detail::string_field(o, n, true);
+    auto f = string_field(o, n, true);
     if (auto* e = std::get_if<response>(&f)) return std::move(*e);
     auto& v = *std::get<0>(f);
     if (v.empty() || v.size() > 128) return http::field_problem(n, "1 to 128 characters", "invalid_field");
@@ -146,7 +102,7 @@ std::variant<std::vector<std::string>, response> string_body(http::request& req,
 #define ENF_ME(var)                                                          \
   ENF_AUTH(var##_p, access::read);                                           \
   if (var##_p.via_api_key) co_return session_required();                     \
-  auto var##_ctx = flows(s);                                                 \
+  auto var##_ctx = account_context(s);                                       \
   auto var##_row = co_await accounts::load_user(var##_ctx, var##_p.user_id); \
   if (!var##_row) co_return store_problem();                                 \
   if (!*var##_row) co_return store_problem();                                \
@@ -221,17 +177,14 @@ net::awaitable<response> totp_remove(services& s, http::request& req) {
 // POST /v1/auth/signin/second-factor {"challenge", "code"}: the sign-in's second step.
 net::awaitable<response> signin_second_factor(services& s, http::request& req) {
   ENF_BODY(in, "challenge", "code");
-  auto ctx = flows(s);
-  const auto addr = client_address(req);
+  ENF_FLOW_CONTEXT;
   auto r = co_await accounts::complete_sign_in(ctx, in[0], in[1], addr);
   if (r.ec) co_return store_problem();
   if (r.challenge_invalid)
     co_return http::field_problem("challenge", "is unknown, used or expired: sign in again", "invalid_challenge");
   if (auto bad = code_refused(r)) co_return std::move(*bad);
-  auto cookie = co_await start_session(s, req, r.user.id, r.method);
-  if (!cookie) co_return store_problem();
   auto res = http::json_response(status::ok, boost::json::object{{"user", accounts::user_json(r.user)}});
-  res.set(http::bhttp::field::set_cookie, *cookie);
+  res.set(http::bhttp::field::set_cookie, session_cookie(s.cfg, r.session_token));
   co_return res;
 }
 

@@ -3,6 +3,7 @@
 // a lost second factor (a locked-out administrator's way back in).
 #include <enfinito/app/accounts_ctl.hpp>
 #include <enfinito/accounts/erasure.hpp>
+#include <enfinito/accounts/policy.hpp>
 #include <enfinito/accounts/second_factor.hpp>
 #include <enfinito/accounts/signup.hpp>
 #include <enfinito/auth/password.hpp>
@@ -11,8 +12,6 @@
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/store.hpp>
-
-#include "api/accounts_validate.hpp"
 
 #include <functional>
 #include <optional>
@@ -65,12 +64,12 @@ int create_admin(const config::settings& s, const std::vector<std::string>& args
       return 2;
   }
   if (args.size() % 2 == 0) return 2;
-  auto email = api::detail::normalize_email(email_arg);
+  auto email = accounts::normalize_email(email_arg);
   if (!email) {
     std::fprintf(stderr, "enfinitoctl: create-admin: --email is not a valid email address\n");
     return 2;
   }
-  if (!api::detail::name_ok(name)) {
+  if (!accounts::name_ok(name)) {
     std::fprintf(stderr, "enfinitoctl: create-admin: --name must be 1 to 100 characters\n");
     return 2;
   }
@@ -125,7 +124,7 @@ std::optional<crypto::vault> mail_vault(const config::settings& s, const char* c
 }
 
 int approve(const config::settings& s, const std::string& email_arg) {
-  auto email = api::detail::normalize_email(email_arg);
+  auto email = accounts::normalize_email(email_arg);
   if (!email) {
     std::fprintf(stderr, "enfinitoctl: approve: not a valid email address\n");
     return 2;
@@ -165,7 +164,7 @@ int approve(const config::settings& s, const std::string& email_arg) {
 }
 
 int delete_user(const config::settings& s, const std::string& email_arg) {
-  auto email = api::detail::normalize_email(email_arg);
+  auto email = accounts::normalize_email(email_arg);
   if (!email) {
     std::fprintf(stderr, "enfinitoctl: delete-user: not a valid email address\n");
     return 2;
@@ -196,7 +195,7 @@ int delete_user(const config::settings& s, const std::string& email_arg) {
 }
 
 int reset_second_factor(const config::settings& s, const std::string& email_arg) {
-  auto email = api::detail::normalize_email(email_arg);
+  auto email = accounts::normalize_email(email_arg);
   if (!email) {
     std::fprintf(stderr, "enfinitoctl: reset-second-factor: not a valid email address\n");
     return 2;

@@ -27,6 +27,11 @@ net::awaitable<core::result<audit_page>> read_audit(context& ctx, const store::a
 /** An entry's detail ("key=key_… fields=name,email") as an object; free text as {"text": …}. */
 boost::json::object audit_detail(std::string_view detail);
 
+/** An entry as the audit routes show it (unix milliseconds, null for an absent actor/subject/address). */
+boost::json::object audit_entry_json(const store::accounts::audit_entry& a);
+/** A page as the audit routes answer it: {"data": [entries], "next_cursor": id or null}. */
+boost::json::object audit_page_json(const audit_page& page);
+
 /** Whether `status` names an account status (the filter of the users list). */
 bool is_status(std::string_view status) noexcept;
 

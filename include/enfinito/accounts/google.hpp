@@ -78,8 +78,9 @@ struct sign_in_result {
   core::error_code ec;
   sign_in_outcome outcome = sign_in_outcome::signed_in;
   store::accounts::user user;
+  std::string session_token;  // signed_in: the session opened (accounts/sessions.hpp)
 };
-/** Signs in (or signs up, when `age_confirmed`) the verified identity `id`. */
+/** Signs in (opening a session) or signs up (when `age_confirmed`) the verified identity `id`. */
 net::awaitable<sign_in_result> sign_in(context& ctx, const auth::oidc::identity& id, const std::string& address,
                                        bool age_confirmed = false);
 

@@ -8,7 +8,10 @@
  * `suspended`. Only an active account signs in; an administrator moves accounts between the
  * states along the transitions below and nowhere else.
  */
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace enfinito::accounts {
@@ -46,5 +49,13 @@ std::string_view actor_label(std::string_view actor_id, std::string_view user_id
 
 /** Google may be unlinked only while a password remains as a way in. */
 bool may_unlink_google(bool has_password) noexcept;
+
+inline constexpr std::size_t name_max_chars = 100;
+inline constexpr std::size_t email_max_bytes = 254;
+/** An account's address, lower-cased, or nullopt: one '@', no spaces or controls, a dotted
+    domain, ASCII, nothing that could smuggle a second recipient into a mail header. */
+std::optional<std::string> normalize_email(std::string_view in);
+/** A person's or an API key's name: 1..100 characters, not only spaces, no control characters. */
+bool name_ok(std::string_view in);
 
 }  // namespace enfinito::accounts

@@ -118,11 +118,12 @@ struct gate {
 };
 net::awaitable<gate> second_factor_gate(context& ctx, const store::accounts::user& u, const std::string& method);
 
-/** The sign-in's second step: the challenge and a code or recovery code. */
+/** The sign-in's second step: the challenge and a code or recovery code; a session when they hold. */
 struct second_step : code_result {
   bool challenge_invalid = false;  // unknown, used or expired: sign in again
   store::accounts::user user;      // when ok
   std::string method;              // the first step's method ("password")
+  std::string session_token;       // when ok: the session opened (accounts/sessions.hpp)
 };
 net::awaitable<second_step> complete_sign_in(context& ctx, const std::string& challenge, const std::string& code,
                                              const std::string& address);

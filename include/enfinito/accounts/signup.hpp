@@ -52,9 +52,10 @@ core::error_code apply_user_action(store::connection& c, const config::settings&
 struct administer_result {
   core::error_code ec;
   user_action_result outcome = user_action_result::done;
+  store::accounts::user user;  // when done: the account as it is now
 };
 
-/** apply_user_action by an administrator, in its own write. */
+/** apply_user_action by an administrator, in its own write; then the account read back. */
 net::awaitable<administer_result> administer(context& ctx, const std::string& user_id, const std::string& action,
                                              const std::string& actor_id, const std::string& address);
 

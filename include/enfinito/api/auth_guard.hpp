@@ -21,10 +21,13 @@
  * who signed in without a second factor holds an enrolment-only session: everything but
  * `GET /v1/me`, `/v1/me/totp…` and sign-out answers 403 `second_factor_enrolment_required`.
  *
- * Sessions are created by `start_session` after any successful sign-in (password here, Google
- * in auth/oidc): it returns the `Set-Cookie` value to put on the response.
+ * Every sign-in flow (password, second factor, Google) opens its session itself
+ * (accounts/sessions.hpp); `session_cookie` makes its `Set-Cookie` value. The lookups are
+ * accounts/sessions.hpp's, the decisions auth/guard.hpp's; this adapter turns them into answers.
  */
+#include <enfinito/accounts/context.hpp>
 #include <enfinito/api/services.hpp>
+#include <enfinito/auth/guard.hpp>
 #include <enfinito/http/message.hpp>
 #include <enfinito/store/audit.hpp>
 
@@ -34,24 +37,12 @@
 #include <string>
 #include <string_view>
 #include <variant>
-#include <vector>
 
 namespace enfinito::api {
 
-enum class access { read, write, admin };
-
-struct principal {
-  std::string user_id;  // opaque public id, e.g. "usr_…"
-  std::string role;     // "admin" | "user"
-  bool via_api_key = false;
-  std::string api_key_id;                 // when via_api_key
-  bool read_only = false;                 // API key limited to reads
-  std::vector<std::string> instance_ids;  // API key limited to these instances; empty = all of the user's
-  std::string session_id;                 // when signed in by cookie
-  std::int64_t session_created_at = 0;    // unix seconds (recent sign-in checks)
-  bool enrolment_only = false;            // an administrator's session without a second factor: may only enrol
-  bool may_use_instance(std::string_view instance_id) const;
-};
+// Who is calling and what they may reach: auth/guard.hpp's, under the names every route uses.
+using auth::access;
+using auth::principal;
 
 /**
  * Authenticates `Authorization: Bearer <API key>` or the session cookie (CSRF-checked for
@@ -63,21 +54,17 @@ net::awaitable<std::variant<principal, http::response>> authenticate(http::reque
 /** The name of the session cookie: `__Host-enfinito_session` with TLS, else `enfinito_session`. */
 std::string session_cookie_name(const config::settings& cfg);
 
-/**
- * Creates a session for an active user (after a successful sign-in by password or Google):
- * a new random token, stored hashed, with the configured timeouts; records the sign-in in the
- * audit log. Returns the `Set-Cookie` header value, or an error from the store.
- * `method` is "password" or "google".
- */
-net::awaitable<core::result<std::string>> start_session(services& s, const http::request& req, std::string_view user_id,
-                                                        std::string_view method);
+/** The `Set-Cookie` value of a session a sign-in opened (accounts/sessions.hpp). */
+std::string session_cookie(const config::settings& cfg, std::string_view token);
 
 /** A `Set-Cookie` value that deletes the session cookie. */
 std::string expired_session_cookie(const config::settings& cfg);
 
-/** The value of cookie `name` in a `Cookie` header value / in the request, if present. */
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
+/** The value of cookie `name` in the request, if present. */
 std::optional<std::string> request_cookie(const http::request& req, std::string_view name);
+
+/** What the account flows (accounts/) use, from the routes' services. */
+accounts::context account_context(services& s);
 
 /** The client address as recorded in the audit log. */
 std::string client_address(const http::request& req);

@@ -1,5 +1,6 @@
 // accounts::policy: which statuses sign in, the administrator's transitions, who may ask for a
-// reset, when deletion needs the password (driven by a manual clock), the export's actor labels.
+// reset, when deletion needs the password (driven by a manual clock), the export's actor labels,
+// and the rules of an address (no header injection, one recipient) and of a name.
 #include <enfinito/accounts/policy.hpp>
 
 #include "support/manual_clock.hpp"
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 using namespace enfinito;
 using namespace std::chrono_literals;
@@ -99,6 +101,27 @@ BOOST_AUTO_TEST_CASE(the_export_names_who_acted) {
 BOOST_AUTO_TEST_CASE(google_unlinks_only_while_a_password_remains) {
   BOOST_TEST(accounts::may_unlink_google(true));
   BOOST_TEST(!accounts::may_unlink_google(false));
+}
+
+BOOST_AUTO_TEST_CASE(emails_are_lower_cased_and_refused_when_unsafe) {
+  BOOST_TEST(*accounts::normalize_email("Ada@Example.COM") == "ada@example.com");
+  BOOST_TEST(accounts::normalize_email("a+tag@mail.example.org").has_value());
+  for (const std::string& bad : std::vector<std::string>{
+           "", "plain", "@example.com", "a@", "a@b", "a@@b.com", "a@b@c.com", "a b@c.com", "a@c.com\r\nBcc: x@y.z",
+           "a@c.com\n", "a,b@c.com", "<a@c.com>", "a@.com", "a@c..com", "\xc3\xa4@c.com",
+           std::string(65, 'a') + "@c.com", "a@" + std::string(260, 'b') + ".com"})
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!accounts::normalize_email(bad).has_value()); }
+}
+
+BOOST_AUTO_TEST_CASE(names_are_one_to_a_hundred_characters_without_controls) {
+  BOOST_TEST(accounts::name_ok("Ada"));
+  BOOST_TEST(accounts::name_ok("Zoë Ångström"));
+  BOOST_TEST(accounts::name_ok(std::string(100, 'n')));
+  BOOST_TEST(!accounts::name_ok(std::string(101, 'n')));
+  BOOST_TEST(!accounts::name_ok(""));
+  BOOST_TEST(!accounts::name_ok("   "));
+  BOOST_TEST(!accounts::name_ok("a\nb"));
+  BOOST_TEST(!accounts::name_ok("a\x7f"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

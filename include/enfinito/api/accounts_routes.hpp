@@ -1,7 +1,7 @@
 #pragma once
 /**
- * @file api accounts: the account routes (sign-up, sign-in, sessions, password reset, profile,
- * export, deletion, API keys, the audit log, admin approval). The flows behind them live in
+ * @file api accounts routes (daemon/lib/api/accounts_routes.cpp): sign-up, sign-in, sessions,
+ * password reset, profile, export, deletion, API keys, data-rights links, admin approval. The flows behind them live in
  * accounts/ (include/enfinito/accounts/); this header also lets route modules add their part
  * to `GET /v1/me/export` (instances, messages, inbound media) through the names below.
  */
