@@ -3,6 +3,7 @@
 #include <enfinito/store/pg/pool.hpp>
 
 #include <enfinito/core/log.hpp>
+#include "store/await_submit.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -176,28 +177,8 @@ void pool::worker(std::unique_ptr<connection> conn) {
   --stats_.connected;
 }
 
-namespace {
-// The same bridge as store.cpp's await_submit (see the GCC 12 note there): the initiation
-// captures only pointers into this coroutine's frame.
-template <class Submit>
-net::awaitable<core::error_code> await_submit(Submit submit) {
-  auto ex = co_await net::this_coro::executor;
-  core::error_code ec;
-  auto token = net::redirect_error(net::use_awaitable, ec);
-  Submit* sp = &submit;
-  executor* exp = &ex;
-  co_await net::async_initiate<decltype(token), void(core::error_code)>(
-      [sp, exp](auto handler) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        (*sp)(*exp, [h](core::error_code e) { (*h)(e); });
-      },
-      token);
-  co_return ec;
-}
-}  // namespace
-
 net::awaitable<core::error_code> pool::run(work_fn fn) {
-  return await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
+  return store::detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
     submit(std::move(fn), std::move(ex), std::move(done));
   });
 }
