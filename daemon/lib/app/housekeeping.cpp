@@ -2,7 +2,9 @@
 #include <enfinito/app/housekeeping.hpp>
 
 #include <enfinito/accounts/retention.hpp>
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/audit.hpp>
 #include <enfinito/store/events.hpp>
@@ -13,18 +15,12 @@
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace enfinito::app {
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 net::awaitable<void> sweep_loop(store::store& db, std::chrono::milliseconds interval, std::vector<sweep_task> tasks,
                                 std::size_t batch) {
@@ -41,7 +37,7 @@ net::awaitable<void> sweep_loop(store::store& db, std::chrono::milliseconds inte
     if (ec) co_return;
     for (const auto& t : tasks) {
       current = &t;
-      now = now_ms();
+      now = core::wall_ms();
       std::size_t total = 0;
       core::error_code wec;
       // Batches until one comes back short (no co_return inside the loop: GCC 12).
@@ -125,12 +121,8 @@ std::vector<sweep_task> retention_sweeps(const config::retention_settings& r) {
 
 void start_housekeeping(store::store& db, executor ex, std::chrono::milliseconds interval,
                         std::vector<sweep_task> tasks, std::size_t batch) {
-  net::co_spawn(ex, sweep_loop(db, interval, std::move(tasks), batch), [](std::exception_ptr e) {
-    if (e) {
-      core::log::error("app.housekeeping_crashed", {});
-      std::terminate();
-    }
-  });
+  core::spawn(ex, sweep_loop(db, interval, std::move(tasks), batch),
+              core::on_exception::terminate("app.housekeeping_crashed"));
 }
 
 }  // namespace enfinito::app

@@ -1,13 +1,13 @@
 // feed::start_session: one live-feed WebSocket: handshake, catch-up from the store, then the
 // bounded live queue with its single writer. The protocol is described in feed/session.hpp.
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/feed/client_message.hpp>
 #include <enfinito/feed/frames.hpp>
 #include <enfinito/feed/session.hpp>
 #include <enfinito/feed/write_gate.hpp>
 #include <enfinito/store/store.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -62,14 +62,7 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
   }
 
   void start() {
-    net::co_spawn(ws_.get_executor(), run(this->shared_from_this()), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        core::log::error("feed.session_crashed", {{"what", ex.what()}});
-      }
-    });
+    core::spawn(ws_.get_executor(), run(this->shared_from_this()), core::on_exception::log("feed.session_crashed"));
   }
 
   const std::string& user_id() const override { return ctx_.sub.user_id; }
@@ -149,7 +142,9 @@ class session final : public subscriber, public std::enable_shared_from_this<ses
     ctx_.events->subscribe(ctx_.reactor, *this);
     subscribed_ = true;
     catching_up_ = true;
-    net::co_spawn(ws_.get_executor(), read_loop(this->shared_from_this()), [](std::exception_ptr) {});
+    // Ignored: read errors come back as `ec` and end the loop, which marks the session dead; the
+    // session itself is run()'s, whose end is logged.
+    core::spawn(ws_.get_executor(), read_loop(this->shared_from_this()), core::on_exception::ignore());
 
     // 2. Catch up.
     bool ok = co_await catch_up();

@@ -3,6 +3,7 @@
 
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/crypto/error.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/tls.hpp>
@@ -16,9 +17,7 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/client.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,10 +35,6 @@ namespace enfinito::hooks {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 constexpr std::int64_t enqueue_window = 10'000;  // event ids per enqueue write
 constexpr std::size_t claim_limit = 500;         // deliveries claimed per tick
@@ -262,7 +257,7 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, store::hooks::de
     else if (!parts)
       out.error = "bad URL";
     else {
-      const std::int64_t ts = now_ms() / 1000;
+      const std::int64_t ts = core::wall_ms() / 1000;
       const std::string stamp = std::to_string(ts);
       std::string sig;
       std::vector<std::pair<std::string_view, std::string_view>> headers;
@@ -307,7 +302,7 @@ net::awaitable<void> attempt(std::shared_ptr<engine::state> st, store::hooks::de
     // write stores the outcome and the run.
     const auto attempts = static_cast<unsigned>(d.attempts + 1);
     const attempt_result result{out.delivered, p.fail != "the event is no longer retained", retry_after, out.error};
-    const auto when = now_ms();
+    const auto when = core::wall_ms();
     out.retry_at = next_attempt_at({c.max_attempts, c.retry_after_max}, attempts, result,
                                    backoff(attempts, c.retry_base, c.retry_max), when);
     bool paused = false;
@@ -361,7 +356,7 @@ net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
   tick_result r;
   std::vector<store::hooks::delivery> due;
   std::size_t created = 0;
-  const auto now = now_ms();
+  const auto now = core::wall_ms();
   if (st->endpoints_changed.exchange(false)) {
     bool any = true;
     auto look = [&any](store::connection& conn) { return store::hooks::any_endpoint(conn, any); };
@@ -388,11 +383,12 @@ net::awaitable<tick_result> tick(std::shared_ptr<engine::state> st) {
     }
     // The endpoint's reactor: its kept-alive connections live there.
     auto& ctx = st->reactors.owner_of(std::hash<std::string>{}(d.endpoint_id));
-    net::co_spawn(ctx.get_executor(), attempt(st, std::move(d)), net::detached);
+    // An exception ends this attempt only: its lease runs out and the delivery is claimed again.
+    core::spawn(ctx.get_executor(), attempt(st, std::move(d)), core::on_exception::log("hooks.attempt_crashed"));
   }
   r.busy = due.size() >= claim_limit || created >= claim_limit;
   if (r.stop || r.busy) co_return r;
-  const auto after = now_ms();
+  const auto after = core::wall_ms();
   auto next = [&r, after](store::connection& conn) {
     return store::hooks::next_due(conn, after, r.overdue, r.next_due);
   };
@@ -437,7 +433,7 @@ net::awaitable<void> loop(std::shared_ptr<engine::state> st) {
     if (!stop && !r.busy && !st->poke.load()) {
       // Due, yet not claimed: its endpoint has every slot in flight. An ending attempt wakes us.
       if (r.overdue) st->slot_waiting.store(true);
-      const auto now = now_ms();
+      const auto now = core::wall_ms();
       if (!r.next_due)
         st->timer->expires_at(net::steady_timer::time_point::max());
       else
@@ -473,12 +469,7 @@ void engine::start() {
     core::log::error("hooks.disabled", {{"reason", "no TLS client context"}});
     return;
   }
-  net::co_spawn(st_->reactors.at(0).get_executor(), loop(st_), [](std::exception_ptr e) {
-    if (e) {
-      core::log::error("hooks.engine_crashed", {});
-      std::terminate();
-    }
-  });
+  core::spawn(st_->reactors.at(0).get_executor(), loop(st_), core::on_exception::terminate("hooks.loop_crashed"));
 }
 
 void engine::close_idle() {

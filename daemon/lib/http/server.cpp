@@ -7,12 +7,11 @@
 // or body timeout the session can still answer 408 before closing.
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/http/admission.hpp>
 #include <enfinito/http/loggable_path.hpp>
 #include <enfinito/http/server.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -201,15 +200,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   void start() {
     reactor_.sessions.insert(this);
-    net::co_spawn(lowest().get_executor(), run(this->shared_from_this()), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        core::log::error("http.session_crashed", {{"what", ex.what()}});
-      }
-      std::terminate();
-    });
+    core::spawn(lowest().get_executor(), run(this->shared_from_this()),
+                core::on_exception::terminate("http.session_crashed"));
   }
 
   void on_drain() override {
@@ -756,7 +748,8 @@ core::error_code server::listen(const std::string& address, std::uint16_t port, 
 void server::start() {
   listening_ = true;
   for (auto& r : impl_->reactors) {
-    net::co_spawn(*r.ctx, accept_loop(impl_, r), net::detached);
+    // A crash is logged; the other reactors go on accepting.
+    core::spawn(*r.ctx, accept_loop(impl_, r), core::on_exception::log("http.accept_loop_crashed"));
   }
 }
 

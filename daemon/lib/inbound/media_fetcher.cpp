@@ -3,8 +3,10 @@
 // api/inbound_media_routes.cpp streams a kept file back.
 #include <enfinito/inbound/media_fetcher.hpp>
 #include <enfinito/auth/password.hpp>
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/crypto/encoding.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
@@ -49,11 +51,6 @@ constexpr std::chrono::seconds retry_after_failure{1};  // a failed look (store,
 // Delays after the 1st..5th failed attempt; the 6th failure is final.
 constexpr std::chrono::seconds backoff[] = {std::chrono::seconds(10), std::chrono::seconds(30), std::chrono::minutes(2),
                                             std::chrono::minutes(10), std::chrono::hours(1)};
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // ---- files (blocking: run on the blocking pool) ------------------------------------------------
 
@@ -271,7 +268,7 @@ net::awaitable<bool> fetch_and_record(services& s, const store::media::media_fil
     co_return false;
   }
   auto got = co_await fetch(s, job);
-  const std::int64_t now = now_ms();
+  const std::int64_t now = core::wall_ms();
   const std::string* id = &job.id;
   if (got.stored) {
     bool still_there = true;
@@ -331,8 +328,9 @@ net::awaitable<bool> fetch_batch(services& s, const std::vector<store::media::me
   const executor ex = co_await net::this_coro::executor;
   auto j = std::make_shared<join>(ex, jobs.size());
   for (const auto& job : jobs)
+    // Its own handler: the fetch's result counts. A crash is logged and the batch goes on.
     net::co_spawn(ex, fetch_owned(s, job), [j](std::exception_ptr e, bool recorded) {
-      if (e) core::log::error("inbound.media_fetch_crashed", {});
+      core::on_exception::log("inbound.media_fetch_crashed")(e);
       j->recorded = j->recorded && recorded && !e;
       if (--j->left == 0) j->done.expires_at(net::steady_timer::time_point::min());  // wakes the wait below
     });
@@ -435,7 +433,7 @@ net::awaitable<void> fetch_loop(services& s, std::shared_ptr<wake_state> w) {
       nec = {};
       if (!failed) nec = co_await s.db.read(next_fn);
       if (nec == store::error::stopped) break;
-      now = now_ms();
+      now = core::wall_ms();
       if (failed || nec)
         timer.expires_after(retry_after_failure);
       else if (next_due)
@@ -454,7 +452,7 @@ net::awaitable<void> fetch_loop(services& s, std::shared_ptr<wake_state> w) {
     emptied = true;
     if (!tec && !trash.empty()) emptied = co_await empty_trash(s, trash);
     jobs.clear();
-    now = now_ms();
+    now = core::wall_ms();
     dec = co_await s.db.read(due_fn);
     if (dec == store::error::stopped) break;
     if (dec) core::log::warn("inbound.media_fetch_poll_failed", {{"error", dec.message()}});
@@ -491,12 +489,8 @@ void start_media_fetcher(fetcher_context c, executor ex) {
     });
   });
   // The loop owns the context and the wake state; the subscriber holds the latter weakly.
-  net::co_spawn(ex, run_fetcher(std::move(ctx), std::move(w)), [](std::exception_ptr e) {
-    if (e) {
-      core::log::error("inbound.media_fetcher_crashed", {});
-      std::terminate();
-    }
-  });
+  core::spawn(ex, run_fetcher(std::move(ctx), std::move(w)),
+              core::on_exception::terminate("inbound.media_fetcher_crashed"));
 }
 
 }  // namespace enfinito::inbound

@@ -4,6 +4,7 @@
 
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/instances/owner_alerts.hpp>
 #include <enfinito/mail/outbox.hpp>
@@ -14,7 +15,6 @@
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -188,13 +188,8 @@ net::awaitable<core::error_code> watch_once(store::store& db, crypto::vault_sour
 
 void start_watch(store::store& db, std::shared_ptr<crypto::vault_source> vault, net::thread_pool& blocking,
                  std::shared_ptr<webhook_activity> activity, watch_options o, executor ex) {
-  net::co_spawn(ex, watch_loop(db, std::move(vault), blocking, std::move(activity), std::move(o)),
-                [](std::exception_ptr e) {
-                  if (e) {
-                    core::log::error("instances.watch_crashed", {});
-                    std::terminate();
-                  }
-                });
+  core::spawn(ex, watch_loop(db, std::move(vault), blocking, std::move(activity), std::move(o)),
+              core::on_exception::terminate("instances.watch_crashed"));
 }
 
 }  // namespace enfinito::instances

@@ -3,6 +3,7 @@
 #include <enfinito/mail/outbox.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/crypto/error.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -11,7 +12,6 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/outbound.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -296,12 +296,7 @@ void start_sender(const config::settings& cfg, store::store& db, net::thread_poo
     core::log::warn("mail.disabled", {{"reason", "smtp.host is not set: mail stays in the outbox"}});
     return;
   }
-  net::co_spawn(ex, sender_loop(cfg, db, pool, std::move(vault)), [](std::exception_ptr e) {
-    if (e) {
-      core::log::error("mail.sender_failed", {});
-      std::terminate();
-    }
-  });
+  core::spawn(ex, sender_loop(cfg, db, pool, std::move(vault)), core::on_exception::terminate("mail.sender_crashed"));
 }
 
 }  // namespace enfinito::mail

@@ -5,6 +5,7 @@
 #include <enfinito/broadcasts/opt_out_seam.hpp>
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/instances/status.hpp>
@@ -22,7 +23,6 @@
 #include <enfinito/store/store.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -43,17 +43,8 @@ constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 // How often a send's outcome whose commit failed (disk full) is written again.
 constexpr std::chrono::milliseconds outcome_retry_every{250};
 
-void check_spawn(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    core::log::error("outbound.queue_crashed", {{"what", x.what()}});
-  } catch (...) {
-    core::log::error("outbound.queue_crashed", {});
-  }
-  std::terminate();
-}
+// What an exception escaping the queue's coroutines does (each holds leases and counters).
+constexpr core::on_exception::terminate queue_crashed{"outbound.queue_crashed"};
 
 struct waiter {
   explicit waiter(const executor& ex) : timer(ex) {}
@@ -228,7 +219,7 @@ void dispatcher::launch(std::vector<store::messages::leased>& leased, const std:
   for (auto& l : leased) {
     window.started(l.seq);
     q.in_flight.fetch_add(1);
-    net::co_spawn(sh.ctx, send_one(std::move(l), creds), check_spawn);
+    core::spawn(sh.ctx, send_one(std::move(l), creds), queue_crashed);
   }
   // Both lists hold at most queue.max_in_flight jobs: a linear search beats a hash set here.
   for (auto seq : pick)
@@ -486,7 +477,7 @@ void queue::impl::notify(std::string_view instance_id, std::int64_t seq, std::st
               d->offer(seq, std::move(peer));
               if (!d->running) {
                 d->running = true;
-                net::co_spawn(sh.ctx, d->run(), check_spawn);
+                core::spawn(sh.ctx, d->run(), queue_crashed);
               }
             });
 }
@@ -570,7 +561,7 @@ core::error_code queue::recover() {
 void queue::start() {
   auto& ctx = impl_->shards[0]->ctx;
   impl_->sweep_timer = std::make_unique<net::steady_timer>(ctx);
-  net::co_spawn(ctx, impl_->sweep(), check_spawn);
+  core::spawn(ctx, impl_->sweep(), queue_crashed);
 }
 
 void queue::stop(std::chrono::milliseconds deadline) {

@@ -2,6 +2,7 @@
 #include <enfinito/store/accounts.hpp>
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/audit_row.hpp"
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
 
@@ -49,22 +50,6 @@ constexpr column_list key_lookup_cols{
     "k.id, k.user_id, k.name, k.prefix, k.read_only, k.instance_ids, k.created_at, k.last_used_at, k.revoked_at, "
     "u.role, u.status"};
 static_assert(key_lookup_cols.extends(key_cols), "read_key reads the start of a key lookup's row");
-
-constexpr column_list audit_cols{
-    "id, COALESCE(subject_id, '') AS subject, COALESCE(actor_id, '') AS actor, action, detail, client_address, "
-    "created_at"};
-
-audit_entry read_audit(statement& s) {
-  audit_entry a;
-  a.id = s.int64(audit_cols["id"]);
-  a.subject_id = s.text(audit_cols["subject"]);
-  a.actor_id = s.text(audit_cols["actor"]);
-  a.action = s.text(audit_cols["action"]);
-  a.detail = s.text(audit_cols["detail"]);
-  a.client_address = s.text(audit_cols["client_address"]);
-  a.created_at = s.int64(audit_cols["created_at"]);
-  return a;
-}
 
 constexpr column_list mail_cols{
     "id, COALESCE(user_id, '') AS owner, recipient, subject, body, attempts, created_at, body_enc"};
@@ -441,9 +426,13 @@ core::error_code mail_failed(connection& c, std::int64_t id, std::int64_t next_a
 core::result<std::int64_t> mail_pending(connection& c) { return c.scalar_int("SELECT COUNT(*) FROM mail_outbox"); }
 
 core::error_code scan_sealed_mail(connection& c, std::int64_t after, std::size_t limit, std::vector<sealed_mail>& out) {
-  ENF_PREPARE(s, "SELECT id, body_enc FROM mail_outbox WHERE id > ?1 AND body_enc IS NOT NULL ORDER BY id LIMIT ?2");
+  static constexpr column_list sealed_cols{"id, body_enc"};
+  ENF_PREPARE(s, std::string("SELECT ") + sealed_cols.sql() +
+                     " FROM mail_outbox WHERE id > ?1 AND body_enc IS NOT NULL ORDER BY id LIMIT ?2");
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
-  auto rows = all<sealed_mail>(*s, [](statement& st) { return sealed_mail{st.int64(0), st.blob(1)}; });
+  auto rows = all<sealed_mail>(*s, [](statement& st) {
+    return sealed_mail{st.int64(sealed_cols["id"]), st.blob(sealed_cols["body_enc"])};
+  });
   if (!rows) return rows.error();
   out = std::move(*rows);
   return {};

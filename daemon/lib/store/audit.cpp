@@ -2,6 +2,7 @@
 // (see include/enfinito/store/audit.hpp).
 #include <enfinito/store/audit.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/audit_row.hpp"
 #include "store/prepare.hpp"
 
 #include <limits>
@@ -25,9 +26,7 @@ core::result<std::vector<accounts::audit_entry>> newest(connection& c, const fil
       "AND (?3 = '' OR subject_id = ?3 OR actor_id = ?3) "
       "AND (?4 = '' OR actor_id = ?4) AND (?5 = '' OR subject_id = ?5) AND (?6 = '' OR action = ?6) "
       "AND (?7 = 0 OR created_at >= ?7) AND (?8 = 0 OR created_at < ?8) ORDER BY id DESC LIMIT ?9";
-  static const std::string columns =
-      "SELECT id, COALESCE(subject_id, ''), COALESCE(actor_id, ''), action, detail, client_address, created_at "
-      "FROM audit_log WHERE id < ?1 ";
+  static const std::string columns = std::string("SELECT ") + audit_cols.sql() + " FROM audit_log WHERE id < ?1 ";
   static const std::string everyone = columns + "AND ?2 = '' " + filters;
   static const std::string own = columns + "AND (subject_id = ?2 OR actor_id = ?2) " + filters;
   ENF_PREPARE(s, f.mine.empty() ? everyone : own);
@@ -36,17 +35,7 @@ core::result<std::vector<accounts::audit_entry>> newest(connection& c, const fil
   s->bind(7, f.since).bind(8, f.until).bind(9, static_cast<std::int64_t>(f.limit));
   core::error_code ec;
   std::vector<accounts::audit_entry> out;
-  while (s->step(ec)) {
-    accounts::audit_entry a;
-    a.id = s->int64(0);
-    a.subject_id = s->text(1);
-    a.actor_id = s->text(2);
-    a.action = s->text(3);
-    a.detail = s->text(4);
-    a.client_address = s->text(5);
-    a.created_at = s->int64(6);
-    out.push_back(std::move(a));
-  }
+  while (s->step(ec)) out.push_back(read_audit(*s));
   s->reset();
   if (ec) return ec;
   return out;

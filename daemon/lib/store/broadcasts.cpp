@@ -6,6 +6,7 @@
 #include <enfinito/store/events.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 #include <boost/json.hpp>
 
@@ -40,15 +41,6 @@ broadcast read_row(const statement& s) {
   return b;
 }
 
-core::error_code read_one(statement& s, broadcast& out) {
-  core::error_code ec;
-  const bool found = s.step(ec);
-  if (found) out = read_row(s);
-  s.reset();
-  if (ec) return ec;
-  return found ? core::error_code{} : make_error_code(error::not_found);
-}
-
 json::object counts_json(const counts& n) {
   json::object by;
   for (const auto& [k, v] : n.by_status) by[k] = v;
@@ -75,7 +67,7 @@ core::error_code broadcast_event(connection& c, std::string_view user_id, std::s
   {
     ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM broadcasts b WHERE b.id = ?1");
     s->bind(1, id);
-    if (auto ec = read_one(*s, b)) return ec;
+    if (auto ec = read_one(*s, read_row, b)) return ec;
   }
   counts n;
   if (auto ec = count(c, id, n)) return ec;
@@ -131,7 +123,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
                      " FROM broadcasts b JOIN instances i ON i.id = b.instance_id WHERE b.id = ?1 AND i.user_id = ?2");
   s->bind(1, id).bind(2, user_id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id, std::int64_t before_ms,
@@ -141,24 +133,23 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
                      "AND i.user_id = ?2 AND (?3 = 0 OR b.created_at < ?3) ORDER BY b.created_at DESC, b.id DESC "
                      "LIMIT ?4");
   s->bind(1, instance_id).bind(2, user_id).bind(3, before_ms).bind(4, static_cast<std::int64_t>(limit));
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_row(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_row, out);
 }
 
 core::error_code count(connection& c, std::string_view id, counts& out) {
-  ENF_PREPARE(s,
-              "SELECT status, error_code, count(*) FROM messages WHERE broadcast_id = ?1 "
-              "GROUP BY status, error_code");
+  static constexpr column_list count_cols{"status, error_code, count(*) AS n"};
+  ENF_PREPARE(s, std::string("SELECT ") + count_cols.sql() +
+                     " FROM messages WHERE broadcast_id = ?1 GROUP BY status, error_code");
   s->bind(1, id);
   core::error_code ec;
   while (s->step(ec)) {
-    const auto status = s->text(0);
-    const auto n = s->int64(2);
+    const auto status = s->text(count_cols["status"]);
+    const auto n = s->int64(count_cols["n"]);
     out.by_status[status] += n;
-    if (status == "failed" || status == "dead")
-      out.failed_by_code[s->is_null(1) ? std::string("none") : std::to_string(s->int64(1))] += n;
+    if (status == "failed" || status == "dead") {
+      const int code = count_cols["error_code"];
+      out.failed_by_code[s->is_null(code) ? std::string("none") : std::to_string(s->int64(code))] += n;
+    }
   }
   s->reset();
   return ec;
@@ -209,9 +200,10 @@ core::error_code cancel_batch(connection& c, std::string_view user_id, std::stri
 core::error_code settle(connection& c, std::string_view user_id, std::string_view instance_id,
                         const std::vector<std::int64_t>& seqs, std::int64_t now, const opted_out_fn& opted_out,
                         std::int64_t progress_every_ms) {
-  ENF_PREPARE(job,
-              "SELECT j.peer, j.broadcast_id, j.expires_at, m.id FROM send_jobs j JOIN messages m "
-              "ON m.seq = j.message_seq WHERE j.message_seq = ?1 AND j.instance_id = ?2 AND j.state = 'queued'");
+  static constexpr column_list job_cols{"j.peer, j.broadcast_id, j.expires_at, m.id AS message_id"};
+  ENF_PREPARE(job, std::string("SELECT ") + job_cols.sql() +
+                       " FROM send_jobs j JOIN messages m ON m.seq = j.message_seq "
+                       "WHERE j.message_seq = ?1 AND j.instance_id = ?2 AND j.state = 'queued'");
   ENF_PREPARE(del, "DELETE FROM send_jobs WHERE message_seq = ?1");
   ENF_PREPARE(mark, "UPDATE messages SET status = ?2, updated_at = ?3 WHERE seq = ?1");
   std::set<std::string> touched;
@@ -223,10 +215,10 @@ core::error_code settle(connection& c, std::string_view user_id, std::string_vie
       if (ec) return ec;
       continue;
     }
-    const auto peer = job->text(0);
-    const auto bid = job->is_null(1) ? std::string() : job->text(1);
-    const bool expired = !job->is_null(2) && job->int64(2) <= now;
-    const auto message_id = job->text(3);
+    const auto peer = job->text(job_cols["peer"]);
+    const auto bid = job->is_null(job_cols["broadcast_id"]) ? std::string() : job->text(job_cols["broadcast_id"]);
+    const bool expired = !job->is_null(job_cols["expires_at"]) && job->int64(job_cols["expires_at"]) <= now;
+    const auto message_id = job->text(job_cols["message_id"]);
     job->reset();
     const char* status = expired ? "expired" : nullptr;
     if (!status && !bid.empty() && opted_out && opted_out(c, instance_id, peer)) status = "skipped_opted_out";
@@ -286,21 +278,22 @@ core::error_code after(connection& c, std::string_view user_id, std::string_view
 
 core::error_code outcomes(connection& c, std::string_view id, std::int64_t after_seq, std::size_t limit,
                           std::vector<outcome_row>& out) {
-  ENF_PREPARE(s,
-              "SELECT seq, id, peer, status, wamid, error_code, COALESCE(error_title, ''), updated_at "
-              "FROM messages WHERE broadcast_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+  static constexpr column_list outcome_cols{
+      "seq, id, peer, status, wamid, error_code, COALESCE(error_title, '') AS error_title, updated_at"};
+  ENF_PREPARE(s, std::string("SELECT ") + outcome_cols.sql() +
+                     " FROM messages WHERE broadcast_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
   s->bind(1, id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
   core::error_code ec;
   while (s->step(ec)) {
     outcome_row r;
-    r.seq = s->int64(0);
-    r.message_id = s->text(1);
-    r.peer = s->text(2);
-    r.status = s->text(3);
-    if (!s->is_null(4)) r.wamid = s->text(4);
-    if (!s->is_null(5)) r.error_code = s->int64(5);
-    r.error_title = s->text(6);
-    r.updated_at = s->int64(7);
+    r.seq = s->int64(outcome_cols["seq"]);
+    r.message_id = s->text(outcome_cols["id"]);
+    r.peer = s->text(outcome_cols["peer"]);
+    r.status = s->text(outcome_cols["status"]);
+    if (!s->is_null(outcome_cols["wamid"])) r.wamid = s->text(outcome_cols["wamid"]);
+    if (!s->is_null(outcome_cols["error_code"])) r.error_code = s->int64(outcome_cols["error_code"]);
+    r.error_title = s->text(outcome_cols["error_title"]);
+    r.updated_at = s->int64(outcome_cols["updated_at"]);
     out.push_back(std::move(r));
   }
   s->reset();

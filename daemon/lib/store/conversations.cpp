@@ -7,6 +7,7 @@
 #include <enfinito/store/error.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 #include <limits>
 
@@ -45,15 +46,17 @@ conversation read_row(statement& s) {
 core::error_code page_seqs(connection& c, std::string_view instance_id, std::int64_t before, std::size_t limit,
                            std::vector<std::int64_t>& out) {
   const auto walk_max = static_cast<std::int64_t>(8 * limit);
-  ENF_PREPARE(walk, "SELECT seq, peer FROM messages WHERE instance_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3");
+  static constexpr column_list walk_cols{"seq, peer"};
+  ENF_PREPARE(walk, std::string("SELECT ") + walk_cols.sql() +
+                        " FROM messages WHERE instance_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3");
   ENF_PREPARE(newer, "SELECT 1 FROM messages WHERE instance_id = ?1 AND peer = ?2 AND seq > ?3 LIMIT 1");
   walk->bind(1, instance_id).bind(2, before).bind(3, walk_max);
   std::int64_t walked = 0;
   core::error_code ec;
   while (out.size() < limit && walk->step(ec)) {
     ++walked;
-    const auto seq = walk->int64(0);
-    newer->bind(1, instance_id).bind(2, walk->text_view(1)).bind(3, seq);
+    const auto seq = walk->int64(walk_cols["seq"]);
+    newer->bind(1, instance_id).bind(2, walk->text_view(walk_cols["peer"])).bind(3, seq);
     const bool superseded = newer->step(ec);
     newer->reset();
     if (ec) break;
@@ -109,12 +112,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
                      "WHERE m.seq = (SELECT MAX(seq) FROM messages WHERE instance_id = ?1 AND peer = ?2) "
                      "AND EXISTS (SELECT 1 FROM instances i WHERE i.id = ?1 AND i.user_id = ?3)");
   s->bind(1, instance_id).bind(2, peer).bind(3, user_id);
-  core::error_code ec;
-  const bool row = s->step(ec);
-  if (row) out = read_row(*s);
-  s->reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code note_inbound(connection& c, std::string_view instance_id, std::string_view peer,
@@ -139,10 +137,7 @@ core::error_code mark_read(connection& c, std::string_view user_id, std::string_
                 "SELECT MAX(m.seq) FROM messages m WHERE m.instance_id = ?1 AND m.peer = ?2 "
                 "AND EXISTS (SELECT 1 FROM instances i WHERE i.id = ?1 AND i.user_id = ?3)");
     s->bind(1, instance_id).bind(2, peer).bind(3, user_id);
-    core::error_code ec;
-    if (s->step(ec) && !s->is_null(0)) newest = s->int64(0);
-    s->reset();
-    if (ec) return ec;
+    if (auto ec = read_value(*s, newest)) return ec;
   }
   if (newest == 0) return make_error_code(error::not_found);
   newest_inbound_wamid.clear();

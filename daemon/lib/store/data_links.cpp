@@ -3,6 +3,7 @@
 #include <enfinito/store/data_links.hpp>
 #include <enfinito/store/error.hpp>
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 namespace enfinito::store::data_links {
 
@@ -27,10 +28,7 @@ core::result<std::optional<std::string>> take(connection& c, std::string_view to
   {
     ENF_PREPARE(s, "SELECT user_id FROM data_links WHERE token_hash = ?1 AND action = ?2 AND expires_at > ?3");
     s->bind(1, token_hash).bind(2, action).bind(3, now);
-    core::error_code ec;
-    if (s->step(ec)) user_id = s->text(0);
-    s->reset();
-    if (ec) return ec;
+    if (auto ec = read_value(*s, user_id)) return ec;
   }
   if (!user_id) return user_id;
   ENF_PREPARE(d, "DELETE FROM data_links WHERE token_hash = ?1");

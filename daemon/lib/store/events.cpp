@@ -1,20 +1,17 @@
 // store::events: the SQL of the event log (append, page by id, newest, retention purge).
 #include <enfinito/store/events.hpp>
 
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/json_strict.hpp>
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include "store/columns.hpp"
+#include "store/rows.hpp"
 
 #include <chrono>
 
 namespace enfinito::store::events {
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "(?, ?, ?)" with n placeholders numbered from `first`.
 std::string placeholders(std::size_t n, int first) {
@@ -48,7 +45,7 @@ core::error_code append(connection& c, event& e) {
       "VALUES(?1, NULLIF(?2, ''), ?3, ?4, ?5)",
       ec);
   if (!s) return ec ? ec : make_error_code(error::misuse);
-  if (e.created_at == 0) e.created_at = now_ms();
+  if (e.created_at == 0) e.created_at = core::wall_ms();
   s->bind(1, e.user_id).bind(2, e.instance_id).bind(3, e.type).bind(4, e.data).bind(5, e.created_at);
   if (auto rc = s->run()) return rc;
   e.id = c.last_insert_rowid();
@@ -84,9 +81,8 @@ core::error_code newest_id(connection& c, std::string_view user_id, std::int64_t
   auto* s = c.prepare("SELECT COALESCE(MAX(id), 0) FROM events WHERE user_id = ?1", ec);
   if (!s) return ec ? ec : make_error_code(error::misuse);
   s->bind(1, user_id);
-  out = s->step(ec) ? s->int64(0) : 0;
-  s->reset();
-  return ec;
+  out = 0;
+  return read_value(*s, out);
 }
 
 core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {

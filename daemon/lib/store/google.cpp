@@ -70,13 +70,19 @@ core::error_code insert_flow(connection& c, const flow& f, std::int64_t now) {
 core::result<std::optional<flow>> take_flow(connection& c, std::string_view state_hash, std::int64_t now) {
   std::optional<flow> out;
   {
-    ENF_GOOGLE_PREPARE(s,
-                       "SELECT state_hash, sealed, purpose, COALESCE(user_id, ''), created_at, expires_at, "
-                       "age_confirmed FROM google_flows WHERE state_hash = ?1");
+    static constexpr column_list flow_cols{
+        "state_hash, sealed, purpose, COALESCE(user_id, '') AS user_id, created_at, expires_at, age_confirmed"};
+    ENF_GOOGLE_PREPARE(s, std::string("SELECT ") + flow_cols.sql() + " FROM google_flows WHERE state_hash = ?1");
     s->bind(1, state_hash);
     core::error_code ec;
     if (s->step(ec))
-      out = flow{s->text(0), s->blob(1), s->text(2), s->text(3), s->int64(4), s->int64(5), s->int64(6) != 0};
+      out = flow{s->text(flow_cols["state_hash"]),
+                 s->blob(flow_cols["sealed"]),
+                 s->text(flow_cols["purpose"]),
+                 s->text(flow_cols["user_id"]),
+                 s->int64(flow_cols["created_at"]),
+                 s->int64(flow_cols["expires_at"]),
+                 s->int64(flow_cols["age_confirmed"]) != 0};
     s->reset();
     if (ec) return ec;
   }

@@ -6,6 +6,7 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/events.hpp>
 #include "store/columns.hpp"
+#include "store/rows.hpp"
 
 #include <boost/json.hpp>
 
@@ -55,16 +56,6 @@ delivery read_delivery(const statement& s) {
   return d;
 }
 
-// One row into `out`; not_found when there is none.
-template <class Read, class Out>
-core::error_code one(statement* s, core::error_code& ec, Read read, Out& out) {
-  const bool found = s->step(ec);
-  if (found) out = read(*s);
-  s->reset();
-  if (ec) return ec;
-  return found ? core::error_code{} : make_error_code(error::not_found);
-}
-
 core::error_code misuse(const core::error_code& ec) { return ec ? ec : make_error_code(error::misuse); }
 
 }  // namespace
@@ -89,9 +80,8 @@ core::error_code count_for_instance(connection& c, std::string_view instance_id,
   auto* s = c.prepare("SELECT COUNT(*) FROM webhook_endpoints WHERE instance_id = ?1", ec);
   if (!s) return misuse(ec);
   s->bind(1, instance_id);
-  out = s->step(ec) ? s->int64(0) : 0;
-  s->reset();
-  return ec;
+  out = 0;
+  return read_value(*s, out);
 }
 
 core::error_code get(connection& c, std::string_view user_id, std::string_view instance_id, std::string_view id,
@@ -102,7 +92,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
                       ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, user_id).bind(3, instance_id);
-  return one(s, ec, read_endpoint, out);
+  return read_one(*s, read_endpoint, out);
 }
 
 core::error_code get_any(connection& c, std::string_view id, endpoint& out) {
@@ -110,7 +100,7 @@ core::error_code get_any(connection& c, std::string_view id, endpoint& out) {
   auto* s = c.prepare(std::string("SELECT ") + endpoint_columns.sql() + " FROM webhook_endpoints WHERE id = ?1", ec);
   if (!s) return misuse(ec);
   s->bind(1, id);
-  return one(s, ec, read_endpoint, out);
+  return read_one(*s, read_endpoint, out);
 }
 
 core::error_code list(connection& c, std::string_view user_id, std::string_view instance_id,
@@ -121,9 +111,7 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
                       ec);
   if (!s) return misuse(ec);
   s->bind(1, user_id).bind(2, instance_id);
-  while (s->step(ec)) out.push_back(read_endpoint(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_endpoint, out);
 }
 
 core::error_code update(connection& c, const endpoint& e, std::int64_t now_ms) {
@@ -156,10 +144,12 @@ core::error_code set_secret(connection& c, std::string_view id, std::string_view
 core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit,
                               std::vector<sealed_secret>& out) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT id, signing_secret FROM webhook_endpoints WHERE id > ?1 ORDER BY id LIMIT ?2", ec);
+  static constexpr column_list secret_cols{"id, signing_secret"};
+  auto* s = c.prepare(
+      std::string("SELECT ") + secret_cols.sql() + " FROM webhook_endpoints WHERE id > ?1 ORDER BY id LIMIT ?2", ec);
   if (!s) return misuse(ec);
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
-  while (s->step(ec)) out.push_back({s->text(0), s->blob(1)});
+  while (s->step(ec)) out.push_back({s->text(secret_cols["id"]), s->blob(secret_cols["signing_secret"])});
   s->reset();
   return ec;
 }
@@ -194,9 +184,7 @@ core::error_code list_deliveries(connection& c, std::string_view endpoint_id, st
                       ec);
   if (!s) return misuse(ec);
   s->bind(1, endpoint_id).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
-  while (s->step(ec)) out.push_back(read_delivery(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_delivery, out);
 }
 
 core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::string_view id, delivery& out) {
@@ -206,7 +194,7 @@ core::error_code get_delivery(connection& c, std::string_view endpoint_id, std::
       ec);
   if (!s) return misuse(ec);
   s->bind(1, id).bind(2, endpoint_id);
-  return one(s, ec, read_delivery, out);
+  return read_one(*s, read_delivery, out);
 }
 
 core::error_code redeliver(connection& c, std::string_view endpoint_id, std::string_view id, std::int64_t now_ms) {
@@ -261,9 +249,8 @@ core::error_code enqueue_new(connection& c, std::int64_t now_ms, std::int64_t wi
       ec);
   if (!top) return misuse(ec);
   top->bind(1, window);
-  const std::int64_t upto = top->step(ec) ? top->int64(0) : 0;
-  top->reset();
-  if (ec) return ec;
+  std::int64_t upto = 0;
+  if (auto rc = read_value(*top, upto)) return rc;
   // Paused endpoints collect deliveries too: they go out once the endpoint is resumed.
   auto* own = c.prepare(
       "INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, event_id, event_type, next_attempt_at, created_at) "
@@ -347,21 +334,20 @@ core::error_code record_attempt(connection& c, const delivery& d, const attempt_
 
 core::error_code load_run(connection& c, std::string_view endpoint_id, failure_run& out) {
   core::error_code ec;
-  auto* s = c.prepare(
-      "SELECT state, COALESCE(paused_reason, ''), failure_count, failing_since "
-      "FROM webhook_endpoints WHERE id = ?1",
-      ec);
+  static constexpr column_list run_cols{
+      "state, COALESCE(paused_reason, '') AS paused_reason, failure_count, failing_since"};
+  auto* s = c.prepare(std::string("SELECT ") + run_cols.sql() + " FROM webhook_endpoints WHERE id = ?1", ec);
   if (!s) return misuse(ec);
   s->bind(1, endpoint_id);
   auto read = [](const statement& st) {
     failure_run r;
-    r.state = st.text(0);
-    r.paused_reason = st.text(1);
-    r.failure_count = st.int64(2);
-    if (!st.is_null(3)) r.failing_since = st.int64(3);
+    r.state = st.text(run_cols["state"]);
+    r.paused_reason = st.text(run_cols["paused_reason"]);
+    r.failure_count = st.int64(run_cols["failure_count"]);
+    if (!st.is_null(run_cols["failing_since"])) r.failing_since = st.int64(run_cols["failing_since"]);
     return r;
   };
-  return one(s, ec, read, out);
+  return read_one(*s, read, out);
 }
 
 core::error_code save_run(connection& c, std::string_view endpoint_id, const failure_run& run,
@@ -385,8 +371,8 @@ core::error_code meta_payload(connection& c, std::string_view instance_id, std::
   auto* s = c.prepare("SELECT body FROM meta_payloads WHERE instance_id = ?1 AND first_event_id = ?2", ec);
   if (!s) return misuse(ec);
   s->bind(1, instance_id).bind(2, first_event_id);
-  return one(
-      s, ec, [](const statement& st) { return st.blob(0); }, body);
+  return read_one(
+      *s, [](const statement& st) { return st.blob(0); }, body);
 }
 
 core::error_code store_meta_payload(connection& c, std::string_view instance_id, std::int64_t first_event_id,
@@ -404,15 +390,16 @@ core::error_code store_meta_payload(connection& c, std::string_view instance_id,
 core::error_code event_row(connection& c, std::int64_t id, std::string& instance_id, std::string& type,
                            std::string& data, std::int64_t& created_at) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT COALESCE(instance_id, ''), type, data, created_at FROM events WHERE id = ?1", ec);
+  static constexpr column_list event_cols{"COALESCE(instance_id, '') AS instance_id, type, data, created_at"};
+  auto* s = c.prepare(std::string("SELECT ") + event_cols.sql() + " FROM events WHERE id = ?1", ec);
   if (!s) return misuse(ec);
   s->bind(1, id);
   const bool found = s->step(ec);
   if (found) {
-    instance_id = s->text(0);
-    type = s->text(1);
-    data = s->text(2);
-    created_at = s->int64(3);
+    instance_id = s->text(event_cols["instance_id"]);
+    type = s->text(event_cols["type"]);
+    data = s->text(event_cols["data"]);
+    created_at = s->int64(event_cols["created_at"]);
   }
   s->reset();
   if (ec) return ec;
@@ -421,12 +408,10 @@ core::error_code event_row(connection& c, std::int64_t id, std::string& instance
 
 core::error_code has_meta_endpoint(connection& c, std::string_view instance_id, bool& out) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE instance_id = ?1 AND format = 'meta')", ec);
+  auto* s = c.prepare("SELECT 1 FROM webhook_endpoints WHERE instance_id = ?1 AND format = 'meta' LIMIT 1", ec);
   if (!s) return misuse(ec);
   s->bind(1, instance_id);
-  out = s->step(ec) && s->int64(0) != 0;
-  s->reset();
-  return ec;
+  return has_row(*s, out);
 }
 
 core::error_code max_event_id(connection& c, std::int64_t& out) {
@@ -434,9 +419,8 @@ core::error_code max_event_id(connection& c, std::int64_t& out) {
   // sqlite_sequence holds the AUTOINCREMENT high-water mark, which survives purges.
   auto* s = c.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)", ec);
   if (!s) return misuse(ec);
-  out = s->step(ec) ? s->int64(0) : 0;
-  s->reset();
-  return ec;
+  out = 0;
+  return read_value(*s, out);
 }
 
 core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit, std::size_t& deleted) {
@@ -464,19 +448,19 @@ core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit,
 core::error_code next_due(connection& c, std::int64_t now_ms, bool& overdue, std::optional<std::int64_t>& next) {
   core::error_code ec;
   // Each walks the due index in time order, skipping paused endpoints' deliveries.
-  auto* s = c.prepare(
-      "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
-      "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active'), "
+  static constexpr column_list due_cols{
+      "EXISTS (SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
+      "WHERE d.next_attempt_at <= ?1 AND ep.state = 'active') AS overdue, "
       "(SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id "
-      "WHERE d.next_attempt_at > ?1 AND ep.state = 'active' ORDER BY d.next_attempt_at LIMIT 1)",
-      ec);
+      "WHERE d.next_attempt_at > ?1 AND ep.state = 'active' ORDER BY d.next_attempt_at LIMIT 1) AS next_at"};
+  auto* s = c.prepare(std::string("SELECT ") + due_cols.sql(), ec);
   if (!s) return misuse(ec);
   s->bind(1, now_ms);
   overdue = false;
   next.reset();
   if (s->step(ec)) {
-    overdue = s->int64(0) != 0;
-    if (!s->is_null(1)) next = s->int64(1);
+    overdue = s->int64(due_cols["overdue"]) != 0;
+    if (!s->is_null(due_cols["next_at"])) next = s->int64(due_cols["next_at"]);
   }
   s->reset();
   return ec;
@@ -484,11 +468,9 @@ core::error_code next_due(connection& c, std::int64_t now_ms, bool& overdue, std
 
 core::error_code any_endpoint(connection& c, bool& out) {
   core::error_code ec;
-  auto* s = c.prepare("SELECT EXISTS (SELECT 1 FROM webhook_endpoints)", ec);
+  auto* s = c.prepare("SELECT 1 FROM webhook_endpoints LIMIT 1", ec);
   if (!s) return misuse(ec);
-  out = s->step(ec) && s->int64(0) != 0;
-  s->reset();
-  return ec;
+  return has_row(*s, out);
 }
 
 }  // namespace enfinito::store::hooks

@@ -7,6 +7,7 @@
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/inbound.hpp>
 #include <enfinito/store/media.hpp>
+#include "store/columns.hpp"
 
 #include <boost/json.hpp>
 
@@ -62,16 +63,12 @@ struct row {
 // partial: `callback_tagged = 0` in the query lets SQLite use it).
 bool find(connection& c, std::string_view instance_id, std::string_view wamid, std::string_view tagged_message, row& r,
           core::error_code& ec) {
-  auto* s = tagged_message.empty() ? c.prepare(
-                                         "SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
-                                         "JOIN instances i ON i.id = m.instance_id "
-                                         "WHERE m.instance_id = ?1 AND m.wamid = ?2 AND m.callback_tagged = 0",
-                                         ec)
-                                   : c.prepare(
-                                         "SELECT m.seq, m.id, m.status, m.direction, i.user_id FROM messages m "
-                                         "JOIN instances i ON i.id = m.instance_id "
-                                         "WHERE m.id = ?3 AND m.instance_id = ?1 AND m.wamid = ?2",
-                                         ec);
+  static constexpr column_list cols{"m.seq, m.id, m.status, m.direction, i.user_id"};
+  static const std::string from =
+      std::string("SELECT ") + cols.sql() + " FROM messages m JOIN instances i ON i.id = m.instance_id ";
+  static const std::string by_wamid = from + "WHERE m.instance_id = ?1 AND m.wamid = ?2 AND m.callback_tagged = 0";
+  static const std::string by_tag = from + "WHERE m.id = ?3 AND m.instance_id = ?1 AND m.wamid = ?2";
+  auto* s = c.prepare(tagged_message.empty() ? by_wamid : by_tag, ec);
   if (!s) {
     ec = misuse(ec);
     return false;
@@ -79,7 +76,9 @@ bool find(connection& c, std::string_view instance_id, std::string_view wamid, s
   s->bind(1, instance_id).bind(2, wamid);
   if (!tagged_message.empty()) s->bind(3, tagged_message);
   const bool found = s->step(ec);
-  if (found) r = {s->int64(0), s->text(1), s->text(2), s->text(3), s->text(4)};
+  if (found)
+    r = {s->int64(cols["seq"]), s->text(cols["id"]), s->text(cols["status"]), s->text(cols["direction"]),
+         s->text(cols["user_id"])};
   s->reset();
   return found && !ec;
 }
@@ -200,17 +199,18 @@ status from_pending(std::string wamid, std::string value, std::optional<std::int
 core::error_code drain_pending(connection& c, const owner& o, row& r, std::string_view wamid, status_order order,
                                std::int64_t now_ms, outcome& out) {
   core::error_code ec;
-  auto* s = c.prepare(
-      "SELECT status, error_code, error_title, data FROM pending_statuses "
-      "WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'",
-      ec);
+  static constexpr column_list cols{"status, error_code, error_title, data"};
+  static const std::string sql = std::string("SELECT ") + cols.sql() +
+                                 " FROM pending_statuses WHERE instance_id = ?1 AND wamid = ?2 AND state = 'pending'";
+  auto* s = c.prepare(sql, ec);
   if (!s) return misuse(ec);
   s->bind(1, o.instance_id).bind(2, wamid);
   std::vector<status> waiting;
   while (s->step(ec)) {
     std::optional<std::int64_t> code;
-    if (!s->is_null(1)) code = s->int64(1);
-    waiting.push_back(from_pending(std::string(wamid), s->text(0), code, s->is_null(2) ? "" : s->text(2), s->text(3)));
+    if (!s->is_null(cols["error_code"])) code = s->int64(cols["error_code"]);
+    const auto title = s->is_null(cols["error_title"]) ? "" : s->text(cols["error_title"]);
+    waiting.push_back(from_pending(std::string(wamid), s->text(cols["status"]), code, title, s->text(cols["data"])));
   }
   s->reset();
   if (ec || waiting.empty()) return ec;

@@ -2,6 +2,7 @@
 #include <enfinito/store/instance_health.hpp>
 
 #include <enfinito/store/error.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
 
 namespace enfinito::store::instance_health {
@@ -12,21 +13,39 @@ std::optional<std::int64_t> opt_int(statement& s, int col) {
   return s.int64(col);
 }
 
-// Reads the health columns (checked_at … alerts_off, in the table's order) from column `at` on.
-void read_health(statement& s, int at, row& r) {
-  r.checked_at = opt_int(s, at + 0);
-  r.subscription = s.text(at + 1);
-  r.subscription_detail = s.text(at + 2);
-  r.subscription_code = opt_int(s, at + 3);
-  if (!s.is_null(at + 4)) r.callback_override = s.text(at + 4);
-  r.token_type = s.text(at + 5);
-  r.token_expires_at = opt_int(s, at + 6);
-  r.token_problems = s.text(at + 7);
-  r.last_webhook_at = opt_int(s, at + 8);
-  r.last_status_at = opt_int(s, at + 9);
-  r.webhooks_silent = s.int64(at + 10) != 0;
-  r.silent_since = opt_int(s, at + 11);
-  r.alerts_off = s.text(at + 12);
+// The health columns of `instance_health h`. The COALESCEs are the columns' defaults: a LEFT JOIN
+// (list_watch) reads them for an instance that has no row yet.
+#define ENF_HEALTH_COLUMNS                                                                                   \
+  "h.checked_at, COALESCE(h.subscription, 'unknown') AS subscription, "                                      \
+  "COALESCE(h.subscription_detail, '') AS subscription_detail, h.subscription_code, h.callback_override, "   \
+  "COALESCE(h.token_type, '') AS token_type, h.token_expires_at, COALESCE(h.token_problems, '[]') AS "       \
+  "token_problems, h.last_webhook_at, h.last_status_at, COALESCE(h.webhooks_silent, 0) AS webhooks_silent, " \
+  "h.silent_since, COALESCE(h.alerts_off, '[]') AS alerts_off"
+
+constexpr column_list health_cols{ENF_HEALTH_COLUMNS};
+// An instance, whether one of its endpoints is paused (not by its owner), and its health.
+constexpr column_list watch_cols{
+    "i.id, i.user_id, i.name, i.status, "
+    "EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.instance_id = i.id AND e.state = 'paused' "
+    "AND COALESCE(e.paused_reason, '') <> 'paused by the owner') AS endpoint_paused, " ENF_HEALTH_COLUMNS};
+#undef ENF_HEALTH_COLUMNS
+
+// Reads the health columns of a row whose list `cols` holds them.
+template <const column_list& cols>
+void read_health(statement& s, row& r) {
+  r.checked_at = opt_int(s, cols["checked_at"]);
+  r.subscription = s.text(cols["subscription"]);
+  r.subscription_detail = s.text(cols["subscription_detail"]);
+  r.subscription_code = opt_int(s, cols["subscription_code"]);
+  if (!s.is_null(cols["callback_override"])) r.callback_override = s.text(cols["callback_override"]);
+  r.token_type = s.text(cols["token_type"]);
+  r.token_expires_at = opt_int(s, cols["token_expires_at"]);
+  r.token_problems = s.text(cols["token_problems"]);
+  r.last_webhook_at = opt_int(s, cols["last_webhook_at"]);
+  r.last_status_at = opt_int(s, cols["last_status_at"]);
+  r.webhooks_silent = s.int64(cols["webhooks_silent"]) != 0;
+  r.silent_since = opt_int(s, cols["silent_since"]);
+  r.alerts_off = s.text(cols["alerts_off"]);
 }
 
 // The row must exist before an UPDATE of some of its columns.
@@ -39,15 +58,12 @@ core::error_code ensure(connection& c, std::string_view instance_id) {
 }  // namespace
 
 core::error_code get(connection& c, std::string_view instance_id, row& out) {
-  ENF_PREPARE(s,
-              "SELECT checked_at, subscription, subscription_detail, subscription_code, callback_override, "
-              "token_type, token_expires_at, token_problems, last_webhook_at, last_status_at, webhooks_silent, "
-              "silent_since, alerts_off FROM instance_health WHERE instance_id = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + health_cols.sql() + " FROM instance_health h WHERE h.instance_id = ?1");
   s->bind(1, instance_id);
   out = row{};
   out.instance_id = std::string(instance_id);
   core::error_code ec;
-  if (s->step(ec)) read_health(*s, 0, out);
+  if (s->step(ec)) read_health<health_cols>(*s, out);
   s->reset();
   return ec;
 }
@@ -95,26 +111,19 @@ core::error_code set_alerts_off(connection& c, std::string_view instance_id, std
 }
 
 core::error_code list_watch(connection& c, std::vector<watch_row>& out) {
-  ENF_PREPARE(s,
-              "SELECT i.id, i.user_id, i.name, i.status, "
-              "EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.instance_id = i.id AND e.state = 'paused' "
-              "AND COALESCE(e.paused_reason, '') <> 'paused by the owner'), "
-              "h.checked_at, COALESCE(h.subscription, 'unknown'), COALESCE(h.subscription_detail, ''), "
-              "h.subscription_code, h.callback_override, COALESCE(h.token_type, ''), h.token_expires_at, "
-              "COALESCE(h.token_problems, '[]'), h.last_webhook_at, h.last_status_at, "
-              "COALESCE(h.webhooks_silent, 0), h.silent_since, COALESCE(h.alerts_off, '[]') "
-              "FROM instances i JOIN users u ON u.id = i.user_id "
-              "LEFT JOIN instance_health h ON h.instance_id = i.id WHERE u.status = 'active' ORDER BY i.id");
+  ENF_PREPARE(s, std::string("SELECT ") + watch_cols.sql() +
+                     " FROM instances i JOIN users u ON u.id = i.user_id "
+                     "LEFT JOIN instance_health h ON h.instance_id = i.id WHERE u.status = 'active' ORDER BY i.id");
   core::error_code ec;
   while (s->step(ec)) {
     watch_row w;
-    w.instance_id = s->text(0);
-    w.user_id = s->text(1);
-    w.instance_name = s->text(2);
-    w.status = s->text(3);
-    w.endpoint_paused = s->int64(4) != 0;
+    w.instance_id = s->text(watch_cols["id"]);
+    w.user_id = s->text(watch_cols["user_id"]);
+    w.instance_name = s->text(watch_cols["name"]);
+    w.status = s->text(watch_cols["status"]);
+    w.endpoint_paused = s->int64(watch_cols["endpoint_paused"]) != 0;
     w.health.instance_id = w.instance_id;
-    read_health(*s, 5, w.health);
+    read_health<watch_cols>(*s, w.health);
     out.push_back(std::move(w));
   }
   s->reset();

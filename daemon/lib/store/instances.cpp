@@ -4,6 +4,7 @@
 #include <enfinito/store/instances.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 #include <atomic>
 
@@ -48,22 +49,6 @@ instance read_row(statement& s) {
   i.window_policy = s.text(cols["window_policy"]);
   i.messaging_limit_tier = s.text(cols["messaging_limit_tier"]);
   return i;
-}
-
-core::error_code read_all(statement& s, std::vector<instance>& out) {
-  core::error_code ec;
-  while (s.step(ec)) out.push_back(read_row(s));
-  s.reset();
-  return ec;
-}
-
-core::error_code read_one(statement& s, instance& out) {
-  core::error_code ec;
-  const bool row = s.step(ec);
-  if (row) out = read_row(s);
-  s.reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
 }
 
 core::error_code run_changing(connection& c, statement& s) {
@@ -115,20 +100,20 @@ core::error_code update(connection& c, const instance& i) {
 core::error_code get(connection& c, std::string_view user_id, std::string_view id, instance& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id = ?1 AND user_id = ?2");
   s->bind(1, id).bind(2, user_id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code get_by_phone(connection& c, std::string_view user_id, std::string_view phone_lookup, instance& out) {
   ENF_PREPARE(s,
               std::string("SELECT ") + cols.sql() + " FROM instances WHERE phone_number_lookup = ?1 AND user_id = ?2");
   s->bind(1, phone_lookup).bind(2, user_id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code get_any(connection& c, std::string_view id, instance& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id = ?1");
   s->bind(1, id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code list(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
@@ -136,7 +121,7 @@ core::error_code list(connection& c, std::string_view user_id, std::string_view 
   ENF_PREPARE(
       s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
   s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
-  return read_all(*s, out);
+  return read_all(*s, read_row, out);
 }
 
 core::error_code remove(connection& c, std::string_view user_id, std::string_view id) {
@@ -182,7 +167,7 @@ core::error_code set_messaging_limit(connection& c, std::string_view id, std::st
 core::error_code scan(connection& c, std::string_view after, std::size_t limit, std::vector<instance>& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM instances WHERE id > ?1 ORDER BY id LIMIT ?2");
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
-  return read_all(*s, out);
+  return read_all(*s, read_row, out);
 }
 
 core::error_code replace_blobs(connection& c, const instance& old, const instance& fresh, bool& swapped) {

@@ -3,6 +3,7 @@
 #include <enfinito/store/limits.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 namespace enfinito::store::limits {
 namespace {
@@ -104,9 +105,8 @@ core::result<std::int64_t> count(connection& c, std::string_view user_id, quota 
   }
   if (!s) return ec ? ec : make_error_code(error::misuse);
   s->bind(1, user_id);
-  const std::int64_t n = s->step(ec) ? s->int64(0) : 0;
-  s->reset();
-  if (ec) return ec;
+  std::int64_t n = 0;
+  if (auto rc = read_value(*s, n)) return rc;
   return n;
 }
 

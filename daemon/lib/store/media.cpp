@@ -6,6 +6,7 @@
 #include <enfinito/store/media.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 #include <boost/json.hpp>
 
@@ -74,10 +75,7 @@ core::error_code due(connection& c, std::int64_t now_ms, std::size_t limit, std:
                      " FROM media_files f WHERE f.state = 'pending' AND f.next_attempt_at <= ?1 "
                      "ORDER BY f.next_attempt_at LIMIT ?2");
   s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_row(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_row, out);
 }
 
 core::error_code mark_stored(connection& c, std::string_view id, std::int64_t size, std::int64_t now_ms, bool& found) {
@@ -106,12 +104,7 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
                      " FROM media_files f JOIN instances i ON i.id = f.instance_id "
                      "WHERE f.instance_id = ?1 AND f.media_id = ?2 AND i.user_id = ?3");
   s->bind(1, instance_id).bind(2, media_id).bind(3, user_id);
-  core::error_code ec;
-  const bool row = s->step(ec);
-  if (row) out = read_row(*s);
-  s->reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after, std::size_t limit,
@@ -120,26 +113,21 @@ core::error_code list_for_user(connection& c, std::string_view user_id, std::str
                      " FROM media_files f JOIN instances i ON i.id = f.instance_id "
                      "WHERE i.user_id = ?1 AND f.id > ?2 ORDER BY f.id LIMIT ?3");
   s->bind(1, user_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_row(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_row, out);
 }
 
 core::error_code exists(connection& c, std::string_view id, bool& found) {
   ENF_PREPARE(s, "SELECT 1 FROM media_files WHERE id = ?1");
   s->bind(1, id);
-  core::error_code ec;
-  found = s->step(ec);
-  s->reset();
-  return ec;
+  return has_row(*s, found);
 }
 
 core::error_code trash(connection& c, std::size_t limit, std::vector<trashed>& out) {
-  ENF_PREPARE(s, "SELECT file_id, instance_id FROM media_trash LIMIT ?1");
+  static constexpr column_list trash_cols{"file_id, instance_id"};
+  ENF_PREPARE(s, std::string("SELECT ") + trash_cols.sql() + " FROM media_trash LIMIT ?1");
   s->bind(1, static_cast<std::int64_t>(limit));
   core::error_code ec;
-  while (s->step(ec)) out.push_back({s->text(0), s->text(1)});
+  while (s->step(ec)) out.push_back({s->text(trash_cols["file_id"]), s->text(trash_cols["instance_id"])});
   s->reset();
   return ec;
 }
@@ -166,11 +154,8 @@ core::error_code purge(connection& c, std::int64_t before_ms, std::size_t limit,
 
 core::error_code next_due(connection& c, std::optional<std::int64_t>& at) {
   ENF_PREPARE(s, "SELECT MIN(next_attempt_at) FROM media_files WHERE state = 'pending'");
-  core::error_code ec;
   at.reset();
-  if (s->step(ec) && !s->is_null(0)) at = s->int64(0);
-  s->reset();
-  return ec;
+  return read_value(*s, at);
 }
 
 }  // namespace enfinito::store::media

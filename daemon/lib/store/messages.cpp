@@ -5,7 +5,9 @@
 #include <enfinito/store/messages.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
+#include <enfinito/core/clock.hpp>
 #include <enfinito/core/json_strict.hpp>
 #include <enfinito/core/net.hpp>
 
@@ -78,16 +80,6 @@ core::error_code append_event(connection& c, std::string_view user_id, std::stri
   return events::append(c, ev);
 }
 
-// Steps a bound one-row query into `out`; `not_found` without a row.
-core::error_code read_one(statement& s, message& out) {
-  core::error_code ec;
-  const bool row = s.step(ec);
-  if (row) out = read_row(s);
-  s.reset();
-  if (ec) return ec;
-  return row ? core::error_code{} : make_error_code(error::not_found);
-}
-
 // The timeline's record of an attempt that did not end in `sent` (schema.sql migration 13),
 // numbered by the row's attempts counter as the lease left it (before a retry gives it back).
 core::error_code record_attempt(connection& c, std::int64_t seq, const outcome& o, std::int64_t now) {
@@ -108,13 +100,10 @@ core::error_code record_attempt(connection& c, std::int64_t seq, const outcome& 
 
 }  // namespace
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now_ms() { return core::wall_ms(); }
 
 core::error_code insert_outbound(connection& c, message& m, std::string_view user_id) {
-  if (m.created_at == 0) m.created_at = now_ms();
+  if (m.created_at == 0) m.created_at = core::wall_ms();
   m.updated_at = m.created_at;
   m.direction = "outbound";
   m.status = "accepted";
@@ -146,13 +135,13 @@ core::error_code get(connection& c, std::string_view user_id, std::string_view i
                      " FROM messages m JOIN instances i ON i.id = m.instance_id "
                      "WHERE m.id = ?1 AND i.user_id = ?2");
   s->bind(1, id).bind(2, user_id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code get_by_id(connection& c, std::string_view id, message& out) {
   ENF_PREPARE(s, std::string("SELECT ") + cols.sql() + " FROM messages m WHERE m.id = ?1");
   s->bind(1, id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code list(connection& c, const list_filter& f, std::vector<message>& out) {
@@ -178,21 +167,21 @@ core::error_code list(connection& c, const list_filter& f, std::vector<message>&
   s->bind(4, f.direction).bind(5, f.status).bind(6, f.peer);
   s->bind(7, f.since_ms).bind(8, f.until_ms > 0 ? f.until_ms : std::numeric_limits<std::int64_t>::max());
   s->bind(9, static_cast<std::int64_t>(f.limit));
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_row(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_row, out);
 }
 
 core::error_code queued_jobs(connection& c, std::string_view instance_id, std::int64_t after_seq, std::size_t limit,
                              std::vector<job_ref>& out) {
-  ENF_PREPARE(s,
-              "SELECT message_seq, peer, next_attempt_at, broadcast_id IS NOT NULL FROM send_jobs "
-              "WHERE instance_id = ?1 AND message_seq > ?2 AND state = 'queued' AND " ENF_BROADCAST_GATE(
-                  "send_jobs.broadcast_id") " ORDER BY message_seq LIMIT ?3");
+  static constexpr column_list job_cols{"message_seq, peer, next_attempt_at, broadcast_id IS NOT NULL AS broadcast"};
+  static const std::string sql = std::string("SELECT ") + job_cols.sql() +
+                                 " FROM send_jobs WHERE instance_id = ?1 AND message_seq > ?2 AND state = 'queued' "
+                                 "AND " ENF_BROADCAST_GATE("send_jobs.broadcast_id") " ORDER BY message_seq LIMIT ?3";
+  ENF_PREPARE(s, sql);
   s->bind(1, instance_id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
   core::error_code ec;
-  while (s->step(ec)) out.push_back({s->int64(0), s->text(1), s->int64(2), s->int64(3) != 0});
+  while (s->step(ec))
+    out.push_back({s->int64(job_cols["message_seq"]), s->text(job_cols["peer"]), s->int64(job_cols["next_attempt_at"]),
+                   s->int64(job_cols["broadcast"]) != 0});
   s->reset();
   return ec;
 }
@@ -219,9 +208,10 @@ core::error_code lease(connection& c, std::string_view instance_id, const std::v
   // Not UPDATE ... RETURNING: SQLite buffers RETURNING rows in an ephemeral table, opening a
   // temporary b-tree (pager, page cache, a dozen mallocs) per statement. A rowid read is cheaper.
   ENF_PREPARE(mark, "UPDATE messages SET attempts = attempts + 1, status = 'sending', updated_at = ?2 WHERE seq = ?1");
-  ENF_PREPARE(fetch,
-              "SELECT id, body, attempts, possible_duplicate, callback_tagged, COALESCE(broadcast_id, '') "
-              "FROM messages WHERE seq = ?1");
+  static constexpr column_list fetch_cols{
+      "id, body, attempts, possible_duplicate, callback_tagged, COALESCE(broadcast_id, '') AS broadcast_id"};
+  static const std::string fetch_sql = std::string("SELECT ") + fetch_cols.sql() + " FROM messages WHERE seq = ?1";
+  ENF_PREPARE(fetch, fetch_sql);
   for (auto seq : seqs) {
     take->bind(1, seq).bind(2, instance_id).bind(3, owner).bind(4, expires);
     if (auto ec = take->run()) return ec;
@@ -231,8 +221,9 @@ core::error_code lease(connection& c, std::string_view instance_id, const std::v
     fetch->bind(1, seq);
     core::error_code ec;
     if (fetch->step(ec))
-      out.push_back({seq, fetch->text(0), fetch->text(1), fetch->int64(2), fetch->int64(3) != 0, fetch->int64(4) != 0,
-                     fetch->text(5)});
+      out.push_back({seq, fetch->text(fetch_cols["id"]), fetch->text(fetch_cols["body"]),
+                     fetch->int64(fetch_cols["attempts"]), fetch->int64(fetch_cols["possible_duplicate"]) != 0,
+                     fetch->int64(fetch_cols["callback_tagged"]) != 0, fetch->text(fetch_cols["broadcast_id"])});
     fetch->reset();
     if (ec) return ec;
   }
@@ -292,21 +283,21 @@ core::error_code resolve(connection& c, std::int64_t seq, std::string_view owner
     u->bind(6, now);
     if (auto ec = u->run()) return ec;
     if (c.changes() == 0) return make_error_code(error::not_found);
-    ENF_PREPARE(s,
-                "SELECT id, status, peer, wamid, error_code, error_title, possible_duplicate "
-                "FROM messages WHERE seq = ?1");
+    static constexpr column_list outcome_cols{"id, status, peer, wamid, error_code, error_title, possible_duplicate"};
+    static const std::string sql = std::string("SELECT ") + outcome_cols.sql() + " FROM messages WHERE seq = ?1";
+    ENF_PREPARE(s, sql);
     s->bind(1, seq);
     core::error_code ec;
     const bool row = s->step(ec);
     if (row) {
       m.seq = seq;
-      m.id = s->text(0);
-      m.status = s->text(1);
-      m.peer = s->text(2);
-      if (!s->is_null(3)) m.wamid = s->text(3);
-      if (!s->is_null(4)) m.error_code = s->int64(4);
-      if (!s->is_null(5)) m.error_title = s->text(5);
-      m.possible_duplicate = s->int64(6) != 0;
+      m.id = s->text(outcome_cols["id"]);
+      m.status = s->text(outcome_cols["status"]);
+      m.peer = s->text(outcome_cols["peer"]);
+      if (!s->is_null(outcome_cols["wamid"])) m.wamid = s->text(outcome_cols["wamid"]);
+      if (!s->is_null(outcome_cols["error_code"])) m.error_code = s->int64(outcome_cols["error_code"]);
+      if (!s->is_null(outcome_cols["error_title"])) m.error_title = s->text(outcome_cols["error_title"]);
+      m.possible_duplicate = s->int64(outcome_cols["possible_duplicate"]) != 0;
     }
     s->reset();
     if (ec) return ec;
@@ -359,22 +350,26 @@ core::error_code requeue(connection& c, std::string_view user_id, std::string_vi
 }
 
 core::error_code depth_by_instance(connection& c, std::vector<std::pair<std::string, std::int64_t>>& out) {
-  ENF_PREPARE(s, "SELECT instance_id, COUNT(*) FROM send_jobs GROUP BY instance_id");
+  static constexpr column_list depth_cols{"instance_id, COUNT(*) AS depth"};
+  ENF_PREPARE(s, std::string("SELECT ") + depth_cols.sql() + " FROM send_jobs GROUP BY instance_id");
   core::error_code ec;
-  while (s->step(ec)) out.emplace_back(s->text(0), s->int64(1));
+  while (s->step(ec)) out.emplace_back(s->text(depth_cols["instance_id"]), s->int64(depth_cols["depth"]));
   s->reset();
   return ec;
 }
 
 core::error_code idempotency_get(connection& c, std::string_view scope, std::string_view key, std::int64_t not_before_s,
                                  idempotent_answer& out) {
-  ENF_PREPARE(s,
-              "SELECT request_hash, status, response, created_at FROM idempotency_keys "
-              "WHERE scope = ?1 AND key = ?2 AND created_at >= ?3");
+  static constexpr column_list answer_cols{"request_hash, status, response, created_at"};
+  static const std::string sql = std::string("SELECT ") + answer_cols.sql() +
+                                 " FROM idempotency_keys WHERE scope = ?1 AND key = ?2 AND created_at >= ?3";
+  ENF_PREPARE(s, sql);
   s->bind(1, scope).bind(2, key).bind(3, not_before_s);
   core::error_code ec;
   const bool row = s->step(ec);
-  if (row) out = {s->text(0), static_cast<int>(s->int64(1)), s->text(2), s->int64(3)};
+  if (row)
+    out = {s->text(answer_cols["request_hash"]), static_cast<int>(s->int64(answer_cols["status"])),
+           s->text(answer_cols["response"]), s->int64(answer_cols["created_at"])};
   s->reset();
   if (ec) return ec;
   return row ? core::error_code{} : make_error_code(error::not_found);

@@ -2,14 +2,25 @@
 // include/enfinito/store/optouts.hpp).
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/optouts.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 namespace enfinito::store::optouts {
 namespace {
 
-constexpr const char* entry_cols = "wa_id, source, COALESCE(keyword, ''), COALESCE(message_id, ''), created_at";
+// An entry of `optouts o`; with its instance for a user's list across instances.
+constexpr column_list entry_cols{
+    "o.wa_id, o.source, COALESCE(o.keyword, '') AS keyword, COALESCE(o.message_id, '') AS message_id, o.created_at"};
+constexpr column_list owned_entry_cols{
+    "o.wa_id, o.source, COALESCE(o.keyword, '') AS keyword, COALESCE(o.message_id, '') AS message_id, o.created_at, "
+    "o.instance_id"};
+static_assert(owned_entry_cols.extends(entry_cols), "read_entry reads the start of an owned entry's row");
 
-entry read_entry(const statement& s) { return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4)}; }
+entry read_entry(const statement& s) {
+  return {s.text(entry_cols["wa_id"]), s.text(entry_cols["source"]), s.text(entry_cols["keyword"]),
+          s.text(entry_cols["message_id"]), s.int64(entry_cols["created_at"])};
+}
 
 std::optional<std::string> optional_text(const statement& s, int col) {
   if (s.is_null(col)) return std::nullopt;
@@ -19,19 +30,18 @@ std::optional<std::string> optional_text(const statement& s, int col) {
 }  // namespace
 
 core::error_code get_settings(connection& c, std::string_view instance_id, settings_row& out) {
-  ENF_PREPARE(s,
-              "SELECT enabled, stop_keywords, start_keywords, enforce, updated_at FROM optout_settings "
-              "WHERE instance_id = ?1");
+  static constexpr column_list settings_cols{"enabled, stop_keywords, start_keywords, enforce, updated_at"};
+  ENF_PREPARE(s, std::string("SELECT ") + settings_cols.sql() + " FROM optout_settings WHERE instance_id = ?1");
   s->bind(1, instance_id);
   core::error_code ec;
   out = settings_row{};
   if (s->step(ec)) {
     out.found = true;
-    out.enabled = s->int64(0) != 0;
-    out.stop_keywords = optional_text(*s, 1);
-    out.start_keywords = optional_text(*s, 2);
-    out.enforce = s->text(3);
-    out.updated_at = s->int64(4);
+    out.enabled = s->int64(settings_cols["enabled"]) != 0;
+    out.stop_keywords = optional_text(*s, settings_cols["stop_keywords"]);
+    out.start_keywords = optional_text(*s, settings_cols["start_keywords"]);
+    out.enforce = s->text(settings_cols["enforce"]);
+    out.updated_at = s->int64(settings_cols["updated_at"]);
   }
   s->reset();
   return ec;
@@ -78,47 +88,35 @@ core::error_code remove(connection& c, std::string_view instance_id, std::string
 core::error_code contains(connection& c, std::string_view instance_id, std::string_view wa_id, bool& listed) {
   ENF_PREPARE(s, "SELECT 1 FROM optouts WHERE instance_id = ?1 AND wa_id = ?2");
   s->bind(1, instance_id).bind(2, wa_id);
-  core::error_code ec;
-  listed = s->step(ec);
-  s->reset();
-  return ec;
+  return has_row(*s, listed);
 }
 
 core::error_code get(connection& c, std::string_view instance_id, std::string_view wa_id, entry& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + entry_cols + " FROM optouts WHERE instance_id = ?1 AND wa_id = ?2");
+  ENF_PREPARE(s, std::string("SELECT ") + entry_cols.sql() + " FROM optouts o WHERE instance_id = ?1 AND wa_id = ?2");
   s->bind(1, instance_id).bind(2, wa_id);
-  core::error_code ec;
-  const bool found = s->step(ec);
-  if (found) out = read_entry(*s);
-  s->reset();
-  if (ec) return ec;
-  return found ? core::error_code{} : make_error_code(error::not_found);
+  return read_one(*s, read_entry, out);
 }
 
 core::error_code list(connection& c, std::string_view instance_id, std::string_view after, std::size_t limit,
                       std::vector<entry>& out) {
-  ENF_PREPARE(s, std::string("SELECT ") + entry_cols +
-                     " FROM optouts WHERE instance_id = ?1 AND wa_id > ?2 ORDER BY wa_id LIMIT ?3");
+  ENF_PREPARE(s, std::string("SELECT ") + entry_cols.sql() +
+                     " FROM optouts o WHERE instance_id = ?1 AND wa_id > ?2 ORDER BY wa_id LIMIT ?3");
   s->bind(1, instance_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_entry(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_entry, out);
 }
 
 core::error_code list_for_user(connection& c, std::string_view user_id, std::string_view after_instance,
                                std::string_view after_wa_id, std::size_t limit, std::vector<std::string>& instance_ids,
                                std::vector<entry>& out) {
-  ENF_PREPARE(s,
-              "SELECT o.wa_id, o.source, COALESCE(o.keyword, ''), COALESCE(o.message_id, ''), o.created_at, "
-              "o.instance_id FROM optouts o JOIN instances i ON i.id = o.instance_id WHERE i.user_id = ?1 "
-              "AND (o.instance_id > ?2 OR (o.instance_id = ?2 AND o.wa_id > ?3)) "
-              "ORDER BY o.instance_id, o.wa_id LIMIT ?4");
+  ENF_PREPARE(s, std::string("SELECT ") + owned_entry_cols.sql() +
+                     " FROM optouts o JOIN instances i ON i.id = o.instance_id WHERE i.user_id = ?1 "
+                     "AND (o.instance_id > ?2 OR (o.instance_id = ?2 AND o.wa_id > ?3)) "
+                     "ORDER BY o.instance_id, o.wa_id LIMIT ?4");
   s->bind(1, user_id).bind(2, after_instance).bind(3, after_wa_id).bind(4, static_cast<std::int64_t>(limit));
   core::error_code ec;
   while (s->step(ec)) {
     out.push_back(read_entry(*s));
-    instance_ids.push_back(s->text(5));
+    instance_ids.push_back(s->text(owned_entry_cols["instance_id"]));
   }
   s->reset();
   return ec;

@@ -2,25 +2,32 @@
 // include/enfinito/store/second_factor.hpp).
 #include <enfinito/store/second_factor.hpp>
 #include <enfinito/store/error.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 namespace enfinito::store::second_factor {
+namespace {
+
+constexpr column_list factor_cols{"user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session"};
+constexpr column_list secret_cols{"user_id, secret_blob"};
+static_assert(factor_cols.extends(secret_cols), "a secret is the start of a factor's row");
+
+}  // namespace
 
 core::result<std::optional<factor>> get(connection& c, std::string_view user_id) {
-  ENF_PREPARE(s,
-              "SELECT user_id, secret_blob, confirmed_at, last_step, created_at, enrolling_session "
-              "FROM user_totp WHERE user_id = ?1");
+  ENF_PREPARE(s, std::string("SELECT ") + factor_cols.sql() + " FROM user_totp WHERE user_id = ?1");
   s->bind(1, user_id);
   core::error_code ec;
   std::optional<factor> out;
   if (s->step(ec)) {
     factor f;
-    f.user_id = s->text(0);
-    f.secret_blob = s->blob(1);
-    if (!s->is_null(2)) f.confirmed_at = s->int64(2);
-    f.last_step = s->int64(3);
-    f.created_at = s->int64(4);
-    if (!s->is_null(5)) f.enrolling_session = s->text(5);
+    f.user_id = s->text(factor_cols["user_id"]);
+    f.secret_blob = s->blob(factor_cols["secret_blob"]);
+    if (!s->is_null(factor_cols["confirmed_at"])) f.confirmed_at = s->int64(factor_cols["confirmed_at"]);
+    f.last_step = s->int64(factor_cols["last_step"]);
+    f.created_at = s->int64(factor_cols["created_at"]);
+    if (!s->is_null(factor_cols["enrolling_session"])) f.enrolling_session = s->text(factor_cols["enrolling_session"]);
     out = std::move(f);
   }
   s->reset();
@@ -31,10 +38,7 @@ core::result<std::optional<factor>> get(connection& c, std::string_view user_id)
 core::error_code enrolled(connection& c, std::string_view user_id, bool& out) {
   ENF_PREPARE(s, "SELECT 1 FROM user_totp WHERE user_id = ?1 AND confirmed_at IS NOT NULL");
   s->bind(1, user_id);
-  core::error_code ec;
-  out = s->step(ec);
-  s->reset();
-  return ec;
+  return has_row(*s, out);
 }
 
 core::error_code begin(connection& c, std::string_view user_id, std::string_view secret_blob, std::int64_t now,
@@ -104,11 +108,8 @@ core::error_code take_recovery_code(connection& c, std::string_view user_id, std
 core::result<std::int64_t> count_recovery_codes(connection& c, std::string_view user_id) {
   ENF_PREPARE(s, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1");
   s->bind(1, user_id);
-  core::error_code ec;
   std::int64_t n = 0;
-  if (s->step(ec)) n = s->int64(0);
-  s->reset();
-  if (ec) return ec;
+  if (auto ec = read_value(*s, n)) return ec;
   return n;
 }
 
@@ -128,11 +129,13 @@ core::error_code insert_challenge(connection& c, std::string_view token_hash, st
 }
 
 core::result<std::optional<challenge>> find_challenge(connection& c, std::string_view token_hash, std::int64_t now) {
-  ENF_PREPARE(s, "SELECT user_id, method FROM signin_challenges WHERE token_hash = ?1 AND expires_at > ?2");
+  static constexpr column_list challenge_cols{"user_id, method"};
+  ENF_PREPARE(s, std::string("SELECT ") + challenge_cols.sql() +
+                     " FROM signin_challenges WHERE token_hash = ?1 AND expires_at > ?2");
   s->bind(1, token_hash).bind(2, now);
   core::error_code ec;
   std::optional<challenge> out;
-  if (s->step(ec)) out = challenge{s->text(0), s->text(1)};
+  if (s->step(ec)) out = challenge{s->text(challenge_cols["user_id"]), s->text(challenge_cols["method"])};
   s->reset();
   if (ec) return ec;
   return out;
@@ -153,10 +156,7 @@ core::error_code restrict_session(connection& c, std::string_view session_id, st
 core::error_code session_restricted(connection& c, std::string_view session_id, bool& out) {
   ENF_PREPARE(s, "SELECT 1 FROM enrolment_sessions WHERE session_id = ?1");
   s->bind(1, session_id);
-  core::error_code ec;
-  out = s->step(ec);
-  s->reset();
-  return ec;
+  return has_row(*s, out);
 }
 
 core::error_code lift_restrictions(connection& c, std::string_view user_id) {
@@ -167,10 +167,11 @@ core::error_code lift_restrictions(connection& c, std::string_view user_id) {
 
 core::error_code scan_secrets(connection& c, std::string_view after, std::size_t limit,
                               std::vector<sealed_secret>& out) {
-  ENF_PREPARE(s, "SELECT user_id, secret_blob FROM user_totp WHERE user_id > ?1 ORDER BY user_id LIMIT ?2");
+  ENF_PREPARE(
+      s, std::string("SELECT ") + secret_cols.sql() + " FROM user_totp WHERE user_id > ?1 ORDER BY user_id LIMIT ?2");
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   core::error_code ec;
-  while (s->step(ec)) out.push_back({s->text(0), s->blob(1)});
+  while (s->step(ec)) out.push_back({s->text(secret_cols["user_id"]), s->blob(secret_cols["secret_blob"])});
   s->reset();
   return ec;
 }

@@ -2,6 +2,7 @@
 // The design essay is at the top of include/enfinito/store/store.hpp.
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/store.hpp>
+#include "store/await_submit.hpp"
 #include "store/wal_vfs.hpp"
 
 #include <boost/asio/async_result.hpp>
@@ -442,39 +443,14 @@ void store::reader_loop(connection& conn) {
   }
 }
 
-namespace {
-// Bridges a callback-style submission to a coroutine: the handler resumes the coroutine on
-// its own executor, where `complete` posts it.
-//
-// The initiation captures only pointers into this coroutine's frame (which outlives the
-// co_await): GCC 12 may destroy a temporary in a co_await operand twice, and a capture that
-// owns memory (the work_fn inside `submit`, when its callable does not fit std::function's
-// small buffer) was then freed twice. Raw pointers make a double destruction harmless.
-template <class Submit>
-net::awaitable<core::error_code> await_submit(Submit submit) {
-  auto ex = co_await net::this_coro::executor;
-  core::error_code ec;
-  auto token = net::redirect_error(net::use_awaitable, ec);
-  Submit* sp = &submit;
-  executor* exp = &ex;
-  co_await net::async_initiate<decltype(token), void(core::error_code)>(
-      [sp, exp](auto handler) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        (*sp)(*exp, [h](core::error_code e) { (*h)(e); });
-      },
-      token);
-  co_return ec;
-}
-}  // namespace
-
 net::awaitable<core::error_code> store::write(work_fn fn) {
-  return await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
+  return detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
     submit_write(std::move(fn), std::move(ex), std::move(done));
   });
 }
 
 net::awaitable<core::error_code> store::read(work_fn fn) {
-  return await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
+  return detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
     submit_read(std::move(fn), std::move(ex), std::move(done));
   });
 }

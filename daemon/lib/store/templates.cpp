@@ -3,25 +3,32 @@
 #include <enfinito/store/changes.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/templates.hpp>
+#include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 #include <algorithm>
 
 namespace enfinito::store::templates {
 namespace {
 
+// A row of `templates t`.
+constexpr column_list cols{
+    "t.instance_id, t.name, t.language, t.template_id, t.status, t.category, t.quality, t.parameter_format, "
+    "t.components, t.updated_at"};
+
 row read_row(statement& s) {
   row r;
-  r.instance_id = s.text(0);
-  r.name = s.text(1);
-  r.language = s.text(2);
-  r.template_id = s.text(3);
-  r.status = s.text(4);
-  r.category = s.text(5);
-  r.quality = s.text(6);
-  r.parameter_format = s.text(7);
-  if (!s.is_null(8)) r.components = s.text(8);
-  r.updated_at = s.int64(9);
+  r.instance_id = s.text(cols["instance_id"]);
+  r.name = s.text(cols["name"]);
+  r.language = s.text(cols["language"]);
+  r.template_id = s.text(cols["template_id"]);
+  r.status = s.text(cols["status"]);
+  r.category = s.text(cols["category"]);
+  r.quality = s.text(cols["quality"]);
+  r.parameter_format = s.text(cols["parameter_format"]);
+  if (!s.is_null(cols["components"])) r.components = s.text(cols["components"]);
+  r.updated_at = s.int64(cols["updated_at"]);
   return r;
 }
 
@@ -32,24 +39,6 @@ core::error_code insert_row(connection& c, const row& r) {
   s->bind(1, r.instance_id).bind(2, r.name).bind(3, r.language).bind(4, r.template_id).bind(5, r.status);
   s->bind(6, r.category).bind(7, r.quality).bind(8, r.parameter_format).bind(9, r.components).bind(10, r.updated_at);
   return s->run();
-}
-
-// Reads every row `s` yields into `out`.
-core::error_code read_all(statement& s, std::vector<row>& out) {
-  core::error_code ec;
-  while (s.step(ec)) out.push_back(read_row(s));
-  s.reset();
-  return ec;
-}
-
-// One row from `s` into `out`, or not_found.
-core::error_code read_one(statement& s, row& out) {
-  core::error_code ec;
-  const bool found = s.step(ec);
-  if (found) out = read_row(s);
-  s.reset();
-  if (ec) return ec;
-  return found ? core::error_code{} : make_error_code(error::not_found);
 }
 
 }  // namespace
@@ -155,58 +144,56 @@ core::error_code list(connection& c, std::string_view instance_id, const filter&
     const std::string name = f.before.substr(0, sep);
     const std::string lang = sep == std::string::npos ? std::string() : f.before.substr(sep + 1);
     ENF_PREPARE(s,
-                "SELECT instance_id, name, language, template_id, status, category, quality, parameter_format, "
-                "components, updated_at FROM templates WHERE instance_id = ?1 "
-                "AND (?2 = '' OR instr(name, ?2) > 0) AND (?3 = '' OR status = ?3) AND (?4 = '' OR language = ?4) "
-                "AND (?5 = '' OR category = ?5) AND (name < ?6 OR (name = ?6 AND language < ?7)) "
-                "ORDER BY name DESC, language DESC LIMIT ?8");
+                std::string("SELECT ") + cols.sql() +
+                    " FROM templates t WHERE instance_id = ?1 "
+                    "AND (?2 = '' OR instr(name, ?2) > 0) AND (?3 = '' OR status = ?3) AND (?4 = '' OR language = ?4) "
+                    "AND (?5 = '' OR category = ?5) AND (name < ?6 OR (name = ?6 AND language < ?7)) "
+                    "ORDER BY name DESC, language DESC LIMIT ?8");
     s->bind(1, instance_id).bind(2, f.name).bind(3, f.status).bind(4, f.language).bind(5, f.category);
     s->bind(6, name).bind(7, lang).bind(8, static_cast<std::int64_t>(f.limit));
     const auto first = out.size();
-    auto ec = read_all(*s, out);
+    auto ec = read_all(*s, read_row, out);
     std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
     return ec;
   }
   const auto sep = f.after.find('\x1f');
   const std::string after_name = sep == std::string::npos ? f.after : f.after.substr(0, sep);
   const std::string after_lang = sep == std::string::npos ? std::string() : f.after.substr(sep + 1);
-  ENF_PREPARE(s,
-              "SELECT instance_id, name, language, template_id, status, category, quality, parameter_format, "
-              "components, updated_at FROM templates WHERE instance_id = ?1 "
-              "AND (?2 = '' OR instr(name, ?2) > 0) AND (?3 = '' OR status = ?3) AND (?4 = '' OR language = ?4) "
-              "AND (?5 = '' OR category = ?5) AND (?6 = '' OR name > ?6 OR (name = ?6 AND language > ?7)) "
-              "ORDER BY name, language LIMIT ?8");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
+                     " FROM templates t WHERE instance_id = ?1 "
+                     "AND (?2 = '' OR instr(name, ?2) > 0) AND (?3 = '' OR status = ?3) AND (?4 = '' OR language = ?4) "
+                     "AND (?5 = '' OR category = ?5) AND (?6 = '' OR name > ?6 OR (name = ?6 AND language > ?7)) "
+                     "ORDER BY name, language LIMIT ?8");
   s->bind(1, instance_id).bind(2, f.name).bind(3, f.status).bind(4, f.language).bind(5, f.category);
   s->bind(6, after_name).bind(7, after_lang).bind(8, static_cast<std::int64_t>(f.limit));
-  return read_all(*s, out);
+  return read_all(*s, read_row, out);
 }
 
 core::error_code get(connection& c, std::string_view instance_id, std::string_view name, std::string_view language,
                      row& out) {
-  ENF_PREPARE(s,
-              "SELECT instance_id, name, language, template_id, status, category, quality, parameter_format, "
-              "components, updated_at FROM templates WHERE instance_id = ?1 AND name = ?2 AND language = ?3");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
+                     " FROM templates t WHERE instance_id = ?1 AND name = ?2 AND language = ?3");
   s->bind(1, instance_id).bind(2, name).bind(3, language);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code find_by_meta_id(connection& c, std::string_view user_id, std::string_view template_id, row& out) {
-  ENF_PREPARE(s,
-              "SELECT t.instance_id, t.name, t.language, t.template_id, t.status, t.category, t.quality, "
-              "t.parameter_format, t.components, t.updated_at FROM templates t JOIN instances i "
-              "ON i.id = t.instance_id WHERE i.user_id = ?1 AND t.template_id = ?2 ORDER BY t.instance_id LIMIT 1");
+  ENF_PREPARE(s, std::string("SELECT ") + cols.sql() +
+                     " FROM templates t JOIN instances i ON i.id = t.instance_id "
+                     "WHERE i.user_id = ?1 AND t.template_id = ?2 ORDER BY t.instance_id LIMIT 1");
   s->bind(1, user_id).bind(2, template_id);
-  return read_one(*s, out);
+  return read_one(*s, read_row, out);
 }
 
 core::error_code state(connection& c, std::string_view instance_id, copy_state& out) {
   out = {};
-  ENF_PREPARE(s, "SELECT synced_at, webhooks_since FROM template_copies WHERE instance_id = ?1");
+  static constexpr column_list copy_cols{"synced_at, webhooks_since"};
+  ENF_PREPARE(s, std::string("SELECT ") + copy_cols.sql() + " FROM template_copies WHERE instance_id = ?1");
   s->bind(1, instance_id);
   core::error_code ec;
   if (s->step(ec)) {
-    if (!s->is_null(0)) out.synced_at = s->int64(0);
-    if (!s->is_null(1)) out.webhooks_since = s->int64(1);
+    if (!s->is_null(copy_cols["synced_at"])) out.synced_at = s->int64(copy_cols["synced_at"]);
+    if (!s->is_null(copy_cols["webhooks_since"])) out.webhooks_since = s->int64(copy_cols["webhooks_since"]);
   }
   s->reset();
   return ec;
@@ -228,10 +215,7 @@ core::error_code last_inbound(connection& c, std::string_view instance_id, std::
   out.reset();
   ENF_PREPARE(s, "SELECT last_inbound_at FROM conversations WHERE instance_id = ?1 AND peer = ?2");
   s->bind(1, instance_id).bind(2, peer);
-  core::error_code ec;
-  if (s->step(ec) && !s->is_null(0)) out = s->int64(0);
-  s->reset();
-  return ec;
+  return read_value(*s, out);
 }
 
 }  // namespace enfinito::store::templates

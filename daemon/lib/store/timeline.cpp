@@ -4,6 +4,7 @@
 #include <enfinito/store/timeline.hpp>
 #include "store/columns.hpp"
 #include "store/prepare.hpp"
+#include "store/rows.hpp"
 
 #include <algorithm>
 
@@ -53,10 +54,7 @@ core::error_code attempts(connection& c, std::int64_t message_seq, std::vector<a
   ENF_PREPARE(
       s, std::string("SELECT ") + attempt_cols.sql() + " FROM message_attempts WHERE message_seq = ?1 ORDER BY id");
   s->bind(1, message_seq);
-  core::error_code ec;
-  while (s->step(ec)) out.push_back(read_attempt(*s));
-  s->reset();
-  return ec;
+  return read_all(*s, read_attempt, out);
 }
 
 core::error_code message_events(connection& c, std::string_view user_id, std::string_view instance_id,
@@ -67,12 +65,10 @@ core::error_code message_events(connection& c, std::string_view user_id, std::st
   {
     ENF_PREPARE(s, "SELECT id FROM events WHERE created_at >= ?1 ORDER BY created_at LIMIT 1");
     s->bind(1, since_ms);
-    core::error_code ec;
-    const bool row = s->step(ec);
-    if (row) first = s->int64(0);
-    s->reset();
-    if (ec) return ec;
-    if (!row) return {};
+    std::optional<std::int64_t> found;
+    if (auto ec = read_value(*s, found)) return ec;
+    if (!found) return {};
+    first = *found;
   }
   ENF_PREPARE(s, std::string("SELECT ") + event_cols.sql() +
                      " FROM (SELECT id, instance_id, type, data, created_at "

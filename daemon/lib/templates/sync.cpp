@@ -4,13 +4,13 @@
 
 #include <enfinito/core/clock.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/instances/meta_access.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 #include <enfinito/store/templates.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -139,12 +139,7 @@ net::awaitable<instances::relayed<std::size_t>> sync_now(const instances::relay_
 
 void start_sync(sync_context c, executor ex) {
   auto ctx = std::make_shared<sync_context>(std::move(c));
-  net::co_spawn(ex, sync_loop(std::move(ctx)), [](std::exception_ptr e) {
-    if (e) {
-      core::log::error("templates.sync_crashed", {});
-      std::terminate();
-    }
-  });
+  core::spawn(ex, sync_loop(std::move(ctx)), core::on_exception::terminate("templates.sync_crashed"));
 }
 
 }  // namespace enfinito::templates

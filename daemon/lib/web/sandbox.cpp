@@ -3,6 +3,7 @@
 
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/spawn.hpp>
 #include <enfinito/core/secret.hpp>
 #include <enfinito/crypto/instance_fields.hpp>
 #include <enfinito/crypto/random.hpp>
@@ -12,7 +13,6 @@
 #include <enfinito/store/store.hpp>
 #include <enfinito/upstream/client.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -302,9 +302,8 @@ void register_sandbox_routes(http::router& r, api::services& s) {
       if (tls) sb->fake = upstream::client::make(url->where, o, std::move(*tls));
       // The fake forgets everything when it stops; the database does not.
       if (sb->fake)
-        net::co_spawn(s.reactors.at(0).get_executor(), restore(sb), [](std::exception_ptr e) {
-          if (e) core::log::error("web.sandbox_restore_failed", {});
-        });
+        core::spawn(s.reactors.at(0).get_executor(), restore(sb),
+                    core::on_exception::log("web.sandbox_restore_failed"));
       core::log::warn("web.dev_sandbox", {{"warning", "DEV MODE: sandbox routes /v1/dev/... on, fake Graph API at"},
                                           {"url", s.cfg.sandbox_url}});
     }

@@ -3,10 +3,14 @@
 #include <enfinito/store/pg/pool.hpp>
 
 #include <enfinito/core/log.hpp>
-#include "store/pg/await_submit.hpp"
+#include "store/await_submit.hpp"
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/system_executor.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <future>
@@ -174,7 +178,7 @@ void pool::worker(std::unique_ptr<connection> conn) {
 }
 
 net::awaitable<core::error_code> pool::run(work_fn fn) {
-  return detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
+  return store::detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
     submit(std::move(fn), std::move(ex), std::move(done));
   });
 }

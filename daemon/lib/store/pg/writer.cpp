@@ -5,7 +5,7 @@
 
 #include <enfinito/core/log.hpp>
 #include <enfinito/store/pg/notice.hpp>
-#include "store/pg/await_submit.hpp"
+#include "store/await_submit.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
@@ -81,7 +81,7 @@ void writer::submit(work_fn fn, executor ex, done_fn done) {
 }
 
 net::awaitable<core::error_code> writer::write(work_fn fn) {
-  return detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
+  return store::detail::await_submit([this, fn = std::move(fn)](executor ex, done_fn done) mutable {
     submit(std::move(fn), std::move(ex), std::move(done));
   });
 }

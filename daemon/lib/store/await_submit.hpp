@@ -1,7 +1,12 @@
 #pragma once
-// store::pg await_submit: a callback-style submit(executor, done) as an awaitable, for the
-// pool's and the writer's coroutine forms. The same bridge as store.cpp's await_submit (see the
-// GCC 12 note there): the initiation captures only pointers into this coroutine's frame.
+// await_submit: bridges a callback-style submission (store::store's writer and readers,
+// store::pg::pool's connections) to a coroutine. `submit(executor, done)` hands the work on and
+// calls `done(ec)` when it ends; the handler resumes the coroutine on its own executor.
+//
+// The initiation captures only pointers into this coroutine's frame (which outlives the
+// co_await): GCC 12 may destroy a temporary in a co_await operand twice, and a capture that
+// owns memory (the work_fn inside `submit`, when its callable does not fit std::function's
+// small buffer) was then freed twice. Raw pointers make a double destruction harmless.
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/net.hpp>
 
@@ -12,7 +17,7 @@
 
 #include <memory>
 
-namespace enfinito::store::pg::detail {
+namespace enfinito::store::detail {
 
 template <class Submit>
 net::awaitable<core::error_code> await_submit(Submit submit) {
@@ -30,4 +35,4 @@ net::awaitable<core::error_code> await_submit(Submit submit) {
   co_return ec;
 }
 
-}  // namespace enfinito::store::pg::detail
+}  // namespace enfinito::store::detail
