@@ -13,6 +13,7 @@
 //   elements aside), a length only for one Content-Length of digits with that value;
 // - the replayed connection (tests/http_framing/replay.hpp) never uses more bytes than it got.
 #include "../http_framing/replay.hpp"
+#include "../http_framing/routes.hpp"
 
 #include <enfinito/http/admission.hpp>
 #include <enfinito/http/framing.hpp>
@@ -34,25 +35,8 @@ namespace {
 
 constexpr std::uint64_t limit = 64 * 1024;
 
-// A small route table with what admission reads of routes: a route limit below and above the
-// server's, a spooling route, a parameter (bad %-escapes), two methods on one path (405).
-// Handlers are never called here.
-const http::router& routes() {
-  static const http::router r = [] {
-    http::router t;
-    http::route_options small;
-    small.body_limit = 256;
-    t.add(http::verb::post, "/v1/messages", "messages.send", {}, small);
-    t.add(http::verb::get, "/v1/messages", "messages.list", {});
-    http::route_options media;
-    media.body_limit = 1024 * 1024;
-    media.spool_dir = "/nonexistent";
-    t.add(http::verb::post, "/v1/media", "media.upload", {}, media);
-    t.add(http::verb::get, "/v1/items/{id}", "items.get", {});
-    return t;
-  }();
-  return r;
-}
+// The admission tests' route table (http_framing/routes.hpp).
+const http::router& routes() { return test::admission_routes(); }
 
 void require(bool ok) {
   if (!ok) std::abort();

@@ -7,6 +7,7 @@
 #include "support/smtp_server.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
+#include "support/web_client.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -73,18 +74,10 @@ struct client {
     if (!bearer.empty()) headers["Authorization"] = "Bearer " + bearer;
     auto r = http_call(port, method, target, body, headers);
     record_cookies(r);
-    auto sc = r.header("set-cookie");
-    if (!sc.empty()) {
-      auto first = sc.substr(0, sc.find(';'));
-      cookie = first.ends_with("=") ? std::string() : first;
-    }
+    keep_cookie(cookie, r.header("set-cookie"));
     return r;
   }
 };
-
-std::string signin_body(const std::string& email, const std::string& password) {
-  return boost::json::serialize(boost::json::object{{"email", email}, {"password", password}});
-}
 
 // Writes a TOML for enfinitoctl pointing at the test daemon's database.
 std::string ctl_config(const running_app& app) {
@@ -130,17 +123,6 @@ std::pair<client, std::string> active_user(running_app& app, client& admin, cons
   auto s = u.call("POST", "/v1/auth/signin", signin_body(email, password));
   BOOST_REQUIRE_MESSAGE(s.status == 200, s.body);
   return {u, id};
-}
-
-void with_smtp(config::settings& s, unsigned short port) {
-  s.smtp.host = "127.0.0.1";
-  s.smtp.port = port;
-  s.smtp.from = "noreply@enfinito.example";
-  s.smtp.starttls = "off";
-  s.smtp.retry_base = 200ms;
-  s.smtp.retry_max = 400ms;
-  s.smtp.poll_interval = 50ms;
-  s.smtp.timeout = 3000ms;
 }
 
 // Opens the test daemon's database read-write (WAL lets us next to the daemon).
@@ -206,15 +188,21 @@ std::string pending_user(client& admin, unsigned short port, const std::string& 
 // SMTP server to receive it (empty after 20 s).
 std::string mailed_link(const smtp_server& smtp, const std::string& to, const std::string& action) {
   const std::regex link("data-rights#action=" + action + "&token=([A-Za-z0-9_-]+)");
-  for (int i = 0; i < 400; ++i) {
-    auto mails = smtp.messages();
-    for (auto it = mails.rbegin(); it != mails.rend(); ++it) {
-      std::smatch m;
-      if (it->find(to) != std::string::npos && std::regex_search(*it, m, link)) return m[1];
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return {};
+  std::string token;
+  wait_until(
+      [&] {
+        auto mails = smtp.messages();
+        for (auto it = mails.rbegin(); it != mails.rend(); ++it) {
+          std::smatch m;
+          if (it->find(to) != std::string::npos && std::regex_search(*it, m, link)) {
+            token = m[1];
+            return true;
+          }
+        }
+        return false;
+      },
+      20s, 50ms);
+  return token;
 }
 
 }  // namespace
@@ -241,7 +229,7 @@ BOOST_AUTO_TEST_CASE(signup_approval_mail_signin_and_signout) {
   temp_dir smtp_dir;
   smtp_server smtp(smtp_dir.path());
   BOOST_REQUIRE(smtp.start());
-  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  running_app app([&](config::settings& s) { use_test_smtp(s, smtp.port()); });
   auto admin = admin_client(app);
   client u{app.port()};
   auto r = u.call("POST", "/v1/auth/signup", signup_body("Ada Lovelace", "Ada@Example.com", "analytical engine"));
@@ -467,7 +455,7 @@ BOOST_AUTO_TEST_CASE(password_reset_link_is_single_use_and_ends_every_session) {
   smtp_server smtp(smtp_dir.path());
   BOOST_REQUIRE(smtp.start());
   running_app app([&](config::settings& s) {
-    with_smtp(s, smtp.port());
+    use_test_smtp(s, smtp.port());
     s.server.public_url = "https://enfinito.example.com";
   });
   client admin{app.port(), "https://enfinito.example.com"};
@@ -532,7 +520,7 @@ BOOST_AUTO_TEST_CASE(changing_the_password_ends_the_other_sessions) {
 BOOST_AUTO_TEST_CASE(mail_survives_an_smtp_outage_and_is_retried) {
   auto port = free_port();
   temp_dir dir;
-  running_app app([&](config::settings& s) { with_smtp(s, port); });
+  running_app app([&](config::settings& s) { use_test_smtp(s, port); });
   client c{app.port()};
   c.call("POST", "/v1/auth/signup", signup_body("Bob", "bob@example.com", "bob password"));
   auto admin = admin_client(app);
@@ -555,7 +543,7 @@ BOOST_AUTO_TEST_CASE(a_mail_the_server_refuses_for_good_is_dead_lettered_not_ret
   temp_dir dir;
   smtp_server smtp(dir.path());
   BOOST_REQUIRE(smtp.start());
-  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  running_app app([&](config::settings& s) { use_test_smtp(s, smtp.port()); });
   client c{app.port()};
   // The test server answers 550 at RCPT for addresses starting with "bounce".
   c.call("POST", "/v1/auth/signup", signup_body("Bo", "bounce@example.com", "bob password"));
@@ -714,7 +702,7 @@ BOOST_AUTO_TEST_CASE(export_streams_a_large_account_page_by_page) {
 BOOST_AUTO_TEST_CASE(deleting_the_account_removes_everything_and_leaves_no_plaintext) {
   temp_dir smtp_dir;
   smtp_server smtp(smtp_dir.path());  // never started: the reset mail stays queued, then goes with the user
-  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  running_app app([&](config::settings& s) { use_test_smtp(s, smtp.port()); });
   auto admin = admin_client(app);
   const std::string email = "delete.me.unique@example.org";
   auto [u, uid] = active_user(app, admin, email, "deletable password");
@@ -756,7 +744,7 @@ BOOST_AUTO_TEST_CASE(pending_rejected_and_suspended_users_export_and_delete_by_m
   temp_dir smtp_dir;
   smtp_server smtp(smtp_dir.path());
   BOOST_REQUIRE(smtp.start());
-  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  running_app app([&](config::settings& s) { use_test_smtp(s, smtp.port()); });
   auto admin = admin_client(app);
   const std::string password = "data rights password";
   const std::string pending = "rights.pending@example.org", rejected = "rights.rejected@example.org",
@@ -914,7 +902,7 @@ BOOST_AUTO_TEST_CASE(notify_users_mails_each_active_user_once_even_when_run_twic
   temp_dir smtp_dir;
   smtp_server smtp(smtp_dir.path());
   BOOST_REQUIRE(smtp.start());
-  running_app app([&](config::settings& s) { with_smtp(s, smtp.port()); });
+  running_app app([&](config::settings& s) { use_test_smtp(s, smtp.port()); });
   auto admin = admin_client(app);
   active_user(app, admin, "notice.one@example.org");
   active_user(app, admin, "notice.two@example.org");
@@ -1033,7 +1021,7 @@ BOOST_AUTO_TEST_CASE(starttls_required_never_sends_in_clear) {
   smtp_server smtp(smtp_dir.path());  // plain SMTP, no STARTTLS on offer
   BOOST_REQUIRE(smtp.start());
   running_app app([&](config::settings& s) {
-    with_smtp(s, smtp.port());
+    use_test_smtp(s, smtp.port());
     s.smtp.starttls = "required";
   });
   client c{app.port()};

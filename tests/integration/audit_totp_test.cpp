@@ -7,7 +7,9 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/tenants.hpp"
+#include "support/web_client.hpp"
 
 #include <enfinito/accounts/totp.hpp>
 #include <enfinito/api/auth_guard.hpp>
@@ -37,7 +39,6 @@ constexpr const char* token = "EAAGcanaryAUDITtokenQ7Zk2Lw9Xv4Rt6Yp1Mn3B";
 constexpr const char* token2 = "EAAGcanaryAUDITsecondH2j4K6l8Z0x1C3v5B7n9";
 constexpr const char* app_secret = "canaryAUDITappSECRET4d9c2b7e";
 constexpr const char* url_canary = "canaryAUDITurlTOKEN8x7c6v5b";
-const std::string origin = "http://127.0.0.1:8080";  // the default server.public_url
 
 json::object body_of(const http_result& r) {
   boost::system::error_code ec;
@@ -51,31 +52,7 @@ std::string str(const json::value& v, std::string_view k) {
 }
 
 // A browser (cookie, Origin, JSON) or a program (API key).
-struct client {
-  std::uint16_t port;
-  std::string cookie;
-  std::string bearer;
-  http_result call(const std::string& method, const std::string& target, const std::string& body = {}) {
-    header_list h;
-    if (!bearer.empty()) h.emplace_back("authorization", "Bearer " + bearer);
-    if (!cookie.empty()) h.emplace_back("cookie", cookie);
-    if (method != "GET") {
-      h.emplace_back("origin", origin);
-      h.emplace_back("content-type", "application/json");
-    }
-    auto r = http_request("127.0.0.1", port, method, target, h, body);
-    auto sc = r.header("set-cookie");
-    if (!sc.empty()) {
-      auto first = sc.substr(0, sc.find(';'));
-      cookie = first.ends_with("=") ? std::string() : first;
-    }
-    return r;
-  }
-};
-
-std::string signin_body(const std::string& email, const std::string& password) {
-  return json::serialize(json::object{{"email", email}, {"password", password}});
-}
+using client = web_client;
 std::string code_body(const std::string& code) { return json::serialize(json::object{{"code", code}}); }
 
 // The code an authenticator app shows `offset_s` from now for the base32 `secret`.
@@ -179,15 +156,7 @@ BOOST_FIXTURE_TEST_CASE(every_change_is_audited_and_no_entry_holds_a_secret, aud
                                    url_canary, owner.key, web.cookie.substr(web.cookie.find('=') + 1)};
 
   // An instance: connected, its token and name changed, re-verified, deleted at the end.
-  auto made = key.call("POST", "/v1/instances",
-                       json::serialize(json::object{{"name", "Shop"},
-                                                    {"phone_number_id", phone},
-                                                    {"waba_id", waba},
-                                                    {"access_token", token},
-                                                    {"app_secret", app_secret},
-                                                    {"app_id", "1234567890123"}}));
-  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
-  const auto instance = str(body_of(made), "id");
+  const auto instance = str(connect_instance(app.port(), owner.key, {phone, waba, token, app_secret}), "id");
   auto patched = key.call("PATCH", "/v1/instances/" + instance,
                           json::serialize(json::object{{"name", "Renamed"}, {"access_token", token2}}));
   BOOST_REQUIRE_MESSAGE(patched.status == 200u, patched.body);

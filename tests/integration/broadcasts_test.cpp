@@ -7,7 +7,9 @@
 // parameters per recipient; and kill -9 of a daemon child process mid-broadcast, then restart.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
@@ -33,10 +35,6 @@ using namespace enfinito;
 using namespace enfinito::test;
 using namespace std::chrono_literals;
 
-constexpr const char* phone_a = "106540352242922";
-constexpr const char* waba_a = "102290129340398";
-constexpr const char* phone_b = "106540352249999";
-constexpr const char* waba_b = "102290129349999";
 constexpr const char* token = "EAAGbroadcastTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8";
 
 std::string fake_config() {
@@ -74,15 +72,7 @@ struct fixture_at {
     return http_request("127.0.0.1", app.port(), method, target, h, body, 30s);
   }
   std::string create_instance(const char* phone, const char* waba) {
-    json::object creds{{"name", "Shop"},
-                       {"phone_number_id", phone},
-                       {"waba_id", waba},
-                       {"access_token", token},
-                       {"app_secret", "appsecret0123456789abcdef"},
-                       {"app_id", "1234567890123"}};
-    auto r = call("POST", "/v1/instances", json::serialize(creds));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    return str(body_of(r), "id");
+    return str(connect_instance(app.port(), alice.key, {phone, waba, token, "appsecret0123456789abcdef"}), "id");
   }
   // `n` recipients +1555200NNNN with two parameters each, for appointment_reminder.
   static json::array recipients(std::size_t n, std::size_t from = 0) {
@@ -257,6 +247,7 @@ BOOST_FIXTURE_TEST_CASE(pause_resume_and_cancel, slow_fixture) {
   BOOST_TEST(str(body_of(r), "state") == "paused");
   std::this_thread::sleep_for(300ms);  // what was in flight lands
   const auto at_pause = received().size();
+  // A real wait: nothing may be sent while paused (a negative, over wall time).
   std::this_thread::sleep_for(600ms);
   BOOST_TEST(received().size() == at_pause);  // nothing while paused
   BOOST_TEST(call("POST", "/v1/broadcasts/" + id + "/pause").status == 409u);
@@ -268,8 +259,10 @@ BOOST_FIXTURE_TEST_CASE(pause_resume_and_cancel, slow_fixture) {
   r = call("POST", "/v1/broadcasts/" + id + "/cancel");
   BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
   BOOST_TEST(str(body_of(r), "state") == "cancelled");
+  // A real wait: what was in flight lands.
   std::this_thread::sleep_for(300ms);
   const auto at_cancel = received().size();
+  // A real wait: nothing may be sent after the cancel (a negative, over wall time).
   std::this_thread::sleep_for(600ms);
   BOOST_TEST(received().size() == at_cancel);  // never sent later
   BOOST_TEST(at_cancel < 400u);
@@ -287,6 +280,7 @@ BOOST_FIXTURE_TEST_CASE(send_at_waits_and_expires_at_gives_up, fixture) {
   // Due at once but paused before it starts, resumed after its expiry: given up, never sent.
   const auto lapsed = created({{"recipients", recipients(3, 100)}, {"send_at", now + 300}, {"expires_at", now + 600}});
   BOOST_REQUIRE_EQUAL(call("POST", "/v1/broadcasts/" + lapsed + "/pause").status, 200u);
+  // A real wait: the broadcast's wall-clock expiry passes while it is paused.
   std::this_thread::sleep_for(700ms);
   BOOST_REQUIRE_EQUAL(call("POST", "/v1/broadcasts/" + lapsed + "/resume").status, 200u);
   BOOST_TEST(received().empty());
@@ -307,6 +301,7 @@ BOOST_FIXTURE_TEST_CASE(a_single_send_waits_for_send_at_and_its_times_are_checke
   BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
   const auto id = str(body_of(r), "id");
   BOOST_TEST(num(body_of(r), "send_at") == now + 1000);
+  // A real wait: nothing may be sent before send_at (wall time).
   std::this_thread::sleep_for(500ms);
   BOOST_TEST(received().empty());
   BOOST_REQUIRE(wait_until([&] { return str(body_of(call("GET", "/v1/messages/" + id)), "status") == "sent"; }));
@@ -430,16 +425,9 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
   // 200 messages/s: 600 recipients take about 3 s, long enough to kill half way.
-  const std::string toml =
-      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-      "[store]\npath = \"" +
-      db_path +
-      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-      "[meta]\nbase_url = \"" +
-      meta.base_url() +
-      "\"\n"
-      "[queue]\nrate_per_instance = 200\nburst = 10\nmax_in_flight = 32\n"
-      "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n";
+  const std::string toml = process_toml(db_path, meta.base_url(),
+                                        "[queue]\nrate_per_instance = 200\nburst = 10\nmax_in_flight = 32\n"
+                                        "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n");
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   const auto t = plant_tenant_in_file(db_path, "crash@example.com");
@@ -448,21 +436,14 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_broadcast_resumes_and_sends_each_recipient_once)
     if (method == "POST") h.emplace_back("content-type", "application/json");
     return http_request("127.0.0.1", d.port(), method, target, h, body, 30s);
   };
-  json::object creds{{"name", "Shop"},
-                     {"phone_number_id", phone_a},
-                     {"waba_id", waba_a},
-                     {"access_token", token},
-                     {"app_secret", "appsecret0123456789abcdef"},
-                     {"app_id", "1234567890123"}};
-  auto r = call("POST", "/v1/instances", json::serialize(creds));
-  BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-  const auto instance = str(body_of(r), "id");
+  const auto instance =
+      str(connect_instance(d.port(), t.key, {phone_a, waba_a, token, "appsecret0123456789abcdef"}), "id");
 
   constexpr std::size_t n = 600;
   json::object body{{"name", "Crash"},
                     {"template", {{"name", "appointment_reminder"}, {"language", "en_US"}}},
                     {"recipients", fixture::recipients(n)}};
-  r = call("POST", "/v1/instances/" + instance + "/broadcasts", json::serialize(body));
+  auto r = call("POST", "/v1/instances/" + instance + "/broadcasts", json::serialize(body));
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto id = str(body_of(r), "id");
   auto received = [&] {

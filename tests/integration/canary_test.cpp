@@ -16,6 +16,7 @@
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
+#include "support/web_client.hpp"
 
 #include <enfinito/accounts/totp.hpp>
 #include <enfinito/core/clock.hpp>
@@ -49,7 +50,6 @@ constexpr const char* app_secret = "canaryE2EappSECRET4d9c2b7e1f";
 const std::string admin_password = "canary-admin-pw-Qz81x";
 const std::string user_password = "canary-user-pw-Lk29v";
 const std::string new_password = "canary-new-pw-Hy73m";
-const std::string origin = "http://127.0.0.1:8080";
 
 std::string fake_config() {
   return fake_graph::one_number_config(phone, waba, meta_token,
@@ -65,29 +65,8 @@ std::string read_all(const std::filesystem::path& p) {
 }
 
 // A client that keeps its cookie and records every response body it saw.
-struct client {
-  unsigned short port;
-  std::string* seen;
-  std::string cookie;  // name=value
-  std::string bearer;
-  http_result call(const std::string& method, const std::string& target, const std::string& body = {},
-                   bool record = true) {
-    header_list h;
-    if (!bearer.empty()) h.emplace_back("authorization", "Bearer " + bearer);
-    if (!cookie.empty()) h.emplace_back("cookie", cookie);
-    if (method != "GET") {
-      h.emplace_back("origin", origin);
-      h.emplace_back("content-type", "application/json");
-    }
-    auto r = http_request("127.0.0.1", port, method, target, h, body);
-    if (record) *seen += r.body + "\n";
-    auto sc = r.header("set-cookie");
-    if (!sc.empty()) {
-      auto first = sc.substr(0, sc.find(';'));
-      cookie = first.ends_with("=") ? std::string() : first;
-    }
-    return r;
-  }
+struct client : web_client {
+  client(std::uint16_t p, std::string* all) : web_client{.port = p, .seen = all} {}
 };
 
 // Every file of the database (main file, -wal, -shm) as it is now; `wal` set when a non-empty
@@ -124,19 +103,14 @@ BOOST_AUTO_TEST_CASE(planted_credentials_appear_in_no_log_response_mail_export_o
   BOOST_REQUIRE(smtp.start());
   fake_meta meta(fake_config());
   const auto db_path = (dir / "enfinito.db").string();
-  const std::string toml =
-      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-      "[store]\npath = \"" +
-      db_path +
-      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-      "[meta]\nbase_url = \"" +
-      meta.base_url() +
-      "\"\n[log]\nlevel = \"debug\"\n"
+  const std::string toml = process_toml(
+      db_path, meta.base_url(),
+      "[log]\nlevel = \"debug\"\n"
       "[queue]\nbackoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n"
       "[smtp]\nhost = \"127.0.0.1\"\nport = " +
-      std::to_string(smtp.port()) +
-      "\nfrom = \"noreply@enfinito.example\"\nstarttls = \"off\"\nretry_base_ms = 200\nretry_max_ms = 400\n"
-      "poll_interval_ms = 50\ntimeout_ms = 3000\n";
+          std::to_string(smtp.port()) +
+          "\nfrom = \"noreply@enfinito.example\"\nstarttls = \"off\"\nretry_base_ms = 200\nretry_max_ms = 400\n"
+          "poll_interval_ms = 50\ntimeout_ms = 3000\n");
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   std::string seen, legit, tool_output;

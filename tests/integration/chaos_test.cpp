@@ -21,6 +21,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/smtp_server.hpp"  // free_port
 #include "support/temp_dir.hpp"
 #include "support/tmpfs.hpp"
@@ -116,26 +117,13 @@ struct chaos_rig {
   chaos_rig(unsigned mps, const std::string& queue_toml, const std::filesystem::path& data_dir = {})
       : meta(fake_config(mps)),
         db_path(((data_dir.empty() ? dir.path() : data_dir) / "enfinito.db").string()),
-        d(dir.path(), "[server]\nlisten = \"127.0.0.1\"\nport = " + std::to_string(port) +
-                          "\nreactors = 2\n[store]\npath = \"" + db_path +
-                          "\"\n[limits]\ndrain_timeout_ms = 2000\n[meta]\nbase_url = \"" + meta.base_url() +
-                          "\"\n[queue]\n" + queue_toml) {
+        d(dir.path(), process_toml(db_path, meta.base_url(), "[queue]\n" + queue_toml, port)) {
     BOOST_REQUIRE_MESSAGE(d.start(), d.log());
     BOOST_REQUIRE_EQUAL(d.port(), port);
     plant_tenant();
-    json::object creds{{"name", "Chaos"},       {"phone_number_id", phone}, {"waba_id", waba},
-                       {"access_token", token}, {"app_secret", app_secret}, {"app_id", "1234567890123"}};
-    auto r = call("POST", "/v1/instances", json::serialize(creds));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    auto o = body_of(r);
-    instance = str(o, "id");
-    BOOST_REQUIRE_EQUAL(
-        meta.admin_status("numbers",
-                          {{"id", phone},
-                           {"callback_url", "http://127.0.0.1:" + std::to_string(port) + "/webhooks/meta/" + instance},
-                           {"app_secret", app_secret},
-                           {"verify_token", str(o.at("webhook").as_object(), "verify_token")}}),
-        200u);
+    const meta_credentials c{
+        .phone_number_id = phone, .waba_id = waba, .access_token = token, .app_secret = app_secret, .name = "Chaos"};
+    instance = connect_routed_instance(meta, port, key, c);
   }
   ~chaos_rig() {
     if (d.running()) {
@@ -232,8 +220,10 @@ struct load_generator {
         }
       } catch (const std::exception&) {
         ++unknown;  // the daemon died with the request in flight: it may or may not be committed
+        // A real wait: the daemon is down; the load retries at its own pace.
         std::this_thread::sleep_for(20ms);
       }
+      // A real wait: the load generator's pacing.
       if (per_thread_pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(per_thread_pause_ms));
     }
   }
@@ -255,6 +245,7 @@ struct inbound_generator {
                                          {"from", "1555400" + std::to_string(1000 + n % 100)},
                                          {"text", json::object{{"body", "in-" + std::to_string(n)}}}}));
         if (r.status == 200u) wamids.push_back(str(body_of(r), "id"));
+        // A real wait: inbound webhooks at a steady pace.
         std::this_thread::sleep_for(25ms);
       }
     });
@@ -292,6 +283,7 @@ void stop_under_load_and_reconcile(int sig, int kills) {
   int integrity_ok = 0;
   std::vector<long> stop_ms;
   for (int k = 0; k < kills; ++k) {
+    // A real wait: the daemon runs under load for a random time before each kill.
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
     const auto t_stop = clock_type::now();
     rig.d.signal(sig);
@@ -487,6 +479,7 @@ BOOST_AUTO_TEST_CASE(upstream_outage_backs_off_keeps_memory_flat_and_drains_at_t
     const auto end = t0 + std::chrono::seconds(phase_s);
     while (clock_type::now() < end) {
       f.rss_max = std::max(f.rss_max, rss_kib(pid));
+      // A real wait: the RSS is sampled over the phase's wall time.
       std::this_thread::sleep_for(100ms);
     }
     f.seconds = phase_s;
@@ -622,6 +615,7 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   for (int i = 0; i < 20; ++i) BOOST_REQUIRE_EQUAL(rig.send("15553200" + std::to_string(100 + i), "warm").status, 202u);
 
   load_generator load(rig, 3, 5);
+  // A real wait: the load runs for a while before the disk fills.
   std::this_thread::sleep_for(500ms);
   const auto filler = fs.path / "filler";
   const auto accepted_before_fill = load.size();
@@ -640,6 +634,7 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   {
     const auto a0 = load.size();
     const long r0 = load.refused;
+    // A real wait: the disk stays full for this long under load.
     std::this_thread::sleep_for(std::chrono::milliseconds(full_ms));
     accepted_while_full = load.size() - a0;
     refused_while_full = load.refused - r0;
@@ -654,6 +649,7 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_with_503_loses_nothing_and_recovers_witho
   const auto accepted_at_free = load.size();
   BOOST_TEST(wait_until([&] { return load.size() > accepted_at_free + 20; }, 20s, 10ms));
   const long recover_ms = ms_since(t_free);
+  // A real wait: the load keeps running after the recovery.
   std::this_thread::sleep_for(1s);
   load.halt();
   BOOST_TEST(rig.d.running());

@@ -4,7 +4,9 @@
 // webhooks, answers sends and posts their statuses); the tenant is planted in the database.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
@@ -26,13 +28,11 @@ using namespace enfinito;
 using namespace enfinito::test;
 using namespace std::chrono_literals;
 
-constexpr const char* phone = "106540352242922";
-constexpr const char* waba = "102290129340398";
 constexpr const char* token = "EAAGconvTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8";
 constexpr const char* app_secret = "convSECRET4d9c2b7e1f0a3b8c";
 constexpr std::int64_t day_ms = 24LL * 60 * 60 * 1000;
 
-std::string fake_config() { return fake_graph_config({{phone, waba}}, {token}); }
+std::string fake_config() { return fake_graph_config({{phone_a, waba_a}}, {token}); }
 
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -41,61 +41,26 @@ std::int64_t now_s() {
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 std::string str(const json::value& v, std::string_view k) { return std::string(v.as_object().at(k).as_string()); }
 
-struct convo_fixture {
-  fake_meta meta{fake_config()};
-  running_app app;
-  tenant alice;
-  tenant bob;
-  std::string instance_id;
-
+struct convo_fixture : connected_shop {
   convo_fixture()
-      : app([this](config::settings& s) {
-          s.meta.base_url = meta.base_url();
+      : connected_shop(fake_config(), {phone_a, waba_a, token, app_secret}, [](config::settings& s) {
           s.meta.timeout = 5000ms;
           s.queue.backoff_base = 40ms;
           s.queue.backoff_max = 400ms;
           s.queue.sweep_interval = 200ms;
           s.customer_webhooks.allow_http = true;
           s.customer_webhooks.allow_ranges = "127.0.0.0/8";
-        }) {
-    alice = make_tenant(app.get().database(), "alice@example.com");
-    bob = make_tenant(app.get().database(), "bob@example.com");
-    auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"},
-                                               {"phone_number_id", phone},
-                                               {"waba_id", waba},
-                                               {"access_token", token},
-                                               {"app_secret", app_secret},
-                                               {"app_id", "1234567890123"}}));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    auto o = body_of(r);
-    instance_id = str(o, "id");
-    const auto verify = str(o.at("webhook"), "verify_token");
-    meta.admin("numbers",
-               {{"id", phone},
-                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                {"app_secret", app_secret},
-                {"verify_token", verify}});
-  }
+        }) {}
 
-  http_result call(const tenant& t, const std::string& method, const std::string& target,
-                   const std::string& body = {}) {
-    header_list h{{"authorization", "Bearer " + t.key}};
-    if (!body.empty()) h.emplace_back("content-type", "application/json");
-    return http_request("127.0.0.1", app.port(), method, target, h, body);
-  }
-  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
   // The customer `from` writes (the fake posts Meta's signed webhook); waits until it is stored.
   void customer_writes(const std::string& from, const std::string& text, std::int64_t ts_s,
                        const std::string& name = "Ada") {
-    const auto before = count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
-    meta.admin("inbound", {{"from", from},
-                           {"name", name},
-                           {"timestamp", std::to_string(ts_s)},
-                           {"type", "text"},
-                           {"text", json::object{{"body", text}}}});
-    BOOST_REQUIRE(
-        wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") > before; }));
+    deliver_inbound(meta, app.get().database(),
+                    {{"from", from},
+                     {"name", name},
+                     {"timestamp", std::to_string(ts_s)},
+                     {"type", "text"},
+                     {"text", json::object{{"body", text}}}});
   }
   std::string send_text(const std::string& to, const std::string& text) {
     auto r = call(alice, "POST", "/v1/instances/" + instance_id + "/messages",

@@ -15,6 +15,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/latency.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/smtp_server.hpp"
@@ -70,15 +71,9 @@ struct rig {
           if (tweak) tweak(s);
         }) {
     owner = make_tenant(app.get().database(), "degraded-owner@example.com");
-    auto r = call("POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Degraded"},
-                                               {"phone_number_id", phone},
-                                               {"waba_id", waba},
-                                               {"access_token", token},
-                                               {"app_secret", app_secret},
-                                               {"app_id", "1234567890123"}}));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    instance = std::string(json::parse(r.body).at("id").as_string());
+    const meta_credentials c{
+        .phone_number_id = phone, .waba_id = waba, .access_token = token, .app_secret = app_secret, .name = "Degraded"};
+    instance = std::string(connect_instance(app.port(), owner.key, c).at("id").as_string());
   }
 
   http_result call(const std::string& method, const std::string& target, const std::string& body = {}) {
@@ -126,14 +121,8 @@ BOOST_AUTO_TEST_CASE(smtp_down_or_hanging_keeps_signup_reset_and_sends_fast_and_
   auto smtp = std::make_unique<smtp_server>(mail_dir.path(), port);
   BOOST_REQUIRE(smtp->start());
   rig r([&](config::settings& s) {
-    s.smtp.host = "127.0.0.1";
-    s.smtp.port = port;
-    s.smtp.from = "noreply@enfinito.example";
-    s.smtp.starttls = "off";
+    use_test_smtp(s, port);
     s.smtp.timeout = 1000ms;  // a hanging server holds one attempt this long
-    s.smtp.retry_base = 200ms;
-    s.smtp.retry_max = 400ms;
-    s.smtp.poll_interval = 50ms;
   });
   // Active users whose reset mails the phases ask for (one user per request).
   std::vector<std::string> users;

@@ -586,6 +586,7 @@ BOOST_AUTO_TEST_CASE(window_async_failure_batching_duplicates_and_retries) {
   const auto before = sink.snapshot().size();
   fake.send(template_send());
   BOOST_TEST(sink.wait_for([&](const auto& h) { return h.size() > before; }));
+  // A real wait: no further POST may follow the batch (a negative, over wall time).
   std::this_thread::sleep_for(100ms);
   std::size_t statuses = 0;
   for (std::size_t i = before; i < sink.snapshot().size(); ++i)
@@ -654,9 +655,11 @@ BOOST_AUTO_TEST_CASE(rate_limits_per_number_and_pair) {
   for (int i = 0; i < 4; ++i)
     if (parse(fake.send(text_send()).body).as_object().contains("error")) ++pair_limited;
   BOOST_TEST(pair_limited == 1);
+  // A real wait: the fake's pair bucket refills with wall time.
   std::this_thread::sleep_for(250ms);
   BOOST_TEST(fake.send(text_send()).status == 200u);  // the pair bucket refilled one token
   // Throughput: 5 mps; a fresh burst to many recipients hits 130429.
+  // A real wait: the fake's throughput bucket refills with wall time.
   std::this_thread::sleep_for(1100ms);
   int throttled = 0;
   for (int i = 0; i < 8; ++i) {
@@ -731,6 +734,7 @@ BOOST_AUTO_TEST_CASE(media_lifecycle) {
   BOOST_TEST(dl.status == 200u);
   BOOST_TEST(dl.body == jpeg);
   BOOST_TEST(dl.header("content-type") == "image/jpeg");
+  // A real wait: the download URL expires after its wall-clock lifetime.
   std::this_thread::sleep_for(1100ms);
   BOOST_TEST(fake.call("GET", target).status == 404u);  // URL expired
   BOOST_TEST(fake.call("DELETE", "/v23.0/" + id).body == "{\"success\":true}");

@@ -5,7 +5,9 @@
 // publish point; users, API keys and sessions are planted in the database.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/tenants.hpp"
 #include "support/test_certs.hpp"
 #include "support/wait.hpp"
@@ -42,10 +44,6 @@ using namespace enfinito;
 using namespace enfinito::test;
 using tcp = boost::asio::ip::tcp;
 
-constexpr const char* phone_a = "106540352242922";
-constexpr const char* waba_a = "102290129340398";
-constexpr const char* phone_b = "106540352249999";
-constexpr const char* waba_b = "102290129349999";
 constexpr const char* token = "EAAGfeedTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8xx";
 constexpr const char* secret = "feedSECRET4d9c2b7e1f0a3b8c";
 
@@ -126,6 +124,18 @@ struct ws_client {
 
 std::int64_t id_of(const json::object& e) { return e.at("id").as_int64(); }
 
+// Reads what a reader closed as too slow still had on the wire, then checks the close (4008,
+// "too slow, resume with after=<id>"): the ids read, and the reason in `reason`.
+std::vector<std::int64_t> read_until_closed_too_slow(ws_client& slow, std::string& reason) {
+  std::vector<std::int64_t> got;
+  while (auto e = slow.next()) got.push_back(id_of(*e));
+  BOOST_TEST((slow.ec == boost::beast::websocket::error::closed), slow.ec.message());
+  BOOST_TEST(slow.s.reason().code == 4008);
+  reason = slow.s.reason().reason.c_str();
+  BOOST_TEST(reason.find("too slow, resume with after=") == 0u);
+  return got;
+}
+
 // The value of an unlabelled family on /metrics, or -1 when it is absent.
 double metric(std::uint16_t port, const std::string& name) {
   auto r = http_request("127.0.0.1", port, "GET", "/metrics");
@@ -158,34 +168,16 @@ struct feed_fixture {
         }) {
     alice = make_tenant(app.get().database(), "alice@example.com");
     bob = make_tenant(app.get().database(), "bob@example.com");
-    instance_id = create_instance(phone_a, waba_a);
-    instance_b_id = create_instance(phone_b, waba_b);
-    auto r = call(alice, "GET", "/v1/instances/" + instance_id);
-    BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
-    auto verify_token =
-        std::string(json::parse(r.body).as_object().at("webhook").as_object().at("verify_token").as_string());
-    meta.admin("numbers",
-               {{"id", phone_a},
-                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                {"app_secret", secret},
-                {"verify_token", verify_token}});
-  }
-  std::string create_instance(const char* phone, const char* waba) {
-    auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"},
-                                               {"phone_number_id", phone},
-                                               {"waba_id", waba},
-                                               {"access_token", token},
-                                               {"app_secret", secret},
-                                               {"app_id", "1234567890123"}}));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    return std::string(json::parse(r.body).as_object().at("id").as_string());
+    const meta_credentials a{phone_a, waba_a, token, secret};
+    const auto created = connect_instance(app.port(), alice.key, a);
+    instance_id = std::string(created.at("id").as_string());
+    instance_b_id =
+        std::string(connect_instance(app.port(), alice.key, {phone_b, waba_b, token, secret}).at("id").as_string());
+    route_webhooks(meta, app.port(), created, a);
   }
   http_result call(const tenant& t, const std::string& method, const std::string& target,
                    const std::string& body = {}) {
-    header_list h{{"authorization", "Bearer " + t.key}};
-    if (!body.empty()) h.emplace_back("content-type", "application/json");
-    return http_request("127.0.0.1", app.port(), method, target, h, body);
+    return api_call(app.port(), t, method, target, body);
   }
   // Appends events through the store writer: the real publish point.
   // Without any Boost.Test assertion: callable from the tests' own threads (Boost.Test is not
@@ -319,6 +311,7 @@ BOOST_AUTO_TEST_CASE(tickets_expire) {
                         {{"authorization", "Bearer " + f.alice.key}});
   BOOST_REQUIRE(r.status == 201u);
   auto ticket = std::string(json::parse(r.body).as_object().at("ticket").as_string());
+  // A real wait: the ticket expires after its wall-clock lifetime.
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   ws_client c;
   BOOST_TEST(!c.connect(f.app.port(), "/v1/stream?ticket=" + ticket));
@@ -430,6 +423,7 @@ BOOST_FIXTURE_TEST_CASE(resume_after_a_disconnect_has_no_gap_and_no_duplicate, f
   ws_client second;
   BOOST_REQUIRE(open(second, alice, "?after=" + std::to_string(got.back())));
   // Read until caught up with everything produced by the time the producer stops.
+  // A real wait: the producer keeps appending meanwhile.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const auto produced = producer.stop();
   BOOST_REQUIRE(!producer.failed());
@@ -462,6 +456,7 @@ BOOST_FIXTURE_TEST_CASE(resume_by_first_message_has_no_gap_and_no_duplicate, fee
   ws_client second;
   BOOST_REQUIRE(second.connect(app.port(), "/v1/stream?ticket=" + ticket(alice)));
   send_text(second, json::serialize(json::object{{"resume_after", got.back()}}));
+  // A real wait: the producer keeps appending meanwhile.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const auto produced = producer.stop();
   BOOST_REQUIRE(!producer.failed());
@@ -546,16 +541,8 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_while_others_keep_receiving) {
   reader.join();
   BOOST_TEST(fast_got == produced, boost::test_tools::per_element());
   // Now the slow one reads: what was on the wire, then the close with the resume point.
-  std::vector<std::int64_t> slow_got;
-  for (;;) {
-    auto e = slow.next();
-    if (!e) break;
-    slow_got.push_back(id_of(*e));
-  }
-  BOOST_TEST((slow.ec == boost::beast::websocket::error::closed), slow.ec.message());
-  BOOST_TEST(slow.s.reason().code == 4008);
-  const std::string reason(slow.s.reason().reason.c_str());
-  BOOST_TEST(reason.find("too slow, resume with after=") == 0u);
+  std::string reason;
+  auto slow_got = read_until_closed_too_slow(slow, reason);
   BOOST_REQUIRE(slow_got.size() < produced.size());
   const auto resume = reason.substr(reason.find('=') + 1);
   BOOST_TEST(resume == std::to_string(slow_got.empty() ? 0 : slow_got.back()));
@@ -578,6 +565,7 @@ BOOST_AUTO_TEST_CASE(a_write_stalled_past_the_write_timeout_drops_the_connection
   BOOST_REQUIRE(stalled.connect(f.app.port(), "/v1/stream" + f.from_now(f.alice),
                                 {{"Authorization", "Bearer " + f.alice.key}}, std::chrono::seconds(5), 4096));
   for (int i = 0; i < 300; ++i) f.append(f.alice, 2, "test.big", {}, 16 * 1024);
+  // A real wait: the stalled reader reads nothing while the daemon's write timeout runs.
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   std::size_t got = 0;
   while (stalled.next()) ++got;
@@ -594,6 +582,7 @@ BOOST_AUTO_TEST_CASE(pings_keep_readers_and_drop_silent_peers) {
   // The reader's reads answer pings; the silent peer reads nothing (no pongs) for 1.5 s.
   core::error_code produced_later;
   std::thread produce_later([&] {
+    // A real wait: the silent peer answers no pings for this long.
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     std::vector<std::int64_t> ids;
     produced_later = f.try_append(f.alice, 1, ids);
@@ -749,16 +738,8 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_closed_at_the_byte_bound_with_coalesced_
     produced.insert(produced.end(), ids.begin(), ids.end());
   }
   BOOST_REQUIRE(wait_until([&] { return metric(f.app.port(), "enfinito_feed_closed_too_slow_total") == 1; }));
-  std::vector<std::int64_t> slow_got;
-  for (;;) {
-    auto e = slow.next();
-    if (!e) break;
-    slow_got.push_back(id_of(*e));
-  }
-  BOOST_TEST((slow.ec == boost::beast::websocket::error::closed), slow.ec.message());
-  BOOST_TEST(slow.s.reason().code == 4008);
-  const std::string reason(slow.s.reason().reason.c_str());
-  BOOST_TEST(reason.find("too slow, resume with after=") == 0u);
+  std::string reason;
+  const auto slow_got = read_until_closed_too_slow(slow, reason);
   BOOST_REQUIRE(!slow_got.empty());
   BOOST_REQUIRE(slow_got.size() < produced.size());
   // In order, from the first, and the reason names the last one received.

@@ -4,7 +4,9 @@
 // tenant's number.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -31,12 +33,12 @@ namespace acc = store::accounts;
 
 namespace {
 
-constexpr const char* phone = "106540352242922";
-constexpr const char* waba = "102290129340398";
 constexpr const char* meta_token = "EAAGgraphCompatTOKEN0123456789abcdef";
 
 // One number, one WABA, one token that reaches them (tools/fake_graph/README.md).
-std::string fake_config() { return fake_graph::one_number_config(phone, waba, meta_token); }
+std::string fake_config() { return fake_graph::one_number_config(phone_a, waba_a, meta_token); }
+// The number as the tenant connects it.
+const meta_credentials creds{phone_a, waba_a, meta_token, "graphcompatsecret0123456789"};
 
 std::string plant_key(store::store& db, const std::string& email) { return make_tenant(db, email).key; }
 
@@ -50,17 +52,7 @@ struct graph_fixture {
   std::string key = owner.key;
   std::string instance_id;
 
-  graph_fixture() {
-    json::object creds{{"name", "Shop"},
-                       {"phone_number_id", phone},
-                       {"waba_id", waba},
-                       {"access_token", meta_token},
-                       {"app_secret", "graphcompatsecret0123456789"},
-                       {"app_id", "1234567890123"}};
-    auto r = call("POST", "/v1/instances", json::serialize(creds));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    instance_id = std::string(json::parse(r.body).at("id").as_string());
-  }
+  graph_fixture() { instance_id = std::string(connect_instance(app.port(), key, creds).at("id").as_string()); }
 
   http_result call(const std::string& method, const std::string& target, const std::string& body = {},
                    std::string bearer = {}, std::string content_type = "application/json", header_list extra = {}) {
@@ -79,7 +71,7 @@ json::object error_of(const http_result& r) {
 
 std::int64_t code_of(const http_result& r) { return error_of(r).at("code").to_number<std::int64_t>(); }
 
-const std::string send_path = std::string("/graph/v23.0/") + phone + "/messages";
+const std::string send_path = std::string("/graph/v23.0/") + phone_a + "/messages";
 const std::string text_body =
     R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"+1 (650) 555-1234","type":"text","text":{"preview_url":false,"body":"Hello from an SDK"}})";
 
@@ -116,15 +108,8 @@ BOOST_FIXTURE_TEST_CASE(without_a_prompt_answer_the_message_is_still_accepted_an
     s.graph.sync_wait = std::chrono::milliseconds(200);
   });
   const auto k = plant_key(quick.get().database(), "quick@example.com");
-  json::object creds{{"name", "Shop"},
-                     {"phone_number_id", phone},
-                     {"waba_id", waba},
-                     {"access_token", meta_token},
-                     {"app_secret", "graphcompatsecret0123456789"},
-                     {"app_id", "1234567890123"}};
   header_list h{{"Authorization", "Bearer " + k}, {"Content-Type", "application/json"}};
-  BOOST_REQUIRE(http_request("127.0.0.1", quick.port(), "POST", "/v1/instances", h, json::serialize(creds)).status ==
-                201u);
+  connect_instance(quick.port(), k, creds);
   auto r = http_request("127.0.0.1", quick.port(), "POST", send_path, h, text_body);
   BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
   auto first = json::parse(r.body).at("messages").as_array().at(0).as_object();
@@ -161,7 +146,7 @@ BOOST_FIXTURE_TEST_CASE(errors_come_in_metas_envelope_with_metas_codes, graph_fi
              std::string::npos);
   auto not_json = call("POST", send_path, "{nope");
   BOOST_TEST(code_of(not_json) == 100);
-  auto version = call("POST", std::string("/graph/latest/") + phone + "/messages", text_body);
+  auto version = call("POST", std::string("/graph/latest/") + phone_a + "/messages", text_body);
   BOOST_TEST(code_of(version) == 100);
   BOOST_TEST(meta.admin_get("messages").at("messages").as_array().empty());  // nothing reached Meta
 
@@ -254,7 +239,7 @@ BOOST_FIXTURE_TEST_CASE(mark_as_read_and_media_are_relayed_with_metas_answers, g
                      boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nimage/png\r\n" + "--" +
                      boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n" +
                      "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n0123456789\r\n--" + boundary + "--\r\n";
-  auto up = call("POST", std::string("/graph/v23.0/") + phone + "/media", form, {},
+  auto up = call("POST", std::string("/graph/v23.0/") + phone_a + "/media", form, {},
                  "multipart/form-data; boundary=" + boundary);
   BOOST_REQUIRE_MESSAGE(up.status == 200u, up.body);
   const std::string media_id(json::parse(up.body).at("id").as_string());
@@ -271,7 +256,7 @@ BOOST_FIXTURE_TEST_CASE(mark_as_read_and_media_are_relayed_with_metas_answers, g
 }
 
 BOOST_FIXTURE_TEST_CASE(the_business_profile_is_read_and_updated_in_metas_shapes, graph_fixture) {
-  const std::string at = std::string("/graph/v23.0/") + phone + "/whatsapp_business_profile";
+  const std::string at = std::string("/graph/v23.0/") + phone_a + "/whatsapp_business_profile";
   // Without fields: every documented field, in Meta's `{data:[profile]}`.
   auto got = call("GET", at);
   BOOST_REQUIRE_MESSAGE(got.status == 200u, got.body);
@@ -323,7 +308,7 @@ BOOST_FIXTURE_TEST_CASE(the_business_profile_is_read_and_updated_in_metas_shapes
 }
 
 BOOST_FIXTURE_TEST_CASE(another_tenants_business_profile_is_an_unknown_object, graph_fixture) {
-  const std::string at = std::string("/graph/v23.0/") + phone + "/whatsapp_business_profile";
+  const std::string at = std::string("/graph/v23.0/") + phone_a + "/whatsapp_business_profile";
   const auto other = plant_key(app.get().database(), "other@example.com");
   const auto before = meta.requests();
   for (const auto& target : {at, std::string("/graph/v23.0/999999999999/whatsapp_business_profile")}) {
@@ -353,8 +338,8 @@ BOOST_FIXTURE_TEST_CASE(another_tenants_business_profile_is_an_unknown_object, g
 BOOST_FIXTURE_TEST_CASE(the_first_template_list_syncs_a_never_synced_copy_once, graph_fixture) {
   // Right after the number was connected, an SDK listing templates sees Meta's, not an empty
   // copy: the first list reads them from Meta once, later lists are served from the copy.
-  const std::string at = std::string("/graph/v23.0/") + waba + "/message_templates";
-  meta.admin("templates", {{"waba_id", waba},
+  const std::string at = std::string("/graph/v23.0/") + waba_a + "/message_templates";
+  meta.admin("templates", {{"waba_id", waba_a},
                            {"name", "welcome_back"},
                            {"language", "en_US"},
                            {"status", "APPROVED"},

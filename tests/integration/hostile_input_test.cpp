@@ -14,6 +14,7 @@
 #include "support/latency.hpp"
 #include "support/raw_client.hpp"
 #include "support/tenants.hpp"
+#include "support/wait.hpp"
 
 #include <enfinito/app/app.hpp>
 #include <enfinito/crypto/hash.hpp>
@@ -314,6 +315,7 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
     for (int fd : deaf) ::send(fd, pipelined.data(), pipelined.size(), MSG_NOSIGNAL);
     while (attacking) {
       sl.round(true);
+      // A real wait: the slowloris drips one byte per round, in wall time.
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   });
@@ -321,10 +323,14 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
   // the 2 s header timeout), since a sanitizer build on a busy VM accepts 1,700 connections
   // slower than 0.3 s (233 of them once).
   long open_early = 0;
-  do {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    open_early = open_connections(app.port());
-  } while (open_early < (slow_n + deaf_n) * 9 / 10 && clock_type::now() - t_attack < std::chrono::milliseconds(1200));
+  wait_until(
+      [&] {
+        open_early = open_connections(app.port());
+        return open_early >= (slow_n + deaf_n) * 9 / 10;
+      },
+      std::chrono::duration_cast<std::chrono::milliseconds>(t_attack + std::chrono::milliseconds(1200) -
+                                                            clock_type::now()),
+      std::chrono::milliseconds(100));
   while (clock_type::now() - t_attack < std::chrono::seconds(attack_s) && under_attack.size() < 100'000)
     under_attack.time(normal_call);
   const long open_during = open_connections(app.port());
@@ -335,19 +341,23 @@ BOOST_AUTO_TEST_CASE(slowloris_and_non_readers_do_not_slow_a_normal_client) {
   // more slack where timing is not asserted: sanitizer builds, where a stall of several seconds
   // was seen once).
   const auto slack = std::chrono::seconds(ENFTEST_TIMING_BOUNDS ? 3 : 10);
-  const auto t_end = clock_type::now();
-  while (sl.open_now() > 0 && clock_type::now() - t_end < header_timeout + slack) {
-    sl.round(false);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  wait_until(
+      [&] {
+        if (sl.open_now() == 0) return true;
+        sl.round(false);
+        return false;
+      },
+      header_timeout + slack, std::chrono::milliseconds(100));
   // The deaf connections, still open on this side, must be gone on the daemon's: its own gauge
   // (a client cannot tell: the daemon's FIN waits behind the unread answers, zero window).
   const auto t_deaf = clock_type::now();
   long daemon_open = open_connections(app.port());
-  while (daemon_open > 1 && clock_type::now() - t_deaf < write_timeout + slack) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    daemon_open = open_connections(app.port());
-  }
+  wait_until(
+      [&] {
+        daemon_open = open_connections(app.port());
+        return daemon_open <= 1;
+      },
+      write_timeout + slack, std::chrono::milliseconds(100));
   const std::size_t deaf_closed = daemon_open <= 1 ? deaf.size() : 0;
   for (int fd : deaf) ::close(fd);
   BOOST_TEST_MESSAGE(

@@ -5,6 +5,7 @@
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
@@ -35,10 +36,6 @@ using enfinito::test::http_result;
 using namespace enfinito;
 using namespace enfinito::test;
 
-constexpr const char* phone_a = "106540352242922";
-constexpr const char* waba_a = "102290129340398";
-constexpr const char* phone_b = "106540352249999";
-constexpr const char* waba_b = "102290129349999";
 constexpr const char* app_id = "1234567890123";
 // Canaries: unique strings planted as credentials that must never show up in a log, an API
 // response or the database file.
@@ -293,15 +290,9 @@ BOOST_AUTO_TEST_CASE(canaries_never_leave_memory_and_rotation_keeps_instances_us
   fake_shop meta;
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
-  const std::string toml =
-      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-      "[store]\npath = \"" +
-      db_path +
-      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-      "[meta]\nbase_url = \"" +
-      meta.base_url() +
-      "\"\n[log]\nlevel = \"debug\"\n"
-      "[customer_webhooks]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n";
+  const std::string toml = process_toml(db_path, meta.base_url(),
+                                        "[log]\nlevel = \"debug\"\n"
+                                        "[webhooks_out]\nallow_http = true\nallow_ranges = \"127.0.0.0/8\"\n");
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE(d.start());
   std::string seen;

@@ -11,6 +11,7 @@
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -251,17 +252,7 @@ struct isolation_world {
   }
 
   std::string create_instance(iso_tenant& t, const char* phone, const char* waba, const char* secret) {
-    json::object creds{{"name", "Shop"},        {"phone_number_id", phone}, {"waba_id", waba},
-                       {"access_token", token}, {"app_secret", secret},     {"app_id", "1234567890123"}};
-    auto r = call(app.port(), t, via::key, "POST", "/v1/instances", json::serialize(creds));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    auto o = body_of(r);
-    meta.admin("numbers",
-               {{"id", phone},
-                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + str(o, "id")},
-                {"app_secret", secret},
-                {"verify_token", str(o.at("webhook"), "verify_token")}});
-    return str(o, "id");
+    return connect_routed_instance(meta, app.port(), t.key, {phone, waba, token, secret});
   }
 
   isolation_world() {

@@ -59,10 +59,7 @@ BOOST_AUTO_TEST_SUITE(limits_rate)
 BOOST_AUTO_TEST_CASE(keys_and_tenants_get_429_with_retry_after_and_ratelimit_fields) {
   // One token a second: the few requests below all fall inside one refill, even under TSan.
   rig r([](config::settings& s) {
-    s.rate_limits.key_per_s = 1;
-    s.rate_limits.key_burst = 5;
-    s.rate_limits.tenant_per_s = 1;
-    s.rate_limits.tenant_burst = 8;
+    s.rate_limits = {.key_per_s = 1, .key_burst = 5, .tenant_per_s = 1, .tenant_burst = 8};
   });
   auto a = make_tenant(r.db(), "alice@example.com");
   tenant_options second;
@@ -338,10 +335,7 @@ BOOST_AUTO_TEST_SUITE(limits_isolation)
 BOOST_AUTO_TEST_CASE(a_tenant_over_its_limit_does_not_slow_another) {
   rig r([](config::settings& s) {
     // Room for the quiet tenant's 200 requests; the noisy one spends it at once.
-    s.rate_limits.key_per_s = 20;
-    s.rate_limits.key_burst = 300;
-    s.rate_limits.tenant_per_s = 1000;
-    s.rate_limits.tenant_burst = 1000;
+    s.rate_limits = {.key_per_s = 20, .key_burst = 300, .tenant_per_s = 1000, .tenant_burst = 1000};
   });
   auto noisy = make_tenant(r.db(), "noisy@example.com");
   auto quiet = make_tenant(r.db(), "quiet@example.com");

@@ -5,8 +5,10 @@
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/tenants.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -30,10 +32,6 @@ namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;
 
-constexpr const char* phone_a = "106540352242922";
-constexpr const char* waba_a = "102290129340398";
-constexpr const char* phone_b = "106540352249999";
-constexpr const char* waba_b = "102290129349999";
 constexpr const char* token = "EAAGcanaryMETAroutesTOKENq7Zk2Lw9Xv4Rt6Yp1";
 constexpr const char* secret = "canarySECRETmeta4d9c2b7e1f0a";
 constexpr std::size_t MB = 1024 * 1024;
@@ -107,11 +105,7 @@ struct meta_routes_fixture {
   std::string id = connect(alice, phone_a, waba_a);
 
   std::string connect(const tenant& t, const char* phone, const char* waba, const char* meta_token = token) {
-    json::object c{{"name", "Shop"},       {"phone_number_id", phone}, {"waba_id", waba}, {"access_token", meta_token},
-                   {"app_secret", secret}, {"app_id", "1234567890123"}};
-    auto r = client.call(t, "POST", "/v1/instances", json::serialize(c));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    return str(body_of(r), "id");
+    return str(connect_instance(app.port(), t.key, {phone, waba, meta_token, secret}), "id");
   }
   std::string at(const std::string& rest) { return "/v1/instances/" + id + rest; }
 };
@@ -464,11 +458,7 @@ BOOST_FIXTURE_TEST_CASE(media_transfers_in_flight_are_capped, meta_routes_fixtur
   });
   api c1{one.port()};
   auto t = make_tenant(one.get().database(), "one@example.com");
-  json::object creds{{"name", "Shop"},        {"phone_number_id", phone_b}, {"waba_id", waba_b},
-                     {"access_token", token}, {"app_secret", secret},       {"app_id", "1234567890123"}};
-  auto made = c1.call(t, "POST", "/v1/instances", json::serialize(creds));
-  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
-  const auto base = "/v1/instances/" + str(body_of(made), "id");
+  const auto base = "/v1/instances/" + str(connect_instance(one.port(), t.key, {phone_b, waba_b, token, secret}), "id");
   // Meta answers slowly: the first upload holds the only slot while the second arrives.
   meta.admin("knobs", {{"latency_ms", 1500}});
   http_result first;
@@ -476,6 +466,7 @@ BOOST_FIXTURE_TEST_CASE(media_transfers_in_flight_are_capped, meta_routes_fixtur
     api c{one.port()};
     first = c.call(t, "POST", base + "/media", png(100), "image/png");
   });
+  // A real wait: the first upload is at the slow Meta (nothing to poll on this side).
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto busy = c1.call(t, "POST", base + "/media", png(100), "image/png");
   slow.join();
@@ -497,11 +488,8 @@ BOOST_FIXTURE_TEST_CASE(a_slow_reader_gets_the_whole_download, meta_routes_fixtu
   });
   api c{slow_app.port()};
   auto t = make_tenant(slow_app.get().database(), "slow@example.com");
-  json::object creds{{"name", "Shop"},        {"phone_number_id", phone_b}, {"waba_id", waba_b},
-                     {"access_token", token}, {"app_secret", secret},       {"app_id", "1234567890123"}};
-  auto made = c.call(t, "POST", "/v1/instances", json::serialize(creds));
-  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
-  const auto base = "/v1/instances/" + str(body_of(made), "id");
+  const auto base =
+      "/v1/instances/" + str(connect_instance(slow_app.port(), t.key, {phone_b, waba_b, token, secret}), "id");
   std::string video(15 * MB, '\0');
   for (std::size_t i = 0; i < video.size(); ++i) video[i] = static_cast<char>(i * 31 % 251);
   auto up = c.call(t, "POST", base + "/media", video, "video/mp4");
@@ -512,6 +500,7 @@ BOOST_FIXTURE_TEST_CASE(a_slow_reader_gets_the_whole_download, meta_routes_fixtu
             "/content HTTP/1.1\r\nHost: x\r\n"
             "Authorization: Bearer " +
             t.key + "\r\nConnection: close\r\n\r\n");
+  // A real wait: the reader reads nothing for well past the 300 ms write timeout.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto r = conn.read_response(std::chrono::seconds(20));
   BOOST_REQUIRE(r);

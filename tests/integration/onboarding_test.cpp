@@ -4,7 +4,9 @@
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
@@ -15,6 +17,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
+
 namespace {
 
 namespace json = boost::json;
@@ -22,8 +26,6 @@ using namespace enfinito;
 using namespace enfinito::test;
 using namespace std::chrono_literals;
 
-constexpr const char* phone = "106540352242922";
-constexpr const char* waba = "102290129340398";
 constexpr const char* token = "EAAGonboardTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3";
 constexpr const char* secret = "onboardSECRET4d9c2b7e1f0a3b8c";
 constexpr const char* app_id = "1234567890123";
@@ -33,8 +35,8 @@ constexpr const char* app_id = "1234567890123";
 std::string fake_config(bool subscribed = false, std::string callback = {}) {
   json::object number{{"app_secret", secret}};
   if (!callback.empty()) number["callback_url"] = callback;
-  auto cfg = json::parse(
-                 fake_graph_config({{phone, waba, number}}, {token}, {{"knobs", json::object{{"window_mode", "off"}}}}))
+  auto cfg = json::parse(fake_graph_config({{phone_a, waba_a, number}}, {token},
+                                           {{"knobs", json::object{{"window_mode", "off"}}}}))
                  .as_object();
   cfg["wabas"].as_array()[0].as_object()["subscribed"] = subscribed;
   return json::serialize(cfg);
@@ -44,16 +46,12 @@ struct api {
   std::uint16_t port;
   http_result call(const tenant& t, const std::string& method, const std::string& target,
                    const std::string& body = {}) {
-    header_list h{{"authorization", "Bearer " + t.key}};
-    if (!body.empty()) h.emplace_back("content-type", "application/json");
-    return http_request("127.0.0.1", port, method, target, h, body);
+    return api_call(port, t, method, target, body);
   }
 };
 
-json::object creds(const char* tok = token) {
-  return {{"name", "Shop"},      {"phone_number_id", phone}, {"waba_id", waba},
-          {"access_token", tok}, {"app_secret", secret},     {"app_id", app_id}};
-}
+// The body of POST /v1/instances for the fake's number.
+std::string creds() { return meta_credentials{phone_a, waba_a, token, secret, app_id}.body(); }
 
 json::object body_of(const http_result& r) { return json::parse(r.body).as_object(); }
 
@@ -66,6 +64,46 @@ void tweak(config::settings& s, const fake_meta& meta, unsigned short port) {
   s.onboarding.callback_override = "always";  // the test's URL is loopback: "auto" would not override
   s.onboarding.watch_interval = 100ms;
 }
+
+// One test's world: the fake (its WABA already subscribed or not), the daemon on `port` tweaked
+// as above (and by `more`), a client, and the owner's tenant `t`.
+struct owner_world {
+  fake_meta meta;
+  const unsigned short port = free_port();
+  running_app app;
+  api client{app.port()};
+  tenant t = make_tenant(app.get().database(), "owner@example.com");
+
+  explicit owner_world(bool subscribed, const std::function<void(config::settings&)>& more = {})
+      : meta(fake_config(subscribed)), app([this, more](config::settings& s) {
+          tweak(s, meta, port);
+          if (more) more(s);
+        }) {}
+  /** The data of the owner's instance.messaging_limit events, oldest first. */
+  std::vector<json::object> limit_events() {
+    auto v = client.call(t, "GET", "/v1/events?limit=100");
+    std::vector<json::object> out;
+    if (v.status != 200u) return out;
+    const auto body = body_of(v);  // named: see event_types
+    for (const auto& e : body.at("data").as_array())
+      if (e.at("type").as_string() == "instance.messaging_limit") out.push_back(e.at("data").as_object());
+    return out;
+  }
+  /** POST /v1/instances with creds(). */
+  http_result connect() { return client.call(t, "POST", "/v1/instances", creds()); }
+};
+
+struct unsubscribed : owner_world {
+  unsubscribed() : owner_world(false) {}
+};
+
+// Subscribed, and the daemon's public URL where nobody answers: the handshake fails.
+struct handshake_unanswered : owner_world {
+  handshake_unanswered()
+      : owner_world(true, [](config::settings& s) {
+          s.server.public_url = "http://127.0.0.1:" + std::to_string(free_port());  // nobody answers there
+        }) {}
+};
 
 json::object instance_view(api& client, const tenant& t, const std::string& id) {
   auto r = client.call(t, "GET", "/v1/instances/" + id);
@@ -88,14 +126,8 @@ std::vector<std::string> event_types(api& client, const tenant& t) {
 
 BOOST_AUTO_TEST_SUITE(onboarding)
 
-BOOST_AUTO_TEST_CASE(connect_subscribes_with_the_override_and_the_fake_then_delivers_to_it) {
-  fake_meta meta(fake_config(false));
-  const auto port = free_port();
-  running_app app([&](config::settings& s) { tweak(s, meta, port); });
-  api client{app.port()};
-  auto t = make_tenant(app.get().database(), "owner@example.com");
-
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+BOOST_FIXTURE_TEST_CASE(connect_subscribes_with_the_override_and_the_fake_then_delivers_to_it, unsubscribed) {
+  auto r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto id = std::string(body_of(r).at("id").as_string());
   const auto callback = "http://127.0.0.1:" + std::to_string(port) + "/webhooks/meta/" + id;
@@ -108,7 +140,7 @@ BOOST_AUTO_TEST_CASE(connect_subscribes_with_the_override_and_the_fake_then_deli
   BOOST_TEST(ob.at("webhooks").at("last_received_at").is_null());
 
   // Meta's side: the app is subscribed to the WABA, with the override (and the handshake passed).
-  auto subs = http_request("127.0.0.1", meta.port(), "GET", std::string("/v23.0/") + waba + "/subscribed_apps",
+  auto subs = http_request("127.0.0.1", meta.port(), "GET", std::string("/v23.0/") + waba_a + "/subscribed_apps",
                            {{"authorization", std::string("Bearer ") + token}});
   BOOST_REQUIRE_MESSAGE(subs.status == 200u, subs.body);
   const auto data = body_of(subs).at("data").as_array();
@@ -117,7 +149,7 @@ BOOST_AUTO_TEST_CASE(connect_subscribes_with_the_override_and_the_fake_then_deli
   BOOST_TEST(meta.admin_get("stats").at("verify").at("ok").as_int64() >= 1);
 
   // A customer writes: the fake delivers to the override, and the instance view shows it.
-  meta.admin("inbound", {{"phone_number_id", phone}, {"type", "text"}});
+  meta.admin("inbound", {{"phone_number_id", phone_a}, {"type", "text"}});
   BOOST_TEST(wait_until([&] { return !instance_view(client, t, id).at("webhooks").at("last_received_at").is_null(); }));
   // ...and the watch flushes it to the store (seen after the in-memory times are gone: a GET
   // of the row through the database).
@@ -136,16 +168,8 @@ BOOST_AUTO_TEST_CASE(connect_subscribes_with_the_override_and_the_fake_then_deli
   }));
 }
 
-BOOST_AUTO_TEST_CASE(a_failed_handshake_is_reported_and_not_overridden) {
-  fake_meta meta(fake_config(true));
-  const auto port = free_port();
-  running_app app([&](config::settings& s) {
-    tweak(s, meta, port);
-    s.server.public_url = "http://127.0.0.1:" + std::to_string(free_port());  // nobody answers there
-  });
-  api client{app.port()};
-  auto t = make_tenant(app.get().database(), "owner@example.com");
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+BOOST_FIXTURE_TEST_CASE(a_failed_handshake_is_reported_and_not_overridden, handshake_unanswered) {
+  auto r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto sub = body_of(r).at("onboarding").at("subscription").as_object();
   BOOST_TEST(sub.at("state").as_string() == "failed");
@@ -153,15 +177,10 @@ BOOST_AUTO_TEST_CASE(a_failed_handshake_is_reported_and_not_overridden) {
   BOOST_TEST(sub.at("callback_override").is_null());
 }
 
-BOOST_AUTO_TEST_CASE(a_token_missing_a_scope_is_reported_by_name) {
-  fake_meta meta(fake_config(false));
+BOOST_FIXTURE_TEST_CASE(a_token_missing_a_scope_is_reported_by_name, unsubscribed) {
   // Messaging without management: connects, and the view names what is missing.
   meta.admin("tokens", {{"token", token}, {"scopes", json::array{"whatsapp_business_messaging"}}});
-  const auto port = free_port();
-  running_app app([&](config::settings& s) { tweak(s, meta, port); });
-  api client{app.port()};
-  auto t = make_tenant(app.get().database(), "owner@example.com");
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+  auto r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   auto ob = body_of(r).at("onboarding").as_object();
   const auto& problems = ob.at("token").at("problems").as_array();
@@ -175,7 +194,7 @@ BOOST_AUTO_TEST_CASE(a_token_missing_a_scope_is_reported_by_name) {
 
   // Without messaging, or over another WABA only, it cannot send: refused, the scope named.
   meta.admin("tokens", {{"token", token}, {"scopes", json::array{"whatsapp_business_management"}}});
-  r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+  r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 422u, r.body);
   auto p = body_of(r);
   BOOST_TEST(p.at("code").as_string() == "meta_token_incomplete");
@@ -187,7 +206,7 @@ BOOST_AUTO_TEST_CASE(a_token_missing_a_scope_is_reported_by_name) {
                         {"scopes", json::array{"whatsapp_business_management", "whatsapp_business_messaging"}},
                         {"granular_scopes", json::array{json::object{{"scope", "whatsapp_business_messaging"},
                                                                      {"target_ids", json::array{"999999999"}}}}}});
-  r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+  r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 422u, r.body);
   BOOST_TEST(body_of(r).at("problems").at(0).at("code").as_string() == "waba_not_granted");
   BOOST_TEST(r.body.find(token) == std::string::npos);
@@ -196,13 +215,8 @@ BOOST_AUTO_TEST_CASE(a_token_missing_a_scope_is_reported_by_name) {
 // Per-number health (issue 19): Meta's messaging limit tier from the phone-number read at
 // connect, then from a phone_number_quality_update the fake sends as Meta documents, on the
 // instance view and as an instance.messaging_limit event (once per change).
-BOOST_AUTO_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks) {
-  fake_meta meta(fake_config(false));
-  const auto port = free_port();
-  running_app app([&](config::settings& s) { tweak(s, meta, port); });
-  api client{app.port()};
-  auto t = make_tenant(app.get().database(), "owner@example.com");
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+BOOST_FIXTURE_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks, unsubscribed) {
+  auto r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto id = std::string(body_of(r).at("id").as_string());
   BOOST_TEST(body_of(r).at("messaging_limit_tier").as_string() == "TIER_250");  // the fake's default, read
@@ -213,17 +227,8 @@ BOOST_AUTO_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks) {
     auto o = body_of(v);
     return o.at("messaging_limit_tier").is_string() ? std::string(o.at("messaging_limit_tier").as_string()) : "";
   };
-  auto limit_events = [&] {
-    auto v = client.call(t, "GET", "/v1/events?limit=100");
-    std::vector<json::object> out;
-    if (v.status != 200u) return out;
-    const auto body = body_of(v);  // named: see event_types
-    for (const auto& e : body.at("data").as_array())
-      if (e.at("type").as_string() == "instance.messaging_limit") out.push_back(e.at("data").as_object());
-    return out;
-  };
 
-  meta.admin("numbers", {{"id", phone}, {"messaging_limit", "TIER_10K"}});
+  meta.admin("numbers", {{"id", phone_a}, {"messaging_limit", "TIER_10K"}});
   BOOST_TEST(wait_until([&] { return tier() == "TIER_10K"; }));
   BOOST_TEST(wait_until([&] { return limit_events().size() == 1u; }));
   auto ev = limit_events();
@@ -232,7 +237,7 @@ BOOST_AUTO_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks) {
   BOOST_TEST(ev[0].at("messaging_limit_tier").as_string() == "TIER_10K");
   BOOST_TEST(ev[0].at("meta_event").as_string() == "UPGRADE");
 
-  meta.admin("numbers", {{"id", phone}, {"messaging_limit", "TIER_2K"}});
+  meta.admin("numbers", {{"id", phone_a}, {"messaging_limit", "TIER_2K"}});
   BOOST_TEST(wait_until([&] { return tier() == "TIER_2K"; }));
   BOOST_TEST(wait_until([&] { return limit_events().size() == 2u; }));
   ev = limit_events();
@@ -241,13 +246,13 @@ BOOST_AUTO_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks) {
 
   // Meta's phone-number read agrees (the fake keeps one limit per number).
   auto number = http_request("127.0.0.1", meta.port(), "GET",
-                             std::string("/v23.0/") + phone + "?fields=whatsapp_business_manager_messaging_limit",
+                             std::string("/v23.0/") + phone_a + "?fields=whatsapp_business_manager_messaging_limit",
                              {{"authorization", std::string("Bearer ") + token}});
   BOOST_REQUIRE_MESSAGE(number.status == 200u, number.body);
   BOOST_TEST(body_of(number).at("whatsapp_business_manager_messaging_limit").as_string() == "TIER_2K");
 
   // Meta's throughput upgrade comes with the unlimited tier: HIGH and TIER_UNLIMITED together.
-  meta.admin("numbers", {{"id", phone}, {"throughput_level", "HIGH"}});
+  meta.admin("numbers", {{"id", phone_a}, {"throughput_level", "HIGH"}});
   BOOST_TEST(wait_until([&] { return tier() == "TIER_UNLIMITED"; }));
   BOOST_TEST(body_of(client.call(t, "GET", "/v1/instances/" + id)).at("throughput").at("level").as_string() == "HIGH");
   BOOST_TEST(wait_until([&] { return limit_events().size() == 3u; }));
@@ -259,13 +264,8 @@ BOOST_AUTO_TEST_CASE(the_messaging_limit_tier_follows_metas_read_and_webhooks) {
 
 // The owner's alert switches (GET/PATCH …/alerts): every cause on by default, one switched
 // off by name, an unknown cause refused naming it, and another tenant sees no such instance.
-BOOST_AUTO_TEST_CASE(owner_alerts_are_read_and_switched_per_cause) {
-  fake_meta meta(fake_config(false));
-  const auto port = free_port();
-  running_app app([&](config::settings& s) { tweak(s, meta, port); });
-  api client{app.port()};
-  auto t = make_tenant(app.get().database(), "owner@example.com");
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+BOOST_FIXTURE_TEST_CASE(owner_alerts_are_read_and_switched_per_cause, unsubscribed) {
+  auto r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto alerts = "/v1/instances/" + std::string(body_of(r).at("id").as_string()) + "/alerts";
 
@@ -289,27 +289,13 @@ BOOST_AUTO_TEST_CASE(owner_alerts_are_read_and_switched_per_cause) {
 // A tier Meta's webhook never brought (lost) is seen by the phone-number read of a verification:
 // the same `instance.messaging_limit` event as from the webhook (instances::set_messaging_limit),
 // once per change, meta_event null; an unchanged read emits nothing.
-BOOST_AUTO_TEST_CASE(a_verification_read_that_moves_the_tier_emits_its_event_once) {
-  fake_meta meta(fake_config(false));
-  const auto port = free_port();
-  running_app app([&](config::settings& s) { tweak(s, meta, port); });
-  api client{app.port()};
-  auto t = make_tenant(app.get().database(), "owner@example.com");
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+BOOST_FIXTURE_TEST_CASE(a_verification_read_that_moves_the_tier_emits_its_event_once, unsubscribed) {
+  auto r = connect();
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto id = std::string(body_of(r).at("id").as_string());
-  auto limit_events = [&] {
-    auto v = client.call(t, "GET", "/v1/events?limit=100");
-    std::vector<json::object> out;
-    if (v.status != 200u) return out;
-    const auto body = body_of(v);  // named: see event_types
-    for (const auto& e : body.at("data").as_array())
-      if (e.at("type").as_string() == "instance.messaging_limit") out.push_back(e.at("data").as_object());
-    return out;
-  };
   BOOST_TEST(limit_events().empty());  // a new instance's first read is no change
 
-  meta.admin("numbers", {{"id", phone}, {"messaging_limit", "TIER_1K"}, {"quiet", true}});
+  meta.admin("numbers", {{"id", phone_a}, {"messaging_limit", "TIER_1K"}, {"quiet", true}});
   auto v = client.call(t, "POST", "/v1/instances/" + id + "/verify");
   BOOST_REQUIRE_MESSAGE(v.status == 200u, v.body);
   auto got = client.call(t, "GET", "/v1/instances/" + id);
@@ -326,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_verification_read_that_moves_the_tier_emits_its_event_onc
   BOOST_TEST(limit_events().size() == 1u);
 
   // The webhook path still announces its own moves, in the same shape.
-  meta.admin("numbers", {{"id", phone}, {"messaging_limit", "TIER_10K"}});
+  meta.admin("numbers", {{"id", phone_a}, {"messaging_limit", "TIER_10K"}});
   BOOST_TEST(wait_until([&] { return limit_events().size() == 2u; }));
   ev = limit_events();
   BOOST_REQUIRE(ev.size() == 2u);
@@ -347,18 +333,11 @@ BOOST_AUTO_TEST_CASE(silent_webhooks_are_flagged_and_each_cause_mails_once) {
     tweak(s, meta, port);
     s.onboarding.callback_override = "never";
     s.inbound.silent_after = 300ms;
-    s.smtp.host = "127.0.0.1";
-    s.smtp.port = smtp.port();
-    s.smtp.from = "noreply@enfinito.example";
-    s.smtp.starttls = "off";
-    s.smtp.poll_interval = 50ms;
-    s.smtp.retry_base = 200ms;
-    s.smtp.retry_max = 400ms;
-    s.smtp.timeout = 3000ms;
+    use_test_smtp(s, smtp.port());
   });
   api client{app.port()};
   auto t = make_tenant(app.get().database(), "owner@example.com");
-  auto r = client.call(t, "POST", "/v1/instances", json::serialize(creds()));
+  auto r = client.call(t, "POST", "/v1/instances", creds());
   BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
   const auto id = std::string(body_of(r).at("id").as_string());
   BOOST_TEST(body_of(r).at("onboarding").at("subscription").at("state").as_string() == "subscribed");

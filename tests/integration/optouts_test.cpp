@@ -5,7 +5,9 @@
 // The real daemon in-process, a real database file, the tenants planted in it.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
@@ -24,8 +26,6 @@ using namespace enfinito;
 using namespace enfinito::test;
 using namespace std::chrono_literals;
 
-constexpr const char* phone = "106540352242922";
-constexpr const char* waba = "102290129340398";
 constexpr const char* token = "EAAGoptoutTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8";
 constexpr const char* app_secret = "optoutSECRET4d9c2b7e1f0a3b8c";
 constexpr const char* ada = "4915112345678";
@@ -38,54 +38,21 @@ std::string template_to(const std::string& to) {
       {"to", to}, {"type", "template"}, {"template", {{"name", "spring_offer"}, {"language", {{"code", "en_US"}}}}}});
 }
 
-struct optout_fixture {
-  fake_meta meta{fake_graph_config({{phone, waba}}, {token})};
-  running_app app;
-  tenant alice;
-  tenant bob;
-  std::string instance_id;
-
+struct optout_fixture : connected_shop {
   optout_fixture()
-      : app([this](config::settings& s) {
-          s.meta.base_url = meta.base_url();
-          s.meta.timeout = 5000ms;
-          s.graph.sync_wait = 0ms;
-        }) {
-    alice = make_tenant(app.get().database(), "alice@example.com");
-    bob = make_tenant(app.get().database(), "bob@example.com");
-    auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"},
-                                               {"phone_number_id", phone},
-                                               {"waba_id", waba},
-                                               {"access_token", token},
-                                               {"app_secret", app_secret},
-                                               {"app_id", "1234567890123"}}));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    auto o = body_of(r);
-    instance_id = str(o, "id");
-    meta.admin("numbers",
-               {{"id", phone},
-                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                {"app_secret", app_secret},
-                {"verify_token", str(o.at("webhook"), "verify_token")}});
-  }
+      : connected_shop(fake_graph_config({{phone_a, waba_a}}, {token}), {phone_a, waba_a, token, app_secret},
+                       [](config::settings& s) {
+                         s.meta.timeout = 5000ms;
+                         s.graph.sync_wait = 0ms;
+                       }) {}
 
-  http_result call(const tenant& t, const std::string& method, const std::string& target,
-                   const std::string& body = {}) {
-    header_list h{{"authorization", "Bearer " + t.key}};
-    if (!body.empty()) h.emplace_back("content-type", "application/json");
-    return http_request("127.0.0.1", app.port(), method, target, h, body);
-  }
-  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
   std::string base() const { return "/v1/instances/" + instance_id; }
 
   // The customer `from` sends `type` with its object (the fake posts Meta's signed webhook);
   // waits until it is stored.
   void customer_sends(const std::string& from, const std::string& type, json::object inner) {
-    const auto before = count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
-    meta.admin("inbound", {{"from", from}, {"name", "Ada"}, {"type", type}, {type, std::move(inner)}});
-    BOOST_REQUIRE(
-        wait_until([&] { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") > before; }));
+    deliver_inbound(meta, app.get().database(),
+                    {{"from", from}, {"name", "Ada"}, {"type", type}, {type, std::move(inner)}});
   }
   void customer_writes(const std::string& from, const std::string& text) {
     customer_sends(from, "text", {{"body", text}});
@@ -144,7 +111,7 @@ BOOST_FIXTURE_TEST_CASE(opt_out_by_keyword_then_refused_then_opt_in_again, optou
   BOOST_TEST(r.status == 202u);
 
   // The Graph-compatible route: Meta's own code for it, at once.
-  r = call(alice, "POST", std::string("/graph/v23.0/") + phone + "/messages",
+  r = call(alice, "POST", std::string("/graph/v23.0/") + phone_a + "/messages",
            R"({"messaging_product":"whatsapp","to":")" + std::string(ada) +
                R"(","type":"template","template":{"name":"spring_offer","language":{"code":"en_US"}}})");
   BOOST_TEST(r.status == 400u, r.body);

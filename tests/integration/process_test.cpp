@@ -68,10 +68,12 @@ BOOST_AUTO_TEST_CASE(sigterm_finishes_in_flight_requests_then_exits_zero) {
   raw_conn idle(d.port());
   idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_REQUIRE(idle.read_response());
+  // A real wait: the daemon has read the half-sent request before the signal (nothing to poll).
   std::this_thread::sleep_for(100ms);
   auto t0 = std::chrono::steady_clock::now();
   d.signal(SIGTERM);
   BOOST_TEST(idle.closed_by_peer(2s));  // idle connections are closed at once
+  // A real wait: the drain holds the in-flight request open meanwhile.
   std::this_thread::sleep_for(200ms);
   busy.send("67890");  // the in-flight request completes...
   auto r = busy.read_response(3s);
@@ -96,6 +98,7 @@ BOOST_AUTO_TEST_CASE(drain_deadline_cuts_a_stuck_request) {
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   raw_conn stuck(d.port());
   stuck.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12");
+  // A real wait: the daemon has read the stuck request before the signal (nothing to poll).
   std::this_thread::sleep_for(100ms);
   auto t0 = std::chrono::steady_clock::now();
   d.signal(SIGINT);

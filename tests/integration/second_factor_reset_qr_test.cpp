@@ -11,6 +11,7 @@
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
+#include "support/web_client.hpp"
 
 #include <enfinito/accounts/qr_svg.hpp>
 #include <enfinito/accounts/totp.hpp>
@@ -33,7 +34,6 @@ using namespace enfinito;
 using namespace enfinito::test;
 using namespace std::chrono_literals;
 
-const std::string origin = "http://127.0.0.1:8080";  // the default server.public_url
 const std::string reset_subject = "Subject: The second factor of your Enfinito account was removed";
 
 json::object body_of(const http_result& r) {
@@ -46,31 +46,7 @@ std::string str(const json::object& o, std::string_view k) {
 }
 
 // A browser (cookie, Origin, JSON) or a program (API key).
-struct client {
-  std::uint16_t port;
-  std::string cookie;
-  std::string bearer;
-  http_result call(const std::string& method, const std::string& target, const std::string& body = {}) {
-    header_list h;
-    if (!bearer.empty()) h.emplace_back("authorization", "Bearer " + bearer);
-    if (!cookie.empty()) h.emplace_back("cookie", cookie);
-    if (method != "GET") {
-      h.emplace_back("origin", origin);
-      h.emplace_back("content-type", "application/json");
-    }
-    auto r = http_request("127.0.0.1", port, method, target, h, body);
-    auto sc = r.header("set-cookie");
-    if (!sc.empty()) {
-      auto first = sc.substr(0, sc.find(';'));
-      cookie = first.ends_with("=") ? std::string() : first;
-    }
-    return r;
-  }
-};
-
-std::string signin_body(const std::string& email, const std::string& password) {
-  return json::serialize(json::object{{"email", email}, {"password", password}});
-}
+using client = web_client;
 
 std::string code_for(const std::string& secret) {
   auto key = totp::from_base32(secret);
@@ -83,14 +59,7 @@ struct rig {
   smtp_server smtp{smtp_dir.path()};
   bool smtp_up = smtp.start();
   running_app app{[this](config::settings& s) {
-    s.smtp.host = "127.0.0.1";
-    s.smtp.port = smtp.port();
-    s.smtp.from = "noreply@enfinito.example";
-    s.smtp.starttls = "off";
-    s.smtp.retry_base = 200ms;
-    s.smtp.retry_max = 400ms;
-    s.smtp.poll_interval = 50ms;
-    s.smtp.timeout = 3000ms;
+    use_test_smtp(s, smtp.port());
     s.auth.admin_second_factor = true;
   }};
 

@@ -134,14 +134,14 @@ struct api {
   // Polls a message until its status is one of `want`; returns the last view.
   json::object wait_status(const tenant& t, const std::string& id, std::set<std::string> want,
                            std::chrono::milliseconds timeout = 15s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
     json::object m;
-    do {
-      m = get(t, id);
-      if (want.count(str(m, "status"))) return m;
-      std::this_thread::sleep_for(20ms);
-    } while (std::chrono::steady_clock::now() < until);
-    BOOST_TEST_MESSAGE("last view: " << json::serialize(m));
+    if (!wait_until(
+            [&] {
+              m = get(t, id);
+              return want.count(str(m, "status")) > 0;
+            },
+            timeout))
+      BOOST_TEST_MESSAGE("last view: " << json::serialize(m));
     return m;
   }
 };
@@ -332,9 +332,8 @@ BOOST_FIXTURE_TEST_CASE(statuses_that_beat_the_send_answer_are_applied_with_the_
     BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
     const auto id = str(body_of(r), "id");
     // All three statuses are parked while the send still waits for its answer.
-    const auto parked_by = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
-    while (count_rows(db, "pending_statuses", "state", "pending") < 3 && std::chrono::steady_clock::now() < parked_by)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_until([&] { return count_rows(db, "pending_statuses", "state", "pending") >= 3; },
+               std::chrono::milliseconds(600), std::chrono::milliseconds(10));
     BOOST_TEST(count_rows(db, "pending_statuses", "state", "pending") == 3, own);
     BOOST_TEST(str(body_of(client.call(alice, "GET", "/v1/messages/" + id)), "status") == "sending");
     // The answer's write takes them: the message is read, and nothing waits any more.
@@ -456,12 +455,13 @@ BOOST_FIXTURE_TEST_CASE(token_190_pauses_the_instance_instead_of_failing_message
   meta.admin("tokens", {{"token", token}, {"state", "expired"}});
   const auto id = accepted("15551230004", "while expired");
   // The instance turns needs_reauth; the message stays queued, its attempt not counted.
-  auto until = std::chrono::steady_clock::now() + 10s;
   std::string status;
-  while (std::chrono::steady_clock::now() < until && status != "needs_reauth") {
-    status = str(body_of(client.call(alice, "GET", "/v1/instances/" + instance)), "status");
-    std::this_thread::sleep_for(20ms);
-  }
+  wait_until(
+      [&] {
+        status = str(body_of(client.call(alice, "GET", "/v1/instances/" + instance)), "status");
+        return status == "needs_reauth";
+      },
+      10s);
   BOOST_REQUIRE_EQUAL(status, "needs_reauth");
   auto m = client.get(alice, id);
   BOOST_TEST(str(m, "status") == "accepted");
@@ -548,6 +548,7 @@ BOOST_FIXTURE_TEST_CASE(deleting_the_user_removes_messages_jobs_events_and_keys,
   for (const auto* table : {"events", "idempotency_keys"})
     BOOST_TEST(count_rows(db, table, "user_id", alice.user_id) == 0);
   // The queue lets go of the deleted instance; the daemon keeps serving.
+  // A real wait: several sweeps pass over the deleted instance.
   std::this_thread::sleep_for(500ms);
   meta.admin("inject", {}, "DELETE");
   BOOST_TEST(http_request("127.0.0.1", app.port(), "GET", "/readyz").status == 200u);
@@ -699,16 +700,9 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   meta.admin("knobs", {{"latency_ms", 2}});  // sends take a moment: some are in flight at the kill
   temp_dir dir;
   const auto db_path = (dir / "enfinito.db").string();
-  const std::string toml =
-      "[server]\nlisten = \"127.0.0.1\"\nport = 0\nreactors = 2\n"
-      "[store]\npath = \"" +
-      db_path +
-      "\"\n[limits]\ndrain_timeout_ms = 2000\n"
-      "[meta]\nbase_url = \"" +
-      meta.base_url() +
-      "\"\n"
-      "[queue]\nrate_per_instance = 3000\nburst = 100\nmax_in_flight = 64\n"
-      "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n";
+  const std::string toml = process_toml(db_path, meta.base_url(),
+                                        "[queue]\nrate_per_instance = 3000\nburst = 100\nmax_in_flight = 64\n"
+                                        "backoff_base_ms = 50\nbackoff_max_ms = 500\nsweep_interval_ms = 200\n");
   daemon_process d(dir.path(), toml);
   BOOST_REQUIRE_MESSAGE(d.start(), d.log());
   tenant t;
@@ -757,17 +751,17 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   // accepted: what is checked is that a kill in the middle of a burst loses nothing, whatever
   // the burst's size.
   const auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    std::size_t n;
-    {
-      std::lock_guard lock(mu);
-      n = accepted.size();
-    }
-    const auto waited = std::chrono::steady_clock::now() - start;
-    if (n >= total / 2 || (n >= 200 && waited >= 30s)) break;
-    BOOST_REQUIRE_MESSAGE(waited < 120s, "only " << n << " sends accepted in 120 s");
-    std::this_thread::sleep_for(1ms);
-  }
+  std::size_t n = 0;
+  const bool enough = wait_until(
+      [&] {
+        {
+          std::lock_guard lock(mu);
+          n = accepted.size();
+        }
+        return n >= total / 2 || (n >= 200 && std::chrono::steady_clock::now() - start >= 30s);
+      },
+      120s, 1ms);
+  BOOST_REQUIRE_MESSAGE(enough, "only " << n << " sends accepted in 120 s");
   d.signal(SIGKILL);
   killed = true;
   BOOST_TEST(d.wait() == 128 + SIGKILL);
@@ -781,15 +775,15 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   auto conn = store::connection::open(db_path, true);
   BOOST_REQUIRE(conn.has_value());
   (*conn)->exec("PRAGMA busy_timeout = 5000;");
-  const auto until = std::chrono::steady_clock::now() + 90s;
   std::int64_t left = -1;
-  while (std::chrono::steady_clock::now() < until) {
-    auto n = (*conn)->scalar_int("SELECT COUNT(*) FROM send_jobs");
-    BOOST_REQUIRE(n.has_value());
-    left = *n;
-    if (left == 0) break;
-    std::this_thread::sleep_for(100ms);
-  }
+  wait_until(
+      [&] {
+        auto n = (*conn)->scalar_int("SELECT COUNT(*) FROM send_jobs");
+        BOOST_REQUIRE(n.has_value());
+        left = *n;
+        return left == 0;
+      },
+      90s, 100ms);
   BOOST_REQUIRE_EQUAL(left, 0);
   BOOST_TEST((d.log().find("outbound.queue_recovered_leases") != std::string::npos || sent_before == 0));
 

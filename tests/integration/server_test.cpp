@@ -198,6 +198,7 @@ BOOST_AUTO_TEST_CASE(a_byte_at_a_time_does_not_extend_the_header_deadline) {
   std::optional<raw_response> r;
   for (char ch : req) {
     if (!c.send(std::string(1, ch))) break;
+    // A real wait: the request trickles in one byte at a time.
     std::this_thread::sleep_for(20ms);
     if (std::chrono::steady_clock::now() - t0 > 1s) break;
   }

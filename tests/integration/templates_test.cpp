@@ -5,7 +5,9 @@
 // Graph surface an SDK reads (its phone number, the WABA's numbers), scoped to the caller.
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -23,15 +25,13 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* phone = "106540352242922";
-constexpr const char* waba = "102290129340398";
 constexpr const char* meta_token = "EAAGtemplatesTOKEN0123456789abcdef";
 constexpr const char* app_secret = "templatessecret0123456789";
 constexpr const char* customer = "16505551234";
 
 // One number whose WABA holds the fake's seeded templates (hello_world, order_shipped, ...).
 std::string fake_config() {
-  return fake_graph::one_number_config(phone, waba, meta_token, {}, json::object{{"seed_templates", true}});
+  return fake_graph::one_number_config(phone_a, waba_a, meta_token, {}, json::object{{"seed_templates", true}});
 }
 
 struct templates_fixture {
@@ -45,18 +45,7 @@ struct templates_fixture {
   std::string instance_id;
 
   templates_fixture() {
-    json::object creds{{"name", "Shop"},           {"phone_number_id", phone},
-                       {"waba_id", waba},          {"access_token", meta_token},
-                       {"app_secret", app_secret}, {"app_id", "1234567890123"}};
-    auto r = call("POST", "/v1/instances", json::serialize(creds));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    auto o = json::parse(r.body).as_object();
-    instance_id = std::string(o.at("id").as_string());
-    meta.admin("numbers",
-               {{"id", phone},
-                {"callback_url", "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id},
-                {"app_secret", app_secret},
-                {"verify_token", o.at("webhook").at("verify_token")}});
+    instance_id = connect_routed_instance(meta, app.port(), owner.key, {phone_a, waba_a, meta_token, app_secret});
     meta.admin("knobs", {{"window_mode", "sync"}});
   }
 
@@ -69,7 +58,7 @@ struct templates_fixture {
   // The same send straight to the fake, as Meta would get it.
   http_result at_meta(const std::string& body) {
     header_list h{{"Authorization", std::string("Bearer ") + meta_token}, {"Content-Type", "application/json"}};
-    return http_request("127.0.0.1", meta.port(), "POST", std::string("/v23.0/") + phone + "/messages", h, body);
+    return http_request("127.0.0.1", meta.port(), "POST", std::string("/v23.0/") + phone_a + "/messages", h, body);
   }
   std::string base() const { return "/v1/instances/" + instance_id; }
   void sync() {
@@ -141,16 +130,16 @@ BOOST_FIXTURE_TEST_CASE(create_edit_delete_round_trip_and_the_copy_follows_statu
   const std::string id(object_of(created).at("id").as_string());
   BOOST_TEST(status_of("spring_sale") == "PENDING");
   // Meta approves: the webhook moves the copy.
-  meta.admin("templates", {{"waba_id", waba}, {"name", "spring_sale"}, {"status", "APPROVED"}});
+  meta.admin("templates", {{"waba_id", waba_a}, {"name", "spring_sale"}, {"status", "APPROVED"}});
   BOOST_TEST(wait_until([&] { return status_of("spring_sale") == "APPROVED"; }));
   // Quality and category webhooks too.
-  meta.admin("template_quality", {{"waba_id", waba}, {"name", "spring_sale"}, {"quality", "YELLOW"}});
+  meta.admin("template_quality", {{"waba_id", waba_a}, {"name", "spring_sale"}, {"quality", "YELLOW"}});
   BOOST_TEST(wait_until([&] {
     auto t = listed("?name=spring_sale");
     return !t.empty() && t[0].as_object().contains("quality_score") &&
            t[0].at("quality_score").at("score").as_string() == "YELLOW";
   }));
-  meta.admin("template_category", {{"waba_id", waba}, {"name", "spring_sale"}, {"category", "UTILITY"}});
+  meta.admin("template_category", {{"waba_id", waba_a}, {"name", "spring_sale"}, {"category", "UTILITY"}});
   BOOST_TEST(wait_until([&] { return listed("?name=spring_sale").at(0).at("category").as_string() == "UTILITY"; }));
   // Edit: Meta gets it, the copy follows.
   auto edited = call("PATCH", base() + "/templates/" + id,
@@ -172,7 +161,7 @@ BOOST_FIXTURE_TEST_CASE(create_edit_delete_round_trip_and_the_copy_follows_statu
 
 BOOST_FIXTURE_TEST_CASE(pre_send_checks_refuse_what_meta_refuses_with_its_code, templates_fixture) {
   sync();
-  meta.admin("window", {{"phone_number_id", phone}, {"wa_id", customer}});  // templates only here
+  meta.admin("window", {{"phone_number_id", phone_a}, {"wa_id", customer}});  // templates only here
   struct row {
     const char* what;
     std::string body;
@@ -213,7 +202,7 @@ BOOST_FIXTURE_TEST_CASE(pre_send_checks_refuse_what_meta_refuses_with_its_code, 
       BOOST_TEST(p.at("code").as_string() == r.problem);
       BOOST_TEST(p.at("field").as_string() == r.field);
       BOOST_TEST(p.at("meta_code").to_number<std::int64_t>() == r.meta_code);
-      auto graph = call("POST", std::string("/graph/v23.0/") + phone + "/messages", r.body);
+      auto graph = call("POST", std::string("/graph/v23.0/") + phone_a + "/messages", r.body);
       BOOST_TEST(graph.status == (r.meta_code == 132001 ? 404u : 400u), graph.body);
       BOOST_TEST(graph_code(graph) == r.meta_code);
       // The fake (as Meta) refuses the same body with the same code.
@@ -245,12 +234,12 @@ BOOST_FIXTURE_TEST_CASE(free_form_outside_the_window_is_refused_until_the_custom
   BOOST_TEST(rest.status == 422u, rest.body);
   BOOST_TEST(object_of(rest).at("code").as_string() == "window_closed");
   BOOST_TEST(object_of(rest).at("field").as_string() == "to");
-  auto graph = call("POST", std::string("/graph/v23.0/") + phone + "/messages", text_send);
+  auto graph = call("POST", std::string("/graph/v23.0/") + phone_a + "/messages", text_send);
   BOOST_TEST(graph.status == 400u);
   BOOST_TEST(graph_code(graph) == 131047);
   BOOST_TEST(graph_code(at_meta(text_send)) == 131047);  // the fake (sync window mode) agrees
   // The customer writes: the window opens at both ends.
-  meta.admin("inbound", {{"phone_number_id", phone}, {"from", customer}, {"type", "text"}});
+  meta.admin("inbound", {{"phone_number_id", phone_a}, {"from", customer}, {"type", "text"}});
   BOOST_TEST(wait_until([&] { return call("POST", base() + "/messages", text_send).status == 202u; }));
   BOOST_TEST(at_meta(text_send).status == 200u);
   // The window per peer is in the conversation.
@@ -267,12 +256,8 @@ BOOST_AUTO_TEST_CASE(policy_warn_accepts_with_a_warning) {
   }};
   auto owner = make_tenant(app.get().database(), "warn@example.com");
   header_list h{{"Authorization", "Bearer " + owner.key}, {"Content-Type", "application/json"}};
-  json::object creds{{"name", "Shop"},           {"phone_number_id", phone},
-                     {"waba_id", waba},          {"access_token", meta_token},
-                     {"app_secret", app_secret}, {"app_id", "1234567890123"}};
-  auto made = http_request("127.0.0.1", app.port(), "POST", "/v1/instances", h, json::serialize(creds));
-  BOOST_REQUIRE(made.status == 201u);
-  const std::string id(json::parse(made.body).at("id").as_string());
+  const std::string id(
+      connect_instance(app.port(), owner.key, {phone_a, waba_a, meta_token, app_secret}).at("id").as_string());
   auto r = http_request("127.0.0.1", app.port(), "POST", "/v1/instances/" + id + "/messages", h, text_send);
   BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
   auto w = json::parse(r.body).at("warnings").as_array();
@@ -295,14 +280,10 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
     if (!body.empty()) h.emplace_back("Content-Type", "application/json");
     return http_request("127.0.0.1", app.port(), method, target, h, body);
   };
-  json::object creds{{"name", "Shop"},           {"phone_number_id", phone},
-                     {"waba_id", waba},          {"access_token", meta_token},
-                     {"app_secret", app_secret}, {"app_id", "1234567890123"}};
-  auto made = call("POST", "/v1/instances", json::serialize(creds));
-  BOOST_REQUIRE_MESSAGE(made.status == 201u, made.body);
-  const auto base = "/v1/instances/" + std::string(object_of(made).at("id").as_string());
-  BOOST_TEST(object_of(made).at("window_policy").as_string() == "auto");
-  BOOST_TEST(object_of(made).at("window_policy_effective").as_string() == "warn");  // the setting's
+  const auto made = connect_instance(app.port(), owner.key, {phone_a, waba_a, meta_token, app_secret});
+  const auto base = "/v1/instances/" + std::string(made.at("id").as_string());
+  BOOST_TEST(made.at("window_policy").as_string() == "auto");
+  BOOST_TEST(made.at("window_policy_effective").as_string() == "warn");  // the setting's
   auto set = [&](const std::string& policy) {
     auto r = call("PATCH", base, R"({"window_policy":")" + policy + R"("})");
     BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
@@ -328,7 +309,7 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
   BOOST_TEST(object_of(refused).at("code").as_string() == "window_closed");
   BOOST_TEST(object_of(refused).at("field").as_string() == "to");
   BOOST_TEST(object_of(refused).at("meta_code").to_number<std::int64_t>() == 131047);
-  auto graph = call("POST", std::string("/graph/v23.0/") + phone + "/messages", text_send);
+  auto graph = call("POST", std::string("/graph/v23.0/") + phone_a + "/messages", text_send);
   BOOST_TEST(graph.status == 400u, graph.body);
   BOOST_TEST(graph_code(graph) == 131047);
   BOOST_TEST(call("GET", base).body.find(R"("window_policy":"reject")") != std::string::npos);
@@ -377,25 +358,25 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
 BOOST_FIXTURE_TEST_CASE(the_graph_surface_an_sdk_reads_in_metas_shapes, templates_fixture) {
   const std::string g = "/graph/v23.0/";
   // Its phone number, with fields.
-  auto number = call("GET", g + phone + "?fields=id,display_phone_number,verified_name,quality_rating,throughput");
+  auto number = call("GET", g + phone_a + "?fields=id,display_phone_number,verified_name,quality_rating,throughput");
   BOOST_REQUIRE_MESSAGE(number.status == 200u, number.body);
-  BOOST_TEST(object_of(number).at("id").as_string() == phone);
+  BOOST_TEST(object_of(number).at("id").as_string() == phone_a);
   BOOST_TEST(object_of(number).at("verified_name").as_string() == "Lucky Shrub");
   // The WABA's numbers.
-  auto numbers = call("GET", g + waba + "/phone_numbers");
+  auto numbers = call("GET", g + waba_a + "/phone_numbers");
   BOOST_REQUIRE_MESSAGE(numbers.status == 200u, numbers.body);
   auto data = object_of(numbers).at("data").as_array();
   BOOST_REQUIRE_EQUAL(data.size(), 1u);
-  BOOST_TEST(data[0].at("id").as_string() == phone);
+  BOOST_TEST(data[0].at("id").as_string() == phone_a);
   // Templates: list (from the copy), create, read, edit, delete.
   sync();
-  auto list = call("GET", g + waba + "/message_templates?limit=3");
+  auto list = call("GET", g + waba_a + "/message_templates?limit=3");
   BOOST_REQUIRE_MESSAGE(list.status == 200u, list.body);
   auto lo = object_of(list);
   BOOST_TEST(lo.at("data").as_array().size() == 3u);
   BOOST_TEST(lo.at("paging").at("cursors").at("after").is_string());
   auto created = call(
-      "POST", g + waba + "/message_templates",
+      "POST", g + waba_a + "/message_templates",
       R"({"name":"sdk_made","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Made by an SDK"}]})");
   BOOST_REQUIRE_MESSAGE(created.status == 200u, created.body);
   const std::string id(object_of(created).at("id").as_string());
@@ -407,16 +388,16 @@ BOOST_FIXTURE_TEST_CASE(the_graph_surface_an_sdk_reads_in_metas_shapes, template
   BOOST_REQUIRE_MESSAGE(edited.status == 200u, edited.body);
   BOOST_TEST(object_of(edited).at("success").as_bool());
   auto dup = call(
-      "POST", g + waba + "/message_templates",
+      "POST", g + waba_a + "/message_templates",
       R"({"name":"sdk_made","language":"en_US","category":"UTILITY","components":[{"type":"BODY","text":"Again"}]})");
   BOOST_TEST(dup.status == 400u);
   BOOST_TEST(graph_code(dup) == 100);  // Meta's own error, passed through
-  auto deleted = call("DELETE", g + waba + "/message_templates?name=sdk_made");
+  auto deleted = call("DELETE", g + waba_a + "/message_templates?name=sdk_made");
   BOOST_REQUIRE_MESSAGE(deleted.status == 200u, deleted.body);
   BOOST_TEST(call("GET", g + id).status == 400u);  // gone: "does not exist"
   // Another tenant sees none of it: Meta's "object does not exist".
   auto stranger = make_tenant(app.get().database(), "stranger@example.com");
-  for (const auto& target : {g + waba + "/phone_numbers", g + waba + "/message_templates"}) {
+  for (const auto& target : {g + waba_a + "/phone_numbers", g + waba_a + "/message_templates"}) {
     BOOST_TEST_CONTEXT(target) {
       auto r = call("GET", target, {}, stranger.key);
       BOOST_TEST(r.status == 400u);
@@ -424,7 +405,7 @@ BOOST_FIXTURE_TEST_CASE(the_graph_surface_an_sdk_reads_in_metas_shapes, template
       BOOST_TEST(object_of(r).at("error").at("error_subcode").to_number<std::int64_t>() == 33);
     }
   }
-  auto foreign_number = call("GET", g + phone, {}, stranger.key);
+  auto foreign_number = call("GET", g + phone_a, {}, stranger.key);
   BOOST_TEST(foreign_number.status == 400u);
   BOOST_TEST(graph_code(foreign_number) == 100);
   BOOST_TEST(foreign_number.body.find("Lucky Shrub") == std::string::npos);

@@ -121,6 +121,7 @@ class scripted_server {
       net::write(s, net::buffer(answer), ec);
       if (ec || mode_ == mode::close_after) return;
       if (mode_ == mode::drop_idle) {
+        // A real wait: the connection is dropped only once idle for a while.
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         // Shut down, not close: the destructor may shut the same socket down from the main
         // thread, and close() would write the socket object under its feet (ThreadSanitizer).
@@ -325,6 +326,7 @@ BOOST_AUTO_TEST_CASE(connection_close_and_no_keep_alive_open_a_connection_per_ca
 BOOST_AUTO_TEST_CASE(a_connection_the_server_dropped_is_not_used_again) {
   scripted_server srv(mode::drop_idle);
   auto c = upstream::client::make(plain(srv), {}, *crypto::make_client_context());
+  // A real wait between calls: the server drops the idle connection meanwhile.
   auto results = run_calls(c, 3, [](int) { std::this_thread::sleep_for(std::chrono::milliseconds(150)); });
   for (auto& r : results) BOOST_TEST(r.has_value());
   BOOST_TEST(srv.connections() == 3);
@@ -335,6 +337,7 @@ BOOST_AUTO_TEST_CASE(idle_connections_expire) {
   upstream::options o;
   o.idle_timeout = std::chrono::milliseconds(1'000);
   auto c = upstream::client::make(plain(srv), o, *crypto::make_client_context());
+  // A real wait between calls, past the 1 s idle timeout.
   auto results = run_calls(c, 2, [](int) { std::this_thread::sleep_for(std::chrono::milliseconds(1'100)); });
   for (auto& r : results) BOOST_TEST(r.has_value());
   BOOST_TEST(srv.connections() == 2);

@@ -6,7 +6,9 @@
 #include "fake_graph/server.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
@@ -40,31 +42,15 @@ namespace acc = enfinito::store::accounts;
 using namespace enfinito;
 using namespace enfinito::test;
 
-constexpr const char* phone_a = "106540352242922";
-constexpr const char* waba_a = "102290129340398";
-constexpr const char* phone_b = "106540352249999";
-constexpr const char* waba_b = "102290129349999";
 constexpr const char* token = "EAAGwebhookTOKENq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8";
 constexpr const char* secret = "hookSECRET4d9c2b7e1f0a3b8c";
 constexpr const char* secret_b = "otherSECRET9f8e7d6c5b4a3b2c";
 
 std::string fake_config() {
-  json::object a{{"id", phone_a},
-                 {"waba_id", waba_a},
-                 {"display_phone_number", "15550783881"},
-                 {"verified_name", "Lucky Shrub"},
-                 {"quality_rating", "GREEN"}};
-  json::object b{{"id", phone_b},
-                 {"waba_id", waba_b},
-                 {"display_phone_number", "15550001111"},
-                 {"verified_name", "Other Shop"},
-                 {"quality_rating", "GREEN"}};
-  json::object cfg{
-      {"wabas", json::array{json::object{{"id", waba_a}, {"name", "A"}}, json::object{{"id", waba_b}, {"name", "B"}}}},
-      {"phone_numbers", json::array{a, b}},
-      {"tokens", json::array{json::object{{"token", token}, {"waba_ids", json::array{waba_a, waba_b}}}}},
-      {"seed_templates", false}};
-  return json::serialize(cfg);
+  return fake_graph_config(
+      {{phone_a, waba_a},
+       {phone_b, waba_b, {{"display_phone_number", "15550001111"}, {"verified_name", "Other Shop"}}}},
+      {token});
 }
 
 // The fake Graph API with this file's numbers and tokens (support/fake_graph_server.hpp).
@@ -126,29 +112,17 @@ struct hooks_fixture {
           if (tweak) tweak(s);
         }) {
     alice = make_tenant(app.get().database(), "alice@example.com");
-    auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"},
-                                               {"phone_number_id", phone_a},
-                                               {"waba_id", waba_a},
-                                               {"access_token", token},
-                                               {"app_secret", secret},
-                                               {"app_id", "1234567890123"}}));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    auto o = body_of(r);
+    const meta_credentials c{phone_a, waba_a, token, secret};
+    const auto o = connect_instance(app.port(), alice.key, c);
     instance_id = std::string(o.at("id").as_string());
     verify_token = std::string(o.at("webhook").as_object().at("verify_token").as_string());
-    meta.admin("numbers",
-               {{"id", phone_a}, {"callback_url", callback()}, {"app_secret", secret}, {"verify_token", verify_token}});
+    route_webhooks(meta, app.port(), o, c);
   }
 
-  std::string callback() const {
-    return "http://127.0.0.1:" + std::to_string(app.port()) + "/webhooks/meta/" + instance_id;
-  }
+  std::string callback() const { return meta_callback(app.port(), instance_id); }
   http_result call(const tenant& t, const std::string& method, const std::string& target,
                    const std::string& body = {}) {
-    header_list h{{"authorization", "Bearer " + t.key}};
-    if (!body.empty()) h.emplace_back("content-type", "application/json");
-    return http_request("127.0.0.1", app.port(), method, target, h, body);
+    return api_call(app.port(), t, method, target, body);
   }
   http_result post(const std::string& body, std::optional<std::string> sig = std::nullopt, const std::string& id = {}) {
     header_list h{{"content-type", "application/json"}};

@@ -7,7 +7,9 @@
 #include "support/blackhole.hpp"
 #include "support/daemon.hpp"
 #include "support/fake_graph_server.hpp"
+#include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
+#include "support/instances.hpp"
 #include "support/latency.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tenants.hpp"
@@ -57,8 +59,6 @@ using tcp = boost::asio::ip::tcp;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
 
-constexpr const char* phone_a = "106540352242922";
-constexpr const char* waba_a = "102290129340398";
 constexpr const char* token = "EAAGhooksOUTq7Zk2Lw9Xv4Rt6Yp1Mn3Bb8";
 constexpr const char* app_secret = "hookSECRET4d9c2b7e1f0a3b8c";
 
@@ -166,6 +166,7 @@ class receiver {
         st->requests.push_back(r);
       }
       const reply rep = st->script(nth);
+      // A real wait: the scripted slow answer.
       if (rep.delay.count()) std::this_thread::sleep_for(rep.delay);
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(rep.status), 11};
       for (const auto& [k, v] : rep.headers) res.set(k, v);
@@ -226,22 +227,13 @@ struct fixture {
           if (tweak) tweak(s);
         }) {
     alice = make_tenant(app.get().database(), "alice@example.com");
-    auto r = call(alice, "POST", "/v1/instances",
-                  json::serialize(json::object{{"name", "Shop"},
-                                               {"phone_number_id", phone_a},
-                                               {"waba_id", waba_a},
-                                               {"access_token", token},
-                                               {"app_secret", app_secret},
-                                               {"app_id", "1234567890123"}}));
-    BOOST_REQUIRE_MESSAGE(r.status == 201u, r.body);
-    instance_id = std::string(body_of(r).at("id").as_string());
+    instance_id =
+        std::string(connect_instance(app.port(), alice.key, {phone_a, waba_a, token, app_secret}).at("id").as_string());
   }
 
   http_result call(const tenant& t, const std::string& method, const std::string& target,
                    const std::string& body = {}) {
-    header_list h{{"authorization", "Bearer " + t.key}};
-    if (!body.empty()) h.emplace_back("content-type", "application/json");
-    return http_request("127.0.0.1", app.port(), method, target, h, body);
+    return api_call(app.port(), t, method, target, body);
   }
   std::string hooks_path() const { return "/v1/instances/" + instance_id + "/webhooks"; }
 
@@ -377,6 +369,7 @@ BOOST_AUTO_TEST_CASE(a_failing_endpoint_pauses_and_resumes) {
   BOOST_TEST(std::string(ep.at("paused_reason").as_string()).find("HTTP 500") != std::string::npos);
   const auto while_paused = rx.count();
   BOOST_TEST(while_paused == 3u);
+  // A real wait: nothing may be sent while paused (a negative, over wall time).
   std::this_thread::sleep_for(milliseconds(500));
   BOOST_TEST(rx.count() == while_paused);  // nothing sent while paused
   healthy = true;
@@ -422,6 +415,7 @@ BOOST_AUTO_TEST_CASE(meta_format_passes_the_original_payload_through) {
   BOOST_TEST(got.body == sent);  // byte for byte
   BOOST_TEST(got.headers.at("x-hub-signature-256") == "sha256=" + crypto::hmac_sha256_hex(secret, got.body));
   BOOST_TEST(got.headers.at("x-hub-signature-256") != "sha256=" + crypto::hmac_sha256_hex(app_secret, got.body));
+  // A real wait: no second delivery may follow (a negative, over wall time).
   std::this_thread::sleep_for(milliseconds(300));
   BOOST_TEST(rx.count() == 1u);  // one payload, one delivery
 }

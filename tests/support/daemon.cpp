@@ -31,6 +31,12 @@ std::filesystem::path ensure_test_credentials(const std::filesystem::path& dir) 
 }
 }  // namespace
 
+std::string process_toml(const std::string& db_path, const std::string& meta_base_url, const std::string& more,
+                         unsigned short port) {
+  return "[server]\nlisten = \"127.0.0.1\"\nport = " + std::to_string(port) + "\nreactors = 2\n[store]\npath = \"" +
+         db_path + "\"\n[limits]\ndrain_timeout_ms = 2000\n[meta]\nbase_url = \"" + meta_base_url + "\"\n" + more;
+}
+
 config::settings test_settings(const temp_dir& dir) {
   config::settings s;
   s.server.listen = "127.0.0.1";

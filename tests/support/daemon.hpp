@@ -37,6 +37,12 @@ class running_app {
   unsigned short port_ = 0;
 };
 
+/** The configuration file of a daemon_process: loopback on `port` (0: any free one), two
+    reactors, the database at `db_path`, a 2 s drain, Meta at `meta_base_url`; `more` adds
+    sections ([queue], [log], ...). */
+std::string process_toml(const std::string& db_path, const std::string& meta_base_url, const std::string& more = {},
+                         unsigned short port = 0);
+
 /** enfinitod as a child process, its stderr captured to a file in `dir`. */
 class daemon_process {
  public:

@@ -2,6 +2,8 @@
 #include "support/smtp_server.hpp"
 #include "support/wait.hpp"
 
+#include <enfinito/config/settings.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -16,6 +18,18 @@
 #include <thread>
 
 namespace enfinito::test {
+
+void use_test_smtp(config::settings& s, unsigned short port) {
+  using namespace std::chrono_literals;
+  s.smtp.host = "127.0.0.1";
+  s.smtp.port = port;
+  s.smtp.from = "noreply@enfinito.example";
+  s.smtp.starttls = "off";
+  s.smtp.retry_base = 200ms;
+  s.smtp.retry_max = 400ms;
+  s.smtp.poll_interval = 50ms;
+  s.smtp.timeout = 3000ms;
+}
 
 unsigned short free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -9,7 +9,15 @@
 #include <string>
 #include <vector>
 
+namespace enfinito::config {
+struct settings;
+}
+
 namespace enfinito::test {
+
+/** Points the daemon's mail at a test SMTP server on 127.0.0.1:`port`: plain (no STARTTLS), from
+    noreply@enfinito.example, a 50 ms outbox poll, retries after 200-400 ms, a 3 s timeout. */
+void use_test_smtp(config::settings& s, unsigned short port);
 
 /** A free TCP port on 127.0.0.1 (bound and released; good enough for a test). */
 unsigned short free_port();

@@ -81,6 +81,17 @@ session make_session(store::store& db, const std::string& user_id) {
   return s;
 }
 
+http_result api_call(std::uint16_t port, const tenant& t, const std::string& method, const std::string& target,
+                     const std::string& body, std::chrono::milliseconds timeout) {
+  header_list h{{"authorization", "Bearer " + t.key}};
+  if (!body.empty()) h.emplace_back("content-type", "application/json");
+  return http_request("127.0.0.1", port, method, target, h, body, timeout);
+}
+
+std::string signin_body(const std::string& email, const std::string& password) {
+  return boost::json::serialize(boost::json::object{{"email", email}, {"password", password}});
+}
+
 std::string signup_body(const std::string& name, const std::string& email, const std::string& password) {
   return boost::json::serialize(
       boost::json::object{{"name", name}, {"email", email}, {"password", password}, {"age_confirmed", true}});

@@ -1,10 +1,15 @@
 #pragma once
 // Tenants for integration tests: an active user and an API key, and sessions for them, planted
-// straight through the accounts store (no sign-up, approval or sign-in round trips); and the
-// body of a real sign-up, for tests that go through POST /v1/auth/signup.
+// straight through the accounts store (no sign-up, approval or sign-in round trips); the API
+// calls of such a tenant; and the bodies of a real sign-up and sign-in, for tests that go
+// through POST /v1/auth/signup and /v1/auth/signin.
+#include "support/http_client.hpp"
+
 #include <enfinito/core/error.hpp>
 #include <enfinito/store/connection.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,6 +43,11 @@ tenant make_tenant(store::store& db, const std::string& email, const tenant_opti
     process (as enfinitoctl would); fails the test on error. */
 tenant plant_tenant_in_file(const std::string& db_path, const std::string& email);
 
+/** A request as the tenant's program sends it to the daemon at 127.0.0.1:`port`: the API key as
+    Authorization: Bearer, and Content-Type: application/json with a body. */
+http_result api_call(std::uint16_t port, const tenant& t, const std::string& method, const std::string& target,
+                     const std::string& body = {}, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 /** A session as a password sign-in creates it: one hour, from 127.0.0.1. */
 struct session {
   std::string id;
@@ -47,6 +57,9 @@ struct session {
 core::error_code plant_session(store::connection& c, session& out, const std::string& user_id);
 /** Plants in its own write; fails the test on error. */
 session make_session(store::store& db, const std::string& user_id);
+
+/** The JSON body of POST /v1/auth/signin. */
+std::string signin_body(const std::string& email, const std::string& password);
 
 /** The JSON body of POST /v1/auth/signup, with the required age confirmation (16 or over). */
 std::string signup_body(const std::string& name, const std::string& email, const std::string& password);

@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(vault_and_meta_keys) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// [webhooks] became [inbound] and [customer_webhooks] became [customer_webhooks]: the old names keep
+// [webhooks] became [inbound] and [webhooks_out] became [customer_webhooks]: the old names keep
 // working, each with one warning, and one section under both names is an error.
 BOOST_AUTO_TEST_SUITE(config_renamed_sections)
 
@@ -184,7 +184,7 @@ max_endpoints_per_instance = 7
 // The same file under the sections' old names.
 std::string with_old_names(std::string toml) {
   for (const auto& [from, to] :
-       {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"}, {"[customer_webhooks]", "[customer_webhooks]"}})
+       {std::pair<std::string, std::string>{"[inbound]", "[webhooks]"}, {"[customer_webhooks]", "[webhooks_out]"}})
     toml.replace(toml.find(from), from.size(), to);
   return toml;
 }
@@ -250,16 +250,15 @@ BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {
   // An old-name variable overrides a new-name file, like any variable.
   config::load_options override;
   override.env = {{"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "4096"}};
-  BOOST_TEST(config::parse(new_names, override).inbound.max_body_bytes == 4096u);
+  BOOST_TEST(config::parse(new_names, override).webhooks.max_body_bytes == 4096u);
   // Checks still name the key.
   expect_error("[webhooks]\nmax_body_bytes = 1\n", "inbound.max_body_bytes");
-  expect_error("[customer_webhooks]\nnope = 1\n", "webhooks_out.nope");
+  expect_error("[webhooks_out]\nnope = 1\n", "webhooks_out.nope");
 }
 
 BOOST_AUTO_TEST_CASE(both_spellings_at_once_is_an_error) {
   expect_error("[webhooks]\nmax_body_bytes = 4096\n[inbound]\ncredential_cache_ttl_ms = 5\n", "[inbound]");
-  expect_error("[customer_webhooks]\nallow_http = true\n[customer_webhooks]\nallow_http = true\n",
-               "[customer_webhooks]");
+  expect_error("[customer_webhooks]\nallow_http = true\n[webhooks_out]\nallow_http = true\n", "[customer_webhooks]");
   config::load_options both;
   both.env = {{"ENFINITO_WEBHOOKS_OUT_TIMEOUT_MS", "1000"}, {"ENFINITO_CUSTOMER_WEBHOOKS_TIMEOUT_MS", "2000"}};
   expect_error("", "ENFINITO_CUSTOMER_WEBHOOKS_TIMEOUT_MS", both);

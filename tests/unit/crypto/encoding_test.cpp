@@ -140,6 +140,7 @@ BOOST_AUTO_TEST_CASE(time_ordered_tokens_sort_by_creation_and_stay_random) {
   auto raw = base64url_decode(first.substr(12));
   BOOST_TEST_REQUIRE(raw.has_value());
   BOOST_TEST(raw->size() == 16u);
+  // A real wait: the token's time prefix is the wall clock's millisecond.
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   const std::string later = time_ordered_token(16);
   BOOST_TEST(first < later);                         // byte order = creation order

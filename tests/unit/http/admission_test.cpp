@@ -2,6 +2,8 @@
 // about a request before its body, one table row per case, over a small route table.
 #include <enfinito/http/admission.hpp>
 
+#include "http_framing/routes.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -22,23 +24,8 @@ namespace bhttp = boost::beast::http;
 
 constexpr std::uint64_t server_limit = 1024;
 
-// Handlers are never called: admission decides before any handler runs.
-const http::router& routes() {
-  static const http::router r = [] {
-    http::router t;
-    http::route_options small;
-    small.body_limit = 256;
-    t.add(http::verb::post, "/v1/messages", "messages.send", {}, small);
-    t.add(http::verb::get, "/v1/messages", "messages.list", {});
-    http::route_options media;
-    media.body_limit = 1024 * 1024;
-    media.spool_dir = "/var/spool/test";
-    t.add(http::verb::post, "/v1/media", "media.upload", {}, media);
-    t.add(http::verb::post, "/v1/items/{id}", "items.update", {});
-    return t;
-  }();
-  return r;
-}
+// The admission tests' route table (http_framing/routes.hpp).
+const http::router& routes() { return test::admission_routes(); }
 
 struct row {
   const char* name;

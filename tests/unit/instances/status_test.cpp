@@ -1,6 +1,6 @@
 // instances::set_status: a status change and its instance.status event commit together, and a
 // change that is no change appends nothing.
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/instances/status.hpp>
 #include <enfinito/store/error.hpp>
@@ -15,22 +15,10 @@ using namespace enfinito;
 
 namespace {
 
-struct status_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct status_fixture : test::temp_store {
   status_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "s.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
-    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-      return c.exec(
-          "INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-          "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0);"
-          "INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
-          "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, created_at, updated_at) "
-          "VALUES ('ins_a', 'usr_a', 'A', x'00', x'00', x'00', x'00', x'00', x'00', 'la', '1234', 0, 0)");
-    }));
+    add_users();
+    add_instance("ins_a", "usr_a", "la");
   }
   core::error_code set(const std::string& id, const std::string& status, bool& changed) {
     return db->write_sync([&](store::connection& c) {

@@ -1,8 +1,8 @@
 // instances::watch_once against a real database file: a pass forgets the in-memory webhook
 // times of instances the store no longer holds, whatever deleted them, and keeps the others.
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
+#include "support/vault.hpp"
 
-#include <enfinito/crypto/keyring.hpp>
 #include <enfinito/crypto/vault.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/instances/watch.hpp>
@@ -18,36 +18,18 @@ using namespace enfinito;
 
 namespace {
 
-crypto::vault make_vault(const test::temp_dir& dir) {
-  const auto path = dir / "vault.keys";
-  if (!std::filesystem::exists(path)) BOOST_TEST_REQUIRE(crypto::create_keyring_file(path).has_value());
-  auto ring = crypto::load_keyring(path);
-  BOOST_TEST_REQUIRE(ring.has_value());
-  return crypto::vault(std::move(*ring));
-}
+using test::make_vault;
 
-struct watch_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct watch_fixture : test::temp_store {
   std::shared_ptr<crypto::vault_source> vault;
   net::thread_pool blocking{1};
   instances::webhook_activity activity;
 
   watch_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "w.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
     vault = std::make_shared<crypto::vault_source>(make_vault(dir));
-    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-      return c.exec(
-          "INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-          "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0);"
-          "INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
-          "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, created_at, updated_at) "
-          "VALUES ('ins_a', 'usr_a', 'A', x'00', x'00', x'00', x'00', x'00', x'00', 'la', '1234', 0, 0),"
-          "       ('ins_b', 'usr_a', 'B', x'00', x'00', x'00', x'00', x'00', x'00', 'lb', '1234', 0, 0)");
-    }));
+    add_users();
+    add_instance("ins_a", "usr_a", "la");
+    add_instance("ins_b", "usr_a", "lb", false, "B");
   }
   ~watch_fixture() { blocking.join(); }
 

@@ -10,6 +10,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/vault.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -23,14 +24,7 @@ namespace {
 
 namespace acc = store::accounts;
 
-// A vault over a fresh key file in `dir`.
-crypto::vault make_vault(const test::temp_dir& dir) {
-  const auto path = dir / "vault.keys";
-  if (!std::filesystem::exists(path)) BOOST_TEST_REQUIRE(crypto::create_keyring_file(path).has_value());
-  auto ring = crypto::load_keyring(path);
-  BOOST_TEST_REQUIRE(ring.has_value());
-  return crypto::vault(std::move(*ring));
-}
+using test::make_vault;
 
 // Every byte of the database's files (main file, WAL, shared memory) as they are now.
 std::string database_bytes(const std::filesystem::path& db) {

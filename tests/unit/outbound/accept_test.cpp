@@ -1,7 +1,7 @@
 // outbound::accept without sockets: a send is committed with its job, a key replays the first
 // answer or refuses another request, and nothing is stored for a refused body or an instance
 // that may not send.
-#include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/outbound/accept.hpp>
@@ -26,26 +26,14 @@ using kind = outbound::accept_result::kind;
 
 namespace {
 
-struct accept_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db;
+struct accept_fixture : test::temp_store {
   config::queue_settings settings;
   store::instances::instance inst;
   int checks = 0;  // how often the body check ran
 
   accept_fixture() {
-    std::string why;
-    auto r = store::store::open({(dir / "a.db").string(), true, 1, 1024, std::chrono::milliseconds(5000)}, &why);
-    BOOST_REQUIRE_MESSAGE(r, why);
-    db = std::move(*r);
-    BOOST_REQUIRE(!db->write_sync([](store::connection& c) {
-      return c.exec(
-          "INSERT INTO users(id, email, name, role, status, created_at, updated_at) VALUES"
-          "('usr_a', 'a@x', 'A', 'user', 'active', 0, 0);"
-          "INSERT INTO instances(id, user_id, name, phone_number_id_enc, waba_id_enc, access_token_enc, "
-          "app_secret_enc, app_id_enc, verify_token_enc, phone_number_lookup, token_last4, created_at, updated_at) "
-          "VALUES ('ins_a', 'usr_a', 'A', x'00', x'00', x'00', x'00', x'00', x'00', 'la', '1234', 0, 0)");
-    }));
+    add_users();
+    add_instance("ins_a", "usr_a", "la");
     inst.id = "ins_a";
     inst.user_id = "usr_a";
   }

@@ -3,21 +3,14 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/outbound/pacing.hpp>
 
+#include "support/graph_error.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 using namespace enfinito;
+using test::graph_error_of;
 using namespace enfinito::outbound;
 using namespace std::chrono_literals;
-
-namespace {
-meta::graph_error graph(std::int64_t code, unsigned http = 400) {
-  meta::graph_error e;
-  e.envelope = true;
-  e.code = code;
-  e.http_status = http;
-  return e;
-}
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(outbound_pacing)
 
@@ -82,19 +75,19 @@ BOOST_AUTO_TEST_CASE(verdicts_by_code) {
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT("code " << r.code) {
-      auto e = graph(r.code);
+      auto e = graph_error_of(r.code);
       auto v = judge(&e, {}, 1, 0, p, 0.5);
       BOOST_TEST(static_cast<int>(v.what) == static_cast<int>(r.want));
       BOOST_TEST(v.counts == r.counts);
       BOOST_TEST(v.code.value_or(-1) == r.code);
     }
   }
-  auto pair = graph(131056);
+  auto pair = graph_error_of(131056);
   auto v = judge(&pair, {}, 1, 2, p, 0.5);
   BOOST_TEST(v.pair_throttle);
   BOOST_TEST(!v.hold_instance);
   BOOST_TEST(v.delay.count() == 1000);  // 6000·16 capped at max
-  auto tp = graph(130429);
+  auto tp = graph_error_of(130429);
   v = judge(&tp, {}, 1, 0, p, 0.5);
   BOOST_TEST(v.hold_instance);
   BOOST_TEST(!v.pair_throttle);
@@ -102,10 +95,10 @@ BOOST_AUTO_TEST_CASE(verdicts_by_code) {
 
 BOOST_AUTO_TEST_CASE(out_of_attempts_is_dead_but_throttles_never_die) {
   retry_policy p{3, 100ms, 1000ms, 6000ms};
-  auto e = graph(131000, 500);
+  auto e = graph_error_of(131000, 500);
   BOOST_TEST(static_cast<int>(judge(&e, {}, 2, 0, p, 0.5).what) == static_cast<int>(verdict::kind::retry));
   BOOST_TEST(static_cast<int>(judge(&e, {}, 3, 0, p, 0.5).what) == static_cast<int>(verdict::kind::dead));
-  auto t = graph(130429);
+  auto t = graph_error_of(130429);
   BOOST_TEST(static_cast<int>(judge(&t, {}, 30, 0, p, 0.5).what) == static_cast<int>(verdict::kind::retry));
 }
 
@@ -135,7 +128,7 @@ BOOST_AUTO_TEST_CASE(server_errors_hold_the_instance_like_an_outage) {
   retry_policy p{3, 100ms, 1000ms, 6000ms};
   for (auto [code, http] : {std::pair<std::int64_t, unsigned>{2, 503}, {131000, 500}, {1, 500}}) {
     BOOST_TEST_CONTEXT("code " << code) {
-      auto e = graph(code, http);
+      auto e = graph_error_of(code, http);
       auto v = judge(&e, {}, 1, 0, p, 0.5);
       BOOST_TEST(static_cast<int>(v.what) == static_cast<int>(verdict::kind::retry));
       BOOST_TEST(v.hold_instance);
@@ -144,7 +137,7 @@ BOOST_AUTO_TEST_CASE(server_errors_hold_the_instance_like_an_outage) {
     }
   }
   // A retryable error Meta answers with a 4xx is about the request, not an outage.
-  auto e = graph(133004, 400);
+  auto e = graph_error_of(133004, 400);
   BOOST_TEST(!judge(&e, {}, 1, 0, p, 0.5).hold_instance);
 }
 

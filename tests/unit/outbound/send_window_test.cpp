@@ -5,6 +5,8 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/outbound/send_window.hpp>
 
+#include "support/graph_error.hpp"
+
 #include "support/manual_clock.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -17,18 +19,11 @@
 #include <vector>
 
 using namespace enfinito;
+using test::graph_error_of;
 using namespace enfinito::outbound;
 using namespace std::chrono_literals;
 
 namespace {
-
-meta::graph_error graph(std::int64_t code, unsigned http = 400) {
-  meta::graph_error e;
-  e.envelope = true;
-  e.code = code;
-  e.http_status = http;
-  return e;
-}
 
 // The dispatcher's loop (outbound/queue.cpp) without I/O: a store of queued jobs in a map,
 // leases that always succeed for jobs the store still holds, and attempts whose verdict the
@@ -141,7 +136,7 @@ void drain(rig& r, Fails fails, std::chrono::milliseconds limit) {
     for (auto seq : batch) {
       const auto n = ++attempts[seq];
       if (fails(seq, n))
-        r.fail(seq, graph(131000), n, 0.0);
+        r.fail(seq, graph_error_of(131000), n, 0.0);
       else
         r.succeed(seq);
     }
@@ -201,7 +196,7 @@ BOOST_AUTO_TEST_CASE(a_retry_holds_back_only_its_recipient) {
   r.load();
   const auto a1 = r.accept("A"), a2 = r.accept("A"), b1 = r.accept("B");
   BOOST_TEST(r.pick() == (std::vector<std::int64_t>{a1, b1}));
-  r.fail(a1, graph(131000), 1, 0.0);  // 1 s · 2^0, jitter 0: 500 ms
+  r.fail(a1, graph_error_of(131000), 1, 0.0);  // 1 s · 2^0, jitter 0: 500 ms
   r.succeed(b1);
   std::optional<std::int64_t> wait;
   BOOST_TEST(r.pick(&wait).empty());  // a2 waits behind a1
@@ -362,7 +357,7 @@ BOOST_AUTO_TEST_CASE(throttles_hold_the_instance_or_the_recipient) {
   r.load();
   const auto a1 = r.accept("A"), b1 = r.accept("B");
   BOOST_TEST(r.pick().size() == 2u);
-  r.fail(a1, graph(130429), 1, 0.0);  // backoff(1) with jitter 0: 500 ms, the whole instance
+  r.fail(a1, graph_error_of(130429), 1, 0.0);  // backoff(1) with jitter 0: 500 ms, the whole instance
   r.succeed(b1);
   const auto b2 = r.accept("B");
   std::optional<std::int64_t> wait;
@@ -379,7 +374,7 @@ BOOST_AUTO_TEST_CASE(throttles_hold_the_instance_or_the_recipient) {
   const auto c1 = r.accept("C"), c2 = r.accept("C"), d1 = r.accept("D");
   BOOST_TEST(r.pick() == (std::vector<std::int64_t>{c1, d1}));
   BOOST_TEST(r.w.pair_repeats(c1) == 0u);
-  r.fail(c1, graph(131056), 1);  // 6 s for C only
+  r.fail(c1, graph_error_of(131056), 1);  // 6 s for C only
   r.succeed(d1);
   const auto d2 = r.accept("D");
   BOOST_TEST(r.pick() == (std::vector<std::int64_t>{d2}));
@@ -387,7 +382,7 @@ BOOST_AUTO_TEST_CASE(throttles_hold_the_instance_or_the_recipient) {
   r.clock.advance(6s);
   BOOST_TEST(r.pick() == (std::vector<std::int64_t>{c1}));
   BOOST_TEST(r.w.pair_repeats(c1) == 1u);
-  r.fail(c1, graph(131056), 1);  // again: 24 s
+  r.fail(c1, graph_error_of(131056), 1);  // again: 24 s
   r.clock.advance(23'999ms);
   BOOST_TEST(r.pick().empty());
   r.clock.advance(1ms);
@@ -410,7 +405,7 @@ BOOST_AUTO_TEST_CASE(retry_backoff_stays_within_its_bounds) {
       BOOST_REQUIRE(r.pick() == (std::vector<std::int64_t>{seq}));
       const double unit = std::uniform_real_distribution<>(0, 1)(rng);
       const auto start = r.clock.now();
-      r.fail(seq, graph(131000, 400), n, unit);
+      r.fail(seq, graph_error_of(131000, 400), n, unit);
       const auto full = std::min<std::int64_t>(900'000, 1000LL << (n - 1));
       std::optional<std::int64_t> wait;
       BOOST_TEST(r.pick(&wait).empty());
@@ -425,7 +420,7 @@ BOOST_AUTO_TEST_CASE(retry_backoff_stays_within_its_bounds) {
   }
   BOOST_TEST(r.pick() == (std::vector<std::int64_t>{seq}));
   // The 12th failed attempt is the last: dead, the job leaves the window.
-  auto e = graph(131000, 400);
+  auto e = graph_error_of(131000, 400);
   auto v = judge(&e, {}, 12, 0, p, 0.5);
   BOOST_TEST(static_cast<int>(v.what) == static_cast<int>(verdict::kind::dead));
   r.w.resolved(seq, false);
@@ -472,7 +467,7 @@ BOOST_AUTO_TEST_CASE(reauth_pauses_until_the_instance_is_active) {
   const auto a = r.accept("A"), b = r.accept("B");
   BOOST_TEST(r.pick().size() == 2u);
   const retry_policy p{12, 1000ms, 900'000ms, 6000ms};
-  auto e = graph(190, 401);
+  auto e = graph_error_of(190, 401);
   auto v = judge(&e, {}, 1, 0, p, 0.5);
   BOOST_REQUIRE(v.what == verdict::kind::reauth);
   BOOST_TEST(r.w.judged(a, v, r.now()));

@@ -9,6 +9,7 @@
 #include <enfinito/store/second_factor.hpp>
 
 #include "support/temp_store.hpp"
+#include "support/vault.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -18,13 +19,7 @@ using namespace enfinito;
 
 namespace {
 
-crypto::vault make_vault(const test::temp_dir& dir) {
-  const auto path = dir / "vault.keys";
-  if (!std::filesystem::exists(path)) BOOST_TEST_REQUIRE(crypto::create_keyring_file(path).has_value());
-  auto ring = crypto::load_keyring(path);
-  BOOST_TEST_REQUIRE(ring.has_value());
-  return crypto::vault(std::move(*ring));
-}
+using test::make_vault;
 
 crypto::field_ref where(const std::string& user_id) {
   return {store::second_factor::table, user_id, store::second_factor::secret_field};
