@@ -751,17 +751,17 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_burst_loses_nothing_and_duplicates_only_flagged)
   // accepted: what is checked is that a kill in the middle of a burst loses nothing, whatever
   // the burst's size.
   const auto start = std::chrono::steady_clock::now();
-  std::size_t n = 0;
+  std::size_t so_far = 0;
   const bool enough = wait_until(
       [&] {
         {
           std::lock_guard lock(mu);
-          n = accepted.size();
+          so_far = accepted.size();
         }
-        return n >= total / 2 || (n >= 200 && std::chrono::steady_clock::now() - start >= 30s);
+        return so_far >= total / 2 || (so_far >= 200 && std::chrono::steady_clock::now() - start >= 30s);
       },
       120s, 1ms);
-  BOOST_REQUIRE_MESSAGE(enough, "only " << n << " sends accepted in 120 s");
+  BOOST_REQUIRE_MESSAGE(enough, "only " << so_far << " sends accepted in 120 s");
   d.signal(SIGKILL);
   killed = true;
   BOOST_TEST(d.wait() == 128 + SIGKILL);
