@@ -19,6 +19,14 @@ net::awaitable<core::result<std::optional<store::accounts::user>>> load_user(con
   co_return u;
 }
 
+net::awaitable<core::error_code> read_user(context& ctx, const std::string& user_id, store::accounts::user& into) {
+  auto u = co_await load_user(ctx, user_id);
+  if (!u) co_return u.error();
+  if (!*u) co_return store::error::not_found;
+  into = std::move(**u);
+  co_return core::error_code{};
+}
+
 net::awaitable<profile_result> update_profile(context& ctx, const std::string& user_id,
                                               const std::optional<std::string>& name,
                                               const std::optional<std::string>& email_in,
@@ -61,13 +69,7 @@ net::awaitable<profile_result> update_profile(context& ctx, const std::string& u
     co_return out;
   }
   if (out.ec) co_return out;
-  auto fresh = co_await load_user(ctx, user_id);
-  if (!fresh)
-    out.ec = fresh.error();
-  else if (!*fresh)
-    out.ec = store::error::not_found;
-  else
-    out.user = std::move(**fresh);
+  out.ec = co_await read_user(ctx, user_id, out.user);
   co_return out;
 }
 

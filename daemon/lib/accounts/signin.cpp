@@ -3,7 +3,6 @@
 #include <enfinito/accounts/second_factor.hpp>
 #include <enfinito/accounts/sessions.hpp>
 #include <enfinito/accounts/signin.hpp>
-#include <enfinito/store/error.hpp>
 #include <enfinito/accounts/policy.hpp>
 #include <enfinito/auth/password.hpp>
 #include <enfinito/auth/runtime.hpp>
@@ -112,11 +111,10 @@ net::awaitable<password_check> check_password(context& ctx, const store::account
 net::awaitable<identity_check> check_password_of(context& ctx, const std::string& user_id, const std::string& password,
                                                  const std::string& address) {
   identity_check out;
-  auto u = co_await load_user(ctx, user_id);
-  if (!u) out.ec = u.error();
-  if (u && !*u) out.ec = store::error::not_found;
+  store::accounts::user u;
+  out.ec = co_await read_user(ctx, user_id, u);
   if (out.ec) co_return out;
-  out.check = co_await check_password(ctx, **u, password, address);
+  out.check = co_await check_password(ctx, u, password, address);
   co_return out;
 }
 

@@ -7,7 +7,6 @@
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/crypto/vault_source.hpp>
 #include <enfinito/mail/outbox.hpp>
-#include <enfinito/store/error.hpp>
 #include <enfinito/store/store.hpp>
 
 namespace enfinito::accounts {
@@ -90,13 +89,7 @@ net::awaitable<administer_result> administer(context& ctx, const std::string& us
   };
   out.ec = co_await ctx.db.write(work);
   if (out.ec || out.outcome != user_action_result::done) co_return out;
-  auto u = co_await load_user(ctx, user_id);
-  if (!u)
-    out.ec = u.error();
-  else if (!*u)
-    out.ec = store::error::not_found;
-  else
-    out.user = std::move(**u);
+  out.ec = co_await read_user(ctx, user_id, out.user);
   co_return out;
 }
 

@@ -16,6 +16,8 @@ namespace enfinito::accounts {
 
 /** The user `user_id`, or nullopt when there is none. */
 net::awaitable<core::result<std::optional<store::accounts::user>>> load_user(context& ctx, const std::string& user_id);
+/** The user `user_id` read into `into`; store::error::not_found when there is none. */
+net::awaitable<core::error_code> read_user(context& ctx, const std::string& user_id, store::accounts::user& into);
 
 enum class profile_outcome {
   updated,  // `user` holds the profile as it now is
