@@ -250,7 +250,7 @@ BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {
   // An old-name variable overrides a new-name file, like any variable.
   config::load_options override;
   override.env = {{"ENFINITO_WEBHOOKS_MAX_BODY_BYTES", "4096"}};
-  BOOST_TEST(config::parse(new_names, override).webhooks.max_body_bytes == 4096u);
+  BOOST_TEST(config::parse(new_names, override).inbound.max_body_bytes == 4096u);
   // Checks still name the key.
   expect_error("[webhooks]\nmax_body_bytes = 1\n", "inbound.max_body_bytes");
   expect_error("[webhooks_out]\nnope = 1\n", "webhooks_out.nope");
