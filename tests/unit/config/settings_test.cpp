@@ -1,4 +1,5 @@
 // config::settings: good and bad files, environment overrides, dev mode, secret files, renamed sections.
+#include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
 #include <enfinito/config/settings.hpp>
@@ -199,30 +200,7 @@ void expect_same(const config::settings& a, const config::settings& b) {
   BOOST_TEST(a.customer_webhooks.max_endpoints_per_instance == b.customer_webhooks.max_endpoints_per_instance);
 }
 
-// The log lines `parse` writes (the warnings), captured in a file.
-struct captured_log {
-  test::temp_dir dir;
-  int fd = -1;
-  core::log::level was = core::log::get_level();
-  captured_log() {
-    fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    BOOST_REQUIRE(fd >= 0);
-    core::log::set_fd(fd);
-    core::log::set_level(core::log::level::info);
-  }
-  ~captured_log() {
-    core::log::set_level(was);
-    core::log::set_fd(2);
-    ::close(fd);
-  }
-  std::string text() const { return test::read_file(dir / "log"); }
-  std::size_t count(std::string_view what) const {
-    const auto t = text();
-    std::size_t n = 0;
-    for (auto at = t.find(what); at != std::string::npos; at = t.find(what, at + 1)) ++n;
-    return n;
-  }
-};
+using test::captured_log;
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(both_spellings_parse_to_the_same_settings) {

@@ -1,5 +1,6 @@
 // core/spawn.hpp: a spawned coroutine's exception goes to its named policy (log or ignore here;
 // terminate ends the process, so it is not run in a test).
+#include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 #include <enfinito/core/log.hpp>
 #include <enfinito/core/spawn.hpp>
@@ -17,24 +18,7 @@ using namespace enfinito;
 
 namespace {
 
-// The log lines written while it lives, captured in a file.
-struct captured_log {
-  test::temp_dir dir;
-  int fd = -1;
-  core::log::level was = core::log::get_level();
-  captured_log() {
-    fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    BOOST_REQUIRE(fd >= 0);
-    core::log::set_fd(fd);
-    core::log::set_level(core::log::level::info);
-  }
-  ~captured_log() {
-    core::log::set_level(was);
-    core::log::set_fd(2);
-    ::close(fd);
-  }
-  std::string text() const { return test::read_file(dir / "log"); }
-};
+using test::captured_log;
 
 net::awaitable<void> throws(bool& ran) {
   ran = true;
