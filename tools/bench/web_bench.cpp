@@ -20,6 +20,7 @@
 #include "gateway.hpp"
 #include "loadgen.hpp"
 
+#include <enfinito/core/clock.hpp>
 #include <enfinito/store/conversations.hpp>
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
@@ -47,7 +48,7 @@ std::string peer_of(int i) { return "4915" + std::to_string(100000000 + i); }
 // 10,000 messages over `peers` customers, oldest first, every third one inbound; the
 // conversations rows the inbound path writes with them.
 bool fill(app::app& d, const std::string& instance, int peers) {
-  const auto now = store::messages::now_ms();
+  const auto now = core::wall_ms();
   auto ec = d.database().write_sync([&](store::connection& c) -> core::error_code {
     core::error_code prepared;
     auto* s = c.prepare(

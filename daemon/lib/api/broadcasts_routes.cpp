@@ -9,6 +9,7 @@
 //
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
+#include <enfinito/core/clock.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/broadcasts_routes.hpp>
 #include <enfinito/broadcasts/broadcasts.hpp>
@@ -128,7 +129,7 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
     return http::problem(status::unsupported_media_type, "unsupported_media_type", "The body must be JSON or CSV",
                          "Send Content-Type: application/json or text/csv");
   }
-  if (auto bad = broadcasts::finish_fields(rq, t, store::messages::now_ms())) return detail::refused(*bad);
+  if (auto bad = broadcasts::finish_fields(rq, t, core::wall_ms())) return detail::refused(*bad);
   return std::nullopt;
 }
 

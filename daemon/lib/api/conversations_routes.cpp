@@ -5,6 +5,7 @@
 //
 // Tenancy: the instance is read with the caller's user id in the same read as the
 // conversations (404 for anything not theirs or outside the key's scope).
+#include <enfinito/core/clock.hpp>
 #include <enfinito/api/auth_guard.hpp>
 #include <enfinito/api/conversations_routes.hpp>
 #include <enfinito/conversations/conversations.hpp>
@@ -68,7 +69,7 @@ net::awaitable<response> list(services& s, http::request& req) {
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > limit;
   if (more) rows.resize(limit);
-  const auto now = store::messages::now_ms();
+  const auto now = core::wall_ms();
   json::array data;
   for (const auto& v : rows) data.push_back(conversations::conversation_json(v, now));
   json::object out;
@@ -89,8 +90,7 @@ net::awaitable<response> get_one(services& s, http::request& req) {
   auto got = co_await conversations::get(s.db, who, std::move(*peer));
   if (got.ec == store::error::not_found) co_return got.instance ? conversation_not_found() : instance_not_found();
   if (got.ec) co_return store_problem(got.ec);
-  co_return http::json_response(status::ok,
-                                conversations::conversation_json(got.conversation, store::messages::now_ms()));
+  co_return http::json_response(status::ok, conversations::conversation_json(got.conversation, core::wall_ms()));
 }
 
 }  // namespace

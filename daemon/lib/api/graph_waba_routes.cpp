@@ -102,13 +102,7 @@ net::awaitable<std::optional<response>> sync_if_never(services& s, const row_ptr
   co_return std::nullopt;
 }
 
-struct waba_routes {
-  services& s;
-
-  net::awaitable<std::variant<principal, response>> who(http::request& req, access need) {
-    return graph_caller(s, req, need);
-  }
-
+struct waba_routes : graph_handlers {
   // GET {prefix}/{version}/{waba}/phone_numbers: Meta's list with only the caller's numbers.
   net::awaitable<response> phone_numbers(http::request& req) {
     auto w = co_await who(req, access::read);
@@ -303,7 +297,7 @@ net::awaitable<std::optional<response>> object_get(services& s, const principal&
 }
 
 void register_graph_waba_routes(http::router& r, services& s) {
-  auto g = std::make_shared<waba_routes>(waba_routes{s});
+  auto g = std::make_shared<waba_routes>(waba_routes{{s}});
   const std::string& p = s.cfg.graph.prefix;
   r.add(http::verb::get, p + "/{version}/{waba}/phone_numbers", "graph.phone_numbers",
         [g](http::request& q) { return g->phone_numbers(q); });

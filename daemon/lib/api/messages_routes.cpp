@@ -11,6 +11,7 @@
 //
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
+#include <enfinito/core/clock.hpp>
 #include <enfinito/api/instance_cache.hpp>
 #include <enfinito/api/accounts_routes.hpp>
 #include <enfinito/api/auth_guard.hpp>
@@ -42,7 +43,6 @@ namespace {
 
 using http::response;
 using http::status;
-using store::messages::now_ms;
 
 constexpr std::size_t max_idempotency_key = 255;
 constexpr std::size_t max_id = 64;
@@ -244,7 +244,8 @@ std::variant<meta::checked_message, http::response> check_send_body(const http::
   auto body = http::parse_json(req, limits);
   if (body.error) return std::move(*body.error);
   if (auto* o = body.value->if_object(); o && when)
-    if (auto bad = outbound::take_schedule(*o, now_ms(), *when)) return http::field_problem(bad->field, bad->detail);
+    if (auto bad = outbound::take_schedule(*o, core::wall_ms(), *when))
+      return http::field_problem(bad->field, bad->detail);
   // Meta's envelope defaults, filled in before the check as check_message itself would.
   if (auto* o = body.value->if_object()) {
     if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";

@@ -16,7 +16,7 @@
 // `media.upload_body_bytes`) and maps it read-only; the file goes to Meta from that mapping,
 // between its multipart framing, without a copy (meta::request::borrowed).
 #include <enfinito/api/auth_guard.hpp>
-#include <enfinito/api/conversations_routes.hpp>
+#include <enfinito/conversations/conversations.hpp>
 #include <enfinito/api/meta_routes.hpp>
 #include <enfinito/core/ids.hpp>
 #include <enfinito/core/log.hpp>
@@ -212,7 +212,7 @@ net::awaitable<response> mark_read(services& s, http::request& req, target& t) {
 // local read mark moves first (the unread count is ours), then Meta gets a read receipt for
 // the newest inbound message (blue ticks on the customer's phone) like mark_read above.
 net::awaitable<response> conversation_read(services& s, http::request& req, target& t) {
-  const auto peer = peer_from_path(req.param("peer"));
+  const auto peer = conversations::peer_from_path(req.param("peer"));
   if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
   const auto m = relay(s, t);
   auto read = co_await instances::read_conversation(m, t.who.user_id, *peer);

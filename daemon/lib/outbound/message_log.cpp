@@ -123,7 +123,7 @@ net::awaitable<retry_result> retry(store::store& db, queue* q, std::string user_
   retry_result out;
   const auto retryable = retryable_codes(current.error_code);
   const std::string id = current.id;
-  const auto now = store::messages::now_ms();
+  const auto now = core::wall_ms();
   auto fn = [&](store::connection& c) { return store::messages::requeue(c, user_id, id, retryable, now, out.message); };
   out.ec = co_await db.write(fn);
   if (out.ec == store::error::not_found)

@@ -100,8 +100,6 @@ core::error_code record_attempt(connection& c, std::int64_t seq, const outcome& 
 
 }  // namespace
 
-std::int64_t now_ms() { return core::wall_ms(); }
-
 core::error_code insert_outbound(connection& c, message& m, std::string_view user_id) {
   if (m.created_at == 0) m.created_at = core::wall_ms();
   m.updated_at = m.created_at;

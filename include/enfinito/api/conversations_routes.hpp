@@ -13,9 +13,6 @@
 
 namespace enfinito::api {
 
-// meta_routes.cpp (mark as read) names the peer check here; it is conversations::peer_from_path.
-using conversations::peer_from_path;
-
 void register_conversation_routes(http::router& r, services& s);
 
 }  // namespace enfinito::api

@@ -35,9 +35,6 @@
 
 namespace enfinito::store::messages {
 
-/** Now, in unix milliseconds (the unit of this file's times). */
-std::int64_t now_ms();
-
 struct message {
   std::int64_t seq = 0;
   std::string id;  // msg_...
