@@ -152,6 +152,9 @@ class session_base {
 
 constexpr std::string_view hsts_value = "max-age=31536000";
 
+// How often an expired session timer cancels again (see session::arm).
+constexpr auto recancel_interval = std::chrono::milliseconds(50);
+
 /** The headers every response carries that do not change per request. */
 void decorate_fixed(response& res) {
   res.set("X-Content-Type-Options", "nosniff");
@@ -220,20 +223,35 @@ class session final : public session_base, public std::enable_shared_from_this<s
       return stream_.next_layer();
   }
 
-  // Arms the session timer; on expiry the pending socket operation is cancelled.
+  // Arms the session timer; on expiry the pending socket operation is cancelled. A cancel
+  // reaches only the operation pending at that instant: when the operation's own completion
+  // was already queued (the timer and the socket became ready in the same reactor turn), the
+  // cancel misses it, and the coroutine, or a composed write, goes on to a next operation with
+  // no deadline, open for as long as the peer trickles bytes or stops reading. So once expired,
+  // the timer cancels again every `recancel_interval` until the session re-arms or disarms.
+  // The generation keeps an expiry already queued when the session disarmed from acting.
   void arm(clock::time_point deadline) {
     timed_out_ = false;
+    ++timer_generation_;
     timer_.expires_at(deadline);
-    timer_.async_wait([weak = this->weak_from_this()](core::error_code ec) {
+    wait_timer();
+  }
+  void disarm() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+  void wait_timer() {
+    timer_.async_wait([weak = this->weak_from_this(), generation = timer_generation_](core::error_code ec) {
       if (ec) return;
       auto self = weak.lock();
-      if (!self) return;
+      if (!self || self->timer_generation_ != generation) return;
       self->timed_out_ = true;
       boost::system::error_code ignored;
       self->lowest().cancel(ignored);
+      self->timer_.expires_after(recancel_interval);
+      self->wait_timer();
     });
   }
-  void disarm() { timer_.cancel(); }
 
   // Reads whatever bytes are available into buffer_ (bounded by its max size).
   net::awaitable<std::size_t> read_some(core::error_code& ec) {
@@ -657,6 +675,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   bool idle_ = true;
   bool closing_ = false;
   bool timed_out_ = false;
+  std::uint64_t timer_generation_ = 0;
   bool write_failed_ = false;
   bool linger_ = false;  // the client may still be sending: drain before closing
   bool handed_over_ = false;
