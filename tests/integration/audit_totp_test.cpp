@@ -8,6 +8,7 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/instances.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/web_client.hpp"
 
@@ -127,19 +128,9 @@ struct audit_fixture {
   // Every audit row as text, read from the database itself.
   std::string audit_rows() {
     std::string out;
-    auto ec = app.get().database().read_sync([&](store::connection& c) -> core::error_code {
-      core::error_code e;
-      auto* s = c.prepare(
-          "SELECT COALESCE(subject_id,''), COALESCE(actor_id,''), action, detail, client_address "
-          "FROM audit_log",
-          e);
-      if (!s) return e;
-      while (s->step(e))
-        for (int i = 0; i < 5; ++i) out += s->text(i) + "|";
-      s->reset();
-      return e;
-    });
-    BOOST_REQUIRE(!ec);
+    for (const auto& row :
+         db_rows(app.get().database(), "SELECT subject_id, actor_id, action, detail, client_address FROM audit_log"))
+      for (const auto& column : row) out += column + "|";
     return out;
   }
 };

@@ -20,6 +20,7 @@
 #include "support/oidc_provider.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -98,16 +99,7 @@ struct rig {
       });
     return l;
   }
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    app.get().database().read_sync([&](store::connection& c) -> core::error_code {
-      auto v = c.scalar_int(sql);
-      if (!v) return v.error();
-      n = *v;
-      return {};
-    });
-    return n;
-  }
+  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "support/http_client.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 
 #include <enfinito/api/auth_guard.hpp>
@@ -175,16 +176,7 @@ struct google_fixture {
     return f;
   }
 
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    app.get().database().read_sync([&](store::connection& c) -> core::error_code {
-      auto r = c.scalar_int(sql);
-      if (!r) return r.error();
-      n = *r;
-      return {};
-    });
-    return n;
-  }
+  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
 
   void set_status(const std::string& email, const std::string& status) {
     auto ec = app.get().database().write_sync([&](store::connection& c) -> core::error_code {

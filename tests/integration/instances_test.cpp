@@ -8,6 +8,7 @@
 #include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/test_certs.hpp"
 
@@ -275,13 +276,7 @@ BOOST_FIXTURE_TEST_CASE(delete_removes_everything, instances_fixture) {
   BOOST_TEST(client.call(t, "DELETE", "/v1/instances/" + id).status == 204u);
   BOOST_TEST(client.call(t, "GET", "/v1/instances/" + id).status == 404u);
   BOOST_TEST(client.call(t, "DELETE", "/v1/instances/" + id).status == 404u);
-  std::int64_t rows = -1;
-  app.get().database().read_sync([&](store::connection& c) {
-    auto n = c.scalar_int("SELECT COUNT(*) FROM instances");
-    rows = n ? *n : -1;
-    return core::error_code{};
-  });
-  BOOST_TEST(rows == 0);
+  BOOST_TEST(db_scalar(app.get().database(), "SELECT COUNT(*) FROM instances") == 0);
   // The number can be connected again.
   BOOST_TEST(client.call(t, "POST", "/v1/instances", json::serialize(creds())).status == 201u);
 }

@@ -12,6 +12,7 @@
 #include "support/fake_graph_server.hpp"
 #include "support/http_client.hpp"
 #include "support/instances.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -230,26 +231,8 @@ struct isolation_world {
   iso_tenant b;
   std::string instance_b;
 
-  std::int64_t db_int(const std::string& sql) {
-    std::int64_t n = -1;
-    auto ec = app.get().database().read_sync([&](store::connection& c) {
-      auto v = c.scalar_int(sql);
-      if (v) n = *v;
-      return core::error_code{};
-    });
-    BOOST_REQUIRE(!ec);
-    return n;
-  }
-  std::string db_text(const std::string& sql) {
-    std::string out;
-    auto ec = app.get().database().read_sync([&](store::connection& c) {
-      auto v = c.scalar_text(sql);
-      if (v) out = *v;
-      return core::error_code{};
-    });
-    BOOST_REQUIRE(!ec);
-    return out;
-  }
+  std::int64_t db_int(const std::string& sql) { return db_scalar(app.get().database(), sql); }
+  std::string db_text(const std::string& sql) { return test::db_text(app.get().database(), sql); }
 
   std::string create_instance(iso_tenant& t, const char* phone, const char* waba, const char* secret) {
     return connect_routed_instance(meta, app.port(), t.key, {phone, waba, token, secret});

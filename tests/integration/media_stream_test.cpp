@@ -501,14 +501,8 @@ BOOST_FIXTURE_TEST_CASE(files_arriving_together_are_fetched_at_the_same_time, in
   BOOST_REQUIRE(wait_until([&] { return count("SELECT COUNT(*) FROM media_files WHERE state = 'stored'") == 4; }, 30s));
   meta.admin("knobs", {{"latency_ms", 0}});
   std::vector<std::int64_t> stored_at;
-  auto ec = app.get().database().read_sync([&](store::connection& c) {
-    core::error_code e;
-    auto* st = c.prepare("SELECT stored_at FROM media_files ORDER BY stored_at", e);
-    while (!e && st->step(e)) stored_at.push_back(st->int64(0));
-    if (st) st->reset();
-    return e;
-  });
-  BOOST_REQUIRE(!ec);
+  for (const auto& row : db_rows(app.get().database(), "SELECT stored_at FROM media_files ORDER BY stored_at"))
+    stored_at.push_back(std::stoll(row[0]));
   BOOST_REQUIRE_EQUAL(stored_at.size(), 4u);
   std::int64_t closest = std::numeric_limits<std::int64_t>::max();
   for (std::size_t i = 1; i < stored_at.size(); ++i) closest = std::min(closest, stored_at[i] - stored_at[i - 1]);

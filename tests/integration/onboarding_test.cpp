@@ -9,6 +9,7 @@
 #include "support/instances.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -154,17 +155,9 @@ BOOST_FIXTURE_TEST_CASE(connect_subscribes_with_the_override_and_the_fake_then_d
   // ...and the watch flushes it to the store (seen after the in-memory times are gone: a GET
   // of the row through the database).
   BOOST_TEST(wait_until([&] {
-    std::optional<std::int64_t> at;
-    app.get().database().read_sync([&](store::connection& c) -> core::error_code {
-      core::error_code ec;
-      auto* s = c.prepare("SELECT last_webhook_at FROM instance_health WHERE instance_id = ?1", ec);
-      if (!s) return ec;
-      s->bind(1, id);
-      if (s->step(ec) && !s->is_null(0)) at = s->int64(0);
-      s->reset();
-      return ec;
-    });
-    return at.has_value();
+    return db_scalar(app.get().database(),
+                     "SELECT COUNT(*) FROM instance_health WHERE instance_id = ?1 AND last_webhook_at IS NOT NULL",
+                     {id}) == 1;
   }));
 }
 

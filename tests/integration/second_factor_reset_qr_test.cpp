@@ -9,6 +9,7 @@
 #include "support/http_client.hpp"
 #include "support/smtp_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 #include "support/web_client.hpp"
@@ -88,18 +89,7 @@ struct rig {
     BOOST_REQUIRE_MESSAGE(ok.status == 200u, ok.body);
     return secret;
   }
-  std::int64_t scalar(const std::string& sql) {
-    std::int64_t n = -1;
-    BOOST_REQUIRE(!db().read_sync([&](store::connection& c) -> core::error_code {
-      core::error_code ec;
-      auto* st = c.prepare(sql, ec);
-      if (ec) return ec;
-      if (st->step(ec)) n = st->int64(0);
-      st->reset();
-      return ec;
-    }));
-    return n;
-  }
+  std::int64_t scalar(const std::string& sql) { return db_scalar(db(), sql); }
   // Mails with the reset's subject to `to` that the SMTP server received.
   std::size_t reset_mails(const std::string& to) {
     std::size_t n = 0;

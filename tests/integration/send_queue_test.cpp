@@ -9,6 +9,7 @@
 #include "support/http_client.hpp"
 #include "support/latency.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/wait.hpp"
 
 #include <enfinito/crypto/hash.hpp>
@@ -157,18 +158,7 @@ std::optional<outbound::send_outcome> wait_outcome(app::app& a, const std::strin
 // Counts rows of `table` whose `column` equals `value`, straight from the database.
 std::int64_t count_rows(store::store& db, const std::string& table, const std::string& column,
                         const std::string& value) {
-  std::int64_t n = -1;
-  auto ec = db.read_sync([&](store::connection& c) {
-    core::error_code e;
-    auto* st = c.prepare("SELECT COUNT(*) FROM " + table + " WHERE " + column + " = ?1", e);
-    if (!st) return e;
-    st->bind(1, value);
-    if (st->step(e)) n = st->int64(0);
-    st->reset();
-    return e;
-  });
-  BOOST_REQUIRE(!ec);
-  return n;
+  return db_scalar(db, "SELECT COUNT(*) FROM " + table + " WHERE " + column + " = ?1", {value});
 }
 
 void tune(config::settings& s, const fake_shop& meta, unsigned max_attempts = 8) {

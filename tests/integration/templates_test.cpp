@@ -8,6 +8,7 @@
 #include "support/fake_numbers.hpp"
 #include "support/http_client.hpp"
 #include "support/instances.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -340,18 +341,9 @@ BOOST_AUTO_TEST_CASE(the_instance_window_policy_overrides_the_setting) {
   BOOST_TEST(object_of(call("GET", base)).at("window_policy").as_string() == "auto");
 
   // Audited like the instance's other changes: the field named.
-  int audited = 0;
-  BOOST_REQUIRE(!app.get().database().read_sync([&](store::connection& c) -> core::error_code {
-    core::error_code ec;
-    auto* q = c.prepare(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'instance_updated' "
-        "AND detail LIKE '%fields=window_policy%'",
-        ec);
-    if (!q) return ec;
-    if (q->step(ec)) audited = static_cast<int>(q->int64(0));
-    q->reset();
-    return ec;
-  }));
+  const auto audited = db_scalar(app.get().database(),
+                                 "SELECT COUNT(*) FROM audit_log WHERE action = 'instance_updated' "
+                                 "AND detail LIKE '%fields=window_policy%'");
   BOOST_TEST(audited == 3);  // reject, off, auto; the refused ones changed nothing
 }
 

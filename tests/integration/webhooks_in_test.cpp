@@ -10,6 +10,7 @@
 #include "support/http_client.hpp"
 #include "support/instances.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -130,28 +131,8 @@ struct hooks_fixture {
     if (!sig->empty()) h.emplace_back("X-Hub-Signature-256", *sig);
     return http_request("127.0.0.1", app.port(), "POST", "/webhooks/meta/" + (id.empty() ? instance_id : id), h, body);
   }
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    auto ec = app.get().database().read_sync([&](store::connection& c) {
-      auto v = c.scalar_int(sql);
-      if (!v) return v.error();
-      n = *v;
-      return core::error_code{};
-    });
-    BOOST_REQUIRE(!ec);
-    return n;
-  }
-  std::string text(const std::string& sql) {
-    std::string out;
-    auto ec = app.get().database().read_sync([&](store::connection& c) {
-      auto v = c.scalar_text(sql);
-      if (!v) return v.error();
-      out = *v;
-      return core::error_code{};
-    });
-    BOOST_REQUIRE_MESSAGE(!ec, sql);
-    return out;
-  }
+  std::int64_t count(const std::string& sql) { return db_scalar(app.get().database(), sql); }
+  std::string text(const std::string& sql) { return db_text(app.get().database(), sql); }
   std::int64_t inbound_rows() { return count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"); }
   std::int64_t event_rows() { return count("SELECT COUNT(*) FROM events"); }
   // An outbound message the send queue would have written, with Meta's wamid recorded.

@@ -12,6 +12,7 @@
 #include "support/instances.hpp"
 #include "support/latency.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 #include "support/tenants.hpp"
 #include "support/wait.hpp"
 
@@ -556,18 +557,10 @@ BOOST_AUTO_TEST_CASE(deleting_the_instance_removes_its_webhooks) {
   f.inbound_text();
   BOOST_REQUIRE(wait_until([&] { return rx.count() >= 1; }));
   BOOST_REQUIRE(f.call(f.alice, "DELETE", "/v1/instances/" + f.instance_id).status == 204u);
-  std::int64_t endpoints = -1, deliveries = -1, payloads = -1;
-  auto ec = f.app.get().database().write_sync([&](store::connection& c) -> core::error_code {
-    auto a = c.scalar_int("SELECT COUNT(*) FROM webhook_endpoints");
-    auto b = c.scalar_int("SELECT COUNT(*) FROM webhook_deliveries");
-    auto m = c.scalar_int("SELECT COUNT(*) FROM meta_payloads");
-    if (!a || !b || !m) return make_error_code(store::error::failed);
-    endpoints = *a;
-    deliveries = *b;
-    payloads = *m;
-    return {};
-  });
-  BOOST_REQUIRE(!ec);
+  auto& db = f.app.get().database();
+  const auto endpoints = db_scalar(db, "SELECT COUNT(*) FROM webhook_endpoints");
+  const auto deliveries = db_scalar(db, "SELECT COUNT(*) FROM webhook_deliveries");
+  const auto payloads = db_scalar(db, "SELECT COUNT(*) FROM meta_payloads");
   BOOST_TEST(endpoints == 0);
   BOOST_TEST(deliveries == 0);
   BOOST_TEST(payloads == 0);
@@ -685,13 +678,8 @@ BOOST_AUTO_TEST_CASE(many_hanging_endpoints_do_not_delay_a_healthy_one_or_the_se
   for (int i = 0; i < hanging_endpoints; ++i)
     f.add_endpoint("http://127.0.0.1:" + std::to_string(hang.port()) + "/hang" + std::to_string(i));
   measure(send_ms, delivery_ms);
-  std::int64_t stuck = -1;
-  f.app.get().database().read_sync([&](store::connection& c) -> core::error_code {
-    auto n = c.scalar_int("SELECT COUNT(*) FROM webhook_deliveries WHERE delivered_at IS NULL");
-    if (!n) return n.error();
-    stuck = *n;
-    return {};
-  });
+  const auto stuck =
+      db_scalar(f.app.get().database(), "SELECT COUNT(*) FROM webhook_deliveries WHERE delivered_at IS NULL");
   BOOST_TEST_MESSAGE("hanging customer endpoints: "
                      << hanging_endpoints << " hanging + 1 healthy; healthy deliveries "
                      << "before " << base_delivery.summary() << ", with the hanging ones " << delivery_ms.summary()

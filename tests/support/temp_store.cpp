@@ -22,30 +22,39 @@ void temp_store::exec(const std::string& sql) {
   BOOST_REQUIRE_MESSAGE(!ec, sql << ": " << ec.message());
 }
 
-std::int64_t db_scalar(store::store& db, const std::string& sql) {
-  std::int64_t v = -1;
+std::vector<std::vector<std::string>> db_rows(store::store& db, const std::string& sql,
+                                              const std::vector<std::string>& params) {
+  std::vector<std::vector<std::string>> rows;
   auto ec = db.read_sync([&](store::connection& c) {
-    auto r = c.scalar_int(sql);
-    if (!r) return r.error();
-    v = *r;
-    return core::error_code{};
+    core::error_code e;
+    auto* st = c.prepare(sql, e);
+    if (!st) return e;
+    for (std::size_t i = 0; i < params.size(); ++i) st->bind(static_cast<int>(i + 1), params[i]);
+    while (st->step(e)) {
+      auto& row = rows.emplace_back();
+      for (int col = 0; col < st->column_count(); ++col) row.push_back(st->text(col));
+    }
+    st->reset();
+    return e;
   });
   BOOST_REQUIRE_MESSAGE(!ec, sql << ": " << ec.message());
-  return v;
+  return rows;
+}
+
+std::string db_text(store::store& db, const std::string& sql, const std::vector<std::string>& params) {
+  const auto rows = db_rows(db, sql, params);
+  return rows.empty() || rows[0].empty() ? std::string() : rows[0][0];
+}
+
+std::int64_t db_scalar(store::store& db, const std::string& sql, const std::vector<std::string>& params) {
+  const auto rows = db_rows(db, sql, params);
+  if (rows.empty() || rows[0].empty()) return -1;
+  return rows[0][0].empty() ? 0 : std::stoll(rows[0][0]);  // NULL reads as 0, as SQLite's own integer read does
 }
 
 std::int64_t temp_store::scalar(const std::string& sql) { return db_scalar(*db, sql); }
 
-std::string temp_store::text(const std::string& sql) {
-  std::string v;
-  BOOST_REQUIRE(!db->read_sync([&](store::connection& c) {
-    auto r = c.scalar_text(sql);
-    if (!r) return r.error();
-    v = *r;
-    return core::error_code{};
-  }));
-  return v;
-}
+std::string temp_store::text(const std::string& sql) { return db_text(*db, sql); }
 
 void temp_store::add_users() {
   exec(

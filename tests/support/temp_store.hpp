@@ -9,11 +9,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace enfinito::test {
 
-/** The single integer `sql` reads from `db` (a temp_store's or a running app's); fails the test on error. */
-std::int64_t db_scalar(store::store& db, const std::string& sql);
+/** The rows `sql` reads from `db` (a temp_store's or a running app's), with `params` bound to
+    ?1, ?2…; each column as text, NULL as "". Fails the test on error. */
+std::vector<std::vector<std::string>> db_rows(store::store& db, const std::string& sql,
+                                              const std::vector<std::string>& params = {});
+/** The single integer `sql` reads (-1 when it reads no row, 0 for NULL); fails the test on error. */
+std::int64_t db_scalar(store::store& db, const std::string& sql, const std::vector<std::string>& params = {});
+/** The single text `sql` reads ("" when it reads no row); fails the test on error. */
+std::string db_text(store::store& db, const std::string& sql, const std::vector<std::string>& params = {});
 
 struct temp_store {
   /** Opens `dir`/store.db with full sync, one reader and a 5 s busy timeout; `tweak` changes

@@ -54,6 +54,7 @@ void statement::reset() noexcept {
   sqlite3_clear_bindings(stmt_);
 }
 
+int statement::column_count() const { return sqlite3_column_count(stmt_); }
 bool statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 std::int64_t statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 double statement::real(int col) const { return sqlite3_column_double(stmt_, col); }

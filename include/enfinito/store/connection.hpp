@@ -51,6 +51,8 @@ class statement {
   core::error_code run();
   void reset() noexcept;
 
+  /** How many columns a row of this statement has. */
+  int column_count() const;
   bool is_null(int col) const;
   std::int64_t int64(int col) const;
   double real(int col) const;

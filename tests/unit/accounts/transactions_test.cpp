@@ -12,6 +12,7 @@
 
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -53,16 +54,7 @@ struct store_fixture {
     return u.id;
   }
 
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    BOOST_TEST_REQUIRE(!db->read_sync([&](store::connection& c) -> core::error_code {
-      auto r = c.scalar_int(sql);
-      if (!r) return r.error();
-      n = *r;
-      return {};
-    }));
-    return n;
-  }
+  std::int64_t count(const std::string& sql) { return test::db_scalar(*db, sql); }
 
   accounts::user_action_result act(const std::string& id, const std::string& action) {
     auto out = accounts::user_action_result::done;

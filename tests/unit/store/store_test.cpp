@@ -60,15 +60,7 @@ struct store_fixture : test::temp_store {
     db->write_sync([](store::connection&) { return core::error_code{}; });
     return results;
   }
-  std::int64_t count(std::string_view sql = "SELECT COUNT(*) FROM t") {
-    std::int64_t n = -1;
-    db->read_sync([&](store::connection& c) {
-      auto r = c.scalar_int(sql);
-      if (r) n = *r;
-      return r ? core::error_code{} : r.error();
-    });
-    return n;
-  }
+  std::int64_t count(std::string_view sql = "SELECT COUNT(*) FROM t") { return test::db_scalar(*db, std::string(sql)); }
 };
 
 store::work_fn insert(std::string v) {
