@@ -12,11 +12,10 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/messages.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
+#include "api/page_query.hpp"
 
 #include <boost/json.hpp>
-
-#include <algorithm>
 
 namespace enfinito::api {
 namespace {
@@ -26,16 +25,9 @@ using detail::store_problem;
 using http::response;
 using http::status;
 
-constexpr std::size_t max_id = 64;
-
 response conversation_not_found() {
   return http::problem(status::not_found, "conversation_not_found", "No such conversation",
                        "no message to or from this peer in this instance");
-}
-
-bool all_digits(std::string_view s, std::size_t max_len) {
-  return !s.empty() && s.size() <= max_len &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // The caller's user id and instance id, or the problem to answer.
@@ -44,7 +36,7 @@ net::awaitable<std::variant<conversations::owner, response>> authorize(services&
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   const auto& p = std::get<principal>(who);
   const std::string_view id = req.param("id");
-  if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
+  if (id.empty() || id.size() > detail::max_path_id || !p.may_use_instance(id)) co_return instance_not_found();
   co_return conversations::owner{p.user_id, std::string(id)};
 }
 
@@ -52,23 +44,15 @@ net::awaitable<response> list(services& s, http::request& req) {
   auto auth = co_await authorize(s, req);
   if (auto* r = std::get_if<response>(&auth)) co_return std::move(*r);
   const auto& who = std::get<conversations::owner>(auth);
-  std::size_t limit = 50;
-  std::int64_t before = 0;
-  if (auto l = req.query_param("limit")) {
-    if (!all_digits(*l, 3) || std::stoul(*l) < 1 || std::stoul(*l) > 100)
-      co_return http::field_problem("limit", "1 to 100");
-    limit = std::stoul(*l);
-  }
-  if (auto c = req.query_param("cursor")) {
-    if (!all_digits(*c, 18)) co_return http::field_problem("cursor", "not a cursor from this API");
-    before = std::stoll(*c);
-  }
+  auto page = detail::read_page_query(req, 50);
+  if (auto* r = std::get_if<response>(&page)) co_return std::move(*r);
+  const auto q = std::get<detail::page_query>(page);
   std::vector<store::conversations::conversation> rows;
-  auto ec = co_await conversations::list(s.db, who, before, limit + 1, rows);
+  auto ec = co_await conversations::list(s.db, who, q.before, q.limit + 1, rows);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
-  const bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
+  const bool more = rows.size() > q.limit;
+  if (more) rows.resize(q.limit);
   const auto now = core::wall_ms();
   json::array data;
   for (const auto& v : rows) data.push_back(conversations::conversation_json(v, now));

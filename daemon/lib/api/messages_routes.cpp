@@ -30,7 +30,7 @@
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -45,7 +45,6 @@ using http::response;
 using http::status;
 
 constexpr std::size_t max_idempotency_key = 255;
-constexpr std::size_t max_id = 64;
 
 using detail::instance_not_found;
 using detail::store_problem;  // 503 + Retry-After when the disk is full
@@ -57,17 +56,15 @@ response message_not_found() { return http::problem(status::not_found, "message_
 net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(services& s, const principal& p,
                                                                               std::string_view id,
                                                                               std::size_t reactor) {
-  if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
-  const std::string uid = p.user_id, iid(id);
-  const std::string cache_key = instance_cache::key(uid, "id", iid);
+  if (id.empty() || id.size() > detail::max_path_id || !p.may_use_instance(id)) co_return instance_not_found();
+  const std::string cache_key = instance_cache::key(p.user_id, "id", id);
   if (s.instance_rows)
     if (auto hit = s.instance_rows->get(reactor, cache_key)) co_return hit;
   const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
-  auto row = std::make_shared<store::instances::instance>();
-  auto fn = [&](store::connection& c) { return store::instances::get(c, uid, iid, *row); };
-  auto ec = co_await s.db.read(fn);
-  if (ec == store::error::not_found) co_return instance_not_found();
-  if (ec) co_return store_problem(ec);
+  auto loaded = co_await detail::load_instance(s, p, id);
+  if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
+  auto row =
+      std::make_shared<const store::instances::instance>(std::get<store::instances::instance>(std::move(loaded)));
   if (s.instance_rows) s.instance_rows->put(reactor, cache_key, row, generation);
   co_return row;
 }
@@ -75,15 +72,8 @@ net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(se
 // The caller's message (404 for anything not theirs or outside the key's scope).
 net::awaitable<std::variant<store::messages::message, response>> load_message(services& s, const principal& p,
                                                                               std::string_view id) {
-  if (id.empty() || id.size() > max_id) co_return message_not_found();
-  store::messages::message m;
-  const std::string uid = p.user_id, mid(id);
-  auto fn = [&](store::connection& c) { return store::messages::get(c, uid, mid, m); };
-  auto ec = co_await s.db.read(fn);
-  if (ec == store::error::not_found) co_return message_not_found();
-  if (ec) co_return store_problem(ec);
-  if (!p.may_use_instance(m.instance_id)) co_return message_not_found();
-  co_return m;
+  auto got = co_await detail::load_owned(s, p, id, store::messages::get, message_not_found);
+  co_return got;
 }
 
 response key_reused() {
@@ -95,11 +85,7 @@ response key_reused() {
 // ---- handlers ---------------------------------------------------------------------------
 
 // Parses and authenticates; the accept itself is outbound::accept (outbound/accept.hpp).
-net::awaitable<response> send(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::write);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
-
+net::awaitable<response> send(services& s, http::request& req, principal& p) {
   auto key = idempotency_key(req);
   if (!key)
     co_return http::field_problem("Idempotency-Key", "1 to 255 visible ASCII characters", "invalid_idempotency_key");
@@ -160,18 +146,13 @@ net::awaitable<response> send(services& s, http::request& req) {
   co_return store_problem(got.ec);
 }
 
-net::awaitable<response> get_one(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto loaded = co_await load_message(s, std::get<principal>(who), req.param("id"));
+net::awaitable<response> get_one(services& s, http::request& req, principal& p) {
+  auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   co_return http::json_response(status::ok, outbound::message_json(std::get<store::messages::message>(loaded)));
 }
 
-net::awaitable<response> list(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<response> list(services& s, http::request& req, principal& p) {
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   store::messages::list_filter f;
@@ -193,10 +174,7 @@ net::awaitable<response> list(services& s, http::request& req) {
   co_return http::json_response(status::ok, out);
 }
 
-net::awaitable<response> retry(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::write);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<response> retry(services& s, http::request& req, principal& p) {
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   auto got = co_await outbound::retry(s.db, s.queue, p.user_id, std::get<store::messages::message>(loaded));
@@ -209,10 +187,7 @@ net::awaitable<response> retry(services& s, http::request& req) {
   co_return http::json_response(status::accepted, outbound::message_json(got.message));
 }
 
-net::awaitable<response> timeline(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  const auto& p = std::get<principal>(who);
+net::awaitable<response> timeline(services& s, http::request& req, principal& p) {
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& m = std::get<store::messages::message>(loaded);
@@ -270,12 +245,12 @@ void register_messages_routes(http::router& r, services& s) {
       return outbound::export_messages_page(c, uid, cursor, limit, page, outbound::message_json);
     });
   });
-  r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", [&s](http::request& q) { return send(s, q); });
-  r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", [&s](http::request& q) { return list(s, q); });
-  r.add(verb::get, "/v1/messages/{id}", "messages.get", [&s](http::request& q) { return get_one(s, q); });
-  r.add(verb::post, "/v1/messages/{id}/retry", "messages.retry", [&s](http::request& q) { return retry(s, q); });
-  r.add(verb::get, "/v1/messages/{id}/timeline", "messages.timeline",
-        [&s](http::request& q) { return timeline(s, q); });
+  using detail::as_caller;
+  r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", as_caller(s, access::write, send));
+  r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", as_caller(s, access::read, list));
+  r.add(verb::get, "/v1/messages/{id}", "messages.get", as_caller(s, access::read, get_one));
+  r.add(verb::post, "/v1/messages/{id}/retry", "messages.retry", as_caller(s, access::write, retry));
+  r.add(verb::get, "/v1/messages/{id}/timeline", "messages.timeline", as_caller(s, access::read, timeline));
 }
 
 }  // namespace enfinito::api

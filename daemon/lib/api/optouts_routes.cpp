@@ -13,7 +13,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "api/event_filter.hpp"
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -51,17 +51,12 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need) {
   }
   c.who = std::get<principal>(who);
   c.instance_id = std::string(req.param("id"));
-  if (!core::id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) {
+  if (!core::id_like(c.instance_id, "ins_")) {
     c.stop = instance_not_found();
     co_return c;
   }
-  store::instances::instance row;
-  auto read = [&](store::connection& conn) { return store::instances::get(conn, c.who.user_id, c.instance_id, row); };
-  auto ec = co_await s.db.read(read);
-  if (ec == store::error::not_found)
-    c.stop = instance_not_found();
-  else if (ec)
-    c.stop = store_problem(ec);
+  auto loaded = co_await detail::load_instance(s, c.who, c.instance_id);
+  if (auto* r = std::get_if<response>(&loaded)) c.stop = std::move(*r);
   co_return c;
 }
 

@@ -2,8 +2,8 @@
 // The answer every REST route gives when the store refuses a read or write: a full disk is a
 // 503 the client should retry (nothing was stored), anything else a 500. And the 404 of an
 // instance that is missing, not the caller's, or outside their API key's scope (one answer
-// for all three). And a field a domain module refused (core::field_refusal) as this API's
-// field problem.
+// for all three). The 500 of sealed credentials the vault could not open. And a field a domain
+// module refused (core::field_refusal) as this API's field problem.
 #include <enfinito/core/error.hpp>
 #include <enfinito/core/field_refusal.hpp>
 #include <enfinito/http/message.hpp>
@@ -33,6 +33,12 @@ inline http::response store_problem(core::error_code ec) {
 
 inline http::response instance_not_found() {
   return http::problem(http::status::not_found, "instance_not_found", "No such instance");
+}
+
+/** Stored credentials (instances' sealed fields) that the vault could not open. */
+inline http::response vault_problem() {
+  return http::problem(http::status::internal_server_error, "vault_error", "Stored credentials could not be decrypted",
+                       "the operator has been told (see the daemon log)");
 }
 
 inline http::response refused(const core::field_refusal& r) { return http::field_problem(r.field, r.detail, r.code); }
