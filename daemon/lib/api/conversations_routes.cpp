@@ -30,25 +30,20 @@ response conversation_not_found() {
                        "no message to or from this peer in this instance");
 }
 
-// The caller's user id and instance id, or the problem to answer.
-net::awaitable<std::variant<conversations::owner, response>> authorize(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  const auto& p = std::get<principal>(who);
-  const std::string_view id = req.param("id");
-  if (id.empty() || id.size() > detail::max_path_id || !p.may_use_instance(id)) co_return instance_not_found();
-  co_return conversations::owner{p.user_id, std::string(id)};
+// The caller's user id and instance id (nothing for an id outside the caller's API key).
+std::optional<conversations::owner> owner_of(const principal& p, std::string_view id) {
+  if (id.empty() || id.size() > detail::max_path_id || !p.may_use_instance(id)) return std::nullopt;
+  return conversations::owner{p.user_id, std::string(id)};
 }
 
-net::awaitable<response> list(services& s, http::request& req) {
-  auto auth = co_await authorize(s, req);
-  if (auto* r = std::get_if<response>(&auth)) co_return std::move(*r);
-  const auto& who = std::get<conversations::owner>(auth);
+net::awaitable<response> list(services& s, http::request& req, principal& p) {
+  const auto who = owner_of(p, req.param("id"));
+  if (!who) co_return instance_not_found();
   auto page = detail::read_page_query(req, 50);
   if (auto* r = std::get_if<response>(&page)) co_return std::move(*r);
   const auto q = std::get<detail::page_query>(page);
   std::vector<store::conversations::conversation> rows;
-  auto ec = co_await conversations::list(s.db, who, q.before, q.limit + 1, rows);
+  auto ec = co_await conversations::list(s.db, *who, q.before, q.limit + 1, rows);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
   const bool more = rows.size() > q.limit;
@@ -65,13 +60,12 @@ net::awaitable<response> list(services& s, http::request& req) {
   co_return http::json_response(status::ok, out);
 }
 
-net::awaitable<response> get_one(services& s, http::request& req) {
-  auto auth = co_await authorize(s, req);
-  if (auto* r = std::get_if<response>(&auth)) co_return std::move(*r);
-  const auto& who = std::get<conversations::owner>(auth);
+net::awaitable<response> get_one(services& s, http::request& req, principal& p) {
+  const auto who = owner_of(p, req.param("id"));
+  if (!who) co_return instance_not_found();
   auto peer = conversations::peer_from_path(req.param("peer"));
   if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
-  auto got = co_await conversations::get(s.db, who, std::move(*peer));
+  auto got = co_await conversations::get(s.db, *who, std::move(*peer));
   if (got.ec == store::error::not_found) co_return got.instance ? conversation_not_found() : instance_not_found();
   if (got.ec) co_return store_problem(got.ec);
   co_return http::json_response(status::ok, conversations::conversation_json(got.conversation, core::wall_ms()));
@@ -80,11 +74,10 @@ net::awaitable<response> get_one(services& s, http::request& req) {
 }  // namespace
 
 void register_conversation_routes(http::router& r, services& s) {
+  using detail::as_caller;
   using http::verb;
-  r.add(verb::get, "/v1/instances/{id}/conversations", "conversations.list",
-        [&s](http::request& q) { return list(s, q); });
-  r.add(verb::get, "/v1/instances/{id}/conversations/{peer}", "conversations.get",
-        [&s](http::request& q) { return get_one(s, q); });
+  r.add(verb::get, "/v1/instances/{id}/conversations", "conversations.list", as_caller(s, access::read, list));
+  r.add(verb::get, "/v1/instances/{id}/conversations/{peer}", "conversations.get", as_caller(s, access::read, get_one));
 }
 
 }  // namespace enfinito::api

@@ -10,7 +10,7 @@
 #include <enfinito/store/media.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -33,12 +33,9 @@ response not_stored(std::string_view code, std::string_view title, std::string_v
   return http::problem(status::not_found, code, title, detail);
 }
 
-net::awaitable<response> inbound_media_content(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<response> inbound_media_content(services& s, http::request& req, principal& p) {
   const std::string id(req.param("id"));
-  if (id.size() > 64 || !p.may_use_instance(id)) co_return detail::instance_not_found();
+  if (id.size() > detail::max_path_id || !p.may_use_instance(id)) co_return detail::instance_not_found();
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   store::media::media_file f;
@@ -80,9 +77,8 @@ void register_inbound_media_routes(http::router& r, services& s) {
   std::call_once(exported, [] { add_export_stream("inbound_media", inbound::export_kept_media_page); });
   http::route_options download_options;
   download_options.write_timeout = s.cfg.media.timeout;  // each piece, to a slow client
-  r.add(
-      http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
-      [&s](http::request& q) { return inbound_media_content(s, q); }, download_options);
+  r.add(http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
+        detail::as_caller(s, access::read, inbound_media_content), download_options);
 }
 
 }  // namespace enfinito::api
