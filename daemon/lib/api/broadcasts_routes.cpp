@@ -54,27 +54,12 @@ net::awaitable<std::variant<store::broadcasts::broadcast, response>> load_broadc
 }
 
 response rejected_answer(const broadcasts::recipient_list& l) {
-  json::object o{{"type", "urn:enfinito:problem:recipients_rejected"},
-                 {"title", "Some recipients are invalid"},
-                 {"status", 422},
-                 {"code", "recipients_rejected"},
-                 {"detail", "nothing was created: fix the rows listed, or send skip_invalid to leave them out"},
+  json::object o{{"detail", "nothing was created: fix the rows listed, or send skip_invalid to leave them out"},
                  {"rejected_count", l.rejected_count},
                  {"rejected", broadcasts::rejections(l)}};
   if (l.rejected_count > l.rejected.size()) o["rejected_truncated"] = true;
-  auto res = http::json_response(status::unprocessable_entity, json::serialize(o));
-  res.set(http::bhttp::field::content_type, "application/problem+json");
-  return res;
-}
-
-std::optional<response> read_time_param(const http::request& req, const char* field, std::int64_t& out) {
-  auto q = req.query_param(field);
-  if (!q) return std::nullopt;
-  if (q->empty() || q->size() > 15 ||
-      !std::all_of(q->begin(), q->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-    return http::field_problem(field, "unix time in milliseconds");
-  out = std::stoll(*q);
-  return std::nullopt;
+  return detail::extended_problem(status::unprocessable_entity, "recipients_rejected", "Some recipients are invalid",
+                                  std::move(o));
 }
 
 // Reads the create request (JSON or CSV) into `rq`; the problem to answer, or nothing.
@@ -84,14 +69,8 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
   broadcasts::given_times t;
   if (ct == "text/csv") {
     rq.csv = req.body();
-    rq.tpl.name = req.query_param("template").value_or("");
-    rq.tpl.language = req.query_param("language").value_or("");
-    rq.name = req.query_param("name").value_or("");
-    if (auto r = read_time_param(req, "send_at", t.send_at)) return r;
-    if (auto r = read_time_param(req, "expires_at", t.expires_at)) return r;
-    const auto skip = req.query_param("skip_invalid").value_or("false");
-    if (skip != "true" && skip != "false") return http::field_problem("skip_invalid", "true or false");
-    rq.skip_invalid = skip == "true";
+    auto query = [&req](std::string_view name) { return req.query_param(name); };
+    if (auto bad = broadcasts::read_csv_query(query, rq, t)) return detail::refused(*bad);
   } else if (ct == "application/json") {
     // The recipients array is read row by row later (broadcasts::read_json_text); the rest
     // of the body is parsed here as a whole.

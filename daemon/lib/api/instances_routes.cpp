@@ -45,15 +45,8 @@ using credential_input = instances::changes;
 // one of the four (the API contract of issue 19's per-instance policy), 400 otherwise.
 response input_problem(const meta::input_problem& p) {
   if (p.code != instances::invalid_window_policy) return http::field_problem(p.field, p.detail, p.code);
-  json::object o{{"type", "urn:enfinito:problem:invalid_window_policy"},
-                 {"title", "A field of the request is invalid"},
-                 {"status", 422},
-                 {"code", p.code},
-                 {"field", p.field},
-                 {"detail", p.detail}};
-  auto r = http::json_response(status::unprocessable_entity, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(status::unprocessable_entity, p.code, "A field of the request is invalid",
+                                  {{"field", p.field}, {"detail", p.detail}});
 }
 
 // The body read into `in` (instances/changes_input.hpp), or the problem to answer.
@@ -73,19 +66,13 @@ response verification_problem(const meta::verification& v) {
                     : why.what == kind::unavailable ? status::service_unavailable
                                                     : status::bad_gateway;
   json::object o;
-  o["type"] = "urn:enfinito:problem:" + std::string(why.code);
-  o["title"] = why.title;
-  o["status"] = static_cast<int>(st);
-  o["code"] = why.code;
   if (!why.field.empty()) o["field"] = why.field;
   o["detail"] = why.detail;
   if (v.error) {
     o["meta_error_code"] = v.error->code;
     if (!v.error->fbtrace_id.empty()) o["meta_fbtrace_id"] = v.error->fbtrace_id;
   }
-  auto r = http::json_response(st, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(st, why.code, why.title, std::move(o));
 }
 
 // The public view of an instance (instances/view.hpp).
@@ -115,17 +102,9 @@ response token_problem(const std::vector<instances::token_problem>& problems) {
     if (!p.scope.empty()) o["scope"] = p.scope;
     list.push_back(std::move(o));
   }
-  json::object o;
-  o["type"] = "urn:enfinito:problem:meta_token_incomplete";
-  o["title"] = "The access token cannot send for this WhatsApp Business Account";
-  o["status"] = 422;
-  o["code"] = "meta_token_incomplete";
-  o["field"] = "access_token";
-  o["detail"] = first;
-  o["problems"] = std::move(list);
-  auto r = http::json_response(status::unprocessable_entity, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(status::unprocessable_entity, "meta_token_incomplete",
+                                  "The access token cannot send for this WhatsApp Business Account",
+                                  {{"field", "access_token"}, {"detail", first}, {"problems", std::move(list)}});
 }
 
 response phone_in_use(bool create) {

@@ -54,20 +54,13 @@ using http::status;
 // A problem+json that may carry Meta's error code (never its text).
 response problem_with(status st, std::string_view code, std::string_view title, std::string_view detail,
                       const meta::graph_error* e = nullptr) {
-  json::object o;
-  o["type"] = "urn:enfinito:problem:" + std::string(code);
-  o["title"] = title;
-  o["status"] = static_cast<int>(st);
-  o["code"] = code;
-  o["detail"] = detail;
+  json::object o{{"detail", detail}};
   if (e && e->envelope) {
     o["meta_code"] = e->code;
     if (e->subcode) o["meta_subcode"] = e->subcode;
     if (!e->fbtrace_id.empty()) o["meta_fbtrace_id"] = e->fbtrace_id;
   }
-  auto r = http::json_response(st, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(st, code, title, std::move(o));
 }
 
 // A relay_input check's verdict as our problem+json.

@@ -157,17 +157,12 @@ net::awaitable<response> put_settings(services& s, http::request& req) {
 }  // namespace
 
 response recipient_opted_out() {
-  json::object o{{"type", "urn:enfinito:problem:recipient_opted_out"},
-                 {"title", "The recipient opted out of this instance's messages"},
-                 {"status", 409},
-                 {"code", "recipient_opted_out"},
-                 {"field", "to"},
-                 {"detail",
-                  "the number is on the instance's opt-out list and its optout-settings refuse this send "
-                  "(enforce_on_single_sends); nothing was queued"}};
-  auto res = http::json_response(status::conflict, json::serialize(o));
-  res.set(http::bhttp::field::content_type, "application/problem+json");
-  return res;
+  return detail::extended_problem(status::conflict, "recipient_opted_out",
+                                  "The recipient opted out of this instance's messages",
+                                  {{"field", "to"},
+                                   {"detail",
+                                    "the number is on the instance's opt-out list and its optout-settings refuse "
+                                    "this send (enforce_on_single_sends); nothing was queued"}});
 }
 
 void register_optout_routes(http::router& r, services& s) {
