@@ -87,16 +87,8 @@ net::awaitable<response> add(services& s, http::request& req) {
   if (c.stop) co_return std::move(*c.stop);
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
-  if (!body.value->is_object()) co_return http::field_problem("", "the body must be a JSON object", "invalid_body");
   std::string wa_id;
-  for (const auto& [k, v] : body.value->as_object()) {
-    if (k != "wa_id") co_return http::field_problem(k, "unknown field", "unknown_field");
-    if (v.is_string()) wa_id = optouts::wa_id_key(v.as_string());
-    if (wa_id.empty())
-      co_return http::field_problem("wa_id",
-                                    "the customer's WhatsApp id or phone number (digits, + and spaces allowed)");
-  }
-  if (wa_id.empty()) co_return http::field_problem("wa_id", "required");
+  if (auto bad = optouts::read_add_body(*body.value, wa_id)) co_return detail::refused(*bad);
   auto done = co_await optouts::add(s.db, actor_of(c, req), c.instance_id, wa_id);
   if (done.ec) co_return store_problem(done.ec);
   auto res =
