@@ -6,8 +6,8 @@
 // outbound::accept (idempotency, the body check, one commit, the queue; outbound/accept.hpp)
 // → 202 only after that commit, in this API's shape.
 //
-// The log's JSON, filter, pages and retry are outbound/message_log.hpp; the schedule rule is
-// outbound/schedule_rules.hpp.
+// The log's JSON, filter, pages and retry are outbound/message_log.hpp; the send body's check
+// (with the schedule rule) is outbound/send_body.hpp.
 //
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
@@ -22,7 +22,7 @@
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/outbound/accept.hpp>
 #include <enfinito/outbound/message_log.hpp>
-#include <enfinito/outbound/schedule_rules.hpp>
+#include <enfinito/outbound/send_body.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/outbound/timeline.hpp>
 #include <enfinito/store/error.hpp>
@@ -218,21 +218,9 @@ std::variant<meta::checked_message, http::response> check_send_body(const http::
                                                                     outbound::schedule* when) {
   auto body = http::parse_json(req, limits);
   if (body.error) return std::move(*body.error);
-  if (auto* o = body.value->if_object(); o && when)
-    if (auto bad = outbound::take_schedule(*o, core::wall_ms(), *when))
-      return http::field_problem(bad->field, bad->detail);
-  // Meta's envelope defaults, filled in before the check as check_message itself would.
-  if (auto* o = body.value->if_object()) {
-    if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";
-    if (!o->contains("recipient_type")) (*o)["recipient_type"] = "individual";
-  }
-  auto checked = meta::check_message(std::move(*body.value));
-  if (!checked.ok)
-    return http::field_problem(checked.error.field, checked.error.detail,
-                               checked.error.missing ? "missing_field" : "invalid_field");
-  if (checked.message.what != meta::checked_message::kind::message)
-    return http::field_problem("status", "mark-as-read and typing indicators are not messages", "not_a_message");
-  return std::move(checked.message);
+  auto checked = outbound::check_send(std::move(*body.value), core::wall_ms(), when);
+  if (auto* bad = std::get_if<core::field_refusal>(&checked)) return detail::refused(*bad);
+  return std::get<meta::checked_message>(std::move(checked));
 }
 
 void register_messages_routes(http::router& r, services& s) {
