@@ -46,18 +46,7 @@ net::awaitable<response> list(services& s, http::request& req, principal& p) {
   auto ec = co_await conversations::list(s.db, *who, q.before, q.limit + 1, rows);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
-  const bool more = rows.size() > q.limit;
-  if (more) rows.resize(q.limit);
-  const auto now = core::wall_ms();
-  json::array data;
-  for (const auto& v : rows) data.push_back(conversations::conversation_json(v, now));
-  json::object out;
-  out["data"] = std::move(data);
-  if (more)
-    out["next_cursor"] = std::to_string(rows.back().last_seq);
-  else
-    out["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, conversations::page_json(rows, q.limit, core::wall_ms()));
 }
 
 net::awaitable<response> get_one(services& s, http::request& req, principal& p) {

@@ -163,15 +163,7 @@ net::awaitable<response> list(services& s, http::request& req, principal& p) {
   std::vector<store::messages::message> rows;
   bool more = false;
   if (auto ec = co_await outbound::read_log_page(s.db, std::move(f), rows, more)) co_return store_problem(ec);
-  json::array data;
-  for (const auto& m : rows) data.push_back(outbound::message_json(m));
-  json::object out;
-  out["data"] = std::move(data);
-  if (more)
-    out["next_cursor"] = std::to_string(rows.back().seq);
-  else
-    out["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, outbound::log_page_json(rows, more));
 }
 
 net::awaitable<response> retry(services& s, http::request& req, principal& p) {

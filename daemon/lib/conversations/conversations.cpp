@@ -84,6 +84,20 @@ std::optional<std::string> peer_from_path(std::string_view segment) {
   return key;
 }
 
+json::object page_json(std::vector<store::conversations::conversation>& rows, std::size_t limit, std::int64_t now) {
+  const bool more = rows.size() > limit;
+  if (more) rows.resize(limit);
+  json::array data;
+  for (const auto& v : rows) data.push_back(conversation_json(v, now));
+  json::object out;
+  out["data"] = std::move(data);
+  if (more)
+    out["next_cursor"] = std::to_string(rows.back().last_seq);
+  else
+    out["next_cursor"] = nullptr;
+  return out;
+}
+
 json::object conversation_json(const store::conversations::conversation& v, std::int64_t now) {
   json::object last;
   last["id"] = v.last_id;

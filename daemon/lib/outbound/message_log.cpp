@@ -80,6 +80,18 @@ net::awaitable<core::error_code> read_log_page(store::store& db, store::messages
   co_return core::error_code{};
 }
 
+json::object log_page_json(const std::vector<store::messages::message>& rows, bool more) {
+  json::array data;
+  for (const auto& m : rows) data.push_back(message_json(m));
+  json::object out;
+  out["data"] = std::move(data);
+  if (more)
+    out["next_cursor"] = std::to_string(rows.back().seq);
+  else
+    out["next_cursor"] = nullptr;
+  return out;
+}
+
 json::object message_json(const store::messages::message& m) {
   json::object o;
   o["id"] = m.id;
