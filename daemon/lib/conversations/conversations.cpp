@@ -2,6 +2,7 @@
 // (conversations/conversations.hpp).
 #include <enfinito/conversations/conversations.hpp>
 
+#include <enfinito/core/json_page.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
@@ -89,13 +90,7 @@ json::object page_json(std::vector<store::conversations::conversation>& rows, st
   if (more) rows.resize(limit);
   json::array data;
   for (const auto& v : rows) data.push_back(conversation_json(v, now));
-  json::object out;
-  out["data"] = std::move(data);
-  if (more)
-    out["next_cursor"] = std::to_string(rows.back().last_seq);
-  else
-    out["next_cursor"] = nullptr;
-  return out;
+  return core::cursor_page(std::move(data), more ? std::optional<std::int64_t>(rows.back().last_seq) : std::nullopt);
 }
 
 json::object conversation_json(const store::conversations::conversation& v, std::int64_t now) {
