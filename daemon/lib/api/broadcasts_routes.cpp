@@ -139,14 +139,7 @@ net::awaitable<response> list(services& s, http::request& req, principal& p) {
   const std::string iid(req.param("id"));
   auto ec = co_await broadcasts::list_counted(s.db, p.user_id, iid, q.before, q.limit, rows, counts);
   if (ec) co_return store_problem(ec);
-  json::array data;
-  for (std::size_t i = 0; i < rows.size(); ++i) data.push_back(broadcasts::view(rows[i], &counts[i]));
-  json::object o{{"object", "list"}, {"data", std::move(data)}};
-  if (rows.size() == q.limit)
-    o["next_cursor"] = std::to_string(rows.back().created_at);
-  else
-    o["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, json::serialize(o));
+  co_return http::json_response(status::ok, json::serialize(broadcasts::list_json(rows, counts, q.limit)));
 }
 
 net::awaitable<response> get_one(services& s, http::request& req, principal& p) {

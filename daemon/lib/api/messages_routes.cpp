@@ -187,11 +187,7 @@ net::awaitable<response> timeline(services& s, http::request& req, principal& p)
   const std::string uid = p.user_id;
   auto fn = [&](store::connection& c) { return outbound::build_timeline(c, uid, m, entries); };
   if (auto ec = co_await s.db.read(fn)) co_return store_problem(ec);
-  json::array data;
-  for (auto& e : entries)
-    data.push_back(
-        json::object{{"at", e.at}, {"kind", e.kind}, {"summary", e.summary}, {"detail", std::move(e.detail)}});
-  co_return http::json_response(status::ok, json::object{{"data", std::move(data)}});
+  co_return http::json_response(status::ok, outbound::timeline_json(std::move(entries)));
 }
 
 }  // namespace
