@@ -74,11 +74,11 @@ BOOST_AUTO_TEST_CASE(view_counts_fold_statuses) {
 }
 
 BOOST_AUTO_TEST_CASE(a_full_page_gives_the_last_created_at_as_cursor) {
-  std::vector<store::broadcasts::broadcast> rows(2);
-  rows[0].id = "brd_2";
-  rows[0].created_at = 200;
-  rows[1].id = "brd_1";
-  rows[1].created_at = 100;
+  std::vector<store::broadcasts::broadcast> rows(2);  // newest first, as the store lists them
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].id = "brd_" + std::to_string(rows.size() - i);
+    rows[i].created_at = 100 * static_cast<std::int64_t>(rows.size() - i);
+  }
   const std::vector<store::broadcasts::counts> counts(2);
   const auto full = broadcasts::list_json(rows, counts, 2);
   BOOST_TEST(full.begin()->key() == "object");
