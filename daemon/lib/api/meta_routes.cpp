@@ -379,13 +379,7 @@ net::awaitable<response> templates_list(services& s, http::request& req, target&
   }
   auto page = co_await templates::list(s.db, t.row.id, std::move(f));
   if (!page) co_return store_problem(page.error());
-  json::object paging;
-  paging["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
-  paging["before"] = page->previous.empty() ? json::value(nullptr) : json::value(page->previous);
-  json::object out;
-  out["data"] = std::move(page->data);
-  out["paging"] = std::move(paging);
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, templates::page_json(std::move(*page)));
 }
 
 net::awaitable<response> templates_create(services& s, http::request& req, target& t) {
