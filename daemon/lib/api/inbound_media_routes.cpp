@@ -14,7 +14,6 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,10 +23,6 @@ namespace {
 
 using http::response;
 using http::status;
-
-bool header_safe(std::string_view v) {
-  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
 
 response not_stored(std::string_view code, std::string_view title, std::string_view detail) {
   return http::problem(status::not_found, code, title, detail);
@@ -59,11 +54,11 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req, 
   auto file = co_await inbound::kept_file::open(s.cfg, s.blocking, f);
   if (!file) co_return not_stored("media_not_found", "No kept copy of this media", "the file is missing on the server");
   response res{status::ok, 11};
-  const bool typed = header_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
-  res.set(http::bhttp::field::content_type, typed ? f.mime_type : "application/octet-stream");
+  const auto headers = inbound::headers_for(f);
+  res.set(http::bhttp::field::content_type, headers.content_type);
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
   res.set(http::bhttp::field::cache_control, "private, no-store");
-  if (header_safe(f.sha256)) res.set("X-Media-SHA256", f.sha256);
+  if (!headers.sha256.empty()) res.set("X-Media-SHA256", headers.sha256);
   if (f.size) res.set("X-Media-Size", std::to_string(*f.size));
   req.stream_body = [file](std::string& chunk) { return inbound::kept_file::next(file, chunk); };
   co_return res;
