@@ -3,6 +3,7 @@
 #include <enfinito/inbound/kept_media.hpp>
 
 #include <enfinito/auth/password.hpp>  // run_blocking
+#include <enfinito/core/text.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/inbound/media_fetcher.hpp>
 
@@ -11,7 +12,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -19,17 +19,10 @@ namespace enfinito::inbound {
 
 namespace json = boost::json;
 
-namespace {
-
-bool header_safe(std::string_view v) {
-  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
-}  // namespace
-
 kept_headers headers_for(const store::media::media_file& f) {
-  const bool typed = header_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
-  return {typed ? f.mime_type : "application/octet-stream", header_safe(f.sha256) ? f.sha256 : std::string()};
+  const bool typed = core::header_value_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
+  return {typed ? f.mime_type : "application/octet-stream",
+          core::header_value_safe(f.sha256) ? f.sha256 : std::string()};
 }
 
 net::awaitable<std::shared_ptr<kept_file>> kept_file::open(const config::settings& cfg, net::thread_pool& blocking,
