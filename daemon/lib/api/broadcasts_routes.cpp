@@ -18,24 +18,24 @@
 #include <enfinito/config/settings.hpp>
 #include <enfinito/core/json_arena.hpp>
 #include <enfinito/core/json_strict.hpp>
+#include <enfinito/instances/media_transfer.hpp>
 #include <enfinito/store/broadcasts.hpp>
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
+#include "api/page_query.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <memory>
 
 namespace enfinito::api {
 namespace {
 
 namespace json = boost::json;
-using detail::instance_not_found;
 using detail::store_problem;
 using http::response;
 using http::status;
@@ -44,57 +44,22 @@ using http::status;
 constexpr std::size_t max_body_bytes = 32 * 1024 * 1024;  // 100,000 rows with parameters fit
 constexpr std::size_t max_spooled = 2;                    // creates spooling at once
 constexpr std::size_t max_json_elements = 1'600'000;      // 100,000 rows of up to ~15 values
-constexpr std::size_t max_id = 64;
 
 response broadcast_not_found() { return http::problem(status::not_found, "broadcast_not_found", "No such broadcast"); }
 
-net::awaitable<std::variant<store::instances::instance, response>> load_instance(services& s, const principal& p,
-                                                                                 std::string_view id) {
-  if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
-  store::instances::instance row;
-  const std::string uid = p.user_id, iid(id);
-  auto fn = [&](store::connection& c) { return store::instances::get(c, uid, iid, row); };
-  auto ec = co_await s.db.read(fn);
-  if (ec == store::error::not_found) co_return instance_not_found();
-  if (ec) co_return store_problem(ec);
-  co_return row;
-}
-
 net::awaitable<std::variant<store::broadcasts::broadcast, response>> load_broadcast(services& s, const principal& p,
                                                                                     std::string_view id) {
-  if (id.empty() || id.size() > max_id) co_return broadcast_not_found();
-  store::broadcasts::broadcast b;
-  const std::string uid = p.user_id, bid(id);
-  auto fn = [&](store::connection& c) { return store::broadcasts::get(c, uid, bid, b); };
-  auto ec = co_await s.db.read(fn);
-  if (ec == store::error::not_found) co_return broadcast_not_found();
-  if (ec) co_return store_problem(ec);
-  if (!p.may_use_instance(b.instance_id)) co_return broadcast_not_found();
-  co_return b;
+  auto got = co_await detail::load_owned(s, p, id, store::broadcasts::get, broadcast_not_found);
+  co_return got;
 }
 
 response rejected_answer(const broadcasts::recipient_list& l) {
-  json::object o{{"type", "urn:enfinito:problem:recipients_rejected"},
-                 {"title", "Some recipients are invalid"},
-                 {"status", 422},
-                 {"code", "recipients_rejected"},
-                 {"detail", "nothing was created: fix the rows listed, or send skip_invalid to leave them out"},
+  json::object o{{"detail", "nothing was created: fix the rows listed, or send skip_invalid to leave them out"},
                  {"rejected_count", l.rejected_count},
                  {"rejected", broadcasts::rejections(l)}};
   if (l.rejected_count > l.rejected.size()) o["rejected_truncated"] = true;
-  auto res = http::json_response(status::unprocessable_entity, json::serialize(o));
-  res.set(http::bhttp::field::content_type, "application/problem+json");
-  return res;
-}
-
-std::optional<response> read_time_param(const http::request& req, const char* field, std::int64_t& out) {
-  auto q = req.query_param(field);
-  if (!q) return std::nullopt;
-  if (q->empty() || q->size() > 15 ||
-      !std::all_of(q->begin(), q->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-    return http::field_problem(field, "unix time in milliseconds");
-  out = std::stoll(*q);
-  return std::nullopt;
+  return detail::extended_problem(status::unprocessable_entity, "recipients_rejected", "Some recipients are invalid",
+                                  std::move(o));
 }
 
 // Reads the create request (JSON or CSV) into `rq`; the problem to answer, or nothing.
@@ -104,14 +69,8 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
   broadcasts::given_times t;
   if (ct == "text/csv") {
     rq.csv = req.body();
-    rq.tpl.name = req.query_param("template").value_or("");
-    rq.tpl.language = req.query_param("language").value_or("");
-    rq.name = req.query_param("name").value_or("");
-    if (auto r = read_time_param(req, "send_at", t.send_at)) return r;
-    if (auto r = read_time_param(req, "expires_at", t.expires_at)) return r;
-    const auto skip = req.query_param("skip_invalid").value_or("false");
-    if (skip != "true" && skip != "false") return http::field_problem("skip_invalid", "true or false");
-    rq.skip_invalid = skip == "true";
+    auto query = [&req](std::string_view name) { return req.query_param(name); };
+    if (auto bad = broadcasts::read_csv_query(query, rq, t)) return detail::refused(*bad);
   } else if (ct == "application/json") {
     // The recipients array is read row by row later (broadcasts::read_json_text); the rest
     // of the body is parsed here as a whole.
@@ -135,11 +94,8 @@ std::optional<response> read_create(const http::request& req, broadcasts::create
 
 // ---- handlers ---------------------------------------------------------------------------
 
-net::awaitable<response> create(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::write);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
-  auto loaded = co_await load_instance(s, p, req.param("id"));
+net::awaitable<response> create(services& s, http::request& req, principal& p) {
+  auto loaded = co_await detail::load_instance(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& row = std::get<store::instances::instance>(loaded);
 
@@ -172,44 +128,22 @@ net::awaitable<response> create(services& s, http::request& req) {
   co_return store_problem(got.ec);
 }
 
-net::awaitable<response> list(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
-  auto loaded = co_await load_instance(s, p, req.param("id"));
+net::awaitable<response> list(services& s, http::request& req, principal& p) {
+  auto loaded = co_await detail::load_instance(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  std::size_t limit = 20;
-  std::int64_t before = 0;
-  if (auto l = req.query_param("limit")) {
-    if (l->empty() || l->size() > 3 || !std::all_of(l->begin(), l->end(), ::isdigit) || std::stoul(*l) < 1 ||
-        std::stoul(*l) > 100)
-      co_return http::field_problem("limit", "1 to 100");
-    limit = std::stoul(*l);
-  }
-  if (auto c = req.query_param("cursor")) {
-    if (c->empty() || c->size() > 18 || !std::all_of(c->begin(), c->end(), ::isdigit))
-      co_return http::field_problem("cursor", "not a cursor from this API");
-    before = std::stoll(*c);
-  }
+  auto page = detail::read_page_query(req, 20);
+  if (auto* r = std::get_if<response>(&page)) co_return std::move(*r);
+  const auto q = std::get<detail::page_query>(page);
   std::vector<store::broadcasts::broadcast> rows;
   std::vector<store::broadcasts::counts> counts;
   const std::string iid(req.param("id"));
-  auto ec = co_await broadcasts::list_counted(s.db, p.user_id, iid, before, limit, rows, counts);
+  auto ec = co_await broadcasts::list_counted(s.db, p.user_id, iid, q.before, q.limit, rows, counts);
   if (ec) co_return store_problem(ec);
-  json::array data;
-  for (std::size_t i = 0; i < rows.size(); ++i) data.push_back(broadcasts::view(rows[i], &counts[i]));
-  json::object o{{"object", "list"}, {"data", std::move(data)}};
-  if (rows.size() == limit)
-    o["next_cursor"] = std::to_string(rows.back().created_at);
-  else
-    o["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, json::serialize(o));
+  co_return http::json_response(status::ok, json::serialize(broadcasts::list_json(rows, counts, q.limit)));
 }
 
-net::awaitable<response> get_one(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto loaded = co_await load_broadcast(s, std::get<principal>(who), req.param("id"));
+net::awaitable<response> get_one(services& s, http::request& req, principal& p) {
+  auto loaded = co_await load_broadcast(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& b = std::get<store::broadcasts::broadcast>(loaded);
   store::broadcasts::counts n;
@@ -243,10 +177,8 @@ net::awaitable<response> control_route(services& s, http::request& req, broadcas
   co_return http::json_response(status::ok, json::serialize(broadcasts::view(got.broadcast, &n)));
 }
 
-net::awaitable<response> export_csv(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto loaded = co_await load_broadcast(s, std::get<principal>(who), req.param("id"));
+net::awaitable<response> export_csv(services& s, http::request& req, principal& p) {
+  auto loaded = co_await load_broadcast(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const std::string id = std::get<store::broadcasts::broadcast>(loaded).id;
   auto pages = std::make_shared<broadcasts::outcome_export>(s.db, id);
@@ -260,15 +192,9 @@ net::awaitable<response> export_csv(services& s, http::request& req) {
 
 http::route_options create_options(const config::settings& cfg) {
   static const auto spooling = std::make_shared<std::atomic<std::size_t>>(0);
-  const std::filesystem::path dir =
-      cfg.media.spool_dir.empty() ? config::beside_database(cfg, "spool") : std::filesystem::path(cfg.media.spool_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-  if (ec) throw std::runtime_error("media.spool_dir " + dir.string() + ": " + ec.message());
   http::route_options o;
   o.body_limit = max_body_bytes;
-  o.spool_dir = dir.string();
+  o.spool_dir = instances::upload_spool_dir(cfg);  // media.spool_dir, shared with media uploads
   o.spool_max = max_spooled;
   o.spooling = spooling;
   return o;
@@ -279,19 +205,18 @@ http::route_options create_options(const config::settings& cfg) {
 void register_broadcast_routes(http::router& r, services& s) {
   using http::verb;
   using c = broadcasts::control;
-  r.add(
-      verb::post, "/v1/instances/{id}/broadcasts", "broadcasts.create", [&s](http::request& q) { return create(s, q); },
-      create_options(s.cfg));
-  r.add(verb::get, "/v1/instances/{id}/broadcasts", "broadcasts.list", [&s](http::request& q) { return list(s, q); });
-  r.add(verb::get, "/v1/broadcasts/{id}", "broadcasts.get", [&s](http::request& q) { return get_one(s, q); });
+  using detail::as_caller;
+  r.add(verb::post, "/v1/instances/{id}/broadcasts", "broadcasts.create", as_caller(s, access::write, create),
+        create_options(s.cfg));
+  r.add(verb::get, "/v1/instances/{id}/broadcasts", "broadcasts.list", as_caller(s, access::read, list));
+  r.add(verb::get, "/v1/broadcasts/{id}", "broadcasts.get", as_caller(s, access::read, get_one));
   r.add(verb::post, "/v1/broadcasts/{id}/pause", "broadcasts.pause",
         [&s](http::request& q) { return control_route(s, q, c::pause); });
   r.add(verb::post, "/v1/broadcasts/{id}/resume", "broadcasts.resume",
         [&s](http::request& q) { return control_route(s, q, c::resume); });
   r.add(verb::post, "/v1/broadcasts/{id}/cancel", "broadcasts.cancel",
         [&s](http::request& q) { return control_route(s, q, c::cancel); });
-  r.add(verb::get, "/v1/broadcasts/{id}/recipients", "broadcasts.recipients",
-        [&s](http::request& q) { return export_csv(s, q); });
+  r.add(verb::get, "/v1/broadcasts/{id}/recipients", "broadcasts.recipients", as_caller(s, access::read, export_csv));
 }
 
 }  // namespace enfinito::api

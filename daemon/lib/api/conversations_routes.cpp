@@ -12,11 +12,10 @@
 #include <enfinito/store/error.hpp>
 #include <enfinito/store/messages.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
+#include "api/page_query.hpp"
 
 #include <boost/json.hpp>
-
-#include <algorithm>
 
 namespace enfinito::api {
 namespace {
@@ -26,68 +25,36 @@ using detail::store_problem;
 using http::response;
 using http::status;
 
-constexpr std::size_t max_id = 64;
-
 response conversation_not_found() {
   return http::problem(status::not_found, "conversation_not_found", "No such conversation",
                        "no message to or from this peer in this instance");
 }
 
-bool all_digits(std::string_view s, std::size_t max_len) {
-  return !s.empty() && s.size() <= max_len &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+// The caller's user id and instance id (nothing for an id outside the caller's API key).
+std::optional<conversations::owner> owner_of(const principal& p, std::string_view id) {
+  if (id.empty() || id.size() > detail::max_path_id || !p.may_use_instance(id)) return std::nullopt;
+  return conversations::owner{p.user_id, std::string(id)};
 }
 
-// The caller's user id and instance id, or the problem to answer.
-net::awaitable<std::variant<conversations::owner, response>> authorize(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  const auto& p = std::get<principal>(who);
-  const std::string_view id = req.param("id");
-  if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
-  co_return conversations::owner{p.user_id, std::string(id)};
-}
-
-net::awaitable<response> list(services& s, http::request& req) {
-  auto auth = co_await authorize(s, req);
-  if (auto* r = std::get_if<response>(&auth)) co_return std::move(*r);
-  const auto& who = std::get<conversations::owner>(auth);
-  std::size_t limit = 50;
-  std::int64_t before = 0;
-  if (auto l = req.query_param("limit")) {
-    if (!all_digits(*l, 3) || std::stoul(*l) < 1 || std::stoul(*l) > 100)
-      co_return http::field_problem("limit", "1 to 100");
-    limit = std::stoul(*l);
-  }
-  if (auto c = req.query_param("cursor")) {
-    if (!all_digits(*c, 18)) co_return http::field_problem("cursor", "not a cursor from this API");
-    before = std::stoll(*c);
-  }
+net::awaitable<response> list(services& s, http::request& req, principal& p) {
+  const auto who = owner_of(p, req.param("id"));
+  if (!who) co_return instance_not_found();
+  auto page = detail::read_page_query(req, 50);
+  if (auto* r = std::get_if<response>(&page)) co_return std::move(*r);
+  const auto q = std::get<detail::page_query>(page);
   std::vector<store::conversations::conversation> rows;
-  auto ec = co_await conversations::list(s.db, who, before, limit + 1, rows);
+  auto ec = co_await conversations::list(s.db, *who, q.before, q.limit + 1, rows);
   if (ec == store::error::not_found) co_return instance_not_found();
   if (ec) co_return store_problem(ec);
-  const bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
-  const auto now = core::wall_ms();
-  json::array data;
-  for (const auto& v : rows) data.push_back(conversations::conversation_json(v, now));
-  json::object out;
-  out["data"] = std::move(data);
-  if (more)
-    out["next_cursor"] = std::to_string(rows.back().last_seq);
-  else
-    out["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, conversations::page_json(rows, q.limit, core::wall_ms()));
 }
 
-net::awaitable<response> get_one(services& s, http::request& req) {
-  auto auth = co_await authorize(s, req);
-  if (auto* r = std::get_if<response>(&auth)) co_return std::move(*r);
-  const auto& who = std::get<conversations::owner>(auth);
+net::awaitable<response> get_one(services& s, http::request& req, principal& p) {
+  const auto who = owner_of(p, req.param("id"));
+  if (!who) co_return instance_not_found();
   auto peer = conversations::peer_from_path(req.param("peer"));
   if (!peer) co_return http::field_problem("peer", "a phone number in international format or a WhatsApp user id");
-  auto got = co_await conversations::get(s.db, who, std::move(*peer));
+  auto got = co_await conversations::get(s.db, *who, std::move(*peer));
   if (got.ec == store::error::not_found) co_return got.instance ? conversation_not_found() : instance_not_found();
   if (got.ec) co_return store_problem(got.ec);
   co_return http::json_response(status::ok, conversations::conversation_json(got.conversation, core::wall_ms()));
@@ -96,11 +63,10 @@ net::awaitable<response> get_one(services& s, http::request& req) {
 }  // namespace
 
 void register_conversation_routes(http::router& r, services& s) {
+  using detail::as_caller;
   using http::verb;
-  r.add(verb::get, "/v1/instances/{id}/conversations", "conversations.list",
-        [&s](http::request& q) { return list(s, q); });
-  r.add(verb::get, "/v1/instances/{id}/conversations/{peer}", "conversations.get",
-        [&s](http::request& q) { return get_one(s, q); });
+  r.add(verb::get, "/v1/instances/{id}/conversations", "conversations.list", as_caller(s, access::read, list));
+  r.add(verb::get, "/v1/instances/{id}/conversations/{peer}", "conversations.get", as_caller(s, access::read, get_one));
 }
 
 }  // namespace enfinito::api

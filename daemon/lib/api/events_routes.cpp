@@ -8,7 +8,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "api/event_filter.hpp"
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -28,11 +28,7 @@ using http::status;
 constexpr std::size_t max_limit = 1000;
 constexpr std::size_t default_limit = 100;
 
-net::awaitable<response> list(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
-
+net::awaitable<response> list(services& s, http::request& req, principal& p) {
   store::events::filter f;
   f.user_id = p.user_id;
   f.limit = default_limit;
@@ -76,7 +72,7 @@ net::awaitable<response> list(services& s, http::request& req) {
 }  // namespace
 
 void register_event_routes(http::router& r, services& s) {
-  r.add(http::verb::get, "/v1/events", "events.list", [&s](http::request& q) { return list(s, q); });
+  r.add(http::verb::get, "/v1/events", "events.list", detail::as_caller(s, access::read, list));
 }
 
 }  // namespace enfinito::api

@@ -13,7 +13,7 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -219,21 +219,19 @@ net::awaitable<response> send_test(services& s, http::request& req) {
 }  // namespace
 
 void register_hook_routes(http::router& r, services& s) {
+  using detail::bind;
   using http::verb;
   const std::string base = "/v1/instances/{id}/webhooks";
-  r.add(verb::post, base, "webhooks_out.create", [&s](http::request& q) { return create(s, q); });
-  r.add(verb::get, base, "webhooks_out.list", [&s](http::request& q) { return list(s, q); });
-  r.add(verb::get, base + "/{webhook_id}", "webhooks_out.get", [&s](http::request& q) { return get_one(s, q); });
-  r.add(verb::patch, base + "/{webhook_id}", "webhooks_out.update", [&s](http::request& q) { return patch(s, q); });
-  r.add(verb::delete_, base + "/{webhook_id}", "webhooks_out.delete", [&s](http::request& q) { return remove(s, q); });
-  r.add(verb::post, base + "/{webhook_id}/rotate-secret", "webhooks_out.rotate_secret",
-        [&s](http::request& q) { return rotate(s, q); });
-  r.add(verb::get, base + "/{webhook_id}/deliveries", "webhooks_out.deliveries",
-        [&s](http::request& q) { return deliveries(s, q); });
+  r.add(verb::post, base, "webhooks_out.create", bind(s, create));
+  r.add(verb::get, base, "webhooks_out.list", bind(s, list));
+  r.add(verb::get, base + "/{webhook_id}", "webhooks_out.get", bind(s, get_one));
+  r.add(verb::patch, base + "/{webhook_id}", "webhooks_out.update", bind(s, patch));
+  r.add(verb::delete_, base + "/{webhook_id}", "webhooks_out.delete", bind(s, remove));
+  r.add(verb::post, base + "/{webhook_id}/rotate-secret", "webhooks_out.rotate_secret", bind(s, rotate));
+  r.add(verb::get, base + "/{webhook_id}/deliveries", "webhooks_out.deliveries", bind(s, deliveries));
   r.add(verb::post, base + "/{webhook_id}/deliveries/{delivery_id}/redeliver", "webhooks_out.redeliver",
-        [&s](http::request& q) { return redeliver(s, q); });
-  r.add(verb::post, base + "/{webhook_id}/test", "webhooks_out.test",
-        [&s](http::request& q) { return send_test(s, q); });
+        bind(s, redeliver));
+  r.add(verb::post, base + "/{webhook_id}/test", "webhooks_out.test", bind(s, send_test));
 }
 
 }  // namespace enfinito::api

@@ -10,11 +10,10 @@
 #include <enfinito/store/media.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,20 +24,13 @@ namespace {
 using http::response;
 using http::status;
 
-bool header_safe(std::string_view v) {
-  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
 response not_stored(std::string_view code, std::string_view title, std::string_view detail) {
   return http::problem(status::not_found, code, title, detail);
 }
 
-net::awaitable<response> inbound_media_content(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<response> inbound_media_content(services& s, http::request& req, principal& p) {
   const std::string id(req.param("id"));
-  if (id.size() > 64 || !p.may_use_instance(id)) co_return detail::instance_not_found();
+  if (id.size() > detail::max_path_id || !p.may_use_instance(id)) co_return detail::instance_not_found();
   const std::string media_id(req.param("media_id"));
   if (!core::graph_id_like(media_id)) co_return http::field_problem("media_id", "a Meta media id: 1 to 32 digits");
   store::media::media_file f;
@@ -62,11 +54,11 @@ net::awaitable<response> inbound_media_content(services& s, http::request& req) 
   auto file = co_await inbound::kept_file::open(s.cfg, s.blocking, f);
   if (!file) co_return not_stored("media_not_found", "No kept copy of this media", "the file is missing on the server");
   response res{status::ok, 11};
-  const bool typed = header_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
-  res.set(http::bhttp::field::content_type, typed ? f.mime_type : "application/octet-stream");
+  const auto headers = inbound::headers_for(f);
+  res.set(http::bhttp::field::content_type, headers.content_type);
   res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + media_id + "\"");
   res.set(http::bhttp::field::cache_control, "private, no-store");
-  if (header_safe(f.sha256)) res.set("X-Media-SHA256", f.sha256);
+  if (!headers.sha256.empty()) res.set("X-Media-SHA256", headers.sha256);
   if (f.size) res.set("X-Media-Size", std::to_string(*f.size));
   req.stream_body = [file](std::string& chunk) { return inbound::kept_file::next(file, chunk); };
   co_return res;
@@ -80,9 +72,8 @@ void register_inbound_media_routes(http::router& r, services& s) {
   std::call_once(exported, [] { add_export_stream("inbound_media", inbound::export_kept_media_page); });
   http::route_options download_options;
   download_options.write_timeout = s.cfg.media.timeout;  // each piece, to a slow client
-  r.add(
-      http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
-      [&s](http::request& q) { return inbound_media_content(s, q); }, download_options);
+  r.add(http::verb::get, "/v1/instances/{id}/inbound-media/{media_id}", "media.inbound_content",
+        detail::as_caller(s, access::read, inbound_media_content), download_options);
 }
 
 }  // namespace enfinito::api

@@ -24,7 +24,7 @@
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -45,15 +45,8 @@ using credential_input = instances::changes;
 // one of the four (the API contract of issue 19's per-instance policy), 400 otherwise.
 response input_problem(const meta::input_problem& p) {
   if (p.code != instances::invalid_window_policy) return http::field_problem(p.field, p.detail, p.code);
-  json::object o{{"type", "urn:enfinito:problem:invalid_window_policy"},
-                 {"title", "A field of the request is invalid"},
-                 {"status", 422},
-                 {"code", p.code},
-                 {"field", p.field},
-                 {"detail", p.detail}};
-  auto r = http::json_response(status::unprocessable_entity, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(status::unprocessable_entity, p.code, "A field of the request is invalid",
+                                  {{"field", p.field}, {"detail", p.detail}});
 }
 
 // The body read into `in` (instances/changes_input.hpp), or the problem to answer.
@@ -73,64 +66,21 @@ response verification_problem(const meta::verification& v) {
                     : why.what == kind::unavailable ? status::service_unavailable
                                                     : status::bad_gateway;
   json::object o;
-  o["type"] = "urn:enfinito:problem:" + std::string(why.code);
-  o["title"] = why.title;
-  o["status"] = static_cast<int>(st);
-  o["code"] = why.code;
   if (!why.field.empty()) o["field"] = why.field;
   o["detail"] = why.detail;
   if (v.error) {
     o["meta_error_code"] = v.error->code;
     if (!v.error->fbtrace_id.empty()) o["meta_fbtrace_id"] = v.error->fbtrace_id;
   }
-  auto r = http::json_response(st, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(st, why.code, why.title, std::move(o));
 }
 
 // The public view of an instance (instances/view.hpp).
 instances::view_context views(services& s) { return {s.db, *s.vault, s.blocking, s.cfg, s.webhook_activity.get()}; }
 
-response vault_problem() {
-  return http::problem(status::internal_server_error, "vault_error", "Stored credentials could not be decrypted",
-                       "the operator has been told (see the daemon log)");
-}
-
+using detail::instance_not_found;
 using detail::store_problem;  // 503 + Retry-After when the disk is full
-
-response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
-
-// The caller and their instance {id}: authenticated for `need`, then loaded (404 for anything
-// not theirs or outside the key's scope).
-struct caller {
-  principal who;
-  store::instances::instance row;
-};
-
-net::awaitable<std::variant<caller, response>> load(services& s, http::request& req, access need) {
-  auto who = co_await authenticate(req, s, need);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  caller c{std::move(std::get<principal>(who)), {}};
-  const std::string iid(req.param("id"));
-  if (iid.size() > 64 || !c.who.may_use_instance(iid)) co_return not_found();
-  const std::string uid = c.who.user_id;
-  auto get = [&](store::connection& conn) { return store::instances::get(conn, uid, iid, c.row); };
-  auto ec = co_await s.db.read(get);
-  if (ec == store::error::not_found) co_return not_found();
-  if (ec) co_return store_problem(ec);
-  co_return c;
-}
-
-// A handler of an authenticated caller.
-using with_caller = net::awaitable<response> (*)(services&, http::request&, principal&);
-
-net::awaitable<response> authenticated(services& s, http::request& req, access need, with_caller fn) {
-  auto who = co_await authenticate(req, s, need);
-  auto* p = std::get_if<principal>(&who);
-  if (!p) co_return std::move(std::get<response>(who));
-  auto res = co_await fn(s, req, *p);
-  co_return res;
-}
+using detail::vault_problem;
 
 // ---- handlers ---------------------------------------------------------------------------
 
@@ -152,17 +102,9 @@ response token_problem(const std::vector<instances::token_problem>& problems) {
     if (!p.scope.empty()) o["scope"] = p.scope;
     list.push_back(std::move(o));
   }
-  json::object o;
-  o["type"] = "urn:enfinito:problem:meta_token_incomplete";
-  o["title"] = "The access token cannot send for this WhatsApp Business Account";
-  o["status"] = 422;
-  o["code"] = "meta_token_incomplete";
-  o["field"] = "access_token";
-  o["detail"] = first;
-  o["problems"] = std::move(list);
-  auto r = http::json_response(status::unprocessable_entity, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(status::unprocessable_entity, "meta_token_incomplete",
+                                  "The access token cannot send for this WhatsApp Business Account",
+                                  {{"field", "access_token"}, {"detail", first}, {"problems", std::move(list)}});
 }
 
 response phone_in_use(bool create) {
@@ -180,7 +122,7 @@ net::awaitable<response> answer(services& s, instances::outcome o, status ok, bo
     case kind::done:
       break;
     case kind::not_found:
-      co_return not_found();
+      co_return instance_not_found();
     case kind::refused_by_meta:
       co_return verification_problem(o.verdict);
     case kind::phone_in_use:
@@ -238,38 +180,41 @@ net::awaitable<response> list(services& s, http::request& req, principal& p) {
   co_return http::json_response(status::ok, out);
 }
 
-net::awaitable<response> get_one(services& s, http::request& req) {
-  auto loaded = co_await load(s, req, access::read);
+net::awaitable<response> get_one(services& s, http::request& req, principal& p) {
+  auto loaded = co_await detail::load_instance(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto v = co_await instances::view(views(s), std::get<caller>(loaded).row);
+  auto v = co_await instances::view(views(s), std::get<store::instances::instance>(loaded));
   if (!v) co_return vault_problem();
   co_return http::json_response(status::ok, *v);
 }
 
 // PATCH /v1/instances/{id} (a body of changes) and POST …/verify (none: a re-check with Meta).
 net::awaitable<response> change(services& s, http::request& req, bool recheck) {
-  auto loaded = co_await load(s, req, access::write);
+  auto who = co_await authenticate(req, s, access::write);
+  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
+  auto& p = std::get<principal>(who);
+  auto loaded = co_await detail::load_instance(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
-  auto& c = std::get<caller>(loaded);
+  auto& row = std::get<store::instances::instance>(loaded);
   credential_input in;
   if (!recheck)
     if (auto bad = read_body(s, req, false, in)) co_return std::move(*bad);
-  auto ctx = flows(s, c.who, req);
+  auto ctx = flows(s, p, req);
   instances::outcome o;
   if (recheck)
-    o = co_await instances::reverify(ctx, std::move(c.row), {}, false);
+    o = co_await instances::reverify(ctx, std::move(row), {}, false);
   else
-    o = co_await instances::update(ctx, std::move(c.row), std::move(in));
+    o = co_await instances::update(ctx, std::move(row), std::move(in));
   auto res = co_await answer(s, std::move(o), status::ok, false);
   co_return res;
 }
 
 net::awaitable<response> remove(services& s, http::request& req, principal& p) {
   const std::string id(req.param("id"));
-  if (id.size() > 64 || !p.may_use_instance(id)) co_return not_found();
+  if (id.size() > 64 || !p.may_use_instance(id)) co_return instance_not_found();
   auto ctx = flows(s, p, req);
   auto o = co_await instances::remove(ctx, p.user_id, id);
-  if (o.what == instances::outcome::kind::not_found) co_return not_found();
+  if (o.what == instances::outcome::kind::not_found) co_return instance_not_found();
   if (o.what != instances::outcome::kind::done) co_return store_problem(o.ec);
   co_return http::no_content();
 }
@@ -281,12 +226,10 @@ void register_instance_routes(http::router& r, services& s) {
   // The export registry is process-wide (tests start many apps in one process): once.
   static std::once_flag exported;
   std::call_once(exported, [] { add_export_section("instances", instances::export_section); });
-  auto as = [&s](access need, with_caller fn) {
-    return [&s, need, fn](http::request& q) { return authenticated(s, q, need, fn); };
-  };
+  auto as = [&s](access need, detail::caller_handler fn) { return detail::as_caller(s, need, fn); };
   r.add(verb::post, "/v1/instances", "instances.create", as(access::write, create));
   r.add(verb::get, "/v1/instances", "instances.list", as(access::read, list));
-  r.add(verb::get, "/v1/instances/{id}", "instances.get", [&s](http::request& q) { return get_one(s, q); });
+  r.add(verb::get, "/v1/instances/{id}", "instances.get", as(access::read, get_one));
   r.add(verb::patch, "/v1/instances/{id}", "instances.update", [&s](http::request& q) { return change(s, q, false); });
   r.add(verb::delete_, "/v1/instances/{id}", "instances.delete", as(access::write, remove));
   r.add(verb::post, "/v1/instances/{id}/verify", "instances.verify",

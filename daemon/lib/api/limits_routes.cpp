@@ -9,7 +9,7 @@
 #include <enfinito/limits/tenants.hpp>
 #include <enfinito/store/error.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -56,30 +56,21 @@ std::variant<store::limits::overrides, http::response> read_overrides(const json
 
 bool user_id_ok(std::string_view id) { return core::id_like(id, "usr_"); }
 
-net::awaitable<http::response> me_limits(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  co_return co_await limits_of(s, std::get<principal>(who).user_id);
+net::awaitable<http::response> me_limits(services& s, http::request& req, principal& p) {
+  co_return co_await limits_of(s, p.user_id);
 }
 
-net::awaitable<http::response> me_usage(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  co_return co_await usage_of(s, req, std::get<principal>(who).user_id);
+net::awaitable<http::response> me_usage(services& s, http::request& req, principal& p) {
+  co_return co_await usage_of(s, req, p.user_id);
 }
 
-net::awaitable<http::response> admin_limits_get(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::admin);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+net::awaitable<http::response> admin_limits_get(services& s, http::request& req, principal& p) {
   const std::string id(req.param("id"));
   if (!user_id_ok(id)) co_return no_user();
   co_return co_await limits_of(s, id);
 }
 
-net::awaitable<http::response> admin_limits_put(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::admin);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<http::response> admin_limits_put(services& s, http::request& req, principal& p) {
   if (p.via_api_key)
     co_return http::problem(status::forbidden, "session_required", "Forbidden",
                             "administrators change limits signed in, not with an API key");
@@ -96,9 +87,7 @@ net::awaitable<http::response> admin_limits_put(services& s, http::request& req)
   co_return co_await limits_of(s, id);
 }
 
-net::awaitable<http::response> admin_usage(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::admin);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+net::awaitable<http::response> admin_usage(services& s, http::request& req, principal& p) {
   const std::string id(req.param("id"));
   if (!user_id_ok(id)) co_return no_user();
   // An unknown user has no usage rows: answer 404 rather than a run of zeros.
@@ -116,15 +105,15 @@ net::awaitable<core::result<json::object>> limits_export(services& s, const std:
 }
 
 void register_limits_routes(http::router& r, services& s) {
+  using detail::as_caller;
   using http::verb;
-  auto bind = [&s](net::awaitable<http::response> (*fn)(services&, http::request&)) {
-    return [&s, fn](http::request& req) { return fn(s, req); };
-  };
-  r.add(verb::get, "/v1/me/limits", "me.limits", bind(me_limits));
-  r.add(verb::get, "/v1/me/usage", "me.usage", bind(me_usage));
-  r.add(verb::get, "/v1/admin/users/{id}/limits", "admin.users_limits_get", bind(admin_limits_get));
-  r.add(verb::put, "/v1/admin/users/{id}/limits", "admin.users_limits_put", bind(admin_limits_put));
-  r.add(verb::get, "/v1/admin/users/{id}/usage", "admin.users_usage", bind(admin_usage));
+  r.add(verb::get, "/v1/me/limits", "me.limits", as_caller(s, access::read, me_limits));
+  r.add(verb::get, "/v1/me/usage", "me.usage", as_caller(s, access::read, me_usage));
+  r.add(verb::get, "/v1/admin/users/{id}/limits", "admin.users_limits_get",
+        as_caller(s, access::admin, admin_limits_get));
+  r.add(verb::put, "/v1/admin/users/{id}/limits", "admin.users_limits_put",
+        as_caller(s, access::admin, admin_limits_put));
+  r.add(verb::get, "/v1/admin/users/{id}/usage", "admin.users_usage", as_caller(s, access::admin, admin_usage));
 }
 
 }  // namespace enfinito::api

@@ -6,8 +6,8 @@
 // outbound::accept (idempotency, the body check, one commit, the queue; outbound/accept.hpp)
 // → 202 only after that commit, in this API's shape.
 //
-// The log's JSON, filter, pages and retry are outbound/message_log.hpp; the schedule rule is
-// outbound/schedule_rules.hpp.
+// The log's JSON, filter, pages and retry are outbound/message_log.hpp; the send body's check
+// (with the schedule rule) is outbound/send_body.hpp.
 //
 // Tenancy: every read matches the user through instances.user_id, and an API key limited to
 // some instances sees only those; anything else is the same 404 as a missing id.
@@ -22,7 +22,7 @@
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/outbound/accept.hpp>
 #include <enfinito/outbound/message_log.hpp>
-#include <enfinito/outbound/schedule_rules.hpp>
+#include <enfinito/outbound/send_body.hpp>
 #include <enfinito/outbound/queue.hpp>
 #include <enfinito/outbound/timeline.hpp>
 #include <enfinito/store/error.hpp>
@@ -30,7 +30,7 @@
 #include <enfinito/store/messages.hpp>
 #include <enfinito/store/store.hpp>
 
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -45,7 +45,6 @@ using http::response;
 using http::status;
 
 constexpr std::size_t max_idempotency_key = 255;
-constexpr std::size_t max_id = 64;
 
 using detail::instance_not_found;
 using detail::store_problem;  // 503 + Retry-After when the disk is full
@@ -57,17 +56,15 @@ response message_not_found() { return http::problem(status::not_found, "message_
 net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(services& s, const principal& p,
                                                                               std::string_view id,
                                                                               std::size_t reactor) {
-  if (id.empty() || id.size() > max_id || !p.may_use_instance(id)) co_return instance_not_found();
-  const std::string uid = p.user_id, iid(id);
-  const std::string cache_key = instance_cache::key(uid, "id", iid);
+  if (id.empty() || id.size() > detail::max_path_id || !p.may_use_instance(id)) co_return instance_not_found();
+  const std::string cache_key = instance_cache::key(p.user_id, "id", id);
   if (s.instance_rows)
     if (auto hit = s.instance_rows->get(reactor, cache_key)) co_return hit;
   const auto generation = store::instances::generation();  // before the read: see instance_cache.hpp
-  auto row = std::make_shared<store::instances::instance>();
-  auto fn = [&](store::connection& c) { return store::instances::get(c, uid, iid, *row); };
-  auto ec = co_await s.db.read(fn);
-  if (ec == store::error::not_found) co_return instance_not_found();
-  if (ec) co_return store_problem(ec);
+  auto loaded = co_await detail::load_instance(s, p, id);
+  if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
+  auto row =
+      std::make_shared<const store::instances::instance>(std::get<store::instances::instance>(std::move(loaded)));
   if (s.instance_rows) s.instance_rows->put(reactor, cache_key, row, generation);
   co_return row;
 }
@@ -75,15 +72,8 @@ net::awaitable<std::variant<instance_cache::row_ptr, response>> load_instance(se
 // The caller's message (404 for anything not theirs or outside the key's scope).
 net::awaitable<std::variant<store::messages::message, response>> load_message(services& s, const principal& p,
                                                                               std::string_view id) {
-  if (id.empty() || id.size() > max_id) co_return message_not_found();
-  store::messages::message m;
-  const std::string uid = p.user_id, mid(id);
-  auto fn = [&](store::connection& c) { return store::messages::get(c, uid, mid, m); };
-  auto ec = co_await s.db.read(fn);
-  if (ec == store::error::not_found) co_return message_not_found();
-  if (ec) co_return store_problem(ec);
-  if (!p.may_use_instance(m.instance_id)) co_return message_not_found();
-  co_return m;
+  auto got = co_await detail::load_owned(s, p, id, store::messages::get, message_not_found);
+  co_return got;
 }
 
 response key_reused() {
@@ -95,11 +85,7 @@ response key_reused() {
 // ---- handlers ---------------------------------------------------------------------------
 
 // Parses and authenticates; the accept itself is outbound::accept (outbound/accept.hpp).
-net::awaitable<response> send(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::write);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
-
+net::awaitable<response> send(services& s, http::request& req, principal& p) {
   auto key = idempotency_key(req);
   if (!key)
     co_return http::field_problem("Idempotency-Key", "1 to 255 visible ASCII characters", "invalid_idempotency_key");
@@ -160,18 +146,13 @@ net::awaitable<response> send(services& s, http::request& req) {
   co_return store_problem(got.ec);
 }
 
-net::awaitable<response> get_one(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto loaded = co_await load_message(s, std::get<principal>(who), req.param("id"));
+net::awaitable<response> get_one(services& s, http::request& req, principal& p) {
+  auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   co_return http::json_response(status::ok, outbound::message_json(std::get<store::messages::message>(loaded)));
 }
 
-net::awaitable<response> list(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<response> list(services& s, http::request& req, principal& p) {
   auto loaded = co_await load_instance(s, p, req.param("id"), req.reactor);
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   store::messages::list_filter f;
@@ -182,21 +163,10 @@ net::awaitable<response> list(services& s, http::request& req) {
   std::vector<store::messages::message> rows;
   bool more = false;
   if (auto ec = co_await outbound::read_log_page(s.db, std::move(f), rows, more)) co_return store_problem(ec);
-  json::array data;
-  for (const auto& m : rows) data.push_back(outbound::message_json(m));
-  json::object out;
-  out["data"] = std::move(data);
-  if (more)
-    out["next_cursor"] = std::to_string(rows.back().seq);
-  else
-    out["next_cursor"] = nullptr;
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, outbound::log_page_json(rows, more));
 }
 
-net::awaitable<response> retry(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::write);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+net::awaitable<response> retry(services& s, http::request& req, principal& p) {
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   auto got = co_await outbound::retry(s.db, s.queue, p.user_id, std::get<store::messages::message>(loaded));
@@ -209,10 +179,7 @@ net::awaitable<response> retry(services& s, http::request& req) {
   co_return http::json_response(status::accepted, outbound::message_json(got.message));
 }
 
-net::awaitable<response> timeline(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  const auto& p = std::get<principal>(who);
+net::awaitable<response> timeline(services& s, http::request& req, principal& p) {
   auto loaded = co_await load_message(s, p, req.param("id"));
   if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
   const auto& m = std::get<store::messages::message>(loaded);
@@ -220,11 +187,7 @@ net::awaitable<response> timeline(services& s, http::request& req) {
   const std::string uid = p.user_id;
   auto fn = [&](store::connection& c) { return outbound::build_timeline(c, uid, m, entries); };
   if (auto ec = co_await s.db.read(fn)) co_return store_problem(ec);
-  json::array data;
-  for (auto& e : entries)
-    data.push_back(
-        json::object{{"at", e.at}, {"kind", e.kind}, {"summary", e.summary}, {"detail", std::move(e.detail)}});
-  co_return http::json_response(status::ok, json::object{{"data", std::move(data)}});
+  co_return http::json_response(status::ok, outbound::timeline_json(std::move(entries)));
 }
 
 }  // namespace
@@ -243,21 +206,9 @@ std::variant<meta::checked_message, http::response> check_send_body(const http::
                                                                     outbound::schedule* when) {
   auto body = http::parse_json(req, limits);
   if (body.error) return std::move(*body.error);
-  if (auto* o = body.value->if_object(); o && when)
-    if (auto bad = outbound::take_schedule(*o, core::wall_ms(), *when))
-      return http::field_problem(bad->field, bad->detail);
-  // Meta's envelope defaults, filled in before the check as check_message itself would.
-  if (auto* o = body.value->if_object()) {
-    if (!o->contains("messaging_product")) (*o)["messaging_product"] = "whatsapp";
-    if (!o->contains("recipient_type")) (*o)["recipient_type"] = "individual";
-  }
-  auto checked = meta::check_message(std::move(*body.value));
-  if (!checked.ok)
-    return http::field_problem(checked.error.field, checked.error.detail,
-                               checked.error.missing ? "missing_field" : "invalid_field");
-  if (checked.message.what != meta::checked_message::kind::message)
-    return http::field_problem("status", "mark-as-read and typing indicators are not messages", "not_a_message");
-  return std::move(checked.message);
+  auto checked = outbound::check_send(std::move(*body.value), core::wall_ms(), when);
+  if (auto* bad = std::get_if<core::field_refusal>(&checked)) return detail::refused(*bad);
+  return std::get<meta::checked_message>(std::move(checked));
 }
 
 void register_messages_routes(http::router& r, services& s) {
@@ -270,12 +221,12 @@ void register_messages_routes(http::router& r, services& s) {
       return outbound::export_messages_page(c, uid, cursor, limit, page, outbound::message_json);
     });
   });
-  r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", [&s](http::request& q) { return send(s, q); });
-  r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", [&s](http::request& q) { return list(s, q); });
-  r.add(verb::get, "/v1/messages/{id}", "messages.get", [&s](http::request& q) { return get_one(s, q); });
-  r.add(verb::post, "/v1/messages/{id}/retry", "messages.retry", [&s](http::request& q) { return retry(s, q); });
-  r.add(verb::get, "/v1/messages/{id}/timeline", "messages.timeline",
-        [&s](http::request& q) { return timeline(s, q); });
+  using detail::as_caller;
+  r.add(verb::post, "/v1/instances/{id}/messages", "messages.send", as_caller(s, access::write, send));
+  r.add(verb::get, "/v1/instances/{id}/messages", "messages.list", as_caller(s, access::read, list));
+  r.add(verb::get, "/v1/messages/{id}", "messages.get", as_caller(s, access::read, get_one));
+  r.add(verb::post, "/v1/messages/{id}/retry", "messages.retry", as_caller(s, access::write, retry));
+  r.add(verb::get, "/v1/messages/{id}/timeline", "messages.timeline", as_caller(s, access::read, timeline));
 }
 
 }  // namespace enfinito::api

@@ -35,7 +35,7 @@
 #include <enfinito/templates/sync.hpp>
 
 #include "http/multipart.hpp"
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -54,33 +54,20 @@ using http::status;
 // A problem+json that may carry Meta's error code (never its text).
 response problem_with(status st, std::string_view code, std::string_view title, std::string_view detail,
                       const meta::graph_error* e = nullptr) {
-  json::object o;
-  o["type"] = "urn:enfinito:problem:" + std::string(code);
-  o["title"] = title;
-  o["status"] = static_cast<int>(st);
-  o["code"] = code;
-  o["detail"] = detail;
+  json::object o{{"detail", detail}};
   if (e && e->envelope) {
     o["meta_code"] = e->code;
     if (e->subcode) o["meta_subcode"] = e->subcode;
     if (!e->fbtrace_id.empty()) o["meta_fbtrace_id"] = e->fbtrace_id;
   }
-  auto r = http::json_response(st, json::serialize(o));
-  r.set(http::bhttp::field::content_type, "application/problem+json");
-  return r;
+  return detail::extended_problem(st, code, title, std::move(o));
 }
 
 // A relay_input check's verdict as our problem+json.
 response problem_of(const meta::input_problem& p) { return http::field_problem(p.field, p.detail, p.code); }
 
-response not_found() { return http::problem(status::not_found, "instance_not_found", "No such instance"); }
-
 using detail::store_problem;  // 503 + Retry-After when the disk is full
-
-response vault_problem() {
-  return http::problem(status::internal_server_error, "vault_error", "Stored credentials could not be decrypted",
-                       "the operator has been told (see the daemon log)");
-}
+using detail::vault_problem;
 
 response unexpected_answer() {
   return problem_with(status::bad_gateway, "meta_unexpected_answer", "Meta answered in an unexpected shape",
@@ -107,14 +94,9 @@ net::awaitable<std::variant<target, response>> resolve(services& s, http::reques
   if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
   target t;
   t.who = std::move(std::get<principal>(who));
-  const std::string id(req.param("id"));
-  if (id.size() > 64 || !t.who.may_use_instance(id)) co_return not_found();
-  const std::string uid = t.who.user_id;
-  store::instances::instance* row = &t.row;
-  auto work = [row, &uid, &id](store::connection& c) { return store::instances::get(c, uid, id, *row); };
-  auto ec = co_await s.db.read(work);
-  if (ec == store::error::not_found) co_return not_found();
-  if (ec) co_return store_problem(ec);
+  auto loaded = co_await detail::load_instance(s, t.who, req.param("id"));
+  if (auto* r = std::get_if<response>(&loaded)) co_return std::move(*r);
+  t.row = std::get<store::instances::instance>(std::move(loaded));
   auto access = co_await instances::open_for_meta(*s.vault, s.blocking, t.row);
   using kind = instances::meta_access::kind;
   switch (access.what) {
@@ -397,13 +379,7 @@ net::awaitable<response> templates_list(services& s, http::request& req, target&
   }
   auto page = co_await templates::list(s.db, t.row.id, std::move(f));
   if (!page) co_return store_problem(page.error());
-  json::object paging;
-  paging["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
-  paging["before"] = page->previous.empty() ? json::value(nullptr) : json::value(page->previous);
-  json::object out;
-  out["data"] = std::move(page->data);
-  out["paging"] = std::move(paging);
-  co_return http::json_response(status::ok, out);
+  co_return http::json_response(status::ok, templates::page_json(std::move(*page)));
 }
 
 net::awaitable<response> templates_create(services& s, http::request& req, target& t) {
@@ -499,9 +475,7 @@ http::route_options upload_route_options(const config::settings& cfg) {
 
 void register_meta_routes(http::router& r, services& s) {
   using http::verb;
-  auto plain = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
-    return [&s, fn](http::request& q) { return fn(s, q); };
-  };
+  auto plain = [&s](detail::handler fn) { return detail::bind(s, fn); };
   // Most routes act on the caller's instance {id}: resolved first (caller, row, credentials).
   auto on = [&s](access need, with_target fn) {
     return [&s, need, fn](http::request& q) { return resolved_then(s, q, need, fn); };

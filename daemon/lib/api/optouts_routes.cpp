@@ -13,7 +13,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "api/event_filter.hpp"
-#include "api/store_problem.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -51,17 +51,12 @@ net::awaitable<ctx> begin(services& s, http::request& req, access need) {
   }
   c.who = std::get<principal>(who);
   c.instance_id = std::string(req.param("id"));
-  if (!core::id_like(c.instance_id, "ins_") || !c.who.may_use_instance(c.instance_id)) {
+  if (!core::id_like(c.instance_id, "ins_")) {
     c.stop = instance_not_found();
     co_return c;
   }
-  store::instances::instance row;
-  auto read = [&](store::connection& conn) { return store::instances::get(conn, c.who.user_id, c.instance_id, row); };
-  auto ec = co_await s.db.read(read);
-  if (ec == store::error::not_found)
-    c.stop = instance_not_found();
-  else if (ec)
-    c.stop = store_problem(ec);
+  auto loaded = co_await detail::load_instance(s, c.who, c.instance_id);
+  if (auto* r = std::get_if<response>(&loaded)) c.stop = std::move(*r);
   co_return c;
 }
 
@@ -92,16 +87,8 @@ net::awaitable<response> add(services& s, http::request& req) {
   if (c.stop) co_return std::move(*c.stop);
   auto body = http::parse_json(req, s.json);
   if (body.error) co_return std::move(*body.error);
-  if (!body.value->is_object()) co_return http::field_problem("", "the body must be a JSON object", "invalid_body");
   std::string wa_id;
-  for (const auto& [k, v] : body.value->as_object()) {
-    if (k != "wa_id") co_return http::field_problem(k, "unknown field", "unknown_field");
-    if (v.is_string()) wa_id = optouts::wa_id_key(v.as_string());
-    if (wa_id.empty())
-      co_return http::field_problem("wa_id",
-                                    "the customer's WhatsApp id or phone number (digits, + and spaces allowed)");
-  }
-  if (wa_id.empty()) co_return http::field_problem("wa_id", "required");
+  if (auto bad = optouts::read_add_body(*body.value, wa_id)) co_return detail::refused(*bad);
   auto done = co_await optouts::add(s.db, actor_of(c, req), c.instance_id, wa_id);
   if (done.ec) co_return store_problem(done.ec);
   auto res =
@@ -162,17 +149,12 @@ net::awaitable<response> put_settings(services& s, http::request& req) {
 }  // namespace
 
 response recipient_opted_out() {
-  json::object o{{"type", "urn:enfinito:problem:recipient_opted_out"},
-                 {"title", "The recipient opted out of this instance's messages"},
-                 {"status", 409},
-                 {"code", "recipient_opted_out"},
-                 {"field", "to"},
-                 {"detail",
-                  "the number is on the instance's opt-out list and its optout-settings refuse this send "
-                  "(enforce_on_single_sends); nothing was queued"}};
-  auto res = http::json_response(status::conflict, json::serialize(o));
-  res.set(http::bhttp::field::content_type, "application/problem+json");
-  return res;
+  return detail::extended_problem(status::conflict, "recipient_opted_out",
+                                  "The recipient opted out of this instance's messages",
+                                  {{"field", "to"},
+                                   {"detail",
+                                    "the number is on the instance's opt-out list and its optout-settings refuse "
+                                    "this send (enforce_on_single_sends); nothing was queued"}});
 }
 
 void register_optout_routes(http::router& r, services& s) {

@@ -2,6 +2,7 @@
 // what the broadcast routes answer with.
 #include <enfinito/broadcasts/report.hpp>
 
+#include <enfinito/core/json_page.hpp>
 #include <enfinito/store/store.hpp>
 
 #include <boost/json.hpp>
@@ -14,6 +15,17 @@ namespace json = boost::json;
 json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
 }  // namespace
+
+json::object list_json(const std::vector<store::broadcasts::broadcast>& rows,
+                       const std::vector<store::broadcasts::counts>& counts, std::size_t limit) {
+  json::array data;
+  for (std::size_t i = 0; i < rows.size(); ++i) data.push_back(view(rows[i], &counts[i]));
+  const bool full = !rows.empty() && rows.size() == limit;
+  auto page = core::cursor_page(std::move(data), full ? std::optional(rows.back().created_at) : std::nullopt);
+  json::object o{{"object", "list"}};
+  for (auto& [k, v] : page) o[k] = std::move(v);
+  return o;
+}
 
 json::object view(const store::broadcasts::broadcast& b, const store::broadcasts::counts* n) {
   json::object o{{"id", b.id},

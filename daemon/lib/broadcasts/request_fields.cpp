@@ -1,10 +1,12 @@
-// broadcasts::read_json_fields and finish_fields: a create request's fields checked
-// (broadcasts/request_fields.hpp).
+// broadcasts::read_csv_query, read_json_fields and finish_fields: a create request's fields
+// checked (broadcasts/request_fields.hpp).
 #include <enfinito/broadcasts/request_fields.hpp>
 
 #include <enfinito/outbound/schedule_rules.hpp>
 
 #include <boost/json.hpp>
+
+#include <algorithm>
 
 namespace enfinito::broadcasts {
 namespace {
@@ -19,6 +21,17 @@ std::optional<core::field_refusal> read_time(const json::value* v, const char* f
   return std::nullopt;
 }
 
+// A time query parameter: unix milliseconds, 1 to 15 digits.
+std::optional<core::field_refusal> read_time_param(const std::optional<std::string>& q, const char* field,
+                                                   std::int64_t& out) {
+  if (!q) return std::nullopt;
+  if (q->empty() || q->size() > 15 ||
+      !std::all_of(q->begin(), q->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return core::field_refusal{field, "unix time in milliseconds"};
+  out = std::stoll(*q);
+  return std::nullopt;
+}
+
 std::optional<core::field_refusal> check_text(std::string_view v, const char* field, std::size_t max, bool required) {
   if (required && v.empty()) return core::field_refusal{field, "required", "missing_field"};
   if (v.size() > max) return core::field_refusal{field, "at most " + std::to_string(max) + " bytes"};
@@ -28,6 +41,18 @@ std::optional<core::field_refusal> check_text(std::string_view v, const char* fi
 }
 
 }  // namespace
+
+std::optional<core::field_refusal> read_csv_query(const query_fn& query, create_request& rq, given_times& t) {
+  rq.tpl.name = query("template").value_or("");
+  rq.tpl.language = query("language").value_or("");
+  rq.name = query("name").value_or("");
+  if (auto r = read_time_param(query("send_at"), "send_at", t.send_at)) return r;
+  if (auto r = read_time_param(query("expires_at"), "expires_at", t.expires_at)) return r;
+  const auto skip = query("skip_invalid").value_or("false");
+  if (skip != "true" && skip != "false") return core::field_refusal{"skip_invalid", "true or false"};
+  rq.skip_invalid = skip == "true";
+  return std::nullopt;
+}
 
 std::optional<core::field_refusal> read_json_fields(json::object& o, bool recipients_split, create_request& rq,
                                                     given_times& t) {

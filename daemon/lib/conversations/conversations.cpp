@@ -2,6 +2,7 @@
 // (conversations/conversations.hpp).
 #include <enfinito/conversations/conversations.hpp>
 
+#include <enfinito/core/json_page.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/store/instances.hpp>
 #include <enfinito/store/store.hpp>
@@ -82,6 +83,14 @@ std::optional<std::string> peer_from_path(std::string_view segment) {
   });
   if (!ok) return std::nullopt;
   return key;
+}
+
+json::object page_json(std::vector<store::conversations::conversation>& rows, std::size_t limit, std::int64_t now) {
+  const bool more = rows.size() > limit;
+  if (more) rows.resize(limit);
+  json::array data;
+  for (const auto& v : rows) data.push_back(conversation_json(v, now));
+  return core::cursor_page(std::move(data), more ? std::optional<std::int64_t>(rows.back().last_seq) : std::nullopt);
 }
 
 json::object conversation_json(const store::conversations::conversation& v, std::int64_t now) {

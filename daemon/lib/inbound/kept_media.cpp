@@ -1,8 +1,9 @@
-// inbound::kept_file and export_kept_media_page: kept inbound media read back by its owner
-// (inbound/kept_media.hpp).
+// inbound::kept_file, headers_for and export_kept_media_page: kept inbound media read back by
+// its owner (inbound/kept_media.hpp).
 #include <enfinito/inbound/kept_media.hpp>
 
 #include <enfinito/auth/password.hpp>  // run_blocking
+#include <enfinito/core/text.hpp>
 #include <enfinito/core/log.hpp>
 #include <enfinito/inbound/media_fetcher.hpp>
 
@@ -17,6 +18,12 @@
 namespace enfinito::inbound {
 
 namespace json = boost::json;
+
+kept_headers headers_for(const store::media::media_file& f) {
+  const bool typed = core::header_value_safe(f.mime_type) && f.mime_type.find('/') != std::string::npos;
+  return {typed ? f.mime_type : "application/octet-stream",
+          core::header_value_safe(f.sha256) ? f.sha256 : std::string()};
+}
 
 net::awaitable<std::shared_ptr<kept_file>> kept_file::open(const config::settings& cfg, net::thread_pool& blocking,
                                                            const store::media::media_file& f) {

@@ -1,6 +1,7 @@
 // instances::media_transfer: the process's media transfer slots and the streamed download of
 // an instance's media from Meta (include/enfinito/instances/media_transfer.hpp).
 #include <enfinito/core/log.hpp>
+#include <enfinito/core/text.hpp>
 #include <enfinito/instances/media_transfer.hpp>
 #include <enfinito/meta/client.hpp>
 
@@ -85,13 +86,10 @@ net::awaitable<core::result<bool>> next_piece(std::shared_ptr<download> d, std::
 
 namespace {
 
-// Upstream text we may repeat in a header: visible ASCII (and spaces), bounded.
-bool header_safe(std::string_view v) {
-  return !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
 // A Content-Type we can safely repeat: `type/subtype[; params]`.
-bool safe_content_type(std::string_view ct) { return header_safe(ct) && ct.find('/') != std::string_view::npos; }
+bool safe_content_type(std::string_view ct) {
+  return core::header_value_safe(ct) && ct.find('/') != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -100,7 +98,7 @@ download_headers headers_for(std::string_view answer_type, const meta::media_inf
   h.content_type = safe_content_type(answer_type)        ? std::string(answer_type)
                    : safe_content_type(lookup.mime_type) ? lookup.mime_type
                                                          : "application/octet-stream";
-  if (header_safe(lookup.sha256)) h.sha256 = lookup.sha256;
+  if (core::header_value_safe(lookup.sha256)) h.sha256 = lookup.sha256;
   return h;
 }
 

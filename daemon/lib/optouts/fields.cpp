@@ -1,4 +1,4 @@
-// optouts::entry_json, settings_json, read_settings_change and export_page: an opt-out list as
+// optouts::entry_json, settings_json, read_add_body, read_settings_change and export_page: an opt-out list as
 // the API reads and shows it (optouts/fields.hpp).
 #include <enfinito/optouts/fields.hpp>
 
@@ -60,6 +60,18 @@ json::object settings_json(std::string_view instance_id, const settings& s) {
                  {"enforce_on_single_sends", name(s.enforce)}};
   o["updated_at"] = s.updated_at ? json::value(s.updated_at) : json::value(nullptr);
   return o;
+}
+
+std::optional<core::field_refusal> read_add_body(const json::value& body, std::string& wa_id) {
+  if (!body.is_object()) return core::field_refusal{"", "the body must be a JSON object", "invalid_body"};
+  for (const auto& [k, v] : body.as_object()) {
+    if (k != "wa_id") return core::field_refusal{std::string(k), "unknown field", "unknown_field"};
+    if (v.is_string()) wa_id = wa_id_key(v.as_string());
+    if (wa_id.empty())
+      return core::field_refusal{"wa_id", "the customer's WhatsApp id or phone number (digits, + and spaces allowed)"};
+  }
+  if (wa_id.empty()) return core::field_refusal{"wa_id", "required"};
+  return std::nullopt;
 }
 
 std::optional<core::field_refusal> read_settings_change(const json::value& body, settings_change& c) {

@@ -3,6 +3,7 @@
 #include <enfinito/outbound/message_log.hpp>
 
 #include <enfinito/core/clock.hpp>
+#include <enfinito/core/json_page.hpp>
 #include <enfinito/meta/graph.hpp>
 #include <enfinito/meta/message_rules.hpp>
 #include <enfinito/outbound/queue.hpp>
@@ -78,6 +79,12 @@ net::awaitable<core::error_code> read_log_page(store::store& db, store::messages
   more = rows.size() > limit;
   if (more) rows.resize(limit);
   co_return core::error_code{};
+}
+
+json::object log_page_json(const std::vector<store::messages::message>& rows, bool more) {
+  json::array data;
+  for (const auto& m : rows) data.push_back(message_json(m));
+  return core::cursor_page(std::move(data), more ? std::optional<std::int64_t>(rows.back().seq) : std::nullopt);
 }
 
 json::object message_json(const store::messages::message& m) {

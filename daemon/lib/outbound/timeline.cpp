@@ -1,6 +1,6 @@
 // outbound::timeline: assembles a message's timeline from what the store holds about it
 // (store/timeline.hpp), and pages the messages part of the personal-data export
-// (outbound/timeline.hpp). No JSON shape of the API lives here beyond each entry's detail.
+// (outbound/timeline.hpp), and shows the timeline as the API does (timeline_json).
 #include <enfinito/outbound/timeline.hpp>
 #include <enfinito/store/events.hpp>
 #include <enfinito/store/instances.hpp>
@@ -143,6 +143,14 @@ timeline_entry request_entry(const store::messages::message& m) {
 }  // namespace
 
 // Everything stored about the message, oldest first (see store/timeline.hpp).
+json::object timeline_json(std::vector<timeline_entry> entries) {
+  json::array data;
+  for (auto& e : entries)
+    data.push_back(
+        json::object{{"at", e.at}, {"kind", e.kind}, {"summary", e.summary}, {"detail", std::move(e.detail)}});
+  return json::object{{"data", std::move(data)}};
+}
+
 core::error_code build_timeline(store::connection& c, const std::string& user_id, const store::messages::message& m,
                                 std::vector<timeline_entry>& out) {
   std::vector<store::timeline::attempt> tries;

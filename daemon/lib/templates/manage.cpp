@@ -87,6 +87,16 @@ std::optional<meta::input_problem> check_edit(const json::value& v) {
   return std::nullopt;
 }
 
+json::object page_json(copy_page page) {
+  json::object paging;
+  paging["after"] = page.next.empty() ? json::value(nullptr) : json::value(page.next);
+  paging["before"] = page.previous.empty() ? json::value(nullptr) : json::value(page.previous);
+  json::object out;
+  out["data"] = std::move(page.data);
+  out["paging"] = std::move(paging);
+  return out;
+}
+
 json::object meta_object(const store::templates::row& r) {
   json::object o{{"name", r.name},
                  {"language", r.language},

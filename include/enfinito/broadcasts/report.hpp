@@ -29,6 +29,13 @@ namespace enfinito::broadcasts {
 /** The broadcast as the API shows it; with `n`, its `counts` member too. */
 boost::json::object view(const store::broadcasts::broadcast& b, const store::broadcasts::counts* n);
 
+/**
+ * A page of an instance's broadcasts as the API shows it: `object` "list", `data` (each with its
+ * `counts[i]`), and `next_cursor` (the last one's created_at) when the page is full (`limit`).
+ */
+boost::json::object list_json(const std::vector<store::broadcasts::broadcast>& rows,
+                              const std::vector<store::broadcasts::counts>& counts, std::size_t limit);
+
 /** The rejected rows of a list: `[{row, field, detail}]`. */
 boost::json::array rejections(const recipient_list& l);
 

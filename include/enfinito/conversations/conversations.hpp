@@ -41,6 +41,13 @@ std::optional<std::string> peer_from_path(std::string_view segment);
 /** The conversation as the API shows it at `now` (unix ms). */
 boost::json::object conversation_json(const store::conversations::conversation& v, std::int64_t now);
 
+/**
+ * A page of the list as the API shows it at `now`: `rows` as read (up to `limit` + 1: one more
+ * says a next page exists, and is not shown), `data` and `next_cursor` (null on the last page).
+ */
+boost::json::object page_json(std::vector<store::conversations::conversation>& rows, std::size_t limit,
+                              std::int64_t now);
+
 /** Whose conversations: the caller's user id and one of their instances. */
 struct owner {
   std::string user_id;

@@ -26,6 +26,15 @@ namespace enfinito::inbound {
 /** Bytes per read from disk (and per transfer to the client). */
 inline constexpr std::size_t kept_piece_bytes = 64 * 1024;
 
+/** What a kept file is served with: values stored from Meta's webhook, so each is checked. */
+struct kept_headers {
+  std::string content_type;  // the stored type, or application/octet-stream when it is not one
+  std::string sha256;        // empty: not a safe header value, left out
+};
+
+/** The headers of `f`: printable ASCII, 1 to 200 characters, and a type with a '/'. Pure. */
+kept_headers headers_for(const store::media::media_file& f);
+
 /**
  * One kept file, open for reading. Lifetime: the blocking pool outlives it; one read at a
  * time (the response writer asks for the next piece after the last one was sent).

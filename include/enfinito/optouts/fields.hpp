@@ -1,7 +1,8 @@
 #pragma once
 /**
  * @file An opt-out list as the API reads and shows it (api/optouts_routes.cpp): an entry and
- * an instance's settings as JSON, the body of PUT …/optout-settings read into a
+ * an instance's settings as JSON, the body of POST …/optouts read into its number, the body of
+ * PUT …/optout-settings read into a
  * settings_change (keyword lists cleaned by optouts::clean_keywords), the list's pages, and
  * the account export's `optouts` member a page at a time (privacy promise P8). Pure, but for
  * the pages, which read the store.
@@ -33,6 +34,12 @@ boost::json::object entry_json(std::string_view instance_id, const store::optout
 
 /** `instance_id`'s settings as the API shows them. */
 boost::json::object settings_json(std::string_view instance_id, const settings& s);
+
+/**
+ * Reads a POST …/optouts body, `{"wa_id": …}` and nothing else, into `wa_id` (as wa_id_key
+ * makes it). The refusal, or nothing.
+ */
+std::optional<core::field_refusal> read_add_body(const boost::json::value& body, std::string& wa_id);
 
 /**
  * Reads a PUT …/optout-settings body: `enabled`, `stop_keywords` / `start_keywords` (null: the

@@ -34,6 +34,9 @@ class queue;
  */
 boost::json::object message_json(const store::messages::message& m);
 
+/** A page of the log as the API shows it: `data`, and `next_cursor` (null without `more`). */
+boost::json::object log_page_json(const std::vector<store::messages::message>& rows, bool more);
+
 /** A request's query parameter by name, or nothing when absent. */
 using query_fn = std::function<std::optional<std::string>(std::string_view)>;
 

@@ -37,6 +37,9 @@ struct timeline_entry {
 core::error_code build_timeline(store::connection& c, const std::string& user_id, const store::messages::message& m,
                                 std::vector<timeline_entry>& out);
 
+/** The timeline as the API shows it: `{data: [{at, kind, summary, detail}]}`, oldest first. */
+json::object timeline_json(std::vector<timeline_entry> entries);
+
 /** How the export shows one message (the API's public view). */
 using message_view = std::function<json::value(const store::messages::message&)>;
 

@@ -42,6 +42,9 @@ struct copy_page {
   std::string previous;  // empty: first page
 };
 
+/** The page as Graph pages it: `data`, and `paging` {after, before} (null at either end). */
+boost::json::object page_json(copy_page page);
+
 /** Meta's object for a row of the copy. */
 boost::json::object meta_object(const store::templates::row& r);
 

@@ -73,4 +73,20 @@ BOOST_AUTO_TEST_CASE(view_counts_fold_statuses) {
   BOOST_TEST(!broadcasts::view(b, nullptr).contains("counts"));
 }
 
+BOOST_AUTO_TEST_CASE(a_full_page_gives_the_last_created_at_as_cursor) {
+  std::vector<store::broadcasts::broadcast> rows(2);  // newest first, as the store lists them
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].id = "brd_" + std::to_string(rows.size() - i);
+    rows[i].created_at = 100 * static_cast<std::int64_t>(rows.size() - i);
+  }
+  const std::vector<store::broadcasts::counts> counts(2);
+  const auto full = broadcasts::list_json(rows, counts, 2);
+  BOOST_TEST(full.begin()->key() == "object");
+  BOOST_TEST(full.at("object").as_string() == "list");
+  BOOST_TEST(full.at("data").as_array().size() == 2u);
+  BOOST_TEST(full.at("data").as_array()[0].as_object().contains("counts"));
+  BOOST_TEST(full.at("next_cursor").as_string() == "100");
+  BOOST_TEST(broadcasts::list_json(rows, counts, 3).at("next_cursor").is_null());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -74,4 +74,20 @@ BOOST_AUTO_TEST_CASE(peers_in_paths) {
   BOOST_TEST(!conversations::peer_from_path(std::string(65, '1')));
 }
 
+BOOST_AUTO_TEST_CASE(a_page_shows_up_to_limit_and_its_cursor) {
+  std::vector<store::conversations::conversation> rows(3);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].peer = "1555000000" + std::to_string(i);
+    rows[i].last_seq = 30 - static_cast<std::int64_t>(i) * 10;
+    rows[i].last_body = "{}";
+  }
+  auto more = rows;
+  auto page = conversations::page_json(more, 2, 1'700'000'000'000);
+  BOOST_TEST(page.at("data").as_array().size() == 2u);
+  BOOST_TEST(page.at("next_cursor").as_string() == "20");  // the last one shown
+  auto last = conversations::page_json(rows, 3, 1'700'000'000'000);
+  BOOST_TEST(last.at("data").as_array().size() == 3u);
+  BOOST_TEST(last.at("next_cursor").is_null());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

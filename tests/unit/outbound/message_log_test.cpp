@@ -73,4 +73,18 @@ BOOST_AUTO_TEST_CASE(log_filter_from_query) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(log_page_cursor_is_the_last_seq_when_more_follow) {
+  std::vector<store::messages::message> rows(2);
+  rows[0].id = "msg_1";
+  rows[0].seq = 9;
+  rows[1].id = "msg_2";
+  rows[1].seq = 7;
+  auto page = outbound::log_page_json(rows, true);
+  BOOST_TEST(page.at("data").as_array().size() == 2u);
+  BOOST_TEST(page.at("data").as_array()[1].as_object().at("id").as_string() == "msg_2");
+  BOOST_TEST(page.at("next_cursor").as_string() == "7");
+  BOOST_TEST(outbound::log_page_json(rows, false).at("next_cursor").is_null());
+  BOOST_TEST(outbound::log_page_json({}, false).at("data").as_array().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

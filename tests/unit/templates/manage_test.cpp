@@ -1,7 +1,8 @@
 // templates::list_filter: a checked list query becomes the copy's filter; a cursor this API
-// never gave is named, not served.
+// never gave is named, not served. templates::page_json: a page with Graph's paging.
 #include <enfinito/templates/manage.hpp>
 
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace enfinito;
@@ -37,6 +38,17 @@ BOOST_AUTO_TEST_CASE(a_foreign_cursor_is_named) {
   b.before = "6869";  // hex of "hi": no separator, not one of ours
   store::templates::filter g;
   BOOST_TEST(*templates::list_filter(b, g) == "before");
+}
+
+BOOST_AUTO_TEST_CASE(a_page_carries_graph_paging) {
+  templates::copy_page page;
+  page.data.push_back(boost::json::object{{"name", "order_update"}});
+  page.next = "c1";
+  const auto o = templates::page_json(page);
+  BOOST_TEST(o.at("data").as_array().size() == 1u);
+  BOOST_TEST(o.at("paging").as_object().at("after").as_string() == "c1");
+  BOOST_TEST(o.at("paging").as_object().at("before").is_null());
+  BOOST_TEST(templates::page_json({}).at("paging").as_object().at("after").is_null());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
