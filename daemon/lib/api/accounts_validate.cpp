@@ -76,7 +76,7 @@ checked<std::string> name_field(const boost::json::object& o, bool required) {
   return *v;
 }
 
-http::response store_problem() {
+http::response store_unavailable() {
   return http::problem(http::status::service_unavailable, "store_unavailable", "Service unavailable",
                        "the database is not available; try again");
 }

@@ -17,6 +17,8 @@
 #include <enfinito/auth/oidc.hpp>
 #include <enfinito/core/log.hpp>
 
+#include "api/checked.hpp"
+
 #include <boost/json/object.hpp>
 
 namespace enfinito::api {
@@ -128,9 +130,7 @@ struct google_routes {
 
     std::optional<principal> linker;
     if ((*flow)->purpose == "link") {
-      auto who = co_await authenticate(req, s, access::read);
-      if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-      auto& p = std::get<principal>(who);
+      ENF_AUTH(p, access::read);
       if (p.via_api_key || p.user_id != (*flow)->user_id)
         co_return http::problem(status::forbidden, "link_session_mismatch",
                                 "Finish linking in the session that started it");
@@ -205,9 +205,7 @@ struct google_routes {
   // POST /v1/me/google/link → {"authorization_url": ...}
   net::awaitable<http::response> link(http::request& req) {
     if (!client) co_return disabled();
-    auto who = co_await authenticate(req, s, access::write);
-    if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-    auto& p = std::get<principal>(who);
+    ENF_AUTH(p, access::write);
     if (p.via_api_key) co_return session_required();
     auto ctx = account_context(s);
     auto r = co_await accounts::google::start_link(ctx, client->provider(), p.user_id);
@@ -221,9 +219,7 @@ struct google_routes {
 
   // GET /v1/me/google
   net::awaitable<http::response> show(http::request& req) {
-    auto who = co_await authenticate(req, s, access::read);
-    if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-    auto& p = std::get<principal>(who);
+    ENF_AUTH(p, access::read);
     auto ctx = account_context(s);
     auto id = co_await accounts::google::linked_identity(ctx, p.user_id);
     if (!id) co_return store_unavailable();
@@ -233,9 +229,7 @@ struct google_routes {
 
   // DELETE /v1/me/google
   net::awaitable<http::response> unlink(http::request& req) {
-    auto who = co_await authenticate(req, s, access::write);
-    if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-    auto& p = std::get<principal>(who);
+    ENF_AUTH(p, access::write);
     if (p.via_api_key) co_return session_required();
     auto ctx = account_context(s);
     const auto address = client_address(req);
