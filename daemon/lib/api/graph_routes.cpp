@@ -122,38 +122,9 @@ response auth_refusal(const response& ours, const http::request& req) {
                     "this API key may not do this (read-only, or limited to other instances)", req);
 }
 
-// Enfinito's refusals of a send in Meta's words: all OAuthException, each with Meta's code.
-struct meta_refusal {
-  status http_status;
-  std::int64_t code;
-  const char* title;
-  const char* details;
-};
-response refuse(const meta_refusal& m, const http::request& req) {
-  return meta_error(m.http_status, m.code, "OAuthException", m.title, m.details, req);
-}
-constexpr meta_refusal needs_reauth{status::unauthorized, 190, "Error validating access token",
-                                    "Meta refused this instance's access token: update it in Enfinito"};
-constexpr meta_refusal instance_disabled{status::forbidden, 10, "Permission denied",
-                                         "this instance is disabled in Enfinito"};
-// Meta's own code for a recipient who stopped marketing messages (131050), answered at once:
-// the instance's opt-out settings refused the send, nothing was queued.
-constexpr meta_refusal opted_out{status::bad_request, 131050, "User has opted out of these messages",
-                                 "the recipient is on this instance's opt-out list in Enfinito; nothing was queued"};
-// The REST route's 422 idempotency_key_reused, in Meta's envelope.
-constexpr meta_refusal key_reused{status::unprocessable_entity, 100,
-                                  "This Idempotency-Key was used with a different request",
-                                  "use a new key for a different message"};
-
-// A pre-send check's refusal (templates/checks.hpp) as Meta answers it: 132001 is a 404 there.
-response check_refusal(const templates::problem& p, const http::request& req) {
-  const auto st = p.meta_code == 132001 ? status::not_found : status::bad_request;
-  const std::string_view title =
-      p.meta_code == 132001   ? "Template name does not exist in the translation"
-      : p.meta_code == 132000 ? "Number of parameters does not match the expected number of params"
-      : p.meta_code == 132012 ? "Parameter format does not match format in the created template"
-                              : "Re-engagement message";
-  return meta_error(st, p.meta_code, "OAuthException", title, p.field + ": " + p.detail, req);
+// A refused send in Meta's words (outbound/graph_answer.hpp).
+response refuse(const outbound::graph_refusal& m, const http::request& req) {
+  return meta_error(static_cast<status>(m.http_status), m.code, "OAuthException", m.title, m.details, req);
 }
 
 // A relayed answer from Meta, unchanged.
@@ -188,9 +159,9 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s,
     case kind::ready:
       break;
     case kind::needs_reauth:
-      co_return refuse(needs_reauth, req);
+      co_return refuse(*outbound::graph_refusal_of(outbound::accept_result::kind::needs_reauth), req);
     case kind::disabled:
-      co_return refuse(instance_disabled, req);
+      co_return refuse(*outbound::graph_refusal_of(outbound::accept_result::kind::disabled), req);
     case kind::vault_failed:
       co_return service_unavailable(req);
   }
@@ -311,23 +282,9 @@ struct graph_routes : graph_handlers {
                               req.reactor};
     auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
     using kind = outbound::accept_result::kind;
-    switch (got.what) {
-      case kind::accepted:
-      case kind::replayed:
-        break;
-      case kind::key_reused:
-        co_return refuse(key_reused, req);
-      case kind::check_refused:
-        co_return check_refusal(got.refusal, req);
-      case kind::needs_reauth:
-        co_return refuse(needs_reauth, req);
-      case kind::disabled:
-        co_return refuse(instance_disabled, req);
-      case kind::opted_out:
-        co_return refuse(opted_out, req);
-      case kind::body_refused:  // checked before: cannot happen
-      case kind::store_failed:
-        co_return service_unavailable(req);
+    if (got.what != kind::accepted && got.what != kind::replayed) {
+      if (auto no = outbound::graph_refusal_of(got.what, got.refusal)) co_return refuse(*no, req);
+      co_return service_unavailable(req);  // store_failed, or body_refused (checked before: cannot happen)
     }
     auto res = co_await answer(req, got.message_id, to);
     if (got.what == kind::replayed) res.set("Idempotent-Replayed", "true");
