@@ -409,12 +409,7 @@ net::awaitable<http::response> data_link_request(services& s, http::request& req
   if (!action) co_return http::field_problem("action", "must be export or delete", "invalid_field");
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::request_data_link(ctx, email, *action, addr);
-  if (r.throttled) {
-    auto res = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many requests",
-                             "too many links asked for; try again later");
-    res.set(http::bhttp::field::retry_after, std::to_string(r.wait.count()));
-    co_return res;
-  }
+  if (r.throttled) co_return too_many(r.wait, "too many links asked for; try again later", "Too many requests");
   if (r.ec) co_return store_unavailable();
   co_return http::json_response(
       http::status::accepted,

@@ -86,8 +86,8 @@ http::response session_required() {
                        "account management needs a signed-in session, not an API key");
 }
 
-http::response too_many(std::chrono::seconds wait, std::string_view detail) {
-  auto r = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many attempts", detail);
+http::response too_many(std::chrono::seconds wait, std::string_view detail, std::string_view title) {
+  auto r = http::problem(http::status::too_many_requests, "too_many_attempts", title, detail);
   r.set(http::bhttp::field::retry_after, std::to_string(wait.count()));
   return r;
 }

@@ -52,6 +52,7 @@ http::response store_unavailable();
 /** 403 `session_required`: account management needs a signed-in session, not an API key. */
 http::response session_required();
 /** 429 `too_many_attempts` with Retry-After `wait`. */
-http::response too_many(std::chrono::seconds wait, std::string_view detail);
+http::response too_many(std::chrono::seconds wait, std::string_view detail,
+                        std::string_view title = "Too many attempts");
 
 }  // namespace enfinito::api::detail

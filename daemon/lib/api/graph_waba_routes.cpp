@@ -147,18 +147,10 @@ struct waba_routes : graph_handlers {
     if (unsynced) co_return std::move(*unsynced);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
     if (!page) co_return service_unavailable(req);
-    json::object out{{"data", std::move(page->data)}};
-    if (!out.at("data").get_array().empty()) {
-      json::object cursors{{"before", page->previous.empty() ? json::value(nullptr) : json::value(page->previous)}};
-      cursors["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
-      json::object paging{{"cursors", std::move(cursors)}};
-      if (!page->next.empty())
-        paging["next"] = s.cfg.server.public_url + s.cfg.graph.prefix + "/" + std::string(req.param("version")) + "/" +
-                         std::string(req.param("waba")) + "/message_templates?limit=" + std::to_string(q.limit) +
-                         "&after=" + page->next;
-      out["paging"] = std::move(paging);
-    }
-    co_return http::json_response(status::ok, out);
+    const std::string next = s.cfg.server.public_url + s.cfg.graph.prefix + "/" + std::string(req.param("version")) +
+                             "/" + std::string(req.param("waba")) +
+                             "/message_templates?limit=" + std::to_string(q.limit) + "&after=";
+    co_return http::json_response(status::ok, templates::graph_list_body(std::move(*page), next));
   }
 
   // POST {prefix}/{version}/{waba}/message_templates: Meta's `{id, status, category}`.
