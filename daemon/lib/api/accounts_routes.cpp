@@ -330,8 +330,6 @@ net::awaitable<http::response> keys_list(services& s, http::request& req) {
   co_return http::json_response(http::status::ok, boost::json::object{{"api_keys", std::move(a)}});
 }
 
-bool instance_id_ok(std::string_view id) { return !id.empty() && id.size() <= 64 && core::url_safe_chars(id); }
-
 net::awaitable<http::response> keys_create(services& s, http::request& req) {
   ENF_SESSION(p, access::write);
   ENF_TRY(body, body_object(req, s.json));
@@ -339,17 +337,8 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
   ENF_TRY(name, name_field(body, true));
   ENF_TRY(read_only, bool_field(body, "read_only"));
   accounts::key_request want{name, read_only.value_or(false), {}};
-  if (auto* v = body.if_contains("instance_ids"); v && !v->is_null()) {
-    if (!v->is_array())
-      co_return http::field_problem("instance_ids", "must be an array of instance ids", "invalid_type");
-    if (v->as_array().size() > accounts::max_key_instances)
-      co_return http::field_problem("instance_ids", "too many instances", "invalid_field");
-    for (const auto& e : v->as_array()) {
-      if (!e.is_string() || !instance_id_ok(e.as_string()))
-        co_return http::field_problem("instance_ids", "must hold instance ids", "invalid_field");
-      want.instance_ids.emplace_back(e.as_string());
-    }
-  }
+  if (auto bad = accounts::read_key_instances(body.if_contains("instance_ids"), want.instance_ids))
+    co_return http::field_problem("instance_ids", bad->detail, bad->code);
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::create_api_key(ctx, p.user_id, want, addr);
   if (r.ec) co_return store_unavailable();
