@@ -301,19 +301,11 @@ struct graph_routes : graph_handlers {
       auto waited = co_await s.queue->wait_for_outcome(message_id, s.cfg.graph.sync_wait);
       out = std::move(waited);
     }
-    response res;
-    if (out && out->what != outbound::send_outcome::kind::sent) {
-      // Meta refused it (or it went dead): Meta's code, our short title (never Meta's text).
-      const std::int64_t code = out->error_code.value_or(131000);
-      const auto http_status = out->http_status >= 400 ? static_cast<status>(out->http_status) : status::bad_request;
-      res = meta_error(http_status, code, "OAuthException",
-                       out->error_title.empty() ? "Message failed" : out->error_title,
-                       "Enfinito message " + message_id + " is " +
-                           (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
-                       req);
-    } else {
-      res = http::json_response(status::ok, outbound::graph_send_body(message_id, to, out ? &*out : nullptr));
-    }
+    // Meta refused it (or it went dead): Meta's code, our short title (never Meta's text).
+    response res =
+        out && out->what != outbound::send_outcome::kind::sent
+            ? refuse(outbound::graph_failure_of(*out, message_id), req)
+            : http::json_response(status::ok, outbound::graph_send_body(message_id, to, out ? &*out : nullptr));
     res.set("X-Enfinito-Message-Id", message_id);
     co_return res;
   }

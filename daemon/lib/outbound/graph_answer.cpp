@@ -1,5 +1,5 @@
-// outbound::graph_send_body and graph_refusal_of: the Graph-compatible send's answer body and
-// refusals (outbound/graph_answer.hpp).
+// outbound::graph_send_body, graph_refusal_of and graph_failure_of: the Graph-compatible
+// send's answer body and refusals (outbound/graph_answer.hpp).
 #include <enfinito/outbound/graph_answer.hpp>
 
 #include <enfinito/meta/message_rules.hpp>
@@ -57,6 +57,13 @@ std::optional<graph_refusal> graph_refusal_of(accept_result::kind what, const te
       break;
   }
   return std::nullopt;
+}
+
+graph_refusal graph_failure_of(const send_outcome& out, const std::string& message_id) {
+  return graph_refusal{
+      out.http_status >= 400 ? static_cast<int>(out.http_status) : 400, out.error_code.value_or(131000),
+      out.error_title.empty() ? "Message failed" : out.error_title,
+      "Enfinito message " + message_id + " is " + (out.what == send_outcome::kind::dead ? "dead" : "failed")};
 }
 
 }  // namespace enfinito::outbound

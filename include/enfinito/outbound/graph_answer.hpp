@@ -40,4 +40,9 @@ struct graph_refusal {
  */
 std::optional<graph_refusal> graph_refusal_of(accept_result::kind what, const templates::problem& check = {});
 
+/** Meta's refusal of message `message_id` once queued (`out` failed or dead): Meta's code
+    (131000 when it gave none) and HTTP status (400 when unknown), our short title, never
+    Meta's text. */
+graph_refusal graph_failure_of(const send_outcome& out, const std::string& message_id);
+
 }  // namespace enfinito::outbound

@@ -1,6 +1,6 @@
 // outbound::graph_send_body: Meta's send answer, with the wamid once Meta answered, else
-// Enfinito's id marked accepted; graph_refusal_of: a refused accept in Meta's words
-// (outbound/graph_answer.hpp).
+// Enfinito's id marked accepted; graph_refusal_of and graph_failure_of: a refused accept, and
+// a queued send Meta refused, in Meta's words (outbound/graph_answer.hpp).
 #include <enfinito/outbound/graph_answer.hpp>
 
 #include <boost/json.hpp>
@@ -71,6 +71,30 @@ BOOST_AUTO_TEST_CASE(a_check_refusal_names_the_field_and_maps_132001_to_404) {
              "Parameter format does not match format in the created template");
   p.meta_code = 131047;
   BOOST_TEST(outbound::graph_refusal_of(kind::check_refused, p)->title == "Re-engagement message");
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_send_keeps_metas_code_and_status) {
+  outbound::send_outcome failed;
+  failed.what = outbound::send_outcome::kind::failed;
+  failed.error_code = 131026;
+  failed.error_title = "Message undeliverable";
+  failed.http_status = 400;
+  auto m = outbound::graph_failure_of(failed, "msg_1");
+  BOOST_TEST(m.http_status == 400);
+  BOOST_TEST(m.code == 131026);
+  BOOST_TEST(m.title == "Message undeliverable");
+  BOOST_TEST(m.details == "Enfinito message msg_1 is failed");
+
+  outbound::send_outcome dead;  // a transport error: no code, no status, no title
+  dead.what = outbound::send_outcome::kind::dead;
+  m = outbound::graph_failure_of(dead, "msg_2");
+  BOOST_TEST(m.http_status == 400);
+  BOOST_TEST(m.code == 131000);
+  BOOST_TEST(m.title == "Message failed");
+  BOOST_TEST(m.details == "Enfinito message msg_2 is dead");
+
+  dead.http_status = 503;
+  BOOST_TEST(outbound::graph_failure_of(dead, "msg_2").http_status == 503);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
