@@ -138,11 +138,8 @@ net::awaitable<response> issue_ticket(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   auto t = s.tickets->issue({p.user_id, p.instance_ids});
   if (!t) co_return http::problem(status::service_unavailable, "too_many_tickets", "Too many outstanding tickets");
-  json::object out;
-  out["ticket"] = *t;
-  out["expires_in_ms"] = s.tickets->ttl().count();
-  auto r = http::json_response(status::created, out);
-  co_return r;
+  co_return http::json_response(status::created,
+                                json::object{{"ticket", *t}, {"expires_in_ms", s.tickets->ttl().count()}});
 }
 
 }  // namespace
