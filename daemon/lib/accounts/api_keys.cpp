@@ -1,6 +1,7 @@
-// A user's API keys: creation (limits checked in the insert's transaction), list, revocation
-// (see accounts/api_keys.hpp).
+// A user's API keys: a new key's instance scope read from its body, creation (limits checked
+// in the insert's transaction), list, revocation (see accounts/api_keys.hpp).
 #include <enfinito/accounts/api_keys.hpp>
+#include <enfinito/core/ids.hpp>
 #include <enfinito/crypto/hash.hpp>
 #include <enfinito/crypto/random.hpp>
 #include <enfinito/store/error.hpp>
@@ -8,7 +9,22 @@
 #include <enfinito/store/limits.hpp>
 #include <enfinito/store/store.hpp>
 
+#include <boost/json/value.hpp>
+
 namespace enfinito::accounts {
+
+std::optional<key_instances_refusal> read_key_instances(const boost::json::value* v, std::vector<std::string>& out) {
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_array()) return key_instances_refusal{"must be an array of instance ids", "invalid_type"};
+  if (v->as_array().size() > max_key_instances) return key_instances_refusal{"too many instances", "invalid_field"};
+  for (const auto& e : v->as_array()) {
+    const bool id_like =
+        e.is_string() && !e.as_string().empty() && e.as_string().size() <= 64 && core::url_safe_chars(e.as_string());
+    if (!id_like) return key_instances_refusal{"must hold instance ids", "invalid_field"};
+    out.emplace_back(e.as_string());
+  }
+  return std::nullopt;
+}
 
 net::awaitable<key_create_result> create_api_key(context& ctx, const std::string& user_id, const key_request& want,
                                                  const std::string& address) {

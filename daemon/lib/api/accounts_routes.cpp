@@ -62,7 +62,7 @@ net::awaitable<std::optional<http::response>> password_again(services& s, http::
   if (!pw) co_return std::nullopt;
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::check_password_of(ctx, user_id, *pw, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.check.verdict == accounts::password_verdict::ok) co_return std::nullopt;
   co_return password_refused(r.check.verdict == accounts::password_verdict::throttled, r.check.wait, "password");
 }
@@ -84,7 +84,7 @@ net::awaitable<http::response> signup(services& s, http::request& req) {
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::sign_up(ctx, name, email, password, addr);
   if (r.outcome == accounts::signup_outcome::busy) co_return busy();
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.outcome == accounts::signup_outcome::first_admin)
     co_return http::json_response(http::status::accepted,
                                   boost::json::object{{"status", "active"},
@@ -105,7 +105,7 @@ net::awaitable<http::response> signin(services& s, http::request& req) {
   ENF_TRY(password, string_field(body, "password", true));
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::sign_in(ctx, email, *password, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   switch (r.outcome) {
     case accounts::sign_in_outcome::throttled:
       co_return too_many(r.wait, signin_refused);
@@ -134,11 +134,10 @@ net::awaitable<http::response> signin(services& s, http::request& req) {
 }
 
 net::awaitable<http::response> signout(services& s, http::request& req) {
-  ENF_AUTH(p, access::read);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::read);
   ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::sign_out(ctx, p.user_id, p.session_id, addr);
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   auto res = http::no_content();
   res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
   co_return res;
@@ -152,7 +151,7 @@ net::awaitable<http::response> forgot(services& s, http::request& req) {
   ENF_TRY(email, email_field(body));
   ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::request_reset(ctx, email, addr);
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   co_return http::json_response(
       http::status::accepted,
       boost::json::object{{"detail", "If an account uses this address, a reset link is on its way."}});
@@ -166,7 +165,7 @@ net::awaitable<http::response> reset(services& s, http::request& req) {
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::reset_password(ctx, token, password, addr);
   if (r.outcome == accounts::reset_outcome::busy) co_return busy();
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.outcome == accounts::reset_outcome::invalid_token)
     co_return http::field_problem("token", "is unknown, used or expired", "invalid_token");
   co_return http::no_content();
@@ -178,14 +177,13 @@ net::awaitable<http::response> me_get(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   auto ctx = account_context(s);
   auto u = co_await accounts::load_user(ctx, p.user_id);
-  if (!u) co_return store_problem();
+  if (!u) co_return store_unavailable();
   if (!*u) co_return user_not_found();
   co_return http::json_response(http::status::ok, user_json(**u));
 }
 
 net::awaitable<http::response> me_patch(services& s, http::request& req) {
-  ENF_AUTH(p, access::write);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::write);
   ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"name", "email", "current_password"})) co_return std::move(*r);
   std::optional<std::string> name, email, current;
@@ -202,7 +200,7 @@ net::awaitable<http::response> me_patch(services& s, http::request& req) {
   if (auto* v = body.if_contains("current_password"); v && v->is_string()) current = std::string(v->as_string());
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::update_profile(ctx, p.user_id, name, email, current, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   switch (r.outcome) {
     case accounts::profile_outcome::not_found:
       co_return user_not_found();
@@ -210,7 +208,7 @@ net::awaitable<http::response> me_patch(services& s, http::request& req) {
       // The field is absent or not a string: string_field names the problem.
       auto f = string_field(body, "current_password", true);
       if (auto* e = std::get_if<http::response>(&f)) co_return std::move(*e);
-      co_return store_problem();
+      co_return store_unavailable();
     }
     case accounts::profile_outcome::throttled:
     case accounts::profile_outcome::wrong_password:
@@ -224,15 +222,14 @@ net::awaitable<http::response> me_patch(services& s, http::request& req) {
 }
 
 net::awaitable<http::response> me_password(services& s, http::request& req) {
-  ENF_AUTH(p, access::write);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::write);
   ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"current_password", "new_password"})) co_return std::move(*r);
   ENF_TRY(current, string_field(body, "current_password", true));
   ENF_TRY(fresh, password_field(body, "new_password"));
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::change_password(ctx, p.user_id, p.session_id, *current, fresh, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   switch (r.outcome) {
     case accounts::change_outcome::not_found:
       co_return user_not_found();
@@ -266,10 +263,10 @@ net::awaitable<http::response> export_of(services& s, http::request& req, const 
   auto ctx = account_context(s);
   auto extra = co_await limits_export(s, user_id);
   if (!extra && extra.error() == store::error::not_found) co_return gone();
-  if (!extra) co_return store_problem();
+  if (!extra) co_return store_unavailable();
   auto producer = co_await accounts::start_export(ctx, user_id, session_id, std::move(*extra));
   if (!producer && producer.error() == store::error::not_found) co_return gone();
-  if (!producer) co_return store_problem();
+  if (!producer) co_return store_unavailable();
   co_return export_response(req, std::move(*producer));
 }
 
@@ -286,7 +283,7 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
   if (auto refused = co_await password_again(s, req, p.user_id, recent)) co_return std::move(*refused);
   ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::delete_account(ctx, p.user_id, addr);
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   auto res = http::no_content();
   res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
   co_return res;
@@ -295,11 +292,10 @@ net::awaitable<http::response> me_delete(services& s, http::request& req) {
 // ---- sessions (the settings page's "active sessions") ----
 
 net::awaitable<http::response> sessions_list(services& s, http::request& req) {
-  ENF_AUTH(p, access::read);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::read);
   auto ctx = account_context(s);
   auto rows = co_await accounts::list_sessions(ctx, p.user_id);
-  if (!rows) co_return store_problem();
+  if (!rows) co_return store_unavailable();
   boost::json::array a;
   for (const auto& x : *rows) a.push_back(session_view(x, p.session_id));
   co_return http::json_response(http::status::ok, boost::json::object{{"data", std::move(a)}});
@@ -307,8 +303,7 @@ net::awaitable<http::response> sessions_list(services& s, http::request& req) {
 
 // Signs one of the caller's sessions out (another device, or this one: then the cookie goes too).
 net::awaitable<http::response> sessions_revoke(services& s, http::request& req) {
-  ENF_AUTH(p, access::write);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::write);
   const std::string id(req.param("id"));
   if (!core::id_like(id, "ses_"))
     co_return http::problem(http::status::not_found, "session_not_found", "No such session");
@@ -317,7 +312,7 @@ net::awaitable<http::response> sessions_revoke(services& s, http::request& req) 
   // Another user's session is "not found" too: no hint that it exists.
   if (ec == store::error::not_found)
     co_return http::problem(http::status::not_found, "session_not_found", "No such session");
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   auto res = http::no_content();
   if (id == p.session_id) res.set(http::bhttp::field::set_cookie, expired_session_cookie(s.cfg));
   co_return res;
@@ -329,36 +324,24 @@ net::awaitable<http::response> keys_list(services& s, http::request& req) {
   ENF_AUTH(p, access::read);
   auto ctx = account_context(s);
   auto keys = co_await accounts::list_api_keys(ctx, p.user_id);
-  if (!keys) co_return store_problem();
+  if (!keys) co_return store_unavailable();
   boost::json::array a;
   for (const auto& k : *keys) a.push_back(key_json(k));
   co_return http::json_response(http::status::ok, boost::json::object{{"api_keys", std::move(a)}});
 }
 
-bool instance_id_ok(std::string_view id) { return !id.empty() && id.size() <= 64 && core::url_safe_chars(id); }
-
 net::awaitable<http::response> keys_create(services& s, http::request& req) {
-  ENF_AUTH(p, access::write);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::write);
   ENF_TRY(body, body_object(req, s.json));
   if (auto r = only_fields(body, {"name", "read_only", "instance_ids"})) co_return std::move(*r);
   ENF_TRY(name, name_field(body, true));
   ENF_TRY(read_only, bool_field(body, "read_only"));
   accounts::key_request want{name, read_only.value_or(false), {}};
-  if (auto* v = body.if_contains("instance_ids"); v && !v->is_null()) {
-    if (!v->is_array())
-      co_return http::field_problem("instance_ids", "must be an array of instance ids", "invalid_type");
-    if (v->as_array().size() > accounts::max_key_instances)
-      co_return http::field_problem("instance_ids", "too many instances", "invalid_field");
-    for (const auto& e : v->as_array()) {
-      if (!e.is_string() || !instance_id_ok(e.as_string()))
-        co_return http::field_problem("instance_ids", "must hold instance ids", "invalid_field");
-      want.instance_ids.emplace_back(e.as_string());
-    }
-  }
+  if (auto bad = accounts::read_key_instances(body.if_contains("instance_ids"), want.instance_ids))
+    co_return http::field_problem("instance_ids", bad->detail, bad->code);
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::create_api_key(ctx, p.user_id, want, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.outcome == accounts::key_create_outcome::over_quota) co_return quota_problem("api_keys", r.quota);
   if (r.outcome == accounts::key_create_outcome::too_many_keys)
     co_return http::problem(http::status::conflict, "too_many_api_keys", "Conflict", "revoke an API key first");
@@ -371,15 +354,14 @@ net::awaitable<http::response> keys_create(services& s, http::request& req) {
 }
 
 net::awaitable<http::response> keys_revoke(services& s, http::request& req) {
-  ENF_AUTH(p, access::write);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::write);
   std::string id(req.param("id"));
   ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::revoke_api_key(ctx, p.user_id, id, addr);
   // Another user's key is "not found" too: no hint that it exists.
   if (ec == store::error::not_found)
     co_return http::problem(http::status::not_found, "api_key_not_found", "Not found", "no such API key");
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   co_return http::no_content();
 }
 
@@ -396,7 +378,7 @@ net::awaitable<http::response> admin_list(services& s, http::request& req) {
   }
   auto ctx = account_context(s);
   auto users = co_await accounts::list_users(ctx, status);
-  if (!users) co_return store_problem();
+  if (!users) co_return store_unavailable();
   boost::json::array a;
   for (const auto& u : *users) a.push_back(user_json(u));
   co_return http::json_response(http::status::ok, boost::json::object{{"users", std::move(a)}});
@@ -416,13 +398,8 @@ net::awaitable<http::response> data_link_request(services& s, http::request& req
   if (!action) co_return http::field_problem("action", "must be export or delete", "invalid_field");
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::request_data_link(ctx, email, *action, addr);
-  if (r.throttled) {
-    auto res = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many requests",
-                             "too many links asked for; try again later");
-    res.set(http::bhttp::field::retry_after, std::to_string(r.wait.count()));
-    co_return res;
-  }
-  if (r.ec) co_return store_problem();
+  if (r.throttled) co_return too_many(r.wait, "too many links asked for; try again later", "Too many requests");
+  if (r.ec) co_return store_unavailable();
   co_return http::json_response(
       http::status::accepted,
       boost::json::object{{"detail", "If an account uses this address, a single-use link is on its way."}});
@@ -441,7 +418,7 @@ net::awaitable<http::response> data_link_export(services& s, http::request& req)
   ENF_TRY(token, link_token(s, req));
   ENF_FLOW_CONTEXT;
   auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::export_data, addr);
-  if (!user) co_return store_problem();
+  if (!user) co_return store_unavailable();
   if (!*user) co_return invalid_link();
   const std::string no_session;
   auto res = co_await export_of(s, req, **user, no_session, invalid_link);
@@ -453,11 +430,11 @@ net::awaitable<http::response> data_link_delete(services& s, http::request& req)
   ENF_TRY(token, link_token(s, req));
   ENF_FLOW_CONTEXT;
   auto user = co_await accounts::redeem_data_link(ctx, token, accounts::data_action::delete_account, addr);
-  if (!user) co_return store_problem();
+  if (!user) co_return store_unavailable();
   if (!*user) co_return invalid_link();
   auto ec = co_await accounts::delete_account(ctx, **user, addr);
   if (ec == store::error::not_found) co_return invalid_link();
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   co_return http::no_content();
 }
 
@@ -474,15 +451,14 @@ std::optional<http::response> admin_target(const std::string& id, const principa
 
 // DELETE /v1/admin/users/{id}: the self-delete cascade, by an administrator, audited.
 net::awaitable<http::response> admin_delete(services& s, http::request& req) {
-  ENF_AUTH(p, access::admin);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::admin);
   const std::string id(req.param("id"));
   if (auto r = admin_target(id, p, "administrators delete their own account with DELETE /v1/me"))
     co_return std::move(*r);
   ENF_FLOW_CONTEXT;
   auto ec = co_await accounts::delete_by_admin(ctx, id, p.user_id, addr);
   if (ec == store::error::not_found) co_return no_such_user();
-  if (ec) co_return store_problem();
+  if (ec) co_return store_unavailable();
   co_return http::no_content();
 }
 
@@ -490,8 +466,7 @@ net::awaitable<http::response> admin_delete(services& s, http::request& req) {
 // administrator who signed in recently or gives their password again (as DELETE /v1/me asks);
 // the user is mailed and signed out everywhere (accounts/second_factor.hpp).
 net::awaitable<http::response> admin_reset_second_factor(services& s, http::request& req) {
-  ENF_AUTH(p, access::admin);
-  if (p.via_api_key) co_return session_required();
+  ENF_SESSION(p, access::admin);
   const std::string id(req.param("id"));
   if (auto r = admin_target(id, p, "administrators remove their own second factor with DELETE /v1/me/totp"))
     co_return std::move(*r);
@@ -503,7 +478,7 @@ net::awaitable<http::response> admin_reset_second_factor(services& s, http::requ
   if (auto refused = co_await password_again(s, req, p.user_id, recent)) co_return std::move(*refused);
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::reset_by_admin(ctx, id, p.user_id, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.outcome == accounts::factor_reset_outcome::no_user) co_return no_such_user();
   if (r.outcome == accounts::factor_reset_outcome::not_enrolled)
     co_return http::problem(http::status::conflict, "second_factor_not_enrolled", "Conflict",
@@ -519,7 +494,7 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
                             "administrators cannot reject or suspend themselves");
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::administer(ctx, id, action, p.user_id, addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.outcome == accounts::user_action_result::not_found) co_return no_such_user();
   if (r.outcome == accounts::user_action_result::invalid_transition)
     co_return http::problem(http::status::conflict, "invalid_transition", "Conflict",

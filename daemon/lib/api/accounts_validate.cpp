@@ -76,7 +76,7 @@ checked<std::string> name_field(const boost::json::object& o, bool required) {
   return *v;
 }
 
-http::response store_problem() {
+http::response store_unavailable() {
   return http::problem(http::status::service_unavailable, "store_unavailable", "Service unavailable",
                        "the database is not available; try again");
 }
@@ -86,8 +86,8 @@ http::response session_required() {
                        "account management needs a signed-in session, not an API key");
 }
 
-http::response too_many(std::chrono::seconds wait, std::string_view detail) {
-  auto r = http::problem(http::status::too_many_requests, "too_many_attempts", "Too many attempts", detail);
+http::response too_many(std::chrono::seconds wait, std::string_view detail, std::string_view title) {
+  auto r = http::problem(http::status::too_many_requests, "too_many_attempts", title, detail);
   r.set(http::bhttp::field::retry_after, std::to_string(wait.count()));
   return r;
 }

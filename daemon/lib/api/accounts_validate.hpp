@@ -4,6 +4,8 @@
 // accounts/policy.hpp's), and the answers they give alike.
 #include <enfinito/http/message.hpp>
 
+#include "api/checked.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -15,21 +17,10 @@
 
 namespace enfinito::api::detail {
 
-/** A field's value or the problem to answer with. */
-template <class T>
-using checked = std::variant<T, http::response>;
-
-// Unwraps a checked<T> or returns its problem from the handler.
-#define ENF_TRY(var, expr)                                                                            \
-  auto var##_checked = (expr);                                                                        \
-  if (auto* var##_err = std::get_if<http::response>(&var##_checked)) co_return std::move(*var##_err); \
-  auto& var = std::get<0>(var##_checked)
-
-// Authenticates (api/auth_guard.hpp) or returns the problem from the handler.
-#define ENF_AUTH(var, need)                                                                       \
-  auto var##_who = co_await authenticate(req, s, need);                                           \
-  if (auto* var##_err = std::get_if<http::response>(&var##_who)) co_return std::move(*var##_err); \
-  auto& var = std::get<principal>(var##_who)
+// Authenticates a signed-in session (an API key is refused: session_required()).
+#define ENF_SESSION(var, need) \
+  ENF_AUTH(var, need);         \
+  if (var.via_api_key) co_return session_required()
 
 // The account flows' context (api/auth_guard.hpp) and the client's address, for one handler.
 #define ENF_FLOW_CONTEXT         \
@@ -56,11 +47,12 @@ checked<std::string> token_field(const boost::json::object& o);
 /** The name (accounts::name_ok); empty when absent and not `required`. */
 checked<std::string> name_field(const boost::json::object& o, bool required);
 
-/** 503 `store_unavailable`. */
-http::response store_problem();
+/** 503 `store_unavailable`: the database is not available, try again. */
+http::response store_unavailable();
 /** 403 `session_required`: account management needs a signed-in session, not an API key. */
 http::response session_required();
 /** 429 `too_many_attempts` with Retry-After `wait`. */
-http::response too_many(std::chrono::seconds wait, std::string_view detail);
+http::response too_many(std::chrono::seconds wait, std::string_view detail,
+                        std::string_view title = "Too many attempts");
 
 }  // namespace enfinito::api::detail

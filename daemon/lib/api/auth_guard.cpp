@@ -6,13 +6,14 @@
 #include <enfinito/api/rate_guard.hpp>
 
 namespace enfinito::api {
-namespace {
 
 http::response unauthenticated(std::string_view detail) {
   auto r = http::problem(http::status::unauthorized, "unauthenticated", "Authentication required", detail);
   r.set(http::bhttp::field::www_authenticate, "Bearer");
   return r;
 }
+
+namespace {
 
 http::response forbidden(std::string_view code, std::string_view detail) {
   return http::problem(http::status::forbidden, code, "Forbidden", detail);

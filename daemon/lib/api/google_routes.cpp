@@ -17,6 +17,8 @@
 #include <enfinito/auth/oidc.hpp>
 #include <enfinito/core/log.hpp>
 
+#include "api/accounts_validate.hpp"
+
 #include <boost/json/object.hpp>
 
 namespace enfinito::api {
@@ -38,26 +40,21 @@ http::response see_other(const std::string& location) {
   return res;
 }
 
-http::response disabled() {
-  return http::problem(status::not_found, "google_signin_disabled", "Google Sign-In is not enabled");
-}
+// Google Sign-In's own refusals, answered without a detail.
+struct refusal {
+  status st;
+  std::string_view code;
+  std::string_view title;
+};
+constexpr refusal disabled{status::not_found, "google_signin_disabled", "Google Sign-In is not enabled"};
+constexpr refusal store_unavailable{status::service_unavailable, "store_unavailable", "Please try again shortly"};
+constexpr refusal session_required{status::forbidden, "session_required",
+                                   "This needs a signed-in session, not an API key"};
+constexpr refusal already_linked{status::conflict, "google_already_linked",
+                                 "A Google account is already linked; unlink it first"};
+constexpr refusal not_linked{status::not_found, "google_not_linked", "No Google account is linked"};
 
-http::response store_unavailable() {
-  return http::problem(status::service_unavailable, "store_unavailable", "Please try again shortly");
-}
-
-http::response session_required() {
-  return http::problem(status::forbidden, "session_required", "This needs a signed-in session, not an API key");
-}
-
-http::response already_linked() {
-  return http::problem(status::conflict, "google_already_linked",
-                       "A Google account is already linked; unlink it first");
-}
-
-http::response not_linked() {
-  return http::problem(status::not_found, "google_not_linked", "No Google account is linked");
-}
+http::response refuse(const refusal& r) { return http::problem(r.st, r.code, r.title); }
 
 struct google_routes {
   services& s;
@@ -66,7 +63,7 @@ struct google_routes {
   // GET /v1/auth/google/start[?age_confirmed=true]: the sign-in page's checkbox "I am at least
   // 16", needed only when the flow ends in a new account (accounts/google.hpp).
   net::awaitable<http::response> start(http::request& req) {
-    if (!client) co_return disabled();
+    if (!client) co_return refuse(disabled);
     bool age_confirmed = false;
     if (auto a = req.query_param("age_confirmed")) {
       if (*a != "true" && *a != "false")
@@ -76,13 +73,9 @@ struct google_routes {
     auto ctx = account_context(s);
     const std::string address = client_address(req);
     auto r = co_await accounts::google::start_sign_in(ctx, client->provider(), address, age_confirmed);
-    if (r.throttled) {
-      auto res = http::problem(status::too_many_requests, "too_many_attempts", "Too many sign-in attempts",
-                               "wait before starting another Google sign-in");
-      res.set(http::bhttp::field::retry_after, std::to_string(r.wait.count()));
-      co_return res;
-    }
-    if (r.ec) co_return store_unavailable();
+    if (r.throttled)
+      co_return detail::too_many(r.wait, "wait before starting another Google sign-in", "Too many sign-in attempts");
+    if (r.ec) co_return refuse(store_unavailable);
     http::response res{status::found, 11};
     res.set(http::bhttp::field::location, r.flow.url);
     res.set(http::bhttp::field::set_cookie, binding_cookie(s.cfg, r.flow.binding, accounts::google::flow_ttl_s));
@@ -100,7 +93,7 @@ struct google_routes {
   }
 
   net::awaitable<http::response> finish_callback(http::request& req) {
-    if (!client) co_return disabled();
+    if (!client) co_return refuse(disabled);
     auto state = req.query_param("state");
     if (!state || state->empty() || state->size() > 128)
       co_return http::field_problem("state", "missing or malformed", "invalid_state");
@@ -110,7 +103,7 @@ struct google_routes {
     auto ctx = account_context(s);
     // The flow is consumed first, whatever happens next: a state works once.
     auto flow = co_await accounts::google::take_flow(ctx, state_value, binding);
-    if (!flow) co_return store_unavailable();
+    if (!flow) co_return refuse(store_unavailable);
     if (!*flow)
       co_return http::problem(status::bad_request, "invalid_state",
                               "This sign-in link is unknown, expired or already used",
@@ -128,9 +121,7 @@ struct google_routes {
 
     std::optional<principal> linker;
     if ((*flow)->purpose == "link") {
-      auto who = co_await authenticate(req, s, access::read);
-      if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-      auto& p = std::get<principal>(who);
+      ENF_AUTH(p, access::read);
       if (p.via_api_key || p.user_id != (*flow)->user_id)
         co_return http::problem(status::forbidden, "link_session_mismatch",
                                 "Finish linking in the session that started it");
@@ -160,7 +151,7 @@ struct google_routes {
     auto ctx = account_context(s);
     const auto address = client_address(req);
     auto r = co_await accounts::google::sign_in(ctx, id, address, age_confirmed);
-    if (r.ec) co_return store_unavailable();
+    if (r.ec) co_return refuse(store_unavailable);
     switch (r.outcome) {
       case accounts::google::sign_in_outcome::email_unverified:
         co_return http::problem(status::forbidden, "google_email_unverified",
@@ -194,25 +185,23 @@ struct google_routes {
     auto ctx = account_context(s);
     const auto address = client_address(req);
     auto r = co_await accounts::google::link(ctx, p.user_id, id, address);
-    if (!r) co_return store_unavailable();
+    if (!r) co_return refuse(store_unavailable);
     if (*r == accounts::google::link_outcome::in_use)
       co_return http::problem(status::conflict, "google_account_in_use",
                               "This Google account is linked to another account");
-    if (*r == accounts::google::link_outcome::already_linked) co_return already_linked();
+    if (*r == accounts::google::link_outcome::already_linked) co_return refuse(already_linked);
     co_return see_other(s.cfg.server.public_url + "/");
   }
 
   // POST /v1/me/google/link → {"authorization_url": ...}
   net::awaitable<http::response> link(http::request& req) {
-    if (!client) co_return disabled();
-    auto who = co_await authenticate(req, s, access::write);
-    if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-    auto& p = std::get<principal>(who);
-    if (p.via_api_key) co_return session_required();
+    if (!client) co_return refuse(disabled);
+    ENF_AUTH(p, access::write);
+    if (p.via_api_key) co_return refuse(session_required);
     auto ctx = account_context(s);
     auto r = co_await accounts::google::start_link(ctx, client->provider(), p.user_id);
-    if (r.ec) co_return store_unavailable();
-    if (r.outcome == accounts::google::link_start_outcome::already_linked) co_return already_linked();
+    if (r.ec) co_return refuse(store_unavailable);
+    if (r.outcome == accounts::google::link_start_outcome::already_linked) co_return refuse(already_linked);
     auto res = http::json_response(status::ok, boost::json::object{{"authorization_url", r.flow.url}});
     res.set(http::bhttp::field::set_cookie, binding_cookie(s.cfg, r.flow.binding, accounts::google::flow_ttl_s));
     res.set(http::bhttp::field::cache_control, "no-store");
@@ -221,27 +210,23 @@ struct google_routes {
 
   // GET /v1/me/google
   net::awaitable<http::response> show(http::request& req) {
-    auto who = co_await authenticate(req, s, access::read);
-    if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-    auto& p = std::get<principal>(who);
+    ENF_AUTH(p, access::read);
     auto ctx = account_context(s);
     auto id = co_await accounts::google::linked_identity(ctx, p.user_id);
-    if (!id) co_return store_unavailable();
-    if (!*id) co_return not_linked();
+    if (!id) co_return refuse(store_unavailable);
+    if (!*id) co_return refuse(not_linked);
     co_return http::json_response(status::ok, accounts::google::identity_json(**id));
   }
 
   // DELETE /v1/me/google
   net::awaitable<http::response> unlink(http::request& req) {
-    auto who = co_await authenticate(req, s, access::write);
-    if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-    auto& p = std::get<principal>(who);
-    if (p.via_api_key) co_return session_required();
+    ENF_AUTH(p, access::write);
+    if (p.via_api_key) co_return refuse(session_required);
     auto ctx = account_context(s);
     const auto address = client_address(req);
     auto r = co_await accounts::google::unlink(ctx, p.user_id, address);
-    if (!r) co_return store_unavailable();
-    if (*r == accounts::google::unlink_outcome::not_linked) co_return not_linked();
+    if (!r) co_return refuse(store_unavailable);
+    if (*r == accounts::google::unlink_outcome::not_linked) co_return refuse(not_linked);
     if (*r == accounts::google::unlink_outcome::last_method)
       co_return http::problem(status::conflict, "last_sign_in_method", "Set a password before unlinking Google");
     co_return http::no_content();

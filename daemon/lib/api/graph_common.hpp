@@ -11,6 +11,8 @@
 #include <enfinito/meta/client.hpp>
 #include <enfinito/store/instances.hpp>
 
+#include "api/checked.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,12 @@ http::response auth_refusal(const http::response& ours, const http::request& req
 net::awaitable<std::variant<principal, http::response>> graph_caller(services& s, http::request& req, access need);
 /** Meta's answer to a relayed call, unchanged. */
 http::response relay(const meta::response& r);
+/** Meta's answer to a relayed call, or 503 code 2 when Meta was not reached. */
+http::response relayed(const core::result<meta::response>& got, const http::request& req);
+/** 400 code 100 "Param {field or body}: {detail}", the refusal of a checked body or query. */
+http::response param_refused(std::string_view field, std::string_view detail, const http::request& req);
+/** 400 code 100: the body is not a JSON object. */
+http::response not_json(const http::request& req);
 
 /** The row may call Meta: its status checked (190 / 10 in Meta's words), its credentials opened. */
 net::awaitable<std::variant<graph_target, http::response>> ready(services& s, row_ptr row, const http::request& req);

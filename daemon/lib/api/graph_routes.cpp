@@ -122,38 +122,9 @@ response auth_refusal(const response& ours, const http::request& req) {
                     "this API key may not do this (read-only, or limited to other instances)", req);
 }
 
-// Enfinito's refusals of a send in Meta's words: all OAuthException, each with Meta's code.
-struct meta_refusal {
-  status http_status;
-  std::int64_t code;
-  const char* title;
-  const char* details;
-};
-response refuse(const meta_refusal& m, const http::request& req) {
-  return meta_error(m.http_status, m.code, "OAuthException", m.title, m.details, req);
-}
-constexpr meta_refusal needs_reauth{status::unauthorized, 190, "Error validating access token",
-                                    "Meta refused this instance's access token: update it in Enfinito"};
-constexpr meta_refusal instance_disabled{status::forbidden, 10, "Permission denied",
-                                         "this instance is disabled in Enfinito"};
-// Meta's own code for a recipient who stopped marketing messages (131050), answered at once:
-// the instance's opt-out settings refused the send, nothing was queued.
-constexpr meta_refusal opted_out{status::bad_request, 131050, "User has opted out of these messages",
-                                 "the recipient is on this instance's opt-out list in Enfinito; nothing was queued"};
-// The REST route's 422 idempotency_key_reused, in Meta's envelope.
-constexpr meta_refusal key_reused{status::unprocessable_entity, 100,
-                                  "This Idempotency-Key was used with a different request",
-                                  "use a new key for a different message"};
-
-// A pre-send check's refusal (templates/checks.hpp) as Meta answers it: 132001 is a 404 there.
-response check_refusal(const templates::problem& p, const http::request& req) {
-  const auto st = p.meta_code == 132001 ? status::not_found : status::bad_request;
-  const std::string_view title =
-      p.meta_code == 132001   ? "Template name does not exist in the translation"
-      : p.meta_code == 132000 ? "Number of parameters does not match the expected number of params"
-      : p.meta_code == 132012 ? "Parameter format does not match format in the created template"
-                              : "Re-engagement message";
-  return meta_error(st, p.meta_code, "OAuthException", title, p.field + ": " + p.detail, req);
+// A refused send in Meta's words (outbound/graph_answer.hpp).
+response refuse(const outbound::graph_refusal& m, const http::request& req) {
+  return meta_error(static_cast<status>(m.http_status), m.code, "OAuthException", m.title, m.details, req);
 }
 
 // A relayed answer from Meta, unchanged.
@@ -162,6 +133,18 @@ response relay(const meta::response& r) {
   res.set(http::bhttp::field::content_type, r.content_type.empty() ? "application/json" : r.content_type);
   res.body() = r.body;
   return res;
+}
+
+response relayed(const core::result<meta::response>& got, const http::request& req) {
+  return got ? relay(*got) : service_unavailable(req);
+}
+
+response param_refused(std::string_view field, std::string_view detail, const http::request& req) {
+  return invalid_parameter("Param " + std::string(field.empty() ? "body" : field) + ": " + std::string(detail), req);
+}
+
+response not_json(const http::request& req) {
+  return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
 }
 
 // ---- the instance behind a phone number id --------------------------------------------------
@@ -176,9 +159,9 @@ net::awaitable<std::variant<graph_target, response>> ready(services& s,
     case kind::ready:
       break;
     case kind::needs_reauth:
-      co_return refuse(needs_reauth, req);
+      co_return refuse(*outbound::graph_refusal_of(outbound::accept_result::kind::needs_reauth), req);
     case kind::disabled:
-      co_return refuse(instance_disabled, req);
+      co_return refuse(*outbound::graph_refusal_of(outbound::accept_result::kind::disabled), req);
     case kind::vault_failed:
       co_return service_unavailable(req);
   }
@@ -217,9 +200,8 @@ net::awaitable<std::variant<row_ptr, response>> find_by_phone(services& s, const
 // The caller's instance for `phone`, ready to call Meta.
 net::awaitable<std::variant<graph_target, response>> by_phone(services& s, const principal& p, std::string phone,
                                                               const http::request& req) {
-  auto found = co_await find_by_phone(s, p, std::move(phone), req);
-  if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-  auto t = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
+  ENF_TRY(row, co_await find_by_phone(s, p, std::move(phone), req));
+  auto t = co_await ready(s, std::move(row), req);
   co_return t;
 }
 
@@ -263,22 +245,15 @@ bool foreign_or_unknown_media(const meta::response& r) {
 struct graph_routes : graph_handlers {
   // POST {prefix}/{version}/{phone}/messages
   net::awaitable<response> messages(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto& p = std::get<principal>(w);
+    ENF_TRY(p, co_await who(req, access::write));
     auto key = idempotency_key(req);
     if (!key) co_return invalid_parameter("Idempotency-Key: 1 to 255 visible ASCII characters", req);
-    auto found = co_await find_by_phone(s, p, std::string(req.param("phone")), req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-    auto row = std::get<row_ptr>(std::move(found));
+    ENF_TRY(row, co_await find_by_phone(s, p, std::string(req.param("phone")), req));
 
-    auto checked = check_graph_message_body(req, s.json);
-    if (auto* r = std::get_if<response>(&checked)) co_return std::move(*r);
-    auto& m = std::get<meta::checked_message>(checked);
+    ENF_TRY(m, check_graph_message_body(req, s.json));
     if (m.what == meta::checked_message::kind::mark_read) {
-      auto target = co_await ready(s, std::move(row), req);
-      if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-      auto res = co_await mark_read(req, std::get<graph_target>(target), m);
+      ENF_TRY(target, co_await ready(s, std::move(row), req));
+      auto res = co_await mark_read(req, target, m);
       co_return res;
     }
     auto res = co_await send(req, p, *row, std::move(*key), std::move(m));
@@ -288,8 +263,7 @@ struct graph_routes : graph_handlers {
   net::awaitable<response> mark_read(http::request& req, const graph_target& t, const meta::checked_message& m) {
     const auto call = meta::mark_read(s.meta->version(), t.creds.phone_number_id, m.message_id, m.typing_indicator);
     auto got = co_await relay_call(s, t, call);
-    if (!got) co_return service_unavailable(req);
-    co_return relay(*got);
+    co_return relayed(got, req);
   }
 
   // The accept is outbound::accept (outbound/accept.hpp), as for the REST route; a replay is
@@ -308,23 +282,9 @@ struct graph_routes : graph_handlers {
                               req.reactor};
     auto got = co_await outbound::accept({s.db, s.queue, s.cfg.queue, s.send_checks.get()}, std::move(rq));
     using kind = outbound::accept_result::kind;
-    switch (got.what) {
-      case kind::accepted:
-      case kind::replayed:
-        break;
-      case kind::key_reused:
-        co_return refuse(key_reused, req);
-      case kind::check_refused:
-        co_return check_refusal(got.refusal, req);
-      case kind::needs_reauth:
-        co_return refuse(needs_reauth, req);
-      case kind::disabled:
-        co_return refuse(instance_disabled, req);
-      case kind::opted_out:
-        co_return refuse(opted_out, req);
-      case kind::body_refused:  // checked before: cannot happen
-      case kind::store_failed:
-        co_return service_unavailable(req);
+    if (got.what != kind::accepted && got.what != kind::replayed) {
+      if (auto no = outbound::graph_refusal_of(got.what, got.refusal)) co_return refuse(*no, req);
+      co_return service_unavailable(req);  // store_failed, or body_refused (checked before: cannot happen)
     }
     auto res = co_await answer(req, got.message_id, to);
     if (got.what == kind::replayed) res.set("Idempotent-Replayed", "true");
@@ -341,30 +301,19 @@ struct graph_routes : graph_handlers {
       auto waited = co_await s.queue->wait_for_outcome(message_id, s.cfg.graph.sync_wait);
       out = std::move(waited);
     }
-    response res;
-    if (out && out->what != outbound::send_outcome::kind::sent) {
-      // Meta refused it (or it went dead): Meta's code, our short title (never Meta's text).
-      const std::int64_t code = out->error_code.value_or(131000);
-      const auto http_status = out->http_status >= 400 ? static_cast<status>(out->http_status) : status::bad_request;
-      res = meta_error(http_status, code, "OAuthException",
-                       out->error_title.empty() ? "Message failed" : out->error_title,
-                       "Enfinito message " + message_id + " is " +
-                           (out->what == outbound::send_outcome::kind::dead ? "dead" : "failed"),
-                       req);
-    } else {
-      res = http::json_response(status::ok, outbound::graph_send_body(message_id, to, out ? &*out : nullptr));
-    }
+    // Meta refused it (or it went dead): Meta's code, our short title (never Meta's text).
+    response res =
+        out && out->what != outbound::send_outcome::kind::sent
+            ? refuse(outbound::graph_failure_of(*out, message_id), req)
+            : http::json_response(status::ok, outbound::graph_send_body(message_id, to, out ? &*out : nullptr));
     res.set("X-Enfinito-Message-Id", message_id);
     co_return res;
   }
 
   // POST {prefix}/{version}/{phone}/media: the caller's multipart body, relayed as is.
   net::awaitable<response> media_upload(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto target = co_await by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
+    ENF_TRY(p, co_await who(req, access::write));
+    ENF_TRY(t, co_await by_phone(s, p, std::string(req.param("phone")), req));
     auto ct = req.header("Content-Type");
     if (!ct || ct->find("multipart/form-data") == std::string_view::npos)
       co_return invalid_parameter("upload media as multipart/form-data (messaging_product, type, file)", req);
@@ -375,8 +324,7 @@ struct graph_routes : graph_handlers {
     call.content_type = std::string(*ct);
     const meta::call_options slow{0, s.cfg.media.timeout};
     auto got = co_await relay_call(s, t, std::move(call), slow);
-    if (!got) co_return service_unavailable(req);
-    co_return relay(*got);
+    co_return relayed(got, req);
   }
 
   // A call about `media_id` (meta::get_media or delete_media) on the caller's instance
@@ -386,9 +334,7 @@ struct graph_routes : graph_handlers {
   using media_request = meta::request (*)(std::string_view, std::string_view, std::string_view);
   net::awaitable<std::variant<media_answer, response>> media_call(http::request& req, const principal& p,
                                                                   const std::string& media_id, media_request build) {
-    auto target = co_await for_media(s, p, req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
+    ENF_TRY(t, co_await for_media(s, p, req));
     const auto call = build(s.meta->version(), media_id, t.creds.phone_number_id);
     auto got = co_await relay_call(s, t, call);
     if (!got) co_return service_unavailable(req);
@@ -399,17 +345,14 @@ struct graph_routes : graph_handlers {
   // GET {prefix}/{version}/{media-id}: Meta's answer with `url` pointing at Enfinito's proxy
   // (Meta's own URL needs Meta's token, which the caller does not have).
   net::awaitable<response> media_get(http::request& req) {
-    auto w = co_await who(req, access::read);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    ENF_TRY(p, co_await who(req, access::read));
     const std::string media_id(req.param("media_id"));
     if (!core::graph_id_like(media_id)) co_return unknown_object(media_id.substr(0, 32), req);
     // The same path names the caller's phone numbers and templates (graph_waba_routes.cpp).
-    auto object = co_await object_get(s, std::get<principal>(w), media_id, req);
+    auto object = co_await object_get(s, p, media_id, req);
     if (object) co_return std::move(*object);
-    auto called = co_await media_call(req, std::get<principal>(w), media_id, meta::get_media);
-    if (auto* r = std::get_if<response>(&called)) co_return std::move(*r);
-    auto& t = std::get<media_answer>(called).first;
-    auto& got = std::get<media_answer>(called).second;
+    ENF_TRY(called, co_await media_call(req, p, media_id, meta::get_media));
+    auto& [t, got] = called;
     if (!got.ok()) co_return relay(got);
     // Strict (I-JSON), as every JSON Enfinito takes in: only an answer that means exactly
     // what Meta wrote is re-serialized; anything else goes through as Meta's bytes.
@@ -423,13 +366,11 @@ struct graph_routes : graph_handlers {
 
   // DELETE {prefix}/{version}/{media-id}
   net::awaitable<response> media_delete(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    ENF_TRY(p, co_await who(req, access::write));
     const std::string media_id(req.param("media_id"));
     if (!core::graph_id_like(media_id)) co_return unknown_object(media_id.substr(0, 32), req);
-    auto called = co_await media_call(req, std::get<principal>(w), media_id, meta::delete_media);
-    if (auto* r = std::get_if<response>(&called)) co_return std::move(*r);
-    co_return relay(std::get<media_answer>(called).second);
+    ENF_TRY(called, co_await media_call(req, p, media_id, meta::delete_media));
+    co_return relay(called.second);
   }
 };
 
@@ -444,7 +385,7 @@ std::variant<meta::checked_message, http::response> check_graph_message_body(con
     // A duplicate member or a number that would change (I-JSON) is named, as Meta names fields.
     if (body.refusal && !body.refusal->field.empty())
       return invalid_parameter(body.refusal->field + ": " + body.refusal->detail, req);
-    return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    return not_json(req);
   }
   auto checked = meta::check_message(std::move(*body.value));
   if (!checked.ok) {

@@ -94,31 +94,35 @@ net::awaitable<std::optional<response>> sync_if_never(services& s, const row_ptr
   auto synced = co_await templates::ever_synced(s.db, row->id);
   if (!synced) co_return service_unavailable(req);
   if (*synced) co_return std::nullopt;
-  auto target = co_await ready(s, row, req);
-  if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-  const auto rt = relay_of(s, std::get<graph_target>(target));
+  ENF_TRY(t, co_await ready(s, row, req));
+  const auto rt = relay_of(s, t);
   auto a = co_await templates::sync_now(rt);
   if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
   co_return std::nullopt;
 }
 
+// GET of the number's `?fields=` (meta::get_phone_number or get_business_profile), relayed.
+using fields_request = meta::request (*)(std::string_view, std::string_view, std::string_view);
+net::awaitable<response> relay_fields(services& s, row_ptr row, const http::request& req, fields_request build) {
+  const std::string fields(req.query_param("fields").value_or(""));
+  if (!meta::fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
+  ENF_TRY(t, co_await ready(s, std::move(row), req));
+  auto got = co_await relay_call(s, t, build(s.meta->version(), t.creds.phone_number_id, fields), {});
+  co_return relayed(got, req);
+}
+
 struct waba_routes : graph_handlers {
   // GET {prefix}/{version}/{waba}/phone_numbers: Meta's list with only the caller's numbers.
   net::awaitable<response> phone_numbers(http::request& req) {
-    auto w = co_await who(req, access::read);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
+    ENF_TRY(p, co_await who(req, access::read));
     const std::string waba(req.param("waba"));
-    auto found = co_await by_waba(s, std::get<principal>(w), waba, req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-    auto& m = std::get<waba_match>(found);
+    ENF_TRY(m, co_await by_waba(s, p, waba, req));
     std::string query;
     const meta::graph_list_params params{req.query_param("limit"), req.query_param("after"), req.query_param("before"),
                                          req.query_param("fields")};
     if (auto bad = meta::graph_list_query(params, query))
       co_return invalid_parameter("Param " + *bad + " is not valid", req);
-    auto target = co_await ready_on_waba(s, m, req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
+    ENF_TRY(t, co_await ready_on_waba(s, m, req));
     auto got = co_await relay_call(s, t, meta::list_phone_numbers(s.meta->version(), waba, query), {});
     if (!got) co_return service_unavailable(req);
     if (!got->ok()) co_return relay(*got);
@@ -130,51 +134,34 @@ struct waba_routes : graph_handlers {
 
   // GET {prefix}/{version}/{waba}/message_templates: the copy, in Meta's list shape.
   net::awaitable<response> templates_list(http::request& req) {
-    auto w = co_await who(req, access::read);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-    const auto& m = std::get<waba_match>(found);
+    ENF_TRY(p, co_await who(req, access::read));
+    ENF_TRY(m, co_await by_waba(s, p, std::string(req.param("waba")), req));
     const meta::template_query_params params{req.query_param("limit"),  req.query_param("after"),
                                              req.query_param("before"), req.query_param("name"),
                                              req.query_param("status"), req.query_param("language")};
     meta::template_query q;
-    if (auto bad = meta::read_template_query(params, q))
-      co_return invalid_parameter("Param " + bad->field + ": " + bad->detail, req);
+    if (auto bad = meta::read_template_query(params, q)) co_return param_refused(bad->field, bad->detail, req);
     store::templates::filter f;
     if (templates::list_filter(q, f)) co_return invalid_parameter("Invalid cursor.", req);
     auto unsynced = co_await sync_if_never(s, m.rows.front(), req);
     if (unsynced) co_return std::move(*unsynced);
     auto page = co_await templates::list(s.db, m.rows.front()->id, std::move(f));
     if (!page) co_return service_unavailable(req);
-    json::object out{{"data", std::move(page->data)}};
-    if (!out.at("data").get_array().empty()) {
-      json::object cursors{{"before", page->previous.empty() ? json::value(nullptr) : json::value(page->previous)}};
-      cursors["after"] = page->next.empty() ? json::value(nullptr) : json::value(page->next);
-      json::object paging{{"cursors", std::move(cursors)}};
-      if (!page->next.empty())
-        paging["next"] = s.cfg.server.public_url + s.cfg.graph.prefix + "/" + std::string(req.param("version")) + "/" +
-                         std::string(req.param("waba")) + "/message_templates?limit=" + std::to_string(q.limit) +
-                         "&after=" + page->next;
-      out["paging"] = std::move(paging);
-    }
-    co_return http::json_response(status::ok, out);
+    const std::string next = s.cfg.server.public_url + s.cfg.graph.prefix + "/" + std::string(req.param("version")) +
+                             "/" + std::string(req.param("waba")) +
+                             "/message_templates?limit=" + std::to_string(q.limit) + "&after=";
+    co_return http::json_response(status::ok, templates::graph_list_body(std::move(*page), next));
   }
 
   // POST {prefix}/{version}/{waba}/message_templates: Meta's `{id, status, category}`.
   net::awaitable<response> templates_create(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    ENF_TRY(p, co_await who(req, access::write));
+    ENF_TRY(m, co_await by_waba(s, p, std::string(req.param("waba")), req));
     auto body = http::parse_json(req, s.json);
-    if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
-    if (auto bad = meta::check_template(*body.value))
-      co_return invalid_parameter(
-          "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
-    auto target = co_await ready_on_waba(s, std::get<waba_match>(found), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    const auto rt = relay_of(s, std::get<graph_target>(target));
+    if (body.error) co_return not_json(req);
+    if (auto bad = meta::check_template(*body.value)) co_return param_refused(bad->field, bad->detail, req);
+    ENF_TRY(t, co_await ready_on_waba(s, m, req));
+    const auto rt = relay_of(s, t);
     auto a = co_await templates::create(rt, body.value->as_object());
     if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
     co_return http::json_response(status::ok, std::get<json::object>(a));
@@ -182,20 +169,16 @@ struct waba_routes : graph_handlers {
 
   // DELETE {prefix}/{version}/{waba}/message_templates?name=…[&hsm_id=…]
   net::awaitable<response> templates_delete(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto found = co_await by_waba(s, std::get<principal>(w), std::string(req.param("waba")), req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    ENF_TRY(p, co_await who(req, access::write));
+    ENF_TRY(m, co_await by_waba(s, p, std::string(req.param("waba")), req));
     const auto name = req.query_param("name");
     if (!name || !templates::template_name_like(*name))
-      co_return meta_error(status::bad_request, 100, "OAuthException", "Invalid parameter",
-                           "The parameter name is required.", req, 0);
+      co_return invalid_parameter("The parameter name is required.", req);
     const std::string hsm(req.query_param("hsm_id").value_or(""));
     if (!hsm.empty() && !templates::template_id_like(hsm))
       co_return invalid_parameter("Param hsm_id is not valid", req);
-    auto target = co_await ready_on_waba(s, std::get<waba_match>(found), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    const auto rt = relay_of(s, std::get<graph_target>(target));
+    ENF_TRY(t, co_await ready_on_waba(s, m, req));
+    const auto rt = relay_of(s, t);
     auto a = co_await templates::remove(rt, std::string(*name), hsm);
     if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
     co_return http::json_response(status::ok, json::object{{"success", true}});
@@ -203,27 +186,22 @@ struct waba_routes : graph_handlers {
 
   // POST {prefix}/{version}/{template-id}: an edit of a template of the caller's copies.
   net::awaitable<response> template_edit(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto& p = std::get<principal>(w);
+    ENF_TRY(p, co_await who(req, access::write));
     const std::string id(req.param("media_id"));  // the path names media, numbers and templates alike
     if (!templates::template_id_like(id)) co_return unknown_object(id.substr(0, 32), req);
     auto found = co_await templates::find_by_id(s.db, p.user_id, id);
     if (!found || !p.may_use_instance(found->instance_id))
       co_return !found && found.error() != store::error::not_found ? service_unavailable(req) : unknown_object(id, req);
     auto body = http::parse_json(req, s.json);
-    if (body.error) co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
-    if (auto bad = templates::check_edit(*body.value))
-      co_return invalid_parameter(
-          "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
+    if (body.error) co_return not_json(req);
+    if (auto bad = templates::check_edit(*body.value)) co_return param_refused(bad->field, bad->detail, req);
     store::instances::instance inst;
     const std::string uid = p.user_id, iid = found->instance_id;
     auto load = [&](store::connection& c) { return store::instances::get(c, uid, iid, inst); };
     auto ec = co_await s.db.read(load);
     if (ec) co_return unknown_object(id, req);
-    auto target = co_await ready(s, std::make_shared<const store::instances::instance>(std::move(inst)), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    const auto rt = relay_of(s, std::get<graph_target>(target));
+    ENF_TRY(t, co_await ready(s, std::make_shared<const store::instances::instance>(std::move(inst)), req));
+    const auto rt = relay_of(s, t);
     auto a = co_await templates::edit(rt, id, body.value->as_object());
     if (auto* f = std::get_if<instances::relay_failure>(&a)) co_return graph_failure(*f, req);
     co_return http::json_response(status::ok, json::object{{"success", true}});
@@ -231,44 +209,27 @@ struct waba_routes : graph_handlers {
 
   // GET {prefix}/{version}/{phone}/whatsapp_business_profile[?fields=]: Meta's `{data:[profile]}`.
   net::awaitable<response> profile_get(http::request& req) {
-    auto w = co_await who(req, access::read);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-    const std::string fields(req.query_param("fields").value_or(""));
-    if (!meta::fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
-    auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
-    auto got =
-        co_await relay_call(s, t, meta::get_business_profile(s.meta->version(), t.creds.phone_number_id, fields), {});
-    if (!got) co_return service_unavailable(req);
-    co_return relay(*got);
+    ENF_TRY(p, co_await who(req, access::read));
+    ENF_TRY(row, co_await find_by_phone(s, p, std::string(req.param("phone")), req));
+    auto res = co_await relay_fields(s, std::move(row), req, meta::get_business_profile);
+    co_return res;
   }
 
   // POST {prefix}/{version}/{phone}/whatsapp_business_profile: checked as the REST route checks
   // it (meta::check_business_profile), with `messaging_product` required as Meta requires it.
   net::awaitable<response> profile_update(http::request& req) {
-    auto w = co_await who(req, access::write);
-    if (auto* r = std::get_if<response>(&w)) co_return std::move(*r);
-    auto found = co_await find_by_phone(s, std::get<principal>(w), std::string(req.param("phone")), req);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    ENF_TRY(p, co_await who(req, access::write));
+    ENF_TRY(row, co_await find_by_phone(s, p, std::string(req.param("phone")), req));
     auto body = http::parse_json(req, s.json);
-    if (body.error || !body.value->is_object())
-      co_return invalid_parameter("the body must be a JSON object (Content-Type: application/json)", req);
+    if (body.error || !body.value->is_object()) co_return not_json(req);
     if (!body.value->as_object().contains("messaging_product"))
       co_return invalid_parameter("The parameter messaging_product is required.", req);
-    if (auto bad = meta::check_business_profile(*body.value))
-      co_return invalid_parameter(
-          "Param " + (bad->field.empty() ? std::string("body") : bad->field) + ": " + bad->detail, req);
-    auto target = co_await ready(s, std::get<row_ptr>(std::move(found)), req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
+    if (auto bad = meta::check_business_profile(*body.value)) co_return param_refused(bad->field, bad->detail, req);
+    ENF_TRY(t, co_await ready(s, std::move(row), req));
     const auto call =
         meta::update_business_profile(s.meta->version(), t.creds.phone_number_id, body.value->as_object());
     auto got = co_await relay_call(s, t, call, {});
-    if (!got) co_return service_unavailable(req);
-    co_return relay(*got);
+    co_return relayed(got, req);
   }
 };
 
@@ -279,15 +240,8 @@ net::awaitable<std::optional<response>> object_get(services& s, const principal&
   // The caller's phone number: Meta's fields of it, relayed.
   auto phone = co_await find_by_phone(s, p, id, req);
   if (auto* row = std::get_if<row_ptr>(&phone)) {
-    const std::string fields(req.query_param("fields").value_or(""));
-    if (!meta::fields_like(fields)) co_return invalid_parameter("Param fields is not valid", req);
-    auto target = co_await ready(s, *row, req);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    auto& t = std::get<graph_target>(target);
-    auto got =
-        co_await relay_call(s, t, meta::get_phone_number(s.meta->version(), t.creds.phone_number_id, fields), {});
-    if (!got) co_return service_unavailable(req);
-    co_return relay(*got);
+    auto res = co_await relay_fields(s, *row, req, meta::get_phone_number);
+    co_return res;
   }
   // A template of the caller's copies.
   auto found = co_await templates::find_by_id(s.db, p.user_id, id);

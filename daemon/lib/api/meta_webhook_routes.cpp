@@ -78,10 +78,7 @@ net::awaitable<response> verify(inbound::receiver& rx, http::request& req) {
   const auto mode = req.query_param("hub.mode");
   const auto token = req.query_param("hub.verify_token");
   const auto challenge = req.query_param("hub.challenge");
-  inbound::handshake_query q;
-  if (mode) q.mode = *mode;
-  if (token) q.verify_token = *token;
-  if (challenge) q.challenge = *challenge;
+  const inbound::handshake_query q{mode, token, challenge};  // views of the named values above
   const auto id = instance_param(req);
   const auto from = origin_of(req, id);
   auto answer = co_await inbound::verify_subscription(rx, from, q);

@@ -22,8 +22,11 @@ using http::status;
 
 using namespace detail;
 
-// One page of the log with `filter` read from the query (`mine`: the caller's own only).
-net::awaitable<response> audit_page(services& s, http::request& req, const principal& p, bool admin) {
+// GET /v1/me/audit (the caller's own entries, as subject or actor) and, for an administrator,
+// GET /v1/admin/audit (every entry, filtered by user, actor, tenant, action and time): one
+// page of the log, newest first, with the filter read from the query.
+net::awaitable<response> audit_page(services& s, http::request& req, bool admin) {
+  ENF_SESSION(p, admin ? access::admin : access::read);
   auto param = [&req](std::string_view name) { return req.query_param(name); };
   auto read = accounts::read_audit_query(param, admin);
   if (auto* bad = std::get_if<accounts::query_refusal>(&read)) co_return http::field_problem(bad->field, bad->detail);
@@ -31,24 +34,8 @@ net::awaitable<response> audit_page(services& s, http::request& req, const princ
   if (!admin) f.mine = p.user_id;
   auto ctx = account_context(s);
   auto page = co_await accounts::read_audit(ctx, f);
-  if (!page) co_return store_problem();
+  if (!page) co_return store_unavailable();
   co_return http::json_response(status::ok, accounts::audit_page_json(*page));
-}
-
-// GET /v1/me/audit: the caller's own entries (as subject or actor), newest first.
-net::awaitable<response> me_audit(services& s, http::request& req) {
-  ENF_AUTH(p, access::read);
-  if (p.via_api_key) co_return session_required();
-  auto res = co_await audit_page(s, req, p, false);
-  co_return res;
-}
-
-// GET /v1/admin/audit: every entry, filtered by user, actor, tenant, action and time.
-net::awaitable<response> admin_audit(services& s, http::request& req) {
-  ENF_AUTH(p, access::admin);
-  if (p.via_api_key) co_return session_required();
-  auto res = co_await audit_page(s, req, p, true);
-  co_return res;
 }
 
 // ---- the TOTP second factor ----
@@ -60,7 +47,7 @@ response no_store(response r) {
 
 // The refusal of a code check, or nullopt when it passed.
 std::optional<response> code_refused(const accounts::code_result& r) {
-  if (r.ec) return store_problem();
+  if (r.ec) return store_unavailable();
   switch (r.verdict) {
     case accounts::code_verdict::ok:
       return std::nullopt;
@@ -93,26 +80,21 @@ std::variant<std::vector<std::string>, response> string_body(http::request& req,
   return out;
 }
 
-#define ENF_BODY(var, ...)                                                                   \
-  auto var##_body = string_body(req, s, {__VA_ARGS__});                                      \
-  if (auto* var##_err = std::get_if<response>(&var##_body)) co_return std::move(*var##_err); \
-  auto& var = std::get<0>(var##_body)
+#define ENF_BODY(var, ...) ENF_TRY(var, string_body(req, s, {__VA_ARGS__}))
 
 // The signed-in user's account row (sessions only: a second factor is a person's).
 #define ENF_ME(var)                                                          \
-  ENF_AUTH(var##_p, access::read);                                           \
-  if (var##_p.via_api_key) co_return session_required();                     \
+  ENF_SESSION(var##_p, access::read);                                        \
   auto var##_ctx = account_context(s);                                       \
   auto var##_row = co_await accounts::load_user(var##_ctx, var##_p.user_id); \
-  if (!var##_row) co_return store_problem();                                 \
-  if (!*var##_row) co_return store_problem();                                \
+  if (!var##_row || !*var##_row) co_return store_unavailable();              \
   auto& var = **var##_row
 
 // GET /v1/me/totp: whether a factor is enrolled, and how many recovery codes are left.
 net::awaitable<response> totp_state(services& s, http::request& req) {
   ENF_ME(u);
   auto st = co_await accounts::read_factor_state(u_ctx, u.id);
-  if (st.ec) co_return store_problem();
+  if (st.ec) co_return store_unavailable();
   co_return http::json_response(status::ok,
                                 boost::json::object{{"enrolled", st.enrolled},
                                                     {"pending", st.pending},
@@ -125,7 +107,7 @@ net::awaitable<response> totp_enrol(services& s, http::request& req) {
   ENF_ME(u);
   const auto addr = client_address(req);  // named: no temporary across a co_await (GCC 12)
   auto e = co_await accounts::begin_enrolment(u_ctx, u, addr, u_p.session_id);
-  if (e.ec) co_return store_problem();
+  if (e.ec) co_return store_unavailable();
   if (e.already_enrolled)
     co_return http::problem(status::conflict, "second_factor_enrolled", "Conflict",
                             "a second factor is enrolled already; remove it first");
@@ -139,7 +121,7 @@ net::awaitable<response> totp_enrol(services& s, http::request& req) {
 net::awaitable<response> totp_qr(services& s, http::request& req) {
   ENF_ME(u);
   auto qr = co_await accounts::read_enrolment_qr(u_ctx, u, u_p.session_id);
-  if (qr.ec) co_return store_problem();
+  if (qr.ec) co_return store_unavailable();
   if (!qr.shown)
     co_return no_store(http::problem(status::not_found, "no_enrolment", "Not found",
                                      "no enrolment begun by this session is waiting for its code"));
@@ -179,7 +161,7 @@ net::awaitable<response> signin_second_factor(services& s, http::request& req) {
   ENF_BODY(in, "challenge", "code");
   ENF_FLOW_CONTEXT;
   auto r = co_await accounts::complete_sign_in(ctx, in[0], in[1], addr);
-  if (r.ec) co_return store_problem();
+  if (r.ec) co_return store_unavailable();
   if (r.challenge_invalid)
     co_return http::field_problem("challenge", "is unknown, used or expired: sign in again", "invalid_challenge");
   if (auto bad = code_refused(r)) co_return std::move(*bad);
@@ -195,8 +177,8 @@ void register_security_routes(http::router& r, services& s) {
   auto bind = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
     return [&s, fn](http::request& req) { return fn(s, req); };
   };
-  r.add(verb::get, "/v1/me/audit", "me.audit", bind(me_audit));
-  r.add(verb::get, "/v1/admin/audit", "admin.audit", bind(admin_audit));
+  r.add(verb::get, "/v1/me/audit", "me.audit", [&s](http::request& q) { return audit_page(s, q, false); });
+  r.add(verb::get, "/v1/admin/audit", "admin.audit", [&s](http::request& q) { return audit_page(s, q, true); });
   r.add(verb::get, "/v1/me/totp", "me.totp_get", bind(totp_state));
   r.add(verb::post, "/v1/me/totp", "me.totp_enrol", bind(totp_enrol));
   r.add(verb::post, "/v1/me/totp/confirm", "me.totp_confirm", bind(totp_confirm));

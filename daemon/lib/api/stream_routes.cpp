@@ -11,6 +11,7 @@
 
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include "api/checked.hpp"
 #include "api/event_filter.hpp"
 #include "api/store_problem.hpp"
 
@@ -30,20 +31,6 @@ using http::response;
 using http::status;
 
 std::optional<std::int64_t> parse_id(std::string_view s) { return parse_count(s, 0, INT64_MAX); }
-
-// scheme://host[:port] of server.public_url (validated absolute by config).
-std::string public_origin(const config::settings& cfg) {
-  const auto& u = cfg.server.public_url;
-  auto start = u.find("://");
-  auto slash = u.find('/', start + 3);
-  return slash == std::string::npos ? u : u.substr(0, slash);
-}
-
-response unauthenticated(std::string_view detail) {
-  auto r = http::problem(status::unauthorized, "unauthenticated", "Authentication required", detail);
-  r.set(http::bhttp::field::www_authenticate, "Bearer");
-  return r;
-}
 
 // A feed connection slot taken before the upgrade; given to the session once it starts.
 struct slot_guard {
@@ -74,20 +61,16 @@ net::awaitable<std::variant<feed::ticket_book::grant, response>> who_subscribes(
     bool has_cookie = req.header("Cookie") && request_cookie(req, session_cookie_name(s.cfg));
     if (!has_cookie) co_return unauthenticated("send an API key, a ticket, or sign in");
     auto origin = req.header("Origin");
-    if (!origin || *origin != public_origin(s.cfg))
+    if (!origin || *origin != auth::public_origin(s.cfg.server.public_url))
       co_return http::problem(status::forbidden, "origin_rejected", "Cross-origin feed refused",
                               "a cookie-authenticated feed must come from this service's public origin");
   }
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+  ENF_AUTH(p, access::read);
   co_return feed::ticket_book::grant{p.user_id, p.instance_ids};
 }
 
 net::awaitable<response> stream(services& s, http::request& req) {
-  auto who = co_await who_subscribes(s, req);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto g = std::get<feed::ticket_book::grant>(std::move(who));
+  ENF_TRY(g, co_await who_subscribes(s, req));
 
   if (!beast::websocket::is_upgrade(req.msg)) {
     auto r = http::problem(status::upgrade_required, "websocket_required", "This route is a WebSocket",
@@ -152,16 +135,11 @@ net::awaitable<response> stream(services& s, http::request& req) {
 }
 
 net::awaitable<response> issue_ticket(services& s, http::request& req) {
-  auto who = co_await authenticate(req, s, access::read);
-  if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
-  auto& p = std::get<principal>(who);
+  ENF_AUTH(p, access::read);
   auto t = s.tickets->issue({p.user_id, p.instance_ids});
   if (!t) co_return http::problem(status::service_unavailable, "too_many_tickets", "Too many outstanding tickets");
-  json::object out;
-  out["ticket"] = *t;
-  out["expires_in_ms"] = s.tickets->ttl().count();
-  auto r = http::json_response(status::created, out);
-  co_return r;
+  co_return http::json_response(status::created,
+                                json::object{{"ticket", *t}, {"expires_in_ms", s.tickets->ttl().count()}});
 }
 
 }  // namespace

@@ -97,6 +97,17 @@ json::object page_json(copy_page page) {
   return out;
 }
 
+json::object graph_list_body(copy_page page, std::string_view next_base) {
+  json::object out{{"data", std::move(page.data)}};
+  if (out.at("data").get_array().empty()) return out;
+  json::object cursors{{"before", page.previous.empty() ? json::value(nullptr) : json::value(page.previous)}};
+  cursors["after"] = page.next.empty() ? json::value(nullptr) : json::value(page.next);
+  json::object paging{{"cursors", std::move(cursors)}};
+  if (!page.next.empty()) paging["next"] = std::string(next_base) + page.next;
+  out["paging"] = std::move(paging);
+  return out;
+}
+
 json::object meta_object(const store::templates::row& r) {
   json::object o{{"name", r.name},
                  {"language", r.language},

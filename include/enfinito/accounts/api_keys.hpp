@@ -11,14 +11,28 @@
 #include <enfinito/core/error.hpp>
 #include <enfinito/store/accounts.hpp>
 
+#include <boost/json/fwd.hpp>
+
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace enfinito::accounts {
 
 inline constexpr std::size_t max_api_keys = 100;
 inline constexpr std::size_t max_key_instances = 100;
+
+/** Why a new key's `instance_ids` is refused: what to say about the field, and the code. */
+struct key_instances_refusal {
+  std::string_view detail;
+  std::string_view code;
+};
+
+/** A new key's `instance_ids` member (`v`; null or absent: every instance) read into `out`: an
+    array of at most max_key_instances instance ids (1 to 64 URL-safe characters). Pure. */
+std::optional<key_instances_refusal> read_key_instances(const boost::json::value* v, std::vector<std::string>& out);
 
 /** What a new key may do (the name validated, at most max_key_instances instance ids). */
 struct key_request {

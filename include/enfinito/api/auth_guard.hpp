@@ -51,6 +51,9 @@ using auth::principal;
  */
 net::awaitable<std::variant<principal, http::response>> authenticate(http::request& req, services& s, access need);
 
+/** 401 `unauthenticated` with `WWW-Authenticate: Bearer`: no credential, or an unknown one. */
+http::response unauthenticated(std::string_view detail);
+
 /** The name of the session cookie: `__Host-enfinito_session` with TLS, else `enfinito_session`. */
 std::string session_cookie_name(const config::settings& cfg);
 

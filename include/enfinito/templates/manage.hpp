@@ -22,6 +22,7 @@
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace enfinito::templates {
@@ -47,6 +48,11 @@ boost::json::object page_json(copy_page page);
 
 /** Meta's object for a row of the copy. */
 boost::json::object meta_object(const store::templates::row& r);
+
+/** A page in Meta's list shape, as the Graph-compatible list answers it: `{data}`, and when
+    there is data `paging: {cursors: {before, after}}` (null at either end) with `next`, the
+    URL `next_base` followed by the next cursor, when a next page exists. Pure. */
+boost::json::object graph_list_body(copy_page page, std::string_view next_base);
 
 /** The cursor after `r` (opaque: hex of name and language). */
 std::string cursor_after(const store::templates::row& r);

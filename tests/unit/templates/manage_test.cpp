@@ -1,5 +1,6 @@
 // templates::list_filter: a checked list query becomes the copy's filter; a cursor this API
-// never gave is named, not served. templates::page_json: a page with Graph's paging.
+// never gave is named, not served. templates::page_json: a page with the REST API's paging;
+// graph_list_body: a page in Meta's list shape.
 #include <enfinito/templates/manage.hpp>
 
 #include <boost/json.hpp>
@@ -8,6 +9,31 @@
 using namespace enfinito;
 
 BOOST_AUTO_TEST_SUITE(templates_manage)
+
+BOOST_AUTO_TEST_CASE(a_page_in_metas_list_shape) {
+  templates::copy_page empty;
+  auto o = templates::graph_list_body(empty, "https://gw/next?after=");
+  BOOST_TEST(o.at("data").as_array().empty());
+  BOOST_TEST(!o.contains("paging"));  // no data: no cursors
+
+  templates::copy_page first;
+  first.data.push_back(boost::json::object{{"name", "a"}});
+  first.next = "6e";
+  o = templates::graph_list_body(first, "https://gw/next?after=");
+  BOOST_TEST(o.at("data").as_array().size() == 1u);
+  const auto& paging = o.at("paging").as_object();
+  BOOST_TEST(paging.at("cursors").as_object().at("before").is_null());
+  BOOST_TEST(paging.at("cursors").as_object().at("after").as_string() == "6e");
+  BOOST_TEST(paging.at("next").as_string() == "https://gw/next?after=6e");
+
+  templates::copy_page last;
+  last.data.push_back(boost::json::object{{"name", "b"}});
+  last.previous = "70";
+  o = templates::graph_list_body(last, "https://gw/next?after=");
+  BOOST_TEST(o.at("paging").as_object().at("cursors").as_object().at("before").as_string() == "70");
+  BOOST_TEST(o.at("paging").as_object().at("cursors").as_object().at("after").is_null());
+  BOOST_TEST(!o.at("paging").as_object().contains("next"));
+}
 
 BOOST_AUTO_TEST_CASE(a_query_becomes_the_filter) {
   store::templates::row r;
