@@ -344,8 +344,12 @@ BOOST_FIXTURE_TEST_CASE(single_sends_are_not_held_up_by_a_running_broadcast, fix
   BOOST_TEST(str(get(id), "state") == "running");  // measured while the broadcast ran
   std::sort(waits.begin(), waits.end());
   BOOST_TEST_MESSAGE("single send to sent, ms: median " << waits[waits.size() / 2] << " worst " << waits.back());
-  // A broadcast message's turn would be seconds away (thousands queued ahead at 1000/s).
+  // A broadcast message's turn would be seconds away (thousands queued ahead at 1000/s). Under
+  // the sanitizers (support/latency.hpp) the bound would time the instrumentation; there the
+  // check that every single send was sent while the broadcast still ran (above) remains.
+#if ENFTEST_TIMING_BOUNDS
   BOOST_TEST(waits.back() < 500.0);
+#endif
   BOOST_TEST(received(phone_b).size() == 10u);
 }
 
