@@ -26,6 +26,7 @@
 #include <enfinito/store/store.hpp>
 
 #include "api/accounts_validate.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -506,31 +507,28 @@ net::awaitable<http::response> admin_action(services& s, http::request& req, std
 
 void register_accounts_routes(http::router& r, services& s) {
   using http::verb;
-  auto bind = [&s](net::awaitable<http::response> (*fn)(services&, http::request&)) {
-    return [&s, fn](http::request& req) { return fn(s, req); };
-  };
-  r.add(verb::post, "/v1/auth/signup", "auth.signup", bind(signup));
-  r.add(verb::post, "/v1/auth/signin", "auth.signin", bind(signin));
-  r.add(verb::post, "/v1/auth/signout", "auth.signout", bind(signout));
-  r.add(verb::post, "/v1/auth/password/forgot", "auth.password_forgot", bind(forgot));
-  r.add(verb::post, "/v1/auth/password/reset", "auth.password_reset", bind(reset));
-  r.add(verb::get, "/v1/me", "me.get", bind(me_get));
-  r.add(verb::patch, "/v1/me", "me.patch", bind(me_patch));
-  r.add(verb::delete_, "/v1/me", "me.delete", bind(me_delete));
-  r.add(verb::post, "/v1/me/password", "me.password", bind(me_password));
-  r.add(verb::get, "/v1/me/export", "me.export", bind(me_export));
-  r.add(verb::get, "/v1/api-keys", "api_keys.list", bind(keys_list));
-  r.add(verb::post, "/v1/api-keys", "api_keys.create", bind(keys_create));
-  r.add(verb::delete_, "/v1/api-keys/{id}", "api_keys.revoke", bind(keys_revoke));
-  r.add(verb::get, "/v1/me/sessions", "me.sessions_list", bind(sessions_list));
-  r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", bind(sessions_revoke));
-  r.add(verb::get, "/v1/admin/users", "admin.users_list", bind(admin_list));
-  r.add(verb::post, "/v1/auth/data-rights", "auth.data_rights", bind(data_link_request));
-  r.add(verb::post, "/v1/auth/data-rights/export", "auth.data_rights_export", bind(data_link_export));
-  r.add(verb::post, "/v1/auth/data-rights/delete", "auth.data_rights_delete", bind(data_link_delete));
-  r.add(verb::delete_, "/v1/admin/users/{id}", "admin.users_delete", bind(admin_delete));
+  r.add(verb::post, "/v1/auth/signup", "auth.signup", detail::bind(s, signup));
+  r.add(verb::post, "/v1/auth/signin", "auth.signin", detail::bind(s, signin));
+  r.add(verb::post, "/v1/auth/signout", "auth.signout", detail::bind(s, signout));
+  r.add(verb::post, "/v1/auth/password/forgot", "auth.password_forgot", detail::bind(s, forgot));
+  r.add(verb::post, "/v1/auth/password/reset", "auth.password_reset", detail::bind(s, reset));
+  r.add(verb::get, "/v1/me", "me.get", detail::bind(s, me_get));
+  r.add(verb::patch, "/v1/me", "me.patch", detail::bind(s, me_patch));
+  r.add(verb::delete_, "/v1/me", "me.delete", detail::bind(s, me_delete));
+  r.add(verb::post, "/v1/me/password", "me.password", detail::bind(s, me_password));
+  r.add(verb::get, "/v1/me/export", "me.export", detail::bind(s, me_export));
+  r.add(verb::get, "/v1/api-keys", "api_keys.list", detail::bind(s, keys_list));
+  r.add(verb::post, "/v1/api-keys", "api_keys.create", detail::bind(s, keys_create));
+  r.add(verb::delete_, "/v1/api-keys/{id}", "api_keys.revoke", detail::bind(s, keys_revoke));
+  r.add(verb::get, "/v1/me/sessions", "me.sessions_list", detail::bind(s, sessions_list));
+  r.add(verb::delete_, "/v1/me/sessions/{id}", "me.sessions_revoke", detail::bind(s, sessions_revoke));
+  r.add(verb::get, "/v1/admin/users", "admin.users_list", detail::bind(s, admin_list));
+  r.add(verb::post, "/v1/auth/data-rights", "auth.data_rights", detail::bind(s, data_link_request));
+  r.add(verb::post, "/v1/auth/data-rights/export", "auth.data_rights_export", detail::bind(s, data_link_export));
+  r.add(verb::post, "/v1/auth/data-rights/delete", "auth.data_rights_delete", detail::bind(s, data_link_delete));
+  r.add(verb::delete_, "/v1/admin/users/{id}", "admin.users_delete", detail::bind(s, admin_delete));
   r.add(verb::delete_, "/v1/admin/users/{id}/second-factor", "admin.users_second_factor_reset",
-        bind(admin_reset_second_factor));
+        detail::bind(s, admin_reset_second_factor));
   for (std::string action : {"approve", "reject", "suspend", "reinstate"})
     r.add(verb::post, "/v1/admin/users/{id}/" + action, "admin.users_" + action,
           [&s, action](http::request& req) { return admin_action(s, req, action); });

@@ -11,6 +11,7 @@
 #include <enfinito/api/auth_guard.hpp>
 
 #include "api/accounts_validate.hpp"
+#include "api/owned.hpp"
 
 #include <boost/json.hpp>
 
@@ -174,17 +175,15 @@ net::awaitable<response> signin_second_factor(services& s, http::request& req) {
 
 void register_security_routes(http::router& r, services& s) {
   using http::verb;
-  auto bind = [&s](net::awaitable<response> (*fn)(services&, http::request&)) {
-    return [&s, fn](http::request& req) { return fn(s, req); };
-  };
   r.add(verb::get, "/v1/me/audit", "me.audit", [&s](http::request& q) { return audit_page(s, q, false); });
   r.add(verb::get, "/v1/admin/audit", "admin.audit", [&s](http::request& q) { return audit_page(s, q, true); });
-  r.add(verb::get, "/v1/me/totp", "me.totp_get", bind(totp_state));
-  r.add(verb::post, "/v1/me/totp", "me.totp_enrol", bind(totp_enrol));
-  r.add(verb::post, "/v1/me/totp/confirm", "me.totp_confirm", bind(totp_confirm));
-  r.add(verb::get, "/v1/me/totp/qr.svg", "me.totp_qr", bind(totp_qr));
-  r.add(verb::delete_, "/v1/me/totp", "me.totp_remove", bind(totp_remove));
-  r.add(verb::post, "/v1/auth/signin/second-factor", "auth.signin_second_factor", bind(signin_second_factor));
+  r.add(verb::get, "/v1/me/totp", "me.totp_get", detail::bind(s, totp_state));
+  r.add(verb::post, "/v1/me/totp", "me.totp_enrol", detail::bind(s, totp_enrol));
+  r.add(verb::post, "/v1/me/totp/confirm", "me.totp_confirm", detail::bind(s, totp_confirm));
+  r.add(verb::get, "/v1/me/totp/qr.svg", "me.totp_qr", detail::bind(s, totp_qr));
+  r.add(verb::delete_, "/v1/me/totp", "me.totp_remove", detail::bind(s, totp_remove));
+  r.add(verb::post, "/v1/auth/signin/second-factor", "auth.signin_second_factor",
+        detail::bind(s, signin_second_factor));
 }
 
 }  // namespace enfinito::api
